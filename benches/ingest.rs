@@ -1,0 +1,2 @@
+//! Ingest benchmarks (filled in with the ingest engine).
+fn main() {}

@@ -1,0 +1,17 @@
+//! ltvlab: customer lifetime value, churn, what-if simulation and "also bought"
+//! recommendations from an orders CSV.
+//!
+//! The library is a pure core: it takes bytes, options and seeds and returns
+//! plain data. It never touches files, the clock, the DOM or ambient randomness.
+//! Data flows one way: bytes → [`ingest`] (report + [`transactions::Transactions`])
+//! → [`summary`] (per-customer frequency, recency, T, monetary value) → models
+//! and the other analyses → report.
+//!
+//! `src/wasm.rs` is the browser boundary and `src/main.rs` the CLI; nothing else
+//! knows about JavaScript, files or argv.
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod transactions;
+
+pub use error::{Error, ErrorKind, Result};

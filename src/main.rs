@@ -1,0 +1,2 @@
+//! The `ltvlab` command-line interface.
+fn main() {}
