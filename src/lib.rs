@@ -12,6 +12,8 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod ingest;
+pub mod summary;
 pub mod transactions;
 
 pub use error::{Error, ErrorKind, Result};

@@ -6,7 +6,7 @@
 //! always consistent: all columns have the same length and every index points
 //! into its interner.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Marks a missing customer (a guest order) or a missing item in the index columns.
 pub const NONE: u32 = u32::MAX;
@@ -14,7 +14,7 @@ pub const NONE: u32 = u32::MAX;
 /// Maps strings to dense indices and back.
 #[derive(Debug, Clone, Default)]
 pub struct Interner {
-    map: HashMap<Box<str>, u32>,
+    map: FxHashMap<Box<str>, u32>,
     names: Vec<Box<str>>,
 }
 
@@ -147,6 +147,11 @@ impl TransactionsBuilder {
         self.t.day.len()
     }
 
+    /// Whether a line of this order id was pushed already.
+    pub fn has_order(&self, order: &str) -> bool {
+        self.t.orders.get(order).is_some()
+    }
+
     /// Whether no line was pushed.
     pub fn is_empty(&self) -> bool {
         self.t.day.is_empty()
@@ -156,6 +161,25 @@ impl TransactionsBuilder {
     pub fn finish(self) -> Transactions {
         self.t
     }
+}
+
+/// Counts over a [`Transactions`], from [`Transactions::counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Counts {
+    /// Distinct customers.
+    pub customers: u64,
+    /// Distinct orders.
+    pub orders: u64,
+    /// Distinct items.
+    pub items: u64,
+    /// Rows without a customer.
+    pub guest_rows: u64,
+    /// Reversal rows.
+    pub reversal_rows: u64,
+    /// Sum of amounts.
+    pub total_amount: f64,
+    /// Orders with a reversal whose net value is zero or less.
+    pub non_positive_orders: u64,
 }
 
 /// Order lines in columns. Read-only once built.
@@ -265,6 +289,142 @@ impl Transactions {
     /// Group index per line ([`NONE`] when absent).
     pub fn group_col(&self) -> &[u32] {
         &self.group
+    }
+
+    /// Replaces the day of the given rows (used to apply the day/month order).
+    pub(crate) fn set_days(&mut self, days: impl IntoIterator<Item = (usize, i32)>) {
+        for (row, day) in days {
+            if let Some(d) = self.day.get_mut(row) {
+                *d = day;
+            }
+        }
+    }
+
+    /// Keeps only the rows whose `keep` flag is set.
+    pub(crate) fn retain_rows(&mut self, keep: &[bool]) {
+        fn retain<T: Copy>(v: &mut Vec<T>, keep: &[bool]) {
+            let mut i = 0;
+            v.retain(|_| {
+                let k = keep.get(i).copied().unwrap_or(true);
+                i += 1;
+                k
+            });
+        }
+        retain(&mut self.customer, keep);
+        retain(&mut self.order, keep);
+        retain(&mut self.day, keep);
+        retain(&mut self.seconds, keep);
+        retain(&mut self.amount, keep);
+        retain(&mut self.quantity, keep);
+        retain(&mut self.item, keep);
+        retain(&mut self.reversal, keep);
+        retain(&mut self.nps, keep);
+        retain(&mut self.group, keep);
+    }
+
+    /// Moves each kept reversal line (return, refund, cancellation) into the
+    /// order it reverses, so that order values are net of returns.
+    ///
+    /// A reversal whose own order id also has sale lines (a partial refund
+    /// written into the order) stays where it is. Otherwise it joins the
+    /// customer's most recent sale order on or before its day that contains
+    /// the same item (looking back at most 64 orders), or failing that the
+    /// most recent sale order on or before its day. Returns the rows that
+    /// match no order (guests, or reversals before any purchase).
+    pub(crate) fn net_reversals(&mut self, keep: &[bool]) -> Vec<usize> {
+        let n = self.len();
+        if !self.reversal.iter().zip(keep).any(|(&r, &k)| r && k) {
+            return Vec::new();
+        }
+        let mut order_is_sale = vec![false; self.orders.len()];
+        let mut order_day = vec![i32::MAX; self.orders.len()];
+        let mut order_customer = vec![NONE; self.orders.len()];
+        let mut sale_items: rustc_hash::FxHashSet<(u32, u32)> = Default::default();
+        for i in 0..n {
+            if !keep[i] || self.reversal[i] {
+                continue;
+            }
+            let o = self.order[i] as usize;
+            order_is_sale[o] = true;
+            order_day[o] = order_day[o].min(self.day[i]);
+            order_customer[o] = self.customer[i];
+            if self.item[i] != NONE {
+                sale_items.insert((self.order[i], self.item[i]));
+            }
+        }
+        let mut by_customer: FxHashMap<u32, Vec<(i32, u32)>> = FxHashMap::default();
+        for (o, &sale) in order_is_sale.iter().enumerate() {
+            if sale && order_customer[o] != NONE {
+                by_customer
+                    .entry(order_customer[o])
+                    .or_default()
+                    .push((order_day[o], o as u32));
+            }
+        }
+        for list in by_customer.values_mut() {
+            list.sort_unstable();
+        }
+        let mut unmatched = Vec::new();
+        for i in 0..n {
+            if !keep[i] || !self.reversal[i] || order_is_sale[self.order[i] as usize] {
+                continue;
+            }
+            let Some(list) = by_customer.get(&self.customer[i]) else {
+                unmatched.push(i);
+                continue;
+            };
+            let upto = list.partition_point(|&(d, _)| d <= self.day[i]);
+            if upto == 0 {
+                unmatched.push(i);
+                continue;
+            }
+            let candidates = &list[upto.saturating_sub(64)..upto];
+            let with_item = candidates
+                .iter()
+                .rev()
+                .find(|&&(_, o)| self.item[i] != NONE && sale_items.contains(&(o, self.item[i])));
+            let (_, target) = with_item.copied().unwrap_or(list[upto - 1]);
+            self.order[i] = target;
+        }
+        unmatched
+    }
+
+    /// Counts over the rows.
+    pub fn counts(&self) -> Counts {
+        let mut seen_c = vec![false; self.customers.len()];
+        let mut seen_i = vec![false; self.items.len()];
+        let mut order_net = vec![0.0f64; self.orders.len()];
+        let mut order_seen = vec![0u8; self.orders.len()];
+        let mut c = Counts::default();
+        for i in 0..self.len() {
+            if self.customer[i] == NONE {
+                c.guest_rows += 1;
+            } else if !seen_c[self.customer[i] as usize] {
+                seen_c[self.customer[i] as usize] = true;
+                c.customers += 1;
+            }
+            if self.item[i] != NONE && !seen_i[self.item[i] as usize] {
+                seen_i[self.item[i] as usize] = true;
+                c.items += 1;
+            }
+            let o = self.order[i] as usize;
+            order_seen[o] |= 1;
+            if self.reversal[i] {
+                c.reversal_rows += 1;
+                order_seen[o] |= 2;
+            }
+            order_net[o] += self.amount[i];
+            c.total_amount += self.amount[i];
+        }
+        for (o, &seen) in order_seen.iter().enumerate() {
+            if seen & 1 != 0 {
+                c.orders += 1;
+                if seen & 2 != 0 && order_net[o] <= 0.0 {
+                    c.non_positive_orders += 1;
+                }
+            }
+        }
+        c
     }
 
     /// The first and last day in the data, if any line exists.

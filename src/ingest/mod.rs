@@ -1,0 +1,1743 @@
+//! Ingest: bytes in, an [`IngestReport`] and a [`Dataset`] out.
+//!
+//! The input may be fed whole ([`ingest`]) or in chunks ([`Ingester`]), so a
+//! 1 GB file never has to sit in memory at once. The first
+//! [`SNIFF_BYTES`] are buffered to detect the encoding, delimiter, header,
+//! preset and column mapping; after that every chunk is decoded, tokenized and
+//! turned into columns as it arrives.
+//!
+//! The pipeline inside is: encoding detection ([`encoding_rs`] decoder) →
+//! CSV tokenizer ([`csv_core`], sans-I/O) → per-field parsing
+//! ([`value`]) → the columnar [`Transactions`] store. Decisions that need
+//! the whole column (the day/month order of dates, netting returns against
+//! earlier orders) are made in [`Ingester::finish`].
+//!
+//! Invariant: `rows_read == rows_used + rows_skipped`; every skipped row is
+//! counted under one [`SkipReason`] with example line numbers.
+
+pub mod report;
+pub mod schema;
+mod sniff;
+pub mod value;
+
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use encoding_rs::{Decoder, Encoding};
+use serde::{Deserialize, Serialize};
+
+pub use report::{
+    DataKind, DecisionSource, Example, IngestReport, IngestStats, MappedColumn, SkipGroup,
+    SkipReason, Warning, WarningCode,
+};
+pub use schema::{Preset, Role};
+pub use value::{DateFormat, DateOrder, DecimalSep};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::transactions::{Line, LineKind, Transactions, TransactionsBuilder};
+use schema::{AmountLevel, HeaderMatch, StatusMeaning};
+use value::OrderEvidence;
+
+/// Bytes buffered before detection runs (or the whole input, if shorter).
+pub const SNIFF_BYTES: usize = 256 * 1024;
+
+/// A single field larger than this is an error: no real export has one.
+pub const MAX_FIELD_BYTES: usize = 64 * 1024 * 1024;
+
+/// Options for ingest. Every field has a documented default; `Default` is
+/// "detect everything".
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, rename_all = "snake_case")]
+pub struct IngestOptions {
+    /// Role name → column name (or 1-based column number as `#3`), overriding
+    /// detection. Role names are those of [`Role::name`]: `customer`,
+    /// `order`, `date`, `time`, `amount`, `unit_price`, `quantity`, `item`,
+    /// `item_name`, `nps`, `status`, `currency`, `refunded`, `group`.
+    /// An empty column name removes the role.
+    pub mapping: BTreeMap<String, String>,
+    /// Force a date format (see [`DateFormat`]'s `FromStr`); default: detect.
+    pub date_format: Option<String>,
+    /// Force the day/month order of ambiguous dates; default: decided from the
+    /// whole column, month-first when it stays ambiguous (reported).
+    pub date_order: Option<DateOrder>,
+    /// What to do with returns, refunds and cancellations; default: net them.
+    pub returns: ReturnPolicy,
+    /// Force the encoding by its WHATWG label (`utf-8`, `shift_jis`, `utf-16le`...).
+    pub encoding: Option<String>,
+    /// Force the delimiter.
+    pub delimiter: Option<char>,
+    /// Force whether the first row is a header.
+    pub has_header: Option<bool>,
+    /// Force the decimal separator of amounts.
+    pub decimal: Option<DecimalSep>,
+    /// Today's date (ISO), supplied by the caller because the core has no
+    /// clock; dates after it are reported as future dates.
+    pub today: Option<String>,
+}
+
+/// What to do with returns, refunds and cancellations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnPolicy {
+    /// Subtract them from the customer's matching earlier order (default).
+    #[default]
+    Net,
+    /// Leave them out (counted as skipped).
+    Exclude,
+}
+
+/// One row of a per-customer summary file, read as-is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRecord {
+    /// The customer id.
+    pub customer_id: String,
+    /// Repeat purchase periods.
+    pub frequency: f64,
+    /// Periods from first to last purchase.
+    pub recency: f64,
+    /// Periods from first purchase to the end of observation.
+    pub t: f64,
+    /// Mean repeat purchase value, when the file has it.
+    pub monetary_value: Option<f64>,
+}
+
+/// What ingest produced.
+#[derive(Debug, Clone)]
+pub enum Dataset {
+    /// Order lines with dates (customers may be missing on guest rows).
+    Transactions(Transactions),
+    /// A per-customer summary file.
+    Summary(Vec<SummaryRecord>),
+    /// Baskets without dates or customers: for recommendations only. Each
+    /// basket is one order; days are all zero.
+    Baskets(Transactions),
+}
+
+/// The result of ingest: always a report, and the data.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// The full account of the run.
+    pub report: IngestReport,
+    /// The data.
+    pub data: Dataset,
+}
+
+/// Ingests a whole input at once.
+///
+/// # Errors
+/// See [`Ingester::finish`].
+pub fn ingest(bytes: &[u8], options: &IngestOptions) -> Result<Ingested> {
+    let mut ingester = Ingester::new(options.clone())?;
+    ingester.push(bytes)?;
+    ingester.finish()
+}
+
+/// Chunk-fed ingest. Call [`push`](Ingester::push) with consecutive chunks of
+/// the input, then [`finish`](Ingester::finish).
+#[derive(Debug)]
+pub struct Ingester {
+    options: IngestOptions,
+    date_format: DateFormat,
+    forced_encoding: Option<&'static Encoding>,
+    sniff: Vec<u8>,
+    stream: Option<Box<Stream>>,
+}
+
+impl Ingester {
+    /// Creates an ingester.
+    ///
+    /// # Errors
+    /// An options error for an unknown encoding label, date format or role name.
+    pub fn new(options: IngestOptions) -> Result<Ingester> {
+        let date_format = match &options.date_format {
+            Some(f) => f.parse::<DateFormat>()?,
+            None => DateFormat::Auto,
+        };
+        let forced_encoding = match &options.encoding {
+            Some(label) => Some(
+                Encoding::for_label(label.trim().as_bytes())
+                    .ok_or_else(|| Error::options(format!("unknown encoding \"{label}\"")))?,
+            ),
+            None => None,
+        };
+        for role in options.mapping.keys() {
+            if Role::from_name(role).is_none() {
+                return Err(Error::options(format!(
+                    "unknown role \"{role}\" in the mapping (expected one of {})",
+                    Role::ALL.map(Role::name).join(", ")
+                )));
+            }
+        }
+        if let Some(d) = options.delimiter {
+            if !d.is_ascii() || d == '"' || d == '\n' || d == '\r' {
+                return Err(Error::options(format!(
+                    "delimiter {d:?} must be one ASCII character other than a quote or newline"
+                )));
+            }
+        }
+        if let Some(today) = &options.today {
+            parse_iso_day(today)
+                .ok_or_else(|| Error::options(format!("today \"{today}\" is not a date")))?;
+        }
+        Ok(Ingester {
+            options,
+            date_format,
+            forced_encoding,
+            sniff: Vec::new(),
+            stream: None,
+        })
+    }
+
+    /// Feeds the next chunk of the input.
+    ///
+    /// # Errors
+    /// Detection errors (binary input, no usable column) once enough bytes
+    /// arrived to detect, and structural errors (a field over
+    /// [`MAX_FIELD_BYTES`]).
+    pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
+        match &mut self.stream {
+            Some(stream) => stream.feed(chunk, false),
+            None => {
+                self.sniff.extend_from_slice(chunk);
+                if self.sniff.len() >= SNIFF_BYTES {
+                    self.start(false)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Finishes the input and returns the report and data.
+    ///
+    /// # Errors
+    /// - [`ErrorKind::Empty`] for an empty file;
+    /// - [`ErrorKind::Binary`] for binary data;
+    /// - [`ErrorKind::NoUsableColumn`] when no date/customer/item column can
+    ///   be found, or no row at all is usable (the message names the most
+    ///   common skip reason and its first line).
+    pub fn finish(mut self) -> Result<Ingested> {
+        if self.stream.is_none() {
+            self.start(true)?;
+        }
+        let Some(mut stream) = self.stream.take() else {
+            return Err(Error::new(ErrorKind::Empty));
+        };
+        stream.feed(&[], true)?;
+        stream.finish(&self.options)
+    }
+
+    /// Runs detection on the buffered bytes and starts streaming.
+    fn start(&mut self, is_complete: bool) -> Result<()> {
+        let sniff = std::mem::take(&mut self.sniff);
+        let detected = match self.forced_encoding {
+            Some(enc) => sniff::DetectedEncoding {
+                encoding: enc,
+                bom_len: Encoding::for_bom(&sniff)
+                    .filter(|(e, _)| *e == enc)
+                    .map_or(0, |(_, n)| n),
+            },
+            None => sniff::detect_encoding(&sniff, is_complete)?,
+        };
+        let (sample, _) = detected
+            .encoding
+            .decode_without_bom_handling(&sniff[detected.bom_len..]);
+        if sample.trim().is_empty() {
+            if is_complete {
+                return Err(Error::new(ErrorKind::Empty));
+            }
+            // Only whitespace so far in 256 KiB: keep going as a generic file.
+        }
+        let plan = Plan::detect(&sample, is_complete, &self.options, self.date_format)?;
+        let mut stream = Box::new(Stream::new(detected, plan, &self.options));
+        stream.feed(&sniff[detected.bom_len..], false)?;
+        self.stream = Some(stream);
+        Ok(())
+    }
+}
+
+/// Column indices per role.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Cols {
+    customer: Option<usize>,
+    order: Option<usize>,
+    date: Option<usize>,
+    time: Option<usize>,
+    amount: Option<usize>,
+    unit_price: Option<usize>,
+    quantity: Option<usize>,
+    item: Option<usize>,
+    item_name: Option<usize>,
+    nps: Option<usize>,
+    status: Option<usize>,
+    currency: Option<usize>,
+    refunded: Option<usize>,
+    group: Option<usize>,
+    frequency: Option<usize>,
+    recency: Option<usize>,
+    t: Option<usize>,
+    monetary_value: Option<usize>,
+}
+
+impl Cols {
+    fn from_match(m: &HeaderMatch) -> Cols {
+        Cols {
+            customer: m.get(Role::Customer),
+            order: m.get(Role::Order),
+            date: m.get(Role::Date),
+            time: m.get(Role::Time),
+            amount: m.get(Role::Amount),
+            unit_price: m.get(Role::UnitPrice),
+            quantity: m.get(Role::Quantity),
+            item: m.get(Role::Item),
+            item_name: m.get(Role::ItemName),
+            nps: m.get(Role::Nps),
+            status: m.get(Role::Status),
+            currency: m.get(Role::Currency),
+            refunded: m.get(Role::Refunded),
+            group: m.get(Role::Group),
+            frequency: m.get(Role::Frequency),
+            recency: m.get(Role::Recency),
+            t: m.get(Role::T),
+            monetary_value: m.get(Role::MonetaryValue),
+        }
+    }
+}
+
+/// Everything decided from the sample before streaming starts.
+#[derive(Debug, Clone)]
+struct Plan {
+    delimiter: u8,
+    has_header: bool,
+    columns: Vec<String>,
+    kind: DataKind,
+    preset: Preset,
+    cols: Cols,
+    mapping: Vec<MappedColumn>,
+    amount_level: AmountLevel,
+    decimal: DecimalSep,
+    date_format: DateFormat,
+    /// UCI Online Retail: invoices starting with `C` are cancellations.
+    c_invoices: bool,
+    returns: ReturnPolicy,
+}
+
+impl Plan {
+    fn detect(
+        sample: &str,
+        is_complete: bool,
+        options: &IngestOptions,
+        date_format: DateFormat,
+    ) -> Result<Plan> {
+        let (delimiter, consistent) = match options.delimiter {
+            Some(d) => (d as u8, true),
+            None => sniff::detect_delimiter(sample, is_complete),
+        };
+        let records = sample_records(sample, delimiter, is_complete, 200);
+        let first = records.first().cloned().unwrap_or_default();
+        let normalized: Vec<String> = first.iter().map(|h| schema::normalize_header(h)).collect();
+        let has_header = match options.has_header {
+            Some(h) => h,
+            None => {
+                schema::looks_like_header(&normalized)
+                    || (records.len() > 1 && first_row_differs(&records))
+            }
+        };
+        let data_rows: &[Vec<String>] = if has_header && !records.is_empty() {
+            &records[1..]
+        } else {
+            &records[..]
+        };
+        let columns: Vec<String> = if has_header {
+            first
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    let h = h.trim().trim_start_matches('\u{feff}');
+                    if h.is_empty() {
+                        format!("column {}", i + 1)
+                    } else {
+                        h.to_owned()
+                    }
+                })
+                .collect()
+        } else {
+            (1..=first.len()).map(|i| format!("column {i}")).collect()
+        };
+
+        // One basket per line: no header, ragged rows, no dates.
+        if !has_header && !consistent && options.mapping.is_empty() {
+            let dated = data_rows
+                .iter()
+                .flatten()
+                .filter(|f| value::parse_date(f, DateFormat::Auto).is_some())
+                .count();
+            if dated * 10 < data_rows.len().max(1) {
+                return Ok(Plan {
+                    delimiter,
+                    has_header,
+                    columns: Vec::new(),
+                    kind: DataKind::Baskets,
+                    preset: Preset::BasketLines,
+                    cols: Cols::default(),
+                    mapping: Vec::new(),
+                    amount_level: AmountLevel::Line,
+                    decimal: DecimalSep::Dot,
+                    date_format,
+                    c_invoices: false,
+                    returns: options.returns,
+                });
+            }
+        }
+
+        let mut m = if has_header {
+            schema::match_headers(&normalized)
+        } else {
+            HeaderMatch::default()
+        };
+        let mut sources: BTreeMap<Role, DecisionSource> = m
+            .roles
+            .iter()
+            .map(|&(r, _)| (r, DecisionSource::Header))
+            .collect();
+        let before = m.clone();
+        let mut preset = if has_header {
+            schema::detect_preset(&normalized, &mut m)
+        } else {
+            Preset::Generic
+        };
+        for &(role, idx) in &m.roles {
+            if before.get(role) != Some(idx) {
+                sources.insert(role, DecisionSource::Preset);
+            }
+        }
+        if preset == Preset::Etsy && date_format == DateFormat::Auto {
+            // Etsy writes MM/DD/YY; the order is fixed, not guessed.
+        }
+        // Content-based mapping for roles the headers did not give.
+        if preset != Preset::Summary {
+            content_mapping(data_rows, columns.len(), &mut m, &mut sources);
+        }
+        // Caller overrides win.
+        for (role_name, column) in &options.mapping {
+            let Some(role) = Role::from_name(role_name) else {
+                continue;
+            };
+            if column.trim().is_empty() {
+                m.roles.retain(|(r, _)| *r != role);
+                sources.remove(&role);
+                continue;
+            }
+            let idx = resolve_column(column, &columns)?;
+            m.set(role, idx);
+            sources.insert(role, DecisionSource::Override);
+        }
+        let cols = Cols::from_match(&m);
+        if preset == Preset::LongBaskets && (cols.date.is_some() || cols.customer.is_some()) {
+            preset = Preset::Generic;
+        }
+        let kind = if preset == Preset::Summary {
+            DataKind::Summary
+        } else if cols.date.is_none()
+            && cols.order.is_some()
+            && (cols.item.is_some() || cols.item_name.is_some())
+        {
+            if preset == Preset::Generic {
+                preset = Preset::LongBaskets;
+            }
+            DataKind::Baskets
+        } else {
+            DataKind::Transactions
+        };
+        match kind {
+            DataKind::Summary => {
+                for (role, col) in [
+                    (Role::Frequency, cols.frequency),
+                    (Role::Recency, cols.recency),
+                    (Role::T, cols.t),
+                ] {
+                    if col.is_none() {
+                        return Err(Error::no_usable_column(format!(
+                            "the summary file has no \"{}\" column",
+                            role.name()
+                        )));
+                    }
+                }
+            }
+            DataKind::Transactions => {
+                if cols.date.is_none() {
+                    return Err(Error::no_usable_column(format!(
+                        "no column holds order dates (columns: {}); name one with the date mapping",
+                        list_columns(&columns)
+                    )));
+                }
+                if cols.customer.is_none()
+                    && cols.order.is_none()
+                    && cols.item.is_none()
+                    && cols.item_name.is_none()
+                {
+                    return Err(Error::no_usable_column(format!(
+                        "no column holds customer ids, order ids or items (columns: {})",
+                        list_columns(&columns)
+                    )));
+                }
+            }
+            DataKind::Baskets => {}
+        }
+        let mut mapping: Vec<MappedColumn> = m
+            .roles
+            .iter()
+            .map(|&(role, index)| MappedColumn {
+                role,
+                index,
+                name: columns.get(index).cloned().unwrap_or_default(),
+                source: sources
+                    .get(&role)
+                    .copied()
+                    .unwrap_or(DecisionSource::Header),
+            })
+            .collect();
+        mapping.sort_by_key(|c| c.role);
+        let amount_level = match cols.amount {
+            Some(i) => schema::amount_level(preset, normalized.get(i).map_or("", String::as_str)),
+            None => AmountLevel::Line,
+        };
+        let decimal = options.decimal.unwrap_or_else(|| {
+            let col = cols.amount.or(cols.unit_price).or(cols.monetary_value);
+            match col {
+                Some(c) => value::guess_decimal_sep(
+                    data_rows
+                        .iter()
+                        .filter_map(|r| r.get(c))
+                        .map(String::as_str),
+                ),
+                None => DecimalSep::Dot,
+            }
+        });
+        let date_format = if preset == Preset::Etsy && date_format == DateFormat::Auto {
+            DateFormat::Mdy
+        } else {
+            date_format
+        };
+        Ok(Plan {
+            delimiter,
+            has_header,
+            columns,
+            kind,
+            preset,
+            cols,
+            mapping,
+            amount_level,
+            decimal,
+            date_format,
+            c_invoices: preset == Preset::UciOnlineRetail,
+            returns: options.returns,
+        })
+    }
+}
+
+fn list_columns(columns: &[String]) -> String {
+    let mut s = columns
+        .iter()
+        .take(12)
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if columns.len() > 12 {
+        s.push_str(", ...");
+    }
+    s
+}
+
+/// Finds a column by name (case- and space-insensitive) or by `#N`.
+fn resolve_column(column: &str, columns: &[String]) -> Result<usize> {
+    if let Some(n) = column.strip_prefix('#') {
+        if let Ok(n) = n.parse::<usize>() {
+            if n >= 1 && n <= columns.len() {
+                return Ok(n - 1);
+            }
+        }
+    }
+    if let Some(i) = columns.iter().position(|c| c == column) {
+        return Ok(i);
+    }
+    let want = schema::normalize_header(column);
+    columns
+        .iter()
+        .position(|c| schema::normalize_header(c) == want)
+        .ok_or_else(|| {
+            Error::options(format!(
+                "no column named \"{column}\" (columns: {})",
+                list_columns(columns)
+            ))
+        })
+}
+
+/// Whether the first record looks unlike the rest: text where the others
+/// have numbers or dates.
+fn first_row_differs(records: &[Vec<String>]) -> bool {
+    let first = &records[0];
+    let typed = |f: &str| {
+        value::parse_date(f, DateFormat::Auto).is_some()
+            || value::parse_amount(f, DecimalSep::Dot).is_some()
+    };
+    (0..first.len()).any(|c| {
+        let rest: Vec<&str> = records[1..]
+            .iter()
+            .filter_map(|r| r.get(c).map(String::as_str))
+            .filter(|f| !f.trim().is_empty())
+            .collect();
+        !rest.is_empty()
+            && !typed(&first[c])
+            && !first[c].trim().is_empty()
+            && rest.iter().filter(|f| typed(f)).count() * 10 >= rest.len() * 9
+    })
+}
+
+/// Fills roles the header did not give from the columns' content: a column
+/// of dates becomes the date, a column of amounts with decimals the amount,
+/// and (without a header) a repeating id-like column the customer.
+fn content_mapping(
+    rows: &[Vec<String>],
+    n_columns: usize,
+    m: &mut HeaderMatch,
+    sources: &mut BTreeMap<Role, DecisionSource>,
+) {
+    if rows.is_empty() {
+        return;
+    }
+    let taken = |m: &HeaderMatch, c: usize| m.roles.iter().any(|&(_, i)| i == c);
+    let share = |c: usize, f: &dyn Fn(&str) -> bool| {
+        let vals: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.get(c).map(String::as_str))
+            .filter(|v| !v.trim().is_empty())
+            .collect();
+        if vals.is_empty() {
+            0.0
+        } else {
+            vals.iter().filter(|v| f(v)).count() as f64 / vals.len() as f64
+        }
+    };
+    if m.get(Role::Date).is_none() {
+        if let Some(c) = (0..n_columns).find(|&c| {
+            !taken(m, c)
+                && share(c, &|v| {
+                    let t = v.trim();
+                    // Plain numbers are serials/timestamps only with help from a header.
+                    !t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                        && value::parse_date(v, DateFormat::Auto).is_some()
+                }) >= 0.9
+        }) {
+            m.set(Role::Date, c);
+            sources.insert(Role::Date, DecisionSource::Content);
+        }
+    }
+    if m.get(Role::Amount).is_none() && m.get(Role::UnitPrice).is_none() {
+        if let Some(c) = (0..n_columns).find(|&c| {
+            !taken(m, c)
+                && share(c, &|v| {
+                    let t = v.trim();
+                    value::parse_amount(v, DecimalSep::Dot).is_some()
+                        && (t.contains('.')
+                            || t.contains(',')
+                            || t.chars().any(|ch| "¥￥円$€£".contains(ch)))
+                }) >= 0.9
+        }) {
+            m.set(Role::Amount, c);
+            sources.insert(Role::Amount, DecisionSource::Content);
+        }
+    }
+    if m.get(Role::Customer).is_none() && m.get(Role::Order).is_none() {
+        // An id-like text column whose values repeat: customers buy again.
+        let candidate = (0..n_columns).find(|&c| {
+            if taken(m, c) {
+                return false;
+            }
+            let vals: Vec<&str> = rows
+                .iter()
+                .filter_map(|r| r.get(c).map(String::as_str))
+                .collect();
+            let distinct: HashSet<&str> = vals.iter().copied().collect();
+            vals.len() >= 4
+                && distinct.len() < vals.len()
+                && distinct.len() * 20 > vals.len()
+                && vals.iter().all(|v| !v.trim().is_empty() && v.len() <= 64)
+                && share(c, &|v| value::parse_date(v, DateFormat::Auto).is_some()) < 0.5
+        });
+        if let Some(c) = candidate {
+            m.set(Role::Customer, c);
+            sources.insert(Role::Customer, DecisionSource::Content);
+        }
+    }
+}
+
+/// Parses up to `max` records of the sample into owned fields.
+fn sample_records(text: &str, delim: u8, is_complete: bool, max: usize) -> Vec<Vec<String>> {
+    let mut rdr = csv_core::ReaderBuilder::new().delimiter(delim).build();
+    let mut input = text.as_bytes();
+    let mut out = vec![0u8; 4096];
+    let mut ends = vec![0usize; 256];
+    let (mut out_len, mut ends_len) = (0, 0);
+    let mut records = Vec::new();
+    loop {
+        let (res, nin, nout, nend) =
+            rdr.read_record(input, &mut out[out_len..], &mut ends[ends_len..]);
+        input = &input[nin..];
+        out_len += nout;
+        ends_len += nend;
+        match res {
+            csv_core::ReadRecordResult::InputEmpty => {
+                if !is_complete {
+                    break;
+                }
+            }
+            csv_core::ReadRecordResult::OutputFull => {
+                if out.len() >= 1 << 24 {
+                    break;
+                }
+                out.resize(out.len() * 2, 0);
+            }
+            csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+            csv_core::ReadRecordResult::Record => {
+                let mut fields = Vec::with_capacity(ends_len);
+                let mut start = 0;
+                for &end in &ends[..ends_len] {
+                    fields.push(String::from_utf8_lossy(&out[start..end]).into_owned());
+                    start = end;
+                }
+                if !is_blank(&fields) {
+                    records.push(fields);
+                }
+                out_len = 0;
+                ends_len = 0;
+                if records.len() >= max {
+                    break;
+                }
+            }
+            csv_core::ReadRecordResult::End => break,
+        }
+    }
+    records
+}
+
+fn is_blank<S: AsRef<str>>(fields: &[S]) -> bool {
+    fields.iter().all(|f| f.as_ref().trim().is_empty())
+}
+
+/// Parses `YYYY-MM-DD` into a day number.
+pub(crate) fn parse_iso_day(s: &str) -> Option<i32> {
+    value::parse_date(s, DateFormat::Iso).and_then(|d| d.day(DateOrder::MonthFirst))
+}
+
+/// Formats a day number as `YYYY-MM-DD`.
+pub fn format_day(day: i32) -> String {
+    match chrono::NaiveDate::from_num_days_from_ce_opt(day + 719_163) {
+        Some(d) => d.format("%Y-%m-%d").to_string(),
+        None => format!("day {day}"),
+    }
+}
+
+/// Skipped rows, per reason, with examples.
+#[derive(Debug, Default)]
+struct SkipTally {
+    groups: Vec<SkipGroup>,
+}
+
+impl SkipTally {
+    fn add(&mut self, reason: SkipReason, line: u64, text: impl FnOnce() -> String) {
+        let group = match self.groups.iter_mut().position(|g| g.reason == reason) {
+            Some(i) => &mut self.groups[i],
+            None => {
+                self.groups.push(SkipGroup {
+                    reason,
+                    count: 0,
+                    examples: Vec::new(),
+                });
+                let n = self.groups.len();
+                &mut self.groups[n - 1]
+            }
+        };
+        group.count += 1;
+        if group.examples.len() < report::MAX_EXAMPLES {
+            group.examples.push(Example { line, text: text() });
+        }
+    }
+
+    fn total(&self) -> u64 {
+        self.groups.iter().map(|g| g.count).sum()
+    }
+}
+
+/// Cuts a text to [`report::MAX_EXAMPLE_CHARS`] characters.
+fn cut(text: &str) -> String {
+    match text.char_indices().nth(report::MAX_EXAMPLE_CHARS) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
+/// A row whose dates fit only one day/month order, kept so the final
+/// decision can name the conflicting rows.
+#[derive(Debug, Clone, Copy)]
+struct AltDay {
+    row: u32,
+    /// The day under day-first order (`i32::MIN` when invalid that way).
+    day_first: i32,
+}
+
+/// The streaming part: decoder, tokenizer and row handling.
+#[derive(Debug)]
+struct Stream {
+    decoder: Decoder,
+    encoding: &'static Encoding,
+    bom: bool,
+    had_invalid_bytes: bool,
+    text: Vec<u8>,
+    csv: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    out_len: usize,
+    ends_len: usize,
+    record_line: u64,
+    header_seen: bool,
+    plan: Plan,
+    rows: Rows,
+}
+
+/// Row-level accumulators.
+#[derive(Debug, Default)]
+struct Rows {
+    read: u64,
+    builder: TransactionsBuilder,
+    /// File line per pushed row.
+    lines: Vec<u32>,
+    /// Rows whose day-first reading differs from the month-first one.
+    alt_days: Vec<AltDay>,
+    evidence_day_first: u64,
+    evidence_month_first: u64,
+    evidence_ambiguous: u64,
+    /// Raw text of the first rows that are only valid in one order, by line.
+    order_examples: Vec<(u64, String)>,
+    summary: Vec<SummaryRecord>,
+    skips: SkipTally,
+    seen_rows: HashSet<u64>,
+    duplicates: u64,
+    duplicate_lines: Vec<u64>,
+    zero_amounts: u64,
+    zero_amount_lines: Vec<u64>,
+    currencies: BTreeMap<String, u64>,
+    large_fields: Vec<u64>,
+    /// Reusable buffers.
+    order_buf: String,
+    /// The previous row's order id and its carried-forward fields (Shopify
+    /// writes order-level fields on an order's first row only).
+    carry: Carry,
+}
+
+#[derive(Debug, Default)]
+struct Carry {
+    order: String,
+    customer: String,
+    date: String,
+    time: String,
+    status: String,
+    currency: String,
+}
+
+impl Stream {
+    fn new(detected: sniff::DetectedEncoding, plan: Plan, options: &IngestOptions) -> Stream {
+        let _ = options;
+        Stream {
+            decoder: detected.encoding.new_decoder_without_bom_handling(),
+            encoding: detected.encoding,
+            bom: detected.bom_len > 0,
+            had_invalid_bytes: false,
+            text: Vec::new(),
+            csv: csv_core::ReaderBuilder::new()
+                .delimiter(plan.delimiter)
+                .build(),
+            out: vec![0; 64 * 1024],
+            ends: vec![0; 256],
+            out_len: 0,
+            ends_len: 0,
+            record_line: 1,
+            header_seen: !plan.has_header,
+            plan,
+            rows: Rows::default(),
+        }
+    }
+
+    /// Decodes a chunk and handles every complete record in it.
+    fn feed(&mut self, chunk: &[u8], last: bool) -> Result<()> {
+        let mut src = chunk;
+        loop {
+            let need = self
+                .decoder
+                .max_utf8_buffer_length(src.len())
+                .unwrap_or(src.len() * 3 + 16);
+            self.text.clear();
+            self.text.resize(need.max(16), 0);
+            let (result, read, written, had_errors) =
+                self.decoder.decode_to_utf8(src, &mut self.text, last);
+            self.had_invalid_bytes |= had_errors;
+            self.text.truncate(written);
+            src = &src[read..];
+            let text = std::mem::take(&mut self.text);
+            let fed = self.tokenize(&text, last && src.is_empty());
+            self.text = text;
+            fed?;
+            if result == encoding_rs::CoderResult::InputEmpty {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the tokenizer over decoded text.
+    fn tokenize(&mut self, text: &[u8], last: bool) -> Result<()> {
+        let mut input = text;
+        loop {
+            let (res, nin, nout, nend) = self.csv.read_record(
+                input,
+                &mut self.out[self.out_len..],
+                &mut self.ends[self.ends_len..],
+            );
+            input = &input[nin..];
+            self.out_len += nout;
+            self.ends_len += nend;
+            match res {
+                csv_core::ReadRecordResult::InputEmpty => {
+                    if !last || !input.is_empty() {
+                        return Ok(());
+                    }
+                    // With no more input the tokenizer needs an empty call to
+                    // flush the last record.
+                    let (res, _, nout, nend) = self.csv.read_record(
+                        &[],
+                        &mut self.out[self.out_len..],
+                        &mut self.ends[self.ends_len..],
+                    );
+                    self.out_len += nout;
+                    self.ends_len += nend;
+                    if res == csv_core::ReadRecordResult::Record {
+                        self.record(true)?;
+                    }
+                    return Ok(());
+                }
+                csv_core::ReadRecordResult::OutputFull => {
+                    if self.out.len() >= MAX_FIELD_BYTES {
+                        return Err(Error::input(
+                            Some(self.record_line),
+                            None,
+                            format!(
+                                "a row is larger than {} MiB; is a quote left open?",
+                                MAX_FIELD_BYTES >> 20
+                            ),
+                        ));
+                    }
+                    let n = self.out.len() * 2;
+                    self.out.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::Record => self.record(false)?,
+                csv_core::ReadRecordResult::End => return Ok(()),
+            }
+        }
+    }
+
+    /// Handles one complete record sitting in `out`/`ends`.
+    fn record(&mut self, at_eof: bool) -> Result<()> {
+        let line = self.record_line;
+        let end_line = self.csv.line();
+        self.record_line = end_line + 1;
+        let (out_len, ends_len) = (self.out_len, self.ends_len);
+        self.out_len = 0;
+        self.ends_len = 0;
+        let out = std::mem::take(&mut self.out);
+        let ends = std::mem::take(&mut self.ends);
+        let result = self.row(&out[..out_len], &ends[..ends_len], line, end_line, at_eof);
+        self.out = out;
+        self.ends = ends;
+        result
+    }
+
+    fn row(
+        &mut self,
+        out: &[u8],
+        ends: &[usize],
+        line: u64,
+        end_line: u64,
+        at_eof: bool,
+    ) -> Result<()> {
+        let mut fields: [&str; 64] = [""; 64];
+        let mut heap: Vec<&str> = Vec::new();
+        let n = ends.len();
+        let mut start = 0;
+        for (i, &end) in ends.iter().enumerate() {
+            // The decoder produced valid UTF-8 and the delimiter is ASCII, so
+            // every field is valid UTF-8; from_utf8 keeps that checked.
+            let f = std::str::from_utf8(&out[start..end]).unwrap_or("\u{fffd}");
+            if n <= 64 {
+                fields[i] = f;
+            } else {
+                heap.push(f);
+            }
+            start = end;
+        }
+        let fields: &[&str] = if n <= 64 { &fields[..n] } else { &heap };
+        if is_blank(fields) {
+            return Ok(());
+        }
+        if !self.header_seen {
+            self.header_seen = true;
+            return Ok(());
+        }
+        self.rows.read += 1;
+        if fields.iter().any(|f| f.len() > 1 << 20)
+            && self.rows.large_fields.len() < report::MAX_EXAMPLES
+        {
+            self.rows.large_fields.push(line);
+        }
+        let delim = self.plan.delimiter as char;
+        let raw = || cut(&fields.join(&delim.to_string()));
+        if at_eof && end_line > line + 1 && fields.iter().any(|f| f.contains('\n')) {
+            // Everything from an opened quote to the end of the file became
+            // one field: the quote was never closed.
+            self.rows
+                .skips
+                .add(SkipReason::UnterminatedQuote, line, &raw);
+            return Ok(());
+        }
+        // Exact duplicate rows are reported, not dropped.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        fields.hash(&mut h);
+        if !self.rows.seen_rows.insert(h.finish()) {
+            self.rows.duplicates += 1;
+            if self.rows.duplicate_lines.len() < report::MAX_EXAMPLES {
+                self.rows.duplicate_lines.push(line);
+            }
+        }
+        match self.plan.kind {
+            DataKind::Baskets if self.plan.preset == Preset::BasketLines => {
+                self.basket_line(fields, line, raw)
+            }
+            DataKind::Baskets => self.long_basket_row(fields, line, raw),
+            DataKind::Summary => self.summary_row(fields, line, raw),
+            DataKind::Transactions => self.transaction_row(fields, line, raw),
+        }
+        Ok(())
+    }
+
+    fn basket_line(&mut self, fields: &[&str], line: u64, raw: impl Fn() -> String) {
+        let order = self.rows.read.to_string();
+        let mut any = false;
+        for f in fields {
+            let item = f.trim();
+            if item.is_empty() {
+                continue;
+            }
+            any = true;
+            self.rows.builder.push(&Line {
+                customer: None,
+                order: &order,
+                day: 0,
+                seconds: None,
+                amount: 0.0,
+                quantity: 1.0,
+                item: Some(item),
+                item_name: None,
+                kind: LineKind::Sale,
+                nps: None,
+                group: None,
+            });
+            self.rows.lines.push(line as u32);
+        }
+        if !any {
+            self.rows.skips.add(SkipReason::MissingItem, line, &raw);
+        }
+    }
+
+    fn long_basket_row(&mut self, fields: &[&str], line: u64, raw: impl Fn() -> String) {
+        let cols = self.plan.cols;
+        let order = cols
+            .order
+            .and_then(|c| fields.get(c))
+            .map_or("", |s| s.trim());
+        let item = cols
+            .item
+            .and_then(|c| fields.get(c))
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty());
+        let name = cols
+            .item_name
+            .and_then(|c| fields.get(c))
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty());
+        if order.is_empty() {
+            self.rows.skips.add(SkipReason::MissingOrder, line, &raw);
+            return;
+        }
+        if item.is_none() && name.is_none() {
+            self.rows.skips.add(SkipReason::MissingItem, line, &raw);
+            return;
+        }
+        let quantity = cols
+            .quantity
+            .and_then(|c| fields.get(c))
+            .and_then(|q| value::parse_quantity(q))
+            .unwrap_or(1.0);
+        self.rows.builder.push(&Line {
+            customer: None,
+            order,
+            day: 0,
+            seconds: None,
+            amount: 0.0,
+            quantity,
+            item,
+            item_name: name,
+            kind: LineKind::Sale,
+            nps: None,
+            group: None,
+        });
+        self.rows.lines.push(line as u32);
+    }
+
+    fn summary_row(&mut self, fields: &[&str], line: u64, raw: impl Fn() -> String) {
+        let cols = self.plan.cols;
+        let num = |c: Option<usize>| {
+            c.and_then(|c| fields.get(c))
+                .and_then(|v| value::parse_amount(v, self.plan.decimal))
+                .map(|a| a.value)
+        };
+        let id = cols
+            .customer
+            .and_then(|c| fields.get(c))
+            .map(|v| value::clean_id(v).into_owned())
+            .unwrap_or_else(|| self.rows.read.to_string());
+        let (Some(frequency), Some(recency), Some(t)) =
+            (num(cols.frequency), num(cols.recency), num(cols.t))
+        else {
+            self.rows.skips.add(SkipReason::BadSummaryRow, line, &raw);
+            return;
+        };
+        let consistent = frequency >= 0.0
+            && recency >= 0.0
+            && t >= 0.0
+            && recency <= t * (1.0 + 1e-9) + 1e-9
+            && (frequency > 0.0 || recency == 0.0);
+        if !consistent {
+            self.rows.skips.add(SkipReason::BadSummaryRow, line, &raw);
+            return;
+        }
+        self.rows.summary.push(SummaryRecord {
+            customer_id: id,
+            frequency,
+            recency,
+            t,
+            monetary_value: num(cols.monetary_value),
+        });
+    }
+
+    fn transaction_row(&mut self, fields: &[&str], line: u64, raw: impl Fn() -> String) {
+        let plan = &self.plan;
+        let cols = plan.cols;
+        let rows = &mut self.rows;
+        if plan.has_header && fields.len() != plan.columns.len() {
+            // A short row may only be missing trailing empty cells.
+            let needed = [
+                cols.customer,
+                cols.order,
+                cols.date,
+                cols.amount,
+                cols.unit_price,
+                cols.item,
+                cols.item_name,
+            ]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(0);
+            if fields.len() > plan.columns.len() || needed >= fields.len() {
+                rows.skips.add(SkipReason::WrongFieldCount, line, || {
+                    format!(
+                        "{} fields, expected {}: {}",
+                        fields.len(),
+                        plan.columns.len(),
+                        raw()
+                    )
+                });
+                return;
+            }
+        }
+        let get = |c: Option<usize>| c.and_then(|c| fields.get(c)).map_or("", |s| s.trim());
+        let order_field = get(cols.order);
+        // Order-level fields left empty on an order's later rows inherit the
+        // first row's values.
+        let same_order = !order_field.is_empty() && order_field == rows.carry.order;
+        let pick = |field: &'_ str, carried: &str, same: bool| -> (bool, String) {
+            if field.is_empty() && same {
+                (true, carried.to_owned())
+            } else {
+                (false, String::new())
+            }
+        };
+        let customer_raw = get(cols.customer);
+        let date_raw = get(cols.date);
+        let time_raw = get(cols.time);
+        let status_raw = get(cols.status);
+        let currency_raw = get(cols.currency);
+        let (c_inh, c_val) = pick(customer_raw, &rows.carry.customer, same_order);
+        let (d_inh, d_val) = pick(date_raw, &rows.carry.date, same_order);
+        let (t_inh, t_val) = pick(time_raw, &rows.carry.time, same_order);
+        let (s_inh, s_val) = pick(status_raw, &rows.carry.status, same_order);
+        let (cur_inh, cur_val) = pick(currency_raw, &rows.carry.currency, same_order);
+        let customer_s: &str = if c_inh { &c_val } else { customer_raw };
+        let date_s: &str = if d_inh { &d_val } else { date_raw };
+        let time_s: &str = if t_inh { &t_val } else { time_raw };
+        let status_s: &str = if s_inh { &s_val } else { status_raw };
+        let currency_s: &str = if cur_inh { &cur_val } else { currency_raw };
+        if !same_order && !order_field.is_empty() {
+            rows.carry.order.clear();
+            rows.carry.order.push_str(order_field);
+            for (dst, src) in [
+                (&mut rows.carry.customer, customer_s),
+                (&mut rows.carry.date, date_s),
+                (&mut rows.carry.time, time_s),
+                (&mut rows.carry.status, status_s),
+                (&mut rows.carry.currency, currency_s),
+            ] {
+                dst.clear();
+                dst.push_str(src);
+            }
+        }
+
+        // Date (and a separate time column).
+        let Some(raw_date) = value::parse_date(date_s, plan.date_format) else {
+            rows.skips.add(SkipReason::BadDate, line, &raw);
+            return;
+        };
+        let seconds = if cols.time.is_some() {
+            value::parse_date(&format!("2000-01-01 {time_s}"), DateFormat::Iso)
+                .and_then(|d| d.seconds())
+                .or(raw_date.seconds())
+        } else {
+            raw_date.seconds()
+        };
+
+        // Status.
+        let meaning = if cols.status.is_some() {
+            schema::status_meaning(plan.preset, status_s)
+        } else {
+            StatusMeaning::Sale
+        };
+        if meaning == StatusMeaning::Excluded {
+            rows.skips.add(SkipReason::StatusExcluded, line, &raw);
+            return;
+        }
+
+        // Quantity and amount.
+        let quantity = match cols
+            .quantity
+            .map(|c| fields.get(c).map_or("", |s| s.trim()))
+        {
+            None | Some("") => 1.0,
+            Some(q) => match value::parse_quantity(q) {
+                Some(q) => q,
+                None => {
+                    rows.skips.add(SkipReason::BadQuantity, line, &raw);
+                    return;
+                }
+            },
+        };
+        let mut currency = None;
+        let amount_field = get(cols.amount);
+        let mut amount = if cols.amount.is_some() {
+            if amount_field.is_empty() && same_order {
+                // An order total written on the first row only.
+                0.0
+            } else {
+                match value::parse_amount(amount_field, plan.decimal) {
+                    Some(a) => {
+                        currency = a.currency;
+                        a.value
+                    }
+                    None => {
+                        rows.skips.add(SkipReason::BadAmount, line, &raw);
+                        return;
+                    }
+                }
+            }
+        } else if cols.unit_price.is_some() {
+            match value::parse_amount(get(cols.unit_price), plan.decimal) {
+                Some(a) => {
+                    currency = a.currency;
+                    a.value * quantity
+                }
+                None => {
+                    rows.skips.add(SkipReason::BadAmount, line, &raw);
+                    return;
+                }
+            }
+        } else {
+            0.0
+        };
+        if let Some(rc) = cols.refunded {
+            if let Some(r) = fields
+                .get(rc)
+                .and_then(|v| value::parse_amount(v, plan.decimal))
+            {
+                amount -= r.value.abs();
+            }
+        }
+
+        // Order id: the column, or customer + date when there is none.
+        let order: &str = if order_field.is_empty() {
+            if cols.order.is_some() {
+                rows.skips.add(SkipReason::MissingOrder, line, &raw);
+                return;
+            }
+            rows.order_buf.clear();
+            rows.order_buf.push_str(customer_s);
+            rows.order_buf.push('\u{1f}');
+            rows.order_buf.push_str(date_s);
+            &rows.order_buf
+        } else {
+            order_field
+        };
+
+        let reversal = meaning == StatusMeaning::Reversal
+            || (plan.c_invoices && order.starts_with(['C', 'c']))
+            || quantity < 0.0
+            || amount < 0.0;
+        let kind = if reversal {
+            LineKind::Reversal
+        } else {
+            LineKind::Sale
+        };
+        if reversal && plan.returns == ReturnPolicy::Exclude {
+            rows.skips.add(SkipReason::ReversalExcluded, line, &raw);
+            return;
+        }
+        // Make reversals negative whatever sign the file used.
+        let (amount, quantity) = if reversal {
+            (-amount.abs(), -quantity.abs())
+        } else {
+            (amount, quantity)
+        };
+
+        // Whether this row's order-level amount repeats an earlier row's.
+        let amount = if plan.amount_level == AmountLevel::Order
+            && cols.amount.is_some()
+            && rows.builder.has_order(order)
+            && !reversal
+        {
+            0.0
+        } else {
+            amount
+        };
+        if amount == 0.0 && (cols.amount.is_some() || cols.unit_price.is_some()) && !same_order {
+            rows.zero_amounts += 1;
+            if rows.zero_amount_lines.len() < report::MAX_EXAMPLES {
+                rows.zero_amount_lines.push(line);
+            }
+        }
+        let cur_name = match currency {
+            Some(c) => Some(format!("{c:?}").to_uppercase()),
+            None if !currency_s.is_empty() => Some(currency_s.to_uppercase()),
+            None => None,
+        };
+        if let Some(c) = cur_name {
+            *rows.currencies.entry(c).or_insert(0) += 1;
+        }
+
+        let customer = if customer_s.is_empty() {
+            None
+        } else {
+            Some(value::clean_id(customer_s))
+        };
+        let item = get(cols.item);
+        let item_name = get(cols.item_name);
+        let item = (!item.is_empty()).then(|| value::clean_id(item));
+        let nps = cols
+            .nps
+            .and_then(|c| fields.get(c))
+            .and_then(|v| value::parse_nps(v));
+        let group = get(cols.group);
+
+        // Dates whose order is ambiguous are stored month-first; the day-first
+        // reading is kept aside when it differs, and chosen in finish.
+        let month_first = raw_date.day(DateOrder::MonthFirst);
+        let day_first = raw_date.day(DateOrder::DayFirst);
+        match raw_date.evidence() {
+            OrderEvidence::None => {}
+            OrderEvidence::Ambiguous => rows.evidence_ambiguous += 1,
+            OrderEvidence::DayFirstOnly => {
+                rows.evidence_day_first += 1;
+                if rows.order_examples.len() < 2 * report::MAX_EXAMPLES {
+                    rows.order_examples.push((line, raw()));
+                }
+            }
+            OrderEvidence::MonthFirstOnly => {
+                rows.evidence_month_first += 1;
+                if rows.order_examples.len() < 2 * report::MAX_EXAMPLES {
+                    rows.order_examples.push((line, raw()));
+                }
+            }
+        }
+        let (day, alt) = match (plan.date_format, month_first, day_first) {
+            (_, Some(m), Some(d)) if m == d => (m, None),
+            (_, Some(m), d) => (m, Some(d.unwrap_or(i32::MIN))),
+            (_, None, Some(d)) => (i32::MIN, Some(d)),
+            (_, None, None) => {
+                rows.skips.add(SkipReason::BadDate, line, &raw);
+                return;
+            }
+        };
+        if let Some(day_first) = alt {
+            rows.alt_days.push(AltDay {
+                row: rows.builder.len() as u32,
+                day_first,
+            });
+        }
+        rows.builder.push(&Line {
+            customer: customer.as_deref(),
+            order,
+            day,
+            seconds,
+            amount,
+            quantity,
+            item: item.as_deref(),
+            item_name: (!item_name.is_empty()).then_some(item_name),
+            kind,
+            nps,
+            group: (!group.is_empty()).then_some(group),
+        });
+        rows.lines.push(line.min(u32::MAX as u64) as u32);
+    }
+
+    fn finish(mut self, options: &IngestOptions) -> Result<Ingested> {
+        let mut warnings = Vec::new();
+        if self.had_invalid_bytes {
+            warnings.push(Warning {
+                code: WarningCode::InvalidBytes,
+                message: format!(
+                    "some bytes are not valid {}; they were replaced by \u{fffd}",
+                    self.encoding.name()
+                ),
+                lines: Vec::new(),
+            });
+        }
+        if self.encoding == encoding_rs::WINDOWS_1252 && options.encoding.is_none() {
+            warnings.push(Warning {
+                code: WarningCode::LegacyEncoding,
+                message: "the file is neither UTF-8 nor Shift_JIS; it was read as Windows-1252 (Western European)".into(),
+                lines: Vec::new(),
+            });
+        }
+        if !self.rows.large_fields.is_empty() {
+            warnings.push(Warning {
+                code: WarningCode::LargeField,
+                message: "some cells are larger than 1 MiB".into(),
+                lines: self.rows.large_fields.clone(),
+            });
+        }
+        if self.plan.has_header && !self.header_seen {
+            return Err(Error::new(ErrorKind::Empty));
+        }
+        if self.rows.read == 0 {
+            return Err(if self.plan.has_header {
+                Error::no_usable_column("the file has a header but no data rows")
+            } else {
+                Error::new(ErrorKind::Empty)
+            });
+        }
+        if self.rows.duplicates > 0 {
+            warnings.push(Warning {
+                code: WarningCode::DuplicateRows,
+                message: format!(
+                    "{} rows repeat an earlier row exactly; they were kept",
+                    self.rows.duplicates
+                ),
+                lines: self.rows.duplicate_lines.clone(),
+            });
+        }
+        let plan = self.plan.clone();
+        let mut stats = IngestStats {
+            duplicate_rows: self.rows.duplicates,
+            ..IngestStats::default()
+        };
+        let mut date_order = None;
+        let mut date_order_source = None;
+        let data = match plan.kind {
+            DataKind::Summary => {
+                stats.customers = self.rows.summary.len() as u64;
+                Dataset::Summary(std::mem::take(&mut self.rows.summary))
+            }
+            DataKind::Baskets => {
+                let t = std::mem::take(&mut self.rows.builder).finish();
+                stats.orders = t.orders().len() as u64;
+                stats.items = t.items().len() as u64;
+                stats.guest_rows = 0;
+                Dataset::Baskets(t)
+            }
+            DataKind::Transactions => {
+                let (order, source) = self.decide_date_order(options, &mut warnings);
+                date_order = order;
+                date_order_source = source;
+                let t = self.build_transactions(
+                    order.unwrap_or(DateOrder::MonthFirst),
+                    options,
+                    &mut warnings,
+                    &mut stats,
+                )?;
+                Dataset::Transactions(t)
+            }
+        };
+        let rows_skipped = self.rows.skips.total();
+        let rows_used = self.rows.read - rows_skipped;
+        if rows_used == 0 {
+            let top = self
+                .rows
+                .skips
+                .groups
+                .iter()
+                .max_by_key(|g| g.count)
+                .map(|g| {
+                    let ex = g.examples.first();
+                    format!(
+                        "all {} rows were skipped; most as {:?}{}",
+                        self.rows.read,
+                        g.reason,
+                        ex.map_or(String::new(), |e| format!(
+                            ", first at line {}: {}",
+                            e.line, e.text
+                        ))
+                    )
+                })
+                .unwrap_or_else(|| "no rows could be used".into());
+            return Err(Error::no_usable_column(top.to_lowercase_first()));
+        }
+        if self.rows.zero_amounts > 0 {
+            warnings.push(Warning {
+                code: WarningCode::ZeroAmounts,
+                message: format!("{} rows have a zero amount", self.rows.zero_amounts),
+                lines: self.rows.zero_amount_lines.clone(),
+            });
+        }
+        let mut currencies: Vec<(String, u64)> = self.rows.currencies.clone().into_iter().collect();
+        currencies.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        if currencies.len() > 1 {
+            warnings.push(Warning {
+                code: WarningCode::SeveralCurrencies,
+                message: format!(
+                    "amounts are in several currencies ({}); they are added as they are, without conversion",
+                    currencies.iter().map(|(c, n)| format!("{c}: {n} rows")).collect::<Vec<_>>().join(", ")
+                ),
+                lines: Vec::new(),
+            });
+        }
+        stats.currencies = currencies;
+        if plan.kind == DataKind::Transactions
+            && plan.cols.amount.is_none()
+            && plan.cols.unit_price.is_none()
+        {
+            warnings.push(Warning {
+                code: WarningCode::NoAmounts,
+                message:
+                    "no amount or price column: purchase counts are available but values are zero"
+                        .into(),
+                lines: Vec::new(),
+            });
+        }
+        let report = IngestReport {
+            rows_read: self.rows.read,
+            rows_used,
+            rows_skipped,
+            skipped: std::mem::take(&mut self.rows.skips.groups),
+            encoding: self.encoding.name().to_owned(),
+            bom: self.bom,
+            delimiter: plan.delimiter as char,
+            quote: '"',
+            has_header: plan.has_header,
+            preset: plan.preset,
+            kind: plan.kind,
+            columns: plan.columns.clone(),
+            mapping: plan.mapping.clone(),
+            date_order,
+            date_order_source,
+            decimal: plan.decimal,
+            warnings,
+            stats,
+        };
+        Ok(Ingested { report, data })
+    }
+
+    /// Decides the day/month order of the date column from the whole column.
+    fn decide_date_order(
+        &self,
+        options: &IngestOptions,
+        warnings: &mut Vec<Warning>,
+    ) -> (Option<DateOrder>, Option<DecisionSource>) {
+        let r = &self.rows;
+        let needs = r.evidence_ambiguous + r.evidence_day_first + r.evidence_month_first > 0
+            || !r.alt_days.is_empty();
+        if let Some(o) = options.date_order {
+            return (Some(o), Some(DecisionSource::Override));
+        }
+        match self.plan.date_format {
+            DateFormat::Dmy => return (Some(DateOrder::DayFirst), Some(DecisionSource::Override)),
+            DateFormat::Mdy if self.plan.preset == Preset::Etsy => {
+                return (Some(DateOrder::MonthFirst), Some(DecisionSource::Preset))
+            }
+            DateFormat::Mdy => {
+                return (Some(DateOrder::MonthFirst), Some(DecisionSource::Override))
+            }
+            _ => {}
+        }
+        if !needs {
+            return (None, None);
+        }
+        let (df, mf) = (r.evidence_day_first, r.evidence_month_first);
+        if df > 0 && mf > 0 {
+            let order = if df >= mf {
+                DateOrder::DayFirst
+            } else {
+                DateOrder::MonthFirst
+            };
+            warnings.push(Warning {
+                code: WarningCode::MixedDateOrder,
+                message: format!(
+                    "{df} dates are only valid day-first and {mf} only month-first; {} was used and the other rows were skipped",
+                    if order == DateOrder::DayFirst { "day-first" } else { "month-first" }
+                ),
+                lines: r.order_examples.iter().map(|(l, _)| *l).collect(),
+            });
+            return (Some(order), Some(DecisionSource::Content));
+        }
+        if df > 0 {
+            return (Some(DateOrder::DayFirst), Some(DecisionSource::Content));
+        }
+        if mf > 0 {
+            return (Some(DateOrder::MonthFirst), Some(DecisionSource::Content));
+        }
+        warnings.push(Warning {
+            code: WarningCode::AmbiguousDateOrder,
+            message: format!(
+                "all {} dates fit both day/month and month/day; month-first was used (set the date order to change it)",
+                r.evidence_ambiguous
+            ),
+            lines: Vec::new(),
+        });
+        (Some(DateOrder::MonthFirst), Some(DecisionSource::Default))
+    }
+
+    /// Applies the date order, nets reversals and builds the store.
+    fn build_transactions(
+        &mut self,
+        order: DateOrder,
+        options: &IngestOptions,
+        warnings: &mut Vec<Warning>,
+        stats: &mut IngestStats,
+    ) -> Result<Transactions> {
+        let mut t = std::mem::take(&mut self.rows.builder).finish();
+        let lines = std::mem::take(&mut self.rows.lines);
+        if order == DateOrder::DayFirst {
+            let alt = std::mem::take(&mut self.rows.alt_days);
+            t.set_days(alt.iter().map(|a| (a.row as usize, a.day_first)));
+        }
+        // Rows whose date is invalid under the chosen order.
+        let mut keep: Vec<bool> = t.day_col().iter().map(|&d| d != i32::MIN).collect();
+        let examples: BTreeMap<u64, &String> = self
+            .rows
+            .order_examples
+            .iter()
+            .map(|(l, s)| (*l, s))
+            .collect();
+        for (i, k) in keep.iter().enumerate() {
+            if !k {
+                let line = lines[i] as u64;
+                self.rows
+                    .skips
+                    .add(SkipReason::DateOrderConflict, line, || {
+                        examples
+                            .get(&line)
+                            .map_or_else(String::new, |s| (*s).clone())
+                    });
+            }
+        }
+        // Net reversals against earlier orders.
+        let unmatched = if options.returns == ReturnPolicy::Net {
+            t.net_reversals(&keep)
+        } else {
+            Vec::new()
+        };
+        for i in unmatched {
+            keep[i] = false;
+            self.rows
+                .skips
+                .add(SkipReason::UnmatchedReversal, lines[i] as u64, String::new);
+        }
+        if let Some(today) = options.today.as_deref().and_then(parse_iso_day) {
+            let future: Vec<usize> = (0..t.len())
+                .filter(|&i| keep[i] && t.day_col()[i] > today)
+                .collect();
+            if !future.is_empty() {
+                warnings.push(Warning {
+                    code: WarningCode::FutureDates,
+                    message: format!(
+                        "{} rows are dated after today ({})",
+                        future.len(),
+                        format_day(today)
+                    ),
+                    lines: future
+                        .iter()
+                        .take(report::MAX_EXAMPLES)
+                        .map(|&i| lines[i] as u64)
+                        .collect(),
+                });
+            }
+        }
+        if keep.iter().any(|k| !k) {
+            t.retain_rows(&keep);
+        }
+        let counts = t.counts();
+        stats.customers = counts.customers;
+        stats.orders = counts.orders;
+        stats.items = counts.items;
+        stats.guest_rows = counts.guest_rows;
+        stats.reversal_rows = counts.reversal_rows;
+        stats.total_amount = counts.total_amount;
+        let non_positive = counts.non_positive_orders;
+        if let Some((first, last)) = t.day_range() {
+            stats.first_date = Some(format_day(first));
+            stats.last_date = Some(format_day(last));
+        }
+        if non_positive > 0 {
+            warnings.push(Warning {
+                code: WarningCode::NonPositiveOrders,
+                message: format!(
+                    "{non_positive} orders are worth zero or less after returns; they do not count as purchases"
+                ),
+                lines: Vec::new(),
+            });
+        }
+        Ok(t)
+    }
+}
+
+trait LowerFirst {
+    fn to_lowercase_first(&self) -> String;
+}
+
+impl LowerFirst for String {
+    fn to_lowercase_first(&self) -> String {
+        let mut c = self.chars();
+        match c.next() {
+            Some(f) => f.to_lowercase().chain(c).collect(),
+            None => String::new(),
+        }
+    }
+}

@@ -1,0 +1,679 @@
+//! Column roles, known export presets, and the header dictionary that maps
+//! English and Japanese column names to roles.
+
+use serde::{Deserialize, Serialize};
+
+/// What a column means to ltvlab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Who bought: a customer id, e-mail or member id.
+    Customer,
+    /// Which order (invoice, receipt) the row belongs to.
+    Order,
+    /// When: a date or date-time.
+    Date,
+    /// A separate time-of-day column (Rakuten's 注文時間).
+    Time,
+    /// A money amount: a line total, or an order total on the order's first row.
+    Amount,
+    /// A unit price, multiplied by the quantity when there is no amount column.
+    UnitPrice,
+    /// Units on the line.
+    Quantity,
+    /// Item id or SKU.
+    Item,
+    /// Item name.
+    ItemName,
+    /// An NPS answer, 0 to 10.
+    Nps,
+    /// Order or payment status (paid, refunded, cancelled ...).
+    Status,
+    /// Currency code of the amount.
+    Currency,
+    /// An amount refunded on the same row (Stripe), subtracted from the amount.
+    Refunded,
+    /// A categorical column chosen for grouping (channel, coupon, campaign).
+    Group,
+    /// Summary files: number of repeat purchase periods.
+    Frequency,
+    /// Summary files: time from first to last purchase.
+    Recency,
+    /// Summary files: time from first purchase to the end of observation.
+    T,
+    /// Summary files: mean value of repeat purchases.
+    MonetaryValue,
+}
+
+impl Role {
+    /// Every role, in display order.
+    pub const ALL: [Role; 18] = [
+        Role::Customer,
+        Role::Order,
+        Role::Date,
+        Role::Time,
+        Role::Amount,
+        Role::UnitPrice,
+        Role::Quantity,
+        Role::Item,
+        Role::ItemName,
+        Role::Nps,
+        Role::Status,
+        Role::Currency,
+        Role::Refunded,
+        Role::Group,
+        Role::Frequency,
+        Role::Recency,
+        Role::T,
+        Role::MonetaryValue,
+    ];
+
+    /// The role's snake_case name, as used in options and the CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Order => "order",
+            Role::Date => "date",
+            Role::Time => "time",
+            Role::Amount => "amount",
+            Role::UnitPrice => "unit_price",
+            Role::Quantity => "quantity",
+            Role::Item => "item",
+            Role::ItemName => "item_name",
+            Role::Nps => "nps",
+            Role::Status => "status",
+            Role::Currency => "currency",
+            Role::Refunded => "refunded",
+            Role::Group => "group",
+            Role::Frequency => "frequency",
+            Role::Recency => "recency",
+            Role::T => "t",
+            Role::MonetaryValue => "monetary_value",
+        }
+    }
+
+    /// Parses a role name as written by [`Role::name`].
+    pub fn from_name(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
+/// A recognised export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// Shopify's orders export: one row per line item, order fields on the first row.
+    Shopify,
+    /// WooCommerce's order export (Analytics → Orders, or the classic order CSV).
+    WooCommerce,
+    /// Stripe payments export: one row per payment, no items.
+    Stripe,
+    /// Square item sales: `$8.00` amounts, refunds as their own rows.
+    Square,
+    /// Etsy sold order items: `MM/DD/YY` dates.
+    Etsy,
+    /// Rakuten RMS orders: Shift_JIS, separate 注文日 and 注文時間.
+    RakutenRms,
+    /// UCI Online Retail (I and II): `C` invoices are cancellations, ids like `13819.0`.
+    UciOnlineRetail,
+    /// A per-customer summary as lifetimes writes it.
+    Summary,
+    /// Long-format baskets (order id + item) without dates: recommendations only.
+    LongBaskets,
+    /// One basket per line, items separated by the delimiter, no header.
+    BasketLines,
+    /// Anything else, mapped by header names and content.
+    Generic,
+}
+
+/// How the amount column relates to orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AmountLevel {
+    /// Each row's amount is that line's value; an order's value is their sum.
+    Line,
+    /// The amount is the order's total, counted once per order.
+    Order,
+}
+
+/// Normalizes a header for dictionary look-up: full-width ASCII folded to
+/// ASCII, lower-cased, with spaces, underscores, hyphens, dots, slashes and
+/// brackets removed.
+pub(crate) fn normalize_header(header: &str) -> String {
+    let mut out = String::with_capacity(header.len());
+    for c in header.trim().trim_start_matches('\u{feff}').chars() {
+        let c = match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        };
+        if matches!(
+            c,
+            ' ' | '_' | '-' | '.' | '/' | '(' | ')' | '[' | ']' | '（' | '）' | '　' | '"' | '\''
+        ) {
+            continue;
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// Header names per role, normalized, in order of preference.
+fn dictionary(role: Role) -> &'static [&'static str] {
+    match role {
+        Role::Customer => &[
+            "customerid",
+            "customer",
+            "customerno",
+            "customernumber",
+            "custid",
+            "clientid",
+            "userid",
+            "buyerid",
+            "memberid",
+            "accountid",
+            "customeremail",
+            "billingemail",
+            "billingemailaddress",
+            "email",
+            "emailaddress",
+            "buyer",
+            "会員id",
+            "顧客id",
+            "顧客番号",
+            "顧客コード",
+            "会員番号",
+            "購入者id",
+            "購入者",
+            "注文者id",
+            "注文者メールアドレス",
+            "ユーザーid",
+            "メールアドレス",
+        ],
+        Role::Order => &[
+            "orderid",
+            "ordernumber",
+            "orderno",
+            "order#",
+            "order",
+            "invoice",
+            "invoiceno",
+            "invoicenumber",
+            "invoiceid",
+            "transactionid",
+            "receiptid",
+            "receiptnumber",
+            "basketid",
+            "basket",
+            "注文番号",
+            "受注番号",
+            "注文id",
+            "伝票番号",
+            "注文コード",
+        ],
+        Role::Date => &[
+            "orderdate",
+            "orderdatetime",
+            "createdat",
+            "invoicedate",
+            "purchasedate",
+            "transactiondate",
+            "saledate",
+            "paymentdate",
+            "createddateutc",
+            "createdutc",
+            "created",
+            "date",
+            "datetime",
+            "timestamp",
+            "paidat",
+            "注文日時",
+            "注文日",
+            "購入日時",
+            "購入日",
+            "受注日時",
+            "受注日",
+            "日付",
+            "売上日",
+        ],
+        Role::Time => &[
+            "time",
+            "ordertime",
+            "注文時間",
+            "注文時刻",
+            "購入時間",
+            "受注時間",
+        ],
+        Role::Amount => &[
+            "linetotal",
+            "itemtotal",
+            "lineamount",
+            "netsales",
+            "amount",
+            "sales",
+            "salesamount",
+            "revenue",
+            "subtotal",
+            "ordertotal",
+            "ordertotalamount",
+            "total",
+            "totalprice",
+            "totalamount",
+            "grosssales",
+            "value",
+            "合計金額",
+            "小計",
+            "金額",
+            "売上",
+            "売上金額",
+            "購入金額",
+            "支払金額",
+            "請求金額",
+            "合計",
+        ],
+        Role::UnitPrice => &[
+            "unitprice",
+            "price",
+            "itemprice",
+            "lineitemprice",
+            "priceperunit",
+            "itemcost",
+            "単価",
+            "商品単価",
+            "販売価格",
+            "価格",
+        ],
+        Role::Quantity => &[
+            "quantity",
+            "qty",
+            "lineitemquantity",
+            "itemquantity",
+            "units",
+            "itemssold",
+            "個数",
+            "数量",
+            "購入数",
+        ],
+        Role::Item => &[
+            "sku",
+            "itemid",
+            "productid",
+            "stockcode",
+            "itemcode",
+            "productcode",
+            "lineitemsku",
+            "listingid",
+            "variantid",
+            "商品番号",
+            "商品管理番号",
+            "商品コード",
+            "商品id",
+            "品番",
+            "janコード",
+        ],
+        Role::ItemName => &[
+            "itemname",
+            "productname",
+            "lineitemname",
+            "description",
+            "product",
+            "products",
+            "item",
+            "title",
+            "商品名",
+            "品名",
+            "商品",
+        ],
+        Role::Nps => &["nps", "npsscore", "推奨度", "npsスコア"],
+        Role::Status => &[
+            "status",
+            "orderstatus",
+            "financialstatus",
+            "eventtype",
+            "注文ステータス",
+            "受注ステータス",
+            "ステータス",
+        ],
+        Role::Currency => &["currency", "通貨"],
+        Role::Refunded => &["amountrefunded", "refundedamount", "refundedtotal"],
+        Role::Group => &[],
+        Role::Frequency => &["frequency"],
+        Role::Recency => &["recency"],
+        Role::T => &["t"],
+        Role::MonetaryValue => &["monetaryvalue", "monetary"],
+    }
+}
+
+/// Header names that mark an amount column as an order total, counted once per order.
+const ORDER_LEVEL_AMOUNTS: &[&str] = &[
+    "subtotal",
+    "ordertotal",
+    "ordertotalamount",
+    "total",
+    "totalamount",
+    "合計金額",
+    "請求金額",
+    "合計",
+];
+
+/// The result of header matching: one column index per role.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct HeaderMatch {
+    pub(crate) roles: Vec<(Role, usize)>,
+}
+
+impl HeaderMatch {
+    pub(crate) fn get(&self, role: Role) -> Option<usize> {
+        self.roles.iter().find(|(r, _)| *r == role).map(|&(_, i)| i)
+    }
+
+    pub(crate) fn set(&mut self, role: Role, index: usize) {
+        self.roles.retain(|(r, i)| *r != role && *i != index);
+        self.roles.push((role, index));
+    }
+}
+
+/// Matches normalized headers to roles by the dictionary, preferring earlier
+/// dictionary entries, and never giving one column two roles.
+pub(crate) fn match_headers(normalized: &[String]) -> HeaderMatch {
+    let mut m = HeaderMatch::default();
+    let mut taken = vec![false; normalized.len()];
+    // Roles with specific vocabularies go first so that generic words
+    // ("item", "total") do not steal their columns.
+    let order = [
+        Role::Frequency,
+        Role::Recency,
+        Role::T,
+        Role::MonetaryValue,
+        Role::Refunded,
+        Role::Item,
+        Role::Order,
+        Role::Customer,
+        Role::Date,
+        Role::Time,
+        Role::UnitPrice,
+        Role::Quantity,
+        Role::ItemName,
+        Role::Amount,
+        Role::Nps,
+        Role::Status,
+        Role::Currency,
+    ];
+    for role in order {
+        'names: for name in dictionary(role) {
+            for (i, h) in normalized.iter().enumerate() {
+                if !taken[i] && h == name {
+                    taken[i] = true;
+                    m.roles.push((role, i));
+                    break 'names;
+                }
+            }
+        }
+    }
+    m
+}
+
+/// Whether any header matches any role: the sign that a first row is a header.
+pub(crate) fn looks_like_header(normalized: &[String]) -> bool {
+    normalized.iter().any(|h| {
+        Role::ALL
+            .iter()
+            .any(|&r| dictionary(r).contains(&h.as_str()))
+    })
+}
+
+/// Recognises a preset from the normalized headers and adjusts the mapping to it.
+pub(crate) fn detect_preset(normalized: &[String], m: &mut HeaderMatch) -> Preset {
+    let has = |name: &str| normalized.iter().position(|h| h == name);
+    let all = |names: &[&str]| names.iter().all(|n| has(n).is_some());
+    if all(&["frequency", "recency", "t"]) {
+        return Preset::Summary;
+    }
+    if all(&["name", "lineitemname", "createdat"]) {
+        if let Some(i) = has("name") {
+            m.set(Role::Order, i);
+        }
+        if let Some(i) = has("email") {
+            m.set(Role::Customer, i);
+        }
+        if let Some(i) = has("subtotal") {
+            m.set(Role::Amount, i);
+        }
+        if let Some(i) = has("financialstatus") {
+            m.set(Role::Status, i);
+        }
+        return Preset::Shopify;
+    }
+    if all(&["stockcode", "invoicedate"])
+        && (has("invoice").is_some() || has("invoiceno").is_some())
+        && has("customerid").is_some()
+    {
+        return Preset::UciOnlineRetail;
+    }
+    if all(&["amountrefunded", "id"])
+        && (has("createddateutc").is_some() || has("createdutc").is_some())
+    {
+        if let Some(i) = has("id") {
+            m.set(Role::Order, i);
+        }
+        if let Some(i) = has("customerid").or_else(|| has("customeremail")) {
+            m.set(Role::Customer, i);
+        }
+        return Preset::Stripe;
+    }
+    if all(&["eventtype", "transactionid", "netsales"]) {
+        if let Some(i) = has("netsales") {
+            m.set(Role::Amount, i);
+        }
+        return Preset::Square;
+    }
+    if all(&["saledate", "itemname", "buyer"]) && has("itemtotal").is_some() {
+        if let Some(i) = has("itemtotal") {
+            m.set(Role::Amount, i);
+        }
+        if let Some(i) = has("listingid").or_else(|| has("sku")) {
+            m.set(Role::Item, i);
+        }
+        return Preset::Etsy;
+    }
+    if (has("注文番号").is_some() || has("受注番号").is_some())
+        && (all(&["注文日", "注文時間"]) || has("注文日時").is_some())
+    {
+        return Preset::RakutenRms;
+    }
+    if (has("order#").is_some() && has("netsales").is_some() && has("customertype").is_some())
+        || (has("billingemail").is_some() && has("ordertotal").is_some())
+        || (has("orderid").is_some() && has("orderstatus").is_some() && has("ordertotal").is_some())
+    {
+        return Preset::WooCommerce;
+    }
+    if m.get(Role::Order).is_some()
+        && m.get(Role::Date).is_none()
+        && m.get(Role::Customer).is_none()
+    {
+        if m.get(Role::Item).is_some() || m.get(Role::ItemName).is_some() {
+            return Preset::LongBaskets;
+        }
+    }
+    Preset::Generic
+}
+
+/// Whether the amount column, by its header name, holds order totals.
+pub(crate) fn amount_level(preset: Preset, normalized_amount_header: &str) -> AmountLevel {
+    match preset {
+        Preset::Shopify | Preset::WooCommerce | Preset::Stripe | Preset::RakutenRms => {
+            if ORDER_LEVEL_AMOUNTS.contains(&normalized_amount_header)
+                || normalized_amount_header == "netsales"
+                || normalized_amount_header == "amount"
+            {
+                AmountLevel::Order
+            } else {
+                AmountLevel::Line
+            }
+        }
+        _ if ORDER_LEVEL_AMOUNTS.contains(&normalized_amount_header) => AmountLevel::Order,
+        _ => AmountLevel::Line,
+    }
+}
+
+/// What a status value means for the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StatusMeaning {
+    /// A normal, completed sale.
+    Sale,
+    /// The row reverses an earlier sale (a refund or return event).
+    Reversal,
+    /// The order did not happen: skip it.
+    Excluded,
+}
+
+/// Classifies a status value (English and Japanese).
+pub(crate) fn status_meaning(preset: Preset, status: &str) -> StatusMeaning {
+    let s = status.trim().to_lowercase();
+    if s.is_empty() {
+        return StatusMeaning::Sale;
+    }
+    // Square writes refunds as their own "Refund" event rows.
+    if preset == Preset::Square && s == "refund" {
+        return StatusMeaning::Reversal;
+    }
+    const EXCLUDED: &[&str] = &[
+        "failed",
+        "fail",
+        "declined",
+        "voided",
+        "void",
+        "cancelled",
+        "canceled",
+        "refunded",
+        "pending",
+        "expired",
+        "キャンセル",
+        "キャンセル確定",
+        "返品",
+        "返金済",
+        "決済失敗",
+    ];
+    if EXCLUDED.iter().any(|e| s == *e) {
+        return StatusMeaning::Excluded;
+    }
+    const REVERSAL: &[&str] = &["refund", "return", "returned", "chargeback", "返金"];
+    if REVERSAL.iter().any(|e| s == *e) {
+        return StatusMeaning::Reversal;
+    }
+    StatusMeaning::Sale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(headers: &[&str]) -> Vec<String> {
+        headers.iter().map(|h| normalize_header(h)).collect()
+    }
+
+    #[test]
+    fn normalizes_headers() {
+        let cases = [
+            ("Customer ID", "customerid"),
+            ("customer_id", "customerid"),
+            ("Lineitem quantity", "lineitemquantity"),
+            ("\u{feff}Order #", "order#"),
+            ("ＣｕｓｔｏｍｅｒＩＤ", "customerid"),
+            ("注文日時", "注文日時"),
+            ("Created date (UTC)", "createddateutc"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(normalize_header(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn maps_english_and_japanese_headers() {
+        let cases: &[(&[&str], &[(Role, usize)])] = &[
+            (
+                &["order_id", "customer_id", "order_date", "amount"],
+                &[
+                    (Role::Order, 0),
+                    (Role::Customer, 1),
+                    (Role::Date, 2),
+                    (Role::Amount, 3),
+                ],
+            ),
+            (
+                &["注文番号", "会員ID", "注文日", "商品名", "単価", "個数"],
+                &[
+                    (Role::Order, 0),
+                    (Role::Customer, 1),
+                    (Role::Date, 2),
+                    (Role::ItemName, 3),
+                    (Role::UnitPrice, 4),
+                    (Role::Quantity, 5),
+                ],
+            ),
+        ];
+        for (headers, want) in cases {
+            let m = match_headers(&norm(headers));
+            for &(role, idx) in *want {
+                assert_eq!(m.get(role), Some(idx), "{headers:?} {role:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn detects_presets() {
+        let cases: &[(&[&str], Preset)] = &[
+            (
+                &[
+                    "Name",
+                    "Email",
+                    "Subtotal",
+                    "Total",
+                    "Created at",
+                    "Lineitem name",
+                ],
+                Preset::Shopify,
+            ),
+            (
+                &[
+                    "Invoice",
+                    "StockCode",
+                    "Description",
+                    "Quantity",
+                    "InvoiceDate",
+                    "Price",
+                    "Customer ID",
+                    "Country",
+                ],
+                Preset::UciOnlineRetail,
+            ),
+            (
+                &["customer_id", "frequency", "recency", "T", "monetary_value"],
+                Preset::Summary,
+            ),
+            (&["order_id", "item"], Preset::LongBaskets),
+            (&["a", "b"], Preset::Generic),
+        ];
+        for (headers, want) in cases {
+            let n = norm(headers);
+            let mut m = match_headers(&n);
+            assert_eq!(detect_preset(&n, &mut m), *want, "{headers:?}");
+        }
+    }
+
+    #[test]
+    fn classifies_statuses() {
+        assert_eq!(status_meaning(Preset::Generic, "paid"), StatusMeaning::Sale);
+        assert_eq!(
+            status_meaning(Preset::Stripe, "Failed"),
+            StatusMeaning::Excluded
+        );
+        assert_eq!(
+            status_meaning(Preset::Square, "Refund"),
+            StatusMeaning::Reversal
+        );
+        assert_eq!(
+            status_meaning(Preset::Generic, "キャンセル"),
+            StatusMeaning::Excluded
+        );
+    }
+}
