@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod export;
 pub mod ingest;
 pub mod summary;
 pub mod transactions;

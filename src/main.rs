@@ -1,2 +1,385 @@
-//! The `ltvlab` command-line interface.
-fn main() {}
+//! The `ltvlab` command-line interface: the only code that touches files and
+//! argv. Every command reads its input in 1 MiB chunks through the same
+//! chunked ingest the browser uses. Errors go to stderr as one line and exit
+//! with code 2.
+
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use ltvlab::ingest::{IngestOptions, Ingested, Ingester, ReturnPolicy};
+use ltvlab::summary::{self, Period, SummaryOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "ltvlab",
+    version,
+    about = "Customer lifetime value, churn and recommendations from an orders CSV"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show what ingest detected: encoding, delimiter, preset, mapping, counts, problems.
+    Inspect {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the per-customer summary (frequency, recency, T, monetary value) as CSV.
+    Summary {
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        summary: SummaryArgs,
+    },
+}
+
+/// The input file and ingest overrides shared by every command.
+#[derive(Args)]
+struct InputArgs {
+    /// The orders file (CSV/TSV, any supported encoding), or - for stdin.
+    file: PathBuf,
+    /// Column holding the customer id.
+    #[arg(long, value_name = "COL")]
+    customer: Option<String>,
+    /// Column holding the order date.
+    #[arg(long, value_name = "COL")]
+    date: Option<String>,
+    /// Column holding the amount (line or order total).
+    #[arg(long, value_name = "COL")]
+    amount: Option<String>,
+    /// Column holding the order id.
+    #[arg(long, value_name = "COL")]
+    order: Option<String>,
+    /// Column holding the item id or SKU.
+    #[arg(long, value_name = "COL")]
+    item: Option<String>,
+    /// Column holding the item name.
+    #[arg(long, value_name = "COL")]
+    item_name: Option<String>,
+    /// Column holding the quantity.
+    #[arg(long, value_name = "COL")]
+    quantity: Option<String>,
+    /// Column holding the unit price.
+    #[arg(long, value_name = "COL")]
+    unit_price: Option<String>,
+    /// A categorical column to group by (channel, coupon, campaign).
+    #[arg(long, value_name = "COL")]
+    group: Option<String>,
+    /// Date format: auto, iso, ymd, yyyymmdd, japanese, dmy, mdy, excel, unix, or a pattern like %d/%m/%Y.
+    #[arg(long, value_name = "FORMAT")]
+    date_format: Option<String>,
+    /// Day/month order for ambiguous dates: day-first or month-first.
+    #[arg(long, value_name = "ORDER")]
+    date_order: Option<String>,
+    /// Force the encoding (utf-8, shift_jis, utf-16le, ...).
+    #[arg(long)]
+    encoding: Option<String>,
+    /// Force the delimiter (one character; "tab" for a tab).
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// Returns, refunds and cancellations: net (default) or exclude.
+    #[arg(long, default_value = "net")]
+    returns: String,
+    /// Today's date (ISO) for the future-date check.
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
+}
+
+#[derive(Args)]
+struct SummaryArgs {
+    /// Period unit: day, week or month.
+    #[arg(long, default_value = "day")]
+    period: String,
+    /// End of observation (ISO date); default: the last date in the data.
+    #[arg(long, value_name = "DATE")]
+    observation_end: Option<String>,
+    /// Split into calibration and holdout at this ISO date.
+    #[arg(long, value_name = "DATE")]
+    calibration_end: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`ltvlab summary f.csv | head`) is not an error.
+        Err(message) if message.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(message) => {
+            let _ = writeln!(io::stderr(), "error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match cli.command {
+        Command::Inspect { input, json } => {
+            let ingested = read_input(&input)?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &ingested.report)
+                    .map_err(|e| e.to_string())?;
+                writeln!(out).map_err(|e| e.to_string())?;
+            } else {
+                write_report(&mut out, &ingested).map_err(|e| e.to_string())?;
+            }
+        }
+        Command::Summary { input, summary } => {
+            let ingested = read_input(&input)?;
+            let options = summary_options(&summary)?;
+            write_summary(&mut out, &ingested, &options)?;
+        }
+    }
+    match out.flush() {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
+    }
+}
+
+fn ingest_options(a: &InputArgs) -> Result<IngestOptions, String> {
+    let mut o = IngestOptions::default();
+    for (role, col) in [
+        ("customer", &a.customer),
+        ("date", &a.date),
+        ("amount", &a.amount),
+        ("order", &a.order),
+        ("item", &a.item),
+        ("item_name", &a.item_name),
+        ("quantity", &a.quantity),
+        ("unit_price", &a.unit_price),
+        ("group", &a.group),
+    ] {
+        if let Some(c) = col {
+            o.mapping.insert(role.to_owned(), c.clone());
+        }
+    }
+    o.date_format = a.date_format.clone();
+    o.date_order = match a.date_order.as_deref() {
+        None => None,
+        Some("day-first" | "day_first" | "dmy") => Some(ltvlab::ingest::DateOrder::DayFirst),
+        Some("month-first" | "month_first" | "mdy") => Some(ltvlab::ingest::DateOrder::MonthFirst),
+        Some(other) => {
+            return Err(format!(
+                "invalid option: date order \"{other}\" must be day-first or month-first"
+            ))
+        }
+    };
+    o.encoding = a.encoding.clone();
+    o.delimiter = match a.delimiter.as_deref() {
+        None => None,
+        Some("tab" | "\\t") => Some('\t'),
+        Some(d) if d.chars().count() == 1 => d.chars().next(),
+        Some(d) => {
+            return Err(format!(
+                "invalid option: delimiter \"{d}\" must be one character"
+            ))
+        }
+    };
+    o.returns = match a.returns.as_str() {
+        "net" => ReturnPolicy::Net,
+        "exclude" => ReturnPolicy::Exclude,
+        other => {
+            return Err(format!(
+                "invalid option: returns \"{other}\" must be net or exclude"
+            ))
+        }
+    };
+    o.today = a.today.clone();
+    Ok(o)
+}
+
+fn summary_options(a: &SummaryArgs) -> Result<SummaryOptions, String> {
+    Ok(SummaryOptions {
+        period: a.period.parse::<Period>().map_err(|e| e.to_string())?,
+        observation_end: a.observation_end.clone(),
+        calibration_end: a.calibration_end.clone(),
+    })
+}
+
+/// Reads the file in 1 MiB chunks through the chunked ingester.
+fn read_input(a: &InputArgs) -> Result<Ingested, String> {
+    let options = ingest_options(a)?;
+    let mut ingester = Ingester::new(options).map_err(|e| e.to_string())?;
+    let name = a.file.display().to_string();
+    let mut reader: Box<dyn Read> = if name == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(
+            std::fs::File::open(&a.file)
+                .map_err(|e| format!("cannot open {name}: {}", lower_first(&e.to_string())))?,
+        )
+    };
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(format!(
+                    "cannot read {name}: {}",
+                    lower_first(&e.to_string())
+                ))
+            }
+        };
+        ingester
+            .push(&buf[..n])
+            .map_err(|e| format!("{name}: {e}"))?;
+    }
+    ingester.finish().map_err(|e| format!("{name}: {e}"))
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn write_report(out: &mut impl Write, ingested: &Ingested) -> io::Result<()> {
+    let r = &ingested.report;
+    writeln!(out, "preset      {:?}", r.preset)?;
+    writeln!(out, "kind        {:?}", r.kind)?;
+    writeln!(
+        out,
+        "encoding    {}{}",
+        r.encoding,
+        if r.bom { " (with BOM)" } else { "" }
+    )?;
+    writeln!(out, "delimiter   {:?}", r.delimiter)?;
+    writeln!(
+        out,
+        "header      {}",
+        if r.has_header { "yes" } else { "no" }
+    )?;
+    if let Some(order) = r.date_order {
+        writeln!(out, "date order  {:?} ({:?})", order, r.date_order_source)?;
+    }
+    writeln!(
+        out,
+        "rows        {} read, {} used, {} skipped",
+        r.rows_read, r.rows_used, r.rows_skipped
+    )?;
+    writeln!(out, "mapping")?;
+    for m in &r.mapping {
+        writeln!(
+            out,
+            "  {:<14} <- {:?} (column {}, by {:?})",
+            m.role.name(),
+            m.name,
+            m.index + 1,
+            m.source
+        )?;
+    }
+    let s = &r.stats;
+    writeln!(
+        out,
+        "data        {} customers, {} orders, {} items, {} guest rows, {} reversal rows",
+        s.customers, s.orders, s.items, s.guest_rows, s.reversal_rows
+    )?;
+    if let (Some(a), Some(b)) = (&s.first_date, &s.last_date) {
+        writeln!(out, "dates       {a} to {b}")?;
+    }
+    for g in &r.skipped {
+        writeln!(out, "skipped     {} x {:?}", g.count, g.reason)?;
+        for e in &g.examples {
+            writeln!(out, "              line {}: {}", e.line, e.text)?;
+        }
+    }
+    for w in &r.warnings {
+        writeln!(out, "warning     {}", w.message)?;
+        if !w.lines.is_empty() {
+            let lines: Vec<String> = w.lines.iter().map(u64::to_string).collect();
+            writeln!(out, "              lines {}", lines.join(", "))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_summary(
+    out: &mut impl Write,
+    ingested: &Ingested,
+    options: &SummaryOptions,
+) -> Result<(), String> {
+    let mut w = csv::Writer::from_writer(out);
+    let err = |e: csv::Error| e.to_string();
+    if options.calibration_end.is_some() {
+        let ch =
+            summary::calibration_holdout(&ingested.data, options).map_err(|e| e.to_string())?;
+        w.write_record([
+            "customer_id",
+            "frequency_cal",
+            "recency_cal",
+            "T_cal",
+            "monetary_value_cal",
+            "frequency_holdout",
+            "monetary_value_holdout",
+            "duration_holdout",
+        ])
+        .map_err(err)?;
+        for (c, h) in ch.calibration.customers.iter().zip(&ch.holdout) {
+            w.write_record([
+                ltvlab::export::safe_cell(&c.customer_id).as_ref(),
+                &num(c.frequency),
+                &num(c.recency),
+                &num(c.t),
+                &num(c.monetary_value),
+                &num(h.frequency_holdout),
+                &num(h.monetary_value_holdout),
+                &num(h.duration_holdout),
+            ])
+            .map_err(err)?;
+        }
+    } else {
+        let s = summary::summarize(&ingested.data, options).map_err(|e| e.to_string())?;
+        w.write_record([
+            "customer_id",
+            "frequency",
+            "recency",
+            "T",
+            "monetary_value",
+            "first_purchase",
+            "last_purchase",
+            "orders",
+            "total_spend",
+        ])
+        .map_err(err)?;
+        for c in &s.customers {
+            w.write_record([
+                ltvlab::export::safe_cell(&c.customer_id).as_ref(),
+                &num(c.frequency),
+                &num(c.recency),
+                &num(c.t),
+                &num(c.monetary_value),
+                c.first_purchase.as_deref().unwrap_or(""),
+                c.last_purchase.as_deref().unwrap_or(""),
+                &c.orders.map_or(String::new(), |o| o.to_string()),
+                &c.total_spend.map_or(String::new(), num),
+            ])
+            .map_err(err)?;
+        }
+    }
+    w.flush().map_err(|e| e.to_string())
+}
+
+/// Formats a number without trailing noise: integers without decimals,
+/// others with up to 6 decimals.
+fn num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        let s = format!("{x:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}

@@ -339,7 +339,7 @@ impl Plan {
             Some(h) => h,
             None => {
                 schema::looks_like_header(&normalized)
-                    || (records.len() > 1 && first_row_differs(&records))
+                    || (consistent && records.len() > 1 && first_row_differs(&records))
             }
         };
         let data_rows: &[Vec<String>] = if has_header && !records.is_empty() {
@@ -369,7 +369,7 @@ impl Plan {
             let dated = data_rows
                 .iter()
                 .flatten()
-                .filter(|f| value::parse_date(f, DateFormat::Auto).is_some())
+                .filter(|f| written_date(f))
                 .count();
             if dated * 10 < data_rows.len().max(1) {
                 return Ok(Plan {
@@ -619,15 +619,7 @@ fn content_mapping(
         }
     };
     if m.get(Role::Date).is_none() {
-        if let Some(c) = (0..n_columns).find(|&c| {
-            !taken(m, c)
-                && share(c, &|v| {
-                    let t = v.trim();
-                    // Plain numbers are serials/timestamps only with help from a header.
-                    !t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                        && value::parse_date(v, DateFormat::Auto).is_some()
-                }) >= 0.9
-        }) {
+        if let Some(c) = (0..n_columns).find(|&c| !taken(m, c) && share(c, &written_date) >= 0.9) {
             m.set(Role::Date, c);
             sources.insert(Role::Date, DecisionSource::Content);
         }
@@ -669,6 +661,15 @@ fn content_mapping(
             sources.insert(Role::Customer, DecisionSource::Content);
         }
     }
+}
+
+/// Whether a field is a date written as one (`2024-01-05`, `05/01/2024`,
+/// `2024年1月5日`). Plain numbers could be Excel serials or Unix seconds, but
+/// also SKUs and ids, so they count as dates only under a date header.
+fn written_date(field: &str) -> bool {
+    let t = field.trim();
+    !t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && value::parse_date(t, DateFormat::Auto).is_some()
 }
 
 /// Parses up to `max` records of the sample into owned fields.
@@ -1011,14 +1012,10 @@ impl Stream {
                 .add(SkipReason::UnterminatedQuote, line, &raw);
             return Ok(());
         }
-        // Exact duplicate rows are reported, not dropped.
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        fields.hash(&mut h);
-        if !self.rows.seen_rows.insert(h.finish()) {
-            self.rows.duplicates += 1;
-            if self.rows.duplicate_lines.len() < report::MAX_EXAMPLES {
-                self.rows.duplicate_lines.push(line);
-            }
+        // Exact duplicate rows are reported, not dropped. Identical baskets
+        // are normal, so only order rows are checked.
+        if self.plan.kind == DataKind::Transactions {
+            self.duplicate_check(fields, line);
         }
         match self.plan.kind {
             DataKind::Baskets if self.plan.preset == Preset::BasketLines => {
@@ -1029,6 +1026,17 @@ impl Stream {
             DataKind::Transactions => self.transaction_row(fields, line, raw),
         }
         Ok(())
+    }
+
+    fn duplicate_check(&mut self, fields: &[&str], line: u64) {
+        let mut h = rustc_hash::FxHasher::default();
+        fields.hash(&mut h);
+        if !self.rows.seen_rows.insert(h.finish()) {
+            self.rows.duplicates += 1;
+            if self.rows.duplicate_lines.len() < report::MAX_EXAMPLES {
+                self.rows.duplicate_lines.push(line);
+            }
+        }
     }
 
     fn basket_line(&mut self, fields: &[&str], line: u64, raw: impl Fn() -> String) {
