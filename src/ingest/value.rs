@@ -1285,3 +1285,781 @@ impl<'a> Cursor<'a> {
         Some((value, n))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, NaiveDate};
+    use proptest::prelude::*;
+
+    /// Days since 1970-01-01 according to chrono, the reference for every expected day.
+    fn chrono_day(year: i32, month: u32, day: u32) -> Option<i32> {
+        NaiveDate::from_ymd_opt(year, month, day).map(|d| d.num_days_from_ce() - 719_163)
+    }
+
+    fn day(year: i32, month: u32, day: u32) -> i32 {
+        chrono_day(year, month, day).unwrap()
+    }
+
+    /// A calendar date as (year, month, day).
+    type Ymd = (i32, u32, u32);
+
+    const fn hms(hours: u32, minutes: u32, seconds: u32) -> u32 {
+        hours * 3600 + minutes * 60 + seconds
+    }
+
+    #[test]
+    fn auto_dates_with_a_fixed_order() {
+        let cases: &[(&str, Ymd, Option<u32>)] = &[
+            ("2024-01-05", (2024, 1, 5), None),
+            ("  2024-01-05\t", (2024, 1, 5), None),
+            ("2024-1-5", (2024, 1, 5), None),
+            ("2024-01-05T13:45:00", (2024, 1, 5), Some(hms(13, 45, 0))),
+            ("2024-01-05 13:45", (2024, 1, 5), Some(hms(13, 45, 0))),
+            ("2024-01-05T13:45:00Z", (2024, 1, 5), Some(hms(13, 45, 0))),
+            // Offsets are ignored: the local date and time as written.
+            (
+                "2024-01-05T23:45:00+09:00",
+                (2024, 1, 5),
+                Some(hms(23, 45, 0)),
+            ),
+            (
+                "2024-01-05T00:15:00-05:00",
+                (2024, 1, 5),
+                Some(hms(0, 15, 0)),
+            ),
+            (
+                "2024-01-05 13:45:00 +0900",
+                (2024, 1, 5),
+                Some(hms(13, 45, 0)),
+            ),
+            (
+                "2024-01-05 13:45:07 UTC",
+                (2024, 1, 5),
+                Some(hms(13, 45, 7)),
+            ),
+            (
+                "2024-01-05 13:45:07 JST",
+                (2024, 1, 5),
+                Some(hms(13, 45, 7)),
+            ),
+            (
+                "2024-01-05T13:45:07.123456Z",
+                (2024, 1, 5),
+                Some(hms(13, 45, 7)),
+            ),
+            ("2024-01-05T13:45:07,5", (2024, 1, 5), Some(hms(13, 45, 7))),
+            ("2024-01-05 23:59:60", (2024, 1, 5), Some(hms(23, 59, 59))),
+            ("2024-01-05 1:45 PM", (2024, 1, 5), Some(hms(13, 45, 0))),
+            ("2024-01-05 12:10 am", (2024, 1, 5), Some(hms(0, 10, 0))),
+            ("2024-01-05 12:10 PM", (2024, 1, 5), Some(hms(12, 10, 0))),
+            ("2024/01/05", (2024, 1, 5), None),
+            ("2024.01.05", (2024, 1, 5), None),
+            ("2024/1/5", (2024, 1, 5), None),
+            ("2024/01/05 13:45", (2024, 1, 5), Some(hms(13, 45, 0))),
+            ("2024.01.05 13:45:30", (2024, 1, 5), Some(hms(13, 45, 30))),
+            ("20240105", (2024, 1, 5), None),
+            ("19000101", (1900, 1, 1), None),
+            ("21001231", (2100, 12, 31), None),
+            ("2024年1月5日", (2024, 1, 5), None),
+            ("2024年01月05日 13:45", (2024, 1, 5), Some(hms(13, 45, 0))),
+            ("2024年1月5日 13時45分", (2024, 1, 5), Some(hms(13, 45, 0))),
+            (
+                "2024年1月5日13時45分30秒",
+                (2024, 1, 5),
+                Some(hms(13, 45, 30)),
+            ),
+            ("2024年1月5日(金) 9時", (2024, 1, 5), Some(hms(9, 0, 0))),
+            ("２０２４年１月５日", (2024, 1, 5), None),
+            ("２０２４／０１／０５", (2024, 1, 5), None),
+            (
+                "２０２４－０１－０５　１３：４５",
+                (2024, 1, 5),
+                Some(hms(13, 45, 0)),
+            ),
+            // Excel serials: 45296 is 2024-01-05 (Excel's own DATEVALUE).
+            ("45296", (2024, 1, 5), None),
+            ("45296.5", (2024, 1, 5), Some(hms(12, 0, 0))),
+            ("45296.0", (2024, 1, 5), Some(0)),
+            ("45296.999999999", (2024, 1, 6), Some(0)),
+            ("20000", (1954, 10, 3), None),
+            ("80000", (2119, 1, 11), None),
+            // Unix seconds and milliseconds, UTC.
+            ("1704412800", (2024, 1, 5), Some(0)),
+            ("1704462300", (2024, 1, 5), Some(hms(13, 45, 0))),
+            ("1704462300123", (2024, 1, 5), Some(hms(13, 45, 0))),
+            ("100000000", (1973, 3, 3), Some(hms(9, 46, 40))),
+            ("4102444800", (2100, 1, 1), Some(0)),
+        ];
+        for &(input, (y, m, d), seconds) in cases {
+            let date = parse_date(input, DateFormat::Auto);
+            let date = date.unwrap_or_else(|| panic!("{input:?} should parse"));
+            assert_eq!(date.evidence(), OrderEvidence::None, "{input:?}");
+            for order in [DateOrder::DayFirst, DateOrder::MonthFirst] {
+                assert_eq!(date.day(order), Some(day(y, m, d)), "{input:?}");
+            }
+            assert_eq!(date.seconds(), seconds, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn auto_dates_with_day_month_order_pending() {
+        /// Input, evidence, day-first reading, month-first reading, seconds.
+        type PairCase = (
+            &'static str,
+            OrderEvidence,
+            Option<Ymd>,
+            Option<Ymd>,
+            Option<u32>,
+        );
+        let cases: &[PairCase] = &[
+            (
+                "05/04/2024",
+                OrderEvidence::Ambiguous,
+                Some((2024, 4, 5)),
+                Some((2024, 5, 4)),
+                None,
+            ),
+            (
+                "5/4/24",
+                OrderEvidence::Ambiguous,
+                Some((2024, 4, 5)),
+                Some((2024, 5, 4)),
+                None,
+            ),
+            (
+                "05.04.2024",
+                OrderEvidence::Ambiguous,
+                Some((2024, 4, 5)),
+                Some((2024, 5, 4)),
+                None,
+            ),
+            (
+                "05-04-2024",
+                OrderEvidence::Ambiguous,
+                Some((2024, 4, 5)),
+                Some((2024, 5, 4)),
+                None,
+            ),
+            (
+                "07/07/2024",
+                OrderEvidence::Ambiguous,
+                Some((2024, 7, 7)),
+                Some((2024, 7, 7)),
+                None,
+            ),
+            (
+                "13/04/2024",
+                OrderEvidence::DayFirstOnly,
+                Some((2024, 4, 13)),
+                None,
+                None,
+            ),
+            (
+                "13/04/2024 13:45",
+                OrderEvidence::DayFirstOnly,
+                Some((2024, 4, 13)),
+                None,
+                Some(hms(13, 45, 0)),
+            ),
+            (
+                "04/13/2024",
+                OrderEvidence::MonthFirstOnly,
+                None,
+                Some((2024, 4, 13)),
+                None,
+            ),
+            (
+                "4/13/2024 1:45 PM",
+                OrderEvidence::MonthFirstOnly,
+                None,
+                Some((2024, 4, 13)),
+                Some(hms(13, 45, 0)),
+            ),
+            (
+                "4/13/2024, 1:45:09 PM",
+                OrderEvidence::MonthFirstOnly,
+                None,
+                Some((2024, 4, 13)),
+                Some(hms(13, 45, 9)),
+            ),
+            // Two-digit years: 00..=68 are 20xx, 69..=99 are 19xx.
+            (
+                "12/31/69",
+                OrderEvidence::MonthFirstOnly,
+                None,
+                Some((1969, 12, 31)),
+                None,
+            ),
+            (
+                "12/31/68",
+                OrderEvidence::MonthFirstOnly,
+                None,
+                Some((2068, 12, 31)),
+                None,
+            ),
+            (
+                "31/12/00",
+                OrderEvidence::DayFirstOnly,
+                Some((2000, 12, 31)),
+                None,
+                None,
+            ),
+            // 30/01 exists only day-first, although both parts are read.
+            (
+                "02/29/2024",
+                OrderEvidence::MonthFirstOnly,
+                None,
+                Some((2024, 2, 29)),
+                None,
+            ),
+        ];
+        for &(input, evidence, day_first, month_first, seconds) in cases {
+            let date = parse_date(input, DateFormat::Auto);
+            let date = date.unwrap_or_else(|| panic!("{input:?} should parse"));
+            assert_eq!(date.evidence(), evidence, "{input:?}");
+            let expect = |ymd: Option<Ymd>| ymd.map(|(y, m, d)| day(y, m, d));
+            assert_eq!(
+                date.day(DateOrder::DayFirst),
+                expect(day_first),
+                "{input:?}"
+            );
+            assert_eq!(
+                date.day(DateOrder::MonthFirst),
+                expect(month_first),
+                "{input:?}"
+            );
+            assert_eq!(date.seconds(), seconds, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn auto_rejects_what_is_not_a_date() {
+        let cases = [
+            "",
+            "   ",
+            "abc",
+            "NaN",
+            "13/13/2024",
+            "31/04/2024",
+            "29/02/2023",
+            "00/01/2024",
+            "1/5",
+            "1/5/2024/3",
+            "05/04-2024",
+            "05/04/202",
+            "2024",
+            "2024-02-30",
+            "2024-13-01",
+            "2024-00-10",
+            "0000-00-00",
+            "2024/01-05",
+            "2024-01-05T",
+            "2024-01-05x",
+            "2024-01-05 25:00",
+            "2024-01-05 13:60",
+            "2024-01-05 13:5",
+            "2024-01-05 13:45 PM",
+            "2024-01-05 0:45 AM",
+            "2024-01-05 13:45 +25:00",
+            "2024-01-05 13:45 xyz",
+            "2024-01-05 13:45:00.",
+            "2024-01-05T13:45:00+09:60",
+            "2024年13月1日",
+            "2024年1月5",
+            "2024年1月5日 13時45",
+            "05/04/2024,",
+            // Bare numbers outside every plausible range.
+            "12345678",
+            "18991231",
+            "21010101",
+            "19999",
+            "80001",
+            "99999999",
+            "99999999999",
+            "4102444801",
+            "99999999999999",
+            "-45296",
+            "45296.",
+            "45296.5.5",
+            "1704412800.5",
+            "12.5",
+            "2024.5",
+        ];
+        for input in cases {
+            assert_eq!(parse_date(input, DateFormat::Auto), None, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn an_eight_digit_number_is_never_a_unix_timestamp() {
+        let date = parse_date("20240105", DateFormat::Auto).unwrap();
+        assert_eq!(date.day(DateOrder::DayFirst), Some(day(2024, 1, 5)));
+        assert_eq!(date.seconds(), None);
+        // Read as unix seconds only when asked to: 20240105 s is 1970-08-23 06:15:05 UTC.
+        let unix = parse_date("20240105", DateFormat::UnixSeconds).unwrap();
+        assert_eq!(unix.day(DateOrder::DayFirst), Some(day(1970, 8, 23)));
+        assert_eq!(unix.seconds(), Some(hms(6, 15, 5)));
+    }
+
+    #[test]
+    fn explicit_formats_try_only_themselves() {
+        type Expected = Option<(Ymd, Option<u32>)>;
+        let cases: &[(&str, DateFormat, Expected)] = &[
+            ("2024-01-05", DateFormat::Iso, Some(((2024, 1, 5), None))),
+            ("2024/01/05", DateFormat::Iso, None),
+            ("05/01/2024", DateFormat::Iso, None),
+            ("2024/01/05", DateFormat::Ymd, Some(((2024, 1, 5), None))),
+            (
+                "2024.1.5 9:05",
+                DateFormat::Ymd,
+                Some(((2024, 1, 5), Some(hms(9, 5, 0)))),
+            ),
+            ("2024-01-05", DateFormat::Ymd, None),
+            ("20240105", DateFormat::Compact, Some(((2024, 1, 5), None))),
+            ("2024-01-05", DateFormat::Compact, None),
+            (
+                "2024年1月5日",
+                DateFormat::Japanese,
+                Some(((2024, 1, 5), None)),
+            ),
+            ("2024-01-05", DateFormat::Japanese, None),
+            ("05/04/2024", DateFormat::Dmy, Some(((2024, 4, 5), None))),
+            (
+                "5.4.24 13:45",
+                DateFormat::Dmy,
+                Some(((2024, 4, 5), Some(hms(13, 45, 0)))),
+            ),
+            ("04/13/2024", DateFormat::Dmy, None),
+            ("05/04/2024", DateFormat::Mdy, Some(((2024, 5, 4), None))),
+            ("04/13/24", DateFormat::Mdy, Some(((2024, 4, 13), None))),
+            ("13/04/2024", DateFormat::Mdy, None),
+            ("2024-01-05", DateFormat::Mdy, None),
+            // Excel serial 100 is 1900-04-09; 61 is the first serial past the 1900 bug.
+            ("100", DateFormat::ExcelSerial, Some(((1900, 4, 9), None))),
+            ("61", DateFormat::ExcelSerial, Some(((1900, 3, 1), None))),
+            ("60", DateFormat::ExcelSerial, None),
+            (
+                "2958465",
+                DateFormat::ExcelSerial,
+                Some(((9999, 12, 31), None)),
+            ),
+            ("2958466", DateFormat::ExcelSerial, None),
+            (
+                "45296.25",
+                DateFormat::ExcelSerial,
+                Some(((2024, 1, 5), Some(hms(6, 0, 0)))),
+            ),
+            ("2024-01-05", DateFormat::ExcelSerial, None),
+            ("0", DateFormat::UnixSeconds, Some(((1970, 1, 1), Some(0)))),
+            (
+                "1704462300",
+                DateFormat::UnixSeconds,
+                Some(((2024, 1, 5), Some(hms(13, 45, 0)))),
+            ),
+            (
+                "1704462300999",
+                DateFormat::UnixSeconds,
+                Some(((2024, 1, 5), Some(hms(13, 45, 0)))),
+            ),
+            (
+                "253402300799",
+                DateFormat::UnixSeconds,
+                Some(((9999, 12, 31), Some(hms(23, 59, 59)))),
+            ),
+            ("253402300800", DateFormat::UnixSeconds, None),
+            ("1704462300.5", DateFormat::UnixSeconds, None),
+            (
+                "45296",
+                DateFormat::UnixSeconds,
+                Some(((1970, 1, 1), Some(hms(12, 34, 56)))),
+            ),
+        ];
+        for &(input, format, expected) in cases {
+            let got = parse_date(input, format);
+            match expected {
+                None => assert_eq!(got, None, "{input:?} as {format:?}"),
+                Some(((y, m, d), seconds)) => {
+                    let got = got.unwrap_or_else(|| panic!("{input:?} as {format:?}"));
+                    assert_eq!(got.evidence(), OrderEvidence::None, "{input:?}");
+                    assert_eq!(
+                        got.day(DateOrder::MonthFirst),
+                        Some(day(y, m, d)),
+                        "{input:?}"
+                    );
+                    assert_eq!(
+                        got.day(DateOrder::DayFirst),
+                        Some(day(y, m, d)),
+                        "{input:?}"
+                    );
+                    assert_eq!(got.seconds(), seconds, "{input:?} as {format:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn day_numbers_match_chrono_from_1900_to_2100() {
+        for year in 1900..=2100 {
+            for month in 1..=12 {
+                for d in 1..=31 {
+                    let expected = chrono_day(year, month, d);
+                    let computed = civil_day(year, month, d);
+                    assert_eq!(computed, expected, "{year}-{month}-{d}");
+                    let iso = parse_date(&format!("{year}-{month:02}-{d:02}"), DateFormat::Auto);
+                    assert_eq!(iso.and_then(|r| r.day(DateOrder::DayFirst)), expected);
+                    let slash = parse_date(&format!("{d}/{month}/{year}"), DateFormat::Auto);
+                    let day_first = slash.and_then(|r| r.day(DateOrder::DayFirst));
+                    let month_first = slash.and_then(|r| r.day(DateOrder::MonthFirst));
+                    assert_eq!(day_first, expected, "{d}/{month}/{year}");
+                    assert_eq!(
+                        month_first,
+                        chrono_day(year, d, month),
+                        "{d}/{month}/{year}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn excel_serials_match_chrono_from_the_1899_12_30_base() {
+        let base = NaiveDate::from_ymd_opt(1899, 12, 30).unwrap();
+        for serial in (61..=80_000).step_by(7) {
+            let expected = base + chrono::Days::new(serial);
+            let expected = day(expected.year(), expected.month(), expected.day());
+            let got = parse_date(&serial.to_string(), DateFormat::ExcelSerial);
+            assert_eq!(got.and_then(|r| r.day(DateOrder::DayFirst)), Some(expected));
+        }
+    }
+
+    #[test]
+    fn date_format_names_and_patterns() {
+        let cases = [
+            ("auto", DateFormat::Auto),
+            ("ISO", DateFormat::Iso),
+            ("ymd", DateFormat::Ymd),
+            ("yyyymmdd", DateFormat::Compact),
+            ("compact", DateFormat::Compact),
+            ("japanese", DateFormat::Japanese),
+            ("dmy", DateFormat::Dmy),
+            ("mdy", DateFormat::Mdy),
+            ("excel", DateFormat::ExcelSerial),
+            ("excel-serial", DateFormat::ExcelSerial),
+            ("unix", DateFormat::UnixSeconds),
+            ("%Y-%m-%d", DateFormat::Iso),
+            ("%Y-%m-%dT%H:%M:%S", DateFormat::Iso),
+            ("%d/%m/%Y", DateFormat::Dmy),
+            ("%d/%m/%y", DateFormat::Dmy),
+            ("%m/%d/%Y", DateFormat::Mdy),
+            ("%m/%d/%y %I:%M %p", DateFormat::Mdy),
+            ("%Y/%m/%d", DateFormat::Ymd),
+            ("%Y%m%d", DateFormat::Compact),
+            ("%Y年%m月%d日", DateFormat::Japanese),
+        ];
+        for (text, format) in cases {
+            assert_eq!(text.parse::<DateFormat>(), Ok(format), "{text:?}");
+        }
+        for bad in ["", "dd/mm/yyyy", "%Q", "%Y-%m-%d junk", "isoo"] {
+            let err = bad.parse::<DateFormat>().unwrap_err().to_string();
+            assert!(err.starts_with(&format!("invalid option: unknown date format \"{bad}\"")));
+            assert!(!err.ends_with('.'), "{err}");
+        }
+    }
+
+    #[test]
+    fn date_enums_serialize_as_documented() {
+        // The serde names are the CLI and JSON spellings; checked through FromStr's table.
+        for (text, format) in [
+            ("excel-serial", DateFormat::ExcelSerial),
+            ("unix-seconds", DateFormat::UnixSeconds),
+        ] {
+            assert_eq!(text.parse::<DateFormat>(), Ok(format));
+        }
+        assert_eq!(DateFormat::default(), DateFormat::Auto);
+        assert_eq!(DecimalSep::default(), DecimalSep::Dot);
+    }
+
+    #[test]
+    fn amounts() {
+        use Currency::*;
+        use DecimalSep::{Comma, Dot};
+        let cases: &[(&str, DecimalSep, f64, Option<Currency>)] = &[
+            ("1234", Dot, 1234.0, None),
+            ("1,234", Dot, 1234.0, None),
+            ("1,234.56", Dot, 1234.56, None),
+            ("1,234,567.89", Dot, 1_234_567.89, None),
+            ("1'234.50", Dot, 1234.5, None),
+            ("-12.5", Dot, -12.5, None),
+            ("+12.5", Dot, 12.5, None),
+            ("−12", Dot, -12.0, None),
+            ("(12.50)", Dot, -12.5, None),
+            ("($12.50)", Dot, -12.5, Some(Usd)),
+            ("0.1", Dot, 0.1, None),
+            (".5", Dot, 0.5, None),
+            ("-0", Dot, 0.0, None),
+            ("007", Dot, 7.0, None),
+            ("$8.00", Dot, 8.0, Some(Usd)),
+            ("-$0.95", Dot, -0.95, Some(Usd)),
+            ("$-0.95", Dot, -0.95, Some(Usd)),
+            ("$ 1,200.00", Dot, 1200.0, Some(Usd)),
+            ("US$8.00", Dot, 8.0, Some(Usd)),
+            ("12.50 USD", Dot, 12.5, Some(Usd)),
+            ("12.50usd", Dot, 12.5, Some(Usd)),
+            ("USD 12.50", Dot, 12.5, Some(Usd)),
+            ("¥1,200", Dot, 1200.0, Some(Jpy)),
+            ("￥1,200", Dot, 1200.0, Some(Jpy)),
+            ("1,200円", Dot, 1200.0, Some(Jpy)),
+            ("1200 JPY", Dot, 1200.0, Some(Jpy)),
+            ("JPY 1200", Dot, 1200.0, Some(Jpy)),
+            ("１，２００円", Dot, 1200.0, Some(Jpy)),
+            ("－１２３", Dot, -123.0, None),
+            ("£5", Dot, 5.0, Some(Gbp)),
+            ("€5", Dot, 5.0, Some(Eur)),
+            ("₩5000", Dot, 5000.0, Some(Krw)),
+            ("5元", Dot, 5.0, Some(Cny)),
+            ("CN¥5", Dot, 5.0, Some(Cny)),
+            ("C$5", Dot, 5.0, Some(Cad)),
+            ("A$5", Dot, 5.0, Some(Aud)),
+            ("HK$5", Dot, 5.0, Some(Other)),
+            ("12 CHF", Dot, 12.0, Some(Other)),
+            // A bare $ or ¥ yields to a code.
+            ("$12 CAD", Dot, 12.0, Some(Cad)),
+            ("¥12 CNY", Dot, 12.0, Some(Cny)),
+            ("$12 USD", Dot, 12.0, Some(Usd)),
+            ("1000000000000000", Dot, 1e15, None),
+            ("€12,50", Comma, 12.5, Some(Eur)),
+            ("12,50 €", Comma, 12.5, Some(Eur)),
+            ("1.234,56", Comma, 1234.56, None),
+            ("1 234,56", Comma, 1234.56, None),
+            ("1\u{202F}234,56", Comma, 1234.56, None),
+            ("1\u{00A0}234,56 EUR", Comma, 1234.56, Some(Eur)),
+            ("1234,5", Comma, 1234.5, None),
+            ("-1.234", Comma, -1234.0, None),
+            ("1,234", Comma, 1.234, None),
+        ];
+        for &(input, decimal, value, currency) in cases {
+            let got = parse_amount(input, decimal);
+            assert_eq!(
+                got,
+                Some(Amount { value, currency }),
+                "{input:?} {decimal:?}"
+            );
+        }
+        assert!(parse_amount("-0", Dot).unwrap().value.is_sign_positive());
+    }
+
+    #[test]
+    fn amounts_with_many_digits_round_like_the_standard_library() {
+        for text in [
+            "1234567890.123456789",
+            "0.1234567890123456789",
+            "999999999999999.9",
+            "0.000000000000000000000001",
+            "123456789012345.6789",
+        ] {
+            let expected: f64 = text.parse().unwrap();
+            assert_eq!(
+                parse_amount(text, DecimalSep::Dot).unwrap().value,
+                expected,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn amounts_rejected() {
+        use DecimalSep::{Comma, Dot};
+        let cases = [
+            ("", Dot),
+            ("  ", Dot),
+            ("abc", Dot),
+            ("$", Dot),
+            ("円", Dot),
+            ("NaN", Dot),
+            ("inf", Dot),
+            ("-inf", Dot),
+            ("infinity", Dot),
+            ("1e5", Dot),
+            ("0x10", Dot),
+            ("1.2.3", Dot),
+            ("12 34", Dot),
+            ("12.", Dot),
+            ("12-", Dot),
+            ("--12", Dot),
+            ("+-12", Dot),
+            ("(-12)", Dot),
+            ("-(12)", Dot),
+            ("(12", Dot),
+            ("1,23", Dot),
+            ("1,2345", Dot),
+            ("1,,234", Dot),
+            (",123", Dot),
+            ("1234,567.8", Dot),
+            ("1.234,56", Dot),
+            ("12,50", Dot),
+            ("1,234.56", Comma),
+            ("1.2.3", Comma),
+            ("1. 234,5", Comma),
+            ("€12 USD", Dot),
+            ("12 abc", Dot),
+            ("12 EURO", Dot),
+            ("$$12", Dot),
+            ("12 $ $", Dot),
+            ("1000000000000001", Dot),
+            ("10000000000000000000000", Dot),
+            ("-99999999999999999", Dot),
+        ];
+        for (input, decimal) in cases {
+            assert_eq!(parse_amount(input, decimal), None, "{input:?} {decimal:?}");
+        }
+    }
+
+    #[test]
+    fn decimal_separator_guessing() {
+        use DecimalSep::{Comma, Dot};
+        let cases: &[(&[&str], DecimalSep)] = &[
+            (&[], Dot),
+            (&["12", "30"], Dot),
+            (&["12.50", "3.99"], Dot),
+            (&["12,50", "3,99"], Comma),
+            (&["€12,50", "€1.000"], Comma),
+            (&["1.234,56"], Comma),
+            (&["1 234,56"], Comma),
+            (&["1.234.567"], Comma),
+            (&["1,234.56"], Dot),
+            (&["1,234,567"], Dot),
+            // Three digits after a single separator are no evidence either way.
+            (&["1,234", "5,678"], Dot),
+            (&["1.234"], Dot),
+            (&["1,234", "12,5"], Comma),
+            // The majority decides; a tie is Dot.
+            (&["12,50", "12.50", "1.99"], Dot),
+            (&["12,50", "12.50"], Dot),
+            (&["12,50", "1,99", "0.5"], Comma),
+        ];
+        for &(samples, expected) in cases {
+            assert_eq!(
+                guess_decimal_sep(samples.iter().copied()),
+                expected,
+                "{samples:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn quantities() {
+        let cases = [
+            ("3", Some(3.0)),
+            (" 3 ", Some(3.0)),
+            ("-1", Some(-1.0)),
+            ("+2", Some(2.0)),
+            ("−2", Some(-2.0)),
+            ("1.5", Some(1.5)),
+            ("1,000", Some(1000.0)),
+            ("２", Some(2.0)),
+            ("", None),
+            ("x", None),
+            ("1e3", None),
+            ("inf", None),
+            ("2 pcs", None),
+            ("1,5", None),
+            ("1-", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(parse_quantity(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn nps_scores() {
+        let cases = [
+            ("0", Some(0)),
+            ("10", Some(10)),
+            (" 7 ", Some(7)),
+            ("9.0", Some(9)),
+            ("10.00", Some(10)),
+            ("１０", Some(10)),
+            ("11", None),
+            ("-1", None),
+            ("9.5", None),
+            ("10.", None),
+            ("100", None),
+            ("", None),
+            ("abc", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(parse_nps(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn ids() {
+        let cases = [
+            ("C001", "C001", true),
+            ("  C001 ", "C001", true),
+            ("13819.0", "13819", true),
+            ("13819.00", "13819", true),
+            ("13819.5", "13819.5", true),
+            ("A13819.0", "A13819.0", true),
+            (".0", ".0", true),
+            ("1.0.0", "1.0.0", true),
+            ("顧客1", "顧客1", true),
+            ("１２３", "123", false),
+            ("１２３．０", "123", false),
+            ("\u{3000}ＡＢ－１\u{3000}", "AB-1", false),
+        ];
+        for (input, expected, borrowed) in cases {
+            let got = clean_id(input);
+            assert_eq!(got, expected, "{input:?}");
+            assert_eq!(matches!(got, Cow::Borrowed(_)), borrowed, "{input:?}");
+        }
+    }
+
+    fn check_never_panics(text: &str) {
+        for format in [
+            DateFormat::Auto,
+            DateFormat::Iso,
+            DateFormat::Ymd,
+            DateFormat::Compact,
+            DateFormat::Japanese,
+            DateFormat::Dmy,
+            DateFormat::Mdy,
+            DateFormat::ExcelSerial,
+            DateFormat::UnixSeconds,
+        ] {
+            if let Some(date) = parse_date(text, format) {
+                let days = [DateOrder::DayFirst, DateOrder::MonthFirst].map(|o| date.day(o));
+                assert!(days.iter().any(Option::is_some), "{text:?}");
+                assert!(date.seconds().is_none_or(|s| s < 86_400), "{text:?}");
+                let _ = date.evidence();
+            }
+        }
+        for decimal in [DecimalSep::Dot, DecimalSep::Comma] {
+            if let Some(amount) = parse_amount(text, decimal) {
+                assert!(amount.value.is_finite() && amount.value.abs() <= MAX_AMOUNT);
+            }
+        }
+        if let Some(quantity) = parse_quantity(text) {
+            assert!(quantity.is_finite());
+        }
+        assert!(parse_nps(text).is_none_or(|score| score <= 10));
+        let id = clean_id(text);
+        assert_eq!(clean_id(&id), id, "clean_id is idempotent on {text:?}");
+        let _ = guess_decimal_sep([text]);
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic_on_any_text(text in "\\PC*") {
+            check_never_panics(&text);
+        }
+
+        #[test]
+        fn parsers_never_panic_on_field_like_text(
+            text in "[0-9０-９.,/:+ ()$¥￥€£円年月日時分秒TZAPMUSDJY\u{2212}\u{202F}\u{3000}-]{0,24}"
+        ) {
+            check_never_panics(&text);
+        }
+    }
+}
