@@ -13,5 +13,7 @@
 
 pub mod error;
 pub mod transactions;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use error::{Error, ErrorKind, Result};
