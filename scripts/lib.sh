@@ -89,6 +89,10 @@ build_wasm() {
 ensure_sample() {
     if [ ! -s "$SAMPLE" ]; then
         cargo run --release -- generate --lines 20000 --seed 7 --japanese >"$SAMPLE.tmp"
+        if [ ! -s "$SAMPLE.tmp" ]; then
+            echo "error: ltvlab generate wrote nothing" >&2
+            return 1
+        fi
         mv "$SAMPLE.tmp" "$SAMPLE"
     fi
     ls -l "$SAMPLE"
