@@ -16,5 +16,7 @@ pub mod export;
 pub mod ingest;
 pub mod summary;
 pub mod transactions;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,158 @@
+//! The browser boundary, and the only module that knows about JavaScript.
+//!
+//! Modelled on ruff's `ruff_wasm`: one [`start`] that installs the panic hook,
+//! one JS-facing class ([`Analysis`]) built from serde options, result shapes
+//! that exist only here with their TypeScript declarations beside them, and one
+//! place where library errors become `JsError`s ([`js_error`]).
+//!
+//! The page's Web Worker drives it like this:
+//!
+//! ```js
+//! const analysis = new Analysis({ ingest: { returns: "net" }, summary: { period: "day" } });
+//! for await (const chunk of file.stream()) analysis.push(chunk);
+//! const { report, summary } = analysis.finish(); // frees `analysis`
+//! ```
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use crate::ingest::{IngestOptions, IngestReport, Ingester};
+use crate::summary::{summarize, Summary, SummaryOptions};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Options for `new Analysis(options)`; every field is optional. */
+export interface AnalysisOptions {
+    ingest?: {
+        /** Role ("customer", "order", "date", "amount", ...) to column header. */
+        mapping?: Record<string, string>;
+        date_format?: string;
+        date_order?: "ymd" | "dmy" | "mdy";
+        returns?: "net" | "exclude";
+        [option: string]: unknown;
+    };
+    summary?: {
+        period?: "day" | "week" | "month";
+        /** ISO date, e.g. "2024-12-31". */
+        observation_end?: string;
+        calibration_end?: string;
+    };
+}
+
+/** One customer's row of the RFM summary. */
+export interface CustomerSummary {
+    customer_id: string;
+    frequency: number;
+    recency: number;
+    T: number;
+    monetary_value: number;
+    /** ISO date. */
+    first_purchase: string;
+    /** ISO date. */
+    last_purchase: string;
+    orders: number;
+    total_spend: number;
+}
+
+/** What `Analysis.finish()` returns. */
+export interface AnalysisResult {
+    /** How the file was read: rows read/used/skipped, encoding, delimiter, mapping. */
+    report: Record<string, unknown>;
+    summary: { customers: CustomerSummary[]; [field: string]: unknown };
+}
+"#;
+
+/// Installs the panic hook, so a panic reaches the console with its message.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The crate version, e.g. `"0.1.0"`.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// One analysis of one file: construct it with options, `push` the file's
+/// bytes in chunks, then `finish`.
+#[wasm_bindgen]
+pub struct Analysis {
+    ingester: Ingester,
+    summary: SummaryOptions,
+}
+
+#[wasm_bindgen]
+impl Analysis {
+    /// Starts an analysis. `options` may be `undefined` for all defaults.
+    ///
+    /// # Errors
+    ///
+    /// If the options do not have the `AnalysisOptions` shape or the ingest
+    /// options are invalid.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "AnalysisOptions | undefined")] options: JsValue,
+    ) -> Result<Analysis, JsError> {
+        let options: AnalysisOptions = if options.is_undefined() || options.is_null() {
+            AnalysisOptions::default()
+        } else {
+            serde_wasm_bindgen::from_value(options)
+                .map_err(|err| js_error(crate::Error::options(err.to_string())))?
+        };
+        Ok(Analysis {
+            ingester: Ingester::new(options.ingest).map_err(js_error)?,
+            summary: options.summary,
+        })
+    }
+
+    /// Feeds the next chunk of the file's bytes; chunks may split anywhere.
+    ///
+    /// # Errors
+    ///
+    /// If the bytes so far cannot be a CSV file (binary, undecodable, ...).
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsError> {
+        self.ingester.push(chunk).map_err(js_error)
+    }
+
+    /// Ends the input and returns `{ report, summary }`. Frees this object.
+    ///
+    /// # Errors
+    ///
+    /// If the file is empty, has no usable columns or rows, or the summary
+    /// options do not fit the data.
+    #[wasm_bindgen(unchecked_return_type = "AnalysisResult")]
+    pub fn finish(self) -> Result<JsValue, JsError> {
+        let ingested = self.ingester.finish().map_err(js_error)?;
+        let summary = summarize(&ingested.data, &self.summary).map_err(js_error)?;
+        let result = AnalysisResult {
+            report: &ingested.report,
+            summary: &summary,
+        };
+        // Plain objects instead of `Map`s, so the page can read fields directly.
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        result
+            .serialize(&serializer)
+            .map_err(|err| JsError::new(&format!("cannot pass the result to JavaScript: {err}")))
+    }
+}
+
+/// `new Analysis(options)`'s argument, as declared in `AnalysisOptions` above.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct AnalysisOptions {
+    ingest: IngestOptions,
+    summary: SummaryOptions,
+}
+
+/// `Analysis.finish()`'s result, as declared in `AnalysisResult` above.
+#[derive(Serialize)]
+struct AnalysisResult<'a> {
+    report: &'a IngestReport,
+    summary: &'a Summary,
+}
+
+/// The one conversion of library errors: the page shows the message as is.
+fn js_error(err: crate::Error) -> JsError {
+    JsError::new(&err.to_string())
+}
