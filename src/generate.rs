@@ -832,106 +832,138 @@ impl Catalogue {
     }
 }
 
-const JA_PREFIXES: &[&str] = &[
-    "北海道",
-    "京都",
-    "宇治",
-    "静岡",
-    "有機",
-    "国産",
-    "特選",
-    "手作り",
-    "季節の",
-    "熟成",
-    "無添加",
-    "九州",
-    "沖縄",
-    "信州",
-    "老舗の",
-    "限定",
-];
-const JA_NOUNS: &[&str] = &[
-    "緑茶",
-    "抹茶",
-    "ほうじ茶",
-    "バター クッキー",
-    "煎餅",
-    "醤油",
-    "味噌",
-    "梅干し",
-    "昆布",
-    "羊羹",
-    "湯呑み",
-    "急須",
-    "手ぬぐい",
-    "箸",
-    "茶碗",
-    "風呂敷",
-    "石けん",
-    "タオル",
-    "ノート",
-    "はちみつ",
-    "お米",
-    "豆腐",
-    "お餅",
-    "カレー",
-    "ラーメン",
-    "ジャム",
-];
-const JA_SIZES: &[&str] = &[
-    "100g",
-    "200g",
-    "500g",
-    "1kg",
-    "3個入り",
-    "5本セット",
-    "大",
-    "小",
-    "詰め合わせ",
-    "",
-];
-const EN_PREFIXES: &[&str] = &[
-    "Organic", "Premium", "Handmade", "Classic", "Ceramic", "Vintage", "Bamboo", "Linen", "Cotton",
-    "Japanese", "Seasonal", "Wooden", "Glass", "Everyday", "Deluxe", "Mini",
-];
-const EN_NOUNS: &[&str] = &[
-    "Green Tea",
-    "Mug",
-    "Tote Bag",
-    "Cookie Box",
-    "Candle",
-    "Notebook",
-    "Tea Towel",
-    "Chopsticks",
-    "Rice Bowl",
-    "Soap",
-    "Honey",
-    "Coffee Beans",
-    "Teapot",
-    "Plate",
-    "Apron",
-    "Incense",
-    "Socks",
-    "Sake Cup",
-    "Pen",
-    "Jam",
-    "Vase",
-    "Coaster",
-    "Lunch Box",
-    "Umbrella",
-];
-/// A few sizes carry a comma or a quote so that the CSV needs quoting.
-const EN_SIZES: &[&str] = &[
-    "100g",
-    "250g",
-    "500ml",
-    "Set of 2",
-    "Large",
-    "Small",
-    "Gift Box",
-    "Blue, Large",
-    "12\" Wide",
-    "",
+/// Word lists of one kind of product, so that sizes fit their nouns.
+struct Words {
+    ja_prefixes: &'static [&'static str],
+    ja_nouns: &'static [&'static str],
+    ja_sizes: &'static [&'static str],
+    en_prefixes: &'static [&'static str],
+    en_nouns: &'static [&'static str],
+    /// A few sizes carry a comma or a quote so that the CSV needs quoting.
+    en_sizes: &'static [&'static str],
+}
+
+/// Food and goods; every word is common enough for Shift_JIS.
+const CATEGORIES: [Words; 2] = [
+    Words {
+        ja_prefixes: &[
+            "北海道",
+            "京都",
+            "宇治",
+            "静岡",
+            "有機",
+            "国産",
+            "特選",
+            "手作り",
+            "季節の",
+            "熟成",
+            "無添加",
+            "九州",
+            "沖縄",
+            "信州",
+        ],
+        ja_nouns: &[
+            "緑茶",
+            "抹茶",
+            "ほうじ茶",
+            "バター クッキー",
+            "煎餅",
+            "醤油",
+            "味噌",
+            "梅干し",
+            "昆布",
+            "羊羹",
+            "はちみつ",
+            "お米",
+            "お餅",
+            "カレー",
+            "ラーメン",
+            "ジャム",
+        ],
+        ja_sizes: &[
+            "100g",
+            "200g",
+            "500g",
+            "1kg",
+            "3個入り",
+            "10袋入り",
+            "詰め合わせ",
+            "",
+        ],
+        en_prefixes: &[
+            "Organic", "Premium", "Handmade", "Classic", "Seasonal", "Japanese", "Roasted", "Wild",
+            "Deluxe", "Mini",
+        ],
+        en_nouns: &[
+            "Green Tea",
+            "Cookie Box",
+            "Honey",
+            "Coffee Beans",
+            "Jam",
+            "Rice Crackers",
+            "Miso Soup",
+            "Matcha Latte",
+            "Granola",
+            "Chocolate",
+        ],
+        en_sizes: &[
+            "100g",
+            "250g",
+            "500ml",
+            "Gift Box",
+            "Pack of 3, Assorted",
+            "",
+        ],
+    },
+    Words {
+        ja_prefixes: &[
+            "京都",
+            "有田焼の",
+            "信楽焼の",
+            "手作り",
+            "国産",
+            "限定",
+            "老舗の",
+            "職人の",
+            "定番の",
+        ],
+        ja_nouns: &[
+            "湯呑み",
+            "急須",
+            "手ぬぐい",
+            "箸",
+            "茶碗",
+            "風呂敷",
+            "石けん",
+            "タオル",
+            "ノート",
+            "扇子",
+            "風鈴",
+            "花瓶",
+        ],
+        ja_sizes: &["大", "小", "2個セット", "5本セット", "2枚組", ""],
+        en_prefixes: &[
+            "Ceramic", "Vintage", "Bamboo", "Linen", "Cotton", "Wooden", "Glass", "Everyday",
+            "Classic", "Handmade",
+        ],
+        en_nouns: &[
+            "Mug",
+            "Tote Bag",
+            "Candle",
+            "Notebook",
+            "Tea Towel",
+            "Chopsticks",
+            "Rice Bowl",
+            "Soap",
+            "Teapot",
+            "Plate",
+            "Apron",
+            "Vase",
+            "Coaster",
+            "Umbrella",
+        ],
+        en_sizes: &["Set of 2", "Large", "Small", "Blue, Large", "12\" Wide", ""],
+    },
 ];
 const JA_FAMILY: &[&str] = &[
     "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田",
@@ -958,12 +990,15 @@ const EN_GIVEN: &[&str] = &[
 ];
 const UCI_COUNTRIES: &[&str] = &["Germany", "France", "EIRE", "Spain", "Netherlands", "Japan"];
 
-fn choose<'w>(rng: &mut StdRng, words: &[&'w str]) -> &'w str {
+fn choose(rng: &mut StdRng, words: &[&'static str]) -> &'static str {
     words[rng.random_range(0..words.len())]
 }
 
-/// A product name: Japanese, English, or a Japanese prefix on an English noun.
+/// A product name like "有機 緑茶 100g", "Ceramic Mug Large" or, mixed,
+/// "北海道 Honey Gift Box": two in five Japanese, one in five mixed, the rest
+/// English; all English without `japanese`.
 fn item_name(rng: &mut StdRng, japanese: bool) -> String {
+    let words = &CATEGORIES[rng.random_range(0..CATEGORIES.len())];
     let style = if japanese {
         rng.random_range(0..5u32)
     } else {
@@ -971,19 +1006,19 @@ fn item_name(rng: &mut StdRng, japanese: bool) -> String {
     };
     let parts = match style {
         0 | 1 => [
-            choose(rng, JA_PREFIXES),
-            choose(rng, JA_NOUNS),
-            choose(rng, JA_SIZES),
+            choose(rng, words.ja_prefixes),
+            choose(rng, words.ja_nouns),
+            choose(rng, words.ja_sizes),
         ],
         2 => [
-            choose(rng, JA_PREFIXES),
-            choose(rng, EN_NOUNS),
-            choose(rng, EN_SIZES),
+            choose(rng, words.ja_prefixes),
+            choose(rng, words.en_nouns),
+            choose(rng, words.en_sizes),
         ],
         _ => [
-            choose(rng, EN_PREFIXES),
-            choose(rng, EN_NOUNS),
-            choose(rng, EN_SIZES),
+            choose(rng, words.en_prefixes),
+            choose(rng, words.en_nouns),
+            choose(rng, words.en_sizes),
         ],
     };
     let mut name = String::new();
@@ -1818,19 +1853,17 @@ mod tests {
 
     #[test]
     fn every_word_is_representable_in_shift_jis() {
-        let lists = [
-            JA_PREFIXES,
-            JA_NOUNS,
-            JA_SIZES,
-            EN_PREFIXES,
-            EN_NOUNS,
-            EN_SIZES,
-            JA_FAMILY,
-            JA_GIVEN,
-            EN_FAMILY,
-            EN_GIVEN,
-            UCI_COUNTRIES,
-        ];
+        let mut lists = vec![JA_FAMILY, JA_GIVEN, EN_FAMILY, EN_GIVEN, UCI_COUNTRIES];
+        for words in &CATEGORIES {
+            lists.extend([
+                words.ja_prefixes,
+                words.ja_nouns,
+                words.ja_sizes,
+                words.en_prefixes,
+                words.en_nouns,
+                words.en_sizes,
+            ]);
+        }
         for word in lists.iter().flat_map(|l| l.iter()) {
             let (_, _, unmappable) = encoding_rs::SHIFT_JIS.encode(word);
             assert!(!unmappable, "{word}");
