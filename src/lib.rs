@@ -13,6 +13,7 @@
 
 pub mod error;
 pub mod export;
+pub mod generate;
 pub mod ingest;
 pub mod summary;
 pub mod transactions;
