@@ -40,6 +40,48 @@ enum Command {
         #[command(flatten)]
         summary: SummaryArgs,
     },
+    /// Write a synthetic shop's order lines (seeded, with known BG/NBD parameters) as CSV.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// Generate at least this many order lines (customers are added as needed).
+    #[arg(long, conflicts_with = "customers")]
+    lines: Option<usize>,
+    /// Generate this many customers (default 1000 when --lines is not given).
+    #[arg(long)]
+    customers: Option<usize>,
+    /// Random seed: the same seed gives the same bytes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Layout: plain, shopify or uci.
+    #[arg(long, default_value = "plain")]
+    format: String,
+    /// Encode as Shift_JIS instead of UTF-8.
+    #[arg(long)]
+    shift_jis: bool,
+    /// Japanese and English product names (the default).
+    #[arg(long, conflicts_with = "english")]
+    japanese: bool,
+    /// English product names only.
+    #[arg(long)]
+    english: bool,
+    /// Multiply order values (150 gives yen-like amounts).
+    #[arg(long)]
+    currency_scale: Option<f64>,
+    /// Share of orders placed by guests without a customer id.
+    #[arg(long)]
+    guest_share: Option<f64>,
+    /// Share of orders partly returned.
+    #[arg(long)]
+    return_share: Option<f64>,
+    /// Catalogue size.
+    #[arg(long)]
+    items: Option<usize>,
+    /// Write to this file instead of stdout.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
 }
 
 /// The input file and ingest overrides shared by every command.
@@ -139,6 +181,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let options = summary_options(&summary)?;
             write_summary(&mut out, &ingested, &options)?;
         }
+        Command::Generate(args) => generate(&args, &mut out)?,
     }
     match out.flush() {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
@@ -371,6 +414,63 @@ fn write_summary(
         }
     }
     w.flush().map_err(|e| e.to_string())
+}
+
+fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> Result<(), String> {
+    use ltvlab::generate::{GeneratorConfig, OutputEncoding, OutputFormat};
+    let mut config = GeneratorConfig {
+        seed: a.seed,
+        japanese_names: !a.english,
+        ..GeneratorConfig::default()
+    };
+    config.format = match a.format.as_str() {
+        "plain" => OutputFormat::Plain,
+        "shopify" => OutputFormat::Shopify,
+        "uci" => OutputFormat::UciOnlineRetail,
+        other => {
+            return Err(format!(
+                "invalid option: format \"{other}\" must be plain, shopify or uci"
+            ))
+        }
+    };
+    if a.shift_jis {
+        config.encoding = OutputEncoding::ShiftJis;
+    }
+    if let Some(x) = a.currency_scale {
+        config.currency_scale = x;
+    }
+    if let Some(x) = a.guest_share {
+        config.guest_share = x;
+    }
+    if let Some(x) = a.return_share {
+        config.return_share = x;
+    }
+    if let Some(x) = a.items {
+        config.items = x;
+    }
+    if let Some(c) = a.customers {
+        config.customers = c;
+    }
+    let mut file;
+    let mut stdout_lock;
+    let out: &mut dyn Write = match &a.out {
+        Some(path) => {
+            file = io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
+                format!("cannot create {}: {}", path.display(), lower_first(&e.to_string()))
+            })?);
+            &mut file
+        }
+        None => {
+            stdout_lock = stdout;
+            &mut stdout_lock
+        }
+    };
+    let result = match a.lines {
+        Some(lines) => ltvlab::generate::generate_lines(&config, lines, out),
+        None => ltvlab::generate::generate(&config, out),
+    };
+    result.map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())
 }
 
 /// Formats a number without trailing noise: integers without decimals,
