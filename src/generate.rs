@@ -33,12 +33,17 @@
 //! order is drawn from the whole catalogue; every further line comes from the
 //! first line's group with probability `group_affinity` (Zipf within the
 //! group), else from the whole catalogue. Items within an order are distinct.
+//! Quantities are mostly 1. The order's value is split over its lines in
+//! proportion to each item's log-normal price weight, so an item's unit price
+//! varies between orders (as with discounts); line totals add up to the order
+//! value up to rounding of the unit prices.
 //!
 //! # Determinism
 //!
 //! All randomness comes from one [`StdRng`] seeded with
 //! [`GeneratorConfig::seed`]: the same configuration gives the same bytes with
-//! the same build of the crate and its dependencies.
+//! the same build of the crate and its dependencies. The format and encoding
+//! change how the data is written, not the data.
 //!
 //! ```
 //! use ltvlab::generate::{generate, GeneratorConfig};
@@ -99,7 +104,7 @@ pub struct GeneratorConfig {
     /// group (default 0.6).
     pub group_affinity: f64,
     /// Mean number of lines per order; lines are `1 + Poisson(mean - 1)`,
-    /// capped at `items` (default 2.5).
+    /// capped at `items` (default 2.5, at most 1000).
     pub mean_lines_per_order: f64,
     /// Share of all orders placed by guests without a customer id (default
     /// 0.0, below 1). Guest orders come on top of the customers' orders and are
@@ -181,6 +186,10 @@ pub enum OutputFormat {
     /// like `2024-01-05 13:45:00 +0900`, `Email` like `c12346@example.com`
     /// (empty for guests). Returns are orders with financial status `refunded`
     /// and negative quantities.
+    ///
+    /// `Email` and `Created at` are blank on follow-up rows too, although real
+    /// exports repeat them: a reader that fills order fields down from the
+    /// first row handles both.
     Shopify,
     /// The UCI "Online Retail II" layout: 6-digit invoices, returns as invoices
     /// starting with `C` with negative quantities, customer ids like `12346.0`,
@@ -674,7 +683,7 @@ fn validate(config: &GeneratorConfig) -> Result<()> {
             config.observation_days, config.acquisition_days
         )));
     }
-    let last_day = i64::from(config.start_day) + i64::from(config.observation_days) + 31;
+    let last_day = i64::from(config.start_day) + i64::from(config.observation_days);
     for day in [i64::from(config.start_day), last_day] {
         let in_range = i32::try_from(day)
             .ok()
@@ -1587,6 +1596,9 @@ mod tests {
             assert_ne!(first, different);
             assert_ne!(first_truth, different_truth);
         }
+        let plain = generate(&small(OutputFormat::Plain), &mut io::sink()).unwrap();
+        let uci = generate(&small(OutputFormat::UciOnlineRetail), &mut io::sink()).unwrap();
+        assert_eq!(plain, uci);
     }
 
     #[test]
