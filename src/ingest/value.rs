@@ -10,9 +10,9 @@
 //! Every parser first trims Unicode whitespace, then folds full-width ASCII variants
 //! (U+FF01..U+FF5E, e.g. `２０２４／０１／０５`) and the ideographic space to ASCII. The
 //! amount, quantity and date parsers also fold the no-break spaces (U+00A0, U+2007,
-//! U+2009, U+202F) to a space and the minus sign U+2212 to `-`. Plain ASCII fields are
-//! read in place; other fields are folded into a stack buffer of [`FOLD_CAPACITY`] bytes,
-//! and a non-ASCII field longer than that is rejected.
+//! U+2009, U+202F) to a space and the minus sign U+2212 to `-`. Fields are read in place;
+//! only a non-ASCII field that fails to parse as written is folded, into a stack buffer of
+//! [`FOLD_CAPACITY`] bytes (longer fields are rejected), and parsed again.
 //!
 //! # Date formats
 //!
@@ -1853,13 +1853,29 @@ mod tests {
     }
 
     #[test]
-    fn date_enums_serialize_as_documented() {
-        // The serde names are the CLI and JSON spellings; checked through FromStr's table.
-        for (text, format) in [
-            ("excel-serial", DateFormat::ExcelSerial),
-            ("unix-seconds", DateFormat::UnixSeconds),
+    fn defaults_and_serde_names() {
+        fn json(value: &impl serde::Serialize) -> String {
+            serde_json::to_string(value).unwrap()
+        }
+        let cases = [
+            (json(&DateFormat::ExcelSerial), "\"excel-serial\""),
+            (json(&DateFormat::UnixSeconds), "\"unix-seconds\""),
+            (json(&DateOrder::DayFirst), "\"day_first\""),
+            (json(&DecimalSep::Comma), "\"comma\""),
+            (json(&Currency::Jpy), "\"JPY\""),
+            (json(&Currency::Other), "\"OTHER\""),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
+        // Every serde name of DateFormat is also accepted by FromStr.
+        for format in [
+            DateFormat::ExcelSerial,
+            DateFormat::UnixSeconds,
+            DateFormat::Compact,
         ] {
-            assert_eq!(text.parse::<DateFormat>(), Ok(format));
+            let name = json(&format);
+            assert_eq!(name.trim_matches('"').parse::<DateFormat>(), Ok(format));
         }
         assert_eq!(DateFormat::default(), DateFormat::Auto);
         assert_eq!(DecimalSep::default(), DecimalSep::Dot);
