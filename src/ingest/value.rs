@@ -10,9 +10,9 @@
 //! Every parser first trims Unicode whitespace, then folds full-width ASCII variants
 //! (U+FF01..U+FF5E, e.g. `２０２４／０１／０５`) and the ideographic space to ASCII. The
 //! amount, quantity and date parsers also fold the no-break spaces (U+00A0, U+2007,
-//! U+2009, U+202F) to a space and the minus sign U+2212 to `-`. Plain ASCII fields are
-//! read in place; other fields are folded into a stack buffer of [`FOLD_CAPACITY`] bytes,
-//! and a non-ASCII field longer than that is rejected.
+//! U+2009, U+202F) to a space and the minus sign U+2212 to `-`. Fields are read in place;
+//! only a non-ASCII field that fails to parse as written is folded, into a stack buffer of
+//! [`FOLD_CAPACITY`] bytes (longer fields are rejected), and parsed again.
 //!
 //! # Date formats
 //!
@@ -270,42 +270,11 @@ impl FromStr for DateFormat {
 ///
 /// let slash = parse_date("05/04/2024", DateFormat::Auto).unwrap();
 /// assert_eq!(slash.evidence(), OrderEvidence::Ambiguous);
-/// assert_eq!(slash.day(DateOrder::DayFirst), Some(19817)); // 2024-04-05
-/// assert_eq!(slash.day(DateOrder::MonthFirst), Some(19848)); // 2024-05-04
+/// assert_eq!(slash.day(DateOrder::DayFirst), Some(19818)); // 2024-04-05
+/// assert_eq!(slash.day(DateOrder::MonthFirst), Some(19847)); // 2024-05-04
 /// ```
 pub fn parse_date(field: &str, format: DateFormat) -> Option<RawDate> {
-    let mut buf = [0u8; FOLD_CAPACITY];
-    let s = fold(field.trim(), &mut buf)?;
-    if s.is_empty() {
-        return None;
-    }
-    match format {
-        DateFormat::Auto => auto_date(s),
-        DateFormat::Iso => year_first(s, b"-"),
-        DateFormat::Ymd => year_first(s, b"/."),
-        DateFormat::Compact => compact_date(s),
-        DateFormat::Japanese => japanese_date(s),
-        DateFormat::Dmy => day_month(s, Some(DateOrder::DayFirst)),
-        DateFormat::Mdy => day_month(s, Some(DateOrder::MonthFirst)),
-        DateFormat::ExcelSerial => {
-            let number = PlainNumber::read(s)?;
-            let serial = number.int;
-            if !(EXCEL_MIN_EXPLICIT..=EXCEL_MAX_EXPLICIT).contains(&serial) {
-                return None;
-            }
-            Some(excel_date(serial, number.fraction))
-        }
-        DateFormat::UnixSeconds => {
-            let number = PlainNumber::read(s)?;
-            if number.fraction.is_some() {
-                return None;
-            }
-            match number.digits {
-                13 => unix_date(number.int / 1000, UNIX_MAX_EXPLICIT),
-                _ => unix_date(number.int, UNIX_MAX_EXPLICIT),
-            }
-        }
-    }
+    with_folded(field, |s| date_with_format(s, format))
 }
 
 /// A parsed amount with the currency it named, if any.
@@ -370,38 +339,7 @@ pub enum DecimalSep {
 /// assert_eq!((refund.value, refund.currency), (-1234.5, Some(Currency::Eur)));
 /// ```
 pub fn parse_amount(field: &str, decimal: DecimalSep) -> Option<Amount> {
-    let mut buf = [0u8; FOLD_CAPACITY];
-    let mut s = fold(field.trim(), &mut buf)?;
-    let mut negative = false;
-    if let [b'(', inner @ .., b')'] = s {
-        negative = true;
-        s = inner.trim_ascii();
-    }
-    let mut sign = take_sign(&mut s);
-    s = s.trim_ascii_start();
-    let prefix = take_currency_prefix(&mut s);
-    s = s.trim_ascii_start();
-    if prefix.is_some() && sign.is_none() {
-        sign = take_sign(&mut s);
-        s = s.trim_ascii_start();
-    }
-    let suffix = take_currency_suffix(&mut s);
-    s = s.trim_ascii_end();
-    let currency = merge_currencies(prefix, suffix)?;
-    if sign == Some(Sign::Minus) {
-        if negative {
-            return None;
-        }
-        negative = true;
-    }
-    let magnitude = parse_unsigned(s, decimal)?;
-    if magnitude > MAX_AMOUNT {
-        return None;
-    }
-    Some(Amount {
-        value: signed(magnitude, negative),
-        currency,
-    })
+    with_folded(field, |s| amount(s, decimal))
 }
 
 /// Looks at sample fields of one column and says whether it uses a decimal comma (e.g.
@@ -432,31 +370,31 @@ pub fn guess_decimal_sep<'a>(samples: impl IntoIterator<Item = &'a str>) -> Deci
 /// separators and `.` decimal point (full-width digits allowed). Returns `None` unless the
 /// value is finite with magnitude at most [`MAX_AMOUNT`].
 pub fn parse_quantity(field: &str) -> Option<f64> {
-    let mut buf = [0u8; FOLD_CAPACITY];
-    let mut s = fold(field.trim(), &mut buf)?;
-    let negative = take_sign(&mut s) == Some(Sign::Minus);
-    let magnitude = parse_unsigned(s.trim_ascii_start(), DecimalSep::Dot)?;
-    (magnitude <= MAX_AMOUNT).then(|| signed(magnitude, negative))
+    with_folded(field, |mut s| {
+        let negative = take_sign(&mut s) == Some(Sign::Minus);
+        let magnitude = parse_unsigned(s.trim_ascii_start(), DecimalSep::Dot)?;
+        (magnitude <= MAX_AMOUNT).then(|| signed(magnitude, negative))
+    })
 }
 
 /// Parses a Net Promoter Score answer: an integer 0..=10, also written with a zero
 /// fraction such as `9.0`. Anything else is `None`.
 pub fn parse_nps(field: &str) -> Option<u8> {
-    let mut buf = [0u8; FOLD_CAPACITY];
-    let s = fold(field.trim(), &mut buf)?;
-    let mut cursor = Cursor::new(s);
-    let (score, _) = cursor.number(1, 2)?;
-    if cursor.eat(b'.') && cursor.eat_while(|b| b == b'0') == 0 {
-        return None;
-    }
-    (cursor.is_empty() && score <= 10).then_some(score as u8)
+    with_folded(field, |s| {
+        let mut cursor = Cursor::new(s);
+        let (score, _) = cursor.number(1, 2)?;
+        if cursor.eat(b'.') && cursor.eat_while(|b| b == b'0') == 0 {
+            return None;
+        }
+        (cursor.is_empty() && score <= 10).then_some(score as u8)
+    })
 }
 
 /// Cleans an id field: trims whitespace, folds full-width ASCII to ASCII, and strips a
 /// float suffix such as `.0` from an all-digit id (spreadsheets and pandas turn
 /// `13819` into `13819.0`). Returns [`Cow::Borrowed`] unless folding changed a character.
 pub fn clean_id(field: &str) -> Cow<'_, str> {
-    let trimmed = field.trim();
+    let trimmed = trim(field);
     if trimmed.is_ascii() || !trimmed.chars().any(|c| fold_full_width(c).is_some()) {
         return Cow::Borrowed(strip_float_suffix(trimmed));
     }
@@ -496,8 +434,44 @@ const UNIX_MAX_AUTO: u64 = 4_102_444_800;
 const UNIX_MAX_EXPLICIT: u64 = 253_402_300_799;
 const SECONDS_PER_DAY: u64 = 86_400;
 
+fn date_with_format(s: &[u8], format: DateFormat) -> Option<RawDate> {
+    if s.is_empty() {
+        return None;
+    }
+    match format {
+        DateFormat::Auto => auto_date(s),
+        DateFormat::Iso => year_first(s, b"-"),
+        DateFormat::Ymd => year_first(s, b"/."),
+        DateFormat::Compact => compact_date(s),
+        DateFormat::Japanese => japanese_date(s),
+        DateFormat::Dmy => day_month(s, Some(DateOrder::DayFirst)),
+        DateFormat::Mdy => day_month(s, Some(DateOrder::MonthFirst)),
+        DateFormat::ExcelSerial => {
+            let number = PlainNumber::read(s)?;
+            let serial = number.int;
+            if !(EXCEL_MIN_EXPLICIT..=EXCEL_MAX_EXPLICIT).contains(&serial) {
+                return None;
+            }
+            Some(excel_date(serial, number.fraction))
+        }
+        DateFormat::UnixSeconds => {
+            let number = PlainNumber::read(s)?;
+            if number.fraction.is_some() {
+                return None;
+            }
+            match number.digits {
+                13 => unix_date(number.int / 1000, UNIX_MAX_EXPLICIT),
+                _ => unix_date(number.int, UNIX_MAX_EXPLICIT),
+            }
+        }
+    }
+}
+
 fn auto_date(s: &[u8]) -> Option<RawDate> {
-    let leading_digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut leading_digits = 0;
+    while s.get(leading_digits).is_some_and(u8::is_ascii_digit) {
+        leading_digits += 1;
+    }
     match (leading_digits, s.get(leading_digits)) {
         (4, Some(b'-' | b'/' | b'.')) => year_first(s, b"-/."),
         (4, Some(_)) if s.get(4..).is_some_and(|r| r.starts_with("年".as_bytes())) => {
@@ -511,14 +485,29 @@ fn auto_date(s: &[u8]) -> Option<RawDate> {
 
 /// `YYYY<sep>M<sep>D[ time]`, with `T` also allowed before the time after `-`.
 fn year_first(s: &[u8], separators: &[u8]) -> Option<RawDate> {
-    let mut c = Cursor::new(s);
-    let (year, _) = c.number(4, 4)?;
-    let sep = c.eat_any(separators)?;
-    let (month, _) = c.number(1, 2)?;
-    if !c.eat(sep) {
+    let (year, sep, month, day, mut c) = match padded_year_first(s) {
+        Some((year, sep, month, day)) => (
+            year,
+            sep,
+            month,
+            day,
+            Cursor::new(s.get(10..).unwrap_or_default()),
+        ),
+        None => {
+            let mut c = Cursor::new(s);
+            let (year, _) = c.number(4, 4)?;
+            let sep = c.eat_any(separators)?;
+            let (month, _) = c.number(1, 2)?;
+            if !c.eat(sep) {
+                return None;
+            }
+            let (day, _) = c.number(1, 2)?;
+            (year, sep, month, day, c)
+        }
+    };
+    if !separators.contains(&sep) {
         return None;
     }
-    let (day, _) = c.number(1, 2)?;
     let day = civil_day(year as i32, month, day)?;
     let seconds = if c.is_empty() {
         None
@@ -531,6 +520,24 @@ fn year_first(s: &[u8], separators: &[u8]) -> Option<RawDate> {
         date: DatePart::Day(day),
         seconds,
     })
+}
+
+/// `YYYY?MM?DD` read at fixed offsets: the zero-padded common case, without a cursor.
+fn padded_year_first(s: &[u8]) -> Option<(u32, u8, u32, u32)> {
+    let &[y0, y1, y2, y3, sep, m0, m1, sep_again, d0, d1, ..] = s else {
+        return None;
+    };
+    if sep != sep_again {
+        return None;
+    }
+    let digit = |b: u8| {
+        let d = b.wrapping_sub(b'0');
+        (d < 10).then_some(u32::from(d))
+    };
+    let year = digit(y0)? * 1000 + digit(y1)? * 100 + digit(y2)? * 10 + digit(y3)?;
+    let month = digit(m0)? * 10 + digit(m1)?;
+    let day = digit(d0)? * 10 + digit(d1)?;
+    Some((year, sep, month, day))
 }
 
 /// `YYYY年M月D日[(曜)][ time]`.
@@ -871,6 +878,39 @@ const SYMBOLS: [(&str, Currency, bool); 14] = [
     ("₩", Currency::Krw, false),
 ];
 
+fn amount(mut s: &[u8], decimal: DecimalSep) -> Option<Amount> {
+    let mut negative = false;
+    if let [b'(', inner @ .., b')'] = s {
+        negative = true;
+        s = inner.trim_ascii();
+    }
+    let mut sign = take_sign(&mut s);
+    s = s.trim_ascii_start();
+    let prefix = take_currency_prefix(&mut s);
+    s = s.trim_ascii_start();
+    if prefix.is_some() && sign.is_none() {
+        sign = take_sign(&mut s);
+        s = s.trim_ascii_start();
+    }
+    let suffix = take_currency_suffix(&mut s);
+    s = s.trim_ascii_end();
+    let currency = merge_currencies(prefix, suffix)?;
+    if sign == Some(Sign::Minus) {
+        if negative {
+            return None;
+        }
+        negative = true;
+    }
+    let magnitude = parse_unsigned(s, decimal)?;
+    if magnitude > MAX_AMOUNT {
+        return None;
+    }
+    Some(Amount {
+        value: signed(magnitude, negative),
+        currency,
+    })
+}
+
 fn take_sign(s: &mut &[u8]) -> Option<Sign> {
     let sign = match s.first() {
         Some(b'-') => Sign::Minus,
@@ -882,6 +922,9 @@ fn take_sign(s: &mut &[u8]) -> Option<Sign> {
 }
 
 fn take_currency_prefix(s: &mut &[u8]) -> Option<Named> {
+    if s.first()?.is_ascii_digit() {
+        return None;
+    }
     for &(symbol, currency, weak) in &SYMBOLS {
         if let Some(rest) = s.strip_prefix(symbol.as_bytes()) {
             *s = rest;
@@ -909,6 +952,9 @@ fn take_currency_prefix(s: &mut &[u8]) -> Option<Named> {
 }
 
 fn take_currency_suffix(s: &mut &[u8]) -> Option<Named> {
+    if s.last()?.is_ascii_digit() {
+        return None;
+    }
     for &(symbol, currency, weak) in &SYMBOLS {
         if let Some(rest) = s.strip_suffix(symbol.as_bytes()) {
             *s = rest;
@@ -975,9 +1021,13 @@ fn signed(magnitude: f64, negative: bool) -> f64 {
 
 /// Reads an unsigned number with thousands separators and a decimal point per `decimal`.
 fn parse_unsigned(s: &[u8], decimal: DecimalSep) -> Option<f64> {
-    let (point, groupers): (u8, &[u8]) = match decimal {
-        DecimalSep::Dot => (b'.', b",'"),
-        DecimalSep::Comma => (b',', b". '"),
+    let point = match decimal {
+        DecimalSep::Dot => b'.',
+        DecimalSep::Comma => b',',
+    };
+    let is_grouper = |b: u8| match decimal {
+        DecimalSep::Dot => matches!(b, b',' | b'\''),
+        DecimalSep::Comma => matches!(b, b'.' | b' ' | b'\''),
     };
     let mut digits = DigitAccumulator::new();
     let mut group_sep = None;
@@ -987,7 +1037,7 @@ fn parse_unsigned(s: &[u8], decimal: DecimalSep) -> Option<f64> {
         if b.is_ascii_digit() {
             digits.push(b, false)?;
             group_len += 1;
-        } else if groupers.contains(&b) {
+        } else if is_grouper(b) {
             let well_formed = match group_sep {
                 None => (1..=3).contains(&group_len),
                 Some(previous) => previous == b && group_len == 3,
@@ -1017,43 +1067,60 @@ fn parse_unsigned(s: &[u8], decimal: DecimalSep) -> Option<f64> {
             digits.push(b, true)?;
         }
     }
-    digits.value()
+    if !digits.any_digit {
+        return None;
+    }
+    digits.fast_value().or_else(|| exact_value(s, point))
 }
 
-/// Collects the digits of a decimal number for a correctly rounded conversion.
+/// The correctly rounded value of a validated number with more than 15 significant
+/// digits (rare): its digits and point are copied, without group separators and leading
+/// zeros, for `f64::from_str`; digits that do not fit the 64-byte buffer are dropped.
+fn exact_value(s: &[u8], point: u8) -> Option<f64> {
+    let mut text = [0u8; 64];
+    let mut len = 0;
+    let mut keep_zeros = false;
+    for &b in s {
+        let byte = if b == point {
+            keep_zeros = true;
+            b'.'
+        } else if b.is_ascii_digit() && (keep_zeros || b != b'0') {
+            keep_zeros = true;
+            b
+        } else {
+            continue;
+        };
+        let Some(slot) = text.get_mut(len) else { break };
+        *slot = byte;
+        len += 1;
+    }
+    let value: f64 = std::str::from_utf8(&text[..len]).ok()?.parse().ok()?;
+    value.is_finite().then_some(value)
+}
+
+/// Collects the digits of a decimal number for the fast conversion path.
 struct DigitAccumulator {
-    /// Significant digits with a `.` before the fraction, for the slow path.
-    text: [u8; 48],
-    text_len: usize,
     mantissa: u64,
     /// Digits in `mantissa`, counted from the first non-zero one.
     significant: usize,
     /// Fraction digits in `mantissa`.
     scale: usize,
     any_digit: bool,
-    in_fraction: bool,
 }
 
 impl DigitAccumulator {
     fn new() -> DigitAccumulator {
         DigitAccumulator {
-            text: [0; 48],
-            text_len: 0,
             mantissa: 0,
             significant: 0,
             scale: 0,
             any_digit: false,
-            in_fraction: false,
         }
     }
 
     /// Adds one ASCII digit; `None` when the integer part alone exceeds [`MAX_AMOUNT`].
     fn push(&mut self, digit: u8, fraction: bool) -> Option<()> {
         self.any_digit = true;
-        if fraction && !self.in_fraction {
-            self.in_fraction = true;
-            self.push_text(b'.');
-        }
         if self.significant == 0 && digit == b'0' && !fraction {
             return Some(());
         }
@@ -1063,7 +1130,6 @@ impl DigitAccumulator {
         if !fraction && self.significant > 16 {
             return None;
         }
-        self.push_text(digit);
         if self.significant <= 19 {
             self.mantissa = self.mantissa * 10 + u64::from(digit - b'0');
             self.scale += usize::from(fraction);
@@ -1071,26 +1137,11 @@ impl DigitAccumulator {
         Some(())
     }
 
-    fn push_text(&mut self, b: u8) {
-        if let Some(slot) = self.text.get_mut(self.text_len) {
-            *slot = b;
-            self.text_len += 1;
-        }
-    }
-
-    fn value(&self) -> Option<f64> {
-        if !self.any_digit {
-            return None;
-        }
-        // Clinger's fast path: both operands exact, so the quotient is correctly rounded.
-        if self.significant <= 15 && self.scale < POWERS_OF_TEN.len() {
-            return Some(self.mantissa as f64 / POWERS_OF_TEN[self.scale]);
-        }
-        // Rare: more than 15 significant digits. The text holds only digits and at most
-        // one `.`, possibly leading, which `f64::from_str` reads correctly rounded.
-        let text = std::str::from_utf8(self.text.get(..self.text_len)?).ok()?;
-        let value: f64 = text.parse().ok()?;
-        value.is_finite().then_some(value)
+    /// The value when Clinger's fast path applies: mantissa and power of ten are both
+    /// exact in `f64`, so the quotient is correctly rounded.
+    fn fast_value(&self) -> Option<f64> {
+        (self.significant <= 15 && self.scale < POWERS_OF_TEN.len())
+            .then(|| self.mantissa as f64 / POWERS_OF_TEN[self.scale])
     }
 }
 
@@ -1101,8 +1152,10 @@ const POWERS_OF_TEN: [f64; 23] = [
 
 /// What one sample says about its column's decimal separator, if anything.
 fn separator_vote(field: &str) -> Option<DecimalSep> {
-    let mut buf = [0u8; FOLD_CAPACITY];
-    let s = fold(field.trim(), &mut buf)?;
+    folded(trim(field), separator_vote_folded)
+}
+
+fn separator_vote_folded(s: &[u8]) -> Option<DecimalSep> {
     let (mut dots, mut commas) = (0usize, 0usize);
     let mut last = None;
     let mut digits_after = 0usize;
@@ -1164,11 +1217,31 @@ fn fold_char(c: char) -> Option<u8> {
     }
 }
 
-/// The field's bytes with [`fold_char`] applied: in place when ASCII, else in `buf`.
-fn fold<'a>(field: &'a str, buf: &'a mut [u8; FOLD_CAPACITY]) -> Option<&'a [u8]> {
+/// Calls `parse` on the trimmed field's bytes, then, if that fails on a non-ASCII field,
+/// on the field folded with [`fold_char`].
+///
+/// This equals parsing the folded field, because a successful parse only ever accepts
+/// non-ASCII bytes that folding leaves unchanged (年, 円, €, ...); it saves the fold and
+/// even the ASCII check on the common field. `separator_vote`, which skips unknown
+/// bytes, must use [`folded`] instead.
+fn with_folded<T>(field: &str, parse: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
+    let field = trim(field);
+    parse(field.as_bytes()).or_else(|| {
+        if field.is_ascii() {
+            None
+        } else {
+            folded(field, parse)
+        }
+    })
+}
+
+/// Calls `parse` on `field` with [`fold_char`] applied: in place when the field is ASCII,
+/// else from a stack buffer; `None` if the folded field overflows it.
+fn folded<T>(field: &str, parse: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
     if field.is_ascii() {
-        return Some(field.as_bytes());
+        return parse(field.as_bytes());
     }
+    let mut buf = [0u8; FOLD_CAPACITY];
     let mut len = 0;
     for c in field.chars() {
         let mut utf8 = [0u8; 4];
@@ -1182,7 +1255,19 @@ fn fold<'a>(field: &'a str, buf: &'a mut [u8; FOLD_CAPACITY]) -> Option<&'a [u8]
         buf.get_mut(len..len + bytes.len())?.copy_from_slice(bytes);
         len += bytes.len();
     }
-    Some(buf[..len].trim_ascii())
+    parse(buf[..len].trim_ascii())
+}
+
+/// `str::trim`, with a fast path for the usual field that has ASCII at both ends.
+fn trim(field: &str) -> &str {
+    let trimmed = field.trim_ascii();
+    let ascii_ends =
+        |b: &[u8]| b.first().is_none_or(u8::is_ascii) && b.last().is_none_or(u8::is_ascii);
+    if ascii_ends(trimmed.as_bytes()) {
+        trimmed
+    } else {
+        trimmed.trim()
+    }
 }
 
 /// `13819.0` → `13819`: drops a `.0…0` fraction from an all-digit id.
@@ -1269,18 +1354,18 @@ impl<'a> Cursor<'a> {
     /// Reads `min..=max` ASCII digits (max <= 9) as a number and how many were read;
     /// consumes nothing when fewer than `min` are there.
     fn number(&mut self, min: usize, max: usize) -> Option<(u32, usize)> {
-        let n = self
-            .rest
-            .iter()
-            .take(max)
-            .take_while(|b| b.is_ascii_digit())
-            .count();
+        let mut value = 0u32;
+        let mut n = 0;
+        while n < max {
+            match self.rest.get(n) {
+                Some(&b) if b.is_ascii_digit() => value = value * 10 + u32::from(b - b'0'),
+                _ => break,
+            }
+            n += 1;
+        }
         if n < min {
             return None;
         }
-        let value = self.rest[..n]
-            .iter()
-            .fold(0u32, |v, &b| v * 10 + u32::from(b - b'0'));
         self.advance(n);
         Some((value, n))
     }
@@ -1768,13 +1853,29 @@ mod tests {
     }
 
     #[test]
-    fn date_enums_serialize_as_documented() {
-        // The serde names are the CLI and JSON spellings; checked through FromStr's table.
-        for (text, format) in [
-            ("excel-serial", DateFormat::ExcelSerial),
-            ("unix-seconds", DateFormat::UnixSeconds),
+    fn defaults_and_serde_names() {
+        fn json(value: &impl serde::Serialize) -> String {
+            serde_json::to_string(value).unwrap()
+        }
+        let cases = [
+            (json(&DateFormat::ExcelSerial), "\"excel-serial\""),
+            (json(&DateFormat::UnixSeconds), "\"unix-seconds\""),
+            (json(&DateOrder::DayFirst), "\"day_first\""),
+            (json(&DecimalSep::Comma), "\"comma\""),
+            (json(&Currency::Jpy), "\"JPY\""),
+            (json(&Currency::Other), "\"OTHER\""),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
+        // Every serde name of DateFormat is also accepted by FromStr.
+        for format in [
+            DateFormat::ExcelSerial,
+            DateFormat::UnixSeconds,
+            DateFormat::Compact,
         ] {
-            assert_eq!(text.parse::<DateFormat>(), Ok(format));
+            let name = json(&format);
+            assert_eq!(name.trim_matches('"').parse::<DateFormat>(), Ok(format));
         }
         assert_eq!(DateFormat::default(), DateFormat::Auto);
         assert_eq!(DecimalSep::default(), DecimalSep::Dot);
