@@ -456,7 +456,11 @@ fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> Result<(), String> {
     let out: &mut dyn Write = match &a.out {
         Some(path) => {
             file = io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
-                format!("cannot create {}: {}", path.display(), lower_first(&e.to_string()))
+                format!(
+                    "cannot create {}: {}",
+                    path.display(),
+                    lower_first(&e.to_string())
+                )
             })?);
             &mut file
         }
