@@ -6,16 +6,29 @@
 //! always consistent: all columns have the same length and every index points
 //! into its interner.
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 /// Marks a missing customer (a guest order) or a missing item in the index columns.
 pub const NONE: u32 = u32::MAX;
 
 /// Maps strings to dense indices and back.
+///
+/// Strings live back to back in one arena, and the hash table stores only
+/// their indices: about 14 bytes per distinct string beyond its text, and no
+/// allocation per string (interning is the hot path of ingest).
 #[derive(Debug, Clone, Default)]
 pub struct Interner {
-    map: FxHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
+    table: HashTable<u32>,
+    arena: String,
+    /// End offset of each string in `arena`; string `i` starts at `ends[i - 1]`.
+    ends: Vec<usize>,
+}
+
+fn hash_str(s: &str) -> u64 {
+    FxBuildHasher.hash_one(s)
 }
 
 impl Interner {
@@ -26,19 +39,38 @@ impl Interner {
 
     /// The index of `s`, adding it if new.
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.map.get(s) {
-            return i;
+        self.intern_new(s).0
+    }
+
+    /// The index of `s` and whether it was added by this call.
+    pub fn intern_new(&mut self, s: &str) -> (u32, bool) {
+        let hash = hash_str(s);
+        let Interner { table, arena, ends } = self;
+        let at = |i: u32| -> &str {
+            let i = i as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            &arena[start..ends[i]]
+        };
+        if let Some(&i) = table.find(hash, |&i| at(i) == s) {
+            return (i, false);
         }
-        let i = self.names.len() as u32;
-        let boxed: Box<str> = s.into();
-        self.names.push(boxed.clone());
-        self.map.insert(boxed, i);
-        i
+        let i = ends.len() as u32;
+        arena.push_str(s);
+        ends.push(arena.len());
+        let (arena, ends) = (&*arena, &*ends);
+        table.insert_unique(hash, i, |&j| {
+            let j = j as usize;
+            let start = if j == 0 { 0 } else { ends[j - 1] };
+            hash_str(&arena[start..ends[j]])
+        });
+        (i, true)
     }
 
     /// The index of `s`, if it was interned.
     pub fn get(&self, s: &str) -> Option<u32> {
-        self.map.get(s).copied()
+        self.table
+            .find(hash_str(s), |&i| self.name(i) == s)
+            .copied()
     }
 
     /// The string at index `i`.
@@ -46,22 +78,24 @@ impl Interner {
     /// # Panics
     /// If `i` was not returned by this interner (an internal invariant).
     pub fn name(&self, i: u32) -> &str {
-        &self.names[i as usize]
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.arena[start..self.ends[i]]
     }
 
     /// How many distinct strings were interned.
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
 
     /// Whether nothing was interned.
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.ends.is_empty()
     }
 
     /// All strings in index order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.names.iter().map(|b| &**b)
+        (0..self.len() as u32).map(|i| self.name(i))
     }
 }
 
@@ -83,8 +117,6 @@ pub struct Line<'a> {
     pub order: &'a str,
     /// Day number: days since 1970-01-01.
     pub day: i32,
-    /// Seconds since midnight, when the file has a time of day.
-    pub seconds: Option<u32>,
     /// Line amount in the shop's currency (negative for reversals).
     pub amount: f64,
     /// Quantity (1 when unknown; negative for returns).
@@ -113,6 +145,19 @@ impl TransactionsBuilder {
         TransactionsBuilder::default()
     }
 
+    /// Reserves room for `additional` more lines, so that large inputs do
+    /// not pay for doubling growth (which can leave half the columns unused).
+    pub fn reserve(&mut self, additional: usize) {
+        let t = &mut self.t;
+        t.customer.reserve(additional);
+        t.order.reserve(additional);
+        t.day.reserve(additional);
+        t.amount.reserve(additional);
+        t.quantity.reserve(additional);
+        t.item.reserve(additional);
+        t.reversal.reserve(additional);
+    }
+
     /// Appends one line.
     pub fn push(&mut self, line: &Line<'_>) {
         let t = &mut self.t;
@@ -120,7 +165,6 @@ impl TransactionsBuilder {
             .push(line.customer.map_or(NONE, |c| t.customers.intern(c)));
         t.order.push(t.orders.intern(line.order));
         t.day.push(line.day);
-        t.seconds.push(line.seconds.unwrap_or(u32::MAX));
         t.amount.push(line.amount);
         t.quantity.push(line.quantity);
         let item = match line.item.or(line.item_name) {
@@ -137,9 +181,17 @@ impl TransactionsBuilder {
         };
         t.item.push(item);
         t.reversal.push(line.kind == LineKind::Reversal);
-        t.nps.push(line.nps.unwrap_or(u8::MAX));
-        t.group
-            .push(line.group.map_or(NONE, |g| t.groups.intern(g)));
+        // Optional columns stay empty until a row has a value.
+        let n = t.reversal.len();
+        if line.nps.is_some() || !t.nps.is_empty() {
+            t.nps.resize(n - 1, u8::MAX);
+            t.nps.push(line.nps.unwrap_or(u8::MAX));
+        }
+        if line.group.is_some() || !t.group.is_empty() {
+            t.group.resize(n - 1, NONE);
+            let g = line.group.map_or(NONE, |g| t.groups.intern(g));
+            t.group.push(g);
+        }
     }
 
     /// The number of lines pushed so far.
@@ -193,7 +245,6 @@ pub struct Transactions {
     customer: Vec<u32>,
     order: Vec<u32>,
     day: Vec<i32>,
-    seconds: Vec<u32>,
     amount: Vec<f64>,
     quantity: Vec<f64>,
     item: Vec<u32>,
@@ -256,11 +307,6 @@ impl Transactions {
         &self.day
     }
 
-    /// Seconds since midnight per line (`u32::MAX` when unknown).
-    pub fn seconds_col(&self) -> &[u32] {
-        &self.seconds
-    }
-
     /// Amount per line.
     pub fn amount_col(&self) -> &[f64] {
         &self.amount
@@ -281,14 +327,17 @@ impl Transactions {
         &self.reversal
     }
 
-    /// NPS score per line (`u8::MAX` when absent).
-    pub fn nps_col(&self) -> &[u8] {
-        &self.nps
+    /// NPS score per line (`u8::MAX` where absent); `None` when no line has one.
+    pub fn nps_col(&self) -> Option<&[u8]> {
+        (!self.nps.is_empty()).then(|| {
+            debug_assert_eq!(self.nps.len(), self.len());
+            &self.nps[..]
+        })
     }
 
-    /// Group index per line ([`NONE`] when absent).
-    pub fn group_col(&self) -> &[u32] {
-        &self.group
+    /// Group index per line ([`NONE`] where absent); `None` when no line has one.
+    pub fn group_col(&self) -> Option<&[u32]> {
+        (!self.group.is_empty()).then_some(&self.group[..])
     }
 
     /// Replaces the day of the given rows (used to apply the day/month order).
@@ -313,7 +362,6 @@ impl Transactions {
         retain(&mut self.customer, keep);
         retain(&mut self.order, keep);
         retain(&mut self.day, keep);
-        retain(&mut self.seconds, keep);
         retain(&mut self.amount, keep);
         retain(&mut self.quantity, keep);
         retain(&mut self.item, keep);
@@ -444,7 +492,6 @@ mod tests {
             customer,
             order,
             day,
-            seconds: None,
             amount,
             quantity: 1.0,
             item: Some("sku-1"),

@@ -1052,7 +1052,6 @@ impl Stream {
                 customer: None,
                 order: &order,
                 day: 0,
-                seconds: None,
                 amount: 0.0,
                 quantity: 1.0,
                 item: Some(item),
@@ -1101,7 +1100,6 @@ impl Stream {
             customer: None,
             order,
             day: 0,
-            seconds: None,
             amount: 0.0,
             quantity,
             item,
@@ -1227,13 +1225,8 @@ impl Stream {
             rows.skips.add(SkipReason::BadDate, line, &raw);
             return;
         };
-        let seconds = if cols.time.is_some() {
-            value::parse_date(&format!("2000-01-01 {time_s}"), DateFormat::Iso)
-                .and_then(|d| d.seconds())
-                .or(raw_date.seconds())
-        } else {
-            raw_date.seconds()
-        };
+        // A separate time column (Rakuten's 注文時間) is mapped and reported;
+        // the analyses work on days, so it is not parsed.
 
         // Status.
         let meaning = if cols.status.is_some() {
@@ -1414,7 +1407,6 @@ impl Stream {
             customer: customer.as_deref(),
             order,
             day,
-            seconds,
             amount,
             quantity,
             item: item.as_deref(),
