@@ -274,7 +274,80 @@ impl FromStr for DateFormat {
 /// assert_eq!(slash.day(DateOrder::MonthFirst), Some(19847)); // 2024-05-04
 /// ```
 pub fn parse_date(field: &str, format: DateFormat) -> Option<RawDate> {
+    if matches!(format, DateFormat::Auto | DateFormat::Iso) {
+        if let Some(date) = fast_iso_date(field.as_bytes()) {
+            return Some(date);
+        }
+    }
     with_folded(field, |s| date_with_format(s, format))
+}
+
+/// The common case on the hot path: `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`
+/// (or with `T`), read at fixed positions. Anything else, including invalid
+/// dates, goes to the general parser, which decides.
+fn fast_iso_date(b: &[u8]) -> Option<RawDate> {
+    if !(b.len() == 10 || b.len() == 19) || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let mut v = 0u32;
+        for &c in &b[range] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u32::from(c - b'0');
+        }
+        Some(v)
+    };
+    let year = digits(0..4)? as i32;
+    let day = civil_day(year, digits(5..7)?, digits(8..10)?)?;
+    let seconds = if b.len() == 19 {
+        if !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let (h, m, s) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+        if h > 23 || m > 59 || s > 59 {
+            return None;
+        }
+        Some(h * 3600 + m * 60 + s)
+    } else {
+        None
+    };
+    Some(RawDate {
+        date: DatePart::Day(day),
+        seconds,
+    })
+}
+
+/// The common case on the hot path: `-?[0-9]{1,15}(\.[0-9]{1,6})?`. The
+/// mantissa and the power of ten are exact in `f64`, so one division gives
+/// the correctly rounded value, the same as the general parser's.
+fn fast_decimal(b: &[u8]) -> Option<f64> {
+    const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
+    let (negative, b) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if b.is_empty() || b.len() > 22 || !b[0].is_ascii_digit() {
+        return None;
+    }
+    let (mut mantissa, mut digits, mut frac, mut seen_dot) = (0u64, 0usize, 0usize, false);
+    for &c in b {
+        if c.is_ascii_digit() {
+            mantissa = mantissa * 10 + u64::from(c - b'0');
+            digits += 1;
+            frac += usize::from(seen_dot);
+        } else if c == b'.' && !seen_dot {
+            seen_dot = true;
+        } else {
+            return None;
+        }
+    }
+    if digits > 15 || frac > 6 || (seen_dot && frac == 0) {
+        return None;
+    }
+    let value = mantissa as f64 / POW10[frac];
+    Some(if negative && value != 0.0 { -value } else { value })
 }
 
 /// A parsed amount with the currency it named, if any.
@@ -339,6 +412,14 @@ pub enum DecimalSep {
 /// assert_eq!((refund.value, refund.currency), (-1234.5, Some(Currency::Eur)));
 /// ```
 pub fn parse_amount(field: &str, decimal: DecimalSep) -> Option<Amount> {
+    if decimal == DecimalSep::Dot || !field.contains('.') {
+        if let Some(value) = fast_decimal(field.as_bytes()) {
+            return Some(Amount {
+                value,
+                currency: None,
+            });
+        }
+    }
     with_folded(field, |s| amount(s, decimal))
 }
 
@@ -370,6 +451,9 @@ pub fn guess_decimal_sep<'a>(samples: impl IntoIterator<Item = &'a str>) -> Deci
 /// separators and `.` decimal point (full-width digits allowed). Returns `None` unless the
 /// value is finite with magnitude at most [`MAX_AMOUNT`].
 pub fn parse_quantity(field: &str) -> Option<f64> {
+    if let Some(value) = fast_decimal(field.as_bytes()) {
+        return Some(value);
+    }
     with_folded(field, |mut s| {
         let negative = take_sign(&mut s) == Some(Sign::Minus);
         let magnitude = parse_unsigned(s.trim_ascii_start(), DecimalSep::Dot)?;
@@ -2161,6 +2245,35 @@ mod tests {
             text in "[0-9０-９.,/:+ ()$¥￥€£円年月日時分秒TZAPMUSDJY\u{2212}\u{202F}\u{3000}-]{0,24}"
         ) {
             check_never_panics(&text);
+        }
+    }
+
+    proptest::proptest! {
+        /// The hot-path parsers agree with the general ones wherever they answer.
+        #[test]
+        fn fast_paths_agree_with_the_general_parsers(
+            year in 1890i32..2110, month in 0u32..14, day in 0u32..33,
+            h in 0u32..25, m in 0u32..61, sec in 0u32..61, with_time: bool, t_sep: bool,
+            mantissa in 0u64..10_000_000_000_000_000, frac in 0usize..8, negative: bool,
+        ) {
+            let date = if with_time {
+                format!("{year:04}-{month:02}-{day:02}{}{h:02}:{m:02}:{sec:02}", if t_sep { 'T' } else { ' ' })
+            } else {
+                format!("{year:04}-{month:02}-{day:02}")
+            };
+            if let Some(fast) = fast_iso_date(date.as_bytes()) {
+                proptest::prop_assert_eq!(Some(fast), with_folded(&date, |s| date_with_format(s, DateFormat::Auto)));
+            }
+            let digits = mantissa.to_string();
+            let number = if frac > 0 && frac < digits.len() {
+                format!("{}{}.{}", if negative { "-" } else { "" }, &digits[..digits.len() - frac], &digits[digits.len() - frac..])
+            } else {
+                format!("{}{digits}", if negative { "-" } else { "" })
+            };
+            if let Some(fast) = fast_decimal(number.as_bytes()) {
+                let general = with_folded(&number, |s| amount(s, DecimalSep::Dot)).map(|a| a.value);
+                proptest::prop_assert_eq!(Some(fast), general, "{}", number);
+            }
         }
     }
 }
