@@ -161,9 +161,21 @@ impl TransactionsBuilder {
     /// Appends one line.
     pub fn push(&mut self, line: &Line<'_>) {
         let t = &mut self.t;
-        t.customer
-            .push(line.customer.map_or(NONE, |c| t.customers.intern(c)));
-        t.order.push(t.orders.intern(line.order));
+        // Lines of one order, and orders of one customer, tend to be
+        // adjacent: compare with the previous line before hashing.
+        let customer = match line.customer {
+            None => NONE,
+            Some(c) => match t.customer.last() {
+                Some(&last) if last != NONE && t.customers.name(last) == c => last,
+                _ => t.customers.intern(c),
+            },
+        };
+        t.customer.push(customer);
+        let order = match t.order.last() {
+            Some(&last) if t.orders.name(last) == line.order => last,
+            _ => t.orders.intern(line.order),
+        };
+        t.order.push(order);
         t.day.push(line.day);
         t.amount.push(line.amount);
         t.quantity.push(line.quantity);

@@ -347,7 +347,11 @@ fn fast_decimal(b: &[u8]) -> Option<f64> {
         return None;
     }
     let value = mantissa as f64 / POW10[frac];
-    Some(if negative && value != 0.0 { -value } else { value })
+    Some(if negative && value != 0.0 {
+        -value
+    } else {
+        value
+    })
 }
 
 /// A parsed amount with the currency it named, if any.
