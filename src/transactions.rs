@@ -340,8 +340,8 @@ impl Transactions {
         let mut order_day = vec![i32::MAX; self.orders.len()];
         let mut order_customer = vec![NONE; self.orders.len()];
         let mut sale_items: rustc_hash::FxHashSet<(u32, u32)> = Default::default();
-        for i in 0..n {
-            if !keep[i] || self.reversal[i] {
+        for (i, &kept) in keep.iter().enumerate().take(n) {
+            if !kept || self.reversal[i] {
                 continue;
             }
             let o = self.order[i] as usize;
