@@ -51,6 +51,7 @@ corpus! {
     square_item_sales: "square_item_sales.csv",
     etsy_sold_order_items: "etsy_sold_order_items.csv",
     rakuten_rms_sjis: "rakuten_rms_sjis.csv",
+    rakuten_rms_legacy_sjis: "rakuten_rms_legacy_sjis.csv",
     uci_online_retail: "uci_online_retail.csv",
     lifetimes_summary: "lifetimes_summary.csv",
     long_baskets: "long_baskets.csv",
