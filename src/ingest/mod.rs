@@ -241,11 +241,9 @@ impl Ingester {
         let (sample, _) = detected
             .encoding
             .decode_without_bom_handling(&sniff[detected.bom_len..]);
-        if sample.trim().is_empty() {
-            if is_complete {
-                return Err(Error::new(ErrorKind::Empty));
-            }
-            // Only whitespace so far in 256 KiB: keep going as a generic file.
+        // Only whitespace so far in 256 KiB of a longer input: keep going.
+        if sample.trim().is_empty() && is_complete {
+            return Err(Error::new(ErrorKind::Empty));
         }
         let plan = Plan::detect(&sample, is_complete, &self.options, self.date_format)?;
         let mut stream = Box::new(Stream::new(detected, plan, &self.options));
@@ -799,7 +797,16 @@ struct Stream {
     ends: Vec<usize>,
     out_len: usize,
     ends_len: usize,
-    record_line: u64,
+    /// The physical line the tokenizer is on: 1 plus the line breaks
+    /// consumed so far (`\n`, `\r\n` or a lone `\r`).
+    line: u64,
+    /// Whether the last byte consumed was a `\r`, so that a `\n` right
+    /// after it (possibly in the next chunk) ends no further line.
+    after_cr: bool,
+    /// The line of the current record's first byte, once it was consumed.
+    record_start: Option<u64>,
+    /// Whether the last byte consumed was a line break.
+    at_line_break: bool,
     header_seen: bool,
     plan: Plan,
     rows: Rows,
@@ -865,7 +872,10 @@ impl Stream {
             ends: vec![0; 256],
             out_len: 0,
             ends_len: 0,
-            record_line: 1,
+            line: 1,
+            after_cr: false,
+            record_start: None,
+            at_line_break: false,
             header_seen: !plan.has_header,
             plan,
             rows: Rows::default(),
@@ -899,40 +909,34 @@ impl Stream {
     }
 
     /// Runs the tokenizer over decoded text.
+    ///
+    /// csv-core takes an empty input as the end of the file, so it is only
+    /// called with empty input when `last` says the file really ended: not
+    /// for a chunk that decoded to nothing (a multi-byte character cut at the
+    /// chunk's end), nor after a record that used up a chunk's text.
     fn tokenize(&mut self, text: &[u8], last: bool) -> Result<()> {
         let mut input = text;
         loop {
+            let at_eof = input.is_empty();
+            if at_eof && !last {
+                return Ok(());
+            }
             let (res, nin, nout, nend) = self.csv.read_record(
                 input,
                 &mut self.out[self.out_len..],
                 &mut self.ends[self.ends_len..],
             );
+            self.count_lines(&input[..nin]);
             input = &input[nin..];
             self.out_len += nout;
             self.ends_len += nend;
             match res {
-                csv_core::ReadRecordResult::InputEmpty => {
-                    if !last || !input.is_empty() {
-                        return Ok(());
-                    }
-                    // With no more input the tokenizer needs an empty call to
-                    // flush the last record.
-                    let (res, _, nout, nend) = self.csv.read_record(
-                        &[],
-                        &mut self.out[self.out_len..],
-                        &mut self.ends[self.ends_len..],
-                    );
-                    self.out_len += nout;
-                    self.ends_len += nend;
-                    if res == csv_core::ReadRecordResult::Record {
-                        self.record(true)?;
-                    }
-                    return Ok(());
-                }
+                csv_core::ReadRecordResult::InputEmpty if at_eof => return Ok(()),
+                csv_core::ReadRecordResult::InputEmpty => {}
                 csv_core::ReadRecordResult::OutputFull => {
                     if self.out.len() >= MAX_FIELD_BYTES {
                         return Err(Error::input(
-                            Some(self.record_line),
+                            Some(self.record_start.unwrap_or(self.line)),
                             None,
                             format!(
                                 "a row is larger than {} MiB; is a quote left open?",
@@ -947,17 +951,43 @@ impl Stream {
                     let n = self.ends.len() * 2;
                     self.ends.resize(n, 0);
                 }
-                csv_core::ReadRecordResult::Record => self.record(false)?,
+                // A record completed by the end of the file rather than by a
+                // line break: the only way a quote left open ends.
+                csv_core::ReadRecordResult::Record => self.record(at_eof)?,
                 csv_core::ReadRecordResult::End => return Ok(()),
+            }
+        }
+    }
+
+    /// Advances the line count over consumed text and notes where the
+    /// current record starts: at its first byte that is not a line break
+    /// (line breaks before it end the previous record or are blank lines).
+    fn count_lines(&mut self, consumed: &[u8]) {
+        if let Some(&b) = consumed.last() {
+            self.at_line_break = b == b'\n' || b == b'\r';
+        }
+        for &b in consumed {
+            match b {
+                b'\n' if self.after_cr => self.after_cr = false,
+                b'\n' => self.line += 1,
+                b'\r' => {
+                    self.line += 1;
+                    self.after_cr = true;
+                }
+                _ => {
+                    self.after_cr = false;
+                    if self.record_start.is_none() {
+                        self.record_start = Some(self.line);
+                    }
+                }
             }
         }
     }
 
     /// Handles one complete record sitting in `out`/`ends`.
     fn record(&mut self, at_eof: bool) -> Result<()> {
-        let line = self.record_line;
-        let end_line = self.csv.line();
-        self.record_line = end_line + 1;
+        let end_line = self.line;
+        let line = self.record_start.take().unwrap_or(end_line);
         let (out_len, ends_len) = (self.out_len, self.ends_len);
         self.out_len = 0;
         self.ends_len = 0;
@@ -1008,12 +1038,17 @@ impl Stream {
         }
         let delim = self.plan.delimiter as char;
         let raw = || cut(&fields.join(&delim.to_string()));
-        if at_eof && end_line > line + 1 && fields.iter().any(|f| f.contains('\n')) {
+        if at_eof
+            && (self.at_line_break || end_line > line + 1)
+            && fields.iter().any(|f| f.contains(['\n', '\r']))
+        {
             // Everything from an opened quote to the end of the file became
-            // one field: the quote was never closed.
+            // one field: the quote was never closed. (A record that only the
+            // end of the file completes, with a line break inside a field,
+            // and a line break last or several lines in it.)
             self.rows
                 .skips
-                .add(SkipReason::UnterminatedQuote, line, &raw);
+                .add(SkipReason::UnterminatedQuote, line, raw);
             return Ok(());
         }
         // Exact duplicate rows are reported, not dropped. Identical baskets
@@ -1514,9 +1549,9 @@ impl Stream {
                 .map(|g| {
                     let ex = g.examples.first();
                     format!(
-                        "all {} rows were skipped; most as {:?}{}",
+                        "all {} rows were skipped; most as {}{}",
                         self.rows.read,
-                        g.reason,
+                        g.reason.name(),
                         ex.map_or(String::new(), |e| format!(
                             ", first at line {}: {}",
                             e.line, e.text

@@ -171,6 +171,26 @@ pub enum SkipReason {
     BadSummaryRow,
 }
 
+impl SkipReason {
+    /// The reason's snake_case name, as serialized (`"bad_date"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SkipReason::WrongFieldCount => "wrong_field_count",
+            SkipReason::BadDate => "bad_date",
+            SkipReason::DateOrderConflict => "date_order_conflict",
+            SkipReason::BadAmount => "bad_amount",
+            SkipReason::BadQuantity => "bad_quantity",
+            SkipReason::MissingOrder => "missing_order",
+            SkipReason::MissingItem => "missing_item",
+            SkipReason::StatusExcluded => "status_excluded",
+            SkipReason::ReversalExcluded => "reversal_excluded",
+            SkipReason::UnmatchedReversal => "unmatched_reversal",
+            SkipReason::UnterminatedQuote => "unterminated_quote",
+            SkipReason::BadSummaryRow => "bad_summary_row",
+        }
+    }
+}
+
 /// A problem that did not stop the run.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Warning {

@@ -489,10 +489,9 @@ pub(crate) fn detect_preset(normalized: &[String], m: &mut HeaderMatch) -> Prese
     if m.get(Role::Order).is_some()
         && m.get(Role::Date).is_none()
         && m.get(Role::Customer).is_none()
+        && (m.get(Role::Item).is_some() || m.get(Role::ItemName).is_some())
     {
-        if m.get(Role::Item).is_some() || m.get(Role::ItemName).is_some() {
-            return Preset::LongBaskets;
-        }
+        return Preset::LongBaskets;
     }
     Preset::Generic
 }
@@ -589,7 +588,8 @@ mod tests {
 
     #[test]
     fn maps_english_and_japanese_headers() {
-        let cases: &[(&[&str], &[(Role, usize)])] = &[
+        type Case<'a> = (&'a [&'a str], &'a [(Role, usize)]);
+        let cases: &[Case<'_>] = &[
             (
                 &["order_id", "customer_id", "order_date", "amount"],
                 &[

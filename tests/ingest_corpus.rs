@@ -1,0 +1,607 @@
+//! The ingest fixture corpus: one small file per export preset and per bad
+//! input, each checked against its whole expected report.
+//!
+//! For `tests/fixtures/ingest/NAME.EXT` the test ingests the bytes (with the
+//! options in `NAME.options.json`, when there is one) and compares
+//!
+//! - the report, serialized as pretty JSON, with `NAME.expected.json`, or
+//! - the error message with `NAME.expected-error.txt`.
+//!
+//! Every fixture is also fed through [`Ingester`] in chunks of 1, 7 and 4096
+//! bytes, which must give the same outcome, and must keep the report's
+//! invariants. `tests/fixtures/ingest/README.md` says what each file covers.
+//!
+//! `UPDATE_EXPECTED=1 cargo test --test ingest_corpus` rewrites the expected
+//! files. Review every rewritten file by hand against its fixture before
+//! committing it: counts, mapping, preset, skip reasons and lines, warnings.
+
+use std::path::{Path, PathBuf};
+
+use ltvlab::ingest::{
+    ingest, DataKind, Dataset, IngestOptions, Ingested, Ingester, Preset, SkipReason, WarningCode,
+};
+use ltvlab::summary::{summarize, CustomerSummary, Period, SummaryOptions};
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ingest");
+
+/// Chunk sizes every fixture is fed in, besides the whole buffer.
+const CHUNK_SIZES: [usize; 3] = [1, 7, 4096];
+
+/// Amounts in hand-computed summaries are sums of a few cents.
+const MONEY_TOLERANCE: f64 = 1e-9;
+
+macro_rules! corpus {
+    ($($test:ident: $file:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check_fixture($file);
+            }
+        )*
+        /// Every fixture file with a test, to catch files added without one.
+        const FIXTURES: &[&str] = &[$($file),*];
+    };
+}
+
+corpus! {
+    // Export presets.
+    shopify_orders: "shopify_orders.csv",
+    woocommerce_analytics: "woocommerce_analytics.csv",
+    stripe_payments: "stripe_payments.csv",
+    square_item_sales: "square_item_sales.csv",
+    etsy_sold_order_items: "etsy_sold_order_items.csv",
+    rakuten_rms_sjis: "rakuten_rms_sjis.csv",
+    rakuten_rms_legacy_sjis: "rakuten_rms_legacy_sjis.csv",
+    uci_online_retail: "uci_online_retail.csv",
+    lifetimes_summary: "lifetimes_summary.csv",
+    long_baskets: "long_baskets.csv",
+    basket_lines: "basket_lines.csv",
+    generic_english: "generic_english.csv",
+    generic_japanese_utf8: "generic_japanese_utf8.csv",
+    // Delimiters and encodings.
+    semicolon_decimal_comma: "semicolon_decimal_comma.csv",
+    tab_delimited: "tab_delimited.tsv",
+    pipe_delimited: "pipe_delimited.txt",
+    utf8_bom: "utf8_bom.csv",
+    utf16le_bom: "utf16le_bom.txt",
+    windows1252_legacy: "windows1252_legacy.csv",
+    // Dates.
+    day_first_dates: "day_first_dates.csv",
+    month_first_dates: "month_first_dates.csv",
+    ambiguous_dates: "ambiguous_dates.csv",
+    mixed_date_order: "mixed_date_order.csv",
+    excel_serial_dates: "excel_serial_dates.csv",
+    unix_seconds: "unix_seconds.csv",
+    yyyymmdd_dates: "yyyymmdd_dates.csv",
+    future_dates: "future_dates.csv",
+    // Amounts and rows.
+    parenthesized_amounts: "parenthesized_amounts.csv",
+    full_width_digits: "full_width_digits.csv",
+    mixed_currencies: "mixed_currencies.csv",
+    zero_amounts: "zero_amounts.csv",
+    duplicate_rows: "duplicate_rows.csv",
+    // Bad input.
+    empty: "empty.csv",
+    header_only: "header_only.csv",
+    bom_only: "bom_only.csv",
+    whitespace_only: "whitespace_only.csv",
+    binary_png: "binary_png.csv",
+    unequal_field_counts: "unequal_field_counts.csv",
+    unterminated_quote: "unterminated_quote.csv",
+    quotes_inside_fields: "quotes_inside_fields.csv",
+    mixed_line_endings: "mixed_line_endings.csv",
+    no_date_column: "no_date_column.csv",
+    no_usable_column: "no_usable_column.csv",
+    unparseable_dates: "unparseable_dates.csv",
+    injection_strings: "injection_strings.csv",
+}
+
+#[test]
+fn every_fixture_file_has_a_test_and_an_expectation() {
+    let mut untested = Vec::new();
+    for entry in std::fs::read_dir(DIR).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let auxiliary = name.ends_with(".expected.json")
+            || name.ends_with(".expected-error.txt")
+            || name.ends_with(".options.json")
+            || name == "README.md";
+        if !auxiliary && !FIXTURES.contains(&name.as_str()) {
+            untested.push(name);
+        }
+    }
+    assert!(untested.is_empty(), "fixtures without a test: {untested:?}");
+    assert!(FIXTURES.len() >= 35, "{} fixtures", FIXTURES.len());
+    if std::env::var_os("UPDATE_EXPECTED").is_none() {
+        for file in FIXTURES {
+            let (json, error) = (expected_path(file, "json"), expected_path(file, "error"));
+            assert!(
+                json.exists() != error.exists(),
+                "{file}: needs exactly one of {} and {}",
+                json.display(),
+                error.display()
+            );
+        }
+    }
+}
+
+/// Ingests one fixture whole and in chunks, checks the invariants and
+/// compares the outcome with the expected file.
+fn check_fixture(file: &str) -> Option<Ingested> {
+    let bytes = std::fs::read(Path::new(DIR).join(file)).unwrap();
+    let options = fixture_options(file);
+    let whole = ingest(&bytes, &options);
+    let rendered = render(&whole);
+    for size in CHUNK_SIZES {
+        let chunked = ingest_in_chunks(&bytes, &options, size);
+        assert_eq!(
+            render(&chunked),
+            rendered,
+            "{file}: chunks of {size} bytes differ from the whole buffer"
+        );
+    }
+    if let Ok(ingested) = &whole {
+        check_invariants(file, &bytes, ingested);
+    }
+    compare_with_expected(file, &whole);
+    whole.ok()
+}
+
+/// The options in `NAME.options.json`, or the defaults.
+fn fixture_options(file: &str) -> IngestOptions {
+    let path = Path::new(DIR).join(format!("{}.options.json", stem(file)));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).unwrap(),
+        Err(_) => IngestOptions::default(),
+    }
+}
+
+fn ingest_in_chunks(
+    bytes: &[u8],
+    options: &IngestOptions,
+    size: usize,
+) -> ltvlab::Result<Ingested> {
+    let mut ingester = Ingester::new(options.clone())?;
+    for chunk in bytes.chunks(size) {
+        ingester.push(chunk)?;
+    }
+    ingester.finish()
+}
+
+/// The outcome as text: the pretty JSON report, or `error: MESSAGE`.
+fn render(result: &ltvlab::Result<Ingested>) -> String {
+    match result {
+        Ok(ingested) => serde_json::to_string_pretty(&ingested.report).unwrap() + "\n",
+        Err(e) => format!("error: {e}\n"),
+    }
+}
+
+fn stem(file: &str) -> &str {
+    file.rsplit_once('.').map_or(file, |(s, _)| s)
+}
+
+fn expected_path(file: &str, kind: &str) -> PathBuf {
+    let name = match kind {
+        "json" => format!("{}.expected.json", stem(file)),
+        _ => format!("{}.expected-error.txt", stem(file)),
+    };
+    Path::new(DIR).join(name)
+}
+
+fn compare_with_expected(file: &str, result: &ltvlab::Result<Ingested>) {
+    let (path, other, actual) = match result {
+        Ok(ingested) => (
+            expected_path(file, "json"),
+            expected_path(file, "error"),
+            serde_json::to_string_pretty(&ingested.report).unwrap() + "\n",
+        ),
+        Err(e) => (
+            expected_path(file, "error"),
+            expected_path(file, "json"),
+            format!("{e}\n"),
+        ),
+    };
+    if std::env::var_os("UPDATE_EXPECTED").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+        let _ = std::fs::remove_file(&other);
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "{file}: no {} (outcome was:\n{actual})\nrun UPDATE_EXPECTED=1 cargo test --test ingest_corpus and review it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual,
+        expected,
+        "{file}: outcome differs from {}",
+        path.display()
+    );
+}
+
+/// What must hold for every successful ingest, whatever the file.
+fn check_invariants(file: &str, bytes: &[u8], ingested: &Ingested) {
+    let r = &ingested.report;
+    assert_eq!(
+        r.rows_read,
+        r.rows_used + r.rows_skipped,
+        "{file}: read = used + skipped"
+    );
+    let grouped: u64 = r.skipped.iter().map(|g| g.count).sum();
+    assert_eq!(grouped, r.rows_skipped, "{file}: skip groups add up");
+    // A physical line count that also counts lone CRs, so every reported
+    // line number must fall inside it.
+    let lines = bytes.split(|&b| b == b'\n' || b == b'\r').count() as u64;
+    for g in &r.skipped {
+        assert!(g.count > 0 && !g.examples.is_empty(), "{file}: {g:?}");
+        for e in &g.examples {
+            assert!(
+                e.line >= 1 && e.line <= lines,
+                "{file}: line {} of {lines}",
+                e.line
+            );
+        }
+    }
+    for w in &r.warnings {
+        assert!(
+            !w.message.is_empty() && !w.message.ends_with('.'),
+            "{file}: {w:?}"
+        );
+        assert!(
+            w.message.starts_with(|c: char| !c.is_uppercase()),
+            "{file}: {w:?}"
+        );
+    }
+    for m in &r.mapping {
+        assert_eq!(r.columns.get(m.index), Some(&m.name), "{file}: {m:?}");
+    }
+    let summary = summarize(&ingested.data, &SummaryOptions::default());
+    match (&ingested.data, r.kind) {
+        (Dataset::Transactions(_), DataKind::Transactions) => {
+            let s = summary.unwrap_or_else(|e| panic!("{file}: summary failed: {e}"));
+            // Customers whose every order was reversed have no purchase.
+            assert!(
+                s.customers.len() as u64 <= r.stats.customers,
+                "{file}: customers"
+            );
+            for c in &s.customers {
+                assert!(c.frequency >= 0.0 && c.recency <= c.t, "{file}: {c:?}");
+            }
+        }
+        (Dataset::Summary(rows), DataKind::Summary) => {
+            assert_eq!(rows.len() as u64, r.rows_used, "{file}");
+            assert_eq!(summary.unwrap().customers.len(), rows.len(), "{file}");
+        }
+        (Dataset::Baskets(t), DataKind::Baskets) => {
+            assert_eq!(t.orders().len() as u64, r.stats.orders, "{file}");
+            assert!(summary.is_err(), "{file}: baskets have no customers");
+        }
+        (_, kind) => panic!("{file}: data does not match the report's kind {kind:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Hand-computed summaries of key fixtures (period: day; observation end: the
+// last date in the data).
+// ---------------------------------------------------------------------------
+
+/// `(customer, frequency, recency, T, monetary_value, orders, total_spend)`.
+type Expected<'a> = (&'a str, f64, f64, f64, f64, u32, f64);
+
+fn assert_summary(file: &str, period: Period, want: &[Expected<'_>]) {
+    let ingested = check_fixture(file).unwrap();
+    let options = SummaryOptions {
+        period,
+        ..SummaryOptions::default()
+    };
+    let got = summarize(&ingested.data, &options).unwrap().customers;
+    let got: Vec<&CustomerSummary> = got.iter().collect();
+    assert_eq!(got.len(), want.len(), "{file}: {got:#?}");
+    for (c, &(id, frequency, recency, t, monetary, orders, spend)) in got.iter().zip(want) {
+        assert_eq!(c.customer_id, id, "{file}");
+        assert_eq!(
+            (c.frequency, c.recency, c.t),
+            (frequency, recency, t),
+            "{file}: {id}"
+        );
+        assert!(
+            (c.monetary_value - monetary).abs() < MONEY_TOLERANCE,
+            "{file}: {id} monetary_value {} != {monetary}",
+            c.monetary_value
+        );
+        assert_eq!(c.orders, Some(orders), "{file}: {id}");
+        let total = c.total_spend.unwrap();
+        assert!(
+            (total - spend).abs() < MONEY_TOLERANCE,
+            "{file}: {id} total_spend {total} != {spend}"
+        );
+    }
+}
+
+#[test]
+fn shopify_summary_by_hand() {
+    // #1001 (alice, 01-05): Subtotal 3600, once for its two line rows.
+    // #1003 refunded and #1006 voided are skipped by status.
+    // #1004 (alice, 02-20): Subtotal 4800 - Refunded Amount 1200 = 3600.
+    // Observation end: #1005 on 2024-03-01.
+    assert_summary(
+        "shopify_orders.csv",
+        Period::Day,
+        &[
+            ("alice@example.com", 1.0, 46.0, 56.0, 3600.0, 2, 7200.0),
+            ("bob@example.com", 0.0, 0.0, 52.0, 0.0, 1, 1500.0),
+            ("carol@example.com", 0.0, 0.0, 0.0, 0.0, 1, 2400.0),
+        ],
+    );
+}
+
+#[test]
+fn uci_summary_by_hand() {
+    // 13085: 489434 = 12 × 6.95 + 12 × 6.75 = 164.40, less C489459
+    // (2 × 6.95 = 13.90) netted into it = 150.50; 489435 = 12 × 2.55 =
+    // 30.60 on the same day, so one period of 181.10.
+    // 13078: 489436 = 59.50 on 12-01; 489520 = 30.00 and the zero-priced
+    // 489521 on 12-03: one repeat period worth 30.00.
+    assert_summary(
+        "uci_online_retail.csv",
+        Period::Day,
+        &[
+            ("13085", 0.0, 0.0, 2.0, 0.0, 2, 181.1),
+            ("13078", 1.0, 2.0, 2.0, 30.0, 3, 89.5),
+        ],
+    );
+}
+
+#[test]
+fn stripe_summary_by_hand() {
+    // The failed and the fully refunded payments are skipped; the partial
+    // refund leaves 49.00 - 20.00 = 29.00; the guest checkout is left out.
+    // Observation end 2024-02-16.
+    assert_summary(
+        "stripe_payments.csv",
+        Period::Day,
+        &[
+            ("cus_PQ1aaaaaaa", 2.0, 41.0, 42.0, 39.0, 3, 127.0),
+            ("cus_PQ2bbbbbbb", 0.0, 0.0, 13.0, 0.0, 1, 19.0),
+        ],
+    );
+}
+
+#[test]
+fn square_summary_by_hand() {
+    // CUST7Q: T1aaaa = 4.50 + 1.90 on 01-05; the cookie refund (-0.95) on
+    // 01-07 nets into T1aaaa, which holds a cookie: 5.45; T5eeee = 4.50 on
+    // 01-12. CUST9Z: 7.20 net of the discount. The drip coffee is a guest's.
+    assert_summary(
+        "square_item_sales.csv",
+        Period::Day,
+        &[
+            ("CUST7Q", 1.0, 7.0, 7.0, 4.5, 2, 9.95),
+            ("CUST9Z", 0.0, 0.0, 6.0, 0.0, 1, 7.2),
+        ],
+    );
+}
+
+#[test]
+fn generic_english_summary_by_hand_by_week() {
+    // Weeks start on Monday: 2024-01-01, 01-08, 01-15, 01-29, 02-05.
+    // C001: O-1001 (wk 01-01) 2 × 4.50 + 3 × 1.20 = 12.60; O-1004 (wk 01-15)
+    // 4.00; O-1006 (wk 02-05) 24.99. End 2024-02-11 is in week 02-05.
+    assert_summary(
+        "generic_english.csv",
+        Period::Week,
+        &[
+            ("C001", 2.0, 5.0, 5.0, (4.0 + 24.99) / 2.0, 3, 41.59),
+            ("C002", 1.0, 4.0, 5.0, 12.0, 2, 16.5),
+            ("C003", 0.0, 0.0, 4.0, 0.0, 1, 24.99),
+        ],
+    );
+}
+
+#[test]
+fn japanese_summary_by_hand_by_month() {
+    assert_summary(
+        "generic_japanese_utf8.csv",
+        Period::Month,
+        &[
+            ("M0001", 1.0, 1.0, 1.0, 4000.0, 3, 7600.0),
+            ("M0002", 1.0, 1.0, 1.0, 1200.0, 2, 3200.0),
+            ("M0003", 0.0, 0.0, 0.0, 0.0, 1, 1800.0),
+        ],
+    );
+}
+
+#[test]
+fn day_first_summary_by_hand() {
+    // 13/01/2024 proves the column day-first; 02/01 is 2 January.
+    assert_summary(
+        "day_first_dates.csv",
+        Period::Day,
+        &[
+            ("GB-001", 2.0, 40.0, 40.0, 26.75, 3, 78.5),
+            ("GB-002", 1.0, 29.0, 37.0, 22.0, 2, 62.0),
+            ("GB-003", 0.0, 0.0, 14.0, 0.0, 1, 60.0),
+        ],
+    );
+}
+
+#[test]
+fn rakuten_decodes_japanese_and_repeats_no_order_total() {
+    let ingested = check_fixture("rakuten_rms_sjis.csv").unwrap();
+    let r = &ingested.report;
+    assert_eq!(
+        (r.encoding.as_str(), r.preset),
+        ("Shift_JIS", Preset::RakutenRms)
+    );
+    assert_eq!(r.stats.total_amount, 4000.0 + 2000.0 + 3000.0);
+    let Dataset::Transactions(t) = &ingested.data else {
+        panic!("not transactions")
+    };
+    let names: Vec<&str> = (0..t.items().len() as u32)
+        .map(|i| t.item_name(i))
+        .collect();
+    assert!(names.contains(&"静岡煎茶 100g"), "{names:?}");
+    // 注文時間 is the time of day: 13:45:12 on the first row.
+    assert_eq!(t.seconds_col()[0], 13 * 3600 + 45 * 60 + 12);
+}
+
+#[test]
+fn injection_strings_are_kept_verbatim() {
+    let ingested = check_fixture("injection_strings.csv").unwrap();
+    let Dataset::Transactions(t) = &ingested.data else {
+        panic!("not transactions")
+    };
+    let customers: Vec<&str> = t.customers().names().collect();
+    assert_eq!(customers, ["H-1", "=1+1", "=HYPERLINK(\"http://x\")"]);
+    let items: Vec<&str> = (0..t.items().len() as u32)
+        .map(|i| t.item_name(i))
+        .collect();
+    assert!(
+        items.contains(&"=HYPERLINK(\"http://x\",\"click\")"),
+        "{items:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Streaming: inputs larger than the sniff buffer, so that chunks really are
+// decoded and tokenized one by one.
+// ---------------------------------------------------------------------------
+
+/// Repeats the data lines of a fixture until the input passes `min_bytes`.
+/// Lines end with `eol`, in the fixture's own encoding.
+fn grow(file: &str, eol: &[u8], min_bytes: usize) -> Vec<u8> {
+    let bytes = std::fs::read(Path::new(DIR).join(file)).unwrap();
+    let mut lines: Vec<&[u8]> = split_keep(&bytes, eol);
+    let header = lines.remove(0);
+    let mut out = header.to_vec();
+    while out.len() < min_bytes {
+        for l in &lines {
+            out.extend_from_slice(l);
+        }
+    }
+    out
+}
+
+/// Splits after each `eol`, looking only at offsets that are multiples of
+/// the code unit (two bytes for UTF-16 line ends, one otherwise).
+fn split_keep<'a>(bytes: &'a [u8], eol: &[u8]) -> Vec<&'a [u8]> {
+    let unit = if eol.len() == 4 { 2 } else { 1 };
+    let mut out = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i + eol.len() <= bytes.len() {
+        if &bytes[i..i + eol.len()] == eol {
+            out.push(&bytes[start..i + eol.len()]);
+            i += eol.len();
+            start = i;
+        } else {
+            i += unit;
+        }
+    }
+    if start < bytes.len() {
+        out.push(&bytes[start..]);
+    }
+    out
+}
+
+fn assert_streaming_matches_whole(name: &str, bytes: &[u8]) -> Ingested {
+    let options = IngestOptions::default();
+    let whole = ingest(bytes, &options);
+    let rendered = render(&whole);
+    for size in [1, 7, 4096, 65_537] {
+        assert_eq!(
+            render(&ingest_in_chunks(bytes, &options, size)),
+            rendered,
+            "{name}: chunks of {size} bytes"
+        );
+    }
+    let ingested = whole.unwrap();
+    let r = &ingested.report;
+    assert_eq!(r.rows_read, r.rows_used + r.rows_skipped, "{name}");
+    ingested
+}
+
+const PAST_SNIFF: usize = ltvlab::ingest::SNIFF_BYTES + 50_000;
+
+#[test]
+fn streaming_shift_jis_splits_characters_across_chunks() {
+    let bytes = grow("rakuten_rms_sjis.csv", b"\r\n", PAST_SNIFF);
+    let ingested = assert_streaming_matches_whole("rakuten", &bytes);
+    let r = &ingested.report;
+    assert_eq!(r.encoding, "Shift_JIS");
+    assert!(r
+        .warnings
+        .iter()
+        .all(|w| w.code != WarningCode::InvalidBytes));
+    assert_eq!(r.stats.customers, 2);
+}
+
+#[test]
+fn streaming_utf16_splits_code_units_across_chunks() {
+    let bytes = grow("utf16le_bom.txt", b"\r\0\n\0", PAST_SNIFF);
+    let ingested = assert_streaming_matches_whole("utf16", &bytes);
+    assert_eq!(ingested.report.encoding, "UTF-16LE");
+    assert!(ingested.report.bom);
+    assert_eq!(ingested.report.stats.customers, 3);
+}
+
+#[test]
+fn streaming_shopify_carries_order_fields_across_chunks() {
+    // Order names repeat, so orders merge; what matters is that the chunked
+    // runs agree with the whole one.
+    let bytes = grow("shopify_orders.csv", b"\n", PAST_SNIFF);
+    let ingested = assert_streaming_matches_whole("shopify", &bytes);
+    assert_eq!(ingested.report.preset, Preset::Shopify);
+    assert_eq!(ingested.report.stats.customers, 3);
+}
+
+#[test]
+fn streaming_unterminated_quote_at_the_end_of_a_large_file() {
+    let mut bytes = grow("generic_english.csv", b"\n", PAST_SNIFF);
+    bytes.extend_from_slice(
+        b"C009,O-9999,2024-02-12,\"Open quote,1,1.00\nC010,O-10000,2024-02-13,Pen,1,1.00\n",
+    );
+    let ingested = assert_streaming_matches_whole("open quote", &bytes);
+    let open: Vec<_> = ingested
+        .report
+        .skipped
+        .iter()
+        .filter(|g| g.reason == SkipReason::UnterminatedQuote)
+        .collect();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].count, 1);
+}
+
+/// A 10 MB cell, generated here rather than committed.
+#[test]
+fn a_ten_megabyte_field_is_read_and_reported() {
+    let mut bytes = b"customer_id,order_date,amount,note\nA,2024-01-02,1.00,\"".to_vec();
+    bytes.extend(std::iter::repeat_n(b'x', 10 * 1024 * 1024));
+    bytes.extend_from_slice(b"\"\nB,2024-01-03,2.00,ok\nA,2024-01-09,3.00,ok\n");
+    let ingested = assert_streaming_matches_whole("10 MB field", &bytes);
+    let r = &ingested.report;
+    assert_eq!((r.rows_read, r.rows_used, r.rows_skipped), (3, 3, 0));
+    let large: Vec<_> = r
+        .warnings
+        .iter()
+        .filter(|w| w.code == WarningCode::LargeField)
+        .collect();
+    assert_eq!(large.len(), 1, "{:?}", r.warnings);
+    assert_eq!(large[0].lines, [2]);
+    assert_eq!(r.stats.total_amount, 6.0);
+}
+
+/// A quote left open at the top of a file swallows everything after it;
+/// past [`ltvlab::ingest::MAX_FIELD_BYTES`] that is an error naming the line.
+#[test]
+fn an_open_quote_over_the_field_limit_is_an_error_naming_the_line() {
+    let mut bytes = b"customer_id,order_date,amount\nA,2024-01-02,\"1.00\n".to_vec();
+    let row = b"B,2024-01-03,2.00\n";
+    while bytes.len() <= ltvlab::ingest::MAX_FIELD_BYTES + (1 << 20) {
+        bytes.extend_from_slice(row);
+    }
+    let err = ingest_in_chunks(&bytes, &IngestOptions::default(), 1 << 20).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 2: a row is larger than 64 MiB; is a quote left open?"
+    );
+}
