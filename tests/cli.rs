@@ -300,7 +300,6 @@ fn an_unknown_flag_exits_2_with_an_error() {
 /// clap prints a usage block and a hint after its error line; the CLI
 /// convention is one line. Needs `Cli::try_parse` in `src/main.rs`.
 #[test]
-#[ignore = "src/main.rs lets clap print usage lines after the error"]
 fn an_unknown_flag_is_one_error_line() {
     let err = one_error_line(&["inspect", "--bogus", &path("generic_english.csv")]);
     assert!(err.contains("--bogus"), "{err}");
