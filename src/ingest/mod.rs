@@ -808,6 +808,8 @@ struct Stream {
     /// Whether the last byte consumed was a line break.
     at_line_break: bool,
     header_seen: bool,
+    /// Reused by every row for its field slices (always empty between rows).
+    field_buf: Vec<&'static str>,
     plan: Plan,
     rows: Rows,
 }
@@ -877,6 +879,7 @@ impl Stream {
             record_start: None,
             at_line_break: false,
             header_seen: !plan.has_header,
+            field_buf: Vec::new(),
             plan,
             rows: Rows::default(),
         }
@@ -966,21 +969,32 @@ impl Stream {
         if let Some(&b) = consumed.last() {
             self.at_line_break = b == b'\n' || b == b'\r';
         }
-        for &b in consumed {
-            match b {
-                b'\n' if self.after_cr => self.after_cr = false,
-                b'\n' => self.line += 1,
-                b'\r' => {
-                    self.line += 1;
-                    self.after_cr = true;
-                }
-                _ => {
-                    self.after_cr = false;
-                    if self.record_start.is_none() {
-                        self.record_start = Some(self.line);
-                    }
-                }
+        // Only line breaks need a look; the bytes between them are skipped
+        // with memchr.
+        let mut next = 0;
+        for pos in memchr::memchr2_iter(b'\n', b'\r', consumed) {
+            if pos > next {
+                self.other_bytes();
             }
+            if consumed[pos] == b'\n' && self.after_cr {
+                self.after_cr = false;
+            } else {
+                self.line += 1;
+                self.after_cr = consumed[pos] == b'\r';
+            }
+            next = pos + 1;
+        }
+        if consumed.len() > next {
+            self.other_bytes();
+        }
+    }
+
+    /// Bytes other than line breaks were consumed: a `\n` after them is a
+    /// new line, and the current record has started.
+    fn other_bytes(&mut self) {
+        self.after_cr = false;
+        if self.record_start.is_none() {
+            self.record_start = Some(self.line);
         }
     }
 
@@ -1007,22 +1021,34 @@ impl Stream {
         end_line: u64,
         at_eof: bool,
     ) -> Result<()> {
-        let mut fields: [&str; 64] = [""; 64];
-        let mut heap: Vec<&str> = Vec::new();
-        let n = ends.len();
+        // The decoder produced valid UTF-8 and every delimiter and quote is
+        // ASCII, so the record and each field are valid UTF-8; validating the
+        // record once keeps that checked.
+        let text = std::str::from_utf8(out).unwrap_or("");
+        // A field buffer reused across rows: an empty Vec<&'static str>
+        // becomes a Vec<&str> of this row in place, without allocating.
+        let mut fields: Vec<&str> = std::mem::take(&mut self.field_buf)
+            .into_iter()
+            .map(|_| "")
+            .collect();
         let mut start = 0;
-        for (i, &end) in ends.iter().enumerate() {
-            // The decoder produced valid UTF-8 and the delimiter is ASCII, so
-            // every field is valid UTF-8; from_utf8 keeps that checked.
-            let f = std::str::from_utf8(&out[start..end]).unwrap_or("\u{fffd}");
-            if n <= 64 {
-                fields[i] = f;
-            } else {
-                heap.push(f);
-            }
+        for &end in ends {
+            fields.push(text.get(start..end).unwrap_or("\u{fffd}"));
             start = end;
         }
-        let fields: &[&str] = if n <= 64 { &fields[..n] } else { &heap };
+        let result = self.fields_row(&fields, line, end_line, at_eof);
+        fields.clear();
+        self.field_buf = fields.into_iter().map(|_| "").collect();
+        result
+    }
+
+    fn fields_row(
+        &mut self,
+        fields: &[&str],
+        line: u64,
+        end_line: u64,
+        at_eof: bool,
+    ) -> Result<()> {
         if is_blank(fields) {
             return Ok(());
         }
