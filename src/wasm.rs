@@ -54,10 +54,30 @@ export interface CustomerSummary {
     total_spend: number;
 }
 
+/** How the file was read. The page shows these fields and lists any others. */
+export interface IngestReport {
+    rows_read: number;
+    rows_used: number;
+    rows_skipped: number;
+    /** Reason to number of rows skipped for it. */
+    skipped_by_reason: Record<string, number>;
+    /** Skipped rows (possibly only the first ones), with 1-based physical line numbers. */
+    skipped: { line: number; reason: string; raw: string }[];
+    /** e.g. "UTF-8", "Shift_JIS". */
+    encoding: string;
+    /** The delimiter character, e.g. "," or "\t". */
+    delimiter: string;
+    /** The recognised export format, if any. */
+    preset: string | null;
+    /** Role to the column header it was read from. */
+    mapping: Record<string, string>;
+    warnings?: string[];
+    [field: string]: unknown;
+}
+
 /** What `Analysis.finish()` returns. */
 export interface AnalysisResult {
-    /** How the file was read: rows read/used/skipped, encoding, delimiter, mapping. */
-    report: Record<string, unknown>;
+    report: IngestReport;
     summary: { customers: CustomerSummary[]; [field: string]: unknown };
 }
 "#;
