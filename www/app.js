@@ -46,13 +46,14 @@ let job = null; // {id, name, started}
 
 function ensureWorker() {
   if (worker) return worker;
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  worker.addEventListener('message', ({ data }) => onWorkerMessage(data));
+  const created = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  created.addEventListener('message', ({ data }) => onWorkerMessage(data));
   // A failure outside any job's try/catch: the module did not load, or it threw.
-  worker.addEventListener('error', (event) => {
+  created.addEventListener('error', (event) => {
     event.preventDefault();
-    fail(event.message || 'the analysis engine could not be started');
+    if (created === worker) fail(event.message || 'the analysis engine could not be started');
   });
+  worker = created;
   return worker;
 }
 

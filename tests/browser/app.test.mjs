@@ -124,6 +124,14 @@ test('broken files show an error, and the page keeps working', async () => {
   await page.close();
 });
 
+test('the page carries the same Content-Security-Policy as the server sends', async () => {
+  const page = await openPage();
+  const response = await page.goto(siteUrl);
+  const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  assert.equal(meta, response.headers()['content-security-policy']);
+  await page.close();
+});
+
 test('the page requested only its own files', () => {
   assert.ok(requests.length > 0);
   const foreign = requests.filter((url) => {
