@@ -70,7 +70,7 @@ ensure_chromium() {
     CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
     if [ ! -x "$CHROMIUM" ]; then
         as_root apt-get update
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
     fi
     export CHROMIUM
 }

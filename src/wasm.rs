@@ -20,47 +20,104 @@ use crate::ingest::{IngestOptions, IngestReport, Ingester};
 use crate::summary::{summarize, Summary, SummaryOptions};
 
 #[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
+const TS_TYPES: &'static str = r##"
 /** Options for `new Analysis(options)`; every field is optional. */
 export interface AnalysisOptions {
-    ingest?: {
-        /** Role ("customer", "order", "date", "amount", ...) to column header. */
-        mapping?: Record<string, string>;
-        date_format?: string;
-        date_order?: "ymd" | "dmy" | "mdy";
-        returns?: "net" | "exclude";
-        [option: string]: unknown;
-    };
-    summary?: {
-        period?: "day" | "week" | "month";
-        /** ISO date, e.g. "2024-12-31". */
-        observation_end?: string;
-        calibration_end?: string;
+    ingest?: IngestOptions;
+    summary?: SummaryOptions;
+}
+
+/** Overrides of what ingest detects; see `ltvlab::ingest::IngestOptions`. */
+export interface IngestOptions {
+    /** Role ("customer", "order", "date", "amount", ...) to column name or "#3"; "" removes the role. */
+    mapping?: Record<string, string>;
+    date_format?: string;
+    date_order?: "day_first" | "month_first";
+    returns?: "net" | "exclude";
+    /** A WHATWG label: "utf-8", "shift_jis", "utf-16le", ... */
+    encoding?: string;
+    delimiter?: string;
+    has_header?: boolean;
+    decimal?: "dot" | "comma";
+    /** Today's ISO date: the core has no clock. Later dates are reported as future dates. */
+    today?: string;
+}
+
+export interface SummaryOptions {
+    period?: "day" | "week" | "month";
+    /** ISO date, e.g. "2024-12-31"; default: the last date in the data. */
+    observation_end?: string;
+    calibration_end?: string;
+}
+
+/** How the file was read; see `ltvlab::ingest::IngestReport`. */
+export interface IngestReport {
+    rows_read: number;
+    rows_used: number;
+    /** The sum of `skipped[].count`. */
+    rows_skipped: number;
+    skipped: { reason: string; count: number; examples: { line: number; text: string }[] }[];
+    /** e.g. "UTF-8", "Shift_JIS", "UTF-16LE". */
+    encoding: string;
+    bom: boolean;
+    delimiter: string;
+    quote: string;
+    has_header: boolean;
+    /** e.g. "shopify", "rakuten_rms", "generic". */
+    preset: string;
+    kind: "transactions" | "summary" | "baskets";
+    columns: string[];
+    mapping: { role: string; index: number; name: string; source: DecisionSource }[];
+    date_order: "day_first" | "month_first" | null;
+    date_order_source: DecisionSource | null;
+    decimal: "dot" | "comma";
+    warnings: { code: string; message: string; lines: number[] }[];
+    stats: {
+        customers: number;
+        orders: number;
+        items: number;
+        guest_rows: number;
+        reversal_rows: number;
+        duplicate_rows: number;
+        first_date: string | null;
+        last_date: string | null;
+        /** [currency, rows], most common first. */
+        currencies: [string, number][];
+        total_amount: number;
     };
 }
 
-/** One customer's row of the RFM summary. */
+export type DecisionSource = "preset" | "header" | "content" | "override" | "default";
+
+/** One customer's row of the summary; see `ltvlab::summary::CustomerSummary`. */
 export interface CustomerSummary {
     customer_id: string;
     frequency: number;
     recency: number;
     T: number;
     monetary_value: number;
-    /** ISO date. */
-    first_purchase: string;
-    /** ISO date. */
-    last_purchase: string;
-    orders: number;
-    total_spend: number;
+    /** The following are null for summary-file input. */
+    first_purchase: string | null;
+    last_purchase: string | null;
+    orders: number | null;
+    total_spend: number | null;
+}
+
+export interface Summary {
+    period: "day" | "week" | "month";
+    observation_end: string | null;
+    customers: CustomerSummary[];
+    orders_after_end: number;
+    guest_orders: number;
+    reversed_orders: number;
 }
 
 /** What `Analysis.finish()` returns. */
 export interface AnalysisResult {
-    /** How the file was read: rows read/used/skipped, encoding, delimiter, mapping. */
-    report: Record<string, unknown>;
-    summary: { customers: CustomerSummary[]; [field: string]: unknown };
+    report: IngestReport;
+    summary: Summary;
 }
-"#;
+"##;
 
 /// Installs the panic hook, so a panic reaches the console with its message.
 #[wasm_bindgen(start)]

@@ -6,7 +6,6 @@
 // idle → working → done | error | idle (after cancel).
 
 const CUSTOMER_ROWS = 200;
-const SKIPPED_ROWS = 100;
 const SAMPLE_URL = 'sample/sample-orders.csv';
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -46,13 +45,14 @@ let job = null; // {id, name, started}
 
 function ensureWorker() {
   if (worker) return worker;
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  worker.addEventListener('message', ({ data }) => onWorkerMessage(data));
+  const created = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  created.addEventListener('message', ({ data }) => onWorkerMessage(data));
   // A failure outside any job's try/catch: the module did not load, or it threw.
-  worker.addEventListener('error', (event) => {
+  created.addEventListener('error', (event) => {
     event.preventDefault();
-    fail(event.message || 'the analysis engine could not be started');
+    if (created === worker) fail(event.message || 'the analysis engine could not be started');
   });
+  worker = created;
   return worker;
 }
 
@@ -101,7 +101,9 @@ function analyze(source, name) {
   ui.results.forEach((section) => (section.hidden = true));
   showProgress('loading', null);
   ui.progress.hidden = false;
-  ensureWorker().postMessage({ type: 'analyze', id, options: {}, ...source });
+  // The core has no clock: the page tells it today's date (for future-date checks).
+  const options = { ingest: { today: localIsoDate(new Date()) } };
+  ensureWorker().postMessage({ type: 'analyze', id, options, ...source });
 }
 
 function cancel() {
@@ -129,10 +131,15 @@ function finish({ report, summary }) {
   ui.progress.hidden = true;
   renderKpis(summary.customers);
   renderReport(report);
-  renderCustomers(summary.customers);
+  renderCustomers(summary);
   ui.results.forEach((section) => (section.hidden = false));
   ui.status.textContent = `Analysed ${name} in ${decimal.format(seconds)} s.`;
   setState('done');
+}
+
+function localIsoDate(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
 function setState(state) {
@@ -152,114 +159,164 @@ function showProgress(stage, value) {
   }
 }
 
+// Summary-file input has no orders or spend per customer: those KPIs are then
+// shown as unknown (an empty data-value), not as zero.
 function renderKpis(customers) {
-  const orders = sum(customers, (c) => c.orders);
-  const revenue = sum(customers, (c) => c.total_spend);
-  const repeaters = customers.filter((c) => c.orders > 1).length;
+  const known = (field) => customers.every((c) => c[field] !== null && c[field] !== undefined);
+  const orders = known('orders') ? sum(customers, (c) => c.orders) : null;
+  const revenue = known('total_spend') ? sum(customers, (c) => c.total_spend) : null;
+  const repeaters = customers.filter((c) => (c.orders ?? c.frequency + 1) > 1).length;
   const kpis = {
     'kpi-customers': [customers.length, integer],
     'kpi-orders': [orders, integer],
     'kpi-revenue': [revenue, decimal],
-    'kpi-aov': [orders > 0 ? revenue / orders : 0, decimal],
-    'kpi-repeat-rate': [customers.length > 0 ? repeaters / customers.length : 0, percent],
+    'kpi-aov': [orders > 0 && revenue !== null ? revenue / orders : null, decimal],
+    'kpi-repeat-rate': [customers.length > 0 ? repeaters / customers.length : null, percent],
   };
   for (const [id, [value, format]] of Object.entries(kpis)) {
     const card = byTestId(id);
-    card.dataset.value = String(value);
-    card.querySelector('dd').textContent = format.format(value);
+    card.dataset.value = value === null ? '' : String(value);
+    card.querySelector('dd').textContent = value === null ? '—' : format.format(value);
   }
 }
 
-// Known fields of the ingest report get their own layout; any other scalar
-// field is listed under "Other details", so new report fields show up at once.
-const REPORT_FIELDS = {
-  rows_read: 'Rows read',
-  rows_used: 'Rows used',
-  rows_skipped: 'Rows skipped',
-  encoding: 'Encoding',
-  delimiter: 'Delimiter',
-  preset: 'Preset',
-};
+// The ingest report's fields (see IngestReport in pkg/ltvlab.d.ts) get their
+// own layout; any other scalar field is listed under "Other details", so a new
+// report field shows up before the page learns to present it.
 const DELIMITERS = { ',': 'comma (,)', ';': 'semicolon (;)', '\t': 'tab', '|': 'pipe (|)', ' ': 'space' };
+const PRESETS = {
+  shopify: 'Shopify',
+  woo_commerce: 'WooCommerce',
+  stripe: 'Stripe',
+  square: 'Square',
+  etsy: 'Etsy',
+  rakuten_rms: 'Rakuten RMS',
+  uci_online_retail: 'UCI Online Retail',
+  summary: 'per-customer summary',
+  long_baskets: 'baskets (one item per row)',
+  basket_lines: 'baskets (one basket per line)',
+  generic: 'generic CSV',
+};
+const SKIP_REASONS = {
+  wrong_field_count: 'wrong number of fields',
+  bad_date: 'unreadable date',
+  date_order_conflict: 'date contradicts the day/month order',
+  bad_amount: 'unreadable amount',
+  bad_quantity: 'unreadable quantity',
+  missing_order: 'no order id',
+  missing_item: 'no item',
+  status_excluded: 'order status is not a sale',
+  reversal_excluded: 'return or refund (excluded)',
+  unmatched_reversal: 'return with no earlier order',
+  unterminated_quote: 'unclosed quote',
+  bad_summary_row: 'bad summary row',
+};
+const KNOWN_REPORT_FIELDS = new Set([
+  'rows_read', 'rows_used', 'rows_skipped', 'skipped', 'encoding', 'bom', 'delimiter', 'quote', 'has_header',
+  'preset', 'kind', 'columns', 'mapping', 'date_order', 'date_order_source', 'decimal', 'warnings', 'stats',
+]);
 
 function renderReport(report) {
-  const parts = [];
-
-  const facts = el('dl', { class: 'facts' });
-  for (const [key, label] of Object.entries(REPORT_FIELDS)) {
-    if (report[key] === undefined || report[key] === null) continue;
-    facts.append(el('div', { 'data-field': key }, el('dt', {}, label), el('dd', {}, formatField(key, report[key]))));
+  const stats = report.stats ?? {};
+  const facts = [
+    ['rows_read', 'Rows read', count(report.rows_read)],
+    ['rows_used', 'Rows used', count(report.rows_used)],
+    ['rows_skipped', 'Rows skipped', count(report.rows_skipped)],
+    ['encoding', 'Encoding', report.bom ? `${report.encoding} (with BOM)` : report.encoding],
+    ['delimiter', 'Delimiter', DELIMITERS[report.delimiter] ?? JSON.stringify(report.delimiter)],
+    ['preset', 'Format', PRESETS[report.preset] ?? report.preset],
+    ['has_header', 'Header row', report.has_header === undefined ? undefined : report.has_header ? 'yes' : 'no'],
+    ['date_order', 'Dates', { day_first: 'day first', month_first: 'month first' }[report.date_order]],
+    ['decimal', 'Decimal separator', { dot: 'dot (1,234.56)', comma: 'comma (1.234,56)' }[report.decimal]],
+    ['dates', 'Date range', stats.first_date && `${stats.first_date} – ${stats.last_date}`],
+    ['currencies', 'Currencies', stats.currencies?.map(([code, rows]) => `${code} (${count(rows)} rows)`).join(', ')],
+    ['guest_rows', 'Rows without a customer', stats.guest_rows ? count(stats.guest_rows) : undefined],
+    ['reversal_rows', 'Return and refund rows', stats.reversal_rows ? count(stats.reversal_rows) : undefined],
+    ['duplicate_rows', 'Duplicate rows', stats.duplicate_rows ? count(stats.duplicate_rows) : undefined],
+  ];
+  for (const [key, value] of Object.entries(report)) {
+    if (!KNOWN_REPORT_FIELDS.has(key) && isScalar(value)) facts.push([key, key.replaceAll('_', ' '), String(value)]);
   }
-  parts.push(facts);
+  const parts = [
+    el(
+      'dl',
+      { class: 'facts' },
+      ...facts
+        .filter(([, , value]) => value !== undefined && value !== null && value !== '')
+        .map(([key, label, value]) => el('div', { 'data-field': key }, el('dt', {}, label), el('dd', {}, String(value)))),
+    ),
+  ];
 
-  if (isObject(report.mapping) && Object.keys(report.mapping).length > 0) {
+  if (Array.isArray(report.mapping) && report.mapping.length > 0) {
+    const mapped = new Set(report.mapping.map((m) => m.index));
+    const rows = report.mapping.map((m) => [m.role.replaceAll('_', ' '), m.name, String(m.index + 1), m.source]);
     parts.push(
       el('h3', {}, 'Column mapping'),
-      table(['Role', 'Column'], Object.entries(report.mapping), { 'data-testid': 'mapping-table' }),
+      table(['Role', 'Column', '#', 'Decided by'], rows, { 'data-testid': 'mapping-table' }),
     );
-  }
-
-  if (isObject(report.skipped_by_reason) && Object.keys(report.skipped_by_reason).length > 0) {
-    const list = el('ul', { 'data-testid': 'skipped-by-reason' });
-    for (const [reason, count] of Object.entries(report.skipped_by_reason)) {
-      list.append(el('li', {}, `${reason}: ${integer.format(count)}`));
-    }
-    parts.push(el('h3', {}, 'Why rows were skipped'), list);
+    const unused = (report.columns ?? []).filter((_, index) => !mapped.has(index));
+    if (unused.length > 0) parts.push(el('p', { class: 'note' }, `Columns not used: ${unused.join(', ')}`));
   }
 
   if (Array.isArray(report.skipped) && report.skipped.length > 0) {
-    const rows = report.skipped.slice(0, SKIPPED_ROWS).map((s) => [String(s.line ?? ''), s.reason ?? '', s.raw ?? '']);
-    const skipped = table(['Line', 'Reason', 'Raw text'], rows, { 'data-testid': 'skipped-rows' });
-    skipped.querySelectorAll('tbody td:last-child').forEach((td) => td.classList.add('raw'));
-    parts.push(el('h3', {}, 'Skipped rows'), skipped);
-    if (report.skipped.length > SKIPPED_ROWS) {
-      parts.push(el('p', {}, `Showing the first ${SKIPPED_ROWS} of ${integer.format(report.skipped.length)} listed rows.`));
+    const rows = report.skipped.flatMap((group) =>
+      group.examples.map((example) => [String(example.line), SKIP_REASONS[group.reason] ?? group.reason, example.text]),
+    );
+    parts.push(
+      el('h3', {}, 'Why rows were skipped'),
+      el(
+        'ul',
+        { 'data-testid': 'skipped-by-reason' },
+        ...report.skipped.map((group) => el('li', {}, `${SKIP_REASONS[group.reason] ?? group.reason}: ${count(group.count)}`)),
+      ),
+    );
+    if (rows.length > 0) {
+      const examples = table(['Line', 'Reason', 'Raw text'], rows, { 'data-testid': 'skipped-rows' });
+      examples.querySelectorAll('tbody td:last-child').forEach((td) => td.classList.add('raw'));
+      parts.push(el('h3', {}, 'Examples of skipped rows'), examples);
     }
   }
 
   if (Array.isArray(report.warnings) && report.warnings.length > 0) {
-    parts.push(el('h3', {}, 'Warnings'), el('ul', {}, ...report.warnings.map((w) => el('li', {}, String(w)))));
-  }
-
-  const known = new Set([...Object.keys(REPORT_FIELDS), 'mapping', 'skipped_by_reason', 'skipped', 'warnings']);
-  const others = Object.entries(report).filter(([key, value]) => !known.has(key) && isScalar(value));
-  if (others.length > 0) {
-    const details = el('dl', { class: 'facts' });
-    for (const [key, value] of others) details.append(el('div', {}, el('dt', {}, key.replaceAll('_', ' ')), el('dd', {}, String(value))));
-    parts.push(el('h3', {}, 'Other details'), details);
+    parts.push(
+      el('h3', {}, 'Warnings'),
+      el(
+        'ul',
+        { 'data-testid': 'warnings' },
+        ...report.warnings.map((w) =>
+          el('li', {}, w.lines?.length ? `${w.message} (lines ${w.lines.join(', ')})` : (w.message ?? String(w))),
+        ),
+      ),
+    );
   }
 
   ui.report.replaceChildren(...parts);
 }
 
-function formatField(key, value) {
-  if (typeof value === 'number') return integer.format(value);
-  if (key === 'delimiter') return DELIMITERS[value] ?? JSON.stringify(value);
-  return String(value);
-}
-
-function renderCustomers(customers) {
-  const rows = customers.slice(0, CUSTOMER_ROWS).map((c) => {
-    const tr = el(
+function renderCustomers({ customers, period, observation_end: end }) {
+  const rows = customers.slice(0, CUSTOMER_ROWS).map((c) =>
+    el(
       'tr',
       {},
       el('th', { scope: 'row' }, String(c.customer_id)),
-      el('td', { class: 'num' }, integer.format(c.orders)),
-      el('td', { class: 'num' }, decimal.format(c.total_spend)),
+      el('td', { class: 'num' }, orDash(c.orders, integer)),
+      el('td', { class: 'num' }, orDash(c.total_spend, decimal)),
       el('td', { class: 'num' }, integer.format(c.frequency)),
       el('td', { class: 'num' }, decimal.format(c.recency)),
       el('td', { class: 'num' }, decimal.format(c.T)),
       el('td', { class: 'num' }, decimal.format(c.monetary_value)),
-      el('td', {}, String(c.first_purchase)),
-      el('td', {}, String(c.last_purchase)),
-    );
-    return tr;
-  });
+      el('td', {}, c.first_purchase ?? '—'),
+      el('td', {}, c.last_purchase ?? '—'),
+    ),
+  );
   ui.customers.tBodies[0].replaceChildren(...rows);
-  ui.customers.caption.textContent =
+  const caption = [
     customers.length > CUSTOMER_ROWS
-      ? `The first ${integer.format(CUSTOMER_ROWS)} of ${integer.format(customers.length)} customers.`
-      : `All ${integer.format(customers.length)} customers.`;
+      ? `The first ${count(CUSTOMER_ROWS)} of ${count(customers.length)} customers.`
+      : `All ${count(customers.length)} customers.`,
+  ];
+  if (period) caption.push(`Frequency, recency and T are in ${period}s${end ? `, observed up to ${end}` : ''}.`);
+  ui.customers.caption.textContent = caption.join(' ');
 }
 
 // Builds an element. Children that are strings become text nodes, never HTML.
@@ -280,7 +337,8 @@ function table(headings, rows, attributes) {
 }
 
 const sum = (items, value) => items.reduce((total, item) => total + value(item), 0);
-const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+const count = (n) => integer.format(n);
+const orDash = (value, format) => (value === null || value === undefined ? '—' : format.format(value));
 const isScalar = (value) => ['string', 'number', 'boolean'].includes(typeof value);
 
 // ---- wiring ------------------------------------------------------------------
