@@ -609,3 +609,28 @@ fn an_open_quote_over_the_field_limit_is_an_error_naming_the_line() {
         "line 2: a row is larger than 64 MiB; is a quote left open?"
     );
 }
+
+#[test]
+fn invalid_utf8_after_detection_is_replaced_and_reported() {
+    // 300 KiB of valid UTF-8 decide the encoding; a later row has a stray
+    // 0xFF byte, which becomes U+FFFD in that field only.
+    let mut bytes = b"customer_id,date,amount\n".to_vec();
+    let mut n = 0;
+    while bytes.len() < 300 * 1024 {
+        n += 1;
+        bytes.extend_from_slice(format!("c{},2024-01-01,5\n", n % 97).as_bytes());
+    }
+    bytes.extend_from_slice(b"bad\xffid,2024-01-02,7\n");
+    let ingested = assert_streaming_matches_whole("invalid utf-8 tail", &bytes);
+    let r = &ingested.report;
+    assert_eq!(r.encoding, "UTF-8");
+    assert_eq!((r.rows_read, r.rows_used), (n + 1, n + 1));
+    assert!(r
+        .warnings
+        .iter()
+        .any(|w| w.code == ltvlab::ingest::WarningCode::InvalidBytes));
+    let Dataset::Transactions(t) = &ingested.data else {
+        panic!("not transactions")
+    };
+    assert!(t.customers().names().any(|c| c == "bad\u{fffd}id"));
+}

@@ -229,23 +229,27 @@ impl Ingester {
     /// Runs detection on the buffered bytes and starts streaming.
     fn start(&mut self, is_complete: bool) -> Result<()> {
         let sniff = std::mem::take(&mut self.sniff);
+        // Detection sees exactly the first SNIFF_BYTES however the input was
+        // chunked, so whole and chunked ingest decide the same.
+        let head = &sniff[..sniff.len().min(SNIFF_BYTES)];
+        let head_complete = is_complete && sniff.len() <= SNIFF_BYTES;
         let detected = match self.forced_encoding {
             Some(enc) => sniff::DetectedEncoding {
                 encoding: enc,
-                bom_len: Encoding::for_bom(&sniff)
+                bom_len: Encoding::for_bom(head)
                     .filter(|(e, _)| *e == enc)
                     .map_or(0, |(_, n)| n),
             },
-            None => sniff::detect_encoding(&sniff, is_complete)?,
+            None => sniff::detect_encoding(head, head_complete)?,
         };
         let (sample, _) = detected
             .encoding
-            .decode_without_bom_handling(&sniff[detected.bom_len..]);
+            .decode_without_bom_handling(&head[detected.bom_len..]);
         // Only whitespace so far in 256 KiB of a longer input: keep going.
-        if sample.trim().is_empty() && is_complete {
+        if sample.trim().is_empty() && head_complete {
             return Err(Error::new(ErrorKind::Empty));
         }
-        let plan = Plan::detect(&sample, is_complete, &self.options, self.date_format)?;
+        let plan = Plan::detect(&sample, head_complete, &self.options, self.date_format)?;
         let mut stream = Box::new(Stream::new(detected, plan, &self.options));
         stream.feed(&sniff[detected.bom_len..], false)?;
         self.stream = Some(stream);
@@ -887,6 +891,11 @@ impl Stream {
 
     /// Decodes a chunk and handles every complete record in it.
     fn feed(&mut self, chunk: &[u8], last: bool) -> Result<()> {
+        if self.encoding == encoding_rs::UTF_8 {
+            // UTF-8 needs no decoding: the tokenizer splits bytes at ASCII
+            // delimiters, and each record is validated when it is read.
+            return self.tokenize(chunk, last);
+        }
         let mut src = chunk;
         loop {
             let need = self
@@ -1021,10 +1030,24 @@ impl Stream {
         end_line: u64,
         at_eof: bool,
     ) -> Result<()> {
-        // The decoder produced valid UTF-8 and every delimiter and quote is
-        // ASCII, so the record and each field are valid UTF-8; validating the
-        // record once keeps that checked.
-        let text = std::str::from_utf8(out).unwrap_or("");
+        // Every delimiter and quote is ASCII, so in a valid UTF-8 record each
+        // field is valid UTF-8 too: the record is validated once. Invalid
+        // bytes (only possible in UTF-8 input, which is not decoded) are
+        // replaced field by field.
+        let Ok(text) = std::str::from_utf8(out) else {
+            self.had_invalid_bytes = true;
+            let mut start = 0;
+            let owned: Vec<String> = ends
+                .iter()
+                .map(|&end| {
+                    let field = String::from_utf8_lossy(&out[start..end]).into_owned();
+                    start = end;
+                    field
+                })
+                .collect();
+            let fields: Vec<&str> = owned.iter().map(String::as_str).collect();
+            return self.fields_row(&fields, line, end_line, at_eof);
+        };
         // A field buffer reused across rows: an empty Vec<&'static str>
         // becomes a Vec<&str> of this row in place, without allocating.
         let mut fields: Vec<&str> = std::mem::take(&mut self.field_buf)
