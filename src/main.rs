@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod cli;
+
 use ltvlab::ingest::{IngestOptions, Ingested, Ingester, ReturnPolicy};
 use ltvlab::summary::{self, Period, SummaryOptions};
 
