@@ -723,8 +723,18 @@ fn sample_records(text: &str, delim: u8, is_complete: bool, max: usize) -> Vec<V
     records
 }
 
+/// `str::trim`, with a shortcut for the usual field that starts and ends
+/// with a visible ASCII character (Unicode whitespace such as U+3000 is
+/// still trimmed by the slow path).
+fn trim_field(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&f), Some(&l)) if f > b' ' && f < 0x80 && l > b' ' && l < 0x80 => s,
+        _ => s.trim(),
+    }
+}
+
 fn is_blank<S: AsRef<str>>(fields: &[S]) -> bool {
-    fields.iter().all(|f| f.as_ref().trim().is_empty())
+    fields.iter().all(|f| trim_field(f.as_ref()).is_empty())
 }
 
 /// Parses `YYYY-MM-DD` into a day number.
@@ -732,12 +742,19 @@ pub(crate) fn parse_iso_day(s: &str) -> Option<i32> {
     value::parse_date(s, DateFormat::Iso).and_then(|d| d.day(DateOrder::MonthFirst))
 }
 
-/// Formats a day number as `YYYY-MM-DD`.
+/// Formats a day number as `YYYY-MM-DD` (proleptic Gregorian calendar).
 pub fn format_day(day: i32) -> String {
-    match chrono::NaiveDate::from_num_days_from_ce_opt(day + 719_163) {
-        Some(d) => d.format("%Y-%m-%d").to_string(),
-        None => format!("day {day}"),
-    }
+    // Howard Hinnant's civil_from_days, exact for every i32 day.
+    let z = i64::from(day) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// Skipped rows, per reason, with examples.
@@ -814,6 +831,8 @@ struct Stream {
     header_seen: bool,
     /// Reused by every row for its field slices (always empty between rows).
     field_buf: Vec<&'static str>,
+    /// Whether the tokenizer is between records, so lines may bypass it.
+    at_record_start: bool,
     plan: Plan,
     rows: Rows,
 }
@@ -884,6 +903,7 @@ impl Stream {
             at_line_break: false,
             header_seen: !plan.has_header,
             field_buf: Vec::new(),
+            at_record_start: true,
             plan,
             rows: Rows::default(),
         }
@@ -929,6 +949,9 @@ impl Stream {
     fn tokenize(&mut self, text: &[u8], last: bool) -> Result<()> {
         let mut input = text;
         loop {
+            if self.at_record_start {
+                input = self.simple_lines(input)?;
+            }
             let at_eof = input.is_empty();
             if at_eof && !last {
                 return Ok(());
@@ -942,6 +965,7 @@ impl Stream {
             input = &input[nin..];
             self.out_len += nout;
             self.ends_len += nend;
+            self.at_record_start = res == csv_core::ReadRecordResult::Record;
             match res {
                 csv_core::ReadRecordResult::InputEmpty if at_eof => return Ok(()),
                 csv_core::ReadRecordResult::InputEmpty => {}
@@ -969,6 +993,51 @@ impl Stream {
                 csv_core::ReadRecordResult::End => return Ok(()),
             }
         }
+    }
+
+    /// The fast path: complete lines without quotes or lone carriage
+    /// returns are split at the delimiter in place, without the tokenizer
+    /// (for such lines csv-core would give the same fields). Returns the
+    /// input left for the tokenizer, which is reset to a record start when
+    /// lines were taken here.
+    fn simple_lines<'a>(&mut self, mut input: &'a [u8]) -> Result<&'a [u8]> {
+        let mut taken = false;
+        while let Some(nl) = memchr::memchr(b'\n', input) {
+            let line = &input[..nl];
+            let content = line.strip_suffix(b"\r").unwrap_or(line);
+            if memchr::memchr2(b'"', b'\r', content).is_some() {
+                break;
+            }
+            self.count_lines(&input[..=nl]);
+            input = &input[nl + 1..];
+            taken = true;
+            let end_line = self.line;
+            let line = self.record_start.take().unwrap_or(end_line);
+            let delimiter = self.plan.delimiter;
+            let Ok(text) = std::str::from_utf8(content) else {
+                self.had_invalid_bytes = true;
+                let owned: Vec<String> = content
+                    .split(|&b| b == delimiter)
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
+                let fields: Vec<&str> = owned.iter().map(String::as_str).collect();
+                self.fields_row(&fields, line, end_line, false)?;
+                continue;
+            };
+            let mut fields: Vec<&str> = std::mem::take(&mut self.field_buf)
+                .into_iter()
+                .map(|_| "")
+                .collect();
+            fields.extend(text.split(delimiter as char));
+            let result = self.fields_row(&fields, line, end_line, false);
+            fields.clear();
+            self.field_buf = fields.into_iter().map(|_| "").collect();
+            result?;
+        }
+        if taken {
+            self.csv.reset();
+        }
+        Ok(input)
     }
 
     /// Advances the line count over consumed text and notes where the
@@ -1267,7 +1336,7 @@ impl Stream {
                 return;
             }
         }
-        let get = |c: Option<usize>| c.and_then(|c| fields.get(c)).map_or("", |s| s.trim());
+        let get = |c: Option<usize>| c.and_then(|c| fields.get(c)).map_or("", |s| trim_field(s));
         let order_field = get(cols.order);
         // Order-level fields left empty on an order's later rows inherit the
         // first row's values.
@@ -1331,7 +1400,7 @@ impl Stream {
         // Quantity and amount.
         let quantity = match cols
             .quantity
-            .map(|c| fields.get(c).map_or("", |s| s.trim()))
+            .map(|c| fields.get(c).map_or("", |s| trim_field(s)))
         {
             None | Some("") => 1.0,
             Some(q) => match value::parse_quantity(q) {
@@ -1836,6 +1905,41 @@ impl LowerFirst for String {
         match c.next() {
             Some(f) => f.to_lowercase().chain(c).collect(),
             None => String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_day_matches_chrono() {
+        // Years 1 to 9999; earlier years never come out of a date parser.
+        for day in (-719_162..2_932_896)
+            .step_by(997)
+            .chain([-1, 0, 1, 19_723, 11_016])
+        {
+            let want = chrono::NaiveDate::from_num_days_from_ce_opt(day + 719_163)
+                .map(|d| d.format("%Y-%m-%d").to_string());
+            assert_eq!(Some(format_day(day)), want, "day {day}");
+        }
+    }
+
+    #[test]
+    fn trim_field_matches_trim() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{3000}a\u{3000}",
+            "注文",
+            "\ta\t",
+            "a b",
+        ] {
+            assert_eq!(trim_field(s), s.trim(), "{s:?}");
         }
     }
 }
