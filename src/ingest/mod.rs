@@ -38,6 +38,9 @@ use crate::transactions::{Line, LineKind, Transactions, TransactionsBuilder};
 use schema::{AmountLevel, HeaderMatch, StatusMeaning};
 use value::OrderEvidence;
 
+/// Reversal rows whose raw text is kept for the report.
+const REVERSAL_EXAMPLES: usize = 64;
+
 /// Bytes buffered before detection runs (or the whole input, if shorter).
 pub const SNIFF_BYTES: usize = 256 * 1024;
 
@@ -851,6 +854,8 @@ struct Rows {
     evidence_ambiguous: u64,
     /// Raw text of the first rows that are only valid in one order, by line.
     order_examples: Vec<(u64, String)>,
+    /// Raw text of the first reversal rows, by line.
+    reversal_examples: Vec<(u64, String)>,
     summary: Vec<SummaryRecord>,
     skips: SkipTally,
     /// A hash of every order row; exact duplicates are counted in finish by
@@ -1476,6 +1481,10 @@ impl Stream {
         } else {
             LineKind::Sale
         };
+        if reversal && rows.reversal_examples.len() < REVERSAL_EXAMPLES {
+            // Kept so that a reversal left unmatched in finish can be shown.
+            rows.reversal_examples.push((line, raw()));
+        }
         if reversal && plan.returns == ReturnPolicy::Exclude {
             rows.skips.add(SkipReason::ReversalExcluded, line, &raw);
             return;
@@ -1835,9 +1844,16 @@ impl Stream {
         };
         for i in unmatched {
             keep[i] = false;
+            let line = lines[i] as u64;
+            let text = self
+                .rows
+                .reversal_examples
+                .iter()
+                .find(|(l, _)| *l == line)
+                .map_or_else(String::new, |(_, t)| t.clone());
             self.rows
                 .skips
-                .add(SkipReason::UnmatchedReversal, lines[i] as u64, String::new);
+                .add(SkipReason::UnmatchedReversal, line, || text);
         }
         if let Some(today) = options.today.as_deref().and_then(parse_iso_day) {
             let future: Vec<usize> = (0..t.len())
