@@ -137,7 +137,10 @@ mod tests {
                 Error::input(Some(13), Some("amount"), "cannot read \"x\" as an amount"),
                 "line 13, column \"amount\": cannot read \"x\" as an amount",
             ),
-            (Error::new(ErrorKind::Empty), "the file is empty: no rows to read"),
+            (
+                Error::new(ErrorKind::Empty),
+                "the file is empty: no rows to read",
+            ),
             (
                 Error::options("unknown column \"foo\""),
                 "invalid option: unknown column \"foo\"",

@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod models;
 pub mod transactions;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,135 @@
+//! Cross-model tests: simulate-and-recover, edge cases, golden values.
+
+mod sim;
+
+use super::*;
+use sim::{Process, SpendProcess};
+
+/// Spend parameters used when only purchases matter.
+const SPEND: SpendProcess = SpendProcess {
+    p: 6.25,
+    q: 3.74,
+    gamma: 15.44,
+};
+
+/// How many standard errors an estimate may be from the truth in
+/// simulate-and-recover tests (a 4σ miss has probability ~6e-5 per parameter).
+const RECOVERY_SIGMAS: f64 = 4.0;
+
+fn rfm_rows(customers: &[sim::Customer]) -> Vec<Rfm> {
+    customers
+        .iter()
+        .map(|c| Rfm::new(c.frequency, c.recency, c.t).unwrap())
+        .collect()
+}
+
+/// Asserts that each fitted parameter is within [`RECOVERY_SIGMAS`] standard
+/// errors of the truth and that the fit converged.
+fn assert_recovers<M>(fit: &Fit<M>, truth: &[(&str, f64)]) {
+    assert!(
+        fit.converged(),
+        "{} did not converge: {:?}",
+        fit.name(),
+        fit.diagnostics()
+    );
+    let se = fit
+        .standard_errors()
+        .unwrap_or_else(|| panic!("no standard errors: {:?}", fit.standard_errors_note()));
+    for &(name, want) in truth {
+        let got = fit.params().get(name).unwrap();
+        let sigma = se.get(name).unwrap();
+        assert!(
+            (got - want).abs() <= RECOVERY_SIGMAS * sigma,
+            "{} {name}: fitted {got} ± {sigma}, truth {want}",
+            fit.name()
+        );
+    }
+}
+
+#[test]
+fn bgnbd_recovers_simulated_parameters() {
+    let truth = [("r", 0.243), ("alpha", 4.414), ("a", 0.793), ("b", 2.426)];
+    let process = Process::BgNbd {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    };
+    let customers = sim::purchases(process, SPEND, 10_000, 27.0, 39.0, 1);
+    let data = RfmData::new(&rfm_rows(&customers)).unwrap();
+    let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
+    eprintln!("{}", serde_json::to_string(&fit).unwrap());
+    assert_recovers(&fit, &truth);
+    let m = fit.model();
+    // The fitted log-likelihood is the model's own.
+    assert!((m.log_likelihood(&data) - fit.log_likelihood()).abs() < 1e-6);
+    assert!((fit.aic() - (8.0 - 2.0 * fit.log_likelihood())).abs() < 1e-9);
+}
+
+#[test]
+fn purchase_models_refuse_data_without_repeaters() {
+    let rows: Vec<Rfm> = (0..50)
+        .map(|i| Rfm::new(0.0, 0.0, 10.0 + i as f64).unwrap())
+        .collect();
+    let data = RfmData::new(&rows).unwrap();
+    let err = BgNbd::fit(&data, &FitOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "bgnbd: none of the 50 customers made a repeat purchase, so purchase rates and dropout cannot be estimated"
+    );
+}
+
+#[test]
+fn purchase_models_refuse_a_single_customer() {
+    let data = RfmData::new(&[Rfm::new(3.0, 20.0, 30.0).unwrap()]).unwrap();
+    let err = BgNbd::fit(&data, &FitOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "bgnbd: cannot fit 4 parameters on 1 customers; need more than 4"
+    );
+}
+
+#[test]
+fn hard_data_gives_finite_output() {
+    // All T equal, T = 0 customers, and one customer with 10,000 purchases.
+    let mut rows = vec![Rfm::new(0.0, 0.0, 0.0).unwrap(); 5];
+    for i in 0..40 {
+        rows.push(
+            Rfm::new(
+                (i % 4) as f64,
+                if i % 4 == 0 {
+                    0.0
+                } else {
+                    10.0 + i as f64 * 0.3
+                },
+                30.0,
+            )
+            .unwrap(),
+        );
+    }
+    rows.push(Rfm::new(10_000.0, 29.9, 30.0).unwrap());
+    let data = RfmData::new(&rows).unwrap();
+    let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
+    let json = serde_json::to_string(&fit).unwrap();
+    eprintln!("{json}");
+    assert!(
+        !json.contains("NaN") && !json.contains("null,\"standard_errors_note\":null"),
+        "{json}"
+    );
+    for p in fit.params().iter() {
+        assert!(p.1.is_finite() && p.1 > 0.0);
+    }
+    let m = fit.model();
+    for c in &rows {
+        for t in [0.0, 1.0, 30.0, 365.0] {
+            let e = m.expected_purchases(c, t);
+            assert!(e.is_finite() && e >= 0.0, "{c:?} {t}: {e}");
+        }
+        let p = m.p_alive(c);
+        assert!((0.0..=1.0).contains(&p));
+    }
+}
