@@ -110,14 +110,18 @@ impl PurchaseModel for BgNbd {
 
     /// # Formula
     ///
-    /// Paper eq. 10: `P(alive) · (a+b+x-1)/(a-1) · [1 - ((α+T)/(α+T+t))^(r+x)
-    /// 2F1(r+x, b+x; a+b+x-1; t/(α+T+t))]`, with the 2F1 Euler-transformed
-    /// into a short positive-ratio series and the removable singularity at
-    /// `a = 1` bridged.
-    fn expected_purchases(&self, customer: &Rfm, t: f64) -> f64 {
-        let x = customer.frequency();
-        self.p_alive(customer)
-            * expected_while_alive(self.r + x, self.alpha + customer.t(), self.a, self.b + x, t)
+    /// Paper eq. 10 without its `P(alive)` factor: `(a+b+x-1)/(a-1) ·
+    /// [1 - ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(α+T+t))]`, with
+    /// the 2F1 Euler-transformed into a short series and the removable
+    /// singularity at `a = 1` bridged.
+    fn expected_purchases_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64 {
+        expected_while_alive(
+            self.r + frequency,
+            self.alpha + t_observed,
+            self.a,
+            self.b + frequency,
+            t,
+        )
     }
 
     /// # Formula
@@ -176,7 +180,7 @@ impl Estimable for BgNbd {
 
     fn log_likelihood(params: &[f64], data: &RfmData) -> f64 {
         let mut gradient = [0.0; 4];
-        log_likelihood_and_gradient(params, data, &mut gradient)
+        nbd_log_likelihood(params, data, Dropout::AfterRepeat, &mut gradient)
     }
 
     fn log_likelihood_gradient(
@@ -184,7 +188,12 @@ impl Estimable for BgNbd {
         data: &RfmData,
         gradient: &mut [f64],
     ) -> Option<f64> {
-        Some(log_likelihood_and_gradient(params, data, gradient))
+        Some(nbd_log_likelihood(
+            params,
+            data,
+            Dropout::AfterRepeat,
+            gradient,
+        ))
     }
 
     fn from_params(params: &[f64]) -> Result<BgNbd> {
@@ -192,48 +201,84 @@ impl Estimable for BgNbd {
     }
 }
 
-/// Total log-likelihood (paper eq. 6) and its gradient in `(r, α, a, b)`.
-fn log_likelihood_and_gradient(params: &[f64], data: &RfmData, gradient: &mut [f64]) -> f64 {
+/// Which of the two NBD-with-geometric-dropout likelihoods to evaluate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dropout {
+    /// BG/NBD: dropout possible after each repeat purchase.
+    AfterRepeat,
+    /// MBG/NBD: dropout possible after every purchase, the first included.
+    AfterEvery,
+}
+
+/// Total log-likelihood and its gradient in `(r, α, a, b)` of the BG/NBD
+/// (paper eq. 6) or the MBG/NBD (Batislam et al. 2007, eq. 4).
+///
+/// With `k = 0` for the BG/NBD and `k = 1` for the MBG/NBD:
+/// `ln L = lnΓ(r+x) - lnΓ(r) + r ln α + ln B(a, b+x+k) - ln B(a, b)
+///       + ln[(α+T)^-(r+x) + [x>0 or k=1] a/(b+x+k-1) (α+t_x)^-(r+x)]`.
+pub(crate) fn nbd_log_likelihood(
+    params: &[f64],
+    data: &RfmData,
+    dropout: Dropout,
+    gradient: &mut [f64],
+) -> f64 {
     let (r, alpha, a, b) = (params[0], params[1], params[2], params[3]);
+    let k = match dropout {
+        Dropout::AfterRepeat => 0.0,
+        Dropout::AfterEvery => 1.0,
+    };
     let (ln_alpha, ln_a) = (alpha.ln(), a.ln());
     let (lg_r, lg_b, lg_ab) = (ln_gamma(r), ln_gamma(b), ln_gamma(a + b));
     let (dg_r, dg_b, dg_ab) = (digamma(r), digamma(b), digamma(a + b));
+    // ln(α + time) and 1/(α + time), once per distinct time.
+    let ln_times: Vec<f64> = data.times().iter().map(|v| (alpha + v).ln()).collect();
+    let inv_times: Vec<f64> = data.times().iter().map(|v| 1.0 / (alpha + v)).collect();
     let mut ll = 0.0;
     let (mut d_r, mut d_alpha, mut d_a, mut d_b) = (0.0, 0.0, 0.0, 0.0);
-    for (x, patterns, counts) in data.groups() {
+    for (x, _, counts, times) in data.groups() {
         let weight: f64 = counts.iter().sum();
         let rx = r + x;
+        let bx = b + x + k;
         ll += weight
-            * (ln_gamma(rx) - lg_r + r * ln_alpha + ln_gamma(b + x) - lg_b + lg_ab
-                - ln_gamma(a + b + x));
-        let dg_abx = digamma(a + b + x);
+            * (ln_gamma(rx) - lg_r + r * ln_alpha + ln_gamma(bx) - lg_b + lg_ab - ln_gamma(a + bx));
+        let dg_abx = digamma(a + bx);
         d_r += weight * (digamma(rx) - dg_r + ln_alpha);
         d_alpha += weight * r / alpha;
         d_a += weight * (dg_ab - dg_abx);
-        d_b += weight * (digamma(b + x) - dg_b + dg_ab - dg_abx);
-        if x == 0.0 {
-            for (c, &n) in patterns.iter().zip(counts) {
-                let ln_t = (alpha + c.t()).ln();
-                ll -= n * r * ln_t;
-                d_r -= n * ln_t;
-                d_alpha -= n * r / (alpha + c.t());
+        d_b += weight * (digamma(bx) - dg_b + dg_ab - dg_abx);
+        if x == 0.0 && dropout == Dropout::AfterRepeat {
+            for (&(t, _), &n) in times.iter().zip(counts) {
+                ll -= n * r * ln_times[t as usize];
+                d_r -= n * ln_times[t as usize];
+                d_alpha -= n * r * inv_times[t as usize];
             }
             continue;
         }
-        let ln_dropout = ln_a - (b + x - 1.0).ln();
-        for (c, &n) in patterns.iter().zip(counts) {
-            let ln_t = (alpha + c.t()).ln();
-            let ln_tx = (alpha + c.recency()).ln();
+        let ln_dropout = ln_a - (bx - 1.0).ln();
+        let (mut sum_ll, mut sum_r, mut sum_alpha, mut sum_dropped) = (0.0, 0.0, 0.0, 0.0);
+        for (&(t, tx), &n) in times.iter().zip(counts) {
+            let (ln_t, ln_tx) = (ln_times[t as usize], ln_times[tx as usize]);
+            // ln L = alive + ln(1 + e), e = exp(dropped - alive), with the
+            // weights of the two summands e/(1+e) and 1/(1+e).
             let alive = -rx * ln_t;
-            let dropped = ln_dropout - rx * ln_tx;
-            let total = log_add_exp(alive, dropped);
-            let (w_alive, w_dropped) = ((alive - total).exp(), (dropped - total).exp());
-            ll += n * total;
-            d_r -= n * (w_alive * ln_t + w_dropped * ln_tx);
-            d_alpha -= n * rx * (w_alive / (alpha + c.t()) + w_dropped / (alpha + c.recency()));
-            d_a += n * w_dropped / a;
-            d_b -= n * w_dropped / (b + x - 1.0);
+            let log_ratio = ln_dropout - rx * (ln_tx - ln_t);
+            let (log1p, w_dropped) = if log_ratio > 30.0 {
+                (log_ratio + (-log_ratio).exp(), 1.0 - (-log_ratio).exp())
+            } else {
+                let e = log_ratio.exp();
+                (e.ln_1p(), e / (1.0 + e))
+            };
+            let w_alive = 1.0 - w_dropped;
+            sum_ll += n * (alive + log1p);
+            sum_r += n * (w_alive * ln_t + w_dropped * ln_tx);
+            sum_alpha += n * (w_alive * inv_times[t as usize] + w_dropped * inv_times[tx as usize]);
+            sum_dropped += n * w_dropped;
         }
+        ll += sum_ll;
+        d_r -= sum_r;
+        d_alpha -= rx * sum_alpha;
+        d_a += sum_dropped / a;
+        d_b -= sum_dropped / (bx - 1.0);
     }
     gradient[..4].copy_from_slice(&[d_r, d_alpha, d_a, d_b]);
     ll
@@ -461,7 +506,7 @@ mod tests {
             [0.05, 40.0, 0.2, 15.0],
         ] {
             let mut g = [0.0; 4];
-            log_likelihood_and_gradient(&p, &data, &mut g);
+            nbd_log_likelihood(&p, &data, Dropout::AfterRepeat, &mut g);
             for i in 0..4 {
                 let h = 1e-4 * p[i];
                 let (mut up, mut down) = (p, p);

@@ -85,17 +85,23 @@ impl Rfm {
 /// A set of customers as unique `(x, t_x, T)` patterns with counts: what the
 /// purchase models fit on and predict for.
 ///
-/// Predictions over a data set are computed once per pattern and returned in
-/// the order of the rows given to [`RfmData::new`].
+/// Predictions over a data set are computed once per pattern (once per
+/// `(x, T)` where `t_x` does not matter) and returned in the order of the rows
+/// given to [`RfmData::new`].
 #[derive(Debug, Clone)]
 pub struct RfmData {
-    /// Sorted by (x, t_x, T).
+    /// Sorted by (x, T, t_x).
     patterns: Vec<Rfm>,
     counts: Vec<f64>,
     /// Runs of patterns with equal `x`: (x, start, end).
     groups: Vec<(f64, usize, usize)>,
     /// For each input row, the index of its pattern.
     row_pattern: Vec<u32>,
+    /// The distinct values of `T` and `t_x`, sorted, so that a likelihood can
+    /// compute `ln(α + time)` once per value rather than once per pattern.
+    times: Vec<f64>,
+    /// Per pattern, the indices of its `T` and `t_x` in `times`.
+    time_index: Vec<(u32, u32)>,
 }
 
 impl RfmData {
@@ -116,24 +122,32 @@ impl RfmData {
                 "too many customers (more than 4,294,967,295)",
             ));
         }
-        let key = |c: &Rfm| (c.frequency, c.recency, c.t);
-        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-        order.sort_unstable_by(|&i, &j| {
-            let (a, b) = (key(&rows[i as usize]), key(&rows[j as usize]));
-            a.0.total_cmp(&b.0)
-                .then(a.1.total_cmp(&b.1))
-                .then(a.2.total_cmp(&b.2))
-        });
+        // Values are finite and >= 0, so their bit patterns sort as the numbers do.
+        let mut keyed: Vec<(u64, u64, u64, u32)> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                (
+                    c.frequency.to_bits(),
+                    c.t.to_bits(),
+                    c.recency.to_bits(),
+                    i as u32,
+                )
+            })
+            .collect();
+        keyed.sort_unstable();
         let mut patterns: Vec<Rfm> = Vec::new();
         let mut counts: Vec<f64> = Vec::new();
         let mut row_pattern = vec![0u32; rows.len()];
-        for &i in &order {
+        for &(_, _, _, i) in &keyed {
             let row = rows[i as usize];
-            if patterns.last() != Some(&row) {
-                patterns.push(row);
-                counts.push(0.0);
+            match (patterns.last(), counts.last_mut()) {
+                (Some(last), Some(count)) if *last == row => *count += 1.0,
+                _ => {
+                    patterns.push(row);
+                    counts.push(1.0);
+                }
             }
-            *counts.last_mut().expect("a pattern was just pushed") += 1.0;
             row_pattern[i as usize] = (patterns.len() - 1) as u32;
         }
         let mut groups = Vec::new();
@@ -144,11 +158,21 @@ impl RfmData {
                 start = i;
             }
         }
+        let mut times: Vec<f64> = patterns.iter().flat_map(|c| [c.t, c.recency]).collect();
+        times.sort_unstable_by(f64::total_cmp);
+        times.dedup();
+        let position = |v: f64| times.partition_point(|&u| u < v) as u32;
+        let time_index = patterns
+            .iter()
+            .map(|c| (position(c.t), position(c.recency)))
+            .collect();
         Ok(RfmData {
             patterns,
             counts,
             groups,
             row_pattern,
+            times,
+            time_index,
         })
     }
 
@@ -162,7 +186,7 @@ impl RfmData {
         self.row_pattern.is_empty()
     }
 
-    /// The unique patterns, sorted by `(x, t_x, T)`, with how many customers
+    /// The unique patterns, sorted by `(x, T, t_x)`, with how many customers
     /// share each.
     pub fn patterns(&self) -> impl Iterator<Item = (&Rfm, f64)> {
         self.patterns.iter().zip(self.counts.iter().copied())
@@ -183,16 +207,53 @@ impl RfmData {
             .sum()
     }
 
-    /// Runs of patterns sharing `x`, as `(x, patterns, counts)`.
-    pub(crate) fn groups(&self) -> impl Iterator<Item = (f64, &[Rfm], &[f64])> {
-        self.groups
-            .iter()
-            .map(|&(x, s, e)| (x, &self.patterns[s..e], &self.counts[s..e]))
+    /// Runs of patterns sharing `x`, as `(x, patterns, counts, time indices)`.
+    pub(crate) fn groups(&self) -> impl Iterator<Item = (f64, &[Rfm], &[f64], &[(u32, u32)])> {
+        self.groups.iter().map(|&(x, s, e)| {
+            (
+                x,
+                &self.patterns[s..e],
+                &self.counts[s..e],
+                &self.time_index[s..e],
+            )
+        })
+    }
+
+    /// The distinct values of `T` and `t_x`, indexed by [`RfmData::groups`].
+    pub(crate) fn times(&self) -> &[f64] {
+        &self.times
     }
 
     /// Evaluates `f` once per pattern and spreads the results over the rows.
     pub(crate) fn per_row(&self, f: impl Fn(&Rfm) -> f64) -> Vec<f64> {
         let per_pattern: Vec<f64> = self.patterns.iter().map(f).collect();
+        self.spread(&per_pattern)
+    }
+
+    /// `p_alive(pattern) · if_alive(x, T)` per row, with `if_alive` evaluated
+    /// once per distinct `(x, T)`.
+    pub(crate) fn per_row_factored(
+        &self,
+        p_alive: impl Fn(&Rfm) -> f64,
+        if_alive: impl Fn(f64, f64) -> f64,
+    ) -> Vec<f64> {
+        let mut per_pattern = Vec::with_capacity(self.patterns.len());
+        let mut cached: Option<(f64, f64, f64)> = None;
+        for c in &self.patterns {
+            let value = match cached {
+                Some((x, t, v)) if x == c.frequency && t == c.t => v,
+                _ => {
+                    let v = if_alive(c.frequency, c.t);
+                    cached = Some((c.frequency, c.t, v));
+                    v
+                }
+            };
+            per_pattern.push(p_alive(c) * value);
+        }
+        self.spread(&per_pattern)
+    }
+
+    fn spread(&self, per_pattern: &[f64]) -> Vec<f64> {
         self.row_pattern
             .iter()
             .map(|&p| per_pattern[p as usize])

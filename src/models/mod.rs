@@ -23,11 +23,11 @@
 
 // TODO mod bgbb;
 mod bgnbd;
-// TODO mod clv;
+mod clv;
 mod data;
 mod fit;
-// TODO mod gamma_gamma;
-// TODO mod mbgnbd;
+mod gamma_gamma;
+mod mbgnbd;
 mod optim;
 // TODO mod pareto_nbd;
 // TODO mod sbg;
@@ -37,11 +37,11 @@ mod tests;
 
 // TODO pub use bgbb::BgBb;
 pub use bgnbd::BgNbd;
-// TODO pub use clv::{customer_lifetime_value, ClvOptions};
+pub use clv::{customer_lifetime_value, ClvOptions};
 pub use data::{DiscreteRfm, DiscreteRfmData, Rfm, RfmData, Spend};
 pub use fit::{Fit, FitOptions, Params};
-// TODO pub use gamma_gamma::GammaGamma;
-// TODO pub use mbgnbd::MbgNbd;
+pub use gamma_gamma::GammaGamma;
+pub use mbgnbd::MbgNbd;
 // TODO pub use pareto_nbd::ParetoNbd;
 // TODO pub use sbg::{ShiftedBetaGeometric, SurvivalData};
 
@@ -62,8 +62,17 @@ pub trait PurchaseModel {
     /// Probability that `customer` is still alive at `T`.
     fn p_alive(&self, customer: &Rfm) -> f64;
 
-    /// Expected repeat purchases of `customer` in `(T, T + t]`.
-    fn expected_purchases(&self, customer: &Rfm, t: f64) -> f64;
+    /// Expected repeat purchases in `(T, T + t]` of a customer with
+    /// `frequency` repeat purchases observed for `t_observed` periods, given
+    /// that they are alive at `T` (it does not depend on `t_x`).
+    fn expected_purchases_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64;
+
+    /// Expected repeat purchases of `customer` in `(T, T + t]`:
+    /// `p_alive · expected_purchases_if_alive`.
+    fn expected_purchases(&self, customer: &Rfm, t: f64) -> f64 {
+        self.p_alive(customer)
+            * self.expected_purchases_if_alive(customer.frequency(), customer.t(), t)
+    }
 
     /// Expected repeat purchases in `(0, t]` of a new customer, `E[X(t)]`.
     fn expected_purchases_new(&self, t: f64) -> f64;
@@ -80,13 +89,16 @@ pub trait PurchaseModel {
     /// [`PurchaseModel::expected_purchases`] for every customer of `data`, in
     /// row order.
     fn expected_purchases_all(&self, data: &RfmData, t: f64) -> Vec<f64> {
-        data.per_row(|c| self.expected_purchases(c, t))
+        data.per_row_factored(
+            |c| self.p_alive(c),
+            |x, observed| self.expected_purchases_if_alive(x, observed, t),
+        )
     }
 
     /// Expected repeat purchases of the whole base in the next `t` periods:
     /// the sum of [`PurchaseModel::expected_purchases`] over customers.
     fn expected_purchases_base(&self, data: &RfmData, t: f64) -> f64 {
-        data.weighted_sum(|c| self.expected_purchases(c, t))
+        self.expected_purchases_all(data, t).iter().sum()
     }
 }
 
@@ -166,6 +178,7 @@ impl ModelKind {
     ) -> Result<Fit<Box<dyn PurchaseModel + Send + Sync>>> {
         match self {
             ModelKind::BgNbd => Ok(BgNbd::fit(data, options)?.boxed()),
+            ModelKind::MbgNbd => Ok(MbgNbd::fit(data, options)?.boxed()),
             other => Err(Error::options(format!(
                 "\"{}\" is not a purchase model; choose bgnbd, mbgnbd or pareto",
                 other.name()

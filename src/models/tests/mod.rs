@@ -67,6 +67,43 @@ fn bgnbd_recovers_simulated_parameters() {
 }
 
 #[test]
+fn mbgnbd_recovers_simulated_parameters() {
+    let truth = [("r", 0.525), ("alpha", 6.183), ("a", 0.891), ("b", 1.614)];
+    let process = Process::MbgNbd {
+        r: 0.525,
+        alpha: 6.183,
+        a: 0.891,
+        b: 1.614,
+    };
+    let customers = sim::purchases(process, SPEND, 10_000, 27.0, 39.0, 2);
+    let data = RfmData::new(&rfm_rows(&customers)).unwrap();
+    let fit = MbgNbd::fit(&data, &FitOptions::default()).unwrap();
+    assert_recovers(&fit, &truth);
+}
+
+#[test]
+fn gamma_gamma_recovers_simulated_parameters() {
+    let truth = [("p", SPEND.p), ("q", SPEND.q), ("gamma", SPEND.gamma)];
+    let process = Process::BgNbd {
+        r: 2.0,
+        alpha: 4.0,
+        a: 0.8,
+        b: 2.4,
+    };
+    let customers = sim::purchases(process, SPEND, 10_000, 27.0, 39.0, 3);
+    let spend: Vec<Spend> = customers
+        .iter()
+        .map(|c| Spend::new(c.frequency, c.monetary_value).unwrap())
+        .collect();
+    let fit = GammaGamma::fit(&spend, &FitOptions::default()).unwrap();
+    assert_recovers(&fit, &truth);
+    assert_eq!(
+        fit.n(),
+        customers.iter().filter(|c| c.frequency > 0.0).count() as f64
+    );
+}
+
+#[test]
 fn purchase_models_refuse_data_without_repeaters() {
     let rows: Vec<Rfm> = (0..50)
         .map(|i| Rfm::new(0.0, 0.0, 10.0 + i as f64).unwrap())
@@ -132,4 +169,50 @@ fn hard_data_gives_finite_output() {
         let p = m.p_alive(c);
         assert!((0.0..=1.0).contains(&p));
     }
+}
+
+/// `cargo test --release --lib models::tests::speed -- --ignored --nocapture`:
+/// BG/NBD + Gamma-Gamma fits and 12-month CLVs for 100,000 customers of
+/// daily data (the target is well under 100 ms).
+#[test]
+#[ignore = "timing; run in release"]
+fn speed_100k_customers() {
+    use std::time::Instant;
+    let process = Process::BgNbd {
+        r: 0.243,
+        alpha: 4.414 * 7.0,
+        a: 0.793,
+        b: 2.426,
+    };
+    // Daily periods, whole days as a day-level summary produces.
+    let customers: Vec<sim::Customer> = sim::purchases(process, SPEND, 100_000, 30.0, 540.0, 9)
+        .into_iter()
+        .map(|c| sim::Customer {
+            recency: c.recency.floor(),
+            t: c.t.floor(),
+            ..c
+        })
+        .collect();
+    let rows = rfm_rows(&customers);
+    let spend: Vec<Spend> = customers
+        .iter()
+        .map(|c| Spend::new(c.frequency, c.monetary_value).unwrap())
+        .collect();
+    let start = Instant::now();
+    let data = RfmData::new(&rows).unwrap();
+    let collapsed = start.elapsed();
+    let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
+    let bgnbd = start.elapsed();
+    let gg = GammaGamma::fit(&spend, &FitOptions::default()).unwrap();
+    let gamma_gamma = start.elapsed();
+    let value = gg.model().conditional_expected_spend_all(&spend);
+    let clv = customer_lifetime_value(fit.model(), &data, &value, &ClvOptions::default()).unwrap();
+    let total = start.elapsed();
+    eprintln!(
+        "{} patterns; collapse {collapsed:?}, bgnbd {bgnbd:?} ({} it), gg {gamma_gamma:?} ({} it), all {total:?}; clv[0] {}",
+        data.patterns().count(),
+        fit.iterations(),
+        gg.iterations(),
+        clv[0]
+    );
 }
