@@ -21,9 +21,7 @@
 
 use super::data::{Rfm, RfmData};
 use super::fit::{self, Estimable, Fit, FitOptions};
-use super::special::{
-    beta_reg, digamma, integrate, ln_beta, ln_gamma, ln_hyp2f1, log_add_exp, logistic,
-};
+use super::special::{beta_reg, digamma, integrate, ln_beta, ln_gamma, ln_hyp2f1, logistic};
 use super::PurchaseModel;
 use crate::{Error, Result};
 

@@ -208,7 +208,7 @@ impl RfmData {
     }
 
     /// Runs of patterns sharing `x`, as `(x, patterns, counts, time indices)`.
-    pub(crate) fn groups(&self) -> impl Iterator<Item = (f64, &[Rfm], &[f64], &[(u32, u32)])> {
+    pub(crate) fn groups(&self) -> impl Iterator<Item = Group<'_>> {
         self.groups.iter().map(|&(x, s, e)| {
             (
                 x,
@@ -265,6 +265,9 @@ impl RfmData {
         self.patterns().map(|(c, n)| n * f(c)).sum()
     }
 }
+
+/// A run of patterns sharing `x`: `(x, patterns, counts, (T, t_x) time indices)`.
+pub(crate) type Group<'a> = (f64, &'a [Rfm], &'a [f64], &'a [(u32, u32)]);
 
 /// A customer's repeat-purchase count and mean repeat spend, the input of the
 /// Gamma-Gamma spend model.
