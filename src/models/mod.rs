@@ -29,7 +29,7 @@ mod fit;
 mod gamma_gamma;
 mod mbgnbd;
 mod optim;
-// TODO mod pareto_nbd;
+mod pareto_nbd;
 // TODO mod sbg;
 mod special;
 #[cfg(test)]
@@ -42,7 +42,7 @@ pub use data::{DiscreteRfm, DiscreteRfmData, Rfm, RfmData, Spend};
 pub use fit::{Fit, FitOptions, Params};
 pub use gamma_gamma::GammaGamma;
 pub use mbgnbd::MbgNbd;
-// TODO pub use pareto_nbd::ParetoNbd;
+pub use pareto_nbd::ParetoNbd;
 // TODO pub use sbg::{ShiftedBetaGeometric, SurvivalData};
 
 use crate::{Error, Result};
@@ -179,6 +179,7 @@ impl ModelKind {
         match self {
             ModelKind::BgNbd => Ok(BgNbd::fit(data, options)?.boxed()),
             ModelKind::MbgNbd => Ok(MbgNbd::fit(data, options)?.boxed()),
+            ModelKind::ParetoNbd => Ok(ParetoNbd::fit(data, options)?.boxed()),
             other => Err(Error::options(format!(
                 "\"{}\" is not a purchase model; choose bgnbd, mbgnbd or pareto",
                 other.name()

@@ -12,7 +12,6 @@ pub(crate) fn ln_beta(a: f64, b: f64) -> f64 {
 }
 
 /// `ln(exp(x) + exp(y))` without overflow; `-inf` terms are allowed.
-#[allow(dead_code)] // used by the Pareto/NBD, next
 pub(crate) fn log_add_exp(x: f64, y: f64) -> f64 {
     let (hi, lo) = if x >= y { (x, y) } else { (y, x) };
     if hi == f64::NEG_INFINITY {
@@ -23,7 +22,6 @@ pub(crate) fn log_add_exp(x: f64, y: f64) -> f64 {
 
 /// `ln(1 - exp(x))` for `x <= 0`, accurate for `x` near 0 and very negative
 /// (Mächler 2012, "Accurately computing log(1 - exp(-|a|))").
-#[allow(dead_code)] // used by the Pareto/NBD, next
 pub(crate) fn log1m_exp(x: f64) -> f64 {
     if x > -std::f64::consts::LN_2 {
         (-x.exp_m1()).ln()

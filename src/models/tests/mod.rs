@@ -82,6 +82,70 @@ fn mbgnbd_recovers_simulated_parameters() {
 }
 
 #[test]
+fn pareto_nbd_recovers_simulated_parameters() {
+    let truth = [
+        ("r", 0.553),
+        ("alpha", 10.578),
+        ("s", 0.606),
+        ("beta", 11.669),
+    ];
+    let process = Process::ParetoNbd {
+        r: 0.553,
+        alpha: 10.578,
+        s: 0.606,
+        beta: 11.669,
+    };
+    let customers = sim::purchases(process, SPEND, 5_000, 27.0, 39.0, 4);
+    let data = RfmData::new(&rfm_rows(&customers)).unwrap();
+    let fit = ParetoNbd::fit(&data, &FitOptions::default()).unwrap();
+    eprintln!("{}", serde_json::to_string(&fit).unwrap());
+    assert_recovers(&fit, &truth);
+}
+
+#[test]
+fn models_are_chosen_by_name() {
+    for kind in ModelKind::ALL {
+        let parsed: ModelKind = kind.name().parse().unwrap();
+        assert_eq!(parsed, kind);
+        assert_eq!(
+            serde_json::to_string(&kind).unwrap(),
+            format!("\"{}\"", kind.name())
+        );
+    }
+    assert_eq!(
+        "Pareto/NBD".parse::<ModelKind>().unwrap(),
+        ModelKind::ParetoNbd
+    );
+    let err = "weibull".parse::<ModelKind>().unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "invalid option: unknown model \"weibull\"; choose bgnbd, mbgnbd, pareto, gammagamma, bgbb or sbg"
+    );
+    let process = Process::BgNbd {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    };
+    let data = RfmData::new(&rfm_rows(&sim::purchases(
+        process, SPEND, 500, 27.0, 39.0, 5,
+    )))
+    .unwrap();
+    for kind in [ModelKind::BgNbd, ModelKind::MbgNbd, ModelKind::ParetoNbd] {
+        let fit = kind
+            .fit_purchase_model(&data, &FitOptions::default())
+            .unwrap();
+        assert_eq!(fit.name(), kind.name());
+        assert_eq!(fit.model().name(), kind.name());
+        let names: Vec<&str> = fit.params().iter().map(|p| p.0).collect();
+        assert_eq!(names, kind.param_names());
+    }
+    assert!(ModelKind::GammaGamma
+        .fit_purchase_model(&data, &FitOptions::default())
+        .is_err());
+}
+
+#[test]
 fn gamma_gamma_recovers_simulated_parameters() {
     let truth = [("p", SPEND.p), ("q", SPEND.q), ("gamma", SPEND.gamma)];
     let process = Process::BgNbd {
