@@ -21,7 +21,7 @@
 //! data's own period unit. Every output is finite; data a model cannot be
 //! fitted on is refused with an [`crate::ErrorKind::Model`] error.
 
-// TODO mod bgbb;
+mod bgbb;
 mod bgnbd;
 mod clv;
 mod data;
@@ -30,12 +30,12 @@ mod gamma_gamma;
 mod mbgnbd;
 mod optim;
 mod pareto_nbd;
-// TODO mod sbg;
+mod sbg;
 mod special;
 #[cfg(test)]
 mod tests;
 
-// TODO pub use bgbb::BgBb;
+pub use bgbb::BgBb;
 pub use bgnbd::BgNbd;
 pub use clv::{customer_lifetime_value, ClvOptions};
 pub use data::{DiscreteRfm, DiscreteRfmData, Rfm, RfmData, Spend};
@@ -43,7 +43,7 @@ pub use fit::{Fit, FitOptions, Params};
 pub use gamma_gamma::GammaGamma;
 pub use mbgnbd::MbgNbd;
 pub use pareto_nbd::ParetoNbd;
-// TODO pub use sbg::{ShiftedBetaGeometric, SurvivalData};
+pub use sbg::{ShiftedBetaGeometric, SurvivalData};
 
 use crate::{Error, Result};
 

@@ -168,6 +168,33 @@ fn gamma_gamma_recovers_simulated_parameters() {
 }
 
 #[test]
+fn bgbb_recovers_simulated_parameters() {
+    let truth = [
+        ("alpha", 1.204),
+        ("beta", 0.750),
+        ("gamma", 0.657),
+        ("delta", 2.783),
+    ];
+    let rows: Vec<DiscreteRfm> = sim::bgbb(1.204, 0.750, 0.657, 2.783, 6, 11_104, 6)
+        .into_iter()
+        .map(|(x, tx, n)| DiscreteRfm::new(x, tx, n).unwrap())
+        .collect();
+    let data = DiscreteRfmData::new(&rows).unwrap();
+    let fit = BgBb::fit(&data, &FitOptions::default()).unwrap();
+    assert_recovers(&fit, &truth);
+}
+
+#[test]
+fn sbg_recovers_simulated_parameters() {
+    let truth = [("alpha", 0.668), ("beta", 3.806)];
+    let active = sim::sbg(0.668, 3.806, 20_000, 10, 7);
+    let fit =
+        ShiftedBetaGeometric::fit(&SurvivalData::new(&active).unwrap(), &FitOptions::default())
+            .unwrap();
+    assert_recovers(&fit, &truth);
+}
+
+#[test]
 fn purchase_models_refuse_data_without_repeaters() {
     let rows: Vec<Rfm> = (0..50)
         .map(|i| Rfm::new(0.0, 0.0, 10.0 + i as f64).unwrap())

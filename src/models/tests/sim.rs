@@ -1,6 +1,5 @@
 //! A small seeded simulator of the models' generative stories, for
 //! simulate-and-recover tests and the golden fixtures.
-#![allow(dead_code)] // until every model's test uses its generator
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
