@@ -1,5 +1,6 @@
 //! Cross-model tests: simulate-and-recover, edge cases, golden values.
 
+mod golden;
 mod sim;
 
 use super::*;
@@ -306,4 +307,36 @@ fn speed_100k_customers() {
         gg.iterations(),
         clv[0]
     );
+}
+
+/// Writes the simulated inputs that `scripts/golden_models.py` fits with
+/// lifetimes: `cargo test --lib models::tests::write_golden_inputs -- --ignored`.
+#[test]
+#[ignore = "regenerates committed fixtures"]
+fn write_golden_inputs() {
+    use std::fmt::Write;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models");
+    std::fs::create_dir_all(&dir).unwrap();
+    // CDNOW-sized, BG/NBD with the paper's CDNOW estimates, in weeks.
+    let process = Process::BgNbd {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    };
+    let mut csv = String::from("frequency,recency,T,monetary_value\n");
+    for c in sim::purchases(process, SPEND, 2357, 27.0, 39.0, 2005) {
+        writeln!(
+            csv,
+            "{},{},{},{}",
+            c.frequency, c.recency, c.t, c.monetary_value
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("sim_weekly.csv"), csv).unwrap();
+    let mut csv = String::from("frequency,recency,n\n");
+    for (x, tx, n) in sim::bgbb(1.204, 0.750, 0.657, 2.783, 6, 3000, 2010) {
+        writeln!(csv, "{x},{tx},{n}").unwrap();
+    }
+    std::fs::write(dir.join("sim_bgbb.csv"), csv).unwrap();
 }
