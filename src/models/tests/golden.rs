@@ -315,3 +315,128 @@ fn bgbb_matches_lifetimes() {
         fit.log_likelihood() - golden_ll
     );
 }
+
+/// The 1995 cohort of 11,104 donors, 6 annual opportunities, as the 22
+/// recency/frequency patterns of Fader, Hardie & Shang 2010, table 1.
+const DONATIONS: &str = include_str!("../../../tests/fixtures/models/donations_fhs2010.csv");
+
+/// Published estimates are given to three decimals and the log-likelihood to one.
+const PUBLISHED_DECIMALS: f64 = 5e-4;
+const PUBLISHED_LL: f64 = 0.05;
+
+#[test]
+fn bgbb_reproduces_the_donation_estimates() {
+    let rows: Vec<(DiscreteRfm, f64)> = csv_rows(DONATIONS)
+        .iter()
+        .map(|r| {
+            (
+                DiscreteRfm::new(r[0] as u32, r[1] as u32, r[2] as u32).unwrap(),
+                r[3],
+            )
+        })
+        .collect();
+    let data = DiscreteRfmData::from_counts(&rows).unwrap();
+    assert_eq!(data.len(), 11_104.0);
+    let fit = BgBb::fit(&data, &FitOptions::default()).unwrap();
+    // (parameter, published value): FHS 2010, section 4.1.
+    for (name, want) in [
+        ("alpha", 1.204),
+        ("beta", 0.750),
+        ("gamma", 0.657),
+        ("delta", 2.783),
+    ] {
+        let got = fit.params().get(name).unwrap();
+        assert!(
+            (got - want).abs() < PUBLISHED_DECIMALS,
+            "{name}: {got} vs {want}"
+        );
+    }
+    assert!(
+        (fit.log_likelihood() - -33_225.6).abs() < PUBLISHED_LL,
+        "{}",
+        fit.log_likelihood()
+    );
+}
+
+/// Checks the fits against the CDNOW estimates published in the papers, on
+/// the CDNOW summary that lifetimes ships (not committed here):
+/// `LTVLAB_CDNOW=.../lifetimes/datasets/cdnow_customers_summary_with_transactions.csv
+///  cargo test --lib models::tests::golden::cdnow -- --ignored --nocapture`.
+#[test]
+#[ignore = "needs the CDNOW summary file in LTVLAB_CDNOW"]
+fn cdnow_published_estimates() {
+    let path = std::env::var("LTVLAB_CDNOW").expect("set LTVLAB_CDNOW");
+    let text = std::fs::read_to_string(path).unwrap();
+    // ID,x,t_x,T,zbar
+    let rows = csv_rows(&text);
+    let rfm: Vec<Rfm> = rows
+        .iter()
+        .map(|r| Rfm::new(r[1], r[2], r[3]).unwrap())
+        .collect();
+    let spend: Vec<Spend> = rows
+        .iter()
+        .map(|r| Spend::new(r[1], r[4]).unwrap())
+        .collect();
+    let data = RfmData::new(&rfm).unwrap();
+    let options = FitOptions::default();
+    // (fit, published parameters, published LL, source)
+    let bgnbd = BgNbd::fit(&data, &options).unwrap();
+    let pareto = ParetoNbd::fit(&data, &options).unwrap();
+    let gg = GammaGamma::fit(&spend, &options).unwrap();
+    let cases: [(&Params, f64, &[(&str, f64)], Option<f64>, &str); 3] = [
+        (
+            bgnbd.params(),
+            bgnbd.log_likelihood(),
+            &[("r", 0.243), ("alpha", 4.414), ("a", 0.793), ("b", 2.426)],
+            Some(-9582.4),
+            "FHL 2005a, BG/NBD",
+        ),
+        (
+            pareto.params(),
+            pareto.log_likelihood(),
+            &[
+                ("r", 0.553),
+                ("alpha", 10.578),
+                ("s", 0.606),
+                ("beta", 11.669),
+            ],
+            Some(-9595.0),
+            "FHL 2005a, Pareto/NBD",
+        ),
+        (
+            gg.params(),
+            gg.log_likelihood(),
+            &[("p", 6.25), ("q", 3.74), ("gamma", 15.44)],
+            None,
+            "FHL 2005b, Gamma-Gamma",
+        ),
+    ];
+    for (params, ll, published, published_ll, source) in cases {
+        eprintln!(
+            "{source}: {:?}, LL {ll:.2}",
+            params.iter().collect::<Vec<_>>()
+        );
+        for &(name, want) in published {
+            let got = params.get(name).unwrap();
+            // Gamma-Gamma is published to two decimals (gamma truncated: 15.44,
+            // where lifetimes at tol 1e-10 also gives 15.4477). The Pareto/NBD's beta is
+            // weakly identified (standard error ~5): the paper's 11.669 is
+            // 1e-3 off the maximum, where lifetimes (tol 1e-10) also lands at 11.6679.
+            let decimals = match (source, name) {
+                (s, _) if s.contains("Gamma") => 1e-2,
+                (s, "beta") if s.contains("Pareto") => 2e-3,
+                _ => PUBLISHED_DECIMALS,
+            };
+            assert!(
+                (got - want).abs() < decimals,
+                "{source} {name}: {got} vs {want}"
+            );
+        }
+        if let Some(want) = published_ll {
+            assert!(
+                (ll - want).abs() < PUBLISHED_LL,
+                "{source}: LL {ll} vs {want}"
+            );
+        }
+    }
+}
