@@ -358,6 +358,9 @@ fn bgbb_reproduces_the_donation_estimates() {
     );
 }
 
+/// (fitted parameters, fitted LL, published parameters, published LL, source).
+type PublishedCase<'a> = (&'a Params, f64, &'a [(&'a str, f64)], Option<f64>, &'a str);
+
 /// Checks the fits against the CDNOW estimates published in the papers, on
 /// the CDNOW summary that lifetimes ships (not committed here):
 /// `LTVLAB_CDNOW=.../lifetimes/datasets/cdnow_customers_summary_with_transactions.csv
@@ -383,7 +386,7 @@ fn cdnow_published_estimates() {
     let bgnbd = BgNbd::fit(&data, &options).unwrap();
     let pareto = ParetoNbd::fit(&data, &options).unwrap();
     let gg = GammaGamma::fit(&spend, &options).unwrap();
-    let cases: [(&Params, f64, &[(&str, f64)], Option<f64>, &str); 3] = [
+    let cases: [PublishedCase; 3] = [
         (
             bgnbd.params(),
             bgnbd.log_likelihood(),
