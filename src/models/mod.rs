@@ -1,0 +1,214 @@
+//! Probability models of customer lifetime value, fitted by maximum likelihood.
+//!
+//! | model | type | fitted on | paper |
+//! |---|---|---|---|
+//! | BG/NBD | [`BgNbd`] | [`RfmData`] | Fader, Hardie & Lee 2005a |
+//! | MBG/NBD | [`MbgNbd`] | [`RfmData`] | Batislam, Denizel & Filiztekin 2007 |
+//! | Pareto/NBD | [`ParetoNbd`] | [`RfmData`] | Schmittlein, Morrison & Colombo 1987 |
+//! | Gamma-Gamma | [`GammaGamma`] | [`Spend`] rows | Fader, Hardie & Lee 2005b |
+//! | BG/BB | [`BgBb`] | [`DiscreteRfmData`] | Fader, Hardie & Shang 2010 |
+//! | shifted beta-geometric | [`ShiftedBetaGeometric`] | [`SurvivalData`] | Fader & Hardie 2007 |
+//!
+//! Each model is a small validated value (`BgNbd::new(r, alpha, a, b)`) whose
+//! methods return plain `f64`; `Model::fit(&data, &FitOptions)` returns a
+//! [`Fit`] with the parameters, log-likelihood, AIC, BIC, standard errors and
+//! convergence diagnostics. The purchase models share [`PurchaseModel`];
+//! [`customer_lifetime_value`] combines one with a spend prediction.
+//!
+//! Fits run on unique `(x, t_x, T)` patterns with counts, maximise the
+//! likelihood over log-parameters with BFGS from several screened starting
+//! points, and never rescale time: likelihoods and `alpha`/`beta` are in the
+//! data's own period unit. Every output is finite; data a model cannot be
+//! fitted on is refused with an [`crate::ErrorKind::Model`] error.
+
+mod bgbb;
+mod bgnbd;
+mod clv;
+mod data;
+mod fit;
+mod gamma_gamma;
+mod mbgnbd;
+mod optim;
+mod pareto_nbd;
+mod sbg;
+mod special;
+#[cfg(test)]
+mod tests;
+
+pub use bgbb::BgBb;
+pub use bgnbd::BgNbd;
+pub use clv::{customer_lifetime_value, ClvOptions};
+pub use data::{DiscreteRfm, DiscreteRfmData, Rfm, RfmData, Spend};
+pub use fit::{Fit, FitOptions, Params};
+pub use gamma_gamma::GammaGamma;
+pub use mbgnbd::MbgNbd;
+pub use pareto_nbd::ParetoNbd;
+pub use sbg::{ShiftedBetaGeometric, SurvivalData};
+
+use crate::{Error, Result};
+
+/// A continuous-time model of repeat purchases and dropout: BG/NBD, MBG/NBD
+/// and Pareto/NBD.
+///
+/// Times are in the data's period unit. A horizon `t` that is negative or not
+/// finite counts as 0. All methods return finite values.
+pub trait PurchaseModel {
+    /// The model's short name, e.g. `"bgnbd"`.
+    fn name(&self) -> &'static str;
+
+    /// Total log-likelihood of `data` under this model.
+    fn log_likelihood(&self, data: &RfmData) -> f64;
+
+    /// Probability that `customer` is still alive at `T`.
+    fn p_alive(&self, customer: &Rfm) -> f64;
+
+    /// Expected repeat purchases in `(T, T + t]` of a customer with
+    /// `frequency` repeat purchases observed for `t_observed` periods, given
+    /// that they are alive at `T` (it does not depend on `t_x`).
+    fn expected_purchases_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64;
+
+    /// Expected repeat purchases of `customer` in `(T, T + t]`:
+    /// `p_alive · expected_purchases_if_alive`.
+    fn expected_purchases(&self, customer: &Rfm, t: f64) -> f64 {
+        self.p_alive(customer)
+            * self.expected_purchases_if_alive(customer.frequency(), customer.t(), t)
+    }
+
+    /// Expected repeat purchases in `(0, t]` of a new customer, `E[X(t)]`.
+    fn expected_purchases_new(&self, t: f64) -> f64;
+
+    /// Probability that a new customer makes exactly `n` repeat purchases in
+    /// `(0, t]`, `P(X(t) = n)`.
+    fn p_purchases(&self, n: u32, t: f64) -> f64;
+
+    /// [`PurchaseModel::p_alive`] for every customer of `data`, in row order.
+    fn p_alive_all(&self, data: &RfmData) -> Vec<f64> {
+        data.per_row(|c| self.p_alive(c))
+    }
+
+    /// [`PurchaseModel::expected_purchases`] for every customer of `data`, in
+    /// row order.
+    fn expected_purchases_all(&self, data: &RfmData, t: f64) -> Vec<f64> {
+        data.per_row_factored(
+            |c| self.p_alive(c),
+            |x, observed| self.expected_purchases_if_alive(x, observed, t),
+        )
+    }
+
+    /// Expected repeat purchases of the whole base in the next `t` periods:
+    /// the sum of [`PurchaseModel::expected_purchases`] over customers.
+    fn expected_purchases_base(&self, data: &RfmData, t: f64) -> f64 {
+        self.expected_purchases_all(data, t).iter().sum()
+    }
+}
+
+/// The models by name, for callers that pick one at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// [`BgNbd`], `"bgnbd"`.
+    BgNbd,
+    /// [`MbgNbd`], `"mbgnbd"`.
+    MbgNbd,
+    /// [`ParetoNbd`], `"pareto"`.
+    #[serde(rename = "pareto")]
+    ParetoNbd,
+    /// [`GammaGamma`], `"gammagamma"`.
+    GammaGamma,
+    /// [`BgBb`], `"bgbb"`.
+    BgBb,
+    /// [`ShiftedBetaGeometric`], `"sbg"`.
+    Sbg,
+}
+
+impl ModelKind {
+    /// All models, in the order of the table above.
+    pub const ALL: [ModelKind; 6] = [
+        ModelKind::BgNbd,
+        ModelKind::MbgNbd,
+        ModelKind::ParetoNbd,
+        ModelKind::GammaGamma,
+        ModelKind::BgBb,
+        ModelKind::Sbg,
+    ];
+
+    /// The model's short name: `"bgnbd"`, `"mbgnbd"`, `"pareto"`,
+    /// `"gammagamma"`, `"bgbb"` or `"sbg"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::BgNbd => "bgnbd",
+            ModelKind::MbgNbd => "mbgnbd",
+            ModelKind::ParetoNbd => "pareto",
+            ModelKind::GammaGamma => "gammagamma",
+            ModelKind::BgBb => "bgbb",
+            ModelKind::Sbg => "sbg",
+        }
+    }
+
+    /// The parameter names, in the paper's order.
+    pub fn param_names(self) -> &'static [&'static str] {
+        match self {
+            ModelKind::BgNbd | ModelKind::MbgNbd => &["r", "alpha", "a", "b"],
+            ModelKind::ParetoNbd => &["r", "alpha", "s", "beta"],
+            ModelKind::GammaGamma => &["p", "q", "gamma"],
+            ModelKind::BgBb => &["alpha", "beta", "gamma", "delta"],
+            ModelKind::Sbg => &["alpha", "beta"],
+        }
+    }
+
+    /// Whether the model predicts purchases from [`RfmData`] (BG/NBD,
+    /// MBG/NBD, Pareto/NBD).
+    pub fn is_purchase_model(self) -> bool {
+        matches!(
+            self,
+            ModelKind::BgNbd | ModelKind::MbgNbd | ModelKind::ParetoNbd
+        )
+    }
+
+    /// Fits a purchase model chosen at run time.
+    ///
+    /// # Errors
+    ///
+    /// An [`crate::ErrorKind::Options`] error if `self` is not a purchase
+    /// model; otherwise the errors of the model's own `fit`.
+    pub fn fit_purchase_model(
+        self,
+        data: &RfmData,
+        options: &FitOptions,
+    ) -> Result<Fit<Box<dyn PurchaseModel + Send + Sync>>> {
+        match self {
+            ModelKind::BgNbd => Ok(BgNbd::fit(data, options)?.boxed()),
+            ModelKind::MbgNbd => Ok(MbgNbd::fit(data, options)?.boxed()),
+            ModelKind::ParetoNbd => Ok(ParetoNbd::fit(data, options)?.boxed()),
+            other => Err(Error::options(format!(
+                "\"{}\" is not a purchase model; choose bgnbd, mbgnbd or pareto",
+                other.name()
+            ))),
+        }
+    }
+}
+
+impl std::str::FromStr for ModelKind {
+    type Err = Error;
+
+    /// Parses a model name, case-insensitively; `"pareto/nbd"`, `"paretonbd"`,
+    /// `"bg/nbd"`, `"mbg/nbd"`, `"gamma-gamma"`, `"bg/bb"` are accepted too.
+    fn from_str(s: &str) -> Result<ModelKind> {
+        let key: String = s
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        match key.as_str() {
+            "bgnbd" => Ok(ModelKind::BgNbd),
+            "mbgnbd" => Ok(ModelKind::MbgNbd),
+            "pareto" | "paretonbd" => Ok(ModelKind::ParetoNbd),
+            "gammagamma" | "gg" => Ok(ModelKind::GammaGamma),
+            "bgbb" => Ok(ModelKind::BgBb),
+            "sbg" | "shiftedbetageometric" => Ok(ModelKind::Sbg),
+            _ => Err(Error::options(format!(
+                "unknown model \"{s}\"; choose bgnbd, mbgnbd, pareto, gammagamma, bgbb or sbg"
+            ))),
+        }
+    }
+}
