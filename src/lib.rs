@@ -11,11 +11,15 @@
 //! knows about JavaScript, files or argv.
 #![deny(missing_docs)]
 
+pub mod cohorts;
+pub mod compare;
 pub mod error;
 pub mod export;
 pub mod generate;
 pub mod ingest;
 pub mod models;
+pub mod segments;
+pub mod simulate;
 pub mod summary;
 pub mod transactions;
 #[cfg(target_arch = "wasm32")]
