@@ -46,9 +46,11 @@
 //!   arrive mid-month and buy their first order and then `E[X]` repeat orders
 //!   until the horizon.
 //!
-//! Each draw samples every parameter from the normal approximation of its
-//! maximum-likelihood estimate on the log scale (standard deviation `se/θ`,
-//! independent; none when the fit had no standard errors), evaluates baseline
+//! Each draw samples the parameters from the normal approximation of their
+//! maximum-likelihood estimates on the log scale, `ln θ ~ N(ln θ̂, I⁻¹)` with
+//! `I` the observed information (numerical Hessian of the log-likelihood, so
+//! the strong correlation of `r` and `α` is kept; no draws when it is not
+//! positive definite or the model was built with [`ShopModel::new`]), evaluates baseline
 //! and scenario on the same draw, and the interval is the percentile interval
 //! of the draws, widened to contain the point estimate (computed at the
 //! fitted parameters). The existing base's revenue is computed exactly at the
@@ -78,10 +80,10 @@ pub struct ShopModel {
     purchases: BgNbd,
     spend: GammaGamma,
     period: Period,
-    /// Standard errors of `r, alpha, a, b`.
-    purchases_se: Option<[f64; 4]>,
-    /// Standard errors of `p, q, gamma`.
-    spend_se: Option<[f64; 3]>,
+    /// Cholesky factor of the observed information of `ln r, ln α, ln a, ln b`.
+    purchases_information: Option<Vec<Vec<f64>>>,
+    /// Cholesky factor of the observed information of `ln p, ln q, ln γ`.
+    spend_information: Option<Vec<Vec<f64>>>,
 }
 
 /// One customer's model predictions, from [`ShopModel::customer_values`].
@@ -129,8 +131,8 @@ impl ShopModel {
             purchases,
             spend,
             period,
-            purchases_se: None,
-            spend_se: None,
+            purchases_information: None,
+            spend_information: None,
         }
     }
 
@@ -145,9 +147,10 @@ impl ShopModel {
         let data = rfm_data(summary)?;
         let options = FitOptions::default();
         let fit = BgNbd::fit(&data, &options)?;
-        let purchases_se = fit
-            .standard_errors()
-            .and_then(|se| Some([se.get("r")?, se.get("alpha")?, se.get("a")?, se.get("b")?]));
+        let m = *fit.model();
+        let purchases_information = information_factor(&[m.r(), m.alpha(), m.a(), m.b()], |t| {
+            BgNbd::new(t[0], t[1], t[2], t[3]).map_or(f64::NAN, |m| m.log_likelihood(&data))
+        });
         let spend_rows: Vec<Spend> = summary
             .customers
             .iter()
@@ -155,15 +158,18 @@ impl ShopModel {
             .map(|c| Spend::new(c.frequency, c.monetary_value))
             .collect::<Result<_>>()?;
         let spend_fit = GammaGamma::fit(&spend_rows, &options)?;
-        let spend_se = spend_fit
-            .standard_errors()
-            .and_then(|se| Some([se.get("p")?, se.get("q")?, se.get("gamma")?]));
+        let g = *spend_fit.model();
+        let spend_information = information_factor(&[g.p(), g.q(), g.gamma()], |t| {
+            GammaGamma::new(t[0], t[1], t[2])
+                .and_then(|g| g.log_likelihood(&spend_rows))
+                .unwrap_or(f64::NAN)
+        });
         Ok(ShopModel {
-            purchases: *fit.model(),
-            spend: *spend_fit.model(),
+            purchases: m,
+            spend: g,
             period: summary.period,
-            purchases_se,
-            spend_se,
+            purchases_information,
+            spend_information,
         })
     }
 
@@ -1011,32 +1017,107 @@ fn apply(t: &Theta, s: &Scenario) -> Theta {
     }
 }
 
-/// Samples each parameter log-normally around the point with its standard error.
+/// Samples the parameters from the normal approximation of the likelihood
+/// on the log scale: `ln θ ~ N(ln θ̂, I⁻¹)` with `I = L Lᵀ` the observed
+/// information, drawn as `ln θ̂ + L⁻ᵀ z`.
 fn draw_params(point: &Theta, model: &ShopModel, rng: &mut StdRng) -> Theta {
-    let mut draw = |value: f64, se: Option<f64>| -> f64 {
-        let z: f64 = rng.sample(StandardNormal);
-        match se {
-            Some(se) if se.is_finite() && se > 0.0 && value > 0.0 => {
-                value * (z * (se / value).min(1.0)).exp()
-            }
-            _ => value,
-        }
-    };
-    let ps = model.purchases_se;
-    let ss = model.spend_se;
-    let theta = Theta {
-        r: draw(point.r, ps.map(|s| s[0])),
-        alpha: draw(point.alpha, ps.map(|s| s[1])),
-        a: draw(point.a, ps.map(|s| s[2])),
-        b: draw(point.b, ps.map(|s| s[3])),
-        p: draw(point.p, ss.map(|s| s[0])),
-        q: draw(point.q, ss.map(|s| s[1])),
-        gamma: draw(point.gamma, ss.map(|s| s[2])),
-    };
+    let purchases = draw_log_normal(
+        &[point.r, point.alpha, point.a, point.b],
+        model.purchases_information.as_deref(),
+        rng,
+    );
+    let spend = draw_log_normal(
+        &[point.p, point.q, point.gamma],
+        model.spend_information.as_deref(),
+        rng,
+    );
     Theta {
-        q: theta.q.max(1.0 + 1e-3),
-        ..theta
+        r: purchases[0],
+        alpha: purchases[1],
+        a: purchases[2],
+        b: purchases[3],
+        p: spend[0],
+        q: spend[1].max(1.0 + 1e-3),
+        gamma: spend[2],
     }
+}
+
+fn draw_log_normal(point: &[f64], factor: Option<&[Vec<f64>]>, rng: &mut StdRng) -> Vec<f64> {
+    let n = point.len();
+    let z: Vec<f64> = (0..n).map(|_| rng.sample(StandardNormal)).collect();
+    let Some(l) = factor else {
+        return point.to_vec();
+    };
+    // Solve Lᵀ x = z by back substitution.
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        let mut v = z[i];
+        for (k, xk) in x.iter().enumerate().skip(i + 1) {
+            v -= l[k][i] * xk;
+        }
+        x[i] = v / l[i][i];
+    }
+    point
+        .iter()
+        .zip(&x)
+        .map(|(p, dx)| p * dx.clamp(-3.0, 3.0).exp())
+        .collect()
+}
+
+/// The Cholesky factor `L` of the observed information (the Hessian of the
+/// negative log-likelihood) in log-parameters at `theta`, by central
+/// differences; `None` if it is not positive definite or not finite.
+fn information_factor(
+    theta: &[f64],
+    log_likelihood: impl Fn(&[f64]) -> f64,
+) -> Option<Vec<Vec<f64>>> {
+    let n = theta.len();
+    let h = 1e-3;
+    let at = |steps: &[(usize, f64)]| -> f64 {
+        let mut t = theta.to_vec();
+        for &(i, s) in steps {
+            t[i] *= (s * h).exp();
+        }
+        -log_likelihood(&t)
+    };
+    let f0 = at(&[]);
+    let mut hess = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        hess[i][i] = (at(&[(i, 2.0)]) - 2.0 * f0 + at(&[(i, -2.0)])) / (4.0 * h * h);
+        for j in 0..i {
+            let v = (at(&[(i, 1.0), (j, 1.0)])
+                - at(&[(i, 1.0), (j, -1.0)])
+                - at(&[(i, -1.0), (j, 1.0)])
+                + at(&[(i, -1.0), (j, -1.0)]))
+                / (4.0 * h * h);
+            hess[i][j] = v;
+            hess[j][i] = v;
+        }
+    }
+    cholesky(&hess)
+}
+
+/// The lower-triangular `L` with `L Lᵀ = m`, if `m` is positive definite.
+fn cholesky(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let n = m.len();
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let mut v = m[i][j];
+            for k in 0..j {
+                v -= l[i][k] * l[j][k];
+            }
+            if i == j {
+                if !(v.is_finite() && v > 0.0) {
+                    return None;
+                }
+                l[i][i] = v.sqrt();
+            } else {
+                l[i][j] = v / l[j][j];
+            }
+        }
+    }
+    Some(l)
 }
 
 fn bgnbd(t: &Theta) -> Option<BgNbd> {
