@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod generate;
 pub mod ingest;
+pub mod recommend;
 pub mod summary;
 pub mod transactions;
 #[cfg(target_arch = "wasm32")]

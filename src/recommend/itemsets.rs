@@ -1,0 +1,234 @@
+//! Frequent itemsets by Eclat (Zaki, 2000, "Scalable algorithms for
+//! association mining"): depth-first intersection of sorted basket lists. It
+//! finds exactly the itemsets and supports FP-growth (Han, Pei & Yin, 2000)
+//! finds, as mlxtend's `fpgrowth` and arules' `apriori` do.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::baskets::Baskets;
+use super::metrics::{min_count_for_support, RuleMetrics};
+use crate::{Error, Result};
+
+/// Options for [`Recommender::itemsets`](super::Recommender::itemsets).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ItemsetOptions {
+    /// Minimum support `count / baskets` of an itemset (default 0.01), as
+    /// mlxtend's `min_support`. Must be in `(0, 1]`.
+    pub min_support: f64,
+    /// Longest itemset (default `None`: no limit), as mlxtend's `max_len`.
+    pub max_len: Option<usize>,
+    /// Minimum confidence of the rules drawn from the itemsets (default 0.8).
+    pub min_confidence: f64,
+    /// Stop with an error beyond this many itemsets (default 2,000,000), so a
+    /// support set too low cannot exhaust memory.
+    pub max_itemsets: usize,
+}
+
+impl Default for ItemsetOptions {
+    fn default() -> ItemsetOptions {
+        ItemsetOptions {
+            min_support: 0.01,
+            max_len: None,
+            min_confidence: 0.8,
+            max_itemsets: 2_000_000,
+        }
+    }
+}
+
+/// One frequent itemset.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Itemset {
+    /// Item indices, ascending.
+    pub items: Vec<u32>,
+    /// Baskets holding every item.
+    pub count: u64,
+    /// `count / baskets`.
+    pub support: f64,
+}
+
+/// A rule from a frequent itemset to one of its items.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rule {
+    /// Item indices of the antecedent, ascending.
+    pub antecedent: Vec<u32>,
+    /// Item index of the consequent.
+    pub consequent: u32,
+    /// The measures, as for pairs.
+    #[serde(flatten)]
+    pub metrics: RuleMetrics,
+}
+
+/// Frequent itemsets and the rules with one-item consequents drawn from them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Itemsets {
+    /// Baskets mined.
+    pub baskets: u64,
+    /// The smallest basket count that met the minimum support.
+    pub min_count: u64,
+    /// Every frequent itemset (of 1 to `max_len` items), by length, then
+    /// count descending, then items.
+    pub itemsets: Vec<Itemset>,
+    /// Rules `A → c` with `A ∪ {c}` frequent, at least two items and
+    /// confidence at least the minimum; by confidence, lift, count descending.
+    pub rules: Vec<Rule>,
+}
+
+pub(crate) fn mine(baskets: &Baskets, options: &ItemsetOptions) -> Result<Itemsets> {
+    if !(options.min_support > 0.0 && options.min_support <= 1.0) {
+        return Err(Error::options(format!(
+            "minimum support for itemsets must be in (0, 1], got {}",
+            options.min_support
+        )));
+    }
+    if !(0.0..=1.0).contains(&options.min_confidence) {
+        return Err(Error::options(format!(
+            "minimum confidence must be in [0, 1], got {}",
+            options.min_confidence
+        )));
+    }
+    if options.max_len == Some(0) {
+        return Err(Error::options("maximum itemset length must be at least 1"));
+    }
+    let n = baskets.len() as u64;
+    let min_count = min_count_for_support(options.min_support, n).max(1);
+    let max_len = options.max_len.unwrap_or(usize::MAX);
+    let (inv_offsets, inv) = baskets.inverted();
+    // Rarest first keeps the intersections of the deep classes short.
+    let mut roots: Vec<(u32, &[u32])> = (0..baskets.n_items)
+        .map(|i| (i as u32, &inv[inv_offsets[i]..inv_offsets[i + 1]]))
+        .filter(|(_, t)| t.len() as u64 >= min_count)
+        .collect();
+    roots.sort_by_key(|&(i, t)| (t.len(), i));
+    let mut miner = Miner {
+        min_count,
+        max_len,
+        max_itemsets: options.max_itemsets,
+        prefix: Vec::new(),
+        found: Vec::new(),
+    };
+    let class: Vec<(u32, Vec<u32>)> = roots.iter().map(|&(i, t)| (i, t.to_vec())).collect();
+    miner.extend(&class)?;
+    let mut found = miner.found;
+    found.sort_unstable_by(|(x, cx), (y, cy)| {
+        x.len()
+            .cmp(&y.len())
+            .then(cy.cmp(cx))
+            .then_with(|| x.cmp(y))
+    });
+    let rules = rules(&found, n, options.min_confidence);
+    let itemsets = found
+        .into_iter()
+        .map(|(items, count)| Itemset {
+            items,
+            count,
+            support: count as f64 / n as f64,
+        })
+        .collect();
+    Ok(Itemsets {
+        baskets: n,
+        min_count,
+        itemsets,
+        rules,
+    })
+}
+
+struct Miner {
+    min_count: u64,
+    max_len: usize,
+    max_itemsets: usize,
+    prefix: Vec<u32>,
+    found: Vec<(Vec<u32>, u64)>,
+}
+
+impl Miner {
+    /// Reports `prefix ∪ {i}` for every member of the class and recurses into
+    /// the class of each member's extensions.
+    fn extend(&mut self, class: &[(u32, Vec<u32>)]) -> Result<()> {
+        for (k, (item, tids)) in class.iter().enumerate() {
+            self.prefix.push(*item);
+            let mut set = self.prefix.clone();
+            set.sort_unstable();
+            self.found.push((set, tids.len() as u64));
+            if self.found.len() > self.max_itemsets {
+                return Err(Error::options(format!(
+                    "more than {} frequent itemsets: raise the minimum support or set a maximum length",
+                    self.max_itemsets
+                )));
+            }
+            if self.prefix.len() < self.max_len {
+                let next: Vec<(u32, Vec<u32>)> = class[k + 1..]
+                    .iter()
+                    .filter_map(|(other, other_tids)| {
+                        let both = intersect(tids, other_tids);
+                        (both.len() as u64 >= self.min_count).then_some((*other, both))
+                    })
+                    .collect();
+                if !next.is_empty() {
+                    self.extend(&next)?;
+                }
+            }
+            self.prefix.pop();
+        }
+        Ok(())
+    }
+}
+
+/// The common elements of two ascending lists.
+fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len().min(b.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+fn rules(found: &[(Vec<u32>, u64)], n: u64, min_confidence: f64) -> Vec<Rule> {
+    let counts: FxHashMap<&[u32], u64> = found.iter().map(|(s, c)| (&s[..], *c)).collect();
+    let mut rules = Vec::new();
+    let mut antecedent = Vec::new();
+    for (set, count) in found.iter().filter(|(s, _)| s.len() >= 2) {
+        for (j, &consequent) in set.iter().enumerate() {
+            antecedent.clear();
+            antecedent.extend(
+                set.iter()
+                    .enumerate()
+                    .filter(|&(k, _)| k != j)
+                    .map(|(_, &x)| x),
+            );
+            // Every subset of a frequent itemset is frequent, so both are found.
+            let (Some(&n_a), Some(&n_c)) =
+                (counts.get(&antecedent[..]), counts.get(&[consequent][..]))
+            else {
+                continue;
+            };
+            let metrics = RuleMetrics::new(*count, n_a, n_c, n);
+            if metrics.confidence >= min_confidence {
+                rules.push(Rule {
+                    antecedent: antecedent.clone(),
+                    consequent,
+                    metrics,
+                });
+            }
+        }
+    }
+    rules.sort_by(|x, y| {
+        y.metrics
+            .confidence
+            .total_cmp(&x.metrics.confidence)
+            .then(y.metrics.lift.total_cmp(&x.metrics.lift))
+            .then(y.metrics.count.cmp(&x.metrics.count))
+            .then_with(|| x.antecedent.cmp(&y.antecedent))
+            .then(x.consequent.cmp(&y.consequent))
+    });
+    rules
+}
