@@ -106,9 +106,26 @@ pub(crate) fn mine(baskets: &Baskets, options: &ItemsetOptions) -> Result<Itemse
         max_itemsets: options.max_itemsets,
         prefix: Vec::new(),
         found: Vec::new(),
+        partners: if max_len > 1 {
+            frequent_partners(baskets, &roots, min_count)
+        } else {
+            FxHashMap::default()
+        },
     };
-    let class: Vec<(u32, Vec<u32>)> = roots.iter().map(|&(i, t)| (i, t.to_vec())).collect();
-    miner.extend(&class)?;
+    // Level 1, then level 2 only for the frequent pairs found by counting.
+    for (k, &(item, tids)) in roots.iter().enumerate() {
+        miner.prefix.push(item);
+        miner.report(tids.len() as u64)?;
+        if max_len > 1 {
+            let next: Vec<(u32, Vec<u32>)> = roots[k + 1..]
+                .iter()
+                .filter(|(other, _)| miner.is_frequent_pair(item, *other))
+                .map(|&(other, other_tids)| (other, intersect(tids, other_tids)))
+                .collect();
+            miner.extend(&next)?;
+        }
+        miner.prefix.pop();
+    }
     let mut found = miner.found;
     found.sort_unstable_by(|(x, cx), (y, cy)| {
         x.len()
@@ -139,26 +156,43 @@ struct Miner {
     max_itemsets: usize,
     prefix: Vec<u32>,
     found: Vec<(Vec<u32>, u64)>,
+    /// Per item, its partners in frequent pairs, ascending.
+    partners: FxHashMap<u32, Vec<u32>>,
 }
 
 impl Miner {
-    /// Reports `prefix ∪ {i}` for every member of the class and recurses into
-    /// the class of each member's extensions.
+    fn is_frequent_pair(&self, a: u32, b: u32) -> bool {
+        self.partners
+            .get(&a)
+            .is_some_and(|p| p.binary_search(&b).is_ok())
+    }
+
+    /// Records the prefix as a frequent itemset.
+    fn report(&mut self, count: u64) -> Result<()> {
+        let mut set = self.prefix.clone();
+        set.sort_unstable();
+        self.found.push((set, count));
+        if self.found.len() > self.max_itemsets {
+            return Err(Error::options(format!(
+                "more than {} frequent itemsets: raise the minimum support or set a maximum length",
+                self.max_itemsets
+            )));
+        }
+        Ok(())
+    }
+
+    /// Reports `prefix ∪ {i}` for every member of the class (each already
+    /// known to be frequent) and recurses into the class of each member's
+    /// extensions. Only members whose pair with the new item is frequent can
+    /// extend it (every subset of a frequent itemset is frequent).
     fn extend(&mut self, class: &[(u32, Vec<u32>)]) -> Result<()> {
         for (k, (item, tids)) in class.iter().enumerate() {
             self.prefix.push(*item);
-            let mut set = self.prefix.clone();
-            set.sort_unstable();
-            self.found.push((set, tids.len() as u64));
-            if self.found.len() > self.max_itemsets {
-                return Err(Error::options(format!(
-                    "more than {} frequent itemsets: raise the minimum support or set a maximum length",
-                    self.max_itemsets
-                )));
-            }
+            self.report(tids.len() as u64)?;
             if self.prefix.len() < self.max_len {
                 let next: Vec<(u32, Vec<u32>)> = class[k + 1..]
                     .iter()
+                    .filter(|(other, _)| self.is_frequent_pair(*item, *other))
                     .filter_map(|(other, other_tids)| {
                         let both = intersect(tids, other_tids);
                         (both.len() as u64 >= self.min_count).then_some((*other, both))
@@ -172,6 +206,54 @@ impl Miner {
         }
         Ok(())
     }
+}
+
+/// The frequent pairs among the frequent items, counted as in
+/// [`count_pairs`](super::pairs::count_pairs) over the baskets cut down to
+/// their frequent items, each pair once: `Σ k²/2` work over those baskets
+/// instead of one list intersection per pair of frequent items.
+fn frequent_partners(
+    baskets: &Baskets,
+    roots: &[(u32, &[u32])],
+    min_count: u64,
+) -> FxHashMap<u32, Vec<u32>> {
+    let mut frequent = vec![false; baskets.n_items];
+    for &(i, _) in roots {
+        frequent[i as usize] = true;
+    }
+    let mut offsets = Vec::with_capacity(baskets.len() + 1);
+    offsets.push(0);
+    let mut items = Vec::new();
+    for b in 0..baskets.len() {
+        items.extend(baskets.basket(b).iter().filter(|&&i| frequent[i as usize]));
+        offsets.push(items.len());
+    }
+    let mut counter = vec![0u32; baskets.n_items];
+    let mut touched = Vec::new();
+    let mut partners: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+    for &(a, tids) in roots {
+        for &b in tids {
+            let basket = &items[offsets[b as usize]..offsets[b as usize + 1]];
+            // Items are ascending: count only the partners above `a`.
+            let above = basket.partition_point(|&x| x <= a);
+            for &x in &basket[above..] {
+                if counter[x as usize] == 0 {
+                    touched.push(x);
+                }
+                counter[x as usize] += 1;
+            }
+        }
+        for x in touched.drain(..) {
+            if u64::from(std::mem::take(&mut counter[x as usize])) >= min_count {
+                partners.entry(a).or_default().push(x);
+                partners.entry(x).or_default().push(a);
+            }
+        }
+    }
+    for list in partners.values_mut() {
+        list.sort_unstable();
+    }
+    partners
 }
 
 /// The common elements of two ascending lists.
