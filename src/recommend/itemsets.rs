@@ -1,5 +1,6 @@
 //! Frequent itemsets by Eclat (Zaki, 2000, "Scalable algorithms for
-//! association mining"): depth-first intersection of sorted basket lists. It
+//! association mining"): depth-first intersection of basket sets (sorted
+//! lists, or bitsets when the data is dense). It
 //! finds exactly the itemsets and supports FP-growth (Han, Pei & Yin, 2000)
 //! finds, as mlxtend's `fpgrowth` and arules' `apriori` do.
 
@@ -75,6 +76,11 @@ pub struct Itemsets {
 }
 
 pub(crate) fn mine(baskets: &Baskets, options: &ItemsetOptions) -> Result<Itemsets> {
+    mine_as(baskets, options, None)
+}
+
+/// [`mine`], with the basket-set representation forced (`Some(true)`: bitsets).
+fn mine_as(baskets: &Baskets, options: &ItemsetOptions, dense: Option<bool>) -> Result<Itemsets> {
     if !(options.min_support > 0.0 && options.min_support <= 1.0) {
         return Err(Error::options(format!(
             "minimum support for itemsets must be in (0, 1], got {}",
@@ -100,31 +106,32 @@ pub(crate) fn mine(baskets: &Baskets, options: &ItemsetOptions) -> Result<Itemse
         .filter(|(_, t)| t.len() as u64 >= min_count)
         .collect();
     roots.sort_by_key(|&(i, t)| (t.len(), i));
+    let partners = if max_len > 1 {
+        frequent_partners(baskets, &roots, min_count)
+    } else {
+        FxHashMap::default()
+    };
     let mut miner = Miner {
         min_count,
         max_len,
         max_itemsets: options.max_itemsets,
         prefix: Vec::new(),
         found: Vec::new(),
-        partners: if max_len > 1 {
-            frequent_partners(baskets, &roots, min_count)
-        } else {
-            FxHashMap::default()
-        },
+        partners,
     };
-    // Level 1, then level 2 only for the frequent pairs found by counting.
-    for (k, &(item, tids)) in roots.iter().enumerate() {
-        miner.prefix.push(item);
-        miner.report(tids.len() as u64)?;
-        if max_len > 1 {
-            let next: Vec<(u32, Vec<u32>)> = roots[k + 1..]
-                .iter()
-                .filter(|(other, _)| miner.is_frequent_pair(item, *other))
-                .map(|&(other, other_tids)| (other, intersect(tids, other_tids)))
-                .collect();
-            miner.extend(&next)?;
-        }
-        miner.prefix.pop();
+    // Dense data (each frequent item in more than 1 of 64 baskets on
+    // average) intersects bitsets, sparse data sorted lists.
+    let mean = roots.iter().map(|(_, t)| t.len()).sum::<usize>() / roots.len().max(1);
+    if dense.unwrap_or(mean * 64 > baskets.len()) {
+        let words = baskets.len().div_ceil(64);
+        let roots: Vec<(u32, Bitset)> = roots
+            .iter()
+            .map(|&(i, t)| (i, Bitset::from_sorted(t, words)))
+            .collect();
+        miner.level_one(&roots)?;
+    } else {
+        let roots: Vec<(u32, Vec<u32>)> = roots.iter().map(|&(i, t)| (i, t.to_vec())).collect();
+        miner.level_one(&roots)?;
     }
     let mut found = miner.found;
     found.sort_unstable_by(|(x, cx), (y, cy)| {
@@ -161,6 +168,24 @@ struct Miner {
 }
 
 impl Miner {
+    /// Level 1, then level 2 only for the frequent pairs found by counting.
+    fn level_one<T: Tids>(&mut self, roots: &[(u32, T)]) -> Result<()> {
+        for (k, (item, tids)) in roots.iter().enumerate() {
+            self.prefix.push(*item);
+            self.report(tids.count())?;
+            if self.max_len > 1 {
+                let next: Vec<(u32, T)> = roots[k + 1..]
+                    .iter()
+                    .filter(|(other, _)| self.is_frequent_pair(*item, *other))
+                    .map(|(other, other_tids)| (*other, tids.and(other_tids)))
+                    .collect();
+                self.extend(&next)?;
+            }
+            self.prefix.pop();
+        }
+        Ok(())
+    }
+
     fn is_frequent_pair(&self, a: u32, b: u32) -> bool {
         self.partners
             .get(&a)
@@ -185,17 +210,17 @@ impl Miner {
     /// known to be frequent) and recurses into the class of each member's
     /// extensions. Only members whose pair with the new item is frequent can
     /// extend it (every subset of a frequent itemset is frequent).
-    fn extend(&mut self, class: &[(u32, Vec<u32>)]) -> Result<()> {
+    fn extend<T: Tids>(&mut self, class: &[(u32, T)]) -> Result<()> {
         for (k, (item, tids)) in class.iter().enumerate() {
             self.prefix.push(*item);
-            self.report(tids.len() as u64)?;
+            self.report(tids.count())?;
             if self.prefix.len() < self.max_len {
-                let next: Vec<(u32, Vec<u32>)> = class[k + 1..]
+                let next: Vec<(u32, T)> = class[k + 1..]
                     .iter()
                     .filter(|(other, _)| self.is_frequent_pair(*item, *other))
                     .filter_map(|(other, other_tids)| {
-                        let both = intersect(tids, other_tids);
-                        (both.len() as u64 >= self.min_count).then_some((*other, both))
+                        let both = tids.and(other_tids);
+                        (both.count() >= self.min_count).then_some((*other, both))
                     })
                     .collect();
                 if !next.is_empty() {
@@ -256,6 +281,60 @@ fn frequent_partners(
     partners
 }
 
+/// The baskets holding an itemset.
+trait Tids: Sized {
+    /// The baskets holding both.
+    fn and(&self, other: &Self) -> Self;
+    /// How many baskets.
+    fn count(&self) -> u64;
+}
+
+impl Tids for Vec<u32> {
+    fn and(&self, other: &Self) -> Self {
+        intersect(self, other)
+    }
+
+    fn count(&self) -> u64 {
+        self.len() as u64
+    }
+}
+
+/// One bit per basket, with the number of bits set.
+struct Bitset {
+    words: Vec<u64>,
+    count: u64,
+}
+
+impl Bitset {
+    fn from_sorted(baskets: &[u32], words: usize) -> Bitset {
+        let mut w = vec![0u64; words];
+        for &b in baskets {
+            w[b as usize / 64] |= 1 << (b % 64);
+        }
+        Bitset {
+            words: w,
+            count: baskets.len() as u64,
+        }
+    }
+}
+
+impl Tids for Bitset {
+    fn and(&self, other: &Self) -> Self {
+        let words: Vec<u64> = self
+            .words
+            .iter()
+            .zip(&other.words)
+            .map(|(a, b)| a & b)
+            .collect();
+        let count = words.iter().map(|w| u64::from(w.count_ones())).sum();
+        Bitset { words, count }
+    }
+
+    fn count(&self) -> u64 {
+        self.count
+    }
+}
+
 /// The common elements of two ascending lists.
 fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
     let mut out = Vec::with_capacity(a.len().min(b.len()));
@@ -313,4 +392,35 @@ fn rules(found: &[(Vec<u32>, u64)], n: u64, min_confidence: f64) -> Vec<Rule> {
             .then(x.consequent.cmp(&y.consequent))
     });
     rules
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_and_bitsets_find_the_same_itemsets() {
+        // 70 baskets, so bitsets span two words.
+        let mut b = Baskets {
+            n_items: 6,
+            offsets: vec![0],
+            ..Baskets::default()
+        };
+        for k in 0..70u32 {
+            let basket: Vec<u32> = (0..6).filter(|i| (k * 7 + i * 3) % (i + 2) != 0).collect();
+            b.items.extend(&basket);
+            b.offsets.push(b.items.len());
+            b.customer.push(crate::transactions::NONE);
+            b.day.push(0);
+        }
+        let options = ItemsetOptions {
+            min_support: 0.05,
+            min_confidence: 0.0,
+            ..ItemsetOptions::default()
+        };
+        let lists = mine_as(&b, &options, Some(false)).unwrap();
+        let bits = mine_as(&b, &options, Some(true)).unwrap();
+        assert!(lists.itemsets.iter().any(|s| s.items.len() >= 4));
+        assert_eq!(lists, bits);
+    }
 }
