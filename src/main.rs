@@ -44,6 +44,8 @@ enum Command {
     },
     /// Write a synthetic shop's order lines (seeded, with known BG/NBD parameters) as CSV.
     Generate(GenerateArgs),
+    /// "Also bought" pairs, per-item and per-customer lists, itemsets and a holdout test.
+    Recommend(cli::recommend::RecommendArgs),
 }
 
 #[derive(Args)]
@@ -199,6 +201,7 @@ fn run(cli: Cli) -> Result<(), String> {
             write_summary(&mut out, &ingested, &options)?;
         }
         Command::Generate(args) => generate(&args, &mut out)?,
+        Command::Recommend(args) => cli::recommend::run(&args, &mut out)?,
     }
     match out.flush() {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
