@@ -94,7 +94,8 @@ impl PurchaseModel for BgNbd {
     /// # Formula
     ///
     /// `1` if `x = 0`, else `1 / (1 + a/(b+x-1) · ((α+T)/(α+t_x))^(r+x))`
-    /// (FHL 2005, eq. 13 of the technical note "Computing P(alive)").
+    /// (Fader, Hardie & Lee, "Computing P(alive) using the BG/NBD model",
+    /// note, 2008).
     fn p_alive(&self, customer: &Rfm) -> f64 {
         let x = customer.frequency();
         if x == 0.0 {

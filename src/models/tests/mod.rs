@@ -227,39 +227,73 @@ fn hard_data_gives_finite_output() {
     // All T equal, T = 0 customers, and one customer with 10,000 purchases.
     let mut rows = vec![Rfm::new(0.0, 0.0, 0.0).unwrap(); 5];
     for i in 0..40 {
-        rows.push(
-            Rfm::new(
-                (i % 4) as f64,
-                if i % 4 == 0 {
-                    0.0
-                } else {
-                    10.0 + i as f64 * 0.3
-                },
-                30.0,
-            )
-            .unwrap(),
-        );
+        let x = (i % 4) as f64;
+        let recency = if x == 0.0 { 0.0 } else { 10.0 + i as f64 * 0.3 };
+        rows.push(Rfm::new(x, recency, 30.0).unwrap());
     }
     rows.push(Rfm::new(10_000.0, 29.9, 30.0).unwrap());
     let data = RfmData::new(&rows).unwrap();
-    let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
-    let json = serde_json::to_string(&fit).unwrap();
-    eprintln!("{json}");
-    assert!(
-        !json.contains("NaN") && !json.contains("null,\"standard_errors_note\":null"),
-        "{json}"
-    );
-    for p in fit.params().iter() {
-        assert!(p.1.is_finite() && p.1 > 0.0);
-    }
-    let m = fit.model();
-    for c in &rows {
-        for t in [0.0, 1.0, 30.0, 365.0] {
-            let e = m.expected_purchases(c, t);
-            assert!(e.is_finite() && e >= 0.0, "{c:?} {t}: {e}");
+    for kind in [ModelKind::BgNbd, ModelKind::MbgNbd, ModelKind::ParetoNbd] {
+        let fit = kind
+            .fit_purchase_model(&data, &FitOptions::default())
+            .unwrap();
+        let json = serde_json::to_string(&fit).unwrap();
+        assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
+        assert!(
+            fit.standard_errors().is_some() || fit.standard_errors_note().is_some(),
+            "{json}"
+        );
+        for (_, value) in fit.params().iter() {
+            assert!(value.is_finite() && value > 0.0, "{json}");
         }
-        let p = m.p_alive(c);
-        assert!((0.0..=1.0).contains(&p));
+        for v in [fit.log_likelihood(), fit.aic(), fit.bic()] {
+            assert!(v.is_finite(), "{json}");
+        }
+        let m = fit.model();
+        for c in &rows {
+            for t in [0.0, 1.0, 30.0, 365.0, f64::INFINITY, -1.0, f64::NAN] {
+                let e = m.expected_purchases(c, t);
+                assert!(e.is_finite() && e >= 0.0, "{kind:?} {c:?} {t}: {e}");
+            }
+            let p = m.p_alive(c);
+            assert!((0.0..=1.0).contains(&p), "{kind:?} {c:?}: {p}");
+        }
+        for n in [0, 1, 50, 10_000] {
+            let p = m.p_purchases(n, 30.0);
+            assert!((0.0..=1.0).contains(&p), "{kind:?} {n}: {p}");
+        }
+        assert!(m.expected_purchases_base(&data, 52.0).is_finite());
+    }
+}
+
+#[test]
+fn fit_serializes_params_as_a_map() {
+    let rows: Vec<Rfm> = (0..30)
+        .map(|i| {
+            let x = (i % 3) as f64;
+            Rfm::new(x, if x == 0.0 { 0.0 } else { 5.0 + i as f64 }, 40.0).unwrap()
+        })
+        .collect();
+    let fit = BgNbd::fit(&RfmData::new(&rows).unwrap(), &FitOptions::default()).unwrap();
+    let json: serde_json::Value = serde_json::to_value(&fit).unwrap();
+    assert_eq!(json["model"], "bgnbd");
+    let params = json["params"].as_object().unwrap();
+    let names: Vec<&str> = params.keys().map(String::as_str).collect();
+    assert_eq!(names.len(), 4);
+    for name in ["r", "alpha", "a", "b"] {
+        assert_eq!(params[name].as_f64(), fit.params().get(name));
+    }
+    for key in [
+        "log_likelihood",
+        "aic",
+        "bic",
+        "n",
+        "iterations",
+        "converged",
+        "diagnostics",
+        "standard_errors",
+    ] {
+        assert!(json.get(key).is_some(), "{key} missing: {json}");
     }
 }
 
