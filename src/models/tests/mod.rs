@@ -196,6 +196,34 @@ fn sbg_recovers_simulated_parameters() {
 }
 
 #[test]
+fn gamma_gamma_refuses_heavy_tailed_spend() {
+    // Spend rates ν ~ Gamma(q = 0.7): the mean spend pγ/(q-1) does not exist.
+    let heavy = SpendProcess {
+        p: 2.0,
+        q: 0.7,
+        gamma: 10.0,
+    };
+    let process = Process::BgNbd {
+        r: 2.0,
+        alpha: 4.0,
+        a: 0.8,
+        b: 2.4,
+    };
+    let spend: Vec<Spend> = sim::purchases(process, heavy, 5_000, 27.0, 39.0, 8)
+        .iter()
+        .map(|c| Spend::new(c.frequency, c.monetary_value).unwrap())
+        .collect();
+    let err = GammaGamma::fit(&spend, &FitOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("gammagamma: the fitted q = 0.")
+            && err.ends_with("<= 1 makes the mean spend undefined: spend is too heavy-tailed for the gamma-gamma model"),
+        "{err}"
+    );
+}
+
+#[test]
 fn purchase_models_refuse_data_without_repeaters() {
     let rows: Vec<Rfm> = (0..50)
         .map(|i| Rfm::new(0.0, 0.0, 10.0 + i as f64).unwrap())
