@@ -352,22 +352,43 @@ fn speed_100k_customers() {
         .iter()
         .map(|c| Spend::new(c.frequency, c.monetary_value).unwrap())
         .collect();
-    let start = Instant::now();
-    let data = RfmData::new(&rows).unwrap();
-    let collapsed = start.elapsed();
-    let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
-    let bgnbd = start.elapsed();
-    let gg = GammaGamma::fit(&spend, &FitOptions::default()).unwrap();
-    let gamma_gamma = start.elapsed();
-    let value = gg.model().conditional_expected_spend_all(&spend);
-    let clv = customer_lifetime_value(fit.model(), &data, &value, &ClvOptions::default()).unwrap();
-    let total = start.elapsed();
+    // The fastest of five runs, as the machine may be shared.
+    let mut best = [std::time::Duration::from_secs(1000); 4];
+    for _ in 0..5 {
+        let start = Instant::now();
+        let data = RfmData::new(&rows).unwrap();
+        let collapsed = start.elapsed();
+        let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
+        let bgnbd = start.elapsed();
+        let gg = GammaGamma::fit(&spend, &FitOptions::default()).unwrap();
+        let gamma_gamma = start.elapsed();
+        let value = gg.model().conditional_expected_spend_all(&spend);
+        let clv =
+            customer_lifetime_value(fit.model(), &data, &value, &ClvOptions::default()).unwrap();
+        let total = start.elapsed();
+        assert!(clv.iter().all(|v| v.is_finite()));
+        let times = [
+            collapsed,
+            bgnbd - collapsed,
+            gamma_gamma - bgnbd,
+            total - gamma_gamma,
+        ];
+        if total < best.iter().sum() {
+            best = times;
+        }
+        eprintln!(
+            "{} patterns, {} BG/NBD iterations",
+            data.patterns().count(),
+            fit.iterations()
+        );
+    }
     eprintln!(
-        "{} patterns; collapse {collapsed:?}, bgnbd {bgnbd:?} ({} it), gg {gamma_gamma:?} ({} it), all {total:?}; clv[0] {}",
-        data.patterns().count(),
-        fit.iterations(),
-        gg.iterations(),
-        clv[0]
+        "collapse {:?}, bgnbd fit {:?}, gamma-gamma fit {:?}, spend + clv {:?}, total {:?}",
+        best[0],
+        best[1],
+        best[2],
+        best[3],
+        best.iter().sum::<std::time::Duration>()
     );
 }
 
