@@ -16,6 +16,7 @@ pub mod export;
 pub mod generate;
 pub mod ingest;
 pub mod models;
+pub mod predict;
 pub mod recommend;
 pub mod summary;
 pub mod transactions;

@@ -46,6 +46,12 @@ enum Command {
     Generate(GenerateArgs),
     /// "Also bought" pairs, per-item and per-customer lists, itemsets and a holdout test.
     Recommend(cli::recommend::RecommendArgs),
+    /// Fit a model (bgnbd, mbgnbd, pareto, gammagamma, bgbb, sbg) and print its parameters.
+    Fit(cli::models::FitArgs),
+    /// Print per-customer predictions (p_alive, expected purchases, order value, CLV) as CSV.
+    Predict(cli::models::PredictArgs),
+    /// Print one report: ingest, summary, model, predictions and validation.
+    Analyze(cli::models::AnalyzeArgs),
 }
 
 #[derive(Args)]
@@ -202,6 +208,9 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Generate(args) => generate(&args, &mut out)?,
         Command::Recommend(args) => cli::recommend::run(&args, &mut out)?,
+        Command::Fit(args) => cli::models::fit(&args, &mut out)?,
+        Command::Predict(args) => cli::models::predict(&args, &mut out)?,
+        Command::Analyze(args) => cli::models::analyze(&args, &mut out)?,
     }
     match out.flush() {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),

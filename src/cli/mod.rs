@@ -2,4 +2,5 @@
 //! `src/main.rs`, this is CLI code: it may touch files and argv; the library
 //! under it stays pure.
 
+pub mod models;
 pub mod recommend;
