@@ -18,6 +18,8 @@ pub mod export;
 pub mod generate;
 pub mod ingest;
 pub mod models;
+pub mod predict;
+pub mod recommend;
 pub mod segments;
 pub mod simulate;
 pub mod summary;

@@ -52,6 +52,14 @@ enum Command {
     Compare(cli::analysis::CompareArgs),
     /// What-if simulation: baseline vs scenario with levers, from a file or a formula.
     Simulate(cli::analysis::SimulateArgs),
+    /// "Also bought" pairs, per-item and per-customer lists, itemsets and a holdout test.
+    Recommend(cli::recommend::RecommendArgs),
+    /// Fit a model (bgnbd, mbgnbd, pareto, gammagamma, bgbb, sbg) and print its parameters.
+    Fit(cli::models::FitArgs),
+    /// Print per-customer predictions (p_alive, expected purchases, order value, CLV) as CSV.
+    Predict(cli::models::PredictArgs),
+    /// Print one report: ingest, summary, model, predictions and validation.
+    Analyze(cli::models::AnalyzeArgs),
 }
 
 #[derive(Args)]
@@ -211,6 +219,10 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Segments(args) => cli::analysis::run_segments(args, &mut out)?,
         Command::Compare(args) => cli::analysis::run_compare(args, &mut out)?,
         Command::Simulate(args) => cli::analysis::run_simulate(args, &mut out)?,
+        Command::Recommend(args) => cli::recommend::run(&args, &mut out)?,
+        Command::Fit(args) => cli::models::fit(&args, &mut out)?,
+        Command::Predict(args) => cli::models::predict(&args, &mut out)?,
+        Command::Analyze(args) => cli::models::analyze(&args, &mut out)?,
     }
     match out.flush() {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),

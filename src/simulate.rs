@@ -1067,6 +1067,8 @@ fn draw_log_normal(point: &[f64], factor: Option<&[Vec<f64>]>, rng: &mut StdRng)
 /// The Cholesky factor `L` of the observed information (the Hessian of the
 /// negative log-likelihood) in log-parameters at `theta`, by central
 /// differences; `None` if it is not positive definite or not finite.
+// Indices read like the textbook formulas in this small dense algebra.
+#[allow(clippy::needless_range_loop)]
 fn information_factor(
     theta: &[f64],
     log_likelihood: impl Fn(&[f64]) -> f64,
@@ -1098,6 +1100,7 @@ fn information_factor(
 }
 
 /// The lower-triangular `L` with `L Lᵀ = m`, if `m` is positive definite.
+#[allow(clippy::needless_range_loop)]
 fn cholesky(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     let n = m.len();
     let mut l = vec![vec![0.0; n]; n];

@@ -17,6 +17,12 @@
 //! - **observation end**: the last date in the data unless given; orders
 //!   after it are left out.
 //!
+//! Daily and weekly summaries equal lifetimes' to the last digit on the UCI
+//! Online Retail II sample (`tests/summary_golden.rs`). Monthly ones differ
+//! on purpose: lifetimes divides day differences by numpy's average month
+//! (30.436875 days), ltvlab counts calendar months, so recency and T stay
+//! whole numbers.
+//!
 //! A purchase is an order with at least one sale line that is not fully
 //! reversed: orders whose returns bring their net value to zero or below do
 //! not count. Guest orders (no customer id) are left out of the summary.

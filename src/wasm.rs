@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use crate::ingest::{IngestOptions, IngestReport, Ingester};
+use crate::ingest::{Dataset, IngestOptions, IngestReport, Ingester};
 use crate::summary::{summarize, Summary, SummaryOptions};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -115,7 +115,8 @@ export interface Summary {
 /** What `Analysis.finish()` returns. */
 export interface AnalysisResult {
     report: IngestReport;
-    summary: Summary;
+    /** Null for basket files, which have no customers or dates. */
+    summary: Summary | null;
 }
 "##;
 
@@ -181,10 +182,15 @@ impl Analysis {
     #[wasm_bindgen(unchecked_return_type = "AnalysisResult")]
     pub fn finish(self) -> Result<JsValue, JsError> {
         let ingested = self.ingester.finish().map_err(js_error)?;
-        let summary = summarize(&ingested.data, &self.summary).map_err(js_error)?;
+        // Baskets have no customers or dates: their report is still worth
+        // showing, and the page says what the file can be used for.
+        let summary = match &ingested.data {
+            Dataset::Baskets(_) => None,
+            data => Some(summarize(data, &self.summary).map_err(js_error)?),
+        };
         let result = AnalysisResult {
             report: &ingested.report,
-            summary: &summary,
+            summary: summary.as_ref(),
         };
         // Plain objects instead of `Map`s, so the page can read fields directly.
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
@@ -206,7 +212,7 @@ struct AnalysisOptions {
 #[derive(Serialize)]
 struct AnalysisResult<'a> {
     report: &'a IngestReport,
-    summary: &'a Summary,
+    summary: Option<&'a Summary>,
 }
 
 /// The one conversion of library errors: the page shows the message as is.

@@ -67,7 +67,10 @@ fn formula_matches_hand_computation() {
         let out = formula(&inputs).unwrap();
         assert!((out.ltv - ltv).abs() < TOL, "{inputs:?}: {}", out.ltv);
         assert_eq!(out.payback_months, payback, "{inputs:?}");
-        assert_eq!(out.cumulative_value_by_month.len(), inputs.horizon_months as usize);
+        assert_eq!(
+            out.cumulative_value_by_month.len(),
+            inputs.horizon_months as usize
+        );
         assert_eq!(*out.cumulative_value_by_month.last().unwrap(), out.ltv);
     }
     // The geometric limit v / (1 - s) with s = 0.6^(1/12), no discounting.
@@ -89,10 +92,34 @@ fn formula_matches_hand_computation() {
 #[test]
 fn formula_rejects_out_of_range_inputs() {
     let cases = [
-        (FormulaInputs { churn: 1.5, ..FormulaInputs::default() }, "invalid option: churn must be between 0 and 1, got 1.5"),
-        (FormulaInputs { aov: -1.0, ..FormulaInputs::default() }, "invalid option: aov must be a finite number >= 0, got -1"),
-        (FormulaInputs { horizon_months: 0, ..FormulaInputs::default() }, "invalid option: horizon must be between 1 and 1200 months, got 0"),
-        (FormulaInputs { margin: 2.0, ..FormulaInputs::default() }, "invalid option: margin must be between 0 and 1, got 2"),
+        (
+            FormulaInputs {
+                churn: 1.5,
+                ..FormulaInputs::default()
+            },
+            "invalid option: churn must be between 0 and 1, got 1.5",
+        ),
+        (
+            FormulaInputs {
+                aov: -1.0,
+                ..FormulaInputs::default()
+            },
+            "invalid option: aov must be a finite number >= 0, got -1",
+        ),
+        (
+            FormulaInputs {
+                horizon_months: 0,
+                ..FormulaInputs::default()
+            },
+            "invalid option: horizon must be between 1 and 1200 months, got 0",
+        ),
+        (
+            FormulaInputs {
+                margin: 2.0,
+                ..FormulaInputs::default()
+            },
+            "invalid option: margin must be between 0 and 1, got 2",
+        ),
     ];
     for (inputs, want) in cases {
         assert_eq!(formula(&inputs).unwrap_err().to_string(), want);
@@ -110,23 +137,91 @@ fn formula_levers_move_the_inputs() {
     };
     // (scenario, aov, purchases, churn, margin) by the rules of simulate_formula.
     let cases = [
-        (Scenario { retention_points: 10.0, ..Scenario::default() }, 100.0, 4.0, 0.4, 0.4),
-        (Scenario { churn_reduction: 0.2, ..Scenario::default() }, 100.0, 4.0, 0.4, 0.4),
-        (Scenario { aov_change: 0.1, ..Scenario::default() }, 110.0, 4.0, 0.5, 0.4),
-        (Scenario { frequency_change: 0.25, ..Scenario::default() }, 100.0, 5.0, 0.5, 0.4),
-        (Scenario { margin_points: 5.0, ..Scenario::default() }, 100.0, 4.0, 0.5, 0.45),
+        (
+            Scenario {
+                retention_points: 10.0,
+                ..Scenario::default()
+            },
+            100.0,
+            4.0,
+            0.4,
+            0.4,
+        ),
+        (
+            Scenario {
+                churn_reduction: 0.2,
+                ..Scenario::default()
+            },
+            100.0,
+            4.0,
+            0.4,
+            0.4,
+        ),
+        (
+            Scenario {
+                aov_change: 0.1,
+                ..Scenario::default()
+            },
+            110.0,
+            4.0,
+            0.5,
+            0.4,
+        ),
+        (
+            Scenario {
+                frequency_change: 0.25,
+                ..Scenario::default()
+            },
+            100.0,
+            5.0,
+            0.5,
+            0.4,
+        ),
+        (
+            Scenario {
+                margin_points: 5.0,
+                ..Scenario::default()
+            },
+            100.0,
+            4.0,
+            0.5,
+            0.45,
+        ),
         // 10 % off: orders of 90, margin (0.4 - 0.1)/0.9 on what is collected.
-        (Scenario { discount: 0.1, ..Scenario::default() }, 90.0, 4.0, 0.5, 0.3 / 0.9),
+        (
+            Scenario {
+                discount: 0.1,
+                ..Scenario::default()
+            },
+            90.0,
+            4.0,
+            0.5,
+            0.3 / 0.9,
+        ),
         // 2 % points cost 2 pt of margin and buy 5 pt of retention.
         (
-            Scenario { loyalty: Loyalty { rebate: 0.02, retention_points: 5.0 }, ..Scenario::default() },
-            100.0, 4.0, 0.45, 0.38,
+            Scenario {
+                loyalty: Loyalty {
+                    rebate: 0.02,
+                    retention_points: 5.0,
+                },
+                ..Scenario::default()
+            },
+            100.0,
+            4.0,
+            0.45,
+            0.38,
         ),
     ];
     for (s, aov, ppy, churn, margin) in cases {
         let out = simulate_formula(&inputs, &s).unwrap();
         let i = out.scenario_inputs;
-        for (got, want, what) in [(i.aov, aov, "aov"), (i.purchases_per_year, ppy, "purchases"), (i.churn, churn, "churn"), (i.margin, margin, "margin")] {
+        for (got, want, what) in [
+            (i.aov, aov, "aov"),
+            (i.purchases_per_year, ppy, "purchases"),
+            (i.churn, churn, "churn"),
+            (i.margin, margin, "margin"),
+        ] {
             assert!((got - want).abs() < 1e-12, "{s:?} {what}: {got} vs {want}");
         }
     }
@@ -134,7 +229,10 @@ fn formula_levers_move_the_inputs() {
     assert_eq!(same.scenario, same.baseline);
     let ranked: Vec<&str> = same.sensitivity.iter().map(|s| s.lever.as_str()).collect();
     assert_eq!(ranked.len(), 4);
-    assert!(same.sensitivity.windows(2).all(|w| w[0].change.abs() >= w[1].change.abs()));
+    assert!(same
+        .sensitivity
+        .windows(2)
+        .all(|w| w[0].change.abs() >= w[1].change.abs()));
 }
 
 fn summary_of(config: &GeneratorConfig) -> (Summary, ltvlab::transactions::Transactions) {
@@ -153,7 +251,12 @@ fn shop(customers: usize, seed: u64, b: f64) -> GeneratorConfig {
         customers,
         seed,
         japanese_names: false,
-        process: Process::BgNbd { r: 0.25, alpha: 4.0, a: 0.8, b },
+        process: Process::BgNbd {
+            r: 0.25,
+            alpha: 4.0,
+            a: 0.8,
+            b,
+        },
         ..GeneratorConfig::default()
     }
 }
@@ -175,37 +278,101 @@ fn each_lever_maps_onto_the_parameters() {
         Period::Day,
     );
     let (_, summary) = fitted();
-    let options = SimulationOptions { draws: 0, ..SimulationOptions::default() };
+    let options = SimulationOptions {
+        draws: 0,
+        ..SimulationOptions::default()
+    };
     // (scenario, b, alpha, gamma, dropout per purchase); by hand from the module doc:
     // survival b/(a+b) = 0.75; +5 pt → 0.8 → b = 0.8 · 0.8/0.2 = 3.2; a 20 %
     // cut of the dropout 0.25 → 0.2 gives the same b; α/(1+0.25) = 3.2; γ · 1.1 = 16.5.
     let cases = [
-        (Scenario { retention_points: 5.0, ..Scenario::default() }, 3.2, 4.0, 15.0, 0.2),
-        (Scenario { churn_reduction: 0.2, ..Scenario::default() }, 3.2, 4.0, 15.0, 0.2),
-        (Scenario { frequency_change: 0.25, ..Scenario::default() }, 2.4, 3.2, 15.0, 0.25),
-        (Scenario { aov_change: 0.1, ..Scenario::default() }, 2.4, 4.0, 16.5, 0.25),
-        (Scenario { discount: 0.1, ..Scenario::default() }, 2.4, 4.0, 13.5, 0.25),
+        (
+            Scenario {
+                retention_points: 5.0,
+                ..Scenario::default()
+            },
+            3.2,
+            4.0,
+            15.0,
+            0.2,
+        ),
+        (
+            Scenario {
+                churn_reduction: 0.2,
+                ..Scenario::default()
+            },
+            3.2,
+            4.0,
+            15.0,
+            0.2,
+        ),
+        (
+            Scenario {
+                frequency_change: 0.25,
+                ..Scenario::default()
+            },
+            2.4,
+            3.2,
+            15.0,
+            0.25,
+        ),
+        (
+            Scenario {
+                aov_change: 0.1,
+                ..Scenario::default()
+            },
+            2.4,
+            4.0,
+            16.5,
+            0.25,
+        ),
+        (
+            Scenario {
+                discount: 0.1,
+                ..Scenario::default()
+            },
+            2.4,
+            4.0,
+            13.5,
+            0.25,
+        ),
     ];
     for (s, b, alpha, gamma, dropout) in cases {
         let out = simulate(&model, summary, &s, &options).unwrap();
         let p = out.scenario.parameters;
-        for (got, want, what) in [(p.b, b, "b"), (p.alpha, alpha, "alpha"), (p.gamma, gamma, "gamma"), (p.dropout_per_purchase, dropout, "dropout")] {
+        for (got, want, what) in [
+            (p.b, b, "b"),
+            (p.alpha, alpha, "alpha"),
+            (p.gamma, gamma, "gamma"),
+            (p.dropout_per_purchase, dropout, "dropout"),
+        ] {
             assert!((got - want).abs() < 1e-9, "{s:?} {what}: {got} vs {want}");
         }
         assert_eq!((p.r, p.a, p.p, p.q), (0.25, 0.8, 6.0, 4.0));
     }
     // AOV +10 % raises every value by exactly 10 %.
-    let s = Scenario { aov_change: 0.1, ..Scenario::default() };
+    let s = Scenario {
+        aov_change: 0.1,
+        ..Scenario::default()
+    };
     let out = simulate(&model, summary, &s, &options).unwrap();
     let ratio = out.scenario.ltv_per_customer.value / out.baseline.ltv_per_customer.value;
     assert!((ratio - 1.1).abs() < 1e-12);
     let ratio = out.scenario.revenue_existing.value / out.baseline.revenue_existing.value;
     assert!((ratio - 1.1).abs() < 1e-12);
     // Margin: LTV is margin × revenue value, and a CAC gives LTV:CAC.
-    let half = SimulationOptions { margin: 0.5, cac: 10.0, ..options };
+    let half = SimulationOptions {
+        margin: 0.5,
+        cac: 10.0,
+        ..options
+    };
     let out_half = simulate(&model, summary, &Scenario::default(), &half).unwrap();
     let full = simulate(&model, summary, &Scenario::default(), &options).unwrap();
-    assert!((out_half.baseline.ltv_per_customer.value - 0.5 * full.baseline.ltv_per_customer.value).abs() < 1e-9);
+    assert!(
+        (out_half.baseline.ltv_per_customer.value - 0.5 * full.baseline.ltv_per_customer.value)
+            .abs()
+            < 1e-9
+    );
     let ltv_to_cac = out_half.baseline.ltv_to_cac.unwrap().value;
     assert!((ltv_to_cac - out_half.baseline.ltv_per_customer.value / 10.0).abs() < 1e-12);
 }
@@ -300,9 +467,15 @@ fn the_interval_brackets_a_shop_whose_true_retention_was_raised() {
         confidence: 0.95,
         ..SimulationOptions::default()
     };
-    let s = Scenario { retention_points: 5.0, ..Scenario::default() };
+    let s = Scenario {
+        retention_points: 5.0,
+        ..Scenario::default()
+    };
     let out = simulate(model, summary, &s, &options).unwrap();
-    for (b, estimate, seed) in [(2.4, out.baseline.ltv_per_customer, 21), (3.2, out.scenario.ltv_per_customer, 22)] {
+    for (b, estimate, seed) in [
+        (2.4, out.baseline.ltv_per_customer, 21),
+        (3.2, out.scenario.ltv_per_customer, 22),
+    ] {
         let (_, t) = summary_of(&shop(20_000, seed, b));
         let truth = first_year_revenue_per_customer(&t);
         eprintln!("b = {b}: truth {truth:.3}, predicted {estimate:?}");

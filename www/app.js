@@ -129,11 +129,21 @@ function finish({ report, summary }) {
   const name = job.name;
   job = null;
   ui.progress.hidden = true;
-  renderKpis(summary.customers);
-  renderReport(report);
-  renderCustomers(summary);
   ui.results.forEach((section) => (section.hidden = false));
-  ui.status.textContent = `Analysed ${name} in ${decimal.format(seconds)} s.`;
+  renderReport(report);
+  if (summary) {
+    renderKpis(summary.customers);
+    renderCustomers(summary);
+    ui.status.textContent = `Analysed ${name} in ${decimal.format(seconds)} s.`;
+  } else {
+    // Baskets only: no customers or dates, so no lifetime value.
+    renderBasketKpis(report.stats);
+    byTestId('customers-table').closest('section').hidden = true;
+    ui.status.textContent =
+      `Read ${name} in ${decimal.format(seconds)} s: ${integer.format(report.stats.orders)} baskets ` +
+      `of ${integer.format(report.stats.items)} items. Baskets without customers or dates can show ` +
+      'which items are bought together, but not customer lifetime value.';
+  }
   setState('done');
 }
 
@@ -177,6 +187,21 @@ function renderKpis(customers) {
     const card = byTestId(id);
     card.dataset.value = value === null ? '' : String(value);
     card.querySelector('dd').textContent = value === null ? '—' : format.format(value);
+  }
+}
+
+function renderBasketKpis(stats) {
+  const kpis = {
+    'kpi-customers': null,
+    'kpi-orders': stats.orders,
+    'kpi-revenue': null,
+    'kpi-aov': null,
+    'kpi-repeat-rate': null,
+  };
+  for (const [id, value] of Object.entries(kpis)) {
+    const card = byTestId(id);
+    card.dataset.value = value === null ? '' : String(value);
+    card.querySelector('dd').textContent = value === null ? '—' : integer.format(value);
   }
 }
 

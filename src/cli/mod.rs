@@ -3,3 +3,5 @@
 //! under it stays pure.
 
 pub mod analysis;
+pub mod models;
+pub mod recommend;

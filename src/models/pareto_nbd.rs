@@ -103,12 +103,42 @@ fn ln_tail(params: &[f64], x: f64, y: f64) -> f64 {
     } else {
         (beta, r + x, (beta - alpha) / (beta + y))
     };
-    // Euler: 2F1(a, b; a+1; z) = (1-z)^(1-b) 2F1(1, a+1-b; a+1; z).
-    let ln_f = match ln_hyp2f1(1.0, a + 1.0 - b, a + 1.0, z) {
-        Some((ln_h, _)) => (1.0 - b) * (-z).ln_1p() + ln_h,
-        None => f64::NAN,
-    };
-    ln_f - a * (m + y).ln()
+    ln_hyp2f1_a_a1(a, b, z) - a * (m + y).ln()
+}
+
+/// `ln 2F1(a, b; a+1; z)` for `a, b > 0`, `0 <= z < 1`.
+///
+/// By Euler's transformation, `(1-z)^(1-b) 2F1(1, a+1-b; a+1; z)`, a series
+/// of positive terms with ratio `z (a+1-b+k)/(a+1+k)`. When that series
+/// would need more than ~2,000 terms (`z` near 1 with `b` much smaller than
+/// `a`), the integral `2F1(a, b; a+1; z) = ∫_0^∞ e^(-v) (1 - z e^(-v/a))^(-b) dv`
+/// (the Euler integral with `u = e^(-v/a)`) is integrated numerically
+/// instead, scaled by `(1-z)^b` so that the integrand lies in `(0, 1]`.
+fn ln_hyp2f1_a_a1(a: f64, b: f64, z: f64) -> f64 {
+    let terms_needed = 40.0 / ((1.0 - z) + z * b / (a + 1.0));
+    if terms_needed < 2000.0 {
+        if let Some((ln_h, _)) = ln_hyp2f1(1.0, a + 1.0 - b, a + 1.0, z) {
+            return (1.0 - b) * (-z).ln_1p() + ln_h;
+        }
+    }
+    let ln_one_minus_z = (-z).ln_1p();
+    // The integrand changes over v ~ a(1-z)/z near 0, then decays like a
+    // power times e^-v; past the knee, v = knee·e^w makes it smooth in w.
+    // e^-50 is far below the relative tolerance.
+    let knee = (a * (1.0 - z) / z.max(f64::MIN_POSITIVE)).clamp(1e-300, 50.0);
+    let integrand = |v: f64| (-v + b * (ln_one_minus_z - (-z * (-v / a).exp()).ln_1p())).exp();
+    let near = integrate(integrand, 0.0, knee, 1e-11);
+    let far = integrate(
+        |w| {
+            let v = knee * w.exp();
+            integrand(v) * v
+        },
+        0.0,
+        (50.0 / knee).ln(),
+        1e-11,
+    );
+    let scaled = near + far;
+    scaled.ln() - b * ln_one_minus_z
 }
 
 fn ln_a0(params: &[f64], x: f64, recency: f64, t: f64) -> f64 {
@@ -362,6 +392,26 @@ mod tests {
             assert!(
                 (got - want).abs() < QUADRATURE * want.abs().max(1.0),
                 "{m:?} ({x},{tx},{t}): {got} vs {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn hyp2f1_series_and_euler_integral_agree() {
+        // (a, b, z): the first and last by series, the middle by the scaled
+        // integral; the reference is the unscaled Euler integral.
+        for (a, b, z) in [(50.0, 1.6, 0.99), (10_000.6, 1.6, 0.9999), (0.8, 0.3, 0.5)] {
+            let got = ln_hyp2f1_a_a1(a, b, z);
+            let want = (a * integrate(
+                |u| u.powf(a - 1.0) * (1.0 - z * u).powf(-b),
+                0.0,
+                1.0,
+                1e-13,
+            ))
+            .ln();
+            assert!(
+                (got - want).abs() < 1e-10 * want.abs().max(1.0),
+                "({a}, {b}, {z}): {got} vs {want}"
             );
         }
     }

@@ -184,6 +184,18 @@ async function openPage() {
   return page;
 }
 
+test('a basket file shows its report and says what it can be used for', async () => {
+  const page = await openPage();
+  await upload(page, `${FIXTURES}baskets.csv`);
+  await settle(page, 'done');
+  assert.equal(await kpi(page, 'kpi-orders'), '20');
+  assert.equal(await kpi(page, 'kpi-customers'), '');
+  assert.ok((await page.getByTestId('ingest-report').textContent()).includes('one basket per line'));
+  assert.match(await page.getByTestId('status').textContent(), /20 baskets .* not customer lifetime value/);
+  assert.equal(await page.getByTestId('customers-table').isVisible(), false);
+  await page.close();
+});
+
 async function upload(page, path) {
   await page.getByTestId('file-input').setInputFiles(path);
 }

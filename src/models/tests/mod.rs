@@ -196,6 +196,34 @@ fn sbg_recovers_simulated_parameters() {
 }
 
 #[test]
+fn gamma_gamma_refuses_heavy_tailed_spend() {
+    // Spend rates ν ~ Gamma(q = 0.7): the mean spend pγ/(q-1) does not exist.
+    let heavy = SpendProcess {
+        p: 2.0,
+        q: 0.7,
+        gamma: 10.0,
+    };
+    let process = Process::BgNbd {
+        r: 2.0,
+        alpha: 4.0,
+        a: 0.8,
+        b: 2.4,
+    };
+    let spend: Vec<Spend> = sim::purchases(process, heavy, 5_000, 27.0, 39.0, 8)
+        .iter()
+        .map(|c| Spend::new(c.frequency, c.monetary_value).unwrap())
+        .collect();
+    let err = GammaGamma::fit(&spend, &FitOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("gammagamma: the fitted q = 0.")
+            && err.ends_with("<= 1 makes the mean spend undefined: spend is too heavy-tailed for the gamma-gamma model"),
+        "{err}"
+    );
+}
+
+#[test]
 fn purchase_models_refuse_data_without_repeaters() {
     let rows: Vec<Rfm> = (0..50)
         .map(|i| Rfm::new(0.0, 0.0, 10.0 + i as f64).unwrap())
@@ -227,39 +255,73 @@ fn hard_data_gives_finite_output() {
     // All T equal, T = 0 customers, and one customer with 10,000 purchases.
     let mut rows = vec![Rfm::new(0.0, 0.0, 0.0).unwrap(); 5];
     for i in 0..40 {
-        rows.push(
-            Rfm::new(
-                (i % 4) as f64,
-                if i % 4 == 0 {
-                    0.0
-                } else {
-                    10.0 + i as f64 * 0.3
-                },
-                30.0,
-            )
-            .unwrap(),
-        );
+        let x = (i % 4) as f64;
+        let recency = if x == 0.0 { 0.0 } else { 10.0 + i as f64 * 0.3 };
+        rows.push(Rfm::new(x, recency, 30.0).unwrap());
     }
     rows.push(Rfm::new(10_000.0, 29.9, 30.0).unwrap());
     let data = RfmData::new(&rows).unwrap();
-    let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
-    let json = serde_json::to_string(&fit).unwrap();
-    eprintln!("{json}");
-    assert!(
-        !json.contains("NaN") && !json.contains("null,\"standard_errors_note\":null"),
-        "{json}"
-    );
-    for p in fit.params().iter() {
-        assert!(p.1.is_finite() && p.1 > 0.0);
-    }
-    let m = fit.model();
-    for c in &rows {
-        for t in [0.0, 1.0, 30.0, 365.0] {
-            let e = m.expected_purchases(c, t);
-            assert!(e.is_finite() && e >= 0.0, "{c:?} {t}: {e}");
+    for kind in [ModelKind::BgNbd, ModelKind::MbgNbd, ModelKind::ParetoNbd] {
+        let fit = kind
+            .fit_purchase_model(&data, &FitOptions::default())
+            .unwrap();
+        let json = serde_json::to_string(&fit).unwrap();
+        assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
+        assert!(
+            fit.standard_errors().is_some() || fit.standard_errors_note().is_some(),
+            "{json}"
+        );
+        for (_, value) in fit.params().iter() {
+            assert!(value.is_finite() && value > 0.0, "{json}");
         }
-        let p = m.p_alive(c);
-        assert!((0.0..=1.0).contains(&p));
+        for v in [fit.log_likelihood(), fit.aic(), fit.bic()] {
+            assert!(v.is_finite(), "{json}");
+        }
+        let m = fit.model();
+        for c in &rows {
+            for t in [0.0, 1.0, 30.0, 365.0, f64::INFINITY, -1.0, f64::NAN] {
+                let e = m.expected_purchases(c, t);
+                assert!(e.is_finite() && e >= 0.0, "{kind:?} {c:?} {t}: {e}");
+            }
+            let p = m.p_alive(c);
+            assert!((0.0..=1.0).contains(&p), "{kind:?} {c:?}: {p}");
+        }
+        for n in [0, 1, 50, 10_000] {
+            let p = m.p_purchases(n, 30.0);
+            assert!((0.0..=1.0).contains(&p), "{kind:?} {n}: {p}");
+        }
+        assert!(m.expected_purchases_base(&data, 52.0).is_finite());
+    }
+}
+
+#[test]
+fn fit_serializes_params_as_a_map() {
+    let rows: Vec<Rfm> = (0..30)
+        .map(|i| {
+            let x = (i % 3) as f64;
+            Rfm::new(x, if x == 0.0 { 0.0 } else { 5.0 + i as f64 }, 40.0).unwrap()
+        })
+        .collect();
+    let fit = BgNbd::fit(&RfmData::new(&rows).unwrap(), &FitOptions::default()).unwrap();
+    let json: serde_json::Value = serde_json::to_value(&fit).unwrap();
+    assert_eq!(json["model"], "bgnbd");
+    let params = json["params"].as_object().unwrap();
+    let names: Vec<&str> = params.keys().map(String::as_str).collect();
+    assert_eq!(names.len(), 4);
+    for name in ["r", "alpha", "a", "b"] {
+        assert_eq!(params[name].as_f64(), fit.params().get(name));
+    }
+    for key in [
+        "log_likelihood",
+        "aic",
+        "bic",
+        "n",
+        "iterations",
+        "converged",
+        "diagnostics",
+        "standard_errors",
+    ] {
+        assert!(json.get(key).is_some(), "{key} missing: {json}");
     }
 }
 
@@ -290,22 +352,43 @@ fn speed_100k_customers() {
         .iter()
         .map(|c| Spend::new(c.frequency, c.monetary_value).unwrap())
         .collect();
-    let start = Instant::now();
-    let data = RfmData::new(&rows).unwrap();
-    let collapsed = start.elapsed();
-    let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
-    let bgnbd = start.elapsed();
-    let gg = GammaGamma::fit(&spend, &FitOptions::default()).unwrap();
-    let gamma_gamma = start.elapsed();
-    let value = gg.model().conditional_expected_spend_all(&spend);
-    let clv = customer_lifetime_value(fit.model(), &data, &value, &ClvOptions::default()).unwrap();
-    let total = start.elapsed();
+    // The fastest of five runs, as the machine may be shared.
+    let mut best = [std::time::Duration::from_secs(1000); 4];
+    for _ in 0..5 {
+        let start = Instant::now();
+        let data = RfmData::new(&rows).unwrap();
+        let collapsed = start.elapsed();
+        let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
+        let bgnbd = start.elapsed();
+        let gg = GammaGamma::fit(&spend, &FitOptions::default()).unwrap();
+        let gamma_gamma = start.elapsed();
+        let value = gg.model().conditional_expected_spend_all(&spend);
+        let clv =
+            customer_lifetime_value(fit.model(), &data, &value, &ClvOptions::default()).unwrap();
+        let total = start.elapsed();
+        assert!(clv.iter().all(|v| v.is_finite()));
+        let times = [
+            collapsed,
+            bgnbd - collapsed,
+            gamma_gamma - bgnbd,
+            total - gamma_gamma,
+        ];
+        if total < best.iter().sum() {
+            best = times;
+        }
+        eprintln!(
+            "{} patterns, {} BG/NBD iterations",
+            data.patterns().count(),
+            fit.iterations()
+        );
+    }
     eprintln!(
-        "{} patterns; collapse {collapsed:?}, bgnbd {bgnbd:?} ({} it), gg {gamma_gamma:?} ({} it), all {total:?}; clv[0] {}",
-        data.patterns().count(),
-        fit.iterations(),
-        gg.iterations(),
-        clv[0]
+        "collapse {:?}, bgnbd fit {:?}, gamma-gamma fit {:?}, spend + clv {:?}, total {:?}",
+        best[0],
+        best[1],
+        best[2],
+        best[3],
+        best.iter().sum::<std::time::Duration>()
     );
 }
 

@@ -1,0 +1,540 @@
+//! `ltvlab fit`, `ltvlab predict` and `ltvlab analyze`: the customer-base
+//! models on an orders file or a per-customer summary.
+//!
+//! Transaction files and lifetimes-style summary files
+//! (`customer_id,frequency,recency,T,monetary_value`) go through ingest. The
+//! two discrete-time models read small CSV files of their own with the `csv`
+//! crate:
+//!
+//! - `--model bgbb`: one row per customer with `frequency`, `recency` and
+//!   `n_periods` (also `n` or `periods`), or a count table with the same
+//!   columns and a `weight` column (also `weights` or `count`);
+//! - `--model sbg`: a survival series, one row per period with the number of
+//!   customers still active in column `active`, the cohort size first.
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::Args;
+use serde::Serialize;
+
+use ltvlab::ingest::{Dataset, IngestReport};
+use ltvlab::models::{
+    BgBb, DiscreteRfm, DiscreteRfmData, Fit, FitOptions, GammaGamma, ModelKind, RfmData,
+    ShiftedBetaGeometric, Spend, SurvivalData,
+};
+use ltvlab::predict::{self, BaseTotals, FormulaLtv, PredictOptions, Predictions};
+use ltvlab::summary::{self, Period, Summary, SummaryOptions};
+
+use crate::{num, read_input, InputArgs};
+
+/// The period unit and end of observation of fit and predict.
+#[derive(Args)]
+pub(crate) struct PeriodArgs {
+    /// Period unit: day, week or month (for a summary file: the unit its T is in).
+    #[arg(long, default_value = "day")]
+    period: String,
+    /// End of observation (ISO date); default: the last date in the data.
+    #[arg(long, value_name = "DATE")]
+    observation_end: Option<String>,
+}
+
+/// `ltvlab fit`.
+#[derive(Args)]
+pub(crate) struct FitArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// bgnbd, mbgnbd, pareto, gammagamma, bgbb or sbg.
+    #[arg(long, default_value = "bgnbd")]
+    model: String,
+    /// Print the fit as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    period: PeriodArgs,
+}
+
+/// The valuation options shared by predict and analyze.
+#[derive(Args)]
+pub(crate) struct ValueArgs {
+    /// Purchase model: bgnbd, mbgnbd or pareto.
+    #[arg(long, default_value = "bgnbd")]
+    model: String,
+    /// Horizon in months.
+    #[arg(long, default_value_t = 12)]
+    horizon: u32,
+    /// Discount rate per month.
+    #[arg(long, default_value_t = 0.01)]
+    discount_rate: f64,
+    /// Share of each sale that is profit, 0 to 1.
+    #[arg(long, default_value_t = 1.0)]
+    margin: f64,
+}
+
+/// `ltvlab predict`.
+#[derive(Args)]
+pub(crate) struct PredictArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    value: ValueArgs,
+    #[command(flatten)]
+    period: PeriodArgs,
+    /// Bootstrap 90% intervals for each customer's CLV (clv_low, clv_high).
+    #[arg(long)]
+    intervals: bool,
+    /// Bootstrap resamples.
+    #[arg(long, default_value_t = 200)]
+    samples: usize,
+    /// Nominal coverage of the intervals.
+    #[arg(long, default_value_t = 0.9)]
+    level: f64,
+    /// Seed of the bootstrap: the same seed gives the same intervals.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+/// `ltvlab analyze`.
+#[derive(Args)]
+pub(crate) struct AnalyzeArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    value: ValueArgs,
+    #[command(flatten)]
+    period: PeriodArgs,
+    /// Split calibration and holdout for validation at this ISO date
+    /// (default: the last 25% of the observation period).
+    #[arg(long, value_name = "DATE")]
+    calibration_end: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The `analyze` report: one field per section. Sections other analyses
+/// fill later (cohorts, segments, recommendations) are added here.
+#[derive(Serialize)]
+pub(crate) struct Report<'a> {
+    ingest: &'a IngestReport,
+    summary: SummaryCounts,
+    model: &'a predict::PurchaseFit,
+    spend_model: &'a predict::SpendModel,
+    predictions: PredictionTotals<'a>,
+    /// `None` for summary files, which have no dates to split.
+    validation: Option<Validation>,
+    /// Why there is no validation, when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation_note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SummaryCounts {
+    period: Period,
+    observation_end: Option<String>,
+    customers: usize,
+    repeat_customers: usize,
+    orders: Option<u64>,
+    guest_orders: u64,
+    reversed_orders: u64,
+    orders_after_end: u64,
+}
+
+#[derive(Serialize)]
+struct PredictionTotals<'a> {
+    base: &'a BaseTotals,
+    formula: &'a FormulaLtv,
+    diagnostics: &'a [String],
+}
+
+pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> Result<(), String> {
+    let kind: ModelKind = args
+        .model
+        .parse()
+        .map_err(|e: ltvlab::Error| e.to_string())?;
+    let options = FitOptions::default();
+    let json = match kind {
+        ModelKind::BgBb => {
+            fit_json(&BgBb::fit(&read_bgbb(&args.input.file)?, &options).map_err(s)?)
+        }
+        ModelKind::Sbg => fit_json(
+            &ShiftedBetaGeometric::fit(&read_survival(&args.input.file)?, &options).map_err(s)?,
+        ),
+        ModelKind::GammaGamma => {
+            let summary = read_summary(&args.input, &args.period)?;
+            let rows: Vec<Spend> = summary
+                .customers
+                .iter()
+                .filter(|c| c.frequency > 0.0)
+                .map(|c| Spend::new(c.frequency, c.monetary_value))
+                .collect::<ltvlab::Result<_>>()
+                .map_err(s)?;
+            fit_json(&GammaGamma::fit(&rows, &options).map_err(s)?)
+        }
+        _ => {
+            let summary = read_summary(&args.input, &args.period)?;
+            let data =
+                RfmData::new(&predict::rfm_rows(&summary.customers).map_err(s)?).map_err(s)?;
+            fit_json(&kind.fit_purchase_model(&data, &options).map_err(s)?)
+        }
+    };
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &json).map_err(s)?;
+        writeln!(out).map_err(s)
+    } else {
+        write_fit_text(out, &json).map_err(s)
+    }
+}
+
+pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), String> {
+    let summary = read_summary(&args.input, &args.period)?;
+    let options = predict_options(&args.value)?;
+    let predictions = predict::predict(&summary, &options).map_err(s)?;
+    let intervals: Option<Intervals> = if args.intervals {
+        let _ = (args.samples, args.level, args.seed);
+        return Err("--intervals: not yet".into());
+    } else {
+        None
+    };
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "customer_id",
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "p_alive",
+        "expected_purchases",
+        "expected_order_value",
+        "clv",
+        "clv_low",
+        "clv_high",
+    ])
+    .map_err(s)?;
+    for (i, c) in predictions.customers.iter().enumerate() {
+        let (low, high) = match &intervals {
+            Some(b) => (num(b.clv[i].low), num(b.clv[i].high)),
+            None => (String::new(), String::new()),
+        };
+        w.write_record([
+            ltvlab::export::safe_cell(&c.customer_id).as_ref(),
+            &num(c.frequency),
+            &num(c.recency),
+            &num(c.t),
+            &num(c.monetary_value),
+            &num(c.p_alive),
+            &num(c.expected_purchases),
+            &num(c.expected_order_value),
+            &num(c.clv),
+            &low,
+            &high,
+        ])
+        .map_err(s)?;
+    }
+    w.flush().map_err(s)
+}
+
+pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), String> {
+    let ingested = read_input(&args.input)?;
+    let summary = summarize(&ingested.data, &args.period)?;
+    let options = predict_options(&args.value)?;
+    let predictions: Predictions = predict::predict(&summary, &options).map_err(s)?;
+    let (validation, validation_note) = match &ingested.data {
+        Dataset::Transactions(_) => {
+            let _ = &args.calibration_end;
+            (None, Some("no validation yet".to_string()))
+        }
+        _ => (
+            None,
+            Some(
+                "no validation: a summary file has no dates to split into calibration and holdout"
+                    .into(),
+            ),
+        ),
+    };
+    let report = Report {
+        ingest: &ingested.report,
+        summary: summary_counts(&summary),
+        model: &predictions.purchase_model,
+        spend_model: &predictions.spend_model,
+        predictions: PredictionTotals {
+            base: &predictions.base,
+            formula: &predictions.formula,
+            diagnostics: &predictions.diagnostics,
+        },
+        validation,
+        validation_note,
+    };
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &report).map_err(s)?;
+        writeln!(out).map_err(s)
+    } else {
+        write_analysis_text(out, &report, &predictions).map_err(s)
+    }
+}
+
+fn s(e: impl ToString) -> String {
+    e.to_string()
+}
+
+fn predict_options(a: &ValueArgs) -> Result<PredictOptions, String> {
+    Ok(PredictOptions {
+        model: a.model.parse().map_err(|e: ltvlab::Error| e.to_string())?,
+        horizon_months: a.horizon,
+        monthly_discount_rate: a.discount_rate,
+        margin: a.margin,
+        fit: FitOptions::default(),
+    })
+}
+
+fn summarize(data: &Dataset, a: &PeriodArgs) -> Result<Summary, String> {
+    let options = SummaryOptions {
+        period: a.period.parse::<Period>().map_err(s)?,
+        observation_end: a.observation_end.clone(),
+        calibration_end: None,
+    };
+    summary::summarize(data, &options).map_err(s)
+}
+
+fn read_summary(input: &InputArgs, a: &PeriodArgs) -> Result<Summary, String> {
+    summarize(&read_input(input)?.data, a)
+}
+
+fn summary_counts(summary: &Summary) -> SummaryCounts {
+    let orders: Option<u64> = summary
+        .customers
+        .iter()
+        .map(|c| c.orders.map(u64::from))
+        .sum();
+    SummaryCounts {
+        period: summary.period,
+        observation_end: summary.observation_end.clone(),
+        customers: summary.customers.len(),
+        repeat_customers: summary
+            .customers
+            .iter()
+            .filter(|c| c.frequency > 0.0)
+            .count(),
+        orders,
+        guest_orders: summary.guest_orders,
+        reversed_orders: summary.reversed_orders,
+        orders_after_end: summary.orders_after_end,
+    }
+}
+
+/// `{"model","params","log_likelihood","aic","bic","n","converged","iterations","std_errors"}`.
+fn fit_json<M>(fit: &Fit<M>) -> serde_json::Value {
+    let params: serde_json::Map<String, serde_json::Value> = fit
+        .params()
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.into()))
+        .collect();
+    let std_errors = fit.standard_errors().map(|p| {
+        p.iter()
+            .map(|(k, v)| (k.to_owned(), v.into()))
+            .collect::<serde_json::Map<_, _>>()
+    });
+    let mut json = serde_json::json!({
+        "model": fit.name(),
+        "params": params,
+        "log_likelihood": fit.log_likelihood(),
+        "aic": fit.aic(),
+        "bic": fit.bic(),
+        "n": fit.n(),
+        "converged": fit.converged(),
+        "iterations": fit.iterations(),
+        "std_errors": std_errors,
+        "diagnostics": fit.diagnostics(),
+    });
+    if let Some(note) = fit.standard_errors_note() {
+        json["std_errors_note"] = note.into();
+    }
+    json
+}
+
+fn write_fit_text(out: &mut impl Write, json: &serde_json::Value) -> std::io::Result<()> {
+    let f = |k: &str| json[k].as_f64().unwrap_or(f64::NAN);
+    writeln!(
+        out,
+        "model           {}",
+        json["model"].as_str().unwrap_or("")
+    )?;
+    if let Some(params) = json["params"].as_object() {
+        for (name, value) in params {
+            let se = json["std_errors"][name]
+                .as_f64()
+                .map_or(String::new(), |v| format!("  (se {})", num(v)));
+            writeln!(
+                out,
+                "  {name:<13} {}{se}",
+                num(value.as_f64().unwrap_or(f64::NAN))
+            )?;
+        }
+    }
+    writeln!(out, "log-likelihood  {}", num(f("log_likelihood")))?;
+    writeln!(out, "aic             {}", num(f("aic")))?;
+    writeln!(out, "bic             {}", num(f("bic")))?;
+    writeln!(out, "n               {}", num(f("n")))?;
+    writeln!(
+        out,
+        "converged       {} after {} iterations",
+        json["converged"], json["iterations"]
+    )?;
+    for d in json["diagnostics"].as_array().into_iter().flatten() {
+        writeln!(out, "warning         {}", d.as_str().unwrap_or(""))?;
+    }
+    Ok(())
+}
+
+fn write_analysis_text(
+    out: &mut impl Write,
+    report: &Report<'_>,
+    predictions: &Predictions,
+) -> std::io::Result<()> {
+    let b = &predictions.base;
+    let c = &report.summary;
+    writeln!(
+        out,
+        "customers       {} ({} repeat), period {}",
+        c.customers,
+        c.repeat_customers,
+        c.period.name()
+    )?;
+    let fit = &predictions.purchase_model;
+    let params: Vec<String> = fit
+        .params()
+        .iter()
+        .map(|(k, v)| format!("{k} = {}", num(v)))
+        .collect();
+    writeln!(
+        out,
+        "model           {} ({})",
+        fit.name(),
+        params.join(", ")
+    )?;
+    writeln!(
+        out,
+        "next {} months  {} purchases, revenue {}, CLV {} (mean {} per customer)",
+        b.horizon_months,
+        num(b.expected_purchases),
+        num(b.expected_revenue),
+        num(b.total_clv),
+        num(b.mean_clv)
+    )?;
+    writeln!(out, "mean p_alive    {}", num(b.mean_p_alive))?;
+    writeln!(out, "formula LTV     {}", predictions.formula.explanation)?;
+    if let Some(v) = &report.validation {
+        writeln!(
+            out,
+            "validation      holdout after {}: predicted {} vs actual {} repeat purchases, MAE {}",
+            v.calibration_end,
+            num(v.predicted_total),
+            num(v.actual_total),
+            num(v.mae)
+        )?;
+    }
+    if let Some(note) = &report.validation_note {
+        writeln!(out, "validation      {note}")?;
+    }
+    for d in &predictions.diagnostics {
+        writeln!(out, "warning         {d}")?;
+    }
+    Ok(())
+}
+
+fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>, String> {
+    csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))
+}
+
+/// The index of the first header among `names`, case-insensitively.
+fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
+    headers
+        .iter()
+        .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+}
+
+fn field<T: std::str::FromStr>(
+    record: &csv::StringRecord,
+    index: usize,
+    name: &str,
+    line: u64,
+) -> Result<T, String> {
+    let text = record.get(index).unwrap_or("");
+    text.parse()
+        .map_err(|_| format!("line {line}, column \"{name}\": cannot read \"{text}\" as a number"))
+}
+
+/// Reads BG/BB data: `frequency`, `recency`, `n_periods` and an optional weight.
+fn read_bgbb(path: &Path) -> Result<DiscreteRfmData, String> {
+    let mut reader = open_csv(path)?;
+    let headers = reader.headers().map_err(s)?.clone();
+    let need = |names: &[&str]| {
+        column(&headers, names).ok_or_else(|| {
+            format!(
+                "{}: bgbb needs columns frequency, recency and n_periods (optionally weight); no column \"{}\"",
+                path.display(),
+                names[0]
+            )
+        })
+    };
+    let (f, r, n) = (
+        need(&["frequency", "x"])?,
+        need(&["recency", "t_x"])?,
+        need(&["n_periods", "n", "periods"])?,
+    );
+    let weight = column(&headers, &["weight", "weights", "count"]);
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(s)?;
+        let line = record.position().map_or(0, |p| p.line());
+        let rfm = DiscreteRfm::new(
+            field(&record, f, "frequency", line)?,
+            field(&record, r, "recency", line)?,
+            field(&record, n, "n_periods", line)?,
+        )
+        .map_err(|e| format!("line {line}: {e}"))?;
+        let w: f64 = match weight {
+            Some(i) => field(&record, i, "weight", line)?,
+            None => 1.0,
+        };
+        rows.push((rfm, w));
+    }
+    DiscreteRfmData::from_counts(&rows).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads an sBG survival series from column `active`.
+fn read_survival(path: &Path) -> Result<SurvivalData, String> {
+    let mut reader = open_csv(path)?;
+    let headers = reader.headers().map_err(s)?.clone();
+    let active = column(&headers, &["active", "alive", "customers"]).ok_or_else(|| {
+        format!(
+            "{}: sbg needs a column \"active\" with the customers still active at each period, the cohort size first",
+            path.display()
+        )
+    })?;
+    let mut values = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(s)?;
+        let line = record.position().map_or(0, |p| p.line());
+        values.push(field::<f64>(&record, active, "active", line)?);
+    }
+    SurvivalData::new(&values).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[derive(Serialize)]
+pub(crate) struct Validation {
+    calibration_end: String,
+    predicted_total: f64,
+    actual_total: f64,
+    mae: f64,
+}
+pub(crate) struct Interval {
+    low: f64,
+    high: f64,
+}
+pub(crate) struct Intervals {
+    clv: Vec<Interval>,
+}

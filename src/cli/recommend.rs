@@ -1,0 +1,520 @@
+//! `ltvlab recommend`: pair rules, per-item and per-customer lists, frequent
+//! itemsets and the holdout test, as text, JSON or flat CSV.
+
+use std::io::Write;
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use ltvlab::export::safe_cell;
+use ltvlab::recommend::{
+    evaluate, EvaluateOptions, ItemsetOptions, PairRule, Ranking, RecommendOptions, Recommendation,
+    Recommender, Rule, RuleMetrics,
+};
+use ltvlab::transactions::Transactions;
+
+use crate::{read_input, InputArgs};
+
+/// Arguments of `ltvlab recommend`.
+#[derive(Args)]
+pub struct RecommendArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Items per list.
+    #[arg(long, value_name = "K", default_value_t = 10)]
+    top: usize,
+    /// Minimum baskets a pair must share.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    min_count: u64,
+    /// Minimum support of pairs and itemsets (default 0 for pairs, 0.01 for itemsets).
+    #[arg(long, value_name = "S")]
+    min_support: Option<f64>,
+    /// Minimum confidence of rules (default 0 for pairs, 0.8 for itemset rules).
+    #[arg(long, value_name = "C")]
+    min_confidence: Option<f64>,
+    /// Ranking of pairs.
+    #[arg(long, value_enum, default_value = "jaccard")]
+    rank: RankArg,
+    /// Show the lists of this customer (an unknown id gets best-sellers).
+    #[arg(
+        long = "customer-id",
+        visible_alias = "for-customer",
+        value_name = "ID"
+    )]
+    customer_id: Option<String>,
+    /// Show "frequently bought together" for this item (id or name).
+    #[arg(long = "item-id", visible_alias = "for-item", value_name = "ID")]
+    item_id: Option<String>,
+    /// Hold out each customer's last order and compare with best-sellers.
+    #[arg(long)]
+    evaluate: bool,
+    /// With --evaluate: hold out every order after this ISO date instead.
+    #[arg(long, value_name = "DATE", requires = "evaluate")]
+    cutoff: Option<String>,
+    /// Mine frequent itemsets and their rules.
+    #[arg(long)]
+    itemsets: bool,
+    /// With --itemsets: longest itemset.
+    #[arg(long, value_name = "L", requires = "itemsets")]
+    max_len: Option<usize>,
+    /// Cut baskets to their N most popular items (0: no cap).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    max_basket: usize,
+    /// Pair rules to print, best first (0: all).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_rules: usize,
+    /// Half-life in days of the recency weight.
+    #[arg(long, value_name = "DAYS", default_value_t = 90.0)]
+    half_life: f64,
+    /// Write one flat list as CSV instead: per-item or per-customer.
+    #[arg(long, value_enum, value_name = "LIST", conflicts_with = "json_list")]
+    csv: Option<ListArg>,
+    /// Write one flat list as a JSON array instead: per-item or per-customer.
+    #[arg(long, value_enum, value_name = "LIST")]
+    json_list: Option<ListArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RankArg {
+    Jaccard,
+    Cosine,
+    Confidence,
+    Lift,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum ListArg {
+    PerItem,
+    PerCustomer,
+}
+
+/// Runs the command, writing to `out`.
+pub fn run(args: &RecommendArgs, out: &mut impl Write) -> Result<(), String> {
+    let ingested = read_input(&args.input)?;
+    let options = RecommendOptions {
+        max_basket: (args.max_basket > 0).then_some(args.max_basket),
+        min_count: args.min_count,
+        min_support: args.min_support.unwrap_or(0.0),
+        min_confidence: args.min_confidence.unwrap_or(0.0),
+        ranking: match args.rank {
+            RankArg::Jaccard => Ranking::Jaccard,
+            RankArg::Cosine => Ranking::Cosine,
+            RankArg::Confidence => Ranking::Confidence,
+            RankArg::Lift => Ranking::Lift,
+        },
+        neighbours: args.top.max(20),
+        max_rules: (args.max_rules > 0).then_some(args.max_rules),
+        half_life_days: args.half_life,
+        ..RecommendOptions::default()
+    };
+    let rec = Recommender::new(&ingested.data, &options).map_err(|e| e.to_string())?;
+    let t = rec.transactions();
+    let err = |e: std::io::Error| e.to_string();
+
+    if let Some(list) = args.csv.or(args.json_list) {
+        return write_list(&rec, list, args, out);
+    }
+
+    let item = match &args.item_id {
+        Some(id) => Some(find_item(t, id).ok_or_else(|| format!("unknown item \"{id}\""))?),
+        None => None,
+    };
+    let evaluation = if args.evaluate {
+        let eval = EvaluateOptions {
+            k: args.top,
+            cutoff: args.cutoff.clone(),
+        };
+        Some(evaluate(&ingested.data, &options, &eval).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
+    let itemsets = if args.itemsets {
+        let o = ItemsetOptions {
+            min_support: args.min_support.unwrap_or(0.01),
+            max_len: args.max_len,
+            min_confidence: args.min_confidence.unwrap_or(0.8),
+            ..ItemsetOptions::default()
+        };
+        Some((rec.itemsets(&o).map_err(|e| e.to_string())?, o))
+    } else {
+        None
+    };
+
+    let report = Report {
+        baskets: rec.stats(),
+        ranking: options.ranking.name(),
+        pairs: rec.rules().iter().map(|r| PairDto::new(t, r)).collect(),
+        popular: rec
+            .popular()
+            .iter()
+            .take(args.top)
+            .map(|&i| PopularDto {
+                item_id: t.items().name(i),
+                item_name: t.item_name(i),
+                baskets: rec.item_count(i),
+                support: rec.item_count(i) as f64 / rec.stats().baskets as f64,
+            })
+            .collect(),
+        item: item.map(|i| ItemDto {
+            item_id: t.items().name(i),
+            item_name: t.item_name(i),
+            baskets: rec.item_count(i),
+            bought_together: rec
+                .bought_together(i)
+                .iter()
+                .take(args.top)
+                .map(|r| PairDto::new(t, r))
+                .collect(),
+        }),
+        customer: args.customer_id.as_deref().map(|id| {
+            let r = rec.for_customer(id, args.top);
+            let dto = |v: &[Recommendation]| v.iter().map(|x| RecDto::new(&rec, x)).collect();
+            CustomerDto {
+                customer_id: id,
+                known: r.known,
+                buy_again: dto(&r.buy_again),
+                also_like: dto(&r.also_like),
+            }
+        }),
+        evaluation,
+        itemsets: itemsets.as_ref().map(|(s, o)| {
+            let mut by_length = Vec::new();
+            for set in &s.itemsets {
+                if by_length.len() < set.items.len() {
+                    by_length.resize(set.items.len(), 0);
+                }
+                by_length[set.items.len() - 1] += 1;
+            }
+            ItemsetsDto {
+                min_support: o.min_support,
+                min_count: s.min_count,
+                max_len: o.max_len,
+                min_confidence: o.min_confidence,
+                itemsets_by_length: by_length,
+                itemsets: s
+                    .itemsets
+                    .iter()
+                    .filter(|x| x.items.len() >= 3)
+                    .map(|x| ItemsetDto {
+                        items: x.items.iter().map(|&i| t.items().name(i)).collect(),
+                        names: x.items.iter().map(|&i| t.item_name(i)).collect(),
+                        count: x.count,
+                        support: x.support,
+                    })
+                    .collect(),
+                rules: s.rules.iter().map(|r| RuleDto::new(t, r)).collect(),
+            }
+        }),
+    };
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &report).map_err(|e| e.to_string())?;
+        writeln!(out).map_err(err)?;
+    } else {
+        write_text(out, &report, args.top).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// An item by id, else by display name.
+fn find_item(t: &Transactions, id: &str) -> Option<u32> {
+    t.items()
+        .get(id)
+        .or_else(|| (0..t.items().len() as u32).find(|&i| t.item_name(i) == id))
+}
+
+fn write_list(
+    rec: &Recommender<'_>,
+    list: ListArg,
+    args: &RecommendArgs,
+    out: &mut impl Write,
+) -> Result<(), String> {
+    let t = rec.transactions();
+    let rows = |i: u32| match list {
+        ListArg::PerItem => rec.item_rows(i, args.top),
+        ListArg::PerCustomer => rec.customer_rows(i, args.top),
+    };
+    let n = match list {
+        ListArg::PerItem => t.items().len(),
+        ListArg::PerCustomer => t.customers().len(),
+    } as u32;
+    if args.json_list.is_some() {
+        // Streamed: one list at a time, so memory stays at one list.
+        let mut first = true;
+        write!(out, "[").map_err(|e| e.to_string())?;
+        for i in 0..n {
+            for row in rows(i) {
+                write!(out, "{}\n  ", if first { "" } else { "," }).map_err(|e| e.to_string())?;
+                serde_json::to_writer(&mut *out, &row).map_err(|e| e.to_string())?;
+                first = false;
+            }
+        }
+        writeln!(out, "{}]", if first { "" } else { "\n" }).map_err(|e| e.to_string())?;
+        return Ok(());
+    }
+    let mut w = csv::Writer::from_writer(out);
+    let err = |e: csv::Error| e.to_string();
+    let per_customer = list == ListArg::PerCustomer;
+    let mut header = vec![
+        "item_id",
+        "item_name",
+        "rank",
+        "recommended_item_id",
+        "recommended_item_name",
+        "score",
+        "reason",
+    ];
+    if per_customer {
+        header.splice(0..0, ["customer_id", "list"]);
+    }
+    w.write_record(&header).map_err(err)?;
+    for i in 0..n {
+        for row in rows(i) {
+            let score = row.score.to_string();
+            let rank = row.rank.to_string();
+            let mut record = vec![
+                safe_cell(&row.item_id),
+                safe_cell(&row.item_name),
+                rank.as_str().into(),
+                safe_cell(&row.recommended_item_id),
+                safe_cell(&row.recommended_item_name),
+                score.as_str().into(),
+                safe_cell(&row.reason),
+            ];
+            if per_customer {
+                let c = row.customer_id.as_deref().unwrap_or("");
+                record.splice(0..0, [safe_cell(c), row.list.unwrap_or("").into()]);
+            }
+            w.write_record(record.iter().map(|c| c.as_ref()))
+                .map_err(err)?;
+        }
+    }
+    w.flush().map_err(|e| e.to_string())
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    baskets: ltvlab::recommend::BasketStats,
+    ranking: &'static str,
+    pairs: Vec<PairDto<'a>>,
+    popular: Vec<PopularDto<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item: Option<ItemDto<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer: Option<CustomerDto<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evaluation: Option<ltvlab::recommend::Evaluation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    itemsets: Option<ItemsetsDto<'a>>,
+}
+
+#[derive(Serialize)]
+struct PairDto<'a> {
+    antecedent: &'a str,
+    antecedent_name: &'a str,
+    consequent: &'a str,
+    consequent_name: &'a str,
+    #[serde(flatten)]
+    metrics: RuleMetrics,
+}
+
+impl<'a> PairDto<'a> {
+    fn new(t: &'a Transactions, r: &PairRule) -> PairDto<'a> {
+        PairDto {
+            antecedent: t.items().name(r.antecedent),
+            antecedent_name: t.item_name(r.antecedent),
+            consequent: t.items().name(r.consequent),
+            consequent_name: t.item_name(r.consequent),
+            metrics: r.metrics,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RuleDto<'a> {
+    antecedent: Vec<&'a str>,
+    antecedent_names: Vec<&'a str>,
+    consequent: &'a str,
+    consequent_name: &'a str,
+    #[serde(flatten)]
+    metrics: RuleMetrics,
+}
+
+impl<'a> RuleDto<'a> {
+    fn new(t: &'a Transactions, r: &Rule) -> RuleDto<'a> {
+        RuleDto {
+            antecedent: r.antecedent.iter().map(|&i| t.items().name(i)).collect(),
+            antecedent_names: r.antecedent.iter().map(|&i| t.item_name(i)).collect(),
+            consequent: t.items().name(r.consequent),
+            consequent_name: t.item_name(r.consequent),
+            metrics: r.metrics,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PopularDto<'a> {
+    item_id: &'a str,
+    item_name: &'a str,
+    baskets: u64,
+    support: f64,
+}
+
+#[derive(Serialize)]
+struct ItemDto<'a> {
+    item_id: &'a str,
+    item_name: &'a str,
+    baskets: u64,
+    bought_together: Vec<PairDto<'a>>,
+}
+
+#[derive(Serialize)]
+struct CustomerDto<'a> {
+    customer_id: &'a str,
+    known: bool,
+    buy_again: Vec<RecDto<'a>>,
+    also_like: Vec<RecDto<'a>>,
+}
+
+#[derive(Serialize)]
+struct RecDto<'a> {
+    item_id: &'a str,
+    item_name: &'a str,
+    score: f64,
+    reason: String,
+}
+
+impl<'a> RecDto<'a> {
+    fn new(rec: &Recommender<'a>, r: &Recommendation) -> RecDto<'a> {
+        let t = rec.transactions();
+        RecDto {
+            item_id: t.items().name(r.item),
+            item_name: t.item_name(r.item),
+            score: r.score,
+            reason: rec.reason_text(&r.reason),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ItemsetsDto<'a> {
+    min_support: f64,
+    min_count: u64,
+    max_len: Option<usize>,
+    min_confidence: f64,
+    /// Number of frequent itemsets of 1, 2, 3, ... items.
+    itemsets_by_length: Vec<u64>,
+    /// Itemsets of three or more items (pairs are in `pairs`).
+    itemsets: Vec<ItemsetDto<'a>>,
+    rules: Vec<RuleDto<'a>>,
+}
+
+#[derive(Serialize)]
+struct ItemsetDto<'a> {
+    items: Vec<&'a str>,
+    names: Vec<&'a str>,
+    count: u64,
+    support: f64,
+}
+
+fn write_text(out: &mut impl Write, r: &Report<'_>, top: usize) -> std::io::Result<()> {
+    let b = &r.baskets;
+    writeln!(
+        out,
+        "baskets     {} ({} items, {:.1} items per basket, largest {})",
+        b.baskets, b.items, b.mean_basket, b.largest_basket
+    )?;
+    if let Some(max) = b.max_basket {
+        writeln!(
+            out,
+            "capped      {} baskets cut to their {max} most popular items",
+            b.capped_baskets
+        )?;
+    }
+    writeln!(
+        out,
+        "rules       {} pass the filters, ranked by {}",
+        b.rules, r.ranking
+    )?;
+    let pair = |p: &PairDto<'_>| {
+        format!(
+            "{} → {}  count {}  support {:.4}  confidence {:.3}  lift {:.2}  jaccard {:.3}",
+            p.antecedent_name,
+            p.consequent_name,
+            p.metrics.count,
+            p.metrics.support,
+            p.metrics.confidence,
+            p.metrics.lift,
+            p.metrics.jaccard
+        )
+    };
+    writeln!(out, "top pairs")?;
+    for p in r.pairs.iter().take(top) {
+        writeln!(out, "  {}", pair(p))?;
+    }
+    writeln!(out, "best-sellers")?;
+    for p in &r.popular {
+        writeln!(out, "  {}  in {} baskets", p.item_name, p.baskets)?;
+    }
+    if let Some(item) = &r.item {
+        writeln!(out, "bought together with {}", item.item_name)?;
+        for p in &item.bought_together {
+            writeln!(out, "  {}", pair(p))?;
+        }
+    }
+    if let Some(c) = &r.customer {
+        let known = if c.known {
+            ""
+        } else {
+            " (unknown: best-sellers)"
+        };
+        writeln!(out, "customer {}{known}", c.customer_id)?;
+        for (title, list) in [
+            ("buy again", &c.buy_again),
+            ("you might also like", &c.also_like),
+        ] {
+            writeln!(out, "  {title}")?;
+            for x in list {
+                writeln!(out, "    {}  {:.4}  {}", x.item_name, x.score, x.reason)?;
+            }
+        }
+    }
+    if let Some(s) = &r.itemsets {
+        writeln!(
+            out,
+            "itemsets    {:?} by length at support {} (count {}), {} rules at confidence {}",
+            s.itemsets_by_length,
+            s.min_support,
+            s.min_count,
+            s.rules.len(),
+            s.min_confidence
+        )?;
+        for rule in s.rules.iter().take(top) {
+            writeln!(
+                out,
+                "  {{{}}} → {}  count {}  confidence {:.3}  lift {:.2}",
+                rule.antecedent_names.join(", "),
+                rule.consequent_name,
+                rule.metrics.count,
+                rule.metrics.confidence,
+                rule.metrics.lift
+            )?;
+        }
+    }
+    if let Some(e) = &r.evaluation {
+        writeln!(out, "evaluation  {}", e.verdict)?;
+        for (name, m) in [
+            ("recommended", &e.recommender),
+            ("best-sellers", &e.popular),
+        ] {
+            writeln!(
+                out,
+                "  {name:<12} hit rate {:.3}  precision {:.3}  recall {:.3}  MAP {:.3}  NDCG {:.3}",
+                m.hit_rate, m.precision, m.recall, m.map, m.ndcg
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,754 @@
+//! Per-customer predictions from a [`Summary`]: churn, future purchases,
+//! order value and discounted lifetime value, with base totals and the
+//! merchant's "formula LTV" beside the model's.
+//!
+//! [`predict`] fits the chosen purchase model ([`ModelKind::BgNbd`] by
+//! default) on every customer's `(frequency, recency, T)` and the Gamma-Gamma
+//! spend model on the repeat customers' `(frequency, monetary_value)`, then
+//! values each customer with [`customer_lifetime_value`]. When Gamma-Gamma
+//! cannot be fitted (too few repeat customers, no monetary values, or a
+//! fitted `q <= 1`), every customer's expected order value falls back to the
+//! base's observed mean order value and a diagnostic says why: no output is
+//! ever NaN.
+//!
+//! # The formula LTV
+//!
+//! Merchants often compute `LTV = average order value × purchases per month ×
+//! expected lifetime × margin`, with the expected lifetime `1 / churn rate`.
+//! [`FormulaLtv`] computes it from the summary alone, with these definitions
+//! (`W` is a window of 12 months in the summary's period, rounded: 365 days,
+//! 52 weeks or 12 months):
+//!
+//! - **average order value**: `Σ total_spend / Σ orders` when the summary
+//!   comes from transactions; for a summary file, which has no first-order
+//!   values, the repeat-weighted mean `Σ frequency·monetary_value / Σ frequency`;
+//! - **purchases per month**: repeat purchases per period of customer age,
+//!   `Σ frequency / Σ T`, times the periods per month;
+//! - **churn rate**: among the customers who have been customers for at
+//!   least `W` (`T >= W`), the share not seen in the last `W`
+//!   (`T - recency >= W`). If no customer is that old, `W` becomes half the
+//!   oldest customer's age, rounded down (and at least one period);
+//! - **expected lifetime** in months: `W / churn rate`, with `W` in months.
+//!
+//! It is undefined (`None`, with the reason in the explanation) when nobody
+//! churned, nobody is old enough, or the base has no age.
+
+use serde::Serialize;
+
+use crate::models::{
+    customer_lifetime_value, ClvOptions, Fit, FitOptions, GammaGamma, ModelKind, PurchaseModel,
+    Rfm, RfmData, Spend,
+};
+use crate::summary::{CustomerSummary, Period, Summary};
+use crate::{Error, Result};
+
+/// How to predict. See the field docs for the defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictOptions {
+    /// The purchase model: BG/NBD, MBG/NBD or Pareto/NBD. Default
+    /// [`ModelKind::BgNbd`].
+    pub model: ModelKind,
+    /// Horizon of expected purchases and lifetime value, in months, 1 to
+    /// 1,200. Default 12.
+    pub horizon_months: u32,
+    /// Discount rate per month, `>= 0`. Default 0.01.
+    pub monthly_discount_rate: f64,
+    /// Share of each sale that is profit, in `[0, 1]`. Default 1 (value is
+    /// revenue).
+    pub margin: f64,
+    /// How to fit both models. Default [`FitOptions::default`].
+    pub fit: FitOptions,
+}
+
+impl Default for PredictOptions {
+    fn default() -> PredictOptions {
+        PredictOptions {
+            model: ModelKind::BgNbd,
+            horizon_months: 12,
+            monthly_discount_rate: 0.01,
+            margin: 1.0,
+            fit: FitOptions::default(),
+        }
+    }
+}
+
+/// A fitted purchase model behind a trait object.
+pub type PurchaseFit = Fit<Box<dyn PurchaseModel + Send + Sync>>;
+
+/// Everything [`predict`] computes.
+#[derive(Serialize)]
+pub struct Predictions {
+    /// The purchase model's fit.
+    pub purchase_model: PurchaseFit,
+    /// How expected order values were obtained.
+    pub spend_model: SpendModel,
+    /// One row per customer, in the summary's order.
+    pub customers: Vec<CustomerPrediction>,
+    /// Totals over the whole base.
+    pub base: BaseTotals,
+    /// The merchant's formula LTV beside the model's.
+    pub formula: FormulaLtv,
+    /// Warnings about the data or the fits, in plain language.
+    pub diagnostics: Vec<String>,
+}
+
+/// How expected order values were obtained.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum SpendModel {
+    /// Gamma-Gamma's conditional expected spend per customer.
+    GammaGamma {
+        /// The fit on the repeat customers with a positive monetary value.
+        fit: Fit<GammaGamma>,
+    },
+    /// The base's observed mean order value for every customer.
+    ObservedMean {
+        /// The value used (see [`FormulaLtv::average_order_value`]).
+        mean_order_value: f64,
+        /// Why Gamma-Gamma was not used.
+        reason: String,
+    },
+}
+
+/// One customer's predictions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomerPrediction {
+    /// The customer id.
+    pub customer_id: String,
+    /// Repeat purchase periods, as in the summary.
+    pub frequency: f64,
+    /// Periods from the first to the last purchase.
+    pub recency: f64,
+    /// Periods from the first purchase to the end of observation.
+    #[serde(rename = "T")]
+    pub t: f64,
+    /// Mean value of the repeat purchase periods.
+    pub monetary_value: f64,
+    /// Probability that the customer is still active.
+    pub p_alive: f64,
+    /// `1 - p_alive`.
+    pub p_churned: f64,
+    /// Expected repeat purchases over the horizon.
+    pub expected_purchases: f64,
+    /// Expected value of each future purchase.
+    pub expected_order_value: f64,
+    /// Discounted lifetime value over the horizon, margin applied.
+    pub clv: f64,
+}
+
+/// Totals over the whole base.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BaseTotals {
+    /// Customers valued.
+    pub customers: usize,
+    /// The horizon, in months.
+    pub horizon_months: u32,
+    /// The horizon in the summary's periods.
+    pub horizon_periods: f64,
+    /// The summary's period unit.
+    pub period: Period,
+    /// Expected purchases of the whole base over the horizon.
+    pub expected_purchases: f64,
+    /// Expected revenue of the whole base over the horizon: `Σ expected
+    /// purchases × expected order value`, undiscounted, before margin.
+    pub expected_revenue: f64,
+    /// `Σ clv`: discounted, margin applied.
+    pub total_clv: f64,
+    /// Mean CLV per customer.
+    pub mean_clv: f64,
+    /// Expected repeat purchases of a newly acquired customer over the horizon.
+    pub expected_purchases_new_customer: f64,
+    /// Mean of `p_alive` over the base.
+    pub mean_p_alive: f64,
+}
+
+/// The merchant's rule-of-thumb LTV (module docs give the definitions) and
+/// the model's, side by side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormulaLtv {
+    /// Average order value.
+    pub average_order_value: f64,
+    /// Repeat purchases per customer per month of customer age.
+    pub purchases_per_month: f64,
+    /// The churn window `W`, in months.
+    pub churn_window_months: f64,
+    /// Customers old enough to judge churn (`T >= W`).
+    pub eligible_customers: usize,
+    /// Share of the eligible customers not seen in the last `W`; `None`
+    /// without eligible customers.
+    pub churn_rate: Option<f64>,
+    /// `W / churn_rate`, in months.
+    pub expected_lifetime_months: Option<f64>,
+    /// `average_order_value × purchases_per_month × expected_lifetime_months ×
+    /// margin`: undiscounted, over the whole expected lifetime.
+    pub formula_ltv: Option<f64>,
+    /// The model's mean CLV per customer over the horizon.
+    pub model_ltv: f64,
+    /// The model's horizon, in months.
+    pub horizon_months: u32,
+    /// The difference in plain language, with the numbers.
+    pub explanation: String,
+}
+
+/// Fits the purchase and spend models on `summary` and predicts every
+/// customer.
+///
+/// # Formula
+///
+/// With horizon `H` months and `k` periods per month (from the summary's
+/// [`Period`]): `p_alive` and `expected_purchases = E[Y(H k) | x, t_x, T]`
+/// from the purchase model; `expected_order_value = E[Z | x, m]` from
+/// Gamma-Gamma; `clv = margin · E[Z] · Σ_{i=1..H} (E[Y(i k)] - E[Y((i-1) k)])
+/// / (1+d)^i` ([`customer_lifetime_value`]).
+///
+/// # Errors
+///
+/// - an [`crate::ErrorKind::Options`] error for options out of range or a
+///   model that is not a purchase model;
+/// - an [`crate::ErrorKind::Input`] error naming the customer if a summary
+///   row is not a valid `(frequency, recency, T)` (e.g. recency above T);
+/// - the purchase model's fit errors (e.g. too few customers).
+pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Predictions> {
+    check_options(options)?;
+    let rows = rfm_rows(&summary.customers)?;
+    let data = RfmData::new(&rows)?;
+    let purchase_model = options.model.fit_purchase_model(&data, &options.fit)?;
+    let average_order_value = average_order_value(&summary.customers);
+    let spend_model = fit_spend(&summary.customers, average_order_value, &options.fit);
+    let mut diagnostics: Vec<String> = purchase_model
+        .diagnostics()
+        .iter()
+        .map(|d| format!("{}: {d}", purchase_model.name()))
+        .collect();
+    match &spend_model {
+        SpendModel::GammaGamma { fit } => {
+            diagnostics.extend(fit.diagnostics().iter().map(|d| format!("gammagamma: {d}")))
+        }
+        SpendModel::ObservedMean { reason, .. } => diagnostics.push(reason.clone()),
+    }
+    let skipped = summary
+        .customers
+        .iter()
+        .filter(|c| c.frequency > 0.0 && c.monetary_value <= 0.0)
+        .count();
+    if skipped > 0 && matches!(spend_model, SpendModel::GammaGamma { .. }) {
+        diagnostics.push(format!(
+            "{skipped} repeat customers with a monetary value of 0 or less were left out of the \
+             gamma-gamma fit; their expected order value is the model's mean"
+        ));
+    }
+    let values = value_customers(
+        purchase_model.model().as_ref(),
+        &data,
+        &summary.customers,
+        &spend_model,
+        options,
+        summary.period,
+    )?;
+    let customers: Vec<CustomerPrediction> = summary
+        .customers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| CustomerPrediction {
+            customer_id: c.customer_id.clone(),
+            frequency: c.frequency,
+            recency: c.recency,
+            t: c.t,
+            monetary_value: c.monetary_value,
+            p_alive: values.p_alive[i],
+            p_churned: 1.0 - values.p_alive[i],
+            expected_purchases: values.expected_purchases[i],
+            expected_order_value: values.expected_order_value[i],
+            clv: values.clv[i],
+        })
+        .collect();
+    let n = customers.len();
+    let horizon_periods = horizon_periods(options.horizon_months, summary.period);
+    let total_clv: f64 = values.clv.iter().sum();
+    let base = BaseTotals {
+        customers: n,
+        horizon_months: options.horizon_months,
+        horizon_periods,
+        period: summary.period,
+        expected_purchases: values.expected_purchases.iter().sum(),
+        expected_revenue: values
+            .expected_purchases
+            .iter()
+            .zip(&values.expected_order_value)
+            .map(|(p, v)| p * v)
+            .sum(),
+        total_clv,
+        mean_clv: total_clv / n as f64,
+        expected_purchases_new_customer: purchase_model
+            .model()
+            .expected_purchases_new(horizon_periods),
+        mean_p_alive: values.p_alive.iter().sum::<f64>() / n as f64,
+    };
+    let formula = formula_ltv(summary, average_order_value, options, base.mean_clv);
+    Ok(Predictions {
+        purchase_model,
+        spend_model,
+        customers,
+        base,
+        formula,
+        diagnostics,
+    })
+}
+
+/// The merchant's formula LTV of `summary` (module docs), beside `model_ltv`,
+/// the model's mean CLV per customer over `options.horizon_months`.
+pub fn formula_ltv(
+    summary: &Summary,
+    average_order_value: f64,
+    options: &PredictOptions,
+    model_ltv: f64,
+) -> FormulaLtv {
+    let per_month = summary.period.per_month();
+    let customers = &summary.customers;
+    let total_frequency: f64 = customers.iter().map(|c| c.frequency).sum();
+    let total_age: f64 = customers.iter().map(|c| c.t).sum();
+    let purchases_per_month = if total_age > 0.0 {
+        total_frequency / total_age * per_month
+    } else {
+        0.0
+    };
+    let oldest = customers.iter().map(|c| c.t).fold(0.0, f64::max);
+    let mut window = (12.0 * per_month).round();
+    if oldest < window {
+        window = (oldest / 2.0).floor().max(1.0);
+    }
+    let eligible: Vec<&CustomerSummary> = customers.iter().filter(|c| c.t >= window).collect();
+    let churned = eligible
+        .iter()
+        .filter(|c| c.t - c.recency >= window)
+        .count();
+    let churn_rate = (!eligible.is_empty()).then(|| churned as f64 / eligible.len() as f64);
+    let churn_window_months = window / per_month;
+    let expected_lifetime_months = churn_rate
+        .filter(|c| *c > 0.0)
+        .map(|c| churn_window_months / c);
+    let formula_ltv = expected_lifetime_months
+        .filter(|_| total_age > 0.0)
+        .map(|life| average_order_value * purchases_per_month * life * options.margin);
+    let explanation = explain(
+        average_order_value,
+        purchases_per_month,
+        churn_window_months,
+        churn_rate,
+        expected_lifetime_months,
+        formula_ltv,
+        model_ltv,
+        options,
+    );
+    FormulaLtv {
+        average_order_value,
+        purchases_per_month,
+        churn_window_months,
+        eligible_customers: eligible.len(),
+        churn_rate,
+        expected_lifetime_months,
+        formula_ltv,
+        model_ltv,
+        horizon_months: options.horizon_months,
+        explanation,
+    }
+}
+
+/// The base's observed mean order value: `Σ total_spend / Σ orders` when
+/// every row has them (transactions), else the repeat-weighted mean
+/// `Σ frequency·monetary_value / Σ frequency`, else 0.
+pub fn average_order_value(customers: &[CustomerSummary]) -> f64 {
+    let mut orders = 0.0;
+    let mut spend = 0.0;
+    let mut complete = !customers.is_empty();
+    for c in customers {
+        match (c.orders, c.total_spend) {
+            (Some(o), Some(s)) => {
+                orders += f64::from(o);
+                spend += s;
+            }
+            _ => complete = false,
+        }
+    }
+    if complete && orders > 0.0 {
+        return spend / orders;
+    }
+    let (weighted, repeats) = customers
+        .iter()
+        .filter(|c| c.frequency > 0.0 && c.monetary_value.is_finite())
+        .fold((0.0, 0.0), |(w, n), c| {
+            (w + c.frequency * c.monetary_value, n + c.frequency)
+        });
+    if repeats > 0.0 {
+        weighted / repeats
+    } else {
+        0.0
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Shared with validation and the bootstrap.
+
+/// Per-customer values, in row order.
+pub(crate) struct Values {
+    pub p_alive: Vec<f64>,
+    pub expected_purchases: Vec<f64>,
+    pub expected_order_value: Vec<f64>,
+    pub clv: Vec<f64>,
+}
+
+pub(crate) fn check_options(options: &PredictOptions) -> Result<()> {
+    if !options.model.is_purchase_model() {
+        return Err(Error::options(format!(
+            "\"{}\" is not a purchase model; choose bgnbd, mbgnbd or pareto",
+            options.model.name()
+        )));
+    }
+    // The remaining ranges are checked by customer_lifetime_value; checking
+    // them here too keeps the error before any fit.
+    let clv = clv_options(options, Period::Day);
+    customer_lifetime_value(
+        &crate::models::BgNbd::new(1.0, 1.0, 1.0, 1.0)?,
+        &RfmData::new(&[Rfm::new(0.0, 0.0, 1.0)?])?,
+        &[0.0],
+        &clv,
+    )
+    .map(|_| ())
+}
+
+/// The summary's rows as validated purchase-model input, in order.
+///
+/// # Errors
+///
+/// An [`crate::ErrorKind::Input`] error naming the first customer whose
+/// `(frequency, recency, T)` is not valid (see [`Rfm::new`]).
+pub fn rfm_rows(customers: &[CustomerSummary]) -> Result<Vec<Rfm>> {
+    customers
+        .iter()
+        .map(|c| {
+            Rfm::new(c.frequency, c.recency, c.t).map_err(|e| {
+                Error::input(None, None, format!("customer \"{}\": {e}", c.customer_id))
+            })
+        })
+        .collect()
+}
+
+/// Fits Gamma-Gamma on the repeat customers with a positive monetary value,
+/// or falls back to the observed mean order value.
+pub(crate) fn fit_spend(
+    customers: &[CustomerSummary],
+    average_order_value: f64,
+    options: &FitOptions,
+) -> SpendModel {
+    let rows: Vec<Spend> = customers
+        .iter()
+        .filter(|c| c.frequency > 0.0 && c.monetary_value > 0.0 && c.monetary_value.is_finite())
+        .filter_map(|c| Spend::new(c.frequency, c.monetary_value).ok())
+        .collect();
+    let fallback = |why: String| SpendModel::ObservedMean {
+        mean_order_value: average_order_value,
+        reason: format!(
+            "gamma-gamma not used ({why}): every customer's expected order value is the observed \
+             mean order value {average_order_value:.2}"
+        ),
+    };
+    if rows.is_empty() {
+        return fallback("no repeat customer has a positive monetary value".into());
+    }
+    match GammaGamma::fit(&rows, options) {
+        Ok(fit) => SpendModel::GammaGamma { fit },
+        Err(e) => fallback(e.to_string()),
+    }
+}
+
+/// Values every customer of `data` (rows in the order of `customers`).
+pub(crate) fn value_customers(
+    model: &dyn PurchaseModel,
+    data: &RfmData,
+    customers: &[CustomerSummary],
+    spend_model: &SpendModel,
+    options: &PredictOptions,
+    period: Period,
+) -> Result<Values> {
+    let horizon = horizon_periods(options.horizon_months, period);
+    let expected_order_value: Vec<f64> = match spend_model {
+        SpendModel::GammaGamma { fit } => customers
+            .iter()
+            .map(|c| {
+                let m = if c.monetary_value.is_finite() {
+                    c.monetary_value
+                } else {
+                    0.0
+                };
+                Spend::new(c.frequency, m)
+                    .map(|s| fit.model().conditional_expected_spend(&s))
+                    .unwrap_or_else(|_| fit.model().mean_spend())
+            })
+            .collect(),
+        SpendModel::ObservedMean {
+            mean_order_value, ..
+        } => vec![*mean_order_value; customers.len()],
+    };
+    let clv = customer_lifetime_value(
+        model,
+        data,
+        &expected_order_value,
+        &clv_options(options, period),
+    )?;
+    Ok(Values {
+        p_alive: model.p_alive_all(data),
+        expected_purchases: model.expected_purchases_all(data, horizon),
+        expected_order_value,
+        clv,
+    })
+}
+
+pub(crate) fn clv_options(options: &PredictOptions, period: Period) -> ClvOptions {
+    ClvOptions {
+        months: options.horizon_months,
+        monthly_discount_rate: options.monthly_discount_rate,
+        margin: options.margin,
+        periods_per_month: period.per_month(),
+    }
+}
+
+pub(crate) fn horizon_periods(months: u32, period: Period) -> f64 {
+    f64::from(months) * period.per_month()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn explain(
+    aov: f64,
+    purchases_per_month: f64,
+    window_months: f64,
+    churn_rate: Option<f64>,
+    lifetime_months: Option<f64>,
+    formula: Option<f64>,
+    model: f64,
+    options: &PredictOptions,
+) -> String {
+    let model_text = format!(
+        "the model values each customer from their own history (how often and how recently \
+         they bought), over the next {} months, discounted {}% a month: {model:.2} per customer \
+         on average",
+        options.horizon_months,
+        trim(options.monthly_discount_rate * 100.0)
+    );
+    match (churn_rate, lifetime_months, formula) {
+        (Some(churn), Some(life), Some(ltv)) => {
+            let ratio = if model > 0.0 {
+                format!("; the formula gives {:.1}× the model", ltv / model)
+            } else {
+                String::new()
+            };
+            format!(
+                "The formula LTV ({aov:.2} per order × {purchases_per_month:.3} purchases a month \
+                 × {life:.1} months of expected lifetime{} = {ltv:.2}) assumes every customer buys \
+                 at the average rate until they churn at the average rate ({:.0}% not seen in \
+                 {window_months:.0} months), undiscounted, however long that is; {model_text}: \
+                 recent frequent buyers are worth more, customers who are probably gone are worth \
+                 little{ratio}",
+                if options.margin < 1.0 {
+                    format!(" × margin {}", trim(options.margin))
+                } else {
+                    String::new()
+                },
+                churn * 100.0
+            )
+        }
+        (Some(_), _, _) => format!(
+            "The formula LTV is undefined: no customer old enough to judge was unseen for \
+             {window_months:.0} months, so the churn rate is 0 and the expected lifetime \
+             unbounded; {model_text}"
+        ),
+        _ => format!(
+            "The formula LTV is undefined: no customer has been a customer for \
+             {window_months:.0} months, so churn cannot be measured; {model_text}"
+        ),
+    }
+}
+
+fn trim(x: f64) -> String {
+    let s = format!("{x:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer(id: &str, frequency: f64, recency: f64, t: f64, m: f64) -> CustomerSummary {
+        CustomerSummary {
+            customer_id: id.into(),
+            frequency,
+            recency,
+            t,
+            monetary_value: m,
+            first_purchase: None,
+            last_purchase: None,
+            orders: None,
+            total_spend: None,
+        }
+    }
+
+    fn summary(period: Period, customers: Vec<CustomerSummary>) -> Summary {
+        Summary {
+            period,
+            observation_end: None,
+            customers,
+            orders_after_end: 0,
+            guest_orders: 0,
+            reversed_orders: 0,
+        }
+    }
+
+    /// Tolerance for values computed by hand in closed form.
+    const EXACT: f64 = 1e-12;
+
+    /// Every expected value is worked out by hand in the comment beside it.
+    #[test]
+    fn formula_ltv_by_hand() {
+        // Months, W = 12. A: T-r = 10 < 12, kept. B: 15 >= 12, churned.
+        // C: 12 >= 12, churned. D: T = 6 < 12, not eligible.
+        let s = summary(
+            Period::Month,
+            vec![
+                customer("a", 2.0, 10.0, 20.0, 50.0),
+                customer("b", 0.0, 0.0, 15.0, 0.0),
+                customer("c", 1.0, 2.0, 14.0, 30.0),
+                customer("d", 3.0, 5.0, 6.0, 40.0),
+            ],
+        );
+        // AOV = (2·50 + 1·30 + 3·40) / (2+1+3) = 250/6 (summary file: repeat-weighted).
+        let aov = average_order_value(&s.customers);
+        assert!((aov - 250.0 / 6.0).abs() < EXACT);
+        let options = PredictOptions {
+            margin: 0.5,
+            ..PredictOptions::default()
+        };
+        let f = formula_ltv(&s, aov, &options, 10.0);
+        let cases = [
+            (
+                "purchases_per_month = 6/55",
+                f.purchases_per_month,
+                6.0 / 55.0,
+            ),
+            ("churn_window_months", f.churn_window_months, 12.0),
+            ("churn_rate = 2/3", f.churn_rate.unwrap(), 2.0 / 3.0),
+            (
+                "lifetime = 12/(2/3)",
+                f.expected_lifetime_months.unwrap(),
+                18.0,
+            ),
+            // 250/6 × 6/55 × 18 × 0.5 = 40.90909...
+            ("formula_ltv", f.formula_ltv.unwrap(), 250.0 / 55.0 * 9.0),
+        ];
+        for (name, got, want) in cases {
+            assert!(
+                (got - want).abs() < EXACT * want.abs().max(1.0),
+                "{name}: {got} vs {want}"
+            );
+        }
+        assert_eq!(f.eligible_customers, 3);
+        assert!(f.explanation.contains("40.91"), "{}", f.explanation);
+        assert!(f.explanation.contains("× margin 0.5"), "{}", f.explanation);
+    }
+
+    #[test]
+    fn formula_ltv_short_history_and_no_churn() {
+        // Days; oldest T = 40 < 365, so W = 20. a: 40-30 = 10 < 20 kept;
+        // b: T = 30 >= 20, 30-25 = 5 < 20 kept. Nobody churned.
+        let s = summary(
+            Period::Day,
+            vec![
+                customer("a", 3.0, 30.0, 40.0, 10.0),
+                customer("b", 1.0, 25.0, 30.0, 10.0),
+                customer("c", 0.0, 0.0, 10.0, 0.0),
+            ],
+        );
+        let f = formula_ltv(&s, 10.0, &PredictOptions::default(), 5.0);
+        assert!((f.churn_window_months - 20.0 / Period::Day.per_month()).abs() < EXACT);
+        assert_eq!(f.eligible_customers, 2);
+        assert_eq!(f.churn_rate, Some(0.0));
+        assert_eq!(f.expected_lifetime_months, None);
+        assert_eq!(f.formula_ltv, None);
+        assert!(f.explanation.starts_with("The formula LTV is undefined"));
+    }
+
+    #[test]
+    fn average_order_value_prefers_orders_and_total_spend() {
+        let mut a = customer("a", 1.0, 5.0, 9.0, 20.0);
+        a.orders = Some(2);
+        a.total_spend = Some(30.0);
+        let mut b = customer("b", 0.0, 0.0, 9.0, 0.0);
+        b.orders = Some(1);
+        b.total_spend = Some(15.0);
+        // (30 + 15) / (2 + 1) = 15.
+        assert!((average_order_value(&[a, b]) - 15.0).abs() < EXACT);
+        assert_eq!(average_order_value(&[]), 0.0);
+    }
+
+    /// Gamma-Gamma cannot be fitted without repeat spend: the observed mean is
+    /// used and nothing is NaN.
+    #[test]
+    fn spend_falls_back_to_the_observed_mean() {
+        let customers: Vec<CustomerSummary> = (0..40)
+            .map(|i| {
+                let f = (i % 4) as f64;
+                customer(&i.to_string(), f, f * 3.0, 30.0 + i as f64, 0.0)
+            })
+            .collect();
+        let s = summary(Period::Day, customers);
+        let p = predict(&s, &PredictOptions::default()).unwrap();
+        match &p.spend_model {
+            SpendModel::ObservedMean { reason, .. } => {
+                assert!(reason.contains("no repeat customer has a positive monetary value"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(p
+            .customers
+            .iter()
+            .all(|c| c.clv.is_finite() && c.p_alive.is_finite() && c.clv == 0.0));
+        assert!(p
+            .diagnostics
+            .iter()
+            .any(|d| d.contains("gamma-gamma not used")));
+    }
+
+    #[test]
+    fn rejects_bad_options_and_rows() {
+        let s = summary(Period::Day, vec![customer("x9", 2.0, 50.0, 10.0, 1.0)]);
+        let err = predict(&s, &PredictOptions::default()).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "customer \"x9\": column \"recency\": recency 50 is greater than the customer's age T 10"
+        );
+        let cases = [
+            (
+                PredictOptions {
+                    model: ModelKind::GammaGamma,
+                    ..PredictOptions::default()
+                },
+                "invalid option: \"gammagamma\" is not a purchase model; choose bgnbd, mbgnbd or pareto",
+            ),
+            (
+                PredictOptions {
+                    margin: 2.0,
+                    ..PredictOptions::default()
+                },
+                "invalid option: margin must be between 0 and 1, got 2",
+            ),
+            (
+                PredictOptions {
+                    horizon_months: 0,
+                    ..PredictOptions::default()
+                },
+                "invalid option: months must be between 1 and 1200, got 0",
+            ),
+        ];
+        for (options, want) in cases {
+            assert_eq!(predict(&s, &options).err().unwrap().to_string(), want);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Baskets: the distinct items of each order, in compressed rows.
+
+use crate::transactions::{Transactions, NONE};
+
+/// The distinct items of each non-empty order, with the order's customer and
+/// day. Items within a basket are sorted by index.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Baskets {
+    /// Customer per basket ([`NONE`] for guests and basket files).
+    pub customer: Vec<u32>,
+    /// Day per basket: the order's earliest sale line.
+    pub day: Vec<i32>,
+    /// Basket `b` holds `items[offsets[b]..offsets[b + 1]]`.
+    pub offsets: Vec<usize>,
+    pub items: Vec<u32>,
+    /// Size of the item index space (`Transactions::items().len()`).
+    pub n_items: usize,
+    /// Baskets cut down to the cap.
+    pub capped: u64,
+}
+
+impl Baskets {
+    /// One basket per order with at least one sale line that has an item;
+    /// reversal lines and lines without an item are left out.
+    pub fn from_transactions(t: &Transactions) -> Baskets {
+        let n_orders = t.orders().len();
+        let (order, item, reversal) = (t.order_col(), t.item_col(), t.reversal_col());
+        let (customer, day) = (t.customer_col(), t.day_col());
+        let mut start = vec![0usize; n_orders + 1];
+        let mut order_customer = vec![NONE; n_orders];
+        let mut order_day = vec![i32::MAX; n_orders];
+        for i in 0..t.len() {
+            if reversal[i] || item[i] == NONE {
+                continue;
+            }
+            let o = order[i] as usize;
+            start[o + 1] += 1;
+            if order_customer[o] == NONE {
+                order_customer[o] = customer[i];
+            }
+            order_day[o] = order_day[o].min(day[i]);
+        }
+        for o in 0..n_orders {
+            start[o + 1] += start[o];
+        }
+        let mut fill = start.clone();
+        let mut raw = vec![0u32; start[n_orders]];
+        for i in 0..t.len() {
+            if reversal[i] || item[i] == NONE {
+                continue;
+            }
+            let o = order[i] as usize;
+            raw[fill[o]] = item[i];
+            fill[o] += 1;
+        }
+        let mut b = Baskets {
+            n_items: t.items().len(),
+            offsets: vec![0],
+            ..Baskets::default()
+        };
+        for o in 0..n_orders {
+            let basket = &mut raw[start[o]..start[o + 1]];
+            if basket.is_empty() {
+                continue;
+            }
+            basket.sort_unstable();
+            let mut last = NONE;
+            for &x in basket.iter() {
+                if x != last {
+                    b.items.push(x);
+                    last = x;
+                }
+            }
+            b.offsets.push(b.items.len());
+            b.customer.push(order_customer[o]);
+            b.day.push(order_day[o]);
+        }
+        b
+    }
+
+    /// The number of baskets.
+    pub fn len(&self) -> usize {
+        self.customer.len()
+    }
+
+    /// The items of basket `b`.
+    pub fn basket(&self, b: usize) -> &[u32] {
+        &self.items[self.offsets[b]..self.offsets[b + 1]]
+    }
+
+    /// In how many baskets each item appears.
+    pub fn item_counts(&self) -> Vec<u64> {
+        let mut counts = vec![0u64; self.n_items];
+        for &i in &self.items {
+            counts[i as usize] += 1;
+        }
+        counts
+    }
+
+    /// The baskets whose `keep` flag is set.
+    pub fn retain(&self, keep: &[bool]) -> Baskets {
+        let mut b = Baskets {
+            n_items: self.n_items,
+            offsets: vec![0],
+            ..Baskets::default()
+        };
+        for k in 0..self.len() {
+            if keep.get(k).copied().unwrap_or(false) {
+                b.items.extend_from_slice(self.basket(k));
+                b.offsets.push(b.items.len());
+                b.customer.push(self.customer[k]);
+                b.day.push(self.day[k]);
+            }
+        }
+        b.capped = 0;
+        b
+    }
+
+    /// Cuts every basket with more than `max` items down to its `max` most
+    /// popular items (by the number of baskets holding them, before the cut;
+    /// ties go to the item seen first in the file) and counts the baskets cut.
+    pub fn cap(&mut self, max: usize) {
+        if !(0..self.len()).any(|b| self.basket(b).len() > max) {
+            return;
+        }
+        let popularity = self.item_counts();
+        let mut items = Vec::with_capacity(self.items.len());
+        let mut offsets = Vec::with_capacity(self.offsets.len());
+        offsets.push(0);
+        let mut scratch = Vec::new();
+        for b in 0..self.len() {
+            let basket = self.basket(b);
+            if basket.len() > max {
+                scratch.clear();
+                scratch.extend_from_slice(basket);
+                scratch.sort_unstable_by(|&x, &y| {
+                    popularity[y as usize]
+                        .cmp(&popularity[x as usize])
+                        .then(x.cmp(&y))
+                });
+                scratch.truncate(max);
+                scratch.sort_unstable();
+                items.extend_from_slice(&scratch);
+                self.capped += 1;
+            } else {
+                items.extend_from_slice(basket);
+            }
+            offsets.push(items.len());
+        }
+        self.items = items;
+        self.offsets = offsets;
+    }
+
+    /// For each item, the baskets that hold it, in compressed rows: item `i`
+    /// is in baskets `baskets[offsets[i]..offsets[i + 1]]`, ascending.
+    pub fn inverted(&self) -> (Vec<usize>, Vec<u32>) {
+        let mut offsets = vec![0usize; self.n_items + 1];
+        for &i in &self.items {
+            offsets[i as usize + 1] += 1;
+        }
+        for i in 0..self.n_items {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut baskets = vec![0u32; self.items.len()];
+        for b in 0..self.len() {
+            for &i in self.basket(b) {
+                baskets[fill[i as usize]] = b as u32;
+                fill[i as usize] += 1;
+            }
+        }
+        (offsets, baskets)
+    }
+}

@@ -1,0 +1,301 @@
+//! A time-based holdout: do the recommendations find the items customers buy
+//! next better than best-sellers do?
+
+use serde::Serialize;
+
+use super::baskets::Baskets;
+use super::{transactions_of, RecommendOptions, Recommender};
+use crate::ingest::{parse_iso_day, Dataset};
+use crate::transactions::NONE;
+use crate::{Error, Result};
+
+/// Options for [`evaluate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluateOptions {
+    /// List length `k` (default 10).
+    pub k: usize,
+    /// Hold out every order after this ISO date instead of each customer's
+    /// last order (default `None`: the last order).
+    pub cutoff: Option<String>,
+}
+
+impl Default for EvaluateOptions {
+    fn default() -> EvaluateOptions {
+        EvaluateOptions {
+            k: 10,
+            cutoff: None,
+        }
+    }
+}
+
+/// Ranking quality at `k`, averaged over the evaluated customers.
+///
+/// # Formula
+///
+/// For a customer with relevant set `R` (the new items of the held-out
+/// orders) and list `L` of length `k`, with `rel_j = 1` when `L[j] ∈ R`:
+///
+/// - hit rate: `1` when `|L ∩ R| > 0`;
+/// - precision: `|L ∩ R| / k`;
+/// - recall: `|L ∩ R| / |R|`;
+/// - MAP (average precision): `Σ_j rel_j · precision@j / min(|R|, k)`;
+/// - NDCG: `Σ_j rel_j / log₂(j + 1)` over the ideal `Σ_{j ≤ min(|R|, k)} 1 / log₂(j + 1)`
+///   (`j` 1-based; Järvelin & Kekäläinen, 2002).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct RankingMetrics {
+    /// Share of customers with at least one hit.
+    pub hit_rate: f64,
+    /// Mean precision@k.
+    pub precision: f64,
+    /// Mean recall@k.
+    pub recall: f64,
+    /// Mean average precision@k.
+    pub map: f64,
+    /// Mean NDCG@k.
+    pub ndcg: f64,
+    /// Relevant items found, summed over customers.
+    pub hits: u64,
+}
+
+/// The holdout result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// List length.
+    pub k: usize,
+    /// `last_order` or `cutoff YYYY-MM-DD`.
+    pub holdout: String,
+    /// Customers evaluated: with a training history and new items held out.
+    pub customers: u64,
+    /// New items held out, summed over customers.
+    pub relevant: u64,
+    /// Held-out customers whose held-out orders held only items they had bought.
+    pub no_new_items: u64,
+    /// "You might also like" lists (filled with best-sellers when short).
+    pub recommender: RankingMetrics,
+    /// Best-sellers the customer has not bought.
+    pub popular: RankingMetrics,
+    /// `recommender.hits / popular.hits`, when best-sellers found any.
+    pub ratio: Option<f64>,
+    /// The result in one sentence.
+    pub verdict: String,
+}
+
+/// Trains on the earlier orders and scores both lists on the later ones.
+///
+/// Held out is each customer's last order (customers with one order stay in
+/// training and are not evaluated), or with a cutoff every order after it.
+/// Guests and basket files have no customers and cannot be evaluated. Items
+/// a customer bought in training are not counted as relevant: both lists
+/// leave them out.
+///
+/// # Errors
+/// An options error for invalid options or a cutoff that is not an ISO date;
+/// a no-usable-column error for data without customers or items.
+pub fn evaluate(
+    data: &Dataset,
+    options: &RecommendOptions,
+    eval: &EvaluateOptions,
+) -> Result<Evaluation> {
+    let t = transactions_of(data)?;
+    options.validate()?;
+    if eval.k == 0 {
+        return Err(Error::options("k must be at least 1"));
+    }
+    let all = Baskets::from_transactions(t);
+    let n = all.len();
+    let mut held_out = vec![false; n];
+    let holdout = match &eval.cutoff {
+        Some(date) => {
+            let day = parse_iso_day(date)
+                .ok_or_else(|| Error::options(format!("cutoff \"{date}\" is not a date")))?;
+            for (b, h) in held_out.iter_mut().enumerate() {
+                *h = all.customer[b] != NONE && all.day[b] > day;
+            }
+            format!("cutoff {date}")
+        }
+        None => {
+            let mut last: Vec<Option<usize>> = vec![None; t.customers().len()];
+            let mut orders = vec![0u32; t.customers().len()];
+            for b in 0..n {
+                let c = all.customer[b];
+                if c == NONE {
+                    continue;
+                }
+                orders[c as usize] += 1;
+                let slot = &mut last[c as usize];
+                if slot.is_none_or(|l| all.day[b] >= all.day[l]) {
+                    *slot = Some(b);
+                }
+            }
+            for (c, l) in last.iter().enumerate() {
+                if let (Some(b), true) = (l, orders[c] >= 2) {
+                    held_out[*b] = true;
+                }
+            }
+            "last_order".to_owned()
+        }
+    };
+    if !all.customer.iter().any(|&c| c != NONE) {
+        return Err(Error::no_usable_column(
+            "evaluation needs customer ids; this data has none",
+        ));
+    }
+    let keep: Vec<bool> = held_out.iter().map(|&h| !h).collect();
+    let mut train = all.retain(&keep);
+    if train.len() == 0 {
+        return Err(Error::options(
+            "no orders are left for training before the cutoff",
+        ));
+    }
+    if let Some(max) = options.max_basket {
+        train.cap(max);
+    }
+    let rec = Recommender::from_baskets(t, train, options);
+
+    // Relevant items per customer: the held-out items they had not bought.
+    let mut test: Vec<(u32, u32)> = Vec::new();
+    for b in (0..n).filter(|&b| held_out[b]) {
+        test.extend(all.basket(b).iter().map(|&i| (all.customer[b], i)));
+    }
+    test.sort_unstable();
+    test.dedup();
+    let k = eval.k;
+    let mut sums = [Sums::default(), Sums::default()];
+    let (mut customers, mut relevant_total, mut no_new_items) = (0u64, 0u64, 0u64);
+    let mut start = 0;
+    while start < test.len() {
+        let c = test[start].0;
+        let end = start + test[start..].partition_point(|&(x, _)| x == c);
+        let held: Vec<u32> = test[start..end].iter().map(|&(_, i)| i).collect();
+        start = end;
+        let history = rec.history_items(c);
+        if history.is_empty() {
+            continue;
+        }
+        let relevant: Vec<u32> = held
+            .into_iter()
+            .filter(|i| history.binary_search(i).is_err())
+            .collect();
+        if relevant.is_empty() {
+            no_new_items += 1;
+            continue;
+        }
+        customers += 1;
+        relevant_total += relevant.len() as u64;
+        let ours: Vec<u32> = rec
+            .for_customer_index(c, k)
+            .also_like
+            .iter()
+            .map(|r| r.item)
+            .collect();
+        let best_sellers: Vec<u32> = rec
+            .popular_except(&history, k)
+            .iter()
+            .map(|r| r.item)
+            .collect();
+        sums[0].add(&ours, &relevant, k);
+        sums[1].add(&best_sellers, &relevant, k);
+    }
+    let recommender = sums[0].mean(customers);
+    let popular = sums[1].mean(customers);
+    let ratio = (popular.hits > 0).then(|| recommender.hits as f64 / popular.hits as f64);
+    let verdict = verdict(customers, relevant_total, k, &recommender, &popular, ratio);
+    Ok(Evaluation {
+        k,
+        holdout,
+        customers,
+        relevant: relevant_total,
+        no_new_items,
+        recommender,
+        popular,
+        ratio,
+        verdict,
+    })
+}
+
+#[derive(Debug, Default)]
+struct Sums {
+    hit: f64,
+    precision: f64,
+    recall: f64,
+    map: f64,
+    ndcg: f64,
+    hits: u64,
+}
+
+impl Sums {
+    /// Adds one customer's list; `relevant` is ascending.
+    fn add(&mut self, list: &[u32], relevant: &[u32], k: usize) {
+        let (mut hits, mut ap, mut dcg) = (0usize, 0.0, 0.0);
+        for (j, item) in list.iter().take(k).enumerate() {
+            if relevant.binary_search(item).is_ok() {
+                hits += 1;
+                ap += hits as f64 / (j + 1) as f64;
+                dcg += 1.0 / ((j + 2) as f64).log2();
+            }
+        }
+        let ideal_n = relevant.len().min(k);
+        let idcg: f64 = (0..ideal_n).map(|j| 1.0 / ((j + 2) as f64).log2()).sum();
+        self.hit += f64::from(u8::from(hits > 0));
+        self.precision += hits as f64 / k as f64;
+        self.recall += hits as f64 / relevant.len() as f64;
+        self.map += ap / ideal_n as f64;
+        self.ndcg += dcg / idcg;
+        self.hits += hits as u64;
+    }
+
+    fn mean(&self, n: u64) -> RankingMetrics {
+        let n = n.max(1) as f64;
+        RankingMetrics {
+            hit_rate: self.hit / n,
+            precision: self.precision / n,
+            recall: self.recall / n,
+            map: self.map / n,
+            ndcg: self.ndcg / n,
+            hits: self.hits,
+        }
+    }
+}
+
+fn verdict(
+    customers: u64,
+    relevant: u64,
+    k: usize,
+    ours: &RankingMetrics,
+    popular: &RankingMetrics,
+    ratio: Option<f64>,
+) -> String {
+    if customers == 0 {
+        return "not enough repeat customers to evaluate: no customer bought new items in a later order"
+            .to_owned();
+    }
+    let detail = format!(
+        "{} vs {} of {relevant} items bought next by {customers} customers, top {k}",
+        ours.hits, popular.hits
+    );
+    let mut text = match ratio {
+        None if ours.hits == 0 => {
+            format!("on your data neither the recommendations nor best-sellers find next purchases ({detail})")
+        }
+        None => format!(
+            "on your data the recommendations find {} next purchases and best-sellers none ({detail})",
+            ours.hits
+        ),
+        Some(r) if r >= 1.05 => format!(
+            "on your data the recommendations find {r:.1}× more next purchases than best-sellers ({detail})"
+        ),
+        Some(r) if r <= 1.0 / 1.05 => format!(
+            "on your data best-sellers find {:.1}× more next purchases than the recommendations ({detail}): show best-sellers",
+            1.0 / r.max(f64::MIN_POSITIVE)
+        ),
+        Some(_) => format!(
+            "on your data the recommendations find about as many next purchases as best-sellers ({detail})"
+        ),
+    };
+    if customers < 30 {
+        text.push_str(&format!(
+            "; only {customers} customers, so take it as a rough guide"
+        ));
+    }
+    text
+}

@@ -1,0 +1,178 @@
+//! `ltvlab fit`, `predict` and `analyze` as a user runs them.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/models");
+
+fn ltvlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ltvlab"))
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap()
+}
+
+fn ok_stdout(args: &[&str]) -> String {
+    let out = ltvlab(args);
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn error_line(args: &[&str]) -> String {
+    let out = ltvlab(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    assert!(out.stdout.is_empty(), "{args:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    stderr
+        .strip_prefix("error: ")
+        .unwrap_or_else(|| panic!("{stderr:?}"))
+        .trim_end()
+        .to_owned()
+}
+
+/// A generated shop of 600 customers, written once per test binary run.
+fn orders() -> PathBuf {
+    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clv_cli_orders.csv");
+        ok_stdout(&[
+            "generate",
+            "--customers",
+            "600",
+            "--seed",
+            "7",
+            "--english",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        path
+    })
+    .clone()
+}
+
+fn write(name: &str, text: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn fit_prints_the_documented_json_for_every_model() {
+    let orders = orders();
+    let o = orders.to_str().unwrap();
+    let sbg = write(
+        "clv_cli_sbg.csv",
+        "period,active\n0,1000\n1,631\n2,468\n3,382\n4,326\n",
+    );
+    let bgbb = format!("{MODELS}/donations_fhs2010.csv");
+    let cases: [(&str, &str, &[&str]); 6] = [
+        ("bgnbd", o, &["r", "alpha", "a", "b"]),
+        ("mbgnbd", o, &["r", "alpha", "a", "b"]),
+        ("pareto", o, &["r", "alpha", "s", "beta"]),
+        ("gammagamma", o, &["p", "q", "gamma"]),
+        ("bgbb", &bgbb, &["alpha", "beta", "gamma", "delta"]),
+        ("sbg", sbg.to_str().unwrap(), &["alpha", "beta"]),
+    ];
+    for (model, file, params) in cases {
+        let text = ok_stdout(&["fit", file, "--model", model, "--json"]);
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["model"], model);
+        for key in [
+            "log_likelihood",
+            "aic",
+            "bic",
+            "n",
+            "converged",
+            "iterations",
+        ] {
+            assert!(!json[key].is_null(), "{model}: {key}");
+        }
+        for p in params {
+            assert!(json["params"][p].as_f64().unwrap() > 0.0, "{model}: {p}");
+            assert!(
+                json["std_errors"][p].as_f64().unwrap() > 0.0,
+                "{model}: {p}"
+            );
+        }
+    }
+}
+
+#[test]
+fn predict_writes_one_row_per_customer() {
+    let orders = orders();
+    let text = ok_stdout(&["predict", orders.to_str().unwrap(), "--horizon", "6"]);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "customer_id,frequency,recency,T,monetary_value,p_alive,expected_purchases,expected_order_value,clv,clv_low,clv_high"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 600);
+    for row in &rows {
+        let p_alive: f64 = row[5].parse().unwrap();
+        let clv: f64 = row[8].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p_alive) && clv >= 0.0, "{row:?}");
+    }
+}
+
+#[test]
+fn predict_reads_a_summary_file() {
+    let text = ok_stdout(&[
+        "predict",
+        &format!("{MODELS}/sim_weekly.csv"),
+        "--period",
+        "week",
+        "--model",
+        "pareto",
+    ]);
+    assert!(text.lines().count() > 1000);
+}
+
+#[test]
+fn analyze_prints_one_report_with_its_sections() {
+    let orders = orders();
+    let text = ok_stdout(&["analyze", orders.to_str().unwrap(), "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for section in ["ingest", "summary", "model", "predictions"] {
+        assert!(json[section].is_object(), "{section}");
+    }
+    assert_eq!(json["summary"]["customers"], 600);
+    assert_eq!(json["model"]["model"], "bgnbd");
+    assert!(json["predictions"]["base"]["total_clv"].as_f64().unwrap() > 0.0);
+    assert!(json["predictions"]["formula"]["explanation"]
+        .as_str()
+        .unwrap()
+        .starts_with("The formula LTV"));
+}
+
+#[test]
+fn errors_are_one_line() {
+    let orders = orders();
+    let o = orders.to_str().unwrap();
+    let bad_sbg = write("clv_cli_bad_sbg.csv", "period,n\n0,10\n");
+    let cases = [
+        (
+            vec!["fit", o, "--model", "nope"],
+            "invalid option: unknown model \"nope\"; choose bgnbd, mbgnbd, pareto, gammagamma, bgbb or sbg",
+        ),
+        (
+            vec!["predict", o, "--model", "sbg"],
+            "invalid option: \"sbg\" is not a purchase model; choose bgnbd, mbgnbd or pareto",
+        ),
+        (
+            vec!["predict", o, "--margin", "3"],
+            "invalid option: margin must be between 0 and 1, got 3",
+        ),
+    ];
+    for (args, want) in cases {
+        assert_eq!(error_line(&args), want);
+    }
+    let message = error_line(&["fit", bad_sbg.to_str().unwrap(), "--model", "sbg"]);
+    assert!(message.ends_with("sbg needs a column \"active\" with the customers still active at each period, the cohort size first"), "{message}");
+}

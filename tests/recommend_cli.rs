@@ -1,0 +1,216 @@
+//! `ltvlab recommend` as a user runs it: JSON with the documented fields, flat
+//! CSV that spreadsheets cannot run, and one-line errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/recommend")
+        .join(name)
+}
+
+fn shared(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(name)
+}
+
+fn ltvlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ltvlab"))
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap()
+}
+
+fn ok_stdout(args: &[&str]) -> String {
+    let out = ltvlab(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.is_empty(),
+        "{args:?}: {stderr}"
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok_stdout(args)).unwrap()
+}
+
+#[test]
+fn json_pairs_carry_every_measure_and_names() {
+    let orders = fixture("orders.csv");
+    let v = json(&[
+        "recommend",
+        orders.to_str().unwrap(),
+        "--json",
+        "--min-count",
+        "1",
+    ]);
+    assert_eq!(v["ranking"], "jaccard");
+    assert_eq!(v["baskets"]["baskets"], 4);
+    let pair = &v["pairs"][0];
+    let keys: Vec<&str> = pair
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for key in [
+        "antecedent",
+        "antecedent_name",
+        "consequent",
+        "consequent_name",
+        "count",
+        "support",
+        "confidence",
+        "lift",
+        "leverage",
+        "conviction",
+        "jaccard",
+        "cosine",
+    ] {
+        assert!(keys.contains(&key), "{key} missing from {keys:?}");
+    }
+    // A → B: 2 of 3 A baskets; B → A: 2 of 2, conviction infinite → null.
+    assert_eq!(pair["antecedent"], "A");
+    assert_eq!(pair["antecedent_name"], "=Apple");
+    assert_eq!(pair["consequent"], "B");
+    assert_eq!(pair["count"], 2);
+    let back = &v["pairs"][1];
+    assert_eq!(
+        (back["antecedent"].as_str(), back["confidence"].as_f64()),
+        (Some("B"), Some(1.0))
+    );
+    assert!(back["conviction"].is_null());
+}
+
+#[test]
+fn customer_and_item_lists() {
+    let orders = fixture("orders.csv");
+    let file = orders.to_str().unwrap();
+    let v = json(&[
+        "recommend",
+        file,
+        "--json",
+        "--min-count",
+        "1",
+        "--customer-id",
+        "c2",
+        "--item-id",
+        "C",
+    ]);
+    let c = &v["customer"];
+    assert_eq!(c["known"], true);
+    assert_eq!(c["buy_again"].as_array().unwrap().len(), 2);
+    assert_eq!(c["also_like"][0]["item_id"], "C");
+    assert_eq!(
+        c["also_like"][0]["reason"],
+        "bought together with =Apple in 1 basket"
+    );
+    assert_eq!(v["item"]["item_id"], "C");
+    assert_eq!(v["item"]["bought_together"][0]["consequent"], "A");
+    let unknown = json(&["recommend", file, "--json", "--customer-id", "zz"]);
+    assert_eq!(unknown["customer"]["known"], false);
+    assert_eq!(unknown["customer"]["also_like"][0]["item_id"], "A");
+}
+
+#[test]
+fn csv_cells_cannot_run_as_formulas() {
+    let orders = fixture("orders.csv");
+    let file = orders.to_str().unwrap();
+    let per_item = ok_stdout(&["recommend", file, "--csv", "per-item", "--min-count", "1"]);
+    let mut lines = per_item.lines();
+    assert_eq!(
+        lines.next(),
+        Some("item_id,item_name,rank,recommended_item_id,recommended_item_name,score,reason")
+    );
+    assert!(per_item.contains("A,'=Apple,1,B,Banana,"), "{per_item}");
+    assert!(!per_item.contains(",=Apple"), "{per_item}");
+    let per_customer = ok_stdout(&[
+        "recommend",
+        file,
+        "--csv",
+        "per-customer",
+        "--min-count",
+        "1",
+    ]);
+    assert!(per_customer.starts_with(
+        "customer_id,list,item_id,item_name,rank,recommended_item_id,recommended_item_name,score,reason\n"
+    ));
+    assert!(
+        per_customer.contains("c2,also_like,A,'=Apple,1,C,Cherry,"),
+        "{per_customer}"
+    );
+    let rows: serde_json::Value = serde_json::from_str(&ok_stdout(&[
+        "recommend",
+        file,
+        "--json-list",
+        "per-customer",
+        "--min-count",
+        "1",
+    ]))
+    .unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), per_customer.lines().count() - 1);
+    assert_eq!(rows[0]["customer_id"], "c1");
+    // JSON keeps the text as it is: escaping is for spreadsheets.
+    assert!(rows.iter().any(|r| r["item_name"] == "=Apple"));
+}
+
+#[test]
+fn groceries_itemsets_and_rules() {
+    let file = shared("groceries_baskets.csv");
+    let v = json(&[
+        "recommend",
+        file.to_str().unwrap(),
+        "--json",
+        "--itemsets",
+        "--min-support",
+        "0.001",
+        "--min-confidence",
+        "0.8",
+        "--max-basket",
+        "0",
+    ]);
+    let s = &v["itemsets"];
+    assert_eq!(s["rules"].as_array().unwrap().len(), 410);
+    assert_eq!(
+        s["itemsets_by_length"],
+        serde_json::json!([157, 2981, 6831, 3137, 376, 10])
+    );
+    assert_eq!(
+        s["itemsets"].as_array().unwrap().len(),
+        6831 + 3137 + 376 + 10
+    );
+}
+
+#[test]
+fn evaluation_and_errors() {
+    let file = shared("online_retail_II_sample.csv");
+    let text = ok_stdout(&["recommend", file.to_str().unwrap(), "--evaluate"]);
+    assert!(
+        text.contains("evaluation  on your data the recommendations find"),
+        "{text}"
+    );
+    for (args, want) in [
+        (
+            vec!["--rank", "support"],
+            "error: invalid value 'support' for '--rank <RANK>'",
+        ),
+        (
+            vec!["--min-support", "2"],
+            "error: invalid option: minimum support must be in [0, 1], got 2",
+        ),
+        (vec!["--item-id", "nope"], "error: unknown item \"nope\""),
+    ] {
+        let mut all = vec!["recommend", file.to_str().unwrap()];
+        all.extend(args);
+        let out = ltvlab(&all);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.starts_with(want), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
