@@ -11,6 +11,7 @@
 //! knows about JavaScript, files or argv.
 #![deny(missing_docs)]
 
+pub mod bootstrap;
 pub mod error;
 pub mod export;
 pub mod generate;
@@ -19,6 +20,7 @@ pub mod models;
 pub mod predict;
 pub mod summary;
 pub mod transactions;
+pub mod validate;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
