@@ -11,6 +11,7 @@
 //! knows about JavaScript, files or argv.
 #![deny(missing_docs)]
 
+pub mod bootstrap;
 pub mod cohorts;
 pub mod compare;
 pub mod error;
@@ -24,6 +25,7 @@ pub mod segments;
 pub mod simulate;
 pub mod summary;
 pub mod transactions;
+pub mod validate;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

@@ -318,15 +318,15 @@ fn observation_end(t: &Transactions, options: &SummaryOptions) -> Result<i32> {
 
 /// A purchase order: customer, day, net value.
 #[derive(Debug, Clone, Copy)]
-struct PurchaseOrder {
-    customer: u32,
-    day: i32,
-    amount: f64,
+pub(crate) struct PurchaseOrder {
+    pub(crate) customer: u32,
+    pub(crate) day: i32,
+    pub(crate) amount: f64,
 }
 
 /// Orders as purchases, in order of first appearance, with guest and
 /// reversed-order counts.
-fn purchase_orders(t: &Transactions) -> Vec<PurchaseOrder> {
+pub(crate) fn purchase_orders(t: &Transactions) -> Vec<PurchaseOrder> {
     purchase_orders_counted(t).0
 }
 

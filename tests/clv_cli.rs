@@ -176,3 +176,49 @@ fn errors_are_one_line() {
     let message = error_line(&["fit", bad_sbg.to_str().unwrap(), "--model", "sbg"]);
     assert!(message.ends_with("sbg needs a column \"active\" with the customers still active at each period, the cohort size first"), "{message}");
 }
+
+#[test]
+fn predict_intervals_contain_the_clv_and_follow_the_seed() {
+    let orders = orders();
+    let args = [
+        "predict",
+        orders.to_str().unwrap(),
+        "--intervals",
+        "--samples",
+        "20",
+        "--seed",
+        "3",
+    ];
+    let text = ok_stdout(&args);
+    assert_eq!(text, ok_stdout(&args));
+    for line in text.lines().skip(1) {
+        let f: Vec<f64> = line
+            .split(',')
+            .skip(8)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert!(f[1] <= f[0] && f[0] <= f[2], "{line}");
+    }
+}
+
+#[test]
+fn analyze_auto_chooses_by_holdout_error() {
+    let orders = orders();
+    let text = ok_stdout(&[
+        "analyze",
+        orders.to_str().unwrap(),
+        "--model",
+        "auto",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let v = &json["validation"];
+    assert_eq!(v["candidates"].as_array().unwrap().len(), 3);
+    assert_eq!(json["model"]["model"], v["model"]);
+    assert!(v["choice"]
+        .as_str()
+        .unwrap()
+        .contains("has the lowest holdout error"));
+    assert_eq!(v["by_frequency"].as_array().unwrap().len(), 8);
+    assert!(!v["tracking"].as_array().unwrap().is_empty());
+}

@@ -18,6 +18,7 @@ use std::path::Path;
 use clap::Args;
 use serde::Serialize;
 
+use ltvlab::bootstrap::{self, BootstrapOptions};
 use ltvlab::ingest::{Dataset, IngestReport};
 use ltvlab::models::{
     BgBb, DiscreteRfm, DiscreteRfmData, Fit, FitOptions, GammaGamma, ModelKind, RfmData,
@@ -25,6 +26,7 @@ use ltvlab::models::{
 };
 use ltvlab::predict::{self, BaseTotals, FormulaLtv, PredictOptions, Predictions};
 use ltvlab::summary::{self, Period, Summary, SummaryOptions};
+use ltvlab::validate::{self, ValidateOptions, Validation};
 
 use crate::{num, read_input, InputArgs};
 
@@ -57,7 +59,7 @@ pub(crate) struct FitArgs {
 /// The valuation options shared by predict and analyze.
 #[derive(Args)]
 pub(crate) struct ValueArgs {
-    /// Purchase model: bgnbd, mbgnbd or pareto.
+    /// Purchase model: bgnbd, mbgnbd, pareto, or auto (the lowest holdout error; needs transactions).
     #[arg(long, default_value = "bgnbd")]
     model: String,
     /// Horizon in months.
@@ -187,12 +189,31 @@ pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> Result<(), String> {
 }
 
 pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), String> {
-    let summary = read_summary(&args.input, &args.period)?;
-    let options = predict_options(&args.value)?;
+    let ingested = read_input(&args.input)?;
+    let summary = summarize(&ingested.data, &args.period)?;
+    let (model, auto) = model_choice(&args.value.model)?;
+    let mut options = predict_options(&args.value, model)?;
+    if auto {
+        let v = ValidateOptions {
+            period: summary.period,
+            observation_end: args.period.observation_end.clone(),
+            model: None,
+            ..ValidateOptions::default()
+        };
+        options.model = validate::validate(&ingested.data, &v)
+            .map_err(|e| format!("--model auto needs a validation: {e}"))?
+            .model;
+    }
     let predictions = predict::predict(&summary, &options).map_err(s)?;
-    let intervals: Option<Intervals> = if args.intervals {
-        let _ = (args.samples, args.level, args.seed);
-        return Err("--intervals: not yet".into());
+    let intervals = if args.intervals {
+        let b = BootstrapOptions {
+            samples: args.samples,
+            level: args.level,
+            seed: args.seed,
+            predict: options.clone(),
+            values: true,
+        };
+        Some(bootstrap::bootstrap(&summary, &b).map_err(s)?)
     } else {
         None
     };
@@ -237,21 +258,38 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), St
 pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), String> {
     let ingested = read_input(&args.input)?;
     let summary = summarize(&ingested.data, &args.period)?;
-    let options = predict_options(&args.value)?;
-    let predictions: Predictions = predict::predict(&summary, &options).map_err(s)?;
+    let (model, auto) = model_choice(&args.value.model)?;
     let (validation, validation_note) = match &ingested.data {
         Dataset::Transactions(_) => {
-            let _ = &args.calibration_end;
-            (None, Some("no validation yet".to_string()))
+            let v = ValidateOptions {
+                period: summary.period,
+                observation_end: args.period.observation_end.clone(),
+                calibration_end: args.calibration_end.clone(),
+                model: if auto { None } else { Some(model) },
+                fit: FitOptions::default(),
+            };
+            match validate::validate(&ingested.data, &v) {
+                Ok(v) => (Some(v), None),
+                Err(e) if !auto => (None, Some(format!("no validation: {e}"))),
+                Err(e) => return Err(format!("--model auto needs a validation: {e}")),
+            }
+        }
+        _ if auto => {
+            return Err(
+                "--model auto compares models on a holdout and needs dated transactions, not a summary file"
+                    .into(),
+            )
         }
         _ => (
             None,
-            Some(
-                "no validation: a summary file has no dates to split into calibration and holdout"
-                    .into(),
-            ),
+            Some("no validation: a summary file has no dates to split into calibration and holdout".into()),
         ),
     };
+    let mut options = predict_options(&args.value, model)?;
+    if let Some(v) = validation.as_ref().filter(|_| auto) {
+        options.model = v.model;
+    }
+    let predictions: Predictions = predict::predict(&summary, &options).map_err(s)?;
     let report = Report {
         ingest: &ingested.report,
         summary: summary_counts(&summary),
@@ -277,9 +315,18 @@ fn s(e: impl ToString) -> String {
     e.to_string()
 }
 
-fn predict_options(a: &ValueArgs) -> Result<PredictOptions, String> {
+/// The model named on the command line, and whether it is `auto`.
+fn model_choice(name: &str) -> Result<(ModelKind, bool), String> {
+    if name.eq_ignore_ascii_case("auto") {
+        return Ok((ModelKind::BgNbd, true));
+    }
+    let kind: ModelKind = name.parse().map_err(|e: ltvlab::Error| e.to_string())?;
+    Ok((kind, false))
+}
+
+fn predict_options(a: &ValueArgs, model: ModelKind) -> Result<PredictOptions, String> {
     Ok(PredictOptions {
-        model: a.model.parse().map_err(|e: ltvlab::Error| e.to_string())?,
+        model,
         horizon_months: a.horizon,
         monthly_discount_rate: a.discount_rate,
         margin: a.margin,
@@ -432,6 +479,7 @@ fn write_analysis_text(
             num(v.actual_total),
             num(v.mae)
         )?;
+        writeln!(out, "model choice    {}", v.choice)?;
     }
     if let Some(note) = &report.validation_note {
         writeln!(out, "validation      {note}")?;
@@ -522,19 +570,4 @@ fn read_survival(path: &Path) -> Result<SurvivalData, String> {
         values.push(field::<f64>(&record, active, "active", line)?);
     }
     SurvivalData::new(&values).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-#[derive(Serialize)]
-pub(crate) struct Validation {
-    calibration_end: String,
-    predicted_total: f64,
-    actual_total: f64,
-    mae: f64,
-}
-pub(crate) struct Interval {
-    low: f64,
-    high: f64,
-}
-pub(crate) struct Intervals {
-    clv: Vec<Interval>,
 }

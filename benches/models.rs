@@ -1,0 +1,173 @@
+//! `cargo bench --bench models`: BG/NBD (or Pareto/NBD) + Gamma-Gamma fits
+//! and every customer's CLV, i.e. [`ltvlab::predict::predict`], on 10k, 100k
+//! and 1M simulated customers.
+//!
+//! Summaries are drawn directly from the models' distributions (daily
+//! periods, seeded), not through CSV. With `LTVLAB_BENCH_WRITE=DIR` the bench
+//! writes them to `DIR/models-N.csv` instead of timing, for
+//! `scripts/bench_models.py` to time lifetimes on the same customers.
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Beta, Distribution, Exp, Gamma};
+
+use ltvlab::models::{
+    customer_lifetime_value, BgNbd, ClvOptions, FitOptions, GammaGamma, ModelKind, PurchaseModel,
+    RfmData, Spend,
+};
+use ltvlab::predict::{predict, rfm_rows, PredictOptions};
+use ltvlab::summary::{CustomerSummary, Period, Summary};
+
+const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
+
+/// BG/NBD customers in days (`r 0.25, alpha 20, a 0.8, b 2.4`: a purchase
+/// every 80 days on average), acquired uniformly over two years (`T` whole
+/// days in 1..=730), purchase times rounded up to whole days; Gamma-Gamma
+/// spend `p 6, q 4, gamma 15`.
+fn simulate(n: usize, seed: u64) -> Summary {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let rate = Gamma::new(0.25, 1.0 / 20.0).unwrap();
+    let dropout = Beta::new(0.8, 2.4).unwrap();
+    let nu = Gamma::new(4.0, 1.0 / 15.0).unwrap();
+    let customers = (0..n)
+        .map(|i| {
+            let t = f64::from(rng.random_range(1u32..=730));
+            let lambda: f64 = rate.sample(&mut rng);
+            let p: f64 = dropout.sample(&mut rng);
+            let spend = Gamma::new(6.0, 1.0 / nu.sample(&mut rng)).unwrap();
+            let (mut x, mut tx, mut now, mut total) = (0.0, 0.0, 0.0, 0.0);
+            if lambda > 0.0 {
+                let wait = Exp::new(lambda).unwrap();
+                loop {
+                    now += wait.sample(&mut rng);
+                    let day = now.ceil();
+                    if day > t {
+                        break;
+                    }
+                    if day > tx {
+                        x += 1.0;
+                        tx = day;
+                        total += (spend.sample(&mut rng) * 100.0_f64).round() / 100.0;
+                    }
+                    if rng.random::<f64>() < p {
+                        break;
+                    }
+                }
+            }
+            CustomerSummary {
+                customer_id: i.to_string(),
+                frequency: x,
+                recency: tx,
+                t,
+                monetary_value: if x > 0.0 { total / x } else { 0.0 },
+                first_purchase: None,
+                last_purchase: None,
+                orders: None,
+                total_spend: None,
+            }
+        })
+        .collect();
+    Summary {
+        period: Period::Day,
+        observation_end: None,
+        customers,
+        orders_after_end: 0,
+        guest_orders: 0,
+        reversed_orders: 0,
+    }
+}
+
+fn write_summaries(dir: &str) {
+    for n in SIZES {
+        let s = simulate(n, 1);
+        let mut csv = String::from("customer_id,frequency,recency,T,monetary_value\n");
+        for c in &s.customers {
+            writeln!(
+                csv,
+                "{},{},{},{},{}",
+                c.customer_id, c.frequency, c.recency, c.t, c.monetary_value
+            )
+            .unwrap();
+        }
+        let path = format!("{dir}/models-{n}.csv");
+        std::fs::write(&path, csv).unwrap();
+        eprintln!("wrote {path}");
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("predict");
+    group.sample_size(10);
+    for n in SIZES {
+        let summary = simulate(n, 1);
+        group.throughput(Throughput::Elements(n as u64));
+        // Pareto/NBD takes seconds per 10k customers: 1M is left out.
+        let models: &[ModelKind] = if n < 1_000_000 {
+            &[ModelKind::BgNbd, ModelKind::ParetoNbd]
+        } else {
+            &[ModelKind::BgNbd]
+        };
+        for &model in models {
+            let options = PredictOptions {
+                model,
+                ..PredictOptions::default()
+            };
+            group.bench_with_input(BenchmarkId::new(model.name(), n), &summary, |b, s| {
+                b.iter(|| black_box(predict(s, &options).unwrap().base.total_clv))
+            });
+        }
+    }
+    group.finish();
+
+    // Where predict's time goes, at 100k customers.
+    let mut group = c.benchmark_group("parts");
+    group.sample_size(10);
+    let summary = simulate(100_000, 1);
+    let rows = rfm_rows(&summary.customers).unwrap();
+    let data = RfmData::new(&rows).unwrap();
+    let spend: Vec<Spend> = summary
+        .customers
+        .iter()
+        .filter(|c| c.frequency > 0.0)
+        .map(|c| Spend::new(c.frequency, c.monetary_value).unwrap())
+        .collect();
+    let fit = FitOptions::default();
+    group.bench_function("rfm_data/100000", |b| {
+        b.iter(|| black_box(RfmData::new(&rows).unwrap().len()))
+    });
+    group.bench_function("bgnbd_fit/100000", |b| {
+        b.iter(|| black_box(BgNbd::fit(&data, &fit).unwrap().log_likelihood()))
+    });
+    group.bench_function("gammagamma_fit/100000", |b| {
+        b.iter(|| black_box(GammaGamma::fit(&spend, &fit).unwrap().log_likelihood()))
+    });
+    let model = BgNbd::fit(&data, &fit).unwrap().into_model();
+    let values = vec![30.0; rows.len()];
+    let clv = ClvOptions {
+        periods_per_month: Period::Day.per_month(),
+        ..ClvOptions::default()
+    };
+    group.bench_function("clv_12_months/100000", |b| {
+        b.iter(|| black_box(customer_lifetime_value(&model, &data, &values, &clv).unwrap()[0]))
+    });
+    group.bench_function("p_alive_and_expected/100000", |b| {
+        b.iter(|| {
+            black_box(model.p_alive_all(&data)[0] + model.expected_purchases_all(&data, 365.25)[0])
+        })
+    });
+    group.finish();
+}
+
+fn main() {
+    if let Ok(dir) = std::env::var("LTVLAB_BENCH_WRITE") {
+        write_summaries(&dir);
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Times Python's lifetimes on the customers `cargo bench --bench models` times.
+
+    python3 scripts/bench_models.py [N ...]      # default: 10000 100000
+
+For each N it times, on bench-data/models-N.csv (written by the Rust bench
+with LTVLAB_BENCH_WRITE when missing), the same work as ltvlab's `predict`:
+BetaGeoFitter.fit + GammaGammaFitter.fit on the repeat customers +
+customer_lifetime_value for every customer (12 months, 1% a month, daily
+periods), best of 3 runs (1 run at 1M). CSV reading is not timed.
+
+It creates its own venv under ~/.cache/ltvlab with the pins that
+scripts/golden_models.py resolved to (lifetimes 0.11.3 needs numpy < 2,
+pandas < 2.2, scipy < 1.13).
+"""
+
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+VENV = pathlib.Path.home() / ".cache" / "ltvlab" / "venv-lifetimes"
+PINS = ["lifetimes==0.11.3", "numpy==1.26.4", "pandas==2.1.4", "scipy==1.12.0"]
+
+
+def ensure_venv():
+    python = VENV / "bin" / "python"
+    if pathlib.Path(sys.prefix).resolve() == VENV.resolve():
+        return
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    probe = "import lifetimes, numpy, pandas, scipy"
+    if subprocess.run([str(python), "-c", probe], capture_output=True).returncode != 0:
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *PINS], check=True)
+    os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
+
+
+def ensure_data(sizes):
+    data = ROOT / "bench-data"
+    if all((data / f"models-{n}.csv").exists() for n in sizes):
+        return
+    data.mkdir(exist_ok=True)
+    env = dict(os.environ, LTVLAB_BENCH_WRITE=str(data))
+    subprocess.run(["cargo", "bench", "--bench", "models"], cwd=ROOT, env=env, check=True)
+
+
+def time_lifetimes(path, runs):
+    import warnings
+
+    import pandas as pd
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    warnings.simplefilter("ignore")
+    df = pd.read_csv(path)
+    f, r, t, m = df["frequency"], df["recency"], df["T"], df["monetary_value"]
+    repeat = f > 0
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        bgf = BetaGeoFitter().fit(f, r, t)
+        ggf = GammaGammaFitter().fit(f[repeat], m[repeat])
+        clv = ggf.customer_lifetime_value(bgf, f, r, t, m, time=12, discount_rate=0.01, freq="D")
+        best = min(best, time.perf_counter() - start)
+    return best, bgf.params_, float(clv.sum())
+
+
+def main():
+    ensure_venv()
+    sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
+    ensure_data(sizes)
+    print("| customers | lifetimes BG/NBD + Gamma-Gamma + CLV | fitted (r, alpha, a, b) | total CLV |")
+    print("|---|---|---|---|")
+    for n in sizes:
+        seconds, params, total = time_lifetimes(ROOT / "bench-data" / f"models-{n}.csv", 1 if n >= 1_000_000 else 3)
+        fitted = ", ".join(f"{params[k]:.4g}" for k in ["r", "alpha", "a", "b"])
+        print(f"| {n:,} | {seconds * 1000:.0f} ms | {fitted} | {total:,.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

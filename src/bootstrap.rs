@@ -1,0 +1,381 @@
+//! Seeded nonparametric bootstrap of the predictions: percentile intervals
+//! for the model parameters, each customer's CLV and the base's total CLV.
+//!
+//! Each resample draws `n` customers with replacement from the summary's
+//! `n`, refits the purchase model and the spend model exactly as
+//! [`predict`](crate::predict::predict) does, and values the *original*
+//! customers with the refitted models. The interval of a quantity is the
+//! `(1-level)/2` and `(1+level)/2` quantiles (linear interpolation between
+//! order statistics) of its resampled values (Efron & Tibshirani 1993,
+//! "An Introduction to the Bootstrap", ch. 13).
+//!
+//! Every interval contains its point estimate: a percentile interval that
+//! misses it (possible when the bootstrap distribution is skewed away from
+//! the estimate) is widened to reach it, and the [`Bootstrap::widened`]
+//! count says how often that happened.
+//!
+//! Memory: CLV values are kept as `f32`, once per distinct customer
+//! `(frequency, recency, T, monetary_value)`: `samples × distinct × 4` bytes.
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use serde::Serialize;
+
+use crate::models::{GammaGamma, PurchaseModel, RfmData, Spend};
+use crate::predict::{
+    average_order_value, fit_spend, predict, rfm_rows, value_customers, PredictOptions, SpendModel,
+};
+use crate::summary::{CustomerSummary, Summary};
+use crate::{Error, Result};
+
+/// How to bootstrap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BootstrapOptions {
+    /// Resamples, 10 to 100,000. Default 200.
+    pub samples: usize,
+    /// Nominal coverage of the intervals, in `(0, 1)`. Default 0.9.
+    pub level: f64,
+    /// Seed of the resampling: the same seed gives the same intervals.
+    /// Default 0.
+    pub seed: u64,
+    /// The predictions to bootstrap. Default [`PredictOptions::default`].
+    pub predict: PredictOptions,
+    /// Also bootstrap each customer's CLV and the total (default true);
+    /// false bootstraps the parameters only, which skips every valuation.
+    pub values: bool,
+}
+
+impl Default for BootstrapOptions {
+    fn default() -> BootstrapOptions {
+        BootstrapOptions {
+            samples: 200,
+            level: 0.9,
+            seed: 0,
+            predict: PredictOptions::default(),
+            values: true,
+        }
+    }
+}
+
+/// A point estimate and its interval; always `low <= estimate <= high`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    /// The estimate on the full data.
+    pub estimate: f64,
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+}
+
+/// A parameter's interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamInterval {
+    /// The parameter's name, as in the paper.
+    pub name: &'static str,
+    /// The interval.
+    #[serde(flatten)]
+    pub interval: Interval,
+}
+
+/// The bootstrap's intervals.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bootstrap {
+    /// Resamples drawn.
+    pub samples: usize,
+    /// Resamples whose purchase model could be fitted (the others are left out).
+    pub fitted: usize,
+    /// Nominal coverage.
+    pub level: f64,
+    /// The seed.
+    pub seed: u64,
+    /// The purchase model's parameters.
+    pub params: Vec<ParamInterval>,
+    /// Gamma-Gamma's parameters (empty when it was not used).
+    pub spend_params: Vec<ParamInterval>,
+    /// Each customer's CLV, in the summary's order (empty without
+    /// [`BootstrapOptions::values`]).
+    #[serde(skip)]
+    pub clv: Vec<Interval>,
+    /// The base's total CLV (`None` without [`BootstrapOptions::values`]).
+    pub total_clv: Option<Interval>,
+    /// Intervals widened to contain their estimate.
+    pub widened: usize,
+    /// Warnings, e.g. resamples where a fit failed.
+    pub diagnostics: Vec<String>,
+}
+
+/// Bootstraps [`predict`] on `summary`.
+///
+/// # Errors
+///
+/// - an [`crate::ErrorKind::Options`] error for `samples` outside
+///   `10..=100_000` or `level` outside `(0, 1)`;
+/// - the errors of [`predict`] on the full data;
+/// - a [`crate::ErrorKind::Model`] error if fewer than half the resamples
+///   could be fitted.
+pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootstrap> {
+    if !(10..=100_000).contains(&options.samples) {
+        return Err(Error::options(format!(
+            "bootstrap samples must be between 10 and 100000, got {}",
+            options.samples
+        )));
+    }
+    if !(options.level > 0.0 && options.level < 1.0) {
+        return Err(Error::options(format!(
+            "interval level must be between 0 and 1, got {}",
+            options.level
+        )));
+    }
+    let point = predict(summary, &options.predict)?;
+    let customers = &summary.customers;
+    let n = customers.len();
+    let rows = rfm_rows(customers)?;
+    let data = RfmData::new(&rows)?;
+    let (distinct, row_distinct) = distinct_customers(customers);
+    let uses_gamma_gamma = matches!(point.spend_model, SpendModel::GammaGamma { .. });
+    let repeaters: Vec<Option<Spend>> = customers
+        .iter()
+        .map(|c| {
+            (c.frequency > 0.0 && c.monetary_value > 0.0 && c.monetary_value.is_finite())
+                .then(|| Spend::new(c.frequency, c.monetary_value).ok())
+                .flatten()
+        })
+        .collect();
+
+    let mut rng = StdRng::seed_from_u64(options.seed);
+    let mut params: Vec<Vec<f64>> = Vec::new();
+    let mut spend_params: Vec<Vec<f64>> = Vec::new();
+    let mut clv: Vec<f32> = Vec::with_capacity(options.samples * distinct.len());
+    let mut totals = Vec::new();
+    let (mut purchase_failures, mut spend_failures) = (0usize, 0usize);
+    let mut first_failure = None;
+    let mut indices = vec![0usize; n];
+    let mut resampled = Vec::with_capacity(n);
+    for _ in 0..options.samples {
+        for i in indices.iter_mut() {
+            *i = rng.random_range(0..n);
+        }
+        resampled.clear();
+        resampled.extend(indices.iter().map(|&i| rows[i]));
+        let fit = RfmData::new(&resampled).and_then(|d| {
+            options
+                .predict
+                .model
+                .fit_purchase_model(&d, &options.predict.fit)
+        });
+        let fit = match fit {
+            Ok(fit) => fit,
+            Err(e) => {
+                purchase_failures += 1;
+                first_failure.get_or_insert_with(|| e.to_string());
+                continue;
+            }
+        };
+        let spend = if uses_gamma_gamma {
+            let spend_rows: Vec<Spend> = indices.iter().filter_map(|&i| repeaters[i]).collect();
+            match GammaGamma::fit(&spend_rows, &options.predict.fit) {
+                Ok(fit) => {
+                    spend_params.push(fit.params().iter().map(|(_, v)| v).collect());
+                    SpendModel::GammaGamma { fit }
+                }
+                Err(_) => {
+                    // Keep the full-data spend model for this resample.
+                    spend_failures += 1;
+                    point.spend_model.clone()
+                }
+            }
+        } else {
+            let picked: Vec<CustomerSummary> =
+                indices.iter().map(|&i| customers[i].clone()).collect();
+            fit_spend(&picked, average_order_value(&picked), &options.predict.fit)
+        };
+        params.push(fit.params().iter().map(|(_, v)| v).collect());
+        if !options.values {
+            continue;
+        }
+        let values = value_customers(
+            fit.model().as_ref() as &dyn PurchaseModel,
+            &data,
+            customers,
+            &spend,
+            &options.predict,
+            summary.period,
+        )?;
+        totals.push(values.clv.iter().sum::<f64>());
+        let mut per_distinct = vec![0f32; distinct.len()];
+        for (row, &d) in row_distinct.iter().enumerate() {
+            per_distinct[d] = values.clv[row] as f32;
+        }
+        clv.extend_from_slice(&per_distinct);
+    }
+    let fitted = params.len();
+    if fitted * 2 < options.samples {
+        return Err(Error::model(
+            options.predict.model.name(),
+            format!(
+                "only {fitted} of {} bootstrap resamples could be fitted (first failure: {})",
+                options.samples,
+                first_failure.unwrap_or_default()
+            ),
+        ));
+    }
+    let mut widened = 0usize;
+    let mut interval = |estimate: f64, values: &mut Vec<f64>| {
+        let (i, w) = percentile_interval(estimate, values, options.level);
+        widened += usize::from(w);
+        i
+    };
+    let param_intervals =
+        |estimates: Vec<(&'static str, f64)>,
+         samples: &[Vec<f64>],
+         interval: &mut dyn FnMut(f64, &mut Vec<f64>) -> Interval| {
+            estimates
+                .into_iter()
+                .enumerate()
+                .map(|(k, (name, estimate))| {
+                    let mut values: Vec<f64> = samples.iter().map(|s| s[k]).collect();
+                    ParamInterval {
+                        name,
+                        interval: interval(estimate, &mut values),
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+    let params_out = param_intervals(
+        point.purchase_model.params().iter().collect(),
+        &params,
+        &mut interval,
+    );
+    let spend_out = match &point.spend_model {
+        SpendModel::GammaGamma { fit } if !spend_params.is_empty() => {
+            param_intervals(fit.params().iter().collect(), &spend_params, &mut interval)
+        }
+        _ => Vec::new(),
+    };
+    let (total_clv, clv_out) = if options.values {
+        let total = interval(point.base.total_clv, &mut totals);
+        let mut distinct_intervals = Vec::with_capacity(distinct.len());
+        let mut column = Vec::with_capacity(fitted);
+        for (d, &row) in distinct.iter().enumerate() {
+            column.clear();
+            column.extend((0..fitted).map(|s| f64::from(clv[s * distinct.len() + d])));
+            distinct_intervals.push(interval(point.customers[row].clv, &mut column));
+        }
+        let rows: Vec<Interval> = row_distinct
+            .iter()
+            .map(|&d| distinct_intervals[d])
+            .collect();
+        (Some(total), rows)
+    } else {
+        (None, Vec::new())
+    };
+    let mut diagnostics = Vec::new();
+    if purchase_failures > 0 {
+        diagnostics.push(format!(
+            "{purchase_failures} of {} resamples could not be fitted and were left out (first: {})",
+            options.samples,
+            first_failure.unwrap_or_default()
+        ));
+    }
+    if spend_failures > 0 {
+        diagnostics.push(format!(
+            "gamma-gamma could not be fitted on {spend_failures} resamples; they kept the full-data spend model"
+        ));
+    }
+    Ok(Bootstrap {
+        samples: options.samples,
+        fitted,
+        level: options.level,
+        seed: options.seed,
+        params: params_out,
+        spend_params: spend_out,
+        clv: clv_out,
+        total_clv,
+        widened,
+        diagnostics,
+    })
+}
+
+/// The percentile interval of `values` at `level`, widened to contain
+/// `estimate`; the flag says whether it was widened.
+fn percentile_interval(estimate: f64, values: &mut [f64], level: f64) -> (Interval, bool) {
+    values.sort_unstable_by(f64::total_cmp);
+    let mut low = quantile(values, (1.0 - level) / 2.0);
+    let mut high = quantile(values, (1.0 + level) / 2.0);
+    let widened = !(low <= estimate && estimate <= high);
+    low = low.min(estimate);
+    high = high.max(estimate);
+    (
+        Interval {
+            estimate,
+            low,
+            high,
+        },
+        widened,
+    )
+}
+
+/// The `p` quantile of sorted `values`, interpolating linearly between order
+/// statistics (Hyndman & Fan 1996, type 7); `values` must not be empty.
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// The first row of each distinct `(frequency, recency, T, monetary_value)`,
+/// and each row's distinct index.
+fn distinct_customers(customers: &[CustomerSummary]) -> (Vec<usize>, Vec<usize>) {
+    let mut seen: rustc_hash::FxHashMap<[u64; 4], usize> = Default::default();
+    let mut first = Vec::new();
+    let rows = customers
+        .iter()
+        .enumerate()
+        .map(|(row, c)| {
+            let key = [c.frequency, c.recency, c.t, c.monetary_value].map(f64::to_bits);
+            *seen.entry(key).or_insert_with(|| {
+                first.push(row);
+                first.len() - 1
+            })
+        })
+        .collect();
+    (first, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Type-7 quantiles checked against R's `quantile(1:5, c(.05, .5, .95))`
+    /// = 1.2, 3.0, 4.8.
+    #[test]
+    fn quantiles_match_r_type_7() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        for (p, want) in [(0.05, 1.2), (0.5, 3.0), (0.95, 4.8)] {
+            assert!((quantile(&v, p) - want).abs() < 1e-12, "{p}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Every interval contains its estimate, whatever the resampled values.
+        #[test]
+        fn intervals_contain_their_estimate(
+            mut values in proptest::collection::vec(-1e6f64..1e6, 1..50),
+            estimate in -2e6f64..2e6,
+            level in 0.01f64..0.99,
+        ) {
+            let (i, _) = percentile_interval(estimate, &mut values, level);
+            proptest::prop_assert!(i.low <= estimate && estimate <= i.high && i.estimate == estimate);
+        }
+    }
+
+    #[test]
+    fn intervals_are_widened_to_the_estimate() {
+        let mut v = vec![2.0, 3.0, 4.0];
+        let (i, widened) = percentile_interval(10.0, &mut v, 0.9);
+        assert!(widened);
+        assert_eq!((i.low, i.high), (2.1, 10.0));
+    }
+}

@@ -1,0 +1,521 @@
+//! Calibration/holdout validation of the purchase models, and the `auto`
+//! model choice.
+//!
+//! The transactions are split at a calibration end (default: the start of
+//! the last 25% of the observation period, rounded to a day). The purchase
+//! model is fitted on the calibration summary and predicts each calibration
+//! customer's repeat purchases in the holdout, `E[Y(d) | x, t_x, T]` with `d`
+//! the holdout length; these are compared with the purchase periods counted
+//! in the holdout (lifetimes' `calibration_and_holdout_data`):
+//!
+//! - overall and by calibration frequency `0, 1, …, 6, 7+`;
+//! - per customer: mean absolute error and root mean squared error;
+//! - week by week: the cumulative repeat purchases of the calibration cohort
+//!   from the first date to the observation end (the "tracking plot" of
+//!   Fader, Hardie & Lee 2005, figure 2), predicted unconditionally as
+//!   `Σ_i E[X(t - t0_i)]` over customers `i` first seen at `t0_i`, and, for the
+//!   holdout weeks, conditionally on each customer's calibration history.
+//!
+//! With `model: None` (`auto`), BG/NBD, MBG/NBD and Pareto/NBD are all fitted
+//! on the calibration data and the one with the lowest holdout MAE is chosen.
+
+use serde::Serialize;
+
+use crate::ingest::{format_day, parse_iso_day, Dataset};
+use crate::models::{FitOptions, ModelKind, PurchaseModel, RfmData};
+use crate::predict::rfm_rows;
+use crate::summary::{self, CalibrationHoldout, Period, SummaryOptions};
+use crate::transactions::Transactions;
+use crate::{Error, Result};
+
+/// The purchase models `auto` chooses from.
+pub const AUTO_MODELS: [ModelKind; 3] = [ModelKind::BgNbd, ModelKind::MbgNbd, ModelKind::ParetoNbd];
+
+/// A fitted purchase model behind a trait object.
+type BoxedModel = Box<dyn PurchaseModel + Send + Sync>;
+
+/// How to validate. See the field docs for the defaults.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ValidateOptions {
+    /// The period unit of the summaries and models. Default day.
+    pub period: Period,
+    /// End of observation (ISO date). Default: the last date in the data.
+    pub observation_end: Option<String>,
+    /// The calibration end (ISO date). Default: the first date plus 75% of
+    /// the days to the observation end, rounded to the nearest day.
+    pub calibration_end: Option<String>,
+    /// The purchase model; `None` (the default) chooses among
+    /// [`AUTO_MODELS`] by holdout MAE.
+    pub model: Option<ModelKind>,
+    /// How to fit.
+    pub fit: FitOptions,
+}
+
+/// The outcome of [`validate`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Validation {
+    /// The model validated (the chosen one under `auto`).
+    pub model: ModelKind,
+    /// The period unit.
+    pub period: Period,
+    /// The calibration end (ISO).
+    pub calibration_end: String,
+    /// The observation end (ISO).
+    pub observation_end: String,
+    /// The holdout length in periods.
+    pub holdout_periods: f64,
+    /// Calibration customers.
+    pub customers: usize,
+    /// Predicted repeat purchases of all calibration customers in the holdout.
+    pub predicted_total: f64,
+    /// Actual repeat purchase periods in the holdout.
+    pub actual_total: f64,
+    /// Mean absolute error per customer.
+    pub mae: f64,
+    /// Root mean squared error per customer.
+    pub rmse: f64,
+    /// Predicted and actual by calibration frequency `0..=6` and `7+`.
+    pub by_frequency: Vec<FrequencyBucket>,
+    /// Cumulative repeat purchases of the calibration cohort, week by week.
+    pub tracking: Vec<TrackingWeek>,
+    /// Every model fitted, with its holdout errors.
+    pub candidates: Vec<Candidate>,
+    /// Why this model, in one sentence with the numbers.
+    pub choice: String,
+}
+
+/// One calibration-frequency group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FrequencyBucket {
+    /// `"0"` to `"6"`, or `"7+"`.
+    pub frequency: String,
+    /// Customers in the group.
+    pub customers: usize,
+    /// Mean predicted holdout purchases per customer.
+    pub predicted_mean: f64,
+    /// Mean actual holdout purchases per customer.
+    pub actual_mean: f64,
+}
+
+/// One week of the tracking curve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrackingWeek {
+    /// 1 for the week starting on the first date.
+    pub week: u32,
+    /// The week's last day (ISO), at most the observation end.
+    pub end: String,
+    /// Whether the week ends after the calibration end.
+    pub holdout: bool,
+    /// Actual cumulative repeat purchases of the calibration cohort.
+    pub actual: f64,
+    /// Predicted, unconditionally from each customer's first purchase.
+    pub predicted: f64,
+    /// Predicted for holdout weeks: the actual count at the calibration end
+    /// plus each customer's conditional expectation.
+    pub predicted_conditional: Option<f64>,
+}
+
+/// One model's holdout errors.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// The model.
+    pub model: ModelKind,
+    /// Log-likelihood on the calibration data (`None` if the fit failed).
+    pub log_likelihood: Option<f64>,
+    /// Holdout MAE per customer.
+    pub mae: Option<f64>,
+    /// Holdout RMSE per customer.
+    pub rmse: Option<f64>,
+    /// Predicted holdout total.
+    pub predicted_total: Option<f64>,
+    /// Why the fit failed, if it did.
+    pub error: Option<String>,
+}
+
+/// Splits `data` at the calibration end, fits, and compares predictions with
+/// the holdout.
+///
+/// # Errors
+///
+/// - a summary or basket file (no dates to split);
+/// - dates that do not parse, or a calibration end outside the data;
+/// - the chosen model's fit errors (under `auto`: all three failing).
+pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation> {
+    let t = match data {
+        Dataset::Transactions(t) => t,
+        _ => return Err(Error::options(
+            "validation needs dated transactions; a summary or basket file has no dates to split",
+        )),
+    };
+    let (first, last) = t
+        .day_range()
+        .ok_or_else(|| Error::no_usable_column("there are no dated rows"))?;
+    let end = match options.observation_end.as_deref() {
+        None => last,
+        Some(s) => parse_iso_day(s)
+            .ok_or_else(|| Error::options(format!("observation end \"{s}\" is not a date")))?,
+    };
+    let calibration_end = match options.calibration_end.as_deref() {
+        Some(s) => s.to_owned(),
+        None => format_day(default_calibration_end(first, end)),
+    };
+    let split = summary::calibration_holdout(
+        data,
+        &SummaryOptions {
+            period: options.period,
+            observation_end: Some(format_day(end)),
+            calibration_end: Some(calibration_end.clone()),
+        },
+    )?;
+    let cal_end = parse_iso_day(&split.calibration_end).unwrap_or(end);
+    let rows = rfm_rows(&split.calibration.customers)?;
+    let rfm = RfmData::new(&rows)?;
+    let actual: Vec<f64> = split.holdout.iter().map(|h| h.frequency_holdout).collect();
+    let holdout_periods = split.holdout.first().map_or(0.0, |h| h.duration_holdout);
+    let kinds: Vec<ModelKind> = match options.model {
+        Some(k) => vec![k],
+        None => AUTO_MODELS.to_vec(),
+    };
+    let mut candidates = Vec::new();
+    // (MAE, candidate index, fitted model, holdout predictions) of the best so far.
+    let mut best: Option<(f64, usize, BoxedModel, Vec<f64>)> = None;
+    let mut last_error = None;
+    for kind in kinds {
+        match kind.fit_purchase_model(&rfm, &options.fit) {
+            Ok(fit) => {
+                let predicted = fit.model().expected_purchases_all(&rfm, holdout_periods);
+                let (mae, rmse) = errors(&predicted, &actual);
+                candidates.push(Candidate {
+                    model: kind,
+                    log_likelihood: Some(fit.log_likelihood()),
+                    mae: Some(mae),
+                    rmse: Some(rmse),
+                    predicted_total: Some(predicted.iter().sum()),
+                    error: None,
+                });
+                if best.as_ref().is_none_or(|b| mae < b.0) {
+                    best = Some((mae, candidates.len() - 1, fit.into_model(), predicted));
+                }
+            }
+            Err(e) => {
+                candidates.push(Candidate {
+                    model: kind,
+                    log_likelihood: None,
+                    mae: None,
+                    rmse: None,
+                    predicted_total: None,
+                    error: Some(e.to_string()),
+                });
+                last_error = Some(e);
+            }
+        }
+    }
+    let Some((mae, chosen, model, predicted)) = best else {
+        return Err(last_error.unwrap_or_else(|| Error::options("no model to validate")));
+    };
+    let (_, rmse) = errors(&predicted, &actual);
+    let choice = explain_choice(
+        &candidates,
+        chosen,
+        split.holdout.len(),
+        holdout_periods,
+        options,
+    );
+    let tracking = tracking(
+        t,
+        &split,
+        model.as_ref(),
+        &rfm,
+        first,
+        cal_end,
+        end,
+        options.period,
+    );
+    Ok(Validation {
+        model: candidates[chosen].model,
+        period: options.period,
+        calibration_end: split.calibration_end.clone(),
+        observation_end: format_day(end),
+        holdout_periods,
+        customers: split.holdout.len(),
+        predicted_total: predicted.iter().sum(),
+        actual_total: actual.iter().sum(),
+        mae,
+        rmse,
+        by_frequency: by_frequency(&split, &predicted, &actual),
+        tracking,
+        candidates,
+        choice,
+    })
+}
+
+/// `first + round(0.75 · (end - first))`: the last 25% of the observation
+/// period is the holdout.
+pub fn default_calibration_end(first: i32, end: i32) -> i32 {
+    first + (0.75 * f64::from(end - first)).round() as i32
+}
+
+/// Mean absolute and root mean squared error.
+fn errors(predicted: &[f64], actual: &[f64]) -> (f64, f64) {
+    let n = predicted.len().max(1) as f64;
+    let (abs, sq) = predicted
+        .iter()
+        .zip(actual)
+        .fold((0.0, 0.0), |(a, s), (p, y)| {
+            (a + (p - y).abs(), s + (p - y) * (p - y))
+        });
+    (abs / n, (sq / n).sqrt())
+}
+
+fn by_frequency(
+    split: &CalibrationHoldout,
+    predicted: &[f64],
+    actual: &[f64],
+) -> Vec<FrequencyBucket> {
+    let mut sums = [(0usize, 0.0, 0.0); 8];
+    for (i, c) in split.calibration.customers.iter().enumerate() {
+        let b = (c.frequency as usize).min(7);
+        sums[b].0 += 1;
+        sums[b].1 += predicted[i];
+        sums[b].2 += actual[i];
+    }
+    sums.iter()
+        .enumerate()
+        .map(|(b, &(n, p, a))| FrequencyBucket {
+            frequency: if b == 7 { "7+".into() } else { b.to_string() },
+            customers: n,
+            predicted_mean: if n > 0 { p / n as f64 } else { 0.0 },
+            actual_mean: if n > 0 { a / n as f64 } else { 0.0 },
+        })
+        .collect()
+}
+
+fn explain_choice(
+    candidates: &[Candidate],
+    chosen: usize,
+    customers: usize,
+    holdout_periods: f64,
+    options: &ValidateOptions,
+) -> String {
+    let c = &candidates[chosen];
+    let mae = c.mae.unwrap_or(f64::NAN);
+    let others: Vec<String> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != chosen)
+        .map(|(_, o)| match o.mae {
+            Some(m) => format!("{m:.4} for {}", o.model.name()),
+            None => format!("{} failed to fit", o.model.name()),
+        })
+        .collect();
+    let holdout = format!(
+        "{customers} customers over a {} {}{} holdout",
+        trim(holdout_periods),
+        options.period.name(),
+        if holdout_periods == 1.0 { "" } else { "s" }
+    );
+    if others.is_empty() {
+        format!(
+            "{} was chosen by the caller; its holdout MAE is {mae:.4} repeat purchases per customer on {holdout}",
+            c.model.name()
+        )
+    } else {
+        format!(
+            "{} has the lowest holdout error per customer (MAE {mae:.4} repeat purchases, against {}) on {holdout}",
+            c.model.name(),
+            others.join(" and ")
+        )
+    }
+}
+
+fn trim(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// Days per period, to turn day differences into model time.
+fn days_per_period(period: Period) -> f64 {
+    match period {
+        Period::Day => 1.0,
+        Period::Week => 7.0,
+        Period::Month => 365.25 / 12.0,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tracking(
+    t: &Transactions,
+    split: &CalibrationHoldout,
+    model: &dyn PurchaseModel,
+    rfm: &RfmData,
+    first: i32,
+    cal_end: i32,
+    end: i32,
+    period: Period,
+) -> Vec<TrackingWeek> {
+    let span = (end - first).max(0) as usize;
+    // Repeat purchase periods of the calibration cohort, by day, and the
+    // cohort's first purchase days.
+    let mut orders: Vec<(u32, i64, i32)> = summary::purchase_orders(t)
+        .iter()
+        .filter(|o| o.day >= first && o.day <= end)
+        .map(|o| (o.customer, period.index(o.day), o.day))
+        .collect();
+    orders.sort_unstable();
+    let mut repeats_by_day = vec![0.0f64; span + 1];
+    let mut first_days = vec![0.0f64; span + 1];
+    let mut i = 0;
+    while i < orders.len() {
+        let customer = orders[i].0;
+        let start = i;
+        while i < orders.len() && orders[i].0 == customer {
+            i += 1;
+        }
+        let run = &orders[start..i];
+        let first_day = run[0].2;
+        if first_day > cal_end {
+            continue; // not in the calibration cohort
+        }
+        first_days[(first_day - first) as usize] += 1.0;
+        let mut last_period = run[0].1;
+        for &(_, p, d) in &run[1..] {
+            if p != last_period {
+                repeats_by_day[(d - first) as usize] += 1.0;
+                last_period = p;
+            }
+        }
+    }
+    // E[X(Δ days)] once per day difference.
+    let unit = days_per_period(period);
+    let expected_new: Vec<f64> = (0..=span)
+        .map(|d| model.expected_purchases_new(d as f64 / unit))
+        .collect();
+    let cohort_days: Vec<(usize, f64)> = first_days
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0.0)
+        .map(|(d, n)| (d, *n))
+        .collect();
+    let cal_offset = (cal_end - first) as usize;
+    let actual_at_cal: f64 = repeats_by_day[..=cal_offset.min(span)].iter().sum();
+    let mut weeks = Vec::new();
+    let mut cumulative = 0.0;
+    let mut day = 0usize;
+    let mut week = 0u32;
+    while day <= span {
+        week += 1;
+        let last_day = (day + 6).min(span);
+        cumulative += repeats_by_day[day..=last_day].iter().sum::<f64>();
+        let predicted: f64 = cohort_days
+            .iter()
+            .filter(|(d, _)| *d <= last_day)
+            .map(|(d, n)| n * expected_new[last_day - d])
+            .sum();
+        let holdout = last_day > cal_offset;
+        let predicted_conditional = holdout.then(|| {
+            let horizon = (last_day - cal_offset) as f64 / unit;
+            let conditional: f64 = model.expected_purchases_all(rfm, horizon).iter().sum();
+            actual_at_cal + conditional
+        });
+        weeks.push(TrackingWeek {
+            week,
+            end: format_day(first + last_day as i32),
+            holdout,
+            actual: cumulative,
+            predicted,
+            predicted_conditional,
+        });
+        day = last_day + 1;
+    }
+    debug_assert_eq!(split.holdout.len(), rfm.len());
+    weeks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{ingest, IngestOptions};
+
+    fn data(csv: &str) -> Dataset {
+        ingest(csv.as_bytes(), &IngestOptions::default())
+            .unwrap()
+            .data
+    }
+
+    #[test]
+    fn default_calibration_end_is_the_start_of_the_last_quarter() {
+        // (first, end, want): 0.75·100 = 75; 0.75·10 = 7.5 rounds to 8.
+        for (first, end, want) in [(0, 100, 75), (100, 110, 108), (5, 5, 5)] {
+            assert_eq!(default_calibration_end(first, end), want);
+        }
+    }
+
+    /// The actual tracking counts, by hand. Days from 2024-01-01 (day 0);
+    /// calibration end 2024-01-15 (day 14), end 2024-01-20 (day 19).
+    ///
+    /// - a: days 0, 3, 3 (same day), 10, 16: repeats on days 3, 10, 16;
+    /// - b: days 2, 9: a repeat on day 9;
+    /// - c: day 16 only: first seen after the calibration end, not in the cohort;
+    /// - d: days 1..=12 every day; e: days 0 and 19; f: day 5; g: day 8.
+    #[test]
+    fn tracking_counts_repeat_purchase_days_of_the_cohort() {
+        let mut csv = String::from("customer_id,order_id,date,amount\n");
+        let rows = [
+            ("a", 0),
+            ("a", 3),
+            ("a", 3),
+            ("a", 10),
+            ("a", 16),
+            ("b", 2),
+            ("b", 9),
+            ("c", 16),
+            ("e", 0),
+            ("e", 19),
+            ("f", 5),
+            ("g", 8),
+        ];
+        for (i, (c, d)) in rows.iter().enumerate() {
+            csv.push_str(&format!("{c},o{i},2024-01-{:02},10\n", d + 1));
+        }
+        for d in 1..=12 {
+            csv.push_str(&format!("d,d{d},2024-01-{:02},5\n", d + 1));
+        }
+        let v = validate(
+            &data(&csv),
+            &ValidateOptions {
+                calibration_end: Some("2024-01-15".into()),
+                model: Some(ModelKind::BgNbd),
+                ..ValidateOptions::default()
+            },
+        )
+        .unwrap();
+        // Weeks end on days 6, 13, 19 (the last one truncated).
+        // Week 1 (days 0..=6): a@3, d@2..=6 (5) = 6.
+        // Week 2 (7..=13): a@10, b@9, d@7..=12 (6) = 8, cumulative 14.
+        // Week 3 (14..=19): a@16, e@19 = 2, cumulative 16.
+        let got: Vec<(u32, &str, bool, f64)> = v
+            .tracking
+            .iter()
+            .map(|w| (w.week, w.end.as_str(), w.holdout, w.actual))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, "2024-01-07", false, 6.0),
+                (2, "2024-01-14", false, 14.0),
+                (3, "2024-01-20", true, 16.0)
+            ]
+        );
+        // Holdout: a 1 (day 16), e 1 (day 19); cohort a, b, d, e, f, g.
+        assert_eq!(v.actual_total, 2.0);
+        assert_eq!(v.customers, 6);
+        assert_eq!(v.holdout_periods, 5.0);
+        assert!(v.tracking[2].predicted_conditional.unwrap() > 14.0);
+        assert_eq!(v.by_frequency.len(), 8);
+        assert_eq!(v.by_frequency[7].frequency, "7+");
+        assert_eq!(v.by_frequency[7].customers, 1); // d: 11 repeats
+    }
+}
