@@ -140,6 +140,7 @@ function analyze(next) {
   ui.error.hidden = true;
   ui.error.textContent = '';
   ui.status.textContent = '';
+  status = null;
   ui.preview.hidden = true;
   ui.results.forEach((section) => (section.hidden = true));
   destroyCharts();
@@ -185,14 +186,10 @@ function finish({ result: next, charts: nextCharts }) {
   view.sort = result.predictions ? 'clv' : 'total_spend';
   view.descending = true;
   renderResult();
-  ui.status.textContent = result.summary
-    ? l10n.t('status.done', { name: source.name(), seconds: l10n.decimal(seconds) })
-    : l10n.t('status.baskets', {
-        name: source.name(),
-        seconds: l10n.decimal(seconds),
-        baskets: l10n.integer(result.report.stats.orders),
-        items: l10n.integer(result.report.stats.items),
-      });
+  status = result.summary
+    ? { key: 'status.done', params: { seconds } }
+    : { key: 'status.baskets', params: { seconds, baskets: result.report.stats.orders, items: result.report.stats.items } };
+  renderStatus();
   if (result.summary) queryRows();
   setState('done');
 }
@@ -222,6 +219,19 @@ function localIsoDate(date) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
+// The status line, kept as a message key so it follows the language switch.
+let status = null;
+function renderStatus() {
+  if (!status) return;
+  const { seconds, baskets, items } = status.params;
+  ui.status.textContent = l10n.t(status.key, {
+    name: source.name(),
+    seconds: l10n.decimal(seconds),
+    baskets: baskets === undefined ? '' : l10n.integer(baskets),
+    items: items === undefined ? '' : l10n.integer(items),
+  });
+}
+
 function setState(state) {
   document.body.dataset.state = state;
 }
@@ -240,6 +250,7 @@ function setLanguage(lang) {
   document.title = l10n.t('title');
   if (previewData) renderPreview();
   if (result) renderResult();
+  renderStatus();
 }
 
 function setTheme(theme) {
@@ -359,6 +370,8 @@ function renderKpis() {
   setKpi('kpi-revenue', revenue, l10n.money, t('kpi.revenue'), t('kpi.revenue.how'));
   setKpi('kpi-aov', orders > 0 && revenue !== null ? revenue / orders : null, l10n.money, t('kpi.aov'), t('kpi.aov.how'));
   setKpi('kpi-repeat-rate', repeatRate, l10n.percent, t('kpi.repeat-rate'), t('kpi.repeat-rate.how'));
+  // Baskets have orders only: the per-customer cards would only show dashes.
+  for (const id of ['kpi-customers', 'kpi-revenue', 'kpi-aov', 'kpi-repeat-rate']) byTestId(id).hidden = !summary;
 
   const p = predictions;
   const months = p?.base.horizon_months ?? 12;
