@@ -11,6 +11,8 @@
 //! knows about JavaScript, files or argv.
 #![deny(missing_docs)]
 
+pub mod cohorts;
+pub mod compare;
 pub mod error;
 pub mod export;
 pub mod generate;
@@ -18,6 +20,8 @@ pub mod ingest;
 pub mod models;
 pub mod predict;
 pub mod recommend;
+pub mod segments;
+pub mod simulate;
 pub mod summary;
 pub mod transactions;
 #[cfg(target_arch = "wasm32")]

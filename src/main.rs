@@ -44,6 +44,14 @@ enum Command {
     },
     /// Write a synthetic shop's order lines (seeded, with known BG/NBD parameters) as CSV.
     Generate(GenerateArgs),
+    /// Acquisition cohorts: active share, LTV to date, repeat rate, churn, by month or week.
+    Cohorts(cli::analysis::CohortsArgs),
+    /// RFM segments, follow-up lists, NPS segments and overdue customers.
+    Segments(cli::analysis::SegmentsArgs),
+    /// Compare groups (campaigns, channels): repeat rate, AOV, orders, LTV with intervals and tests.
+    Compare(cli::analysis::CompareArgs),
+    /// What-if simulation: baseline vs scenario with levers, from a file or a formula.
+    Simulate(cli::analysis::SimulateArgs),
     /// "Also bought" pairs, per-item and per-customer lists, itemsets and a holdout test.
     Recommend(cli::recommend::RecommendArgs),
     /// Fit a model (bgnbd, mbgnbd, pareto, gammagamma, bgbb, sbg) and print its parameters.
@@ -96,7 +104,7 @@ struct GenerateArgs {
 
 /// The input file and ingest overrides shared by every command.
 #[derive(Args)]
-struct InputArgs {
+pub(crate) struct InputArgs {
     /// The orders file (CSV/TSV, any supported encoding), or - for stdin.
     file: PathBuf,
     /// Column holding the customer id.
@@ -125,7 +133,7 @@ struct InputArgs {
     unit_price: Option<String>,
     /// A categorical column to group by (channel, coupon, campaign).
     #[arg(long, value_name = "COL")]
-    group: Option<String>,
+    pub(crate) group: Option<String>,
     /// Date format: auto, iso, ymd, yyyymmdd, japanese, dmy, mdy, excel, unix, or a pattern like %d/%m/%Y.
     #[arg(long, value_name = "FORMAT")]
     date_format: Option<String>,
@@ -207,6 +215,10 @@ fn run(cli: Cli) -> Result<(), String> {
             write_summary(&mut out, &ingested, &options)?;
         }
         Command::Generate(args) => generate(&args, &mut out)?,
+        Command::Cohorts(args) => cli::analysis::run_cohorts(args, &mut out)?,
+        Command::Segments(args) => cli::analysis::run_segments(args, &mut out)?,
+        Command::Compare(args) => cli::analysis::run_compare(args, &mut out)?,
+        Command::Simulate(args) => cli::analysis::run_simulate(args, &mut out)?,
         Command::Recommend(args) => cli::recommend::run(&args, &mut out)?,
         Command::Fit(args) => cli::models::fit(&args, &mut out)?,
         Command::Predict(args) => cli::models::predict(&args, &mut out)?,
@@ -279,7 +291,7 @@ fn summary_options(a: &SummaryArgs) -> Result<SummaryOptions, String> {
 }
 
 /// Reads the file in 1 MiB chunks through the chunked ingester.
-fn read_input(a: &InputArgs) -> Result<Ingested, String> {
+pub(crate) fn read_input(a: &InputArgs) -> Result<Ingested, String> {
     let options = ingest_options(a)?;
     let mut ingester = Ingester::new(options).map_err(|e| e.to_string())?;
     let name = a.file.display().to_string();

@@ -2,5 +2,6 @@
 //! `src/main.rs`, this is CLI code: it may touch files and argv; the library
 //! under it stays pure.
 
+pub mod analysis;
 pub mod models;
 pub mod recommend;

@@ -1,0 +1,731 @@
+//! `ltvlab cohorts`, `segments`, `compare` and `simulate`: read the file,
+//! run the analysis, print a table or JSON.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+
+use ltvlab::cohorts::{cohorts, CohortKey, CohortOptions, CohortReport};
+use ltvlab::compare::{compare, CompareOptions, Comparison};
+use ltvlab::ingest::{Dataset, Ingested};
+use ltvlab::segments::{segments, SegmentOptions, SegmentReport, SegmentStats};
+use ltvlab::simulate::{
+    simulate, simulate_formula, FormulaComparison, FormulaInputs, Loyalty, Scenario, ShopModel,
+    Simulation, SimulationOptions,
+};
+use ltvlab::summary::{summarize, Summary, SummaryOptions};
+use ltvlab::transactions::Transactions;
+
+use crate::{read_input, InputArgs};
+
+/// `ltvlab cohorts`.
+#[derive(Args)]
+pub(crate) struct CohortsArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Split cohorts by a column of the first purchase (channel, country,
+    /// coupon), or `first-product`.
+    #[arg(long, value_name = "COL")]
+    by: Option<String>,
+    /// Cohort length: month or week.
+    #[arg(long, default_value = "month")]
+    period: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `ltvlab segments`.
+#[derive(Args)]
+pub(crate) struct SegmentsArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Most customers listed in each follow-up list.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    /// Follow-up thresholds in days, comma-separated (default 30,60).
+    #[arg(long, value_name = "DAYS")]
+    follow_up: Option<String>,
+    /// Print JSON (with one row per customer).
+    #[arg(long)]
+    json: bool,
+}
+
+/// `ltvlab compare`.
+#[derive(Args)]
+pub(crate) struct CompareArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The group every other group is compared with (default: the largest).
+    #[arg(long, value_name = "VALUE")]
+    baseline: Option<String>,
+    /// Bootstrap draws.
+    #[arg(long, default_value_t = 1000)]
+    draws: u32,
+    /// Bootstrap seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `ltvlab simulate`.
+#[derive(Args)]
+pub(crate) struct SimulateArgs {
+    /// The orders file (not with --formula).
+    file: Option<PathBuf>,
+    /// Formula mode: no file; --aov, --frequency and --churn (or --retention) are the inputs.
+    #[arg(long)]
+    formula: bool,
+    /// Model mode: retention lift like +5pt. Formula mode: annual retention rate like 0.6.
+    #[arg(long, allow_hyphen_values = true)]
+    retention: Option<String>,
+    /// Model mode: AOV lift like +10%. Formula mode: the average order value.
+    #[arg(long, allow_hyphen_values = true)]
+    aov: Option<String>,
+    /// Model mode: purchase frequency lift like +10%. Formula mode: purchases per year.
+    #[arg(long, allow_hyphen_values = true)]
+    frequency: Option<String>,
+    /// Formula mode: annual churn rate like 0.4.
+    #[arg(long)]
+    churn: Option<String>,
+    /// Retention lift (both modes), like +5pt.
+    #[arg(long, allow_hyphen_values = true)]
+    retention_lift: Option<String>,
+    /// AOV lift (both modes), like +10%.
+    #[arg(long, allow_hyphen_values = true)]
+    aov_lift: Option<String>,
+    /// Frequency lift (both modes), like +10%.
+    #[arg(long, allow_hyphen_values = true)]
+    frequency_lift: Option<String>,
+    /// Churn down by a share, like 10%.
+    #[arg(long)]
+    churn_reduction: Option<String>,
+    /// Gross margin, like 0.3 or 30%.
+    #[arg(long)]
+    margin: Option<String>,
+    /// Margin lift, like +5pt.
+    #[arg(long, allow_hyphen_values = true)]
+    margin_lift: Option<String>,
+    /// A discount on every order, like 5%.
+    #[arg(long)]
+    discount: Option<String>,
+    /// Loyalty programme rebate on revenue, like 2%.
+    #[arg(long)]
+    loyalty_rebate: Option<String>,
+    /// The retention lift assumed from the loyalty programme, like +3pt.
+    #[arg(long, allow_hyphen_values = true)]
+    loyalty_retention: Option<String>,
+    /// Acquisition cost per new customer.
+    #[arg(long)]
+    cac: Option<f64>,
+    /// A scenario acquisition cost.
+    #[arg(long)]
+    scenario_cac: Option<f64>,
+    /// Horizon in months (default 24; formula mode 60).
+    #[arg(long)]
+    horizon: Option<u32>,
+    /// Monthly discount rate for LTV.
+    #[arg(long, default_value_t = 0.01)]
+    discount_rate: f64,
+    /// New customers a month (default: the average of the last 12 months).
+    #[arg(long)]
+    new_customers: Option<f64>,
+    /// Monte Carlo draws.
+    #[arg(long, default_value_t = 1000)]
+    draws: u32,
+    /// Monte Carlo seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+type CliResult<T> = std::result::Result<T, String>;
+
+fn transactions(ingested: &Ingested) -> CliResult<&Transactions> {
+    match &ingested.data {
+        Dataset::Transactions(t) => Ok(t),
+        Dataset::Summary(_) => Err(
+            "a summary file has no order history: cohorts, segments and comparisons need order lines"
+                .to_owned(),
+        ),
+        Dataset::Baskets(_) => Err(
+            "no usable column: this file holds baskets without customers or dates".to_owned(),
+        ),
+    }
+}
+
+fn json(out: &mut dyn Write, value: &impl Serialize) -> CliResult<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(|e| e.to_string())?;
+    writeln!(out).map_err(|e| e.to_string())
+}
+
+fn daily_summary(ingested: &Ingested) -> CliResult<Summary> {
+    summarize(&ingested.data, &SummaryOptions::default()).map_err(|e| e.to_string())
+}
+
+/// Runs `ltvlab cohorts`.
+pub(crate) fn run_cohorts(mut args: CohortsArgs, out: &mut dyn Write) -> CliResult<()> {
+    let by = match args.by.as_deref() {
+        None => CohortKey::None,
+        Some("first-product" | "first_product" | "first-item" | "first_item") => {
+            CohortKey::FirstItem
+        }
+        Some(col) => {
+            args.input.group = Some(col.to_owned());
+            CohortKey::Group
+        }
+    };
+    let options = CohortOptions {
+        period: args
+            .period
+            .parse()
+            .map_err(|e: ltvlab::Error| e.to_string())?,
+        by,
+        ..CohortOptions::default()
+    };
+    let ingested = read_input(&args.input)?;
+    let report = cohorts(transactions(&ingested)?, &options).map_err(|e| e.to_string())?;
+    if args.json {
+        return json(out, &report);
+    }
+    write_cohorts(out, &report).map_err(|e| e.to_string())
+}
+
+fn write_cohorts(out: &mut dyn Write, r: &CohortReport) -> std::io::Result<()> {
+    let o = &r.overall;
+    writeln!(
+        out,
+        "{} customers, {} orders, repeat rate {:.1}%, median days between orders {}, to second order {} (observation end {})",
+        o.customers,
+        o.orders,
+        100.0 * o.repeat_rate,
+        opt(o.median_days_between_orders, 0),
+        opt(o.median_days_to_second_order, 0),
+        r.observation_end
+    )?;
+    for g in &r.groups {
+        if let Some(name) = &g.name {
+            writeln!(
+                out,
+                "\n== {name}: {} customers, repeat rate {:.1}%",
+                g.stats.customers,
+                100.0 * g.stats.repeat_rate
+            )?;
+        } else if r.groups.len() > 1 {
+            writeln!(out, "\n== (no value): {} customers", g.stats.customers)?;
+        }
+        let width = g
+            .cohorts
+            .iter()
+            .map(|c| c.periods.len())
+            .max()
+            .unwrap_or(0)
+            .min(13);
+        writeln!(out, "\nactive share by period since acquisition")?;
+        write!(out, "{:<10} {:>9}", "cohort", "customers")?;
+        for k in 0..width {
+            write!(out, " {:>6}", format!("+{k}"))?;
+        }
+        writeln!(out)?;
+        for c in &g.cohorts {
+            write!(out, "{:<10} {:>9}", c.label, c.stats.customers)?;
+            for cell in c.periods.iter().take(width) {
+                write!(out, " {:>5.1}%", 100.0 * cell.active_share)?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(out, "\ncumulative revenue per customer (LTV to date)")?;
+        write!(out, "{:<10} {:>9}", "cohort", "repeat")?;
+        for k in 0..width {
+            write!(out, " {:>8}", format!("+{k}"))?;
+        }
+        writeln!(out)?;
+        for c in &g.cohorts {
+            write!(out, "{:<10} {:>8.1}%", c.label, 100.0 * c.stats.repeat_rate)?;
+            for cell in c.periods.iter().take(width) {
+                write!(out, " {:>8.2}", cell.cumulative_revenue_per_customer)?;
+            }
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+fn opt(v: Option<f64>, decimals: usize) -> String {
+    v.map_or_else(|| "-".to_owned(), |x| format!("{x:.decimals$}"))
+}
+
+/// Fits the model, or explains on stderr why model columns are empty.
+fn fit_or_note(summary: &Summary) -> Option<ShopModel> {
+    match ShopModel::fit(summary) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: no model LTV ({e}); showing observed values only"
+            );
+            None
+        }
+    }
+}
+
+/// Runs `ltvlab segments`.
+pub(crate) fn run_segments(args: SegmentsArgs, out: &mut dyn Write) -> CliResult<()> {
+    let ingested = read_input(&args.input)?;
+    let t = transactions(&ingested)?;
+    let summary = daily_summary(&ingested)?;
+    let model = fit_or_note(&summary);
+    let mut options = SegmentOptions {
+        list_limit: args.limit,
+        per_customer: args.json,
+        ..SegmentOptions::default()
+    };
+    if let Some(days) = &args.follow_up {
+        let parsed: CliResult<Vec<u32>> = days
+            .split(',')
+            .map(|d| {
+                d.trim().parse::<u32>().map_err(|_| {
+                    format!("invalid option: follow-up days \"{d}\" must be whole numbers")
+                })
+            })
+            .collect();
+        let mut parsed = parsed?;
+        parsed.sort_unstable();
+        options.follow_up = parsed
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| ltvlab::segments::FollowUpRule {
+                days: d,
+                note: match i {
+                    0 => "reach out personally".to_owned(),
+                    _ => "responses drop sharply".to_owned(),
+                },
+            })
+            .collect();
+    }
+    let report = segments(t, &summary, model.as_ref(), &options).map_err(|e| e.to_string())?;
+    if args.json {
+        return json(out, &report);
+    }
+    write_segments(out, &report).map_err(|e| e.to_string())
+}
+
+fn stats_row(out: &mut dyn Write, name: &str, s: &SegmentStats) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<20} {:>9} {:>7.1}% {:>10} {:>7.2} {:>7.1}% {:>11} {:>11} {:>8}",
+        name,
+        s.customers,
+        100.0 * s.revenue_share,
+        opt(s.aov, 2),
+        s.orders_per_customer,
+        100.0 * s.repeat_rate,
+        opt(s.formula_ltv, 2),
+        opt(s.model_ltv, 2),
+        opt(s.mean_p_alive, 3),
+    )
+}
+
+fn stats_header(out: &mut dyn Write, first: &str) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<20} {:>9} {:>8} {:>10} {:>7} {:>8} {:>11} {:>11} {:>8}",
+        first,
+        "customers",
+        "revenue",
+        "aov",
+        "orders",
+        "repeat",
+        "formula_ltv",
+        "model_ltv",
+        "p_alive"
+    )
+}
+
+fn write_segments(out: &mut dyn Write, r: &SegmentReport) -> std::io::Result<()> {
+    writeln!(out, "RFM segments (observation end {})", r.observation_end)?;
+    stats_header(out, "segment")?;
+    for s in &r.segments {
+        stats_row(out, s.label, &s.stats)?;
+    }
+    stats_row(out, "all customers", &r.overall)?;
+    if let Some(nps) = &r.nps {
+        writeln!(
+            out,
+            "\nNPS {:.1} ({} customers without a score)",
+            nps.nps, nps.unscored
+        )?;
+        stats_header(out, "nps group")?;
+        stats_row(out, "promoters (9-10)", &nps.promoters)?;
+        stats_row(out, "passives (7-8)", &nps.passives)?;
+        stats_row(out, "detractors (0-6)", &nps.detractors)?;
+    }
+    for list in &r.follow_up {
+        let range = match list.max_days {
+            Some(max) => format!("{}-{} days", list.min_days, max - 1),
+            None => format!("{}+ days", list.min_days),
+        };
+        writeln!(
+            out,
+            "\nrepeat buyers not seen for {range} ({}): {} customers",
+            list.note, list.count
+        )?;
+        for c in &list.customers {
+            writeln!(
+                out,
+                "  {:<24} last {} ({} days), {} orders, {:.2}",
+                ltvlab::export::safe_cell(&c.customer_id),
+                c.last_order,
+                c.days_since_last_order,
+                c.orders,
+                c.revenue
+            )?;
+        }
+    }
+    if r.modeled {
+        writeln!(
+            out,
+            "\nexpected next order has passed: {} customers (by value at risk)",
+            r.overdue.count
+        )?;
+        for c in &r.overdue.customers {
+            writeln!(
+                out,
+                "  {:<24} expected {} ({} days ago), p_alive {:.2}, value at risk {:.2}",
+                ltvlab::export::safe_cell(&c.customer_id),
+                c.expected_next_order,
+                c.days_overdue,
+                c.p_alive,
+                c.value_at_risk
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `ltvlab compare`.
+pub(crate) fn run_compare(args: CompareArgs, out: &mut dyn Write) -> CliResult<()> {
+    if args.input.group.is_none() {
+        return Err("invalid option: compare needs --group COL".to_owned());
+    }
+    let ingested = read_input(&args.input)?;
+    let t = transactions(&ingested)?;
+    let summary = daily_summary(&ingested)?;
+    let model = fit_or_note(&summary);
+    let options = CompareOptions {
+        baseline: args.baseline.clone(),
+        draws: args.draws,
+        seed: args.seed,
+        ..CompareOptions::default()
+    };
+    let report = compare(t, &summary, model.as_ref(), &options).map_err(|e| e.to_string())?;
+    if args.json {
+        return json(out, &report);
+    }
+    write_compare(out, &report).map_err(|e| e.to_string())
+}
+
+fn write_compare(out: &mut dyn Write, r: &Comparison) -> std::io::Result<()> {
+    stats_header(out, "group")?;
+    for g in &r.groups {
+        stats_row(out, &ltvlab::export::safe_cell(&g.name), &g.stats)?;
+    }
+    for c in &r.contrasts {
+        writeln!(out, "\n{} vs {}", c.group, c.baseline)?;
+        for m in &c.metrics {
+            writeln!(out, "  {}", m.verdict)?;
+        }
+    }
+    Ok(())
+}
+
+/// Parses a lever: `+5pt`/`5` points, `+10%` a share (0.1), or a plain share.
+fn points(s: &str, name: &str) -> CliResult<f64> {
+    let t = s
+        .trim()
+        .trim_end_matches("pts")
+        .trim_end_matches("pt")
+        .trim();
+    t.trim_start_matches('+')
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("invalid option: {name} \"{s}\" must be points like +5pt"))
+}
+
+fn share(s: &str, name: &str) -> CliResult<f64> {
+    let t = s.trim();
+    let (t, scale) = match t.strip_suffix('%') {
+        Some(p) => (p.trim(), 100.0),
+        None => (t, 1.0),
+    };
+    t.trim_start_matches('+')
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .map(|v| v / scale)
+        .ok_or_else(|| format!("invalid option: {name} \"{s}\" must be a share like +10% or 0.1"))
+}
+
+fn number(s: &str, name: &str) -> CliResult<f64> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("invalid option: {name} \"{s}\" must be a number"))
+}
+
+fn scenario(a: &SimulateArgs, model_mode: bool) -> CliResult<Scenario> {
+    let pick = |lift: &Option<String>, plain: &Option<String>| -> Option<String> {
+        lift.clone()
+            .or_else(|| if model_mode { plain.clone() } else { None })
+    };
+    let mut s = Scenario::default();
+    if let Some(v) = pick(&a.retention_lift, &a.retention) {
+        s.retention_points = points(&v, "retention")?;
+    }
+    if let Some(v) = pick(&a.aov_lift, &a.aov) {
+        s.aov_change = share(&v, "aov")?;
+    }
+    if let Some(v) = pick(&a.frequency_lift, &a.frequency) {
+        s.frequency_change = share(&v, "frequency")?;
+    }
+    if let Some(v) = &a.churn_reduction {
+        s.churn_reduction = share(v, "churn reduction")?;
+    }
+    if let Some(v) = &a.margin_lift {
+        s.margin_points = points(v, "margin lift")?;
+    }
+    if let Some(v) = &a.discount {
+        s.discount = share(v, "discount")?;
+    }
+    s.loyalty = Loyalty {
+        rebate: a
+            .loyalty_rebate
+            .as_deref()
+            .map(|v| share(v, "loyalty rebate"))
+            .transpose()?
+            .unwrap_or(0.0),
+        retention_points: a
+            .loyalty_retention
+            .as_deref()
+            .map(|v| points(v, "loyalty retention"))
+            .transpose()?
+            .unwrap_or(0.0),
+    };
+    s.cac = a.scenario_cac;
+    Ok(s)
+}
+
+/// Runs `ltvlab simulate`.
+pub(crate) fn run_simulate(a: SimulateArgs, out: &mut dyn Write) -> CliResult<()> {
+    let margin = a
+        .margin
+        .as_deref()
+        .map(|m| share(m, "margin"))
+        .transpose()?
+        .unwrap_or(1.0);
+    if a.formula {
+        if a.file.is_some() {
+            return Err("invalid option: --formula takes no file".to_owned());
+        }
+        let churn = match (&a.churn, &a.retention) {
+            (Some(c), _) => share(c, "churn")?,
+            (None, Some(r)) => 1.0 - share(r, "retention")?,
+            (None, None) => FormulaInputs::default().churn,
+        };
+        let defaults = FormulaInputs::default();
+        let inputs = FormulaInputs {
+            aov: a
+                .aov
+                .as_deref()
+                .map(|v| number(v, "aov"))
+                .transpose()?
+                .unwrap_or(defaults.aov),
+            purchases_per_year: a
+                .frequency
+                .as_deref()
+                .map(|v| number(v, "frequency"))
+                .transpose()?
+                .unwrap_or(defaults.purchases_per_year),
+            churn,
+            margin,
+            monthly_discount_rate: a.discount_rate,
+            cac: a.cac.unwrap_or(0.0),
+            horizon_months: a.horizon.unwrap_or(defaults.horizon_months),
+        };
+        let result = simulate_formula(&inputs, &scenario(&a, false)?).map_err(|e| e.to_string())?;
+        if a.json {
+            return json(out, &result);
+        }
+        return write_formula(out, &result).map_err(|e| e.to_string());
+    }
+    let Some(file) = a.file.clone() else {
+        return Err("invalid option: simulate needs a file, or --formula".to_owned());
+    };
+    let s = scenario(&a, true)?;
+    let input = input_for(file);
+    let ingested = read_input(&input)?;
+    let summary = daily_summary(&ingested)?;
+    let model = ShopModel::fit(&summary).map_err(|e| e.to_string())?;
+    let options = SimulationOptions {
+        margin,
+        cac: a.cac.unwrap_or(0.0),
+        horizon_months: a.horizon.unwrap_or(24),
+        monthly_discount_rate: a.discount_rate,
+        new_customers_per_month: a.new_customers,
+        draws: a.draws,
+        seed: a.seed,
+        ..SimulationOptions::default()
+    };
+    let result = simulate(&model, &summary, &s, &options).map_err(|e| e.to_string())?;
+    if a.json {
+        return json(out, &result);
+    }
+    write_simulation(out, &result).map_err(|e| e.to_string())
+}
+
+fn write_formula(out: &mut dyn Write, r: &FormulaComparison) -> std::io::Result<()> {
+    writeln!(out, "{:<22} {:>14} {:>14}", "", "baseline", "scenario")?;
+    let (b, s) = (&r.baseline, &r.scenario);
+    writeln!(out, "{:<22} {:>14.2} {:>14.2}", "ltv", b.ltv, s.ltv)?;
+    writeln!(
+        out,
+        "{:<22} {:>14} {:>14}",
+        "ltv:cac",
+        opt(b.ltv_to_cac, 2),
+        opt(s.ltv_to_cac, 2)
+    )?;
+    let months = |m: Option<u32>| m.map_or_else(|| "never".to_owned(), |m| m.to_string());
+    writeln!(
+        out,
+        "{:<22} {:>14} {:>14}",
+        "payback months",
+        months(b.payback_months),
+        months(s.payback_months)
+    )?;
+    writeln!(
+        out,
+        "{:<22} {:>14.4} {:>14.4}",
+        "monthly retention", b.monthly_retention, s.monthly_retention
+    )?;
+    write_sensitivity(out, &r.sensitivity)
+}
+
+fn write_sensitivity(
+    out: &mut dyn Write,
+    rows: &[ltvlab::simulate::Sensitivity],
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "\nsensitivity (one realistic step each, largest first)"
+    )?;
+    for row in rows {
+        writeln!(
+            out,
+            "  {:<16} ltv {:>12.2} ({:+.2}, {:+.1}%)",
+            row.lever,
+            row.ltv,
+            row.change,
+            100.0 * row.relative_change
+        )?;
+    }
+    Ok(())
+}
+
+fn write_simulation(out: &mut dyn Write, r: &Simulation) -> std::io::Result<()> {
+    let pct = 100.0 * r.confidence;
+    writeln!(
+        out,
+        "horizon {} months, {:.1} new customers a month, {} draws (seed {}), {pct:.0}% intervals",
+        r.horizon_months, r.new_customers_per_month, r.draws, r.seed
+    )?;
+    let e =
+        |x: &ltvlab::simulate::Estimate| format!("{:.2} [{:.2}, {:.2}]", x.value, x.low, x.high);
+    writeln!(out, "{:<24} {:>34} {:>34}", "", "baseline", "scenario")?;
+    let (b, s) = (&r.baseline, &r.scenario);
+    writeln!(
+        out,
+        "{:<24} {:>34} {:>34}",
+        "ltv per new customer",
+        e(&b.ltv_per_customer),
+        e(&s.ltv_per_customer)
+    )?;
+    let ratio =
+        |x: &Option<ltvlab::simulate::Estimate>| x.as_ref().map_or_else(|| "-".to_owned(), e);
+    writeln!(
+        out,
+        "{:<24} {:>34} {:>34}",
+        "ltv:cac",
+        ratio(&b.ltv_to_cac),
+        ratio(&s.ltv_to_cac)
+    )?;
+    let months = |m: Option<u32>, p: f64| {
+        format!(
+            "{} (p {:.2})",
+            m.map_or_else(|| "never".to_owned(), |m| m.to_string()),
+            p
+        )
+    };
+    writeln!(
+        out,
+        "{:<24} {:>34} {:>34}",
+        "payback months",
+        months(b.payback_months, b.payback_probability),
+        months(s.payback_months, s.payback_probability)
+    )?;
+    writeln!(
+        out,
+        "{:<24} {:>34} {:>34}",
+        "revenue, existing base",
+        e(&b.revenue_existing),
+        e(&s.revenue_existing)
+    )?;
+    writeln!(
+        out,
+        "{:<24} {:>34} {:>34}",
+        "revenue, new customers",
+        e(&b.revenue_new),
+        e(&s.revenue_new)
+    )?;
+    writeln!(
+        out,
+        "\nchange in ltv per new customer {}",
+        e(&r.change.ltv_per_customer)
+    )?;
+    let (pb, ps) = (&b.parameters, &s.parameters);
+    writeln!(
+        out,
+        "parameters: b {:.4} -> {:.4}, alpha {:.4} -> {:.4}, gamma {:.4} -> {:.4}, dropout per purchase {:.4} -> {:.4}, margin {:.4} -> {:.4}",
+        pb.b, ps.b, pb.alpha, ps.alpha, pb.gamma, ps.gamma, pb.dropout_per_purchase, ps.dropout_per_purchase, pb.margin, ps.margin
+    )?;
+    write_sensitivity(out, &r.sensitivity)
+}
+
+/// A file with every ingest override left to detection.
+fn input_for(file: PathBuf) -> InputArgs {
+    InputArgs {
+        file,
+        customer: None,
+        date: None,
+        amount: None,
+        order: None,
+        item: None,
+        item_name: None,
+        quantity: None,
+        unit_price: None,
+        group: None,
+        date_format: None,
+        date_order: None,
+        encoding: None,
+        delimiter: None,
+        returns: "net".to_owned(),
+        today: None,
+    }
+}

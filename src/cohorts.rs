@@ -1,0 +1,637 @@
+//! Acquisition cohorts: customers grouped by the month (or week) of their
+//! first purchase, followed period by period since acquisition.
+//!
+//! # Definitions
+//!
+//! - A **purchase** is an order as in [`crate::summary`]: it has a sale line,
+//!   is not fully reversed by returns, and has a customer id. Its date is its
+//!   earliest sale line; its value is its net amount, floored at 0 (so that
+//!   revenue to date never decreases).
+//! - A customer's **cohort** is the calendar month (or Monday-based week) of
+//!   their first purchase; **period `k`** is the `k`-th month (week) after it,
+//!   period 0 being the acquisition period itself. A cohort is followed up to
+//!   the period holding the observation end (the last date in the data); that
+//!   last period is usually incomplete.
+//! - **active share** in period `k`: customers with a purchase in period `k`
+//!   over the cohort's customers (1 in period 0).
+//! - **retained share** in period `k`: customers with a purchase in period `k`
+//!   or later over the cohort's customers: those who have not (yet) lapsed.
+//! - **churn rate** in period `k >= 1`: `1 - retained(k) / retained(k-1)`, the
+//!   share of customers still buying at `k-1` who never buy again; 0 when
+//!   nobody was left. Recent periods overstate churn: customers who will buy
+//!   again have not had the time to.
+//! - **cumulative revenue per customer** in period `k`: the cohort's revenue
+//!   in periods `0..=k` over its customers, its revenue to date per customer
+//!   (LTV to date). It never decreases.
+//! - **repeat rate**: customers with two or more purchases over customers.
+//! - **median days between orders**: the median gap in days between
+//!   consecutive purchases of the same customer (same-day purchases give 0).
+//! - **median days to second order**: the median gap from the first to the
+//!   second purchase, among customers with one.
+//!
+//! Cohorts can be split by a categorical value of each customer's first
+//! purchase ([`CohortKey`]): its first product, or the `group` column
+//! (channel, country, coupon). Each split value gets its own cohort table; the
+//! smaller values beyond [`CohortOptions::max_groups`] are pooled as
+//! `"(other)"`.
+
+use std::str::FromStr;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::format_day;
+use crate::summary::Period;
+use crate::transactions::{Transactions, NONE};
+use crate::{Error, Result};
+
+/// The length of a cohort and of a period since acquisition.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CohortPeriod {
+    /// Calendar months (default).
+    #[default]
+    Month,
+    /// Weeks starting on Monday.
+    Week,
+}
+
+impl CohortPeriod {
+    fn as_period(self) -> Period {
+        match self {
+            CohortPeriod::Month => Period::Month,
+            CohortPeriod::Week => Period::Week,
+        }
+    }
+
+    /// The label of period index `i` (as [`Period::index`]): `2024-01` for a
+    /// month, the ISO date of the Monday for a week.
+    fn label(self, i: i64) -> String {
+        match self {
+            CohortPeriod::Month => format!("{:04}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1),
+            CohortPeriod::Week => format_day((i * 7 - 3) as i32),
+        }
+    }
+
+    /// The first day of period index `i`, ISO.
+    fn start(self, i: i64) -> String {
+        match self {
+            CohortPeriod::Month => format!("{}-01", self.label(i)),
+            CohortPeriod::Week => self.label(i),
+        }
+    }
+}
+
+impl FromStr for CohortPeriod {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<CohortPeriod> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "month" | "months" | "m" => Ok(CohortPeriod::Month),
+            "week" | "weeks" | "w" => Ok(CohortPeriod::Week),
+            _ => Err(Error::options(format!(
+                "cohort period \"{s}\" must be month or week"
+            ))),
+        }
+    }
+}
+
+/// What splits the cohorts, read from each customer's first purchase.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CohortKey {
+    /// No split: one table for all customers (default).
+    #[default]
+    None,
+    /// The item of the first line of the first purchase.
+    FirstItem,
+    /// The `group` column (channel, country, coupon) of the first purchase.
+    Group,
+}
+
+/// Options for [`cohorts`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CohortOptions {
+    /// Cohort and period length (default: month).
+    pub period: CohortPeriod,
+    /// The split (default: none).
+    pub by: CohortKey,
+    /// The largest split values kept apart, by customers; the rest are pooled
+    /// as `"(other)"`. Default 20, at least 1.
+    pub max_groups: usize,
+}
+
+impl Default for CohortOptions {
+    fn default() -> CohortOptions {
+        CohortOptions {
+            period: CohortPeriod::Month,
+            by: CohortKey::None,
+            max_groups: 20,
+        }
+    }
+}
+
+/// Cohort tables, one per split value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CohortReport {
+    /// Cohort and period length.
+    pub period: CohortPeriod,
+    /// The split.
+    pub by: CohortKey,
+    /// The observation end (ISO): the last date in the data.
+    pub observation_end: String,
+    /// All customers together.
+    pub overall: CohortStats,
+    /// One table per split value, the largest first; one table named `None`
+    /// without a split.
+    pub groups: Vec<CohortGroup>,
+}
+
+/// The cohorts of one split value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CohortGroup {
+    /// The split value (`None` without a split, or for customers without a value).
+    pub name: Option<String>,
+    /// Statistics over all of this group's customers.
+    pub stats: CohortStats,
+    /// The cohorts, oldest first.
+    pub cohorts: Vec<Cohort>,
+}
+
+/// Counts and rates over a set of customers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CohortStats {
+    /// Customers.
+    pub customers: u64,
+    /// Purchases.
+    pub orders: u64,
+    /// Net revenue.
+    pub revenue: f64,
+    /// Customers with two or more purchases, over customers.
+    pub repeat_rate: f64,
+    /// Median gap between consecutive purchases, in days.
+    pub median_days_between_orders: Option<f64>,
+    /// Median gap from the first to the second purchase, in days.
+    pub median_days_to_second_order: Option<f64>,
+}
+
+/// One acquisition cohort.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cohort {
+    /// `2024-01` (month) or the Monday's date (week).
+    pub label: String,
+    /// The first day of the acquisition period (ISO).
+    pub start: String,
+    /// Statistics over the cohort's customers.
+    pub stats: CohortStats,
+    /// Periods since acquisition, from 0 to the period of the observation end.
+    pub periods: Vec<CohortCell>,
+}
+
+/// One cohort in one period since acquisition.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CohortCell {
+    /// Periods since acquisition (0 = the acquisition period).
+    pub period: u32,
+    /// Customers with a purchase in this period.
+    pub active_customers: u64,
+    /// `active_customers` over the cohort's customers, in `[0, 1]`.
+    pub active_share: f64,
+    /// Customers with a purchase in this period or later, over the cohort's customers.
+    pub retained_share: f64,
+    /// `1 - retained(k) / retained(k-1)`; 0 in period 0.
+    pub churn_rate: f64,
+    /// Revenue in this period.
+    pub revenue: f64,
+    /// Revenue in periods `0..=k` per cohort customer (LTV to date).
+    pub cumulative_revenue_per_customer: f64,
+}
+
+/// Builds the cohort tables of `t`.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::NoUsableColumn`] if there is no purchase with a
+/// customer; [`crate::ErrorKind::Options`] if `by` is [`CohortKey::Group`] and
+/// no group column was chosen, or `max_groups` is 0.
+pub fn cohorts(t: &Transactions, options: &CohortOptions) -> Result<CohortReport> {
+    if options.max_groups == 0 {
+        return Err(Error::options("max groups must be at least 1"));
+    }
+    if options.by == CohortKey::Group && t.group_col().is_none() {
+        return Err(Error::options(
+            "no group column to split cohorts by: choose one with the group mapping (--by COL)",
+        ));
+    }
+    let h = Histories::new(t)?;
+    let period = options.period.as_period();
+    let end_index = period.index(h.end_day);
+    // The split value of each customer: an index into `names`.
+    let (names, key_of): (Vec<Option<String>>, Vec<u32>) = split_keys(t, &h, options);
+    let mut groups: Vec<GroupAcc> = (0..names.len()).map(|_| GroupAcc::default()).collect();
+    for (c, orders) in h.iter() {
+        let g = &mut groups[key_of[c] as usize];
+        let first_index = period.index(orders[0].day);
+        let n_periods = (end_index - first_index + 1).max(1) as usize;
+        let cohort = g
+            .cohorts
+            .entry(first_index)
+            .or_insert_with(|| CohortAcc::new(n_periods));
+        let mut last_k = usize::MAX;
+        for o in orders {
+            let k = ((period.index(o.day) - first_index) as usize).min(n_periods - 1);
+            if k != last_k {
+                cohort.active[k] += 1;
+                last_k = k;
+            }
+            cohort.revenue[k] += o.amount;
+        }
+        cohort.lapse_after[last_k] += 1;
+        cohort.stats.add(orders);
+        g.stats.add(orders);
+    }
+    let mut overall = StatsAcc::default();
+    for g in &groups {
+        overall.merge(&g.stats);
+    }
+    let mut out: Vec<CohortGroup> = groups
+        .into_iter()
+        .zip(names)
+        .filter(|(g, _)| g.stats.customers > 0)
+        .map(|(g, name)| {
+            let mut cohorts: Vec<(i64, CohortAcc)> = g.cohorts.into_iter().collect();
+            cohorts.sort_unstable_by_key(|c| c.0);
+            CohortGroup {
+                name,
+                stats: g.stats.finish(),
+                cohorts: cohorts
+                    .into_iter()
+                    .map(|(i, acc)| acc.finish(options.period, i))
+                    .collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.stats
+            .customers
+            .cmp(&a.stats.customers)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    Ok(CohortReport {
+        period: options.period,
+        by: options.by,
+        observation_end: format_day(h.end_day),
+        overall: overall.finish(),
+        groups: out,
+    })
+}
+
+/// A purchase order, as in the module doc.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Order {
+    /// Customer index (never [`NONE`]).
+    pub customer: u32,
+    /// Day of the earliest sale line.
+    pub day: i32,
+    /// Net value, floored at 0.
+    pub amount: f64,
+    /// Item of the first sale line ([`NONE`] if it has none).
+    pub first_item: u32,
+    /// Group value of the first line that has one ([`NONE`] if none).
+    pub group: u32,
+    /// NPS score of the first line that has one (`u8::MAX` if none).
+    pub nps: u8,
+}
+
+/// Every customer's purchases, sorted by customer and then by day.
+#[derive(Debug, Clone)]
+pub(crate) struct Histories {
+    /// Purchases grouped by customer, each customer's in day order.
+    pub orders: Vec<Order>,
+    /// Customer `c`'s purchases are `orders[starts[c]..starts[c + 1]]`.
+    starts: Vec<usize>,
+    /// The last day in the data: the observation end.
+    pub end_day: i32,
+}
+
+impl Histories {
+    /// Purchases of `t`, grouped by customer.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::ErrorKind::NoUsableColumn`] if there is no purchase with a customer.
+    pub(crate) fn new(t: &Transactions) -> Result<Histories> {
+        let orders = purchase_orders(t);
+        let end_day = t.day_range().map(|(_, last)| last);
+        let end_day = match end_day {
+            Some(d) if !orders.is_empty() => d,
+            _ => {
+                return Err(Error::no_usable_column(
+                    "there are no purchases with a customer id",
+                ))
+            }
+        };
+        // Counting sort by customer keeps each customer's orders in file
+        // order, which is nearly always day order already.
+        let n_customers = t.customers().len();
+        let mut starts = vec![0usize; n_customers + 1];
+        for o in &orders {
+            starts[o.customer as usize + 1] += 1;
+        }
+        for c in 0..n_customers {
+            starts[c + 1] += starts[c];
+        }
+        let mut next = starts.clone();
+        let placeholder = orders[0];
+        let mut sorted = vec![placeholder; orders.len()];
+        for o in orders {
+            let slot = &mut next[o.customer as usize];
+            sorted[*slot] = o;
+            *slot += 1;
+        }
+        for c in 0..n_customers {
+            let slice = &mut sorted[starts[c]..starts[c + 1]];
+            if !slice.is_sorted_by_key(|o| o.day) {
+                slice.sort_by_key(|o| o.day);
+            }
+        }
+        Ok(Histories {
+            orders: sorted,
+            starts,
+            end_day,
+        })
+    }
+
+    /// `(customer index, purchases in day order)` for every customer with a purchase.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &[Order])> {
+        self.starts.windows(2).enumerate().filter_map(|(c, w)| {
+            let orders = &self.orders[w[0]..w[1]];
+            (!orders.is_empty()).then_some((c, orders))
+        })
+    }
+
+    /// The number of customer indices (some may have no purchase).
+    pub(crate) fn customer_slots(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// Customer `c`'s purchases in day order (empty if none).
+    pub(crate) fn of(&self, c: usize) -> &[Order] {
+        match (self.starts.get(c), self.starts.get(c + 1)) {
+            (Some(&a), Some(&b)) => &self.orders[a..b],
+            _ => &[],
+        }
+    }
+}
+
+/// Orders of `t` that are purchases, in order of first appearance.
+fn purchase_orders(t: &Transactions) -> Vec<Order> {
+    let n_orders = t.orders().len();
+    let mut acc = vec![
+        Order {
+            customer: NONE,
+            day: i32::MAX,
+            amount: 0.0,
+            first_item: NONE,
+            group: NONE,
+            nps: u8::MAX,
+        };
+        n_orders
+    ];
+    // bit 0: has a sale line; bit 1: has a reversal line; bit 2: seen.
+    let mut flags = vec![0u8; n_orders];
+    let mut first_seen: Vec<u32> = Vec::new();
+    let (cust, ord, days, amts, rev, items) = (
+        t.customer_col(),
+        t.order_col(),
+        t.day_col(),
+        t.amount_col(),
+        t.reversal_col(),
+        t.item_col(),
+    );
+    let groups = t.group_col();
+    let nps = t.nps_col();
+    for i in 0..t.len() {
+        let o = ord[i] as usize;
+        if flags[o] & 4 == 0 {
+            flags[o] |= 4;
+            first_seen.push(ord[i]);
+        }
+        let a = &mut acc[o];
+        a.amount += amts[i];
+        if let Some(g) = groups {
+            if a.group == NONE {
+                a.group = g[i];
+            }
+        }
+        if let Some(n) = nps {
+            if a.nps == u8::MAX {
+                a.nps = n[i];
+            }
+        }
+        if rev[i] {
+            flags[o] |= 2;
+        } else {
+            if flags[o] & 1 == 0 {
+                a.first_item = items[i];
+            }
+            flags[o] |= 1;
+            a.day = a.day.min(days[i]);
+            if a.customer == NONE {
+                a.customer = cust[i];
+            }
+        }
+    }
+    first_seen
+        .into_iter()
+        .filter_map(|o| {
+            let o = o as usize;
+            let a = acc[o];
+            let fully_reversed = flags[o] & 2 != 0 && a.amount <= 0.0;
+            (flags[o] & 1 != 0 && !fully_reversed && a.customer != NONE).then_some(Order {
+                amount: a.amount.max(0.0),
+                ..a
+            })
+        })
+        .collect()
+}
+
+/// The split value names and, per customer index, its name's index.
+fn split_keys(
+    t: &Transactions,
+    h: &Histories,
+    options: &CohortOptions,
+) -> (Vec<Option<String>>, Vec<u32>) {
+    let n = h.customer_slots();
+    let raw: Vec<u32> = (0..n)
+        .map(|c| match (h.of(c).first(), options.by) {
+            (None, _) | (_, CohortKey::None) => NONE,
+            (Some(o), CohortKey::FirstItem) => o.first_item,
+            (Some(o), CohortKey::Group) => o.group,
+        })
+        .collect();
+    if options.by == CohortKey::None {
+        return (vec![None], vec![0; n]);
+    }
+    let mut counts: FxHashMap<u32, u64> = FxHashMap::default();
+    for (c, &k) in raw.iter().enumerate() {
+        if !h.of(c).is_empty() {
+            *counts.entry(k).or_default() += 1;
+        }
+    }
+    let name = |k: u32| -> Option<String> {
+        if k == NONE {
+            return None;
+        }
+        Some(match options.by {
+            CohortKey::FirstItem => t.item_name(k).to_owned(),
+            _ => t.groups().name(k).to_owned(),
+        })
+    };
+    let mut ranked: Vec<(u32, u64)> = counts.into_iter().collect();
+    ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| name(a.0).cmp(&name(b.0))));
+    let mut names: Vec<Option<String>> = Vec::new();
+    let mut index: FxHashMap<u32, u32> = FxHashMap::default();
+    let mut other = None;
+    for (k, _) in ranked {
+        if names.len() < options.max_groups {
+            index.insert(k, names.len() as u32);
+            names.push(name(k));
+        } else {
+            let o = *other.get_or_insert_with(|| {
+                names.push(Some("(other)".to_owned()));
+                names.len() as u32 - 1
+            });
+            index.insert(k, o);
+        }
+    }
+    let key_of = raw
+        .iter()
+        .map(|k| index.get(k).copied().unwrap_or(0))
+        .collect();
+    (names, key_of)
+}
+
+#[derive(Debug, Default)]
+struct GroupAcc {
+    stats: StatsAcc,
+    cohorts: FxHashMap<i64, CohortAcc>,
+}
+
+#[derive(Debug)]
+struct CohortAcc {
+    stats: StatsAcc,
+    active: Vec<u64>,
+    /// Customers whose last purchase is in period `k`.
+    lapse_after: Vec<u64>,
+    revenue: Vec<f64>,
+}
+
+impl CohortAcc {
+    fn new(n_periods: usize) -> CohortAcc {
+        CohortAcc {
+            stats: StatsAcc::default(),
+            active: vec![0; n_periods],
+            lapse_after: vec![0; n_periods],
+            revenue: vec![0.0; n_periods],
+        }
+    }
+
+    fn finish(self, period: CohortPeriod, index: i64) -> Cohort {
+        let n = self.stats.customers;
+        let share = |x: u64| if n == 0 { 0.0 } else { x as f64 / n as f64 };
+        let mut retained = n;
+        let mut cumulative = 0.0;
+        let mut periods = Vec::with_capacity(self.active.len());
+        for k in 0..self.active.len() {
+            let previous = retained;
+            if k > 0 {
+                retained -= self.lapse_after[k - 1];
+            }
+            cumulative += self.revenue[k];
+            periods.push(CohortCell {
+                period: k as u32,
+                active_customers: self.active[k],
+                active_share: share(self.active[k]),
+                retained_share: share(retained),
+                churn_rate: if k == 0 || previous == 0 {
+                    0.0
+                } else {
+                    1.0 - retained as f64 / previous as f64
+                },
+                revenue: self.revenue[k],
+                cumulative_revenue_per_customer: if n == 0 { 0.0 } else { cumulative / n as f64 },
+            });
+        }
+        Cohort {
+            label: period.label(index),
+            start: period.start(index),
+            stats: self.stats.finish(),
+            periods,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct StatsAcc {
+    customers: u64,
+    orders: u64,
+    revenue: f64,
+    repeaters: u64,
+    gaps: Vec<i32>,
+    to_second: Vec<i32>,
+}
+
+impl StatsAcc {
+    fn add(&mut self, orders: &[Order]) {
+        self.customers += 1;
+        self.orders += orders.len() as u64;
+        self.revenue += orders.iter().map(|o| o.amount).sum::<f64>();
+        if orders.len() >= 2 {
+            self.repeaters += 1;
+            self.to_second.push(orders[1].day - orders[0].day);
+        }
+        self.gaps
+            .extend(orders.windows(2).map(|w| w[1].day - w[0].day));
+    }
+
+    fn merge(&mut self, other: &StatsAcc) {
+        self.customers += other.customers;
+        self.orders += other.orders;
+        self.revenue += other.revenue;
+        self.repeaters += other.repeaters;
+        self.gaps.extend_from_slice(&other.gaps);
+        self.to_second.extend_from_slice(&other.to_second);
+    }
+
+    fn finish(mut self) -> CohortStats {
+        CohortStats {
+            customers: self.customers,
+            orders: self.orders,
+            revenue: self.revenue,
+            repeat_rate: if self.customers == 0 {
+                0.0
+            } else {
+                self.repeaters as f64 / self.customers as f64
+            },
+            median_days_between_orders: median(&mut self.gaps),
+            median_days_to_second_order: median(&mut self.to_second),
+        }
+    }
+}
+
+/// The median of `values` (the mean of the two middle values for an even
+/// count); `None` when empty. Reorders `values`.
+pub(crate) fn median(values: &mut [i32]) -> Option<f64> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let (_, &mut upper, _) = values.select_nth_unstable(n / 2);
+    if n % 2 == 1 {
+        return Some(f64::from(upper));
+    }
+    let lower = values[..n / 2].iter().copied().max().unwrap_or(upper);
+    Some((f64::from(lower) + f64::from(upper)) / 2.0)
+}

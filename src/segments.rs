@@ -1,0 +1,783 @@
+//! Customer segments: RFM scores and the named segments merchants know,
+//! recency follow-up lists, NPS segments and follow-up timing.
+//!
+//! # RFM scores
+//!
+//! Each customer gets three scores from 1 to 5 (quintiles): **R** from the
+//! days since the last purchase (more recent is higher), **F** from the
+//! number of purchases, **M** from the net revenue. A customer's score is
+//! `1 + ⌊5·k/n⌋`, where `n` is the number of customers and `k` the number of
+//! customers with a strictly worse value. **Ties** share a score: equal values
+//! never straddle two scores, so when 60 % of customers bought once they all
+//! get F = 1 and the next score used is 4 (scores may be skipped).
+//!
+//! # Named segments
+//!
+//! From R and `FM = ⌈(F + M)/2⌉`, the common R/FM grid:
+//!
+//! | R \ FM | 1 | 2 | 3 | 4 | 5 |
+//! |---|---|---|---|---|---|
+//! | 5 | New | Potential loyalist | Potential loyalist | Champions | Champions |
+//! | 4 | Promising | Potential loyalist | Potential loyalist | Loyal | Loyal |
+//! | 3 | About to sleep | About to sleep | Need attention | Loyal | Loyal |
+//! | 2 | Hibernating | Hibernating | At risk | At risk | Can't lose them |
+//! | 1 | Lost | Hibernating | At risk | At risk | Can't lose them |
+//!
+//! # Per segment
+//!
+//! Customers, revenue share, AOV (revenue over purchases), purchases per
+//! customer, repeat rate, formula LTV, model LTV (the mean 12-month
+//! discounted model CLV: BG/NBD × Gamma-Gamma, see
+//! [`crate::simulate::ShopModel::customer_values`]) and mean P(alive).
+//!
+//! **Formula LTV** is [`crate::simulate::formula`] (margin 1, 1 % monthly
+//! discount rate, 60 months) with inputs observed on the segment's customers:
+//! AOV; purchases per customer per year over the data's span (at least one
+//! year); annual churn as the share of customers acquired 365 days or more
+//! before the observation end who did not buy in its last 365 days (the
+//! shop's share when the segment has no such customer; `1 - repeat rate`
+//! when the shop has none either).
+//!
+//! # Follow-up
+//!
+//! - **Recency lists**: repeat buyers (two or more purchases) whose last
+//!   purchase is at least `days` old, one list per threshold (default 30,
+//!   "reach out personally", and 60, "responses drop sharply"), each up to
+//!   the next threshold, the highest revenue first.
+//! - **Expected next order**: the last purchase plus the expected time
+//!   between orders while alive, `1/E[λ | x, T] = (α+T)/(r+x)` periods
+//!   (BG/NBD's posterior mean rate). A customer is **overdue** when that
+//!   date lies before the observation end; overdue customers are listed by
+//!   **value at risk**: their model LTV, `P(alive)` times the discounted
+//!   12-month revenue they bring if still alive — the value still at stake
+//!   (a customer who is surely gone has nothing left to save).
+//!
+//! # NPS
+//!
+//! With an NPS column, a customer's score is that of their latest purchase
+//! with one: promoters 9–10, passives 7–8, detractors 0–6.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cohorts::{Histories, Order};
+use crate::ingest::format_day;
+use crate::simulate::{formula, CustomerValue, FormulaInputs, ShopModel, ValueOptions};
+use crate::summary::Summary;
+use crate::transactions::Transactions;
+use crate::{Error, Result};
+
+/// The named segments, in the order of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Segment {
+    /// Bought recently, often, and spent the most.
+    Champions,
+    /// Buy often and spend well; not the most recent.
+    Loyal,
+    /// Recent customers with average frequency and spend.
+    PotentialLoyalist,
+    /// Bought most recently, but not often.
+    New,
+    /// Recent shoppers who have not spent much.
+    Promising,
+    /// Average recency, frequency and spend.
+    NeedAttention,
+    /// Below-average recency, frequency and spend.
+    AboutToSleep,
+    /// Spent big and often, but long ago.
+    AtRisk,
+    /// Were among the best; have not come back for a long time.
+    CantLoseThem,
+    /// Last purchase long ago, few orders, low spend.
+    Hibernating,
+    /// The lowest recency, frequency and spend.
+    Lost,
+}
+
+impl Segment {
+    /// All segments, in report order.
+    pub const ALL: [Segment; 11] = [
+        Segment::Champions,
+        Segment::Loyal,
+        Segment::PotentialLoyalist,
+        Segment::New,
+        Segment::Promising,
+        Segment::NeedAttention,
+        Segment::AboutToSleep,
+        Segment::AtRisk,
+        Segment::CantLoseThem,
+        Segment::Hibernating,
+        Segment::Lost,
+    ];
+
+    /// The segment of an R score and an FM score (each 1 to 5), by the grid
+    /// in the module doc.
+    pub fn from_scores(r: u8, fm: u8) -> Segment {
+        match (r, fm) {
+            (5.., 1) => Segment::New,
+            (5.., 2 | 3) => Segment::PotentialLoyalist,
+            (5.., _) => Segment::Champions,
+            (4, 1) => Segment::Promising,
+            (4, 2 | 3) => Segment::PotentialLoyalist,
+            (4, _) => Segment::Loyal,
+            (3, 0..=2) => Segment::AboutToSleep,
+            (3, 3) => Segment::NeedAttention,
+            (3, _) => Segment::Loyal,
+            (_, 5..) => Segment::CantLoseThem,
+            (_, 3 | 4) => Segment::AtRisk,
+            (0 | 1, 0 | 1) => Segment::Lost,
+            _ => Segment::Hibernating,
+        }
+    }
+
+    /// The display name, e.g. `"Can't lose them"`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Segment::Champions => "Champions",
+            Segment::Loyal => "Loyal",
+            Segment::PotentialLoyalist => "Potential loyalist",
+            Segment::New => "New",
+            Segment::Promising => "Promising",
+            Segment::NeedAttention => "Need attention",
+            Segment::AboutToSleep => "About to sleep",
+            Segment::AtRisk => "At risk",
+            Segment::CantLoseThem => "Can't lose them",
+            Segment::Hibernating => "Hibernating",
+            Segment::Lost => "Lost",
+        }
+    }
+}
+
+/// A recency follow-up threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowUpRule {
+    /// Days since the last purchase at which the list starts.
+    pub days: u32,
+    /// What to do, e.g. `"reach out personally"`.
+    pub note: String,
+}
+
+/// Options for [`segments`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SegmentOptions {
+    /// Recency follow-up thresholds (default: 30 days "reach out
+    /// personally", 60 days "responses drop sharply").
+    pub follow_up: Vec<FollowUpRule>,
+    /// Most customers listed in each list (default 100); counts cover all.
+    pub list_limit: usize,
+    /// Model LTV horizon and discount rate (default 12 months, 1 %).
+    pub value: ValueOptions,
+    /// Include one row per customer (default true).
+    pub per_customer: bool,
+}
+
+impl Default for SegmentOptions {
+    fn default() -> SegmentOptions {
+        SegmentOptions {
+            follow_up: vec![
+                FollowUpRule {
+                    days: 30,
+                    note: "reach out personally".to_owned(),
+                },
+                FollowUpRule {
+                    days: 60,
+                    note: "responses drop sharply".to_owned(),
+                },
+            ],
+            list_limit: 100,
+            value: ValueOptions::default(),
+            per_customer: true,
+        }
+    }
+}
+
+/// The segments of a shop's customers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentReport {
+    /// The observation end (ISO): the last date in the data.
+    pub observation_end: String,
+    /// Whether model LTV, P(alive) and next-order dates are present.
+    pub modeled: bool,
+    /// All customers together.
+    pub overall: SegmentStats,
+    /// One row per named segment, in [`Segment::ALL`] order (empty ones included).
+    pub segments: Vec<NamedSegmentStats>,
+    /// One list per follow-up rule, by ascending days.
+    pub follow_up: Vec<FollowUpList>,
+    /// Customers whose expected next order date has passed, by value at risk.
+    pub overdue: OverdueList,
+    /// Promoters, passives and detractors, when the data has NPS scores.
+    pub nps: Option<NpsReport>,
+    /// One row per customer (when asked for), in customer order.
+    pub customers: Vec<CustomerSegment>,
+}
+
+/// Counts, rates and values over a set of customers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentStats {
+    /// Customers.
+    pub customers: u64,
+    /// Share of the shop's revenue.
+    pub revenue_share: f64,
+    /// Net revenue.
+    pub revenue: f64,
+    /// Revenue over purchases; `None` without purchases.
+    pub aov: Option<f64>,
+    /// Purchases per customer.
+    pub orders_per_customer: f64,
+    /// Customers with two or more purchases, over customers.
+    pub repeat_rate: f64,
+    /// Formula LTV (module doc).
+    pub formula_ltv: Option<f64>,
+    /// Mean model LTV, when the model could be fitted.
+    pub model_ltv: Option<f64>,
+    /// Mean P(alive), when the model could be fitted.
+    pub mean_p_alive: Option<f64>,
+}
+
+/// A named segment's statistics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NamedSegmentStats {
+    /// The segment.
+    pub segment: Segment,
+    /// Its display name.
+    pub label: &'static str,
+    /// Its statistics.
+    #[serde(flatten)]
+    pub stats: SegmentStats,
+}
+
+/// One recency follow-up list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FollowUpList {
+    /// The list starts at this many days since the last purchase...
+    pub min_days: u32,
+    /// ...and ends before this many (the next rule's), if any.
+    pub max_days: Option<u32>,
+    /// What to do.
+    pub note: String,
+    /// All customers in the list.
+    pub count: u64,
+    /// The first `list_limit` of them, highest revenue first.
+    pub customers: Vec<FollowUpCustomer>,
+}
+
+/// A customer in a follow-up list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FollowUpCustomer {
+    /// The customer id.
+    pub customer_id: String,
+    /// Days from the last purchase to the observation end.
+    pub days_since_last_order: i32,
+    /// The last purchase (ISO).
+    pub last_order: String,
+    /// Purchases.
+    pub orders: u32,
+    /// Net revenue.
+    pub revenue: f64,
+}
+
+/// Customers whose expected next order is overdue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverdueList {
+    /// All overdue customers.
+    pub count: u64,
+    /// The first `list_limit`, highest value at risk first.
+    pub customers: Vec<OverdueCustomer>,
+}
+
+/// An overdue customer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverdueCustomer {
+    /// The customer id.
+    pub customer_id: String,
+    /// The last purchase (ISO).
+    pub last_order: String,
+    /// The expected next order (ISO).
+    pub expected_next_order: String,
+    /// Days from the expected next order to the observation end.
+    pub days_overdue: i32,
+    /// Probability the customer is still alive.
+    pub p_alive: f64,
+    /// Model LTV: P(alive) × discounted revenue over the value horizon if alive.
+    pub value_at_risk: f64,
+}
+
+/// NPS segments.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NpsReport {
+    /// `100 · (promoters - detractors) / scored customers`.
+    pub nps: f64,
+    /// Scores 9–10.
+    pub promoters: SegmentStats,
+    /// Scores 7–8.
+    pub passives: SegmentStats,
+    /// Scores 0–6.
+    pub detractors: SegmentStats,
+    /// Customers without a score.
+    pub unscored: u64,
+}
+
+/// One customer's scores, segment and timing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomerSegment {
+    /// The customer id.
+    pub customer_id: String,
+    /// Recency score 1–5.
+    pub r: u8,
+    /// Frequency score 1–5.
+    pub f: u8,
+    /// Monetary score 1–5.
+    pub m: u8,
+    /// The named segment.
+    pub segment: Segment,
+    /// Purchases.
+    pub orders: u32,
+    /// Net revenue.
+    pub revenue: f64,
+    /// Days from the last purchase to the observation end.
+    pub days_since_last_order: i32,
+    /// The latest NPS score, if any.
+    pub nps: Option<u8>,
+    /// P(alive), when modeled.
+    pub p_alive: Option<f64>,
+    /// Model LTV, when modeled.
+    pub model_ltv: Option<f64>,
+    /// Expected next order (ISO), when modeled.
+    pub expected_next_order: Option<String>,
+}
+
+/// Segments the customers of `t`.
+///
+/// `summary` must be a summary of `t` (any period) and `model` a model fitted
+/// on it; without a model the model columns are `None`.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::NoUsableColumn`] if there is no purchase with a
+/// customer; [`crate::ErrorKind::Options`] if `summary` does not match `t`;
+/// the model's prediction errors.
+pub fn segments(
+    t: &Transactions,
+    summary: &Summary,
+    model: Option<&ShopModel>,
+    options: &SegmentOptions,
+) -> Result<SegmentReport> {
+    let facts = CustomerFacts::build(t, summary, model, &options.value)?;
+    let n = facts.rows.len();
+    let r = scores(&facts.rows, |c| -f64::from(c.days_since_last));
+    let f = scores(&facts.rows, |c| f64::from(c.orders));
+    let m = scores(&facts.rows, |c| c.revenue);
+    let segment: Vec<Segment> = (0..n)
+        .map(|i| Segment::from_scores(r[i], (f[i] + m[i]).div_ceil(2)))
+        .collect();
+    let ctx = &facts.context;
+    let mut tallies = [Tally::default(); 11];
+    let mut overall = Tally::default();
+    for (row, s) in facts.rows.iter().zip(&segment) {
+        tallies[segment_index(*s)].add(row);
+        overall.add(row);
+    }
+    let segments = Segment::ALL
+        .iter()
+        .zip(&tallies)
+        .map(|(&s, t)| NamedSegmentStats {
+            segment: s,
+            label: s.label(),
+            stats: t.stats(ctx),
+        })
+        .collect();
+    let nps = nps_report(&facts);
+    let follow_up = follow_up_lists(&facts, options)?;
+    let overdue = overdue_list(&facts, options.list_limit);
+    let customers = if options.per_customer {
+        facts
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, c)| CustomerSegment {
+                customer_id: facts.id(c).to_owned(),
+                r: r[i],
+                f: f[i],
+                m: m[i],
+                segment: segment[i],
+                orders: c.orders,
+                revenue: c.revenue,
+                days_since_last_order: c.days_since_last,
+                nps: (c.nps != u8::MAX).then_some(c.nps),
+                p_alive: c.value.map(|v| v.p_alive),
+                model_ltv: c.value.map(|v| v.clv),
+                expected_next_order: c.next_order_day().map(format_day),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(SegmentReport {
+        observation_end: format_day(ctx.end_day),
+        modeled: model.is_some(),
+        overall: overall.stats(ctx),
+        segments,
+        follow_up,
+        overdue,
+        nps,
+        customers,
+    })
+}
+
+/// RFM scores of `rows` by `key` (higher key, higher score), ties sharing
+/// the score of their lowest rank.
+pub(crate) fn scores<T>(rows: &[T], key: impl Fn(&T) -> f64) -> Vec<u8> {
+    let n = rows.len();
+    let mut order: Vec<(f64, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (key(r), i as u32))
+        .collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out = vec![1u8; n];
+    let mut tie_start = 0;
+    for k in 0..n {
+        if k > 0 && order[k].0 != order[k - 1].0 {
+            tie_start = k;
+        }
+        out[order[k].1 as usize] = (1 + 5 * tie_start / n) as u8;
+    }
+    out
+}
+
+fn segment_index(s: Segment) -> usize {
+    Segment::ALL.iter().position(|&x| x == s).unwrap_or(0)
+}
+
+/// What the segment, NPS and comparison tables know about each customer.
+#[derive(Debug, Clone)]
+pub(crate) struct CustomerFacts<'t> {
+    pub rows: Vec<CustomerRow>,
+    pub context: FormulaContext,
+    t: &'t Transactions,
+}
+
+/// One customer with a purchase.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CustomerRow {
+    /// Customer index in the transactions.
+    pub customer: u32,
+    pub orders: u32,
+    pub revenue: f64,
+    /// Sum of squared order values.
+    pub revenue_sq: f64,
+    pub last_day: i32,
+    pub days_since_last: i32,
+    /// Acquired 365 days or more before the end.
+    pub eligible: bool,
+    /// Eligible, and no purchase in the last 365 days.
+    pub lapsed: bool,
+    /// The latest NPS score (`u8::MAX` if none).
+    pub nps: u8,
+    /// The group value of the first purchase ([`crate::transactions::NONE`] if none).
+    pub group: u32,
+    pub value: Option<CustomerValue>,
+}
+
+impl CustomerRow {
+    /// Expected next order day: last purchase + days between orders.
+    pub(crate) fn next_order_day(&self) -> Option<i32> {
+        let v = self.value?;
+        let gap = v.days_between_orders;
+        (gap.is_finite() && gap < 1e6).then(|| self.last_day + gap.round() as i32)
+    }
+}
+
+/// The shop-level inputs of the formula LTV.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FormulaContext {
+    pub end_day: i32,
+    /// Data span in years, at least 1.
+    pub span_years: f64,
+    /// The shop's annual churn (module doc).
+    pub shop_churn: f64,
+    /// The shop's net revenue.
+    pub shop_revenue: f64,
+}
+
+impl<'t> CustomerFacts<'t> {
+    pub(crate) fn build(
+        t: &'t Transactions,
+        summary: &Summary,
+        model: Option<&ShopModel>,
+        value: &ValueOptions,
+    ) -> Result<CustomerFacts<'t>> {
+        let h = Histories::new(t)?;
+        let end = h.end_day;
+        let first_day = t.day_range().map_or(end, |(first, _)| first);
+        let values: Option<Vec<CustomerValue>> = match model {
+            Some(m) => Some(m.customer_values(summary, value)?),
+            None => None,
+        };
+        // Summary row of each customer index.
+        let mut row_of = vec![u32::MAX; h.customer_slots()];
+        for (i, c) in summary.customers.iter().enumerate() {
+            match t.customers().get(&c.customer_id) {
+                Some(k) if (k as usize) < row_of.len() => row_of[k as usize] = i as u32,
+                _ => {
+                    return Err(Error::options(format!(
+                        "the summary's customer \"{}\" is not in the transactions",
+                        c.customer_id
+                    )))
+                }
+            }
+        }
+        let mut rows = Vec::with_capacity(summary.customers.len());
+        for (c, orders) in h.iter() {
+            let first = orders[0].day;
+            let last = orders[orders.len() - 1].day;
+            let eligible = end - first >= 365;
+            let value = match (&values, row_of[c]) {
+                (Some(v), i) if i != u32::MAX => v.get(i as usize).copied(),
+                _ => None,
+            };
+            rows.push(CustomerRow {
+                customer: c as u32,
+                orders: orders.len() as u32,
+                revenue: orders.iter().map(|o| o.amount).sum(),
+                revenue_sq: orders.iter().map(|o| o.amount * o.amount).sum(),
+                last_day: last,
+                days_since_last: end - last,
+                eligible,
+                lapsed: eligible && end - last >= 365,
+                nps: latest_nps(orders),
+                group: orders[0].group,
+                value,
+            });
+        }
+        let (mut eligible, mut lapsed, mut repeaters) = (0u64, 0u64, 0u64);
+        for r in &rows {
+            eligible += u64::from(r.eligible);
+            lapsed += u64::from(r.lapsed);
+            repeaters += u64::from(r.orders >= 2);
+        }
+        let shop_churn = if eligible > 0 {
+            lapsed as f64 / eligible as f64
+        } else {
+            1.0 - repeaters as f64 / rows.len().max(1) as f64
+        };
+        let shop_revenue = rows.iter().map(|r| r.revenue).sum();
+        Ok(CustomerFacts {
+            rows,
+            context: FormulaContext {
+                end_day: end,
+                span_years: (f64::from(end - first_day + 1) / 365.25).max(1.0),
+                shop_churn,
+                shop_revenue,
+            },
+            t,
+        })
+    }
+
+    pub(crate) fn id(&self, row: &CustomerRow) -> &str {
+        self.t.customers().name(row.customer)
+    }
+}
+
+fn latest_nps(orders: &[Order]) -> u8 {
+    orders
+        .iter()
+        .rev()
+        .find(|o| o.nps <= 10)
+        .map_or(u8::MAX, |o| o.nps)
+}
+
+/// Sums over a set of customers.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Tally {
+    pub customers: u64,
+    pub repeaters: u64,
+    pub orders: u64,
+    pub revenue: f64,
+    pub eligible: u64,
+    pub lapsed: u64,
+    pub modeled: u64,
+    pub model_ltv: f64,
+    pub p_alive: f64,
+}
+
+impl Tally {
+    pub(crate) fn add(&mut self, c: &CustomerRow) {
+        self.customers += 1;
+        self.repeaters += u64::from(c.orders >= 2);
+        self.orders += u64::from(c.orders);
+        self.revenue += c.revenue;
+        self.eligible += u64::from(c.eligible);
+        self.lapsed += u64::from(c.lapsed);
+        if let Some(v) = c.value {
+            self.modeled += 1;
+            self.model_ltv += v.clv;
+            self.p_alive += v.p_alive;
+        }
+    }
+
+    /// The formula LTV of these customers (module doc).
+    pub(crate) fn formula_ltv(&self, ctx: &FormulaContext) -> Option<f64> {
+        if self.orders == 0 || self.customers == 0 {
+            return None;
+        }
+        let churn = if self.eligible > 0 {
+            self.lapsed as f64 / self.eligible as f64
+        } else {
+            ctx.shop_churn
+        };
+        let inputs = FormulaInputs {
+            aov: (self.revenue / self.orders as f64).max(0.0),
+            purchases_per_year: self.orders as f64 / self.customers as f64 / ctx.span_years,
+            churn: churn.clamp(0.0, 1.0),
+            ..FormulaInputs::default()
+        };
+        formula(&inputs).ok().map(|o| o.ltv)
+    }
+
+    pub(crate) fn repeat_rate(&self) -> f64 {
+        ratio(self.repeaters as f64, self.customers as f64)
+    }
+
+    pub(crate) fn mean_model_ltv(&self) -> Option<f64> {
+        (self.modeled > 0).then(|| self.model_ltv / self.modeled as f64)
+    }
+
+    pub(crate) fn stats_public(&self, ctx: &FormulaContext) -> SegmentStats {
+        self.stats(ctx)
+    }
+
+    fn stats(&self, ctx: &FormulaContext) -> SegmentStats {
+        SegmentStats {
+            customers: self.customers,
+            revenue_share: ratio(self.revenue, ctx.shop_revenue),
+            revenue: self.revenue,
+            aov: (self.orders > 0).then(|| self.revenue / self.orders as f64),
+            orders_per_customer: ratio(self.orders as f64, self.customers as f64),
+            repeat_rate: self.repeat_rate(),
+            formula_ltv: self.formula_ltv(ctx),
+            model_ltv: self.mean_model_ltv(),
+            mean_p_alive: (self.modeled > 0).then(|| self.p_alive / self.modeled as f64),
+        }
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        0.0
+    }
+}
+
+fn nps_report(facts: &CustomerFacts<'_>) -> Option<NpsReport> {
+    facts.t.nps_col()?;
+    let mut groups = [Tally::default(); 3];
+    let mut unscored = 0;
+    for c in &facts.rows {
+        match c.nps {
+            9..=10 => groups[0].add(c),
+            7..=8 => groups[1].add(c),
+            0..=6 => groups[2].add(c),
+            _ => unscored += 1,
+        }
+    }
+    let scored = groups.iter().map(|g| g.customers).sum::<u64>();
+    let ctx = &facts.context;
+    Some(NpsReport {
+        nps: 100.0
+            * ratio(
+                groups[0].customers as f64 - groups[2].customers as f64,
+                scored as f64,
+            ),
+        promoters: groups[0].stats(ctx),
+        passives: groups[1].stats(ctx),
+        detractors: groups[2].stats(ctx),
+        unscored,
+    })
+}
+
+fn follow_up_lists(
+    facts: &CustomerFacts<'_>,
+    options: &SegmentOptions,
+) -> Result<Vec<FollowUpList>> {
+    let mut rules = options.follow_up.clone();
+    rules.sort_by_key(|r| r.days);
+    if rules.windows(2).any(|w| w[0].days == w[1].days) {
+        return Err(Error::options("follow-up thresholds must differ"));
+    }
+    Ok(rules
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            let max_days = rules.get(i + 1).map(|r| r.days);
+            let mut list: Vec<&CustomerRow> = facts
+                .rows
+                .iter()
+                .filter(|c| {
+                    c.orders >= 2
+                        && c.days_since_last >= rule.days as i32
+                        && max_days.is_none_or(|m| c.days_since_last < m as i32)
+                })
+                .collect();
+            let count = list.len() as u64;
+            list.sort_by(|a, b| {
+                b.revenue
+                    .total_cmp(&a.revenue)
+                    .then(a.customer.cmp(&b.customer))
+            });
+            FollowUpList {
+                min_days: rule.days,
+                max_days,
+                note: rule.note.clone(),
+                count,
+                customers: list
+                    .into_iter()
+                    .take(options.list_limit)
+                    .map(|c| FollowUpCustomer {
+                        customer_id: facts.id(c).to_owned(),
+                        days_since_last_order: c.days_since_last,
+                        last_order: format_day(c.last_day),
+                        orders: c.orders,
+                        revenue: c.revenue,
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+fn overdue_list(facts: &CustomerFacts<'_>, limit: usize) -> OverdueList {
+    let end = facts.context.end_day;
+    let mut list: Vec<(&CustomerRow, i32, CustomerValue)> = facts
+        .rows
+        .iter()
+        .filter_map(|c| {
+            let next = c.next_order_day()?;
+            (next < end).then_some((c, next, c.value?))
+        })
+        .collect();
+    let count = list.len() as u64;
+    list.sort_by(|a, b| {
+        b.2.clv
+            .total_cmp(&a.2.clv)
+            .then(a.0.customer.cmp(&b.0.customer))
+    });
+    OverdueList {
+        count,
+        customers: list
+            .into_iter()
+            .take(limit)
+            .map(|(c, next, v)| OverdueCustomer {
+                customer_id: facts.id(c).to_owned(),
+                last_order: format_day(c.last_day),
+                expected_next_order: format_day(next),
+                days_overdue: end - next,
+                p_alive: v.p_alive,
+                value_at_risk: v.clv,
+            })
+            .collect(),
+    }
+}

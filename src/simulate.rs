@@ -1,0 +1,1300 @@
+//! The what-if simulator: a baseline against a scenario with levers moved.
+//!
+//! Two modes:
+//!
+//! - **Model mode** ([`simulate`]) applies the scenario to the shop's fitted
+//!   BG/NBD purchase model and Gamma-Gamma spend model ([`ShopModel`]), and
+//!   gives each output an interval from seeded Monte Carlo draws of the
+//!   parameters.
+//! - **Formula mode** ([`formula`], [`simulate_formula`]) needs no data: AOV,
+//!   purchases per year, annual churn, margin, discount rate and CAC in,
+//!   [`FormulaOutputs`] out. It is small and serde-(de)serializable, for an
+//!   embeddable calculator.
+//!
+//! # Levers in model mode
+//!
+//! BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at rate
+//! `λ ~ Gamma(r, α)`; after each repeat purchase they drop out with
+//! probability `p ~ Beta(a, b)`. Gamma-Gamma (Fader, Hardie & Lee 2005b):
+//! order values `z ~ Gamma(p, ν)`, `ν ~ Gamma(q, γ)`.
+//!
+//! | lever | parameters | why |
+//! |---|---|---|
+//! | retention `+x` points | `b → b'` with `a` fixed so that the mean survival per repeat purchase `b/(a+b)` rises by `x/100`: `b' = a·S'/(1-S')` | retention in BG/NBD *is* surviving each purchase; keeping `a` keeps the shape of the heterogeneity while moving its mean |
+//! | churn (dropout) down `y` % | the mean dropout per purchase `a/(a+b)` is multiplied by `1-y`, again through `b` | as above, stated relatively |
+//! | frequency `+w` % | every rate `λ` is multiplied by `1+w`: `α → α/(1+w)`; for existing customers this is the time change `t → t(1+w)` of their posterior, exactly | `λ ~ Gamma(r, α)` scales by scaling its rate parameter |
+//! | AOV `+z` % | every order value is multiplied by `1+z`: `γ → γ(1+z)` for new customers, the posterior mean spend times `1+z` for existing ones | `ν` is a rate: `γ(1+z)` scales `1/ν` and so `E[z]` |
+//! | margin `+m` points | the gross margin `margin + m/100` | value is margin × revenue |
+//! | discount `δ` | order values × `(1-δ)`; the margin on the discounted price becomes `(margin-δ)/(1-δ)` | a discount is paid out of the margin |
+//! | loyalty programme | a rebate `ρ` of revenue is a cost (margin − ρ) and its assumed retention lift is added to the retention lever | points cost money; they pay only through retention |
+//! | CAC | replaces the acquisition cost | |
+//!
+//! The levers apply from now on: who is alive today ([`crate::models::PurchaseModel::p_alive`])
+//! is what it is; existing customers' future purchases use the posterior
+//! `Gamma(r+x, α+T)` and `Beta(a, b'+x)`.
+//!
+//! # Outputs and intervals
+//!
+//! - **LTV per new customer**: `margin · E[z] · (1 + Σ_{m=1..H} (E[X(m)] - E[X(m-1)]) / (1+d)^m)`,
+//!   the first order (month 0, undiscounted) plus the discounted expected
+//!   repeat orders of each month up to the horizon `H`.
+//! - **LTV:CAC** and the **payback month**: the first month whose cumulative
+//!   discounted value reaches the CAC.
+//! - **Revenue over the horizon from the existing base**: `Σ P(alive) ·
+//!   E[X(H) | alive] · E[z | history]` over customers (undiscounted revenue).
+//! - **Revenue from `N` new customers a month**: each month's new customers
+//!   arrive mid-month and buy their first order and then `E[X]` repeat orders
+//!   until the horizon.
+//!
+//! Each draw samples the parameters from the normal approximation of their
+//! maximum-likelihood estimates on the log scale, `ln θ ~ N(ln θ̂, I⁻¹)` with
+//! `I` the observed information (numerical Hessian of the log-likelihood, so
+//! the strong correlation of `r` and `α` is kept; no draws when it is not
+//! positive definite or the model was built with [`ShopModel::new`]), evaluates baseline
+//! and scenario on the same draw, and the interval is the percentile interval
+//! of the draws, widened to contain the point estimate (computed at the
+//! fitted parameters). The existing base's revenue is computed exactly at the
+//! fitted parameters; per draw it is scaled by the draw's relative change in
+//! a new customer's expected value over the horizon (a first-order
+//! approximation that keeps a draw's cost independent of the number of
+//! customers). The intervals show parameter uncertainty, not the noise of
+//! one realized future.
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::parse_iso_day;
+use crate::models::{
+    customer_lifetime_value, BgNbd, ClvOptions, FitOptions, GammaGamma, PurchaseModel, Rfm,
+    RfmData, Spend,
+};
+use crate::summary::{Period, Summary};
+use crate::{Error, Result};
+
+/// A shop's fitted customer-base model: BG/NBD purchases and Gamma-Gamma
+/// spend, in the period unit of the summary they were fitted on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShopModel {
+    purchases: BgNbd,
+    spend: GammaGamma,
+    period: Period,
+    /// Cholesky factor of the observed information of `ln r, ln α, ln a, ln b`.
+    purchases_information: Option<Vec<Vec<f64>>>,
+    /// Cholesky factor of the observed information of `ln p, ln q, ln γ`.
+    spend_information: Option<Vec<Vec<f64>>>,
+}
+
+/// One customer's model predictions, from [`ShopModel::customer_values`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CustomerValue {
+    /// Probability that the customer is still alive.
+    pub p_alive: f64,
+    /// Expected value of each future order (Gamma-Gamma).
+    pub expected_spend: f64,
+    /// Expected purchases over the horizon (`p_alive` included).
+    pub expected_purchases: f64,
+    /// Discounted revenue over the horizon (model LTV, `p_alive` included).
+    pub clv: f64,
+    /// Discounted revenue over the horizon if the customer is alive.
+    pub value_if_alive: f64,
+    /// Expected days between orders while alive: `1 / E[λ | x, T]` with
+    /// `E[λ | x, T] = (r+x)/(α+T)` per period.
+    pub days_between_orders: f64,
+}
+
+/// How [`ShopModel::customer_values`] values customers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ValueOptions {
+    /// Horizon in months (default 12).
+    pub months: u32,
+    /// Monthly discount rate (default 0.01).
+    pub monthly_discount_rate: f64,
+}
+
+impl Default for ValueOptions {
+    fn default() -> ValueOptions {
+        ValueOptions {
+            months: 12,
+            monthly_discount_rate: 0.01,
+        }
+    }
+}
+
+impl ShopModel {
+    /// A model from given parameters, without standard errors (so Monte Carlo
+    /// intervals collapse to the point).
+    pub fn new(purchases: BgNbd, spend: GammaGamma, period: Period) -> ShopModel {
+        ShopModel {
+            purchases,
+            spend,
+            period,
+            purchases_information: None,
+            spend_information: None,
+        }
+    }
+
+    /// Fits BG/NBD on every customer and Gamma-Gamma on the customers with
+    /// repeat purchases of positive value.
+    ///
+    /// # Errors
+    ///
+    /// The models' fit errors (nobody repeated, too few customers, a summary
+    /// row that is not a valid `(x, t_x, T)`).
+    pub fn fit(summary: &Summary) -> Result<ShopModel> {
+        let data = rfm_data(summary)?;
+        let options = FitOptions::default();
+        let fit = BgNbd::fit(&data, &options)?;
+        let m = *fit.model();
+        let purchases_information = information_factor(&[m.r(), m.alpha(), m.a(), m.b()], |t| {
+            BgNbd::new(t[0], t[1], t[2], t[3]).map_or(f64::NAN, |m| m.log_likelihood(&data))
+        });
+        let spend_rows: Vec<Spend> = summary
+            .customers
+            .iter()
+            .filter(|c| c.frequency > 0.0 && c.monetary_value > 0.0)
+            .map(|c| Spend::new(c.frequency, c.monetary_value))
+            .collect::<Result<_>>()?;
+        let spend_fit = GammaGamma::fit(&spend_rows, &options)?;
+        let g = *spend_fit.model();
+        let spend_information = information_factor(&[g.p(), g.q(), g.gamma()], |t| {
+            GammaGamma::new(t[0], t[1], t[2])
+                .and_then(|g| g.log_likelihood(&spend_rows))
+                .unwrap_or(f64::NAN)
+        });
+        Ok(ShopModel {
+            purchases: m,
+            spend: g,
+            period: summary.period,
+            purchases_information,
+            spend_information,
+        })
+    }
+
+    /// The BG/NBD purchase model.
+    pub fn purchases(&self) -> &BgNbd {
+        &self.purchases
+    }
+
+    /// The Gamma-Gamma spend model.
+    pub fn spend(&self) -> &GammaGamma {
+        &self.spend
+    }
+
+    /// The period unit of the model's times.
+    pub fn period(&self) -> Period {
+        self.period
+    }
+
+    /// Predictions for every customer of `summary`, in row order.
+    ///
+    /// # Errors
+    ///
+    /// A summary row that is not a valid `(x, t_x, T)`; `months` outside 1 to
+    /// 1,200 or a negative discount rate.
+    pub fn customer_values(
+        &self,
+        summary: &Summary,
+        options: &ValueOptions,
+    ) -> Result<Vec<CustomerValue>> {
+        let data = rfm_data(summary)?;
+        let spend: Vec<f64> = summary
+            .customers
+            .iter()
+            .map(|c| {
+                let s = Spend::new(c.frequency, c.monetary_value.max(0.0))
+                    .map(|s| self.spend.conditional_expected_spend(&s));
+                s.unwrap_or_else(|_| self.spend.mean_spend())
+            })
+            .collect();
+        let clv_options = ClvOptions {
+            months: options.months,
+            monthly_discount_rate: options.monthly_discount_rate,
+            margin: 1.0,
+            periods_per_month: self.period.per_month(),
+        };
+        let clv = customer_lifetime_value(&self.purchases, &data, &spend, &clv_options)?;
+        let p_alive = self.purchases.p_alive_all(&data);
+        let horizon = f64::from(options.months) * self.period.per_month();
+        let expected = self.purchases.expected_purchases_all(&data, horizon);
+        let (r, alpha) = (self.purchases.r(), self.purchases.alpha());
+        let days = days_per_period(self.period);
+        Ok(summary
+            .customers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| CustomerValue {
+                p_alive: p_alive[i],
+                expected_spend: spend[i],
+                expected_purchases: expected[i],
+                clv: clv[i],
+                value_if_alive: if p_alive[i] > 0.0 {
+                    clv[i] / p_alive[i]
+                } else {
+                    0.0
+                },
+                days_between_orders: (alpha + c.t) / (r + c.frequency) * days,
+            })
+            .collect())
+    }
+}
+
+/// Days in one period unit (a month is 365.25/12 days).
+pub(crate) fn days_per_period(period: Period) -> f64 {
+    match period {
+        Period::Day => 1.0,
+        Period::Week => 7.0,
+        Period::Month => 365.25 / 12.0,
+    }
+}
+
+fn rfm_data(summary: &Summary) -> Result<RfmData> {
+    let rows: Vec<Rfm> = summary
+        .customers
+        .iter()
+        .map(|c| Rfm::new(c.frequency, c.recency, c.t))
+        .collect::<Result<_>>()?;
+    RfmData::new(&rows)
+}
+
+/// A points or loyalty programme: a rebate paid on revenue against an
+/// assumed retention lift.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Loyalty {
+    /// Share of revenue given back as points (0.02 = 2 %), a cost.
+    pub rebate: f64,
+    /// The retention lift it is assumed to buy, in percentage points.
+    pub retention_points: f64,
+}
+
+/// The levers of a scenario. The default moves nothing: its outputs equal
+/// the baseline's exactly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Scenario {
+    /// Retention up by this many percentage points (5 = +5 pt). Model mode:
+    /// survival per repeat purchase; formula mode: annual retention.
+    pub retention_points: f64,
+    /// Churn (dropout) down by this share (0.1 = -10 %), after `retention_points`.
+    pub churn_reduction: f64,
+    /// Order value up by this share (0.1 = +10 %).
+    pub aov_change: f64,
+    /// Purchase frequency up by this share (0.1 = +10 %).
+    pub frequency_change: f64,
+    /// Gross margin up by this many percentage points.
+    pub margin_points: f64,
+    /// A price discount on every order (0.05 = 5 % off), paid from the margin.
+    pub discount: f64,
+    /// A points or loyalty programme.
+    pub loyalty: Loyalty,
+    /// A new customer acquisition cost, replacing the baseline's.
+    pub cac: Option<f64>,
+}
+
+impl Scenario {
+    fn validate(&self) -> Result<()> {
+        let finite = [
+            ("retention points", self.retention_points),
+            ("churn reduction", self.churn_reduction),
+            ("aov change", self.aov_change),
+            ("frequency change", self.frequency_change),
+            ("margin points", self.margin_points),
+            ("discount", self.discount),
+            ("loyalty rebate", self.loyalty.rebate),
+            ("loyalty retention points", self.loyalty.retention_points),
+        ];
+        for (name, v) in finite {
+            if !v.is_finite() {
+                return Err(Error::options(format!(
+                    "{name} must be a finite number, got {v}"
+                )));
+            }
+        }
+        for (name, v) in [(
+            "retention points",
+            self.retention_points + self.loyalty.retention_points,
+        )] {
+            if !(-100.0..=100.0).contains(&v) {
+                return Err(Error::options(format!(
+                    "{name} must be between -100 and 100, got {v}"
+                )));
+            }
+        }
+        if self.churn_reduction >= 1.0 {
+            return Err(Error::options(format!(
+                "churn reduction must be below 1 (100 %), got {}",
+                self.churn_reduction
+            )));
+        }
+        for (name, v) in [
+            ("aov change", self.aov_change),
+            ("frequency change", self.frequency_change),
+        ] {
+            if v <= -1.0 {
+                return Err(Error::options(format!(
+                    "{name} must be above -1 (-100 %), got {v}"
+                )));
+            }
+        }
+        if !(0.0..1.0).contains(&self.discount) {
+            return Err(Error::options(format!(
+                "discount must be in [0, 1), got {}",
+                self.discount
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.loyalty.rebate) {
+            return Err(Error::options(format!(
+                "loyalty rebate must be between 0 and 1, got {}",
+                self.loyalty.rebate
+            )));
+        }
+        if let Some(cac) = self.cac {
+            check_cac(cac)?;
+        }
+        Ok(())
+    }
+
+    /// Total retention lift in points: the lever plus the loyalty programme's.
+    fn total_retention_points(&self) -> f64 {
+        self.retention_points + self.loyalty.retention_points
+    }
+
+    /// Value per unit of list-price revenue... as a margin on the revenue
+    /// actually collected: `(margin + m - δ)/(1 - δ) - ρ`.
+    fn effective_margin(&self, margin: f64) -> f64 {
+        (margin + self.margin_points / 100.0 - self.discount) / (1.0 - self.discount)
+            - self.loyalty.rebate
+    }
+
+    /// Multiplies order values: `(1+z)(1-δ)`.
+    fn spend_factor(&self) -> f64 {
+        (1.0 + self.aov_change) * (1.0 - self.discount)
+    }
+
+    /// Moves a survival share by the retention and churn levers, kept inside (0, 1).
+    fn survival(&self, survival: f64) -> f64 {
+        let moved = (survival + self.total_retention_points() / 100.0).clamp(0.0, 1.0);
+        let churn = (1.0 - moved) * (1.0 - self.churn_reduction);
+        (1.0 - churn).clamp(1e-9, 1.0 - 1e-9)
+    }
+}
+
+fn check_cac(cac: f64) -> Result<()> {
+    if !(cac.is_finite() && cac >= 0.0) {
+        return Err(Error::options(format!(
+            "cac must be a finite number >= 0, got {cac}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_margin(margin: f64) -> Result<()> {
+    if !(margin.is_finite() && (0.0..=1.0).contains(&margin)) {
+        return Err(Error::options(format!(
+            "margin must be between 0 and 1, got {margin}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_discount_rate(rate: f64) -> Result<()> {
+    if !(rate.is_finite() && rate >= 0.0) {
+        return Err(Error::options(format!(
+            "monthly discount rate must be a finite number >= 0, got {rate}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_horizon(months: u32) -> Result<()> {
+    if months == 0 || months > 1200 {
+        return Err(Error::options(format!(
+            "horizon must be between 1 and 1200 months, got {months}"
+        )));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Formula mode
+
+/// The inputs of the data-free LTV formula. Deserializing fills missing
+/// fields from the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FormulaInputs {
+    /// Average order value (default 50).
+    pub aov: f64,
+    /// Purchases per customer per year (default 2).
+    pub purchases_per_year: f64,
+    /// Annual churn: the share of customers lost per year, in `[0, 1]`
+    /// (default 0.4; retention is `1 - churn`).
+    pub churn: f64,
+    /// Gross margin in `[0, 1]` (default 1: value is revenue).
+    pub margin: f64,
+    /// Monthly discount rate (default 0.01).
+    pub monthly_discount_rate: f64,
+    /// Acquisition cost per new customer (default 0).
+    pub cac: f64,
+    /// Horizon in months, 1 to 1,200 (default 60).
+    pub horizon_months: u32,
+}
+
+impl Default for FormulaInputs {
+    fn default() -> FormulaInputs {
+        FormulaInputs {
+            aov: 50.0,
+            purchases_per_year: 2.0,
+            churn: 0.4,
+            margin: 1.0,
+            monthly_discount_rate: 0.01,
+            cac: 0.0,
+            horizon_months: 60,
+        }
+    }
+}
+
+/// The outputs of [`formula`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormulaOutputs {
+    /// Discounted margin per customer over the horizon.
+    pub ltv: f64,
+    /// `ltv / cac`; `None` when the CAC is 0.
+    pub ltv_to_cac: Option<f64>,
+    /// The first month whose cumulative value reaches the CAC (0 when the
+    /// CAC is 0); `None` if not within the horizon.
+    pub payback_months: Option<u32>,
+    /// Cumulative discounted margin at the end of months 1, 2, ….
+    pub cumulative_value_by_month: Vec<f64>,
+    /// Monthly survival `(1 - churn)^(1/12)`.
+    pub monthly_retention: f64,
+    /// Undiscounted revenue per customer over the horizon.
+    pub revenue_per_customer: f64,
+}
+
+/// The LTV formula.
+///
+/// # Formula
+///
+/// With monthly survival `s = (1 - churn)^(1/12)`, monthly value
+/// `v = margin · aov · purchases_per_year / 12` and discount rate `d`:
+///
+/// ```text
+/// value(m) = v · s^(m-1) / (1+d)^m,   m = 1..=horizon
+/// ltv      = Σ value(m)
+/// ```
+///
+/// A customer is there for the whole first month and survives into month `m`
+/// with probability `s^(m-1)`. Without discounting and horizon this is
+/// `v / (1 - s)`; with `churn = 1` it is one month's value.
+///
+/// # Errors
+///
+/// An [`crate::ErrorKind::Options`] error naming the input that is out of
+/// range: negative or non-finite AOV, purchases or CAC, churn or margin
+/// outside `[0, 1]`, a negative discount rate, a horizon outside 1 to 1,200.
+///
+/// ```
+/// use ltvlab::simulate::{formula, FormulaInputs};
+/// let out = formula(&FormulaInputs {
+///     aov: 120.0, purchases_per_year: 12.0, churn: 1.0, margin: 0.5,
+///     monthly_discount_rate: 0.0, cac: 30.0, horizon_months: 12,
+/// })?;
+/// // Everyone leaves after the first month: one month of 120 × 12/12 × 0.5.
+/// assert_eq!(out.ltv, 60.0);
+/// assert_eq!(out.payback_months, Some(1));
+/// # Ok::<(), ltvlab::Error>(())
+/// ```
+pub fn formula(inputs: &FormulaInputs) -> Result<FormulaOutputs> {
+    for (name, v) in [
+        ("aov", inputs.aov),
+        ("purchases per year", inputs.purchases_per_year),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(Error::options(format!(
+                "{name} must be a finite number >= 0, got {v}"
+            )));
+        }
+    }
+    if !(inputs.churn.is_finite() && (0.0..=1.0).contains(&inputs.churn)) {
+        return Err(Error::options(format!(
+            "churn must be between 0 and 1, got {}",
+            inputs.churn
+        )));
+    }
+    check_margin(inputs.margin)?;
+    check_discount_rate(inputs.monthly_discount_rate)?;
+    check_cac(inputs.cac)?;
+    check_horizon(inputs.horizon_months)?;
+    Ok(formula_unchecked(inputs, inputs.margin))
+}
+
+/// [`formula`] with the margin given separately (a scenario's margin may
+/// leave `[0, 1]`, e.g. after a rebate).
+fn formula_unchecked(inputs: &FormulaInputs, margin: f64) -> FormulaOutputs {
+    let s = (1.0 - inputs.churn).powf(1.0 / 12.0);
+    let monthly_revenue = inputs.aov * inputs.purchases_per_year / 12.0;
+    let v = margin * monthly_revenue;
+    let mut cumulative = Vec::with_capacity(inputs.horizon_months as usize);
+    let (mut total, mut revenue, mut alive, mut discount) = (0.0, 0.0, 1.0, 1.0);
+    for _ in 0..inputs.horizon_months {
+        discount /= 1.0 + inputs.monthly_discount_rate;
+        total += v * alive * discount;
+        revenue += monthly_revenue * alive;
+        alive *= s;
+        cumulative.push(total);
+    }
+    FormulaOutputs {
+        ltv: total,
+        ltv_to_cac: (inputs.cac > 0.0).then(|| total / inputs.cac),
+        payback_months: payback(0.0, &cumulative, inputs.cac),
+        cumulative_value_by_month: cumulative,
+        monthly_retention: s,
+        revenue_per_customer: revenue,
+    }
+}
+
+/// The first month whose cumulative value reaches `cac`: 0 if the value at
+/// acquisition (`at_start`) does.
+fn payback(at_start: f64, cumulative: &[f64], cac: f64) -> Option<u32> {
+    if at_start >= cac {
+        return Some(0);
+    }
+    cumulative
+        .iter()
+        .position(|&v| v >= cac)
+        .map(|m| m as u32 + 1)
+}
+
+/// Baseline and scenario in formula mode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormulaComparison {
+    /// The inputs as given.
+    pub baseline_inputs: FormulaInputs,
+    /// The inputs with the levers applied (margin as collected on revenue).
+    pub scenario_inputs: FormulaInputs,
+    /// [`formula`] of the baseline.
+    pub baseline: FormulaOutputs,
+    /// [`formula`] of the scenario.
+    pub scenario: FormulaOutputs,
+    /// The levers ranked by how much a realistic step moves the LTV.
+    pub sensitivity: Vec<Sensitivity>,
+}
+
+/// Applies `scenario` to formula inputs and evaluates both.
+///
+/// The retention lever moves annual retention `1 - churn` by points, then
+/// churn is multiplied by `1 - churn_reduction`; AOV is multiplied by
+/// `(1+z)(1-δ)`, purchases per year by `1+w`, and the margin becomes
+/// `(margin + m/100 - δ)/(1-δ) - rebate` on the revenue collected.
+///
+/// # Errors
+///
+/// As [`formula`] for the inputs; a lever out of range.
+pub fn simulate_formula(inputs: &FormulaInputs, scenario: &Scenario) -> Result<FormulaComparison> {
+    let baseline = formula(inputs)?;
+    scenario.validate()?;
+    let (scenario_inputs, margin) = apply_formula(inputs, scenario);
+    let scenario_out = formula_unchecked(&scenario_inputs, margin);
+    let sensitivity = rank(baseline.ltv, |s| {
+        let (i, m) = apply_formula(inputs, s);
+        formula_unchecked(&i, m).ltv
+    });
+    Ok(FormulaComparison {
+        baseline_inputs: *inputs,
+        scenario_inputs: FormulaInputs {
+            margin,
+            ..scenario_inputs
+        },
+        baseline,
+        scenario: scenario_out,
+        sensitivity,
+    })
+}
+
+fn apply_formula(inputs: &FormulaInputs, s: &Scenario) -> (FormulaInputs, f64) {
+    let retention = s.survival(1.0 - inputs.churn);
+    let churn = if inputs.churn == 0.0 && s.total_retention_points() >= 0.0 {
+        0.0
+    } else {
+        1.0 - retention
+    };
+    let out = FormulaInputs {
+        aov: inputs.aov * s.spend_factor(),
+        purchases_per_year: inputs.purchases_per_year * (1.0 + s.frequency_change),
+        churn,
+        cac: s.cac.unwrap_or(inputs.cac),
+        ..*inputs
+    };
+    (out, s.effective_margin(inputs.margin))
+}
+
+/// One bar of the tornado: how much a realistic step in one lever moves LTV.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sensitivity {
+    /// The lever and its step, e.g. `"retention +5 pt"`.
+    pub lever: String,
+    /// LTV with the step.
+    pub ltv: f64,
+    /// `ltv` minus the baseline LTV.
+    pub change: f64,
+    /// `change` over the baseline LTV (0 when the baseline is 0).
+    pub relative_change: f64,
+}
+
+/// The realistic steps of the tornado ranking.
+fn steps() -> [(&'static str, Scenario); 4] {
+    [
+        (
+            "retention +5 pt",
+            Scenario {
+                retention_points: 5.0,
+                ..Scenario::default()
+            },
+        ),
+        (
+            "aov +10%",
+            Scenario {
+                aov_change: 0.1,
+                ..Scenario::default()
+            },
+        ),
+        (
+            "frequency +10%",
+            Scenario {
+                frequency_change: 0.1,
+                ..Scenario::default()
+            },
+        ),
+        (
+            "margin +5 pt",
+            Scenario {
+                margin_points: 5.0,
+                ..Scenario::default()
+            },
+        ),
+    ]
+}
+
+/// Evaluates each step with `ltv` and sorts by the size of the change.
+fn rank(baseline: f64, ltv: impl Fn(&Scenario) -> f64) -> Vec<Sensitivity> {
+    let mut out: Vec<Sensitivity> = steps()
+        .iter()
+        .map(|(name, s)| {
+            let v = ltv(s);
+            Sensitivity {
+                lever: (*name).to_owned(),
+                ltv: v,
+                change: v - baseline,
+                relative_change: if baseline != 0.0 {
+                    (v - baseline) / baseline.abs()
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.change.abs().total_cmp(&a.change.abs()));
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Model mode
+
+/// How [`simulate`] values customers and draws.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimulationOptions {
+    /// Gross margin in `[0, 1]` (default 1: value is revenue).
+    pub margin: f64,
+    /// Acquisition cost per new customer (default 0).
+    pub cac: f64,
+    /// Horizon in months (default 24).
+    pub horizon_months: u32,
+    /// Monthly discount rate for LTV (default 0.01).
+    pub monthly_discount_rate: f64,
+    /// New customers a month; default: the average of the last 12 months of
+    /// the summary (0 without dates).
+    pub new_customers_per_month: Option<f64>,
+    /// Monte Carlo draws (default 1,000; 0 gives point estimates only).
+    pub draws: u32,
+    /// Seed of the draws (default 1).
+    pub seed: u64,
+    /// Interval coverage (default 0.9).
+    pub confidence: f64,
+}
+
+impl Default for SimulationOptions {
+    fn default() -> SimulationOptions {
+        SimulationOptions {
+            margin: 1.0,
+            cac: 0.0,
+            horizon_months: 24,
+            monthly_discount_rate: 0.01,
+            new_customers_per_month: None,
+            draws: 1000,
+            seed: 1,
+            confidence: 0.9,
+        }
+    }
+}
+
+/// A point estimate with an interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// At the fitted parameters.
+    pub value: f64,
+    /// Lower end of the interval (`<= value`).
+    pub low: f64,
+    /// Upper end of the interval (`>= value`).
+    pub high: f64,
+}
+
+/// The outputs of one side (baseline or scenario) in model mode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    /// Discounted margin per new customer over the horizon, first order included.
+    pub ltv_per_customer: Estimate,
+    /// `ltv_per_customer / cac`; `None` when the CAC is 0.
+    pub ltv_to_cac: Option<Estimate>,
+    /// Month in which a new customer's cumulative value reaches the CAC, at
+    /// the fitted parameters; `None` if not within the horizon.
+    pub payback_months: Option<u32>,
+    /// Share of the draws that pay back within the horizon.
+    pub payback_probability: f64,
+    /// Revenue from the existing customers over the horizon.
+    pub revenue_existing: Estimate,
+    /// Revenue from the new customers of the horizon.
+    pub revenue_new: Estimate,
+    /// The model parameters with the levers applied.
+    pub parameters: Parameters,
+    /// The CAC used.
+    pub cac: f64,
+}
+
+/// BG/NBD and Gamma-Gamma parameters, as the levers left them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Parameters {
+    /// Purchase-rate shape.
+    pub r: f64,
+    /// Purchase-rate scale (periods); `α/(1+w)` with the frequency lever.
+    pub alpha: f64,
+    /// Dropout shape.
+    pub a: f64,
+    /// Dropout shape; moved by the retention levers.
+    pub b: f64,
+    /// Spend shape.
+    pub p: f64,
+    /// Spend shape across customers.
+    pub q: f64,
+    /// Spend scale; `γ(1+z)(1-δ)` with the AOV and discount levers.
+    pub gamma: f64,
+    /// Mean dropout per repeat purchase `a/(a+b)`.
+    pub dropout_per_purchase: f64,
+    /// Margin on collected revenue.
+    pub margin: f64,
+}
+
+/// Baseline and scenario in model mode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Simulation {
+    /// The period unit of the model.
+    pub period: Period,
+    /// Horizon in months.
+    pub horizon_months: u32,
+    /// New customers a month used for `revenue_new`.
+    pub new_customers_per_month: f64,
+    /// Draws behind the intervals.
+    pub draws: u32,
+    /// Their seed.
+    pub seed: u64,
+    /// Interval coverage.
+    pub confidence: f64,
+    /// Without levers.
+    pub baseline: Outcome,
+    /// With the levers.
+    pub scenario: Outcome,
+    /// Scenario minus baseline, on paired draws.
+    pub change: Change,
+    /// The levers ranked by how much a realistic step moves LTV per customer.
+    pub sensitivity: Vec<Sensitivity>,
+}
+
+/// Scenario minus baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Change {
+    /// In LTV per new customer.
+    pub ltv_per_customer: Estimate,
+    /// In revenue from existing customers.
+    pub revenue_existing: Estimate,
+    /// In revenue from new customers.
+    pub revenue_new: Estimate,
+}
+
+/// Runs the scenario against the baseline on the fitted model.
+///
+/// `summary` is the one the model was fitted on (its customers are the
+/// existing base).
+///
+/// # Errors
+///
+/// An [`crate::ErrorKind::Options`] error for an option or lever out of
+/// range; a summary row that is not a valid `(x, t_x, T)`.
+pub fn simulate(
+    model: &ShopModel,
+    summary: &Summary,
+    scenario: &Scenario,
+    options: &SimulationOptions,
+) -> Result<Simulation> {
+    scenario.validate()?;
+    check_margin(options.margin)?;
+    check_cac(options.cac)?;
+    check_discount_rate(options.monthly_discount_rate)?;
+    check_horizon(options.horizon_months)?;
+    if !(options.confidence > 0.0 && options.confidence < 1.0) {
+        return Err(Error::options(format!(
+            "confidence must be between 0 and 1, got {}",
+            options.confidence
+        )));
+    }
+    let new_per_month = match options.new_customers_per_month {
+        Some(n) if n.is_finite() && n >= 0.0 => n,
+        Some(n) => {
+            return Err(Error::options(format!(
+                "new customers per month must be a finite number >= 0, got {n}"
+            )))
+        }
+        None => recent_acquisitions_per_month(summary),
+    };
+    let data = rfm_data(summary)?;
+    let base = Base::new(model, summary, &data, options.horizon_months);
+    let point = model_params(model);
+    let ctx = Context {
+        options,
+        new_per_month,
+        base: &base,
+        point_new_value: 0.0,
+        period_per_month: model.period.per_month(),
+    };
+    let baseline_point = ctx.evaluate(&point, &Scenario::default(), None);
+    let scenario_point = ctx.evaluate(&point, scenario, None);
+    let ctx = Context {
+        point_new_value: new_customer_value(&point, options.horizon_months, model.period),
+        ..ctx
+    };
+    let scenario_base = base.revenue(model, &data, summary, scenario, options.horizon_months);
+    let mut rng = StdRng::seed_from_u64(options.seed);
+    let mut draws_b = Vec::with_capacity(options.draws as usize);
+    let mut draws_s = Vec::with_capacity(options.draws as usize);
+    for _ in 0..options.draws {
+        let theta = draw_params(&point, model, &mut rng);
+        let ratio = if ctx.point_new_value > 0.0 {
+            new_customer_value(&theta, options.horizon_months, model.period) / ctx.point_new_value
+        } else {
+            1.0
+        };
+        draws_b.push(ctx.evaluate(
+            &theta,
+            &Scenario::default(),
+            Some(base.revenue_baseline * ratio),
+        ));
+        draws_s.push(ctx.evaluate(&theta, scenario, Some(scenario_base * ratio)));
+    }
+    let scenario_point = Evaluation {
+        revenue_existing: scenario_base,
+        ..scenario_point
+    };
+    let baseline_point = Evaluation {
+        revenue_existing: base.revenue_baseline,
+        ..baseline_point
+    };
+    let level = options.confidence;
+    let side = |at: &Evaluation, draws: &[Evaluation], s: &Scenario, cac: f64| Outcome {
+        ltv_per_customer: estimate(at.ltv, draws.iter().map(|d| d.ltv), level),
+        ltv_to_cac: (cac > 0.0)
+            .then(|| estimate(at.ltv / cac, draws.iter().map(|d| d.ltv / cac), level)),
+        payback_months: at.payback,
+        payback_probability: if draws.is_empty() {
+            f64::from(u8::from(at.payback.is_some()))
+        } else {
+            draws.iter().filter(|d| d.payback.is_some()).count() as f64 / draws.len() as f64
+        },
+        revenue_existing: estimate(
+            at.revenue_existing,
+            draws.iter().map(|d| d.revenue_existing),
+            level,
+        ),
+        revenue_new: estimate(at.revenue_new, draws.iter().map(|d| d.revenue_new), level),
+        parameters: applied_parameters(&point, s, options.margin),
+        cac,
+    };
+    let cac_s = scenario.cac.unwrap_or(options.cac);
+    let diff = |f: fn(&Evaluation) -> f64| {
+        estimate(
+            f(&scenario_point) - f(&baseline_point),
+            draws_s.iter().zip(&draws_b).map(|(s, b)| f(s) - f(b)),
+            level,
+        )
+    };
+    let change = Change {
+        ltv_per_customer: diff(|e| e.ltv),
+        revenue_existing: diff(|e| e.revenue_existing),
+        revenue_new: diff(|e| e.revenue_new),
+    };
+    let sensitivity = rank(baseline_point.ltv, |s| ctx.evaluate(&point, s, None).ltv);
+    Ok(Simulation {
+        period: model.period,
+        horizon_months: options.horizon_months,
+        new_customers_per_month: new_per_month,
+        draws: options.draws,
+        seed: options.seed,
+        confidence: level,
+        baseline: side(&baseline_point, &draws_b, &Scenario::default(), options.cac),
+        scenario: side(&scenario_point, &draws_s, scenario, cac_s),
+        change,
+        sensitivity,
+    })
+}
+
+/// The levers' effect on the model parameters (see the module doc).
+fn applied_parameters(point: &Theta, s: &Scenario, margin: f64) -> Parameters {
+    let t = apply(point, s);
+    Parameters {
+        r: t.r,
+        alpha: t.alpha,
+        a: t.a,
+        b: t.b,
+        p: t.p,
+        q: t.q,
+        gamma: t.gamma,
+        dropout_per_purchase: t.a / (t.a + t.b),
+        margin: s.effective_margin(margin),
+    }
+}
+
+/// The parameters of one draw (or the fitted point).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Theta {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    p: f64,
+    q: f64,
+    gamma: f64,
+}
+
+fn model_params(model: &ShopModel) -> Theta {
+    let (m, s) = (&model.purchases, &model.spend);
+    Theta {
+        r: m.r(),
+        alpha: m.alpha(),
+        a: m.a(),
+        b: m.b(),
+        p: s.p(),
+        q: s.q(),
+        gamma: s.gamma(),
+    }
+}
+
+/// `b'` for the retention levers, `α/(1+w)`, `γ(1+z)(1-δ)`.
+fn apply(t: &Theta, s: &Scenario) -> Theta {
+    let survival = t.b / (t.a + t.b);
+    let b = if s.total_retention_points() == 0.0 && s.churn_reduction == 0.0 {
+        t.b
+    } else {
+        let moved = s.survival(survival);
+        t.a * moved / (1.0 - moved)
+    };
+    Theta {
+        alpha: t.alpha / (1.0 + s.frequency_change),
+        b,
+        gamma: t.gamma * s.spend_factor(),
+        ..*t
+    }
+}
+
+/// Samples the parameters from the normal approximation of the likelihood
+/// on the log scale: `ln θ ~ N(ln θ̂, I⁻¹)` with `I = L Lᵀ` the observed
+/// information, drawn as `ln θ̂ + L⁻ᵀ z`.
+fn draw_params(point: &Theta, model: &ShopModel, rng: &mut StdRng) -> Theta {
+    let purchases = draw_log_normal(
+        &[point.r, point.alpha, point.a, point.b],
+        model.purchases_information.as_deref(),
+        rng,
+    );
+    let spend = draw_log_normal(
+        &[point.p, point.q, point.gamma],
+        model.spend_information.as_deref(),
+        rng,
+    );
+    Theta {
+        r: purchases[0],
+        alpha: purchases[1],
+        a: purchases[2],
+        b: purchases[3],
+        p: spend[0],
+        q: spend[1].max(1.0 + 1e-3),
+        gamma: spend[2],
+    }
+}
+
+fn draw_log_normal(point: &[f64], factor: Option<&[Vec<f64>]>, rng: &mut StdRng) -> Vec<f64> {
+    let n = point.len();
+    let z: Vec<f64> = (0..n).map(|_| rng.sample(StandardNormal)).collect();
+    let Some(l) = factor else {
+        return point.to_vec();
+    };
+    // Solve Lᵀ x = z by back substitution.
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        let mut v = z[i];
+        for (k, xk) in x.iter().enumerate().skip(i + 1) {
+            v -= l[k][i] * xk;
+        }
+        x[i] = v / l[i][i];
+    }
+    point
+        .iter()
+        .zip(&x)
+        .map(|(p, dx)| p * dx.clamp(-3.0, 3.0).exp())
+        .collect()
+}
+
+/// The Cholesky factor `L` of the observed information (the Hessian of the
+/// negative log-likelihood) in log-parameters at `theta`, by central
+/// differences; `None` if it is not positive definite or not finite.
+// Indices read like the textbook formulas in this small dense algebra.
+#[allow(clippy::needless_range_loop)]
+fn information_factor(
+    theta: &[f64],
+    log_likelihood: impl Fn(&[f64]) -> f64,
+) -> Option<Vec<Vec<f64>>> {
+    let n = theta.len();
+    let h = 1e-3;
+    let at = |steps: &[(usize, f64)]| -> f64 {
+        let mut t = theta.to_vec();
+        for &(i, s) in steps {
+            t[i] *= (s * h).exp();
+        }
+        -log_likelihood(&t)
+    };
+    let f0 = at(&[]);
+    let mut hess = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        hess[i][i] = (at(&[(i, 2.0)]) - 2.0 * f0 + at(&[(i, -2.0)])) / (4.0 * h * h);
+        for j in 0..i {
+            let v = (at(&[(i, 1.0), (j, 1.0)])
+                - at(&[(i, 1.0), (j, -1.0)])
+                - at(&[(i, -1.0), (j, 1.0)])
+                + at(&[(i, -1.0), (j, -1.0)]))
+                / (4.0 * h * h);
+            hess[i][j] = v;
+            hess[j][i] = v;
+        }
+    }
+    cholesky(&hess)
+}
+
+/// The lower-triangular `L` with `L Lᵀ = m`, if `m` is positive definite.
+#[allow(clippy::needless_range_loop)]
+fn cholesky(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let n = m.len();
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let mut v = m[i][j];
+            for k in 0..j {
+                v -= l[i][k] * l[j][k];
+            }
+            if i == j {
+                if !(v.is_finite() && v > 0.0) {
+                    return None;
+                }
+                l[i][i] = v.sqrt();
+            } else {
+                l[i][j] = v / l[j][j];
+            }
+        }
+    }
+    Some(l)
+}
+
+fn bgnbd(t: &Theta) -> Option<BgNbd> {
+    BgNbd::new(t.r, t.alpha, t.a, t.b).ok()
+}
+
+fn mean_spend(t: &Theta) -> f64 {
+    t.p * t.gamma / (t.q - 1.0)
+}
+
+/// A new customer's expected revenue over the horizon (first order included,
+/// undiscounted), the per-draw scale of the existing base.
+fn new_customer_value(t: &Theta, months: u32, period: Period) -> f64 {
+    match bgnbd(t) {
+        Some(m) => {
+            mean_spend(t) * (1.0 + m.expected_purchases_new(f64::from(months) * period.per_month()))
+        }
+        None => 0.0,
+    }
+}
+
+/// The existing customers, for the revenue over the horizon.
+struct Base {
+    revenue_baseline: f64,
+}
+
+impl Base {
+    fn new(model: &ShopModel, summary: &Summary, data: &RfmData, months: u32) -> Base {
+        Base {
+            revenue_baseline: Base::revenue_of(model, summary, data, &Scenario::default(), months),
+        }
+    }
+
+    fn revenue(
+        &self,
+        model: &ShopModel,
+        data: &RfmData,
+        summary: &Summary,
+        s: &Scenario,
+        months: u32,
+    ) -> f64 {
+        if (Scenario { cac: None, ..*s }) == Scenario::default() {
+            return self.revenue_baseline;
+        }
+        Base::revenue_of(model, summary, data, s, months)
+    }
+
+    /// `Σ P(alive) · E[X(H(1+w)) | alive; a, b'] · E[z | history] · (1+z)(1-δ)`.
+    fn revenue_of(
+        model: &ShopModel,
+        summary: &Summary,
+        data: &RfmData,
+        s: &Scenario,
+        months: u32,
+    ) -> f64 {
+        let point = model_params(model);
+        let moved = apply(&point, s);
+        let Some(future) = BgNbd::new(point.r, point.alpha, moved.a, moved.b).ok() else {
+            return 0.0;
+        };
+        let horizon = f64::from(months) * model.period.per_month() * (1.0 + s.frequency_change);
+        let purchases = data.per_row_factored(
+            |c| model.purchases.p_alive(c),
+            |x, observed| future.expected_purchases_if_alive(x, observed, horizon),
+        );
+        summary
+            .customers
+            .iter()
+            .zip(purchases)
+            .map(|(c, e)| {
+                let spend = Spend::new(c.frequency, c.monetary_value.max(0.0))
+                    .map(|sp| model.spend.conditional_expected_spend(&sp))
+                    .unwrap_or_else(|_| model.spend.mean_spend());
+                e * spend * s.spend_factor()
+            })
+            .sum()
+    }
+}
+
+struct Context<'a> {
+    options: &'a SimulationOptions,
+    new_per_month: f64,
+    base: &'a Base,
+    point_new_value: f64,
+    period_per_month: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Evaluation {
+    ltv: f64,
+    payback: Option<u32>,
+    revenue_existing: f64,
+    revenue_new: f64,
+}
+
+impl Context<'_> {
+    /// LTV per new customer, payback and revenue from new customers under
+    /// `theta` with the levers of `s`; `revenue_existing` as given (or the
+    /// baseline's).
+    fn evaluate(&self, theta: &Theta, s: &Scenario, revenue_existing: Option<f64>) -> Evaluation {
+        let o = self.options;
+        let moved = apply(theta, s);
+        let margin = s.effective_margin(o.margin);
+        let cac = s.cac.unwrap_or(o.cac);
+        let Some(m) = bgnbd(&moved) else {
+            return Evaluation {
+                ltv: 0.0,
+                payback: None,
+                revenue_existing: 0.0,
+                revenue_new: 0.0,
+            };
+        };
+        let spend = mean_spend(&moved);
+        let k = self.period_per_month;
+        let first = margin * spend;
+        let mut cumulative = Vec::with_capacity(o.horizon_months as usize);
+        let (mut total, mut previous, mut discount) = (first, 0.0, 1.0);
+        let mut revenue_new = 0.0;
+        for month in 1..=o.horizon_months {
+            let e = m.expected_purchases_new(f64::from(month) * k);
+            discount /= 1.0 + o.monthly_discount_rate;
+            total += margin * spend * (e - previous) * discount;
+            previous = e;
+            cumulative.push(total);
+            // The cohort acquired in month `month` buys for H - month + 1/2 months.
+            let remaining = f64::from(o.horizon_months - month) + 0.5;
+            revenue_new += spend * (1.0 + m.expected_purchases_new(remaining * k));
+        }
+        Evaluation {
+            ltv: total,
+            payback: payback(first, &cumulative, cac),
+            revenue_existing: revenue_existing.unwrap_or(self.base.revenue_baseline),
+            revenue_new: revenue_new * self.new_per_month,
+        }
+    }
+}
+
+/// The point estimate with the percentile interval of `draws`, widened to contain it.
+fn estimate(value: f64, draws: impl Iterator<Item = f64>, level: f64) -> Estimate {
+    let mut v: Vec<f64> = draws.filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return Estimate {
+            value,
+            low: value,
+            high: value,
+        };
+    }
+    v.sort_by(f64::total_cmp);
+    let tail = (1.0 - level) / 2.0;
+    let q = |p: f64| {
+        let pos = p * (v.len() - 1) as f64;
+        let (i, frac) = (pos.floor() as usize, pos.fract());
+        let hi = v[(i + 1).min(v.len() - 1)];
+        v[i] + (hi - v[i]) * frac
+    };
+    Estimate {
+        value,
+        low: q(tail).min(value),
+        high: q(1.0 - tail).max(value),
+    }
+}
+
+/// New customers a month over the last 12 months of the summary (up to its
+/// observation end); 0 without dates.
+fn recent_acquisitions_per_month(summary: &Summary) -> f64 {
+    let Some(end) = summary.observation_end.as_deref().and_then(parse_iso_day) else {
+        return 0.0;
+    };
+    let from = end - 365;
+    let n = summary
+        .customers
+        .iter()
+        .filter_map(|c| c.first_purchase.as_deref().and_then(parse_iso_day))
+        .filter(|&d| d > from && d <= end)
+        .count();
+    n as f64 / 12.0
+}

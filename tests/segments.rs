@@ -1,0 +1,274 @@
+//! RFM segments, follow-up lists, NPS segments and campaign comparison on
+//! hand-computed shops.
+
+use ltvlab::compare::{compare, CompareOptions};
+use ltvlab::ingest::{ingest, Dataset, IngestOptions};
+use ltvlab::segments::{segments, Segment, SegmentOptions};
+use ltvlab::simulate::{formula, FormulaInputs, ShopModel};
+use ltvlab::summary::{summarize, Summary, SummaryOptions};
+use ltvlab::transactions::Transactions;
+
+const TOL: f64 = 1e-9;
+
+fn load(csv: &str, group: Option<&str>) -> (Transactions, Summary) {
+    let mut options = IngestOptions::default();
+    if let Some(g) = group {
+        options.mapping.insert("group".into(), g.into());
+    }
+    let data = ingest(csv.as_bytes(), &options).unwrap().data;
+    let summary = summarize(&data, &SummaryOptions::default()).unwrap();
+    match data {
+        Dataset::Transactions(t) => (t, summary),
+        _ => panic!("not transactions"),
+    }
+}
+
+/// Observation end Jun 30, 2024. Days since the last order: v 10, w 5,
+/// x 150, y 0, z 90. Orders: v 3, w 1, x 1, y 1, z 2. Revenue: v 300, w 10,
+/// x 10, y 50, z 40 (410 in all).
+const SHOP: &str = "customer_id,order_id,date,amount,nps\n\
+    v,1,2024-01-01,100,10\n\
+    v,2,2024-03-01,100,\n\
+    v,3,2024-06-20,100,9\n\
+    w,4,2024-06-25,10,3\n\
+    x,5,2024-02-01,10,8\n\
+    y,6,2024-06-30,50,\n\
+    z,7,2024-01-15,20,\n\
+    z,8,2024-04-01,20,\n";
+
+#[test]
+fn rfm_scores_and_segments_match_hand_computation() {
+    let (t, summary) = load(SHOP, None);
+    let report = segments(&t, &summary, None, &SegmentOptions::default()).unwrap();
+    assert!(!report.modeled);
+    // Scores are 1 + ⌊5k/n⌋ with k the customers strictly worse (n = 5):
+    // R by -days: x, z, v, w, y → 1, 2, 3, 4, 5.
+    // F: w, x, y tie at 1 order (k = 0) → 1; z → 4; v → 5.
+    // M: w, x tie at 10 → 1; z 40 → 3; y 50 → 4; v 300 → 5.
+    // FM = ⌈(F+M)/2⌉: v 5, w 1, x 1, y 3, z 4; segments from the R/FM grid.
+    let want = [
+        ("v", 3, 5, 5, Segment::Loyal),
+        ("w", 4, 1, 1, Segment::Promising),
+        ("x", 1, 1, 1, Segment::Lost),
+        ("y", 5, 1, 4, Segment::PotentialLoyalist),
+        ("z", 2, 4, 3, Segment::AtRisk),
+    ];
+    let got: Vec<(&str, u8, u8, u8, Segment)> = report
+        .customers
+        .iter()
+        .map(|c| (c.customer_id.as_str(), c.r, c.f, c.m, c.segment))
+        .collect();
+    assert_eq!(got, want);
+    let days: Vec<i32> = report
+        .customers
+        .iter()
+        .map(|c| c.days_since_last_order)
+        .collect();
+    assert_eq!(days, [10, 5, 150, 0, 90]);
+
+    let loyal = report
+        .segments
+        .iter()
+        .find(|s| s.segment == Segment::Loyal)
+        .unwrap();
+    assert_eq!(loyal.label, "Loyal");
+    assert_eq!(loyal.stats.customers, 1);
+    assert!((loyal.stats.revenue_share - 300.0 / 410.0).abs() < TOL);
+    assert_eq!(loyal.stats.aov, Some(100.0));
+    assert_eq!(loyal.stats.orders_per_customer, 3.0);
+    assert_eq!(report.segments.len(), 11);
+
+    // Formula LTV of all customers: AOV 410/8, 8 orders / 5 customers over a
+    // span under a year (counted as one), and no customer older than a year,
+    // so churn is 1 - repeat rate = 1 - 2/5.
+    let want = formula(&FormulaInputs {
+        aov: 51.25,
+        purchases_per_year: 1.6,
+        churn: 0.6,
+        ..FormulaInputs::default()
+    })
+    .unwrap()
+    .ltv;
+    assert!((report.overall.formula_ltv.unwrap() - want).abs() < TOL);
+    assert_eq!(report.overall.repeat_rate, 0.4);
+}
+
+#[test]
+fn the_segment_grid() {
+    // (R, FM, segment) from the grid in the segments module doc.
+    let cases = [
+        (5, 5, Segment::Champions),
+        (5, 4, Segment::Champions),
+        (5, 1, Segment::New),
+        (5, 2, Segment::PotentialLoyalist),
+        (4, 3, Segment::PotentialLoyalist),
+        (4, 1, Segment::Promising),
+        (4, 5, Segment::Loyal),
+        (3, 4, Segment::Loyal),
+        (3, 3, Segment::NeedAttention),
+        (3, 2, Segment::AboutToSleep),
+        (3, 1, Segment::AboutToSleep),
+        (2, 5, Segment::CantLoseThem),
+        (1, 5, Segment::CantLoseThem),
+        (2, 3, Segment::AtRisk),
+        (1, 4, Segment::AtRisk),
+        (2, 2, Segment::Hibernating),
+        (2, 1, Segment::Hibernating),
+        (1, 2, Segment::Hibernating),
+        (1, 1, Segment::Lost),
+    ];
+    for (r, fm, want) in cases {
+        assert_eq!(Segment::from_scores(r, fm), want, "R {r} FM {fm}");
+    }
+}
+
+#[test]
+fn follow_up_lists_and_nps_segments() {
+    let (t, summary) = load(SHOP, None);
+    let report = segments(&t, &summary, None, &SegmentOptions::default()).unwrap();
+    // Repeat buyers: v (10 days) and z (90 days).
+    let lists: Vec<(u32, Option<u32>, u64)> = report
+        .follow_up
+        .iter()
+        .map(|l| (l.min_days, l.max_days, l.count))
+        .collect();
+    assert_eq!(lists, [(30, Some(60), 0), (60, None, 1)]);
+    assert_eq!(report.follow_up[1].customers[0].customer_id, "z");
+    assert_eq!(report.follow_up[1].note, "responses drop sharply");
+    // The latest score of each customer: v 9 (promoter), w 3, x 8; y and z none.
+    let nps = report.nps.unwrap();
+    assert_eq!(
+        (
+            nps.promoters.customers,
+            nps.passives.customers,
+            nps.detractors.customers,
+            nps.unscored
+        ),
+        (1, 1, 1, 2)
+    );
+    assert_eq!(nps.nps, 0.0);
+    assert_eq!(nps.promoters.aov, Some(100.0));
+    assert_eq!(nps.promoters.repeat_rate, 1.0);
+    assert_eq!(report.customers[0].nps, Some(9));
+}
+
+#[test]
+fn model_columns_and_overdue_customers_on_generated_data() {
+    let config = ltvlab::generate::GeneratorConfig {
+        customers: 800,
+        seed: 5,
+        japanese_names: false,
+        ..Default::default()
+    };
+    let mut bytes = Vec::new();
+    ltvlab::generate::generate(&config, &mut bytes).unwrap();
+    let (t, summary) = load(std::str::from_utf8(&bytes).unwrap(), None);
+    let model = ShopModel::fit(&summary).unwrap();
+    let report = segments(&t, &summary, Some(&model), &SegmentOptions::default()).unwrap();
+    assert!(report.modeled);
+    let p = report.overall.mean_p_alive.unwrap();
+    assert!(p > 0.0 && p < 1.0);
+    assert!(report.overall.model_ltv.unwrap() > 0.0);
+    // Overdue: expected next order before the end, ordered by value at risk.
+    let list = &report.overdue.customers;
+    assert!(!list.is_empty());
+    assert!(list
+        .windows(2)
+        .all(|w| w[0].value_at_risk >= w[1].value_at_risk));
+    assert!(list
+        .iter()
+        .all(|c| c.days_overdue > 0 && c.expected_next_order > c.last_order));
+    let shares: f64 = report.segments.iter().map(|s| s.stats.revenue_share).sum();
+    assert!((shares - 1.0).abs() < 1e-9);
+}
+
+/// Group A: 100 customers, 30 with a second order; group B: 100, 45. Orders
+/// are 10 in A and 12 in B.
+fn ab_shop() -> String {
+    let mut csv = String::from("customer_id,order_id,date,amount,campaign\n");
+    let mut order = 0;
+    for (group, repeaters, amount) in [("A", 30, 10), ("B", 45, 12)] {
+        for i in 0..100 {
+            let orders = if i < repeaters { 2 } else { 1 };
+            for k in 0..orders {
+                order += 1;
+                csv.push_str(&format!(
+                    "{group}{i},{order},2024-0{}-0{},{amount},{group}\n",
+                    1 + k * 3,
+                    1 + i % 9
+                ));
+            }
+        }
+    }
+    csv
+}
+
+#[test]
+fn ab_comparison_matches_the_textbook_tests() {
+    let (t, summary) = load(&ab_shop(), Some("campaign"));
+    let report = compare(
+        &t,
+        &summary,
+        None,
+        &CompareOptions {
+            baseline: Some("A".into()),
+            ..CompareOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(report.groups.len(), 2);
+    let c = &report.contrasts[0];
+    assert_eq!((c.group.as_str(), c.baseline.as_str()), ("B", "A"));
+    let rr = &c.metrics[0];
+    assert_eq!(rr.metric, "repeat_rate");
+    // Two-proportion z: d = 0.15, Wald SE √(.3·.7/100 + .45·.55/100), pooled
+    // SE √(.375·.625·(2/100)), z = 0.15/0.068465 = 2.1909, p = 0.02846.
+    let se = (0.3f64 * 0.7 / 100.0 + 0.45 * 0.55 / 100.0).sqrt();
+    let z95 = 1.959963984540054;
+    assert!((rr.difference - 0.15).abs() < TOL);
+    assert!((rr.low - (0.15 - z95 * se)).abs() < 1e-9);
+    assert!((rr.high - (0.15 + z95 * se)).abs() < 1e-9);
+    assert!((rr.p_value - 0.02846).abs() < 1e-4, "{}", rr.p_value);
+    assert_eq!(
+        rr.verdict,
+        "B's repeat rate is 15.0 points higher than A's (95% CI 1.7 to 28.3; two-proportion z p = 0.028)"
+    );
+    let aov = &c.metrics[1];
+    assert_eq!(
+        (aov.metric, aov.baseline_value, aov.group_value),
+        ("aov", 10.0, 12.0)
+    );
+    let orders = &c.metrics[2];
+    assert!((orders.difference - 0.15).abs() < TOL);
+    assert!(orders.low < orders.difference && orders.difference < orders.high);
+    let ltv = c
+        .metrics
+        .iter()
+        .find(|m| m.metric == "formula_ltv")
+        .unwrap();
+    assert_eq!(ltv.test, "bootstrap");
+    assert!(ltv.low <= ltv.difference && ltv.difference <= ltv.high);
+    // Seeded: the same seed gives the same bootstrap.
+    let again = compare(
+        &t,
+        &summary,
+        None,
+        &CompareOptions {
+            baseline: Some("A".into()),
+            ..CompareOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(again, report);
+}
+
+#[test]
+fn comparison_needs_a_group_column() {
+    let (t, summary) = load(SHOP, None);
+    let err = compare(&t, &summary, None, &CompareOptions::default()).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid option: no group column"),
+        "{err}"
+    );
+}

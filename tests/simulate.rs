@@ -1,0 +1,488 @@
+//! The what-if simulator: formula mode by hand, each lever's mapping onto the
+//! model parameters, properties, and generated shops whose true retention was
+//! raised.
+
+use std::sync::OnceLock;
+
+use ltvlab::generate::{generate, GeneratorConfig, Process};
+use ltvlab::ingest::{ingest, Dataset, IngestOptions};
+use ltvlab::models::{BgNbd, GammaGamma};
+use ltvlab::simulate::{
+    formula, simulate, simulate_formula, FormulaInputs, Loyalty, Scenario, ShopModel,
+    SimulationOptions,
+};
+use ltvlab::summary::{summarize, Period, Summary, SummaryOptions};
+use proptest::prelude::*;
+
+const TOL: f64 = 1e-9;
+
+#[test]
+fn formula_matches_hand_computation() {
+    // (inputs, ltv, payback, source)
+    let cases = [
+        // Everyone leaves after month 1: 120 · 12/12 · 0.5 = 60, paid back in month 1.
+        (
+            FormulaInputs {
+                aov: 120.0,
+                purchases_per_year: 12.0,
+                churn: 1.0,
+                margin: 0.5,
+                monthly_discount_rate: 0.0,
+                cac: 30.0,
+                horizon_months: 12,
+            },
+            60.0,
+            Some(1),
+        ),
+        // Nobody leaves, no discounting: 10 a month for 12 months; 35 is reached in month 4.
+        (
+            FormulaInputs {
+                aov: 10.0,
+                purchases_per_year: 12.0,
+                churn: 0.0,
+                margin: 1.0,
+                monthly_discount_rate: 0.0,
+                cac: 35.0,
+                horizon_months: 12,
+            },
+            120.0,
+            Some(4),
+        ),
+        // Nobody leaves, 1 % a month: 10 · Σ 1.01^-m over 3 months = 29.40985.
+        (
+            FormulaInputs {
+                aov: 10.0,
+                purchases_per_year: 12.0,
+                churn: 0.0,
+                margin: 1.0,
+                monthly_discount_rate: 0.01,
+                cac: 100.0,
+                horizon_months: 3,
+            },
+            10.0 / 1.01 + 10.0 / 1.01f64.powi(2) + 10.0 / 1.01f64.powi(3),
+            None,
+        ),
+    ];
+    for (inputs, ltv, payback) in cases {
+        let out = formula(&inputs).unwrap();
+        assert!((out.ltv - ltv).abs() < TOL, "{inputs:?}: {}", out.ltv);
+        assert_eq!(out.payback_months, payback, "{inputs:?}");
+        assert_eq!(
+            out.cumulative_value_by_month.len(),
+            inputs.horizon_months as usize
+        );
+        assert_eq!(*out.cumulative_value_by_month.last().unwrap(), out.ltv);
+    }
+    // The geometric limit v / (1 - s) with s = 0.6^(1/12), no discounting.
+    let inputs = FormulaInputs {
+        aov: 5000.0,
+        purchases_per_year: 3.0,
+        churn: 0.4,
+        margin: 0.3,
+        monthly_discount_rate: 0.0,
+        cac: 3000.0,
+        horizon_months: 1200,
+    };
+    let out = formula(&inputs).unwrap();
+    let s = 0.6f64.powf(1.0 / 12.0);
+    assert!((out.ltv - 0.3 * 5000.0 * 3.0 / 12.0 / (1.0 - s)).abs() < 1e-6);
+    assert!((out.ltv_to_cac.unwrap() - out.ltv / 3000.0).abs() < TOL);
+}
+
+#[test]
+fn formula_rejects_out_of_range_inputs() {
+    let cases = [
+        (
+            FormulaInputs {
+                churn: 1.5,
+                ..FormulaInputs::default()
+            },
+            "invalid option: churn must be between 0 and 1, got 1.5",
+        ),
+        (
+            FormulaInputs {
+                aov: -1.0,
+                ..FormulaInputs::default()
+            },
+            "invalid option: aov must be a finite number >= 0, got -1",
+        ),
+        (
+            FormulaInputs {
+                horizon_months: 0,
+                ..FormulaInputs::default()
+            },
+            "invalid option: horizon must be between 1 and 1200 months, got 0",
+        ),
+        (
+            FormulaInputs {
+                margin: 2.0,
+                ..FormulaInputs::default()
+            },
+            "invalid option: margin must be between 0 and 1, got 2",
+        ),
+    ];
+    for (inputs, want) in cases {
+        assert_eq!(formula(&inputs).unwrap_err().to_string(), want);
+    }
+}
+
+#[test]
+fn formula_levers_move_the_inputs() {
+    let inputs = FormulaInputs {
+        aov: 100.0,
+        purchases_per_year: 4.0,
+        churn: 0.5,
+        margin: 0.4,
+        ..FormulaInputs::default()
+    };
+    // (scenario, aov, purchases, churn, margin) by the rules of simulate_formula.
+    let cases = [
+        (
+            Scenario {
+                retention_points: 10.0,
+                ..Scenario::default()
+            },
+            100.0,
+            4.0,
+            0.4,
+            0.4,
+        ),
+        (
+            Scenario {
+                churn_reduction: 0.2,
+                ..Scenario::default()
+            },
+            100.0,
+            4.0,
+            0.4,
+            0.4,
+        ),
+        (
+            Scenario {
+                aov_change: 0.1,
+                ..Scenario::default()
+            },
+            110.0,
+            4.0,
+            0.5,
+            0.4,
+        ),
+        (
+            Scenario {
+                frequency_change: 0.25,
+                ..Scenario::default()
+            },
+            100.0,
+            5.0,
+            0.5,
+            0.4,
+        ),
+        (
+            Scenario {
+                margin_points: 5.0,
+                ..Scenario::default()
+            },
+            100.0,
+            4.0,
+            0.5,
+            0.45,
+        ),
+        // 10 % off: orders of 90, margin (0.4 - 0.1)/0.9 on what is collected.
+        (
+            Scenario {
+                discount: 0.1,
+                ..Scenario::default()
+            },
+            90.0,
+            4.0,
+            0.5,
+            0.3 / 0.9,
+        ),
+        // 2 % points cost 2 pt of margin and buy 5 pt of retention.
+        (
+            Scenario {
+                loyalty: Loyalty {
+                    rebate: 0.02,
+                    retention_points: 5.0,
+                },
+                ..Scenario::default()
+            },
+            100.0,
+            4.0,
+            0.45,
+            0.38,
+        ),
+    ];
+    for (s, aov, ppy, churn, margin) in cases {
+        let out = simulate_formula(&inputs, &s).unwrap();
+        let i = out.scenario_inputs;
+        for (got, want, what) in [
+            (i.aov, aov, "aov"),
+            (i.purchases_per_year, ppy, "purchases"),
+            (i.churn, churn, "churn"),
+            (i.margin, margin, "margin"),
+        ] {
+            assert!((got - want).abs() < 1e-12, "{s:?} {what}: {got} vs {want}");
+        }
+    }
+    let same = simulate_formula(&inputs, &Scenario::default()).unwrap();
+    assert_eq!(same.scenario, same.baseline);
+    let ranked: Vec<&str> = same.sensitivity.iter().map(|s| s.lever.as_str()).collect();
+    assert_eq!(ranked.len(), 4);
+    assert!(same
+        .sensitivity
+        .windows(2)
+        .all(|w| w[0].change.abs() >= w[1].change.abs()));
+}
+
+fn summary_of(config: &GeneratorConfig) -> (Summary, ltvlab::transactions::Transactions) {
+    let mut bytes = Vec::new();
+    generate(config, &mut bytes).unwrap();
+    let data = ingest(&bytes, &IngestOptions::default()).unwrap().data;
+    let summary = summarize(&data, &SummaryOptions::default()).unwrap();
+    match data {
+        Dataset::Transactions(t) => (summary, t),
+        _ => unreachable!(),
+    }
+}
+
+fn shop(customers: usize, seed: u64, b: f64) -> GeneratorConfig {
+    GeneratorConfig {
+        customers,
+        seed,
+        japanese_names: false,
+        process: Process::BgNbd {
+            r: 0.25,
+            alpha: 4.0,
+            a: 0.8,
+            b,
+        },
+        ..GeneratorConfig::default()
+    }
+}
+
+/// A fitted shop shared by the tests below.
+fn fitted() -> &'static (ShopModel, Summary) {
+    static FITTED: OnceLock<(ShopModel, Summary)> = OnceLock::new();
+    FITTED.get_or_init(|| {
+        let (summary, _) = summary_of(&shop(3000, 11, 2.4));
+        (ShopModel::fit(&summary).unwrap(), summary)
+    })
+}
+
+#[test]
+fn each_lever_maps_onto_the_parameters() {
+    let model = ShopModel::new(
+        BgNbd::new(0.25, 4.0, 0.8, 2.4).unwrap(),
+        GammaGamma::new(6.0, 4.0, 15.0).unwrap(),
+        Period::Day,
+    );
+    let (_, summary) = fitted();
+    let options = SimulationOptions {
+        draws: 0,
+        ..SimulationOptions::default()
+    };
+    // (scenario, b, alpha, gamma, dropout per purchase); by hand from the module doc:
+    // survival b/(a+b) = 0.75; +5 pt → 0.8 → b = 0.8 · 0.8/0.2 = 3.2; a 20 %
+    // cut of the dropout 0.25 → 0.2 gives the same b; α/(1+0.25) = 3.2; γ · 1.1 = 16.5.
+    let cases = [
+        (
+            Scenario {
+                retention_points: 5.0,
+                ..Scenario::default()
+            },
+            3.2,
+            4.0,
+            15.0,
+            0.2,
+        ),
+        (
+            Scenario {
+                churn_reduction: 0.2,
+                ..Scenario::default()
+            },
+            3.2,
+            4.0,
+            15.0,
+            0.2,
+        ),
+        (
+            Scenario {
+                frequency_change: 0.25,
+                ..Scenario::default()
+            },
+            2.4,
+            3.2,
+            15.0,
+            0.25,
+        ),
+        (
+            Scenario {
+                aov_change: 0.1,
+                ..Scenario::default()
+            },
+            2.4,
+            4.0,
+            16.5,
+            0.25,
+        ),
+        (
+            Scenario {
+                discount: 0.1,
+                ..Scenario::default()
+            },
+            2.4,
+            4.0,
+            13.5,
+            0.25,
+        ),
+    ];
+    for (s, b, alpha, gamma, dropout) in cases {
+        let out = simulate(&model, summary, &s, &options).unwrap();
+        let p = out.scenario.parameters;
+        for (got, want, what) in [
+            (p.b, b, "b"),
+            (p.alpha, alpha, "alpha"),
+            (p.gamma, gamma, "gamma"),
+            (p.dropout_per_purchase, dropout, "dropout"),
+        ] {
+            assert!((got - want).abs() < 1e-9, "{s:?} {what}: {got} vs {want}");
+        }
+        assert_eq!((p.r, p.a, p.p, p.q), (0.25, 0.8, 6.0, 4.0));
+    }
+    // AOV +10 % raises every value by exactly 10 %.
+    let s = Scenario {
+        aov_change: 0.1,
+        ..Scenario::default()
+    };
+    let out = simulate(&model, summary, &s, &options).unwrap();
+    let ratio = out.scenario.ltv_per_customer.value / out.baseline.ltv_per_customer.value;
+    assert!((ratio - 1.1).abs() < 1e-12);
+    let ratio = out.scenario.revenue_existing.value / out.baseline.revenue_existing.value;
+    assert!((ratio - 1.1).abs() < 1e-12);
+    // Margin: LTV is margin × revenue value, and a CAC gives LTV:CAC.
+    let half = SimulationOptions {
+        margin: 0.5,
+        cac: 10.0,
+        ..options
+    };
+    let out_half = simulate(&model, summary, &Scenario::default(), &half).unwrap();
+    let full = simulate(&model, summary, &Scenario::default(), &options).unwrap();
+    assert!(
+        (out_half.baseline.ltv_per_customer.value - 0.5 * full.baseline.ltv_per_customer.value)
+            .abs()
+            < 1e-9
+    );
+    let ltv_to_cac = out_half.baseline.ltv_to_cac.unwrap().value;
+    assert!((ltv_to_cac - out_half.baseline.ltv_per_customer.value / 10.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_new_customers_ltv_is_the_first_order_plus_discounted_repeats() {
+    use ltvlab::models::PurchaseModel;
+    let bg = BgNbd::new(0.25, 4.0, 0.8, 2.4).unwrap();
+    let gg = GammaGamma::new(6.0, 4.0, 15.0).unwrap();
+    let model = ShopModel::new(bg, gg, Period::Day);
+    let (_, summary) = fitted();
+    let options = SimulationOptions {
+        draws: 0,
+        horizon_months: 2,
+        monthly_discount_rate: 0.02,
+        margin: 0.3,
+        ..SimulationOptions::default()
+    };
+    let out = simulate(&model, summary, &Scenario::default(), &options).unwrap();
+    let k = Period::Day.per_month();
+    let e = |t: f64| bg.expected_purchases_new(t);
+    let want = 0.3 * 30.0 * (1.0 + e(k) / 1.02 + (e(2.0 * k) - e(k)) / 1.02f64.powi(2));
+    assert!((out.baseline.ltv_per_customer.value - want).abs() < 1e-9);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn a_zero_lever_scenario_equals_the_baseline_exactly(seed in any::<u64>(), horizon in 1u32..36, margin in 0.0f64..=1.0) {
+        let (model, summary) = fitted();
+        let options = SimulationOptions { seed, horizon_months: horizon, margin, draws: 50, ..SimulationOptions::default() };
+        let out = simulate(model, summary, &Scenario::default(), &options).unwrap();
+        prop_assert_eq!(&out.scenario.ltv_per_customer, &out.baseline.ltv_per_customer);
+        prop_assert_eq!(&out.scenario.revenue_existing, &out.baseline.revenue_existing);
+        prop_assert_eq!(&out.scenario.revenue_new, &out.baseline.revenue_new);
+        prop_assert_eq!(out.change.ltv_per_customer.value, 0.0);
+    }
+
+    #[test]
+    fn intervals_contain_the_point_estimate(
+        seed in any::<u64>(),
+        retention in -20.0f64..20.0,
+        aov in -0.5f64..1.0,
+        frequency in -0.5f64..1.0,
+        discount in 0.0f64..0.3,
+    ) {
+        let (model, summary) = fitted();
+        let s = Scenario { retention_points: retention, aov_change: aov, frequency_change: frequency, discount, ..Scenario::default() };
+        let options = SimulationOptions { seed, draws: 50, cac: 20.0, new_customers_per_month: Some(100.0), ..SimulationOptions::default() };
+        let out = simulate(model, summary, &s, &options).unwrap();
+        for side in [&out.baseline, &out.scenario] {
+            for e in [side.ltv_per_customer, side.revenue_existing, side.revenue_new, side.ltv_to_cac.unwrap()] {
+                prop_assert!(e.low <= e.value && e.value <= e.high, "{e:?}");
+            }
+        }
+        for e in [out.change.ltv_per_customer, out.change.revenue_existing, out.change.revenue_new] {
+            prop_assert!(e.low <= e.value && e.value <= e.high, "{e:?}");
+        }
+    }
+}
+
+/// Mean revenue per customer in the first 365 days after acquisition,
+/// first order included (every generated customer is acquired in the first
+/// year of two).
+fn first_year_revenue_per_customer(t: &ltvlab::transactions::Transactions) -> f64 {
+    let mut first: std::collections::HashMap<u32, i32> = Default::default();
+    let (cust, day, amount) = (t.customer_col(), t.day_col(), t.amount_col());
+    for i in 0..t.len() {
+        let e = first.entry(cust[i]).or_insert(day[i]);
+        *e = (*e).min(day[i]);
+    }
+    let mut total = 0.0;
+    for i in 0..t.len() {
+        if day[i] - first[&cust[i]] < 365 {
+            total += amount[i];
+        }
+    }
+    total / first.len() as f64
+}
+
+#[test]
+fn the_interval_brackets_a_shop_whose_true_retention_was_raised() {
+    let (model, summary) = fitted();
+    // The fitted shop has b = 2.4 (survival per repeat purchase 0.75). Its
+    // twin with 5 more points of survival has b = 0.8 · 0.8/0.2 = 3.2.
+    let options = SimulationOptions {
+        horizon_months: 12,
+        monthly_discount_rate: 0.0,
+        draws: 1000,
+        seed: 3,
+        confidence: 0.95,
+        ..SimulationOptions::default()
+    };
+    let s = Scenario {
+        retention_points: 5.0,
+        ..Scenario::default()
+    };
+    let out = simulate(model, summary, &s, &options).unwrap();
+    for (b, estimate, seed) in [
+        (2.4, out.baseline.ltv_per_customer, 21),
+        (3.2, out.scenario.ltv_per_customer, 22),
+    ] {
+        let (_, t) = summary_of(&shop(20_000, seed, b));
+        let truth = first_year_revenue_per_customer(&t);
+        eprintln!("b = {b}: truth {truth:.3}, predicted {estimate:?}");
+        assert!(
+            estimate.low <= truth && truth <= estimate.high,
+            "b = {b}: the realized first-year revenue per customer {truth} is outside {estimate:?}"
+        );
+    }
+    assert!(out.change.ltv_per_customer.low > 0.0);
+}

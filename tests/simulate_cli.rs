@@ -1,0 +1,64 @@
+//! `ltvlab simulate --formula` and the lever parsing, as a user runs them.
+
+use std::process::Command;
+
+fn ltvlab(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ltvlab"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn formula_mode_prints_json_without_a_file() {
+    let out = ltvlab(&[
+        "simulate",
+        "--formula",
+        "--aov",
+        "5000",
+        "--frequency",
+        "3",
+        "--churn",
+        "0.4",
+        "--margin",
+        "0.3",
+        "--cac",
+        "3000",
+        "--retention-lift",
+        "+5pt",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["baseline_inputs"]["aov"], 5000.0);
+    assert!((v["scenario_inputs"]["churn"].as_f64().unwrap() - 0.35).abs() < 1e-12);
+    assert!(v["scenario"]["ltv"].as_f64().unwrap() > v["baseline"]["ltv"].as_f64().unwrap());
+    assert_eq!(v["sensitivity"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn bad_levers_are_one_error_line() {
+    let cases = [
+        (
+            vec!["simulate", "--formula", "--churn", "abc"],
+            "error: invalid option: churn \"abc\" must be a share like +10% or 0.1\n",
+        ),
+        (
+            vec!["simulate"],
+            "error: invalid option: simulate needs a file, or --formula\n",
+        ),
+        (
+            vec!["simulate", "--formula", "--churn", "1.5"],
+            "error: invalid option: churn must be between 0 and 1, got 1.5\n",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = ltvlab(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), want, "{args:?}");
+    }
+}
