@@ -22,12 +22,15 @@
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+use crate::cohorts::{cohorts, CohortOptions, CohortReport};
 use crate::ingest::{ingest, Dataset, IngestOptions, IngestReport, Ingester, Role};
 use crate::models::{FitOptions, ModelKind};
 use crate::predict::{predict, BaseTotals, FormulaLtv, PredictOptions, Predictions, SpendModel};
 use crate::recommend::{
     evaluate, EvaluateOptions, Evaluation, Reason, RecommendOptions, Recommendation, Recommender,
 };
+use crate::segments::{segments, SegmentOptions, SegmentReport};
+use crate::simulate::ShopModel;
 use crate::summary::{summarize, Period, Summary, SummaryOptions};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -209,7 +212,7 @@ export interface RankingMetrics { hit_rate: number; precision: number; recall: n
 
 /** Why a section is missing or limited, for the page to explain. */
 export interface Note {
-    /** "no_customers" | "predict_failed" | "no_items" | "recommend_failed" | "evaluate_failed" */
+    /** "no_customers" | "predict_failed" | "no_items" | "evaluate_failed" | "cohorts_failed" | "segments_failed" */
     code: string;
     /** The library's message, in English. */
     message: string;
@@ -224,7 +227,53 @@ export interface AnalysisResult {
     predictions: PredictionsResult | null;
     /** Null without items. */
     recommendations: RecommendationsResult | null;
+    /** Monthly acquisition cohorts; see `ltvlab::cohorts::CohortReport`. Null without dated customers. */
+    cohorts: CohortReport | null;
+    /** RFM segments and follow-up lists; see `ltvlab::segments::SegmentReport`. Null without dated customers. */
+    segments: SegmentReport | null;
     notes: Note[];
+}
+
+export interface CohortStats {
+    customers: number; orders: number; revenue: number; repeat_rate: number;
+    median_days_between_orders: number | null; median_days_to_second_order: number | null;
+}
+
+export interface CohortReport {
+    period: "month" | "week";
+    by: "none" | "first_item" | "group";
+    observation_end: string;
+    overall: CohortStats;
+    groups: {
+        name: string | null;
+        stats: CohortStats;
+        cohorts: {
+            label: string; start: string; stats: CohortStats;
+            periods: { period: number; active_customers: number; active_share: number; retained_share: number;
+                       churn_rate: number; revenue: number; cumulative_revenue_per_customer: number }[];
+        }[];
+    }[];
+}
+
+export interface SegmentStats {
+    customers: number; revenue_share: number; revenue: number; aov: number | null;
+    orders_per_customer: number; repeat_rate: number; formula_ltv: number | null;
+    model_ltv: number | null; mean_p_alive: number | null;
+}
+
+export interface SegmentReport {
+    observation_end: string;
+    /** Whether model LTV, P(alive) and next-order dates are present. */
+    modeled: boolean;
+    overall: SegmentStats;
+    /** "champions", "loyal", "potential_loyalist", "new", "promising", "need_attention",
+     * "about_to_sleep", "at_risk", "cant_lose_them", "hibernating", "lost". */
+    segments: ({ segment: string; label: string } & SegmentStats)[];
+    follow_up: { min_days: number; max_days: number | null; note: string; count: number;
+                 customers: { customer_id: string; days_since_last_order: number; last_order: string; orders: number; revenue: number }[] }[];
+    overdue: { count: number; customers: { customer_id: string; last_order: string; expected_next_order: string;
+               days_overdue: number; p_alive: number; value_at_risk: number }[] };
+    nps: { nps: number; promoters: SegmentStats; passives: SegmentStats; detractors: SegmentStats; unscored: number } | null;
 }
 "##;
 
@@ -349,8 +398,17 @@ impl Analysis {
             &options.recommend,
             &mut notes,
         );
+        let (cohorts, segments) = match (&ingested.data, &summary) {
+            (Dataset::Transactions(t), Some(s)) if !s.customers.is_empty() => (
+                cohort_report(t, &mut notes),
+                segment_report(t, s, &mut notes),
+            ),
+            _ => (None, None),
+        };
         let result = AnalysisResult {
             report: &ingested.report,
+            cohorts,
+            segments,
             summary: summary.as_ref().map(SummaryDto::new),
             predictions: predictions.as_ref().map(PredictionsDto::new),
             recommendations,
@@ -457,6 +515,8 @@ struct AnalysisResult<'a> {
     summary: Option<SummaryDto<'a>>,
     predictions: Option<PredictionsDto<'a>>,
     recommendations: Option<RecommendationsDto>,
+    cohorts: Option<CohortReport>,
+    segments: Option<SegmentReport>,
     notes: Vec<Note>,
 }
 
@@ -644,6 +704,38 @@ enum ReasonDto {
     BuyAgain { orders: u32, last_date: String },
     BoughtWith { item: ItemDto, count: u64 },
     Popular { baskets: u64 },
+}
+
+/// Customers listed in each follow-up list.
+const FOLLOW_UP_LIST: usize = 50;
+
+/// Monthly acquisition cohorts, or `None` with a note.
+fn cohort_report(
+    t: &crate::transactions::Transactions,
+    notes: &mut Vec<Note>,
+) -> Option<CohortReport> {
+    cohorts(t, &CohortOptions::default())
+        .map_err(|err| notes.push(Note::new("cohorts_failed", err.to_string())))
+        .ok()
+}
+
+/// RFM segments with the model's columns when the shop model fits, or
+/// `None` with a note.
+fn segment_report(
+    t: &crate::transactions::Transactions,
+    summary: &Summary,
+    notes: &mut Vec<Note>,
+) -> Option<SegmentReport> {
+    // Without a model the segments still stand; only their model columns go.
+    let model = ShopModel::fit(summary).ok();
+    let options = SegmentOptions {
+        list_limit: FOLLOW_UP_LIST,
+        per_customer: false,
+        ..SegmentOptions::default()
+    };
+    segments(t, summary, model.as_ref(), &options)
+        .map_err(|err| notes.push(Note::new("segments_failed", err.to_string())))
+        .ok()
 }
 
 /// Rules shown in the page's "best pairs" table.

@@ -9,7 +9,7 @@
 // of rows (sort, search) and renders one page of the table at a time, so no
 // main-thread task grows with the number of customers.
 
-import { aliveHeatmap, chartPng, fitWidth, ltvHistogram } from './charts.js';
+import { aliveHeatmap, barChart, chartPng, fitWidth, heatmap, ltvHistogram } from './charts.js';
 import { LANGUAGES, localize, preferredLanguage, reasonText } from './i18n.js';
 
 const PAGE_ROWS = 50;
@@ -260,7 +260,7 @@ function setTheme(theme) {
   try {
     localStorage.setItem('ltvlab.theme', theme);
   } catch {}
-  if (result) renderCharts();
+  if (result) renderResult();
 }
 
 function showProgress(stage, value) {
@@ -320,6 +320,7 @@ function mappingOverrides() {
 
 function renderResult() {
   const { summary, predictions, recommendations } = result;
+  destroyCharts();
   ui.section('report').hidden = false;
   byTestId('kpi-customers').closest('section').hidden = false;
   renderReport(result.report);
@@ -334,6 +335,10 @@ function renderResult() {
   renderCharts();
   ui.recs.hidden = !recommendations;
   if (recommendations) renderRecommendations();
+  ui.section('segments').hidden = !result.segments;
+  if (result.segments) renderSegments();
+  ui.section('cohorts').hidden = !result.cohorts;
+  if (result.cohorts) renderCohorts();
   ui.section('exports').hidden = false;
   byTestId('export-customers').hidden = !summary;
   byTestId('export-recs-csv').hidden = !recommendations;
@@ -431,7 +436,11 @@ function destroyCharts() {
 }
 
 function renderCharts() {
-  destroyCharts();
+  for (const entry of charts.filter((c) => c.name === 'ltv' || c.name === 'alive')) {
+    entry.stop();
+    entry.chart.destroy();
+  }
+  charts = charts.filter((c) => c.name !== 'ltv' && c.name !== 'alive');
   if (!chartData) return;
   const months = result.predictions.base.horizon_months;
   const ltvFigure = byTestId('chart-ltv');
@@ -459,6 +468,111 @@ async function downloadChart(name) {
   const entry = charts.find((c) => c.name === name);
   if (!entry) return;
   download(await chartPng(entry.chart, entry.title), `ltvlab-${name}.png`);
+}
+
+// ---- segments and cohorts --------------------------------------------------------------
+
+function addChart(name, title, container, chart) {
+  charts.push({ chart, stop: fitWidth(chart, container), name, title });
+}
+
+function renderSegments() {
+  const report = result.segments;
+  const t = l10n.t;
+  const shown = report.segments.filter((s) => s.customers > 0);
+  const label = (s) => t(`segment.${s.segment}`);
+  const plot = byTestId('chart-segments').querySelector('.plot');
+  plot.replaceChildren();
+  plot.setAttribute('aria-label', t('segments.heading'));
+  addChart(
+    'segments',
+    t('segments.heading'),
+    plot,
+    barChart(plot, { labels: shown.map(label), values: shown.map((s) => s.customers), yTitle: t('segments.chart.y'), format: l10n.integer }),
+  );
+
+  const columns = [
+    ['customers', (s) => l10n.integer(s.customers)],
+    ['revenue_share', (s) => l10n.percent(s.revenue_share)],
+    ['aov', (s) => (s.aov === null ? '—' : l10n.money(s.aov))],
+    ['repeat_rate', (s) => l10n.percent(s.repeat_rate)],
+    ...(report.modeled
+      ? [
+          ['model_ltv', (s) => (s.model_ltv === null ? '—' : l10n.money(s.model_ltv))],
+          ['mean_p_alive', (s) => (s.mean_p_alive === null ? '—' : l10n.percent(s.mean_p_alive))],
+        ]
+      : []),
+  ];
+  const tableEl = byTestId('segments-table');
+  tableEl.tHead.replaceChildren(
+    el('tr', {}, el('th', { scope: 'col' }, t('segments.col.segment')), ...columns.map(([key]) => el('th', { scope: 'col', class: 'num' }, t(`segments.col.${key}`)))),
+  );
+  tableEl.tBodies[0].replaceChildren(
+    ...shown.map((s) =>
+      el('tr', { 'data-segment': s.segment }, el('th', { scope: 'row' }, label(s)), ...columns.map(([, format]) => el('td', { class: 'num' }, format(s)))),
+    ),
+  );
+
+  const parts = [];
+  for (const list of report.follow_up) {
+    const noteKey = `segments.followup.note.${list.note}`;
+    const note = t(noteKey) === noteKey ? list.note : t(noteKey);
+    const params = { count: l10n.integer(list.count), min: list.min_days, max: list.max_days, note };
+    const items = list.customers.slice(0, 10).map((c) =>
+      el('li', {}, t('segments.customer', { id: c.customer_id, days: l10n.integer(c.days_since_last_order), orders: l10n.integer(c.orders), revenue: l10n.money(c.revenue) })),
+    );
+    parts.push(
+      el('details', {}, el('summary', {}, t(list.max_days === null ? 'segments.followup.open' : 'segments.followup.range', params)), el('ul', {}, ...items)),
+    );
+  }
+  if (report.overdue.count > 0) {
+    const items = report.overdue.customers.slice(0, 10).map((c) =>
+      el('li', {}, t('segments.overdue.item', { id: c.customer_id, date: l10n.date(c.expected_next_order), days: l10n.integer(c.days_overdue), value: l10n.money(c.value_at_risk) })),
+    );
+    parts.push(el('details', {}, el('summary', {}, t('segments.overdue', { count: l10n.integer(report.overdue.count) })), el('ul', {}, ...items)));
+  }
+  byTestId('follow-up').replaceChildren(...parts);
+}
+
+function renderCohorts() {
+  const group = result.cohorts.groups[0];
+  const figure = byTestId('chart-cohorts');
+  const hover = figure.querySelector('[data-role="hover"]');
+  hover.textContent = '';
+  const plot = figure.querySelector('.plot');
+  plot.replaceChildren();
+  if (!group || group.cohorts.length === 0) return;
+  const cohorts = group.cohorts;
+  const periods = Math.max(...cohorts.map((c) => c.periods.length));
+  // Period 0 is everyone by definition; the table starts at month 1.
+  const values = cohorts.map((c) => Array.from({ length: periods - 1 }, (_, k) => c.periods[k + 1]?.active_share ?? null));
+  const t = l10n.t;
+  plot.setAttribute('aria-label', `${t('cohorts.heading')}. ${t('cohorts.how')}`);
+  const chart = heatmap(
+    plot,
+    {
+      values,
+      xLabels: Array.from({ length: Math.max(1, periods - 1) }, (_, k) => String(k + 1)),
+      yLabels: cohorts.map((c) => c.label),
+      xTitle: t('cohorts.x'),
+      yTitle: t('cohorts.y'),
+      reverseY: true,
+    },
+    (r, c) => {
+      const cell = cohorts[r].periods[c + 1];
+      return cell
+        ? t('cohorts.cell', {
+            cohort: cohorts[r].label,
+            period: c + 1,
+            active: l10n.integer(cell.active_customers),
+            customers: l10n.integer(cohorts[r].stats.customers),
+            share: l10n.percent(cell.active_share),
+          })
+        : '';
+    },
+    (text) => (hover.textContent = text),
+  );
+  addChart('cohorts', t('cohorts.heading'), plot, chart);
 }
 
 // ---- the customer table -------------------------------------------------------------

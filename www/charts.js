@@ -77,21 +77,26 @@ export function ltvHistogram(container, data, l10n) {
 }
 
 /**
- * The P(alive) heatmap: rows are repeat purchases, columns days since the
- * last purchase. Cells are filled in uPlot's draw hook on its own scales.
- * `onHover(text)` receives a description of the cell under the cursor.
+ * A heatmap on uPlot's scales: `values[r][c]` in [0, 1] (or null for no
+ * data), rows bottom-up from `yLabels`, columns from `xLabels`. Cells are
+ * filled in uPlot's draw hook. `describe(r, c)` gives the text for the cell
+ * under the cursor, passed to `onHover`.
  */
-export function aliveHeatmap(container, heat, l10n, onHover) {
+export function heatmap(container, { values, xLabels, yLabels, xTitle, yTitle, reverseY = false }, describe, onHover) {
   const colors = theme();
-  const nx = heat.columns.length;
-  const ny = heat.rows.length;
+  const nx = xLabels.length;
+  const ny = yLabels.length;
+  const rowAt = (y) => (reverseY ? ny - 1 - y : y);
   const cellAt = (u) => {
     const { left, top } = u.cursor;
     if (left === undefined || left < 0) return null;
     const c = Math.round(u.posToVal(left, 'x'));
-    const r = Math.round(u.posToVal(top, 'y'));
-    return c >= 0 && c < nx && r >= 0 && r < ny ? { r, c } : null;
+    const y = Math.round(u.posToVal(top, 'y'));
+    return c >= 0 && c < nx && y >= 0 && y < ny ? { r: rowAt(y), c } : null;
   };
+  const every = (n, max) => Math.max(1, Math.ceil(n / max));
+  const xEvery = every(nx, Math.max(4, Math.floor((container.clientWidth || 600) / 60)));
+  const yEvery = every(ny, 14);
   const options = {
     ...size(container),
     legend: { show: false },
@@ -99,16 +104,17 @@ export function aliveHeatmap(container, heat, l10n, onHover) {
     scales: { x: { time: false, range: [-0.5, nx - 0.5] }, y: { range: [-0.5, ny - 0.5] } },
     axes: [
       axis(colors, {
-        label: l10n.t('chart.alive.x'),
+        label: xTitle,
         grid: { show: false },
-        splits: () => heat.columns.map((_, c) => c),
-        values: (u, splits) => splits.map((c) => l10n.integer(heat.columns[c] ?? 0)),
+        splits: () => xLabels.map((_, c) => c).filter((c) => c % xEvery === 0),
+        values: (u, splits) => splits.map((c) => xLabels[c] ?? ''),
       }),
       axis(colors, {
-        label: l10n.t('chart.alive.y'),
+        label: yTitle,
         grid: { show: false },
-        splits: () => heat.rows.map((_, r) => r),
-        values: (u, splits) => splits.map((r) => heat.rows[r] ?? ''),
+        size: 70,
+        splits: () => yLabels.map((_, y) => y).filter((y) => rowAt(y) % yEvery === 0),
+        values: (u, splits) => splits.map((y) => yLabels[rowAt(y)] ?? ''),
       }),
     ],
     series: [{}, { show: false }],
@@ -117,16 +123,18 @@ export function aliveHeatmap(container, heat, l10n, onHover) {
         (u) => {
           const { ctx } = u;
           ctx.save();
-          for (let r = 0; r < ny; r++) {
+          for (let y = 0; y < ny; y++) {
+            const row = values[rowAt(y)];
             for (let c = 0; c < nx; c++) {
-              const share = heat.alive[r][c];
-              if (share === null) continue;
+              const share = row[c];
+              if (share === null || share === undefined) continue;
               const x0 = u.valToPos(c - 0.5, 'x', true);
               const x1 = u.valToPos(c + 0.5, 'x', true);
-              const y0 = u.valToPos(r + 0.5, 'y', true);
-              const y1 = u.valToPos(r - 0.5, 'y', true);
+              const y0 = u.valToPos(y + 0.5, 'y', true);
+              const y1 = u.valToPos(y - 0.5, 'y', true);
+              const gap = Math.min(1, (x1 - x0) / 8);
               ctx.fillStyle = viridis(share);
-              ctx.fillRect(x0 + 1, y0 + 1, x1 - x0 - 2, y1 - y0 - 2);
+              ctx.fillRect(x0 + gap, y0 + gap, x1 - x0 - 2 * gap, y1 - y0 - 2 * gap);
             }
           }
           ctx.restore();
@@ -135,25 +143,70 @@ export function aliveHeatmap(container, heat, l10n, onHover) {
       setCursor: [
         (u) => {
           const cell = cellAt(u);
-          if (!cell) return onHover('');
-          const { r, c } = cell;
-          const customers = heat.customers[r][c];
-          onHover(
-            customers
-              ? l10n.t('chart.alive.cell', {
-                  frequency: heat.rows[r],
-                  recency: `${l10n.integer(heat.columns[c])}–${l10n.integer(heat.columns[c] + heat.step - 1)}`,
-                  customers: l10n.integer(customers),
-                  alive: l10n.percent(heat.alive[r][c]),
-                })
-              : '',
-          );
+          onHover(cell ? describe(cell.r, cell.c) : '');
         },
       ],
     },
   };
-  const xs = heat.columns.map((_, c) => c);
+  const xs = xLabels.map((_, c) => c);
   return new uPlot(options, [xs, xs.map(() => null)], container);
+}
+
+/** The P(alive) heatmap: rows are repeat purchases, columns days since the last purchase. */
+export function aliveHeatmap(container, heat, l10n, onHover) {
+  return heatmap(
+    container,
+    {
+      values: heat.alive,
+      xLabels: heat.columns.map((day) => l10n.integer(day)),
+      yLabels: heat.rows,
+      xTitle: l10n.t('chart.alive.x'),
+      yTitle: l10n.t('chart.alive.y'),
+    },
+    (r, c) =>
+      heat.customers[r][c]
+        ? l10n.t('chart.alive.cell', {
+            frequency: heat.rows[r],
+            recency: `${l10n.integer(heat.columns[c])}–${l10n.integer(heat.columns[c] + heat.step - 1)}`,
+            customers: l10n.integer(heat.customers[r][c]),
+            alive: l10n.percent(heat.alive[r][c]),
+          })
+        : '',
+    onHover,
+  );
+}
+
+/** Horizontal-axis bars, one per label: `values` are counts or amounts. */
+export function barChart(container, { labels, values, yTitle, format }) {
+  const colors = theme();
+  const xs = labels.map((_, i) => i);
+  const options = {
+    ...size(container),
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false }, points: { show: false } },
+    scales: { x: { time: false, range: [-0.5, labels.length - 0.5] }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.08)] } },
+    axes: [
+      axis(colors, {
+        grid: { show: false },
+        size: 90,
+        rotate: -40,
+        splits: () => xs,
+        values: (u, splits) => splits.map((i) => labels[i] ?? ''),
+      }),
+      axis(colors, { label: yTitle, values: (u, splits) => splits.map((v) => format(v)) }),
+    ],
+    series: [
+      {},
+      {
+        stroke: BAR,
+        fill: `${BAR}cc`,
+        width: 1,
+        points: { show: false },
+        paths: uPlot.paths.bars({ size: [0.7, Infinity], align: 0 }),
+      },
+    ],
+  };
+  return new uPlot(options, [xs, values], container);
 }
 
 /** Keeps a chart as wide as its container. */

@@ -79,6 +79,12 @@ test('the sample data gives customers, and the keyboard reaches it', async () =>
   assert.ok((await page.getByTestId('recs-verdict').textContent()).includes('best-seller'));
   assert.ok((await page.locator('[data-testid="recs-items"] li').count()) > 0);
   assert.ok((await page.locator('[data-testid="recs-customers"] li').count()) > 0);
+  // Segments and cohorts, from the core's segments and cohorts modules.
+  assert.ok(await page.getByTestId('segments').isVisible());
+  assert.ok((await page.locator('[data-testid="segments-table"] tbody tr').count()) >= 3);
+  assert.ok(await page.locator('[data-testid="segments-table"] tr[data-segment="champions"]').isVisible());
+  assert.ok(await page.getByTestId('cohorts').isVisible());
+  assert.equal(await page.locator('[data-testid="chart-cohorts"] canvas').count() >= 1, true);
 
   // Sorting by CLV ascending puts the smallest value first.
   const clvHeader = page.locator('[data-testid="customers-table"] button[data-sort="clv"]');
