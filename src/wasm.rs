@@ -1,30 +1,46 @@
 //! The browser boundary, and the only module that knows about JavaScript.
 //!
 //! Modelled on ruff's `ruff_wasm`: one [`start`] that installs the panic hook,
-//! one JS-facing class ([`Analysis`]) built from serde options, result shapes
-//! that exist only here with their TypeScript declarations beside them, and one
-//! place where library errors become `JsError`s ([`js_error`]).
+//! one JS-facing class ([`Analysis`]) built from serde options, one stateless
+//! [`preview`], result shapes that exist only here with their TypeScript
+//! declarations beside them, and one place where library errors become
+//! `JsError`s ([`js_error`]).
 //!
 //! The page's Web Worker drives it like this:
 //!
 //! ```js
-//! const analysis = new Analysis({ ingest: { returns: "net" }, summary: { period: "day" } });
+//! const head = preview(firstBytes, { ingest: {} }); // columns, mapping, first rows
+//! const analysis = new Analysis({ ingest: { mapping: { customer: "Email" } } });
 //! for await (const chunk of file.stream()) analysis.push(chunk);
-//! const { report, summary } = analysis.finish(); // frees `analysis`
+//! const { report, summary, predictions, recommendations, notes } = analysis.finish(); // frees `analysis`
 //! ```
+//!
+//! Per-customer results are columns of `Float64Array`s rather than arrays of
+//! objects: a worker posts 100k customers to the page in one cheap structured
+//! clone, and the page reads only the rows it shows.
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use crate::ingest::{Dataset, IngestOptions, IngestReport, Ingester};
-use crate::summary::{summarize, Summary, SummaryOptions};
+use crate::cohorts::{cohorts, CohortOptions, CohortReport};
+use crate::ingest::{ingest, Dataset, IngestOptions, IngestReport, Ingester, Role};
+use crate::models::{FitOptions, ModelKind};
+use crate::predict::{predict, BaseTotals, FormulaLtv, PredictOptions, Predictions, SpendModel};
+use crate::recommend::{
+    evaluate, EvaluateOptions, Evaluation, Reason, RecommendOptions, Recommendation, Recommender,
+};
+use crate::segments::{segments, SegmentOptions, SegmentReport};
+use crate::simulate::ShopModel;
+use crate::summary::{summarize, Period, Summary, SummaryOptions};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r##"
-/** Options for `new Analysis(options)`; every field is optional. */
+/** Options for `new Analysis(options)` and `preview`; every field is optional. */
 export interface AnalysisOptions {
     ingest?: IngestOptions;
     summary?: SummaryOptions;
+    predict?: PredictOptions;
+    recommend?: RecommendListOptions;
 }
 
 /** Overrides of what ingest detects; see `ltvlab::ingest::IngestOptions`. */
@@ -47,7 +63,27 @@ export interface SummaryOptions {
     period?: "day" | "week" | "month";
     /** ISO date, e.g. "2024-12-31"; default: the last date in the data. */
     observation_end?: string;
-    calibration_end?: string;
+}
+
+/** See `ltvlab::predict::PredictOptions`. */
+export interface PredictOptions {
+    /** Default "bgnbd". */
+    model?: "bgnbd" | "mbgnbd" | "pareto";
+    /** Default 12. */
+    horizon_months?: number;
+    /** Default 0.01. */
+    monthly_discount_rate?: number;
+    /** Share of each sale that is profit, 0 to 1; default 1. */
+    margin?: number;
+}
+
+export interface RecommendListOptions {
+    /** Length of every list; default 5. */
+    k?: number;
+    /** Items that get a "frequently bought together" list, best-sellers first; default 500. */
+    items?: number;
+    /** Customers that get "buy again" and "you might also like", most valuable first; default 1000. */
+    customers?: number;
 }
 
 /** How the file was read; see `ltvlab::ingest::IngestReport`. */
@@ -89,34 +125,155 @@ export interface IngestReport {
 
 export type DecisionSource = "preset" | "header" | "content" | "override" | "default";
 
-/** One customer's row of the summary; see `ltvlab::summary::CustomerSummary`. */
-export interface CustomerSummary {
-    customer_id: string;
-    frequency: number;
-    recency: number;
-    T: number;
-    monetary_value: number;
-    /** The following are null for summary-file input. */
-    first_purchase: string | null;
-    last_purchase: string | null;
-    orders: number | null;
-    total_spend: number | null;
+/** What `preview` returns: enough to show the file's head and edit the mapping. */
+export interface Preview {
+    /** The report of ingesting only the bytes given (counts are of those bytes). */
+    report: IngestReport;
+    /** Up to 20 data rows after the header, as the tokenizer split them. */
+    rows: string[][];
+    /** Every role the mapping may name, in display order. */
+    roles: string[];
 }
 
-export interface Summary {
+/** The per-customer summary, one column per field, rows in the file's order of first appearance. */
+export interface SummaryResult {
     period: "day" | "week" | "month";
     observation_end: string | null;
-    customers: CustomerSummary[];
     orders_after_end: number;
     guest_orders: number;
     reversed_orders: number;
+    customers: {
+        customer_id: string[];
+        frequency: Float64Array;
+        recency: Float64Array;
+        T: Float64Array;
+        monetary_value: Float64Array;
+        /** The following are null for summary-file input. */
+        orders: Float64Array | null;
+        total_spend: Float64Array | null;
+        first_purchase: string[] | null;
+        last_purchase: string[] | null;
+    };
+}
+
+/** See `ltvlab::predict::Predictions`; `customers` rows match the summary's. */
+export interface PredictionsResult {
+    /** The purchase model's fit: `{ model, params, log_likelihood, converged, diagnostics, ... }`. */
+    purchase_model: Record<string, unknown>;
+    spend_model: { method: "gamma_gamma"; fit: Record<string, unknown> } | { method: "observed_mean"; mean_order_value: number; reason: string };
+    base: {
+        customers: number; horizon_months: number; horizon_periods: number; period: string;
+        expected_purchases: number; expected_revenue: number; total_clv: number; mean_clv: number;
+        expected_purchases_new_customer: number; mean_p_alive: number;
+    };
+    formula: {
+        average_order_value: number; purchases_per_month: number; churn_window_months: number;
+        eligible_customers: number; churn_rate: number | null; expected_lifetime_months: number | null;
+        formula_ltv: number | null; model_ltv: number; horizon_months: number; explanation: string;
+    };
+    diagnostics: string[];
+    customers: {
+        p_alive: Float64Array;
+        expected_purchases: Float64Array;
+        expected_order_value: Float64Array;
+        clv: Float64Array;
+    };
+}
+
+/** An item: its id and display name. */
+export interface Item { id: string; name: string }
+
+export type RecommendationReason =
+    | { kind: "buy_again"; orders: number; last_date: string }
+    | { kind: "bought_with"; item: Item; count: number }
+    | { kind: "popular"; baskets: number };
+
+export interface RecommendedItem { item: Item; score: number; reason: RecommendationReason }
+
+export interface RecommendationsResult {
+    stats: { baskets: number; items: number; mean_basket: number; largest_basket: number;
+             max_basket: number | null; capped_baskets: number; rules: number };
+    /** Best-sellers, most baskets first (at most `items`). */
+    popular: { item: Item; baskets: number }[];
+    /** "Frequently bought together", for the best-selling items. */
+    items: { item: Item; baskets: number; together: { item: Item; count: number; confidence: number; lift: number; score: number }[] }[];
+    /** The best pair rules overall (at most 100). */
+    rules: { antecedent: Item; consequent: Item; count: number; support: number; confidence: number; lift: number }[];
+    /** Per customer, the most valuable first (at most `customers`). */
+    customers: { customer_id: string; buy_again: RecommendedItem[]; also_like: RecommendedItem[] }[];
+    /** The holdout test against best-sellers; null when it cannot run (see `notes`). */
+    evaluation: {
+        k: number; holdout: string; customers: number; relevant: number; no_new_items: number;
+        recommender: RankingMetrics; popular: RankingMetrics; ratio: number | null; verdict: string;
+    } | null;
+}
+
+export interface RankingMetrics { hit_rate: number; precision: number; recall: number; map: number; ndcg: number; hits: number }
+
+/** Why a section is missing or limited, for the page to explain. */
+export interface Note {
+    /** "no_customers" | "predict_failed" | "no_items" | "evaluate_failed" | "cohorts_failed" | "segments_failed" */
+    code: string;
+    /** The library's message, in English. */
+    message: string;
 }
 
 /** What `Analysis.finish()` returns. */
 export interface AnalysisResult {
     report: IngestReport;
     /** Null for basket files, which have no customers or dates. */
-    summary: Summary | null;
+    summary: SummaryResult | null;
+    /** Null without customers and dates, or when the model cannot be fitted. */
+    predictions: PredictionsResult | null;
+    /** Null without items. */
+    recommendations: RecommendationsResult | null;
+    /** Monthly acquisition cohorts; see `ltvlab::cohorts::CohortReport`. Null without dated customers. */
+    cohorts: CohortReport | null;
+    /** RFM segments and follow-up lists; see `ltvlab::segments::SegmentReport`. Null without dated customers. */
+    segments: SegmentReport | null;
+    notes: Note[];
+}
+
+export interface CohortStats {
+    customers: number; orders: number; revenue: number; repeat_rate: number;
+    median_days_between_orders: number | null; median_days_to_second_order: number | null;
+}
+
+export interface CohortReport {
+    period: "month" | "week";
+    by: "none" | "first_item" | "group";
+    observation_end: string;
+    overall: CohortStats;
+    groups: {
+        name: string | null;
+        stats: CohortStats;
+        cohorts: {
+            label: string; start: string; stats: CohortStats;
+            periods: { period: number; active_customers: number; active_share: number; retained_share: number;
+                       churn_rate: number; revenue: number; cumulative_revenue_per_customer: number }[];
+        }[];
+    }[];
+}
+
+export interface SegmentStats {
+    customers: number; revenue_share: number; revenue: number; aov: number | null;
+    orders_per_customer: number; repeat_rate: number; formula_ltv: number | null;
+    model_ltv: number | null; mean_p_alive: number | null;
+}
+
+export interface SegmentReport {
+    observation_end: string;
+    /** Whether model LTV, P(alive) and next-order dates are present. */
+    modeled: boolean;
+    overall: SegmentStats;
+    /** "champions", "loyal", "potential_loyalist", "new", "promising", "need_attention",
+     * "about_to_sleep", "at_risk", "cant_lose_them", "hibernating", "lost". */
+    segments: ({ segment: string; label: string } & SegmentStats)[];
+    follow_up: { min_days: number; max_days: number | null; note: string; count: number;
+                 customers: { customer_id: string; days_since_last_order: number; last_order: string; orders: number; revenue: number }[] }[];
+    overdue: { count: number; customers: { customer_id: string; last_order: string; expected_next_order: string;
+               days_overdue: number; p_alive: number; value_at_risk: number }[] };
+    nps: { nps: number; promoters: SegmentStats; passives: SegmentStats; detractors: SegmentStats; unscored: number } | null;
 }
 "##;
 
@@ -132,12 +289,37 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// Reads the head of a file: what ingest detects (columns, mapping, preset,
+/// encoding) and the first rows, so the page can show them and let the user
+/// change the mapping before the analysis. `bytes` should be the first few
+/// hundred KiB, cut at a line break; only `options.ingest` is used.
+///
+/// # Errors
+///
+/// As `Analysis.finish()` for ingest: invalid options, an empty or binary
+/// file, no usable column.
+#[wasm_bindgen(unchecked_return_type = "Preview")]
+pub fn preview(
+    bytes: &[u8],
+    #[wasm_bindgen(unchecked_param_type = "AnalysisOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    let options = analysis_options(options)?;
+    let ingested = ingest(bytes, &options.ingest).map_err(js_error)?;
+    let rows = head_rows(bytes, &ingested.report, PREVIEW_ROWS);
+    let result = PreviewResult {
+        report: &ingested.report,
+        rows,
+        roles: Role::ALL.map(Role::name).to_vec(),
+    };
+    to_js(&result)
+}
+
 /// One analysis of one file: construct it with options, `push` the file's
 /// bytes in chunks, then `finish`.
 #[wasm_bindgen]
 pub struct Analysis {
     ingester: Ingester,
-    summary: SummaryOptions,
+    options: AnalysisOptions,
 }
 
 #[wasm_bindgen]
@@ -152,15 +334,10 @@ impl Analysis {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "AnalysisOptions | undefined")] options: JsValue,
     ) -> Result<Analysis, JsError> {
-        let options: AnalysisOptions = if options.is_undefined() || options.is_null() {
-            AnalysisOptions::default()
-        } else {
-            serde_wasm_bindgen::from_value(options)
-                .map_err(|err| js_error(crate::Error::options(err.to_string())))?
-        };
+        let options = analysis_options(options)?;
         Ok(Analysis {
-            ingester: Ingester::new(options.ingest).map_err(js_error)?,
-            summary: options.summary,
+            ingester: Ingester::new(options.ingest.clone()).map_err(js_error)?,
+            options,
         })
     }
 
@@ -173,7 +350,11 @@ impl Analysis {
         self.ingester.push(chunk).map_err(js_error)
     }
 
-    /// Ends the input and returns `{ report, summary }`. Frees this object.
+    /// Ends the input and returns `{ report, summary, predictions,
+    /// recommendations, notes }`. Frees this object.
+    ///
+    /// A section that cannot be computed for this data is `null`, with a note
+    /// saying why; only ingest and summary errors are errors.
     ///
     /// # Errors
     ///
@@ -181,38 +362,597 @@ impl Analysis {
     /// options do not fit the data.
     #[wasm_bindgen(unchecked_return_type = "AnalysisResult")]
     pub fn finish(self) -> Result<JsValue, JsError> {
+        let options = self.options;
         let ingested = self.ingester.finish().map_err(js_error)?;
+        let mut notes = Vec::new();
         // Baskets have no customers or dates: their report is still worth
-        // showing, and the page says what the file can be used for.
+        // showing, with what the file can be used for.
         let summary = match &ingested.data {
-            Dataset::Baskets(_) => None,
-            data => Some(summarize(data, &self.summary).map_err(js_error)?),
+            Dataset::Baskets(_) => {
+                notes.push(Note::new(
+                    "no_customers",
+                    "this file has baskets only, without customers or dates",
+                ));
+                None
+            }
+            data => Some(summarize(data, &options.summary.clone().into()).map_err(js_error)?),
+        };
+        let predictions = match &summary {
+            Some(s) if s.customers.is_empty() => {
+                notes.push(Note::new("no_customers", "no row has a customer id"));
+                None
+            }
+            Some(s) => match predict(s, &options.predict.to_core()?) {
+                Ok(p) => Some(p),
+                Err(err) => {
+                    notes.push(Note::new("predict_failed", err.to_string()));
+                    None
+                }
+            },
+            None => None,
+        };
+        let recommendations = recommendations(
+            &ingested.data,
+            summary.as_ref(),
+            predictions.as_ref(),
+            &options.recommend,
+            &mut notes,
+        );
+        let (cohorts, segments) = match (&ingested.data, &summary) {
+            (Dataset::Transactions(t), Some(s)) if !s.customers.is_empty() => (
+                cohort_report(t, &mut notes),
+                segment_report(t, s, &mut notes),
+            ),
+            _ => (None, None),
         };
         let result = AnalysisResult {
             report: &ingested.report,
-            summary: summary.as_ref(),
+            cohorts,
+            segments,
+            summary: summary.as_ref().map(SummaryDto::new),
+            predictions: predictions.as_ref().map(PredictionsDto::new),
+            recommendations,
+            notes,
         };
-        // Plain objects instead of `Map`s, so the page can read fields directly.
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        result
-            .serialize(&serializer)
-            .map_err(|err| JsError::new(&format!("cannot pass the result to JavaScript: {err}")))
+        to_js(&result)
     }
 }
 
-/// `new Analysis(options)`'s argument, as declared in `AnalysisOptions` above.
+// ---------------------------------------------------------------------------
+// Options, as declared in `AnalysisOptions` above.
+
+const PREVIEW_ROWS: usize = 20;
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct AnalysisOptions {
     ingest: IngestOptions,
-    summary: SummaryOptions,
+    summary: SummaryOptionsDto,
+    predict: PredictOptionsDto,
+    recommend: RecommendListOptions,
 }
 
-/// `Analysis.finish()`'s result, as declared in `AnalysisResult` above.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct SummaryOptionsDto {
+    period: Period,
+    observation_end: Option<String>,
+}
+
+impl From<SummaryOptionsDto> for SummaryOptions {
+    fn from(o: SummaryOptionsDto) -> SummaryOptions {
+        SummaryOptions {
+            period: o.period,
+            observation_end: o.observation_end,
+            calibration_end: None,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct PredictOptionsDto {
+    model: Option<ModelKind>,
+    horizon_months: Option<u32>,
+    monthly_discount_rate: Option<f64>,
+    margin: Option<f64>,
+}
+
+impl PredictOptionsDto {
+    fn to_core(&self) -> Result<PredictOptions, JsError> {
+        let d = PredictOptions::default();
+        Ok(PredictOptions {
+            model: self.model.unwrap_or(d.model),
+            horizon_months: self.horizon_months.unwrap_or(d.horizon_months),
+            monthly_discount_rate: self
+                .monthly_discount_rate
+                .unwrap_or(d.monthly_discount_rate),
+            margin: self.margin.unwrap_or(d.margin),
+            fit: FitOptions::default(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RecommendListOptions {
+    k: usize,
+    items: usize,
+    customers: usize,
+}
+
+impl Default for RecommendListOptions {
+    fn default() -> RecommendListOptions {
+        RecommendListOptions {
+            k: 5,
+            items: 500,
+            customers: 1000,
+        }
+    }
+}
+
+fn analysis_options(options: JsValue) -> Result<AnalysisOptions, JsError> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(AnalysisOptions::default());
+    }
+    serde_wasm_bindgen::from_value(options)
+        .map_err(|err| js_error(crate::Error::options(err.to_string())))
+}
+
+// ---------------------------------------------------------------------------
+// Results, as declared in the TypeScript above.
+
+#[derive(Serialize)]
+struct PreviewResult<'a> {
+    report: &'a IngestReport,
+    rows: Vec<Vec<String>>,
+    roles: Vec<&'static str>,
+}
+
 #[derive(Serialize)]
 struct AnalysisResult<'a> {
     report: &'a IngestReport,
+    summary: Option<SummaryDto<'a>>,
+    predictions: Option<PredictionsDto<'a>>,
+    recommendations: Option<RecommendationsDto>,
+    cohorts: Option<CohortReport>,
+    segments: Option<SegmentReport>,
+    notes: Vec<Note>,
+}
+
+#[derive(Serialize)]
+struct Note {
+    code: &'static str,
+    message: String,
+}
+
+impl Note {
+    fn new(code: &'static str, message: impl Into<String>) -> Note {
+        Note {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SummaryDto<'a> {
+    period: Period,
+    observation_end: Option<&'a str>,
+    orders_after_end: u64,
+    guest_orders: u64,
+    reversed_orders: u64,
+    customers: SummaryColumns<'a>,
+}
+
+#[derive(Serialize)]
+struct SummaryColumns<'a> {
+    customer_id: Vec<&'a str>,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    frequency: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    recency: JsValue,
+    #[serde(rename = "T", with = "serde_wasm_bindgen::preserve")]
+    t: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    monetary_value: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    orders: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    total_spend: JsValue,
+    first_purchase: Option<Vec<&'a str>>,
+    last_purchase: Option<Vec<&'a str>>,
+}
+
+impl<'a> SummaryDto<'a> {
+    fn new(s: &'a Summary) -> SummaryDto<'a> {
+        let c = &s.customers;
+        // Summary files have none of these; transactions have all of them.
+        let all = |f: fn(&crate::summary::CustomerSummary) -> Option<f64>| {
+            c.iter().map(f).collect::<Option<Vec<f64>>>()
+        };
+        let dates = |f: fn(&'a crate::summary::CustomerSummary) -> Option<&'a str>| {
+            c.iter().map(f).collect::<Option<Vec<&str>>>()
+        };
+        SummaryDto {
+            period: s.period,
+            observation_end: s.observation_end.as_deref(),
+            orders_after_end: s.orders_after_end,
+            guest_orders: s.guest_orders,
+            reversed_orders: s.reversed_orders,
+            customers: SummaryColumns {
+                customer_id: c.iter().map(|c| c.customer_id.as_str()).collect(),
+                frequency: column(c.iter().map(|c| c.frequency)),
+                recency: column(c.iter().map(|c| c.recency)),
+                t: column(c.iter().map(|c| c.t)),
+                monetary_value: column(c.iter().map(|c| c.monetary_value)),
+                orders: optional_column(all(|c| c.orders.map(f64::from))),
+                total_spend: optional_column(all(|c| c.total_spend)),
+                first_purchase: dates(|c| c.first_purchase.as_deref()),
+                last_purchase: dates(|c| c.last_purchase.as_deref()),
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PredictionsDto<'a> {
+    purchase_model: &'a crate::predict::PurchaseFit,
+    spend_model: &'a SpendModel,
+    base: &'a BaseTotals,
+    formula: &'a FormulaLtv,
+    diagnostics: &'a [String],
+    customers: PredictionColumns,
+}
+
+#[derive(Serialize)]
+struct PredictionColumns {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    p_alive: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    expected_purchases: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    expected_order_value: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    clv: JsValue,
+}
+
+impl<'a> PredictionsDto<'a> {
+    fn new(p: &'a Predictions) -> PredictionsDto<'a> {
+        let c = &p.customers;
+        PredictionsDto {
+            purchase_model: &p.purchase_model,
+            spend_model: &p.spend_model,
+            base: &p.base,
+            formula: &p.formula,
+            diagnostics: &p.diagnostics,
+            customers: PredictionColumns {
+                p_alive: column(c.iter().map(|c| c.p_alive)),
+                expected_purchases: column(c.iter().map(|c| c.expected_purchases)),
+                expected_order_value: column(c.iter().map(|c| c.expected_order_value)),
+                clv: column(c.iter().map(|c| c.clv)),
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ItemDto {
+    id: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct RecommendationsDto {
+    stats: crate::recommend::BasketStats,
+    popular: Vec<PopularDto>,
+    items: Vec<ItemListDto>,
+    rules: Vec<RuleDto>,
+    customers: Vec<CustomerListDto>,
+    evaluation: Option<Evaluation>,
+}
+
+#[derive(Serialize)]
+struct PopularDto {
+    item: ItemDto,
+    baskets: u64,
+}
+
+#[derive(Serialize)]
+struct ItemListDto {
+    item: ItemDto,
+    baskets: u64,
+    together: Vec<TogetherDto>,
+}
+
+#[derive(Serialize)]
+struct TogetherDto {
+    item: ItemDto,
+    count: u64,
+    confidence: f64,
+    lift: f64,
+    score: f64,
+}
+
+#[derive(Serialize)]
+struct RuleDto {
+    antecedent: ItemDto,
+    consequent: ItemDto,
+    count: u64,
+    support: f64,
+    confidence: f64,
+    lift: f64,
+}
+
+#[derive(Serialize)]
+struct CustomerListDto {
+    customer_id: String,
+    buy_again: Vec<RecommendedDto>,
+    also_like: Vec<RecommendedDto>,
+}
+
+#[derive(Serialize)]
+struct RecommendedDto {
+    item: ItemDto,
+    score: f64,
+    reason: ReasonDto,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum ReasonDto {
+    BuyAgain { orders: u32, last_date: String },
+    BoughtWith { item: ItemDto, count: u64 },
+    Popular { baskets: u64 },
+}
+
+/// Customers listed in each follow-up list.
+const FOLLOW_UP_LIST: usize = 50;
+
+/// Monthly acquisition cohorts, or `None` with a note.
+fn cohort_report(
+    t: &crate::transactions::Transactions,
+    notes: &mut Vec<Note>,
+) -> Option<CohortReport> {
+    cohorts(t, &CohortOptions::default())
+        .map_err(|err| notes.push(Note::new("cohorts_failed", err.to_string())))
+        .ok()
+}
+
+/// RFM segments with the model's columns when the shop model fits, or
+/// `None` with a note.
+fn segment_report(
+    t: &crate::transactions::Transactions,
+    summary: &Summary,
+    notes: &mut Vec<Note>,
+) -> Option<SegmentReport> {
+    // Without a model the segments still stand; only their model columns go.
+    let model = ShopModel::fit(summary).ok();
+    let options = SegmentOptions {
+        list_limit: FOLLOW_UP_LIST,
+        per_customer: false,
+        ..SegmentOptions::default()
+    };
+    segments(t, summary, model.as_ref(), &options)
+        .map_err(|err| notes.push(Note::new("segments_failed", err.to_string())))
+        .ok()
+}
+
+/// Rules shown in the page's "best pairs" table.
+const TOP_RULES: usize = 100;
+
+/// The recommendations section, or `None` with a note.
+fn recommendations(
+    data: &Dataset,
+    summary: Option<&Summary>,
+    predictions: Option<&Predictions>,
+    options: &RecommendListOptions,
+    notes: &mut Vec<Note>,
+) -> Option<RecommendationsDto> {
+    if matches!(data, Dataset::Summary(_)) {
+        notes.push(Note::new(
+            "no_items",
+            "a per-customer summary file has no items to recommend",
+        ));
+        return None;
+    }
+    let core = RecommendOptions::default();
+    let rec = match Recommender::new(data, &core) {
+        Ok(rec) => rec,
+        Err(err) => {
+            notes.push(Note::new("no_items", err.to_string()));
+            return None;
+        }
+    };
+    let t = rec.transactions();
+    let item = |i: u32| ItemDto {
+        id: t.items().name(i).to_owned(),
+        name: t.item_name(i).to_owned(),
+    };
+    let k = options.k.max(1);
+    let popular: Vec<u32> = rec.popular().iter().copied().take(options.items).collect();
+    let items = popular
+        .iter()
+        .map(|&i| ItemListDto {
+            item: item(i),
+            baskets: rec.item_count(i),
+            together: rec
+                .bought_together(i)
+                .iter()
+                .take(k)
+                .map(|r| TogetherDto {
+                    item: item(r.consequent),
+                    count: r.metrics.count,
+                    confidence: r.metrics.confidence,
+                    lift: r.metrics.lift,
+                    score: core.ranking.score(&r.metrics),
+                })
+                .collect(),
+        })
+        .collect();
+    let rules = rec
+        .rules()
+        .iter()
+        .take(TOP_RULES)
+        .map(|r| RuleDto {
+            antecedent: item(r.antecedent),
+            consequent: item(r.consequent),
+            count: r.metrics.count,
+            support: r.metrics.support,
+            confidence: r.metrics.confidence,
+            lift: r.metrics.lift,
+        })
+        .collect();
+    let recommended = |list: &[Recommendation]| -> Vec<RecommendedDto> {
+        list.iter()
+            .map(|r| RecommendedDto {
+                item: item(r.item),
+                score: r.score,
+                reason: match r.reason {
+                    Reason::BuyAgain { orders, last_day } => ReasonDto::BuyAgain {
+                        orders,
+                        last_date: crate::ingest::format_day(last_day),
+                    },
+                    Reason::BoughtWith { item: with, count } => ReasonDto::BoughtWith {
+                        item: item(with),
+                        count,
+                    },
+                    Reason::Popular { baskets } => ReasonDto::Popular { baskets },
+                },
+            })
+            .collect()
+    };
+    let customers = most_valuable(summary, predictions, options.customers)
+        .into_iter()
+        .map(|id| {
+            let lists = rec.for_customer(id, k);
+            CustomerListDto {
+                customer_id: id.to_owned(),
+                buy_again: recommended(&lists.buy_again),
+                also_like: recommended(&lists.also_like),
+            }
+        })
+        .collect();
+    let evaluation = if summary.is_some() {
+        match evaluate(data, &core, &EvaluateOptions::default()) {
+            Ok(e) => Some(e),
+            Err(err) => {
+                notes.push(Note::new("evaluate_failed", err.to_string()));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    Some(RecommendationsDto {
+        stats: rec.stats(),
+        popular: popular
+            .iter()
+            .map(|&i| PopularDto {
+                item: item(i),
+                baskets: rec.item_count(i),
+            })
+            .collect(),
+        items,
+        rules,
+        customers,
+        evaluation,
+    })
+}
+
+/// Up to `n` customer ids, by predicted CLV when there are predictions, else
+/// by total spend, else in the file's order.
+fn most_valuable<'a>(
     summary: Option<&'a Summary>,
+    predictions: Option<&Predictions>,
+    n: usize,
+) -> Vec<&'a str> {
+    let Some(summary) = summary else {
+        return Vec::new();
+    };
+    let c = &summary.customers;
+    let value: Vec<f64> = match predictions {
+        Some(p) => p.customers.iter().map(|p| p.clv).collect(),
+        None => c.iter().map(|c| c.total_spend.unwrap_or(0.0)).collect(),
+    };
+    let mut order: Vec<usize> = (0..c.len()).collect();
+    order.sort_by(|&x, &y| value[y].total_cmp(&value[x]).then(x.cmp(&y)));
+    order
+        .into_iter()
+        .take(n)
+        .map(|i| c[i].customer_id.as_str())
+        .collect()
+}
+
+/// The first `n` data rows of `bytes`, split as the report says (encoding,
+/// delimiter, quote, header). Ingest does not keep raw rows, so the preview
+/// tokenizes the head again with the same `csv-core` and `encoding_rs`.
+fn head_rows(bytes: &[u8], report: &IngestReport, n: usize) -> Vec<Vec<String>> {
+    let encoding =
+        encoding_rs::Encoding::for_label(report.encoding.as_bytes()).unwrap_or(encoding_rs::UTF_8);
+    let (mut text, _, _) = encoding.decode(bytes);
+    if !text.ends_with('\n') {
+        text.to_mut().push('\n');
+    }
+    let (Ok(delimiter), Ok(quote)) = (u8::try_from(report.delimiter), u8::try_from(report.quote))
+    else {
+        return Vec::new();
+    };
+    let mut reader = csv_core::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quote(quote)
+        .build();
+    let mut input = text.as_bytes();
+    let mut rows = Vec::new();
+    let mut output = vec![0; input.len().max(1)];
+    let mut ends = vec![0; 1024];
+    let skip = usize::from(report.has_header);
+    while rows.len() < n + skip {
+        let (result, read, _, fields) = reader.read_record(input, &mut output, &mut ends);
+        input = &input[read..];
+        match result {
+            csv_core::ReadRecordResult::Record => {
+                let mut start = 0;
+                let row = ends[..fields]
+                    .iter()
+                    .map(|&end| {
+                        let field = String::from_utf8_lossy(&output[start..end]).into_owned();
+                        start = end;
+                        field
+                    })
+                    .collect();
+                rows.push(row);
+            }
+            csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+            // The input ends with a line break and `output` is as large as the
+            // input, so these only happen inside an unclosed quote.
+            csv_core::ReadRecordResult::End
+            | csv_core::ReadRecordResult::InputEmpty
+            | csv_core::ReadRecordResult::OutputFull => break,
+        }
+    }
+    rows.into_iter().skip(skip).collect()
+}
+
+/// A column of numbers as a `Float64Array`.
+fn column(values: impl Iterator<Item = f64>) -> JsValue {
+    let values: Vec<f64> = values.collect();
+    js_sys::Float64Array::from(values.as_slice()).into()
+}
+
+fn optional_column(values: Option<Vec<f64>>) -> JsValue {
+    match values {
+        Some(v) => column(v.into_iter()),
+        None => JsValue::NULL,
+    }
+}
+
+/// Plain objects instead of `Map`s, so the page can read fields directly.
+fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&serializer)
+        .map_err(|err| JsError::new(&format!("cannot pass the result to JavaScript: {err}")))
 }
 
 /// The one conversion of library errors: the page shows the message as is.

@@ -4,12 +4,24 @@
 //
 // document.body.dataset.state is the page's state, for people and tests alike:
 // idle → working → done | error | idle (after cancel).
+//
+// The worker keeps the per-customer columns; the page asks it for the order
+// of rows (sort, search) and renders one page of the table at a time, so no
+// main-thread task grows with the number of customers.
 
-const CUSTOMER_ROWS = 200;
+import { aliveHeatmap, barChart, chartPng, fitWidth, heatmap, ltvHistogram } from './charts.js';
+import { LANGUAGES, localize, preferredLanguage, reasonText } from './i18n.js';
+
+const PAGE_ROWS = 50;
 const SAMPLE_URL = 'sample/sample-orders.csv';
+const TRANSACTION_ROLES = ['customer', 'order', 'date', 'time', 'amount', 'unit_price', 'quantity', 'item',
+  'item_name', 'status', 'currency', 'refunded', 'nps', 'group'];
+const SUMMARY_ROLES = ['customer', 'frequency', 'recency', 't', 'monetary_value'];
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const ui = {
+  lang: byTestId('lang'),
+  theme: byTestId('theme'),
   fileInput: byTestId('file-input'),
   dropZone: byTestId('drop-zone'),
   sample: byTestId('sample'),
@@ -20,26 +32,35 @@ const ui = {
   cancel: byTestId('cancel'),
   error: byTestId('error'),
   status: byTestId('status'),
+  preview: byTestId('preview'),
+  mapping: byTestId('mapping'),
   results: document.querySelectorAll('.results'),
+  section: (name) => document.querySelector(`[data-section="${name}"]`),
   report: byTestId('ingest-report'),
   customers: byTestId('customers-table'),
+  search: byTestId('customer-search'),
+  prev: byTestId('page-prev'),
+  next: byTestId('page-next'),
+  pageLabel: byTestId('page-label'),
+  recs: byTestId('recommendations'),
+  recsItem: document.getElementById('recs-item'),
+  recsCustomer: document.getElementById('recs-customer'),
   version: byTestId('version'),
+  offline: byTestId('offline'),
 };
 
-const STAGES = {
-  loading: 'Starting the analysis engine',
-  downloading: 'Downloading the sample',
-  reading: 'Reading the file',
-  summarizing: 'Summarizing customers',
-};
-
-const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
-const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
-
+let l10n = localize('en');
 let worker = null;
-let nextJobId = 1;
-let job = null; // {id, name, started}
+let nextId = 1;
+let job = null; // {id, name, started, source}
+let source = null; // what the last analysis read: {file} or {url}, and its name
+let overrides = {}; // role → column chosen by the user for `source`
+let previewData = null;
+let result = null; // the last AnalysisResult
+let chartData = null;
+let charts = []; // {chart, stop}
+const view = { sort: 'clv', descending: true, search: '', page: 0, rows: null, query: 0 };
+const pendingFiles = new Set();
 
 // ---- worker lifecycle --------------------------------------------------------
 
@@ -50,7 +71,7 @@ function ensureWorker() {
   // A failure outside any job's try/catch: the module did not load, or it threw.
   created.addEventListener('error', (event) => {
     event.preventDefault();
-    if (created === worker) fail(event.message || 'the analysis engine could not be started');
+    if (created === worker) fail(event.message || l10n.t('error.worker'));
   });
   worker = created;
   return worker;
@@ -63,47 +84,71 @@ function dropWorker() {
   worker = null;
 }
 
+function post(message) {
+  ensureWorker().postMessage({ ...message, lang: l10n.lang });
+}
+
 function onWorkerMessage(message) {
-  if (message.type === 'ready') {
-    ui.version.textContent = message.version;
-    return;
+  switch (message.type) {
+    case 'ready':
+      ui.version.textContent = message.version;
+      return;
+    case 'rows':
+      if (message.id === view.query) {
+        view.rows = message.rows;
+        renderTablePage();
+      }
+      return;
+    case 'file':
+      if (pendingFiles.delete(message.id)) download(message.blob, message.name);
+      return;
+    case 'error':
+      if (job?.id === message.id || pendingFiles.delete(message.id) || message.id === view.query) {
+        fail(message.message);
+      } else {
+        // A cancelled or superseded job; its error may still have left wasm unusable.
+        dropWorker();
+      }
+      return;
   }
-  if (!job || message.id !== job.id) {
-    // A cancelled or superseded job; its error may still have left wasm unusable.
-    if (message.type === 'error') dropWorker();
-    return;
-  }
+  if (!job || message.id !== job.id) return;
   switch (message.type) {
     case 'progress':
       showProgress(message.stage, message.percent);
       break;
+    case 'preview':
+      previewData = message.preview;
+      renderPreview();
+      break;
     case 'result':
       finish(message);
-      break;
-    case 'cancelled':
-      break;
-    case 'error':
-      fail(message.message);
       break;
   }
 }
 
 // ---- actions -----------------------------------------------------------------
 
-function analyze(source, name) {
+function analyze(next) {
   if (job) cancel();
-  const id = nextJobId++;
-  job = { id, name, started: performance.now() };
+  if (next !== source) {
+    source = next;
+    overrides = {};
+  }
+  const id = nextId++;
+  job = { id, started: performance.now() };
   setState('working');
   ui.error.hidden = true;
   ui.error.textContent = '';
   ui.status.textContent = '';
+  status = null;
+  ui.preview.hidden = true;
   ui.results.forEach((section) => (section.hidden = true));
+  destroyCharts();
   showProgress('loading', null);
   ui.progress.hidden = false;
   // The core has no clock: the page tells it today's date (for future-date checks).
-  const options = { ingest: { today: localIsoDate(new Date()) } };
-  ensureWorker().postMessage({ type: 'analyze', id, options, ...source });
+  const options = { ingest: { today: localIsoDate(new Date()), mapping: { ...overrides } } };
+  post({ type: 'analyze', id, options, file: source.file, url: source.url });
 }
 
 function cancel() {
@@ -111,12 +156,14 @@ function cancel() {
   worker?.postMessage({ type: 'cancel', id: job.id });
   job = null;
   ui.progress.hidden = true;
-  ui.status.textContent = 'Cancelled.';
+  ui.status.textContent = l10n.t('status.cancelled');
   setState('idle');
 }
 
 function fail(message) {
   job = null;
+  pendingFiles.clear();
+  view.query = 0;
   dropWorker();
   ui.progress.hidden = true;
   ui.error.textContent = message;
@@ -124,27 +171,47 @@ function fail(message) {
   setState('error');
 }
 
-function finish({ report, summary }) {
+function finish({ result: next, charts: nextCharts }) {
   const seconds = (performance.now() - job.started) / 1000;
-  const name = job.name;
   job = null;
+  result = next;
+  chartData = nextCharts;
   ui.progress.hidden = true;
-  ui.results.forEach((section) => (section.hidden = false));
-  renderReport(report);
-  if (summary) {
-    renderKpis(summary.customers);
-    renderCustomers(summary);
-    ui.status.textContent = `Analysed ${name} in ${decimal.format(seconds)} s.`;
-  } else {
-    // Baskets only: no customers or dates, so no lifetime value.
-    renderBasketKpis(report.stats);
-    byTestId('customers-table').closest('section').hidden = true;
-    ui.status.textContent =
-      `Read ${name} in ${decimal.format(seconds)} s: ${integer.format(report.stats.orders)} baskets ` +
-      `of ${integer.format(report.stats.items)} items. Baskets without customers or dates can show ` +
-      'which items are bought together, but not customer lifetime value.';
-  }
+  const currency = result.report.stats?.currencies?.[0]?.[0] ?? null;
+  l10n = localize(l10n.lang, currency);
+  view.page = 0;
+  view.rows = null;
+  view.search = '';
+  ui.search.value = '';
+  view.sort = result.predictions ? 'clv' : 'total_spend';
+  view.descending = true;
+  renderResult();
+  status = result.summary
+    ? { key: 'status.done', params: { seconds } }
+    : { key: 'status.baskets', params: { seconds, baskets: result.report.stats.orders, items: result.report.stats.items } };
+  renderStatus();
+  if (result.summary) queryRows();
   setState('done');
+}
+
+function queryRows() {
+  view.query = nextId++;
+  post({ type: 'query', id: view.query, sort: view.sort, descending: view.descending, search: view.search });
+}
+
+function requestExport(kind) {
+  const id = nextId++;
+  pendingFiles.add(id);
+  post({ type: 'export', id, kind });
+}
+
+function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = el('a', { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 function localIsoDate(date) {
@@ -152,112 +219,577 @@ function localIsoDate(date) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
+// The status line, kept as a message key so it follows the language switch.
+let status = null;
+function renderStatus() {
+  if (!status) return;
+  const { seconds, baskets, items } = status.params;
+  ui.status.textContent = l10n.t(status.key, {
+    name: source.name(),
+    seconds: l10n.decimal(seconds),
+    baskets: baskets === undefined ? '' : l10n.integer(baskets),
+    items: items === undefined ? '' : l10n.integer(items),
+  });
+}
+
 function setState(state) {
   document.body.dataset.state = state;
 }
 
-// ---- rendering ---------------------------------------------------------------
+// ---- rendering: static text, progress ------------------------------------------
+
+function setLanguage(lang) {
+  const currency = result?.report.stats?.currencies?.[0]?.[0] ?? null;
+  l10n = localize(lang, currency);
+  document.documentElement.lang = lang;
+  ui.lang.value = lang;
+  try {
+    localStorage.setItem('ltvlab.lang', lang);
+  } catch {}
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = l10n.t(node.dataset.i18n);
+  document.title = l10n.t('title');
+  if (previewData) renderPreview();
+  if (result) renderResult();
+  renderStatus();
+}
+
+function setTheme(theme) {
+  if (theme === 'auto') delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+  ui.theme.value = theme;
+  try {
+    localStorage.setItem('ltvlab.theme', theme);
+  } catch {}
+  if (result) renderResult();
+}
 
 function showProgress(stage, value) {
-  ui.progressLabel.textContent = STAGES[stage] ?? stage;
+  ui.progressLabel.textContent = l10n.t(`stage.${stage}`);
   if (value === null || value === undefined) {
     ui.progressBar.removeAttribute('value'); // indeterminate
     ui.progressPercent.textContent = '';
   } else {
     ui.progressBar.value = value;
-    ui.progressPercent.textContent = percent.format(value / 100);
+    ui.progressPercent.textContent = l10n.percent(value / 100);
   }
 }
 
-// Summary-file input has no orders or spend per customer: those KPIs are then
-// shown as unknown (an empty data-value), not as zero.
-function renderKpis(customers) {
-  const known = (field) => customers.every((c) => c[field] !== null && c[field] !== undefined);
-  const orders = known('orders') ? sum(customers, (c) => c.orders) : null;
-  const revenue = known('total_spend') ? sum(customers, (c) => c.total_spend) : null;
-  const repeaters = customers.filter((c) => (c.orders ?? c.frequency + 1) > 1).length;
-  const kpis = {
-    'kpi-customers': [customers.length, integer],
-    'kpi-orders': [orders, integer],
-    'kpi-revenue': [revenue, decimal],
-    'kpi-aov': [orders > 0 && revenue !== null ? revenue / orders : null, decimal],
-    'kpi-repeat-rate': [customers.length > 0 ? repeaters / customers.length : null, percent],
-  };
-  for (const [id, [value, format]] of Object.entries(kpis)) {
-    const card = byTestId(id);
-    card.dataset.value = value === null ? '' : String(value);
-    card.querySelector('dd').textContent = value === null ? '—' : format.format(value);
+// ---- rendering: preview and mapping ------------------------------------------------
+
+function renderPreview() {
+  const { report, rows } = previewData;
+  ui.preview.hidden = false;
+  byTestId('preview-format').textContent = l10n.t('preview.format', {
+    preset: l10n.preset(report.preset),
+    encoding: report.encoding,
+  });
+  const mapped = Object.fromEntries(report.mapping.map((m) => [m.role, m.name]));
+  const roles = report.kind === 'summary' ? SUMMARY_ROLES : report.kind === 'baskets' ? [] : TRANSACTION_ROLES;
+  const fields = roles.map((role) => {
+    const select = el(
+      'select',
+      { name: role, 'data-role': role, id: `map-${role}` },
+      el('option', { value: '' }, l10n.t('preview.none')),
+      ...report.columns.map((column, index) => el('option', { value: `#${index + 1}` }, column)),
+    );
+    const current = report.mapping.find((m) => m.role === role);
+    select.value = current ? `#${current.index + 1}` : '';
+    if (!(role in mapped)) select.classList.add('unmapped');
+    return el('label', { class: 'mapping-role' }, el('span', {}, l10n.t(`role.${role}`)), select);
+  });
+  ui.mapping.querySelector('.mapping-roles').replaceChildren(...fields);
+  ui.mapping.hidden = roles.length === 0;
+
+  const previewTable = byTestId('preview-table');
+  previewTable.tHead.replaceChildren(el('tr', {}, ...report.columns.map((c) => el('th', { scope: 'col' }, c))));
+  previewTable.tBodies[0].replaceChildren(...rows.map((row) => el('tr', {}, ...row.map((cell) => el('td', {}, cell)))));
+}
+
+// The user's choices relative to what was detected: only changed roles become overrides.
+function mappingOverrides() {
+  const detected = Object.fromEntries(previewData.report.mapping.map((m) => [m.role, `#${m.index + 1}`]));
+  const chosen = { ...overrides };
+  for (const select of ui.mapping.querySelectorAll('select')) {
+    const role = select.dataset.role;
+    if ((detected[role] ?? '') !== select.value) chosen[role] = select.value;
+  }
+  return chosen;
+}
+
+// ---- rendering: results --------------------------------------------------------
+
+function renderResult() {
+  const { summary, predictions, recommendations } = result;
+  destroyCharts();
+  ui.section('report').hidden = false;
+  byTestId('kpi-customers').closest('section').hidden = false;
+  renderReport(result.report);
+  renderKpis();
+  renderNotes();
+  ui.section('customers').hidden = !summary;
+  if (summary) {
+    renderTableHead();
+    if (view.rows) renderTablePage();
+  }
+  ui.section('charts').hidden = !chartData;
+  renderCharts();
+  ui.recs.hidden = !recommendations;
+  if (recommendations) renderRecommendations();
+  ui.section('segments').hidden = !result.segments;
+  if (result.segments) renderSegments();
+  ui.section('cohorts').hidden = !result.cohorts;
+  if (result.cohorts) renderCohorts();
+  ui.section('exports').hidden = false;
+  byTestId('export-customers').hidden = !summary;
+  byTestId('export-recs-csv').hidden = !recommendations;
+  byTestId('export-recs-json').hidden = !recommendations;
+}
+
+function setKpi(id, value, format, label, how) {
+  const card = byTestId(id);
+  card.hidden = false;
+  card.dataset.value = value === null || value === undefined ? '' : String(value);
+  card.querySelector('dt').textContent = label;
+  card.querySelector('dd').textContent = value === null || value === undefined ? l10n.t('kpi.unknown') : format(value);
+  card.querySelector('.how').textContent = how;
+}
+
+function renderKpis() {
+  const { summary, predictions, report } = result;
+  const t = l10n.t;
+  let customers = null;
+  let orders = report.stats.orders;
+  let revenue = null;
+  let repeatRate = null;
+  if (summary) {
+    const c = summary.customers;
+    customers = c.customer_id.length;
+    orders = c.orders ? sum(c.orders) : null;
+    revenue = c.total_spend ? sum(c.total_spend) : null;
+    let repeaters = 0;
+    for (let i = 0; i < customers; i++) if ((c.orders ? c.orders[i] : c.frequency[i] + 1) > 1) repeaters++;
+    repeatRate = customers > 0 ? repeaters / customers : null;
+  }
+  setKpi('kpi-customers', customers, l10n.integer, t('kpi.customers'), t('kpi.customers.how'));
+  setKpi('kpi-orders', orders, l10n.integer, t('kpi.orders'), t('kpi.orders.how'));
+  setKpi('kpi-revenue', revenue, l10n.money, t('kpi.revenue'), t('kpi.revenue.how'));
+  setKpi('kpi-aov', orders > 0 && revenue !== null ? revenue / orders : null, l10n.money, t('kpi.aov'), t('kpi.aov.how'));
+  setKpi('kpi-repeat-rate', repeatRate, l10n.percent, t('kpi.repeat-rate'), t('kpi.repeat-rate.how'));
+  // Baskets have orders only: the per-customer cards would only show dashes.
+  for (const id of ['kpi-customers', 'kpi-revenue', 'kpi-aov', 'kpi-repeat-rate']) byTestId(id).hidden = !summary;
+
+  const p = predictions;
+  const months = p?.base.horizon_months ?? 12;
+  const f = p?.formula;
+  const window = f ? l10n.decimal(Math.round(f.churn_window_months * 10) / 10) : '12';
+  setKpi('kpi-churn', f?.churn_rate, l10n.percent, t('kpi.churn'), t('kpi.churn.how', { window }));
+  setKpi('kpi-alive', p?.base.mean_p_alive, l10n.percent, t('kpi.alive'), t('kpi.alive.how'));
+  setKpi(
+    'kpi-ltv-formula',
+    f?.formula_ltv,
+    l10n.money,
+    t('kpi.ltv-formula'),
+    f && f.formula_ltv !== null
+      ? t('kpi.ltv-formula.how', {
+          aov: l10n.money(f.average_order_value),
+          ppm: l10n.decimal(f.purchases_per_month),
+          life: l10n.decimal(f.expected_lifetime_months),
+        })
+      : t('kpi.ltv-formula.undefined'),
+  );
+  setKpi('kpi-ltv-model', p?.base.mean_clv, l10n.money, t('kpi.ltv-model', { months }), t('kpi.ltv-model.how', { months }));
+  setKpi(
+    'kpi-revenue-12m',
+    p?.base.expected_revenue,
+    l10n.money,
+    t('kpi.revenue-12m', { months }),
+    t('kpi.revenue-12m.how'),
+  );
+  // Without predictions the model cards say nothing; hide them rather than show dashes.
+  for (const id of ['kpi-churn', 'kpi-alive', 'kpi-ltv-formula', 'kpi-ltv-model', 'kpi-revenue-12m']) {
+    byTestId(id).hidden = !p;
+  }
+  const ratio = f?.formula_ltv && f.model_ltv > 0 ? l10n.decimal(Math.round((f.formula_ltv / f.model_ltv) * 10) / 10) : null;
+  byTestId('ltv-compare').textContent = t('kpi.compare', { ratio });
+}
+
+function renderNotes() {
+  const notes = byTestId('notes');
+  notes.hidden = result.notes.length === 0;
+  notes.querySelector('ul').replaceChildren(
+    ...result.notes.map((note) => el('li', { 'data-code': note.code }, `${l10n.t(`note.${note.code}`)} (${note.message})`)),
+  );
+  const diagnostics = result.predictions?.diagnostics ?? [];
+  const details = byTestId('diagnostics');
+  details.hidden = diagnostics.length === 0;
+  details.querySelector('ul').replaceChildren(...diagnostics.map((d) => el('li', {}, d)));
+}
+
+// ---- charts ------------------------------------------------------------------------
+
+function destroyCharts() {
+  for (const { chart, stop } of charts) {
+    stop();
+    chart.destroy();
+  }
+  charts = [];
+}
+
+function renderCharts() {
+  for (const entry of charts.filter((c) => c.name === 'ltv' || c.name === 'alive')) {
+    entry.stop();
+    entry.chart.destroy();
+  }
+  charts = charts.filter((c) => c.name !== 'ltv' && c.name !== 'alive');
+  if (!chartData) return;
+  const months = result.predictions.base.horizon_months;
+  const ltvFigure = byTestId('chart-ltv');
+  ltvFigure.querySelector('[data-role="how"]').textContent = l10n.t('chart.ltv.how', { months });
+  ltvFigure.querySelector('[data-role="above"]').textContent = chartData.ltv.above
+    ? l10n.t('chart.ltv.above', { count: l10n.integer(chartData.ltv.above), value: l10n.money(chartData.ltv.cap) })
+    : '';
+  const ltvPlot = ltvFigure.querySelector('.plot');
+  ltvPlot.replaceChildren();
+  ltvPlot.setAttribute('aria-label', `${l10n.t('chart.ltv.title')}. ${l10n.t('chart.ltv.how', { months })}`);
+  const ltv = ltvHistogram(ltvPlot, chartData.ltv, l10n);
+  charts.push({ chart: ltv, stop: fitWidth(ltv, ltvPlot), name: 'ltv', title: l10n.t('chart.ltv.title') });
+
+  const aliveFigure = byTestId('chart-alive');
+  const hover = aliveFigure.querySelector('[data-role="hover"]');
+  hover.textContent = '';
+  const alivePlot = aliveFigure.querySelector('.plot');
+  alivePlot.replaceChildren();
+  alivePlot.setAttribute('aria-label', `${l10n.t('chart.alive.title')}. ${l10n.t('chart.alive.how')}`);
+  const alive = aliveHeatmap(alivePlot, chartData.heat, l10n, (text) => (hover.textContent = text));
+  charts.push({ chart: alive, stop: fitWidth(alive, alivePlot), name: 'alive', title: l10n.t('chart.alive.title') });
+}
+
+async function downloadChart(name) {
+  const entry = charts.find((c) => c.name === name);
+  if (!entry) return;
+  download(await chartPng(entry.chart, entry.title), `ltvlab-${name}.png`);
+}
+
+// ---- segments and cohorts --------------------------------------------------------------
+
+function addChart(name, title, container, chart) {
+  charts.push({ chart, stop: fitWidth(chart, container), name, title });
+}
+
+function renderSegments() {
+  const report = result.segments;
+  const t = l10n.t;
+  const shown = report.segments.filter((s) => s.customers > 0);
+  const label = (s) => t(`segment.${s.segment}`);
+  const plot = byTestId('chart-segments').querySelector('.plot');
+  plot.replaceChildren();
+  plot.setAttribute('aria-label', t('segments.heading'));
+  addChart(
+    'segments',
+    t('segments.heading'),
+    plot,
+    barChart(plot, { labels: shown.map(label), values: shown.map((s) => s.customers), yTitle: t('segments.chart.y'), format: l10n.integer }),
+  );
+
+  const columns = [
+    ['customers', (s) => l10n.integer(s.customers)],
+    ['revenue_share', (s) => l10n.percent(s.revenue_share)],
+    ['aov', (s) => (s.aov === null ? '—' : l10n.money(s.aov))],
+    ['repeat_rate', (s) => l10n.percent(s.repeat_rate)],
+    ...(report.modeled
+      ? [
+          ['model_ltv', (s) => (s.model_ltv === null ? '—' : l10n.money(s.model_ltv))],
+          ['mean_p_alive', (s) => (s.mean_p_alive === null ? '—' : l10n.percent(s.mean_p_alive))],
+        ]
+      : []),
+  ];
+  const tableEl = byTestId('segments-table');
+  tableEl.tHead.replaceChildren(
+    el('tr', {}, el('th', { scope: 'col' }, t('segments.col.segment')), ...columns.map(([key]) => el('th', { scope: 'col', class: 'num' }, t(`segments.col.${key}`)))),
+  );
+  tableEl.tBodies[0].replaceChildren(
+    ...shown.map((s) =>
+      el('tr', { 'data-segment': s.segment }, el('th', { scope: 'row' }, label(s)), ...columns.map(([, format]) => el('td', { class: 'num' }, format(s)))),
+    ),
+  );
+
+  const parts = [];
+  for (const list of report.follow_up) {
+    const noteKey = `segments.followup.note.${list.note}`;
+    const note = t(noteKey) === noteKey ? list.note : t(noteKey);
+    const params = { count: l10n.integer(list.count), min: list.min_days, max: list.max_days, note };
+    const items = list.customers.slice(0, 10).map((c) =>
+      el('li', {}, t('segments.customer', { id: c.customer_id, days: l10n.integer(c.days_since_last_order), orders: l10n.integer(c.orders), revenue: l10n.money(c.revenue) })),
+    );
+    parts.push(
+      el('details', {}, el('summary', {}, t(list.max_days === null ? 'segments.followup.open' : 'segments.followup.range', params)), el('ul', {}, ...items)),
+    );
+  }
+  if (report.overdue.count > 0) {
+    const items = report.overdue.customers.slice(0, 10).map((c) =>
+      el('li', {}, t('segments.overdue.item', { id: c.customer_id, date: l10n.date(c.expected_next_order), days: l10n.integer(c.days_overdue), value: l10n.money(c.value_at_risk) })),
+    );
+    parts.push(el('details', {}, el('summary', {}, t('segments.overdue', { count: l10n.integer(report.overdue.count) })), el('ul', {}, ...items)));
+  }
+  byTestId('follow-up').replaceChildren(...parts);
+}
+
+function renderCohorts() {
+  const group = result.cohorts.groups[0];
+  const figure = byTestId('chart-cohorts');
+  const hover = figure.querySelector('[data-role="hover"]');
+  hover.textContent = '';
+  const plot = figure.querySelector('.plot');
+  plot.replaceChildren();
+  if (!group || group.cohorts.length === 0) return;
+  const cohorts = group.cohorts;
+  const periods = Math.max(...cohorts.map((c) => c.periods.length));
+  // Period 0 is everyone by definition; the table starts at month 1.
+  const values = cohorts.map((c) => Array.from({ length: periods - 1 }, (_, k) => c.periods[k + 1]?.active_share ?? null));
+  const t = l10n.t;
+  plot.setAttribute('aria-label', `${t('cohorts.heading')}. ${t('cohorts.how')}`);
+  const chart = heatmap(
+    plot,
+    {
+      values,
+      xLabels: Array.from({ length: Math.max(1, periods - 1) }, (_, k) => String(k + 1)),
+      yLabels: cohorts.map((c) => c.label),
+      xTitle: t('cohorts.x'),
+      yTitle: t('cohorts.y'),
+      reverseY: true,
+    },
+    (r, c) => {
+      const cell = cohorts[r].periods[c + 1];
+      return cell
+        ? t('cohorts.cell', {
+            cohort: cohorts[r].label,
+            period: c + 1,
+            active: l10n.integer(cell.active_customers),
+            customers: l10n.integer(cohorts[r].stats.customers),
+            share: l10n.percent(cell.active_share),
+          })
+        : '';
+    },
+    (text) => (hover.textContent = text),
+  );
+  addChart('cohorts', t('cohorts.heading'), plot, chart);
+}
+
+// ---- the customer table -------------------------------------------------------------
+
+function tableColumns() {
+  const months = result.predictions?.base.horizon_months ?? 12;
+  const s = result.summary.customers;
+  const p = result.predictions?.customers;
+  const columns = [
+    { key: 'customer', value: (i) => s.customer_id[i], format: String, head: true },
+    s.orders && { key: 'orders', value: (i) => s.orders[i], format: l10n.integer },
+    s.total_spend && { key: 'total_spend', value: (i) => s.total_spend[i], format: l10n.money },
+    s.last_purchase && { key: 'last_purchase', value: (i) => s.last_purchase[i], format: l10n.date, text: true },
+    { key: 'frequency', value: (i) => s.frequency[i], format: l10n.integer },
+    p && { key: 'p_alive', value: (i) => p.p_alive[i], format: l10n.percent },
+    p && { key: 'expected_purchases', value: (i) => p.expected_purchases[i], format: l10n.decimal },
+    p && { key: 'clv', value: (i) => p.clv[i], format: l10n.money },
+  ].filter(Boolean);
+  for (const column of columns) column.label = l10n.t(`customers.col.${column.key}`, { months });
+  return columns;
+}
+
+function renderTableHead() {
+  const row = ui.customers.tHead.rows[0];
+  row.replaceChildren(
+    ...tableColumns().map((column) => {
+      const sorted = view.sort === column.key;
+      const th = el('th', { scope: 'col', class: column.head || column.text ? '' : 'num' });
+      if (sorted) th.setAttribute('aria-sort', view.descending ? 'descending' : 'ascending');
+      const button = el('button', { type: 'button', class: 'sort', 'data-sort': column.key }, column.label);
+      if (sorted) button.append(el('span', { class: 'sort-mark', 'aria-hidden': 'true' }, view.descending ? ' ▼' : ' ▲'));
+      th.append(button);
+      return th;
+    }),
+  );
+}
+
+function renderTablePage() {
+  const rows = view.rows;
+  const count = rows.length;
+  const pages = Math.max(1, Math.ceil(count / PAGE_ROWS));
+  view.page = Math.min(view.page, pages - 1);
+  const from = view.page * PAGE_ROWS;
+  const to = Math.min(count, from + PAGE_ROWS);
+  const columns = tableColumns();
+  const body = [];
+  for (let r = from; r < to; r++) {
+    const i = rows[r];
+    body.push(
+      el(
+        'tr',
+        {},
+        ...columns.map((column) => {
+          const value = column.value(i);
+          const text = value === null || value === undefined ? '—' : column.format(value);
+          return column.head
+            ? el('th', { scope: 'row' }, text)
+            : el('td', { class: column.text ? '' : 'num' }, text);
+        }),
+      ),
+    );
+  }
+  ui.customers.tBodies[0].replaceChildren(...body);
+  ui.customers.caption.textContent = count
+    ? l10n.t('customers.caption', { from: l10n.integer(from + 1), to: l10n.integer(to), count: l10n.integer(count) })
+    : l10n.t('customers.caption.empty');
+  ui.pageLabel.textContent = l10n.t('customers.page', { page: l10n.integer(view.page + 1), pages: l10n.integer(pages) });
+  ui.prev.disabled = view.page === 0;
+  ui.next.disabled = view.page >= pages - 1;
+}
+
+// ---- recommendations ----------------------------------------------------------------
+
+function renderRecommendations() {
+  const recs = result.recommendations;
+  const verdict = byTestId('recs-verdict');
+  const evaluation = recs.evaluation;
+  verdict.hidden = !evaluation;
+  if (evaluation) {
+    verdict.querySelector('.verdict-text').textContent = verdictText(evaluation);
+    verdict.querySelector('.verdict-how').textContent = l10n.t('recs.eval.how', { k: evaluation.k });
+  }
+
+  const keepItem = ui.recsItem.value;
+  ui.recsItem.replaceChildren(
+    ...recs.items.map(({ item }, index) => el('option', { value: String(index) }, item.name === item.id ? item.name : `${item.name} (${item.id})`)),
+  );
+  if (keepItem && Number(keepItem) < recs.items.length) ui.recsItem.value = keepItem;
+  renderItemList();
+
+  const customers = byTestId('recs-customers');
+  customers.hidden = recs.customers.length === 0;
+  const keepCustomer = ui.recsCustomer.value;
+  ui.recsCustomer.replaceChildren(
+    ...recs.customers.map(({ customer_id: id }, index) => el('option', { value: String(index) }, id)),
+  );
+  if (keepCustomer && Number(keepCustomer) < recs.customers.length) ui.recsCustomer.value = keepCustomer;
+  customers.querySelector('[data-role="how"]').textContent = l10n.t('recs.customers.how', {
+    count: l10n.integer(recs.customers.length),
+  });
+  renderCustomerLists();
+
+  const rules = byTestId('recs-rules');
+  const t = l10n.t;
+  rules.tHead.replaceChildren(
+    el(
+      'tr',
+      {},
+      ...['a', 'c', 'count', 'confidence', 'lift'].map((k, i) =>
+        el('th', { scope: 'col', class: i > 1 ? 'num' : '' }, t(`recs.rules.col.${k}`)),
+      ),
+    ),
+  );
+  // Each pair appears in both directions; the table lists each once.
+  const seen = new Set();
+  const rows = [];
+  for (const rule of recs.rules) {
+    const key = [rule.antecedent.id, rule.consequent.id].sort().join('\u0000');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    rows.push(
+      el(
+        'tr',
+        {},
+        el('td', {}, rule.antecedent.name),
+        el('td', {}, rule.consequent.name),
+        el('td', { class: 'num' }, l10n.integer(rule.count)),
+        el('td', { class: 'num' }, l10n.percent(rule.confidence)),
+        el('td', { class: 'num' }, `${l10n.decimal(rule.lift)}×`),
+      ),
+    );
+    if (rows.length === 20) break;
+  }
+  rules.tBodies[0].replaceChildren(...rows);
+}
+
+function renderItemList() {
+  const recs = result.recommendations;
+  const box = byTestId('recs-items');
+  const entry = recs.items[Number(ui.recsItem.value || 0)];
+  box.querySelector('[data-role="how"]').textContent = entry
+    ? l10n.t('recs.items.how', { baskets: l10n.integer(entry.baskets) })
+    : '';
+  const list = box.querySelector('.rec-list');
+  list.replaceChildren(
+    ...(entry?.together.length
+      ? entry.together.map((other) =>
+          el('li', {}, el('span', { class: 'rec-name' }, other.item.name), el('span', { class: 'note' }, ` — ${l10n.t('recs.items.count', { count: l10n.integer(other.count) })}`)),
+        )
+      : [el('li', { class: 'note' }, l10n.t('recs.none'))]),
+  );
+}
+
+function renderCustomerLists() {
+  const recs = result.recommendations;
+  const entry = recs.customers[Number(ui.recsCustomer.value || 0)];
+  for (const list of byTestId('recs-customers').querySelectorAll('[data-list]')) {
+    const items = entry?.[list.dataset.list] ?? [];
+    list.replaceChildren(
+      ...(items.length
+        ? items.map((rec) =>
+            el('li', {}, el('span', { class: 'rec-name' }, rec.item.name), el('span', { class: 'note' }, ` — ${reasonText(rec.reason, l10n)}`)),
+          )
+        : [el('li', { class: 'note' }, l10n.t('recs.none'))]),
+    );
   }
 }
 
-function renderBasketKpis(stats) {
-  const kpis = {
-    'kpi-customers': null,
-    'kpi-orders': stats.orders,
-    'kpi-revenue': null,
-    'kpi-aov': null,
-    'kpi-repeat-rate': null,
+// The evaluation's verdict in the page's language, from its numbers (the
+// core's own `verdict` is English).
+function verdictText(e) {
+  const t = l10n.t;
+  const params = {
+    ours: l10n.integer(e.recommender.hits),
+    popular: l10n.integer(e.popular.hits),
+    customers: l10n.integer(e.customers),
+    k: e.k,
   };
-  for (const [id, value] of Object.entries(kpis)) {
-    const card = byTestId(id);
-    card.dataset.value = value === null ? '' : String(value);
-    card.querySelector('dd').textContent = value === null ? '—' : integer.format(value);
-  }
+  let text;
+  if (e.customers === 0) return t('recs.eval.none');
+  if (e.ratio === null) text = e.recommender.hits === 0 ? t('recs.eval.neither', params) : t('recs.eval.only', params);
+  else if (e.ratio >= 1.05) text = t('recs.eval.better', { ...params, ratio: l10n.decimal(Math.round(e.ratio * 10) / 10) });
+  else if (e.ratio <= 1 / 1.05) text = t('recs.eval.worse', { ...params, ratio: l10n.decimal(Math.round(10 / e.ratio) / 10) });
+  else text = t('recs.eval.same', params);
+  if (e.customers < 30) text += ` ${t('recs.eval.few', params)}`;
+  return text;
 }
+
+// ---- the ingest report ----------------------------------------------------------------
 
 // The ingest report's fields (see IngestReport in pkg/ltvlab.d.ts) get their
-// own layout; any other scalar field is listed under "Other details", so a new
-// report field shows up before the page learns to present it.
-const DELIMITERS = { ',': 'comma (,)', ';': 'semicolon (;)', '\t': 'tab', '|': 'pipe (|)', ' ': 'space' };
-const PRESETS = {
-  shopify: 'Shopify',
-  woo_commerce: 'WooCommerce',
-  stripe: 'Stripe',
-  square: 'Square',
-  etsy: 'Etsy',
-  rakuten_rms: 'Rakuten RMS',
-  uci_online_retail: 'UCI Online Retail',
-  summary: 'per-customer summary',
-  long_baskets: 'baskets (one item per row)',
-  basket_lines: 'baskets (one basket per line)',
-  generic: 'generic CSV',
-};
-const SKIP_REASONS = {
-  wrong_field_count: 'wrong number of fields',
-  bad_date: 'unreadable date',
-  date_order_conflict: 'date contradicts the day/month order',
-  bad_amount: 'unreadable amount',
-  bad_quantity: 'unreadable quantity',
-  missing_order: 'no order id',
-  missing_item: 'no item',
-  status_excluded: 'order status is not a sale',
-  reversal_excluded: 'return or refund (excluded)',
-  unmatched_reversal: 'return with no earlier order',
-  unterminated_quote: 'unclosed quote',
-  bad_summary_row: 'bad summary row',
-};
+// own layout; any other scalar field is listed as it is, so a new report field
+// shows up before the page learns to present it.
 const KNOWN_REPORT_FIELDS = new Set([
   'rows_read', 'rows_used', 'rows_skipped', 'skipped', 'encoding', 'bom', 'delimiter', 'quote', 'has_header',
   'preset', 'kind', 'columns', 'mapping', 'date_order', 'date_order_source', 'decimal', 'warnings', 'stats',
 ]);
 
 function renderReport(report) {
+  const t = l10n.t;
+  const count = l10n.integer;
   const stats = report.stats ?? {};
   const facts = [
-    ['rows_read', 'Rows read', count(report.rows_read)],
-    ['rows_used', 'Rows used', count(report.rows_used)],
-    ['rows_skipped', 'Rows skipped', count(report.rows_skipped)],
-    ['encoding', 'Encoding', report.bom ? `${report.encoding} (with BOM)` : report.encoding],
-    ['delimiter', 'Delimiter', DELIMITERS[report.delimiter] ?? JSON.stringify(report.delimiter)],
-    ['preset', 'Format', PRESETS[report.preset] ?? report.preset],
-    ['has_header', 'Header row', report.has_header === undefined ? undefined : report.has_header ? 'yes' : 'no'],
-    ['date_order', 'Dates', { day_first: 'day first', month_first: 'month first' }[report.date_order]],
-    ['decimal', 'Decimal separator', { dot: 'dot (1,234.56)', comma: 'comma (1.234,56)' }[report.decimal]],
-    ['dates', 'Date range', stats.first_date && `${stats.first_date} – ${stats.last_date}`],
-    ['currencies', 'Currencies', stats.currencies?.map(([code, rows]) => `${code} (${count(rows)} rows)`).join(', ')],
-    ['guest_rows', 'Rows without a customer', stats.guest_rows ? count(stats.guest_rows) : undefined],
-    ['reversal_rows', 'Return and refund rows', stats.reversal_rows ? count(stats.reversal_rows) : undefined],
-    ['duplicate_rows', 'Duplicate rows', stats.duplicate_rows ? count(stats.duplicate_rows) : undefined],
+    ['rows_read', t('report.rows_read'), count(report.rows_read)],
+    ['rows_used', t('report.rows_used'), count(report.rows_used)],
+    ['rows_skipped', t('report.rows_skipped'), count(report.rows_skipped)],
+    ['encoding', t('report.encoding'), report.bom ? t('report.with_bom', { encoding: report.encoding }) : report.encoding],
+    ['delimiter', t('report.delimiter'), l10n.t(`delimiter.${report.delimiter}`) === `delimiter.${report.delimiter}` ? JSON.stringify(report.delimiter) : t(`delimiter.${report.delimiter}`)],
+    ['preset', t('report.preset'), l10n.preset(report.preset)],
+    ['has_header', t('report.has_header'), report.has_header === undefined ? undefined : t(report.has_header ? 'report.yes' : 'report.no')],
+    ['date_order', t('report.dates'), report.date_order && t(`report.${report.date_order}`)],
+    ['decimal', t('report.decimal'), report.decimal && t(`report.${report.decimal}`)],
+    ['dates', t('report.date_range'), stats.first_date && `${l10n.date(stats.first_date)} – ${l10n.date(stats.last_date)}`],
+    ['currencies', t('report.currencies'), stats.currencies?.map(([code, rows]) => t('report.currency_rows', { code, rows: count(rows) })).join(', ')],
+    ['guest_rows', t('report.guest_rows'), stats.guest_rows ? count(stats.guest_rows) : undefined],
+    ['reversal_rows', t('report.reversal_rows'), stats.reversal_rows ? count(stats.reversal_rows) : undefined],
+    ['duplicate_rows', t('report.duplicate_rows'), stats.duplicate_rows ? count(stats.duplicate_rows) : undefined],
   ];
   for (const [key, value] of Object.entries(report)) {
     if (!KNOWN_REPORT_FIELDS.has(key) && isScalar(value)) facts.push([key, key.replaceAll('_', ' '), String(value)]);
@@ -274,42 +806,39 @@ function renderReport(report) {
 
   if (Array.isArray(report.mapping) && report.mapping.length > 0) {
     const mapped = new Set(report.mapping.map((m) => m.index));
-    const rows = report.mapping.map((m) => [m.role.replaceAll('_', ' '), m.name, String(m.index + 1), m.source]);
+    const rows = report.mapping.map((m) => [t(`role.${m.role}`), m.name, String(m.index + 1), t(`source.${m.source}`)]);
     parts.push(
-      el('h3', {}, 'Column mapping'),
-      table(['Role', 'Column', '#', 'Decided by'], rows, { 'data-testid': 'mapping-table' }),
+      el('h3', {}, t('report.mapping')),
+      table([t('report.mapping.role'), t('report.mapping.column'), t('report.mapping.number'), t('report.mapping.source')], rows, { 'data-testid': 'mapping-table' }),
     );
     const unused = (report.columns ?? []).filter((_, index) => !mapped.has(index));
-    if (unused.length > 0) parts.push(el('p', { class: 'note' }, `Columns not used: ${unused.join(', ')}`));
+    if (unused.length > 0) parts.push(el('p', { class: 'note' }, t('report.unused', { columns: unused.join(', ') })));
   }
 
   if (Array.isArray(report.skipped) && report.skipped.length > 0) {
+    const reason = (code) => (t(`skip.${code}`) === `skip.${code}` ? code : t(`skip.${code}`));
     const rows = report.skipped.flatMap((group) =>
-      group.examples.map((example) => [String(example.line), SKIP_REASONS[group.reason] ?? group.reason, example.text]),
+      group.examples.map((example) => [String(example.line), reason(group.reason), example.text]),
     );
     parts.push(
-      el('h3', {}, 'Why rows were skipped'),
-      el(
-        'ul',
-        { 'data-testid': 'skipped-by-reason' },
-        ...report.skipped.map((group) => el('li', {}, `${SKIP_REASONS[group.reason] ?? group.reason}: ${count(group.count)}`)),
-      ),
+      el('h3', {}, t('report.skipped')),
+      el('ul', { 'data-testid': 'skipped-by-reason' }, ...report.skipped.map((group) => el('li', {}, `${reason(group.reason)}: ${count(group.count)}`))),
     );
     if (rows.length > 0) {
-      const examples = table(['Line', 'Reason', 'Raw text'], rows, { 'data-testid': 'skipped-rows' });
+      const examples = table([t('report.line'), t('report.reason'), t('report.raw')], rows, { 'data-testid': 'skipped-rows' });
       examples.querySelectorAll('tbody td:last-child').forEach((td) => td.classList.add('raw'));
-      parts.push(el('h3', {}, 'Examples of skipped rows'), examples);
+      parts.push(el('h3', {}, t('report.examples')), examples);
     }
   }
 
   if (Array.isArray(report.warnings) && report.warnings.length > 0) {
     parts.push(
-      el('h3', {}, 'Warnings'),
+      el('h3', {}, t('report.warnings')),
       el(
         'ul',
         { 'data-testid': 'warnings' },
         ...report.warnings.map((w) =>
-          el('li', {}, w.lines?.length ? `${w.message} (lines ${w.lines.join(', ')})` : (w.message ?? String(w))),
+          el('li', {}, w.lines?.length ? t('report.lines', { message: w.message, lines: w.lines.join(', ') }) : (w.message ?? String(w))),
         ),
       ),
     );
@@ -318,31 +847,7 @@ function renderReport(report) {
   ui.report.replaceChildren(...parts);
 }
 
-function renderCustomers({ customers, period, observation_end: end }) {
-  const rows = customers.slice(0, CUSTOMER_ROWS).map((c) =>
-    el(
-      'tr',
-      {},
-      el('th', { scope: 'row' }, String(c.customer_id)),
-      el('td', { class: 'num' }, orDash(c.orders, integer)),
-      el('td', { class: 'num' }, orDash(c.total_spend, decimal)),
-      el('td', { class: 'num' }, integer.format(c.frequency)),
-      el('td', { class: 'num' }, decimal.format(c.recency)),
-      el('td', { class: 'num' }, decimal.format(c.T)),
-      el('td', { class: 'num' }, decimal.format(c.monetary_value)),
-      el('td', {}, c.first_purchase ?? '—'),
-      el('td', {}, c.last_purchase ?? '—'),
-    ),
-  );
-  ui.customers.tBodies[0].replaceChildren(...rows);
-  const caption = [
-    customers.length > CUSTOMER_ROWS
-      ? `The first ${count(CUSTOMER_ROWS)} of ${count(customers.length)} customers.`
-      : `All ${count(customers.length)} customers.`,
-  ];
-  if (period) caption.push(`Frequency, recency and T are in ${period}s${end ? `, observed up to ${end}` : ''}.`);
-  ui.customers.caption.textContent = caption.join(' ');
-}
+// ---- helpers --------------------------------------------------------------------------
 
 // Builds an element. Children that are strings become text nodes, never HTML.
 function el(tag, attributes, ...children) {
@@ -361,21 +866,33 @@ function table(headings, rows, attributes) {
   );
 }
 
-const sum = (items, value) => items.reduce((total, item) => total + value(item), 0);
-const count = (n) => integer.format(n);
-const orDash = (value, format) => (value === null || value === undefined ? '—' : format.format(value));
+function sum(values) {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}
+
 const isScalar = (value) => ['string', 'number', 'boolean'].includes(typeof value);
 
-// ---- wiring ------------------------------------------------------------------
+// ---- wiring ---------------------------------------------------------------------------
+
+const fileSource = (file) => ({ file, name: () => file.name });
 
 ui.fileInput.addEventListener('change', () => {
   const [file] = ui.fileInput.files;
-  if (file) analyze({ file }, file.name);
+  if (file) analyze(fileSource(file));
   ui.fileInput.value = ''; // choosing the same file again is a new analysis
 });
 
-ui.sample.addEventListener('click', () => analyze({ url: SAMPLE_URL }, 'the sample data'));
+ui.sample.addEventListener('click', () => analyze({ url: SAMPLE_URL, name: () => l10n.t('sample.name') }));
 ui.cancel.addEventListener('click', cancel);
+
+ui.mapping.addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (!source || !previewData) return;
+  overrides = mappingOverrides();
+  analyze(source);
+});
 
 ui.dropZone.addEventListener('dragover', (event) => {
   event.preventDefault();
@@ -386,7 +903,7 @@ ui.dropZone.addEventListener('drop', (event) => {
   event.preventDefault();
   ui.dropZone.classList.remove('dragging');
   const [file] = event.dataTransfer.files;
-  if (file) analyze({ file }, file.name);
+  if (file) analyze(fileSource(file));
 });
 // A file dropped beside the zone would otherwise replace the page with the file.
 window.addEventListener('dragover', (event) => event.preventDefault());
@@ -395,6 +912,72 @@ window.addEventListener('drop', (event) => event.preventDefault());
 document.addEventListener('keydown', (event) => {
   if (event.key === 'Escape' && job) cancel();
 });
+
+ui.customers.tHead.addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-sort]');
+  if (!button) return;
+  const key = button.dataset.sort;
+  view.descending = view.sort === key ? !view.descending : key !== 'customer';
+  view.sort = key;
+  view.page = 0;
+  renderTableHead();
+  queryRows();
+});
+
+let searchTimer = 0;
+ui.search.addEventListener('input', () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => {
+    view.search = ui.search.value;
+    view.page = 0;
+    queryRows();
+  }, 150);
+});
+ui.prev.addEventListener('click', () => {
+  view.page = Math.max(0, view.page - 1);
+  renderTablePage();
+});
+ui.next.addEventListener('click', () => {
+  view.page += 1;
+  renderTablePage();
+});
+
+ui.recsItem.addEventListener('change', renderItemList);
+ui.recsCustomer.addEventListener('change', renderCustomerLists);
+document.querySelectorAll('[data-export]').forEach((button) =>
+  button.addEventListener('click', () => requestExport(button.dataset.export)),
+);
+document.querySelectorAll('[data-chart]').forEach((button) =>
+  button.addEventListener('click', () => downloadChart(button.dataset.chart)),
+);
+byTestId('print').addEventListener('click', () => window.print());
+
+ui.lang.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => el('option', { value: code }, name)));
+ui.lang.addEventListener('change', () => setLanguage(ui.lang.value));
+ui.theme.addEventListener('change', () => setTheme(ui.theme.value));
+
+function stored(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+setLanguage(stored('ltvlab.lang') ?? preferredLanguage());
+setTheme(stored('ltvlab.theme') ?? 'auto');
+
+// Offline use after the first visit; relative, so it works under any subpath.
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker
+    .register('./sw.js', { scope: './' })
+    .then(() => navigator.serviceWorker.ready)
+    .then(() => {
+      ui.offline.dataset.i18n = 'offline.ready';
+      ui.offline.textContent = l10n.t('offline.ready');
+    })
+    .catch(() => {});
+}
 
 // Start loading the wasm now, so the first analysis does not wait for it.
 ensureWorker();

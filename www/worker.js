@@ -1,21 +1,31 @@
-// The analysis worker: owns the wasm module, so the page stays responsive
-// while a large file is read. A module worker (new Worker(url, {type: 'module'})).
+// The analysis worker: owns the wasm module and the last result, so the page
+// stays responsive while a large file is read, and never sorts or exports
+// 100k rows on its own thread. A module worker (new Worker(url, {type: 'module'})).
 //
 // Messages in:
-//   {type: 'analyze', id, file: Blob, options}   analyse a dropped or chosen file
-//   {type: 'analyze', id, url: string, options}  fetch and analyse a file of this site
-//   {type: 'cancel', id}                          stop reading; the page ignores `id` afterwards
+//   {type: 'analyze', id, file: Blob, options}    analyse a dropped or chosen file
+//   {type: 'analyze', id, url: string, options}   fetch and analyse a file of this site
+//   {type: 'cancel', id}                           stop reading; the page ignores `id` afterwards
+//   {type: 'query', id, sort, descending, search}  customer rows to show, in order
+//   {type: 'export', id, kind, lang}               kind: customers | recs-csv | recs-json
 // Messages out:
 //   {type: 'ready', version}
-//   {type: 'progress', id, stage, percent}        percent is null when unknown
-//   {type: 'result', id, report, summary}
+//   {type: 'progress', id, stage, percent}         percent is null when unknown
+//   {type: 'preview', id, preview}                 the head of the file, before the result
+//   {type: 'result', id, result, charts}           see AnalysisResult in pkg/ltvlab.d.ts
+//   {type: 'rows', id, rows: Uint32Array, total}
+//   {type: 'file', id, blob, name}
 //   {type: 'cancelled', id}
 //   {type: 'error', id, message}
 //
 // After a wasm panic the module's memory cannot be trusted, so the page
 // replaces this worker after any error rather than reusing it.
 
-import init, { Analysis, version } from './pkg/ltvlab.js';
+import init, { Analysis, preview, version } from './pkg/ltvlab.js';
+import { localize, reasonText } from './i18n.js';
+
+/** Bytes the preview reads: what ingest itself uses to detect the format. */
+const PREVIEW_BYTES = 256 * 1024;
 
 // console_error_panic_hook reports a panic's message through console.error just
 // before the trap; remember it so the page can show more than "unreachable".
@@ -29,27 +39,49 @@ console.error = (...args) => {
 const ready = init().then(() => postMessage({ type: 'ready', version: version() }));
 
 let current = null; // {id, cancelled}
+let last = null; // the last AnalysisResult, for queries and exports
 
 onmessage = async ({ data }) => {
   if (data.type === 'cancel') {
     if (current && current.id === data.id) current.cancelled = true;
     return;
   }
-  if (data.type !== 'analyze') return;
-
-  const job = { id: data.id, cancelled: false };
-  current = job;
   try {
-    const outcome = await analyze(job, data);
-    postMessage(outcome ? { type: 'result', id: job.id, ...outcome } : { type: 'cancelled', id: job.id });
+    switch (data.type) {
+      case 'analyze':
+        await runAnalysis(data);
+        break;
+      case 'query':
+        postRows(data);
+        break;
+      case 'export':
+        postMessage({ type: 'file', id: data.id, ...exportFile(data.kind, data.lang) });
+        break;
+    }
   } catch (error) {
-    postMessage({ type: 'error', id: job.id, message: describe(error) });
-  } finally {
-    if (current === job) current = null;
+    postMessage({ type: 'error', id: data.id, message: describe(error, data.lang) });
   }
 };
 
-// Returns {report, summary}, or null when cancelled.
+async function runAnalysis(data) {
+  const job = { id: data.id, cancelled: false };
+  current = job;
+  last = null;
+  try {
+    const result = await analyze(job, data);
+    if (!result) {
+      postMessage({ type: 'cancelled', id: job.id });
+      return;
+    }
+    last = result;
+    postMessage({ type: 'result', id: job.id, result, charts: charts(result) });
+  } finally {
+    if (current === job) current = null;
+  }
+}
+
+// Returns the AnalysisResult, or null when cancelled. Posts the preview as
+// soon as the head of the file has arrived.
 async function analyze(job, { file, url, options }) {
   const progress = (stage, percent) => postMessage({ type: 'progress', id: job.id, stage, percent });
 
@@ -75,6 +107,12 @@ async function analyze(job, { file, url, options }) {
     const reader = stream.getReader();
     let read = 0;
     let shown = -1;
+    let head = [];
+    let headBytes = 0;
+    const showPreview = () => {
+      postMessage({ type: 'preview', id: job.id, preview: previewOf(head, options) });
+      head = null;
+    };
     progress('reading', total ? 0 : null);
     for (;;) {
       const { done, value } = await reader.read();
@@ -84,6 +122,11 @@ async function analyze(job, { file, url, options }) {
       }
       if (done) break;
       analysis.push(value);
+      if (head) {
+        head.push(value);
+        headBytes += value.byteLength;
+        if (headBytes >= PREVIEW_BYTES) showPreview();
+      }
       read += value.byteLength;
       const percent = total ? Math.min(100, Math.floor((read / total) * 100)) : null;
       if (percent !== shown) {
@@ -91,7 +134,8 @@ async function analyze(job, { file, url, options }) {
         progress('reading', percent);
       }
     }
-    progress('summarizing', null);
+    if (head) showPreview();
+    progress('analyzing', null);
     finished = true;
     return analysis.finish(); // consumes and frees `analysis`
   } finally {
@@ -105,10 +149,199 @@ async function analyze(job, { file, url, options }) {
   }
 }
 
-function describe(error) {
+// The head of the file, cut after its last line break so no row is half read.
+function previewOf(chunks, options) {
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  let end = Math.min(bytes.length, PREVIEW_BYTES);
+  if (end < bytes.length) {
+    const newline = bytes.lastIndexOf(0x0a, end - 1);
+    if (newline > 0) end = newline + 1;
+  }
+  return preview(bytes.subarray(0, end), options);
+}
+
+// ---- charts ------------------------------------------------------------------
+
+const LTV_BINS = 30;
+const FREQUENCY_BINS = [[0, 0], [1, 1], [2, 2], [3, 4], [5, 9], [10, 19], [20, Infinity]];
+
+/** The data of every chart, binned here so the page only draws. */
+function charts({ summary, predictions }) {
+  if (!summary || !predictions) return null;
+  const { clv, p_alive: alive } = predictions.customers;
+  const { frequency, recency, T } = summary.customers;
+  const n = clv.length;
+
+  // LTV histogram up to the 99th percentile: a few huge customers would
+  // otherwise squeeze everyone else into the first bar.
+  const sorted = Float64Array.from(clv).sort();
+  const cap = sorted[Math.min(n - 1, Math.floor(n * 0.99))] || sorted[n - 1] || 1;
+  const width = cap / LTV_BINS || 1;
+  const counts = new Array(LTV_BINS).fill(0);
+  let above = 0;
+  for (const value of clv) {
+    if (value > cap) above++;
+    else counts[Math.min(LTV_BINS - 1, Math.max(0, Math.floor(value / width)))]++;
+  }
+  const ltv = { starts: counts.map((_, i) => i * width), width, counts, above, cap };
+
+  // P(alive) by repeat purchases × time since the last purchase, in days.
+  const perDay = { day: 1, week: 7, month: 30.4375 }[summary.period] ?? 1;
+  let oldest = 0;
+  for (let i = 0; i < n; i++) oldest = Math.max(oldest, (T[i] - recency[i]) * perDay);
+  const step = niceStep(oldest / 8);
+  const columns = Math.max(1, Math.ceil((oldest + 1) / step));
+  const sums = FREQUENCY_BINS.map(() => new Float64Array(columns));
+  const cells = FREQUENCY_BINS.map(() => new Uint32Array(columns));
+  for (let i = 0; i < n; i++) {
+    const row = FREQUENCY_BINS.findIndex(([lo, hi]) => frequency[i] >= lo && frequency[i] <= hi);
+    const column = Math.min(columns - 1, Math.floor(((T[i] - recency[i]) * perDay) / step));
+    sums[row][column] += alive[i];
+    cells[row][column]++;
+  }
+  const heat = {
+    rows: FREQUENCY_BINS.map(([lo, hi]) => (lo === hi ? String(lo) : hi === Infinity ? `${lo}+` : `${lo}–${hi}`)),
+    columns: Array.from({ length: columns }, (_, c) => c * step),
+    step,
+    customers: cells.map((row) => Array.from(row)),
+    alive: sums.map((row, r) => Array.from(row, (sum, c) => (cells[r][c] ? sum / cells[r][c] : null))),
+  };
+  return { ltv, heat };
+}
+
+function niceStep(raw) {
+  const candidates = [1, 7, 14, 30, 60, 90, 180, 365, 730];
+  return candidates.find((c) => c >= raw) ?? Math.ceil(raw / 365) * 365;
+}
+
+// ---- table queries -------------------------------------------------------------
+
+const SORT_COLUMNS = {
+  customer: (r) => r.summary.customers.customer_id,
+  orders: (r) => r.summary.customers.orders,
+  total_spend: (r) => r.summary.customers.total_spend,
+  frequency: (r) => r.summary.customers.frequency,
+  last_purchase: (r) => r.summary.customers.last_purchase,
+  p_alive: (r) => r.predictions?.customers.p_alive,
+  expected_purchases: (r) => r.predictions?.customers.expected_purchases,
+  clv: (r) => r.predictions?.customers.clv,
+};
+
+// The matching rows' indices, in display order.
+function postRows({ id, sort, descending, search }) {
+  if (!last?.summary) throw new Error('no analysis to query');
+  const ids = last.summary.customers.customer_id;
+  const needle = (search ?? '').trim().toLowerCase();
+  let rows = [];
+  for (let i = 0; i < ids.length; i++) if (!needle || ids[i].toLowerCase().includes(needle)) rows.push(i);
+  const column = SORT_COLUMNS[sort]?.(last);
+  if (column) {
+    const sign = descending ? -1 : 1;
+    const compare = typeof column[0] === 'string'
+      ? (a, b) => sign * (column[a] < column[b] ? -1 : column[a] > column[b] ? 1 : 0) || a - b
+      : (a, b) => sign * (column[a] - column[b]) || a - b;
+    rows.sort(compare);
+  }
+  rows = Uint32Array.from(rows);
+  postMessage({ type: 'rows', id, rows, total: ids.length }, [rows.buffer]);
+}
+
+// ---- exports -----------------------------------------------------------------
+
+// The same rule as ltvlab::export::safe_cell: a text cell that a spreadsheet
+// would run as a formula gets a leading apostrophe; plain numbers stay numbers.
+function safeCell(value) {
+  const text = String(value ?? '');
+  const risky = /^[=+\-@\t\r]/.test(text);
+  return risky && !isNumeric(text) ? `'${text}` : text;
+}
+
+const isNumeric = (text) => text.trim() !== '' && Number.isFinite(Number(text));
+
+function csvField(value) {
+  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : safeCell(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function csv(header, rows) {
+  // A BOM, so Excel opens Japanese names as UTF-8.
+  const lines = [header.join(','), ...rows.map((row) => row.map(csvField).join(','))];
+  return new Blob([`\ufeff${lines.join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' });
+}
+
+function exportFile(kind, lang) {
+  if (!last) throw new Error('no analysis to export');
+  const l10n = localize(lang);
+  switch (kind) {
+    case 'customers':
+      return { blob: customersCsv(last), name: 'ltvlab-customers.csv' };
+    case 'recs-csv':
+      return { blob: recommendationsCsv(last.recommendations, l10n), name: 'ltvlab-recommendations.csv' };
+    case 'recs-json':
+      return {
+        blob: new Blob([JSON.stringify(last.recommendations, null, 2)], { type: 'application/json' }),
+        name: 'ltvlab-recommendations.json',
+      };
+    default:
+      throw new Error(`unknown export ${kind}`);
+  }
+}
+
+function customersCsv({ summary, predictions }) {
+  if (!summary) throw new Error('no customers to export');
+  const s = summary.customers;
+  const p = predictions?.customers;
+  const columns = [
+    ['customer_id', s.customer_id],
+    ['orders', s.orders],
+    ['total_spend', s.total_spend],
+    ['first_purchase', s.first_purchase],
+    ['last_purchase', s.last_purchase],
+    ['frequency', s.frequency],
+    ['recency', s.recency],
+    ['T', s.T],
+    ['monetary_value', s.monetary_value],
+    ['p_alive', p?.p_alive],
+    ['expected_purchases', p?.expected_purchases],
+    ['expected_order_value', p?.expected_order_value],
+    ['clv', p?.clv],
+  ].filter(([, column]) => column);
+  const rows = s.customer_id.map((_, i) => columns.map(([, column]) => column[i]));
+  return csv(columns.map(([name]) => name), rows);
+}
+
+function recommendationsCsv(recs, l10n) {
+  if (!recs) throw new Error('no recommendations to export');
+  const header = ['customer_id', 'list', 'item_id', 'item_name', 'rank', 'recommended_item_id',
+    'recommended_item_name', 'score', 'reason'];
+  const rows = [];
+  for (const { item, together } of recs.items) {
+    together.forEach((other, rank) =>
+      rows.push(['', 'bought_together', item.id, item.name, rank + 1, other.item.id, other.item.name, other.score,
+        l10n.t('recs.reason.bought_with', { item: item.name, count: other.count })]),
+    );
+  }
+  for (const customer of recs.customers) {
+    for (const list of ['buy_again', 'also_like']) {
+      customer[list].forEach((rec, rank) => {
+        const anchor = rec.reason.kind === 'buy_again' ? rec.item : rec.reason.item;
+        rows.push([customer.customer_id, list, anchor?.id ?? '', anchor?.name ?? '', rank + 1, rec.item.id,
+          rec.item.name, rec.score, reasonText(rec.reason, l10n)]);
+      });
+    }
+  }
+  return csv(header, rows);
+}
+
+function describe(error, lang) {
   if (error instanceof WebAssembly.RuntimeError) {
     const panic = lastConsoleError.match(/panicked at [^\n]*\n([^\n]*)/);
-    return `internal error in the analysis engine: ${panic ? panic[1] : error.message}. Please report this file's shape (not its data).`;
+    return localize(lang ?? 'en').t('error.internal', { detail: panic ? panic[1] : error.message });
   }
   return error instanceof Error ? error.message : String(error);
 }

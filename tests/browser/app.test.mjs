@@ -7,7 +7,8 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -28,6 +29,11 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 const SETTLE_TIMEOUT_MS = 60_000;
+const PAGE_ROWS = 50;
+// The real data sets beside the repository (not committed; skipped when absent).
+const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+// wasm and native fits stop at slightly different points of the same optimum.
+const MODEL_TOLERANCE = 1e-3;
 
 let server;
 let siteUrl;
@@ -60,13 +66,51 @@ test('the sample data gives customers, and the keyboard reaches it', async () =>
 
   const customers = Number(await kpi(page, 'kpi-customers'));
   assert.ok(customers > 0, `expected customers > 0, got ${customers}`);
+  await page.waitForSelector('[data-testid="customers-table"] tbody tr');
   const rows = await page.locator('[data-testid="customers-table"] tbody tr').count();
-  assert.equal(rows, Math.min(customers, 200));
+  assert.equal(rows, Math.min(customers, PAGE_ROWS));
   assert.ok((await page.getByTestId('ingest-report').textContent()).includes('Rows read'));
-  await page.screenshot({ path: `${ARTIFACTS}sample-light.png`, fullPage: true });
+  for (const id of ['kpi-ltv-model', 'kpi-ltv-formula', 'kpi-churn', 'kpi-revenue-12m']) {
+    assert.ok(Number(await kpi(page, id)) > 0, `${id} > 0`);
+    assert.ok((await page.getByTestId(id).locator('.how').textContent()).length > 20, `${id} explains itself`);
+  }
+  assert.equal(await page.locator('.chart canvas').count() >= 2, true, 'both charts are drawn');
+  assert.ok(await page.getByTestId('recommendations').isVisible());
+  assert.ok((await page.getByTestId('recs-verdict').textContent()).includes('best-seller'));
+  assert.ok((await page.locator('[data-testid="recs-items"] li').count()) > 0);
+  assert.ok((await page.locator('[data-testid="recs-customers"] li').count()) > 0);
+  // Segments and cohorts, from the core's segments and cohorts modules.
+  assert.ok(await page.getByTestId('segments').isVisible());
+  assert.ok((await page.locator('[data-testid="segments-table"] tbody tr').count()) >= 3);
+  assert.ok(await page.locator('[data-testid="segments-table"] tr[data-segment="champions"]').isVisible());
+  assert.ok(await page.getByTestId('cohorts').isVisible());
+  assert.equal(await page.locator('[data-testid="chart-cohorts"] canvas').count() >= 1, true);
 
-  await page.emulateMedia({ colorScheme: 'dark' });
+  // Sorting by CLV ascending puts the smallest value first.
+  const clvHeader = page.locator('[data-testid="customers-table"] button[data-sort="clv"]');
+  await clvHeader.click(); // it was sorted descending: now ascending
+  await page.waitForFunction(() => document.querySelector('[data-testid="customers-table"] th[aria-sort="ascending"]'));
+  await page.waitForTimeout(100);
+  await assertSorted(page, 'clv', 'ascending');
+
+  // Search narrows the table to matching ids.
+  const firstId = await page.locator('[data-testid="customers-table"] tbody th').first().textContent();
+  await page.getByTestId('customer-search').fill(firstId);
+  await page.waitForFunction(
+    (id) => [...document.querySelectorAll('[data-testid="customers-table"] tbody th')].every((th) => th.textContent.includes(id)),
+    firstId,
+  );
+  await page.getByTestId('customer-search').fill('');
+
+  await page.screenshot({ path: `${ARTIFACTS}sample-light.png`, fullPage: true });
+  await page.getByTestId('theme').selectOption('dark');
   await page.screenshot({ path: `${ARTIFACTS}sample-dark.png`, fullPage: true });
+  await page.getByTestId('theme').selectOption('auto');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(200);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at phone width`);
+  await page.screenshot({ path: `${ARTIFACTS}sample-phone.png`, fullPage: true });
   await page.close();
 });
 
@@ -135,20 +179,114 @@ test('the page carries the same Content-Security-Policy as the server sends', as
   await page.close();
 });
 
-test('the page requested only its own files', () => {
-  assert.ok(requests.length > 0);
-  const foreign = requests.filter((url) => {
-    const { protocol, hostname } = new URL(url);
-    return protocol !== 'data:' && protocol !== 'blob:' && hostname !== '127.0.0.1';
-  });
-  assert.deepEqual(foreign, [], 'requests that left 127.0.0.1');
-  const outsideSite = requests.filter((url) => url.startsWith('http') && !url.startsWith(siteUrl));
-  assert.deepEqual(outsideSite, [], `requests outside ${siteUrl} (absolute URLs?)`);
-  assert.deepEqual(
-    consoleErrors.filter((text) => /Content Security Policy/i.test(text)),
-    [],
-    'CSP violations',
-  );
+test('the real orders sample gives the CLI\'s numbers', { skip: !existsSync(`${SHARED_DATA}online_retail_II_sample.csv`) }, async () => {
+  const file = `${SHARED_DATA}online_retail_II_sample.csv`;
+  const cli = cliAnalyze(file);
+  const page = await openPage();
+  await upload(page, file);
+  await settle(page, 'done');
+  const f = cli.predictions.formula;
+  const base = cli.predictions.base;
+  assert.equal(Number(await kpi(page, 'kpi-customers')), cli.summary.customers);
+  assert.equal(Number(await kpi(page, 'kpi-orders')), cli.summary.orders);
+  assertClose(Number(await kpi(page, 'kpi-aov')), f.average_order_value, 1e-9, 'aov');
+  assertClose(Number(await kpi(page, 'kpi-revenue')), f.average_order_value * cli.summary.orders, 1e-9, 'revenue');
+  // The page's repeat rate counts customers with 2+ orders; the CLI's
+  // repeat_customers those who bought on 2+ days (frequency > 0): at least that many.
+  assert.ok(Number(await kpi(page, 'kpi-repeat-rate')) >= cli.summary.repeat_customers / cli.summary.customers);
+  assertClose(Number(await kpi(page, 'kpi-churn')), f.churn_rate, 1e-12, 'churn');
+  assertClose(Number(await kpi(page, 'kpi-ltv-formula')), f.formula_ltv, 1e-9, 'formula LTV');
+  assertClose(Number(await kpi(page, 'kpi-ltv-model')), f.model_ltv, MODEL_TOLERANCE, 'model LTV');
+  assertClose(Number(await kpi(page, 'kpi-revenue-12m')), base.expected_revenue, MODEL_TOLERANCE, 'predicted revenue');
+  // The recommendations' verdict is the core's, in words.
+  assert.match(await page.getByTestId('recs-verdict').textContent(), /best-seller/);
+  await page.screenshot({ path: `${ARTIFACTS}online-retail.png`, fullPage: true });
+  await page.close();
+});
+
+test('a real basket file gives "bought together" lists and says why there is no LTV', { skip: !existsSync(`${SHARED_DATA}groceries_baskets.csv`) }, async () => {
+  const page = await openPage();
+  await upload(page, `${SHARED_DATA}groceries_baskets.csv`);
+  await settle(page, 'done');
+  assert.equal(await kpi(page, 'kpi-customers'), '');
+  assert.ok(Number(await kpi(page, 'kpi-orders')) > 9000);
+  assert.ok(await page.getByTestId('recommendations').isVisible());
+  assert.ok((await page.locator('[data-testid="recs-items"] .rec-list li').count()) > 0);
+  assert.ok(await page.locator('[data-testid="notes"] li[data-code="no_customers"]').isVisible());
+  assert.equal(await page.getByTestId('customers-table').isVisible(), false);
+  const json = await downloadText(page, 'export-recs-json');
+  assert.ok(JSON.parse(json).items.length > 0);
+  await page.screenshot({ path: `${ARTIFACTS}groceries.png`, fullPage: true });
+  await page.close();
+});
+
+test('changing the mapping through a dropdown re-runs the analysis with it', async () => {
+  const page = await openPage();
+  await upload(page, `${FIXTURES}orders.csv`);
+  await settle(page, 'done');
+  assert.equal(await kpi(page, 'kpi-customers'), '4');
+  await page.screenshot({ path: `${ARTIFACTS}mapping-before.png`, fullPage: true });
+  // Treat each order id as a customer: 8 orders, so 8 "customers".
+  const customerRole = page.locator('[data-testid="mapping"] select[data-role="customer"]');
+  assert.match(await page.locator('label:has(select[data-role="customer"])').textContent(), /^Customer/);
+  await customerRole.selectOption({ label: 'order_id' });
+  await page.getByTestId('rerun').click();
+  await settle(page, 'done');
+  assert.equal(await kpi(page, 'kpi-customers'), '8');
+  const mapping = await page.getByTestId('mapping-table').textContent();
+  assert.match(mapping, /Customer\s*order_id\s*2\s*you/);
+  // The choice survives a second run, and the dropdown shows it.
+  assert.equal(await customerRole.inputValue(), '#2');
+  await page.close();
+});
+
+test('the language switch turns the page into Japanese and back', async () => {
+  const page = await openPage();
+  await upload(page, `${FIXTURES}orders.csv`);
+  await settle(page, 'done');
+  await page.getByTestId('lang').selectOption('ja');
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'ja');
+  assert.equal((await page.getByTestId('kpi-customers').locator('dt').textContent()).trim(), '顧客数');
+  assert.equal(await kpi(page, 'kpi-revenue'), '8450', 'the raw numbers do not change');
+  assert.equal(await page.getByRole('button', { name: 'サンプルデータで試す' }).count(), 1);
+  assert.match(await page.getByTestId('ingest-report').textContent(), /読んだ行/);
+  await page.screenshot({ path: `${ARTIFACTS}orders-ja.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('en');
+  assert.equal((await page.getByTestId('kpi-customers').locator('dt').textContent()).trim(), 'Customers');
+  await page.close();
+
+  // A Japanese browser gets Japanese from the start.
+  const ja = await browser.newContext({ locale: 'ja-JP' });
+  ja.on('request', (request) => requests.push(request.url()));
+  const jaPage = await ja.newPage();
+  await jaPage.goto(siteUrl);
+  assert.equal(await jaPage.getByTestId('sample').textContent(), 'サンプルデータで試す');
+  await jaPage.getByTestId('sample').click();
+  await settle(jaPage, 'done');
+  await jaPage.screenshot({ path: `${ARTIFACTS}sample-ja.png`, fullPage: true });
+  await ja.close();
+});
+
+test('the customer CSV has every customer, and formulas are neutralised', async () => {
+  const page = await openPage();
+  await upload(page, `${FIXTURES}formulas.csv`);
+  await settle(page, 'done');
+  const text = await downloadText(page, 'export-customers');
+  assert.ok(text.startsWith('\ufeff'), 'a BOM, so spreadsheets read UTF-8');
+  const lines = text.slice(1).trimEnd().split('\r\n');
+  assert.equal(lines[0].split(',').slice(0, 3).join(','), 'customer_id,orders,total_spend');
+  assert.equal(lines.length, 1 + 4);
+  const ids = lines.slice(1).map((line) => line.match(/^("(?:[^"]|"")*"|[^,]*)/)[1]);
+  assert.deepEqual(ids.sort(), [`"'=HYPERLINK(""http://example.invalid"")"`, "'+cmd", "'@SUM(A1)", '-12'].sort());
+  const hyperlink = lines.find((line) => line.includes('HYPERLINK'));
+  assert.match(hyperlink, /,2,150,2024-01-05,2024-02-05,/);
+  await page.close();
+});
+
+test('the uPlot file in www/vendor is the one npm installed', () => {
+  const vendored = readFileSync(new URL('../../www/vendor/uplot/uPlot.esm.js', import.meta.url));
+  const installed = readFileSync(new URL('../../node_modules/uplot/dist/uPlot.esm.js', import.meta.url));
+  assert.ok(vendored.equals(installed), 'run `npm run vendor` after changing the uplot version');
 });
 
 // ---- helpers -----------------------------------------------------------------
@@ -196,6 +334,41 @@ test('a basket file shows its report and says what it can be used for', async ()
   await page.close();
 });
 
+// `ltvlab analyze --json` on the same file, through cargo (built once, then cached).
+function cliAnalyze(file) {
+  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', file, '--json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(out);
+}
+
+function assertClose(actual, expected, relative, what) {
+  const scale = Math.max(1, Math.abs(expected));
+  assert.ok(Math.abs(actual - expected) <= relative * scale, `${what}: page ${actual}, CLI ${expected}`);
+}
+
+async function assertSorted(page, key, direction) {
+  const values = await page.evaluate(
+    ([key]) => {
+      const header = document.querySelector(`[data-testid="customers-table"] button[data-sort="${key}"]`).closest('th');
+      const column = header.cellIndex;
+      return [...document.querySelectorAll('[data-testid="customers-table"] tbody tr')].map((row) => row.cells[column].textContent);
+    },
+    [key],
+  );
+  const numbers = values.map((v) => Number(v.replace(/[^0-9.-]/g, '')));
+  const sorted = [...numbers].sort((a, b) => (direction === 'ascending' ? a - b : b - a));
+  assert.deepEqual(numbers, sorted, `${key} ${direction}`);
+}
+
+async function downloadText(page, testId) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  const path = await download.path();
+  return readFileSync(path, 'utf8');
+}
+
 async function upload(page, path) {
   await page.getByTestId('file-input').setInputFiles(path);
 }
@@ -233,3 +406,20 @@ async function assertOrdersKpis(page) {
   const shown = await page.getByTestId('kpi-customers').locator('dd').textContent();
   assert.equal(shown.trim(), '4');
 }
+
+// Last, so it sees every request of every test above.
+test('the page requested only its own files', () => {
+  assert.ok(requests.length > 0);
+  const foreign = requests.filter((url) => {
+    const { protocol, hostname } = new URL(url);
+    return protocol !== 'data:' && protocol !== 'blob:' && hostname !== '127.0.0.1';
+  });
+  assert.deepEqual(foreign, [], 'requests that left 127.0.0.1');
+  const outsideSite = requests.filter((url) => url.startsWith('http') && !url.startsWith(siteUrl));
+  assert.deepEqual(outsideSite, [], `requests outside ${siteUrl} (absolute URLs?)`);
+  assert.deepEqual(
+    consoleErrors.filter((text) => /Content Security Policy/i.test(text)),
+    [],
+    'CSP violations',
+  );
+});
