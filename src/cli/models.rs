@@ -128,6 +128,145 @@ pub(crate) struct Report<'a> {
     /// Why there is no validation, when there is none.
     #[serde(skip_serializing_if = "Option::is_none")]
     validation_note: Option<String>,
+    /// Acquisition cohorts by first-purchase month (transactions only).
+    cohorts: Option<ltvlab::cohorts::CohortReport>,
+    /// RFM segments and follow-up lists (transactions only).
+    segments: Option<ltvlab::segments::SegmentReport>,
+    /// "Also bought" pairs and, for transactions, the holdout evaluation.
+    recommendations: Option<RecommendationsSection<'a>>,
+    /// Why a section is missing, in plain words.
+    notes: Vec<String>,
+}
+
+/// `analyze` on a basket file: the ingest report and the recommendations.
+#[derive(Serialize)]
+struct BasketReport<'a> {
+    ingest: &'a IngestReport,
+    recommendations: Option<RecommendationsSection<'a>>,
+    notes: Vec<String>,
+}
+
+/// How many pairs the `analyze` report lists.
+const ANALYZE_TOP_PAIRS: usize = 20;
+
+/// The recommendations section of `analyze`.
+#[derive(Serialize)]
+struct RecommendationsSection<'a> {
+    stats: ltvlab::recommend::BasketStats,
+    /// The best pairs under the default ranking (Jaccard, at least 2 baskets).
+    top_pairs: Vec<super::recommend::PairDto<'a>>,
+    /// Lists against best-sellers on a holdout of each customer's last order.
+    evaluation: Option<ltvlab::recommend::Evaluation>,
+}
+
+fn recommendations_section<'a>(
+    data: &'a Dataset,
+    notes: &mut Vec<String>,
+) -> Option<RecommendationsSection<'a>> {
+    use ltvlab::recommend::{evaluate, EvaluateOptions, RecommendOptions, Recommender};
+    let t = match data {
+        Dataset::Transactions(t) | Dataset::Baskets(t) => t,
+        Dataset::Summary(_) => return None,
+    };
+    let options = RecommendOptions::default();
+    let recommender = match Recommender::new(data, &options) {
+        Ok(r) => r,
+        Err(e) => {
+            notes.push(format!("no recommendations: {e}"));
+            return None;
+        }
+    };
+    let evaluation = match data {
+        Dataset::Transactions(_) => match evaluate(data, &options, &EvaluateOptions::default()) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                notes.push(format!("no recommendation evaluation: {e}"));
+                None
+            }
+        },
+        _ => None,
+    };
+    Some(RecommendationsSection {
+        stats: recommender.stats(),
+        top_pairs: recommender
+            .rules()
+            .iter()
+            .take(ANALYZE_TOP_PAIRS)
+            .map(|r| super::recommend::PairDto::new(t, r))
+            .collect(),
+        evaluation,
+    })
+}
+
+/// Cohorts and segments of a transactions file; a section that cannot be
+/// computed is left out with a note.
+fn customer_sections(
+    data: &Dataset,
+    summary: &Summary,
+    notes: &mut Vec<String>,
+) -> (
+    Option<ltvlab::cohorts::CohortReport>,
+    Option<ltvlab::segments::SegmentReport>,
+) {
+    let Dataset::Transactions(t) = data else {
+        notes.push("no cohorts or segments: a summary file has no orders or dates".to_owned());
+        return (None, None);
+    };
+    let cohorts = match ltvlab::cohorts::cohorts(t, &Default::default()) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            notes.push(format!("no cohorts: {e}"));
+            None
+        }
+    };
+    let model = match ltvlab::simulate::ShopModel::fit(summary) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            notes.push(format!("segments without model values: {e}"));
+            None
+        }
+    };
+    let segments = match ltvlab::segments::segments(t, summary, model.as_ref(), &Default::default())
+    {
+        Ok(s) => Some(s),
+        Err(e) => {
+            notes.push(format!("no segments: {e}"));
+            None
+        }
+    };
+    (cohorts, segments)
+}
+
+fn write_basket_text(out: &mut impl Write, r: &BasketReport<'_>) -> std::io::Result<()> {
+    let i = r.ingest;
+    writeln!(
+        out,
+        "read {} rows ({} used, {} skipped) as {:?}",
+        i.rows_read, i.rows_used, i.rows_skipped, i.preset
+    )?;
+    if let Some(rec) = &r.recommendations {
+        writeln!(
+            out,
+            "{} baskets, {} items; best pairs:",
+            rec.stats.baskets, rec.stats.items
+        )?;
+        for p in &rec.top_pairs {
+            writeln!(
+                out,
+                "  {} -> {}  count {}  confidence {:.3}  lift {:.2}  jaccard {:.3}",
+                p.antecedent_name,
+                p.consequent_name,
+                p.metrics.count,
+                p.metrics.confidence,
+                p.metrics.lift,
+                p.metrics.jaccard
+            )?;
+        }
+    }
+    for n in &r.notes {
+        writeln!(out, "note: {n}")?;
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -257,7 +396,27 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), St
 
 pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), String> {
     let ingested = read_input(&args.input)?;
+    let mut notes = Vec::new();
+    let recommendations = recommendations_section(&ingested.data, &mut notes);
+    if let Dataset::Baskets(_) = &ingested.data {
+        // Baskets have no customers or dates: only the recommendations apply.
+        notes.push(
+            "no customer value: the file holds baskets without customers or dates".to_owned(),
+        );
+        let report = BasketReport {
+            ingest: &ingested.report,
+            recommendations,
+            notes,
+        };
+        return if args.json {
+            serde_json::to_writer_pretty(&mut *out, &report).map_err(s)?;
+            writeln!(out).map_err(s)
+        } else {
+            write_basket_text(out, &report).map_err(s)
+        };
+    }
     let summary = summarize(&ingested.data, &args.period)?;
+    let (cohorts, segments) = customer_sections(&ingested.data, &summary, &mut notes);
     let (model, auto) = model_choice(&args.value.model)?;
     let (validation, validation_note) = match &ingested.data {
         Dataset::Transactions(_) => {
@@ -302,6 +461,10 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), St
         },
         validation,
         validation_note,
+        cohorts,
+        segments,
+        recommendations,
+        notes,
     };
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &report).map_err(s)?;

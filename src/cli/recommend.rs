@@ -311,17 +311,17 @@ struct Report<'a> {
 }
 
 #[derive(Serialize)]
-struct PairDto<'a> {
-    antecedent: &'a str,
-    antecedent_name: &'a str,
-    consequent: &'a str,
-    consequent_name: &'a str,
+pub(crate) struct PairDto<'a> {
+    pub(crate) antecedent: &'a str,
+    pub(crate) antecedent_name: &'a str,
+    pub(crate) consequent: &'a str,
+    pub(crate) consequent_name: &'a str,
     #[serde(flatten)]
-    metrics: RuleMetrics,
+    pub(crate) metrics: RuleMetrics,
 }
 
 impl<'a> PairDto<'a> {
-    fn new(t: &'a Transactions, r: &PairRule) -> PairDto<'a> {
+    pub(crate) fn new(t: &'a Transactions, r: &PairRule) -> PairDto<'a> {
         PairDto {
             antecedent: t.items().name(r.antecedent),
             antecedent_name: t.item_name(r.antecedent),
