@@ -1,7 +1,10 @@
 // Times CSV → summary in WebAssembly under Node, as the browser worker runs it:
 // the file is fed to `Analysis.push` in 1 MiB chunks, then `finish()`.
 //
-//   node scripts/bench-wasm.mjs FILE... [--runs N]
+//   node scripts/bench-wasm.mjs FILE... [--runs N] [--sections summary,recommendations,...]
+//
+// --sections picks what `finish()` computes beyond the ingest report (the
+// summary is always computed, as the other sections need it); default: all.
 //
 // Needs www/pkg (scripts/dev or `source scripts/lib.sh; build_wasm`). Prints one
 // JSON line per file: bytes, best and median seconds, MB/s and the wasm linear
@@ -15,9 +18,11 @@ const pkg = await import(path.join(root, 'www/pkg/ltvlab.js'));
 
 const args = process.argv.slice(2);
 let runs = 5;
+let sections;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--runs') runs = Number(args[++i]);
+  else if (args[i] === '--sections') sections = args[++i].split(',');
   else files.push(args[i]);
 }
 if (files.length === 0) {
@@ -34,13 +39,13 @@ for (const file of files) {
   let customers = 0;
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
-    const analysis = new pkg.Analysis(undefined);
+    const analysis = new pkg.Analysis(sections ? { sections } : undefined);
     for (let off = 0; off < bytes.length; off += CHUNK) {
       analysis.push(bytes.subarray(off, Math.min(off + CHUNK, bytes.length)));
     }
     const result = analysis.finish();
     times.push((performance.now() - t0) / 1000);
-    customers = result.summary.customers.length;
+    customers = result.summary?.customers?.customer_id?.length ?? null;
   }
   times.sort((a, b) => a - b);
   const best = times[0];
@@ -49,6 +54,7 @@ for (const file of files) {
     file: path.basename(file),
     bytes: bytes.length,
     runs,
+    sections: sections ?? 'all',
     best_s: +best.toFixed(4),
     median_s: +median.toFixed(4),
     mb_per_s: +(bytes.length / 1e6 / best).toFixed(1),

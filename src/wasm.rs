@@ -41,6 +41,8 @@ export interface AnalysisOptions {
     summary?: SummaryOptions;
     predict?: PredictOptions;
     recommend?: RecommendListOptions;
+    /** Which sections to compute beyond the ingest report; default: all. */
+    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments">;
 }
 
 /** Overrides of what ingest detects; see `ltvlab::ingest::IngestOptions`. */
@@ -382,6 +384,7 @@ impl Analysis {
                 notes.push(Note::new("no_customers", "no row has a customer id"));
                 None
             }
+            Some(_) if !options.wants(Section::Predictions) => None,
             Some(s) => match predict(s, &options.predict.to_core()?) {
                 Ok(p) => Some(p),
                 Err(err) => {
@@ -391,17 +394,27 @@ impl Analysis {
             },
             None => None,
         };
-        let recommendations = recommendations(
-            &ingested.data,
-            summary.as_ref(),
-            predictions.as_ref(),
-            &options.recommend,
-            &mut notes,
-        );
+        let recommendations = if options.wants(Section::Recommendations) {
+            recommendations(
+                &ingested.data,
+                summary.as_ref(),
+                predictions.as_ref(),
+                &options.recommend,
+                &mut notes,
+            )
+        } else {
+            None
+        };
         let (cohorts, segments) = match (&ingested.data, &summary) {
             (Dataset::Transactions(t), Some(s)) if !s.customers.is_empty() => (
-                cohort_report(t, &mut notes),
-                segment_report(t, s, &mut notes),
+                options
+                    .wants(Section::Cohorts)
+                    .then(|| cohort_report(t, &mut notes))
+                    .flatten(),
+                options
+                    .wants(Section::Segments)
+                    .then(|| segment_report(t, s, &mut notes))
+                    .flatten(),
             ),
             _ => (None, None),
         };
@@ -409,7 +422,10 @@ impl Analysis {
             report: &ingested.report,
             cohorts,
             segments,
-            summary: summary.as_ref().map(SummaryDto::new),
+            summary: summary
+                .as_ref()
+                .filter(|_| options.wants(Section::Summary))
+                .map(SummaryDto::new),
             predictions: predictions.as_ref().map(PredictionsDto::new),
             recommendations,
             notes,
@@ -430,6 +446,25 @@ struct AnalysisOptions {
     summary: SummaryOptionsDto,
     predict: PredictOptionsDto,
     recommend: RecommendListOptions,
+    /// `None` computes every section; benchmarks time one at a time.
+    sections: Option<Vec<Section>>,
+}
+
+/// A section of the analysis that can be asked for on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Section {
+    Summary,
+    Predictions,
+    Recommendations,
+    Cohorts,
+    Segments,
+}
+
+impl AnalysisOptions {
+    fn wants(&self, section: Section) -> bool {
+        self.sections.as_ref().is_none_or(|s| s.contains(&section))
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
