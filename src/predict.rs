@@ -220,6 +220,15 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
         .iter()
         .map(|d| format!("{}: {d}", purchase_model.name()))
         .collect();
+    if let Some(note) = purchase_model.standard_errors_note() {
+        // A parameter at a bound (typically dropout that the data cannot
+        // show): say what that means for P(alive) in plain words.
+        diagnostics.push(format!(
+            "{}: {note}; the data does not pin down how often customers stop buying, so \
+             P(alive) near 100% means no evidence of customers leaving, not certainty",
+            purchase_model.name()
+        ));
+    }
     match &spend_model {
         SpendModel::GammaGamma { fit } => {
             diagnostics.extend(fit.diagnostics().iter().map(|d| format!("gammagamma: {d}")))

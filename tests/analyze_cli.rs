@@ -55,6 +55,14 @@ fn an_order_file_has_every_section() {
         .as_str()
         .is_some_and(|v| v.contains("best-sellers")));
     assert_eq!(r["summary"]["customers"], 775);
+    // On this sample BG/NBD's dropout is not identified (lifetimes 0.11.3
+    // reaches the same boundary: a -> 0, mean P(alive) 0.999999999); the
+    // report must say what that means instead of showing certainty.
+    let diagnostics = r["predictions"]["diagnostics"].to_string();
+    assert!(
+        diagnostics.contains("no evidence of customers leaving"),
+        "{diagnostics}"
+    );
 }
 
 #[test]
