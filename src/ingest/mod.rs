@@ -677,52 +677,25 @@ fn written_date(field: &str) -> bool {
         && value::parse_date(t, DateFormat::Auto).is_some()
 }
 
-/// Parses up to `max` records of the sample into owned fields.
+/// Parses up to `max` non-blank records of the sample into owned fields.
 fn sample_records(text: &str, delim: u8, is_complete: bool, max: usize) -> Vec<Vec<String>> {
-    let mut rdr = csv_core::ReaderBuilder::new().delimiter(delim).build();
-    let mut input = text.as_bytes();
-    let mut out = vec![0u8; 4096];
-    let mut ends = vec![0usize; 256];
-    let (mut out_len, mut ends_len) = (0, 0);
     let mut records = Vec::new();
-    loop {
-        let (res, nin, nout, nend) =
-            rdr.read_record(input, &mut out[out_len..], &mut ends[ends_len..]);
-        input = &input[nin..];
-        out_len += nout;
-        ends_len += nend;
-        match res {
-            csv_core::ReadRecordResult::InputEmpty => {
-                if !is_complete {
-                    break;
-                }
-            }
-            csv_core::ReadRecordResult::OutputFull => {
-                if out.len() >= 1 << 24 {
-                    break;
-                }
-                out.resize(out.len() * 2, 0);
-            }
-            csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
-            csv_core::ReadRecordResult::Record => {
-                let mut fields = Vec::with_capacity(ends_len);
-                let mut start = 0;
-                for &end in &ends[..ends_len] {
-                    fields.push(String::from_utf8_lossy(&out[start..end]).into_owned());
-                    start = end;
-                }
-                if !is_blank(&fields) {
-                    records.push(fields);
-                }
-                out_len = 0;
-                ends_len = 0;
-                if records.len() >= max {
-                    break;
-                }
-            }
-            csv_core::ReadRecordResult::End => break,
+    sniff::for_each_record(text, delim, is_complete, max, |out, ends| {
+        let mut start = 0;
+        let fields: Vec<String> = ends
+            .iter()
+            .map(|&end| {
+                let field = String::from_utf8_lossy(&out[start..end]).into_owned();
+                start = end;
+                field
+            })
+            .collect();
+        let keep = !is_blank(&fields);
+        if keep {
+            records.push(fields);
         }
-    }
+        keep
+    });
     records
 }
 

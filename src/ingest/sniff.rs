@@ -145,12 +145,34 @@ pub(crate) fn detect_delimiter(text: &str, is_complete: bool) -> (u8, bool) {
 /// Field counts of the first `max` records of `text` split by `delim`,
 /// dropping a final record that may be cut when the text is only a prefix.
 fn field_counts(text: &str, delim: u8, is_complete: bool, max: usize) -> Vec<usize> {
+    let mut counts = Vec::new();
+    for_each_record(text, delim, is_complete, max, |out, ends| {
+        let empty_line = ends.len() == 1 && out.is_empty();
+        if !empty_line {
+            counts.push(ends.len());
+        }
+        !empty_line
+    });
+    counts
+}
+
+/// Tokenizes the sample `text` and calls `record` with each record's
+/// unescaped bytes and field end offsets, until `record` has accepted (returned
+/// `true` for) `max` records. When the text is only a prefix of the input, a
+/// final record it may have cut is not passed on. Records past 16 MiB end the
+/// walk: detection never needs them.
+pub(crate) fn for_each_record(
+    text: &str,
+    delim: u8,
+    is_complete: bool,
+    max: usize,
+    mut record: impl FnMut(&[u8], &[usize]) -> bool,
+) {
     let mut rdr = csv_core::ReaderBuilder::new().delimiter(delim).build();
     let mut input = text.as_bytes();
     let mut out = vec![0u8; 4096];
-    let mut ends = vec![0usize; 512];
-    let mut counts = Vec::new();
-    let (mut out_len, mut ends_len) = (0, 0);
+    let mut ends = vec![0usize; 256];
+    let (mut out_len, mut ends_len, mut accepted) = (0, 0, 0);
     loop {
         let (res, nin, nout, nend) =
             rdr.read_record(input, &mut out[out_len..], &mut ends[ends_len..]);
@@ -163,22 +185,24 @@ fn field_counts(text: &str, delim: u8, is_complete: bool, max: usize) -> Vec<usi
                     break;
                 }
             }
-            csv_core::ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
+            csv_core::ReadRecordResult::OutputFull => {
+                if out.len() >= 1 << 24 {
+                    break;
+                }
+                out.resize(out.len() * 2, 0);
+            }
             csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
             csv_core::ReadRecordResult::Record => {
-                if !(ends_len == 1 && out_len == 0) {
-                    counts.push(ends_len);
-                }
+                accepted += usize::from(record(&out[..out_len], &ends[..ends_len]));
                 out_len = 0;
                 ends_len = 0;
-                if counts.len() >= max {
+                if accepted >= max {
                     break;
                 }
             }
             csv_core::ReadRecordResult::End => break,
         }
     }
-    counts
 }
 
 fn mode(counts: &[usize]) -> usize {
