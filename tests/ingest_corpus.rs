@@ -634,3 +634,24 @@ fn invalid_utf8_after_detection_is_replaced_and_reported() {
     };
     assert!(t.customers().names().any(|c| c == "bad\u{fffd}id"));
 }
+
+#[test]
+fn a_byte_order_mark_starting_a_later_line_is_accounted_for_in_any_chunking() {
+    // Found by tests/ingest_props.rs: a line holding only U+FEFF after the
+    // sniff buffer was dropped unseen when chunks put it in the tokenizer's
+    // hands right after the quote-free fast path had reset it.
+    let mut bytes = b"customer_id,order_date,amount\n".to_vec();
+    let mut n = 0;
+    while bytes.len() < 300 * 1024 {
+        n += 1;
+        bytes.extend_from_slice(format!("c{},2024-01-01,5\r\n", n % 97).as_bytes());
+    }
+    bytes.extend_from_slice("\u{feff}\n".as_bytes());
+    let ingested = assert_streaming_matches_whole("bom line", &bytes);
+    let r = &ingested.report;
+    assert_eq!((r.rows_read, r.rows_skipped), (n + 1, 1));
+    assert_eq!(
+        r.skipped[0].reason,
+        ltvlab::ingest::SkipReason::WrongFieldCount
+    );
+}

@@ -976,10 +976,11 @@ impl Stream {
     /// The fast path: complete lines without quotes or lone carriage
     /// returns are split at the delimiter in place, without the tokenizer
     /// (for such lines csv-core would give the same fields). Returns the
-    /// input left for the tokenizer, which is reset to a record start when
-    /// lines were taken here.
+    /// input left for the tokenizer. The tokenizer is not reset: right after
+    /// a record it acts like a record start on any input, and a reset would
+    /// re-arm its byte-order-mark skip, silently dropping a U+FEFF that starts
+    /// a later line.
     fn simple_lines<'a>(&mut self, mut input: &'a [u8]) -> Result<&'a [u8]> {
-        let mut taken = false;
         while let Some(nl) = memchr::memchr(b'\n', input) {
             let line = &input[..nl];
             let content = line.strip_suffix(b"\r").unwrap_or(line);
@@ -988,7 +989,6 @@ impl Stream {
             }
             self.count_lines(&input[..=nl]);
             input = &input[nl + 1..];
-            taken = true;
             let end_line = self.line;
             let line = self.record_start.take().unwrap_or(end_line);
             let delimiter = self.plan.delimiter;
@@ -1011,9 +1011,6 @@ impl Stream {
             fields.clear();
             self.field_buf = fields.into_iter().map(|_| "").collect();
             result?;
-        }
-        if taken {
-            self.csv.reset();
         }
         Ok(input)
     }
