@@ -30,7 +30,7 @@ use crate::recommend::{
     evaluate, EvaluateOptions, Evaluation, Reason, RecommendOptions, Recommendation, Recommender,
 };
 use crate::segments::{segments, SegmentOptions, SegmentReport};
-use crate::simulate::ShopModel;
+use crate::simulate::{FormulaInputs, Scenario, ShopModel};
 use crate::summary::{summarize, Period, Summary, SummaryOptions};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -123,6 +123,48 @@ export interface IngestReport {
         currencies: [string, number][];
         total_amount: number;
     };
+}
+
+/** Inputs of the data-free LTV formula; see `ltvlab::simulate::FormulaInputs`. Missing fields take defaults. */
+export interface FormulaInputs {
+    aov?: number;
+    purchases_per_year?: number;
+    /** Annual churn, 0 to 1. */
+    churn?: number;
+    margin?: number;
+    monthly_discount_rate?: number;
+    cac?: number;
+    horizon_months?: number;
+}
+
+/** Levers; see `ltvlab::simulate::Scenario`. Missing fields move nothing. */
+export interface Scenario {
+    retention_points?: number;
+    churn_reduction?: number;
+    aov_change?: number;
+    frequency_change?: number;
+    margin_points?: number;
+    discount?: number;
+    loyalty?: { rebate?: number; retention_points?: number };
+    cac?: number | null;
+}
+
+export interface FormulaOutputs {
+    ltv: number;
+    ltv_to_cac: number | null;
+    payback_months: number | null;
+    cumulative_value_by_month: number[];
+    monthly_retention: number;
+    revenue_per_customer: number;
+}
+
+/** What `simulateFormula` returns. */
+export interface FormulaComparison {
+    baseline_inputs: Required<FormulaInputs>;
+    scenario_inputs: Required<FormulaInputs>;
+    baseline: FormulaOutputs;
+    scenario: FormulaOutputs;
+    sensitivity: { lever: string; ltv: number; change: number; relative_change: number }[];
 }
 
 export type DecisionSource = "preset" | "header" | "content" | "override" | "default";
@@ -314,6 +356,35 @@ pub fn preview(
         roles: Role::ALL.map(Role::name).to_vec(),
     };
     to_js(&result)
+}
+
+/// The data-free LTV formula with a scenario: baseline, scenario and the
+/// lever ranking. Both arguments may be `undefined` for the defaults; this is
+/// what `ltvlab simulate --formula` prints and what `<ltv-calculator>` shows.
+///
+/// # Errors
+///
+/// An input or lever out of range, named in the message.
+#[wasm_bindgen(js_name = simulateFormula, unchecked_return_type = "FormulaComparison")]
+pub fn simulate_formula(
+    #[wasm_bindgen(unchecked_param_type = "FormulaInputs | undefined")] inputs: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Scenario | undefined")] scenario: JsValue,
+) -> Result<JsValue, JsError> {
+    let inputs: FormulaInputs = from_js_or_default(inputs, "formula inputs")?;
+    let scenario: Scenario = from_js_or_default(scenario, "scenario")?;
+    let result = crate::simulate::simulate_formula(&inputs, &scenario).map_err(js_error)?;
+    to_js(&result)
+}
+
+fn from_js_or_default<T: Default + serde::de::DeserializeOwned>(
+    value: JsValue,
+    what: &str,
+) -> Result<T, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
 }
 
 /// One analysis of one file: construct it with options, `push` the file's
