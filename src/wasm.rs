@@ -19,6 +19,10 @@
 //! objects: a worker posts 100k customers to the page in one cheap structured
 //! clone, and the page reads only the rows it shows.
 
+// The calculator build (no `app` feature) keeps only `simulateFormula`; the
+// app's result types and helpers are then unused.
+#![cfg_attr(not(feature = "app"), allow(dead_code, unused_imports))]
+
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
@@ -342,6 +346,7 @@ pub fn version() -> String {
 ///
 /// As `Analysis.finish()` for ingest: invalid options, an empty or binary
 /// file, no usable column.
+#[cfg(feature = "app")]
 #[wasm_bindgen(unchecked_return_type = "Preview")]
 pub fn preview(
     bytes: &[u8],
@@ -389,12 +394,14 @@ fn from_js_or_default<T: Default + serde::de::DeserializeOwned>(
 
 /// One analysis of one file: construct it with options, `push` the file's
 /// bytes in chunks, then `finish`.
+#[cfg(feature = "app")]
 #[wasm_bindgen]
 pub struct Analysis {
     ingester: Ingester,
     options: AnalysisOptions,
 }
 
+#[cfg(feature = "app")]
 #[wasm_bindgen]
 impl Analysis {
     /// Starts an analysis. `options` may be `undefined` for all defaults.
