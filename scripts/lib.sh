@@ -97,3 +97,14 @@ ensure_sample() {
     fi
     ls -l "$SAMPLE"
 }
+
+# Builds the embeddable calculator's small wasm (only `simulateFormula`, no
+# `app` feature) with its own cargo profile, so it never overwrites the app's
+# release/ltvlab.wasm, and writes its JS glue to www/widget/pkg.
+build_widget() {
+    ensure_wasm_bindgen
+    cargo build --lib --profile widget --target "$WASM_TARGET" --no-default-features
+    wasm-bindgen --target web --out-dir www/widget/pkg --no-typescript \
+        "$TARGET_DIR/$WASM_TARGET/widget/ltvlab.wasm"
+    ls -l www/widget/pkg/ltvlab_bg.wasm
+}
