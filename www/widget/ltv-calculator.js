@@ -817,11 +817,13 @@ function signed(format, value) {
 
 function compact(money, value) {
   try {
-    return new Intl.NumberFormat(money.resolvedOptions().locale, {
+    const { locale, currency, maximumFractionDigits } = money.resolvedOptions();
+    return new Intl.NumberFormat(locale, {
       style: 'currency',
-      currency: money.resolvedOptions().currency,
+      currency,
       notation: 'compact',
-      maximumFractionDigits: 1,
+      // Never more decimals than the currency has: yen stay whole.
+      maximumFractionDigits: Math.min(1, maximumFractionDigits),
     }).format(value);
   } catch {
     return money.format(value);

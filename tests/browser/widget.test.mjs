@@ -1,0 +1,560 @@
+// <ltv-calculator> as bloggers and their readers live it, in headless
+// Chromium: it renders inside a hostile theme, shows the core's numbers, keeps
+// two instances apart, round-trips attributes, loads from another origin,
+// requests nothing but its own files, and the snippet generator's output works
+// pasted into a blank page.
+//
+// Expected numbers come from the core itself: `ltvlab simulate --formula
+// --json` and `ltvlab analyze --json`, run through cargo (built once, then
+// cached). Screenshots go to tests/browser/artifacts/ (gitignored).
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const WWW = path.join(ROOT, 'www');
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const BASE = '/ltvlab/';
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const RESULT_TIMEOUT_MS = 20_000;
+// wasm and native builds of the same formula may differ in the last bits of
+// `powf` (different libm), and the widget rounds 1 - retention to 12 decimals
+// where the CLI does not; nothing else separates them.
+const FORMULA_REL_TOLERANCE = 1e-9;
+// The widget shows the data's AOV and purchases rounded to 2 decimals and
+// retention in percent with 1 decimal.
+const UPLOAD_TOLERANCE = { aov: 0.005, frequency: 0.005, retentionPercent: 0.05 };
+// The calculator path: everything a page with <ltv-calculator> may load.
+const CALCULATOR_FILES = ['widget/ltv-calculator.js', 'widget/pkg/ltvlab.js', 'widget/pkg/ltvlab_bg.wasm'];
+// And, after a CSV drop with allow-upload, the app's full wasm.
+const UPLOAD_FILES = ['widget/upload-worker.js', 'pkg/ltvlab.js', 'pkg/ltvlab_bg.wasm'];
+
+let server;
+let siteUrl;
+let browser;
+let context;
+let requests = [];
+const pageErrors = [];
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ({ server, url: siteUrl } = await startServer());
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  context.on('request', (request) => requests.push(request.url()));
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  assert.deepEqual(pageErrors, [], 'no page errors');
+});
+
+test('it renders inside a hostile blog theme and leaves the theme alone', async () => {
+  requests = [];
+  const page = await openPage(`${siteUrl}widget/demo/blog.html`);
+  const calculators = page.locator('ltv-calculator');
+  assert.equal(await calculators.count(), 2);
+  for (let i = 0; i < 2; i++) {
+    await calculators.nth(i).scrollIntoViewIfNeeded();
+    await waitForResult(calculators.nth(i));
+  }
+  const first = calculators.nth(0);
+  // The widget's own sizes and colours, not the theme's 3em red magenta-bordered inputs.
+  const look = await first.evaluate((el) => {
+    const root = el.shadowRoot;
+    const style = (selector) => getComputedStyle(root.querySelector(selector));
+    return {
+      hostDisplay: getComputedStyle(el).display,
+      hostFontSize: getComputedStyle(el).fontSize,
+      inputFontSize: style('input[name="aov"]').fontSize,
+      inputColor: style('input[name="aov"]').color,
+      inputBorder: style('input[name="aov"]').borderTopWidth,
+      valueFontSize: style('[data-value="ltv"]').fontSize,
+      sectionBackground: style('section').backgroundColor,
+      chartLines: root.querySelectorAll('svg polyline').length,
+      chartDisplay: style('svg').display,
+      hidden: root.querySelector('[part~="upload"]').getBoundingClientRect().height,
+      width: el.getBoundingClientRect().width,
+    };
+  });
+  assert.deepEqual(look, {
+    hostDisplay: 'block',
+    hostFontSize: '16px',
+    inputFontSize: '14.96px', // 1.1em of the label's .85em of 16px
+    inputColor: 'rgb(29, 35, 43)',
+    inputBorder: '1px',
+    valueFontSize: '25.6px', // 1.6em
+    sectionBackground: 'rgb(255, 255, 255)',
+    chartLines: 2,
+    chartDisplay: 'block',
+    hidden: 0, // [hidden] { display: block !important } in the theme does not reach the upload box
+    width: look.width,
+  });
+  assert.ok(look.width > 300, `the calculator is ${look.width}px wide`);
+  for (const name of ['ltv', 'ratio', 'payback']) {
+    const box = await first.locator(`[data-value="${name}"]`).boundingBox();
+    assert.ok(box && box.width > 10 && box.height > 10, `${name} is visible`);
+  }
+  // The theme still rules its own elements: the widget added no global styles.
+  const theme = await page.evaluate(() => ({
+    sheets: document.styleSheets.length,
+    adopted: document.adoptedStyleSheets.length,
+    paragraph: getComputedStyle(document.querySelector('article p')).fontSize,
+  }));
+  assert.deepEqual(theme, { sheets: 1, adopted: 0, paragraph: '44.2px' }); // 1.3rem of 34px
+  await page.screenshot({ path: `${ARTIFACTS}widget-blog.png`, fullPage: true });
+  assertOnly(requests, siteUrl, ['widget/demo/blog.html', 'widget/demo/hostile.css', ...CALCULATOR_FILES]);
+  await page.close();
+});
+
+// Each row: the element's attributes, the same inputs as CLI arguments, the
+// what-if levers (slider positions) and why the row is there. Expected values:
+// `ltvlab simulate --formula ... --json`.
+const FORMULA_CASES = [
+  {
+    why: 'a typical shop, with both levers',
+    attrs: { lang: 'en', currency: 'USD', aov: '50', frequency: '3', retention: '0.6', margin: '0.3', cac: '30' },
+    cli: ['--aov', '50', '--frequency', '3', '--retention', '0.6', '--margin', '0.3', '--cac', '30'],
+    levers: { retention: 5, aov: 10 },
+  },
+  {
+    why: 'yen, Japanese, churn instead of retention',
+    attrs: { lang: 'ja', currency: 'JPY', aov: '5000', frequency: '3', churn: '0.4', margin: '0.3', 'discount-rate': '0.01', cac: '3000', fields: 'aov frequency churn margin cac' },
+    cli: ['--aov', '5000', '--frequency', '3', '--churn', '0.4', '--margin', '0.3', '--discount-rate', '0.01', '--cac', '3000'],
+    levers: { retention: 3, aov: -5 },
+  },
+  {
+    why: 'everyone leaves after a month: the doc example of `formula` (LTV 60, payback 1)',
+    attrs: { lang: 'en', currency: 'USD', aov: '120', frequency: '12', retention: '0', margin: '0.5', 'discount-rate': '0', cac: '30', horizon: '12' },
+    cli: ['--aov', '120', '--frequency', '12', '--retention', '0', '--margin', '0.5', '--discount-rate', '0', '--cac', '30', '--horizon', '12'],
+    levers: { retention: 0, aov: 0 },
+  },
+  {
+    why: 'no CAC: no ratio, payback 0',
+    attrs: { lang: 'en', currency: 'EUR', aov: '24', frequency: '10', retention: '70%', margin: '25%', cac: '0' },
+    cli: ['--aov', '24', '--frequency', '10', '--retention', '70%', '--margin', '25%', '--cac', '0'],
+    levers: { retention: 10, aov: 20 },
+  },
+  {
+    why: 'a CAC never paid back within 24 months',
+    attrs: { lang: 'en', currency: 'GBP', aov: '80', frequency: '1', retention: '0.35', margin: '0.2', 'discount-rate': '2%', cac: '400', horizon: '24' },
+    cli: ['--aov', '80', '--frequency', '1', '--retention', '0.35', '--margin', '0.2', '--discount-rate', '0.02', '--cac', '400', '--horizon', '24'],
+    levers: { retention: 20, aov: 50 },
+  },
+];
+
+test("its numbers equal the core's formula mode (ltvlab simulate --formula)", async () => {
+  for (const row of FORMULA_CASES) {
+    const expected = cliFormula([
+      ...row.cli,
+      '--retention-lift', `+${row.levers.retention}pt`,
+      '--aov-lift', `${row.levers.aov >= 0 ? '+' : ''}${row.levers.aov}%`,
+    ]);
+    const page = await openHostPage(`${siteUrl}host.html`, `<ltv-calculator${attributes(row.attrs)}></ltv-calculator>`);
+    const calc = page.locator('ltv-calculator');
+    await waitForResult(calc);
+    const changes = await countEvents(calc);
+    await calc.locator('input[name="retention-lift"]').fill(String(row.levers.retention));
+    await calc.locator('input[name="aov-lift"]').fill(String(row.levers.aov));
+    if (row.levers.retention !== 0 || row.levers.aov !== 0) {
+      await page.waitForFunction((n) => window.__changes >= n, 1);
+    }
+    const detail = await calc.evaluate((el) => el.result);
+    for (const which of ['baseline', 'scenario']) {
+      const got = detail[which];
+      const want = expected[which];
+      const label = `${row.why}: ${which}`;
+      assertClose(got.ltv, want.ltv, `${label} ltv`);
+      if (want.ltv_to_cac === null) assert.equal(got.ltv_to_cac, null, `${label} ltv_to_cac`);
+      else assertClose(got.ltv_to_cac, want.ltv_to_cac, `${label} ltv_to_cac`);
+      assert.equal(got.payback_months, want.payback_months, `${label} payback`);
+      assert.equal(got.cumulative_value_by_month.length, want.cumulative_value_by_month.length, `${label} months`);
+      got.cumulative_value_by_month.forEach((v, i) => assertClose(v, want.cumulative_value_by_month[i], `${label} month ${i + 1}`));
+    }
+    // What the reader sees: the CLI's numbers through the browser's Intl.
+    const shown = await calc.evaluate((el) => ({
+      ltv: el.shadowRoot.querySelector('[data-value="ltv"]').textContent,
+      ratio: el.shadowRoot.querySelector('[data-value="ratio"]').textContent,
+      payback: el.shadowRoot.querySelector('[data-value="payback"]').textContent,
+    }));
+    const lang = row.attrs.lang;
+    const money = await page.evaluate(([l, c, v]) => new Intl.NumberFormat(l, { style: 'currency', currency: c }).format(v), [lang, row.attrs.currency, expected.baseline.ltv]);
+    assert.equal(shown.ltv, money, `${row.why}: LTV shown`);
+    if (row.attrs.currency === 'JPY') assert.doesNotMatch(shown.ltv, /\./, 'yen has no decimals');
+    if (expected.baseline.ltv_to_cac === null) {
+      assert.equal(shown.ratio, 'no CAC');
+    } else {
+      const ratio = await page.evaluate(([l, v]) => new Intl.NumberFormat(l, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v), [lang, expected.baseline.ltv_to_cac]);
+      assert.equal(shown.ratio, `${ratio}×`, `${row.why}: ratio shown`);
+    }
+    const months = expected.baseline.payback_months;
+    const horizon = expected.baseline_inputs.horizon_months;
+    const payback = lang === 'ja'
+      ? (months === null ? `${horizon}か月以内に回収できません` : `${months}か月`)
+      : (months === null ? `not within ${horizon} months` : `${months} ${months === 1 ? 'month' : 'months'}`);
+    assert.equal(shown.payback, payback, `${row.why}: payback shown`);
+    assert.ok(changes !== null);
+    await page.close();
+  }
+});
+
+test('two calculators on one page stay independent', async () => {
+  const page = await openPage(`${siteUrl}widget/demo/blog.html`);
+  const [first, second] = [page.locator('#first'), page.locator('#second')];
+  for (const calc of [first, second]) {
+    await calc.scrollIntoViewIfNeeded();
+    await waitForResult(calc);
+  }
+  const before = await second.evaluate((el) => el.result);
+  await page.evaluate(() => {
+    window.__events = { first: 0, second: 0 };
+    for (const id of ['first', 'second']) document.getElementById(id).addEventListener('ltv-change', () => window.__events[id]++);
+  });
+  await first.scrollIntoViewIfNeeded();
+  await first.locator('input[name="aov"]').fill('96');
+  await first.locator('input[name="retention-lift"]').fill('7');
+  await page.waitForFunction(() => document.getElementById('first').result.levers.retention_points === 7);
+  const firstResult = await first.evaluate((el) => el.result);
+  assert.equal(firstResult.inputs.aov, 96);
+  assert.equal(await second.evaluate((el) => el.shadowRoot.querySelector('input[name="aov"]').value), '24');
+  assert.equal(await second.evaluate((el) => el.shadowRoot.querySelector('input[name="retention-lift"]').value), '0');
+  assert.deepEqual(await second.evaluate((el) => el.result), before);
+  // A bad input in one shows an error in that one only.
+  await second.scrollIntoViewIfNeeded();
+  await second.locator('input[name="frequency"]').fill('ten');
+  await expectError(second, 'Purchases per year: “ten” is not a number');
+  assert.equal(await first.evaluate((el) => el.shadowRoot.querySelector('.error').hidden), true);
+  const events = await page.evaluate(() => window.__events);
+  assert.equal(events.second, 0, 'the second calculator did not fire');
+  assert.ok(events.first >= 1, 'the first calculator fired');
+  // Label ids are per shadow root, so each label names its own input.
+  assert.equal(await first.getByLabel('Average order value (USD)').inputValue(), '96');
+  assert.equal(await second.getByLabel('Average order value (EUR)').inputValue(), '24');
+  await page.close();
+});
+
+test('attributes round-trip, ltv-change fires, bad inputs show inside the widget', async () => {
+  const page = await openHostPage(`${siteUrl}host.html`, '<ltv-calculator lang="en" currency="USD" aov="50" cac="30"></ltv-calculator>');
+  const calc = page.locator('ltv-calculator');
+  await waitForResult(calc);
+  await countEvents(calc);
+
+  // Attribute in: the field, the property and the event's inputs agree.
+  await calc.evaluate((el) => el.setAttribute('aov', '75'));
+  await page.waitForFunction(() => window.__last?.inputs.aov === 75);
+  assert.equal(await calc.locator('input[name="aov"]').inputValue(), '75');
+  assert.equal(await calc.evaluate((el) => el.aov), 75);
+  // Property in: the attribute reflects it.
+  await calc.evaluate((el) => { el.margin = 0.45; });
+  await page.waitForFunction(() => window.__last?.inputs.margin === 0.45);
+  assert.equal(await calc.getAttribute('margin'), '0.45');
+  assert.equal(await calc.locator('input[name="margin"]').inputValue(), '45');
+  await calc.evaluate((el) => el.setAttribute('retention', '72%'));
+  await page.waitForFunction(() => Math.abs(window.__last?.inputs.churn - 0.28) < 1e-12);
+  assert.equal(await calc.locator('input[name="retention"]').inputValue(), '72');
+  await calc.evaluate((el) => el.setAttribute('discount-rate', '0.5%'));
+  await page.waitForFunction(() => window.__last?.inputs.monthly_discount_rate === 0.005);
+  // The event carries inputs and outputs, and crosses the shadow boundary.
+  const detail = await page.evaluate(() => window.__last);
+  assert.deepEqual(Object.keys(detail).sort(), ['baseline', 'currency', 'inputs', 'levers', 'scenario']);
+  assert.equal(detail.currency, 'USD');
+  assert.ok(detail.baseline.ltv > 0 && detail.baseline.ltv_to_cac > 0);
+  const typed = await page.evaluate(() => window.__changes);
+  await calc.locator('input[name="cac"]').fill('45');
+  await page.waitForFunction((n) => window.__changes > n, typed);
+  assert.equal(await page.evaluate(() => window.__last.inputs.cac), 45);
+  assert.equal(await calc.getAttribute('cac'), '30', 'typing does not rewrite the page’s attributes');
+
+  // fields, lang, currency, theme, compact.
+  await calc.evaluate((el) => el.setAttribute('fields', 'aov cac'));
+  const visible = await calc.evaluate((el) => [...el.shadowRoot.querySelectorAll('[data-field]')].filter((l) => !l.hidden).map((l) => l.dataset.field));
+  assert.deepEqual(visible, ['aov', 'cac']);
+  assert.deepEqual(await calc.evaluate((el) => el.fields), ['aov', 'cac']);
+  await calc.evaluate((el) => el.setAttribute('lang', 'ja'));
+  await calc.evaluate((el) => el.setAttribute('currency', 'JPY'));
+  await page.waitForFunction(() => window.__last?.currency === 'JPY');
+  assert.equal(await calc.locator('[data-field="aov"] span').textContent(), '平均注文単価 (JPY)');
+  assert.match(await calc.locator('[data-value="ltv"]').textContent(), /^￥[\d,]+$/);
+  const background = () => calc.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('section')).backgroundColor);
+  assert.equal(await background(), 'rgb(255, 255, 255)');
+  await calc.evaluate((el) => el.setAttribute('theme', 'dark'));
+  assert.equal(await background(), 'rgb(27, 31, 36)');
+  await calc.evaluate((el) => el.setAttribute('compact', ''));
+  assert.equal(await calc.locator('[data-how="ltv"]').isVisible(), false, 'compact hides the explanations');
+  await calc.evaluate((el) => el.removeAttribute('compact'));
+  assert.ok((await calc.locator('[data-how="ltv"]').textContent()).length > 20, 'LTV explains itself');
+
+  // Errors are messages inside the widget: unreadable text, then the core's own check.
+  const shown = await page.evaluate(() => window.__changes);
+  await calc.evaluate((el) => el.setAttribute('fields', 'aov margin cac'));
+  await page.waitForFunction((n) => window.__changes > n, shown);
+  const fired = await page.evaluate(() => window.__changes);
+  await calc.locator('input[name="margin"]').fill('150');
+  await expectError(calc, /粗利率|margin/);
+  assert.match(await calc.locator('.error').textContent(), /^入力を確認してください：.*margin/);
+  assert.equal(await calc.locator('input[name="margin"]').getAttribute('aria-invalid'), 'false');
+  await calc.locator('input[name="margin"]').fill('3O');
+  await expectError(calc, '粗利率：「3O」は数値ではありません');
+  assert.equal(await calc.locator('input[name="margin"]').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => window.__changes), fired, 'no ltv-change while the inputs are wrong');
+  await calc.locator('input[name="margin"]').fill('30');
+  await page.waitForFunction(() => window.__last.inputs.margin === 0.3);
+  assert.equal(await calc.locator('.error').isVisible(), false);
+  await page.close();
+});
+
+test('from another origin under a subpath it works and asks only for its own files, CSV drop included', async () => {
+  const cdn = await startCorsServer('/cdn/ltvlab/');
+  const hostOrigin = await startCorsServer('/', { page: (cdnUrl) => hostPage(cdnUrl) , cdn: cdn.url });
+  requests = [];
+  const page = await openPage(`${hostOrigin.url}article.html`);
+  const calc = page.locator('ltv-calculator');
+  await waitForResult(calc);
+  assert.ok((await calc.evaluate((el) => el.result.baseline.ltv)) > 0);
+  const csv = generateCsv();
+  await calc.locator('input[type="file"]').setInputFiles(csv);
+  await page.waitForFunction(() => /customers/.test(document.querySelector('ltv-calculator').shadowRoot.querySelector('[part~="upload-status"]').textContent), null, { timeout: 60_000 });
+  assert.doesNotMatch(await calc.locator('[part~="upload-status"]').textContent(), /could not/);
+  const calculatorPaths = [...CALCULATOR_FILES, ...UPLOAD_FILES];
+  const allowed = new Set([`${hostOrigin.url}article.html`, ...calculatorPaths.map((p) => `${cdn.url}${p}`)]);
+  const other = requests.filter((url) => !allowed.has(url) && !url.startsWith('blob:'));
+  assert.deepEqual(other, [], 'only the page and the widget’s files were requested');
+  for (const p of calculatorPaths) assert.ok(requests.includes(`${cdn.url}${p}`), `${p} was loaded from the other origin`);
+  await page.close();
+  cdn.close();
+  hostOrigin.close();
+});
+
+test('a CSV drop runs the full analysis in the page and fills the inputs from the data', async () => {
+  requests = [];
+  const page = await openPage(`${siteUrl}widget/demo/ja.html`);
+  const calc = page.locator('ltv-calculator').nth(1);
+  await calc.scrollIntoViewIfNeeded();
+  await waitForResult(calc);
+  const before = await calc.evaluate((el) => el.result.baseline.ltv);
+  // Only the calculator's small wasm so far; the app's wasm waits for a file.
+  assertOnly(requests, siteUrl, ['widget/demo/ja.html', 'widget/demo/article.css', ...CALCULATOR_FILES]);
+
+  const csv = generateCsv();
+  const expected = JSON.parse(execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', csv, '--json', '--margin', '0.4'], {
+    cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28,
+  })).predictions.formula;
+  await calc.locator('input[type="file"]').setInputFiles(csv);
+  await page.waitForFunction(() => /顧客[\d,]+人/.test(document.querySelectorAll('ltv-calculator')[1].shadowRoot.querySelector('[part~="upload-status"]').textContent), null, { timeout: 60_000 });
+  await page.waitForFunction((b) => document.querySelectorAll('ltv-calculator')[1].result.baseline.ltv !== b, before);
+  const inputs = await calc.evaluate((el) => el.result.inputs);
+  assert.ok(Math.abs(inputs.aov - expected.average_order_value) <= UPLOAD_TOLERANCE.aov, `aov ${inputs.aov} vs ${expected.average_order_value}`);
+  assert.ok(Math.abs(inputs.purchases_per_year - expected.purchases_per_month * 12) <= UPLOAD_TOLERANCE.frequency, `frequency ${inputs.purchases_per_year}`);
+  assert.ok(Math.abs((1 - inputs.churn) * 100 - (1 - expected.churn_rate) * 100) <= UPLOAD_TOLERANCE.retentionPercent, `retention ${1 - inputs.churn} vs ${1 - expected.churn_rate}`);
+  const status = await calc.locator('[part~="upload-status"]').textContent();
+  const modelLtv = await page.evaluate((v) => new Intl.NumberFormat('ja', { style: 'currency', currency: 'JPY' }).format(v), expected.model_ltv);
+  assert.ok(status.includes(modelLtv), `the status names the model's LTV ${modelLtv}: ${status}`);
+  // The first calculator on the page did not move.
+  assert.equal(await page.locator('ltv-calculator').nth(0).evaluate((el) => el.result?.inputs.aov ?? 5000), 5000);
+  assertOnly(requests, siteUrl, ['widget/demo/ja.html', 'widget/demo/article.css', ...CALCULATOR_FILES, ...UPLOAD_FILES]);
+  await page.screenshot({ path: `${ARTIFACTS}widget-ja-upload.png`, fullPage: true });
+  await page.close();
+});
+
+test("the snippet generator's output works pasted into a blank page", async () => {
+  const page = await openPage(`${siteUrl}widget/embed.html`);
+  const preview = page.getByTestId('preview').locator('ltv-calculator');
+  await waitForResult(preview);
+  await page.getByLabel('Language').selectOption('ja');
+  await page.getByLabel('Currency').fill('JPY');
+  await page.getByLabel('Average order value').fill('4000');
+  await page.getByLabel('Annual retention').fill('0.55');
+  await page.getByLabel('Acquisition cost').fill('2500');
+  await page.getByLabel('discount rate', { exact: false }).last().uncheck();
+  await page.getByLabel('compact').check();
+  await page.getByLabel('Theme').selectOption('dark');
+  await page.waitForFunction(() => document.querySelector('#preview ltv-calculator').result?.inputs.aov === 4000);
+  const snippet = await page.getByTestId('snippet').inputValue();
+  assert.match(snippet, /^<script type="module" src="http:\/\/127\.0\.0\.1:\d+\/ltvlab\/widget\/ltv-calculator\.js"><\/script>\n<ltv-calculator /);
+  assert.match(snippet, / lang="ja" currency="JPY" aov="4000" /);
+  assert.match(snippet, / fields="aov frequency retention margin cac" theme="dark" compact>/);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(siteUrl).origin });
+  await page.getByTestId('copy').click();
+  await page.locator('#copied', { hasText: 'Copied.' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), snippet, 'the button copies the snippet');
+  const previewResult = await preview.evaluate((el) => el.result);
+  await page.close();
+
+  // Pasted into a blank page of the same site: the same calculator.
+  const blank = await openHostPage(`${siteUrl}blank.html`, snippet, { bare: true });
+  const calc = blank.locator('ltv-calculator');
+  await waitForResult(calc);
+  assert.deepEqual(await calc.evaluate((el) => el.result), previewResult);
+  assert.equal(await calc.locator('[data-field="discount-rate"]').isVisible(), false);
+  assert.equal(await calc.locator('[data-text="ltv"]').textContent(), 'LTV');
+  assert.equal(await calc.locator('[data-field="aov"] span').textContent(), '平均注文単価 (JPY)');
+  await blank.close();
+});
+
+// ---- helpers -------------------------------------------------------------------
+
+async function startServer() {
+  const child = spawn(process.execPath, ['scripts/serve.mjs', '--root', 'www', '--port', '0', '--base', BASE], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = output.match(/ at (http:\/\/127\.0\.0\.1:\d+\/\S*)/);
+      if (match) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`serve.mjs exited with ${code}: ${output}`)));
+  });
+  return { server: child, url };
+}
+
+// A second origin: www/ under `base` with the CORS headers a CDN sends, or
+// (with `page`) a host page on yet another origin that embeds the widget from `cdn`.
+async function startCorsServer(base, { page, cdn } = {}) {
+  const types = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html; charset=utf-8' };
+  const srv = createServer(async (req, res) => {
+    const { pathname } = new URL(req.url, 'http://localhost');
+    if (page) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      return res.end(page(cdn));
+    }
+    const file = path.join(WWW, decodeURIComponent(pathname.slice(base.length)));
+    if (!pathname.startsWith(base) || !file.startsWith(WWW)) {
+      res.writeHead(404);
+      return res.end();
+    }
+    try {
+      if (!(await stat(file)).isFile()) throw new Error('not a file');
+    } catch {
+      res.writeHead(404, { 'Access-Control-Allow-Origin': '*' });
+      return res.end();
+    }
+    res.writeHead(200, {
+      'Content-Type': types[path.extname(file)] ?? 'application/octet-stream',
+      'Access-Control-Allow-Origin': '*',
+    });
+    createReadStream(file).pipe(res);
+  });
+  // The host page on `localhost`, the files on `127.0.0.1`: two origins.
+  const host = page ? 'localhost' : '127.0.0.1';
+  await new Promise((resolve) => srv.listen(0, host, resolve));
+  return { url: `http://${host}:${srv.address().port}${base}`, close: () => srv.close() };
+}
+
+function hostPage(cdnUrl) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A shop on another origin</title>
+<script type="module" src="${cdnUrl}widget/ltv-calculator.js"></script></head>
+<body><h1>Our numbers</h1><ltv-calculator currency="USD" aov="40" allow-upload></ltv-calculator></body></html>`;
+}
+
+async function openPage(url) {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(url);
+  return page;
+}
+
+// A page of the test server's origin holding `body` (which loads the widget by
+// a URL relative to the site's root unless `bare`).
+async function openHostPage(url, body, { bare = false } = {}) {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  const script = bare ? '' : '<script type="module" src="widget/ltv-calculator.js"></script>';
+  await page.route(url, (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html><head><meta charset="utf-8">${script}</head><body>${body}</body></html>`,
+  }));
+  await page.goto(url);
+  return page;
+}
+
+async function waitForResult(calc) {
+  await calc.evaluate((el, timeout) => new Promise((resolve, reject) => {
+    if (el.result) return resolve();
+    const timer = setTimeout(() => reject(new Error(`no result: ${el.shadowRoot.querySelector('.error')?.textContent}`)), timeout);
+    el.addEventListener('ltv-change', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  }), RESULT_TIMEOUT_MS);
+}
+
+// Counts the calculator's ltv-change events in window.__changes and keeps the
+// last detail in window.__last.
+async function countEvents(calc) {
+  return calc.evaluate((el) => {
+    window.__changes = 0;
+    window.__last = el.result;
+    document.addEventListener('ltv-change', (event) => {
+      window.__changes++;
+      window.__last = event.detail;
+    });
+    return 0;
+  });
+}
+
+async function expectError(calc, message) {
+  await calc.locator('.error').waitFor({ state: 'visible' });
+  const text = await calc.locator('.error').textContent();
+  if (message instanceof RegExp) assert.match(text, message);
+  else assert.equal(text, message);
+  assert.equal(await calc.locator('.error').getAttribute('role'), 'alert');
+}
+
+function attributes(attrs) {
+  return Object.entries(attrs).map(([k, v]) => ` ${k}="${v}"`).join('');
+}
+
+function cliFormula(args) {
+  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'simulate', '--formula', ...args, '--json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  return JSON.parse(out);
+}
+
+let csvPath = null;
+// A small synthetic Japanese shop (yen) from `ltvlab generate`, seeded.
+function generateCsv() {
+  if (csvPath) return csvPath;
+  const csv = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'generate', '--lines', '3000', '--seed', '11', '--currency-scale', '150'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  csvPath = path.join(mkdtempSync(path.join(tmpdir(), 'ltv-widget-')), 'orders.csv');
+  writeFileSync(csvPath, csv);
+  return csvPath;
+}
+
+function assertClose(got, want, label) {
+  const scale = Math.max(1, Math.abs(want));
+  assert.ok(Math.abs(got - want) <= FORMULA_REL_TOLERANCE * scale, `${label}: ${got} vs ${want}`);
+}
+
+// Every request went to the site and was one of `paths` (relative to it).
+function assertOnly(seen, site, paths) {
+  const allowed = new Set(paths.map((p) => `${site}${p}`));
+  const other = seen.filter((url) => !allowed.has(url));
+  assert.deepEqual(other, [], 'requests beyond the page and the widget’s own files');
+}
