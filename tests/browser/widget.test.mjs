@@ -321,26 +321,47 @@ test('attributes round-trip, ltv-change fires, bad inputs show inside the widget
   await page.close();
 });
 
+// The host policies of the README's "headers for another origin": the widget
+// must work under the documented CSP, and fall back to the main thread for the
+// CSV drop when workers are forbidden. `default-src 'none'` also proves that
+// the widget's styles need no `style-src`.
+const HOST_POLICIES = [
+  { why: 'the README’s CSP', workers: 1, csp: (cdn) => `default-src 'none'; script-src 'self' ${cdn} 'wasm-unsafe-eval'; connect-src 'self' ${cdn}; worker-src 'self' blob:` },
+  { why: 'a CSP without workers', workers: 0, csp: (cdn) => `default-src 'none'; script-src 'self' ${cdn} 'wasm-unsafe-eval'; connect-src 'self' ${cdn}; worker-src 'none'` },
+];
+
 test('from another origin under a subpath it works and asks only for its own files, CSV drop included', async () => {
   const cdn = await startCorsServer('/cdn/ltvlab/');
-  const hostOrigin = await startCorsServer('/', { page: (cdnUrl) => hostPage(cdnUrl) , cdn: cdn.url });
-  requests = [];
-  const page = await openPage(`${hostOrigin.url}article.html`);
-  const calc = page.locator('ltv-calculator');
-  await waitForResult(calc);
-  assert.ok((await calc.evaluate((el) => el.result.baseline.ltv)) > 0);
-  const csv = generateCsv();
-  await calc.locator('input[type="file"]').setInputFiles(csv);
-  await page.waitForFunction(() => /customers/.test(document.querySelector('ltv-calculator').shadowRoot.querySelector('[part~="upload-status"]').textContent), null, { timeout: 60_000 });
-  assert.doesNotMatch(await calc.locator('[part~="upload-status"]').textContent(), /could not/);
-  const calculatorPaths = [...CALCULATOR_FILES, ...UPLOAD_FILES];
-  const allowed = new Set([`${hostOrigin.url}article.html`, ...calculatorPaths.map((p) => `${cdn.url}${p}`)]);
-  const other = requests.filter((url) => !allowed.has(url) && !url.startsWith('blob:'));
-  assert.deepEqual(other, [], 'only the page and the widget’s files were requested');
-  for (const p of calculatorPaths) assert.ok(requests.includes(`${cdn.url}${p}`), `${p} was loaded from the other origin`);
-  await page.close();
+  const cdnOrigin = new URL(cdn.url).origin;
+  for (const policy of HOST_POLICIES) {
+    const host = await startCorsServer('/', { page: hostPage(cdn.url), csp: policy.csp(cdnOrigin) });
+    requests = [];
+    const page = await openPage(`${host.url}article.html`);
+    const workers = [];
+    page.on('worker', (worker) => workers.push(worker.url()));
+    const violations = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/.test(message.text())) violations.push(message.text());
+    });
+    const calc = page.locator('ltv-calculator');
+    await waitForResult(calc);
+    assert.ok((await calc.evaluate((el) => el.result.baseline.ltv)) > 0, policy.why);
+    assert.equal(await calc.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('section')).backgroundColor), 'rgb(255, 255, 255)', `${policy.why}: styled`);
+    await calc.locator('input[type="file"]').setInputFiles(generateCsv());
+    await page.waitForFunction(() => /customers|could not/.test(document.querySelector('ltv-calculator').shadowRoot.querySelector('[part~="upload-status"]').textContent), null, { timeout: 60_000 });
+    assert.match(await calc.locator('[part~="upload-status"]').textContent(), /^orders\.csv: [\d,]+ customers/, policy.why);
+    assert.equal(workers.length, policy.workers, `${policy.why}: workers ${workers}`);
+    if (policy.workers) assert.match(workers[0], /^blob:/, 'a same-origin blob worker');
+    const calculatorPaths = [...CALCULATOR_FILES, ...UPLOAD_FILES];
+    const allowed = new Set([`${host.url}article.html`, ...calculatorPaths.map((p) => `${cdn.url}${p}`)]);
+    const other = requests.filter((url) => !allowed.has(url) && !url.startsWith('blob:'));
+    assert.deepEqual(other, [], `${policy.why}: only the page and the widget’s files were requested`);
+    for (const p of calculatorPaths) assert.ok(requests.includes(`${cdn.url}${p}`), `${policy.why}: ${p} was loaded from the other origin`);
+    if (policy.workers) assert.deepEqual(violations, [], `${policy.why}: no CSP violation`);
+    await page.close();
+    host.close();
+  }
   cdn.close();
-  hostOrigin.close();
 });
 
 test('a CSV drop runs the full analysis in the page and fills the inputs from the data', async () => {
@@ -429,14 +450,14 @@ async function startServer() {
 }
 
 // A second origin: www/ under `base` with the CORS headers a CDN sends, or
-// (with `page`) a host page on yet another origin that embeds the widget from `cdn`.
-async function startCorsServer(base, { page, cdn } = {}) {
+// (with `page`) a host page on yet another origin, with the policy `csp`.
+async function startCorsServer(base, { page, csp } = {}) {
   const types = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html; charset=utf-8' };
   const srv = createServer(async (req, res) => {
     const { pathname } = new URL(req.url, 'http://localhost');
     if (page) {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-      return res.end(page(cdn));
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': csp });
+      return res.end(page);
     }
     const file = path.join(WWW, decodeURIComponent(pathname.slice(base.length)));
     if (!pathname.startsWith(base) || !file.startsWith(WWW)) {
