@@ -318,6 +318,12 @@ test('attributes round-trip, ltv-change fires, bad inputs show inside the widget
   await calc.locator('input[name="margin"]').fill('30');
   await page.waitForFunction(() => window.__last.inputs.margin === 0.3);
   assert.equal(await calc.locator('.error').isVisible(), false);
+  // An unreadable attribute is an error too, not a silent default.
+  await calc.evaluate((el) => el.setAttribute('aov', 'lots'));
+  await expectError(calc, '平均注文単価：「lots」は数値ではありません');
+  await calc.evaluate((el) => el.setAttribute('aov', '¥6,000'));
+  await page.waitForFunction(() => window.__last.inputs.aov === 6000);
+  assert.equal(await calc.locator('.error').isVisible(), false);
   await page.close();
 });
 

@@ -461,6 +461,14 @@ export class LtvCalculator extends HTMLElement {
   // form always holds every input, shown or not.
   #applyValue(name) {
     if (name === 'horizon') return;
+    const input = this.#input(name);
+    const raw = this.getAttribute(name);
+    if (raw !== null && this.#attrNumber(name) === null) {
+      // An unreadable attribute is shown as written, so the reader sees the
+      // error message instead of a silent default.
+      input.value = raw;
+      return;
+    }
     let value = this.#attrNumber(name);
     if (name === 'retention' && value === null) {
       const churn = this.#attrNumber('churn');
@@ -470,7 +478,6 @@ export class LtvCalculator extends HTMLElement {
       value = retention === null ? null : 1 - retention;
     }
     if (value === null) value = this.#default(name);
-    const input = this.#input(name);
     input.value = PERCENT_FIELDS.has(name) ? trim(value * 100) : trim(value);
     input.removeAttribute('aria-invalid');
     // Retention and churn are one input in two forms: keep the other in step.
