@@ -1,6 +1,7 @@
 // <ltv-calculator> as bloggers and their readers live it, in headless
-// Chromium: it renders inside a hostile theme, shows the core's numbers, keeps
-// two instances apart, round-trips attributes, loads from another origin,
+// Chromium: it renders inside a hostile theme, shows the core's numbers, takes
+// the host's custom properties and ::part rules, keeps two instances apart,
+// round-trips attributes, loads from another origin,
 // requests nothing but its own files, and the snippet generator's output works
 // pasted into a blank page.
 //
@@ -214,6 +215,29 @@ test("its numbers equal the core's formula mode (ltvlab simulate --formula)", as
     assert.ok(changes !== null);
     await page.close();
   }
+});
+
+test('hosts style it through custom properties and ::part', async () => {
+  const css = `ltv-calculator { --ltv-accent: rgb(1, 2, 3); --ltv-font-size: 20px; }
+    ltv-calculator::part(container) { border-width: 4px; }
+    ltv-calculator::part(explanation) { display: none; }
+    #plain { --ltv-accent: initial; }`;
+  const page = await openHostPage(`${siteUrl}styled.html`, `<style>${css}</style>
+    <ltv-calculator id="styled" lang="en"></ltv-calculator><ltv-calculator id="plain" lang="en"></ltv-calculator>`);
+  for (const id of ['styled', 'plain']) await waitForResult(page.locator(`#${id}`));
+  const look = (id) => page.locator(`#${id}`).evaluate((el) => {
+    const style = (selector) => getComputedStyle(el.shadowRoot.querySelector(selector));
+    return {
+      value: style('[data-value="ltv"]').color,
+      font: getComputedStyle(el).fontSize,
+      border: style('section').borderTopWidth,
+      explanation: style('[data-how="ltv"]').display,
+    };
+  });
+  assert.deepEqual(await look('styled'), { value: 'rgb(1, 2, 3)', font: '20px', border: '4px', explanation: 'none' });
+  // `initial` makes the custom property fall back to the widget's default.
+  assert.deepEqual(await look('plain'), { value: 'rgb(11, 107, 203)', font: '20px', border: '4px', explanation: 'none' });
+  await page.close();
 });
 
 test('two calculators on one page stay independent', async () => {
