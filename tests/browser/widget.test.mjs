@@ -11,7 +11,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -65,6 +65,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill();
+  if (csvPath) rmSync(path.dirname(csvPath), { recursive: true, force: true });
   assert.deepEqual(pageErrors, [], 'no page errors');
 });
 
