@@ -349,6 +349,13 @@ test('attributes round-trip, ltv-change fires, bad inputs show inside the widget
   await calc.evaluate((el) => el.setAttribute('aov', '¥6,000'));
   await page.waitForFunction(() => window.__last.inputs.aov === 6000);
   assert.equal(await calc.locator('.error').isVisible(), false);
+  // Retention typed, then the churn field shown instead: the same customers.
+  await calc.evaluate((el) => el.setAttribute('fields', 'aov retention cac'));
+  await calc.locator('input[name="retention"]').fill('75');
+  await page.waitForFunction(() => Math.abs(window.__last.inputs.churn - 0.25) < 1e-12);
+  await calc.evaluate((el) => el.setAttribute('fields', 'aov churn cac'));
+  assert.equal(await calc.locator('input[name="churn"]').inputValue(), '25');
+  assert.ok(await calc.locator('input[name="churn"]').isVisible());
   await page.close();
 });
 

@@ -387,7 +387,13 @@ export class LtvCalculator extends HTMLElement {
 
   #wire() {
     const form = this.#part('form');
-    form.addEventListener('input', () => this.#schedule());
+    form.addEventListener('input', (event) => {
+      // Retention and churn are one input in two forms: keep the hidden one in step.
+      const other = { retention: 'churn', churn: 'retention' }[event.target.name];
+      const number = other ? parseNumber(event.target.value) : null;
+      if (number !== null) this.#input(other).value = trim(100 - number);
+      this.#schedule();
+    });
     form.addEventListener('submit', (event) => event.preventDefault());
     for (const slider of this.#root.querySelectorAll('input[type="range"]')) {
       slider.addEventListener('input', () => {
