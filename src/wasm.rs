@@ -26,16 +26,18 @@
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+use crate::bootstrap::{bootstrap, BootstrapOptions};
 use crate::cohorts::{cohorts, CohortOptions, CohortReport};
 use crate::ingest::{ingest, Dataset, IngestOptions, IngestReport, Ingester, Role};
-use crate::models::{FitOptions, ModelKind};
+use crate::models::{BgNbd, FitOptions, ModelKind, PurchaseModel};
 use crate::predict::{predict, BaseTotals, FormulaLtv, PredictOptions, Predictions, SpendModel};
 use crate::recommend::{
     evaluate, EvaluateOptions, Evaluation, Reason, RecommendOptions, Recommendation, Recommender,
 };
 use crate::segments::{segments, SegmentOptions, SegmentReport};
-use crate::simulate::{FormulaInputs, Scenario, ShopModel};
+use crate::simulate::{FormulaInputs, Loyalty, Parameters, Scenario, ShopModel, SimulationOptions};
 use crate::summary::{summarize, Period, Summary, SummaryOptions};
+use crate::validate::{validate, ValidateOptions, Validation};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r##"
@@ -46,7 +48,7 @@ export interface AnalysisOptions {
     predict?: PredictOptions;
     recommend?: RecommendListOptions;
     /** Which sections to compute beyond the ingest report; default: all. */
-    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments">;
+    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "validation" | "whatif">;
 }
 
 /** Overrides of what ingest detects; see `ltvlab::ingest::IngestOptions`. */
@@ -279,7 +281,91 @@ export interface AnalysisResult {
     cohorts: CohortReport | null;
     /** RFM segments and follow-up lists; see `ltvlab::segments::SegmentReport`. Null without dated customers. */
     segments: SegmentReport | null;
+    /** The holdout test: the model fitted on the first 75% of the dates, compared with the rest. Null for summary files. */
+    validation: Validation | null;
+    /** The fitted shop model for what-if scenarios, or null when it cannot be fitted (see `notes`). Not cloneable: keep it in the worker and `free()` it. */
+    whatif: WhatIf | null;
     notes: Note[];
+}
+
+/** See `ltvlab::validate::Validation`. */
+export interface Validation {
+    model: "bgnbd" | "mbgnbd" | "pareto";
+    period: "day" | "week" | "month";
+    calibration_end: string;
+    observation_end: string;
+    holdout_periods: number;
+    customers: number;
+    predicted_total: number;
+    actual_total: number;
+    mae: number;
+    rmse: number;
+    /** Calibration frequency "0" to "6" and "7+". */
+    by_frequency: { frequency: string; customers: number; predicted_mean: number; actual_mean: number }[];
+    tracking: { week: number; end: string; holdout: boolean; actual: number; predicted: number; predicted_conditional: number | null }[];
+    candidates: Record<string, unknown>[];
+    choice: string;
+}
+
+/** Options of `WhatIf.run`; see `ltvlab::simulate::SimulationOptions`. Missing fields take defaults. */
+export interface SimulationOptions {
+    /** Default 1. */
+    margin?: number;
+    /** Default 0. */
+    cac?: number;
+    /** Default 24. */
+    horizon_months?: number;
+    /** Default 0.01. */
+    monthly_discount_rate?: number;
+    /** Default: the average of the last 12 months. */
+    new_customers_per_month?: number | null;
+    /** Monte Carlo draws for the intervals; 0 gives point estimates only. Default 1000. */
+    draws?: number;
+    seed?: number;
+    /** Interval coverage; default 0.9. */
+    confidence?: number;
+}
+
+export interface Estimate { value: number; low: number; high: number }
+
+export interface Outcome {
+    ltv_per_customer: Estimate;
+    ltv_to_cac: Estimate | null;
+    payback_months: number | null;
+    payback_probability: number;
+    revenue_existing: Estimate;
+    revenue_new: Estimate;
+    parameters: { r: number; alpha: number; a: number; b: number; p: number; q: number; gamma: number;
+                  dropout_per_purchase: number; margin: number };
+    cac: number;
+}
+
+/** What `WhatIf.run` returns; see `ltvlab::simulate::Simulation`. */
+export interface WhatIfResult {
+    period: "day" | "week" | "month";
+    horizon_months: number;
+    new_customers_per_month: number;
+    draws: number;
+    seed: number;
+    confidence: number;
+    baseline: Outcome;
+    scenario: Outcome;
+    change: { ltv_per_customer: Estimate; revenue_existing: Estimate; revenue_new: Estimate };
+    sensitivity: { lever: string; ltv: number; change: number; relative_change: number }[];
+    /** A new customer's cumulative discounted value at months 0 (the first order) to the horizon, at the fitted parameters. */
+    cumulative_value: { baseline: number[]; scenario: number[] };
+}
+
+/** What `WhatIf.clvIntervals` returns; see `ltvlab::bootstrap::Bootstrap`. */
+export interface ClvIntervals {
+    samples: number;
+    fitted: number;
+    level: number;
+    /** Per customer, in the summary's order. */
+    clv_low: Float64Array;
+    clv_high: Float64Array;
+    total_clv: { estimate: number; low: number; high: number } | null;
+    diagnostics: string[];
 }
 
 export interface CohortStats {
@@ -483,6 +569,23 @@ impl Analysis {
         } else {
             None
         };
+        // One shop model (BG/NBD and Gamma-Gamma) serves the segments' model
+        // columns and the what-if simulator.
+        let shop = match &summary {
+            Some(s)
+                if !s.customers.is_empty()
+                    && (options.wants(Section::Segments) || options.wants(Section::Whatif)) =>
+            {
+                ShopModel::fit(s)
+                    .map_err(|err| {
+                        if options.wants(Section::Whatif) {
+                            notes.push(Note::new("whatif_failed", err.to_string()));
+                        }
+                    })
+                    .ok()
+            }
+            _ => None,
+        };
         let (cohorts, segments) = match (&ingested.data, &summary) {
             (Dataset::Transactions(t), Some(s)) if !s.customers.is_empty() => (
                 options
@@ -491,22 +594,122 @@ impl Analysis {
                     .flatten(),
                 options
                     .wants(Section::Segments)
-                    .then(|| segment_report(t, s, &mut notes))
+                    .then(|| segment_report(t, s, shop.as_ref(), &mut notes))
                     .flatten(),
             ),
             _ => (None, None),
         };
-        let result = AnalysisResult {
-            report: &ingested.report,
-            cohorts,
-            segments,
-            summary: summary
-                .as_ref()
-                .filter(|_| options.wants(Section::Summary))
-                .map(SummaryDto::new),
-            predictions: predictions.as_ref().map(PredictionsDto::new),
-            recommendations,
-            notes,
+        let validation = match (&ingested.data, &summary) {
+            (Dataset::Transactions(_), Some(s))
+                if !s.customers.is_empty() && options.wants(Section::Validation) =>
+            {
+                holdout_validation(&ingested.data, s, &options, &mut notes)
+            }
+            _ => None,
+        };
+        let value = {
+            let result = AnalysisResult {
+                report: &ingested.report,
+                cohorts,
+                segments,
+                validation,
+                summary: summary
+                    .as_ref()
+                    .filter(|_| options.wants(Section::Summary))
+                    .map(SummaryDto::new),
+                predictions: predictions.as_ref().map(PredictionsDto::new),
+                recommendations,
+                notes,
+            };
+            to_js(&result)?
+        };
+        // The simulator keeps the model and the summary; it is a wasm object,
+        // so it joins the serialized result as a property.
+        let whatif = match (shop, summary) {
+            (Some(model), Some(summary)) if options.wants(Section::Whatif) => {
+                JsValue::from(WhatIf {
+                    model,
+                    summary,
+                    predict: options.predict.to_core()?,
+                })
+            }
+            _ => JsValue::NULL,
+        };
+        js_sys::Reflect::set(&value, &JsValue::from_str("whatif"), &whatif)
+            .map_err(|_| JsError::new("cannot pass the result to JavaScript: whatif"))?;
+        Ok(value)
+    }
+}
+
+/// The fitted shop model of one analysis, for what-if scenarios and CLV
+/// intervals after `Analysis.finish()`. The worker keeps it; the page posts
+/// slider positions and gets numbers back.
+#[cfg(feature = "app")]
+#[wasm_bindgen]
+pub struct WhatIf {
+    model: ShopModel,
+    summary: Summary,
+    predict: PredictOptions,
+}
+
+#[cfg(feature = "app")]
+#[wasm_bindgen]
+impl WhatIf {
+    /// Baseline against `scenario` on the fitted model (`ltvlab::simulate::simulate`),
+    /// with each side's cumulative value curve. Both arguments may be
+    /// `undefined` for the defaults; `options.draws: 0` skips the intervals
+    /// and is what a slider drag should use.
+    ///
+    /// # Errors
+    ///
+    /// An unknown field, or a lever or option out of range, named in the message.
+    #[wasm_bindgen(unchecked_return_type = "WhatIfResult")]
+    pub fn run(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Scenario | undefined")] scenario: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SimulationOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let scenario: ScenarioDto = from_js_or_default(scenario, "scenario")?;
+        let scenario = Scenario::from(scenario);
+        let options: SimulationOptionsDto = from_js_or_default(options, "simulation options")?;
+        let options = options.to_core();
+        let simulation = crate::simulate::simulate(&self.model, &self.summary, &scenario, &options)
+            .map_err(js_error)?;
+        let per_month = self.model.period().per_month();
+        let result = WhatIfResult {
+            cumulative_value: Curves {
+                baseline: cumulative_value(&simulation.baseline.parameters, per_month, &options),
+                scenario: cumulative_value(&simulation.scenario.parameters, per_month, &options),
+            },
+            simulation: &simulation,
+        };
+        to_js(&result)
+    }
+
+    /// Each customer's CLV interval from `samples` bootstrap resamples
+    /// (`ltvlab::bootstrap`, nominal 90%), with the predictions' options.
+    ///
+    /// # Errors
+    ///
+    /// `samples` outside 10 to 100,000, or fewer than half the resamples fitted.
+    #[wasm_bindgen(js_name = clvIntervals, unchecked_return_type = "ClvIntervals")]
+    pub fn clv_intervals(&self, samples: u32, seed: u32) -> Result<JsValue, JsError> {
+        let options = BootstrapOptions {
+            samples: samples as usize,
+            seed: u64::from(seed),
+            predict: self.predict.clone(),
+            values: true,
+            ..BootstrapOptions::default()
+        };
+        let b = bootstrap(&self.summary, &options).map_err(js_error)?;
+        let result = ClvIntervalsDto {
+            samples: b.samples,
+            fitted: b.fitted,
+            level: b.level,
+            clv_low: column(b.clv.iter().map(|i| i.low)),
+            clv_high: column(b.clv.iter().map(|i| i.high)),
+            total_clv: b.total_clv,
+            diagnostics: &b.diagnostics,
         };
         to_js(&result)
     }
@@ -537,6 +740,8 @@ enum Section {
     Recommendations,
     Cohorts,
     Segments,
+    Validation,
+    Whatif,
 }
 
 impl AnalysisOptions {
@@ -630,6 +835,7 @@ struct AnalysisResult<'a> {
     recommendations: Option<RecommendationsDto>,
     cohorts: Option<CohortReport>,
     segments: Option<SegmentReport>,
+    validation: Option<Validation>,
     notes: Vec<Note>,
 }
 
@@ -837,18 +1043,164 @@ fn cohort_report(
 fn segment_report(
     t: &crate::transactions::Transactions,
     summary: &Summary,
+    model: Option<&ShopModel>,
     notes: &mut Vec<Note>,
 ) -> Option<SegmentReport> {
     // Without a model the segments still stand; only their model columns go.
-    let model = ShopModel::fit(summary).ok();
     let options = SegmentOptions {
         list_limit: FOLLOW_UP_LIST,
         per_customer: false,
         ..SegmentOptions::default()
     };
-    segments(t, summary, model.as_ref(), &options)
+    segments(t, summary, model, &options)
         .map_err(|err| notes.push(Note::new("segments_failed", err.to_string())))
         .ok()
+}
+
+/// The holdout test as `ltvlab analyze` runs it (calibration end at 75% of
+/// the dates), with the predictions' model, or `None` with a note.
+fn holdout_validation(
+    data: &Dataset,
+    summary: &Summary,
+    options: &AnalysisOptions,
+    notes: &mut Vec<Note>,
+) -> Option<Validation> {
+    let v = ValidateOptions {
+        period: summary.period,
+        observation_end: options.summary.observation_end.clone(),
+        calibration_end: None,
+        model: Some(
+            options
+                .predict
+                .model
+                .unwrap_or(PredictOptions::default().model),
+        ),
+        fit: FitOptions::default(),
+    };
+    validate(data, &v)
+        .map_err(|err| notes.push(Note::new("validation_failed", err.to_string())))
+        .ok()
+}
+
+#[derive(Serialize)]
+struct WhatIfResult<'a> {
+    #[serde(flatten)]
+    simulation: &'a crate::simulate::Simulation,
+    cumulative_value: Curves,
+}
+
+#[derive(Serialize)]
+struct Curves {
+    baseline: Vec<f64>,
+    scenario: Vec<f64>,
+}
+
+#[derive(Serialize)]
+struct ClvIntervalsDto<'a> {
+    samples: usize,
+    fitted: usize,
+    level: f64,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    clv_low: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    clv_high: JsValue,
+    total_clv: Option<crate::bootstrap::Interval>,
+    diagnostics: &'a [String],
+}
+
+/// A new customer's cumulative discounted value at months `0..=horizon`
+/// under `p` (the levers applied): the first order, then each month's
+/// expected repeat orders, as `ltvlab::simulate` computes LTV per customer,
+/// so the last point is `ltv_per_customer.value`.
+fn cumulative_value(p: &Parameters, periods_per_month: f64, o: &SimulationOptions) -> Vec<f64> {
+    let Ok(model) = BgNbd::new(p.r, p.alpha, p.a, p.b) else {
+        return Vec::new();
+    };
+    let value_per_order = p.margin * p.p * p.gamma / (p.q - 1.0);
+    let mut total = value_per_order;
+    let mut out = Vec::with_capacity(o.horizon_months as usize + 1);
+    out.push(total);
+    let (mut previous, mut discount) = (0.0, 1.0);
+    for month in 1..=o.horizon_months {
+        let e = model.expected_purchases_new(f64::from(month) * periods_per_month);
+        discount /= 1.0 + o.monthly_discount_rate;
+        total += value_per_order * (e - previous) * discount;
+        previous = e;
+        out.push(total);
+    }
+    out
+}
+
+/// `ltvlab::simulate::Scenario`, strict: an unknown lever is an error rather
+/// than a silent no-op.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ScenarioDto {
+    retention_points: f64,
+    churn_reduction: f64,
+    aov_change: f64,
+    frequency_change: f64,
+    margin_points: f64,
+    discount: f64,
+    loyalty: LoyaltyDto,
+    cac: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct LoyaltyDto {
+    rebate: f64,
+    retention_points: f64,
+}
+
+impl From<ScenarioDto> for Scenario {
+    fn from(s: ScenarioDto) -> Scenario {
+        Scenario {
+            retention_points: s.retention_points,
+            churn_reduction: s.churn_reduction,
+            aov_change: s.aov_change,
+            frequency_change: s.frequency_change,
+            margin_points: s.margin_points,
+            discount: s.discount,
+            loyalty: Loyalty {
+                rebate: s.loyalty.rebate,
+                retention_points: s.loyalty.retention_points,
+            },
+            cac: s.cac,
+        }
+    }
+}
+
+/// `ltvlab::simulate::SimulationOptions`, strict.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct SimulationOptionsDto {
+    margin: Option<f64>,
+    cac: Option<f64>,
+    horizon_months: Option<u32>,
+    monthly_discount_rate: Option<f64>,
+    new_customers_per_month: Option<f64>,
+    draws: Option<u32>,
+    seed: Option<u64>,
+    confidence: Option<f64>,
+}
+
+impl SimulationOptionsDto {
+    fn to_core(&self) -> SimulationOptions {
+        let d = SimulationOptions::default();
+        SimulationOptions {
+            margin: self.margin.unwrap_or(d.margin),
+            cac: self.cac.unwrap_or(d.cac),
+            horizon_months: self.horizon_months.unwrap_or(d.horizon_months),
+            monthly_discount_rate: self
+                .monthly_discount_rate
+                .unwrap_or(d.monthly_discount_rate),
+            new_customers_per_month: self.new_customers_per_month.or(d.new_customers_per_month),
+            draws: self.draws.unwrap_or(d.draws),
+            seed: self.seed.unwrap_or(d.seed),
+            confidence: self.confidence.unwrap_or(d.confidence),
+        }
+    }
 }
 
 /// Rules shown in the page's "best pairs" table.

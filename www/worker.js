@@ -8,6 +8,8 @@
 //   {type: 'cancel', id}                           stop reading; the page ignores `id` afterwards
 //   {type: 'query', id, sort, descending, search}  customer rows to show, in order
 //   {type: 'export', id, kind, lang}               kind: customers | recs-csv | recs-json
+//   {type: 'whatif', id, scenario, options}        a what-if run on the last analysis's model
+//   {type: 'intervals', id, samples}               bootstrap CLV intervals for the customer table
 // Messages out:
 //   {type: 'ready', version}
 //   {type: 'progress', id, stage, percent}         percent is null when unknown
@@ -15,6 +17,8 @@
 //   {type: 'result', id, result, charts}           see AnalysisResult in pkg/ltvlab.d.ts
 //   {type: 'rows', id, rows: Uint32Array, total}
 //   {type: 'file', id, blob, name}
+//   {type: 'whatif', id, result, ms}               see WhatIfResult; ms is the time in wasm
+//   {type: 'intervals', id, intervals}             see ClvIntervals; kept for the table and export
 //   {type: 'cancelled', id}
 //   {type: 'error', id, message}
 //
@@ -40,6 +44,7 @@ const ready = init().then(() => postMessage({ type: 'ready', version: version() 
 
 let current = null; // {id, cancelled}
 let last = null; // the last AnalysisResult, for queries and exports
+let whatif = null; // the last analysis's WhatIf (a wasm object, never posted)
 
 onmessage = async ({ data }) => {
   if (data.type === 'cancel') {
@@ -57,6 +62,20 @@ onmessage = async ({ data }) => {
       case 'export':
         postMessage({ type: 'file', id: data.id, ...exportFile(data.kind, data.lang) });
         break;
+      case 'whatif': {
+        if (!whatif) throw new Error('no fitted model for a what-if scenario');
+        const started = performance.now();
+        const result = whatif.run(data.scenario, data.options);
+        postMessage({ type: 'whatif', id: data.id, result, ms: performance.now() - started });
+        break;
+      }
+      case 'intervals': {
+        if (!whatif || !last?.predictions) throw new Error('no predictions to give intervals to');
+        const intervals = whatif.clvIntervals(data.samples, 0);
+        last.intervals = intervals;
+        postMessage({ type: 'intervals', id: data.id, intervals });
+        break;
+      }
     }
   } catch (error) {
     postMessage({ type: 'error', id: data.id, message: describe(error, data.lang) });
@@ -67,12 +86,18 @@ async function runAnalysis(data) {
   const job = { id: data.id, cancelled: false };
   current = job;
   last = null;
+  whatif?.free();
+  whatif = null;
   try {
-    const result = await analyze(job, data);
-    if (!result) {
+    const analysis = await analyze(job, data);
+    if (!analysis) {
       postMessage({ type: 'cancelled', id: job.id });
       return;
     }
+    // The simulator is a wasm object: it stays here, and the page learns only whether it exists.
+    const { whatif: simulator, ...result } = analysis;
+    whatif = simulator;
+    result.whatif = Boolean(simulator);
     last = result;
     postMessage({ type: 'result', id: job.id, result, charts: charts(result) });
   } finally {
@@ -230,6 +255,8 @@ const SORT_COLUMNS = {
   p_alive: (r) => r.predictions?.customers.p_alive,
   expected_purchases: (r) => r.predictions?.customers.expected_purchases,
   clv: (r) => r.predictions?.customers.clv,
+  clv_low: (r) => r.intervals?.clv_low,
+  clv_high: (r) => r.intervals?.clv_high,
 };
 
 // The matching rows' indices, in display order.
@@ -292,7 +319,7 @@ function exportFile(kind, lang) {
   }
 }
 
-function customersCsv({ summary, predictions }) {
+function customersCsv({ summary, predictions, intervals }) {
   if (!summary) throw new Error('no customers to export');
   const s = summary.customers;
   const p = predictions?.customers;
@@ -310,6 +337,9 @@ function customersCsv({ summary, predictions }) {
     ['expected_purchases', p?.expected_purchases],
     ['expected_order_value', p?.expected_order_value],
     ['clv', p?.clv],
+    // Empty until the bootstrap has run, as in `ltvlab predict` without --intervals.
+    ['clv_low', p && (intervals?.clv_low ?? [])],
+    ['clv_high', p && (intervals?.clv_high ?? [])],
   ].filter(([, column]) => column);
   const rows = s.customer_id.map((_, i) => columns.map(([, column]) => column[i]));
   return csv(columns.map(([name]) => name), rows);
