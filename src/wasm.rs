@@ -474,8 +474,16 @@ fn from_js_or_default<T: Default + serde::de::DeserializeOwned>(
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
+    strict_from_js(value).map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
+}
+
+/// Deserializes `value` so that `deny_unknown_fields` holds: serde-wasm-bindgen
+/// reads only a struct's own fields from an object and never sees the others,
+/// so the value goes through [`Plain`], which keeps every key.
+fn strict_from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, String> {
+    let plain: Plain = serde_wasm_bindgen::from_value(value)
+        .map_err(|err| err.to_string().trim_start_matches("Error: ").to_owned())?;
+    T::deserialize(plain).map_err(|err| err.0)
 }
 
 /// One analysis of one file: construct it with options, `push` the file's
@@ -723,6 +731,7 @@ const PREVIEW_ROWS: usize = 20;
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct AnalysisOptions {
+    #[serde(deserialize_with = "strict_ingest_options")]
     ingest: IngestOptions,
     summary: SummaryOptionsDto,
     predict: PredictOptionsDto,
@@ -809,12 +818,211 @@ impl Default for RecommendListOptions {
     }
 }
 
+/// The fields of `ltvlab::ingest::IngestOptions`, which accepts unknown ones:
+/// here a misspelt option is an error rather than silently ignored.
+const INGEST_FIELDS: [&str; 9] = [
+    "mapping",
+    "date_format",
+    "date_order",
+    "returns",
+    "encoding",
+    "delimiter",
+    "has_header",
+    "decimal",
+    "today",
+];
+
+fn strict_ingest_options<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<IngestOptions, D::Error> {
+    let plain = Plain::deserialize(deserializer)?;
+    if let Plain::Object(entries) = &plain {
+        if let Some((key, _)) = entries
+            .iter()
+            .find(|(key, _)| !INGEST_FIELDS.contains(&key.as_str()))
+        {
+            return Err(serde::de::Error::custom(format!(
+                "unknown field `{key}` in ingest, expected one of {}",
+                INGEST_FIELDS.map(|f| format!("`{f}`")).join(", ")
+            )));
+        }
+    }
+    IngestOptions::deserialize(plain).map_err(serde::de::Error::custom)
+}
+
 fn analysis_options(options: JsValue) -> Result<AnalysisOptions, JsError> {
     if options.is_undefined() || options.is_null() {
         return Ok(AnalysisOptions::default());
     }
-    serde_wasm_bindgen::from_value(options)
-        .map_err(|err| js_error(crate::Error::options(err.to_string())))
+    strict_from_js(options).map_err(|err| js_error(crate::Error::options(err)))
+}
+
+// ---------------------------------------------------------------------------
+// A plain JSON-like value, so that options are checked for unknown fields.
+
+/// A JavaScript value as data: what `JSON.stringify` would keep.
+#[derive(Debug, Clone)]
+enum Plain {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Plain>),
+    Object(Vec<(String, Plain)>),
+}
+
+impl<'de> Deserialize<'de> for Plain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Plain, D::Error> {
+        deserializer.deserialize_any(PlainVisitor)
+    }
+}
+
+struct PlainVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PlainVisitor {
+    type Value = Plain;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON-like value")
+    }
+    fn visit_unit<E>(self) -> Result<Plain, E> {
+        Ok(Plain::Null)
+    }
+    fn visit_none<E>(self) -> Result<Plain, E> {
+        Ok(Plain::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Plain, D::Error> {
+        Plain::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Plain, E> {
+        Ok(Plain::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Plain, E> {
+        Ok(Plain::Number(v as f64))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Plain, E> {
+        Ok(Plain::Number(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Plain, E> {
+        Ok(Plain::Number(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Plain, E> {
+        Ok(Plain::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Plain, E> {
+        Ok(Plain::String(v))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Plain, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Plain::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Plain, A::Error> {
+        let mut out = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Plain>()? {
+            out.push((k, v));
+        }
+        Ok(Plain::Object(out))
+    }
+}
+
+/// A deserialization error message.
+#[derive(Debug)]
+struct PlainError(String);
+
+impl std::fmt::Display for PlainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PlainError {}
+
+impl serde::de::Error for PlainError {
+    fn custom<T: std::fmt::Display>(msg: T) -> PlainError {
+        PlainError(msg.to_string())
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for Plain {
+    type Error = PlainError;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, PlainError> {
+        use serde::de::value::{MapDeserializer, SeqDeserializer};
+        match self {
+            Plain::Null => visitor.visit_unit(),
+            Plain::Bool(b) => visitor.visit_bool(b),
+            // Whole numbers as integers, so that integer fields accept them.
+            Plain::Number(n) if n.fract() == 0.0 && (0.0..9.0e15).contains(&n) => {
+                visitor.visit_u64(n as u64)
+            }
+            Plain::Number(n) if n.fract() == 0.0 && n < 0.0 && n > -9.0e15 => {
+                visitor.visit_i64(n as i64)
+            }
+            Plain::Number(n) => visitor.visit_f64(n),
+            Plain::String(s) => visitor.visit_string(s),
+            Plain::Array(v) => visitor.visit_seq(SeqDeserializer::new(v.into_iter())),
+            Plain::Object(v) => visitor.visit_map(MapDeserializer::new(v.into_iter())),
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, PlainError> {
+        match self {
+            Plain::Null => visitor.visit_none(),
+            other => visitor.visit_some(other),
+        }
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, PlainError> {
+        use serde::de::IntoDeserializer;
+        match self {
+            Plain::String(s) => visitor.visit_enum(s.into_deserializer()),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a string naming a variant, got {}",
+                other.kind()
+            ))),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}
+
+impl<'de> serde::de::IntoDeserializer<'de, PlainError> for Plain {
+    type Deserializer = Plain;
+
+    fn into_deserializer(self) -> Plain {
+        self
+    }
+}
+
+impl Plain {
+    fn kind(&self) -> &'static str {
+        match self {
+            Plain::Null => "null",
+            Plain::Bool(_) => "a boolean",
+            Plain::Number(_) => "a number",
+            Plain::String(_) => "a string",
+            Plain::Array(_) => "an array",
+            Plain::Object(_) => "an object",
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
