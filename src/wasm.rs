@@ -635,11 +635,7 @@ impl Analysis {
         // so it joins the serialized result as a property.
         let whatif = match (shop, summary) {
             (Some(model), Some(summary)) if options.wants(Section::Whatif) => {
-                JsValue::from(WhatIf {
-                    model,
-                    summary,
-                    predict: options.predict.to_core()?,
-                })
+                JsValue::from(WhatIf { model, summary })
             }
             _ => JsValue::NULL,
         };
@@ -657,7 +653,6 @@ impl Analysis {
 pub struct WhatIf {
     model: ShopModel,
     summary: Summary,
-    predict: PredictOptions,
 }
 
 #[cfg(feature = "app")]
@@ -690,34 +685,6 @@ impl WhatIf {
                 scenario: cumulative_value(&simulation.scenario.parameters, per_month, &options),
             },
             simulation: &simulation,
-        };
-        to_js(&result)
-    }
-
-    /// Each customer's CLV interval from `samples` bootstrap resamples
-    /// (`ltvlab::bootstrap`, nominal 90%), with the predictions' options.
-    ///
-    /// # Errors
-    ///
-    /// `samples` outside 10 to 100,000, or fewer than half the resamples fitted.
-    #[wasm_bindgen(js_name = clvIntervals, unchecked_return_type = "ClvIntervals")]
-    pub fn clv_intervals(&self, samples: u32, seed: u32) -> Result<JsValue, JsError> {
-        let options = BootstrapOptions {
-            samples: samples as usize,
-            seed: u64::from(seed),
-            predict: self.predict.clone(),
-            values: true,
-            ..BootstrapOptions::default()
-        };
-        let b = bootstrap(&self.summary, &options).map_err(js_error)?;
-        let result = ClvIntervalsDto {
-            samples: b.samples,
-            fitted: b.fitted,
-            level: b.level,
-            clv_low: column(b.clv.iter().map(|i| i.low)),
-            clv_high: column(b.clv.iter().map(|i| i.high)),
-            total_clv: b.total_clv,
-            diagnostics: &b.diagnostics,
         };
         to_js(&result)
     }
@@ -1263,6 +1230,121 @@ fn segment_report(
     segments(t, summary, model, &options)
         .map_err(|err| notes.push(Note::new("segments_failed", err.to_string())))
         .ok()
+}
+
+/// Each customer's CLV interval from `samples` bootstrap resamples
+/// (`ltvlab::bootstrap`, nominal 90%) of a summary as `Analysis.finish()`
+/// returned it, with the same predict options. Stateless, so that a second
+/// worker can run it while the first keeps answering the page.
+///
+/// # Errors
+///
+/// A summary not shaped like `SummaryResult`, `samples` outside 10 to
+/// 100,000, or fewer than half the resamples fitted.
+#[cfg(feature = "app")]
+#[wasm_bindgen(js_name = clvIntervals, unchecked_return_type = "ClvIntervals")]
+pub fn clv_intervals(
+    #[wasm_bindgen(unchecked_param_type = "SummaryResult")] summary: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PredictOptions | undefined")] options: JsValue,
+    samples: u32,
+    seed: u32,
+) -> Result<JsValue, JsError> {
+    let summary: SummaryIn = serde_wasm_bindgen::from_value(summary).map_err(|err| {
+        let message = err.to_string();
+        let message = message.trim_start_matches("Error: ");
+        js_error(crate::Error::options(format!("summary: {message}")))
+    })?;
+    let summary = summary.into_core()?;
+    let predict: PredictOptionsDto = from_js_or_default(options, "predict options")?;
+    let options = BootstrapOptions {
+        samples: samples as usize,
+        seed: u64::from(seed),
+        predict: predict.to_core()?,
+        values: true,
+        ..BootstrapOptions::default()
+    };
+    let b = bootstrap(&summary, &options).map_err(js_error)?;
+    let result = ClvIntervalsDto {
+        samples: b.samples,
+        fitted: b.fitted,
+        level: b.level,
+        clv_low: column(b.clv.iter().map(|i| i.low)),
+        clv_high: column(b.clv.iter().map(|i| i.high)),
+        total_clv: b.total_clv,
+        diagnostics: &b.diagnostics,
+    };
+    to_js(&result)
+}
+
+/// `SummaryResult` read back.
+#[derive(Deserialize)]
+struct SummaryIn {
+    period: Period,
+    observation_end: Option<String>,
+    orders_after_end: u64,
+    guest_orders: u64,
+    reversed_orders: u64,
+    customers: CustomersIn,
+}
+
+#[derive(Deserialize)]
+struct CustomersIn {
+    customer_id: Vec<String>,
+    frequency: Vec<f64>,
+    recency: Vec<f64>,
+    #[serde(rename = "T")]
+    t: Vec<f64>,
+    monetary_value: Vec<f64>,
+    orders: Option<Vec<f64>>,
+    total_spend: Option<Vec<f64>>,
+    first_purchase: Option<Vec<String>>,
+    last_purchase: Option<Vec<String>>,
+}
+
+impl SummaryIn {
+    fn into_core(self) -> Result<Summary, JsError> {
+        let c = self.customers;
+        let n = c.customer_id.len();
+        let lengths = [
+            Some(c.frequency.len()),
+            Some(c.recency.len()),
+            Some(c.t.len()),
+            Some(c.monetary_value.len()),
+            c.orders.as_ref().map(Vec::len),
+            c.total_spend.as_ref().map(Vec::len),
+            c.first_purchase.as_ref().map(Vec::len),
+            c.last_purchase.as_ref().map(Vec::len),
+        ];
+        if lengths.iter().flatten().any(|&len| len != n) {
+            return Err(js_error(crate::Error::options(format!(
+                "summary: every column must have {n} rows, one per customer id"
+            ))));
+        }
+        let customers = c
+            .customer_id
+            .into_iter()
+            .enumerate()
+            .map(|(i, customer_id)| crate::summary::CustomerSummary {
+                customer_id,
+                frequency: c.frequency[i],
+                recency: c.recency[i],
+                t: c.t[i],
+                monetary_value: c.monetary_value[i],
+                first_purchase: c.first_purchase.as_ref().map(|v| v[i].clone()),
+                last_purchase: c.last_purchase.as_ref().map(|v| v[i].clone()),
+                orders: c.orders.as_ref().map(|v| v[i] as u32),
+                total_spend: c.total_spend.as_ref().map(|v| v[i]),
+            })
+            .collect();
+        Ok(Summary {
+            period: self.period,
+            observation_end: self.observation_end,
+            customers,
+            orders_after_end: self.orders_after_end,
+            guest_orders: self.guest_orders,
+            reversed_orders: self.reversed_orders,
+        })
+    }
 }
 
 /// The holdout test as `ltvlab analyze` runs it (calibration end at 75% of

@@ -66,7 +66,7 @@ let result = null; // the last AnalysisResult
 let chartData = null;
 let charts = []; // {chart, stop}
 const view = { sort: 'clv', descending: true, search: '', page: 0, rows: null, query: 0 };
-const intervals = { state: 'none', query: 0, data: null, message: '' }; // the customers' CLV intervals
+const intervals = { state: 'none', query: 0, data: null, message: '', worker: null }; // the customers' CLV intervals
 const pendingFiles = new Set();
 
 // ---- worker lifecycle --------------------------------------------------------
@@ -112,26 +112,11 @@ function onWorkerMessage(message) {
     case 'whatif':
       onWhatIf(message);
       return;
-    case 'intervals':
-      if (message.id === intervals.query) {
-        intervals.state = 'done';
-        intervals.data = message.intervals;
-        renderIntervalNote();
-        renderTableHead();
-        if (view.rows) renderTablePage();
-      }
-      return;
     case 'error':
       // Scenario and bootstrap errors are the core's messages about this data, not a broken worker.
       if (message.id === whatif.pending?.id) {
         whatif.pending = null;
         showWhatIfError(message.message);
-        return;
-      }
-      if (message.id === intervals.query) {
-        intervals.state = 'failed';
-        intervals.message = message.message;
-        renderIntervalNote();
         return;
       }
       if (job?.id === message.id || pendingFiles.delete(message.id) || message.id === view.query) {
@@ -161,6 +146,7 @@ function onWorkerMessage(message) {
 
 function analyze(next) {
   if (job) cancel();
+  stopIntervals();
   if (next !== source) {
     source = next;
     overrides = {};
@@ -217,9 +203,10 @@ function finish({ result: next, charts: nextCharts }) {
   view.sort = result.predictions ? 'clv' : 'total_spend';
   view.descending = true;
   resetWhatIf();
+  stopIntervals();
   intervals.query = 0;
   intervals.data = null;
-  intervals.state = result.predictions && result.whatif ? 'pending' : 'none';
+  intervals.state = result.predictions && result.summary ? 'pending' : 'none';
   renderResult();
   status = result.summary
     ? { key: 'status.done', params: { seconds } }
@@ -228,10 +215,7 @@ function finish({ result: next, charts: nextCharts }) {
   if (result.summary) queryRows();
   if (result.whatif) runWhatIf(true);
   // After the what-if's first run, so the panel does not wait for the bootstrap.
-  if (intervals.state === 'pending') {
-    intervals.query = nextId++;
-    post({ type: 'intervals', id: intervals.query, samples: INTERVAL_SAMPLES });
-  }
+  if (intervals.state === 'pending') startIntervals();
   setState('done');
 }
 
@@ -912,6 +896,48 @@ function renderWhatIf(sim, ms) {
     addChart('levers', t('whatif.levers.title'), rankingPlot, chart);
     whatif.ranking = { key, chart };
   }
+}
+
+// The bootstrap refits the model 50 times: seconds for 100k customers. It runs
+// in a second instance of the worker, so sorting, searching and the what-if
+// panel keep answering meanwhile; the result goes to the first worker too, for
+// sorting by it and for the CSV export.
+function startIntervals() {
+  stopIntervals();
+  const id = nextId++;
+  const helper = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  intervals.worker = helper;
+  intervals.query = id;
+  helper.addEventListener('message', ({ data }) => {
+    if (data.id !== id || intervals.query !== id) return;
+    if (data.type === 'intervals') {
+      intervals.state = 'done';
+      intervals.data = data.intervals;
+      post({ type: 'set-intervals', intervals: data.intervals });
+      renderTableHead();
+      if (view.rows) renderTablePage();
+    } else if (data.type === 'error') {
+      intervals.state = 'failed';
+      intervals.message = data.message;
+    } else {
+      return;
+    }
+    renderIntervalNote();
+    stopIntervals();
+  });
+  helper.addEventListener('error', (event) => {
+    event.preventDefault();
+    intervals.state = 'failed';
+    intervals.message = event.message || l10n.t('error.worker');
+    renderIntervalNote();
+    stopIntervals();
+  });
+  helper.postMessage({ type: 'intervals', id, summary: result.summary, samples: INTERVAL_SAMPLES, lang: l10n.lang });
+}
+
+function stopIntervals() {
+  intervals.worker?.terminate();
+  intervals.worker = null;
 }
 
 function renderIntervalNote() {

@@ -9,7 +9,9 @@
 //   {type: 'query', id, sort, descending, search}  customer rows to show, in order
 //   {type: 'export', id, kind, lang}               kind: customers | recs-csv | recs-json
 //   {type: 'whatif', id, scenario, options}        a what-if run on the last analysis's model
-//   {type: 'intervals', id, samples}               bootstrap CLV intervals for the customer table
+//   {type: 'intervals', id, summary, predict, samples}  bootstrap CLV intervals (run in a second
+//                                                  instance of this worker, so the first stays responsive)
+//   {type: 'set-intervals', intervals}             the intervals, for sorting and the CSV export
 // Messages out:
 //   {type: 'ready', version}
 //   {type: 'progress', id, stage, percent}         percent is null when unknown
@@ -25,7 +27,7 @@
 // After a wasm panic the module's memory cannot be trusted, so the page
 // replaces this worker after any error rather than reusing it.
 
-import init, { Analysis, preview, version } from './pkg/ltvlab.js';
+import init, { Analysis, clvIntervals, preview, version } from './pkg/ltvlab.js';
 import { localize, reasonText } from './i18n.js';
 
 /** Bytes the preview reads: what ingest itself uses to detect the format. */
@@ -70,12 +72,14 @@ onmessage = async ({ data }) => {
         break;
       }
       case 'intervals': {
-        if (!whatif || !last?.predictions) throw new Error('no predictions to give intervals to');
-        const intervals = whatif.clvIntervals(data.samples, 0);
-        last.intervals = intervals;
+        await ready;
+        const intervals = clvIntervals(data.summary, data.predict, data.samples, 0);
         postMessage({ type: 'intervals', id: data.id, intervals });
         break;
       }
+      case 'set-intervals':
+        if (last) last.intervals = data.intervals;
+        break;
     }
   } catch (error) {
     postMessage({ type: 'error', id: data.id, message: describe(error, data.lang) });

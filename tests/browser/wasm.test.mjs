@@ -161,7 +161,6 @@ test('what-if rejects unknown levers and out-of-range values with a message', ()
     [() => whatif.run(undefined, { draws: -1 }), /invalid/],
     [() => whatif.run(undefined, { horizon_months: 0, draws: 0 }), /horizon/],
     [() => whatif.run(undefined, { confidence: 1, draws: 0 }), /confidence must be between 0 and 1/],
-    [() => whatif.clvIntervals(5, 0), /bootstrap samples must be between 10 and 100000, got 5/],
   ];
   for (const [call, pattern] of cases) assert.match(thrown(call).message, pattern);
   // The object is still usable.
@@ -169,8 +168,11 @@ test('what-if rejects unknown levers and out-of-range values with a message', ()
 });
 
 test('CLV intervals contain each customer\'s CLV', () => {
-  const { whatif, predictions, summary } = sampleAnalysis();
-  const intervals = whatif.clvIntervals(10, 0);
+  const { predictions, summary } = sampleAnalysis();
+  assert.match(thrown(() => wasm.clvIntervals(summary, undefined, 5, 0)).message, /bootstrap samples must be between 10 and 100000, got 5/);
+  assert.match(thrown(() => wasm.clvIntervals({ period: 'day' }, undefined, 10, 0)).message, /summary: missing field/);
+  assert.match(thrown(() => wasm.clvIntervals(summary, { modle: 'bgnbd' }, 10, 0)).message, /unknown field `modle`/);
+  const intervals = wasm.clvIntervals(summary, undefined, 10, 0);
   const { clv } = predictions.customers;
   assert.equal(intervals.clv_low.length, summary.customers.customer_id.length);
   assert.equal(intervals.samples, 10);
