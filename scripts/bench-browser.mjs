@@ -16,11 +16,12 @@
 //   processes (the page and its workers run there), sampled every 50 ms from
 //   /proc; null where /proc is not available;
 // - slider_to_update_ms: the what-if panel's median time from a slider's
-//   input event to the new numbers on the page (5 moves), null without a model.
+//   input event to the new numbers on the page (5 moves), null without a model;
+//   slider_wasm_ms is the median of that spent in WhatIf.run in the worker.
 //
 // With --json it prints one JSON object per file per line:
 //   {"file", "bytes", "drop_to_done_ms", "longest_task_ms", "peak_memory_bytes",
-//    "slider_to_update_ms", "slider_to_update_max_ms", "state"}
+//    "slider_to_update_ms", "slider_to_update_max_ms", "slider_wasm_ms", "state"}
 // otherwise a line of text per file. State "error" (with "error") when the page
 // failed; the numbers are then those of the failure.
 
@@ -148,6 +149,7 @@ async function sliderTimes(page) {
   if (!(await panel.isVisible())) return null;
   await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: TIMEOUT_MS });
   const times = [];
+  const wasm = [];
   for (const value of SLIDER_MOVES) {
     await page.evaluate((v) => {
       const panel = document.querySelector('[data-testid="whatif"]');
@@ -160,11 +162,12 @@ async function sliderTimes(page) {
       timeout: TIMEOUT_MS,
     });
     times.push(Number(await panel.getAttribute('data-update-ms')));
+    wasm.push(Number(await panel.getAttribute('data-wasm-ms')));
     // Let the intervals run finish, so each move starts from a quiet worker.
     await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: TIMEOUT_MS });
   }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)], max: times.at(-1) };
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return { median: median(times), max: Math.max(...times), wasm: median(wasm) };
 }
 
 async function measure(browser, browserPid, url, file) {
@@ -198,6 +201,7 @@ async function measure(browser, browserPid, url, file) {
     peak_memory_bytes: peak,
     slider_to_update_ms: slider?.median ?? null,
     slider_to_update_max_ms: slider?.max ?? null,
+    slider_wasm_ms: slider?.wasm ?? null,
     state: bench.state,
     ...(error === undefined ? {} : { error }),
   };
@@ -225,7 +229,8 @@ try {
       console.log(
         `${file} (${mb(result.bytes)}): ${result.state} in ${result.drop_to_done_ms} ms, longest task ` +
           `${result.longest_task_ms} ms, renderer peak ${mb(result.peak_memory_bytes)}, slider → update ` +
-          `${result.slider_to_update_ms ?? 'n/a'} ms (max ${result.slider_to_update_max_ms ?? 'n/a'} ms)` +
+          `${result.slider_to_update_ms ?? 'n/a'} ms (max ${result.slider_to_update_max_ms ?? 'n/a'} ms, ` +
+          `${result.slider_wasm_ms ?? 'n/a'} ms in wasm)` +
           (result.error ? `: ${result.error}` : ''),
       );
     }

@@ -147,6 +147,7 @@ function onWorkerMessage(message) {
 function analyze(next) {
   if (job) cancel();
   stopIntervals();
+  renderToken++; // stops a dashboard still being drawn
   if (next !== source) {
     source = next;
     overrides = {};
@@ -188,7 +189,7 @@ function fail(message) {
   setState('error');
 }
 
-function finish({ result: next, charts: nextCharts }) {
+async function finish({ result: next, charts: nextCharts }) {
   const seconds = (performance.now() - job.started) / 1000;
   job = null;
   result = next;
@@ -207,13 +208,13 @@ function finish({ result: next, charts: nextCharts }) {
   intervals.query = 0;
   intervals.data = null;
   intervals.state = result.predictions && result.summary ? 'pending' : 'none';
-  renderResult();
+  if (result.summary) queryRows();
+  if (result.whatif) runWhatIf(true);
+  if (!(await renderResultInSteps())) return; // a new analysis started meanwhile
   status = result.summary
     ? { key: 'status.done', params: { seconds } }
     : { key: 'status.baskets', params: { seconds, baskets: result.report.stats.orders, items: result.report.stats.items } };
   renderStatus();
-  if (result.summary) queryRows();
-  if (result.whatif) runWhatIf(true);
   // After the what-if's first run, so the panel does not wait for the bootstrap.
   if (intervals.state === 'pending') startIntervals();
   setState('done');
@@ -343,36 +344,71 @@ function mappingOverrides() {
 
 // ---- rendering: results --------------------------------------------------------
 
+// The dashboard in steps, each its own task, so that drawing a dozen charts and
+// tables never blocks the main thread for long (issue: no task over 50 ms).
+function resultSteps() {
+  const { summary, recommendations } = result;
+  return [
+    () => {
+      destroyCharts();
+      ui.section('report').hidden = false;
+      byTestId('kpi-customers').closest('section').hidden = false;
+      renderReport(result.report);
+      renderKpis();
+      renderNotes();
+      ui.section('customers').hidden = !summary;
+      if (summary) {
+        renderTableHead();
+        if (view.rows) renderTablePage();
+      }
+      renderIntervalNote();
+    },
+    () => {
+      ui.section('charts').hidden = !chartData;
+      renderCharts('ltv');
+    },
+    () => renderCharts('alive'),
+    () => renderValidation('holdout'),
+    () => renderValidation('tracking'),
+    () => {
+      ui.section('whatif').hidden = !result.whatif;
+      if (result.whatif) renderWhatIfControls();
+      if (whatif.last) renderWhatIf(whatif.last, whatif.lastMs);
+    },
+    () => {
+      ui.section('segments').hidden = !result.segments;
+      if (result.segments) renderSegments();
+      ui.section('cohorts').hidden = !result.cohorts;
+      if (result.cohorts) renderCohorts();
+    },
+    () => {
+      ui.recs.hidden = !recommendations;
+      if (recommendations) renderRecommendations();
+      ui.section('exports').hidden = false;
+      byTestId('export-customers').hidden = !summary;
+      byTestId('export-recs-csv').hidden = !recommendations;
+      byTestId('export-recs-json').hidden = !recommendations;
+    },
+  ];
+}
+
 function renderResult() {
-  const { summary, predictions, recommendations } = result;
-  destroyCharts();
-  ui.section('report').hidden = false;
-  byTestId('kpi-customers').closest('section').hidden = false;
-  renderReport(result.report);
-  renderKpis();
-  renderNotes();
-  ui.section('customers').hidden = !summary;
-  if (summary) {
-    renderTableHead();
-    if (view.rows) renderTablePage();
+  for (const step of resultSteps()) step();
+}
+
+let renderToken = 0;
+/** renderResult, yielding to the event loop between steps; false if superseded. */
+async function renderResultInSteps() {
+  const token = ++renderToken;
+  for (const [index, step] of resultSteps().entries()) {
+    if (token !== renderToken) return false;
+    const started = performance.now();
+    step();
+    // Visible in DevTools' performance panel and to scripts/bench-browser.mjs.
+    performance.measure(`ltvlab:render-${index}`, { start: started });
+    await new Promise((resolve) => setTimeout(resolve, 0));
   }
-  ui.section('charts').hidden = !chartData;
-  renderCharts();
-  ui.recs.hidden = !recommendations;
-  if (recommendations) renderRecommendations();
-  ui.section('segments').hidden = !result.segments;
-  if (result.segments) renderSegments();
-  ui.section('cohorts').hidden = !result.cohorts;
-  if (result.cohorts) renderCohorts();
-  renderValidation();
-  ui.section('whatif').hidden = !result.whatif;
-  if (result.whatif) renderWhatIfControls();
-  if (whatif.last) renderWhatIf(whatif.last, whatif.lastMs);
-  renderIntervalNote();
-  ui.section('exports').hidden = false;
-  byTestId('export-customers').hidden = !summary;
-  byTestId('export-recs-csv').hidden = !recommendations;
-  byTestId('export-recs-json').hidden = !recommendations;
+  return token === renderToken;
 }
 
 function setKpi(id, value, format, label, how) {
@@ -465,12 +501,23 @@ function destroyCharts() {
   charts = [];
 }
 
-function renderCharts() {
-  for (const entry of charts.filter((c) => c.name === 'ltv' || c.name === 'alive')) {
+/** Removes the named charts (all when `names` is omitted). */
+function dropCharts(names) {
+  for (const entry of charts.filter((c) => names.includes(c.name))) {
     entry.stop();
     entry.chart.destroy();
   }
-  charts = charts.filter((c) => c.name !== 'ltv' && c.name !== 'alive');
+  charts = charts.filter((c) => !names.includes(c.name));
+}
+
+/** The LTV histogram, then (unless `part` is 'ltv') the P(alive) heatmap. */
+function renderCharts(part) {
+  if (part !== 'alive') renderLtvChart();
+  if (part !== 'ltv') renderAliveChart();
+}
+
+function renderLtvChart() {
+  dropCharts(['ltv']);
   if (!chartData) return;
   const months = result.predictions.base.horizon_months;
   const ltvFigure = byTestId('chart-ltv');
@@ -483,7 +530,11 @@ function renderCharts() {
   ltvPlot.setAttribute('aria-label', `${l10n.t('chart.ltv.title')}. ${l10n.t('chart.ltv.how', { months })}`);
   const ltv = ltvHistogram(ltvPlot, chartData.ltv, l10n);
   charts.push({ chart: ltv, stop: fitWidth(ltv, ltvPlot), name: 'ltv', title: l10n.t('chart.ltv.title') });
+}
 
+function renderAliveChart() {
+  dropCharts(['alive']);
+  if (!chartData) return;
   const aliveFigure = byTestId('chart-alive');
   const hover = aliveFigure.querySelector('[data-role="hover"]');
   hover.textContent = '';
@@ -608,25 +659,24 @@ function renderCohorts() {
 
 // ---- the holdout test ------------------------------------------------------------------
 
-function renderValidation() {
+/** Both holdout charts, or only `part` ('holdout' or 'tracking'). */
+function renderValidation(part) {
   const v = result.validation;
-  for (const name of ['holdout', 'tracking']) {
-    const entry = charts.find((c) => c.name === name);
-    if (entry) {
-      entry.stop();
-      entry.chart.destroy();
-    }
-  }
-  charts = charts.filter((c) => c.name !== 'holdout' && c.name !== 'tracking');
-  byTestId('chart-holdout').hidden = !v;
-  byTestId('chart-tracking').hidden = !v;
+  const parts = part ? [part] : ['holdout', 'tracking'];
+  dropCharts(parts);
+  for (const name of parts) byTestId(`chart-${name}`).hidden = !v;
   if (!v) return;
   ui.section('charts').hidden = false;
-  const t = l10n.t;
   const end = l10n.date(v.calibration_end);
   const perDay = { day: 1, week: 7, month: 30.4375 }[v.period] ?? 1;
   const days = l10n.integer(Math.round(v.holdout_periods * perDay));
 
+  if (parts.includes('holdout')) renderHoldoutChart(v, end, days);
+  if (parts.includes('tracking')) renderTrackingChart(v, end);
+}
+
+function renderHoldoutChart(v, end, days) {
+  const t = l10n.t;
   const holdout = byTestId('chart-holdout');
   const holdoutHow = t('chart.holdout.how', { end, days });
   holdout.querySelector('[data-role="how"]').textContent = holdoutHow;
@@ -650,6 +700,10 @@ function renderValidation() {
     }),
   );
 
+}
+
+function renderTrackingChart(v, end) {
+  const t = l10n.t;
   const tracking = byTestId('chart-tracking');
   const trackingHow = t('chart.tracking.how', { end, error: l10n.decimal(v.mae) });
   tracking.querySelector('[data-role="how"]').textContent = trackingHow;
@@ -769,6 +823,7 @@ function onWhatIf({ id, result: simulation, ms }) {
     whatifPanel.dataset.state = simulation.draws > 0 ? 'done' : 'quick';
     // For the benchmark and tests: from the slider's input event to the rendered numbers.
     if (whatif.movedAt) {
+      whatifPanel.dataset.wasmMs = String(Math.round(ms));
       whatifPanel.dataset.updateMs = String(Math.round(performance.now() - whatif.movedAt));
       whatif.movedAt = 0;
     }
