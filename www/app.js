@@ -193,6 +193,10 @@ async function finish({ result: next, charts: nextCharts }) {
   const seconds = (performance.now() - job.started) / 1000;
   job = null;
   result = next;
+  if (result.summary) {
+    const c = result.summary.customers;
+    for (const key of ['customer_id', 'first_purchase', 'last_purchase']) if (c[key]) c[key] = new PackedStrings(c[key]);
+  }
   chartData = nextCharts;
   ui.progress.hidden = true;
   const currency = result.report.stats?.currencies?.[0]?.[0] ?? null;
@@ -218,6 +222,28 @@ async function finish({ result: next, charts: nextCharts }) {
   // After the what-if's first run, so the panel does not wait for the bootstrap.
   if (intervals.state === 'pending') startIntervals();
   setState('done');
+}
+
+/**
+ * A string column as the worker posts it: one text and the end offset of each
+ * string, because the structured clone of 100k separate strings costs the
+ * main thread tens of ms. `at(i)` and `length`, like an array.
+ */
+class PackedStrings {
+  constructor({ text, ends }) {
+    this.text = text;
+    this.ends = ends;
+    this.length = ends.length;
+  }
+
+  at(i) {
+    return this.text.slice(i > 0 ? this.ends[i - 1] : 0, this.ends[i]);
+  }
+
+  /** The column as posted, for another worker. */
+  packed() {
+    return { text: this.text, ends: this.ends };
+  }
 }
 
 function queryRows() {
@@ -382,6 +408,8 @@ function resultSteps() {
       if (result.cohorts) renderCohorts();
     },
     () => {
+      // Posted as JSON text, parsed here in a task of its own (see worker.js).
+      if (typeof result.recommendations === 'string') result.recommendations = JSON.parse(result.recommendations);
       ui.recs.hidden = !recommendations;
       if (recommendations) renderRecommendations();
       ui.section('exports').hidden = false;
@@ -987,7 +1015,11 @@ function startIntervals() {
     renderIntervalNote();
     stopIntervals();
   });
-  helper.postMessage({ type: 'intervals', id, summary: result.summary, samples: INTERVAL_SAMPLES, lang: l10n.lang });
+  const c = result.summary.customers;
+  const customers = { ...c };
+  for (const key of ['customer_id', 'first_purchase', 'last_purchase']) if (c[key]) customers[key] = c[key].packed();
+  const summary = { ...result.summary, customers };
+  helper.postMessage({ type: 'intervals', id, summary, samples: INTERVAL_SAMPLES, lang: l10n.lang });
 }
 
 function stopIntervals() {
@@ -1015,10 +1047,10 @@ function tableColumns() {
   const s = result.summary.customers;
   const p = result.predictions?.customers;
   const columns = [
-    { key: 'customer', value: (i) => s.customer_id[i], format: String, head: true },
+    { key: 'customer', value: (i) => s.customer_id.at(i), format: String, head: true },
     s.orders && { key: 'orders', value: (i) => s.orders[i], format: l10n.integer },
     s.total_spend && { key: 'total_spend', value: (i) => s.total_spend[i], format: l10n.money },
-    s.last_purchase && { key: 'last_purchase', value: (i) => s.last_purchase[i], format: l10n.date, text: true },
+    s.last_purchase && { key: 'last_purchase', value: (i) => s.last_purchase.at(i), format: l10n.date, text: true },
     { key: 'frequency', value: (i) => s.frequency[i], format: l10n.integer },
     p && { key: 'p_alive', value: (i) => p.p_alive[i], format: l10n.percent },
     p && { key: 'expected_purchases', value: (i) => p.expected_purchases[i], format: l10n.decimal },

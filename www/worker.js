@@ -73,7 +73,7 @@ onmessage = async ({ data }) => {
       }
       case 'intervals': {
         await ready;
-        const intervals = clvIntervals(data.summary, data.predict, data.samples, 0);
+        const intervals = clvIntervals(unpackSummary(data.summary), data.predict, data.samples, 0);
         postMessage({ type: 'intervals', id: data.id, intervals });
         break;
       }
@@ -103,7 +103,7 @@ async function runAnalysis(data) {
     whatif = simulator;
     result.whatif = Boolean(simulator);
     last = result;
-    postMessage({ type: 'result', id: job.id, result, charts: charts(result) });
+    postMessage({ type: 'result', id: job.id, result: forPage(result), charts: charts(result) });
   } finally {
     if (current === job) current = null;
   }
@@ -176,6 +176,44 @@ async function analyze(job, { file, url, options }) {
       } catch {}
     }
   }
+}
+
+// The result as posted to the page. Receiving it is one main-thread task, so
+// what costs the structured clone most goes in cheaper shapes: the
+// per-customer string columns as one text with end offsets (PackedStrings in
+// app.js), and the recommendations' many small objects as JSON text, which
+// the page parses in a later task of its own.
+const STRING_COLUMNS = ['customer_id', 'first_purchase', 'last_purchase'];
+
+function forPage(result) {
+  const posted = { ...result };
+  if (result.summary) {
+    const customers = { ...result.summary.customers };
+    for (const key of STRING_COLUMNS) if (customers[key]) customers[key] = pack(customers[key]);
+    posted.summary = { ...result.summary, customers };
+  }
+  if (result.recommendations) posted.recommendations = JSON.stringify(result.recommendations);
+  return posted;
+}
+
+function pack(strings) {
+  const ends = new Uint32Array(strings.length);
+  let at = 0;
+  strings.forEach((s, i) => {
+    at += s.length;
+    ends[i] = at;
+  });
+  return { text: strings.join(''), ends };
+}
+
+function unpack({ text, ends }) {
+  return Array.from(ends, (end, i) => text.slice(i > 0 ? ends[i - 1] : 0, end));
+}
+
+function unpackSummary(summary) {
+  const customers = { ...summary.customers };
+  for (const key of STRING_COLUMNS) if (customers[key]) customers[key] = unpack(customers[key]);
+  return { ...summary, customers };
 }
 
 // The head of the file, cut after its last line break so no row is half read.
