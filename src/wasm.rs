@@ -658,6 +658,22 @@ pub struct WhatIf {
 #[cfg(feature = "app")]
 #[wasm_bindgen]
 impl WhatIf {
+    /// Fits the shop model to a summary as `Analysis.finish()` returned it:
+    /// the same model as the `whatif` of that result, for a second worker
+    /// that computes the intervals while the first answers slider moves.
+    ///
+    /// # Errors
+    ///
+    /// A summary not shaped like `SummaryResult`; the model's fit errors.
+    #[wasm_bindgen(js_name = fromSummary)]
+    pub fn from_summary(
+        #[wasm_bindgen(unchecked_param_type = "SummaryResult")] summary: JsValue,
+    ) -> Result<WhatIf, JsError> {
+        let summary = summary_from_js(summary)?;
+        let model = ShopModel::fit(&summary).map_err(js_error)?;
+        Ok(WhatIf { model, summary })
+    }
+
     /// Baseline against `scenario` on the fitted model (`ltvlab::simulate::simulate`),
     /// with each side's cumulative value curve. Both arguments may be
     /// `undefined` for the defaults; `options.draws: 0` skips the intervals
@@ -1274,6 +1290,16 @@ pub fn clv_intervals(
         diagnostics: &b.diagnostics,
     };
     to_js(&result)
+}
+
+/// A `SummaryResult` (as `Analysis.finish()` returned it) read back.
+fn summary_from_js(summary: JsValue) -> Result<Summary, JsError> {
+    let summary: SummaryIn = serde_wasm_bindgen::from_value(summary).map_err(|err| {
+        let message = err.to_string();
+        let message = message.trim_start_matches("Error: ");
+        js_error(crate::Error::options(format!("summary: {message}")))
+    })?;
+    summary.into_core()
 }
 
 /// `SummaryResult` read back.

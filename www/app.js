@@ -147,6 +147,7 @@ function onWorkerMessage(message) {
 function analyze(next) {
   if (job) cancel();
   stopIntervals();
+  stopWhatIfHelper();
   renderToken++; // stops a dashboard still being drawn
   if (next !== source) {
     source = next;
@@ -221,6 +222,7 @@ async function finish({ result: next, charts: nextCharts }) {
   renderStatus();
   // After the what-if's first run, so the panel does not wait for the bootstrap.
   if (intervals.state === 'pending') startIntervals();
+  if (result.whatif && result.summary) startWhatIfHelper();
   setState('done');
 }
 
@@ -780,11 +782,15 @@ const LEVERS = {
   cac: { min: 0, max: 100, step: 1, initial: 0, format: (v) => l10n.money(v) },
   horizon: { min: 6, max: 60, step: 6, initial: 24, format: (v) => l10n.integer(v) },
 };
-const whatif = { values: {}, pending: null, queued: null, settle: 0, last: null, chart: null, ranking: null, movedAt: 0 };
+const whatif = {
+  values: {}, pending: null, queued: null, settle: 0, last: null, lastKey: '', chart: null, ranking: null, movedAt: 0,
+  helper: null, helperReady: false, full: null, fullQueued: null,
+};
 const whatifPanel = byTestId('whatif');
 
 function resetWhatIf() {
   clearTimeout(whatif.settle);
+  stopWhatIfHelper();
   whatif.pending = null;
   whatif.queued = null;
   whatif.last = null;
@@ -816,12 +822,22 @@ function scenarioAndOptions() {
   };
 }
 
-/** Posts a run, or queues it behind the one in flight (the latest queued wins). */
+/**
+ * Runs the scenario of the sliders' positions. Quick runs (no draws) go to the
+ * analysis worker, one in flight and the latest queued; runs with draws go to
+ * a second worker with its own copy of the model (see startWhatIfHelper), so a
+ * slider move never waits for the intervals of the previous position.
+ */
 function runWhatIf(full) {
   if (!result?.whatif) return;
   const { scenario, options } = scenarioAndOptions();
   const request = { scenario, options: { ...options, draws: full ? WHATIF_DRAWS : 0 } };
   whatifPanel.dataset.state = 'busy';
+  if (full && whatif.helperReady) {
+    if (whatif.full) whatif.fullQueued = request;
+    else sendFull(request);
+    return;
+  }
   if (whatif.pending) {
     whatif.queued = request;
     return;
@@ -834,8 +850,17 @@ function sendWhatIf(request) {
   post({ type: 'whatif', id: whatif.pending.id, ...request });
 }
 
+function sendFull(request) {
+  whatif.full = { id: nextId++, request };
+  whatif.helper.postMessage({ type: 'whatif', id: whatif.full.id, ...request, lang: l10n.lang });
+}
+
+/** The scenario and options of the sliders now, to tell a stale answer. */
+const positionKey = (request) => JSON.stringify([request.scenario, { ...request.options, draws: 0 }]);
+
 function onWhatIf({ id, result: simulation, ms }) {
   if (!whatif.pending || id !== whatif.pending.id) return;
+  const { request } = whatif.pending;
   whatif.pending = null;
   byTestId('whatif-error').hidden = true;
   if (whatif.queued) {
@@ -844,18 +869,82 @@ function onWhatIf({ id, result: simulation, ms }) {
     whatif.queued = null;
     sendWhatIf(next);
   }
+  // Never replace the intervals of the current position with a quick answer for it.
+  const current = positionKey(scenarioAndOptions());
+  if (!(whatif.last?.draws > 0 && whatif.lastKey === current && positionKey(request) === current)) {
+    show(simulation, ms, request);
+  }
+  updateWhatIfState();
+  if (!whatif.pending && whatif.movedAt) {
+    // For the benchmark and tests: from the slider's input event to the rendered numbers.
+    whatifPanel.dataset.wasmMs = String(Math.round(ms));
+    whatifPanel.dataset.updateMs = String(Math.round(performance.now() - whatif.movedAt));
+    whatif.movedAt = 0;
+  }
+}
+
+function onWhatIfFull({ id, result: simulation, ms }) {
+  if (!whatif.full || id !== whatif.full.id) return;
+  const { request } = whatif.full;
+  whatif.full = null;
+  if (whatif.fullQueued) {
+    const next = whatif.fullQueued;
+    whatif.fullQueued = null;
+    sendFull(next);
+  }
+  // Only the intervals of where the sliders are now.
+  if (positionKey(request) === positionKey(scenarioAndOptions())) show(simulation, ms, request);
+  updateWhatIfState();
+}
+
+function show(simulation, ms, request) {
   whatif.last = simulation;
   whatif.lastMs = ms;
+  whatif.lastKey = positionKey(request);
   renderWhatIf(simulation, ms);
-  if (!whatif.pending) {
-    whatifPanel.dataset.state = simulation.draws > 0 ? 'done' : 'quick';
-    // For the benchmark and tests: from the slider's input event to the rendered numbers.
-    if (whatif.movedAt) {
-      whatifPanel.dataset.wasmMs = String(Math.round(ms));
-      whatifPanel.dataset.updateMs = String(Math.round(performance.now() - whatif.movedAt));
-      whatif.movedAt = 0;
+}
+
+/** busy while a run is pending; then quick or done, as the numbers shown have intervals or not. */
+function updateWhatIfState() {
+  if (whatifPanel.dataset.state === 'error') return;
+  const settled = !whatif.pending && !whatif.queued && !whatif.full && !whatif.fullQueued;
+  const current = whatif.lastKey === positionKey(scenarioAndOptions());
+  whatifPanel.dataset.state = !settled || !current ? 'busy' : whatif.last?.draws > 0 ? 'done' : 'quick';
+}
+
+/** The second worker for runs with draws: it fits the same model from the summary. */
+function startWhatIfHelper() {
+  stopWhatIfHelper();
+  const helper = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const id = nextId++;
+  whatif.helper = helper;
+  helper.addEventListener('message', ({ data }) => {
+    if (helper !== whatif.helper) return;
+    if (data.type === 'whatif-ready' && data.id === id) {
+      whatif.helperReady = true;
+      whatifPanel.dataset.helper = 'ready';
     }
-  }
+    else if (data.type === 'whatif') onWhatIfFull(data);
+    else if (data.type === 'error' && data.id === id) stopWhatIfHelper(); // runs with draws stay in the first worker
+    else if (data.type === 'error' && data.id === whatif.full?.id) {
+      whatif.full = null;
+      showWhatIfError(data.message);
+    }
+  });
+  helper.addEventListener('error', (event) => {
+    event.preventDefault();
+    if (helper === whatif.helper) stopWhatIfHelper();
+  });
+  helper.postMessage({ type: 'whatif-init', id, summary: packedSummary(), lang: l10n.lang });
+}
+
+function stopWhatIfHelper() {
+  delete whatifPanel.dataset.helper;
+  whatif.helper?.terminate();
+  whatif.helper = null;
+  whatif.helperReady = false;
+  whatif.full = null;
+  whatif.fullQueued = null;
 }
 
 function showWhatIfError(message) {
@@ -1015,11 +1104,15 @@ function startIntervals() {
     renderIntervalNote();
     stopIntervals();
   });
+  helper.postMessage({ type: 'intervals', id, summary: packedSummary(), samples: INTERVAL_SAMPLES, lang: l10n.lang });
+}
+
+/** The summary with its string columns packed again, to post to another worker. */
+function packedSummary() {
   const c = result.summary.customers;
   const customers = { ...c };
   for (const key of ['customer_id', 'first_purchase', 'last_purchase']) if (c[key]) customers[key] = c[key].packed();
-  const summary = { ...result.summary, customers };
-  helper.postMessage({ type: 'intervals', id, summary, samples: INTERVAL_SAMPLES, lang: l10n.lang });
+  return { ...result.summary, customers };
 }
 
 function stopIntervals() {

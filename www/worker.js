@@ -12,6 +12,8 @@
 //   {type: 'intervals', id, summary, predict, samples}  bootstrap CLV intervals (run in a second
 //                                                  instance of this worker, so the first stays responsive)
 //   {type: 'set-intervals', intervals}             the intervals, for sorting and the CSV export
+//   {type: 'whatif-init', id, summary}             fit the what-if model here too (a second instance
+//                                                  that runs the scenarios with draws)
 // Messages out:
 //   {type: 'ready', version}
 //   {type: 'progress', id, stage, percent}         percent is null when unknown
@@ -21,13 +23,14 @@
 //   {type: 'file', id, blob, name}
 //   {type: 'whatif', id, result, ms}               see WhatIfResult; ms is the time in wasm
 //   {type: 'intervals', id, intervals}             see ClvIntervals; kept for the table and export
+//   {type: 'whatif-ready', id}
 //   {type: 'cancelled', id}
 //   {type: 'error', id, message}
 //
 // After a wasm panic the module's memory cannot be trusted, so the page
 // replaces this worker after any error rather than reusing it.
 
-import init, { Analysis, clvIntervals, preview, version } from './pkg/ltvlab.js';
+import init, { Analysis, WhatIf, clvIntervals, preview, version } from './pkg/ltvlab.js';
 import { localize, reasonText } from './i18n.js';
 
 /** Bytes the preview reads: what ingest itself uses to detect the format. */
@@ -77,6 +80,12 @@ onmessage = async ({ data }) => {
         postMessage({ type: 'intervals', id: data.id, intervals });
         break;
       }
+      case 'whatif-init':
+        await ready;
+        whatif?.free();
+        whatif = WhatIf.fromSummary(unpackSummary(data.summary));
+        postMessage({ type: 'whatif-ready', id: data.id });
+        break;
       case 'set-intervals':
         if (last) last.intervals = data.intervals;
         break;

@@ -299,6 +299,8 @@ test('a what-if slider updates the numbers, which match ltvlab simulate', async 
   const before = Number(await cell('ltv', 'scenario').getAttribute('data-value'));
   assert.equal(before, Number(await cell('ltv', 'baseline').getAttribute('data-value')), 'no lever moved: scenario = baseline');
 
+  // Runs with draws go to a second worker with its own copy of the model.
+  await page.waitForSelector('[data-testid="whatif"][data-helper="ready"]', { timeout: SETTLE_TIMEOUT_MS });
   // Five steps of the retention slider with the keyboard: +5 points.
   const slider = page.getByTestId('lever-retention_points');
   await slider.focus();

@@ -143,6 +143,13 @@ test('finish returns a what-if object whose baseline and scenario match the CLI'
     for (let m = 1; m < curve.length; m++) assert.ok(curve[m] >= curve[m - 1], `${side} curve rises at ${m}`);
   }
 
+  // A second worker's copy, fitted from the posted summary, gives the same numbers:
+  // the same data and the same deterministic fit.
+  const copy = wasm.WhatIf.fromSummary(sampleAnalysis().summary);
+  assert.deepEqual(copy.run(scenario, { draws: 20 }), whatif.run(scenario, { draws: 20 }));
+  copy.free();
+  assert.match(thrown(() => wasm.WhatIf.fromSummary({ period: 'day' })).message, /summary: missing field/);
+
   // With draws, an interval around the same point.
   const full = whatif.run(scenario, { draws: 50, seed: 3 });
   const ltv = full.scenario.ltv_per_customer;
