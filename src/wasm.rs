@@ -474,6 +474,19 @@ fn from_js_or_default<T: Default + serde::de::DeserializeOwned>(
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
+}
+
+/// As [`from_js_or_default`], with unknown fields rejected (the app's calls;
+/// `simulateFormula` keeps the calculator's lenient parsing and small size).
+fn strict_from_js_or_default<T: Default + serde::de::DeserializeOwned>(
+    value: JsValue,
+    what: &str,
+) -> Result<T, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
     strict_from_js(value).map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
 }
 
@@ -688,9 +701,10 @@ impl WhatIf {
         #[wasm_bindgen(unchecked_param_type = "Scenario | undefined")] scenario: JsValue,
         #[wasm_bindgen(unchecked_param_type = "SimulationOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let scenario: ScenarioDto = from_js_or_default(scenario, "scenario")?;
+        let scenario: ScenarioDto = strict_from_js_or_default(scenario, "scenario")?;
         let scenario = Scenario::from(scenario);
-        let options: SimulationOptionsDto = from_js_or_default(options, "simulation options")?;
+        let options: SimulationOptionsDto =
+            strict_from_js_or_default(options, "simulation options")?;
         let options = options.to_core();
         let simulation = crate::simulate::simulate(&self.model, &self.summary, &scenario, &options)
             .map_err(js_error)?;
@@ -1271,7 +1285,7 @@ pub fn clv_intervals(
         js_error(crate::Error::options(format!("summary: {message}")))
     })?;
     let summary = summary.into_core()?;
-    let predict: PredictOptionsDto = from_js_or_default(options, "predict options")?;
+    let predict: PredictOptionsDto = strict_from_js_or_default(options, "predict options")?;
     let options = BootstrapOptions {
         samples: samples as usize,
         seed: u64::from(seed),
