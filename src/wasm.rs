@@ -26,16 +26,18 @@
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+use crate::bootstrap::{bootstrap, BootstrapOptions};
 use crate::cohorts::{cohorts, CohortOptions, CohortReport};
 use crate::ingest::{ingest, Dataset, IngestOptions, IngestReport, Ingester, Role};
-use crate::models::{FitOptions, ModelKind};
+use crate::models::{BgNbd, FitOptions, ModelKind, PurchaseModel};
 use crate::predict::{predict, BaseTotals, FormulaLtv, PredictOptions, Predictions, SpendModel};
 use crate::recommend::{
     evaluate, EvaluateOptions, Evaluation, Reason, RecommendOptions, Recommendation, Recommender,
 };
 use crate::segments::{segments, SegmentOptions, SegmentReport};
-use crate::simulate::{FormulaInputs, Scenario, ShopModel};
+use crate::simulate::{FormulaInputs, Loyalty, Parameters, Scenario, ShopModel, SimulationOptions};
 use crate::summary::{summarize, Period, Summary, SummaryOptions};
+use crate::validate::{validate, ValidateOptions, Validation};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r##"
@@ -46,7 +48,7 @@ export interface AnalysisOptions {
     predict?: PredictOptions;
     recommend?: RecommendListOptions;
     /** Which sections to compute beyond the ingest report; default: all. */
-    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments">;
+    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "validation" | "whatif">;
 }
 
 /** Overrides of what ingest detects; see `ltvlab::ingest::IngestOptions`. */
@@ -279,7 +281,91 @@ export interface AnalysisResult {
     cohorts: CohortReport | null;
     /** RFM segments and follow-up lists; see `ltvlab::segments::SegmentReport`. Null without dated customers. */
     segments: SegmentReport | null;
+    /** The holdout test: the model fitted on the first 75% of the dates, compared with the rest. Null for summary files. */
+    validation: Validation | null;
+    /** The fitted shop model for what-if scenarios, or null when it cannot be fitted (see `notes`). Not cloneable: keep it in the worker and `free()` it. */
+    whatif: WhatIf | null;
     notes: Note[];
+}
+
+/** See `ltvlab::validate::Validation`. */
+export interface Validation {
+    model: "bgnbd" | "mbgnbd" | "pareto";
+    period: "day" | "week" | "month";
+    calibration_end: string;
+    observation_end: string;
+    holdout_periods: number;
+    customers: number;
+    predicted_total: number;
+    actual_total: number;
+    mae: number;
+    rmse: number;
+    /** Calibration frequency "0" to "6" and "7+". */
+    by_frequency: { frequency: string; customers: number; predicted_mean: number; actual_mean: number }[];
+    tracking: { week: number; end: string; holdout: boolean; actual: number; predicted: number; predicted_conditional: number | null }[];
+    candidates: Record<string, unknown>[];
+    choice: string;
+}
+
+/** Options of `WhatIf.run`; see `ltvlab::simulate::SimulationOptions`. Missing fields take defaults. */
+export interface SimulationOptions {
+    /** Default 1. */
+    margin?: number;
+    /** Default 0. */
+    cac?: number;
+    /** Default 24. */
+    horizon_months?: number;
+    /** Default 0.01. */
+    monthly_discount_rate?: number;
+    /** Default: the average of the last 12 months. */
+    new_customers_per_month?: number | null;
+    /** Monte Carlo draws for the intervals; 0 gives point estimates only. Default 1000. */
+    draws?: number;
+    seed?: number;
+    /** Interval coverage; default 0.9. */
+    confidence?: number;
+}
+
+export interface Estimate { value: number; low: number; high: number }
+
+export interface Outcome {
+    ltv_per_customer: Estimate;
+    ltv_to_cac: Estimate | null;
+    payback_months: number | null;
+    payback_probability: number;
+    revenue_existing: Estimate;
+    revenue_new: Estimate;
+    parameters: { r: number; alpha: number; a: number; b: number; p: number; q: number; gamma: number;
+                  dropout_per_purchase: number; margin: number };
+    cac: number;
+}
+
+/** What `WhatIf.run` returns; see `ltvlab::simulate::Simulation`. */
+export interface WhatIfResult {
+    period: "day" | "week" | "month";
+    horizon_months: number;
+    new_customers_per_month: number;
+    draws: number;
+    seed: number;
+    confidence: number;
+    baseline: Outcome;
+    scenario: Outcome;
+    change: { ltv_per_customer: Estimate; revenue_existing: Estimate; revenue_new: Estimate };
+    sensitivity: { lever: string; ltv: number; change: number; relative_change: number }[];
+    /** A new customer's cumulative discounted value at months 0 (the first order) to the horizon, at the fitted parameters. */
+    cumulative_value: { baseline: number[]; scenario: number[] };
+}
+
+/** What `WhatIf.clvIntervals` returns; see `ltvlab::bootstrap::Bootstrap`. */
+export interface ClvIntervals {
+    samples: number;
+    fitted: number;
+    level: number;
+    /** Per customer, in the summary's order. */
+    clv_low: Float64Array;
+    clv_high: Float64Array;
+    total_clv: { estimate: number; low: number; high: number } | null;
+    diagnostics: string[];
 }
 
 export interface CohortStats {
@@ -392,6 +478,27 @@ fn from_js_or_default<T: Default + serde::de::DeserializeOwned>(
         .map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
 }
 
+/// As [`from_js_or_default`], with unknown fields rejected (the app's calls;
+/// `simulateFormula` keeps the calculator's lenient parsing and small size).
+fn strict_from_js_or_default<T: Default + serde::de::DeserializeOwned>(
+    value: JsValue,
+    what: &str,
+) -> Result<T, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    strict_from_js(value).map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
+}
+
+/// Deserializes `value` so that `deny_unknown_fields` holds: serde-wasm-bindgen
+/// reads only a struct's own fields from an object and never sees the others,
+/// so the value goes through [`Plain`], which keeps every key.
+fn strict_from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, String> {
+    let plain: Plain = serde_wasm_bindgen::from_value(value)
+        .map_err(|err| err.to_string().trim_start_matches("Error: ").to_owned())?;
+    T::deserialize(plain).map_err(|err| err.0)
+}
+
 /// One analysis of one file: construct it with options, `push` the file's
 /// bytes in chunks, then `finish`.
 #[cfg(feature = "app")]
@@ -483,6 +590,23 @@ impl Analysis {
         } else {
             None
         };
+        // One shop model (BG/NBD and Gamma-Gamma) serves the segments' model
+        // columns and the what-if simulator.
+        let shop = match &summary {
+            Some(s)
+                if !s.customers.is_empty()
+                    && (options.wants(Section::Segments) || options.wants(Section::Whatif)) =>
+            {
+                ShopModel::fit(s)
+                    .map_err(|err| {
+                        if options.wants(Section::Whatif) {
+                            notes.push(Note::new("whatif_failed", err.to_string()));
+                        }
+                    })
+                    .ok()
+            }
+            _ => None,
+        };
         let (cohorts, segments) = match (&ingested.data, &summary) {
             (Dataset::Transactions(t), Some(s)) if !s.customers.is_empty() => (
                 options
@@ -491,22 +615,106 @@ impl Analysis {
                     .flatten(),
                 options
                     .wants(Section::Segments)
-                    .then(|| segment_report(t, s, &mut notes))
+                    .then(|| segment_report(t, s, shop.as_ref(), &mut notes))
                     .flatten(),
             ),
             _ => (None, None),
         };
-        let result = AnalysisResult {
-            report: &ingested.report,
-            cohorts,
-            segments,
-            summary: summary
-                .as_ref()
-                .filter(|_| options.wants(Section::Summary))
-                .map(SummaryDto::new),
-            predictions: predictions.as_ref().map(PredictionsDto::new),
-            recommendations,
-            notes,
+        let validation = match (&ingested.data, &summary) {
+            (Dataset::Transactions(_), Some(s))
+                if !s.customers.is_empty() && options.wants(Section::Validation) =>
+            {
+                holdout_validation(&ingested.data, s, &options, &mut notes)
+            }
+            _ => None,
+        };
+        let value = {
+            let result = AnalysisResult {
+                report: &ingested.report,
+                cohorts,
+                segments,
+                validation,
+                summary: summary
+                    .as_ref()
+                    .filter(|_| options.wants(Section::Summary))
+                    .map(SummaryDto::new),
+                predictions: predictions.as_ref().map(PredictionsDto::new),
+                recommendations,
+                notes,
+            };
+            to_js(&result)?
+        };
+        // The simulator keeps the model and the summary; it is a wasm object,
+        // so it joins the serialized result as a property.
+        let whatif = match (shop, summary) {
+            (Some(model), Some(summary)) if options.wants(Section::Whatif) => {
+                JsValue::from(WhatIf { model, summary })
+            }
+            _ => JsValue::NULL,
+        };
+        js_sys::Reflect::set(&value, &JsValue::from_str("whatif"), &whatif)
+            .map_err(|_| JsError::new("cannot pass the result to JavaScript: whatif"))?;
+        Ok(value)
+    }
+}
+
+/// The fitted shop model of one analysis, for what-if scenarios and CLV
+/// intervals after `Analysis.finish()`. The worker keeps it; the page posts
+/// slider positions and gets numbers back.
+#[cfg(feature = "app")]
+#[wasm_bindgen]
+pub struct WhatIf {
+    model: ShopModel,
+    summary: Summary,
+}
+
+#[cfg(feature = "app")]
+#[wasm_bindgen]
+impl WhatIf {
+    /// Fits the shop model to a summary as `Analysis.finish()` returned it:
+    /// the same model as the `whatif` of that result, for a second worker
+    /// that computes the intervals while the first answers slider moves.
+    ///
+    /// # Errors
+    ///
+    /// A summary not shaped like `SummaryResult`; the model's fit errors.
+    #[wasm_bindgen(js_name = fromSummary)]
+    pub fn from_summary(
+        #[wasm_bindgen(unchecked_param_type = "SummaryResult")] summary: JsValue,
+    ) -> Result<WhatIf, JsError> {
+        let summary = summary_from_js(summary)?;
+        let model = ShopModel::fit(&summary).map_err(js_error)?;
+        Ok(WhatIf { model, summary })
+    }
+
+    /// Baseline against `scenario` on the fitted model (`ltvlab::simulate::simulate`),
+    /// with each side's cumulative value curve. Both arguments may be
+    /// `undefined` for the defaults; `options.draws: 0` skips the intervals
+    /// and is what a slider drag should use.
+    ///
+    /// # Errors
+    ///
+    /// An unknown field, or a lever or option out of range, named in the message.
+    #[wasm_bindgen(unchecked_return_type = "WhatIfResult")]
+    pub fn run(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Scenario | undefined")] scenario: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SimulationOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let scenario: ScenarioDto = strict_from_js_or_default(scenario, "scenario")?;
+        let scenario = Scenario::from(scenario);
+        let options: SimulationOptionsDto =
+            strict_from_js_or_default(options, "simulation options")?;
+        let options = options.to_core();
+        let simulation = crate::simulate::simulate(&self.model, &self.summary, &scenario, &options)
+            .map_err(js_error)?;
+        let per_month = self.model.period().per_month();
+        let result = WhatIfResult {
+            cumulative_value: Curves {
+                baseline: cumulative_value(&simulation.baseline.parameters, per_month, &options),
+                scenario: cumulative_value(&simulation.scenario.parameters, per_month, &options),
+            },
+            simulation: &simulation,
         };
         to_js(&result)
     }
@@ -520,6 +728,7 @@ const PREVIEW_ROWS: usize = 20;
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct AnalysisOptions {
+    #[serde(deserialize_with = "strict_ingest_options")]
     ingest: IngestOptions,
     summary: SummaryOptionsDto,
     predict: PredictOptionsDto,
@@ -537,6 +746,8 @@ enum Section {
     Recommendations,
     Cohorts,
     Segments,
+    Validation,
+    Whatif,
 }
 
 impl AnalysisOptions {
@@ -604,12 +815,211 @@ impl Default for RecommendListOptions {
     }
 }
 
+/// The fields of `ltvlab::ingest::IngestOptions`, which accepts unknown ones:
+/// here a misspelt option is an error rather than silently ignored.
+const INGEST_FIELDS: [&str; 9] = [
+    "mapping",
+    "date_format",
+    "date_order",
+    "returns",
+    "encoding",
+    "delimiter",
+    "has_header",
+    "decimal",
+    "today",
+];
+
+fn strict_ingest_options<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<IngestOptions, D::Error> {
+    let plain = Plain::deserialize(deserializer)?;
+    if let Plain::Object(entries) = &plain {
+        if let Some((key, _)) = entries
+            .iter()
+            .find(|(key, _)| !INGEST_FIELDS.contains(&key.as_str()))
+        {
+            return Err(serde::de::Error::custom(format!(
+                "unknown field `{key}` in ingest, expected one of {}",
+                INGEST_FIELDS.map(|f| format!("`{f}`")).join(", ")
+            )));
+        }
+    }
+    IngestOptions::deserialize(plain).map_err(serde::de::Error::custom)
+}
+
 fn analysis_options(options: JsValue) -> Result<AnalysisOptions, JsError> {
     if options.is_undefined() || options.is_null() {
         return Ok(AnalysisOptions::default());
     }
-    serde_wasm_bindgen::from_value(options)
-        .map_err(|err| js_error(crate::Error::options(err.to_string())))
+    strict_from_js(options).map_err(|err| js_error(crate::Error::options(err)))
+}
+
+// ---------------------------------------------------------------------------
+// A plain JSON-like value, so that options are checked for unknown fields.
+
+/// A JavaScript value as data: what `JSON.stringify` would keep.
+#[derive(Debug, Clone)]
+enum Plain {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Plain>),
+    Object(Vec<(String, Plain)>),
+}
+
+impl<'de> Deserialize<'de> for Plain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Plain, D::Error> {
+        deserializer.deserialize_any(PlainVisitor)
+    }
+}
+
+struct PlainVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PlainVisitor {
+    type Value = Plain;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON-like value")
+    }
+    fn visit_unit<E>(self) -> Result<Plain, E> {
+        Ok(Plain::Null)
+    }
+    fn visit_none<E>(self) -> Result<Plain, E> {
+        Ok(Plain::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Plain, D::Error> {
+        Plain::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Plain, E> {
+        Ok(Plain::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Plain, E> {
+        Ok(Plain::Number(v as f64))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Plain, E> {
+        Ok(Plain::Number(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Plain, E> {
+        Ok(Plain::Number(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Plain, E> {
+        Ok(Plain::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Plain, E> {
+        Ok(Plain::String(v))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Plain, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Plain::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Plain, A::Error> {
+        let mut out = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Plain>()? {
+            out.push((k, v));
+        }
+        Ok(Plain::Object(out))
+    }
+}
+
+/// A deserialization error message.
+#[derive(Debug)]
+struct PlainError(String);
+
+impl std::fmt::Display for PlainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PlainError {}
+
+impl serde::de::Error for PlainError {
+    fn custom<T: std::fmt::Display>(msg: T) -> PlainError {
+        PlainError(msg.to_string())
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for Plain {
+    type Error = PlainError;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, PlainError> {
+        use serde::de::value::{MapDeserializer, SeqDeserializer};
+        match self {
+            Plain::Null => visitor.visit_unit(),
+            Plain::Bool(b) => visitor.visit_bool(b),
+            // Whole numbers as integers, so that integer fields accept them.
+            Plain::Number(n) if n.fract() == 0.0 && (0.0..9.0e15).contains(&n) => {
+                visitor.visit_u64(n as u64)
+            }
+            Plain::Number(n) if n.fract() == 0.0 && n < 0.0 && n > -9.0e15 => {
+                visitor.visit_i64(n as i64)
+            }
+            Plain::Number(n) => visitor.visit_f64(n),
+            Plain::String(s) => visitor.visit_string(s),
+            Plain::Array(v) => visitor.visit_seq(SeqDeserializer::new(v.into_iter())),
+            Plain::Object(v) => visitor.visit_map(MapDeserializer::new(v.into_iter())),
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, PlainError> {
+        match self {
+            Plain::Null => visitor.visit_none(),
+            other => visitor.visit_some(other),
+        }
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, PlainError> {
+        use serde::de::IntoDeserializer;
+        match self {
+            Plain::String(s) => visitor.visit_enum(s.into_deserializer()),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a string naming a variant, got {}",
+                other.kind()
+            ))),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}
+
+impl<'de> serde::de::IntoDeserializer<'de, PlainError> for Plain {
+    type Deserializer = Plain;
+
+    fn into_deserializer(self) -> Plain {
+        self
+    }
+}
+
+impl Plain {
+    fn kind(&self) -> &'static str {
+        match self {
+            Plain::Null => "null",
+            Plain::Bool(_) => "a boolean",
+            Plain::Number(_) => "a number",
+            Plain::String(_) => "a string",
+            Plain::Array(_) => "an array",
+            Plain::Object(_) => "an object",
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -630,6 +1040,7 @@ struct AnalysisResult<'a> {
     recommendations: Option<RecommendationsDto>,
     cohorts: Option<CohortReport>,
     segments: Option<SegmentReport>,
+    validation: Option<Validation>,
     notes: Vec<Note>,
 }
 
@@ -837,18 +1248,289 @@ fn cohort_report(
 fn segment_report(
     t: &crate::transactions::Transactions,
     summary: &Summary,
+    model: Option<&ShopModel>,
     notes: &mut Vec<Note>,
 ) -> Option<SegmentReport> {
     // Without a model the segments still stand; only their model columns go.
-    let model = ShopModel::fit(summary).ok();
     let options = SegmentOptions {
         list_limit: FOLLOW_UP_LIST,
         per_customer: false,
         ..SegmentOptions::default()
     };
-    segments(t, summary, model.as_ref(), &options)
+    segments(t, summary, model, &options)
         .map_err(|err| notes.push(Note::new("segments_failed", err.to_string())))
         .ok()
+}
+
+/// Each customer's CLV interval from `samples` bootstrap resamples
+/// (`ltvlab::bootstrap`, nominal 90%) of a summary as `Analysis.finish()`
+/// returned it, with the same predict options. Stateless, so that a second
+/// worker can run it while the first keeps answering the page.
+///
+/// # Errors
+///
+/// A summary not shaped like `SummaryResult`, `samples` outside 10 to
+/// 100,000, or fewer than half the resamples fitted.
+#[cfg(feature = "app")]
+#[wasm_bindgen(js_name = clvIntervals, unchecked_return_type = "ClvIntervals")]
+pub fn clv_intervals(
+    #[wasm_bindgen(unchecked_param_type = "SummaryResult")] summary: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PredictOptions | undefined")] options: JsValue,
+    samples: u32,
+    seed: u32,
+) -> Result<JsValue, JsError> {
+    let summary: SummaryIn = serde_wasm_bindgen::from_value(summary).map_err(|err| {
+        let message = err.to_string();
+        let message = message.trim_start_matches("Error: ");
+        js_error(crate::Error::options(format!("summary: {message}")))
+    })?;
+    let summary = summary.into_core()?;
+    let predict: PredictOptionsDto = strict_from_js_or_default(options, "predict options")?;
+    let options = BootstrapOptions {
+        samples: samples as usize,
+        seed: u64::from(seed),
+        predict: predict.to_core()?,
+        values: true,
+        ..BootstrapOptions::default()
+    };
+    let b = bootstrap(&summary, &options).map_err(js_error)?;
+    let result = ClvIntervalsDto {
+        samples: b.samples,
+        fitted: b.fitted,
+        level: b.level,
+        clv_low: column(b.clv.iter().map(|i| i.low)),
+        clv_high: column(b.clv.iter().map(|i| i.high)),
+        total_clv: b.total_clv,
+        diagnostics: &b.diagnostics,
+    };
+    to_js(&result)
+}
+
+/// A `SummaryResult` (as `Analysis.finish()` returned it) read back.
+fn summary_from_js(summary: JsValue) -> Result<Summary, JsError> {
+    let summary: SummaryIn = serde_wasm_bindgen::from_value(summary).map_err(|err| {
+        let message = err.to_string();
+        let message = message.trim_start_matches("Error: ");
+        js_error(crate::Error::options(format!("summary: {message}")))
+    })?;
+    summary.into_core()
+}
+
+/// `SummaryResult` read back.
+#[derive(Deserialize)]
+struct SummaryIn {
+    period: Period,
+    observation_end: Option<String>,
+    orders_after_end: u64,
+    guest_orders: u64,
+    reversed_orders: u64,
+    customers: CustomersIn,
+}
+
+#[derive(Deserialize)]
+struct CustomersIn {
+    customer_id: Vec<String>,
+    frequency: Vec<f64>,
+    recency: Vec<f64>,
+    #[serde(rename = "T")]
+    t: Vec<f64>,
+    monetary_value: Vec<f64>,
+    orders: Option<Vec<f64>>,
+    total_spend: Option<Vec<f64>>,
+    first_purchase: Option<Vec<String>>,
+    last_purchase: Option<Vec<String>>,
+}
+
+impl SummaryIn {
+    fn into_core(self) -> Result<Summary, JsError> {
+        let c = self.customers;
+        let n = c.customer_id.len();
+        let lengths = [
+            Some(c.frequency.len()),
+            Some(c.recency.len()),
+            Some(c.t.len()),
+            Some(c.monetary_value.len()),
+            c.orders.as_ref().map(Vec::len),
+            c.total_spend.as_ref().map(Vec::len),
+            c.first_purchase.as_ref().map(Vec::len),
+            c.last_purchase.as_ref().map(Vec::len),
+        ];
+        if lengths.iter().flatten().any(|&len| len != n) {
+            return Err(js_error(crate::Error::options(format!(
+                "summary: every column must have {n} rows, one per customer id"
+            ))));
+        }
+        let customers = c
+            .customer_id
+            .into_iter()
+            .enumerate()
+            .map(|(i, customer_id)| crate::summary::CustomerSummary {
+                customer_id,
+                frequency: c.frequency[i],
+                recency: c.recency[i],
+                t: c.t[i],
+                monetary_value: c.monetary_value[i],
+                first_purchase: c.first_purchase.as_ref().map(|v| v[i].clone()),
+                last_purchase: c.last_purchase.as_ref().map(|v| v[i].clone()),
+                orders: c.orders.as_ref().map(|v| v[i] as u32),
+                total_spend: c.total_spend.as_ref().map(|v| v[i]),
+            })
+            .collect();
+        Ok(Summary {
+            period: self.period,
+            observation_end: self.observation_end,
+            customers,
+            orders_after_end: self.orders_after_end,
+            guest_orders: self.guest_orders,
+            reversed_orders: self.reversed_orders,
+        })
+    }
+}
+
+/// The holdout test as `ltvlab analyze` runs it (calibration end at 75% of
+/// the dates), with the predictions' model, or `None` with a note.
+fn holdout_validation(
+    data: &Dataset,
+    summary: &Summary,
+    options: &AnalysisOptions,
+    notes: &mut Vec<Note>,
+) -> Option<Validation> {
+    let v = ValidateOptions {
+        period: summary.period,
+        observation_end: options.summary.observation_end.clone(),
+        calibration_end: None,
+        model: Some(
+            options
+                .predict
+                .model
+                .unwrap_or(PredictOptions::default().model),
+        ),
+        fit: FitOptions::default(),
+    };
+    validate(data, &v)
+        .map_err(|err| notes.push(Note::new("validation_failed", err.to_string())))
+        .ok()
+}
+
+#[derive(Serialize)]
+struct WhatIfResult<'a> {
+    #[serde(flatten)]
+    simulation: &'a crate::simulate::Simulation,
+    cumulative_value: Curves,
+}
+
+#[derive(Serialize)]
+struct Curves {
+    baseline: Vec<f64>,
+    scenario: Vec<f64>,
+}
+
+#[derive(Serialize)]
+struct ClvIntervalsDto<'a> {
+    samples: usize,
+    fitted: usize,
+    level: f64,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    clv_low: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    clv_high: JsValue,
+    total_clv: Option<crate::bootstrap::Interval>,
+    diagnostics: &'a [String],
+}
+
+/// A new customer's cumulative discounted value at months `0..=horizon`
+/// under `p` (the levers applied): the first order, then each month's
+/// expected repeat orders, as `ltvlab::simulate` computes LTV per customer,
+/// so the last point is `ltv_per_customer.value`.
+fn cumulative_value(p: &Parameters, periods_per_month: f64, o: &SimulationOptions) -> Vec<f64> {
+    let Ok(model) = BgNbd::new(p.r, p.alpha, p.a, p.b) else {
+        return Vec::new();
+    };
+    let value_per_order = p.margin * p.p * p.gamma / (p.q - 1.0);
+    let mut total = value_per_order;
+    let mut out = Vec::with_capacity(o.horizon_months as usize + 1);
+    out.push(total);
+    let (mut previous, mut discount) = (0.0, 1.0);
+    for month in 1..=o.horizon_months {
+        let e = model.expected_purchases_new(f64::from(month) * periods_per_month);
+        discount /= 1.0 + o.monthly_discount_rate;
+        total += value_per_order * (e - previous) * discount;
+        previous = e;
+        out.push(total);
+    }
+    out
+}
+
+/// `ltvlab::simulate::Scenario`, strict: an unknown lever is an error rather
+/// than a silent no-op.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ScenarioDto {
+    retention_points: f64,
+    churn_reduction: f64,
+    aov_change: f64,
+    frequency_change: f64,
+    margin_points: f64,
+    discount: f64,
+    loyalty: LoyaltyDto,
+    cac: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct LoyaltyDto {
+    rebate: f64,
+    retention_points: f64,
+}
+
+impl From<ScenarioDto> for Scenario {
+    fn from(s: ScenarioDto) -> Scenario {
+        Scenario {
+            retention_points: s.retention_points,
+            churn_reduction: s.churn_reduction,
+            aov_change: s.aov_change,
+            frequency_change: s.frequency_change,
+            margin_points: s.margin_points,
+            discount: s.discount,
+            loyalty: Loyalty {
+                rebate: s.loyalty.rebate,
+                retention_points: s.loyalty.retention_points,
+            },
+            cac: s.cac,
+        }
+    }
+}
+
+/// `ltvlab::simulate::SimulationOptions`, strict.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct SimulationOptionsDto {
+    margin: Option<f64>,
+    cac: Option<f64>,
+    horizon_months: Option<u32>,
+    monthly_discount_rate: Option<f64>,
+    new_customers_per_month: Option<f64>,
+    draws: Option<u32>,
+    seed: Option<u64>,
+    confidence: Option<f64>,
+}
+
+impl SimulationOptionsDto {
+    fn to_core(&self) -> SimulationOptions {
+        let d = SimulationOptions::default();
+        SimulationOptions {
+            margin: self.margin.unwrap_or(d.margin),
+            cac: self.cac.unwrap_or(d.cac),
+            horizon_months: self.horizon_months.unwrap_or(d.horizon_months),
+            monthly_discount_rate: self
+                .monthly_discount_rate
+                .unwrap_or(d.monthly_discount_rate),
+            new_customers_per_month: self.new_customers_per_month.or(d.new_customers_per_month),
+            draws: self.draws.unwrap_or(d.draws),
+            seed: self.seed.unwrap_or(d.seed),
+            confidence: self.confidence.unwrap_or(d.confidence),
+        }
+    }
 }
 
 /// Rules shown in the page's "best pairs" table.

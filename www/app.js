@@ -9,10 +9,16 @@
 // of rows (sort, search) and renders one page of the table at a time, so no
 // main-thread task grows with the number of customers.
 
-import { aliveHeatmap, barChart, chartPng, fitWidth, heatmap, ltvHistogram } from './charts.js';
+import { SERIES, aliveHeatmap, barChart, chartPng, fitWidth, groupedBars, heatmap, lineChart, ltvHistogram } from './charts.js';
 import { LANGUAGES, localize, preferredLanguage, reasonText } from './i18n.js';
 
 const PAGE_ROWS = 50;
+/** Bootstrap resamples behind each customer's CLV interval (ltvlab predict --intervals uses 200). */
+const INTERVAL_SAMPLES = 50;
+/** Monte Carlo draws of the what-if intervals, once a slider has settled. */
+const WHATIF_DRAWS = 200;
+/** Quiet time after the last slider move before the intervals are computed. */
+const WHATIF_SETTLE_MS = 250;
 const SAMPLE_URL = 'sample/sample-orders.csv';
 const TRANSACTION_ROLES = ['customer', 'order', 'date', 'time', 'amount', 'unit_price', 'quantity', 'item',
   'item_name', 'status', 'currency', 'refunded', 'nps', 'group'];
@@ -60,6 +66,7 @@ let result = null; // the last AnalysisResult
 let chartData = null;
 let charts = []; // {chart, stop}
 const view = { sort: 'clv', descending: true, search: '', page: 0, rows: null, query: 0 };
+const intervals = { state: 'none', query: 0, data: null, message: '', worker: null }; // the customers' CLV intervals
 const pendingFiles = new Set();
 
 // ---- worker lifecycle --------------------------------------------------------
@@ -102,7 +109,16 @@ function onWorkerMessage(message) {
     case 'file':
       if (pendingFiles.delete(message.id)) download(message.blob, message.name);
       return;
+    case 'whatif':
+      onWhatIf(message);
+      return;
     case 'error':
+      // Scenario and bootstrap errors are the core's messages about this data, not a broken worker.
+      if (message.id === whatif.pending?.id) {
+        whatif.pending = null;
+        showWhatIfError(message.message);
+        return;
+      }
       if (job?.id === message.id || pendingFiles.delete(message.id) || message.id === view.query) {
         fail(message.message);
       } else {
@@ -130,6 +146,9 @@ function onWorkerMessage(message) {
 
 function analyze(next) {
   if (job) cancel();
+  stopIntervals();
+  stopWhatIfHelper();
+  renderToken++; // stops a dashboard still being drawn
   if (next !== source) {
     source = next;
     overrides = {};
@@ -171,10 +190,14 @@ function fail(message) {
   setState('error');
 }
 
-function finish({ result: next, charts: nextCharts }) {
+async function finish({ result: next, charts: nextCharts }) {
   const seconds = (performance.now() - job.started) / 1000;
   job = null;
   result = next;
+  if (result.summary) {
+    const c = result.summary.customers;
+    for (const key of ['customer_id', 'first_purchase', 'last_purchase']) if (c[key]) c[key] = new PackedStrings(c[key]);
+  }
   chartData = nextCharts;
   ui.progress.hidden = true;
   const currency = result.report.stats?.currencies?.[0]?.[0] ?? null;
@@ -185,13 +208,44 @@ function finish({ result: next, charts: nextCharts }) {
   ui.search.value = '';
   view.sort = result.predictions ? 'clv' : 'total_spend';
   view.descending = true;
-  renderResult();
+  resetWhatIf();
+  stopIntervals();
+  intervals.query = 0;
+  intervals.data = null;
+  intervals.state = result.predictions && result.summary ? 'pending' : 'none';
+  if (result.summary) queryRows();
+  if (result.whatif) runWhatIf(true);
+  if (!(await renderResultInSteps())) return; // a new analysis started meanwhile
   status = result.summary
     ? { key: 'status.done', params: { seconds } }
     : { key: 'status.baskets', params: { seconds, baskets: result.report.stats.orders, items: result.report.stats.items } };
   renderStatus();
-  if (result.summary) queryRows();
+  // After the what-if's first run, so the panel does not wait for the bootstrap.
+  if (intervals.state === 'pending') startIntervals();
+  if (result.whatif && result.summary) startWhatIfHelper();
   setState('done');
+}
+
+/**
+ * A string column as the worker posts it: one text and the end offset of each
+ * string, because the structured clone of 100k separate strings costs the
+ * main thread tens of ms. `at(i)` and `length`, like an array.
+ */
+class PackedStrings {
+  constructor({ text, ends }) {
+    this.text = text;
+    this.ends = ends;
+    this.length = ends.length;
+  }
+
+  at(i) {
+    return this.text.slice(i > 0 ? this.ends[i - 1] : 0, this.ends[i]);
+  }
+
+  /** The column as posted, for another worker. */
+  packed() {
+    return { text: this.text, ends: this.ends };
+  }
 }
 
 function queryRows() {
@@ -318,31 +372,73 @@ function mappingOverrides() {
 
 // ---- rendering: results --------------------------------------------------------
 
+// The dashboard in steps, each its own task, so that drawing a dozen charts and
+// tables never blocks the main thread for long (issue: no task over 50 ms).
+function resultSteps() {
+  const { summary, recommendations } = result;
+  return [
+    () => {
+      destroyCharts();
+      ui.section('report').hidden = false;
+      byTestId('kpi-customers').closest('section').hidden = false;
+      renderReport(result.report);
+      renderKpis();
+      renderNotes();
+      ui.section('customers').hidden = !summary;
+      if (summary) {
+        renderTableHead();
+        if (view.rows) renderTablePage();
+      }
+      renderIntervalNote();
+    },
+    () => {
+      ui.section('charts').hidden = !chartData;
+      renderCharts('ltv');
+    },
+    () => renderCharts('alive'),
+    () => renderValidation('holdout'),
+    () => renderValidation('tracking'),
+    () => {
+      ui.section('whatif').hidden = !result.whatif;
+      if (result.whatif) renderWhatIfControls();
+      if (whatif.last) renderWhatIf(whatif.last, whatif.lastMs);
+    },
+    () => {
+      ui.section('segments').hidden = !result.segments;
+      if (result.segments) renderSegments();
+      ui.section('cohorts').hidden = !result.cohorts;
+      if (result.cohorts) renderCohorts();
+    },
+    () => {
+      // Posted as JSON text, parsed here in a task of its own (see worker.js).
+      if (typeof result.recommendations === 'string') result.recommendations = JSON.parse(result.recommendations);
+      ui.recs.hidden = !recommendations;
+      if (recommendations) renderRecommendations();
+      ui.section('exports').hidden = false;
+      byTestId('export-customers').hidden = !summary;
+      byTestId('export-recs-csv').hidden = !recommendations;
+      byTestId('export-recs-json').hidden = !recommendations;
+    },
+  ];
+}
+
 function renderResult() {
-  const { summary, predictions, recommendations } = result;
-  destroyCharts();
-  ui.section('report').hidden = false;
-  byTestId('kpi-customers').closest('section').hidden = false;
-  renderReport(result.report);
-  renderKpis();
-  renderNotes();
-  ui.section('customers').hidden = !summary;
-  if (summary) {
-    renderTableHead();
-    if (view.rows) renderTablePage();
+  for (const step of resultSteps()) step();
+}
+
+let renderToken = 0;
+/** renderResult, yielding to the event loop between steps; false if superseded. */
+async function renderResultInSteps() {
+  const token = ++renderToken;
+  for (const [index, step] of resultSteps().entries()) {
+    if (token !== renderToken) return false;
+    const started = performance.now();
+    step();
+    // Visible in DevTools' performance panel and to scripts/bench-browser.mjs.
+    performance.measure(`ltvlab:render-${index}`, { start: started });
+    await new Promise((resolve) => setTimeout(resolve, 0));
   }
-  ui.section('charts').hidden = !chartData;
-  renderCharts();
-  ui.recs.hidden = !recommendations;
-  if (recommendations) renderRecommendations();
-  ui.section('segments').hidden = !result.segments;
-  if (result.segments) renderSegments();
-  ui.section('cohorts').hidden = !result.cohorts;
-  if (result.cohorts) renderCohorts();
-  ui.section('exports').hidden = false;
-  byTestId('export-customers').hidden = !summary;
-  byTestId('export-recs-csv').hidden = !recommendations;
-  byTestId('export-recs-json').hidden = !recommendations;
+  return token === renderToken;
 }
 
 function setKpi(id, value, format, label, how) {
@@ -435,12 +531,23 @@ function destroyCharts() {
   charts = [];
 }
 
-function renderCharts() {
-  for (const entry of charts.filter((c) => c.name === 'ltv' || c.name === 'alive')) {
+/** Removes the named charts (all when `names` is omitted). */
+function dropCharts(names) {
+  for (const entry of charts.filter((c) => names.includes(c.name))) {
     entry.stop();
     entry.chart.destroy();
   }
-  charts = charts.filter((c) => c.name !== 'ltv' && c.name !== 'alive');
+  charts = charts.filter((c) => !names.includes(c.name));
+}
+
+/** The LTV histogram, then (unless `part` is 'ltv') the P(alive) heatmap. */
+function renderCharts(part) {
+  if (part !== 'alive') renderLtvChart();
+  if (part !== 'ltv') renderAliveChart();
+}
+
+function renderLtvChart() {
+  dropCharts(['ltv']);
   if (!chartData) return;
   const months = result.predictions.base.horizon_months;
   const ltvFigure = byTestId('chart-ltv');
@@ -453,7 +560,11 @@ function renderCharts() {
   ltvPlot.setAttribute('aria-label', `${l10n.t('chart.ltv.title')}. ${l10n.t('chart.ltv.how', { months })}`);
   const ltv = ltvHistogram(ltvPlot, chartData.ltv, l10n);
   charts.push({ chart: ltv, stop: fitWidth(ltv, ltvPlot), name: 'ltv', title: l10n.t('chart.ltv.title') });
+}
 
+function renderAliveChart() {
+  dropCharts(['alive']);
+  if (!chartData) return;
   const aliveFigure = byTestId('chart-alive');
   const hover = aliveFigure.querySelector('[data-role="hover"]');
   hover.textContent = '';
@@ -575,6 +686,453 @@ function renderCohorts() {
   addChart('cohorts', t('cohorts.heading'), plot, chart);
 }
 
+
+// ---- the holdout test ------------------------------------------------------------------
+
+/** Both holdout charts, or only `part` ('holdout' or 'tracking'). */
+function renderValidation(part) {
+  const v = result.validation;
+  const parts = part ? [part] : ['holdout', 'tracking'];
+  dropCharts(parts);
+  for (const name of parts) byTestId(`chart-${name}`).hidden = !v;
+  if (!v) return;
+  ui.section('charts').hidden = false;
+  const end = l10n.date(v.calibration_end);
+  const perDay = { day: 1, week: 7, month: 30.4375 }[v.period] ?? 1;
+  const days = l10n.integer(Math.round(v.holdout_periods * perDay));
+
+  if (parts.includes('holdout')) renderHoldoutChart(v, end, days);
+  if (parts.includes('tracking')) renderTrackingChart(v, end);
+}
+
+function renderHoldoutChart(v, end, days) {
+  const t = l10n.t;
+  const holdout = byTestId('chart-holdout');
+  const holdoutHow = t('chart.holdout.how', { end, days });
+  holdout.querySelector('[data-role="how"]').textContent = holdoutHow;
+  const holdoutPlot = holdout.querySelector('.plot');
+  holdoutPlot.replaceChildren();
+  holdoutPlot.setAttribute('aria-label', `${t('chart.holdout.title')}. ${holdoutHow}`);
+  const buckets = v.by_frequency;
+  addChart(
+    'holdout',
+    t('chart.holdout.title'),
+    holdoutPlot,
+    groupedBars(holdoutPlot, {
+      labels: buckets.map((b) => b.frequency),
+      series: [
+        { label: t('chart.holdout.predicted'), values: buckets.map((b) => b.predicted_mean), color: SERIES[0] },
+        { label: t('chart.holdout.actual'), values: buckets.map((b) => b.actual_mean), color: SERIES[1] },
+      ],
+      xTitle: t('chart.holdout.x'),
+      yTitle: t('chart.holdout.y'),
+      format: l10n.decimal,
+    }),
+  );
+
+}
+
+function renderTrackingChart(v, end) {
+  const t = l10n.t;
+  const tracking = byTestId('chart-tracking');
+  const trackingHow = t('chart.tracking.how', { end, error: l10n.decimal(v.mae) });
+  tracking.querySelector('[data-role="how"]').textContent = trackingHow;
+  const trackingPlot = tracking.querySelector('.plot');
+  trackingPlot.replaceChildren();
+  trackingPlot.setAttribute('aria-label', `${t('chart.tracking.title')}. ${trackingHow}`);
+  const weeks = v.tracking;
+  const firstHoldout = weeks.find((w) => w.holdout);
+  addChart(
+    'tracking',
+    t('chart.tracking.title'),
+    trackingPlot,
+    lineChart(trackingPlot, {
+      xs: weeks.map((w) => w.week),
+      series: [
+        { label: t('chart.tracking.actual'), values: weeks.map((w) => w.actual), color: SERIES[1] },
+        { label: t('chart.tracking.predicted'), values: weeks.map((w) => w.predicted), color: SERIES[0] },
+      ],
+      xTitle: t('chart.tracking.x'),
+      yTitle: t('chart.tracking.y'),
+      formatX: l10n.integer,
+      formatY: l10n.integer,
+      markX: firstHoldout ? firstHoldout.week - 0.5 : undefined,
+    }),
+  );
+}
+
+// ---- the what-if panel ------------------------------------------------------------------
+//
+// A slider move runs the scenario at once without intervals (draws: 0, tens of
+// ms in the worker), at most one run in flight, the latest position winning;
+// WHATIF_SETTLE_MS after the last move it runs again with WHATIF_DRAWS draws
+// for the intervals. The panel's data-state is "busy" while a run is pending,
+// "quick" after a run without intervals and "done" after one with them.
+
+const percentSigned = (v) => `${v > 0 ? '+' : ''}${l10n.percent(v / 100)}`;
+const LEVERS = {
+  retention_points: { min: 0, max: 20, step: 1, initial: 0, format: (v) => l10n.decimal(v) },
+  aov_change: { min: -20, max: 50, step: 1, initial: 0, format: percentSigned },
+  frequency_change: { min: -20, max: 50, step: 1, initial: 0, format: percentSigned },
+  margin_points: { min: -20, max: 20, step: 1, initial: 0, format: (v) => `${v > 0 ? '+' : ''}${l10n.decimal(v)}` },
+  discount: { min: 0, max: 30, step: 1, initial: 0, format: (v) => l10n.percent(v / 100) },
+  loyalty_rebate: { min: 0, max: 10, step: 0.5, initial: 0, format: (v) => l10n.percent(v / 100) },
+  loyalty_retention: { min: 0, max: 20, step: 1, initial: 0, format: (v) => l10n.decimal(v) },
+  margin: { min: 5, max: 100, step: 1, initial: 100, format: (v) => l10n.percent(v / 100) },
+  cac: { min: 0, max: 100, step: 1, initial: 0, format: (v) => l10n.money(v) },
+  horizon: { min: 6, max: 60, step: 6, initial: 24, format: (v) => l10n.integer(v) },
+};
+const whatif = {
+  values: {}, pending: null, queued: null, settle: 0, last: null, lastKey: '', chart: null, ranking: null, movedAt: 0,
+  helper: null, helperReady: false, full: null, fullQueued: null,
+};
+const whatifPanel = byTestId('whatif');
+
+function resetWhatIf() {
+  clearTimeout(whatif.settle);
+  stopWhatIfHelper();
+  whatif.pending = null;
+  whatif.queued = null;
+  whatif.last = null;
+  whatif.chart = null;
+  whatif.ranking = null;
+  for (const [name, lever] of Object.entries(LEVERS)) whatif.values[name] = lever.initial;
+  // The CAC slider's range follows this shop's values: up to three times the
+  // revenue of the average customer's first year.
+  const f = result?.predictions?.formula;
+  const scale = f ? f.average_order_value * Math.max(1, f.purchases_per_month * 12) * 3 : 100;
+  const magnitude = 10 ** Math.floor(Math.log10(Math.max(scale, 1)));
+  LEVERS.cac.max = Math.ceil(scale / magnitude) * magnitude;
+  LEVERS.cac.step = LEVERS.cac.max / 100;
+  whatifPanel.dataset.state = 'busy';
+}
+
+function scenarioAndOptions() {
+  const v = whatif.values;
+  return {
+    scenario: {
+      retention_points: v.retention_points,
+      aov_change: v.aov_change / 100,
+      frequency_change: v.frequency_change / 100,
+      margin_points: v.margin_points,
+      discount: v.discount / 100,
+      loyalty: { rebate: v.loyalty_rebate / 100, retention_points: v.loyalty_retention },
+    },
+    options: { margin: v.margin / 100, cac: v.cac, horizon_months: v.horizon },
+  };
+}
+
+/**
+ * Runs the scenario of the sliders' positions. Quick runs (no draws) go to the
+ * analysis worker, one in flight and the latest queued; runs with draws go to
+ * a second worker with its own copy of the model (see startWhatIfHelper), so a
+ * slider move never waits for the intervals of the previous position.
+ */
+function runWhatIf(full) {
+  if (!result?.whatif) return;
+  const { scenario, options } = scenarioAndOptions();
+  const request = { scenario, options: { ...options, draws: full ? WHATIF_DRAWS : 0 } };
+  whatifPanel.dataset.state = 'busy';
+  if (full && whatif.helperReady) {
+    if (whatif.full) whatif.fullQueued = request;
+    else sendFull(request);
+    return;
+  }
+  if (whatif.pending) {
+    whatif.queued = request;
+    return;
+  }
+  sendWhatIf(request);
+}
+
+function sendWhatIf(request) {
+  whatif.pending = { id: nextId++, request, sent: performance.now() };
+  post({ type: 'whatif', id: whatif.pending.id, ...request });
+}
+
+function sendFull(request) {
+  whatif.full = { id: nextId++, request };
+  whatif.helper.postMessage({ type: 'whatif', id: whatif.full.id, ...request, lang: l10n.lang });
+}
+
+/** The scenario and options of the sliders now, to tell a stale answer. */
+const positionKey = (request) => JSON.stringify([request.scenario, { ...request.options, draws: 0 }]);
+
+function onWhatIf({ id, result: simulation, ms }) {
+  if (!whatif.pending || id !== whatif.pending.id) return;
+  const { request } = whatif.pending;
+  whatif.pending = null;
+  byTestId('whatif-error').hidden = true;
+  if (whatif.queued) {
+    // A newer position is waiting: show this one anyway (it is recent), then run that.
+    const next = whatif.queued;
+    whatif.queued = null;
+    sendWhatIf(next);
+  }
+  // Never replace the intervals of the current position with a quick answer for it.
+  const current = positionKey(scenarioAndOptions());
+  if (!(whatif.last?.draws > 0 && whatif.lastKey === current && positionKey(request) === current)) {
+    show(simulation, ms, request);
+  }
+  updateWhatIfState();
+  if (!whatif.pending && whatif.movedAt) {
+    // For the benchmark and tests: from the slider's input event to the rendered numbers.
+    whatifPanel.dataset.wasmMs = String(Math.round(ms));
+    whatifPanel.dataset.updateMs = String(Math.round(performance.now() - whatif.movedAt));
+    whatif.movedAt = 0;
+  }
+}
+
+function onWhatIfFull({ id, result: simulation, ms }) {
+  if (!whatif.full || id !== whatif.full.id) return;
+  const { request } = whatif.full;
+  whatif.full = null;
+  if (whatif.fullQueued) {
+    const next = whatif.fullQueued;
+    whatif.fullQueued = null;
+    sendFull(next);
+  }
+  // Only the intervals of where the sliders are now.
+  if (positionKey(request) === positionKey(scenarioAndOptions())) show(simulation, ms, request);
+  updateWhatIfState();
+}
+
+function show(simulation, ms, request) {
+  whatif.last = simulation;
+  whatif.lastMs = ms;
+  whatif.lastKey = positionKey(request);
+  renderWhatIf(simulation, ms);
+}
+
+/** busy while a run is pending; then quick or done, as the numbers shown have intervals or not. */
+function updateWhatIfState() {
+  if (whatifPanel.dataset.state === 'error') return;
+  const settled = !whatif.pending && !whatif.queued && !whatif.full && !whatif.fullQueued;
+  const current = whatif.lastKey === positionKey(scenarioAndOptions());
+  whatifPanel.dataset.state = !settled || !current ? 'busy' : whatif.last?.draws > 0 ? 'done' : 'quick';
+}
+
+/** The second worker for runs with draws: it fits the same model from the summary. */
+function startWhatIfHelper() {
+  stopWhatIfHelper();
+  const helper = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const id = nextId++;
+  whatif.helper = helper;
+  helper.addEventListener('message', ({ data }) => {
+    if (helper !== whatif.helper) return;
+    if (data.type === 'whatif-ready' && data.id === id) {
+      whatif.helperReady = true;
+      whatifPanel.dataset.helper = 'ready';
+    }
+    else if (data.type === 'whatif') onWhatIfFull(data);
+    else if (data.type === 'error' && data.id === id) stopWhatIfHelper(); // runs with draws stay in the first worker
+    else if (data.type === 'error' && data.id === whatif.full?.id) {
+      whatif.full = null;
+      showWhatIfError(data.message);
+    }
+  });
+  helper.addEventListener('error', (event) => {
+    event.preventDefault();
+    if (helper === whatif.helper) stopWhatIfHelper();
+  });
+  helper.postMessage({ type: 'whatif-init', id, summary: packedSummary(), lang: l10n.lang });
+}
+
+function stopWhatIfHelper() {
+  delete whatifPanel.dataset.helper;
+  whatif.helper?.terminate();
+  whatif.helper = null;
+  whatif.helperReady = false;
+  whatif.full = null;
+  whatif.fullQueued = null;
+}
+
+function showWhatIfError(message) {
+  const error = byTestId('whatif-error');
+  error.textContent = message;
+  error.hidden = false;
+  whatifPanel.dataset.state = 'error';
+}
+
+function renderWhatIfControls() {
+  for (const slot of whatifPanel.querySelectorAll('[data-lever]')) {
+    const name = slot.dataset.lever;
+    const lever = LEVERS[name];
+    const id = `lever-${name}`;
+    const label = el('label', { for: id });
+    const input = el('input', {
+      type: 'range', id, name, min: String(lever.min), max: String(lever.max), step: String(lever.step),
+      'data-testid': `lever-${name}`,
+    });
+    input.value = String(whatif.values[name]);
+    const describe = () => {
+      label.textContent = l10n.t(`whatif.lever.${name}`, { value: lever.format(Number(input.value)) });
+      input.setAttribute('aria-valuetext', label.textContent);
+    };
+    describe();
+    input.addEventListener('input', () => {
+      whatif.values[name] = Number(input.value);
+      describe();
+      whatif.movedAt = performance.now();
+      runWhatIf(false);
+      clearTimeout(whatif.settle);
+      whatif.settle = setTimeout(() => runWhatIf(true), WHATIF_SETTLE_MS);
+    });
+    slot.replaceChildren(label, input);
+  }
+}
+
+function renderWhatIf(sim, ms) {
+  const t = l10n.t;
+  const months = sim.horizon_months;
+  const withRange = (e, format) =>
+    sim.draws > 0 && e.high > e.low
+      ? `${format(e.value)} (${t('whatif.range', { low: format(e.low), high: format(e.high) })})`
+      : format(e.value);
+  const signedMoney = (v) => `${v > 0 ? '+' : ''}${l10n.money(v)}`;
+  const payback = (o) =>
+    !(o.cac > 0) ? '—' : o.payback_months === null ? t('whatif.payback.never') : t('whatif.months', { value: l10n.integer(o.payback_months) });
+  const ratio = (e) => (e ? withRange(e, l10n.decimal) : '—');
+  const rows = [
+    ['ltv', { months }, sim.baseline.ltv_per_customer.value, sim.scenario.ltv_per_customer.value,
+      withRange(sim.baseline.ltv_per_customer, l10n.money), withRange(sim.scenario.ltv_per_customer, l10n.money),
+      withRange(sim.change.ltv_per_customer, signedMoney)],
+    ['ltv_to_cac', {}, sim.baseline.ltv_to_cac?.value, sim.scenario.ltv_to_cac?.value,
+      ratio(sim.baseline.ltv_to_cac), ratio(sim.scenario.ltv_to_cac), ''],
+    ['payback', {}, sim.baseline.payback_months, sim.scenario.payback_months,
+      payback(sim.baseline), payback(sim.scenario), ''],
+    ['revenue_existing', { months }, sim.baseline.revenue_existing.value, sim.scenario.revenue_existing.value,
+      withRange(sim.baseline.revenue_existing, l10n.money), withRange(sim.scenario.revenue_existing, l10n.money),
+      withRange(sim.change.revenue_existing, signedMoney)],
+    ['revenue_new', { months, perMonth: l10n.decimal(sim.new_customers_per_month) }, sim.baseline.revenue_new.value,
+      sim.scenario.revenue_new.value, withRange(sim.baseline.revenue_new, l10n.money),
+      withRange(sim.scenario.revenue_new, l10n.money), withRange(sim.change.revenue_new, signedMoney)],
+  ];
+  const table = byTestId('whatif-table');
+  table.tHead.replaceChildren(
+    el('tr', {}, ...['metric', 'baseline', 'scenario', 'change'].map((k, i) => el('th', { scope: 'col', class: i ? 'num' : '' }, t(`whatif.col.${k}`)))),
+  );
+  table.tBodies[0].replaceChildren(
+    ...rows.map(([key, params, base, scen, baseText, scenText, changeText]) =>
+      el(
+        'tr',
+        { 'data-row': key },
+        el('th', { scope: 'row' }, el('span', {}, t(`whatif.row.${key}`, params)), el('span', { class: 'how' }, t(`whatif.row.${key}.how`))),
+        el('td', { class: 'num', 'data-side': 'baseline', 'data-value': base ?? '' }, baseText),
+        el('td', { class: 'num', 'data-side': 'scenario', 'data-value': scen ?? '' }, scenText),
+        el('td', { class: 'num', 'data-side': 'change' }, changeText),
+      ),
+    ),
+  );
+  byTestId('whatif-status').textContent =
+    sim.draws > 0 ? t('whatif.status.full', { draws: l10n.integer(sim.draws) }) : t('whatif.status.quick', { ms: l10n.integer(Math.round(ms ?? 0)) });
+
+  // The value curve: updated in place while sliding, rebuilt on a new result or language.
+  const curve = sim.cumulative_value;
+  const xs = curve.baseline.map((_, m) => m);
+  const cac = sim.scenario.cac;
+  const data = [xs, curve.baseline, curve.scenario, xs.map(() => (cac > 0 ? cac : null))];
+  const plot = byTestId('chart-whatif').querySelector('.plot');
+  if (whatif.chart && charts.some((c) => c.chart === whatif.chart)) {
+    whatif.chart.setData(data);
+  } else {
+    plot.replaceChildren();
+    plot.setAttribute('aria-label', `${t('whatif.chart.title')}. ${t('whatif.chart.how')}`);
+    whatif.chart = lineChart(plot, {
+      xs,
+      series: [
+        { label: t('whatif.chart.baseline'), values: data[1], color: SERIES[0] },
+        { label: t('whatif.chart.scenario'), values: data[2], color: SERIES[1] },
+        { label: t('whatif.chart.cac'), values: data[3], color: SERIES[3], dash: [2, 4] },
+      ],
+      xTitle: t('whatif.chart.x'),
+      yTitle: t('whatif.chart.y'),
+      formatX: l10n.integer,
+      formatY: l10n.moneyShort,
+    });
+    addChart('whatif', t('whatif.chart.title'), plot, whatif.chart);
+  }
+
+  // The lever ranking: sorted bars of the change in LTV from one step of each lever.
+  const ranking = sim.sensitivity;
+  const labels = ranking.map((s) => (t(`lever.${s.lever}`) === `lever.${s.lever}` ? s.lever : t(`lever.${s.lever}`)));
+  const key = `${l10n.lang}|${labels.join('|')}`;
+  const rankingPlot = byTestId('chart-levers').querySelector('.plot');
+  rankingPlot.dataset.levers = JSON.stringify(ranking.map((s) => [s.lever, s.change]));
+  if (whatif.ranking?.key === key && charts.some((c) => c.chart === whatif.ranking.chart)) {
+    whatif.ranking.chart.setData([ranking.map((_, i) => i), ranking.map((s) => s.change)]);
+  } else {
+    rankingPlot.replaceChildren();
+    rankingPlot.setAttribute('aria-label', `${t('whatif.levers.title')}. ${t('whatif.levers.how')}`);
+    const chart = barChart(rankingPlot, { labels, values: ranking.map((s) => s.change), yTitle: t('whatif.levers.y'), format: l10n.moneyShort });
+    addChart('levers', t('whatif.levers.title'), rankingPlot, chart);
+    whatif.ranking = { key, chart };
+  }
+}
+
+// The bootstrap refits the model 50 times: seconds for 100k customers. It runs
+// in a second instance of the worker, so sorting, searching and the what-if
+// panel keep answering meanwhile; the result goes to the first worker too, for
+// sorting by it and for the CSV export.
+function startIntervals() {
+  stopIntervals();
+  const id = nextId++;
+  const helper = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  intervals.worker = helper;
+  intervals.query = id;
+  helper.addEventListener('message', ({ data }) => {
+    if (data.id !== id || intervals.query !== id) return;
+    if (data.type === 'intervals') {
+      intervals.state = 'done';
+      intervals.data = data.intervals;
+      post({ type: 'set-intervals', intervals: data.intervals });
+      renderTableHead();
+      if (view.rows) renderTablePage();
+    } else if (data.type === 'error') {
+      intervals.state = 'failed';
+      intervals.message = data.message;
+    } else {
+      return;
+    }
+    renderIntervalNote();
+    stopIntervals();
+  });
+  helper.addEventListener('error', (event) => {
+    event.preventDefault();
+    intervals.state = 'failed';
+    intervals.message = event.message || l10n.t('error.worker');
+    renderIntervalNote();
+    stopIntervals();
+  });
+  helper.postMessage({ type: 'intervals', id, summary: packedSummary(), samples: INTERVAL_SAMPLES, lang: l10n.lang });
+}
+
+/** The summary with its string columns packed again, to post to another worker. */
+function packedSummary() {
+  const c = result.summary.customers;
+  const customers = { ...c };
+  for (const key of ['customer_id', 'first_purchase', 'last_purchase']) if (c[key]) customers[key] = c[key].packed();
+  return { ...result.summary, customers };
+}
+
+function stopIntervals() {
+  intervals.worker?.terminate();
+  intervals.worker = null;
+}
+
+function renderIntervalNote() {
+  const note = byTestId('customers-interval');
+  note.dataset.state = intervals.state;
+  note.textContent =
+    intervals.state === 'pending'
+      ? l10n.t('customers.interval.pending', { samples: INTERVAL_SAMPLES })
+      : intervals.state === 'done'
+        ? l10n.t('customers.interval.done', { samples: intervals.data.fitted })
+        : intervals.state === 'failed'
+          ? l10n.t('customers.interval.failed', { message: intervals.message })
+          : '';
+}
+
 // ---- the customer table -------------------------------------------------------------
 
 function tableColumns() {
@@ -582,14 +1140,20 @@ function tableColumns() {
   const s = result.summary.customers;
   const p = result.predictions?.customers;
   const columns = [
-    { key: 'customer', value: (i) => s.customer_id[i], format: String, head: true },
+    { key: 'customer', value: (i) => s.customer_id.at(i), format: String, head: true },
     s.orders && { key: 'orders', value: (i) => s.orders[i], format: l10n.integer },
     s.total_spend && { key: 'total_spend', value: (i) => s.total_spend[i], format: l10n.money },
-    s.last_purchase && { key: 'last_purchase', value: (i) => s.last_purchase[i], format: l10n.date, text: true },
+    s.last_purchase && { key: 'last_purchase', value: (i) => s.last_purchase.at(i), format: l10n.date, text: true },
     { key: 'frequency', value: (i) => s.frequency[i], format: l10n.integer },
     p && { key: 'p_alive', value: (i) => p.p_alive[i], format: l10n.percent },
     p && { key: 'expected_purchases', value: (i) => p.expected_purchases[i], format: l10n.decimal },
     p && { key: 'clv', value: (i) => p.clv[i], format: l10n.money },
+    intervals.data && {
+      key: 'clv_interval',
+      sort: 'clv_low',
+      value: (i) => [intervals.data.clv_low[i], intervals.data.clv_high[i]],
+      format: ([low, high]) => l10n.t('whatif.range', { low: l10n.money(low), high: l10n.money(high) }),
+    },
   ].filter(Boolean);
   for (const column of columns) column.label = l10n.t(`customers.col.${column.key}`, { months });
   return columns;
@@ -599,10 +1163,11 @@ function renderTableHead() {
   const row = ui.customers.tHead.rows[0];
   row.replaceChildren(
     ...tableColumns().map((column) => {
-      const sorted = view.sort === column.key;
+      const key = column.sort ?? column.key;
+      const sorted = view.sort === key;
       const th = el('th', { scope: 'col', class: column.head || column.text ? '' : 'num' });
       if (sorted) th.setAttribute('aria-sort', view.descending ? 'descending' : 'ascending');
-      const button = el('button', { type: 'button', class: 'sort', 'data-sort': column.key }, column.label);
+      const button = el('button', { type: 'button', class: 'sort', 'data-sort': key }, column.label);
       if (sorted) button.append(el('span', { class: 'sort-mark', 'aria-hidden': 'true' }, view.descending ? ' ▼' : ' ▲'));
       th.append(button);
       return th;
@@ -630,7 +1195,7 @@ function renderTablePage() {
           const text = value === null || value === undefined ? '—' : column.format(value);
           return column.head
             ? el('th', { scope: 'row' }, text)
-            : el('td', { class: column.text ? '' : 'num' }, text);
+            : el('td', { class: column.text ? '' : 'num', 'data-column': column.key }, text);
         }),
       ),
     );
@@ -951,6 +1516,13 @@ document.querySelectorAll('[data-chart]').forEach((button) =>
   button.addEventListener('click', () => downloadChart(button.dataset.chart)),
 );
 byTestId('print').addEventListener('click', () => window.print());
+byTestId('whatif-controls').addEventListener('reset', (event) => {
+  event.preventDefault();
+  for (const [name, lever] of Object.entries(LEVERS)) whatif.values[name] = lever.initial;
+  renderWhatIfControls();
+  runWhatIf(true);
+});
+byTestId('whatif-controls').addEventListener('submit', (event) => event.preventDefault());
 
 ui.lang.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => el('option', { value: code }, name)));
 ui.lang.addEventListener('change', () => setLanguage(ui.lang.value));

@@ -9,6 +9,8 @@
 import uPlot from './vendor/uplot/uPlot.esm.js';
 
 const BAR = '#0072B2';
+// Okabe-Ito: blue, orange, vermillion, grey; told apart by every common colour-vision deficiency.
+export const SERIES = ['#0072B2', '#E69F00', '#D55E00', '#999999'];
 // Viridis at 0, 0.25, 0.5, 0.75, 1; the same stops as .heat-legend in style.css.
 const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
 
@@ -184,7 +186,10 @@ export function barChart(container, { labels, values, yTitle, format }) {
     ...size(container),
     legend: { show: false },
     cursor: { drag: { x: false, y: false }, points: { show: false } },
-    scales: { x: { time: false, range: [-0.5, labels.length - 0.5] }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.08)] } },
+    scales: {
+      x: { time: false, range: [-0.5, labels.length - 0.5] },
+      y: { range: (u, min, max) => [Math.min(0, min * 1.08), Math.max(max > 0 ? max * 1.08 : 0, min < 0 ? 0 : 1)] },
+    },
     axes: [
       axis(colors, {
         grid: { show: false },
@@ -207,6 +212,89 @@ export function barChart(container, { labels, values, yTitle, format }) {
     ],
   };
   return new uPlot(options, [xs, values], container);
+}
+
+/**
+ * Lines over a numeric x: `series` are `{label, values, color, dash}`; a legend
+ * names them (and, with the cursor, shows the values). Update with
+ * `chart.setData([xs, ...values])`.
+ */
+export function lineChart(container, { xs, series, xTitle, yTitle, formatX, formatY, markX }) {
+  const colors = theme();
+  const options = {
+    ...size(container),
+    legend: { show: true, live: true },
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: false }, y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.05 : 1] } },
+    axes: [
+      axis(colors, { label: xTitle, values: (u, splits) => splits.map((v) => formatX(v)) }),
+      axis(colors, { label: yTitle, size: 70, values: (u, splits) => splits.map((v) => formatY(v)) }),
+    ],
+    series: [
+      { label: xTitle, value: (u, v) => (v === null ? '' : formatX(v)) },
+      ...series.map(({ label, color, dash }) => ({
+        label,
+        stroke: color,
+        width: 2,
+        dash,
+        points: { show: false },
+        value: (u, v) => (v === null || v === undefined ? '—' : formatY(v)),
+      })),
+    ],
+    hooks: markX === undefined ? {} : {
+      // A dashed vertical line at x = markX (e.g. where the holdout starts).
+      draw: [
+        (u) => {
+          const x = u.valToPos(markX, 'x', true);
+          const { ctx } = u;
+          ctx.save();
+          ctx.strokeStyle = colors.text;
+          ctx.setLineDash([4, 4]);
+          ctx.beginPath();
+          ctx.moveTo(x, u.bbox.top);
+          ctx.lineTo(x, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+          ctx.restore();
+        },
+      ],
+    },
+  };
+  return new uPlot(options, [xs, ...series.map((s) => s.values)], container);
+}
+
+/** Bars in pairs (or more) per label: `series` are `{label, values, color}`. */
+export function groupedBars(container, { labels, series, xTitle, yTitle, format }) {
+  const colors = theme();
+  const xs = labels.map((_, i) => i);
+  const n = series.length;
+  const options = {
+    ...size(container),
+    legend: { show: true, live: false },
+    cursor: { drag: { x: false, y: false }, points: { show: false } },
+    scales: { x: { time: false, range: [-0.5, labels.length - 0.5] }, y: { range: (u, min, max) => [0, Math.max(max * 1.08, 1e-9)] } },
+    axes: [
+      axis(colors, { label: xTitle, grid: { show: false }, splits: () => xs, values: (u, splits) => splits.map((i) => labels[i] ?? '') }),
+      axis(colors, { label: yTitle, size: 60, values: (u, splits) => splits.map((v) => format(v)) }),
+    ],
+    series: [
+      {},
+      ...series.map(({ label, color }, k) => ({
+        label,
+        stroke: color,
+        fill: `${color}cc`,
+        width: 1,
+        points: { show: false },
+        // Side by side: each series takes 1/n of the slot, shifted from the centre.
+        paths: uPlot.paths.bars({
+          disp: {
+            x0: { unit: 1, values: () => xs.map((x) => x - 0.4 + (k * 0.8) / n) },
+            size: { unit: 1, values: () => xs.map(() => 0.8 / n) },
+          },
+        }),
+      })),
+    ],
+  };
+  return new uPlot(options, [xs, ...series.map((s) => s.values)], container);
 }
 
 /** Keeps a chart as wide as its container. */

@@ -8,6 +8,12 @@
 //   {type: 'cancel', id}                           stop reading; the page ignores `id` afterwards
 //   {type: 'query', id, sort, descending, search}  customer rows to show, in order
 //   {type: 'export', id, kind, lang}               kind: customers | recs-csv | recs-json
+//   {type: 'whatif', id, scenario, options}        a what-if run on the last analysis's model
+//   {type: 'intervals', id, summary, predict, samples}  bootstrap CLV intervals (run in a second
+//                                                  instance of this worker, so the first stays responsive)
+//   {type: 'set-intervals', intervals}             the intervals, for sorting and the CSV export
+//   {type: 'whatif-init', id, summary}             fit the what-if model here too (a second instance
+//                                                  that runs the scenarios with draws)
 // Messages out:
 //   {type: 'ready', version}
 //   {type: 'progress', id, stage, percent}         percent is null when unknown
@@ -15,13 +21,16 @@
 //   {type: 'result', id, result, charts}           see AnalysisResult in pkg/ltvlab.d.ts
 //   {type: 'rows', id, rows: Uint32Array, total}
 //   {type: 'file', id, blob, name}
+//   {type: 'whatif', id, result, ms}               see WhatIfResult; ms is the time in wasm
+//   {type: 'intervals', id, intervals}             see ClvIntervals; kept for the table and export
+//   {type: 'whatif-ready', id}
 //   {type: 'cancelled', id}
 //   {type: 'error', id, message}
 //
 // After a wasm panic the module's memory cannot be trusted, so the page
 // replaces this worker after any error rather than reusing it.
 
-import init, { Analysis, preview, version } from './pkg/ltvlab.js';
+import init, { Analysis, WhatIf, clvIntervals, preview, version } from './pkg/ltvlab.js';
 import { localize, reasonText } from './i18n.js';
 
 /** Bytes the preview reads: what ingest itself uses to detect the format. */
@@ -40,6 +49,7 @@ const ready = init().then(() => postMessage({ type: 'ready', version: version() 
 
 let current = null; // {id, cancelled}
 let last = null; // the last AnalysisResult, for queries and exports
+let whatif = null; // the last analysis's WhatIf (a wasm object, never posted)
 
 onmessage = async ({ data }) => {
   if (data.type === 'cancel') {
@@ -57,6 +67,28 @@ onmessage = async ({ data }) => {
       case 'export':
         postMessage({ type: 'file', id: data.id, ...exportFile(data.kind, data.lang) });
         break;
+      case 'whatif': {
+        if (!whatif) throw new Error('no fitted model for a what-if scenario');
+        const started = performance.now();
+        const result = whatif.run(data.scenario, data.options);
+        postMessage({ type: 'whatif', id: data.id, result, ms: performance.now() - started });
+        break;
+      }
+      case 'intervals': {
+        await ready;
+        const intervals = clvIntervals(unpackSummary(data.summary), data.predict, data.samples, 0);
+        postMessage({ type: 'intervals', id: data.id, intervals });
+        break;
+      }
+      case 'whatif-init':
+        await ready;
+        whatif?.free();
+        whatif = WhatIf.fromSummary(unpackSummary(data.summary));
+        postMessage({ type: 'whatif-ready', id: data.id });
+        break;
+      case 'set-intervals':
+        if (last) last.intervals = data.intervals;
+        break;
     }
   } catch (error) {
     postMessage({ type: 'error', id: data.id, message: describe(error, data.lang) });
@@ -67,14 +99,20 @@ async function runAnalysis(data) {
   const job = { id: data.id, cancelled: false };
   current = job;
   last = null;
+  whatif?.free();
+  whatif = null;
   try {
-    const result = await analyze(job, data);
-    if (!result) {
+    const analysis = await analyze(job, data);
+    if (!analysis) {
       postMessage({ type: 'cancelled', id: job.id });
       return;
     }
+    // The simulator is a wasm object: it stays here, and the page learns only whether it exists.
+    const { whatif: simulator, ...result } = analysis;
+    whatif = simulator;
+    result.whatif = Boolean(simulator);
     last = result;
-    postMessage({ type: 'result', id: job.id, result, charts: charts(result) });
+    postMessage({ type: 'result', id: job.id, result: forPage(result), charts: charts(result) });
   } finally {
     if (current === job) current = null;
   }
@@ -147,6 +185,44 @@ async function analyze(job, { file, url, options }) {
       } catch {}
     }
   }
+}
+
+// The result as posted to the page. Receiving it is one main-thread task, so
+// what costs the structured clone most goes in cheaper shapes: the
+// per-customer string columns as one text with end offsets (PackedStrings in
+// app.js), and the recommendations' many small objects as JSON text, which
+// the page parses in a later task of its own.
+const STRING_COLUMNS = ['customer_id', 'first_purchase', 'last_purchase'];
+
+function forPage(result) {
+  const posted = { ...result };
+  if (result.summary) {
+    const customers = { ...result.summary.customers };
+    for (const key of STRING_COLUMNS) if (customers[key]) customers[key] = pack(customers[key]);
+    posted.summary = { ...result.summary, customers };
+  }
+  if (result.recommendations) posted.recommendations = JSON.stringify(result.recommendations);
+  return posted;
+}
+
+function pack(strings) {
+  const ends = new Uint32Array(strings.length);
+  let at = 0;
+  strings.forEach((s, i) => {
+    at += s.length;
+    ends[i] = at;
+  });
+  return { text: strings.join(''), ends };
+}
+
+function unpack({ text, ends }) {
+  return Array.from(ends, (end, i) => text.slice(i > 0 ? ends[i - 1] : 0, end));
+}
+
+function unpackSummary(summary) {
+  const customers = { ...summary.customers };
+  for (const key of STRING_COLUMNS) if (customers[key]) customers[key] = unpack(customers[key]);
+  return { ...summary, customers };
 }
 
 // The head of the file, cut after its last line break so no row is half read.
@@ -230,6 +306,8 @@ const SORT_COLUMNS = {
   p_alive: (r) => r.predictions?.customers.p_alive,
   expected_purchases: (r) => r.predictions?.customers.expected_purchases,
   clv: (r) => r.predictions?.customers.clv,
+  clv_low: (r) => r.intervals?.clv_low,
+  clv_high: (r) => r.intervals?.clv_high,
 };
 
 // The matching rows' indices, in display order.
@@ -292,7 +370,7 @@ function exportFile(kind, lang) {
   }
 }
 
-function customersCsv({ summary, predictions }) {
+function customersCsv({ summary, predictions, intervals }) {
   if (!summary) throw new Error('no customers to export');
   const s = summary.customers;
   const p = predictions?.customers;
@@ -310,6 +388,9 @@ function customersCsv({ summary, predictions }) {
     ['expected_purchases', p?.expected_purchases],
     ['expected_order_value', p?.expected_order_value],
     ['clv', p?.clv],
+    // Empty until the bootstrap has run, as in `ltvlab predict` without --intervals.
+    ['clv_low', p && (intervals?.clv_low ?? [])],
+    ['clv_high', p && (intervals?.clv_high ?? [])],
   ].filter(([, column]) => column);
   const rows = s.customer_id.map((_, i) => columns.map(([, column]) => column[i]));
   return csv(columns.map(([name]) => name), rows);

@@ -289,6 +289,101 @@ test('the uPlot file in www/vendor is the one npm installed', () => {
   assert.ok(vendored.equals(installed), 'run `npm run vendor` after changing the uplot version');
 });
 
+test('a what-if slider updates the numbers, which match ltvlab simulate', async () => {
+  const page = await openPage();
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  const panel = page.getByTestId('whatif');
+  await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
+  const cell = (row, side) => page.locator(`[data-testid="whatif-table"] tr[data-row="${row}"] td[data-side="${side}"]`);
+  const before = Number(await cell('ltv', 'scenario').getAttribute('data-value'));
+  assert.equal(before, Number(await cell('ltv', 'baseline').getAttribute('data-value')), 'no lever moved: scenario = baseline');
+
+  // Runs with draws go to a second worker with its own copy of the model.
+  await page.waitForSelector('[data-testid="whatif"][data-helper="ready"]', { timeout: SETTLE_TIMEOUT_MS });
+  // Five steps of the retention slider with the keyboard: +5 points.
+  const slider = page.getByTestId('lever-retention_points');
+  await slider.focus();
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+  assert.equal(await slider.inputValue(), '5');
+  await page.waitForFunction(
+    (old) => {
+      const panel = document.querySelector('[data-testid="whatif"]');
+      const value = panel.querySelector('tr[data-row="ltv"] td[data-side="scenario"]')?.dataset.value;
+      return panel.dataset.state === 'done' && Number(value) !== old;
+    },
+    before,
+    { timeout: SETTLE_TIMEOUT_MS },
+  );
+  const after = Number(await cell('ltv', 'scenario').getAttribute('data-value'));
+  assert.ok(after > before, `retention +5 pt raises LTV: ${before} → ${after}`);
+  const updateMs = Number(await panel.getAttribute('data-update-ms'));
+  assert.ok(Number.isFinite(updateMs), 'the panel records its update time');
+  // The intervals come after the drag settles.
+  assert.match(await cell('ltv', 'scenario').textContent(), /–/);
+
+  // Source of the expected values: the CLI on the same file with the same lever.
+  const out = execFileSync(
+    'cargo',
+    ['run', '--release', '--quiet', '--', 'simulate', `${ROOT}www/sample/sample-orders.csv`, '--retention', '+5pt', '--draws', '0', '--json'],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  const cli = JSON.parse(out);
+  assertClose(after, cli.scenario.ltv_per_customer.value, MODEL_TOLERANCE, 'scenario LTV');
+  assertClose(before, cli.baseline.ltv_per_customer.value, MODEL_TOLERANCE, 'baseline LTV');
+  const revenue = Number(await cell('revenue_existing', 'scenario').getAttribute('data-value'));
+  assertClose(revenue, cli.scenario.revenue_existing.value, MODEL_TOLERANCE, 'scenario revenue from existing customers');
+
+  // The curve and the lever ranking are drawn; the ranking is sorted by size.
+  assert.equal(await page.locator('[data-testid="chart-whatif"] canvas').count(), 1);
+  const levers = JSON.parse(await page.locator('[data-testid="chart-levers"] .plot').getAttribute('data-levers'));
+  assert.deepEqual(levers.map(([name]) => name), cli.sensitivity.map((s) => s.lever));
+  // The holdout charts, from the core's validate module.
+  assert.equal(await page.locator('[data-testid="chart-holdout"] canvas').count(), 1);
+  assert.equal(await page.locator('[data-testid="chart-tracking"] canvas').count(), 1);
+  await panel.screenshot({ path: `${ARTIFACTS}whatif.png` });
+
+  // A CAC gives LTV:CAC and a payback month.
+  await page.getByTestId('lever-cac').fill('50');
+  await page.waitForFunction(() => {
+    const panel = document.querySelector('[data-testid="whatif"]');
+    return panel.dataset.state === 'done' && panel.querySelector('tr[data-row="ltv_to_cac"] td[data-side="baseline"]').dataset.value !== '';
+  });
+  // The slider snaps to its step, so read back the CAC it took.
+  const cac = Number(await page.getByTestId('lever-cac').inputValue());
+  assert.ok(cac > 0);
+  const ratio = Number(await cell('ltv_to_cac', 'baseline').getAttribute('data-value'));
+  assertClose(ratio, before / cac, 1e-9, 'LTV:CAC is LTV / CAC');
+
+  // In Japanese too.
+  await page.getByTestId('lang').selectOption('ja');
+  assert.match(await page.locator('#whatif-heading').textContent(), /もしも/);
+  await page.getByTestId('lang').selectOption('en');
+  await page.close();
+});
+
+test('the customer table and CSV show each customer\'s CLV interval', async () => {
+  const page = await openPage();
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  await page.waitForSelector('[data-testid="customers-interval"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
+  await page.waitForSelector('[data-testid="customers-table"] td[data-column="clv_interval"]');
+  assert.match(await page.locator('[data-testid="customers-table"] td[data-column="clv_interval"]').first().textContent(), /–/);
+  const text = await downloadText(page, 'export-customers');
+  const lines = text.slice(1).trimEnd().split('\r\n');
+  const header = lines[0].split(',');
+  const [clv, low, high] = ['clv', 'clv_low', 'clv_high'].map((name) => header.indexOf(name));
+  assert.ok(clv > 0 && low > 0 && high > 0, `columns: ${header}`);
+  assert.equal(lines.length - 1, Number(await kpi(page, 'kpi-customers')));
+  for (const line of lines.slice(1)) {
+    // The sample's ids and numbers have no commas or quotes.
+    const cells = line.split(',').map(Number);
+    // bootstrap widens each interval to contain its estimate (ltvlab::bootstrap docs).
+    assert.ok(cells[low] <= cells[clv] * (1 + 1e-6) && cells[clv] <= cells[high] * (1 + 1e-6), line);
+  }
+  await page.close();
+});
+
 // ---- helpers -----------------------------------------------------------------
 
 async function startServer() {

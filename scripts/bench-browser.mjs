@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+// The web app's benchmark: drop each file on the page in headless Chromium and
+// time it from the file input's change event to body[data-state=done].
+//
+//   node scripts/bench-browser.mjs [--json] [--no-whatif] FILE...
+//
+// Needs www/pkg (scripts/lib.sh build_wasm), playwright-core (npm ci) and
+// Chromium (CHROMIUM, default /usr/bin/chromium). Files come from e.g.
+// `ltvlab generate --lines 1000000 --seed 1 -o orders-1m.csv`.
+//
+// Per file it measures, in the page:
+// - drop_to_done_ms: from the input's `change` event to data-state "done";
+// - longest_task_ms: the longest main-thread task in that time
+//   (PerformanceObserver 'longtask', which reports tasks over 50 ms; 0 means none);
+// - peak_memory_bytes: the peak resident memory of Chromium's renderer
+//   processes (the page and its workers run there), sampled every 50 ms from
+//   /proc; null where /proc is not available;
+// - slider_to_update_ms: the what-if panel's median time from a slider's
+//   input event to the new numbers on the page (5 moves), null without a model;
+//   slider_wasm_ms is the median of that spent in WhatIf.run in the worker.
+//
+// With --json it prints one JSON object per file per line:
+//   {"file", "bytes", "drop_to_done_ms", "longest_task_ms", "peak_memory_bytes",
+//    "slider_to_update_ms", "slider_to_update_max_ms", "slider_wasm_ms", "state"}
+// otherwise a line of text per file. State "error" (with "error") when the page
+// failed; the numbers are then those of the failure.
+
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const TIMEOUT_MS = 30 * 60 * 1000;
+const SLIDER_MOVES = [3, 6, 9, 12, 15];
+
+const { values: flags, positionals: files } = parseArgs({
+  options: { json: { type: 'boolean', default: false }, 'no-whatif': { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
+if (files.length === 0) {
+  console.error('usage: node scripts/bench-browser.mjs [--json] [--no-whatif] FILE...');
+  process.exit(2);
+}
+
+// Runs in the page before its own scripts: the long-task observer and the two timestamps.
+function instrument() {
+  window.__bench = { longest: 0, dropAt: null, doneAt: null, state: null, measuring: false };
+  new PerformanceObserver((list) => {
+    if (!window.__bench.measuring) return;
+    for (const entry of list.getEntries()) window.__bench.longest = Math.max(window.__bench.longest, entry.duration);
+  }).observe({ type: 'longtask', buffered: false });
+  document.addEventListener(
+    'change',
+    (event) => {
+      if (event.target.matches?.('[data-testid="file-input"]')) {
+        window.__bench.dropAt = performance.now();
+        window.__bench.measuring = true;
+      }
+    },
+    true,
+  );
+  new MutationObserver(() => {
+    const state = document.body?.dataset.state;
+    if (window.__bench.dropAt !== null && window.__bench.doneAt === null && (state === 'done' || state === 'error')) {
+      window.__bench.doneAt = performance.now();
+      window.__bench.state = state;
+      window.__bench.measuring = false;
+    }
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-state'] });
+}
+
+async function startServer() {
+  const child = spawn(process.execPath, ['scripts/serve.mjs', '--root', 'www', '--port', '0'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = output.match(/ at (http:\/\/127\.0\.0\.1:\d+\/\S*)/);
+      if (match) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`serve.mjs exited with ${code}: ${output}`)));
+  });
+  return { child, url };
+}
+
+/** Every descendant process of `pid` (Linux /proc). */
+function descendants(pid) {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch {}
+  }
+  const out = [];
+  const queue = [pid];
+  while (queue.length) {
+    for (const child of children.get(queue.pop()) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+/** Resident bytes of Chromium's renderer processes, or null without /proc. */
+function rendererBytes(browserPid) {
+  if (!browserPid) return null;
+  try {
+    let total = 0;
+    for (const pid of descendants(browserPid)) {
+      let cmdline;
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      if (!cmdline.includes('--type=renderer')) continue;
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const rss = status.match(/^VmRSS:\s+(\d+) kB/m);
+      if (rss) total += Number(rss[1]) * 1024;
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
+async function sliderTimes(page) {
+  const panel = page.getByTestId('whatif');
+  if (!(await panel.isVisible())) return null;
+  await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: TIMEOUT_MS });
+  const times = [];
+  const wasm = [];
+  for (const value of SLIDER_MOVES) {
+    await page.evaluate((v) => {
+      const panel = document.querySelector('[data-testid="whatif"]');
+      delete panel.dataset.updateMs;
+      const slider = document.querySelector('[data-testid="lever-retention_points"]');
+      slider.value = String(v);
+      slider.dispatchEvent(new Event('input', { bubbles: true }));
+    }, value);
+    await page.waitForFunction(() => document.querySelector('[data-testid="whatif"]').dataset.updateMs !== undefined, null, {
+      timeout: TIMEOUT_MS,
+    });
+    times.push(Number(await panel.getAttribute('data-update-ms')));
+    wasm.push(Number(await panel.getAttribute('data-wasm-ms')));
+    // Let the intervals run finish, so each move starts from a quiet worker.
+    await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: TIMEOUT_MS });
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return { median: median(times), max: Math.max(...times), wasm: median(wasm) };
+}
+
+async function measure(browser, browserPid, url, file) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.addInitScript(instrument);
+  await page.goto(url);
+  // The wasm is loaded and the worker ready: the version shows in the footer.
+  await page.waitForFunction(() => document.querySelector('[data-testid="version"]').textContent !== '');
+
+  let peak = rendererBytes(browserPid);
+  const sampler = setInterval(() => {
+    const now = rendererBytes(browserPid);
+    if (now !== null) peak = Math.max(peak ?? 0, now);
+  }, 50);
+  try {
+    await page.getByTestId('file-input').setInputFiles(file);
+    await page.waitForFunction(() => window.__bench.doneAt !== null, null, { timeout: TIMEOUT_MS, polling: 100 });
+  } finally {
+    clearInterval(sampler);
+  }
+  const bench = await page.evaluate(() => window.__bench);
+  const error = bench.state === 'error' ? await page.getByTestId('error').textContent() : undefined;
+  const slider = bench.state === 'done' && !flags['no-whatif'] ? await sliderTimes(page) : null;
+  await context.close();
+  return {
+    file,
+    bytes: statSync(file).size,
+    drop_to_done_ms: Math.round(bench.doneAt - bench.dropAt),
+    longest_task_ms: Math.round(bench.longest),
+    peak_memory_bytes: peak,
+    slider_to_update_ms: slider?.median ?? null,
+    slider_to_update_max_ms: slider?.max ?? null,
+    slider_wasm_ms: slider?.wasm ?? null,
+    state: bench.state,
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+const { child: server, url } = await startServer();
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+// playwright-core does not expose the browser's pid; Chromium is our child's child.
+const browserPid = descendants(process.pid).find((pid) => {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return !cmdline.includes('--type=') && cmdline.includes('chrom');
+  } catch {
+    return false;
+  }
+});
+try {
+  for (const file of files) {
+    const result = await measure(browser, browserPid, url, path.resolve(file));
+    result.file = file;
+    if (flags.json) {
+      console.log(JSON.stringify(result));
+    } else {
+      const mb = (bytes) => (bytes === null ? 'n/a' : `${Math.round(bytes / 2 ** 20)} MiB`);
+      console.log(
+        `${file} (${mb(result.bytes)}): ${result.state} in ${result.drop_to_done_ms} ms, longest task ` +
+          `${result.longest_task_ms} ms, renderer peak ${mb(result.peak_memory_bytes)}, slider → update ` +
+          `${result.slider_to_update_ms ?? 'n/a'} ms (max ${result.slider_to_update_max_ms ?? 'n/a'} ms, ` +
+          `${result.slider_wasm_ms ?? 'n/a'} ms in wasm)` +
+          (result.error ? `: ${result.error}` : ''),
+      );
+    }
+  }
+} finally {
+  await browser.close();
+  server.kill();
+}

@@ -1,0 +1,204 @@
+// The wasm boundary, without a browser: the built www/pkg imported in Node and
+// called the way the worker and the calculator widget call it, with good and
+// bad inputs. Bad inputs must come back as `Error`s with the core's lower-case
+// message, never as a trap (`WebAssembly.RuntimeError`), and the module must
+// keep working after them.
+//
+// Needs `build_wasm` (www/pkg) and `ensure_sample` (www/sample), as scripts/test
+// runs them before `node --test tests/browser/`.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SAMPLE = `${ROOT}www/sample/sample-orders.csv`;
+// wasm and native fits stop at slightly different points of the same optimum
+// (the same tolerance as app.test.mjs uses for the KPIs).
+const MODEL_TOLERANCE = 1e-3;
+// Sums of the same terms in the same order: only rounding differs.
+const ROUNDING = 1e-9;
+
+let wasm;
+let sample;
+
+before(async () => {
+  wasm = await import(`${ROOT}www/pkg/ltvlab.js`);
+  await wasm.default({ module_or_path: readFileSync(`${ROOT}www/pkg/ltvlab_bg.wasm`) });
+  sample = readFileSync(SAMPLE);
+});
+
+/** Runs `f` and returns the Error it throws; fails if it throws nothing or traps. */
+function thrown(f) {
+  try {
+    f();
+  } catch (error) {
+    assert.ok(!(error instanceof WebAssembly.RuntimeError), `a trap, not an error: ${error.message}`);
+    assert.ok(error instanceof Error, `not an Error: ${error}`);
+    return error;
+  }
+  assert.fail('no error');
+}
+
+function analyze(bytes, options) {
+  const analysis = new wasm.Analysis(options);
+  for (let at = 0; at < bytes.length; at += 64 * 1024) analysis.push(bytes.subarray(at, at + 64 * 1024));
+  return analysis.finish();
+}
+
+// One analysis of the sample serves the what-if tests (a fit takes a second).
+let sampleResult;
+function sampleAnalysis() {
+  sampleResult ??= analyze(sample, undefined);
+  return sampleResult;
+}
+
+function cli(...args) {
+  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(out);
+}
+
+function assertClose(actual, expected, relative, what) {
+  const scale = Math.max(1, Math.abs(expected));
+  assert.ok(Math.abs(actual - expected) <= relative * scale, `${what}: wasm ${actual}, expected ${expected}`);
+}
+
+test('preview reads the head and names the columns', () => {
+  const head = sample.subarray(0, sample.indexOf(0x0a, 4096) + 1);
+  const { report, rows, roles } = wasm.preview(head, { ingest: {} });
+  assert.deepEqual(report.columns.slice(0, 3), ['order_id', 'customer_id', 'order_date']);
+  assert.equal(report.mapping.find((m) => m.role === 'customer').name, 'customer_id');
+  assert.ok(rows.length > 0 && rows.length <= 20);
+  assert.ok(roles.includes('customer') && roles.includes('amount'));
+});
+
+test('bad files and bad options are errors with a message, and the module keeps working', () => {
+  const cases = [
+    // [what, call, the message must match]
+    ['binary bytes', () => wasm.preview(new Uint8Array([0, 1, 2, 0, 0, 255, 0, 10]), undefined), /binary|cannot|not/],
+    ['an empty file', () => analyze(new Uint8Array(), undefined), /empty/],
+    ['an unknown top-level option', () => new wasm.Analysis({ colour: 'red' }), /unknown field `colour`/],
+    ['an unknown nested option', () => new wasm.Analysis({ ingest: { delimeter: ';' } }), /unknown field `delimeter`/],
+    ['an unknown section', () => new wasm.Analysis({ sections: ['summary', 'horoscope'] }), /unknown variant `horoscope`/],
+    ['a wrong type', () => new wasm.Analysis({ predict: { horizon_months: 'twelve' } }), /invalid type/],
+    ['an unknown model', () => new wasm.Analysis({ predict: { model: 'magic' } }), /unknown variant `magic`/],
+    ['a formula input out of range', () => wasm.simulateFormula({ churn: 2 }, undefined), /churn/],
+  ];
+  for (const [what, call, pattern] of cases) {
+    const error = thrown(call);
+    assert.match(error.message, pattern, what);
+    assert.equal(error.message[0], error.message[0].toLowerCase(), `${what}: "${error.message}" starts lower-case`);
+  }
+  // Still usable after all of that.
+  assert.ok(wasm.simulateFormula(undefined, undefined).baseline.ltv > 0);
+});
+
+test('options as documented are accepted', () => {
+  const result = analyze(sample, {
+    ingest: { mapping: { customer: 'customer_id' }, today: '2025-01-31' },
+    summary: { period: 'week' },
+    predict: { model: 'bgnbd', horizon_months: 6, monthly_discount_rate: 0.01, margin: 0.5 },
+    recommend: { k: 3, items: 10, customers: 10 },
+    sections: ['summary', 'predictions'],
+  });
+  assert.equal(result.summary.period, 'week');
+  assert.equal(result.predictions.base.horizon_months, 6);
+  assert.equal(result.recommendations, null);
+  assert.equal(result.validation, null);
+  assert.equal(result.whatif, null);
+});
+
+test('finish returns a what-if object whose baseline and scenario match the CLI', () => {
+  const { whatif, predictions, validation } = sampleAnalysis();
+  assert.ok(whatif instanceof wasm.WhatIf);
+  assert.ok(predictions && validation);
+
+  // No levers: the scenario is the baseline (simulate's documented contract).
+  const still = whatif.run(undefined, { draws: 0 });
+  assert.equal(still.scenario.ltv_per_customer.value, still.baseline.ltv_per_customer.value);
+
+  const scenario = { retention_points: 5, aov_change: 0.1 };
+  const run = whatif.run(scenario, { draws: 0 });
+  // Source of the expected values: `ltvlab simulate` on the same file with the same levers.
+  const expected = cli('simulate', SAMPLE, '--retention', '+5pt', '--aov', '+10%', '--draws', '0', '--json');
+  for (const side of ['baseline', 'scenario']) {
+    for (const key of ['ltv_per_customer', 'revenue_existing', 'revenue_new']) {
+      assertClose(run[side][key].value, expected[side][key].value, MODEL_TOLERANCE, `${side} ${key}`);
+    }
+  }
+  assert.deepEqual(run.sensitivity.map((s) => s.lever), expected.sensitivity.map((s) => s.lever));
+  assert.ok(run.scenario.ltv_per_customer.value > run.baseline.ltv_per_customer.value);
+
+  // The curve ends at the LTV per customer: both are the same sum (simulate's module doc).
+  for (const side of ['baseline', 'scenario']) {
+    const curve = run.cumulative_value[side];
+    assert.equal(curve.length, run.horizon_months + 1);
+    assertClose(curve.at(-1), run[side].ltv_per_customer.value, ROUNDING, `${side} curve end`);
+    for (let m = 1; m < curve.length; m++) assert.ok(curve[m] >= curve[m - 1], `${side} curve rises at ${m}`);
+  }
+
+  // A second worker's copy, fitted from the posted summary, gives the same numbers:
+  // the same data and the same deterministic fit.
+  const copy = wasm.WhatIf.fromSummary(sampleAnalysis().summary);
+  assert.deepEqual(copy.run(scenario, { draws: 20 }), whatif.run(scenario, { draws: 20 }));
+  copy.free();
+  assert.match(thrown(() => wasm.WhatIf.fromSummary({ period: 'day' })).message, /summary: missing field/);
+
+  // With draws, an interval around the same point.
+  const full = whatif.run(scenario, { draws: 50, seed: 3 });
+  const ltv = full.scenario.ltv_per_customer;
+  assert.equal(ltv.value, run.scenario.ltv_per_customer.value);
+  assert.ok(ltv.low < ltv.value && ltv.value < ltv.high);
+});
+
+test('what-if rejects unknown levers and out-of-range values with a message', () => {
+  const { whatif } = sampleAnalysis();
+  const cases = [
+    [() => whatif.run({ retention: 5 }, undefined), /unknown field `retention`/],
+    [() => whatif.run({ loyalty: { rebate: 0.02, lift: 3 } }, undefined), /unknown field `lift`/],
+    [() => whatif.run(undefined, { draw: 10 }), /unknown field `draw`/],
+    [() => whatif.run({ discount: 1 }, { draws: 0 }), /discount must be in \[0, 1\)/],
+    [() => whatif.run({ aov_change: -1 }, { draws: 0 }), /aov change must be above -1/],
+    [() => whatif.run(undefined, { draws: -1 }), /invalid/],
+    [() => whatif.run(undefined, { horizon_months: 0, draws: 0 }), /horizon/],
+    [() => whatif.run(undefined, { confidence: 1, draws: 0 }), /confidence must be between 0 and 1/],
+  ];
+  for (const [call, pattern] of cases) assert.match(thrown(call).message, pattern);
+  // The object is still usable.
+  assert.ok(whatif.run(undefined, { draws: 0 }).baseline.ltv_per_customer.value > 0);
+});
+
+test('CLV intervals contain each customer\'s CLV', () => {
+  const { predictions, summary } = sampleAnalysis();
+  assert.match(thrown(() => wasm.clvIntervals(summary, undefined, 5, 0)).message, /bootstrap samples must be between 10 and 100000, got 5/);
+  assert.match(thrown(() => wasm.clvIntervals({ period: 'day' }, undefined, 10, 0)).message, /summary: missing field/);
+  assert.match(thrown(() => wasm.clvIntervals(summary, { modle: 'bgnbd' }, 10, 0)).message, /unknown field `modle`/);
+  const intervals = wasm.clvIntervals(summary, undefined, 10, 0);
+  const { clv } = predictions.customers;
+  assert.equal(intervals.clv_low.length, summary.customers.customer_id.length);
+  assert.equal(intervals.samples, 10);
+  assert.equal(intervals.level, 0.9);
+  // bootstrap widens each interval to contain its estimate (ltvlab::bootstrap docs).
+  for (let i = 0; i < clv.length; i++) {
+    assert.ok(intervals.clv_low[i] <= clv[i] * (1 + 1e-6) + 1e-9, `low ≤ clv for row ${i}`);
+    assert.ok(intervals.clv_high[i] >= clv[i] * (1 - 1e-6) - 1e-9, `high ≥ clv for row ${i}`);
+  }
+});
+
+test('the holdout validation matches ltvlab analyze', () => {
+  const { validation } = sampleAnalysis();
+  // Source: `ltvlab analyze --model bgnbd` on the same file (the page's default model).
+  const expected = cli('analyze', SAMPLE, '--model', 'bgnbd', '--json').validation;
+  assert.equal(validation.calibration_end, expected.calibration_end);
+  assert.equal(validation.customers, expected.customers);
+  assert.equal(validation.actual_total, expected.actual_total);
+  assertClose(validation.predicted_total, expected.predicted_total, MODEL_TOLERANCE, 'predicted total');
+  assert.deepEqual(validation.by_frequency.map((b) => b.frequency), ['0', '1', '2', '3', '4', '5', '6', '7+']);
+  assert.equal(validation.tracking.length, expected.tracking.length);
+});
