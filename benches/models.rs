@@ -164,11 +164,11 @@ fn bench(c: &mut Criterion) {
 
 /// `LTVLAB_BENCH_CPU=1 cargo bench --bench models [-- MODEL ...]`: the
 /// best-of-R thread CPU time and wall time of `predict` per size, one JSON
-/// line each. On a shared machine CPU time is the steadier figure: it does
+/// line each (`LTVLAB_BENCH_CPU=10000,100000` picks the sizes). On a shared machine CPU time is the steadier figure: it does
 /// not count the time other processes hold the core (caches still suffer).
 /// `scripts/bench-wasm-models.mjs` reports the wasm counterpart.
-fn cpu_times(models: &[ModelKind]) {
-    for n in SIZES {
+fn cpu_times(models: &[ModelKind], sizes: &[usize]) {
+    for &n in sizes {
         let summary = simulate(n, 1);
         for &model in models {
             if model == ModelKind::ParetoNbd && n >= 1_000_000 {
@@ -231,16 +231,21 @@ fn main() {
         write_summaries(&dir);
         return;
     }
-    if std::env::var("LTVLAB_BENCH_CPU").is_ok() {
+    if let Ok(sizes) = std::env::var("LTVLAB_BENCH_CPU") {
+        let mut sizes: Vec<usize> = sizes.split(',').filter_map(|n| n.parse().ok()).collect();
+        if sizes.iter().all(|&n| n < 1_000) {
+            sizes = SIZES.to_vec();
+        }
         let models: Vec<ModelKind> = std::env::args()
             .skip(1)
             .filter_map(|a| a.parse().ok())
             .collect();
-        cpu_times(if models.is_empty() {
-            &[ModelKind::BgNbd]
+        let models = if models.is_empty() {
+            vec![ModelKind::BgNbd]
         } else {
-            &models
-        });
+            models
+        };
+        cpu_times(&models, &sizes);
         return;
     }
     let mut c = Criterion::default().configure_from_args();

@@ -326,12 +326,16 @@ pub fn formula_ltv(
     if oldest < window {
         window = (oldest / 2.0).floor().max(1.0);
     }
-    let eligible: Vec<&CustomerSummary> = customers.iter().filter(|c| c.t >= window).collect();
-    let churned = eligible
-        .iter()
-        .filter(|c| c.t - c.recency >= window)
-        .count();
-    let churn_rate = (!eligible.is_empty()).then(|| churned as f64 / eligible.len() as f64);
+    let (eligible, churned) = customers.iter().filter(|c| c.t >= window).fold(
+        (0usize, 0usize),
+        |(eligible, churned), c| {
+            (
+                eligible + 1,
+                churned + usize::from(c.t - c.recency >= window),
+            )
+        },
+    );
+    let churn_rate = (eligible > 0).then(|| churned as f64 / eligible as f64);
     let churn_window_months = window / per_month;
     let expected_lifetime_months = churn_rate
         .filter(|c| *c > 0.0)
@@ -353,7 +357,7 @@ pub fn formula_ltv(
         average_order_value,
         purchases_per_month,
         churn_window_months,
-        eligible_customers: eligible.len(),
+        eligible_customers: eligible,
         churn_rate,
         expected_lifetime_months,
         formula_ltv,
