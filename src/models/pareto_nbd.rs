@@ -524,106 +524,157 @@ fn ln_tails_with_gradient(params: &[f64], x: f64, ys: &[f64], out: &mut [[f64; 5
         (beta, r + x, beta - alpha)
     };
     let (upper_a, upper_c) = (a + 1.0 - b, a + 1.0);
-    for (&y, out) in ys.iter().zip(out.iter_mut()) {
-        let z = numerator / (m + y);
-        // ln 2F1(a, b; a+1; z) and its partial derivatives in a, b, z.
-        let (ln_f, d_a, d_b, d_z) = match series_with_gradient(upper_a, upper_c, a, b, z) {
-            Some(v) => v,
-            None => {
-                let f = |a: f64, b: f64, z: f64| ln_hyp2f1_a_a1(a, b, z);
-                let (ha, hb) = (1e-6 * a, 1e-6 * b);
-                let hz = 1e-6 * z.min(1.0 - z).max(f64::MIN_POSITIVE);
-                (
-                    f(a, b, z),
-                    (f(a + ha, b, z) - f(a - ha, b, z)) / (2.0 * ha),
-                    (f(a, b + hb, z) - f(a, b - hb, z)) / (2.0 * hb),
-                    if z > 0.0 {
-                        (f(a, b, z + hz) - f(a, b, z - hz)) / (2.0 * hz)
-                    } else {
-                        b * a / (a + 1.0)
-                    },
-                )
-            }
-        };
-        let ln_my = (m + y).ln();
-        let tail_a = d_a - ln_my;
-        let tail_m = -a / (m + y);
-        let (d_r, d_alpha, d_s, d_beta) = if alpha_branch {
-            (
-                tail_a,
-                tail_m + d_z * (y + beta) / ((alpha + y) * (alpha + y)),
-                tail_a + d_b,
-                -d_z / (alpha + y),
-            )
-        } else {
-            (
-                tail_a + d_b,
-                -d_z / (beta + y),
-                tail_a,
-                tail_m + d_z * (y + alpha) / ((beta + y) * (beta + y)),
-            )
-        };
-        *out = [ln_f - a * ln_my, d_r, d_alpha, d_s, d_beta];
+    let mut coefficients = Vec::new();
+    for (ys, out) in ys.chunks(4).zip(out.chunks_mut(4)) {
+        // Lanes past the end are given z = 1, which the series refuses.
+        let z: [f64; 4] =
+            std::array::from_fn(|lane| ys.get(lane).map_or(1.0, |&y| numerator / (m + y)));
+        let sums = series_with_gradient(&mut coefficients, upper_a, upper_c, a, b, z);
+        for (lane, (&y, out)) in ys.iter().zip(out.iter_mut()).enumerate() {
+            *out = tail_with_gradient(params, a, b, m, z[lane], y, sums[lane]);
+        }
     }
 }
 
+/// One tail of [`ln_tails_with_gradient`] from its series (`None`: by the
+/// integral, with derivatives by central differences).
+fn tail_with_gradient(
+    params: &[f64],
+    a: f64,
+    b: f64,
+    m: f64,
+    z: f64,
+    y: f64,
+    series: Option<(f64, f64, f64, f64)>,
+) -> [f64; 5] {
+    let (alpha, beta) = (params[1], params[3]);
+    let alpha_branch = alpha >= beta;
+    // ln 2F1(a, b; a+1; z) and its partial derivatives in a, b, z.
+    let (ln_f, d_a, d_b, d_z) = match series {
+        Some(v) => v,
+        None => {
+            let f = |a: f64, b: f64, z: f64| ln_hyp2f1_a_a1(a, b, z);
+            let (ha, hb) = (1e-6 * a, 1e-6 * b);
+            let hz = 1e-6 * z.min(1.0 - z).max(f64::MIN_POSITIVE);
+            (
+                f(a, b, z),
+                (f(a + ha, b, z) - f(a - ha, b, z)) / (2.0 * ha),
+                (f(a, b + hb, z) - f(a, b - hb, z)) / (2.0 * hb),
+                if z > 0.0 {
+                    (f(a, b, z + hz) - f(a, b, z - hz)) / (2.0 * hz)
+                } else {
+                    b * a / (a + 1.0)
+                },
+            )
+        }
+    };
+    let ln_my = (m + y).ln();
+    let tail_a = d_a - ln_my;
+    let tail_m = -a / (m + y);
+    let (d_r, d_alpha, d_s, d_beta) = if alpha_branch {
+        (
+            tail_a,
+            tail_m + d_z * (y + beta) / ((alpha + y) * (alpha + y)),
+            tail_a + d_b,
+            -d_z / (alpha + y),
+        )
+    } else {
+        (
+            tail_a + d_b,
+            -d_z / (beta + y),
+            tail_a,
+            tail_m + d_z * (y + alpha) / ((beta + y) * (beta + y)),
+        )
+    };
+    [ln_f - a * ln_my, d_r, d_alpha, d_s, d_beta]
+}
+
 /// `ln 2F1(a, b; a+1; z)` by Euler's transformation and the series (as
-/// [`ln_hyp2f1_a_a1`]), with its derivatives in `a`, `b` and `z`; `None`
-/// where [`ln_hyp2f1_a_a1`] would integrate instead.
+/// [`ln_hyp2f1_a_a1`]), with its derivatives in `a`, `b` and `z`, at four
+/// points at once (independent chains the processor overlaps); `None` where
+/// [`ln_hyp2f1_a_a1`] would integrate instead. `coefficients` caches, per
+/// term `k`, `(A+k)/(C+k)`, `1/(A+k)` and `1/(C+k)` for the `A`, `C` of one
+/// frequency, so that the terms need no division.
 fn series_with_gradient(
+    coefficients: &mut Vec<[f64; 3]>,
     upper_a: f64,
     upper_c: f64,
     a: f64,
     b: f64,
-    z: f64,
-) -> Option<(f64, f64, f64, f64)> {
-    if !series_is_short(a, b, z) || !(0.0..1.0).contains(&z) {
-        return None;
-    }
+    z: [f64; 4],
+) -> [Option<(f64, f64, f64, f64)>; 4] {
+    let usable = z.map(|z| (0.0..1.0).contains(&z) && series_is_short(a, b, z));
     // H = 2F1(1, A; C; z): positive terms with ratio z (A+k)/(C+k) < 1.
-    let (mut h, mut term) = (1.0_f64, 1.0_f64);
-    let (mut sum_a, mut sum_c, mut sum_k) = (0.0_f64, 0.0_f64, 0.0_f64);
+    let mut active = std::array::from_fn::<bool, 4, _>(|lane| usable[lane] && z[lane] > 0.0);
+    let (mut h, mut term) = ([1.0_f64; 4], [1.0_f64; 4]);
+    let (mut sum_a, mut sum_c, mut sum_k) = ([0.0_f64; 4], [0.0_f64; 4], [0.0_f64; 4]);
     let (mut harmonic_a, mut harmonic_c) = (0.0_f64, 0.0_f64);
-    if z > 0.0 {
-        for k in 0..HYP2F1_SERIES_TERMS {
-            let kf = k as f64;
-            let ratio = (upper_a + kf) / (upper_c + kf) * z;
-            term *= ratio;
-            harmonic_a += 1.0 / (upper_a + kf);
-            harmonic_c += 1.0 / (upper_c + kf);
-            h += term;
-            sum_a += term * harmonic_a;
-            sum_c += term * harmonic_c;
-            sum_k += (kf + 1.0) * term;
-            if term == 0.0
-                || (ratio < 1.0 && term * (kf + 2.0) * ratio / (1.0 - ratio) <= 1e-17 * h)
-            {
-                break;
+    let mut converged = usable;
+    let mut k = 0;
+    while active.iter().any(|&a| a) {
+        if k == HYP2F1_SERIES_TERMS {
+            for lane in 0..4 {
+                if active[lane] {
+                    converged[lane] = false;
+                }
             }
-            if k + 1 == HYP2F1_SERIES_TERMS {
-                return None;
+            break;
+        }
+        if coefficients.len() <= k {
+            let kf = k as f64;
+            coefficients.push([
+                (upper_a + kf) / (upper_c + kf),
+                1.0 / (upper_a + kf),
+                1.0 / (upper_c + kf),
+            ]);
+        }
+        let [coefficient, inverse_a, inverse_c] = coefficients[k];
+        harmonic_a += inverse_a;
+        harmonic_c += inverse_c;
+        let next = (k + 1) as f64;
+        for lane in 0..4 {
+            if !active[lane] {
+                continue;
+            }
+            let ratio = coefficient * z[lane];
+            term[lane] *= ratio;
+            h[lane] += term[lane];
+            sum_a[lane] += term[lane] * harmonic_a;
+            sum_c[lane] += term[lane] * harmonic_c;
+            sum_k[lane] += next * term[lane];
+            // The tail of Σ k t_k, the slowest of the sums, is below
+            // t_k (k+1) ρ / (1-ρ) for ratios up to ρ < 1.
+            if term[lane] == 0.0
+                || (ratio < 1.0
+                    && term[lane] * (next + 1.0) * ratio <= 1e-17 * h[lane] * (1.0 - ratio))
+            {
+                active[lane] = false;
             }
         }
+        k += 1;
     }
-    if !(h.is_finite() && h > 0.0) {
-        return None;
-    }
-    let d_upper_a = sum_a / h;
-    let d_upper_c = -sum_c / h;
-    let d_z_h = if z > 0.0 {
-        sum_k / (z * h)
-    } else {
-        upper_a / upper_c
-    };
-    let ln_one_minus_z = (-z).ln_1p();
-    let ln_f = (1.0 - b) * ln_one_minus_z + h.ln();
-    // A = a+1-b and C = a+1: d/da = d/dA + d/dC, d/db = -d/dA.
-    Some((
-        ln_f,
-        d_upper_a + d_upper_c,
-        -ln_one_minus_z - d_upper_a,
-        -(1.0 - b) / (1.0 - z) + d_z_h,
-    ))
+    std::array::from_fn(|lane| {
+        let (h, z) = (h[lane], z[lane]);
+        if !(converged[lane] && h.is_finite() && h > 0.0) {
+            return None;
+        }
+        let d_upper_a = sum_a[lane] / h;
+        let d_upper_c = -sum_c[lane] / h;
+        let d_z_h = if z > 0.0 {
+            sum_k[lane] / (z * h)
+        } else {
+            upper_a / upper_c
+        };
+        let ln_one_minus_z = (-z).ln_1p();
+        let ln_f = (1.0 - b) * ln_one_minus_z + h.ln();
+        // A = a+1-b and C = a+1: d/da = d/dA + d/dC, d/db = -d/dA.
+        Some((
+            ln_f,
+            d_upper_a + d_upper_c,
+            -ln_one_minus_z - d_upper_a,
+            -(1.0 - b) / (1.0 - z) + d_z_h,
+        ))
+    })
 }
 
 /// The most terms [`series_with_gradient`] sums; [`series_is_short`] keeps
