@@ -447,7 +447,21 @@ fn bridged_in_b(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64 {
 fn expected_while_alive_raw(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64 {
     let c = a + b - 1.0;
     let z = t / (scale + t);
-    from_hyp2f1(ln_hyp2f1(c - shape, a - 1.0, c, z), shape, scale, a, b, t)
+    let hyp2f1 = if series_is_long(c - shape, a - 1.0, c, z) {
+        None
+    } else {
+        ln_hyp2f1(c - shape, a - 1.0, c, z)
+    };
+    from_hyp2f1(hyp2f1, shape, scale, a, b, t)
+}
+
+/// Whether the series of `2F1(a, b; c; z)` needs more than ~100,000 terms:
+/// its terms grow while `|(a+k)(b+k)/((c+k)(k+1))| z > 1`, for about
+/// `|ab/c| z` terms when the parameters are huge (a dropout distribution
+/// the data does not identify, as in bootstrap resamples). The integral is
+/// then both faster and reliable.
+fn series_is_long(a: f64, b: f64, c: f64, z: f64) -> bool {
+    (a * b / c).abs() * z > 1e5
 }
 
 /// [`expected_while_alive`] at every `horizons[j]` for every
@@ -480,10 +494,23 @@ pub(crate) fn expected_while_alive_grid(
             for (lane, &time) in times.iter().enumerate() {
                 t[lane] = horizon(time);
             }
-            let hyp2f1 = series.ln_eval4(t.map(|t| t / (scale + t)));
+            let z = t.map(|t| t / (scale + t));
+            let long = z.map(|z| series_is_long(c - shape, a - 1.0, c, z));
+            let hyp2f1 =
+                series.ln_eval4(std::array::from_fn(
+                    |lane| {
+                        if long[lane] {
+                            0.0
+                        } else {
+                            z[lane]
+                        }
+                    },
+                ));
             for (lane, value) in values.iter_mut().enumerate() {
                 *value = if t[lane] == 0.0 {
                     0.0
+                } else if long[lane] {
+                    from_hyp2f1(None, shape, scale, a, b, t[lane])
                 } else {
                     from_hyp2f1(hyp2f1[lane], shape, scale, a, b, t[lane])
                 };
@@ -512,17 +539,40 @@ fn from_hyp2f1(hyp2f1: Option<(f64, f64)>, shape: f64, scale: f64, a: f64, b: f6
         return value;
     }
     // Fallback: the defining expectation over p ~ Beta(a, b).
-    let ln_norm = ln_beta(a, b);
     let u = t / scale;
-    let integrand = |p: f64| {
-        let per_p = if p * u < 1e-8 {
+    let per_p = |p: f64| {
+        if p * u < 1e-8 {
             shape * u * (1.0 - 0.5 * (shape + 1.0) * p * u)
         } else {
             -(-shape * (p * u).ln_1p()).exp_m1() / p
-        };
-        per_p * ((a - 1.0) * p.ln() + (b - 1.0) * (-p).ln_1p() - ln_norm).exp()
+        }
     };
-    let value = integrate(integrand, 0.0, 1.0, 1e-10);
+    let ln_density = |p: f64| (a - 1.0) * p.ln() + (b - 1.0) * (-p).ln_1p();
+    let mean = a / (a + b);
+    let sd = (a * b / ((a + b) * (a + b) * (a + b + 1.0))).sqrt();
+    let value = if sd < 1e-3 {
+        // A concentrated Beta (huge a + b): integrate over mean ± 40 sd, as
+        // a ratio of two integrals of the density scaled to 1 at its mean,
+        // which needs no ln B(a, b) (whose lnΓ terms cancel badly there).
+        let (lo, hi) = ((mean - 40.0 * sd).max(0.0), (mean + 40.0 * sd).min(1.0));
+        let peak = ln_density(mean);
+        let weight = |p: f64| {
+            if p <= 0.0 || p >= 1.0 {
+                0.0
+            } else {
+                (ln_density(p) - peak).exp()
+            }
+        };
+        integrate(|p| per_p(p) * weight(p), lo, hi, 1e-10) / integrate(weight, lo, hi, 1e-10)
+    } else {
+        let ln_norm = ln_beta(a, b);
+        integrate(
+            |p| per_p(p) * (ln_density(p) - ln_norm).exp(),
+            0.0,
+            1.0,
+            1e-10,
+        )
+    };
     if value.is_finite() {
         value.max(0.0)
     } else {
@@ -711,6 +761,25 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn expected_purchases_for_huge_dropout_parameters() {
+        /// Relative tolerance against the delta method's first term.
+        const CONCENTRATED: f64 = 1e-6;
+        // (a, b): Beta(a, b) so concentrated (sd <= 3e-5) that E[g(p)] =
+        // g(mean) + g''(mean) sd²/2 + ..., the correction below 1e-8
+        // relative: the reference is g(mean), g(p) = (1 - (1 + p t/scale)^-shape)/p.
+        let (shape, scale, t) = (0.25, 20.0, 365.0);
+        let g = |p: f64| -(-shape * (p * t / scale).ln_1p()).exp_m1() / p;
+        for (a, b) in [(8e7, 2.4), (8e7, 8e7), (3e5, 3e5), (2.4, 8e7)] {
+            let got = expected_while_alive(shape, scale, a, b, t);
+            let want = g(a / (a + b));
+            assert!(
+                rel(got, want) < CONCENTRATED,
+                "a {a} b {b}: {got} vs {want}"
+            );
         }
     }
 
