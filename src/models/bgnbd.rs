@@ -21,7 +21,9 @@
 
 use super::data::{Rfm, RfmData};
 use super::fit::{self, Estimable, Fit, FitOptions};
-use super::special::{beta_reg, digamma, integrate, ln_beta, ln_gamma, ln_hyp2f1, logistic};
+use super::special::{
+    beta_reg, digamma, integrate, ln_beta, ln_gamma, ln_hyp2f1, logistic, Hyp2f1Series,
+};
 use super::PurchaseModel;
 use crate::{Error, Result};
 
@@ -121,6 +123,24 @@ impl PurchaseModel for BgNbd {
             self.b + frequency,
             t,
         )
+    }
+
+    fn expected_purchases_if_alive_grid(
+        &self,
+        frequency: f64,
+        t_observed: &[f64],
+        horizons: &[f64],
+        out: &mut [f64],
+    ) {
+        let scales: Vec<f64> = t_observed.iter().map(|t| self.alpha + t).collect();
+        expected_while_alive_grid(
+            self.r + frequency,
+            &scales,
+            self.a,
+            self.b + frequency,
+            horizons,
+            out,
+        );
     }
 
     /// # Formula
@@ -232,6 +252,7 @@ pub(crate) fn nbd_log_likelihood(
     // ln(α + time) and 1/(α + time), once per distinct time.
     let ln_times: Vec<f64> = data.times().iter().map(|v| (alpha + v).ln()).collect();
     let inv_times: Vec<f64> = data.times().iter().map(|v| 1.0 / (alpha + v)).collect();
+    let (mut powers_down, mut powers_up) = (Vec::new(), Vec::new());
     let mut ll = 0.0;
     let (mut d_r, mut d_alpha, mut d_a, mut d_b) = (0.0, 0.0, 0.0, 0.0);
     for (x, _, counts, times) in data.groups() {
@@ -254,6 +275,27 @@ pub(crate) fn nbd_log_likelihood(
             continue;
         }
         let ln_dropout = ln_a - (bx - 1.0).ln();
+        // e = exp(log_ratio) below is (a/(b+x-1)) (α+t_x)^-(r+x) (α+T)^(r+x):
+        // in a large group, the powers come from two tables with one entry
+        // per distinct time, computed relative to the middle of the time
+        // range so that neither overflows, and each pattern needs no `exp`.
+        // The product carries a relative error of a few 1e-14 at worst,
+        // far below what the fit can see.
+        let powers = if times.len() > ln_times.len()
+            && rx * (ln_times[ln_times.len() - 1] - ln_times[0]) <= 1000.0
+        {
+            let ln_middle = 0.5 * (ln_times[0] + ln_times[ln_times.len() - 1]);
+            powers_down.clear();
+            powers_up.clear();
+            for &ln in &ln_times {
+                let v = rx * (ln - ln_middle);
+                powers_down.push((ln_dropout - v).exp());
+                powers_up.push(v.exp());
+            }
+            true
+        } else {
+            false
+        };
         let (mut sum_ll, mut sum_r, mut sum_alpha, mut sum_dropped) = (0.0, 0.0, 0.0, 0.0);
         for (&(t, tx), &n) in times.iter().zip(counts) {
             let (ln_t, ln_tx) = (ln_times[t as usize], ln_times[tx as usize]);
@@ -266,7 +308,11 @@ pub(crate) fn nbd_log_likelihood(
             let (log1p, w_dropped) = if log_ratio > 30.0 {
                 (log_ratio + (-log_ratio).exp(), 1.0 - (-log_ratio).exp())
             } else {
-                let e = log_ratio.exp();
+                let e = if powers {
+                    powers_down[tx as usize] * powers_up[t as usize]
+                } else {
+                    log_ratio.exp()
+                };
                 let one_plus = 1.0 + e;
                 (one_plus.ln(), e / one_plus)
             };
@@ -401,7 +447,83 @@ fn bridged_in_b(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64 {
 fn expected_while_alive_raw(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64 {
     let c = a + b - 1.0;
     let z = t / (scale + t);
-    let value = match ln_hyp2f1(c - shape, a - 1.0, c, z) {
+    let hyp2f1 = if series_is_long(c - shape, a - 1.0, c, z) {
+        None
+    } else {
+        ln_hyp2f1(c - shape, a - 1.0, c, z)
+    };
+    from_hyp2f1(hyp2f1, shape, scale, a, b, t)
+}
+
+/// Whether the series of `2F1(a, b; c; z)` needs more than ~100,000 terms:
+/// its terms grow while `|(a+k)(b+k)/((c+k)(k+1))| z > 1`, for about
+/// `|ab/c| z` terms when the parameters are huge (a dropout distribution
+/// the data does not identify, as in bootstrap resamples). The integral is
+/// then both faster and reliable.
+fn series_is_long(a: f64, b: f64, c: f64, z: f64) -> bool {
+    (a * b / c).abs() * z > 1e5
+}
+
+/// [`expected_while_alive`] at every `horizons[j]` for every
+/// `scales[i]`, into `out[i * horizons.len() + j]`, for one `shape` and `b`
+/// (one frequency): the Euler-transformed 2F1's parameters do not depend on
+/// the scale or the horizon, so its coefficients are computed once
+/// ([`Hyp2f1Series`]). Bit-identical to calling [`expected_while_alive`].
+pub(crate) fn expected_while_alive_grid(
+    shape: f64,
+    scales: &[f64],
+    a: f64,
+    b: f64,
+    horizons: &[f64],
+    out: &mut [f64],
+) {
+    let c = a + b - 1.0;
+    let bridged = (a - 1.0).abs() < BRIDGE || c.abs() < BRIDGE;
+    let mut series = Hyp2f1Series::new(c - shape, a - 1.0, c);
+    let rows = out.chunks_exact_mut(horizons.len().max(1));
+    for (&scale, row) in scales.iter().zip(rows) {
+        if bridged {
+            for (&t, value) in horizons.iter().zip(row.iter_mut()) {
+                *value = expected_while_alive(shape, scale, a, b, t);
+            }
+            continue;
+        }
+        // Four horizons at a time; a horizon of 0 pads the last four.
+        for (times, values) in horizons.chunks(4).zip(row.chunks_mut(4)) {
+            let mut t = [0.0; 4];
+            for (lane, &time) in times.iter().enumerate() {
+                t[lane] = horizon(time);
+            }
+            let z = t.map(|t| t / (scale + t));
+            let long = z.map(|z| series_is_long(c - shape, a - 1.0, c, z));
+            let hyp2f1 =
+                series.ln_eval4(std::array::from_fn(
+                    |lane| {
+                        if long[lane] {
+                            0.0
+                        } else {
+                            z[lane]
+                        }
+                    },
+                ));
+            for (lane, value) in values.iter_mut().enumerate() {
+                *value = if t[lane] == 0.0 {
+                    0.0
+                } else if long[lane] {
+                    from_hyp2f1(None, shape, scale, a, b, t[lane])
+                } else {
+                    from_hyp2f1(hyp2f1[lane], shape, scale, a, b, t[lane])
+                };
+            }
+        }
+    }
+}
+
+/// [`expected_while_alive_raw`] given `ln_hyp2f1(c - shape, a - 1, c, z)`.
+fn from_hyp2f1(hyp2f1: Option<(f64, f64)>, shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64 {
+    let c = a + b - 1.0;
+    let z = t / (scale + t);
+    let value = match hyp2f1 {
         Some((ln_f, sign)) => {
             let ln_term = (a - 1.0) * (-z).ln_1p() + ln_f;
             let bracket = if sign > 0.0 {
@@ -417,17 +539,40 @@ fn expected_while_alive_raw(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f
         return value;
     }
     // Fallback: the defining expectation over p ~ Beta(a, b).
-    let ln_norm = ln_beta(a, b);
     let u = t / scale;
-    let integrand = |p: f64| {
-        let per_p = if p * u < 1e-8 {
+    let per_p = |p: f64| {
+        if p * u < 1e-8 {
             shape * u * (1.0 - 0.5 * (shape + 1.0) * p * u)
         } else {
             -(-shape * (p * u).ln_1p()).exp_m1() / p
-        };
-        per_p * ((a - 1.0) * p.ln() + (b - 1.0) * (-p).ln_1p() - ln_norm).exp()
+        }
     };
-    let value = integrate(integrand, 0.0, 1.0, 1e-10);
+    let ln_density = |p: f64| (a - 1.0) * p.ln() + (b - 1.0) * (-p).ln_1p();
+    let mean = a / (a + b);
+    let sd = (a * b / ((a + b) * (a + b) * (a + b + 1.0))).sqrt();
+    let value = if sd < 1e-3 {
+        // A concentrated Beta (huge a + b): integrate over mean ± 40 sd, as
+        // a ratio of two integrals of the density scaled to 1 at its mean,
+        // which needs no ln B(a, b) (whose lnΓ terms cancel badly there).
+        let (lo, hi) = ((mean - 40.0 * sd).max(0.0), (mean + 40.0 * sd).min(1.0));
+        let peak = ln_density(mean);
+        let weight = |p: f64| {
+            if p <= 0.0 || p >= 1.0 {
+                0.0
+            } else {
+                (ln_density(p) - peak).exp()
+            }
+        };
+        integrate(|p| per_p(p) * weight(p), lo, hi, 1e-10) / integrate(weight, lo, hi, 1e-10)
+    } else {
+        let ln_norm = ln_beta(a, b);
+        integrate(
+            |p| per_p(p) * (ln_density(p) - ln_norm).exp(),
+            0.0,
+            1.0,
+            1e-10,
+        )
+    };
     if value.is_finite() {
         value.max(0.0)
     } else {
@@ -584,6 +729,57 @@ mod tests {
             previous = e;
             let u = m.expected_purchases_new(t);
             assert!(u.is_finite() && u >= 0.0);
+        }
+    }
+
+    #[test]
+    fn expected_purchases_grid_is_bit_identical_to_one_at_a_time() {
+        // (r, alpha, a, b): CDNOW, a = 1 and a + b = 1 (both bridged),
+        // x = 5,000. Source: expected_purchases_if_alive per point.
+        let models = [
+            (0.243, 4.414, 0.793, 2.426),
+            (0.243, 4.414, 1.0, 2.426),
+            (0.243, 4.414, 0.4, 0.6),
+            (0.5, 2.0, 3.5, 0.5),
+        ];
+        let observed = [0.0, 1.0, 27.5, 38.86];
+        let horizons = [0.0, 4.345, 8.69, 13.035, 26.07, 52.14, 1e4, -1.0, f64::NAN];
+        for (r, alpha, a, b) in models {
+            let m = BgNbd::new(r, alpha, a, b).unwrap();
+            for x in [0.0, 1.0, 7.0, 5000.0] {
+                let mut grid = vec![0.0; observed.len() * horizons.len()];
+                m.expected_purchases_if_alive_grid(x, &observed, &horizons, &mut grid);
+                for (i, &t_observed) in observed.iter().enumerate() {
+                    for (j, &t) in horizons.iter().enumerate() {
+                        let want = m.expected_purchases_if_alive(x, t_observed, t);
+                        let got = grid[i * horizons.len() + j];
+                        assert_eq!(
+                            got.to_bits(),
+                            want.to_bits(),
+                            "{m:?} x {x} T {t_observed} t {t}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn expected_purchases_for_huge_dropout_parameters() {
+        /// Relative tolerance against the delta method's first term.
+        const CONCENTRATED: f64 = 1e-6;
+        // (a, b): Beta(a, b) so concentrated (sd <= 3e-5) that E[g(p)] =
+        // g(mean) + g''(mean) sd²/2 + ..., the correction below 1e-8
+        // relative: the reference is g(mean), g(p) = (1 - (1 + p t/scale)^-shape)/p.
+        let (shape, scale, t) = (0.25, 20.0, 365.0);
+        let g = |p: f64| -(-shape * (p * t / scale).ln_1p()).exp_m1() / p;
+        for (a, b) in [(8e7, 2.4), (8e7, 8e7), (3e5, 3e5), (2.4, 8e7)] {
+            let got = expected_while_alive(shape, scale, a, b, t);
+            let want = g(a / (a + b));
+            assert!(
+                rel(got, want) < CONCENTRATED,
+                "a {a} b {b}: {got} vs {want}"
+            );
         }
     }
 
