@@ -9,9 +9,14 @@
 // `ltvlab generate --lines 1000000 --seed 1 -o orders-1m.csv`.
 //
 // Per file it measures, in the page:
-// - drop_to_done_ms: from the input's `change` event to data-state "done";
-// - longest_task_ms: the longest main-thread task in that time
+// - drop_to_done_ms: from the input's `change` event to data-state "done" (the
+//   dashboard drawn);
+// - drop_to_recommendations_ms: to the recommendations section's
+//   data-recommendations "done" (computed after the dashboard, then drawn);
+// - longest_task_ms: the longest main-thread task from the drop until both
 //   (PerformanceObserver 'longtask', which reports tasks over 50 ms; 0 means none);
+//   long_tasks lists each as [start after the drop, duration] in ms, and
+//   render_steps_ms the page's own `ltvlab:render-N` steps, for attribution;
 // - peak_memory_bytes: the peak resident memory of Chromium's renderer
 //   processes (the page and its workers run there), sampled every 50 ms from
 //   /proc; null where /proc is not available;
@@ -20,7 +25,8 @@
 //   slider_wasm_ms is the median of that spent in WhatIf.run in the worker.
 //
 // With --json it prints one JSON object per file per line:
-//   {"file", "bytes", "drop_to_done_ms", "longest_task_ms", "peak_memory_bytes",
+//   {"file", "bytes", "drop_to_done_ms", "drop_to_recommendations_ms", "longest_task_ms",
+//    "long_tasks", "render_steps_ms", "peak_memory_bytes",
 //    "slider_to_update_ms", "slider_to_update_max_ms", "slider_wasm_ms", "state"}
 // otherwise a line of text per file. State "error" (with "error") when the page
 // failed; the numbers are then those of the failure.
@@ -56,10 +62,13 @@ if (files.length === 0) {
 
 // Runs in the page before its own scripts: the long-task observer and the two timestamps.
 function instrument() {
-  window.__bench = { longest: 0, dropAt: null, doneAt: null, state: null, measuring: false };
+  window.__bench = { longest: 0, tasks: [], dropAt: null, doneAt: null, recsAt: null, state: null, measuring: false };
   new PerformanceObserver((list) => {
     if (!window.__bench.measuring) return;
-    for (const entry of list.getEntries()) window.__bench.longest = Math.max(window.__bench.longest, entry.duration);
+    for (const entry of list.getEntries()) {
+      window.__bench.longest = Math.max(window.__bench.longest, entry.duration);
+      window.__bench.tasks.push([Math.round(entry.startTime - window.__bench.dropAt), Math.round(entry.duration)]);
+    }
   }).observe({ type: 'longtask', buffered: false });
   document.addEventListener(
     'change',
@@ -72,13 +81,18 @@ function instrument() {
     true,
   );
   new MutationObserver(() => {
+    const bench = window.__bench;
+    if (bench.dropAt === null) return;
     const state = document.body?.dataset.state;
-    if (window.__bench.dropAt !== null && window.__bench.doneAt === null && (state === 'done' || state === 'error')) {
-      window.__bench.doneAt = performance.now();
-      window.__bench.state = state;
-      window.__bench.measuring = false;
+    if (bench.doneAt === null && (state === 'done' || state === 'error')) {
+      bench.doneAt = performance.now();
+      bench.state = state;
     }
-  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-state'] });
+    const recs = document.querySelector('[data-testid="recommendations"]')?.dataset.recommendations;
+    if (bench.recsAt === null && bench.doneAt !== null && recs === 'done') bench.recsAt = performance.now();
+    // Tasks are counted until the recommendations are drawn too (or the page failed).
+    if (bench.doneAt !== null && (bench.recsAt !== null || state === 'error')) bench.measuring = false;
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-state', 'data-recommendations'] });
 }
 
 async function startServer() {
@@ -185,11 +199,22 @@ async function measure(browser, browserPid, url, file) {
   }, 50);
   try {
     await page.getByTestId('file-input').setInputFiles(file);
-    await page.waitForFunction(() => window.__bench.doneAt !== null, null, { timeout: TIMEOUT_MS, polling: 100 });
+    await page.waitForFunction(() => !window.__bench.measuring && window.__bench.doneAt !== null, null, {
+      timeout: TIMEOUT_MS,
+      polling: 100,
+    });
   } finally {
     clearInterval(sampler);
   }
-  const bench = await page.evaluate(() => window.__bench);
+  // Let a long task that ended just now reach the observer.
+  await page.waitForTimeout(200);
+  const bench = await page.evaluate(() => ({
+    ...window.__bench,
+    steps: performance
+      .getEntriesByType('measure')
+      .filter((m) => m.name.startsWith('ltvlab:render-'))
+      .map((m) => Math.round(m.duration)),
+  }));
   const error = bench.state === 'error' ? await page.getByTestId('error').textContent() : undefined;
   const slider = bench.state === 'done' && !flags['no-whatif'] ? await sliderTimes(page) : null;
   await context.close();
@@ -197,7 +222,10 @@ async function measure(browser, browserPid, url, file) {
     file,
     bytes: statSync(file).size,
     drop_to_done_ms: Math.round(bench.doneAt - bench.dropAt),
+    drop_to_recommendations_ms: bench.recsAt === null ? null : Math.round(bench.recsAt - bench.dropAt),
     longest_task_ms: Math.round(bench.longest),
+    long_tasks: bench.tasks,
+    render_steps_ms: bench.steps,
     peak_memory_bytes: peak,
     slider_to_update_ms: slider?.median ?? null,
     slider_to_update_max_ms: slider?.max ?? null,
@@ -227,7 +255,8 @@ try {
     } else {
       const mb = (bytes) => (bytes === null ? 'n/a' : `${Math.round(bytes / 2 ** 20)} MiB`);
       console.log(
-        `${file} (${mb(result.bytes)}): ${result.state} in ${result.drop_to_done_ms} ms, longest task ` +
+        `${file} (${mb(result.bytes)}): ${result.state} in ${result.drop_to_done_ms} ms, recommendations at ` +
+          `${result.drop_to_recommendations_ms ?? 'n/a'} ms, longest task ` +
           `${result.longest_task_ms} ms, renderer peak ${mb(result.peak_memory_bytes)}, slider → update ` +
           `${result.slider_to_update_ms ?? 'n/a'} ms (max ${result.slider_to_update_max_ms ?? 'n/a'} ms, ` +
           `${result.slider_wasm_ms ?? 'n/a'} ms in wasm)` +

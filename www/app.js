@@ -3,7 +3,9 @@
 // through text nodes (textContent, append of strings), never as HTML.
 //
 // document.body.dataset.state is the page's state, for people and tests alike:
-// idle → working → done | error | idle (after cancel).
+// idle → working → done | error | idle (after cancel). "done" means the
+// dashboard is drawn; the recommendations come after it (the slowest section),
+// and their section's data-recommendations goes computing → done.
 //
 // The worker keeps the per-customer columns; the page asks it for the order
 // of rows (sort, search) and renders one page of the table at a time, so no
@@ -68,6 +70,7 @@ let charts = []; // {chart, stop}
 const view = { sort: 'clv', descending: true, search: '', page: 0, rows: null, query: 0 };
 const intervals = { state: 'none', query: 0, data: null, message: '', worker: null }; // the customers' CLV intervals
 const pendingFiles = new Set();
+let recsJob = 0; // the analysis whose recommendations the worker is computing, or 0
 
 // ---- worker lifecycle --------------------------------------------------------
 
@@ -112,6 +115,9 @@ function onWorkerMessage(message) {
     case 'whatif':
       onWhatIf(message);
       return;
+    case 'recommendations':
+      if (message.id === recsJob) onRecommendations(message);
+      return;
     case 'error':
       // Scenario and bootstrap errors are the core's messages about this data, not a broken worker.
       if (message.id === whatif.pending?.id) {
@@ -119,7 +125,7 @@ function onWorkerMessage(message) {
         showWhatIfError(message.message);
         return;
       }
-      if (job?.id === message.id || pendingFiles.delete(message.id) || message.id === view.query) {
+      if (job?.id === message.id || pendingFiles.delete(message.id) || message.id === view.query || message.id === recsJob) {
         fail(message.message);
       } else {
         // A cancelled or superseded job; its error may still have left wasm unusable.
@@ -149,6 +155,7 @@ function analyze(next) {
   stopIntervals();
   stopWhatIfHelper();
   renderToken++; // stops a dashboard still being drawn
+  recsJob = 0;
   if (next !== source) {
     source = next;
     overrides = {};
@@ -181,6 +188,7 @@ function cancel() {
 
 function fail(message) {
   job = null;
+  recsJob = 0;
   pendingFiles.clear();
   view.query = 0;
   dropWorker();
@@ -190,7 +198,7 @@ function fail(message) {
   setState('error');
 }
 
-async function finish({ result: next, charts: nextCharts }) {
+async function finish({ id, result: next, charts: nextCharts }) {
   const seconds = (performance.now() - job.started) / 1000;
   job = null;
   result = next;
@@ -215,6 +223,9 @@ async function finish({ result: next, charts: nextCharts }) {
   intervals.state = result.predictions && result.summary ? 'pending' : 'none';
   if (result.summary) queryRows();
   if (result.whatif) runWhatIf(true);
+  // After the rows and the what-if's first run, which the worker answers first.
+  recsJob = result.recommendations_pending ? id : 0;
+  if (recsJob) post({ type: 'recommend', id });
   if (!(await renderResultInSteps())) return; // a new analysis started meanwhile
   status = result.summary
     ? { key: 'status.done', params: { seconds } }
@@ -375,7 +386,7 @@ function mappingOverrides() {
 // The dashboard in steps, each its own task, so that drawing a dozen charts and
 // tables never blocks the main thread for long (issue: no task over 50 ms).
 function resultSteps() {
-  const { summary, recommendations } = result;
+  const { summary } = result;
   return [
     () => {
       destroyCharts();
@@ -410,16 +421,39 @@ function resultSteps() {
       if (result.cohorts) renderCohorts();
     },
     () => {
-      // Posted as JSON text, parsed here in a task of its own (see worker.js).
-      if (typeof result.recommendations === 'string') result.recommendations = JSON.parse(result.recommendations);
-      ui.recs.hidden = !recommendations;
-      if (recommendations) renderRecommendations();
+      renderRecommendationsSection();
       ui.section('exports').hidden = false;
       byTestId('export-customers').hidden = !summary;
-      byTestId('export-recs-csv').hidden = !recommendations;
-      byTestId('export-recs-json').hidden = !recommendations;
     },
   ];
+}
+
+// The recommendations arrive after the dashboard (see worker.js): their
+// section says so meanwhile. If the dashboard is still being drawn, its last
+// step draws them.
+function onRecommendations(message) {
+  recsJob = 0;
+  result.recommendations = message.recommendations;
+  result.recommendations_pending = false;
+  if (message.notes.length > 0) {
+    result.notes = [...result.notes, ...message.notes];
+    renderNotes();
+  }
+  if (!ui.section('exports').hidden) renderRecommendationsSection();
+}
+
+function renderRecommendationsSection() {
+  // Posted as JSON text, parsed here in a task of its own (see worker.js).
+  if (typeof result.recommendations === 'string') result.recommendations = JSON.parse(result.recommendations);
+  const { recommendations } = result;
+  const pending = Boolean(result.recommendations_pending);
+  ui.recs.hidden = !recommendations && !pending;
+  ui.recs.dataset.recommendations = pending ? 'computing' : 'done';
+  byTestId('recs-computing').hidden = !pending;
+  ui.recs.querySelector('.recs-body').hidden = !recommendations;
+  if (recommendations) renderRecommendations();
+  byTestId('export-recs-csv').hidden = !recommendations;
+  byTestId('export-recs-json').hidden = !recommendations;
 }
 
 function renderResult() {
