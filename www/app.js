@@ -431,9 +431,16 @@ function resultSteps() {
 // The recommendations arrive after the dashboard (see worker.js): their
 // section says so meanwhile. If the dashboard is still being drawn, its last
 // step draws them.
-function onRecommendations(message) {
+async function onRecommendations(message) {
   recsJob = 0;
-  result.recommendations = message.recommendations;
+  const token = renderToken;
+  // Parsed, then drawn, each in a task of its own after this message's.
+  await nextTask();
+  if (token !== renderToken) return; // a new analysis started meanwhile
+  const recommendations = message.recommendations && JSON.parse(message.recommendations);
+  await nextTask();
+  if (token !== renderToken) return;
+  result.recommendations = recommendations;
   result.recommendations_pending = false;
   if (message.notes.length > 0) {
     result.notes = [...result.notes, ...message.notes];
@@ -460,6 +467,8 @@ function renderResult() {
   for (const step of resultSteps()) step();
 }
 
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 let renderToken = 0;
 /** renderResult, yielding to the event loop between steps; false if superseded. */
 async function renderResultInSteps() {
@@ -470,7 +479,7 @@ async function renderResultInSteps() {
     step();
     // Visible in DevTools' performance panel and to scripts/bench-browser.mjs.
     performance.measure(`ltvlab:render-${index}`, { start: started });
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await nextTask();
   }
   return token === renderToken;
 }
@@ -1095,12 +1104,20 @@ function renderWhatIf(sim, ms) {
   rankingPlot.dataset.levers = JSON.stringify(ranking.map((s) => [s.lever, s.change]));
   if (whatif.ranking?.key === key && charts.some((c) => c.chart === whatif.ranking.chart)) {
     whatif.ranking.chart.setData([ranking.map((_, i) => i), ranking.map((s) => s.change)]);
+  } else if (whatif.ranking?.building && whatif.ranking.key === key) {
+    whatif.ranking.values = ranking.map((s) => s.change); // the pending build draws the newest
   } else {
-    rankingPlot.replaceChildren();
-    rankingPlot.setAttribute('aria-label', `${t('whatif.levers.title')}. ${t('whatif.levers.how')}`);
-    const chart = barChart(rankingPlot, { labels, values: ranking.map((s) => s.change), yTitle: t('whatif.levers.y'), format: l10n.moneyShort });
-    addChart('levers', t('whatif.levers.title'), rankingPlot, chart);
-    whatif.ranking = { key, chart };
+    // Built in a task of its own: two new charts in one task took over 50 ms at 100k lines.
+    const building = { key, chart: null, building: true, values: ranking.map((s) => s.change) };
+    whatif.ranking = building;
+    setTimeout(() => {
+      if (whatif.ranking !== building) return; // reset or rebuilt meanwhile
+      rankingPlot.replaceChildren();
+      rankingPlot.setAttribute('aria-label', `${t('whatif.levers.title')}. ${t('whatif.levers.how')}`);
+      const chart = barChart(rankingPlot, { labels, values: building.values, yTitle: t('whatif.levers.y'), format: l10n.moneyShort });
+      addChart('levers', t('whatif.levers.title'), rankingPlot, chart);
+      whatif.ranking = { key, chart };
+    }, 0);
   }
 }
 
@@ -1255,20 +1272,12 @@ function renderRecommendations() {
     verdict.querySelector('.verdict-how').textContent = l10n.t('recs.eval.how', { k: evaluation.k });
   }
 
-  const keepItem = ui.recsItem.value;
-  ui.recsItem.replaceChildren(
-    ...recs.items.map(({ item }, index) => el('option', { value: String(index) }, item.name === item.id ? item.name : `${item.name} (${item.id})`)),
-  );
-  if (keepItem && Number(keepItem) < recs.items.length) ui.recsItem.value = keepItem;
+  setOptions(ui.recsItem, recs.items.map(({ item }) => (item.name === item.id ? item.name : `${item.name} (${item.id})`)));
   renderItemList();
 
   const customers = byTestId('recs-customers');
   customers.hidden = recs.customers.length === 0;
-  const keepCustomer = ui.recsCustomer.value;
-  ui.recsCustomer.replaceChildren(
-    ...recs.customers.map(({ customer_id: id }, index) => el('option', { value: String(index) }, id)),
-  );
-  if (keepCustomer && Number(keepCustomer) < recs.customers.length) ui.recsCustomer.value = keepCustomer;
+  setOptions(ui.recsCustomer, recs.customers.map(({ customer_id: id }) => id));
   customers.querySelector('[data-role="how"]').textContent = l10n.t('recs.customers.how', {
     count: l10n.integer(recs.customers.length),
   });
@@ -1306,6 +1315,35 @@ function renderRecommendations() {
     if (rows.length === 20) break;
   }
   rules.tBodies[0].replaceChildren(...rows);
+}
+
+// The pickers list up to 500 items and 1,000 customers. Chromium measures
+// every option of a <select> when it lays it out, even in a section that is
+// off screen: at 100k lines that was a layout task of 70–170 ms right after the
+// recommendations arrived. So a picker holds only its chosen option until it
+// is first used (focus or pointer), and gets the rest then.
+const pendingOptions = new WeakMap(); // select → its labels, not yet added
+
+/** Option `i` of `labels` has value `i`; keeps the chosen index when it still exists. */
+function setOptions(select, labels) {
+  const keep = Number(select.value || 0);
+  const chosen = keep < labels.length ? keep : 0;
+  if (labels.length === 0) {
+    select.replaceChildren();
+    pendingOptions.delete(select);
+    return;
+  }
+  select.replaceChildren(el('option', { value: String(chosen) }, labels[chosen]));
+  pendingOptions.set(select, labels);
+}
+
+function fillOptions(select) {
+  const labels = pendingOptions.get(select);
+  if (!labels) return;
+  pendingOptions.delete(select);
+  const chosen = select.value;
+  select.replaceChildren(...labels.map((label, index) => el('option', { value: String(index) }, label)));
+  select.value = chosen;
 }
 
 function renderItemList() {
@@ -1543,6 +1581,9 @@ ui.next.addEventListener('click', () => {
 
 ui.recsItem.addEventListener('change', renderItemList);
 ui.recsCustomer.addEventListener('change', renderCustomerLists);
+for (const select of [ui.recsItem, ui.recsCustomer]) {
+  for (const type of ['focus', 'pointerdown']) select.addEventListener(type, () => fillOptions(select));
+}
 document.querySelectorAll('[data-export]').forEach((button) =>
   button.addEventListener('click', () => requestExport(button.dataset.export)),
 );

@@ -81,6 +81,16 @@ test('the sample data gives customers, and the keyboard reaches it', async () =>
   assert.ok((await page.getByTestId('recs-verdict').textContent()).includes('best-seller'));
   assert.ok((await page.locator('[data-testid="recs-items"] li').count()) > 0);
   assert.ok((await page.locator('[data-testid="recs-customers"] li').count()) > 0);
+  // The pickers hold their chosen option until first used, then all of them.
+  const picker = page.locator('#recs-customer');
+  assert.equal(await picker.locator('option').count(), 1);
+  await picker.focus();
+  const listed = await picker.locator('option').count();
+  const expected = Number((await page.locator('[data-testid="recs-customers"] [data-role="how"]').textContent()).match(/[\d,]+/)[0].replaceAll(',', ''));
+  assert.equal(listed, expected, 'every listed customer is in the picker');
+  await picker.selectOption(String(listed - 1));
+  assert.equal(await picker.inputValue(), String(listed - 1));
+  assert.ok((await page.locator('[data-testid="recs-customers"] li').count()) > 0);
   // Segments and cohorts, from the core's segments and cohorts modules.
   assert.ok(await page.getByTestId('segments').isVisible());
   assert.ok((await page.locator('[data-testid="segments-table"] tbody tr').count()) >= 3);
