@@ -2,7 +2,7 @@
 // The web app's benchmark: drop each file on the page in headless Chromium and
 // time it from the file input's change event to body[data-state=done].
 //
-//   node scripts/bench-browser.mjs [--json] [--no-whatif] FILE...
+//   node scripts/bench-browser.mjs [--json] [--no-whatif] [--trace] FILE...
 //
 // Needs www/pkg (scripts/lib.sh build_wasm), playwright-core (npm ci) and
 // Chromium (CHROMIUM, default /usr/bin/chromium). Files come from e.g.
@@ -17,6 +17,10 @@
 //   (PerformanceObserver 'longtask', which reports tasks over 50 ms; 0 means none);
 //   long_tasks lists each as [start after the drop, duration] in ms, and
 //   render_steps_ms the page's own `ltvlab:render-N` steps, for attribution;
+// - with --trace, traced_tasks: from a Chromium trace of the same run, each
+//   main-thread task over 50 ms as [start after the drop (approximately), wall ms,
+//   thread CPU ms]: a task whose CPU time is far below its wall time was mostly waiting
+//   for a core (other processes), not working. Tracing adds some overhead;
 // - peak_memory_bytes: the peak resident memory of Chromium's renderer
 //   processes (the page and its workers run there), sampled every 50 ms from
 //   /proc; null where /proc is not available;
@@ -32,7 +36,8 @@
 // failed; the numbers are then those of the failure.
 
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -52,11 +57,15 @@ const TIMEOUT_MS = 30 * 60 * 1000;
 const SLIDER_MOVES = [3, 6, 9, 12, 15];
 
 const { values: flags, positionals: files } = parseArgs({
-  options: { json: { type: 'boolean', default: false }, 'no-whatif': { type: 'boolean', default: false } },
+  options: {
+    json: { type: 'boolean', default: false },
+    'no-whatif': { type: 'boolean', default: false },
+    trace: { type: 'boolean', default: false },
+  },
   allowPositionals: true,
 });
 if (files.length === 0) {
-  console.error('usage: node scripts/bench-browser.mjs [--json] [--no-whatif] FILE...');
+  console.error('usage: node scripts/bench-browser.mjs [--json] [--no-whatif] [--trace] FILE...');
   process.exit(2);
 }
 
@@ -184,6 +193,28 @@ async function sliderTimes(page) {
   return { median: median(times), max: Math.max(...times), wasm: median(wasm) };
 }
 
+/**
+ * Main-thread tasks over 50 ms in a trace: [start, wall ms, thread CPU ms]. Tracing starts just
+ * before the file is set, so start is in ms after the first traced event (≈ the drop).
+ */
+function tracedTasks(tracePath) {
+  const { traceEvents } = JSON.parse(readFileSync(tracePath, 'utf8'));
+  const main = new Set(
+    traceEvents
+      .filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  const tasks = traceEvents.filter(
+    (e) => e.name === 'RunTask' && e.ph === 'X' && e.dur > 50_000 && main.has(`${e.pid}:${e.tid}`),
+  );
+  const first = Math.min(...traceEvents.filter((e) => e.ts > 0 && e.ph === 'X').map((e) => e.ts));
+  return tasks.map((e) => [
+    Math.round((e.ts - first) / 1000),
+    Math.round(e.dur / 1000),
+    e.tdur === undefined ? null : Math.round(e.tdur / 1000),
+  ]);
+}
+
 async function measure(browser, browserPid, url, file) {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -197,6 +228,13 @@ async function measure(browser, browserPid, url, file) {
     const now = rendererBytes(browserPid);
     if (now !== null) peak = Math.max(peak ?? 0, now);
   }, 50);
+  const tracePath = path.join(os.tmpdir(), `ltvlab-bench-trace-${process.pid}.json`);
+  if (flags.trace) {
+    await browser.startTracing(page, {
+      path: tracePath,
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel'],
+    });
+  }
   try {
     await page.getByTestId('file-input').setInputFiles(file);
     await page.waitForFunction(() => !window.__bench.measuring && window.__bench.doneAt !== null, null, {
@@ -208,6 +246,12 @@ async function measure(browser, browserPid, url, file) {
   }
   // Let a long task that ended just now reach the observer.
   await page.waitForTimeout(200);
+  let traced;
+  if (flags.trace) {
+    await browser.stopTracing();
+    traced = tracedTasks(tracePath);
+    rmSync(tracePath, { force: true });
+  }
   const bench = await page.evaluate(() => ({
     ...window.__bench,
     steps: performance
@@ -226,6 +270,7 @@ async function measure(browser, browserPid, url, file) {
     longest_task_ms: Math.round(bench.longest),
     long_tasks: bench.tasks,
     render_steps_ms: bench.steps,
+    ...(traced === undefined ? {} : { traced_tasks: traced }),
     peak_memory_bytes: peak,
     slider_to_update_ms: slider?.median ?? null,
     slider_to_update_max_ms: slider?.max ?? null,
