@@ -2,16 +2,25 @@
 // The web app's benchmark: drop each file on the page in headless Chromium and
 // time it from the file input's change event to body[data-state=done].
 //
-//   node scripts/bench-browser.mjs [--json] [--no-whatif] FILE...
+//   node scripts/bench-browser.mjs [--json] [--no-whatif] [--trace] FILE...
 //
 // Needs www/pkg (scripts/lib.sh build_wasm), playwright-core (npm ci) and
 // Chromium (CHROMIUM, default /usr/bin/chromium). Files come from e.g.
 // `ltvlab generate --lines 1000000 --seed 1 -o orders-1m.csv`.
 //
 // Per file it measures, in the page:
-// - drop_to_done_ms: from the input's `change` event to data-state "done";
-// - longest_task_ms: the longest main-thread task in that time
+// - drop_to_done_ms: from the input's `change` event to data-state "done" (the
+//   dashboard drawn);
+// - drop_to_recommendations_ms: to the recommendations section's
+//   data-recommendations "done" (computed after the dashboard, then drawn);
+// - longest_task_ms: the longest main-thread task from the drop until both
 //   (PerformanceObserver 'longtask', which reports tasks over 50 ms; 0 means none);
+//   long_tasks lists each as [start after the drop, duration] in ms, and
+//   render_steps_ms the page's own `ltvlab:render-N` steps, for attribution;
+// - with --trace, traced_tasks: from a Chromium trace of the same run, each
+//   main-thread task over 50 ms as [start after the drop (approximately), wall ms,
+//   thread CPU ms]: a task whose CPU time is far below its wall time was mostly waiting
+//   for a core (other processes), not working. Tracing adds some overhead;
 // - peak_memory_bytes: the peak resident memory of Chromium's renderer
 //   processes (the page and its workers run there), sampled every 50 ms from
 //   /proc; null where /proc is not available;
@@ -20,13 +29,15 @@
 //   slider_wasm_ms is the median of that spent in WhatIf.run in the worker.
 //
 // With --json it prints one JSON object per file per line:
-//   {"file", "bytes", "drop_to_done_ms", "longest_task_ms", "peak_memory_bytes",
+//   {"file", "bytes", "drop_to_done_ms", "drop_to_recommendations_ms", "longest_task_ms",
+//    "long_tasks", "render_steps_ms", "peak_memory_bytes",
 //    "slider_to_update_ms", "slider_to_update_max_ms", "slider_wasm_ms", "state"}
 // otherwise a line of text per file. State "error" (with "error") when the page
 // failed; the numbers are then those of the failure.
 
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -46,20 +57,27 @@ const TIMEOUT_MS = 30 * 60 * 1000;
 const SLIDER_MOVES = [3, 6, 9, 12, 15];
 
 const { values: flags, positionals: files } = parseArgs({
-  options: { json: { type: 'boolean', default: false }, 'no-whatif': { type: 'boolean', default: false } },
+  options: {
+    json: { type: 'boolean', default: false },
+    'no-whatif': { type: 'boolean', default: false },
+    trace: { type: 'boolean', default: false },
+  },
   allowPositionals: true,
 });
 if (files.length === 0) {
-  console.error('usage: node scripts/bench-browser.mjs [--json] [--no-whatif] FILE...');
+  console.error('usage: node scripts/bench-browser.mjs [--json] [--no-whatif] [--trace] FILE...');
   process.exit(2);
 }
 
 // Runs in the page before its own scripts: the long-task observer and the two timestamps.
 function instrument() {
-  window.__bench = { longest: 0, dropAt: null, doneAt: null, state: null, measuring: false };
+  window.__bench = { longest: 0, tasks: [], dropAt: null, doneAt: null, recsAt: null, state: null, measuring: false };
   new PerformanceObserver((list) => {
     if (!window.__bench.measuring) return;
-    for (const entry of list.getEntries()) window.__bench.longest = Math.max(window.__bench.longest, entry.duration);
+    for (const entry of list.getEntries()) {
+      window.__bench.longest = Math.max(window.__bench.longest, entry.duration);
+      window.__bench.tasks.push([Math.round(entry.startTime - window.__bench.dropAt), Math.round(entry.duration)]);
+    }
   }).observe({ type: 'longtask', buffered: false });
   document.addEventListener(
     'change',
@@ -72,13 +90,18 @@ function instrument() {
     true,
   );
   new MutationObserver(() => {
+    const bench = window.__bench;
+    if (bench.dropAt === null) return;
     const state = document.body?.dataset.state;
-    if (window.__bench.dropAt !== null && window.__bench.doneAt === null && (state === 'done' || state === 'error')) {
-      window.__bench.doneAt = performance.now();
-      window.__bench.state = state;
-      window.__bench.measuring = false;
+    if (bench.doneAt === null && (state === 'done' || state === 'error')) {
+      bench.doneAt = performance.now();
+      bench.state = state;
     }
-  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-state'] });
+    const recs = document.querySelector('[data-testid="recommendations"]')?.dataset.recommendations;
+    if (bench.recsAt === null && bench.doneAt !== null && recs === 'done') bench.recsAt = performance.now();
+    // Tasks are counted until the recommendations are drawn too (or the page failed).
+    if (bench.doneAt !== null && (bench.recsAt !== null || state === 'error')) bench.measuring = false;
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-state', 'data-recommendations'] });
 }
 
 async function startServer() {
@@ -170,6 +193,28 @@ async function sliderTimes(page) {
   return { median: median(times), max: Math.max(...times), wasm: median(wasm) };
 }
 
+/**
+ * Main-thread tasks over 50 ms in a trace: [start, wall ms, thread CPU ms]. Tracing starts just
+ * before the file is set, so start is in ms after the first traced event (≈ the drop).
+ */
+function tracedTasks(tracePath) {
+  const { traceEvents } = JSON.parse(readFileSync(tracePath, 'utf8'));
+  const main = new Set(
+    traceEvents
+      .filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  const tasks = traceEvents.filter(
+    (e) => e.name === 'RunTask' && e.ph === 'X' && e.dur > 50_000 && main.has(`${e.pid}:${e.tid}`),
+  );
+  const first = Math.min(...traceEvents.filter((e) => e.ts > 0 && e.ph === 'X').map((e) => e.ts));
+  return tasks.map((e) => [
+    Math.round((e.ts - first) / 1000),
+    Math.round(e.dur / 1000),
+    e.tdur === undefined ? null : Math.round(e.tdur / 1000),
+  ]);
+}
+
 async function measure(browser, browserPid, url, file) {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -183,13 +228,37 @@ async function measure(browser, browserPid, url, file) {
     const now = rendererBytes(browserPid);
     if (now !== null) peak = Math.max(peak ?? 0, now);
   }, 50);
+  const tracePath = path.join(os.tmpdir(), `ltvlab-bench-trace-${process.pid}.json`);
+  if (flags.trace) {
+    await browser.startTracing(page, {
+      path: tracePath,
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel'],
+    });
+  }
   try {
     await page.getByTestId('file-input').setInputFiles(file);
-    await page.waitForFunction(() => window.__bench.doneAt !== null, null, { timeout: TIMEOUT_MS, polling: 100 });
+    await page.waitForFunction(() => !window.__bench.measuring && window.__bench.doneAt !== null, null, {
+      timeout: TIMEOUT_MS,
+      polling: 100,
+    });
   } finally {
     clearInterval(sampler);
   }
-  const bench = await page.evaluate(() => window.__bench);
+  // Let a long task that ended just now reach the observer.
+  await page.waitForTimeout(200);
+  let traced;
+  if (flags.trace) {
+    await browser.stopTracing();
+    traced = tracedTasks(tracePath);
+    rmSync(tracePath, { force: true });
+  }
+  const bench = await page.evaluate(() => ({
+    ...window.__bench,
+    steps: performance
+      .getEntriesByType('measure')
+      .filter((m) => m.name.startsWith('ltvlab:render-'))
+      .map((m) => Math.round(m.duration)),
+  }));
   const error = bench.state === 'error' ? await page.getByTestId('error').textContent() : undefined;
   const slider = bench.state === 'done' && !flags['no-whatif'] ? await sliderTimes(page) : null;
   await context.close();
@@ -197,7 +266,11 @@ async function measure(browser, browserPid, url, file) {
     file,
     bytes: statSync(file).size,
     drop_to_done_ms: Math.round(bench.doneAt - bench.dropAt),
+    drop_to_recommendations_ms: bench.recsAt === null ? null : Math.round(bench.recsAt - bench.dropAt),
     longest_task_ms: Math.round(bench.longest),
+    long_tasks: bench.tasks,
+    render_steps_ms: bench.steps,
+    ...(traced === undefined ? {} : { traced_tasks: traced }),
     peak_memory_bytes: peak,
     slider_to_update_ms: slider?.median ?? null,
     slider_to_update_max_ms: slider?.max ?? null,
@@ -227,7 +300,8 @@ try {
     } else {
       const mb = (bytes) => (bytes === null ? 'n/a' : `${Math.round(bytes / 2 ** 20)} MiB`);
       console.log(
-        `${file} (${mb(result.bytes)}): ${result.state} in ${result.drop_to_done_ms} ms, longest task ` +
+        `${file} (${mb(result.bytes)}): ${result.state} in ${result.drop_to_done_ms} ms, recommendations at ` +
+          `${result.drop_to_recommendations_ms ?? 'n/a'} ms, longest task ` +
           `${result.longest_task_ms} ms, renderer peak ${mb(result.peak_memory_bytes)}, slider → update ` +
           `${result.slider_to_update_ms ?? 'n/a'} ms (max ${result.slider_to_update_max_ms ?? 'n/a'} ms, ` +
           `${result.slider_wasm_ms ?? 'n/a'} ms in wasm)` +

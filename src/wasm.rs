@@ -13,6 +13,9 @@
 //! const analysis = new Analysis({ ingest: { mapping: { customer: "Email" } } });
 //! for await (const chunk of file.stream()) analysis.push(chunk);
 //! const { report, summary, predictions, recommendations, notes } = analysis.finish(); // frees `analysis`
+//! // or, to show the dashboard before the recommender has run:
+//! const dashboard = analysis.finishDashboard(); // recommendations_pending: true
+//! const { recommendations, notes } = analysis.recommend(); // frees `analysis`
 //! ```
 //!
 //! Per-customer results are columns of `Float64Array`s rather than arrays of
@@ -275,8 +278,10 @@ export interface AnalysisResult {
     summary: SummaryResult | null;
     /** Null without customers and dates, or when the model cannot be fitted. */
     predictions: PredictionsResult | null;
-    /** Null without items. */
+    /** Null without items, or until `recommend()` after `finishDashboard()`. */
     recommendations: RecommendationsResult | null;
+    /** True from `finishDashboard()` when `recommend()` will compute the recommendations. */
+    recommendations_pending: boolean;
     /** Monthly acquisition cohorts; see `ltvlab::cohorts::CohortReport`. Null without dated customers. */
     cohorts: CohortReport | null;
     /** RFM segments and follow-up lists; see `ltvlab::segments::SegmentReport`. Null without dated customers. */
@@ -285,6 +290,13 @@ export interface AnalysisResult {
     validation: Validation | null;
     /** The fitted shop model for what-if scenarios, or null when it cannot be fitted (see `notes`). Not cloneable: keep it in the worker and `free()` it. */
     whatif: WhatIf | null;
+    notes: Note[];
+}
+
+/** What `Analysis.recommend()` returns after `finishDashboard()`. */
+export interface DeferredRecommendationsResult {
+    recommendations: RecommendationsResult | null;
+    /** Why there are none (appended to the result's notes by the page). */
     notes: Note[];
 }
 
@@ -504,8 +516,21 @@ fn strict_from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, S
 #[cfg(feature = "app")]
 #[wasm_bindgen]
 pub struct Analysis {
-    ingester: Ingester,
+    /// `None` once `finishDashboard` has ended the input.
+    ingester: Option<Ingester>,
     options: AnalysisOptions,
+    /// What `recommend` needs after `finishDashboard`.
+    deferred: Option<DeferredRecommendations>,
+}
+
+/// The recommendations' inputs kept between `finishDashboard` and
+/// `recommend`: the ingested data itself (not a copy) and the ids of the
+/// customers to list, chosen while the summary and predictions existed.
+#[cfg(feature = "app")]
+struct DeferredRecommendations {
+    data: Dataset,
+    customers: Vec<String>,
+    has_summary: bool,
 }
 
 #[cfg(feature = "app")]
@@ -523,8 +548,9 @@ impl Analysis {
     ) -> Result<Analysis, JsError> {
         let options = analysis_options(options)?;
         Ok(Analysis {
-            ingester: Ingester::new(options.ingest.clone()).map_err(js_error)?,
+            ingester: Some(Ingester::new(options.ingest.clone()).map_err(js_error)?),
             options,
+            deferred: None,
         })
     }
 
@@ -534,7 +560,10 @@ impl Analysis {
     ///
     /// If the bytes so far cannot be a CSV file (binary, undecodable, ...).
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsError> {
-        self.ingester.push(chunk).map_err(js_error)
+        match &mut self.ingester {
+            Some(ingester) => ingester.push(chunk).map_err(js_error),
+            None => Err(JsError::new("cannot push after the input has ended")),
+        }
     }
 
     /// Ends the input and returns `{ report, summary, predictions,
@@ -548,9 +577,65 @@ impl Analysis {
     /// If the file is empty, has no usable columns or rows, or the summary
     /// options do not fit the data.
     #[wasm_bindgen(unchecked_return_type = "AnalysisResult")]
-    pub fn finish(self) -> Result<JsValue, JsError> {
-        let options = self.options;
-        let ingested = self.ingester.finish().map_err(js_error)?;
+    pub fn finish(mut self) -> Result<JsValue, JsError> {
+        self.analyze(false)
+    }
+
+    /// Ends the input and returns the result without its recommendations
+    /// (`recommendations: null` and `recommendations_pending: true` when they
+    /// were asked for), keeping the ingested data in this object for
+    /// `recommend()`. The page draws the dashboard while the recommender runs.
+    ///
+    /// # Errors
+    ///
+    /// As `finish`; also if the input has already ended.
+    #[wasm_bindgen(js_name = finishDashboard, unchecked_return_type = "AnalysisResult")]
+    pub fn finish_dashboard(&mut self) -> Result<JsValue, JsError> {
+        self.analyze(true)
+    }
+
+    /// After `finishDashboard`: `{ recommendations, notes }`, the section
+    /// and its notes exactly as `finish` would have included them. Frees this
+    /// object (and with it the ingested data).
+    ///
+    /// # Errors
+    ///
+    /// If `finishDashboard` has not returned a result with
+    /// `recommendations_pending`.
+    #[wasm_bindgen(unchecked_return_type = "DeferredRecommendationsResult")]
+    pub fn recommend(self) -> Result<JsValue, JsError> {
+        let Some(deferred) = self.deferred else {
+            return Err(JsError::new(
+                "no pending recommendations: call finishDashboard first",
+            ));
+        };
+        let mut notes = Vec::new();
+        let customers: Vec<&str> = deferred.customers.iter().map(String::as_str).collect();
+        let recommendations = recommendations(
+            &deferred.data,
+            deferred.has_summary,
+            &customers,
+            &self.options.recommend,
+            &mut notes,
+        );
+        to_js(&DeferredResult {
+            recommendations,
+            notes,
+        })
+    }
+}
+
+#[cfg(feature = "app")]
+impl Analysis {
+    /// `finish` and `finishDashboard`: with `defer`, the recommendations are
+    /// left for `recommend` and the ingested data moves into `self.deferred`.
+    fn analyze(&mut self, defer: bool) -> Result<JsValue, JsError> {
+        let options = &self.options;
+        let ingester = self
+            .ingester
+            .take()
+            .ok_or_else(|| JsError::new("the input has already ended"))?;
+        let ingested = ingester.finish().map_err(js_error)?;
         let mut notes = Vec::new();
         // Baskets have no customers or dates: their report is still worth
         // showing, with what the file can be used for.
@@ -579,17 +664,29 @@ impl Analysis {
             },
             None => None,
         };
-        let recommendations = if options.wants(Section::Recommendations) {
-            recommendations(
-                &ingested.data,
+        let wants_recommendations = options.wants(Section::Recommendations);
+        let has_summary_flag = summary.is_some();
+        let valuable: Vec<&str> = if wants_recommendations {
+            most_valuable(
                 summary.as_ref(),
                 predictions.as_ref(),
+                options.recommend.customers,
+            )
+        } else {
+            Vec::new()
+        };
+        let recommendations = if wants_recommendations && !defer {
+            recommendations(
+                &ingested.data,
+                summary.is_some(),
+                &valuable,
                 &options.recommend,
                 &mut notes,
             )
         } else {
             None
         };
+        let deferred_customers: Vec<String> = valuable.iter().map(|&id| id.to_owned()).collect();
         // One shop model (BG/NBD and Gamma-Gamma) serves the segments' model
         // columns and the what-if simulator.
         let shop = match &summary {
@@ -624,7 +721,7 @@ impl Analysis {
             (Dataset::Transactions(_), Some(s))
                 if !s.customers.is_empty() && options.wants(Section::Validation) =>
             {
-                holdout_validation(&ingested.data, s, &options, &mut notes)
+                holdout_validation(&ingested.data, s, options, &mut notes)
             }
             _ => None,
         };
@@ -640,6 +737,7 @@ impl Analysis {
                     .map(SummaryDto::new),
                 predictions: predictions.as_ref().map(PredictionsDto::new),
                 recommendations,
+                recommendations_pending: wants_recommendations && defer,
                 notes,
             };
             to_js(&result)?
@@ -654,8 +752,23 @@ impl Analysis {
         };
         js_sys::Reflect::set(&value, &JsValue::from_str("whatif"), &whatif)
             .map_err(|_| JsError::new("cannot pass the result to JavaScript: whatif"))?;
+        if wants_recommendations && defer {
+            self.deferred = Some(DeferredRecommendations {
+                has_summary: has_summary_flag,
+                data: ingested.data,
+                customers: deferred_customers,
+            });
+        }
         Ok(value)
     }
+}
+
+/// What `Analysis.recommend()` returns.
+#[cfg(feature = "app")]
+#[derive(Serialize)]
+struct DeferredResult {
+    recommendations: Option<RecommendationsDto>,
+    notes: Vec<Note>,
 }
 
 /// The fitted shop model of one analysis, for what-if scenarios and CLV
@@ -1038,6 +1151,7 @@ struct AnalysisResult<'a> {
     summary: Option<SummaryDto<'a>>,
     predictions: Option<PredictionsDto<'a>>,
     recommendations: Option<RecommendationsDto>,
+    recommendations_pending: bool,
     cohorts: Option<CohortReport>,
     segments: Option<SegmentReport>,
     validation: Option<Validation>,
@@ -1539,8 +1653,8 @@ const TOP_RULES: usize = 100;
 /// The recommendations section, or `None` with a note.
 fn recommendations(
     data: &Dataset,
-    summary: Option<&Summary>,
-    predictions: Option<&Predictions>,
+    has_summary: bool,
+    customers: &[&str],
     options: &RecommendListOptions,
     notes: &mut Vec<Note>,
 ) -> Option<RecommendationsDto> {
@@ -1617,9 +1731,9 @@ fn recommendations(
             })
             .collect()
     };
-    let customers = most_valuable(summary, predictions, options.customers)
-        .into_iter()
-        .map(|id| {
+    let customers = customers
+        .iter()
+        .map(|&id| {
             let lists = rec.for_customer(id, k);
             CustomerListDto {
                 customer_id: id.to_owned(),
@@ -1628,7 +1742,7 @@ fn recommendations(
             }
         })
         .collect();
-    let evaluation = if summary.is_some() {
+    let evaluation = if has_summary {
         match evaluate(data, &core, &EvaluateOptions::default()) {
             Ok(e) => Some(e),
             Err(err) => {

@@ -3,7 +3,9 @@
 // through text nodes (textContent, append of strings), never as HTML.
 //
 // document.body.dataset.state is the page's state, for people and tests alike:
-// idle → working → done | error | idle (after cancel).
+// idle → working → done | error | idle (after cancel). "done" means the
+// dashboard is drawn; the recommendations come after it (the slowest section),
+// and their section's data-recommendations goes computing → done.
 //
 // The worker keeps the per-customer columns; the page asks it for the order
 // of rows (sort, search) and renders one page of the table at a time, so no
@@ -68,6 +70,7 @@ let charts = []; // {chart, stop}
 const view = { sort: 'clv', descending: true, search: '', page: 0, rows: null, query: 0 };
 const intervals = { state: 'none', query: 0, data: null, message: '', worker: null }; // the customers' CLV intervals
 const pendingFiles = new Set();
+let recsJob = 0; // the analysis whose recommendations the worker is computing, or 0
 
 // ---- worker lifecycle --------------------------------------------------------
 
@@ -112,6 +115,9 @@ function onWorkerMessage(message) {
     case 'whatif':
       onWhatIf(message);
       return;
+    case 'recommendations':
+      if (message.id === recsJob) onRecommendations(message);
+      return;
     case 'error':
       // Scenario and bootstrap errors are the core's messages about this data, not a broken worker.
       if (message.id === whatif.pending?.id) {
@@ -119,7 +125,7 @@ function onWorkerMessage(message) {
         showWhatIfError(message.message);
         return;
       }
-      if (job?.id === message.id || pendingFiles.delete(message.id) || message.id === view.query) {
+      if (job?.id === message.id || pendingFiles.delete(message.id) || message.id === view.query || message.id === recsJob) {
         fail(message.message);
       } else {
         // A cancelled or superseded job; its error may still have left wasm unusable.
@@ -149,6 +155,7 @@ function analyze(next) {
   stopIntervals();
   stopWhatIfHelper();
   renderToken++; // stops a dashboard still being drawn
+  recsJob = 0;
   if (next !== source) {
     source = next;
     overrides = {};
@@ -181,6 +188,7 @@ function cancel() {
 
 function fail(message) {
   job = null;
+  recsJob = 0;
   pendingFiles.clear();
   view.query = 0;
   dropWorker();
@@ -190,7 +198,7 @@ function fail(message) {
   setState('error');
 }
 
-async function finish({ result: next, charts: nextCharts }) {
+async function finish({ id, result: next, charts: nextCharts }) {
   const seconds = (performance.now() - job.started) / 1000;
   job = null;
   result = next;
@@ -215,6 +223,9 @@ async function finish({ result: next, charts: nextCharts }) {
   intervals.state = result.predictions && result.summary ? 'pending' : 'none';
   if (result.summary) queryRows();
   if (result.whatif) runWhatIf(true);
+  // After the rows and the what-if's first run, which the worker answers first.
+  recsJob = result.recommendations_pending ? id : 0;
+  if (recsJob) post({ type: 'recommend', id });
   if (!(await renderResultInSteps())) return; // a new analysis started meanwhile
   status = result.summary
     ? { key: 'status.done', params: { seconds } }
@@ -375,7 +386,7 @@ function mappingOverrides() {
 // The dashboard in steps, each its own task, so that drawing a dozen charts and
 // tables never blocks the main thread for long (issue: no task over 50 ms).
 function resultSteps() {
-  const { summary, recommendations } = result;
+  const { summary } = result;
   return [
     () => {
       destroyCharts();
@@ -384,6 +395,8 @@ function resultSteps() {
       renderReport(result.report);
       renderKpis();
       renderNotes();
+    },
+    () => {
       ui.section('customers').hidden = !summary;
       if (summary) {
         renderTableHead();
@@ -410,33 +423,67 @@ function resultSteps() {
       if (result.cohorts) renderCohorts();
     },
     () => {
-      // Posted as JSON text, parsed here in a task of its own (see worker.js).
-      if (typeof result.recommendations === 'string') result.recommendations = JSON.parse(result.recommendations);
-      ui.recs.hidden = !recommendations;
-      if (recommendations) renderRecommendations();
+      renderRecommendationsSection();
       ui.section('exports').hidden = false;
       byTestId('export-customers').hidden = !summary;
-      byTestId('export-recs-csv').hidden = !recommendations;
-      byTestId('export-recs-json').hidden = !recommendations;
     },
   ];
+}
+
+// The recommendations arrive after the dashboard (see worker.js): their
+// section says so meanwhile. If the dashboard is still being drawn, its last
+// step draws them.
+async function onRecommendations(message) {
+  recsJob = 0;
+  const token = renderToken;
+  // Parsed, then drawn, each in a task of its own after this message's.
+  await nextTask();
+  if (token !== renderToken) return; // a new analysis started meanwhile
+  const recommendations = message.recommendations && JSON.parse(message.recommendations);
+  await nextTask();
+  if (token !== renderToken) return;
+  result.recommendations = recommendations;
+  result.recommendations_pending = false;
+  if (message.notes.length > 0) {
+    result.notes = [...result.notes, ...message.notes];
+    renderNotes();
+  }
+  if (!ui.section('exports').hidden) renderRecommendationsSection();
+}
+
+function renderRecommendationsSection() {
+  // Posted as JSON text, parsed here in a task of its own (see worker.js).
+  if (typeof result.recommendations === 'string') result.recommendations = JSON.parse(result.recommendations);
+  const { recommendations } = result;
+  const pending = Boolean(result.recommendations_pending);
+  ui.recs.hidden = !recommendations && !pending;
+  ui.recs.dataset.recommendations = pending ? 'computing' : 'done';
+  byTestId('recs-computing').hidden = !pending;
+  ui.recs.querySelector('.recs-body').hidden = !recommendations;
+  if (recommendations) renderRecommendations();
+  byTestId('export-recs-csv').hidden = !recommendations;
+  byTestId('export-recs-json').hidden = !recommendations;
 }
 
 function renderResult() {
   for (const step of resultSteps()) step();
 }
 
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 let renderToken = 0;
 /** renderResult, yielding to the event loop between steps; false if superseded. */
 async function renderResultInSteps() {
   const token = ++renderToken;
+  // Not in the task that received the result: its structured clone alone is ~20 ms at 1M lines.
+  await nextTask();
   for (const [index, step] of resultSteps().entries()) {
     if (token !== renderToken) return false;
     const started = performance.now();
     step();
     // Visible in DevTools' performance panel and to scripts/bench-browser.mjs.
     performance.measure(`ltvlab:render-${index}`, { start: started });
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await nextTask();
   }
   return token === renderToken;
 }
@@ -1061,12 +1108,20 @@ function renderWhatIf(sim, ms) {
   rankingPlot.dataset.levers = JSON.stringify(ranking.map((s) => [s.lever, s.change]));
   if (whatif.ranking?.key === key && charts.some((c) => c.chart === whatif.ranking.chart)) {
     whatif.ranking.chart.setData([ranking.map((_, i) => i), ranking.map((s) => s.change)]);
+  } else if (whatif.ranking?.building && whatif.ranking.key === key) {
+    whatif.ranking.values = ranking.map((s) => s.change); // the pending build draws the newest
   } else {
-    rankingPlot.replaceChildren();
-    rankingPlot.setAttribute('aria-label', `${t('whatif.levers.title')}. ${t('whatif.levers.how')}`);
-    const chart = barChart(rankingPlot, { labels, values: ranking.map((s) => s.change), yTitle: t('whatif.levers.y'), format: l10n.moneyShort });
-    addChart('levers', t('whatif.levers.title'), rankingPlot, chart);
-    whatif.ranking = { key, chart };
+    // Built in a task of its own: two new charts in one task took over 50 ms at 100k lines.
+    const building = { key, chart: null, building: true, values: ranking.map((s) => s.change) };
+    whatif.ranking = building;
+    setTimeout(() => {
+      if (whatif.ranking !== building) return; // reset or rebuilt meanwhile
+      rankingPlot.replaceChildren();
+      rankingPlot.setAttribute('aria-label', `${t('whatif.levers.title')}. ${t('whatif.levers.how')}`);
+      const chart = barChart(rankingPlot, { labels, values: building.values, yTitle: t('whatif.levers.y'), format: l10n.moneyShort });
+      addChart('levers', t('whatif.levers.title'), rankingPlot, chart);
+      whatif.ranking = { key, chart };
+    }, 0);
   }
 }
 
@@ -1221,20 +1276,12 @@ function renderRecommendations() {
     verdict.querySelector('.verdict-how').textContent = l10n.t('recs.eval.how', { k: evaluation.k });
   }
 
-  const keepItem = ui.recsItem.value;
-  ui.recsItem.replaceChildren(
-    ...recs.items.map(({ item }, index) => el('option', { value: String(index) }, item.name === item.id ? item.name : `${item.name} (${item.id})`)),
-  );
-  if (keepItem && Number(keepItem) < recs.items.length) ui.recsItem.value = keepItem;
+  setOptions(ui.recsItem, recs.items.map(({ item }) => (item.name === item.id ? item.name : `${item.name} (${item.id})`)));
   renderItemList();
 
   const customers = byTestId('recs-customers');
   customers.hidden = recs.customers.length === 0;
-  const keepCustomer = ui.recsCustomer.value;
-  ui.recsCustomer.replaceChildren(
-    ...recs.customers.map(({ customer_id: id }, index) => el('option', { value: String(index) }, id)),
-  );
-  if (keepCustomer && Number(keepCustomer) < recs.customers.length) ui.recsCustomer.value = keepCustomer;
+  setOptions(ui.recsCustomer, recs.customers.map(({ customer_id: id }) => id));
   customers.querySelector('[data-role="how"]').textContent = l10n.t('recs.customers.how', {
     count: l10n.integer(recs.customers.length),
   });
@@ -1272,6 +1319,35 @@ function renderRecommendations() {
     if (rows.length === 20) break;
   }
   rules.tBodies[0].replaceChildren(...rows);
+}
+
+// The pickers list up to 500 items and 1,000 customers. Chromium measures
+// every option of a <select> when it lays it out, even in a section that is
+// off screen: at 100k lines that was a layout task of 70–170 ms right after the
+// recommendations arrived. So a picker holds only its chosen option until it
+// is first used (focus or pointer), and gets the rest then.
+const pendingOptions = new WeakMap(); // select → its labels, not yet added
+
+/** Option `i` of `labels` has value `i`; keeps the chosen index when it still exists. */
+function setOptions(select, labels) {
+  const keep = Number(select.value || 0);
+  const chosen = keep < labels.length ? keep : 0;
+  if (labels.length === 0) {
+    select.replaceChildren();
+    pendingOptions.delete(select);
+    return;
+  }
+  select.replaceChildren(el('option', { value: String(chosen) }, labels[chosen]));
+  pendingOptions.set(select, labels);
+}
+
+function fillOptions(select) {
+  const labels = pendingOptions.get(select);
+  if (!labels) return;
+  pendingOptions.delete(select);
+  const chosen = select.value;
+  select.replaceChildren(...labels.map((label, index) => el('option', { value: String(index) }, label)));
+  select.value = chosen;
 }
 
 function renderItemList() {
@@ -1509,6 +1585,9 @@ ui.next.addEventListener('click', () => {
 
 ui.recsItem.addEventListener('change', renderItemList);
 ui.recsCustomer.addEventListener('change', renderCustomerLists);
+for (const select of [ui.recsItem, ui.recsCustomer]) {
+  for (const type of ['focus', 'pointerdown']) select.addEventListener(type, () => fillOptions(select));
+}
 document.querySelectorAll('[data-export]').forEach((button) =>
   button.addEventListener('click', () => requestExport(button.dataset.export)),
 );

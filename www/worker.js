@@ -8,6 +8,7 @@
 //   {type: 'cancel', id}                           stop reading; the page ignores `id` afterwards
 //   {type: 'query', id, sort, descending, search}  customer rows to show, in order
 //   {type: 'export', id, kind, lang}               kind: customers | recs-csv | recs-json
+//   {type: 'recommend', id}                        the recommendations of analysis `id`, after its result
 //   {type: 'whatif', id, scenario, options}        a what-if run on the last analysis's model
 //   {type: 'intervals', id, summary, predict, samples}  bootstrap CLV intervals (run in a second
 //                                                  instance of this worker, so the first stays responsive)
@@ -18,7 +19,10 @@
 //   {type: 'ready', version}
 //   {type: 'progress', id, stage, percent}         percent is null when unknown
 //   {type: 'preview', id, preview}                 the head of the file, before the result
-//   {type: 'result', id, result, charts}           see AnalysisResult in pkg/ltvlab.d.ts
+//   {type: 'result', id, result, charts}           see AnalysisResult in pkg/ltvlab.d.ts; without the
+//                                                  recommendations when result.recommendations_pending
+//   {type: 'recommendations', id, recommendations, notes}  recommendations as JSON text (or null), and
+//                                                  their notes: see DeferredRecommendationsResult
 //   {type: 'rows', id, rows: Uint32Array, total}
 //   {type: 'file', id, blob, name}
 //   {type: 'whatif', id, result, ms}               see WhatIfResult; ms is the time in wasm
@@ -50,6 +54,11 @@ const ready = init().then(() => postMessage({ type: 'ready', version: version() 
 let current = null; // {id, cancelled}
 let last = null; // the last AnalysisResult, for queries and exports
 let whatif = null; // the last analysis's WhatIf (a wasm object, never posted)
+// The last analysis between its result and its recommendations: {id, analysis}.
+// The recommender is the slowest section (~2 s at 1M lines), so the page gets
+// the dashboard first and asks for them once it has queued its own first
+// requests (table rows, the what-if's first run), which then go first.
+let deferred = null;
 
 onmessage = async ({ data }) => {
   if (data.type === 'cancel') {
@@ -60,6 +69,9 @@ onmessage = async ({ data }) => {
     switch (data.type) {
       case 'analyze':
         await runAnalysis(data);
+        break;
+      case 'recommend':
+        postRecommendations(data.id);
         break;
       case 'query':
         postRows(data);
@@ -101,24 +113,47 @@ async function runAnalysis(data) {
   last = null;
   whatif?.free();
   whatif = null;
+  dropDeferred();
   try {
-    const analysis = await analyze(job, data);
-    if (!analysis) {
+    const done = await analyze(job, data);
+    if (!done) {
       postMessage({ type: 'cancelled', id: job.id });
       return;
     }
     // The simulator is a wasm object: it stays here, and the page learns only whether it exists.
-    const { whatif: simulator, ...result } = analysis;
+    const { whatif: simulator, ...result } = done.result;
     whatif = simulator;
     result.whatif = Boolean(simulator);
     last = result;
+    if (result.recommendations_pending) deferred = { id: job.id, analysis: done.analysis };
+    else done.analysis.free();
     postMessage({ type: 'result', id: job.id, result: forPage(result), charts: charts(result) });
   } finally {
     if (current === job) current = null;
   }
 }
 
-// Returns the AnalysisResult, or null when cancelled. Posts the preview as
+function dropDeferred() {
+  try {
+    deferred?.analysis.free();
+  } catch {}
+  deferred = null;
+}
+
+function postRecommendations(id) {
+  if (deferred?.id !== id) return; // superseded by a newer analysis
+  const { analysis } = deferred;
+  deferred = null;
+  const { recommendations, notes } = analysis.recommend(); // frees `analysis`
+  last.recommendations = recommendations;
+  last.recommendations_pending = false;
+  last.notes = [...last.notes, ...notes];
+  // JSON text: cheaper to clone than many small objects (see forPage).
+  postMessage({ type: 'recommendations', id, recommendations: recommendations && JSON.stringify(recommendations), notes });
+}
+
+// Returns {result, analysis}: the AnalysisResult without the recommendations
+// and the Analysis that computes them; or null when cancelled. Posts the preview as
 // soon as the head of the file has arrived.
 async function analyze(job, { file, url, options }) {
   const progress = (stage, percent) => postMessage({ type: 'progress', id: job.id, stage, percent });
@@ -140,7 +175,7 @@ async function analyze(job, { file, url, options }) {
   }
 
   const analysis = new Analysis(options);
-  let finished = false;
+  let finished = false; // true once the caller owns `analysis`
   try {
     const reader = stream.getReader();
     let read = 0;
@@ -174,10 +209,11 @@ async function analyze(job, { file, url, options }) {
     }
     if (head) showPreview();
     progress('analyzing', null);
+    const result = analysis.finishDashboard();
     finished = true;
-    return analysis.finish(); // consumes and frees `analysis`
+    return { result, analysis };
   } finally {
-    // On cancel or a push error. After a panic even free() may trap; the
+    // On cancel or an error. After a panic even free() may trap; the
     // original error is the one worth reporting, and the worker is replaced.
     if (!finished) {
       try {

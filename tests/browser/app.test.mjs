@@ -75,9 +75,21 @@ test('the sample data gives customers, and the keyboard reaches it', async () =>
     assert.ok((await page.getByTestId(id).locator('.how').textContent()).length > 20, `${id} explains itself`);
   }
   assert.equal(await page.locator('.chart canvas').count() >= 2, true, 'both charts are drawn');
+  await recommendationsDone(page);
   assert.ok(await page.getByTestId('recommendations').isVisible());
+  assert.equal(await page.getByTestId('recs-computing').isVisible(), false);
   assert.ok((await page.getByTestId('recs-verdict').textContent()).includes('best-seller'));
   assert.ok((await page.locator('[data-testid="recs-items"] li').count()) > 0);
+  assert.ok((await page.locator('[data-testid="recs-customers"] li').count()) > 0);
+  // The pickers hold their chosen option until first used, then all of them.
+  const picker = page.locator('#recs-customer');
+  assert.equal(await picker.locator('option').count(), 1);
+  await picker.focus();
+  const listed = await picker.locator('option').count();
+  const expected = Number((await page.locator('[data-testid="recs-customers"] [data-role="how"]').textContent()).match(/[\d,]+/)[0].replaceAll(',', ''));
+  assert.equal(listed, expected, 'every listed customer is in the picker');
+  await picker.selectOption(String(listed - 1));
+  assert.equal(await picker.inputValue(), String(listed - 1));
   assert.ok((await page.locator('[data-testid="recs-customers"] li').count()) > 0);
   // Segments and cohorts, from the core's segments and cohorts modules.
   assert.ok(await page.getByTestId('segments').isVisible());
@@ -199,6 +211,7 @@ test('the real orders sample gives the CLI\'s numbers', { skip: !existsSync(`${S
   assertClose(Number(await kpi(page, 'kpi-ltv-model')), f.model_ltv, MODEL_TOLERANCE, 'model LTV');
   assertClose(Number(await kpi(page, 'kpi-revenue-12m')), base.expected_revenue, MODEL_TOLERANCE, 'predicted revenue');
   // The recommendations' verdict is the core's, in words.
+  await recommendationsDone(page);
   assert.match(await page.getByTestId('recs-verdict').textContent(), /best-seller/);
   await page.screenshot({ path: `${ARTIFACTS}online-retail.png`, fullPage: true });
   await page.close();
@@ -210,6 +223,7 @@ test('a real basket file gives "bought together" lists and says why there is no 
   await settle(page, 'done');
   assert.equal(await kpi(page, 'kpi-customers'), '');
   assert.ok(Number(await kpi(page, 'kpi-orders')) > 9000);
+  await recommendationsDone(page);
   assert.ok(await page.getByTestId('recommendations').isVisible());
   assert.ok((await page.locator('[data-testid="recs-items"] .rec-list li').count()) > 0);
   assert.ok(await page.locator('[data-testid="notes"] li[data-code="no_customers"]').isVisible());
@@ -479,6 +493,15 @@ async function settle(page, want) {
   const state = await page.evaluate(() => document.body.dataset.state);
   const error = await page.getByTestId('error').textContent();
   assert.equal(state, want, `page state (error shown: ${JSON.stringify(error)})`);
+}
+
+// The recommendations come after the dashboard (data-state="done"), computed
+// by the worker once the page has drawn the rest.
+async function recommendationsDone(page) {
+  await page.waitForSelector('[data-testid="recommendations"][data-recommendations="done"]', {
+    state: 'attached',
+    timeout: SETTLE_TIMEOUT_MS,
+  });
 }
 
 async function kpi(page, id) {

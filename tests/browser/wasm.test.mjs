@@ -114,6 +114,45 @@ test('options as documented are accepted', () => {
   assert.equal(result.whatif, null);
 });
 
+test('finishDashboard then recommend gives what finish gives, recommendations last', () => {
+  const baskets = readFileSync(`${ROOT}/tests/browser/fixtures/baskets.csv`);
+  const summaryFile = new TextEncoder().encode('customer_id,frequency,recency,T,monetary_value\na,2,30,60,10\nb,0,0,40,0\n');
+  const cases = [
+    // [what, bytes, sections (all when undefined)]
+    ['the sample', sample, ['summary', 'predictions', 'recommendations']],
+    ['baskets (no summary)', baskets, undefined],
+    ['a summary file (no items: a note)', summaryFile, ['summary', 'recommendations']],
+  ];
+  for (const [what, bytes, sections] of cases) {
+    const options = { sections };
+    const whole = analyze(bytes, options);
+    const analysis = new wasm.Analysis(options);
+    analysis.push(bytes);
+    const dashboard = analysis.finishDashboard();
+    assert.equal(dashboard.recommendations, null, what);
+    assert.equal(dashboard.recommendations_pending, true, what);
+    assert.equal(whole.recommendations_pending, false, what);
+    assert.match(thrown(() => analysis.push(bytes)).message, /after the input has ended/, what);
+    const { recommendations, notes } = analysis.recommend();
+    assert.deepEqual(recommendations, whole.recommendations, what);
+    // finish's notes are the dashboard's plus the recommender's, in some order.
+    const codes = (list) => list.map((n) => `${n.code}: ${n.message}`).sort();
+    assert.deepEqual(codes([...dashboard.notes, ...notes]), codes(whole.notes), what);
+    whole.whatif?.free();
+    dashboard.whatif?.free();
+  }
+  assert.ok(analyze(summaryFile, { sections: ['summary', 'recommendations'] }).notes.some((n) => n.code === 'no_items'));
+  // Without finishDashboard there is nothing to recommend from: an error, not a trap.
+  const fresh = new wasm.Analysis(undefined);
+  fresh.push(sample);
+  assert.match(thrown(() => fresh.recommend()).message, /no pending recommendations/);
+  // A result without the recommendations section leaves nothing pending.
+  const without = new wasm.Analysis({ sections: ['summary'] });
+  without.push(sample);
+  assert.equal(without.finishDashboard().recommendations_pending, false);
+  without.free();
+});
+
 test('finish returns a what-if object whose baseline and scenario match the CLI', () => {
   const { whatif, predictions, validation } = sampleAnalysis();
   assert.ok(whatif instanceof wasm.WhatIf);
