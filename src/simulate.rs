@@ -59,6 +59,21 @@
 //! approximation that keeps a draw's cost independent of the number of
 //! customers). The intervals show parameter uncertainty, not the noise of
 //! one realized future.
+//!
+//! A draw needs BG/NBD's `E[X(t)]` for a new customer on a month grid (the
+//! end of each month of the horizon, and each monthly cohort's remaining
+//! time): about `2H` Gaussian hypergeometric series per side. By default
+//! ([`DrawMethod::Linearized`]) that grid is evaluated exactly once at the
+//! fitted parameters together with its Jacobian in `ln r, ln α, ln a, ln b`
+//! (central differences, step `1e-4`), and each draw's grid is the
+//! first-order expansion `grid(θ̂) + J (ln θ - ln θ̂)` (the delta method);
+//! spend, margin, discounting and payback are then exact per draw, so a draw
+//! costs a few hundred multiplications. `tests/simulate.rs` checks it against
+//! [`DrawMethod::Exact`] (every draw evaluates the series) on a 3,000-customer
+//! shop, whose parameter uncertainty is far wider than a large shop's: interval
+//! ends agree within 5 % of the interval's width there, and the linearized
+//! ends sit slightly inside the exact ones (`E[X(t)]` is convex in the
+//! log-parameters).
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -725,6 +740,26 @@ pub struct SimulationOptions {
     pub seed: u64,
     /// Interval coverage (default 0.9).
     pub confidence: f64,
+    /// How each draw evaluates a new customer's expected purchases (default
+    /// [`DrawMethod::Linearized`]).
+    pub draw_method: DrawMethod,
+}
+
+/// How a Monte Carlo draw evaluates BG/NBD's `E[X(t)]` on the month grid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrawMethod {
+    /// The delta method: the grid's Jacobian in the log-parameters is
+    /// computed once at the fitted point (central differences), and a draw's
+    /// grid is the fitted grid plus the Jacobian times the draw's
+    /// log-parameter offsets. Everything else (spend, margin, discounting,
+    /// payback) is exact per draw. Checked against [`DrawMethod::Exact`] in
+    /// `tests/simulate.rs`.
+    #[default]
+    Linearized,
+    /// Every draw evaluates `E[X(t)]` at every point of the grid (about
+    /// 100 hypergeometric series a draw; slow, the reference).
+    Exact,
 }
 
 impl Default for SimulationOptions {
@@ -738,6 +773,7 @@ impl Default for SimulationOptions {
             draws: 1000,
             seed: 1,
             confidence: 0.9,
+            draw_method: DrawMethod::Linearized,
         }
     }
 }
@@ -871,46 +907,59 @@ pub fn simulate(
     };
     let data = rfm_data(summary)?;
     let base = Base::new(model, summary, &data, options.horizon_months);
+    let scenario_base = base.revenue(model, &data, summary, scenario, options.horizon_months);
     let point = model_params(model);
     let ctx = Context {
         options,
         new_per_month,
-        base: &base,
-        point_new_value: 0.0,
         period_per_month: model.period.per_month(),
     };
-    let baseline_point = ctx.evaluate(&point, &Scenario::default(), None);
-    let scenario_point = ctx.evaluate(&point, scenario, None);
-    let ctx = Context {
-        point_new_value: new_customer_value(&point, options.horizon_months, model.period),
-        ..ctx
+    let none = Scenario::default();
+    let baseline_grid = ctx.grid(&point, &none);
+    // A scenario that leaves (r, α, a, b) alone shares the baseline's grid.
+    let scenario_grid = if moves_purchases(scenario) {
+        ctx.grid(&point, scenario)
+    } else {
+        baseline_grid.clone()
     };
-    let scenario_base = base.revenue(model, &data, summary, scenario, options.horizon_months);
+    let baseline_point = ctx.evaluate(&point, &none, &baseline_grid, base.revenue_baseline);
+    let scenario_point = ctx.evaluate(&point, scenario, &scenario_grid, scenario_base);
+    let point_new_value = mean_spend(&point) * (1.0 + baseline_grid.at_horizon());
+    let linear = match options.draw_method {
+        DrawMethod::Linearized if options.draws > 0 => {
+            let baseline_jacobian = ctx.jacobian(&point, &none);
+            let scenario_jacobian = if moves_purchases(scenario) {
+                ctx.jacobian(&point, scenario)
+            } else {
+                baseline_jacobian.clone()
+            };
+            baseline_jacobian.zip(scenario_jacobian)
+        }
+        _ => None,
+    };
     let mut rng = StdRng::seed_from_u64(options.seed);
     let mut draws_b = Vec::with_capacity(options.draws as usize);
     let mut draws_s = Vec::with_capacity(options.draws as usize);
     for _ in 0..options.draws {
         let theta = draw_params(&point, model, &mut rng);
-        let ratio = if ctx.point_new_value > 0.0 {
-            new_customer_value(&theta, options.horizon_months, model.period) / ctx.point_new_value
+        let (grid_b, grid_s) = match &linear {
+            Some((jb, js)) => {
+                let offsets = log_offsets(&point, &theta);
+                (
+                    baseline_grid.shifted(jb, &offsets),
+                    scenario_grid.shifted(js, &offsets),
+                )
+            }
+            None => (ctx.grid(&theta, &none), ctx.grid(&theta, scenario)),
+        };
+        let ratio = if point_new_value > 0.0 {
+            mean_spend(&theta) * (1.0 + grid_b.at_horizon()) / point_new_value
         } else {
             1.0
         };
-        draws_b.push(ctx.evaluate(
-            &theta,
-            &Scenario::default(),
-            Some(base.revenue_baseline * ratio),
-        ));
-        draws_s.push(ctx.evaluate(&theta, scenario, Some(scenario_base * ratio)));
+        draws_b.push(ctx.evaluate(&theta, &none, &grid_b, base.revenue_baseline * ratio));
+        draws_s.push(ctx.evaluate(&theta, scenario, &grid_s, scenario_base * ratio));
     }
-    let scenario_point = Evaluation {
-        revenue_existing: scenario_base,
-        ..scenario_point
-    };
-    let baseline_point = Evaluation {
-        revenue_existing: base.revenue_baseline,
-        ..baseline_point
-    };
     let level = options.confidence;
     let side = |at: &Evaluation, draws: &[Evaluation], s: &Scenario, cac: f64| Outcome {
         ltv_per_customer: estimate(at.ltv, draws.iter().map(|d| d.ltv), level),
@@ -944,7 +993,14 @@ pub fn simulate(
         revenue_existing: diff(|e| e.revenue_existing),
         revenue_new: diff(|e| e.revenue_new),
     };
-    let sensitivity = rank(baseline_point.ltv, |s| ctx.evaluate(&point, s, None).ltv);
+    let sensitivity = rank(baseline_point.ltv, |s| {
+        let grid = if moves_purchases(s) {
+            &ctx.grid(&point, s)
+        } else {
+            &baseline_grid
+        };
+        ctx.evaluate(&point, s, grid, base.revenue_baseline).ltv
+    });
     Ok(Simulation {
         period: model.period,
         horizon_months: options.horizon_months,
@@ -1131,17 +1187,6 @@ fn mean_spend(t: &Theta) -> f64 {
     t.p * t.gamma / (t.q - 1.0)
 }
 
-/// A new customer's expected revenue over the horizon (first order included,
-/// undiscounted), the per-draw scale of the existing base.
-fn new_customer_value(t: &Theta, months: u32, period: Period) -> f64 {
-    match bgnbd(t) {
-        Some(m) => {
-            mean_spend(t) * (1.0 + m.expected_purchases_new(f64::from(months) * period.per_month()))
-        }
-        None => 0.0,
-    }
-}
-
 /// The existing customers, for the revenue over the horizon.
 struct Base {
     revenue_baseline: f64,
@@ -1162,8 +1207,9 @@ impl Base {
         s: &Scenario,
         months: u32,
     ) -> f64 {
-        if (Scenario { cac: None, ..*s }) == Scenario::default() {
-            return self.revenue_baseline;
+        if !moves_purchases(s) {
+            // Only order values move: every customer's revenue scales alike.
+            return self.revenue_baseline * s.spend_factor();
         }
         Base::revenue_of(model, summary, data, s, months)
     }
@@ -1200,11 +1246,60 @@ impl Base {
     }
 }
 
+/// Whether the levers of `s` move the purchase parameters `(r, α, a, b)`
+/// (retention, churn, frequency); AOV, discount, margin, loyalty rebate and
+/// CAC do not.
+fn moves_purchases(s: &Scenario) -> bool {
+    s.total_retention_points() != 0.0 || s.churn_reduction != 0.0 || s.frequency_change != 0.0
+}
+
+/// The offsets `ln θ - ln θ̂` of the purchase parameters `(r, α, a, b)`.
+fn log_offsets(point: &Theta, theta: &Theta) -> [f64; 4] {
+    [
+        (theta.r / point.r).ln(),
+        (theta.alpha / point.alpha).ln(),
+        (theta.a / point.a).ln(),
+        (theta.b / point.b).ln(),
+    ]
+}
+
+/// A new customer's expected repeat purchases on the month grid of the
+/// horizon `H`: `E[X(m)]` at the end of months `m = 1..=H`, then
+/// `Σ_{m=1..H} E[X(H - m + 1/2)]`, the repeat purchases of one customer from
+/// each monthly cohort of the horizon (acquired mid-month). `None` when the
+/// parameters are not a valid BG/NBD.
+#[derive(Debug, Clone, PartialEq)]
+struct Grid(Option<Vec<f64>>);
+
+/// `∂ Grid / ∂ ln θ` for `θ = (r, α, a, b)`, one column per parameter.
+type Jacobian = [Vec<f64>; 4];
+
+impl Grid {
+    /// `E[X(H)]`, 0 for an invalid model.
+    fn at_horizon(&self) -> f64 {
+        match &self.0 {
+            Some(v) if v.len() >= 2 => v[v.len() - 2],
+            _ => 0.0,
+        }
+    }
+
+    /// The first-order (delta-method) grid at log-parameter `offsets`.
+    fn shifted(&self, jacobian: &Jacobian, offsets: &[f64; 4]) -> Grid {
+        Grid(self.0.as_ref().map(|v| {
+            v.iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let moved: f64 = g + (0..4).map(|j| jacobian[j][i] * offsets[j]).sum::<f64>();
+                    moved.max(0.0)
+                })
+                .collect()
+        }))
+    }
+}
+
 struct Context<'a> {
     options: &'a SimulationOptions,
     new_per_month: f64,
-    base: &'a Base,
-    point_new_value: f64,
     period_per_month: f64,
 }
 
@@ -1216,16 +1311,65 @@ struct Evaluation {
     revenue_new: f64,
 }
 
+/// Step in the log-parameters of the central differences behind [`Jacobian`].
+const LOG_STEP: f64 = 1e-4;
+
 impl Context<'_> {
+    /// The [`Grid`] of `theta` with the levers of `s` applied (exact).
+    fn grid(&self, theta: &Theta, s: &Scenario) -> Grid {
+        let Some(m) = bgnbd(&apply(theta, s)) else {
+            return Grid(None);
+        };
+        let horizon = self.options.horizon_months;
+        let k = self.period_per_month;
+        let mut values: Vec<f64> = (1..=horizon)
+            .map(|month| m.expected_purchases_new(f64::from(month) * k))
+            .collect();
+        let cohorts = (1..=horizon)
+            .map(|month| m.expected_purchases_new((f64::from(horizon - month) + 0.5) * k))
+            .sum();
+        values.push(cohorts);
+        Grid(Some(values))
+    }
+
+    /// The Jacobian of [`Context::grid`] in `ln r, ln α, ln a, ln b` at
+    /// `theta`, by central differences; `None` if a neighbour is invalid.
+    fn jacobian(&self, theta: &Theta, s: &Scenario) -> Option<Jacobian> {
+        let column = |j: usize| -> Option<Vec<f64>> {
+            let at = |step: f64| {
+                let mut t = *theta;
+                let factor = step.exp();
+                match j {
+                    0 => t.r *= factor,
+                    1 => t.alpha *= factor,
+                    2 => t.a *= factor,
+                    _ => t.b *= factor,
+                }
+                self.grid(&t, s).0
+            };
+            let (up, down) = (at(LOG_STEP)?, at(-LOG_STEP)?);
+            Some(
+                up.iter()
+                    .zip(&down)
+                    .map(|(u, d)| (u - d) / (2.0 * LOG_STEP))
+                    .collect(),
+            )
+        };
+        Some([column(0)?, column(1)?, column(2)?, column(3)?])
+    }
+
     /// LTV per new customer, payback and revenue from new customers under
-    /// `theta` with the levers of `s`; `revenue_existing` as given (or the
-    /// baseline's).
-    fn evaluate(&self, theta: &Theta, s: &Scenario, revenue_existing: Option<f64>) -> Evaluation {
+    /// `theta` with the levers of `s`, from the purchases `grid` of
+    /// `apply(theta, s)`; `revenue_existing` as given.
+    fn evaluate(
+        &self,
+        theta: &Theta,
+        s: &Scenario,
+        grid: &Grid,
+        revenue_existing: f64,
+    ) -> Evaluation {
         let o = self.options;
-        let moved = apply(theta, s);
-        let margin = s.effective_margin(o.margin);
-        let cac = s.cac.unwrap_or(o.cac);
-        let Some(m) = bgnbd(&moved) else {
+        let Some(values) = &grid.0 else {
             return Evaluation {
                 ltv: 0.0,
                 payback: None,
@@ -1233,26 +1377,25 @@ impl Context<'_> {
                 revenue_new: 0.0,
             };
         };
-        let spend = mean_spend(&moved);
-        let k = self.period_per_month;
+        let margin = s.effective_margin(o.margin);
+        let cac = s.cac.unwrap_or(o.cac);
+        let spend = mean_spend(theta) * s.spend_factor();
+        let horizon = o.horizon_months as usize;
         let first = margin * spend;
-        let mut cumulative = Vec::with_capacity(o.horizon_months as usize);
+        let mut cumulative = Vec::with_capacity(horizon);
         let (mut total, mut previous, mut discount) = (first, 0.0, 1.0);
-        let mut revenue_new = 0.0;
-        for month in 1..=o.horizon_months {
-            let e = m.expected_purchases_new(f64::from(month) * k);
+        for &e in &values[..horizon] {
             discount /= 1.0 + o.monthly_discount_rate;
             total += margin * spend * (e - previous) * discount;
             previous = e;
             cumulative.push(total);
-            // The cohort acquired in month `month` buys for H - month + 1/2 months.
-            let remaining = f64::from(o.horizon_months - month) + 0.5;
-            revenue_new += spend * (1.0 + m.expected_purchases_new(remaining * k));
         }
+        // Each monthly cohort buys its first order, then its repeat orders.
+        let revenue_new = spend * (o.horizon_months as f64 + values[horizon]);
         Evaluation {
             ltv: total,
             payback: payback(first, &cumulative, cac),
-            revenue_existing: revenue_existing.unwrap_or(self.base.revenue_baseline),
+            revenue_existing,
             revenue_new: revenue_new * self.new_per_month,
         }
     }

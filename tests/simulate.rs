@@ -8,7 +8,7 @@ use ltvlab::generate::{generate, GeneratorConfig, Process};
 use ltvlab::ingest::{ingest, Dataset, IngestOptions};
 use ltvlab::models::{BgNbd, GammaGamma};
 use ltvlab::simulate::{
-    formula, simulate, simulate_formula, FormulaInputs, Loyalty, Scenario, ShopModel,
+    formula, simulate, simulate_formula, DrawMethod, FormulaInputs, Loyalty, Scenario, ShopModel,
     SimulationOptions,
 };
 use ltvlab::summary::{summarize, Period, Summary, SummaryOptions};
@@ -485,4 +485,125 @@ fn the_interval_brackets_a_shop_whose_true_retention_was_raised() {
         );
     }
     assert!(out.change.ltv_per_customer.low > 0.0);
+}
+
+/// The delta-method draws against the exact ones: the same seed gives the
+/// same parameter draws, so the two methods' interval ends differ only by
+/// the linearization of `E[X(t)]` in the log-parameters.
+#[test]
+fn linearized_draws_match_exact_draws() {
+    // Interval ends may differ by this share of the exact interval's width.
+    const WIDTH_TOLERANCE: f64 = 0.05;
+    // Payback probabilities may differ by this much (a draw near the CAC
+    // may pay back one month earlier or later under either method).
+    const PAYBACK_TOLERANCE: f64 = 0.02;
+    let (model, summary) = fitted();
+    let cases = [
+        ("no levers", Scenario::default(), 24),
+        (
+            "retention +5 pt, aov +10 %",
+            Scenario {
+                retention_points: 5.0,
+                aov_change: 0.1,
+                ..Scenario::default()
+            },
+            24,
+        ),
+        (
+            "retention -20 pt",
+            Scenario {
+                retention_points: -20.0,
+                ..Scenario::default()
+            },
+            12,
+        ),
+        (
+            "frequency +50 %, churn -30 %",
+            Scenario {
+                frequency_change: 0.5,
+                churn_reduction: 0.3,
+                ..Scenario::default()
+            },
+            36,
+        ),
+        (
+            "discount 10 %, loyalty 2 % for 5 pt",
+            Scenario {
+                discount: 0.1,
+                loyalty: Loyalty {
+                    rebate: 0.02,
+                    retention_points: 5.0,
+                },
+                ..Scenario::default()
+            },
+            60,
+        ),
+    ];
+    for (name, s, horizon) in cases {
+        let options = |draw_method| SimulationOptions {
+            horizon_months: horizon,
+            draws: 400,
+            seed: 5,
+            cac: 25.0,
+            new_customers_per_month: Some(100.0),
+            draw_method,
+            ..SimulationOptions::default()
+        };
+        let lin = simulate(model, summary, &s, &options(DrawMethod::Linearized)).unwrap();
+        let exact = simulate(model, summary, &s, &options(DrawMethod::Exact)).unwrap();
+        let pairs = [
+            (
+                "baseline ltv",
+                lin.baseline.ltv_per_customer,
+                exact.baseline.ltv_per_customer,
+            ),
+            (
+                "scenario ltv",
+                lin.scenario.ltv_per_customer,
+                exact.scenario.ltv_per_customer,
+            ),
+            (
+                "change ltv",
+                lin.change.ltv_per_customer,
+                exact.change.ltv_per_customer,
+            ),
+            (
+                "scenario existing",
+                lin.scenario.revenue_existing,
+                exact.scenario.revenue_existing,
+            ),
+            (
+                "scenario new",
+                lin.scenario.revenue_new,
+                exact.scenario.revenue_new,
+            ),
+            (
+                "change new",
+                lin.change.revenue_new,
+                exact.change.revenue_new,
+            ),
+        ];
+        for (what, l, e) in pairs {
+            let width = e.high - e.low;
+            eprintln!("{name}, {what}: linearized {l:?}, exact {e:?}");
+            assert_eq!(l.value, e.value, "{name}, {what}: point estimates differ");
+            for (got, want) in [(l.low, e.low), (l.high, e.high)] {
+                assert!(
+                    (got - want).abs() <= WIDTH_TOLERANCE * width,
+                    "{name}, {what}: {got} vs exact {want} (interval width {width})"
+                );
+            }
+        }
+        for (l, e) in [
+            (&lin.baseline, &exact.baseline),
+            (&lin.scenario, &exact.scenario),
+        ] {
+            assert!(
+                (l.payback_probability - e.payback_probability).abs() <= PAYBACK_TOLERANCE,
+                "{name}: payback probability {} vs exact {}",
+                l.payback_probability,
+                e.payback_probability
+            );
+        }
+    }
 }
