@@ -71,13 +71,15 @@
 //! costs a few hundred multiplications. `tests/simulate.rs` checks it against
 //! [`DrawMethod::Exact`] (every draw evaluates the series) on a 3,000-customer
 //! shop, whose parameter uncertainty is far wider than a large shop's: interval
-//! ends agree within 5 % of the interval's width there, and the linearized
-//! ends sit slightly inside the exact ones (`E[X(t)]` is convex in the
-//! log-parameters).
+//! ends agree within 5 % of the interval's width there (within 0.5 % on the
+//! 100,000-customer benchmark shop), the linearized intervals sitting
+//! slightly below the exact ones: `E[X(t)]` is convex in the log-parameters,
+//! which a first-order expansion leaves out.
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::parse_iso_day;
@@ -905,9 +907,14 @@ pub fn simulate(
         }
         None => recent_acquisitions_per_month(summary),
     };
-    let data = rfm_data(summary)?;
-    let base = Base::new(model, summary, &data, options.horizon_months);
-    let scenario_base = base.revenue(model, &data, summary, scenario, options.horizon_months);
+    let base = Base::new(model, summary)?;
+    let revenue_baseline = base.revenue(model, &Scenario::default(), options.horizon_months);
+    let scenario_base = if moves_purchases(scenario) {
+        base.revenue(model, scenario, options.horizon_months)
+    } else {
+        // Only order values move: every customer's revenue scales alike.
+        revenue_baseline * scenario.spend_factor()
+    };
     let point = model_params(model);
     let ctx = Context {
         options,
@@ -922,7 +929,7 @@ pub fn simulate(
     } else {
         baseline_grid.clone()
     };
-    let baseline_point = ctx.evaluate(&point, &none, &baseline_grid, base.revenue_baseline);
+    let baseline_point = ctx.evaluate(&point, &none, &baseline_grid, revenue_baseline);
     let scenario_point = ctx.evaluate(&point, scenario, &scenario_grid, scenario_base);
     let point_new_value = mean_spend(&point) * (1.0 + baseline_grid.at_horizon());
     let linear = match options.draw_method {
@@ -957,7 +964,7 @@ pub fn simulate(
         } else {
             1.0
         };
-        draws_b.push(ctx.evaluate(&theta, &none, &grid_b, base.revenue_baseline * ratio));
+        draws_b.push(ctx.evaluate(&theta, &none, &grid_b, revenue_baseline * ratio));
         draws_s.push(ctx.evaluate(&theta, scenario, &grid_s, scenario_base * ratio));
     }
     let level = options.confidence;
@@ -999,7 +1006,7 @@ pub fn simulate(
         } else {
             &baseline_grid
         };
-        ctx.evaluate(&point, s, grid, base.revenue_baseline).ltv
+        ctx.evaluate(&point, s, grid, revenue_baseline).ltv
     });
     Ok(Simulation {
         period: model.period,
@@ -1187,62 +1194,51 @@ fn mean_spend(t: &Theta) -> f64 {
     t.p * t.gamma / (t.q - 1.0)
 }
 
-/// The existing customers, for the revenue over the horizon.
+/// The existing customers, for the revenue over the horizon, grouped by
+/// their distinct `(x, T)`: the expected purchases of a customer who is alive
+/// depend on nothing else.
 struct Base {
-    revenue_baseline: f64,
+    /// `(x, T, Σ P(alive) · E[z | history])` per distinct `(x, T)`.
+    groups: Vec<(f64, f64, f64)>,
 }
 
 impl Base {
-    fn new(model: &ShopModel, summary: &Summary, data: &RfmData, months: u32) -> Base {
-        Base {
-            revenue_baseline: Base::revenue_of(model, summary, data, &Scenario::default(), months),
+    /// # Errors
+    ///
+    /// A summary row that is not a valid `(x, t_x, T)`.
+    fn new(model: &ShopModel, summary: &Summary) -> Result<Base> {
+        let mut index: FxHashMap<(u64, u64), usize> = FxHashMap::default();
+        let mut groups: Vec<(f64, f64, f64)> = Vec::new();
+        for c in &summary.customers {
+            let rfm = Rfm::new(c.frequency, c.recency, c.t)?;
+            let spend = Spend::new(c.frequency, c.monetary_value.max(0.0))
+                .map(|sp| model.spend.conditional_expected_spend(&sp))
+                .unwrap_or_else(|_| model.spend.mean_spend());
+            let weight = model.purchases.p_alive(&rfm) * spend;
+            let key = (c.frequency.to_bits(), c.t.to_bits());
+            let i = *index.entry(key).or_insert_with(|| {
+                groups.push((c.frequency, c.t, 0.0));
+                groups.len() - 1
+            });
+            groups[i].2 += weight;
         }
-    }
-
-    fn revenue(
-        &self,
-        model: &ShopModel,
-        data: &RfmData,
-        summary: &Summary,
-        s: &Scenario,
-        months: u32,
-    ) -> f64 {
-        if !moves_purchases(s) {
-            // Only order values move: every customer's revenue scales alike.
-            return self.revenue_baseline * s.spend_factor();
-        }
-        Base::revenue_of(model, summary, data, s, months)
+        Ok(Base { groups })
     }
 
     /// `Σ P(alive) · E[X(H(1+w)) | alive; a, b'] · E[z | history] · (1+z)(1-δ)`.
-    fn revenue_of(
-        model: &ShopModel,
-        summary: &Summary,
-        data: &RfmData,
-        s: &Scenario,
-        months: u32,
-    ) -> f64 {
+    fn revenue(&self, model: &ShopModel, s: &Scenario, months: u32) -> f64 {
         let point = model_params(model);
         let moved = apply(&point, s);
         let Some(future) = BgNbd::new(point.r, point.alpha, moved.a, moved.b).ok() else {
             return 0.0;
         };
         let horizon = f64::from(months) * model.period.per_month() * (1.0 + s.frequency_change);
-        let purchases = data.per_row_factored(
-            |c| model.purchases.p_alive(c),
-            |x, observed| future.expected_purchases_if_alive(x, observed, horizon),
-        );
-        summary
-            .customers
+        let total: f64 = self
+            .groups
             .iter()
-            .zip(purchases)
-            .map(|(c, e)| {
-                let spend = Spend::new(c.frequency, c.monetary_value.max(0.0))
-                    .map(|sp| model.spend.conditional_expected_spend(&sp))
-                    .unwrap_or_else(|_| model.spend.mean_spend());
-                e * spend * s.spend_factor()
-            })
-            .sum()
+            .map(|&(x, t, weight)| weight * future.expected_purchases_if_alive(x, t, horizon))
+            .sum();
+        total * s.spend_factor()
     }
 }
 
