@@ -64,7 +64,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cohorts::{Histories, Order};
 use crate::ingest::format_day;
-use crate::simulate::{CustomerValue, ShopModel, ValueOptions};
+use crate::simulate::{formula_ltv, CustomerValue, ShopModel, ValueOptions};
 use crate::summary::Summary;
 use crate::transactions::Transactions;
 use crate::{Error, Result};
@@ -660,7 +660,7 @@ impl Tally {
         let purchases_per_month = self.frequency / self.age * ctx.per_month;
         let churn_rate = self.lapsed as f64 / self.eligible as f64;
         let lifetime_months = ctx.window / ctx.per_month / churn_rate;
-        Some(aov * purchases_per_month * lifetime_months)
+        Some(formula_ltv(aov, purchases_per_month, lifetime_months, 1.0))
     }
 
     pub(crate) fn repeat_rate(&self) -> f64 {

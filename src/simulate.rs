@@ -486,18 +486,31 @@ pub struct FormulaOutputs {
     pub payback_months: Option<u32>,
     /// Cumulative discounted margin at the end of months 1, 2, ….
     pub cumulative_value_by_month: Vec<f64>,
-    /// Monthly survival `(1 - churn)^(1/12)`.
+    /// Monthly survival `1 - churn/12`.
     pub monthly_retention: f64,
     /// Undiscounted revenue per customer over the horizon.
     pub revenue_per_customer: f64,
+    /// The merchant's formula LTV over the whole expected lifetime,
+    /// undiscounted: [`formula_ltv`] with a lifetime of `12 / churn` months;
+    /// `None` when churn is 0.
+    #[serde(default)]
+    pub lifetime_ltv: Option<f64>,
+}
+
+/// The merchant's formula LTV, the one definition the crate uses (see
+/// [`crate::predict`] for how the inputs are measured on data):
+/// `aov × purchases per month × expected lifetime in months × margin`.
+pub fn formula_ltv(aov: f64, purchases_per_month: f64, lifetime_months: f64, margin: f64) -> f64 {
+    aov * purchases_per_month * lifetime_months * margin
 }
 
 /// The LTV formula.
 ///
 /// # Formula
 ///
-/// With monthly survival `s = (1 - churn)^(1/12)`, monthly value
-/// `v = margin · aov · purchases_per_year / 12` and discount rate `d`:
+/// With monthly survival `s = 1 - churn/12` (a twelfth of the annual churn
+/// leaves each month), monthly value `v = margin · aov · purchases_per_year
+/// / 12` and discount rate `d`:
 ///
 /// ```text
 /// value(m) = v · s^(m-1) / (1+d)^m,   m = 1..=horizon
@@ -505,8 +518,12 @@ pub struct FormulaOutputs {
 /// ```
 ///
 /// A customer is there for the whole first month and survives into month `m`
-/// with probability `s^(m-1)`. Without discounting and horizon this is
-/// `v / (1 - s)`; with `churn = 1` it is one month's value.
+/// with probability `s^(m-1)`, so the expected lifetime is `1/(1-s) = 12 /
+/// churn` months: `1 / churn` years, as in the merchant's formula. Without
+/// discounting and horizon the LTV is `v / (1 - s) = aov × purchases_per_year
+/// / churn × margin`, exactly [`formula_ltv`] (reported as `lifetime_ltv`),
+/// the formula LTV that [`crate::predict`] and [`crate::segments`] measure on
+/// data; the horizon and the discount rate only cut it down.
 ///
 /// # Errors
 ///
@@ -520,9 +537,12 @@ pub struct FormulaOutputs {
 ///     aov: 120.0, purchases_per_year: 12.0, churn: 1.0, margin: 0.5,
 ///     monthly_discount_rate: 0.0, cac: 30.0, horizon_months: 12,
 /// })?;
-/// // Everyone leaves after the first month: one month of 120 × 12/12 × 0.5.
-/// assert_eq!(out.ltv, 60.0);
+/// // A churn of 1 a year: a twelfth leaves each month, 60 a month while there.
+/// let want = 60.0 * (1.0 - (11.0f64 / 12.0).powi(12)) * 12.0;
+/// assert!((out.ltv - want).abs() < 1e-9);
 /// assert_eq!(out.payback_months, Some(1));
+/// // Over the whole lifetime of 12 / 1 months: 120 × 1 × 12 × 0.5.
+/// assert_eq!(out.lifetime_ltv, Some(720.0));
 /// # Ok::<(), ltvlab::Error>(())
 /// ```
 pub fn formula(inputs: &FormulaInputs) -> Result<FormulaOutputs> {
@@ -552,7 +572,7 @@ pub fn formula(inputs: &FormulaInputs) -> Result<FormulaOutputs> {
 /// [`formula`] with the margin given separately (a scenario's margin may
 /// leave `[0, 1]`, e.g. after a rebate).
 fn formula_unchecked(inputs: &FormulaInputs, margin: f64) -> FormulaOutputs {
-    let s = (1.0 - inputs.churn).powf(1.0 / 12.0);
+    let s = 1.0 - inputs.churn / 12.0;
     let monthly_revenue = inputs.aov * inputs.purchases_per_year / 12.0;
     let v = margin * monthly_revenue;
     let mut cumulative = Vec::with_capacity(inputs.horizon_months as usize);
@@ -571,6 +591,14 @@ fn formula_unchecked(inputs: &FormulaInputs, margin: f64) -> FormulaOutputs {
         cumulative_value_by_month: cumulative,
         monthly_retention: s,
         revenue_per_customer: revenue,
+        lifetime_ltv: (inputs.churn > 0.0).then(|| {
+            formula_ltv(
+                inputs.aov,
+                inputs.purchases_per_year / 12.0,
+                12.0 / inputs.churn,
+                margin,
+            )
+        }),
     }
 }
 

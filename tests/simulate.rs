@@ -20,7 +20,9 @@ const TOL: f64 = 1e-9;
 fn formula_matches_hand_computation() {
     // (inputs, ltv, payback, source)
     let cases = [
-        // Everyone leaves after month 1: 120 · 12/12 · 0.5 = 60, paid back in month 1.
+        // Annual churn 1: a twelfth leaves each month, so month m keeps
+        // (11/12)^(m-1); 60 a month while there: 60 · (1 - (11/12)^12) · 12,
+        // paid back in month 1.
         (
             FormulaInputs {
                 aov: 120.0,
@@ -31,7 +33,7 @@ fn formula_matches_hand_computation() {
                 cac: 30.0,
                 horizon_months: 12,
             },
-            60.0,
+            720.0 * (1.0 - (11.0f64 / 12.0).powi(12)),
             Some(1),
         ),
         // Nobody leaves, no discounting: 10 a month for 12 months; 35 is reached in month 4.
@@ -73,7 +75,8 @@ fn formula_matches_hand_computation() {
         );
         assert_eq!(*out.cumulative_value_by_month.last().unwrap(), out.ltv);
     }
-    // The geometric limit v / (1 - s) with s = 0.6^(1/12), no discounting.
+    // The geometric limit v / (1 - s) with s = 1 - 0.4/12, no discounting:
+    // the merchant's AOV × purchases a year × 1/churn years × margin.
     let inputs = FormulaInputs {
         aov: 5000.0,
         purchases_per_year: 3.0,
@@ -84,8 +87,9 @@ fn formula_matches_hand_computation() {
         horizon_months: 1200,
     };
     let out = formula(&inputs).unwrap();
-    let s = 0.6f64.powf(1.0 / 12.0);
-    assert!((out.ltv - 0.3 * 5000.0 * 3.0 / 12.0 / (1.0 - s)).abs() < 1e-6);
+    let want = 5000.0 * 3.0 / 0.4 * 0.3;
+    assert!((out.ltv - want).abs() < 1e-6, "{} vs {want}", out.ltv);
+    assert!((out.lifetime_ltv.unwrap() - want).abs() < 1e-6);
     assert!((out.ltv_to_cac.unwrap() - out.ltv / 3000.0).abs() < TOL);
 }
 
