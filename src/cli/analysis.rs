@@ -12,8 +12,8 @@ use ltvlab::compare::{compare, merge_files, CompareOptions, Comparison};
 use ltvlab::ingest::{Dataset, Ingested};
 use ltvlab::segments::{segments, SegmentOptions, SegmentReport, SegmentStats};
 use ltvlab::simulate::{
-    simulate, simulate_formula, FormulaComparison, FormulaInputs, Loyalty, Scenario, ShopModel,
-    Simulation, SimulationOptions,
+    simulate, simulate_formula, DrawMethod, FormulaComparison, FormulaInputs, Loyalty, Scenario,
+    ShopModel, Simulation, SimulationOptions,
 };
 use ltvlab::summary::{summarize, Summary, SummaryOptions};
 use ltvlab::transactions::Transactions;
@@ -147,6 +147,9 @@ pub(crate) struct SimulateArgs {
     /// Monte Carlo seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Evaluate every draw exactly instead of by the delta method (slow; the reference).
+    #[arg(long)]
+    exact_draws: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -639,6 +642,11 @@ pub(crate) fn run_simulate(a: SimulateArgs, out: &mut dyn Write) -> CliResult<()
         new_customers_per_month: a.new_customers,
         draws: a.draws,
         seed: a.seed,
+        draw_method: if a.exact_draws {
+            DrawMethod::Exact
+        } else {
+            DrawMethod::Linearized
+        },
         ..SimulationOptions::default()
     };
     let result = simulate(&model, &summary, &s, &options).map_err(|e| e.to_string())?;
