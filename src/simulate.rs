@@ -71,8 +71,8 @@
 //! costs a few hundred multiplications. `tests/simulate.rs` checks it against
 //! [`DrawMethod::Exact`] (every draw evaluates the series) on a 3,000-customer
 //! shop, whose parameter uncertainty is far wider than a large shop's: interval
-//! ends agree within 5 % of the interval's width there (within 0.5 % on the
-//! 100,000-customer benchmark shop), the linearized intervals sitting
+//! ends agree within 5 % of the interval's width there (within 1 % on the
+//! 63,000-customer benchmark shop), the linearized intervals sitting
 //! slightly below the exact ones: `E[X(t)]` is convex in the log-parameters,
 //! which a first-order expansion leaves out.
 
