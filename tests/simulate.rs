@@ -493,11 +493,12 @@ fn the_interval_brackets_a_shop_whose_true_retention_was_raised() {
 
 /// The delta-method draws against the exact ones: the same seed gives the
 /// same parameter draws, so the two methods' interval ends differ only by
-/// the linearization of `E[X(t)]` in the log-parameters.
+/// the second-order expansion of `E[X(t)]` in the log-parameters.
 #[test]
 fn linearized_draws_match_exact_draws() {
-    // Interval ends may differ by this share of the exact interval's width.
-    const WIDTH_TOLERANCE: f64 = 0.05;
+    // Interval ends may differ by this share of the exact interval's width
+    // (observed at most 0.43 % here; a first-order expansion gave 4.5 %).
+    const WIDTH_TOLERANCE: f64 = 0.01;
     // Payback probabilities may differ by this much (a draw near the CAC
     // may pay back one month earlier or later under either method).
     const PAYBACK_TOLERANCE: f64 = 0.02;
