@@ -1397,9 +1397,9 @@ impl Context<'_> {
 
     /// The [`Jacobian`] of [`Context::grid`] in `ln r, ln α, ln a, ln b` at
     /// `theta`, by finite differences with step `h` = [`LOG_STEP`]: central
-    /// for the gradient and the pure second derivatives, `(g(+h e_i + h e_j)
-    /// - g(+h e_i) - g(+h e_j) + g) / h²` for the mixed ones (14 grids); `None`
-    /// if a neighbour is invalid.
+    /// for the gradient and the pure second derivatives, and
+    /// `(g(+h e_i + h e_j) − g(+h e_i) − g(+h e_j) + g) / h²` for the mixed
+    /// ones (14 grids); `None` if a neighbour is invalid.
     fn jacobian(&self, theta: &Theta, s: &Scenario) -> Option<Jacobian> {
         let h = LOG_STEP;
         let at = |steps: &[(usize, f64)]| -> Option<Vec<f64>> {
