@@ -226,13 +226,14 @@ pub fn cohorts(t: &Transactions, options: &CohortOptions) -> Result<CohortReport
     }
     let h = Histories::new(t)?;
     let period = options.period.as_period();
-    let end_index = period.index(h.end_day);
+    let index = PeriodIndex::new(period, t.day_range());
+    let end_index = index.of(h.end_day);
     // The split value of each customer: an index into `names`.
     let (names, key_of): (Vec<Option<String>>, Vec<u32>) = split_keys(t, &h, options);
     let mut groups: Vec<GroupAcc> = (0..names.len()).map(|_| GroupAcc::default()).collect();
     for (c, orders) in h.iter() {
         let g = &mut groups[key_of[c] as usize];
-        let first_index = period.index(orders[0].day);
+        let first_index = index.of(orders[0].day);
         let n_periods = (end_index - first_index + 1).max(1) as usize;
         let cohort = g
             .cohorts
@@ -240,7 +241,7 @@ pub fn cohorts(t: &Transactions, options: &CohortOptions) -> Result<CohortReport
             .or_insert_with(|| CohortAcc::new(n_periods));
         let mut last_k = usize::MAX;
         for o in orders {
-            let k = ((period.index(o.day) - first_index) as usize).min(n_periods - 1);
+            let k = ((index.of(o.day) - first_index) as usize).min(n_periods - 1);
             if k != last_k {
                 cohort.active[k] += 1;
                 last_k = k;
@@ -285,6 +286,43 @@ pub fn cohorts(t: &Transactions, options: &CohortOptions) -> Result<CohortReport
         overall: overall.finish(),
         groups: out,
     })
+}
+
+/// [`Period::index`] by table lookup over the data's day range (a month's
+/// index needs a calendar conversion; there are far fewer days than orders).
+struct PeriodIndex {
+    period: Period,
+    first_day: i32,
+    table: Vec<i64>,
+}
+
+impl PeriodIndex {
+    /// Days beyond this span are converted one by one.
+    const MAX_TABLE_DAYS: i64 = 200_000;
+
+    fn new(period: Period, range: Option<(i32, i32)>) -> PeriodIndex {
+        let (first_day, table) = match range {
+            Some((first, last))
+                if i64::from(last) - i64::from(first) < Self::MAX_TABLE_DAYS && first <= last =>
+            {
+                (first, (first..=last).map(|d| period.index(d)).collect())
+            }
+            _ => (0, Vec::new()),
+        };
+        PeriodIndex {
+            period,
+            first_day,
+            table,
+        }
+    }
+
+    fn of(&self, day: i32) -> i64 {
+        let slot = i64::from(day) - i64::from(self.first_day);
+        match usize::try_from(slot).ok().and_then(|i| self.table.get(i)) {
+            Some(&i) => i,
+            None => self.period.index(day),
+        }
+    }
 }
 
 /// A purchase order, as in the module doc.

@@ -17,6 +17,15 @@
 //!
 //! Each metric has a plain-language verdict such as "B's repeat rate is 4.1
 //! points higher than A's (95% CI 1.2 to 7.0; z-test p = 0.004)".
+//!
+//! # Two files
+//!
+//! [`merge_files`] turns separate order files (one per campaign or test arm)
+//! into one whose group column names the file, so that [`compare`] treats
+//! them exactly as one file with a group column: the same customer id in
+//! two files is one customer, in the group of the file of their first
+//! purchase; order ids are kept apart per file; the model is fitted on all
+//! customers together.
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -26,7 +35,7 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use crate::segments::{CustomerFacts, CustomerRow, FormulaContext, SegmentStats, Tally};
 use crate::simulate::{ShopModel, ValueOptions};
 use crate::summary::Summary;
-use crate::transactions::{Transactions, NONE};
+use crate::transactions::{Line, LineKind, Transactions, TransactionsBuilder, NONE};
 use crate::{Error, Result};
 
 /// Options for [`compare`].
@@ -198,6 +207,76 @@ pub fn compare(
         contrasts,
         ungrouped_customers: ungrouped,
     })
+}
+
+/// Order files as one, each line's group set to the name of its file (the
+/// files' own group columns are dropped).
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Options`] with fewer than two files, or with an empty
+/// or repeated name.
+pub fn merge_files(files: &[(&str, &Transactions)]) -> Result<Transactions> {
+    if files.len() < 2 {
+        return Err(Error::options(format!(
+            "comparing files needs two or more, got {}",
+            files.len()
+        )));
+    }
+    for (i, (name, _)) in files.iter().enumerate() {
+        if name.trim().is_empty() {
+            return Err(Error::options(format!(
+                "file {} has an empty group name",
+                i + 1
+            )));
+        }
+        if files[..i].iter().any(|(other, _)| other == name) {
+            return Err(Error::options(format!(
+                "two files have the same group name \"{name}\": name them with --names"
+            )));
+        }
+    }
+    let mut b = TransactionsBuilder::new();
+    b.reserve(files.iter().map(|(_, t)| t.len()).sum());
+    let mut order = String::new();
+    for (i, (name, t)) in files.iter().enumerate() {
+        let (customer, orders, day, amount) =
+            (t.customer_col(), t.order_col(), t.day_col(), t.amount_col());
+        let (quantity, item, reversal, nps) = (
+            t.quantity_col(),
+            t.item_col(),
+            t.reversal_col(),
+            t.nps_col(),
+        );
+        for row in 0..t.len() {
+            // Order ids of different files never merge.
+            order.clear();
+            order.push_str(&i.to_string());
+            order.push('\u{1f}');
+            order.push_str(t.orders().name(orders[row]));
+            let item_id = (item[row] != NONE).then(|| t.items().name(item[row]));
+            let item_name = (item[row] != NONE)
+                .then(|| t.item_name(item[row]))
+                .filter(|n| Some(*n) != item_id);
+            b.push(&Line {
+                customer: (customer[row] != NONE).then(|| t.customers().name(customer[row])),
+                order: &order,
+                day: day[row],
+                amount: amount[row],
+                quantity: quantity[row],
+                item: item_id,
+                item_name,
+                kind: if reversal[row] {
+                    LineKind::Reversal
+                } else {
+                    LineKind::Sale
+                },
+                nps: nps.and_then(|v| (v[row] <= 10).then_some(v[row])),
+                group: Some(name),
+            });
+        }
+    }
+    Ok(b.finish())
 }
 
 fn tally(rows: &[&CustomerRow]) -> Tally {

@@ -103,7 +103,7 @@ struct GenerateArgs {
 }
 
 /// The input file and ingest overrides shared by every command.
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub(crate) struct InputArgs {
     /// The orders file (CSV/TSV, any supported encoding), or - for stdin.
     file: PathBuf,

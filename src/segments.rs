@@ -30,13 +30,16 @@
 //! discounted model CLV: BG/NBD × Gamma-Gamma, see
 //! [`crate::simulate::ShopModel::customer_values`]) and mean P(alive).
 //!
-//! **Formula LTV** is [`crate::simulate::formula`] (margin 1, 1 % monthly
-//! discount rate, 60 months) with inputs observed on the segment's customers:
-//! AOV; purchases per customer per year over the data's span (at least one
-//! year); annual churn as the share of customers acquired 365 days or more
-//! before the observation end who did not buy in its last 365 days (the
-//! shop's share when the segment has no such customer; `1 - repeat rate`
-//! when the shop has none either).
+//! **Formula LTV** is the merchant's rule of thumb `AOV × purchases per month
+//! × expected lifetime × margin` with exactly the definitions of
+//! [`crate::predict::formula_ltv`] (see [`crate::predict`]), margin 1, taken
+//! over the segment's customers: AOV is their `Σ total_spend / Σ orders`,
+//! purchases per month their `Σ frequency / Σ T` (summary periods), and the
+//! churn rate is the share of those at least `W` old who were not seen in the
+//! last `W`, with the shop's window `W` (12 months, or half the oldest
+//! customer's age when the shop is younger). Over all customers it equals
+//! predict's formula LTV (`tests/segments.rs` checks it); it is undefined
+//! (`None`) for a segment with no customer `W` old or none lapsed.
 //!
 //! # Follow-up
 //!
@@ -61,7 +64,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cohorts::{Histories, Order};
 use crate::ingest::format_day;
-use crate::simulate::{formula, CustomerValue, FormulaInputs, ShopModel, ValueOptions};
+use crate::simulate::{formula_ltv, CustomerValue, ShopModel, ValueOptions};
 use crate::summary::Summary;
 use crate::transactions::Transactions;
 use crate::{Error, Result};
@@ -470,9 +473,16 @@ pub(crate) struct CustomerRow {
     pub revenue_sq: f64,
     pub last_day: i32,
     pub days_since_last: i32,
-    /// Acquired 365 days or more before the end.
+    /// Summary repeat periods `x` (0 without a summary row).
+    pub frequency: f64,
+    /// Summary age `T` in periods (0 without a summary row).
+    pub age: f64,
+    /// Summary orders and net spend, for the formula's AOV.
+    pub summary_orders: f64,
+    pub summary_spend: f64,
+    /// At least the churn window `W` old (`T >= W`).
     pub eligible: bool,
-    /// Eligible, and no purchase in the last 365 days.
+    /// Not seen in the last `W` (`T - recency >= W`).
     pub lapsed: bool,
     /// The latest NPS score (`u8::MAX` if none).
     pub nps: u8,
@@ -494,10 +504,10 @@ impl CustomerRow {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FormulaContext {
     pub end_day: i32,
-    /// Data span in years, at least 1.
-    pub span_years: f64,
-    /// The shop's annual churn (module doc).
-    pub shop_churn: f64,
+    /// The churn window `W` in summary periods (module doc).
+    pub window: f64,
+    /// Summary periods per month.
+    pub per_month: f64,
     /// The shop's net revenue.
     pub shop_revenue: f64,
 }
@@ -511,7 +521,8 @@ impl<'t> CustomerFacts<'t> {
     ) -> Result<CustomerFacts<'t>> {
         let h = Histories::new(t)?;
         let end = h.end_day;
-        let first_day = t.day_range().map_or(end, |(first, _)| first);
+        let per_month = summary.period.per_month();
+        let window = churn_window(summary);
         let values: Option<Vec<CustomerValue>> = match model {
             Some(m) => Some(m.customer_values(summary, value)?),
             None => None,
@@ -531,13 +542,15 @@ impl<'t> CustomerFacts<'t> {
         }
         let mut rows = Vec::with_capacity(summary.customers.len());
         for (c, orders) in h.iter() {
-            let first = orders[0].day;
             let last = orders[orders.len() - 1].day;
-            let eligible = end - first >= 365;
             let value = match (&values, row_of[c]) {
                 (Some(v), i) if i != u32::MAX => v.get(i as usize).copied(),
                 _ => None,
             };
+            let row = summary.customers.get(row_of[c] as usize);
+            let (frequency, recency, age) =
+                row.map_or((0.0, 0.0, 0.0), |r| (r.frequency, r.recency, r.t));
+            let eligible = row.is_some() && age >= window;
             rows.push(CustomerRow {
                 customer: c as u32,
                 orders: orders.len() as u32,
@@ -545,31 +558,24 @@ impl<'t> CustomerFacts<'t> {
                 revenue_sq: orders.iter().map(|o| o.amount * o.amount).sum(),
                 last_day: last,
                 days_since_last: end - last,
+                frequency,
+                age,
+                summary_orders: row.and_then(|r| r.orders).map_or(0.0, f64::from),
+                summary_spend: row.and_then(|r| r.total_spend).unwrap_or(0.0),
                 eligible,
-                lapsed: eligible && end - last >= 365,
+                lapsed: eligible && age - recency >= window,
                 nps: latest_nps(orders),
                 group: orders[0].group,
                 value,
             });
         }
-        let (mut eligible, mut lapsed, mut repeaters) = (0u64, 0u64, 0u64);
-        for r in &rows {
-            eligible += u64::from(r.eligible);
-            lapsed += u64::from(r.lapsed);
-            repeaters += u64::from(r.orders >= 2);
-        }
-        let shop_churn = if eligible > 0 {
-            lapsed as f64 / eligible as f64
-        } else {
-            1.0 - repeaters as f64 / rows.len().max(1) as f64
-        };
         let shop_revenue = rows.iter().map(|r| r.revenue).sum();
         Ok(CustomerFacts {
             rows,
             context: FormulaContext {
                 end_day: end,
-                span_years: (f64::from(end - first_day + 1) / 365.25).max(1.0),
-                shop_churn,
+                window,
+                per_month,
                 shop_revenue,
             },
             t,
@@ -578,6 +584,20 @@ impl<'t> CustomerFacts<'t> {
 
     pub(crate) fn id(&self, row: &CustomerRow) -> &str {
         self.t.customers().name(row.customer)
+    }
+}
+
+/// The churn window `W` of the formula LTV in summary periods, as
+/// [`crate::predict::formula_ltv`] sets it: 12 months rounded to whole
+/// periods, or half the oldest customer's age (rounded down, at least one
+/// period) when no customer is that old.
+pub(crate) fn churn_window(summary: &Summary) -> f64 {
+    let oldest = summary.customers.iter().map(|c| c.t).fold(0.0, f64::max);
+    let window = (12.0 * summary.period.per_month()).round();
+    if oldest < window {
+        (oldest / 2.0).floor().max(1.0)
+    } else {
+        window
     }
 }
 
@@ -598,6 +618,10 @@ pub(crate) struct Tally {
     pub revenue: f64,
     pub eligible: u64,
     pub lapsed: u64,
+    pub frequency: f64,
+    pub age: f64,
+    pub summary_orders: f64,
+    pub summary_spend: f64,
     pub modeled: u64,
     pub model_ltv: f64,
     pub p_alive: f64,
@@ -611,6 +635,10 @@ impl Tally {
         self.revenue += c.revenue;
         self.eligible += u64::from(c.eligible);
         self.lapsed += u64::from(c.lapsed);
+        self.frequency += c.frequency;
+        self.age += c.age;
+        self.summary_orders += c.summary_orders;
+        self.summary_spend += c.summary_spend;
         if let Some(v) = c.value {
             self.modeled += 1;
             self.model_ltv += v.clv;
@@ -618,23 +646,21 @@ impl Tally {
         }
     }
 
-    /// The formula LTV of these customers (module doc).
+    /// The formula LTV of these customers (module doc): predict's
+    /// `AOV × purchases per month × W / churn rate × margin` with margin 1.
     pub(crate) fn formula_ltv(&self, ctx: &FormulaContext) -> Option<f64> {
-        if self.orders == 0 || self.customers == 0 {
+        if self.eligible == 0 || self.lapsed == 0 || self.age <= 0.0 {
             return None;
         }
-        let churn = if self.eligible > 0 {
-            self.lapsed as f64 / self.eligible as f64
+        let aov = if self.summary_orders > 0.0 {
+            self.summary_spend / self.summary_orders
         } else {
-            ctx.shop_churn
+            0.0
         };
-        let inputs = FormulaInputs {
-            aov: (self.revenue / self.orders as f64).max(0.0),
-            purchases_per_year: self.orders as f64 / self.customers as f64 / ctx.span_years,
-            churn: churn.clamp(0.0, 1.0),
-            ..FormulaInputs::default()
-        };
-        formula(&inputs).ok().map(|o| o.ltv)
+        let purchases_per_month = self.frequency / self.age * ctx.per_month;
+        let churn_rate = self.lapsed as f64 / self.eligible as f64;
+        let lifetime_months = ctx.window / ctx.per_month / churn_rate;
+        Some(formula_ltv(aov, purchases_per_month, lifetime_months, 1.0))
     }
 
     pub(crate) fn repeat_rate(&self) -> f64 {

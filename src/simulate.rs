@@ -59,10 +59,28 @@
 //! approximation that keeps a draw's cost independent of the number of
 //! customers). The intervals show parameter uncertainty, not the noise of
 //! one realized future.
+//!
+//! A draw needs BG/NBD's `E[X(t)]` for a new customer on a month grid (the
+//! end of each month of the horizon, and each monthly cohort's remaining
+//! time): about `2H` Gaussian hypergeometric series per side. By default
+//! ([`DrawMethod::Linearized`]) that grid is evaluated exactly at the fitted
+//! parameters together with its first and second derivatives in `ln r, ln α,
+//! ln a, ln b` (finite differences with step `1e-3`, 14 grids per side), and
+//! each draw's grid is the second-order Taylor expansion around the fit (the
+//! delta method carried to second order, so that the convexity of `E[X(t)]`
+//! in the log-parameters is kept); spend, margin, discounting and payback are
+//! then exact per draw, so a draw costs about a thousand multiplications.
+//! `tests/simulate.rs` checks it against [`DrawMethod::Exact`] (every draw
+//! evaluates the series) on a 3,000-customer shop: interval ends agree within
+//! 1 % of the interval's width (observed at most 0.43 %). A first-order
+//! expansion was tried first and rejected: its intervals sat below the exact
+//! ones by up to 4.5 % of the width there and 7.5 % on a 400-customer shop
+//! (0.85 % with the second order).
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::parse_iso_day;
@@ -469,18 +487,31 @@ pub struct FormulaOutputs {
     pub payback_months: Option<u32>,
     /// Cumulative discounted margin at the end of months 1, 2, ….
     pub cumulative_value_by_month: Vec<f64>,
-    /// Monthly survival `(1 - churn)^(1/12)`.
+    /// Monthly survival `1 - churn/12`.
     pub monthly_retention: f64,
     /// Undiscounted revenue per customer over the horizon.
     pub revenue_per_customer: f64,
+    /// The merchant's formula LTV over the whole expected lifetime,
+    /// undiscounted: [`formula_ltv`] with a lifetime of `12 / churn` months;
+    /// `None` when churn is 0.
+    #[serde(default)]
+    pub lifetime_ltv: Option<f64>,
+}
+
+/// The merchant's formula LTV, the one definition the crate uses (see
+/// [`crate::predict`] for how the inputs are measured on data):
+/// `aov × purchases per month × expected lifetime in months × margin`.
+pub fn formula_ltv(aov: f64, purchases_per_month: f64, lifetime_months: f64, margin: f64) -> f64 {
+    aov * purchases_per_month * lifetime_months * margin
 }
 
 /// The LTV formula.
 ///
 /// # Formula
 ///
-/// With monthly survival `s = (1 - churn)^(1/12)`, monthly value
-/// `v = margin · aov · purchases_per_year / 12` and discount rate `d`:
+/// With monthly survival `s = 1 - churn/12` (a twelfth of the annual churn
+/// leaves each month), monthly value `v = margin · aov · purchases_per_year
+/// / 12` and discount rate `d`:
 ///
 /// ```text
 /// value(m) = v · s^(m-1) / (1+d)^m,   m = 1..=horizon
@@ -488,8 +519,12 @@ pub struct FormulaOutputs {
 /// ```
 ///
 /// A customer is there for the whole first month and survives into month `m`
-/// with probability `s^(m-1)`. Without discounting and horizon this is
-/// `v / (1 - s)`; with `churn = 1` it is one month's value.
+/// with probability `s^(m-1)`, so the expected lifetime is `1/(1-s) = 12 /
+/// churn` months: `1 / churn` years, as in the merchant's formula. Without
+/// discounting and horizon the LTV is `v / (1 - s) = aov × purchases_per_year
+/// / churn × margin`, exactly [`formula_ltv`] (reported as `lifetime_ltv`),
+/// the formula LTV that [`crate::predict`] and [`crate::segments`] measure on
+/// data; the horizon and the discount rate only cut it down.
 ///
 /// # Errors
 ///
@@ -503,9 +538,12 @@ pub struct FormulaOutputs {
 ///     aov: 120.0, purchases_per_year: 12.0, churn: 1.0, margin: 0.5,
 ///     monthly_discount_rate: 0.0, cac: 30.0, horizon_months: 12,
 /// })?;
-/// // Everyone leaves after the first month: one month of 120 × 12/12 × 0.5.
-/// assert_eq!(out.ltv, 60.0);
+/// // A churn of 1 a year: a twelfth leaves each month, 60 a month while there.
+/// let want = 60.0 * (1.0 - (11.0f64 / 12.0).powi(12)) * 12.0;
+/// assert!((out.ltv - want).abs() < 1e-9);
 /// assert_eq!(out.payback_months, Some(1));
+/// // Over the whole lifetime of 12 / 1 months: 120 × 1 × 12 × 0.5.
+/// assert_eq!(out.lifetime_ltv, Some(720.0));
 /// # Ok::<(), ltvlab::Error>(())
 /// ```
 pub fn formula(inputs: &FormulaInputs) -> Result<FormulaOutputs> {
@@ -535,7 +573,7 @@ pub fn formula(inputs: &FormulaInputs) -> Result<FormulaOutputs> {
 /// [`formula`] with the margin given separately (a scenario's margin may
 /// leave `[0, 1]`, e.g. after a rebate).
 fn formula_unchecked(inputs: &FormulaInputs, margin: f64) -> FormulaOutputs {
-    let s = (1.0 - inputs.churn).powf(1.0 / 12.0);
+    let s = 1.0 - inputs.churn / 12.0;
     let monthly_revenue = inputs.aov * inputs.purchases_per_year / 12.0;
     let v = margin * monthly_revenue;
     let mut cumulative = Vec::with_capacity(inputs.horizon_months as usize);
@@ -554,6 +592,14 @@ fn formula_unchecked(inputs: &FormulaInputs, margin: f64) -> FormulaOutputs {
         cumulative_value_by_month: cumulative,
         monthly_retention: s,
         revenue_per_customer: revenue,
+        lifetime_ltv: (inputs.churn > 0.0).then(|| {
+            formula_ltv(
+                inputs.aov,
+                inputs.purchases_per_year / 12.0,
+                12.0 / inputs.churn,
+                margin,
+            )
+        }),
     }
 }
 
@@ -725,6 +771,26 @@ pub struct SimulationOptions {
     pub seed: u64,
     /// Interval coverage (default 0.9).
     pub confidence: f64,
+    /// How each draw evaluates a new customer's expected purchases (default
+    /// [`DrawMethod::Linearized`]).
+    pub draw_method: DrawMethod,
+}
+
+/// How a Monte Carlo draw evaluates BG/NBD's `E[X(t)]` on the month grid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrawMethod {
+    /// The delta method to second order: the grid's first and second
+    /// derivatives in the log-parameters are computed once at the fitted
+    /// point (finite differences), and a draw's grid is the second-order
+    /// Taylor expansion at the draw's log-parameter offsets. Everything else
+    /// (spend, margin, discounting, payback) is exact per draw. Checked
+    /// against [`DrawMethod::Exact`] in `tests/simulate.rs`.
+    #[default]
+    Linearized,
+    /// Every draw evaluates `E[X(t)]` at every point of the grid (about
+    /// 100 hypergeometric series a draw; slow, the reference).
+    Exact,
 }
 
 impl Default for SimulationOptions {
@@ -738,6 +804,7 @@ impl Default for SimulationOptions {
             draws: 1000,
             seed: 1,
             confidence: 0.9,
+            draw_method: DrawMethod::Linearized,
         }
     }
 }
@@ -869,48 +936,66 @@ pub fn simulate(
         }
         None => recent_acquisitions_per_month(summary),
     };
-    let data = rfm_data(summary)?;
-    let base = Base::new(model, summary, &data, options.horizon_months);
+    let base = Base::new(model, summary)?;
+    let revenue_baseline = base.revenue(model, &Scenario::default(), options.horizon_months);
+    let scenario_base = if moves_purchases(scenario) {
+        base.revenue(model, scenario, options.horizon_months)
+    } else {
+        // Only order values move: every customer's revenue scales alike.
+        revenue_baseline * scenario.spend_factor()
+    };
     let point = model_params(model);
     let ctx = Context {
         options,
         new_per_month,
-        base: &base,
-        point_new_value: 0.0,
         period_per_month: model.period.per_month(),
     };
-    let baseline_point = ctx.evaluate(&point, &Scenario::default(), None);
-    let scenario_point = ctx.evaluate(&point, scenario, None);
-    let ctx = Context {
-        point_new_value: new_customer_value(&point, options.horizon_months, model.period),
-        ..ctx
+    let none = Scenario::default();
+    let baseline_grid = ctx.grid(&point, &none);
+    // A scenario that leaves (r, α, a, b) alone shares the baseline's grid.
+    let scenario_grid = if moves_purchases(scenario) {
+        ctx.grid(&point, scenario)
+    } else {
+        baseline_grid.clone()
     };
-    let scenario_base = base.revenue(model, &data, summary, scenario, options.horizon_months);
+    let baseline_point = ctx.evaluate(&point, &none, &baseline_grid, revenue_baseline);
+    let scenario_point = ctx.evaluate(&point, scenario, &scenario_grid, scenario_base);
+    let point_new_value = mean_spend(&point) * (1.0 + baseline_grid.at_horizon());
+    let linear = match options.draw_method {
+        DrawMethod::Linearized if options.draws > 0 => {
+            let baseline_jacobian = ctx.jacobian(&point, &none);
+            let scenario_jacobian = if moves_purchases(scenario) {
+                ctx.jacobian(&point, scenario)
+            } else {
+                baseline_jacobian.clone()
+            };
+            baseline_jacobian.zip(scenario_jacobian)
+        }
+        _ => None,
+    };
     let mut rng = StdRng::seed_from_u64(options.seed);
     let mut draws_b = Vec::with_capacity(options.draws as usize);
     let mut draws_s = Vec::with_capacity(options.draws as usize);
     for _ in 0..options.draws {
         let theta = draw_params(&point, model, &mut rng);
-        let ratio = if ctx.point_new_value > 0.0 {
-            new_customer_value(&theta, options.horizon_months, model.period) / ctx.point_new_value
+        let (grid_b, grid_s) = match &linear {
+            Some((jb, js)) => {
+                let offsets = log_offsets(&point, &theta);
+                (
+                    baseline_grid.shifted(jb, &offsets),
+                    scenario_grid.shifted(js, &offsets),
+                )
+            }
+            None => (ctx.grid(&theta, &none), ctx.grid(&theta, scenario)),
+        };
+        let ratio = if point_new_value > 0.0 {
+            mean_spend(&theta) * (1.0 + grid_b.at_horizon()) / point_new_value
         } else {
             1.0
         };
-        draws_b.push(ctx.evaluate(
-            &theta,
-            &Scenario::default(),
-            Some(base.revenue_baseline * ratio),
-        ));
-        draws_s.push(ctx.evaluate(&theta, scenario, Some(scenario_base * ratio)));
+        draws_b.push(ctx.evaluate(&theta, &none, &grid_b, revenue_baseline * ratio));
+        draws_s.push(ctx.evaluate(&theta, scenario, &grid_s, scenario_base * ratio));
     }
-    let scenario_point = Evaluation {
-        revenue_existing: scenario_base,
-        ..scenario_point
-    };
-    let baseline_point = Evaluation {
-        revenue_existing: base.revenue_baseline,
-        ..baseline_point
-    };
     let level = options.confidence;
     let side = |at: &Evaluation, draws: &[Evaluation], s: &Scenario, cac: f64| Outcome {
         ltv_per_customer: estimate(at.ltv, draws.iter().map(|d| d.ltv), level),
@@ -944,7 +1029,14 @@ pub fn simulate(
         revenue_existing: diff(|e| e.revenue_existing),
         revenue_new: diff(|e| e.revenue_new),
     };
-    let sensitivity = rank(baseline_point.ltv, |s| ctx.evaluate(&point, s, None).ltv);
+    let sensitivity = rank(baseline_point.ltv, |s| {
+        let grid = if moves_purchases(s) {
+            &ctx.grid(&point, s)
+        } else {
+            &baseline_grid
+        };
+        ctx.evaluate(&point, s, grid, revenue_baseline).ltv
+    });
     Ok(Simulation {
         period: model.period,
         horizon_months: options.horizon_months,
@@ -1131,80 +1223,146 @@ fn mean_spend(t: &Theta) -> f64 {
     t.p * t.gamma / (t.q - 1.0)
 }
 
-/// A new customer's expected revenue over the horizon (first order included,
-/// undiscounted), the per-draw scale of the existing base.
-fn new_customer_value(t: &Theta, months: u32, period: Period) -> f64 {
-    match bgnbd(t) {
-        Some(m) => {
-            mean_spend(t) * (1.0 + m.expected_purchases_new(f64::from(months) * period.per_month()))
-        }
-        None => 0.0,
-    }
-}
-
-/// The existing customers, for the revenue over the horizon.
+/// The existing customers, for the revenue over the horizon, grouped by
+/// their distinct `(x, T)`: the expected purchases of a customer who is alive
+/// depend on nothing else.
 struct Base {
-    revenue_baseline: f64,
+    /// `(x, T, Σ P(alive) · E[z | history])` per distinct `(x, T)`.
+    groups: Vec<(f64, f64, f64)>,
 }
 
 impl Base {
-    fn new(model: &ShopModel, summary: &Summary, data: &RfmData, months: u32) -> Base {
-        Base {
-            revenue_baseline: Base::revenue_of(model, summary, data, &Scenario::default(), months),
+    /// # Errors
+    ///
+    /// A summary row that is not a valid `(x, t_x, T)`.
+    fn new(model: &ShopModel, summary: &Summary) -> Result<Base> {
+        let mut index: FxHashMap<(u64, u64), usize> = FxHashMap::default();
+        let mut groups: Vec<(f64, f64, f64)> = Vec::new();
+        for c in &summary.customers {
+            let rfm = Rfm::new(c.frequency, c.recency, c.t)?;
+            let spend = Spend::new(c.frequency, c.monetary_value.max(0.0))
+                .map(|sp| model.spend.conditional_expected_spend(&sp))
+                .unwrap_or_else(|_| model.spend.mean_spend());
+            let weight = model.purchases.p_alive(&rfm) * spend;
+            let key = (c.frequency.to_bits(), c.t.to_bits());
+            let i = *index.entry(key).or_insert_with(|| {
+                groups.push((c.frequency, c.t, 0.0));
+                groups.len() - 1
+            });
+            groups[i].2 += weight;
         }
-    }
-
-    fn revenue(
-        &self,
-        model: &ShopModel,
-        data: &RfmData,
-        summary: &Summary,
-        s: &Scenario,
-        months: u32,
-    ) -> f64 {
-        if (Scenario { cac: None, ..*s }) == Scenario::default() {
-            return self.revenue_baseline;
-        }
-        Base::revenue_of(model, summary, data, s, months)
+        Ok(Base { groups })
     }
 
     /// `Σ P(alive) · E[X(H(1+w)) | alive; a, b'] · E[z | history] · (1+z)(1-δ)`.
-    fn revenue_of(
-        model: &ShopModel,
-        summary: &Summary,
-        data: &RfmData,
-        s: &Scenario,
-        months: u32,
-    ) -> f64 {
+    fn revenue(&self, model: &ShopModel, s: &Scenario, months: u32) -> f64 {
         let point = model_params(model);
         let moved = apply(&point, s);
         let Some(future) = BgNbd::new(point.r, point.alpha, moved.a, moved.b).ok() else {
             return 0.0;
         };
         let horizon = f64::from(months) * model.period.per_month() * (1.0 + s.frequency_change);
-        let purchases = data.per_row_factored(
-            |c| model.purchases.p_alive(c),
-            |x, observed| future.expected_purchases_if_alive(x, observed, horizon),
-        );
-        summary
-            .customers
+        let total: f64 = self
+            .groups
             .iter()
-            .zip(purchases)
-            .map(|(c, e)| {
-                let spend = Spend::new(c.frequency, c.monetary_value.max(0.0))
-                    .map(|sp| model.spend.conditional_expected_spend(&sp))
-                    .unwrap_or_else(|_| model.spend.mean_spend());
-                e * spend * s.spend_factor()
+            .map(|&(x, t, weight)| weight * future.expected_purchases_if_alive(x, t, horizon))
+            .sum();
+        total * s.spend_factor()
+    }
+}
+
+/// Whether the levers of `s` move the purchase parameters `(r, α, a, b)`
+/// (retention, churn, frequency); AOV, discount, margin, loyalty rebate and
+/// CAC do not.
+fn moves_purchases(s: &Scenario) -> bool {
+    s.total_retention_points() != 0.0 || s.churn_reduction != 0.0 || s.frequency_change != 0.0
+}
+
+/// The offsets `ln θ - ln θ̂` of the purchase parameters `(r, α, a, b)`.
+fn log_offsets(point: &Theta, theta: &Theta) -> [f64; 4] {
+    [
+        (theta.r / point.r).ln(),
+        (theta.alpha / point.alpha).ln(),
+        (theta.a / point.a).ln(),
+        (theta.b / point.b).ln(),
+    ]
+}
+
+/// A new customer's expected repeat purchases on the month grid of the
+/// horizon `H`: `E[X(m)]` at the end of months `m = 1..=H`, then
+/// `Σ_{m=1..H} E[X(H - m + 1/2)]`, the repeat purchases of one customer from
+/// each monthly cohort of the horizon (acquired mid-month). `None` when the
+/// parameters are not a valid BG/NBD.
+#[derive(Debug, Clone, PartialEq)]
+struct Grid(Option<Vec<f64>>);
+
+/// The second-order expansion of a [`Grid`] in `ln θ`, `θ = (r, α, a, b)`:
+/// the gradient `∂g/∂ln θ_j` (one column per parameter) and the second
+/// derivatives `∂²g/∂ln θ_i ∂ln θ_j` for `i <= j` (ten columns, in the order
+/// of [`PAIRS`]).
+#[derive(Debug, Clone)]
+struct Jacobian {
+    gradient: [Vec<f64>; 4],
+    second: Vec<Vec<f64>>,
+}
+
+/// The `(i, j)`, `i <= j`, of [`Jacobian::second`].
+const PAIRS: [(usize, usize); 10] = [
+    (0, 0),
+    (1, 1),
+    (2, 2),
+    (3, 3),
+    (0, 1),
+    (0, 2),
+    (0, 3),
+    (1, 2),
+    (1, 3),
+    (2, 3),
+];
+
+impl Grid {
+    /// `E[X(H)]`, 0 for an invalid model.
+    fn at_horizon(&self) -> f64 {
+        match &self.0 {
+            Some(v) if v.len() >= 2 => v[v.len() - 2],
+            _ => 0.0,
+        }
+    }
+
+    /// The second-order (delta-method) grid at log-parameter `offsets`.
+    fn shifted(&self, jacobian: &Jacobian, offsets: &[f64; 4]) -> Grid {
+        let weights: Vec<f64> = PAIRS
+            .iter()
+            .map(|&(i, j)| {
+                let w = offsets[i] * offsets[j];
+                if i == j {
+                    w / 2.0
+                } else {
+                    w
+                }
             })
-            .sum()
+            .collect();
+        Grid(self.0.as_ref().map(|v| {
+            v.iter()
+                .enumerate()
+                .map(|(k, g)| {
+                    let first: f64 = (0..4).map(|j| jacobian.gradient[j][k] * offsets[j]).sum();
+                    let second: f64 = jacobian
+                        .second
+                        .iter()
+                        .zip(&weights)
+                        .map(|(column, w)| column[k] * w)
+                        .sum();
+                    (g + first + second).max(0.0)
+                })
+                .collect()
+        }))
     }
 }
 
 struct Context<'a> {
     options: &'a SimulationOptions,
     new_per_month: f64,
-    base: &'a Base,
-    point_new_value: f64,
     period_per_month: f64,
 }
 
@@ -1216,16 +1374,90 @@ struct Evaluation {
     revenue_new: f64,
 }
 
+/// Step in the log-parameters of the finite differences behind [`Jacobian`].
+const LOG_STEP: f64 = 1e-3;
+
 impl Context<'_> {
+    /// The [`Grid`] of `theta` with the levers of `s` applied (exact).
+    fn grid(&self, theta: &Theta, s: &Scenario) -> Grid {
+        let Some(m) = bgnbd(&apply(theta, s)) else {
+            return Grid(None);
+        };
+        let horizon = self.options.horizon_months;
+        let k = self.period_per_month;
+        let mut values: Vec<f64> = (1..=horizon)
+            .map(|month| m.expected_purchases_new(f64::from(month) * k))
+            .collect();
+        let cohorts = (1..=horizon)
+            .map(|month| m.expected_purchases_new((f64::from(horizon - month) + 0.5) * k))
+            .sum();
+        values.push(cohorts);
+        Grid(Some(values))
+    }
+
+    /// The [`Jacobian`] of [`Context::grid`] in `ln r, ln α, ln a, ln b` at
+    /// `theta`, by finite differences with step `h` = [`LOG_STEP`]: central
+    /// for the gradient and the pure second derivatives, and
+    /// `(g(+h e_i + h e_j) − g(+h e_i) − g(+h e_j) + g) / h²` for the mixed
+    /// ones (14 grids); `None` if a neighbour is invalid.
+    fn jacobian(&self, theta: &Theta, s: &Scenario) -> Option<Jacobian> {
+        let h = LOG_STEP;
+        let at = |steps: &[(usize, f64)]| -> Option<Vec<f64>> {
+            let mut t = *theta;
+            for &(j, step) in steps {
+                let factor = step.exp();
+                match j {
+                    0 => t.r *= factor,
+                    1 => t.alpha *= factor,
+                    2 => t.a *= factor,
+                    _ => t.b *= factor,
+                }
+            }
+            self.grid(&t, s).0
+        };
+        let center = at(&[])?;
+        let mut up = Vec::with_capacity(4);
+        let mut down = Vec::with_capacity(4);
+        for j in 0..4 {
+            up.push(at(&[(j, h)])?);
+            down.push(at(&[(j, -h)])?);
+        }
+        let gradient = [0, 1, 2, 3].map(|j| {
+            up[j]
+                .iter()
+                .zip(&down[j])
+                .map(|(u, d)| (u - d) / (2.0 * h))
+                .collect::<Vec<f64>>()
+        });
+        let mut second = Vec::with_capacity(PAIRS.len());
+        for &(i, j) in &PAIRS {
+            let column: Vec<f64> = if i == j {
+                (0..center.len())
+                    .map(|k| (up[i][k] - 2.0 * center[k] + down[i][k]) / (h * h))
+                    .collect()
+            } else {
+                let both = at(&[(i, h), (j, h)])?;
+                (0..center.len())
+                    .map(|k| (both[k] - up[i][k] - up[j][k] + center[k]) / (h * h))
+                    .collect()
+            };
+            second.push(column);
+        }
+        Some(Jacobian { gradient, second })
+    }
+
     /// LTV per new customer, payback and revenue from new customers under
-    /// `theta` with the levers of `s`; `revenue_existing` as given (or the
-    /// baseline's).
-    fn evaluate(&self, theta: &Theta, s: &Scenario, revenue_existing: Option<f64>) -> Evaluation {
+    /// `theta` with the levers of `s`, from the purchases `grid` of
+    /// `apply(theta, s)`; `revenue_existing` as given.
+    fn evaluate(
+        &self,
+        theta: &Theta,
+        s: &Scenario,
+        grid: &Grid,
+        revenue_existing: f64,
+    ) -> Evaluation {
         let o = self.options;
-        let moved = apply(theta, s);
-        let margin = s.effective_margin(o.margin);
-        let cac = s.cac.unwrap_or(o.cac);
-        let Some(m) = bgnbd(&moved) else {
+        let Some(values) = &grid.0 else {
             return Evaluation {
                 ltv: 0.0,
                 payback: None,
@@ -1233,26 +1465,25 @@ impl Context<'_> {
                 revenue_new: 0.0,
             };
         };
-        let spend = mean_spend(&moved);
-        let k = self.period_per_month;
+        let margin = s.effective_margin(o.margin);
+        let cac = s.cac.unwrap_or(o.cac);
+        let spend = mean_spend(theta) * s.spend_factor();
+        let horizon = o.horizon_months as usize;
         let first = margin * spend;
-        let mut cumulative = Vec::with_capacity(o.horizon_months as usize);
+        let mut cumulative = Vec::with_capacity(horizon);
         let (mut total, mut previous, mut discount) = (first, 0.0, 1.0);
-        let mut revenue_new = 0.0;
-        for month in 1..=o.horizon_months {
-            let e = m.expected_purchases_new(f64::from(month) * k);
+        for &e in &values[..horizon] {
             discount /= 1.0 + o.monthly_discount_rate;
             total += margin * spend * (e - previous) * discount;
             previous = e;
             cumulative.push(total);
-            // The cohort acquired in month `month` buys for H - month + 1/2 months.
-            let remaining = f64::from(o.horizon_months - month) + 0.5;
-            revenue_new += spend * (1.0 + m.expected_purchases_new(remaining * k));
         }
+        // Each monthly cohort buys its first order, then its repeat orders.
+        let revenue_new = spend * (o.horizon_months as f64 + values[horizon]);
         Evaluation {
             ltv: total,
             payback: payback(first, &cumulative, cac),
-            revenue_existing: revenue_existing.unwrap_or(self.base.revenue_baseline),
+            revenue_existing,
             revenue_new: revenue_new * self.new_per_month,
         }
     }

@@ -3,8 +3,9 @@
 
 use ltvlab::compare::{compare, CompareOptions};
 use ltvlab::ingest::{ingest, Dataset, IngestOptions};
+use ltvlab::predict::{average_order_value, formula_ltv, PredictOptions};
 use ltvlab::segments::{segments, Segment, SegmentOptions};
-use ltvlab::simulate::{formula, FormulaInputs, ShopModel};
+use ltvlab::simulate::ShopModel;
 use ltvlab::summary::{summarize, Summary, SummaryOptions};
 use ltvlab::transactions::Transactions;
 
@@ -78,18 +79,15 @@ fn rfm_scores_and_segments_match_hand_computation() {
     assert_eq!(loyal.stats.orders_per_customer, 3.0);
     assert_eq!(report.segments.len(), 11);
 
-    // Formula LTV of all customers: AOV 410/8, 8 orders / 5 customers over a
-    // span under a year (counted as one), and no customer older than a year,
-    // so churn is 1 - repeat rate = 1 - 2/5.
-    let want = formula(&FormulaInputs {
-        aov: 51.25,
-        purchases_per_year: 1.6,
-        churn: 0.6,
-        ..FormulaInputs::default()
-    })
-    .unwrap()
-    .ltv;
-    assert!((report.overall.formula_ltv.unwrap() - want).abs() < TOL);
+    // Formula LTV of all customers, predict's definition (daily periods):
+    // T (days to Jun 30) v 181, w 5, x 150, y 0, z 167; recency v 171, z 76;
+    // repeat periods v 2, z 1. The oldest is 181 days < 365, so the window is
+    // W = ⌊181/2⌋ = 90 days; v, x, z are at least 90 days old and x (150) and
+    // z (167 - 76 = 91) were not seen in the last 90: churn rate 2/3.
+    // AOV 410/8; purchases per day 3/503; lifetime (90 days)/(2/3).
+    let want = 51.25 * (3.0 / 503.0) * 90.0 * 1.5;
+    let got = report.overall.formula_ltv.unwrap();
+    assert!((got - want).abs() < TOL, "{got} vs {want}");
     assert_eq!(report.overall.repeat_rate, 0.4);
 }
 
@@ -180,6 +178,22 @@ fn model_columns_and_overdue_customers_on_generated_data() {
         .all(|c| c.days_overdue > 0 && c.expected_next_order > c.last_order));
     let shares: f64 = report.segments.iter().map(|s| s.stats.revenue_share).sum();
     assert!((shares - 1.0).abs() < 1e-9);
+    // One formula LTV: over all customers it is predict's, margin 1.
+    let predicted = formula_ltv(
+        &summary,
+        average_order_value(&summary.customers),
+        &PredictOptions::default(),
+        0.0,
+    );
+    assert_eq!(PredictOptions::default().margin, 1.0);
+    let (got, want) = (
+        report.overall.formula_ltv.unwrap(),
+        predicted.formula_ltv.unwrap(),
+    );
+    assert!(
+        (got - want).abs() <= TOL * want,
+        "segments {got} vs predict {want}"
+    );
 }
 
 /// Group A: 100 customers, 30 with a second order; group B: 100, 45. Orders

@@ -8,12 +8,12 @@ use clap::Args;
 use serde::Serialize;
 
 use ltvlab::cohorts::{cohorts, CohortKey, CohortOptions, CohortReport};
-use ltvlab::compare::{compare, CompareOptions, Comparison};
+use ltvlab::compare::{compare, merge_files, CompareOptions, Comparison};
 use ltvlab::ingest::{Dataset, Ingested};
 use ltvlab::segments::{segments, SegmentOptions, SegmentReport, SegmentStats};
 use ltvlab::simulate::{
-    simulate, simulate_formula, FormulaComparison, FormulaInputs, Loyalty, Scenario, ShopModel,
-    Simulation, SimulationOptions,
+    simulate, simulate_formula, DrawMethod, FormulaComparison, FormulaInputs, Loyalty, Scenario,
+    ShopModel, Simulation, SimulationOptions,
 };
 use ltvlab::summary::{summarize, Summary, SummaryOptions};
 use ltvlab::transactions::Transactions;
@@ -58,6 +58,13 @@ pub(crate) struct SegmentsArgs {
 pub(crate) struct CompareArgs {
     #[command(flatten)]
     input: InputArgs,
+    /// A second orders file: each file is a group (instead of --group), read
+    /// with the same options.
+    #[arg(value_name = "FILE2")]
+    other: Option<PathBuf>,
+    /// The two files' group names, comma-separated (default: the file names).
+    #[arg(long, value_name = "A,B", requires = "other")]
+    names: Option<String>,
     /// The group every other group is compared with (default: the largest).
     #[arg(long, value_name = "VALUE")]
     baseline: Option<String>,
@@ -140,6 +147,9 @@ pub(crate) struct SimulateArgs {
     /// Monte Carlo seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Evaluate every draw exactly instead of by the delta method (slow; the reference).
+    #[arg(long)]
+    exact_draws: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -147,8 +157,8 @@ pub(crate) struct SimulateArgs {
 
 type CliResult<T> = std::result::Result<T, String>;
 
-fn transactions(ingested: &Ingested) -> CliResult<&Transactions> {
-    match &ingested.data {
+fn transactions(data: &Dataset) -> CliResult<&Transactions> {
+    match data {
         Dataset::Transactions(t) => Ok(t),
         Dataset::Summary(_) => Err(
             "a summary file has no order history: cohorts, segments and comparisons need order lines"
@@ -190,7 +200,7 @@ pub(crate) fn run_cohorts(mut args: CohortsArgs, out: &mut dyn Write) -> CliResu
         ..CohortOptions::default()
     };
     let ingested = read_input(&args.input)?;
-    let report = cohorts(transactions(&ingested)?, &options).map_err(|e| e.to_string())?;
+    let report = cohorts(transactions(&ingested.data)?, &options).map_err(|e| e.to_string())?;
     if args.json {
         return json(out, &report);
     }
@@ -278,7 +288,7 @@ fn fit_or_note(summary: &Summary) -> Option<ShopModel> {
 /// Runs `ltvlab segments`.
 pub(crate) fn run_segments(args: SegmentsArgs, out: &mut dyn Write) -> CliResult<()> {
     let ingested = read_input(&args.input)?;
-    let t = transactions(&ingested)?;
+    let t = transactions(&ingested.data)?;
     let summary = daily_summary(&ingested)?;
     let model = fit_or_note(&summary);
     let mut options = SegmentOptions {
@@ -411,12 +421,18 @@ fn write_segments(out: &mut dyn Write, r: &SegmentReport) -> std::io::Result<()>
 
 /// Runs `ltvlab compare`.
 pub(crate) fn run_compare(args: CompareArgs, out: &mut dyn Write) -> CliResult<()> {
-    if args.input.group.is_none() {
-        return Err("invalid option: compare needs --group COL".to_owned());
-    }
-    let ingested = read_input(&args.input)?;
-    let t = transactions(&ingested)?;
-    let summary = daily_summary(&ingested)?;
+    let data = match &args.other {
+        None if args.input.group.is_none() => {
+            return Err(
+                "invalid option: compare needs --group COL, or two files (compare A.csv B.csv)"
+                    .to_owned(),
+            )
+        }
+        None => read_input(&args.input)?.data,
+        Some(other) => Dataset::Transactions(two_files(&args, other)?),
+    };
+    let t = transactions(&data)?;
+    let summary = summarize(&data, &SummaryOptions::default()).map_err(|e| e.to_string())?;
     let model = fit_or_note(&summary);
     let options = CompareOptions {
         baseline: args.baseline.clone(),
@@ -443,6 +459,50 @@ fn write_compare(out: &mut dyn Write, r: &Comparison) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Reads `compare A B`'s two files with the same options and merges them,
+/// each file a group named by its file name or `--names`.
+fn two_files(args: &CompareArgs, other: &std::path::Path) -> CliResult<Transactions> {
+    if args.input.group.is_some() {
+        return Err(
+            "invalid option: with two files each file is a group; leave out --group".to_owned(),
+        );
+    }
+    let paths = [args.input.file.clone(), other.to_path_buf()];
+    let names: Vec<String> = match &args.names {
+        Some(n) => n.split(',').map(|s| s.trim().to_owned()).collect(),
+        None => paths
+            .iter()
+            .map(|p| {
+                p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |f| f.to_string_lossy().into_owned(),
+                )
+            })
+            .collect(),
+    };
+    if names.len() != 2 {
+        return Err(format!(
+            "invalid option: --names needs two names like A,B, got {}",
+            names.len()
+        ));
+    }
+    let mut files = Vec::with_capacity(2);
+    for path in &paths {
+        let input = InputArgs {
+            file: path.clone(),
+            ..args.input.clone()
+        };
+        match read_input(&input)?.data {
+            Dataset::Transactions(t) => files.push(t),
+            other => {
+                let e = transactions(&other).err().unwrap_or_default();
+                return Err(format!("{}: {e}", path.display()));
+            }
+        }
+    }
+    merge_files(&[(&names[0], &files[0]), (&names[1], &files[1])]).map_err(|e| e.to_string())
 }
 
 /// Parses a lever: `+5pt`/`5` points, `+10%` a share (0.1), or a plain share.
@@ -582,6 +642,11 @@ pub(crate) fn run_simulate(a: SimulateArgs, out: &mut dyn Write) -> CliResult<()
         new_customers_per_month: a.new_customers,
         draws: a.draws,
         seed: a.seed,
+        draw_method: if a.exact_draws {
+            DrawMethod::Exact
+        } else {
+            DrawMethod::Linearized
+        },
         ..SimulationOptions::default()
     };
     let result = simulate(&model, &summary, &s, &options).map_err(|e| e.to_string())?;
