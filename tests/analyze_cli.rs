@@ -30,6 +30,7 @@ fn an_order_file_has_every_section() {
         "predictions",
         "cohorts",
         "segments",
+        "simulation",
         "recommendations",
     ] {
         assert!(!r[section].is_null(), "section {section} is missing");
@@ -76,4 +77,32 @@ fn a_basket_file_has_recommendations_only() {
     assert!(notes
         .iter()
         .any(|n| n.as_str().is_some_and(|n| n.contains("baskets"))));
+}
+
+/// The analyze report's simulation is `ltvlab simulate FILE --json` with no
+/// lever moved: same baseline, equal scenario, same lever ranking.
+#[test]
+fn the_simulation_section_is_the_simulate_command_without_levers() {
+    let file = "../shared/data/online_retail_II_sample.csv";
+    let r = analyze(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let out = Command::new(env!("CARGO_BIN_EXE_ltvlab"))
+        .args(["simulate", "--json"])
+        .arg(&path)
+        .output()
+        .expect("the binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let direct: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("simulate prints JSON");
+    let sim = &r["simulation"];
+    assert_eq!(sim["baseline"], direct["baseline"]);
+    assert_eq!(sim["sensitivity"], direct["sensitivity"]);
+    assert_eq!(
+        sim["baseline"]["ltv_per_customer"],
+        sim["scenario"]["ltv_per_customer"]
+    );
 }

@@ -132,6 +132,9 @@ pub(crate) struct Report<'a> {
     cohorts: Option<ltvlab::cohorts::CohortReport>,
     /// RFM segments and follow-up lists (transactions only).
     segments: Option<ltvlab::segments::SegmentReport>,
+    /// The what-if baseline with its intervals and the lever ranking (no
+    /// levers moved: `ltvlab simulate FILE --json` with the defaults).
+    simulation: Option<ltvlab::simulate::Simulation>,
     /// "Also bought" pairs and, for transactions, the holdout evaluation.
     recommendations: Option<RecommendationsSection<'a>>,
     /// Why a section is missing, in plain words.
@@ -198,8 +201,8 @@ fn recommendations_section<'a>(
     })
 }
 
-/// Cohorts and segments of a transactions file; a section that cannot be
-/// computed is left out with a note.
+/// Cohorts and segments of a transactions file and the what-if baseline; a
+/// section that cannot be computed is left out with a note.
 fn customer_sections(
     data: &Dataset,
     summary: &Summary,
@@ -207,22 +210,35 @@ fn customer_sections(
 ) -> (
     Option<ltvlab::cohorts::CohortReport>,
     Option<ltvlab::segments::SegmentReport>,
+    Option<ltvlab::simulate::Simulation>,
 ) {
+    let model = match ltvlab::simulate::ShopModel::fit(summary) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            notes.push(format!(
+                "no model values in segments and no simulation: {e}"
+            ));
+            None
+        }
+    };
+    let simulation = model.as_ref().and_then(|m| {
+        let options = ltvlab::simulate::SimulationOptions::default();
+        match ltvlab::simulate::simulate(m, summary, &Default::default(), &options) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                notes.push(format!("no simulation: {e}"));
+                None
+            }
+        }
+    });
     let Dataset::Transactions(t) = data else {
         notes.push("no cohorts or segments: a summary file has no orders or dates".to_owned());
-        return (None, None);
+        return (None, None, simulation);
     };
     let cohorts = match ltvlab::cohorts::cohorts(t, &Default::default()) {
         Ok(c) => Some(c),
         Err(e) => {
             notes.push(format!("no cohorts: {e}"));
-            None
-        }
-    };
-    let model = match ltvlab::simulate::ShopModel::fit(summary) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            notes.push(format!("segments without model values: {e}"));
             None
         }
     };
@@ -234,7 +250,7 @@ fn customer_sections(
             None
         }
     };
-    (cohorts, segments)
+    (cohorts, segments, simulation)
 }
 
 fn write_basket_text(out: &mut impl Write, r: &BasketReport<'_>) -> std::io::Result<()> {
@@ -416,7 +432,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), St
         };
     }
     let summary = summarize(&ingested.data, &args.period)?;
-    let (cohorts, segments) = customer_sections(&ingested.data, &summary, &mut notes);
+    let (cohorts, segments, simulation) = customer_sections(&ingested.data, &summary, &mut notes);
     let (model, auto) = model_choice(&args.value.model)?;
     let (validation, validation_note) = match &ingested.data {
         Dataset::Transactions(_) => {
@@ -463,6 +479,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), St
         validation_note,
         cohorts,
         segments,
+        simulation,
         recommendations,
         notes,
     };
