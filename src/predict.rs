@@ -304,6 +304,20 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
     })
 }
 
+/// The window, in the summary's periods, after which a customer not seen is
+/// counted as churned: 12 months, or half the oldest customer's age (at least
+/// one period) when the data is younger than two years' worth of that window.
+/// The formula LTV here and the segments' churn use this one definition.
+pub(crate) fn churn_window(summary: &Summary) -> f64 {
+    let oldest = summary.customers.iter().map(|c| c.t).fold(0.0, f64::max);
+    let window = (12.0 * summary.period.per_month()).round();
+    if oldest < window {
+        (oldest / 2.0).floor().max(1.0)
+    } else {
+        window
+    }
+}
+
 /// The merchant's formula LTV of `summary` (module docs), beside `model_ltv`,
 /// the model's mean CLV per customer over `options.horizon_months`.
 pub fn formula_ltv(
@@ -321,11 +335,7 @@ pub fn formula_ltv(
     } else {
         0.0
     };
-    let oldest = customers.iter().map(|c| c.t).fold(0.0, f64::max);
-    let mut window = (12.0 * per_month).round();
-    if oldest < window {
-        window = (oldest / 2.0).floor().max(1.0);
-    }
+    let window = churn_window(summary);
     let (eligible, churned) = customers.iter().filter(|c| c.t >= window).fold(
         (0usize, 0usize),
         |(eligible, churned), c| {
@@ -342,7 +352,14 @@ pub fn formula_ltv(
         .map(|c| churn_window_months / c);
     let formula_ltv = expected_lifetime_months
         .filter(|_| total_age > 0.0)
-        .map(|life| average_order_value * purchases_per_month * life * options.margin);
+        .map(|life| {
+            crate::simulate::formula_ltv(
+                average_order_value,
+                purchases_per_month,
+                life,
+                options.margin,
+            )
+        });
     let explanation = explain(
         average_order_value,
         purchases_per_month,

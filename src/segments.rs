@@ -522,7 +522,7 @@ impl<'t> CustomerFacts<'t> {
         let h = Histories::new(t)?;
         let end = h.end_day;
         let per_month = summary.period.per_month();
-        let window = churn_window(summary);
+        let window = crate::predict::churn_window(summary);
         let values: Option<Vec<CustomerValue>> = match model {
             Some(m) => Some(m.customer_values(summary, value)?),
             None => None,
@@ -584,20 +584,6 @@ impl<'t> CustomerFacts<'t> {
 
     pub(crate) fn id(&self, row: &CustomerRow) -> &str {
         self.t.customers().name(row.customer)
-    }
-}
-
-/// The churn window `W` of the formula LTV in summary periods, as
-/// [`crate::predict::formula_ltv`] sets it: 12 months rounded to whole
-/// periods, or half the oldest customer's age (rounded down, at least one
-/// period) when no customer is that old.
-pub(crate) fn churn_window(summary: &Summary) -> f64 {
-    let oldest = summary.customers.iter().map(|c| c.t).fold(0.0, f64::max);
-    let window = (12.0 * summary.period.per_month()).round();
-    if oldest < window {
-        (oldest / 2.0).floor().max(1.0)
-    } else {
-        window
     }
 }
 
