@@ -1643,6 +1643,9 @@ impl SimulationOptionsDto {
             draws: self.draws.unwrap_or(d.draws),
             seed: self.seed.unwrap_or(d.seed),
             confidence: self.confidence.unwrap_or(d.confidence),
+            // The default linearised draws: the panel's intervals come from
+            // the same method as `ltvlab simulate`.
+            draw_method: d.draw_method,
         }
     }
 }
