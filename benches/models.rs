@@ -162,9 +162,90 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// `LTVLAB_BENCH_CPU=1 cargo bench --bench models [-- MODEL ...]`: the
+/// best-of-R thread CPU time and wall time of `predict` per size, one JSON
+/// line each (`LTVLAB_BENCH_CPU=10000,100000` picks the sizes). On a shared machine CPU time is the steadier figure: it does
+/// not count the time other processes hold the core (caches still suffer).
+/// `scripts/bench-wasm-models.mjs` reports the wasm counterpart.
+fn cpu_times(models: &[ModelKind], sizes: &[usize]) {
+    for &n in sizes {
+        let summary = simulate(n, 1);
+        for &model in models {
+            if model == ModelKind::ParetoNbd && n >= 1_000_000 {
+                continue;
+            }
+            let runs = match (model, n) {
+                (ModelKind::ParetoNbd, _) | (_, 1_000_000) => 3,
+                _ => 10,
+            };
+            let options = PredictOptions {
+                model,
+                ..PredictOptions::default()
+            };
+            let (mut cpu, mut wall, mut total_clv) = (f64::INFINITY, f64::INFINITY, 0.0);
+            for _ in 0..runs {
+                let (cpu0, wall0) = (thread_cpu_seconds(), std::time::Instant::now());
+                total_clv = black_box(predict(&summary, &options).unwrap().base.total_clv);
+                cpu = cpu.min(thread_cpu_seconds() - cpu0);
+                wall = wall.min(wall0.elapsed().as_secs_f64());
+            }
+            println!(
+                "{{\"customers\":{n},\"model\":\"{}\",\"runs\":{runs},\"cpu_ms\":{:.1},\"wall_ms\":{:.1},\"total_clv\":{total_clv}}}",
+                model.name(),
+                cpu * 1e3,
+                wall * 1e3
+            );
+        }
+    }
+}
+
+/// This thread's CPU time, `clock_gettime(CLOCK_THREAD_CPUTIME_ID)`.
+#[cfg(target_os = "linux")]
+fn thread_cpu_seconds() -> f64 {
+    #[repr(C)]
+    struct Timespec {
+        seconds: i64,
+        nanoseconds: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut time = Timespec {
+        seconds: 0,
+        nanoseconds: 0,
+    };
+    // SAFETY: `time` is a valid, writable timespec for the call.
+    let status = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    assert_eq!(status, 0, "clock_gettime failed");
+    time.seconds as f64 + time.nanoseconds as f64 * 1e-9
+}
+
+#[cfg(not(target_os = "linux"))]
+fn thread_cpu_seconds() -> f64 {
+    panic!("LTVLAB_BENCH_CPU needs Linux's per-thread CPU clock")
+}
+
 fn main() {
     if let Ok(dir) = std::env::var("LTVLAB_BENCH_WRITE") {
         write_summaries(&dir);
+        return;
+    }
+    if let Ok(sizes) = std::env::var("LTVLAB_BENCH_CPU") {
+        let mut sizes: Vec<usize> = sizes.split(',').filter_map(|n| n.parse().ok()).collect();
+        if sizes.iter().all(|&n| n < 1_000) {
+            sizes = SIZES.to_vec();
+        }
+        let models: Vec<ModelKind> = std::env::args()
+            .skip(1)
+            .filter_map(|a| a.parse().ok())
+            .collect();
+        let models = if models.is_empty() {
+            vec![ModelKind::BgNbd]
+        } else {
+            models
+        };
+        cpu_times(&models, &sizes);
         return;
     }
     let mut c = Criterion::default().configure_from_args();

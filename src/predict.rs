@@ -36,8 +36,8 @@
 use serde::Serialize;
 
 use crate::models::{
-    customer_lifetime_value, ClvOptions, Fit, FitOptions, GammaGamma, ModelKind, PurchaseModel,
-    Rfm, RfmData, Spend,
+    check_clv_inputs, customer_lifetime_value, lifetime_values, ClvOptions, Fit, FitOptions,
+    GammaGamma, ModelKind, PurchaseModel, Rfm, RfmData, Spend,
 };
 use crate::summary::{CustomerSummary, Period, Summary};
 use crate::{Error, Result};
@@ -326,12 +326,16 @@ pub fn formula_ltv(
     if oldest < window {
         window = (oldest / 2.0).floor().max(1.0);
     }
-    let eligible: Vec<&CustomerSummary> = customers.iter().filter(|c| c.t >= window).collect();
-    let churned = eligible
-        .iter()
-        .filter(|c| c.t - c.recency >= window)
-        .count();
-    let churn_rate = (!eligible.is_empty()).then(|| churned as f64 / eligible.len() as f64);
+    let (eligible, churned) = customers.iter().filter(|c| c.t >= window).fold(
+        (0usize, 0usize),
+        |(eligible, churned), c| {
+            (
+                eligible + 1,
+                churned + usize::from(c.t - c.recency >= window),
+            )
+        },
+    );
+    let churn_rate = (eligible > 0).then(|| churned as f64 / eligible as f64);
     let churn_window_months = window / per_month;
     let expected_lifetime_months = churn_rate
         .filter(|c| *c > 0.0)
@@ -353,7 +357,7 @@ pub fn formula_ltv(
         average_order_value,
         purchases_per_month,
         churn_window_months,
-        eligible_customers: eligible.len(),
+        eligible_customers: eligible,
         churn_rate,
         expected_lifetime_months,
         formula_ltv,
@@ -479,7 +483,6 @@ pub(crate) fn value_customers(
     options: &PredictOptions,
     period: Period,
 ) -> Result<Values> {
-    let horizon = horizon_periods(options.horizon_months, period);
     let expected_order_value: Vec<f64> = match spend_model {
         SpendModel::GammaGamma { fit } => customers
             .iter()
@@ -498,17 +501,16 @@ pub(crate) fn value_customers(
             mean_order_value, ..
         } => vec![*mean_order_value; customers.len()],
     };
-    let clv = customer_lifetime_value(
-        model,
-        data,
-        &expected_order_value,
-        &clv_options(options, period),
-    )?;
+    let clv_options = clv_options(options, period);
+    check_clv_inputs(data, &expected_order_value, &clv_options)?;
+    // The last CLV month ends at the horizon, `horizon_periods(months,
+    // period)`: the expected purchases over the horizon come with the values.
+    let valued = lifetime_values(model, data, &expected_order_value, &clv_options);
     Ok(Values {
-        p_alive: model.p_alive_all(data),
-        expected_purchases: model.expected_purchases_all(data, horizon),
+        p_alive: valued.p_alive,
+        expected_purchases: valued.expected_purchases,
         expected_order_value,
-        clv,
+        clv: valued.clv,
     })
 }
 

@@ -59,6 +59,12 @@ pub fn customer_lifetime_value(
     spend: &[f64],
     options: &ClvOptions,
 ) -> Result<Vec<f64>> {
+    check_inputs(data, spend, options)?;
+    Ok(lifetime_values(model, data, spend, options).clv)
+}
+
+/// The checks of [`customer_lifetime_value`].
+pub(crate) fn check_inputs(data: &RfmData, spend: &[f64], options: &ClvOptions) -> Result<()> {
     if options.months == 0 || options.months > 1200 {
         return Err(Error::options(format!(
             "months must be between 1 and 1200, got {}",
@@ -96,33 +102,85 @@ pub fn customer_lifetime_value(
             spend[row]
         )));
     }
+    Ok(())
+}
+
+/// What [`lifetime_values`] computes, per row.
+pub(crate) struct LifetimeValues {
+    /// [`customer_lifetime_value`].
+    pub clv: Vec<f64>,
+    /// Expected purchases over the whole horizon (`months ·
+    /// periods_per_month`).
+    pub expected_purchases: Vec<f64>,
+    /// [`PurchaseModel::p_alive`].
+    pub p_alive: Vec<f64>,
+}
+
+/// [`customer_lifetime_value`] with the expected purchases over the horizon
+/// and `P(alive)` that it computes on the way, for options already checked.
+///
+/// `E[Y(t)] = P(alive) · E[Y(t) | alive]`, and the second factor depends on
+/// `(x, T)` only: it is evaluated once per distinct `(x, T)` and month, all
+/// months of one `x` in one call of
+/// [`PurchaseModel::expected_purchases_if_alive_grid`].
+pub(crate) fn lifetime_values(
+    model: &dyn PurchaseModel,
+    data: &RfmData,
+    spend: &[f64],
+    options: &ClvOptions,
+) -> LifetimeValues {
+    let months = options.months as usize;
     let discount: Vec<f64> = (1..=options.months)
         .map(|i| (1.0 + options.monthly_discount_rate).powi(-(i as i32)))
         .collect();
-    // E[Y(t)] = P(alive) · E[Y(t) | alive], and the second factor depends on
-    // (x, T) only: it is evaluated once per distinct (x, T).
-    let purchases_value = data.per_row_factored(
-        |c| model.p_alive(c),
-        |x, observed| {
+    let horizons: Vec<f64> = (1..=months)
+        .map(|i| i as f64 * options.periods_per_month)
+        .collect();
+    let patterns = data.patterns().count();
+    let mut value_per_pattern = Vec::with_capacity(patterns);
+    let mut expected_per_pattern = Vec::with_capacity(patterns);
+    let mut p_alive_per_pattern = Vec::with_capacity(patterns);
+    let mut observed: Vec<f64> = Vec::new();
+    let mut curves: Vec<f64> = Vec::new();
+    for (x, group, _, _) in data.groups() {
+        // Patterns are sorted by (x, T, t_x): the distinct T are runs.
+        observed.clear();
+        for c in group {
+            if observed.last() != Some(&c.t()) {
+                observed.push(c.t());
+            }
+        }
+        curves.clear();
+        curves.resize(observed.len() * months, 0.0);
+        model.expected_purchases_if_alive_grid(x, &observed, &horizons, &mut curves);
+        let mut row = 0;
+        for c in group {
+            while observed[row] != c.t() {
+                row += 1;
+            }
+            let curve = &curves[row * months..(row + 1) * months];
             let mut previous = 0.0;
             let mut total = 0.0;
-            for (i, d) in discount.iter().enumerate() {
-                let cumulative = model.expected_purchases_if_alive(
-                    x,
-                    observed,
-                    (i + 1) as f64 * options.periods_per_month,
-                );
+            for (cumulative, d) in curve.iter().zip(&discount) {
                 total += (cumulative - previous) * d;
-                previous = cumulative;
+                previous = *cumulative;
             }
-            total
-        },
-    );
-    Ok(purchases_value
-        .iter()
-        .zip(spend)
-        .map(|(v, s)| options.margin * s * v)
-        .collect())
+            let p_alive = model.p_alive(c);
+            value_per_pattern.push(p_alive * total);
+            expected_per_pattern.push(p_alive * previous);
+            p_alive_per_pattern.push(p_alive);
+        }
+    }
+    let purchases_value = data.spread(&value_per_pattern);
+    LifetimeValues {
+        clv: purchases_value
+            .iter()
+            .zip(spend)
+            .map(|(v, s)| options.margin * s * v)
+            .collect(),
+        expected_purchases: data.spread(&expected_per_pattern),
+        p_alive: data.spread(&p_alive_per_pattern),
+    }
 }
 
 #[cfg(test)]

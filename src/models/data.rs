@@ -1,6 +1,8 @@
 //! The models' validated inputs: per-customer recency/frequency summaries,
 //! collapsed into unique patterns with counts.
 
+use rustc_hash::FxHashMap;
+
 use crate::{Error, Result};
 
 /// The largest frequency accepted; beyond this the counts are not purchases.
@@ -122,33 +124,42 @@ impl RfmData {
                 "too many customers (more than 4,294,967,295)",
             ));
         }
-        // Values are finite and >= 0, so their bit patterns sort as the numbers do.
-        let mut keyed: Vec<(u64, u64, u64, u32)> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                (
-                    c.frequency.to_bits(),
-                    c.t.to_bits(),
-                    c.recency.to_bits(),
-                    i as u32,
-                )
-            })
-            .collect();
-        keyed.sort_unstable();
+        // Each value becomes its rank among the distinct values (one ranking
+        // for T and t_x together, which is also the time table the
+        // likelihoods index); the rows are then ordered by (x, T, t_x) rank
+        // with three stable counting-sort passes, and equal runs collapse.
+        let mut frequencies = Ranker::default();
+        let mut time_values = Ranker::default();
+        let x_slot: Vec<u32> = rows.iter().map(|c| frequencies.slot(c.frequency)).collect();
+        let t_slot: Vec<u32> = rows.iter().map(|c| time_values.slot(c.t)).collect();
+        let tx_slot: Vec<u32> = rows.iter().map(|c| time_values.slot(c.recency)).collect();
+        let (_, x_rank) = frequencies.finish();
+        let (times, time_rank) = time_values.finish();
+        let x_key: Vec<u32> = x_slot.iter().map(|&s| x_rank[s as usize]).collect();
+        let t_key: Vec<u32> = t_slot.iter().map(|&s| time_rank[s as usize]).collect();
+        let tx_key: Vec<u32> = tx_slot.iter().map(|&s| time_rank[s as usize]).collect();
+        let order: Vec<u32> = (0..rows.len() as u32).collect();
+        let order = counting_sort(&order, &tx_key, times.len());
+        let order = counting_sort(&order, &t_key, times.len());
+        let order = counting_sort(&order, &x_key, x_rank.len());
         let mut patterns: Vec<Rfm> = Vec::new();
         let mut counts: Vec<f64> = Vec::new();
+        let mut time_index: Vec<(u32, u32)> = Vec::new();
         let mut row_pattern = vec![0u32; rows.len()];
-        for &(_, _, _, i) in &keyed {
-            let row = rows[i as usize];
-            match (patterns.last(), counts.last_mut()) {
-                (Some(last), Some(count)) if *last == row => *count += 1.0,
+        let mut last = None;
+        for &i in &order {
+            let i = i as usize;
+            let keys = (x_key[i], t_key[i], tx_key[i]);
+            match counts.last_mut() {
+                Some(count) if last == Some(keys) => *count += 1.0,
                 _ => {
-                    patterns.push(row);
+                    patterns.push(rows[i]);
                     counts.push(1.0);
+                    time_index.push((keys.1, keys.2));
+                    last = Some(keys);
                 }
             }
-            row_pattern[i as usize] = (patterns.len() - 1) as u32;
+            row_pattern[i] = (patterns.len() - 1) as u32;
         }
         let mut groups = Vec::new();
         let mut start = 0;
@@ -158,14 +169,6 @@ impl RfmData {
                 start = i;
             }
         }
-        let mut times: Vec<f64> = patterns.iter().flat_map(|c| [c.t, c.recency]).collect();
-        times.sort_unstable_by(f64::total_cmp);
-        times.dedup();
-        let position = |v: f64| times.partition_point(|&u| u < v) as u32;
-        let time_index = patterns
-            .iter()
-            .map(|c| (position(c.t), position(c.recency)))
-            .collect();
         Ok(RfmData {
             patterns,
             counts,
@@ -253,7 +256,8 @@ impl RfmData {
         self.spread(&per_pattern)
     }
 
-    fn spread(&self, per_pattern: &[f64]) -> Vec<f64> {
+    /// Per-pattern values (in pattern order) spread over the rows.
+    pub(crate) fn spread(&self, per_pattern: &[f64]) -> Vec<f64> {
         self.row_pattern
             .iter()
             .map(|&p| per_pattern[p as usize])
@@ -264,6 +268,73 @@ impl RfmData {
     pub(crate) fn weighted_sum(&self, f: impl Fn(&Rfm) -> f64) -> f64 {
         self.patterns().map(|(c, n)| n * f(c)).sum()
     }
+}
+
+/// Ranks of `f64` values among the distinct values seen: whole numbers below
+/// 2^16 (days, weeks, counts) go through a dense table, others through a
+/// hash map of their bits. Values are `>= 0`; `-0` counts as `0`.
+#[derive(Default)]
+struct Ranker {
+    dense: Vec<u32>,
+    sparse: FxHashMap<u64, u32>,
+    distinct: Vec<f64>,
+}
+
+impl Ranker {
+    const DENSE_LIMIT: f64 = 65536.0;
+
+    /// A slot for `value`, the same for equal values.
+    fn slot(&mut self, value: f64) -> u32 {
+        let value = value + 0.0;
+        let next = self.distinct.len() as u32;
+        if value < Ranker::DENSE_LIMIT && value == value.trunc() {
+            let index = value as usize;
+            if index >= self.dense.len() {
+                self.dense.resize(index + 1, u32::MAX);
+            }
+            if self.dense[index] == u32::MAX {
+                self.dense[index] = next;
+                self.distinct.push(value);
+            }
+            return self.dense[index];
+        }
+        let distinct = &mut self.distinct;
+        *self.sparse.entry(value.to_bits()).or_insert_with(|| {
+            distinct.push(value);
+            next
+        })
+    }
+
+    /// The distinct values, sorted, and each slot's rank among them.
+    fn finish(self) -> (Vec<f64>, Vec<u32>) {
+        let mut order: Vec<u32> = (0..self.distinct.len() as u32).collect();
+        // Values >= 0: their bits sort as the numbers do.
+        order.sort_unstable_by_key(|&slot| self.distinct[slot as usize].to_bits());
+        let mut rank = vec![0u32; order.len()];
+        for (position, &slot) in order.iter().enumerate() {
+            rank[slot as usize] = position as u32;
+        }
+        let sorted = order.iter().map(|&s| self.distinct[s as usize]).collect();
+        (sorted, rank)
+    }
+}
+
+/// `order` stably sorted by `key[i]`, keys in `0..buckets`.
+fn counting_sort(order: &[u32], key: &[u32], buckets: usize) -> Vec<u32> {
+    let mut start = vec![0usize; buckets + 1];
+    for &i in order {
+        start[key[i as usize] as usize + 1] += 1;
+    }
+    for b in 0..buckets {
+        start[b + 1] += start[b];
+    }
+    let mut sorted = vec![0u32; order.len()];
+    for &i in order {
+        let bucket = &mut start[key[i as usize] as usize];
+        sorted[*bucket] = i;
+        *bucket += 1;
+    }
+    sorted
 }
 
 /// A run of patterns sharing `x`: `(x, patterns, counts, (T, t_x) time indices)`.
@@ -491,6 +562,52 @@ mod tests {
         assert_eq!(got, vec![2.0, 0.0, 2.0, 1.0]);
         assert_eq!(data.repeaters(), 3.0);
         assert!(RfmData::new(&[]).is_err());
+    }
+
+    #[test]
+    fn rfm_data_sorts_patterns_and_times_whatever_the_values() {
+        // Whole and fractional periods, -0, and values past the dense
+        // table's range, in no order. Source: the definition (patterns
+        // sorted by (x, T, t_x), times the sorted distinct T and t_x).
+        let rows = [
+            Rfm::new(3.0, 70_000.5, 100_000.0).unwrap(),
+            Rfm::new(1.0, 2.5, 9.25).unwrap(),
+            Rfm::new(0.0, -0.0, 9.25).unwrap(),
+            Rfm::new(1.0, 2.0, 9.25).unwrap(),
+            Rfm::new(0.0, 0.0, 9.25).unwrap(),
+            Rfm::new(1.0, 2.5, 9.25).unwrap(),
+            Rfm::new(1.0, 2.5, 4.0).unwrap(),
+            Rfm::new(70_000.0, 5.0, 6.0).unwrap(),
+        ];
+        let data = RfmData::new(&rows).unwrap();
+        let patterns: Vec<(f64, f64, f64, f64)> = data
+            .patterns()
+            .map(|(c, n)| (c.frequency(), c.t(), c.recency(), n))
+            .collect();
+        assert_eq!(
+            patterns,
+            vec![
+                (0.0, 9.25, 0.0, 2.0),
+                (1.0, 4.0, 2.5, 1.0),
+                (1.0, 9.25, 2.0, 1.0),
+                (1.0, 9.25, 2.5, 2.0),
+                (3.0, 100_000.0, 70_000.5, 1.0),
+                (70_000.0, 6.0, 5.0, 1.0),
+            ]
+        );
+        assert_eq!(
+            data.times(),
+            &[0.0, 2.0, 2.5, 4.0, 5.0, 6.0, 9.25, 70_000.5, 100_000.0]
+        );
+        for (_, group, _, indices) in data.groups() {
+            for (c, &(t, tx)) in group.iter().zip(indices) {
+                assert_eq!(data.times()[t as usize], c.t());
+                assert_eq!(data.times()[tx as usize], c.recency());
+            }
+        }
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(data.customer(i), Some(row));
+        }
     }
 
     #[test]

@@ -16,8 +16,8 @@
 //! BG/NBD's code with the dropout index shifted by one).
 
 use super::bgnbd::{
-    check_positive, check_repeaters, expected_while_alive, finite_probability, horizon, ln_nbd,
-    nbd_log_likelihood, purchase_rate, Dropout,
+    check_positive, check_repeaters, expected_while_alive, expected_while_alive_grid,
+    finite_probability, horizon, ln_nbd, nbd_log_likelihood, purchase_rate, Dropout,
 };
 use super::data::{Rfm, RfmData};
 use super::fit::{self, Estimable, Fit, FitOptions};
@@ -108,6 +108,24 @@ impl PurchaseModel for MbgNbd {
             self.b + frequency + 1.0,
             t,
         )
+    }
+
+    fn expected_purchases_if_alive_grid(
+        &self,
+        frequency: f64,
+        t_observed: &[f64],
+        horizons: &[f64],
+        out: &mut [f64],
+    ) {
+        let scales: Vec<f64> = t_observed.iter().map(|t| self.alpha + t).collect();
+        expected_while_alive_grid(
+            self.r + frequency,
+            &scales,
+            self.a,
+            self.b + frequency + 1.0,
+            horizons,
+            out,
+        );
     }
 
     /// # Formula

@@ -37,6 +37,7 @@ mod tests;
 
 pub use bgbb::BgBb;
 pub use bgnbd::BgNbd;
+pub(crate) use clv::{check_inputs as check_clv_inputs, lifetime_values};
 pub use clv::{customer_lifetime_value, ClvOptions};
 pub use data::{DiscreteRfm, DiscreteRfmData, Rfm, RfmData, Spend};
 pub use fit::{Fit, FitOptions, Params};
@@ -66,6 +67,25 @@ pub trait PurchaseModel {
     /// `frequency` repeat purchases observed for `t_observed` periods, given
     /// that they are alive at `T` (it does not depend on `t_x`).
     fn expected_purchases_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64;
+
+    /// [`PurchaseModel::expected_purchases_if_alive`] for one `frequency`,
+    /// at every `horizons[j]` for every `t_observed[i]`, into
+    /// `out[i * horizons.len() + j]` (`out` has exactly that many values).
+    /// Models override it to share work across the grid.
+    fn expected_purchases_if_alive_grid(
+        &self,
+        frequency: f64,
+        t_observed: &[f64],
+        horizons: &[f64],
+        out: &mut [f64],
+    ) {
+        let rows = out.chunks_exact_mut(horizons.len().max(1));
+        for (&observed, row) in t_observed.iter().zip(rows) {
+            for (&t, value) in horizons.iter().zip(row.iter_mut()) {
+                *value = self.expected_purchases_if_alive(frequency, observed, t);
+            }
+        }
+    }
 
     /// Expected repeat purchases of `customer` in `(T, T + t]`:
     /// `p_alive · expected_purchases_if_alive`.
