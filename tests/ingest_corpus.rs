@@ -65,6 +65,11 @@ corpus! {
     utf8_bom: "utf8_bom.csv",
     utf16le_bom: "utf16le_bom.txt",
     windows1252_legacy: "windows1252_legacy.csv",
+    utf16be_bom: "utf16be_bom.txt",
+    utf16le_no_bom: "utf16le_no_bom.txt",
+    sjis_forced_utf8: "sjis_forced_utf8.csv",
+    sjis_behind_utf8_bom: "sjis_behind_utf8_bom.csv",
+    sjis_ascii_header: "sjis_ascii_header.csv",
     // Dates.
     day_first_dates: "day_first_dates.csv",
     month_first_dates: "month_first_dates.csv",
@@ -74,12 +79,21 @@ corpus! {
     unix_seconds: "unix_seconds.csv",
     yyyymmdd_dates: "yyyymmdd_dates.csv",
     future_dates: "future_dates.csv",
+    three_date_formats: "three_date_formats.csv",
+    far_dates: "far_dates.csv",
     // Amounts and rows.
     parenthesized_amounts: "parenthesized_amounts.csv",
     full_width_digits: "full_width_digits.csv",
     mixed_currencies: "mixed_currencies.csv",
     zero_amounts: "zero_amounts.csv",
     duplicate_rows: "duplicate_rows.csv",
+    mixed_currency_symbols: "mixed_currency_symbols.csv",
+    negative_totals: "negative_totals.csv",
+    all_zero_amounts: "all_zero_amounts.csv",
+    extreme_amounts: "extreme_amounts.csv",
+    one_customer: "one_customer.csv",
+    nobody_repeats: "nobody_repeats.csv",
+    only_guests: "only_guests.csv",
     // Bad input.
     empty: "empty.csv",
     header_only: "header_only.csv",
@@ -94,6 +108,9 @@ corpus! {
     no_usable_column: "no_usable_column.csv",
     unparseable_dates: "unparseable_dates.csv",
     injection_strings: "injection_strings.csv",
+    html_product_names: "html_product_names.csv",
+    nul_bytes: "nul_bytes.csv",
+    repeated_header: "repeated_header.csv",
 }
 
 #[test]
@@ -110,7 +127,7 @@ fn every_fixture_file_has_a_test_and_an_expectation() {
         }
     }
     assert!(untested.is_empty(), "fixtures without a test: {untested:?}");
-    assert!(FIXTURES.len() >= 35, "{} fixtures", FIXTURES.len());
+    assert!(FIXTURES.len() >= 50, "{} fixtures", FIXTURES.len());
     if std::env::var_os("UPDATE_EXPECTED").is_none() {
         for file in FIXTURES {
             let (json, error) = (expected_path(file, "json"), expected_path(file, "error"));
@@ -654,4 +671,103 @@ fn a_byte_order_mark_starting_a_later_line_is_accounted_for_in_any_chunking() {
         r.skipped[0].reason,
         ltvlab::ingest::SkipReason::WrongFieldCount
     );
+}
+
+// ---------------------------------------------------------------------------
+// Large bad inputs generated here from a fixed pattern rather than committed.
+// ---------------------------------------------------------------------------
+
+/// The ISO date `days` days after 2000-01-01 (proleptic Gregorian, from
+/// Howard Hinnant's `civil_from_days`).
+fn iso_day(days: i64) -> String {
+    let z = days + 10_957 + 719_468; // 1970-01-01 → 2000-01-01, then the algorithm's shift
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[test]
+fn iso_day_matches_known_dates() {
+    // Known calendar facts: 2000 is a leap year; 10,000 days after
+    // 2000-01-01 is 2027-05-19 (e.g. `date -d "2000-01-01 + 10000 days"`).
+    for (days, want) in [
+        (0, "2000-01-01"),
+        (59, "2000-02-29"),
+        (366, "2001-01-01"),
+        (9_999, "2027-05-18"),
+        (10_000, "2027-05-19"),
+    ] {
+        assert_eq!(iso_day(days), want, "{days}");
+    }
+}
+
+/// One customer with 10,000 orders on 10,000 consecutive days, and one
+/// customer with a single order on the last day.
+#[test]
+fn a_customer_with_ten_thousand_orders() {
+    const ORDERS: i64 = 10_000;
+    let mut bytes = b"customer_id,order_id,order_date,amount\n".to_vec();
+    for i in 0..ORDERS {
+        bytes.extend_from_slice(format!("heavy,o{i},{},2.50\n", iso_day(i)).as_bytes());
+    }
+    bytes.extend_from_slice(format!("light,o-last,{},9.00\n", iso_day(ORDERS - 1)).as_bytes());
+    let ingested = assert_streaming_matches_whole("10,000 orders", &bytes);
+    let r = &ingested.report;
+    assert_eq!(
+        (r.rows_read, r.rows_used, r.rows_skipped),
+        (10_001, 10_001, 0)
+    );
+    assert_eq!((r.stats.customers, r.stats.orders), (2, 10_001));
+    let summary = summarize(&ingested.data, &SummaryOptions::default()).unwrap();
+    let heavy = &summary.customers[0];
+    assert_eq!(heavy.customer_id, "heavy");
+    // Every day is a purchase period: 9,999 repeats over 9,999 days.
+    assert_eq!(
+        (heavy.frequency, heavy.recency, heavy.t),
+        (9_999.0, 9_999.0, 9_999.0)
+    );
+    assert_eq!(heavy.orders, Some(10_000));
+    assert!((heavy.monetary_value - 2.5).abs() < MONEY_TOLERANCE);
+    assert!((heavy.total_spend.unwrap() - 25_000.0).abs() < MONEY_TOLERANCE);
+    let light = &summary.customers[1];
+    assert_eq!((light.frequency, light.recency, light.t), (0.0, 0.0, 0.0));
+}
+
+/// One million order lines, each with its own item: the item table holds
+/// a million distinct entries and every row is accounted for.
+#[test]
+fn one_million_distinct_items() {
+    const ROWS: u32 = 1_000_000;
+    let mut bytes = b"customer_id,order_id,order_date,sku,amount\n".to_vec();
+    bytes.reserve(ROWS as usize * 40);
+    for i in 0..ROWS {
+        // 1,000 customers, 10 lines per order, 28 days.
+        let line = format!(
+            "c{},o{},2024-02-{:02},sku-{i},1.00\n",
+            i % 1000,
+            i / 10,
+            1 + (i / 10) % 28
+        );
+        bytes.extend_from_slice(line.as_bytes());
+    }
+    let ingested = ingest(&bytes, &IngestOptions::default()).unwrap();
+    let r = &ingested.report;
+    assert_eq!(
+        (r.rows_read, r.rows_used, r.rows_skipped),
+        (u64::from(ROWS), u64::from(ROWS), 0)
+    );
+    assert_eq!(r.stats.items, u64::from(ROWS));
+    assert_eq!(r.stats.orders, u64::from(ROWS / 10));
+    assert_eq!(r.stats.customers, 1000);
+    let Dataset::Transactions(t) = &ingested.data else {
+        panic!("not transactions")
+    };
+    assert_eq!(t.items().len(), ROWS as usize);
+    assert_eq!(t.item_name(ROWS - 1), format!("sku-{}", ROWS - 1));
 }

@@ -16,11 +16,24 @@ pub(crate) struct DetectedEncoding {
 /// Detects the encoding from the first bytes of the input (`sample` is at
 /// most a few KiB, `is_complete` says whether it is the whole input).
 ///
-/// Order: a byte-order mark decides; then NUL patterns of BOM-less UTF-16;
+/// Order: a byte-order mark decides (but a UTF-8 mark followed by text that
+/// is Shift_JIS and not UTF-8 gives Shift_JIS); then NUL patterns of BOM-less UTF-16;
 /// then NUL bytes or control characters mean binary; then valid UTF-8; then
 /// Shift_JIS (CP932) if it decodes without errors; else Windows-1252.
 pub(crate) fn detect_encoding(sample: &[u8], is_complete: bool) -> Result<DetectedEncoding> {
     if let Some((enc, bom_len)) = Encoding::for_bom(sample) {
+        // A UTF-8 byte-order mark in front of Shift_JIS text (a file
+        // re-saved by a tool that only added the mark): the text decides.
+        let rest = &sample[bom_len..];
+        if enc == UTF_8 && !utf8_prefix_valid(rest, is_complete) {
+            let (_, _, had_errors) = SHIFT_JIS.decode(trim_partial_sjis(rest, is_complete));
+            if !had_errors {
+                return Ok(DetectedEncoding {
+                    encoding: SHIFT_JIS,
+                    bom_len,
+                });
+            }
+        }
         return Ok(DetectedEncoding {
             encoding: enc,
             bom_len,

@@ -334,6 +334,11 @@ fn fast_decimal(b: &[u8]) -> Option<f64> {
     let (mut mantissa, mut digits, mut frac, mut seen_dot) = (0u64, 0usize, 0usize, false);
     for &c in b {
         if c.is_ascii_digit() {
+            // More than 15 digits is the general parser's job; stopping here
+            // also keeps the mantissa from overflowing (20+ digits).
+            if digits == 15 {
+                return None;
+            }
             mantissa = mantissa * 10 + u64::from(c - b'0');
             digits += 1;
             frac += usize::from(seen_dot);
