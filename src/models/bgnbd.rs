@@ -22,7 +22,7 @@
 use super::data::{Rfm, RfmData};
 use super::fit::{self, Estimable, Fit, FitOptions};
 use super::special::{
-    beta_reg, digamma, integrate, ln_gamma, ln_hyp2f1_with_loss, logistic, Hyp2f1Series,
+    beta_reg, digamma, integrate, ln_gamma, ln_hyp2f1, ln_hyp2f1_with_loss, logistic, Hyp2f1Series,
 };
 use super::PurchaseModel;
 use crate::{Error, Result};
@@ -474,12 +474,23 @@ fn bridged_in_b(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64 {
 fn expected_while_alive_raw(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64 {
     let c = a + b - 1.0;
     let z = t / (scale + t);
-    let hyp2f1 = if series_usable(scale, t) {
+    let hyp2f1 = if !series_usable(scale, t) {
+        None
+    } else if series_may_cancel(shape, a, b) {
         ln_hyp2f1_with_loss(c - shape, a - 1.0, c, z)
     } else {
-        None
+        ln_hyp2f1(c - shape, a - 1.0, c, z).map(|(ln_f, sign)| (ln_f, sign, 1.0))
     };
     from_hyp2f1(hyp2f1, shape, scale, a, b, t)
+}
+
+/// Whether the terms of the Euler-transformed series `2F1(c - shape, a - 1;
+/// c; z)` can alternate in sign: only if `c - shape < -1` (with `a > 0` and
+/// `c > 0`, every other factor of the term ratios is positive from `k = 1`
+/// on). Otherwise the cancellation loss is not tracked (it is 1), which keeps
+/// the series' inner loop short.
+fn series_may_cancel(shape: f64, a: f64, b: f64) -> bool {
+    a + b - 1.0 - shape < -1.0
 }
 
 /// Whether the Euler-transformed series is worth summing at `z =
@@ -506,6 +517,7 @@ pub(crate) fn expected_while_alive_grid(
     let c = a + b - 1.0;
     let bridged = (a - 1.0).abs() < BRIDGE || c.abs() < BRIDGE;
     let mut series = Hyp2f1Series::new(c - shape, a - 1.0, c);
+    let track_loss = series_may_cancel(shape, a, b);
     let rows = out.chunks_exact_mut(horizons.len().max(1));
     for (&scale, row) in scales.iter().zip(rows) {
         if bridged {
@@ -530,7 +542,13 @@ pub(crate) fn expected_while_alive_grid(
                     0.0
                 }
             });
-            let hyp2f1 = series.ln_eval4_with_loss(z);
+            let hyp2f1 = if track_loss {
+                series.ln_eval4_with_loss(z)
+            } else {
+                series
+                    .ln_eval4(z)
+                    .map(|r| r.map(|(ln_f, sign)| (ln_f, sign, 1.0)))
+            };
             for (lane, value) in values.iter_mut().enumerate() {
                 *value = if t[lane] == 0.0 {
                     0.0
@@ -571,8 +589,9 @@ fn from_hyp2f1(
         // Absolute error of ln_term: rounding of its two parts plus the
         // series' own relative error; the bracket's relative error is that
         // times (1-z)^(a-1) F / bracket.
-        let ln_error = f64::EPSILON * (ln_power.abs() + ln_f.abs() + loss.exp() + 1.0);
-        let relative_error = ln_error * ln_term.exp() / bracket.abs();
+        let ln_error = f64::EPSILON * (ln_power.abs() + ln_f.abs() + loss + 1.0);
+        // (1-z)^(a-1) F = 1 - bracket if F > 0, bracket - 1 if F < 0.
+        let relative_error = ln_error * (1.0 - bracket).abs() / bracket.abs();
         if value.is_finite() && value >= 0.0 && relative_error < 1e-9 {
             return value;
         }

@@ -75,10 +75,9 @@ pub(crate) fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<(f64, f64)> {
     ln_hyp2f1_with_loss(a, b, c, z).map(|(ln_f, sign, _)| (ln_f, sign))
 }
 
-/// [`ln_hyp2f1`] with a third value, `ln(max_k |t_k| / |F|) >= 0`: how many
-/// orders of magnitude (natural log) the sum lost to cancellation between
-/// terms of opposite signs. The relative error of `F` is about `1e-16`
-/// times `exp` of it.
+/// [`ln_hyp2f1`] with a third value, `max_k |t_k| / |F| >= 1`: how much
+/// the sum lost to cancellation between terms of opposite signs. The
+/// relative error of `F` is about `1e-16` times it.
 pub(crate) fn ln_hyp2f1_with_loss(a: f64, b: f64, c: f64, z: f64) -> Option<(f64, f64, f64)> {
     if !hyp2f1_arguments_valid(a, b, c, z) {
         return None;
@@ -121,13 +120,19 @@ impl Hyp2f1Series {
     /// the processor overlap their latencies. Each lane does exactly the
     /// arithmetic of [`ln_hyp2f1`], so results are bit-identical.
     pub(crate) fn ln_eval4(&mut self, z: [f64; 4]) -> [Option<(f64, f64)>; 4] {
-        self.ln_eval4_with_loss(z)
+        self.eval4::<false>(z)
             .map(|r| r.map(|(ln_f, sign, _)| (ln_f, sign)))
     }
 
     /// [`Self::ln_eval4`] with the cancellation loss of
     /// [`ln_hyp2f1_with_loss`], bit-identical to it.
     pub(crate) fn ln_eval4_with_loss(&mut self, z: [f64; 4]) -> [Option<(f64, f64, f64)>; 4] {
+        self.eval4::<true>(z)
+    }
+
+    /// [`Self::ln_eval4_with_loss`]; without `LOSS` the loss is not tracked
+    /// (reported as 1), which keeps the inner loop as short as it was.
+    fn eval4<const LOSS: bool>(&mut self, z: [f64; 4]) -> [Option<(f64, f64, f64)>; 4] {
         let (a, b, c) = (self.a, self.b, self.c);
         let mut result = [None; 4];
         let mut active = [false; 4];
@@ -136,7 +141,7 @@ impl Hyp2f1Series {
                 continue;
             }
             if z[lane] == 0.0 {
-                result[lane] = Some((0.0, 1.0, 0.0));
+                result[lane] = Some((0.0, 1.0, 1.0));
             } else {
                 active[lane] = true;
             }
@@ -170,7 +175,9 @@ impl Hyp2f1Series {
                 let ratio = coefficient * z[lane];
                 term[lane] *= ratio;
                 sum[lane] += term[lane];
-                peak[lane] = peak[lane].max(term[lane].abs());
+                if LOSS {
+                    peak[lane] = peak[lane].max(term[lane].abs());
+                }
                 let mut done = term[lane] == 0.0;
                 let abs_ratio = ratio.abs();
                 if !done && abs_ratio < 1.0 {
@@ -184,7 +191,7 @@ impl Hyp2f1Series {
                         result[lane] = Some((
                             shift + total.abs().ln(),
                             total.signum(),
-                            (peak[lane] / total.abs()).ln().max(0.0),
+                            (peak[lane] / total.abs()).max(1.0),
                         ));
                     }
                     continue;
@@ -224,7 +231,7 @@ fn sum_hyp2f1(
     mut coefficient_ratio: impl FnMut(usize) -> Option<f64>,
 ) -> Option<(f64, f64, f64)> {
     if z == 0.0 {
-        return Some((0.0, 1.0, 0.0));
+        return Some((0.0, 1.0, 1.0));
     }
     // sum = Σ t_k, stored as `sum * exp(scale)`, with t_k relative to the same scale.
     let mut sum = 1.0_f64;
@@ -263,7 +270,7 @@ fn sum_hyp2f1(
     Some((
         scale + sum.abs().ln(),
         sum.signum(),
-        (peak / sum.abs()).ln().max(0.0),
+        (peak / sum.abs()).max(1.0),
     ))
 }
 
