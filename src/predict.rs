@@ -235,6 +235,16 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
         }
         SpendModel::ObservedMean { reason, .. } => diagnostics.push(reason.clone()),
     }
+    let negative = summary
+        .customers
+        .iter()
+        .filter(|c| c.frequency > 0.0 && c.monetary_value < 0.0)
+        .count();
+    if negative > 0 && matches!(spend_model, SpendModel::ObservedMean { .. }) {
+        diagnostics.push(format!(
+            "{negative} repeat customers have a negative monetary value, which is not spend:              they were left out of the observed mean order value"
+        ));
+    }
     let skipped = summary
         .customers
         .iter()
@@ -387,6 +397,10 @@ pub fn formula_ltv(
 /// The base's observed mean order value: `Σ total_spend / Σ orders` when
 /// every row has them (transactions), else the repeat-weighted mean
 /// `Σ frequency·monetary_value / Σ frequency`, else 0.
+///
+/// A negative monetary value (a refund, or a summary file's error) is not
+/// spend: such rows are left out of the repeat-weighted mean, and the result
+/// is never below 0.
 pub fn average_order_value(customers: &[CustomerSummary]) -> f64 {
     let mut orders = 0.0;
     let mut spend = 0.0;
@@ -401,11 +415,11 @@ pub fn average_order_value(customers: &[CustomerSummary]) -> f64 {
         }
     }
     if complete && orders > 0.0 {
-        return spend / orders;
+        return (spend / orders).max(0.0);
     }
     let (weighted, repeats) = customers
         .iter()
-        .filter(|c| c.frequency > 0.0 && c.monetary_value.is_finite())
+        .filter(|c| c.frequency > 0.0 && c.monetary_value.is_finite() && c.monetary_value >= 0.0)
         .fold((0.0, 0.0), |(w, n), c| {
             (w + c.frequency * c.monetary_value, n + c.frequency)
         });
@@ -742,6 +756,39 @@ mod tests {
             .diagnostics
             .iter()
             .any(|d| d.contains("gamma-gamma not used")));
+    }
+
+    /// Negative monetary values are not spend: they are left out of the
+    /// observed mean, whose value is never negative, and a diagnostic says
+    /// so (the stress test `predict_with_negative_spends_gives_negative_clv`
+    /// found a CLV of -0.06 here).
+    #[test]
+    fn negative_spends_are_left_out_of_the_observed_mean() {
+        // (frequency, monetary): by hand, (1·30 + 1·0) / (1 + 1) = 15; the
+        // row at -12 is left out, and without it all the mean is 0.
+        let mixed = [
+            customer("a", 2.0, 20.0, 40.0, -12.0),
+            customer("b", 1.0, 10.0, 40.0, 30.0),
+            customer("c", 1.0, 10.0, 40.0, 0.0),
+            customer("d", 0.0, 0.0, 40.0, 0.0),
+        ];
+        assert_eq!(average_order_value(&mixed), 15.0);
+        assert_eq!(average_order_value(&mixed[..1]), 0.0);
+        let customers: Vec<CustomerSummary> = (0..30)
+            .map(|i| customer(&i.to_string(), f64::from(1 + i % 3), 10.0, 40.0, -12.0))
+            .collect();
+        let p = predict(&summary(Period::Day, customers), &PredictOptions::default()).unwrap();
+        assert!(p
+            .customers
+            .iter()
+            .all(|c| c.expected_order_value == 0.0 && c.clv == 0.0));
+        assert!(
+            p.diagnostics
+                .iter()
+                .any(|d| d.starts_with("30 repeat customers have a negative monetary value")),
+            "{:?}",
+            p.diagnostics
+        );
     }
 
     #[test]

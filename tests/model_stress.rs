@@ -876,9 +876,10 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------
-// Bugs found by the stress tests, kept as precise reproductions until the
-// models' owner fixes them. Run with `cargo test --test model_stress --
-// --ignored`.
+// Bugs found by the stress tests, kept as precise reproductions now that
+// they are fixed (src/models/bgnbd.rs: quadrature when the series is not
+// accurate, rising factorials in P(X(t) = n); src/predict.rs: negative
+// spends left out of the observed mean).
 // ---------------------------------------------------------------------------
 
 /// Found by `generated_purchase_models_stay_in_range` (proptest's minimal
@@ -888,7 +889,6 @@ proptest! {
 /// the fallback returns 0. E[X(t)] of a new customer then drops from ≈ 1 at
 /// 10 years to 0 at 100 years, although it can only grow with t.
 #[test]
-#[ignore = "bug: BG/NBD E[X(t)] falls to 0 at long horizons when b is small (src/models/bgnbd.rs fallback integral)"]
 fn bgnbd_expected_purchases_fall_to_zero_when_b_is_small() {
     let model = BgNbd::new(1.0, 1.0, 35.49789014751859, 0.009309186447062521).unwrap();
     let ten_years = model.expected_purchases_new(3_652.0);
@@ -906,7 +906,6 @@ fn bgnbd_expected_purchases_fall_to_zero_when_b_is_small() {
 /// at t = 365, and the customers' expected purchases from ≈ 9,990 at 10
 /// years to 0.86 at 100 years.
 #[test]
-#[ignore = "bug: BG/NBD fitted on customers with ~10,000 repeats over 10 years predicts expected purchases that decrease with the horizon"]
 fn bgnbd_fit_on_heavy_buyers_predicts_decreasing_purchases() {
     let rows: Vec<(f64, f64, f64)> = (0..20)
         .map(|i| (10_000.0 - f64::from(i), 3_652.0, 3_652.0))
@@ -936,7 +935,6 @@ fn bgnbd_fit_on_heavy_buyers_predicts_decreasing_purchases() {
 /// 30-day horizon on, and the new-customer purchase distribution sums to
 /// more than 1 at t = 1.
 #[test]
-#[ignore = "bug: BG/NBD fitted on all-T-equal data predicts expected purchases that fall to 0 with the horizon and P(X(1) = n) summing above 1"]
 fn bgnbd_fit_on_all_t_equal_data_predicts_decreasing_purchases() {
     let rows: Vec<(f64, f64, f64)> = (0..40)
         .map(|i| (f64::from(i % 5), f64::from(i % 5) * 10.0, 100.0))
@@ -965,7 +963,6 @@ fn bgnbd_fit_on_all_t_equal_data_predicts_decreasing_purchases() {
 /// them) gives a negative expected order value and a negative CLV: Gamma-
 /// Gamma is not used and the observed mean spend, -12, is taken as it is.
 #[test]
-#[ignore = "bug: predict gives a negative CLV when the summary's monetary values are negative (src/predict.rs observed-mean fallback)"]
 fn predict_with_negative_spends_gives_negative_clv() {
     let rows: Vec<(f64, f64, f64, f64)> = (0..30)
         .map(|i| (f64::from(1 + i % 3), 10.0, 40.0, -12.0))

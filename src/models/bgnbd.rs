@@ -22,7 +22,7 @@
 use super::data::{Rfm, RfmData};
 use super::fit::{self, Estimable, Fit, FitOptions};
 use super::special::{
-    beta_reg, digamma, integrate, ln_beta, ln_gamma, ln_hyp2f1, logistic, Hyp2f1Series,
+    beta_reg, digamma, integrate, ln_gamma, ln_hyp2f1, ln_hyp2f1_with_loss, logistic, Hyp2f1Series,
 };
 use super::PurchaseModel;
 use crate::{Error, Result};
@@ -162,10 +162,12 @@ impl PurchaseModel for BgNbd {
             return if n == 0.0 { 1.0 } else { 0.0 };
         }
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let ln_b = ln_beta(a, b);
-        let alive = (ln_beta(a, b + n) - ln_b + ln_nbd(n, r, alpha, t)).exp();
+        // B(a, b+n)/B(a, b) and B(a+1, b+n-1)/B(a, b) as ratios of rising
+        // factorials: differences of ln B lose digits when a, b are huge.
+        let alive = (ln_rising(b, n) - ln_rising(a + b, n) + ln_nbd(n, r, alpha, t)).exp();
         let dropped = if n > 0.0 {
-            (ln_beta(a + 1.0, b + n - 1.0) - ln_b).exp() * beta_reg(n, r, t / (alpha + t))
+            (a.ln() + ln_rising(b, n - 1.0) - ln_rising(a + b, n)).exp()
+                * beta_reg(n, r, t / (alpha + t))
         } else {
             0.0
         };
@@ -389,16 +391,41 @@ pub(crate) fn finite_probability(p: f64) -> f64 {
     }
 }
 
-/// `ln NB(n; r, α, t) = ln[Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n]`.
+/// `ln NB(n; r, α, t) = ln[Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n]`,
+/// with `Γ(r+n)/Γ(r)` by [`ln_rising`] and `ln(α/(α+t))` by `ln_1p`, so
+/// that a huge `r` (a fit run off to `r, α -> ∞`) keeps its digits.
 pub(crate) fn ln_nbd(n: f64, r: f64, alpha: f64, t: f64) -> f64 {
     let ln_total = (alpha + t).ln();
-    ln_gamma(r + n) - ln_gamma(r) - ln_gamma(n + 1.0)
-        + r * (alpha.ln() - ln_total)
+    ln_rising(r, n) - ln_gamma(n + 1.0) - r * (t / alpha).ln_1p()
         + if n > 0.0 {
             n * (t.ln() - ln_total)
         } else {
             0.0
         }
+}
+
+/// `ln[Γ(x+n)/Γ(x)]` for `x > 0`, `n >= 0`, accurate when `x` is huge.
+///
+/// # Formula
+///
+/// For `x >= 10`, the difference of Stirling's series for `ln Γ` written
+/// without cancellation: `(x - 1/2) ln(1 + n/x) + n ln(x+n) - n + S(x+n) - S(x)`,
+/// `S(y) = 1/(12y) - 1/(360y³) + 1/(1260y⁵) - 1/(1680y⁷)` (truncation error
+/// below `1e-12` at `y = 10`; Abramowitz & Stegun 6.1.41). Below, the two
+/// `ln Γ` are small and subtracted directly.
+pub(crate) fn ln_rising(x: f64, n: f64) -> f64 {
+    if n == 0.0 {
+        return 0.0;
+    }
+    if x < 10.0 {
+        return ln_gamma(x + n) - ln_gamma(x);
+    }
+    let series = |y: f64| {
+        let y2 = y * y;
+        (1.0 / 12.0 - (1.0 / 360.0 - (1.0 / 1260.0 - 1.0 / (1680.0 * y2)) / y2) / y2) / y
+    };
+    let y = x + n;
+    (x - 0.5) * (n / x).ln_1p() + n * y.ln() - n + (series(y) - series(x))
 }
 
 /// Expected purchases in the next `t` periods of a customer who is alive now,
@@ -447,21 +474,40 @@ fn bridged_in_b(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64 {
 fn expected_while_alive_raw(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64 {
     let c = a + b - 1.0;
     let z = t / (scale + t);
-    let hyp2f1 = if series_is_long(c - shape, a - 1.0, c, z) {
+    let hyp2f1 = if !series_usable(scale, t) || series_is_long(c - shape, a - 1.0, c, z) {
         None
+    } else if series_may_cancel(shape, a, b) {
+        ln_hyp2f1_with_loss(c - shape, a - 1.0, c, z)
     } else {
-        ln_hyp2f1(c - shape, a - 1.0, c, z)
+        ln_hyp2f1(c - shape, a - 1.0, c, z).map(|(ln_f, sign)| (ln_f, sign, 1.0))
     };
     from_hyp2f1(hyp2f1, shape, scale, a, b, t)
+}
+
+/// Whether the terms of the Euler-transformed series `2F1(c - shape, a - 1;
+/// c; z)` can alternate in sign: only if `c - shape < -1` (with `a > 0` and
+/// `c > 0`, every other factor of the term ratios is positive from `k = 1`
+/// on). Otherwise the cancellation loss is not tracked (it is 1), which keeps
+/// the series' inner loop short.
+fn series_may_cancel(shape: f64, a: f64, b: f64) -> bool {
+    a + b - 1.0 - shape < -1.0
 }
 
 /// Whether the series of `2F1(a, b; c; z)` needs more than ~100,000 terms:
 /// its terms grow while `|(a+k)(b+k)/((c+k)(k+1))| z > 1`, for about
 /// `|ab/c| z` terms when the parameters are huge (a dropout distribution
-/// the data does not identify, as in bootstrap resamples). The integral is
-/// then both faster and reliable.
+/// the data does not identify, as in bootstrap resamples). The quadrature
+/// is then both faster and reliable.
 fn series_is_long(a: f64, b: f64, c: f64, z: f64) -> bool {
     (a * b / c).abs() * z > 1e5
+}
+
+/// Whether the Euler-transformed series is worth summing at `z =
+/// t/(scale+t)`: its terms shrink like `z^k`, so beyond `t/scale = 1e4` it
+/// needs hundreds of thousands of terms and [`expected_by_quadrature`] is
+/// both faster and more accurate.
+fn series_usable(scale: f64, t: f64) -> bool {
+    t <= 1e4 * scale
 }
 
 /// [`expected_while_alive`] at every `horizons[j]` for every
@@ -480,6 +526,7 @@ pub(crate) fn expected_while_alive_grid(
     let c = a + b - 1.0;
     let bridged = (a - 1.0).abs() < BRIDGE || c.abs() < BRIDGE;
     let mut series = Hyp2f1Series::new(c - shape, a - 1.0, c);
+    let track_loss = series_may_cancel(shape, a, b);
     let rows = out.chunks_exact_mut(horizons.len().max(1));
     for (&scale, row) in scales.iter().zip(rows) {
         if bridged {
@@ -494,85 +541,151 @@ pub(crate) fn expected_while_alive_grid(
             for (lane, &time) in times.iter().enumerate() {
                 t[lane] = horizon(time);
             }
-            let z = t.map(|t| t / (scale + t));
-            let long = z.map(|z| series_is_long(c - shape, a - 1.0, c, z));
-            let hyp2f1 =
-                series.ln_eval4(std::array::from_fn(
-                    |lane| {
-                        if long[lane] {
-                            0.0
-                        } else {
-                            z[lane]
-                        }
-                    },
-                ));
+            // A horizon the series is not used at (see `series_usable`) is
+            // summed at z = 0 (one term) and its result ignored.
+            let usable = t.map(|t| {
+                series_usable(scale, t) && !series_is_long(c - shape, a - 1.0, c, t / (scale + t))
+            });
+            let z: [f64; 4] = std::array::from_fn(|lane| {
+                if usable[lane] {
+                    t[lane] / (scale + t[lane])
+                } else {
+                    0.0
+                }
+            });
+            let hyp2f1 = if track_loss {
+                series.ln_eval4_with_loss(z)
+            } else {
+                series
+                    .ln_eval4(z)
+                    .map(|r| r.map(|(ln_f, sign)| (ln_f, sign, 1.0)))
+            };
             for (lane, value) in values.iter_mut().enumerate() {
                 *value = if t[lane] == 0.0 {
                     0.0
-                } else if long[lane] {
-                    from_hyp2f1(None, shape, scale, a, b, t[lane])
                 } else {
-                    from_hyp2f1(hyp2f1[lane], shape, scale, a, b, t[lane])
+                    let sum = if usable[lane] { hyp2f1[lane] } else { None };
+                    from_hyp2f1(sum, shape, scale, a, b, t[lane])
                 };
             }
         }
     }
 }
 
-/// [`expected_while_alive_raw`] given `ln_hyp2f1(c - shape, a - 1, c, z)`.
-fn from_hyp2f1(hyp2f1: Option<(f64, f64)>, shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64 {
+/// [`expected_while_alive_raw`] given `ln_hyp2f1_with_loss(c - shape, a - 1,
+/// c, z)`, or by [`expected_by_quadrature`] when the series failed or its
+/// result is not accurate to about `1e-9`: with extreme parameters (fits
+/// that run off to `a -> 0`, or to huge `a` and `b`) the series cancels
+/// between huge terms of opposite signs, or `(1-z)^(a-1) F` cancels against
+/// the 1 it is subtracted from.
+fn from_hyp2f1(
+    hyp2f1: Option<(f64, f64, f64)>,
+    shape: f64,
+    scale: f64,
+    a: f64,
+    b: f64,
+    t: f64,
+) -> f64 {
     let c = a + b - 1.0;
     let z = t / (scale + t);
-    let value = match hyp2f1 {
-        Some((ln_f, sign)) => {
-            let ln_term = (a - 1.0) * (-z).ln_1p() + ln_f;
-            let bracket = if sign > 0.0 {
-                -ln_term.exp_m1()
-            } else {
-                1.0 + ln_term.exp()
-            };
-            c / (a - 1.0) * bracket
+    if let Some((ln_f, sign, loss)) = hyp2f1 {
+        let ln_power = (a - 1.0) * (-z).ln_1p();
+        let ln_term = ln_power + ln_f;
+        let bracket = if sign > 0.0 {
+            -ln_term.exp_m1()
+        } else {
+            1.0 + ln_term.exp()
+        };
+        let value = c / (a - 1.0) * bracket;
+        // Absolute error of ln_term: rounding of its two parts plus the
+        // series' own relative error; the bracket's relative error is that
+        // times (1-z)^(a-1) F / bracket.
+        let ln_error = f64::EPSILON * (ln_power.abs() + ln_f.abs() + loss + 1.0);
+        // (1-z)^(a-1) F = 1 - bracket if F > 0, bracket - 1 if F < 0.
+        let relative_error = ln_error * (1.0 - bracket).abs() / bracket.abs();
+        if value.is_finite() && value >= 0.0 && relative_error < 1e-9 {
+            return value;
         }
-        None => f64::NAN,
-    };
-    if value.is_finite() && value >= 0.0 {
-        return value;
     }
-    // Fallback: the defining expectation over p ~ Beta(a, b).
+    expected_by_quadrature(shape, scale, a, b, t)
+}
+
+/// `E_p[g(p)]`, `g(p) = (1 - (1 + p t/scale)^(-shape)) / p`, over `p ~
+/// Beta(a, b)`, by quadrature: the independent route to
+/// [`expected_while_alive`] for parameters where the series is not usable.
+///
+/// # Formula
+///
+/// In `y = logit p` the Beta density is `∝ w(y) = p^a (1-p)^b`, log-concave
+/// with its mode at `ln(a/b)`, tails `e^(a y)` and `e^(-b y)` and no
+/// endpoint singularity, so `E = ∫ g w dy / ∫ w dy` needs neither `B(a, b)`
+/// (whose logarithm loses digits for huge `a, b`) nor special care when `a`
+/// or `b` is small. Between `Y_lo` and `Y_hi`, where `p` (resp. `1 - p`)
+/// is so small that `g(p) = g(0)` (resp. `g(1)`) and `(1-p)^b = 1` (resp.
+/// `p^a = 1`) to double precision, the integrals are summed by adaptive
+/// Gauss–Kronrod on panels that double in width away from the mode, so a
+/// narrow peak (huge `a, b`) and a long flat tail (tiny `a` or `b`) are both
+/// resolved. Beyond, `w ≈ e^(a y)` (resp. `e^(-b y)`) and the tails are
+/// `w(Y_lo)/a` and `w(Y_hi)/b` exactly enough.
+fn expected_by_quadrature(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64 {
     let u = t / scale;
-    let per_p = |p: f64| {
+    if !(u.is_finite() && u > 0.0) {
+        return 0.0;
+    }
+    let g = |p: f64| {
         if p * u < 1e-8 {
             shape * u * (1.0 - 0.5 * (shape + 1.0) * p * u)
         } else {
             -(-shape * (p * u).ln_1p()).exp_m1() / p
         }
     };
-    let ln_density = |p: f64| (a - 1.0) * p.ln() + (b - 1.0) * (-p).ln_1p();
-    let mean = a / (a + b);
-    let sd = (a * b / ((a + b) * (a + b) * (a + b + 1.0))).sqrt();
-    let value = if sd < 1e-3 {
-        // A concentrated Beta (huge a + b): integrate over mean ± 40 sd, as
-        // a ratio of two integrals of the density scaled to 1 at its mean,
-        // which needs no ln B(a, b) (whose lnΓ terms cancel badly there).
-        let (lo, hi) = ((mean - 40.0 * sd).max(0.0), (mean + 40.0 * sd).min(1.0));
-        let peak = ln_density(mean);
-        let weight = |p: f64| {
-            if p <= 0.0 || p >= 1.0 {
-                0.0
-            } else {
-                (ln_density(p) - peak).exp()
-            }
-        };
-        integrate(|p| per_p(p) * weight(p), lo, hi, 1e-10) / integrate(weight, lo, hi, 1e-10)
-    } else {
-        let ln_norm = ln_beta(a, b);
-        integrate(
-            |p| per_p(p) * (ln_density(p) - ln_norm).exp(),
-            0.0,
-            1.0,
-            1e-10,
-        )
+    // ln σ(y) and ln(1 - σ(y)) without overflow.
+    let ln_sigmoid = |y: f64| {
+        if y >= 0.0 {
+            -(-y).exp().ln_1p()
+        } else {
+            y - y.exp().ln_1p()
+        }
     };
+    let mode = (a / b).ln();
+    let ln_w0 = a * ln_sigmoid(mode) + b * ln_sigmoid(-mode);
+    let w = |y: f64| (a * ln_sigmoid(y) + b * ln_sigmoid(-y) - ln_w0).exp();
+    let p_of = |y: f64| logistic(y);
+    // Where g and the other factor of w are constant to double precision.
+    let lo = (1e-17 / (0.5 * (shape + 1.0) * u).max(b).max(1.0)).ln();
+    let hi = -(1e-17 / ((shape + 1.0) * u.min(1.0)).max(a).max(1.0)).ln();
+    let center = mode.clamp(lo, hi);
+    let width = (1.0 / a + 1.0 / b).sqrt().min(1.0);
+    let (mut num, mut den) = (0.0, 0.0);
+    let panel = |from: f64, to: f64, num: &mut f64, den: &mut f64| {
+        let (x0, x1) = if from < to { (from, to) } else { (to, from) };
+        *num += integrate(|y| g(p_of(y)) * w(y), x0, x1, 1e-12);
+        *den += integrate(w, x0, x1, 1e-12);
+    };
+    for side in [-1.0, 1.0] {
+        let end = if side < 0.0 { lo } else { hi };
+        let mut from = center;
+        let mut step = width;
+        while (end - from) * side > 0.0 {
+            let to = if (end - from - side * step) * side > 0.0 {
+                from + side * step
+            } else {
+                end
+            };
+            // Past the mode w only falls: a panel whose bound is negligible
+            // ends this side.
+            let bound = (to - from).abs() * w(from);
+            if bound * g(0.0) <= 1e-17 * num && bound <= 1e-17 * den {
+                break;
+            }
+            panel(from, to, &mut num, &mut den);
+            from = to;
+            step *= 2.0;
+        }
+    }
+    num += g(0.0) * w(lo) / a + g(1.0) * w(hi) / b;
+    den += w(lo) / a + w(hi) / b;
+    let value = num / den;
     if value.is_finite() {
         value.max(0.0)
     } else {
@@ -583,7 +696,7 @@ fn from_hyp2f1(hyp2f1: Option<(f64, f64)>, shape: f64, scale: f64, a: f64, b: f6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::special::integrate;
+    use crate::models::special::{integrate, ln_beta};
 
     /// Relative tolerance for closed forms against independent evaluation.
     const CLOSED_FORM: f64 = 1e-9;
@@ -798,5 +911,131 @@ mod tests {
         assert!(rel(mean, m.expected_purchases_new(t)) < 1e-3, "{mean}");
         assert_eq!(m.p_purchases(0, 0.0), 1.0);
         assert_eq!(m.p_purchases(3, -1.0), 0.0);
+    }
+
+    /// Relative tolerance at extreme parameters against mpmath: the
+    /// quadrature's and the series' accuracy, with margin.
+    const EXTREME: f64 = 1e-8;
+
+    /// The parameter sets the stress tests found (tests/model_stress.rs):
+    /// b = 0.0093, and the fits on heavy buyers (a -> 0, r and alpha huge)
+    /// and on all-T-equal data (a and b huge). Source: mpmath at 60 digits,
+    /// scripts/golden_bgnbd_extreme.py (its output, pasted).
+    #[test]
+    fn extreme_parameters_match_mpmath() {
+        let expected = [
+            (
+                1.0,
+                1.0,
+                35.49789014751859,
+                0.009309186447062521,
+                3652.0,
+                0.9999959504443482,
+            ),
+            (
+                1.0,
+                1.0,
+                35.49789014751859,
+                0.009309186447062521,
+                36520.0,
+                1.0002424514871777,
+            ),
+            (
+                80197190.75254881,
+                29315864.130691595,
+                1.2532493635437373e-08,
+                25.27451812227536,
+                30.0,
+                82.06872854779377,
+            ),
+            (
+                80197190.75254881,
+                29315864.130691595,
+                1.2532493635437373e-08,
+                25.27451812227536,
+                365.0,
+                998.5028400548738,
+            ),
+            (
+                1.2412112021350257,
+                17.968968574516847,
+                30289416.155621666,
+                48819141.02768504,
+                1.0,
+                0.06746301734464324,
+            ),
+            (
+                1.2412112021350257,
+                17.968968574516847,
+                30289416.155621666,
+                48819141.02768504,
+                30.0,
+                1.1975420091810713,
+            ),
+            (
+                1.2412112021350257,
+                17.968968574516847,
+                30289416.155621666,
+                48819141.02768504,
+                365.0,
+                2.4355528190365874,
+            ),
+            (
+                3.241211202135026,
+                117.96896857451685,
+                30289416.155621666,
+                48819143.02768504,
+                30.0,
+                0.6791604568825086,
+            ),
+            (
+                3.241211202135026,
+                117.96896857451685,
+                30289416.155621666,
+                48819143.02768504,
+                365.0,
+                2.4043027518054574,
+            ),
+        ];
+        for (shape, scale, a, b, t, want) in expected {
+            let got = expected_while_alive(shape, scale, a, b, t);
+            assert!(
+                rel(got, want) < EXTREME,
+                "E({shape}, {scale}, {a}, {b}, {t}) = {got} vs {want}"
+            );
+        }
+        let heavy = BgNbd::new(
+            80197190.75254881,
+            29315864.130691595,
+            1.2532493635437373e-08,
+            25.27451812227536,
+        )
+        .unwrap();
+        let equal_t = BgNbd::new(
+            1.2412112021350257,
+            17.968968574516847,
+            30289416.155621666,
+            48819141.02768504,
+        )
+        .unwrap();
+        let probabilities = [
+            (&heavy, 0, 1.0, 0.06485350842462911),
+            (&heavy, 1, 1.0, 0.1774148289306861),
+            (&heavy, 2, 1.0, 0.24267015435647493),
+            (&heavy, 0, 30.0, 2.280457014502301e-36),
+            (&heavy, 3, 30.0, 4.5949459349939054e-10),
+            (&equal_t, 0, 1.0, 0.9349879368202346),
+            (&equal_t, 1, 1.0, 0.06264710640914599),
+            (&equal_t, 2, 1.0, 0.0022819227105241396),
+            (&equal_t, 0, 30.0, 0.2955978912759758),
+            (&equal_t, 3, 30.0, 0.07134141438750306),
+        ];
+        for (m, n, t, want) in probabilities {
+            let got = m.p_purchases(n, t);
+            assert!(
+                rel(got, want) < EXTREME,
+                "{m:?}: P(X({t}) = {n}) = {got} vs {want}"
+            );
+        }
     }
 }

@@ -72,6 +72,13 @@ const HYP2F1_MAX_TERMS: usize = 1_000_000;
 /// pole), if `z` is outside `[0, 1)`, or if the series did not converge within
 /// a million terms; the caller then falls back or rejects the parameters.
 pub(crate) fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<(f64, f64)> {
+    ln_hyp2f1_with_loss(a, b, c, z).map(|(ln_f, sign, _)| (ln_f, sign))
+}
+
+/// [`ln_hyp2f1`] with a third value, `max_k |t_k| / |F| >= 1`: how much
+/// the sum lost to cancellation between terms of opposite signs. The
+/// relative error of `F` is about `1e-16` times it.
+pub(crate) fn ln_hyp2f1_with_loss(a: f64, b: f64, c: f64, z: f64) -> Option<(f64, f64, f64)> {
     if !hyp2f1_arguments_valid(a, b, c, z) {
         return None;
     }
@@ -113,6 +120,19 @@ impl Hyp2f1Series {
     /// the processor overlap their latencies. Each lane does exactly the
     /// arithmetic of [`ln_hyp2f1`], so results are bit-identical.
     pub(crate) fn ln_eval4(&mut self, z: [f64; 4]) -> [Option<(f64, f64)>; 4] {
+        self.eval4::<false>(z)
+            .map(|r| r.map(|(ln_f, sign, _)| (ln_f, sign)))
+    }
+
+    /// [`Self::ln_eval4`] with the cancellation loss of
+    /// [`ln_hyp2f1_with_loss`], bit-identical to it.
+    pub(crate) fn ln_eval4_with_loss(&mut self, z: [f64; 4]) -> [Option<(f64, f64, f64)>; 4] {
+        self.eval4::<true>(z)
+    }
+
+    /// [`Self::ln_eval4_with_loss`]; without `LOSS` the loss is not tracked
+    /// (reported as 1), which keeps the inner loop as short as it was.
+    fn eval4<const LOSS: bool>(&mut self, z: [f64; 4]) -> [Option<(f64, f64, f64)>; 4] {
         let (a, b, c) = (self.a, self.b, self.c);
         let mut result = [None; 4];
         let mut active = [false; 4];
@@ -121,7 +141,7 @@ impl Hyp2f1Series {
                 continue;
             }
             if z[lane] == 0.0 {
-                result[lane] = Some((0.0, 1.0));
+                result[lane] = Some((0.0, 1.0, 1.0));
             } else {
                 active[lane] = true;
             }
@@ -129,6 +149,7 @@ impl Hyp2f1Series {
         let mut sum = [1.0_f64; 4];
         let mut term = [1.0_f64; 4];
         let mut scale = [0.0_f64; 4];
+        let mut peak = [1.0_f64; 4];
         let mut k = 0;
         while active.iter().any(|&a| a) {
             if k == HYP2F1_MAX_TERMS {
@@ -154,6 +175,9 @@ impl Hyp2f1Series {
                 let ratio = coefficient * z[lane];
                 term[lane] *= ratio;
                 sum[lane] += term[lane];
+                if LOSS {
+                    peak[lane] = peak[lane].max(term[lane].abs());
+                }
                 let mut done = term[lane] == 0.0;
                 let abs_ratio = ratio.abs();
                 if !done && abs_ratio < 1.0 {
@@ -164,7 +188,11 @@ impl Hyp2f1Series {
                     active[lane] = false;
                     let (total, shift) = (sum[lane], scale[lane]);
                     if total.is_finite() && total != 0.0 {
-                        result[lane] = Some((shift + total.abs().ln(), total.signum()));
+                        result[lane] = Some((
+                            shift + total.abs().ln(),
+                            total.signum(),
+                            (peak[lane] / total.abs()).max(1.0),
+                        ));
                     }
                     continue;
                 }
@@ -177,6 +205,7 @@ impl Hyp2f1Series {
                     scale[lane] += s.ln();
                     sum[lane] /= s;
                     term[lane] /= s;
+                    peak[lane] /= s;
                 }
             }
             k += 1;
@@ -200,18 +229,20 @@ fn hyp2f1_arguments_valid(a: f64, b: f64, c: f64, z: f64) -> bool {
 fn sum_hyp2f1(
     z: f64,
     mut coefficient_ratio: impl FnMut(usize) -> Option<f64>,
-) -> Option<(f64, f64)> {
+) -> Option<(f64, f64, f64)> {
     if z == 0.0 {
-        return Some((0.0, 1.0));
+        return Some((0.0, 1.0, 1.0));
     }
     // sum = Σ t_k, stored as `sum * exp(scale)`, with t_k relative to the same scale.
     let mut sum = 1.0_f64;
     let mut term = 1.0_f64;
     let mut scale = 0.0_f64;
+    let mut peak = 1.0_f64;
     for k in 0..HYP2F1_MAX_TERMS {
         let ratio = coefficient_ratio(k)? * z;
         term *= ratio;
         sum += term;
+        peak = peak.max(term.abs());
         if term == 0.0 {
             break;
         }
@@ -230,12 +261,17 @@ fn sum_hyp2f1(
             let s = sum.abs().max(term.abs());
             sum /= s;
             term /= s;
+            peak /= s;
         }
     }
     if !sum.is_finite() || sum == 0.0 {
         return None;
     }
-    Some((scale + sum.abs().ln(), sum.signum()))
+    Some((
+        scale + sum.abs().ln(),
+        sum.signum(),
+        (peak / sum.abs()).max(1.0),
+    ))
 }
 
 /// Gauss–Kronrod 7–15 abscissae on `[-1, 1]` (non-negative half, from QUADPACK).
