@@ -473,33 +473,29 @@ pub fn simulate_formula(
     #[wasm_bindgen(unchecked_param_type = "FormulaInputs | undefined")] inputs: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Scenario | undefined")] scenario: JsValue,
 ) -> Result<JsValue, JsError> {
-    let inputs: FormulaInputs = from_js_or_default(inputs, "formula inputs")?;
-    let scenario: Scenario = from_js_or_default(scenario, "scenario")?;
+    let inputs: FormulaInputs = or_default(inputs, "formula inputs", lenient_from_js)?;
+    let scenario: Scenario = or_default(scenario, "scenario", lenient_from_js)?;
     let result = crate::simulate::simulate_formula(&inputs, &scenario).map_err(js_error)?;
     to_js(&result)
 }
 
-fn from_js_or_default<T: Default + serde::de::DeserializeOwned>(
+/// The default for `undefined` or `null`, else `parse(value)`, its error
+/// named after `what`.
+fn or_default<T: Default>(
     value: JsValue,
     what: &str,
+    parse: impl FnOnce(JsValue) -> Result<T, String>,
 ) -> Result<T, JsError> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
+    parse(value).map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
 }
 
-/// As [`from_js_or_default`], with unknown fields rejected (the app's calls;
-/// `simulateFormula` keeps the calculator's lenient parsing and small size).
-fn strict_from_js_or_default<T: Default + serde::de::DeserializeOwned>(
-    value: JsValue,
-    what: &str,
-) -> Result<T, JsError> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
-    }
-    strict_from_js(value).map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
+/// serde-wasm-bindgen as is: unknown fields are ignored (`simulateFormula`
+/// keeps the calculator's lenient parsing and small size).
+fn lenient_from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, String> {
+    serde_wasm_bindgen::from_value(value).map_err(|err| err.to_string())
 }
 
 /// Deserializes `value` so that `deny_unknown_fields` holds: serde-wasm-bindgen
@@ -814,10 +810,10 @@ impl WhatIf {
         #[wasm_bindgen(unchecked_param_type = "Scenario | undefined")] scenario: JsValue,
         #[wasm_bindgen(unchecked_param_type = "SimulationOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsError> {
-        let scenario: ScenarioDto = strict_from_js_or_default(scenario, "scenario")?;
+        let scenario: ScenarioDto = or_default(scenario, "scenario", strict_from_js)?;
         let scenario = Scenario::from(scenario);
         let options: SimulationOptionsDto =
-            strict_from_js_or_default(options, "simulation options")?;
+            or_default(options, "simulation options", strict_from_js)?;
         let options = options.to_core();
         let simulation = crate::simulate::simulate(&self.model, &self.summary, &scenario, &options)
             .map_err(js_error)?;
@@ -964,6 +960,7 @@ fn analysis_options(options: JsValue) -> Result<AnalysisOptions, JsError> {
     if options.is_undefined() || options.is_null() {
         return Ok(AnalysisOptions::default());
     }
+    // No "what: " prefix: these are the top-level options.
     strict_from_js(options).map_err(|err| js_error(crate::Error::options(err)))
 }
 
@@ -1399,7 +1396,7 @@ pub fn clv_intervals(
         js_error(crate::Error::options(format!("summary: {message}")))
     })?;
     let summary = summary.into_core()?;
-    let predict: PredictOptionsDto = strict_from_js_or_default(options, "predict options")?;
+    let predict: PredictOptionsDto = or_default(options, "predict options", strict_from_js)?;
     let options = BootstrapOptions {
         samples: samples as usize,
         seed: u64::from(seed),
