@@ -6,6 +6,7 @@
 //! always consistent: all columns have the same length and every index points
 //! into its interner.
 
+use std::collections::TryReserveError;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
@@ -156,6 +157,23 @@ impl TransactionsBuilder {
         t.quantity.reserve(additional);
         t.item.reserve(additional);
         t.reversal.reserve(additional);
+    }
+
+    /// [`reserve`](TransactionsBuilder::reserve) for a size that is only an
+    /// estimate: if the memory is not there, the columns are left to grow as
+    /// they fill, and the error says so.
+    ///
+    /// # Errors
+    /// The first column whose reservation failed.
+    pub fn try_reserve(&mut self, additional: usize) -> std::result::Result<(), TryReserveError> {
+        let t = &mut self.t;
+        t.customer.try_reserve(additional)?;
+        t.order.try_reserve(additional)?;
+        t.day.try_reserve(additional)?;
+        t.amount.try_reserve(additional)?;
+        t.quantity.try_reserve(additional)?;
+        t.item.try_reserve(additional)?;
+        t.reversal.try_reserve(additional)
     }
 
     /// Appends one line.

@@ -175,6 +175,7 @@ async function analyze(job, { file, url, options }) {
   }
 
   const analysis = new Analysis(options);
+  if (total) analysis.expectBytes(total);
   let finished = false; // true once the caller owns `analysis`
   try {
     const reader = stream.getReader();

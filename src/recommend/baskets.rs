@@ -53,28 +53,42 @@ impl Baskets {
             raw[fill[o]] = item[i];
             fill[o] += 1;
         }
+        drop(fill);
+        // Each basket is sorted and deduplicated in place, moving down over
+        // the gaps the duplicates leave, so the items are one array (no
+        // second copy at 10M lines) and the other columns are sized once.
+        let n_baskets = (0..n_orders).filter(|&o| start[o + 1] > start[o]).count();
         let mut b = Baskets {
             n_items: t.items().len(),
-            offsets: vec![0],
+            offsets: Vec::with_capacity(n_baskets + 1),
+            customer: Vec::with_capacity(n_baskets),
+            day: Vec::with_capacity(n_baskets),
             ..Baskets::default()
         };
+        b.offsets.push(0);
+        let mut end = 0;
         for o in 0..n_orders {
-            let basket = &mut raw[start[o]..start[o + 1]];
-            if basket.is_empty() {
+            let (from, to) = (start[o], start[o + 1]);
+            if from == to {
                 continue;
             }
-            basket.sort_unstable();
+            raw[from..to].sort_unstable();
             let mut last = NONE;
-            for &x in basket.iter() {
+            for k in from..to {
+                let x = raw[k];
                 if x != last {
-                    b.items.push(x);
+                    raw[end] = x;
+                    end += 1;
                     last = x;
                 }
             }
-            b.offsets.push(b.items.len());
+            b.offsets.push(end);
             b.customer.push(order_customer[o]);
             b.day.push(order_day[o]);
         }
+        raw.truncate(end);
+        raw.shrink_to_fit();
+        b.items = raw;
         b
     }
 
@@ -99,13 +113,23 @@ impl Baskets {
 
     /// The baskets whose `keep` flag is set.
     pub fn retain(&self, keep: &[bool]) -> Baskets {
+        let kept = |k: usize| keep.get(k).copied().unwrap_or(false);
+        let n = (0..self.len()).filter(|&k| kept(k)).count();
+        let n_items: usize = (0..self.len())
+            .filter(|&k| kept(k))
+            .map(|k| self.basket(k).len())
+            .sum();
         let mut b = Baskets {
             n_items: self.n_items,
-            offsets: vec![0],
+            offsets: Vec::with_capacity(n + 1),
+            customer: Vec::with_capacity(n),
+            day: Vec::with_capacity(n),
+            items: Vec::with_capacity(n_items),
             ..Baskets::default()
         };
+        b.offsets.push(0);
         for k in 0..self.len() {
-            if keep.get(k).copied().unwrap_or(false) {
+            if kept(k) {
                 b.items.extend_from_slice(self.basket(k));
                 b.offsets.push(b.items.len());
                 b.customer.push(self.customer[k]);

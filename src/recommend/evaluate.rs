@@ -140,8 +140,20 @@ pub fn evaluate(
             "evaluation needs customer ids; this data has none",
         ));
     }
+    // Relevant items per customer: the held-out items they had not bought.
+    let mut test: Vec<(u32, u32)> = Vec::new();
+    for b in (0..n).filter(|&b| held_out[b]) {
+        test.extend(all.basket(b).iter().map(|&i| (all.customer[b], i)));
+    }
+    test.sort_unstable();
+    test.dedup();
     let keep: Vec<bool> = held_out.iter().map(|&h| !h).collect();
     let mut train = all.retain(&keep);
+    // Only the training copy is needed from here: free the full baskets
+    // before the pairs are counted (the wasm heap's peak).
+    drop(all);
+    drop(keep);
+    drop(held_out);
     if train.len() == 0 {
         return Err(Error::options(
             "no orders are left for training before the cutoff",
@@ -152,13 +164,6 @@ pub fn evaluate(
     }
     let rec = Recommender::from_baskets(t, train, options);
 
-    // Relevant items per customer: the held-out items they had not bought.
-    let mut test: Vec<(u32, u32)> = Vec::new();
-    for b in (0..n).filter(|&b| held_out[b]) {
-        test.extend(all.basket(b).iter().map(|&i| (all.customer[b], i)));
-    }
-    test.sort_unstable();
-    test.dedup();
     let k = eval.k;
     let mut sums = [Sums::default(), Sums::default()];
     let (mut customers, mut relevant_total, mut no_new_items) = (0u64, 0u64, 0u64);

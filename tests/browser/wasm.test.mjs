@@ -153,6 +153,21 @@ test('finishDashboard then recommend gives what finish gives, recommendations la
   without.free();
 });
 
+test('expectBytes sizes the columns without changing any result', () => {
+  // The sample is longer than the 256 KiB head, so the reservation runs.
+  assert.ok(sample.length > 256 * 1024);
+  const sections = ['summary', 'predictions', 'recommendations', 'cohorts', 'segments'];
+  const without = analyze(sample, { sections });
+  // The true size, a size too small, and one far too large for memory (the
+  // reservation fails and the columns grow as they fill).
+  for (const size of [sample.length, 1000, 1e11]) {
+    const analysis = new wasm.Analysis({ sections });
+    analysis.expectBytes(size);
+    for (let at = 0; at < sample.length; at += 64 * 1024) analysis.push(sample.subarray(at, at + 64 * 1024));
+    assert.deepEqual(analysis.finish(), without, `expectBytes(${size})`);
+  }
+});
+
 test('finish returns a what-if object whose baseline and scenario match the CLI', () => {
   const { whatif, predictions, validation } = sampleAnalysis();
   assert.ok(whatif instanceof wasm.WhatIf);
