@@ -23,14 +23,16 @@
 //   for a core (other processes), not working. Tracing adds some overhead;
 // - peak_memory_bytes: the peak resident memory of Chromium's renderer
 //   processes (the page and its workers run there), sampled every 50 ms from
-//   /proc; null where /proc is not available;
+//   /proc until the recommendations are drawn; null where /proc is not
+//   available; peak_memory_at_done_bytes the same up to the dashboard
+//   (before the recommendations and the CLV-interval and what-if workers);
 // - slider_to_update_ms: the what-if panel's median time from a slider's
 //   input event to the new numbers on the page (5 moves), null without a model;
 //   slider_wasm_ms is the median of that spent in WhatIf.run in the worker.
 //
 // With --json it prints one JSON object per file per line:
 //   {"file", "bytes", "drop_to_done_ms", "drop_to_recommendations_ms", "longest_task_ms",
-//    "long_tasks", "render_steps_ms", "peak_memory_bytes",
+//    "long_tasks", "render_steps_ms", "peak_memory_bytes", "peak_memory_at_done_bytes",
 //    "slider_to_update_ms", "slider_to_update_max_ms", "slider_wasm_ms", "state"}
 // otherwise a line of text per file. State "error" (with "error") when the page
 // failed; the numbers are then those of the failure.
@@ -235,12 +237,22 @@ async function measure(browser, browserPid, url, file) {
       categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel'],
     });
   }
+  // The peak up to the dashboard, before the recommendations and the
+  // interval and what-if workers (each with its own wasm heap) start.
+  let peakAtDone = null;
+  const done = page
+    .waitForFunction(() => window.__bench.doneAt !== null, null, { timeout: TIMEOUT_MS, polling: 100 })
+    .then(() => {
+      peakAtDone = Math.max(peak ?? 0, rendererBytes(browserPid) ?? 0) || null;
+    })
+    .catch(() => {});
   try {
     await page.getByTestId('file-input').setInputFiles(file);
     await page.waitForFunction(() => !window.__bench.measuring && window.__bench.doneAt !== null, null, {
       timeout: TIMEOUT_MS,
       polling: 100,
     });
+    await done;
   } finally {
     clearInterval(sampler);
   }
@@ -272,6 +284,7 @@ async function measure(browser, browserPid, url, file) {
     render_steps_ms: bench.steps,
     ...(traced === undefined ? {} : { traced_tasks: traced }),
     peak_memory_bytes: peak,
+    peak_memory_at_done_bytes: peakAtDone,
     slider_to_update_ms: slider?.median ?? null,
     slider_to_update_max_ms: slider?.max ?? null,
     slider_wasm_ms: slider?.wasm ?? null,
