@@ -228,7 +228,10 @@ async function measure(browser, browserPid, url, file) {
   let peak = rendererBytes(browserPid);
   const sampler = setInterval(() => {
     const now = rendererBytes(browserPid);
-    if (now !== null) peak = Math.max(peak ?? 0, now);
+    if (now !== null) {
+      peak = Math.max(peak ?? 0, now);
+      samples.push([Date.now(), now]);
+    }
   }, 50);
   const tracePath = path.join(os.tmpdir(), `ltvlab-bench-trace-${process.pid}.json`);
   if (flags.trace) {
@@ -237,22 +240,14 @@ async function measure(browser, browserPid, url, file) {
       categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel'],
     });
   }
-  // The peak up to the dashboard, before the recommendations and the
-  // interval and what-if workers (each with its own wasm heap) start.
-  let peakAtDone = null;
-  const done = page
-    .waitForFunction(() => window.__bench.doneAt !== null, null, { timeout: TIMEOUT_MS, polling: 100 })
-    .then(() => {
-      peakAtDone = Math.max(peak ?? 0, rendererBytes(browserPid) ?? 0) || null;
-    })
-    .catch(() => {});
+  // [epoch ms, bytes] of every sample, for the peak up to the dashboard.
+  const samples = [];
   try {
     await page.getByTestId('file-input').setInputFiles(file);
     await page.waitForFunction(() => !window.__bench.measuring && window.__bench.doneAt !== null, null, {
       timeout: TIMEOUT_MS,
       polling: 100,
     });
-    await done;
   } finally {
     clearInterval(sampler);
   }
@@ -266,6 +261,7 @@ async function measure(browser, browserPid, url, file) {
   }
   const bench = await page.evaluate(() => ({
     ...window.__bench,
+    doneEpoch: window.__bench.doneAt === null ? null : performance.timeOrigin + window.__bench.doneAt,
     steps: performance
       .getEntriesByType('measure')
       .filter((m) => m.name.startsWith('ltvlab:render-'))
@@ -284,7 +280,12 @@ async function measure(browser, browserPid, url, file) {
     render_steps_ms: bench.steps,
     ...(traced === undefined ? {} : { traced_tasks: traced }),
     peak_memory_bytes: peak,
-    peak_memory_at_done_bytes: peakAtDone,
+    // The peak up to the dashboard, before the recommendations and the
+    // interval and what-if workers (each with its own wasm heap) start.
+    peak_memory_at_done_bytes:
+      bench.doneEpoch === null
+        ? null
+        : samples.filter(([t]) => t <= bench.doneEpoch).reduce((m, [, b]) => Math.max(m, b), 0) || null,
     slider_to_update_ms: slider?.median ?? null,
     slider_to_update_max_ms: slider?.max ?? null,
     slider_wasm_ms: slider?.wasm ?? null,
