@@ -23,16 +23,18 @@
 //   for a core (other processes), not working. Tracing adds some overhead;
 // - peak_memory_bytes: the peak resident memory of Chromium's renderer
 //   processes (the page and its workers run there), sampled every 50 ms from
-//   /proc until the recommendations are drawn; null where /proc is not
+//   /proc until the recommendations are drawn and the helper workers (CLV
+//   intervals, what-if draws) have settled, helpers_settled_ms after the drop
+//   (null if they had not within 10 minutes); null where /proc is not
 //   available; peak_memory_at_done_bytes the same up to the dashboard
-//   (before the recommendations and the CLV-interval and what-if workers);
+//   (before the recommendations and the helper workers);
 // - slider_to_update_ms: the what-if panel's median time from a slider's
 //   input event to the new numbers on the page (5 moves), null without a model;
 //   slider_wasm_ms is the median of that spent in WhatIf.run in the worker.
 //
 // With --json it prints one JSON object per file per line:
 //   {"file", "bytes", "drop_to_done_ms", "drop_to_recommendations_ms", "longest_task_ms",
-//    "long_tasks", "render_steps_ms", "peak_memory_bytes", "peak_memory_at_done_bytes",
+//    "long_tasks", "render_steps_ms", "peak_memory_bytes", "peak_memory_at_done_bytes", "helpers_settled_ms",
 //    "slider_to_update_ms", "slider_to_update_max_ms", "slider_wasm_ms", "state"}
 // otherwise a line of text per file. State "error" (with "error") when the page
 // failed; the numbers are then those of the failure.
@@ -56,6 +58,7 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 const TIMEOUT_MS = 30 * 60 * 1000;
+const HELPERS_TIMEOUT_MS = 10 * 60 * 1000;
 const SLIDER_MOVES = [3, 6, 9, 12, 15];
 
 const { values: flags, positionals: files } = parseArgs({
@@ -242,12 +245,31 @@ async function measure(browser, browserPid, url, file) {
   }
   // [epoch ms, bytes] of every sample, for the peak up to the dashboard.
   const samples = [];
+  let helpersSettledAt = null;
   try {
     await page.getByTestId('file-input').setInputFiles(file);
     await page.waitForFunction(() => !window.__bench.measuring && window.__bench.doneAt !== null, null, {
       timeout: TIMEOUT_MS,
       polling: 100,
     });
+    // The helper workers (the CLV-interval bootstrap and the what-if's runs
+    // with draws) start after the recommendations, each with its own wasm
+    // heap: the memory peak covers them until they have settled (at most
+    // HELPERS_TIMEOUT_MS more).
+    const settled = await page
+      .waitForFunction(
+        () => {
+          const note = document.querySelector('[data-testid="customers-interval"]');
+          const panel = document.querySelector('[data-testid="whatif"]');
+          const intervalsSettled = !note || note.dataset.state !== 'pending';
+          const helperSettled = !panel || panel.hidden || panel.dataset.helper === 'ready' || panel.dataset.state === 'error';
+          return intervalsSettled && helperSettled;
+        },
+        null,
+        { timeout: HELPERS_TIMEOUT_MS, polling: 100 },
+      )
+      .then(() => true, () => false);
+    helpersSettledAt = settled ? Date.now() : null;
   } finally {
     clearInterval(sampler);
   }
@@ -262,6 +284,7 @@ async function measure(browser, browserPid, url, file) {
   const bench = await page.evaluate(() => ({
     ...window.__bench,
     doneEpoch: window.__bench.doneAt === null ? null : performance.timeOrigin + window.__bench.doneAt,
+    dropEpoch: window.__bench.dropAt === null ? null : performance.timeOrigin + window.__bench.dropAt,
     steps: performance
       .getEntriesByType('measure')
       .filter((m) => m.name.startsWith('ltvlab:render-'))
@@ -280,6 +303,7 @@ async function measure(browser, browserPid, url, file) {
     render_steps_ms: bench.steps,
     ...(traced === undefined ? {} : { traced_tasks: traced }),
     peak_memory_bytes: peak,
+    helpers_settled_ms: helpersSettledAt === null || bench.dropEpoch === null ? null : Math.round(helpersSettledAt - bench.dropEpoch),
     // The peak up to the dashboard, before the recommendations and the
     // interval and what-if workers (each with its own wasm heap) start.
     peak_memory_at_done_bytes:

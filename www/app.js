@@ -226,15 +226,27 @@ async function finish({ id, result: next, charts: nextCharts }) {
   // After the rows and the what-if's first run, which the worker answers first.
   recsJob = result.recommendations_pending ? id : 0;
   if (recsJob) post({ type: 'recommend', id });
+  helpersGate = { id, waiting: recsJob ? 2 : 1 };
   if (!(await renderResultInSteps())) return; // a new analysis started meanwhile
   status = result.summary
     ? { key: 'status.done', params: { seconds } }
     : { key: 'status.baskets', params: { seconds, baskets: result.report.stats.orders, items: result.report.stats.items } };
   renderStatus();
-  // After the what-if's first run, so the panel does not wait for the bootstrap.
+  releaseHelpers(id);
+  setState('done');
+}
+
+// The CLV-interval bootstrap and the what-if helper run in workers of their
+// own, each with its own wasm heap and copy of the summary. They start once
+// the dashboard is drawn (after the what-if's first run, so the panel does
+// not wait for the bootstrap) and the recommendations are in: started beside
+// the recommender, their memory added to its peak and they took its cores.
+let helpersGate = null;
+function releaseHelpers(id) {
+  if (helpersGate?.id !== id || --helpersGate.waiting > 0) return;
+  helpersGate = null;
   if (intervals.state === 'pending') startIntervals();
   if (result.whatif && result.summary) startWhatIfHelper();
-  setState('done');
 }
 
 /**
@@ -449,6 +461,7 @@ async function onRecommendations(message) {
     renderNotes();
   }
   if (!ui.section('exports').hidden) renderRecommendationsSection();
+  releaseHelpers(message.id);
 }
 
 function renderRecommendationsSection() {
