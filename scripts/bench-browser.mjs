@@ -39,24 +39,12 @@
 // otherwise a line of text per file. State "error" (with "error") when the page
 // failed; the numbers are then those of the failure.
 
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium, startServer } from './browser.mjs';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const TIMEOUT_MS = 30 * 60 * 1000;
 const HELPERS_TIMEOUT_MS = 10 * 60 * 1000;
 const SLIDER_MOVES = [3, 6, 9, 12, 15];
@@ -107,23 +95,6 @@ function instrument() {
     // Tasks are counted until the recommendations are drawn too (or the page failed).
     if (bench.doneAt !== null && (bench.recsAt !== null || state === 'error')) bench.measuring = false;
   }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-state', 'data-recommendations'] });
-}
-
-async function startServer() {
-  const child = spawn(process.execPath, ['scripts/serve.mjs', '--root', 'www', '--port', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/ at (http:\/\/127\.0\.0\.1:\d+\/\S*)/);
-      if (match) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`serve.mjs exited with ${code}: ${output}`)));
-  });
-  return { child, url };
 }
 
 /** Every descendant process of `pid` (Linux /proc). */
@@ -319,7 +290,7 @@ async function measure(browser, browserPid, url, file) {
 }
 
 const { child: server, url } = await startServer();
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+const browser = await launchChromium();
 // playwright-core does not expose the browser's pid; Chromium is our child's child.
 const browserPid = descendants(process.pid).find((pid) => {
   try {

@@ -12,12 +12,11 @@
 // into view and stops at its first `ltv-change` event, which is dispatched
 // after the numbers and the chart are in the DOM.
 
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, startServer } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BUDGET_GZIP_BYTES = 250 * 1024;
@@ -57,24 +56,8 @@ try {
   console.log('allow-upload path: www/pkg missing (run build_wasm)');
 }
 
-const server = spawn(process.execPath, ['scripts/serve.mjs', '--root', 'www', '--port', '0', '--base', '/bench/'], {
-  cwd: ROOT,
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const site = await new Promise((resolve, reject) => {
-  let output = '';
-  server.stdout.on('data', (chunk) => {
-    output += chunk;
-    const match = output.match(/ at (http:\/\/127\.0\.0\.1:\d+\/\S*)/);
-    if (match) resolve(match[1]);
-  });
-  server.on('exit', (code) => reject(new Error(`serve.mjs exited with ${code}`)));
-});
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const { child: server, url: site } = await startServer('/bench/');
+const browser = await launchChromium();
 const times = [];
 try {
   const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8">

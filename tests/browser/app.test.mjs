@@ -6,28 +6,16 @@
 // Screenshots go to tests/browser/artifacts/ (gitignored).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, startServer } from '../../scripts/browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const BASE = '/ltvlab/';
-// Debian's chromium; `npx playwright install` cannot download browsers here.
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const SETTLE_TIMEOUT_MS = 60_000;
 const PAGE_ROWS = 50;
 // The real data sets beside the repository (not committed; skipped when absent).
@@ -45,8 +33,8 @@ const consoleErrors = [];
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  ({ server, url: siteUrl } = await startServer());
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  ({ child: server, url: siteUrl } = await startServer(BASE));
+  browser = await launchChromium(['--disable-quic']);
   context = await browser.newContext();
   // Context-wide, so requests from the page's worker are seen too.
   context.on('request', (request) => requests.push(request.url()));
@@ -399,23 +387,6 @@ test('the customer table and CSV show each customer\'s CLV interval', async () =
 });
 
 // ---- helpers -----------------------------------------------------------------
-
-async function startServer() {
-  const child = spawn(process.execPath, ['scripts/serve.mjs', '--root', 'www', '--port', '0', '--base', BASE], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/ at (http:\/\/127\.0\.0\.1:\d+\/\S*)/);
-      if (match) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`serve.mjs exited with ${code}: ${output}`)));
-  });
-  return { server: child, url };
-}
 
 async function openPage() {
   const page = await context.newPage();

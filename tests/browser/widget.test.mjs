@@ -10,7 +10,7 @@
 // cached). Screenshots go to tests/browser/artifacts/ (gitignored).
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -18,22 +18,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, startServer } from '../../scripts/browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WWW = path.join(ROOT, 'www');
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const BASE = '/ltvlab/';
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const RESULT_TIMEOUT_MS = 20_000;
 // wasm and native builds of the same formula may differ in the last bits of
 // `powf` (different libm), and the widget rounds 1 - retention to 12 decimals
@@ -56,8 +46,8 @@ const pageErrors = [];
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  ({ server, url: siteUrl } = await startServer());
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  ({ child: server, url: siteUrl } = await startServer(BASE));
+  browser = await launchChromium(['--disable-quic']);
   context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   context.on('request', (request) => requests.push(request.url()));
 });
@@ -472,23 +462,6 @@ test("the snippet generator's output works pasted into a blank page", async () =
 });
 
 // ---- helpers -------------------------------------------------------------------
-
-async function startServer() {
-  const child = spawn(process.execPath, ['scripts/serve.mjs', '--root', 'www', '--port', '0', '--base', BASE], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/ at (http:\/\/127\.0\.0\.1:\d+\/\S*)/);
-      if (match) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`serve.mjs exited with ${code}: ${output}`)));
-  });
-  return { server: child, url };
-}
 
 // A second origin: www/ under `base` with the CORS headers a CDN sends, or
 // (with `page`) a host page on yet another origin, with the policy `csp`.
