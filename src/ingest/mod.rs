@@ -1897,6 +1897,9 @@ impl Stream {
                 });
             }
         }
+        if let Some(warning) = outlying_dates(t.day_col(), &keep, &lines) {
+            warnings.push(warning);
+        }
         if keep.iter().any(|k| !k) {
             t.retain_rows(&keep);
         }
@@ -1926,6 +1929,54 @@ impl Stream {
 }
 
 /// Counts values that repeat an earlier one (sorts `hashes`, then frees it).
+/// Years from the median date beyond which a date is flagged as outlying.
+pub const OUTLYING_DATE_YEARS: i32 = 20;
+
+/// A warning for the kept rows dated more than [`OUTLYING_DATE_YEARS`] from
+/// the median kept date (`0001-01-01` or `9999-12-31` for 2024: a typo in the
+/// year stretches every customer's age T, and with it the models). The
+/// median comes from a count of rows per 1,024-day bucket, so no copy of the
+/// day column is made; it is exact to a bucket, which is far finer than the
+/// 20-year margin.
+fn outlying_dates(days: &[i32], keep: &[bool], lines: &[u32]) -> Option<Warning> {
+    const BUCKET_SHIFT: u32 = 10;
+    let mut buckets: BTreeMap<i32, u64> = BTreeMap::new();
+    let mut kept = 0u64;
+    for (&day, &k) in days.iter().zip(keep) {
+        if k {
+            *buckets.entry(day >> BUCKET_SHIFT).or_insert(0) += 1;
+            kept += 1;
+        }
+    }
+    let half = kept.div_ceil(2);
+    let mut seen = 0;
+    let median_bucket = buckets.iter().find_map(|(&b, &n)| {
+        seen += n;
+        (seen >= half).then_some(b)
+    })?;
+    let median = (median_bucket << BUCKET_SHIFT) + (1 << (BUCKET_SHIFT - 1));
+    let margin = (f64::from(OUTLYING_DATE_YEARS) * 365.25) as i32;
+    let (low, high) = (median.saturating_sub(margin), median.saturating_add(margin));
+    let mut count = 0u64;
+    let mut examples = Vec::new();
+    for (i, (&day, &k)) in days.iter().zip(keep).enumerate() {
+        if k && (day < low || day > high) {
+            count += 1;
+            if examples.len() < report::MAX_EXAMPLES {
+                examples.push(lines.get(i).map_or(0, |&l| u64::from(l)));
+            }
+        }
+    }
+    (count > 0).then(|| Warning {
+        code: WarningCode::OutlyingDates,
+        message: format!(
+            "{count} rows are dated more than {OUTLYING_DATE_YEARS} years away from most of the data (around {}): check the year; they were kept",
+            &format_day(median)[..4]
+        ),
+        lines: examples,
+    })
+}
+
 fn count_repeats(hashes: &mut Vec<u64>) -> u64 {
     hashes.sort_unstable();
     let repeats = hashes.windows(2).filter(|w| w[0] == w[1]).count() as u64;
@@ -1950,6 +2001,44 @@ impl LowerFirst for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outlying_dates_are_far_from_the_median_and_only_among_kept_rows() {
+        let day = |y: i32, m: u32, d: u32| value::days_from_civil(y, m, d);
+        // (day, kept, flagged): a shop from 2015 to 2024, with typo years.
+        let rows = [
+            (day(2015, 1, 1), true, false),
+            (day(2020, 6, 1), true, false),
+            (day(2024, 12, 31), true, false),
+            (day(2021, 1, 1), true, false),
+            (day(2022, 1, 1), true, false),
+            (day(1, 1, 1), true, true),
+            (day(9999, 12, 31), true, true),
+            (day(2200, 1, 1), false, false),
+            (day(1995, 1, 1), true, true),
+            (day(2004, 1, 1), true, false),
+        ];
+        let days: Vec<i32> = rows.iter().map(|r| r.0).collect();
+        let keep: Vec<bool> = rows.iter().map(|r| r.1).collect();
+        let lines: Vec<u32> = (0..rows.len() as u32).map(|i| i + 2).collect();
+        let w = outlying_dates(&days, &keep, &lines).expect("a warning");
+        assert_eq!(w.code, WarningCode::OutlyingDates);
+        let want: Vec<u64> = rows
+            .iter()
+            .zip(&lines)
+            .filter(|(r, _)| r.2)
+            .map(|(_, &l)| u64::from(l))
+            .collect();
+        assert_eq!(w.lines, want);
+        assert!(
+            w.message.starts_with("3 rows are dated more than 20 years"),
+            "{}",
+            w.message
+        );
+        // Nothing far away, or nothing kept: no warning.
+        assert!(outlying_dates(&days[..5], &keep[..5], &lines[..5]).is_none());
+        assert!(outlying_dates(&days, &[false; 10], &lines).is_none());
+    }
 
     #[test]
     fn format_day_matches_chrono() {

@@ -214,6 +214,9 @@ pub enum WarningCode {
     SeveralCurrencies,
     /// Dates after the given "today".
     FutureDates,
+    /// Dates more than [`crate::ingest::OUTLYING_DATE_YEARS`] years from the
+    /// median date: most likely a typo in the year.
+    OutlyingDates,
     /// Rows with a zero amount.
     ZeroAmounts,
     /// Rows that repeat an earlier row exactly.

@@ -887,7 +887,7 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 }
 
 /// Howard Hinnant's `days_from_civil`; see the module's `# Formula`.
-fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
+pub(crate) fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let year_of_era = (y - era * 400) as u32;
