@@ -354,7 +354,9 @@ pub struct CustomerSegment {
 /// Segments the customers of `t`.
 ///
 /// `summary` must be a summary of `t` (any period) and `model` a model fitted
-/// on it; without a model the model columns are `None`.
+/// on it; without a model the model columns are `None`. Equal to
+/// [`segments_with`] on `Histories::new(t)`; build the [`Histories`] once
+/// instead when cohorts are computed too.
 ///
 /// # Errors
 ///
@@ -367,7 +369,23 @@ pub fn segments(
     model: Option<&ShopModel>,
     options: &SegmentOptions,
 ) -> Result<SegmentReport> {
-    let facts = CustomerFacts::build(t, summary, model, &options.value)?;
+    segments_with(&Histories::new(t)?, summary, model, options)
+}
+
+/// Segments the customers of `histories`, as [`segments`] does for its
+/// transactions.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Options`] if `summary` does not match the
+/// transactions; the model's prediction errors.
+pub fn segments_with(
+    histories: &Histories<'_>,
+    summary: &Summary,
+    model: Option<&ShopModel>,
+    options: &SegmentOptions,
+) -> Result<SegmentReport> {
+    let facts = CustomerFacts::build(histories, summary, model, &options.value)?;
     let n = facts.rows.len();
     let r = scores(&facts.rows, |c| -f64::from(c.days_since_last));
     let f = scores(&facts.rows, |c| f64::from(c.orders));
@@ -514,13 +532,13 @@ pub(crate) struct FormulaContext {
 
 impl<'t> CustomerFacts<'t> {
     pub(crate) fn build(
-        t: &'t Transactions,
+        h: &Histories<'t>,
         summary: &Summary,
         model: Option<&ShopModel>,
         value: &ValueOptions,
     ) -> Result<CustomerFacts<'t>> {
-        let h = Histories::new(t)?;
-        let end = h.end_day;
+        let t = h.transactions();
+        let end = h.end_day();
         let per_month = summary.period.per_month();
         let window = crate::predict::churn_window(summary);
         let values: Option<Vec<CustomerValue>> = match model {
@@ -529,9 +547,19 @@ impl<'t> CustomerFacts<'t> {
         };
         // Summary row of each customer index.
         let mut row_of = vec![u32::MAX; h.customer_slots()];
+        // Summary rows and customer indices both follow the first
+        // appearance in the file, so the next index is nearly always the
+        // row's: check it before hashing the id.
+        let mut next = 0u32;
         for (i, c) in summary.customers.iter().enumerate() {
-            match t.customers().get(&c.customer_id) {
-                Some(k) if (k as usize) < row_of.len() => row_of[k as usize] = i as u32,
+            let guess = ((next as usize) < t.customers().len()
+                && t.customers().name(next) == c.customer_id)
+                .then_some(next);
+            match guess.or_else(|| t.customers().get(&c.customer_id)) {
+                Some(k) if (k as usize) < row_of.len() => {
+                    row_of[k as usize] = i as u32;
+                    next = k + 1;
+                }
                 _ => {
                     return Err(Error::options(format!(
                         "the summary's customer \"{}\" is not in the transactions",
