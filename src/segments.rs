@@ -60,6 +60,8 @@
 //! With an NPS column, a customer's score is that of their latest purchase
 //! with one: promoters 9–10, passives 7–8, detractors 0–6.
 
+use std::cmp::Ordering;
+
 use serde::{Deserialize, Serialize};
 
 use crate::cohorts::{Histories, Order};
@@ -763,7 +765,7 @@ fn follow_up_lists(
                 })
                 .collect();
             let count = list.len() as u64;
-            list.sort_by(|a, b| {
+            sort_first(&mut list, options.list_limit, |a, b| {
                 b.revenue
                     .total_cmp(&a.revenue)
                     .then(a.customer.cmp(&b.customer))
@@ -789,6 +791,21 @@ fn follow_up_lists(
         .collect())
 }
 
+/// Sorts the first `limit` of `list` by `order` and drops the rest: exactly
+/// the first `limit` of a full sort, since `order` is total (ties broken by
+/// customer index), without sorting the whole list.
+fn sort_first<T>(list: &mut Vec<T>, limit: usize, order: impl Fn(&T, &T) -> Ordering) {
+    if limit < list.len() {
+        if limit == 0 {
+            list.clear();
+            return;
+        }
+        list.select_nth_unstable_by(limit - 1, &order);
+        list.truncate(limit);
+    }
+    list.sort_by(order);
+}
+
 fn overdue_list(facts: &CustomerFacts<'_>, limit: usize) -> OverdueList {
     let end = facts.context.end_day;
     let mut list: Vec<(&CustomerRow, i32, CustomerValue)> = facts
@@ -800,7 +817,7 @@ fn overdue_list(facts: &CustomerFacts<'_>, limit: usize) -> OverdueList {
         })
         .collect();
     let count = list.len() as u64;
-    list.sort_by(|a, b| {
+    sort_first(&mut list, limit, |a, b| {
         b.2.clv
             .total_cmp(&a.2.clv)
             .then(a.0.customer.cmp(&b.0.customer))
@@ -819,5 +836,27 @@ fn overdue_list(facts: &CustomerFacts<'_>, limit: usize) -> OverdueList {
                 value_at_risk: v.clv,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_first_is_the_head_of_a_full_sort() {
+        // (revenue, customer) with many tied revenues, by revenue
+        // descending and customer ascending, as the follow-up lists.
+        let rows: Vec<(f64, u32)> = (0..500u32)
+            .map(|i| (f64::from((i * 7919) % 37), (i * 104_729) % 1009))
+            .collect();
+        let order = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        let mut full = rows.clone();
+        full.sort_by(order);
+        for limit in [0, 1, 2, 50, 499, 500, 1000] {
+            let mut got = rows.clone();
+            sort_first(&mut got, limit, order);
+            assert_eq!(got, full[..limit.min(full.len())]);
+        }
     }
 }
