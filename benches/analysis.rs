@@ -2,17 +2,18 @@
 //!
 //! Run with `cargo bench --bench analysis`. The input is made in memory by
 //! the project's seeded generator (plain layout, seed 1) at 1M lines and
-//! ingested once, outside the timed part; each step is timed on its own and
-//! then the whole chain after ingest (summary, model fit, cohorts, segments,
-//! simulation).
+//! ingested once, outside the timed part; each step is timed on its own,
+//! then cohorts and segments on one shared purchase history, and the whole
+//! chain after ingest (summary, model fit, one history for cohorts and
+//! segments, simulation).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
-use ltvlab::cohorts::{cohorts, CohortOptions};
+use ltvlab::cohorts::{cohorts, cohorts_with, CohortOptions, Histories};
 use ltvlab::generate::{generate_lines, GeneratorConfig};
 use ltvlab::ingest::{ingest, Dataset, IngestOptions};
-use ltvlab::segments::{segments, SegmentOptions};
+use ltvlab::segments::{segments, segments_with, SegmentOptions};
 use ltvlab::simulate::{simulate, Scenario, ShopModel, SimulationOptions};
 use ltvlab::summary::{summarize, SummaryOptions};
 
@@ -62,12 +63,24 @@ fn bench(c: &mut Criterion) {
     group.bench_function("simulate_1000_draws", |b| {
         b.iter(|| black_box(simulate(&model, &summary, &scenario, &sim_options).expect("simulate")))
     });
+    group.bench_function("cohorts_and_segments", |b| {
+        b.iter(|| {
+            let histories = Histories::new(t).expect("histories");
+            black_box(cohorts_with(&histories, &CohortOptions::default()).expect("cohorts"));
+            black_box(
+                segments_with(&histories, &summary, Some(&model), &seg_options).expect("segments"),
+            )
+        })
+    });
     group.bench_function("all_after_ingest", |b| {
         b.iter(|| {
             let summary = summarize(&data, &SummaryOptions::default()).expect("summary");
             let model = ShopModel::fit(&summary).expect("fit");
-            black_box(cohorts(t, &CohortOptions::default()).expect("cohorts"));
-            black_box(segments(t, &summary, Some(&model), &seg_options).expect("segments"));
+            let histories = Histories::new(t).expect("histories");
+            black_box(cohorts_with(&histories, &CohortOptions::default()).expect("cohorts"));
+            black_box(
+                segments_with(&histories, &summary, Some(&model), &seg_options).expect("segments"),
+            );
             black_box(simulate(&model, &summary, &scenario, &sim_options).expect("simulate"))
         })
     });

@@ -32,6 +32,7 @@ use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
+use crate::cohorts::Histories;
 use crate::segments::{CustomerFacts, CustomerRow, FormulaContext, SegmentStats, Tally};
 use crate::simulate::{ShopModel, ValueOptions};
 use crate::summary::Summary;
@@ -145,7 +146,7 @@ pub fn compare(
             options.confidence
         )));
     }
-    let facts = CustomerFacts::build(t, summary, model, &options.value)?;
+    let facts = CustomerFacts::build(&Histories::new(t)?, summary, model, &options.value)?;
     let n_groups = t.groups().len();
     let mut members: Vec<Vec<&CustomerRow>> = vec![Vec::new(); n_groups];
     let mut ungrouped = 0;

@@ -60,6 +60,8 @@
 //! With an NPS column, a customer's score is that of their latest purchase
 //! with one: promoters 9–10, passives 7–8, detractors 0–6.
 
+use std::cmp::Ordering;
+
 use serde::{Deserialize, Serialize};
 
 use crate::cohorts::{Histories, Order};
@@ -354,7 +356,9 @@ pub struct CustomerSegment {
 /// Segments the customers of `t`.
 ///
 /// `summary` must be a summary of `t` (any period) and `model` a model fitted
-/// on it; without a model the model columns are `None`.
+/// on it; without a model the model columns are `None`. Equal to
+/// [`segments_with`] on `Histories::new(t)`; build the [`Histories`] once
+/// instead when cohorts are computed too.
 ///
 /// # Errors
 ///
@@ -367,7 +371,23 @@ pub fn segments(
     model: Option<&ShopModel>,
     options: &SegmentOptions,
 ) -> Result<SegmentReport> {
-    let facts = CustomerFacts::build(t, summary, model, &options.value)?;
+    segments_with(&Histories::new(t)?, summary, model, options)
+}
+
+/// Segments the customers of `histories`, as [`segments`] does for its
+/// transactions.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Options`] if `summary` does not match the
+/// transactions; the model's prediction errors.
+pub fn segments_with(
+    histories: &Histories<'_>,
+    summary: &Summary,
+    model: Option<&ShopModel>,
+    options: &SegmentOptions,
+) -> Result<SegmentReport> {
+    let facts = CustomerFacts::build(histories, summary, model, &options.value)?;
     let n = facts.rows.len();
     let r = scores(&facts.rows, |c| -f64::from(c.days_since_last));
     let f = scores(&facts.rows, |c| f64::from(c.orders));
@@ -514,13 +534,13 @@ pub(crate) struct FormulaContext {
 
 impl<'t> CustomerFacts<'t> {
     pub(crate) fn build(
-        t: &'t Transactions,
+        h: &Histories<'t>,
         summary: &Summary,
         model: Option<&ShopModel>,
         value: &ValueOptions,
     ) -> Result<CustomerFacts<'t>> {
-        let h = Histories::new(t)?;
-        let end = h.end_day;
+        let t = h.transactions();
+        let end = h.end_day();
         let per_month = summary.period.per_month();
         let window = crate::predict::churn_window(summary);
         let values: Option<Vec<CustomerValue>> = match model {
@@ -529,9 +549,19 @@ impl<'t> CustomerFacts<'t> {
         };
         // Summary row of each customer index.
         let mut row_of = vec![u32::MAX; h.customer_slots()];
+        // Summary rows and customer indices both follow the first
+        // appearance in the file, so the next index is nearly always the
+        // row's: check it before hashing the id.
+        let mut next = 0u32;
         for (i, c) in summary.customers.iter().enumerate() {
-            match t.customers().get(&c.customer_id) {
-                Some(k) if (k as usize) < row_of.len() => row_of[k as usize] = i as u32,
+            let guess = ((next as usize) < t.customers().len()
+                && t.customers().name(next) == c.customer_id)
+                .then_some(next);
+            match guess.or_else(|| t.customers().get(&c.customer_id)) {
+                Some(k) if (k as usize) < row_of.len() => {
+                    row_of[k as usize] = i as u32;
+                    next = k + 1;
+                }
                 _ => {
                     return Err(Error::options(format!(
                         "the summary's customer \"{}\" is not in the transactions",
@@ -735,7 +765,7 @@ fn follow_up_lists(
                 })
                 .collect();
             let count = list.len() as u64;
-            list.sort_by(|a, b| {
+            sort_first(&mut list, options.list_limit, |a, b| {
                 b.revenue
                     .total_cmp(&a.revenue)
                     .then(a.customer.cmp(&b.customer))
@@ -761,6 +791,21 @@ fn follow_up_lists(
         .collect())
 }
 
+/// Sorts the first `limit` of `list` by `order` and drops the rest: exactly
+/// the first `limit` of a full sort, since `order` is total (ties broken by
+/// customer index), without sorting the whole list.
+fn sort_first<T>(list: &mut Vec<T>, limit: usize, order: impl Fn(&T, &T) -> Ordering) {
+    if limit < list.len() {
+        if limit == 0 {
+            list.clear();
+            return;
+        }
+        list.select_nth_unstable_by(limit - 1, &order);
+        list.truncate(limit);
+    }
+    list.sort_by(order);
+}
+
 fn overdue_list(facts: &CustomerFacts<'_>, limit: usize) -> OverdueList {
     let end = facts.context.end_day;
     let mut list: Vec<(&CustomerRow, i32, CustomerValue)> = facts
@@ -772,7 +817,7 @@ fn overdue_list(facts: &CustomerFacts<'_>, limit: usize) -> OverdueList {
         })
         .collect();
     let count = list.len() as u64;
-    list.sort_by(|a, b| {
+    sort_first(&mut list, limit, |a, b| {
         b.2.clv
             .total_cmp(&a.2.clv)
             .then(a.0.customer.cmp(&b.0.customer))
@@ -791,5 +836,27 @@ fn overdue_list(facts: &CustomerFacts<'_>, limit: usize) -> OverdueList {
                 value_at_risk: v.clv,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_first_is_the_head_of_a_full_sort() {
+        // (revenue, customer) with many tied revenues, by revenue
+        // descending and customer ascending, as the follow-up lists.
+        let rows: Vec<(f64, u32)> = (0..500u32)
+            .map(|i| (f64::from((i * 7919) % 37), (i * 104_729) % 1009))
+            .collect();
+        let order = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        let mut full = rows.clone();
+        full.sort_by(order);
+        for limit in [0, 1, 2, 50, 499, 500, 1000] {
+            let mut got = rows.clone();
+            sort_first(&mut got, limit, order);
+            assert_eq!(got, full[..limit.min(full.len())]);
+        }
     }
 }

@@ -85,8 +85,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ingest::parse_iso_day;
 use crate::models::{
-    customer_lifetime_value, BgNbd, ClvOptions, FitOptions, GammaGamma, PurchaseModel, Rfm,
-    RfmData, Spend,
+    check_clv_inputs, lifetime_values, BgNbd, ClvOptions, FitOptions, GammaGamma, LifetimeValues,
+    PurchaseModel, Rfm, RfmData, Spend, SpendData,
 };
 use crate::summary::{Period, Summary};
 use crate::{Error, Result};
@@ -175,12 +175,14 @@ impl ShopModel {
             .filter(|c| c.frequency > 0.0 && c.monetary_value > 0.0)
             .map(|c| Spend::new(c.frequency, c.monetary_value))
             .collect::<Result<_>>()?;
-        let spend_fit = GammaGamma::fit(&spend_rows, &options)?;
+        // Checked and grouped once for the fit and the 19 likelihoods of
+        // the information.
+        let spend_data = SpendData::new(&spend_rows)?;
+        let spend_fit = GammaGamma::fit_data(&spend_data, &options)?;
         let g = *spend_fit.model();
         let spend_information = information_factor(&[g.p(), g.q(), g.gamma()], |t| {
             GammaGamma::new(t[0], t[1], t[2])
-                .and_then(|g| g.log_likelihood(&spend_rows))
-                .unwrap_or(f64::NAN)
+                .map_or(f64::NAN, |g| g.log_likelihood_data(&spend_data))
         });
         Ok(ShopModel {
             purchases: m,
@@ -233,10 +235,15 @@ impl ShopModel {
             margin: 1.0,
             periods_per_month: self.period.per_month(),
         };
-        let clv = customer_lifetime_value(&self.purchases, &data, &spend, &clv_options)?;
-        let p_alive = self.purchases.p_alive_all(&data);
-        let horizon = f64::from(options.months) * self.period.per_month();
-        let expected = self.purchases.expected_purchases_all(&data, horizon);
+        // The CLV's month grid ends at the horizon: its last point is the
+        // expected purchases over it, and P(alive) comes on the way
+        // (bit-identical to `p_alive_all` and `expected_purchases_all`).
+        check_clv_inputs(&data, &spend, &clv_options)?;
+        let LifetimeValues {
+            clv,
+            expected_purchases: expected,
+            p_alive,
+        } = lifetime_values(&self.purchases, &data, &spend, &clv_options);
         let (r, alpha) = (self.purchases.r(), self.purchases.alpha());
         let days = days_per_period(self.period);
         Ok(summary
@@ -963,9 +970,9 @@ pub fn simulate(
     let point_new_value = mean_spend(&point) * (1.0 + baseline_grid.at_horizon());
     let linear = match options.draw_method {
         DrawMethod::Linearized if options.draws > 0 => {
-            let baseline_jacobian = ctx.jacobian(&point, &none);
+            let baseline_jacobian = ctx.jacobian(&point, &none, &baseline_grid);
             let scenario_jacobian = if moves_purchases(scenario) {
-                ctx.jacobian(&point, scenario)
+                ctx.jacobian(&point, scenario, &scenario_grid)
             } else {
                 baseline_jacobian.clone()
             };
@@ -1029,11 +1036,15 @@ pub fn simulate(
         revenue_existing: diff(|e| e.revenue_existing),
         revenue_new: diff(|e| e.revenue_new),
     };
+    // A step whose purchase parameters are the scenario's shares its grid.
+    let scenario_purchases = purchase_params(&apply(&point, scenario));
     let sensitivity = rank(baseline_point.ltv, |s| {
-        let grid = if moves_purchases(s) {
-            &ctx.grid(&point, s)
-        } else {
+        let grid = if !moves_purchases(s) {
             &baseline_grid
+        } else if purchase_params(&apply(&point, s)) == scenario_purchases {
+            &scenario_grid
+        } else {
+            &ctx.grid(&point, s)
         };
         ctx.evaluate(&point, s, grid, revenue_baseline).ltv
     });
@@ -1215,6 +1226,11 @@ fn cholesky(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     Some(l)
 }
 
+/// `(r, α, a, b)`, all that a [`Grid`] depends on besides the options.
+fn purchase_params(t: &Theta) -> [u64; 4] {
+    [t.r, t.alpha, t.a, t.b].map(f64::to_bits)
+}
+
 fn bgnbd(t: &Theta) -> Option<BgNbd> {
     BgNbd::new(t.r, t.alpha, t.a, t.b).ok()
 }
@@ -1227,8 +1243,12 @@ fn mean_spend(t: &Theta) -> f64 {
 /// their distinct `(x, T)`: the expected purchases of a customer who is alive
 /// depend on nothing else.
 struct Base {
-    /// `(x, T, Σ P(alive) · E[z | history])` per distinct `(x, T)`.
+    /// `(x, T, Σ P(alive) · E[z | history])` per distinct `(x, T)`, in order
+    /// of first appearance.
     groups: Vec<(f64, f64, f64)>,
+    /// The indices into `groups` of each distinct `x`, with their `T`, so
+    /// that the expected purchases of one `x` are computed in one batch.
+    by_frequency: Vec<(f64, Vec<usize>, Vec<f64>)>,
 }
 
 impl Base {
@@ -1251,7 +1271,20 @@ impl Base {
             });
             groups[i].2 += weight;
         }
-        Ok(Base { groups })
+        let mut by_frequency: Vec<(f64, Vec<usize>, Vec<f64>)> = Vec::new();
+        let mut slot: FxHashMap<u64, usize> = FxHashMap::default();
+        for (i, &(x, t, _)) in groups.iter().enumerate() {
+            let k = *slot.entry(x.to_bits()).or_insert_with(|| {
+                by_frequency.push((x, Vec::new(), Vec::new()));
+                by_frequency.len() - 1
+            });
+            by_frequency[k].1.push(i);
+            by_frequency[k].2.push(t);
+        }
+        Ok(Base {
+            groups,
+            by_frequency,
+        })
     }
 
     /// `Σ P(alive) · E[X(H(1+w)) | alive; a, b'] · E[z | history] · (1+z)(1-δ)`.
@@ -1262,10 +1295,26 @@ impl Base {
             return 0.0;
         };
         let horizon = f64::from(months) * model.period.per_month() * (1.0 + s.frequency_change);
+        // E[X(H) | alive] per group, one batch per x (bit-identical to
+        // `expected_purchases_if_alive` group by group).
+        let mut expected = vec![0.0; self.groups.len()];
+        let mut points = Vec::new();
+        let mut values = Vec::new();
+        for (x, members, observed) in &self.by_frequency {
+            points.clear();
+            points.extend(observed.iter().map(|&t| (t, horizon)));
+            values.clear();
+            values.resize(points.len(), 0.0);
+            future.expected_purchases_if_alive_pairs(*x, &points, &mut values);
+            for (&i, &v) in members.iter().zip(&values) {
+                expected[i] = v;
+            }
+        }
         let total: f64 = self
             .groups
             .iter()
-            .map(|&(x, t, weight)| weight * future.expected_purchases_if_alive(x, t, horizon))
+            .zip(&expected)
+            .map(|(&(_, _, weight), e)| weight * e)
             .sum();
         total * s.spend_factor()
     }
@@ -1385,12 +1434,16 @@ impl Context<'_> {
         };
         let horizon = self.options.horizon_months;
         let k = self.period_per_month;
-        let mut values: Vec<f64> = (1..=horizon)
-            .map(|month| m.expected_purchases_new(f64::from(month) * k))
+        // The month ends, then each monthly cohort's remaining time, in one
+        // batch (bit-identical to `expected_purchases_new` point by point).
+        let points: Vec<(f64, f64)> = (1..=horizon)
+            .map(|month| f64::from(month) * k)
+            .chain((1..=horizon).map(|month| (f64::from(horizon - month) + 0.5) * k))
+            .map(|t| (0.0, t))
             .collect();
-        let cohorts = (1..=horizon)
-            .map(|month| m.expected_purchases_new((f64::from(horizon - month) + 0.5) * k))
-            .sum();
+        let mut values = vec![0.0; points.len()];
+        m.expected_purchases_if_alive_pairs(0.0, &points, &mut values);
+        let cohorts = values.split_off(horizon as usize).into_iter().sum();
         values.push(cohorts);
         Grid(Some(values))
     }
@@ -1399,8 +1452,9 @@ impl Context<'_> {
     /// `theta`, by finite differences with step `h` = [`LOG_STEP`]: central
     /// for the gradient and the pure second derivatives, and
     /// `(g(+h e_i + h e_j) − g(+h e_i) − g(+h e_j) + g) / h²` for the mixed
-    /// ones (14 grids); `None` if a neighbour is invalid.
-    fn jacobian(&self, theta: &Theta, s: &Scenario) -> Option<Jacobian> {
+    /// ones (14 grids); `None` if a neighbour is invalid. `center` is
+    /// `self.grid(theta, s)`, already computed.
+    fn jacobian(&self, theta: &Theta, s: &Scenario, center: &Grid) -> Option<Jacobian> {
         let h = LOG_STEP;
         let at = |steps: &[(usize, f64)]| -> Option<Vec<f64>> {
             let mut t = *theta;
@@ -1415,7 +1469,7 @@ impl Context<'_> {
             }
             self.grid(&t, s).0
         };
-        let center = at(&[])?;
+        let center = center.0.as_ref()?;
         let mut up = Vec::with_capacity(4);
         let mut down = Vec::with_capacity(4);
         for j in 0..4 {
@@ -1528,4 +1582,109 @@ fn recent_acquisitions_per_month(summary: &Summary) -> f64 {
         .filter(|&d| d > from && d <= end)
         .count();
     n as f64 / 12.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{generate_lines, GeneratorConfig};
+    use crate::ingest::{ingest, IngestOptions};
+    use crate::summary::{summarize, SummaryOptions};
+
+    fn shop() -> (ShopModel, Summary) {
+        let config = GeneratorConfig {
+            seed: 3,
+            ..GeneratorConfig::default()
+        };
+        let mut bytes = Vec::new();
+        generate_lines(&config, 30_000, &mut bytes).unwrap();
+        let data = ingest(&bytes, &IngestOptions::default()).unwrap().data;
+        let summary = summarize(&data, &SummaryOptions::default()).unwrap();
+        (ShopModel::fit(&summary).unwrap(), summary)
+    }
+
+    #[test]
+    fn batched_grids_and_base_revenue_are_bit_identical_to_point_by_point() {
+        let (model, summary) = shop();
+        let base = Base::new(&model, &summary).unwrap();
+        let point = model_params(&model);
+        for options in [
+            SimulationOptions::default(),
+            SimulationOptions {
+                horizon_months: 7,
+                ..SimulationOptions::default()
+            },
+        ] {
+            let ctx = Context {
+                options: &options,
+                new_per_month: 1.0,
+                period_per_month: model.period.per_month(),
+            };
+            for s in steps().map(|(_, s)| s).iter().chain([&Scenario {
+                retention_points: -20.0,
+                frequency_change: 0.5,
+                ..Scenario::default()
+            }]) {
+                // The grid as it was computed before batching.
+                let m = bgnbd(&apply(&point, s)).unwrap();
+                let horizon = options.horizon_months;
+                let k = ctx.period_per_month;
+                let mut want: Vec<f64> = (1..=horizon)
+                    .map(|month| m.expected_purchases_new(f64::from(month) * k))
+                    .collect();
+                want.push(
+                    (1..=horizon)
+                        .map(|month| {
+                            m.expected_purchases_new((f64::from(horizon - month) + 0.5) * k)
+                        })
+                        .sum(),
+                );
+                let got = ctx.grid(&point, s).0.unwrap();
+                assert_eq!(
+                    got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    want.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                );
+                // The base's revenue as it was computed group by group.
+                let moved = apply(&point, s);
+                let future = BgNbd::new(point.r, point.alpha, moved.a, moved.b).unwrap();
+                let months = options.horizon_months;
+                let h = f64::from(months) * model.period.per_month() * (1.0 + s.frequency_change);
+                let total: f64 = base
+                    .groups
+                    .iter()
+                    .map(|&(x, t, w)| w * future.expected_purchases_if_alive(x, t, h))
+                    .sum();
+                let want = total * s.spend_factor();
+                assert_eq!(base.revenue(&model, s, months).to_bits(), want.to_bits());
+            }
+        }
+    }
+
+    #[test]
+    fn customer_values_are_bit_identical_to_the_separate_passes() {
+        let (model, summary) = shop();
+        let options = ValueOptions::default();
+        let got = model.customer_values(&summary, &options).unwrap();
+        // The values as computed before: CLV, then P(alive) and the
+        // expected purchases over the horizon in passes of their own.
+        let data = rfm_data(&summary).unwrap();
+        let spend: Vec<f64> = got.iter().map(|v| v.expected_spend).collect();
+        let clv_options = ClvOptions {
+            months: options.months,
+            monthly_discount_rate: options.monthly_discount_rate,
+            margin: 1.0,
+            periods_per_month: model.period.per_month(),
+        };
+        let clv =
+            crate::models::customer_lifetime_value(&model.purchases, &data, &spend, &clv_options)
+                .unwrap();
+        let p_alive = model.purchases.p_alive_all(&data);
+        let horizon = f64::from(options.months) * model.period.per_month();
+        let expected = model.purchases.expected_purchases_all(&data, horizon);
+        for (i, v) in got.iter().enumerate() {
+            assert_eq!(v.clv.to_bits(), clv[i].to_bits());
+            assert_eq!(v.p_alive.to_bits(), p_alive[i].to_bits());
+            assert_eq!(v.expected_purchases.to_bits(), expected[i].to_bits());
+        }
+    }
 }

@@ -414,6 +414,7 @@ fn summarize_until(t: &Transactions, period: Period, last_day: i32, end: i32) ->
         }
     }
     let end_index = period.index(end);
+    let mut day_names = DayNames::new(t.day_range());
     let mut customers = Vec::with_capacity(next_rank as usize);
     let mut i = 0;
     while i < keyed.len() {
@@ -448,8 +449,8 @@ fn summarize_until(t: &Transactions, period: Period, last_day: i32, end: i32) ->
             } else {
                 0.0
             },
-            first_purchase: Some(format_day(first_day)),
-            last_purchase: Some(format_day(last_day_seen)),
+            first_purchase: Some(day_names.name(first_day)),
+            last_purchase: Some(day_names.name(last_day_seen)),
             orders: Some(n_orders),
             total_spend: Some(total),
         });
@@ -461,6 +462,46 @@ fn summarize_until(t: &Transactions, period: Period, last_day: i32, end: i32) ->
         orders_after_end: after,
         guest_orders,
         reversed_orders,
+    }
+}
+
+/// [`format_day`] of the days of one range, each formatted once: there are
+/// far fewer days than customers.
+struct DayNames {
+    first_day: i32,
+    names: Vec<Option<String>>,
+}
+
+impl DayNames {
+    /// Days beyond this span are formatted one by one.
+    const MAX_DAYS: i64 = 200_000;
+
+    fn new(range: Option<(i32, i32)>) -> DayNames {
+        match range {
+            Some((first, last))
+                if first <= last && i64::from(last) - i64::from(first) < Self::MAX_DAYS =>
+            {
+                DayNames {
+                    first_day: first,
+                    names: vec![None; (i64::from(last) - i64::from(first) + 1) as usize],
+                }
+            }
+            _ => DayNames {
+                first_day: 0,
+                names: Vec::new(),
+            },
+        }
+    }
+
+    fn name(&mut self, day: i32) -> String {
+        let slot = i64::from(day) - i64::from(self.first_day);
+        match usize::try_from(slot)
+            .ok()
+            .and_then(|i| self.names.get_mut(i))
+        {
+            Some(name) => name.get_or_insert_with(|| format_day(day)).clone(),
+            None => format_day(day),
+        }
     }
 }
 

@@ -61,8 +61,12 @@ impl GammaGamma {
     /// monetary value (the message says how many), if there are no more
     /// such customers than parameters, or if the fitted `q <= 1`.
     pub fn fit(customers: &[Spend], options: &FitOptions) -> Result<Fit<GammaGamma>> {
-        let data = SpendData::new(customers)?;
-        fit::fit::<GammaGamma>(&data, options)
+        GammaGamma::fit_data(&SpendData::new(customers)?, options)
+    }
+
+    /// [`GammaGamma::fit`] on customers already checked and grouped.
+    pub(crate) fn fit_data(data: &SpendData, options: &FitOptions) -> Result<Fit<GammaGamma>> {
+        fit::fit::<GammaGamma>(data, options)
     }
 
     /// Shape `p` of each transaction's value.
@@ -119,11 +123,12 @@ impl GammaGamma {
     ///
     /// As [`GammaGamma::fit`] for the data checks.
     pub fn log_likelihood(&self, customers: &[Spend]) -> Result<f64> {
-        let data = SpendData::new(customers)?;
-        Ok(<GammaGamma as Estimable>::log_likelihood(
-            &[self.p, self.q, self.gamma],
-            &data,
-        ))
+        Ok(self.log_likelihood_data(&SpendData::new(customers)?))
+    }
+
+    /// [`GammaGamma::log_likelihood`] of customers already checked and grouped.
+    pub(crate) fn log_likelihood_data(&self, data: &SpendData) -> f64 {
+        <GammaGamma as Estimable>::log_likelihood(&[self.p, self.q, self.gamma], data)
     }
 }
 
@@ -137,7 +142,12 @@ pub(crate) struct SpendData {
 }
 
 impl SpendData {
-    fn new(customers: &[Spend]) -> Result<SpendData> {
+    /// The customers with repeat purchases, grouped by `x`.
+    ///
+    /// # Errors
+    ///
+    /// As [`GammaGamma::fit`] for the data checks.
+    pub(crate) fn new(customers: &[Spend]) -> Result<SpendData> {
         let non_positive = customers
             .iter()
             .filter(|c| c.frequency() > 0.0 && c.monetary_value() <= 0.0)
@@ -213,7 +223,7 @@ impl Estimable for GammaGamma {
 
     fn log_likelihood(params: &[f64], data: &SpendData) -> f64 {
         let mut gradient = [0.0; 3];
-        log_likelihood_and_gradient(params, data, &mut gradient)
+        log_likelihood_and_gradient::<false>(params, data, &mut gradient)
     }
 
     fn log_likelihood_gradient(
@@ -221,7 +231,7 @@ impl Estimable for GammaGamma {
         data: &SpendData,
         gradient: &mut [f64],
     ) -> Option<f64> {
-        Some(log_likelihood_and_gradient(params, data, gradient))
+        Some(log_likelihood_and_gradient::<true>(params, data, gradient))
     }
 
     fn from_params(params: &[f64]) -> Result<GammaGamma> {
@@ -238,8 +248,14 @@ impl Estimable for GammaGamma {
     }
 }
 
-/// Total log-likelihood (module formula) and its gradient in `(p, q, γ)`.
-fn log_likelihood_and_gradient(params: &[f64], data: &SpendData, gradient: &mut [f64]) -> f64 {
+/// Total log-likelihood (module formula) and, with `GRADIENT`, its gradient
+/// in `(p, q, γ)` (left alone without: the log-likelihood is the same to the
+/// bit either way).
+fn log_likelihood_and_gradient<const GRADIENT: bool>(
+    params: &[f64],
+    data: &SpendData,
+    gradient: &mut [f64],
+) -> f64 {
     let (p, q, gamma) = (params[0], params[1], params[2]);
     let (ln_gamma_param, lg_q, dg_q) = (gamma.ln(), ln_gamma(q), digamma(q));
     let mut ll = 0.0;
@@ -251,17 +267,24 @@ fn log_likelihood_and_gradient(params: &[f64], data: &SpendData, gradient: &mut 
         for v in mx {
             let total = gamma + v;
             sum_ln += total.ln();
-            sum_inv += 1.0 / total;
+            if GRADIENT {
+                sum_inv += 1.0 / total;
+            }
         }
         ll += n * (ln_gamma(px + q) - ln_gamma(px) - lg_q + q * ln_gamma_param + px * ln_x)
             + (px - 1.0) * sum_ln_m
             - (px + q) * sum_ln;
+        if !GRADIENT {
+            continue;
+        }
         let dg_pxq = digamma(px + q);
         d_p += x * (n * (dg_pxq - digamma(px) + ln_x) + sum_ln_m - sum_ln);
         d_q += n * (dg_pxq - dg_q + ln_gamma_param) - sum_ln;
         d_gamma += n * q / gamma - (px + q) * sum_inv;
     }
-    gradient[..3].copy_from_slice(&[d_p, d_q, d_gamma]);
+    if GRADIENT {
+        gradient[..3].copy_from_slice(&[d_p, d_q, d_gamma]);
+    }
     ll
 }
 
@@ -312,7 +335,9 @@ mod tests {
         let data = SpendData::new(&customers).unwrap();
         for params in [[6.25, 3.74, 15.44], [0.5, 1.5, 300.0]] {
             let mut g = [0.0; 3];
-            log_likelihood_and_gradient(&params, &data, &mut g);
+            let ll = log_likelihood_and_gradient::<true>(&params, &data, &mut g);
+            let value_only = log_likelihood_and_gradient::<false>(&params, &data, &mut [0.0; 3]);
+            assert_eq!(ll.to_bits(), value_only.to_bits());
             for i in 0..3 {
                 let h = 1e-4 * params[i];
                 let (mut up, mut down) = (params, params);

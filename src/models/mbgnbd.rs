@@ -186,7 +186,7 @@ impl Estimable for MbgNbd {
 
     fn log_likelihood(params: &[f64], data: &RfmData) -> f64 {
         let mut gradient = [0.0; 4];
-        nbd_log_likelihood(params, data, Dropout::AfterEvery, &mut gradient)
+        nbd_log_likelihood::<false>(params, data, Dropout::AfterEvery, &mut gradient)
     }
 
     fn log_likelihood_gradient(
@@ -194,7 +194,7 @@ impl Estimable for MbgNbd {
         data: &RfmData,
         gradient: &mut [f64],
     ) -> Option<f64> {
-        Some(nbd_log_likelihood(
+        Some(nbd_log_likelihood::<true>(
             params,
             data,
             Dropout::AfterEvery,
@@ -257,7 +257,7 @@ mod tests {
         .unwrap();
         for p in [[0.525, 6.183, 0.891, 1.614], [2.0, 0.5, 3.0, 0.7]] {
             let mut g = [0.0; 4];
-            nbd_log_likelihood(&p, &data, Dropout::AfterEvery, &mut g);
+            nbd_log_likelihood::<true>(&p, &data, Dropout::AfterEvery, &mut g);
             for i in 0..4 {
                 let h = 1e-4 * p[i];
                 let (mut up, mut down) = (p, p);

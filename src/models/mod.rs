@@ -37,11 +37,12 @@ mod tests;
 
 pub use bgbb::BgBb;
 pub use bgnbd::BgNbd;
-pub(crate) use clv::{check_inputs as check_clv_inputs, lifetime_values};
+pub(crate) use clv::{check_inputs as check_clv_inputs, lifetime_values, LifetimeValues};
 pub use clv::{customer_lifetime_value, ClvOptions};
 pub use data::{DiscreteRfm, DiscreteRfmData, Rfm, RfmData, Spend};
 pub use fit::{Fit, FitOptions, Params};
 pub use gamma_gamma::GammaGamma;
+pub(crate) use gamma_gamma::SpendData;
 pub use mbgnbd::MbgNbd;
 pub use pareto_nbd::ParetoNbd;
 pub use sbg::{ShiftedBetaGeometric, SurvivalData};

@@ -182,7 +182,7 @@ impl Hyp2f1Series {
                 let abs_ratio = ratio.abs();
                 if !done && abs_ratio < 1.0 {
                     let rho = abs_ratio.max(z[lane]);
-                    done = term[lane].abs() * rho / (1.0 - rho) <= 1e-17 * sum[lane].abs();
+                    done = tail_is_negligible(term[lane], rho, sum[lane]);
                 }
                 if done {
                     active[lane] = false;
@@ -212,6 +212,17 @@ impl Hyp2f1Series {
         }
         result
     }
+}
+
+/// The series' stopping test `|t_k| ρ / (1 - ρ) <= 1e-17 |sum|`, for `0 <=
+/// ρ < 1`. The division is needed only once `|t_k| ρ` is within the bound:
+/// with `0 < 1 - ρ <= 1` the rounded quotient is never below `|t_k| ρ`, so
+/// the test is decided exactly as if the division were always done.
+#[inline]
+fn tail_is_negligible(term: f64, rho: f64, sum: f64) -> bool {
+    let tail = term.abs() * rho;
+    let bound = 1e-17 * sum.abs();
+    tail <= bound && tail / (1.0 - rho) <= bound
 }
 
 /// Finite parameters, `0 <= z < 1` and `c` not a pole.
@@ -249,7 +260,7 @@ fn sum_hyp2f1(
         let abs_ratio = ratio.abs();
         if abs_ratio < 1.0 {
             let rho = abs_ratio.max(z);
-            if term.abs() * rho / (1.0 - rho) <= 1e-17 * sum.abs() {
+            if tail_is_negligible(term, rho, sum) {
                 break;
             }
         }
@@ -485,6 +496,34 @@ mod tests {
                 CLOSED_FORM
             };
             assert!(rel(got, want) < tol, "{source}: got {got}, want {want}");
+        }
+    }
+
+    #[test]
+    fn stopping_test_without_division_decides_as_with_it() {
+        // The test as it was written, with the division always done.
+        let with_division =
+            |term: f64, rho: f64, sum: f64| term.abs() * rho / (1.0 - rho) <= 1e-17 * sum.abs();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..200_000 {
+            let rho = [next(), 1.0 - 1e-12 * next(), 1e-300 * next(), 0.0][(next() * 4.0) as usize];
+            let sum = (next() - 0.5) * 10f64.powi((next() * 40.0) as i32 - 20);
+            // Terms around the bound, where the two could disagree.
+            let bound = 1e-17 * sum.abs();
+            let term = bound * (1.0 - rho) / rho.max(1e-300) * (0.999_999 + 2e-6 * next());
+            for t in [term, -term, term * 1e3, 0.0, f64::INFINITY, f64::NAN] {
+                assert_eq!(
+                    tail_is_negligible(t, rho, sum),
+                    with_division(t, rho, sum),
+                    "{t} {rho} {sum}"
+                );
+            }
         }
     }
 
