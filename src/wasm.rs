@@ -30,14 +30,14 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::bootstrap::{bootstrap, BootstrapOptions};
-use crate::cohorts::{cohorts, CohortOptions, CohortReport};
+use crate::cohorts::{cohorts_with, CohortOptions, CohortReport, Histories};
 use crate::ingest::{ingest, Dataset, IngestOptions, IngestReport, Ingester, Role};
 use crate::models::{BgNbd, FitOptions, ModelKind, PurchaseModel};
 use crate::predict::{predict, BaseTotals, FormulaLtv, PredictOptions, Predictions, SpendModel};
 use crate::recommend::{
     evaluate, EvaluateOptions, Evaluation, Reason, RecommendOptions, Recommendation, Recommender,
 };
-use crate::segments::{segments, SegmentOptions, SegmentReport};
+use crate::segments::{segments_with, SegmentOptions, SegmentReport};
 use crate::simulate::{FormulaInputs, Loyalty, Parameters, Scenario, ShopModel, SimulationOptions};
 use crate::summary::{summarize, Period, Summary, SummaryOptions};
 use crate::validate::{validate, ValidateOptions, Validation};
@@ -712,17 +712,39 @@ impl Analysis {
             }
             _ => None,
         };
+        let (want_cohorts, want_segments) = (
+            options.wants(Section::Cohorts),
+            options.wants(Section::Segments),
+        );
         let (cohorts, segments) = match (&ingested.data, &summary) {
-            (Dataset::Transactions(t), Some(s)) if !s.customers.is_empty() => (
-                options
-                    .wants(Section::Cohorts)
-                    .then(|| cohort_report(t, &mut notes))
-                    .flatten(),
-                options
-                    .wants(Section::Segments)
-                    .then(|| segment_report(t, s, shop.as_ref(), &mut notes))
-                    .flatten(),
-            ),
+            (Dataset::Transactions(t), Some(s))
+                if !s.customers.is_empty() && (want_cohorts || want_segments) =>
+            {
+                // One grouping of the purchases by customer serves both (it
+                // is the larger part of their time and memory); it is freed
+                // before the validation and the recommendations run.
+                match Histories::new(t) {
+                    Ok(h) => (
+                        want_cohorts
+                            .then(|| cohort_report(&h, &mut notes))
+                            .flatten(),
+                        want_segments
+                            .then(|| segment_report(&h, s, shop.as_ref(), &mut notes))
+                            .flatten(),
+                    ),
+                    Err(err) => {
+                        for (wanted, code) in [
+                            (want_cohorts, "cohorts_failed"),
+                            (want_segments, "segments_failed"),
+                        ] {
+                            if wanted {
+                                notes.push(Note::new(code, err.to_string()));
+                            }
+                        }
+                        (None, None)
+                    }
+                }
+            }
             _ => (None, None),
         };
         let validation = match (&ingested.data, &summary) {
@@ -1357,11 +1379,8 @@ enum ReasonDto {
 const FOLLOW_UP_LIST: usize = 50;
 
 /// Monthly acquisition cohorts, or `None` with a note.
-fn cohort_report(
-    t: &crate::transactions::Transactions,
-    notes: &mut Vec<Note>,
-) -> Option<CohortReport> {
-    cohorts(t, &CohortOptions::default())
+fn cohort_report(histories: &Histories<'_>, notes: &mut Vec<Note>) -> Option<CohortReport> {
+    cohorts_with(histories, &CohortOptions::default())
         .map_err(|err| notes.push(Note::new("cohorts_failed", err.to_string())))
         .ok()
 }
@@ -1369,7 +1388,7 @@ fn cohort_report(
 /// RFM segments with the model's columns when the shop model fits, or
 /// `None` with a note.
 fn segment_report(
-    t: &crate::transactions::Transactions,
+    histories: &Histories<'_>,
     summary: &Summary,
     model: Option<&ShopModel>,
     notes: &mut Vec<Note>,
@@ -1380,7 +1399,7 @@ fn segment_report(
         per_customer: false,
         ..SegmentOptions::default()
     };
-    segments(t, summary, model, &options)
+    segments_with(histories, summary, model, &options)
         .map_err(|err| notes.push(Note::new("segments_failed", err.to_string())))
         .ok()
 }

@@ -235,15 +235,28 @@ fn customer_sections(
         notes.push("no cohorts or segments: a summary file has no orders or dates".to_owned());
         return (None, None, simulation);
     };
-    let cohorts = match ltvlab::cohorts::cohorts(t, &Default::default()) {
+    // One grouping of the purchases by customer serves both.
+    let histories = match ltvlab::cohorts::Histories::new(t) {
+        Ok(h) => h,
+        Err(e) => {
+            notes.push(format!("no cohorts: {e}"));
+            notes.push(format!("no segments: {e}"));
+            return (None, None, simulation);
+        }
+    };
+    let cohorts = match ltvlab::cohorts::cohorts_with(&histories, &Default::default()) {
         Ok(c) => Some(c),
         Err(e) => {
             notes.push(format!("no cohorts: {e}"));
             None
         }
     };
-    let segments = match ltvlab::segments::segments(t, summary, model.as_ref(), &Default::default())
-    {
+    let segments = match ltvlab::segments::segments_with(
+        &histories,
+        summary,
+        model.as_ref(),
+        &Default::default(),
+    ) {
         Ok(s) => Some(s),
         Err(e) => {
             notes.push(format!("no segments: {e}"));
