@@ -243,12 +243,7 @@ pub fn merge_files(files: &[(&str, &Transactions)]) -> Result<Transactions> {
     for (i, (name, t)) in files.iter().enumerate() {
         let (customer, orders, day, amount) =
             (t.customer_col(), t.order_col(), t.day_col(), t.amount_col());
-        let (quantity, item, reversal, nps) = (
-            t.quantity_col(),
-            t.item_col(),
-            t.reversal_col(),
-            t.nps_col(),
-        );
+        let (item, reversal, nps) = (t.item_col(), t.reversal_col(), t.nps_col());
         for row in 0..t.len() {
             // Order ids of different files never merge.
             order.clear();
@@ -264,7 +259,6 @@ pub fn merge_files(files: &[(&str, &Transactions)]) -> Result<Transactions> {
                 order: &order,
                 day: day[row],
                 amount: amount[row],
-                quantity: quantity[row],
                 item: item_id,
                 item_name,
                 kind: if reversal[row] {

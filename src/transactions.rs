@@ -120,8 +120,6 @@ pub struct Line<'a> {
     pub day: i32,
     /// Line amount in the shop's currency (negative for reversals).
     pub amount: f64,
-    /// Quantity (1 when unknown; negative for returns).
-    pub quantity: f64,
     /// Item id or SKU.
     pub item: Option<&'a str>,
     /// Item name, when the file has one.
@@ -154,7 +152,6 @@ impl TransactionsBuilder {
         t.order.reserve(additional);
         t.day.reserve(additional);
         t.amount.reserve(additional);
-        t.quantity.reserve(additional);
         t.item.reserve(additional);
         t.reversal.reserve(additional);
     }
@@ -171,7 +168,6 @@ impl TransactionsBuilder {
         t.order.try_reserve(additional)?;
         t.day.try_reserve(additional)?;
         t.amount.try_reserve(additional)?;
-        t.quantity.try_reserve(additional)?;
         t.item.try_reserve(additional)?;
         t.reversal.try_reserve(additional)
     }
@@ -196,7 +192,6 @@ impl TransactionsBuilder {
         t.order.push(order);
         t.day.push(line.day);
         t.amount.push(line.amount);
-        t.quantity.push(line.quantity);
         let item = match line.item.or(line.item_name) {
             Some(id) => {
                 let i = t.items.intern(id);
@@ -276,7 +271,6 @@ pub struct Transactions {
     order: Vec<u32>,
     day: Vec<i32>,
     amount: Vec<f64>,
-    quantity: Vec<f64>,
     item: Vec<u32>,
     reversal: Vec<bool>,
     nps: Vec<u8>,
@@ -342,11 +336,6 @@ impl Transactions {
         &self.amount
     }
 
-    /// Quantity per line.
-    pub fn quantity_col(&self) -> &[f64] {
-        &self.quantity
-    }
-
     /// Item index per line ([`NONE`] when the line has no item).
     pub fn item_col(&self) -> &[u32] {
         &self.item
@@ -393,7 +382,6 @@ impl Transactions {
         retain(&mut self.order, keep);
         retain(&mut self.day, keep);
         retain(&mut self.amount, keep);
-        retain(&mut self.quantity, keep);
         retain(&mut self.item, keep);
         retain(&mut self.reversal, keep);
         retain(&mut self.nps, keep);
@@ -523,7 +511,6 @@ mod tests {
             order,
             day,
             amount,
-            quantity: 1.0,
             item: Some("sku-1"),
             item_name: None,
             kind: LineKind::Sale,

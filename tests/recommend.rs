@@ -26,7 +26,6 @@ fn line<'a>(customer: Option<&'a str>, order: &'a str, day: i32, item: &'a str) 
         order,
         day,
         amount: 1.0,
-        quantity: 1.0,
         item: Some(item),
         item_name: None,
         kind: LineKind::Sale,

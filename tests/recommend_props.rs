@@ -19,7 +19,6 @@ fn dataset(baskets: &[Vec<u32>]) -> Dataset {
                 order: &order,
                 day: 0,
                 amount: 1.0,
-                quantity: 1.0,
                 item: Some(&item),
                 item_name: None,
                 kind: LineKind::Sale,

@@ -1238,7 +1238,6 @@ impl Stream {
                 order: &order,
                 day: 0,
                 amount: 0.0,
-                quantity: 1.0,
                 item: Some(item),
                 item_name: None,
                 kind: LineKind::Sale,
@@ -1276,17 +1275,11 @@ impl Stream {
             self.rows.skips.add(SkipReason::MissingItem, line, &raw);
             return;
         }
-        let quantity = cols
-            .quantity
-            .and_then(|c| fields.get(c))
-            .and_then(|q| value::parse_quantity(q))
-            .unwrap_or(1.0);
         self.rows.builder.push(&Line {
             customer: None,
             order,
             day: 0,
             amount: 0.0,
-            quantity,
             item,
             item_name: name,
             kind: LineKind::Sale,
@@ -1512,11 +1505,7 @@ impl Stream {
             return;
         }
         // Make reversals negative whatever sign the file used.
-        let (amount, quantity) = if reversal {
-            (-amount.abs(), -quantity.abs())
-        } else {
-            (amount, quantity)
-        };
+        let amount = if reversal { -amount.abs() } else { amount };
 
         // Whether this row's order-level amount repeats an earlier row's.
         let amount = if plan.amount_level == AmountLevel::Order
@@ -1597,7 +1586,6 @@ impl Stream {
             order,
             day,
             amount,
-            quantity,
             item: item.as_deref(),
             item_name: (!item_name.is_empty()).then_some(item_name),
             kind,
