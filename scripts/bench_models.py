@@ -7,8 +7,9 @@ For each N it times, on bench-data/models-N.csv (written by the Rust bench
 with LTVLAB_BENCH_WRITE when missing), the same work as ltvlab's `predict`:
 BetaGeoFitter.fit + GammaGammaFitter.fit on the repeat customers +
 customer_lifetime_value for every customer (12 months, 1% a month, daily
-periods), best of 3 runs (1 run at 1M), in wall and process CPU time. CSV
-reading is not timed.
+periods), best of 3 runs (1 run at 1M), in wall and process CPU time; and
+the same with ParetoNBDFitter in place of BetaGeoFitter (one run, up to 100k
+customers: it takes over a minute there). CSV reading is not timed.
 
 It creates its own venv under ~/.cache/ltvlab with the pins that
 scripts/golden_models.py resolved to (lifetimes 0.11.3 needs numpy < 2,
@@ -68,16 +69,45 @@ def time_lifetimes(path, runs):
     return best, best_cpu, bgf.params_, float(clv.sum())
 
 
+def time_lifetimes_pareto(path):
+    """ParetoNBDFitter + GammaGammaFitter + CLV, one run (tens of seconds at 100k)."""
+    import warnings
+
+    import pandas as pd
+    from lifetimes import GammaGammaFitter, ParetoNBDFitter
+
+    warnings.simplefilter("ignore")
+    df = pd.read_csv(path)
+    f, r, t, m = df["frequency"], df["recency"], df["T"], df["monetary_value"]
+    repeat = f > 0
+    start, start_cpu = time.perf_counter(), time.process_time()
+    pnbd = ParetoNBDFitter().fit(f, r, t)
+    ggf = GammaGammaFitter().fit(f[repeat], m[repeat])
+    clv = ggf.customer_lifetime_value(pnbd, f, r, t, m, time=12, discount_rate=0.01, freq="D")
+    return time.perf_counter() - start, time.process_time() - start_cpu, pnbd.params_, float(clv.sum())
+
+
 def main():
     ensure_venv()
     sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
     ensure_data(sizes)
-    print("| customers | lifetimes BG/NBD + Gamma-Gamma + CLV (wall) | CPU | fitted (r, alpha, a, b) | total CLV |")
-    print("|---|---|---|---|---|")
+    print(
+        "| customers | lifetimes BG/NBD + Gamma-Gamma + CLV (wall) | CPU | fitted (r, alpha, a, b) | total CLV "
+        "| lifetimes Pareto/NBD + Gamma-Gamma + CLV (wall) | CPU | fitted (r, alpha, s, beta) | total CLV |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
-        seconds, cpu, params, total = time_lifetimes(ROOT / "bench-data" / f"models-{n}.csv", 1 if n >= 1_000_000 else 3)
+        path = ROOT / "bench-data" / f"models-{n}.csv"
+        seconds, cpu, params, total = time_lifetimes(path, 1 if n >= 1_000_000 else 3)
         fitted = ", ".join(f"{params[k]:.4g}" for k in ["r", "alpha", "a", "b"])
-        print(f"| {n:,} | {seconds * 1000:.0f} ms | {cpu * 1000:.0f} ms | {fitted} | {total:,.0f} |", flush=True)
+        # lifetimes' Pareto/NBD takes minutes beyond 100k customers.
+        if n <= 100_000:
+            p_seconds, p_cpu, p_params, p_total = time_lifetimes_pareto(path)
+            p_fitted = ", ".join(f"{p_params[k]:.4g}" for k in ["r", "alpha", "s", "beta"])
+            pareto = f"{p_seconds * 1000:.0f} ms | {p_cpu * 1000:.0f} ms | {p_fitted} | {p_total:,.0f}"
+        else:
+            pareto = "not run | - | - | -"
+        print(f"| {n:,} | {seconds * 1000:.0f} ms | {cpu * 1000:.0f} ms | {fitted} | {total:,.0f} | {pareto} |", flush=True)
 
 
 if __name__ == "__main__":
