@@ -6,9 +6,14 @@ use std::path::Path;
 use std::process::Command;
 
 fn analyze(file: &str) -> serde_json::Value {
+    cli_json("analyze", file)
+}
+
+/// `ltvlab COMMAND --json FILE` (`file` relative to the crate), parsed.
+fn cli_json(command: &str, file: &str) -> serde_json::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let out = Command::new(env!("CARGO_BIN_EXE_ltvlab"))
-        .args(["analyze", "--json"])
+        .args([command, "--json"])
         .arg(&path)
         .output()
         .expect("the binary runs");
@@ -17,7 +22,7 @@ fn analyze(file: &str) -> serde_json::Value {
         "{file}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("analyze prints JSON")
+    serde_json::from_slice(&out.stdout).expect("the command prints JSON")
 }
 
 #[test]
@@ -85,19 +90,7 @@ fn a_basket_file_has_recommendations_only() {
 fn the_simulation_section_is_the_simulate_command_without_levers() {
     let file = "../shared/data/online_retail_II_sample.csv";
     let r = analyze(file);
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
-    let out = Command::new(env!("CARGO_BIN_EXE_ltvlab"))
-        .args(["simulate", "--json"])
-        .arg(&path)
-        .output()
-        .expect("the binary runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let direct: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("simulate prints JSON");
+    let direct = cli_json("simulate", file);
     let sim = &r["simulation"];
     assert_eq!(sim["baseline"], direct["baseline"]);
     assert_eq!(sim["sensitivity"], direct["sensitivity"]);

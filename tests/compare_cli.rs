@@ -4,7 +4,20 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ltvlab::generate::{generate, GeneratorConfig, Process};
+mod common;
+
+use common::bgnbd_shop;
+use ltvlab::generate::generate;
+
+/// The names of a comparison's groups, in its order.
+fn group_names(report: &serde_json::Value) -> Vec<&str> {
+    report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect()
+}
 
 fn ltvlab(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ltvlab"))
@@ -16,18 +29,7 @@ fn ltvlab(args: &[&str]) -> std::process::Output {
 /// A generated shop whose customers survive each repeat purchase with
 /// probability `b/(a+b)`; ids prefixed so two shops share no customer or order.
 fn shop_csv(seed: u64, b: f64, prefix: &str) -> Vec<String> {
-    let config = GeneratorConfig {
-        customers: 1500,
-        seed,
-        japanese_names: false,
-        process: Process::BgNbd {
-            r: 0.25,
-            alpha: 4.0,
-            a: 0.8,
-            b,
-        },
-        ..GeneratorConfig::default()
-    };
+    let config = bgnbd_shop(1500, seed, b);
     let mut bytes = Vec::new();
     generate(&config, &mut bytes).unwrap();
     let text = String::from_utf8(bytes).unwrap();
@@ -97,12 +99,7 @@ fn two_files_compare_like_one_file_with_a_group_column() {
     ]));
     // Same shape and the same numbers: the files are the groups.
     assert_eq!(two, one);
-    let names: Vec<&str> = two["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["name"].as_str().unwrap())
-        .collect();
+    let names = group_names(&two);
     assert_eq!(names.len(), 2);
     assert!(names.contains(&"A.csv") && names.contains(&"B.csv"));
     let contrast = &two["contrasts"][0];
@@ -141,12 +138,7 @@ fn two_files_compare_like_one_file_with_a_group_column() {
         "control,treatment",
         "--json",
     ]));
-    let names: Vec<&str> = named["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["name"].as_str().unwrap())
-        .collect();
+    let names = group_names(&named);
     assert!(names.contains(&"control") && names.contains(&"treatment"));
 
     // The table output works too.

@@ -4,7 +4,11 @@
 
 use std::sync::OnceLock;
 
-use ltvlab::generate::{generate, GeneratorConfig, Process};
+mod common;
+
+use common::bgnbd_shop;
+
+use ltvlab::generate::{generate, GeneratorConfig};
 use ltvlab::ingest::{ingest, Dataset, IngestOptions};
 use ltvlab::models::{BgNbd, GammaGamma};
 use ltvlab::simulate::{
@@ -250,26 +254,11 @@ fn summary_of(config: &GeneratorConfig) -> (Summary, ltvlab::transactions::Trans
     }
 }
 
-fn shop(customers: usize, seed: u64, b: f64) -> GeneratorConfig {
-    GeneratorConfig {
-        customers,
-        seed,
-        japanese_names: false,
-        process: Process::BgNbd {
-            r: 0.25,
-            alpha: 4.0,
-            a: 0.8,
-            b,
-        },
-        ..GeneratorConfig::default()
-    }
-}
-
 /// A fitted shop shared by the tests below.
 fn fitted() -> &'static (ShopModel, Summary) {
     static FITTED: OnceLock<(ShopModel, Summary)> = OnceLock::new();
     FITTED.get_or_init(|| {
-        let (summary, _) = summary_of(&shop(3000, 11, 2.4));
+        let (summary, _) = summary_of(&bgnbd_shop(3000, 11, 2.4));
         (ShopModel::fit(&summary).unwrap(), summary)
     })
 }
@@ -480,7 +469,7 @@ fn the_interval_brackets_a_shop_whose_true_retention_was_raised() {
         (2.4, out.baseline.ltv_per_customer, 21),
         (3.2, out.scenario.ltv_per_customer, 22),
     ] {
-        let (_, t) = summary_of(&shop(20_000, seed, b));
+        let (_, t) = summary_of(&bgnbd_shop(20_000, seed, b));
         let truth = first_year_revenue_per_customer(&t);
         eprintln!("b = {b}: truth {truth:.3}, predicted {estimate:?}");
         assert!(
