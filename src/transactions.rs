@@ -145,20 +145,9 @@ impl TransactionsBuilder {
     }
 
     /// Reserves room for `additional` more lines, so that large inputs do
-    /// not pay for doubling growth (which can leave half the columns unused).
-    pub fn reserve(&mut self, additional: usize) {
-        let t = &mut self.t;
-        t.customer.reserve(additional);
-        t.order.reserve(additional);
-        t.day.reserve(additional);
-        t.amount.reserve(additional);
-        t.item.reserve(additional);
-        t.reversal.reserve(additional);
-    }
-
-    /// [`reserve`](TransactionsBuilder::reserve) for a size that is only an
-    /// estimate: if the memory is not there, the columns are left to grow as
-    /// they fill, and the error says so.
+    /// not pay for doubling growth (which can leave half the columns unused
+    /// and briefly holds the old and the new copy). If the memory is not
+    /// there, the columns are left to grow as they fill, and the error says so.
     ///
     /// # Errors
     /// The first column whose reservation failed.

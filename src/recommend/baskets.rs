@@ -114,11 +114,11 @@ impl Baskets {
     /// The baskets whose `keep` flag is set.
     pub fn retain(&self, keep: &[bool]) -> Baskets {
         let kept = |k: usize| keep.get(k).copied().unwrap_or(false);
-        let n = (0..self.len()).filter(|&k| kept(k)).count();
-        let n_items: usize = (0..self.len())
+        let (n, n_items) = (0..self.len())
             .filter(|&k| kept(k))
-            .map(|k| self.basket(k).len())
-            .sum();
+            .fold((0, 0), |(n, items), k| {
+                (n + 1, items + self.basket(k).len())
+            });
         let mut b = Baskets {
             n_items: self.n_items,
             offsets: Vec::with_capacity(n + 1),
