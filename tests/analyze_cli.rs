@@ -27,7 +27,7 @@ fn cli_json(command: &str, file: &str) -> serde_json::Value {
 
 #[test]
 fn an_order_file_has_every_section() {
-    let r = analyze("../shared/data/online_retail_II_sample.csv");
+    let r = analyze("tests/data/online_retail_II_sample.csv");
     for section in [
         "ingest",
         "summary",
@@ -73,7 +73,7 @@ fn an_order_file_has_every_section() {
 
 #[test]
 fn a_basket_file_has_recommendations_only() {
-    let r = analyze("../shared/data/groceries_baskets.csv");
+    let r = analyze("tests/data/groceries_baskets.csv");
     assert_eq!(r["ingest"]["preset"], "basket_lines");
     assert_eq!(r["recommendations"]["stats"]["baskets"], 9835);
     assert!(r["recommendations"]["evaluation"].is_null());
@@ -88,7 +88,7 @@ fn a_basket_file_has_recommendations_only() {
 /// lever moved: same baseline, equal scenario, same lever ranking.
 #[test]
 fn the_simulation_section_is_the_simulate_command_without_levers() {
-    let file = "../shared/data/online_retail_II_sample.csv";
+    let file = "tests/data/online_retail_II_sample.csv";
     let r = analyze(file);
     let direct = cli_json("simulate", file);
     let sim = &r["simulation"];

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, startServer } from '../../scripts/browser.mjs';
@@ -18,8 +18,8 @@ const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const BASE = '/ltvlab/';
 const SETTLE_TIMEOUT_MS = 60_000;
 const PAGE_ROWS = 50;
-// The real data sets beside the repository (not committed; skipped when absent).
-const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+// The public real data sets committed in tests/data (see its README).
+const REAL_DATA = fileURLToPath(new URL('../data/', import.meta.url));
 // wasm and native fits stop at slightly different points of the same optimum.
 const MODEL_TOLERANCE = 1e-3;
 
@@ -179,8 +179,8 @@ test('the page carries the same Content-Security-Policy as the server sends', as
   await page.close();
 });
 
-test('the real orders sample gives the CLI\'s numbers', { skip: !existsSync(`${SHARED_DATA}online_retail_II_sample.csv`) }, async () => {
-  const file = `${SHARED_DATA}online_retail_II_sample.csv`;
+test('the real orders sample gives the CLI\'s numbers', async () => {
+  const file = `${REAL_DATA}online_retail_II_sample.csv`;
   const cli = cliAnalyze(file);
   const page = await openPage();
   await upload(page, file);
@@ -205,9 +205,9 @@ test('the real orders sample gives the CLI\'s numbers', { skip: !existsSync(`${S
   await page.close();
 });
 
-test('a real basket file gives "bought together" lists and says why there is no LTV', { skip: !existsSync(`${SHARED_DATA}groceries_baskets.csv`) }, async () => {
+test('a real basket file gives "bought together" lists and says why there is no LTV', async () => {
   const page = await openPage();
-  await upload(page, `${SHARED_DATA}groceries_baskets.csv`);
+  await upload(page, `${REAL_DATA}groceries_baskets.csv`);
   await settle(page, 'done');
   assert.equal(await kpi(page, 'kpi-customers'), '');
   assert.ok(Number(await kpi(page, 'kpi-orders')) > 9000);
