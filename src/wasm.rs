@@ -37,10 +37,12 @@ use crate::predict::{predict, BaseTotals, FormulaLtv, PredictOptions, Prediction
 use crate::recommend::{
     evaluate, EvaluateOptions, Evaluation, Reason, RecommendOptions, Recommendation, Recommender,
 };
-use crate::segments::{segments_with, SegmentOptions, SegmentReport};
-use crate::simulate::{FormulaInputs, Loyalty, Parameters, Scenario, ShopModel, SimulationOptions};
+use crate::segments::{segments_with, segments_with_values, SegmentOptions, SegmentReport};
+use crate::simulate::{
+    CustomerValue, FormulaInputs, Loyalty, Parameters, Scenario, ShopModel, SimulationOptions,
+};
 use crate::summary::{summarize, Period, Summary, SummaryOptions};
-use crate::validate::{validate, ValidateOptions, Validation};
+use crate::validate::{choose_model, ChoiceReason, ValidateOptions, Validation};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r##"
@@ -218,6 +220,8 @@ export interface PredictionsResult {
         customers: number; horizon_months: number; horizon_periods: number; period: string;
         expected_purchases: number; expected_revenue: number; total_clv: number; mean_clv: number;
         expected_purchases_new_customer: number; mean_p_alive: number;
+        /** False when the model sees no customer leaving: P(alive) then means "no evidence of leaving". */
+        dropout_identified: boolean;
     };
     formula: {
         average_order_value: number; purchases_per_month: number; churn_window_months: number;
@@ -278,6 +282,8 @@ export interface AnalysisResult {
     summary: SummaryResult | null;
     /** Null without customers and dates, or when the model cannot be fitted. */
     predictions: PredictionsResult | null;
+    /** Which purchase model the predictions and segments use, and why; null without predictions. */
+    model_choice: ModelChoice | null;
     /** Null without items, or until `recommend()` after `finishDashboard()`. */
     recommendations: RecommendationsResult | null;
     /** True from `finishDashboard()` when `recommend()` will compute the recommendations. */
@@ -300,6 +306,13 @@ export interface DeferredRecommendationsResult {
     notes: Note[];
 }
 
+/** See `ltvlab::validate::ModelChoice`. */
+export interface ModelChoice {
+    model: "bgnbd" | "mbgnbd" | "pareto";
+    reason: "caller" | "lowest_holdout_error" | "holdout_undecided" | "no_holdout";
+    explanation: string;
+}
+
 /** See `ltvlab::validate::Validation`. */
 export interface Validation {
     model: "bgnbd" | "mbgnbd" | "pareto";
@@ -316,6 +329,7 @@ export interface Validation {
     by_frequency: { frequency: string; customers: number; predicted_mean: number; actual_mean: number }[];
     tracking: { week: number; end: string; holdout: boolean; actual: number; predicted: number; predicted_conditional: number | null }[];
     candidates: Record<string, unknown>[];
+    choice_reason: ModelChoice["reason"];
     choice: string;
 }
 
@@ -657,21 +671,47 @@ impl Analysis {
             }
             data => Some(summarize(data, &options.summary.clone().into()).map_err(js_error)?),
         };
-        let predictions = match &summary {
-            Some(s) if s.customers.is_empty() => {
+        // The model: the caller's, or chosen on the holdout (`validate`'s
+        // rule, as `ltvlab analyze` does); the validation comes with it.
+        let choice = match &summary {
+            Some(s)
+                if !s.customers.is_empty()
+                    && (options.wants(Section::Predictions)
+                        || options.wants(Section::Validation)) =>
+            {
+                let v = ValidateOptions {
+                    period: s.period,
+                    observation_end: options.summary.observation_end.clone(),
+                    calibration_end: None,
+                    model: options.predict.model,
+                    fit: FitOptions::default(),
+                };
+                Some(choose_model(&ingested.data, &v))
+            }
+            _ => None,
+        };
+        let predictions = match (&summary, &choice) {
+            (Some(s), _) if s.customers.is_empty() => {
                 notes.push(Note::new("no_customers", "no row has a customer id"));
                 None
             }
-            Some(_) if !options.wants(Section::Predictions) => None,
-            Some(s) => match predict(s, &options.predict.to_core()?) {
-                Ok(p) => Some(p),
-                Err(err) => {
-                    notes.push(Note::new("predict_failed", err.to_string()));
-                    None
+            (Some(_), _) if !options.wants(Section::Predictions) => None,
+            (Some(s), Some(choice)) => {
+                let mut predict_options = options.predict.to_core()?;
+                predict_options.model = choice.model;
+                match predict(s, &predict_options) {
+                    Ok(p) => Some(p),
+                    Err(err) => {
+                        notes.push(Note::new("predict_failed", err.to_string()));
+                        None
+                    }
                 }
-            },
-            None => None,
+            }
+            _ => None,
         };
+        // The segments value customers with the predictions' model and
+        // margin, as the customer table does.
+        let values = predictions.as_ref().map(Predictions::customer_values);
         let wants_recommendations = options.wants(Section::Recommendations);
         let has_summary_flag = summary.is_some();
         let valuable: Vec<&str> = if wants_recommendations {
@@ -729,7 +769,9 @@ impl Analysis {
                             .then(|| cohort_report(&h, &mut notes))
                             .flatten(),
                         want_segments
-                            .then(|| segment_report(&h, s, shop.as_ref(), &mut notes))
+                            .then(|| {
+                                segment_report(&h, s, values.as_deref(), shop.as_ref(), &mut notes)
+                            })
                             .flatten(),
                     ),
                     Err(err) => {
@@ -747,13 +789,25 @@ impl Analysis {
             }
             _ => (None, None),
         };
-        let validation = match (&ingested.data, &summary) {
-            (Dataset::Transactions(_), Some(s))
-                if !s.customers.is_empty() && options.wants(Section::Validation) =>
-            {
-                holdout_validation(&ingested.data, s, options, &mut notes)
+        let (validation, model_choice) = match choice {
+            Some(c) => {
+                let validation = match (&ingested.data, c.validation) {
+                    _ if !options.wants(Section::Validation) => None,
+                    (Dataset::Transactions(_), None) => {
+                        let message = c.validation_error.clone().unwrap_or_default();
+                        notes.push(Note::new("validation_failed", message));
+                        None
+                    }
+                    (_, v) => v,
+                };
+                let choice = predictions.as_ref().map(|_| ModelChoiceDto {
+                    model: c.model,
+                    reason: c.reason,
+                    explanation: c.explanation,
+                });
+                (validation, choice)
             }
-            _ => None,
+            None => (None, None),
         };
         let value = {
             let result = AnalysisResult {
@@ -766,6 +820,7 @@ impl Analysis {
                     .filter(|_| options.wants(Section::Summary))
                     .map(SummaryDto::new),
                 predictions: predictions.as_ref().map(PredictionsDto::new),
+                model_choice,
                 recommendations,
                 recommendations_pending: wants_recommendations && defer,
                 notes,
@@ -1181,12 +1236,22 @@ struct AnalysisResult<'a> {
     report: &'a IngestReport,
     summary: Option<SummaryDto<'a>>,
     predictions: Option<PredictionsDto<'a>>,
+    model_choice: Option<ModelChoiceDto>,
     recommendations: Option<RecommendationsDto>,
     recommendations_pending: bool,
     cohorts: Option<CohortReport>,
     segments: Option<SegmentReport>,
     validation: Option<Validation>,
     notes: Vec<Note>,
+}
+
+/// `ModelChoice` in the TypeScript above: `ltvlab::validate::ModelChoice`
+/// without the validation, which has its own field.
+#[derive(Serialize)]
+struct ModelChoiceDto {
+    model: ModelKind,
+    reason: ChoiceReason,
+    explanation: String,
 }
 
 #[derive(Serialize)]
@@ -1390,6 +1455,7 @@ fn cohort_report(histories: &Histories<'_>, notes: &mut Vec<Note>) -> Option<Coh
 fn segment_report(
     histories: &Histories<'_>,
     summary: &Summary,
+    values: Option<&[CustomerValue]>,
     model: Option<&ShopModel>,
     notes: &mut Vec<Note>,
 ) -> Option<SegmentReport> {
@@ -1399,9 +1465,14 @@ fn segment_report(
         per_customer: false,
         ..SegmentOptions::default()
     };
-    segments_with(histories, summary, model, &options)
-        .map_err(|err| notes.push(Note::new("segments_failed", err.to_string())))
-        .ok()
+    // The predictions' values when there are predictions; the shop model's
+    // only when the predictions were not asked for (section benchmarks).
+    match values {
+        Some(v) => segments_with_values(histories, summary, Some(v), &options),
+        None => segments_with(histories, summary, model, &options),
+    }
+    .map_err(|err| notes.push(Note::new("segments_failed", err.to_string())))
+    .ok()
 }
 
 /// Each customer's CLV interval from `samples` bootstrap resamples
@@ -1527,31 +1598,6 @@ impl SummaryIn {
             reversed_orders: self.reversed_orders,
         })
     }
-}
-
-/// The holdout test as `ltvlab analyze` runs it (calibration end at 75% of
-/// the dates), with the predictions' model, or `None` with a note.
-fn holdout_validation(
-    data: &Dataset,
-    summary: &Summary,
-    options: &AnalysisOptions,
-    notes: &mut Vec<Note>,
-) -> Option<Validation> {
-    let v = ValidateOptions {
-        period: summary.period,
-        observation_end: options.summary.observation_end.clone(),
-        calibration_end: None,
-        model: Some(
-            options
-                .predict
-                .model
-                .unwrap_or(PredictOptions::default().model),
-        ),
-        fit: FitOptions::default(),
-    };
-    validate(data, &v)
-        .map_err(|err| notes.push(Note::new("validation_failed", err.to_string())))
-        .ok()
 }
 
 #[derive(Serialize)]

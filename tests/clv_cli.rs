@@ -143,7 +143,8 @@ fn analyze_prints_one_report_with_its_sections() {
         assert!(json[section].is_object(), "{section}");
     }
     assert_eq!(json["summary"]["customers"], 600);
-    assert_eq!(json["model"]["model"], "bgnbd");
+    // The default model is `auto`: the one fitted is the one chosen.
+    assert_eq!(json["model"]["model"], json["model_choice"]["model"]);
     assert!(json["predictions"]["base"]["total_clv"].as_f64().unwrap() > 0.0);
     assert!(json["predictions"]["formula"]["explanation"]
         .as_str()
@@ -215,10 +216,26 @@ fn analyze_auto_chooses_by_holdout_error() {
     let v = &json["validation"];
     assert_eq!(v["candidates"].as_array().unwrap().len(), 3);
     assert_eq!(json["model"]["model"], v["model"]);
+    assert_eq!(json["model_choice"]["model"], v["model"]);
+    assert_eq!(json["model_choice"]["reason"], v["choice_reason"]);
+    // On this shop Pareto/NBD has the lowest holdout MAE, but by less than
+    // 5% of MBG/NBD's: the holdout cannot decide, and MBG/NBD is kept.
+    let mae = |model: &str| {
+        v["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["model"] == model)
+            .and_then(|c| c["mae"].as_f64())
+            .unwrap()
+    };
+    assert!(mae("pareto") < mae("mbgnbd") && mae("pareto") > 0.95 * mae("mbgnbd"));
+    assert_eq!(v["model"], "mbgnbd");
+    assert_eq!(v["choice_reason"], "holdout_undecided");
     assert!(v["choice"]
         .as_str()
         .unwrap()
-        .contains("has the lowest holdout error"));
+        .starts_with("the holdout cannot tell the models apart"));
     assert_eq!(v["by_frequency"].as_array().unwrap().len(), 8);
     assert!(!v["tracking"].as_array().unwrap().is_empty());
 }
