@@ -382,14 +382,20 @@ export interface WhatIfResult {
     cumulative_value: { baseline: number[]; scenario: number[] };
 }
 
-/** What `WhatIf.clvIntervals` returns; see `ltvlab::bootstrap::Bootstrap`. */
+/** What `clvIntervals` returns; see `ltvlab::bootstrap::Bootstrap`. */
 export interface ClvIntervals {
     samples: number;
+    /** Resamples with both models refitted; the others are left out and counted below. */
     fitted: number;
+    purchase_failures: number;
+    spend_failures: number;
     level: number;
-    /** Per customer, in the summary's order. */
+    /** Per customer, in the summary's order: the interval of the expected CLV (parameter uncertainty only). */
     clv_low: Float64Array;
     clv_high: Float64Array;
+    /** Per customer: the range of the actual value over the horizon (parameters and the purchase process). */
+    value_low: Float64Array;
+    value_high: Float64Array;
     total_clv: { estimate: number; low: number; high: number } | null;
     diagnostics: string[];
 }
@@ -1513,6 +1519,10 @@ pub fn clv_intervals(
         level: b.level,
         clv_low: column(b.clv.iter().map(|i| i.low)),
         clv_high: column(b.clv.iter().map(|i| i.high)),
+        value_low: column(b.value_range.iter().map(|i| i.low)),
+        value_high: column(b.value_range.iter().map(|i| i.high)),
+        purchase_failures: b.purchase_failures,
+        spend_failures: b.spend_failures,
         total_clv: b.total_clv,
         diagnostics: &b.diagnostics,
     };
@@ -1622,6 +1632,12 @@ struct ClvIntervalsDto<'a> {
     clv_low: JsValue,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     clv_high: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    value_low: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    value_high: JsValue,
+    purchase_failures: usize,
+    spend_failures: usize,
     total_clv: Option<crate::bootstrap::Interval>,
     diagnostics: &'a [String],
 }

@@ -110,7 +110,7 @@ fn predict_writes_one_row_per_customer() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "customer_id,frequency,recency,T,monetary_value,p_alive,expected_purchases,expected_order_value,clv,clv_low,clv_high"
+        "customer_id,frequency,recency,T,monetary_value,p_alive,expected_purchases,expected_order_value,clv,expected_clv_low,expected_clv_high,value_low,value_high"
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 600);
@@ -198,7 +198,11 @@ fn predict_intervals_contain_the_clv_and_follow_the_seed() {
             .skip(8)
             .map(|v| v.parse().unwrap())
             .collect();
+        // clv, expected_clv_low, expected_clv_high, value_low, value_high:
+        // the expected CLV's interval contains it; the value range is an
+        // interval of non-negative values (it need not contain the mean).
         assert!(f[1] <= f[0] && f[0] <= f[2], "{line}");
+        assert!(0.0 <= f[3] && f[3] <= f[4], "{line}");
     }
 }
 

@@ -407,14 +407,24 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), St
         "expected_purchases",
         "expected_order_value",
         "clv",
-        "clv_low",
-        "clv_high",
+        // The interval of the expected CLV (parameter uncertainty only) and
+        // the range of the customer's actual value over the horizon
+        // (parameters and the purchase process): `ltvlab::bootstrap`.
+        "expected_clv_low",
+        "expected_clv_high",
+        "value_low",
+        "value_high",
     ])
     .map_err(s)?;
     for (i, c) in predictions.customers.iter().enumerate() {
-        let (low, high) = match &intervals {
-            Some(b) => (num(b.clv[i].low), num(b.clv[i].high)),
-            None => (String::new(), String::new()),
+        let [low, high, value_low, value_high] = match &intervals {
+            Some(b) => [
+                num(b.clv[i].low),
+                num(b.clv[i].high),
+                num(b.value_range[i].low),
+                num(b.value_range[i].high),
+            ],
+            None => Default::default(),
         };
         w.write_record([
             ltvlab::export::safe_cell(&c.customer_id).as_ref(),
@@ -428,6 +438,8 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), St
             &num(c.clv),
             &low,
             &high,
+            &value_low,
+            &value_high,
         ])
         .map_err(s)?;
     }
