@@ -282,6 +282,56 @@ test('every stage of an analysis shows its progress as a percentage', async () =
   await page.close();
 });
 
+// The heatmap's colour words, per language: the caption says which colour
+// means "likely still buying", the legend's ends name their colours.
+const HEAT_WORDS = {
+  en: { low: 'dark purple', high: 'yellow', likely: /yellow[^.]*more likely/, gone: /dark purple[^.]*left/ },
+  ja: { low: '濃い紫', high: '黄色', likely: /黄色[^。]*可能性が高く/, gone: /濃い紫[^。]*離れた/ },
+};
+
+test('the P(alive) heatmap\'s caption and legend agree on which colour means still active', async () => {
+  const page = await openPage();
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  const figure = page.getByTestId('chart-alive');
+  await figure.scrollIntoViewIfNeeded();
+  for (const [lang, words] of Object.entries(HEAT_WORDS)) {
+    await page.getByTestId('lang').selectOption(lang);
+    const caption = await figure.locator('figcaption .how').textContent();
+    const low = await figure.locator('[data-end="low"]').textContent();
+    const high = await figure.locator('[data-end="high"]').textContent();
+    assert.match(low, /^0\s?%/, `${lang}: the left end is 0%`);
+    assert.match(high, /^100\s?%/, `${lang}: the right end is 100%`);
+    assert.ok(low.includes(words.low), `${lang}: the 0% end is ${words.low}: ${low}`);
+    assert.ok(high.includes(words.high), `${lang}: the 100% end is ${words.high}: ${high}`);
+    assert.match(caption, words.likely, `${lang}: the caption calls the 100% colour likely`);
+    assert.match(caption, words.gone, `${lang}: and the 0% colour gone`);
+    // Left to right: 0%, the scale, 100%.
+    const [lowBox, scaleBox, highBox] = await Promise.all(
+      ['[data-end="low"]', '.heat-scale', '[data-end="high"]'].map((s) => figure.locator(s).boundingBox()),
+    );
+    assert.ok(lowBox.x < scaleBox.x && scaleBox.x < highBox.x, `${lang}: legend order`);
+    await figure.screenshot({ path: `${ARTIFACTS}heatmap-${lang}.png` });
+  }
+  await page.getByTestId('lang').selectOption('en');
+  // The words describe the colours drawn: the legend's ends are the heatmap's
+  // colours for 0 and 1, dark purple and yellow.
+  const gradient = await figure.locator('.heat-scale').evaluate((el) => getComputedStyle(el).backgroundImage);
+  const stops = gradient.match(/rgb\([^)]*\)/g);
+  const [zero, one] = await page.evaluate(async () => {
+    const { viridis } = await import(new URL('charts.js', document.baseURI).href);
+    return [viridis(0), viridis(1)];
+  });
+  assert.equal(stops[0], zero, 'the legend starts at the heatmap\'s colour for 0%');
+  assert.equal(stops.at(-1), one, 'and ends at its colour for 100%');
+  const rgb = (text) => text.match(/\d+/g).map(Number);
+  const [r0, g0, b0] = rgb(zero);
+  const [r1, g1, b1] = rgb(one);
+  assert.ok(r0 + g0 + b0 < 200 && b0 > g0 && r0 > g0, `0% is dark purple: ${zero}`);
+  assert.ok(r1 > 200 && g1 > 200 && b1 < 100, `100% is yellow: ${one}`);
+  await page.close();
+});
+
 test('the real orders sample gives the CLI\'s numbers', { skip: !existsSync(`${SHARED_DATA}online_retail_II_sample.csv`) }, async () => {
   const file = `${SHARED_DATA}online_retail_II_sample.csv`;
   const cli = cliAnalyze(file);
