@@ -171,14 +171,6 @@ test('broken files show an error, and the page keeps working', async () => {
   await page.close();
 });
 
-test('the page carries the same Content-Security-Policy as the server sends', async () => {
-  const page = await openPage();
-  const response = await page.goto(siteUrl);
-  const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
-  assert.equal(meta, response.headers()['content-security-policy']);
-  await page.close();
-});
-
 // Appended to the worker's copy of pkg/ltvlab.js by the cancel test: the
 // analysis reports its models stage, as the core does, then never returns,
 // as a fit that never converges did (issue #13). Nothing but terminate() can
