@@ -244,6 +244,7 @@ async function finish({ id, result: next, charts: nextCharts }) {
     const line = byTestId('recs-computing');
     line.textContent = l10n.t('recs.computing'); // not the last analysis's stage
     delete line.dataset.stage;
+    recsProgressShown = null;
     post({ type: 'recommend', id });
   }
   helpersGate = { id, waiting: recsJob ? 2 : 1 };
@@ -348,6 +349,9 @@ function setLanguage(lang) {
   if (previewData) renderPreview();
   if (result) renderResult();
   renderStatus();
+  // A stage shown while the worker is busy, in the new language.
+  if (job && progressShown) showProgress(...progressShown);
+  if (recsJob && recsProgressShown) showRecommendationsProgress(recsProgressShown);
 }
 
 function setTheme(theme) {
@@ -361,7 +365,9 @@ function setTheme(theme) {
 }
 
 /** `step` of `steps` (both optional) numbers the stages of the analysis proper. */
+let progressShown = null; // the arguments of the last showProgress, for a language switch
 function showProgress(stage, value, { step, steps } = {}) {
+  progressShown = [stage, value, { step, steps }];
   const label = l10n.t(`stage.${stage}`);
   ui.progressLabel.textContent = step ? l10n.t('progress.step', { step, steps, stage: label }) : label;
   ui.progress.dataset.stage = stage;
@@ -488,7 +494,9 @@ async function onRecommendations(message) {
 }
 
 /** The recommender's stage in its section's "computing" line (it has no progress bar). */
+let recsProgressShown = null; // the last stage shown, for a language switch
 function showRecommendationsProgress({ stage, percent, step, steps }) {
+  recsProgressShown = { stage, percent, step, steps };
   const line = byTestId('recs-computing');
   line.dataset.stage = stage;
   line.textContent = l10n.t('recs.computing.step', {

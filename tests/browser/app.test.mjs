@@ -206,6 +206,11 @@ test('cancel ends an analysis stuck in the wasm at once, and a fresh worker anal
   assert.equal(await page.getByTestId('progress-percent').textContent(), '28%');
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'working');
   await page.screenshot({ path: `${ARTIFACTS}cancel-busy.png`, fullPage: true });
+  // The stage follows a language switch.
+  await page.getByTestId('lang').selectOption('ja');
+  assert.equal(await page.getByTestId('progress-stage').textContent(), '3/7 購入回数と購入単価のモデルを推定しています');
+  await page.screenshot({ path: `${ARTIFACTS}cancel-busy-ja.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('en');
 
   await page.getByTestId('cancel').click();
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle');
@@ -218,6 +223,10 @@ test('cancel ends an analysis stuck in the wasm at once, and a fresh worker anal
   // The held worker is gone (it would never have read a message again) ...
   await waitUntil(() => closed.length === 1, 'the held worker closes');
   await page.screenshot({ path: `${ARTIFACTS}cancelled.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('ja');
+  assert.match(await page.getByTestId('status').textContent(), /^キャンセルしました。/);
+  await page.screenshot({ path: `${ARTIFACTS}cancelled-ja.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('en');
 
   // ... and the fresh one analyses the next file.
   await upload(page, `${FIXTURES}orders.csv`);
