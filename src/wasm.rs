@@ -299,6 +299,15 @@ export interface AnalysisResult {
     notes: Note[];
 }
 
+/** The stages of `Analysis.finishDashboard()`, in the order they run. */
+export type AnalysisStage = "ingest" | "summary" | "models" | "simulator" | "segments" | "validation" | "result";
+
+/** The stages of `Analysis.recommend()`, in the order they run. */
+export type RecommendStage = "evaluation" | "recommender" | "lists";
+
+/** A progress callback: `stage` starts now, `done` of `total` stages are behind it. */
+export type Progress<Stage> = (stage: Stage, done: number, total: number) => void;
+
 /** What `Analysis.recommend()` returns after `finishDashboard()`. */
 export interface DeferredRecommendationsResult {
     recommendations: RecommendationsResult | null;
@@ -606,7 +615,7 @@ impl Analysis {
     /// options do not fit the data.
     #[wasm_bindgen(unchecked_return_type = "AnalysisResult")]
     pub fn finish(mut self) -> Result<JsValue, JsError> {
-        self.analyze(false)
+        self.analyze(false, None)
     }
 
     /// Ends the input and returns the result without its recommendations
@@ -614,24 +623,39 @@ impl Analysis {
     /// were asked for), keeping the ingested data in this object for
     /// `recommend()`. The page draws the dashboard while the recommender runs.
     ///
+    /// `progress`, when given, is called as `progress(stage, done, total)`
+    /// as each stage starts (see `AnalysisStage`; `done` stages of `total`
+    /// are behind it), so a worker can tell its page how far this one
+    /// synchronous call has come. What it returns or throws is ignored.
+    ///
     /// # Errors
     ///
     /// As `finish`; also if the input has already ended.
     #[wasm_bindgen(js_name = finishDashboard, unchecked_return_type = "AnalysisResult")]
-    pub fn finish_dashboard(&mut self) -> Result<JsValue, JsError> {
-        self.analyze(true)
+    pub fn finish_dashboard(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Progress<AnalysisStage> | undefined")]
+        progress: Option<js_sys::Function>,
+    ) -> Result<JsValue, JsError> {
+        self.analyze(true, progress.as_ref())
     }
 
     /// After `finishDashboard`: `{ recommendations, notes }`, the section
     /// and its notes exactly as `finish` would have included them. Frees this
-    /// object (and with it the ingested data).
+    /// object (and with it the ingested data). `progress`, when given, is
+    /// called as `progress(stage, done, total)` as each `RecommendStage`
+    /// starts, as in `finishDashboard`.
     ///
     /// # Errors
     ///
     /// If `finishDashboard` has not returned a result with
     /// `recommendations_pending`.
     #[wasm_bindgen(unchecked_return_type = "DeferredRecommendationsResult")]
-    pub fn recommend(self) -> Result<JsValue, JsError> {
+    pub fn recommend(
+        self,
+        #[wasm_bindgen(unchecked_param_type = "Progress<RecommendStage> | undefined")]
+        progress: Option<js_sys::Function>,
+    ) -> Result<JsValue, JsError> {
         let Some(deferred) = self.deferred else {
             return Err(JsError::new(
                 "no pending recommendations: call finishDashboard first",
@@ -645,6 +669,7 @@ impl Analysis {
             &customers,
             &self.options.recommend,
             &mut notes,
+            progress.as_ref(),
         );
         to_js(&DeferredResult {
             recommendations,
@@ -657,14 +682,20 @@ impl Analysis {
 impl Analysis {
     /// `finish` and `finishDashboard`: with `defer`, the recommendations are
     /// left for `recommend` and the ingested data moves into `self.deferred`.
-    fn analyze(&mut self, defer: bool) -> Result<JsValue, JsError> {
+    fn analyze(
+        &mut self,
+        defer: bool,
+        progress: Option<&js_sys::Function>,
+    ) -> Result<JsValue, JsError> {
         let options = &self.options;
         let ingester = self
             .ingester
             .take()
             .ok_or_else(|| JsError::new("the input has already ended"))?;
+        AnalysisStage::Ingest.report(progress);
         let ingested = ingester.finish().map_err(js_error)?;
         let mut notes = Vec::new();
+        AnalysisStage::Summary.report(progress);
         // Baskets have no customers or dates: their report is still worth
         // showing, with what the file can be used for.
         let summary = match &ingested.data {
@@ -677,6 +708,7 @@ impl Analysis {
             }
             data => Some(summarize(data, &options.summary.clone().into()).map_err(js_error)?),
         };
+        AnalysisStage::Models.report(progress);
         // The model: the caller's, or chosen on the holdout (`validate`'s
         // rule, as `ltvlab analyze` does); the validation comes with it.
         let choice = match &summary {
@@ -736,6 +768,7 @@ impl Analysis {
                 &valuable,
                 &options.recommend,
                 &mut notes,
+                None,
             )
         } else {
             None
@@ -743,6 +776,7 @@ impl Analysis {
         let deferred_customers: Vec<String> = valuable.iter().map(|&id| id.to_owned()).collect();
         // One shop model (BG/NBD and Gamma-Gamma) serves the segments' model
         // columns and the what-if simulator.
+        AnalysisStage::Simulator.report(progress);
         let shop = match &summary {
             Some(s)
                 if !s.customers.is_empty()
@@ -758,6 +792,7 @@ impl Analysis {
             }
             _ => None,
         };
+        AnalysisStage::Segments.report(progress);
         let (want_cohorts, want_segments) = (
             options.wants(Section::Cohorts),
             options.wants(Section::Segments),
@@ -795,6 +830,7 @@ impl Analysis {
             }
             _ => (None, None),
         };
+        AnalysisStage::Validation.report(progress);
         let (validation, model_choice) = match choice {
             Some(c) => {
                 let validation = match (&ingested.data, c.validation) {
@@ -815,6 +851,7 @@ impl Analysis {
             }
             None => (None, None),
         };
+        AnalysisStage::Result.report(progress);
         let value = {
             let result = AnalysisResult {
                 report: &ingested.report,
@@ -860,6 +897,79 @@ impl Analysis {
 struct DeferredResult {
     recommendations: Option<RecommendationsDto>,
     notes: Vec<Note>,
+}
+
+/// The stages of `Analysis.finishDashboard()`, in the order they run, as its
+/// `progress` callback names them (`AnalysisStage` in TypeScript).
+#[cfg(feature = "app")]
+#[derive(Clone, Copy)]
+enum AnalysisStage {
+    Ingest,
+    Summary,
+    Models,
+    Simulator,
+    Segments,
+    Validation,
+    Result,
+}
+
+#[cfg(feature = "app")]
+impl AnalysisStage {
+    const COUNT: u32 = 7;
+
+    fn name(self) -> &'static str {
+        match self {
+            AnalysisStage::Ingest => "ingest",
+            AnalysisStage::Summary => "summary",
+            AnalysisStage::Models => "models",
+            AnalysisStage::Simulator => "simulator",
+            AnalysisStage::Segments => "segments",
+            AnalysisStage::Validation => "validation",
+            AnalysisStage::Result => "result",
+        }
+    }
+
+    fn report(self, progress: Option<&js_sys::Function>) {
+        report_progress(progress, self.name(), self as u32, Self::COUNT);
+    }
+}
+
+/// The stages of `Analysis.recommend()`, in the order they run
+/// (`RecommendStage` in TypeScript).
+#[derive(Clone, Copy)]
+enum RecommendStage {
+    Evaluation,
+    Recommender,
+    Lists,
+}
+
+impl RecommendStage {
+    const COUNT: u32 = 3;
+
+    fn name(self) -> &'static str {
+        match self {
+            RecommendStage::Evaluation => "evaluation",
+            RecommendStage::Recommender => "recommender",
+            RecommendStage::Lists => "lists",
+        }
+    }
+
+    fn report(self, progress: Option<&js_sys::Function>) {
+        report_progress(progress, self.name(), self as u32, Self::COUNT);
+    }
+}
+
+/// Calls `progress(stage, done, total)`; the callback only reports, so an
+/// exception in it does not stop the work.
+fn report_progress(progress: Option<&js_sys::Function>, stage: &str, done: u32, total: u32) {
+    if let Some(callback) = progress {
+        let _ = callback.call3(
+            &JsValue::NULL,
+            &JsValue::from_str(stage),
+            &JsValue::from(done),
+            &JsValue::from(total),
+        );
+    }
 }
 
 /// The fitted shop model of one analysis, for what-if scenarios and CLV
@@ -1750,6 +1860,7 @@ fn recommendations(
     customers: &[&str],
     options: &RecommendListOptions,
     notes: &mut Vec<Note>,
+    progress: Option<&js_sys::Function>,
 ) -> Option<RecommendationsDto> {
     if matches!(data, Dataset::Summary(_)) {
         notes.push(Note::new(
@@ -1762,7 +1873,9 @@ fn recommendations(
     // The holdout test builds its own recommender on the training orders;
     // it runs (and frees its baskets and pairs) before the full one is
     // built, so the two never share the wasm heap's peak.
+    RecommendStage::Evaluation.report(progress);
     let evaluation = has_summary.then(|| evaluate(data, &core, &EvaluateOptions::default()));
+    RecommendStage::Recommender.report(progress);
     let rec = match Recommender::new(data, &core) {
         Ok(rec) => rec,
         Err(err) => {
@@ -1778,6 +1891,7 @@ fn recommendations(
         }
         None => None,
     };
+    RecommendStage::Lists.report(progress);
     let t = rec.transactions();
     let item = |i: u32| ItemDto {
         id: t.items().name(i).to_owned(),

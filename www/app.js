@@ -3,7 +3,8 @@
 // through text nodes (textContent, append of strings), never as HTML.
 //
 // document.body.dataset.state is the page's state, for people and tests alike:
-// idle → working → done | error | idle (after cancel). "done" means the
+// idle → working → done | error | idle (after cancel, which ends the busy
+// worker and starts a fresh one). "done" means the
 // dashboard is drawn; the recommendations come after it (the slowest section),
 // and their section's data-recommendations goes computing → done.
 //
@@ -118,6 +119,9 @@ function onWorkerMessage(message) {
     case 'recommendations':
       if (message.id === recsJob) onRecommendations(message);
       return;
+    case 'recs-progress':
+      if (message.id === recsJob) showRecommendationsProgress(message);
+      return;
     case 'error':
       // Scenario and bootstrap errors are the core's messages about this data, not a broken worker.
       if (message.id === whatif.pending?.id) {
@@ -136,7 +140,7 @@ function onWorkerMessage(message) {
   if (!job || message.id !== job.id) return;
   switch (message.type) {
     case 'progress':
-      showProgress(message.stage, message.percent);
+      showProgress(message.stage, message.percent, message);
       break;
     case 'preview':
       previewData = message.preview;
@@ -177,13 +181,24 @@ function analyze(next) {
   post({ type: 'analyze', id, options, file: source.file, url: source.url });
 }
 
+// Most of an analysis is one synchronous wasm call, which no message can
+// interrupt: cancel ends the worker and starts a fresh one at once, so the
+// next file does not wait for the wasm to load. The preview stays, so a wrong
+// column can be fixed and the file analysed again.
 function cancel() {
   if (!job) return;
-  worker?.postMessage({ type: 'cancel', id: job.id });
+  const hadFocus = ui.progress.contains(document.activeElement);
+  dropWorker();
   job = null;
+  recsJob = 0;
+  pendingFiles.clear();
+  view.query = 0;
   ui.progress.hidden = true;
-  ui.status.textContent = l10n.t('status.cancelled');
+  status = { key: 'status.cancelled', params: {} };
+  renderStatus();
   setState('idle');
+  ensureWorker();
+  if (hadFocus) ui.fileInput.focus();
 }
 
 function fail(message) {
@@ -225,7 +240,13 @@ async function finish({ id, result: next, charts: nextCharts }) {
   if (result.whatif) runWhatIf(true);
   // After the rows and the what-if's first run, which the worker answers first.
   recsJob = result.recommendations_pending ? id : 0;
-  if (recsJob) post({ type: 'recommend', id });
+  if (recsJob) {
+    const line = byTestId('recs-computing');
+    line.textContent = l10n.t('recs.computing'); // not the last analysis's stage
+    delete line.dataset.stage;
+    recsProgressShown = null;
+    post({ type: 'recommend', id });
+  }
   helpersGate = { id, waiting: recsJob ? 2 : 1 };
   if (!(await renderResultInSteps())) return; // a new analysis started meanwhile
   status = result.summary
@@ -303,7 +324,7 @@ function renderStatus() {
   const { seconds, baskets, items } = status.params;
   ui.status.textContent = l10n.t(status.key, {
     name: source.name(),
-    seconds: l10n.decimal(seconds),
+    seconds: seconds === undefined ? '' : l10n.decimal(seconds),
     baskets: baskets === undefined ? '' : l10n.integer(baskets),
     items: items === undefined ? '' : l10n.integer(items),
   });
@@ -328,6 +349,9 @@ function setLanguage(lang) {
   if (previewData) renderPreview();
   if (result) renderResult();
   renderStatus();
+  // A stage shown while the worker is busy, in the new language.
+  if (job && progressShown) showProgress(...progressShown);
+  if (recsJob && recsProgressShown) showRecommendationsProgress(recsProgressShown);
 }
 
 function setTheme(theme) {
@@ -340,8 +364,13 @@ function setTheme(theme) {
   if (result) renderResult();
 }
 
-function showProgress(stage, value) {
-  ui.progressLabel.textContent = l10n.t(`stage.${stage}`);
+/** `step` of `steps` (both optional) numbers the stages of the analysis proper. */
+let progressShown = null; // the arguments of the last showProgress, for a language switch
+function showProgress(stage, value, { step, steps } = {}) {
+  progressShown = [stage, value, { step, steps }];
+  const label = l10n.t(`stage.${stage}`);
+  ui.progressLabel.textContent = step ? l10n.t('progress.step', { step, steps, stage: label }) : label;
+  ui.progress.dataset.stage = stage;
   if (value === null || value === undefined) {
     ui.progressBar.removeAttribute('value'); // indeterminate
     ui.progressPercent.textContent = '';
@@ -462,6 +491,20 @@ async function onRecommendations(message) {
   }
   if (!ui.section('exports').hidden) renderRecommendationsSection();
   releaseHelpers(message.id);
+}
+
+/** The recommender's stage in its section's "computing" line (it has no progress bar). */
+let recsProgressShown = null; // the last stage shown, for a language switch
+function showRecommendationsProgress({ stage, percent, step, steps }) {
+  recsProgressShown = { stage, percent, step, steps };
+  const line = byTestId('recs-computing');
+  line.dataset.stage = stage;
+  line.textContent = l10n.t('recs.computing.step', {
+    step,
+    steps,
+    stage: l10n.t(`recs.stage.${stage}`),
+    percent: l10n.percent(percent / 100),
+  });
 }
 
 function renderRecommendationsSection() {

@@ -171,11 +171,165 @@ test('broken files show an error, and the page keeps working', async () => {
   await page.close();
 });
 
-test('the page carries the same Content-Security-Policy as the server sends', async () => {
+// Appended to the worker's copy of pkg/ltvlab.js by the cancel test: the
+// analysis reports its models stage, as the core does, then never returns,
+// as a fit that never converges did (issue #13). Nothing but terminate() can
+// stop a worker inside it.
+const HOLD_IN_FINISH_DASHBOARD = `
+Analysis.prototype.finishDashboard = function (progress) {
+  progress?.('models', 2, 7);
+  for (;;) {}
+};
+`;
+
+test('cancel ends an analysis stuck in the wasm at once, and a fresh worker analyses the next file', async () => {
+  // A context of its own: no service worker between the page and the route below.
+  const held = await browser.newContext({ serviceWorkers: 'block' });
+  held.on('request', (request) => requests.push(request.url()));
+  let served = 0;
+  await held.route('**/pkg/ltvlab.js', async (route) => {
+    const response = await route.fetch();
+    // Only the first worker's copy holds; the fresh one gets the real glue.
+    const body = (await response.text()) + (served++ === 0 ? HOLD_IN_FINISH_DASHBOARD : '');
+    await route.fulfill({ response, body });
+  });
+  const page = await held.newPage();
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  const closed = [];
+  page.on('worker', (worker) => worker.on('close', () => closed.push(worker.url())));
+  await page.goto(siteUrl);
+
+  await upload(page, `${FIXTURES}orders.csv`);
+  // The worker posts the stage from inside the call that never returns.
+  await page.waitForSelector('[data-testid="progress"][data-stage="models"]');
+  assert.equal(await page.getByTestId('progress-stage').textContent(), 'Step 3 of 7: Fitting the purchase and spend models');
+  assert.equal(await page.getByTestId('progress-percent').textContent(), '28%');
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'working');
+  await page.screenshot({ path: `${ARTIFACTS}cancel-busy.png`, fullPage: true });
+  // The stage follows a language switch.
+  await page.getByTestId('lang').selectOption('ja');
+  assert.equal(await page.getByTestId('progress-stage').textContent(), '3/7 購入回数と購入単価のモデルを推定しています');
+  await page.screenshot({ path: `${ARTIFACTS}cancel-busy-ja.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('en');
+
+  await page.getByTestId('cancel').click();
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle');
+  assert.ok(await page.getByTestId('progress').isHidden());
+  assert.ok(await page.getByTestId('error').isHidden());
+  assert.match(await page.getByTestId('status').textContent(), /^Cancelled\. Drop a file/);
+  assert.ok(await page.getByTestId('drop-zone').isVisible());
+  assert.ok(await page.getByTestId('sample').isEnabled());
+  assert.ok(await page.locator('.results:not([hidden])').count() === 0, 'no dashboard of the cancelled file');
+  // The held worker is gone (it would never have read a message again) ...
+  await waitUntil(() => closed.length === 1, 'the held worker closes');
+  await page.screenshot({ path: `${ARTIFACTS}cancelled.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('ja');
+  assert.match(await page.getByTestId('status').textContent(), /^キャンセルしました。/);
+  await page.screenshot({ path: `${ARTIFACTS}cancelled-ja.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('en');
+
+  // ... and the fresh one analyses the next file.
+  await upload(page, `${FIXTURES}orders.csv`);
+  await settle(page, 'done');
+  await assertOrdersKpis(page);
+  assert.equal(served, 2, 'one worker held, one fresh');
+  await held.close();
+});
+
+test('every stage of an analysis shows its progress as a percentage', async () => {
   const page = await openPage();
-  const response = await page.goto(siteUrl);
-  const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
-  assert.equal(meta, response.headers()['content-security-policy']);
+  // Every change of the progress bar, as the page showed it.
+  await page.evaluate(() => {
+    window.progressLog = [];
+    window.recsLog = [];
+    const section = document.querySelector('[data-testid="progress"]');
+    new MutationObserver(() => {
+      const entry = {
+        stage: section.dataset.stage,
+        label: section.querySelector('[data-testid="progress-stage"]').textContent,
+        percent: section.querySelector('[data-testid="progress-percent"]').textContent,
+      };
+      const last = window.progressLog.at(-1);
+      if (!last || last.label !== entry.label || last.percent !== entry.percent) window.progressLog.push(entry);
+    }).observe(section, { subtree: true, childList: true, characterData: true, attributes: true });
+    // The recommendations, after the dashboard, in their section's "computing" line.
+    const line = document.querySelector('[data-testid="recs-computing"]');
+    new MutationObserver(() => {
+      if (line.dataset.stage && window.recsLog.at(-1)?.text !== line.textContent) {
+        window.recsLog.push({ stage: line.dataset.stage, text: line.textContent });
+      }
+    }).observe(line, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  await recommendationsDone(page);
+  const log = await page.evaluate(() => window.progressLog);
+  const reading = log.filter((e) => e.stage === 'reading' && e.percent !== '');
+  assert.ok(reading.length >= 2, `reading shows percentages: ${JSON.stringify(log)}`);
+  assert.equal(reading.at(-1).percent, '100%');
+  const stages = ['ingest', 'summary', 'models', 'simulator', 'segments', 'validation', 'result'];
+  const analysis = log.filter((e) => stages.includes(e.stage));
+  assert.deepEqual(analysis.map((e) => e.stage), stages, 'each stage of the analysis, once, in order');
+  analysis.forEach((entry, done) => {
+    assert.match(entry.label, new RegExp(`^Step ${done + 1} of 7: `));
+    // Intl's percent of the whole part done, as the worker computes it.
+    assert.equal(entry.percent, `${Math.floor((done / 7) * 100)}%`);
+  });
+  const recs = await page.evaluate(() => window.recsLog);
+  assert.deepEqual(recs.map((e) => e.stage), ['evaluation', 'recommender', 'lists'], JSON.stringify(recs));
+  recs.forEach((entry, done) => {
+    assert.match(entry.text, new RegExp(`^Computing recommendations, step ${done + 1} of 3 \\(${Math.floor((done / 3) * 100)}%\\): `));
+  });
+  await page.close();
+});
+
+// The heatmap's colour words, per language: the caption says which colour
+// means "likely still buying", the legend's ends name their colours.
+const HEAT_WORDS = {
+  en: { low: 'dark purple', high: 'yellow', likely: /yellow[^.]*more likely/, gone: /dark purple[^.]*left/ },
+  ja: { low: '濃い紫', high: '黄色', likely: /黄色[^。]*可能性が高く/, gone: /濃い紫[^。]*離れた/ },
+};
+
+test('the P(alive) heatmap\'s caption and legend agree on which colour means still active', async () => {
+  const page = await openPage();
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  const figure = page.getByTestId('chart-alive');
+  await figure.scrollIntoViewIfNeeded();
+  for (const [lang, words] of Object.entries(HEAT_WORDS)) {
+    await page.getByTestId('lang').selectOption(lang);
+    const caption = await figure.locator('figcaption .how').textContent();
+    const low = await figure.locator('[data-end="low"]').textContent();
+    const high = await figure.locator('[data-end="high"]').textContent();
+    assert.match(low, /^0\s?%/, `${lang}: the left end is 0%`);
+    assert.match(high, /^100\s?%/, `${lang}: the right end is 100%`);
+    assert.ok(low.includes(words.low), `${lang}: the 0% end is ${words.low}: ${low}`);
+    assert.ok(high.includes(words.high), `${lang}: the 100% end is ${words.high}: ${high}`);
+    assert.match(caption, words.likely, `${lang}: the caption calls the 100% colour likely`);
+    assert.match(caption, words.gone, `${lang}: and the 0% colour gone`);
+    // Left to right: 0%, the scale, 100%.
+    const [lowBox, scaleBox, highBox] = await Promise.all(
+      ['[data-end="low"]', '.heat-scale', '[data-end="high"]'].map((s) => figure.locator(s).boundingBox()),
+    );
+    assert.ok(lowBox.x < scaleBox.x && scaleBox.x < highBox.x, `${lang}: legend order`);
+    await figure.screenshot({ path: `${ARTIFACTS}heatmap-${lang}.png` });
+  }
+  await page.getByTestId('lang').selectOption('en');
+  // The words describe the colours drawn: the legend's ends are the heatmap's
+  // colours for 0 and 1, dark purple and yellow.
+  const gradient = await figure.locator('.heat-scale').evaluate((el) => getComputedStyle(el).backgroundImage);
+  const stops = gradient.match(/rgb\([^)]*\)/g);
+  const [zero, one] = await page.evaluate(async () => {
+    const { viridis } = await import(new URL('charts.js', document.baseURI).href);
+    return [viridis(0), viridis(1)];
+  });
+  assert.equal(stops[0], zero, 'the legend starts at the heatmap\'s colour for 0%');
+  assert.equal(stops.at(-1), one, 'and ends at its colour for 100%');
+  const rgb = (text) => text.match(/\d+/g).map(Number);
+  const [r0, g0, b0] = rgb(zero);
+  const [r1, g1, b1] = rgb(one);
+  assert.ok(r0 + g0 + b0 < 200 && b0 > g0 && r0 > g0, `0% is dark purple: ${zero}`);
+  assert.ok(r1 > 200 && g1 > 200 && b1 < 100, `100% is yellow: ${one}`);
   await page.close();
 });
 
@@ -473,6 +627,16 @@ async function recommendationsDone(page) {
     state: 'attached',
     timeout: SETTLE_TIMEOUT_MS,
   });
+}
+
+// Polls a condition on the test's side (events Playwright reports), with
+// the same bound as settle().
+async function waitUntil(condition, what) {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function kpi(page, id) {

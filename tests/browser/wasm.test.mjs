@@ -153,6 +153,34 @@ test('finishDashboard then recommend gives what finish gives, recommendations la
   without.free();
 });
 
+test('finishDashboard and recommend report each stage to their progress callbacks, which cannot break them', () => {
+  const stages = ['ingest', 'summary', 'models', 'simulator', 'segments', 'validation', 'result'];
+  const calls = [];
+  const analysis = new wasm.Analysis(undefined);
+  analysis.push(sample);
+  const reported = analysis.finishDashboard((stage, done, total) => calls.push([stage, done, total]));
+  assert.deepEqual(calls, stages.map((stage, done) => [stage, done, stages.length]));
+  // A callback that throws is only a reporter: the result is the same.
+  const again = new wasm.Analysis(undefined);
+  again.push(sample);
+  let thrownCount = 0;
+  const despite = again.finishDashboard(() => {
+    thrownCount++;
+    throw new Error('a broken progress bar');
+  });
+  assert.equal(thrownCount, stages.length);
+  assert.deepEqual(despite.predictions.base, reported.predictions.base);
+  assert.deepEqual(despite.notes, reported.notes);
+  for (const result of [reported, despite]) result.whatif?.free();
+  again.free();
+
+  // recommend() reports its own stages the same way.
+  calls.length = 0;
+  const { recommendations } = analysis.recommend((stage, done, total) => calls.push([stage, done, total]));
+  assert.ok(recommendations.items.length > 0);
+  assert.deepEqual(calls, [['evaluation', 0, 3], ['recommender', 1, 3], ['lists', 2, 3]]);
+});
+
 test('expectBytes sizes the columns without changing any result', () => {
   // The sample is longer than the 256 KiB head, so the reservation runs.
   assert.ok(sample.length > 256 * 1024);
