@@ -1215,7 +1215,10 @@ function startIntervals() {
     renderIntervalNote();
     stopIntervals();
   });
-  helper.postMessage({ type: 'intervals', id, summary: packedSummary(), samples: INTERVAL_SAMPLES, lang: l10n.lang });
+  // The bootstrap refits the model the dashboard chose (ltvlab::validate::choose_model).
+  const model = result.model_choice?.model;
+  const predict = model ? { model } : undefined;
+  helper.postMessage({ type: 'intervals', id, summary: packedSummary(), predict, samples: INTERVAL_SAMPLES, lang: l10n.lang });
 }
 
 /** The summary with its string columns packed again, to post to another worker. */
