@@ -544,6 +544,11 @@ async function renderResultInSteps() {
   return token === renderToken;
 }
 
+/** The purchase model's name as the papers write it. */
+function modelName(model) {
+  return { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', pareto: 'Pareto/NBD' }[model] ?? model ?? '';
+}
+
 function setKpi(id, value, format, label, how) {
   const card = byTestId(id);
   card.hidden = false;
@@ -581,8 +586,24 @@ function renderKpis() {
   const months = p?.base.horizon_months ?? 12;
   const f = p?.formula;
   const window = f ? l10n.decimal(Math.round(f.churn_window_months * 10) / 10) : '12';
-  setKpi('kpi-churn', f?.churn_rate, l10n.percent, t('kpi.churn'), t('kpi.churn.how', { window }));
-  setKpi('kpi-alive', p?.base.mean_p_alive, l10n.percent, t('kpi.alive'), t('kpi.alive.how'));
+  setKpi('kpi-churn', f?.churn_rate, l10n.percent, t('kpi.churn', { window }), t('kpi.churn.how', { window }));
+  // Where the data show no customer leaving, P(alive) is "no evidence of leaving",
+  // not "still active": say so instead of showing 100% (ltvlab::predict::dropout_identified).
+  const model = modelName(result.model_choice?.model);
+  const identified = p?.base.dropout_identified !== false;
+  const alive = identified ? p?.base.mean_p_alive : null;
+  setKpi(
+    'kpi-alive',
+    alive,
+    l10n.percent,
+    t('kpi.alive'),
+    identified ? t('kpi.alive.how', { model, gone: alive === undefined || alive === null ? '' : l10n.percent(1 - alive) }) : t('kpi.alive.unidentified'),
+  );
+  byTestId('kpi-alive').dataset.identified = String(identified);
+  const choice = byTestId('model-choice');
+  choice.hidden = !result.model_choice;
+  choice.dataset.reason = result.model_choice?.reason ?? '';
+  choice.textContent = result.model_choice ? t(`model-choice.${result.model_choice.reason}`, { model }) : '';
   setKpi(
     'kpi-ltv-formula',
     f?.formula_ltv,
@@ -596,7 +617,7 @@ function renderKpis() {
         })
       : t('kpi.ltv-formula.undefined'),
   );
-  setKpi('kpi-ltv-model', p?.base.mean_clv, l10n.money, t('kpi.ltv-model', { months }), t('kpi.ltv-model.how', { months }));
+  setKpi('kpi-ltv-model', p?.base.mean_clv, l10n.money, t('kpi.ltv-model', { months }), t('kpi.ltv-model.how', { months, model }));
   setKpi(
     'kpi-revenue-12m',
     p?.base.expected_revenue,
@@ -673,6 +694,15 @@ function renderAliveChart() {
   hover.textContent = '';
   const alivePlot = aliveFigure.querySelector('.plot');
   alivePlot.replaceChildren();
+  // An all-100% map where the data show no customer leaving would say
+  // "everyone is still buying": say what is known instead.
+  const identified = result.predictions?.base.dropout_identified !== false;
+  aliveFigure.dataset.identified = String(identified);
+  aliveFigure.querySelector('.heat-legend').hidden = !identified;
+  if (!identified) {
+    alivePlot.append(el('p', { class: 'note', 'data-role': 'unidentified' }, l10n.t('chart.alive.unidentified')));
+    return;
+  }
   alivePlot.setAttribute('aria-label', `${l10n.t('chart.alive.title')}. ${l10n.t('chart.alive.how')}`);
   const alive = aliveHeatmap(alivePlot, chartData.heat, l10n, (text) => (hover.textContent = text));
   charts.push({ chart: alive, stop: fitWidth(alive, alivePlot), name: 'alive', title: l10n.t('chart.alive.title') });
@@ -713,7 +743,8 @@ function renderSegments() {
     ...(report.modeled
       ? [
           ['model_ltv', (s) => (s.model_ltv === null ? '—' : l10n.money(s.model_ltv))],
-          ['mean_p_alive', (s) => (s.mean_p_alive === null ? '—' : l10n.percent(s.mean_p_alive))],
+          // Not shown where the data show no customer leaving (see renderKpis).
+          ['mean_p_alive', (s) => (s.mean_p_alive === null || result.predictions?.base.dropout_identified === false ? '—' : l10n.percent(s.mean_p_alive))],
         ]
       : []),
   ];
@@ -723,7 +754,7 @@ function renderSegments() {
   );
   tableEl.tBodies[0].replaceChildren(
     ...shown.map((s) =>
-      el('tr', { 'data-segment': s.segment }, el('th', { scope: 'row' }, label(s)), ...columns.map(([, format]) => el('td', { class: 'num' }, format(s)))),
+      el('tr', { 'data-segment': s.segment }, el('th', { scope: 'row' }, label(s)), ...columns.map(([key, format]) => el('td', { class: 'num', 'data-column': key }, format(s)))),
     ),
   );
 
@@ -1262,10 +1293,12 @@ function tableColumns() {
     p && { key: 'p_alive', value: (i) => p.p_alive[i], format: l10n.percent },
     p && { key: 'expected_purchases', value: (i) => p.expected_purchases[i], format: l10n.decimal },
     p && { key: 'clv', value: (i) => p.clv[i], format: l10n.money },
+    // Where the customer's actual value over the horizon falls 90% of the time
+    // (ltvlab::bootstrap's value range), not the interval of the expected CLV.
     intervals.data && {
       key: 'clv_interval',
-      sort: 'clv_low',
-      value: (i) => [intervals.data.clv_low[i], intervals.data.clv_high[i]],
+      sort: 'value_low',
+      value: (i) => [intervals.data.value_low[i], intervals.data.value_high[i]],
       format: ([low, high]) => l10n.t('whatif.range', { low: l10n.money(low), high: l10n.money(high) }),
     },
   ].filter(Boolean);

@@ -369,6 +369,8 @@ const SORT_COLUMNS = {
   clv: (r) => r.predictions?.customers.clv,
   clv_low: (r) => r.intervals?.clv_low,
   clv_high: (r) => r.intervals?.clv_high,
+  value_low: (r) => r.intervals?.value_low,
+  value_high: (r) => r.intervals?.value_high,
 };
 
 // The matching rows' indices, in display order.

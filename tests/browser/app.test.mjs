@@ -20,6 +20,7 @@ const SETTLE_TIMEOUT_MS = 60_000;
 const PAGE_ROWS = 50;
 // The public real data sets committed in tests/data (see its README).
 const REAL_DATA = fileURLToPath(new URL('../data/', import.meta.url));
+const SAMPLE_FILE = `${ROOT}www/sample/sample-orders.csv`;
 // wasm and native fits stop at slightly different points of the same optimum.
 const MODEL_TOLERANCE = 1e-3;
 
@@ -352,10 +353,59 @@ test('the real orders sample gives the CLI\'s numbers', async () => {
   assertClose(Number(await kpi(page, 'kpi-ltv-formula')), f.formula_ltv, 1e-9, 'formula LTV');
   assertClose(Number(await kpi(page, 'kpi-ltv-model')), f.model_ltv, MODEL_TOLERANCE, 'model LTV');
   assertClose(Number(await kpi(page, 'kpi-revenue-12m')), base.expected_revenue, MODEL_TOLERANCE, 'predicted revenue');
+  // One story: the model the CLI chose, and, since this shop shows no customer
+  // leaving, no "100% still active" anywhere: words instead.
+  assert.equal(cli.model_choice.model, 'mbgnbd');
+  assert.equal(base.dropout_identified, false);
+  assert.equal(await page.getByTestId('model-choice').getAttribute('data-reason'), cli.model_choice.reason);
+  assert.match(await page.getByTestId('model-choice').textContent(), /^Model: MBG\/NBD\./);
+  assert.equal(await page.getByTestId('kpi-alive').getAttribute('data-identified'), 'false');
+  assert.equal(await page.locator('[data-testid="kpi-alive"] dd').textContent(), '—');
+  assert.match(await page.locator('[data-testid="kpi-alive"] .how').textContent(), /do not show customers leaving/);
+  assert.match(await page.locator('[data-testid="kpi-churn"] dt').textContent(), /^Lapsed: no order in 12 months$/);
+  const aliveCells = await page.locator('[data-testid="segments-table"] td[data-column="mean_p_alive"]').allTextContents();
+  assert.ok(aliveCells.length > 0 && aliveCells.every((c) => c === '—'), `segment P(alive): ${aliveCells}`);
+  // No all-100% heatmap: a sentence instead.
+  assert.equal(await page.getByTestId('chart-alive').getAttribute('data-identified'), 'false');
+  assert.match(await page.locator('[data-testid="chart-alive"] [data-role="unidentified"]').textContent(), /do not show customers leaving/);
+  assert.match(await page.locator('[data-testid="kpi-ltv-model"] .how').textContent(), /MBG\/NBD and Gamma-Gamma/);
   // The recommendations' verdict is the core's, in words.
   await recommendationsDone(page);
   assert.match(await page.getByTestId('recs-verdict').textContent(), /best-seller/);
   await page.screenshot({ path: `${ARTIFACTS}online-retail.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('ja');
+  assert.match(await page.locator('[data-testid="kpi-alive"] .how').textContent(), /離脱の傾向が読み取れません/);
+  assert.match(await page.getByTestId('model-choice').textContent(), /^使用モデル：MBG\/NBD。/);
+  await page.screenshot({ path: `${ARTIFACTS}online-retail-ja.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('en');
+  await page.close();
+});
+
+test('on the sample, churn, still buying and the segments tell one story', async () => {
+  const cli = cliAnalyze(SAMPLE_FILE);
+  const page = await openPage();
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  const base = cli.predictions.base;
+  assert.equal(base.dropout_identified, true);
+  assert.equal(await page.getByTestId('model-choice').getAttribute('data-reason'), cli.model_choice.reason);
+  assert.equal(await page.getByTestId('kpi-alive').getAttribute('data-identified'), 'true');
+  const alive = Number(await kpi(page, 'kpi-alive'));
+  assertClose(alive, base.mean_p_alive, MODEL_TOLERANCE, 'mean P(alive)');
+  // The card names the model and the complement: "the other N% have probably stopped".
+  const how = await page.locator('[data-testid="kpi-alive"] .how').textContent();
+  assert.ok(how.includes(cli.model_choice.model === 'pareto' ? 'Pareto/NBD' : cli.model_choice.model === 'mbgnbd' ? 'MBG/NBD' : 'BG/NBD'), how);
+  assert.match(how, /The other [\d.]+% have probably stopped/);
+  // The segments' P(alive) comes from the same model as the KPI: their
+  // customer-weighted mean is the KPI (ltvlab::segments uses the predictions).
+  const rows = cli.segments.segments.filter((s) => s.customers > 0 && s.mean_p_alive !== null);
+  const weighted = rows.reduce((a, s) => a + s.customers * s.mean_p_alive, 0) / rows.reduce((a, s) => a + s.customers, 0);
+  assertClose(weighted, base.mean_p_alive, 1e-9, 'segments vs KPI');
+  await page.screenshot({ path: `${ARTIFACTS}sample-one-story.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('ja');
+  assert.match(await page.locator('[data-testid="kpi-churn"] dt').textContent(), /^離脱率（直近/);
+  await page.screenshot({ path: `${ARTIFACTS}sample-one-story-ja.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('en');
   await page.close();
 });
 
