@@ -111,6 +111,21 @@ corpus! {
     html_product_names: "html_product_names.csv",
     nul_bytes: "nul_bytes.csv",
     repeated_header: "repeated_header.csv",
+    // Silent loss (issue #13): each case is read correctly or reported.
+    stray_quote_note: "stray_quote_note.csv",
+    encoding_switch_sjis: "encoding_switch_sjis.csv",
+    repeated_header_reordered: "repeated_header_reordered.csv",
+    repeated_header_other_columns: "repeated_header_other_columns.csv",
+    dot_thousands: "dot_thousands.csv",
+    dot_thousands_yen: "dot_thousands_yen.csv",
+    ambiguous_decimal: "ambiguous_decimal.csv",
+    duplicate_header_names: "duplicate_header_names.csv",
+    summary_recency_over_t: "summary_recency_over_t.csv",
+    summary_not_finite: "summary_not_finite.csv",
+    json_array: "json_array.csv",
+    one_long_line: "one_long_line.csv",
+    blank_lines_before_header: "blank_lines_before_header.csv",
+    invisible_ids: "invisible_ids.csv",
 }
 
 #[test]
