@@ -626,6 +626,79 @@ fn a_ten_megabyte_field_is_read_and_reported() {
     assert_eq!(r.stats.total_amount, 6.0);
 }
 
+/// A single line of 10 MB is not a basket file: an error says what it is.
+#[test]
+fn a_ten_megabyte_single_line_is_an_error() {
+    let mut bytes = Vec::with_capacity(10 * 1024 * 1024 + 16);
+    let mut i = 0;
+    while bytes.len() < 10 * 1024 * 1024 {
+        bytes.extend_from_slice(format!("sku-{i},").as_bytes());
+        i += 1;
+    }
+    for result in [
+        ingest(&bytes, &IngestOptions::default()),
+        ingest_in_chunks(&bytes, &IngestOptions::default(), 1 << 20),
+    ] {
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            "line 1: the first line is longer than 256 KiB (no line break in it); this is not a table of orders, whose rows end with line breaks"
+        );
+    }
+}
+
+/// Past the detection window, one `1.249.000` shows that the dot groups
+/// thousands: the `12.990`-shaped amounts before it are scaled, whatever
+/// the chunking.
+#[test]
+fn dot_groups_after_the_detection_window_decide_the_amounts() {
+    let mut bytes = b"customer_id,order_date,amount\n".to_vec();
+    let mut rows = 0u64;
+    while bytes.len() < PAST_SNIFF {
+        bytes.extend_from_slice(
+            format!("c{},2024-01-{:02},1.490\n", rows % 50, rows % 28 + 1).as_bytes(),
+        );
+        rows += 1;
+    }
+    bytes.extend_from_slice(b"c1,2024-02-01,1.249.000\n");
+    let ingested = assert_streaming_matches_whole("dot groups", &bytes);
+    let r = &ingested.report;
+    assert_eq!((r.rows_read, r.rows_used), (rows + 1, rows + 1));
+    assert_eq!(r.decimal, ltvlab::ingest::DecimalSep::Comma);
+    assert_eq!(r.stats.total_amount, rows as f64 * 1490.0 + 1_249_000.0);
+    let w: Vec<_> = r
+        .warnings
+        .iter()
+        .filter(|w| w.code == WarningCode::DotThousands)
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", r.warnings);
+    assert_eq!(w[0].lines, [2, 3, 4, 5, 6]);
+}
+
+/// A stray quote far into a large file: the swallowed rows are read in any
+/// chunking.
+#[test]
+fn a_stray_quote_past_the_detection_window_loses_no_row() {
+    let mut bytes = grow("generic_english.csv", b"\n", PAST_SNIFF);
+    let before = ingest(&bytes, &IngestOptions::default()).unwrap().report;
+    let line = bytes.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    bytes.extend_from_slice(b"C009,O-9999,2024-02-12,\"Open quote,1,1.00\n");
+    for i in 0..20 {
+        bytes
+            .extend_from_slice(format!("C010,O-{},2024-02-13,Pen,1,1.00\n", 10_000 + i).as_bytes());
+    }
+    let ingested = assert_streaming_matches_whole("stray quote", &bytes);
+    let r = &ingested.report;
+    assert_eq!(r.rows_read, before.rows_read + 21);
+    assert_eq!(r.rows_used, before.rows_used + 21);
+    let w: Vec<_> = r
+        .warnings
+        .iter()
+        .filter(|w| w.code == WarningCode::RunawayQuote)
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", r.warnings);
+    assert_eq!(w[0].lines, [line, line + 20]);
+}
+
 /// A quote left open at the top of a file swallows everything after it;
 /// past [`ltvlab::ingest::MAX_FIELD_BYTES`] that is an error naming the line.
 #[test]
