@@ -400,6 +400,8 @@ struct Plan {
     returns: ReturnPolicy,
     /// The header's names, normalized (empty without a header).
     header_norm: Vec<String>,
+    /// Bit `n` is set when a column name is `n` bytes long (63: longer).
+    header_lengths: u64,
     /// Warnings about the header itself (duplicate names), reported in
     /// `finish` with the header's line.
     header_warnings: Vec<Warning>,
@@ -471,6 +473,7 @@ impl Plan {
                     c_invoices: false,
                     returns: options.returns,
                     header_norm: Vec::new(),
+                    header_lengths: 0,
                     header_warnings: Vec::new(),
                 });
             }
@@ -610,6 +613,9 @@ impl Plan {
         } else {
             Vec::new()
         };
+        let header_lengths = columns
+            .iter()
+            .fold(0, |mask, c| mask | 1u64 << c.len().min(63));
         Ok(Plan {
             delimiter,
             has_header,
@@ -625,6 +631,7 @@ impl Plan {
             c_invoices: preset == Preset::UciOnlineRetail,
             returns: options.returns,
             header_warnings,
+            header_lengths,
             header_norm: if has_header { normalized } else { Vec::new() },
         })
     }
@@ -1125,7 +1132,8 @@ fn dot_shape(field: &str) -> DotShape {
 
 /// Parses an amount with the plan's decimal separator, noting the field's
 /// dot shape while the separator is still open. `1.234.567` cannot be read
-/// with a decimal dot; its only reading (dots group thousands) is used.
+/// with a decimal dot; until an amount such as `12.99` shows a decimal dot,
+/// its only reading (dots group thousands) is used.
 /// `dot3` is set for `12.990`, whose value may be scaled in `finish`.
 fn read_money(
     field: &str,
@@ -1135,7 +1143,9 @@ fn read_money(
     dot3: &mut bool,
 ) -> Option<value::Amount> {
     let parsed = value::parse_amount(field, plan.decimal);
-    if !plan.decimal_open {
+    // One decimal dot decides the column (`finish` keeps the dot), so the
+    // rest of it needs no look.
+    if !plan.decimal_open || evidence.decimal_point > 0 {
         return parsed;
     }
     match dot_shape(field) {
@@ -1540,12 +1550,17 @@ impl Stream {
         Ok(())
     }
 
-    /// A cheap first look: one of the first fields is a header name.
+    /// A cheap first look on every row: its first field is a header name
+    /// (a repeated header in any column order starts with one). The lengths
+    /// of the names rule out most rows without a comparison.
     fn may_be_header(&self, fields: &[&str]) -> bool {
-        fields.iter().take(3).any(|f| {
-            let f = trim_field(f);
-            !f.is_empty() && self.plan.columns.iter().any(|c| c == f)
-        })
+        let Some(first) = fields.first() else {
+            return false;
+        };
+        let first = trim_field(first);
+        self.plan.header_lengths & (1u64 << first.len().min(63)) != 0
+            && !first.is_empty()
+            && self.plan.columns.iter().any(|c| c == first)
     }
 
     /// Handles a row that may repeat the header. The same names in the same
