@@ -592,19 +592,46 @@ fn streaming_shopify_carries_order_fields_across_chunks() {
 
 #[test]
 fn streaming_unterminated_quote_at_the_end_of_a_large_file() {
-    let mut bytes = grow("generic_english.csv", b"\n", PAST_SNIFF);
-    bytes.extend_from_slice(
-        b"C009,O-9999,2024-02-12,\"Open quote,1,1.00\nC010,O-10000,2024-02-13,Pen,1,1.00\n",
-    );
-    let ingested = assert_streaming_matches_whole("open quote", &bytes);
-    let open: Vec<_> = ingested
+    // The line after the open quote is a row of its own: both lines are
+    // read, with a warning. Text that is no row stays one skipped row.
+    let grown = grow("generic_english.csv", b"\n", PAST_SNIFF);
+    let rows = ingest(&grown, &IngestOptions::default())
+        .unwrap()
         .report
-        .skipped
-        .iter()
-        .filter(|g| g.reason == SkipReason::UnterminatedQuote)
-        .collect();
-    assert_eq!(open.len(), 1);
-    assert_eq!(open[0].count, 1);
+        .rows_read;
+    let cases: [(&[u8], u64, Option<WarningCode>, u64); 2] = [
+        (
+            b"C009,O-9999,2024-02-12,\"Open quote,1,1.00\nC010,O-10000,2024-02-13,Pen,1,1.00\n",
+            rows + 2,
+            Some(WarningCode::RunawayQuote),
+            0,
+        ),
+        (
+            b"C009,O-9999,2024-02-12,\"Open quote,1,1.00\nno row here\n",
+            rows + 1,
+            None,
+            1,
+        ),
+    ];
+    for (tail, read, warning, open) in cases {
+        let mut bytes = grown.clone();
+        bytes.extend_from_slice(tail);
+        let ingested = assert_streaming_matches_whole("open quote", &bytes);
+        let r = &ingested.report;
+        assert_eq!(r.rows_read, read);
+        let runaway = r
+            .warnings
+            .iter()
+            .find(|w| w.code == WarningCode::RunawayQuote);
+        assert_eq!(runaway.map(|w| w.code), warning);
+        let skipped: u64 = r
+            .skipped
+            .iter()
+            .filter(|g| g.reason == SkipReason::UnterminatedQuote)
+            .map(|g| g.count)
+            .sum();
+        assert_eq!(skipped, open);
+    }
 }
 
 /// A 10 MB cell, generated here rather than committed.

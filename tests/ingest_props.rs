@@ -148,13 +148,13 @@ fn shop_rows(n: usize) -> Vec<[String; 4]> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// No row is lost to a stray quote: with at least two rows after the
-    /// line that opens it, every data line is read as a row, and the quote
-    /// is reported with its line.
+    /// No row is lost to a stray quote: with a row after the line that
+    /// opens it, every data line is read as a row, and the quote is
+    /// reported with its line.
     #[test]
     fn a_stray_quote_loses_no_row(n in 4usize..60, at in 0usize..60, closes in any::<bool>()) {
         let rows = shop_rows(n);
-        let at = at % (n - 2);
+        let at = at % (n - 1);
         let mut text = String::from("customer_id,order_date,amount,note\n");
         for (i, r) in rows.iter().enumerate() {
             let note = if i == at {

@@ -1423,9 +1423,10 @@ impl Stream {
         let (out_len, ends_len) = (self.out_len, self.ends_len);
         self.out_len = 0;
         self.ends_len = 0;
-        // A record over three or more lines may be a stray quote that
+        // A record over two or more lines may be a stray quote that
         // swallowed rows: read those lines on their own instead.
-        if end_line >= line + 2 && self.raw_complete && self.plan.preset != Preset::BasketLines {
+        let several_lines = end_line >= line + 2 || (at_eof && end_line > line);
+        if several_lines && self.raw_complete && self.plan.preset != Preset::BasketLines {
             let raw = std::mem::take(&mut self.raw);
             let recovered = self.runaway_quote(&raw, line, at_eof);
             self.raw = raw;
@@ -1623,7 +1624,7 @@ impl Stream {
             .position(|&b| b != b'\n' && b != b'\r')
             .unwrap_or(raw.len());
         let lines = physical_lines(&raw[start..]);
-        if lines.len() < 3 {
+        if lines.len() < 2 {
             return Ok(false);
         }
         let delimiter = self.plan.delimiter;
@@ -1633,7 +1634,7 @@ impl Stream {
             .collect();
         let own = parsed.iter().filter(|f| self.parses_as_record(f)).count();
         let non_blank = parsed.iter().filter(|f| !is_blank(f)).count();
-        if own < 2 || own * 2 < non_blank {
+        if own == 0 || own * 2 < non_blank {
             return Ok(false);
         }
         let read_before = self.rows.read;
