@@ -1057,6 +1057,9 @@ struct Rows {
     /// Stray-quote runs: first line, last line, rows recovered, and
     /// whether the quote stayed open to the end of the file.
     runaway_quotes: Vec<(u64, u64, u64, bool)>,
+    /// Rows of UTF-8 input with invalid bytes replaced by U+FFFD.
+    invalid_rows: u64,
+    invalid_lines: Vec<u64>,
     /// Rows decoded as Shift_JIS in a file detected as UTF-8.
     sjis_rows: u64,
     sjis_lines: Vec<u64>,
@@ -1698,6 +1701,10 @@ impl Stream {
             }
         }
         self.had_invalid_bytes = true;
+        self.rows.invalid_rows += 1;
+        if self.rows.invalid_lines.len() < report::MAX_EXAMPLES {
+            self.rows.invalid_lines.push(line);
+        }
         parts
             .iter()
             .map(|p| String::from_utf8_lossy(p).into_owned())
@@ -2161,7 +2168,18 @@ impl Stream {
 
     fn finish(mut self, options: &IngestOptions) -> Result<Ingested> {
         let mut warnings = Vec::new();
-        if self.had_invalid_bytes {
+        if self.rows.invalid_rows > 0 {
+            // UTF-8 input is decoded row by row, so the rows are known.
+            warnings.push(Warning {
+                code: WarningCode::InvalidBytes,
+                message: format!(
+                    "{} rows hold bytes that are not valid {}; they were replaced by \u{fffd}, so ids that differ only in those bytes became one",
+                    self.rows.invalid_rows,
+                    self.encoding.name()
+                ),
+                lines: self.rows.invalid_lines.clone(),
+            });
+        } else if self.had_invalid_bytes {
             warnings.push(Warning {
                 code: WarningCode::InvalidBytes,
                 message: format!(
