@@ -887,11 +887,24 @@ fn physical_lines(text: &[u8]) -> Vec<&[u8]> {
 }
 
 /// Splits one line into fields on its own: by the CSV rules when its
-/// quotes pair up, else at every delimiter (a stray quote is text).
-fn split_line(text: &str, delim: u8) -> Vec<String> {
+/// quotes pair up, else at every delimiter (a stray quote is text). With a
+/// stray quote and more fields than `expected`, the field it opens takes
+/// the extra delimiters (`..,"fragile, handle with care` is one note), as
+/// its writer meant.
+fn split_line(text: &str, delim: u8, expected: usize) -> Vec<String> {
     let quotes = text.bytes().filter(|&b| b == b'"').count();
     if quotes == 0 || quotes % 2 == 1 {
-        return text.split(delim as char).map(str::to_owned).collect();
+        let mut fields: Vec<String> = text.split(delim as char).map(str::to_owned).collect();
+        let extra = fields.len().saturating_sub(expected);
+        if quotes % 2 == 1 && extra > 0 {
+            if let Some(q) = fields.iter().position(|f| f.trim_start().starts_with('"')) {
+                if q < expected {
+                    let joined = fields[q..=q + extra].join(&(delim as char).to_string());
+                    fields.splice(q..=q + extra, [joined]);
+                }
+            }
+        }
+        return fields;
     }
     let mut fields = Vec::new();
     sniff::for_each_record(text, delim, true, 1, |out, ends| {
@@ -1631,9 +1644,10 @@ impl Stream {
             return Ok(false);
         }
         let delimiter = self.plan.delimiter;
+        let expected = self.plan.columns.len();
         let parsed: Vec<Vec<String>> = lines[1..]
             .iter()
-            .map(|l| split_line(&String::from_utf8_lossy(l), delimiter))
+            .map(|l| split_line(&String::from_utf8_lossy(l), delimiter, expected))
             .collect();
         let own = parsed.iter().filter(|f| self.parses_as_record(f)).count();
         let non_blank = parsed.iter().filter(|f| !is_blank(f)).count();
@@ -1647,7 +1661,7 @@ impl Stream {
                 Ok(t) => t.to_owned(),
                 Err(_) => self.decode_invalid_row(&[bytes], n).concat(),
             };
-            let fields = split_line(&text, delimiter);
+            let fields = split_line(&text, delimiter, expected);
             let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
             self.fields_row(&refs, n, n + 1, false)?;
         }
@@ -2844,9 +2858,12 @@ mod tests {
             [&b"a"[..], b"b", b"c", b"d"]
         );
         assert_eq!(physical_lines(b"a\n\nb\n"), [&b"a"[..], b"", b"b"]);
-        assert_eq!(split_line("a,\"b,c\",d", b','), ["a", "b,c", "d"]);
-        // An odd quote is text: the line splits at every delimiter.
-        assert_eq!(split_line("a,\"b,c", b','), ["a", "\"b", "c"]);
+        assert_eq!(split_line("a,\"b,c\",d", b',', 3), ["a", "b,c", "d"]);
+        // An odd quote is text: the line splits at every delimiter, and the
+        // field it opens takes the delimiters beyond the expected count.
+        assert_eq!(split_line("a,\"b,c", b',', 3), ["a", "\"b", "c"]);
+        assert_eq!(split_line("a,\"b,c", b',', 2), ["a", "\"b,c"]);
+        assert_eq!(split_line("a,\"b,c,d", b',', 3), ["a", "\"b,c", "d"]);
     }
 
     #[test]
