@@ -14,6 +14,14 @@
 //!
 //! Invariant: `rows_read == rows_used + rows_skipped`; every skipped row is
 //! counted under one [`SkipReason`] with example line numbers.
+//!
+//! Nothing is lost silently after detection either: a record that a stray
+//! quote stretched over lines that are rows of their own is read again line
+//! by line; a repeated header is not a row, and in another column order it
+//! re-maps the rows after it; UTF-8 rows past the detection window that are
+//! not valid UTF-8 but valid Shift_JIS are decoded as such; the amount
+//! column's dots (`12.990`) are decided from the whole column. Each of these
+//! leaves a [`Warning`] with its lines.
 
 pub mod report;
 pub mod schema;
