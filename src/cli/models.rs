@@ -33,9 +33,10 @@ use crate::{num, read_input, InputArgs};
 /// The period unit and end of observation of fit and predict.
 #[derive(Args)]
 pub(crate) struct PeriodArgs {
-    /// Period unit: day, week or month (for a summary file: the unit its T is in).
-    #[arg(long, default_value = "day")]
-    period: String,
+    /// Period unit: day, week or month (default: day; a summary file needs
+    /// it: the unit its T is in).
+    #[arg(long)]
+    period: Option<String>,
     /// End of observation (ISO date); default: the last date in the data.
     #[arg(long, value_name = "DATE")]
     observation_end: Option<String>,
@@ -549,8 +550,9 @@ fn predict_options(a: &ValueArgs, model: ModelKind) -> Result<PredictOptions, St
 }
 
 fn summarize(data: &Dataset, a: &PeriodArgs) -> Result<Summary, String> {
+    let given = a.period.as_deref().map(str::parse::<Period>).transpose();
     let options = SummaryOptions {
-        period: a.period.parse::<Period>().map_err(s)?,
+        period: summary::period_for(data, given.map_err(s)?).map_err(s)?,
         observation_end: a.observation_end.clone(),
         calibration_end: None,
     };
