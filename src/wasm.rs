@@ -73,6 +73,7 @@ export interface IngestOptions {
 }
 
 export interface SummaryOptions {
+    /** Default day for transactions; a summary file must say it (else the note `summary_period_needed`). */
     period?: "day" | "week" | "month";
     /** ISO date, e.g. "2024-12-31"; default: the last date in the data. */
     observation_end?: string;
@@ -706,7 +707,22 @@ impl Analysis {
                 ));
                 None
             }
-            data => Some(summarize(data, &options.summary.clone().into()).map_err(js_error)?),
+            // A summary file does not say its unit: the page must give it
+            // (`summary::period_for`), else only the ingest report is shown.
+            data => match crate::summary::period_for(data, options.summary.period) {
+                Ok(period) => {
+                    let o = SummaryOptions {
+                        period,
+                        observation_end: options.summary.observation_end.clone(),
+                        calibration_end: None,
+                    };
+                    Some(summarize(data, &o).map_err(js_error)?)
+                }
+                Err(err) => {
+                    notes.push(Note::new("summary_period_needed", err.to_string()));
+                    None
+                }
+            },
         };
         AnalysisStage::Models.report(progress);
         // The model: the caller's, or chosen on the holdout (`validate`'s
@@ -1073,18 +1089,9 @@ impl AnalysisOptions {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct SummaryOptionsDto {
-    period: Period,
+    /// Day for transactions when absent; a summary file needs it.
+    period: Option<Period>,
     observation_end: Option<String>,
-}
-
-impl From<SummaryOptionsDto> for SummaryOptions {
-    fn from(o: SummaryOptionsDto) -> SummaryOptions {
-        SummaryOptions {
-            period: o.period,
-            observation_end: o.observation_end,
-            calibration_end: None,
-        }
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]

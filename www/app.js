@@ -163,6 +163,7 @@ function analyze(next) {
   if (next !== source) {
     source = next;
     overrides = {};
+    byTestId('summary-period').value = '';
   }
   const id = nextId++;
   job = { id, started: performance.now() };
@@ -178,6 +179,9 @@ function analyze(next) {
   ui.progress.hidden = false;
   // The core has no clock: the page tells it today's date (for future-date checks).
   const options = { ingest: { today: localIsoDate(new Date()), mapping: { ...overrides } } };
+  // A summary file's unit, when the user gave it (the core asks for it: summary_period_needed).
+  const period = byTestId('summary-period').value;
+  if (period) options.summary = { period };
   post({ type: 'analyze', id, options, file: source.file, url: source.url });
 }
 
@@ -405,6 +409,7 @@ function renderPreview() {
   });
   ui.mapping.querySelector('.mapping-roles').replaceChildren(...fields);
   ui.mapping.hidden = roles.length === 0;
+  byTestId('summary-period-field').hidden = report.kind !== 'summary';
 
   const previewTable = byTestId('preview-table');
   previewTable.tHead.replaceChildren(el('tr', {}, ...report.columns.map((c) => el('th', { scope: 'col' }, c))));
@@ -415,7 +420,7 @@ function renderPreview() {
 function mappingOverrides() {
   const detected = Object.fromEntries(previewData.report.mapping.map((m) => [m.role, `#${m.index + 1}`]));
   const chosen = { ...overrides };
-  for (const select of ui.mapping.querySelectorAll('select')) {
+  for (const select of ui.mapping.querySelectorAll('.mapping-roles select')) {
     const role = select.dataset.role;
     if ((detected[role] ?? '') !== select.value) chosen[role] = select.value;
   }

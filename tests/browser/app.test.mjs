@@ -618,9 +618,31 @@ test('a basket file shows its report and says what it can be used for', async ()
   await page.close();
 });
 
+test('a summary file is not read as days until its unit is chosen', async () => {
+  const file = `${FIXTURES}summary_weekly.csv`;
+  const page = await openPage();
+  await upload(page, file);
+  await settle(page, 'done');
+  // No silent unit: the page asks, and shows no model numbers meanwhile.
+  assert.equal(await page.locator('[data-testid="notes"] li[data-code="summary_period_needed"]').count(), 1);
+  assert.equal(await page.getByTestId('kpi-ltv-model').isVisible(), false);
+  assert.equal(await page.getByTestId('summary-period-field').isVisible(), true);
+  await page.getByTestId('summary-period').selectOption('week');
+  await page.getByTestId('rerun').click();
+  await settle(page, 'done');
+  assert.equal(await page.locator('[data-testid="notes"] li[data-code="summary_period_needed"]').count(), 0);
+  // The CLI's numbers for the same unit: no holdout in a summary file, so MBG/NBD.
+  const cli = cliAnalyze(file, '--period', 'week');
+  assert.equal(cli.model_choice.reason, 'no_holdout');
+  assert.equal(await page.getByTestId('model-choice').getAttribute('data-reason'), 'no_holdout');
+  assert.equal(Number(await kpi(page, 'kpi-customers')), 300);
+  assertClose(Number(await kpi(page, 'kpi-ltv-model')), cli.predictions.base.mean_clv, MODEL_TOLERANCE, 'model LTV');
+  await page.close();
+});
+
 // `ltvlab analyze --json` on the same file, through cargo (built once, then cached).
-function cliAnalyze(file) {
-  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', file, '--json'], {
+function cliAnalyze(file, ...extra) {
+  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', file, '--json', ...extra], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
