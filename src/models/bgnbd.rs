@@ -206,6 +206,10 @@ impl Estimable for BgNbd {
         check_repeaters(Self::NAME, data)
     }
 
+    fn prior_centers(data: &RfmData) -> Option<Vec<f64>> {
+        Some(nbd_prior_centers(data))
+    }
+
     fn starts(data: &RfmData) -> Vec<Vec<f64>> {
         let rate = purchase_rate(data);
         let mut starts = Vec::new();
@@ -238,6 +242,12 @@ impl Estimable for BgNbd {
     fn from_params(params: &[f64]) -> Result<BgNbd> {
         BgNbd::new(params[0], params[1], params[2], params[3])
     }
+}
+
+/// Centres of the BG/NBD's and MBG/NBD's weak priors on `ln r, ln α, ln a,
+/// ln b` (see `fit.rs`): `r = 1`, `α = 1/rate`, `a = b = 1`.
+pub(crate) fn nbd_prior_centers(data: &RfmData) -> Vec<f64> {
+    vec![0.0, -purchase_rate(data).ln(), 0.0, 0.0]
 }
 
 /// Which of the two NBD-with-geometric-dropout likelihoods to evaluate.

@@ -34,13 +34,14 @@ mod sbg;
 mod special;
 #[cfg(test)]
 mod tests;
+pub mod work;
 
 pub use bgbb::BgBb;
 pub use bgnbd::BgNbd;
 pub(crate) use clv::{check_inputs as check_clv_inputs, lifetime_values, LifetimeValues};
 pub use clv::{customer_lifetime_value, ClvOptions};
 pub use data::{DiscreteRfm, DiscreteRfmData, Rfm, RfmData, Spend};
-pub use fit::{Fit, FitOptions, Params};
+pub use fit::{Fit, FitOptions, Params, Prior, WEAK_PRIOR_SD};
 pub use gamma_gamma::GammaGamma;
 pub(crate) use gamma_gamma::SpendData;
 pub use mbgnbd::MbgNbd;

@@ -329,6 +329,13 @@ impl Estimable for ParetoNbd {
         check_repeaters(Self::NAME, data)
     }
 
+    /// `r = 1`, `α = 1/rate`, `s = 1`, `β = mean T` (see `fit.rs`).
+    fn prior_centers(data: &RfmData) -> Option<Vec<f64>> {
+        let horizon = data.weighted_sum(|c| c.t()) / data.len() as f64;
+        let horizon = if horizon > 0.0 { horizon } else { 1.0 };
+        Some(vec![0.0, -purchase_rate(data).ln(), 0.0, horizon.ln()])
+    }
+
     fn starts(data: &RfmData) -> Vec<Vec<f64>> {
         let rate = purchase_rate(data);
         let horizon = data.weighted_sum(|c| c.t()) / data.len() as f64;
@@ -653,6 +660,7 @@ fn series_with_gradient(
         }
         k += 1;
     }
+    super::work::add_series_terms(k as u64);
     std::array::from_fn(|lane| {
         let (h, z) = (h[lane], z[lane]);
         if !(converged[lane] && h.is_finite() && h > 0.0) {
