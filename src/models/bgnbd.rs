@@ -800,7 +800,9 @@ fn expected_concentrated(shape: f64, u: f64, a: f64, b: f64) -> Option<f64> {
     let variance = a * b / (n * n * (n + 1.0));
     let sigma = 1.5 * variance.sqrt() + 5.0 / n;
     let scale = (m + 1.0 / u) / (1.0 + shape);
-    if !(sigma <= CONCENTRATED_RHO * scale) {
+    // Written so that a NaN refuses.
+    let concentrated = sigma <= CONCENTRATED_RHO * scale;
+    if !concentrated {
         return None;
     }
     let g = |p: f64| {
