@@ -145,8 +145,24 @@ fn ln_tails(params: &[f64], x: f64, ys: &[f64], out: &mut [f64]) {
 }
 
 /// Whether [`ln_hyp2f1_a_a1`] sums the series (fewer than ~2,000 terms).
+///
+/// The term ratio `z (A+k)/(C+k) = z (1 - b/(a+1+k))` starts near
+/// `z (1 - b/(a+1))` but tends to `z`: past `k ~ a` the terms fall like
+/// `k^-b z^k`, so with `z` near 1 the series needs about `40/(1-z)` terms
+/// (until `z^k < e^-40`) unless the power law alone gets there first (about
+/// `e^(40/(b-2))` terms: the stopping tests weigh the tail by up to `k²/b`).
+/// Without the second estimate, `z` within `1e-6` of 1 with `b` of order 1
+/// (`beta` far above `alpha`, as with T = 1e12 periods) ran every series to
+/// its 100,000-term cap before integrating.
 fn series_is_short(a: f64, b: f64, z: f64) -> bool {
-    40.0 / ((1.0 - z) + z * b / (a + 1.0)) < 2000.0
+    let start = 40.0 / ((1.0 - z) + z * b / (a + 1.0));
+    let by_z = 40.0 / (1.0 - z);
+    let by_power = if b > 2.0 {
+        (40.0 / (b - 2.0)).exp()
+    } else {
+        f64::INFINITY
+    };
+    start.max(by_z.min(by_power)) < 2000.0
 }
 
 /// `ln 2F1(a, b; a+1; z)` for `a, b > 0`, `0 <= z < 1`.
@@ -898,6 +914,35 @@ mod tests {
             let e = m.expected_purchases(&c, t);
             assert!(e >= previous);
             previous = e;
+        }
+    }
+
+    /// `fit --model pareto` with T = 1e12 periods ran for minutes: every
+    /// tail series ran to its 100,000-term cap before integrating. Now the
+    /// fit (MLE and MAP) stays within the stage budget of `models::work`.
+    #[test]
+    fn fits_on_a_trillion_periods_within_the_work_budget() {
+        use crate::models::work::{self, Work};
+        use crate::models::Prior;
+        let data = RfmData::new(&[
+            rfm(2.0, 30.0, 1e12),
+            rfm(0.0, 0.0, 1e12),
+            rfm(5.0, 5e11, 1e12),
+            rfm(1.0, 10.0, 50.0),
+            rfm(0.0, 0.0, 40.0),
+            rfm(3.0, 20.0, 45.0),
+        ])
+        .unwrap();
+        for prior in [Prior::Weak, Prior::None] {
+            work::reset();
+            let options = FitOptions {
+                prior,
+                ..FitOptions::default()
+            };
+            let fit = ParetoNbd::fit(&data, &options).unwrap();
+            let used = work::snapshot();
+            assert!(fit.log_likelihood().is_finite());
+            assert!(used.within(&Work::STAGE_BUDGET), "{prior:?}: {used:?}");
         }
     }
 }

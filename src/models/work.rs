@@ -10,14 +10,22 @@
 //!
 //! # The bound
 //!
-//! On small shops (`tests/small_shops.rs`: 25 seeded shops of 20 to 2,000
-//! order lines from [`crate::generate::small_shop`]), each model stage of
-//! `analyze` (validation, prediction, simulation; bootstraps included) stays
-//! within [`Work::STAGE_BUDGET`]: at most 20,000 log-likelihood evaluations,
-//! 20 million series terms and 2 million quadrature nodes. On up to 10,000
-//! order lines one likelihood evaluation costs at most 10,000 patterns, so a
-//! stage is bounded by a fixed number of elementary operations whatever the
-//! parameters the fit reaches.
+//! Each model stage of `analyze` (the shop model with its simulation and
+//! segment values; the holdout validation; the predictions with their
+//! bootstrap, under each purchase model) stays within
+//! [`Work::STAGE_BUDGET`]: at most 20,000 log-likelihood evaluations, 20
+//! million series terms and 10 million quadrature nodes. One likelihood
+//! evaluation costs one pass over at most one pattern per customer (10,000
+//! on a 10,000-line file), a series term a few flops, a quadrature node a
+//! few `exp`/`ln`: the budget is a few seconds of one core in a release
+//! build. `tests/small_shops.rs` checks it on 25 seeded small shops from
+//! [`crate::generate::small_shop`] (20 to 2,000 order lines) with the
+//! default weak priors (largest stage seen: 960 evaluations, 3.3 million
+//! terms, 0.82 million nodes) and, for BG/NBD and MBG/NBD, with plain
+//! maximum likelihood (1,872 evaluations, 0.22 million terms, 0.22 million
+//! nodes). Not covered: the Pareto/NBD under plain maximum likelihood on
+//! such shops, whose likelihood near `z = 1` integrates (13 million nodes
+//! on one of them).
 
 use std::cell::Cell;
 
@@ -37,7 +45,7 @@ impl Work {
     pub const STAGE_BUDGET: Work = Work {
         likelihood_evaluations: 20_000,
         series_terms: 20_000_000,
-        quadrature_nodes: 2_000_000,
+        quadrature_nodes: 10_000_000,
     };
 
     /// Whether every counter of `self` is at most that of `budget`.
