@@ -3,31 +3,7 @@
 //! by plain maximum likelihood ([`Prior::None`]), then standard errors from
 //! the numerical Hessian.
 //!
-//! # The weak priors
-//!
-//! The purchase models (BG/NBD, MBG/NBD, Pareto/NBD) put an independent
-//! normal prior with standard deviation [`WEAK_PRIOR_SD`] (= 3) on each
-//! log-parameter, centred where a shop with no information would sit:
-//!
-//! | model | `ln r` | `ln alpha` | `ln a` / `ln s` | `ln b` / `ln beta` |
-//! |---|---|---|---|---|
-//! | BG/NBD, MBG/NBD | 0 (`r = 1`) | `ln(1/rate)` | 0 (`a = 1`) | 0 (`b = 1`) |
-//! | Pareto/NBD | 0 (`r = 1`) | `ln(1/rate)` | 0 (`s = 1`) | `ln(mean T)` |
-//!
-//! with `rate` the base's repeat purchases per period and `mean T` its mean
-//! observation length, so that the centres follow the data's time unit. Each
-//! prior costs `(θ - centre)² / 18` nats: 0.5 at a factor `e^3 = 20` from its
-//! centre, 18 at the parameter bound `e^18`. Small shops with little evidence
-//! of dropout no longer drive the fit to the bound (BG/NBD `a, b -> ∞`,
-//! Pareto/NBD `s -> 0`, `beta -> ∞`), where predictions are limits; the
-//! prior's pull is fixed while the log-likelihood grows with the number of
-//! customers `n`, so its influence on the estimates vanishes like `1/n`
-//! (on CDNOW's 2,357 customers the MAP and MLE estimates agree to 1%, see
-//! `src/models/tests/golden.rs`). [`Fit::log_likelihood`], AIC and BIC are
-//! always the plain log-likelihood at the estimates, and a diagnostic says
-//! which parameters the prior rather than the data determines. The other
-//! models (Gamma-Gamma, BG/BB, sBG) have no prior: `Prior::Weak` fits them
-//! by maximum likelihood.
+//! The weak priors are documented on [`Prior`].
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -69,16 +45,43 @@ impl Serialize for Params {
     }
 }
 
-/// Standard deviation of the weak normal priors on log-parameters (module
-/// docs).
+/// Standard deviation of the weak normal priors on log-parameters (see
+/// [`Prior`]).
 pub const WEAK_PRIOR_SD: f64 = 3.0;
 
 /// The prior a fit maximises the posterior under.
+///
+/// # The weak priors
+///
+/// The purchase models (BG/NBD, MBG/NBD, Pareto/NBD) put an independent
+/// normal prior with standard deviation [`WEAK_PRIOR_SD`] (= 3) on each
+/// log-parameter, centred where a shop with no information would sit:
+///
+/// | model | `ln r` | `ln alpha` | `ln a` / `ln s` | `ln b` / `ln beta` |
+/// |---|---|---|---|---|
+/// | BG/NBD, MBG/NBD | 0 (`r = 1`) | `ln(1/rate)` | 0 (`a = 1`) | 0 (`b = 1`) |
+/// | Pareto/NBD | 0 (`r = 1`) | `ln(1/rate)` | 0 (`s = 1`) | `ln(mean T)` |
+///
+/// with `rate` the base's repeat purchases per period and `mean T` its mean
+/// observation length, so that the centres follow the data's time unit. Each
+/// prior costs `(θ - centre)² / 18` nats: 0.5 at a factor `e^3 = 20` from its
+/// centre, 18 at the parameter bound `e^18`. Small shops with little evidence
+/// of dropout no longer drive the fit to the bound (BG/NBD `a, b -> ∞`,
+/// Pareto/NBD `s -> 0`, `beta -> ∞`), where predictions are limits; the
+/// prior's pull is fixed while the log-likelihood grows with the number of
+/// customers `n`, so its influence on the estimates vanishes like `1/n`
+/// (on the 2,357 simulated customers of the lifetimes golden data, CDNOW's
+/// size, MAP and MLE estimates agree within 2%, predictions within 0.4%:
+/// `src/models/tests/golden.rs`). [`Fit::log_likelihood`], AIC and BIC are
+/// always the plain log-likelihood at the estimates, and a diagnostic says
+/// which parameters the prior rather than the data determines. The other
+/// models (Gamma-Gamma, BG/BB, sBG) have no prior: `Prior::Weak` fits them
+/// by maximum likelihood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Prior {
-    /// Weak normal priors on the purchase models' log-parameters (module
-    /// docs): maximum a posteriori. The default.
+    /// Weak normal priors on the purchase models' log-parameters (above):
+    /// maximum a posteriori. The default.
     #[default]
     Weak,
     /// No prior: plain maximum likelihood, as lifetimes and the papers fit.
@@ -264,7 +267,7 @@ pub(crate) trait Estimable: Sized {
     fn check_data(data: &Self::Data) -> Result<()>;
 
     /// Centres of the weak normal priors on the log-parameters, in the
-    /// paper's order (module docs); `None`: the model has no prior.
+    /// paper's order (see [`Prior`]); `None`: the model has no prior.
     fn prior_centers(_data: &Self::Data) -> Option<Vec<f64>> {
         None
     }
