@@ -149,3 +149,25 @@ fn small_shops_stay_within_the_budget_under_plain_likelihood() {
     let fitted = check_shops(&fit, Some(&[ModelKind::BgNbd, ModelKind::MbgNbd]));
     assert!(fitted >= FITTED_SHOPS, "only {fitted} shops were fitted");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Random small shops beyond the 25 seeds, under the default weak
+    /// priors and all three purchase models: every stage within the budget.
+    #[test]
+    fn random_small_shops_stay_within_the_work_budget(seed in 26u64..1_000_000_000) {
+        let shop = small_shop(seed);
+        let mut csv = Vec::new();
+        shop.generate(&mut csv).unwrap();
+        for (stage, used, _) in stages(&csv, &FitOptions::default(), None) {
+            proptest::prop_assert!(
+                used.within(&Work::STAGE_BUDGET),
+                "seed {}, {}: {:?}",
+                seed,
+                stage,
+                used
+            );
+        }
+    }
+}

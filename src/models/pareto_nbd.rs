@@ -945,4 +945,54 @@ mod tests {
             assert!(used.within(&Work::STAGE_BUDGET), "{prior:?}: {used:?}");
         }
     }
+
+    /// As `s -> 0` with `beta` finite or `beta -> ∞` with `s` finite the
+    /// customers never drop out: the Pareto/NBD becomes the NBD, whose
+    /// expected purchases are `(r+x) t/(α+T)` and P(alive) is 1. Source:
+    /// the NBD's closed form; the Pareto/NBD's own formulas at large but
+    /// finite parameters, and the work each prediction takes.
+    #[test]
+    fn no_dropout_limit_is_the_nbd() {
+        use crate::models::work;
+        /// Relative distance to the limit at these parameters: about
+        /// `s ln(1 + t/β)` or `t/β`, below 1e-6 here.
+        const LIMIT: f64 = 1e-6;
+        /// Series terms and quadrature nodes one P(alive) may take: near
+        /// z = 1 (beta -> ∞) each of its two tails integrates twice, each
+        /// integral at most 15 + 1,000 · 30 nodes (`integrate`'s panel cap),
+        /// and 60,240 are used at beta = 8e9; with s -> 0 and beta moderate
+        /// the series takes a few hundred terms.
+        const PER_PREDICTION: u64 = 4 * (15 + 1_000 * 30);
+        let (r, alpha) = (0.2, 120.0);
+        for (s, beta) in [
+            (1e-8, 10.0),
+            (1e-7, 1e3),
+            (0.5, 8e9),
+            (2.0, 8e9),
+            (1e-8, 8e7),
+        ] {
+            let m = ParetoNbd::new(r, alpha, s, beta).unwrap();
+            for (x, tx, t) in [(0.0, 0.0, 300.0), (2.0, 100.0, 300.0), (7.0, 650.0, 700.0)] {
+                for horizon in [30.0, 365.0] {
+                    let nbd = (r + x) * horizon / (alpha + t);
+                    let got = m.expected_purchases_if_alive(x, t, horizon);
+                    assert!(
+                        (got - nbd).abs() <= LIMIT * nbd,
+                        "s {s} beta {beta} ({x}, {tx}, {t}) t {horizon}: {got} vs {nbd}"
+                    );
+                }
+                work::reset();
+                let p = m.p_alive(&rfm(x, tx, t));
+                let used = work::snapshot();
+                assert!(
+                    (1.0 - p).abs() <= 1e-5,
+                    "s {s} beta {beta} ({x}, {tx}, {t}): p_alive {p}"
+                );
+                assert!(
+                    used.series_terms + used.quadrature_nodes <= PER_PREDICTION,
+                    "s {s} beta {beta}: {used:?}"
+                );
+            }
+        }
+    }
 }
