@@ -183,6 +183,12 @@ fn expected_survived(gamma: f64, delta: f64, m: u32) -> f64 {
     total
 }
 
+/// The most opportunities `n` a BG/BB fit accepts: each likelihood
+/// evaluation sums up to `n - t_x` terms per pattern, so 10,000 keeps a fit
+/// within a few seconds on any data (BG/BB's opportunities are years,
+/// campaigns or events, rarely more than a few hundred).
+pub const MAX_OPPORTUNITIES: u32 = 10_000;
+
 /// `(ln alive term, ln L)` for one customer (module formula).
 fn ln_likelihood_parts(params: &[f64], c: &DiscreteRfm) -> (f64, f64) {
     let (a, b, g, d) = (params[0], params[1], params[2], params[3]);
@@ -214,7 +220,24 @@ impl Estimable for BgBb {
         data.len()
     }
 
+    /// Also refuses more than [`MAX_OPPORTUNITIES`] opportunities: the
+    /// likelihood sums one term per opportunity after the last transaction.
     fn check_data(data: &DiscreteRfmData) -> Result<()> {
+        if let Some(n) = data
+            .patterns()
+            .iter()
+            .map(|(c, _)| c.n())
+            .max()
+            .filter(|&n| n > MAX_OPPORTUNITIES)
+        {
+            return Err(Error::model(
+                "bgbb",
+                format!(
+                    "a customer has {n} opportunities, more than the {MAX_OPPORTUNITIES} the model \
+                     sums over; count opportunities in a coarser unit (weeks or years, not seconds)"
+                ),
+            ));
+        }
         if data.patterns().iter().all(|(c, _)| c.frequency() == 0) {
             return Err(Error::model(
                 "bgbb",
@@ -309,5 +332,43 @@ mod tests {
         assert!(m.p_alive(&obs(2, 2, 6)) < m.p_alive(&obs(2, 5, 6)));
         let c = obs(3, 5, 6);
         assert!(m.expected_purchases(&c, 5) > m.expected_purchases(&c, 1));
+    }
+
+    #[test]
+    fn refuses_billions_of_opportunities_and_fits_the_cap() {
+        // `fit --model bgbb` on n = 4e9 ran for minutes: now an error that
+        // names the value.
+        let huge = DiscreteRfmData::new(&[
+            obs(1, 3, 4_000_000_000),
+            obs(2, 5, 4_000_000_000),
+            obs(0, 0, 4_000_000_000),
+            obs(3, 5, 6),
+        ])
+        .unwrap();
+        let err = BgBb::fit(&huge, &FitOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("4000000000 opportunities"),
+            "{err}"
+        );
+        // At the cap the fit runs, within a stated number of likelihood
+        // evaluations (each at most MAX_OPPORTUNITIES terms per pattern).
+        let at_cap = DiscreteRfmData::new(&[
+            obs(1, 3, MAX_OPPORTUNITIES),
+            obs(2, 5, MAX_OPPORTUNITIES),
+            obs(0, 0, MAX_OPPORTUNITIES),
+            obs(3, 5, 6),
+            obs(1, 1, 6),
+            obs(0, 0, 6),
+        ])
+        .unwrap();
+        crate::models::work::reset();
+        let fit = BgBb::fit(&at_cap, &FitOptions::default()).unwrap();
+        let work = crate::models::work::snapshot();
+        assert!(fit.params().iter().all(|(_, v)| v.is_finite() && v > 0.0));
+        assert!(
+            work.likelihood_evaluations
+                <= crate::models::work::Work::STAGE_BUDGET.likelihood_evaluations,
+            "{work:?}"
+        );
     }
 }

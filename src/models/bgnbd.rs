@@ -206,6 +206,10 @@ impl Estimable for BgNbd {
         check_repeaters(Self::NAME, data)
     }
 
+    fn prior_centers(data: &RfmData) -> Option<Vec<f64>> {
+        Some(nbd_prior_centers(data))
+    }
+
     fn starts(data: &RfmData) -> Vec<Vec<f64>> {
         let rate = purchase_rate(data);
         let mut starts = Vec::new();
@@ -238,6 +242,12 @@ impl Estimable for BgNbd {
     fn from_params(params: &[f64]) -> Result<BgNbd> {
         BgNbd::new(params[0], params[1], params[2], params[3])
     }
+}
+
+/// Centres of the BG/NBD's and MBG/NBD's weak priors on `ln r, ln α, ln a,
+/// ln b` (see `fit.rs`): `r = 1`, `α = 1/rate`, `a = b = 1`.
+pub(crate) fn nbd_prior_centers(data: &RfmData) -> Vec<f64> {
+    vec![0.0, -purchase_rate(data).ln(), 0.0, 0.0]
 }
 
 /// Which of the two NBD-with-geometric-dropout likelihoods to evaluate.
@@ -478,11 +488,16 @@ pub(crate) fn ln_rising(x: f64, n: f64) -> f64 {
 /// whose series ratio tends to `z` and whose parameters do not grow with `x`.
 /// The removable singularities at `a = 1` and `a+b-1 = 0` are bridged by linear
 /// interpolation from points `2e-5` away (error `~1e-9` relative); if the
-/// series fails, the defining expectation is integrated numerically.
+/// series fails, the defining expectation is integrated numerically. When
+/// `Beta(a, b)` is concentrated (fits with `a + b -> ∞`, or `a -> 0` with
+/// `b` large), [`expected_concentrated`] answers first at a fixed cost.
 pub(crate) fn expected_while_alive(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64 {
     let t = horizon(t);
     if t == 0.0 {
         return 0.0;
+    }
+    if let Some(value) = expected_concentrated(shape, t / scale, a, b) {
+        return value;
     }
     if (a - 1.0).abs() < BRIDGE {
         let below = bridged_in_b(shape, scale, 1.0 - 2.0 * BRIDGE, b, t);
@@ -598,11 +613,22 @@ pub(crate) fn expected_while_alive_pairs(
             t[lane] = horizon(time);
             scale[lane] = s;
         }
+        // A concentrated dropout distribution takes the limit, at a fixed
+        // cost, as in `expected_while_alive`.
+        let limit: [Option<f64>; 4] = std::array::from_fn(|lane| {
+            if t[lane] == 0.0 {
+                None
+            } else {
+                expected_concentrated(shape, t[lane] / scale[lane], a, b)
+            }
+        });
         // A point the series is not used at (see `series_usable`) is
         // summed at z = 0 (one term) and its result ignored.
         let usable: [bool; 4] = std::array::from_fn(|lane| {
             let (s, t) = (scale[lane], t[lane]);
-            series_usable(s, t) && !series_is_long(c - shape, a - 1.0, c, t / (s + t))
+            limit[lane].is_none()
+                && series_usable(s, t)
+                && !series_is_long(c - shape, a - 1.0, c, t / (s + t))
         });
         let z: [f64; 4] = std::array::from_fn(|lane| {
             if usable[lane] {
@@ -621,6 +647,8 @@ pub(crate) fn expected_while_alive_pairs(
         for (lane, value) in values.iter_mut().enumerate() {
             *value = if t[lane] == 0.0 {
                 0.0
+            } else if let Some(v) = limit[lane] {
+                v
             } else {
                 let sum = if usable[lane] { hyp2f1[lane] } else { None };
                 from_hyp2f1(sum, shape, scale[lane], a, b, t[lane])
@@ -689,6 +717,15 @@ fn expected_by_quadrature(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64
     if !(u.is_finite() && u > 0.0) {
         return 0.0;
     }
+    if let Some(value) = expected_concentrated(shape, u, a, b) {
+        return value;
+    }
+    expected_by_adaptive_quadrature(shape, u, a, b)
+}
+
+/// [`expected_by_quadrature`]'s adaptive Gauss–Kronrod route, with `u =
+/// t/scale > 0`.
+fn expected_by_adaptive_quadrature(shape: f64, u: f64, a: f64, b: f64) -> f64 {
     let g = |p: f64| {
         if p * u < 1e-8 {
             shape * u * (1.0 - 0.5 * (shape + 1.0) * p * u)
@@ -748,6 +785,64 @@ fn expected_by_quadrature(shape: f64, scale: f64, a: f64, b: f64, t: f64) -> f64
     } else {
         0.0
     }
+}
+
+/// Largest `ρ` (see [`expected_concentrated`]) at which the moment
+/// expansion replaces the series and the quadrature: its truncation error is
+/// then about `ρ^5 = 1e-10` relative, and the finite differences' (step
+/// `L/40`) below `ρ² (1/40)^4 ≈ 4e-11`.
+const CONCENTRATED_RHO: f64 = 1e-2;
+
+/// The limit of [`expected_while_alive`] as the dropout distribution
+/// `Beta(a, b)` concentrates (`a + b -> ∞`, dropout probability `p ->
+/// m = a/(a+b)` per purchase): `E_p[g(p)] -> g(m)`, with
+/// `g(p) = (1 - (1 + p u)^(-shape)) / p`, `u = t/scale`, plus the
+/// corrections of the Beta's central moments `μ_2..μ_4`. `None` when the
+/// distribution is not concentrated enough for the expansion to be accurate
+/// to about `1e-10`; the cost is five evaluations of `g` at any parameters.
+///
+/// # Formula
+///
+/// `E ≈ g(m) + g''(m) μ_2/2 + g'''(m) μ_3/6 + g''''(m) μ_4/24` with
+/// `μ_2 = ab/((a+b)²(a+b+1))`, `μ_3 = 2(b-a) ab/((a+b)³(a+b+1)(a+b+2))`,
+/// `μ_4 = μ_2² (3 + 6((a-b)²(a+b+1) - ab(a+b+2))/(ab(a+b+2)(a+b+3)))` (the
+/// Beta's variance, third central moment and excess kurtosis), and the
+/// derivatives by central differences of step `h = L/40` (error `O(h⁴)`
+/// for the second, `O(h²)` for the others). `g` is analytic for `p > -1/u`
+/// and varies on the scale `L = (m + 1/u)/(1 + shape)`; the expansion is
+/// used when `ρ = σ/L <= CONCENTRATED_RHO`, with `σ = 1.5 sd + 5/(a+b)` a
+/// bound on the fifth absolute central moment's root (the `5/(a+b)` covers
+/// a skewed Beta with `a` or `b` small, whose tail is Gamma-like).
+fn expected_concentrated(shape: f64, u: f64, a: f64, b: f64) -> Option<f64> {
+    let n = a + b;
+    let m = a / n;
+    let variance = a * b / (n * n * (n + 1.0));
+    let sigma = 1.5 * variance.sqrt() + 5.0 / n;
+    let scale = (m + 1.0 / u) / (1.0 + shape);
+    // Written so that a NaN refuses.
+    let concentrated = sigma <= CONCENTRATED_RHO * scale;
+    if !concentrated {
+        return None;
+    }
+    let g = |p: f64| {
+        let pu = p * u;
+        if pu.abs() < 1e-8 {
+            shape * u * (1.0 - 0.5 * (shape + 1.0) * pu)
+        } else {
+            -(-shape * pu.ln_1p()).exp_m1() / p
+        }
+    };
+    let h = scale / 40.0;
+    let (g0, g1, gm1, g2, gm2) = (g(m), g(m + h), g(m - h), g(m + 2.0 * h), g(m - 2.0 * h));
+    let d2 = (-g2 + 16.0 * g1 - 30.0 * g0 + 16.0 * gm1 - gm2) / (12.0 * h * h);
+    let d3 = (g2 - 2.0 * g1 + 2.0 * gm1 - gm2) / (2.0 * h * h * h);
+    let d4 = (g2 - 4.0 * g1 + 6.0 * g0 - 4.0 * gm1 + gm2) / (h * h * h * h);
+    let mu3 = 2.0 * (b - a) * a * b / (n * n * n * (n + 1.0) * (n + 2.0));
+    let excess =
+        6.0 * ((a - b) * (a - b) * (n + 1.0) - a * b * (n + 2.0)) / (a * b * (n + 2.0) * (n + 3.0));
+    let mu4 = variance * variance * (3.0 + excess);
+    let value = g0 + d2 * variance / 2.0 + d3 * mu3 / 6.0 + d4 * mu4 / 24.0;
+    (value.is_finite() && value >= 0.0).then_some(value)
 }
 
 #[cfg(test)]
@@ -958,6 +1053,73 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The concentrated-dropout limit against the adaptive quadrature at
+    /// large but finite `a + b`, skewed and symmetric, short and long
+    /// horizons, small and large shapes. Source: `expected_by_adaptive_quadrature`
+    /// (1e-12 relative).
+    #[test]
+    fn concentrated_limit_matches_quadrature() {
+        /// Relative tolerance of the moment expansion (its stated accuracy
+        /// ~1e-10, the quadrature's 1e-12, with margin).
+        const LIMIT: f64 = 1e-9;
+        let cases = [
+            // (shape, u, a, b)
+            (0.25, 18.0, 3e7, 4.9e7),
+            (1.24, 0.05, 3e7, 4.9e7),
+            (3.24, 3.1, 3e7, 4.9e7),
+            (0.25, 18.0, 3e5, 3e5),
+            (2.0, 100.0, 3e5, 3e5),
+            (0.5, 10.0, 8e7, 2.4),
+            (0.5, 1000.0, 8e7, 1.0),
+            (0.5, 10.0, 2e4, 1e8),
+            (40.0, 0.5, 1e7, 1e7),
+            (0.05, 1e4, 1e6, 5e6),
+            // a -> 0 with b large: almost all mass at p = 0 (small shop,
+            // plain likelihood).
+            (0.09, 8.0, 4.5e-6, 18160.0),
+            (0.09, 0.5, 4.5e-6, 18160.0),
+            // a + b = 1.1e5 at rho near CONCENTRATED_RHO (small shop, plain
+            // likelihood, where the series needed ~20,000 terms a point).
+            (0.0059, 4.4, 22509.5, 88389.5),
+            (2.0059, 4.4, 22509.5, 88389.5),
+            (0.0059, 0.01, 22509.5, 88389.5),
+        ];
+        let (mut used, mut worst) = (0, 0.0_f64);
+        for (shape, u, a, b) in cases {
+            let want = expected_by_adaptive_quadrature(shape, u, a, b);
+            if let Some(got) = expected_concentrated(shape, u, a, b) {
+                used += 1;
+                worst = worst.max(rel(got, want));
+                assert!(
+                    rel(got, want) < LIMIT,
+                    "shape {shape} u {u} a {a} b {b}: {got} vs {want} ({:e})",
+                    rel(got, want)
+                );
+            }
+        }
+        assert!(used >= 12, "the limit applied to only {used} cases");
+        eprintln!("concentrated limit: {used} cases, worst relative error {worst:.1e}");
+        // Not concentrated: refused, left to the series or the quadrature.
+        assert!(expected_concentrated(0.25, 18.0, 0.8, 2.4).is_none());
+        assert!(expected_concentrated(1.0, 3652.0, 35.5, 0.0093).is_none());
+    }
+
+    /// Each concentrated-limit prediction costs five evaluations: no
+    /// quadrature node and no series term is counted.
+    #[test]
+    fn predictions_at_the_bound_do_no_quadrature() {
+        let m = BgNbd::new(1.24, 17.97, 3.03e7, 4.88e7).unwrap();
+        crate::models::work::reset();
+        let c = rfm(3.0, 20.0, 40.0);
+        for day in 0..365 {
+            let t = f64::from(day);
+            assert!(m.expected_purchases_new(t).is_finite());
+            assert!(m.expected_purchases(&c, t).is_finite());
+        }
+        let work = crate::models::work::snapshot();
+        assert_eq!(work.quadrature_nodes, 0, "{work:?}");
     }
 
     #[test]

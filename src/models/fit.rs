@@ -1,5 +1,9 @@
-//! Maximum-likelihood fitting shared by all models: multi-start BFGS on
-//! log-parameters, then standard errors from the numerical Hessian.
+//! Fitting shared by all models: multi-start BFGS on log-parameters, by
+//! maximum a posteriori under weak priors ([`Prior::Weak`], the default) or
+//! by plain maximum likelihood ([`Prior::None`]), then standard errors from
+//! the numerical Hessian.
+//!
+//! The weak priors are documented on [`Prior`].
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -41,6 +45,49 @@ impl Serialize for Params {
     }
 }
 
+/// Standard deviation of the weak normal priors on log-parameters (see
+/// [`Prior`]).
+pub const WEAK_PRIOR_SD: f64 = 3.0;
+
+/// The prior a fit maximises the posterior under.
+///
+/// # The weak priors
+///
+/// The purchase models (BG/NBD, MBG/NBD, Pareto/NBD) put an independent
+/// normal prior with standard deviation [`WEAK_PRIOR_SD`] (= 3) on each
+/// log-parameter, centred where a shop with no information would sit:
+///
+/// | model | `ln r` | `ln alpha` | `ln a` / `ln s` | `ln b` / `ln beta` |
+/// |---|---|---|---|---|
+/// | BG/NBD, MBG/NBD | 0 (`r = 1`) | `ln(1/rate)` | 0 (`a = 1`) | 0 (`b = 1`) |
+/// | Pareto/NBD | 0 (`r = 1`) | `ln(1/rate)` | 0 (`s = 1`) | `ln(mean T)` |
+///
+/// with `rate` the base's repeat purchases per period and `mean T` its mean
+/// observation length, so that the centres follow the data's time unit. Each
+/// prior costs `(θ - centre)² / 18` nats: 0.5 at a factor `e^3 = 20` from its
+/// centre, 18 at the parameter bound `e^18`. Small shops with little evidence
+/// of dropout no longer drive the fit to the bound (BG/NBD `a, b -> ∞`,
+/// Pareto/NBD `s -> 0`, `beta -> ∞`), where predictions are limits; the
+/// prior's pull is fixed while the log-likelihood grows with the number of
+/// customers `n`, so its influence on the estimates vanishes like `1/n`
+/// (on the 2,357 simulated customers of the lifetimes golden data, CDNOW's
+/// size, MAP and MLE estimates agree within 2%, predictions within 0.4%:
+/// `src/models/tests/golden.rs`). [`Fit::log_likelihood`], AIC and BIC are
+/// always the plain log-likelihood at the estimates, and a diagnostic says
+/// which parameters the prior rather than the data determines. The other
+/// models (Gamma-Gamma, BG/BB, sBG) have no prior: `Prior::Weak` fits them
+/// by maximum likelihood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Prior {
+    /// Weak normal priors on the purchase models' log-parameters (above):
+    /// maximum a posteriori. The default.
+    #[default]
+    Weak,
+    /// No prior: plain maximum likelihood, as lifetimes and the papers fit.
+    None,
+}
+
 /// How to fit. The defaults suit all models.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FitOptions {
@@ -54,6 +101,9 @@ pub struct FitOptions {
     /// candidates are screened by their likelihood first and the best
     /// `starts` are run. Default 2.
     pub starts: usize,
+    /// Weak priors (maximum a posteriori, the default) or none (maximum
+    /// likelihood).
+    pub prior: Prior,
 }
 
 impl Default for FitOptions {
@@ -62,6 +112,17 @@ impl Default for FitOptions {
             max_iterations: 500,
             gradient_tolerance: 1e-7,
             starts: 2,
+            prior: Prior::Weak,
+        }
+    }
+}
+
+impl FitOptions {
+    /// The defaults with plain maximum likelihood ([`Prior::None`]).
+    pub fn mle() -> FitOptions {
+        FitOptions {
+            prior: Prior::None,
+            ..FitOptions::default()
         }
     }
 }
@@ -81,6 +142,7 @@ pub struct Fit<M> {
     aic: f64,
     bic: f64,
     n: f64,
+    prior: Prior,
     standard_errors: Option<Params>,
     #[serde(skip_serializing_if = "Option::is_none")]
     standard_errors_note: Option<String>,
@@ -103,6 +165,7 @@ impl<M> Fit<M> {
             aic: self.aic,
             bic: self.bic,
             n: self.n,
+            prior: self.prior,
             standard_errors: self.standard_errors,
             standard_errors_note: self.standard_errors_note,
             iterations: self.iterations,
@@ -131,7 +194,14 @@ impl<M> Fit<M> {
         &self.params
     }
 
-    /// The maximised log-likelihood, in the data's own time scale.
+    /// The prior the estimates maximise the posterior under
+    /// ([`Prior::None`]: maximum likelihood).
+    pub fn prior(&self) -> Prior {
+        self.prior
+    }
+
+    /// The log-likelihood at the estimates (the maximum under
+    /// [`Prior::None`]), in the data's own time scale, without the prior.
     pub fn log_likelihood(&self) -> f64 {
         self.log_likelihood
     }
@@ -196,6 +266,12 @@ pub(crate) trait Estimable: Sized {
     /// Refuses data the model cannot be fitted on.
     fn check_data(data: &Self::Data) -> Result<()>;
 
+    /// Centres of the weak normal priors on the log-parameters, in the
+    /// paper's order (see [`Prior`]); `None`: the model has no prior.
+    fn prior_centers(_data: &Self::Data) -> Option<Vec<f64>> {
+        None
+    }
+
     /// Candidate starting points (natural parameters).
     fn starts(data: &Self::Data) -> Vec<Vec<f64>>;
 
@@ -225,10 +301,12 @@ pub(crate) trait Estimable: Sized {
 /// central differences in log-parameters (step `1e-5`, error `~1e-10`
 /// relative, enough for BFGS and the tolerance `1e-7`).
 fn value_and_gradient<M: Estimable>(params: &[f64], data: &M::Data, gradient: &mut [f64]) -> f64 {
+    super::work::add_likelihood(1);
     if let Some(ll) = M::log_likelihood_gradient(params, data, gradient) {
         return ll;
     }
     let ll = M::log_likelihood(params, data);
+    super::work::add_likelihood(2 * params.len() as u64);
     let mut p = params.to_vec();
     for i in 0..params.len() {
         let h: f64 = 1e-5;
@@ -265,14 +343,38 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
             format!("cannot fit {k} parameters on {n} customers; need more than {k}"),
         ));
     }
-    // Objective: mean negative log-likelihood in log-parameters.
+    let centers = match options.prior {
+        Prior::Weak => M::prior_centers(data).filter(|c| c.len() == k),
+        Prior::None => None,
+    };
+    // Negative log-prior (up to a constant) and its gradient in θ.
+    let penalty = |theta: &[f64], grad: Option<&mut [f64]>| -> f64 {
+        let Some(centers) = &centers else {
+            return 0.0;
+        };
+        let variance = WEAK_PRIOR_SD * WEAK_PRIOR_SD;
+        if let Some(grad) = grad {
+            for i in 0..k {
+                grad[i] = (theta[i] - centers[i]) / variance;
+            }
+        }
+        theta
+            .iter()
+            .zip(centers)
+            .map(|(t, c)| (t - c) * (t - c) / (2.0 * variance))
+            .sum()
+    };
+    // Objective: mean negative log-posterior (log-likelihood without a
+    // prior) in log-parameters.
+    let mut prior_gradient = vec![0.0; k];
     let mut objective = |theta: &[f64], grad: &mut [f64]| -> f64 {
         let params: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
         let ll = value_and_gradient::<M>(&params, data, grad);
+        let prior = penalty(theta, Some(&mut prior_gradient));
         for i in 0..k {
-            grad[i] = -grad[i] * params[i] / n;
+            grad[i] = (-grad[i] * params[i] + prior_gradient[i]) / n;
         }
-        -ll / n
+        (-ll + prior) / n
     };
     let mut candidates: Vec<(f64, Vec<f64>)> = M::starts(data)
         .into_iter()
@@ -281,7 +383,8 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
                 .iter()
                 .map(|v| v.ln().clamp(-LOG_BOUND, LOG_BOUND))
                 .collect();
-            let value = -M::log_likelihood(&p, data) / n;
+            super::work::add_likelihood(1);
+            let value = (-M::log_likelihood(&p, data) + penalty(&theta, None)) / n;
             (value, theta)
         })
         .filter(|(v, _)| v.is_finite())
@@ -309,7 +412,14 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
     let params: Vec<f64> = best.x.iter().map(|t| t.exp()).collect();
     let model = M::from_params(&params)?;
     model.check_fitted()?;
-    let log_likelihood = -best.value * n;
+    super::work::add_likelihood(1);
+    let log_likelihood = M::log_likelihood(&params, data);
+    if !log_likelihood.is_finite() {
+        return Err(Error::model(
+            M::NAME,
+            "the likelihood is not finite at the estimates",
+        ));
+    }
     let mut diagnostics = Vec::new();
     for (name, theta) in M::PARAM_NAMES.iter().zip(&best.x) {
         if theta.abs() >= LOG_BOUND - 1e-6 {
@@ -326,8 +436,22 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
         ));
     }
     let (standard_errors, standard_errors_note) = match standard_errors::<M>(&params, data) {
-        Ok(se) => (Some(Params::new(M::PARAM_NAMES, &se)), None),
-        Err(note) => (None, Some(note)),
+        Ok((se, curvature)) => {
+            if centers.is_some() {
+                prior_dominance_diagnostics(M::PARAM_NAMES, &params, &curvature, &mut diagnostics);
+            }
+            (Some(Params::new(M::PARAM_NAMES, &se)), None)
+        }
+        Err(note) => {
+            if centers.is_some() {
+                diagnostics.push(
+                    "the weak prior, not the data, determines the estimates along a direction \
+                     the likelihood does not identify"
+                        .to_owned(),
+                );
+            }
+            (None, Some(note))
+        }
     };
     Ok(Fit {
         model,
@@ -337,6 +461,11 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
         aic: 2.0 * k as f64 - 2.0 * log_likelihood,
         bic: k as f64 * n.ln() - 2.0 * log_likelihood,
         n,
+        prior: if centers.is_some() {
+            Prior::Weak
+        } else {
+            Prior::None
+        },
         standard_errors,
         standard_errors_note,
         iterations: best.iterations,
@@ -352,10 +481,14 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
 /// `1e-4` relative) where the model has one, else the second central
 /// difference of the log-likelihood (step `1e-4` relative); it is symmetrised
 /// before inversion.
+///
+/// Also returns the diagonal of that Hessian in log-parameters, `H_ii p_i²`:
+/// the data's curvature along each log-parameter, to compare with the
+/// prior's `1/WEAK_PRIOR_SD²`.
 fn standard_errors<M: Estimable>(
     params: &[f64],
     data: &M::Data,
-) -> std::result::Result<Vec<f64>, String> {
+) -> std::result::Result<(Vec<f64>, Vec<f64>), String> {
     let k = params.len();
     let h: Vec<f64> = params.iter().map(|p| 1e-4 * p).collect();
     let mut hessian = vec![0.0; k * k];
@@ -363,6 +496,12 @@ fn standard_errors<M: Estimable>(
     let mut g_down = vec![0.0; k];
     let mut p = params.to_vec();
     let analytic = M::log_likelihood_gradient(params, data, &mut g_up).is_some();
+    let k64 = k as u64;
+    super::work::add_likelihood(if analytic {
+        1 + 2 * k64
+    } else {
+        2 + 2 * k64 + 2 * k64 * k64.saturating_sub(1)
+    });
     if analytic {
         for j in 0..k {
             p[j] = params[j] + h[j];
@@ -421,9 +560,32 @@ fn standard_errors<M: Estimable>(
             .to_string()
     })?;
     let se: Vec<f64> = (0..k).map(|i| inverse[i * k + i].sqrt()).collect();
+    let curvature: Vec<f64> = (0..k)
+        .map(|i| hessian[i * k + i] * params[i] * params[i])
+        .collect();
     if se.iter().all(|v| v.is_finite() && *v > 0.0) {
-        Ok(se)
+        Ok((se, curvature))
     } else {
         Err("the inverse hessian has a non-positive diagonal".into())
+    }
+}
+
+/// Notes each parameter whose log-likelihood curvature (in its logarithm) is
+/// below the weak prior's `1/WEAK_PRIOR_SD²`: there the prior, not the data,
+/// sets the estimate.
+fn prior_dominance_diagnostics(
+    names: &[&str],
+    params: &[f64],
+    curvature: &[f64],
+    diagnostics: &mut Vec<String>,
+) {
+    let prior_curvature = 1.0 / (WEAK_PRIOR_SD * WEAK_PRIOR_SD);
+    for ((name, value), c) in names.iter().zip(params).zip(curvature) {
+        if *c < prior_curvature {
+            diagnostics.push(format!(
+                "{name} = {value:.4e} is set by the weak prior more than by the data \
+                 (the data barely identify it)"
+            ));
+        }
     }
 }

@@ -173,6 +173,10 @@ impl Estimable for MbgNbd {
         check_repeaters(Self::NAME, data)
     }
 
+    fn prior_centers(data: &RfmData) -> Option<Vec<f64>> {
+        Some(super::bgnbd::nbd_prior_centers(data))
+    }
+
     fn starts(data: &RfmData) -> Vec<Vec<f64>> {
         let rate = purchase_rate(data);
         let mut starts = Vec::new();

@@ -145,8 +145,24 @@ fn ln_tails(params: &[f64], x: f64, ys: &[f64], out: &mut [f64]) {
 }
 
 /// Whether [`ln_hyp2f1_a_a1`] sums the series (fewer than ~2,000 terms).
+///
+/// The term ratio `z (A+k)/(C+k) = z (1 - b/(a+1+k))` starts near
+/// `z (1 - b/(a+1))` but tends to `z`: past `k ~ a` the terms fall like
+/// `k^-b z^k`, so with `z` near 1 the series needs about `40/(1-z)` terms
+/// (until `z^k < e^-40`) unless the power law alone gets there first (about
+/// `e^(40/(b-2))` terms: the stopping tests weigh the tail by up to `k²/b`).
+/// Without the second estimate, `z` within `1e-6` of 1 with `b` of order 1
+/// (`beta` far above `alpha`, as with T = 1e12 periods) ran every series to
+/// its 100,000-term cap before integrating.
 fn series_is_short(a: f64, b: f64, z: f64) -> bool {
-    40.0 / ((1.0 - z) + z * b / (a + 1.0)) < 2000.0
+    let start = 40.0 / ((1.0 - z) + z * b / (a + 1.0));
+    let by_z = 40.0 / (1.0 - z);
+    let by_power = if b > 2.0 {
+        (40.0 / (b - 2.0)).exp()
+    } else {
+        f64::INFINITY
+    };
+    start.max(by_z.min(by_power)) < 2000.0
 }
 
 /// `ln 2F1(a, b; a+1; z)` for `a, b > 0`, `0 <= z < 1`.
@@ -327,6 +343,13 @@ impl Estimable for ParetoNbd {
 
     fn check_data(data: &RfmData) -> Result<()> {
         check_repeaters(Self::NAME, data)
+    }
+
+    /// `r = 1`, `α = 1/rate`, `s = 1`, `β = mean T` (see `fit.rs`).
+    fn prior_centers(data: &RfmData) -> Option<Vec<f64>> {
+        let horizon = data.weighted_sum(|c| c.t()) / data.len() as f64;
+        let horizon = if horizon > 0.0 { horizon } else { 1.0 };
+        Some(vec![0.0, -purchase_rate(data).ln(), 0.0, horizon.ln()])
     }
 
     fn starts(data: &RfmData) -> Vec<Vec<f64>> {
@@ -653,6 +676,7 @@ fn series_with_gradient(
         }
         k += 1;
     }
+    super::work::add_series_terms(k as u64);
     std::array::from_fn(|lane| {
         let (h, z) = (h[lane], z[lane]);
         if !(converged[lane] && h.is_finite() && h > 0.0) {
@@ -890,6 +914,85 @@ mod tests {
             let e = m.expected_purchases(&c, t);
             assert!(e >= previous);
             previous = e;
+        }
+    }
+
+    /// `fit --model pareto` with T = 1e12 periods ran for minutes: every
+    /// tail series ran to its 100,000-term cap before integrating. Now the
+    /// fit (MLE and MAP) stays within the stage budget of `models::work`.
+    #[test]
+    fn fits_on_a_trillion_periods_within_the_work_budget() {
+        use crate::models::work::{self, Work};
+        use crate::models::Prior;
+        let data = RfmData::new(&[
+            rfm(2.0, 30.0, 1e12),
+            rfm(0.0, 0.0, 1e12),
+            rfm(5.0, 5e11, 1e12),
+            rfm(1.0, 10.0, 50.0),
+            rfm(0.0, 0.0, 40.0),
+            rfm(3.0, 20.0, 45.0),
+        ])
+        .unwrap();
+        for prior in [Prior::Weak, Prior::None] {
+            work::reset();
+            let options = FitOptions {
+                prior,
+                ..FitOptions::default()
+            };
+            let fit = ParetoNbd::fit(&data, &options).unwrap();
+            let used = work::snapshot();
+            assert!(fit.log_likelihood().is_finite());
+            assert!(used.within(&Work::STAGE_BUDGET), "{prior:?}: {used:?}");
+        }
+    }
+
+    /// As `s -> 0` with `beta` finite or `beta -> ∞` with `s` finite the
+    /// customers never drop out: the Pareto/NBD becomes the NBD, whose
+    /// expected purchases are `(r+x) t/(α+T)` and P(alive) is 1. Source:
+    /// the NBD's closed form; the Pareto/NBD's own formulas at large but
+    /// finite parameters, and the work each prediction takes.
+    #[test]
+    fn no_dropout_limit_is_the_nbd() {
+        use crate::models::work;
+        /// Relative distance to the limit at these parameters: about
+        /// `s ln(1 + t/β)` or `t/β`, below 1e-6 here.
+        const LIMIT: f64 = 1e-6;
+        /// Series terms and quadrature nodes one P(alive) may take: near
+        /// z = 1 (beta -> ∞) each of its two tails integrates twice, each
+        /// integral at most 15 + 1,000 · 30 nodes (`integrate`'s panel cap),
+        /// and 60,240 are used at beta = 8e9; with s -> 0 and beta moderate
+        /// the series takes a few hundred terms.
+        const PER_PREDICTION: u64 = 4 * (15 + 1_000 * 30);
+        let (r, alpha) = (0.2, 120.0);
+        for (s, beta) in [
+            (1e-8, 10.0),
+            (1e-7, 1e3),
+            (0.5, 8e9),
+            (2.0, 8e9),
+            (1e-8, 8e7),
+        ] {
+            let m = ParetoNbd::new(r, alpha, s, beta).unwrap();
+            for (x, tx, t) in [(0.0, 0.0, 300.0), (2.0, 100.0, 300.0), (7.0, 650.0, 700.0)] {
+                for horizon in [30.0, 365.0] {
+                    let nbd = (r + x) * horizon / (alpha + t);
+                    let got = m.expected_purchases_if_alive(x, t, horizon);
+                    assert!(
+                        (got - nbd).abs() <= LIMIT * nbd,
+                        "s {s} beta {beta} ({x}, {tx}, {t}) t {horizon}: {got} vs {nbd}"
+                    );
+                }
+                work::reset();
+                let p = m.p_alive(&rfm(x, tx, t));
+                let used = work::snapshot();
+                assert!(
+                    (1.0 - p).abs() <= 1e-5,
+                    "s {s} beta {beta} ({x}, {tx}, {t}): p_alive {p}"
+                );
+                assert!(
+                    used.series_terms + used.quadrature_nodes <= PER_PREDICTION,
+                    "s {s} beta {beta}: {used:?}"
+                );
+            }
         }
     }
 }

@@ -153,6 +153,7 @@ impl Hyp2f1Series {
         let mut k = 0;
         while active.iter().any(|&a| a) {
             if k == HYP2F1_MAX_TERMS {
+                super::work::add_series_terms(k as u64);
                 return result;
             }
             while self.ratios.len() <= k {
@@ -166,6 +167,7 @@ impl Hyp2f1Series {
             }
             let coefficient = self.ratios[k];
             if coefficient.is_nan() {
+                super::work::add_series_terms(k as u64);
                 return result;
             }
             for lane in 0..4 {
@@ -210,6 +212,7 @@ impl Hyp2f1Series {
             }
             k += 1;
         }
+        super::work::add_series_terms(k as u64);
         result
     }
 }
@@ -249,7 +252,9 @@ fn sum_hyp2f1(
     let mut term = 1.0_f64;
     let mut scale = 0.0_f64;
     let mut peak = 1.0_f64;
+    let mut terms = super::work::SeriesTerms::default();
     for k in 0..HYP2F1_MAX_TERMS {
+        terms.0 = k as u64 + 1;
         let ratio = coefficient_ratio(k)? * z;
         term *= ratio;
         sum += term;
@@ -321,6 +326,7 @@ const G7_WEIGHTS: [f64; 4] = [
 /// variation, `resasc · min(1, (200 |K - G| / resasc)^1.5)`, which is far less
 /// pessimistic than `|K - G|` for smooth integrands.
 fn gk15(f: &mut impl FnMut(f64) -> f64, lo: f64, hi: f64) -> (f64, f64) {
+    super::work::add_quadrature_nodes(15);
     let center = 0.5 * (lo + hi);
     let half = 0.5 * (hi - lo);
     let mut values = [0.0; 15];

@@ -159,7 +159,7 @@ fn bgnbd_matches_lifetimes() {
         param(&g, "b"),
     )
     .unwrap();
-    let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
+    let fit = BgNbd::fit(&data, &FitOptions::mle()).unwrap();
     check_purchase_model("bgnbd", at_golden, &fit, &data);
 }
 
@@ -174,7 +174,7 @@ fn mbgnbd_matches_lifetimes() {
         param(&g, "b"),
     )
     .unwrap();
-    let fit = MbgNbd::fit(&data, &FitOptions::default()).unwrap();
+    let fit = MbgNbd::fit(&data, &FitOptions::mle()).unwrap();
     check_purchase_model("mbgnbd", at_golden, &fit, &data);
 }
 
@@ -189,7 +189,7 @@ fn pareto_nbd_matches_lifetimes() {
         param(&g, "beta"),
     )
     .unwrap();
-    let fit = ParetoNbd::fit(&data, &FitOptions::default()).unwrap();
+    let fit = ParetoNbd::fit(&data, &FitOptions::mle()).unwrap();
     check_purchase_model("pareto", at_golden, &fit, &data);
 }
 
@@ -240,7 +240,7 @@ fn gamma_gamma_and_clv_match_lifetimes() {
     for (&row, want) in rows.iter().zip(numbers(&g["clv_bgnbd_12_months"])) {
         predictions.check(clv[row], want, SAME_PREDICTION, "clv");
     }
-    let fit = GammaGamma::fit(&spend, &FitOptions::default()).unwrap();
+    let fit = GammaGamma::fit(&spend, &FitOptions::mle()).unwrap();
     assert_eq!(fit.n(), g["n"].as_f64().unwrap());
     for (name, value) in fit.params().iter() {
         fitted.check(value, param(&g, name), FITTED_PARAMETER, name);
@@ -302,7 +302,7 @@ fn bgbb_matches_lifetimes() {
             "expected_purchases",
         );
     }
-    let fit = BgBb::fit(&data, &FitOptions::default()).unwrap();
+    let fit = BgBb::fit(&data, &FitOptions::mle()).unwrap();
     for (name, value) in fit.params().iter() {
         fitted.check(value, param(&g, name), FITTED_PARAMETER, name);
     }
@@ -337,7 +337,7 @@ fn bgbb_reproduces_the_donation_estimates() {
         .collect();
     let data = DiscreteRfmData::from_counts(&rows).unwrap();
     assert_eq!(data.len(), 11_104.0);
-    let fit = BgBb::fit(&data, &FitOptions::default()).unwrap();
+    let fit = BgBb::fit(&data, &FitOptions::mle()).unwrap();
     // (parameter, published value): FHS 2010, section 4.1.
     for (name, want) in [
         ("alpha", 1.204),
@@ -381,7 +381,7 @@ fn cdnow_published_estimates() {
         .map(|r| Spend::new(r[1], r[4]).unwrap())
         .collect();
     let data = RfmData::new(&rfm).unwrap();
-    let options = FitOptions::default();
+    let options = FitOptions::mle();
     // (fit, published parameters, published LL, source)
     let bgnbd = BgNbd::fit(&data, &options).unwrap();
     let pareto = ParetoNbd::fit(&data, &options).unwrap();
@@ -441,5 +441,54 @@ fn cdnow_published_estimates() {
                 "{source}: LL {ll} vs {want}"
             );
         }
+    }
+}
+
+/// Largest relative difference between the MAP (weak priors, the default)
+/// and MLE parameters on the 2,357-customer golden data: the prior's pull is
+/// fixed while the likelihood grows with n (src/models/fit.rs).
+const MAP_MLE_PARAMETER: f64 = 0.025;
+/// The same for predictions (expected purchases of a new customer in 52
+/// weeks, mean P(alive)).
+const MAP_MLE_PREDICTION: f64 = 0.005;
+
+#[test]
+fn map_and_mle_agree_on_the_large_golden_data() {
+    let rows = weekly().0;
+    let data = RfmData::new(&rows).unwrap();
+    for kind in [ModelKind::BgNbd, ModelKind::MbgNbd, ModelKind::ParetoNbd] {
+        let map = kind
+            .fit_purchase_model(&data, &FitOptions::default())
+            .unwrap();
+        let mle = kind.fit_purchase_model(&data, &FitOptions::mle()).unwrap();
+        assert_eq!(map.prior(), Prior::Weak);
+        assert_eq!(mle.prior(), Prior::None);
+        let mut diff = MaxDiff::default();
+        for ((name, got), (_, want)) in map.params().iter().zip(mle.params().iter()) {
+            diff.check(got, want, MAP_MLE_PARAMETER, name);
+        }
+        let mut predictions = MaxDiff::default();
+        predictions.check(
+            map.model().expected_purchases_new(52.0),
+            mle.model().expected_purchases_new(52.0),
+            MAP_MLE_PREDICTION,
+            "expected_purchases_new(52)",
+        );
+        let mean =
+            |m: &dyn PurchaseModel| m.p_alive_all(&data).iter().sum::<f64>() / rows.len() as f64;
+        predictions.check(
+            mean(map.model().as_ref()),
+            mean(mle.model().as_ref()),
+            MAP_MLE_PREDICTION,
+            "mean p_alive",
+        );
+        assert!(map.log_likelihood() <= mle.log_likelihood() + MAXIMUM_SLACK);
+        eprintln!(
+            "{}: MAP vs MLE parameters {:.1e}, predictions {:.1e}, LL {:.3}",
+            kind.name(),
+            diff.0,
+            predictions.0,
+            map.log_likelihood() - mle.log_likelihood()
+        );
     }
 }
