@@ -164,12 +164,24 @@ pub struct BaseTotals {
     /// Mean of `p_alive` over the base.
     pub mean_p_alive: f64,
     /// Whether the data show customers leaving at all: `false` when the
-    /// fitted model still calls a customer who bought twice in their first
-    /// period and then not again for the longest time in the data more than
+    /// weak prior rather than the data sets a dropout parameter (`a` or `b`,
+    /// `s` or `β`; [`Fit::prior_dominated`]), or when the fitted model still
+    /// calls a customer who bought twice in their first period and then not
+    /// again for the longest time in the data more than
     /// [`DROPOUT_PROBE_P_ALIVE`] likely to be active ([`dropout_identified`]).
     /// Then `mean_p_alive` and the segments' P(alive) mean "no evidence of
     /// leaving", not "still active", and the page says so in words.
     pub dropout_identified: bool,
+}
+
+/// Whether the weak prior rather than the data sets one of the fit's dropout
+/// parameters (`a`, `b` of BG/NBD and MBG/NBD; `s`, `β` of Pareto/NBD).
+fn prior_sets_dropout(fit: &PurchaseFit) -> bool {
+    let dropout: &[&str] = match fit.name() {
+        "pareto" => &["s", "beta"],
+        _ => &["a", "b"],
+    };
+    fit.prior_dominated().iter().any(|p| dropout.contains(p))
 }
 
 /// The P(alive) above which the dropout probe of [`dropout_identified`]
@@ -334,10 +346,11 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
             .model()
             .expected_purchases_new(horizon_periods),
         mean_p_alive: values.p_alive.iter().sum::<f64>() / n as f64,
-        dropout_identified: dropout_identified(
-            purchase_model.model().as_ref(),
-            summary.customers.iter().map(|c| c.t).fold(0.0, f64::max),
-        ),
+        dropout_identified: !prior_sets_dropout(&purchase_model)
+            && dropout_identified(
+                purchase_model.model().as_ref(),
+                summary.customers.iter().map(|c| c.t).fold(0.0, f64::max),
+            ),
     };
     if !base.dropout_identified {
         diagnostics.push(format!(

@@ -6,7 +6,7 @@ use ltvlab::ingest::{ingest, Dataset, IngestOptions};
 use ltvlab::models::{BgNbd, ModelKind, PurchaseModel, RfmData};
 use ltvlab::predict::rfm_rows;
 use ltvlab::summary::{calibration_holdout, SummaryOptions};
-use ltvlab::validate::{validate, ValidateOptions};
+use ltvlab::validate::{validate, ChoiceReason, ValidateOptions};
 
 /// Purchase rates low enough (mean 0.025 a day) that two purchases rarely
 /// fall on one day, which the summary would count once.
@@ -97,7 +97,7 @@ fn bgnbd_predicts_the_holdout_of_a_bgnbd_shop() {
 }
 
 #[test]
-fn auto_picks_the_lowest_holdout_mae_and_says_why() {
+fn auto_keeps_mbgnbd_when_the_lowest_mae_is_not_materially_lower() {
     let data = shop(
         Process::ParetoNbd {
             r: 0.5,
@@ -115,15 +115,34 @@ fn auto_picks_the_lowest_holdout_mae_and_says_why() {
         .iter()
         .filter_map(|c| c.mae)
         .fold(f64::INFINITY, f64::min);
-    assert_eq!(v.mae, best);
+    let mbgnbd = v
+        .candidates
+        .iter()
+        .find(|c| c.model == ModelKind::MbgNbd)
+        .and_then(|c| c.mae)
+        .unwrap();
+    // On this shop the lowest MAE is less than 5% below MBG/NBD's: not a
+    // material difference, so the holdout does not decide and MBG/NBD, the
+    // fallback, is chosen (`ltvlab::validate`'s rule; the rule itself is
+    // tested case by case in its unit tests).
+    assert!(best < mbgnbd && best > 0.95 * mbgnbd, "{best} {mbgnbd}");
+    assert_eq!(v.choice_reason, ChoiceReason::HoldoutUndecided);
+    assert_eq!(v.model, ModelKind::MbgNbd);
+    assert_eq!(v.mae, mbgnbd);
     let name = v.model.name();
     assert!(
         v.choice
-            .starts_with(&format!("{name} has the lowest holdout error")),
+            .starts_with("the holdout cannot tell the models apart"),
         "{}",
         v.choice
     );
-    assert!(v.choice.contains(&format!("MAE {best:.4}")), "{}", v.choice);
+    assert!(
+        v.choice.contains(&format!(
+            "MAE {mbgnbd:.4} repeat purchases per customer for {name}"
+        )),
+        "{}",
+        v.choice
+    );
     for other in v.candidates.iter().filter(|c| c.model != v.model) {
         assert!(v.choice.contains(&format!(
             "{:.4} for {}",

@@ -149,6 +149,10 @@ pub struct Fit<M> {
     iterations: usize,
     converged: bool,
     diagnostics: Vec<String>,
+    /// Parameters the weak prior sets more than the data (see
+    /// [`Fit::prior_dominated`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    prior_dominated: Vec<&'static str>,
 }
 
 impl<M> Fit<M> {
@@ -171,6 +175,7 @@ impl<M> Fit<M> {
             iterations: self.iterations,
             converged: self.converged,
             diagnostics: self.diagnostics,
+            prior_dominated: self.prior_dominated,
         }
     }
 
@@ -247,6 +252,14 @@ impl<M> Fit<M> {
     /// Warnings about the fit, e.g. a parameter stuck at its bound.
     pub fn diagnostics(&self) -> &[String] {
         &self.diagnostics
+    }
+
+    /// The parameters that the weak prior, not the data, determines: their
+    /// log-likelihood curvature is below the prior's, or (every parameter)
+    /// the likelihood's Hessian is not positive definite at the estimate.
+    /// Empty under [`Prior::None`].
+    pub fn prior_dominated(&self) -> &[&'static str] {
+        &self.prior_dominated
     }
 }
 
@@ -435,15 +448,22 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
             best.iterations, best.gradient_norm
         ));
     }
+    let mut prior_dominated = Vec::new();
     let (standard_errors, standard_errors_note) = match standard_errors::<M>(&params, data) {
         Ok((se, curvature)) => {
             if centers.is_some() {
-                prior_dominance_diagnostics(M::PARAM_NAMES, &params, &curvature, &mut diagnostics);
+                prior_dominated = prior_dominance_diagnostics(
+                    M::PARAM_NAMES,
+                    &params,
+                    &curvature,
+                    &mut diagnostics,
+                );
             }
             (Some(Params::new(M::PARAM_NAMES, &se)), None)
         }
         Err(note) => {
             if centers.is_some() {
+                prior_dominated = M::PARAM_NAMES.to_vec();
                 diagnostics.push(
                     "the weak prior, not the data, determines the estimates along a direction \
                      the likelihood does not identify"
@@ -471,6 +491,7 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
         iterations: best.iterations,
         converged: best.converged,
         diagnostics,
+        prior_dominated,
     })
 }
 
@@ -574,18 +595,21 @@ fn standard_errors<M: Estimable>(
 /// below the weak prior's `1/WEAK_PRIOR_SD²`: there the prior, not the data,
 /// sets the estimate.
 fn prior_dominance_diagnostics(
-    names: &[&str],
+    names: &[&'static str],
     params: &[f64],
     curvature: &[f64],
     diagnostics: &mut Vec<String>,
-) {
+) -> Vec<&'static str> {
     let prior_curvature = 1.0 / (WEAK_PRIOR_SD * WEAK_PRIOR_SD);
+    let mut dominated = Vec::new();
     for ((name, value), c) in names.iter().zip(params).zip(curvature) {
         if *c < prior_curvature {
             diagnostics.push(format!(
                 "{name} = {value:.4e} is set by the weak prior more than by the data \
                  (the data barely identify it)"
             ));
+            dominated.push(*name);
         }
     }
+    dominated
 }
