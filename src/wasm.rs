@@ -164,7 +164,9 @@ export interface FormulaOutputs {
     payback_months: number | null;
     cumulative_value_by_month: number[];
     monthly_retention: number;
+    survival_12_months: number;
     revenue_per_customer: number;
+    lifetime_ltv: number | null;
 }
 
 /** What `simulateFormula` returns. */
@@ -348,7 +350,7 @@ export interface Outcome {
     revenue_existing: Estimate;
     revenue_new: Estimate;
     parameters: { r: number; alpha: number; a: number; b: number; p: number; q: number; gamma: number;
-                  dropout_per_purchase: number; margin: number };
+                  dropout_per_purchase: number; survival_12_months: number; margin: number };
     cac: number;
 }
 

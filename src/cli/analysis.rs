@@ -87,7 +87,7 @@ pub(crate) struct SimulateArgs {
     /// Formula mode: no file; --aov, --frequency and --churn (or --retention) are the inputs.
     #[arg(long)]
     formula: bool,
-    /// Model mode: retention lift like +5pt. Formula mode: annual retention rate like 0.6.
+    /// Model mode: retention lift like +5pt (points of 12-month survival of a new customer). Formula mode: annual retention rate like 0.6.
     #[arg(long, allow_hyphen_values = true)]
     retention: Option<String>,
     /// Model mode: AOV lift like +10%. Formula mode: the average order value.
@@ -99,7 +99,7 @@ pub(crate) struct SimulateArgs {
     /// Formula mode: annual churn rate like 0.4.
     #[arg(long)]
     churn: Option<String>,
-    /// Retention lift (both modes), like +5pt.
+    /// Retention lift (both modes), like +5pt: points of 12-month survival of a new customer.
     #[arg(long, allow_hyphen_values = true)]
     retention_lift: Option<String>,
     /// AOV lift (both modes), like +10%.
@@ -680,6 +680,18 @@ fn write_formula(out: &mut dyn Write, r: &FormulaComparison) -> std::io::Result<
         "{:<22} {:>14.4} {:>14.4}",
         "monthly retention", b.monthly_retention, s.monthly_retention
     )?;
+    writeln!(
+        out,
+        "{:<22} {:>14.4} {:>14.4}",
+        "12-month survival", b.survival_12_months, s.survival_12_months
+    )?;
+    writeln!(
+        out,
+        "{:<22} {:>14} {:>14}",
+        "textbook lifetime ltv",
+        opt(b.lifetime_ltv, 2),
+        opt(s.lifetime_ltv, 2)
+    )?;
     write_sensitivity(out, &r.sensitivity)
 }
 
@@ -767,8 +779,8 @@ fn write_simulation(out: &mut dyn Write, r: &Simulation) -> std::io::Result<()> 
     let (pb, ps) = (&b.parameters, &s.parameters);
     writeln!(
         out,
-        "parameters: b {:.4} -> {:.4}, alpha {:.4} -> {:.4}, gamma {:.4} -> {:.4}, dropout per purchase {:.4} -> {:.4}, margin {:.4} -> {:.4}",
-        pb.b, ps.b, pb.alpha, ps.alpha, pb.gamma, ps.gamma, pb.dropout_per_purchase, ps.dropout_per_purchase, pb.margin, ps.margin
+        "parameters: b {:.4} -> {:.4}, alpha {:.4} -> {:.4}, gamma {:.4} -> {:.4}, dropout per purchase {:.4} -> {:.4}, 12-month survival of a new customer {:.4} -> {:.4}, margin {:.4} -> {:.4}",
+        pb.b, ps.b, pb.alpha, ps.alpha, pb.gamma, ps.gamma, pb.dropout_per_purchase, ps.dropout_per_purchase, pb.survival_12_months, ps.survival_12_months, pb.margin, ps.margin
     )?;
     write_sensitivity(out, &r.sensitivity)
 }
