@@ -437,6 +437,16 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// The crate's one rule against spreadsheet formula injection
+/// ([`crate::export::safe_cell`]): `value` with a leading `'` if a
+/// spreadsheet would run it as a formula, else `value` unchanged. The web
+/// app's CSV exports call it for every text cell.
+#[cfg(feature = "app")]
+#[wasm_bindgen(js_name = safeCell)]
+pub fn safe_cell(value: &str) -> String {
+    crate::export::safe_cell(value).into_owned()
+}
+
 /// Reads the head of a file: what ingest detects (columns, mapping, preset,
 /// encoding) and the first rows, so the page can show them and let the user
 /// change the mapping before the analysis. `bytes` should be the first few

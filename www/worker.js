@@ -34,7 +34,7 @@
 // After a wasm panic the module's memory cannot be trusted, so the page
 // replaces this worker after any error rather than reusing it.
 
-import init, { Analysis, WhatIf, clvIntervals, preview, version } from './pkg/ltvlab.js';
+import init, { Analysis, WhatIf, clvIntervals, preview, safeCell, version } from './pkg/ltvlab.js';
 import { localize, reasonText } from './i18n.js';
 
 /** Bytes the preview reads: what ingest itself uses to detect the format. */
@@ -394,18 +394,11 @@ function postRows({ id, sort, descending, search }) {
 
 // ---- exports -----------------------------------------------------------------
 
-// The same rule as ltvlab::export::safe_cell: a text cell that a spreadsheet
+// Text cells go through the core's one rule against formula injection
+// (ltvlab::export::safe_cell, exported as safeCell): a cell a spreadsheet
 // would run as a formula gets a leading apostrophe; plain numbers stay numbers.
-function safeCell(value) {
-  const text = String(value ?? '');
-  const risky = /^[=+\-@\t\r]/.test(text);
-  return risky && !isNumeric(text) ? `'${text}` : text;
-}
-
-const isNumeric = (text) => text.trim() !== '' && Number.isFinite(Number(text));
-
 function csvField(value) {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : safeCell(value);
+  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : safeCell(String(value ?? ''));
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
