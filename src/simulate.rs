@@ -561,6 +561,8 @@ pub const MAX_AOV: f64 = 1e12;
 /// Largest number of purchases per year [`formula`] accepts (one every five
 /// minutes).
 pub const MAX_PURCHASES_PER_YEAR: f64 = 1e5;
+/// Most Monte Carlo draws [`simulate`] accepts (each keeps two evaluations).
+pub const MAX_DRAWS: u32 = 100_000;
 /// Largest acquisition cost the simulator accepts.
 pub const MAX_CAC: f64 = 1e15;
 
@@ -842,7 +844,8 @@ pub struct SimulationOptions {
     /// New customers a month; default: the average of the last 12 months of
     /// the summary (0 without dates).
     pub new_customers_per_month: Option<f64>,
-    /// Monte Carlo draws (default 1,000; 0 gives point estimates only).
+    /// Monte Carlo draws (default 1,000, at most [`MAX_DRAWS`]; 0 gives point
+    /// estimates only).
     pub draws: u32,
     /// Seed of the draws (default 1).
     pub seed: u64,
@@ -1001,6 +1004,12 @@ pub fn simulate(
     check_cac(options.cac)?;
     check_discount_rate(options.monthly_discount_rate)?;
     check_horizon(options.horizon_months)?;
+    if options.draws > MAX_DRAWS {
+        return Err(Error::options(format!(
+            "draws must be at most {MAX_DRAWS}, got {}",
+            options.draws
+        )));
+    }
     if !(options.confidence > 0.0 && options.confidence < 1.0) {
         return Err(Error::options(format!(
             "confidence must be between 0 and 1, got {}",

@@ -304,3 +304,108 @@ fn an_unknown_flag_is_one_error_line() {
     let err = one_error_line(&["inspect", "--bogus", &path("generic_english.csv")]);
     assert!(err.contains("--bogus"), "{err}");
 }
+
+const HOSTILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hostile");
+
+fn hostile(name: &str) -> String {
+    Path::new(HOSTILE).join(name).display().to_string()
+}
+
+/// Every option that sizes memory or work has a cap (issue #13, item 7): a
+/// value above it is one error line naming the option, the value and the
+/// cap, never an allocation failure (`simulate --draws 4000000000` aborted
+/// asking for 128 GB).
+#[test]
+fn options_that_size_memory_are_capped() {
+    let shop = hostile("small_shop.csv");
+    let shop = shop.as_str();
+    let over = |option: &str, value: &str, cap: &str| {
+        format!("error: invalid value '{value}' for '{option}': must be at most {cap} (the cap of this option)")
+    };
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["simulate", shop, "--draws", "4000000000"],
+            over("--draws <DRAWS>", "4000000000", "100000"),
+        ),
+        (
+            vec!["simulate", "--formula", "--draws", "100001"],
+            over("--draws <DRAWS>", "100001", "100000"),
+        ),
+        (
+            vec!["compare", shop, shop, "--draws", "100001"],
+            over("--draws <DRAWS>", "100001", "100000"),
+        ),
+        (
+            vec!["recommend", shop, "--top", "1001"],
+            over("--top <K>", "1001", "1000"),
+        ),
+        (
+            vec!["recommend", shop, "--max-basket", "1001"],
+            over("--max-basket <N>", "1001", "1000"),
+        ),
+        (
+            vec!["recommend", shop, "--max-basket", "99999999999999999999999"],
+            "error: invalid value '99999999999999999999999' for '--max-basket <N>': must be a whole number from 0 to 1000".to_owned(),
+        ),
+        (
+            vec!["recommend", shop, "--max-rules", "1000001"],
+            over("--max-rules <N>", "1000001", "1000000"),
+        ),
+        (
+            vec!["recommend", shop, "--itemsets", "--max-len", "101"],
+            over("--max-len <L>", "101", "100"),
+        ),
+        (
+            vec!["segments", shop, "--limit", "18446744073709551615"],
+            over("--limit <LIMIT>", "18446744073709551615", "100000"),
+        ),
+        (
+            vec!["generate", "--lines", "100000001"],
+            over("--lines <LINES>", "100000001", "100000000"),
+        ),
+        (
+            vec!["generate", "--customers", "10000001"],
+            over("--customers <CUSTOMERS>", "10000001", "10000000"),
+        ),
+        (
+            vec!["generate", "--items", "1000001"],
+            over("--items <ITEMS>", "1000001", "1000000"),
+        ),
+        // Caps the core enforces, named in its own words.
+        (
+            vec!["predict", shop, "--intervals", "--samples", "100001"],
+            "error: invalid option: bootstrap samples must be between 10 and 100000, got 100001"
+                .to_owned(),
+        ),
+        (
+            vec!["predict", shop, "--horizon", "1201"],
+            "error: invalid option: months must be between 1 and 1200, got 1201".to_owned(),
+        ),
+        (
+            vec!["analyze", shop, "--horizon", "4000000000"],
+            "error: invalid option: months must be between 1 and 1200, got 4000000000".to_owned(),
+        ),
+        (
+            vec!["simulate", shop, "--horizon", "1201", "--draws", "0"],
+            "error: invalid option: horizon must be between 1 and 1200 months, got 1201".to_owned(),
+        ),
+        (
+            vec!["simulate", "--formula", "--horizon", "1201"],
+            "error: invalid option: horizon must be between 1 and 1200 months, got 1201".to_owned(),
+        ),
+    ];
+    for (args, want) in cases {
+        assert_eq!(one_error_line(&args), want, "{args:?}");
+    }
+    // The caps themselves are accepted.
+    ok_stdout(&[
+        "recommend",
+        shop,
+        "--top",
+        "1000",
+        "--max-basket",
+        "1000",
+        "--max-rules",
+        "5",
+    ]);
+}

@@ -18,6 +18,7 @@ use ltvlab::simulate::{
 use ltvlab::summary::{summarize, Summary, SummaryOptions};
 use ltvlab::transactions::Transactions;
 
+use super::caps;
 use crate::{read_input, InputArgs};
 
 /// `ltvlab cohorts`.
@@ -42,8 +43,8 @@ pub(crate) struct CohortsArgs {
 pub(crate) struct SegmentsArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Most customers listed in each follow-up list.
-    #[arg(long, default_value_t = 20)]
+    /// Most customers listed in each follow-up list (at most 100,000).
+    #[arg(long, default_value_t = 20, value_parser = caps::at_most::<{ caps::LIST }, usize>)]
     limit: usize,
     /// Follow-up thresholds in days, comma-separated (default 30,60).
     #[arg(long, value_name = "DAYS")]
@@ -68,8 +69,8 @@ pub(crate) struct CompareArgs {
     /// The group every other group is compared with (default: the largest).
     #[arg(long, value_name = "VALUE")]
     baseline: Option<String>,
-    /// Bootstrap draws.
-    #[arg(long, default_value_t = 1000)]
+    /// Bootstrap draws (at most 100,000).
+    #[arg(long, default_value_t = 1000, value_parser = caps::at_most::<{ caps::DRAWS }, u32>)]
     draws: u32,
     /// Bootstrap seed.
     #[arg(long, default_value_t = 1)]
@@ -141,8 +142,8 @@ pub(crate) struct SimulateArgs {
     /// New customers a month (default: the average of the last 12 months).
     #[arg(long)]
     new_customers: Option<f64>,
-    /// Monte Carlo draws.
-    #[arg(long, default_value_t = 1000)]
+    /// Monte Carlo draws (at most 100,000).
+    #[arg(long, default_value_t = 1000, value_parser = caps::at_most::<{ caps::DRAWS }, u32>)]
     draws: u32,
     /// Monte Carlo seed.
     #[arg(long, default_value_t = 1)]
