@@ -267,7 +267,7 @@ export interface RankingMetrics { hit_rate: number; precision: number; recall: n
 
 /** Why a section is missing or limited, for the page to explain. */
 export interface Note {
-    /** "no_customers" | "predict_failed" | "no_items" | "evaluate_failed" | "cohorts_failed" | "segments_failed" */
+    /** "no_customers" | "predict_failed" | "no_items" | "evaluate_failed" | "cohorts_failed" | "segments_failed" | "outlying_dates_left_out" */
     code: string;
     /** The library's message, in English. */
     message: string;
@@ -736,14 +736,19 @@ impl Analysis {
                 // is the larger part of their time and memory); it is freed
                 // before the validation and the recommendations run.
                 match Histories::new(t) {
-                    Ok(h) => (
-                        want_cohorts
-                            .then(|| cohort_report(&h, &mut notes))
-                            .flatten(),
-                        want_segments
-                            .then(|| segment_report(&h, s, shop.as_ref(), &mut notes))
-                            .flatten(),
-                    ),
+                    Ok(h) => {
+                        if let Some(note) = h.outlying_note() {
+                            notes.push(Note::new("outlying_dates_left_out", note));
+                        }
+                        (
+                            want_cohorts
+                                .then(|| cohort_report(&h, &mut notes))
+                                .flatten(),
+                            want_segments
+                                .then(|| segment_report(&h, s, shop.as_ref(), &mut notes))
+                                .flatten(),
+                        )
+                    }
                     Err(err) => {
                         for (wanted, code) in [
                             (want_cohorts, "cohorts_failed"),

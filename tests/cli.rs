@@ -409,3 +409,44 @@ fn options_that_size_memory_are_capped() {
         "5",
     ]);
 }
+
+/// A 40-line file with one purchase dated 0001 and one 9999 (issue #13:
+/// `analyze --json` took 30 s and printed 141 MB, 521,723 tracking weeks):
+/// cohorts and the tracking curve span the bulk of the data (2024), and a
+/// note says so.
+#[test]
+fn outlying_dates_do_not_set_the_span_of_cohorts_and_tracking() {
+    let file = hostile("outlying_dates.csv");
+    let note = "2 purchases dated more than 20 years away from the bulk of the data (2024-01-01 to 2024-12-12) are left out of cohorts and segments; the observation end and the tracking curve follow the bulk";
+    let out = ltvlab(&["analyze", "--json", &file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 46 KB when this test was written; a gigabyte before.
+    assert!(out.stdout.len() < 200_000, "{} bytes", out.stdout.len());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tracking = v["validation"]["tracking"].as_array().unwrap();
+    // 2024-01-01 to 2024-12-12 is 347 days: 50 weeks.
+    assert_eq!(tracking.len(), 50);
+    assert_eq!(v["validation"]["observation_end"], "2024-12-12");
+    assert_eq!(v["summary"]["observation_end"], "2024-12-12");
+    assert_eq!(v["summary"]["orders_after_end"], 1);
+    assert_eq!(v["cohorts"]["outlying_purchases"], 2);
+    let notes: Vec<&str> = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(notes.contains(&note), "{notes:?}");
+    // The cohorts command says it on stderr.
+    let out = ltvlab(&["cohorts", "--period", "week", &file]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("note: {note}\n")
+    );
+    assert!(out.stdout.len() < 20_000, "{} bytes", out.stdout.len());
+}

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use ltvlab::cohorts::{cohorts, CohortKey, CohortOptions, CohortReport};
+use ltvlab::cohorts::{cohorts_with, CohortKey, CohortOptions, CohortReport, Histories};
 use ltvlab::compare::{compare, merge_files, CompareOptions, Comparison};
 use ltvlab::ingest::{Dataset, Ingested};
-use ltvlab::segments::{segments, SegmentOptions, SegmentReport, SegmentStats};
+use ltvlab::segments::{segments_with, SegmentOptions, SegmentReport, SegmentStats};
 use ltvlab::simulate::{
     simulate, simulate_formula, DrawMethod, FormulaComparison, FormulaInputs, Loyalty, Scenario,
     ShopModel, Simulation, SimulationOptions,
@@ -171,6 +171,16 @@ fn transactions(data: &Dataset) -> CliResult<&Transactions> {
     }
 }
 
+/// The purchases by customer, with a note on stderr when some were left
+/// out for dates far from the bulk of the data.
+fn histories(t: &Transactions) -> CliResult<Histories<'_>> {
+    let h = Histories::new(t).map_err(|e| e.to_string())?;
+    if let Some(note) = h.outlying_note() {
+        let _ = writeln!(std::io::stderr(), "note: {note}");
+    }
+    Ok(h)
+}
+
 fn json(out: &mut dyn Write, value: &impl Serialize) -> CliResult<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(|e| e.to_string())?;
     writeln!(out).map_err(|e| e.to_string())
@@ -201,7 +211,8 @@ pub(crate) fn run_cohorts(mut args: CohortsArgs, out: &mut dyn Write) -> CliResu
         ..CohortOptions::default()
     };
     let ingested = read_input(&args.input)?;
-    let report = cohorts(transactions(&ingested.data)?, &options).map_err(|e| e.to_string())?;
+    let histories = histories(transactions(&ingested.data)?)?;
+    let report = cohorts_with(&histories, &options).map_err(|e| e.to_string())?;
     if args.json {
         return json(out, &report);
     }
@@ -320,7 +331,9 @@ pub(crate) fn run_segments(args: SegmentsArgs, out: &mut dyn Write) -> CliResult
             })
             .collect();
     }
-    let report = segments(t, &summary, model.as_ref(), &options).map_err(|e| e.to_string())?;
+    let histories = histories(t)?;
+    let report =
+        segments_with(&histories, &summary, model.as_ref(), &options).map_err(|e| e.to_string())?;
     if args.json {
         return json(out, &report);
     }

@@ -244,6 +244,9 @@ fn customer_sections(
             return (None, None, simulation);
         }
     };
+    if let Some(note) = histories.outlying_note() {
+        notes.push(note);
+    }
     let cohorts = match ltvlab::cohorts::cohorts_with(&histories, &Default::default()) {
         Ok(c) => Some(c),
         Err(e) => {
