@@ -55,8 +55,10 @@
 //! dropout probability. `S₁₂` is `S` at 12 months. It rises with `b` (at fixed
 //! `a`) from `(α/(α+t))^r` (everybody drops out at their first repeat
 //! purchase) to 1, so a target outside that range is met as closely as the
-//! bracket `b·10^{±12}` allows; [`Parameters::survival_12_months`] reports
-//! what was reached.
+//! bracket `b·10^{±12}` allows (a scenario asking for the floor or below is
+//! an error in [`simulate`]; 100 % and above, as in formula mode, is met as
+//! closely as possible); [`Parameters::survival_12_months`] reports what
+//! was reached.
 //!
 //! The levers apply from now on: who is alive today ([`crate::models::PurchaseModel::p_alive`])
 //! is what it is; existing customers' future purchases use the posterior
@@ -1188,14 +1190,15 @@ fn model_params(model: &ShopModel) -> Theta {
     }
 }
 
-/// Whether the 12-month survival the retention levers ask for lies strictly
-/// between the model's floor `(α'/(α'+t))^r` (every customer leaves at the
-/// first repeat purchase) and 1 at the fitted parameters.
+/// Whether the 12-month survival the retention levers ask for lies above
+/// the model's floor `(α'/(α'+t))^r` (every customer leaves at the first
+/// repeat purchase) at the fitted parameters. A target at or above 100 % is
+/// met as closely as the model allows (formula mode stops at 100 % too).
 ///
 /// # Errors
 ///
 /// An [`crate::ErrorKind::Options`] error naming the levers, the model's
-/// survival and the reachable range.
+/// survival and its floor.
 fn check_reachable(point: &Theta, s: &Scenario, year: f64) -> Result<()> {
     if s.total_retention_points() == 0.0 && s.churn_reduction == 0.0 {
         return Ok(());
@@ -1205,11 +1208,11 @@ fn check_reachable(point: &Theta, s: &Scenario, year: f64) -> Result<()> {
     let floor = (alpha / (alpha + year)).powf(point.r);
     let moved = before + s.total_retention_points() / 100.0;
     let target = 1.0 - (1.0 - moved) * (1.0 - s.churn_reduction);
-    if target > floor && target < 1.0 {
+    if target > floor {
         return Ok(());
     }
     Err(Error::options(format!(
-        "retention {:+} pt with churn reduction {} is out of reach: the model's 12-month survival of a new customer is {:.1}%, and it can only move between {:.1}% (every customer leaves at the first repeat purchase) and 100%, not to {:.1}%",
+        "retention {:+} pt with churn reduction {} is out of reach: the model's 12-month survival of a new customer is {:.1}%, and it cannot fall to {:.1}% or below (every customer leaves at the first repeat purchase), not to {:.1}%",
         s.total_retention_points(),
         s.churn_reduction,
         100.0 * before,

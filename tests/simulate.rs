@@ -252,12 +252,15 @@ fn retention_points_are_points_of_12_month_survival_in_both_modes() {
             );
         }
     }
+    // At or above 100 %: as close as the model allows, as formula mode stops at 100 %.
+    let out = simulate(&given, summary, &scenario(60.0, 0.0), &options).unwrap();
+    assert!(out.scenario.parameters.survival_12_months > 1.0 - 1e-6);
     // Below the floor of BG/NBD (everyone leaves at the first repeat
     // purchase: (4/369.25)^0.25 = 32.3 %) is out of reach.
     let err = simulate(&given, summary, &scenario(-30.0, 0.0), &options).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "invalid option: retention -30 pt with churn reduction 0 is out of reach: the model's 12-month survival of a new customer is 52.4%, and it can only move between 32.3% (every customer leaves at the first repeat purchase) and 100%, not to 22.4%"
+        "invalid option: retention -30 pt with churn reduction 0 is out of reach: the model's 12-month survival of a new customer is 52.4%, and it cannot fall to 32.3% or below (every customer leaves at the first repeat purchase), not to 22.4%"
     );
 }
 
