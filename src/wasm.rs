@@ -447,6 +447,71 @@ pub fn safe_cell(value: &str) -> String {
     crate::export::safe_cell(value).into_owned()
 }
 
+/// The customers CSV ([`crate::export::customers_csv`], the layout of
+/// `ltvlab predict`): the page's summary, its predictions' columns
+/// (`p_alive`, `expected_purchases`, `expected_order_value`, `clv`) or
+/// `null`, and the CLV interval ends (`clv_low`, `clv_high`) or `null`. Lines
+/// end in CRLF; no BOM.
+///
+/// # Errors
+///
+/// A summary not shaped like `SummaryResult`, or columns whose lengths are
+/// not the number of customers.
+#[cfg(feature = "app")]
+#[wasm_bindgen(js_name = customersCsv)]
+pub fn customers_csv(
+    #[wasm_bindgen(unchecked_param_type = "SummaryResult")] summary: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ p_alive: ArrayLike<number>; expected_purchases: ArrayLike<number>; expected_order_value: ArrayLike<number>; clv: ArrayLike<number> } | null | undefined"
+    )]
+    predictions: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ clv_low: ArrayLike<number>; clv_high: ArrayLike<number> } | null | undefined"
+    )]
+    intervals: JsValue,
+) -> Result<String, JsError> {
+    #[derive(Deserialize)]
+    struct ModelIn {
+        p_alive: Vec<f64>,
+        expected_purchases: Vec<f64>,
+        expected_order_value: Vec<f64>,
+        clv: Vec<f64>,
+    }
+    #[derive(Deserialize)]
+    struct IntervalsIn {
+        clv_low: Vec<f64>,
+        clv_high: Vec<f64>,
+    }
+    fn optional<T: serde::de::DeserializeOwned>(
+        value: JsValue,
+        what: &str,
+    ) -> Result<Option<T>, JsError> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        serde_wasm_bindgen::from_value(value)
+            .map(Some)
+            .map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
+    }
+    let summary = summary_from_js(summary)?;
+    let model: Option<ModelIn> = optional(predictions, "predictions")?;
+    let intervals: Option<IntervalsIn> = optional(intervals, "intervals")?;
+    crate::export::customers_csv(
+        &summary,
+        model.as_ref().map(|m| crate::export::ModelColumns {
+            p_alive: &m.p_alive,
+            expected_purchases: &m.expected_purchases,
+            expected_order_value: &m.expected_order_value,
+            clv: &m.clv,
+        }),
+        intervals.as_ref().map(|i| crate::export::IntervalColumns {
+            clv_low: &i.clv_low,
+            clv_high: &i.clv_high,
+        }),
+    )
+    .map_err(js_error)
+}
+
 /// Reads the head of a file: what ingest detects (columns, mapping, preset,
 /// encoding) and the first rows, so the page can show them and let the user
 /// change the mapping before the analysis. `bytes` should be the first few

@@ -388,42 +388,35 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), St
     } else {
         None
     };
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "customer_id",
-        "frequency",
-        "recency",
-        "T",
-        "monetary_value",
-        "p_alive",
-        "expected_purchases",
-        "expected_order_value",
-        "clv",
-        "clv_low",
-        "clv_high",
-    ])
-    .map_err(s)?;
-    for (i, c) in predictions.customers.iter().enumerate() {
-        let (low, high) = match &intervals {
-            Some(b) => (num(b.clv[i].low), num(b.clv[i].high)),
-            None => (String::new(), String::new()),
-        };
-        w.write_record([
-            ltvlab::export::safe_cell(&c.customer_id).as_ref(),
-            &num(c.frequency),
-            &num(c.recency),
-            &num(c.t),
-            &num(c.monetary_value),
-            &num(c.p_alive),
-            &num(c.expected_purchases),
-            &num(c.expected_order_value),
-            &num(c.clv),
-            &low,
-            &high,
-        ])
-        .map_err(s)?;
-    }
-    w.flush().map_err(s)
+    let column = |f: fn(&predict::CustomerPrediction) -> f64| -> Vec<f64> {
+        predictions.customers.iter().map(f).collect()
+    };
+    let (p_alive, expected_purchases, expected_order_value, clv) = (
+        column(|c| c.p_alive),
+        column(|c| c.expected_purchases),
+        column(|c| c.expected_order_value),
+        column(|c| c.clv),
+    );
+    let model = ltvlab::export::ModelColumns {
+        p_alive: &p_alive,
+        expected_purchases: &expected_purchases,
+        expected_order_value: &expected_order_value,
+        clv: &clv,
+    };
+    let ends = intervals.map(|b| {
+        let low: Vec<f64> = b.clv.iter().map(|e| e.low).collect();
+        let high: Vec<f64> = b.clv.iter().map(|e| e.high).collect();
+        (low, high)
+    });
+    let interval_columns = ends
+        .as_ref()
+        .map(|(low, high)| ltvlab::export::IntervalColumns {
+            clv_low: low,
+            clv_high: high,
+        });
+    // The one customers layout, shared with the app's export.
+    let text = ltvlab::export::customers_csv(&summary, Some(model), interval_columns).map_err(s)?;
+    out.write_all(text.as_bytes()).map_err(s)
 }
 
 pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), String> {
