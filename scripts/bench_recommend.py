@@ -30,7 +30,7 @@ import time
 
 VENV = "/tmp/venv-bench-recommend"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(ROOT, "..", "shared", "data")
+DATA = os.path.join(ROOT, "tests", "data")
 WORK = "/tmp/bench-recommend"
 MLX_MEMORY = 8 << 30
 MLX_TIMEOUT = 900

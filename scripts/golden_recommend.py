@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference values for the recommendation tests, computed with mlxtend.
 
-Writes tests/fixtures/recommend/golden_*.json from the files in ../shared/data:
+Writes tests/fixtures/recommend/golden_*.json from the files in tests/data:
 frequent itemsets (mlxtend.frequent_patterns.fpgrowth) and rule measures
 (mlxtend.frequent_patterns.association_rules). The Rust tests compare
 against these files with named tolerances and never need Python.
@@ -29,7 +29,7 @@ from mlxtend.frequent_patterns import association_rules, fpgrowth
 from mlxtend.preprocessing import TransactionEncoder
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(ROOT, "..", "shared", "data")
+DATA = os.path.join(ROOT, "tests", "data")
 OUT = os.path.join(ROOT, "tests", "fixtures", "recommend")
 
 

@@ -1,7 +1,7 @@
 """Golden per-customer summaries from Python's `lifetimes` for tests/summary_golden.rs.
 
 Runs lifetimes' `summary_data_from_transaction_data` on the real UCI Online
-Retail II sample in ../shared/data (line value = Quantity x Price, daily and
+Retail II sample in tests/data (line value = Quantity x Price, daily and
 weekly periods) and writes tests/fixtures/summary/golden_online_retail.json.
 The Rust test compares ltvlab's own summary with it and never needs Python.
 
@@ -21,7 +21,7 @@ import pandas as pd
 from lifetimes.utils import summary_data_from_transaction_data
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data" / "online_retail_II_sample.csv"
+DATA = ROOT / "tests" / "data" / "online_retail_II_sample.csv"
 OUT = ROOT / "tests" / "fixtures" / "summary" / "golden_online_retail.json"
 
 df = pd.read_csv(DATA, dtype={"Invoice": str, "StockCode": str, "Customer ID": float})

@@ -14,8 +14,15 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-// The same policy as the page's <meta> tag. The header also covers the worker,
-// which has no document to carry a meta tag; 'wasm-unsafe-eval' lets it compile wasm.
+// The policies of the pages' <meta> tags, plus what only a header can say.
+// The header also covers the workers, which have no document to carry a meta
+// tag; 'wasm-unsafe-eval' lets them compile wasm. `frame-ancestors` (no site
+// may frame these pages: clickjacking) is ignored in a <meta> policy, so it is
+// sent here only, and a deployment must send it as a header too (README,
+// "Web app"). tests/browser/security.test.mjs checks that each page's <meta> policy
+// is its header's without the header-only part.
+const HEADER_ONLY = "frame-ancestors 'none'";
+/** The app (www/index.html). */
 export const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
@@ -25,6 +32,21 @@ export const CSP = [
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+/**
+ * The widget's snippet generator and demo pages (www/widget/): nothing but
+ * their own scripts, styles, the .wasm fetch and the CSV drop's worker.
+ */
+export const WIDGET_CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
 ].join('; ');
 
 const MIME = {
@@ -59,8 +81,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 const server = createServer(async (req, res) => {
+  const { pathname } = new URL(req.url, 'http://127.0.0.1');
+  const policy = pathname.startsWith(`${base}widget/`) ? WIDGET_CSP : CSP;
   const headers = {
-    'Content-Security-Policy': CSP,
+    'Content-Security-Policy': `${policy}; ${HEADER_ONLY}`,
+    // The same for browsers that predate frame-ancestors.
+    'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     // A dev server: always revalidate, so a rebuilt www/pkg is picked up.
@@ -72,7 +98,6 @@ const server = createServer(async (req, res) => {
   };
 
   if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405, 'method not allowed');
-  const { pathname } = new URL(req.url, 'http://127.0.0.1');
   if (`${pathname}/` === base) {
     res.writeHead(301, { ...headers, Location: base });
     return res.end();

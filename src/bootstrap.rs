@@ -14,19 +14,64 @@
 //! the estimate) is widened to reach it, and the [`Bootstrap::widened`]
 //! count says how often that happened.
 //!
+//! These CLV intervals are **parameter-only**: they say how much the
+//! *expected* CLV could move if the models had been fitted on another sample
+//! of the same shop ([`Bootstrap::clv`]), not where the customer's actual
+//! spending will fall. The **value range** ([`Bootstrap::value_range`]) is
+//! that second, wider interval: the predictive distribution of the
+//! customer's discounted value over the horizon, parameter uncertainty and
+//! the purchase process together. For each fitted resample, each customer's
+//! future is drawn [`VALUE_DRAWS_PER_CUSTOMER`]`/fitted` times (at least
+//! once) from the refitted models' posterior given their history:
+//!
+//! - alive at `T` with probability `P(alive)`; if alive, purchase rate
+//!   `λ ~ Gamma(r + x, α + T)` and, for BG/NBD, dropout probability
+//!   `p ~ Beta(a, b + x)` (MBG/NBD: `Beta(a, b + x + 1)`), for Pareto/NBD
+//!   dropout rate `μ ~ Gamma(s, β + T)` (Fader, Hardie & Lee 2005a, §5;
+//!   Batislam et al. 2007; Schmittlein et al. 1987: the alive likelihood is
+//!   `λ^x e^{-λT} (1-p)^x`, `(1-p)^{x+1}`, `e^{-μT}`);
+//! - then purchases as a Poisson process at `λ` until the horizon, with
+//!   BG/NBD's and MBG/NBD's coin of `p` after each purchase, or Pareto/NBD's
+//!   exponential remaining lifetime;
+//! - each purchase worth `z ~ Gamma(p, ν)` with `ν ~ Gamma(q + p x, γ + x m)`
+//!   (Gamma-Gamma's posterior, Fader, Hardie & Lee 2005b), or the observed
+//!   mean order value when Gamma-Gamma is not used;
+//! - discounted by month as the CLV is (`(1 + d)^-i` in month `i`) and
+//!   multiplied by the margin.
+//!
+//! The value range at level `ℓ` is the equal-tailed quantile interval of the
+//! draws, except that a customer with a share `π₀ > (1-ℓ)/2` of zero draws
+//! gets `[0, q(ℓ)]` (`[0, 0]` when `π₀ ≥ ℓ`): most customers have an atom at
+//! zero, and an equal-tailed interval would then cover more than `ℓ`. It
+//! need not contain the expected CLV: a customer who is 95% likely gone has
+//! an expected CLV above 0 and a 90% value range of `[0, 0]`.
+//! `tests/clv_bootstrap.rs` checks the coverage by simulation.
+//!
+//! A resample whose purchase or spend refit fails is left out of every
+//! interval, and counted: never replaced by the full-data fit.
+//!
 //! Memory: CLV values are kept as `f32`, once per distinct customer
-//! `(frequency, recency, T, monetary_value)`: `samples × distinct × 4` bytes.
+//! `(frequency, recency, T, monetary_value)`: `samples × distinct × 4` bytes;
+//! the value draws of one customer at a time.
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use rand_distr::{Beta, Distribution, Exp1, Gamma};
 use serde::Serialize;
 
-use crate::models::{GammaGamma, PurchaseModel, RfmData, Spend};
+use crate::models::{GammaGamma, ModelKind, PurchaseModel, Rfm, RfmData, Spend};
 use crate::predict::{
     average_order_value, fit_spend, predict, rfm_rows, value_customers, PredictOptions, SpendModel,
 };
 use crate::summary::{CustomerSummary, Summary};
 use crate::{Error, Result};
+
+/// Draws of each customer's future value behind [`Bootstrap::value_range`],
+/// spread over the fitted resamples (at least one per resample).
+pub const VALUE_DRAWS_PER_CUSTOMER: usize = 400;
+
+/// A fitted purchase model behind a trait object.
+type BoxedModel = Box<dyn PurchaseModel + Send + Sync>;
 
 /// How to bootstrap.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,8 +128,13 @@ pub struct ParamInterval {
 pub struct Bootstrap {
     /// Resamples drawn.
     pub samples: usize,
-    /// Resamples whose purchase model could be fitted (the others are left out).
+    /// Resamples whose purchase and spend models could both be fitted; the
+    /// others are left out of every interval.
     pub fitted: usize,
+    /// Resamples left out because the purchase model could not be refitted.
+    pub purchase_failures: usize,
+    /// Resamples left out because Gamma-Gamma could not be refitted.
+    pub spend_failures: usize,
     /// Nominal coverage.
     pub level: f64,
     /// The seed.
@@ -93,10 +143,18 @@ pub struct Bootstrap {
     pub params: Vec<ParamInterval>,
     /// Gamma-Gamma's parameters (empty when it was not used).
     pub spend_params: Vec<ParamInterval>,
-    /// Each customer's CLV, in the summary's order (empty without
-    /// [`BootstrapOptions::values`]).
+    /// Each customer's expected CLV with its parameter-only interval, in the
+    /// summary's order (empty without [`BootstrapOptions::values`]): where
+    /// the *expected* value could lie, not the customer's actual value.
     #[serde(skip)]
     pub clv: Vec<Interval>,
+    /// Each customer's value range: the interval in which their actual
+    /// discounted value over the horizon lies with probability `level`
+    /// (module doc), in the summary's order; `estimate` is the expected CLV,
+    /// which the range need not contain. Empty without
+    /// [`BootstrapOptions::values`].
+    #[serde(skip)]
+    pub value_range: Vec<Interval>,
     /// The base's total CLV (`None` without [`BootstrapOptions::values`]).
     pub total_clv: Option<Interval>,
     /// Intervals widened to contain their estimate.
@@ -148,6 +206,8 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
     let mut spend_params: Vec<Vec<f64>> = Vec::new();
     let mut clv: Vec<f32> = Vec::with_capacity(options.samples * distinct.len());
     let mut totals = Vec::new();
+    // Each fitted resample's models, for the value draws.
+    let mut draws_models: Vec<(BoxedModel, [f64; 4], SpendDraw)> = Vec::new();
     let (mut purchase_failures, mut spend_failures) = (0usize, 0usize);
     let mut first_failure = None;
     let mut indices = vec![0usize; n];
@@ -179,10 +239,12 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
                     spend_params.push(fit.params().iter().map(|(_, v)| v).collect());
                     SpendModel::GammaGamma { fit }
                 }
-                Err(_) => {
-                    // Keep the full-data spend model for this resample.
+                Err(e) => {
+                    // Left out, and counted: reusing the full-data spend
+                    // model would understate the uncertainty.
                     spend_failures += 1;
-                    point.spend_model.clone()
+                    first_failure.get_or_insert_with(|| format!("gammagamma: {e}"));
+                    continue;
                 }
             }
         } else {
@@ -208,6 +270,10 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
             per_distinct[d] = values.clv[row] as f32;
         }
         clv.extend_from_slice(&per_distinct);
+        let p: Vec<f64> = fit.params().iter().map(|(_, v)| v).collect();
+        if let [r, alpha, c, d] = p[..] {
+            draws_models.push((fit.into_model(), [r, alpha, c, d], SpendDraw::new(&spend)));
+        }
     }
     let fitted = params.len();
     if fitted * 2 < options.samples {
@@ -270,6 +336,44 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
     } else {
         (None, Vec::new())
     };
+    let value_range = if options.values {
+        let process = Process {
+            kind: options.predict.model,
+            horizon: f64::from(options.predict.horizon_months) * summary.period.per_month(),
+            periods_per_month: summary.period.per_month(),
+            monthly_discount_rate: options.predict.monthly_discount_rate,
+            margin: options.predict.margin,
+        };
+        let per_resample = VALUE_DRAWS_PER_CUSTOMER.div_ceil(draws_models.len().max(1));
+        let mut draws = Vec::with_capacity(per_resample * draws_models.len());
+        let by_distinct: Vec<Interval> = distinct
+            .iter()
+            .enumerate()
+            .map(|(d, &row)| {
+                let mut rng = StdRng::seed_from_u64(
+                    options.seed ^ (d as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                );
+                draws.clear();
+                let c = &customers[row];
+                for (model, params, spend) in &draws_models {
+                    for _ in 0..per_resample {
+                        draws.push(process.draw(
+                            model.as_ref(),
+                            *params,
+                            spend,
+                            &rows[row],
+                            c,
+                            &mut rng,
+                        ));
+                    }
+                }
+                value_range_of(point.customers[row].clv, &mut draws, options.level)
+            })
+            .collect();
+        row_distinct.iter().map(|&d| by_distinct[d]).collect()
+    } else {
+        Vec::new()
+    };
     let mut diagnostics = Vec::new();
     if purchase_failures > 0 {
         diagnostics.push(format!(
@@ -280,21 +384,174 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
     }
     if spend_failures > 0 {
         diagnostics.push(format!(
-            "gamma-gamma could not be fitted on {spend_failures} resamples; they kept the full-data spend model"
+            "gamma-gamma could not be fitted on {spend_failures} of {} resamples; they were left out",
+            options.samples
         ));
     }
     Ok(Bootstrap {
         samples: options.samples,
         fitted,
+        purchase_failures,
+        spend_failures,
         level: options.level,
         seed: options.seed,
         params: params_out,
         spend_params: spend_out,
         clv: clv_out,
+        value_range,
         total_clv,
         widened,
         diagnostics,
     })
+}
+
+/// One resample's spend model for the value draws.
+enum SpendDraw {
+    /// Gamma-Gamma's `p`, `q`, `γ`.
+    GammaGamma { p: f64, q: f64, gamma: f64 },
+    /// The observed mean order value, for every order.
+    Fixed(f64),
+}
+
+impl SpendDraw {
+    fn new(spend: &SpendModel) -> SpendDraw {
+        match spend {
+            SpendModel::GammaGamma { fit } => {
+                let get = |name| fit.params().get(name).unwrap_or(f64::NAN);
+                SpendDraw::GammaGamma {
+                    p: get("p"),
+                    q: get("q"),
+                    gamma: get("gamma"),
+                }
+            }
+            SpendModel::ObservedMean {
+                mean_order_value, ..
+            } => SpendDraw::Fixed(*mean_order_value),
+        }
+    }
+}
+
+/// The future of one customer, as the value range draws it (module doc).
+struct Process {
+    kind: ModelKind,
+    /// The horizon, in periods.
+    horizon: f64,
+    periods_per_month: f64,
+    monthly_discount_rate: f64,
+    margin: f64,
+}
+
+impl Process {
+    /// One draw of the customer's discounted value over the horizon, margin
+    /// applied, under `model` with parameters `[r, α, a, b]` (BG/NBD,
+    /// MBG/NBD) or `[r, α, s, β]` (Pareto/NBD) and `spend`; 0 when a distribution cannot be
+    /// built (parameters out of range, which fitted models never have).
+    fn draw(
+        &self,
+        model: &dyn PurchaseModel,
+        [r, alpha, c, d]: [f64; 4],
+        spend: &SpendDraw,
+        history: &Rfm,
+        customer: &CustomerSummary,
+        rng: &mut StdRng,
+    ) -> f64 {
+        if rng.random::<f64>() >= model.p_alive(history) {
+            return 0.0;
+        }
+        let x = history.frequency();
+        let t = history.t();
+        let Ok(rate) = Gamma::new(r + x, 1.0 / (alpha + t)) else {
+            return 0.0;
+        };
+        let lambda = rate.sample(rng);
+        // BG/NBD and MBG/NBD: the dropout probability after each purchase;
+        // Pareto/NBD: the end of the remaining lifetime.
+        let (coin, lifetime) = match self.kind {
+            ModelKind::ParetoNbd => match Gamma::new(c, 1.0 / (d + t)) {
+                Ok(mu) => {
+                    let mu: f64 = mu.sample(rng);
+                    let e: f64 = Exp1.sample(rng);
+                    (0.0, e / mu)
+                }
+                Err(_) => return 0.0,
+            },
+            kind => {
+                let extra = if kind == ModelKind::MbgNbd { 1.0 } else { 0.0 };
+                match Beta::new(c, d + x + extra) {
+                    Ok(p) => (p.sample(rng), f64::INFINITY),
+                    Err(_) => return 0.0,
+                }
+            }
+        };
+        let scale = match *spend {
+            SpendDraw::GammaGamma { p, q, gamma } => {
+                let m = customer.monetary_value;
+                let (shape, rate) = if x > 0.0 && m > 0.0 && m.is_finite() {
+                    (q + p * x, gamma + x * m)
+                } else {
+                    (q, gamma)
+                };
+                match Gamma::new(shape, 1.0 / rate) {
+                    Ok(nu) => Some((p, nu.sample(rng))),
+                    Err(_) => return 0.0,
+                }
+            }
+            SpendDraw::Fixed(_) => None,
+        };
+        let end = self.horizon.min(lifetime);
+        let mut value = 0.0;
+        let mut time = 0.0;
+        loop {
+            let gap: f64 = Exp1.sample(rng);
+            time += gap / lambda;
+            if time > end || time.is_nan() {
+                break;
+            }
+            let order = match (scale, spend) {
+                (Some((p, nu)), _) => match Gamma::new(p, 1.0 / nu) {
+                    Ok(z) => z.sample(rng),
+                    Err(_) => return 0.0,
+                },
+                (None, SpendDraw::Fixed(mean)) => *mean,
+                (None, SpendDraw::GammaGamma { .. }) => 0.0,
+            };
+            let month = (time / self.periods_per_month).ceil().max(1.0);
+            value += order / (1.0 + self.monthly_discount_rate).powf(month);
+            if coin > 0.0 && rng.random::<f64>() < coin {
+                break;
+            }
+        }
+        value * self.margin
+    }
+}
+
+/// The value range at `level` of a customer's `draws` (module doc), with
+/// `estimate` the expected CLV.
+fn value_range_of(estimate: f64, draws: &mut [f64], level: f64) -> Interval {
+    if draws.is_empty() {
+        return Interval {
+            estimate,
+            low: estimate,
+            high: estimate,
+        };
+    }
+    draws.sort_unstable_by(f64::total_cmp);
+    let zeros = draws.iter().take_while(|v| **v <= 0.0).count() as f64 / draws.len() as f64;
+    let (low, high) = if zeros >= level {
+        (0.0, 0.0)
+    } else if zeros > (1.0 - level) / 2.0 {
+        (0.0, quantile(draws, level))
+    } else {
+        (
+            quantile(draws, (1.0 - level) / 2.0),
+            quantile(draws, (1.0 + level) / 2.0),
+        )
+    };
+    Interval {
+        estimate,
+        low,
+        high,
+    }
 }
 
 /// The percentile interval of `values` at `level`, widened to contain

@@ -146,7 +146,10 @@ pub fn compare(
             options.confidence
         )));
     }
-    let facts = CustomerFacts::build(&Histories::new(t)?, summary, model, &options.value)?;
+    let values = model
+        .map(|m| m.customer_values(summary, &options.value))
+        .transpose()?;
+    let facts = CustomerFacts::build(&Histories::new(t)?, summary, values)?;
     let n_groups = t.groups().len();
     let mut members: Vec<Vec<&CustomerRow>> = vec![Vec::new(); n_groups];
     let mut ungrouped = 0;

@@ -49,20 +49,26 @@ pub struct ModelColumns<'a> {
     pub clv: &'a [f64],
 }
 
-/// The interval ends of each customer's CLV, for [`customers_csv`].
+/// Each customer's intervals from [`crate::bootstrap`], for
+/// [`customers_csv`].
 #[derive(Debug, Clone, Copy)]
 pub struct IntervalColumns<'a> {
-    /// Lower ends.
-    pub clv_low: &'a [f64],
-    /// Upper ends.
-    pub clv_high: &'a [f64],
+    /// Lower ends of the expected CLV's interval (parameter uncertainty).
+    pub expected_clv_low: &'a [f64],
+    /// Upper ends of the expected CLV's interval.
+    pub expected_clv_high: &'a [f64],
+    /// Lower ends of the value range (parameters and the purchase process).
+    pub value_low: &'a [f64],
+    /// Upper ends of the value range.
+    pub value_high: &'a [f64],
 }
 
 /// The customers CSV, one layout for `ltvlab predict` and the app's
 /// customer export: `customer_id, orders, total_spend, first_purchase,
 /// last_purchase, frequency, recency, T, monetary_value`, then with a model
-/// `p_alive, expected_purchases, expected_order_value, clv, clv_low,
-/// clv_high` (the interval ends empty without `intervals`). The order and
+/// `p_alive, expected_purchases, expected_order_value, clv,
+/// expected_clv_low, expected_clv_high, value_low, value_high` (the interval
+/// ends empty without `intervals`). The order and
 /// date columns are left out when no customer has them (a summary file).
 ///
 /// Text cells go through [`safe_cell`] and are quoted when they hold a
@@ -91,7 +97,12 @@ pub fn customers_csv(
         ]);
     }
     if let Some(i) = &intervals {
-        lengths.extend([("clv_low", i.clv_low.len()), ("clv_high", i.clv_high.len())]);
+        lengths.extend([
+            ("expected_clv_low", i.expected_clv_low.len()),
+            ("expected_clv_high", i.expected_clv_high.len()),
+            ("value_low", i.value_low.len()),
+            ("value_high", i.value_high.len()),
+        ]);
     }
     if let Some((name, len)) = lengths.into_iter().find(|&(_, len)| len != n) {
         return Err(Error::options(format!(
@@ -110,8 +121,10 @@ pub fn customers_csv(
             "expected_purchases",
             "expected_order_value",
             "clv",
-            "clv_low",
-            "clv_high",
+            "expected_clv_low",
+            "expected_clv_high",
+            "value_low",
+            "value_high",
         ]);
     }
     let mut out = header.join(",");
@@ -141,8 +154,10 @@ pub fn customers_csv(
             ] {
                 number_cell(&mut out, Some(column[i]));
             }
-            number_cell(&mut out, intervals.map(|v| v.clv_low[i]));
-            number_cell(&mut out, intervals.map(|v| v.clv_high[i]));
+            number_cell(&mut out, intervals.map(|v| v.expected_clv_low[i]));
+            number_cell(&mut out, intervals.map(|v| v.expected_clv_high[i]));
+            number_cell(&mut out, intervals.map(|v| v.value_low[i]));
+            number_cell(&mut out, intervals.map(|v| v.value_high[i]));
         }
         out.push_str("\r\n");
     }
@@ -232,16 +247,18 @@ mod tests {
         let got = customers_csv(&s, Some(model), None).unwrap();
         assert_eq!(
             got,
-            "customer_id,orders,total_spend,first_purchase,last_purchase,frequency,recency,T,monetary_value,p_alive,expected_purchases,expected_order_value,clv,clv_low,clv_high\r\n\
-             \"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",2,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150,0.5,2.5e-12,10,3,,\r\n\
-             '-inf,1,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150,1,,12.5,0,,\r\n"
+            "customer_id,orders,total_spend,first_purchase,last_purchase,frequency,recency,T,monetary_value,p_alive,expected_purchases,expected_order_value,clv,expected_clv_low,expected_clv_high,value_low,value_high\r\n\
+             \"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",2,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150,0.5,2.5e-12,10,3,,,,\r\n\
+             '-inf,1,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150,1,,12.5,0,,,,\r\n"
         );
         let intervals = IntervalColumns {
-            clv_low: &[1.0, 0.0],
-            clv_high: &[5.0, 0.5],
+            expected_clv_low: &[1.0, 0.0],
+            expected_clv_high: &[5.0, 0.5],
+            value_low: &[0.0, 0.0],
+            value_high: &[20.0, 2.0],
         };
         let with = customers_csv(&s, Some(model), Some(intervals)).unwrap();
-        assert!(with.contains(",10,3,1,5\r\n"), "{with}");
+        assert!(with.contains(",10,3,1,5,0,20\r\n"), "{with}");
         // A summary file: no order or date columns, and without a model no model columns.
         let plain = customers_csv(&summary(vec![customer("c1", None)]), None, None).unwrap();
         assert_eq!(

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod cli;
 
-use ltvlab::ingest::{IngestOptions, Ingested, Ingester, ReturnPolicy};
+use ltvlab::ingest::{Dataset, IngestOptions, Ingested, Ingester, ReturnPolicy};
 use ltvlab::summary::{self, Period, SummaryOptions};
 
 #[derive(Parser)]
@@ -156,9 +156,9 @@ pub(crate) struct InputArgs {
 
 #[derive(Args)]
 struct SummaryArgs {
-    /// Period unit: day, week or month.
-    #[arg(long, default_value = "day")]
-    period: String,
+    /// Period unit: day, week or month (default: day; a summary file needs it).
+    #[arg(long)]
+    period: Option<String>,
     /// End of observation (ISO date); default: the last date in the data.
     #[arg(long, value_name = "DATE")]
     observation_end: Option<String>,
@@ -211,7 +211,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Summary { input, summary } => {
             let ingested = read_input(&input)?;
-            let options = summary_options(&summary)?;
+            let options = summary_options(&summary, &ingested.data)?;
             write_summary(&mut out, &ingested, &options)?;
         }
         Command::Generate(args) => generate(&args, &mut out)?,
@@ -282,9 +282,11 @@ fn ingest_options(a: &InputArgs) -> Result<IngestOptions, String> {
     Ok(o)
 }
 
-fn summary_options(a: &SummaryArgs) -> Result<SummaryOptions, String> {
+fn summary_options(a: &SummaryArgs, data: &Dataset) -> Result<SummaryOptions, String> {
+    let given = a.period.as_deref().map(str::parse::<Period>).transpose();
     Ok(SummaryOptions {
-        period: a.period.parse::<Period>().map_err(|e| e.to_string())?,
+        period: summary::period_for(data, given.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?,
         observation_end: a.observation_end.clone(),
         calibration_end: a.calibration_end.clone(),
     })

@@ -2,8 +2,10 @@
 //! order value and discounted lifetime value, with base totals and the
 //! merchant's "formula LTV" beside the model's.
 //!
-//! [`predict`] fits the chosen purchase model ([`ModelKind::BgNbd`] by
-//! default) on every customer's `(frequency, recency, T)` and the Gamma-Gamma
+//! [`predict`] fits the given purchase model ([`ModelKind::BgNbd`] in
+//! [`PredictOptions::default`]; both doors choose it with
+//! [`crate::validate::choose_model`], MBG/NBD when the holdout cannot
+//! decide) on every customer's `(frequency, recency, T)` and the Gamma-Gamma
 //! spend model on the repeat customers' `(frequency, monetary_value)`, then
 //! values each customer with [`customer_lifetime_value`]. When Gamma-Gamma
 //! cannot be fitted (too few repeat customers, no monetary values, or a
@@ -39,6 +41,7 @@ use crate::models::{
     check_clv_inputs, customer_lifetime_value, lifetime_values, ClvOptions, Fit, FitOptions,
     GammaGamma, ModelKind, PurchaseModel, Rfm, RfmData, Spend,
 };
+use crate::simulate::{days_per_period, CustomerValue};
 use crate::summary::{CustomerSummary, Period, Summary};
 use crate::{Error, Result};
 
@@ -160,6 +163,35 @@ pub struct BaseTotals {
     pub expected_purchases_new_customer: f64,
     /// Mean of `p_alive` over the base.
     pub mean_p_alive: f64,
+    /// Whether the data show customers leaving at all: `false` when the
+    /// fitted model still calls a customer who bought twice in their first
+    /// period and then not again for the longest time in the data more than
+    /// [`DROPOUT_PROBE_P_ALIVE`] likely to be active ([`dropout_identified`]).
+    /// Then `mean_p_alive` and the segments' P(alive) mean "no evidence of
+    /// leaving", not "still active", and the page says so in words.
+    pub dropout_identified: bool,
+}
+
+/// The P(alive) above which the dropout probe of [`dropout_identified`]
+/// counts as "the model sees no dropout".
+pub const DROPOUT_PROBE_P_ALIVE: f64 = 0.95;
+
+/// Whether `model` sees customers leaving in data whose oldest customer is
+/// `longest_t` periods old: the P(alive) of a probe customer with one repeat
+/// purchase one period (or a tenth of the span, if shorter) after the first
+/// and nothing since, observed for `longest_t`, is at most
+/// [`DROPOUT_PROBE_P_ALIVE`]. Such a customer has been silent for nearly the
+/// whole span: a model that still thinks them almost surely active has no
+/// dropout to speak of (BG/NBD with `a/(a+b) → 0`, Pareto/NBD with `s → 0`).
+pub fn dropout_identified(model: &dyn PurchaseModel, longest_t: f64) -> bool {
+    if !(longest_t > 0.0 && longest_t.is_finite()) {
+        return false;
+    }
+    let recency = (longest_t / 10.0).min(1.0);
+    match Rfm::new(1.0, recency, longest_t) {
+        Ok(probe) => model.p_alive(&probe) <= DROPOUT_PROBE_P_ALIVE,
+        Err(_) => false,
+    }
 }
 
 /// The merchant's rule-of-thumb LTV (module docs give the definitions) and
@@ -302,7 +334,18 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
             .model()
             .expected_purchases_new(horizon_periods),
         mean_p_alive: values.p_alive.iter().sum::<f64>() / n as f64,
+        dropout_identified: dropout_identified(
+            purchase_model.model().as_ref(),
+            summary.customers.iter().map(|c| c.t).fold(0.0, f64::max),
+        ),
     };
+    if !base.dropout_identified {
+        diagnostics.push(format!(
+            "{}: the data show no customers leaving (a customer silent for the whole span \
+             is still called active), so P(alive) cannot say who has churned",
+            purchase_model.name()
+        ));
+    }
     let formula = formula_ltv(summary, average_order_value, options, base.mean_clv);
     Ok(Predictions {
         purchase_model,
@@ -312,6 +355,36 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
         formula,
         diagnostics,
     })
+}
+
+impl Predictions {
+    /// Each customer's model values in the shape the segments use, from this
+    /// one fit, horizon and margin (`clv` has the margin applied): so that
+    /// the segments and the customer table tell one story.
+    /// `days_between_orders` is `(α+T)/(r+x)` periods in days, the posterior
+    /// mean rate's inverse of the NBD purchase process all three models
+    /// share.
+    pub fn customer_values(&self) -> Vec<CustomerValue> {
+        let params = self.purchase_model.params();
+        let r = params.get("r").unwrap_or(f64::NAN);
+        let alpha = params.get("alpha").unwrap_or(f64::NAN);
+        let days = days_per_period(self.base.period);
+        self.customers
+            .iter()
+            .map(|c| CustomerValue {
+                p_alive: c.p_alive,
+                expected_spend: c.expected_order_value,
+                expected_purchases: c.expected_purchases,
+                clv: c.clv,
+                value_if_alive: if c.p_alive > 0.0 {
+                    c.clv / c.p_alive
+                } else {
+                    0.0
+                },
+                days_between_orders: (alpha + c.t) / (r + c.frequency) * days,
+            })
+            .collect()
+    }
 }
 
 /// The window, in the summary's periods, after which a customer not seen is
@@ -618,6 +691,29 @@ fn trim(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::{BgNbd, ParetoNbd};
+
+    /// (case, model, longest T, want). Sources: the CDNOW BG/NBD estimates of
+    /// Fader, Hardie & Lee (2005a), weeks, 78-week span: the probe's
+    /// P(alive) is about 0.10 by their equation (13); the UCI sample's BG/NBD
+    /// maximum-likelihood fit (days) runs `a` to its bound 1.25e-8 and gives
+    /// the probe P(alive) ≈ 1.
+    #[test]
+    fn dropout_is_identified_only_when_a_silent_customer_can_be_gone() {
+        let cdnow = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+        let uci = BgNbd::new(0.512, 333.2, 1.25e-8, 1.1e7).unwrap();
+        let no_dropout = ParetoNbd::new(0.5, 10.0, 1e-8, 1e8).unwrap();
+        let cases: [(&str, &dyn PurchaseModel, f64, bool); 5] = [
+            ("cdnow bg/nbd", &cdnow, 78.0, true),
+            ("uci bg/nbd at the bound", &uci, 372.0, false),
+            ("pareto/nbd without dropout", &no_dropout, 372.0, false),
+            ("no span", &cdnow, 0.0, false),
+            ("not finite", &cdnow, f64::INFINITY, false),
+        ];
+        for (case, model, longest_t, want) in cases {
+            assert_eq!(dropout_identified(model, longest_t), want, "{case}");
+        }
+    }
 
     fn customer(id: &str, frequency: f64, recency: f64, t: f64, m: f64) -> CustomerSummary {
         CustomerSummary {

@@ -387,7 +387,38 @@ pub fn segments_with(
     model: Option<&ShopModel>,
     options: &SegmentOptions,
 ) -> Result<SegmentReport> {
-    let facts = CustomerFacts::build(histories, summary, model, &options.value)?;
+    let values = model
+        .map(|m| m.customer_values(summary, &options.value))
+        .transpose()?;
+    segments_with_values(histories, summary, values.as_deref(), options)
+}
+
+/// Segments the customers of `histories` with model values computed
+/// elsewhere: `values[i]` is the summary's `i`-th customer's (for example
+/// [`crate::predict::Predictions::customer_values`], so that the segments
+/// and the customer table use one model and one margin). `options.value` is
+/// not used.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Options`] if `summary` does not match the
+/// transactions, or `values` has not one value per summary customer.
+pub fn segments_with_values(
+    histories: &Histories<'_>,
+    summary: &Summary,
+    values: Option<&[CustomerValue]>,
+    options: &SegmentOptions,
+) -> Result<SegmentReport> {
+    if let Some(v) = values {
+        if v.len() != summary.customers.len() {
+            return Err(Error::options(format!(
+                "{} customer values for {} summary customers",
+                v.len(),
+                summary.customers.len()
+            )));
+        }
+    }
+    let facts = CustomerFacts::build(histories, summary, values.map(<[_]>::to_vec))?;
     let n = facts.rows.len();
     let r = scores(&facts.rows, |c| -f64::from(c.days_since_last));
     let f = scores(&facts.rows, |c| f64::from(c.orders));
@@ -439,7 +470,7 @@ pub fn segments_with(
     };
     Ok(SegmentReport {
         observation_end: format_day(ctx.end_day),
-        modeled: model.is_some(),
+        modeled: values.is_some(),
         overall: overall.stats(ctx),
         segments,
         follow_up,
@@ -533,20 +564,17 @@ pub(crate) struct FormulaContext {
 }
 
 impl<'t> CustomerFacts<'t> {
+    /// The facts of every customer of `h`; `values[i]` (if any) is the
+    /// model's value of the summary's `i`-th customer.
     pub(crate) fn build(
         h: &Histories<'t>,
         summary: &Summary,
-        model: Option<&ShopModel>,
-        value: &ValueOptions,
+        values: Option<Vec<CustomerValue>>,
     ) -> Result<CustomerFacts<'t>> {
         let t = h.transactions();
         let end = h.end_day();
         let per_month = summary.period.per_month();
         let window = crate::predict::churn_window(summary);
-        let values: Option<Vec<CustomerValue>> = match model {
-            Some(m) => Some(m.customer_values(summary, value)?),
-            None => None,
-        };
         // Summary row of each customer index.
         let mut row_of = vec![u32::MAX; h.customer_slots()];
         // Summary rows and customer indices both follow the first

@@ -181,6 +181,36 @@ pub struct CalibrationHoldout {
     pub calibration_end: String,
 }
 
+/// The period to summarize `data` in: `given`, or day for transactions.
+///
+/// A summary file (lifetimes' `frequency, recency, T`) does not say the unit
+/// its numbers are in, and a weekly file read as days makes every rate seven
+/// times too low and every CLV horizon seven times too long; T's values
+/// cannot tell the units apart (80 can be days, weeks or months). So a
+/// summary file needs `given`.
+///
+/// # Errors
+/// A summary file without `given`; the message names the range of T.
+pub fn period_for(data: &Dataset, given: Option<Period>) -> Result<Period> {
+    match (data, given) {
+        (_, Some(period)) => Ok(period),
+        (Dataset::Summary(rows), None) => {
+            let (low, high) = rows.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), r| {
+                (lo.min(r.t), hi.max(r.t))
+            });
+            let range = if rows.is_empty() {
+                String::new()
+            } else {
+                format!(" (T runs from {low} to {high})")
+            };
+            Err(Error::options(format!(
+                "a summary file does not say whether its frequency, recency and T{range} count days, weeks or months; give its period: day, week or month"
+            )))
+        }
+        (_, None) => Ok(Period::Day),
+    }
+}
+
 /// Summarizes a dataset per customer.
 ///
 /// Transactions are summarized as the module doc says; a summary file is
@@ -537,6 +567,16 @@ fn from_records(rows: &[SummaryRecord], period: Period) -> Summary {
 mod tests {
     use super::*;
     use crate::ingest::{ingest, IngestOptions};
+
+    #[test]
+    fn a_summary_file_needs_its_period() {
+        let file = data("customer_id,frequency,recency,T\na,1,3,8\nb,0,0,12\n");
+        let err = period_for(&file, None).unwrap_err().to_string();
+        assert!(err.contains("(T runs from 8 to 12)"), "{err}");
+        assert_eq!(period_for(&file, Some(Period::Week)).unwrap(), Period::Week);
+        let orders = data("customer_id,order_date,amount\na,2024-01-02,1.00\n");
+        assert_eq!(period_for(&orders, None).unwrap(), Period::Day);
+    }
 
     fn data(csv: &str) -> Dataset {
         ingest(csv.as_bytes(), &IngestOptions::default())

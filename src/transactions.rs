@@ -357,6 +357,16 @@ impl Transactions {
         }
     }
 
+    /// Multiplies the amount of the given rows by `factor` (used when the
+    /// whole column shows that `12.990` means 12,990).
+    pub(crate) fn scale_amounts(&mut self, rows: impl IntoIterator<Item = usize>, factor: f64) {
+        for row in rows {
+            if let Some(a) = self.amount.get_mut(row) {
+                *a *= factor;
+            }
+        }
+    }
+
     /// Keeps only the rows whose `keep` flag is set.
     pub(crate) fn retain_rows(&mut self, keep: &[bool]) {
         fn retain<T: Copy>(v: &mut Vec<T>, keep: &[bool]) {

@@ -17,7 +17,16 @@
 //!   holdout weeks, conditionally on each customer's calibration history.
 //!
 //! With `model: None` (`auto`), BG/NBD, MBG/NBD and Pareto/NBD are all fitted
-//! on the calibration data and the one with the lowest holdout MAE is chosen.
+//! on the calibration data and the one with the lowest holdout MAE is chosen,
+//! when the holdout can tell them apart: its MAE must be lower than
+//! MBG/NBD's (the fallback) by more than [`DECISIVE_STANDARD_ERRORS`]
+//! standard errors of the paired per-customer difference of absolute errors,
+//! on at least [`MIN_HOLDOUT_CUSTOMERS`] customers, and by at least
+//! [`DECISIVE_RELATIVE_IMPROVEMENT`] of MBG/NBD's MAE. Otherwise MBG/NBD is
+//! chosen (Pareto/NBD if MBG/NBD did not fit): unlike BG/NBD, both let a
+//! one-time buyer drop out, so a small shop's P(alive) does not call every
+//! one-time buyer of long ago certainly active. [`ChoiceReason`] says which
+//! rule decided.
 
 use serde::Serialize;
 
@@ -30,6 +39,95 @@ use crate::{Error, Result};
 
 /// The purchase models `auto` chooses from.
 pub const AUTO_MODELS: [ModelKind; 3] = [ModelKind::BgNbd, ModelKind::MbgNbd, ModelKind::ParetoNbd];
+
+/// The model `auto` falls back to when the holdout cannot decide (or there
+/// is no holdout), then the next one if it does not fit.
+pub const FALLBACK_MODELS: [ModelKind; 2] = [ModelKind::MbgNbd, ModelKind::ParetoNbd];
+
+/// Under `auto`, the lowest holdout MAE wins over the fallback only when it
+/// is lower by more than this many standard errors of the paired
+/// per-customer difference of absolute errors (about a one-sided 2.5% test).
+pub const DECISIVE_STANDARD_ERRORS: f64 = 2.0;
+
+/// Under `auto`, the lowest holdout MAE wins over the fallback only when it
+/// is also lower by at least this share of the fallback's MAE: a difference
+/// too small to matter to a merchant does not outweigh the fallback's
+/// dropout of one-time buyers.
+pub const DECISIVE_RELATIVE_IMPROVEMENT: f64 = 0.05;
+
+/// Under `auto`, a holdout with fewer calibration customers than this cannot
+/// decide between models.
+pub const MIN_HOLDOUT_CUSTOMERS: usize = 30;
+
+/// Why [`Validation::model`] was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChoiceReason {
+    /// The caller named the model.
+    Caller,
+    /// `auto`: the lowest holdout MAE, decisively lower than the fallback's.
+    LowestHoldoutError,
+    /// `auto`: the holdout could not tell the models apart (too few
+    /// customers, or differences within noise), so the fallback was chosen.
+    HoldoutUndecided,
+    /// `auto`: there is no holdout (a summary file, or data too short to
+    /// split), so the fallback was chosen.
+    NoHoldout,
+}
+
+/// The purchase model an analysis uses, and the evidence for it: what
+/// [`choose_model`] returns.
+#[derive(Debug, Clone)]
+pub struct ModelChoice {
+    /// The model to fit on all the data.
+    pub model: ModelKind,
+    /// Which rule chose it.
+    pub reason: ChoiceReason,
+    /// Why, in one sentence with the numbers.
+    pub explanation: String,
+    /// The holdout validation, when there is one.
+    pub validation: Option<Validation>,
+    /// Why there is no validation, when there is none.
+    pub validation_error: Option<String>,
+}
+
+/// Chooses the purchase model of an analysis: the caller's
+/// (`options.model`), validated on a holdout when the data allow it, or under
+/// `auto` ([`validate`]'s rule) the holdout's choice, falling back to
+/// MBG/NBD ([`FALLBACK_MODELS`]) when there is no holdout. Never fails: a
+/// failed validation is reported in [`ModelChoice::validation_error`].
+pub fn choose_model(data: &Dataset, options: &ValidateOptions) -> ModelChoice {
+    match (validate(data, options), options.model) {
+        (Ok(v), _) => ModelChoice {
+            model: v.model,
+            reason: v.choice_reason,
+            explanation: v.choice.clone(),
+            validation: Some(v),
+            validation_error: None,
+        },
+        (Err(e), Some(model)) => ModelChoice {
+            model,
+            reason: ChoiceReason::Caller,
+            explanation: format!("{} was chosen by the caller", model.name()),
+            validation: None,
+            validation_error: Some(e.to_string()),
+        },
+        (Err(e), None) => {
+            let model = FALLBACK_MODELS[0];
+            ModelChoice {
+                model,
+                reason: ChoiceReason::NoHoldout,
+                explanation: format!(
+                    "there is no holdout to compare the models on ({e}), so {} was chosen: \
+                     it lets customers who bought once drop out",
+                    model.name()
+                ),
+                validation: None,
+                validation_error: Some(e.to_string()),
+            }
+        }
+    }
+}
 
 /// A fitted purchase model behind a trait object.
 type BoxedModel = Box<dyn PurchaseModel + Send + Sync>;
@@ -80,6 +178,8 @@ pub struct Validation {
     pub tracking: Vec<TrackingWeek>,
     /// Every model fitted, with its holdout errors.
     pub candidates: Vec<Candidate>,
+    /// Which rule chose the model.
+    pub choice_reason: ChoiceReason,
     /// Why this model, in one sentence with the numbers.
     pub choice: String,
 }
@@ -179,8 +279,8 @@ pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation>
         None => AUTO_MODELS.to_vec(),
     };
     let mut candidates = Vec::new();
-    // (MAE, candidate index, fitted model, holdout predictions) of the best so far.
-    let mut best: Option<(f64, usize, BoxedModel, Vec<f64>)> = None;
+    // Each fitted candidate's model and holdout predictions, by candidate index.
+    let mut fitted: Vec<Option<(BoxedModel, Vec<f64>)>> = Vec::new();
     let mut last_error = None;
     for kind in kinds {
         match kind.fit_purchase_model(&rfm, &options.fit) {
@@ -195,9 +295,7 @@ pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation>
                     predicted_total: Some(predicted.iter().sum()),
                     error: None,
                 });
-                if best.as_ref().is_none_or(|b| mae < b.0) {
-                    best = Some((mae, candidates.len() - 1, fit.into_model(), predicted));
-                }
+                fitted.push(Some((fit.into_model(), predicted)));
             }
             Err(e) => {
                 candidates.push(Candidate {
@@ -208,17 +306,22 @@ pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation>
                     predicted_total: None,
                     error: Some(e.to_string()),
                 });
+                fitted.push(None);
                 last_error = Some(e);
             }
         }
     }
-    let Some((mae, chosen, model, predicted)) = best else {
+    let Some((chosen, choice_reason)) = choose(&candidates, &fitted, &actual, options.model) else {
         return Err(last_error.unwrap_or_else(|| Error::options("no model to validate")));
     };
-    let (_, rmse) = errors(&predicted, &actual);
+    let Some((model, predicted)) = fitted.swap_remove(chosen) else {
+        return Err(Error::options("the chosen model has no fit"));
+    };
+    let (mae, rmse) = errors(&predicted, &actual);
     let choice = explain_choice(
         &candidates,
         chosen,
+        choice_reason,
         split.holdout.len(),
         holdout_periods,
         options,
@@ -247,8 +350,71 @@ pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation>
         by_frequency: by_frequency(&split, &predicted, &actual),
         tracking,
         candidates,
+        choice_reason,
         choice,
     })
+}
+
+/// The index of the chosen candidate and why, or `None` if none fitted
+/// (module doc: the lowest MAE when decisive, else the fallback).
+fn choose(
+    candidates: &[Candidate],
+    fitted: &[Option<(BoxedModel, Vec<f64>)>],
+    actual: &[f64],
+    caller: Option<ModelKind>,
+) -> Option<(usize, ChoiceReason)> {
+    let lowest = candidates
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.mae.map(|m| (i, m)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?
+        .0;
+    if caller.is_some() {
+        return Some((lowest, ChoiceReason::Caller));
+    }
+    let fallback = FALLBACK_MODELS.iter().find_map(|kind| {
+        candidates
+            .iter()
+            .position(|c| c.model == *kind && c.mae.is_some())
+    });
+    let Some(fallback) = fallback else {
+        return Some((lowest, ChoiceReason::LowestHoldoutError));
+    };
+    if lowest == fallback {
+        return Some((lowest, ChoiceReason::LowestHoldoutError));
+    }
+    let (Some((_, best)), Some((_, other))) = (&fitted[lowest], &fitted[fallback]) else {
+        return Some((fallback, ChoiceReason::HoldoutUndecided));
+    };
+    if decisive(best, other, actual) {
+        Some((lowest, ChoiceReason::LowestHoldoutError))
+    } else {
+        Some((fallback, ChoiceReason::HoldoutUndecided))
+    }
+}
+
+/// Whether predictions `best` have a lower mean absolute error than `other`
+/// by more than [`DECISIVE_STANDARD_ERRORS`] standard errors of the paired
+/// per-customer differences and by at least [`DECISIVE_RELATIVE_IMPROVEMENT`]
+/// of `other`'s MAE, on at least [`MIN_HOLDOUT_CUSTOMERS`] customers.
+fn decisive(best: &[f64], other: &[f64], actual: &[f64]) -> bool {
+    let n = actual.len();
+    if n < MIN_HOLDOUT_CUSTOMERS {
+        return false;
+    }
+    let d: Vec<f64> = best
+        .iter()
+        .zip(other)
+        .zip(actual)
+        .map(|((b, o), y)| (o - y).abs() - (b - y).abs())
+        .collect();
+    let mean = d.iter().sum::<f64>() / n as f64;
+    let variance = d.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
+    let standard_error = (variance / n as f64).sqrt();
+    let (other_mae, _) = errors(other, actual);
+    mean > DECISIVE_STANDARD_ERRORS * standard_error
+        && mean > 0.0
+        && mean >= DECISIVE_RELATIVE_IMPROVEMENT * other_mae
 }
 
 /// `first + round(0.75 · (end - first))`: the last 25% of the observation
@@ -295,6 +461,7 @@ fn by_frequency(
 fn explain_choice(
     candidates: &[Candidate],
     chosen: usize,
+    reason: ChoiceReason,
     customers: usize,
     holdout_periods: f64,
     options: &ValidateOptions,
@@ -316,17 +483,27 @@ fn explain_choice(
         options.period.name(),
         if holdout_periods == 1.0 { "" } else { "s" }
     );
-    if others.is_empty() {
-        format!(
+    match reason {
+        ChoiceReason::Caller => format!(
             "{} was chosen by the caller; its holdout MAE is {mae:.4} repeat purchases per customer on {holdout}",
             c.model.name()
-        )
-    } else {
-        format!(
+        ),
+        ChoiceReason::LowestHoldoutError if others.is_empty() => format!(
+            "{} is the only model that fitted; its holdout MAE is {mae:.4} repeat purchases per customer on {holdout}",
+            c.model.name()
+        ),
+        ChoiceReason::LowestHoldoutError => format!(
             "{} has the lowest holdout error per customer (MAE {mae:.4} repeat purchases, against {}) on {holdout}",
             c.model.name(),
             others.join(" and ")
-        )
+        ),
+        ChoiceReason::HoldoutUndecided | ChoiceReason::NoHoldout => format!(
+            "the holdout cannot tell the models apart (MAE {mae:.4} repeat purchases per customer for {}, against {}, on {holdout}), \
+             so {} was chosen: it lets customers who bought once drop out",
+            c.model.name(),
+            others.join(" and "),
+            c.model.name()
+        ),
     }
 }
 
@@ -445,6 +622,42 @@ mod tests {
         ingest(csv.as_bytes(), &IngestOptions::default())
             .unwrap()
             .data
+    }
+
+    /// `decisive(best, other, actual)` on hand-made holdouts: (case, n,
+    /// best's absolute error, other's absolute error per customer, want).
+    /// Source: the rule in the module doc, worked by hand (the paired
+    /// differences are constant, so their standard error is 0, except in
+    /// the noisy case).
+    #[test]
+    fn the_lowest_error_decides_only_when_clear_and_material() {
+        let cases: [(&str, usize, f64, f64, bool); 4] = [
+            (
+                "too few customers",
+                MIN_HOLDOUT_CUSTOMERS - 1,
+                0.1,
+                1.0,
+                false,
+            ),
+            ("clearly and materially lower", 200, 0.5, 1.0, true),
+            ("clearly but immaterially lower (2%)", 200, 0.98, 1.0, false),
+            ("exactly 5% lower", 200, 0.95, 1.0, true),
+        ];
+        for (case, n, best_error, other_error, want) in cases {
+            let actual = vec![1.0; n];
+            let best: Vec<f64> = actual.iter().map(|y| y + best_error).collect();
+            let other: Vec<f64> = actual.iter().map(|y| y - other_error).collect();
+            assert_eq!(decisive(&best, &other, &actual), want, "{case}");
+        }
+        // Noisy: best is better by 10% on average, but half the customers
+        // favour each model by a wide margin; the mean difference 0.1 is
+        // within two standard errors (about 2 × 1.0/√200 = 0.14).
+        let actual = vec![0.0; 200];
+        let other: Vec<f64> = vec![1.0; 200];
+        let best: Vec<f64> = (0..200)
+            .map(|i| if i % 2 == 0 { 0.1 } else { 1.7 })
+            .collect();
+        assert!(!decisive(&best, &other, &actual));
     }
 
     #[test]

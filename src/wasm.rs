@@ -37,10 +37,12 @@ use crate::predict::{predict, BaseTotals, FormulaLtv, PredictOptions, Prediction
 use crate::recommend::{
     evaluate, EvaluateOptions, Evaluation, Reason, RecommendOptions, Recommendation, Recommender,
 };
-use crate::segments::{segments_with, SegmentOptions, SegmentReport};
-use crate::simulate::{FormulaInputs, Loyalty, Parameters, Scenario, ShopModel, SimulationOptions};
+use crate::segments::{segments_with, segments_with_values, SegmentOptions, SegmentReport};
+use crate::simulate::{
+    CustomerValue, FormulaInputs, Loyalty, Parameters, Scenario, ShopModel, SimulationOptions,
+};
 use crate::summary::{summarize, Period, Summary, SummaryOptions};
-use crate::validate::{validate, ValidateOptions, Validation};
+use crate::validate::{choose_model, ChoiceReason, ValidateOptions, Validation};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r##"
@@ -220,6 +222,8 @@ export interface PredictionsResult {
         customers: number; horizon_months: number; horizon_periods: number; period: string;
         expected_purchases: number; expected_revenue: number; total_clv: number; mean_clv: number;
         expected_purchases_new_customer: number; mean_p_alive: number;
+        /** False when the model sees no customer leaving: P(alive) then means "no evidence of leaving". */
+        dropout_identified: boolean;
     };
     formula: {
         average_order_value: number; purchases_per_month: number; churn_window_months: number;
@@ -280,6 +284,8 @@ export interface AnalysisResult {
     summary: SummaryResult | null;
     /** Null without customers and dates, or when the model cannot be fitted. */
     predictions: PredictionsResult | null;
+    /** Which purchase model the predictions and segments use, and why; null without predictions. */
+    model_choice: ModelChoice | null;
     /** Null without items, or until `recommend()` after `finishDashboard()`. */
     recommendations: RecommendationsResult | null;
     /** True from `finishDashboard()` when `recommend()` will compute the recommendations. */
@@ -295,11 +301,27 @@ export interface AnalysisResult {
     notes: Note[];
 }
 
+/** The stages of `Analysis.finishDashboard()`, in the order they run. */
+export type AnalysisStage = "ingest" | "summary" | "models" | "simulator" | "segments" | "validation" | "result";
+
+/** The stages of `Analysis.recommend()`, in the order they run. */
+export type RecommendStage = "evaluation" | "recommender" | "lists";
+
+/** A progress callback: `stage` starts now, `done` of `total` stages are behind it. */
+export type Progress<Stage> = (stage: Stage, done: number, total: number) => void;
+
 /** What `Analysis.recommend()` returns after `finishDashboard()`. */
 export interface DeferredRecommendationsResult {
     recommendations: RecommendationsResult | null;
     /** Why there are none (appended to the result's notes by the page). */
     notes: Note[];
+}
+
+/** See `ltvlab::validate::ModelChoice`. */
+export interface ModelChoice {
+    model: "bgnbd" | "mbgnbd" | "pareto";
+    reason: "caller" | "lowest_holdout_error" | "holdout_undecided" | "no_holdout";
+    explanation: string;
 }
 
 /** See `ltvlab::validate::Validation`. */
@@ -318,6 +340,7 @@ export interface Validation {
     by_frequency: { frequency: string; customers: number; predicted_mean: number; actual_mean: number }[];
     tracking: { week: number; end: string; holdout: boolean; actual: number; predicted: number; predicted_conditional: number | null }[];
     candidates: Record<string, unknown>[];
+    choice_reason: ModelChoice["reason"];
     choice: string;
 }
 
@@ -370,14 +393,20 @@ export interface WhatIfResult {
     cumulative_value: { baseline: number[]; scenario: number[] };
 }
 
-/** What `WhatIf.clvIntervals` returns; see `ltvlab::bootstrap::Bootstrap`. */
+/** What `clvIntervals` returns; see `ltvlab::bootstrap::Bootstrap`. */
 export interface ClvIntervals {
     samples: number;
+    /** Resamples with both models refitted; the others are left out and counted below. */
     fitted: number;
+    purchase_failures: number;
+    spend_failures: number;
     level: number;
-    /** Per customer, in the summary's order. */
+    /** Per customer, in the summary's order: the interval of the expected CLV (parameter uncertainty only). */
     clv_low: Float64Array;
     clv_high: Float64Array;
+    /** Per customer: the range of the actual value over the horizon (parameters and the purchase process). */
+    value_low: Float64Array;
+    value_high: Float64Array;
     total_clv: { estimate: number; low: number; high: number } | null;
     diagnostics: string[];
 }
@@ -450,8 +479,9 @@ pub fn safe_cell(value: &str) -> String {
 /// The customers CSV ([`crate::export::customers_csv`], the layout of
 /// `ltvlab predict`): the page's summary, its predictions' columns
 /// (`p_alive`, `expected_purchases`, `expected_order_value`, `clv`) or
-/// `null`, and the CLV interval ends (`clv_low`, `clv_high`) or `null`. Lines
-/// end in CRLF; no BOM.
+/// `null`, and `clvIntervals`' result (`clv_low`, `clv_high`, `value_low`,
+/// `value_high`; written as `expected_clv_low`, `expected_clv_high`,
+/// `value_low`, `value_high`) or `null`. Lines end in CRLF; no BOM.
 ///
 /// # Errors
 ///
@@ -466,7 +496,7 @@ pub fn customers_csv(
     )]
     predictions: JsValue,
     #[wasm_bindgen(
-        unchecked_param_type = "{ clv_low: ArrayLike<number>; clv_high: ArrayLike<number> } | null | undefined"
+        unchecked_param_type = "{ clv_low: ArrayLike<number>; clv_high: ArrayLike<number>; value_low: ArrayLike<number>; value_high: ArrayLike<number> } | null | undefined"
     )]
     intervals: JsValue,
 ) -> Result<String, JsError> {
@@ -481,6 +511,8 @@ pub fn customers_csv(
     struct IntervalsIn {
         clv_low: Vec<f64>,
         clv_high: Vec<f64>,
+        value_low: Vec<f64>,
+        value_high: Vec<f64>,
     }
     fn optional<T: serde::de::DeserializeOwned>(
         value: JsValue,
@@ -505,8 +537,10 @@ pub fn customers_csv(
             clv: &m.clv,
         }),
         intervals.as_ref().map(|i| crate::export::IntervalColumns {
-            clv_low: &i.clv_low,
-            clv_high: &i.clv_high,
+            expected_clv_low: &i.clv_low,
+            expected_clv_high: &i.clv_high,
+            value_low: &i.value_low,
+            value_high: &i.value_high,
         }),
     )
     .map_err(js_error)
@@ -663,7 +697,7 @@ impl Analysis {
     /// options do not fit the data.
     #[wasm_bindgen(unchecked_return_type = "AnalysisResult")]
     pub fn finish(mut self) -> Result<JsValue, JsError> {
-        self.analyze(false)
+        self.analyze(false, None)
     }
 
     /// Ends the input and returns the result without its recommendations
@@ -671,24 +705,39 @@ impl Analysis {
     /// were asked for), keeping the ingested data in this object for
     /// `recommend()`. The page draws the dashboard while the recommender runs.
     ///
+    /// `progress`, when given, is called as `progress(stage, done, total)`
+    /// as each stage starts (see `AnalysisStage`; `done` stages of `total`
+    /// are behind it), so a worker can tell its page how far this one
+    /// synchronous call has come. What it returns or throws is ignored.
+    ///
     /// # Errors
     ///
     /// As `finish`; also if the input has already ended.
     #[wasm_bindgen(js_name = finishDashboard, unchecked_return_type = "AnalysisResult")]
-    pub fn finish_dashboard(&mut self) -> Result<JsValue, JsError> {
-        self.analyze(true)
+    pub fn finish_dashboard(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Progress<AnalysisStage> | undefined")]
+        progress: Option<js_sys::Function>,
+    ) -> Result<JsValue, JsError> {
+        self.analyze(true, progress.as_ref())
     }
 
     /// After `finishDashboard`: `{ recommendations, notes }`, the section
     /// and its notes exactly as `finish` would have included them. Frees this
-    /// object (and with it the ingested data).
+    /// object (and with it the ingested data). `progress`, when given, is
+    /// called as `progress(stage, done, total)` as each `RecommendStage`
+    /// starts, as in `finishDashboard`.
     ///
     /// # Errors
     ///
     /// If `finishDashboard` has not returned a result with
     /// `recommendations_pending`.
     #[wasm_bindgen(unchecked_return_type = "DeferredRecommendationsResult")]
-    pub fn recommend(self) -> Result<JsValue, JsError> {
+    pub fn recommend(
+        self,
+        #[wasm_bindgen(unchecked_param_type = "Progress<RecommendStage> | undefined")]
+        progress: Option<js_sys::Function>,
+    ) -> Result<JsValue, JsError> {
         let Some(deferred) = self.deferred else {
             return Err(JsError::new(
                 "no pending recommendations: call finishDashboard first",
@@ -702,6 +751,7 @@ impl Analysis {
             &customers,
             &self.options.recommend,
             &mut notes,
+            progress.as_ref(),
         );
         to_js(&DeferredResult {
             recommendations,
@@ -714,14 +764,20 @@ impl Analysis {
 impl Analysis {
     /// `finish` and `finishDashboard`: with `defer`, the recommendations are
     /// left for `recommend` and the ingested data moves into `self.deferred`.
-    fn analyze(&mut self, defer: bool) -> Result<JsValue, JsError> {
+    fn analyze(
+        &mut self,
+        defer: bool,
+        progress: Option<&js_sys::Function>,
+    ) -> Result<JsValue, JsError> {
         let options = &self.options;
         let ingester = self
             .ingester
             .take()
             .ok_or_else(|| JsError::new("the input has already ended"))?;
+        AnalysisStage::Ingest.report(progress);
         let ingested = ingester.finish().map_err(js_error)?;
         let mut notes = Vec::new();
+        AnalysisStage::Summary.report(progress);
         // Baskets have no customers or dates: their report is still worth
         // showing, with what the file can be used for.
         let summary = match &ingested.data {
@@ -734,21 +790,48 @@ impl Analysis {
             }
             data => Some(summarize(data, &options.summary.clone().into()).map_err(js_error)?),
         };
-        let predictions = match &summary {
-            Some(s) if s.customers.is_empty() => {
+        AnalysisStage::Models.report(progress);
+        // The model: the caller's, or chosen on the holdout (`validate`'s
+        // rule, as `ltvlab analyze` does); the validation comes with it.
+        let choice = match &summary {
+            Some(s)
+                if !s.customers.is_empty()
+                    && (options.wants(Section::Predictions)
+                        || options.wants(Section::Validation)) =>
+            {
+                let v = ValidateOptions {
+                    period: s.period,
+                    observation_end: options.summary.observation_end.clone(),
+                    calibration_end: None,
+                    model: options.predict.model,
+                    fit: FitOptions::default(),
+                };
+                Some(choose_model(&ingested.data, &v))
+            }
+            _ => None,
+        };
+        let predictions = match (&summary, &choice) {
+            (Some(s), _) if s.customers.is_empty() => {
                 notes.push(Note::new("no_customers", "no row has a customer id"));
                 None
             }
-            Some(_) if !options.wants(Section::Predictions) => None,
-            Some(s) => match predict(s, &options.predict.to_core()?) {
-                Ok(p) => Some(p),
-                Err(err) => {
-                    notes.push(Note::new("predict_failed", err.to_string()));
-                    None
+            (Some(_), _) if !options.wants(Section::Predictions) => None,
+            (Some(s), Some(choice)) => {
+                let mut predict_options = options.predict.to_core()?;
+                predict_options.model = choice.model;
+                match predict(s, &predict_options) {
+                    Ok(p) => Some(p),
+                    Err(err) => {
+                        notes.push(Note::new("predict_failed", err.to_string()));
+                        None
+                    }
                 }
-            },
-            None => None,
+            }
+            _ => None,
         };
+        // The segments value customers with the predictions' model and
+        // margin, as the customer table does.
+        let values = predictions.as_ref().map(Predictions::customer_values);
         let wants_recommendations = options.wants(Section::Recommendations);
         let has_summary_flag = summary.is_some();
         let valuable: Vec<&str> = if wants_recommendations {
@@ -767,6 +850,7 @@ impl Analysis {
                 &valuable,
                 &options.recommend,
                 &mut notes,
+                None,
             )
         } else {
             None
@@ -774,6 +858,7 @@ impl Analysis {
         let deferred_customers: Vec<String> = valuable.iter().map(|&id| id.to_owned()).collect();
         // One shop model (BG/NBD and Gamma-Gamma) serves the segments' model
         // columns and the what-if simulator.
+        AnalysisStage::Simulator.report(progress);
         let shop = match &summary {
             Some(s)
                 if !s.customers.is_empty()
@@ -789,6 +874,7 @@ impl Analysis {
             }
             _ => None,
         };
+        AnalysisStage::Segments.report(progress);
         let (want_cohorts, want_segments) = (
             options.wants(Section::Cohorts),
             options.wants(Section::Segments),
@@ -810,7 +896,15 @@ impl Analysis {
                                 .then(|| cohort_report(&h, &mut notes))
                                 .flatten(),
                             want_segments
-                                .then(|| segment_report(&h, s, shop.as_ref(), &mut notes))
+                                .then(|| {
+                                    segment_report(
+                                        &h,
+                                        s,
+                                        values.as_deref(),
+                                        shop.as_ref(),
+                                        &mut notes,
+                                    )
+                                })
                                 .flatten(),
                         )
                     }
@@ -829,14 +923,28 @@ impl Analysis {
             }
             _ => (None, None),
         };
-        let validation = match (&ingested.data, &summary) {
-            (Dataset::Transactions(_), Some(s))
-                if !s.customers.is_empty() && options.wants(Section::Validation) =>
-            {
-                holdout_validation(&ingested.data, s, options, &mut notes)
+        AnalysisStage::Validation.report(progress);
+        let (validation, model_choice) = match choice {
+            Some(c) => {
+                let validation = match (&ingested.data, c.validation) {
+                    _ if !options.wants(Section::Validation) => None,
+                    (Dataset::Transactions(_), None) => {
+                        let message = c.validation_error.clone().unwrap_or_default();
+                        notes.push(Note::new("validation_failed", message));
+                        None
+                    }
+                    (_, v) => v,
+                };
+                let choice = predictions.as_ref().map(|_| ModelChoiceDto {
+                    model: c.model,
+                    reason: c.reason,
+                    explanation: c.explanation,
+                });
+                (validation, choice)
             }
-            _ => None,
+            None => (None, None),
         };
+        AnalysisStage::Result.report(progress);
         let value = {
             let result = AnalysisResult {
                 report: &ingested.report,
@@ -848,6 +956,7 @@ impl Analysis {
                     .filter(|_| options.wants(Section::Summary))
                     .map(SummaryDto::new),
                 predictions: predictions.as_ref().map(PredictionsDto::new),
+                model_choice,
                 recommendations,
                 recommendations_pending: wants_recommendations && defer,
                 notes,
@@ -881,6 +990,79 @@ impl Analysis {
 struct DeferredResult {
     recommendations: Option<RecommendationsDto>,
     notes: Vec<Note>,
+}
+
+/// The stages of `Analysis.finishDashboard()`, in the order they run, as its
+/// `progress` callback names them (`AnalysisStage` in TypeScript).
+#[cfg(feature = "app")]
+#[derive(Clone, Copy)]
+enum AnalysisStage {
+    Ingest,
+    Summary,
+    Models,
+    Simulator,
+    Segments,
+    Validation,
+    Result,
+}
+
+#[cfg(feature = "app")]
+impl AnalysisStage {
+    const COUNT: u32 = 7;
+
+    fn name(self) -> &'static str {
+        match self {
+            AnalysisStage::Ingest => "ingest",
+            AnalysisStage::Summary => "summary",
+            AnalysisStage::Models => "models",
+            AnalysisStage::Simulator => "simulator",
+            AnalysisStage::Segments => "segments",
+            AnalysisStage::Validation => "validation",
+            AnalysisStage::Result => "result",
+        }
+    }
+
+    fn report(self, progress: Option<&js_sys::Function>) {
+        report_progress(progress, self.name(), self as u32, Self::COUNT);
+    }
+}
+
+/// The stages of `Analysis.recommend()`, in the order they run
+/// (`RecommendStage` in TypeScript).
+#[derive(Clone, Copy)]
+enum RecommendStage {
+    Evaluation,
+    Recommender,
+    Lists,
+}
+
+impl RecommendStage {
+    const COUNT: u32 = 3;
+
+    fn name(self) -> &'static str {
+        match self {
+            RecommendStage::Evaluation => "evaluation",
+            RecommendStage::Recommender => "recommender",
+            RecommendStage::Lists => "lists",
+        }
+    }
+
+    fn report(self, progress: Option<&js_sys::Function>) {
+        report_progress(progress, self.name(), self as u32, Self::COUNT);
+    }
+}
+
+/// Calls `progress(stage, done, total)`; the callback only reports, so an
+/// exception in it does not stop the work.
+fn report_progress(progress: Option<&js_sys::Function>, stage: &str, done: u32, total: u32) {
+    if let Some(callback) = progress {
+        let _ = callback.call3(
+            &JsValue::NULL,
+            &JsValue::from_str(stage),
+            &JsValue::from(done),
+            &JsValue::from(total),
+        );
+    }
 }
 
 /// The fitted shop model of one analysis, for what-if scenarios and CLV
@@ -1263,12 +1445,22 @@ struct AnalysisResult<'a> {
     report: &'a IngestReport,
     summary: Option<SummaryDto<'a>>,
     predictions: Option<PredictionsDto<'a>>,
+    model_choice: Option<ModelChoiceDto>,
     recommendations: Option<RecommendationsDto>,
     recommendations_pending: bool,
     cohorts: Option<CohortReport>,
     segments: Option<SegmentReport>,
     validation: Option<Validation>,
     notes: Vec<Note>,
+}
+
+/// `ModelChoice` in the TypeScript above: `ltvlab::validate::ModelChoice`
+/// without the validation, which has its own field.
+#[derive(Serialize)]
+struct ModelChoiceDto {
+    model: ModelKind,
+    reason: ChoiceReason,
+    explanation: String,
 }
 
 #[derive(Serialize)]
@@ -1472,6 +1664,7 @@ fn cohort_report(histories: &Histories<'_>, notes: &mut Vec<Note>) -> Option<Coh
 fn segment_report(
     histories: &Histories<'_>,
     summary: &Summary,
+    values: Option<&[CustomerValue]>,
     model: Option<&ShopModel>,
     notes: &mut Vec<Note>,
 ) -> Option<SegmentReport> {
@@ -1481,9 +1674,14 @@ fn segment_report(
         per_customer: false,
         ..SegmentOptions::default()
     };
-    segments_with(histories, summary, model, &options)
-        .map_err(|err| notes.push(Note::new("segments_failed", err.to_string())))
-        .ok()
+    // The predictions' values when there are predictions; the shop model's
+    // only when the predictions were not asked for (section benchmarks).
+    match values {
+        Some(v) => segments_with_values(histories, summary, Some(v), &options),
+        None => segments_with(histories, summary, model, &options),
+    }
+    .map_err(|err| notes.push(Note::new("segments_failed", err.to_string())))
+    .ok()
 }
 
 /// Each customer's CLV interval from `samples` bootstrap resamples
@@ -1524,6 +1722,10 @@ pub fn clv_intervals(
         level: b.level,
         clv_low: column(b.clv.iter().map(|i| i.low)),
         clv_high: column(b.clv.iter().map(|i| i.high)),
+        value_low: column(b.value_range.iter().map(|i| i.low)),
+        value_high: column(b.value_range.iter().map(|i| i.high)),
+        purchase_failures: b.purchase_failures,
+        spend_failures: b.spend_failures,
         total_clv: b.total_clv,
         diagnostics: &b.diagnostics,
     };
@@ -1611,31 +1813,6 @@ impl SummaryIn {
     }
 }
 
-/// The holdout test as `ltvlab analyze` runs it (calibration end at 75% of
-/// the dates), with the predictions' model, or `None` with a note.
-fn holdout_validation(
-    data: &Dataset,
-    summary: &Summary,
-    options: &AnalysisOptions,
-    notes: &mut Vec<Note>,
-) -> Option<Validation> {
-    let v = ValidateOptions {
-        period: summary.period,
-        observation_end: options.summary.observation_end.clone(),
-        calibration_end: None,
-        model: Some(
-            options
-                .predict
-                .model
-                .unwrap_or(PredictOptions::default().model),
-        ),
-        fit: FitOptions::default(),
-    };
-    validate(data, &v)
-        .map_err(|err| notes.push(Note::new("validation_failed", err.to_string())))
-        .ok()
-}
-
 #[derive(Serialize)]
 struct WhatIfResult<'a> {
     #[serde(flatten)]
@@ -1658,6 +1835,12 @@ struct ClvIntervalsDto<'a> {
     clv_low: JsValue,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     clv_high: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    value_low: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    value_high: JsValue,
+    purchase_failures: usize,
+    spend_failures: usize,
     total_clv: Option<crate::bootstrap::Interval>,
     diagnostics: &'a [String],
 }
@@ -1770,6 +1953,7 @@ fn recommendations(
     customers: &[&str],
     options: &RecommendListOptions,
     notes: &mut Vec<Note>,
+    progress: Option<&js_sys::Function>,
 ) -> Option<RecommendationsDto> {
     if matches!(data, Dataset::Summary(_)) {
         notes.push(Note::new(
@@ -1782,7 +1966,9 @@ fn recommendations(
     // The holdout test builds its own recommender on the training orders;
     // it runs (and frees its baskets and pairs) before the full one is
     // built, so the two never share the wasm heap's peak.
+    RecommendStage::Evaluation.report(progress);
     let evaluation = has_summary.then(|| evaluate(data, &core, &EvaluateOptions::default()));
+    RecommendStage::Recommender.report(progress);
     let rec = match Recommender::new(data, &core) {
         Ok(rec) => rec,
         Err(err) => {
@@ -1798,6 +1984,7 @@ fn recommendations(
         }
         None => None,
     };
+    RecommendStage::Lists.report(progress);
     let t = rec.transactions();
     let item = |i: u32| ItemDto {
         id: t.items().name(i).to_owned(),

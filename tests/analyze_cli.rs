@@ -27,7 +27,7 @@ fn cli_json(command: &str, file: &str) -> serde_json::Value {
 
 #[test]
 fn an_order_file_has_every_section() {
-    let r = analyze("../shared/data/online_retail_II_sample.csv");
+    let r = analyze("tests/data/online_retail_II_sample.csv");
     for section in [
         "ingest",
         "summary",
@@ -73,7 +73,7 @@ fn an_order_file_has_every_section() {
 
 #[test]
 fn a_basket_file_has_recommendations_only() {
-    let r = analyze("../shared/data/groceries_baskets.csv");
+    let r = analyze("tests/data/groceries_baskets.csv");
     assert_eq!(r["ingest"]["preset"], "basket_lines");
     assert_eq!(r["recommendations"]["stats"]["baskets"], 9835);
     assert!(r["recommendations"]["evaluation"].is_null());
@@ -88,7 +88,7 @@ fn a_basket_file_has_recommendations_only() {
 /// lever moved: same baseline, equal scenario, same lever ranking.
 #[test]
 fn the_simulation_section_is_the_simulate_command_without_levers() {
-    let file = "../shared/data/online_retail_II_sample.csv";
+    let file = "tests/data/online_retail_II_sample.csv";
     let r = analyze(file);
     let direct = cli_json("simulate", file);
     let sim = &r["simulation"];
@@ -97,5 +97,45 @@ fn the_simulation_section_is_the_simulate_command_without_levers() {
     assert_eq!(
         sim["baseline"]["ltv_per_customer"],
         sim["scenario"]["ltv_per_customer"]
+    );
+}
+
+/// One model, one margin: the segments' model columns are the customer
+/// table's (the predictions), not a second model's. On the UCI sample the
+/// holdout cannot tell the models apart, so MBG/NBD is chosen, and the data
+/// show no customer leaving: the report says so instead of implying that
+/// every customer is surely active.
+#[test]
+fn segments_and_predictions_tell_one_story() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/online_retail_II_sample.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_ltvlab"))
+        .args(["analyze", "--json", "--margin", "0.3"])
+        .arg(&path)
+        .output()
+        .expect("the binary runs");
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["model_choice"]["model"], "mbgnbd");
+    assert_eq!(r["model_choice"]["reason"], "holdout_undecided");
+    assert_eq!(r["model"]["model"], "mbgnbd");
+    let base = &r["predictions"]["base"];
+    let overall = &r["segments"]["overall"];
+    let close = |a: &serde_json::Value, b: &serde_json::Value| {
+        let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+        (a - b).abs() <= 1e-9 * a.abs().max(1.0)
+    };
+    assert!(
+        close(&overall["model_ltv"], &base["mean_clv"]),
+        "{overall} {base}"
+    );
+    assert!(
+        close(&overall["mean_p_alive"], &base["mean_p_alive"]),
+        "{overall} {base}"
+    );
+    assert_eq!(base["dropout_identified"], false);
+    let diagnostics = r["predictions"]["diagnostics"].to_string();
+    assert!(
+        diagnostics.contains("the data show no customers leaving"),
+        "{diagnostics}"
     );
 }

@@ -112,7 +112,7 @@ fn predict_writes_one_row_per_customer() {
     // the app's customer export.
     assert_eq!(
         lines.next().unwrap(),
-        "customer_id,orders,total_spend,first_purchase,last_purchase,frequency,recency,T,monetary_value,p_alive,expected_purchases,expected_order_value,clv,clv_low,clv_high"
+        "customer_id,orders,total_spend,first_purchase,last_purchase,frequency,recency,T,monetary_value,p_alive,expected_purchases,expected_order_value,clv,expected_clv_low,expected_clv_high,value_low,value_high"
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 600);
@@ -145,7 +145,8 @@ fn analyze_prints_one_report_with_its_sections() {
         assert!(json[section].is_object(), "{section}");
     }
     assert_eq!(json["summary"]["customers"], 600);
-    assert_eq!(json["model"]["model"], "bgnbd");
+    // The default model is `auto`: the one fitted is the one chosen.
+    assert_eq!(json["model"]["model"], json["model_choice"]["model"]);
     assert!(json["predictions"]["base"]["total_clv"].as_f64().unwrap() > 0.0);
     assert!(json["predictions"]["formula"]["explanation"]
         .as_str()
@@ -196,10 +197,14 @@ fn predict_intervals_contain_the_clv_and_follow_the_seed() {
     for line in text.lines().skip(1) {
         let f: Vec<f64> = line
             .split(',')
-            .skip(12) // clv, clv_low, clv_high
+            .skip(12)
             .map(|v| v.parse().unwrap())
             .collect();
+        // clv, expected_clv_low, expected_clv_high, value_low, value_high:
+        // the expected CLV's interval contains it; the value range is an
+        // interval of non-negative values (it need not contain the mean).
         assert!(f[1] <= f[0] && f[0] <= f[2], "{line}");
+        assert!(0.0 <= f[3] && f[3] <= f[4], "{line}");
     }
 }
 
@@ -217,10 +222,26 @@ fn analyze_auto_chooses_by_holdout_error() {
     let v = &json["validation"];
     assert_eq!(v["candidates"].as_array().unwrap().len(), 3);
     assert_eq!(json["model"]["model"], v["model"]);
+    assert_eq!(json["model_choice"]["model"], v["model"]);
+    assert_eq!(json["model_choice"]["reason"], v["choice_reason"]);
+    // On this shop Pareto/NBD has the lowest holdout MAE, but by less than
+    // 5% of MBG/NBD's: the holdout cannot decide, and MBG/NBD is kept.
+    let mae = |model: &str| {
+        v["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["model"] == model)
+            .and_then(|c| c["mae"].as_f64())
+            .unwrap()
+    };
+    assert!(mae("pareto") < mae("mbgnbd") && mae("pareto") > 0.95 * mae("mbgnbd"));
+    assert_eq!(v["model"], "mbgnbd");
+    assert_eq!(v["choice_reason"], "holdout_undecided");
     assert!(v["choice"]
         .as_str()
         .unwrap()
-        .contains("has the lowest holdout error"));
+        .starts_with("the holdout cannot tell the models apart"));
     assert_eq!(v["by_frequency"].as_array().unwrap().len(), 8);
     assert!(!v["tracking"].as_array().unwrap().is_empty());
 }

@@ -111,6 +111,21 @@ corpus! {
     html_product_names: "html_product_names.csv",
     nul_bytes: "nul_bytes.csv",
     repeated_header: "repeated_header.csv",
+    // Silent loss (issue #13): each case is read correctly or reported.
+    stray_quote_note: "stray_quote_note.csv",
+    encoding_switch_sjis: "encoding_switch_sjis.csv",
+    repeated_header_reordered: "repeated_header_reordered.csv",
+    repeated_header_other_columns: "repeated_header_other_columns.csv",
+    dot_thousands: "dot_thousands.csv",
+    dot_thousands_yen: "dot_thousands_yen.csv",
+    ambiguous_decimal: "ambiguous_decimal.csv",
+    duplicate_header_names: "duplicate_header_names.csv",
+    summary_recency_over_t: "summary_recency_over_t.csv",
+    summary_not_finite: "summary_not_finite.csv",
+    json_array: "json_array.csv",
+    one_long_line: "one_long_line.csv",
+    blank_lines_before_header: "blank_lines_before_header.csv",
+    invisible_ids: "invisible_ids.csv",
 }
 
 #[test]
@@ -577,19 +592,46 @@ fn streaming_shopify_carries_order_fields_across_chunks() {
 
 #[test]
 fn streaming_unterminated_quote_at_the_end_of_a_large_file() {
-    let mut bytes = grow("generic_english.csv", b"\n", PAST_SNIFF);
-    bytes.extend_from_slice(
-        b"C009,O-9999,2024-02-12,\"Open quote,1,1.00\nC010,O-10000,2024-02-13,Pen,1,1.00\n",
-    );
-    let ingested = assert_streaming_matches_whole("open quote", &bytes);
-    let open: Vec<_> = ingested
+    // The line after the open quote is a row of its own: both lines are
+    // read, with a warning. Text that is no row stays one skipped row.
+    let grown = grow("generic_english.csv", b"\n", PAST_SNIFF);
+    let rows = ingest(&grown, &IngestOptions::default())
+        .unwrap()
         .report
-        .skipped
-        .iter()
-        .filter(|g| g.reason == SkipReason::UnterminatedQuote)
-        .collect();
-    assert_eq!(open.len(), 1);
-    assert_eq!(open[0].count, 1);
+        .rows_read;
+    let cases: [(&[u8], u64, Option<WarningCode>, u64); 2] = [
+        (
+            b"C009,O-9999,2024-02-12,\"Open quote,1,1.00\nC010,O-10000,2024-02-13,Pen,1,1.00\n",
+            rows + 2,
+            Some(WarningCode::RunawayQuote),
+            0,
+        ),
+        (
+            b"C009,O-9999,2024-02-12,\"Open quote,1,1.00\nno row here\n",
+            rows + 1,
+            None,
+            1,
+        ),
+    ];
+    for (tail, read, warning, open) in cases {
+        let mut bytes = grown.clone();
+        bytes.extend_from_slice(tail);
+        let ingested = assert_streaming_matches_whole("open quote", &bytes);
+        let r = &ingested.report;
+        assert_eq!(r.rows_read, read);
+        let runaway = r
+            .warnings
+            .iter()
+            .find(|w| w.code == WarningCode::RunawayQuote);
+        assert_eq!(runaway.map(|w| w.code), warning);
+        let skipped: u64 = r
+            .skipped
+            .iter()
+            .filter(|g| g.reason == SkipReason::UnterminatedQuote)
+            .map(|g| g.count)
+            .sum();
+        assert_eq!(skipped, open);
+    }
 }
 
 /// A 10 MB cell, generated here rather than committed.
@@ -609,6 +651,79 @@ fn a_ten_megabyte_field_is_read_and_reported() {
     assert_eq!(large.len(), 1, "{:?}", r.warnings);
     assert_eq!(large[0].lines, [2]);
     assert_eq!(r.stats.total_amount, 6.0);
+}
+
+/// A single line of 10 MB is not a basket file: an error says what it is.
+#[test]
+fn a_ten_megabyte_single_line_is_an_error() {
+    let mut bytes = Vec::with_capacity(10 * 1024 * 1024 + 16);
+    let mut i = 0;
+    while bytes.len() < 10 * 1024 * 1024 {
+        bytes.extend_from_slice(format!("sku-{i},").as_bytes());
+        i += 1;
+    }
+    for result in [
+        ingest(&bytes, &IngestOptions::default()),
+        ingest_in_chunks(&bytes, &IngestOptions::default(), 1 << 20),
+    ] {
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            "line 1: the first line is longer than 256 KiB (no line break in it); this is not a table of orders, whose rows end with line breaks"
+        );
+    }
+}
+
+/// Past the detection window, one `1.249.000` shows that the dot groups
+/// thousands: the `12.990`-shaped amounts before it are scaled, whatever
+/// the chunking.
+#[test]
+fn dot_groups_after_the_detection_window_decide_the_amounts() {
+    let mut bytes = b"customer_id,order_date,amount\n".to_vec();
+    let mut rows = 0u64;
+    while bytes.len() < PAST_SNIFF {
+        bytes.extend_from_slice(
+            format!("c{},2024-01-{:02},1.490\n", rows % 50, rows % 28 + 1).as_bytes(),
+        );
+        rows += 1;
+    }
+    bytes.extend_from_slice(b"c1,2024-02-01,1.249.000\n");
+    let ingested = assert_streaming_matches_whole("dot groups", &bytes);
+    let r = &ingested.report;
+    assert_eq!((r.rows_read, r.rows_used), (rows + 1, rows + 1));
+    assert_eq!(r.decimal, ltvlab::ingest::DecimalSep::Comma);
+    assert_eq!(r.stats.total_amount, rows as f64 * 1490.0 + 1_249_000.0);
+    let w: Vec<_> = r
+        .warnings
+        .iter()
+        .filter(|w| w.code == WarningCode::DotThousands)
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", r.warnings);
+    assert_eq!(w[0].lines, [2, 3, 4, 5, 6]);
+}
+
+/// A stray quote far into a large file: the swallowed rows are read in any
+/// chunking.
+#[test]
+fn a_stray_quote_past_the_detection_window_loses_no_row() {
+    let mut bytes = grow("generic_english.csv", b"\n", PAST_SNIFF);
+    let before = ingest(&bytes, &IngestOptions::default()).unwrap().report;
+    let line = bytes.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    bytes.extend_from_slice(b"C009,O-9999,2024-02-12,\"Open quote,1,1.00\n");
+    for i in 0..20 {
+        bytes
+            .extend_from_slice(format!("C010,O-{},2024-02-13,Pen,1,1.00\n", 10_000 + i).as_bytes());
+    }
+    let ingested = assert_streaming_matches_whole("stray quote", &bytes);
+    let r = &ingested.report;
+    assert_eq!(r.rows_read, before.rows_read + 21);
+    assert_eq!(r.rows_used, before.rows_used + 21);
+    let w: Vec<_> = r
+        .warnings
+        .iter()
+        .filter(|w| w.code == WarningCode::RunawayQuote)
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", r.warnings);
+    assert_eq!(w[0].lines, [line, line + 20]);
 }
 
 /// A quote left open at the top of a file swallows everything after it;

@@ -1,7 +1,7 @@
 //! Property tests: ingest never panics, whatever the bytes, and a
 //! successful run always accounts for every row.
 
-use ltvlab::ingest::{ingest, IngestOptions, Ingested, Ingester};
+use ltvlab::ingest::{ingest, IngestOptions, Ingested, Ingester, WarningCode};
 use proptest::prelude::*;
 
 fn check_accounting(ingested: &Ingested) -> Result<(), TestCaseError> {
@@ -124,5 +124,92 @@ proptest! {
         }
         let chunked = ingester.finish().map(|i| i.report);
         prop_assert_eq!(whole, chunked);
+    }
+}
+
+/// A shop's rows: customer, a distinct date per row, an amount and a note.
+fn shop_rows(n: usize) -> Vec<[String; 4]> {
+    (0..n)
+        .map(|i| {
+            [
+                format!("c{}", i % 7),
+                format!("2024-{:02}-{:02}", i / 28 % 12 + 1, i % 28 + 1),
+                format!("{}.25", 10 + i),
+                if i % 3 == 0 {
+                    "gift".to_owned()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// No row is lost to a stray quote: with a row after the line that
+    /// opens it, every data line is read as a row, and the quote is
+    /// reported with its line.
+    #[test]
+    fn a_stray_quote_loses_no_row(n in 4usize..60, at in 0usize..60, closes in any::<bool>()) {
+        let rows = shop_rows(n);
+        let at = at % (n - 1);
+        let mut text = String::from("customer_id,order_date,amount,note\n");
+        for (i, r) in rows.iter().enumerate() {
+            let note = if i == at {
+                format!("\"{}oops", r[3])
+            } else if closes && i == n - 1 {
+                // A later quoted note closes the runaway quote.
+                "\"wrapped\" twice".to_owned()
+            } else {
+                r[3].clone()
+            };
+            text.push_str(&format!("{},{},{},{note}\n", r[0], r[1], r[2]));
+        }
+        let ingested = ingest(text.as_bytes(), &IngestOptions::default()).unwrap();
+        check_accounting(&ingested)?;
+        let r = &ingested.report;
+        prop_assert_eq!(r.rows_read, n as u64);
+        prop_assert_eq!(r.rows_used, n as u64);
+        let total: f64 = (0..n).map(|i| 10.25 + i as f64).sum();
+        prop_assert!((r.stats.total_amount - total).abs() < 1e-6);
+        let warning = r.warnings.iter().find(|w| w.code == WarningCode::RunawayQuote);
+        prop_assert_eq!(warning.map(|w| w.lines[0]), Some(at as u64 + 2));
+    }
+
+    /// Two exports pasted together, the second with its columns in any
+    /// order: every row is read by its own header.
+    #[test]
+    fn a_repeated_header_in_any_order_keeps_every_row(
+        n in 2usize..30,
+        split in 1usize..30,
+        order in Just([0usize, 1, 2, 3]).prop_shuffle(),
+    ) {
+        let rows = shop_rows(n);
+        let split = split % n;
+        let names = ["customer_id", "order_date", "amount", "note"];
+        let line = |cells: [&str; 4], order: &[usize]| {
+            order.iter().map(|&c| cells[c]).collect::<Vec<_>>().join(",") + "\n"
+        };
+        let mut text = line(names, &[0, 1, 2, 3]);
+        for (i, r) in rows.iter().enumerate() {
+            let cells = [r[0].as_str(), &r[1], &r[2], &r[3]];
+            if i == split {
+                text.push_str(&line(names, &order));
+            }
+            let o: &[usize] = if i >= split { &order } else { &[0, 1, 2, 3] };
+            text.push_str(&line(cells, o));
+        }
+        let ingested = ingest(text.as_bytes(), &IngestOptions::default()).unwrap();
+        check_accounting(&ingested)?;
+        let r = &ingested.report;
+        prop_assert_eq!((r.rows_read, r.rows_used), (n as u64, n as u64));
+        prop_assert_eq!(r.stats.customers, n.min(7) as u64);
+        let total: f64 = (0..n).map(|i| 10.25 + i as f64).sum();
+        prop_assert!((r.stats.total_amount - total).abs() < 1e-6);
+        let repeated: Vec<_> = r.warnings.iter().filter(|w| w.code == WarningCode::RepeatedHeader).collect();
+        prop_assert_eq!(repeated.len(), 1);
+        prop_assert_eq!(&repeated[0].lines, &[split as u64 + 2]);
     }
 }

@@ -1,5 +1,5 @@
-//! Ingest of the real shop data in `../shared/data`, checked against the
-//! figures in `../shared/data/README.md`.
+//! Ingest of the real shop data in `tests/data`, checked against the
+//! figures in `tests/data/README.md`.
 
 use std::path::PathBuf;
 
@@ -8,7 +8,7 @@ use ltvlab::summary::{summarize, SummaryOptions};
 
 fn data(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
+        .join("tests/data")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

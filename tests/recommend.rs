@@ -1,5 +1,5 @@
 //! Recommendations: exact measures on hand-made baskets, the reference
-//! figures of `../shared/data/README.md`, per-customer lists and the holdout.
+//! figures of `tests/data/README.md`, per-customer lists and the holdout.
 
 use std::path::PathBuf;
 
@@ -15,7 +15,7 @@ const EXACT: f64 = 1e-15;
 
 fn data(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
+        .join("tests/data")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -259,7 +259,7 @@ fn filters_and_rankings() {
 }
 
 /// Groceries (Hahsler et al., 2006): at support 0.001 and confidence 0.8,
-/// arules finds 410 rules with a one-item consequent (shared/data/README.md).
+/// arules finds 410 rules with a one-item consequent (tests/data/README.md).
 #[test]
 fn groceries_has_410_rules() {
     let data = ingest(&data("groceries_baskets.csv"), &IngestOptions::default())
@@ -287,7 +287,7 @@ fn groceries_has_410_rules() {
     assert_eq!(by_len, [0, 157, 2981, 6831, 3137, 376, 10]);
 }
 
-/// Online Retail baskets: 11 frequent pairs at support 0.02 (shared/data/README.md).
+/// Online Retail baskets: 11 frequent pairs at support 0.02 (tests/data/README.md).
 #[test]
 fn online_retail_has_11_frequent_pairs() {
     let data = ingest(

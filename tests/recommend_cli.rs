@@ -10,9 +10,9 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn shared(name: &str) -> PathBuf {
+fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
+        .join("tests/data")
         .join(name)
 }
 
@@ -161,7 +161,7 @@ fn csv_cells_cannot_run_as_formulas() {
 
 #[test]
 fn groceries_itemsets_and_rules() {
-    let file = shared("groceries_baskets.csv");
+    let file = data("groceries_baskets.csv");
     let v = json(&[
         "recommend",
         file.to_str().unwrap(),
@@ -188,7 +188,7 @@ fn groceries_itemsets_and_rules() {
 
 #[test]
 fn evaluation_and_errors() {
-    let file = shared("online_retail_II_sample.csv");
+    let file = data("online_retail_II_sample.csv");
     let text = ok_stdout(&["recommend", file.to_str().unwrap(), "--evaluate"]);
     assert!(
         text.contains("evaluation  on your data the recommendations find"),

@@ -1,4 +1,4 @@
-//! ltvlab against mlxtend on the shared data: the reference values in
+//! ltvlab against mlxtend on the public data in tests/data: the reference values in
 //! `tests/fixtures/recommend/golden_*.json` come from
 //! `scripts/golden_recommend.py` (mlxtend `fpgrowth` + `association_rules`).
 //! Counts and itemsets must match exactly, measures within named tolerances.
@@ -28,7 +28,7 @@ fn golden(name: &str) -> Value {
 
 fn dataset(file: &str) -> Dataset {
     ingest(
-        &read(&format!("../shared/data/{file}")),
+        &read(&format!("tests/data/{file}")),
         &IngestOptions::default(),
     )
     .unwrap()

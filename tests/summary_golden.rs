@@ -44,8 +44,8 @@ fn golden() -> BTreeMap<String, BTreeMap<String, [f64; 4]>> {
 #[test]
 fn online_retail_summary_matches_lifetimes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(root.join("../shared/data/online_retail_II_sample.csv"))
-        .expect("../shared/data is beside the repository");
+    let bytes = std::fs::read(root.join("tests/data/online_retail_II_sample.csv"))
+        .expect("tests/data/online_retail_II_sample.csv is in the repository");
     let data = ingest(&bytes, &IngestOptions::default())
         .expect("ingests")
         .data;

@@ -3,7 +3,8 @@
 // through text nodes (textContent, append of strings), never as HTML.
 //
 // document.body.dataset.state is the page's state, for people and tests alike:
-// idle → working → done | error | idle (after cancel). "done" means the
+// idle → working → done | error | idle (after cancel, which ends the busy
+// worker and starts a fresh one). "done" means the
 // dashboard is drawn; the recommendations come after it (the slowest section),
 // and their section's data-recommendations goes computing → done.
 //
@@ -118,6 +119,9 @@ function onWorkerMessage(message) {
     case 'recommendations':
       if (message.id === recsJob) onRecommendations(message);
       return;
+    case 'recs-progress':
+      if (message.id === recsJob) showRecommendationsProgress(message);
+      return;
     case 'error':
       // Scenario and bootstrap errors are the core's messages about this data, not a broken worker.
       if (message.id === whatif.pending?.id) {
@@ -136,7 +140,7 @@ function onWorkerMessage(message) {
   if (!job || message.id !== job.id) return;
   switch (message.type) {
     case 'progress':
-      showProgress(message.stage, message.percent);
+      showProgress(message.stage, message.percent, message);
       break;
     case 'preview':
       previewData = message.preview;
@@ -177,13 +181,24 @@ function analyze(next) {
   post({ type: 'analyze', id, options, file: source.file, url: source.url });
 }
 
+// Most of an analysis is one synchronous wasm call, which no message can
+// interrupt: cancel ends the worker and starts a fresh one at once, so the
+// next file does not wait for the wasm to load. The preview stays, so a wrong
+// column can be fixed and the file analysed again.
 function cancel() {
   if (!job) return;
-  worker?.postMessage({ type: 'cancel', id: job.id });
+  const hadFocus = ui.progress.contains(document.activeElement);
+  dropWorker();
   job = null;
+  recsJob = 0;
+  pendingFiles.clear();
+  view.query = 0;
   ui.progress.hidden = true;
-  ui.status.textContent = l10n.t('status.cancelled');
+  status = { key: 'status.cancelled', params: {} };
+  renderStatus();
   setState('idle');
+  ensureWorker();
+  if (hadFocus) ui.fileInput.focus();
 }
 
 function fail(message) {
@@ -225,7 +240,13 @@ async function finish({ id, result: next, charts: nextCharts }) {
   if (result.whatif) runWhatIf(true);
   // After the rows and the what-if's first run, which the worker answers first.
   recsJob = result.recommendations_pending ? id : 0;
-  if (recsJob) post({ type: 'recommend', id });
+  if (recsJob) {
+    const line = byTestId('recs-computing');
+    line.textContent = l10n.t('recs.computing'); // not the last analysis's stage
+    delete line.dataset.stage;
+    recsProgressShown = null;
+    post({ type: 'recommend', id });
+  }
   helpersGate = { id, waiting: recsJob ? 2 : 1 };
   if (!(await renderResultInSteps())) return; // a new analysis started meanwhile
   status = result.summary
@@ -303,7 +324,7 @@ function renderStatus() {
   const { seconds, baskets, items } = status.params;
   ui.status.textContent = l10n.t(status.key, {
     name: source.name(),
-    seconds: l10n.decimal(seconds),
+    seconds: seconds === undefined ? '' : l10n.decimal(seconds),
     baskets: baskets === undefined ? '' : l10n.integer(baskets),
     items: items === undefined ? '' : l10n.integer(items),
   });
@@ -328,6 +349,9 @@ function setLanguage(lang) {
   if (previewData) renderPreview();
   if (result) renderResult();
   renderStatus();
+  // A stage shown while the worker is busy, in the new language.
+  if (job && progressShown) showProgress(...progressShown);
+  if (recsJob && recsProgressShown) showRecommendationsProgress(recsProgressShown);
 }
 
 function setTheme(theme) {
@@ -340,8 +364,13 @@ function setTheme(theme) {
   if (result) renderResult();
 }
 
-function showProgress(stage, value) {
-  ui.progressLabel.textContent = l10n.t(`stage.${stage}`);
+/** `step` of `steps` (both optional) numbers the stages of the analysis proper. */
+let progressShown = null; // the arguments of the last showProgress, for a language switch
+function showProgress(stage, value, { step, steps } = {}) {
+  progressShown = [stage, value, { step, steps }];
+  const label = l10n.t(`stage.${stage}`);
+  ui.progressLabel.textContent = step ? l10n.t('progress.step', { step, steps, stage: label }) : label;
+  ui.progress.dataset.stage = stage;
   if (value === null || value === undefined) {
     ui.progressBar.removeAttribute('value'); // indeterminate
     ui.progressPercent.textContent = '';
@@ -464,6 +493,20 @@ async function onRecommendations(message) {
   releaseHelpers(message.id);
 }
 
+/** The recommender's stage in its section's "computing" line (it has no progress bar). */
+let recsProgressShown = null; // the last stage shown, for a language switch
+function showRecommendationsProgress({ stage, percent, step, steps }) {
+  recsProgressShown = { stage, percent, step, steps };
+  const line = byTestId('recs-computing');
+  line.dataset.stage = stage;
+  line.textContent = l10n.t('recs.computing.step', {
+    step,
+    steps,
+    stage: l10n.t(`recs.stage.${stage}`),
+    percent: l10n.percent(percent / 100),
+  });
+}
+
 function renderRecommendationsSection() {
   // Posted as JSON text, parsed here in a task of its own (see worker.js).
   if (typeof result.recommendations === 'string') result.recommendations = JSON.parse(result.recommendations);
@@ -499,6 +542,11 @@ async function renderResultInSteps() {
     await nextTask();
   }
   return token === renderToken;
+}
+
+/** The purchase model's name as the papers write it. */
+function modelName(model) {
+  return { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', pareto: 'Pareto/NBD' }[model] ?? model ?? '';
 }
 
 function setKpi(id, value, format, label, how) {
@@ -538,8 +586,24 @@ function renderKpis() {
   const months = p?.base.horizon_months ?? 12;
   const f = p?.formula;
   const window = f ? l10n.decimal(Math.round(f.churn_window_months * 10) / 10) : '12';
-  setKpi('kpi-churn', f?.churn_rate, l10n.percent, t('kpi.churn'), t('kpi.churn.how', { window }));
-  setKpi('kpi-alive', p?.base.mean_p_alive, l10n.percent, t('kpi.alive'), t('kpi.alive.how'));
+  setKpi('kpi-churn', f?.churn_rate, l10n.percent, t('kpi.churn', { window }), t('kpi.churn.how', { window }));
+  // Where the data show no customer leaving, P(alive) is "no evidence of leaving",
+  // not "still active": say so instead of showing 100% (ltvlab::predict::dropout_identified).
+  const model = modelName(result.model_choice?.model);
+  const identified = p?.base.dropout_identified !== false;
+  const alive = identified ? p?.base.mean_p_alive : null;
+  setKpi(
+    'kpi-alive',
+    alive,
+    l10n.percent,
+    t('kpi.alive'),
+    identified ? t('kpi.alive.how', { model, gone: alive === undefined || alive === null ? '' : l10n.percent(1 - alive) }) : t('kpi.alive.unidentified'),
+  );
+  byTestId('kpi-alive').dataset.identified = String(identified);
+  const choice = byTestId('model-choice');
+  choice.hidden = !result.model_choice;
+  choice.dataset.reason = result.model_choice?.reason ?? '';
+  choice.textContent = result.model_choice ? t(`model-choice.${result.model_choice.reason}`, { model }) : '';
   setKpi(
     'kpi-ltv-formula',
     f?.formula_ltv,
@@ -553,7 +617,7 @@ function renderKpis() {
         })
       : t('kpi.ltv-formula.undefined'),
   );
-  setKpi('kpi-ltv-model', p?.base.mean_clv, l10n.money, t('kpi.ltv-model', { months }), t('kpi.ltv-model.how', { months }));
+  setKpi('kpi-ltv-model', p?.base.mean_clv, l10n.money, t('kpi.ltv-model', { months }), t('kpi.ltv-model.how', { months, model }));
   setKpi(
     'kpi-revenue-12m',
     p?.base.expected_revenue,
@@ -630,6 +694,15 @@ function renderAliveChart() {
   hover.textContent = '';
   const alivePlot = aliveFigure.querySelector('.plot');
   alivePlot.replaceChildren();
+  // An all-100% map where the data show no customer leaving would say
+  // "everyone is still buying": say what is known instead.
+  const identified = result.predictions?.base.dropout_identified !== false;
+  aliveFigure.dataset.identified = String(identified);
+  aliveFigure.querySelector('.heat-legend').hidden = !identified;
+  if (!identified) {
+    alivePlot.append(el('p', { class: 'note', 'data-role': 'unidentified' }, l10n.t('chart.alive.unidentified')));
+    return;
+  }
   alivePlot.setAttribute('aria-label', `${l10n.t('chart.alive.title')}. ${l10n.t('chart.alive.how')}`);
   const alive = aliveHeatmap(alivePlot, chartData.heat, l10n, (text) => (hover.textContent = text));
   charts.push({ chart: alive, stop: fitWidth(alive, alivePlot), name: 'alive', title: l10n.t('chart.alive.title') });
@@ -670,7 +743,8 @@ function renderSegments() {
     ...(report.modeled
       ? [
           ['model_ltv', (s) => (s.model_ltv === null ? '—' : l10n.money(s.model_ltv))],
-          ['mean_p_alive', (s) => (s.mean_p_alive === null ? '—' : l10n.percent(s.mean_p_alive))],
+          // Not shown where the data show no customer leaving (see renderKpis).
+          ['mean_p_alive', (s) => (s.mean_p_alive === null || result.predictions?.base.dropout_identified === false ? '—' : l10n.percent(s.mean_p_alive))],
         ]
       : []),
   ];
@@ -680,7 +754,7 @@ function renderSegments() {
   );
   tableEl.tBodies[0].replaceChildren(
     ...shown.map((s) =>
-      el('tr', { 'data-segment': s.segment }, el('th', { scope: 'row' }, label(s)), ...columns.map(([, format]) => el('td', { class: 'num' }, format(s)))),
+      el('tr', { 'data-segment': s.segment }, el('th', { scope: 'row' }, label(s)), ...columns.map(([key, format]) => el('td', { class: 'num', 'data-column': key }, format(s)))),
     ),
   );
 
@@ -1172,7 +1246,10 @@ function startIntervals() {
     renderIntervalNote();
     stopIntervals();
   });
-  helper.postMessage({ type: 'intervals', id, summary: packedSummary(), samples: INTERVAL_SAMPLES, lang: l10n.lang });
+  // The bootstrap refits the model the dashboard chose (ltvlab::validate::choose_model).
+  const model = result.model_choice?.model;
+  const predict = model ? { model } : undefined;
+  helper.postMessage({ type: 'intervals', id, summary: packedSummary(), predict, samples: INTERVAL_SAMPLES, lang: l10n.lang });
 }
 
 /** The summary with its string columns packed again, to post to another worker. */
@@ -1216,10 +1293,12 @@ function tableColumns() {
     p && { key: 'p_alive', value: (i) => p.p_alive[i], format: l10n.percent },
     p && { key: 'expected_purchases', value: (i) => p.expected_purchases[i], format: l10n.decimal },
     p && { key: 'clv', value: (i) => p.clv[i], format: l10n.money },
+    // Where the customer's actual value over the horizon falls 90% of the time
+    // (ltvlab::bootstrap's value range), not the interval of the expected CLV.
     intervals.data && {
       key: 'clv_interval',
-      sort: 'clv_low',
-      value: (i) => [intervals.data.clv_low[i], intervals.data.clv_high[i]],
+      sort: 'value_low',
+      value: (i) => [intervals.data.value_low[i], intervals.data.value_high[i]],
       format: ([low, high]) => l10n.t('whatif.range', { low: l10n.money(low), high: l10n.money(high) }),
     },
   ].filter(Boolean);

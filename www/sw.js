@@ -1,12 +1,17 @@
 // The service worker: the page works offline after its first visit.
 //
-// Network first, so a new build is picked up at once when online; the cache
-// answers only when the network does not. Every URL is relative to this
-// file, so the site works under any subpath. It only ever handles GET
-// requests to its own origin; there are no others.
+// It handles the app's own files and nothing else: the list below, fetched
+// into the cache on install. Any other request (a widget page, a file the
+// server happens to serve, anything added later) goes to the network as if
+// there were no service worker, and is never stored. Network first, so a new
+// build is picked up at once when online; the cache answers only when the
+// network does not. Every URL is relative to this file, so the site works
+// under any subpath. tests/browser/app.test.mjs checks that the cache holds
+// exactly these files and that the page works offline with them.
 
-const CACHE = 'ltvlab-v1';
-const SHELL = [
+const CACHE = 'ltvlab-v2';
+/** The app: every file the page and its workers load. */
+const APP_FILES = [
   './',
   'index.html',
   'app.js',
@@ -19,12 +24,17 @@ const SHELL = [
   'pkg/ltvlab.js',
   'pkg/ltvlab_bg.wasm',
 ];
+/** Cached when first used rather than on install (1.5 MB the app may never read). */
+const ON_USE = ['sample/sample-orders.csv'];
+
+const url = (path) => new URL(path, self.location).href;
+const HANDLED = new Set([...APP_FILES, ...ON_USE].map(url));
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => cache.addAll(SHELL))
+      .then((cache) => cache.addAll(APP_FILES))
       .then(() => self.skipWaiting()),
   );
 });
@@ -40,16 +50,19 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('fetch', (event) => {
   const { request } = event;
-  if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
+  if (request.method !== 'GET') return;
+  const { origin, pathname } = new URL(request.url);
+  const key = `${origin}${pathname}`;
+  if (!HANDLED.has(key)) return;
   event.respondWith(
     fetch(request)
       .then((response) => {
         if (response.ok && response.type === 'basic') {
           const copy = response.clone();
-          event.waitUntil(caches.open(CACHE).then((cache) => cache.put(request, copy)));
+          event.waitUntil(caches.open(CACHE).then((cache) => cache.put(key, copy)));
         }
         return response;
       })
-      .catch(() => caches.match(request, { ignoreSearch: true }).then((cached) => cached ?? Response.error())),
+      .catch(() => caches.match(key).then((cached) => cached ?? Response.error())),
   );
 });

@@ -5,7 +5,6 @@
 // Messages in:
 //   {type: 'analyze', id, file: Blob, options}    analyse a dropped or chosen file
 //   {type: 'analyze', id, url: string, options}   fetch and analyse a file of this site
-//   {type: 'cancel', id}                           stop reading; the page ignores `id` afterwards
 //   {type: 'query', id, sort, descending, search}  customer rows to show, in order
 //   {type: 'export', id, kind, lang}               kind: customers | recs-csv | recs-json
 //   {type: 'recommend', id}                        the recommendations of analysis `id`, after its result
@@ -18,9 +17,13 @@
 // Messages out:
 //   {type: 'ready', version}
 //   {type: 'progress', id, stage, percent}         percent is null when unknown
+//   {type: 'progress', id, stage, percent, step, steps}  during the analysis proper: `stage` is the
+//                                                  AnalysisStage starting now, the `step`th of `steps`
 //   {type: 'preview', id, preview}                 the head of the file, before the result
 //   {type: 'result', id, result, charts}           see AnalysisResult in pkg/ltvlab.d.ts; without the
 //                                                  recommendations when result.recommendations_pending
+//   {type: 'recs-progress', id, stage, percent, step, steps}  while the recommendations of analysis `id`
+//                                                  are computed: `stage` is the RecommendStage starting now
 //   {type: 'recommendations', id, recommendations, notes}  recommendations as JSON text (or null), and
 //                                                  their notes: see DeferredRecommendationsResult
 //   {type: 'rows', id, rows: Uint32Array, total}
@@ -28,10 +31,12 @@
 //   {type: 'whatif', id, result, ms}               see WhatIfResult; ms is the time in wasm
 //   {type: 'intervals', id, intervals}             see ClvIntervals; kept for the table and export
 //   {type: 'whatif-ready', id}
-//   {type: 'cancelled', id}
 //   {type: 'error', id, message}
 //
-// After a wasm panic the module's memory cannot be trusted, so the page
+// There is no cancel message: most of an analysis is one synchronous wasm
+// call (finishDashboard), during which no message would reach this worker,
+// so the page cancels by terminating it and starting a fresh one. After a
+// wasm panic the module's memory cannot be trusted either, so the page
 // replaces this worker after any error rather than reusing it.
 
 import init, {
@@ -53,7 +58,6 @@ console.error = (...args) => {
 
 const ready = init().then(() => postMessage({ type: 'ready', version: version() }));
 
-let current = null; // {id, cancelled}
 let last = null; // the last AnalysisResult, for queries and exports
 let whatif = null; // the last analysis's WhatIf (a wasm object, never posted)
 // The last analysis between its result and its recommendations: {id, analysis}.
@@ -63,10 +67,6 @@ let whatif = null; // the last analysis's WhatIf (a wasm object, never posted)
 let deferred = null;
 
 onmessage = async ({ data }) => {
-  if (data.type === 'cancel') {
-    if (current && current.id === data.id) current.cancelled = true;
-    return;
-  }
   try {
     switch (data.type) {
       case 'analyze':
@@ -110,29 +110,19 @@ onmessage = async ({ data }) => {
 };
 
 async function runAnalysis(data) {
-  const job = { id: data.id, cancelled: false };
-  current = job;
   last = null;
   whatif?.free();
   whatif = null;
   dropDeferred();
-  try {
-    const done = await analyze(job, data);
-    if (!done) {
-      postMessage({ type: 'cancelled', id: job.id });
-      return;
-    }
-    // The simulator is a wasm object: it stays here, and the page learns only whether it exists.
-    const { whatif: simulator, ...result } = done.result;
-    whatif = simulator;
-    result.whatif = Boolean(simulator);
-    last = result;
-    if (result.recommendations_pending) deferred = { id: job.id, analysis: done.analysis };
-    else done.analysis.free();
-    postMessage({ type: 'result', id: job.id, result: forPage(result), charts: charts(result) });
-  } finally {
-    if (current === job) current = null;
-  }
+  const done = await analyze(data.id, data);
+  // The simulator is a wasm object: it stays here, and the page learns only whether it exists.
+  const { whatif: simulator, ...result } = done.result;
+  whatif = simulator;
+  result.whatif = Boolean(simulator);
+  last = result;
+  if (result.recommendations_pending) deferred = { id: data.id, analysis: done.analysis };
+  else done.analysis.free();
+  postMessage({ type: 'result', id: data.id, result: forPage(result), charts: charts(result) });
 }
 
 function dropDeferred() {
@@ -146,7 +136,9 @@ function postRecommendations(id) {
   if (deferred?.id !== id) return; // superseded by a newer analysis
   const { analysis } = deferred;
   deferred = null;
-  const { recommendations, notes } = analysis.recommend(); // frees `analysis`
+  const { recommendations, notes } = analysis.recommend((stage, done, total) =>
+    postMessage({ type: 'recs-progress', id, stage, ...stepsOf(done, total) }),
+  ); // frees `analysis`
   last.recommendations = recommendations;
   last.recommendations_pending = false;
   last.notes = [...last.notes, ...notes];
@@ -155,10 +147,10 @@ function postRecommendations(id) {
 }
 
 // Returns {result, analysis}: the AnalysisResult without the recommendations
-// and the Analysis that computes them; or null when cancelled. Posts the preview as
-// soon as the head of the file has arrived.
-async function analyze(job, { file, url, options }) {
-  const progress = (stage, percent) => postMessage({ type: 'progress', id: job.id, stage, percent });
+// and the Analysis that computes them. Posts the preview as soon as the head
+// of the file has arrived, and its progress all along.
+async function analyze(id, { file, url, options }) {
+  const progress = (stage, percent, steps) => postMessage({ type: 'progress', id, stage, percent, ...steps });
 
   progress('loading', null);
   await ready;
@@ -186,16 +178,12 @@ async function analyze(job, { file, url, options }) {
     let head = [];
     let headBytes = 0;
     const showPreview = () => {
-      postMessage({ type: 'preview', id: job.id, preview: previewOf(head, options) });
+      postMessage({ type: 'preview', id, preview: previewOf(head, options) });
       head = null;
     };
     progress('reading', total ? 0 : null);
     for (;;) {
       const { done, value } = await reader.read();
-      if (job.cancelled) {
-        await reader.cancel();
-        return null;
-      }
       if (done) break;
       analysis.push(value);
       if (head) {
@@ -211,12 +199,17 @@ async function analyze(job, { file, url, options }) {
       }
     }
     if (head) showPreview();
-    progress('analyzing', null);
-    const result = analysis.finishDashboard();
+    // One synchronous call of seconds on large or awkward files: the core
+    // reports each stage as it starts, and postMessage delivers that to the
+    // page while the call goes on.
+    const result = analysis.finishDashboard((stage, done, total) => {
+      const { percent, ...steps } = stepsOf(done, total);
+      progress(stage, percent, steps);
+    });
     finished = true;
     return { result, analysis };
   } finally {
-    // On cancel or an error. After a panic even free() may trap; the
+    // On an error. After a panic even free() may trap; the
     // original error is the one worth reporting, and the worker is replaced.
     if (!finished) {
       try {
@@ -224,6 +217,11 @@ async function analyze(job, { file, url, options }) {
       } catch {}
     }
   }
+}
+
+/** A stage's place for the page: the `step`th of `steps`, with `percent` of them done. */
+function stepsOf(done, total) {
+  return { percent: Math.floor((done / total) * 100), step: done + 1, steps: total };
 }
 
 // The result as posted to the page. Receiving it is one main-thread task, so
@@ -373,6 +371,8 @@ const SORT_COLUMNS = {
   clv: (r) => r.predictions?.customers.clv,
   clv_low: (r) => r.intervals?.clv_low,
   clv_high: (r) => r.intervals?.clv_high,
+  value_low: (r) => r.intervals?.value_low,
+  value_high: (r) => r.intervals?.value_high,
 };
 
 // The matching rows' indices, in display order.

@@ -33,9 +33,10 @@ use crate::{num, read_input, InputArgs};
 /// The period unit and end of observation of fit and predict.
 #[derive(Args)]
 pub(crate) struct PeriodArgs {
-    /// Period unit: day, week or month (for a summary file: the unit its T is in).
-    #[arg(long, default_value = "day")]
-    period: String,
+    /// Period unit: day, week or month (default: day; a summary file needs
+    /// it: the unit its T is in).
+    #[arg(long)]
+    period: Option<String>,
     /// End of observation (ISO date); default: the last date in the data.
     #[arg(long, value_name = "DATE")]
     observation_end: Option<String>,
@@ -59,8 +60,9 @@ pub(crate) struct FitArgs {
 /// The valuation options shared by predict and analyze.
 #[derive(Args)]
 pub(crate) struct ValueArgs {
-    /// Purchase model: bgnbd, mbgnbd, pareto, or auto (the lowest holdout error; needs transactions).
-    #[arg(long, default_value = "bgnbd")]
+    /// Purchase model: bgnbd, mbgnbd, pareto, or auto (the lowest holdout error when the
+    /// holdout can tell the models apart, else mbgnbd; see `ltvlab::validate`).
+    #[arg(long, default_value = "auto")]
     model: String,
     /// Horizon in months.
     #[arg(long, default_value_t = 12)]
@@ -120,6 +122,8 @@ pub(crate) struct AnalyzeArgs {
 pub(crate) struct Report<'a> {
     ingest: &'a IngestReport,
     summary: SummaryCounts,
+    /// Which purchase model the analysis uses, and why.
+    model_choice: ModelChoiceReport,
     model: &'a predict::PurchaseFit,
     spend_model: &'a predict::SpendModel,
     predictions: PredictionTotals<'a>,
@@ -139,6 +143,14 @@ pub(crate) struct Report<'a> {
     recommendations: Option<RecommendationsSection<'a>>,
     /// Why a section is missing, in plain words.
     notes: Vec<String>,
+}
+
+/// Which purchase model `analyze` used, and why.
+#[derive(Serialize)]
+struct ModelChoiceReport {
+    model: ModelKind,
+    reason: validate::ChoiceReason,
+    explanation: String,
 }
 
 /// `analyze` on a basket file: the ingest report and the recommendations.
@@ -206,6 +218,7 @@ fn recommendations_section<'a>(
 fn customer_sections(
     data: &Dataset,
     summary: &Summary,
+    values: &[ltvlab::simulate::CustomerValue],
     notes: &mut Vec<String>,
 ) -> (
     Option<ltvlab::cohorts::CohortReport>,
@@ -215,9 +228,7 @@ fn customer_sections(
     let model = match ltvlab::simulate::ShopModel::fit(summary) {
         Ok(m) => Some(m),
         Err(e) => {
-            notes.push(format!(
-                "no model values in segments and no simulation: {e}"
-            ));
+            notes.push(format!("no simulation: {e}"));
             None
         }
     };
@@ -254,10 +265,12 @@ fn customer_sections(
             None
         }
     };
-    let segments = match ltvlab::segments::segments_with(
+    // The segments value customers with the analysis's model and margin,
+    // as the customer table does.
+    let segments = match ltvlab::segments::segments_with_values(
         &histories,
         summary,
-        model.as_ref(),
+        Some(values),
         &Default::default(),
     ) {
         Ok(s) => Some(s),
@@ -371,9 +384,8 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), St
             model: None,
             ..ValidateOptions::default()
         };
-        options.model = validate::validate(&ingested.data, &v)
-            .map_err(|e| format!("--model auto needs a validation: {e}"))?
-            .model;
+        // `analyze --json` reports the choice and why; the CSV has no room for it.
+        options.model = validate::choose_model(&ingested.data, &v).model;
     }
     let predictions = predict::predict(&summary, &options).map_err(s)?;
     let intervals = if args.intervals {
@@ -403,17 +415,26 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), St
         expected_order_value: &expected_order_value,
         clv: &clv,
     };
+    // The interval of the expected CLV (parameter uncertainty only) and the
+    // range of the customer's actual value over the horizon (parameters and
+    // the purchase process): `ltvlab::bootstrap`.
     let ends = intervals.map(|b| {
-        let low: Vec<f64> = b.clv.iter().map(|e| e.low).collect();
-        let high: Vec<f64> = b.clv.iter().map(|e| e.high).collect();
-        (low, high)
+        let ends = |v: &[ltvlab::bootstrap::Interval]| -> (Vec<f64>, Vec<f64>) {
+            (
+                v.iter().map(|e| e.low).collect(),
+                v.iter().map(|e| e.high).collect(),
+            )
+        };
+        (ends(&b.clv), ends(&b.value_range))
     });
-    let interval_columns = ends
-        .as_ref()
-        .map(|(low, high)| ltvlab::export::IntervalColumns {
-            clv_low: low,
-            clv_high: high,
-        });
+    let interval_columns = ends.as_ref().map(|((low, high), (value_low, value_high))| {
+        ltvlab::export::IntervalColumns {
+            expected_clv_low: low,
+            expected_clv_high: high,
+            value_low,
+            value_high,
+        }
+    });
     // The one customers layout, shared with the app's export.
     let text = ltvlab::export::customers_csv(&summary, Some(model), interval_columns).map_err(s)?;
     out.write_all(text.as_bytes()).map_err(s)
@@ -441,42 +462,40 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), St
         };
     }
     let summary = summarize(&ingested.data, &args.period)?;
-    let (cohorts, segments, simulation) = customer_sections(&ingested.data, &summary, &mut notes);
     let (model, auto) = model_choice(&args.value.model)?;
-    let (validation, validation_note) = match &ingested.data {
-        Dataset::Transactions(_) => {
-            let v = ValidateOptions {
-                period: summary.period,
-                observation_end: args.period.observation_end.clone(),
-                calibration_end: args.calibration_end.clone(),
-                model: if auto { None } else { Some(model) },
-                fit: FitOptions::default(),
-            };
-            match validate::validate(&ingested.data, &v) {
-                Ok(v) => (Some(v), None),
-                Err(e) if !auto => (None, Some(format!("no validation: {e}"))),
-                Err(e) => return Err(format!("--model auto needs a validation: {e}")),
-            }
-        }
-        _ if auto => {
-            return Err(
-                "--model auto compares models on a holdout and needs dated transactions, not a summary file"
-                    .into(),
-            )
-        }
-        _ => (
-            None,
-            Some("no validation: a summary file has no dates to split into calibration and holdout".into()),
-        ),
-    };
-    let mut options = predict_options(&args.value, model)?;
-    if let Some(v) = validation.as_ref().filter(|_| auto) {
-        options.model = v.model;
-    }
+    let choice = validate::choose_model(
+        &ingested.data,
+        &ValidateOptions {
+            period: summary.period,
+            observation_end: args.period.observation_end.clone(),
+            calibration_end: args.calibration_end.clone(),
+            model: if auto { None } else { Some(model) },
+            fit: FitOptions::default(),
+        },
+    );
+    let validation_note = choice
+        .validation_error
+        .as_ref()
+        .map(|e| match &ingested.data {
+            Dataset::Transactions(_) => format!("no validation: {e}"),
+            _ => "no validation: a summary file has no dates to split into calibration and holdout"
+                .to_owned(),
+        });
+    let options = predict_options(&args.value, choice.model)?;
     let predictions: Predictions = predict::predict(&summary, &options).map_err(s)?;
+    let values = predictions.customer_values();
+    let (cohorts, segments, simulation) =
+        customer_sections(&ingested.data, &summary, &values, &mut notes);
+    let model_choice = ModelChoiceReport {
+        model: choice.model,
+        reason: choice.reason,
+        explanation: choice.explanation,
+    };
+    let validation = choice.validation;
     let report = Report {
         ingest: &ingested.report,
         summary: summary_counts(&summary),
+        model_choice,
         model: &predictions.purchase_model,
         spend_model: &predictions.spend_model,
         predictions: PredictionTotals {
@@ -524,8 +543,9 @@ fn predict_options(a: &ValueArgs, model: ModelKind) -> Result<PredictOptions, St
 }
 
 fn summarize(data: &Dataset, a: &PeriodArgs) -> Result<Summary, String> {
+    let given = a.period.as_deref().map(str::parse::<Period>).transpose();
     let options = SummaryOptions {
-        period: a.period.parse::<Period>().map_err(s)?,
+        period: summary::period_for(data, given.map_err(s)?).map_err(s)?,
         observation_end: a.observation_end.clone(),
         calibration_end: None,
     };
@@ -657,7 +677,15 @@ fn write_analysis_text(
         num(b.total_clv),
         num(b.mean_clv)
     )?;
-    writeln!(out, "mean p_alive    {}", num(b.mean_p_alive))?;
+    if b.dropout_identified {
+        writeln!(out, "mean p_alive    {}", num(b.mean_p_alive))?;
+    } else {
+        writeln!(
+            out,
+            "mean p_alive    {} (the data show no customers leaving: this is no evidence of churn, not certainty of activity)",
+            num(b.mean_p_alive)
+        )?;
+    }
     writeln!(out, "formula LTV     {}", predictions.formula.explanation)?;
     if let Some(v) = &report.validation {
         writeln!(

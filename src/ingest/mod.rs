@@ -14,6 +14,14 @@
 //!
 //! Invariant: `rows_read == rows_used + rows_skipped`; every skipped row is
 //! counted under one [`SkipReason`] with example line numbers.
+//!
+//! Nothing is lost silently after detection either: a record that a stray
+//! quote stretched over lines that are rows of their own is read again line
+//! by line; a repeated header is not a row, and in another column order it
+//! re-maps the rows after it; UTF-8 rows past the detection window that are
+//! not valid UTF-8 but valid Shift_JIS are decoded as such; the amount
+//! column's dots (`12.990`) are decided from the whole column. Each of these
+//! leaves a [`Warning`] with its lines.
 
 pub mod report;
 pub mod schema;
@@ -269,12 +277,14 @@ impl Ingester {
         let (sample, _) = detected
             .encoding
             .decode_without_bom_handling(&head[detected.bom_len..]);
-        // Only whitespace so far in 256 KiB of a longer input: keep going.
         if sample.trim().is_empty() && head_complete {
             return Err(Error::new(ErrorKind::Empty));
         }
+        not_a_table(&sample, head_complete)?;
         let plan = Plan::detect(&sample, head_complete, &self.options, self.date_format)?;
         let mut stream = Box::new(Stream::new(detected, plan, &self.options));
+        stream.sjis_fallback =
+            self.forced_encoding.is_none() && detected.encoding == encoding_rs::UTF_8;
         // The head first, to learn the bytes per row; then room for the
         // rows the expected length holds; then the rest.
         let split = head.len().max(detected.bom_len);
@@ -286,6 +296,47 @@ impl Ingester {
         self.stream = Some(stream);
         Ok(())
     }
+}
+
+/// Refuses inputs that are text but not a table, before they could be read
+/// as one-basket-per-line files: a JSON document, a first line longer than
+/// the detection window, or a detection window of blank lines.
+fn not_a_table(sample: &str, is_complete: bool) -> Result<()> {
+    let kib = SNIFF_BYTES >> 10;
+    let text = sample.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if !is_complete && text.is_empty() {
+        return Err(Error::input(
+            None,
+            None,
+            format!("the first {kib} KiB are blank lines; remove them so the header comes first"),
+        ));
+    }
+    let mut chars = text.chars();
+    let opening = chars.next();
+    let next = chars.find(|c| !c.is_whitespace());
+    let json = match (opening, next) {
+        (Some('['), Some(c)) => matches!(c, '{' | '[' | '"' | ']') || c.is_ascii_digit(),
+        (Some('{'), Some(c)) => matches!(c, '"' | '}'),
+        _ => false,
+    };
+    if json {
+        return Err(Error::input(
+            None,
+            None,
+            format!(
+                "the file is JSON (it starts with \"{}\"), not a table of orders; export the orders as CSV",
+                opening.unwrap_or(' ')
+            ),
+        ));
+    }
+    if !is_complete && !text.contains(['\n', '\r']) {
+        return Err(Error::input(
+            Some(1),
+            None,
+            format!("the first line is longer than {kib} KiB (no line break in it); this is not a table of orders, whose rows end with line breaks"),
+        ));
+    }
+    Ok(())
 }
 
 /// Column indices per role.
@@ -348,10 +399,20 @@ struct Plan {
     mapping: Vec<MappedColumn>,
     amount_level: AmountLevel,
     decimal: DecimalSep,
+    /// Whether the decimal separator may still change once the whole
+    /// amount column is seen (detected as a dot, not forced).
+    decimal_open: bool,
     date_format: DateFormat,
     /// UCI Online Retail: invoices starting with `C` are cancellations.
     c_invoices: bool,
     returns: ReturnPolicy,
+    /// The header's names, normalized (empty without a header).
+    header_norm: Vec<String>,
+    /// Bit `n` is set when a column name is `n` bytes long (63: longer).
+    header_lengths: u64,
+    /// Warnings about the header itself (duplicate names), reported in
+    /// `finish` with the header's line.
+    header_warnings: Vec<Warning>,
 }
 
 impl Plan {
@@ -415,9 +476,13 @@ impl Plan {
                     mapping: Vec::new(),
                     amount_level: AmountLevel::Line,
                     decimal: DecimalSep::Dot,
+                    decimal_open: false,
                     date_format,
                     c_invoices: false,
                     returns: options.returns,
+                    header_norm: Vec::new(),
+                    header_lengths: 0,
+                    header_warnings: Vec::new(),
                 });
             }
         }
@@ -551,6 +616,14 @@ impl Plan {
         } else {
             date_format
         };
+        let header_warnings = if has_header {
+            duplicate_columns(&columns, &normalized, &mapping)
+        } else {
+            Vec::new()
+        };
+        let header_lengths = columns
+            .iter()
+            .fold(0, |mask, c| mask | 1u64 << c.len().min(63));
         Ok(Plan {
             delimiter,
             has_header,
@@ -561,11 +634,62 @@ impl Plan {
             mapping,
             amount_level,
             decimal,
+            decimal_open: options.decimal.is_none() && decimal == DecimalSep::Dot,
             date_format,
             c_invoices: preset == Preset::UciOnlineRetail,
             returns: options.returns,
+            header_warnings,
+            header_lengths,
+            header_norm: if has_header { normalized } else { Vec::new() },
         })
     }
+}
+
+/// A warning per header name that appears more than once: which columns
+/// share it and which one is used (the first, for every role).
+fn duplicate_columns(
+    columns: &[String],
+    normalized: &[String],
+    mapping: &[MappedColumn],
+) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for (i, name) in normalized.iter().enumerate() {
+        if name.is_empty() || normalized[..i].contains(name) {
+            continue;
+        }
+        let same: Vec<usize> = (i..normalized.len())
+            .filter(|&j| normalized[j] == *name)
+            .collect();
+        if same.len() < 2 {
+            continue;
+        }
+        let listed = same
+            .iter()
+            .map(|&j| {
+                format!(
+                    "{} (\"{}\")",
+                    j + 1,
+                    columns.get(j).map_or("", String::as_str)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let used = mapping.iter().find(|m| same.contains(&m.index));
+        let message = match used {
+            Some(m) => format!(
+                "columns {listed} have the same name; column {} is used as the {} and the other is ignored",
+                m.index + 1,
+                m.role.name()
+            ),
+            None => format!("columns {listed} have the same name; neither is used"),
+        };
+        warnings.push(Warning {
+            code: WarningCode::DuplicateColumns,
+            message,
+            lines: Vec::new(),
+        });
+    }
+    warnings
 }
 
 fn list_columns(columns: &[String]) -> String {
@@ -741,6 +865,71 @@ fn is_blank<S: AsRef<str>>(fields: &[S]) -> bool {
     fields.iter().all(|f| trim_field(f.as_ref()).is_empty())
 }
 
+/// Splits text at its line breaks (`\n`, `\r\n` or a lone `\r`); a
+/// final line break ends the last line rather than starting an empty one.
+fn physical_lines(text: &[u8]) -> Vec<&[u8]> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'\n' => {
+                lines.push(&text[start..i]);
+                start = i + 1;
+            }
+            b'\r' => {
+                lines.push(&text[start..i]);
+                if text.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < text.len() {
+        lines.push(&text[start..]);
+    }
+    lines
+}
+
+/// Splits one line into fields on its own: by the CSV rules when its
+/// quotes pair up, else at every delimiter (a stray quote is text). With a
+/// stray quote and more fields than `expected`, the field it opens takes
+/// the extra delimiters (`..,"fragile, handle with care` is one note), as
+/// its writer meant.
+fn split_line(text: &str, delim: u8, expected: usize) -> Vec<String> {
+    let quotes = text.bytes().filter(|&b| b == b'"').count();
+    if quotes == 0 || quotes % 2 == 1 {
+        let mut fields: Vec<String> = text.split(delim as char).map(str::to_owned).collect();
+        let extra = fields.len().saturating_sub(expected);
+        if quotes % 2 == 1 && extra > 0 {
+            if let Some(q) = fields.iter().position(|f| f.trim_start().starts_with('"')) {
+                if q < expected {
+                    let joined = fields[q..=q + extra].join(&(delim as char).to_string());
+                    fields.splice(q..=q + extra, [joined]);
+                }
+            }
+        }
+        return fields;
+    }
+    let mut fields = Vec::new();
+    sniff::for_each_record(text, delim, true, 1, |out, ends| {
+        let mut start = 0;
+        fields = ends
+            .iter()
+            .map(|&end| {
+                let field = String::from_utf8_lossy(&out[start..end]).into_owned();
+                start = end;
+                field
+            })
+            .collect();
+        true
+    });
+    fields
+}
+
 /// Parses `YYYY-MM-DD` into a day number.
 pub(crate) fn parse_iso_day(s: &str) -> Option<i32> {
     value::parse_date(s, DateFormat::Iso).and_then(|d| d.day(DateOrder::MonthFirst))
@@ -837,6 +1026,20 @@ struct Stream {
     field_buf: Vec<&'static str>,
     /// Whether the tokenizer is between records, so lines may bypass it.
     at_record_start: bool,
+    /// The tokenizer's input for the current record (capped at
+    /// [`MAX_FIELD_BYTES`]), so that a record swallowed by a stray quote can
+    /// be read again line by line.
+    raw: Vec<u8>,
+    /// Whether `raw` holds the whole current record.
+    raw_complete: bool,
+    /// Whether a row that is not valid UTF-8 may be decoded as Shift_JIS:
+    /// UTF-8 was detected (not forced) from the first bytes.
+    sjis_fallback: bool,
+    /// The line of the header row.
+    header_line: u64,
+    /// After a repeated header with another column order: for each column
+    /// of the first header, the index of the field that holds it.
+    remap: Option<Vec<usize>>,
     plan: Plan,
     rows: Rows,
 }
@@ -870,11 +1073,130 @@ struct Rows {
     zero_amount_lines: Vec<u64>,
     currencies: BTreeMap<String, u64>,
     large_fields: Vec<u64>,
+    /// Repeated header lines, and whether each reordered the columns.
+    repeated_headers: Vec<(u64, bool)>,
+    /// Stray-quote runs: first line, last line, rows recovered, and
+    /// whether the quote stayed open to the end of the file.
+    runaway_quotes: Vec<(u64, u64, u64, bool)>,
+    /// Rows of UTF-8 input with invalid bytes replaced by U+FFFD.
+    invalid_rows: u64,
+    invalid_lines: Vec<u64>,
+    /// Rows decoded as Shift_JIS in a file detected as UTF-8.
+    sjis_rows: u64,
+    sjis_lines: Vec<u64>,
+    /// Rows whose customer id held invisible characters or decomposed
+    /// accents.
+    normalized_ids: u64,
+    normalized_id_lines: Vec<u64>,
+    /// What the amount column says about its dots.
+    decimal: DecimalEvidence,
     /// Reusable buffers.
     order_buf: String,
     /// The previous row's order id and its carried-forward fields (Shopify
     /// writes order-level fields on an order's first row only).
     carry: Carry,
+}
+
+/// The shapes of dotted amounts over the whole column, to decide whether a
+/// dot is a decimal point or groups thousands (`12.990`).
+#[derive(Debug, Default)]
+struct DecimalEvidence {
+    /// Amounts with one dot followed by exactly three digits: `12.990`.
+    dot3: u64,
+    dot3_lines: Vec<u64>,
+    /// Rows (in the store) whose amount had that shape.
+    dot3_rows: Vec<u32>,
+    /// Amounts with several dot groups of three digits: `1.234.567`.
+    groups: u64,
+    groups_lines: Vec<u64>,
+    /// Amounts with one dot followed by other than three digits: `12.99`.
+    decimal_point: u64,
+    /// Amounts in yen (a symbol or the currency column), which has no
+    /// minor unit.
+    yen: u64,
+}
+
+/// The shape of a dotted number: its dots as decimal point or groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DotShape {
+    /// One dot, then exactly three digits.
+    Three,
+    /// Several dots, each followed by exactly three digits.
+    Groups,
+    /// One dot followed by other than three digits.
+    Point,
+    /// No dot, a comma as well, or anything else.
+    Other,
+}
+
+fn dot_shape(field: &str) -> DotShape {
+    let b = field.as_bytes();
+    if memchr::memchr(b'.', b).is_none() || memchr::memchr(b',', b).is_some() {
+        return DotShape::Other;
+    }
+    let (mut dots, mut all_three) = (0, true);
+    for pos in memchr::memchr_iter(b'.', b) {
+        dots += 1;
+        let digits = b[pos + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let before = pos > 0 && b[pos - 1].is_ascii_digit();
+        if digits != 3 || !before {
+            all_three = false;
+        }
+    }
+    match (dots, all_three) {
+        (1, true) => DotShape::Three,
+        (_, true) => DotShape::Groups,
+        (1, false) => DotShape::Point,
+        _ => DotShape::Other,
+    }
+}
+
+/// Parses an amount with the plan's decimal separator, noting the field's
+/// dot shape while the separator is still open. `1.234.567` cannot be read
+/// with a decimal dot; until an amount such as `12.99` shows a decimal dot,
+/// its only reading (dots group thousands) is used.
+/// `dot3` is set for `12.990`, whose value may be scaled in `finish`.
+fn read_money(
+    field: &str,
+    plan: &Plan,
+    evidence: &mut DecimalEvidence,
+    line: u64,
+    dot3: &mut bool,
+) -> Option<value::Amount> {
+    let parsed = value::parse_amount(field, plan.decimal);
+    // One decimal dot decides the column (`finish` keeps the dot), so the
+    // rest of it needs no look.
+    if !plan.decimal_open || evidence.decimal_point > 0 {
+        return parsed;
+    }
+    match dot_shape(field) {
+        DotShape::Three => {
+            evidence.dot3 += 1;
+            if evidence.dot3_lines.len() < report::MAX_EXAMPLES {
+                evidence.dot3_lines.push(line);
+            }
+            *dot3 = parsed.is_some();
+            parsed
+        }
+        DotShape::Groups => {
+            let thousands = parsed.or_else(|| value::parse_amount(field, DecimalSep::Comma));
+            if thousands.is_some() {
+                evidence.groups += 1;
+                if evidence.groups_lines.len() < report::MAX_EXAMPLES {
+                    evidence.groups_lines.push(line);
+                }
+            }
+            thousands
+        }
+        DotShape::Point => {
+            evidence.decimal_point += 1;
+            parsed
+        }
+        DotShape::Other => parsed,
+    }
 }
 
 #[derive(Debug, Default)]
@@ -910,6 +1232,11 @@ impl Stream {
             header_seen: !plan.has_header,
             field_buf: Vec::new(),
             at_record_start: true,
+            raw: Vec::new(),
+            raw_complete: true,
+            sjis_fallback: false,
+            header_line: 0,
+            remap: None,
             plan,
             rows: Rows::default(),
         }
@@ -991,6 +1318,14 @@ impl Stream {
                 &mut self.out[self.out_len..],
                 &mut self.ends[self.ends_len..],
             );
+            if self.raw_complete {
+                if self.raw.len() + nin <= MAX_FIELD_BYTES {
+                    self.raw.extend_from_slice(&input[..nin]);
+                } else {
+                    self.raw = Vec::new();
+                    self.raw_complete = false;
+                }
+            }
             self.count_lines(&input[..nin]);
             input = &input[nin..];
             self.out_len += nout;
@@ -1019,7 +1354,12 @@ impl Stream {
                 }
                 // A record completed by the end of the file rather than by a
                 // line break: the only way a quote left open ends.
-                csv_core::ReadRecordResult::Record => self.record(at_eof)?,
+                csv_core::ReadRecordResult::Record => {
+                    let result = self.record(at_eof);
+                    self.raw.clear();
+                    self.raw_complete = true;
+                    result?;
+                }
                 csv_core::ReadRecordResult::End => return Ok(()),
             }
         }
@@ -1045,11 +1385,8 @@ impl Stream {
             let line = self.record_start.take().unwrap_or(end_line);
             let delimiter = self.plan.delimiter;
             let Ok(text) = std::str::from_utf8(content) else {
-                self.had_invalid_bytes = true;
-                let owned: Vec<String> = content
-                    .split(|&b| b == delimiter)
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect();
+                let parts: Vec<&[u8]> = content.split(|&b| b == delimiter).collect();
+                let owned = self.decode_invalid_row(&parts, line);
                 let fields: Vec<&str> = owned.iter().map(String::as_str).collect();
                 self.fields_row(&fields, line, end_line, false)?;
                 continue;
@@ -1110,6 +1447,17 @@ impl Stream {
         let (out_len, ends_len) = (self.out_len, self.ends_len);
         self.out_len = 0;
         self.ends_len = 0;
+        // A record over two or more lines may be a stray quote that
+        // swallowed rows: read those lines on their own instead.
+        let several_lines = end_line >= line + 2 || (at_eof && end_line > line);
+        if several_lines && self.raw_complete && self.plan.preset != Preset::BasketLines {
+            let raw = std::mem::take(&mut self.raw);
+            let recovered = self.runaway_quote(&raw, line, at_eof);
+            self.raw = raw;
+            if recovered? {
+                return Ok(());
+            }
+        }
         let out = std::mem::take(&mut self.out);
         let ends = std::mem::take(&mut self.ends);
         let result = self.row(&out[..out_len], &ends[..ends_len], line, end_line, at_eof);
@@ -1131,16 +1479,16 @@ impl Stream {
         // bytes (only possible in UTF-8 input, which is not decoded) are
         // replaced field by field.
         let Ok(text) = std::str::from_utf8(out) else {
-            self.had_invalid_bytes = true;
             let mut start = 0;
-            let owned: Vec<String> = ends
+            let parts: Vec<&[u8]> = ends
                 .iter()
                 .map(|&end| {
-                    let field = String::from_utf8_lossy(&out[start..end]).into_owned();
+                    let field = &out[start..end];
                     start = end;
                     field
                 })
                 .collect();
+            let owned = self.decode_invalid_row(&parts, line);
             let fields: Vec<&str> = owned.iter().map(String::as_str).collect();
             return self.fields_row(&fields, line, end_line, at_eof);
         };
@@ -1173,8 +1521,23 @@ impl Stream {
         }
         if !self.header_seen {
             self.header_seen = true;
+            self.header_line = line;
             return Ok(());
         }
+        if self.plan.has_header
+            && self.may_be_header(fields)
+            && self.repeated_header(fields, line)?
+        {
+            return Ok(());
+        }
+        // After a repeated header in another column order, its rows are put
+        // back into the first header's order.
+        let remapped: Option<Vec<&str>> = self
+            .remap
+            .as_ref()
+            .filter(|src| src.len() == fields.len())
+            .map(|src| src.iter().map(|&j| fields[j]).collect());
+        let fields = remapped.as_deref().unwrap_or(fields);
         self.rows.read += 1;
         if fields.iter().any(|f| f.len() > 1 << 20)
             && self.rows.large_fields.len() < report::MAX_EXAMPLES
@@ -1206,10 +1569,168 @@ impl Stream {
                 self.basket_line(fields, line, raw)
             }
             DataKind::Baskets => self.long_basket_row(fields, line, raw),
-            DataKind::Summary => self.summary_row(fields, line, raw),
+            DataKind::Summary => return self.summary_row(fields, line, raw),
             DataKind::Transactions => self.transaction_row(fields, line, raw),
         }
         Ok(())
+    }
+
+    /// A cheap first look on every row: its first field is a header name
+    /// (a repeated header in any column order starts with one). The lengths
+    /// of the names rule out most rows without a comparison.
+    fn may_be_header(&self, fields: &[&str]) -> bool {
+        let Some(first) = fields.first() else {
+            return false;
+        };
+        let first = trim_field(first);
+        self.plan.header_lengths & (1u64 << first.len().min(63)) != 0
+            && !first.is_empty()
+            && self.plan.columns.iter().any(|c| c == first)
+    }
+
+    /// Handles a row that may repeat the header. The same names in the same
+    /// order: the line is not a row. The same names in another order: the
+    /// rows after it are re-mapped. Most names again, but not the same set:
+    /// an error, since the rows after it cannot be mapped. Returns whether
+    /// the line was a header.
+    fn repeated_header(&mut self, fields: &[&str], line: u64) -> Result<bool> {
+        let names: Vec<String> = fields.iter().map(|f| schema::normalize_header(f)).collect();
+        let first = &self.plan.header_norm;
+        let mut used = vec![false; first.len()];
+        let mut src = vec![usize::MAX; first.len()];
+        let mut matched = 0;
+        for (j, name) in names.iter().enumerate() {
+            if name.is_empty() {
+                continue;
+            }
+            if let Some(i) = (0..first.len()).find(|&i| !used[i] && first[i] == *name) {
+                used[i] = true;
+                src[i] = j;
+                matched += 1;
+            }
+        }
+        let non_empty = names.iter().filter(|n| !n.is_empty()).count();
+        if matched < 2 || matched * 2 < first.len() {
+            return Ok(false);
+        }
+        if matched != non_empty || fields.len() != first.len() {
+            return Err(Error::input(
+                Some(line),
+                None,
+                format!(
+                    "the header appears again with other columns ({}) than the header on line {} ({}); were two exports pasted together? Save each in its own file",
+                    list_columns(&fields.iter().map(|f| trim_field(f).to_owned()).collect::<Vec<_>>()),
+                    self.header_line,
+                    list_columns(&self.plan.columns)
+                ),
+            ));
+        }
+        // Empty header cells match each other by position.
+        for i in 0..first.len() {
+            if src[i] == usize::MAX {
+                let j = (0..fields.len()).find(|j| !src.contains(j)).unwrap_or(i);
+                src[i] = j;
+            }
+        }
+        let reordered = src.iter().enumerate().any(|(i, &j)| i != j);
+        self.remap = reordered.then_some(src);
+        self.rows.repeated_headers.push((line, reordered));
+        Ok(true)
+    }
+
+    /// Reads a record that ran over several lines line by line, when the
+    /// lines after its first hold rows of their own: a quote opened by
+    /// mistake (a stray `"` in a note) swallowed them. Returns whether it
+    /// did.
+    fn runaway_quote(&mut self, raw: &[u8], line: u64, at_eof: bool) -> Result<bool> {
+        let start = raw
+            .iter()
+            .position(|&b| b != b'\n' && b != b'\r')
+            .unwrap_or(raw.len());
+        let lines = physical_lines(&raw[start..]);
+        if lines.len() < 2 {
+            return Ok(false);
+        }
+        let delimiter = self.plan.delimiter;
+        let expected = self.plan.columns.len();
+        let parsed: Vec<Vec<String>> = lines[1..]
+            .iter()
+            .map(|l| split_line(&String::from_utf8_lossy(l), delimiter, expected))
+            .collect();
+        let own = parsed.iter().filter(|f| self.parses_as_record(f)).count();
+        let non_blank = parsed.iter().filter(|f| !is_blank(f)).count();
+        if own == 0 || own * 2 < non_blank {
+            return Ok(false);
+        }
+        let read_before = self.rows.read;
+        for (i, bytes) in lines.iter().enumerate() {
+            let n = line + i as u64;
+            let text = match std::str::from_utf8(bytes) {
+                Ok(t) => t.to_owned(),
+                Err(_) => self.decode_invalid_row(&[bytes], n).concat(),
+            };
+            let fields = split_line(&text, delimiter, expected);
+            let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
+            self.fields_row(&refs, n, n + 1, false)?;
+        }
+        let last = line + lines.len() as u64 - 1;
+        self.rows
+            .runaway_quotes
+            .push((line, last, self.rows.read - read_before, at_eof));
+        Ok(true)
+    }
+
+    /// Whether the fields of one line, read on their own, make a row of this
+    /// file: the header's field count and a readable date (transactions),
+    /// frequency (summaries) or order id (baskets).
+    fn parses_as_record(&self, fields: &[String]) -> bool {
+        let p = &self.plan;
+        if fields.len() != p.columns.len() {
+            return false;
+        }
+        let get = |c: Option<usize>| c.and_then(|c| fields.get(c)).map(String::as_str);
+        match p.kind {
+            DataKind::Transactions => {
+                get(p.cols.date).is_some_and(|d| value::parse_date(d, p.date_format).is_some())
+            }
+            DataKind::Summary => {
+                get(p.cols.frequency).is_some_and(|v| value::parse_amount(v, p.decimal).is_some())
+            }
+            DataKind::Baskets => get(p.cols.order).is_some_and(|v| !v.trim().is_empty()),
+        }
+    }
+
+    /// Decodes the fields of a row that is not valid UTF-8 in UTF-8 input:
+    /// as Shift_JIS when UTF-8 was only detected (the file may change
+    /// encoding after the first bytes) and every field decodes cleanly, else
+    /// with U+FFFD for the invalid bytes.
+    fn decode_invalid_row(&mut self, parts: &[&[u8]], line: u64) -> Vec<String> {
+        if self.sjis_fallback {
+            let decoded: Option<Vec<String>> = parts
+                .iter()
+                .map(|p| {
+                    encoding_rs::SHIFT_JIS
+                        .decode_without_bom_handling_and_without_replacement(p)
+                        .map(std::borrow::Cow::into_owned)
+                })
+                .collect();
+            if let Some(fields) = decoded {
+                self.rows.sjis_rows += 1;
+                if self.rows.sjis_lines.len() < report::MAX_EXAMPLES {
+                    self.rows.sjis_lines.push(line);
+                }
+                return fields;
+            }
+        }
+        self.had_invalid_bytes = true;
+        self.rows.invalid_rows += 1;
+        if self.rows.invalid_lines.len() < report::MAX_EXAMPLES {
+            self.rows.invalid_lines.push(line);
+        }
+        parts
+            .iter()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect()
     }
 
     fn duplicate_check(&mut self, fields: &[&str], line: u64) {
@@ -1289,40 +1810,92 @@ impl Stream {
         self.rows.lines.push(line as u32);
     }
 
-    fn summary_row(&mut self, fields: &[&str], line: u64, raw: impl Fn() -> String) {
+    /// Reads one row of a summary file. A row whose numbers are missing
+    /// (empty, `n/a`) is skipped; a row whose numbers cannot describe a
+    /// customer is an error naming the line, as in lifetimes' input checks:
+    /// non-finite or negative values, a frequency that is not a whole number,
+    /// recency above T, recency without repeat purchases, or repeat purchases
+    /// with recency 0 (a repeat falls in a later period than the first).
+    fn summary_row(&mut self, fields: &[&str], line: u64, raw: impl Fn() -> String) -> Result<()> {
         let cols = self.plan.cols;
-        let num = |c: Option<usize>| {
-            c.and_then(|c| fields.get(c))
-                .and_then(|v| value::parse_amount(v, self.plan.decimal))
-                .map(|a| a.value)
+        let columns = &self.plan.columns;
+        let decimal = self.plan.decimal;
+        let num = |c: Option<usize>| -> Result<Option<f64>> {
+            let Some((c, v)) = c.and_then(|c| fields.get(c).map(|v| (c, v.trim()))) else {
+                return Ok(None);
+            };
+            let name = columns.get(c).map(String::as_str);
+            if let Some(a) = value::parse_amount(v, decimal) {
+                if a.value < 0.0 {
+                    return Err(Error::input(
+                        Some(line),
+                        name,
+                        format!("{v} is negative; summary values are counts and lengths of time"),
+                    ));
+                }
+                return Ok(Some(a.value));
+            }
+            let word = v.trim_start_matches(['+', '-']).to_ascii_lowercase();
+            if matches!(word.as_str(), "nan" | "inf" | "infinity") {
+                return Err(Error::input(
+                    Some(line),
+                    name,
+                    format!("\"{v}\" is not a finite number"),
+                ));
+            }
+            Ok(None)
         };
-        let id = cols
-            .customer
-            .and_then(|c| fields.get(c))
-            .map(|v| value::clean_id(v).into_owned())
-            .unwrap_or_else(|| self.rows.read.to_string());
-        let (Some(frequency), Some(recency), Some(t)) =
-            (num(cols.frequency), num(cols.recency), num(cols.t))
-        else {
+        let (frequency, recency, t) = (num(cols.frequency)?, num(cols.recency)?, num(cols.t)?);
+        let monetary_value = num(cols.monetary_value)?;
+        let (Some(frequency), Some(recency), Some(t)) = (frequency, recency, t) else {
             self.rows.skips.add(SkipReason::BadSummaryRow, line, &raw);
-            return;
+            return Ok(());
         };
-        let consistent = frequency >= 0.0
-            && recency >= 0.0
-            && t >= 0.0
-            && recency <= t * (1.0 + 1e-9) + 1e-9
-            && (frequency > 0.0 || recency == 0.0);
-        if !consistent {
-            self.rows.skips.add(SkipReason::BadSummaryRow, line, &raw);
-            return;
+        let problem = if frequency.fract() != 0.0 {
+            Some(format!(
+                "frequency {frequency} is not a whole number of repeat purchases"
+            ))
+        } else if recency > t * (1.0 + 1e-9) + 1e-9 {
+            Some(format!("recency {recency} is larger than T {t}"))
+        } else if frequency == 0.0 && recency > 0.0 {
+            Some(format!(
+                "recency {recency} with frequency 0: without repeat purchases recency is 0"
+            ))
+        } else if frequency > 0.0 && recency == 0.0 {
+            Some(format!(
+                "frequency {frequency} with recency 0: repeat purchases fall after the first, so recency is above 0"
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Error::input(
+                Some(line),
+                None,
+                format!("{problem} (a summary row needs a whole frequency and 0 <= recency <= T)"),
+            ));
         }
+        let id = match cols.customer.and_then(|c| fields.get(c)) {
+            Some(v) => {
+                let (id, normalized) = value::normalize_id(v);
+                if normalized {
+                    self.rows.normalized_ids += 1;
+                    if self.rows.normalized_id_lines.len() < report::MAX_EXAMPLES {
+                        self.rows.normalized_id_lines.push(line);
+                    }
+                }
+                id.into_owned()
+            }
+            None => self.rows.read.to_string(),
+        };
         self.rows.summary.push(SummaryRecord {
             customer_id: id,
             frequency,
             recency,
             t,
-            monetary_value: num(cols.monetary_value),
+            monetary_value,
         });
+        Ok(())
     }
 
     fn transaction_row(&mut self, fields: &[&str], line: u64, raw: impl Fn() -> String) {
@@ -1432,13 +2005,14 @@ impl Stream {
             },
         };
         let mut currency = None;
+        let mut dot3 = false;
         let amount_field = get(cols.amount);
         let mut amount = if cols.amount.is_some() {
             if amount_field.is_empty() && same_order {
                 // An order total written on the first row only.
                 0.0
             } else {
-                match value::parse_amount(amount_field, plan.decimal) {
+                match read_money(amount_field, plan, &mut rows.decimal, line, &mut dot3) {
                     Some(a) => {
                         currency = a.currency;
                         a.value
@@ -1450,7 +2024,13 @@ impl Stream {
                 }
             }
         } else if cols.unit_price.is_some() {
-            match value::parse_amount(get(cols.unit_price), plan.decimal) {
+            match read_money(
+                get(cols.unit_price),
+                plan,
+                &mut rows.decimal,
+                line,
+                &mut dot3,
+            ) {
                 Some(a) => {
                     currency = a.currency;
                     a.value * quantity
@@ -1529,13 +2109,23 @@ impl Stream {
             None => None,
         };
         if let Some(c) = cur_name {
+            if plan.decimal_open && c == "JPY" {
+                rows.decimal.yen += 1;
+            }
             *rows.currencies.entry(c).or_insert(0) += 1;
         }
 
         let customer = if customer_s.is_empty() {
             None
         } else {
-            Some(value::clean_id(customer_s))
+            let (id, normalized) = value::normalize_id(customer_s);
+            if normalized {
+                rows.normalized_ids += 1;
+                if rows.normalized_id_lines.len() < report::MAX_EXAMPLES {
+                    rows.normalized_id_lines.push(line);
+                }
+            }
+            Some(id)
         };
         let item = get(cols.item);
         let item_name = get(cols.item_name);
@@ -1592,12 +2182,26 @@ impl Stream {
             nps,
             group: (!group.is_empty()).then_some(group),
         });
+        if dot3 {
+            rows.decimal.dot3_rows.push(rows.builder.len() as u32 - 1);
+        }
         rows.lines.push(line.min(u32::MAX as u64) as u32);
     }
 
     fn finish(mut self, options: &IngestOptions) -> Result<Ingested> {
         let mut warnings = Vec::new();
-        if self.had_invalid_bytes {
+        if self.rows.invalid_rows > 0 {
+            // UTF-8 input is decoded row by row, so the rows are known.
+            warnings.push(Warning {
+                code: WarningCode::InvalidBytes,
+                message: format!(
+                    "{} rows hold bytes that are not valid {}; they were replaced by \u{fffd}, so ids that differ only in those bytes became one",
+                    self.rows.invalid_rows,
+                    self.encoding.name()
+                ),
+                lines: self.rows.invalid_lines.clone(),
+            });
+        } else if self.had_invalid_bytes {
             warnings.push(Warning {
                 code: WarningCode::InvalidBytes,
                 message: format!(
@@ -1605,6 +2209,63 @@ impl Stream {
                     self.encoding.name()
                 ),
                 lines: Vec::new(),
+            });
+        }
+        if self.rows.normalized_ids > 0 {
+            warnings.push(Warning {
+                code: WarningCode::NormalizedIds,
+                message: format!(
+                    "{} customer ids held invisible characters (zero-width spaces, direction marks) or decomposed accents; they were removed or composed (NFC), so ids that look the same are one customer",
+                    self.rows.normalized_ids
+                ),
+                lines: self.rows.normalized_id_lines.clone(),
+            });
+        }
+        if self.rows.sjis_rows > 0 {
+            warnings.push(Warning {
+                code: WarningCode::EncodingChanged,
+                message: format!(
+                    "the file starts in UTF-8 but {} rows are not valid UTF-8 and are valid Shift_JIS (first at line {}); the encoding changes part-way, and those rows were read as Shift_JIS",
+                    self.rows.sjis_rows,
+                    self.rows.sjis_lines.first().copied().unwrap_or(0)
+                ),
+                lines: self.rows.sjis_lines.clone(),
+            });
+        }
+        for mut w in std::mem::take(&mut self.plan.header_warnings) {
+            w.lines = vec![self.header_line];
+            warnings.push(w);
+        }
+        for &(line, reordered) in self.rows.repeated_headers.iter().take(report::MAX_EXAMPLES) {
+            warnings.push(Warning {
+                code: WarningCode::RepeatedHeader,
+                message: if reordered {
+                    format!(
+                        "line {line} repeats the header of line {} with its columns in another order; the rows after it were read by that order",
+                        self.header_line
+                    )
+                } else {
+                    format!(
+                        "line {line} repeats the header of line {}; it was not read as a row",
+                        self.header_line
+                    )
+                },
+                lines: vec![line],
+            });
+        }
+        for &(first, last, rows, open) in self.rows.runaway_quotes.iter().take(report::MAX_EXAMPLES)
+        {
+            let closed = if open {
+                "is never closed".to_owned()
+            } else {
+                format!("is only closed on line {last}")
+            };
+            warnings.push(Warning {
+                code: WarningCode::RunawayQuote,
+                message: format!(
+                    "a quote opened on line {first} {closed}, but the lines after it hold rows of their own; lines {first}-{last} were read one by one ({rows} rows): check the quote on line {first}"
+                ),
+                lines: vec![first, last],
             });
         }
         if self.encoding == encoding_rs::WINDOWS_1252 && options.encoding.is_none() {
@@ -1662,10 +2323,12 @@ impl Stream {
                 Dataset::Baskets(t)
             }
             DataKind::Transactions => {
+                let scale = self.decide_decimal(&mut warnings);
                 let (order, source) = self.decide_date_order(options, &mut warnings);
                 date_order = order;
                 date_order_source = source;
                 let t = self.build_transactions(
+                    scale,
                     order.unwrap_or(DateOrder::MonthFirst),
                     options,
                     &mut warnings,
@@ -1746,11 +2409,60 @@ impl Stream {
             mapping: plan.mapping.clone(),
             date_order,
             date_order_source,
-            decimal: plan.decimal,
+            decimal: self.plan.decimal,
             warnings,
             stats,
         };
         Ok(Ingested { report, data })
+    }
+
+    /// Decides from the whole amount column whether a dot followed by three
+    /// digits (`12.990`) groups thousands: yes when some amounts have
+    /// several dot groups (`1.234.567`) or are in yen, and no amount has a
+    /// dot followed by other than three digits. Then `12.990` is 12,990
+    /// (the rows are scaled in `build_transactions`, and the report's
+    /// decimal becomes a comma); when nothing decides it, it stays 12.99 with
+    /// a warning. Returns whether to scale.
+    fn decide_decimal(&mut self, warnings: &mut Vec<Warning>) -> bool {
+        let e = &self.rows.decimal;
+        if !self.plan.decimal_open || e.dot3 == 0 || e.decimal_point > 0 {
+            return false;
+        }
+        let example_lines = |first: &[u64], second: &[u64]| {
+            let mut lines: Vec<u64> = first.iter().chain(second).copied().collect();
+            lines.sort_unstable();
+            lines.truncate(report::MAX_EXAMPLES);
+            lines
+        };
+        if e.groups > 0 || e.yen > 0 {
+            let why = if e.groups > 0 {
+                format!(
+                    "{} amounts have several dot groups such as 1.234.567",
+                    e.groups
+                )
+            } else {
+                format!("{} amounts are in yen, which has no decimals", e.yen)
+            };
+            warnings.push(Warning {
+                code: WarningCode::DotThousands,
+                message: format!(
+                    "{} amounts like 12.990 were read with the dot grouping thousands (12,990): {why}, and no amount has a decimal dot (set the decimal separator to change it)",
+                    e.dot3
+                ),
+                lines: example_lines(&e.dot3_lines, &e.groups_lines),
+            });
+            self.plan.decimal = DecimalSep::Comma;
+            return true;
+        }
+        warnings.push(Warning {
+            code: WarningCode::AmbiguousDecimal,
+            message: format!(
+                "{} amounts like 12.990 have exactly three digits after the dot, and nothing in the column says whether the dot is a decimal point or groups thousands; they were read with a decimal point (12.99): set the decimal separator to comma if 12.990 means 12,990",
+                e.dot3
+            ),
+            lines: example_lines(&e.dot3_lines, &[]),
+        });
+        false
     }
 
     /// Decides the day/month order of the date column from the whole column.
@@ -1815,6 +2527,7 @@ impl Stream {
     /// Applies the date order, nets reversals and builds the store.
     fn build_transactions(
         &mut self,
+        scale_dot3: bool,
         order: DateOrder,
         options: &IngestOptions,
         warnings: &mut Vec<Warning>,
@@ -1822,6 +2535,10 @@ impl Stream {
     ) -> Result<Transactions> {
         let mut t = std::mem::take(&mut self.rows.builder).finish();
         let lines = std::mem::take(&mut self.rows.lines);
+        if scale_dot3 {
+            let rows = std::mem::take(&mut self.rows.decimal.dot3_rows);
+            t.scale_amounts(rows.iter().map(|&r| r as usize), 1000.0);
+        }
         if order == DateOrder::DayFirst {
             let alt = std::mem::take(&mut self.rows.alt_days);
             t.set_days(alt.iter().map(|a| (a.row as usize, a.day_first)));
@@ -2026,6 +2743,196 @@ mod tests {
         // Nothing far away, or nothing kept: no warning.
         assert!(outlying_dates(&days[..5], &keep[..5], &lines[..5]).is_none());
         assert!(outlying_dates(&days, &[false; 10], &lines).is_none());
+    }
+
+    fn read(csv: &str) -> Result<Ingested> {
+        ingest(csv.as_bytes(), &IngestOptions::default())
+    }
+
+    #[test]
+    fn summary_rows_follow_lifetimes_rules() {
+        // (row, Ok(frequency) or the error's start). The rules are those of
+        // lifetimes' `_check_inputs` (recency <= T, whole frequencies) and of
+        // its summary: a repeat falls in a later period than the first.
+        let cases: [(&str, std::result::Result<f64, &str>); 9] = [
+            ("a,2,30.43,38.86", Ok(2.0)),
+            ("a,0,0,38.86", Ok(0.0)),
+            ("a,3,1.5,2", Ok(3.0)),
+            (
+                "a,1,45,38.86",
+                Err("line 2: recency 45 is larger than T 38.86"),
+            ),
+            ("a,0,5,10", Err("line 2: recency 5 with frequency 0")),
+            ("a,2,0,10", Err("line 2: frequency 2 with recency 0")),
+            (
+                "a,1.5,3,10",
+                Err("line 2: frequency 1.5 is not a whole number"),
+            ),
+            (
+                "a,1,-3,10",
+                Err("line 2, column \"recency\": -3 is negative"),
+            ),
+            (
+                "a,1,3,NaN",
+                Err("line 2, column \"T\": \"NaN\" is not a finite number"),
+            ),
+        ];
+        for (row, want) in cases {
+            let got = read(&format!("customer_id,frequency,recency,T\n{row}\n"));
+            match (got, want) {
+                (Ok(i), Ok(f)) => {
+                    let Dataset::Summary(rows) = i.data else {
+                        panic!("{row}: not a summary")
+                    };
+                    assert_eq!(rows[0].frequency, f, "{row}");
+                }
+                (Err(e), Err(start)) => {
+                    assert!(e.to_string().starts_with(start), "{row}: {e}");
+                }
+                (got, want) => panic!("{row}: got {:?}, want {want:?}", got.map(|i| i.report)),
+            }
+        }
+        // A missing value is a counted skip, not an error.
+        let i = read("customer_id,frequency,recency,T\na,n/a,,3\nb,1,2,3\n").unwrap();
+        assert_eq!((i.report.rows_read, i.report.rows_skipped), (2, 1));
+    }
+
+    #[test]
+    fn dot_shapes() {
+        for (field, want) in [
+            ("12.990", DotShape::Three),
+            ("¥12.990", DotShape::Three),
+            ("1.249.000", DotShape::Groups),
+            ("12.99", DotShape::Point),
+            ("0.5", DotShape::Point),
+            ("12.9900", DotShape::Point),
+            ("1.234,56", DotShape::Other),
+            ("990", DotShape::Other),
+            (".990", DotShape::Point),
+            ("1.23.456", DotShape::Other),
+        ] {
+            assert_eq!(dot_shape(field), want, "{field}");
+        }
+    }
+
+    #[test]
+    fn the_whole_amount_column_decides_the_dot() {
+        // (amounts, decimal, total, warning)
+        let cases: [(&[&str], DecimalSep, f64, Option<WarningCode>); 4] = [
+            (
+                &["12.990", "1.490", "990"],
+                DecimalSep::Dot,
+                12.99 + 1.49 + 990.0,
+                Some(WarningCode::AmbiguousDecimal),
+            ),
+            (&["12.990", "12.50"], DecimalSep::Dot, 12.99 + 12.5, None),
+            (
+                &["¥12.990", "¥1.490"],
+                DecimalSep::Comma,
+                12_990.0 + 1_490.0,
+                Some(WarningCode::DotThousands),
+            ),
+            (&["12.99", "3.50"], DecimalSep::Dot, 16.49, None),
+        ];
+        for (amounts, decimal, total, warning) in cases {
+            let mut csv = String::from("customer_id,order_date,amount\n");
+            for (i, a) in amounts.iter().enumerate() {
+                csv.push_str(&format!("c{i},2024-01-0{},{a}\n", i + 1));
+            }
+            let r = read(&csv).unwrap().report;
+            assert_eq!(r.decimal, decimal, "{amounts:?}");
+            assert!(
+                (r.stats.total_amount - total).abs() < 1e-9,
+                "{amounts:?}: {}",
+                r.stats.total_amount
+            );
+            let codes: Vec<WarningCode> = r.warnings.iter().map(|w| w.code).collect();
+            let decimal_codes: Vec<WarningCode> = codes
+                .into_iter()
+                .filter(|c| matches!(c, WarningCode::AmbiguousDecimal | WarningCode::DotThousands))
+                .collect();
+            assert_eq!(
+                decimal_codes,
+                warning.into_iter().collect::<Vec<_>>(),
+                "{amounts:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn physical_lines_and_single_line_fields() {
+        assert_eq!(
+            physical_lines(b"a\r\nb\rc\nd"),
+            [&b"a"[..], b"b", b"c", b"d"]
+        );
+        assert_eq!(physical_lines(b"a\n\nb\n"), [&b"a"[..], b"", b"b"]);
+        assert_eq!(split_line("a,\"b,c\",d", b',', 3), ["a", "b,c", "d"]);
+        // An odd quote is text: the line splits at every delimiter, and the
+        // field it opens takes the delimiters beyond the expected count.
+        assert_eq!(split_line("a,\"b,c", b',', 3), ["a", "\"b", "c"]);
+        assert_eq!(split_line("a,\"b,c", b',', 2), ["a", "\"b,c"]);
+        assert_eq!(split_line("a,\"b,c,d", b',', 3), ["a", "\"b,c", "d"]);
+    }
+
+    #[test]
+    fn inputs_that_are_not_tables() {
+        for (sample, complete, want) in [
+            ("[{\"a\": 1}]", true, Some("the file is JSON")),
+            ("  {\"orders\": []}", true, Some("the file is JSON")),
+            ("[Sale] tea,milk\n", true, None),
+            ("customer,date\n", false, None),
+            ("\n\n\n", false, Some("the first 256 KiB are blank lines")),
+            (
+                "a,b,c,d",
+                false,
+                Some("line 1: the first line is longer than 256 KiB"),
+            ),
+            ("a,b,c,d", true, None),
+        ] {
+            let got = not_a_table(sample, complete).err().map(|e| e.to_string());
+            match want {
+                None => assert_eq!(got, None, "{sample:?}"),
+                Some(w) => assert!(
+                    got.as_deref().is_some_and(|g| g.starts_with(w)),
+                    "{sample:?}: {got:?}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn a_repeated_header_is_not_a_row_and_reorders_what_follows() {
+        let i = read(
+            "customer_id,order_date,amount\nA,2024-01-02,1.00\namount,customer_id,order_date\n2.00,B,2024-01-03\n",
+        )
+        .unwrap();
+        assert_eq!(i.report.rows_read, 2);
+        assert_eq!(i.report.stats.customers, 2);
+        assert_eq!(i.report.stats.total_amount, 3.0);
+        let w: Vec<_> = i
+            .report
+            .warnings
+            .iter()
+            .filter(|w| w.code == WarningCode::RepeatedHeader)
+            .collect();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].lines, [3]);
+        // A data value that equals a header name is still a row.
+        let i = read("customer_id,order_date,amount\namount,2024-01-02,1.00\n").unwrap();
+        assert_eq!((i.report.rows_read, i.report.rows_used), (1, 1));
+    }
+
+    #[test]
+    fn a_stray_quote_needs_rows_of_their_own_to_be_split() {
+        // A real multi-line note: the lines inside are not rows, so the
+        // record stays one row.
+        let note = "customer_id,order_date,amount,note\nA,2024-01-02,1.00,\"line one\nline two\nline three\"\nB,2024-01-03,2.00,ok\n";
+        let r = read(note).unwrap().report;
+        assert_eq!((r.rows_read, r.rows_used), (2, 2));
+        assert!(r
+            .warnings
+            .iter()
+            .all(|w| w.code != WarningCode::RunawayQuote));
     }
 
     #[test]

@@ -231,4 +231,25 @@ pub enum WarningCode {
     NonPositiveOrders,
     /// A row's cell is very large.
     LargeField,
+    /// The header line appears again further down (two exports pasted
+    /// together); the rows after it are read by its column order.
+    RepeatedHeader,
+    /// Two header cells have the same name; the first of them is used.
+    DuplicateColumns,
+    /// A quote opened in one line ran over several lines that hold rows of
+    /// their own (a stray `"`); each of those lines was read as a row.
+    RunawayQuote,
+    /// Rows after the detection window are not valid UTF-8 but are valid
+    /// Shift_JIS: the file changes encoding part-way, and those rows were
+    /// decoded as Shift_JIS.
+    EncodingChanged,
+    /// Ids held invisible characters (zero-width spaces, bidirectional
+    /// controls) or decomposed accents; they were removed or composed (NFC).
+    NormalizedIds,
+    /// Every dotted amount has exactly three digits after the dot, so the dot
+    /// could group thousands; nothing in the column decided it.
+    AmbiguousDecimal,
+    /// The whole amount column showed that the dot groups thousands
+    /// (several dot groups, or yen amounts); amounts were read that way.
+    DotThousands,
 }

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, startServer } from '../../scripts/browser.mjs';
@@ -18,8 +18,9 @@ const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const BASE = '/ltvlab/';
 const SETTLE_TIMEOUT_MS = 60_000;
 const PAGE_ROWS = 50;
-// The real data sets beside the repository (not committed; skipped when absent).
-const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+// The public real data sets committed in tests/data (see its README).
+const REAL_DATA = fileURLToPath(new URL('../data/', import.meta.url));
+const SAMPLE_FILE = `${ROOT}www/sample/sample-orders.csv`;
 // wasm and native fits stop at slightly different points of the same optimum.
 const MODEL_TOLERANCE = 1e-3;
 
@@ -171,16 +172,170 @@ test('broken files show an error, and the page keeps working', async () => {
   await page.close();
 });
 
-test('the page carries the same Content-Security-Policy as the server sends', async () => {
+// Appended to the worker's copy of pkg/ltvlab.js by the cancel test: the
+// analysis reports its models stage, as the core does, then never returns,
+// as a fit that never converges did (issue #13). Nothing but terminate() can
+// stop a worker inside it.
+const HOLD_IN_FINISH_DASHBOARD = `
+Analysis.prototype.finishDashboard = function (progress) {
+  progress?.('models', 2, 7);
+  for (;;) {}
+};
+`;
+
+test('cancel ends an analysis stuck in the wasm at once, and a fresh worker analyses the next file', async () => {
+  // A context of its own: no service worker between the page and the route below.
+  const held = await browser.newContext({ serviceWorkers: 'block' });
+  held.on('request', (request) => requests.push(request.url()));
+  let served = 0;
+  await held.route('**/pkg/ltvlab.js', async (route) => {
+    const response = await route.fetch();
+    // Only the first worker's copy holds; the fresh one gets the real glue.
+    const body = (await response.text()) + (served++ === 0 ? HOLD_IN_FINISH_DASHBOARD : '');
+    await route.fulfill({ response, body });
+  });
+  const page = await held.newPage();
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  const closed = [];
+  page.on('worker', (worker) => worker.on('close', () => closed.push(worker.url())));
+  await page.goto(siteUrl);
+
+  await upload(page, `${FIXTURES}orders.csv`);
+  // The worker posts the stage from inside the call that never returns.
+  await page.waitForSelector('[data-testid="progress"][data-stage="models"]');
+  assert.equal(await page.getByTestId('progress-stage').textContent(), 'Step 3 of 7: Fitting the purchase and spend models');
+  assert.equal(await page.getByTestId('progress-percent').textContent(), '28%');
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'working');
+  await page.screenshot({ path: `${ARTIFACTS}cancel-busy.png`, fullPage: true });
+  // The stage follows a language switch.
+  await page.getByTestId('lang').selectOption('ja');
+  assert.equal(await page.getByTestId('progress-stage').textContent(), '3/7 購入回数と購入単価のモデルを推定しています');
+  await page.screenshot({ path: `${ARTIFACTS}cancel-busy-ja.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('en');
+
+  await page.getByTestId('cancel').click();
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle');
+  assert.ok(await page.getByTestId('progress').isHidden());
+  assert.ok(await page.getByTestId('error').isHidden());
+  assert.match(await page.getByTestId('status').textContent(), /^Cancelled\. Drop a file/);
+  assert.ok(await page.getByTestId('drop-zone').isVisible());
+  assert.ok(await page.getByTestId('sample').isEnabled());
+  assert.ok(await page.locator('.results:not([hidden])').count() === 0, 'no dashboard of the cancelled file');
+  // The held worker is gone (it would never have read a message again) ...
+  await waitUntil(() => closed.length === 1, 'the held worker closes');
+  await page.screenshot({ path: `${ARTIFACTS}cancelled.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('ja');
+  assert.match(await page.getByTestId('status').textContent(), /^キャンセルしました。/);
+  await page.screenshot({ path: `${ARTIFACTS}cancelled-ja.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('en');
+
+  // ... and the fresh one analyses the next file.
+  await upload(page, `${FIXTURES}orders.csv`);
+  await settle(page, 'done');
+  await assertOrdersKpis(page);
+  assert.equal(served, 2, 'one worker held, one fresh');
+  await held.close();
+});
+
+test('every stage of an analysis shows its progress as a percentage', async () => {
   const page = await openPage();
-  const response = await page.goto(siteUrl);
-  const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
-  assert.equal(meta, response.headers()['content-security-policy']);
+  // Every change of the progress bar, as the page showed it.
+  await page.evaluate(() => {
+    window.progressLog = [];
+    window.recsLog = [];
+    const section = document.querySelector('[data-testid="progress"]');
+    new MutationObserver(() => {
+      const entry = {
+        stage: section.dataset.stage,
+        label: section.querySelector('[data-testid="progress-stage"]').textContent,
+        percent: section.querySelector('[data-testid="progress-percent"]').textContent,
+      };
+      const last = window.progressLog.at(-1);
+      if (!last || last.label !== entry.label || last.percent !== entry.percent) window.progressLog.push(entry);
+    }).observe(section, { subtree: true, childList: true, characterData: true, attributes: true });
+    // The recommendations, after the dashboard, in their section's "computing" line.
+    const line = document.querySelector('[data-testid="recs-computing"]');
+    new MutationObserver(() => {
+      if (line.dataset.stage && window.recsLog.at(-1)?.text !== line.textContent) {
+        window.recsLog.push({ stage: line.dataset.stage, text: line.textContent });
+      }
+    }).observe(line, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  await recommendationsDone(page);
+  const log = await page.evaluate(() => window.progressLog);
+  const reading = log.filter((e) => e.stage === 'reading' && e.percent !== '');
+  assert.ok(reading.length >= 2, `reading shows percentages: ${JSON.stringify(log)}`);
+  assert.equal(reading.at(-1).percent, '100%');
+  const stages = ['ingest', 'summary', 'models', 'simulator', 'segments', 'validation', 'result'];
+  const analysis = log.filter((e) => stages.includes(e.stage));
+  assert.deepEqual(analysis.map((e) => e.stage), stages, 'each stage of the analysis, once, in order');
+  analysis.forEach((entry, done) => {
+    assert.match(entry.label, new RegExp(`^Step ${done + 1} of 7: `));
+    // Intl's percent of the whole part done, as the worker computes it.
+    assert.equal(entry.percent, `${Math.floor((done / 7) * 100)}%`);
+  });
+  const recs = await page.evaluate(() => window.recsLog);
+  assert.deepEqual(recs.map((e) => e.stage), ['evaluation', 'recommender', 'lists'], JSON.stringify(recs));
+  recs.forEach((entry, done) => {
+    assert.match(entry.text, new RegExp(`^Computing recommendations, step ${done + 1} of 3 \\(${Math.floor((done / 3) * 100)}%\\): `));
+  });
   await page.close();
 });
 
-test('the real orders sample gives the CLI\'s numbers', { skip: !existsSync(`${SHARED_DATA}online_retail_II_sample.csv`) }, async () => {
-  const file = `${SHARED_DATA}online_retail_II_sample.csv`;
+// The heatmap's colour words, per language: the caption says which colour
+// means "likely still buying", the legend's ends name their colours.
+const HEAT_WORDS = {
+  en: { low: 'dark purple', high: 'yellow', likely: /yellow[^.]*more likely/, gone: /dark purple[^.]*left/ },
+  ja: { low: '濃い紫', high: '黄色', likely: /黄色[^。]*可能性が高く/, gone: /濃い紫[^。]*離れた/ },
+};
+
+test('the P(alive) heatmap\'s caption and legend agree on which colour means still active', async () => {
+  const page = await openPage();
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  const figure = page.getByTestId('chart-alive');
+  await figure.scrollIntoViewIfNeeded();
+  for (const [lang, words] of Object.entries(HEAT_WORDS)) {
+    await page.getByTestId('lang').selectOption(lang);
+    const caption = await figure.locator('figcaption .how').textContent();
+    const low = await figure.locator('[data-end="low"]').textContent();
+    const high = await figure.locator('[data-end="high"]').textContent();
+    assert.match(low, /^0\s?%/, `${lang}: the left end is 0%`);
+    assert.match(high, /^100\s?%/, `${lang}: the right end is 100%`);
+    assert.ok(low.includes(words.low), `${lang}: the 0% end is ${words.low}: ${low}`);
+    assert.ok(high.includes(words.high), `${lang}: the 100% end is ${words.high}: ${high}`);
+    assert.match(caption, words.likely, `${lang}: the caption calls the 100% colour likely`);
+    assert.match(caption, words.gone, `${lang}: and the 0% colour gone`);
+    // Left to right: 0%, the scale, 100%.
+    const [lowBox, scaleBox, highBox] = await Promise.all(
+      ['[data-end="low"]', '.heat-scale', '[data-end="high"]'].map((s) => figure.locator(s).boundingBox()),
+    );
+    assert.ok(lowBox.x < scaleBox.x && scaleBox.x < highBox.x, `${lang}: legend order`);
+    await figure.screenshot({ path: `${ARTIFACTS}heatmap-${lang}.png` });
+  }
+  await page.getByTestId('lang').selectOption('en');
+  // The words describe the colours drawn: the legend's ends are the heatmap's
+  // colours for 0 and 1, dark purple and yellow.
+  const gradient = await figure.locator('.heat-scale').evaluate((el) => getComputedStyle(el).backgroundImage);
+  const stops = gradient.match(/rgb\([^)]*\)/g);
+  const [zero, one] = await page.evaluate(async () => {
+    const { viridis } = await import(new URL('charts.js', document.baseURI).href);
+    return [viridis(0), viridis(1)];
+  });
+  assert.equal(stops[0], zero, 'the legend starts at the heatmap\'s colour for 0%');
+  assert.equal(stops.at(-1), one, 'and ends at its colour for 100%');
+  const rgb = (text) => text.match(/\d+/g).map(Number);
+  const [r0, g0, b0] = rgb(zero);
+  const [r1, g1, b1] = rgb(one);
+  assert.ok(r0 + g0 + b0 < 200 && b0 > g0 && r0 > g0, `0% is dark purple: ${zero}`);
+  assert.ok(r1 > 200 && g1 > 200 && b1 < 100, `100% is yellow: ${one}`);
+  await page.close();
+});
+
+test('the real orders sample gives the CLI\'s numbers', async () => {
+  const file = `${REAL_DATA}online_retail_II_sample.csv`;
   const cli = cliAnalyze(file);
   const page = await openPage();
   await upload(page, file);
@@ -198,16 +353,65 @@ test('the real orders sample gives the CLI\'s numbers', { skip: !existsSync(`${S
   assertClose(Number(await kpi(page, 'kpi-ltv-formula')), f.formula_ltv, 1e-9, 'formula LTV');
   assertClose(Number(await kpi(page, 'kpi-ltv-model')), f.model_ltv, MODEL_TOLERANCE, 'model LTV');
   assertClose(Number(await kpi(page, 'kpi-revenue-12m')), base.expected_revenue, MODEL_TOLERANCE, 'predicted revenue');
+  // One story: the model the CLI chose, and, since this shop shows no customer
+  // leaving, no "100% still active" anywhere: words instead.
+  assert.equal(cli.model_choice.model, 'mbgnbd');
+  assert.equal(base.dropout_identified, false);
+  assert.equal(await page.getByTestId('model-choice').getAttribute('data-reason'), cli.model_choice.reason);
+  assert.match(await page.getByTestId('model-choice').textContent(), /^Model: MBG\/NBD\./);
+  assert.equal(await page.getByTestId('kpi-alive').getAttribute('data-identified'), 'false');
+  assert.equal(await page.locator('[data-testid="kpi-alive"] dd').textContent(), '—');
+  assert.match(await page.locator('[data-testid="kpi-alive"] .how').textContent(), /do not show customers leaving/);
+  assert.match(await page.locator('[data-testid="kpi-churn"] dt').textContent(), /^Lapsed: no order in 12 months$/);
+  const aliveCells = await page.locator('[data-testid="segments-table"] td[data-column="mean_p_alive"]').allTextContents();
+  assert.ok(aliveCells.length > 0 && aliveCells.every((c) => c === '—'), `segment P(alive): ${aliveCells}`);
+  // No all-100% heatmap: a sentence instead.
+  assert.equal(await page.getByTestId('chart-alive').getAttribute('data-identified'), 'false');
+  assert.match(await page.locator('[data-testid="chart-alive"] [data-role="unidentified"]').textContent(), /do not show customers leaving/);
+  assert.match(await page.locator('[data-testid="kpi-ltv-model"] .how').textContent(), /MBG\/NBD and Gamma-Gamma/);
   // The recommendations' verdict is the core's, in words.
   await recommendationsDone(page);
   assert.match(await page.getByTestId('recs-verdict').textContent(), /best-seller/);
   await page.screenshot({ path: `${ARTIFACTS}online-retail.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('ja');
+  assert.match(await page.locator('[data-testid="kpi-alive"] .how').textContent(), /離脱の傾向が読み取れません/);
+  assert.match(await page.getByTestId('model-choice').textContent(), /^使用モデル：MBG\/NBD。/);
+  await page.screenshot({ path: `${ARTIFACTS}online-retail-ja.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('en');
   await page.close();
 });
 
-test('a real basket file gives "bought together" lists and says why there is no LTV', { skip: !existsSync(`${SHARED_DATA}groceries_baskets.csv`) }, async () => {
+test('on the sample, churn, still buying and the segments tell one story', async () => {
+  const cli = cliAnalyze(SAMPLE_FILE);
   const page = await openPage();
-  await upload(page, `${SHARED_DATA}groceries_baskets.csv`);
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  const base = cli.predictions.base;
+  assert.equal(base.dropout_identified, true);
+  assert.equal(await page.getByTestId('model-choice').getAttribute('data-reason'), cli.model_choice.reason);
+  assert.equal(await page.getByTestId('kpi-alive').getAttribute('data-identified'), 'true');
+  const alive = Number(await kpi(page, 'kpi-alive'));
+  assertClose(alive, base.mean_p_alive, MODEL_TOLERANCE, 'mean P(alive)');
+  // The card names the model and the complement: "the other N% have probably stopped".
+  const how = await page.locator('[data-testid="kpi-alive"] .how').textContent();
+  assert.ok(how.includes(cli.model_choice.model === 'pareto' ? 'Pareto/NBD' : cli.model_choice.model === 'mbgnbd' ? 'MBG/NBD' : 'BG/NBD'), how);
+  assert.match(how, /The other [\d.]+% have probably stopped/);
+  // The segments' P(alive) comes from the same model as the KPI: their
+  // customer-weighted mean is the KPI (ltvlab::segments uses the predictions).
+  const rows = cli.segments.segments.filter((s) => s.customers > 0 && s.mean_p_alive !== null);
+  const weighted = rows.reduce((a, s) => a + s.customers * s.mean_p_alive, 0) / rows.reduce((a, s) => a + s.customers, 0);
+  assertClose(weighted, base.mean_p_alive, 1e-9, 'segments vs KPI');
+  await page.screenshot({ path: `${ARTIFACTS}sample-one-story.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('ja');
+  assert.match(await page.locator('[data-testid="kpi-churn"] dt').textContent(), /^離脱率（直近/);
+  await page.screenshot({ path: `${ARTIFACTS}sample-one-story-ja.png`, fullPage: true });
+  await page.getByTestId('lang').selectOption('en');
+  await page.close();
+});
+
+test('a real basket file gives "bought together" lists and says why there is no LTV', async () => {
+  const page = await openPage();
+  await upload(page, `${REAL_DATA}groceries_baskets.csv`);
   await settle(page, 'done');
   assert.equal(await kpi(page, 'kpi-customers'), '');
   assert.ok(Number(await kpi(page, 'kpi-orders')) > 9000);
@@ -374,7 +578,7 @@ test('the customer table and CSV show each customer\'s CLV interval', async () =
   const text = await downloadText(page, 'export-customers');
   const lines = text.slice(1).trimEnd().split('\r\n');
   const header = lines[0].split(',');
-  const [clv, low, high] = ['clv', 'clv_low', 'clv_high'].map((name) => header.indexOf(name));
+  const [clv, low, high] = ['clv', 'expected_clv_low', 'expected_clv_high'].map((name) => header.indexOf(name));
   assert.ok(clv > 0 && low > 0 && high > 0, `columns: ${header}`);
   assert.equal(lines.length - 1, Number(await kpi(page, 'kpi-customers')));
   for (const line of lines.slice(1)) {
@@ -473,6 +677,16 @@ async function recommendationsDone(page) {
     state: 'attached',
     timeout: SETTLE_TIMEOUT_MS,
   });
+}
+
+// Polls a condition on the test's side (events Playwright reports), with
+// the same bound as settle().
+async function waitUntil(condition, what) {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function kpi(page, id) {

@@ -153,6 +153,34 @@ test('finishDashboard then recommend gives what finish gives, recommendations la
   without.free();
 });
 
+test('finishDashboard and recommend report each stage to their progress callbacks, which cannot break them', () => {
+  const stages = ['ingest', 'summary', 'models', 'simulator', 'segments', 'validation', 'result'];
+  const calls = [];
+  const analysis = new wasm.Analysis(undefined);
+  analysis.push(sample);
+  const reported = analysis.finishDashboard((stage, done, total) => calls.push([stage, done, total]));
+  assert.deepEqual(calls, stages.map((stage, done) => [stage, done, stages.length]));
+  // A callback that throws is only a reporter: the result is the same.
+  const again = new wasm.Analysis(undefined);
+  again.push(sample);
+  let thrownCount = 0;
+  const despite = again.finishDashboard(() => {
+    thrownCount++;
+    throw new Error('a broken progress bar');
+  });
+  assert.equal(thrownCount, stages.length);
+  assert.deepEqual(despite.predictions.base, reported.predictions.base);
+  assert.deepEqual(despite.notes, reported.notes);
+  for (const result of [reported, despite]) result.whatif?.free();
+  again.free();
+
+  // recommend() reports its own stages the same way.
+  calls.length = 0;
+  const { recommendations } = analysis.recommend((stage, done, total) => calls.push([stage, done, total]));
+  assert.ok(recommendations.items.length > 0);
+  assert.deepEqual(calls, [['evaluation', 0, 3], ['recommender', 1, 3], ['lists', 2, 3]]);
+});
+
 test('expectBytes sizes the columns without changing any result', () => {
   // The sample is longer than the 256 KiB head, so the reservation runs.
   assert.ok(sample.length > 256 * 1024);
@@ -229,11 +257,12 @@ test('what-if rejects unknown levers and out-of-range values with a message', ()
 });
 
 test('CLV intervals contain each customer\'s CLV', () => {
-  const { predictions, summary } = sampleAnalysis();
+  const { predictions, summary, model_choice: choice } = sampleAnalysis();
   assert.match(thrown(() => wasm.clvIntervals(summary, undefined, 5, 0)).message, /bootstrap samples must be between 10 and 100000, got 5/);
   assert.match(thrown(() => wasm.clvIntervals({ period: 'day' }, undefined, 10, 0)).message, /summary: missing field/);
   assert.match(thrown(() => wasm.clvIntervals(summary, { modle: 'bgnbd' }, 10, 0)).message, /unknown field `modle`/);
-  const intervals = wasm.clvIntervals(summary, undefined, 10, 0);
+  // The bootstrap refits the model the analysis chose.
+  const intervals = wasm.clvIntervals(summary, { model: choice.model }, 10, 0);
   const { clv } = predictions.customers;
   assert.equal(intervals.clv_low.length, summary.customers.customer_id.length);
   assert.equal(intervals.samples, 10);
@@ -242,13 +271,20 @@ test('CLV intervals contain each customer\'s CLV', () => {
   for (let i = 0; i < clv.length; i++) {
     assert.ok(intervals.clv_low[i] <= clv[i] * (1 + 1e-6) + 1e-9, `low ≤ clv for row ${i}`);
     assert.ok(intervals.clv_high[i] >= clv[i] * (1 - 1e-6) - 1e-9, `high ≥ clv for row ${i}`);
+    // The value range is a range of values, 0 or more; it need not contain the mean.
+    assert.ok(intervals.value_low[i] >= 0 && intervals.value_low[i] <= intervals.value_high[i], `value range of row ${i}`);
   }
 });
 
 test('the holdout validation matches ltvlab analyze', () => {
-  const { validation } = sampleAnalysis();
-  // Source: `ltvlab analyze --model bgnbd` on the same file (the page's default model).
-  const expected = cli('analyze', SAMPLE, '--model', 'bgnbd', '--json').validation;
+  const { validation, model_choice: choice } = sampleAnalysis();
+  // Source: `ltvlab analyze` on the same file: both choose the model the same way.
+  const report = cli('analyze', SAMPLE, '--json');
+  const expected = report.validation;
+  // (The explanations quote MAEs to 4 places, where wasm and native fits may differ.)
+  assert.equal(choice.model, report.model_choice.model);
+  assert.equal(choice.reason, report.model_choice.reason);
+  assert.equal(validation.model, expected.model);
   assert.equal(validation.calibration_end, expected.calibration_end);
   assert.equal(validation.customers, expected.customers);
   assert.equal(validation.actual_total, expected.actual_total);
