@@ -139,8 +139,12 @@ pub struct CohortReport {
     pub period: CohortPeriod,
     /// The split.
     pub by: CohortKey,
-    /// The observation end (ISO): the last date in the data.
+    /// The observation end (ISO): the last date of the bulk of the data.
     pub observation_end: String,
+    /// Purchases dated more than 20 years from the median date (ingest
+    /// warns about them), left out: the tables span the bulk of the data
+    /// ([`Transactions::bulk_day_range`]).
+    pub outlying_purchases: u64,
     /// All customers together.
     pub overall: CohortStats,
     /// One table per split value, the largest first; one table named `None`
@@ -234,7 +238,7 @@ pub fn cohorts_with(histories: &Histories<'_>, options: &CohortOptions) -> Resul
     check_options(t, options)?;
     let h = histories;
     let period = options.period.as_period();
-    let index = PeriodIndex::new(period, t.day_range());
+    let index = PeriodIndex::new(period, Some((h.first_day, h.end_day())));
     let end_index = index.of(h.end_day());
     // The split value of each customer: an index into `names`.
     let (names, key_of): (Vec<Option<String>>, Vec<u32>) = split_keys(t, h, options);
@@ -291,6 +295,7 @@ pub fn cohorts_with(histories: &Histories<'_>, options: &CohortOptions) -> Resul
         period: options.period,
         by: options.by,
         observation_end: format_day(h.end_day()),
+        outlying_purchases: h.outlying_purchases(),
         overall: overall.finish(),
         groups: out,
     })
@@ -375,8 +380,12 @@ pub struct Histories<'t> {
     orders: Vec<Order>,
     /// Customer `c`'s purchases are `orders[starts[c]..starts[c + 1]]`.
     starts: Vec<usize>,
-    /// The last day in the data: the observation end.
+    /// The last day of the bulk of the data: the observation end.
     end_day: i32,
+    /// The first day of the bulk of the data.
+    first_day: i32,
+    /// Purchases dated outside the bulk of the data, left out.
+    outlying_purchases: u64,
 }
 
 impl<'t> Histories<'t> {
@@ -392,8 +401,8 @@ impl<'t> Histories<'t> {
             mut starts,
             purchases,
         } = purchase_orders(t);
-        let end_day = match t.day_range() {
-            Some((_, last)) if purchases > 0 => last,
+        let (first_day, end_day) = match t.bulk_day_range() {
+            Some(range) if purchases > 0 => range,
             _ => {
                 return Err(Error::no_usable_column(
                     "there are no purchases with a customer id",
@@ -407,15 +416,30 @@ impl<'t> Histories<'t> {
         // then reuses their memory: faster than scattering straight from
         // the accumulators into fresh pages.
         let n_customers = starts.len() - 1;
-        for c in 0..n_customers {
-            starts[c + 1] += starts[c];
-        }
         let orders: Vec<Order> = first_seen
             .iter()
             .map(|&o| acc[o as usize])
             .filter(|o| o.customer != NONE)
             .collect();
         drop(acc);
+        // Purchases dated outside the bulk of the data are left out, so a
+        // typo in a year cannot stretch the tables over millennia.
+        let in_bulk = |o: &Order| (first_day..=end_day).contains(&o.day);
+        let outlying_purchases = orders.iter().filter(|o| !in_bulk(o)).count();
+        let orders: Vec<Order> = if outlying_purchases == 0 {
+            orders
+        } else {
+            starts.iter_mut().for_each(|s| *s = 0);
+            let kept: Vec<Order> = orders.into_iter().filter(in_bulk).collect();
+            for o in &kept {
+                starts[o.customer as usize + 1] += 1;
+            }
+            kept
+        };
+        let purchases = orders.len();
+        for c in 0..n_customers {
+            starts[c + 1] += starts[c];
+        }
         let mut next = starts.clone();
         let mut sorted = vec![PLACEHOLDER; purchases];
         for o in orders {
@@ -434,6 +458,8 @@ impl<'t> Histories<'t> {
             orders: sorted,
             starts,
             end_day,
+            first_day,
+            outlying_purchases: outlying_purchases as u64,
         })
     }
 
@@ -442,9 +468,30 @@ impl<'t> Histories<'t> {
         self.t
     }
 
-    /// The last day in the data (the observation end), as a day number.
+    /// The last day of the bulk of the data (the observation end), as a day
+    /// number (see [`Transactions::bulk_day_range`]).
     pub(crate) fn end_day(&self) -> i32 {
         self.end_day
+    }
+
+    /// Purchases left out because they are dated outside the bulk of the
+    /// data ([`Transactions::bulk_day_range`]).
+    pub fn outlying_purchases(&self) -> u64 {
+        self.outlying_purchases
+    }
+
+    /// The note for the page and the CLI when purchases were left out for
+    /// their dates (note code `outlying_dates_left_out`); `None` otherwise.
+    pub fn outlying_note(&self) -> Option<String> {
+        (self.outlying_purchases > 0).then(|| {
+            format!(
+                "{} purchases dated more than {} years away from the bulk of the data ({} to {}) are left out of cohorts and segments; the observation end and the tracking curve follow the bulk",
+                self.outlying_purchases,
+                crate::ingest::OUTLYING_DATE_YEARS,
+                format_day(self.first_day),
+                format_day(self.end_day)
+            )
+        })
     }
 
     /// `(customer index, purchases in day order)` for every customer with a purchase.

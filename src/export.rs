@@ -1,25 +1,281 @@
-//! Helpers for files that users open in spreadsheets.
+//! Helpers for files that users open in spreadsheets: the one rule for
+//! formula injection, used by the CLI's CSV exports and, through the wasm
+//! export `safeCell`, by the web app's.
 
 use std::borrow::Cow;
+use std::fmt::Write;
+
+use crate::summary::Summary;
+use crate::{Error, Result};
+
+/// The leading characters that make a spreadsheet read a cell as a formula
+/// (OWASP "CSV injection": `=`, `+`, `-`, `@`, tab, carriage return).
+pub const FORMULA_LEADS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// Neutralizes spreadsheet formula injection in a text cell: a value that
-/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with
-/// a single quote, so Excel and Sheets show it as text instead of running it
-/// (OWASP "CSV injection"). Plain negative numbers such as `-12.5` are left
-/// as they are.
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed
+/// with a single quote, so Excel, Sheets and LibreOffice show it as text
+/// instead of running it. Only a plain finite number is left as it is
+/// (`-12.5`, `+3`, `-1e5`): digits, one sign, a decimal point and an
+/// exponent, nothing else, so `-inf`, `+nan`, `-Infinity`, `-1e400` (which
+/// Rust would parse) and `-2+3` are neutralized.
+///
+/// ```
+/// use ltvlab::export::safe_cell;
+/// assert_eq!(safe_cell("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+/// assert_eq!(safe_cell("-inf"), "'-inf");
+/// assert_eq!(safe_cell("-12.5"), "-12.5");
+/// assert_eq!(safe_cell("c@example.com"), "c@example.com");
+/// ```
 pub fn safe_cell(value: &str) -> Cow<'_, str> {
-    let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let numeric = value.parse::<f64>().is_ok();
-    if risky && !numeric {
+    if value.starts_with(FORMULA_LEADS) && !is_plain_number(value) {
         Cow::Owned(format!("'{value}"))
     } else {
         Cow::Borrowed(value)
     }
 }
 
+/// The model's columns of [`customers_csv`], one value per customer of the
+/// summary, in its order.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelColumns<'a> {
+    /// Probability that the customer is still active.
+    pub p_alive: &'a [f64],
+    /// Expected repeat purchases over the horizon.
+    pub expected_purchases: &'a [f64],
+    /// Expected value of each future purchase.
+    pub expected_order_value: &'a [f64],
+    /// Discounted lifetime value over the horizon.
+    pub clv: &'a [f64],
+}
+
+/// Each customer's intervals from [`crate::bootstrap`], for
+/// [`customers_csv`].
+#[derive(Debug, Clone, Copy)]
+pub struct IntervalColumns<'a> {
+    /// Lower ends of the expected CLV's interval (parameter uncertainty).
+    pub expected_clv_low: &'a [f64],
+    /// Upper ends of the expected CLV's interval.
+    pub expected_clv_high: &'a [f64],
+    /// Lower ends of the value range (parameters and the purchase process).
+    pub value_low: &'a [f64],
+    /// Upper ends of the value range.
+    pub value_high: &'a [f64],
+}
+
+/// The customers CSV, one layout for `ltvlab predict` and the app's
+/// customer export: `customer_id, orders, total_spend, first_purchase,
+/// last_purchase, frequency, recency, T, monetary_value`, then with a model
+/// `p_alive, expected_purchases, expected_order_value, clv,
+/// expected_clv_low, expected_clv_high, value_low, value_high` (the interval
+/// ends empty without `intervals`). The order and
+/// date columns are left out when no customer has them (a summary file).
+///
+/// Text cells go through [`safe_cell`] and are quoted when they hold a
+/// comma, a quote or a line break (RFC 4180); numbers are written in the
+/// shortest form that reads back exactly (`150`, `0.25`, `2.5e-12`),
+/// non-finite ones as empty cells; lines end in CRLF. No BOM: a caller writing a file for Excel adds one.
+///
+/// # Errors
+///
+/// An [`crate::ErrorKind::Options`] error when a column's length is not the
+/// number of customers.
+pub fn customers_csv(
+    summary: &Summary,
+    model: Option<ModelColumns<'_>>,
+    intervals: Option<IntervalColumns<'_>>,
+) -> Result<String> {
+    let customers = &summary.customers;
+    let n = customers.len();
+    let mut lengths: Vec<(&str, usize)> = Vec::new();
+    if let Some(m) = &model {
+        lengths.extend([
+            ("p_alive", m.p_alive.len()),
+            ("expected_purchases", m.expected_purchases.len()),
+            ("expected_order_value", m.expected_order_value.len()),
+            ("clv", m.clv.len()),
+        ]);
+    }
+    if let Some(i) = &intervals {
+        lengths.extend([
+            ("expected_clv_low", i.expected_clv_low.len()),
+            ("expected_clv_high", i.expected_clv_high.len()),
+            ("value_low", i.value_low.len()),
+            ("value_high", i.value_high.len()),
+        ]);
+    }
+    if let Some((name, len)) = lengths.into_iter().find(|&(_, len)| len != n) {
+        return Err(Error::options(format!(
+            "customers csv: column {name} has {len} values for {n} customers"
+        )));
+    }
+    let dated = customers.iter().any(|c| c.orders.is_some());
+    let mut header = vec!["customer_id"];
+    if dated {
+        header.extend(["orders", "total_spend", "first_purchase", "last_purchase"]);
+    }
+    header.extend(["frequency", "recency", "T", "monetary_value"]);
+    if model.is_some() {
+        header.extend([
+            "p_alive",
+            "expected_purchases",
+            "expected_order_value",
+            "clv",
+            "expected_clv_low",
+            "expected_clv_high",
+            "value_low",
+            "value_high",
+        ]);
+    }
+    let mut out = header.join(",");
+    out.push_str("\r\n");
+    for (i, c) in customers.iter().enumerate() {
+        text_cell(&mut out, &c.customer_id);
+        if dated {
+            out.push(',');
+            if let Some(orders) = c.orders {
+                let _ = write!(out, "{orders}");
+            }
+            number_cell(&mut out, c.total_spend);
+            out.push(',');
+            text_cell(&mut out, c.first_purchase.as_deref().unwrap_or(""));
+            out.push(',');
+            text_cell(&mut out, c.last_purchase.as_deref().unwrap_or(""));
+        }
+        for v in [c.frequency, c.recency, c.t, c.monetary_value] {
+            number_cell(&mut out, Some(v));
+        }
+        if let Some(m) = &model {
+            for column in [
+                m.p_alive,
+                m.expected_purchases,
+                m.expected_order_value,
+                m.clv,
+            ] {
+                number_cell(&mut out, Some(column[i]));
+            }
+            number_cell(&mut out, intervals.map(|v| v.expected_clv_low[i]));
+            number_cell(&mut out, intervals.map(|v| v.expected_clv_high[i]));
+            number_cell(&mut out, intervals.map(|v| v.value_low[i]));
+            number_cell(&mut out, intervals.map(|v| v.value_high[i]));
+        }
+        out.push_str("\r\n");
+    }
+    Ok(out)
+}
+
+/// Appends a text cell: [`safe_cell`], quoted if it holds `,`, `"`, CR or LF.
+fn text_cell(out: &mut String, value: &str) {
+    let safe = safe_cell(value);
+    if safe.contains([',', '"', '\r', '\n']) {
+        out.push('"');
+        out.push_str(&safe.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(&safe);
+    }
+}
+
+/// Appends `,` and a number (empty when missing or not finite): whole
+/// numbers without a decimal point, others in the shortest form that reads
+/// back exactly, with an exponent when very small or large (`2.5e-12`), as
+/// JavaScript writes them.
+fn number_cell(out: &mut String, value: Option<f64>) {
+    out.push(',');
+    match value.filter(|v| v.is_finite()) {
+        Some(v) if v == v.trunc() && v.abs() < 1e15 => {
+            let _ = write!(out, "{}", v as i64);
+        }
+        Some(v) => {
+            let _ = write!(out, "{v:?}");
+        }
+        None => {}
+    }
+}
+
+/// Whether `value` is a finite number written with digits, an optional
+/// leading sign, at most one decimal point and an optional exponent.
+fn is_plain_number(value: &str) -> bool {
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E'));
+    plain && value.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::summary::{CustomerSummary, Period};
+
+    fn customer(id: &str, orders: Option<u32>) -> CustomerSummary {
+        CustomerSummary {
+            customer_id: id.to_owned(),
+            frequency: 1.0,
+            recency: 31.0,
+            t: 40.5,
+            monetary_value: 150.0,
+            first_purchase: orders.map(|_| "2024-01-05".to_owned()),
+            last_purchase: orders.map(|_| "2024-02-05".to_owned()),
+            orders,
+            total_spend: orders.map(|_| 0.1 + 0.2),
+        }
+    }
+
+    fn summary(customers: Vec<CustomerSummary>) -> Summary {
+        Summary {
+            period: Period::Day,
+            observation_end: None,
+            customers,
+            orders_after_end: 0,
+            guest_orders: 0,
+            reversed_orders: 0,
+        }
+    }
+
+    #[test]
+    fn customers_csv_has_one_layout() {
+        let s = summary(vec![
+            customer("=HYPERLINK(\"x\",\"y\")", Some(2)),
+            customer("-inf", Some(1)),
+        ]);
+        let model = ModelColumns {
+            p_alive: &[0.5, 1.0],
+            expected_purchases: &[2.5e-12, f64::NAN],
+            expected_order_value: &[10.0, 12.5],
+            clv: &[3.0, 0.0],
+        };
+        let got = customers_csv(&s, Some(model), None).unwrap();
+        assert_eq!(
+            got,
+            "customer_id,orders,total_spend,first_purchase,last_purchase,frequency,recency,T,monetary_value,p_alive,expected_purchases,expected_order_value,clv,expected_clv_low,expected_clv_high,value_low,value_high\r\n\
+             \"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\",2,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150,0.5,2.5e-12,10,3,,,,\r\n\
+             '-inf,1,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150,1,,12.5,0,,,,\r\n"
+        );
+        let intervals = IntervalColumns {
+            expected_clv_low: &[1.0, 0.0],
+            expected_clv_high: &[5.0, 0.5],
+            value_low: &[0.0, 0.0],
+            value_high: &[20.0, 2.0],
+        };
+        let with = customers_csv(&s, Some(model), Some(intervals)).unwrap();
+        assert!(with.contains(",10,3,1,5,0,20\r\n"), "{with}");
+        // A summary file: no order or date columns, and without a model no model columns.
+        let plain = customers_csv(&summary(vec![customer("c1", None)]), None, None).unwrap();
+        assert_eq!(
+            plain,
+            "customer_id,frequency,recency,T,monetary_value\r\nc1,1,31,40.5,150\r\n"
+        );
+        let short = ModelColumns {
+            clv: &[1.0],
+            ..model
+        };
+        assert_eq!(
+            customers_csv(&s, Some(short), None)
+                .unwrap_err()
+                .to_string(),
+            "invalid option: customers csv: column clv has 1 values for 2 customers"
+        );
+    }
 
     #[test]
     fn neutralizes_formulas_only() {
@@ -29,11 +285,21 @@ mod tests {
             ("@SUM(A1)", "'@SUM(A1)"),
             ("-2+3", "'-2+3"),
             ("-12.5", "-12.5"),
+            ("+3", "+3"),
+            ("-1e5", "-1e5"),
             ("13819", "13819"),
             ("c@example.com", "c@example.com"),
+            // Rust parses these as numbers; a spreadsheet does not
+            // (issue #13: the web export neutralized them, the CLI did not).
+            ("-inf", "'-inf"),
+            ("+nan", "'+nan"),
+            ("-Infinity", "'-Infinity"),
+            ("+NaN", "'+NaN"),
+            ("-1e400", "'-1e400"),
+            ("\t1", "'\t1"),
         ];
         for (input, want) in cases {
-            assert_eq!(safe_cell(input), want, "{input}");
+            assert_eq!(safe_cell(input), want, "{input:?}");
         }
     }
 }

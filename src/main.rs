@@ -64,11 +64,11 @@ enum Command {
 
 #[derive(Args)]
 struct GenerateArgs {
-    /// Generate at least this many order lines (customers are added as needed).
-    #[arg(long, conflicts_with = "customers")]
+    /// Generate at least this many order lines (customers are added as needed; at most 100,000,000).
+    #[arg(long, conflicts_with = "customers", value_parser = cli::caps::at_most::<{ cli::caps::LINES }, usize>)]
     lines: Option<usize>,
-    /// Generate this many customers (default 1000 when --lines is not given).
-    #[arg(long)]
+    /// Generate this many customers (default 1000 when --lines is not given; at most 10,000,000).
+    #[arg(long, value_parser = cli::caps::at_most::<{ cli::caps::CUSTOMERS }, usize>)]
     customers: Option<usize>,
     /// Random seed: the same seed gives the same bytes.
     #[arg(long, default_value_t = 1)]
@@ -94,8 +94,8 @@ struct GenerateArgs {
     /// Share of orders partly returned.
     #[arg(long)]
     return_share: Option<f64>,
-    /// Catalogue size.
-    #[arg(long)]
+    /// Catalogue size (at most 1,000,000).
+    #[arg(long, value_parser = cli::caps::at_most::<{ cli::caps::ITEMS }, usize>)]
     items: Option<usize>,
     /// Write to this file instead of stdout.
     #[arg(long, short)]

@@ -20,14 +20,45 @@
 //!
 //! | lever | parameters | why |
 //! |---|---|---|
-//! | retention `+x` points | `b → b'` with `a` fixed so that the mean survival per repeat purchase `b/(a+b)` rises by `x/100`: `b' = a·S'/(1-S')` | retention in BG/NBD *is* surviving each purchase; keeping `a` keeps the shape of the heterogeneity while moving its mean |
-//! | churn (dropout) down `y` % | the mean dropout per purchase `a/(a+b)` is multiplied by `1-y`, again through `b` | as above, stated relatively |
+//! | retention `+x` points | `b → b'` with `a` fixed, solved (bisection in `ln b`) so that the 12-month survival of a new customer `S₁₂` (below) rises by exactly `x/100` | "retention +x pt" means x points of 12-month survival in both modes (formula mode: `1 - churn`); dropout in BG/NBD happens per purchase, so `b` is the lever, and keeping `a` keeps the shape of the heterogeneity |
+//! | churn (dropout) down `y` % | the 12-month churn of a new customer `1 - S₁₂` is multiplied by `1-y`, again through `b` | as above, stated relatively |
 //! | frequency `+w` % | every rate `λ` is multiplied by `1+w`: `α → α/(1+w)`; for existing customers this is the time change `t → t(1+w)` of their posterior, exactly | `λ ~ Gamma(r, α)` scales by scaling its rate parameter |
 //! | AOV `+z` % | every order value is multiplied by `1+z`: `γ → γ(1+z)` for new customers, the posterior mean spend times `1+z` for existing ones | `ν` is a rate: `γ(1+z)` scales `1/ν` and so `E[z]` |
 //! | margin `+m` points | the gross margin `margin + m/100` | value is margin × revenue |
 //! | discount `δ` | order values × `(1-δ)`; the margin on the discounted price becomes `(margin-δ)/(1-δ)` | a discount is paid out of the margin |
 //! | loyalty programme | a rebate `ρ` of revenue is a cost (margin − ρ) and its assumed retention lift is added to the retention lever | points cost money; they pay only through retention |
 //! | CAC | replaces the acquisition cost | |
+//!
+//! # Survival of a new customer
+//!
+//! In BG/NBD a customer can drop out only right after a repeat purchase, with
+//! probability `p`, and the purchases of a live customer are Poisson with rate
+//! `λ`. So given `(λ, p)` the customer is alive at `t` (periods after the first
+//! purchase) unless one of the `k` repeat purchases of the underlying Poisson
+//! process was followed by a dropout: `Σ_k e^{-λt} (λt)^k/k! (1-p)^k = e^{-λpt}`.
+//! Averaging over `λ ~ Gamma(r, α)` gives `(α/(α+pt))^r`, and over
+//! `p ~ Beta(a, b)` Euler's integral (DLMF 15.6.1) with Pfaff's transformation
+//! (DLMF 15.8.1):
+//!
+//! ```text
+//! S(t) = E[(α/(α+pt))^r] = ₂F₁(r, a; a+b; -t/α)
+//!      = (α/(α+t))^r ₂F₁(r, b; a+b; t/(α+t))
+//!      = (α/(α+t))^a ₂F₁(a, a+b-r; a+b; t/(α+t))
+//! ```
+//!
+//! (Fader, Hardie & Lee 2005, "Counting your customers the easy way",
+//! Marketing Science 24(2), for the model's assumptions; the derivation is
+//! ours.) Both series have positive terms for `z = t/(α+t) < 1`, summed
+//! until the geometric bound on the tail is below `1e-15` of the sum; the
+//! form whose terms fall faster (`n^{r-a-1}` against `n^{a-r-1}`) is used. As
+//! `a + b → ∞` with `a/(a+b) = p` it tends to `(α/(α+pt))^r`, a fixed
+//! dropout probability. `S₁₂` is `S` at 12 months. It rises with `b` (at fixed
+//! `a`) from `(α/(α+t))^r` (everybody drops out at their first repeat
+//! purchase) to 1, so a target outside that range is met as closely as the
+//! bracket `b·10^{±12}` allows (a scenario asking for the floor or below is
+//! an error in [`simulate`]; 100 % and above, as in formula mode, is met as
+//! closely as possible); [`Parameters::survival_12_months`] reports what
+//! was reached.
 //!
 //! The levers apply from now on: who is alive today ([`crate::models::PurchaseModel::p_alive`])
 //! is what it is; existing customers' future purchases use the posterior
@@ -300,10 +331,11 @@ pub struct Loyalty {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Scenario {
-    /// Retention up by this many percentage points (5 = +5 pt). Model mode:
-    /// survival per repeat purchase; formula mode: annual retention.
+    /// Retention up by this many percentage points (5 = +5 pt): in both
+    /// modes, the share of new customers still alive 12 months after their
+    /// first purchase (formula mode: annual retention `1 - churn`).
     pub retention_points: f64,
-    /// Churn (dropout) down by this share (0.1 = -10 %), after `retention_points`.
+    /// 12-month churn down by this share (0.1 = -10 %), after `retention_points`.
     pub churn_reduction: f64,
     /// Order value up by this share (0.1 = +10 %).
     pub aov_change: f64,
@@ -318,6 +350,10 @@ pub struct Scenario {
     /// A new customer acquisition cost, replacing the baseline's.
     pub cac: Option<f64>,
 }
+
+/// Largest AOV or frequency change a scenario accepts (+100,000 %), so that
+/// every output stays a finite number.
+const MAX_CHANGE: f64 = 1000.0;
 
 impl Scenario {
     fn validate(&self) -> Result<()> {
@@ -358,9 +394,10 @@ impl Scenario {
             ("aov change", self.aov_change),
             ("frequency change", self.frequency_change),
         ] {
-            if v <= -1.0 {
+            if v <= -1.0 || v > MAX_CHANGE {
                 return Err(Error::options(format!(
-                    "{name} must be above -1 (-100 %), got {v}"
+                    "{name} must be above -1 (-100 %) and at most {MAX_CHANGE} (+100,000 %), got {}",
+                    shown(v)
                 )));
             }
         }
@@ -399,7 +436,8 @@ impl Scenario {
         (1.0 + self.aov_change) * (1.0 - self.discount)
     }
 
-    /// Moves a survival share by the retention and churn levers, kept inside (0, 1).
+    /// Moves a 12-month survival share by the retention and churn levers,
+    /// kept inside (0, 1).
     fn survival(&self, survival: f64) -> f64 {
         let moved = (survival + self.total_retention_points() / 100.0).clamp(0.0, 1.0);
         let churn = (1.0 - moved) * (1.0 - self.churn_reduction);
@@ -408,12 +446,22 @@ impl Scenario {
 }
 
 fn check_cac(cac: f64) -> Result<()> {
-    if !(cac.is_finite() && cac >= 0.0) {
+    if !(cac.is_finite() && (0.0..=MAX_CAC).contains(&cac)) {
         return Err(Error::options(format!(
-            "cac must be a finite number >= 0, got {cac}"
+            "cac must be a number between 0 and {MAX_CAC:e}, got {}",
+            shown(cac)
         )));
     }
     Ok(())
+}
+
+/// A number for an error message: `1e308`, not 309 digits.
+fn shown(v: f64) -> String {
+    if v.is_finite() && v != 0.0 && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 fn check_margin(margin: f64) -> Result<()> {
@@ -494,16 +542,31 @@ pub struct FormulaOutputs {
     pub payback_months: Option<u32>,
     /// Cumulative discounted margin at the end of months 1, 2, ….
     pub cumulative_value_by_month: Vec<f64>,
-    /// Monthly survival `1 - churn/12`.
+    /// Monthly survival `(1 - churn)^(1/12)`.
     pub monthly_retention: f64,
+    /// Share of new customers still there after 12 months: `1 - churn`.
+    #[serde(default)]
+    pub survival_12_months: f64,
     /// Undiscounted revenue per customer over the horizon.
     pub revenue_per_customer: f64,
-    /// The merchant's formula LTV over the whole expected lifetime,
-    /// undiscounted: [`formula_ltv`] with a lifetime of `12 / churn` months;
-    /// `None` when churn is 0.
+    /// The textbook whole-lifetime LTV, undiscounted: `aov × purchases per
+    /// year × margin / churn` ([`formula_ltv`] with a lifetime of `12 /
+    /// churn` months); `None` when churn is 0. It counts whole years (a
+    /// customer leaves only at a year's end), so it is above the undiscounted
+    /// value of the monthly curve behind `ltv`.
     #[serde(default)]
     pub lifetime_ltv: Option<f64>,
 }
+
+/// Largest average order value [`formula`] accepts.
+pub const MAX_AOV: f64 = 1e12;
+/// Largest number of purchases per year [`formula`] accepts (one every five
+/// minutes).
+pub const MAX_PURCHASES_PER_YEAR: f64 = 1e5;
+/// Most Monte Carlo draws [`simulate`] accepts (each keeps two evaluations).
+pub const MAX_DRAWS: u32 = 100_000;
+/// Largest acquisition cost the simulator accepts.
+pub const MAX_CAC: f64 = 1e15;
 
 /// The merchant's formula LTV, the one definition the crate uses (see
 /// [`crate::predict`] for how the inputs are measured on data):
@@ -516,9 +579,10 @@ pub fn formula_ltv(aov: f64, purchases_per_month: f64, lifetime_months: f64, mar
 ///
 /// # Formula
 ///
-/// With monthly survival `s = 1 - churn/12` (a twelfth of the annual churn
-/// leaves each month), monthly value `v = margin · aov · purchases_per_year
-/// / 12` and discount rate `d`:
+/// With monthly survival `s = (1 - churn)^(1/12)` (so that exactly `1 -
+/// churn` of the customers are still there after 12 months, as the annual
+/// churn says), monthly value `v = margin · aov · purchases_per_year / 12`
+/// and discount rate `d`:
 ///
 /// ```text
 /// value(m) = v · s^(m-1) / (1+d)^m,   m = 1..=horizon
@@ -526,41 +590,49 @@ pub fn formula_ltv(aov: f64, purchases_per_month: f64, lifetime_months: f64, mar
 /// ```
 ///
 /// A customer is there for the whole first month and survives into month `m`
-/// with probability `s^(m-1)`, so the expected lifetime is `1/(1-s) = 12 /
-/// churn` months: `1 / churn` years, as in the merchant's formula. Without
-/// discounting and horizon the LTV is `v / (1 - s) = aov × purchases_per_year
-/// / churn × margin`, exactly [`formula_ltv`] (reported as `lifetime_ltv`),
-/// the formula LTV that [`crate::predict`] and [`crate::segments`] measure on
-/// data; the horizon and the discount rate only cut it down.
+/// with probability `s^(m-1)`. Beside it, `lifetime_ltv` is the textbook
+/// `aov × purchases_per_year × margin / churn` ([`formula_ltv`] with a
+/// lifetime of `1 / churn` years), the formula LTV that [`crate::predict`]
+/// and [`crate::segments`] measure on data: the same churn with customers
+/// leaving only at the end of a year.
 ///
 /// # Errors
 ///
 /// An [`crate::ErrorKind::Options`] error naming the input that is out of
-/// range: negative or non-finite AOV, purchases or CAC, churn or margin
-/// outside `[0, 1]`, a negative discount rate, a horizon outside 1 to 1,200.
+/// range: AOV outside 0 to [`MAX_AOV`], purchases outside 0 to
+/// [`MAX_PURCHASES_PER_YEAR`], CAC outside 0 to [`MAX_CAC`] (so every output
+/// is a finite number), churn or margin outside `[0, 1]`, a negative
+/// discount rate, a horizon outside 1 to 1,200.
 ///
 /// ```
 /// use ltvlab::simulate::{formula, FormulaInputs};
 /// let out = formula(&FormulaInputs {
-///     aov: 120.0, purchases_per_year: 12.0, churn: 1.0, margin: 0.5,
+///     aov: 120.0, purchases_per_year: 12.0, churn: 0.75, margin: 0.5,
 ///     monthly_discount_rate: 0.0, cac: 30.0, horizon_months: 12,
 /// })?;
-/// // A churn of 1 a year: a twelfth leaves each month, 60 a month while there.
-/// let want = 60.0 * (1.0 - (11.0f64 / 12.0).powi(12)) * 12.0;
+/// // A quarter stay a year: each month keeps 0.25^(1/12); 60 a month while there.
+/// let s = 0.25f64.powf(1.0 / 12.0);
+/// let want = 60.0 * (1.0 - s.powi(12)) / (1.0 - s);
 /// assert!((out.ltv - want).abs() < 1e-9);
+/// assert!((out.survival_12_months - 0.25).abs() < 1e-12);
 /// assert_eq!(out.payback_months, Some(1));
-/// // Over the whole lifetime of 12 / 1 months: 120 × 1 × 12 × 0.5.
-/// assert_eq!(out.lifetime_ltv, Some(720.0));
+/// // The textbook lifetime value: 120 × 12 × 0.5 / 0.75.
+/// assert_eq!(out.lifetime_ltv, Some(960.0));
 /// # Ok::<(), ltvlab::Error>(())
 /// ```
 pub fn formula(inputs: &FormulaInputs) -> Result<FormulaOutputs> {
-    for (name, v) in [
-        ("aov", inputs.aov),
-        ("purchases per year", inputs.purchases_per_year),
+    for (name, v, max) in [
+        ("aov", inputs.aov, MAX_AOV),
+        (
+            "purchases per year",
+            inputs.purchases_per_year,
+            MAX_PURCHASES_PER_YEAR,
+        ),
     ] {
-        if !(v.is_finite() && v >= 0.0) {
+        if !(v.is_finite() && (0.0..=max).contains(&v)) {
             return Err(Error::options(format!(
-                "{name} must be a finite number >= 0, got {v}"
+                "{name} must be a number between 0 and {max:e}, got {}",
+                shown(v)
             )));
         }
     }
@@ -580,7 +652,8 @@ pub fn formula(inputs: &FormulaInputs) -> Result<FormulaOutputs> {
 /// [`formula`] with the margin given separately (a scenario's margin may
 /// leave `[0, 1]`, e.g. after a rebate).
 fn formula_unchecked(inputs: &FormulaInputs, margin: f64) -> FormulaOutputs {
-    let s = 1.0 - inputs.churn / 12.0;
+    let survival_12_months = 1.0 - inputs.churn;
+    let s = survival_12_months.powf(1.0 / 12.0);
     let monthly_revenue = inputs.aov * inputs.purchases_per_year / 12.0;
     let v = margin * monthly_revenue;
     let mut cumulative = Vec::with_capacity(inputs.horizon_months as usize);
@@ -598,6 +671,7 @@ fn formula_unchecked(inputs: &FormulaInputs, margin: f64) -> FormulaOutputs {
         payback_months: payback(0.0, &cumulative, inputs.cac),
         cumulative_value_by_month: cumulative,
         monthly_retention: s,
+        survival_12_months,
         revenue_per_customer: revenue,
         lifetime_ltv: (inputs.churn > 0.0).then(|| {
             formula_ltv(
@@ -772,7 +846,8 @@ pub struct SimulationOptions {
     /// New customers a month; default: the average of the last 12 months of
     /// the summary (0 without dates).
     pub new_customers_per_month: Option<f64>,
-    /// Monte Carlo draws (default 1,000; 0 gives point estimates only).
+    /// Monte Carlo draws (default 1,000, at most [`MAX_DRAWS`]; 0 gives point
+    /// estimates only).
     pub draws: u32,
     /// Seed of the draws (default 1).
     pub seed: u64,
@@ -868,6 +943,9 @@ pub struct Parameters {
     pub gamma: f64,
     /// Mean dropout per repeat purchase `a/(a+b)`.
     pub dropout_per_purchase: f64,
+    /// Share of new customers still alive 12 months after their first
+    /// purchase (the module doc's `S₁₂`): what the retention levers move.
+    pub survival_12_months: f64,
     /// Margin on collected revenue.
     pub margin: f64,
 }
@@ -928,6 +1006,12 @@ pub fn simulate(
     check_cac(options.cac)?;
     check_discount_rate(options.monthly_discount_rate)?;
     check_horizon(options.horizon_months)?;
+    if options.draws > MAX_DRAWS {
+        return Err(Error::options(format!(
+            "draws must be at most {MAX_DRAWS}, got {}",
+            options.draws
+        )));
+    }
     if !(options.confidence > 0.0 && options.confidence < 1.0) {
         return Err(Error::options(format!(
             "confidence must be between 0 and 1, got {}",
@@ -952,6 +1036,8 @@ pub fn simulate(
         revenue_baseline * scenario.spend_factor()
     };
     let point = model_params(model);
+    let year = 12.0 * model.period.per_month();
+    check_reachable(&point, scenario, year)?;
     let ctx = Context {
         options,
         new_per_month,
@@ -1020,7 +1106,7 @@ pub fn simulate(
             level,
         ),
         revenue_new: estimate(at.revenue_new, draws.iter().map(|d| d.revenue_new), level),
-        parameters: applied_parameters(&point, s, options.margin),
+        parameters: applied_parameters(&point, s, options.margin, year),
         cac,
     };
     let cac_s = scenario.cac.unwrap_or(options.cac);
@@ -1037,11 +1123,11 @@ pub fn simulate(
         revenue_new: diff(|e| e.revenue_new),
     };
     // A step whose purchase parameters are the scenario's shares its grid.
-    let scenario_purchases = purchase_params(&apply(&point, scenario));
+    let scenario_purchases = purchase_params(&apply(&point, scenario, year));
     let sensitivity = rank(baseline_point.ltv, |s| {
         let grid = if !moves_purchases(s) {
             &baseline_grid
-        } else if purchase_params(&apply(&point, s)) == scenario_purchases {
+        } else if purchase_params(&apply(&point, s, year)) == scenario_purchases {
             &scenario_grid
         } else {
             &ctx.grid(&point, s)
@@ -1063,8 +1149,8 @@ pub fn simulate(
 }
 
 /// The levers' effect on the model parameters (see the module doc).
-fn applied_parameters(point: &Theta, s: &Scenario, margin: f64) -> Parameters {
-    let t = apply(point, s);
+fn applied_parameters(point: &Theta, s: &Scenario, margin: f64, year: f64) -> Parameters {
+    let t = apply(point, s, year);
     Parameters {
         r: t.r,
         alpha: t.alpha,
@@ -1074,6 +1160,7 @@ fn applied_parameters(point: &Theta, s: &Scenario, margin: f64) -> Parameters {
         q: t.q,
         gamma: t.gamma,
         dropout_per_purchase: t.a / (t.a + t.b),
+        survival_12_months: survival_new(t.r, t.alpha, t.a, t.b, year),
         margin: s.effective_margin(margin),
     }
 }
@@ -1103,21 +1190,118 @@ fn model_params(model: &ShopModel) -> Theta {
     }
 }
 
-/// `b'` for the retention levers, `α/(1+w)`, `γ(1+z)(1-δ)`.
-fn apply(t: &Theta, s: &Scenario) -> Theta {
-    let survival = t.b / (t.a + t.b);
+/// Whether the 12-month survival the retention levers ask for lies above
+/// the model's floor `(α'/(α'+t))^r` (every customer leaves at the first
+/// repeat purchase) at the fitted parameters. A target at or above 100 % is
+/// met as closely as the model allows (formula mode stops at 100 % too).
+///
+/// # Errors
+///
+/// An [`crate::ErrorKind::Options`] error naming the levers, the model's
+/// survival and its floor.
+fn check_reachable(point: &Theta, s: &Scenario, year: f64) -> Result<()> {
+    if s.total_retention_points() == 0.0 && s.churn_reduction == 0.0 {
+        return Ok(());
+    }
+    let alpha = point.alpha / (1.0 + s.frequency_change);
+    let before = survival_new(point.r, alpha, point.a, point.b, year);
+    let floor = (alpha / (alpha + year)).powf(point.r);
+    let moved = before + s.total_retention_points() / 100.0;
+    let target = 1.0 - (1.0 - moved) * (1.0 - s.churn_reduction);
+    if target > floor {
+        return Ok(());
+    }
+    Err(Error::options(format!(
+        "retention {:+} pt with churn reduction {} is out of reach: the model's 12-month survival of a new customer is {:.1}%, and it cannot fall to {:.1}% or below (every customer leaves at the first repeat purchase), not to {:.1}%",
+        s.total_retention_points(),
+        s.churn_reduction,
+        100.0 * before,
+        100.0 * floor,
+        100.0 * target
+    )))
+}
+
+/// `α/(1+w)`, `b'` for the retention levers, `γ(1+z)(1-δ)`; `year` is 12
+/// months in the model's periods.
+///
+/// The retention levers move the 12-month survival of a new customer under
+/// the frequency lever's `α`, so that "+x pt" adds x points to whatever the
+/// other levers leave.
+fn apply(t: &Theta, s: &Scenario, year: f64) -> Theta {
+    let alpha = t.alpha / (1.0 + s.frequency_change);
     let b = if s.total_retention_points() == 0.0 && s.churn_reduction == 0.0 {
         t.b
     } else {
-        let moved = s.survival(survival);
-        t.a * moved / (1.0 - moved)
+        let before = survival_new(t.r, alpha, t.a, t.b, year);
+        solve_dropout(t.r, alpha, t.a, t.b, year, s.survival(before))
     };
     Theta {
-        alpha: t.alpha / (1.0 + s.frequency_change),
+        alpha,
         b,
         gamma: t.gamma * s.spend_factor(),
         ..*t
     }
+}
+
+/// Most terms of the series behind [`survival_new`]; reached only when `t/α`
+/// is in the millions, where the remaining tail is bounded geometrically.
+const MAX_SERIES_TERMS: usize = 200_000;
+
+/// The BG/NBD probability that a new customer is still alive `t` periods
+/// after the first purchase (the module doc's `S(t)`).
+///
+/// # Formula
+///
+/// `S(t) = (α/(α+t))^r ₂F₁(r, b; a+b; z) = (α/(α+t))^a ₂F₁(a, a+b-r; a+b; z)`
+/// with `z = t/(α+t)`, summed as a series of positive terms.
+pub(crate) fn survival_new(r: f64, alpha: f64, a: f64, b: f64, t: f64) -> f64 {
+    if t <= 0.0 {
+        return 1.0;
+    }
+    let z = t / (alpha + t);
+    let ln_lead = (alpha / (alpha + t)).ln();
+    // The form whose terms fall faster, as long as its terms stay positive.
+    let (first, second, lead) = if r > a && a + b - r > 0.0 {
+        (a, a + b - r, a)
+    } else {
+        (r, b, r)
+    };
+    let (mut term, mut sum) = (1.0f64, 1.0f64);
+    for n in 0..MAX_SERIES_TERMS {
+        let n = n as f64;
+        let ratio = z * (first + n) * (second + n) / ((a + b + n) * (n + 1.0));
+        term *= ratio;
+        sum += term;
+        let bound = ratio.max(z);
+        if !sum.is_finite() || (bound < 1.0 && term * bound / (1.0 - bound) <= 1e-15 * sum) {
+            break;
+        }
+    }
+    (lead * ln_lead + sum.ln()).exp().clamp(0.0, 1.0)
+}
+
+/// The dropout shape `b'` (with `r, α, a` fixed) whose 12-month survival of a
+/// new customer [`survival_new`]`(year)` is `target`: bisection in `ln b`
+/// within `b·10^{±12}` (the survival rises with `b`), to a relative width of
+/// `1e-13`; the nearer end of the bracket when the target is out of reach.
+fn solve_dropout(r: f64, alpha: f64, a: f64, b: f64, year: f64, target: f64) -> f64 {
+    let at = |b: f64| survival_new(r, alpha, a, b, year);
+    let (mut lo, mut hi) = ((b * 1e-12).max(f64::MIN_POSITIVE), b * 1e12);
+    if at(lo) >= target {
+        return lo;
+    }
+    if at(hi) <= target {
+        return hi;
+    }
+    while hi / lo > 1.0 + 1e-13 {
+        let mid = (lo * hi).sqrt();
+        if at(mid) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo * hi).sqrt()
 }
 
 /// Samples the parameters from the normal approximation of the likelihood
@@ -1290,7 +1474,7 @@ impl Base {
     /// `Σ P(alive) · E[X(H(1+w)) | alive; a, b'] · E[z | history] · (1+z)(1-δ)`.
     fn revenue(&self, model: &ShopModel, s: &Scenario, months: u32) -> f64 {
         let point = model_params(model);
-        let moved = apply(&point, s);
+        let moved = apply(&point, s, 12.0 * model.period.per_month());
         let Some(future) = BgNbd::new(point.r, point.alpha, moved.a, moved.b).ok() else {
             return 0.0;
         };
@@ -1429,7 +1613,7 @@ const LOG_STEP: f64 = 1e-3;
 impl Context<'_> {
     /// The [`Grid`] of `theta` with the levers of `s` applied (exact).
     fn grid(&self, theta: &Theta, s: &Scenario) -> Grid {
-        let Some(m) = bgnbd(&apply(theta, s)) else {
+        let Some(m) = bgnbd(&apply(theta, s, 12.0 * self.period_per_month)) else {
             return Grid(None);
         };
         let horizon = self.options.horizon_months;
@@ -1626,7 +1810,8 @@ mod tests {
                 ..Scenario::default()
             }]) {
                 // The grid as it was computed before batching.
-                let m = bgnbd(&apply(&point, s)).unwrap();
+                let year = 12.0 * model.period.per_month();
+                let m = bgnbd(&apply(&point, s, year)).unwrap();
                 let horizon = options.horizon_months;
                 let k = ctx.period_per_month;
                 let mut want: Vec<f64> = (1..=horizon)
@@ -1645,7 +1830,7 @@ mod tests {
                     want.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
                 );
                 // The base's revenue as it was computed group by group.
-                let moved = apply(&point, s);
+                let moved = apply(&point, s, year);
                 let future = BgNbd::new(point.r, point.alpha, moved.a, moved.b).unwrap();
                 let months = options.horizon_months;
                 let h = f64::from(months) * model.period.per_month() * (1.0 + s.frequency_change);
@@ -1658,6 +1843,78 @@ mod tests {
                 assert_eq!(base.revenue(&model, s, months).to_bits(), want.to_bits());
             }
         }
+    }
+
+    /// Relative tolerance of [`survival_new`] against 40-digit references.
+    const SURVIVAL_TOL: f64 = 1e-12;
+
+    #[test]
+    fn survival_of_a_new_customer_matches_the_hypergeometric_reference() {
+        // (r, α, a, b, t, S(t)); S = ₂F₁(r, a; a+b; -t/α), mpmath 1.3 at 40
+        // digits (`hyp2f1`, checked against `quad` of the Beta integral for
+        // the first four; the last three through the Pfaff form with
+        // maxterms 1e7).
+        let cases = [
+            (0.25, 4.0, 0.8, 2.4, 365.25, 0.524_017_457_637_767_3),
+            // a = b = 1 has the closed form α/((1-r)t)·((1+t/α)^(1-r) - 1).
+            (0.5, 10.0, 1.0, 1.0, 12.0, 0.805_399_495_698_554_3),
+            // r > a with a + b - r > 0: the second form.
+            (2.0, 10.0, 1.0, 3.0, 365.25, 0.069_883_198_695_552_78),
+            (1.5, 0.5, 0.3, 0.2, 30.0, 0.119_401_896_023_357_75),
+            // A fit at the boundary (a + b → ∞): nearly a fixed dropout p.
+            (0.3, 100.0, 7e7, 3e7, 365.25, 0.683_414_199_674_202_7),
+            (3.0, 50.0, 0.5, 20.0, 1000.0, 0.533_989_342_821_694_1),
+            // t/α = 1200: about 40,000 terms.
+            (0.5, 0.01, 0.6, 1.2, 12.0, 0.104_517_678_096_648_64),
+        ];
+        for (r, alpha, a, b, t, want) in cases {
+            let got = survival_new(r, alpha, a, b, t);
+            assert!(
+                ((got - want) / want).abs() < SURVIVAL_TOL,
+                "{r} {alpha} {a} {b} {t}: {got} vs {want}"
+            );
+        }
+        let closed = 10.0 / (0.5 * 12.0) * ((1.0f64 + 12.0 / 10.0).sqrt() - 1.0);
+        assert!((survival_new(0.5, 10.0, 1.0, 1.0, 12.0) - closed).abs() < 1e-14);
+        assert_eq!(survival_new(0.5, 10.0, 1.0, 1.0, 0.0), 1.0);
+    }
+
+    #[test]
+    fn the_retention_lever_moves_12_month_survival_by_its_points() {
+        let point = Theta {
+            r: 0.25,
+            alpha: 4.0,
+            a: 0.8,
+            b: 2.4,
+            p: 6.0,
+            q: 4.0,
+            gamma: 15.0,
+        };
+        let year = 365.25;
+        let before = survival_new(point.r, point.alpha, point.a, point.b, year);
+        for points in [-20.0, -5.0, 1.0, 5.0, 20.0] {
+            let s = Scenario {
+                retention_points: points,
+                ..Scenario::default()
+            };
+            let t = apply(&point, &s, year);
+            let after = survival_new(t.r, t.alpha, t.a, t.b, year);
+            assert!(
+                (after - before - points / 100.0).abs() < 1e-10,
+                "{points}: {before} -> {after}"
+            );
+            assert_eq!((t.r, t.alpha, t.a), (point.r, point.alpha, point.a));
+        }
+        // Out of reach: the bracket's end, with survival as close as it gets.
+        let t = apply(
+            &point,
+            &Scenario {
+                retention_points: -90.0,
+                ..Scenario::default()
+            },
+            year,
+        );
+        assert_eq!(t.b, point.b * 1e-12);
     }
 
     #[test]

@@ -108,7 +108,9 @@ impl FromStr for Period {
 pub struct SummaryOptions {
     /// The time unit (default: day).
     pub period: Period,
-    /// The end of observation, ISO date (default: the last date in the data).
+    /// The end of observation, ISO date (default: the last date of the bulk
+    /// of the data, [`Transactions::bulk_day_range`]: a date decades away
+    /// from the rest does not set it).
     pub observation_end: Option<String>,
     /// Split calibration and holdout at this ISO date (default: no split).
     pub calibration_end: Option<String>,
@@ -326,11 +328,13 @@ fn baskets_error() -> Error {
 }
 
 fn observation_end(t: &Transactions, options: &SummaryOptions) -> Result<i32> {
-    let (first, last) = t
+    let (first, _) = t
         .day_range()
         .ok_or_else(|| Error::no_usable_column("there are no dated rows"))?;
     match options.observation_end.as_deref() {
-        None => Ok(last),
+        // The last day of the bulk of the data: a `9999` typo neither
+        // stretches every T nor counts as a purchase (it is after the end).
+        None => Ok(t.bulk_day_range().map_or(first, |(_, last)| last)),
         Some(s) => {
             let end = parse_iso_day(s)
                 .ok_or_else(|| Error::options(format!("observation end \"{s}\" is not a date")))?;

@@ -247,8 +247,10 @@ pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation>
             "validation needs dated transactions; a summary or basket file has no dates to split",
         )),
     };
+    // The bulk of the data: a `0001` or `9999` typo does not set the span
+    // of the split or of the tracking curve.
     let (first, last) = t
-        .day_range()
+        .bulk_day_range()
         .ok_or_else(|| Error::no_usable_column("there are no dated rows"))?;
     let end = match options.observation_end.as_deref() {
         None => last,

@@ -167,7 +167,9 @@ export interface FormulaOutputs {
     payback_months: number | null;
     cumulative_value_by_month: number[];
     monthly_retention: number;
+    survival_12_months: number;
     revenue_per_customer: number;
+    lifetime_ltv: number | null;
 }
 
 /** What `simulateFormula` returns. */
@@ -270,7 +272,7 @@ export interface RankingMetrics { hit_rate: number; precision: number; recall: n
 
 /** Why a section is missing or limited, for the page to explain. */
 export interface Note {
-    /** "no_customers" | "predict_failed" | "no_items" | "evaluate_failed" | "cohorts_failed" | "segments_failed" */
+    /** "no_customers" | "predict_failed" | "no_items" | "evaluate_failed" | "cohorts_failed" | "segments_failed" | "outlying_dates_left_out" */
     code: string;
     /** The library's message, in English. */
     message: string;
@@ -372,7 +374,7 @@ export interface Outcome {
     revenue_existing: Estimate;
     revenue_new: Estimate;
     parameters: { r: number; alpha: number; a: number; b: number; p: number; q: number; gamma: number;
-                  dropout_per_purchase: number; margin: number };
+                  dropout_per_purchase: number; survival_12_months: number; margin: number };
     cac: number;
 }
 
@@ -463,6 +465,86 @@ pub fn start() {
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// The crate's one rule against spreadsheet formula injection
+/// ([`crate::export::safe_cell`]): `value` with a leading `'` if a
+/// spreadsheet would run it as a formula, else `value` unchanged. The web
+/// app's CSV exports call it for every text cell.
+#[cfg(feature = "app")]
+#[wasm_bindgen(js_name = safeCell)]
+pub fn safe_cell(value: &str) -> String {
+    crate::export::safe_cell(value).into_owned()
+}
+
+/// The customers CSV ([`crate::export::customers_csv`], the layout of
+/// `ltvlab predict`): the page's summary, its predictions' columns
+/// (`p_alive`, `expected_purchases`, `expected_order_value`, `clv`) or
+/// `null`, and `clvIntervals`' result (`clv_low`, `clv_high`, `value_low`,
+/// `value_high`; written as `expected_clv_low`, `expected_clv_high`,
+/// `value_low`, `value_high`) or `null`. Lines end in CRLF; no BOM.
+///
+/// # Errors
+///
+/// A summary not shaped like `SummaryResult`, or columns whose lengths are
+/// not the number of customers.
+#[cfg(feature = "app")]
+#[wasm_bindgen(js_name = customersCsv)]
+pub fn customers_csv(
+    #[wasm_bindgen(unchecked_param_type = "SummaryResult")] summary: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ p_alive: ArrayLike<number>; expected_purchases: ArrayLike<number>; expected_order_value: ArrayLike<number>; clv: ArrayLike<number> } | null | undefined"
+    )]
+    predictions: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ clv_low: ArrayLike<number>; clv_high: ArrayLike<number>; value_low: ArrayLike<number>; value_high: ArrayLike<number> } | null | undefined"
+    )]
+    intervals: JsValue,
+) -> Result<String, JsError> {
+    #[derive(Deserialize)]
+    struct ModelIn {
+        p_alive: Vec<f64>,
+        expected_purchases: Vec<f64>,
+        expected_order_value: Vec<f64>,
+        clv: Vec<f64>,
+    }
+    #[derive(Deserialize)]
+    struct IntervalsIn {
+        clv_low: Vec<f64>,
+        clv_high: Vec<f64>,
+        value_low: Vec<f64>,
+        value_high: Vec<f64>,
+    }
+    fn optional<T: serde::de::DeserializeOwned>(
+        value: JsValue,
+        what: &str,
+    ) -> Result<Option<T>, JsError> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        serde_wasm_bindgen::from_value(value)
+            .map(Some)
+            .map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
+    }
+    let summary = summary_from_js(summary)?;
+    let model: Option<ModelIn> = optional(predictions, "predictions")?;
+    let intervals: Option<IntervalsIn> = optional(intervals, "intervals")?;
+    crate::export::customers_csv(
+        &summary,
+        model.as_ref().map(|m| crate::export::ModelColumns {
+            p_alive: &m.p_alive,
+            expected_purchases: &m.expected_purchases,
+            expected_order_value: &m.expected_order_value,
+            clv: &m.clv,
+        }),
+        intervals.as_ref().map(|i| crate::export::IntervalColumns {
+            expected_clv_low: &i.clv_low,
+            expected_clv_high: &i.clv_high,
+            value_low: &i.value_low,
+            value_high: &i.value_high,
+        }),
+    )
+    .map_err(js_error)
 }
 
 /// Reads the head of a file: what ingest detects (columns, mapping, preset,
@@ -821,16 +903,27 @@ impl Analysis {
                 // is the larger part of their time and memory); it is freed
                 // before the validation and the recommendations run.
                 match Histories::new(t) {
-                    Ok(h) => (
-                        want_cohorts
-                            .then(|| cohort_report(&h, &mut notes))
-                            .flatten(),
-                        want_segments
-                            .then(|| {
-                                segment_report(&h, s, values.as_deref(), shop.as_ref(), &mut notes)
-                            })
-                            .flatten(),
-                    ),
+                    Ok(h) => {
+                        if let Some(note) = h.outlying_note() {
+                            notes.push(Note::new("outlying_dates_left_out", note));
+                        }
+                        (
+                            want_cohorts
+                                .then(|| cohort_report(&h, &mut notes))
+                                .flatten(),
+                            want_segments
+                                .then(|| {
+                                    segment_report(
+                                        &h,
+                                        s,
+                                        values.as_deref(),
+                                        shop.as_ref(),
+                                        &mut notes,
+                                    )
+                                })
+                                .flatten(),
+                        )
+                    }
                     Err(err) => {
                         for (wanted, code) in [
                             (want_cohorts, "cohorts_failed"),

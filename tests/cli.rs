@@ -304,3 +304,149 @@ fn an_unknown_flag_is_one_error_line() {
     let err = one_error_line(&["inspect", "--bogus", &path("generic_english.csv")]);
     assert!(err.contains("--bogus"), "{err}");
 }
+
+const HOSTILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hostile");
+
+fn hostile(name: &str) -> String {
+    Path::new(HOSTILE).join(name).display().to_string()
+}
+
+/// Every option that sizes memory or work has a cap (issue #13, item 7): a
+/// value above it is one error line naming the option, the value and the
+/// cap, never an allocation failure (`simulate --draws 4000000000` aborted
+/// asking for 128 GB).
+#[test]
+fn options_that_size_memory_are_capped() {
+    let shop = hostile("small_shop.csv");
+    let shop = shop.as_str();
+    let over = |option: &str, value: &str, cap: &str| {
+        format!("error: invalid value '{value}' for '{option}': must be at most {cap} (the cap of this option)")
+    };
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["simulate", shop, "--draws", "4000000000"],
+            over("--draws <DRAWS>", "4000000000", "100000"),
+        ),
+        (
+            vec!["simulate", "--formula", "--draws", "100001"],
+            over("--draws <DRAWS>", "100001", "100000"),
+        ),
+        (
+            vec!["compare", shop, shop, "--draws", "100001"],
+            over("--draws <DRAWS>", "100001", "100000"),
+        ),
+        (
+            vec!["recommend", shop, "--top", "1001"],
+            over("--top <K>", "1001", "1000"),
+        ),
+        (
+            vec!["recommend", shop, "--max-basket", "1001"],
+            over("--max-basket <N>", "1001", "1000"),
+        ),
+        (
+            vec!["recommend", shop, "--max-basket", "99999999999999999999999"],
+            "error: invalid value '99999999999999999999999' for '--max-basket <N>': must be a whole number from 0 to 1000".to_owned(),
+        ),
+        (
+            vec!["recommend", shop, "--max-rules", "1000001"],
+            over("--max-rules <N>", "1000001", "1000000"),
+        ),
+        (
+            vec!["recommend", shop, "--itemsets", "--max-len", "101"],
+            over("--max-len <L>", "101", "100"),
+        ),
+        (
+            vec!["segments", shop, "--limit", "18446744073709551615"],
+            over("--limit <LIMIT>", "18446744073709551615", "100000"),
+        ),
+        (
+            vec!["generate", "--lines", "100000001"],
+            over("--lines <LINES>", "100000001", "100000000"),
+        ),
+        (
+            vec!["generate", "--customers", "10000001"],
+            over("--customers <CUSTOMERS>", "10000001", "10000000"),
+        ),
+        (
+            vec!["generate", "--items", "1000001"],
+            over("--items <ITEMS>", "1000001", "1000000"),
+        ),
+        // Caps the core enforces, named in its own words.
+        (
+            vec!["predict", shop, "--intervals", "--samples", "100001"],
+            "error: invalid option: bootstrap samples must be between 10 and 100000, got 100001"
+                .to_owned(),
+        ),
+        (
+            vec!["predict", shop, "--horizon", "1201"],
+            "error: invalid option: months must be between 1 and 1200, got 1201".to_owned(),
+        ),
+        (
+            vec!["analyze", shop, "--horizon", "4000000000"],
+            "error: invalid option: months must be between 1 and 1200, got 4000000000".to_owned(),
+        ),
+        (
+            vec!["simulate", shop, "--horizon", "1201", "--draws", "0"],
+            "error: invalid option: horizon must be between 1 and 1200 months, got 1201".to_owned(),
+        ),
+        (
+            vec!["simulate", "--formula", "--horizon", "1201"],
+            "error: invalid option: horizon must be between 1 and 1200 months, got 1201".to_owned(),
+        ),
+    ];
+    for (args, want) in cases {
+        assert_eq!(one_error_line(&args), want, "{args:?}");
+    }
+    // The caps themselves are accepted.
+    ok_stdout(&[
+        "recommend",
+        shop,
+        "--top",
+        "1000",
+        "--max-basket",
+        "1000",
+        "--max-rules",
+        "5",
+    ]);
+}
+
+/// A 40-line file with one purchase dated 0001 and one 9999 (issue #13:
+/// `analyze --json` took 30 s and printed 141 MB, 521,723 tracking weeks):
+/// cohorts and the tracking curve span the bulk of the data (2024), and a
+/// note says so.
+#[test]
+fn outlying_dates_do_not_set_the_span_of_cohorts_and_tracking() {
+    let file = hostile("outlying_dates.csv");
+    let note = "2 purchases dated more than 20 years away from the bulk of the data (2024-01-01 to 2024-12-12) are left out of cohorts and segments; the observation end and the tracking curve follow the bulk";
+    let out = ltvlab(&["analyze", "--json", &file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 46 KB when this test was written; a gigabyte before.
+    assert!(out.stdout.len() < 200_000, "{} bytes", out.stdout.len());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tracking = v["validation"]["tracking"].as_array().unwrap();
+    // 2024-01-01 to 2024-12-12 is 347 days: 50 weeks.
+    assert_eq!(tracking.len(), 50);
+    assert_eq!(v["validation"]["observation_end"], "2024-12-12");
+    assert_eq!(v["summary"]["observation_end"], "2024-12-12");
+    assert_eq!(v["summary"]["orders_after_end"], 1);
+    assert_eq!(v["cohorts"]["outlying_purchases"], 2);
+    let notes: Vec<&str> = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(notes.contains(&note), "{notes:?}");
+    // The cohorts command says it on stderr.
+    let out = ltvlab(&["cohorts", "--period", "week", &file]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("note: {note}\n")
+    );
+    assert!(out.stdout.len() < 20_000, "{} bytes", out.stdout.len());
+}

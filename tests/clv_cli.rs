@@ -108,15 +108,17 @@ fn predict_writes_one_row_per_customer() {
     let orders = orders();
     let text = ok_stdout(&["predict", orders.to_str().unwrap(), "--horizon", "6"]);
     let mut lines = text.lines();
+    // The one customers layout (ltvlab::export::customers_csv), shared with
+    // the app's customer export.
     assert_eq!(
         lines.next().unwrap(),
-        "customer_id,frequency,recency,T,monetary_value,p_alive,expected_purchases,expected_order_value,clv,expected_clv_low,expected_clv_high,value_low,value_high"
+        "customer_id,orders,total_spend,first_purchase,last_purchase,frequency,recency,T,monetary_value,p_alive,expected_purchases,expected_order_value,clv,expected_clv_low,expected_clv_high,value_low,value_high"
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 600);
     for row in &rows {
-        let p_alive: f64 = row[5].parse().unwrap();
-        let clv: f64 = row[8].parse().unwrap();
+        let p_alive: f64 = row[9].parse().unwrap();
+        let clv: f64 = row[12].parse().unwrap();
         assert!((0.0..=1.0).contains(&p_alive) && clv >= 0.0, "{row:?}");
     }
 }
@@ -195,7 +197,7 @@ fn predict_intervals_contain_the_clv_and_follow_the_seed() {
     for line in text.lines().skip(1) {
         let f: Vec<f64> = line
             .split(',')
-            .skip(8)
+            .skip(12)
             .map(|v| v.parse().unwrap())
             .collect();
         // clv, expected_clv_low, expected_clv_high, value_low, value_high:

@@ -216,3 +216,58 @@ proptest! {
         prop_assert_eq!(total, report.overall.customers);
     }
 }
+
+/// A 40-line shop of 2024 with one purchase dated 0001-01-01 and one
+/// 9999-12-31 (issue #13: weekly cohorts ran over 521,000 weeks and printed
+/// a gigabyte): the tables span the bulk of the data, 2024-01-01 to
+/// 2024-12-12, and the two purchases are counted as left out.
+#[test]
+fn outlying_dates_do_not_set_the_span() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hostile/outlying_dates.csv"
+    );
+    let csv = std::fs::read_to_string(path).unwrap();
+    let t = transactions(&csv, None);
+    let iso = |range: Option<(i32, i32)>| {
+        let (a, b) = range.unwrap();
+        (ltvlab::ingest::format_day(a), ltvlab::ingest::format_day(b))
+    };
+    assert_eq!(
+        iso(t.day_range()),
+        ("0001-01-01".into(), "9999-12-31".into())
+    );
+    assert_eq!(
+        iso(t.bulk_day_range()),
+        ("2024-01-01".into(), "2024-12-12".into())
+    );
+    for (period, most) in [(CohortPeriod::Month, 12), (CohortPeriod::Week, 51)] {
+        let options = CohortOptions {
+            period,
+            ..CohortOptions::default()
+        };
+        let report = cohorts(&t, &options).unwrap();
+        assert_eq!(report.observation_end, "2024-12-12");
+        assert_eq!(report.outlying_purchases, 2);
+        let g = &report.groups[0];
+        // 12 customers, 40 orders less the two left out.
+        assert_eq!((g.stats.customers, g.stats.orders), (12, 38));
+        for c in &g.cohorts {
+            assert!(c.start.starts_with("2024-"), "{period:?}: {}", c.start);
+            assert!(
+                c.periods.len() <= most,
+                "{period:?}: {} periods",
+                c.periods.len()
+            );
+        }
+    }
+    // Without outliers nothing is left out and the bulk is the whole range.
+    let plain = transactions(SHOP, None);
+    assert_eq!(plain.bulk_day_range(), plain.day_range());
+    assert_eq!(
+        cohorts(&plain, &CohortOptions::default())
+            .unwrap()
+            .outlying_purchases,
+        0
+    );
+}

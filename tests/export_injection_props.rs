@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use ltvlab::export::safe_cell;
+use ltvlab::export::{safe_cell, FORMULA_LEADS};
 use proptest::prelude::*;
 
 /// Formula-looking values, one per risky leading character.
@@ -22,6 +22,10 @@ const RISKY_IDS: [&str; 4] = [
     "-2+3",
     "@SUM(A1:A2)",
 ];
+/// Ids that Rust parses as (non-finite) numbers but a spreadsheet reads as
+/// text or a formula: the web export neutralized them, the CLI did not
+/// (issue #13).
+const NON_FINITE_IDS: [&str; 2] = ["-inf", "+nan"];
 const RISKY_PRODUCTS: [&str; 4] = ["=HYPERLINK(\"http://evil\")", "+1+1", "-cmd", "@import"];
 
 /// Quotes a CSV field by hand (the input file is written without the csv
@@ -30,7 +34,8 @@ fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// Twelve customers (four with formula ids, one `-12.5`, seven plain) who
+/// Fourteen customers (four with formula ids, one `-12.5`, seven plain, then
+/// `-inf` and `+nan`) who
 /// buy two products per order, from formula-named and plain products, on
 /// several days, so that the models fit and the pair counter has rules.
 fn orders_file() -> PathBuf {
@@ -40,6 +45,7 @@ fn orders_file() -> PathBuf {
     let mut ids: Vec<String> = RISKY_IDS.iter().map(|s| (*s).to_owned()).collect();
     ids.push("-12.5".to_owned());
     ids.extend((1..=7).map(|i| format!("C{i:02}")));
+    ids.extend(NON_FINITE_IDS.iter().map(|s| (*s).to_owned()));
     let mut products: Vec<(String, String)> = RISKY_PRODUCTS
         .iter()
         .enumerate()
@@ -95,13 +101,20 @@ fn export(args: &[&str]) -> Vec<Vec<String>> {
     rows
 }
 
-/// No cell may start with a formula character unless it is a number.
+/// A finite number a spreadsheet reads as one: digits, sign, point, exponent.
+fn plain_number(cell: &str) -> bool {
+    cell.chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E'))
+        && cell.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// No cell may start with a formula character unless it is a plain number.
 fn assert_no_live_formula(args: &[&str], rows: &[Vec<String>]) {
     for row in rows {
         for cell in row {
-            let live = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+            let live = cell.starts_with(FORMULA_LEADS);
             assert!(
-                !live || cell.parse::<f64>().is_ok(),
+                !live || plain_number(cell),
                 "{args:?}: live formula cell {cell:?} in {row:?}"
             );
         }
@@ -123,6 +136,12 @@ fn assert_ids_escaped(args: &[&str], rows: &[Vec<String>]) {
         assert!(ids.contains(&escaped.as_str()), "{args:?}: {ids:?}");
     }
     assert!(ids.contains(&"-12.5"), "{args:?}: {ids:?}");
+    for id in NON_FINITE_IDS {
+        assert!(
+            ids.contains(&format!("'{id}").as_str()),
+            "{args:?}: {ids:?}"
+        );
+    }
 }
 
 #[test]
@@ -131,7 +150,7 @@ fn summary_escapes_formula_ids() {
     let rows = export(&args);
     assert_no_live_formula(&args, &rows);
     assert_ids_escaped(&args, &rows);
-    assert_eq!(rows.len(), 1 + 12, "{rows:?}");
+    assert_eq!(rows.len(), 1 + 14, "{rows:?}");
 }
 
 #[test]
@@ -219,24 +238,43 @@ fn segments_text_escapes_formula_ids() {
     }
 }
 
+/// The web export's rule before it called the core (www/worker.js
+/// `safeCell`), with JavaScript's `Number` approximated by Rust's parse of
+/// the trimmed text: a leading formula character and not a finite number.
+fn old_web_rule_neutralizes(value: &str) -> bool {
+    let text = value.trim();
+    let numeric = !text.is_empty() && text.parse::<f64>().is_ok_and(f64::is_finite);
+    value.starts_with(FORMULA_LEADS) && !numeric
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(1024))]
 
     /// What `safe_cell` writes never starts a live formula, loses nothing
-    /// (it is the value, or the value behind one `'`), and leaves values
-    /// that cannot be formulas alone.
+    /// (it is the value, or the value behind one `'`), leaves values that
+    /// cannot be formulas alone, and neutralizes everything the web export's
+    /// own copy of the rule did (the one rule is at least as strict).
     #[test]
     fn safe_cell_output_is_never_a_live_formula(
         lead in prop::sample::select(vec!['=', '+', '-', '@', '\t', '\r', 'a', '1', ' ', '\'']),
-        rest in ".{0,20}",
+        rest in prop_oneof![
+            ".{0,20}",
+            prop::sample::select(vec![
+                "inf", "nan", "Infinity", "NaN", "1e400", "12.5", "1e5", ".5", "5.", "0x10", " 5", "1+1",
+            ])
+            .prop_map(str::to_owned),
+        ],
     ) {
         let value = format!("{lead}{rest}");
         let out = safe_cell(&value);
-        let live = out.starts_with(['=', '+', '-', '@', '\t', '\r']);
-        prop_assert!(!live || out.parse::<f64>().is_ok(), "{:?} -> {:?}", value, out);
+        let live = out.starts_with(FORMULA_LEADS);
+        prop_assert!(!live || plain_number(&out), "{:?} -> {:?}", value, out);
         prop_assert!(out == value || out.strip_prefix('\'') == Some(value.as_str()));
-        if !value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        if !value.starts_with(FORMULA_LEADS) {
             prop_assert_eq!(out.as_ref(), value.as_str());
+        }
+        if old_web_rule_neutralizes(&value) {
+            prop_assert_eq!(out.as_ref(), format!("'{value}"), "the web rule neutralized {:?}", value);
         }
     }
 }

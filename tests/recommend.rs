@@ -548,3 +548,36 @@ fn summary_files_are_refused() {
         "no usable column: recommendations need order lines with items; this file is a per-customer summary"
     );
 }
+
+/// One 100,000-item order (issue #13: `--max-basket 0 --min-count 1` ran
+/// for minutes): without a cap the basket is still cut to the hard cap, so
+/// its pair work is at most 1,000 · 999 counts; a cap above it is an error.
+#[test]
+fn a_huge_basket_is_cut_to_the_hard_cap() {
+    let names: Vec<String> = (0..100_000).map(|i| format!("I{i}")).collect();
+    let mut list: Vec<Vec<&str>> = vec![names.iter().map(String::as_str).collect()];
+    // A second, small basket whose pair must survive the cut.
+    list.push(vec!["I1", "I2"]);
+    let refs: Vec<&[&str]> = list.iter().map(Vec::as_slice).collect();
+    let data = baskets(&refs);
+    let options = RecommendOptions {
+        max_basket: None,
+        min_count: 1,
+        ..RecommendOptions::default()
+    };
+    let rec = Recommender::new(&data, &options).unwrap();
+    let stats = rec.stats();
+    assert_eq!(stats.max_basket, Some(ltvlab::recommend::MAX_BASKET_ITEMS));
+    assert_eq!(stats.capped_baskets, 1);
+    assert_eq!(stats.largest_basket, 1_000);
+    // I1 and I2 are in both baskets, so they are the most popular: kept.
+    assert_eq!(rule(&rec, "I1", "I2").metrics.count, 2);
+    let too_big = RecommendOptions {
+        max_basket: Some(1_001),
+        ..RecommendOptions::default()
+    };
+    assert_eq!(
+        Recommender::new(&data, &too_big).err().unwrap().to_string(),
+        "invalid option: maximum basket size must be between 1 and 1000, got 1001"
+    );
+}

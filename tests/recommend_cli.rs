@@ -214,3 +214,40 @@ fn evaluation_and_errors() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
 }
+
+/// `recommend --max-basket 0 --min-count 1` on a generated file of one
+/// 100,000-line order (issue #13): it finishes with the basket cut to the
+/// hard cap of 1,000 items, says so on stderr, and reports the cap.
+#[test]
+fn one_huge_order_is_cut_to_the_hard_cap_with_a_note() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("recommend_huge_basket");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("one_order.csv");
+    let mut text = String::from("order_id,customer_id,order_date,item_id,amount\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("1,c1,2024-01-01,SKU{i},1.00\n"));
+    }
+    text.push_str("2,c2,2024-01-02,SKU1,1.00\n2,c2,2024-01-02,SKU2,1.00\n");
+    std::fs::write(&path, text).unwrap();
+    let file = path.display().to_string();
+    let out = ltvlab(&[
+        "recommend",
+        &file,
+        "--max-basket",
+        "0",
+        "--min-count",
+        "1",
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stderr,
+        "note: 1 baskets have more than 1000 items and were cut to their 1000 most popular for the pairs (the hard cap: a basket of k items costs k(k-1) pair counts)\n"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let b = &v["baskets"];
+    assert_eq!(b["max_basket"], 1000, "{b}");
+    assert_eq!(b["capped_baskets"], 1, "{b}");
+    assert_eq!(b["largest_basket"], 1000, "{b}");
+}

@@ -19,14 +19,34 @@ use ltvlab::summary::{summarize, Period, Summary, SummaryOptions};
 use proptest::prelude::*;
 
 const TOL: f64 = 1e-9;
+/// Model mode: how close the reached 12-month survival is to its target (the
+/// bisection stops at a relative width of 1e-13 in `b`).
+const SURVIVAL_TOL: f64 = 1e-10;
 
 #[test]
 fn formula_matches_hand_computation() {
     // (inputs, ltv, payback, source)
     let cases = [
-        // Annual churn 1: a twelfth leaves each month, so month m keeps
-        // (11/12)^(m-1); 60 a month while there: 60 · (1 - (11/12)^12) · 12,
-        // paid back in month 1.
+        // Annual churn 0.75: each month keeps s = 0.25^(1/12), so a quarter
+        // are left after 12 months; 60 a month while there: the geometric sum
+        // 60 · (1 - s^12) / (1 - s), paid back in month 1.
+        (
+            FormulaInputs {
+                aov: 120.0,
+                purchases_per_year: 12.0,
+                churn: 0.75,
+                margin: 0.5,
+                monthly_discount_rate: 0.0,
+                cac: 30.0,
+                horizon_months: 12,
+            },
+            {
+                let s = 0.25f64.powf(1.0 / 12.0);
+                60.0 * (1.0 - s.powi(12)) / (1.0 - s)
+            },
+            Some(1),
+        ),
+        // Annual churn 1: nobody reaches month 2; 60 in month 1.
         (
             FormulaInputs {
                 aov: 120.0,
@@ -37,7 +57,7 @@ fn formula_matches_hand_computation() {
                 cac: 30.0,
                 horizon_months: 12,
             },
-            720.0 * (1.0 - (11.0f64 / 12.0).powi(12)),
+            60.0,
             Some(1),
         ),
         // Nobody leaves, no discounting: 10 a month for 12 months; 35 is reached in month 4.
@@ -79,8 +99,9 @@ fn formula_matches_hand_computation() {
         );
         assert_eq!(*out.cumulative_value_by_month.last().unwrap(), out.ltv);
     }
-    // The geometric limit v / (1 - s) with s = 1 - 0.4/12, no discounting:
-    // the merchant's AOV × purchases a year × 1/churn years × margin.
+    // The geometric limit v / (1 - s) with s = 0.6^(1/12), no discounting,
+    // beside the textbook AOV × purchases a year × margin / churn, which
+    // counts whole years (5000 · 3 · 0.3 / 0.4 = 11,250).
     let inputs = FormulaInputs {
         aov: 5000.0,
         purchases_per_year: 3.0,
@@ -91,9 +112,14 @@ fn formula_matches_hand_computation() {
         horizon_months: 1200,
     };
     let out = formula(&inputs).unwrap();
-    let want = 5000.0 * 3.0 / 0.4 * 0.3;
+    let s = 0.6f64.powf(1.0 / 12.0);
+    let want = 5000.0 * 3.0 / 12.0 * 0.3 / (1.0 - s);
     assert!((out.ltv - want).abs() < 1e-6, "{} vs {want}", out.ltv);
-    assert!((out.lifetime_ltv.unwrap() - want).abs() < 1e-6);
+    assert!((out.monthly_retention - s).abs() < TOL);
+    // 40 % churn leaves 60 % after a year (the old `1 - churn/12` kept 66.7 %).
+    assert!((out.survival_12_months - 0.6).abs() < TOL);
+    assert!((out.monthly_retention.powi(12) - 0.6).abs() < TOL);
+    assert!((out.lifetime_ltv.unwrap() - 11_250.0).abs() < 1e-9);
     assert!((out.ltv_to_cac.unwrap() - out.ltv / 3000.0).abs() < TOL);
 }
 
@@ -112,7 +138,30 @@ fn formula_rejects_out_of_range_inputs() {
                 aov: -1.0,
                 ..FormulaInputs::default()
             },
-            "invalid option: aov must be a finite number >= 0, got -1",
+            "invalid option: aov must be a number between 0 and 1e12, got -1",
+        ),
+        // Inputs whose products overflow: an error, not `ltv: null`.
+        (
+            FormulaInputs {
+                aov: 1e308,
+                purchases_per_year: 1e308,
+                ..FormulaInputs::default()
+            },
+            "invalid option: aov must be a number between 0 and 1e12, got 1e308",
+        ),
+        (
+            FormulaInputs {
+                purchases_per_year: 1e6,
+                ..FormulaInputs::default()
+            },
+            "invalid option: purchases per year must be a number between 0 and 1e5, got 1000000",
+        ),
+        (
+            FormulaInputs {
+                cac: 1e300,
+                ..FormulaInputs::default()
+            },
+            "invalid option: cac must be a number between 0 and 1e15, got 1e300",
         ),
         (
             FormulaInputs {
@@ -132,6 +181,87 @@ fn formula_rejects_out_of_range_inputs() {
     for (inputs, want) in cases {
         assert_eq!(formula(&inputs).unwrap_err().to_string(), want);
     }
+}
+
+/// "Retention +x pt" means x points of 12-month survival of a new customer
+/// in both modes (issue #13, item 5).
+#[test]
+fn retention_points_are_points_of_12_month_survival_in_both_modes() {
+    // (retention points, loyalty retention points): the two add up.
+    let levers = [
+        (-10.0, 0.0),
+        (-1.0, 0.0),
+        (1.0, 0.0),
+        (5.0, 0.0),
+        (2.0, 3.0),
+        (15.0, 0.0),
+    ];
+    let scenario = |points: f64, loyalty: f64| Scenario {
+        retention_points: points,
+        loyalty: Loyalty {
+            rebate: 0.0,
+            retention_points: loyalty,
+        },
+        ..Scenario::default()
+    };
+    for churn in [0.2, 0.4, 0.7] {
+        let inputs = FormulaInputs {
+            churn,
+            ..FormulaInputs::default()
+        };
+        for (points, loyalty) in levers {
+            let out = simulate_formula(&inputs, &scenario(points, loyalty)).unwrap();
+            let x = (points + loyalty) / 100.0;
+            let (b, s) = (&out.baseline, &out.scenario);
+            assert!((b.survival_12_months - (1.0 - churn)).abs() < TOL);
+            assert!((s.survival_12_months - b.survival_12_months - x).abs() < TOL);
+            // The curve itself: the share left after month 12.
+            let moved = s.monthly_retention.powi(12) - b.monthly_retention.powi(12);
+            assert!(
+                (moved - x).abs() < TOL,
+                "churn {churn}, {points} pt: {moved}"
+            );
+        }
+    }
+    let given = ShopModel::new(
+        BgNbd::new(0.25, 4.0, 0.8, 2.4).unwrap(),
+        GammaGamma::new(6.0, 4.0, 15.0).unwrap(),
+        Period::Day,
+    );
+    let weekly = ShopModel::new(
+        BgNbd::new(0.5, 2.0, 1.5, 6.0).unwrap(),
+        GammaGamma::new(6.0, 4.0, 15.0).unwrap(),
+        Period::Week,
+    );
+    let (fit, summary) = fitted();
+    let options = SimulationOptions {
+        draws: 0,
+        ..SimulationOptions::default()
+    };
+    for model in [&given, &weekly, fit] {
+        for (points, loyalty) in levers {
+            let out = simulate(model, summary, &scenario(points, loyalty), &options).unwrap();
+            let (b, s) = (out.baseline.parameters, out.scenario.parameters);
+            let x = (points + loyalty) / 100.0;
+            assert!(
+                (s.survival_12_months - b.survival_12_months - x).abs() < SURVIVAL_TOL,
+                "{:?}, {points} + {loyalty} pt: {} -> {}",
+                model.purchases(),
+                b.survival_12_months,
+                s.survival_12_months
+            );
+        }
+    }
+    // At or above 100 %: as close as the model allows, as formula mode stops at 100 %.
+    let out = simulate(&given, summary, &scenario(60.0, 0.0), &options).unwrap();
+    assert!(out.scenario.parameters.survival_12_months > 1.0 - 1e-6);
+    // Below the floor of BG/NBD (everyone leaves at the first repeat
+    // purchase: (4/369.25)^0.25 = 32.3 %) is out of reach.
+    let err = simulate(&given, summary, &scenario(-30.0, 0.0), &options).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid option: retention -30 pt with churn reduction 0 is out of reach: the model's 12-month survival of a new customer is 52.4%, and it cannot fall to 32.3% or below (every customer leaves at the first repeat purchase), not to 22.4%"
+    );
 }
 
 #[test]
@@ -275,72 +405,74 @@ fn each_lever_maps_onto_the_parameters() {
         draws: 0,
         ..SimulationOptions::default()
     };
-    // (scenario, b, alpha, gamma, dropout per purchase); by hand from the module doc:
-    // survival b/(a+b) = 0.75; +5 pt → 0.8 → b = 0.8 · 0.8/0.2 = 3.2; a 20 %
-    // cut of the dropout 0.25 → 0.2 gives the same b; α/(1+0.25) = 3.2; γ · 1.1 = 16.5.
+    // (scenario, alpha, gamma, 12-month survival of a new customer) by the
+    // module doc: S₁₂ = ₂F₁(0.25, 0.8; 3.2; -365.25/4) = 0.524017457637767
+    // (mpmath 1.3, 40 digits); +5 pt → S₁₂ + 0.05; a 20 % cut of the
+    // 12-month churn → 1 - 0.8 (1 - S₁₂); α/(1+0.25) = 3.2 moves S₁₂ on its
+    // own to ₂F₁(0.25, 0.8; 3.2; -365.25/3.2) = 0.500093499122973; γ · 1.1 = 16.5.
+    const BASE: f64 = 0.524_017_457_637_767_3;
     let cases = [
         (
             Scenario {
                 retention_points: 5.0,
                 ..Scenario::default()
             },
-            3.2,
             4.0,
             15.0,
-            0.2,
+            BASE + 0.05,
         ),
         (
             Scenario {
                 churn_reduction: 0.2,
                 ..Scenario::default()
             },
-            3.2,
             4.0,
             15.0,
-            0.2,
+            0.619_213_966_110_214,
         ),
         (
             Scenario {
                 frequency_change: 0.25,
                 ..Scenario::default()
             },
-            2.4,
             3.2,
             15.0,
-            0.25,
+            0.500_093_499_122_973_3,
         ),
         (
             Scenario {
                 aov_change: 0.1,
                 ..Scenario::default()
             },
-            2.4,
             4.0,
             16.5,
-            0.25,
+            BASE,
         ),
         (
             Scenario {
                 discount: 0.1,
                 ..Scenario::default()
             },
-            2.4,
             4.0,
             13.5,
-            0.25,
+            BASE,
         ),
     ];
-    for (s, b, alpha, gamma, dropout) in cases {
+    for (s, alpha, gamma, survival) in cases {
         let out = simulate(&model, summary, &s, &options).unwrap();
         let p = out.scenario.parameters;
+        assert!((out.baseline.parameters.survival_12_months - BASE).abs() < SURVIVAL_TOL);
         for (got, want, what) in [
-            (p.b, b, "b"),
             (p.alpha, alpha, "alpha"),
             (p.gamma, gamma, "gamma"),
-            (p.dropout_per_purchase, dropout, "dropout"),
+            (p.survival_12_months, survival, "12-month survival"),
+            (p.dropout_per_purchase, p.a / (p.a + p.b), "dropout"),
         ] {
             assert!((got - want).abs() < 1e-9, "{s:?} {what}: {got} vs {want}");
         }
+        // Only the retention levers move b.
+        let moves_b = s.retention_points != 0.0 || s.churn_reduction != 0.0;
+        assert_eq!(p.b != 2.4, moves_b, "{s:?}: b {}", p.b);
         assert_eq!((p.r, p.a, p.p, p.q), (0.25, 0.8, 6.0, 4.0));
     }
     // AOV +10 % raises every value by exactly 10 %.
@@ -408,7 +540,7 @@ proptest! {
     #[test]
     fn intervals_contain_the_point_estimate(
         seed in any::<u64>(),
-        retention in -20.0f64..20.0,
+        retention in -15.0f64..15.0,
         aov in -0.5f64..1.0,
         frequency in -0.5f64..1.0,
         discount in 0.0f64..0.3,
@@ -450,8 +582,9 @@ fn first_year_revenue_per_customer(t: &ltvlab::transactions::Transactions) -> f6
 #[test]
 fn the_interval_brackets_a_shop_whose_true_retention_was_raised() {
     let (model, summary) = fitted();
-    // The fitted shop has b = 2.4 (survival per repeat purchase 0.75). Its
-    // twin with 5 more points of survival has b = 0.8 · 0.8/0.2 = 3.2.
+    // The fitted shop has b = 2.4 (12-month survival of a new customer
+    // ₂F₁(0.25, 0.8; 3.2; -365.25/4) = 0.5240). Its twin with 5 more points
+    // has b = 3.937052517786996 (mpmath 1.3 `findroot` on the same ₂F₁).
     let options = SimulationOptions {
         horizon_months: 12,
         monthly_discount_rate: 0.0,
@@ -467,7 +600,7 @@ fn the_interval_brackets_a_shop_whose_true_retention_was_raised() {
     let out = simulate(model, summary, &s, &options).unwrap();
     for (b, estimate, seed) in [
         (2.4, out.baseline.ltv_per_customer, 21),
-        (3.2, out.scenario.ltv_per_customer, 22),
+        (3.937_052_517_786_996, out.scenario.ltv_per_customer, 22),
     ] {
         let (_, t) = summary_of(&bgnbd_shop(20_000, seed, b));
         let truth = first_year_revenue_per_customer(&t);
@@ -504,9 +637,9 @@ fn linearized_draws_match_exact_draws() {
             24,
         ),
         (
-            "retention -20 pt",
+            "retention -10 pt",
             Scenario {
-                retention_points: -20.0,
+                retention_points: -10.0,
                 ..Scenario::default()
             },
             12,

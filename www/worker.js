@@ -39,7 +39,9 @@
 // wasm panic the module's memory cannot be trusted either, so the page
 // replaces this worker after any error rather than reusing it.
 
-import init, { Analysis, WhatIf, clvIntervals, preview, version } from './pkg/ltvlab.js';
+import init, {
+  Analysis, WhatIf, clvIntervals, customersCsv as coreCustomersCsv, preview, safeCell, version,
+} from './pkg/ltvlab.js';
 import { localize, reasonText } from './i18n.js';
 
 /** Bytes the preview reads: what ingest itself uses to detect the format. */
@@ -394,18 +396,11 @@ function postRows({ id, sort, descending, search }) {
 
 // ---- exports -----------------------------------------------------------------
 
-// The same rule as ltvlab::export::safe_cell: a text cell that a spreadsheet
+// Text cells go through the core's one rule against formula injection
+// (ltvlab::export::safe_cell, exported as safeCell): a cell a spreadsheet
 // would run as a formula gets a leading apostrophe; plain numbers stay numbers.
-function safeCell(value) {
-  const text = String(value ?? '');
-  const risky = /^[=+\-@\t\r]/.test(text);
-  return risky && !isNumeric(text) ? `'${text}` : text;
-}
-
-const isNumeric = (text) => text.trim() !== '' && Number.isFinite(Number(text));
-
 function csvField(value) {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : safeCell(value);
+  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : safeCell(String(value ?? ''));
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
@@ -433,30 +428,12 @@ function exportFile(kind, lang) {
   }
 }
 
+// The core's one customers layout (ltvlab::export::customers_csv, the one
+// `ltvlab predict` writes), with a BOM so Excel opens Japanese ids as UTF-8.
 function customersCsv({ summary, predictions, intervals }) {
   if (!summary) throw new Error('no customers to export');
-  const s = summary.customers;
-  const p = predictions?.customers;
-  const columns = [
-    ['customer_id', s.customer_id],
-    ['orders', s.orders],
-    ['total_spend', s.total_spend],
-    ['first_purchase', s.first_purchase],
-    ['last_purchase', s.last_purchase],
-    ['frequency', s.frequency],
-    ['recency', s.recency],
-    ['T', s.T],
-    ['monetary_value', s.monetary_value],
-    ['p_alive', p?.p_alive],
-    ['expected_purchases', p?.expected_purchases],
-    ['expected_order_value', p?.expected_order_value],
-    ['clv', p?.clv],
-    // Empty until the bootstrap has run, as in `ltvlab predict` without --intervals.
-    ['clv_low', p && (intervals?.clv_low ?? [])],
-    ['clv_high', p && (intervals?.clv_high ?? [])],
-  ].filter(([, column]) => column);
-  const rows = s.customer_id.map((_, i) => columns.map(([, column]) => column[i]));
-  return csv(columns.map(([name]) => name), rows);
+  const text = coreCustomersCsv(summary, predictions?.customers ?? null, predictions ? (intervals ?? null) : null);
+  return new Blob([`\ufeff${text}`], { type: 'text/csv;charset=utf-8' });
 }
 
 function recommendationsCsv(recs, l10n) {

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use ltvlab::cohorts::{cohorts, CohortKey, CohortOptions, CohortReport};
+use ltvlab::cohorts::{cohorts_with, CohortKey, CohortOptions, CohortReport, Histories};
 use ltvlab::compare::{compare, merge_files, CompareOptions, Comparison};
 use ltvlab::ingest::{Dataset, Ingested};
-use ltvlab::segments::{segments, SegmentOptions, SegmentReport, SegmentStats};
+use ltvlab::segments::{segments_with, SegmentOptions, SegmentReport, SegmentStats};
 use ltvlab::simulate::{
     simulate, simulate_formula, DrawMethod, FormulaComparison, FormulaInputs, Loyalty, Scenario,
     ShopModel, Simulation, SimulationOptions,
@@ -18,6 +18,7 @@ use ltvlab::simulate::{
 use ltvlab::summary::{summarize, Summary, SummaryOptions};
 use ltvlab::transactions::Transactions;
 
+use super::caps;
 use crate::{read_input, InputArgs};
 
 /// `ltvlab cohorts`.
@@ -42,8 +43,8 @@ pub(crate) struct CohortsArgs {
 pub(crate) struct SegmentsArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Most customers listed in each follow-up list.
-    #[arg(long, default_value_t = 20)]
+    /// Most customers listed in each follow-up list (at most 100,000).
+    #[arg(long, default_value_t = 20, value_parser = caps::at_most::<{ caps::LIST }, usize>)]
     limit: usize,
     /// Follow-up thresholds in days, comma-separated (default 30,60).
     #[arg(long, value_name = "DAYS")]
@@ -68,8 +69,8 @@ pub(crate) struct CompareArgs {
     /// The group every other group is compared with (default: the largest).
     #[arg(long, value_name = "VALUE")]
     baseline: Option<String>,
-    /// Bootstrap draws.
-    #[arg(long, default_value_t = 1000)]
+    /// Bootstrap draws (at most 100,000).
+    #[arg(long, default_value_t = 1000, value_parser = caps::at_most::<{ caps::DRAWS }, u32>)]
     draws: u32,
     /// Bootstrap seed.
     #[arg(long, default_value_t = 1)]
@@ -87,7 +88,7 @@ pub(crate) struct SimulateArgs {
     /// Formula mode: no file; --aov, --frequency and --churn (or --retention) are the inputs.
     #[arg(long)]
     formula: bool,
-    /// Model mode: retention lift like +5pt. Formula mode: annual retention rate like 0.6.
+    /// Model mode: retention lift like +5pt (points of 12-month survival of a new customer). Formula mode: annual retention rate like 0.6.
     #[arg(long, allow_hyphen_values = true)]
     retention: Option<String>,
     /// Model mode: AOV lift like +10%. Formula mode: the average order value.
@@ -99,7 +100,7 @@ pub(crate) struct SimulateArgs {
     /// Formula mode: annual churn rate like 0.4.
     #[arg(long)]
     churn: Option<String>,
-    /// Retention lift (both modes), like +5pt.
+    /// Retention lift (both modes), like +5pt: points of 12-month survival of a new customer.
     #[arg(long, allow_hyphen_values = true)]
     retention_lift: Option<String>,
     /// AOV lift (both modes), like +10%.
@@ -141,8 +142,8 @@ pub(crate) struct SimulateArgs {
     /// New customers a month (default: the average of the last 12 months).
     #[arg(long)]
     new_customers: Option<f64>,
-    /// Monte Carlo draws.
-    #[arg(long, default_value_t = 1000)]
+    /// Monte Carlo draws (at most 100,000).
+    #[arg(long, default_value_t = 1000, value_parser = caps::at_most::<{ caps::DRAWS }, u32>)]
     draws: u32,
     /// Monte Carlo seed.
     #[arg(long, default_value_t = 1)]
@@ -168,6 +169,16 @@ fn transactions(data: &Dataset) -> CliResult<&Transactions> {
             "no usable column: this file holds baskets without customers or dates".to_owned(),
         ),
     }
+}
+
+/// The purchases by customer, with a note on stderr when some were left
+/// out for dates far from the bulk of the data.
+fn histories(t: &Transactions) -> CliResult<Histories<'_>> {
+    let h = Histories::new(t).map_err(|e| e.to_string())?;
+    if let Some(note) = h.outlying_note() {
+        let _ = writeln!(std::io::stderr(), "note: {note}");
+    }
+    Ok(h)
 }
 
 fn json(out: &mut dyn Write, value: &impl Serialize) -> CliResult<()> {
@@ -200,7 +211,8 @@ pub(crate) fn run_cohorts(mut args: CohortsArgs, out: &mut dyn Write) -> CliResu
         ..CohortOptions::default()
     };
     let ingested = read_input(&args.input)?;
-    let report = cohorts(transactions(&ingested.data)?, &options).map_err(|e| e.to_string())?;
+    let histories = histories(transactions(&ingested.data)?)?;
+    let report = cohorts_with(&histories, &options).map_err(|e| e.to_string())?;
     if args.json {
         return json(out, &report);
     }
@@ -319,7 +331,9 @@ pub(crate) fn run_segments(args: SegmentsArgs, out: &mut dyn Write) -> CliResult
             })
             .collect();
     }
-    let report = segments(t, &summary, model.as_ref(), &options).map_err(|e| e.to_string())?;
+    let histories = histories(t)?;
+    let report =
+        segments_with(&histories, &summary, model.as_ref(), &options).map_err(|e| e.to_string())?;
     if args.json {
         return json(out, &report);
     }
@@ -680,6 +694,18 @@ fn write_formula(out: &mut dyn Write, r: &FormulaComparison) -> std::io::Result<
         "{:<22} {:>14.4} {:>14.4}",
         "monthly retention", b.monthly_retention, s.monthly_retention
     )?;
+    writeln!(
+        out,
+        "{:<22} {:>14.4} {:>14.4}",
+        "12-month survival", b.survival_12_months, s.survival_12_months
+    )?;
+    writeln!(
+        out,
+        "{:<22} {:>14} {:>14}",
+        "textbook lifetime ltv",
+        opt(b.lifetime_ltv, 2),
+        opt(s.lifetime_ltv, 2)
+    )?;
     write_sensitivity(out, &r.sensitivity)
 }
 
@@ -767,8 +793,8 @@ fn write_simulation(out: &mut dyn Write, r: &Simulation) -> std::io::Result<()> 
     let (pb, ps) = (&b.parameters, &s.parameters);
     writeln!(
         out,
-        "parameters: b {:.4} -> {:.4}, alpha {:.4} -> {:.4}, gamma {:.4} -> {:.4}, dropout per purchase {:.4} -> {:.4}, margin {:.4} -> {:.4}",
-        pb.b, ps.b, pb.alpha, ps.alpha, pb.gamma, ps.gamma, pb.dropout_per_purchase, ps.dropout_per_purchase, pb.margin, ps.margin
+        "parameters: b {:.4} -> {:.4}, alpha {:.4} -> {:.4}, gamma {:.4} -> {:.4}, dropout per purchase {:.4} -> {:.4}, 12-month survival of a new customer {:.4} -> {:.4}, margin {:.4} -> {:.4}",
+        pb.b, ps.b, pb.alpha, ps.alpha, pb.gamma, ps.gamma, pb.dropout_per_purchase, ps.dropout_per_purchase, pb.survival_12_months, ps.survival_12_months, pb.margin, ps.margin
     )?;
     write_sensitivity(out, &r.sensitivity)
 }

@@ -255,6 +255,9 @@ fn customer_sections(
             return (None, None, simulation);
         }
     };
+    if let Some(note) = histories.outlying_note() {
+        notes.push(note);
+    }
     let cohorts = match ltvlab::cohorts::cohorts_with(&histories, &Default::default()) {
         Ok(c) => Some(c),
         Err(e) => {
@@ -397,54 +400,44 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), St
     } else {
         None
     };
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "customer_id",
-        "frequency",
-        "recency",
-        "T",
-        "monetary_value",
-        "p_alive",
-        "expected_purchases",
-        "expected_order_value",
-        "clv",
-        // The interval of the expected CLV (parameter uncertainty only) and
-        // the range of the customer's actual value over the horizon
-        // (parameters and the purchase process): `ltvlab::bootstrap`.
-        "expected_clv_low",
-        "expected_clv_high",
-        "value_low",
-        "value_high",
-    ])
-    .map_err(s)?;
-    for (i, c) in predictions.customers.iter().enumerate() {
-        let [low, high, value_low, value_high] = match &intervals {
-            Some(b) => [
-                num(b.clv[i].low),
-                num(b.clv[i].high),
-                num(b.value_range[i].low),
-                num(b.value_range[i].high),
-            ],
-            None => Default::default(),
+    let column = |f: fn(&predict::CustomerPrediction) -> f64| -> Vec<f64> {
+        predictions.customers.iter().map(f).collect()
+    };
+    let (p_alive, expected_purchases, expected_order_value, clv) = (
+        column(|c| c.p_alive),
+        column(|c| c.expected_purchases),
+        column(|c| c.expected_order_value),
+        column(|c| c.clv),
+    );
+    let model = ltvlab::export::ModelColumns {
+        p_alive: &p_alive,
+        expected_purchases: &expected_purchases,
+        expected_order_value: &expected_order_value,
+        clv: &clv,
+    };
+    // The interval of the expected CLV (parameter uncertainty only) and the
+    // range of the customer's actual value over the horizon (parameters and
+    // the purchase process): `ltvlab::bootstrap`.
+    let ends = intervals.map(|b| {
+        let ends = |v: &[ltvlab::bootstrap::Interval]| -> (Vec<f64>, Vec<f64>) {
+            (
+                v.iter().map(|e| e.low).collect(),
+                v.iter().map(|e| e.high).collect(),
+            )
         };
-        w.write_record([
-            ltvlab::export::safe_cell(&c.customer_id).as_ref(),
-            &num(c.frequency),
-            &num(c.recency),
-            &num(c.t),
-            &num(c.monetary_value),
-            &num(c.p_alive),
-            &num(c.expected_purchases),
-            &num(c.expected_order_value),
-            &num(c.clv),
-            &low,
-            &high,
-            &value_low,
-            &value_high,
-        ])
-        .map_err(s)?;
-    }
-    w.flush().map_err(s)
+        (ends(&b.clv), ends(&b.value_range))
+    });
+    let interval_columns = ends.as_ref().map(|((low, high), (value_low, value_high))| {
+        ltvlab::export::IntervalColumns {
+            expected_clv_low: low,
+            expected_clv_high: high,
+            value_low,
+            value_high,
+        }
+    });
+    // The one customers layout, shared with the app's export.
+    let text = ltvlab::export::customers_csv(&summary, Some(model), interval_columns).map_err(s)?;
+    out.write_all(text.as_bytes()).map_err(s)
 }
 
 pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), String> {

@@ -13,6 +13,7 @@ use ltvlab::recommend::{
 };
 use ltvlab::transactions::Transactions;
 
+use super::caps;
 use crate::{read_input, InputArgs};
 
 /// Arguments of `ltvlab recommend`.
@@ -23,8 +24,8 @@ pub struct RecommendArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
-    /// Items per list.
-    #[arg(long, value_name = "K", default_value_t = 10)]
+    /// Items per list (at most 1,000).
+    #[arg(long, value_name = "K", default_value_t = 10, value_parser = caps::at_most::<{ caps::TOP }, usize>)]
     top: usize,
     /// Minimum baskets a pair must share.
     #[arg(long, value_name = "N", default_value_t = 2)]
@@ -57,14 +58,14 @@ pub struct RecommendArgs {
     /// Mine frequent itemsets and their rules.
     #[arg(long)]
     itemsets: bool,
-    /// With --itemsets: longest itemset.
-    #[arg(long, value_name = "L", requires = "itemsets")]
+    /// With --itemsets: longest itemset (at most 100).
+    #[arg(long, value_name = "L", requires = "itemsets", value_parser = caps::at_most::<{ caps::ITEMSET_LENGTH }, usize>)]
     max_len: Option<usize>,
-    /// Cut baskets to their N most popular items (0: no cap).
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    /// Cut baskets to their N most popular items (at most 1,000; 0: the hard cap of 1,000).
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = caps::at_most::<{ caps::BASKET }, usize>)]
     max_basket: usize,
-    /// Pair rules to print, best first (0: all).
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    /// Pair rules to print, best first (at most 1,000,000; 0: all, up to the cap).
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = caps::at_most::<{ caps::RULES }, usize>)]
     max_rules: usize,
     /// Half-life in days of the recency weight.
     #[arg(long, value_name = "DAYS", default_value_t = 90.0)]
@@ -106,11 +107,25 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> Result<(), String> {
             RankArg::Lift => Ranking::Lift,
         },
         neighbours: args.top.max(20),
-        max_rules: (args.max_rules > 0).then_some(args.max_rules),
+        max_rules: Some(if args.max_rules > 0 {
+            args.max_rules
+        } else {
+            caps::RULES as usize
+        }),
         half_life_days: args.half_life,
         ..RecommendOptions::default()
     };
     let rec = Recommender::new(&ingested.data, &options).map_err(|e| e.to_string())?;
+    let capped = rec.stats().capped_baskets;
+    if options.max_basket.is_none() && capped > 0 {
+        // --max-basket 0 still keeps the pair work bounded: say so.
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: {capped} baskets have more than {} items and were cut to their {} most popular for the pairs (the hard cap: a basket of k items costs k(k-1) pair counts)",
+            caps::BASKET,
+            caps::BASKET
+        );
+    }
     let t = rec.transactions();
     let err = |e: std::io::Error| e.to_string();
 

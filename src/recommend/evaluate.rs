@@ -159,9 +159,7 @@ pub fn evaluate(
             "no orders are left for training before the cutoff",
         ));
     }
-    if let Some(max) = options.max_basket {
-        train.cap(max);
-    }
+    train.cap(options.basket_cap());
     let rec = Recommender::from_baskets(t, train, options);
 
     let k = eval.k;

@@ -44,14 +44,22 @@ use crate::{Error, Result};
 use baskets::Baskets;
 use pairs::{count_pairs, PairFilter, Pairs};
 
+/// The hard cap on distinct items per basket, whatever
+/// [`RecommendOptions::max_basket`] says: counting the pairs of a basket of
+/// `k` items costs `k(k − 1)`, so one 100,000-item order would cost 10¹⁰
+/// steps; capped, a basket costs at most about a million. Baskets cut by it
+/// are counted in [`BasketStats::capped_baskets`].
+pub const MAX_BASKET_ITEMS: usize = 1_000;
+
 /// Options for [`Recommender::new`]. `Default` gives the documented defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RecommendOptions {
     /// Baskets with more distinct items are cut to their `max_basket` most
     /// popular items (by baskets holding them before the cut; ties to the
-    /// item seen first in the file). Default `Some(50)`; `None` keeps every
-    /// basket whole. Huge baskets are usually wholesale or staff orders: they
-    /// add `k²` pairs each and say little about what goes together.
+    /// item seen first in the file). Default `Some(50)`, at most
+    /// [`MAX_BASKET_ITEMS`]; `None` keeps baskets whole up to that hard cap.
+    /// Huge baskets are usually wholesale or staff orders: they add `k²`
+    /// pairs each and say little about what goes together.
     pub max_basket: Option<usize>,
     /// Minimum baskets a pair must share to be reported (default 2).
     pub min_count: u64,
@@ -97,9 +105,18 @@ impl Default for RecommendOptions {
 }
 
 impl RecommendOptions {
+    /// The cap in force: `max_basket`, or [`MAX_BASKET_ITEMS`] without one.
+    pub fn basket_cap(&self) -> usize {
+        self.max_basket.unwrap_or(MAX_BASKET_ITEMS)
+    }
+
     fn validate(&self) -> Result<()> {
-        if self.max_basket == Some(0) {
-            return Err(Error::options("maximum basket size must be at least 1"));
+        if let Some(max) = self.max_basket {
+            if !(1..=MAX_BASKET_ITEMS).contains(&max) {
+                return Err(Error::options(format!(
+                    "maximum basket size must be between 1 and {MAX_BASKET_ITEMS}, got {max}"
+                )));
+            }
         }
         if !(0.0..=1.0).contains(&self.min_support) {
             return Err(Error::options(format!(
@@ -134,7 +151,7 @@ pub struct BasketStats {
     pub mean_basket: f64,
     /// Largest basket, after the cap.
     pub largest_basket: u64,
-    /// The cap in force, if any.
+    /// The cap in force (`max_basket`, else [`MAX_BASKET_ITEMS`]).
     pub max_basket: Option<usize>,
     /// Baskets cut down to the cap.
     pub capped_baskets: u64,
@@ -257,9 +274,7 @@ impl<'t> Recommender<'t> {
                 "recommendations need order lines with items; no line has an item",
             ));
         }
-        if let Some(max) = options.max_basket {
-            baskets.cap(max);
-        }
+        baskets.cap(options.basket_cap());
         Ok(Recommender::from_baskets(t, baskets, options))
     }
 
@@ -317,7 +332,7 @@ impl<'t> Recommender<'t> {
             items: self.popular.len() as u64,
             mean_basket: self.baskets.items.len() as f64 / n as f64,
             largest_basket: largest.unwrap_or(0) as u64,
-            max_basket: self.options.max_basket,
+            max_basket: Some(self.options.basket_cap()),
             capped_baskets: self.baskets.capped,
             rules: self.pairs.rules_total,
         }

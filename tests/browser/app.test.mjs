@@ -578,7 +578,7 @@ test('the customer table and CSV show each customer\'s CLV interval', async () =
   const text = await downloadText(page, 'export-customers');
   const lines = text.slice(1).trimEnd().split('\r\n');
   const header = lines[0].split(',');
-  const [clv, low, high] = ['clv', 'clv_low', 'clv_high'].map((name) => header.indexOf(name));
+  const [clv, low, high] = ['clv', 'expected_clv_low', 'expected_clv_high'].map((name) => header.indexOf(name));
   assert.ok(clv > 0 && low > 0 && high > 0, `columns: ${header}`);
   assert.equal(lines.length - 1, Number(await kpi(page, 'kpi-customers')));
   for (const line of lines.slice(1)) {

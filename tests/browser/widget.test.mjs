@@ -134,7 +134,7 @@ const FORMULA_CASES = [
     levers: { retention: 3, aov: -5 },
   },
   {
-    why: 'everyone leaves after a month: the doc example of `formula` (LTV 60, payback 1)',
+    why: 'retention 0: nobody reaches a second month, since 12-month survival is 1 - churn (LTV 60, payback 1)',
     attrs: { lang: 'en', currency: 'USD', aov: '120', frequency: '12', retention: '0', margin: '0.5', 'discount-rate': '0', cac: '30', horizon: '12' },
     cli: ['--aov', '120', '--frequency', '12', '--retention', '0', '--margin', '0.5', '--discount-rate', '0', '--cac', '30', '--horizon', '12'],
     levers: { retention: 0, aov: 0 },
@@ -175,6 +175,9 @@ test("its numbers equal the core's formula mode (ltvlab simulate --formula)", as
       const want = expected[which];
       const label = `${row.why}: ${which}`;
       assertClose(got.ltv, want.ltv, `${label} ltv`);
+      // The textbook whole-lifetime value rides along (null at 0 % churn).
+      if (want.lifetime_ltv === null) assert.equal(got.lifetime_ltv, null, `${label} lifetime_ltv`);
+      else assertClose(got.lifetime_ltv, want.lifetime_ltv, `${label} lifetime_ltv`);
       if (want.ltv_to_cac === null) assert.equal(got.ltv_to_cac, null, `${label} ltv_to_cac`);
       else assertClose(got.ltv_to_cac, want.ltv_to_cac, `${label} ltv_to_cac`);
       assert.equal(got.payback_months, want.payback_months, `${label} payback`);

@@ -667,8 +667,11 @@ export class LtvCalculator extends HTMLElement {
   }
 
   #emit(inputs, levers, comparison) {
+    // `ltv` is over the horizon, discounted; `lifetime_ltv` the textbook
+    // whole-lifetime aov × frequency × margin / churn (null at 0 % churn).
     const pick = (out) => ({
       ltv: out.ltv,
+      lifetime_ltv: out.lifetime_ltv ?? null,
       ltv_to_cac: out.ltv_to_cac,
       payback_months: out.payback_months,
       cumulative_value_by_month: out.cumulative_value_by_month,
