@@ -272,7 +272,7 @@ export interface RankingMetrics { hit_rate: number; precision: number; recall: n
 
 /** Why a section is missing or limited, for the page to explain. */
 export interface Note {
-    /** "no_customers" | "predict_failed" | "no_items" | "evaluate_failed" | "cohorts_failed" | "segments_failed" | "outlying_dates_left_out" */
+    /** "cohorts_failed" | "evaluate_failed" | "no_customers" | "no_items" | "outlying_dates_left_out" | "predict_failed" | "segments_failed" | "summary_period_needed" | "validation_failed" | "whatif_failed" */
     code: string;
     /** The library's message, in English. */
     message: string;

@@ -78,6 +78,7 @@ const en = {
 
   'notes.heading': 'What could not be computed',
   'note.no_customers': 'No per-customer predictions: the file has no customers or dates.',
+  'note.outlying_dates_left_out': 'Some orders are dated decades away from the rest (a typo in the year?): they are left out of the cohorts, segments and holdout, which cover the bulk of the data.',
   'note.summary_period_needed': 'This summary file does not say whether frequency, recency and T count days, weeks or months. Choose the unit above and press “Analyse again”.',
   'preview.period': 'Unit of frequency, recency and T',
   'preview.period.choose': '— choose —',
@@ -299,7 +300,7 @@ const en = {
   'chart.tracking.actual': 'Actual',
   'chart.tracking.predicted': 'Predicted',
   'whatif.heading': 'What if…',
-  'whatif.how': 'Move a lever to see what it is worth. The model fitted to your customers is re-run with the change: retention raises each customer’s chance to stay after a purchase, frequency how often they buy, order value what they spend. Ranges are 90% intervals from the model’s uncertainty.',
+  'whatif.how': 'Move a lever to see what it is worth. The model fitted to your customers is re-run with the change: retention raises the share of new customers still buying 12 months after their first order, frequency how often they buy, order value what they spend. Ranges are 90% intervals from the model’s uncertainty.',
   'whatif.levers': 'Levers',
   'whatif.settings': 'Your shop',
   'whatif.reset': 'Reset',
@@ -425,6 +426,7 @@ const ja = {
 
   'notes.heading': '計算できなかったもの',
   'note.no_customers': '顧客ごとの予測はありません：ファイルに顧客または日付がありません。',
+  'note.outlying_dates_left_out': '他の注文から数十年離れた日付の注文があります（年の入力ミスかもしれません）。コホート・セグメント・検証は大半のデータの期間で作り、これらの注文は除いています。',
   'note.summary_period_needed': 'この集計ファイルでは、frequency・recency・T が日数・週数・月数のどれで数えられているか分かりません。上で単位を選び、「もう一度分析」を押してください。',
   'preview.period': 'frequency・recency・T の単位',
   'preview.period.choose': '— 選択してください —',
@@ -646,7 +648,7 @@ const ja = {
   'chart.tracking.actual': '実績',
   'chart.tracking.predicted': '予測',
   'whatif.heading': 'もしも…（シミュレーション）',
-  'whatif.how': 'レバーを動かすと、その施策の価値がわかります。あなたの顧客に当てはめたモデルを変更して再計算します。継続率は購入後に残る確率、頻度は購入の多さ、客単価は1回の金額を上げます。幅はモデルの不確かさによる90%区間です。',
+  'whatif.how': 'レバーを動かすと、その施策の価値がわかります。あなたの顧客に当てはめたモデルを変更して再計算します。継続率は初回購入から12か月後も購入を続ける新規顧客の割合、頻度は購入の多さ、客単価は1回の金額を上げます。幅はモデルの不確かさによる90%区間です。',
   'whatif.levers': 'レバー',
   'whatif.settings': 'あなたのショップ',
   'whatif.reset': 'リセット',
