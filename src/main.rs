@@ -73,6 +73,10 @@ struct GenerateArgs {
     /// Random seed: the same seed gives the same bytes.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// A random small shop as small merchants' exports look (20 to 2,000 lines,
+    /// mostly one-time buyers; `ltvlab::generate::small_shop`), drawn from --seed.
+    #[arg(long, conflicts_with_all = ["lines", "customers", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "items"])]
+    small_shop: bool,
     /// Layout: plain, shopify or uci.
     #[arg(long, default_value = "plain")]
     format: String,
@@ -513,6 +517,7 @@ fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> Result<(), String> {
         }
     };
     let result = match a.lines {
+        _ if a.small_shop => ltvlab::generate::small_shop(a.seed).generate(out),
         Some(lines) => ltvlab::generate::generate_lines(&config, lines, out),
         None => ltvlab::generate::generate(&config, out),
     };

@@ -450,3 +450,19 @@ fn outlying_dates_do_not_set_the_span_of_cohorts_and_tracking() {
     );
     assert!(out.stdout.len() < 20_000, "{} bytes", out.stdout.len());
 }
+
+/// `generate --small-shop --seed N` writes `ltvlab::generate::small_shop(N)`,
+/// the shops tests/small_shops.rs bounds and scripts/bench-small-shops times.
+#[test]
+fn generate_small_shop_is_the_library_shop() {
+    for seed in [1u64, 7] {
+        let text = ok_stdout(&["generate", "--small-shop", "--seed", &seed.to_string()]);
+        let mut want = Vec::new();
+        ltvlab::generate::small_shop(seed)
+            .generate(&mut want)
+            .unwrap();
+        assert_eq!(text.as_bytes(), want.as_slice(), "seed {seed}");
+    }
+    let out = ltvlab(&["generate", "--small-shop", "--lines", "10"]);
+    assert_eq!(out.status.code(), Some(2));
+}

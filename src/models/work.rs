@@ -11,8 +11,8 @@
 //! # The bound
 //!
 //! Each model stage of `analyze` (the shop model with its simulation and
-//! segment values; the holdout validation; the predictions with their
-//! bootstrap, under each purchase model) stays within
+//! segment values; the holdout validation, all three models under `auto`;
+//! the predictions under each purchase model) stays within
 //! [`Work::STAGE_BUDGET`]: at most 20,000 log-likelihood evaluations, 20
 //! million series terms and 10 million quadrature nodes. One likelihood
 //! evaluation costs one pass over at most one pattern per customer (10,000
@@ -25,7 +25,9 @@
 //! maximum likelihood (1,872 evaluations, 0.22 million terms, 0.22 million
 //! nodes). Not covered: the Pareto/NBD under plain maximum likelihood on
 //! such shops, whose likelihood near `z = 1` integrates (13 million nodes
-//! on one of them).
+//! on one of them), and the page's background bootstrap of the value ranges,
+//! which refits the models once per resample (50 by default) in a worker of
+//! its own that a new analysis ends.
 
 use std::cell::Cell;
 
