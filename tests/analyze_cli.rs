@@ -139,3 +139,34 @@ fn segments_and_predictions_tell_one_story() {
         "{diagnostics}"
     );
 }
+
+/// A new shop where nobody has bought twice yet (`small_shop(5)`: 51
+/// customers, no repeat purchase) still gets its report: cohorts, segments
+/// and recommendations, with a note saying why there are no model values,
+/// instead of an error and nothing.
+#[test]
+fn a_shop_without_repeat_buyers_still_gets_its_report() {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("small_shop_5.csv");
+    let mut csv = Vec::new();
+    ltvlab::generate::small_shop(5).generate(&mut csv).unwrap();
+    std::fs::write(&path, csv).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ltvlab"))
+        .args(["analyze", "--json"])
+        .arg(&path)
+        .output()
+        .expect("the binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["summary"]["repeat_customers"], 0);
+    assert!(r["model"].is_null() && r["predictions"].is_null() && r["model_choice"].is_null());
+    assert!(r["cohorts"].is_object() && r["segments"].is_object());
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("no model values") && notes.contains("made a repeat purchase"),
+        "{notes}"
+    );
+}

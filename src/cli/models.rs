@@ -122,11 +122,13 @@ pub(crate) struct AnalyzeArgs {
 pub(crate) struct Report<'a> {
     ingest: &'a IngestReport,
     summary: SummaryCounts,
-    /// Which purchase model the analysis uses, and why.
-    model_choice: ModelChoiceReport,
-    model: &'a predict::PurchaseFit,
-    spend_model: &'a predict::SpendModel,
-    predictions: PredictionTotals<'a>,
+    /// Which purchase model the analysis uses, and why (`None` without one).
+    model_choice: Option<ModelChoiceReport>,
+    /// `None` when no purchase model can be fitted (e.g. nobody bought
+    /// twice yet): the other sections stand, and `notes` says why.
+    model: Option<&'a predict::PurchaseFit>,
+    spend_model: Option<&'a predict::SpendModel>,
+    predictions: Option<PredictionTotals<'a>>,
     /// `None` for summary files, which have no dates to split.
     validation: Option<Validation>,
     /// Why there is no validation, when there is none.
@@ -218,7 +220,7 @@ fn recommendations_section<'a>(
 fn customer_sections(
     data: &Dataset,
     summary: &Summary,
-    values: &[ltvlab::simulate::CustomerValue],
+    values: Option<&[ltvlab::simulate::CustomerValue]>,
     notes: &mut Vec<String>,
 ) -> (
     Option<ltvlab::cohorts::CohortReport>,
@@ -270,7 +272,7 @@ fn customer_sections(
     let segments = match ltvlab::segments::segments_with_values(
         &histories,
         summary,
-        Some(values),
+        values,
         &Default::default(),
     ) {
         Ok(s) => Some(s),
@@ -482,27 +484,38 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), St
                 .to_owned(),
         });
     let options = predict_options(&args.value, choice.model)?;
-    let predictions: Predictions = predict::predict(&summary, &options).map_err(s)?;
-    let values = predictions.customer_values();
+    // Bad options stop the command; a model that cannot be fitted on this
+    // shop (too few customers, nobody bought twice) only drops its sections.
+    let predictions: Option<Predictions> = match predict::predict(&summary, &options) {
+        Ok(p) => Some(p),
+        Err(e) if matches!(e.kind(), ltvlab::ErrorKind::Options { .. }) => {
+            return Err(e.to_string())
+        }
+        Err(e) => {
+            notes.push(format!("no model values: {e}"));
+            None
+        }
+    };
+    let values = predictions.as_ref().map(Predictions::customer_values);
     let (cohorts, segments, simulation) =
-        customer_sections(&ingested.data, &summary, &values, &mut notes);
-    let model_choice = ModelChoiceReport {
+        customer_sections(&ingested.data, &summary, values.as_deref(), &mut notes);
+    let model_choice = predictions.as_ref().map(|_| ModelChoiceReport {
         model: choice.model,
         reason: choice.reason,
         explanation: choice.explanation,
-    };
+    });
     let validation = choice.validation;
     let report = Report {
         ingest: &ingested.report,
         summary: summary_counts(&summary),
         model_choice,
-        model: &predictions.purchase_model,
-        spend_model: &predictions.spend_model,
-        predictions: PredictionTotals {
-            base: &predictions.base,
-            formula: &predictions.formula,
-            diagnostics: &predictions.diagnostics,
-        },
+        model: predictions.as_ref().map(|p| &p.purchase_model),
+        spend_model: predictions.as_ref().map(|p| &p.spend_model),
+        predictions: predictions.as_ref().map(|p| PredictionTotals {
+            base: &p.base,
+            formula: &p.formula,
+            diagnostics: &p.diagnostics,
+        }),
         validation,
         validation_note,
         cohorts,
@@ -515,7 +528,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), St
         serde_json::to_writer_pretty(&mut *out, &report).map_err(s)?;
         writeln!(out).map_err(s)
     } else {
-        write_analysis_text(out, &report, &predictions).map_err(s)
+        write_analysis_text(out, &report, predictions.as_ref()).map_err(s)
     }
 }
 
@@ -645,9 +658,8 @@ fn write_fit_text(out: &mut impl Write, json: &serde_json::Value) -> std::io::Re
 fn write_analysis_text(
     out: &mut impl Write,
     report: &Report<'_>,
-    predictions: &Predictions,
+    predictions: Option<&Predictions>,
 ) -> std::io::Result<()> {
-    let b = &predictions.base;
     let c = &report.summary;
     writeln!(
         out,
@@ -656,6 +668,13 @@ fn write_analysis_text(
         c.repeat_customers,
         c.period.name()
     )?;
+    let Some(predictions) = predictions else {
+        for note in &report.notes {
+            writeln!(out, "note            {note}")?;
+        }
+        return Ok(());
+    };
+    let b = &predictions.base;
     let fit = &predictions.purchase_model;
     let params: Vec<String> = fit
         .params()
