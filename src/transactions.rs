@@ -507,21 +507,8 @@ impl Transactions {
     /// [`Transactions::day_range`] when no day is that far out; `None`
     /// without rows.
     pub fn bulk_day_range(&self) -> Option<(i32, i32)> {
-        const BUCKET_SHIFT: u32 = 10;
         let (first, last) = self.day_range()?;
-        let margin = (f64::from(crate::ingest::OUTLYING_DATE_YEARS) * 365.25) as i32;
-        let mut buckets: std::collections::BTreeMap<i32, u64> = Default::default();
-        for &day in &self.day {
-            *buckets.entry(day >> BUCKET_SHIFT).or_insert(0) += 1;
-        }
-        let half = (self.day.len() as u64).div_ceil(2);
-        let mut seen = 0;
-        let median_bucket = buckets.iter().find_map(|(&b, &n)| {
-            seen += n;
-            (seen >= half).then_some(b)
-        })?;
-        let median = (median_bucket << BUCKET_SHIFT) + (1 << (BUCKET_SHIFT - 1));
-        let (low, high) = (median.saturating_sub(margin), median.saturating_add(margin));
+        let (low, high) = crate::ingest::bulk_window(self.day.iter().copied())?;
         if first >= low && last <= high {
             return Some((first, last));
         }

@@ -12,57 +12,10 @@ use ltvlab::summary::{CustomerSummary, Period, Summary};
 const TRUTH: [(&str, f64); 4] = [("r", 0.243), ("alpha", 4.414), ("a", 0.793), ("b", 2.426)];
 
 /// Simulates `n` BG/NBD customers observed for 27 to 39 whole weeks, times
-/// rounded to days (1/7 week), with Gamma-Gamma spend (p 6, q 4, gamma 15).
+/// rounded to days (1/7 week), with Gamma-Gamma spend (p 6, q 4, gamma 15):
+/// [`simulate_with_future`] without a future.
 fn simulate(n: usize, seed: u64) -> Summary {
-    let (r, alpha, a, b) = (TRUTH[0].1, TRUTH[1].1, TRUTH[2].1, TRUTH[3].1);
-    let mut rng = StdRng::seed_from_u64(seed);
-    let rate = Gamma::new(r, 1.0 / alpha).unwrap();
-    let dropout = Beta::new(a, b).unwrap();
-    let nu = Gamma::new(4.0, 1.0 / 15.0).unwrap();
-    let customers = (0..n)
-        .map(|i| {
-            let t = f64::from(rng.random_range(27u32..=39));
-            let lambda: f64 = rate.sample(&mut rng);
-            let p: f64 = dropout.sample(&mut rng);
-            let spend = Gamma::new(6.0, 1.0 / nu.sample(&mut rng)).unwrap();
-            let (mut x, mut tx, mut now, mut total) = (0.0, 0.0, 0.0, 0.0);
-            if lambda > 0.0 {
-                let wait = Exp::new(lambda).unwrap();
-                loop {
-                    now += wait.sample(&mut rng);
-                    let day = (now * 7.0).ceil() / 7.0;
-                    if day > t {
-                        break;
-                    }
-                    x += 1.0;
-                    tx = day;
-                    total += spend.sample(&mut rng);
-                    if rng.random::<f64>() < p {
-                        break;
-                    }
-                }
-            }
-            CustomerSummary {
-                customer_id: i.to_string(),
-                frequency: x,
-                recency: tx,
-                t,
-                monetary_value: if x > 0.0 { total / x } else { 0.0 },
-                first_purchase: None,
-                last_purchase: None,
-                orders: None,
-                total_spend: None,
-            }
-        })
-        .collect();
-    Summary {
-        period: Period::Week,
-        observation_end: None,
-        customers,
-        orders_after_end: 0,
-        guest_orders: 0,
-        reversed_orders: 0,
-    }
+    simulate_with_future(n, seed, 0, 0.0).0
 }
 
 fn options(samples: usize, seed: u64) -> BootstrapOptions {

@@ -2633,27 +2633,24 @@ impl Stream {
     }
 }
 
-/// Counts values that repeat an earlier one (sorts `hashes`, then frees it).
 /// Years from the median date beyond which a date is flagged as outlying.
 pub const OUTLYING_DATE_YEARS: i32 = 20;
 
-/// A warning for the kept rows dated more than [`OUTLYING_DATE_YEARS`] from
-/// the median kept date (`0001-01-01` or `9999-12-31` for 2024: a typo in the
-/// year stretches every customer's age T, and with it the models). The
-/// median comes from a count of rows per 1,024-day bucket, so no copy of the
-/// day column is made; it is exact to a bucket, which is far finer than the
-/// 20-year margin.
-fn outlying_dates(days: &[i32], keep: &[bool], lines: &[u32]) -> Option<Warning> {
+/// The days within [`OUTLYING_DATE_YEARS`] of the median of `days`, as
+/// `(low, high)`; `None` without days. The median comes from a count of
+/// days per 1,024-day bucket, so no copy of the days is made; it is exact to
+/// a bucket, which is far finer than the 20-year margin. The one rule behind
+/// ingest's `outlying_dates` warning and
+/// [`crate::transactions::Transactions::bulk_day_range`].
+pub(crate) fn bulk_window(days: impl Iterator<Item = i32>) -> Option<(i32, i32)> {
     const BUCKET_SHIFT: u32 = 10;
     let mut buckets: BTreeMap<i32, u64> = BTreeMap::new();
-    let mut kept = 0u64;
-    for (&day, &k) in days.iter().zip(keep) {
-        if k {
-            *buckets.entry(day >> BUCKET_SHIFT).or_insert(0) += 1;
-            kept += 1;
-        }
+    let mut count = 0u64;
+    for day in days {
+        *buckets.entry(day >> BUCKET_SHIFT).or_insert(0) += 1;
+        count += 1;
     }
-    let half = kept.div_ceil(2);
+    let half = count.div_ceil(2);
     let mut seen = 0;
     let median_bucket = buckets.iter().find_map(|(&b, &n)| {
         seen += n;
@@ -2661,7 +2658,17 @@ fn outlying_dates(days: &[i32], keep: &[bool], lines: &[u32]) -> Option<Warning>
     })?;
     let median = (median_bucket << BUCKET_SHIFT) + (1 << (BUCKET_SHIFT - 1));
     let margin = (f64::from(OUTLYING_DATE_YEARS) * 365.25) as i32;
-    let (low, high) = (median.saturating_sub(margin), median.saturating_add(margin));
+    Some((median.saturating_sub(margin), median.saturating_add(margin)))
+}
+
+/// A warning for the kept rows dated more than [`OUTLYING_DATE_YEARS`] from
+/// the median kept date (`0001-01-01` or `9999-12-31` for 2024: a typo in the
+/// year stretches every customer's age T, and with it the models), by
+/// [`bulk_window`].
+fn outlying_dates(days: &[i32], keep: &[bool], lines: &[u32]) -> Option<Warning> {
+    let kept = days.iter().zip(keep).filter(|(_, &k)| k).map(|(&d, _)| d);
+    let (low, high) = bulk_window(kept)?;
+    let median = low + (high - low) / 2;
     let mut count = 0u64;
     let mut examples = Vec::new();
     for (i, (&day, &k)) in days.iter().zip(keep).enumerate() {
@@ -2682,6 +2689,7 @@ fn outlying_dates(days: &[i32], keep: &[bool], lines: &[u32]) -> Option<Warning>
     })
 }
 
+/// Counts values that repeat an earlier one (sorts `hashes`, then frees it).
 fn count_repeats(hashes: &mut Vec<u64>) -> u64 {
     hashes.sort_unstable();
     let repeats = hashes.windows(2).filter(|w| w[0] == w[1]).count() as u64;
