@@ -19,7 +19,7 @@ use ltvlab::summary::{summarize, Summary, SummaryOptions};
 use ltvlab::transactions::Transactions;
 
 use super::caps;
-use crate::{read_input, InputArgs};
+use super::input::{read_input, InputArgs};
 
 /// `ltvlab cohorts`.
 #[derive(Args)]
@@ -504,10 +504,7 @@ fn two_files(args: &CompareArgs, other: &std::path::Path) -> CliResult<Transacti
     }
     let mut files = Vec::with_capacity(2);
     for path in &paths {
-        let input = InputArgs {
-            file: path.clone(),
-            ..args.input.clone()
-        };
+        let input = args.input.with_file(path.clone());
         match read_input(&input)?.data {
             Dataset::Transactions(t) => files.push(t),
             other => {
@@ -644,7 +641,7 @@ pub(crate) fn run_simulate(a: SimulateArgs, out: &mut dyn Write) -> CliResult<()
         return Err("invalid option: simulate needs a file, or --formula".to_owned());
     };
     let s = scenario(&a, true)?;
-    let input = input_for(file);
+    let input = InputArgs::for_file(file);
     let ingested = read_input(&input)?;
     let summary = daily_summary(&ingested)?;
     let model = ShopModel::fit(&summary).map_err(|e| e.to_string())?;
@@ -797,26 +794,4 @@ fn write_simulation(out: &mut dyn Write, r: &Simulation) -> std::io::Result<()> 
         pb.b, ps.b, pb.alpha, ps.alpha, pb.gamma, ps.gamma, pb.dropout_per_purchase, ps.dropout_per_purchase, pb.survival_12_months, ps.survival_12_months, pb.margin, ps.margin
     )?;
     write_sensitivity(out, &r.sensitivity)
-}
-
-/// A file with every ingest override left to detection.
-fn input_for(file: PathBuf) -> InputArgs {
-    InputArgs {
-        file,
-        customer: None,
-        date: None,
-        amount: None,
-        order: None,
-        item: None,
-        item_name: None,
-        quantity: None,
-        unit_price: None,
-        group: None,
-        date_format: None,
-        date_order: None,
-        encoding: None,
-        delimiter: None,
-        returns: "net".to_owned(),
-        today: None,
-    }
 }

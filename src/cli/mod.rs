@@ -3,6 +3,9 @@
 //! under it stays pure.
 
 pub mod analysis;
+pub mod data;
+pub mod format;
+pub mod input;
 pub mod models;
 pub mod recommend;
 

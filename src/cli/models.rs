@@ -25,22 +25,11 @@ use ltvlab::models::{
     ShiftedBetaGeometric, Spend, SurvivalData,
 };
 use ltvlab::predict::{self, BaseTotals, FormulaLtv, PredictOptions, Predictions};
-use ltvlab::summary::{self, Period, Summary, SummaryOptions};
+use ltvlab::summary::{Period, Summary};
 use ltvlab::validate::{self, ValidateOptions, Validation};
 
-use crate::{num, read_input, InputArgs};
-
-/// The period unit and end of observation of fit and predict.
-#[derive(Args)]
-pub(crate) struct PeriodArgs {
-    /// Period unit: day, week or month (default: day; a summary file needs
-    /// it: the unit its T is in).
-    #[arg(long)]
-    period: Option<String>,
-    /// End of observation (ISO date); default: the last date in the data.
-    #[arg(long, value_name = "DATE")]
-    observation_end: Option<String>,
-}
+use super::format::num;
+use super::input::{read_input, read_summary, summarize, InputArgs, PeriodArgs};
 
 /// `ltvlab fit`.
 #[derive(Args)]
@@ -553,20 +542,6 @@ fn predict_options(a: &ValueArgs, model: ModelKind) -> Result<PredictOptions, St
         margin: a.margin,
         fit: FitOptions::default(),
     })
-}
-
-fn summarize(data: &Dataset, a: &PeriodArgs) -> Result<Summary, String> {
-    let given = a.period.as_deref().map(str::parse::<Period>).transpose();
-    let options = SummaryOptions {
-        period: summary::period_for(data, given.map_err(s)?).map_err(s)?,
-        observation_end: a.observation_end.clone(),
-        calibration_end: None,
-    };
-    summary::summarize(data, &options).map_err(s)
-}
-
-fn read_summary(input: &InputArgs, a: &PeriodArgs) -> Result<Summary, String> {
-    summarize(&read_input(input)?.data, a)
 }
 
 fn summary_counts(summary: &Summary) -> SummaryCounts {

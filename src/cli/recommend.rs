@@ -14,7 +14,7 @@ use ltvlab::recommend::{
 use ltvlab::transactions::Transactions;
 
 use super::caps;
-use crate::{read_input, InputArgs};
+use super::input::{read_input, InputArgs};
 
 /// Arguments of `ltvlab recommend`.
 #[derive(Args)]

@@ -1,0 +1,308 @@
+//! `ltvlab inspect`, `ltvlab summary` and `ltvlab generate`: what ingest
+//! saw, the per-customer summary, and a synthetic shop.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use ltvlab::ingest::{Dataset, Ingested};
+use ltvlab::summary::{self, Period, SummaryOptions};
+
+use super::caps;
+use super::format::{lower_first, num};
+use super::input::{read_input, InputArgs};
+
+/// `ltvlab inspect`.
+#[derive(Args)]
+pub(crate) struct InspectArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `ltvlab summary`.
+#[derive(Args)]
+pub(crate) struct SummaryCommandArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    summary: SummaryArgs,
+}
+
+/// `ltvlab generate`.
+#[derive(Args)]
+pub(crate) struct GenerateArgs {
+    /// Generate at least this many order lines (customers are added as needed; at most 100,000,000).
+    #[arg(long, conflicts_with = "customers", value_parser = caps::at_most::<{ caps::LINES }, usize>)]
+    lines: Option<usize>,
+    /// Generate this many customers (default 1000 when --lines is not given; at most 10,000,000).
+    #[arg(long, value_parser = caps::at_most::<{ caps::CUSTOMERS }, usize>)]
+    customers: Option<usize>,
+    /// Random seed: the same seed gives the same bytes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// A random small shop as small merchants' exports look (20 to 2,000 lines,
+    /// mostly one-time buyers; `ltvlab::generate::small_shop`), drawn from --seed.
+    #[arg(long, conflicts_with_all = ["lines", "customers", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "items"])]
+    small_shop: bool,
+    /// Layout: plain, shopify or uci.
+    #[arg(long, default_value = "plain")]
+    format: String,
+    /// Encode as Shift_JIS instead of UTF-8.
+    #[arg(long)]
+    shift_jis: bool,
+    /// Japanese and English product names (the default).
+    #[arg(long, conflicts_with = "english")]
+    japanese: bool,
+    /// English product names only.
+    #[arg(long)]
+    english: bool,
+    /// Multiply order values (150 gives yen-like amounts).
+    #[arg(long)]
+    currency_scale: Option<f64>,
+    /// Share of orders placed by guests without a customer id.
+    #[arg(long)]
+    guest_share: Option<f64>,
+    /// Share of orders partly returned.
+    #[arg(long)]
+    return_share: Option<f64>,
+    /// Catalogue size (at most 1,000,000).
+    #[arg(long, value_parser = caps::at_most::<{ caps::ITEMS }, usize>)]
+    items: Option<usize>,
+    /// Write to this file instead of stdout.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SummaryArgs {
+    /// Period unit: day, week or month (default: day; a summary file needs it).
+    #[arg(long)]
+    period: Option<String>,
+    /// End of observation (ISO date); default: the last date in the data.
+    #[arg(long, value_name = "DATE")]
+    observation_end: Option<String>,
+    /// Split into calibration and holdout at this ISO date.
+    #[arg(long, value_name = "DATE")]
+    calibration_end: Option<String>,
+}
+
+/// Runs `ltvlab inspect`.
+pub(crate) fn inspect(args: &InspectArgs, out: &mut impl Write) -> Result<(), String> {
+    let ingested = read_input(&args.input)?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &ingested.report).map_err(|e| e.to_string())?;
+        writeln!(out).map_err(|e| e.to_string())
+    } else {
+        write_report(out, &ingested).map_err(|e| e.to_string())
+    }
+}
+
+/// Runs `ltvlab summary`.
+pub(crate) fn summary(args: &SummaryCommandArgs, out: &mut impl Write) -> Result<(), String> {
+    let ingested = read_input(&args.input)?;
+    let options = summary_options(&args.summary, &ingested.data)?;
+    write_summary(out, &ingested, &options)
+}
+
+fn summary_options(a: &SummaryArgs, data: &Dataset) -> Result<SummaryOptions, String> {
+    let given = a.period.as_deref().map(str::parse::<Period>).transpose();
+    Ok(SummaryOptions {
+        period: summary::period_for(data, given.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?,
+        observation_end: a.observation_end.clone(),
+        calibration_end: a.calibration_end.clone(),
+    })
+}
+
+fn write_report(out: &mut impl Write, ingested: &Ingested) -> io::Result<()> {
+    let r = &ingested.report;
+    writeln!(out, "preset      {:?}", r.preset)?;
+    writeln!(out, "kind        {:?}", r.kind)?;
+    writeln!(
+        out,
+        "encoding    {}{}",
+        r.encoding,
+        if r.bom { " (with BOM)" } else { "" }
+    )?;
+    writeln!(out, "delimiter   {:?}", r.delimiter)?;
+    writeln!(
+        out,
+        "header      {}",
+        if r.has_header { "yes" } else { "no" }
+    )?;
+    if let Some(order) = r.date_order {
+        writeln!(out, "date order  {:?} ({:?})", order, r.date_order_source)?;
+    }
+    writeln!(
+        out,
+        "rows        {} read, {} used, {} skipped",
+        r.rows_read, r.rows_used, r.rows_skipped
+    )?;
+    writeln!(out, "mapping")?;
+    for m in &r.mapping {
+        writeln!(
+            out,
+            "  {:<14} <- {:?} (column {}, by {:?})",
+            m.role.name(),
+            m.name,
+            m.index + 1,
+            m.source
+        )?;
+    }
+    let s = &r.stats;
+    writeln!(
+        out,
+        "data        {} customers, {} orders, {} items, {} guest rows, {} reversal rows",
+        s.customers, s.orders, s.items, s.guest_rows, s.reversal_rows
+    )?;
+    if let (Some(a), Some(b)) = (&s.first_date, &s.last_date) {
+        writeln!(out, "dates       {a} to {b}")?;
+    }
+    for g in &r.skipped {
+        writeln!(out, "skipped     {} x {:?}", g.count, g.reason)?;
+        for e in &g.examples {
+            writeln!(out, "              line {}: {}", e.line, e.text)?;
+        }
+    }
+    for w in &r.warnings {
+        writeln!(out, "warning     {}", w.message)?;
+        if !w.lines.is_empty() {
+            let lines: Vec<String> = w.lines.iter().map(u64::to_string).collect();
+            writeln!(out, "              lines {}", lines.join(", "))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_summary(
+    out: &mut impl Write,
+    ingested: &Ingested,
+    options: &SummaryOptions,
+) -> Result<(), String> {
+    let mut w = csv::Writer::from_writer(out);
+    let err = |e: csv::Error| e.to_string();
+    if options.calibration_end.is_some() {
+        let ch =
+            summary::calibration_holdout(&ingested.data, options).map_err(|e| e.to_string())?;
+        w.write_record([
+            "customer_id",
+            "frequency_cal",
+            "recency_cal",
+            "T_cal",
+            "monetary_value_cal",
+            "frequency_holdout",
+            "monetary_value_holdout",
+            "duration_holdout",
+        ])
+        .map_err(err)?;
+        for (c, h) in ch.calibration.customers.iter().zip(&ch.holdout) {
+            w.write_record([
+                ltvlab::export::safe_cell(&c.customer_id).as_ref(),
+                &num(c.frequency),
+                &num(c.recency),
+                &num(c.t),
+                &num(c.monetary_value),
+                &num(h.frequency_holdout),
+                &num(h.monetary_value_holdout),
+                &num(h.duration_holdout),
+            ])
+            .map_err(err)?;
+        }
+    } else {
+        let s = summary::summarize(&ingested.data, options).map_err(|e| e.to_string())?;
+        w.write_record([
+            "customer_id",
+            "frequency",
+            "recency",
+            "T",
+            "monetary_value",
+            "first_purchase",
+            "last_purchase",
+            "orders",
+            "total_spend",
+        ])
+        .map_err(err)?;
+        for c in &s.customers {
+            w.write_record([
+                ltvlab::export::safe_cell(&c.customer_id).as_ref(),
+                &num(c.frequency),
+                &num(c.recency),
+                &num(c.t),
+                &num(c.monetary_value),
+                c.first_purchase.as_deref().unwrap_or(""),
+                c.last_purchase.as_deref().unwrap_or(""),
+                &c.orders.map_or(String::new(), |o| o.to_string()),
+                &c.total_spend.map_or(String::new(), num),
+            ])
+            .map_err(err)?;
+        }
+    }
+    w.flush().map_err(|e| e.to_string())
+}
+
+/// Runs `ltvlab generate`.
+pub(crate) fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> Result<(), String> {
+    use ltvlab::generate::{GeneratorConfig, OutputEncoding, OutputFormat};
+    let mut config = GeneratorConfig {
+        seed: a.seed,
+        japanese_names: !a.english,
+        ..GeneratorConfig::default()
+    };
+    config.format = match a.format.as_str() {
+        "plain" => OutputFormat::Plain,
+        "shopify" => OutputFormat::Shopify,
+        "uci" => OutputFormat::UciOnlineRetail,
+        other => {
+            return Err(format!(
+                "invalid option: format \"{other}\" must be plain, shopify or uci"
+            ))
+        }
+    };
+    if a.shift_jis {
+        config.encoding = OutputEncoding::ShiftJis;
+    }
+    if let Some(x) = a.currency_scale {
+        config.currency_scale = x;
+    }
+    if let Some(x) = a.guest_share {
+        config.guest_share = x;
+    }
+    if let Some(x) = a.return_share {
+        config.return_share = x;
+    }
+    if let Some(x) = a.items {
+        config.items = x;
+    }
+    if let Some(c) = a.customers {
+        config.customers = c;
+    }
+    let mut file;
+    let mut stdout_lock;
+    let out: &mut dyn Write = match &a.out {
+        Some(path) => {
+            file = io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
+                format!(
+                    "cannot create {}: {}",
+                    path.display(),
+                    lower_first(&e.to_string())
+                )
+            })?);
+            &mut file
+        }
+        None => {
+            stdout_lock = stdout;
+            &mut stdout_lock
+        }
+    };
+    let result = match a.lines {
+        _ if a.small_shop => ltvlab::generate::small_shop(a.seed).generate(out),
+        Some(lines) => ltvlab::generate::generate_lines(&config, lines, out),
+        None => ltvlab::generate::generate(&config, out),
+    };
+    result.map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())
+}

@@ -1,0 +1,211 @@
+//! The input file and ingest overrides every command shares, and reading
+//! it: the file (or stdin) in 1 MiB chunks through the chunked ingester the
+//! browser uses too.
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use ltvlab::ingest::{Dataset, IngestOptions, Ingested, Ingester, ReturnPolicy};
+use ltvlab::summary::{self, Period, Summary, SummaryOptions};
+
+use super::format::lower_first;
+
+/// The input file and ingest overrides shared by every command.
+#[derive(Args, Clone)]
+pub(crate) struct InputArgs {
+    /// The orders file (CSV/TSV, any supported encoding), or - for stdin.
+    pub(crate) file: PathBuf,
+    /// Column holding the customer id.
+    #[arg(long, value_name = "COL")]
+    customer: Option<String>,
+    /// Column holding the order date.
+    #[arg(long, value_name = "COL")]
+    date: Option<String>,
+    /// Column holding the amount (line or order total).
+    #[arg(long, value_name = "COL")]
+    amount: Option<String>,
+    /// Column holding the order id.
+    #[arg(long, value_name = "COL")]
+    order: Option<String>,
+    /// Column holding the item id or SKU.
+    #[arg(long, value_name = "COL")]
+    item: Option<String>,
+    /// Column holding the item name.
+    #[arg(long, value_name = "COL")]
+    item_name: Option<String>,
+    /// Column holding the quantity.
+    #[arg(long, value_name = "COL")]
+    quantity: Option<String>,
+    /// Column holding the unit price.
+    #[arg(long, value_name = "COL")]
+    unit_price: Option<String>,
+    /// A categorical column to group by (channel, coupon, campaign).
+    #[arg(long, value_name = "COL")]
+    pub(crate) group: Option<String>,
+    /// Date format: auto, iso, ymd, yyyymmdd, japanese, dmy, mdy, excel, unix, or a pattern like %d/%m/%Y.
+    #[arg(long, value_name = "FORMAT")]
+    date_format: Option<String>,
+    /// Day/month order for ambiguous dates: day-first or month-first.
+    #[arg(long, value_name = "ORDER")]
+    date_order: Option<String>,
+    /// Force the encoding (utf-8, shift_jis, utf-16le, ...).
+    #[arg(long)]
+    encoding: Option<String>,
+    /// Force the delimiter (one character; "tab" for a tab).
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// Returns, refunds and cancellations: net (default) or exclude.
+    #[arg(long, default_value = "net")]
+    returns: String,
+    /// Today's date (ISO) for the future-date check.
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
+}
+
+impl InputArgs {
+    /// The same overrides on another file.
+    pub(crate) fn with_file(&self, file: PathBuf) -> InputArgs {
+        InputArgs {
+            file,
+            ..self.clone()
+        }
+    }
+
+    /// A file with every ingest override left to detection.
+    pub(crate) fn for_file(file: PathBuf) -> InputArgs {
+        InputArgs {
+            file,
+            customer: None,
+            date: None,
+            amount: None,
+            order: None,
+            item: None,
+            item_name: None,
+            quantity: None,
+            unit_price: None,
+            group: None,
+            date_format: None,
+            date_order: None,
+            encoding: None,
+            delimiter: None,
+            returns: "net".to_owned(),
+            today: None,
+        }
+    }
+}
+
+/// The period unit and end of observation of fit and predict.
+#[derive(Args)]
+pub(crate) struct PeriodArgs {
+    /// Period unit: day, week or month (default: day; a summary file needs
+    /// it: the unit its T is in).
+    #[arg(long)]
+    pub(crate) period: Option<String>,
+    /// End of observation (ISO date); default: the last date in the data.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) observation_end: Option<String>,
+}
+
+fn ingest_options(a: &InputArgs) -> Result<IngestOptions, String> {
+    let mut o = IngestOptions::default();
+    for (role, col) in [
+        ("customer", &a.customer),
+        ("date", &a.date),
+        ("amount", &a.amount),
+        ("order", &a.order),
+        ("item", &a.item),
+        ("item_name", &a.item_name),
+        ("quantity", &a.quantity),
+        ("unit_price", &a.unit_price),
+        ("group", &a.group),
+    ] {
+        if let Some(c) = col {
+            o.mapping.insert(role.to_owned(), c.clone());
+        }
+    }
+    o.date_format = a.date_format.clone();
+    o.date_order = match a.date_order.as_deref() {
+        None => None,
+        Some("day-first" | "day_first" | "dmy") => Some(ltvlab::ingest::DateOrder::DayFirst),
+        Some("month-first" | "month_first" | "mdy") => Some(ltvlab::ingest::DateOrder::MonthFirst),
+        Some(other) => {
+            return Err(format!(
+                "invalid option: date order \"{other}\" must be day-first or month-first"
+            ))
+        }
+    };
+    o.encoding = a.encoding.clone();
+    o.delimiter = match a.delimiter.as_deref() {
+        None => None,
+        Some("tab" | "\\t") => Some('\t'),
+        Some(d) if d.chars().count() == 1 => d.chars().next(),
+        Some(d) => {
+            return Err(format!(
+                "invalid option: delimiter \"{d}\" must be one character"
+            ))
+        }
+    };
+    o.returns = match a.returns.as_str() {
+        "net" => ReturnPolicy::Net,
+        "exclude" => ReturnPolicy::Exclude,
+        other => {
+            return Err(format!(
+                "invalid option: returns \"{other}\" must be net or exclude"
+            ))
+        }
+    };
+    o.today = a.today.clone();
+    Ok(o)
+}
+
+/// Reads the file in 1 MiB chunks through the chunked ingester.
+pub(crate) fn read_input(a: &InputArgs) -> Result<Ingested, String> {
+    let options = ingest_options(a)?;
+    let mut ingester = Ingester::new(options).map_err(|e| e.to_string())?;
+    let name = a.file.display().to_string();
+    let mut reader: Box<dyn Read> = if name == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(
+            std::fs::File::open(&a.file)
+                .map_err(|e| format!("cannot open {name}: {}", lower_first(&e.to_string())))?,
+        )
+    };
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(format!(
+                    "cannot read {name}: {}",
+                    lower_first(&e.to_string())
+                ))
+            }
+        };
+        ingester
+            .push(&buf[..n])
+            .map_err(|e| format!("{name}: {e}"))?;
+    }
+    ingester.finish().map_err(|e| format!("{name}: {e}"))
+}
+
+/// The per-customer summary of the data in the period unit asked for.
+pub(crate) fn summarize(data: &Dataset, a: &PeriodArgs) -> Result<Summary, String> {
+    let given = a.period.as_deref().map(str::parse::<Period>).transpose();
+    let options = SummaryOptions {
+        period: summary::period_for(data, given.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?,
+        observation_end: a.observation_end.clone(),
+        calibration_end: None,
+    };
+    summary::summarize(data, &options).map_err(|e| e.to_string())
+}
+
+/// Reads the file and summarizes it.
+pub(crate) fn read_summary(input: &InputArgs, a: &PeriodArgs) -> Result<Summary, String> {
+    summarize(&read_input(input)?.data, a)
+}
