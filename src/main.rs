@@ -62,7 +62,12 @@ fn main() -> ExitCode {
             let text = e.to_string();
             let first = text.lines().next().unwrap_or("invalid arguments");
             let first = first.strip_prefix("error: ").unwrap_or(first);
-            let _ = writeln!(io::stderr(), "error: {}", lower_first(first));
+            let _ = writeln!(
+                io::stderr(),
+                "error: {}{}",
+                lower_first(first),
+                possible_values(&e)
+            );
             return ExitCode::from(2);
         }
     };
@@ -96,5 +101,25 @@ fn run(cli: Cli) -> Result<(), String> {
     match out.flush() {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
         _ => Ok(()),
+    }
+}
+
+/// `: must be day, week or month` after clap's line for a value outside a
+/// closed set (clap lists them on a later line, which the CLI drops).
+fn possible_values(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidValue {
+        return String::new();
+    }
+    match e.get(ContextKind::ValidValue) {
+        Some(ContextValue::Strings(values)) if !values.is_empty() => {
+            let (last, rest) = values.split_last().expect("not empty");
+            if rest.is_empty() {
+                format!(": must be {last}")
+            } else {
+                format!(": must be {} or {last}", rest.join(", "))
+            }
+        }
+        _ => String::new(),
     }
 }

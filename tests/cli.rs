@@ -250,17 +250,56 @@ fn an_unusable_file_names_the_line() {
     );
 }
 
+/// The closed sets are clap value enums now; the spellings the hand-written
+/// parsers accepted before (plural and one-letter units, `dmy`,
+/// `month_first`) still give the same output as the canonical names, and
+/// case does not matter.
+#[test]
+fn old_spellings_of_closed_sets_are_still_accepted() {
+    let file = path("generic_english.csv");
+    let same = |canonical: &[&str], old: &[&str]| {
+        let (mut a, mut b) = (canonical.to_vec(), old.to_vec());
+        a.push(&file);
+        b.push(&file);
+        assert_eq!(ok_stdout(&a), ok_stdout(&b), "{old:?}");
+    };
+    same(
+        &["summary", "--period", "week"],
+        &["summary", "--period", "Weeks"],
+    );
+    same(
+        &["summary", "--period", "month"],
+        &["summary", "--period", "m"],
+    );
+    same(
+        &["summary", "--returns", "exclude"],
+        &["summary", "--returns", "EXCLUDE"],
+    );
+    same(
+        &["inspect", "--date-order", "day-first"],
+        &["inspect", "--date-order", "dmy"],
+    );
+    same(
+        &["inspect", "--date-order", "month-first"],
+        &["inspect", "--date-order", "month_first"],
+    );
+    same(
+        &["cohorts", "--period", "week"],
+        &["cohorts", "--period", "weeks"],
+    );
+}
+
 #[test]
 fn bad_option_values_are_one_error_line() {
     let file = path("generic_english.csv");
     let cases: &[(&[&str], &str)] = &[
         (
             &["summary", "--period", "fortnight"],
-            "error: invalid option: period \"fortnight\" must be day, week or month",
+            "error: invalid value 'fortnight' for '--period <PERIOD>': must be day, week or month",
         ),
         (
             &["summary", "--returns", "keep"],
-            "error: invalid option: returns \"keep\" must be net or exclude",
+            "error: invalid value 'keep' for '--returns <RETURNS>': must be net or exclude",
         ),
         (
             &["summary", "--calibration-end", "2030-01-01"],
@@ -268,7 +307,7 @@ fn bad_option_values_are_one_error_line() {
         ),
         (
             &["inspect", "--date-order", "sideways"],
-            "error: invalid option: date order \"sideways\" must be day-first or month-first",
+            "error: invalid value 'sideways' for '--date-order <ORDER>': must be day-first or month-first",
         ),
     ];
     for (args, want) in cases {

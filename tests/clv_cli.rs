@@ -154,6 +154,25 @@ fn analyze_prints_one_report_with_its_sections() {
         .starts_with("The formula LTV"));
 }
 
+/// `--model` is a clap value enum; the names the model parser accepted
+/// before (`pareto/nbd`, upper case) still name the same model.
+#[test]
+fn model_aliases_name_the_same_model() {
+    let orders = orders();
+    let o = orders.to_str().unwrap();
+    for (canonical, alias) in [
+        ("pareto", "Pareto/NBD"),
+        ("bgnbd", "BG/NBD"),
+        ("mbgnbd", "mbg-nbd"),
+    ] {
+        assert_eq!(
+            ok_stdout(&["fit", o, "--model", canonical, "--json"]),
+            ok_stdout(&["fit", o, "--model", alias, "--json"]),
+            "{alias}"
+        );
+    }
+}
+
 #[test]
 fn errors_are_one_line() {
     let orders = orders();
@@ -162,11 +181,11 @@ fn errors_are_one_line() {
     let cases = [
         (
             vec!["fit", o, "--model", "nope"],
-            "invalid option: unknown model \"nope\"; choose bgnbd, mbgnbd, pareto, gammagamma, bgbb or sbg",
+            "invalid value 'nope' for '--model <MODEL>': must be bgnbd, mbgnbd, pareto, gammagamma, bgbb or sbg",
         ),
         (
             vec!["predict", o, "--model", "sbg"],
-            "invalid option: \"sbg\" is not a purchase model; choose bgnbd, mbgnbd or pareto",
+            "invalid value 'sbg' for '--model <MODEL>': must be bgnbd, mbgnbd, pareto or auto",
         ),
         (
             vec!["predict", o, "--margin", "3"],

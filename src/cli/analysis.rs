@@ -4,10 +4,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use ltvlab::cohorts::{cohorts_with, CohortKey, CohortOptions, CohortReport, Histories};
+use ltvlab::cohorts::{
+    cohorts_with, CohortKey, CohortOptions, CohortPeriod, CohortReport, Histories,
+};
 use ltvlab::compare::{compare, merge_files, CompareOptions, Comparison};
 use ltvlab::ingest::{Dataset, Ingested};
 use ltvlab::segments::{segments_with, SegmentOptions, SegmentReport, SegmentStats};
@@ -31,11 +33,20 @@ pub(crate) struct CohortsArgs {
     #[arg(long, value_name = "COL")]
     by: Option<String>,
     /// Cohort length: month or week.
-    #[arg(long, default_value = "month")]
-    period: String,
+    #[arg(long, value_enum, ignore_case = true, default_value_t = CohortPeriodArg::Month)]
+    period: CohortPeriodArg,
     /// Print JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// `cohorts --period`: the cohort length.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum CohortPeriodArg {
+    #[value(alias = "months", alias = "m")]
+    Month,
+    #[value(alias = "weeks", alias = "w")]
+    Week,
 }
 
 /// `ltvlab segments`.
@@ -203,10 +214,10 @@ pub(crate) fn run_cohorts(mut args: CohortsArgs, out: &mut dyn Write) -> CliResu
         }
     };
     let options = CohortOptions {
-        period: args
-            .period
-            .parse()
-            .map_err(|e: ltvlab::Error| e.to_string())?,
+        period: match args.period {
+            CohortPeriodArg::Month => CohortPeriod::Month,
+            CohortPeriodArg::Week => CohortPeriod::Week,
+        },
         by,
         ..CohortOptions::default()
     };

@@ -4,14 +4,14 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use ltvlab::ingest::{Dataset, Ingested};
 use ltvlab::summary::{self, Period, SummaryOptions};
 
 use super::caps;
 use super::format::{lower_first, num};
-use super::input::{read_input, InputArgs};
+use super::input::{read_input, InputArgs, PeriodArg};
 
 /// `ltvlab inspect`.
 #[derive(Args)]
@@ -32,6 +32,18 @@ pub(crate) struct SummaryCommandArgs {
     summary: SummaryArgs,
 }
 
+/// `generate --format`: the layout of the generated file.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum GenerateFormat {
+    /// One row per order line, dates with the time of day.
+    Plain,
+    /// A subset of Shopify's orders export.
+    Shopify,
+    /// The UCI Online Retail layout.
+    #[value(alias = "uci-online-retail")]
+    Uci,
+}
+
 /// `ltvlab generate`.
 #[derive(Args)]
 pub(crate) struct GenerateArgs {
@@ -49,8 +61,8 @@ pub(crate) struct GenerateArgs {
     #[arg(long, conflicts_with_all = ["lines", "customers", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "items"])]
     small_shop: bool,
     /// Layout: plain, shopify or uci.
-    #[arg(long, default_value = "plain")]
-    format: String,
+    #[arg(long, value_enum, ignore_case = true, default_value_t = GenerateFormat::Plain)]
+    format: GenerateFormat,
     /// Encode as Shift_JIS instead of UTF-8.
     #[arg(long)]
     shift_jis: bool,
@@ -80,8 +92,8 @@ pub(crate) struct GenerateArgs {
 #[derive(Args)]
 struct SummaryArgs {
     /// Period unit: day, week or month (default: day; a summary file needs it).
-    #[arg(long)]
-    period: Option<String>,
+    #[arg(long, value_enum, ignore_case = true)]
+    period: Option<PeriodArg>,
     /// End of observation (ISO date); default: the last date in the data.
     #[arg(long, value_name = "DATE")]
     observation_end: Option<String>,
@@ -109,10 +121,8 @@ pub(crate) fn summary(args: &SummaryCommandArgs, out: &mut impl Write) -> Result
 }
 
 fn summary_options(a: &SummaryArgs, data: &Dataset) -> Result<SummaryOptions, String> {
-    let given = a.period.as_deref().map(str::parse::<Period>).transpose();
     Ok(SummaryOptions {
-        period: summary::period_for(data, given.map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?,
+        period: summary::period_for(data, a.period.map(Period::from)).map_err(|e| e.to_string())?,
         observation_end: a.observation_end.clone(),
         calibration_end: a.calibration_end.clone(),
     })
@@ -252,15 +262,10 @@ pub(crate) fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> Result<(), 
         japanese_names: !a.english,
         ..GeneratorConfig::default()
     };
-    config.format = match a.format.as_str() {
-        "plain" => OutputFormat::Plain,
-        "shopify" => OutputFormat::Shopify,
-        "uci" => OutputFormat::UciOnlineRetail,
-        other => {
-            return Err(format!(
-                "invalid option: format \"{other}\" must be plain, shopify or uci"
-            ))
-        }
+    config.format = match a.format {
+        GenerateFormat::Plain => OutputFormat::Plain,
+        GenerateFormat::Shopify => OutputFormat::Shopify,
+        GenerateFormat::Uci => OutputFormat::UciOnlineRetail,
     };
     if a.shift_jis {
         config.encoding = OutputEncoding::ShiftJis;

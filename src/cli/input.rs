@@ -5,9 +5,9 @@
 use std::io::{self, Read};
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
-use ltvlab::ingest::{Dataset, IngestOptions, Ingested, Ingester, ReturnPolicy};
+use ltvlab::ingest::{Dataset, DateOrder, IngestOptions, Ingested, Ingester, ReturnPolicy};
 use ltvlab::summary::{self, Period, Summary, SummaryOptions};
 
 use super::format::lower_first;
@@ -48,8 +48,8 @@ pub(crate) struct InputArgs {
     #[arg(long, value_name = "FORMAT")]
     date_format: Option<String>,
     /// Day/month order for ambiguous dates: day-first or month-first.
-    #[arg(long, value_name = "ORDER")]
-    date_order: Option<String>,
+    #[arg(long, value_name = "ORDER", value_enum, ignore_case = true)]
+    date_order: Option<DateOrderArg>,
     /// Force the encoding (utf-8, shift_jis, utf-16le, ...).
     #[arg(long)]
     encoding: Option<String>,
@@ -57,8 +57,8 @@ pub(crate) struct InputArgs {
     #[arg(long)]
     delimiter: Option<String>,
     /// Returns, refunds and cancellations: net (default) or exclude.
-    #[arg(long, default_value = "net")]
-    returns: String,
+    #[arg(long, value_enum, ignore_case = true, default_value_t = ReturnsArg::Net)]
+    returns: ReturnsArg,
     /// Today's date (ISO) for the future-date check.
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
@@ -90,10 +90,49 @@ impl InputArgs {
             date_order: None,
             encoding: None,
             delimiter: None,
-            returns: "net".to_owned(),
+            returns: ReturnsArg::Net,
             today: None,
         }
     }
+}
+
+/// `--period`: the time unit of the summary and the models.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum PeriodArg {
+    #[value(alias = "days", alias = "d")]
+    Day,
+    #[value(alias = "weeks", alias = "w")]
+    Week,
+    #[value(alias = "months", alias = "m")]
+    Month,
+}
+
+impl From<PeriodArg> for Period {
+    fn from(p: PeriodArg) -> Period {
+        match p {
+            PeriodArg::Day => Period::Day,
+            PeriodArg::Week => Period::Week,
+            PeriodArg::Month => Period::Month,
+        }
+    }
+}
+
+/// `--returns`: what ingest does with returns, refunds and cancellations.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum ReturnsArg {
+    /// Subtract them from the customer's matching earlier order.
+    Net,
+    /// Leave them out (counted as skipped).
+    Exclude,
+}
+
+/// `--date-order`: day/month order for ambiguous dates.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum DateOrderArg {
+    #[value(alias = "day_first", alias = "dmy")]
+    DayFirst,
+    #[value(alias = "month_first", alias = "mdy")]
+    MonthFirst,
 }
 
 /// The period unit and end of observation of fit and predict.
@@ -101,8 +140,8 @@ impl InputArgs {
 pub(crate) struct PeriodArgs {
     /// Period unit: day, week or month (default: day; a summary file needs
     /// it: the unit its T is in).
-    #[arg(long)]
-    pub(crate) period: Option<String>,
+    #[arg(long, value_enum, ignore_case = true)]
+    pub(crate) period: Option<PeriodArg>,
     /// End of observation (ISO date); default: the last date in the data.
     #[arg(long, value_name = "DATE")]
     pub(crate) observation_end: Option<String>,
@@ -126,16 +165,10 @@ fn ingest_options(a: &InputArgs) -> Result<IngestOptions, String> {
         }
     }
     o.date_format = a.date_format.clone();
-    o.date_order = match a.date_order.as_deref() {
-        None => None,
-        Some("day-first" | "day_first" | "dmy") => Some(ltvlab::ingest::DateOrder::DayFirst),
-        Some("month-first" | "month_first" | "mdy") => Some(ltvlab::ingest::DateOrder::MonthFirst),
-        Some(other) => {
-            return Err(format!(
-                "invalid option: date order \"{other}\" must be day-first or month-first"
-            ))
-        }
-    };
+    o.date_order = a.date_order.map(|order| match order {
+        DateOrderArg::DayFirst => DateOrder::DayFirst,
+        DateOrderArg::MonthFirst => DateOrder::MonthFirst,
+    });
     o.encoding = a.encoding.clone();
     o.delimiter = match a.delimiter.as_deref() {
         None => None,
@@ -147,14 +180,9 @@ fn ingest_options(a: &InputArgs) -> Result<IngestOptions, String> {
             ))
         }
     };
-    o.returns = match a.returns.as_str() {
-        "net" => ReturnPolicy::Net,
-        "exclude" => ReturnPolicy::Exclude,
-        other => {
-            return Err(format!(
-                "invalid option: returns \"{other}\" must be net or exclude"
-            ))
-        }
+    o.returns = match a.returns {
+        ReturnsArg::Net => ReturnPolicy::Net,
+        ReturnsArg::Exclude => ReturnPolicy::Exclude,
     };
     o.today = a.today.clone();
     Ok(o)
@@ -195,10 +223,8 @@ pub(crate) fn read_input(a: &InputArgs) -> Result<Ingested, String> {
 
 /// The per-customer summary of the data in the period unit asked for.
 pub(crate) fn summarize(data: &Dataset, a: &PeriodArgs) -> Result<Summary, String> {
-    let given = a.period.as_deref().map(str::parse::<Period>).transpose();
     let options = SummaryOptions {
-        period: summary::period_for(data, given.map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?,
+        period: summary::period_for(data, a.period.map(Period::from)).map_err(|e| e.to_string())?,
         observation_end: a.observation_end.clone(),
         calibration_end: None,
     };

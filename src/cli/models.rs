@@ -15,7 +15,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use ltvlab::bootstrap::{self, BootstrapOptions};
@@ -31,14 +31,84 @@ use ltvlab::validate::{self, ValidateOptions, Validation};
 use super::format::num;
 use super::input::{read_input, read_summary, summarize, InputArgs, PeriodArgs};
 
+/// `fit --model`: every model `fit` can fit.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum FitModel {
+    #[value(name = "bgnbd", alias = "bg/nbd", alias = "bg-nbd")]
+    BgNbd,
+    #[value(name = "mbgnbd", alias = "mbg/nbd", alias = "mbg-nbd")]
+    MbgNbd,
+    #[value(
+        name = "pareto",
+        alias = "pareto/nbd",
+        alias = "pareto-nbd",
+        alias = "paretonbd"
+    )]
+    Pareto,
+    #[value(
+        name = "gammagamma",
+        alias = "gamma-gamma",
+        alias = "gamma/gamma",
+        alias = "gg"
+    )]
+    GammaGamma,
+    #[value(name = "bgbb", alias = "bg/bb", alias = "bg-bb")]
+    BgBb,
+    #[value(name = "sbg", alias = "shifted-beta-geometric")]
+    Sbg,
+}
+
+impl From<FitModel> for ModelKind {
+    fn from(m: FitModel) -> ModelKind {
+        match m {
+            FitModel::BgNbd => ModelKind::BgNbd,
+            FitModel::MbgNbd => ModelKind::MbgNbd,
+            FitModel::Pareto => ModelKind::ParetoNbd,
+            FitModel::GammaGamma => ModelKind::GammaGamma,
+            FitModel::BgBb => ModelKind::BgBb,
+            FitModel::Sbg => ModelKind::Sbg,
+        }
+    }
+}
+
+/// `predict --model` and `analyze --model`: the purchase models, or `auto`.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum ValueModel {
+    #[value(name = "bgnbd", alias = "bg/nbd", alias = "bg-nbd")]
+    BgNbd,
+    #[value(name = "mbgnbd", alias = "mbg/nbd", alias = "mbg-nbd")]
+    MbgNbd,
+    #[value(
+        name = "pareto",
+        alias = "pareto/nbd",
+        alias = "pareto-nbd",
+        alias = "paretonbd"
+    )]
+    Pareto,
+    Auto,
+}
+
+impl ValueModel {
+    /// The model, and whether it is `auto` (then the model is a placeholder
+    /// the holdout choice replaces).
+    fn choice(self) -> (ModelKind, bool) {
+        match self {
+            ValueModel::BgNbd => (ModelKind::BgNbd, false),
+            ValueModel::MbgNbd => (ModelKind::MbgNbd, false),
+            ValueModel::Pareto => (ModelKind::ParetoNbd, false),
+            ValueModel::Auto => (ModelKind::BgNbd, true),
+        }
+    }
+}
+
 /// `ltvlab fit`.
 #[derive(Args)]
 pub(crate) struct FitArgs {
     #[command(flatten)]
     input: InputArgs,
     /// bgnbd, mbgnbd, pareto, gammagamma, bgbb or sbg.
-    #[arg(long, default_value = "bgnbd")]
-    model: String,
+    #[arg(long, value_enum, ignore_case = true, default_value_t = FitModel::BgNbd)]
+    model: FitModel,
     /// Print the fit as JSON.
     #[arg(long)]
     json: bool,
@@ -51,8 +121,8 @@ pub(crate) struct FitArgs {
 pub(crate) struct ValueArgs {
     /// Purchase model: bgnbd, mbgnbd, pareto, or auto (the lowest holdout error when the
     /// holdout can tell the models apart, else mbgnbd; see `ltvlab::validate`).
-    #[arg(long, default_value = "auto")]
-    model: String,
+    #[arg(long, value_enum, ignore_case = true, default_value_t = ValueModel::Auto)]
+    model: ValueModel,
     /// Horizon in months.
     #[arg(long, default_value_t = 12)]
     horizon: u32,
@@ -325,10 +395,7 @@ struct PredictionTotals<'a> {
 }
 
 pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> Result<(), String> {
-    let kind: ModelKind = args
-        .model
-        .parse()
-        .map_err(|e: ltvlab::Error| e.to_string())?;
+    let kind = ModelKind::from(args.model);
     let options = FitOptions::default();
     let json = match kind {
         ModelKind::BgBb => {
@@ -366,7 +433,7 @@ pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> Result<(), String> {
 pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), String> {
     let ingested = read_input(&args.input)?;
     let summary = summarize(&ingested.data, &args.period)?;
-    let (model, auto) = model_choice(&args.value.model)?;
+    let (model, auto) = args.value.model.choice();
     let mut options = predict_options(&args.value, model)?;
     if auto {
         let v = ValidateOptions {
@@ -453,7 +520,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), St
         };
     }
     let summary = summarize(&ingested.data, &args.period)?;
-    let (model, auto) = model_choice(&args.value.model)?;
+    let (model, auto) = args.value.model.choice();
     let choice = validate::choose_model(
         &ingested.data,
         &ValidateOptions {
@@ -523,15 +590,6 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), St
 
 fn s(e: impl ToString) -> String {
     e.to_string()
-}
-
-/// The model named on the command line, and whether it is `auto`.
-fn model_choice(name: &str) -> Result<(ModelKind, bool), String> {
-    if name.eq_ignore_ascii_case("auto") {
-        return Ok((ModelKind::BgNbd, true));
-    }
-    let kind: ModelKind = name.parse().map_err(|e: ltvlab::Error| e.to_string())?;
-    Ok((kind, false))
 }
 
 fn predict_options(a: &ValueArgs, model: ModelKind) -> Result<PredictOptions, String> {
