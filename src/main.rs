@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod cli;
 
+use cli::error::CliResult;
 use cli::format::lower_first;
 
 #[derive(Parser)]
@@ -74,15 +75,15 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`ltvlab summary f.csv | head`) is not an error.
-        Err(message) if message.contains("Broken pipe") => ExitCode::SUCCESS,
-        Err(message) => {
-            let _ = writeln!(io::stderr(), "error: {message}");
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "error: {e}");
             ExitCode::from(2)
         }
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> CliResult<()> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match cli.command {
@@ -98,10 +99,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Predict(args) => cli::models::predict(&args, &mut out)?,
         Command::Analyze(args) => cli::models::analyze(&args, &mut out)?,
     }
-    match out.flush() {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
-        _ => Ok(()),
-    }
+    Ok(out.flush()?)
 }
 
 /// `: must be day, week or month` after clap's line for a value outside a

@@ -21,6 +21,7 @@ use ltvlab::summary::{summarize, Summary, SummaryOptions};
 use ltvlab::transactions::Transactions;
 
 use super::caps;
+use super::error::{CliError, CliResult};
 use super::input::{read_input, InputArgs};
 
 /// `ltvlab cohorts`.
@@ -167,25 +168,18 @@ pub(crate) struct SimulateArgs {
     json: bool,
 }
 
-type CliResult<T> = std::result::Result<T, String>;
-
 fn transactions(data: &Dataset) -> CliResult<&Transactions> {
     match data {
         Dataset::Transactions(t) => Ok(t),
-        Dataset::Summary(_) => Err(
-            "a summary file has no order history: cohorts, segments and comparisons need order lines"
-                .to_owned(),
-        ),
-        Dataset::Baskets(_) => Err(
-            "no usable column: this file holds baskets without customers or dates".to_owned(),
-        ),
+        Dataset::Summary(_) => Err(CliError::Input("a summary file has no order history: cohorts, segments and comparisons need order lines".to_owned())),
+        Dataset::Baskets(_) => Err(CliError::Input("no usable column: this file holds baskets without customers or dates".to_owned())),
     }
 }
 
 /// The purchases by customer, with a note on stderr when some were left
 /// out for dates far from the bulk of the data.
 fn histories(t: &Transactions) -> CliResult<Histories<'_>> {
-    let h = Histories::new(t).map_err(|e| e.to_string())?;
+    let h = Histories::new(t)?;
     if let Some(note) = h.outlying_note() {
         let _ = writeln!(std::io::stderr(), "note: {note}");
     }
@@ -193,12 +187,12 @@ fn histories(t: &Transactions) -> CliResult<Histories<'_>> {
 }
 
 fn json(out: &mut dyn Write, value: &impl Serialize) -> CliResult<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(|e| e.to_string())?;
-    writeln!(out).map_err(|e| e.to_string())
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    Ok(writeln!(out)?)
 }
 
 fn daily_summary(ingested: &Ingested) -> CliResult<Summary> {
-    summarize(&ingested.data, &SummaryOptions::default()).map_err(|e| e.to_string())
+    Ok(summarize(&ingested.data, &SummaryOptions::default())?)
 }
 
 /// Runs `ltvlab cohorts`.
@@ -223,11 +217,11 @@ pub(crate) fn run_cohorts(mut args: CohortsArgs, out: &mut dyn Write) -> CliResu
     };
     let ingested = read_input(&args.input)?;
     let histories = histories(transactions(&ingested.data)?)?;
-    let report = cohorts_with(&histories, &options).map_err(|e| e.to_string())?;
+    let report = cohorts_with(&histories, &options)?;
     if args.json {
         return json(out, &report);
     }
-    write_cohorts(out, &report).map_err(|e| e.to_string())
+    Ok(write_cohorts(out, &report)?)
 }
 
 fn write_cohorts(out: &mut dyn Write, r: &CohortReport) -> std::io::Result<()> {
@@ -324,7 +318,9 @@ pub(crate) fn run_segments(args: SegmentsArgs, out: &mut dyn Write) -> CliResult
             .split(',')
             .map(|d| {
                 d.trim().parse::<u32>().map_err(|_| {
-                    format!("invalid option: follow-up days \"{d}\" must be whole numbers")
+                    CliError::Usage(format!(
+                        "invalid option: follow-up days \"{d}\" must be whole numbers"
+                    ))
                 })
             })
             .collect();
@@ -343,12 +339,11 @@ pub(crate) fn run_segments(args: SegmentsArgs, out: &mut dyn Write) -> CliResult
             .collect();
     }
     let histories = histories(t)?;
-    let report =
-        segments_with(&histories, &summary, model.as_ref(), &options).map_err(|e| e.to_string())?;
+    let report = segments_with(&histories, &summary, model.as_ref(), &options)?;
     if args.json {
         return json(out, &report);
     }
-    write_segments(out, &report).map_err(|e| e.to_string())
+    Ok(write_segments(out, &report)?)
 }
 
 fn stats_row(out: &mut dyn Write, name: &str, s: &SegmentStats) -> std::io::Result<()> {
@@ -448,16 +443,16 @@ fn write_segments(out: &mut dyn Write, r: &SegmentReport) -> std::io::Result<()>
 pub(crate) fn run_compare(args: CompareArgs, out: &mut dyn Write) -> CliResult<()> {
     let data = match &args.other {
         None if args.input.group.is_none() => {
-            return Err(
+            return Err(CliError::Usage(
                 "invalid option: compare needs --group COL, or two files (compare A.csv B.csv)"
                     .to_owned(),
-            )
+            ))
         }
         None => read_input(&args.input)?.data,
         Some(other) => Dataset::Transactions(two_files(&args, other)?),
     };
     let t = transactions(&data)?;
-    let summary = summarize(&data, &SummaryOptions::default()).map_err(|e| e.to_string())?;
+    let summary = summarize(&data, &SummaryOptions::default())?;
     let model = fit_or_note(&summary);
     let options = CompareOptions {
         baseline: args.baseline.clone(),
@@ -465,11 +460,11 @@ pub(crate) fn run_compare(args: CompareArgs, out: &mut dyn Write) -> CliResult<(
         seed: args.seed,
         ..CompareOptions::default()
     };
-    let report = compare(t, &summary, model.as_ref(), &options).map_err(|e| e.to_string())?;
+    let report = compare(t, &summary, model.as_ref(), &options)?;
     if args.json {
         return json(out, &report);
     }
-    write_compare(out, &report).map_err(|e| e.to_string())
+    Ok(write_compare(out, &report)?)
 }
 
 fn write_compare(out: &mut dyn Write, r: &Comparison) -> std::io::Result<()> {
@@ -490,9 +485,9 @@ fn write_compare(out: &mut dyn Write, r: &Comparison) -> std::io::Result<()> {
 /// each file a group named by its file name or `--names`.
 fn two_files(args: &CompareArgs, other: &std::path::Path) -> CliResult<Transactions> {
     if args.input.group.is_some() {
-        return Err(
+        return Err(CliError::Usage(
             "invalid option: with two files each file is a group; leave out --group".to_owned(),
-        );
+        ));
     }
     let paths = [args.input.file.clone(), other.to_path_buf()];
     let names: Vec<String> = match &args.names {
@@ -508,10 +503,10 @@ fn two_files(args: &CompareArgs, other: &std::path::Path) -> CliResult<Transacti
             .collect(),
     };
     if names.len() != 2 {
-        return Err(format!(
+        return Err(CliError::Usage(format!(
             "invalid option: --names needs two names like A,B, got {}",
             names.len()
-        ));
+        )));
     }
     let mut files = Vec::with_capacity(2);
     for path in &paths {
@@ -519,12 +514,16 @@ fn two_files(args: &CompareArgs, other: &std::path::Path) -> CliResult<Transacti
         match read_input(&input)?.data {
             Dataset::Transactions(t) => files.push(t),
             other => {
-                let e = transactions(&other).err().unwrap_or_default();
-                return Err(format!("{}: {e}", path.display()));
+                if let Err(e) = transactions(&other) {
+                    return Err(CliError::in_file(path.display(), e));
+                }
             }
         }
     }
-    merge_files(&[(&names[0], &files[0]), (&names[1], &files[1])]).map_err(|e| e.to_string())
+    Ok(merge_files(&[
+        (&names[0], &files[0]),
+        (&names[1], &files[1]),
+    ])?)
 }
 
 /// Parses a lever: `+5pt`/`5` points, `+10%` a share (0.1), or a plain share.
@@ -538,7 +537,11 @@ fn points(s: &str, name: &str) -> CliResult<f64> {
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
-        .ok_or_else(|| format!("invalid option: {name} \"{s}\" must be points like +5pt"))
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "invalid option: {name} \"{s}\" must be points like +5pt"
+            ))
+        })
 }
 
 fn share(s: &str, name: &str) -> CliResult<f64> {
@@ -552,7 +555,11 @@ fn share(s: &str, name: &str) -> CliResult<f64> {
         .ok()
         .filter(|v| v.is_finite())
         .map(|v| v / scale)
-        .ok_or_else(|| format!("invalid option: {name} \"{s}\" must be a share like +10% or 0.1"))
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "invalid option: {name} \"{s}\" must be a share like +10% or 0.1"
+            ))
+        })
 }
 
 fn number(s: &str, name: &str) -> CliResult<f64> {
@@ -560,7 +567,7 @@ fn number(s: &str, name: &str) -> CliResult<f64> {
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
-        .ok_or_else(|| format!("invalid option: {name} \"{s}\" must be a number"))
+        .ok_or_else(|| CliError::Usage(format!("invalid option: {name} \"{s}\" must be a number")))
 }
 
 fn scenario(a: &SimulateArgs, model_mode: bool) -> CliResult<Scenario> {
@@ -615,7 +622,9 @@ pub(crate) fn run_simulate(a: SimulateArgs, out: &mut dyn Write) -> CliResult<()
         .unwrap_or(1.0);
     if a.formula {
         if a.file.is_some() {
-            return Err("invalid option: --formula takes no file".to_owned());
+            return Err(CliError::Usage(
+                "invalid option: --formula takes no file".to_owned(),
+            ));
         }
         let churn = match (&a.churn, &a.retention) {
             (Some(c), _) => share(c, "churn")?,
@@ -642,20 +651,22 @@ pub(crate) fn run_simulate(a: SimulateArgs, out: &mut dyn Write) -> CliResult<()
             cac: a.cac.unwrap_or(0.0),
             horizon_months: a.horizon.unwrap_or(defaults.horizon_months),
         };
-        let result = simulate_formula(&inputs, &scenario(&a, false)?).map_err(|e| e.to_string())?;
+        let result = simulate_formula(&inputs, &scenario(&a, false)?)?;
         if a.json {
             return json(out, &result);
         }
-        return write_formula(out, &result).map_err(|e| e.to_string());
+        return Ok(write_formula(out, &result)?);
     }
     let Some(file) = a.file.clone() else {
-        return Err("invalid option: simulate needs a file, or --formula".to_owned());
+        return Err(CliError::Usage(
+            "invalid option: simulate needs a file, or --formula".to_owned(),
+        ));
     };
     let s = scenario(&a, true)?;
     let input = InputArgs::for_file(file);
     let ingested = read_input(&input)?;
     let summary = daily_summary(&ingested)?;
-    let model = ShopModel::fit(&summary).map_err(|e| e.to_string())?;
+    let model = ShopModel::fit(&summary)?;
     let options = SimulationOptions {
         margin,
         cac: a.cac.unwrap_or(0.0),
@@ -671,11 +682,11 @@ pub(crate) fn run_simulate(a: SimulateArgs, out: &mut dyn Write) -> CliResult<()
         },
         ..SimulationOptions::default()
     };
-    let result = simulate(&model, &summary, &s, &options).map_err(|e| e.to_string())?;
+    let result = simulate(&model, &summary, &s, &options)?;
     if a.json {
         return json(out, &result);
     }
-    write_simulation(out, &result).map_err(|e| e.to_string())
+    Ok(write_simulation(out, &result)?)
 }
 
 fn write_formula(out: &mut dyn Write, r: &FormulaComparison) -> std::io::Result<()> {

@@ -10,7 +10,8 @@ use ltvlab::ingest::{Dataset, Ingested};
 use ltvlab::summary::{self, Period, SummaryOptions};
 
 use super::caps;
-use super::format::{lower_first, num};
+use super::error::{CliError, CliResult};
+use super::format::num;
 use super::input::{read_input, InputArgs, PeriodArg};
 
 /// `ltvlab inspect`.
@@ -103,26 +104,27 @@ struct SummaryArgs {
 }
 
 /// Runs `ltvlab inspect`.
-pub(crate) fn inspect(args: &InspectArgs, out: &mut impl Write) -> Result<(), String> {
+pub(crate) fn inspect(args: &InspectArgs, out: &mut impl Write) -> CliResult<()> {
     let ingested = read_input(&args.input)?;
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &ingested.report).map_err(|e| e.to_string())?;
-        writeln!(out).map_err(|e| e.to_string())
+        serde_json::to_writer_pretty(&mut *out, &ingested.report)?;
+        writeln!(out)?;
     } else {
-        write_report(out, &ingested).map_err(|e| e.to_string())
+        write_report(out, &ingested)?;
     }
+    Ok(())
 }
 
 /// Runs `ltvlab summary`.
-pub(crate) fn summary(args: &SummaryCommandArgs, out: &mut impl Write) -> Result<(), String> {
+pub(crate) fn summary(args: &SummaryCommandArgs, out: &mut impl Write) -> CliResult<()> {
     let ingested = read_input(&args.input)?;
     let options = summary_options(&args.summary, &ingested.data)?;
     write_summary(out, &ingested, &options)
 }
 
-fn summary_options(a: &SummaryArgs, data: &Dataset) -> Result<SummaryOptions, String> {
+fn summary_options(a: &SummaryArgs, data: &Dataset) -> CliResult<SummaryOptions> {
     Ok(SummaryOptions {
-        period: summary::period_for(data, a.period.map(Period::from)).map_err(|e| e.to_string())?,
+        period: summary::period_for(data, a.period.map(Period::from))?,
         observation_end: a.observation_end.clone(),
         calibration_end: a.calibration_end.clone(),
     })
@@ -192,12 +194,10 @@ fn write_summary(
     out: &mut impl Write,
     ingested: &Ingested,
     options: &SummaryOptions,
-) -> Result<(), String> {
+) -> CliResult<()> {
     let mut w = csv::Writer::from_writer(out);
-    let err = |e: csv::Error| e.to_string();
     if options.calibration_end.is_some() {
-        let ch =
-            summary::calibration_holdout(&ingested.data, options).map_err(|e| e.to_string())?;
+        let ch = summary::calibration_holdout(&ingested.data, options)?;
         w.write_record([
             "customer_id",
             "frequency_cal",
@@ -207,8 +207,7 @@ fn write_summary(
             "frequency_holdout",
             "monetary_value_holdout",
             "duration_holdout",
-        ])
-        .map_err(err)?;
+        ])?;
         for (c, h) in ch.calibration.customers.iter().zip(&ch.holdout) {
             w.write_record([
                 ltvlab::export::safe_cell(&c.customer_id).as_ref(),
@@ -219,11 +218,10 @@ fn write_summary(
                 &num(h.frequency_holdout),
                 &num(h.monetary_value_holdout),
                 &num(h.duration_holdout),
-            ])
-            .map_err(err)?;
+            ])?;
         }
     } else {
-        let s = summary::summarize(&ingested.data, options).map_err(|e| e.to_string())?;
+        let s = summary::summarize(&ingested.data, options)?;
         w.write_record([
             "customer_id",
             "frequency",
@@ -234,8 +232,7 @@ fn write_summary(
             "last_purchase",
             "orders",
             "total_spend",
-        ])
-        .map_err(err)?;
+        ])?;
         for c in &s.customers {
             w.write_record([
                 ltvlab::export::safe_cell(&c.customer_id).as_ref(),
@@ -247,15 +244,14 @@ fn write_summary(
                 c.last_purchase.as_deref().unwrap_or(""),
                 &c.orders.map_or(String::new(), |o| o.to_string()),
                 &c.total_spend.map_or(String::new(), num),
-            ])
-            .map_err(err)?;
+            ])?;
         }
     }
-    w.flush().map_err(|e| e.to_string())
+    Ok(w.flush()?)
 }
 
 /// Runs `ltvlab generate`.
-pub(crate) fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> Result<(), String> {
+pub(crate) fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> CliResult<()> {
     use ltvlab::generate::{GeneratorConfig, OutputEncoding, OutputFormat};
     let mut config = GeneratorConfig {
         seed: a.seed,
@@ -289,13 +285,12 @@ pub(crate) fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> Result<(), 
     let mut stdout_lock;
     let out: &mut dyn Write = match &a.out {
         Some(path) => {
-            file = io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
-                format!(
-                    "cannot create {}: {}",
-                    path.display(),
-                    lower_first(&e.to_string())
-                )
-            })?);
+            file =
+                io::BufWriter::new(std::fs::File::create(path).map_err(|source| CliError::Io {
+                    action: "create",
+                    path: path.display().to_string(),
+                    source,
+                })?);
             &mut file
         }
         None => {
@@ -308,6 +303,6 @@ pub(crate) fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> Result<(), 
         Some(lines) => ltvlab::generate::generate_lines(&config, lines, out),
         None => ltvlab::generate::generate(&config, out),
     };
-    result.map_err(|e| e.to_string())?;
-    out.flush().map_err(|e| e.to_string())
+    result?;
+    Ok(out.flush()?)
 }

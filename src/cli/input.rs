@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use ltvlab::ingest::{Dataset, DateOrder, IngestOptions, Ingested, Ingester, ReturnPolicy};
 use ltvlab::summary::{self, Period, Summary, SummaryOptions};
 
-use super::format::lower_first;
+use super::error::{CliError, CliResult};
 
 /// The input file and ingest overrides shared by every command.
 #[derive(Args, Clone)]
@@ -147,7 +147,7 @@ pub(crate) struct PeriodArgs {
     pub(crate) observation_end: Option<String>,
 }
 
-fn ingest_options(a: &InputArgs) -> Result<IngestOptions, String> {
+fn ingest_options(a: &InputArgs) -> CliResult<IngestOptions> {
     let mut o = IngestOptions::default();
     for (role, col) in [
         ("customer", &a.customer),
@@ -175,9 +175,9 @@ fn ingest_options(a: &InputArgs) -> Result<IngestOptions, String> {
         Some("tab" | "\\t") => Some('\t'),
         Some(d) if d.chars().count() == 1 => d.chars().next(),
         Some(d) => {
-            return Err(format!(
+            return Err(CliError::Usage(format!(
                 "invalid option: delimiter \"{d}\" must be one character"
-            ))
+            )))
         }
     };
     o.returns = match a.returns {
@@ -189,17 +189,18 @@ fn ingest_options(a: &InputArgs) -> Result<IngestOptions, String> {
 }
 
 /// Reads the file in 1 MiB chunks through the chunked ingester.
-pub(crate) fn read_input(a: &InputArgs) -> Result<Ingested, String> {
+pub(crate) fn read_input(a: &InputArgs) -> CliResult<Ingested> {
     let options = ingest_options(a)?;
-    let mut ingester = Ingester::new(options).map_err(|e| e.to_string())?;
+    let mut ingester = Ingester::new(options)?;
     let name = a.file.display().to_string();
     let mut reader: Box<dyn Read> = if name == "-" {
         Box::new(io::stdin().lock())
     } else {
-        Box::new(
-            std::fs::File::open(&a.file)
-                .map_err(|e| format!("cannot open {name}: {}", lower_first(&e.to_string())))?,
-        )
+        Box::new(std::fs::File::open(&a.file).map_err(|source| CliError::Io {
+            action: "open",
+            path: name.clone(),
+            source,
+        })?)
     };
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -207,31 +208,32 @@ pub(crate) fn read_input(a: &InputArgs) -> Result<Ingested, String> {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(format!(
-                    "cannot read {name}: {}",
-                    lower_first(&e.to_string())
-                ))
+            Err(source) => {
+                return Err(CliError::Io {
+                    action: "read",
+                    path: name,
+                    source,
+                })
             }
         };
         ingester
             .push(&buf[..n])
-            .map_err(|e| format!("{name}: {e}"))?;
+            .map_err(|e| CliError::in_file(&name, e))?;
     }
-    ingester.finish().map_err(|e| format!("{name}: {e}"))
+    ingester.finish().map_err(|e| CliError::in_file(&name, e))
 }
 
 /// The per-customer summary of the data in the period unit asked for.
-pub(crate) fn summarize(data: &Dataset, a: &PeriodArgs) -> Result<Summary, String> {
+pub(crate) fn summarize(data: &Dataset, a: &PeriodArgs) -> CliResult<Summary> {
     let options = SummaryOptions {
-        period: summary::period_for(data, a.period.map(Period::from)).map_err(|e| e.to_string())?,
+        period: summary::period_for(data, a.period.map(Period::from))?,
         observation_end: a.observation_end.clone(),
         calibration_end: None,
     };
-    summary::summarize(data, &options).map_err(|e| e.to_string())
+    Ok(summary::summarize(data, &options)?)
 }
 
 /// Reads the file and summarizes it.
-pub(crate) fn read_summary(input: &InputArgs, a: &PeriodArgs) -> Result<Summary, String> {
+pub(crate) fn read_summary(input: &InputArgs, a: &PeriodArgs) -> CliResult<Summary> {
     summarize(&read_input(input)?.data, a)
 }

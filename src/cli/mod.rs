@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod data;
+pub mod error;
 pub mod format;
 pub mod input;
 pub mod models;

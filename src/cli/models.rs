@@ -28,6 +28,7 @@ use ltvlab::predict::{self, BaseTotals, FormulaLtv, PredictOptions, Predictions}
 use ltvlab::summary::{Period, Summary};
 use ltvlab::validate::{self, ValidateOptions, Validation};
 
+use super::error::{CliError, CliResult};
 use super::format::num;
 use super::input::{read_input, read_summary, summarize, InputArgs, PeriodArgs};
 
@@ -394,16 +395,15 @@ struct PredictionTotals<'a> {
     diagnostics: &'a [String],
 }
 
-pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> Result<(), String> {
+pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> CliResult<()> {
     let kind = ModelKind::from(args.model);
     let options = FitOptions::default();
     let json = match kind {
-        ModelKind::BgBb => {
-            fit_json(&BgBb::fit(&read_bgbb(&args.input.file)?, &options).map_err(s)?)
-        }
-        ModelKind::Sbg => fit_json(
-            &ShiftedBetaGeometric::fit(&read_survival(&args.input.file)?, &options).map_err(s)?,
-        ),
+        ModelKind::BgBb => fit_json(&BgBb::fit(&read_bgbb(&args.input.file)?, &options)?),
+        ModelKind::Sbg => fit_json(&ShiftedBetaGeometric::fit(
+            &read_survival(&args.input.file)?,
+            &options,
+        )?),
         ModelKind::GammaGamma => {
             let summary = read_summary(&args.input, &args.period)?;
             let rows: Vec<Spend> = summary
@@ -411,26 +411,25 @@ pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> Result<(), String> {
                 .iter()
                 .filter(|c| c.frequency > 0.0)
                 .map(|c| Spend::new(c.frequency, c.monetary_value))
-                .collect::<ltvlab::Result<_>>()
-                .map_err(s)?;
-            fit_json(&GammaGamma::fit(&rows, &options).map_err(s)?)
+                .collect::<ltvlab::Result<_>>()?;
+            fit_json(&GammaGamma::fit(&rows, &options)?)
         }
         _ => {
             let summary = read_summary(&args.input, &args.period)?;
-            let data =
-                RfmData::new(&predict::rfm_rows(&summary.customers).map_err(s)?).map_err(s)?;
-            fit_json(&kind.fit_purchase_model(&data, &options).map_err(s)?)
+            let data = RfmData::new(&predict::rfm_rows(&summary.customers)?)?;
+            fit_json(&kind.fit_purchase_model(&data, &options)?)
         }
     };
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &json).map_err(s)?;
-        writeln!(out).map_err(s)
+        serde_json::to_writer_pretty(&mut *out, &json)?;
+        writeln!(out)?;
     } else {
-        write_fit_text(out, &json).map_err(s)
+        write_fit_text(out, &json)?;
     }
+    Ok(())
 }
 
-pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), String> {
+pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> CliResult<()> {
     let ingested = read_input(&args.input)?;
     let summary = summarize(&ingested.data, &args.period)?;
     let (model, auto) = args.value.model.choice();
@@ -445,7 +444,7 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), St
         // `analyze --json` reports the choice and why; the CSV has no room for it.
         options.model = validate::choose_model(&ingested.data, &v).model;
     }
-    let predictions = predict::predict(&summary, &options).map_err(s)?;
+    let predictions = predict::predict(&summary, &options)?;
     let intervals = if args.intervals {
         let b = BootstrapOptions {
             samples: args.samples,
@@ -454,7 +453,7 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), St
             predict: options.clone(),
             values: true,
         };
-        Some(bootstrap::bootstrap(&summary, &b).map_err(s)?)
+        Some(bootstrap::bootstrap(&summary, &b)?)
     } else {
         None
     };
@@ -494,11 +493,11 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<(), St
         }
     });
     // The one customers layout, shared with the app's export.
-    let text = ltvlab::export::customers_csv(&summary, Some(model), interval_columns).map_err(s)?;
-    out.write_all(text.as_bytes()).map_err(s)
+    let text = ltvlab::export::customers_csv(&summary, Some(model), interval_columns)?;
+    Ok(out.write_all(text.as_bytes())?)
 }
 
-pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), String> {
+pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()> {
     let ingested = read_input(&args.input)?;
     let mut notes = Vec::new();
     let recommendations = recommendations_section(&ingested.data, &mut notes);
@@ -513,10 +512,10 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), St
             notes,
         };
         return if args.json {
-            serde_json::to_writer_pretty(&mut *out, &report).map_err(s)?;
-            writeln!(out).map_err(s)
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            Ok(writeln!(out)?)
         } else {
-            write_basket_text(out, &report).map_err(s)
+            Ok(write_basket_text(out, &report)?)
         };
     }
     let summary = summarize(&ingested.data, &args.period)?;
@@ -544,9 +543,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), St
     // shop (too few customers, nobody bought twice) only drops its sections.
     let predictions: Option<Predictions> = match predict::predict(&summary, &options) {
         Ok(p) => Some(p),
-        Err(e) if matches!(e.kind(), ltvlab::ErrorKind::Options { .. }) => {
-            return Err(e.to_string())
-        }
+        Err(e) if matches!(e.kind(), ltvlab::ErrorKind::Options { .. }) => return Err(e.into()),
         Err(e) => {
             notes.push(format!("no model values: {e}"));
             None
@@ -581,18 +578,15 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> Result<(), St
         notes,
     };
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &report).map_err(s)?;
-        writeln!(out).map_err(s)
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
     } else {
-        write_analysis_text(out, &report, predictions.as_ref()).map_err(s)
+        write_analysis_text(out, &report, predictions.as_ref())?;
     }
+    Ok(())
 }
 
-fn s(e: impl ToString) -> String {
-    e.to_string()
-}
-
-fn predict_options(a: &ValueArgs, model: ModelKind) -> Result<PredictOptions, String> {
+fn predict_options(a: &ValueArgs, model: ModelKind) -> CliResult<PredictOptions> {
     Ok(PredictOptions {
         model,
         horizon_months: a.horizon,
@@ -759,11 +753,15 @@ fn write_analysis_text(
     Ok(())
 }
 
-fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>, String> {
-    csv::ReaderBuilder::new()
+fn open_csv(path: &Path) -> CliResult<csv::Reader<std::fs::File>> {
+    let file = std::fs::File::open(path).map_err(|source| CliError::Io {
+        action: "open",
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))
+        .from_reader(file))
 }
 
 /// The index of the first header among `names`, case-insensitively.
@@ -778,22 +776,27 @@ fn field<T: std::str::FromStr>(
     index: usize,
     name: &str,
     line: u64,
-) -> Result<T, String> {
+) -> CliResult<T> {
     let text = record.get(index).unwrap_or("");
-    text.parse()
-        .map_err(|_| format!("line {line}, column \"{name}\": cannot read \"{text}\" as a number"))
+    text.parse().map_err(|_| {
+        CliError::Input(format!(
+            "line {line}, column \"{name}\": cannot read \"{text}\" as a number"
+        ))
+    })
 }
 
 /// Reads BG/BB data: `frequency`, `recency`, `n_periods` and an optional weight.
-fn read_bgbb(path: &Path) -> Result<DiscreteRfmData, String> {
+fn read_bgbb(path: &Path) -> CliResult<DiscreteRfmData> {
     let mut reader = open_csv(path)?;
-    let headers = reader.headers().map_err(s)?.clone();
+    let headers = reader.headers()?.clone();
     let need = |names: &[&str]| {
         column(&headers, names).ok_or_else(|| {
-            format!(
-                "{}: bgbb needs columns frequency, recency and n_periods (optionally weight); no column \"{}\"",
+            CliError::in_file(
                 path.display(),
-                names[0]
+                CliError::Input(format!(
+                    "bgbb needs columns frequency, recency and n_periods (optionally weight); no column \"{}\"",
+                    names[0]
+                )),
             )
         })
     };
@@ -805,38 +808,41 @@ fn read_bgbb(path: &Path) -> Result<DiscreteRfmData, String> {
     let weight = column(&headers, &["weight", "weights", "count"]);
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(s)?;
+        let record = record?;
         let line = record.position().map_or(0, |p| p.line());
         let rfm = DiscreteRfm::new(
             field(&record, f, "frequency", line)?,
             field(&record, r, "recency", line)?,
             field(&record, n, "n_periods", line)?,
         )
-        .map_err(|e| format!("line {line}: {e}"))?;
+        .map_err(|e| CliError::Input(format!("line {line}: {e}")))?;
         let w: f64 = match weight {
             Some(i) => field(&record, i, "weight", line)?,
             None => 1.0,
         };
         rows.push((rfm, w));
     }
-    DiscreteRfmData::from_counts(&rows).map_err(|e| format!("{}: {e}", path.display()))
+    DiscreteRfmData::from_counts(&rows).map_err(|e| CliError::in_file(path.display(), e))
 }
 
 /// Reads an sBG survival series from column `active`.
-fn read_survival(path: &Path) -> Result<SurvivalData, String> {
+fn read_survival(path: &Path) -> CliResult<SurvivalData> {
     let mut reader = open_csv(path)?;
-    let headers = reader.headers().map_err(s)?.clone();
+    let headers = reader.headers()?.clone();
     let active = column(&headers, &["active", "alive", "customers"]).ok_or_else(|| {
-        format!(
-            "{}: sbg needs a column \"active\" with the customers still active at each period, the cohort size first",
-            path.display()
+        CliError::in_file(
+            path.display(),
+            CliError::Input(
+                "sbg needs a column \"active\" with the customers still active at each period, the cohort size first"
+                    .to_owned(),
+            ),
         )
     })?;
     let mut values = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(s)?;
+        let record = record?;
         let line = record.position().map_or(0, |p| p.line());
         values.push(field::<f64>(&record, active, "active", line)?);
     }
-    SurvivalData::new(&values).map_err(|e| format!("{}: {e}", path.display()))
+    SurvivalData::new(&values).map_err(|e| CliError::in_file(path.display(), e))
 }

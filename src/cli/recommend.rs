@@ -14,6 +14,7 @@ use ltvlab::recommend::{
 use ltvlab::transactions::Transactions;
 
 use super::caps;
+use super::error::{CliError, CliResult};
 use super::input::{read_input, InputArgs};
 
 /// Arguments of `ltvlab recommend`.
@@ -93,7 +94,7 @@ enum ListArg {
 }
 
 /// Runs the command, writing to `out`.
-pub fn run(args: &RecommendArgs, out: &mut impl Write) -> Result<(), String> {
+pub fn run(args: &RecommendArgs, out: &mut impl Write) -> CliResult<()> {
     let ingested = read_input(&args.input)?;
     let options = RecommendOptions {
         max_basket: (args.max_basket > 0).then_some(args.max_basket),
@@ -115,7 +116,7 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> Result<(), String> {
         half_life_days: args.half_life,
         ..RecommendOptions::default()
     };
-    let rec = Recommender::new(&ingested.data, &options).map_err(|e| e.to_string())?;
+    let rec = Recommender::new(&ingested.data, &options)?;
     let capped = rec.stats().capped_baskets;
     if options.max_basket.is_none() && capped > 0 {
         // --max-basket 0 still keeps the pair work bounded: say so.
@@ -127,14 +128,15 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> Result<(), String> {
         );
     }
     let t = rec.transactions();
-    let err = |e: std::io::Error| e.to_string();
 
     if let Some(list) = args.csv.or(args.json_list) {
         return write_list(&rec, list, args, out);
     }
 
     let item = match &args.item_id {
-        Some(id) => Some(find_item(t, id).ok_or_else(|| format!("unknown item \"{id}\""))?),
+        Some(id) => Some(
+            find_item(t, id).ok_or_else(|| CliError::Usage(format!("unknown item \"{id}\"")))?,
+        ),
         None => None,
     };
     let evaluation = if args.evaluate {
@@ -142,7 +144,7 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> Result<(), String> {
             k: args.top,
             cutoff: args.cutoff.clone(),
         };
-        Some(evaluate(&ingested.data, &options, &eval).map_err(|e| e.to_string())?)
+        Some(evaluate(&ingested.data, &options, &eval)?)
     } else {
         None
     };
@@ -153,7 +155,7 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> Result<(), String> {
             min_confidence: args.min_confidence.unwrap_or(0.8),
             ..ItemsetOptions::default()
         };
-        Some((rec.itemsets(&o).map_err(|e| e.to_string())?, o))
+        Some((rec.itemsets(&o)?, o))
     } else {
         None
     };
@@ -225,10 +227,10 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> Result<(), String> {
         }),
     };
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &report).map_err(|e| e.to_string())?;
-        writeln!(out).map_err(err)?;
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
     } else {
-        write_text(out, &report, args.top).map_err(err)?;
+        write_text(out, &report, args.top)?;
     }
     Ok(())
 }
@@ -245,7 +247,7 @@ fn write_list(
     list: ListArg,
     args: &RecommendArgs,
     out: &mut impl Write,
-) -> Result<(), String> {
+) -> CliResult<()> {
     let t = rec.transactions();
     let rows = |i: u32| match list {
         ListArg::PerItem => rec.item_rows(i, args.top),
@@ -258,19 +260,18 @@ fn write_list(
     if args.json_list.is_some() {
         // Streamed: one list at a time, so memory stays at one list.
         let mut first = true;
-        write!(out, "[").map_err(|e| e.to_string())?;
+        write!(out, "[")?;
         for i in 0..n {
             for row in rows(i) {
-                write!(out, "{}\n  ", if first { "" } else { "," }).map_err(|e| e.to_string())?;
-                serde_json::to_writer(&mut *out, &row).map_err(|e| e.to_string())?;
+                write!(out, "{}\n  ", if first { "" } else { "," })?;
+                serde_json::to_writer(&mut *out, &row)?;
                 first = false;
             }
         }
-        writeln!(out, "{}]", if first { "" } else { "\n" }).map_err(|e| e.to_string())?;
+        writeln!(out, "{}]", if first { "" } else { "\n" })?;
         return Ok(());
     }
     let mut w = csv::Writer::from_writer(out);
-    let err = |e: csv::Error| e.to_string();
     let per_customer = list == ListArg::PerCustomer;
     let mut header = vec![
         "item_id",
@@ -284,7 +285,7 @@ fn write_list(
     if per_customer {
         header.splice(0..0, ["customer_id", "list"]);
     }
-    w.write_record(&header).map_err(err)?;
+    w.write_record(&header)?;
     for i in 0..n {
         for row in rows(i) {
             let score = row.score.to_string();
@@ -302,11 +303,10 @@ fn write_list(
                 let c = row.customer_id.as_deref().unwrap_or("");
                 record.splice(0..0, [safe_cell(c), row.list.unwrap_or("").into()]);
             }
-            w.write_record(record.iter().map(|c| c.as_ref()))
-                .map_err(err)?;
+            w.write_record(record.iter().map(|c| c.as_ref()))?;
         }
     }
-    w.flush().map_err(|e| e.to_string())
+    Ok(w.flush()?)
 }
 
 #[derive(Serialize)]
