@@ -11,7 +11,6 @@ use clap::{Parser, Subcommand};
 mod cli;
 
 use cli::error::CliResult;
-use cli::format::lower_first;
 
 #[derive(Parser)]
 #[command(
@@ -59,16 +58,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            // One line, as every other error: clap's first line, without its usage block.
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            let _ = writeln!(
-                io::stderr(),
-                "error: {}{}",
-                lower_first(first),
-                possible_values(&e)
-            );
+            let _ = writeln!(io::stderr(), "error: {}", cli::error::clap_line(&e));
             return ExitCode::from(2);
         }
     };
@@ -100,24 +90,4 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Analyze(args) => cli::models::analyze(&args, &mut out)?,
     }
     Ok(out.flush()?)
-}
-
-/// `: must be day, week or month` after clap's line for a value outside a
-/// closed set (clap lists them on a later line, which the CLI drops).
-fn possible_values(e: &clap::Error) -> String {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if e.kind() != ErrorKind::InvalidValue {
-        return String::new();
-    }
-    match e.get(ContextKind::ValidValue) {
-        Some(ContextValue::Strings(values)) if !values.is_empty() => {
-            let (last, rest) = values.split_last().expect("not empty");
-            if rest.is_empty() {
-                format!(": must be {last}")
-            } else {
-                format!(": must be {} or {last}", rest.join(", "))
-            }
-        }
-        _ => String::new(),
-    }
 }

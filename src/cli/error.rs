@@ -110,6 +110,31 @@ impl From<csv::Error> for CliError {
     }
 }
 
+/// clap's error as one line, as every other error: its first line without
+/// the usage block, and for a value outside a closed set the values it may
+/// take (`invalid value 'fortnight' for '--period <PERIOD>': must be day,
+/// week or month`; clap lists them on a later line, which is dropped).
+pub(crate) fn clap_line(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let mut line = lower_first(first);
+    if e.kind() == ErrorKind::InvalidValue {
+        if let Some(ContextValue::Strings(values)) = e.get(ContextKind::ValidValue) {
+            if let Some((last, rest)) = values.split_last() {
+                line.push_str(": must be ");
+                if !rest.is_empty() {
+                    line.push_str(&rest.join(", "));
+                    line.push_str(" or ");
+                }
+                line.push_str(last);
+            }
+        }
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
