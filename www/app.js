@@ -459,6 +459,9 @@ function resultSteps() {
     () => renderValidation('tracking'),
     () => {
       ui.section('whatif').hidden = !result.whatif;
+      // Where the data show no customer leaving, the retention lever rests on
+      // the model's assumptions, not on the shop's customers: say so.
+      byTestId('whatif-dropout').hidden = result.predictions?.base.dropout_identified !== false;
       if (result.whatif) renderWhatIfControls();
       if (whatif.last) renderWhatIf(whatif.last, whatif.lastMs);
     },

@@ -369,6 +369,8 @@ test('the real orders sample gives the CLI\'s numbers', async () => {
   assert.equal(await page.getByTestId('chart-alive').getAttribute('data-identified'), 'false');
   assert.match(await page.locator('[data-testid="chart-alive"] [data-role="unidentified"]').textContent(), /do not show customers leaving/);
   assert.match(await page.locator('[data-testid="kpi-ltv-model"] .how').textContent(), /MBG\/NBD and Gamma-Gamma/);
+  // The what-if panel says its retention lever rests on assumptions here.
+  assert.equal(await page.getByTestId('whatif-dropout').isVisible(), true);
   // The recommendations' verdict is the core's, in words.
   await recommendationsDone(page);
   assert.match(await page.getByTestId('recs-verdict').textContent(), /best-seller/);
@@ -390,6 +392,7 @@ test('on the sample, churn, still buying and the segments tell one story', async
   assert.equal(base.dropout_identified, true);
   assert.equal(await page.getByTestId('model-choice').getAttribute('data-reason'), cli.model_choice.reason);
   assert.equal(await page.getByTestId('kpi-alive').getAttribute('data-identified'), 'true');
+  assert.equal(await page.getByTestId('whatif-dropout').isVisible(), false);
   const alive = Number(await kpi(page, 'kpi-alive'));
   assertClose(alive, base.mean_p_alive, MODEL_TOLERANCE, 'mean P(alive)');
   // The card names the model and the complement: "the other N% have probably stopped".
