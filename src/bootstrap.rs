@@ -270,8 +270,8 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
             per_distinct[d] = values.clv[row] as f32;
         }
         clv.extend_from_slice(&per_distinct);
-        let p: Vec<f64> = fit.params().iter().map(|(_, v)| v).collect();
-        if let [r, alpha, c, d] = p[..] {
+        // The parameters just pushed for the parameter intervals.
+        if let Some(&[r, alpha, c, d]) = params.last().map(Vec::as_slice) {
             draws_models.push((fit.into_model(), [r, alpha, c, d], SpendDraw::new(&spend)));
         }
     }
@@ -356,16 +356,16 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
                 draws.clear();
                 let c = &customers[row];
                 for (model, params, spend) in &draws_models {
-                    for _ in 0..per_resample {
-                        draws.push(process.draw(
-                            model.as_ref(),
-                            *params,
-                            spend,
-                            &rows[row],
-                            c,
-                            &mut rng,
-                        ));
-                    }
+                    process.draw_into(
+                        model.as_ref(),
+                        *params,
+                        spend,
+                        &rows[row],
+                        c,
+                        per_resample,
+                        &mut rng,
+                        &mut draws,
+                    );
                 }
                 value_range_of(point.customers[row].clv, &mut draws, options.level)
             })
@@ -442,46 +442,37 @@ struct Process {
 }
 
 impl Process {
-    /// One draw of the customer's discounted value over the horizon, margin
-    /// applied, under `model` with parameters `[r, α, a, b]` (BG/NBD,
-    /// MBG/NBD) or `[r, α, s, β]` (Pareto/NBD) and `spend`; 0 when a distribution cannot be
-    /// built (parameters out of range, which fitted models never have).
-    fn draw(
+    /// Appends `n` draws of the customer's discounted value over the
+    /// horizon, margin applied, to `out`, under `model` with parameters
+    /// `[r, α, a, b]` (BG/NBD, MBG/NBD) or `[r, α, s, β]` (Pareto/NBD) and
+    /// `spend`. P(alive) and the posterior distributions depend only on the
+    /// customer and the resample, so they are built once for the `n` draws;
+    /// a distribution that cannot be built (parameters out of range, which
+    /// fitted models never have) gives draws of 0.
+    #[allow(clippy::too_many_arguments)]
+    fn draw_into(
         &self,
         model: &dyn PurchaseModel,
         [r, alpha, c, d]: [f64; 4],
         spend: &SpendDraw,
         history: &Rfm,
         customer: &CustomerSummary,
+        n: usize,
         rng: &mut StdRng,
-    ) -> f64 {
-        if rng.random::<f64>() >= model.p_alive(history) {
-            return 0.0;
-        }
-        let x = history.frequency();
-        let t = history.t();
-        let Ok(rate) = Gamma::new(r + x, 1.0 / (alpha + t)) else {
-            return 0.0;
-        };
-        let lambda = rate.sample(rng);
+        out: &mut Vec<f64>,
+    ) {
+        let (x, t) = (history.frequency(), history.t());
+        let p_alive = model.p_alive(history);
         // BG/NBD and MBG/NBD: the dropout probability after each purchase;
-        // Pareto/NBD: the end of the remaining lifetime.
-        let (coin, lifetime) = match self.kind {
-            ModelKind::ParetoNbd => match Gamma::new(c, 1.0 / (d + t)) {
-                Ok(mu) => {
-                    let mu: f64 = mu.sample(rng);
-                    let e: f64 = Exp1.sample(rng);
-                    (0.0, e / mu)
-                }
-                Err(_) => return 0.0,
-            },
-            kind => {
-                let extra = if kind == ModelKind::MbgNbd { 1.0 } else { 0.0 };
-                match Beta::new(c, d + x + extra) {
-                    Ok(p) => (p.sample(rng), f64::INFINITY),
-                    Err(_) => return 0.0,
-                }
-            }
+        // Pareto/NBD: the dropout rate, whose exponential ends the lifetime.
+        let extra = if self.kind == ModelKind::MbgNbd {
+            1.0
+        } else {
+            0.0
+        };
+        let dropout = match self.kind {
+            ModelKind::ParetoNbd => Gamma::new(c, 1.0 / (d + t)).map(Dropout::Rate).ok(),
+            _ => Beta::new(c, d + x + extra).map(Dropout::Coin).ok(),
         };
         let scale = match *spend {
             SpendDraw::GammaGamma { p, q, gamma } => {
@@ -491,12 +482,53 @@ impl Process {
                 } else {
                     (q, gamma)
                 };
-                match Gamma::new(shape, 1.0 / rate) {
-                    Ok(nu) => Some((p, nu.sample(rng))),
-                    Err(_) => return 0.0,
-                }
+                Gamma::new(shape, 1.0 / rate)
+                    .ok()
+                    .map(|nu| Spending::Drawn(p, nu))
             }
-            SpendDraw::Fixed(_) => None,
+            SpendDraw::Fixed(mean) => Some(Spending::Fixed(mean)),
+        };
+        let (Ok(rate), Some(dropout), Some(scale)) =
+            (Gamma::new(r + x, 1.0 / (alpha + t)), dropout, scale)
+        else {
+            out.extend(std::iter::repeat_n(0.0, n));
+            return;
+        };
+        for _ in 0..n {
+            let value = if rng.random::<f64>() >= p_alive {
+                0.0
+            } else {
+                self.future(&rate, &dropout, &scale, rng)
+            };
+            out.push(value);
+        }
+    }
+
+    /// One alive customer's discounted value over the horizon, margin
+    /// applied: `λ`, then the dropout, then the spend scale, then the
+    /// purchases, in that order from `rng`.
+    fn future(
+        &self,
+        rate: &Gamma<f64>,
+        dropout: &Dropout,
+        scale: &Spending,
+        rng: &mut StdRng,
+    ) -> f64 {
+        let lambda = rate.sample(rng);
+        let (coin, lifetime) = match dropout {
+            Dropout::Rate(mu) => {
+                let mu: f64 = mu.sample(rng);
+                let e: f64 = Exp1.sample(rng);
+                (0.0, e / mu)
+            }
+            Dropout::Coin(p) => (p.sample(rng), f64::INFINITY),
+        };
+        let order_value = match scale {
+            Spending::Drawn(p, nu) => match Gamma::new(*p, 1.0 / nu.sample(rng)) {
+                Ok(z) => Some(z),
+                Err(_) => return 0.0,
+            },
+            Spending::Fixed(_) => None,
         };
         let end = self.horizon.min(lifetime);
         let mut value = 0.0;
@@ -507,13 +539,10 @@ impl Process {
             if time > end || time.is_nan() {
                 break;
             }
-            let order = match (scale, spend) {
-                (Some((p, nu)), _) => match Gamma::new(p, 1.0 / nu) {
-                    Ok(z) => z.sample(rng),
-                    Err(_) => return 0.0,
-                },
-                (None, SpendDraw::Fixed(mean)) => *mean,
-                (None, SpendDraw::GammaGamma { .. }) => 0.0,
+            let order = match (&order_value, scale) {
+                (Some(z), _) => z.sample(rng),
+                (None, Spending::Fixed(mean)) => *mean,
+                (None, Spending::Drawn(..)) => 0.0,
             };
             let month = (time / self.periods_per_month).ceil().max(1.0);
             value += order / (1.0 + self.monthly_discount_rate).powf(month);
@@ -523,6 +552,22 @@ impl Process {
         }
         value * self.margin
     }
+}
+
+/// A customer's posterior dropout for the value draws.
+enum Dropout {
+    /// Pareto/NBD: `μ ~ Gamma(s, β + T)`.
+    Rate(Gamma<f64>),
+    /// BG/NBD and MBG/NBD: `p ~ Beta(a, b + x)` (MBG/NBD: `b + x + 1`).
+    Coin(Beta<f64>),
+}
+
+/// A customer's order values for the value draws.
+enum Spending {
+    /// Gamma-Gamma: `z ~ Gamma(p, ν)`, `ν` from its posterior.
+    Drawn(f64, Gamma<f64>),
+    /// The observed mean order value.
+    Fixed(f64),
 }
 
 /// The value range at `level` of a customer's `draws` (module doc), with
