@@ -91,6 +91,20 @@ pub struct ModelChoice {
     pub validation_error: Option<String>,
 }
 
+impl ModelChoice {
+    /// The caller's model, without a validation: for callers that name the
+    /// model and do not want the holdout test.
+    pub fn named(model: ModelKind) -> ModelChoice {
+        ModelChoice {
+            model,
+            reason: ChoiceReason::Caller,
+            explanation: format!("{} was chosen by the caller", model.name()),
+            validation: None,
+            validation_error: None,
+        }
+    }
+}
+
 /// Chooses the purchase model of an analysis: the caller's
 /// (`options.model`), validated on a holdout when the data allow it, or under
 /// `auto` ([`validate`]'s rule) the holdout's choice, falling back to
@@ -106,11 +120,8 @@ pub fn choose_model(data: &Dataset, options: &ValidateOptions) -> ModelChoice {
             validation_error: None,
         },
         (Err(e), Some(model)) => ModelChoice {
-            model,
-            reason: ChoiceReason::Caller,
-            explanation: format!("{} was chosen by the caller", model.name()),
-            validation: None,
             validation_error: Some(e.to_string()),
+            ..ModelChoice::named(model)
         },
         (Err(e), None) => {
             let model = FALLBACK_MODELS[0];

@@ -42,7 +42,7 @@ use crate::simulate::{
     CustomerValue, FormulaInputs, Loyalty, Parameters, Scenario, ShopModel, SimulationOptions,
 };
 use crate::summary::{summarize, Period, Summary, SummaryOptions};
-use crate::validate::{choose_model, ChoiceReason, ValidateOptions, Validation};
+use crate::validate::{choose_model, ChoiceReason, ModelChoice, ValidateOptions, Validation};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r##"
@@ -822,7 +822,12 @@ impl Analysis {
                     model: options.predict.model,
                     fit: FitOptions::default(),
                 };
-                Some(choose_model(&ingested.data, &v))
+                // A named model needs the holdout only when the validation
+                // is asked for (section benchmarks ask for one at a time).
+                Some(match options.predict.model {
+                    Some(model) if !options.wants(Section::Validation) => ModelChoice::named(model),
+                    _ => choose_model(&ingested.data, &v),
+                })
             }
             _ => None,
         };
