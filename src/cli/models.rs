@@ -15,6 +15,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use clap::builder::PossibleValue;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
@@ -32,61 +33,80 @@ use super::error::{CliError, CliResult};
 use super::format::num;
 use super::input::{read_input, read_summary, summarize, InputArgs, PeriodArgs};
 
+/// The other spellings each model's name (`ModelKind::name`) is accepted
+/// under, one list for `fit --model` and `predict`/`analyze --model`.
+fn model_aliases(kind: ModelKind) -> &'static [&'static str] {
+    match kind {
+        ModelKind::BgNbd => &["bg/nbd", "bg-nbd"],
+        ModelKind::MbgNbd => &["mbg/nbd", "mbg-nbd"],
+        ModelKind::ParetoNbd => &["pareto/nbd", "pareto-nbd", "paretonbd"],
+        ModelKind::GammaGamma => &["gamma-gamma", "gamma/gamma", "gg"],
+        ModelKind::BgBb => &["bg/bb", "bg-bb"],
+        ModelKind::Sbg => &["shifted-beta-geometric"],
+    }
+}
+
+/// A model as clap lists and parses it: its name and its aliases.
+fn model_value(kind: ModelKind) -> PossibleValue {
+    PossibleValue::new(kind.name()).aliases(model_aliases(kind).iter().copied())
+}
+
 /// `fit --model`: every model `fit` can fit.
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum FitModel {
-    #[value(name = "bgnbd", alias = "bg/nbd", alias = "bg-nbd")]
-    BgNbd,
-    #[value(name = "mbgnbd", alias = "mbg/nbd", alias = "mbg-nbd")]
-    MbgNbd,
-    #[value(
-        name = "pareto",
-        alias = "pareto/nbd",
-        alias = "pareto-nbd",
-        alias = "paretonbd"
-    )]
-    Pareto,
-    #[value(
-        name = "gammagamma",
-        alias = "gamma-gamma",
-        alias = "gamma/gamma",
-        alias = "gg"
-    )]
-    GammaGamma,
-    #[value(name = "bgbb", alias = "bg/bb", alias = "bg-bb")]
-    BgBb,
-    #[value(name = "sbg", alias = "shifted-beta-geometric")]
-    Sbg,
+#[derive(Clone, Copy)]
+pub(crate) struct FitModel(ModelKind);
+
+/// [`FitModel`]'s values, in `ModelKind::ALL`'s order.
+const FIT_MODELS: [FitModel; 6] = [
+    FitModel(ModelKind::BgNbd),
+    FitModel(ModelKind::MbgNbd),
+    FitModel(ModelKind::ParetoNbd),
+    FitModel(ModelKind::GammaGamma),
+    FitModel(ModelKind::BgBb),
+    FitModel(ModelKind::Sbg),
+];
+
+impl ValueEnum for FitModel {
+    fn value_variants<'a>() -> &'a [Self] {
+        &FIT_MODELS
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(model_value(self.0))
+    }
 }
 
 impl From<FitModel> for ModelKind {
     fn from(m: FitModel) -> ModelKind {
-        match m {
-            FitModel::BgNbd => ModelKind::BgNbd,
-            FitModel::MbgNbd => ModelKind::MbgNbd,
-            FitModel::Pareto => ModelKind::ParetoNbd,
-            FitModel::GammaGamma => ModelKind::GammaGamma,
-            FitModel::BgBb => ModelKind::BgBb,
-            FitModel::Sbg => ModelKind::Sbg,
-        }
+        m.0
     }
 }
 
 /// `predict --model` and `analyze --model`: the purchase models, or `auto`.
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy)]
 pub(crate) enum ValueModel {
-    #[value(name = "bgnbd", alias = "bg/nbd", alias = "bg-nbd")]
-    BgNbd,
-    #[value(name = "mbgnbd", alias = "mbg/nbd", alias = "mbg-nbd")]
-    MbgNbd,
-    #[value(
-        name = "pareto",
-        alias = "pareto/nbd",
-        alias = "pareto-nbd",
-        alias = "paretonbd"
-    )]
-    Pareto,
+    Purchase(ModelKind),
     Auto,
+}
+
+/// [`ValueModel`]'s values: `validate::AUTO_MODELS`, then `auto`.
+const VALUE_MODELS: [ValueModel; 4] = [
+    ValueModel::Purchase(validate::AUTO_MODELS[0]),
+    ValueModel::Purchase(validate::AUTO_MODELS[1]),
+    ValueModel::Purchase(validate::AUTO_MODELS[2]),
+    ValueModel::Auto,
+];
+
+impl ValueEnum for ValueModel {
+    fn value_variants<'a>() -> &'a [Self] {
+        &VALUE_MODELS
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match *self {
+            ValueModel::Purchase(kind) => model_value(kind),
+            ValueModel::Auto => PossibleValue::new("auto"),
+        })
+    }
 }
 
 impl ValueModel {
@@ -94,9 +114,7 @@ impl ValueModel {
     /// the holdout choice replaces).
     fn choice(self) -> (ModelKind, bool) {
         match self {
-            ValueModel::BgNbd => (ModelKind::BgNbd, false),
-            ValueModel::MbgNbd => (ModelKind::MbgNbd, false),
-            ValueModel::Pareto => (ModelKind::ParetoNbd, false),
+            ValueModel::Purchase(kind) => (kind, false),
             ValueModel::Auto => (ModelKind::BgNbd, true),
         }
     }
@@ -108,7 +126,7 @@ pub(crate) struct FitArgs {
     #[command(flatten)]
     input: InputArgs,
     /// bgnbd, mbgnbd, pareto, gammagamma, bgbb or sbg.
-    #[arg(long, value_enum, ignore_case = true, default_value_t = FitModel::BgNbd)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = FitModel(ModelKind::BgNbd))]
     model: FitModel,
     /// Print the fit as JSON.
     #[arg(long)]
