@@ -21,6 +21,7 @@ pub mod ingest;
 pub mod models;
 pub mod predict;
 pub mod recommend;
+pub mod report;
 pub mod segments;
 pub mod simulate;
 pub mod summary;

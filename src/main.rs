@@ -46,7 +46,7 @@ enum Command {
     /// Print per-customer predictions (p_alive, expected purchases, order value, CLV) as CSV.
     Predict(cli::models::PredictArgs),
     /// Print one report: ingest, summary, model, predictions and validation.
-    Analyze(cli::models::AnalyzeArgs),
+    Analyze(cli::analyze::AnalyzeArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,7 +87,7 @@ fn run(cli: Cli) -> CliResult<()> {
         Command::Recommend(args) => cli::recommend::run(&args, &mut out)?,
         Command::Fit(args) => cli::models::fit(&args, &mut out)?,
         Command::Predict(args) => cli::models::predict(&args, &mut out)?,
-        Command::Analyze(args) => cli::models::analyze(&args, &mut out)?,
+        Command::Analyze(args) => cli::analyze::analyze(&args, &mut out)?,
     }
     Ok(out.flush()?)
 }

@@ -3,6 +3,7 @@
 //! under it stays pure.
 
 pub mod analysis;
+pub mod analyze;
 pub mod data;
 pub mod error;
 pub mod format;

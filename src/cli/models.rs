@@ -17,17 +17,14 @@ use std::path::Path;
 
 use clap::builder::PossibleValue;
 use clap::{Args, ValueEnum};
-use serde::Serialize;
 
 use ltvlab::bootstrap::{self, BootstrapOptions};
-use ltvlab::ingest::{Dataset, IngestReport};
 use ltvlab::models::{
     BgBb, DiscreteRfm, DiscreteRfmData, Fit, FitOptions, GammaGamma, ModelKind, RfmData,
     ShiftedBetaGeometric, Spend, SurvivalData,
 };
-use ltvlab::predict::{self, BaseTotals, FormulaLtv, PredictOptions, Predictions};
-use ltvlab::summary::{Period, Summary};
-use ltvlab::validate::{self, ValidateOptions, Validation};
+use ltvlab::predict::{self, PredictOptions};
+use ltvlab::validate::{self, ValidateOptions};
 
 use super::error::{CliError, CliResult};
 use super::format::num;
@@ -110,12 +107,11 @@ impl ValueEnum for ValueModel {
 }
 
 impl ValueModel {
-    /// The model, and whether it is `auto` (then the model is a placeholder
-    /// the holdout choice replaces).
-    fn choice(self) -> (ModelKind, bool) {
+    /// The model, or `None` for `auto` (the holdout chooses).
+    fn kind(self) -> Option<ModelKind> {
         match self {
-            ValueModel::Purchase(kind) => (kind, false),
-            ValueModel::Auto => (ModelKind::BgNbd, true),
+            ValueModel::Purchase(kind) => Some(kind),
+            ValueModel::Auto => None,
         }
     }
 }
@@ -144,13 +140,20 @@ pub(crate) struct ValueArgs {
     model: ValueModel,
     /// Horizon in months.
     #[arg(long, default_value_t = 12)]
-    horizon: u32,
+    pub(crate) horizon: u32,
     /// Discount rate per month.
     #[arg(long, default_value_t = 0.01)]
-    discount_rate: f64,
+    pub(crate) discount_rate: f64,
     /// Share of each sale that is profit, 0 to 1.
     #[arg(long, default_value_t = 1.0)]
-    margin: f64,
+    pub(crate) margin: f64,
+}
+
+impl ValueArgs {
+    /// The purchase model, or `None` for `auto`.
+    pub(crate) fn model(&self) -> Option<ModelKind> {
+        self.model.kind()
+    }
 }
 
 /// `ltvlab predict`.
@@ -174,243 +177,6 @@ pub(crate) struct PredictArgs {
     /// Seed of the bootstrap: the same seed gives the same intervals.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-}
-
-/// `ltvlab analyze`.
-#[derive(Args)]
-pub(crate) struct AnalyzeArgs {
-    #[command(flatten)]
-    input: InputArgs,
-    #[command(flatten)]
-    value: ValueArgs,
-    #[command(flatten)]
-    period: PeriodArgs,
-    /// Split calibration and holdout for validation at this ISO date
-    /// (default: the last 25% of the observation period).
-    #[arg(long, value_name = "DATE")]
-    calibration_end: Option<String>,
-    /// Print the report as JSON.
-    #[arg(long)]
-    json: bool,
-}
-
-/// The `analyze` report: one field per section. Sections other analyses
-/// fill later (cohorts, segments, recommendations) are added here.
-#[derive(Serialize)]
-pub(crate) struct Report<'a> {
-    ingest: &'a IngestReport,
-    summary: SummaryCounts,
-    /// Which purchase model the analysis uses, and why (`None` without one).
-    model_choice: Option<ModelChoiceReport>,
-    /// `None` when no purchase model can be fitted (e.g. nobody bought
-    /// twice yet): the other sections stand, and `notes` says why.
-    model: Option<&'a predict::PurchaseFit>,
-    spend_model: Option<&'a predict::SpendModel>,
-    predictions: Option<PredictionTotals<'a>>,
-    /// `None` for summary files, which have no dates to split.
-    validation: Option<Validation>,
-    /// Why there is no validation, when there is none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    validation_note: Option<String>,
-    /// Acquisition cohorts by first-purchase month (transactions only).
-    cohorts: Option<ltvlab::cohorts::CohortReport>,
-    /// RFM segments and follow-up lists (transactions only).
-    segments: Option<ltvlab::segments::SegmentReport>,
-    /// The what-if baseline with its intervals and the lever ranking (no
-    /// levers moved: `ltvlab simulate FILE --json` with the defaults).
-    simulation: Option<ltvlab::simulate::Simulation>,
-    /// "Also bought" pairs and, for transactions, the holdout evaluation.
-    recommendations: Option<RecommendationsSection<'a>>,
-    /// Why a section is missing, in plain words.
-    notes: Vec<String>,
-}
-
-/// Which purchase model `analyze` used, and why.
-#[derive(Serialize)]
-struct ModelChoiceReport {
-    model: ModelKind,
-    reason: validate::ChoiceReason,
-    explanation: String,
-}
-
-/// `analyze` on a basket file: the ingest report and the recommendations.
-#[derive(Serialize)]
-struct BasketReport<'a> {
-    ingest: &'a IngestReport,
-    recommendations: Option<RecommendationsSection<'a>>,
-    notes: Vec<String>,
-}
-
-/// How many pairs the `analyze` report lists.
-const ANALYZE_TOP_PAIRS: usize = 20;
-
-/// The recommendations section of `analyze`.
-#[derive(Serialize)]
-struct RecommendationsSection<'a> {
-    stats: ltvlab::recommend::BasketStats,
-    /// The best pairs under the default ranking (Jaccard, at least 2 baskets).
-    top_pairs: Vec<super::recommend::PairDto<'a>>,
-    /// Lists against best-sellers on a holdout of each customer's last order.
-    evaluation: Option<ltvlab::recommend::Evaluation>,
-}
-
-fn recommendations_section<'a>(
-    data: &'a Dataset,
-    notes: &mut Vec<String>,
-) -> Option<RecommendationsSection<'a>> {
-    use ltvlab::recommend::{evaluate, EvaluateOptions, RecommendOptions, Recommender};
-    let t = match data {
-        Dataset::Transactions(t) | Dataset::Baskets(t) => t,
-        Dataset::Summary(_) => return None,
-    };
-    let options = RecommendOptions::default();
-    let recommender = match Recommender::new(data, &options) {
-        Ok(r) => r,
-        Err(e) => {
-            notes.push(format!("no recommendations: {e}"));
-            return None;
-        }
-    };
-    let evaluation = match data {
-        Dataset::Transactions(_) => match evaluate(data, &options, &EvaluateOptions::default()) {
-            Ok(e) => Some(e),
-            Err(e) => {
-                notes.push(format!("no recommendation evaluation: {e}"));
-                None
-            }
-        },
-        _ => None,
-    };
-    Some(RecommendationsSection {
-        stats: recommender.stats(),
-        top_pairs: recommender
-            .rules()
-            .iter()
-            .take(ANALYZE_TOP_PAIRS)
-            .map(|r| super::recommend::PairDto::new(t, r))
-            .collect(),
-        evaluation,
-    })
-}
-
-/// Cohorts and segments of a transactions file and the what-if baseline; a
-/// section that cannot be computed is left out with a note.
-fn customer_sections(
-    data: &Dataset,
-    summary: &Summary,
-    values: Option<&[ltvlab::simulate::CustomerValue]>,
-    notes: &mut Vec<String>,
-) -> (
-    Option<ltvlab::cohorts::CohortReport>,
-    Option<ltvlab::segments::SegmentReport>,
-    Option<ltvlab::simulate::Simulation>,
-) {
-    let model = match ltvlab::simulate::ShopModel::fit(summary) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            notes.push(format!("no simulation: {e}"));
-            None
-        }
-    };
-    let simulation = model.as_ref().and_then(|m| {
-        let options = ltvlab::simulate::SimulationOptions::default();
-        match ltvlab::simulate::simulate(m, summary, &Default::default(), &options) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                notes.push(format!("no simulation: {e}"));
-                None
-            }
-        }
-    });
-    let Dataset::Transactions(t) = data else {
-        notes.push("no cohorts or segments: a summary file has no orders or dates".to_owned());
-        return (None, None, simulation);
-    };
-    // One grouping of the purchases by customer serves both.
-    let histories = match ltvlab::cohorts::Histories::new(t) {
-        Ok(h) => h,
-        Err(e) => {
-            notes.push(format!("no cohorts: {e}"));
-            notes.push(format!("no segments: {e}"));
-            return (None, None, simulation);
-        }
-    };
-    if let Some(note) = histories.outlying_note() {
-        notes.push(note);
-    }
-    let cohorts = match ltvlab::cohorts::cohorts_with(&histories, &Default::default()) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            notes.push(format!("no cohorts: {e}"));
-            None
-        }
-    };
-    // The segments value customers with the analysis's model and margin,
-    // as the customer table does.
-    let segments = match ltvlab::segments::segments_with_values(
-        &histories,
-        summary,
-        values,
-        &Default::default(),
-    ) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            notes.push(format!("no segments: {e}"));
-            None
-        }
-    };
-    (cohorts, segments, simulation)
-}
-
-fn write_basket_text(out: &mut impl Write, r: &BasketReport<'_>) -> std::io::Result<()> {
-    let i = r.ingest;
-    writeln!(
-        out,
-        "read {} rows ({} used, {} skipped) as {:?}",
-        i.rows_read, i.rows_used, i.rows_skipped, i.preset
-    )?;
-    if let Some(rec) = &r.recommendations {
-        writeln!(
-            out,
-            "{} baskets, {} items; best pairs:",
-            rec.stats.baskets, rec.stats.items
-        )?;
-        for p in &rec.top_pairs {
-            writeln!(
-                out,
-                "  {} -> {}  count {}  confidence {:.3}  lift {:.2}  jaccard {:.3}",
-                p.antecedent_name,
-                p.consequent_name,
-                p.metrics.count,
-                p.metrics.confidence,
-                p.metrics.lift,
-                p.metrics.jaccard
-            )?;
-        }
-    }
-    for n in &r.notes {
-        writeln!(out, "note: {n}")?;
-    }
-    Ok(())
-}
-
-#[derive(Serialize)]
-struct SummaryCounts {
-    period: Period,
-    observation_end: Option<String>,
-    customers: usize,
-    repeat_customers: usize,
-    orders: Option<u64>,
-    guest_orders: u64,
-    reversed_orders: u64,
-    orders_after_end: u64,
-}
-
-#[derive(Serialize)]
-struct PredictionTotals<'a> {
-    base: &'a BaseTotals,
-    formula: &'a FormulaLtv,
-    diagnostics: &'a [String],
 }
 
 pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> CliResult<()> {
@@ -450,18 +216,20 @@ pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> CliResult<()> {
 pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> CliResult<()> {
     let ingested = read_input(&args.input)?;
     let summary = summarize(&ingested.data, &args.period)?;
-    let (model, auto) = args.value.model.choice();
-    let mut options = predict_options(&args.value, model)?;
-    if auto {
-        let v = ValidateOptions {
-            period: summary.period,
-            observation_end: args.period.observation_end.clone(),
-            model: None,
-            ..ValidateOptions::default()
-        };
+    let model = match args.value.model() {
+        Some(model) => model,
         // `analyze --json` reports the choice and why; the CSV has no room for it.
-        options.model = validate::choose_model(&ingested.data, &v).model;
-    }
+        None => {
+            let v = ValidateOptions {
+                period: summary.period,
+                observation_end: args.period.observation_end.clone(),
+                model: None,
+                ..ValidateOptions::default()
+            };
+            validate::choose_model(&ingested.data, &v).model
+        }
+    };
+    let options = predict_options(&args.value, model)?;
     let predictions = predict::predict(&summary, &options)?;
     let intervals = if args.intervals {
         let b = BootstrapOptions {
@@ -515,95 +283,6 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> CliResult<()>
     Ok(out.write_all(text.as_bytes())?)
 }
 
-pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()> {
-    let ingested = read_input(&args.input)?;
-    let mut notes = Vec::new();
-    let recommendations = recommendations_section(&ingested.data, &mut notes);
-    if let Dataset::Baskets(_) = &ingested.data {
-        // Baskets have no customers or dates: only the recommendations apply.
-        notes.push(
-            "no customer value: the file holds baskets without customers or dates".to_owned(),
-        );
-        let report = BasketReport {
-            ingest: &ingested.report,
-            recommendations,
-            notes,
-        };
-        return if args.json {
-            serde_json::to_writer_pretty(&mut *out, &report)?;
-            Ok(writeln!(out)?)
-        } else {
-            Ok(write_basket_text(out, &report)?)
-        };
-    }
-    let summary = summarize(&ingested.data, &args.period)?;
-    let (model, auto) = args.value.model.choice();
-    let choice = validate::choose_model(
-        &ingested.data,
-        &ValidateOptions {
-            period: summary.period,
-            observation_end: args.period.observation_end.clone(),
-            calibration_end: args.calibration_end.clone(),
-            model: if auto { None } else { Some(model) },
-            fit: FitOptions::default(),
-        },
-    );
-    let validation_note = choice
-        .validation_error
-        .as_ref()
-        .map(|e| match &ingested.data {
-            Dataset::Transactions(_) => format!("no validation: {e}"),
-            _ => "no validation: a summary file has no dates to split into calibration and holdout"
-                .to_owned(),
-        });
-    let options = predict_options(&args.value, choice.model)?;
-    // Bad options stop the command; a model that cannot be fitted on this
-    // shop (too few customers, nobody bought twice) only drops its sections.
-    let predictions: Option<Predictions> = match predict::predict(&summary, &options) {
-        Ok(p) => Some(p),
-        Err(e) if matches!(e.kind(), ltvlab::ErrorKind::Options { .. }) => return Err(e.into()),
-        Err(e) => {
-            notes.push(format!("no model values: {e}"));
-            None
-        }
-    };
-    let values = predictions.as_ref().map(Predictions::customer_values);
-    let (cohorts, segments, simulation) =
-        customer_sections(&ingested.data, &summary, values.as_deref(), &mut notes);
-    let model_choice = predictions.as_ref().map(|_| ModelChoiceReport {
-        model: choice.model,
-        reason: choice.reason,
-        explanation: choice.explanation,
-    });
-    let validation = choice.validation;
-    let report = Report {
-        ingest: &ingested.report,
-        summary: summary_counts(&summary),
-        model_choice,
-        model: predictions.as_ref().map(|p| &p.purchase_model),
-        spend_model: predictions.as_ref().map(|p| &p.spend_model),
-        predictions: predictions.as_ref().map(|p| PredictionTotals {
-            base: &p.base,
-            formula: &p.formula,
-            diagnostics: &p.diagnostics,
-        }),
-        validation,
-        validation_note,
-        cohorts,
-        segments,
-        simulation,
-        recommendations,
-        notes,
-    };
-    if args.json {
-        serde_json::to_writer_pretty(&mut *out, &report)?;
-        writeln!(out)?;
-    } else {
-        write_analysis_text(out, &report, predictions.as_ref())?;
-    }
-    Ok(())
-}
-
 fn predict_options(a: &ValueArgs, model: ModelKind) -> CliResult<PredictOptions> {
     Ok(PredictOptions {
         model,
@@ -612,28 +291,6 @@ fn predict_options(a: &ValueArgs, model: ModelKind) -> CliResult<PredictOptions>
         margin: a.margin,
         fit: FitOptions::default(),
     })
-}
-
-fn summary_counts(summary: &Summary) -> SummaryCounts {
-    let orders: Option<u64> = summary
-        .customers
-        .iter()
-        .map(|c| c.orders.map(u64::from))
-        .sum();
-    SummaryCounts {
-        period: summary.period,
-        observation_end: summary.observation_end.clone(),
-        customers: summary.customers.len(),
-        repeat_customers: summary
-            .customers
-            .iter()
-            .filter(|c| c.frequency > 0.0)
-            .count(),
-        orders,
-        guest_orders: summary.guest_orders,
-        reversed_orders: summary.reversed_orders,
-        orders_after_end: summary.orders_after_end,
-    }
 }
 
 /// `{"model","params","log_likelihood","aic","bic","n","converged","iterations","std_errors"}`.
@@ -696,77 +353,6 @@ fn write_fit_text(out: &mut impl Write, json: &serde_json::Value) -> std::io::Re
     )?;
     for d in json["diagnostics"].as_array().into_iter().flatten() {
         writeln!(out, "warning         {}", d.as_str().unwrap_or(""))?;
-    }
-    Ok(())
-}
-
-fn write_analysis_text(
-    out: &mut impl Write,
-    report: &Report<'_>,
-    predictions: Option<&Predictions>,
-) -> std::io::Result<()> {
-    let c = &report.summary;
-    writeln!(
-        out,
-        "customers       {} ({} repeat), period {}",
-        c.customers,
-        c.repeat_customers,
-        c.period.name()
-    )?;
-    let Some(predictions) = predictions else {
-        for note in &report.notes {
-            writeln!(out, "note            {note}")?;
-        }
-        return Ok(());
-    };
-    let b = &predictions.base;
-    let fit = &predictions.purchase_model;
-    let params: Vec<String> = fit
-        .params()
-        .iter()
-        .map(|(k, v)| format!("{k} = {}", num(v)))
-        .collect();
-    writeln!(
-        out,
-        "model           {} ({})",
-        fit.name(),
-        params.join(", ")
-    )?;
-    writeln!(
-        out,
-        "next {} months  {} purchases, revenue {}, CLV {} (mean {} per customer)",
-        b.horizon_months,
-        num(b.expected_purchases),
-        num(b.expected_revenue),
-        num(b.total_clv),
-        num(b.mean_clv)
-    )?;
-    if b.dropout_identified {
-        writeln!(out, "mean p_alive    {}", num(b.mean_p_alive))?;
-    } else {
-        writeln!(
-            out,
-            "mean p_alive    {} (the data show no customers leaving: this is no evidence of churn, not certainty of activity)",
-            num(b.mean_p_alive)
-        )?;
-    }
-    writeln!(out, "formula LTV     {}", predictions.formula.explanation)?;
-    if let Some(v) = &report.validation {
-        writeln!(
-            out,
-            "validation      holdout after {}: predicted {} vs actual {} repeat purchases, MAE {}",
-            v.calibration_end,
-            num(v.predicted_total),
-            num(v.actual_total),
-            num(v.mae)
-        )?;
-        writeln!(out, "model choice    {}", v.choice)?;
-    }
-    if let Some(note) = &report.validation_note {
-        writeln!(out, "validation      {note}")?;
-    }
-    for d in &predictions.diagnostics {
-        writeln!(out, "warning         {d}")?;
     }
     Ok(())
 }

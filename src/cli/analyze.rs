@@ -1,0 +1,288 @@
+//! `ltvlab analyze`: the one report ([`ltvlab::report`]) of an orders,
+//! summary or basket file, as JSON or as a few lines of text. This file only
+//! converts: arguments into [`ReportOptions`], the report into its JSON
+//! shape (the page's `Analysis` converts the same report into JavaScript).
+
+use std::io::Write;
+
+use clap::Args;
+use serde::Serialize;
+
+use ltvlab::ingest::IngestReport;
+use ltvlab::predict::{BaseTotals, FormulaLtv, Predictions, PurchaseFit, SpendModel};
+use ltvlab::report::{
+    dashboard, most_valuable, recommendations, ChosenModel, Dashboard, Note,
+    RecommendationsReport, ReportOptions,
+};
+use ltvlab::summary::{period_for, Period, Summary};
+
+use super::error::CliResult;
+use super::format::num;
+use super::input::{read_input, InputArgs, PeriodArgs};
+use super::models::ValueArgs;
+
+/// `ltvlab analyze`.
+#[derive(Args)]
+pub(crate) struct AnalyzeArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    value: ValueArgs,
+    #[command(flatten)]
+    period: PeriodArgs,
+    /// Split calibration and holdout for validation at this ISO date
+    /// (default: the last 25% of the observation period).
+    #[arg(long, value_name = "DATE")]
+    calibration_end: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The `analyze` report as JSON: one field per section, `null` when the data
+/// cannot support it (`notes` says why).
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    ingest: &'a IngestReport,
+    /// Counts of the per-customer summary.
+    summary: Option<SummaryCounts>,
+    /// Which purchase model the analysis uses, and why.
+    model_choice: Option<&'a ChosenModel>,
+    model: Option<&'a PurchaseFit>,
+    spend_model: Option<&'a SpendModel>,
+    predictions: Option<PredictionTotals<'a>>,
+    /// The holdout validation (order files).
+    validation: Option<&'a ltvlab::validate::Validation>,
+    /// Acquisition cohorts by first-purchase month (order files).
+    cohorts: Option<&'a ltvlab::cohorts::CohortReport>,
+    /// RFM segments and follow-up lists (order files).
+    segments: Option<&'a ltvlab::segments::SegmentReport>,
+    /// The what-if baseline with its intervals and the lever ranking (no
+    /// levers moved: `ltvlab simulate FILE --json` with the defaults).
+    simulation: Option<&'a ltvlab::simulate::Simulation>,
+    /// "Also bought" pairs and lists and, for order files, the holdout
+    /// evaluation.
+    recommendations: Option<&'a RecommendationsReport>,
+    /// Why a section is missing, and what to keep in mind.
+    notes: &'a [Note],
+}
+
+#[derive(Serialize)]
+struct SummaryCounts {
+    period: Period,
+    observation_end: Option<String>,
+    customers: usize,
+    repeat_customers: usize,
+    orders: Option<u64>,
+    guest_orders: u64,
+    reversed_orders: u64,
+    orders_after_end: u64,
+}
+
+#[derive(Serialize)]
+struct PredictionTotals<'a> {
+    base: &'a BaseTotals,
+    formula: &'a FormulaLtv,
+    diagnostics: &'a [String],
+}
+
+/// Runs `ltvlab analyze`.
+pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()> {
+    let ingested = read_input(&args.input)?;
+    let period = args.period.period.map(Period::from);
+    // On the command line a summary file without its unit is an error (the
+    // page asks for the unit instead).
+    period_for(&ingested.data, period)?;
+    let options = ReportOptions {
+        period,
+        observation_end: args.period.observation_end.clone(),
+        calibration_end: args.calibration_end.clone(),
+        model: args.value.model(),
+        horizon_months: args.value.horizon,
+        monthly_discount_rate: args.value.discount_rate,
+        margin: args.value.margin,
+        ..ReportOptions::default()
+    };
+    let mut d = dashboard(&ingested.data, &options, &mut |_| {})?;
+    let customers = most_valuable(
+        d.summary.as_ref(),
+        d.predictions.as_ref(),
+        options.lists.customers,
+    );
+    let recommendations = recommendations(
+        &ingested.data,
+        &customers,
+        &options.lists,
+        &mut d.notes,
+        &mut |_| {},
+    );
+    let report = ReportJson {
+        ingest: &ingested.report,
+        summary: d.summary.as_ref().map(summary_counts),
+        model_choice: d.model_choice.as_ref(),
+        model: d.predictions.as_ref().map(|p| &p.purchase_model),
+        spend_model: d.predictions.as_ref().map(|p| &p.spend_model),
+        predictions: d.predictions.as_ref().map(|p| PredictionTotals {
+            base: &p.base,
+            formula: &p.formula,
+            diagnostics: &p.diagnostics,
+        }),
+        validation: d.validation.as_ref(),
+        cohorts: d.cohorts.as_ref(),
+        segments: d.segments.as_ref(),
+        simulation: d.simulation.as_ref(),
+        recommendations: recommendations.as_ref(),
+        notes: &d.notes,
+    };
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else {
+        write_text(out, &report, &d)?;
+    }
+    Ok(())
+}
+
+fn summary_counts(summary: &Summary) -> SummaryCounts {
+    let orders: Option<u64> = summary
+        .customers
+        .iter()
+        .map(|c| c.orders.map(u64::from))
+        .sum();
+    SummaryCounts {
+        period: summary.period,
+        observation_end: summary.observation_end.clone(),
+        customers: summary.customers.len(),
+        repeat_customers: summary
+            .customers
+            .iter()
+            .filter(|c| c.frequency > 0.0)
+            .count(),
+        orders,
+        guest_orders: summary.guest_orders,
+        reversed_orders: summary.reversed_orders,
+        orders_after_end: summary.orders_after_end,
+    }
+}
+
+/// How many pairs the text report lists.
+const TEXT_PAIRS: usize = 20;
+
+fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::io::Result<()> {
+    let i = r.ingest;
+    if matches!(i.kind, ltvlab::ingest::DataKind::Baskets) {
+        writeln!(
+            out,
+            "read {} rows ({} used, {} skipped) as {:?}",
+            i.rows_read, i.rows_used, i.rows_skipped, i.preset
+        )?;
+    }
+    if let Some(c) = &r.summary {
+        writeln!(
+            out,
+            "customers       {} ({} repeat), period {}",
+            c.customers,
+            c.repeat_customers,
+            c.period.name()
+        )?;
+    }
+    if let Some(p) = &d.predictions {
+        write_predictions(out, p)?;
+    }
+    if let Some(v) = &r.validation {
+        writeln!(
+            out,
+            "validation      holdout after {}: predicted {} vs actual {} repeat purchases, MAE {}",
+            v.calibration_end,
+            num(v.predicted_total),
+            num(v.actual_total),
+            num(v.mae)
+        )?;
+        writeln!(out, "model choice    {}", v.choice)?;
+    }
+    if let Some(p) = &d.predictions {
+        for w in &p.diagnostics {
+            writeln!(out, "warning         {w}")?;
+        }
+    }
+    if let Some(rec) = r.recommendations {
+        writeln!(
+            out,
+            "recommendations {} baskets, {} items; best pairs:",
+            rec.stats.baskets, rec.stats.items
+        )?;
+        for p in rec.rules.iter().take(TEXT_PAIRS) {
+            writeln!(
+                out,
+                "  {} -> {}  count {}  confidence {:.3}  lift {:.2}  jaccard {:.3}",
+                p.antecedent.name,
+                p.consequent.name,
+                p.metrics.count,
+                p.metrics.confidence,
+                p.metrics.lift,
+                p.metrics.jaccard
+            )?;
+        }
+    }
+    for note in r.notes {
+        writeln!(out, "note            {}", note.message)?;
+    }
+    Ok(())
+}
+
+fn write_predictions(out: &mut impl Write, predictions: &Predictions) -> std::io::Result<()> {
+    let b = &predictions.base;
+    let fit = &predictions.purchase_model;
+    let params: Vec<String> = fit
+        .params()
+        .iter()
+        .map(|(k, v)| format!("{k} = {}", num(v)))
+        .collect();
+    writeln!(
+        out,
+        "model           {} ({})",
+        fit.name(),
+        params.join(", ")
+    )?;
+    writeln!(
+        out,
+        "next {} months  {} purchases, revenue {}, CLV {} (mean {} per customer)",
+        b.horizon_months,
+        num(b.expected_purchases),
+        num(b.expected_revenue),
+        num(b.total_clv),
+        num(b.mean_clv)
+    )?;
+    if b.dropout_identified {
+        writeln!(out, "mean p_alive    {}", num(b.mean_p_alive))?;
+    } else {
+        writeln!(
+            out,
+            "mean p_alive    {} (the data show no customers leaving: this is no evidence of churn, not certainty of activity)",
+            num(b.mean_p_alive)
+        )?;
+    }
+    writeln!(out, "formula LTV     {}", predictions.formula.explanation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The argument `--model auto` leaves the choice to the report.
+    #[test]
+    fn auto_leaves_the_model_to_the_holdout() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            a: AnalyzeArgs,
+        }
+        let parsed = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.a.value.model());
+        assert_eq!(parsed(&["x", "f.csv"]).ok(), Some(None));
+        assert_eq!(
+            parsed(&["x", "f.csv", "--model", "pareto"]).ok(),
+            Some(Some(ltvlab::models::ModelKind::ParetoNbd))
+        );
+    }
+}

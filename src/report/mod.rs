@@ -1,0 +1,548 @@
+//! The one analysis: from an ingested dataset to the report that both doors
+//! show. `ltvlab analyze` and the page's `Analysis` call [`dashboard`] and
+//! then [`recommendations`]; they only convert options in and the report
+//! out (JSON or text for the CLI, JavaScript values for the page).
+//!
+//! The order of the work:
+//! 1. the per-customer summary ([`crate::summary`]), in the period the data
+//!    or the caller gives ([`crate::summary::period_for`]);
+//! 2. the purchase model, the caller's or chosen on the holdout
+//!    ([`crate::validate::choose_model`]), and the predictions with it;
+//! 3. the what-if model and its baseline ([`crate::simulate`]);
+//! 4. cohorts and segments from one grouping of the purchases by customer,
+//!    the segments valued with the predictions' model and margin;
+//! 5. later, or at once: the recommendations ([`recommendations`]), for the
+//!    most valuable customers first.
+//!
+//! A section that cannot be computed on this data is left out with a
+//! [`Note`]; only bad options are errors.
+
+mod note;
+mod recommendations;
+
+use serde::{Deserialize, Serialize};
+
+pub use note::{Note, NoteCode};
+pub use recommendations::{
+    most_valuable, recommendations, CustomerLists, ItemList, ItemRef, ListOptions, Pair, Popular,
+    RecommendStage, Recommended, RecommendationsReport, Together, Why,
+};
+
+use crate::cohorts::{cohorts_with, CohortOptions, CohortReport, Histories};
+use crate::ingest::Dataset;
+use crate::models::{FitOptions, ModelKind};
+use crate::predict::{predict, PredictOptions, Predictions};
+use crate::segments::{segments_with, segments_with_values, SegmentOptions, SegmentReport};
+use crate::simulate::{simulate, Scenario, ShopModel, Simulation, SimulationOptions};
+use crate::summary::{period_for, summarize, Period, Summary, SummaryOptions};
+use crate::validate::{choose_model, ChoiceReason, ModelChoice, ValidateOptions, Validation};
+use crate::{ErrorKind, Result};
+
+/// A section of the report that can be asked for on its own (the page's
+/// section benchmarks time one at a time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    /// The per-customer summary.
+    Summary,
+    /// The purchase model's predictions for every customer.
+    Predictions,
+    /// The recommendations.
+    Recommendations,
+    /// Acquisition cohorts.
+    Cohorts,
+    /// RFM segments and follow-up lists.
+    Segments,
+    /// The holdout validation of the purchase models.
+    Validation,
+    /// The what-if model (the page keeps it for its sliders).
+    Whatif,
+    /// The what-if baseline with no lever moved, with its intervals.
+    Simulation,
+}
+
+/// Every choice the analysis makes, with the defaults both doors use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportOptions {
+    /// The period unit; `None`: day for order files, and a summary file
+    /// must say it (else the note `summary_period_needed`).
+    pub period: Option<Period>,
+    /// End of observation (ISO date); default: the last date of the bulk of
+    /// the data.
+    pub observation_end: Option<String>,
+    /// Calibration end of the holdout validation (ISO date); default: the
+    /// last 25% of the observation period is the holdout.
+    pub calibration_end: Option<String>,
+    /// The purchase model; `None` chooses it on the holdout.
+    pub model: Option<ModelKind>,
+    /// Horizon of the predictions in months (default 12).
+    pub horizon_months: u32,
+    /// Monthly discount rate of the predictions (default 0.01).
+    pub monthly_discount_rate: f64,
+    /// Share of each sale that is profit (default 1).
+    pub margin: f64,
+    /// Customers listed in each follow-up list (default 50).
+    pub follow_up_list: usize,
+    /// The what-if baseline's options (draws, seed, horizon…).
+    pub simulation: SimulationOptions,
+    /// The recommendation lists' lengths.
+    pub lists: ListOptions,
+    /// The sections to compute; `None`: every one.
+    pub sections: Option<Vec<Section>>,
+}
+
+impl Default for ReportOptions {
+    fn default() -> ReportOptions {
+        let p = PredictOptions::default();
+        ReportOptions {
+            period: None,
+            observation_end: None,
+            calibration_end: None,
+            model: None,
+            horizon_months: p.horizon_months,
+            monthly_discount_rate: p.monthly_discount_rate,
+            margin: p.margin,
+            follow_up_list: 50,
+            simulation: SimulationOptions::default(),
+            lists: ListOptions::default(),
+            sections: None,
+        }
+    }
+}
+
+impl ReportOptions {
+    /// Whether `section` is asked for.
+    pub fn wants(&self, section: Section) -> bool {
+        self.sections.as_ref().is_none_or(|s| s.contains(&section))
+    }
+
+    /// The prediction options with `model`.
+    pub fn predict(&self, model: ModelKind) -> PredictOptions {
+        PredictOptions {
+            model,
+            horizon_months: self.horizon_months,
+            monthly_discount_rate: self.monthly_discount_rate,
+            margin: self.margin,
+            fit: FitOptions::default(),
+        }
+    }
+}
+
+/// The stages of [`dashboard`], in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading the file (the doors report it before the report starts).
+    Ingest,
+    /// The per-customer summary.
+    Summary,
+    /// The model choice and the predictions.
+    Models,
+    /// The what-if model and its baseline.
+    Simulator,
+    /// Cohorts and segments.
+    Segments,
+    /// The holdout validation's result.
+    Validation,
+    /// The doors' conversion of the report.
+    Result,
+}
+
+impl Stage {
+    /// How many stages there are.
+    pub const COUNT: u32 = 7;
+
+    /// The stage's name, as the page's progress bar spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Ingest => "ingest",
+            Stage::Summary => "summary",
+            Stage::Models => "models",
+            Stage::Simulator => "simulator",
+            Stage::Segments => "segments",
+            Stage::Validation => "validation",
+            Stage::Result => "result",
+        }
+    }
+}
+
+/// Which purchase model the report uses, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChosenModel {
+    /// The model.
+    pub model: ModelKind,
+    /// Which rule chose it.
+    pub reason: ChoiceReason,
+    /// Why, in one sentence with the numbers.
+    pub explanation: String,
+}
+
+/// The dashboard part of the report (everything but the recommendations).
+pub struct Dashboard {
+    /// The per-customer summary (`None` for basket files, or a summary file
+    /// without its period).
+    pub summary: Option<Summary>,
+    /// The purchase model and why, when there are predictions.
+    pub model_choice: Option<ChosenModel>,
+    /// Every customer's predictions with the chosen model.
+    pub predictions: Option<Predictions>,
+    /// The holdout validation of the purchase models.
+    pub validation: Option<Validation>,
+    /// Acquisition cohorts (order files).
+    pub cohorts: Option<CohortReport>,
+    /// RFM segments and follow-up lists (order files), valued with the
+    /// predictions.
+    pub segments: Option<SegmentReport>,
+    /// The what-if model.
+    pub shop: Option<ShopModel>,
+    /// The what-if baseline (no lever moved).
+    pub simulation: Option<Simulation>,
+    /// Why a section is missing, and what to keep in mind.
+    pub notes: Vec<Note>,
+}
+
+/// The dashboard of `data`: every section but the recommendations.
+///
+/// # Errors
+///
+/// Bad options (an observation end before the data, a margin outside 0 to
+/// 1, …). A section the data cannot support is left out with a note.
+pub fn dashboard(
+    data: &Dataset,
+    options: &ReportOptions,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<Dashboard> {
+    let mut notes = Vec::new();
+    progress(Stage::Summary);
+    let summary = match data {
+        // Baskets have no customers or dates: only the recommendations apply.
+        Dataset::Baskets(_) => {
+            notes.push(Note::new(
+                NoteCode::NoCustomers,
+                "this file has baskets only, without customers or dates",
+            ));
+            None
+        }
+        // A summary file does not say its unit: the caller must give it.
+        data => match period_for(data, options.period) {
+            Ok(period) => Some(summarize(
+                data,
+                &SummaryOptions {
+                    period,
+                    observation_end: options.observation_end.clone(),
+                    calibration_end: None,
+                },
+            )?),
+            Err(err) => {
+                notes.push(Note::new(NoteCode::SummaryPeriodNeeded, err.to_string()));
+                None
+            }
+        },
+    };
+    let has_customers = summary.as_ref().is_some_and(|s| !s.customers.is_empty());
+    if summary.is_some() && !has_customers {
+        notes.push(Note::new(NoteCode::NoCustomers, "no row has a customer id"));
+    }
+    progress(Stage::Models);
+    let choice = match &summary {
+        Some(s)
+            if has_customers
+                && (options.wants(Section::Predictions) || options.wants(Section::Validation)) =>
+        {
+            // A named model needs the holdout only when the validation is
+            // asked for (section benchmarks ask for one at a time).
+            Some(match options.model {
+                Some(model) if !options.wants(Section::Validation) => ModelChoice::named(model),
+                _ => choose_model(
+                    data,
+                    &ValidateOptions {
+                        period: s.period,
+                        observation_end: options.observation_end.clone(),
+                        calibration_end: options.calibration_end.clone(),
+                        model: options.model,
+                        fit: FitOptions::default(),
+                    },
+                ),
+            })
+        }
+        _ => None,
+    };
+    // Bad options stop the analysis; a model that cannot be fitted on this
+    // shop (too few customers, nobody bought twice) only drops its sections.
+    let predictions = match (&summary, &choice) {
+        (Some(s), Some(c)) if options.wants(Section::Predictions) => {
+            match predict(s, &options.predict(c.model)) {
+                Ok(p) => Some(p),
+                Err(err) if matches!(err.kind(), ErrorKind::Options { .. }) => return Err(err),
+                Err(err) => {
+                    notes.push(Note::new(NoteCode::PredictFailed, err.to_string()));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    progress(Stage::Simulator);
+    let (shop, simulation) = match &summary {
+        Some(s)
+            if has_customers
+                && (options.wants(Section::Segments)
+                    || options.wants(Section::Whatif)
+                    || options.wants(Section::Simulation)) =>
+        {
+            what_if(s, options, &mut notes)
+        }
+        _ => (None, None),
+    };
+    progress(Stage::Segments);
+    let (cohorts, segments) = customer_sections(
+        data,
+        summary.as_ref().filter(|_| has_customers),
+        predictions.as_ref(),
+        shop.as_ref(),
+        options,
+        &mut notes,
+    );
+    progress(Stage::Validation);
+    let validation = match (&choice, data) {
+        (Some(_), _) if !options.wants(Section::Validation) => None,
+        (Some(c), _) if c.validation.is_some() => c.validation.clone(),
+        (Some(c), Dataset::Transactions(_)) => {
+            notes.push(Note::new(
+                NoteCode::ValidationFailed,
+                c.validation_error.clone().unwrap_or_default(),
+            ));
+            None
+        }
+        (Some(_), _) => {
+            notes.push(Note::new(
+                NoteCode::ValidationFailed,
+                "a summary file has no dates to split into calibration and holdout",
+            ));
+            None
+        }
+        (None, _) => None,
+    };
+    let model_choice = match (&choice, &predictions) {
+        (Some(c), Some(_)) => Some(ChosenModel {
+            model: c.model,
+            reason: c.reason,
+            explanation: c.explanation.clone(),
+        }),
+        _ => None,
+    };
+    Ok(Dashboard {
+        summary,
+        model_choice,
+        predictions,
+        validation,
+        cohorts,
+        segments,
+        shop: shop.filter(|_| options.wants(Section::Whatif)),
+        simulation,
+        notes,
+    })
+}
+
+/// The what-if model and, when asked for, its baseline simulation; failures
+/// are notes when the what-if is asked for.
+fn what_if(
+    summary: &Summary,
+    options: &ReportOptions,
+    notes: &mut Vec<Note>,
+) -> (Option<ShopModel>, Option<Simulation>) {
+    let shown = options.wants(Section::Whatif) || options.wants(Section::Simulation);
+    let shop = match ShopModel::fit(summary) {
+        Ok(m) => m,
+        Err(err) => {
+            if shown {
+                notes.push(Note::new(NoteCode::WhatifFailed, err.to_string()));
+            }
+            return (None, None);
+        }
+    };
+    let simulation = if options.wants(Section::Simulation) {
+        match simulate(&shop, summary, &Scenario::default(), &options.simulation) {
+            Ok(s) => Some(s),
+            Err(err) => {
+                notes.push(Note::new(NoteCode::WhatifFailed, err.to_string()));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    (Some(shop), simulation)
+}
+
+/// Cohorts and segments from one grouping of the purchases by customer (the
+/// larger part of their time and memory), freed before the recommendations.
+fn customer_sections(
+    data: &Dataset,
+    summary: Option<&Summary>,
+    predictions: Option<&Predictions>,
+    shop: Option<&ShopModel>,
+    options: &ReportOptions,
+    notes: &mut Vec<Note>,
+) -> (Option<CohortReport>, Option<SegmentReport>) {
+    let (want_cohorts, want_segments) = (
+        options.wants(Section::Cohorts),
+        options.wants(Section::Segments),
+    );
+    let Some(summary) = summary.filter(|_| want_cohorts || want_segments) else {
+        return (None, None);
+    };
+    let t = match data {
+        Dataset::Transactions(t) => t,
+        _ => {
+            notes.push(Note::new(
+                NoteCode::NoOrderHistory,
+                "a summary file has no orders or dates: no cohorts or segments",
+            ));
+            return (None, None);
+        }
+    };
+    let histories = match Histories::new(t) {
+        Ok(h) => h,
+        Err(err) => {
+            for (wanted, code) in [
+                (want_cohorts, NoteCode::CohortsFailed),
+                (want_segments, NoteCode::SegmentsFailed),
+            ] {
+                if wanted {
+                    notes.push(Note::new(code, err.to_string()));
+                }
+            }
+            return (None, None);
+        }
+    };
+    if let Some(note) = histories.outlying_note() {
+        notes.push(Note::new(NoteCode::OutlyingDatesLeftOut, note));
+    }
+    let cohorts = want_cohorts
+        .then(|| {
+            cohorts_with(&histories, &CohortOptions::default())
+                .map_err(|err| notes.push(Note::new(NoteCode::CohortsFailed, err.to_string())))
+                .ok()
+        })
+        .flatten();
+    let segments = want_segments
+        .then(|| {
+            let segment_options = SegmentOptions {
+                list_limit: options.follow_up_list,
+                per_customer: false,
+                ..SegmentOptions::default()
+            };
+            // The segments value customers with the predictions' model and
+            // margin, as the customer table does; with the what-if model only
+            // when the predictions were not asked for (section benchmarks).
+            let values = predictions.map(Predictions::customer_values);
+            match values {
+                Some(v) => segments_with_values(&histories, summary, Some(&v), &segment_options),
+                None => segments_with(&histories, summary, shop, &segment_options),
+            }
+            .map_err(|err| notes.push(Note::new(NoteCode::SegmentsFailed, err.to_string())))
+            .ok()
+        })
+        .flatten();
+    (cohorts, segments)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{ingest, IngestOptions};
+
+    fn data(csv: &str) -> Dataset {
+        match ingest(csv.as_bytes(), &IngestOptions::default()) {
+            Ok(i) => i.data,
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    fn shop_csv() -> String {
+        let mut csv = String::from("customer_id,order_date,amount\n");
+        for c in 0..40 {
+            for k in 0..(1 + c % 4) {
+                let day = 1 + (c * 7 + k * 29) % 300;
+                let (m, d) = (1 + day / 28, 1 + day % 28);
+                csv.push_str(&format!("c{c},2024-{m:02}-{d:02},{}\n", 10 + c));
+            }
+        }
+        csv
+    }
+
+    /// An order file gets every section; the segments are valued with the
+    /// predictions (one model, one margin).
+    #[test]
+    fn an_order_file_gets_every_dashboard_section() {
+        let d = data(&shop_csv());
+        let options = ReportOptions {
+            margin: 0.4,
+            ..ReportOptions::default()
+        };
+        let mut stages = Vec::new();
+        let r = match dashboard(&d, &options, &mut |s| stages.push(s)) {
+            Ok(r) => r,
+            Err(err) => panic!("{err}"),
+        };
+        assert_eq!(
+            stages,
+            [
+                Stage::Summary,
+                Stage::Models,
+                Stage::Simulator,
+                Stage::Segments,
+                Stage::Validation
+            ]
+        );
+        let (Some(p), Some(s)) = (&r.predictions, &r.segments) else {
+            panic!("sections missing: {:?}", r.notes);
+        };
+        assert!(r.cohorts.is_some() && r.shop.is_some() && r.simulation.is_some());
+        assert!(r.model_choice.is_some());
+        let (a, b) = (s.overall.model_ltv, Some(p.base.mean_clv));
+        assert_eq!(a, b);
+    }
+
+    /// A summary file without its period keeps only the notes; with its
+    /// period, it has no cohorts or segments and says so.
+    #[test]
+    fn a_summary_file_says_what_it_lacks() {
+        let mut csv = String::from("customer_id,frequency,recency,T,monetary_value\n");
+        for c in 0..30 {
+            let x = c % 4;
+            csv.push_str(&format!("c{c},{x},{},{},{}\n", 3 * x, 20 + c, 10 + c));
+        }
+        let d = data(&csv);
+        let none = |_| {};
+        let r = match dashboard(&d, &ReportOptions::default(), &mut { none }) {
+            Ok(r) => r,
+            Err(err) => panic!("{err}"),
+        };
+        assert!(r.summary.is_none());
+        assert_eq!(r.notes[0].code, NoteCode::SummaryPeriodNeeded);
+        let weekly = ReportOptions {
+            period: Some(Period::Week),
+            ..ReportOptions::default()
+        };
+        let r = match dashboard(&d, &weekly, &mut { none }) {
+            Ok(r) => r,
+            Err(err) => panic!("{err}"),
+        };
+        assert!(r.summary.is_some() && r.cohorts.is_none() && r.segments.is_none());
+        let codes: Vec<NoteCode> = r.notes.iter().map(|n| n.code).collect();
+        assert!(codes.contains(&NoteCode::NoOrderHistory), "{codes:?}");
+        assert!(codes.contains(&NoteCode::ValidationFailed), "{codes:?}");
+    }
+
+    /// A bad option is an error, not a note.
+    #[test]
+    fn a_bad_margin_is_an_error() {
+        let d = data(&shop_csv());
+        let options = ReportOptions {
+            margin: 1.5,
+            ..ReportOptions::default()
+        };
+        assert!(dashboard(&d, &options, &mut |_| {}).is_err());
+    }
+}

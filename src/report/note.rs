@@ -1,0 +1,100 @@
+//! Why a section of the report is missing or what to keep in mind when
+//! reading it: a stable code (the page translates it) and an English message
+//! with the details (the CLI prints it).
+
+use serde::Serialize;
+
+/// Every note the report can carry. The page looks up `note.<code>` in its
+/// dictionaries and falls back to the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteCode {
+    /// Baskets without customers or dates, or no row with a customer id.
+    NoCustomers,
+    /// A summary file that does not say its period unit.
+    SummaryPeriodNeeded,
+    /// No purchase model could be fitted (nobody bought twice, …).
+    PredictFailed,
+    /// The what-if model (and its baseline simulation) could not be fitted.
+    WhatifFailed,
+    /// Purchases dated decades away from the bulk were left out of cohorts
+    /// and segments.
+    OutlyingDatesLeftOut,
+    /// The acquisition cohorts could not be computed.
+    CohortsFailed,
+    /// The RFM segments could not be computed.
+    SegmentsFailed,
+    /// A summary file has no orders or dates for cohorts and segments.
+    NoOrderHistory,
+    /// No holdout validation (a summary file, or too little data).
+    ValidationFailed,
+    /// Nothing to recommend (a summary file, or no item column).
+    NoItems,
+    /// The recommendations' holdout evaluation could not run.
+    EvaluateFailed,
+}
+
+impl NoteCode {
+    /// The code as the page and the JSON spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteCode::NoCustomers => "no_customers",
+            NoteCode::SummaryPeriodNeeded => "summary_period_needed",
+            NoteCode::PredictFailed => "predict_failed",
+            NoteCode::WhatifFailed => "whatif_failed",
+            NoteCode::OutlyingDatesLeftOut => "outlying_dates_left_out",
+            NoteCode::CohortsFailed => "cohorts_failed",
+            NoteCode::SegmentsFailed => "segments_failed",
+            NoteCode::NoOrderHistory => "no_order_history",
+            NoteCode::ValidationFailed => "validation_failed",
+            NoteCode::NoItems => "no_items",
+            NoteCode::EvaluateFailed => "evaluate_failed",
+        }
+    }
+}
+
+/// One note: its code and the message with the details.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Note {
+    /// What kind of note.
+    pub code: NoteCode,
+    /// The details, in plain English, lower case.
+    pub message: String,
+}
+
+impl Note {
+    /// A note with its message.
+    pub fn new(code: NoteCode, message: impl Into<String>) -> Note {
+        Note {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The serialized code is `as_str` for every code (the page's
+    /// dictionaries key on it).
+    #[test]
+    fn codes_serialize_as_their_names() {
+        for code in [
+            NoteCode::NoCustomers,
+            NoteCode::SummaryPeriodNeeded,
+            NoteCode::PredictFailed,
+            NoteCode::WhatifFailed,
+            NoteCode::OutlyingDatesLeftOut,
+            NoteCode::CohortsFailed,
+            NoteCode::SegmentsFailed,
+            NoteCode::NoOrderHistory,
+            NoteCode::ValidationFailed,
+            NoteCode::NoItems,
+            NoteCode::EvaluateFailed,
+        ] {
+            let json = serde_json::to_value(code).ok();
+            assert_eq!(json, Some(serde_json::json!(code.as_str())));
+        }
+    }
+}
