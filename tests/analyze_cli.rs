@@ -42,8 +42,10 @@ fn an_order_file_has_every_section() {
     }
     let rec = &r["recommendations"];
     assert_eq!(rec["stats"]["baskets"], 1000);
-    assert_eq!(rec["top_pairs"].as_array().map(Vec::len), Some(20));
-    let pair = &rec["top_pairs"][0];
+    // The page's best-pairs table: the first 100 pairs of the default
+    // ranking, with every metric.
+    assert_eq!(rec["rules"].as_array().map(Vec::len), Some(100));
+    let pair = &rec["rules"][0];
     for field in [
         "antecedent",
         "consequent",
@@ -77,11 +79,10 @@ fn a_basket_file_has_recommendations_only() {
     assert_eq!(r["ingest"]["preset"], "basket_lines");
     assert_eq!(r["recommendations"]["stats"]["baskets"], 9835);
     assert!(r["recommendations"]["evaluation"].is_null());
-    assert!(r.get("model").is_none());
+    assert!(r["model"].is_null() && r["summary"].is_null());
     let notes = r["notes"].as_array().expect("notes");
-    assert!(notes
-        .iter()
-        .any(|n| n.as_str().is_some_and(|n| n.contains("baskets"))));
+    assert!(notes.iter().any(|n| n["code"] == "no_customers"
+        && n["message"].as_str().is_some_and(|n| n.contains("baskets"))));
 }
 
 /// The analyze report's simulation is `ltvlab simulate FILE --json` with no
@@ -164,9 +165,12 @@ fn a_shop_without_repeat_buyers_still_gets_its_report() {
     assert_eq!(r["summary"]["repeat_customers"], 0);
     assert!(r["model"].is_null() && r["predictions"].is_null() && r["model_choice"].is_null());
     assert!(r["cohorts"].is_object() && r["segments"].is_object());
-    let notes = r["notes"].to_string();
+    let notes = r["notes"].as_array().expect("notes");
     assert!(
-        notes.contains("no model values") && notes.contains("made a repeat purchase"),
-        "{notes}"
+        notes.iter().any(|n| n["code"] == "predict_failed"
+            && n["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("made a repeat purchase"))),
+        "{notes:?}"
     );
 }

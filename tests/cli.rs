@@ -477,9 +477,11 @@ fn outlying_dates_do_not_set_the_span_of_cohorts_and_tracking() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| n.as_str().unwrap())
+        .map(|n| n["message"].as_str().unwrap())
         .collect();
     assert!(notes.contains(&note), "{notes:?}");
+    let codes = v["notes"].to_string();
+    assert!(codes.contains("\"outlying_dates_left_out\""), "{codes}");
     // The cohorts command says it on stderr.
     let out = ltvlab(&["cohorts", "--period", "week", &file]);
     assert!(out.status.success());

@@ -11,8 +11,8 @@ use serde::Serialize;
 use ltvlab::ingest::IngestReport;
 use ltvlab::predict::{BaseTotals, FormulaLtv, Predictions, PurchaseFit, SpendModel};
 use ltvlab::report::{
-    dashboard, most_valuable, recommendations, ChosenModel, Dashboard, Note,
-    RecommendationsReport, ReportOptions,
+    dashboard, most_valuable, recommendations, ChosenModel, Dashboard, Note, RecommendationsReport,
+    ReportOptions,
 };
 use ltvlab::summary::{period_for, Period, Summary};
 

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 pub use note::{Note, NoteCode};
 pub use recommendations::{
     most_valuable, recommendations, CustomerLists, ItemList, ItemRef, ListOptions, Pair, Popular,
-    RecommendStage, Recommended, RecommendationsReport, Together, Why,
+    RecommendStage, RecommendationsReport, Recommended, Together, Why,
 };
 
 use crate::cohorts::{cohorts_with, CohortOptions, CohortReport, Histories};
