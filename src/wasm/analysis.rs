@@ -1,0 +1,261 @@
+//! The `Analysis` class: the file's bytes in chunks, then the one report
+//! ([`crate::report`]) converted into JavaScript values.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::dto::{AnalysisResult, PredictionsDto, SummaryDto};
+use super::options::{analysis_options, AnalysisOptions};
+use super::whatif::WhatIf;
+use super::{js_error, to_js};
+use crate::ingest::{Dataset, Ingester};
+use crate::report::{
+    dashboard, most_valuable, recommendations, Note, RecommendStage, RecommendationsReport,
+    Section, Stage,
+};
+
+/// One analysis of one file: construct it with options, `push` the file's
+/// bytes in chunks, then `finish`.
+#[wasm_bindgen]
+pub struct Analysis {
+    /// `None` once `finishDashboard` has ended the input.
+    ingester: Option<Ingester>,
+    options: AnalysisOptions,
+    /// What `recommend` needs after `finishDashboard`.
+    deferred: Option<DeferredRecommendations>,
+}
+
+/// The recommendations' inputs kept between `finishDashboard` and
+/// `recommend`: the ingested data itself (not a copy) and the ids of the
+/// customers to list, chosen while the summary and predictions existed.
+struct DeferredRecommendations {
+    data: Dataset,
+    customers: Vec<String>,
+}
+
+/// What `Analysis.recommend()` returns.
+#[derive(Serialize)]
+struct DeferredResult {
+    recommendations: Option<RecommendationsReport>,
+    notes: Vec<Note>,
+}
+
+#[wasm_bindgen]
+impl Analysis {
+    /// Starts an analysis. `options` may be `undefined` for all defaults.
+    ///
+    /// # Errors
+    ///
+    /// If the options do not have the `AnalysisOptions` shape or the ingest
+    /// options are invalid.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "AnalysisOptions | undefined")] options: JsValue,
+    ) -> Result<Analysis, JsError> {
+        let options = analysis_options(options)?;
+        Ok(Analysis {
+            ingester: Some(Ingester::new(options.ingest.clone()).map_err(js_error)?),
+            options,
+            deferred: None,
+        })
+    }
+
+    /// Tells the analysis the file's size in bytes before the first `push`,
+    /// so the ingested columns are sized once instead of grown by doubling
+    /// (less peak memory on large files; results do not depend on it).
+    #[wasm_bindgen(js_name = expectBytes)]
+    pub fn expect_bytes(&mut self, total: f64) {
+        if let Some(ingester) = &mut self.ingester {
+            if total.is_finite() && total > 0.0 {
+                ingester.expect_bytes(total as u64);
+            }
+        }
+    }
+
+    /// Feeds the next chunk of the file's bytes; chunks may split anywhere.
+    ///
+    /// # Errors
+    ///
+    /// If the bytes so far cannot be a CSV file (binary, undecodable, ...).
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsError> {
+        match &mut self.ingester {
+            Some(ingester) => ingester.push(chunk).map_err(js_error),
+            None => Err(JsError::new("cannot push after the input has ended")),
+        }
+    }
+
+    /// Ends the input and returns `{ report, summary, predictions,
+    /// recommendations, notes }`. Frees this object.
+    ///
+    /// A section that cannot be computed for this data is `null`, with a note
+    /// saying why; only ingest and summary errors are errors.
+    ///
+    /// # Errors
+    ///
+    /// If the file is empty, has no usable columns or rows, or the summary
+    /// options do not fit the data.
+    #[wasm_bindgen(unchecked_return_type = "AnalysisResult")]
+    pub fn finish(mut self) -> Result<JsValue, JsError> {
+        self.analyze(false, None)
+    }
+
+    /// Ends the input and returns the result without its recommendations
+    /// (`recommendations: null` and `recommendations_pending: true` when they
+    /// were asked for), keeping the ingested data in this object for
+    /// `recommend()`. The page draws the dashboard while the recommender runs.
+    ///
+    /// `progress`, when given, is called as `progress(stage, done, total)`
+    /// as each stage starts (see `AnalysisStage`; `done` stages of `total`
+    /// are behind it), so a worker can tell its page how far this one
+    /// synchronous call has come. What it returns or throws is ignored.
+    ///
+    /// # Errors
+    ///
+    /// As `finish`; also if the input has already ended.
+    #[wasm_bindgen(js_name = finishDashboard, unchecked_return_type = "AnalysisResult")]
+    pub fn finish_dashboard(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Progress<AnalysisStage> | undefined")]
+        progress: Option<js_sys::Function>,
+    ) -> Result<JsValue, JsError> {
+        self.analyze(true, progress.as_ref())
+    }
+
+    /// After `finishDashboard`: `{ recommendations, notes }`, the section
+    /// and its notes exactly as `finish` would have included them. Frees this
+    /// object (and with it the ingested data). `progress`, when given, is
+    /// called as `progress(stage, done, total)` as each `RecommendStage`
+    /// starts, as in `finishDashboard`.
+    ///
+    /// # Errors
+    ///
+    /// If `finishDashboard` has not returned a result with
+    /// `recommendations_pending`.
+    #[wasm_bindgen(unchecked_return_type = "DeferredRecommendationsResult")]
+    pub fn recommend(
+        self,
+        #[wasm_bindgen(unchecked_param_type = "Progress<RecommendStage> | undefined")]
+        progress: Option<js_sys::Function>,
+    ) -> Result<JsValue, JsError> {
+        let Some(deferred) = self.deferred else {
+            return Err(JsError::new(
+                "no pending recommendations: call finishDashboard first",
+            ));
+        };
+        let mut notes = Vec::new();
+        let customers: Vec<&str> = deferred.customers.iter().map(String::as_str).collect();
+        let recommendations = recommendations(
+            &deferred.data,
+            &customers,
+            &self.options.report.lists,
+            &mut notes,
+            &mut |stage| recommend_progress(progress.as_ref(), stage),
+        );
+        to_js(&DeferredResult {
+            recommendations,
+            notes,
+        })
+    }
+}
+
+impl Analysis {
+    /// `finish` and `finishDashboard`: with `defer`, the recommendations are
+    /// left for `recommend` and the ingested data moves into `self.deferred`.
+    fn analyze(
+        &mut self,
+        defer: bool,
+        progress: Option<&js_sys::Function>,
+    ) -> Result<JsValue, JsError> {
+        let options = &self.options.report;
+        let ingester = self
+            .ingester
+            .take()
+            .ok_or_else(|| JsError::new("the input has already ended"))?;
+        stage_progress(progress, Stage::Ingest);
+        let ingested = ingester.finish().map_err(js_error)?;
+        let mut d = dashboard(&ingested.data, options, &mut |stage| {
+            stage_progress(progress, stage);
+        })
+        .map_err(js_error)?;
+        let wants_recommendations = options.wants(Section::Recommendations);
+        let customers: Vec<String> = if wants_recommendations {
+            most_valuable(
+                d.summary.as_ref(),
+                d.predictions.as_ref(),
+                options.lists.customers,
+            )
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+        } else {
+            Vec::new()
+        };
+        let recommendations = if wants_recommendations && !defer {
+            let ids: Vec<&str> = customers.iter().map(String::as_str).collect();
+            recommendations(
+                &ingested.data,
+                &ids,
+                &options.lists,
+                &mut d.notes,
+                &mut |_| {},
+            )
+        } else {
+            None
+        };
+        stage_progress(progress, Stage::Result);
+        let value = to_js(&AnalysisResult {
+            report: &ingested.report,
+            summary: d
+                .summary
+                .as_ref()
+                .filter(|_| options.wants(Section::Summary))
+                .map(SummaryDto::new),
+            predictions: d.predictions.as_ref().map(PredictionsDto::new),
+            model_choice: d.model_choice.as_ref(),
+            recommendations: recommendations.as_ref(),
+            recommendations_pending: wants_recommendations && defer,
+            cohorts: d.cohorts.as_ref(),
+            segments: d.segments.as_ref(),
+            validation: d.validation.as_ref(),
+            notes: &d.notes,
+        })?;
+        // The simulator keeps the model and the summary; it is a wasm object,
+        // so it joins the serialized result as a property.
+        let whatif = match (d.shop, d.summary) {
+            (Some(model), Some(summary)) => JsValue::from(WhatIf::new(model, summary)),
+            _ => JsValue::NULL,
+        };
+        js_sys::Reflect::set(&value, &JsValue::from_str("whatif"), &whatif)
+            .map_err(|_| JsError::new("cannot pass the result to JavaScript: whatif"))?;
+        if wants_recommendations && defer {
+            self.deferred = Some(DeferredRecommendations {
+                data: ingested.data,
+                customers,
+            });
+        }
+        Ok(value)
+    }
+}
+
+/// `progress(stage, done, total)` for a dashboard stage.
+fn stage_progress(progress: Option<&js_sys::Function>, stage: Stage) {
+    report_progress(progress, stage.name(), stage as u32, Stage::COUNT);
+}
+
+/// `progress(stage, done, total)` for a recommendations stage.
+fn recommend_progress(progress: Option<&js_sys::Function>, stage: RecommendStage) {
+    report_progress(progress, stage.name(), stage as u32, RecommendStage::COUNT);
+}
+
+/// Calls `progress(stage, done, total)`; the callback only reports, so an
+/// exception in it does not stop the work.
+fn report_progress(progress: Option<&js_sys::Function>, stage: &str, done: u32, total: u32) {
+    if let Some(callback) = progress {
+        let _ = callback.call3(
+            &JsValue::NULL,
+            &JsValue::from_str(stage),
+            &JsValue::from(done),
+            &JsValue::from(total),
+        );
+    }
+}

@@ -1,0 +1,141 @@
+//! The result shapes that differ from the core's: the per-customer summary
+//! and predictions as columns of `Float64Array`s (a worker posts 100k
+//! customers to the page in one cheap structured clone), and the result of
+//! `Analysis.finish()` around the core's sections. As declared in
+//! `typescript.rs`.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::column;
+use crate::cohorts::CohortReport;
+use crate::ingest::IngestReport;
+use crate::predict::{BaseTotals, FormulaLtv, Predictions, SpendModel};
+use crate::report::{ChosenModel, Note, RecommendationsReport};
+use crate::segments::SegmentReport;
+use crate::summary::{Period, Summary};
+use crate::validate::Validation;
+
+/// What `Analysis.finish()` and `finishDashboard()` return (`whatif` is set
+/// on the JavaScript object afterwards).
+#[derive(Serialize)]
+pub(super) struct AnalysisResult<'a> {
+    pub(super) report: &'a IngestReport,
+    pub(super) summary: Option<SummaryDto<'a>>,
+    pub(super) predictions: Option<PredictionsDto<'a>>,
+    pub(super) model_choice: Option<&'a ChosenModel>,
+    pub(super) recommendations: Option<&'a RecommendationsReport>,
+    pub(super) recommendations_pending: bool,
+    pub(super) cohorts: Option<&'a CohortReport>,
+    pub(super) segments: Option<&'a SegmentReport>,
+    pub(super) validation: Option<&'a Validation>,
+    pub(super) notes: &'a [Note],
+}
+
+#[derive(Serialize)]
+pub(super) struct SummaryDto<'a> {
+    period: Period,
+    observation_end: Option<&'a str>,
+    orders_after_end: u64,
+    guest_orders: u64,
+    reversed_orders: u64,
+    customers: SummaryColumns<'a>,
+}
+
+#[derive(Serialize)]
+struct SummaryColumns<'a> {
+    customer_id: Vec<&'a str>,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    frequency: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    recency: JsValue,
+    #[serde(rename = "T", with = "serde_wasm_bindgen::preserve")]
+    t: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    monetary_value: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    orders: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    total_spend: JsValue,
+    first_purchase: Option<Vec<&'a str>>,
+    last_purchase: Option<Vec<&'a str>>,
+}
+
+impl<'a> SummaryDto<'a> {
+    pub(super) fn new(s: &'a Summary) -> SummaryDto<'a> {
+        let c = &s.customers;
+        // Summary files have none of these; transactions have all of them.
+        let all = |f: fn(&crate::summary::CustomerSummary) -> Option<f64>| {
+            c.iter().map(f).collect::<Option<Vec<f64>>>()
+        };
+        let dates = |f: fn(&'a crate::summary::CustomerSummary) -> Option<&'a str>| {
+            c.iter().map(f).collect::<Option<Vec<&str>>>()
+        };
+        SummaryDto {
+            period: s.period,
+            observation_end: s.observation_end.as_deref(),
+            orders_after_end: s.orders_after_end,
+            guest_orders: s.guest_orders,
+            reversed_orders: s.reversed_orders,
+            customers: SummaryColumns {
+                customer_id: c.iter().map(|c| c.customer_id.as_str()).collect(),
+                frequency: column(c.iter().map(|c| c.frequency)),
+                recency: column(c.iter().map(|c| c.recency)),
+                t: column(c.iter().map(|c| c.t)),
+                monetary_value: column(c.iter().map(|c| c.monetary_value)),
+                orders: optional_column(all(|c| c.orders.map(f64::from))),
+                total_spend: optional_column(all(|c| c.total_spend)),
+                first_purchase: dates(|c| c.first_purchase.as_deref()),
+                last_purchase: dates(|c| c.last_purchase.as_deref()),
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(super) struct PredictionsDto<'a> {
+    purchase_model: &'a crate::predict::PurchaseFit,
+    spend_model: &'a SpendModel,
+    base: &'a BaseTotals,
+    formula: &'a FormulaLtv,
+    diagnostics: &'a [String],
+    customers: PredictionColumns,
+}
+
+#[derive(Serialize)]
+struct PredictionColumns {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    p_alive: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    expected_purchases: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    expected_order_value: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    clv: JsValue,
+}
+
+impl<'a> PredictionsDto<'a> {
+    pub(super) fn new(p: &'a Predictions) -> PredictionsDto<'a> {
+        let c = &p.customers;
+        PredictionsDto {
+            purchase_model: &p.purchase_model,
+            spend_model: &p.spend_model,
+            base: &p.base,
+            formula: &p.formula,
+            diagnostics: &p.diagnostics,
+            customers: PredictionColumns {
+                p_alive: column(c.iter().map(|c| c.p_alive)),
+                expected_purchases: column(c.iter().map(|c| c.expected_purchases)),
+                expected_order_value: column(c.iter().map(|c| c.expected_order_value)),
+                clv: column(c.iter().map(|c| c.clv)),
+            },
+        }
+    }
+}
+
+fn optional_column(values: Option<Vec<f64>>) -> JsValue {
+    match values {
+        Some(v) => column(v.into_iter()),
+        None => JsValue::NULL,
+    }
+}

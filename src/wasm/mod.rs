@@ -1,0 +1,229 @@
+//! The browser boundary, and the only module that knows about JavaScript.
+//!
+//! Modelled on ruff's `ruff_wasm`: one [`start`] that installs the panic hook,
+//! one JS-facing class ([`Analysis`]) built from serde options, one stateless
+//! [`preview`], result shapes that exist only here with their TypeScript
+//! declarations beside them, and one place where library errors become
+//! `JsError`s ([`js_error`]).
+//!
+//! The page's Web Worker drives it like this:
+//!
+//! ```js
+//! const head = preview(firstBytes, { ingest: {} }); // columns, mapping, first rows
+//! const analysis = new Analysis({ ingest: { mapping: { customer: "Email" } } });
+//! for await (const chunk of file.stream()) analysis.push(chunk);
+//! const { report, summary, predictions, recommendations, notes } = analysis.finish(); // frees `analysis`
+//! // or, to show the dashboard before the recommender has run:
+//! const dashboard = analysis.finishDashboard(); // recommendations_pending: true
+//! const { recommendations, notes } = analysis.recommend(); // frees `analysis`
+//! ```
+//!
+//! Per-customer results are columns of `Float64Array`s rather than arrays of
+//! objects: a worker posts 100k customers to the page in one cheap structured
+//! clone, and the page reads only the rows it shows.
+
+//! The analysis itself is [`crate::report`]: this folder only converts
+//! options in and the report out. Its rooms:
+//! - `typescript`: the TypeScript declarations of every option and result,
+//!   checked against real results by `tests/browser/types.test.mjs`;
+//! - `analysis`: the `Analysis` class (streaming ingest, then the report);
+//! - `whatif`: the `WhatIf` class and `clvIntervals`, which read a summary
+//!   back from the page;
+//! - `preview`: the head of a file and its detected mapping;
+//! - `options` and `plain`: strict options (an unknown field is an error);
+//! - `dto`: the result shapes that differ from the core's (per-customer
+//!   columns as `Float64Array`s).
+//!
+//! The calculator build (no `app` feature) has only `simulateFormula`,
+//! `version` and `start`: every app room is behind the feature.
+
+#[cfg(feature = "app")]
+use serde::Deserialize;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::simulate::{FormulaInputs, Scenario};
+
+#[cfg(feature = "app")]
+mod analysis;
+#[cfg(feature = "app")]
+mod dto;
+#[cfg(feature = "app")]
+mod options;
+#[cfg(feature = "app")]
+mod plain;
+#[cfg(feature = "app")]
+mod preview;
+mod typescript;
+#[cfg(feature = "app")]
+mod whatif;
+
+#[cfg(feature = "app")]
+pub use analysis::Analysis;
+#[cfg(feature = "app")]
+use plain::Plain;
+#[cfg(feature = "app")]
+pub use preview::preview;
+#[cfg(feature = "app")]
+use whatif::summary_from_js;
+#[cfg(feature = "app")]
+pub use whatif::{clv_intervals, WhatIf};
+
+/// Installs the panic hook, so a panic reaches the console with its message.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The crate version, e.g. `"0.1.0"`.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// The crate's one rule against spreadsheet formula injection
+/// ([`crate::export::safe_cell`]): `value` with a leading `'` if a
+/// spreadsheet would run it as a formula, else `value` unchanged. The web
+/// app's CSV exports call it for every text cell.
+#[cfg(feature = "app")]
+#[wasm_bindgen(js_name = safeCell)]
+pub fn safe_cell(value: &str) -> String {
+    crate::export::safe_cell(value).into_owned()
+}
+
+/// The customers CSV ([`crate::export::customers_csv`], the layout of
+/// `ltvlab predict`): the page's summary, its predictions' columns
+/// (`p_alive`, `expected_purchases`, `expected_order_value`, `clv`) or
+/// `null`, and `clvIntervals`' result (`clv_low`, `clv_high`, `value_low`,
+/// `value_high`; written as `expected_clv_low`, `expected_clv_high`,
+/// `value_low`, `value_high`) or `null`. Lines end in CRLF; no BOM.
+///
+/// # Errors
+///
+/// A summary not shaped like `SummaryResult`, or columns whose lengths are
+/// not the number of customers.
+#[cfg(feature = "app")]
+#[wasm_bindgen(js_name = customersCsv)]
+pub fn customers_csv(
+    #[wasm_bindgen(unchecked_param_type = "SummaryResult")] summary: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ p_alive: ArrayLike<number>; expected_purchases: ArrayLike<number>; expected_order_value: ArrayLike<number>; clv: ArrayLike<number> } | null | undefined"
+    )]
+    predictions: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ clv_low: ArrayLike<number>; clv_high: ArrayLike<number>; value_low: ArrayLike<number>; value_high: ArrayLike<number> } | null | undefined"
+    )]
+    intervals: JsValue,
+) -> Result<String, JsError> {
+    #[derive(Deserialize)]
+    struct ModelIn {
+        p_alive: Vec<f64>,
+        expected_purchases: Vec<f64>,
+        expected_order_value: Vec<f64>,
+        clv: Vec<f64>,
+    }
+    #[derive(Deserialize)]
+    struct IntervalsIn {
+        clv_low: Vec<f64>,
+        clv_high: Vec<f64>,
+        value_low: Vec<f64>,
+        value_high: Vec<f64>,
+    }
+    fn optional<T: serde::de::DeserializeOwned>(
+        value: JsValue,
+        what: &str,
+    ) -> Result<Option<T>, JsError> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        serde_wasm_bindgen::from_value(value)
+            .map(Some)
+            .map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
+    }
+    let summary = summary_from_js(summary)?;
+    let model: Option<ModelIn> = optional(predictions, "predictions")?;
+    let intervals: Option<IntervalsIn> = optional(intervals, "intervals")?;
+    crate::export::customers_csv(
+        &summary,
+        model.as_ref().map(|m| crate::export::ModelColumns {
+            p_alive: &m.p_alive,
+            expected_purchases: &m.expected_purchases,
+            expected_order_value: &m.expected_order_value,
+            clv: &m.clv,
+        }),
+        intervals.as_ref().map(|i| crate::export::IntervalColumns {
+            expected_clv_low: &i.clv_low,
+            expected_clv_high: &i.clv_high,
+            value_low: &i.value_low,
+            value_high: &i.value_high,
+        }),
+    )
+    .map_err(js_error)
+}
+
+/// The data-free LTV formula with a scenario: baseline, scenario and the
+/// lever ranking. Both arguments may be `undefined` for the defaults; this is
+/// what `ltvlab simulate --formula` prints and what `<ltv-calculator>` shows.
+///
+/// # Errors
+///
+/// An input or lever out of range, named in the message.
+#[wasm_bindgen(js_name = simulateFormula, unchecked_return_type = "FormulaComparison")]
+pub fn simulate_formula(
+    #[wasm_bindgen(unchecked_param_type = "FormulaInputs | undefined")] inputs: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Scenario | undefined")] scenario: JsValue,
+) -> Result<JsValue, JsError> {
+    let inputs: FormulaInputs = or_default(inputs, "formula inputs", lenient_from_js)?;
+    let scenario: Scenario = or_default(scenario, "scenario", lenient_from_js)?;
+    let result = crate::simulate::simulate_formula(&inputs, &scenario).map_err(js_error)?;
+    to_js(&result)
+}
+
+/// The default for `undefined` or `null`, else `parse(value)`, its error
+/// named after `what`.
+fn or_default<T: Default>(
+    value: JsValue,
+    what: &str,
+    parse: impl FnOnce(JsValue) -> Result<T, String>,
+) -> Result<T, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    parse(value).map_err(|err| js_error(crate::Error::options(format!("{what}: {err}"))))
+}
+
+/// serde-wasm-bindgen as is: unknown fields are ignored (`simulateFormula`
+/// keeps the calculator's lenient parsing and small size).
+fn lenient_from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, String> {
+    serde_wasm_bindgen::from_value(value).map_err(|err| err.to_string())
+}
+
+#[cfg(feature = "app")]
+/// Deserializes `value` so that `deny_unknown_fields` holds: serde-wasm-bindgen
+/// reads only a struct's own fields from an object and never sees the others,
+/// so the value goes through [`Plain`], which keeps every key.
+fn strict_from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, String> {
+    let plain: Plain = serde_wasm_bindgen::from_value(value)
+        .map_err(|err| err.to_string().trim_start_matches("Error: ").to_owned())?;
+    T::deserialize(plain).map_err(|err| err.0)
+}
+
+/// A column of numbers as a `Float64Array`.
+#[cfg(feature = "app")]
+fn column(values: impl Iterator<Item = f64>) -> JsValue {
+    let values: Vec<f64> = values.collect();
+    js_sys::Float64Array::from(values.as_slice()).into()
+}
+
+/// Plain objects instead of `Map`s, so the page can read fields directly.
+fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&serializer)
+        .map_err(|err| JsError::new(&format!("cannot pass the result to JavaScript: {err}")))
+}
+
+/// The one conversion of library errors: the page shows the message as is.
+fn js_error(err: crate::Error) -> JsError {
+    JsError::new(&err.to_string())
+}

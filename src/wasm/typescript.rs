@@ -1,0 +1,421 @@
+//! The TypeScript declarations of every option and result the wasm takes
+//! and returns; wasm-bindgen copies them into `ltvlab.d.ts`.
+//! `tests/browser/types.test.mjs` checks them against the results of real
+//! files (a literal of each result must type-check against its interface,
+//! with no field missing or extra).
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r##"
+/** Options for `new Analysis(options)` and `preview`; every field is optional. */
+export interface AnalysisOptions {
+    ingest?: IngestOptions;
+    summary?: SummaryOptions;
+    predict?: PredictOptions;
+    recommend?: RecommendListOptions;
+    /** Which sections to compute beyond the ingest report; default: all. */
+    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "validation" | "whatif">;
+}
+
+/** Overrides of what ingest detects; see `ltvlab::ingest::IngestOptions`. */
+export interface IngestOptions {
+    /** Role ("customer", "order", "date", "amount", ...) to column name or "#3"; "" removes the role. */
+    mapping?: Record<string, string>;
+    date_format?: string;
+    date_order?: "day_first" | "month_first";
+    returns?: "net" | "exclude";
+    /** A WHATWG label: "utf-8", "shift_jis", "utf-16le", ... */
+    encoding?: string;
+    delimiter?: string;
+    has_header?: boolean;
+    decimal?: "dot" | "comma";
+    /** Today's ISO date: the core has no clock. Later dates are reported as future dates. */
+    today?: string;
+}
+
+export interface SummaryOptions {
+    /** Default day for transactions; a summary file must say it (else the note `summary_period_needed`). */
+    period?: "day" | "week" | "month";
+    /** ISO date, e.g. "2024-12-31"; default: the last date in the data. */
+    observation_end?: string;
+}
+
+/** See `ltvlab::predict::PredictOptions`. */
+export interface PredictOptions {
+    /** Default "bgnbd". */
+    model?: "bgnbd" | "mbgnbd" | "pareto";
+    /** Default 12. */
+    horizon_months?: number;
+    /** Default 0.01. */
+    monthly_discount_rate?: number;
+    /** Share of each sale that is profit, 0 to 1; default 1. */
+    margin?: number;
+}
+
+export interface RecommendListOptions {
+    /** Length of every list; default 5. */
+    k?: number;
+    /** Items that get a "frequently bought together" list, best-sellers first; default 500. */
+    items?: number;
+    /** Customers that get "buy again" and "you might also like", most valuable first; default 1000. */
+    customers?: number;
+    /** Best pairs listed; default 100. */
+    rules?: number;
+}
+
+/** How the file was read; see `ltvlab::ingest::IngestReport`. */
+export interface IngestReport {
+    rows_read: number;
+    rows_used: number;
+    /** The sum of `skipped[].count`. */
+    rows_skipped: number;
+    skipped: { reason: string; count: number; examples: { line: number; text: string }[] }[];
+    /** e.g. "UTF-8", "Shift_JIS", "UTF-16LE". */
+    encoding: string;
+    bom: boolean;
+    delimiter: string;
+    quote: string;
+    has_header: boolean;
+    /** e.g. "shopify", "rakuten_rms", "generic". */
+    preset: string;
+    kind: "transactions" | "summary" | "baskets";
+    columns: string[];
+    mapping: { role: string; index: number; name: string; source: DecisionSource }[];
+    date_order: "day_first" | "month_first" | null;
+    date_order_source: DecisionSource | null;
+    decimal: "dot" | "comma";
+    warnings: { code: string; message: string; lines: number[] }[];
+    stats: {
+        customers: number;
+        orders: number;
+        items: number;
+        guest_rows: number;
+        reversal_rows: number;
+        duplicate_rows: number;
+        first_date: string | null;
+        last_date: string | null;
+        /** [currency, rows], most common first. */
+        currencies: [string, number][];
+        total_amount: number;
+    };
+}
+
+/** Inputs of the data-free LTV formula; see `ltvlab::simulate::FormulaInputs`. Missing fields take defaults. */
+export interface FormulaInputs {
+    aov?: number;
+    purchases_per_year?: number;
+    /** Annual churn, 0 to 1. */
+    churn?: number;
+    margin?: number;
+    monthly_discount_rate?: number;
+    cac?: number;
+    horizon_months?: number;
+}
+
+/** Levers; see `ltvlab::simulate::Scenario`. Missing fields move nothing. */
+export interface Scenario {
+    retention_points?: number;
+    churn_reduction?: number;
+    aov_change?: number;
+    frequency_change?: number;
+    margin_points?: number;
+    discount?: number;
+    loyalty?: { rebate?: number; retention_points?: number };
+    cac?: number | null;
+}
+
+export interface FormulaOutputs {
+    ltv: number;
+    ltv_to_cac: number | null;
+    payback_months: number | null;
+    cumulative_value_by_month: number[];
+    monthly_retention: number;
+    survival_12_months: number;
+    revenue_per_customer: number;
+    lifetime_ltv: number | null;
+}
+
+/** What `simulateFormula` returns. */
+export interface FormulaComparison {
+    baseline_inputs: Required<FormulaInputs>;
+    scenario_inputs: Required<FormulaInputs>;
+    baseline: FormulaOutputs;
+    scenario: FormulaOutputs;
+    sensitivity: { lever: string; ltv: number; change: number; relative_change: number }[];
+}
+
+export type DecisionSource = "preset" | "header" | "content" | "override" | "default";
+
+/** What `preview` returns: enough to show the file's head and edit the mapping. */
+export interface Preview {
+    /** The report of ingesting only the bytes given (counts are of those bytes). */
+    report: IngestReport;
+    /** Up to 20 data rows after the header, as the tokenizer split them. */
+    rows: string[][];
+    /** Every role the mapping may name, in display order. */
+    roles: string[];
+}
+
+/** The per-customer summary, one column per field, rows in the file's order of first appearance. */
+export interface SummaryResult {
+    period: "day" | "week" | "month";
+    observation_end: string | null;
+    orders_after_end: number;
+    guest_orders: number;
+    reversed_orders: number;
+    customers: {
+        customer_id: string[];
+        frequency: Float64Array;
+        recency: Float64Array;
+        T: Float64Array;
+        monetary_value: Float64Array;
+        /** The following are null for summary-file input. */
+        orders: Float64Array | null;
+        total_spend: Float64Array | null;
+        first_purchase: string[] | null;
+        last_purchase: string[] | null;
+    };
+}
+
+/** See `ltvlab::predict::Predictions`; `customers` rows match the summary's. */
+export interface PredictionsResult {
+    /** The purchase model's fit: `{ model, params, log_likelihood, converged, diagnostics, ... }`. */
+    purchase_model: Record<string, unknown>;
+    spend_model: { method: "gamma_gamma"; fit: Record<string, unknown> } | { method: "observed_mean"; mean_order_value: number; reason: string };
+    base: {
+        customers: number; horizon_months: number; horizon_periods: number; period: string;
+        expected_purchases: number; expected_revenue: number; total_clv: number; mean_clv: number;
+        expected_purchases_new_customer: number; mean_p_alive: number;
+        /** False when the model sees no customer leaving: P(alive) then means "no evidence of leaving". */
+        dropout_identified: boolean;
+    };
+    formula: {
+        average_order_value: number; purchases_per_month: number; churn_window_months: number;
+        eligible_customers: number; churn_rate: number | null; expected_lifetime_months: number | null;
+        formula_ltv: number | null; model_ltv: number; horizon_months: number; explanation: string;
+    };
+    diagnostics: string[];
+    customers: {
+        p_alive: Float64Array;
+        expected_purchases: Float64Array;
+        expected_order_value: Float64Array;
+        clv: Float64Array;
+    };
+}
+
+/** An item: its id and display name. */
+export interface Item { id: string; name: string }
+
+export type RecommendationReason =
+    | { kind: "buy_again"; orders: number; last_date: string }
+    | { kind: "bought_with"; item: Item; count: number }
+    | { kind: "popular"; baskets: number };
+
+export interface RecommendedItem { item: Item; score: number; reason: RecommendationReason }
+
+export interface RecommendationsResult {
+    stats: { baskets: number; items: number; mean_basket: number; largest_basket: number;
+             max_basket: number | null; capped_baskets: number; rules: number };
+    /** Best-sellers, most baskets first (at most `items`). */
+    popular: { item: Item; baskets: number }[];
+    /** "Frequently bought together", for the best-selling items. */
+    items: { item: Item; baskets: number; together: { item: Item; count: number; confidence: number; lift: number; score: number }[] }[];
+    /** The best pair rules overall (at most `rules`, default 100), with every metric. */
+    rules: { antecedent: Item; consequent: Item; count: number; support: number; confidence: number; lift: number;
+             leverage: number; conviction: number | null; jaccard: number; cosine: number }[];
+    /** Per customer, the most valuable first (at most `customers`). */
+    customers: { customer_id: string; buy_again: RecommendedItem[]; also_like: RecommendedItem[] }[];
+    /** The holdout test against best-sellers; null when it cannot run (see `notes`). */
+    evaluation: {
+        k: number; holdout: string; customers: number; relevant: number; no_new_items: number;
+        recommender: RankingMetrics; popular: RankingMetrics; ratio: number | null; verdict: string;
+    } | null;
+}
+
+export interface RankingMetrics { hit_rate: number; precision: number; recall: number; map: number; ndcg: number; hits: number }
+
+/** Why a section is missing or limited, for the page to explain. */
+export interface Note {
+    code: "cohorts_failed" | "evaluate_failed" | "no_customers" | "no_items" | "no_order_history" | "outlying_dates_left_out"
+        | "predict_failed" | "segments_failed" | "summary_period_needed" | "validation_failed" | "whatif_failed";
+    /** The library's message, in English. */
+    message: string;
+}
+
+/** What `Analysis.finish()` returns. */
+export interface AnalysisResult {
+    report: IngestReport;
+    /** Null for basket files, which have no customers or dates. */
+    summary: SummaryResult | null;
+    /** Null without customers and dates, or when the model cannot be fitted. */
+    predictions: PredictionsResult | null;
+    /** Which purchase model the predictions and segments use, and why; null without predictions. */
+    model_choice: ModelChoice | null;
+    /** Null without items, or until `recommend()` after `finishDashboard()`. */
+    recommendations: RecommendationsResult | null;
+    /** True from `finishDashboard()` when `recommend()` will compute the recommendations. */
+    recommendations_pending: boolean;
+    /** Monthly acquisition cohorts; see `ltvlab::cohorts::CohortReport`. Null without dated customers. */
+    cohorts: CohortReport | null;
+    /** RFM segments and follow-up lists; see `ltvlab::segments::SegmentReport`. Null without dated customers. */
+    segments: SegmentReport | null;
+    /** The holdout test: the model fitted on the first 75% of the dates, compared with the rest. Null for summary files. */
+    validation: Validation | null;
+    /** The fitted shop model for what-if scenarios, or null when it cannot be fitted (see `notes`). Not cloneable: keep it in the worker and `free()` it. */
+    whatif: WhatIf | null;
+    notes: Note[];
+}
+
+/** The stages of `Analysis.finishDashboard()`, in the order they run. */
+export type AnalysisStage = "ingest" | "summary" | "models" | "simulator" | "segments" | "validation" | "result";
+
+/** The stages of `Analysis.recommend()`, in the order they run. */
+export type RecommendStage = "evaluation" | "recommender" | "lists";
+
+/** A progress callback: `stage` starts now, `done` of `total` stages are behind it. */
+export type Progress<Stage> = (stage: Stage, done: number, total: number) => void;
+
+/** What `Analysis.recommend()` returns after `finishDashboard()`. */
+export interface DeferredRecommendationsResult {
+    recommendations: RecommendationsResult | null;
+    /** Why there are none (appended to the result's notes by the page). */
+    notes: Note[];
+}
+
+/** See `ltvlab::validate::ModelChoice`. */
+export interface ModelChoice {
+    model: "bgnbd" | "mbgnbd" | "pareto";
+    reason: "caller" | "lowest_holdout_error" | "holdout_undecided" | "no_holdout";
+    explanation: string;
+}
+
+/** See `ltvlab::validate::Validation`. */
+export interface Validation {
+    model: "bgnbd" | "mbgnbd" | "pareto";
+    period: "day" | "week" | "month";
+    calibration_end: string;
+    observation_end: string;
+    holdout_periods: number;
+    customers: number;
+    predicted_total: number;
+    actual_total: number;
+    mae: number;
+    rmse: number;
+    /** Calibration frequency "0" to "6" and "7+". */
+    by_frequency: { frequency: string; customers: number; predicted_mean: number; actual_mean: number }[];
+    tracking: { week: number; end: string; holdout: boolean; actual: number; predicted: number; predicted_conditional: number | null }[];
+    candidates: Record<string, unknown>[];
+    choice_reason: ModelChoice["reason"];
+    choice: string;
+}
+
+/** Options of `WhatIf.run`; see `ltvlab::simulate::SimulationOptions`. Missing fields take defaults. */
+export interface SimulationOptions {
+    /** Default 1. */
+    margin?: number;
+    /** Default 0. */
+    cac?: number;
+    /** Default 24. */
+    horizon_months?: number;
+    /** Default 0.01. */
+    monthly_discount_rate?: number;
+    /** Default: the average of the last 12 months. */
+    new_customers_per_month?: number | null;
+    /** Monte Carlo draws for the intervals; 0 gives point estimates only. Default 1000. */
+    draws?: number;
+    seed?: number;
+    /** Interval coverage; default 0.9. */
+    confidence?: number;
+}
+
+export interface Estimate { value: number; low: number; high: number }
+
+export interface Outcome {
+    ltv_per_customer: Estimate;
+    ltv_to_cac: Estimate | null;
+    payback_months: number | null;
+    payback_probability: number;
+    revenue_existing: Estimate;
+    revenue_new: Estimate;
+    parameters: { r: number; alpha: number; a: number; b: number; p: number; q: number; gamma: number;
+                  dropout_per_purchase: number; survival_12_months: number; margin: number };
+    cac: number;
+}
+
+/** What `WhatIf.run` returns; see `ltvlab::simulate::Simulation`. */
+export interface WhatIfResult {
+    period: "day" | "week" | "month";
+    horizon_months: number;
+    new_customers_per_month: number;
+    draws: number;
+    seed: number;
+    confidence: number;
+    baseline: Outcome;
+    scenario: Outcome;
+    change: { ltv_per_customer: Estimate; revenue_existing: Estimate; revenue_new: Estimate };
+    sensitivity: { lever: string; ltv: number; change: number; relative_change: number }[];
+    /** A new customer's cumulative discounted value at months 0 (the first order) to the horizon, at the fitted parameters. */
+    cumulative_value: { baseline: number[]; scenario: number[] };
+}
+
+/** What `clvIntervals` returns; see `ltvlab::bootstrap::Bootstrap`. */
+export interface ClvIntervals {
+    samples: number;
+    /** Resamples with both models refitted; the others are left out and counted below. */
+    fitted: number;
+    purchase_failures: number;
+    spend_failures: number;
+    level: number;
+    /** Per customer, in the summary's order: the interval of the expected CLV (parameter uncertainty only). */
+    clv_low: Float64Array;
+    clv_high: Float64Array;
+    /** Per customer: the range of the actual value over the horizon (parameters and the purchase process). */
+    value_low: Float64Array;
+    value_high: Float64Array;
+    total_clv: { estimate: number; low: number; high: number } | null;
+    diagnostics: string[];
+}
+
+export interface CohortStats {
+    customers: number; orders: number; revenue: number; repeat_rate: number;
+    median_days_between_orders: number | null; median_days_to_second_order: number | null;
+}
+
+export interface CohortReport {
+    period: "month" | "week";
+    by: "none" | "first_item" | "group";
+    observation_end: string;
+    overall: CohortStats;
+    groups: {
+        name: string | null;
+        stats: CohortStats;
+        cohorts: {
+            label: string; start: string; stats: CohortStats;
+            periods: { period: number; active_customers: number; active_share: number; retained_share: number;
+                       churn_rate: number; revenue: number; cumulative_revenue_per_customer: number }[];
+        }[];
+    }[];
+}
+
+export interface SegmentStats {
+    customers: number; revenue_share: number; revenue: number; aov: number | null;
+    orders_per_customer: number; repeat_rate: number; formula_ltv: number | null;
+    model_ltv: number | null; mean_p_alive: number | null;
+}
+
+export interface SegmentReport {
+    observation_end: string;
+    /** Whether model LTV, P(alive) and next-order dates are present. */
+    modeled: boolean;
+    overall: SegmentStats;
+    /** "champions", "loyal", "potential_loyalist", "new", "promising", "need_attention",
+     * "about_to_sleep", "at_risk", "cant_lose_them", "hibernating", "lost". */
+    segments: ({ segment: string; label: string } & SegmentStats)[];
+    follow_up: { min_days: number; max_days: number | null; note: string; count: number;
+                 customers: { customer_id: string; days_since_last_order: number; last_order: string; orders: number; revenue: number }[] }[];
+    overdue: { count: number; customers: { customer_id: string; last_order: string; expected_next_order: string;
+               days_overdue: number; p_alive: number; value_at_risk: number }[] };
+    nps: { nps: number; promoters: SegmentStats; passives: SegmentStats; detractors: SegmentStats; unscored: number } | null;
+}
+"##;

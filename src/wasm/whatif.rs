@@ -1,0 +1,337 @@
+//! The `WhatIf` class (the what-if model of one analysis, kept in the
+//! worker) and `clvIntervals`; both read a summary back from the page.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use super::options::PredictOptionsDto;
+use super::{column, js_error, or_default, strict_from_js, to_js};
+use crate::bootstrap::{bootstrap, BootstrapOptions};
+use crate::models::{BgNbd, PurchaseModel};
+use crate::simulate::{Loyalty, Parameters, Scenario, ShopModel, SimulationOptions};
+use crate::summary::{Period, Summary};
+
+/// The fitted shop model of one analysis, for what-if scenarios and CLV
+/// intervals after `Analysis.finish()`. The worker keeps it; the page posts
+/// slider positions and gets numbers back.
+#[wasm_bindgen]
+pub struct WhatIf {
+    model: ShopModel,
+    summary: Summary,
+}
+
+impl WhatIf {
+    /// The what-if of an analysis: its model and the summary it was fitted on.
+    pub(super) fn new(model: ShopModel, summary: Summary) -> WhatIf {
+        WhatIf { model, summary }
+    }
+}
+
+#[wasm_bindgen]
+impl WhatIf {
+    /// Fits the shop model to a summary as `Analysis.finish()` returned it:
+    /// the same model as the `whatif` of that result, for a second worker
+    /// that computes the intervals while the first answers slider moves.
+    ///
+    /// # Errors
+    ///
+    /// A summary not shaped like `SummaryResult`; the model's fit errors.
+    #[wasm_bindgen(js_name = fromSummary)]
+    pub fn from_summary(
+        #[wasm_bindgen(unchecked_param_type = "SummaryResult")] summary: JsValue,
+    ) -> Result<WhatIf, JsError> {
+        let summary = summary_from_js(summary)?;
+        let model = ShopModel::fit(&summary).map_err(js_error)?;
+        Ok(WhatIf { model, summary })
+    }
+
+    /// Baseline against `scenario` on the fitted model (`ltvlab::simulate::simulate`),
+    /// with each side's cumulative value curve. Both arguments may be
+    /// `undefined` for the defaults; `options.draws: 0` skips the intervals
+    /// and is what a slider drag should use.
+    ///
+    /// # Errors
+    ///
+    /// An unknown field, or a lever or option out of range, named in the message.
+    #[wasm_bindgen(unchecked_return_type = "WhatIfResult")]
+    pub fn run(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Scenario | undefined")] scenario: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SimulationOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let scenario: ScenarioDto = or_default(scenario, "scenario", strict_from_js)?;
+        let scenario = Scenario::from(scenario);
+        let options: SimulationOptionsDto =
+            or_default(options, "simulation options", strict_from_js)?;
+        let options = options.to_core();
+        let simulation = crate::simulate::simulate(&self.model, &self.summary, &scenario, &options)
+            .map_err(js_error)?;
+        let per_month = self.model.period().per_month();
+        let result = WhatIfResult {
+            cumulative_value: Curves {
+                baseline: cumulative_value(&simulation.baseline.parameters, per_month, &options),
+                scenario: cumulative_value(&simulation.scenario.parameters, per_month, &options),
+            },
+            simulation: &simulation,
+        };
+        to_js(&result)
+    }
+}
+
+/// Each customer's CLV interval from `samples` bootstrap resamples
+/// (`ltvlab::bootstrap`, nominal 90%) of a summary as `Analysis.finish()`
+/// returned it, with the same predict options. Stateless, so that a second
+/// worker can run it while the first keeps answering the page.
+///
+/// # Errors
+///
+/// A summary not shaped like `SummaryResult`, `samples` outside 10 to
+/// 100,000, or fewer than half the resamples fitted.
+#[wasm_bindgen(js_name = clvIntervals, unchecked_return_type = "ClvIntervals")]
+pub fn clv_intervals(
+    #[wasm_bindgen(unchecked_param_type = "SummaryResult")] summary: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PredictOptions | undefined")] options: JsValue,
+    samples: u32,
+    seed: u32,
+) -> Result<JsValue, JsError> {
+    let summary: SummaryIn = serde_wasm_bindgen::from_value(summary).map_err(|err| {
+        let message = err.to_string();
+        let message = message.trim_start_matches("Error: ");
+        js_error(crate::Error::options(format!("summary: {message}")))
+    })?;
+    let summary = summary.into_core()?;
+    let predict: PredictOptionsDto = or_default(options, "predict options", strict_from_js)?;
+    let options = BootstrapOptions {
+        samples: samples as usize,
+        seed: u64::from(seed),
+        predict: predict.to_core()?,
+        values: true,
+        ..BootstrapOptions::default()
+    };
+    let b = bootstrap(&summary, &options).map_err(js_error)?;
+    let result = ClvIntervalsDto {
+        samples: b.samples,
+        fitted: b.fitted,
+        level: b.level,
+        clv_low: column(b.clv.iter().map(|i| i.low)),
+        clv_high: column(b.clv.iter().map(|i| i.high)),
+        value_low: column(b.value_range.iter().map(|i| i.low)),
+        value_high: column(b.value_range.iter().map(|i| i.high)),
+        purchase_failures: b.purchase_failures,
+        spend_failures: b.spend_failures,
+        total_clv: b.total_clv,
+        diagnostics: &b.diagnostics,
+    };
+    to_js(&result)
+}
+
+/// A `SummaryResult` (as `Analysis.finish()` returned it) read back.
+pub(super) fn summary_from_js(summary: JsValue) -> Result<Summary, JsError> {
+    let summary: SummaryIn = serde_wasm_bindgen::from_value(summary).map_err(|err| {
+        let message = err.to_string();
+        let message = message.trim_start_matches("Error: ");
+        js_error(crate::Error::options(format!("summary: {message}")))
+    })?;
+    summary.into_core()
+}
+
+/// `SummaryResult` read back.
+#[derive(Deserialize)]
+struct SummaryIn {
+    period: Period,
+    observation_end: Option<String>,
+    orders_after_end: u64,
+    guest_orders: u64,
+    reversed_orders: u64,
+    customers: CustomersIn,
+}
+
+#[derive(Deserialize)]
+struct CustomersIn {
+    customer_id: Vec<String>,
+    frequency: Vec<f64>,
+    recency: Vec<f64>,
+    #[serde(rename = "T")]
+    t: Vec<f64>,
+    monetary_value: Vec<f64>,
+    orders: Option<Vec<f64>>,
+    total_spend: Option<Vec<f64>>,
+    first_purchase: Option<Vec<String>>,
+    last_purchase: Option<Vec<String>>,
+}
+
+impl SummaryIn {
+    fn into_core(self) -> Result<Summary, JsError> {
+        let c = self.customers;
+        let n = c.customer_id.len();
+        let lengths = [
+            Some(c.frequency.len()),
+            Some(c.recency.len()),
+            Some(c.t.len()),
+            Some(c.monetary_value.len()),
+            c.orders.as_ref().map(Vec::len),
+            c.total_spend.as_ref().map(Vec::len),
+            c.first_purchase.as_ref().map(Vec::len),
+            c.last_purchase.as_ref().map(Vec::len),
+        ];
+        if lengths.iter().flatten().any(|&len| len != n) {
+            return Err(js_error(crate::Error::options(format!(
+                "summary: every column must have {n} rows, one per customer id"
+            ))));
+        }
+        let customers = c
+            .customer_id
+            .into_iter()
+            .enumerate()
+            .map(|(i, customer_id)| crate::summary::CustomerSummary {
+                customer_id,
+                frequency: c.frequency[i],
+                recency: c.recency[i],
+                t: c.t[i],
+                monetary_value: c.monetary_value[i],
+                first_purchase: c.first_purchase.as_ref().map(|v| v[i].clone()),
+                last_purchase: c.last_purchase.as_ref().map(|v| v[i].clone()),
+                orders: c.orders.as_ref().map(|v| v[i] as u32),
+                total_spend: c.total_spend.as_ref().map(|v| v[i]),
+            })
+            .collect();
+        Ok(Summary {
+            period: self.period,
+            observation_end: self.observation_end,
+            customers,
+            orders_after_end: self.orders_after_end,
+            guest_orders: self.guest_orders,
+            reversed_orders: self.reversed_orders,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct WhatIfResult<'a> {
+    #[serde(flatten)]
+    simulation: &'a crate::simulate::Simulation,
+    cumulative_value: Curves,
+}
+
+#[derive(Serialize)]
+struct Curves {
+    baseline: Vec<f64>,
+    scenario: Vec<f64>,
+}
+
+#[derive(Serialize)]
+struct ClvIntervalsDto<'a> {
+    samples: usize,
+    fitted: usize,
+    level: f64,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    clv_low: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    clv_high: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    value_low: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    value_high: JsValue,
+    purchase_failures: usize,
+    spend_failures: usize,
+    total_clv: Option<crate::bootstrap::Interval>,
+    diagnostics: &'a [String],
+}
+
+/// A new customer's cumulative discounted value at months `0..=horizon`
+/// under `p` (the levers applied): the first order, then each month's
+/// expected repeat orders, as `ltvlab::simulate` computes LTV per customer,
+/// so the last point is `ltv_per_customer.value`.
+fn cumulative_value(p: &Parameters, periods_per_month: f64, o: &SimulationOptions) -> Vec<f64> {
+    let Ok(model) = BgNbd::new(p.r, p.alpha, p.a, p.b) else {
+        return Vec::new();
+    };
+    let value_per_order = p.margin * p.p * p.gamma / (p.q - 1.0);
+    let mut total = value_per_order;
+    let mut out = Vec::with_capacity(o.horizon_months as usize + 1);
+    out.push(total);
+    let (mut previous, mut discount) = (0.0, 1.0);
+    for month in 1..=o.horizon_months {
+        let e = model.expected_purchases_new(f64::from(month) * periods_per_month);
+        discount /= 1.0 + o.monthly_discount_rate;
+        total += value_per_order * (e - previous) * discount;
+        previous = e;
+        out.push(total);
+    }
+    out
+}
+
+/// `ltvlab::simulate::Scenario`, strict: an unknown lever is an error rather
+/// than a silent no-op.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ScenarioDto {
+    retention_points: f64,
+    churn_reduction: f64,
+    aov_change: f64,
+    frequency_change: f64,
+    margin_points: f64,
+    discount: f64,
+    loyalty: LoyaltyDto,
+    cac: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct LoyaltyDto {
+    rebate: f64,
+    retention_points: f64,
+}
+
+impl From<ScenarioDto> for Scenario {
+    fn from(s: ScenarioDto) -> Scenario {
+        Scenario {
+            retention_points: s.retention_points,
+            churn_reduction: s.churn_reduction,
+            aov_change: s.aov_change,
+            frequency_change: s.frequency_change,
+            margin_points: s.margin_points,
+            discount: s.discount,
+            loyalty: Loyalty {
+                rebate: s.loyalty.rebate,
+                retention_points: s.loyalty.retention_points,
+            },
+            cac: s.cac,
+        }
+    }
+}
+
+/// `ltvlab::simulate::SimulationOptions`, strict.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct SimulationOptionsDto {
+    margin: Option<f64>,
+    cac: Option<f64>,
+    horizon_months: Option<u32>,
+    monthly_discount_rate: Option<f64>,
+    new_customers_per_month: Option<f64>,
+    draws: Option<u32>,
+    seed: Option<u64>,
+    confidence: Option<f64>,
+}
+
+impl SimulationOptionsDto {
+    fn to_core(&self) -> SimulationOptions {
+        let d = SimulationOptions::default();
+        SimulationOptions {
+            margin: self.margin.unwrap_or(d.margin),
+            cac: self.cac.unwrap_or(d.cac),
+            horizon_months: self.horizon_months.unwrap_or(d.horizon_months),
+            monthly_discount_rate: self
+                .monthly_discount_rate
+                .unwrap_or(d.monthly_discount_rate),
+            new_customers_per_month: self.new_customers_per_month.or(d.new_customers_per_month),
+            draws: self.draws.unwrap_or(d.draws),
+            seed: self.seed.unwrap_or(d.seed),
+            confidence: self.confidence.unwrap_or(d.confidence),
+            // The default linearised draws: the panel's intervals come from
+            // the same method as `ltvlab simulate`.
+            draw_method: d.draw_method,
+        }
+    }
+}

@@ -1,0 +1,159 @@
+// One analysis, two doors: `ltvlab analyze --json FILE` and the wasm
+// `Analysis` (as the page's worker runs it) call the same core report
+// (`ltvlab::report`), so on the same file they must give the same report,
+// section by section. The doors only convert: the CLI prints counts of the
+// summary and totals of the predictions, the page gets per-customer columns;
+// both come from the same values.
+//
+// Needs `build_wasm` (www/pkg) and the release binary (`cargo run --release`
+// builds it), as scripts/test runs them before `node --test tests/browser/`.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// wasm and native fits stop at slightly different points of the same optimum
+// (the tolerance app.test.mjs and wasm.test.mjs use for model numbers).
+const MODEL_TOLERANCE = 1e-3;
+
+let wasm;
+
+before(async () => {
+  wasm = await import(`${ROOT}www/pkg/ltvlab.js`);
+  await wasm.default({ module_or_path: readFileSync(`${ROOT}www/pkg/ltvlab_bg.wasm`) });
+});
+
+function cli(...args) {
+  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return JSON.parse(out);
+}
+
+function page(bytes, options) {
+  const analysis = new wasm.Analysis(options);
+  for (let at = 0; at < bytes.length; at += 64 * 1024) analysis.push(bytes.subarray(at, at + 64 * 1024));
+  const dashboard = analysis.finishDashboard();
+  if (dashboard.recommendations_pending) {
+    const { recommendations, notes } = analysis.recommend();
+    dashboard.recommendations = recommendations;
+    dashboard.notes = [...dashboard.notes, ...notes];
+  } else {
+    analysis.free();
+  }
+  dashboard.whatif?.free();
+  return dashboard;
+}
+
+/** Counts of the optimiser's work: wasm's and native's floating-point
+ * functions round differently in the last place, so a fit may take one step
+ * more on one side to reach the same optimum (within MODEL_TOLERANCE). */
+const WORK_COUNTS = new Set(['iterations', 'evaluations']);
+
+/** Text with its numbers blanked: explanations quote fitted values, where
+ * wasm and native may differ in the last places. */
+const words = (s) => s.replace(/-?\d[\d.,]*(e[+-]?\d+)?/g, '#');
+
+/** `actual` equals `expected` field by field; numbers within `tolerance`
+ * (relative, at least absolute), strings with their numbers blanked. */
+function same(actual, expected, path, tolerance = MODEL_TOLERANCE) {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    const scale = Math.max(1, Math.abs(expected));
+    assert.ok(Math.abs(actual - expected) <= tolerance * scale, `${path}: page ${actual}, cli ${expected}`);
+  } else if (typeof expected === 'string' && typeof actual === 'string') {
+    assert.equal(words(actual), words(expected), path);
+  } else if (Array.isArray(expected)) {
+    assert.ok(Array.isArray(actual), `${path}: page ${JSON.stringify(actual)?.slice(0, 80)}`);
+    assert.equal(actual.length, expected.length, `${path}.length`);
+    expected.forEach((e, i) => same(actual[i], e, `${path}[${i}]`, tolerance));
+  } else if (expected !== null && typeof expected === 'object') {
+    assert.ok(actual !== null && typeof actual === 'object', `${path}: page ${actual}`);
+    assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), `${path} keys`);
+    for (const key of Object.keys(expected)) {
+      if (!WORK_COUNTS.has(key)) same(actual[key], expected[key], `${path}.${key}`, tolerance);
+    }
+  } else {
+    assert.equal(actual, expected, path);
+  }
+}
+
+/** The two reports of one file agree, section by section. */
+function assertSameReport(p, c, what) {
+  same(p.report, c.ingest, `${what}: ingest`, 0);
+  if (c.summary === null) {
+    assert.equal(p.summary, null, `${what}: summary`);
+  } else {
+    const s = p.summary;
+    const counts = {
+      period: s.period,
+      observation_end: s.observation_end,
+      customers: s.customers.customer_id.length,
+      repeat_customers: s.customers.frequency.filter((f) => f > 0).length,
+      orders: s.customers.orders === null ? null : s.customers.orders.reduce((a, b) => a + b, 0),
+      guest_orders: s.guest_orders,
+      reversed_orders: s.reversed_orders,
+      orders_after_end: s.orders_after_end,
+    };
+    same(counts, c.summary, `${what}: summary`, 0);
+  }
+  same(p.model_choice, c.model_choice, `${what}: model_choice`);
+  if (c.predictions === null) {
+    assert.equal(p.predictions, null, `${what}: predictions`);
+  } else {
+    same(p.predictions.purchase_model, c.model, `${what}: model`);
+    same(p.predictions.spend_model, c.spend_model, `${what}: spend_model`);
+    const { base, formula, diagnostics } = p.predictions;
+    same({ base, formula, diagnostics }, c.predictions, `${what}: predictions`);
+  }
+  same(p.validation, c.validation, `${what}: validation`);
+  same(p.cohorts, c.cohorts, `${what}: cohorts`, 1e-12);
+  same(p.segments, c.segments, `${what}: segments`);
+  if (c.recommendations === null) {
+    assert.equal(p.recommendations, null, `${what}: recommendations`);
+  } else {
+    // Lists go to the most valuable customers first: customers whose CLVs
+    // tie to the last places may swap, so the lists are compared by id.
+    const byId = (r) => ({ ...r, customers: [...r.customers].sort((a, b) => (a.customer_id < b.customer_id ? -1 : 1)) });
+    same(byId(p.recommendations), byId(c.recommendations), `${what}: recommendations`, 1e-12);
+  }
+  const notes = (list) => list.map((n) => `${n.code}: ${words(n.message)}`).sort();
+  assert.deepEqual(notes(p.notes), notes(c.notes), `${what}: notes`);
+}
+
+test('ltvlab analyze and the page give the same report on the same file', () => {
+  const files = [
+    // [what, path, CLI arguments, page options]
+    ['the bundled sample', 'www/sample/sample-orders.csv', [], undefined],
+    ['the UCI Online Retail II sample (no dropout identified)', 'tests/data/online_retail_II_sample.csv', ['--margin', '0.3'], { predict: { margin: 0.3 } }],
+    ['a basket file', 'tests/browser/fixtures/baskets.csv', [], undefined],
+    ['a weekly summary file', 'tests/browser/fixtures/summary_weekly.csv', ['--period', 'week'], { summary: { period: 'week' } }],
+    ['a named model and a horizon', 'tests/browser/fixtures/orders.csv', ['--model', 'pareto', '--horizon', '6'], { predict: { model: 'pareto', horizon_months: 6 } }],
+  ];
+  for (const [what, file, args, options] of files) {
+    const c = cli('analyze', '--json', ...args, `${ROOT}${file}`);
+    const p = page(readFileSync(`${ROOT}${file}`), options);
+    assertSameReport(p, c, what);
+  }
+});
+
+test('a shop where nobody bought twice gets the same report and the same notes', () => {
+  // `ltvlab generate --small-shop --seed 5`: 51 customers, no repeat purchase.
+  const dir = mkdtempSync(join(tmpdir(), 'ltvlab-report-'));
+  const file = join(dir, 'small_shop_5.csv');
+  const csv = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'generate', '--small-shop', '--seed', '5'], {
+    cwd: ROOT,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  writeFileSync(file, csv);
+  const c = cli('analyze', '--json', file);
+  const p = page(readFileSync(file), undefined);
+  assert.ok(c.notes.some((n) => n.code === 'predict_failed'), JSON.stringify(c.notes));
+  assertSameReport(p, c, 'small shop 5');
+});
