@@ -7,15 +7,14 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use ltvlab::cohorts::{
-    cohorts_with, CohortKey, CohortOptions, CohortPeriod, CohortReport, Histories,
-};
+use ltvlab::cohorts::{CohortKey, CohortOptions, CohortPeriod, CohortReport};
 use ltvlab::compare::{compare, merge_files, CompareOptions, Comparison};
-use ltvlab::ingest::{Dataset, Ingested};
-use ltvlab::segments::{segments_with, SegmentOptions, SegmentReport, SegmentStats};
+use ltvlab::ingest::Dataset;
+use ltvlab::report::{dashboard, Dashboard, Note, NoteCode, ReportOptions, Section};
+use ltvlab::segments::{FollowUpRule, SegmentOptions, SegmentReport, SegmentStats};
 use ltvlab::simulate::{
-    simulate, simulate_formula, DrawMethod, FormulaComparison, FormulaInputs, Loyalty, Scenario,
-    ShopModel, Simulation, SimulationOptions,
+    simulate_formula, DrawMethod, FormulaComparison, FormulaInputs, Loyalty, Scenario, ShopModel,
+    Simulation, SimulationOptions,
 };
 use ltvlab::summary::{summarize, Summary, SummaryOptions};
 use ltvlab::transactions::Transactions;
@@ -176,23 +175,9 @@ fn transactions(data: &Dataset) -> CliResult<&Transactions> {
     }
 }
 
-/// The purchases by customer, with a note on stderr when some were left
-/// out for dates far from the bulk of the data.
-fn histories(t: &Transactions) -> CliResult<Histories<'_>> {
-    let h = Histories::new(t)?;
-    if let Some(note) = h.outlying_note() {
-        let _ = writeln!(std::io::stderr(), "note: {note}");
-    }
-    Ok(h)
-}
-
 fn json(out: &mut dyn Write, value: &impl Serialize) -> CliResult<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     Ok(writeln!(out)?)
-}
-
-fn daily_summary(ingested: &Ingested) -> CliResult<Summary> {
-    Ok(summarize(&ingested.data, &SummaryOptions::default())?)
 }
 
 /// Runs `ltvlab cohorts`.
@@ -216,8 +201,16 @@ pub(crate) fn run_cohorts(mut args: CohortsArgs, out: &mut dyn Write) -> CliResu
         ..CohortOptions::default()
     };
     let ingested = read_input(&args.input)?;
-    let histories = histories(transactions(&ingested.data)?)?;
-    let report = cohorts_with(&histories, &options)?;
+    transactions(&ingested.data)?;
+    let d = report(
+        &ingested.data,
+        &ReportOptions {
+            cohorts: options,
+            sections: Some(vec![Section::Cohorts]),
+            ..ReportOptions::default()
+        },
+    )?;
+    let report = section(d.cohorts, &d.notes, NoteCode::CohortsFailed)?;
     if args.json {
         return json(out, &report);
     }
@@ -288,62 +281,83 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "-".to_owned(), |x| format!("{x:.decimals$}"))
 }
 
-/// Fits the model, or explains on stderr why model columns are empty.
-fn fit_or_note(summary: &Summary) -> Option<ShopModel> {
-    match ShopModel::fit(summary) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "note: no model LTV ({e}); showing observed values only"
-            );
-            None
-        }
-    }
-}
-
 /// Runs `ltvlab segments`.
 pub(crate) fn run_segments(args: SegmentsArgs, out: &mut dyn Write) -> CliResult<()> {
     let ingested = read_input(&args.input)?;
-    let t = transactions(&ingested.data)?;
-    let summary = daily_summary(&ingested)?;
-    let model = fit_or_note(&summary);
-    let mut options = SegmentOptions {
+    transactions(&ingested.data)?;
+    let mut segments = SegmentOptions {
         list_limit: args.limit,
         per_customer: args.json,
         ..SegmentOptions::default()
     };
     if let Some(days) = &args.follow_up {
-        let parsed: CliResult<Vec<u32>> = days
-            .split(',')
-            .map(|d| {
-                d.trim().parse::<u32>().map_err(|_| {
-                    CliError::Usage(format!(
-                        "invalid option: follow-up days \"{d}\" must be whole numbers"
-                    ))
-                })
-            })
-            .collect();
-        let mut parsed = parsed?;
-        parsed.sort_unstable();
-        options.follow_up = parsed
-            .into_iter()
-            .enumerate()
-            .map(|(i, d)| ltvlab::segments::FollowUpRule {
-                days: d,
-                note: match i {
-                    0 => "reach out personally".to_owned(),
-                    _ => "responses drop sharply".to_owned(),
-                },
-            })
-            .collect();
+        segments.follow_up = follow_up_rules(days)?;
     }
-    let histories = histories(t)?;
-    let report = segments_with(&histories, &summary, model.as_ref(), &options)?;
+    // The segments' model columns come from the predictions, as in
+    // `analyze` and on the page (the model chosen on the holdout).
+    let d = report(
+        &ingested.data,
+        &ReportOptions {
+            segments,
+            sections: Some(vec![Section::Predictions, Section::Segments]),
+            ..ReportOptions::default()
+        },
+    )?;
+    let report = section(d.segments, &d.notes, NoteCode::SegmentsFailed)?;
     if args.json {
         return json(out, &report);
     }
     Ok(write_segments(out, &report)?)
+}
+
+/// `--follow-up 30,60`: the thresholds in days, the first "reach out
+/// personally", the others "responses drop sharply".
+fn follow_up_rules(days: &str) -> CliResult<Vec<FollowUpRule>> {
+    let parsed: CliResult<Vec<u32>> = days
+        .split(',')
+        .map(|d| {
+            d.trim().parse::<u32>().map_err(|_| {
+                CliError::Usage(format!(
+                    "invalid option: follow-up days \"{d}\" must be whole numbers"
+                ))
+            })
+        })
+        .collect();
+    let mut parsed = parsed?;
+    parsed.sort_unstable();
+    Ok(parsed
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| FollowUpRule {
+            days: d,
+            note: match i {
+                0 => "reach out personally".to_owned(),
+                _ => "responses drop sharply".to_owned(),
+            },
+        })
+        .collect())
+}
+
+/// The report's dashboard; its notes go to stderr (the sections asked for
+/// are printed on stdout).
+fn report(data: &Dataset, options: &ReportOptions) -> CliResult<Dashboard> {
+    let d = dashboard(data, options, &mut |_| {})?;
+    for note in &d.notes {
+        let _ = writeln!(std::io::stderr(), "note: {}", note.message);
+    }
+    Ok(d)
+}
+
+/// The section a command prints, or the error its note gives when the data
+/// cannot support it.
+fn section<T>(value: Option<T>, notes: &[Note], code: NoteCode) -> CliResult<T> {
+    value.ok_or_else(|| {
+        let why = notes
+            .iter()
+            .find(|n| n.code == code)
+            .map_or("this data cannot support it", |n| n.message.as_str());
+        CliError::Input(why.to_owned())
+    })
 }
 
 fn stats_row(out: &mut dyn Write, name: &str, s: &SegmentStats) -> std::io::Result<()> {
@@ -437,6 +451,20 @@ fn write_segments(out: &mut dyn Write, r: &SegmentReport) -> std::io::Result<()>
         }
     }
     Ok(())
+}
+
+/// Fits the shop model, or explains on stderr why model columns are empty.
+fn fit_or_note(summary: &Summary) -> Option<ShopModel> {
+    match ShopModel::fit(summary) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: no model LTV ({e}); showing observed values only"
+            );
+            None
+        }
+    }
 }
 
 /// Runs `ltvlab compare`.
@@ -665,9 +693,7 @@ pub(crate) fn run_simulate(a: SimulateArgs, out: &mut dyn Write) -> CliResult<()
     let s = scenario(&a, true)?;
     let input = InputArgs::for_file(file);
     let ingested = read_input(&input)?;
-    let summary = daily_summary(&ingested)?;
-    let model = ShopModel::fit(&summary)?;
-    let options = SimulationOptions {
+    let simulation = SimulationOptions {
         margin,
         cac: a.cac.unwrap_or(0.0),
         horizon_months: a.horizon.unwrap_or(24),
@@ -682,7 +708,16 @@ pub(crate) fn run_simulate(a: SimulateArgs, out: &mut dyn Write) -> CliResult<()
         },
         ..SimulationOptions::default()
     };
-    let result = simulate(&model, &summary, &s, &options)?;
+    let d = report(
+        &ingested.data,
+        &ReportOptions {
+            scenario: s,
+            simulation,
+            sections: Some(vec![Section::Simulation]),
+            ..ReportOptions::default()
+        },
+    )?;
+    let result = section(d.simulation, &d.notes, NoteCode::WhatifFailed)?;
     if a.json {
         return json(out, &result);
     }

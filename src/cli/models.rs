@@ -23,12 +23,14 @@ use ltvlab::models::{
     BgBb, DiscreteRfm, DiscreteRfmData, Fit, FitOptions, GammaGamma, ModelKind, RfmData,
     ShiftedBetaGeometric, Spend, SurvivalData,
 };
-use ltvlab::predict::{self, PredictOptions};
-use ltvlab::validate::{self, ValidateOptions};
+use ltvlab::predict;
+use ltvlab::validate;
 
 use super::error::{CliError, CliResult};
 use super::format::num;
-use super::input::{read_input, read_summary, summarize, InputArgs, PeriodArgs};
+use super::input::{read_input, read_summary, InputArgs, PeriodArgs};
+use ltvlab::report::{dashboard, ReportOptions, Section};
+use ltvlab::summary::{self, Period};
 
 /// The other spellings each model's name (`ModelKind::name`) is accepted
 /// under, one list for `fit --model` and `predict`/`analyze --model`.
@@ -215,22 +217,33 @@ pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> CliResult<()> {
 
 pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> CliResult<()> {
     let ingested = read_input(&args.input)?;
-    let summary = summarize(&ingested.data, &args.period)?;
-    let model = match args.value.model() {
-        Some(model) => model,
-        // `analyze --json` reports the choice and why; the CSV has no room for it.
-        None => {
-            let v = ValidateOptions {
-                period: summary.period,
-                observation_end: args.period.observation_end.clone(),
-                model: None,
-                ..ValidateOptions::default()
-            };
-            validate::choose_model(&ingested.data, &v).model
-        }
+    let period = args.period.period.map(Period::from);
+    // A summary file without its unit is an error here (the page asks).
+    summary::period_for(&ingested.data, period)?;
+    // The report's predictions: the model chosen on the holdout (`auto`) or
+    // named, as `analyze` and the page choose it.
+    let report = ReportOptions {
+        period,
+        observation_end: args.period.observation_end.clone(),
+        model: args.value.model(),
+        horizon_months: args.value.horizon,
+        monthly_discount_rate: args.value.discount_rate,
+        margin: args.value.margin,
+        sections: Some(vec![Section::Predictions]),
+        ..ReportOptions::default()
     };
-    let options = predict_options(&args.value, model)?;
-    let predictions = predict::predict(&summary, &options)?;
+    let d = dashboard(&ingested.data, &report, &mut |_| {})?;
+    let (Some(summary), Some(predictions), Some(choice)) =
+        (d.summary, d.predictions, d.model_choice)
+    else {
+        let why = d
+            .notes
+            .iter()
+            .map(|n| n.message.as_str())
+            .collect::<Vec<_>>();
+        return Err(CliError::Input(why.join("; ")));
+    };
+    let options = report.predict(choice.model);
     let intervals = if args.intervals {
         let b = BootstrapOptions {
             samples: args.samples,
@@ -281,16 +294,6 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> CliResult<()>
     // The one customers layout, shared with the app's export.
     let text = ltvlab::export::customers_csv(&summary, Some(model), interval_columns)?;
     Ok(out.write_all(text.as_bytes())?)
-}
-
-fn predict_options(a: &ValueArgs, model: ModelKind) -> CliResult<PredictOptions> {
-    Ok(PredictOptions {
-        model,
-        horizon_months: a.horizon,
-        monthly_discount_rate: a.discount_rate,
-        margin: a.margin,
-        fit: FitOptions::default(),
-    })
 }
 
 /// `{"model","params","log_likelihood","aic","bic","n","converged","iterations","std_errors"}`.

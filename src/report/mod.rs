@@ -33,7 +33,7 @@ use crate::ingest::Dataset;
 use crate::models::{FitOptions, ModelKind};
 use crate::predict::{predict, PredictOptions, Predictions};
 use crate::segments::{segments_with, segments_with_values, SegmentOptions, SegmentReport};
-use crate::simulate::{simulate, Scenario, ShopModel, Simulation, SimulationOptions};
+use crate::simulate::{simulate, Scenario, ShopModel, Simulation, SimulationOptions, ValueOptions};
 use crate::summary::{period_for, summarize, Period, Summary, SummaryOptions};
 use crate::validate::{choose_model, ChoiceReason, ModelChoice, ValidateOptions, Validation};
 use crate::{ErrorKind, Result};
@@ -81,9 +81,17 @@ pub struct ReportOptions {
     pub monthly_discount_rate: f64,
     /// Share of each sale that is profit (default 1).
     pub margin: f64,
-    /// Customers listed in each follow-up list (default 50).
-    pub follow_up_list: usize,
-    /// The what-if baseline's options (draws, seed, horizon…).
+    /// Acquisition cohorts: month or week, split by a column or the first
+    /// product.
+    pub cohorts: CohortOptions,
+    /// Segments: follow-up thresholds and list length (default 50
+    /// customers a list, no per-customer rows). Its `value` is replaced by
+    /// the predictions' horizon and discount rate.
+    pub segments: SegmentOptions,
+    /// The what-if levers of the simulation (default: none moved, the
+    /// baseline).
+    pub scenario: Scenario,
+    /// The what-if simulation's options (draws, seed, horizon…).
     pub simulation: SimulationOptions,
     /// The recommendation lists' lengths.
     pub lists: ListOptions,
@@ -102,7 +110,13 @@ impl Default for ReportOptions {
             horizon_months: p.horizon_months,
             monthly_discount_rate: p.monthly_discount_rate,
             margin: p.margin,
-            follow_up_list: 50,
+            cohorts: CohortOptions::default(),
+            segments: SegmentOptions {
+                list_limit: 50,
+                per_customer: false,
+                ..SegmentOptions::default()
+            },
+            scenario: Scenario::default(),
             simulation: SimulationOptions::default(),
             lists: ListOptions::default(),
             sections: None,
@@ -289,7 +303,7 @@ pub fn dashboard(
                     || options.wants(Section::Whatif)
                     || options.wants(Section::Simulation)) =>
         {
-            what_if(s, options, &mut notes)
+            what_if(s, options, &mut notes)?
         }
         _ => (None, None),
     };
@@ -343,13 +357,14 @@ pub fn dashboard(
     })
 }
 
-/// The what-if model and, when asked for, its baseline simulation; failures
-/// are notes when the what-if is asked for.
+/// The what-if model and, when asked for, its simulation of
+/// `options.scenario`. A model that cannot be fitted is a note when the
+/// what-if is asked for; a lever or option out of range is an error.
 fn what_if(
     summary: &Summary,
     options: &ReportOptions,
     notes: &mut Vec<Note>,
-) -> (Option<ShopModel>, Option<Simulation>) {
+) -> Result<(Option<ShopModel>, Option<Simulation>)> {
     let shown = options.wants(Section::Whatif) || options.wants(Section::Simulation);
     let shop = match ShopModel::fit(summary) {
         Ok(m) => m,
@@ -357,12 +372,13 @@ fn what_if(
             if shown {
                 notes.push(Note::new(NoteCode::WhatifFailed, err.to_string()));
             }
-            return (None, None);
+            return Ok((None, None));
         }
     };
     let simulation = if options.wants(Section::Simulation) {
-        match simulate(&shop, summary, &Scenario::default(), &options.simulation) {
+        match simulate(&shop, summary, &options.scenario, &options.simulation) {
             Ok(s) => Some(s),
+            Err(err) if matches!(err.kind(), ErrorKind::Options { .. }) => return Err(err),
             Err(err) => {
                 notes.push(Note::new(NoteCode::WhatifFailed, err.to_string()));
                 None
@@ -371,7 +387,7 @@ fn what_if(
     } else {
         None
     };
-    (Some(shop), simulation)
+    Ok((Some(shop), simulation))
 }
 
 /// Cohorts and segments from one grouping of the purchases by customer (the
@@ -420,7 +436,7 @@ fn customer_sections(
     }
     let cohorts = want_cohorts
         .then(|| {
-            cohorts_with(&histories, &CohortOptions::default())
+            cohorts_with(&histories, &options.cohorts)
                 .map_err(|err| notes.push(Note::new(NoteCode::CohortsFailed, err.to_string())))
                 .ok()
         })
@@ -428,9 +444,11 @@ fn customer_sections(
     let segments = want_segments
         .then(|| {
             let segment_options = SegmentOptions {
-                list_limit: options.follow_up_list,
-                per_customer: false,
-                ..SegmentOptions::default()
+                value: ValueOptions {
+                    months: options.horizon_months,
+                    monthly_discount_rate: options.monthly_discount_rate,
+                },
+                ..options.segments.clone()
             };
             // The segments value customers with the predictions' model and
             // margin, as the customer table does; with the what-if model only
