@@ -149,6 +149,7 @@ const APP_FILES = [
   'index.html',
   'app.js',
   'worker.js',
+  'protocol.js',
   'i18n.js',
   'charts.js',
   'style.css',
