@@ -9,7 +9,7 @@
 // under any subpath. tests/browser/app.test.mjs checks that the cache holds
 // exactly these files and that the page works offline with them.
 
-const CACHE = 'ltvlab-v2';
+const CACHE = 'ltvlab-v3';
 /** The app: every file the page and its workers load. */
 const APP_FILES = [
   './',
@@ -17,6 +17,26 @@ const APP_FILES = [
   'app.js',
   'worker.js',
   'protocol.js',
+  'app/analysis.js',
+  'app/chart-registry.js',
+  'app/dashboard.js',
+  'app/dom.js',
+  'app/intervals.js',
+  'app/state.js',
+  'app/whatif.js',
+  'app/worker-client.js',
+  'sections/cohorts.js',
+  'sections/customers.js',
+  'sections/distribution.js',
+  'sections/kpis.js',
+  'sections/notes.js',
+  'sections/preview.js',
+  'sections/progress.js',
+  'sections/recommendations.js',
+  'sections/report.js',
+  'sections/segments.js',
+  'sections/validation.js',
+  'sections/whatif.js',
   'i18n.js',
   'charts.js',
   'style.css',
