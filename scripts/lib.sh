@@ -108,3 +108,18 @@ build_widget() {
         "$TARGET_DIR/$WASM_TARGET/widget/ltvlab.wasm"
     ls -l www/widget/pkg/ltvlab_bg.wasm
 }
+
+# Type-checks the web app's JavaScript (every www module has `// @ts-check`
+# and JSDoc types) with the TypeScript pinned in package.json, against the
+# core's declarations in www/pkg/ltvlab.d.ts, which build_wasm writes: the
+# page's modules (tsconfig.json), then the analysis and service workers in
+# their own global scope (tsconfig.worker.json). Emits nothing.
+check_www_types() {
+    if [ ! -f www/pkg/ltvlab.d.ts ]; then
+        echo "error: www/pkg/ltvlab.d.ts is missing: run build_wasm first" >&2
+        return 1
+    fi
+    node_modules/.bin/tsc -p tsconfig.json
+    node_modules/.bin/tsc -p tsconfig.worker.json
+    echo "www types: tsc found no errors"
+}

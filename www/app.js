@@ -149,11 +149,11 @@ document.querySelectorAll('[data-chart]').forEach((button) =>
   button.addEventListener('click', () => downloadChart(/** @type {HTMLElement} */ (button).dataset.chart ?? '')),
 );
 byTestId('print').addEventListener('click', () => window.print());
-byTestId('whatif-controls').addEventListener('reset', (event) => {
+byTestId('whatif-controls').addEventListener('reset', (/** @type {Event} */ event) => {
   event.preventDefault();
   resetLevers();
 });
-byTestId('whatif-controls').addEventListener('submit', (event) => event.preventDefault());
+byTestId('whatif-controls').addEventListener('submit', (/** @type {Event} */ event) => event.preventDefault());
 
 ui.lang.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => el('option', { value: code }, name)));
 ui.lang.addEventListener('change', () => setLanguage(ui.lang.value));

@@ -47,13 +47,13 @@ export const ui = {
  * Builds an element. Children that are strings become text nodes, never HTML.
  * @template {keyof HTMLElementTagNameMap} K
  * @param {K} tag
- * @param {Record<string, string>} attributes
+ * @param {Record<string, string | number>} attributes
  * @param {...(Node | string)} children
  * @returns {HTMLElementTagNameMap[K]}
  */
 export function el(tag, attributes, ...children) {
   const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
   element.append(...children);
   return element;
 }

@@ -18,7 +18,7 @@ export function startIntervals() {
   const id = newId();
   const helper = spawn(
     (data) => {
-      if (data.id !== id || intervals.query !== id) return;
+      if (!('id' in data) || data.id !== id || intervals.query !== id) return;
       if (data.type === FromWorker.INTERVALS) {
         intervals.state = 'done';
         intervals.data = data.intervals;

@@ -6,10 +6,11 @@ import { addChart } from '../app/chart-registry.js';
 import { byTestId } from '../app/dom.js';
 import { current, state } from '../app/state.js';
 
+/** The cohort heatmap of the first group (the whole shop). */
 export function renderCohorts() {
   const { l10n } = state;
   const result = current();
-  const group = result.cohorts.groups[0];
+  const group = result.cohorts?.groups[0];
   const figure = byTestId('chart-cohorts');
   const hover = figure.querySelector('[data-role="hover"]');
   hover.textContent = '';
@@ -32,7 +33,7 @@ export function renderCohorts() {
       yTitle: t('cohorts.y'),
       reverseY: true,
     },
-    (r, c) => {
+    (/** @type {number} */ r, /** @type {number} */ c) => {
       const cell = cohorts[r].periods[c + 1];
       return cell
         ? t('cohorts.cell', {
@@ -44,7 +45,7 @@ export function renderCohorts() {
           })
         : '';
     },
-    (text) => (hover.textContent = text),
+    (/** @type {string} */ text) => (hover.textContent = text),
   );
   addChart('cohorts', t('cohorts.heading'), plot, chart);
 }

@@ -13,13 +13,13 @@ export function renderCharts(part) {
   if (part !== 'ltv') renderAliveChart();
 }
 
-export function renderLtvChart() {
+function renderLtvChart() {
   const { l10n } = state;
   const result = current();
   const { chartData } = state;
   dropCharts(['ltv']);
   if (!chartData) return;
-  const months = result.predictions.base.horizon_months;
+  const months = result.predictions?.base.horizon_months;
   const ltvFigure = byTestId('chart-ltv');
   ltvFigure.querySelector('[data-role="how"]').textContent = l10n.t('chart.ltv.how', { months });
   ltvFigure.querySelector('[data-role="above"]').textContent = chartData.ltv.above
@@ -32,7 +32,7 @@ export function renderLtvChart() {
   addChart('ltv', l10n.t('chart.ltv.title'), ltvPlot, ltv);
 }
 
-export function renderAliveChart() {
+function renderAliveChart() {
   const { l10n } = state;
   const result = current();
   const { chartData } = state;
@@ -53,6 +53,6 @@ export function renderAliveChart() {
     return;
   }
   alivePlot.setAttribute('aria-label', `${l10n.t('chart.alive.title')}. ${l10n.t('chart.alive.how')}`);
-  const alive = aliveHeatmap(alivePlot, chartData.heat, l10n, (text) => (hover.textContent = text));
+  const alive = aliveHeatmap(alivePlot, chartData.heat, l10n, (/** @type {string} */ text) => (hover.textContent = text));
   addChart('alive', l10n.t('chart.alive.title'), alivePlot, alive);
 }

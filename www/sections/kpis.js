@@ -5,12 +5,26 @@
 import { byTestId } from '../app/dom.js';
 import { current, state } from '../app/state.js';
 
-/** The purchase model's name as the papers write it. */
-export function modelName(model) {
-  return { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', pareto: 'Pareto/NBD' }[model] ?? model ?? '';
+/** @type {Record<string, string>} */
+const MODEL_NAMES = { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', pareto: 'Pareto/NBD' };
+
+/**
+ * The purchase model's name as the papers write it.
+ * @param {string | undefined} model
+ */
+function modelName(model) {
+  return (model && MODEL_NAMES[model]) ?? model ?? '';
 }
 
-export function setKpi(id, value, format, label, how) {
+/**
+ * One card: its figure (a dash when unknown), its label and how it is computed.
+ * @param {string} id
+ * @param {number | null | undefined} value
+ * @param {(value: number) => string} format
+ * @param {string} label
+ * @param {string} how
+ */
+function setKpi(id, value, format, label, how) {
   const { l10n } = state;
   const card = byTestId(id);
   card.hidden = false;
@@ -20,14 +34,19 @@ export function setKpi(id, value, format, label, how) {
   card.querySelector('.how').textContent = how;
 }
 
+/** Every card, and the note on the model choice and the two LTVs. */
 export function renderKpis() {
   const { l10n } = state;
   const result = current();
   const { summary, predictions, report } = result;
   const t = l10n.t;
+  /** @type {number | null} */
   let customers = null;
+  /** @type {number | null} */
   let orders = report.stats.orders;
+  /** @type {number | null} */
   let revenue = null;
+  /** @type {number | null} */
   let repeatRate = null;
   if (summary) {
     const c = summary.customers;
@@ -41,7 +60,7 @@ export function renderKpis() {
   setKpi('kpi-customers', customers, l10n.integer, t('kpi.customers'), t('kpi.customers.how'));
   setKpi('kpi-orders', orders, l10n.integer, t('kpi.orders'), t('kpi.orders.how'));
   setKpi('kpi-revenue', revenue, l10n.money, t('kpi.revenue'), t('kpi.revenue.how'));
-  setKpi('kpi-aov', orders > 0 && revenue !== null ? revenue / orders : null, l10n.money, t('kpi.aov'), t('kpi.aov.how'));
+  setKpi('kpi-aov', orders !== null && orders > 0 && revenue !== null ? revenue / orders : null, l10n.money, t('kpi.aov'), t('kpi.aov.how'));
   setKpi('kpi-repeat-rate', repeatRate, l10n.percent, t('kpi.repeat-rate'), t('kpi.repeat-rate.how'));
   // Baskets have orders only: the per-customer cards would only show dashes.
   for (const id of ['kpi-customers', 'kpi-revenue', 'kpi-aov', 'kpi-repeat-rate']) byTestId(id).hidden = !summary;
@@ -77,7 +96,7 @@ export function renderKpis() {
       ? t('kpi.ltv-formula.how', {
           aov: l10n.money(f.average_order_value),
           ppm: l10n.decimal(f.purchases_per_month),
-          life: l10n.decimal(f.expected_lifetime_months),
+          life: l10n.decimal(f.expected_lifetime_months ?? 0), // known where formula_ltv is
         })
       : t('kpi.ltv-formula.undefined'),
   );
@@ -97,7 +116,8 @@ export function renderKpis() {
   byTestId('ltv-compare').textContent = t('kpi.compare', { ratio });
 }
 
-export function sum(values) {
+/** @param {ArrayLike<number> & Iterable<number>} values */
+function sum(values) {
   let total = 0;
   for (const value of values) total += value;
   return total;

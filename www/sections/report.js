@@ -25,6 +25,7 @@ export function renderReport(report) {
   const t = l10n.t;
   const count = l10n.integer;
   const stats = /** @type {Partial<IngestReport['stats']>} */ (report.stats ?? {});
+  /** @type {[string, string, string | null | undefined][]} */
   const facts = [
     ['rows_read', t('report.rows_read'), count(report.rows_read)],
     ['rows_used', t('report.rows_used'), count(report.rows_used)],
@@ -44,13 +45,14 @@ export function renderReport(report) {
   for (const [key, value] of Object.entries(report)) {
     if (!KNOWN_REPORT_FIELDS.has(key) && isScalar(value)) facts.push([key, key.replaceAll('_', ' '), String(value)]);
   }
+  /** @type {HTMLElement[]} */
   const parts = [
     el(
       'dl',
       { class: 'facts' },
       ...facts
         .filter(([, , value]) => value !== undefined && value !== null && value !== '')
-        .map(([key, label, value]) => el('div', { 'data-field': key }, el('dt', {}, label), el('dd', {}, String(value)))),
+        .map(([key, label, value]) => el('div', { 'data-field': String(key) }, el('dt', {}, String(label)), el('dd', {}, String(value)))),
     ),
   ];
 
@@ -66,7 +68,7 @@ export function renderReport(report) {
   }
 
   if (Array.isArray(report.skipped) && report.skipped.length > 0) {
-    const reason = (code) => (t(`skip.${code}`) === `skip.${code}` ? code : t(`skip.${code}`));
+    const reason = (/** @type {string} */ code) => (t(`skip.${code}`) === `skip.${code}` ? code : t(`skip.${code}`));
     const rows = report.skipped.flatMap((group) =>
       group.examples.map((example) => [String(example.line), reason(group.reason), example.text]),
     );

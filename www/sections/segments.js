@@ -6,13 +6,17 @@ import { addChart } from '../app/chart-registry.js';
 import { byTestId, el } from '../app/dom.js';
 import { current, state } from '../app/state.js';
 
+/** @typedef {import('../pkg/ltvlab.js').SegmentReport['segments'][number]} Segment */
+
+/** The segments' chart and table, and the follow-up and overdue lists. */
 export function renderSegments() {
   const { l10n } = state;
   const result = current();
   const report = result.segments;
+  if (!report) return;
   const t = l10n.t;
   const shown = report.segments.filter((s) => s.customers > 0);
-  const label = (s) => t(`segment.${s.segment}`);
+  const label = (/** @type {Segment} */ s) => t(`segment.${s.segment}`);
   const plot = byTestId('chart-segments').querySelector('.plot');
   plot.replaceChildren();
   plot.setAttribute('aria-label', t('segments.heading'));
@@ -23,19 +27,20 @@ export function renderSegments() {
     barChart(plot, { labels: shown.map(label), values: shown.map((s) => s.customers), yTitle: t('segments.chart.y'), format: l10n.integer }),
   );
 
+  /** @type {[string, (s: Segment) => string][]} */
   const columns = [
     ['customers', (s) => l10n.integer(s.customers)],
     ['revenue_share', (s) => l10n.percent(s.revenue_share)],
     ['aov', (s) => (s.aov === null ? '—' : l10n.money(s.aov))],
     ['repeat_rate', (s) => l10n.percent(s.repeat_rate)],
-    ...(report.modeled
-      ? [
-          ['model_ltv', (s) => (s.model_ltv === null ? '—' : l10n.money(s.model_ltv))],
-          // Not shown where the data show no customer leaving (see renderKpis).
-          ['mean_p_alive', (s) => (s.mean_p_alive === null || result.predictions?.base.dropout_identified === false ? '—' : l10n.percent(s.mean_p_alive))],
-        ]
-      : []),
   ];
+  if (report.modeled) {
+    columns.push(
+      ['model_ltv', (s) => (s.model_ltv === null ? '—' : l10n.money(s.model_ltv))],
+      // Not shown where the data show no customer leaving (see renderKpis).
+      ['mean_p_alive', (s) => (s.mean_p_alive === null || result.predictions?.base.dropout_identified === false ? '—' : l10n.percent(s.mean_p_alive))],
+    );
+  }
   const tableEl = byTestId('segments-table');
   tableEl.tHead.replaceChildren(
     el('tr', {}, el('th', { scope: 'col' }, t('segments.col.segment')), ...columns.map(([key]) => el('th', { scope: 'col', class: 'num' }, t(`segments.col.${key}`)))),

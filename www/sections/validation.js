@@ -7,7 +7,14 @@ import { addChart, dropCharts } from '../app/chart-registry.js';
 import { byTestId, ui } from '../app/dom.js';
 import { current, state } from '../app/state.js';
 
-/** Both holdout charts, or only `part` ('holdout' or 'tracking'). */
+/** @typedef {import('../pkg/ltvlab.js').Validation} Validation */
+/** @type {Record<string, number>} */
+const DAYS_PER_PERIOD = { day: 1, week: 7, month: 30.4375 };
+
+/**
+ * Both holdout charts, or only `part`.
+ * @param {'holdout' | 'tracking'} [part]
+ */
 export function renderValidation(part) {
   const { l10n } = state;
   const result = current();
@@ -18,14 +25,20 @@ export function renderValidation(part) {
   if (!v) return;
   ui.section('charts').hidden = false;
   const end = l10n.date(v.calibration_end);
-  const perDay = { day: 1, week: 7, month: 30.4375 }[v.period] ?? 1;
+  const perDay = DAYS_PER_PERIOD[v.period] ?? 1;
   const days = l10n.integer(Math.round(v.holdout_periods * perDay));
 
   if (parts.includes('holdout')) renderHoldoutChart(v, end, days);
   if (parts.includes('tracking')) renderTrackingChart(v, end);
 }
 
-export function renderHoldoutChart(v, end, days) {
+/**
+ * Predicted against actual purchases in the holdout, by purchases before it.
+ * @param {Validation} v
+ * @param {string} end the calibration's end, formatted
+ * @param {string} days the holdout's length, formatted
+ */
+function renderHoldoutChart(v, end, days) {
   const { l10n } = state;
   const t = l10n.t;
   const holdout = byTestId('chart-holdout');
@@ -53,7 +66,12 @@ export function renderHoldoutChart(v, end, days) {
 
 }
 
-export function renderTrackingChart(v, end) {
+/**
+ * Weekly purchases, actual and predicted, across the calibration's end.
+ * @param {Validation} v
+ * @param {string} end the calibration's end, formatted
+ */
+function renderTrackingChart(v, end) {
   const { l10n } = state;
   const t = l10n.t;
   const tracking = byTestId('chart-tracking');

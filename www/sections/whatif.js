@@ -71,14 +71,20 @@ export function renderWhatIf(sim, ms) {
   const { whatif } = state;
   const t = l10n.t;
   const months = sim.horizon_months;
+  /**
+   * @param {Estimate} e
+   * @param {Format} format
+   */
   const withRange = (e, format) =>
     sim.draws > 0 && e.high > e.low
       ? `${format(e.value)} (${t('whatif.range', { low: format(e.low), high: format(e.high) })})`
       : format(e.value);
+  /** @type {Format} */
   const signedMoney = (v) => `${v > 0 ? '+' : ''}${l10n.money(v)}`;
-  const payback = (o) =>
+  const payback = (/** @type {Outcome} */ o) =>
     !(o.cac > 0) ? '—' : o.payback_months === null ? t('whatif.payback.never') : t('whatif.months', { value: l10n.integer(o.payback_months) });
-  const ratio = (e) => (e ? withRange(e, l10n.decimal) : '—');
+  const ratio = (/** @type {Estimate | null} */ e) => (e ? withRange(e, l10n.decimal) : '—');
+  /** @type {[string, import('../i18n.js').Params, number | null | undefined, number | null | undefined, string, string, string][]} */
   const rows = [
     ['ltv', { months }, sim.baseline.ltv_per_customer.value, sim.scenario.ltv_per_customer.value,
       withRange(sim.baseline.ltv_per_customer, l10n.money), withRange(sim.scenario.ltv_per_customer, l10n.money),
@@ -120,7 +126,7 @@ export function renderWhatIf(sim, ms) {
   const data = [xs, curve.baseline, curve.scenario, xs.map(() => (cac > 0 ? cac : null))];
   const plot = byTestId('chart-whatif').querySelector('.plot');
   if (whatif.chart && state.charts.some((c) => c.chart === whatif.chart)) {
-    whatif.chart.setData(data);
+    whatif.chart.setData(/** @type {import('../charts.js').PlotData} */ (data));
   } else {
     plot.replaceChildren();
     plot.setAttribute('aria-label', `${t('whatif.chart.title')}. ${t('whatif.chart.how')}`);
@@ -145,8 +151,9 @@ export function renderWhatIf(sim, ms) {
   const key = `${l10n.lang}|${labels.join('|')}`;
   const rankingPlot = byTestId('chart-levers').querySelector('.plot');
   rankingPlot.dataset.levers = JSON.stringify(ranking.map((s) => [s.lever, s.change]));
-  if (whatif.ranking?.key === key && state.charts.some((c) => c.chart === whatif.ranking.chart)) {
-    whatif.ranking.chart.setData([ranking.map((_, i) => i), ranking.map((s) => s.change)]);
+  const shown = whatif.ranking;
+  if (shown?.key === key && shown.chart && state.charts.some((c) => c.chart === shown.chart)) {
+    shown.chart.setData([ranking.map((_, i) => i), ranking.map((s) => s.change)]);
   } else if (whatif.ranking?.building && whatif.ranking.key === key) {
     whatif.ranking.values = ranking.map((s) => s.change); // the pending build draws the newest
   } else {
