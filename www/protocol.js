@@ -153,7 +153,7 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
  */
 
 /** The per-customer string columns, posted packed. */
-export const STRING_COLUMNS = /** @type {const} */ (['customer_id', 'first_purchase', 'last_purchase']);
+const STRING_COLUMNS = /** @type {const} */ (['customer_id', 'first_purchase', 'last_purchase']);
 /** @typedef {typeof STRING_COLUMNS[number]} StringColumn */
 
 /**

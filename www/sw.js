@@ -20,6 +20,8 @@ const APP_FILES = [
   'index.html',
   'app.js',
   'worker.js',
+  'worker/charts-data.js',
+  'worker/exports.js',
   'protocol.js',
   'app/analysis.js',
   'app/chart-registry.js',

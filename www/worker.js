@@ -6,30 +6,22 @@
 // The messages in and out, and why there is no cancel message, are in
 // protocol.js: ToWorker and FromWorker.
 
-import init, {
-  Analysis, WhatIf, clvIntervals, customersCsv as coreCustomersCsv, preview, safeCell, version,
-} from './pkg/ltvlab.js';
-import { localize, reasonText } from './i18n.js';
+import init, { Analysis, WhatIf, clvIntervals, preview, version } from './pkg/ltvlab.js';
+import { localize } from './i18n.js';
 import { FromWorker, ToWorker, pack, unpack } from './protocol.js';
+import { charts } from './worker/charts-data.js';
+import { exportFile } from './worker/exports.js';
 
 /** @typedef {import('./protocol.js').FromWorkerMessage} FromWorkerMessage */
 /** @typedef {import('./protocol.js').ToWorkerMessage} ToWorkerMessage */
 /** @typedef {import('./protocol.js').AnalyzeRequest} AnalyzeRequest */
 /** @typedef {import('./protocol.js').PostedResult} PostedResult */
 /** @typedef {import('./protocol.js').PostedSummary} PostedSummary */
-/** @typedef {import('./protocol.js').ChartData} ChartData */
-/** @typedef {import('./protocol.js').ExportKind} ExportKind */
 /** @typedef {import('./protocol.js').QueryRequest} QueryRequest */
 /** @typedef {import('./pkg/ltvlab.js').AnalysisResult} AnalysisResult */
 /** @typedef {import('./pkg/ltvlab.js').AnalysisOptions} AnalysisOptions */
-/** @typedef {import('./pkg/ltvlab.js').RecommendationsResult} RecommendationsResult */
 /** @typedef {import('./pkg/ltvlab.js').SummaryResult} SummaryResult */
-/** @typedef {import('./pkg/ltvlab.js').ClvIntervals} ClvIntervals */
-/**
- * The last analysis as this worker keeps it: the result without its wasm
- * what-if model, and the intervals once the page has sent them.
- * @typedef {Omit<AnalysisResult, 'whatif'> & {whatif: boolean, intervals?: ClvIntervals}} Kept
- */
+/** @typedef {import('./worker/exports.js').Kept} Kept */
 
 /**
  * Posts a message to the page: the one place this worker talks to it.
@@ -77,7 +69,8 @@ onmessage = async ({ data }) => {
         postRows(data);
         break;
       case ToWorker.EXPORT:
-        send({ type: FromWorker.FILE, id: data.id, ...exportFile(data.kind, data.lang) });
+        if (!last) throw new Error('no analysis to export');
+        send({ type: FromWorker.FILE, id: data.id, ...exportFile(last, data.kind, data.lang) });
         break;
       case ToWorker.WHATIF: {
         if (!whatif) throw new Error('no fitted model for a what-if scenario');
@@ -338,67 +331,6 @@ function previewOf(chunks, options) {
   return preview(bytes.subarray(0, end), options);
 }
 
-// ---- charts ------------------------------------------------------------------
-
-const LTV_BINS = 30;
-/** Days in each period of the summary. */
-const DAYS_PER_PERIOD = { day: 1, week: 7, month: 30.4375 };
-const FREQUENCY_BINS = [[0, 0], [1, 1], [2, 2], [3, 4], [5, 9], [10, 19], [20, Infinity]];
-
-/**
- * The data of every chart, binned here so the page only draws.
- * @param {Kept} result
- * @returns {ChartData | null}
- */
-function charts({ summary, predictions }) {
-  if (!summary || !predictions) return null;
-  const { clv, p_alive: alive } = predictions.customers;
-  const { frequency, recency, T } = summary.customers;
-  const n = clv.length;
-
-  // LTV histogram up to the 99th percentile: a few huge customers would
-  // otherwise squeeze everyone else into the first bar.
-  const sorted = Float64Array.from(clv).sort();
-  const cap = sorted[Math.min(n - 1, Math.floor(n * 0.99))] || sorted[n - 1] || 1;
-  const width = cap / LTV_BINS || 1;
-  const counts = new Array(LTV_BINS).fill(0);
-  let above = 0;
-  for (const value of clv) {
-    if (value > cap) above++;
-    else counts[Math.min(LTV_BINS - 1, Math.max(0, Math.floor(value / width)))]++;
-  }
-  const ltv = { starts: counts.map((_, i) => i * width), width, counts, above, cap };
-
-  // P(alive) by repeat purchases × time since the last purchase, in days.
-  const perDay = DAYS_PER_PERIOD[summary.period] ?? 1;
-  let oldest = 0;
-  for (let i = 0; i < n; i++) oldest = Math.max(oldest, (T[i] - recency[i]) * perDay);
-  const step = niceStep(oldest / 8);
-  const columns = Math.max(1, Math.ceil((oldest + 1) / step));
-  const sums = FREQUENCY_BINS.map(() => new Float64Array(columns));
-  const cells = FREQUENCY_BINS.map(() => new Uint32Array(columns));
-  for (let i = 0; i < n; i++) {
-    const row = FREQUENCY_BINS.findIndex(([lo, hi]) => frequency[i] >= lo && frequency[i] <= hi);
-    const column = Math.min(columns - 1, Math.floor(((T[i] - recency[i]) * perDay) / step));
-    sums[row][column] += alive[i];
-    cells[row][column]++;
-  }
-  const heat = {
-    rows: FREQUENCY_BINS.map(([lo, hi]) => (lo === hi ? String(lo) : hi === Infinity ? `${lo}+` : `${lo}–${hi}`)),
-    columns: Array.from({ length: columns }, (_, c) => c * step),
-    step,
-    customers: cells.map((row) => Array.from(row)),
-    alive: sums.map((row, r) => Array.from(row, (sum, c) => (cells[r][c] ? sum / cells[r][c] : null))),
-  };
-  return { ltv, heat };
-}
-
-/** @param {number} raw */
-function niceStep(raw) {
-  const candidates = [1, 7, 14, 30, 60, 90, 180, 365, 730];
-  return candidates.find((c) => c >= raw) ?? Math.ceil(raw / 365) * 365;
-}
-
 // ---- table queries -------------------------------------------------------------
 
 /** @type {Record<import('./protocol.js').SortKey, (r: Kept) => ArrayLike<number> | string[] | null | undefined>} */
@@ -444,87 +376,6 @@ function postRows({ id, sort, descending, search }) {
   }
   const rows = Uint32Array.from(matching);
   send({ type: FromWorker.ROWS, id, rows, total: ids.length }, [rows.buffer]);
-}
-
-// ---- exports -----------------------------------------------------------------
-
-// Text cells go through the core's one rule against formula injection
-// (ltvlab::export::safe_cell, exported as safeCell): a cell a spreadsheet
-// would run as a formula gets a leading apostrophe; plain numbers stay numbers.
-/** @param {string | number | null | undefined} value */
-function csvField(value) {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : safeCell(String(value ?? ''));
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/**
- * @param {string[]} header
- * @param {(string | number | null | undefined)[][]} rows
- */
-function csv(header, rows) {
-  // A BOM, so Excel opens Japanese names as UTF-8.
-  const lines = [header.join(','), ...rows.map((row) => row.map(csvField).join(','))];
-  return new Blob([`\ufeff${lines.join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' });
-}
-
-/**
- * @param {ExportKind} kind
- * @param {string} lang
- * @returns {{blob: Blob, name: string}}
- */
-function exportFile(kind, lang) {
-  if (!last) throw new Error('no analysis to export');
-  const l10n = localize(lang);
-  switch (kind) {
-    case 'customers':
-      return { blob: customersCsv(last), name: 'ltvlab-customers.csv' };
-    case 'recs-csv':
-      return { blob: recommendationsCsv(last.recommendations, l10n), name: 'ltvlab-recommendations.csv' };
-    case 'recs-json':
-      return {
-        blob: new Blob([JSON.stringify(last.recommendations, null, 2)], { type: 'application/json' }),
-        name: 'ltvlab-recommendations.json',
-      };
-    default:
-      throw new Error(`unknown export ${kind}`);
-  }
-}
-
-// The core's one customers layout (ltvlab::export::customers_csv, the one
-// `ltvlab predict` writes), with a BOM so Excel opens Japanese ids as UTF-8.
-/** @param {Kept} result */
-function customersCsv({ summary, predictions, intervals }) {
-  if (!summary) throw new Error('no customers to export');
-  const text = coreCustomersCsv(summary, predictions?.customers ?? null, predictions ? (intervals ?? null) : null);
-  return new Blob([`\ufeff${text}`], { type: 'text/csv;charset=utf-8' });
-}
-
-/**
- * @param {RecommendationsResult | null} recs
- * @param {import('./i18n.js').L10n} l10n
- */
-function recommendationsCsv(recs, l10n) {
-  if (!recs) throw new Error('no recommendations to export');
-  const header = ['customer_id', 'list', 'item_id', 'item_name', 'rank', 'recommended_item_id',
-    'recommended_item_name', 'score', 'reason'];
-  /** @type {(string | number)[][]} */
-  const rows = [];
-  for (const { item, together } of recs.items) {
-    together.forEach((other, rank) =>
-      rows.push(['', 'bought_together', item.id, item.name, rank + 1, other.item.id, other.item.name, other.score,
-        l10n.t('recs.reason.bought_with', { item: item.name, count: other.count })]),
-    );
-  }
-  for (const customer of recs.customers) {
-    for (const list of /** @type {const} */ (['buy_again', 'also_like'])) {
-      customer[list].forEach((rec, rank) => {
-        const anchor = rec.reason.kind === 'buy_again' ? rec.item : 'item' in rec.reason ? rec.reason.item : undefined;
-        rows.push([customer.customer_id, list, anchor?.id ?? '', anchor?.name ?? '', rank + 1, rec.item.id,
-          rec.item.name, rec.score, reasonText(rec.reason, l10n)]);
-      });
-    }
-  }
-  return csv(header, rows);
 }
 
 /**

@@ -48,7 +48,7 @@ export function resetWhatIf() {
  * The scenario and options of the sliders' positions.
  * @returns {WhatIfDraft}
  */
-export function scenarioAndOptions() {
+function scenarioAndOptions() {
   const { whatif } = state;
   const v = whatif.values;
   return {

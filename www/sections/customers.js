@@ -38,7 +38,7 @@ export function renderIntervalNote() {
  * The table's columns for this analysis (the intervals' once they are in).
  * @returns {Column<any>[]}
  */
-export function tableColumns() {
+function tableColumns() {
   const { l10n, intervals } = state;
   const result = current();
   const months = result.predictions?.base.horizon_months ?? 12;
