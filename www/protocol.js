@@ -78,17 +78,17 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
  * Every message to a worker carries the page's language, for its error messages.
  * @typedef {{lang: string}} Lang
  */
-/** @typedef {{type: 'analyze', id: number, options: AnalysisOptions, file?: Blob, url?: string} & Lang} AnalyzeRequest */
-/** @typedef {{type: 'recommend', id: number} & Lang} RecommendRequest */
-/** @typedef {{type: 'query', id: number, sort: SortKey, descending: boolean, search: string} & Lang} QueryRequest */
-/** @typedef {{type: 'export', id: number, kind: ExportKind} & Lang} ExportRequest */
-/** @typedef {{type: 'whatif', id: number, scenario: Scenario, options: SimulationOptions} & Lang} WhatIfRequest */
+/** @typedef {{type: typeof ToWorker.ANALYZE, id: number, options: AnalysisOptions, file?: Blob, url?: string} & Lang} AnalyzeRequest */
+/** @typedef {{type: typeof ToWorker.RECOMMEND, id: number} & Lang} RecommendRequest */
+/** @typedef {{type: typeof ToWorker.QUERY, id: number, sort: SortKey, descending: boolean, search: string} & Lang} QueryRequest */
+/** @typedef {{type: typeof ToWorker.EXPORT, id: number, kind: ExportKind} & Lang} ExportRequest */
+/** @typedef {{type: typeof ToWorker.WHATIF, id: number, scenario: Scenario, options: SimulationOptions} & Lang} WhatIfRequest */
 /**
  * `predict` names the model the dashboard chose, so the bootstrap refits that one.
- * @typedef {{type: 'intervals', id: number, summary: PostedSummary, predict: PredictOptions | undefined, samples: number} & Lang} IntervalsRequest
+ * @typedef {{type: typeof ToWorker.INTERVALS, id: number, summary: PostedSummary, predict: PredictOptions | undefined, samples: number} & Lang} IntervalsRequest
  */
-/** @typedef {{type: 'set-intervals', intervals: ClvIntervals, id?: undefined} & Lang} SetIntervalsRequest */
-/** @typedef {{type: 'whatif-init', id: number, summary: PostedSummary} & Lang} WhatIfInitRequest */
+/** @typedef {{type: typeof ToWorker.SET_INTERVALS, intervals: ClvIntervals, id?: undefined} & Lang} SetIntervalsRequest */
+/** @typedef {{type: typeof ToWorker.WHATIF_INIT, id: number, summary: PostedSummary} & Lang} WhatIfInitRequest */
 /**
  * @typedef {AnalyzeRequest | RecommendRequest | QueryRequest | ExportRequest | WhatIfRequest | IntervalsRequest
  *   | SetIntervalsRequest | WhatIfInitRequest} ToWorkerMessage
@@ -100,34 +100,34 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
 
 // ---- worker → page -----------------------------------------------------------
 
-/** @typedef {{type: 'ready', version: string}} ReadyMessage */
+/** @typedef {{type: typeof FromWorker.READY, version: string}} ReadyMessage */
 /**
  * `percent` is null when unknown. During the analysis proper `stage` is the
  * AnalysisStage starting now, the `step`th of `steps`; before it, one of the
  * loading stages.
- * @typedef {{type: 'progress', id: number, stage: LoadingStage | AnalysisStage, percent: number | null, step?: number, steps?: number}} ProgressMessage
+ * @typedef {{type: typeof FromWorker.PROGRESS, id: number, stage: LoadingStage | AnalysisStage, percent: number | null, step?: number, steps?: number}} ProgressMessage
  */
 /** @typedef {'loading' | 'downloading' | 'reading'} LoadingStage */
-/** The head of the file, before the result. @typedef {{type: 'preview', id: number, preview: Preview}} PreviewMessage */
+/** The head of the file, before the result. @typedef {{type: typeof FromWorker.PREVIEW, id: number, preview: Preview}} PreviewMessage */
 /**
  * The result, without the recommendations when `result.recommendations_pending`;
  * `charts` is the binned data of the charts, null without predictions.
- * @typedef {{type: 'result', id: number, result: PostedResult, charts: ChartData | null}} ResultMessage
+ * @typedef {{type: typeof FromWorker.RESULT, id: number, result: PostedResult, charts: ChartData | null}} ResultMessage
  */
 /**
  * While the recommendations of analysis `id` are computed: `stage` is the RecommendStage starting now.
- * @typedef {{type: 'recs-progress', id: number, stage: RecommendStage, percent: number, step: number, steps: number}} RecsProgressMessage
+ * @typedef {{type: typeof FromWorker.RECS_PROGRESS, id: number, stage: RecommendStage, percent: number, step: number, steps: number}} RecsProgressMessage
  */
 /**
  * The recommendations as JSON text (or null), and their notes (see DeferredRecommendationsResult).
- * @typedef {{type: 'recommendations', id: number, recommendations: string | null, notes: Note[]}} RecommendationsMessage
+ * @typedef {{type: typeof FromWorker.RECOMMENDATIONS, id: number, recommendations: string | null, notes: Note[]}} RecommendationsMessage
  */
-/** The matching rows' indices, in display order. @typedef {{type: 'rows', id: number, rows: Uint32Array, total: number}} RowsMessage */
-/** @typedef {{type: 'file', id: number, blob: Blob, name: string}} FileMessage */
-/** `ms` is the time in wasm. @typedef {{type: 'whatif', id: number, result: WhatIfResult, ms: number}} WhatIfMessage */
-/** @typedef {{type: 'intervals', id: number, intervals: ClvIntervals}} IntervalsMessage */
-/** @typedef {{type: 'whatif-ready', id: number}} WhatIfReadyMessage */
-/** @typedef {{type: 'error', id: number | undefined, message: string}} ErrorMessage */
+/** The matching rows' indices, in display order. @typedef {{type: typeof FromWorker.ROWS, id: number, rows: Uint32Array, total: number}} RowsMessage */
+/** @typedef {{type: typeof FromWorker.FILE, id: number, blob: Blob, name: string}} FileMessage */
+/** `ms` is the time in wasm. @typedef {{type: typeof FromWorker.WHATIF, id: number, result: WhatIfResult, ms: number}} WhatIfMessage */
+/** @typedef {{type: typeof FromWorker.INTERVALS, id: number, intervals: ClvIntervals}} IntervalsMessage */
+/** @typedef {{type: typeof FromWorker.WHATIF_READY, id: number}} WhatIfReadyMessage */
+/** @typedef {{type: typeof FromWorker.ERROR, id: number | undefined, message: string}} ErrorMessage */
 /**
  * @typedef {ReadyMessage | ProgressMessage | PreviewMessage | ResultMessage | RecsProgressMessage | RecommendationsMessage
  *   | RowsMessage | FileMessage | WhatIfMessage | IntervalsMessage | WhatIfReadyMessage | ErrorMessage} FromWorkerMessage
