@@ -100,11 +100,32 @@ ensure_sample() {
 
 # Builds the embeddable calculator's small wasm (only `simulateFormula`, no
 # `app` feature) with its own cargo profile, so it never overwrites the app's
-# release/ltvlab.wasm, and writes its JS glue to www/widget/pkg.
+# release/ltvlab.wasm, and writes its JS glue and declarations (for
+# check_www_types) to www/widget/pkg.
 build_widget() {
     ensure_wasm_bindgen
     cargo build --lib --profile widget --target "$WASM_TARGET" --no-default-features
-    wasm-bindgen --target web --out-dir www/widget/pkg --no-typescript \
+    wasm-bindgen --target web --out-dir www/widget/pkg --typescript \
         "$TARGET_DIR/$WASM_TARGET/widget/ltvlab.wasm"
     ls -l www/widget/pkg/ltvlab_bg.wasm
+}
+
+# Type-checks the web app's JavaScript (every www module has `// @ts-check`
+# and JSDoc types) with the TypeScript pinned in package.json, against the
+# core's declarations that build_wasm and build_widget write: the page's
+# modules (tsconfig.json), the analysis and service workers in their own
+# global scope (tsconfig.worker.json), and the embeddable calculator against
+# its own small wasm (tsconfig.widget.json). Emits nothing.
+check_www_types() {
+    local declarations
+    for declarations in www/pkg/ltvlab.d.ts www/widget/pkg/ltvlab.d.ts; do
+        if [ ! -f "$declarations" ]; then
+            echo "error: $declarations is missing: run build_wasm and build_widget first" >&2
+            return 1
+        fi
+    done
+    node_modules/.bin/tsc -p tsconfig.json
+    node_modules/.bin/tsc -p tsconfig.worker.json
+    node_modules/.bin/tsc -p tsconfig.widget.json
+    echo "www types: tsc found no errors"
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // The dashboard's charts, drawn by uPlot (www/vendor/uplot, see its README):
 // a small, dependency-free, well-kept library that draws to a canvas, so a
 // chart of 100k customers stays cheap and a PNG export is one toBlob away.
@@ -8,13 +9,24 @@
 
 import uPlot from './vendor/uplot/uPlot.esm.js';
 
+/** A drawn chart. @typedef {uPlot} Chart */
+/** A chart's data, for `setData`: the x values, then each series. @typedef {uPlot.AlignedData} PlotData */
+/** @typedef {import('./i18n.js').L10n} L10n */
+/** @typedef {{text: string, grid: string, surface: string}} Colors */
+/** @typedef {(value: number) => string} Format */
+
 const BAR = '#0072B2';
+/** uPlot's bar paths (optional in its types, always in its build). */
+const bars = /** @type {NonNullable<typeof uPlot.paths.bars>} */ (uPlot.paths.bars);
 // Okabe-Ito: blue, orange, vermillion, grey; told apart by every common colour-vision deficiency.
 export const SERIES = ['#0072B2', '#E69F00', '#D55E00', '#999999'];
 // Viridis at 0, 0.25, 0.5, 0.75, 1; the same stops as .heat-legend in style.css.
 const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
 
-/** A colour for a share in [0, 1]. */
+/**
+ * A colour for a share in [0, 1].
+ * @param {number} share
+ */
 export function viridis(share) {
   const x = Math.min(1, Math.max(0, share)) * (VIRIDIS.length - 1);
   const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
@@ -23,6 +35,7 @@ export function viridis(share) {
   return `rgb(${r}, ${g}, ${b})`;
 }
 
+/** @returns {Colors} */
 function theme() {
   const style = getComputedStyle(document.documentElement);
   return {
@@ -32,6 +45,11 @@ function theme() {
   };
 }
 
+/**
+ * @param {Colors} colors
+ * @param {uPlot.Axis} extra
+ * @returns {uPlot.Axis}
+ */
 function axis(colors, extra) {
   return {
     stroke: colors.text,
@@ -43,6 +61,7 @@ function axis(colors, extra) {
   };
 }
 
+/** @param {HTMLElement} container */
 function size(container) {
   const width = Math.max(280, Math.min(container.clientWidth || 600, 900));
   return { width, height: Math.round(Math.min(320, Math.max(220, width * 0.5))) };
@@ -51,10 +70,14 @@ function size(container) {
 /**
  * The LTV histogram. `data` is charts().ltv from the worker; `l10n` from i18n.js.
  * Returns the uPlot instance.
+ * @param {HTMLElement} container
+ * @param {import('./protocol.js').LtvBins} data
+ * @param {L10n} l10n
  */
 export function ltvHistogram(container, data, l10n) {
   const colors = theme();
   const xs = data.starts.map((start) => start + data.width / 2);
+  /** @type {uPlot.Options} */
   const options = {
     ...size(container),
     legend: { show: false },
@@ -71,7 +94,7 @@ export function ltvHistogram(container, data, l10n) {
         fill: `${BAR}cc`,
         width: 1,
         points: { show: false },
-        paths: uPlot.paths.bars({ size: [0.92, Infinity], align: 0 }),
+        paths: bars({ size: [0.92, Infinity], align: 0 }),
       },
     ],
   };
@@ -83,22 +106,27 @@ export function ltvHistogram(container, data, l10n) {
  * data), rows bottom-up from `yLabels`, columns from `xLabels`. Cells are
  * filled in uPlot's draw hook. `describe(r, c)` gives the text for the cell
  * under the cursor, passed to `onHover`.
+ * @param {HTMLElement} container
+ * @param {{values: (number | null)[][], xLabels: string[], yLabels: string[], xTitle: string, yTitle: string, reverseY?: boolean}} heat
+ * @param {(r: number, c: number) => string} describe
+ * @param {(text: string) => void} onHover
  */
 export function heatmap(container, { values, xLabels, yLabels, xTitle, yTitle, reverseY = false }, describe, onHover) {
   const colors = theme();
   const nx = xLabels.length;
   const ny = yLabels.length;
-  const rowAt = (y) => (reverseY ? ny - 1 - y : y);
-  const cellAt = (u) => {
+  const rowAt = (/** @type {number} */ y) => (reverseY ? ny - 1 - y : y);
+  const cellAt = (/** @type {uPlot} */ u) => {
     const { left, top } = u.cursor;
     if (left === undefined || left < 0) return null;
     const c = Math.round(u.posToVal(left, 'x'));
-    const y = Math.round(u.posToVal(top, 'y'));
+    const y = Math.round(u.posToVal(/** @type {number} */ (top), 'y'));
     return c >= 0 && c < nx && y >= 0 && y < ny ? { r: rowAt(y), c } : null;
   };
-  const every = (n, max) => Math.max(1, Math.ceil(n / max));
+  const every = (/** @type {number} */ n, /** @type {number} */ max) => Math.max(1, Math.ceil(n / max));
   const xEvery = every(nx, Math.max(4, Math.floor((container.clientWidth || 600) / 60)));
   const yEvery = every(ny, 14);
+  /** @type {uPlot.Options} */
   const options = {
     ...size(container),
     legend: { show: false },
@@ -154,7 +182,13 @@ export function heatmap(container, { values, xLabels, yLabels, xTitle, yTitle, r
   return new uPlot(options, [xs, xs.map(() => null)], container);
 }
 
-/** The P(alive) heatmap: rows are repeat purchases, columns days since the last purchase. */
+/**
+ * The P(alive) heatmap: rows are repeat purchases, columns days since the last purchase.
+ * @param {HTMLElement} container
+ * @param {import('./protocol.js').AliveHeat} heat
+ * @param {L10n} l10n
+ * @param {(text: string) => void} onHover
+ */
 export function aliveHeatmap(container, heat, l10n, onHover) {
   return heatmap(
     container,
@@ -171,17 +205,22 @@ export function aliveHeatmap(container, heat, l10n, onHover) {
             frequency: heat.rows[r],
             recency: `${l10n.integer(heat.columns[c])}–${l10n.integer(heat.columns[c] + heat.step - 1)}`,
             customers: l10n.integer(heat.customers[r][c]),
-            alive: l10n.percent(heat.alive[r][c]),
+            alive: l10n.percent(heat.alive[r][c] ?? 0), // a cell with customers has a mean
           })
         : '',
     onHover,
   );
 }
 
-/** Horizontal-axis bars, one per label: `values` are counts or amounts. */
+/**
+ * Horizontal-axis bars, one per label: `values` are counts or amounts.
+ * @param {HTMLElement} container
+ * @param {{labels: string[], values: number[], yTitle: string, format: Format}} bars
+ */
 export function barChart(container, { labels, values, yTitle, format }) {
   const colors = theme();
   const xs = labels.map((_, i) => i);
+  /** @type {uPlot.Options} */
   const options = {
     ...size(container),
     legend: { show: false },
@@ -207,7 +246,7 @@ export function barChart(container, { labels, values, yTitle, format }) {
         fill: `${BAR}cc`,
         width: 1,
         points: { show: false },
-        paths: uPlot.paths.bars({ size: [0.7, Infinity], align: 0 }),
+        paths: bars({ size: [0.7, Infinity], align: 0 }),
       },
     ],
   };
@@ -218,9 +257,13 @@ export function barChart(container, { labels, values, yTitle, format }) {
  * Lines over a numeric x: `series` are `{label, values, color, dash}`; a legend
  * names them (and, with the cursor, shows the values). Update with
  * `chart.setData([xs, ...values])`.
+ * @param {HTMLElement} container
+ * @param {{xs: number[], series: {label: string, values: (number | null)[], color: string, dash?: number[]}[],
+ *   xTitle: string, yTitle: string, formatX: Format, formatY: Format, markX?: number}} lines
  */
 export function lineChart(container, { xs, series, xTitle, yTitle, formatX, formatY, markX }) {
   const colors = theme();
+  /** @type {uPlot.Options} */
   const options = {
     ...size(container),
     legend: { show: true, live: true },
@@ -231,14 +274,14 @@ export function lineChart(container, { xs, series, xTitle, yTitle, formatX, form
       axis(colors, { label: yTitle, size: 70, values: (u, splits) => splits.map((v) => formatY(v)) }),
     ],
     series: [
-      { label: xTitle, value: (u, v) => (v === null ? '' : formatX(v)) },
+      { label: xTitle, value: (/** @type {uPlot} */ u, /** @type {number | null} */ v) => (v === null ? '' : formatX(v)) },
       ...series.map(({ label, color, dash }) => ({
         label,
         stroke: color,
         width: 2,
         dash,
         points: { show: false },
-        value: (u, v) => (v === null || v === undefined ? '—' : formatY(v)),
+        value: (/** @type {uPlot} */ u, /** @type {number | null | undefined} */ v) => (v === null || v === undefined ? '—' : formatY(v)),
       })),
     ],
     hooks: markX === undefined ? {} : {
@@ -262,11 +305,16 @@ export function lineChart(container, { xs, series, xTitle, yTitle, formatX, form
   return new uPlot(options, [xs, ...series.map((s) => s.values)], container);
 }
 
-/** Bars in pairs (or more) per label: `series` are `{label, values, color}`. */
+/**
+ * Bars in pairs (or more) per label: `series` are `{label, values, color}`.
+ * @param {HTMLElement} container
+ * @param {{labels: string[], series: {label: string, values: number[], color: string}[], xTitle: string, yTitle: string, format: Format}} bars
+ */
 export function groupedBars(container, { labels, series, xTitle, yTitle, format }) {
   const colors = theme();
   const xs = labels.map((_, i) => i);
   const n = series.length;
+  /** @type {uPlot.Options} */
   const options = {
     ...size(container),
     legend: { show: true, live: false },
@@ -285,7 +333,7 @@ export function groupedBars(container, { labels, series, xTitle, yTitle, format 
         width: 1,
         points: { show: false },
         // Side by side: each series takes 1/n of the slot, shifted from the centre.
-        paths: uPlot.paths.bars({
+        paths: bars({
           disp: {
             x0: { unit: 1, values: () => xs.map((x) => x - 0.4 + (k * 0.8) / n) },
             size: { unit: 1, values: () => xs.map(() => 0.8 / n) },
@@ -297,7 +345,11 @@ export function groupedBars(container, { labels, series, xTitle, yTitle, format 
   return new uPlot(options, [xs, ...series.map((s) => s.values)], container);
 }
 
-/** Keeps a chart as wide as its container. */
+/**
+ * Keeps a chart as wide as its container; returns what stops it.
+ * @param {uPlot} chart
+ * @param {HTMLElement} container
+ */
 export function fitWidth(chart, container) {
   const observer = new ResizeObserver(() => {
     const next = size(container);
@@ -307,7 +359,12 @@ export function fitWidth(chart, container) {
   return () => observer.disconnect();
 }
 
-/** The chart as a PNG blob, on the page's background, with a title. */
+/**
+ * The chart as a PNG blob, on the page's background, with a title.
+ * @param {uPlot} chart
+ * @param {string} title
+ * @returns {Promise<Blob>}
+ */
 export function chartPng(chart, title) {
   const colors = theme();
   const source = chart.ctx.canvas;
@@ -315,7 +372,7 @@ export function chartPng(chart, title) {
   const canvas = document.createElement('canvas');
   canvas.width = source.width;
   canvas.height = source.height + titleHeight;
-  const ctx = canvas.getContext('2d');
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   ctx.fillStyle = colors.surface;
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.fillStyle = colors.text;
@@ -323,5 +380,5 @@ export function chartPng(chart, title) {
   ctx.textBaseline = 'middle';
   ctx.fillText(title, 8 * devicePixelRatio, titleHeight / 2);
   ctx.drawImage(source, 0, titleHeight);
-  return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+  return new Promise((resolve) => canvas.toBlob((blob) => resolve(/** @type {Blob} */ (blob)), 'image/png'));
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Every string the page shows, in English and Japanese, and the number and
 // date formats of the chosen language. The page and the worker both import it.
 //
@@ -5,6 +6,11 @@
 // parameters when the wording depends on them. Strings from the CSV are only
 // ever passed in as parameters and rendered as text by the caller.
 
+/** A message's parameters: strings from the CSV, formatted numbers. @typedef {Record<string, any>} Params */
+/** @typedef {string | ((p: Params) => string)} Message */
+/** @typedef {Record<string, Message>} Dictionary */
+
+/** @type {Dictionary} */
 const en = {
   'title': 'ltvlab: customer lifetime value from your orders CSV',
   'tagline': 'Customer lifetime value, churn and “also bought” from your orders CSV. Everything runs in this browser tab: your file never leaves your computer.',
@@ -355,6 +361,7 @@ const en = {
   'customers.interval.failed': 'Ranges could not be computed: {message}',
 };
 
+/** @type {Dictionary} */
 const ja = {
   'title': 'ltvlab: 注文CSVから顧客生涯価値を計算',
   'tagline': '注文CSVから顧客生涯価値（LTV）、離脱、「一緒に買われている商品」を計算します。すべてこのブラウザの中で動き、ファイルがパソコンの外に出ることはありません。',
@@ -705,6 +712,7 @@ const ja = {
   'customers.interval.failed': '幅を計算できませんでした：{message}',
 };
 
+/** @type {Record<string, string>} */
 const PRESET_NAMES = {
   shopify: 'Shopify',
   woo_commerce: 'WooCommerce',
@@ -715,10 +723,14 @@ const PRESET_NAMES = {
   uci_online_retail: 'UCI Online Retail',
 };
 
+/** @type {Record<string, Dictionary>} */
 export const DICTIONARIES = { en, ja };
 export const LANGUAGES = { en: 'English', ja: '日本語' };
 
-/** The language of the browser, if we have it, else English. */
+/**
+ * The language of the browser, if we have it, else English.
+ * @param {readonly string[]} [languages]
+ */
 export function preferredLanguage(languages = globalThis.navigator?.languages ?? []) {
   for (const tag of languages) {
     const base = String(tag).toLowerCase().split('-')[0];
@@ -727,9 +739,13 @@ export function preferredLanguage(languages = globalThis.navigator?.languages ??
   return 'en';
 }
 
+/** @typedef {ReturnType<typeof localize>} L10n */
+
 /**
  * The messages and formats of one language.
  * `currency` is an ISO 4217 code, or null to format amounts as plain numbers.
+ * @param {string} lang
+ * @param {string | null} [currency]
  */
 export function localize(lang, currency = null) {
   const dict = DICTIONARIES[lang] ?? en;
@@ -747,6 +763,11 @@ export function localize(lang, currency = null) {
     : new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
   const dates = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
 
+  /**
+   * @param {string} key
+   * @param {Params} [params]
+   * @returns {string}
+   */
   function t(key, params = {}) {
     const message = dict[key] ?? en[key] ?? key;
     if (typeof message === 'function') return message(params);
@@ -757,21 +778,25 @@ export function localize(lang, currency = null) {
     lang,
     locale,
     t,
-    integer: (n) => integer.format(n),
-    decimal: (n) => decimal.format(n),
-    percent: (n) => percent.format(n),
-    money: (n) => money.format(n),
-    moneyShort: (n) => moneyShort.format(n),
+    integer: (/** @type {number} */ n) => integer.format(n),
+    decimal: (/** @type {number} */ n) => decimal.format(n),
+    percent: (/** @type {number} */ n) => percent.format(n),
+    money: (/** @type {number} */ n) => money.format(n),
+    moneyShort: (/** @type {number} */ n) => moneyShort.format(n),
     /** An ISO date (YYYY-MM-DD) in the local style; other text as it is. */
-    date: (iso) => {
+    date: (/** @type {string | null | undefined} */ iso) => {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(iso ?? '')) return iso ?? '—';
       return dates.format(new Date(`${iso}T00:00:00Z`));
     },
-    preset: (name) => PRESET_NAMES[name] ?? t(`preset.${name}`),
+    preset: (/** @type {string} */ name) => PRESET_NAMES[name] ?? t(`preset.${name}`),
   };
 }
 
-/** A recommendation's reason (RecommendationReason in pkg/ltvlab.d.ts) in words. */
+/**
+ * A recommendation's reason in words.
+ * @param {import('./pkg/ltvlab.js').RecommendationReason} reason
+ * @param {L10n} l10n
+ */
 export function reasonText(reason, l10n) {
   switch (reason.kind) {
     case 'buy_again':

@@ -1,11 +1,14 @@
+// @ts-check
 // The snippet generator: the options form drives a live <ltv-calculator>
 // preview and the HTML to copy. The snippet points at this site's copy of the
 // widget by absolute URL, so it works pasted into any page.
 
-const form = document.getElementById('options');
-const preview = document.getElementById('preview');
-const snippet = document.getElementById('snippet');
-const copied = document.getElementById('copied');
+/** @param {string} id */
+const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const form = /** @type {HTMLFormElement} */ (byId('options'));
+const preview = byId('preview');
+const snippet = /** @type {HTMLTextAreaElement} */ (byId('snippet'));
+const copied = byId('copied');
 const SCRIPT_URL = new URL('ltv-calculator.js', document.baseURI).href;
 const ALL_FIELDS = ['aov', 'frequency', 'retention', 'margin', 'discount-rate', 'cac'];
 const VALUES = ['aov', 'frequency', 'retention', 'margin', 'discount-rate', 'cac'];
@@ -13,12 +16,16 @@ const VALUES = ['aov', 'frequency', 'retention', 'margin', 'discount-rate', 'cac
 const calculator = document.createElement('ltv-calculator');
 preview.append(calculator);
 
-/** The attributes the options ask for, in a stable order; defaults left out. */
+/**
+ * The attributes the options ask for, in a stable order; defaults left out.
+ * @returns {[string, string][]}
+ */
 function attributes() {
   const data = new FormData(form);
+  /** @type {[string, string][]} */
   const out = [];
   const lang = data.get('lang');
-  if (lang !== 'auto') out.push(['lang', lang]);
+  if (lang !== 'auto') out.push(['lang', String(lang)]);
   const currency = String(data.get('currency')).trim().toUpperCase();
   if (/^[A-Z]{3}$/.test(currency)) out.push(['currency', currency]);
   for (const name of VALUES) {
@@ -28,12 +35,13 @@ function attributes() {
   let fields = data.getAll('fields');
   if (fields.includes('churn')) fields = fields.filter((f) => f !== 'retention');
   if (fields.length && fields.join(' ') !== ALL_FIELDS.join(' ')) out.push(['fields', fields.join(' ')]);
-  if (data.get('theme') !== 'auto') out.push(['theme', data.get('theme')]);
+  if (data.get('theme') !== 'auto') out.push(['theme', String(data.get('theme'))]);
   if (data.get('compact')) out.push(['compact', '']);
   if (data.get('allow-upload')) out.push(['allow-upload', '']);
   return out;
 }
 
+/** @param {string} value */
 function escapeAttribute(value) {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
@@ -52,7 +60,7 @@ form.addEventListener('input', update);
 form.addEventListener('change', update);
 form.addEventListener('submit', (event) => event.preventDefault());
 
-document.getElementById('copy').addEventListener('click', async () => {
+byId('copy').addEventListener('click', async () => {
   try {
     await navigator.clipboard.writeText(snippet.value);
   } catch {

@@ -1,3 +1,4 @@
+// @ts-check
 // <ltv-calculator>: the embeddable LTV calculator. One module script include:
 //
 //   <script type="module" src="https://example.com/ltvlab/widget/ltv-calculator.js"></script>
@@ -33,10 +34,29 @@
 // Event: `ltv-change` (bubbles, composed) with detail
 //   {inputs, levers, baseline, scenario, currency}; see `#emit`.
 
+/** @typedef {import('./pkg/ltvlab.js').FormulaInputs} FormulaInputs */
+/** @typedef {import('./pkg/ltvlab.js').FormulaOutputs} FormulaOutputs */
+/** @typedef {import('./pkg/ltvlab.js').FormulaComparison} FormulaComparison */
+/** The inputs as the form gives them to the core: every field. @typedef {Required<FormulaInputs>} Inputs */
+/** The what-if sliders, as the core's Scenario. @typedef {{retention_points: number, aov_change: number}} Levers */
+/** What drawing the chart needs, kept to redraw it at a new width. @typedef {[Inputs, FormulaOutputs, FormulaOutputs, Intl.NumberFormat]} ChartArgs */
+/** The detail of `ltv-change`. @typedef {{inputs: Inputs, levers: Levers, baseline: object, scenario: object, currency: string}} Result */
+/** What the CSV drop's analysis found. @typedef {import('./upload-worker.js').Facts} Facts */
+/**
+ * One language's texts: strings, and functions of their numbers.
+ * @typedef {{[key: string]: any, months: (n: number) => string, never: (h: number) => string,
+ *   ltvHow: (i: Record<string, string | number>) => string, ratioHow: (r: string | null, c: string) => string,
+ *   paybackHow: (p: number | null) => string, retentionLever: (x: number) => string, aovLever: (x: number) => string,
+ *   chartLabel: (h: number, b: string, s: string) => string, loadFailed: (m: string) => string,
+ *   invalid: (label: string, raw: string) => string, rejected: (m: string) => string, analysing: (name: string) => string,
+ *   fromData: (f: Record<string, string | number | null>) => string, uploadFailed: (m: string) => string}} Strings
+ */
+
 const FIELDS = ['aov', 'frequency', 'retention', 'churn', 'margin', 'discount-rate', 'cac'];
 const DEFAULT_FIELDS = ['aov', 'frequency', 'retention', 'margin', 'discount-rate', 'cac'];
 // Share-valued inputs: attributes take 0.6 or 60%, the form shows percent.
 const PERCENT_FIELDS = new Set(['retention', 'churn', 'margin', 'discount-rate']);
+/** @type {{USD: Record<string, number>, JPY: Record<string, number>, common: Record<string, number>} & Record<string, Record<string, number>>} */
 const DEFAULTS = {
   USD: { aov: 50, cac: 30 },
   JPY: { aov: 5000, cac: 3000 },
@@ -47,6 +67,7 @@ const SLIDERS = {
   aov: { min: -20, max: 50, step: 1 }, // percent
 };
 
+/** @type {Record<string, Strings>} */
 const STRINGS = {
   en: {
     title: 'Customer lifetime value',
@@ -130,8 +151,11 @@ const STRINGS = {
   },
 };
 
+/** @typedef {typeof import('./pkg/ltvlab.js')} Glue */
+
 // One wasm module for every calculator on the page: simulateFormula is a pure
 // function, so instances share the module and keep their state to themselves.
+/** @type {Promise<Glue> | null} */
 let calculator = null;
 function loadCalculator() {
   calculator ??= import('./pkg/ltvlab.js').then(async (glue) => {
@@ -241,6 +265,7 @@ svg text { font-size: 11px; fill: var(--_muted); font-family: inherit; }
 `;
 
 let instances = 0;
+/** @type {CSSStyleSheet | null} the constructed stylesheet every instance shares */
 let sheet = null;
 
 export class LtvCalculator extends HTMLElement {
@@ -249,15 +274,22 @@ export class LtvCalculator extends HTMLElement {
     'horizon', 'fields', 'theme', 'compact', 'allow-upload',
   ];
 
+  /** @type {ShadowRoot} */
   #root;
   #id = ++instances;
   #visible = false;
+  /** @type {IntersectionObserver | null} */
   #observer = null;
+  /** @type {Glue | null} the wasm's JS glue, once loaded */
   #glue = null;
   #pending = false;
+  /** @type {Result | null} what `ltv-change` said last */
   #result = null;
+  /** @type {Worker | null} */
   #uploadWorker = null;
+  /** @type {ChartArgs | null} the last chart's arguments, to redraw it at a new size */
   #lastChart = null;
+  /** @type {ResizeObserver | null} */
   #resize = null;
 
   constructor() {
@@ -305,6 +337,11 @@ export class LtvCalculator extends HTMLElement {
     this.#uploadWorker = null;
   }
 
+  /**
+   * @param {string} name
+   * @param {string | null} old
+   * @param {string | null} value
+   */
   attributeChangedCallback(name, old, value) {
     if (old === value) return;
     if (name === 'lang' || name === 'currency') {
@@ -347,13 +384,13 @@ export class LtvCalculator extends HTMLElement {
   // ---- rendering ------------------------------------------------------------
 
   #skeleton() {
-    const id = (name) => `ltv${this.#id}-${name}`;
-    const field = (name) => `
+    const id = (/** @type {string} */ name) => `ltv${this.#id}-${name}`;
+    const field = (/** @type {string} */ name) => `
       <label class="field" part="field" data-field="${name}">
         <span part="label" data-text="${name}"></span>
         <input type="text" inputmode="decimal" autocomplete="off" spellcheck="false" part="input" name="${name}" id="${id(name)}">
       </label>`;
-    const kpi = (name) => `
+    const kpi = (/** @type {string} */ name) => `
       <div class="kpi" data-output="${name}" part="output ${name}">
         <dt part="label" data-text="${name === 'ltv' ? 'ltv' : name === 'ratio' ? 'ratio' : 'payback'}"></dt>
         <dd><span class="value" part="value" data-value="${name}"></span>
@@ -387,32 +424,32 @@ export class LtvCalculator extends HTMLElement {
 
   #wire() {
     const form = this.#part('form');
-    form.addEventListener('input', (event) => {
+    form.addEventListener('input', (/** @type {Event & {target: HTMLInputElement}} */ event) => {
       // Retention and churn are one input in two forms: keep the hidden one in step.
-      const other = { retention: 'churn', churn: 'retention' }[event.target.name];
+      const other = /** @type {Record<string, string | undefined>} */ ({ retention: 'churn', churn: 'retention' })[event.target.name];
       const number = other ? parseNumber(event.target.value) : null;
-      if (number !== null) this.#input(other).value = trim(100 - number);
+      if (other && number !== null) this.#input(other).value = trim(100 - number);
       this.#schedule();
     });
-    form.addEventListener('submit', (event) => event.preventDefault());
-    for (const slider of this.#root.querySelectorAll('input[type="range"]')) {
+    form.addEventListener('submit', (/** @type {Event} */ event) => event.preventDefault());
+    for (const slider of this.#all('input[type="range"]')) {
       slider.addEventListener('input', () => {
         this.#applyLevers();
         this.#schedule();
       });
     }
     const upload = this.#part('upload');
-    upload.querySelector('input[type="file"]').addEventListener('change', (event) => {
+    upload.querySelector('input[type="file"]').addEventListener('change', (/** @type {Event & {target: HTMLInputElement}} */ event) => {
       const file = event.target.files?.[0];
       if (file) this.#analyze(file);
       event.target.value = '';
     });
-    upload.addEventListener('dragover', (event) => {
+    upload.addEventListener('dragover', (/** @type {DragEvent} */ event) => {
       event.preventDefault();
       upload.classList.add('over');
     });
     upload.addEventListener('dragleave', () => upload.classList.remove('over'));
-    upload.addEventListener('drop', (event) => {
+    upload.addEventListener('drop', (/** @type {DragEvent} */ event) => {
       event.preventDefault();
       upload.classList.remove('over');
       const file = event.dataTransfer?.files?.[0];
@@ -420,12 +457,39 @@ export class LtvCalculator extends HTMLElement {
     });
   }
 
+  /**
+   * The element of the shadow tree with this part (the skeleton has them all).
+   * @param {string} name
+   * @returns {any}
+   */
   #part(name) {
-    return this.#root.querySelector(`[part~="${name}"]`);
+    return this.#q(`[part~="${name}"]`);
   }
 
+  /**
+   * The element of the shadow tree that `selector` finds (the skeleton has it).
+   * @param {string} selector
+   * @returns {any}
+   */
+  #q(selector) {
+    return this.#root.querySelector(selector);
+  }
+
+  /**
+   * Every element of the shadow tree that `selector` finds.
+   * @param {string} selector
+   * @returns {NodeListOf<HTMLElement>}
+   */
+  #all(selector) {
+    return this.#root.querySelectorAll(selector);
+  }
+
+  /**
+   * @param {string} name
+   * @returns {HTMLInputElement}
+   */
   #input(name) {
-    return this.#root.querySelector(`input[name="${name}"]`);
+    return this.#q(`input[name="${name}"]`);
   }
 
   #applyAll() {
@@ -438,33 +502,34 @@ export class LtvCalculator extends HTMLElement {
   #applyText() {
     const t = this.#strings();
     this.#part('container').lang = this.#lang();
-    for (const node of this.#root.querySelectorAll('[data-text]')) {
-      const text = t[node.dataset.text];
+    for (const node of this.#all('[data-text]')) {
+      const text = t[node.dataset.text ?? ''];
       node.textContent = typeof text === 'string' ? text : '';
     }
-    const cac = this.#root.querySelector('[data-field="cac"] [data-text]');
+    const cac = this.#q('[data-field="cac"] [data-text]');
     cac.textContent = `${t.cac} (${this.#currency()})`;
-    const aov = this.#root.querySelector('[data-field="aov"] [data-text]');
+    const aov = this.#q('[data-field="aov"] [data-text]');
     aov.textContent = `${t.aov} (${this.#currency()})`;
     this.#applyLevers();
     if (!this.#glue) {
-      for (const node of this.#root.querySelectorAll('[data-value]')) node.textContent = t.loading;
+      for (const node of this.#all('[data-value]')) node.textContent = t.loading;
     }
   }
 
   #applyLevers() {
     const t = this.#strings();
-    this.#root.querySelector('[data-lever="retention"]').textContent = t.retentionLever(Number(this.#input('retention-lift').value));
-    this.#root.querySelector('[data-lever="aov"]').textContent = t.aovLever(Number(this.#input('aov-lift').value));
+    this.#q('[data-lever="retention"]').textContent = t.retentionLever(Number(this.#input('retention-lift').value));
+    this.#q('[data-lever="aov"]').textContent = t.aovLever(Number(this.#input('aov-lift').value));
   }
 
   #applyFields() {
     const shown = new Set(this.#fields());
-    for (const label of this.#root.querySelectorAll('[data-field]')) label.hidden = !shown.has(label.dataset.field);
+    for (const label of this.#all('[data-field]')) label.hidden = !shown.has(label.dataset.field ?? '');
   }
 
   // Writes the attribute's value (or the default) into its form field; the
   // form always holds every input, shown or not.
+  /** @param {string} name */
   #applyValue(name) {
     if (name === 'horizon') return;
     const input = this.#input(name);
@@ -491,6 +556,7 @@ export class LtvCalculator extends HTMLElement {
     if (name === 'churn' && !this.hasAttribute('retention')) this.#input('retention').value = trim((1 - value) * 100);
   }
 
+  /** @param {string} name */
   #default(name) {
     if (name === 'retention') return 1 - DEFAULTS.common.churn;
     return DEFAULTS.common[name] ?? (DEFAULTS[this.#currency()] ?? DEFAULTS.USD)[name];
@@ -508,7 +574,7 @@ export class LtvCalculator extends HTMLElement {
         this.#glue = glue;
         this.#compute();
       },
-      (error) => {
+      (/** @type {Error | undefined} */ error) => {
         calculator = null; // a later instance may retry
         this.#showError(this.#strings().loadFailed(error?.message ?? String(error)));
       },
@@ -532,12 +598,12 @@ export class LtvCalculator extends HTMLElement {
       this.#showError(read.error);
       return;
     }
-    const { inputs, levers } = read;
+    const { inputs, levers } = /** @type {{inputs: Inputs, levers: Levers}} */ (read);
     let comparison;
     try {
-      comparison = this.#glue.simulateFormula(inputs, levers);
+      comparison = /** @type {Glue} */ (this.#glue).simulateFormula(inputs, levers);
     } catch (error) {
-      this.#showError(t.rejected(error?.message ?? String(error)));
+      this.#showError(t.rejected(/** @type {Error | undefined} */ (error)?.message ?? String(error)));
       return;
     }
     this.#showError(null);
@@ -547,9 +613,11 @@ export class LtvCalculator extends HTMLElement {
 
   // The form's values as the core's FormulaInputs and Scenario, or the first
   // unreadable field.
+  /** @returns {{inputs: Inputs, levers: Levers, error?: undefined} | {error: string}} */
   #readForm() {
     const t = this.#strings();
     const useChurn = this.#fields().includes('churn') && !this.#fields().includes('retention');
+    /** @type {Record<string, number>} */
     const values = {};
     for (const name of ['aov', 'frequency', useChurn ? 'churn' : 'retention', 'margin', 'discount-rate', 'cac']) {
       const input = this.#input(name);
@@ -581,6 +649,11 @@ export class LtvCalculator extends HTMLElement {
     };
   }
 
+  /**
+   * @param {Inputs} inputs
+   * @param {Levers} levers
+   * @param {FormulaComparison} comparison
+   */
   #render(inputs, levers, { baseline, scenario }) {
     const t = this.#strings();
     const lang = this.#lang();
@@ -588,11 +661,11 @@ export class LtvCalculator extends HTMLElement {
     const ratio = new Intl.NumberFormat(lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 });
     const percent = new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 1 });
     const moved = levers.retention_points !== 0 || levers.aov_change !== 0;
-    const set = (attr, name, text) => {
-      this.#root.querySelector(`[data-${attr}="${name}"]`).textContent = text;
+    const set = (/** @type {string} */ attr, /** @type {string} */ name, /** @type {string} */ text) => {
+      this.#q(`[data-${attr}="${name}"]`).textContent = text;
     };
-    const ratioText = (out) => (out.ltv_to_cac === null ? t.noCac : `${ratio.format(out.ltv_to_cac)}×`);
-    const paybackText = (out) => (out.payback_months === null ? t.never(inputs.horizon_months) : t.months(out.payback_months));
+    const ratioText = (/** @type {FormulaOutputs} */ out) => (out.ltv_to_cac === null ? t.noCac : `${ratio.format(out.ltv_to_cac)}×`);
+    const paybackText = (/** @type {FormulaOutputs} */ out) => (out.payback_months === null ? t.never(inputs.horizon_months) : t.months(out.payback_months));
 
     set('value', 'ltv', money.format(baseline.ltv));
     set('value', 'ratio', ratioText(baseline));
@@ -611,13 +684,19 @@ export class LtvCalculator extends HTMLElement {
     set('how', 'ratio', t.ratioHow(baseline.ltv_to_cac === null ? null : ratio.format(baseline.ltv_to_cac), money.format(inputs.cac)));
     set('how', 'payback', t.paybackHow(baseline.payback_months));
     this.#drawChart(inputs, baseline, scenario, money);
-    this.#root.querySelector('.key.cac').hidden = !(inputs.cac > 0);
+    this.#q('.key.cac').hidden = !(inputs.cac > 0);
   }
 
   // A small inline SVG: two polylines from the core's cumulative values and
   // the CAC as a dashed line. No chart library: these few lines against
   // uPlot's 50 KB. Drawn in CSS pixels at the figure's width (and redrawn when
   // it changes), so its text stays the size of the widget's text.
+  /**
+   * @param {Inputs} inputs
+   * @param {FormulaOutputs} baseline
+   * @param {FormulaOutputs} scenario
+   * @param {Intl.NumberFormat} money
+   */
   #drawChart(inputs, baseline, scenario, money) {
     this.#lastChart = [inputs, baseline, scenario, money];
     const t = this.#strings();
@@ -637,13 +716,13 @@ export class LtvCalculator extends HTMLElement {
     const max = Math.max(...values, 0);
     const min = Math.min(...values, 0);
     const span = max - min || 1;
-    const x = (m) => left + ((W - left - right) * m) / Math.max(1, n);
-    const y = (v) => top + (H - top - bottom) * (1 - (v - min) / span);
-    const line = (series) => [`${x(0).toFixed(1)},${y(0).toFixed(1)}`, ...series.map((v, i) => `${x(i + 1).toFixed(1)},${y(v).toFixed(1)}`)].join(' ');
+    const x = (/** @type {number} */ m) => left + ((W - left - right) * m) / Math.max(1, n);
+    const y = (/** @type {number} */ v) => top + (H - top - bottom) * (1 - (v - min) / span);
+    const line = (/** @type {number[]} */ series) => [`${x(0).toFixed(1)},${y(0).toFixed(1)}`, ...series.map((v, i) => `${x(i + 1).toFixed(1)},${y(v).toFixed(1)}`)].join(' ');
     const ns = 'http://www.w3.org/2000/svg';
-    const el = (name, attrs, text) => {
+    const el = (/** @type {string} */ name, /** @type {Record<string, string | number>} */ attrs, /** @type {string | undefined} */ text = undefined) => {
       const node = document.createElementNS(ns, name);
-      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
       if (text !== undefined) node.textContent = text;
       return node;
     };
@@ -666,10 +745,15 @@ export class LtvCalculator extends HTMLElement {
     svg.setAttribute('aria-label', t.chartLabel(n, money.format(a[n - 1] ?? 0), money.format(b[n - 1] ?? 0)));
   }
 
+  /**
+   * @param {Inputs} inputs
+   * @param {Levers} levers
+   * @param {FormulaComparison} comparison
+   */
   #emit(inputs, levers, comparison) {
     // `ltv` is over the horizon, discounted; `lifetime_ltv` the textbook
     // whole-lifetime aov × frequency × margin / churn (null at 0 % churn).
-    const pick = (out) => ({
+    const pick = (/** @type {FormulaOutputs} */ out) => ({
       ltv: out.ltv,
       lifetime_ltv: out.lifetime_ltv ?? null,
       ltv_to_cac: out.ltv_to_cac,
@@ -686,6 +770,7 @@ export class LtvCalculator extends HTMLElement {
     this.dispatchEvent(new CustomEvent('ltv-change', { detail: this.#result, bubbles: true, composed: true }));
   }
 
+  /** @param {string | null} message */
   #showError(message) {
     const box = this.#part('error');
     box.textContent = message ?? '';
@@ -695,6 +780,7 @@ export class LtvCalculator extends HTMLElement {
 
   // ---- the CSV drop ---------------------------------------------------------
 
+  /** @param {File} file */
   async #analyze(file) {
     const t = this.#strings();
     const status = this.#part('upload-status');
@@ -724,7 +810,7 @@ export class LtvCalculator extends HTMLElement {
       ].join(' ');
       this.#schedule();
     } catch (error) {
-      status.textContent = t.uploadFailed(error?.message ?? String(error));
+      status.textContent = t.uploadFailed(/** @type {Error | undefined} */ (error)?.message ?? String(error));
     }
   }
 
@@ -732,6 +818,11 @@ export class LtvCalculator extends HTMLElement {
   // start a worker from its own URL, so it starts a same-origin blob worker
   // that imports it. If the page forbids workers (CSP worker-src), the
   // analysis runs on the main thread instead.
+  /**
+   * @param {File} file
+   * @param {number} margin
+   * @returns {Promise<Facts>}
+   */
   #runAnalysis(file, margin) {
     const url = new URL('./upload-worker.js', import.meta.url);
     let worker;
@@ -766,6 +857,7 @@ export class LtvCalculator extends HTMLElement {
 
   // ---- attributes -------------------------------------------------------------
 
+  /** @param {string} name */
   #attrNumber(name) {
     const raw = this.getAttribute(name);
     if (raw === null) return null;
@@ -777,7 +869,7 @@ export class LtvCalculator extends HTMLElement {
 
   #lang() {
     const own = (this.getAttribute('lang') ?? 'auto').toLowerCase();
-    const pick = (tag) => (tag.toLowerCase().startsWith('ja') ? 'ja' : 'en');
+    const pick = (/** @type {string} */ tag) => (tag.toLowerCase().startsWith('ja') ? 'ja' : 'en');
     if (own !== 'auto' && own !== '') return pick(own);
     const page = this.parentElement?.closest('[lang]')?.getAttribute('lang');
     return pick(page || navigator.language || 'en');
@@ -809,7 +901,10 @@ export class LtvCalculator extends HTMLElement {
   }
 }
 
-/** Reads "5,000", "5000円", "¥5,000", "６０%" or "0.3"; null when it is not a number. */
+/**
+ * Reads "5,000", "5000円", "¥5,000", "６０%" or "0.3"; null when it is not a number.
+ * @param {string} raw
+ */
 export function parseNumber(raw) {
   const text = String(raw).normalize('NFKC').replace(/[\s,_'’]|[¥$€£円]|%$/g, '').replace(/^[A-Z]{3}/i, '');
   if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text)) return null;
@@ -818,19 +913,32 @@ export function parseNumber(raw) {
 }
 
 // Shortest decimal text of a value, without binary noise (60.00000000000001 → "60").
+/** @param {number} value */
 function trim(value) {
   return String(Number(value.toPrecision(12)));
 }
 
+/**
+ * @param {number} value
+ * @param {number} digits
+ */
 function round(value, digits) {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
 
+/**
+ * @param {Intl.NumberFormat} format
+ * @param {number} value
+ */
 function signed(format, value) {
   return `${value >= 0 ? '+' : ''}${format.format(value)}`;
 }
 
+/**
+ * @param {Intl.NumberFormat} money
+ * @param {number} value
+ */
 function compact(money, value) {
   try {
     const { locale, currency, maximumFractionDigits } = money.resolvedOptions();
@@ -839,7 +947,7 @@ function compact(money, value) {
       currency,
       notation: 'compact',
       // Never more decimals than the currency has: yen stay whole.
-      maximumFractionDigits: Math.min(1, maximumFractionDigits),
+      maximumFractionDigits: Math.min(1, /** @type {number} */ (maximumFractionDigits)),
     }).format(value);
   } catch {
     return money.format(value);

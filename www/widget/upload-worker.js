@@ -1,3 +1,4 @@
+// @ts-check
 // The `allow-upload` analysis of <ltv-calculator>: a module worker that loads
 // the app's full wasm (../pkg, about 450 KB gzipped) only when a file is
 // dropped, so the calculator's own path stays small and the host page's main
@@ -16,9 +17,14 @@
 
 import init, { Analysis } from '../pkg/ltvlab.js';
 
+/** @type {Promise<unknown> | null} */
 let ready = null;
 
-/** Runs the full analysis on `file` and returns the calculator's facts. */
+/**
+ * Runs the full analysis on `file` and returns the calculator's facts.
+ * @param {Blob} file
+ * @param {number} margin
+ */
 export async function analyzeFile(file, margin) {
   ready ??= init({ module_or_path: new URL('../pkg/ltvlab_bg.wasm', import.meta.url) });
   await ready;
@@ -28,7 +34,7 @@ export async function analyzeFile(file, margin) {
     const reader = file.stream().getReader();
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done || !value) break;
       analysis.push(value);
     }
     finished = true;
@@ -43,7 +49,19 @@ export async function analyzeFile(file, margin) {
   }
 }
 
+/**
+ * What the calculator needs from an analysis.
+ * @typedef {{rows_used: number, rows_skipped: number, customers: number, orders: number, currency: string | null,
+ *   first_date: string | null, last_date: string | null, aov: number | null, purchases_per_year: number | null,
+ *   churn: number | null, model_ltv: number | null, horizon_months: number | null, note: string | null}} Facts
+ */
+
+/**
+ * @param {import('../pkg/ltvlab.js').AnalysisResult} result
+ * @returns {Facts}
+ */
 function factsOf({ report, predictions }) {
+  /** @type {Facts} */
   const facts = {
     rows_used: report.rows_used,
     rows_skipped: report.rows_skipped,
@@ -72,11 +90,11 @@ function factsOf({ report, predictions }) {
 
 // Only when running as a worker (there is no `document` in a worker).
 if (typeof document === 'undefined' && typeof self !== 'undefined') {
-  self.onmessage = async ({ data }) => {
+  self.onmessage = async (/** @type {MessageEvent<{file: Blob, margin: number}>} */ { data }) => {
     try {
       postMessage({ type: 'result', facts: await analyzeFile(data.file, data.margin) });
     } catch (error) {
-      postMessage({ type: 'error', message: String(error?.message ?? error) });
+      postMessage({ type: 'error', message: String(/** @type {Error | undefined} */ (error)?.message ?? error) });
     }
   };
 }

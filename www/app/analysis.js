@@ -1,0 +1,275 @@
+// @ts-check
+// An analysis from start to end: the page's actions (analyse, cancel) and
+// what it does with each message of the analysis worker.
+
+import { FromWorker, ToWorker } from '../protocol.js';
+import { localize } from '../i18n.js';
+import { renderNotes } from '../sections/notes.js';
+import { renderPreview } from '../sections/preview.js';
+import { renderStatus, showProgress } from '../sections/progress.js';
+import { renderRecommendationsSection, showRecommendationsProgress } from '../sections/recommendations.js';
+import { renderTablePage } from '../sections/customers.js';
+import { destroyCharts } from './chart-registry.js';
+import { renderResultInSteps } from './dashboard.js';
+import { byTestId, download, nextTask, setState, ui } from './dom.js';
+import { startIntervals, stopIntervals } from './intervals.js';
+import { PackedStrings, newId, state } from './state.js';
+import { onWhatIf, resetWhatIf, runWhatIf, showWhatIfError, startWhatIfHelper, stopWhatIfHelper } from './whatif.js';
+import { connect, dropWorker, ensureWorker, post } from './worker-client.js';
+
+/** @typedef {import('../protocol.js').FromWorkerMessage} FromWorkerMessage */
+/** @typedef {import('../protocol.js').ResultMessage} ResultMessage */
+/** @typedef {import('../protocol.js').RecommendationsMessage} RecommendationsMessage */
+/** @typedef {import('../protocol.js').ExportKind} ExportKind */
+/** @typedef {import('./state.js').Source} Source */
+/** @typedef {import('./state.js').PageResult} PageResult */
+
+/**
+ * What the page does with each message of the analysis worker.
+ * @param {FromWorkerMessage} message
+ */
+function onWorkerMessage(message) {
+  const { view, whatif, job } = state;
+  switch (message.type) {
+    case FromWorker.READY:
+      ui.version.textContent = message.version;
+      return;
+    case FromWorker.ROWS:
+      if (message.id === view.query) {
+        view.rows = message.rows;
+        renderTablePage();
+      }
+      return;
+    case FromWorker.FILE:
+      if (state.pendingFiles.delete(message.id)) download(message.blob, message.name);
+      return;
+    case FromWorker.WHATIF:
+      onWhatIf(message);
+      return;
+    case FromWorker.RECOMMENDATIONS:
+      if (message.id === state.recsJob) onRecommendations(message);
+      return;
+    case FromWorker.RECS_PROGRESS:
+      if (message.id === state.recsJob) showRecommendationsProgress(message);
+      return;
+    case FromWorker.ERROR: {
+      // Scenario and bootstrap errors are the core's messages about this data, not a broken worker.
+      if (message.id === whatif.pending?.id) {
+        whatif.pending = null;
+        showWhatIfError(message.message);
+        return;
+      }
+      const { id } = message;
+      if (job?.id === id || (id !== undefined && state.pendingFiles.delete(id)) || id === view.query || id === state.recsJob) {
+        fail(message.message);
+      } else {
+        // A cancelled or superseded job; its error may still have left wasm unusable.
+        dropWorker();
+      }
+      return;
+    }
+  }
+  if (!job || message.id !== job.id) return;
+  switch (message.type) {
+    case FromWorker.PROGRESS:
+      showProgress(message.stage, message.percent, message);
+      break;
+    case FromWorker.PREVIEW:
+      state.preview = message.preview;
+      renderPreview();
+      break;
+    case FromWorker.RESULT:
+      finish(message);
+      break;
+  }
+}
+
+/**
+ * Analyses `next` (a file, or the sample's URL) with the mapping the user chose for it.
+ * @param {Source} next
+ */
+export function analyze(next) {
+  if (state.job) cancel();
+  stopIntervals();
+  stopWhatIfHelper();
+  state.renderToken++; // stops a dashboard still being drawn
+  state.recsJob = 0;
+  if (next !== state.source) {
+    state.source = next;
+    state.overrides = {};
+    byTestId('summary-period').value = '';
+  }
+  const id = newId();
+  state.job = { id, started: performance.now() };
+  setState('working');
+  ui.error.hidden = true;
+  ui.error.textContent = '';
+  ui.status.textContent = '';
+  state.status = null;
+  ui.preview.hidden = true;
+  ui.results.forEach((section) => (section.hidden = true));
+  destroyCharts();
+  showProgress('loading', null);
+  ui.progress.hidden = false;
+  // The core has no clock: the page tells it today's date (for future-date checks).
+  /** @type {import('../pkg/ltvlab.js').AnalysisOptions} */
+  const options = { ingest: { today: localIsoDate(new Date()), mapping: { ...state.overrides } } };
+  // A summary file's unit, when the user gave it (the core asks for it: summary_period_needed).
+  const period = byTestId('summary-period').value;
+  if (period) options.summary = { period };
+  post({ type: ToWorker.ANALYZE, id, options, file: next.file, url: next.url });
+}
+
+// Most of an analysis is one synchronous wasm call, which no message can
+// interrupt: cancel ends the worker and starts a fresh one at once, so the
+// next file does not wait for the wasm to load. The preview stays, so a wrong
+// column can be fixed and the file analysed again.
+export function cancel() {
+  if (!state.job) return;
+  const hadFocus = ui.progress.contains(document.activeElement);
+  dropWorker();
+  state.job = null;
+  state.recsJob = 0;
+  state.pendingFiles.clear();
+  state.view.query = 0;
+  ui.progress.hidden = true;
+  state.status = { key: 'status.cancelled', params: {} };
+  renderStatus();
+  setState('idle');
+  ensureWorker();
+  if (hadFocus) ui.fileInput.focus();
+}
+
+/**
+ * Shows the error that ended the analysis, and replaces the worker.
+ * @param {string} message
+ */
+function fail(message) {
+  state.job = null;
+  state.recsJob = 0;
+  state.pendingFiles.clear();
+  state.view.query = 0;
+  dropWorker();
+  ui.progress.hidden = true;
+  ui.error.textContent = message;
+  ui.error.hidden = false;
+  setState('error');
+}
+
+/** @param {ResultMessage} message */
+async function finish({ id, result: posted, charts: nextCharts }) {
+  const { view, intervals } = state;
+  const seconds = (performance.now() - (state.job?.started ?? 0)) / 1000;
+  state.job = null;
+  const summary = posted.summary;
+  const c = summary?.customers;
+  /** @type {PageResult} */
+  const result = {
+    ...posted,
+    summary: summary && c ? {
+      ...summary,
+      customers: {
+        ...c,
+        customer_id: new PackedStrings(c.customer_id),
+        first_purchase: c.first_purchase && new PackedStrings(c.first_purchase),
+        last_purchase: c.last_purchase && new PackedStrings(c.last_purchase),
+      },
+    } : null,
+  };
+  state.result = result;
+  state.chartData = nextCharts;
+  ui.progress.hidden = true;
+  const currency = result.report.stats?.currencies?.[0]?.[0] ?? null;
+  state.l10n = localize(state.l10n.lang, currency);
+  view.page = 0;
+  view.rows = null;
+  view.search = '';
+  ui.search.value = '';
+  view.sort = result.predictions ? 'clv' : 'total_spend';
+  view.descending = true;
+  resetWhatIf();
+  stopIntervals();
+  intervals.query = 0;
+  intervals.data = null;
+  intervals.state = result.predictions && result.summary ? 'pending' : 'none';
+  if (result.summary) queryRows();
+  if (result.whatif) runWhatIf(true);
+  // After the rows and the what-if's first run, which the worker answers first.
+  state.recsJob = result.recommendations_pending ? id : 0;
+  if (state.recsJob) {
+    const line = byTestId('recs-computing');
+    line.textContent = state.l10n.t('recs.computing'); // not the last analysis's stage
+    delete line.dataset.stage;
+    state.recsProgressShown = null;
+    post({ type: ToWorker.RECOMMEND, id });
+  }
+  state.helpersGate = { id, waiting: state.recsJob ? 2 : 1 };
+  if (!(await renderResultInSteps())) return; // a new analysis started meanwhile
+  state.status = result.summary
+    ? { key: 'status.done', params: { seconds } }
+    : { key: 'status.baskets', params: { seconds, baskets: result.report.stats.orders, items: result.report.stats.items } };
+  renderStatus();
+  releaseHelpers(id);
+  setState('done');
+}
+
+// The CLV-interval bootstrap and the what-if helper run in workers of their
+// own, each with its own wasm heap and copy of the summary. They start once
+// the dashboard is drawn (after the what-if's first run, so the panel does
+// not wait for the bootstrap) and the recommendations are in: started beside
+// the recommender, their memory added to its peak and they took its cores.
+/** @param {number} id */
+function releaseHelpers(id) {
+  const gate = state.helpersGate;
+  if (gate?.id !== id || --gate.waiting > 0) return;
+  state.helpersGate = null;
+  const result = state.result;
+  if (state.intervals.state === 'pending') startIntervals();
+  if (result?.whatif && result.summary) startWhatIfHelper();
+}
+
+// The recommendations arrive after the dashboard (see worker.js): their
+// section says so meanwhile. If the dashboard is still being drawn, its last
+// step draws them.
+/** @param {RecommendationsMessage} message */
+async function onRecommendations(message) {
+  state.recsJob = 0;
+  const token = state.renderToken;
+  // Parsed, then drawn, each in a task of its own after this message's.
+  await nextTask();
+  if (token !== state.renderToken) return; // a new analysis started meanwhile
+  const recommendations = message.recommendations && JSON.parse(message.recommendations);
+  await nextTask();
+  const result = state.result;
+  if (token !== state.renderToken || !result) return;
+  result.recommendations = recommendations;
+  result.recommendations_pending = false;
+  if (message.notes.length > 0) {
+    result.notes = [...result.notes, ...message.notes];
+    renderNotes();
+  }
+  if (!ui.section('exports').hidden) renderRecommendationsSection();
+  releaseHelpers(message.id);
+}
+
+/** Asks the worker for the customer rows in the table's order and search. */
+export function queryRows() {
+  const { view } = state;
+  view.query = newId();
+  post({ type: ToWorker.QUERY, id: view.query, sort: view.sort, descending: view.descending, search: view.search });
+}
+
+/** @param {ExportKind} kind */
+export function requestExport(kind) {
+  const id = newId();
+  state.pendingFiles.add(id);
+  post({ type: ToWorker.EXPORT, id, kind });
+}
+
+/** @param {Date} date */
+function localIsoDate(date) {
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+connect({ message: onWorkerMessage, failed: fail });

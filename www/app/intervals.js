@@ -1,0 +1,76 @@
+// @ts-check
+// The customers' CLV intervals. The bootstrap refits the model 50 times:
+// seconds for 100k customers. It runs in a helper instance of the worker, so
+// sorting, searching and the what-if panel keep answering meanwhile; the
+// result goes to the analysis worker too, for sorting by it and for the CSV
+// export.
+
+import { FromWorker, ToWorker } from '../protocol.js';
+import { INTERVAL_SAMPLES, renderIntervalNote, renderTableHead, renderTablePage } from '../sections/customers.js';
+import { current, newId, state } from './state.js';
+import { post, postTo, spawn } from './worker-client.js';
+
+/** Starts the bootstrap of the last analysis's customers in a helper worker. */
+export function startIntervals() {
+  const result = current();
+  const { view, intervals } = state;
+  stopIntervals();
+  const id = newId();
+  const helper = spawn(
+    (data) => {
+      if (!('id' in data) || data.id !== id || intervals.query !== id) return;
+      if (data.type === FromWorker.INTERVALS) {
+        intervals.state = 'done';
+        intervals.data = data.intervals;
+        post({ type: ToWorker.SET_INTERVALS, intervals: data.intervals });
+        renderTableHead();
+        if (view.rows) renderTablePage();
+      } else if (data.type === FromWorker.ERROR) {
+        intervals.state = 'failed';
+        intervals.message = data.message;
+      } else {
+        return;
+      }
+      renderIntervalNote();
+      stopIntervals();
+    },
+    (event) => {
+      intervals.state = 'failed';
+      intervals.message = event.message || state.l10n.t('error.worker');
+      renderIntervalNote();
+      stopIntervals();
+    },
+  );
+  intervals.worker = helper;
+  intervals.query = id;
+  // The bootstrap refits the model the dashboard chose (ltvlab::validate::choose_model).
+  const model = result.model_choice?.model;
+  const predict = model ? { model } : undefined;
+  postTo(helper, { type: ToWorker.INTERVALS, id, summary: packedSummary(), predict, samples: INTERVAL_SAMPLES });
+}
+
+/**
+ * The summary with its string columns packed again, to post to another worker.
+ * @returns {import('../protocol.js').PostedSummary}
+ */
+export function packedSummary() {
+  const summary = current().summary;
+  if (!summary) throw new Error('no summary to post');
+  const c = summary.customers;
+  return {
+    ...summary,
+    customers: {
+      ...c,
+      customer_id: c.customer_id.packed(),
+      first_purchase: c.first_purchase && c.first_purchase.packed(),
+      last_purchase: c.last_purchase && c.last_purchase.packed(),
+    },
+  };
+}
+
+/** Ends the bootstrap, if it is running. */
+export function stopIntervals() {
+  const { intervals } = state;
+  intervals.worker?.terminate();
+  intervals.worker = null;
+}

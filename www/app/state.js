@@ -1,0 +1,152 @@
+// @ts-check
+// The page's state: one object, read and changed by the page's modules. The
+// worker keeps the per-customer columns; the page asks it for the order of
+// rows (sort, search) and renders one page of the table at a time, so no
+// main-thread task grows with the number of customers.
+
+import { localize } from '../i18n.js';
+
+/** @typedef {import('../i18n.js').L10n} L10n */
+/** @typedef {import('../protocol.js').PostedResult} PostedResult */
+/** @typedef {import('../protocol.js').PostedSummary} PostedSummary */
+/** @typedef {import('../protocol.js').ChartData} ChartData */
+/** @typedef {import('../protocol.js').SortKey} SortKey */
+/** @typedef {import('../protocol.js').WhatIfRequest} WhatIfRequest */
+/** @typedef {import('../pkg/ltvlab.js').Preview} Preview */
+/** @typedef {import('../pkg/ltvlab.js').ClvIntervals} ClvIntervals */
+/** @typedef {import('../pkg/ltvlab.js').RecommendationsResult} RecommendationsResult */
+/** @typedef {import('../pkg/ltvlab.js').WhatIfResult} WhatIfResult */
+/** @typedef {import('../charts.js').Chart} Chart */
+
+/**
+ * A string column as the worker posts it: one text and the end offset of each
+ * string, because the structured clone of 100k separate strings costs the
+ * main thread tens of ms. `at(i)` and `length`, like an array.
+ */
+export class PackedStrings {
+  /** @param {import('../protocol.js').Packed} packed */
+  constructor({ text, ends }) {
+    this.text = text;
+    this.ends = ends;
+    this.length = ends.length;
+  }
+
+  /** @param {number} i */
+  at(i) {
+    return this.text.slice(i > 0 ? this.ends[i - 1] : 0, this.ends[i]);
+  }
+
+  /** The column as posted, for another worker. */
+  packed() {
+    return { text: this.text, ends: this.ends };
+  }
+}
+
+/**
+ * The summary as the page keeps it: its string columns read through PackedStrings.
+ * @typedef {Omit<PostedSummary, 'customers'> & {customers: Omit<PostedSummary['customers'], import('../protocol.js').StringColumn>
+ *   & {customer_id: PackedStrings, first_purchase: PackedStrings | null, last_purchase: PackedStrings | null}}} PageSummary
+ */
+/**
+ * The last analysis as the page keeps it. The recommendations are JSON text
+ * until a task of their own parses them (see sections/recommendations.js).
+ * @typedef {Omit<PostedResult, 'summary' | 'recommendations'>
+ *   & {summary: PageSummary | null, recommendations: string | RecommendationsResult | null}} PageResult
+ */
+
+/** What the last analysis read, and its name for the status line. @typedef {{file?: File, url?: string, name: () => string}} Source */
+/** A drawn chart, to resize, export and destroy. @typedef {{chart: Chart, stop: () => void, name: string, title: string}} ChartEntry */
+/**
+ * The what-if panel's runs: `pending` (quick, in the analysis worker) and
+ * `full` (with draws, in the helper worker) are in flight, `queued` and
+ * `fullQueued` wait for them; `last` is the result shown.
+ * @typedef {object} WhatIfState
+ * @property {Record<string, number>} values the sliders' positions
+ * @property {{id: number, request: WhatIfDraft, sent: number} | null} pending
+ * @property {WhatIfDraft | null} queued
+ * @property {number} settle the timer of the run with draws after the last move
+ * @property {WhatIfResult | null} last
+ * @property {number} lastMs
+ * @property {string} lastKey
+ * @property {Chart | null} chart the value curve
+ * @property {{key: string, chart: Chart | null, building?: boolean, values?: number[]} | null} ranking the lever ranking
+ * @property {number} movedAt when the slider last moved, for the timing in data-update-ms
+ * @property {Worker | null} helper
+ * @property {boolean} helperReady
+ * @property {{id: number, request: WhatIfDraft} | null} full
+ * @property {WhatIfDraft | null} fullQueued
+ */
+/** @typedef {Pick<WhatIfRequest, 'scenario' | 'options'>} WhatIfDraft */
+/** @typedef {{key: string, params: {seconds?: number, baskets?: number, items?: number}}} Status */
+/** @typedef {{stage: string, percent: number, step: number, steps: number}} RecsProgress */
+
+export const state = {
+  /** The messages and formats of the chosen language (and the data's currency). */
+  l10n: localize('en'),
+  /** The next message id; every request has its own. */
+  nextId: 1,
+  /** @type {{id: number, started: number} | null} the analysis in progress */
+  job: null,
+  /** @type {Source | null} */
+  source: null,
+  /** @type {Record<string, string>} role → column chosen by the user for `source` */
+  overrides: {},
+  /** @type {Preview | null} the head of the file */
+  preview: null,
+  /** @type {PageResult | null} the last analysis */
+  result: null,
+  /** @type {ChartData | null} */
+  chartData: null,
+  /** @type {ChartEntry[]} */
+  charts: [],
+  /** The customer table: its order, search, page and the rows the worker sent for `query`. */
+  view: {
+    sort: /** @type {SortKey} */ ('clv'),
+    descending: true,
+    search: '',
+    page: 0,
+    /** @type {Uint32Array | null} */
+    rows: null,
+    query: 0,
+    searchTimer: 0,
+  },
+  /** The customers' CLV intervals, from a helper worker. */
+  intervals: {
+    /** @type {'none' | 'pending' | 'done' | 'failed'} */
+    state: 'none',
+    query: 0,
+    /** @type {ClvIntervals | null} */
+    data: null,
+    message: '',
+    /** @type {Worker | null} */
+    worker: null,
+  },
+  /** The exports asked for and not yet received. */
+  pendingFiles: /** @type {Set<number>} */ (new Set()),
+  /** The analysis whose recommendations the worker is computing, or 0. */
+  recsJob: 0,
+  /** @type {Status | null} the status line, kept as a message key so it follows the language switch */
+  status: null,
+  /** @type {[string, number | null, {step?: number, steps?: number}] | null} the last progress shown, for a language switch */
+  progressShown: null,
+  /** @type {RecsProgress | null} the recommender's last stage shown, for a language switch */
+  recsProgressShown: null,
+  /** Counts dashboards drawn: a newer one stops an older one still being drawn. */
+  renderToken: 0,
+  /** @type {{id: number, waiting: number} | null} what the helper workers wait for (see releaseHelpers) */
+  helpersGate: null,
+  /** @type {WhatIfState} */
+  whatif: {
+    values: {}, pending: null, queued: null, settle: 0, last: null, lastMs: 0, lastKey: '', chart: null, ranking: null,
+    movedAt: 0, helper: null, helperReady: false, full: null, fullQueued: null,
+  },
+};
+
+/** A new message id. */
+export const newId = () => state.nextId++;
+
+/** The result, which the caller knows is there (a renderer of the dashboard). */
+export function current() {
+  if (!state.result) throw new Error('no analysis result');
+  return state.result;
+}

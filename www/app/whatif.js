@@ -1,0 +1,246 @@
+// @ts-check
+// The what-if panel's runs. A slider move runs the scenario at once without
+// intervals (draws: 0, tens of ms in the worker), at most one run in flight,
+// the latest position winning; WHATIF_SETTLE_MS after the last move it runs
+// again with WHATIF_DRAWS draws for the intervals, in a helper worker with
+// its own copy of the model (see startWhatIfHelper), so a slider move never
+// waits for the intervals of the previous position. The panel's data-state
+// is "busy" while a run is pending, "quick" after a run without intervals
+// and "done" after one with them.
+
+import { FromWorker, ToWorker } from '../protocol.js';
+import { LEVERS, renderWhatIf, renderWhatIfControls } from '../sections/whatif.js';
+import { byTestId, ui } from './dom.js';
+import { packedSummary } from './intervals.js';
+import { newId, state } from './state.js';
+import { post, postTo, spawn } from './worker-client.js';
+
+/** @typedef {import('./state.js').WhatIfDraft} WhatIfDraft */
+/** @typedef {import('../protocol.js').WhatIfMessage} WhatIfMessage */
+
+/** Monte Carlo draws of the what-if intervals, once a slider has settled. */
+const WHATIF_DRAWS = 200;
+/** Quiet time after the last slider move before the intervals are computed. */
+const WHATIF_SETTLE_MS = 250;
+
+/** The panel as it starts for a new analysis: every slider at its start, nothing shown. */
+export function resetWhatIf() {
+  const { whatif, result } = state;
+  clearTimeout(whatif.settle);
+  stopWhatIfHelper();
+  whatif.pending = null;
+  whatif.queued = null;
+  whatif.last = null;
+  whatif.chart = null;
+  whatif.ranking = null;
+  for (const [name, lever] of Object.entries(LEVERS)) whatif.values[name] = lever.initial;
+  // The CAC slider's range follows this shop's values: up to three times the
+  // revenue of the average customer's first year.
+  const f = result?.predictions?.formula;
+  const scale = f ? f.average_order_value * Math.max(1, f.purchases_per_month * 12) * 3 : 100;
+  const magnitude = 10 ** Math.floor(Math.log10(Math.max(scale, 1)));
+  LEVERS.cac.max = Math.ceil(scale / magnitude) * magnitude;
+  LEVERS.cac.step = LEVERS.cac.max / 100;
+  ui.whatif.dataset.state = 'busy';
+}
+
+/**
+ * The scenario and options of the sliders' positions.
+ * @returns {WhatIfDraft}
+ */
+function scenarioAndOptions() {
+  const { whatif } = state;
+  const v = whatif.values;
+  return {
+    scenario: {
+      retention_points: v.retention_points,
+      aov_change: v.aov_change / 100,
+      frequency_change: v.frequency_change / 100,
+      margin_points: v.margin_points,
+      discount: v.discount / 100,
+      loyalty: { rebate: v.loyalty_rebate / 100, retention_points: v.loyalty_retention },
+    },
+    options: { margin: v.margin / 100, cac: v.cac, horizon_months: v.horizon },
+  };
+}
+
+/**
+ * Runs the scenario of the sliders' positions. Quick runs (no draws) go to the
+ * analysis worker, one in flight and the latest queued; runs with draws go to
+ * a second worker with its own copy of the model (see startWhatIfHelper), so a
+ * slider move never waits for the intervals of the previous position.
+ */
+/** @param {boolean} full with the intervals (draws) or not */
+export function runWhatIf(full) {
+  const { whatif, result } = state;
+  if (!result?.whatif) return;
+  const { scenario, options } = scenarioAndOptions();
+  /** @type {WhatIfDraft} */
+  const request = { scenario, options: { ...options, draws: full ? WHATIF_DRAWS : 0 } };
+  ui.whatif.dataset.state = 'busy';
+  if (full && whatif.helperReady) {
+    if (whatif.full) whatif.fullQueued = request;
+    else sendFull(request);
+    return;
+  }
+  if (whatif.pending) {
+    whatif.queued = request;
+    return;
+  }
+  sendWhatIf(request);
+}
+
+/** @param {WhatIfDraft} request */
+function sendWhatIf(request) {
+  const { whatif } = state;
+  whatif.pending = { id: newId(), request, sent: performance.now() };
+  post({ type: ToWorker.WHATIF, id: whatif.pending.id, ...request });
+}
+
+/** @param {WhatIfDraft} request */
+function sendFull(request) {
+  const { whatif } = state;
+  if (!whatif.helper) return;
+  whatif.full = { id: newId(), request };
+  postTo(whatif.helper, { type: ToWorker.WHATIF, id: whatif.full.id, ...request });
+}
+
+/**
+ * The scenario and options of the sliders now, to tell a stale answer.
+ * @param {WhatIfDraft} request
+ */
+const positionKey = (request) => JSON.stringify([request.scenario, { ...request.options, draws: 0 }]);
+
+/**
+ * A quick run's answer, from the analysis worker.
+ * @param {WhatIfMessage} message
+ */
+export function onWhatIf({ id, result: simulation, ms }) {
+  const { whatif } = state;
+  if (!whatif.pending || id !== whatif.pending.id) return;
+  const { request } = whatif.pending;
+  whatif.pending = null;
+  byTestId('whatif-error').hidden = true;
+  if (whatif.queued) {
+    // A newer position is waiting: show this one anyway (it is recent), then run that.
+    const next = whatif.queued;
+    whatif.queued = null;
+    sendWhatIf(next);
+  }
+  // Never replace the intervals of the current position with a quick answer for it.
+  const current = positionKey(scenarioAndOptions());
+  if (!((whatif.last?.draws ?? 0) > 0 && whatif.lastKey === current && positionKey(request) === current)) {
+    show(simulation, ms, request);
+  }
+  updateWhatIfState();
+  if (!whatif.pending && whatif.movedAt) {
+    // For the benchmark and tests: from the slider's input event to the rendered numbers.
+    ui.whatif.dataset.wasmMs = String(Math.round(ms));
+    ui.whatif.dataset.updateMs = String(Math.round(performance.now() - whatif.movedAt));
+    whatif.movedAt = 0;
+  }
+}
+
+/**
+ * A run with draws, from the helper worker.
+ * @param {WhatIfMessage} message
+ */
+function onWhatIfFull({ id, result: simulation, ms }) {
+  const { whatif } = state;
+  if (!whatif.full || id !== whatif.full.id) return;
+  const { request } = whatif.full;
+  whatif.full = null;
+  if (whatif.fullQueued) {
+    const next = whatif.fullQueued;
+    whatif.fullQueued = null;
+    sendFull(next);
+  }
+  // Only the intervals of where the sliders are now.
+  if (positionKey(request) === positionKey(scenarioAndOptions())) show(simulation, ms, request);
+  updateWhatIfState();
+}
+
+/**
+ * @param {import('../pkg/ltvlab.js').WhatIfResult} simulation
+ * @param {number} ms
+ * @param {WhatIfDraft} request
+ */
+function show(simulation, ms, request) {
+  const { whatif } = state;
+  whatif.last = simulation;
+  whatif.lastMs = ms;
+  whatif.lastKey = positionKey(request);
+  renderWhatIf(simulation, ms);
+}
+
+/** busy while a run is pending; then quick or done, as the numbers shown have intervals or not. */
+function updateWhatIfState() {
+  const { whatif } = state;
+  if (ui.whatif.dataset.state === 'error') return;
+  const settled = !whatif.pending && !whatif.queued && !whatif.full && !whatif.fullQueued;
+  const current = whatif.lastKey === positionKey(scenarioAndOptions());
+  ui.whatif.dataset.state = !settled || !current ? 'busy' : (whatif.last?.draws ?? 0) > 0 ? 'done' : 'quick';
+}
+
+/** The second worker for runs with draws: it fits the same model from the summary. */
+export function startWhatIfHelper() {
+  const { whatif } = state;
+  stopWhatIfHelper();
+  const id = newId();
+  const helper = spawn(
+    (data) => {
+      if (helper !== whatif.helper) return;
+      if (data.type === FromWorker.WHATIF_READY && data.id === id) {
+        whatif.helperReady = true;
+        ui.whatif.dataset.helper = 'ready';
+      }
+      else if (data.type === FromWorker.WHATIF) onWhatIfFull(data);
+      else if (data.type === FromWorker.ERROR && data.id === id) stopWhatIfHelper(); // runs with draws stay in the first worker
+      else if (data.type === FromWorker.ERROR && data.id === whatif.full?.id) {
+        whatif.full = null;
+        showWhatIfError(data.message);
+      }
+    },
+    () => {
+      if (helper === whatif.helper) stopWhatIfHelper();
+    },
+  );
+  whatif.helper = helper;
+  postTo(helper, { type: ToWorker.WHATIF_INIT, id, summary: packedSummary() });
+}
+
+export function stopWhatIfHelper() {
+  const { whatif } = state;
+  delete ui.whatif.dataset.helper;
+  whatif.helper?.terminate();
+  whatif.helper = null;
+  whatif.helperReady = false;
+  whatif.full = null;
+  whatif.fullQueued = null;
+}
+
+/** @param {string} message */
+export function showWhatIfError(message) {
+  const error = byTestId('whatif-error');
+  error.textContent = message;
+  error.hidden = false;
+  ui.whatif.dataset.state = 'error';
+}
+
+/** The sliders of a new analysis, or after a reset; each move runs the scenario. */
+export function renderControls() {
+  renderWhatIfControls(() => {
+    const { whatif } = state;
+    whatif.movedAt = performance.now();
+    runWhatIf(false);
+    clearTimeout(whatif.settle);
+    whatif.settle = setTimeout(() => runWhatIf(true), WHATIF_SETTLE_MS);
+  });
+}
+
+/** Every slider back to its start, and the scenario run again. */
+export function resetLevers() {
+  for (const [name, lever] of Object.entries(LEVERS)) state.whatif.values[name] = lever.initial;
+  renderControls();
+  runWhatIf(true);
+}

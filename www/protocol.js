@@ -1,0 +1,193 @@
+// @ts-check
+// The messages between the page and the analysis worker (worker.js), the one
+// place that says their shapes. Both sides import it: the page posts
+// `ToWorker` messages and handles `FromWorker` ones, the worker the reverse;
+// `tsc --noEmit` (scripts/lib.sh, check_www_types) checks both against these
+// types and against the core's declarations in pkg/ltvlab.d.ts.
+//
+// There is no cancel message: most of an analysis is one synchronous wasm
+// call (finishDashboard), during which no message would reach the worker, so
+// the page cancels by terminating it and starting a fresh one. After a wasm
+// panic the module's memory cannot be trusted either, so the page replaces
+// the worker after any error rather than reusing it.
+//
+// The same worker script also runs as two helpers beside the analysis worker,
+// each with its own wasm heap: one computes the customers' CLV intervals
+// (`intervals`), the other fits the what-if model again (`whatif-init`) and
+// runs the scenarios with draws, so the first worker stays responsive.
+
+/** @typedef {import('./pkg/ltvlab.js').AnalysisOptions} AnalysisOptions */
+/** @typedef {import('./pkg/ltvlab.js').AnalysisResult} AnalysisResult */
+/** @typedef {import('./pkg/ltvlab.js').AnalysisStage} AnalysisStage */
+/** @typedef {import('./pkg/ltvlab.js').ClvIntervals} ClvIntervals */
+/** @typedef {import('./pkg/ltvlab.js').Note} Note */
+/** @typedef {import('./pkg/ltvlab.js').PredictOptions} PredictOptions */
+/** @typedef {import('./pkg/ltvlab.js').Preview} Preview */
+/** @typedef {import('./pkg/ltvlab.js').RecommendStage} RecommendStage */
+/** @typedef {import('./pkg/ltvlab.js').Scenario} Scenario */
+/** @typedef {import('./pkg/ltvlab.js').SimulationOptions} SimulationOptions */
+/** @typedef {import('./pkg/ltvlab.js').SummaryResult} SummaryResult */
+/** @typedef {import('./pkg/ltvlab.js').WhatIfResult} WhatIfResult */
+
+/** The kinds of message the page posts to a worker. */
+export const ToWorker = /** @type {const} */ ({
+  /** Analyse a dropped or chosen file, or fetch and analyse a file of this site. */
+  ANALYZE: 'analyze',
+  /** The recommendations of analysis `id`, after its result. */
+  RECOMMEND: 'recommend',
+  /** Customer rows to show, in order. */
+  QUERY: 'query',
+  /** A file to download. */
+  EXPORT: 'export',
+  /** A what-if run on the last analysis's model (or the helper's). */
+  WHATIF: 'whatif',
+  /** Bootstrap CLV intervals (in a helper instance of the worker). */
+  INTERVALS: 'intervals',
+  /** The intervals, for sorting and the CSV export. */
+  SET_INTERVALS: 'set-intervals',
+  /** Fit the what-if model from a summary (in a helper instance). */
+  WHATIF_INIT: 'whatif-init',
+});
+
+/** The kinds of message a worker posts to the page. */
+export const FromWorker = /** @type {const} */ ({
+  READY: 'ready',
+  PROGRESS: 'progress',
+  PREVIEW: 'preview',
+  RESULT: 'result',
+  RECS_PROGRESS: 'recs-progress',
+  RECOMMENDATIONS: 'recommendations',
+  ROWS: 'rows',
+  FILE: 'file',
+  WHATIF: 'whatif',
+  INTERVALS: 'intervals',
+  WHATIF_READY: 'whatif-ready',
+  ERROR: 'error',
+});
+
+/** What the page can export: the customers' CSV or the recommendations as CSV or JSON. */
+export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'recs-json']);
+/** @typedef {typeof EXPORT_KINDS[number]} ExportKind */
+
+/** The columns the customer table sorts by (worker.js SORT_COLUMNS). */
+/** @typedef {'customer' | 'orders' | 'total_spend' | 'frequency' | 'last_purchase' | 'p_alive' | 'expected_purchases' | 'clv' | 'clv_low' | 'clv_high' | 'value_low' | 'value_high'} SortKey */
+
+// ---- page → worker -----------------------------------------------------------
+
+/**
+ * Every message to a worker carries the page's language, for its error messages.
+ * @typedef {{lang: string}} Lang
+ */
+/** @typedef {{type: typeof ToWorker.ANALYZE, id: number, options: AnalysisOptions, file?: Blob, url?: string} & Lang} AnalyzeRequest */
+/** @typedef {{type: typeof ToWorker.RECOMMEND, id: number} & Lang} RecommendRequest */
+/** @typedef {{type: typeof ToWorker.QUERY, id: number, sort: SortKey, descending: boolean, search: string} & Lang} QueryRequest */
+/** @typedef {{type: typeof ToWorker.EXPORT, id: number, kind: ExportKind} & Lang} ExportRequest */
+/** @typedef {{type: typeof ToWorker.WHATIF, id: number, scenario: Scenario, options: SimulationOptions} & Lang} WhatIfRequest */
+/**
+ * `predict` names the model the dashboard chose, so the bootstrap refits that one.
+ * @typedef {{type: typeof ToWorker.INTERVALS, id: number, summary: PostedSummary, predict: PredictOptions | undefined, samples: number} & Lang} IntervalsRequest
+ */
+/** @typedef {{type: typeof ToWorker.SET_INTERVALS, intervals: ClvIntervals, id?: undefined} & Lang} SetIntervalsRequest */
+/** @typedef {{type: typeof ToWorker.WHATIF_INIT, id: number, summary: PostedSummary} & Lang} WhatIfInitRequest */
+/**
+ * @typedef {AnalyzeRequest | RecommendRequest | QueryRequest | ExportRequest | WhatIfRequest | IntervalsRequest
+ *   | SetIntervalsRequest | WhatIfInitRequest} ToWorkerMessage
+ */
+/**
+ * A message as the page's code writes it; the worker client adds `lang`.
+ * @typedef {ToWorkerMessage extends infer M ? M extends unknown ? Omit<M, 'lang'> : never : never} ToWorkerDraft
+ */
+
+// ---- worker → page -----------------------------------------------------------
+
+/** @typedef {{type: typeof FromWorker.READY, version: string}} ReadyMessage */
+/**
+ * `percent` is null when unknown. During the analysis proper `stage` is the
+ * AnalysisStage starting now, the `step`th of `steps`; before it, one of the
+ * loading stages.
+ * @typedef {{type: typeof FromWorker.PROGRESS, id: number, stage: LoadingStage | AnalysisStage, percent: number | null, step?: number, steps?: number}} ProgressMessage
+ */
+/** @typedef {'loading' | 'downloading' | 'reading'} LoadingStage */
+/** The head of the file, before the result. @typedef {{type: typeof FromWorker.PREVIEW, id: number, preview: Preview}} PreviewMessage */
+/**
+ * The result, without the recommendations when `result.recommendations_pending`;
+ * `charts` is the binned data of the charts, null without predictions.
+ * @typedef {{type: typeof FromWorker.RESULT, id: number, result: PostedResult, charts: ChartData | null}} ResultMessage
+ */
+/**
+ * While the recommendations of analysis `id` are computed: `stage` is the RecommendStage starting now.
+ * @typedef {{type: typeof FromWorker.RECS_PROGRESS, id: number, stage: RecommendStage, percent: number, step: number, steps: number}} RecsProgressMessage
+ */
+/**
+ * The recommendations as JSON text (or null), and their notes (see DeferredRecommendationsResult).
+ * @typedef {{type: typeof FromWorker.RECOMMENDATIONS, id: number, recommendations: string | null, notes: Note[]}} RecommendationsMessage
+ */
+/** The matching rows' indices, in display order. @typedef {{type: typeof FromWorker.ROWS, id: number, rows: Uint32Array, total: number}} RowsMessage */
+/** @typedef {{type: typeof FromWorker.FILE, id: number, blob: Blob, name: string}} FileMessage */
+/** `ms` is the time in wasm. @typedef {{type: typeof FromWorker.WHATIF, id: number, result: WhatIfResult, ms: number}} WhatIfMessage */
+/** @typedef {{type: typeof FromWorker.INTERVALS, id: number, intervals: ClvIntervals}} IntervalsMessage */
+/** @typedef {{type: typeof FromWorker.WHATIF_READY, id: number}} WhatIfReadyMessage */
+/** @typedef {{type: typeof FromWorker.ERROR, id: number | undefined, message: string}} ErrorMessage */
+/**
+ * @typedef {ReadyMessage | ProgressMessage | PreviewMessage | ResultMessage | RecsProgressMessage | RecommendationsMessage
+ *   | RowsMessage | FileMessage | WhatIfMessage | IntervalsMessage | WhatIfReadyMessage | ErrorMessage} FromWorkerMessage
+ */
+
+// ---- the result as posted ------------------------------------------------------
+//
+// Receiving the result is one main-thread task, so what costs the structured
+// clone most goes in cheaper shapes: the per-customer string columns as one
+// text with end offsets (a Packed, read on the page through PackedStrings),
+// and the recommendations' many small objects as JSON text, which the page
+// parses in a later task of its own. The what-if model is a wasm object: it
+// stays in the worker, and the page learns only whether it exists.
+
+/** @typedef {{text: string, ends: Uint32Array}} Packed */
+/**
+ * @typedef {Omit<SummaryResult, 'customers'> & {customers: Omit<SummaryResult['customers'], StringColumn>
+ *   & {customer_id: Packed, first_purchase: Packed | null, last_purchase: Packed | null}}} PostedSummary
+ */
+/**
+ * @typedef {Omit<AnalysisResult, 'whatif' | 'summary' | 'recommendations'>
+ *   & {whatif: boolean, summary: PostedSummary | null, recommendations: string | null}} PostedResult
+ */
+
+/** The per-customer string columns, posted packed. */
+const STRING_COLUMNS = /** @type {const} */ (['customer_id', 'first_purchase', 'last_purchase']);
+/** @typedef {typeof STRING_COLUMNS[number]} StringColumn */
+
+/**
+ * @param {string[]} strings
+ * @returns {Packed}
+ */
+export function pack(strings) {
+  const ends = new Uint32Array(strings.length);
+  let at = 0;
+  strings.forEach((s, i) => {
+    at += s.length;
+    ends[i] = at;
+  });
+  return { text: strings.join(''), ends };
+}
+
+/**
+ * @param {Packed} packed
+ * @returns {string[]}
+ */
+export function unpack({ text, ends }) {
+  return Array.from(ends, (end, i) => text.slice(i > 0 ? ends[i - 1] : 0, end));
+}
+
+// ---- the charts' data ------------------------------------------------------------
+
+/**
+ * The LTV histogram: bars of `width` from `starts`, up to the 99th percentile
+ * `cap`; `above` customers beyond it.
+ * @typedef {{starts: number[], width: number, counts: number[], above: number, cap: number}} LtvBins
+ */
+/**
+ * P(alive) by repeat purchases (rows) × days since the last purchase (columns
+ * of `step` days): the customers of each cell and their mean P(alive).
+ * @typedef {{rows: string[], columns: number[], step: number, customers: number[][], alive: (number | null)[][]}} AliveHeat
+ */
+/** @typedef {{ltv: LtvBins, heat: AliveHeat}} ChartData */

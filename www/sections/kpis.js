@@ -1,0 +1,124 @@
+// @ts-check
+// The key figures: customers, orders, revenue, churn, P(alive), the two LTVs
+// (the merchant's formula and the model's), and which model was chosen and why.
+
+import { byTestId } from '../app/dom.js';
+import { current, state } from '../app/state.js';
+
+/** @type {Record<string, string>} */
+const MODEL_NAMES = { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', pareto: 'Pareto/NBD' };
+
+/**
+ * The purchase model's name as the papers write it.
+ * @param {string | undefined} model
+ */
+function modelName(model) {
+  return (model && MODEL_NAMES[model]) ?? model ?? '';
+}
+
+/**
+ * One card: its figure (a dash when unknown), its label and how it is computed.
+ * @param {string} id
+ * @param {number | null | undefined} value
+ * @param {(value: number) => string} format
+ * @param {string} label
+ * @param {string} how
+ */
+function setKpi(id, value, format, label, how) {
+  const { l10n } = state;
+  const card = byTestId(id);
+  card.hidden = false;
+  card.dataset.value = value === null || value === undefined ? '' : String(value);
+  card.querySelector('dt').textContent = label;
+  card.querySelector('dd').textContent = value === null || value === undefined ? l10n.t('kpi.unknown') : format(value);
+  card.querySelector('.how').textContent = how;
+}
+
+/** Every card, and the note on the model choice and the two LTVs. */
+export function renderKpis() {
+  const { l10n } = state;
+  const result = current();
+  const { summary, predictions, report } = result;
+  const t = l10n.t;
+  /** @type {number | null} */
+  let customers = null;
+  /** @type {number | null} */
+  let orders = report.stats.orders;
+  /** @type {number | null} */
+  let revenue = null;
+  /** @type {number | null} */
+  let repeatRate = null;
+  if (summary) {
+    const c = summary.customers;
+    customers = c.customer_id.length;
+    orders = c.orders ? sum(c.orders) : null;
+    revenue = c.total_spend ? sum(c.total_spend) : null;
+    let repeaters = 0;
+    for (let i = 0; i < customers; i++) if ((c.orders ? c.orders[i] : c.frequency[i] + 1) > 1) repeaters++;
+    repeatRate = customers > 0 ? repeaters / customers : null;
+  }
+  setKpi('kpi-customers', customers, l10n.integer, t('kpi.customers'), t('kpi.customers.how'));
+  setKpi('kpi-orders', orders, l10n.integer, t('kpi.orders'), t('kpi.orders.how'));
+  setKpi('kpi-revenue', revenue, l10n.money, t('kpi.revenue'), t('kpi.revenue.how'));
+  setKpi('kpi-aov', orders !== null && orders > 0 && revenue !== null ? revenue / orders : null, l10n.money, t('kpi.aov'), t('kpi.aov.how'));
+  setKpi('kpi-repeat-rate', repeatRate, l10n.percent, t('kpi.repeat-rate'), t('kpi.repeat-rate.how'));
+  // Baskets have orders only: the per-customer cards would only show dashes.
+  for (const id of ['kpi-customers', 'kpi-revenue', 'kpi-aov', 'kpi-repeat-rate']) byTestId(id).hidden = !summary;
+
+  const p = predictions;
+  const months = p?.base.horizon_months ?? 12;
+  const f = p?.formula;
+  const window = f ? l10n.decimal(Math.round(f.churn_window_months * 10) / 10) : '12';
+  setKpi('kpi-churn', f?.churn_rate, l10n.percent, t('kpi.churn', { window }), t('kpi.churn.how', { window }));
+  // Where the data show no customer leaving, P(alive) is "no evidence of leaving",
+  // not "still active": say so instead of showing 100% (ltvlab::predict::dropout_identified).
+  const model = modelName(result.model_choice?.model);
+  const identified = p?.base.dropout_identified !== false;
+  const alive = identified ? p?.base.mean_p_alive : null;
+  setKpi(
+    'kpi-alive',
+    alive,
+    l10n.percent,
+    t('kpi.alive'),
+    identified ? t('kpi.alive.how', { model, gone: alive === undefined || alive === null ? '' : l10n.percent(1 - alive) }) : t('kpi.alive.unidentified'),
+  );
+  byTestId('kpi-alive').dataset.identified = String(identified);
+  const choice = byTestId('model-choice');
+  choice.hidden = !result.model_choice;
+  choice.dataset.reason = result.model_choice?.reason ?? '';
+  choice.textContent = result.model_choice ? t(`model-choice.${result.model_choice.reason}`, { model }) : '';
+  setKpi(
+    'kpi-ltv-formula',
+    f?.formula_ltv,
+    l10n.money,
+    t('kpi.ltv-formula'),
+    f && f.formula_ltv !== null
+      ? t('kpi.ltv-formula.how', {
+          aov: l10n.money(f.average_order_value),
+          ppm: l10n.decimal(f.purchases_per_month),
+          life: l10n.decimal(f.expected_lifetime_months ?? 0), // known where formula_ltv is
+        })
+      : t('kpi.ltv-formula.undefined'),
+  );
+  setKpi('kpi-ltv-model', p?.base.mean_clv, l10n.money, t('kpi.ltv-model', { months }), t('kpi.ltv-model.how', { months, model }));
+  setKpi(
+    'kpi-revenue-12m',
+    p?.base.expected_revenue,
+    l10n.money,
+    t('kpi.revenue-12m', { months }),
+    t('kpi.revenue-12m.how'),
+  );
+  // Without predictions the model cards say nothing; hide them rather than show dashes.
+  for (const id of ['kpi-churn', 'kpi-alive', 'kpi-ltv-formula', 'kpi-ltv-model', 'kpi-revenue-12m']) {
+    byTestId(id).hidden = !p;
+  }
+  const ratio = f?.formula_ltv && f.model_ltv > 0 ? l10n.decimal(Math.round((f.formula_ltv / f.model_ltv) * 10) / 10) : null;
+  byTestId('ltv-compare').textContent = t('kpi.compare', { ratio });
+}
+
+/** @param {ArrayLike<number> & Iterable<number>} values */
+function sum(values) {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}

@@ -1,0 +1,172 @@
+// @ts-check
+// The what-if panel's sliders and numbers: the scenario against the baseline,
+// the value curve and the lever ranking (app/whatif.js runs the scenarios).
+
+import { SERIES, barChart, lineChart } from '../charts.js';
+import { addChart } from '../app/chart-registry.js';
+import { byTestId, el, ui } from '../app/dom.js';
+import { state } from '../app/state.js';
+
+/** @typedef {import('../pkg/ltvlab.js').WhatIfResult} WhatIfResult */
+/** @typedef {import('../pkg/ltvlab.js').Estimate} Estimate */
+/** @typedef {import('../pkg/ltvlab.js').Outcome} Outcome */
+/** @typedef {(v: number) => string} Format */
+/** A slider: its range, its start and how its value reads. @typedef {{min: number, max: number, step: number, initial: number, format: Format}} Lever */
+
+/** @type {Format} */
+const percentSigned = (v) => `${v > 0 ? '+' : ''}${state.l10n.percent(v / 100)}`;
+
+/** The sliders, by name (the data-lever of their slots in index.html). @type {Record<string, Lever>} */
+export const LEVERS = {
+  retention_points: { min: 0, max: 20, step: 1, initial: 0, format: (v) => state.l10n.decimal(v) },
+  aov_change: { min: -20, max: 50, step: 1, initial: 0, format: percentSigned },
+  frequency_change: { min: -20, max: 50, step: 1, initial: 0, format: percentSigned },
+  margin_points: { min: -20, max: 20, step: 1, initial: 0, format: (v) => `${v > 0 ? '+' : ''}${state.l10n.decimal(v)}` },
+  discount: { min: 0, max: 30, step: 1, initial: 0, format: (v) => state.l10n.percent(v / 100) },
+  loyalty_rebate: { min: 0, max: 10, step: 0.5, initial: 0, format: (v) => state.l10n.percent(v / 100) },
+  loyalty_retention: { min: 0, max: 20, step: 1, initial: 0, format: (v) => state.l10n.decimal(v) },
+  margin: { min: 5, max: 100, step: 1, initial: 100, format: (v) => state.l10n.percent(v / 100) },
+  cac: { min: 0, max: 100, step: 1, initial: 0, format: (v) => state.l10n.money(v) },
+  horizon: { min: 6, max: 60, step: 6, initial: 24, format: (v) => state.l10n.integer(v) },
+};
+
+/**
+ * The sliders, at the positions in state.whatif.values; `onMove` is called
+ * after each move, once the position is stored.
+ * @param {() => void} onMove
+ */
+export function renderWhatIfControls(onMove) {
+  const { l10n, whatif } = state;
+  for (const slot of ui.whatif.querySelectorAll('[data-lever]')) {
+    const name = /** @type {HTMLElement} */ (slot).dataset.lever ?? '';
+    const lever = LEVERS[name];
+    const id = `lever-${name}`;
+    const label = el('label', { for: id });
+    const input = el('input', {
+      type: 'range', id, name, min: String(lever.min), max: String(lever.max), step: String(lever.step),
+      'data-testid': `lever-${name}`,
+    });
+    input.value = String(whatif.values[name]);
+    const describe = () => {
+      label.textContent = l10n.t(`whatif.lever.${name}`, { value: lever.format(Number(input.value)) });
+      input.setAttribute('aria-valuetext', label.textContent);
+    };
+    describe();
+    input.addEventListener('input', () => {
+      whatif.values[name] = Number(input.value);
+      describe();
+      onMove();
+    });
+    slot.replaceChildren(label, input);
+  }
+}
+
+/**
+ * The numbers of one run, with their intervals when it had draws.
+ * @param {WhatIfResult} sim
+ * @param {number} ms the run's time in wasm
+ */
+export function renderWhatIf(sim, ms) {
+  const { l10n } = state;
+  const { whatif } = state;
+  const t = l10n.t;
+  const months = sim.horizon_months;
+  /**
+   * @param {Estimate} e
+   * @param {Format} format
+   */
+  const withRange = (e, format) =>
+    sim.draws > 0 && e.high > e.low
+      ? `${format(e.value)} (${t('whatif.range', { low: format(e.low), high: format(e.high) })})`
+      : format(e.value);
+  /** @type {Format} */
+  const signedMoney = (v) => `${v > 0 ? '+' : ''}${l10n.money(v)}`;
+  const payback = (/** @type {Outcome} */ o) =>
+    !(o.cac > 0) ? '—' : o.payback_months === null ? t('whatif.payback.never') : t('whatif.months', { value: l10n.integer(o.payback_months) });
+  const ratio = (/** @type {Estimate | null} */ e) => (e ? withRange(e, l10n.decimal) : '—');
+  /** @type {[string, import('../i18n.js').Params, number | null | undefined, number | null | undefined, string, string, string][]} */
+  const rows = [
+    ['ltv', { months }, sim.baseline.ltv_per_customer.value, sim.scenario.ltv_per_customer.value,
+      withRange(sim.baseline.ltv_per_customer, l10n.money), withRange(sim.scenario.ltv_per_customer, l10n.money),
+      withRange(sim.change.ltv_per_customer, signedMoney)],
+    ['ltv_to_cac', {}, sim.baseline.ltv_to_cac?.value, sim.scenario.ltv_to_cac?.value,
+      ratio(sim.baseline.ltv_to_cac), ratio(sim.scenario.ltv_to_cac), ''],
+    ['payback', {}, sim.baseline.payback_months, sim.scenario.payback_months,
+      payback(sim.baseline), payback(sim.scenario), ''],
+    ['revenue_existing', { months }, sim.baseline.revenue_existing.value, sim.scenario.revenue_existing.value,
+      withRange(sim.baseline.revenue_existing, l10n.money), withRange(sim.scenario.revenue_existing, l10n.money),
+      withRange(sim.change.revenue_existing, signedMoney)],
+    ['revenue_new', { months, perMonth: l10n.decimal(sim.new_customers_per_month) }, sim.baseline.revenue_new.value,
+      sim.scenario.revenue_new.value, withRange(sim.baseline.revenue_new, l10n.money),
+      withRange(sim.scenario.revenue_new, l10n.money), withRange(sim.change.revenue_new, signedMoney)],
+  ];
+  const table = byTestId('whatif-table');
+  table.tHead.replaceChildren(
+    el('tr', {}, ...['metric', 'baseline', 'scenario', 'change'].map((k, i) => el('th', { scope: 'col', class: i ? 'num' : '' }, t(`whatif.col.${k}`)))),
+  );
+  table.tBodies[0].replaceChildren(
+    ...rows.map(([key, params, base, scen, baseText, scenText, changeText]) =>
+      el(
+        'tr',
+        { 'data-row': key },
+        el('th', { scope: 'row' }, el('span', {}, t(`whatif.row.${key}`, params)), el('span', { class: 'how' }, t(`whatif.row.${key}.how`))),
+        el('td', { class: 'num', 'data-side': 'baseline', 'data-value': base ?? '' }, baseText),
+        el('td', { class: 'num', 'data-side': 'scenario', 'data-value': scen ?? '' }, scenText),
+        el('td', { class: 'num', 'data-side': 'change' }, changeText),
+      ),
+    ),
+  );
+  byTestId('whatif-status').textContent =
+    sim.draws > 0 ? t('whatif.status.full', { draws: l10n.integer(sim.draws) }) : t('whatif.status.quick', { ms: l10n.integer(Math.round(ms ?? 0)) });
+
+  // The value curve: updated in place while sliding, rebuilt on a new result or language.
+  const curve = sim.cumulative_value;
+  const xs = curve.baseline.map((_, m) => m);
+  const cac = sim.scenario.cac;
+  const data = [xs, curve.baseline, curve.scenario, xs.map(() => (cac > 0 ? cac : null))];
+  const plot = byTestId('chart-whatif').querySelector('.plot');
+  if (whatif.chart && state.charts.some((c) => c.chart === whatif.chart)) {
+    whatif.chart.setData(/** @type {import('../charts.js').PlotData} */ (data));
+  } else {
+    plot.replaceChildren();
+    plot.setAttribute('aria-label', `${t('whatif.chart.title')}. ${t('whatif.chart.how')}`);
+    whatif.chart = lineChart(plot, {
+      xs,
+      series: [
+        { label: t('whatif.chart.baseline'), values: data[1], color: SERIES[0] },
+        { label: t('whatif.chart.scenario'), values: data[2], color: SERIES[1] },
+        { label: t('whatif.chart.cac'), values: data[3], color: SERIES[3], dash: [2, 4] },
+      ],
+      xTitle: t('whatif.chart.x'),
+      yTitle: t('whatif.chart.y'),
+      formatX: l10n.integer,
+      formatY: l10n.moneyShort,
+    });
+    addChart('whatif', t('whatif.chart.title'), plot, whatif.chart);
+  }
+
+  // The lever ranking: sorted bars of the change in LTV from one step of each lever.
+  const ranking = sim.sensitivity;
+  const labels = ranking.map((s) => (t(`lever.${s.lever}`) === `lever.${s.lever}` ? s.lever : t(`lever.${s.lever}`)));
+  const key = `${l10n.lang}|${labels.join('|')}`;
+  const rankingPlot = byTestId('chart-levers').querySelector('.plot');
+  rankingPlot.dataset.levers = JSON.stringify(ranking.map((s) => [s.lever, s.change]));
+  const shown = whatif.ranking;
+  if (shown?.key === key && shown.chart && state.charts.some((c) => c.chart === shown.chart)) {
+    shown.chart.setData([ranking.map((_, i) => i), ranking.map((s) => s.change)]);
+  } else if (whatif.ranking?.building && whatif.ranking.key === key) {
+    whatif.ranking.values = ranking.map((s) => s.change); // the pending build draws the newest
+  } else {
+    // Built in a task of its own: two new charts in one task took over 50 ms at 100k lines.
+    const building = { key, chart: null, building: true, values: ranking.map((s) => s.change) };
+    whatif.ranking = building;
+    setTimeout(() => {
+      if (whatif.ranking !== building) return; // reset or rebuilt meanwhile
+      rankingPlot.replaceChildren();
+      rankingPlot.setAttribute('aria-label', `${t('whatif.levers.title')}. ${t('whatif.levers.how')}`);
+      const chart = barChart(rankingPlot, { labels, values: building.values, yTitle: t('whatif.levers.y'), format: l10n.moneyShort });
+      addChart('levers', t('whatif.levers.title'), rankingPlot, chart);
+      whatif.ranking = { key, chart };
+    }, 0);
+  }
+}
