@@ -6,8 +6,58 @@
 
 use wasm_bindgen::prelude::*;
 
+/// The calculator's types (`simulateFormula`): in both builds.
 #[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r##"
+const CALCULATOR_TYPES: &'static str = r##"
+/** Inputs of the data-free LTV formula; see `ltvlab::simulate::FormulaInputs`. Missing fields take defaults. */
+export interface FormulaInputs {
+    aov?: number;
+    purchases_per_year?: number;
+    /** Annual churn, 0 to 1. */
+    churn?: number;
+    margin?: number;
+    monthly_discount_rate?: number;
+    cac?: number;
+    horizon_months?: number;
+}
+
+/** Levers; see `ltvlab::simulate::Scenario`. Missing fields move nothing. */
+export interface Scenario {
+    retention_points?: number;
+    churn_reduction?: number;
+    aov_change?: number;
+    frequency_change?: number;
+    margin_points?: number;
+    discount?: number;
+    loyalty?: { rebate?: number; retention_points?: number };
+    cac?: number | null;
+}
+
+export interface FormulaOutputs {
+    ltv: number;
+    ltv_to_cac: number | null;
+    payback_months: number | null;
+    cumulative_value_by_month: number[];
+    monthly_retention: number;
+    survival_12_months: number;
+    revenue_per_customer: number;
+    lifetime_ltv: number | null;
+}
+
+/** What `simulateFormula` returns. */
+export interface FormulaComparison {
+    baseline_inputs: Required<FormulaInputs>;
+    scenario_inputs: Required<FormulaInputs>;
+    baseline: FormulaOutputs;
+    scenario: FormulaOutputs;
+    sensitivity: { lever: string; ltv: number; change: number; relative_change: number }[];
+}
+"##;
+
+/// The app's types: only in the app build (the calculator has no `WhatIf`).
+#[cfg(feature = "app")]
+#[wasm_bindgen(typescript_custom_section)]
+const APP_TYPES: &'static str = r##"
 /** Options for `new Analysis(options)` and `preview`; every field is optional. */
 export interface AnalysisOptions {
     ingest?: IngestOptions;
@@ -99,50 +149,6 @@ export interface IngestReport {
         currencies: [string, number][];
         total_amount: number;
     };
-}
-
-/** Inputs of the data-free LTV formula; see `ltvlab::simulate::FormulaInputs`. Missing fields take defaults. */
-export interface FormulaInputs {
-    aov?: number;
-    purchases_per_year?: number;
-    /** Annual churn, 0 to 1. */
-    churn?: number;
-    margin?: number;
-    monthly_discount_rate?: number;
-    cac?: number;
-    horizon_months?: number;
-}
-
-/** Levers; see `ltvlab::simulate::Scenario`. Missing fields move nothing. */
-export interface Scenario {
-    retention_points?: number;
-    churn_reduction?: number;
-    aov_change?: number;
-    frequency_change?: number;
-    margin_points?: number;
-    discount?: number;
-    loyalty?: { rebate?: number; retention_points?: number };
-    cac?: number | null;
-}
-
-export interface FormulaOutputs {
-    ltv: number;
-    ltv_to_cac: number | null;
-    payback_months: number | null;
-    cumulative_value_by_month: number[];
-    monthly_retention: number;
-    survival_12_months: number;
-    revenue_per_customer: number;
-    lifetime_ltv: number | null;
-}
-
-/** What `simulateFormula` returns. */
-export interface FormulaComparison {
-    baseline_inputs: Required<FormulaInputs>;
-    scenario_inputs: Required<FormulaInputs>;
-    baseline: FormulaOutputs;
-    scenario: FormulaOutputs;
-    sensitivity: { lever: string; ltv: number; change: number; relative_change: number }[];
 }
 
 export type DecisionSource = "preset" | "header" | "content" | "override" | "default";
@@ -386,6 +392,8 @@ export interface CohortReport {
     period: "month" | "week";
     by: "none" | "first_item" | "group";
     observation_end: string;
+    /** Purchases dated decades away from the bulk, left out (see the note `outlying_dates_left_out`). */
+    outlying_purchases: number;
     overall: CohortStats;
     groups: {
         name: string | null;
@@ -417,5 +425,9 @@ export interface SegmentReport {
     overdue: { count: number; customers: { customer_id: string; last_order: string; expected_next_order: string;
                days_overdue: number; p_alive: number; value_at_risk: number }[] };
     nps: { nps: number; promoters: SegmentStats; passives: SegmentStats; detractors: SegmentStats; unscored: number } | null;
+    /** One row per customer: empty in the page's report (`ltvlab segments --json` fills it). */
+    customers: { customer_id: string; r: number; f: number; m: number; segment: string; orders: number; revenue: number;
+                 days_since_last_order: number; nps: number | null; p_alive: number | null; model_ltv: number | null;
+                 expected_next_order: string | null }[];
 }
 "##;
