@@ -466,7 +466,11 @@ fn each_lever_maps_onto_the_parameters() {
             (p.alpha, alpha, "alpha"),
             (p.gamma, gamma, "gamma"),
             (p.survival_12_months, survival, "12-month survival"),
-            (p.dropout_per_purchase, p.a / (p.a + p.b), "dropout"),
+            (
+                p.dropout_per_purchase.unwrap(),
+                p.a / (p.a + p.b),
+                "dropout",
+            ),
         ] {
             assert!((got - want).abs() < 1e-9, "{s:?} {what}: {got} vs {want}");
         }

@@ -812,8 +812,8 @@ fn write_simulation(out: &mut dyn Write, r: &Simulation) -> std::io::Result<()> 
     let (pb, ps) = (&b.parameters, &s.parameters);
     writeln!(
         out,
-        "parameters: b {:.4} -> {:.4}, alpha {:.4} -> {:.4}, gamma {:.4} -> {:.4}, dropout per purchase {:.4} -> {:.4}, 12-month survival of a new customer {:.4} -> {:.4}, margin {:.4} -> {:.4}",
-        pb.b, ps.b, pb.alpha, ps.alpha, pb.gamma, ps.gamma, pb.dropout_per_purchase, ps.dropout_per_purchase, pb.survival_12_months, ps.survival_12_months, pb.margin, ps.margin
+        "parameters: b {:.4} -> {:.4}, alpha {:.4} -> {:.4}, gamma {:.4} -> {:.4}, dropout per purchase {} -> {}, 12-month survival of a new customer {:.4} -> {:.4}, margin {:.4} -> {:.4}",
+        pb.b, ps.b, pb.alpha, ps.alpha, pb.gamma, ps.gamma, opt(pb.dropout_per_purchase, 4), opt(ps.dropout_per_purchase, 4), pb.survival_12_months, ps.survival_12_months, pb.margin, ps.margin
     )?;
     write_sensitivity(out, &r.sensitivity)
 }
