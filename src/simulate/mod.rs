@@ -84,8 +84,9 @@
 //! in the log-parameters is kept); spend, margin, discounting and payback are
 //! then exact per draw, so a draw costs about a thousand multiplications.
 //! `tests/simulate.rs` checks it against [`DrawMethod::Exact`] (every draw
-//! evaluates the series) on a 3,000-customer shop: interval ends agree within
-//! 1 % of the interval's width (observed at most 0.43 %). A first-order
+//! evaluates the series) on a 3,000-customer shop under each purchase
+//! model: interval ends agree within 1 % of the interval's width (observed
+//! at most 0.24 %). A first-order
 //! expansion was tried first and rejected: its intervals sat below the exact
 //! ones by up to 4.5 % of the width there and 7.5 % on a 400-customer shop
 //! (0.85 % with the second order).
@@ -146,7 +147,7 @@ pub struct SimulationOptions {
     pub draw_method: DrawMethod,
 }
 
-/// How a Monte Carlo draw evaluates BG/NBD's `E[X(t)]` on the month grid.
+/// How a Monte Carlo draw evaluates the purchase model's `E[X(t)]` on the month grid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DrawMethod {
@@ -665,7 +666,7 @@ fn log_offsets(point: &Theta, theta: &Theta) -> [f64; 4] {
 /// horizon `H`: `E[X(m)]` at the end of months `m = 1..=H`, then
 /// `Σ_{m=1..H} E[X(H - m + 1/2)]`, the repeat purchases of one customer from
 /// each monthly cohort of the horizon (acquired mid-month). `None` when the
-/// parameters are not a valid BG/NBD.
+/// parameters are not a valid model.
 #[derive(Debug, Clone, PartialEq)]
 struct Grid(Option<Vec<f64>>);
 
