@@ -68,8 +68,8 @@ impl ShopModel {
             .customers
             .iter()
             .filter(|c| c.frequency > 0.0 && c.monetary_value > 0.0 && c.monetary_value.is_finite())
-            .map(|c| Spend::new(c.frequency, c.monetary_value))
-            .collect::<Result<_>>()?;
+            .filter_map(|c| Spend::new(c.frequency, c.monetary_value).ok())
+            .collect();
         let spend = GammaGamma::fit(&spend_rows, options)?;
         ShopModel::from_fits(&purchases, &spend, summary.period)
     }
