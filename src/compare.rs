@@ -33,8 +33,9 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use crate::cohorts::Histories;
-use crate::segments::{CustomerFacts, CustomerRow, FormulaContext, SegmentStats, Tally};
-use crate::simulate::{ShopModel, ValueOptions};
+use crate::customers::{
+    CustomerFacts, CustomerRow, FormulaContext, SegmentStats, ShopModel, Tally, ValueOptions,
+};
 use crate::summary::Summary;
 use crate::transactions::{Line, LineKind, Transactions, TransactionsBuilder, NONE};
 use crate::{Error, Result};
@@ -186,7 +187,7 @@ pub fn compare(
         .iter()
         .map(|&g| GroupStats {
             name: name(g).to_owned(),
-            stats: tally(&members[g]).stats_public(ctx),
+            stats: tally(&members[g]).stats(ctx),
         })
         .collect();
     let mut rng = StdRng::seed_from_u64(options.seed);

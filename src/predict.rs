@@ -37,11 +37,11 @@
 
 use serde::Serialize;
 
+use crate::customers::{churn_window, days_per_period, CustomerValue};
 use crate::models::{
     check_clv_inputs, customer_lifetime_value, lifetime_values, ClvOptions, Fit, FitOptions,
     GammaGamma, ModelKind, PurchaseModel, Rfm, RfmData, Spend,
 };
-use crate::simulate::{days_per_period, CustomerValue};
 use crate::summary::{CustomerSummary, Period, Summary};
 use crate::{Error, Result};
 
@@ -400,20 +400,6 @@ impl Predictions {
     }
 }
 
-/// The window, in the summary's periods, after which a customer not seen is
-/// counted as churned: 12 months, or half the oldest customer's age (at least
-/// one period) when the data is younger than two years' worth of that window.
-/// The formula LTV here and the segments' churn use this one definition.
-pub(crate) fn churn_window(summary: &Summary) -> f64 {
-    let oldest = summary.customers.iter().map(|c| c.t).fold(0.0, f64::max);
-    let window = (12.0 * summary.period.per_month()).round();
-    if oldest < window {
-        (oldest / 2.0).floor().max(1.0)
-    } else {
-        window
-    }
-}
-
 /// The merchant's formula LTV of `summary` (module docs), beside `model_ltv`,
 /// the model's mean CLV per customer over `options.horizon_months`.
 pub fn formula_ltv(
@@ -449,7 +435,7 @@ pub fn formula_ltv(
     let formula_ltv = expected_lifetime_months
         .filter(|_| total_age > 0.0)
         .map(|life| {
-            crate::simulate::formula_ltv(
+            crate::customers::formula_ltv(
                 average_order_value,
                 purchases_per_month,
                 life,

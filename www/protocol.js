@@ -21,6 +21,7 @@
 /** @typedef {import('./pkg/ltvlab.js').AnalysisStage} AnalysisStage */
 /** @typedef {import('./pkg/ltvlab.js').ClvIntervals} ClvIntervals */
 /** @typedef {import('./pkg/ltvlab.js').Note} Note */
+/** @typedef {import('./pkg/ltvlab.js').ModelChoice} ModelChoice */
 /** @typedef {import('./pkg/ltvlab.js').PredictOptions} PredictOptions */
 /** @typedef {import('./pkg/ltvlab.js').Preview} Preview */
 /** @typedef {import('./pkg/ltvlab.js').RecommendStage} RecommendStage */
@@ -88,7 +89,10 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
  * @typedef {{type: typeof ToWorker.INTERVALS, id: number, summary: PostedSummary, predict: PredictOptions | undefined, samples: number} & Lang} IntervalsRequest
  */
 /** @typedef {{type: typeof ToWorker.SET_INTERVALS, intervals: ClvIntervals, id?: undefined} & Lang} SetIntervalsRequest */
-/** @typedef {{type: typeof ToWorker.WHATIF_INIT, id: number, summary: PostedSummary} & Lang} WhatIfInitRequest */
+/**
+ * `model` names the purchase model the dashboard chose (the what-if of the first worker uses it too).
+ * @typedef {{type: typeof ToWorker.WHATIF_INIT, id: number, summary: PostedSummary, model: ModelChoice['model'] | undefined} & Lang} WhatIfInitRequest
+ */
 /**
  * @typedef {AnalyzeRequest | RecommendRequest | QueryRequest | ExportRequest | WhatIfRequest | IntervalsRequest
  *   | SetIntervalsRequest | WhatIfInitRequest} ToWorkerMessage

@@ -88,7 +88,7 @@ onmessage = async ({ data }) => {
       case ToWorker.WHATIF_INIT:
         await ready;
         whatif?.free();
-        whatif = WhatIf.fromSummary(unpackSummary(data.summary));
+        whatif = WhatIf.fromSummary(unpackSummary(data.summary), data.model);
         send({ type: FromWorker.WHATIF_READY, id: data.id });
         break;
       case ToWorker.SET_INTERVALS:

@@ -13,10 +13,9 @@ use ltvlab::ingest::Dataset;
 use ltvlab::report::{dashboard, Dashboard, Note, NoteCode, ReportOptions, Section};
 use ltvlab::segments::{FollowUpRule, SegmentOptions, SegmentReport, SegmentStats};
 use ltvlab::simulate::{
-    simulate_formula, DrawMethod, FormulaComparison, FormulaInputs, Loyalty, Scenario, ShopModel,
-    Simulation, SimulationOptions,
+    simulate_formula, DrawMethod, FormulaComparison, FormulaInputs, Loyalty, Scenario, Simulation,
+    SimulationOptions,
 };
-use ltvlab::summary::{summarize, Summary, SummaryOptions};
 use ltvlab::transactions::Transactions;
 
 use super::caps;
@@ -453,20 +452,6 @@ fn write_segments(out: &mut dyn Write, r: &SegmentReport) -> std::io::Result<()>
     Ok(())
 }
 
-/// Fits the shop model, or explains on stderr why model columns are empty.
-fn fit_or_note(summary: &Summary) -> Option<ShopModel> {
-    match ShopModel::fit(summary) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "note: no model LTV ({e}); showing observed values only"
-            );
-            None
-        }
-    }
-}
-
 /// Runs `ltvlab compare`.
 pub(crate) fn run_compare(args: CompareArgs, out: &mut dyn Write) -> CliResult<()> {
     let data = match &args.other {
@@ -480,8 +465,18 @@ pub(crate) fn run_compare(args: CompareArgs, out: &mut dyn Write) -> CliResult<(
         Some(other) => Dataset::Transactions(two_files(&args, other)?),
     };
     let t = transactions(&data)?;
-    let summary = summarize(&data, &SummaryOptions::default())?;
-    let model = fit_or_note(&summary);
+    // The model columns come from the report's what-if model: the purchase
+    // model chosen on the holdout, as in `analyze` and on the page.
+    let d = report(
+        &data,
+        &ReportOptions {
+            sections: Some(vec![Section::Whatif]),
+            ..ReportOptions::default()
+        },
+    )?;
+    let (Some(summary), model) = (d.summary, d.shop) else {
+        return Err(CliError::Input("no per-customer summary".to_owned()));
+    };
     let options = CompareOptions {
         baseline: args.baseline.clone(),
         draws: args.draws,
@@ -847,8 +842,8 @@ fn write_simulation(out: &mut dyn Write, r: &Simulation) -> std::io::Result<()> 
     let (pb, ps) = (&b.parameters, &s.parameters);
     writeln!(
         out,
-        "parameters: b {:.4} -> {:.4}, alpha {:.4} -> {:.4}, gamma {:.4} -> {:.4}, dropout per purchase {:.4} -> {:.4}, 12-month survival of a new customer {:.4} -> {:.4}, margin {:.4} -> {:.4}",
-        pb.b, ps.b, pb.alpha, ps.alpha, pb.gamma, ps.gamma, pb.dropout_per_purchase, ps.dropout_per_purchase, pb.survival_12_months, ps.survival_12_months, pb.margin, ps.margin
+        "parameters: b {:.4} -> {:.4}, alpha {:.4} -> {:.4}, gamma {:.4} -> {:.4}, dropout per purchase {} -> {}, 12-month survival of a new customer {:.4} -> {:.4}, margin {:.4} -> {:.4}",
+        pb.b, ps.b, pb.alpha, ps.alpha, pb.gamma, ps.gamma, opt(pb.dropout_per_purchase, 4), opt(ps.dropout_per_purchase, 4), pb.survival_12_months, ps.survival_12_months, pb.margin, ps.margin
     )?;
     write_sensitivity(out, &r.sensitivity)
 }

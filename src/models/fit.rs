@@ -144,6 +144,9 @@ pub struct Fit<M> {
     n: f64,
     prior: Prior,
     standard_errors: Option<Params>,
+    /// `H⁻¹` row-major in the paper's parameter order (see [`Fit::covariance`]).
+    #[serde(skip)]
+    covariance: Option<Vec<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     standard_errors_note: Option<String>,
     iterations: usize,
@@ -171,6 +174,7 @@ impl<M> Fit<M> {
             n: self.n,
             prior: self.prior,
             standard_errors: self.standard_errors,
+            covariance: self.covariance,
             standard_errors_note: self.standard_errors_note,
             iterations: self.iterations,
             converged: self.converged,
@@ -232,6 +236,13 @@ impl<M> Fit<M> {
     /// [`Fit::standard_errors_note`]).
     pub fn standard_errors(&self) -> Option<&Params> {
         self.standard_errors.as_ref()
+    }
+
+    /// The asymptotic covariance of the estimates, `H⁻¹` (the matrix whose
+    /// diagonal gives [`Fit::standard_errors`]), row-major in the paper's
+    /// parameter order; `None` exactly when there are no standard errors.
+    pub fn covariance(&self) -> Option<&[f64]> {
+        self.covariance.as_deref()
     }
 
     /// Why there are no standard errors, if there are none.
@@ -449,30 +460,31 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
         ));
     }
     let mut prior_dominated = Vec::new();
-    let (standard_errors, standard_errors_note) = match standard_errors::<M>(&params, data) {
-        Ok((se, curvature)) => {
-            if centers.is_some() {
-                prior_dominated = prior_dominance_diagnostics(
-                    M::PARAM_NAMES,
-                    &params,
-                    &curvature,
-                    &mut diagnostics,
-                );
+    let (standard_errors, covariance, standard_errors_note) =
+        match standard_errors::<M>(&params, data) {
+            Ok((se, curvature, inverse)) => {
+                if centers.is_some() {
+                    prior_dominated = prior_dominance_diagnostics(
+                        M::PARAM_NAMES,
+                        &params,
+                        &curvature,
+                        &mut diagnostics,
+                    );
+                }
+                (Some(Params::new(M::PARAM_NAMES, &se)), Some(inverse), None)
             }
-            (Some(Params::new(M::PARAM_NAMES, &se)), None)
-        }
-        Err(note) => {
-            if centers.is_some() {
-                prior_dominated = M::PARAM_NAMES.to_vec();
-                diagnostics.push(
-                    "the weak prior, not the data, determines the estimates along a direction \
+            Err(note) => {
+                if centers.is_some() {
+                    prior_dominated = M::PARAM_NAMES.to_vec();
+                    diagnostics.push(
+                        "the weak prior, not the data, determines the estimates along a direction \
                      the likelihood does not identify"
-                        .to_owned(),
-                );
+                            .to_owned(),
+                    );
+                }
+                (None, None, Some(note))
             }
-            (None, Some(note))
-        }
-    };
+        };
     Ok(Fit {
         model,
         name: M::NAME,
@@ -487,6 +499,7 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
             Prior::None
         },
         standard_errors,
+        covariance,
         standard_errors_note,
         iterations: best.iterations,
         converged: best.converged,
@@ -494,6 +507,10 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
         prior_dominated,
     })
 }
+
+/// Standard errors, log-parameter curvatures and the covariance `H⁻¹`
+/// (row-major), from [`standard_errors`].
+type Uncertainty = (Vec<f64>, Vec<f64>, Vec<f64>);
 
 /// Standard errors from the inverse of the numerical Hessian of the negative
 /// log-likelihood in natural parameters.
@@ -505,11 +522,11 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
 ///
 /// Also returns the diagonal of that Hessian in log-parameters, `H_ii p_i²`:
 /// the data's curvature along each log-parameter, to compare with the
-/// prior's `1/WEAK_PRIOR_SD²`.
+/// prior's `1/WEAK_PRIOR_SD²`, and the inverse `H⁻¹` itself (row-major).
 fn standard_errors<M: Estimable>(
     params: &[f64],
     data: &M::Data,
-) -> std::result::Result<(Vec<f64>, Vec<f64>), String> {
+) -> std::result::Result<Uncertainty, String> {
     let k = params.len();
     let h: Vec<f64> = params.iter().map(|p| 1e-4 * p).collect();
     let mut hessian = vec![0.0; k * k];
@@ -585,7 +602,7 @@ fn standard_errors<M: Estimable>(
         .map(|i| hessian[i * k + i] * params[i] * params[i])
         .collect();
     if se.iter().all(|v| v.is_finite() && *v > 0.0) {
-        Ok((se, curvature))
+        Ok((se, curvature, inverse))
     } else {
         Err("the inverse hessian has a non-positive diagonal".into())
     }

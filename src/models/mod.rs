@@ -55,7 +55,6 @@ pub use clv::{customer_lifetime_value, ClvOptions};
 pub use data::{DiscreteRfm, DiscreteRfmData, Rfm, RfmData, Spend};
 pub use fit::{Fit, FitOptions, Params, Prior, WEAK_PRIOR_SD};
 pub use gamma_gamma::GammaGamma;
-pub(crate) use gamma_gamma::SpendData;
 pub use mbgnbd::MbgNbd;
 pub use pareto_nbd::ParetoNbd;
 pub use sbg::{ShiftedBetaGeometric, SurvivalData};

@@ -31,7 +31,7 @@ pub use recommendations::{
 use crate::cohorts::{cohorts_with, CohortOptions, CohortReport, Histories};
 use crate::ingest::Dataset;
 use crate::models::{FitOptions, ModelKind};
-use crate::predict::{predict, PredictOptions, Predictions};
+use crate::predict::{predict, PredictOptions, Predictions, SpendModel};
 use crate::segments::{segments_with, segments_with_values, SegmentOptions, SegmentReport};
 use crate::simulate::{simulate, Scenario, ShopModel, Simulation, SimulationOptions, ValueOptions};
 use crate::summary::{period_for, summarize, Period, Summary, SummaryOptions};
@@ -260,7 +260,15 @@ pub fn dashboard(
     let choice = match &summary {
         Some(s)
             if has_customers
-                && (options.wants(Section::Predictions) || options.wants(Section::Validation)) =>
+                && [
+                    Section::Predictions,
+                    Section::Validation,
+                    Section::Segments,
+                    Section::Whatif,
+                    Section::Simulation,
+                ]
+                .iter()
+                .any(|&section| options.wants(section)) =>
         {
             // A named model needs the holdout only when the validation is
             // asked for (section benchmarks ask for one at a time).
@@ -303,7 +311,13 @@ pub fn dashboard(
                     || options.wants(Section::Whatif)
                     || options.wants(Section::Simulation)) =>
         {
-            what_if(s, options, &mut notes)?
+            what_if(
+                s,
+                choice.as_ref(),
+                predictions.as_ref(),
+                options,
+                &mut notes,
+            )?
         }
         _ => (None, None),
     };
@@ -358,15 +372,29 @@ pub fn dashboard(
 }
 
 /// The what-if model and, when asked for, its simulation of
-/// `options.scenario`. A model that cannot be fitted is a note when the
-/// what-if is asked for; a lever or option out of range is an error.
+/// `options.scenario`: the predictions' own fits when there are predictions
+/// with a Gamma-Gamma spend model (the same parameters as the customer
+/// table), else the chosen purchase model fitted here. A model that cannot be
+/// fitted is a note when the what-if is asked for; a lever or option out of
+/// range is an error.
 fn what_if(
     summary: &Summary,
+    choice: Option<&ModelChoice>,
+    predictions: Option<&Predictions>,
     options: &ReportOptions,
     notes: &mut Vec<Note>,
 ) -> Result<(Option<ShopModel>, Option<Simulation>)> {
     let shown = options.wants(Section::Whatif) || options.wants(Section::Simulation);
-    let shop = match ShopModel::fit(summary) {
+    let from_predictions = predictions.and_then(|p| match &p.spend_model {
+        SpendModel::GammaGamma { fit } => Some((&p.purchase_model, fit)),
+        SpendModel::ObservedMean { .. } => None,
+    });
+    let fitted = match (from_predictions, choice) {
+        (Some((purchases, spend)), _) => ShopModel::from_fits(purchases, spend, summary.period),
+        (None, Some(c)) => ShopModel::fit_with(summary, c.model, &FitOptions::default()),
+        (None, None) => ShopModel::fit(summary),
+    };
+    let shop = match fitted {
         Ok(m) => m,
         Err(err) => {
             if shown {

@@ -344,8 +344,10 @@ export interface Outcome {
     payback_probability: number;
     revenue_existing: Estimate;
     revenue_new: Estimate;
-    parameters: { r: number; alpha: number; a: number; b: number; p: number; q: number; gamma: number;
-                  dropout_per_purchase: number; survival_12_months: number; margin: number };
+    /** For Pareto/NBD, `a` and `b` carry s and β. */
+    parameters: { model: "bgnbd" | "mbgnbd" | "pareto"; r: number; alpha: number; a: number; b: number;
+                  p: number; q: number; gamma: number; dropout_per_purchase: number | null;
+                  survival_12_months: number; margin: number };
     cac: number;
 }
 

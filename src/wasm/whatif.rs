@@ -7,7 +7,8 @@ use wasm_bindgen::prelude::*;
 use super::options::PredictOptionsDto;
 use super::{column, js_error, or_default, strict_from_js, to_js};
 use crate::bootstrap::{bootstrap, BootstrapOptions};
-use crate::models::{BgNbd, PurchaseModel};
+use crate::customers::Purchases;
+use crate::models::{FitOptions, ModelKind, PurchaseModel};
 use crate::simulate::{Loyalty, Parameters, Scenario, ShopModel, SimulationOptions};
 use crate::summary::{Period, Summary};
 
@@ -29,19 +30,26 @@ impl WhatIf {
 
 #[wasm_bindgen]
 impl WhatIf {
-    /// Fits the shop model to a summary as `Analysis.finish()` returned it:
-    /// the same model as the `whatif` of that result, for a second worker
-    /// that computes the intervals while the first answers slider moves.
+    /// Fits the shop model to a summary as `Analysis.finish()` returned it,
+    /// with `model` (the result's `model_choice.model`; BG/NBD when
+    /// `undefined`): the same model as the `whatif` of that result, for a
+    /// second worker that computes the intervals while the first answers
+    /// slider moves.
     ///
     /// # Errors
     ///
-    /// A summary not shaped like `SummaryResult`; the model's fit errors.
+    /// A summary not shaped like `SummaryResult`, an unknown model; the
+    /// model's fit errors.
     #[wasm_bindgen(js_name = fromSummary)]
     pub fn from_summary(
         #[wasm_bindgen(unchecked_param_type = "SummaryResult")] summary: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ModelChoice[\"model\"] | undefined")] model: JsValue,
     ) -> Result<WhatIf, JsError> {
         let summary = summary_from_js(summary)?;
-        let model = ShopModel::fit(&summary).map_err(js_error)?;
+        let kind: Option<ModelKind> = or_default(model, "model", strict_from_js)?;
+        let kind = kind.unwrap_or(ModelKind::BgNbd);
+        let model =
+            ShopModel::fit_with(&summary, kind, &FitOptions::default()).map_err(js_error)?;
         Ok(WhatIf { model, summary })
     }
 
@@ -243,7 +251,7 @@ struct ClvIntervalsDto<'a> {
 /// expected repeat orders, as `ltvlab::simulate` computes LTV per customer,
 /// so the last point is `ltv_per_customer.value`.
 fn cumulative_value(p: &Parameters, periods_per_month: f64, o: &SimulationOptions) -> Vec<f64> {
-    let Ok(model) = BgNbd::new(p.r, p.alpha, p.a, p.b) else {
+    let Ok(model) = Purchases::new(p.model, [p.r, p.alpha, p.a, p.b]) else {
         return Vec::new();
     };
     let value_per_order = p.margin * p.p * p.gamma / (p.q - 1.0);

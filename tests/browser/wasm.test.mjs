@@ -225,9 +225,11 @@ test('finish returns a what-if object whose baseline and scenario match the CLI'
     for (let m = 1; m < curve.length; m++) assert.ok(curve[m] >= curve[m - 1], `${side} curve rises at ${m}`);
   }
 
-  // A second worker's copy, fitted from the posted summary, gives the same numbers:
-  // the same data and the same deterministic fit.
-  const copy = wasm.WhatIf.fromSummary(sampleAnalysis().summary);
+  // A second worker's copy, fitted from the posted summary with the model the
+  // dashboard chose, gives the same numbers: the same data and the same
+  // deterministic fit as the predictions' own.
+  const copy = wasm.WhatIf.fromSummary(sampleAnalysis().summary, sampleAnalysis().model_choice.model);
+  assert.equal(run.baseline.parameters.model, sampleAnalysis().model_choice.model);
   assert.deepEqual(copy.run(scenario, { draws: 20 }), whatif.run(scenario, { draws: 20 }));
   copy.free();
   assert.match(thrown(() => wasm.WhatIf.fromSummary({ period: 'day' })).message, /summary: missing field/);

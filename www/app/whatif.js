@@ -206,7 +206,9 @@ export function startWhatIfHelper() {
     },
   );
   whatif.helper = helper;
-  postTo(helper, { type: ToWorker.WHATIF_INIT, id, summary: packedSummary() });
+  // The helper refits the model the dashboard chose, as the first worker's what-if uses.
+  const model = state.result?.model_choice?.model;
+  postTo(helper, { type: ToWorker.WHATIF_INIT, id, summary: packedSummary(), model });
 }
 
 export function stopWhatIfHelper() {
