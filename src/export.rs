@@ -164,6 +164,51 @@ pub fn customers_csv(
     Ok(out)
 }
 
+/// One cell of a [`table_csv`]: text (through [`safe_cell`]) or a number.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Cell {
+    /// A number, written as [`customers_csv`] writes them (empty when not
+    /// finite).
+    Number(f64),
+    /// Text, neutralised against formulas and quoted when needed.
+    Text(String),
+    /// An empty cell.
+    Empty,
+}
+
+/// A CSV table in the crate's one layout (the web app's recommendation
+/// export): the header, then one line per row; text cells through
+/// [`safe_cell`] and quoted when they hold `,`, `"`, CR or LF; numbers as
+/// [`customers_csv`] writes them; CRLF line ends, no BOM.
+pub fn table_csv(header: &[String], rows: &[Vec<Cell>]) -> String {
+    let mut out = String::new();
+    let header: Vec<Cell> = header.iter().cloned().map(Cell::Text).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        for (i, cell) in row.iter().enumerate() {
+            match cell {
+                // number_cell writes the separator before the number.
+                Cell::Number(v) if i > 0 => number_cell(&mut out, Some(*v)),
+                Cell::Number(v) => {
+                    let mut n = String::new();
+                    number_cell(&mut n, Some(*v));
+                    out.push_str(&n[1..]);
+                }
+                Cell::Text(t) => {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    text_cell(&mut out, t);
+                }
+                Cell::Empty if i > 0 => out.push(','),
+                Cell::Empty => {}
+            }
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
 /// Appends a text cell: [`safe_cell`], quoted if it holds `,`, `"`, CR or LF.
 fn text_cell(out: &mut String, value: &str) {
     let safe = safe_cell(value);
@@ -274,6 +319,29 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "invalid option: customers csv: column clv has 1 values for 2 customers"
+        );
+    }
+
+    /// Text is neutralised and quoted, numbers are written as in the
+    /// customers CSV, empty cells stay empty.
+    #[test]
+    fn table_csv_has_the_one_cell_rules() {
+        let rows = vec![
+            vec![
+                Cell::Text("=HYPERLINK(\"x\")".to_owned()),
+                Cell::Number(3.0),
+                Cell::Empty,
+            ],
+            vec![
+                Cell::Text("a,b".to_owned()),
+                Cell::Number(0.25),
+                Cell::Number(f64::NAN),
+            ],
+        ];
+        let header = ["id", "rank", "score"].map(str::to_owned);
+        assert_eq!(
+            table_csv(&header, &rows),
+            "id,rank,score\r\n\"'=HYPERLINK(\"\"x\"\")\",3,\r\n\"a,b\",0.25,\r\n"
         );
     }
 

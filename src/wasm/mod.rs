@@ -161,6 +161,27 @@ pub fn customers_csv(
     .map_err(js_error)
 }
 
+/// A CSV table in the crate's one layout ([`crate::export::table_csv`]):
+/// `header`, then `rows` of text, numbers or `null` (an empty cell); text
+/// through the one rule against formula injection, quoted when needed; CRLF
+/// line ends, no BOM. The page's recommendation export writes through it.
+///
+/// # Errors
+///
+/// Cells that are not text, numbers or `null`.
+#[cfg(feature = "app")]
+#[wasm_bindgen(js_name = csvTable)]
+pub fn csv_table(
+    #[wasm_bindgen(unchecked_param_type = "string[]")] header: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "(string | number | null)[][]")] rows: JsValue,
+) -> Result<String, JsError> {
+    let header: Vec<String> = serde_wasm_bindgen::from_value(header)
+        .map_err(|err| js_error(crate::Error::options(format!("header: {err}"))))?;
+    let rows: Vec<Vec<crate::export::Cell>> = serde_wasm_bindgen::from_value(rows)
+        .map_err(|err| js_error(crate::Error::options(format!("rows: {err}"))))?;
+    Ok(crate::export::table_csv(&header, &rows))
+}
+
 /// The data-free LTV formula with a scenario: baseline, scenario and the
 /// lever ranking. Both arguments may be `undefined` for the defaults; this is
 /// what `ltvlab simulate --formula` prints and what `<ltv-calculator>` shows.

@@ -2,7 +2,7 @@
 // The worker's exports of the last analysis: the customers' CSV, in the
 // core's one layout, and the recommendations as CSV or JSON.
 
-import { customersCsv as coreCustomersCsv, safeCell } from '../pkg/ltvlab.js';
+import { csvTable, customersCsv as coreCustomersCsv } from '../pkg/ltvlab.js';
 import { localize, reasonText } from '../i18n.js';
 
 /** @typedef {import('../pkg/ltvlab.js').AnalysisResult} AnalysisResult */
@@ -15,23 +15,16 @@ import { localize, reasonText } from '../i18n.js';
  * @typedef {Omit<AnalysisResult, 'whatif'> & {whatif: boolean, intervals?: ClvIntervals}} Kept
  */
 
-// Text cells go through the core's one rule against formula injection
-// (ltvlab::export::safe_cell, exported as safeCell): a cell a spreadsheet
-// would run as a formula gets a leading apostrophe; plain numbers stay numbers.
-/** @param {string | number | null | undefined} value */
-function csvField(value) {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : safeCell(String(value ?? ''));
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 /**
+ * The core's one table layout (ltvlab::export::table_csv, exported as
+ * csvTable): text cells through the one rule against formula injection and
+ * quoted when needed, numbers as the customers CSV writes them; with a BOM,
+ * so Excel opens Japanese names as UTF-8.
  * @param {string[]} header
- * @param {(string | number | null | undefined)[][]} rows
+ * @param {(string | number | null)[][]} rows
  */
 function csv(header, rows) {
-  // A BOM, so Excel opens Japanese names as UTF-8.
-  const lines = [header.join(','), ...rows.map((row) => row.map(csvField).join(','))];
-  return new Blob([`\ufeff${lines.join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' });
+  return new Blob([`\ufeff${csvTable(header, rows)}`], { type: 'text/csv;charset=utf-8' });
 }
 
 /**
