@@ -14,6 +14,7 @@
 pub mod bootstrap;
 pub mod cohorts;
 pub mod compare;
+pub mod days;
 pub mod error;
 pub mod export;
 pub mod generate;

@@ -65,7 +65,7 @@ use std::cmp::Ordering;
 use serde::{Deserialize, Serialize};
 
 use crate::cohorts::{Histories, Order};
-use crate::ingest::format_day;
+use crate::days::format_day;
 use crate::simulate::{formula_ltv, CustomerValue, ShopModel, ValueOptions};
 use crate::summary::Summary;
 use crate::transactions::Transactions;

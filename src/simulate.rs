@@ -114,7 +114,7 @@ use rand_distr::StandardNormal;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::parse_iso_day;
+use crate::days::parse_iso_day;
 use crate::models::{
     check_clv_inputs, lifetime_values, BgNbd, ClvOptions, FitOptions, GammaGamma, LifetimeValues,
     PurchaseModel, Rfm, RfmData, Spend, SpendData,

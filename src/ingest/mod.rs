@@ -41,6 +41,9 @@ pub use report::{
 pub use schema::{Preset, Role};
 pub use value::{DateFormat, DateOrder, DecimalSep};
 
+pub use crate::days::{format_day, OUTLYING_DATE_YEARS};
+
+use crate::days::{bulk_window, parse_iso_day};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transactions::{Line, LineKind, Transactions, TransactionsBuilder};
 use schema::{AmountLevel, HeaderMatch, StatusMeaning};
@@ -928,26 +931,6 @@ fn split_line(text: &str, delim: u8, expected: usize) -> Vec<String> {
         true
     });
     fields
-}
-
-/// Parses `YYYY-MM-DD` into a day number.
-pub(crate) fn parse_iso_day(s: &str) -> Option<i32> {
-    value::parse_date(s, DateFormat::Iso).and_then(|d| d.day(DateOrder::MonthFirst))
-}
-
-/// Formats a day number as `YYYY-MM-DD` (proleptic Gregorian calendar).
-pub fn format_day(day: i32) -> String {
-    // Howard Hinnant's civil_from_days, exact for every i32 day.
-    let z = i64::from(day) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// Skipped rows, per reason, with examples.
@@ -2633,34 +2616,6 @@ impl Stream {
     }
 }
 
-/// Years from the median date beyond which a date is flagged as outlying.
-pub const OUTLYING_DATE_YEARS: i32 = 20;
-
-/// The days within [`OUTLYING_DATE_YEARS`] of the median of `days`, as
-/// `(low, high)`; `None` without days. The median comes from a count of
-/// days per 1,024-day bucket, so no copy of the days is made; it is exact to
-/// a bucket, which is far finer than the 20-year margin. The one rule behind
-/// ingest's `outlying_dates` warning and
-/// [`crate::transactions::Transactions::bulk_day_range`].
-pub(crate) fn bulk_window(days: impl Iterator<Item = i32>) -> Option<(i32, i32)> {
-    const BUCKET_SHIFT: u32 = 10;
-    let mut buckets: BTreeMap<i32, u64> = BTreeMap::new();
-    let mut count = 0u64;
-    for day in days {
-        *buckets.entry(day >> BUCKET_SHIFT).or_insert(0) += 1;
-        count += 1;
-    }
-    let half = count.div_ceil(2);
-    let mut seen = 0;
-    let median_bucket = buckets.iter().find_map(|(&b, &n)| {
-        seen += n;
-        (seen >= half).then_some(b)
-    })?;
-    let median = (median_bucket << BUCKET_SHIFT) + (1 << (BUCKET_SHIFT - 1));
-    let margin = (f64::from(OUTLYING_DATE_YEARS) * 365.25) as i32;
-    Some((median.saturating_sub(margin), median.saturating_add(margin)))
-}
-
 /// A warning for the kept rows dated more than [`OUTLYING_DATE_YEARS`] from
 /// the median kept date (`0001-01-01` or `9999-12-31` for 2024: a typo in the
 /// year stretches every customer's age T, and with it the models), by
@@ -2717,7 +2672,7 @@ mod tests {
 
     #[test]
     fn outlying_dates_are_far_from_the_median_and_only_among_kept_rows() {
-        let day = |y: i32, m: u32, d: u32| value::days_from_civil(y, m, d);
+        let day = |y: i32, m: u32, d: u32| crate::days::days_from_civil(y, m, d);
         // (day, kept, flagged): a shop from 2015 to 2024, with typo years.
         let rows = [
             (day(2015, 1, 1), true, false),
@@ -2941,19 +2896,6 @@ mod tests {
             .warnings
             .iter()
             .all(|w| w.code != WarningCode::RunawayQuote));
-    }
-
-    #[test]
-    fn format_day_matches_chrono() {
-        // Years 1 to 9999; earlier years never come out of a date parser.
-        for day in (-719_162..2_932_896)
-            .step_by(997)
-            .chain([-1, 0, 1, 19_723, 11_016])
-        {
-            let want = chrono::NaiveDate::from_num_days_from_ce_opt(day + 719_163)
-                .map(|d| d.format("%Y-%m-%d").to_string());
-            assert_eq!(Some(format_day(day)), want, "day {day}");
-        }
     }
 
     #[test]

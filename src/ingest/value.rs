@@ -44,14 +44,7 @@
 //! # Formula
 //!
 //! Day numbers count days since 1970-01-01 in the proleptic Gregorian calendar, computed
-//! with Howard Hinnant's `days_from_civil` (cross-checked against `chrono` in the tests).
-//! With `y' = y - [m <= 2]`, `era = floor(y' / 400)`, `yoe = y' - 400 era`,
-//! `doy = floor((153 ((m + 9) mod 12) + 2) / 5) + d - 1` and
-//! `doe = 365 yoe + floor(yoe / 4) - floor(yoe / 100) + doy`:
-//!
-//! ```text
-//! day = 146097 era + doe - 719468
-//! ```
+//! with Howard Hinnant's `days_from_civil` (see [`crate::days`]).
 //!
 //! Excel serials count days from 1899-12-30, so `day = serial - 25569`. Excel wrongly
 //! treats 1900 as a leap year (serial 60 is the non-existent 1900-02-29); with the
@@ -76,6 +69,7 @@
 use std::borrow::Cow;
 use std::str::FromStr;
 
+use crate::days::civil_day;
 use crate::Error;
 
 /// The longest non-ASCII field, in bytes after folding, that the date, amount, quantity
@@ -914,33 +908,6 @@ fn pair_day(year: i32, first: u8, second: u8, order: DateOrder) -> Option<i32> {
         DateOrder::MonthFirst => (second, first),
     };
     civil_day(year, u32::from(month), u32::from(day))
-}
-
-/// Days since 1970-01-01 of a valid Gregorian date, or `None` if the date does not exist.
-fn civil_day(year: i32, month: u32, day: u32) -> Option<i32> {
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return None;
-    }
-    Some(days_from_civil(year, month, day))
-}
-
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Howard Hinnant's `days_from_civil`; see the module's `# Formula`.
-pub(crate) fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = (y - era * 400) as u32;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era as i32 - 719_468
 }
 
 /// An unsigned number `digits[.digits]` as read for serials and timestamps.
