@@ -1,9 +1,11 @@
 //! Row decoding: the fields of one record into a line of the store (order
 //! lines, baskets) or a summary record, or a skip with its reason.
 
+use std::borrow::Cow;
+
 use super::detect::Plan;
 use super::schema::{self, AmountLevel, StatusMeaning};
-use super::stream::{AltDay, Stream};
+use super::stream::{AltDay, Rows, Stream};
 use super::value::{self, DateOrder, DecimalSep, OrderEvidence};
 use super::{report, trim_field, ReturnPolicy, SkipReason, SummaryRecord, REVERSAL_EXAMPLES};
 use crate::error::{Error, Result};
@@ -111,12 +113,13 @@ pub(super) fn read_money(
     }
 }
 
+/// The previous row's order id and its order-level fields, for the rows
+/// after an order's first (Shopify writes them on the first row only).
 #[derive(Debug, Default)]
 pub(super) struct Carry {
     pub(super) order: String,
     pub(super) customer: String,
     pub(super) date: String,
-    pub(super) time: String,
     pub(super) status: String,
     pub(super) currency: String,
 }
@@ -258,16 +261,7 @@ impl Stream {
             ));
         }
         let id = match cols.customer.and_then(|c| fields.get(c)) {
-            Some(v) => {
-                let (id, normalized) = value::normalize_id(v);
-                if normalized {
-                    self.rows.normalized_ids += 1;
-                    if self.rows.normalized_id_lines.len() < report::MAX_EXAMPLES {
-                        self.rows.normalized_id_lines.push(line);
-                    }
-                }
-                id.into_owned()
-            }
+            Some(v) => self.rows.customer_id(v, line).into_owned(),
             None => self.rows.read.to_string(),
         };
         self.rows.summary.push(SummaryRecord {
@@ -280,184 +274,61 @@ impl Stream {
         Ok(())
     }
 
+    /// Reads one order line, step by step: the field count, the order-level
+    /// fields (carried from an order's first row), the date, the status, the
+    /// quantity and amount, the order id, whether it is a reversal, and the
+    /// customer and item. A step that cannot read its part skips the row
+    /// with that reason, and the steps after it leave no trace.
     pub(super) fn transaction_row(&mut self, fields: &[&str], line: u64, raw: impl Fn() -> String) {
         let plan = &self.plan;
         let cols = plan.cols;
         let rows = &mut self.rows;
-        if plan.has_header && fields.len() != plan.columns.len() {
-            // A short row may only be missing trailing empty cells.
-            let needed = [
-                cols.customer,
-                cols.order,
-                cols.date,
-                cols.amount,
-                cols.unit_price,
-                cols.item,
-                cols.item_name,
-            ]
-            .into_iter()
-            .flatten()
-            .max()
-            .unwrap_or(0);
-            if fields.len() > plan.columns.len() || needed >= fields.len() {
-                rows.skips.add(SkipReason::WrongFieldCount, line, || {
-                    format!(
-                        "{} fields, expected {}: {}",
-                        fields.len(),
-                        plan.columns.len(),
-                        raw()
-                    )
-                });
-                return;
-            }
+        if let Err(skip) = field_count(plan, fields) {
+            rows.skips.add(SkipReason::WrongFieldCount, line, || {
+                format!("{skip}: {}", raw())
+            });
+            return;
         }
         let get = |c: Option<usize>| c.and_then(|c| fields.get(c)).map_or("", |s| trim_field(s));
-        let order_field = get(cols.order);
-        // Order-level fields left empty on an order's later rows inherit the
-        // first row's values.
-        let same_order = !order_field.is_empty() && order_field == rows.carry.order;
-        let pick = |field: &'_ str, carried: &str, same: bool| -> (bool, String) {
-            if field.is_empty() && same {
-                (true, carried.to_owned())
-            } else {
-                (false, String::new())
-            }
-        };
-        let customer_raw = get(cols.customer);
-        let date_raw = get(cols.date);
-        let time_raw = get(cols.time);
-        let status_raw = get(cols.status);
-        let currency_raw = get(cols.currency);
-        let (c_inh, c_val) = pick(customer_raw, &rows.carry.customer, same_order);
-        let (d_inh, d_val) = pick(date_raw, &rows.carry.date, same_order);
-        let (t_inh, t_val) = pick(time_raw, &rows.carry.time, same_order);
-        let (s_inh, s_val) = pick(status_raw, &rows.carry.status, same_order);
-        let (cur_inh, cur_val) = pick(currency_raw, &rows.carry.currency, same_order);
-        let customer_s: &str = if c_inh { &c_val } else { customer_raw };
-        let date_s: &str = if d_inh { &d_val } else { date_raw };
-        let time_s: &str = if t_inh { &t_val } else { time_raw };
-        let status_s: &str = if s_inh { &s_val } else { status_raw };
-        let currency_s: &str = if cur_inh { &cur_val } else { currency_raw };
-        if !same_order && !order_field.is_empty() {
-            rows.carry.order.clear();
-            rows.carry.order.push_str(order_field);
-            for (dst, src) in [
-                (&mut rows.carry.customer, customer_s),
-                (&mut rows.carry.date, date_s),
-                (&mut rows.carry.time, time_s),
-                (&mut rows.carry.status, status_s),
-                (&mut rows.carry.currency, currency_s),
-            ] {
-                dst.clear();
-                dst.push_str(src);
-            }
-        }
-
-        // Date (and a separate time column).
-        let Some(raw_date) = value::parse_date(date_s, plan.date_format) else {
+        let head = rows.carry.order_fields(
+            get(cols.order),
+            [
+                get(cols.customer),
+                get(cols.date),
+                get(cols.status),
+                get(cols.currency),
+            ],
+        );
+        let Some(raw_date) = value::parse_date(&head.date, plan.date_format) else {
             rows.skips.add(SkipReason::BadDate, line, &raw);
             return;
         };
         // A separate time column (Rakuten's 注文時間) is mapped and reported;
         // the analyses work on days, so it is not parsed.
-
-        // Status.
-        let meaning = if cols.status.is_some() {
-            schema::status_meaning(plan.preset, status_s)
-        } else {
-            StatusMeaning::Sale
-        };
+        let meaning = status(plan, &head.status);
         if meaning == StatusMeaning::Excluded {
             rows.skips.add(SkipReason::StatusExcluded, line, &raw);
             return;
         }
-
-        // Quantity and amount.
-        let quantity = match cols
-            .quantity
-            .map(|c| fields.get(c).map_or("", |s| trim_field(s)))
-        {
-            None | Some("") => 1.0,
-            Some(q) => match value::parse_quantity(q) {
-                Some(q) => q,
-                None => {
-                    rows.skips.add(SkipReason::BadQuantity, line, &raw);
-                    return;
-                }
-            },
-        };
-        let mut currency = None;
-        let mut dot3 = false;
-        let amount_field = get(cols.amount);
-        let mut amount = if cols.amount.is_some() {
-            if amount_field.is_empty() && same_order {
-                // An order total written on the first row only.
-                0.0
-            } else {
-                match read_money(amount_field, plan, &mut rows.decimal, line, &mut dot3) {
-                    Some(a) => {
-                        currency = a.currency;
-                        a.value
-                    }
-                    None => {
-                        rows.skips.add(SkipReason::BadAmount, line, &raw);
-                        return;
-                    }
-                }
-            }
-        } else if cols.unit_price.is_some() {
-            match read_money(
-                get(cols.unit_price),
-                plan,
-                &mut rows.decimal,
-                line,
-                &mut dot3,
-            ) {
-                Some(a) => {
-                    currency = a.currency;
-                    a.value * quantity
-                }
-                None => {
-                    rows.skips.add(SkipReason::BadAmount, line, &raw);
-                    return;
-                }
-            }
-        } else {
-            0.0
-        };
-        if let Some(rc) = cols.refunded {
-            if let Some(r) = fields
-                .get(rc)
-                .and_then(|v| value::parse_amount(v, plan.decimal))
-            {
-                amount -= r.value.abs();
-            }
-        }
-
-        // Order id: the column, or customer + date when there is none.
-        let order: &str = if order_field.is_empty() {
-            if cols.order.is_some() {
-                rows.skips.add(SkipReason::MissingOrder, line, &raw);
+        let money = quantity(plan, fields).and_then(|quantity| {
+            let money = amount(plan, fields, &head, quantity, &mut rows.decimal, line)?;
+            Ok((quantity, money))
+        });
+        let (quantity, money) = match money {
+            Ok(read) => read,
+            Err(reason) => {
+                rows.skips.add(reason, line, &raw);
                 return;
             }
-            rows.order_buf.clear();
-            rows.order_buf.push_str(customer_s);
-            rows.order_buf.push('\u{1f}');
-            rows.order_buf.push_str(date_s);
-            &rows.order_buf
-        } else {
-            order_field
         };
-
+        let Some(order) = order_id(plan, &head, &mut self.order_buf) else {
+            rows.skips.add(SkipReason::MissingOrder, line, &raw);
+            return;
+        };
         let reversal = meaning == StatusMeaning::Reversal
             || (plan.c_invoices && order.starts_with(['C', 'c']))
             || quantity < 0.0
-            || amount < 0.0;
-        let kind = if reversal {
-            LineKind::Reversal
-        } else {
-            LineKind::Sale
-        };
+            || money.amount < 0.0;
         if reversal && rows.reversal_examples.len() < REVERSAL_EXAMPLES {
             // Kept so that a reversal left unmatched in finish can be shown.
             rows.reversal_examples.push((line, raw()));
@@ -466,48 +337,12 @@ impl Stream {
             rows.skips.add(SkipReason::ReversalExcluded, line, &raw);
             return;
         }
-        // Make reversals negative whatever sign the file used.
-        let amount = if reversal { -amount.abs() } else { amount };
-
-        // Whether this row's order-level amount repeats an earlier row's.
-        let amount = if plan.amount_level == AmountLevel::Order
-            && cols.amount.is_some()
-            && rows.builder.has_order(order)
-            && !reversal
-        {
-            0.0
-        } else {
-            amount
-        };
-        if amount == 0.0 && (cols.amount.is_some() || cols.unit_price.is_some()) && !same_order {
-            rows.zero_amounts += 1;
-            if rows.zero_amount_lines.len() < report::MAX_EXAMPLES {
-                rows.zero_amount_lines.push(line);
-            }
-        }
-        let cur_name = match currency {
-            Some(c) => Some(format!("{c:?}").to_uppercase()),
-            None if !currency_s.is_empty() => Some(currency_s.to_uppercase()),
-            None => None,
-        };
-        if let Some(c) = cur_name {
-            if plan.decimal_open && c == "JPY" {
-                rows.decimal.yen += 1;
-            }
-            *rows.currencies.entry(c).or_insert(0) += 1;
-        }
-
-        let customer = if customer_s.is_empty() {
+        let amount = stored_amount(plan, rows, order, reversal, money.amount);
+        rows.note_amount(plan, amount, &money, &head, line);
+        let customer = if head.customer.is_empty() {
             None
         } else {
-            let (id, normalized) = value::normalize_id(customer_s);
-            if normalized {
-                rows.normalized_ids += 1;
-                if rows.normalized_id_lines.len() < report::MAX_EXAMPLES {
-                    rows.normalized_id_lines.push(line);
-                }
-            }
-            Some(id)
+            Some(rows.customer_id(&head.customer, line))
         };
         let item = get(cols.item);
         let item_name = get(cols.item_name);
@@ -517,35 +352,9 @@ impl Stream {
             .and_then(|c| fields.get(c))
             .and_then(|v| value::parse_nps(v));
         let group = get(cols.group);
-
-        // Dates whose order is ambiguous are stored month-first; the day-first
-        // reading is kept aside when it differs, and chosen in finish.
-        let month_first = raw_date.day(DateOrder::MonthFirst);
-        let day_first = raw_date.day(DateOrder::DayFirst);
-        match raw_date.evidence() {
-            OrderEvidence::None => {}
-            OrderEvidence::Ambiguous => rows.evidence_ambiguous += 1,
-            OrderEvidence::DayFirstOnly => {
-                rows.evidence_day_first += 1;
-                if rows.order_examples.len() < 2 * report::MAX_EXAMPLES {
-                    rows.order_examples.push((line, raw()));
-                }
-            }
-            OrderEvidence::MonthFirstOnly => {
-                rows.evidence_month_first += 1;
-                if rows.order_examples.len() < 2 * report::MAX_EXAMPLES {
-                    rows.order_examples.push((line, raw()));
-                }
-            }
-        }
-        let (day, alt) = match (plan.date_format, month_first, day_first) {
-            (_, Some(m), Some(d)) if m == d => (m, None),
-            (_, Some(m), d) => (m, Some(d.unwrap_or(i32::MIN))),
-            (_, None, Some(d)) => (i32::MIN, Some(d)),
-            (_, None, None) => {
-                rows.skips.add(SkipReason::BadDate, line, &raw);
-                return;
-            }
+        let Some((day, alt)) = rows.day(raw_date, line, &raw) else {
+            rows.skips.add(SkipReason::BadDate, line, &raw);
+            return;
         };
         if let Some(day_first) = alt {
             rows.alt_days.push(AltDay {
@@ -560,14 +369,292 @@ impl Stream {
             amount,
             item: item.as_deref(),
             item_name: (!item_name.is_empty()).then_some(item_name),
-            kind,
+            kind: if reversal {
+                LineKind::Reversal
+            } else {
+                LineKind::Sale
+            },
             nps,
             group: (!group.is_empty()).then_some(group),
         });
-        if dot3 {
+        if money.dot3 {
             rows.decimal.dot3_rows.push(rows.builder.len() as u32 - 1);
         }
         rows.lines.push(line.min(u32::MAX as u64) as u32);
+    }
+}
+
+/// The order-level fields of an order line, trimmed: those an order's later
+/// rows leave empty are its first row's.
+struct OrderFields<'a> {
+    /// The order id as written (empty without an order column).
+    order: &'a str,
+    /// Whether the row continues the previous row's order.
+    same_order: bool,
+    customer: Cow<'a, str>,
+    date: Cow<'a, str>,
+    status: Cow<'a, str>,
+    currency: Cow<'a, str>,
+}
+
+impl Carry {
+    /// The order-level fields of a row (`[customer, date, status,
+    /// currency]`) whose order id is `order`: on an order's later rows, an
+    /// empty field is the order's first row's (Shopify writes them on the
+    /// first row only). A row with a new order id becomes the one carried.
+    fn order_fields<'a>(&mut self, order: &'a str, fields: [&'a str; 4]) -> OrderFields<'a> {
+        let same_order = !order.is_empty() && order == self.order;
+        let [customer, date, status, currency] = fields;
+        let inherit = |field: &'a str, carried: &str| -> Cow<'a, str> {
+            if field.is_empty() && same_order {
+                Cow::Owned(carried.to_owned())
+            } else {
+                Cow::Borrowed(field)
+            }
+        };
+        let head = OrderFields {
+            order,
+            same_order,
+            customer: inherit(customer, &self.customer),
+            date: inherit(date, &self.date),
+            status: inherit(status, &self.status),
+            currency: inherit(currency, &self.currency),
+        };
+        if !same_order && !order.is_empty() {
+            self.order.clear();
+            self.order.push_str(order);
+            for (dst, src) in [
+                (&mut self.customer, &head.customer),
+                (&mut self.date, &head.date),
+                (&mut self.status, &head.status),
+                (&mut self.currency, &head.currency),
+            ] {
+                dst.clear();
+                dst.push_str(src);
+            }
+        }
+        head
+    }
+}
+
+/// Checks a row's field count against the header's. A short row may only
+/// be missing trailing empty cells; the error describes the count.
+fn field_count(plan: &Plan, fields: &[&str]) -> std::result::Result<(), String> {
+    let cols = plan.cols;
+    if !plan.has_header || fields.len() == plan.columns.len() {
+        return Ok(());
+    }
+    let needed = [
+        cols.customer,
+        cols.order,
+        cols.date,
+        cols.amount,
+        cols.unit_price,
+        cols.item,
+        cols.item_name,
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(0);
+    if fields.len() > plan.columns.len() || needed >= fields.len() {
+        return Err(format!(
+            "{} fields, expected {}",
+            fields.len(),
+            plan.columns.len()
+        ));
+    }
+    Ok(())
+}
+
+/// What a row's status says it is: a sale without a status column.
+fn status(plan: &Plan, status: &str) -> StatusMeaning {
+    if plan.cols.status.is_some() {
+        schema::status_meaning(plan.preset, status)
+    } else {
+        StatusMeaning::Sale
+    }
+}
+
+/// The row's quantity: 1 without a quantity column or value.
+fn quantity(plan: &Plan, fields: &[&str]) -> std::result::Result<f64, SkipReason> {
+    match plan
+        .cols
+        .quantity
+        .map(|c| fields.get(c).map_or("", |s| trim_field(s)))
+    {
+        None | Some("") => Ok(1.0),
+        Some(q) => value::parse_quantity(q).ok_or(SkipReason::BadQuantity),
+    }
+}
+
+/// A row's amount as read, before its sign and order level are applied.
+struct Money {
+    /// The amount column's value, or the unit price times the quantity,
+    /// less the refunded column; 0 without either.
+    amount: f64,
+    /// The currency written with the amount.
+    currency: Option<value::Currency>,
+    /// Whether the amount was a `12.990` that `finish` may scale.
+    dot3: bool,
+}
+
+/// Reads the row's amount: the amount column (empty on an order's later
+/// rows when it holds the order total), else the unit price times the
+/// quantity; then subtracts the refunded column.
+fn amount(
+    plan: &Plan,
+    fields: &[&str],
+    head: &OrderFields<'_>,
+    quantity: f64,
+    evidence: &mut DecimalEvidence,
+    line: u64,
+) -> std::result::Result<Money, SkipReason> {
+    let cols = plan.cols;
+    let get = |c: Option<usize>| c.and_then(|c| fields.get(c)).map_or("", |s| trim_field(s));
+    let mut money = Money {
+        amount: 0.0,
+        currency: None,
+        dot3: false,
+    };
+    let amount_field = get(cols.amount);
+    if cols.amount.is_some() {
+        if amount_field.is_empty() && head.same_order {
+            // An order total written on the first row only.
+        } else {
+            let a = read_money(amount_field, plan, evidence, line, &mut money.dot3)
+                .ok_or(SkipReason::BadAmount)?;
+            money.currency = a.currency;
+            money.amount = a.value;
+        }
+    } else if cols.unit_price.is_some() {
+        let a = read_money(get(cols.unit_price), plan, evidence, line, &mut money.dot3)
+            .ok_or(SkipReason::BadAmount)?;
+        money.currency = a.currency;
+        money.amount = a.value * quantity;
+    }
+    if let Some(rc) = cols.refunded {
+        if let Some(r) = fields
+            .get(rc)
+            .and_then(|v| value::parse_amount(v, plan.decimal))
+        {
+            money.amount -= r.value.abs();
+        }
+    }
+    Ok(money)
+}
+
+/// The row's order id: the column, or customer + date (in `buf`) when the
+/// file has none. `None` when the column is there but empty.
+fn order_id<'a>(plan: &Plan, head: &'a OrderFields<'_>, buf: &'a mut String) -> Option<&'a str> {
+    if !head.order.is_empty() {
+        return Some(head.order);
+    }
+    if plan.cols.order.is_some() {
+        return None;
+    }
+    buf.clear();
+    buf.push_str(&head.customer);
+    buf.push('\u{1f}');
+    buf.push_str(&head.date);
+    Some(buf)
+}
+
+/// The amount stored for a row: negative for a reversal whatever sign the
+/// file used, and 0 when an order-level amount repeats an earlier row's.
+fn stored_amount(plan: &Plan, rows: &Rows, order: &str, reversal: bool, amount: f64) -> f64 {
+    let amount = if reversal { -amount.abs() } else { amount };
+    if plan.amount_level == AmountLevel::Order
+        && plan.cols.amount.is_some()
+        && rows.builder.has_order(order)
+        && !reversal
+    {
+        0.0
+    } else {
+        amount
+    }
+}
+
+impl Rows {
+    /// Counts a zero amount (outside an order's later rows) and the row's
+    /// currency: the amount's symbol or code, else the currency column.
+    fn note_amount(
+        &mut self,
+        plan: &Plan,
+        amount: f64,
+        money: &Money,
+        head: &OrderFields<'_>,
+        line: u64,
+    ) {
+        let cols = plan.cols;
+        if amount == 0.0 && (cols.amount.is_some() || cols.unit_price.is_some()) && !head.same_order
+        {
+            self.zero_amounts += 1;
+            if self.zero_amount_lines.len() < report::MAX_EXAMPLES {
+                self.zero_amount_lines.push(line);
+            }
+        }
+        let name = match money.currency {
+            Some(c) => Some(format!("{c:?}").to_uppercase()),
+            None if !head.currency.is_empty() => Some(head.currency.to_uppercase()),
+            None => None,
+        };
+        if let Some(c) = name {
+            if plan.decimal_open && c == "JPY" {
+                self.decimal.yen += 1;
+            }
+            *self.currencies.entry(c).or_insert(0) += 1;
+        }
+    }
+
+    /// A customer id without invisible characters and with composed
+    /// accents, counting the rows whose id changed.
+    fn customer_id<'a>(&mut self, field: &'a str, line: u64) -> Cow<'a, str> {
+        let (id, normalized) = value::normalize_id(field);
+        if normalized {
+            self.normalized_ids += 1;
+            if self.normalized_id_lines.len() < report::MAX_EXAMPLES {
+                self.normalized_id_lines.push(line);
+            }
+        }
+        id
+    }
+
+    /// The row's day, counting what its date says about the day/month
+    /// order. A date whose order is ambiguous is stored month-first, with
+    /// the day-first reading kept aside when it differs (`i32::MIN` when one
+    /// reading is not a date), to be chosen in finish. `None` when neither
+    /// reading is a date.
+    fn day(
+        &mut self,
+        date: value::RawDate,
+        line: u64,
+        raw: impl Fn() -> String,
+    ) -> Option<(i32, Option<i32>)> {
+        let month_first = date.day(DateOrder::MonthFirst);
+        let day_first = date.day(DateOrder::DayFirst);
+        match date.evidence() {
+            OrderEvidence::None => {}
+            OrderEvidence::Ambiguous => self.evidence_ambiguous += 1,
+            OrderEvidence::DayFirstOnly => {
+                self.evidence_day_first += 1;
+                if self.order_examples.len() < 2 * report::MAX_EXAMPLES {
+                    self.order_examples.push((line, raw()));
+                }
+            }
+            OrderEvidence::MonthFirstOnly => {
+                self.evidence_month_first += 1;
+                if self.order_examples.len() < 2 * report::MAX_EXAMPLES {
+                    self.order_examples.push((line, raw()));
+                }
+            }
+        }
+        match (month_first, day_first) {
+            (Some(m), Some(d)) if m == d => Some((m, None)),
+            (Some(m), d) => Some((m, Some(d.unwrap_or(i32::MIN)))),
+            (None, Some(d)) => Some((i32::MIN, Some(d))),
+            (None, None) => None,
+        }
     }
 }
 

@@ -177,6 +177,9 @@ pub(super) struct Stream {
     pub(super) remap: Option<Vec<usize>>,
     pub(super) plan: Plan,
     pub(super) rows: Rows,
+    /// The order id made of the customer and date, for files without an
+    /// order column (reused row to row).
+    pub(super) order_buf: String,
 }
 
 /// Row-level accumulators.
@@ -225,8 +228,6 @@ pub(super) struct Rows {
     pub(super) normalized_id_lines: Vec<u64>,
     /// What the amount column says about its dots.
     pub(super) decimal: DecimalEvidence,
-    /// Reusable buffers.
-    pub(super) order_buf: String,
     /// The previous row's order id and its carried-forward fields (Shopify
     /// writes order-level fields on an order's first row only).
     pub(super) carry: Carry,
@@ -266,6 +267,7 @@ impl Stream {
             remap: None,
             plan,
             rows: Rows::default(),
+            order_buf: String::new(),
         }
     }
 
