@@ -7,7 +7,7 @@
 //!
 //! # Formula
 //!
-//! [`days_from_civil`] is Howard Hinnant's: with `y' = y - [m <= 2]`,
+//! `days_from_civil` is Howard Hinnant's: with `y' = y - [m <= 2]`,
 //! `era = floor(y' / 400)`, `yoe = y' - 400 era`,
 //! `doy = floor((153 ((m + 9) mod 12) + 2) / 5) + d - 1` and
 //! `doe = 365 yoe + floor(yoe / 4) - floor(yoe / 100) + doy`:

@@ -40,7 +40,7 @@
 //!
 //! # Determinism
 //!
-//! All randomness comes from one [`StdRng`] seeded with
+//! All randomness comes from one [`StdRng`](rand::rngs::StdRng) seeded with
 //! [`GeneratorConfig::seed`]: the same configuration gives the same bytes with
 //! the same build of the crate and its dependencies. The format and encoding
 //! change how the data is written, not the data.
