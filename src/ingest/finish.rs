@@ -16,7 +16,70 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::transactions::Transactions;
 
 impl Stream {
+    /// Ends the input: the warnings about how it was read, the dataset (with
+    /// the decisions that need the whole input), and the report.
     pub(super) fn finish(mut self, options: &IngestOptions) -> Result<Ingested> {
+        let mut warnings = self.reading_warnings(options);
+        if self.plan.has_header && !self.header_seen {
+            return Err(Error::new(ErrorKind::Empty));
+        }
+        if self.rows.read == 0 {
+            return Err(if self.plan.has_header {
+                Error::no_usable_column("the file has a header but no data rows")
+            } else {
+                Error::new(ErrorKind::Empty)
+            });
+        }
+        self.rows.duplicates = count_repeats(&mut self.rows.row_hashes);
+        if self.rows.duplicates > 0 {
+            warnings.push(Warning {
+                code: WarningCode::DuplicateRows,
+                message: format!(
+                    "{} rows repeat an earlier row exactly; they were kept",
+                    self.rows.duplicates
+                ),
+                lines: self.rows.duplicate_lines.clone(),
+            });
+        }
+        let mut stats = IngestStats {
+            duplicate_rows: self.rows.duplicates,
+            ..IngestStats::default()
+        };
+        let (data, date_order, date_order_source) =
+            self.dataset(options, &mut warnings, &mut stats)?;
+        let rows_skipped = self.rows.skips.total();
+        let rows_used = self.rows.read - rows_skipped;
+        if rows_used == 0 {
+            return Err(self.nothing_used());
+        }
+        stats.currencies = self.amount_warnings(&mut warnings);
+        let plan = &self.plan;
+        let report = IngestReport {
+            rows_read: self.rows.read,
+            rows_used,
+            rows_skipped,
+            skipped: std::mem::take(&mut self.rows.skips.groups),
+            encoding: self.encoding.name().to_owned(),
+            bom: self.bom,
+            delimiter: plan.delimiter as char,
+            quote: '"',
+            has_header: plan.has_header,
+            preset: plan.preset,
+            kind: plan.kind,
+            columns: plan.columns.clone(),
+            mapping: plan.mapping.clone(),
+            date_order,
+            date_order_source,
+            decimal: self.plan.decimal,
+            warnings,
+            stats,
+        };
+        Ok(Ingested { report, data })
+    }
+
+    /// Warnings about reading the input: bytes and encodings, ids, header
+    /// lines, stray quotes and large cells.
+    fn reading_warnings(&mut self, options: &IngestOptions) -> Vec<Warning> {
         let mut warnings = Vec::new();
         if self.rows.invalid_rows > 0 {
             // UTF-8 input is decoded row by row, so the rows are known.
@@ -110,85 +173,77 @@ impl Stream {
                 lines: self.rows.large_fields.clone(),
             });
         }
-        if self.plan.has_header && !self.header_seen {
-            return Err(Error::new(ErrorKind::Empty));
-        }
-        if self.rows.read == 0 {
-            return Err(if self.plan.has_header {
-                Error::no_usable_column("the file has a header but no data rows")
-            } else {
-                Error::new(ErrorKind::Empty)
-            });
-        }
-        self.rows.duplicates = count_repeats(&mut self.rows.row_hashes);
-        if self.rows.duplicates > 0 {
-            warnings.push(Warning {
-                code: WarningCode::DuplicateRows,
-                message: format!(
-                    "{} rows repeat an earlier row exactly; they were kept",
-                    self.rows.duplicates
-                ),
-                lines: self.rows.duplicate_lines.clone(),
-            });
-        }
-        let plan = self.plan.clone();
-        let mut stats = IngestStats {
-            duplicate_rows: self.rows.duplicates,
-            ..IngestStats::default()
-        };
-        let mut date_order = None;
-        let mut date_order_source = None;
-        let data = match plan.kind {
+        warnings
+    }
+
+    /// The dataset of the plan's kind, with the date order decided for
+    /// order lines (and its source).
+    fn dataset(
+        &mut self,
+        options: &IngestOptions,
+        warnings: &mut Vec<Warning>,
+        stats: &mut IngestStats,
+    ) -> Result<(Dataset, Option<DateOrder>, Option<DecisionSource>)> {
+        Ok(match self.plan.kind {
             DataKind::Summary => {
                 stats.customers = self.rows.summary.len() as u64;
-                Dataset::Summary(std::mem::take(&mut self.rows.summary))
+                (
+                    Dataset::Summary(std::mem::take(&mut self.rows.summary)),
+                    None,
+                    None,
+                )
             }
             DataKind::Baskets => {
                 let t = std::mem::take(&mut self.rows.builder).finish();
                 stats.orders = t.orders().len() as u64;
                 stats.items = t.items().len() as u64;
                 stats.guest_rows = 0;
-                Dataset::Baskets(t)
+                (Dataset::Baskets(t), None, None)
             }
             DataKind::Transactions => {
-                let scale = self.decide_decimal(&mut warnings);
-                let (order, source) = self.decide_date_order(options, &mut warnings);
-                date_order = order;
-                date_order_source = source;
+                let scale = self.decide_decimal(warnings);
+                let (order, source) = self.decide_date_order(options, warnings);
                 let t = self.build_transactions(
                     scale,
                     order.unwrap_or(DateOrder::MonthFirst),
                     options,
-                    &mut warnings,
-                    &mut stats,
+                    warnings,
+                    stats,
                 )?;
-                Dataset::Transactions(t)
+                (Dataset::Transactions(t), order, source)
             }
-        };
-        let rows_skipped = self.rows.skips.total();
-        let rows_used = self.rows.read - rows_skipped;
-        if rows_used == 0 {
-            let top = self
-                .rows
-                .skips
-                .groups
-                .iter()
-                .max_by_key(|g| g.count)
-                .map(|g| {
-                    let ex = g.examples.first();
-                    format!(
-                        "all {} rows were skipped; most as {}{}",
-                        self.rows.read,
-                        g.reason.name(),
-                        ex.map_or(String::new(), |e| format!(
-                            ", first at line {}: {}",
-                            e.line, e.text
-                        ))
-                    )
-                })
-                .unwrap_or_else(|| "no rows could be used".into());
-            return Err(Error::no_usable_column(top.to_lowercase_first()));
-        }
+        })
+    }
+
+    /// The error when no row could be used: the most common skip reason and
+    /// its first line.
+    fn nothing_used(&self) -> Error {
+        let top = self
+            .rows
+            .skips
+            .groups
+            .iter()
+            .max_by_key(|g| g.count)
+            .map(|g| {
+                let ex = g.examples.first();
+                format!(
+                    "all {} rows were skipped; most as {}{}",
+                    self.rows.read,
+                    g.reason.name(),
+                    ex.map_or(String::new(), |e| format!(
+                        ", first at line {}: {}",
+                        e.line, e.text
+                    ))
+                )
+            })
+            .unwrap_or_else(|| "no rows could be used".into());
+        Error::no_usable_column(top.to_lowercase_first())
+    }
+
+    /// Warnings about the amounts (zeros, several currencies, none at all);
+    /// returns the currencies by row count, most used first.
+    fn amount_warnings(&self, warnings: &mut Vec<Warning>) -> Vec<(String, u64)> {
+        let plan = &self.plan;
         if self.rows.zero_amounts > 0 {
             warnings.push(Warning {
                 code: WarningCode::ZeroAmounts,
@@ -208,7 +263,6 @@ impl Stream {
                 lines: Vec::new(),
             });
         }
-        stats.currencies = currencies;
         if plan.kind == DataKind::Transactions
             && plan.cols.amount.is_none()
             && plan.cols.unit_price.is_none()
@@ -221,27 +275,7 @@ impl Stream {
                 lines: Vec::new(),
             });
         }
-        let report = IngestReport {
-            rows_read: self.rows.read,
-            rows_used,
-            rows_skipped,
-            skipped: std::mem::take(&mut self.rows.skips.groups),
-            encoding: self.encoding.name().to_owned(),
-            bom: self.bom,
-            delimiter: plan.delimiter as char,
-            quote: '"',
-            has_header: plan.has_header,
-            preset: plan.preset,
-            kind: plan.kind,
-            columns: plan.columns.clone(),
-            mapping: plan.mapping.clone(),
-            date_order,
-            date_order_source,
-            decimal: self.plan.decimal,
-            warnings,
-            stats,
-        };
-        Ok(Ingested { report, data })
+        currencies
     }
 
     /// Decides from the whole amount column whether a dot followed by three
