@@ -130,6 +130,11 @@ pub(super) struct Plan {
 }
 
 impl Plan {
+    /// Decides the plan from the sample, step by step: the delimiter and
+    /// the header, the column names, one basket per line or a table, the
+    /// column roles (header, preset, content, the caller's mapping), the
+    /// kind of data and the columns it needs, and the amounts' level and
+    /// decimal separator.
     pub(super) fn detect(
         sample: &str,
         is_complete: bool,
@@ -155,146 +160,15 @@ impl Plan {
         } else {
             &records[..]
         };
-        let columns: Vec<String> = if has_header {
-            first
-                .iter()
-                .enumerate()
-                .map(|(i, h)| {
-                    let h = h.trim().trim_start_matches('\u{feff}');
-                    if h.is_empty() {
-                        format!("column {}", i + 1)
-                    } else {
-                        h.to_owned()
-                    }
-                })
-                .collect()
-        } else {
-            (1..=first.len()).map(|i| format!("column {i}")).collect()
-        };
-
-        // One basket per line: no header, ragged rows, no dates.
-        if !has_header && !consistent && options.mapping.is_empty() {
-            let dated = data_rows
-                .iter()
-                .flatten()
-                .filter(|f| written_date(f))
-                .count();
-            if dated * 10 < data_rows.len().max(1) {
-                return Ok(Plan {
-                    delimiter,
-                    has_header,
-                    columns: Vec::new(),
-                    kind: DataKind::Baskets,
-                    preset: Preset::BasketLines,
-                    cols: Cols::default(),
-                    mapping: Vec::new(),
-                    amount_level: AmountLevel::Line,
-                    decimal: DecimalSep::Dot,
-                    decimal_open: false,
-                    date_format,
-                    c_invoices: false,
-                    returns: options.returns,
-                    header_norm: Vec::new(),
-                    header_lengths: 0,
-                    header_warnings: Vec::new(),
-                });
-            }
+        let columns = column_names(&first, has_header);
+        if !has_header && !consistent && options.mapping.is_empty() && basket_lines(data_rows) {
+            return Ok(Plan::basket_lines(delimiter, options, date_format));
         }
-
-        let mut m = if has_header {
-            schema::match_headers(&normalized)
-        } else {
-            HeaderMatch::default()
-        };
-        let mut sources: BTreeMap<Role, DecisionSource> = m
-            .roles
-            .iter()
-            .map(|&(r, _)| (r, DecisionSource::Header))
-            .collect();
-        let before = m.clone();
-        let mut preset = if has_header {
-            schema::detect_preset(&normalized, &mut m)
-        } else {
-            Preset::Generic
-        };
-        for &(role, idx) in &m.roles {
-            if before.get(role) != Some(idx) {
-                sources.insert(role, DecisionSource::Preset);
-            }
-        }
-        if preset == Preset::Etsy && date_format == DateFormat::Auto {
-            // Etsy writes MM/DD/YY; the order is fixed, not guessed.
-        }
-        // Content-based mapping for roles the headers did not give.
-        if preset != Preset::Summary {
-            content_mapping(data_rows, columns.len(), &mut m, &mut sources);
-        }
-        // Caller overrides win.
-        for (role_name, column) in &options.mapping {
-            let Some(role) = Role::from_name(role_name) else {
-                continue;
-            };
-            if column.trim().is_empty() {
-                m.roles.retain(|(r, _)| *r != role);
-                sources.remove(&role);
-                continue;
-            }
-            let idx = resolve_column(column, &columns)?;
-            m.set(role, idx);
-            sources.insert(role, DecisionSource::Override);
-        }
+        let (m, preset, sources) =
+            map_roles(has_header, &normalized, data_rows, &columns, options)?;
         let cols = Cols::from_match(&m);
-        if preset == Preset::LongBaskets && (cols.date.is_some() || cols.customer.is_some()) {
-            preset = Preset::Generic;
-        }
-        let kind = if preset == Preset::Summary {
-            DataKind::Summary
-        } else if cols.date.is_none()
-            && cols.order.is_some()
-            && (cols.item.is_some() || cols.item_name.is_some())
-        {
-            if preset == Preset::Generic {
-                preset = Preset::LongBaskets;
-            }
-            DataKind::Baskets
-        } else {
-            DataKind::Transactions
-        };
-        match kind {
-            DataKind::Summary => {
-                for (role, col) in [
-                    (Role::Frequency, cols.frequency),
-                    (Role::Recency, cols.recency),
-                    (Role::T, cols.t),
-                ] {
-                    if col.is_none() {
-                        return Err(Error::no_usable_column(format!(
-                            "the summary file has no \"{}\" column",
-                            role.name()
-                        )));
-                    }
-                }
-            }
-            DataKind::Transactions => {
-                if cols.date.is_none() {
-                    return Err(Error::no_usable_column(format!(
-                        "no column holds order dates (columns: {}); name one with the date mapping",
-                        list_columns(&columns)
-                    )));
-                }
-                if cols.customer.is_none()
-                    && cols.order.is_none()
-                    && cols.item.is_none()
-                    && cols.item_name.is_none()
-                {
-                    return Err(Error::no_usable_column(format!(
-                        "no column holds customer ids, order ids or items (columns: {})",
-                        list_columns(&columns)
-                    )));
-                }
-            }
-            DataKind::Baskets => {}
-        }
+        let (kind, preset) = data_kind(preset, &cols);
+        required_columns(kind, &cols, &columns)?;
         let mut mapping: Vec<MappedColumn> = m
             .roles
             .iter()
@@ -325,6 +199,7 @@ impl Plan {
                 None => DecimalSep::Dot,
             }
         });
+        // Etsy writes MM/DD/YY; the order is fixed, not guessed.
         let date_format = if preset == Preset::Etsy && date_format == DateFormat::Auto {
             DateFormat::Mdy
         } else {
@@ -357,6 +232,176 @@ impl Plan {
             header_norm: if has_header { normalized } else { Vec::new() },
         })
     }
+
+    /// The plan for a file of one basket per line: every field an item.
+    fn basket_lines(delimiter: u8, options: &IngestOptions, date_format: DateFormat) -> Plan {
+        Plan {
+            delimiter,
+            has_header: false,
+            columns: Vec::new(),
+            kind: DataKind::Baskets,
+            preset: Preset::BasketLines,
+            cols: Cols::default(),
+            mapping: Vec::new(),
+            amount_level: AmountLevel::Line,
+            decimal: DecimalSep::Dot,
+            decimal_open: false,
+            date_format,
+            c_invoices: false,
+            returns: options.returns,
+            header_norm: Vec::new(),
+            header_lengths: 0,
+            header_warnings: Vec::new(),
+        }
+    }
+}
+
+/// The columns' names: the header's, trimmed (`column N` for an empty
+/// one), or `column 1`, `column 2`... without a header.
+fn column_names(first: &[String], has_header: bool) -> Vec<String> {
+    if has_header {
+        first
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let h = h.trim().trim_start_matches('\u{feff}');
+                if h.is_empty() {
+                    format!("column {}", i + 1)
+                } else {
+                    h.to_owned()
+                }
+            })
+            .collect()
+    } else {
+        (1..=first.len()).map(|i| format!("column {i}")).collect()
+    }
+}
+
+/// Whether ragged rows without a header are one basket per line: almost
+/// none of their fields is a date. (The caller checked that the rows are
+/// ragged, there is no header and no mapping was given.)
+fn basket_lines(data_rows: &[Vec<String>]) -> bool {
+    let dated = data_rows
+        .iter()
+        .flatten()
+        .filter(|f| written_date(f))
+        .count();
+    dated * 10 < data_rows.len().max(1)
+}
+
+/// The column of each role and where each came from: the header's names,
+/// then the export preset they reveal, then the columns' content for roles
+/// still missing, and last the caller's mapping, which wins.
+fn map_roles(
+    has_header: bool,
+    normalized: &[String],
+    data_rows: &[Vec<String>],
+    columns: &[String],
+    options: &IngestOptions,
+) -> Result<(HeaderMatch, Preset, BTreeMap<Role, DecisionSource>)> {
+    let mut m = if has_header {
+        schema::match_headers(normalized)
+    } else {
+        HeaderMatch::default()
+    };
+    let mut sources: BTreeMap<Role, DecisionSource> = m
+        .roles
+        .iter()
+        .map(|&(r, _)| (r, DecisionSource::Header))
+        .collect();
+    let before = m.clone();
+    let preset = if has_header {
+        schema::detect_preset(normalized, &mut m)
+    } else {
+        Preset::Generic
+    };
+    for &(role, idx) in &m.roles {
+        if before.get(role) != Some(idx) {
+            sources.insert(role, DecisionSource::Preset);
+        }
+    }
+    if preset != Preset::Summary {
+        content_mapping(data_rows, columns.len(), &mut m, &mut sources);
+    }
+    for (role_name, column) in &options.mapping {
+        let Some(role) = Role::from_name(role_name) else {
+            continue;
+        };
+        if column.trim().is_empty() {
+            m.roles.retain(|(r, _)| *r != role);
+            sources.remove(&role);
+            continue;
+        }
+        let idx = resolve_column(column, columns)?;
+        m.set(role, idx);
+        sources.insert(role, DecisionSource::Override);
+    }
+    Ok((m, preset, sources))
+}
+
+/// The kind of data the mapped columns hold, and the preset it settles: a
+/// summary file, baskets (an order and an item but no date), or order
+/// lines.
+fn data_kind(mut preset: Preset, cols: &Cols) -> (DataKind, Preset) {
+    if preset == Preset::LongBaskets && (cols.date.is_some() || cols.customer.is_some()) {
+        preset = Preset::Generic;
+    }
+    let kind = if preset == Preset::Summary {
+        DataKind::Summary
+    } else if cols.date.is_none()
+        && cols.order.is_some()
+        && (cols.item.is_some() || cols.item_name.is_some())
+    {
+        if preset == Preset::Generic {
+            preset = Preset::LongBaskets;
+        }
+        DataKind::Baskets
+    } else {
+        DataKind::Transactions
+    };
+    (kind, preset)
+}
+
+/// Checks that the columns a kind of data needs are mapped: frequency,
+/// recency and T for a summary; a date and a customer, order or item for
+/// order lines.
+fn required_columns(kind: DataKind, cols: &Cols, columns: &[String]) -> Result<()> {
+    match kind {
+        DataKind::Summary => {
+            for (role, col) in [
+                (Role::Frequency, cols.frequency),
+                (Role::Recency, cols.recency),
+                (Role::T, cols.t),
+            ] {
+                if col.is_none() {
+                    return Err(Error::no_usable_column(format!(
+                        "the summary file has no \"{}\" column",
+                        role.name()
+                    )));
+                }
+            }
+        }
+        DataKind::Transactions => {
+            if cols.date.is_none() {
+                return Err(Error::no_usable_column(format!(
+                    "no column holds order dates (columns: {}); name one with the date mapping",
+                    list_columns(columns)
+                )));
+            }
+            if cols.customer.is_none()
+                && cols.order.is_none()
+                && cols.item.is_none()
+                && cols.item_name.is_none()
+            {
+                return Err(Error::no_usable_column(format!(
+                    "no column holds customer ids, order ids or items (columns: {})",
+                    list_columns(columns)
+                )));
+            }
+        }
+        DataKind::Baskets => {}
+    }
+    Ok(())
 }
 
 /// A warning per header name that appears more than once: which columns
