@@ -276,9 +276,11 @@ impl Stream {
 
     /// Reads one order line, step by step: the field count, the order-level
     /// fields (carried from an order's first row), the date, the status, the
-    /// quantity and amount, the order id, whether it is a reversal, and the
-    /// customer and item. A step that cannot read its part skips the row
-    /// with that reason, and the steps after it leave no trace.
+    /// quantity and amount, the order id, whether it is a reversal, the
+    /// customer and item, and the day. A step that cannot read its part
+    /// skips the row with that reason; the steps after it do not run, while
+    /// what the steps before it noted (decimal evidence, examples, counts)
+    /// stays, as it always has.
     pub(super) fn transaction_row(&mut self, fields: &[&str], line: u64, raw: impl Fn() -> String) {
         let plan = &self.plan;
         let cols = plan.cols;
