@@ -40,7 +40,7 @@ use std::str::FromStr;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::format_day;
+use crate::days::format_day;
 use crate::summary::Period;
 use crate::transactions::{Transactions, NONE};
 use crate::{Error, Result};
@@ -487,7 +487,7 @@ impl<'t> Histories<'t> {
             format!(
                 "{} purchases dated more than {} years away from the bulk of the data ({} to {}) are left out of cohorts and segments; the observation end and the tracking curve follow the bulk",
                 self.outlying_purchases,
-                crate::ingest::OUTLYING_DATE_YEARS,
+                crate::days::OUTLYING_DATE_YEARS,
                 format_day(self.first_day),
                 format_day(self.end_day)
             )

@@ -15,6 +15,7 @@ pub mod bootstrap;
 pub mod cohorts;
 pub mod compare;
 pub mod customers;
+pub mod days;
 pub mod error;
 pub mod export;
 pub mod generate;

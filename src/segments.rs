@@ -69,7 +69,7 @@ use serde::{Deserialize, Serialize};
 use crate::cohorts::Histories;
 use crate::customers::facts_ratio as ratio;
 use crate::customers::{CustomerFacts, CustomerRow, CustomerValue, ShopModel, Tally, ValueOptions};
-use crate::ingest::format_day;
+use crate::days::format_day;
 use crate::summary::Summary;
 use crate::transactions::Transactions;
 use crate::{Error, Result};

@@ -33,8 +33,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::days::{format_day, parse_iso_day};
 use crate::error::{Error, Result};
-use crate::ingest::{format_day, parse_iso_day, Dataset, SummaryRecord};
+use crate::ingest::{Dataset, SummaryRecord};
 use crate::transactions::{Transactions, NONE};
 
 /// The time unit of frequency, recency and T.

@@ -500,7 +500,7 @@ impl Transactions {
     }
 
     /// The first and last day of the bulk of the data: the days within
-    /// [`crate::ingest::OUTLYING_DATE_YEARS`] years of the median day, the
+    /// [`crate::days::OUTLYING_DATE_YEARS`] years of the median day, the
     /// rule of ingest's outlying-dates warning (the median to a 1,024-day
     /// bucket, as there), so that a `0001` or `9999` typo does not set the
     /// span of cohorts or the tracking curve. Equal to
@@ -508,7 +508,7 @@ impl Transactions {
     /// without rows.
     pub fn bulk_day_range(&self) -> Option<(i32, i32)> {
         let (first, last) = self.day_range()?;
-        let (low, high) = crate::ingest::bulk_window(self.day.iter().copied())?;
+        let (low, high) = crate::days::bulk_window(self.day.iter().copied())?;
         if first >= low && last <= high {
             return Some((first, last));
         }

@@ -30,7 +30,8 @@
 
 use serde::Serialize;
 
-use crate::ingest::{format_day, parse_iso_day, Dataset};
+use crate::days::{format_day, parse_iso_day};
+use crate::ingest::Dataset;
 use crate::models::{FitOptions, ModelKind, PurchaseModel, RfmData};
 use crate::predict::rfm_rows;
 use crate::summary::{self, CalibrationHoldout, Period, SummaryOptions};

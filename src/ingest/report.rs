@@ -214,7 +214,7 @@ pub enum WarningCode {
     SeveralCurrencies,
     /// Dates after the given "today".
     FutureDates,
-    /// Dates more than [`crate::ingest::OUTLYING_DATE_YEARS`] years from the
+    /// Dates more than [`crate::days::OUTLYING_DATE_YEARS`] years from the
     /// median date: most likely a typo in the year.
     OutlyingDates,
     /// Rows with a zero amount.

@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use super::baskets::Baskets;
 use super::{transactions_of, RecommendOptions, Recommender};
-use crate::ingest::{parse_iso_day, Dataset};
+use crate::days::parse_iso_day;
+use crate::ingest::Dataset;
 use crate::transactions::NONE;
 use crate::{Error, Result};
 

@@ -38,7 +38,8 @@ pub use itemsets::{Itemset, ItemsetOptions, Itemsets, Rule};
 pub use metrics::{Ranking, RuleMetrics};
 pub use pairs::PairRule;
 
-use crate::ingest::{format_day, Dataset};
+use crate::days::format_day;
+use crate::ingest::Dataset;
 use crate::transactions::{Transactions, NONE};
 use crate::{Error, Result};
 use baskets::Baskets;

@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::note::{Note, NoteCode};
-use crate::ingest::{format_day, Dataset};
+use crate::days::format_day;
+use crate::ingest::Dataset;
 use crate::predict::Predictions;
 use crate::recommend::{
     evaluate, BasketStats, EvaluateOptions, Evaluation, Reason, RecommendOptions, Recommendation,

@@ -100,7 +100,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::customers::Purchases;
-use crate::ingest::parse_iso_day;
+use crate::days::parse_iso_day;
 use crate::models::{ModelKind, PurchaseModel, Rfm};
 use crate::summary::{Period, Summary};
 use crate::{Error, Result};

@@ -1,0 +1,647 @@
+//! Detection: from the first bytes of the input (the sample), the plan for
+//! reading the rest: delimiter, header, data kind, preset, column roles,
+//! amount level and decimal separator.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::schema::{self, AmountLevel, HeaderMatch};
+use super::value::{self, DecimalSep};
+use super::{
+    is_blank, sniff, DataKind, DateFormat, DecisionSource, IngestOptions, MappedColumn, Preset,
+    ReturnPolicy, Role, Warning, WarningCode, SNIFF_BYTES,
+};
+use crate::error::{Error, Result};
+
+/// Refuses inputs that are text but not a table, before they could be read
+/// as one-basket-per-line files: a JSON document, a first line longer than
+/// the detection window, or a detection window of blank lines.
+pub(super) fn not_a_table(sample: &str, is_complete: bool) -> Result<()> {
+    let kib = SNIFF_BYTES >> 10;
+    let text = sample.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if !is_complete && text.is_empty() {
+        return Err(Error::input(
+            None,
+            None,
+            format!("the first {kib} KiB are blank lines; remove them so the header comes first"),
+        ));
+    }
+    let mut chars = text.chars();
+    let opening = chars.next();
+    let next = chars.find(|c| !c.is_whitespace());
+    let json = match (opening, next) {
+        (Some('['), Some(c)) => matches!(c, '{' | '[' | '"' | ']') || c.is_ascii_digit(),
+        (Some('{'), Some(c)) => matches!(c, '"' | '}'),
+        _ => false,
+    };
+    if json {
+        return Err(Error::input(
+            None,
+            None,
+            format!(
+                "the file is JSON (it starts with \"{}\"), not a table of orders; export the orders as CSV",
+                opening.unwrap_or(' ')
+            ),
+        ));
+    }
+    if !is_complete && !text.contains(['\n', '\r']) {
+        return Err(Error::input(
+            Some(1),
+            None,
+            format!("the first line is longer than {kib} KiB (no line break in it); this is not a table of orders, whose rows end with line breaks"),
+        ));
+    }
+    Ok(())
+}
+
+/// Column indices per role.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct Cols {
+    pub(super) customer: Option<usize>,
+    pub(super) order: Option<usize>,
+    pub(super) date: Option<usize>,
+    pub(super) time: Option<usize>,
+    pub(super) amount: Option<usize>,
+    pub(super) unit_price: Option<usize>,
+    pub(super) quantity: Option<usize>,
+    pub(super) item: Option<usize>,
+    pub(super) item_name: Option<usize>,
+    pub(super) nps: Option<usize>,
+    pub(super) status: Option<usize>,
+    pub(super) currency: Option<usize>,
+    pub(super) refunded: Option<usize>,
+    pub(super) group: Option<usize>,
+    pub(super) frequency: Option<usize>,
+    pub(super) recency: Option<usize>,
+    pub(super) t: Option<usize>,
+    pub(super) monetary_value: Option<usize>,
+}
+
+impl Cols {
+    fn from_match(m: &HeaderMatch) -> Cols {
+        Cols {
+            customer: m.get(Role::Customer),
+            order: m.get(Role::Order),
+            date: m.get(Role::Date),
+            time: m.get(Role::Time),
+            amount: m.get(Role::Amount),
+            unit_price: m.get(Role::UnitPrice),
+            quantity: m.get(Role::Quantity),
+            item: m.get(Role::Item),
+            item_name: m.get(Role::ItemName),
+            nps: m.get(Role::Nps),
+            status: m.get(Role::Status),
+            currency: m.get(Role::Currency),
+            refunded: m.get(Role::Refunded),
+            group: m.get(Role::Group),
+            frequency: m.get(Role::Frequency),
+            recency: m.get(Role::Recency),
+            t: m.get(Role::T),
+            monetary_value: m.get(Role::MonetaryValue),
+        }
+    }
+}
+
+/// Everything decided from the sample before streaming starts.
+#[derive(Debug, Clone)]
+pub(super) struct Plan {
+    pub(super) delimiter: u8,
+    pub(super) has_header: bool,
+    pub(super) columns: Vec<String>,
+    pub(super) kind: DataKind,
+    pub(super) preset: Preset,
+    pub(super) cols: Cols,
+    pub(super) mapping: Vec<MappedColumn>,
+    pub(super) amount_level: AmountLevel,
+    pub(super) decimal: DecimalSep,
+    /// Whether the decimal separator may still change once the whole
+    /// amount column is seen (detected as a dot, not forced).
+    pub(super) decimal_open: bool,
+    pub(super) date_format: DateFormat,
+    /// UCI Online Retail: invoices starting with `C` are cancellations.
+    pub(super) c_invoices: bool,
+    pub(super) returns: ReturnPolicy,
+    /// The header's names, normalized (empty without a header).
+    pub(super) header_norm: Vec<String>,
+    /// Bit `n` is set when a column name is `n` bytes long (63: longer).
+    pub(super) header_lengths: u64,
+    /// Warnings about the header itself (duplicate names), reported in
+    /// `finish` with the header's line.
+    pub(super) header_warnings: Vec<Warning>,
+}
+
+impl Plan {
+    /// Decides the plan from the sample, step by step: the delimiter and
+    /// the header, the column names, one basket per line or a table, the
+    /// column roles (header, preset, content, the caller's mapping), the
+    /// kind of data and the columns it needs, and the amounts' level and
+    /// decimal separator.
+    pub(super) fn detect(
+        sample: &str,
+        is_complete: bool,
+        options: &IngestOptions,
+        date_format: DateFormat,
+    ) -> Result<Plan> {
+        let (delimiter, consistent) = match options.delimiter {
+            Some(d) => (d as u8, true),
+            None => sniff::detect_delimiter(sample, is_complete),
+        };
+        let records = sample_records(sample, delimiter, is_complete, 200);
+        let first = records.first().cloned().unwrap_or_default();
+        let normalized: Vec<String> = first.iter().map(|h| schema::normalize_header(h)).collect();
+        let has_header = match options.has_header {
+            Some(h) => h,
+            None => {
+                schema::looks_like_header(&normalized)
+                    || (consistent && records.len() > 1 && first_row_differs(&records))
+            }
+        };
+        let data_rows: &[Vec<String>] = if has_header && !records.is_empty() {
+            &records[1..]
+        } else {
+            &records[..]
+        };
+        let columns = column_names(&first, has_header);
+        if !has_header && !consistent && options.mapping.is_empty() && basket_lines(data_rows) {
+            return Ok(Plan::basket_lines(delimiter, options, date_format));
+        }
+        let (m, preset, sources) =
+            map_roles(has_header, &normalized, data_rows, &columns, options)?;
+        let cols = Cols::from_match(&m);
+        let (kind, preset) = data_kind(preset, &cols);
+        required_columns(kind, &cols, &columns)?;
+        let mut mapping: Vec<MappedColumn> = m
+            .roles
+            .iter()
+            .map(|&(role, index)| MappedColumn {
+                role,
+                index,
+                name: columns.get(index).cloned().unwrap_or_default(),
+                source: sources
+                    .get(&role)
+                    .copied()
+                    .unwrap_or(DecisionSource::Header),
+            })
+            .collect();
+        mapping.sort_by_key(|c| c.role);
+        let amount_level = match cols.amount {
+            Some(i) => schema::amount_level(preset, normalized.get(i).map_or("", String::as_str)),
+            None => AmountLevel::Line,
+        };
+        let decimal = options.decimal.unwrap_or_else(|| {
+            let col = cols.amount.or(cols.unit_price).or(cols.monetary_value);
+            match col {
+                Some(c) => value::guess_decimal_sep(
+                    data_rows
+                        .iter()
+                        .filter_map(|r| r.get(c))
+                        .map(String::as_str),
+                ),
+                None => DecimalSep::Dot,
+            }
+        });
+        // Etsy writes MM/DD/YY; the order is fixed, not guessed.
+        let date_format = if preset == Preset::Etsy && date_format == DateFormat::Auto {
+            DateFormat::Mdy
+        } else {
+            date_format
+        };
+        let header_warnings = if has_header {
+            duplicate_columns(&columns, &normalized, &mapping)
+        } else {
+            Vec::new()
+        };
+        let header_lengths = columns
+            .iter()
+            .fold(0, |mask, c| mask | 1u64 << c.len().min(63));
+        Ok(Plan {
+            delimiter,
+            has_header,
+            columns,
+            kind,
+            preset,
+            cols,
+            mapping,
+            amount_level,
+            decimal,
+            decimal_open: options.decimal.is_none() && decimal == DecimalSep::Dot,
+            date_format,
+            c_invoices: preset == Preset::UciOnlineRetail,
+            returns: options.returns,
+            header_warnings,
+            header_lengths,
+            header_norm: if has_header { normalized } else { Vec::new() },
+        })
+    }
+
+    /// The plan for a file of one basket per line: every field an item.
+    fn basket_lines(delimiter: u8, options: &IngestOptions, date_format: DateFormat) -> Plan {
+        Plan {
+            delimiter,
+            has_header: false,
+            columns: Vec::new(),
+            kind: DataKind::Baskets,
+            preset: Preset::BasketLines,
+            cols: Cols::default(),
+            mapping: Vec::new(),
+            amount_level: AmountLevel::Line,
+            decimal: DecimalSep::Dot,
+            decimal_open: false,
+            date_format,
+            c_invoices: false,
+            returns: options.returns,
+            header_norm: Vec::new(),
+            header_lengths: 0,
+            header_warnings: Vec::new(),
+        }
+    }
+}
+
+/// The columns' names: the header's, trimmed (`column N` for an empty
+/// one), or `column 1`, `column 2`... without a header.
+fn column_names(first: &[String], has_header: bool) -> Vec<String> {
+    if has_header {
+        first
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let h = h.trim().trim_start_matches('\u{feff}');
+                if h.is_empty() {
+                    format!("column {}", i + 1)
+                } else {
+                    h.to_owned()
+                }
+            })
+            .collect()
+    } else {
+        (1..=first.len()).map(|i| format!("column {i}")).collect()
+    }
+}
+
+/// Whether ragged rows without a header are one basket per line: almost
+/// none of their fields is a date. (The caller checked that the rows are
+/// ragged, there is no header and no mapping was given.)
+fn basket_lines(data_rows: &[Vec<String>]) -> bool {
+    let dated = data_rows
+        .iter()
+        .flatten()
+        .filter(|f| written_date(f))
+        .count();
+    dated * 10 < data_rows.len().max(1)
+}
+
+/// The column of each role and where each came from: the header's names,
+/// then the export preset they reveal, then the columns' content for roles
+/// still missing, and last the caller's mapping, which wins.
+fn map_roles(
+    has_header: bool,
+    normalized: &[String],
+    data_rows: &[Vec<String>],
+    columns: &[String],
+    options: &IngestOptions,
+) -> Result<(HeaderMatch, Preset, BTreeMap<Role, DecisionSource>)> {
+    let mut m = if has_header {
+        schema::match_headers(normalized)
+    } else {
+        HeaderMatch::default()
+    };
+    let mut sources: BTreeMap<Role, DecisionSource> = m
+        .roles
+        .iter()
+        .map(|&(r, _)| (r, DecisionSource::Header))
+        .collect();
+    let before = m.clone();
+    let preset = if has_header {
+        schema::detect_preset(normalized, &mut m)
+    } else {
+        Preset::Generic
+    };
+    for &(role, idx) in &m.roles {
+        if before.get(role) != Some(idx) {
+            sources.insert(role, DecisionSource::Preset);
+        }
+    }
+    if preset != Preset::Summary {
+        content_mapping(data_rows, columns.len(), &mut m, &mut sources);
+    }
+    for (role_name, column) in &options.mapping {
+        let Some(role) = Role::from_name(role_name) else {
+            continue;
+        };
+        if column.trim().is_empty() {
+            m.roles.retain(|(r, _)| *r != role);
+            sources.remove(&role);
+            continue;
+        }
+        let idx = resolve_column(column, columns)?;
+        m.set(role, idx);
+        sources.insert(role, DecisionSource::Override);
+    }
+    Ok((m, preset, sources))
+}
+
+/// The kind of data the mapped columns hold, and the preset it settles: a
+/// summary file, baskets (an order and an item but no date), or order
+/// lines.
+fn data_kind(mut preset: Preset, cols: &Cols) -> (DataKind, Preset) {
+    if preset == Preset::LongBaskets && (cols.date.is_some() || cols.customer.is_some()) {
+        preset = Preset::Generic;
+    }
+    let kind = if preset == Preset::Summary {
+        DataKind::Summary
+    } else if cols.date.is_none()
+        && cols.order.is_some()
+        && (cols.item.is_some() || cols.item_name.is_some())
+    {
+        if preset == Preset::Generic {
+            preset = Preset::LongBaskets;
+        }
+        DataKind::Baskets
+    } else {
+        DataKind::Transactions
+    };
+    (kind, preset)
+}
+
+/// Checks that the columns a kind of data needs are mapped: frequency,
+/// recency and T for a summary; a date and a customer, order or item for
+/// order lines.
+fn required_columns(kind: DataKind, cols: &Cols, columns: &[String]) -> Result<()> {
+    match kind {
+        DataKind::Summary => {
+            for (role, col) in [
+                (Role::Frequency, cols.frequency),
+                (Role::Recency, cols.recency),
+                (Role::T, cols.t),
+            ] {
+                if col.is_none() {
+                    return Err(Error::no_usable_column(format!(
+                        "the summary file has no \"{}\" column",
+                        role.name()
+                    )));
+                }
+            }
+        }
+        DataKind::Transactions => {
+            if cols.date.is_none() {
+                return Err(Error::no_usable_column(format!(
+                    "no column holds order dates (columns: {}); name one with the date mapping",
+                    list_columns(columns)
+                )));
+            }
+            if cols.customer.is_none()
+                && cols.order.is_none()
+                && cols.item.is_none()
+                && cols.item_name.is_none()
+            {
+                return Err(Error::no_usable_column(format!(
+                    "no column holds customer ids, order ids or items (columns: {})",
+                    list_columns(columns)
+                )));
+            }
+        }
+        DataKind::Baskets => {}
+    }
+    Ok(())
+}
+
+/// A warning per header name that appears more than once: which columns
+/// share it and which one is used (the first, for every role).
+pub(super) fn duplicate_columns(
+    columns: &[String],
+    normalized: &[String],
+    mapping: &[MappedColumn],
+) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for (i, name) in normalized.iter().enumerate() {
+        if name.is_empty() || normalized[..i].contains(name) {
+            continue;
+        }
+        let same: Vec<usize> = (i..normalized.len())
+            .filter(|&j| normalized[j] == *name)
+            .collect();
+        if same.len() < 2 {
+            continue;
+        }
+        let listed = same
+            .iter()
+            .map(|&j| {
+                format!(
+                    "{} (\"{}\")",
+                    j + 1,
+                    columns.get(j).map_or("", String::as_str)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let used = mapping.iter().find(|m| same.contains(&m.index));
+        let message = match used {
+            Some(m) => format!(
+                "columns {listed} have the same name; column {} is used as the {} and the other is ignored",
+                m.index + 1,
+                m.role.name()
+            ),
+            None => format!("columns {listed} have the same name; neither is used"),
+        };
+        warnings.push(Warning {
+            code: WarningCode::DuplicateColumns,
+            message,
+            lines: Vec::new(),
+        });
+    }
+    warnings
+}
+
+pub(super) fn list_columns(columns: &[String]) -> String {
+    let mut s = columns
+        .iter()
+        .take(12)
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if columns.len() > 12 {
+        s.push_str(", ...");
+    }
+    s
+}
+
+/// Finds a column by name (case- and space-insensitive) or by `#N`.
+pub(super) fn resolve_column(column: &str, columns: &[String]) -> Result<usize> {
+    if let Some(n) = column.strip_prefix('#') {
+        if let Ok(n) = n.parse::<usize>() {
+            if n >= 1 && n <= columns.len() {
+                return Ok(n - 1);
+            }
+        }
+    }
+    if let Some(i) = columns.iter().position(|c| c == column) {
+        return Ok(i);
+    }
+    let want = schema::normalize_header(column);
+    columns
+        .iter()
+        .position(|c| schema::normalize_header(c) == want)
+        .ok_or_else(|| {
+            Error::options(format!(
+                "no column named \"{column}\" (columns: {})",
+                list_columns(columns)
+            ))
+        })
+}
+
+/// Whether the first record looks unlike the rest: text where the others
+/// have numbers or dates.
+pub(super) fn first_row_differs(records: &[Vec<String>]) -> bool {
+    let first = &records[0];
+    let typed = |f: &str| {
+        value::parse_date(f, DateFormat::Auto).is_some()
+            || value::parse_amount(f, DecimalSep::Dot).is_some()
+    };
+    (0..first.len()).any(|c| {
+        let rest: Vec<&str> = records[1..]
+            .iter()
+            .filter_map(|r| r.get(c).map(String::as_str))
+            .filter(|f| !f.trim().is_empty())
+            .collect();
+        !rest.is_empty()
+            && !typed(&first[c])
+            && !first[c].trim().is_empty()
+            && rest.iter().filter(|f| typed(f)).count() * 10 >= rest.len() * 9
+    })
+}
+
+/// Fills roles the header did not give from the columns' content: a column
+/// of dates becomes the date, a column of amounts with decimals the amount,
+/// and (without a header) a repeating id-like column the customer.
+pub(super) fn content_mapping(
+    rows: &[Vec<String>],
+    n_columns: usize,
+    m: &mut HeaderMatch,
+    sources: &mut BTreeMap<Role, DecisionSource>,
+) {
+    if rows.is_empty() {
+        return;
+    }
+    let taken = |m: &HeaderMatch, c: usize| m.roles.iter().any(|&(_, i)| i == c);
+    let share = |c: usize, f: &dyn Fn(&str) -> bool| {
+        let vals: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.get(c).map(String::as_str))
+            .filter(|v| !v.trim().is_empty())
+            .collect();
+        if vals.is_empty() {
+            0.0
+        } else {
+            vals.iter().filter(|v| f(v)).count() as f64 / vals.len() as f64
+        }
+    };
+    if m.get(Role::Date).is_none() {
+        if let Some(c) = (0..n_columns).find(|&c| !taken(m, c) && share(c, &written_date) >= 0.9) {
+            m.set(Role::Date, c);
+            sources.insert(Role::Date, DecisionSource::Content);
+        }
+    }
+    if m.get(Role::Amount).is_none() && m.get(Role::UnitPrice).is_none() {
+        if let Some(c) = (0..n_columns).find(|&c| {
+            !taken(m, c)
+                && share(c, &|v| {
+                    let t = v.trim();
+                    value::parse_amount(v, DecimalSep::Dot).is_some()
+                        && (t.contains('.')
+                            || t.contains(',')
+                            || t.chars().any(|ch| "¥￥円$€£".contains(ch)))
+                }) >= 0.9
+        }) {
+            m.set(Role::Amount, c);
+            sources.insert(Role::Amount, DecisionSource::Content);
+        }
+    }
+    if m.get(Role::Customer).is_none() && m.get(Role::Order).is_none() {
+        // An id-like text column whose values repeat: customers buy again.
+        let candidate = (0..n_columns).find(|&c| {
+            if taken(m, c) {
+                return false;
+            }
+            let vals: Vec<&str> = rows
+                .iter()
+                .filter_map(|r| r.get(c).map(String::as_str))
+                .collect();
+            let distinct: HashSet<&str> = vals.iter().copied().collect();
+            vals.len() >= 4
+                && distinct.len() < vals.len()
+                && distinct.len() * 20 > vals.len()
+                && vals.iter().all(|v| !v.trim().is_empty() && v.len() <= 64)
+                && share(c, &|v| value::parse_date(v, DateFormat::Auto).is_some()) < 0.5
+        });
+        if let Some(c) = candidate {
+            m.set(Role::Customer, c);
+            sources.insert(Role::Customer, DecisionSource::Content);
+        }
+    }
+}
+
+/// Whether a field is a date written as one (`2024-01-05`, `05/01/2024`,
+/// `2024年1月5日`). Plain numbers could be Excel serials or Unix seconds, but
+/// also SKUs and ids, so they count as dates only under a date header.
+pub(super) fn written_date(field: &str) -> bool {
+    let t = field.trim();
+    !t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && value::parse_date(t, DateFormat::Auto).is_some()
+}
+
+/// Parses up to `max` non-blank records of the sample into owned fields.
+pub(super) fn sample_records(
+    text: &str,
+    delim: u8,
+    is_complete: bool,
+    max: usize,
+) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    sniff::for_each_record(text, delim, is_complete, max, |out, ends| {
+        let mut start = 0;
+        let fields: Vec<String> = ends
+            .iter()
+            .map(|&end| {
+                let field = String::from_utf8_lossy(&out[start..end]).into_owned();
+                start = end;
+                field
+            })
+            .collect();
+        let keep = !is_blank(&fields);
+        if keep {
+            records.push(fields);
+        }
+        keep
+    });
+    records
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_that_are_not_tables() {
+        for (sample, complete, want) in [
+            ("[{\"a\": 1}]", true, Some("the file is JSON")),
+            ("  {\"orders\": []}", true, Some("the file is JSON")),
+            ("[Sale] tea,milk\n", true, None),
+            ("customer,date\n", false, None),
+            ("\n\n\n", false, Some("the first 256 KiB are blank lines")),
+            (
+                "a,b,c,d",
+                false,
+                Some("line 1: the first line is longer than 256 KiB"),
+            ),
+            ("a,b,c,d", true, None),
+        ] {
+            let got = not_a_table(sample, complete).err().map(|e| e.to_string());
+            match want {
+                None => assert_eq!(got, None, "{sample:?}"),
+                Some(w) => assert!(
+                    got.as_deref().is_some_and(|g| g.starts_with(w)),
+                    "{sample:?}: {got:?}"
+                ),
+            }
+        }
+    }
+}
