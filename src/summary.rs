@@ -69,11 +69,19 @@ impl Period {
         }
     }
 
+    /// Days in one period (a month is 365.25/12 days).
+    pub fn days(self) -> f64 {
+        match self {
+            Period::Day => 1.0,
+            Period::Week => 7.0,
+            Period::Month => 365.25 / 12.0,
+        }
+    }
+
     /// Approximate periods per month, to convert horizons (30.4375 days, 4.348 weeks).
     pub fn per_month(self) -> f64 {
         match self {
-            Period::Day => 365.25 / 12.0,
-            Period::Week => 365.25 / 12.0 / 7.0,
+            Period::Day | Period::Week => Period::Month.days() / self.days(),
             Period::Month => 1.0,
         }
     }

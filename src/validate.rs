@@ -527,15 +527,6 @@ fn trim(x: f64) -> String {
     }
 }
 
-/// Days per period, to turn day differences into model time.
-fn days_per_period(period: Period) -> f64 {
-    match period {
-        Period::Day => 1.0,
-        Period::Week => 7.0,
-        Period::Month => 365.25 / 12.0,
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn tracking(
     t: &Transactions,
@@ -580,7 +571,7 @@ fn tracking(
         }
     }
     // E[X(Δ days)] once per day difference.
-    let unit = days_per_period(period);
+    let unit = crate::customers::days_per_period(period);
     let expected_new: Vec<f64> = (0..=span)
         .map(|d| model.expected_purchases_new(d as f64 / unit))
         .collect();

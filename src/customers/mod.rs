@@ -69,11 +69,7 @@ impl Default for ValueOptions {
 
 /// Days in one period unit (a month is 365.25/12 days).
 pub(crate) fn days_per_period(period: Period) -> f64 {
-    match period {
-        Period::Day => 1.0,
-        Period::Week => 7.0,
-        Period::Month => 365.25 / 12.0,
-    }
+    period.days()
 }
 
 /// The merchant's formula LTV, the one definition the crate uses (see
