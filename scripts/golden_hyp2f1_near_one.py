@@ -20,6 +20,8 @@ CASES = []
 # b an integer, within 1e-9 and 1e-3 of one, and away from one; small and
 # moderate a; w from 1e-2 down to 1e-14.
 for a, b in [
+    (1e-8, 1e-9),
+    (1e-6, 1.0),
     (0.3, 0.25),
     (0.9, 1.0),
     (1.0 + 1e-9, 1.0),
