@@ -13,7 +13,7 @@ use ltvlab::cohorts::Histories;
 use ltvlab::generate::small_shop;
 use ltvlab::ingest::{ingest, Dataset, IngestOptions};
 use ltvlab::models::work::{self, Work};
-use ltvlab::models::{FitOptions, ModelKind, Prior};
+use ltvlab::models::{FitOptions, ModelKind};
 use ltvlab::predict::{predict, PredictOptions};
 use ltvlab::simulate::{simulate, ShopModel, SimulationOptions};
 use ltvlab::summary::{summarize, SummaryOptions};
@@ -93,9 +93,14 @@ fn stages(
     out
 }
 
-/// Runs every stage on every shop and checks each against
-/// [`Work::STAGE_BUDGET`]; returns how many shops had a fitted stage.
-fn check_shops(fit: &FitOptions, models: Option<&[ModelKind]>) -> usize {
+/// Runs every stage on every shop and checks each against its budget
+/// (`budget` of the stage's name); returns how many shops had a fitted
+/// stage.
+fn check_shops(
+    fit: &FitOptions,
+    models: Option<&[ModelKind]>,
+    budget: impl Fn(&str) -> Work,
+) -> usize {
     let mut fitted = 0;
     let mut largest = Work::default();
     for seed in SEEDS {
@@ -112,11 +117,11 @@ fn check_shops(fit: &FitOptions, models: Option<&[ModelKind]>) -> usize {
             fitted += 1;
         }
         for (stage, used, _) in results {
+            let budget = budget(&stage);
             assert!(
-                used.within(&Work::STAGE_BUDGET),
-                "seed {seed} ({} lines), {stage}: {used:?} exceeds {:?}",
+                used.within(&budget),
+                "seed {seed} ({} lines), {stage}: {used:?} exceeds {budget:?}",
                 truth.lines,
-                Work::STAGE_BUDGET
             );
             largest.likelihood_evaluations = largest
                 .likelihood_evaluations
@@ -131,22 +136,37 @@ fn check_shops(fit: &FitOptions, models: Option<&[ModelKind]>) -> usize {
 
 #[test]
 fn twenty_five_small_shops_stay_within_the_work_budget() {
-    let fitted = check_shops(&FitOptions::default(), None);
+    let fitted = check_shops(&FitOptions::default(), None, |_| Work::STAGE_BUDGET);
     assert!(fitted >= FITTED_SHOPS, "only {fitted} shops were fitted");
 }
 
-/// Plain maximum likelihood runs BG/NBD and MBG/NBD fits to the parameter
-/// bounds on these shops (`a, b -> ∞`); the concentrated-dropout limit
-/// keeps their predictions within the same budget. (The Pareto/NBD under
-/// plain likelihood is not bounded by this budget: its likelihood near
-/// `z = 1` integrates, e.g. 13 million quadrature nodes on seed 1.)
+/// The Pareto/NBD's prediction stage under plain maximum likelihood: the
+/// stage budget, but for up to 60 million series terms. Its fit's
+/// central-difference derivatives of long 2F1 series cost seven
+/// evaluations a tail; one shop of the 25 takes about 46 million terms
+/// there (a few seconds of one core), the others at most 20 million.
+const PARETO_MLE_PREDICTION: Work = Work {
+    series_terms: 60_000_000,
+    ..Work::STAGE_BUDGET
+};
+
+/// Plain maximum likelihood runs the fits to the parameter bounds on these
+/// shops: BG/NBD and MBG/NBD `a, b -> ∞`, Pareto/NBD `s -> 0, β -> ∞` or
+/// `r, α -> ∞`. The concentrated-dropout limit keeps the first two within
+/// the budget, and the connection formula of 2F1 near `z = 1` the
+/// Pareto/NBD (before it, its likelihood near `z = 1` integrated: 13
+/// million quadrature nodes on seed 1, 152 million on seed 25), all three
+/// models validated and predicted with, as under the weak priors.
 #[test]
 fn small_shops_stay_within_the_budget_under_plain_likelihood() {
-    let fit = FitOptions {
-        prior: Prior::None,
-        ..FitOptions::default()
-    };
-    let fitted = check_shops(&fit, Some(&[ModelKind::BgNbd, ModelKind::MbgNbd]));
+    let all = [ModelKind::BgNbd, ModelKind::MbgNbd, ModelKind::ParetoNbd];
+    let fitted = check_shops(&FitOptions::mle(), Some(&all), |stage| {
+        if stage == "predict pareto" {
+            PARETO_MLE_PREDICTION
+        } else {
+            Work::STAGE_BUDGET
+        }
+    });
     assert!(fitted >= FITTED_SHOPS, "only {fitted} shops were fitted");
 }
 

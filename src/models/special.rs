@@ -290,6 +290,269 @@ fn sum_hyp2f1(
     ))
 }
 
+/// Whether [`ln_hyp2f1_a_a1`] sums the series (fewer than ~2,000 terms).
+///
+/// The term ratio `z (A+k)/(C+k) = z (1 - b/(a+1+k))` starts near
+/// `z (1 - b/(a+1))` but tends to `z`: past `k ~ a` the terms fall like
+/// `k^-b z^k`, so with `z` near 1 the series needs about `40/(1-z)` terms
+/// (until `z^k < e^-40`) unless the power law alone gets there first (about
+/// `e^(40/(b-2))` terms: the stopping tests weigh the tail by up to `k²/b`).
+/// Without the second estimate, `z` within `1e-6` of 1 with `b` of order 1
+/// (`beta` far above `alpha`, as with T = 1e12 periods) ran every series to
+/// its 100,000-term cap before integrating.
+///
+/// Within the connection formula's reach (`1 - z` below
+/// [`near_one_split`]) the power-law estimate is not trusted: it ignores
+/// the terms' prefactor `Γ(a+1)/Γ(a+1-b)` and the tail weight `1/(1-z)`,
+/// and took 7,000 terms where it promised 1,400 (`a = 10`, `b = 7.5`,
+/// `1 - z = 1e-6`).
+pub(crate) fn series_is_short(a: f64, b: f64, z: f64) -> bool {
+    let start = 40.0 / ((1.0 - z) + z * b / (a + 1.0));
+    let by_z = 40.0 / (1.0 - z);
+    let by_power = if b > 2.0 && 1.0 - z >= near_one_split(a) {
+        (40.0 / (b - 2.0)).exp()
+    } else {
+        f64::INFINITY
+    };
+    start.max(by_z.min(by_power)) < 2000.0
+}
+
+/// `ln 2F1(a, b; a+1; z)` for `a, b > 0`, `0 <= z < 1`, with `w = 1 - z`
+/// given by the caller (who can form it without the rounding of `1 - z`).
+///
+/// # Formula
+///
+/// By Euler's transformation, `(1-z)^(1-b) H` with
+/// `H = 2F1(1, a+1-b; a+1; z)`, and the first of these that applies:
+///
+/// 1. `H`'s series of positive terms with ratio `z (a+1-b+k)/(a+1+k)`, when
+///    it needs fewer than ~2,000 terms ([`series_is_short`]).
+/// 2. Near `z = 1` (`w` below about `1/a`), the connection to `1 - z`
+///    ([`ln_hyp2f1_a_a1_near_one`]): a bounded number of terms at any `w`,
+///    however small, and any `b`.
+/// 3. Otherwise (`a` above ~50 and `w` between about `1/a` and 0.02),
+///    `H`'s continued fraction ([`ln_hyp2f1_a_a1_fraction`]).
+/// 4. Should that not converge (not seen), the integral
+///    `2F1(a, b; a+1; z) = ∫_0^∞ e^(-v) (1 - z e^(-v/a))^(-b) dv`
+///    (the Euler integral with `u = e^(-v/a)`) numerically, scaled by
+///    `(1-z)^b` so that the integrand lies in `(0, 1]`.
+pub(crate) fn ln_hyp2f1_a_a1(a: f64, b: f64, z: f64, w: f64) -> f64 {
+    if series_is_short(a, b, z) {
+        if let Some((ln_h, _)) = ln_hyp2f1(1.0, a + 1.0 - b, a + 1.0, z) {
+            return (1.0 - b) * w.ln() + ln_h;
+        }
+    }
+    ln_hyp2f1_a_a1_far(a, b, z, w)
+}
+
+/// [`ln_hyp2f1_a_a1`] where its series is long: near `z = 1` by the
+/// connection formula, else by the continued fraction, and by the integral
+/// only if that did not converge (not seen: module tests).
+pub(crate) fn ln_hyp2f1_a_a1_far(a: f64, b: f64, z: f64, w: f64) -> f64 {
+    if let Some(value) = ln_hyp2f1_a_a1_near_one(a, b, w) {
+        return value;
+    }
+    match ln_hyp2f1_a_a1_fraction(a, b, z, w) {
+        Some(ln_h) => (1.0 - b) * w.ln() + ln_h,
+        None => ln_hyp2f1_a_a1_by_integral(a, b, z),
+    }
+}
+
+/// The most steps [`ln_hyp2f1_a_a1_fraction`] may take.
+const FRACTION_MAX_STEPS: usize = 1_000;
+
+/// `ln 2F1(1, a+1-b; a+1; z)` (the series of [`ln_hyp2f1_a_a1`] after
+/// Euler's transformation) by its continued fraction, for `a > 0`,
+/// `0 <= z < 1`; `None` if it did not settle within 1,000 steps.
+///
+/// # Formula
+///
+/// `B_z(p, q) = z^p (1-z)^q / p · 2F1(p+q, 1; p+1; z)` (DLMF 8.17.8) with
+/// `p = a`, `q = 1-b`, and the incomplete beta function's continued
+/// fraction (DLMF 8.17.22), evaluated by the modified Lentz method as
+/// Numerical Recipes' `betacf` does. Unlike the series, it does not slow
+/// down as `a` grows with `1 - z` of order `1/a`: at most about 70 steps
+/// where [`ln_hyp2f1_a_a1_far`] uses it (module tests). Its recurrences
+/// lose digits as `a (1 - z)` approaches 1: about `1e-12` relative at
+/// `a = 1e5`, `1e-10` at `a = 1e7` (compared with mpmath), no worse than
+/// the quadrature's `1e-11` it replaces.
+fn ln_hyp2f1_a_a1_fraction(a: f64, b: f64, z: f64, w: f64) -> Option<f64> {
+    const TINY: f64 = 1e-300;
+    let away_from_zero = |v: f64| if v.abs() < TINY { TINY } else { v };
+    let (p, q) = (a, 1.0 - b);
+    let (sum, above, below) = (p + q, p + 1.0, p - 1.0);
+    let mut c = 1.0_f64;
+    // 1 - (p+q) z/(p+1), written without its cancellation near z = 1.
+    let mut d = 1.0 / away_from_zero((1.0 - q + sum * w) / above);
+    let mut h = d;
+    let mut terms = super::work::SeriesTerms(1);
+    for m in 1..=FRACTION_MAX_STEPS {
+        terms.0 += 2;
+        let (mf, m2) = (m as f64, 2.0 * m as f64);
+        let even = mf * (q - mf) * z / ((below + m2) * (p + m2));
+        d = 1.0 / away_from_zero(1.0 + even * d);
+        c = away_from_zero(1.0 + even / c);
+        h *= d * c;
+        let odd = -(p + mf) * (sum + mf) * z / ((p + m2) * (above + m2));
+        d = 1.0 / away_from_zero(1.0 + odd * d);
+        c = away_from_zero(1.0 + odd / c);
+        let step = d * c;
+        h *= step;
+        if (step - 1.0).abs() <= 2.0 * f64::EPSILON {
+            return (h.is_finite() && h > 0.0).then(|| h.ln());
+        }
+    }
+    None
+}
+
+/// How many `(a, b)` [`ln_hyp2f1_at_split`] remembers: the Pareto/NBD's
+/// central differences ask for five in turn (`a ± δ`, `b ± δ`) per tail.
+const SPLIT_MEMO: usize = 8;
+
+thread_local! {
+    /// [`ln_hyp2f1_at_split`]'s latest answers, `(a, b, h, value)` as bits.
+    static AT_SPLIT: std::cell::RefCell<[(u64, u64, u64, f64); SPLIT_MEMO]> =
+        const { std::cell::RefCell::new([(u64::MAX, u64::MAX, u64::MAX, 0.0); SPLIT_MEMO]) };
+}
+
+/// `ln 2F1(a, b; a+1; 1-h)` at a split point `h` of
+/// [`ln_hyp2f1_a_a1_near_one`], remembered for the last few `(a, b, h)`:
+/// it depends on neither `z` nor `w`, so every
+/// tail of one frequency (one `a` and `b`) in a likelihood evaluation
+/// needs it once. Results are bit-identical to computing it each time.
+fn ln_hyp2f1_at_split(a: f64, b: f64, split: f64) -> f64 {
+    let key = (a.to_bits(), b.to_bits(), split.to_bits());
+    let remembered = AT_SPLIT.with(|memo| {
+        memo.borrow()
+            .iter()
+            .find(|entry| (entry.0, entry.1, entry.2) == key)
+            .map(|entry| entry.3)
+    });
+    if let Some(value) = remembered {
+        return value;
+    }
+    let value = ln_hyp2f1_a_a1(a, b, 1.0 - split, split);
+    AT_SPLIT.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        memo.rotate_right(1);
+        memo[0] = (key.0, key.1, key.2, value);
+    });
+    value
+}
+
+/// The point `h` where [`ln_hyp2f1_a_a1_near_one`] splits its integral:
+/// 1/2 for `a <= 3`, else the largest power of two at most `1/(a-1)` (a
+/// power of two, so that `1 - h` is exact).
+fn near_one_split(a: f64) -> f64 {
+    if a > 3.0 {
+        (-(a - 1.0).log2().ceil()).exp2()
+    } else {
+        0.5
+    }
+}
+
+/// The most terms [`ln_hyp2f1_a_a1_near_one`]'s expansion may sum; its
+/// stopping test ends it within about 60 (module tests).
+const NEAR_ONE_MAX_TERMS: usize = 1_000;
+
+/// `ln 2F1(a, b; a+1; 1-w)` for `a, b > 0` and `0 < w < h`, at a bounded
+/// cost whatever `w` and `b`; `None` when `w >= h` or an argument is out of
+/// range. `h` is [`near_one_split`].
+///
+/// # Formula
+///
+/// With `J = ∫_w^1 u^(-b) (1-u)^(a-1) du`, `2F1(a, b; a+1; 1-w) = a (1-w)^(-a) J`
+/// (the Euler integral, DLMF 15.6.1, with `u = 1 - (1-w) t`). `J` splits at
+/// `h` into
+///
+/// - `∫_h^1 = (1-h)^a / a · 2F1(a, b; a+1; 1-h)`: the same function at
+///   `z = 1-h`, by [`ln_hyp2f1_a_a1`] (its series when short: about `40/h`
+///   terms, fewer when `b` is comparable to `a`; else its continued
+///   fraction);
+/// - `∫_w^h = Σ_k (1-a)_k/k! ∫_w^h u^(k-b) du` (the binomial series of
+///   `(1-u)^(a-1)`), with `∫_w^h u^(δ-1) du = h^δ (1 - (w/h)^δ)/δ`
+///   evaluated as `-h^δ expm1(δ ln(w/h))/δ` (and `-ln(w/h)` at `δ = 0`).
+///
+/// This is the connection formula to `1 - z` (Abramowitz & Stegun 15.3.6,
+/// DLMF 15.8.4: the terms with `δ = k+1-b < 0` carry its `w^(1-b)` part)
+/// with the complete beta function `B(a, 1-b)` replaced by the integral
+/// over `[h, 1]`. No gamma function of `1 - b` appears, so there is no pole
+/// to cancel when `b` is an integer (A&S 15.3.11's logarithmic case is the
+/// `δ = 0` term) or close to one (`s -> 0` makes `b = s+1 -> 1`). Every
+/// integral is positive; consecutive terms shrink at least by
+/// `h |k+1-a|/(k+1)` (`u <= h` on the interval), and `h <= 1/(a-1)` keeps the
+/// alternating binomial coefficients from cancelling (the loss is at most
+/// `((1+h)/(1-h))^(a-1) <= 9`).
+pub(crate) fn ln_hyp2f1_a_a1_near_one(a: f64, b: f64, w: f64) -> Option<f64> {
+    if !(a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite() && w > 0.0) {
+        return None;
+    }
+    let split = near_one_split(a);
+    if w >= split {
+        return None;
+    }
+    let ln_split = split.ln();
+    let ln_ratio = w.ln() - ln_split;
+    // ln of ∫_w^h u^(δ-1) du, positive for every δ.
+    let ln_integral = |delta: f64| {
+        let x = delta * ln_ratio;
+        let ln_e = if delta == 0.0 {
+            (-ln_ratio).ln()
+        } else if x > 0.0 {
+            x + log1m_exp(-x) - (-delta).ln()
+        } else {
+            log1m_exp(x) - delta.ln()
+        };
+        delta * ln_split + ln_e
+    };
+    // Σ_k sign_k exp(ln|t_k| - scale), with scale = ln|t_0|.
+    let scale = ln_integral(1.0 - b);
+    let (mut sum, mut last, mut ln_coefficient, mut sign) = (1.0_f64, 1.0_f64, 0.0_f64, 1.0_f64);
+    let mut terms = super::work::SeriesTerms(1);
+    for k in 0..NEAR_ONE_MAX_TERMS {
+        let kf = k as f64;
+        // The coefficient ratio (k+1-a)/(k+1) of term k+1 over term k;
+        // every later term ratio is at most h · max(|factor|, 1).
+        let factor = (kf + 1.0 - a) / (kf + 1.0);
+        let rho = split * factor.abs().max(1.0);
+        if factor == 0.0 || (rho < 1.0 && last * rho <= 1e-17 * sum.abs() * (1.0 - rho)) {
+            let ln_near = scale + sum.ln();
+            let ln_far = a * (-split).ln_1p() - a.ln() + ln_hyp2f1_at_split(a, b, split);
+            let ln_j = log_add_exp(ln_near, ln_far);
+            return (sum > 0.0 && ln_j.is_finite()).then(|| a.ln() - a * (-w).ln_1p() + ln_j);
+        }
+        ln_coefficient += factor.abs().ln();
+        sign *= factor.signum();
+        let term = sign * (ln_coefficient + ln_integral(kf + 2.0 - b) - scale).exp();
+        sum += term;
+        last = term.abs();
+        terms.0 += 1;
+    }
+    None
+}
+
+/// [`ln_hyp2f1_a_a1`] by the integral.
+fn ln_hyp2f1_a_a1_by_integral(a: f64, b: f64, z: f64) -> f64 {
+    let ln_one_minus_z = (-z).ln_1p();
+    // The integrand changes over v ~ a(1-z)/z near 0, then decays like a
+    // power times e^-v; past the knee, v = knee·e^w makes it smooth in w.
+    // e^-50 is far below the relative tolerance.
+    let knee = (a * (1.0 - z) / z.max(f64::MIN_POSITIVE)).clamp(1e-300, 50.0);
+    let integrand = |v: f64| (-v + b * (ln_one_minus_z - (-z * (-v / a).exp()).ln_1p())).exp();
+    let near = integrate(integrand, 0.0, knee, 1e-11);
+    let far = integrate(
+        |w| {
+            let v = knee * w.exp();
+            integrand(v) * v
+        },
+        0.0,
+        (50.0 / knee).ln(),
+        1e-11,
+    );
+    let scaled = near + far;
+    scaled.ln() - b * ln_one_minus_z
+}
+
 /// Gauss–Kronrod 7–15 abscissae on `[-1, 1]` (non-negative half, from QUADPACK).
 const GK15_NODES: [f64; 8] = [
     0.991_455_371_120_812_6,
@@ -610,6 +873,199 @@ mod tests {
         let direct = ln_hyp2f1(a, b, c, z).unwrap().0;
         let euler = (c - a - b) * (1.0f64 - z).ln() + ln_hyp2f1(c - a, c - b, c, z).unwrap().0;
         assert!(rel(direct, euler) < 1e-12, "{direct} vs {euler}");
+    }
+
+    /// `ln 2F1(a, b; a+1; 1-w)` near `z = 1`, where the Euler-transformed
+    /// series is long: b at, within 1e-9 of, and away from an integer, w
+    /// down to 1e-14, and large `a` with `w` between about `1/a` and 0.02
+    /// (the continued fraction).
+    #[test]
+    fn hyp2f1_a_a1_near_one_matches_mpmath() {
+        /// Absolute tolerance on `ln F`, relative to `max(1, |ln F|)`: the
+        /// expansion's cancellation costs at most a factor 9, and `ln F`
+        /// reaches 1.6e5 as a sum of logarithms.
+        const NEAR_ONE: f64 = 1e-13;
+        /// The same where the continued fraction answers (`a` up to 1e5).
+        const FRACTION: f64 = 2e-12;
+        // scripts/golden_hyp2f1_near_one.py (its output, pasted).
+        let cases: [(f64, f64, f64, f64); 67] = [
+            (1e-08, 1e-09, 0.010000000000000009, 1.5886254372573514e-17),
+            (1e-08, 1e-09, 9.99999999995449e-06, 1.6448089261737918e-17),
+            (1e-08, 1e-09, 9.999999717180685e-10, 1.644934034306449e-17),
+            (1e-08, 1e-09, 9.992007221626409e-15, 1.6449340560293826e-17),
+            (1e-06, 1.0, 0.010000000000000009, 4.605157993607478e-06),
+            (1e-06, 1.0, 9.99999999995449e-06, 1.1512857546968265e-05),
+            (1e-06, 1.0, 9.999999717180685e-10, 2.072304949642204e-05),
+            (1e-06, 1.0, 9.992007221626409e-15, 3.2236469653842754e-05),
+            (0.3, 0.25, 0.010000000000000009, 0.11368020657213486),
+            (0.3, 0.25, 9.99999999995449e-06, 0.12189924805673984),
+            (0.3, 0.25, 9.999999717180685e-10, 0.12195915176148167),
+            (0.3, 0.25, 9.992007221626409e-15, 0.12195921441450798),
+            (0.9, 1.0, 0.010000000000000009, 1.4685182910682322),
+            (0.9, 1.0, 9.99999999995449e-06, 2.353436642482856),
+            (0.9, 1.0, 9.999999717180685e-10, 2.934435396716859),
+            (0.9, 1.0, 9.992007221626409e-15, 3.3732515753407055),
+            (1.000000001, 1.0, 0.010000000000000009, 1.5372299623164367),
+            (1.000000001, 1.0, 9.99999999995449e-06, 2.4434803585895857),
+            (1.000000001, 1.0, 9.999999717180685e-10, 3.031257025869542),
+            (1.000000001, 1.0, 9.992007221626409e-15, 3.473114579843981),
+            (1.5, 1.000000001, 0.010000000000000009, 1.8059522905907754),
+            (1.5, 1.000000001, 9.99999999995449e-06, 2.7941717840486047),
+            (1.5, 1.000000001, 9.999999717180685e-10, 3.4066604554229483),
+            (1.5, 1.000000001, 9.992007221626409e-15, 3.8593588490870636),
+            (2.0, 1.001, 0.010000000000000009, 2.001059516633762),
+            (2.0, 1.001, 9.99999999995449e-06, 3.0519873588126445),
+            (2.0, 1.001, 9.999999717180685e-10, 3.6857988527529515),
+            (2.0, 1.001, 9.992007221626409e-15, 4.151393561594255),
+            (2.5, 2.0, 0.010000000000000009, 5.468723049580928),
+            (2.5, 2.0, 9.99999999995449e-06, 12.429062692708106),
+            (2.5, 2.0, 9.999999717180685e-10, 21.639556567938158),
+            (2.5, 2.0, 9.992007221626409e-15, 33.15328163122053),
+            (3.2, 2.9999999, 0.010000000000000009, 9.669112559438265),
+            (3.2, 2.9999999, 9.99999999995449e-06, 23.495841460452006),
+            (3.2, 2.9999999, 9.999999717180685e-10, 41.91653333617584),
+            (3.2, 2.9999999, 9.992007221626409e-15, 64.94398225424031),
+            (7.0, 2.5, 0.010000000000000009, 8.372696282332459),
+            (7.0, 2.5, 9.99999999995449e-06, 18.80972476031983),
+            (7.0, 2.5, 9.999999717180685e-10, 32.625343827791205),
+            (7.0, 2.5, 9.992007221626409e-15, 49.895931389967295),
+            (
+                12.3,
+                12.299999000000001,
+                0.010000000000000009,
+                52.12224585761326,
+            ),
+            (
+                12.3,
+                12.299999000000001,
+                9.99999999995449e-06,
+                130.18084189557197,
+            ),
+            (
+                12.3,
+                12.299999000000001,
+                9.999999717180685e-10,
+                234.25768017887302,
+            ),
+            (
+                12.3,
+                12.299999000000001,
+                9.992007221626409e-15,
+                364.36276155078406,
+            ),
+            (40.0, 4.0, 0.010000000000000009, 16.250651264165757),
+            (40.0, 4.0, 9.99999999995449e-06, 37.1288586133694),
+            (40.0, 4.0, 9.999999717180685e-10, 64.76006474263086),
+            (40.0, 4.0, 9.992007221626409e-15, 99.30123986348615),
+            (50.5, 50.0, 0.010000000000000009, 225.6831797688978),
+            (50.5, 50.0, 9.99999999995449e-06, 564.163500509435),
+            (50.5, 50.0, 9.999999717180685e-10, 1015.4701804343282),
+            (50.5, 50.0, 9.992007221626409e-15, 1579.6427071061657),
+            (300.4, 300.0, 0.010000000000000009, 1376.950509979765),
+            (300.4, 300.0, 9.99999999995449e-06, 3442.3693853269783),
+            (300.4, 300.0, 9.999999717180685e-10, 6196.261165049769),
+            (300.4, 300.0, 9.992007221626409e-15, 9638.864950251203),
+            (5000.2, 5000.0, 0.010000000000000009, 23021.245997372713),
+            (5000.2, 5000.0, 9.99999999995449e-06, 57553.11463942572),
+            (5000.2, 5000.0, 9.999999717180685e-10, 103595.6063002957),
+            (5000.2, 5000.0, 9.992007221626409e-15, 161152.71774585402),
+            (81.5, 6.6, 0.012399999999999967, 27.083126114933993),
+            (300.4, 1.3, 0.010000000000000009, 5.684774038532771),
+            (5000.2, 0.5, 0.0020000000000000018, 3.062487567216694),
+            (8319.3, 5.45, 0.00012000000000000899, 47.46923730167582),
+            (24000.3, 12.4, 9.999999999998899e-05, 112.44601647421783),
+            (100000.0, 1.5, 0.0010000000000000009, 10.346901808464871),
+            (100000.0, 1.0, 2.0000000000020002e-05, 10.494964188531725),
+        ];
+        let mut by_connection = 0;
+        for (a, b, w, want) in cases {
+            let got = ln_hyp2f1_a_a1(a, b, 1.0 - w, w);
+            let near = ln_hyp2f1_a_a1_near_one(a, b, w);
+            let tolerance = if near.is_some() || series_is_short(a, b, 1.0 - w) {
+                NEAR_ONE
+            } else {
+                FRACTION
+            };
+            assert!(
+                (got - want).abs() <= tolerance * want.abs().max(1.0),
+                "2F1({a}, {b}; a+1; 1-{w}): {got} vs {want}"
+            );
+            if let Some(near) = near {
+                by_connection += 1;
+                assert!(
+                    (near - want).abs() <= NEAR_ONE * want.abs().max(1.0),
+                    "connection at 2F1({a}, {b}; a+1; 1-{w}): {near} vs {want}"
+                );
+            }
+        }
+        // Every w below h (1/2, or 1/(a-1) rounded down to a power of
+        // two) takes the connection formula.
+        assert!(by_connection >= 40, "{by_connection}");
+    }
+
+    /// The connection formula against the scaled Euler integral (the
+    /// quadrature the long series fell back to before), where both apply.
+    #[test]
+    fn hyp2f1_a_a1_near_one_matches_the_integral() {
+        for (a, b, w) in [
+            (0.8, 0.3, 0.1),
+            (1.5, 1.0, 1e-3),
+            (2.5, 1.0 + 1e-8, 1e-6),
+            (12.0, 3.0, 1e-3),
+            (40.0, 1.6, 0.01),
+        ] {
+            let connection = ln_hyp2f1_a_a1_near_one(a, b, w).unwrap();
+            let integral = ln_hyp2f1_a_a1_by_integral(a, b, 1.0 - w);
+            assert!(
+                (connection - integral).abs() < QUADRATURE * integral.abs().max(1.0),
+                "({a}, {b}, {w}): {connection} vs {integral}"
+            );
+        }
+    }
+
+    /// `ln 2F1(a, b; a+1; z)` costs a bounded number of series terms (or
+    /// continued-fraction steps, two terms each) and no quadrature node
+    /// whatever `z`, with `b` at or near an integer, and however large `a`
+    /// (the largest seen over these cases is printed).
+    #[test]
+    fn hyp2f1_a_a1_near_one_costs_a_bounded_number_of_terms() {
+        /// Terms one evaluation may take: a series [`series_is_short`]
+        /// calls short (about 2,000 terms at most) and the connection
+        /// formula's expansion (about 100).
+        const TERMS: u64 = 2_500;
+        let mut largest = 0;
+        for a in [
+            1e-8, 0.01, 0.5, 1.0, 2.0, 3.5, 10.0, 50.0, 81.5, 1e3, 24_000.3, 1e5, 1e7,
+        ] {
+            for b in [
+                1e-9,
+                1e-3,
+                0.5,
+                1.0,
+                1.0 + 1e-12,
+                2.0 - 1e-9,
+                3.0,
+                7.5,
+                12.4,
+                a,
+                a + 0.3,
+            ] {
+                // b < a+1, as in the Pareto/NBD (a+1-b is r+x or s+1).
+                if b >= a + 1.0 {
+                    continue;
+                }
+                for w in [0.5, 0.3, 0.02, 1e-3, 1e-4, 1e-6, 1e-8, 1e-30, 1e-300] {
+                    super::super::work::reset();
+                    let value = ln_hyp2f1_a_a1(a, b, 1.0 - w, w);
+                    let used = super::super::work::snapshot();
+                    assert!(value.is_finite(), "({a}, {b}, {w}): {value}");
+                    assert_eq!(used.quadrature_nodes, 0, "({a}, {b}, {w}): {used:?}");
+                    assert!(used.series_terms <= TERMS, "({a}, {b}, {w}): {used:?}");
+                    largest = largest.max(used.series_terms);
+                }
+            }
+        }
+        eprintln!("largest: {largest} terms");
     }
 
     #[test]
