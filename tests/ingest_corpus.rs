@@ -52,6 +52,14 @@ corpus! {
     etsy_sold_order_items: "etsy_sold_order_items.csv",
     rakuten_rms_sjis: "rakuten_rms_sjis.csv",
     rakuten_rms_legacy_sjis: "rakuten_rms_legacy_sjis.csv",
+    base_orders_utf8: "base_orders_utf8.csv",
+    base_orders_sjis: "base_orders_sjis.csv",
+    yahoo_shopping_orders_utf8: "yahoo_shopping_orders_utf8.csv",
+    yahoo_shopping_orders_sjis: "yahoo_shopping_orders_sjis.csv",
+    makeshop_orders_utf8: "makeshop_orders_utf8.csv",
+    makeshop_orders_sjis: "makeshop_orders_sjis.csv",
+    shopify_japanese_orders_utf8: "shopify_japanese_orders_utf8.csv",
+    shopify_japanese_orders_sjis: "shopify_japanese_orders_sjis.csv",
     uci_online_retail: "uci_online_retail.csv",
     lifetimes_summary: "lifetimes_summary.csv",
     long_baskets: "long_baskets.csv",
@@ -479,6 +487,164 @@ fn rakuten_decodes_japanese_and_repeats_no_order_total() {
         .mapping
         .iter()
         .any(|m| m.role == ltvlab::ingest::Role::Time && m.name == "注文時間"));
+}
+
+/// A Japanese platform's export, by hand: `(customer, orders, total
+/// spend)` per named customer in the summary's order, and the report's
+/// customers, orders (guests' included), guest rows and revenue (all kept
+/// rows, guests' included).
+struct Shop<'a> {
+    preset: Preset,
+    customers: &'a [(&'a str, u32, f64)],
+    orders: u64,
+    guest_rows: u64,
+    revenue: f64,
+}
+
+/// Checks both copies of a preset's fixture (`NAME_utf8.csv`,
+/// `NAME_sjis.csv`, the same rows in UTF-8 and CP932) against `want`.
+fn assert_shop(name: &str, want: &Shop<'_>) {
+    for (file, encoding) in [
+        (format!("{name}_utf8.csv"), "UTF-8"),
+        (format!("{name}_sjis.csv"), "Shift_JIS"),
+    ] {
+        let ingested = check_fixture(&file).unwrap();
+        let r = &ingested.report;
+        assert_eq!(
+            (r.encoding.as_str(), r.preset),
+            (encoding, want.preset),
+            "{file}"
+        );
+        assert_eq!(r.kind, DataKind::Transactions, "{file}");
+        assert_eq!(r.stats.customers, want.customers.len() as u64, "{file}");
+        assert_eq!(r.stats.orders, want.orders, "{file}");
+        assert_eq!(r.stats.guest_rows, want.guest_rows, "{file}");
+        assert!(
+            (r.stats.total_amount - want.revenue).abs() < MONEY_TOLERANCE,
+            "{file}: revenue {} != {}",
+            r.stats.total_amount,
+            want.revenue
+        );
+        let got = summarize(&ingested.data, &SummaryOptions::default())
+            .unwrap()
+            .customers;
+        let got: Vec<(&str, u32, f64)> = got
+            .iter()
+            .map(|c| {
+                (
+                    c.customer_id.as_str(),
+                    c.orders.unwrap(),
+                    c.total_spend.unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), want.customers.len(), "{file}: {got:?}");
+        for (g, w) in got.iter().zip(want.customers) {
+            assert_eq!((g.0, g.1), (w.0, w.1), "{file}");
+            assert!(
+                (g.2 - w.2).abs() < MONEY_TOLERANCE,
+                "{file}: {g:?} != {w:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn base_orders_by_hand() {
+    // 価格 × 数量 per row; 合計金額 (items + 送料 600, on every row of the
+    // order) is not used. 発送状況 キャンセル drops ...705 and ...709.
+    // yamada: ...701 1200×2 + 1600 = 4000; ...704 800×2 + 3500 = 5100;
+    // ...708 1000 (未発送 is a sale): 10100 over 3 orders.
+    // sato: ...702 2000; ...706 2000×2 + 1800 = 5800: 7800.
+    // suzuki: ...703 1000×3 = 3000. tanaka: ...710 800×3 = 2400.
+    // ...707 (no e-mail) is a guest's 1200.
+    // Revenue 10100 + 7800 + 3000 + 2400 + 1200 = 24500 in 8 orders.
+    assert_shop(
+        "base_orders",
+        &Shop {
+            preset: Preset::Base,
+            customers: &[
+                ("yamada.taro@example.jp", 3, 10100.0),
+                ("sato.hanako@example.jp", 2, 7800.0),
+                ("suzuki.ichiro@example.jp", 1, 3000.0),
+                ("tanaka.yuki@example.jp", 1, 2400.0),
+            ],
+            orders: 8,
+            guest_rows: 1,
+            revenue: 24500.0,
+        },
+    );
+}
+
+#[test]
+fn yahoo_shopping_orders_by_hand() {
+    // Read as orders (OrderTime is the date), UnitPrice × Quantity per row.
+    // OrderStatus 4 drops ...004. ito: ...001 1200×2 + 1600 = 4000, ...003
+    // 1000×2 = 2000, ...008 1200×3 = 3600 (status 2, 処理中, a sale): 9600.
+    // kato: ...002 2000, ...005 2000 + 1800 = 3800: 5800. watanabe: ...007
+    // 800×2 = 1600. ...006 (no BillMailAddress) is a guest's 1200.
+    // Revenue 9600 + 5800 + 1600 + 1200 = 18200 in 7 orders.
+    assert_shop(
+        "yahoo_shopping_orders",
+        &Shop {
+            preset: Preset::YahooShopping,
+            customers: &[
+                ("ito.kenji@example.ne.jp", 3, 9600.0),
+                ("kato.misaki@example.ne.jp", 2, 5800.0),
+                ("watanabe.sho@example.ne.jp", 1, 1600.0),
+            ],
+            orders: 7,
+            guest_rows: 1,
+            revenue: 18200.0,
+        },
+    );
+}
+
+#[test]
+fn makeshop_orders_by_hand() {
+    // 販売価格 `1,980円` × 数量; 処理状況 注文キャンセル (...704) and 返送
+    // (...705) are dropped. kobayashi01: ...701 1980×2 + 1650 = 5610, ...703
+    // 1080×2 = 2160, ...708 1980 + 770 = 2750 (未処理, a sale): 10520.
+    // nakamura22: ...702 2480. yoshida7: ...707 980×3 = 2940. ...706 has no
+    // 会員ID: a guest's 1980.
+    // Revenue 10520 + 2480 + 2940 + 1980 = 17920 in 6 orders.
+    assert_shop(
+        "makeshop_orders",
+        &Shop {
+            preset: Preset::MakeShop,
+            customers: &[
+                ("kobayashi01", 3, 10520.0),
+                ("nakamura22", 1, 2480.0),
+                ("yoshida7", 1, 2940.0),
+            ],
+            orders: 6,
+            guest_rows: 1,
+            revenue: 17920.0,
+        },
+    );
+}
+
+#[test]
+fn shopify_japanese_orders_by_hand() {
+    // 小計 once per order (on its first row), less 返金額. 返金済み (#1003)
+    // and 無効 (#1007) are dropped. aoki: #1001 3600, #1004 4800 - 1200 =
+    // 3600: 7200. mori: #1002 1500, #1008 4500: 6000. ishii: #1006 2400.
+    // #1005 has no メール: a guest's 2000.
+    // Revenue 7200 + 6000 + 2400 + 2000 = 17600 in 6 orders.
+    assert_shop(
+        "shopify_japanese_orders",
+        &Shop {
+            preset: Preset::Shopify,
+            customers: &[
+                ("aoki.mai@example.jp", 2, 7200.0),
+                ("mori.ken@example.jp", 2, 6000.0),
+                ("ishii.yui@example.jp", 1, 2400.0),
+            ],
+            orders: 6,
+            guest_rows: 1,
+            revenue: 17600.0,
+        },
+    );
 }
 
 #[test]

@@ -534,6 +534,16 @@ pub(super) fn content_mapping(
             vals.iter().filter(|v| f(v)).count() as f64 / vals.len() as f64
         }
     };
+    // A "time" column holding whole dates (Yahoo!ショッピング's OrderTime
+    // `2024/01/05 13:45:12`) is the date, so that an export with an order id,
+    // a customer and items is read as orders, not as baskets.
+    if let (None, Some(t)) = (m.get(Role::Date), m.get(Role::Time)) {
+        if share(t, &written_date) >= 0.9 {
+            m.set(Role::Date, t);
+            sources.remove(&Role::Time);
+            sources.insert(Role::Date, DecisionSource::Content);
+        }
+    }
     if m.get(Role::Date).is_none() {
         if let Some(c) = (0..n_columns).find(|&c| !taken(m, c) && share(c, &written_date) >= 0.9) {
             m.set(Role::Date, c);

@@ -114,6 +114,18 @@ pub enum Preset {
     Etsy,
     /// Rakuten RMS orders: Shift_JIS, separate 注文日 and 注文時間.
     RakutenRms,
+    /// BASE's order CSV: 注文ID, 注文日時, `メールアドレス(請求先)`, one row per
+    /// item with 価格 and 数量; 合計金額 is the order's total (with shipping)
+    /// on every row, so the line value is 価格 × 数量.
+    Base,
+    /// Yahoo!ショッピング's order download (ストアクリエイターPro): OrderId,
+    /// OrderTime (a date-time), BillMailAddress, one row per item with
+    /// Quantity and UnitPrice; OrderStatus 4 is a cancellation.
+    YahooShopping,
+    /// MakeShop's order template: 日付, 注文時間 (hhmmss), 注文番号, 処理状況
+    /// (配送, 未処理, 注文キャンセル, 返送), 会員ID, 販売価格 `1,980円` × 数量.
+    #[serde(rename = "makeshop")]
+    MakeShop,
     /// UCI Online Retail (I and II): `C` invoices are cancellations, ids like `13819.0`.
     UciOnlineRetail,
     /// A per-customer summary as lifetimes writes it.
@@ -188,6 +200,11 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "注文者メールアドレス",
             "ユーザーid",
             "メールアドレス",
+            // BASE: the billing e-mail; Yahoo!ショッピング: BillMailAddress;
+            // Shopify with Japanese column names: メール.
+            "メールアドレス請求先",
+            "billmailaddress",
+            "メール",
         ],
         Role::Order => &[
             "orderid",
@@ -234,6 +251,8 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "受注日",
             "日付",
             "売上日",
+            // Shopify with Japanese column names (Created at).
+            "作成日時",
         ],
         Role::Time => &[
             "time",
@@ -281,6 +300,7 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "商品単価",
             "販売価格",
             "価格",
+            "明細アイテム価格",
         ],
         Role::Quantity => &[
             "quantity",
@@ -292,6 +312,7 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "個数",
             "数量",
             "購入数",
+            "明細アイテム数量",
         ],
         Role::Item => &[
             "sku",
@@ -309,6 +330,9 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "商品id",
             "品番",
             "janコード",
+            "明細アイテムsku",
+            // MakeShop's shop-assigned product code.
+            "独自商品コード",
         ],
         Role::ItemName => &[
             "itemname",
@@ -322,6 +346,7 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "商品名",
             "品名",
             "商品",
+            "明細アイテム名",
         ],
         Role::Nps => &["nps", "npsscore", "推奨度", "npsスコア"],
         Role::Status => &[
@@ -332,9 +357,16 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "注文ステータス",
             "受注ステータス",
             "ステータス",
+            "支払いステータス",
+            "処理状況",
         ],
         Role::Currency => &["currency", "通貨"],
-        Role::Refunded => &["amountrefunded", "refundedamount", "refundedtotal"],
+        Role::Refunded => &[
+            "amountrefunded",
+            "refundedamount",
+            "refundedtotal",
+            "返金額",
+        ],
         Role::Group => &[],
         Role::Frequency => &["frequency"],
         Role::Recency => &["recency"],
@@ -369,6 +401,19 @@ impl HeaderMatch {
     pub(crate) fn set(&mut self, role: Role, index: usize) {
         self.roles.retain(|(r, i)| *r != role && *i != index);
         self.roles.push((role, index));
+    }
+
+    pub(crate) fn remove(&mut self, role: Role) {
+        self.roles.retain(|(r, _)| *r != role);
+    }
+
+    /// Drops the amount column when the rows have a unit price and a
+    /// quantity: the line value is then their product, for exports whose
+    /// amount column repeats the order's total (with shipping) on each row.
+    fn prefer_line_price(&mut self) {
+        if self.get(Role::UnitPrice).is_some() && self.get(Role::Quantity).is_some() {
+            self.remove(Role::Amount);
+        }
     }
 }
 
@@ -443,6 +488,30 @@ pub(crate) fn detect_preset(normalized: &[String], m: &mut HeaderMatch) -> Prese
         }
         return Preset::Shopify;
     }
+    // Shopify's orders export with the column names in Japanese (注文番号 =
+    // Name, メール = Email, 支払いステータス = Financial Status, 作成日時 =
+    // Created at, 小計 = Subtotal, 明細アイテム名 = Lineitem name, 返金額 =
+    // Refunded Amount). Shopify writes its export in English; these names
+    // are the translation merchants and apps use, not a layout from
+    // Shopify's help pages, so the set that detects it is kept small.
+    if all(&["注文番号", "明細アイテム名", "作成日時"]) {
+        if let Some(i) = has("注文番号") {
+            m.set(Role::Order, i);
+        }
+        if let Some(i) = has("メール").or_else(|| has("メールアドレス")) {
+            m.set(Role::Customer, i);
+        }
+        if let Some(i) = has("作成日時") {
+            m.set(Role::Date, i);
+        }
+        if let Some(i) = has("小計") {
+            m.set(Role::Amount, i);
+        }
+        if let Some(i) = has("支払いステータス") {
+            m.set(Role::Status, i);
+        }
+        return Preset::Shopify;
+    }
     if all(&["stockcode", "invoicedate"])
         && (has("invoice").is_some() || has("invoiceno").is_some())
         && has("customerid").is_some()
@@ -475,6 +544,43 @@ pub(crate) fn detect_preset(normalized: &[String], m: &mut HeaderMatch) -> Prese
         }
         return Preset::Etsy;
     }
+    // BASE (注文管理 → CSV ダウンロード): one row per item, the buyer's
+    // billing e-mail as the customer. The column set is taken from merchants'
+    // descriptions of the export, not from a layout BASE publishes.
+    if all(&["注文id", "注文日時", "メールアドレス請求先"]) {
+        if let Some(i) = has("メールアドレス請求先") {
+            m.set(Role::Customer, i);
+        }
+        if let Some(i) = has("発送状況").or_else(|| has("対応状況")) {
+            m.set(Role::Status, i);
+        }
+        m.prefer_line_price();
+        return Preset::Base;
+    }
+    // Yahoo!ショッピング: OrderTime is the order's date and time in one
+    // field, not a time of day. Field names as in the store's order download
+    // and the order API (OrderId, OrderTime, OrderStatus, BillMailAddress,
+    // ItemId, Title, Quantity, UnitPrice); the order of the columns and the
+    // set present depend on the download template the store made.
+    if all(&["orderid", "ordertime", "billmailaddress"]) {
+        if let Some(i) = has("ordertime") {
+            m.set(Role::Date, i);
+        }
+        if let Some(i) = has("billmailaddress") {
+            m.set(Role::Customer, i);
+        }
+        m.prefer_line_price();
+        return Preset::YahooShopping;
+    }
+    // MakeShop's order output template (manual: 注文出力用テンプレートの設定):
+    // 日付 `2022/8/10`, 注文時間 `103309`, 注文番号 `P…`, 処理状況.
+    if all(&["注文番号", "処理状況", "日付"]) {
+        if let Some(i) = has("処理状況") {
+            m.set(Role::Status, i);
+        }
+        m.prefer_line_price();
+        return Preset::MakeShop;
+    }
     if (has("注文番号").is_some() || has("受注番号").is_some())
         && (all(&["注文日", "注文時間"]) || has("注文日時").is_some())
     {
@@ -503,6 +609,7 @@ pub(crate) fn amount_level(preset: Preset, normalized_amount_header: &str) -> Am
             if ORDER_LEVEL_AMOUNTS.contains(&normalized_amount_header)
                 || normalized_amount_header == "netsales"
                 || normalized_amount_header == "amount"
+                || (preset == Preset::Shopify && normalized_amount_header == "小計")
             {
                 AmountLevel::Order
             } else {
@@ -535,6 +642,19 @@ pub(crate) fn status_meaning(preset: Preset, status: &str) -> StatusMeaning {
     if preset == Preset::Square && s == "refund" {
         return StatusMeaning::Reversal;
     }
+    let excluded_here: &[&str] = match preset {
+        // OrderStatus as a number: 1 予約中, 2 処理中, 3 保留, 4 キャンセル,
+        // 5 完了 (the order API's codes).
+        Preset::YahooShopping => &["4"],
+        // 処理状況: 注文キャンセル, and 返送 (sent back undelivered).
+        Preset::MakeShop => &["返送"],
+        // 支払いステータス in Japanese: refunded, voided, pending, expired.
+        Preset::Shopify => &["返金済み", "無効", "保留中", "期限切れ"],
+        _ => &[],
+    };
+    if excluded_here.contains(&s.as_str()) {
+        return StatusMeaning::Excluded;
+    }
     const EXCLUDED: &[&str] = &[
         "failed",
         "fail",
@@ -548,6 +668,8 @@ pub(crate) fn status_meaning(preset: Preset, status: &str) -> StatusMeaning {
         "expired",
         "キャンセル",
         "キャンセル確定",
+        "キャンセル済み",
+        "注文キャンセル",
         "返品",
         "返金済",
         "決済失敗",
