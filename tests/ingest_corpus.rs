@@ -60,6 +60,12 @@ corpus! {
     makeshop_orders_sjis: "makeshop_orders_sjis.csv",
     shopify_japanese_orders_utf8: "shopify_japanese_orders_utf8.csv",
     shopify_japanese_orders_sjis: "shopify_japanese_orders_sjis.csv",
+    ec_cube_orders_utf8: "ec_cube_orders_utf8.csv",
+    ec_cube_orders_sjis: "ec_cube_orders_sjis.csv",
+    futureshop_orders_utf8: "futureshop_orders_utf8.csv",
+    futureshop_orders_sjis: "futureshop_orders_sjis.csv",
+    amazon_order_report_utf8: "amazon_order_report_utf8.txt",
+    amazon_order_report_sjis: "amazon_order_report_sjis.txt",
     uci_online_retail: "uci_online_retail.csv",
     lifetimes_summary: "lifetimes_summary.csv",
     long_baskets: "long_baskets.csv",
@@ -501,12 +507,12 @@ struct Shop<'a> {
     revenue: f64,
 }
 
-/// Checks both copies of a preset's fixture (`NAME_utf8.csv`,
-/// `NAME_sjis.csv`, the same rows in UTF-8 and CP932) against `want`.
-fn assert_shop(name: &str, want: &Shop<'_>) {
+/// Checks both copies of a preset's fixture (`NAME_utf8.EXT`,
+/// `NAME_sjis.EXT`, the same rows in UTF-8 and CP932) against `want`.
+fn assert_shop(name: &str, ext: &str, want: &Shop<'_>) {
     for (file, encoding) in [
-        (format!("{name}_utf8.csv"), "UTF-8"),
-        (format!("{name}_sjis.csv"), "Shift_JIS"),
+        (format!("{name}_utf8.{ext}"), "UTF-8"),
+        (format!("{name}_sjis.{ext}"), "Shift_JIS"),
     ] {
         let ingested = check_fixture(&file).unwrap();
         let r = &ingested.report;
@@ -561,6 +567,7 @@ fn base_orders_by_hand() {
     // Revenue 10100 + 7800 + 3000 + 2400 + 1200 = 24500 in 8 orders.
     assert_shop(
         "base_orders",
+        "csv",
         &Shop {
             preset: Preset::Base,
             customers: &[
@@ -586,6 +593,7 @@ fn yahoo_shopping_orders_by_hand() {
     // Revenue 9600 + 5800 + 1600 + 1200 = 18200 in 7 orders.
     assert_shop(
         "yahoo_shopping_orders",
+        "csv",
         &Shop {
             preset: Preset::YahooShopping,
             customers: &[
@@ -610,6 +618,7 @@ fn makeshop_orders_by_hand() {
     // Revenue 10520 + 2480 + 2940 + 1980 = 17920 in 6 orders.
     assert_shop(
         "makeshop_orders",
+        "csv",
         &Shop {
             preset: Preset::MakeShop,
             customers: &[
@@ -633,6 +642,7 @@ fn shopify_japanese_orders_by_hand() {
     // Revenue 7200 + 6000 + 2400 + 2000 = 17600 in 6 orders.
     assert_shop(
         "shopify_japanese_orders",
+        "csv",
         &Shop {
             preset: Preset::Shopify,
             customers: &[
@@ -643,6 +653,83 @@ fn shopify_japanese_orders_by_hand() {
             orders: 6,
             guest_rows: 1,
             revenue: 17600.0,
+        },
+    );
+}
+
+#[test]
+fn ec_cube_orders_by_hand() {
+    // The customer is the e-mail: 会員ID is 0 for every guest, which would
+    // make kinoshita and shimizu one customer. 価格 × 個数 per row (小計,
+    // 合計 and 支払合計 repeat the order's figures). 対応状況(名称) キャンセル
+    // (104) and 返品 (107) are dropped; 新規受付 and 入金済み are sales.
+    // inoue: 101 1000×2 + 1500 = 3500, 103 2000: 5500. kinoshita: 102
+    // 1200×2 = 2400, 105 800: 3200. matsumoto: 106 1500×2 = 3000.
+    // shimizu: 108 2200.
+    // Revenue 5500 + 3200 + 3000 + 2200 = 13900 in 6 orders.
+    assert_shop(
+        "ec_cube_orders",
+        "csv",
+        &Shop {
+            preset: Preset::EcCube,
+            customers: &[
+                ("inoue.ryo@example.com", 2, 5500.0),
+                ("kinoshita.ai@example.com", 2, 3200.0),
+                ("matsumoto.y@example.com", 1, 3000.0),
+                ("shimizu.ren@example.com", 1, 2200.0),
+            ],
+            orders: 6,
+            guest_rows: 0,
+            revenue: 13900.0,
+        },
+    );
+}
+
+#[test]
+fn futureshop_orders_by_hand() {
+    // 販売単価 × 購入数量 per row (請求合計金額, with 送料, repeats on each
+    // row of the order). okada: 00012001 1980×2 + 1100 = 5060, 00012003
+    // 1980: 7040. maeda: 00012002 3300, 00012005 3300 + 1980 = 5280: 8580.
+    // ishikawa: 00012006 880×3 = 2640. 00012004 has no e-mail: a guest's
+    // 1100×2 = 2200.
+    // Revenue 7040 + 8580 + 2640 + 2200 = 20460 in 6 orders.
+    assert_shop(
+        "futureshop_orders",
+        "csv",
+        &Shop {
+            preset: Preset::Futureshop,
+            customers: &[
+                ("okada.naoki@example.jp", 2, 7040.0),
+                ("maeda.aya@example.jp", 2, 8580.0),
+                ("ishikawa.haruka@example.jp", 1, 2640.0),
+            ],
+            orders: 6,
+            guest_rows: 1,
+            revenue: 20460.0,
+        },
+    );
+}
+
+#[test]
+fn amazon_order_report_by_hand() {
+    // Tab-separated; item-price is the line's total (quantity already in
+    // it). x7k2…: 1000001 2400 + 1600 = 4000, 1000003 3000: 7000. b3n6…:
+    // 1000002 2000, 1000006 4000 + 1800 = 5800: 7800. z5w8…: 1000005 3500.
+    // 1000004 has no buyer-email: a guest's 800.
+    // Revenue 7000 + 7800 + 3500 + 800 = 19100 in 6 orders.
+    assert_shop(
+        "amazon_order_report",
+        "txt",
+        &Shop {
+            preset: Preset::AmazonSellerCentral,
+            customers: &[
+                ("x7k2m9p4q1r8s5t@marketplace.amazon.co.jp", 2, 7000.0),
+                ("b3n6c8d1f4g7h2j@marketplace.amazon.co.jp", 2, 7800.0),
+                ("z5w8v1u4t7s2r9q@marketplace.amazon.co.jp", 1, 3500.0),
+            ],
+            orders: 6,
+            guest_rows: 1,
+            revenue: 19100.0,
         },
     );
 }

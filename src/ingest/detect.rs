@@ -630,6 +630,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_time_column_of_whole_dates_is_the_date() {
+        // An order id, a customer and items, with the date under a "time"
+        // name: orders, not baskets. A time column of times of day stays one.
+        let dated = "order_id,time,email,item\nA1,2024/01/05 13:45:12,a@example.jp,tea\nA2,2024/01/06 09:00:00,b@example.jp,cup\n";
+        let plan = Plan::detect(dated, true, &IngestOptions::default(), DateFormat::Auto).unwrap();
+        assert_eq!(
+            (plan.kind, plan.cols.date, plan.cols.time),
+            (DataKind::Transactions, Some(1), None)
+        );
+        let timed = "order_id,date,time,email,item\nA1,2024-01-05,13:45:12,a@example.jp,tea\nA2,2024-01-06,09:00:00,b@example.jp,cup\n";
+        let plan = Plan::detect(timed, true, &IngestOptions::default(), DateFormat::Auto).unwrap();
+        assert_eq!((plan.cols.date, plan.cols.time), (Some(1), Some(2)));
+    }
+
+    #[test]
     fn inputs_that_are_not_tables() {
         for (sample, complete, want) in [
             ("[{\"a\": 1}]", true, Some("the file is JSON")),
