@@ -52,6 +52,20 @@ corpus! {
     etsy_sold_order_items: "etsy_sold_order_items.csv",
     rakuten_rms_sjis: "rakuten_rms_sjis.csv",
     rakuten_rms_legacy_sjis: "rakuten_rms_legacy_sjis.csv",
+    base_orders_utf8: "base_orders_utf8.csv",
+    base_orders_sjis: "base_orders_sjis.csv",
+    yahoo_shopping_orders_utf8: "yahoo_shopping_orders_utf8.csv",
+    yahoo_shopping_orders_sjis: "yahoo_shopping_orders_sjis.csv",
+    makeshop_orders_utf8: "makeshop_orders_utf8.csv",
+    makeshop_orders_sjis: "makeshop_orders_sjis.csv",
+    shopify_japanese_orders_utf8: "shopify_japanese_orders_utf8.csv",
+    shopify_japanese_orders_sjis: "shopify_japanese_orders_sjis.csv",
+    ec_cube_orders_utf8: "ec_cube_orders_utf8.csv",
+    ec_cube_orders_sjis: "ec_cube_orders_sjis.csv",
+    futureshop_orders_utf8: "futureshop_orders_utf8.csv",
+    futureshop_orders_sjis: "futureshop_orders_sjis.csv",
+    amazon_order_report_utf8: "amazon_order_report_utf8.txt",
+    amazon_order_report_sjis: "amazon_order_report_sjis.txt",
     uci_online_retail: "uci_online_retail.csv",
     lifetimes_summary: "lifetimes_summary.csv",
     long_baskets: "long_baskets.csv",
@@ -479,6 +493,245 @@ fn rakuten_decodes_japanese_and_repeats_no_order_total() {
         .mapping
         .iter()
         .any(|m| m.role == ltvlab::ingest::Role::Time && m.name == "注文時間"));
+}
+
+/// A Japanese platform's export, by hand: `(customer, orders, total
+/// spend)` per named customer in the summary's order, and the report's
+/// customers, orders (guests' included), guest rows and revenue (all kept
+/// rows, guests' included).
+struct Shop<'a> {
+    preset: Preset,
+    customers: &'a [(&'a str, u32, f64)],
+    orders: u64,
+    guest_rows: u64,
+    revenue: f64,
+}
+
+/// Checks both copies of a preset's fixture (`NAME_utf8.EXT`,
+/// `NAME_sjis.EXT`, the same rows in UTF-8 and CP932) against `want`.
+fn assert_shop(name: &str, ext: &str, want: &Shop<'_>) {
+    for (file, encoding) in [
+        (format!("{name}_utf8.{ext}"), "UTF-8"),
+        (format!("{name}_sjis.{ext}"), "Shift_JIS"),
+    ] {
+        let ingested = check_fixture(&file).unwrap();
+        let r = &ingested.report;
+        assert_eq!(
+            (r.encoding.as_str(), r.preset),
+            (encoding, want.preset),
+            "{file}"
+        );
+        assert_eq!(r.kind, DataKind::Transactions, "{file}");
+        assert_eq!(r.stats.customers, want.customers.len() as u64, "{file}");
+        assert_eq!(r.stats.orders, want.orders, "{file}");
+        assert_eq!(r.stats.guest_rows, want.guest_rows, "{file}");
+        assert!(
+            (r.stats.total_amount - want.revenue).abs() < MONEY_TOLERANCE,
+            "{file}: revenue {} != {}",
+            r.stats.total_amount,
+            want.revenue
+        );
+        let got = summarize(&ingested.data, &SummaryOptions::default())
+            .unwrap()
+            .customers;
+        let got: Vec<(&str, u32, f64)> = got
+            .iter()
+            .map(|c| {
+                (
+                    c.customer_id.as_str(),
+                    c.orders.unwrap(),
+                    c.total_spend.unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), want.customers.len(), "{file}: {got:?}");
+        for (g, w) in got.iter().zip(want.customers) {
+            assert_eq!((g.0, g.1), (w.0, w.1), "{file}");
+            assert!(
+                (g.2 - w.2).abs() < MONEY_TOLERANCE,
+                "{file}: {g:?} != {w:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn base_orders_by_hand() {
+    // 価格 × 数量 per row; 合計金額 (items + 送料 600, on every row of the
+    // order) is not used. 発送状況 キャンセル drops ...705 and ...709.
+    // yamada: ...701 1200×2 + 1600 = 4000; ...704 800×2 + 3500 = 5100;
+    // ...708 1000 (未発送 is a sale): 10100 over 3 orders.
+    // sato: ...702 2000; ...706 2000×2 + 1800 = 5800: 7800.
+    // suzuki: ...703 1000×3 = 3000. tanaka: ...710 800×3 = 2400.
+    // ...707 (no e-mail) is a guest's 1200.
+    // Revenue 10100 + 7800 + 3000 + 2400 + 1200 = 24500 in 8 orders.
+    assert_shop(
+        "base_orders",
+        "csv",
+        &Shop {
+            preset: Preset::Base,
+            customers: &[
+                ("yamada.taro@example.jp", 3, 10100.0),
+                ("sato.hanako@example.jp", 2, 7800.0),
+                ("suzuki.ichiro@example.jp", 1, 3000.0),
+                ("tanaka.yuki@example.jp", 1, 2400.0),
+            ],
+            orders: 8,
+            guest_rows: 1,
+            revenue: 24500.0,
+        },
+    );
+}
+
+#[test]
+fn yahoo_shopping_orders_by_hand() {
+    // Read as orders (OrderTime is the date), UnitPrice × Quantity per row.
+    // OrderStatus 4 drops ...004. ito: ...001 1200×2 + 1600 = 4000, ...003
+    // 1000×2 = 2000, ...008 1200×3 = 3600 (status 2, 処理中, a sale): 9600.
+    // kato: ...002 2000, ...005 2000 + 1800 = 3800: 5800. watanabe: ...007
+    // 800×2 = 1600. ...006 (no BillMailAddress) is a guest's 1200.
+    // Revenue 9600 + 5800 + 1600 + 1200 = 18200 in 7 orders.
+    assert_shop(
+        "yahoo_shopping_orders",
+        "csv",
+        &Shop {
+            preset: Preset::YahooShopping,
+            customers: &[
+                ("ito.kenji@example.ne.jp", 3, 9600.0),
+                ("kato.misaki@example.ne.jp", 2, 5800.0),
+                ("watanabe.sho@example.ne.jp", 1, 1600.0),
+            ],
+            orders: 7,
+            guest_rows: 1,
+            revenue: 18200.0,
+        },
+    );
+}
+
+#[test]
+fn makeshop_orders_by_hand() {
+    // 販売価格 `1,980円` × 数量; 処理状況 注文キャンセル (...704) and 返送
+    // (...705) are dropped. kobayashi01: ...701 1980×2 + 1650 = 5610, ...703
+    // 1080×2 = 2160, ...708 1980 + 770 = 2750 (未処理, a sale): 10520.
+    // nakamura22: ...702 2480. yoshida7: ...707 980×3 = 2940. ...706 has no
+    // 会員ID: a guest's 1980.
+    // Revenue 10520 + 2480 + 2940 + 1980 = 17920 in 6 orders.
+    assert_shop(
+        "makeshop_orders",
+        "csv",
+        &Shop {
+            preset: Preset::MakeShop,
+            customers: &[
+                ("kobayashi01", 3, 10520.0),
+                ("nakamura22", 1, 2480.0),
+                ("yoshida7", 1, 2940.0),
+            ],
+            orders: 6,
+            guest_rows: 1,
+            revenue: 17920.0,
+        },
+    );
+}
+
+#[test]
+fn shopify_japanese_orders_by_hand() {
+    // 小計 once per order (on its first row), less 返金額. 返金済み (#1003)
+    // and 無効 (#1007) are dropped. aoki: #1001 3600, #1004 4800 - 1200 =
+    // 3600: 7200. mori: #1002 1500, #1008 4500: 6000. ishii: #1006 2400.
+    // #1005 has no メール: a guest's 2000.
+    // Revenue 7200 + 6000 + 2400 + 2000 = 17600 in 6 orders.
+    assert_shop(
+        "shopify_japanese_orders",
+        "csv",
+        &Shop {
+            preset: Preset::Shopify,
+            customers: &[
+                ("aoki.mai@example.jp", 2, 7200.0),
+                ("mori.ken@example.jp", 2, 6000.0),
+                ("ishii.yui@example.jp", 1, 2400.0),
+            ],
+            orders: 6,
+            guest_rows: 1,
+            revenue: 17600.0,
+        },
+    );
+}
+
+#[test]
+fn ec_cube_orders_by_hand() {
+    // The customer is the e-mail: 会員ID is 0 for every guest, which would
+    // make kinoshita and shimizu one customer. 価格 × 個数 per row (小計,
+    // 合計 and 支払合計 repeat the order's figures). 対応状況(名称) キャンセル
+    // (104) and 返品 (107) are dropped; 新規受付 and 入金済み are sales.
+    // inoue: 101 1000×2 + 1500 = 3500, 103 2000: 5500. kinoshita: 102
+    // 1200×2 = 2400, 105 800: 3200. matsumoto: 106 1500×2 = 3000.
+    // shimizu: 108 2200.
+    // Revenue 5500 + 3200 + 3000 + 2200 = 13900 in 6 orders.
+    assert_shop(
+        "ec_cube_orders",
+        "csv",
+        &Shop {
+            preset: Preset::EcCube,
+            customers: &[
+                ("inoue.ryo@example.com", 2, 5500.0),
+                ("kinoshita.ai@example.com", 2, 3200.0),
+                ("matsumoto.y@example.com", 1, 3000.0),
+                ("shimizu.ren@example.com", 1, 2200.0),
+            ],
+            orders: 6,
+            guest_rows: 0,
+            revenue: 13900.0,
+        },
+    );
+}
+
+#[test]
+fn futureshop_orders_by_hand() {
+    // 販売単価 × 購入数量 per row (請求合計金額, with 送料, repeats on each
+    // row of the order). okada: 00012001 1980×2 + 1100 = 5060, 00012003
+    // 1980: 7040. maeda: 00012002 3300, 00012005 3300 + 1980 = 5280: 8580.
+    // ishikawa: 00012006 880×3 = 2640. 00012004 has no e-mail: a guest's
+    // 1100×2 = 2200.
+    // Revenue 7040 + 8580 + 2640 + 2200 = 20460 in 6 orders.
+    assert_shop(
+        "futureshop_orders",
+        "csv",
+        &Shop {
+            preset: Preset::Futureshop,
+            customers: &[
+                ("okada.naoki@example.jp", 2, 7040.0),
+                ("maeda.aya@example.jp", 2, 8580.0),
+                ("ishikawa.haruka@example.jp", 1, 2640.0),
+            ],
+            orders: 6,
+            guest_rows: 1,
+            revenue: 20460.0,
+        },
+    );
+}
+
+#[test]
+fn amazon_order_report_by_hand() {
+    // Tab-separated; item-price is the line's total (quantity already in
+    // it). x7k2…: 1000001 2400 + 1600 = 4000, 1000003 3000: 7000. b3n6…:
+    // 1000002 2000, 1000006 4000 + 1800 = 5800: 7800. z5w8…: 1000005 3500.
+    // 1000004 has no buyer-email: a guest's 800.
+    // Revenue 7000 + 7800 + 3500 + 800 = 19100 in 6 orders.
+    assert_shop(
+        "amazon_order_report",
+        "txt",
+        &Shop {
+            preset: Preset::AmazonSellerCentral,
+            customers: &[
+                ("x7k2m9p4q1r8s5t@marketplace.amazon.co.jp", 2, 7000.0),
+                ("b3n6c8d1f4g7h2j@marketplace.amazon.co.jp", 2, 7800.0),
+                ("z5w8v1u4t7s2r9q@marketplace.amazon.co.jp", 1, 3500.0),
+            ],
+            orders: 6,
+            guest_rows: 1,
+            revenue: 19100.0,
+        },
+    );
 }
 
 #[test]

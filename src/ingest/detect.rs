@@ -534,6 +534,16 @@ pub(super) fn content_mapping(
             vals.iter().filter(|v| f(v)).count() as f64 / vals.len() as f64
         }
     };
+    // A "time" column holding whole dates (Yahoo!ショッピング's OrderTime
+    // `2024/01/05 13:45:12`) is the date, so that an export with an order id,
+    // a customer and items is read as orders, not as baskets.
+    if let (None, Some(t)) = (m.get(Role::Date), m.get(Role::Time)) {
+        if share(t, &written_date) >= 0.9 {
+            m.set(Role::Date, t);
+            sources.remove(&Role::Time);
+            sources.insert(Role::Date, DecisionSource::Content);
+        }
+    }
     if m.get(Role::Date).is_none() {
         if let Some(c) = (0..n_columns).find(|&c| !taken(m, c) && share(c, &written_date) >= 0.9) {
             m.set(Role::Date, c);
@@ -618,6 +628,21 @@ pub(super) fn sample_records(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_column_of_whole_dates_is_the_date() {
+        // An order id, a customer and items, with the date under a "time"
+        // name: orders, not baskets. A time column of times of day stays one.
+        let dated = "order_id,time,email,item\nA1,2024/01/05 13:45:12,a@example.jp,tea\nA2,2024/01/06 09:00:00,b@example.jp,cup\n";
+        let plan = Plan::detect(dated, true, &IngestOptions::default(), DateFormat::Auto).unwrap();
+        assert_eq!(
+            (plan.kind, plan.cols.date, plan.cols.time),
+            (DataKind::Transactions, Some(1), None)
+        );
+        let timed = "order_id,date,time,email,item\nA1,2024-01-05,13:45:12,a@example.jp,tea\nA2,2024-01-06,09:00:00,b@example.jp,cup\n";
+        let plan = Plan::detect(timed, true, &IngestOptions::default(), DateFormat::Auto).unwrap();
+        assert_eq!((plan.cols.date, plan.cols.time), (Some(1), Some(2)));
+    }
 
     #[test]
     fn inputs_that_are_not_tables() {

@@ -114,6 +114,29 @@ pub enum Preset {
     Etsy,
     /// Rakuten RMS orders: Shift_JIS, separate 注文日 and 注文時間.
     RakutenRms,
+    /// BASE's order CSV: 注文ID, 注文日時, `メールアドレス(請求先)`, one row per
+    /// item with 価格 and 数量; 合計金額 is the order's total (with shipping)
+    /// on every row, so the line value is 価格 × 数量.
+    Base,
+    /// Yahoo!ショッピング's order download (ストアクリエイターPro): OrderId,
+    /// OrderTime (a date-time), BillMailAddress, one row per item with
+    /// Quantity and UnitPrice; OrderStatus 4 is a cancellation.
+    YahooShopping,
+    /// MakeShop's order template: 日付, 注文時間 (hhmmss), 注文番号, 処理状況
+    /// (配送, 未処理, 注文キャンセル, 返送), 会員ID, 販売価格 `1,980円` × 数量.
+    #[serde(rename = "makeshop")]
+    MakeShop,
+    /// EC-CUBE's 受注CSV (EC-CUBE 2 and 4 field names): 注文ID, 受注日 or
+    /// 注文日, 対応状況, メールアドレス, one row per item with 価格 × 個数.
+    #[serde(rename = "ec_cube")]
+    EcCube,
+    /// futureshop's order download: 受注コード, 注文日時, 販売単価 × 購入数量.
+    #[serde(rename = "futureshop")]
+    Futureshop,
+    /// Amazon Seller Central's order report (flat file, tab-separated):
+    /// order-id, purchase-date, buyer-email, item-price (the line's total,
+    /// not a unit price).
+    AmazonSellerCentral,
     /// UCI Online Retail (I and II): `C` invoices are cancellations, ids like `13819.0`.
     UciOnlineRetail,
     /// A per-customer summary as lifetimes writes it.
@@ -188,6 +211,13 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "注文者メールアドレス",
             "ユーザーid",
             "メールアドレス",
+            // BASE: the billing e-mail; Yahoo!ショッピング: BillMailAddress;
+            // Shopify with Japanese column names: メール.
+            "メールアドレス請求先",
+            "billmailaddress",
+            "メール",
+            // Amazon's order report.
+            "buyeremail",
         ],
         Role::Order => &[
             "orderid",
@@ -209,6 +239,10 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "注文id",
             "伝票番号",
             "注文コード",
+            // futureshop.
+            "受注コード",
+            // Amazon's All Orders report.
+            "amazonorderid",
         ],
         Role::Date => &[
             "orderdate",
@@ -234,6 +268,8 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "受注日",
             "日付",
             "売上日",
+            // Shopify with Japanese column names (Created at).
+            "作成日時",
         ],
         Role::Time => &[
             "time",
@@ -281,6 +317,9 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "商品単価",
             "販売価格",
             "価格",
+            "明細アイテム価格",
+            // futureshop.
+            "販売単価",
         ],
         Role::Quantity => &[
             "quantity",
@@ -292,6 +331,10 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "個数",
             "数量",
             "購入数",
+            "明細アイテム数量",
+            // futureshop; Amazon's order report.
+            "購入数量",
+            "quantitypurchased",
         ],
         Role::Item => &[
             "sku",
@@ -309,6 +352,9 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "商品id",
             "品番",
             "janコード",
+            "明細アイテムsku",
+            // MakeShop's shop-assigned product code.
+            "独自商品コード",
         ],
         Role::ItemName => &[
             "itemname",
@@ -322,6 +368,7 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "商品名",
             "品名",
             "商品",
+            "明細アイテム名",
         ],
         Role::Nps => &["nps", "npsscore", "推奨度", "npsスコア"],
         Role::Status => &[
@@ -332,9 +379,16 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "注文ステータス",
             "受注ステータス",
             "ステータス",
+            "支払いステータス",
+            "処理状況",
         ],
         Role::Currency => &["currency", "通貨"],
-        Role::Refunded => &["amountrefunded", "refundedamount", "refundedtotal"],
+        Role::Refunded => &[
+            "amountrefunded",
+            "refundedamount",
+            "refundedtotal",
+            "返金額",
+        ],
         Role::Group => &[],
         Role::Frequency => &["frequency"],
         Role::Recency => &["recency"],
@@ -369,6 +423,19 @@ impl HeaderMatch {
     pub(crate) fn set(&mut self, role: Role, index: usize) {
         self.roles.retain(|(r, i)| *r != role && *i != index);
         self.roles.push((role, index));
+    }
+
+    pub(crate) fn remove(&mut self, role: Role) {
+        self.roles.retain(|(r, _)| *r != role);
+    }
+
+    /// Drops the amount column when the rows have a unit price and a
+    /// quantity: the line value is then their product, for exports whose
+    /// amount column repeats the order's total (with shipping) on each row.
+    fn prefer_line_price(&mut self) {
+        if self.get(Role::UnitPrice).is_some() && self.get(Role::Quantity).is_some() {
+            self.remove(Role::Amount);
+        }
     }
 }
 
@@ -443,6 +510,30 @@ pub(crate) fn detect_preset(normalized: &[String], m: &mut HeaderMatch) -> Prese
         }
         return Preset::Shopify;
     }
+    // Shopify's orders export with the column names in Japanese (注文番号 =
+    // Name, メール = Email, 支払いステータス = Financial Status, 作成日時 =
+    // Created at, 小計 = Subtotal, 明細アイテム名 = Lineitem name, 返金額 =
+    // Refunded Amount). Shopify writes its export in English; these names
+    // are the translation merchants and apps use, not a layout from
+    // Shopify's help pages, so the set that detects it is kept small.
+    if all(&["注文番号", "明細アイテム名", "作成日時"]) {
+        if let Some(i) = has("注文番号") {
+            m.set(Role::Order, i);
+        }
+        if let Some(i) = has("メール").or_else(|| has("メールアドレス")) {
+            m.set(Role::Customer, i);
+        }
+        if let Some(i) = has("作成日時") {
+            m.set(Role::Date, i);
+        }
+        if let Some(i) = has("小計") {
+            m.set(Role::Amount, i);
+        }
+        if let Some(i) = has("支払いステータス") {
+            m.set(Role::Status, i);
+        }
+        return Preset::Shopify;
+    }
     if all(&["stockcode", "invoicedate"])
         && (has("invoice").is_some() || has("invoiceno").is_some())
         && has("customerid").is_some()
@@ -475,6 +566,99 @@ pub(crate) fn detect_preset(normalized: &[String], m: &mut HeaderMatch) -> Prese
         }
         return Preset::Etsy;
     }
+    // BASE (注文管理 → CSV ダウンロード): one row per item, the buyer's
+    // billing e-mail as the customer. The column set is taken from merchants'
+    // descriptions of the export, not from a layout BASE publishes.
+    if all(&["注文id", "注文日時", "メールアドレス請求先"]) {
+        if let Some(i) = has("メールアドレス請求先") {
+            m.set(Role::Customer, i);
+        }
+        if let Some(i) = has("発送状況").or_else(|| has("対応状況")) {
+            m.set(Role::Status, i);
+        }
+        m.prefer_line_price();
+        return Preset::Base;
+    }
+    // Yahoo!ショッピング: OrderTime is the order's date and time in one
+    // field, not a time of day. Field names as in the store's order download
+    // and the order API (OrderId, OrderTime, OrderStatus, BillMailAddress,
+    // ItemId, Title, Quantity, UnitPrice); the order of the columns and the
+    // set present depend on the download template the store made.
+    if all(&["orderid", "ordertime", "billmailaddress"]) {
+        if let Some(i) = has("ordertime") {
+            m.set(Role::Date, i);
+        }
+        if let Some(i) = has("billmailaddress") {
+            m.set(Role::Customer, i);
+        }
+        m.prefer_line_price();
+        return Preset::YahooShopping;
+    }
+    // MakeShop's order output template (manual: 注文出力用テンプレートの設定):
+    // 日付 `2022/8/10`, 注文時間 `103309`, 注文番号 `P…`, 処理状況.
+    if all(&["注文番号", "処理状況", "日付"]) {
+        if let Some(i) = has("処理状況") {
+            m.set(Role::Status, i);
+        }
+        m.prefer_line_price();
+        return Preset::MakeShop;
+    }
+    // EC-CUBE's 受注CSV (CSV出力項目設定): 注文ID, 会員ID (0 for a guest in
+    // EC-CUBE 2, so the e-mail is the customer), 小計 / 合計 / 支払合計 per
+    // order on each row, 対応状況 (EC-CUBE 2 writes 対応状況(ID) and
+    // 対応状況(名称)), 受注日 (EC-CUBE 2) or 注文日 (EC-CUBE 4), 価格, 個数.
+    // 価格 is the unit price before tax in EC-CUBE 2; the page does not say
+    // whether EC-CUBE 4 writes it with tax.
+    if has("注文id").is_some()
+        && (has("受注日").is_some() || has("注文日").is_some())
+        && (has("対応状況名称").is_some() || has("対応状況").is_some())
+        && has("個数").is_some()
+    {
+        if let Some(i) = has("メールアドレス") {
+            m.set(Role::Customer, i);
+        }
+        if let Some(i) = has("対応状況名称").or_else(|| has("対応状況")) {
+            m.set(Role::Status, i);
+        }
+        m.prefer_line_price();
+        return Preset::EcCube;
+    }
+    // futureshop's order download (受注データ取得項目設定; the field list an
+    // order-management vendor publishes for it): 受注コード, 注文日時,
+    // 請求合計金額 per order, 販売単価, 購入数量. The list names no member id
+    // or status column; the customer is the e-mail, and the column's exact
+    // name (メールアドレス, or メールアドレス(メイン) beside (サブ) and (モバイル))
+    // is not certain.
+    if all(&["受注コード", "注文日時", "販売単価"]) {
+        if let Some(i) = has("メールアドレス").or_else(|| has("メールアドレスメイン"))
+        {
+            m.set(Role::Customer, i);
+        }
+        m.prefer_line_price();
+        return Preset::Futureshop;
+    }
+    // Amazon Seller Central's order report (help page 201648780): order-id,
+    // order-item-id, purchase-date in GMT (`2024-01-05T04:45:12+00:00`),
+    // buyer-email, sku, product-name, quantity-purchased, item-price (the
+    // line's total: "aggregates of the quantity, not unit prices"). The
+    // report lists orders to ship, so it has no cancelled ones; an
+    // order-status column (the All Orders report's) is used when present.
+    if (has("orderid").is_some() || has("amazonorderid").is_some())
+        && has("purchasedate").is_some()
+        && (has("buyeremail").is_some() || has("orderitemid").is_some())
+    {
+        if let Some(i) = has("orderid").or_else(|| has("amazonorderid")) {
+            m.set(Role::Order, i);
+        }
+        if let Some(i) = has("buyeremail") {
+            m.set(Role::Customer, i);
+        }
+        if let Some(i) = has("itemprice") {
+            m.remove(Role::UnitPrice);
+            m.set(Role::Amount, i);
+        }
+        return Preset::AmazonSellerCentral;
+    }
     if (has("注文番号").is_some() || has("受注番号").is_some())
         && (all(&["注文日", "注文時間"]) || has("注文日時").is_some())
     {
@@ -503,6 +687,7 @@ pub(crate) fn amount_level(preset: Preset, normalized_amount_header: &str) -> Am
             if ORDER_LEVEL_AMOUNTS.contains(&normalized_amount_header)
                 || normalized_amount_header == "netsales"
                 || normalized_amount_header == "amount"
+                || (preset == Preset::Shopify && normalized_amount_header == "小計")
             {
                 AmountLevel::Order
             } else {
@@ -535,6 +720,19 @@ pub(crate) fn status_meaning(preset: Preset, status: &str) -> StatusMeaning {
     if preset == Preset::Square && s == "refund" {
         return StatusMeaning::Reversal;
     }
+    let excluded_here: &[&str] = match preset {
+        // OrderStatus as a number: 1 予約中, 2 処理中, 3 保留, 4 キャンセル,
+        // 5 完了 (the order API's codes).
+        Preset::YahooShopping => &["4"],
+        // 処理状況: 注文キャンセル, and 返送 (sent back undelivered).
+        Preset::MakeShop => &["返送"],
+        // 支払いステータス in Japanese: refunded, voided, pending, expired.
+        Preset::Shopify => &["返金済み", "無効", "保留中", "期限切れ"],
+        _ => &[],
+    };
+    if excluded_here.contains(&s.as_str()) {
+        return StatusMeaning::Excluded;
+    }
     const EXCLUDED: &[&str] = &[
         "failed",
         "fail",
@@ -548,6 +746,8 @@ pub(crate) fn status_meaning(preset: Preset, status: &str) -> StatusMeaning {
         "expired",
         "キャンセル",
         "キャンセル確定",
+        "キャンセル済み",
+        "注文キャンセル",
         "返品",
         "返金済",
         "決済失敗",
@@ -661,6 +861,159 @@ mod tests {
     }
 
     #[test]
+    fn japanese_presets_decide_their_columns() {
+        // (headers, preset, the roles' columns after detection; None: the
+        // role is left unmapped, so that price × quantity is the line value).
+        type Case<'a> = (&'a [&'a str], Preset, &'a [(Role, Option<usize>)]);
+        let cases: &[Case<'_>] = &[
+            (
+                &[
+                    "注文ID",
+                    "注文日時",
+                    "メールアドレス(請求先)",
+                    "商品名",
+                    "価格",
+                    "数量",
+                    "合計金額",
+                    "発送状況",
+                ],
+                Preset::Base,
+                &[
+                    (Role::Customer, Some(2)),
+                    (Role::Amount, None),
+                    (Role::UnitPrice, Some(4)),
+                    (Role::Status, Some(7)),
+                ],
+            ),
+            (
+                &[
+                    "OrderId",
+                    "OrderTime",
+                    "OrderStatus",
+                    "BillMailAddress",
+                    "ItemId",
+                    "Quantity",
+                    "UnitPrice",
+                    "TotalPrice",
+                ],
+                Preset::YahooShopping,
+                &[
+                    (Role::Date, Some(1)),
+                    (Role::Time, None),
+                    (Role::Customer, Some(3)),
+                    (Role::Amount, None),
+                    (Role::Status, Some(2)),
+                ],
+            ),
+            (
+                &[
+                    "日付",
+                    "注文時間",
+                    "注文番号",
+                    "処理状況",
+                    "会員ID",
+                    "販売価格",
+                    "数量",
+                ],
+                Preset::MakeShop,
+                &[
+                    (Role::Date, Some(0)),
+                    (Role::Time, Some(1)),
+                    (Role::Status, Some(3)),
+                    (Role::Customer, Some(4)),
+                    (Role::UnitPrice, Some(5)),
+                ],
+            ),
+            (
+                &[
+                    "注文番号",
+                    "メール",
+                    "支払いステータス",
+                    "小計",
+                    "作成日時",
+                    "明細アイテム名",
+                    "明細アイテムSKU",
+                    "返金額",
+                ],
+                Preset::Shopify,
+                &[
+                    (Role::Customer, Some(1)),
+                    (Role::Status, Some(2)),
+                    (Role::Amount, Some(3)),
+                    (Role::Date, Some(4)),
+                    (Role::ItemName, Some(5)),
+                    (Role::Item, Some(6)),
+                    (Role::Refunded, Some(7)),
+                ],
+            ),
+            (
+                &[
+                    "注文ID",
+                    "会員ID",
+                    "メールアドレス",
+                    "合計",
+                    "対応状況(ID)",
+                    "対応状況(名称)",
+                    "受注日",
+                    "価格",
+                    "個数",
+                ],
+                Preset::EcCube,
+                &[
+                    (Role::Customer, Some(2)),
+                    (Role::Amount, None),
+                    (Role::Status, Some(5)),
+                    (Role::Date, Some(6)),
+                ],
+            ),
+            (
+                &[
+                    "受注コード",
+                    "注文日時",
+                    "請求合計金額",
+                    "メールアドレス",
+                    "販売単価",
+                    "購入数量",
+                ],
+                Preset::Futureshop,
+                &[
+                    (Role::Order, Some(0)),
+                    (Role::Customer, Some(3)),
+                    (Role::UnitPrice, Some(4)),
+                    (Role::Quantity, Some(5)),
+                ],
+            ),
+            (
+                &[
+                    "order-id",
+                    "order-item-id",
+                    "purchase-date",
+                    "buyer-email",
+                    "sku",
+                    "quantity-purchased",
+                    "item-price",
+                ],
+                Preset::AmazonSellerCentral,
+                &[
+                    (Role::Order, Some(0)),
+                    (Role::Date, Some(2)),
+                    (Role::Customer, Some(3)),
+                    (Role::Amount, Some(6)),
+                    (Role::UnitPrice, None),
+                ],
+            ),
+        ];
+        for (headers, preset, roles) in cases {
+            let n = norm(headers);
+            let mut m = match_headers(&n);
+            assert_eq!(detect_preset(&n, &mut m), *preset, "{headers:?}");
+            for &(role, want) in *roles {
+                assert_eq!(m.get(role), want, "{preset:?} {role:?}");
+            }
+        }
+    }
+
+    #[test]
     fn classifies_statuses() {
         assert_eq!(status_meaning(Preset::Generic, "paid"), StatusMeaning::Sale);
         assert_eq!(
@@ -675,5 +1028,25 @@ mod tests {
             status_meaning(Preset::Generic, "キャンセル"),
             StatusMeaning::Excluded
         );
+        // Per platform: (preset, status, meaning).
+        for (preset, status, want) in [
+            (Preset::MakeShop, "注文キャンセル", StatusMeaning::Excluded),
+            (Preset::MakeShop, "返送", StatusMeaning::Excluded),
+            (Preset::MakeShop, "配送", StatusMeaning::Sale),
+            (Preset::MakeShop, "未処理", StatusMeaning::Sale),
+            (Preset::YahooShopping, "4", StatusMeaning::Excluded),
+            (Preset::YahooShopping, "5", StatusMeaning::Sale),
+            // A bare number means nothing outside Yahoo!ショッピング.
+            (Preset::Generic, "4", StatusMeaning::Sale),
+            (Preset::Shopify, "返金済み", StatusMeaning::Excluded),
+            (Preset::Shopify, "無効", StatusMeaning::Excluded),
+            (Preset::Shopify, "一部返金済み", StatusMeaning::Sale),
+            (Preset::Base, "キャンセル", StatusMeaning::Excluded),
+            (Preset::Base, "未発送", StatusMeaning::Sale),
+            (Preset::EcCube, "返品", StatusMeaning::Excluded),
+            (Preset::EcCube, "新規受付", StatusMeaning::Sale),
+        ] {
+            assert_eq!(status_meaning(preset, status), want, "{preset:?} {status}");
+        }
     }
 }
