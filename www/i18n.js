@@ -721,6 +721,12 @@ const PRESET_NAMES = {
   etsy: 'Etsy',
   rakuten_rms: 'Rakuten RMS',
   uci_online_retail: 'UCI Online Retail',
+  base: 'BASE',
+  yahoo_shopping: 'Yahoo!ショッピング',
+  makeshop: 'MakeShop',
+  ec_cube: 'EC-CUBE',
+  futureshop: 'futureshop',
+  amazon_seller_central: 'Amazon Seller Central',
 };
 
 /** @type {Record<string, Dictionary>} */
