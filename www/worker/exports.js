@@ -32,11 +32,14 @@ function csv(header, rows) {
  * @param {Kept} last
  * @param {ExportKind} kind
  * @param {string} lang
+ * @param {import('../protocol.js').ListName} [list] for kind `list`
  * @returns {{blob: Blob, name: string}}
  */
-export function exportFile(last, kind, lang) {
+export function exportFile(last, kind, lang, list) {
   const l10n = localize(lang);
   switch (kind) {
+    case 'list':
+      return { blob: listCsv(last, list ?? '', l10n), name: `ltvlab-${(list ?? 'list').replace(':', '-')}.csv` };
     case 'customers':
       return { blob: customersCsv(last), name: 'ltvlab-customers.csv' };
     case 'recs-csv':
@@ -58,6 +61,45 @@ function customersCsv({ summary, predictions, intervals }) {
   if (!summary) throw new Error('no customers to export');
   const text = coreCustomersCsv(summary, predictions?.customers ?? null, predictions ? (intervals ?? null) : null);
   return new Blob([`\ufeff${text}`], { type: 'text/csv;charset=utf-8' });
+}
+
+/**
+ * One of the segments' follow-up lists, whole as the report holds it: each
+ * customer with their last order, P(alive) and expected value from the
+ * predictions (joined by id), and the list's suggested action.
+ * @param {Kept} last
+ * @param {import('../protocol.js').ListName} list
+ * @param {import('../i18n.js').L10n} l10n
+ */
+function listCsv(last, list, l10n) {
+  const report = last.segments;
+  if (!report) throw new Error('no segments to export');
+  const ids = last.summary?.customers.customer_id ?? [];
+  const model = last.predictions?.customers;
+  /** @type {Map<string, number>} */
+  const row = new Map();
+  ids.forEach((id, i) => row.set(id, i));
+  /** @param {string} id @param {'p_alive' | 'clv'} column */
+  const predicted = (id, column) => {
+    const i = row.get(id);
+    return model && i !== undefined ? model[column][i] : null;
+  };
+  const header = ['customer_id', 'last_order', 'days_since_last_order', 'orders', 'revenue', 'p_alive', 'expected_value', 'suggested_action'];
+  /** @type {(string | number | null)[][]} */
+  let rows;
+  if (list === 'overdue') {
+    const action = l10n.t('segment.action.overdue');
+    rows = report.overdue.customers.map((c) => [c.customer_id, c.last_order, null, null, null, c.p_alive, predicted(c.customer_id, 'clv'), action]);
+  } else {
+    const match = /^follow_up:(\d+)$/.exec(list);
+    const followUp = match ? report.follow_up[Number(match[1])] : undefined;
+    if (!followUp) throw new Error(`unknown list ${list}`);
+    const noteKey = `segments.followup.note.${followUp.note}`;
+    const action = l10n.t(noteKey) === noteKey ? followUp.note : l10n.t(noteKey);
+    rows = followUp.customers.map((c) => [c.customer_id, c.last_order, c.days_since_last_order, c.orders, c.revenue,
+      predicted(c.customer_id, 'p_alive'), predicted(c.customer_id, 'clv'), action]);
+  }
+  return csv(header, rows);
 }
 
 /**
