@@ -96,6 +96,10 @@ impl AnalysisOptionsDto {
                 lists: self.recommend,
                 segments: SegmentOptions {
                     list_limit: PAGE_LIST_LIMIT,
+                    // Each customer's segment and RFM scores, for the page's
+                    // segment lists and customer CSV; posted as columns
+                    // (dto::SegmentsDto).
+                    per_customer: true,
                     ..d.segments
                 },
                 sections: Some(sections.into_iter().map(report::Section::from).collect()),
