@@ -85,6 +85,43 @@ export function renderSegments() {
     parts.push(listDetails(summary, items, report.overdue.customers.length, report.overdue.count, 'overdue'));
   }
   byTestId('follow-up').replaceChildren(...parts);
+
+  // Every customer of each segment, from the report's per-customer columns.
+  const c = result.summary?.customers;
+  const column = report.customers.segment;
+  byTestId('segment-lists').replaceChildren(
+    ...report.segments.flatMap((s, k) => {
+      if (s.customers === 0 || !c || column.length !== c.customer_id.length) return [];
+      const rows = () => segmentRows(column, k, c.total_spend, c.customer_id);
+      const items = () => rows().map((i) =>
+        el('li', {}, t('segments.member', {
+          id: c.customer_id.at(i), date: l10n.date(c.last_purchase?.at(i)), orders: l10n.integer(c.orders?.[i] ?? 0), revenue: l10n.money(c.total_spend?.[i] ?? 0),
+        })),
+      );
+      const summary = t('segments.list.segment', { segment: label(s), count: l10n.integer(s.customers), action: t(`segment.action.${s.segment}`) });
+      return [listDetails(summary, items, s.customers, s.customers, `segment:${s.segment}`)];
+    }),
+  );
+}
+
+/**
+ * The summary rows of segment `k`, highest revenue first, then by id: the
+ * order of the follow-up lists (ltvlab::segments) and of the worker's CSV of
+ * the same list (worker/exports.js segmentRows, which reads the worker's
+ * columns).
+ * @param {Uint8Array} column each summary row's segment index
+ * @param {number} k
+ * @param {ArrayLike<number> | null} spend
+ * @param {{at: (i: number) => string}} ids
+ */
+function segmentRows(column, k, spend, ids) {
+  /** @type {number[]} */
+  const rows = [];
+  for (let i = 0; i < column.length; i++) if (column[i] === k) rows.push(i);
+  const id = rows.map((i) => ids.at(i));
+  const order = rows.map((_, j) => j);
+  order.sort((a, b) => (spend ? spend[rows[b]] - spend[rows[a]] : 0) || (id[a] < id[b] ? -1 : id[a] > id[b] ? 1 : 0));
+  return order.map((j) => rows[j]);
 }
 
 /**
