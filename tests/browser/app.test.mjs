@@ -777,9 +777,9 @@ test('amounts fit their cards, and yen shows with ￥ and no decimals', async ()
       assert.doesNotMatch(revenue, /\.\d\d$/, 'no decimals on yen');
       const aov = (await page.getByTestId('kpi-aov').locator('dd').textContent()).trim();
       assert.match(aov, lang === 'ja' ? /^(￥4,500,001|450万円)$/ : /^(¥4,500,001|¥4.5M)$/, `${lang} ${width}px AOV`);
+      await page.locator('.kpis').screenshot({ path: `${ARTIFACTS}kpis-large-yen-${lang}-${width}.png` });
     }
   }
-  await page.screenshot({ path: `${ARTIFACTS}kpis-large-yen-narrow.png` });
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.getByTestId('lang').selectOption('en');
 
@@ -851,7 +851,9 @@ test('each follow-up list is shown whole, downloads as CSV, and each segment has
   const held = Number(await first.getAttribute('data-held'));
   const count = Number((await first.locator('summary').textContent()).match(/^([\d,]+)/)[1].replaceAll(',', ''));
   assert.equal(held, count, 'the page holds the whole list');
+  // The list is drawn on its toggle event, which comes after the click.
   await first.locator('summary').click();
+  await first.locator('li').nth(held - 1).waitFor({ state: 'attached' });
   assert.equal(await first.locator('li').count(), held);
   const text = await downloadText(page, 'download-follow_up-0');
   const lines = text.slice(1).trimEnd().split('\r\n');
@@ -880,6 +882,7 @@ test('each follow-up list is shown whole, downloads as CSV, and each segment has
   assert.equal(sizes.reduce((a, b) => a + b, 0), Number(await kpi(page, 'kpi-customers')));
   const firstSegment = segmentLists.first();
   await firstSegment.locator('summary').click();
+  await firstSegment.locator('li').nth(sizes[0] - 1).waitFor({ state: 'attached' });
   assert.equal(await firstSegment.locator('li').count(), sizes[0]);
   const code = (await firstSegment.getAttribute('data-list')).replace(':', '-');
   const segmentCsv = (await downloadText(page, `download-${code}`)).slice(1).trimEnd().split('\r\n');
