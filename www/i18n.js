@@ -799,7 +799,7 @@ const ja = {
   'whatif.ask': '粗利率と新規顧客1人の獲得単価（CAC・CPA）を入力してください。このブラウザに保存されます。',
   'whatif.input.margin': '粗利率（%）',
   'whatif.input.cac': '顧客獲得単価（CAC・CPA）',
-  'whatif.cpa': (p) => `CPAと比べるLTVは、モデルによる新規顧客1人あたりの粗利ベースの価値 ${p.ltv}（${p.months}か月）です` + (p.textbook ? `。教科書の式 平均購買単価 × 購買頻度 × 継続期間 × 粗利率（${p.aov} × 月${p.ppm}回 × ${p.life}か月 × ${p.margin}）では ${p.textbook} となり、全員を平均的な顧客とみなして平均の離脱時期まで割り引かずに数えるため、差が出ます。` : '。'),
+  'whatif.cpa': (p) => `CPAと比べるLTVは、モデルによる新規顧客1人あたりの粗利ベースの価値 ${p.ltv}（${p.months}か月）` + (p.textbook ? `で、教科書の式 平均購買単価 × 購買頻度 × 継続期間 × 粗利率（${p.aov} × 月${p.ppm}回 × ${p.life}か月 × ${p.margin}）による ${p.textbook} との差は、教科書の式が全員を平均的な顧客とみなし、平均の離脱時期まで割り引かずに数えることから生じます。` : 'です。'),
 };
 
 /** @type {Record<string, string>} */

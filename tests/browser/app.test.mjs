@@ -810,6 +810,22 @@ async function englishRuns(page, fileText) {
   return runs.filter((run) => !fileText.includes(run));
 }
 
+test('every message has its Japanese text: the dictionaries, every warning and note code of the core', async () => {
+  const { DICTIONARIES } = await import(`${ROOT}www/i18n.js`);
+  const en = Object.keys(DICTIONARIES.en);
+  const ja = Object.keys(DICTIONARIES.ja);
+  assert.deepEqual(en.filter((key) => !ja.includes(key)), [], 'keys without Japanese (the page would fall back to English)');
+  // The codes as the core spells them: WarningCode's variants in snake_case
+  // (serde rename_all), NoteCode::as_str's strings.
+  const warnings = readFileSync(`${ROOT}src/ingest/report.rs`, 'utf8').match(/pub enum WarningCode \{([^}]*)\}/)[1]
+    .split('\n').map((line) => line.trim()).filter((line) => /^[A-Z]\w*,$/.test(line))
+    .map((variant) => variant.slice(0, -1).replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase());
+  const notes = [...readFileSync(`${ROOT}src/report/note.rs`, 'utf8').matchAll(/NoteCode::\w+ => "(\w+)"/g)].map((m) => m[1]);
+  assert.ok(warnings.length >= 19 && notes.length >= 11, `read ${warnings.length} warning and ${notes.length} note codes`);
+  const missing = [...warnings.map((code) => `warning.${code}`), ...notes.map((code) => `note.${code}`)].filter((key) => !(key in DICTIONARIES.ja));
+  assert.deepEqual(missing, [], 'core codes without Japanese text');
+});
+
 test('the Japanese page shows no English sentence, on the sample and on Japanese exports', async () => {
   const files = [
     SAMPLE_FILE,
