@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use crate::segments::Segment;
 use crate::summary::Summary;
 use crate::{Error, Result};
 
@@ -85,6 +86,38 @@ pub fn customers_csv(
     model: Option<ModelColumns<'_>>,
     intervals: Option<IntervalColumns<'_>>,
 ) -> Result<String> {
+    customers_csv_with_segments(summary, model, intervals, None)
+}
+
+/// Each customer's RFM segment and scores, for [`customers_csv_with_segments`]:
+/// one entry per summary customer, `None` and 0 for a customer without one.
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentColumns<'a> {
+    /// The segment.
+    pub segment: &'a [Option<Segment>],
+    /// The recency score, 1 (longest ago) to 5.
+    pub r: &'a [u8],
+    /// The frequency score, 1 to 5.
+    pub f: &'a [u8],
+    /// The monetary score, 1 to 5.
+    pub m: &'a [u8],
+}
+
+/// The [`customers_csv`] layout with, when `segments` is given, four more
+/// columns after the others: `segment` (its [`Segment::label`]), `r`, `f`
+/// and `m` (empty for a customer without a segment). The web app's customer
+/// export, so a merchant can filter the file by segment.
+///
+/// # Errors
+///
+/// As [`customers_csv`], and when a segment column's length is not the
+/// number of customers.
+pub fn customers_csv_with_segments(
+    summary: &Summary,
+    model: Option<ModelColumns<'_>>,
+    intervals: Option<IntervalColumns<'_>>,
+    segments: Option<SegmentColumns<'_>>,
+) -> Result<String> {
     let customers = &summary.customers;
     let n = customers.len();
     let mut lengths: Vec<(&str, usize)> = Vec::new();
@@ -102,6 +135,14 @@ pub fn customers_csv(
             ("expected_clv_high", i.expected_clv_high.len()),
             ("value_low", i.value_low.len()),
             ("value_high", i.value_high.len()),
+        ]);
+    }
+    if let Some(s) = &segments {
+        lengths.extend([
+            ("segment", s.segment.len()),
+            ("r", s.r.len()),
+            ("f", s.f.len()),
+            ("m", s.m.len()),
         ]);
     }
     if let Some((name, len)) = lengths.into_iter().find(|&(_, len)| len != n) {
@@ -126,6 +167,9 @@ pub fn customers_csv(
             "value_low",
             "value_high",
         ]);
+    }
+    if segments.is_some() {
+        header.extend(["segment", "r", "f", "m"]);
     }
     let mut out = header.join(",");
     out.push_str("\r\n");
@@ -158,6 +202,18 @@ pub fn customers_csv(
             number_cell(&mut out, intervals.map(|v| v.expected_clv_high[i]));
             number_cell(&mut out, intervals.map(|v| v.value_low[i]));
             number_cell(&mut out, intervals.map(|v| v.value_high[i]));
+        }
+        if let Some(s) = &segments {
+            out.push(',');
+            match s.segment[i] {
+                Some(segment) => {
+                    text_cell(&mut out, segment.label());
+                    for score in [s.r[i], s.f[i], s.m[i]] {
+                        let _ = write!(out, ",{score}");
+                    }
+                }
+                None => out.push_str(",,,"),
+            }
         }
         out.push_str("\r\n");
     }
@@ -319,6 +375,36 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "invalid option: customers csv: column clv has 1 values for 2 customers"
+        );
+    }
+
+    /// The segment columns follow the others; a customer without a segment
+    /// has empty cells; a short column is an error, as for the model's.
+    #[test]
+    fn customers_csv_with_segments_adds_segment_and_scores() {
+        let s = summary(vec![customer("a", Some(2)), customer("b", Some(1))]);
+        let segments = SegmentColumns {
+            segment: &[Some(Segment::CantLoseThem), None],
+            r: &[2, 0],
+            f: &[5, 0],
+            m: &[4, 0],
+        };
+        let got = customers_csv_with_segments(&s, None, None, Some(segments)).unwrap();
+        assert_eq!(
+            got,
+            "customer_id,orders,total_spend,first_purchase,last_purchase,frequency,recency,T,monetary_value,segment,r,f,m\r\n\
+             a,2,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150,Can't lose them,2,5,4\r\n\
+             b,1,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150,,,,\r\n"
+        );
+        let short = SegmentColumns {
+            r: &[2],
+            ..segments
+        };
+        assert_eq!(
+            customers_csv_with_segments(&s, None, None, Some(short))
+                .unwrap_err()
+                .to_string(),
+            "invalid option: customers csv: column r has 1 values for 2 customers"
         );
     }
 

@@ -18,7 +18,7 @@ import { analyze, cancel, queryRows, requestExport } from './app/analysis.js';
 import { downloadChart } from './app/chart-registry.js';
 import { renderResult } from './app/dashboard.js';
 import { byTestId, el, ui } from './app/dom.js';
-import { state } from './app/state.js';
+import { dataCurrency, state } from './app/state.js';
 import { resetLevers } from './app/whatif.js';
 import { ensureWorker } from './app/worker-client.js';
 import { renderTableHead, renderTablePage } from './sections/customers.js';
@@ -31,8 +31,7 @@ const SAMPLE_URL = 'sample/sample-orders.csv';
 
 /** @param {string} lang */
 function setLanguage(lang) {
-  const currency = state.result?.report.stats?.currencies?.[0]?.[0] ?? null;
-  state.l10n = localize(lang, currency);
+  state.l10n = localize(lang, state.result ? dataCurrency(state.result.report) : null);
   const { l10n } = state;
   document.documentElement.lang = lang;
   ui.lang.value = lang;

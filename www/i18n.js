@@ -359,6 +359,51 @@ const en = {
   'customers.interval.pending': 'Computing each customer’s 90% range ({samples} resamples)…',
   'customers.interval.done': 'The 90% range of each customer’s predicted value comes from refitting the model on {samples} resamples of your customers.',
   'customers.interval.failed': 'Ranges could not be computed: {message}',
+  'kpi.full': 'Exactly {value}',
+  'error.core': '{detail}',
+  'error.fetch': 'The file could not be downloaded. Check the connection and try again.',
+  'diagnostics.summary': 'What the model fits noticed, in the engineers’ words; you can usually skip this.',
+  'warning.ambiguous_date_order': 'Every date reads both day-first and month-first; the usual order for this format was used. Check the date range above.',
+  'warning.mixed_date_order': 'Some dates are only valid day-first and others only month-first.',
+  'warning.several_currencies': 'The file holds more than one currency; amounts are added up as they are, without conversion.',
+  'warning.future_dates': 'Some orders are dated after today.',
+  'warning.outlying_dates': 'Some dates lie decades away from the rest (a typo in the year?).',
+  'warning.zero_amounts': 'Some rows have a zero amount.',
+  'warning.duplicate_rows': 'Some rows repeat an earlier row exactly.',
+  'warning.legacy_encoding': 'The encoding was guessed as an old single-byte code page; check that names read correctly.',
+  'warning.invalid_bytes': 'Some bytes were not valid in the file’s encoding and were replaced.',
+  'warning.no_amounts': 'The file has no amount column: values are counted as zero.',
+  'warning.non_positive_orders': 'Some orders are worth zero or less after returns.',
+  'warning.large_field': 'Some cells are very large.',
+  'warning.repeated_header': 'The header row appears again further down (two exports pasted together?); the rows after it are read by its column order.',
+  'warning.duplicate_columns': 'Two columns have the same name; the first of them is used.',
+  'warning.runaway_quote': 'A stray quote ran over several lines; each of those lines was read as a row of its own.',
+  'warning.encoding_changed': 'The file changes encoding part-way; the later rows were read as Shift_JIS.',
+  'warning.normalized_ids': 'Some ids held invisible characters or decomposed accents; they were cleaned up.',
+  'warning.ambiguous_decimal': 'Every amount has three digits after the dot, so the dot could group thousands; it was read as a decimal point.',
+  'warning.dot_thousands': 'The dot in the amounts groups thousands (1.234 = one thousand two hundred thirty-four); amounts were read that way.',
+  'segments.col.action': 'Suggested action',
+  'segment.action.champions': 'Thank them with early access or a members-only offer; no discount needed.',
+  'segment.action.loyal': 'Offer a subscription or a bundle, and ask for a review.',
+  'segment.action.potential_loyalist': 'Invite them to the loyalty programme with points on the next order.',
+  'segment.action.new': 'Thank them for the first order and send a second-purchase coupon within 30 days.',
+  'segment.action.promising': 'Send how-to tips and a suggestion that fits what they bought.',
+  'segment.action.need_attention': 'Send a limited-time offer on what they bought before.',
+  'segment.action.about_to_sleep': 'Remind them with new arrivals or a restock notice before they drift off.',
+  'segment.action.at_risk': 'Win them back with a personal message and a stronger coupon.',
+  'segment.action.cant_lose_them': 'Contact them personally now and ask why they stopped buying.',
+  'segment.action.hibernating': 'Keep them only in low-cost seasonal mailings.',
+  'segment.action.lost': 'Stop paid outreach; one last win-back email at most.',
+  'segment.action.overdue': 'Send a reminder of their usual items before the value at risk is gone.',
+  'segments.list.shown': 'The {shown} customers with the most revenue of {count}.',
+  'segments.list.download': 'Download this list (CSV)',
+  'segments.lists.heading': 'Every customer, by segment',
+  'segments.list.segment': '{segment}: {count} customers. {action}',
+  'segments.member': '{id}: last order {date}, {orders} orders, {revenue}',
+  'whatif.ask': 'Enter your gross margin and what a new customer costs you (CAC or CPA): the page remembers them in this browser.',
+  'whatif.input.margin': 'Gross margin (%)',
+  'whatif.input.cac': 'Cost to acquire a customer (CAC/CPA)',
+  'whatif.cpa': (p) => `Hold your CPA against ${p.ltv}, the model’s gross-margin value of a new customer over ${p.months} months` + (p.textbook ? `; the textbook formula, average order value × purchases a month × months retained × margin (${p.aov} × ${p.ppm} × ${p.life} × ${p.margin}), gives ${p.textbook}, because it treats every customer as average, keeps them to the average churn date and does not discount.` : '.'),
 };
 
 /** @type {Dictionary} */
@@ -445,7 +490,7 @@ const ja = {
   'note.predict_failed': '予測はありません：このデータにモデルを当てはめられませんでした。',
   'note.no_items': 'おすすめはありません：ファイルに商品がありません。',
   'note.evaluate_failed': 'おすすめを売れ筋と比較できませんでした。',
-  'diagnostics.heading': 'モデルについての注記（技術的）',
+  'diagnostics.heading': 'モデルの技術的な詳細',
 
   'charts.heading': 'グラフ',
   'chart.ltv.title': '顧客生涯価値の分布',
@@ -506,7 +551,7 @@ const ja = {
   'recs.rules.col.c': 'これも買う',
   'recs.rules.col.count': '両方を含む注文',
   'recs.rules.col.confidence': '割合',
-  'recs.rules.col.lift': '偶然との比',
+  'recs.rules.col.lift': 'リフト値',
   'recs.eval.none': 'おすすめを検証できるほどリピート顧客がいません：後の注文で新しい商品を買った顧客がいません。',
   'recs.eval.better': 'あなたのお店では、おすすめは売れ筋リストの{ratio}倍、お客様が次に実際に買った商品を当てました（{customers}人、上位{k}件で {ours} 件 対 {popular} 件）。おすすめを使いましょう。',
   'recs.eval.worse': 'あなたのお店では、売れ筋リストのほうがおすすめの{ratio}倍、次に買われた商品を当てました（{customers}人で {popular} 件 対 {ours} 件）。売れ筋を表示しましょう。',
@@ -621,17 +666,17 @@ const ja = {
   'segments.overdue': '{count} 人の顧客は、モデルの予想ではデータの最終日までに次の注文があるはずでした。',
   'segments.overdue.item': '{id}：予想 {date}、{days} 日遅れ、{value} が失われるおそれ',
   'segments.customer': '{id}：最終注文から {days} 日、注文 {orders} 回、{revenue}',
-  'segment.champions': 'チャンピオン',
-  'segment.loyal': 'ロイヤル',
-  'segment.potential_loyalist': 'ロイヤル候補',
-  'segment.new': '新規',
-  'segment.promising': '有望',
-  'segment.need_attention': '要注意',
-  'segment.about_to_sleep': '休眠しそう',
-  'segment.at_risk': '離脱の危険',
-  'segment.cant_lose_them': '失いたくない',
-  'segment.hibernating': '休眠中',
-  'segment.lost': '離脱',
+  'segment.champions': '優良顧客',
+  'segment.loyal': '安定顧客',
+  'segment.potential_loyalist': '優良予備軍',
+  'segment.new': '新規顧客',
+  'segment.promising': '成長見込み顧客',
+  'segment.need_attention': '要フォロー顧客',
+  'segment.about_to_sleep': '休眠予備軍',
+  'segment.at_risk': '離脱予備軍',
+  'segment.cant_lose_them': '離脱しかけの優良顧客',
+  'segment.hibernating': '休眠顧客',
+  'segment.lost': '離脱顧客',
   'cohorts.heading': '初回購入月ごとの継続率',
   'cohorts.how': '各行：その月に初めて注文した顧客。各マス：そのうち何か月後にまた注文した人の割合。黄色に近い明るいマスほど良い状態です。',
   'cohorts.legend': 'また注文した人の割合：',
@@ -710,6 +755,51 @@ const ja = {
   'customers.interval.pending': '顧客ごとの 90% の幅を計算しています（リサンプル {samples} 回）…',
   'customers.interval.done': '顧客ごとの予測価値の 90% の幅は、顧客を {samples} 回リサンプルしてモデルを当てはめ直して求めています。',
   'customers.interval.failed': '幅を計算できませんでした：{message}',
+  'kpi.full': '正確には {value}',
+  'error.core': '処理できませんでした。ファイルの形式、列の割り当て、入力した値をご確認ください（詳細：{detail}）。',
+  'error.fetch': 'ファイルをダウンロードできませんでした。通信環境を確認して、もう一度お試しください。',
+  'diagnostics.summary': 'モデルを当てはめたときの技術的な記録です（英語）。通常は読まなくても問題ありません。',
+  'warning.ambiguous_date_order': 'どの日付も「日が先」「月が先」のどちらでも読めるため、この形式で一般的な順序を使いました。上の期間が正しいかご確認ください。',
+  'warning.mixed_date_order': '「日が先」でしか読めない日付と「月が先」でしか読めない日付が混ざっています。',
+  'warning.several_currencies': '複数の通貨が含まれています。金額は換算せずにそのまま合計しています。',
+  'warning.future_dates': '今日より後の日付の注文があります。',
+  'warning.outlying_dates': '他の注文から数十年離れた日付があります（年の入力ミスかもしれません）。',
+  'warning.zero_amounts': '金額が0円の行があります。',
+  'warning.duplicate_rows': '前の行とまったく同じ行があります。',
+  'warning.legacy_encoding': '文字コードを古い1バイト文字コードと推定しました。名前が正しく表示されているかご確認ください。',
+  'warning.invalid_bytes': 'ファイルの文字コードで読めないバイトがあり、置き換えました。',
+  'warning.no_amounts': '金額の列がないため、金額は0として数えています。',
+  'warning.non_positive_orders': '返品を差し引くと0円以下になる注文があります。',
+  'warning.large_field': '非常に長いセルがあります。',
+  'warning.repeated_header': '見出し行が途中にもう一度出てきます（2つのファイルを貼り合わせた可能性があります）。それ以降の行はその見出しの列順で読みました。',
+  'warning.duplicate_columns': '同じ名前の列が2つあります。最初の列を使っています。',
+  'warning.runaway_quote': '閉じていない引用符が複数行にわたっていたため、各行を別々の行として読みました。',
+  'warning.encoding_changed': 'ファイルの途中で文字コードが変わっています。後半の行はShift_JISとして読みました。',
+  'warning.normalized_ids': '見えない文字などを含む顧客IDがあり、取り除いて整えました。',
+  'warning.ambiguous_decimal': 'すべての金額で小数点の後が3桁のため、桁区切りの可能性もあります。小数点として読みました。',
+  'warning.dot_thousands': '金額のピリオドは桁区切り（1.234 = 千二百三十四）と判断して読みました。',
+  'segments.col.action': 'おすすめの施策',
+  'segment.action.champions': '新商品の先行案内や会員限定の特典でお礼を。値引きは不要です。',
+  'segment.action.loyal': '定期購入やまとめ買いを案内し、レビューをお願いしましょう。',
+  'segment.action.potential_loyalist': '次回購入のポイント特典で会員プログラムにお誘いしましょう。',
+  'segment.action.new': '2回目購入のお礼とクーポンを30日以内に。',
+  'segment.action.promising': '商品の使い方と、購入商品に合うおすすめをお送りしましょう。',
+  'segment.action.need_attention': '以前購入した商品の期間限定オファーをお送りしましょう。',
+  'segment.action.about_to_sleep': '休眠する前に、新着・再入荷のお知らせで思い出してもらいましょう。',
+  'segment.action.at_risk': '個別のメッセージと手厚めのクーポンで呼び戻しましょう。',
+  'segment.action.cant_lose_them': 'すぐに個別にご連絡し、購入が止まった理由を伺いましょう。',
+  'segment.action.hibernating': '費用の安い季節のキャンペーン配信だけに含めましょう。',
+  'segment.action.lost': '費用のかかる施策は止め、送るなら最後の呼び戻しメール1通までに。',
+  'segment.action.overdue': 'いつもの商品のリマインドを、失うおそれのある売上がなくなる前に。',
+  'segments.list.shown': '{count} 人のうち、売上の多い {shown} 人です。',
+  'segments.list.download': 'このリストをダウンロード（CSV）',
+  'segments.lists.heading': 'セグメント別の顧客一覧',
+  'segments.list.segment': '{segment}：{count} 人。{action}',
+  'segments.member': '{id}：最終注文 {date}、注文 {orders} 回、{revenue}',
+  'whatif.ask': '粗利率と新規顧客1人の獲得単価（CAC・CPA）を入力してください。このブラウザに保存されます。',
+  'whatif.input.margin': '粗利率（%）',
+  'whatif.input.cac': '顧客獲得単価（CAC・CPA）',
+  'whatif.cpa': (p) => `CPAと比べるLTVは、モデルによる新規顧客1人あたりの粗利ベースの価値 ${p.ltv}（${p.months}か月）` + (p.textbook ? `で、教科書の式 平均購買単価 × 購買頻度 × 継続期間 × 粗利率（${p.aov} × 月${p.ppm}回 × ${p.life}か月 × ${p.margin}）による ${p.textbook} との差は、教科書の式が全員を平均的な顧客とみなし、平均の離脱時期まで割り引かずに数えることから生じます。` : 'です。'),
 };
 
 /** @type {Record<string, string>} */
@@ -767,6 +857,22 @@ export function localize(lang, currency = null) {
   const moneyShort = currency && currency !== 'OTHER'
     ? new Intl.NumberFormat(locale, { style: 'currency', currency, notation: 'compact' })
     : new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
+  // Where a card is too narrow for every digit: 2.5M, $2.5M; in Japanese yen
+  // as merchants write it, 4,117万円 and 1.2億円 (Intl's compact yen gives ￥4117万).
+  const compact = currency && currency !== 'OTHER'
+    ? new Intl.NumberFormat(locale, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 })
+    : new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
+  const oneDecimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  /** @param {number} n */
+  const moneyCompact = (n) => {
+    if (lang === 'ja' && currency === 'JPY') {
+      const size = Math.abs(n);
+      if (size >= 1e8) return `${oneDecimal.format(n / 1e8)}億円`;
+      if (size >= 1e4) return `${integer.format(Math.round(n / 1e4))}万円`;
+      return `${integer.format(n)}円`;
+    }
+    return compact.format(n);
+  };
   const dates = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
 
   /**
@@ -789,6 +895,9 @@ export function localize(lang, currency = null) {
     percent: (/** @type {number} */ n) => percent.format(n),
     money: (/** @type {number} */ n) => money.format(n),
     moneyShort: (/** @type {number} */ n) => moneyShort.format(n),
+    moneyCompact,
+    /** The data's currency (ISO 4217), or null for plain numbers. */
+    currency,
     /** An ISO date (YYYY-MM-DD) in the local style; other text as it is. */
     date: (/** @type {string | null | undefined} */ iso) => {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(iso ?? '')) return iso ?? '—';

@@ -66,8 +66,11 @@ export const FromWorker = /** @type {const} */ ({
   ERROR: 'error',
 });
 
-/** What the page can export: the customers' CSV or the recommendations as CSV or JSON. */
-export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'recs-json']);
+/**
+ * What the page can export: the customers' CSV, the recommendations as CSV or
+ * JSON, or one follow-up list of the segments (`list`, named by ListName).
+ */
+export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'recs-json', 'list']);
 /** @typedef {typeof EXPORT_KINDS[number]} ExportKind */
 
 /** The columns the customer table sorts by (worker.js SORT_COLUMNS). */
@@ -82,7 +85,8 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
 /** @typedef {{type: typeof ToWorker.ANALYZE, id: number, options: AnalysisOptions, file?: Blob, url?: string} & Lang} AnalyzeRequest */
 /** @typedef {{type: typeof ToWorker.RECOMMEND, id: number} & Lang} RecommendRequest */
 /** @typedef {{type: typeof ToWorker.QUERY, id: number, sort: SortKey, descending: boolean, search: string} & Lang} QueryRequest */
-/** @typedef {{type: typeof ToWorker.EXPORT, id: number, kind: ExportKind} & Lang} ExportRequest */
+/** A segments list: `follow_up:<index>` (SegmentReport.follow_up) or `overdue`. @typedef {string} ListName */
+/** @typedef {{type: typeof ToWorker.EXPORT, id: number, kind: ExportKind, list?: ListName} & Lang} ExportRequest */
 /** @typedef {{type: typeof ToWorker.WHATIF, id: number, scenario: Scenario, options: SimulationOptions} & Lang} WhatIfRequest */
 /**
  * `predict` names the model the dashboard chose, so the bootstrap refits that one.

@@ -70,7 +70,7 @@ onmessage = async ({ data }) => {
         break;
       case ToWorker.EXPORT:
         if (!last) throw new Error('no analysis to export');
-        send({ type: FromWorker.FILE, id: data.id, ...exportFile(last, data.kind, data.lang) });
+        send({ type: FromWorker.FILE, id: data.id, ...exportFile(last, data.kind, data.lang, data.list) });
         break;
       case ToWorker.WHATIF: {
         if (!whatif) throw new Error('no fitted model for a what-if scenario');
@@ -387,5 +387,12 @@ function describe(error, lang) {
     const panic = lastConsoleError.match(/panicked at [^\n]*\n([^\n]*)/);
     return localize(lang ?? 'en').t('error.internal', { detail: panic ? panic[1] : error.message });
   }
-  return error instanceof Error ? error.message : String(error);
+  const l10n = localize(lang ?? 'en');
+  // fetch rejects with a TypeError ("Failed to fetch") when the network fails.
+  if (error instanceof TypeError && /fetch|network/i.test(error.message)) return l10n.t('error.fetch');
+  if (error instanceof Error && error.message.startsWith('cannot load ')) return l10n.t('error.fetch');
+  // The core's errors carry no code across the wasm boundary (src/wasm js_error
+  // passes its Display text): a general sentence in the page's language, with
+  // the core's own words as the detail.
+  return l10n.t('error.core', { detail: error instanceof Error ? error.message : String(error) });
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::dto::{AnalysisResult, PredictionsDto, SummaryDto};
+use super::dto::{AnalysisResult, PredictionsDto, SegmentsDto, SummaryDto};
 use super::options::{analysis_options, AnalysisOptions};
 use super::whatif::WhatIf;
 use super::{js_error, to_js};
@@ -215,7 +215,10 @@ impl Analysis {
             recommendations: recommendations.as_ref(),
             recommendations_pending: wants_recommendations && defer,
             cohorts: d.cohorts.as_ref(),
-            segments: d.segments.as_ref(),
+            segments: d
+                .segments
+                .as_ref()
+                .map(|s| SegmentsDto::new(s, d.summary.as_ref())),
             validation: d.validation.as_ref(),
             notes: &d.notes,
         })?;

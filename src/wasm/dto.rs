@@ -12,7 +12,7 @@ use crate::cohorts::CohortReport;
 use crate::ingest::IngestReport;
 use crate::predict::{BaseTotals, FormulaLtv, Predictions, SpendModel};
 use crate::report::{ChosenModel, Note, RecommendationsReport};
-use crate::segments::SegmentReport;
+use crate::segments::{Segment, SegmentReport};
 use crate::summary::{Period, Summary};
 use crate::validate::Validation;
 
@@ -27,7 +27,7 @@ pub(super) struct AnalysisResult<'a> {
     pub(super) recommendations: Option<&'a RecommendationsReport>,
     pub(super) recommendations_pending: bool,
     pub(super) cohorts: Option<&'a CohortReport>,
-    pub(super) segments: Option<&'a SegmentReport>,
+    pub(super) segments: Option<SegmentsDto<'a>>,
     pub(super) validation: Option<&'a Validation>,
     pub(super) notes: &'a [Note],
 }
@@ -137,5 +137,78 @@ fn optional_column(values: Option<Vec<f64>>) -> JsValue {
     match values {
         Some(v) => column(v.into_iter()),
         None => JsValue::NULL,
+    }
+}
+
+/// The segment report with its per-customer rows as columns in the
+/// summary's row order (100k customers as four `Uint8Array`s rather than
+/// 100k objects): `segment` is the index in `segments` (the core's
+/// [`Segment::ALL`] order), `r`, `f` and `m` the scores 1 to 5; 255 and 0
+/// for a summary customer without a segment.
+#[derive(Serialize)]
+pub(super) struct SegmentsDto<'a> {
+    observation_end: &'a str,
+    modeled: bool,
+    overall: &'a crate::segments::SegmentStats,
+    segments: &'a [crate::segments::NamedSegmentStats],
+    follow_up: &'a [crate::segments::FollowUpList],
+    overdue: &'a crate::segments::OverdueList,
+    nps: &'a Option<crate::segments::NpsReport>,
+    customers: SegmentColumns,
+}
+
+#[derive(Serialize)]
+struct SegmentColumns {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    segment: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    r: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    f: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    m: JsValue,
+}
+
+impl<'a> SegmentsDto<'a> {
+    pub(super) fn new(report: &'a SegmentReport, summary: Option<&Summary>) -> SegmentsDto<'a> {
+        let ids = summary.map_or(&[][..], |s| &s.customers[..]);
+        let row: std::collections::HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.customer_id.as_str(), i))
+            .collect();
+        let mut segment = vec![u8::MAX; ids.len()];
+        let mut scores = [
+            vec![0u8; ids.len()],
+            vec![0u8; ids.len()],
+            vec![0u8; ids.len()],
+        ];
+        for c in &report.customers {
+            if let Some(&i) = row.get(c.customer_id.as_str()) {
+                segment[i] = Segment::ALL
+                    .iter()
+                    .position(|&s| s == c.segment)
+                    .map_or(u8::MAX, |k| k as u8);
+                scores[0][i] = c.r;
+                scores[1][i] = c.f;
+                scores[2][i] = c.m;
+            }
+        }
+        let bytes = |v: &[u8]| -> JsValue { js_sys::Uint8Array::from(v).into() };
+        SegmentsDto {
+            observation_end: &report.observation_end,
+            modeled: report.modeled,
+            overall: &report.overall,
+            segments: &report.segments,
+            follow_up: &report.follow_up,
+            overdue: &report.overdue,
+            nps: &report.nps,
+            customers: SegmentColumns {
+                segment: bytes(&segment),
+                r: bytes(&scores[0]),
+                f: bytes(&scores[1]),
+                m: bytes(&scores[2]),
+            },
+        }
     }
 }

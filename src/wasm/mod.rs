@@ -96,7 +96,10 @@ pub fn safe_cell(value: &str) -> String {
 /// (`p_alive`, `expected_purchases`, `expected_order_value`, `clv`) or
 /// `null`, and `clvIntervals`' result (`clv_low`, `clv_high`, `value_low`,
 /// `value_high`; written as `expected_clv_low`, `expected_clv_high`,
-/// `value_low`, `value_high`) or `null`. Lines end in CRLF; no BOM.
+/// `value_low`, `value_high`) or `null`, and the segments' per-customer
+/// columns (`SegmentReport.customers`: written as `segment`, `r`, `f`, `m`,
+/// see [`crate::export::customers_csv_with_segments`]) or `null`. Lines end
+/// in CRLF; no BOM.
 ///
 /// # Errors
 ///
@@ -114,7 +117,18 @@ pub fn customers_csv(
         unchecked_param_type = "{ clv_low: ArrayLike<number>; clv_high: ArrayLike<number>; value_low: ArrayLike<number>; value_high: ArrayLike<number> } | null | undefined"
     )]
     intervals: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ segment: ArrayLike<number>; r: ArrayLike<number>; f: ArrayLike<number>; m: ArrayLike<number> } | null | undefined"
+    )]
+    segments: JsValue,
 ) -> Result<String, JsError> {
+    #[derive(Deserialize)]
+    struct SegmentsIn {
+        segment: Vec<u8>,
+        r: Vec<u8>,
+        f: Vec<u8>,
+        m: Vec<u8>,
+    }
     #[derive(Deserialize)]
     struct ModelIn {
         p_alive: Vec<f64>,
@@ -143,7 +157,15 @@ pub fn customers_csv(
     let summary = summary_from_js(summary)?;
     let model: Option<ModelIn> = optional(predictions, "predictions")?;
     let intervals: Option<IntervalsIn> = optional(intervals, "intervals")?;
-    crate::export::customers_csv(
+    let segments: Option<SegmentsIn> = optional(segments, "segments")?;
+    // The page's segment index (its position in Segment::ALL; 255: none).
+    let segment: Option<Vec<Option<crate::segments::Segment>>> = segments.as_ref().map(|s| {
+        s.segment
+            .iter()
+            .map(|&k| crate::segments::Segment::ALL.get(usize::from(k)).copied())
+            .collect()
+    });
+    crate::export::customers_csv_with_segments(
         &summary,
         model.as_ref().map(|m| crate::export::ModelColumns {
             p_alive: &m.p_alive,
@@ -157,6 +179,15 @@ pub fn customers_csv(
             value_low: &i.value_low,
             value_high: &i.value_high,
         }),
+        segments
+            .as_ref()
+            .zip(segment.as_deref())
+            .map(|(s, segment)| crate::export::SegmentColumns {
+                segment,
+                r: &s.r,
+                f: &s.f,
+                m: &s.m,
+            }),
     )
     .map_err(js_error)
 }

@@ -427,9 +427,8 @@ export interface SegmentReport {
     overdue: { count: number; customers: { customer_id: string; last_order: string; expected_next_order: string;
                days_overdue: number; p_alive: number; value_at_risk: number }[] };
     nps: { nps: number; promoters: SegmentStats; passives: SegmentStats; detractors: SegmentStats; unscored: number } | null;
-    /** One row per customer: empty in the page's report (`ltvlab segments --json` fills it). */
-    customers: { customer_id: string; r: number; f: number; m: number; segment: string; orders: number; revenue: number;
-                 days_since_last_order: number; nps: number | null; p_alive: number | null; model_ltv: number | null;
-                 expected_next_order: string | null }[];
+    /** Each summary customer's segment (its index in `segments`; 255: none) and R, F and M scores
+     * (1 to 5; 0: none), as columns in the summary's row order. */
+    customers: { segment: Uint8Array; r: Uint8Array; f: Uint8Array; m: Uint8Array };
 }
 "##;

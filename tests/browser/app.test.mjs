@@ -735,6 +735,251 @@ async function assertOrdersKpis(page) {
   assert.equal(shown.trim(), '4');
 }
 
+// A Japanese shop's export with large yen amounts and no currency column:
+// 300 members, 3 orders each of ￥4,500,000 to ￥4,500,002, so revenue
+// ￥4,050,000,900 (the generator below is the source of the figures).
+function largeYenFile() {
+  const lines = ['会員ID,注文日,金額'];
+  for (let c = 0; c < 300; c++) {
+    for (let o = 0; o < 3; o++) {
+      const day = String(1 + ((c + o * 9) % 28)).padStart(2, '0');
+      lines.push(`M${String(c).padStart(4, '0')},2024-0${1 + o * 3}-${day},${4_500_000 + o}`);
+    }
+  }
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
+
+// Every shown KPI figure fits its card: nothing clipped.
+async function assertKpisFit(page, what) {
+  const overflowing = await page.evaluate(() =>
+    [...document.querySelectorAll('.kpi:not([hidden]) dd')]
+      .filter((dd) => dd.scrollWidth > dd.clientWidth)
+      .map((dd) => `${dd.closest('.kpi').dataset.testid}: ${dd.textContent} (${dd.scrollWidth} > ${dd.clientWidth})`),
+  );
+  assert.deepEqual(overflowing, [], `${what}: KPI figures wider than their cards`);
+}
+
+test('amounts fit their cards, and yen shows with ￥ and no decimals', async () => {
+  const page = await openPage();
+  await page.getByTestId('file-input').setInputFiles({ name: 'large-yen.csv', mimeType: 'text/csv', buffer: largeYenFile() });
+  await settle(page, 'done');
+  assert.equal(Number(await kpi(page, 'kpi-revenue')), 4_050_000_900);
+  for (const lang of ['en', 'ja']) {
+    await page.getByTestId('lang').selectOption(lang);
+    for (const width of [1280, 800, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      await assertKpisFit(page, `large yen file, ${lang}, ${width}px`);
+      const revenue = (await page.getByTestId('kpi-revenue').locator('dd').textContent()).trim();
+      // In full (￥4,050,000,900) where it fits, else compact (41億円, ¥4.1B).
+      const yen = lang === 'ja' ? /^(￥[\d,]+|[\d,.]+[万億]円)$/ : /^(¥[\d,]+|¥[\d.]+[KMB])$/;
+      assert.match(revenue, yen, `${lang} ${width}px revenue`);
+      assert.doesNotMatch(revenue, /\.\d\d$/, 'no decimals on yen');
+      const aov = (await page.getByTestId('kpi-aov').locator('dd').textContent()).trim();
+      assert.match(aov, lang === 'ja' ? /^(￥4,500,001|450万円)$/ : /^(¥4,500,001|¥4.5M)$/, `${lang} ${width}px AOV`);
+      await page.locator('.kpis').screenshot({ path: `${ARTIFACTS}kpis-large-yen-${lang}-${width}.png` });
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByTestId('lang').selectOption('en');
+
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await assertKpisFit(page, `sample, ${width}px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.close();
+});
+
+// Text a Japanese page may show in Latin letters: model and format names,
+// units and ids. Anything else of three or more Latin words is English left
+// untranslated.
+const LATIN_ALLOWED = [/BG\/NBD/g, /Pareto\/NBD/g, /Gamma-Gamma/g, /UTF-8/g, /Shift_JIS/g, /Rakuten RMS/g, /LTV\s*:\s*CAC/g, /ltvlab/g];
+
+/**
+ * The visible text's runs of three or more Latin words, leaving out what the
+ * file itself holds (names, ids, column names) and LATIN_ALLOWED.
+ */
+async function englishRuns(page, fileText) {
+  let text = await page.evaluate(() => document.body.innerText);
+  for (const allowed of LATIN_ALLOWED) text = text.replace(allowed, ' ');
+  const runs = text.match(/[A-Za-z][A-Za-z'’]*(?:[ ,]+[A-Za-z][A-Za-z'’]*){2,}/g) ?? [];
+  return runs.filter((run) => !fileText.includes(run));
+}
+
+test('every message has its Japanese text: the dictionaries, every warning and note code of the core', async () => {
+  const { DICTIONARIES } = await import(`${ROOT}www/i18n.js`);
+  const en = Object.keys(DICTIONARIES.en);
+  const ja = Object.keys(DICTIONARIES.ja);
+  assert.deepEqual(en.filter((key) => !ja.includes(key)), [], 'keys without Japanese (the page would fall back to English)');
+  // The codes as the core spells them: WarningCode's variants in snake_case
+  // (serde rename_all), NoteCode::as_str's strings.
+  const warnings = readFileSync(`${ROOT}src/ingest/report.rs`, 'utf8').match(/pub enum WarningCode \{([^}]*)\}/)[1]
+    .split('\n').map((line) => line.trim()).filter((line) => /^[A-Z]\w*,$/.test(line))
+    .map((variant) => variant.slice(0, -1).replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase());
+  const notes = [...readFileSync(`${ROOT}src/report/note.rs`, 'utf8').matchAll(/NoteCode::\w+ => "(\w+)"/g)].map((m) => m[1]);
+  assert.ok(warnings.length >= 19 && notes.length >= 11, `read ${warnings.length} warning and ${notes.length} note codes`);
+  const missing = [...warnings.map((code) => `warning.${code}`), ...notes.map((code) => `note.${code}`)].filter((key) => !(key in DICTIONARIES.ja));
+  assert.deepEqual(missing, [], 'core codes without Japanese text');
+});
+
+test('the Japanese page shows no English sentence, on the sample and on Japanese exports', async () => {
+  const files = [
+    SAMPLE_FILE,
+    ...['generic_japanese_utf8.csv', 'rakuten_rms_sjis.csv', 'encoding_switch_sjis.csv', 'dot_thousands_yen.csv'].map(
+      (name) => `${ROOT}tests/fixtures/ingest/${name}`,
+    ),
+  ];
+  const page = await openPage();
+  await page.getByTestId('lang').selectOption('ja');
+  for (const file of files) {
+    const bytes = readFileSync(file);
+    const utf8 = new TextDecoder('utf-8').decode(bytes);
+    const fileText = `${utf8}\n${new TextDecoder('shift_jis').decode(bytes)}`;
+    await upload(page, file);
+    await settle(page, 'done');
+    await page.waitForFunction(() => document.querySelector('[data-testid="recommendations"]')?.dataset.recommendations !== 'computing', null, {
+      timeout: SETTLE_TIMEOUT_MS,
+    });
+    // Open every collapsed list and report, so their text is scanned too.
+    await page.evaluate(() => document.querySelectorAll('details:not(.diagnostics)').forEach((d) => { d.open = true; }));
+    const runs = await englishRuns(page, fileText);
+    const name = file.split('/').pop();
+    await page.screenshot({ path: `${ARTIFACTS}japanese-${name}.png`, fullPage: true });
+    assert.deepEqual(runs, [], `${name}: English in the Japanese page`);
+  }
+  await page.getByTestId('lang').selectOption('en');
+  await page.close();
+});
+
+test('each follow-up list is shown whole, downloads as CSV, and each segment has an action', async () => {
+  const page = await openPage();
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  const actions = await page.locator('[data-testid="segments-table"] td[data-column="action"]').allTextContents();
+  assert.ok(actions.length > 0 && actions.every((a) => a.length > 10), `actions: ${actions}`);
+  const lists = page.locator('[data-testid="follow-up"] details');
+  assert.ok((await lists.count()) > 0);
+  const first = lists.first();
+  const held = Number(await first.getAttribute('data-held'));
+  const count = Number((await first.locator('summary').textContent()).match(/^([\d,]+)/)[1].replaceAll(',', ''));
+  assert.equal(held, count, 'the page holds the whole list');
+  // The list is drawn on its toggle event, which comes after the click.
+  await first.locator('summary').click();
+  await first.locator('li').nth(held - 1).waitFor({ state: 'attached' });
+  assert.equal(await first.locator('li').count(), held);
+  const text = await downloadText(page, 'download-follow_up-0');
+  const lines = text.slice(1).trimEnd().split('\r\n');
+  const header = ['customer_id', 'segment', 'last_order', 'days_since_last_order', 'orders', 'revenue', 'p_alive', 'expected_value', 'suggested_action'];
+  assert.deepEqual(lines[0].split(','), header);
+  assert.equal(lines.length - 1, held);
+  // The sample's ids, names and numbers have no commas or quotes.
+  const cells = (line) => Object.fromEntries(line.split(',').map((cell, i) => [header[i], cell]));
+  const segmentNames = new Set((await page.locator('[data-testid="segments-table"] tbody th').allTextContents()));
+  for (const line of lines.slice(1)) {
+    const row = cells(line);
+    assert.ok(segmentNames.has(row.segment), line);
+    assert.ok(Number(row.orders) >= 2, `a follow-up list holds repeat customers: ${line}`);
+    assert.ok(Number(row.p_alive) >= 0 && Number(row.p_alive) <= 1, line);
+    assert.ok(Number(row.expected_value) >= 0, line);
+    assert.ok(row.suggested_action.length > 0, line);
+  }
+
+  // Every customer of each segment: the lists add up to the customers, and
+  // one segment's CSV holds its customers with its action.
+  const segmentLists = page.locator('[data-testid="segment-lists"] details');
+  const sizes = (await page.locator('[data-testid="segments-table"] td[data-column="customers"]').allTextContents()).map((n) => Number(n.replaceAll(',', '')));
+  assert.equal(await segmentLists.count(), sizes.length);
+  const heldBySegment = await segmentLists.evaluateAll((all) => all.map((d) => Number(d.dataset.held)));
+  assert.deepEqual(heldBySegment, sizes);
+  assert.equal(sizes.reduce((a, b) => a + b, 0), Number(await kpi(page, 'kpi-customers')));
+  const firstSegment = segmentLists.first();
+  await firstSegment.locator('summary').click();
+  await firstSegment.locator('li').nth(sizes[0] - 1).waitFor({ state: 'attached' });
+  assert.equal(await firstSegment.locator('li').count(), sizes[0]);
+  const code = (await firstSegment.getAttribute('data-list')).replace(':', '-');
+  const segmentCsv = (await downloadText(page, `download-${code}`)).slice(1).trimEnd().split('\r\n');
+  assert.equal(segmentCsv.length - 1, sizes[0]);
+  const firstName = await page.locator('[data-testid="segments-table"] tbody th').first().textContent();
+  assert.ok(segmentCsv.slice(1).every((line) => cells(line).segment === firstName));
+  // Highest revenue first.
+  const revenues = segmentCsv.slice(1).map((line) => Number(cells(line).revenue));
+  assert.deepEqual(revenues, [...revenues].sort((a, b) => b - a));
+
+  // The customers CSV carries each customer's segment and R, F, M scores.
+  const customersCsv = (await downloadText(page, 'export-customers')).slice(1).trimEnd().split('\r\n');
+  const columns = customersCsv[0].split(',');
+  assert.deepEqual(columns.slice(-4), ['segment', 'r', 'f', 'm']);
+  const bySegment = new Map();
+  for (const line of customersCsv.slice(1)) {
+    const cells = line.split(',');
+    const segment = cells[columns.length - 4];
+    bySegment.set(segment, (bySegment.get(segment) ?? 0) + 1);
+    for (const score of cells.slice(-3)) assert.ok(['1', '2', '3', '4', '5'].includes(score), line);
+  }
+  assert.deepEqual([...bySegment.values()].sort((a, b) => a - b), [...sizes].sort((a, b) => a - b));
+  // In Japanese, the action reads in Japanese.
+  await page.getByTestId('lang').selectOption('ja');
+  assert.match(await page.locator('[data-testid="segments-table"] td[data-column="action"]').first().textContent(), /[ぁ-んァ-ン一-龥]/);
+  const ja = await downloadText(page, 'download-follow_up-0');
+  assert.match(ja.split('\r\n')[1], /[ぁ-んァ-ン一-龥]/);
+  await page.getByTestId('lang').selectOption('en');
+  await page.close();
+});
+
+test('the shop\'s margin and CAC are typed, remembered, and the CPA note names the LTV to use', async () => {
+  const page = await openPage();
+  await page.evaluate(() => localStorage.removeItem('ltvlab.whatif.shop'));
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
+  const cell = (row, side) => page.locator(`[data-testid="whatif-table"] tr[data-row="${row}"] td[data-side="${side}"]`);
+  const waitFor = (key) =>
+    page.waitForFunction(
+      (key) => {
+        const panel = document.querySelector('[data-testid="whatif"]');
+        return panel.dataset.state === 'done' && panel.querySelector('[data-testid="whatif-cpa"]').dataset.key === key;
+      },
+      key,
+      { timeout: SETTLE_TIMEOUT_MS },
+    );
+  await page.getByTestId('lever-margin-number').fill('40');
+  await page.getByTestId('lever-cac-number').fill('1234.5');
+  await waitFor('40|1234.5');
+  const ltv = Number(await cell('ltv', 'baseline').getAttribute('data-value'));
+  // Source of the expected value: the CLI with the same margin and CAC.
+  const out = execFileSync(
+    'cargo',
+    ['run', '--release', '--quiet', '--', 'simulate', SAMPLE_FILE, '--margin', '0.4', '--cac', '1234.5', '--draws', '0', '--json'],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  const cli = JSON.parse(out);
+  assertClose(ltv, cli.baseline.ltv_per_customer.value, MODEL_TOLERANCE, 'LTV at a typed 40% margin');
+  assertClose(Number(await cell('ltv_to_cac', 'baseline').getAttribute('data-value')), ltv / 1234.5, 1e-9, 'LTV:CAC at a typed CAC, not a slider step');
+  // The CPA note: the model's value, and the textbook formula × margin beside it.
+  const note = page.getByTestId('whatif-cpa');
+  assert.equal(Number(await note.getAttribute('data-model')), ltv);
+  const formula = Number(await kpi(page, 'kpi-ltv-formula'));
+  assertClose(Number(await note.getAttribute('data-textbook')), formula * 0.4, 1e-12, 'textbook LTV = AOV × frequency × lifetime × margin');
+  assert.match(await note.textContent(), /CPA/);
+  await page.getByTestId('lang').selectOption('ja');
+  assert.match(await note.textContent(), /平均購買単価 × 購買頻度 × 継続期間 × 粗利率/);
+  await page.getByTestId('lang').selectOption('en');
+
+  // Remembered in this browser: a new page starts from them.
+  await page.reload();
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
+  assert.equal(await page.getByTestId('lever-margin-number').inputValue(), '40');
+  assert.equal(await page.getByTestId('lever-cac-number').inputValue(), '1234.5');
+  await page.evaluate(() => localStorage.removeItem('ltvlab.whatif.shop'));
+  await page.close();
+});
+
 // Last, so it sees every request of every test above.
 test('the page requested only its own files', () => {
   assert.ok(requests.length > 0);

@@ -35,6 +35,7 @@ function literal(value) {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'NaN';
   if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
   if (value instanceof Float64Array) return `new Float64Array([${[...value.slice(0, ELEMENTS)].join(', ')}])`;
+  if (value instanceof Uint8Array) return `new Uint8Array([${[...value.slice(0, ELEMENTS)].join(', ')}])`;
   if (value instanceof wasm.WhatIf) return 'whatif';
   if (Array.isArray(value)) return `[${value.slice(0, ELEMENTS).map(literal).join(', ')}]`;
   if (typeof value === 'object') {

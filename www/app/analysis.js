@@ -13,7 +13,7 @@ import { destroyCharts } from './chart-registry.js';
 import { renderResultInSteps } from './dashboard.js';
 import { byTestId, download, nextTask, setState, ui } from './dom.js';
 import { startIntervals, stopIntervals } from './intervals.js';
-import { PackedStrings, newId, state } from './state.js';
+import { PackedStrings, dataCurrency, newId, state } from './state.js';
 import { onWhatIf, resetWhatIf, runWhatIf, showWhatIfError, startWhatIfHelper, stopWhatIfHelper } from './whatif.js';
 import { connect, dropWorker, ensureWorker, post } from './worker-client.js';
 
@@ -179,8 +179,7 @@ async function finish({ id, result: posted, charts: nextCharts }) {
   state.result = result;
   state.chartData = nextCharts;
   ui.progress.hidden = true;
-  const currency = result.report.stats?.currencies?.[0]?.[0] ?? null;
-  state.l10n = localize(state.l10n.lang, currency);
+  state.l10n = localize(state.l10n.lang, dataCurrency(result.report));
   view.page = 0;
   view.rows = null;
   view.search = '';
@@ -259,11 +258,14 @@ export function queryRows() {
   post({ type: ToWorker.QUERY, id: view.query, sort: view.sort, descending: view.descending, search: view.search });
 }
 
-/** @param {ExportKind} kind */
-export function requestExport(kind) {
+/**
+ * @param {ExportKind} kind
+ * @param {import('../protocol.js').ListName} [list] the list, for kind `list`
+ */
+export function requestExport(kind, list) {
   const id = newId();
   state.pendingFiles.add(id);
-  post({ type: ToWorker.EXPORT, id, kind });
+  post({ type: ToWorker.EXPORT, id, kind, list });
 }
 
 /** @param {Date} date */

@@ -142,6 +142,23 @@ export const state = {
   },
 };
 
+/**
+ * The currency to format the data's amounts in: the file's own (its most
+ * frequent currency code), else yen for a file that is Japanese by its
+ * encoding, format or header names (Japanese shops' exports carry no currency
+ * column and their amounts are yen), else null for plain numbers.
+ * @param {import('../pkg/ltvlab.js').IngestReport} report
+ * @returns {string | null}
+ */
+export function dataCurrency(report) {
+  const code = report.stats?.currencies?.[0]?.[0];
+  if (code) return code;
+  const japanese = /shift_jis|euc-jp|iso-2022-jp/i.test(report.encoding ?? '')
+    || report.preset === 'rakuten_rms'
+    || (report.columns ?? []).some((name) => /[\u3040-\u30ff\u3400-\u9fff]/.test(name));
+  return japanese ? 'JPY' : null;
+}
+
 /** A new message id. */
 export const newId = () => state.nextId++;
 

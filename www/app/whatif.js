@@ -9,7 +9,7 @@
 // and "done" after one with them.
 
 import { FromWorker, ToWorker } from '../protocol.js';
-import { LEVERS, renderWhatIf, renderWhatIfControls } from '../sections/whatif.js';
+import { LEVERS, renderWhatIf, renderWhatIfControls, saveShopSettings, shopSettings } from '../sections/whatif.js';
 import { byTestId, ui } from './dom.js';
 import { packedSummary } from './intervals.js';
 import { newId, state } from './state.js';
@@ -33,14 +33,15 @@ export function resetWhatIf() {
   whatif.last = null;
   whatif.chart = null;
   whatif.ranking = null;
-  for (const [name, lever] of Object.entries(LEVERS)) whatif.values[name] = lever.initial;
+  startLevers();
   // The CAC slider's range follows this shop's values: up to three times the
-  // revenue of the average customer's first year.
+  // revenue of the average customer's first year, in steps of one (a typed
+  // CAC beyond it is kept as typed).
   const f = result?.predictions?.formula;
   const scale = f ? f.average_order_value * Math.max(1, f.purchases_per_month * 12) * 3 : 100;
   const magnitude = 10 ** Math.floor(Math.log10(Math.max(scale, 1)));
   LEVERS.cac.max = Math.ceil(scale / magnitude) * magnitude;
-  LEVERS.cac.step = LEVERS.cac.max / 100;
+  LEVERS.cac.step = 1;
   ui.whatif.dataset.state = 'busy';
 }
 
@@ -233,6 +234,7 @@ export function showWhatIfError(message) {
 export function renderControls() {
   renderWhatIfControls(() => {
     const { whatif } = state;
+    saveShopSettings();
     whatif.movedAt = performance.now();
     runWhatIf(false);
     clearTimeout(whatif.settle);
@@ -240,9 +242,15 @@ export function renderControls() {
   });
 }
 
+/** Every lever at its start; the shop's margin and CAC as remembered in this browser. */
+function startLevers() {
+  const saved = shopSettings();
+  for (const [name, lever] of Object.entries(LEVERS)) state.whatif.values[name] = saved[name] ?? lever.initial;
+}
+
 /** Every slider back to its start, and the scenario run again. */
 export function resetLevers() {
-  for (const [name, lever] of Object.entries(LEVERS)) state.whatif.values[name] = lever.initial;
+  startLevers();
   renderControls();
   runWhatIf(true);
 }

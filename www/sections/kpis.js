@@ -30,8 +30,46 @@ function setKpi(id, value, format, label, how) {
   card.hidden = false;
   card.dataset.value = value === null || value === undefined ? '' : String(value);
   card.querySelector('dt').textContent = label;
-  card.querySelector('dd').textContent = value === null || value === undefined ? l10n.t('kpi.unknown') : format(value);
+  const figure = card.querySelector('dd');
+  const known = value !== null && value !== undefined;
+  figure.textContent = known ? format(value) : l10n.t('kpi.unknown');
+  figure.dataset.full = figure.textContent;
+  // Amounts have a compact form (4,117万円, $2.5M) for a card too narrow for every digit.
+  figure.dataset.compact = known && format === l10n.money ? l10n.moneyCompact(value) : '';
+  figure.removeAttribute('title');
   card.querySelector('.how').textContent = how;
+}
+
+/**
+ * Shows each card's figure in full where it fits, else in its compact form
+ * with the full figure as a tooltip: a figure is never clipped. Runs after
+ * each render and when the cards' width changes.
+ */
+export function fitKpis() {
+  for (const figure of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.kpi dd[data-full]'))) {
+    const { full, compact } = figure.dataset;
+    if (figure.textContent !== full) figure.textContent = full ?? '';
+    figure.removeAttribute('title');
+    if (compact && figure.scrollWidth > figure.clientWidth) {
+      figure.textContent = compact;
+      figure.title = state.l10n.t('kpi.full', { value: full });
+    }
+  }
+}
+
+/** Refits the cards when their grid changes width (a window resize, print). */
+let observer = /** @type {ResizeObserver | null} */ (null);
+function watchKpis() {
+  if (observer || typeof ResizeObserver === 'undefined') return;
+  const grid = document.querySelector('.kpis');
+  if (!grid) return;
+  let width = 0;
+  observer = new ResizeObserver(([entry]) => {
+    if (Math.round(entry.contentRect.width) === width) return;
+    width = Math.round(entry.contentRect.width);
+    fitKpis();
+  });
+  observer.observe(grid);
 }
 
 /** Every card, and the note on the model choice and the two LTVs. */
@@ -114,6 +152,8 @@ export function renderKpis() {
   }
   const ratio = f?.formula_ltv && f.model_ltv > 0 ? l10n.decimal(Math.round((f.formula_ltv / f.model_ltv) * 10) / 10) : null;
   byTestId('ltv-compare').textContent = t('kpi.compare', { ratio });
+  fitKpis();
+  watchKpis();
 }
 
 /** @param {ArrayLike<number> & Iterable<number>} values */

@@ -11,10 +11,19 @@ export function renderNotes() {
   const notes = byTestId('notes');
   notes.hidden = result.notes.length === 0;
   notes.querySelector('ul').replaceChildren(
-    ...result.notes.map((note) => el('li', { 'data-code': note.code }, `${l10n.t(`note.${note.code}`)} (${note.message})`)),
+    // The core's detail is English engineer text: shown in the English page,
+    // kept as a tooltip in the others.
+    ...result.notes.map((note) =>
+      l10n.lang === 'en'
+        ? el('li', { 'data-code': note.code }, `${l10n.t(`note.${note.code}`)} (${note.message})`)
+        : el('li', { 'data-code': note.code, title: note.message }, l10n.t(`note.${note.code}`)),
+    ),
   );
   const diagnostics = result.predictions?.diagnostics ?? [];
   const details = byTestId('diagnostics');
   details.hidden = diagnostics.length === 0;
-  details.querySelector('ul').replaceChildren(...diagnostics.map((d) => el('li', {}, d)));
+  // The diagnostics are the fits' own English words; in the other languages a
+  // one-line summary says what they are, and they stay (marked as English).
+  details.querySelector('.diagnostics-summary').textContent = l10n.t('diagnostics.summary');
+  details.querySelector('ul').replaceChildren(...diagnostics.map((d) => el('li', { lang: 'en' }, d)));
 }

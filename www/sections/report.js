@@ -89,9 +89,13 @@ export function renderReport(report) {
       el(
         'ul',
         { 'data-testid': 'warnings' },
-        ...report.warnings.map((w) =>
-          el('li', {}, w.lines?.length ? t('report.lines', { message: w.message, lines: w.lines.join(', ') }) : (w.message ?? String(w))),
-        ),
+        // English shows the core's message with its numbers; another language
+        // its sentence for the warning's code (the core's message as a tooltip).
+        ...report.warnings.map((w) => {
+          const own = `warning.${w.code}`;
+          const message = l10n.lang === 'en' || t(own) === own ? w.message : t(own);
+          return el('li', { 'data-code': w.code, title: w.message }, w.lines?.length ? t('report.lines', { message, lines: w.lines.join(', ') }) : message);
+        }),
       ),
     );
   }

@@ -4,6 +4,7 @@
 import { barChart } from '../charts.js';
 import { addChart } from '../app/chart-registry.js';
 import { byTestId, el } from '../app/dom.js';
+import { requestExport } from '../app/analysis.js';
 import { current, state } from '../app/state.js';
 
 /** @typedef {import('../pkg/ltvlab.js').SegmentReport['segments'][number]} Segment */
@@ -43,31 +44,108 @@ export function renderSegments() {
   }
   const tableEl = byTestId('segments-table');
   tableEl.tHead.replaceChildren(
-    el('tr', {}, el('th', { scope: 'col' }, t('segments.col.segment')), ...columns.map(([key]) => el('th', { scope: 'col', class: 'num' }, t(`segments.col.${key}`)))),
+    el(
+      'tr',
+      {},
+      el('th', { scope: 'col' }, t('segments.col.segment')),
+      ...columns.map(([key]) => el('th', { scope: 'col', class: 'num' }, t(`segments.col.${key}`))),
+      el('th', { scope: 'col' }, t('segments.col.action')),
+    ),
   );
   tableEl.tBodies[0].replaceChildren(
     ...shown.map((s) =>
-      el('tr', { 'data-segment': s.segment }, el('th', { scope: 'row' }, label(s)), ...columns.map(([key, format]) => el('td', { class: 'num', 'data-column': key }, format(s)))),
+      el(
+        'tr',
+        { 'data-segment': s.segment },
+        el('th', { scope: 'row' }, label(s)),
+        ...columns.map(([key, format]) => el('td', { class: 'num', 'data-column': key }, format(s))),
+        el('td', { 'data-column': 'action' }, t(`segment.action.${s.segment}`)),
+      ),
     ),
   );
 
+  // Each list whole, as the core holds it (its customers with the most
+  // revenue first), with a CSV download through the worker's table writer.
   const parts = [];
-  for (const list of report.follow_up) {
+  report.follow_up.forEach((list, index) => {
     const noteKey = `segments.followup.note.${list.note}`;
     const note = t(noteKey) === noteKey ? list.note : t(noteKey);
     const params = { count: l10n.integer(list.count), min: list.min_days, max: list.max_days, note };
-    const items = list.customers.slice(0, 10).map((c) =>
+    const items = () => list.customers.map((c) =>
       el('li', {}, t('segments.customer', { id: c.customer_id, days: l10n.integer(c.days_since_last_order), orders: l10n.integer(c.orders), revenue: l10n.money(c.revenue) })),
     );
-    parts.push(
-      el('details', {}, el('summary', {}, t(list.max_days === null ? 'segments.followup.open' : 'segments.followup.range', params)), el('ul', {}, ...items)),
-    );
-  }
+    const summary = t(list.max_days === null ? 'segments.followup.open' : 'segments.followup.range', params);
+    parts.push(listDetails(summary, items, list.customers.length, list.count, `follow_up:${index}`));
+  });
   if (report.overdue.count > 0) {
-    const items = report.overdue.customers.slice(0, 10).map((c) =>
+    const items = () => report.overdue.customers.map((c) =>
       el('li', {}, t('segments.overdue.item', { id: c.customer_id, date: l10n.date(c.expected_next_order), days: l10n.integer(c.days_overdue), value: l10n.money(c.value_at_risk) })),
     );
-    parts.push(el('details', {}, el('summary', {}, t('segments.overdue', { count: l10n.integer(report.overdue.count) })), el('ul', {}, ...items)));
+    const summary = t('segments.overdue', { count: l10n.integer(report.overdue.count) });
+    parts.push(listDetails(summary, items, report.overdue.customers.length, report.overdue.count, 'overdue'));
   }
   byTestId('follow-up').replaceChildren(...parts);
+
+  // Every customer of each segment, from the report's per-customer columns.
+  const c = result.summary?.customers;
+  const column = report.customers.segment;
+  byTestId('segment-lists').replaceChildren(
+    ...report.segments.flatMap((s, k) => {
+      if (s.customers === 0 || !c || column.length !== c.customer_id.length) return [];
+      const rows = () => segmentRows(column, k, c.total_spend, c.customer_id);
+      const items = () => rows().map((i) =>
+        el('li', {}, t('segments.member', {
+          id: c.customer_id.at(i), date: l10n.date(c.last_purchase?.at(i)), orders: l10n.integer(c.orders?.[i] ?? 0), revenue: l10n.money(c.total_spend?.[i] ?? 0),
+        })),
+      );
+      const summary = t('segments.list.segment', { segment: label(s), count: l10n.integer(s.customers), action: t(`segment.action.${s.segment}`) });
+      return [listDetails(summary, items, s.customers, s.customers, `segment:${s.segment}`)];
+    }),
+  );
+}
+
+/**
+ * The summary rows of segment `k`, highest revenue first, then by id: the
+ * order of the follow-up lists (ltvlab::segments) and of the worker's CSV of
+ * the same list (worker/exports.js segmentRows, which reads the worker's
+ * columns).
+ * @param {Uint8Array} column each summary row's segment index
+ * @param {number} k
+ * @param {ArrayLike<number> | null} spend
+ * @param {{at: (i: number) => string}} ids
+ */
+function segmentRows(column, k, spend, ids) {
+  /** @type {number[]} */
+  const rows = [];
+  for (let i = 0; i < column.length; i++) if (column[i] === k) rows.push(i);
+  const id = rows.map((i) => ids.at(i));
+  const order = rows.map((_, j) => j);
+  order.sort((a, b) => (spend ? spend[rows[b]] - spend[rows[a]] : 0) || (id[a] < id[b] ? -1 : id[a] > id[b] ? 1 : 0));
+  return order.map((j) => rows[j]);
+}
+
+/**
+ * One follow-up list: its summary line, every customer the report holds
+ * (drawn when the list is first opened: a list can hold thousands), a note
+ * when the report holds fewer than the list counts, and its download beside.
+ * @param {string} summary
+ * @param {() => HTMLElement[]} items
+ * @param {number} held the customers the report holds
+ * @param {number} count the customers in the list
+ * @param {import('../protocol.js').ListName} list the list's name for the worker's export
+ */
+function listDetails(summary, items, held, count, list) {
+  const { l10n } = state;
+  const button = el('button', { type: 'button', class: 'secondary', 'data-testid': `download-${list.replace(':', '-')}` }, l10n.t('segments.list.download'));
+  button.addEventListener('click', () => requestExport('list', list));
+  const partial = held < count
+    ? [el('p', { class: 'note' }, l10n.t('segments.list.shown', { shown: l10n.integer(held), count: l10n.integer(count) }))]
+    : [];
+  const ul = el('ul', { class: 'customer-list' });
+  const details = el('details', { 'data-list': list, 'data-held': held }, el('summary', {}, summary), ...partial, ul);
+  details.addEventListener('toggle', () => {
+    if (details.open && ul.childElementCount === 0) ul.append(...items());
+  });
+  // The download stays in reach with the list closed.
+  return el('div', { class: 'list' }, details, button);
 }

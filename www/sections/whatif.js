@@ -11,7 +11,12 @@ import { state } from '../app/state.js';
 /** @typedef {import('../pkg/ltvlab.js').Estimate} Estimate */
 /** @typedef {import('../pkg/ltvlab.js').Outcome} Outcome */
 /** @typedef {(v: number) => string} Format */
-/** A slider: its range, its start and how its value reads. @typedef {{min: number, max: number, step: number, initial: number, format: Format}} Lever */
+/**
+ * A slider: its range, its start and how its value reads; `typed` levers are
+ * the shop's own figures, asked for as a typed number beside the slider and
+ * remembered in this browser (see shopSettings).
+ * @typedef {{min: number, max: number, step: number, initial: number, format: Format, typed?: boolean}} Lever
+ */
 
 /** @type {Format} */
 const percentSigned = (v) => `${v > 0 ? '+' : ''}${state.l10n.percent(v / 100)}`;
@@ -25,8 +30,8 @@ export const LEVERS = {
   discount: { min: 0, max: 30, step: 1, initial: 0, format: (v) => state.l10n.percent(v / 100) },
   loyalty_rebate: { min: 0, max: 10, step: 0.5, initial: 0, format: (v) => state.l10n.percent(v / 100) },
   loyalty_retention: { min: 0, max: 20, step: 1, initial: 0, format: (v) => state.l10n.decimal(v) },
-  margin: { min: 5, max: 100, step: 1, initial: 100, format: (v) => state.l10n.percent(v / 100) },
-  cac: { min: 0, max: 100, step: 1, initial: 0, format: (v) => state.l10n.money(v) },
+  margin: { min: 5, max: 100, step: 1, initial: 100, format: (v) => state.l10n.percent(v / 100), typed: true },
+  cac: { min: 0, max: 100, step: 1, initial: 0, format: (v) => state.l10n.money(v), typed: true },
   horizon: { min: 6, max: 60, step: 6, initial: 24, format: (v) => state.l10n.integer(v) },
 };
 
@@ -48,16 +53,73 @@ export function renderWhatIfControls(onMove) {
     });
     input.value = String(whatif.values[name]);
     const describe = () => {
-      label.textContent = l10n.t(`whatif.lever.${name}`, { value: lever.format(Number(input.value)) });
+      label.textContent = l10n.t(`whatif.lever.${name}`, { value: lever.format(whatif.values[name]) });
       input.setAttribute('aria-valuetext', label.textContent);
     };
     describe();
+    /** @type {HTMLInputElement | null} */
+    let typed = null;
     input.addEventListener('input', () => {
       whatif.values[name] = Number(input.value);
+      if (typed) typed.value = input.value;
       describe();
       onMove();
     });
-    slot.replaceChildren(label, input);
+    if (!lever.typed) {
+      slot.replaceChildren(label, input);
+      continue;
+    }
+    // The shop's own figure, typed: any value in range, not only the slider's steps.
+    const typedInput = el('input', {
+      type: 'number', id: `${id}-number`, min: String(lever.min), max: name === 'margin' ? String(lever.max) : '',
+      step: 'any', inputmode: 'decimal', 'data-testid': `lever-${name}-number`,
+      'aria-label': l10n.t(`whatif.input.${name}`),
+    });
+    typedInput.value = String(whatif.values[name]);
+    typedInput.addEventListener('input', () => {
+      const value = Number(typedInput.value);
+      const max = name === 'margin' ? lever.max : Infinity;
+      if (typedInput.value === '' || !Number.isFinite(value) || value < lever.min || value > max) return;
+      whatif.values[name] = value;
+      input.value = String(value);
+      describe();
+      onMove();
+    });
+    typed = typedInput;
+    slot.replaceChildren(label, el('div', { class: 'typed' }, input, typedInput));
+  }
+}
+
+const SHOP_KEY = 'ltvlab.whatif.shop';
+
+/**
+ * The shop's margin and CAC as last typed or slid in this browser, or {}.
+ * @returns {Record<string, number>}
+ */
+export function shopSettings() {
+  try {
+    const saved = JSON.parse(globalThis.localStorage?.getItem(SHOP_KEY) ?? '{}');
+    /** @type {Record<string, number>} */
+    const settings = {};
+    for (const [name, lever] of Object.entries(LEVERS)) {
+      const value = saved?.[name];
+      if (lever.typed && typeof value === 'number' && Number.isFinite(value) && value >= lever.min) settings[name] = value;
+    }
+    return settings;
+  } catch {
+    return {}; // storage disabled or unreadable: the defaults
+  }
+}
+
+/** Remembers the shop's margin and CAC in this browser (only these; nothing from the file). */
+export function saveShopSettings() {
+  /** @type {Record<string, number>} */
+  const settings = {};
+  for (const [name, lever] of Object.entries(LEVERS)) if (lever.typed) settings[name] = state.whatif.values[name];
+  try {
+    globalThis.localStorage?.setItem(SHOP_KEY, JSON.stringify(settings));
+  } catch {
+    // storage disabled: the figures last for this page only
   }
 }
 
@@ -116,6 +178,7 @@ export function renderWhatIf(sim, ms) {
       ),
     ),
   );
+  renderCpaNote(sim);
   byTestId('whatif-status').textContent =
     sim.draws > 0 ? t('whatif.status.full', { draws: l10n.integer(sim.draws) }) : t('whatif.status.quick', { ms: l10n.integer(Math.round(ms ?? 0)) });
 
@@ -169,4 +232,31 @@ export function renderWhatIf(sim, ms) {
       whatif.ranking = { key, chart };
     }, 0);
   }
+}
+
+/**
+ * Which LTV to hold against a CPA: the model's gross-margin value of a new
+ * customer, beside the textbook formula (平均購買単価 × 購買頻度 × 継続期間 ×
+ * 粗利率: the predictions' formula LTV times the margin), in one sentence.
+ * @param {WhatIfResult} sim
+ */
+function renderCpaNote(sim) {
+  const { l10n } = state;
+  const f = state.result?.predictions?.formula;
+  // The run's own margin, not the controls' (a newer run may be pending).
+  const margin = sim.baseline.parameters.margin;
+  const textbook = f && f.formula_ltv !== null && f.expected_lifetime_months !== null ? f.formula_ltv * margin : null;
+  const note = byTestId('whatif-cpa');
+  note.dataset.model = String(sim.baseline.ltv_per_customer.value);
+  note.dataset.key = `${Math.round(margin * 1e6) / 1e4}|${sim.baseline.cac}`;
+  note.dataset.textbook = textbook === null ? '' : String(textbook);
+  note.textContent = l10n.t('whatif.cpa', {
+    ltv: l10n.money(sim.baseline.ltv_per_customer.value),
+    months: l10n.integer(sim.horizon_months),
+    textbook: textbook === null ? null : l10n.money(textbook),
+    aov: f ? l10n.money(f.average_order_value) : '',
+    ppm: f ? l10n.decimal(f.purchases_per_month) : '',
+    life: f ? l10n.decimal(f.expected_lifetime_months ?? 0) : '',
+    margin: l10n.percent(margin),
+  });
 }

@@ -32,11 +32,14 @@ function csv(header, rows) {
  * @param {Kept} last
  * @param {ExportKind} kind
  * @param {string} lang
+ * @param {import('../protocol.js').ListName} [list] for kind `list`
  * @returns {{blob: Blob, name: string}}
  */
-export function exportFile(last, kind, lang) {
+export function exportFile(last, kind, lang, list) {
   const l10n = localize(lang);
   switch (kind) {
+    case 'list':
+      return { blob: listCsv(last, list ?? '', l10n), name: `ltvlab-${(list ?? 'list').replace(':', '-')}.csv` };
     case 'customers':
       return { blob: customersCsv(last), name: 'ltvlab-customers.csv' };
     case 'recs-csv':
@@ -54,10 +57,97 @@ export function exportFile(last, kind, lang) {
 // The core's one customers layout (ltvlab::export::customers_csv, the one
 // `ltvlab predict` writes), with a BOM so Excel opens Japanese ids as UTF-8.
 /** @param {Kept} result */
-function customersCsv({ summary, predictions, intervals }) {
+function customersCsv({ summary, predictions, intervals, segments }) {
   if (!summary) throw new Error('no customers to export');
-  const text = coreCustomersCsv(summary, predictions?.customers ?? null, predictions ? (intervals ?? null) : null);
+  const text = coreCustomersCsv(summary, predictions?.customers ?? null, predictions ? (intervals ?? null) : null, segments?.customers ?? null);
   return new Blob([`\ufeff${text}`], { type: 'text/csv;charset=utf-8' });
+}
+
+/** A segment's index in the report's columns: no segment. */
+const NO_SEGMENT = 255;
+
+/**
+ * One list of customers, whole as the report holds it: a follow-up list
+ * (`follow_up:<index>`), the overdue list (`overdue`) or every customer of a
+ * segment (`segment:<code>`, highest revenue first). Each customer with their
+ * segment, last order, P(alive) and expected value (the summary's and
+ * predictions' rows, joined by id) and the suggested action.
+ * @param {Kept} last
+ * @param {import('../protocol.js').ListName} list
+ * @param {import('../i18n.js').L10n} l10n
+ */
+function listCsv(last, list, l10n) {
+  const report = last.segments;
+  const summary = last.summary;
+  if (!report || !summary) throw new Error('no segments to export');
+  const c = summary.customers;
+  const model = last.predictions?.customers;
+  /** @type {Map<string, number>} */
+  const rowOf = new Map();
+  c.customer_id.forEach((id, i) => rowOf.set(id, i));
+  const segmentName = (/** @type {number} */ i) => {
+    const k = report.customers.segment[i];
+    return k === NO_SEGMENT || !report.segments[k] ? '' : l10n.t(`segment.${report.segments[k].segment}`);
+  };
+  const end = summary.observation_end ? Date.parse(`${summary.observation_end}T00:00:00Z`) : NaN;
+  /** Days from an ISO date to the observation end, as the report counts them. */
+  const daysSince = (/** @type {string | undefined} */ iso) => {
+    const days = (end - Date.parse(`${iso}T00:00:00Z`)) / 86_400_000;
+    return Number.isFinite(days) ? days : null;
+  };
+  /**
+   * A customer's line: the summary's and predictions' columns at their row.
+   * @param {string} id
+   * @param {string} action
+   * @returns {(string | number | null)[]}
+   */
+  const line = (id, action) => {
+    const i = rowOf.get(id);
+    if (i === undefined) return [id, '', null, null, null, null, null, null, action];
+    const lastOrder = c.last_purchase?.[i];
+    return [id, segmentName(i), lastOrder ?? null, daysSince(lastOrder), c.orders?.[i] ?? null, c.total_spend?.[i] ?? null,
+      model ? model.p_alive[i] : null, model ? model.clv[i] : null, action];
+  };
+  const header = ['customer_id', 'segment', 'last_order', 'days_since_last_order', 'orders', 'revenue', 'p_alive', 'expected_value', 'suggested_action'];
+  /** @type {(string | number | null)[][]} */
+  let rows;
+  const segment = /^segment:(\w+)$/.exec(list);
+  const followUp = /^follow_up:(\d+)$/.exec(list);
+  if (list === 'overdue') {
+    const action = l10n.t('segment.action.overdue');
+    rows = report.overdue.customers.map((o) => line(o.customer_id, action));
+  } else if (segment) {
+    const k = report.segments.findIndex((s) => s.segment === segment[1]);
+    if (k < 0) throw new Error(`unknown segment ${segment[1]}`);
+    rows = segmentRows(last, k).map((i) => line(c.customer_id[i], l10n.t(`segment.action.${segment[1]}`)));
+  } else if (followUp && report.follow_up[Number(followUp[1])]) {
+    const { note, customers } = report.follow_up[Number(followUp[1])];
+    const noteKey = `segments.followup.note.${note}`;
+    const action = l10n.t(noteKey) === noteKey ? note : l10n.t(noteKey);
+    rows = customers.map((f) => line(f.customer_id, action));
+  } else {
+    throw new Error(`unknown list ${list}`);
+  }
+  return csv(header, rows);
+}
+
+/**
+ * The summary rows of segment `k` (its index in the report's segments),
+ * highest revenue first (as the follow-up lists), then by id.
+ * @param {Kept} last
+ * @param {number} k
+ * @returns {number[]}
+ */
+function segmentRows(last, k) {
+  const column = last.segments?.customers.segment;
+  const c = last.summary?.customers;
+  if (!column || !c) return [];
+  /** @type {number[]} */
+  const rows = [];
+  for (let i = 0; i < column.length; i++) if (column[i] === k) rows.push(i);
+  const spend = c.total_spend;
+  const ids = c.customer_id;
+  return rows.sort((a, b) => (spend ? spend[b] - spend[a] : 0) || (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
 }
 
 /**
