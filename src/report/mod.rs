@@ -84,9 +84,10 @@ pub struct ReportOptions {
     /// Acquisition cohorts: month or week, split by a column or the first
     /// product.
     pub cohorts: CohortOptions,
-    /// Segments: follow-up thresholds and list length (default 50
-    /// customers a list, no per-customer rows). Its `value` is replaced by
-    /// the predictions' horizon and discount rate.
+    /// Segments: follow-up thresholds and list length (default: each list
+    /// whole up to 10,000 customers, so a merchant can act on all of it,
+    /// and each customer's segment and RFM scores). Its `value` is replaced
+    /// by the predictions' horizon and discount rate.
     pub segments: SegmentOptions,
     /// The what-if levers of the simulation (default: none moved, the
     /// baseline).
@@ -112,8 +113,8 @@ impl Default for ReportOptions {
             margin: p.margin,
             cohorts: CohortOptions::default(),
             segments: SegmentOptions {
-                list_limit: 50,
-                per_customer: false,
+                list_limit: 10_000,
+                per_customer: true,
                 ..SegmentOptions::default()
             },
             scenario: Scenario::default(),

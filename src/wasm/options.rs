@@ -10,13 +10,7 @@ use crate::ingest::IngestOptions;
 use crate::models::{FitOptions, ModelKind};
 use crate::predict::PredictOptions;
 use crate::report::{self, ListOptions, ReportOptions};
-use crate::segments::SegmentOptions;
 use crate::summary::Period;
-
-/// The most customers a follow-up or overdue list holds on the page: the
-/// page shows and downloads each list whole (issue 15, actionable lists), up
-/// to this bound on what one result carries (the CLI's `analyze` keeps 50).
-const PAGE_LIST_LIMIT: usize = 10_000;
 
 /// The options as the page passes them (`AnalysisOptions` in TypeScript).
 #[derive(Debug, Default, Deserialize)]
@@ -94,14 +88,6 @@ impl AnalysisOptionsDto {
                     .unwrap_or(d.monthly_discount_rate),
                 margin: self.predict.margin.unwrap_or(d.margin),
                 lists: self.recommend,
-                segments: SegmentOptions {
-                    list_limit: PAGE_LIST_LIMIT,
-                    // Each customer's segment and RFM scores, for the page's
-                    // segment lists and customer CSV; posted as columns
-                    // (dto::SegmentsDto).
-                    per_customer: true,
-                    ..d.segments
-                },
                 sections: Some(sections.into_iter().map(report::Section::from).collect()),
                 ..d
             },

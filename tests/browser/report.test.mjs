@@ -85,26 +85,24 @@ function same(actual, expected, path, tolerance = MODEL_TOLERANCE) {
 }
 
 /**
- * The page's segments in the CLI's shape: the page holds each follow-up and
- * overdue list whole (up to 10,000, src/wasm/options.rs PAGE_LIST_LIMIT) where
- * the CLI keeps the first 50 of the same order, and each customer's segment
- * as columns where the CLI's JSON has no per-customer rows. Checks both
- * differences, then cuts the page's lists to the CLI's lengths.
+ * The page's segments in the CLI's shape: the page gets each customer's
+ * segment and RFM scores as columns in the summary's row order (the door's
+ * conversion, dto::SegmentsDto), the CLI as one row per customer. Checks the
+ * columns against the CLI's rows, then compares the rest as it is.
  */
-function pageSegmentsAsCli(p, c, what) {
+function pageSegmentsAsCli(p, c, summary, what) {
   if (p === null || c === null) return p;
-  const whole = (list, count) => assert.equal(list.length, Math.min(count, 10_000), `${what}: the page holds the whole list`);
-  p.follow_up.forEach((list) => whole(list.customers, list.count));
-  whole(p.overdue.customers, p.overdue.count);
-  const n = p.customers.segment.length;
-  for (const column of ['r', 'f', 'm']) assert.equal(p.customers[column].length, n, `${what}: segments.customers.${column}`);
-  assert.deepEqual(c.customers, [], `${what}: the CLI's JSON has no per-customer rows`);
-  return {
-    ...p,
-    follow_up: p.follow_up.map((list, i) => ({ ...list, customers: list.customers.slice(0, c.follow_up[i].customers.length) })),
-    overdue: { ...p.overdue, customers: p.overdue.customers.slice(0, c.overdue.customers.length) },
-    customers: [],
-  };
+  const row = new Map(summary.customers.customer_id.map((id, i) => [id, i]));
+  const names = p.segments.map((s) => s.segment);
+  assert.equal(p.customers.segment.length, summary.customers.customer_id.length, `${what}: one segment per customer`);
+  for (const customer of c.customers) {
+    const i = row.get(customer.customer_id);
+    assert.ok(i !== undefined, `${what}: ${customer.customer_id} in the summary`);
+    const page = { segment: names[p.customers.segment[i]], r: p.customers.r[i], f: p.customers.f[i], m: p.customers.m[i] };
+    const cli = { segment: customer.segment, r: customer.r, f: customer.f, m: customer.m };
+    assert.deepEqual(page, cli, `${what}: segment of ${customer.customer_id}`);
+  }
+  return { ...p, customers: c.customers };
 }
 
 /** The two reports of one file agree, section by section. */
@@ -137,7 +135,7 @@ function assertSameReport(p, c, what) {
   }
   same(p.validation, c.validation, `${what}: validation`);
   same(p.cohorts, c.cohorts, `${what}: cohorts`, 1e-12);
-  same(pageSegmentsAsCli(p.segments, c.segments, what), c.segments, `${what}: segments`);
+  same(pageSegmentsAsCli(p.segments, c.segments, p.summary, what), c.segments, `${what}: segments`);
   if (c.recommendations === null) {
     assert.equal(p.recommendations, null, `${what}: recommendations`);
   } else {
