@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use ltvlab::export::safe_cell;
 use ltvlab::recommend::{
-    evaluate, EvaluateOptions, ItemsetOptions, PairRule, Ranking, RecommendOptions, Recommendation,
-    Recommender, Rule, RuleMetrics,
+    evaluate, evaluate_next_basket, EvaluateOptions, ItemsetOptions, NextBasket,
+    NextBasketEvaluation, NextBasketOptions, NextItem, PairRule, Ranking, RecommendOptions,
+    Recommendation, Recommender, Rule, RuleMetrics,
 };
 use ltvlab::transactions::Transactions;
 
@@ -139,14 +140,23 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> CliResult<()> {
         ),
         None => None,
     };
-    let evaluation = if args.evaluate {
+    let next_options = NextBasketOptions::default();
+    let (evaluation, next_basket) = if args.evaluate {
         let eval = EvaluateOptions {
             k: args.top,
             cutoff: args.cutoff.clone(),
         };
-        Some(evaluate(&ingested.data, &options, &eval)?)
+        (
+            Some(evaluate(&ingested.data, &options, &eval)?),
+            Some(evaluate_next_basket(
+                &ingested.data,
+                &options,
+                &next_options,
+                args.cutoff.as_deref(),
+            )?),
+        )
     } else {
-        None
+        (None, None)
     };
     let itemsets = if args.itemsets {
         let o = ItemsetOptions {
@@ -186,17 +196,27 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> CliResult<()> {
                 .map(|r| PairDto::new(t, r))
                 .collect(),
         }),
-        customer: args.customer_id.as_deref().map(|id| {
-            let r = rec.for_customer(id, args.top);
-            let dto = |v: &[Recommendation]| v.iter().map(|x| RecDto::new(&rec, x)).collect();
-            CustomerDto {
-                customer_id: id,
-                known: r.known,
-                buy_again: dto(&r.buy_again),
-                also_like: dto(&r.also_like),
+        customer: match args.customer_id.as_deref() {
+            Some(id) => {
+                let r = rec.for_customer(id, args.top);
+                let nb = NextBasket::new(&rec, &next_options)?;
+                let dto = |v: &[Recommendation]| v.iter().map(|x| RecDto::new(&rec, x)).collect();
+                Some(CustomerDto {
+                    customer_id: id,
+                    known: r.known,
+                    buy_again: dto(&r.buy_again),
+                    also_like: dto(&r.also_like),
+                    next_basket: nb
+                        .for_customer(id, args.top)
+                        .iter()
+                        .map(|x| RecDto::next(&nb, t, x))
+                        .collect(),
+                })
             }
-        }),
+            None => None,
+        },
         evaluation,
+        next_basket,
         itemsets: itemsets.as_ref().map(|(s, o)| {
             let mut by_length = Vec::new();
             for set in &s.itemsets {
@@ -249,9 +269,18 @@ fn write_list(
     out: &mut impl Write,
 ) -> CliResult<()> {
     let t = rec.transactions();
-    let rows = |i: u32| match list {
-        ListArg::PerItem => rec.item_rows(i, args.top),
-        ListArg::PerCustomer => rec.customer_rows(i, args.top),
+    let next = match list {
+        ListArg::PerItem => None,
+        ListArg::PerCustomer => Some(NextBasket::new(rec, &NextBasketOptions::default())?),
+    };
+    let rows = |i: u32| match (list, &next) {
+        (ListArg::PerCustomer, Some(nb)) => {
+            let mut rows = rec.customer_rows(i, args.top);
+            rows.extend(nb.customer_rows(i, args.top));
+            rows
+        }
+        (ListArg::PerCustomer, None) => rec.customer_rows(i, args.top),
+        (ListArg::PerItem, _) => rec.item_rows(i, args.top),
     };
     let n = match list {
         ListArg::PerItem => t.items().len(),
@@ -321,6 +350,9 @@ struct Report<'a> {
     customer: Option<CustomerDto<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     evaluation: Option<ltvlab::recommend::Evaluation>,
+    /// The next-basket holdout (with `--evaluate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_basket: Option<NextBasketEvaluation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     itemsets: Option<ItemsetsDto<'a>>,
 }
@@ -391,6 +423,7 @@ struct CustomerDto<'a> {
     known: bool,
     buy_again: Vec<RecDto<'a>>,
     also_like: Vec<RecDto<'a>>,
+    next_basket: Vec<RecDto<'a>>,
 }
 
 #[derive(Serialize)]
@@ -409,6 +442,15 @@ impl<'a> RecDto<'a> {
             item_name: t.item_name(r.item),
             score: r.score,
             reason: rec.reason_text(&r.reason),
+        }
+    }
+
+    fn next(nb: &NextBasket<'_>, t: &'a Transactions, x: &NextItem) -> RecDto<'a> {
+        RecDto {
+            item_id: t.items().name(x.item),
+            item_name: t.item_name(x.item),
+            score: x.score,
+            reason: nb.reason_text(&x.reason),
         }
     }
 }
@@ -489,6 +531,7 @@ fn write_text(out: &mut impl Write, r: &Report<'_>, top: usize) -> std::io::Resu
         for (title, list) in [
             ("buy again", &c.buy_again),
             ("you might also like", &c.also_like),
+            ("next basket", &c.next_basket),
         ] {
             writeln!(out, "  {title}")?;
             for x in list {
@@ -529,6 +572,23 @@ fn write_text(out: &mut impl Write, r: &Report<'_>, top: usize) -> std::io::Resu
                 "  {name:<12} hit rate {:.3}  precision {:.3}  recall {:.3}  MAP {:.3}  NDCG {:.3}",
                 m.hit_rate, m.precision, m.recall, m.map, m.ndcg
             )?;
+        }
+    }
+    if let Some(e) = &r.next_basket {
+        writeln!(out, "next basket {}", e.verdict)?;
+        writeln!(
+            out,
+            "  held out {}: {} customers ({} repeat an item, {} buy a new one), alpha {}",
+            e.holdout, e.customers, e.customers_with_repeat, e.customers_with_new, e.alpha
+        )?;
+        for m in &e.methods {
+            for s in &m.at {
+                writeln!(
+                    out,
+                    "  {:<12} @{:<2}  recall {:.3}  NDCG {:.3}  hit rate {:.3}  precision {:.3}  repeat recall {:.3}  new recall {:.3}",
+                    m.method, s.k, s.all.recall, s.all.ndcg, s.all.hit_rate, s.all.precision, s.repeat.recall, s.new.recall
+                )?;
+            }
         }
     }
     Ok(())

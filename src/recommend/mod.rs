@@ -28,6 +28,8 @@ mod baskets;
 mod evaluate;
 mod itemsets;
 mod metrics;
+mod next_basket;
+mod next_eval;
 mod pairs;
 
 use rustc_hash::FxHashMap;
@@ -36,6 +38,13 @@ use serde::Serialize;
 pub use evaluate::{evaluate, EvaluateOptions, Evaluation, RankingMetrics};
 pub use itemsets::{Itemset, ItemsetOptions, Itemsets, Rule};
 pub use metrics::{Ranking, RuleMetrics};
+pub use next_basket::{
+    AlphaTuning, NextBasket, NextBasketOptions, NextItem, NextReason, ALPHA_GRID,
+    MAX_TUNING_CUSTOMERS, TUNING_K,
+};
+pub use next_eval::{
+    evaluate_next_basket, MethodScores, NextBasketEvaluation, ScoresAtK, METHODS, NEXT_BASKET_KS,
+};
 pub use pairs::PairRule;
 
 use crate::days::format_day;

@@ -1,0 +1,652 @@
+//! The next basket: one ranked list per customer that blends the items they
+//! buy again with items new to them, after TIFU-KNN.
+//!
+//! Hu, He, Gao & Zhang, "Modeling Personalized Item Frequency Information for
+//! Next-basket Recommendation", SIGIR 2020 (reference implementation
+//! github.com/HaojiHu/TIFUKNN; the method as re-implemented in Cornac,
+//! `cornac/models/tifuknn`).
+//!
+//! # Formula
+//!
+//! A customer's baskets, oldest first, are split into `G = min(groups, n)`
+//! contiguous groups of near-equal size (group `g` holds baskets
+//! `⌊g·n/G⌋ .. ⌊(g+1)·n/G⌋`). With `b` a basket's 0/1 item vector, `r_b` the
+//! within-group decay and `r_g` the group decay:
+//!
+//! - group vector `v_g = (1/m_g) Σ_{i<m_g} r_b^(m_g−1−i) · b_i` over the
+//!   group's `m_g` baskets;
+//! - user vector (the personal item frequency, PIF)
+//!   `u = (1/G) Σ_{g<G} r_g^(G−1−g) · v_g`;
+//! - neighbours: the `neighbours` customers `d` with the largest cosine
+//!   `u·u_d / (|u| |u_d|)`; their mean vector `n = (1/|N|) Σ_d u_d`;
+//! - score `p = α · u + (1 − α) · n`: `α` is the balance between repeat
+//!   (the customer's own vector) and explore (what similar customers buy).
+//!
+//! The list is the items with the largest `p > 0`, filled with best-sellers.
+//!
+//! Where this differs from the paper: neighbours by cosine, not Euclidean
+//! distance (cosine needs only the customers who share an item, found through
+//! an inverted index, so the search stays sparse); the search reads each
+//! customer's [`NextBasketOptions::query_items`] heaviest items and each
+//! item's [`NextBasketOptions::max_postings`] heaviest customers, so a
+//! similarity is exact only under those bounds; `α` is tuned on the training
+//! data (each customer's last training order held out), not on a separate
+//! validation set of customers.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::baskets::Baskets;
+use super::{ExportRow, Recommender};
+use crate::transactions::NONE;
+use crate::{Error, Result};
+
+/// The values of `α` tried by the tuning, from all-explore to all-repeat.
+pub const ALPHA_GRID: [f64; 11] = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
+
+/// The list length the tuning scores (Recall@10).
+pub const TUNING_K: usize = 10;
+
+/// At most this many customers score each `α` in the tuning (spread evenly
+/// over the customer index), which bounds its work.
+pub const MAX_TUNING_CUSTOMERS: usize = 2_000;
+
+/// Options for [`NextBasket::new`]. `Default` gives the documented defaults
+/// (the paper's settings for its grocery data sets, except `neighbours`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NextBasketOptions {
+    /// Number of groups `G` a history is split into (default 7).
+    pub groups: usize,
+    /// Within-group decay `r_b` in (0, 1] (default 0.9).
+    pub within_decay: f64,
+    /// Group decay `r_g` in (0, 1] (default 0.7).
+    pub group_decay: f64,
+    /// Neighbours per customer (default 100; the paper uses 300 on data sets
+    /// with tens of thousands of customers).
+    pub neighbours: usize,
+    /// The balance `α` in [0, 1]; `None` (default) tunes it on the data over
+    /// [`ALPHA_GRID`] by Recall@10 on each customer's last order.
+    pub alpha: Option<f64>,
+    /// Customers kept per item in the neighbour search, heaviest first
+    /// (default 1,000).
+    pub max_postings: usize,
+    /// A customer's heaviest items read by the neighbour search (default 50).
+    pub query_items: usize,
+}
+
+impl Default for NextBasketOptions {
+    fn default() -> NextBasketOptions {
+        NextBasketOptions {
+            groups: 7,
+            within_decay: 0.9,
+            group_decay: 0.7,
+            neighbours: 100,
+            alpha: None,
+            max_postings: 1_000,
+            query_items: 50,
+        }
+    }
+}
+
+impl NextBasketOptions {
+    fn validate(&self) -> Result<()> {
+        let unit = |name: &str, x: f64| {
+            if x > 0.0 && x <= 1.0 {
+                Ok(())
+            } else {
+                Err(Error::options(format!("{name} must be in (0, 1], got {x}")))
+            }
+        };
+        unit("within-group decay", self.within_decay)?;
+        unit("group decay", self.group_decay)?;
+        if let Some(a) = self.alpha {
+            if !(0.0..=1.0).contains(&a) {
+                return Err(Error::options(format!("alpha must be in [0, 1], got {a}")));
+            }
+        }
+        for (name, n) in [
+            ("groups", self.groups),
+            ("neighbours", self.neighbours),
+            ("postings per item", self.max_postings),
+            ("query items", self.query_items),
+        ] {
+            if n == 0 {
+                return Err(Error::options(format!("{name} must be at least 1")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How `α` was chosen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlphaTuning {
+    /// Customers whose last training order scored the grid (0: too few
+    /// repeat customers, and the paper's 0.7 is used).
+    pub customers: u64,
+    /// Mean Recall@10 per value of [`ALPHA_GRID`], in its order.
+    pub recall: Vec<f64>,
+}
+
+/// One item of a next-basket list.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NextItem {
+    /// Item index.
+    pub item: u32,
+    /// The score `p` (for a best-seller filling the list, its support).
+    pub score: f64,
+    /// Why it is in the list.
+    pub reason: NextReason,
+}
+
+/// Why an item is in a next-basket list.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NextReason {
+    /// The customer bought it before.
+    Repeat {
+        /// The customer's orders holding it.
+        orders: u32,
+        /// Day of the last of them.
+        last_day: i32,
+    },
+    /// New to the customer; similar customers buy it.
+    Neighbours {
+        /// Neighbours who bought it.
+        customers: u32,
+    },
+    /// A best-seller filling a short list.
+    Popular {
+        /// Baskets holding it.
+        baskets: u64,
+    },
+}
+
+/// TIFU-KNN user vectors of one data set with a chosen `α`.
+#[derive(Debug, Clone)]
+pub struct NextBasket<'r> {
+    rec: &'r Recommender<'r>,
+    options: NextBasketOptions,
+    vectors: Vectors,
+    alpha: f64,
+    tuning: Option<AlphaTuning>,
+}
+
+impl<'r> NextBasket<'r> {
+    /// Builds the user vectors over the recommender's baskets (after its
+    /// basket cap) and tunes `α` unless the options fix it.
+    ///
+    /// # Errors
+    /// An options error for invalid options.
+    pub fn new(rec: &'r Recommender<'r>, options: &NextBasketOptions) -> Result<NextBasket<'r>> {
+        options.validate()?;
+        let n_customers = rec.t.customers().len();
+        let (alpha, tuning) = match options.alpha {
+            Some(a) => (a, None),
+            None => {
+                let t = tune(&rec.baskets, n_customers, options);
+                (t.0, Some(t.1))
+            }
+        };
+        Ok(NextBasket {
+            rec,
+            options: *options,
+            vectors: Vectors::build(&rec.baskets, n_customers, options),
+            alpha,
+            tuning,
+        })
+    }
+
+    /// The balance `α` in force.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// The tuning that chose `α` (`None` when the options fixed it).
+    pub fn tuning(&self) -> Option<&AlphaTuning> {
+        self.tuning.as_ref()
+    }
+
+    /// The next basket of the customer with index `customer` (an index into
+    /// `transactions().customers()`): `k` items, best first. A customer
+    /// without a history gets best-sellers.
+    pub fn for_customer_index(&self, customer: u32, k: usize) -> Vec<NextItem> {
+        let mut scratch = FxHashMap::default();
+        let entries = self.vectors.entries(customer, &self.options, &mut scratch);
+        let ranked = rank(&entries, self.alpha, k);
+        let history = self.rec.history_of(customer);
+        let mut list: Vec<NextItem> = ranked
+            .iter()
+            .map(|&(e, score)| {
+                let reason = match history.binary_search_by_key(&e.item, |p| p.item) {
+                    Ok(h) => NextReason::Repeat {
+                        orders: history[h].orders,
+                        last_day: history[h].last_day,
+                    },
+                    Err(_) => NextReason::Neighbours {
+                        customers: e.holders,
+                    },
+                };
+                NextItem {
+                    item: e.item,
+                    score,
+                    reason,
+                }
+            })
+            .collect();
+        if list.len() < k {
+            let listed: Vec<u32> = list.iter().map(|x| x.item).collect();
+            let fill = self
+                .rec
+                .popular_except_where(k - list.len(), |i| listed.contains(&i));
+            list.extend(fill.into_iter().map(|r| NextItem {
+                item: r.item,
+                score: r.score,
+                reason: NextReason::Popular {
+                    baskets: self.rec.item_count(r.item),
+                },
+            }));
+        }
+        list
+    }
+
+    /// The next basket of the customer with this id (as written in the
+    /// file); an unknown id gets best-sellers.
+    pub fn for_customer(&self, customer_id: &str, k: usize) -> Vec<NextItem> {
+        match self.rec.t.customers().get(customer_id) {
+            Some(c) => self.for_customer_index(c, k),
+            None => self.for_customer_index(NONE, k),
+        }
+    }
+
+    /// The per-customer export rows (list `next_basket`) of the customer with
+    /// index `customer`; `item_id` is the recommended item for a repeat,
+    /// empty otherwise.
+    pub fn customer_rows(&self, customer: u32, k: usize) -> Vec<ExportRow> {
+        let t = self.rec.t;
+        let customer_id = t.customers().name(customer);
+        self.for_customer_index(customer, k)
+            .iter()
+            .enumerate()
+            .map(|(r, x)| {
+                let anchor = matches!(x.reason, NextReason::Repeat { .. }).then_some(x.item);
+                ExportRow {
+                    customer_id: Some(customer_id.to_owned()),
+                    list: Some("next_basket"),
+                    item_id: anchor.map_or(String::new(), |i| t.items().name(i).to_owned()),
+                    item_name: anchor.map_or(String::new(), |i| t.item_name(i).to_owned()),
+                    rank: r + 1,
+                    recommended_item_id: t.items().name(x.item).to_owned(),
+                    recommended_item_name: t.item_name(x.item).to_owned(),
+                    score: x.score,
+                    reason: self.reason_text(&x.reason),
+                }
+            })
+            .collect()
+    }
+
+    /// The reason in words.
+    pub fn reason_text(&self, reason: &NextReason) -> String {
+        match *reason {
+            NextReason::Repeat { orders, last_day } => self
+                .rec
+                .reason_text(&super::Reason::BuyAgain { orders, last_day }),
+            NextReason::Neighbours { customers } => format!(
+                "new to them; bought by {customers} similar customer{}",
+                super::plural(u64::from(customers))
+            ),
+            NextReason::Popular { baskets } => {
+                self.rec.reason_text(&super::Reason::Popular { baskets })
+            }
+        }
+    }
+}
+
+/// One candidate item of a customer: own weight `u`, neighbours' mean `n`
+/// and the number of neighbours who bought it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Entry {
+    pub item: u32,
+    pub own: f64,
+    pub neighbours: f64,
+    pub holders: u32,
+}
+
+/// The `k` entries with the largest `α·own + (1 − α)·neighbours > 0`, best
+/// first (ties: lower item).
+pub(crate) fn rank(entries: &[Entry], alpha: f64, k: usize) -> Vec<(Entry, f64)> {
+    let mut scored: Vec<(Entry, f64)> = entries
+        .iter()
+        .map(|&e| (e, alpha * e.own + (1.0 - alpha) * e.neighbours))
+        .filter(|&(_, s)| s > 0.0)
+        .collect();
+    let better =
+        |x: &(Entry, f64), y: &(Entry, f64)| y.1.total_cmp(&x.1).then(x.0.item.cmp(&y.0.item));
+    if scored.len() > k && k > 0 {
+        scored.select_nth_unstable_by(k - 1, better);
+        scored.truncate(k);
+    }
+    scored.sort_unstable_by(better);
+    scored.truncate(k);
+    scored
+}
+
+/// Sparse user vectors in compressed rows, with an inverted index from items
+/// to their heaviest customers for the neighbour search.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Vectors {
+    /// Customer `c`'s vector is `items/weights[offsets[c]..offsets[c + 1]]`,
+    /// ascending by item.
+    offsets: Vec<usize>,
+    items: Vec<u32>,
+    weights: Vec<f32>,
+    norms: Vec<f32>,
+    /// Item `i`'s customers are `post_*[post_offsets[i]..post_offsets[i + 1]]`,
+    /// heaviest first.
+    post_offsets: Vec<usize>,
+    post_customers: Vec<u32>,
+    post_weights: Vec<f32>,
+}
+
+impl Vectors {
+    pub(crate) fn build(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> Vectors {
+        let (by_customer, order) = chronological(baskets, n_customers);
+        let mut v = Vectors {
+            offsets: Vec::with_capacity(n_customers + 1),
+            ..Vectors::default()
+        };
+        v.offsets.push(0);
+        let mut scratch: Vec<(u32, f64)> = Vec::new();
+        for c in 0..n_customers {
+            let bs = &order[by_customer[c]..by_customer[c + 1]];
+            scratch.clear();
+            let n = bs.len();
+            let groups = o.groups.min(n);
+            for g in 0..groups {
+                let (lo, hi) = (g * n / groups, (g + 1) * n / groups);
+                let m = hi - lo;
+                let group_w = o.group_decay.powi((groups - 1 - g) as i32) / groups as f64;
+                for (i, &b) in bs[lo..hi].iter().enumerate() {
+                    let w = group_w * o.within_decay.powi((m - 1 - i) as i32) / m as f64;
+                    scratch.extend(baskets.basket(b as usize).iter().map(|&item| (item, w)));
+                }
+            }
+            scratch.sort_unstable_by_key(|x| x.0);
+            let mut norm = 0.0f64;
+            let mut k = 0;
+            while k < scratch.len() {
+                let item = scratch[k].0;
+                let mut w = 0.0;
+                while k < scratch.len() && scratch[k].0 == item {
+                    w += scratch[k].1;
+                    k += 1;
+                }
+                v.items.push(item);
+                v.weights.push(w as f32);
+                norm += w * w;
+            }
+            v.offsets.push(v.items.len());
+            v.norms.push(norm.sqrt() as f32);
+        }
+        v.index(baskets.n_items, o.max_postings);
+        v
+    }
+
+    fn index(&mut self, n_items: usize, max_postings: usize) {
+        let mut offsets = vec![0usize; n_items + 1];
+        for &i in &self.items {
+            offsets[i as usize + 1] += 1;
+        }
+        for i in 0..n_items {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut postings = vec![(0u32, 0f32); self.items.len()];
+        for c in 0..self.norms.len() {
+            for k in self.offsets[c]..self.offsets[c + 1] {
+                let i = self.items[k] as usize;
+                postings[fill[i]] = (c as u32, self.weights[k]);
+                fill[i] += 1;
+            }
+        }
+        drop(fill);
+        self.post_offsets = Vec::with_capacity(n_items + 1);
+        self.post_offsets.push(0);
+        for i in 0..n_items {
+            let list = &mut postings[offsets[i]..offsets[i + 1]];
+            list.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            for &(c, w) in list.iter().take(max_postings) {
+                self.post_customers.push(c);
+                self.post_weights.push(w);
+            }
+            self.post_offsets.push(self.post_customers.len());
+        }
+    }
+
+    fn row(&self, c: u32) -> (&[u32], &[f32]) {
+        let c = c as usize;
+        match (self.offsets.get(c), self.offsets.get(c + 1)) {
+            (Some(&s), Some(&e)) => (&self.items[s..e], &self.weights[s..e]),
+            _ => (&[], &[]),
+        }
+    }
+
+    /// The customer's `neighbours` most similar customers by cosine, best
+    /// first (ties: lower index).
+    fn neighbours(&self, c: u32, o: &NextBasketOptions, acc: &mut FxHashMap<u32, f64>) -> Vec<u32> {
+        let (items, weights) = self.row(c);
+        if items.is_empty() {
+            return Vec::new();
+        }
+        let mut query: Vec<usize> = (0..items.len()).collect();
+        query.sort_unstable_by(|&x, &y| weights[y].total_cmp(&weights[x]).then(x.cmp(&y)));
+        query.truncate(o.query_items);
+        query.sort_unstable();
+        acc.clear();
+        for &q in &query {
+            let i = items[q] as usize;
+            let wq = f64::from(weights[q]);
+            let (s, e) = (self.post_offsets[i], self.post_offsets[i + 1]);
+            for (&d, &w) in self.post_customers[s..e]
+                .iter()
+                .zip(&self.post_weights[s..e])
+            {
+                if d != c {
+                    *acc.entry(d).or_insert(0.0) += wq * f64::from(w);
+                }
+            }
+        }
+        let norm = f64::from(self.norms[c as usize]);
+        let mut sims: Vec<(u32, f64)> = acc
+            .iter()
+            .map(|(&d, &dot)| (d, dot / (norm * f64::from(self.norms[d as usize]))))
+            .collect();
+        let better = |x: &(u32, f64), y: &(u32, f64)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+        if sims.len() > o.neighbours {
+            sims.select_nth_unstable_by(o.neighbours - 1, better);
+            sims.truncate(o.neighbours);
+        }
+        sims.sort_unstable_by(better);
+        sims.into_iter().map(|(d, _)| d).collect()
+    }
+
+    /// The customer's candidate items: their own and their neighbours'.
+    pub(crate) fn entries(
+        &self,
+        c: u32,
+        o: &NextBasketOptions,
+        acc: &mut FxHashMap<u32, f64>,
+    ) -> Vec<Entry> {
+        let neighbours = self.neighbours(c, o, acc);
+        let mut all: FxHashMap<u32, Entry> = FxHashMap::default();
+        let (items, weights) = self.row(c);
+        for (&item, &w) in items.iter().zip(weights) {
+            all.insert(
+                item,
+                Entry {
+                    item,
+                    own: f64::from(w),
+                    neighbours: 0.0,
+                    holders: 0,
+                },
+            );
+        }
+        let share = 1.0 / neighbours.len().max(1) as f64;
+        for &d in &neighbours {
+            let (items, weights) = self.row(d);
+            for (&item, &w) in items.iter().zip(weights) {
+                let e = all.entry(item).or_insert(Entry {
+                    item,
+                    own: 0.0,
+                    neighbours: 0.0,
+                    holders: 0,
+                });
+                e.neighbours += share * f64::from(w);
+                e.holders += 1;
+            }
+        }
+        let mut entries: Vec<Entry> = all.into_values().collect();
+        entries.sort_unstable_by_key(|e| e.item);
+        entries
+    }
+}
+
+/// Per customer, their baskets oldest first (ties: file order), in
+/// compressed rows.
+fn chronological(baskets: &Baskets, n_customers: usize) -> (Vec<usize>, Vec<u32>) {
+    let mut by_customer = vec![0usize; n_customers + 1];
+    for &c in &baskets.customer {
+        if c != NONE {
+            by_customer[c as usize + 1] += 1;
+        }
+    }
+    for c in 0..n_customers {
+        by_customer[c + 1] += by_customer[c];
+    }
+    let mut fill = by_customer.clone();
+    let mut order = vec![0u32; by_customer[n_customers]];
+    for (b, &c) in baskets.customer.iter().enumerate() {
+        if c != NONE {
+            order[fill[c as usize]] = b as u32;
+            fill[c as usize] += 1;
+        }
+    }
+    for c in 0..n_customers {
+        order[by_customer[c]..by_customer[c + 1]].sort_by_key(|&b| (baskets.day[b as usize], b));
+    }
+    (by_customer, order)
+}
+
+/// Each customer's last basket (latest day, then last in the file) among
+/// customers with at least two baskets.
+pub(crate) fn last_baskets(baskets: &Baskets, n_customers: usize) -> Vec<bool> {
+    let mut last: Vec<Option<usize>> = vec![None; n_customers];
+    let mut orders = vec![0u32; n_customers];
+    for b in 0..baskets.len() {
+        let c = baskets.customer[b];
+        if c == NONE {
+            continue;
+        }
+        orders[c as usize] += 1;
+        let slot = &mut last[c as usize];
+        if slot.is_none_or(|l| baskets.day[b] >= baskets.day[l]) {
+            *slot = Some(b);
+        }
+    }
+    let mut held = vec![false; baskets.len()];
+    for (c, l) in last.iter().enumerate() {
+        if let (Some(b), true) = (l, orders[c] >= 2) {
+            held[*b] = true;
+        }
+    }
+    held
+}
+
+/// Items by baskets holding them, descending (ties: lower index).
+pub(crate) fn popular_of(baskets: &Baskets) -> (Vec<u32>, Vec<u64>) {
+    let counts = baskets.item_counts();
+    let mut popular: Vec<u32> = (0..counts.len() as u32)
+        .filter(|&i| counts[i as usize] > 0)
+        .collect();
+    popular.sort_by(|&x, &y| counts[y as usize].cmp(&counts[x as usize]).then(x.cmp(&y)));
+    (popular, counts)
+}
+
+/// `list` filled up to `k` with best-sellers not in it.
+pub(crate) fn fill_popular(list: &mut Vec<u32>, popular: &[u32], k: usize) {
+    for &i in popular {
+        if list.len() >= k {
+            break;
+        }
+        if !list.contains(&i) {
+            list.push(i);
+        }
+    }
+}
+
+/// Chooses `α` by Recall@[`TUNING_K`] on each customer's last order of
+/// `baskets`, trained on the orders before it. Ties go to the larger `α`.
+fn tune(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> (f64, AlphaTuning) {
+    const PAPER_ALPHA: f64 = 0.7;
+    let held = last_baskets(baskets, n_customers);
+    let keep: Vec<bool> = held.iter().map(|&h| !h).collect();
+    let train = baskets.retain(&keep);
+    let mut target: Vec<Option<usize>> = vec![None; n_customers];
+    for (b, &h) in held.iter().enumerate() {
+        if h {
+            target[baskets.customer[b] as usize] = Some(b);
+        }
+    }
+    let validation: Vec<u32> = (0..n_customers as u32)
+        .filter(|&c| target[c as usize].is_some())
+        .collect();
+    if validation.is_empty() {
+        return (
+            PAPER_ALPHA,
+            AlphaTuning {
+                customers: 0,
+                recall: Vec::new(),
+            },
+        );
+    }
+    let step = validation.len().div_ceil(MAX_TUNING_CUSTOMERS);
+    let vectors = Vectors::build(&train, n_customers, o);
+    let (popular, _) = popular_of(&train);
+    let mut sums = [0.0f64; ALPHA_GRID.len()];
+    let mut acc = FxHashMap::default();
+    let mut scored = 0u64;
+    for &c in validation.iter().step_by(step) {
+        let Some(b) = target[c as usize] else {
+            continue;
+        };
+        let relevant = baskets.basket(b);
+        let entries = vectors.entries(c, o, &mut acc);
+        for (a, &alpha) in ALPHA_GRID.iter().enumerate() {
+            let mut list: Vec<u32> = rank(&entries, alpha, TUNING_K)
+                .iter()
+                .map(|x| x.0.item)
+                .collect();
+            fill_popular(&mut list, &popular, TUNING_K);
+            let hits = list
+                .iter()
+                .filter(|i| relevant.binary_search(i).is_ok())
+                .count();
+            sums[a] += hits as f64 / relevant.len() as f64;
+        }
+        scored += 1;
+    }
+    let recall: Vec<f64> = sums.iter().map(|s| s / scored as f64).collect();
+    let mut best = ALPHA_GRID.len() - 1;
+    for a in (0..ALPHA_GRID.len()).rev() {
+        if recall[a] > recall[best] {
+            best = a;
+        }
+    }
+    (
+        ALPHA_GRID[best],
+        AlphaTuning {
+            customers: scored,
+            recall,
+        },
+    )
+}
