@@ -251,3 +251,60 @@ fn one_huge_order_is_cut_to_the_hard_cap_with_a_note() {
     assert_eq!(b["capped_baskets"], 1, "{b}");
     assert_eq!(b["largest_basket"], 1000, "{b}");
 }
+
+/// `--evaluate --json` carries the next-basket holdout: three lists at
+/// k = 5, 10, 20 with repeat and new items apart, and the ordering the
+/// library test checks holds through the CLI too.
+#[test]
+fn evaluation_json_has_the_next_basket_holdout() {
+    let file = data("online_retail_II_sample.csv");
+    let v = json(&["recommend", file.to_str().unwrap(), "--evaluate", "--json"]);
+    let nb = &v["next_basket"];
+    assert_eq!(nb["holdout"], "last_order", "{nb}");
+    let methods = nb["methods"].as_array().unwrap();
+    let names: Vec<&str> = methods
+        .iter()
+        .map(|m| m["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["g_top_freq", "p_top_freq", "next_basket"]);
+    let recall10 = |m: usize| {
+        let at = methods[m]["at"].as_array().unwrap();
+        let ks: Vec<u64> = at.iter().map(|s| s["k"].as_u64().unwrap()).collect();
+        assert_eq!(ks, [5, 10, 20]);
+        for part in ["all", "repeat", "new"] {
+            for measure in ["recall", "ndcg", "hit_rate", "precision"] {
+                let x = at[1][part][measure].as_f64().unwrap();
+                assert!((0.0..=1.0).contains(&x), "{part} {measure} {x}");
+            }
+        }
+        at[1]["all"]["recall"].as_f64().unwrap()
+    };
+    assert!(recall10(2) >= recall10(1), "{nb}");
+    assert!(recall10(1) > recall10(0), "{nb}");
+    let alpha = nb["alpha"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&alpha), "{nb}");
+}
+
+#[test]
+fn per_customer_csv_has_a_next_basket_list() {
+    let file = data("online_retail_II_sample.csv");
+    let csv = ok_stdout(&[
+        "recommend",
+        file.to_str().unwrap(),
+        "--csv",
+        "per-customer",
+        "--top",
+        "5",
+    ]);
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    let next: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[1] == "next_basket").collect();
+    let customers: std::collections::BTreeSet<&str> = rows.iter().map(|r| &r[0]).collect();
+    // Every customer gets five next-basket rows, ranked 1 to 5.
+    assert_eq!(next.len(), 5 * customers.len());
+    for (k, r) in next.iter().enumerate() {
+        assert_eq!(r[4], (k % 5 + 1).to_string(), "{r:?}");
+    }
+}

@@ -59,6 +59,46 @@ pub(super) struct OrderHead {
     pub(super) is_return: bool,
 }
 
+/// Lines of a customer's latest orders that repeat draws come from.
+const RECENT_LINES: usize = 12;
+
+/// A customer's lasting taste: a favourite co-purchase group and the item
+/// lines of their latest orders (at most [`RECENT_LINES`]).
+struct Taste {
+    group: usize,
+    lines: Vec<u32>,
+}
+
+/// Replaces each chosen item, with probability `share`, by one drawn from
+/// the customer's [`RECENT_LINES`] latest lines (each line one ticket, so
+/// current favourites come back and old ones fade); else, with
+/// probability `share`, by one of their favourite group (by the group's
+/// popularity); a draw already chosen leaves the line as it was. Then adds
+/// the order's items to the earlier lines.
+fn apply_taste(
+    rng: &mut StdRng,
+    share: f64,
+    catalogue: &Catalogue,
+    taste: &mut Taste,
+    chosen: &mut [u32],
+) {
+    for j in 0..chosen.len() {
+        let candidate = if !taste.lines.is_empty() && rng.random_bool(share) {
+            taste.lines[rng.random_range(0..taste.lines.len())]
+        } else if rng.random_bool(share) {
+            catalogue.in_group(rng, taste.group)
+        } else {
+            continue;
+        };
+        if !chosen.contains(&candidate) {
+            chosen[j] = candidate;
+        }
+    }
+    taste.lines.extend_from_slice(chosen);
+    let old = taste.lines.len().saturating_sub(RECENT_LINES);
+    taste.lines.drain(..old);
+}
+
 pub(super) fn write_events<W: io::Write + ?Sized>(
     plan: &Plan<'_>,
     catalogue: &Catalogue,
@@ -79,6 +119,8 @@ pub(super) fn write_events<W: io::Write + ?Sized>(
     let mut sold = Vec::new();
     let mut returned_lines = Vec::new();
     let mut pending: HashMap<u32, Vec<SoldLine>> = HashMap::new();
+    // Per customer, every item line of their earlier orders (repeat_share > 0 only).
+    let mut tastes: HashMap<u32, Taste> = HashMap::new();
     for (number, event) in sim.events.iter().enumerate() {
         let (head, lines) = match event.kind {
             EventKind::Order {
@@ -94,6 +136,13 @@ pub(super) fn write_events<W: io::Write + ?Sized>(
                 let value = plan.value_shape.sample(rng) / nu * plan.money.minor_per_value;
                 let value = (value.round() as i64).clamp(1, 1_000_000_000_000_000);
                 catalogue.pick(rng, lines as usize, &mut chosen);
+                if config.repeat_share > 0.0 && customer != GUEST {
+                    let taste = tastes.entry(customer).or_insert_with(|| Taste {
+                        group: rng.random_range(0..catalogue.groups),
+                        lines: Vec::new(),
+                    });
+                    apply_taste(rng, config.repeat_share, catalogue, taste, &mut chosen);
+                }
                 price_lines(rng, catalogue, &chosen, value, &mut sold);
                 if returned {
                     pending.insert(order, sold.clone());

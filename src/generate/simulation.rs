@@ -377,6 +377,7 @@ pub(super) fn validate(config: &GeneratorConfig) -> Result<()> {
     share("group_affinity", config.group_affinity, true)?;
     share("guest_share", config.guest_share, false)?;
     share("return_share", config.return_share, true)?;
+    share("repeat_share", config.repeat_share, true)?;
     Ok(())
 }
 

@@ -39,8 +39,8 @@ pub use evaluate::{evaluate, EvaluateOptions, Evaluation, RankingMetrics};
 pub use itemsets::{Itemset, ItemsetOptions, Itemsets, Rule};
 pub use metrics::{Ranking, RuleMetrics};
 pub use next_basket::{
-    AlphaTuning, NextBasket, NextBasketOptions, NextItem, NextReason, ALPHA_GRID,
-    MAX_TUNING_CUSTOMERS, TUNING_K,
+    Decay, NextBasket, NextBasketOptions, NextItem, NextReason, Tuning, TuningPoint, ALPHA_GRID,
+    DECAY_GRID, MAX_TUNING_CUSTOMERS, TUNING_K,
 };
 pub use next_eval::{
     evaluate_next_basket, MethodScores, NextBasketEvaluation, ScoresAtK, METHODS, NEXT_BASKET_KS,

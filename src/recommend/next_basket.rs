@@ -41,6 +41,33 @@ use super::{ExportRow, Recommender};
 use crate::transactions::NONE;
 use crate::{Error, Result};
 
+/// The decays tried by the tuning: the paper's (`r_b = 0.9`, `r_g = 0.7`),
+/// a steeper one for tastes that drift fast, and none (plain frequency,
+/// which wins when tastes do not drift).
+pub const DECAY_GRID: [Decay; 3] = [
+    Decay {
+        within: 0.9,
+        group: 0.7,
+    },
+    Decay {
+        within: 0.7,
+        group: 0.4,
+    },
+    Decay {
+        within: 1.0,
+        group: 1.0,
+    },
+];
+
+/// The time decays of the user vector.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Decay {
+    /// Within-group decay `r_b` in (0, 1].
+    pub within: f64,
+    /// Group decay `r_g` in (0, 1].
+    pub group: f64,
+}
+
 /// The values of `α` tried by the tuning, from all-explore to all-repeat.
 pub const ALPHA_GRID: [f64; 11] = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
 
@@ -57,10 +84,9 @@ pub const MAX_TUNING_CUSTOMERS: usize = 2_000;
 pub struct NextBasketOptions {
     /// Number of groups `G` a history is split into (default 7).
     pub groups: usize,
-    /// Within-group decay `r_b` in (0, 1] (default 0.9).
-    pub within_decay: f64,
-    /// Group decay `r_g` in (0, 1] (default 0.7).
-    pub group_decay: f64,
+    /// The decays; `None` (default) tunes them over [`DECAY_GRID`] together
+    /// with `α`.
+    pub decay: Option<Decay>,
     /// Neighbours per customer (default 100; the paper uses 300 on data sets
     /// with tens of thousands of customers).
     pub neighbours: usize,
@@ -78,8 +104,7 @@ impl Default for NextBasketOptions {
     fn default() -> NextBasketOptions {
         NextBasketOptions {
             groups: 7,
-            within_decay: 0.9,
-            group_decay: 0.7,
+            decay: None,
             neighbours: 100,
             alpha: None,
             max_postings: 1_000,
@@ -97,8 +122,10 @@ impl NextBasketOptions {
                 Err(Error::options(format!("{name} must be in (0, 1], got {x}")))
             }
         };
-        unit("within-group decay", self.within_decay)?;
-        unit("group decay", self.group_decay)?;
+        if let Some(d) = self.decay {
+            unit("within-group decay", d.within)?;
+            unit("group decay", d.group)?;
+        }
         if let Some(a) = self.alpha {
             if !(0.0..=1.0).contains(&a) {
                 return Err(Error::options(format!("alpha must be in [0, 1], got {a}")));
@@ -118,14 +145,25 @@ impl NextBasketOptions {
     }
 }
 
-/// How `α` was chosen.
+/// How the decay and `α` were chosen.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AlphaTuning {
+pub struct Tuning {
     /// Customers whose last training order scored the grid (0: too few
-    /// repeat customers, and the paper's 0.7 is used).
+    /// repeat customers, and the paper's settings are used).
     pub customers: u64,
-    /// Mean Recall@10 per value of [`ALPHA_GRID`], in its order.
-    pub recall: Vec<f64>,
+    /// Mean Recall@[`TUNING_K`] of each setting tried.
+    pub grid: Vec<TuningPoint>,
+}
+
+/// One setting the tuning tried.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TuningPoint {
+    /// The decays.
+    pub decay: Decay,
+    /// The balance.
+    pub alpha: f64,
+    /// Mean Recall@[`TUNING_K`] on the tuning customers.
+    pub recall: f64,
 }
 
 /// One item of a next-basket list.
@@ -168,30 +206,38 @@ pub struct NextBasket<'r> {
     rec: &'r Recommender<'r>,
     options: NextBasketOptions,
     vectors: Vectors,
+    decay: Decay,
     alpha: f64,
-    tuning: Option<AlphaTuning>,
+    tuning: Option<Tuning>,
 }
 
 impl<'r> NextBasket<'r> {
     /// Builds the user vectors over the recommender's baskets (after its
-    /// basket cap) and tunes `α` unless the options fix it.
+    /// basket cap), tuning the decay and `α` unless the options fix them.
     ///
     /// # Errors
     /// An options error for invalid options.
     pub fn new(rec: &'r Recommender<'r>, options: &NextBasketOptions) -> Result<NextBasket<'r>> {
         options.validate()?;
         let n_customers = rec.t.customers().len();
-        let (alpha, tuning) = match options.alpha {
-            Some(a) => (a, None),
-            None => {
-                let t = tune(&rec.baskets, n_customers, options);
-                (t.0, Some(t.1))
+        let (decay, alpha, tuning) = match (options.decay, options.alpha) {
+            (Some(d), Some(a)) => (d, a, None),
+            _ => {
+                let (d, a, t) = tune(&rec.baskets, n_customers, options);
+                (d, a, Some(t))
             }
         };
         Ok(NextBasket {
             rec,
             options: *options,
-            vectors: Vectors::build(&rec.baskets, n_customers, options),
+            vectors: Vectors::build(
+                &rec.baskets,
+                n_customers,
+                options.groups,
+                decay,
+                options.max_postings,
+            ),
+            decay,
             alpha,
             tuning,
         })
@@ -202,8 +248,14 @@ impl<'r> NextBasket<'r> {
         self.alpha
     }
 
-    /// The tuning that chose `α` (`None` when the options fixed it).
-    pub fn tuning(&self) -> Option<&AlphaTuning> {
+    /// The decays in force.
+    pub fn decay(&self) -> Decay {
+        self.decay
+    }
+
+    /// The tuning that chose the decay and `α` (`None` when the options
+    /// fixed both).
+    pub fn tuning(&self) -> Option<&Tuning> {
         self.tuning.as_ref()
     }
 
@@ -349,7 +401,13 @@ pub(crate) struct Vectors {
 }
 
 impl Vectors {
-    pub(crate) fn build(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> Vectors {
+    pub(crate) fn build(
+        baskets: &Baskets,
+        n_customers: usize,
+        groups: usize,
+        decay: Decay,
+        max_postings: usize,
+    ) -> Vectors {
         let (by_customer, order) = chronological(baskets, n_customers);
         let mut v = Vectors {
             offsets: Vec::with_capacity(n_customers + 1),
@@ -361,13 +419,13 @@ impl Vectors {
             let bs = &order[by_customer[c]..by_customer[c + 1]];
             scratch.clear();
             let n = bs.len();
-            let groups = o.groups.min(n);
+            let groups = groups.min(n);
             for g in 0..groups {
                 let (lo, hi) = (g * n / groups, (g + 1) * n / groups);
                 let m = hi - lo;
-                let group_w = o.group_decay.powi((groups - 1 - g) as i32) / groups as f64;
+                let group_w = decay.group.powi((groups - 1 - g) as i32) / groups as f64;
                 for (i, &b) in bs[lo..hi].iter().enumerate() {
-                    let w = group_w * o.within_decay.powi((m - 1 - i) as i32) / m as f64;
+                    let w = group_w * decay.within.powi((m - 1 - i) as i32) / m as f64;
                     scratch.extend(baskets.basket(b as usize).iter().map(|&item| (item, w)));
                 }
             }
@@ -388,7 +446,7 @@ impl Vectors {
             v.offsets.push(v.items.len());
             v.norms.push(norm.sqrt() as f32);
         }
-        v.index(baskets.n_items, o.max_postings);
+        v.index(baskets.n_items, max_postings);
         v
     }
 
@@ -584,10 +642,14 @@ pub(crate) fn fill_popular(list: &mut Vec<u32>, popular: &[u32], k: usize) {
     }
 }
 
-/// Chooses `α` by Recall@[`TUNING_K`] on each customer's last order of
-/// `baskets`, trained on the orders before it. Ties go to the larger `α`.
-fn tune(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> (f64, AlphaTuning) {
+/// Chooses the decay and `α` by Recall@[`TUNING_K`] on each customer's
+/// last order of `baskets`, trained on the orders before it: over
+/// [`DECAY_GRID`] × [`ALPHA_GRID`], or over the one the options fix. Ties
+/// go to the earlier decay of the grid and the larger `α`.
+fn tune(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> (Decay, f64, Tuning) {
     const PAPER_ALPHA: f64 = 0.7;
+    let decays: Vec<Decay> = o.decay.map_or(DECAY_GRID.to_vec(), |d| vec![d]);
+    let alphas: Vec<f64> = o.alpha.map_or(ALPHA_GRID.to_vec(), |a| vec![a]);
     let held = last_baskets(baskets, n_customers);
     let keep: Vec<bool> = held.iter().map(|&h| !h).collect();
     let train = baskets.retain(&keep);
@@ -601,52 +663,62 @@ fn tune(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> (f64, A
         .filter(|&c| target[c as usize].is_some())
         .collect();
     if validation.is_empty() {
-        return (
-            PAPER_ALPHA,
-            AlphaTuning {
-                customers: 0,
-                recall: Vec::new(),
-            },
-        );
+        let tuning = Tuning {
+            customers: 0,
+            grid: Vec::new(),
+        };
+        return (decays[0], o.alpha.unwrap_or(PAPER_ALPHA), tuning);
     }
     let step = validation.len().div_ceil(MAX_TUNING_CUSTOMERS);
-    let vectors = Vectors::build(&train, n_customers, o);
     let (popular, _) = popular_of(&train);
-    let mut sums = [0.0f64; ALPHA_GRID.len()];
+    let mut grid = Vec::new();
     let mut acc = FxHashMap::default();
     let mut scored = 0u64;
-    for &c in validation.iter().step_by(step) {
-        let Some(b) = target[c as usize] else {
-            continue;
-        };
-        let relevant = baskets.basket(b);
-        let entries = vectors.entries(c, o, &mut acc);
-        for (a, &alpha) in ALPHA_GRID.iter().enumerate() {
-            let mut list: Vec<u32> = rank(&entries, alpha, TUNING_K)
-                .iter()
-                .map(|x| x.0.item)
-                .collect();
-            fill_popular(&mut list, &popular, TUNING_K);
-            let hits = list
-                .iter()
-                .filter(|i| relevant.binary_search(i).is_ok())
-                .count();
-            sums[a] += hits as f64 / relevant.len() as f64;
+    for &decay in &decays {
+        let vectors = Vectors::build(&train, n_customers, o.groups, decay, o.max_postings);
+        let mut sums = vec![0.0f64; alphas.len()];
+        scored = 0;
+        for &c in validation.iter().step_by(step) {
+            let Some(b) = target[c as usize] else {
+                continue;
+            };
+            let relevant = baskets.basket(b);
+            let entries = vectors.entries(c, o, &mut acc);
+            for (a, &alpha) in alphas.iter().enumerate() {
+                let mut list: Vec<u32> = rank(&entries, alpha, TUNING_K)
+                    .iter()
+                    .map(|x| x.0.item)
+                    .collect();
+                fill_popular(&mut list, &popular, TUNING_K);
+                let hits = list
+                    .iter()
+                    .filter(|i| relevant.binary_search(i).is_ok())
+                    .count();
+                sums[a] += hits as f64 / relevant.len() as f64;
+            }
+            scored += 1;
         }
-        scored += 1;
-    }
-    let recall: Vec<f64> = sums.iter().map(|s| s / scored as f64).collect();
-    let mut best = ALPHA_GRID.len() - 1;
-    for a in (0..ALPHA_GRID.len()).rev() {
-        if recall[a] > recall[best] {
-            best = a;
+        for (a, &alpha) in alphas.iter().enumerate() {
+            grid.push(TuningPoint {
+                decay,
+                alpha,
+                recall: sums[a] / scored as f64,
+            });
         }
     }
-    (
-        ALPHA_GRID[best],
-        AlphaTuning {
-            customers: scored,
-            recall,
-        },
-    )
+    let mut best: Option<TuningPoint> = None;
+    for d in 0..decays.len() {
+        for a in (0..alphas.len()).rev() {
+            let p = grid[d * alphas.len() + a];
+            if best.is_none_or(|b| p.recall > b.recall) {
+                best = Some(p);
+            }
+        }
+    }
+    let best = best.unwrap_or(grid[0]);
+    let tuning = Tuning {
+        customers: scored,
+        grid,
+    };
+    (best.decay, best.alpha, tuning)
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::baskets::Baskets;
 use super::evaluate::Sums;
-use super::next_basket::{fill_popular, last_baskets, NextBasket, NextBasketOptions};
+use super::next_basket::{fill_popular, last_baskets, Decay, NextBasket, NextBasketOptions};
 use super::{transactions_of, RankingMetrics, RecommendOptions, Recommender};
 use crate::days::parse_iso_day;
 use crate::ingest::Dataset;
@@ -69,6 +69,9 @@ pub struct NextBasketEvaluation {
     pub relevant: u64,
     /// Of them, items the customer had bought before.
     pub relevant_repeat: u64,
+    /// The decays the next-basket list used (tuned on the training orders
+    /// only, unless fixed).
+    pub decay: Decay,
     /// The balance `α` the next-basket list used (tuned on the training
     /// orders only, unless fixed).
     pub alpha: f64,
@@ -245,6 +248,7 @@ pub fn evaluate_next_basket(
         customers_with_new: with_new,
         relevant: relevant_total,
         relevant_repeat,
+        decay: nb.decay(),
         alpha: nb.alpha(),
         methods,
         best: METHODS[best],
