@@ -701,6 +701,19 @@ fn next_basket_beats_personal_top_frequency_by_a_tenth_with_repeat_buying() {
     for seed in [1, 2] {
         let e = next_basket_eval(&repeat_buying_shop(seed, 30_000));
         let recall = |m: &str| e.recall(m, 10).unwrap();
+        // For BENCHMARKS.md (`--nocapture`).
+        for m in &e.methods {
+            for s in &m.at {
+                eprintln!(
+                    "seed {seed} {} @{}: recall {:.3} NDCG {:.3} hit rate {:.3} precision {:.3} repeat recall {:.3} new recall {:.3}",
+                    m.method, s.k, s.all.recall, s.all.ndcg, s.all.hit_rate, s.all.precision, s.repeat.recall, s.new.recall
+                );
+            }
+        }
+        eprintln!(
+            "seed {seed}: {} customers ({} repeat, {} new), decay {:?}, alpha {}",
+            e.customers, e.customers_with_repeat, e.customers_with_new, e.decay, e.alpha
+        );
         assert!(e.customers >= 300, "seed {seed}: {e:?}");
         assert!(
             recall("next_basket") >= REPEAT_SHOP_MARGIN * recall("p_top_freq"),

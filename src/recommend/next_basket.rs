@@ -722,3 +722,110 @@ fn tune(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> (Decay,
     };
     (best.decay, best.alpha, tuning)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transactions::{Line, LineKind, Transactions, TransactionsBuilder};
+
+    /// Rounding of sums of a few products, stored as `f32`.
+    const F32_ROUND: f64 = 1e-7;
+
+    fn shop(rows: &[(&str, &str, i32, &str)]) -> Transactions {
+        let mut b = TransactionsBuilder::new();
+        for &(customer, order, day, item) in rows {
+            b.push(&Line {
+                customer: Some(customer),
+                order,
+                day,
+                amount: 1.0,
+                item: Some(item),
+                item_name: None,
+                kind: LineKind::Sale,
+                nps: None,
+                group: None,
+            });
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn user_vectors_follow_the_group_and_basket_decays() {
+        // Written out of order: the vectors sort baskets by day.
+        let t = shop(&[
+            ("a", "o3", 30, "z"),
+            ("a", "o1", 10, "x"),
+            ("a", "o2", 20, "x"),
+            ("a", "o2", 20, "y"),
+        ]);
+        let baskets = Baskets::from_transactions(&t);
+        let decay = Decay {
+            within: 0.5,
+            group: 0.5,
+        };
+        let v = Vectors::build(&baskets, t.customers().len(), 2, decay, 100);
+        // By hand: n = 3 baskets in G = 2 groups, {o1} and {o2, o3}.
+        // v_0 = o1; v_1 = (0.5·o2 + o3) / 2; u = (0.5·v_0 + v_1) / 2
+        // = 0.25·o1 + 0.125·o2 + 0.25·o3: x 0.375, y 0.125, z 0.25.
+        let (items, weights) = v.row(0);
+        let by_name: Vec<(&str, f64)> = items
+            .iter()
+            .zip(weights)
+            .map(|(&i, &w)| (t.items().name(i), f64::from(w)))
+            .collect();
+        let want = [("x", 0.375), ("y", 0.125), ("z", 0.25)];
+        let mut got = by_name.clone();
+        got.sort_by(|x, y| x.0.cmp(y.0));
+        for ((name, w), (want_name, want_w)) in got.iter().zip(want) {
+            assert_eq!(*name, want_name);
+            assert!((w - want_w).abs() < F32_ROUND, "{name}: {w}");
+        }
+        let norm = (0.375f64.powi(2) + 0.125f64.powi(2) + 0.25f64.powi(2)).sqrt();
+        assert!((f64::from(v.norms[0]) - norm).abs() < F32_ROUND);
+    }
+
+    #[test]
+    fn neighbours_are_the_most_similar_customers_first() {
+        // a and b share x and y; c shares only y with them; d shares nothing.
+        let t = shop(&[
+            ("a", "o1", 0, "x"),
+            ("a", "o1", 0, "y"),
+            ("b", "o2", 0, "x"),
+            ("b", "o2", 0, "y"),
+            ("b", "o2", 0, "w"),
+            ("c", "o3", 0, "y"),
+            ("c", "o3", 0, "v"),
+            ("d", "o4", 0, "u"),
+        ]);
+        let baskets = Baskets::from_transactions(&t);
+        let o = NextBasketOptions {
+            neighbours: 3,
+            ..NextBasketOptions::default()
+        };
+        let v = Vectors::build(&baskets, 4, o.groups, DECAY_GRID[0], o.max_postings);
+        let mut acc = FxHashMap::default();
+        let a = t.customers().get("a").unwrap();
+        let names: Vec<&str> = v
+            .neighbours(a, &o, &mut acc)
+            .iter()
+            .map(|&d| t.customers().name(d))
+            .collect();
+        // cos(a, b) = 2/√6 ≈ 0.82 > cos(a, c) = 1/2; d shares no item.
+        assert_eq!(names, ["b", "c"]);
+        // a's candidates: its own x, y and the neighbours' w, v.
+        let entries = v.entries(a, &o, &mut acc);
+        let own: Vec<&str> = entries
+            .iter()
+            .filter(|e| e.own > 0.0)
+            .map(|e| t.items().name(e.item))
+            .collect();
+        assert_eq!(own, ["x", "y"]);
+        let w = entries
+            .iter()
+            .find(|e| t.items().name(e.item) == "w")
+            .unwrap();
+        assert_eq!((w.own, w.holders), (0.0, 1));
+        // w's neighbour score: b's weight (1) over two neighbours.
+        assert!((w.neighbours - 0.5).abs() < F32_ROUND);
+    }
+}
