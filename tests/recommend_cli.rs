@@ -308,3 +308,44 @@ fn per_customer_csv_has_a_next_basket_list() {
         assert_eq!(r[4], (k % 5 + 1).to_string(), "{r:?}");
     }
 }
+
+/// `--csv due-soon`: whom to mail about what and when. Every row is due by
+/// the last order day plus the window and late by at most its interval.
+#[test]
+fn due_soon_csv_lists_items_due_within_the_window() {
+    let file = data("online_retail_II_sample.csv");
+    let csv = ok_stdout(&[
+        "recommend",
+        file.to_str().unwrap(),
+        "--csv",
+        "due-soon",
+        "--due-within",
+        "14",
+    ]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec![
+            "customer_id",
+            "item_id",
+            "item_name",
+            "purchase_days",
+            "last_date",
+            "interval_days",
+            "interval_from",
+            "next_due"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert!(!rows.is_empty());
+    // The sample's last order day is 2010-12-08: due by 2010-12-22.
+    let mut previous = String::new();
+    for r in &rows {
+        assert!(&r[7] <= "2010-12-22", "{r:?}");
+        assert!(r[7] >= *previous, "sorted by due date: {r:?}");
+        previous = r[7].to_owned();
+        let own = &r[6] == "own";
+        let days: u32 = r[3].parse().unwrap();
+        assert_eq!(own, days >= 2, "{r:?}");
+    }
+}

@@ -6,11 +6,12 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use ltvlab::days::format_day;
 use ltvlab::export::safe_cell;
 use ltvlab::recommend::{
-    evaluate, evaluate_next_basket, EvaluateOptions, ItemsetOptions, NextBasket,
-    NextBasketEvaluation, NextBasketOptions, NextItem, PairRule, Ranking, RecommendOptions,
-    Recommendation, Recommender, Rule, RuleMetrics,
+    evaluate, evaluate_next_basket, DueOptions, EvaluateOptions, IntervalSource, ItemsetOptions,
+    NextBasket, NextBasketEvaluation, NextBasketOptions, NextItem, PairRule, Ranking,
+    RecommendOptions, Recommendation, Recommender, Replenishment, Rule, RuleMetrics,
 };
 use ltvlab::transactions::Transactions;
 
@@ -72,10 +73,13 @@ pub struct RecommendArgs {
     /// Half-life in days of the recency weight.
     #[arg(long, value_name = "DAYS", default_value_t = 90.0)]
     half_life: f64,
-    /// Write one flat list as CSV instead: per-item or per-customer.
+    /// With --csv due-soon or --json-list due-soon: days ahead that count as soon.
+    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    due_within: i32,
+    /// Write one flat list as CSV instead: per-item, per-customer or due-soon.
     #[arg(long, value_enum, value_name = "LIST", conflicts_with = "json_list")]
     csv: Option<ListArg>,
-    /// Write one flat list as a JSON array instead: per-item or per-customer.
+    /// Write one flat list as a JSON array instead: per-item, per-customer or due-soon.
     #[arg(long, value_enum, value_name = "LIST")]
     json_list: Option<ListArg>,
 }
@@ -92,6 +96,8 @@ enum RankArg {
 enum ListArg {
     PerItem,
     PerCustomer,
+    /// Items due again soon, per customer (replenishment timing).
+    DueSoon,
 }
 
 /// Runs the command, writing to `out`.
@@ -131,6 +137,9 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> CliResult<()> {
     let t = rec.transactions();
 
     if let Some(list) = args.csv.or(args.json_list) {
+        if list == ListArg::DueSoon {
+            return write_due_soon(&rec, args, out);
+        }
         return write_list(&rec, list, args, out);
     }
 
@@ -270,8 +279,8 @@ fn write_list(
 ) -> CliResult<()> {
     let t = rec.transactions();
     let next = match list {
-        ListArg::PerItem => None,
         ListArg::PerCustomer => Some(NextBasket::new(rec, &NextBasketOptions::default())?),
+        _ => None,
     };
     let rows = |i: u32| match (list, &next) {
         (ListArg::PerCustomer, Some(nb)) => {
@@ -280,11 +289,11 @@ fn write_list(
             rows
         }
         (ListArg::PerCustomer, None) => rec.customer_rows(i, args.top),
-        (ListArg::PerItem, _) => rec.item_rows(i, args.top),
+        _ => rec.item_rows(i, args.top),
     };
     let n = match list {
-        ListArg::PerItem => t.items().len(),
         ListArg::PerCustomer => t.customers().len(),
+        _ => t.items().len(),
     } as u32;
     if args.json_list.is_some() {
         // Streamed: one list at a time, so memory stays at one list.
@@ -334,6 +343,75 @@ fn write_list(
             }
             w.write_record(record.iter().map(|c| c.as_ref()))?;
         }
+    }
+    Ok(w.flush()?)
+}
+
+/// One row of the due-soon list: whom to mail, about what, and when.
+#[derive(Serialize)]
+struct DueRow<'a> {
+    customer_id: &'a str,
+    item_id: &'a str,
+    item_name: &'a str,
+    purchase_days: u32,
+    last_date: String,
+    interval_days: f64,
+    interval_from: IntervalSource,
+    next_due: String,
+}
+
+fn write_due_soon(
+    rec: &Recommender<'_>,
+    args: &RecommendArgs,
+    out: &mut impl Write,
+) -> CliResult<()> {
+    let t = rec.transactions();
+    let due = Replenishment::new(rec).due_soon(&DueOptions {
+        as_of: None,
+        within_days: args.due_within,
+    })?;
+    let rows = due.iter().map(|x| DueRow {
+        customer_id: t.customers().name(x.customer),
+        item_id: t.items().name(x.item),
+        item_name: t.item_name(x.item),
+        purchase_days: x.purchase_days,
+        last_date: format_day(x.last_day),
+        interval_days: x.interval_days,
+        interval_from: x.source,
+        next_due: format_day(x.next_due_day),
+    });
+    if args.json_list.is_some() {
+        serde_json::to_writer_pretty(&mut *out, &rows.collect::<Vec<_>>())?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "customer_id",
+        "item_id",
+        "item_name",
+        "purchase_days",
+        "last_date",
+        "interval_days",
+        "interval_from",
+        "next_due",
+    ])?;
+    for r in rows {
+        let from = match r.interval_from {
+            IntervalSource::Own => "own",
+            IntervalSource::Item => "item",
+        };
+        let record = [
+            safe_cell(r.customer_id),
+            safe_cell(r.item_id),
+            safe_cell(r.item_name),
+            r.purchase_days.to_string().into(),
+            r.last_date.into(),
+            r.interval_days.to_string().into(),
+            from.into(),
+            r.next_due.into(),
+        ];
+        w.write_record(record.iter().map(|c| c.as_ref()))?;
     }
     Ok(w.flush()?)
 }

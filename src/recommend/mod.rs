@@ -31,6 +31,7 @@ mod metrics;
 mod next_basket;
 mod next_eval;
 mod pairs;
+mod replenish;
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -46,6 +47,7 @@ pub use next_eval::{
     evaluate_next_basket, MethodScores, NextBasketEvaluation, ScoresAtK, METHODS, NEXT_BASKET_KS,
 };
 pub use pairs::PairRule;
+pub use replenish::{Cycle, DueOptions, IntervalSource, Replenishment};
 
 use crate::days::format_day;
 use crate::ingest::Dataset;

@@ -571,7 +571,7 @@ impl Vectors {
 
 /// Per customer, their baskets oldest first (ties: file order), in
 /// compressed rows.
-fn chronological(baskets: &Baskets, n_customers: usize) -> (Vec<usize>, Vec<u32>) {
+pub(crate) fn chronological(baskets: &Baskets, n_customers: usize) -> (Vec<usize>, Vec<u32>) {
     let mut by_customer = vec![0usize; n_customers + 1];
     for &c in &baskets.customer {
         if c != NONE {
