@@ -1,6 +1,8 @@
 //! "Also bought" recommendations: exact pair counts with the usual
 //! association-rule measures, per-customer lists, frequent itemsets, and a
-//! holdout test against best-sellers.
+//! holdout test against best-sellers; the next basket (TIFU-KNN,
+//! [`NextBasket`]) with its holdout against the frequency baselines
+//! ([`evaluate_next_basket`]); and replenishment timing ([`Replenishment`]).
 //!
 //! A basket is an order (ingest synthesises customer + day orders when the
 //! file has no order ids; a basket file has one order per line). Each basket
@@ -229,7 +231,8 @@ pub struct ExportRow {
     /// The customer, for per-customer rows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
-    /// `buy_again` or `also_like`, for per-customer rows.
+    /// `buy_again`, `also_like` or `next_basket` ([`NextBasket::customer_rows`]),
+    /// for per-customer rows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list: Option<&'static str>,
     /// The anchor item's id.

@@ -94,9 +94,10 @@ pub struct NextBasketOptions {
     /// [`ALPHA_GRID`] by Recall@10 on each customer's last order.
     pub alpha: Option<f64>,
     /// Customers kept per item in the neighbour search, heaviest first
-    /// (default 1,000).
+    /// (default 250).
     pub max_postings: usize,
-    /// A customer's heaviest items read by the neighbour search (default 50).
+    /// A customer's heaviest items read by the neighbour search (default 25).
+    /// With `max_postings`, it bounds the search to 6,250 products a customer.
     pub query_items: usize,
 }
 
@@ -107,8 +108,8 @@ impl Default for NextBasketOptions {
             decay: None,
             neighbours: 100,
             alpha: None,
-            max_postings: 1_000,
-            query_items: 50,
+            max_postings: 250,
+            query_items: 25,
         }
     }
 }
