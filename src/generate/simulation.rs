@@ -459,6 +459,13 @@ mod tests {
             ),
             (
                 GeneratorConfig {
+                    repeat_share: 1.5,
+                    ..base.clone()
+                },
+                "repeat_share must be in [0, 1], got 1.5",
+            ),
+            (
+                GeneratorConfig {
                     observation_days: 100,
                     ..base.clone()
                 },
