@@ -251,3 +251,101 @@ fn one_huge_order_is_cut_to_the_hard_cap_with_a_note() {
     assert_eq!(b["capped_baskets"], 1, "{b}");
     assert_eq!(b["largest_basket"], 1000, "{b}");
 }
+
+/// `--evaluate --json` carries the next-basket holdout: three lists at
+/// k = 5, 10, 20 with repeat and new items apart, and the ordering the
+/// library test checks holds through the CLI too.
+#[test]
+fn evaluation_json_has_the_next_basket_holdout() {
+    let file = data("online_retail_II_sample.csv");
+    let v = json(&["recommend", file.to_str().unwrap(), "--evaluate", "--json"]);
+    let nb = &v["next_basket"];
+    assert_eq!(nb["holdout"], "last_order", "{nb}");
+    let methods = nb["methods"].as_array().unwrap();
+    let names: Vec<&str> = methods
+        .iter()
+        .map(|m| m["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["g_top_freq", "p_top_freq", "next_basket"]);
+    let recall10 = |m: usize| {
+        let at = methods[m]["at"].as_array().unwrap();
+        let ks: Vec<u64> = at.iter().map(|s| s["k"].as_u64().unwrap()).collect();
+        assert_eq!(ks, [5, 10, 20]);
+        for part in ["all", "repeat", "new"] {
+            for measure in ["recall", "ndcg", "hit_rate", "precision"] {
+                let x = at[1][part][measure].as_f64().unwrap();
+                assert!((0.0..=1.0).contains(&x), "{part} {measure} {x}");
+            }
+        }
+        at[1]["all"]["recall"].as_f64().unwrap()
+    };
+    assert!(recall10(2) >= recall10(1), "{nb}");
+    assert!(recall10(1) > recall10(0), "{nb}");
+    let alpha = nb["alpha"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&alpha), "{nb}");
+}
+
+#[test]
+fn per_customer_csv_has_a_next_basket_list() {
+    let file = data("online_retail_II_sample.csv");
+    let csv = ok_stdout(&[
+        "recommend",
+        file.to_str().unwrap(),
+        "--csv",
+        "per-customer",
+        "--top",
+        "5",
+    ]);
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    let next: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[1] == "next_basket").collect();
+    let customers: std::collections::BTreeSet<&str> = rows.iter().map(|r| &r[0]).collect();
+    // Every customer gets five next-basket rows, ranked 1 to 5.
+    assert_eq!(next.len(), 5 * customers.len());
+    for (k, r) in next.iter().enumerate() {
+        assert_eq!(r[4], (k % 5 + 1).to_string(), "{r:?}");
+    }
+}
+
+/// `--csv due-soon`: whom to mail about what and when. Every row is due by
+/// the last order day plus the window and late by at most its interval.
+#[test]
+fn due_soon_csv_lists_items_due_within_the_window() {
+    let file = data("online_retail_II_sample.csv");
+    let csv = ok_stdout(&[
+        "recommend",
+        file.to_str().unwrap(),
+        "--csv",
+        "due-soon",
+        "--due-within",
+        "14",
+    ]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec![
+            "customer_id",
+            "item_id",
+            "item_name",
+            "purchase_days",
+            "last_date",
+            "interval_days",
+            "interval_from",
+            "next_due"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert!(!rows.is_empty());
+    // The sample's last order day is 2010-12-08: due by 2010-12-22.
+    let mut previous = String::new();
+    for r in &rows {
+        assert!(&r[7] <= "2010-12-22", "{r:?}");
+        assert!(r[7] >= *previous, "sorted by due date: {r:?}");
+        previous = r[7].to_owned();
+        let own = &r[6] == "own";
+        let days: u32 = r[3].parse().unwrap();
+        assert_eq!(own, days >= 2, "{r:?}");
+    }
+}

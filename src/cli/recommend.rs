@@ -6,10 +6,12 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use ltvlab::days::format_day;
 use ltvlab::export::safe_cell;
 use ltvlab::recommend::{
-    evaluate, EvaluateOptions, ItemsetOptions, PairRule, Ranking, RecommendOptions, Recommendation,
-    Recommender, Rule, RuleMetrics,
+    evaluate, evaluate_next_basket, DueOptions, EvaluateOptions, IntervalSource, ItemsetOptions,
+    NextBasket, NextBasketEvaluation, NextBasketOptions, NextItem, PairRule, Ranking,
+    RecommendOptions, Recommendation, Recommender, Replenishment, Rule, RuleMetrics,
 };
 use ltvlab::transactions::Transactions;
 
@@ -71,10 +73,13 @@ pub struct RecommendArgs {
     /// Half-life in days of the recency weight.
     #[arg(long, value_name = "DAYS", default_value_t = 90.0)]
     half_life: f64,
-    /// Write one flat list as CSV instead: per-item or per-customer.
+    /// With --csv due-soon or --json-list due-soon: days ahead that count as soon.
+    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    due_within: i32,
+    /// Write one flat list as CSV instead: per-item, per-customer or due-soon.
     #[arg(long, value_enum, value_name = "LIST", conflicts_with = "json_list")]
     csv: Option<ListArg>,
-    /// Write one flat list as a JSON array instead: per-item or per-customer.
+    /// Write one flat list as a JSON array instead: per-item, per-customer or due-soon.
     #[arg(long, value_enum, value_name = "LIST")]
     json_list: Option<ListArg>,
 }
@@ -91,6 +96,8 @@ enum RankArg {
 enum ListArg {
     PerItem,
     PerCustomer,
+    /// Items due again soon, per customer (replenishment timing).
+    DueSoon,
 }
 
 /// Runs the command, writing to `out`.
@@ -130,6 +137,9 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> CliResult<()> {
     let t = rec.transactions();
 
     if let Some(list) = args.csv.or(args.json_list) {
+        if list == ListArg::DueSoon {
+            return write_due_soon(&rec, args, out);
+        }
         return write_list(&rec, list, args, out);
     }
 
@@ -139,14 +149,23 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> CliResult<()> {
         ),
         None => None,
     };
-    let evaluation = if args.evaluate {
+    let next_options = NextBasketOptions::default();
+    let (evaluation, next_basket) = if args.evaluate {
         let eval = EvaluateOptions {
             k: args.top,
             cutoff: args.cutoff.clone(),
         };
-        Some(evaluate(&ingested.data, &options, &eval)?)
+        (
+            Some(evaluate(&ingested.data, &options, &eval)?),
+            Some(evaluate_next_basket(
+                &ingested.data,
+                &options,
+                &next_options,
+                args.cutoff.as_deref(),
+            )?),
+        )
     } else {
-        None
+        (None, None)
     };
     let itemsets = if args.itemsets {
         let o = ItemsetOptions {
@@ -186,17 +205,27 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> CliResult<()> {
                 .map(|r| PairDto::new(t, r))
                 .collect(),
         }),
-        customer: args.customer_id.as_deref().map(|id| {
-            let r = rec.for_customer(id, args.top);
-            let dto = |v: &[Recommendation]| v.iter().map(|x| RecDto::new(&rec, x)).collect();
-            CustomerDto {
-                customer_id: id,
-                known: r.known,
-                buy_again: dto(&r.buy_again),
-                also_like: dto(&r.also_like),
+        customer: match args.customer_id.as_deref() {
+            Some(id) => {
+                let r = rec.for_customer(id, args.top);
+                let nb = NextBasket::new(&rec, &next_options)?;
+                let dto = |v: &[Recommendation]| v.iter().map(|x| RecDto::new(&rec, x)).collect();
+                Some(CustomerDto {
+                    customer_id: id,
+                    known: r.known,
+                    buy_again: dto(&r.buy_again),
+                    also_like: dto(&r.also_like),
+                    next_basket: nb
+                        .for_customer(id, args.top)
+                        .iter()
+                        .map(|x| RecDto::next(&nb, t, x))
+                        .collect(),
+                })
             }
-        }),
+            None => None,
+        },
         evaluation,
+        next_basket,
         itemsets: itemsets.as_ref().map(|(s, o)| {
             let mut by_length = Vec::new();
             for set in &s.itemsets {
@@ -249,13 +278,22 @@ fn write_list(
     out: &mut impl Write,
 ) -> CliResult<()> {
     let t = rec.transactions();
-    let rows = |i: u32| match list {
-        ListArg::PerItem => rec.item_rows(i, args.top),
-        ListArg::PerCustomer => rec.customer_rows(i, args.top),
+    let next = match list {
+        ListArg::PerCustomer => Some(NextBasket::new(rec, &NextBasketOptions::default())?),
+        _ => None,
+    };
+    let rows = |i: u32| match (list, &next) {
+        (ListArg::PerCustomer, Some(nb)) => {
+            let mut rows = rec.customer_rows(i, args.top);
+            rows.extend(nb.customer_rows(i, args.top));
+            rows
+        }
+        (ListArg::PerCustomer, None) => rec.customer_rows(i, args.top),
+        _ => rec.item_rows(i, args.top),
     };
     let n = match list {
-        ListArg::PerItem => t.items().len(),
         ListArg::PerCustomer => t.customers().len(),
+        _ => t.items().len(),
     } as u32;
     if args.json_list.is_some() {
         // Streamed: one list at a time, so memory stays at one list.
@@ -309,6 +347,75 @@ fn write_list(
     Ok(w.flush()?)
 }
 
+/// One row of the due-soon list: whom to mail, about what, and when.
+#[derive(Serialize)]
+struct DueRow<'a> {
+    customer_id: &'a str,
+    item_id: &'a str,
+    item_name: &'a str,
+    purchase_days: u32,
+    last_date: String,
+    interval_days: f64,
+    interval_from: IntervalSource,
+    next_due: String,
+}
+
+fn write_due_soon(
+    rec: &Recommender<'_>,
+    args: &RecommendArgs,
+    out: &mut impl Write,
+) -> CliResult<()> {
+    let t = rec.transactions();
+    let due = Replenishment::new(rec).due_soon(&DueOptions {
+        as_of: None,
+        within_days: args.due_within,
+    })?;
+    let rows = due.iter().map(|x| DueRow {
+        customer_id: t.customers().name(x.customer),
+        item_id: t.items().name(x.item),
+        item_name: t.item_name(x.item),
+        purchase_days: x.purchase_days,
+        last_date: format_day(x.last_day),
+        interval_days: x.interval_days,
+        interval_from: x.source,
+        next_due: format_day(x.next_due_day),
+    });
+    if args.json_list.is_some() {
+        serde_json::to_writer_pretty(&mut *out, &rows.collect::<Vec<_>>())?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "customer_id",
+        "item_id",
+        "item_name",
+        "purchase_days",
+        "last_date",
+        "interval_days",
+        "interval_from",
+        "next_due",
+    ])?;
+    for r in rows {
+        let from = match r.interval_from {
+            IntervalSource::Own => "own",
+            IntervalSource::Item => "item",
+        };
+        let record = [
+            safe_cell(r.customer_id),
+            safe_cell(r.item_id),
+            safe_cell(r.item_name),
+            r.purchase_days.to_string().into(),
+            r.last_date.into(),
+            r.interval_days.to_string().into(),
+            from.into(),
+            r.next_due.into(),
+        ];
+        w.write_record(record.iter().map(|c| c.as_ref()))?;
+    }
+    Ok(w.flush()?)
+}
+
 #[derive(Serialize)]
 struct Report<'a> {
     baskets: ltvlab::recommend::BasketStats,
@@ -321,6 +428,9 @@ struct Report<'a> {
     customer: Option<CustomerDto<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     evaluation: Option<ltvlab::recommend::Evaluation>,
+    /// The next-basket holdout (with `--evaluate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_basket: Option<NextBasketEvaluation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     itemsets: Option<ItemsetsDto<'a>>,
 }
@@ -391,6 +501,7 @@ struct CustomerDto<'a> {
     known: bool,
     buy_again: Vec<RecDto<'a>>,
     also_like: Vec<RecDto<'a>>,
+    next_basket: Vec<RecDto<'a>>,
 }
 
 #[derive(Serialize)]
@@ -409,6 +520,15 @@ impl<'a> RecDto<'a> {
             item_name: t.item_name(r.item),
             score: r.score,
             reason: rec.reason_text(&r.reason),
+        }
+    }
+
+    fn next(nb: &NextBasket<'_>, t: &'a Transactions, x: &NextItem) -> RecDto<'a> {
+        RecDto {
+            item_id: t.items().name(x.item),
+            item_name: t.item_name(x.item),
+            score: x.score,
+            reason: nb.reason_text(&x.reason),
         }
     }
 }
@@ -489,6 +609,7 @@ fn write_text(out: &mut impl Write, r: &Report<'_>, top: usize) -> std::io::Resu
         for (title, list) in [
             ("buy again", &c.buy_again),
             ("you might also like", &c.also_like),
+            ("next basket", &c.next_basket),
         ] {
             writeln!(out, "  {title}")?;
             for x in list {
@@ -529,6 +650,23 @@ fn write_text(out: &mut impl Write, r: &Report<'_>, top: usize) -> std::io::Resu
                 "  {name:<12} hit rate {:.3}  precision {:.3}  recall {:.3}  MAP {:.3}  NDCG {:.3}",
                 m.hit_rate, m.precision, m.recall, m.map, m.ndcg
             )?;
+        }
+    }
+    if let Some(e) = &r.next_basket {
+        writeln!(out, "next basket {}", e.verdict)?;
+        writeln!(
+            out,
+            "  held out {}: {} customers ({} repeat an item, {} buy a new one); decays {} and {}, alpha {} (tuned on the training orders)",
+            e.holdout, e.customers, e.customers_with_repeat, e.customers_with_new, e.decay.within, e.decay.group, e.alpha
+        )?;
+        for m in &e.methods {
+            for s in &m.at {
+                writeln!(
+                    out,
+                    "  {:<12} @{:<2}  recall {:.3}  NDCG {:.3}  hit rate {:.3}  precision {:.3}  repeat recall {:.3}  new recall {:.3}",
+                    m.method, s.k, s.all.recall, s.all.ndcg, s.all.hit_rate, s.all.precision, s.repeat.recall, s.new.recall
+                )?;
+            }
         }
     }
     Ok(())

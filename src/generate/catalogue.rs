@@ -80,6 +80,18 @@ impl Catalogue {
         })
     }
 
+    /// One member of `group`, by popularity within the group.
+    pub(super) fn in_group(&self, rng: &mut StdRng, group: usize) -> u32 {
+        let n = self.items.len();
+        let zipf = if group < n % self.groups {
+            &self.large_group
+        } else {
+            &self.small_group
+        };
+        let item = group + (zipf.sample(rng) as usize - 1) * self.groups;
+        item.min(n - 1) as u32
+    }
+
     /// Fills `chosen` with `lines` distinct items: the first from the whole
     /// catalogue, the others from its group with probability `affinity`.
     pub(super) fn pick(&self, rng: &mut StdRng, lines: usize, chosen: &mut Vec<u32>) {

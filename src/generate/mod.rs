@@ -118,6 +118,14 @@ pub struct GeneratorConfig {
     /// is its own order with negative quantities, dated before the end of the
     /// observation period.
     pub return_share: f64,
+    /// Lasting tastes: each customer gets a favourite co-purchase group, and
+    /// each line of their orders is, with this probability, drawn from the
+    /// item lines of their latest orders (the last 12 lines, each one
+    /// ticket: current favourites come back, old ones fade), else with this probability from
+    /// their favourite group, else from the catalogue as without tastes
+    /// (default 0.0, which draws nothing extra: outputs of a seed stay as
+    /// they were).
+    pub repeat_share: f64,
     /// The CSV dialect (default [`OutputFormat::Plain`]).
     pub format: OutputFormat,
     /// The byte encoding (default [`OutputEncoding::Utf8`]).
@@ -288,6 +296,7 @@ impl Default for GeneratorConfig {
             mean_lines_per_order: 2.5,
             guest_share: 0.0,
             return_share: 0.0,
+            repeat_share: 0.0,
             format: OutputFormat::Plain,
             encoding: OutputEncoding::Utf8,
             japanese_names: true,

@@ -377,6 +377,7 @@ pub(super) fn validate(config: &GeneratorConfig) -> Result<()> {
     share("group_affinity", config.group_affinity, true)?;
     share("guest_share", config.guest_share, false)?;
     share("return_share", config.return_share, true)?;
+    share("repeat_share", config.repeat_share, true)?;
     Ok(())
 }
 
@@ -455,6 +456,13 @@ mod tests {
                     ..base.clone()
                 },
                 "return_share must be in [0, 1], got -0.1",
+            ),
+            (
+                GeneratorConfig {
+                    repeat_share: 1.5,
+                    ..base.clone()
+                },
+                "repeat_share must be in [0, 1], got 1.5",
             ),
             (
                 GeneratorConfig {

@@ -218,7 +218,7 @@ pub fn evaluate(
 }
 
 #[derive(Debug, Default)]
-struct Sums {
+pub(super) struct Sums {
     hit: f64,
     precision: f64,
     recall: f64,
@@ -229,7 +229,7 @@ struct Sums {
 
 impl Sums {
     /// Adds one customer's list; `relevant` is ascending.
-    fn add(&mut self, list: &[u32], relevant: &[u32], k: usize) {
+    pub(super) fn add(&mut self, list: &[u32], relevant: &[u32], k: usize) {
         let (mut hits, mut ap, mut dcg) = (0usize, 0.0, 0.0);
         for (j, item) in list.iter().take(k).enumerate() {
             if relevant.binary_search(item).is_ok() {
@@ -248,7 +248,7 @@ impl Sums {
         self.hits += hits as u64;
     }
 
-    fn mean(&self, n: u64) -> RankingMetrics {
+    pub(super) fn mean(&self, n: u64) -> RankingMetrics {
         let n = n.max(1) as f64;
         RankingMetrics {
             hit_rate: self.hit / n,

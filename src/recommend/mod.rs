@@ -1,6 +1,8 @@
 //! "Also bought" recommendations: exact pair counts with the usual
 //! association-rule measures, per-customer lists, frequent itemsets, and a
-//! holdout test against best-sellers.
+//! holdout test against best-sellers; the next basket (TIFU-KNN,
+//! [`NextBasket`]) with its holdout against the frequency baselines
+//! ([`evaluate_next_basket`]); and replenishment timing ([`Replenishment`]).
 //!
 //! A basket is an order (ingest synthesises customer + day orders when the
 //! file has no order ids; a basket file has one order per line). Each basket
@@ -28,7 +30,10 @@ mod baskets;
 mod evaluate;
 mod itemsets;
 mod metrics;
+mod next_basket;
+mod next_eval;
 mod pairs;
+mod replenish;
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -36,7 +41,15 @@ use serde::Serialize;
 pub use evaluate::{evaluate, EvaluateOptions, Evaluation, RankingMetrics};
 pub use itemsets::{Itemset, ItemsetOptions, Itemsets, Rule};
 pub use metrics::{Ranking, RuleMetrics};
+pub use next_basket::{
+    Decay, NextBasket, NextBasketOptions, NextItem, NextReason, Tuning, TuningPoint, ALPHA_GRID,
+    DECAY_GRID, MAX_TUNING_CUSTOMERS, TUNING_K,
+};
+pub use next_eval::{
+    evaluate_next_basket, MethodScores, NextBasketEvaluation, ScoresAtK, METHODS, NEXT_BASKET_KS,
+};
 pub use pairs::PairRule;
+pub use replenish::{Cycle, DueOptions, IntervalSource, Replenishment};
 
 use crate::days::format_day;
 use crate::ingest::Dataset;
@@ -218,7 +231,8 @@ pub struct ExportRow {
     /// The customer, for per-customer rows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
-    /// `buy_again` or `also_like`, for per-customer rows.
+    /// `buy_again`, `also_like` or `next_basket` ([`NextBasket::customer_rows`]),
+    /// for per-customer rows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list: Option<&'static str>,
     /// The anchor item's id.

@@ -1,0 +1,832 @@
+//! The next basket: one ranked list per customer that blends the items they
+//! buy again with items new to them, after TIFU-KNN.
+//!
+//! Hu, He, Gao & Zhang, "Modeling Personalized Item Frequency Information for
+//! Next-basket Recommendation", SIGIR 2020 (reference implementation
+//! github.com/HaojiHu/TIFUKNN; the method as re-implemented in Cornac,
+//! `cornac/models/tifuknn`).
+//!
+//! # Formula
+//!
+//! A customer's baskets, oldest first, are split into `G = min(groups, n)`
+//! contiguous groups of near-equal size (group `g` holds baskets
+//! `⌊g·n/G⌋ .. ⌊(g+1)·n/G⌋`). With `b` a basket's 0/1 item vector, `r_b` the
+//! within-group decay and `r_g` the group decay:
+//!
+//! - group vector `v_g = (1/m_g) Σ_{i<m_g} r_b^(m_g−1−i) · b_i` over the
+//!   group's `m_g` baskets;
+//! - user vector (the personal item frequency, PIF)
+//!   `u = (1/G) Σ_{g<G} r_g^(G−1−g) · v_g`;
+//! - neighbours: the `neighbours` customers `d` with the largest cosine
+//!   `u·u_d / (|u| |u_d|)`; their mean vector `n = (1/|N|) Σ_d u_d`;
+//! - score `p = α · u + (1 − α) · n`: `α` is the balance between repeat
+//!   (the customer's own vector) and explore (what similar customers buy).
+//!
+//! The list is the items with the largest `p > 0`, filled with best-sellers.
+//!
+//! Where this differs from the paper: neighbours by cosine, not Euclidean
+//! distance (cosine needs only the customers who share an item, found through
+//! an inverted index, so the search stays sparse); the search reads each
+//! customer's [`NextBasketOptions::query_items`] heaviest items and each
+//! item's [`NextBasketOptions::max_postings`] heaviest customers, so a
+//! similarity is exact only under those bounds; `α` is tuned on the training
+//! data (each customer's last training order held out), not on a separate
+//! validation set of customers.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::baskets::Baskets;
+use super::{ExportRow, Recommender};
+use crate::transactions::NONE;
+use crate::{Error, Result};
+
+/// The decays tried by the tuning: the paper's (`r_b = 0.9`, `r_g = 0.7`),
+/// a steeper one for tastes that drift fast, and none (plain frequency,
+/// which wins when tastes do not drift).
+pub const DECAY_GRID: [Decay; 3] = [
+    Decay {
+        within: 0.9,
+        group: 0.7,
+    },
+    Decay {
+        within: 0.7,
+        group: 0.4,
+    },
+    Decay {
+        within: 1.0,
+        group: 1.0,
+    },
+];
+
+/// The time decays of the user vector.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Decay {
+    /// Within-group decay `r_b` in (0, 1].
+    pub within: f64,
+    /// Group decay `r_g` in (0, 1].
+    pub group: f64,
+}
+
+/// The values of `α` tried by the tuning, from all-explore to all-repeat.
+pub const ALPHA_GRID: [f64; 11] = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
+
+/// The list length the tuning scores (Recall@10).
+pub const TUNING_K: usize = 10;
+
+/// At most this many customers score each `α` in the tuning (spread evenly
+/// over the customer index), which bounds its work.
+pub const MAX_TUNING_CUSTOMERS: usize = 2_000;
+
+/// Options for [`NextBasket::new`]. `Default` gives the documented defaults
+/// (the paper's settings for its grocery data sets, except `neighbours`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NextBasketOptions {
+    /// Number of groups `G` a history is split into (default 7).
+    pub groups: usize,
+    /// The decays; `None` (default) tunes them over [`DECAY_GRID`] together
+    /// with `α`.
+    pub decay: Option<Decay>,
+    /// Neighbours per customer (default 100; the paper uses 300 on data sets
+    /// with tens of thousands of customers).
+    pub neighbours: usize,
+    /// The balance `α` in [0, 1]; `None` (default) tunes it on the data over
+    /// [`ALPHA_GRID`] by Recall@10 on each customer's last order.
+    pub alpha: Option<f64>,
+    /// Customers kept per item in the neighbour search, heaviest first
+    /// (default 250).
+    pub max_postings: usize,
+    /// A customer's heaviest items read by the neighbour search (default 25).
+    /// With `max_postings`, it bounds the search to 6,250 products a customer.
+    pub query_items: usize,
+}
+
+impl Default for NextBasketOptions {
+    fn default() -> NextBasketOptions {
+        NextBasketOptions {
+            groups: 7,
+            decay: None,
+            neighbours: 100,
+            alpha: None,
+            max_postings: 250,
+            query_items: 25,
+        }
+    }
+}
+
+impl NextBasketOptions {
+    fn validate(&self) -> Result<()> {
+        let unit = |name: &str, x: f64| {
+            if x > 0.0 && x <= 1.0 {
+                Ok(())
+            } else {
+                Err(Error::options(format!("{name} must be in (0, 1], got {x}")))
+            }
+        };
+        if let Some(d) = self.decay {
+            unit("within-group decay", d.within)?;
+            unit("group decay", d.group)?;
+        }
+        if let Some(a) = self.alpha {
+            if !(0.0..=1.0).contains(&a) {
+                return Err(Error::options(format!("alpha must be in [0, 1], got {a}")));
+            }
+        }
+        for (name, n) in [
+            ("groups", self.groups),
+            ("neighbours", self.neighbours),
+            ("postings per item", self.max_postings),
+            ("query items", self.query_items),
+        ] {
+            if n == 0 {
+                return Err(Error::options(format!("{name} must be at least 1")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How the decay and `α` were chosen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tuning {
+    /// Customers whose last training order scored the grid (0: too few
+    /// repeat customers, and the paper's settings are used).
+    pub customers: u64,
+    /// Mean Recall@[`TUNING_K`] of each setting tried.
+    pub grid: Vec<TuningPoint>,
+}
+
+/// One setting the tuning tried.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TuningPoint {
+    /// The decays.
+    pub decay: Decay,
+    /// The balance.
+    pub alpha: f64,
+    /// Mean Recall@[`TUNING_K`] on the tuning customers.
+    pub recall: f64,
+}
+
+/// One item of a next-basket list.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NextItem {
+    /// Item index.
+    pub item: u32,
+    /// The score `p` (for a best-seller filling the list, its support).
+    pub score: f64,
+    /// Why it is in the list.
+    pub reason: NextReason,
+}
+
+/// Why an item is in a next-basket list.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NextReason {
+    /// The customer bought it before.
+    Repeat {
+        /// The customer's orders holding it.
+        orders: u32,
+        /// Day of the last of them.
+        last_day: i32,
+    },
+    /// New to the customer; similar customers buy it.
+    Neighbours {
+        /// Neighbours who bought it.
+        customers: u32,
+    },
+    /// A best-seller filling a short list.
+    Popular {
+        /// Baskets holding it.
+        baskets: u64,
+    },
+}
+
+/// TIFU-KNN user vectors of one data set with a chosen `α`.
+#[derive(Debug, Clone)]
+pub struct NextBasket<'r> {
+    rec: &'r Recommender<'r>,
+    options: NextBasketOptions,
+    vectors: Vectors,
+    decay: Decay,
+    alpha: f64,
+    tuning: Option<Tuning>,
+}
+
+impl<'r> NextBasket<'r> {
+    /// Builds the user vectors over the recommender's baskets (after its
+    /// basket cap), tuning the decay and `α` unless the options fix them.
+    ///
+    /// # Errors
+    /// An options error for invalid options.
+    pub fn new(rec: &'r Recommender<'r>, options: &NextBasketOptions) -> Result<NextBasket<'r>> {
+        options.validate()?;
+        let n_customers = rec.t.customers().len();
+        let (decay, alpha, tuning) = match (options.decay, options.alpha) {
+            (Some(d), Some(a)) => (d, a, None),
+            _ => {
+                let (d, a, t) = tune(&rec.baskets, n_customers, options);
+                (d, a, Some(t))
+            }
+        };
+        Ok(NextBasket {
+            rec,
+            options: *options,
+            vectors: Vectors::build(
+                &rec.baskets,
+                n_customers,
+                options.groups,
+                decay,
+                options.max_postings,
+            ),
+            decay,
+            alpha,
+            tuning,
+        })
+    }
+
+    /// The balance `α` in force.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// The decays in force.
+    pub fn decay(&self) -> Decay {
+        self.decay
+    }
+
+    /// The tuning that chose the decay and `α` (`None` when the options
+    /// fixed both).
+    pub fn tuning(&self) -> Option<&Tuning> {
+        self.tuning.as_ref()
+    }
+
+    /// The next basket of the customer with index `customer` (an index into
+    /// `transactions().customers()`): `k` items, best first. A customer
+    /// without a history gets best-sellers.
+    pub fn for_customer_index(&self, customer: u32, k: usize) -> Vec<NextItem> {
+        let mut scratch = FxHashMap::default();
+        let entries = self.vectors.entries(customer, &self.options, &mut scratch);
+        let ranked = rank(&entries, self.alpha, k);
+        let history = self.rec.history_of(customer);
+        let mut list: Vec<NextItem> = ranked
+            .iter()
+            .map(|&(e, score)| {
+                let reason = match history.binary_search_by_key(&e.item, |p| p.item) {
+                    Ok(h) => NextReason::Repeat {
+                        orders: history[h].orders,
+                        last_day: history[h].last_day,
+                    },
+                    Err(_) => NextReason::Neighbours {
+                        customers: e.holders,
+                    },
+                };
+                NextItem {
+                    item: e.item,
+                    score,
+                    reason,
+                }
+            })
+            .collect();
+        if list.len() < k {
+            let listed: Vec<u32> = list.iter().map(|x| x.item).collect();
+            let fill = self
+                .rec
+                .popular_except_where(k - list.len(), |i| listed.contains(&i));
+            list.extend(fill.into_iter().map(|r| NextItem {
+                item: r.item,
+                score: r.score,
+                reason: NextReason::Popular {
+                    baskets: self.rec.item_count(r.item),
+                },
+            }));
+        }
+        list
+    }
+
+    /// The next basket of the customer with this id (as written in the
+    /// file); an unknown id gets best-sellers.
+    pub fn for_customer(&self, customer_id: &str, k: usize) -> Vec<NextItem> {
+        match self.rec.t.customers().get(customer_id) {
+            Some(c) => self.for_customer_index(c, k),
+            None => self.for_customer_index(NONE, k),
+        }
+    }
+
+    /// The per-customer export rows (list `next_basket`) of the customer with
+    /// index `customer`; `item_id` is the recommended item for a repeat,
+    /// empty otherwise.
+    pub fn customer_rows(&self, customer: u32, k: usize) -> Vec<ExportRow> {
+        let t = self.rec.t;
+        let customer_id = t.customers().name(customer);
+        self.for_customer_index(customer, k)
+            .iter()
+            .enumerate()
+            .map(|(r, x)| {
+                let anchor = matches!(x.reason, NextReason::Repeat { .. }).then_some(x.item);
+                ExportRow {
+                    customer_id: Some(customer_id.to_owned()),
+                    list: Some("next_basket"),
+                    item_id: anchor.map_or(String::new(), |i| t.items().name(i).to_owned()),
+                    item_name: anchor.map_or(String::new(), |i| t.item_name(i).to_owned()),
+                    rank: r + 1,
+                    recommended_item_id: t.items().name(x.item).to_owned(),
+                    recommended_item_name: t.item_name(x.item).to_owned(),
+                    score: x.score,
+                    reason: self.reason_text(&x.reason),
+                }
+            })
+            .collect()
+    }
+
+    /// The reason in words.
+    pub fn reason_text(&self, reason: &NextReason) -> String {
+        match *reason {
+            NextReason::Repeat { orders, last_day } => self
+                .rec
+                .reason_text(&super::Reason::BuyAgain { orders, last_day }),
+            NextReason::Neighbours { customers } => format!(
+                "new to them; bought by {customers} similar customer{}",
+                super::plural(u64::from(customers))
+            ),
+            NextReason::Popular { baskets } => {
+                self.rec.reason_text(&super::Reason::Popular { baskets })
+            }
+        }
+    }
+}
+
+/// One candidate item of a customer: own weight `u`, neighbours' mean `n`
+/// and the number of neighbours who bought it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Entry {
+    pub item: u32,
+    pub own: f64,
+    pub neighbours: f64,
+    pub holders: u32,
+}
+
+/// The `k` entries with the largest `α·own + (1 − α)·neighbours > 0`, best
+/// first (ties: lower item).
+pub(crate) fn rank(entries: &[Entry], alpha: f64, k: usize) -> Vec<(Entry, f64)> {
+    let mut scored: Vec<(Entry, f64)> = entries
+        .iter()
+        .map(|&e| (e, alpha * e.own + (1.0 - alpha) * e.neighbours))
+        .filter(|&(_, s)| s > 0.0)
+        .collect();
+    let better =
+        |x: &(Entry, f64), y: &(Entry, f64)| y.1.total_cmp(&x.1).then(x.0.item.cmp(&y.0.item));
+    if scored.len() > k && k > 0 {
+        scored.select_nth_unstable_by(k - 1, better);
+        scored.truncate(k);
+    }
+    scored.sort_unstable_by(better);
+    scored.truncate(k);
+    scored
+}
+
+/// Sparse user vectors in compressed rows, with an inverted index from items
+/// to their heaviest customers for the neighbour search.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Vectors {
+    /// Customer `c`'s vector is `items/weights[offsets[c]..offsets[c + 1]]`,
+    /// ascending by item.
+    offsets: Vec<usize>,
+    items: Vec<u32>,
+    weights: Vec<f32>,
+    norms: Vec<f32>,
+    /// Item `i`'s customers are `post_*[post_offsets[i]..post_offsets[i + 1]]`,
+    /// heaviest first.
+    post_offsets: Vec<usize>,
+    post_customers: Vec<u32>,
+    post_weights: Vec<f32>,
+}
+
+impl Vectors {
+    pub(crate) fn build(
+        baskets: &Baskets,
+        n_customers: usize,
+        groups: usize,
+        decay: Decay,
+        max_postings: usize,
+    ) -> Vectors {
+        let (by_customer, order) = chronological(baskets, n_customers);
+        let mut v = Vectors {
+            offsets: Vec::with_capacity(n_customers + 1),
+            ..Vectors::default()
+        };
+        v.offsets.push(0);
+        let mut scratch: Vec<(u32, f64)> = Vec::new();
+        for c in 0..n_customers {
+            let bs = &order[by_customer[c]..by_customer[c + 1]];
+            scratch.clear();
+            let n = bs.len();
+            let groups = groups.min(n);
+            for g in 0..groups {
+                let (lo, hi) = (g * n / groups, (g + 1) * n / groups);
+                let m = hi - lo;
+                let group_w = decay.group.powi((groups - 1 - g) as i32) / groups as f64;
+                for (i, &b) in bs[lo..hi].iter().enumerate() {
+                    let w = group_w * decay.within.powi((m - 1 - i) as i32) / m as f64;
+                    scratch.extend(baskets.basket(b as usize).iter().map(|&item| (item, w)));
+                }
+            }
+            scratch.sort_unstable_by_key(|x| x.0);
+            let mut norm = 0.0f64;
+            let mut k = 0;
+            while k < scratch.len() {
+                let item = scratch[k].0;
+                let mut w = 0.0;
+                while k < scratch.len() && scratch[k].0 == item {
+                    w += scratch[k].1;
+                    k += 1;
+                }
+                v.items.push(item);
+                v.weights.push(w as f32);
+                norm += w * w;
+            }
+            v.offsets.push(v.items.len());
+            v.norms.push(norm.sqrt() as f32);
+        }
+        v.index(baskets.n_items, max_postings);
+        v
+    }
+
+    fn index(&mut self, n_items: usize, max_postings: usize) {
+        let mut offsets = vec![0usize; n_items + 1];
+        for &i in &self.items {
+            offsets[i as usize + 1] += 1;
+        }
+        for i in 0..n_items {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut postings = vec![(0u32, 0f32); self.items.len()];
+        for c in 0..self.norms.len() {
+            for k in self.offsets[c]..self.offsets[c + 1] {
+                let i = self.items[k] as usize;
+                postings[fill[i]] = (c as u32, self.weights[k]);
+                fill[i] += 1;
+            }
+        }
+        drop(fill);
+        self.post_offsets = Vec::with_capacity(n_items + 1);
+        self.post_offsets.push(0);
+        for i in 0..n_items {
+            let list = &mut postings[offsets[i]..offsets[i + 1]];
+            list.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            for &(c, w) in list.iter().take(max_postings) {
+                self.post_customers.push(c);
+                self.post_weights.push(w);
+            }
+            self.post_offsets.push(self.post_customers.len());
+        }
+    }
+
+    fn row(&self, c: u32) -> (&[u32], &[f32]) {
+        let c = c as usize;
+        match (self.offsets.get(c), self.offsets.get(c + 1)) {
+            (Some(&s), Some(&e)) => (&self.items[s..e], &self.weights[s..e]),
+            _ => (&[], &[]),
+        }
+    }
+
+    /// The customer's `neighbours` most similar customers by cosine, best
+    /// first (ties: lower index).
+    fn neighbours(&self, c: u32, o: &NextBasketOptions, acc: &mut FxHashMap<u32, f64>) -> Vec<u32> {
+        let (items, weights) = self.row(c);
+        if items.is_empty() {
+            return Vec::new();
+        }
+        let mut query: Vec<usize> = (0..items.len()).collect();
+        query.sort_unstable_by(|&x, &y| weights[y].total_cmp(&weights[x]).then(x.cmp(&y)));
+        query.truncate(o.query_items);
+        query.sort_unstable();
+        acc.clear();
+        for &q in &query {
+            let i = items[q] as usize;
+            let wq = f64::from(weights[q]);
+            let (s, e) = (self.post_offsets[i], self.post_offsets[i + 1]);
+            for (&d, &w) in self.post_customers[s..e]
+                .iter()
+                .zip(&self.post_weights[s..e])
+            {
+                if d != c {
+                    *acc.entry(d).or_insert(0.0) += wq * f64::from(w);
+                }
+            }
+        }
+        let norm = f64::from(self.norms[c as usize]);
+        let mut sims: Vec<(u32, f64)> = acc
+            .iter()
+            .map(|(&d, &dot)| (d, dot / (norm * f64::from(self.norms[d as usize]))))
+            .collect();
+        let better = |x: &(u32, f64), y: &(u32, f64)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+        if sims.len() > o.neighbours {
+            sims.select_nth_unstable_by(o.neighbours - 1, better);
+            sims.truncate(o.neighbours);
+        }
+        sims.sort_unstable_by(better);
+        sims.into_iter().map(|(d, _)| d).collect()
+    }
+
+    /// The customer's candidate items: their own and their neighbours'.
+    pub(crate) fn entries(
+        &self,
+        c: u32,
+        o: &NextBasketOptions,
+        acc: &mut FxHashMap<u32, f64>,
+    ) -> Vec<Entry> {
+        let neighbours = self.neighbours(c, o, acc);
+        let mut all: FxHashMap<u32, Entry> = FxHashMap::default();
+        let (items, weights) = self.row(c);
+        for (&item, &w) in items.iter().zip(weights) {
+            all.insert(
+                item,
+                Entry {
+                    item,
+                    own: f64::from(w),
+                    neighbours: 0.0,
+                    holders: 0,
+                },
+            );
+        }
+        let share = 1.0 / neighbours.len().max(1) as f64;
+        for &d in &neighbours {
+            let (items, weights) = self.row(d);
+            for (&item, &w) in items.iter().zip(weights) {
+                let e = all.entry(item).or_insert(Entry {
+                    item,
+                    own: 0.0,
+                    neighbours: 0.0,
+                    holders: 0,
+                });
+                e.neighbours += share * f64::from(w);
+                e.holders += 1;
+            }
+        }
+        let mut entries: Vec<Entry> = all.into_values().collect();
+        entries.sort_unstable_by_key(|e| e.item);
+        entries
+    }
+}
+
+/// Per customer, their baskets oldest first (ties: file order), in
+/// compressed rows.
+pub(crate) fn chronological(baskets: &Baskets, n_customers: usize) -> (Vec<usize>, Vec<u32>) {
+    let mut by_customer = vec![0usize; n_customers + 1];
+    for &c in &baskets.customer {
+        if c != NONE {
+            by_customer[c as usize + 1] += 1;
+        }
+    }
+    for c in 0..n_customers {
+        by_customer[c + 1] += by_customer[c];
+    }
+    let mut fill = by_customer.clone();
+    let mut order = vec![0u32; by_customer[n_customers]];
+    for (b, &c) in baskets.customer.iter().enumerate() {
+        if c != NONE {
+            order[fill[c as usize]] = b as u32;
+            fill[c as usize] += 1;
+        }
+    }
+    for c in 0..n_customers {
+        order[by_customer[c]..by_customer[c + 1]].sort_by_key(|&b| (baskets.day[b as usize], b));
+    }
+    (by_customer, order)
+}
+
+/// Each customer's last basket (latest day, then last in the file) among
+/// customers with at least two baskets.
+pub(crate) fn last_baskets(baskets: &Baskets, n_customers: usize) -> Vec<bool> {
+    let mut last: Vec<Option<usize>> = vec![None; n_customers];
+    let mut orders = vec![0u32; n_customers];
+    for b in 0..baskets.len() {
+        let c = baskets.customer[b];
+        if c == NONE {
+            continue;
+        }
+        orders[c as usize] += 1;
+        let slot = &mut last[c as usize];
+        if slot.is_none_or(|l| baskets.day[b] >= baskets.day[l]) {
+            *slot = Some(b);
+        }
+    }
+    let mut held = vec![false; baskets.len()];
+    for (c, l) in last.iter().enumerate() {
+        if let (Some(b), true) = (l, orders[c] >= 2) {
+            held[*b] = true;
+        }
+    }
+    held
+}
+
+/// Items by baskets holding them, descending (ties: lower index).
+pub(crate) fn popular_of(baskets: &Baskets) -> (Vec<u32>, Vec<u64>) {
+    let counts = baskets.item_counts();
+    let mut popular: Vec<u32> = (0..counts.len() as u32)
+        .filter(|&i| counts[i as usize] > 0)
+        .collect();
+    popular.sort_by(|&x, &y| counts[y as usize].cmp(&counts[x as usize]).then(x.cmp(&y)));
+    (popular, counts)
+}
+
+/// `list` filled up to `k` with best-sellers not in it.
+pub(crate) fn fill_popular(list: &mut Vec<u32>, popular: &[u32], k: usize) {
+    for &i in popular {
+        if list.len() >= k {
+            break;
+        }
+        if !list.contains(&i) {
+            list.push(i);
+        }
+    }
+}
+
+/// Chooses the decay and `α` by Recall@[`TUNING_K`] on each customer's
+/// last order of `baskets`, trained on the orders before it: over
+/// [`DECAY_GRID`] × [`ALPHA_GRID`], or over the one the options fix. Ties
+/// go to the earlier decay of the grid and the larger `α`.
+fn tune(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> (Decay, f64, Tuning) {
+    const PAPER_ALPHA: f64 = 0.7;
+    let decays: Vec<Decay> = o.decay.map_or(DECAY_GRID.to_vec(), |d| vec![d]);
+    let alphas: Vec<f64> = o.alpha.map_or(ALPHA_GRID.to_vec(), |a| vec![a]);
+    let held = last_baskets(baskets, n_customers);
+    let keep: Vec<bool> = held.iter().map(|&h| !h).collect();
+    let train = baskets.retain(&keep);
+    let mut target: Vec<Option<usize>> = vec![None; n_customers];
+    for (b, &h) in held.iter().enumerate() {
+        if h {
+            target[baskets.customer[b] as usize] = Some(b);
+        }
+    }
+    let validation: Vec<u32> = (0..n_customers as u32)
+        .filter(|&c| target[c as usize].is_some())
+        .collect();
+    if validation.is_empty() {
+        let tuning = Tuning {
+            customers: 0,
+            grid: Vec::new(),
+        };
+        return (decays[0], o.alpha.unwrap_or(PAPER_ALPHA), tuning);
+    }
+    let step = validation.len().div_ceil(MAX_TUNING_CUSTOMERS);
+    let (popular, _) = popular_of(&train);
+    let mut grid = Vec::new();
+    let mut acc = FxHashMap::default();
+    let mut scored = 0u64;
+    for &decay in &decays {
+        let vectors = Vectors::build(&train, n_customers, o.groups, decay, o.max_postings);
+        let mut sums = vec![0.0f64; alphas.len()];
+        scored = 0;
+        for &c in validation.iter().step_by(step) {
+            let Some(b) = target[c as usize] else {
+                continue;
+            };
+            let relevant = baskets.basket(b);
+            let entries = vectors.entries(c, o, &mut acc);
+            for (a, &alpha) in alphas.iter().enumerate() {
+                let mut list: Vec<u32> = rank(&entries, alpha, TUNING_K)
+                    .iter()
+                    .map(|x| x.0.item)
+                    .collect();
+                fill_popular(&mut list, &popular, TUNING_K);
+                let hits = list
+                    .iter()
+                    .filter(|i| relevant.binary_search(i).is_ok())
+                    .count();
+                sums[a] += hits as f64 / relevant.len() as f64;
+            }
+            scored += 1;
+        }
+        for (a, &alpha) in alphas.iter().enumerate() {
+            grid.push(TuningPoint {
+                decay,
+                alpha,
+                recall: sums[a] / scored as f64,
+            });
+        }
+    }
+    let mut best: Option<TuningPoint> = None;
+    for d in 0..decays.len() {
+        for a in (0..alphas.len()).rev() {
+            let p = grid[d * alphas.len() + a];
+            if best.is_none_or(|b| p.recall > b.recall) {
+                best = Some(p);
+            }
+        }
+    }
+    let best = best.unwrap_or(grid[0]);
+    let tuning = Tuning {
+        customers: scored,
+        grid,
+    };
+    (best.decay, best.alpha, tuning)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transactions::{Line, LineKind, Transactions, TransactionsBuilder};
+
+    /// Rounding of sums of a few products, stored as `f32`.
+    const F32_ROUND: f64 = 1e-7;
+
+    fn shop(rows: &[(&str, &str, i32, &str)]) -> Transactions {
+        let mut b = TransactionsBuilder::new();
+        for &(customer, order, day, item) in rows {
+            b.push(&Line {
+                customer: Some(customer),
+                order,
+                day,
+                amount: 1.0,
+                item: Some(item),
+                item_name: None,
+                kind: LineKind::Sale,
+                nps: None,
+                group: None,
+            });
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn user_vectors_follow_the_group_and_basket_decays() {
+        // Written out of order: the vectors sort baskets by day.
+        let t = shop(&[
+            ("a", "o3", 30, "z"),
+            ("a", "o1", 10, "x"),
+            ("a", "o2", 20, "x"),
+            ("a", "o2", 20, "y"),
+        ]);
+        let baskets = Baskets::from_transactions(&t);
+        let decay = Decay {
+            within: 0.5,
+            group: 0.5,
+        };
+        let v = Vectors::build(&baskets, t.customers().len(), 2, decay, 100);
+        // By hand: n = 3 baskets in G = 2 groups, {o1} and {o2, o3}.
+        // v_0 = o1; v_1 = (0.5·o2 + o3) / 2; u = (0.5·v_0 + v_1) / 2
+        // = 0.25·o1 + 0.125·o2 + 0.25·o3: x 0.375, y 0.125, z 0.25.
+        let (items, weights) = v.row(0);
+        let by_name: Vec<(&str, f64)> = items
+            .iter()
+            .zip(weights)
+            .map(|(&i, &w)| (t.items().name(i), f64::from(w)))
+            .collect();
+        let want = [("x", 0.375), ("y", 0.125), ("z", 0.25)];
+        let mut got = by_name.clone();
+        got.sort_by(|x, y| x.0.cmp(y.0));
+        for ((name, w), (want_name, want_w)) in got.iter().zip(want) {
+            assert_eq!(*name, want_name);
+            assert!((w - want_w).abs() < F32_ROUND, "{name}: {w}");
+        }
+        let norm = (0.375f64.powi(2) + 0.125f64.powi(2) + 0.25f64.powi(2)).sqrt();
+        assert!((f64::from(v.norms[0]) - norm).abs() < F32_ROUND);
+    }
+
+    #[test]
+    fn neighbours_are_the_most_similar_customers_first() {
+        // a and b share x and y; c shares only y with them; d shares nothing.
+        let t = shop(&[
+            ("a", "o1", 0, "x"),
+            ("a", "o1", 0, "y"),
+            ("b", "o2", 0, "x"),
+            ("b", "o2", 0, "y"),
+            ("b", "o2", 0, "w"),
+            ("c", "o3", 0, "y"),
+            ("c", "o3", 0, "v"),
+            ("d", "o4", 0, "u"),
+        ]);
+        let baskets = Baskets::from_transactions(&t);
+        let o = NextBasketOptions {
+            neighbours: 3,
+            ..NextBasketOptions::default()
+        };
+        let v = Vectors::build(&baskets, 4, o.groups, DECAY_GRID[0], o.max_postings);
+        let mut acc = FxHashMap::default();
+        let a = t.customers().get("a").unwrap();
+        let names: Vec<&str> = v
+            .neighbours(a, &o, &mut acc)
+            .iter()
+            .map(|&d| t.customers().name(d))
+            .collect();
+        // cos(a, b) = 2/√6 ≈ 0.82 > cos(a, c) = 1/2; d shares no item.
+        assert_eq!(names, ["b", "c"]);
+        // a's candidates: its own x, y and the neighbours' w, v.
+        let entries = v.entries(a, &o, &mut acc);
+        let own: Vec<&str> = entries
+            .iter()
+            .filter(|e| e.own > 0.0)
+            .map(|e| t.items().name(e.item))
+            .collect();
+        assert_eq!(own, ["x", "y"]);
+        let w = entries
+            .iter()
+            .find(|e| t.items().name(e.item) == "w")
+            .unwrap();
+        assert_eq!((w.own, w.holders), (0.0, 1));
+        // w's neighbour score: b's weight (1) over two neighbours.
+        assert!((w.neighbours - 0.5).abs() < F32_ROUND);
+    }
+}
