@@ -9,8 +9,9 @@
 //! 2. the purchase model, the caller's or chosen on the holdout
 //!    ([`crate::validate::choose_model`]), and the predictions with it;
 //! 3. the what-if model and its baseline ([`crate::simulate`]);
-//! 4. cohorts and segments from one grouping of the purchases by customer,
-//!    the segments valued with the predictions' model and margin;
+//! 4. cohorts, segments, the repeat funnel ([`crate::funnel`]) and the
+//!    deciles ([`crate::deciles`]) from one grouping of the purchases by
+//!    customer, the segments valued with the predictions' model and margin;
 //! 5. later, or at once: the recommendations ([`recommendations`]), for the
 //!    most valuable customers first.
 //!
@@ -29,6 +30,8 @@ pub use recommendations::{
 };
 
 use crate::cohorts::{cohorts_with, CohortOptions, CohortReport, Histories};
+use crate::deciles::{deciles, DecileReport};
+use crate::funnel::{repeat_funnel, FunnelReport};
 use crate::ingest::Dataset;
 use crate::models::{FitOptions, ModelKind};
 use crate::predict::{predict, PredictOptions, Predictions, SpendModel};
@@ -53,6 +56,10 @@ pub enum Section {
     Cohorts,
     /// RFM segments and follow-up lists.
     Segments,
+    /// The repeat funnel F1→F5 and the F2 conversion rate.
+    RepeatFunnel,
+    /// Customers in ten spend groups.
+    Deciles,
     /// The holdout validation of the purchase models.
     Validation,
     /// The what-if model (the page keeps it for its sliders).
@@ -153,7 +160,7 @@ pub enum Stage {
     Models,
     /// The what-if model and its baseline.
     Simulator,
-    /// Cohorts and segments.
+    /// Cohorts, segments, the repeat funnel and the deciles.
     Segments,
     /// The holdout validation's result.
     Validation,
@@ -206,6 +213,10 @@ pub struct Dashboard {
     /// RFM segments and follow-up lists (order files), valued with the
     /// predictions.
     pub segments: Option<SegmentReport>,
+    /// The repeat funnel F1→F5 (order files).
+    pub repeat_funnel: Option<FunnelReport>,
+    /// Customers in ten spend groups (order files).
+    pub deciles: Option<DecileReport>,
     /// The what-if model.
     pub shop: Option<ShopModel>,
     /// The what-if baseline (no lever moved).
@@ -322,7 +333,12 @@ pub fn dashboard(
         _ => (None, None),
     };
     progress(Stage::Segments);
-    let (cohorts, segments) = customer_sections(
+    let CustomerSections {
+        cohorts,
+        segments,
+        repeat_funnel,
+        deciles,
+    } = customer_sections(
         data,
         summary.as_ref().filter(|_| has_customers),
         predictions.as_ref(),
@@ -365,6 +381,8 @@ pub fn dashboard(
         validation,
         cohorts,
         segments,
+        repeat_funnel,
+        deciles,
         shop: shop.filter(|_| options.wants(Section::Whatif)),
         simulation,
         notes,
@@ -418,8 +436,18 @@ fn what_if(
     Ok((Some(shop), simulation))
 }
 
-/// Cohorts and segments from one grouping of the purchases by customer (the
-/// larger part of their time and memory), freed before the recommendations.
+/// The sections read from the purchases grouped by customer.
+#[derive(Default)]
+struct CustomerSections {
+    cohorts: Option<CohortReport>,
+    segments: Option<SegmentReport>,
+    repeat_funnel: Option<FunnelReport>,
+    deciles: Option<DecileReport>,
+}
+
+/// Cohorts, segments, the repeat funnel and the deciles from one grouping of
+/// the purchases by customer (the larger part of their time and memory),
+/// freed before the recommendations.
 fn customer_sections(
     data: &Dataset,
     summary: Option<&Summary>,
@@ -427,22 +455,26 @@ fn customer_sections(
     shop: Option<&ShopModel>,
     options: &ReportOptions,
     notes: &mut Vec<Note>,
-) -> (Option<CohortReport>, Option<SegmentReport>) {
-    let (want_cohorts, want_segments) = (
+) -> CustomerSections {
+    let (want_cohorts, want_segments, want_funnel, want_deciles) = (
         options.wants(Section::Cohorts),
         options.wants(Section::Segments),
+        options.wants(Section::RepeatFunnel),
+        options.wants(Section::Deciles),
     );
-    let Some(summary) = summary.filter(|_| want_cohorts || want_segments) else {
-        return (None, None);
+    let Some(summary) =
+        summary.filter(|_| want_cohorts || want_segments || want_funnel || want_deciles)
+    else {
+        return CustomerSections::default();
     };
     let t = match data {
         Dataset::Transactions(t) => t,
         _ => {
             notes.push(Note::new(
                 NoteCode::NoOrderHistory,
-                "a summary file has no orders or dates: no cohorts or segments",
+                "a summary file has no orders or dates: no cohorts, segments, repeat funnel or deciles",
             ));
-            return (None, None);
+            return CustomerSections::default();
         }
     };
     let histories = match Histories::new(t) {
@@ -451,12 +483,13 @@ fn customer_sections(
             for (wanted, code) in [
                 (want_cohorts, NoteCode::CohortsFailed),
                 (want_segments, NoteCode::SegmentsFailed),
+                (want_funnel || want_deciles, NoteCode::NoCustomers),
             ] {
                 if wanted {
                     notes.push(Note::new(code, err.to_string()));
                 }
             }
-            return (None, None);
+            return CustomerSections::default();
         }
     };
     if let Some(note) = histories.outlying_note() {
@@ -490,7 +523,12 @@ fn customer_sections(
             .ok()
         })
         .flatten();
-    (cohorts, segments)
+    CustomerSections {
+        cohorts,
+        segments,
+        repeat_funnel: want_funnel.then(|| repeat_funnel(&histories)),
+        deciles: want_deciles.then(|| deciles(&histories)),
+    }
 }
 
 #[cfg(test)]
@@ -545,6 +583,7 @@ mod tests {
             panic!("sections missing: {:?}", r.notes);
         };
         assert!(r.cohorts.is_some() && r.shop.is_some() && r.simulation.is_some());
+        assert!(r.repeat_funnel.is_some() && r.deciles.is_some());
         assert!(r.model_choice.is_some());
         let (a, b) = (s.overall.model_ltv, Some(p.base.mean_clv));
         assert_eq!(a, b);
@@ -576,6 +615,7 @@ mod tests {
             Err(err) => panic!("{err}"),
         };
         assert!(r.summary.is_some() && r.cohorts.is_none() && r.segments.is_none());
+        assert!(r.repeat_funnel.is_none() && r.deciles.is_none());
         let codes: Vec<NoteCode> = r.notes.iter().map(|n| n.code).collect();
         assert!(codes.contains(&NoteCode::NoOrderHistory), "{codes:?}");
         assert!(codes.contains(&NoteCode::ValidationFailed), "{codes:?}");

@@ -216,6 +216,8 @@ impl Analysis {
             recommendations_pending: wants_recommendations && defer,
             cohorts: d.cohorts.as_ref(),
             segments: d.segments.as_ref(),
+            repeat_funnel: d.repeat_funnel.as_ref(),
+            deciles: d.deciles.as_ref(),
             validation: d.validation.as_ref(),
             notes: &d.notes,
         })?;

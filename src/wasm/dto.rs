@@ -9,6 +9,8 @@ use wasm_bindgen::prelude::*;
 
 use super::column;
 use crate::cohorts::CohortReport;
+use crate::deciles::DecileReport;
+use crate::funnel::FunnelReport;
 use crate::ingest::IngestReport;
 use crate::predict::{BaseTotals, FormulaLtv, Predictions, SpendModel};
 use crate::report::{ChosenModel, Note, RecommendationsReport};
@@ -28,6 +30,8 @@ pub(super) struct AnalysisResult<'a> {
     pub(super) recommendations_pending: bool,
     pub(super) cohorts: Option<&'a CohortReport>,
     pub(super) segments: Option<&'a SegmentReport>,
+    pub(super) repeat_funnel: Option<&'a FunnelReport>,
+    pub(super) deciles: Option<&'a DecileReport>,
     pub(super) validation: Option<&'a Validation>,
     pub(super) notes: &'a [Note],
 }

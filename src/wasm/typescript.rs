@@ -65,7 +65,7 @@ export interface AnalysisOptions {
     predict?: PredictOptions;
     recommend?: RecommendListOptions;
     /** Which sections to compute beyond the ingest report; default: all. */
-    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "validation" | "whatif">;
+    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "repeat_funnel" | "deciles" | "validation" | "whatif">;
 }
 
 /** Overrides of what ingest detects; see `ltvlab::ingest::IngestOptions`. */
@@ -266,6 +266,10 @@ export interface AnalysisResult {
     cohorts: CohortReport | null;
     /** RFM segments and follow-up lists; see `ltvlab::segments::SegmentReport`. Null without dated customers. */
     segments: SegmentReport | null;
+    /** The repeat funnel F1→F5 and the F2 conversion rate; see `ltvlab::funnel`. Null without dated customers. */
+    repeat_funnel: FunnelReport | null;
+    /** Customers in ten spend groups (deciles); see `ltvlab::deciles`. Null without dated customers. */
+    deciles: DecileReport | null;
     /** The holdout test: the model fitted on the first 75% of the dates, compared with the rest. Null for summary files. */
     validation: Validation | null;
     /** The fitted shop model for what-if scenarios, or null when it cannot be fitted (see `notes`). Not cloneable: keep it in the worker and `free()` it. */
@@ -431,5 +435,33 @@ export interface SegmentReport {
     customers: { customer_id: string; r: number; f: number; m: number; segment: string; orders: number; revenue: number;
                  days_since_last_order: number; nps: number | null; p_alive: number | null; model_ltv: number | null;
                  expected_next_order: string | null }[];
+}
+
+/** F1 to F5: `steps[k - 1].customers` have at least k purchases; `f2_rate` is F2 / F1 (F2転換率). */
+export interface Funnel {
+    customers: number;
+    f2_rate: number | null;
+    steps: { orders: number; customers: number; share: number | null; conversion: number | null }[];
+}
+
+/** See `ltvlab::funnel::FunnelReport`. `within` counts purchases within `days` of the first, among customers observed at least `days`. */
+export interface FunnelReport {
+    observation_end: string;
+    overall: Funnel;
+    within: { days: number; funnel: Funnel }[];
+    by_month: { month: string; overall: Funnel; within: { days: number; funnel: Funnel }[] }[];
+}
+
+/** See `ltvlab::deciles::DecileReport`: decile 1 holds the highest spenders. */
+export interface DecileReport {
+    customers: number;
+    revenue: number;
+    orders: number;
+    deciles: {
+        decile: number; customers: number; revenue: number; orders: number;
+        mean_revenue: number | null; min_revenue: number | null; max_revenue: number | null;
+        customer_share: number; revenue_share: number; order_share: number;
+        cumulative_customer_share: number; cumulative_revenue_share: number; cumulative_order_share: number;
+    }[];
 }
 "##;

@@ -3,6 +3,8 @@
 
 import { renderCharts } from '../sections/distribution.js';
 import { renderCohorts } from '../sections/cohorts.js';
+import { renderDeciles } from '../sections/deciles.js';
+import { renderFunnel } from '../sections/funnel.js';
 import { renderIntervalNote, renderTableHead, renderTablePage } from '../sections/customers.js';
 import { renderKpis } from '../sections/kpis.js';
 import { renderNotes } from '../sections/notes.js';
@@ -59,6 +61,12 @@ function resultSteps() {
       if (result.segments) renderSegments();
       ui.section('cohorts').hidden = !result.cohorts;
       if (result.cohorts) renderCohorts();
+    },
+    () => {
+      ui.section('repeat_funnel').hidden = !result.repeat_funnel;
+      if (result.repeat_funnel) renderFunnel();
+      ui.section('deciles').hidden = !result.deciles;
+      if (result.deciles) renderDeciles();
     },
     () => {
       renderRecommendationsSection();
