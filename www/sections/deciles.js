@@ -30,7 +30,6 @@ export function renderDeciles() {
     ['cumulative_order_share', (d) => l10n.percent(d.cumulative_order_share)],
     ['cumulative_customer_share', (d) => l10n.percent(d.cumulative_customer_share)],
     ['mean_revenue', (d) => (d.mean_revenue === null ? '—' : l10n.money(d.mean_revenue))],
-    ['range', (d) => (d.min_revenue === null || d.max_revenue === null ? '—' : t('deciles.range', { low: l10n.money(d.min_revenue), high: l10n.money(d.max_revenue) }))],
   ];
   const tableEl = byTestId('deciles-table');
   tableEl.tHead.replaceChildren(

@@ -1,0 +1,76 @@
+// The Japanese EC metrics on the page, in headless Chromium: the repeat funnel
+// (F2転換率) and the deciles (デシル分析) of a handmade shop, read in English
+// and in Japanese.
+//
+// tests/browser/fixtures/funnel-shop.csv is the shop of src/funnel.rs's unit
+// tests (ten customers, 24 orders of 100 each, observation end 2024-12-31);
+// the expected values below are counted by hand from its rows, as there.
+// Screenshots go to tests/browser/artifacts/ (gitignored).
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, startServer } from '../../scripts/browser.mjs';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const SETTLE_TIMEOUT_MS = 60_000;
+
+let server;
+let siteUrl;
+let browser;
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ({ child: server, url: siteUrl } = await startServer('/ltvlab/'));
+  browser = await launchChromium([]);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+test('the repeat funnel and the deciles of a handmade shop, in English and Japanese', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(siteUrl);
+  await page.getByTestId('file-input').setInputFiles(`${FIXTURES}funnel-shop.csv`);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.getByTestId('error').textContent());
+
+  const text = (/** @type {string} */ selector) => page.locator(selector).textContent();
+  const cells = (/** @type {string} */ selector) => page.locator(selector).allTextContents();
+  // Purchases a5 b3 c1 d2 e1 f6 g2 h1 y2 z1: F1…F5 = 10, 6, 3, 2, 2, so
+  // F2 = 6 / 10.
+  assert.ok(await page.getByTestId('repeat-funnel').isVisible());
+  assert.equal(await page.getByTestId('funnel-f2').textContent(), 'F2 conversion 60%: 6 of 10 customers ordered a second time.');
+  assert.deepEqual(await cells('[data-testid="funnel-steps"] tbody td:nth-of-type(1)'), ['10', '6', '3', '2', '2']);
+  // Within 30 days, a…h are observed 30 days and a, b, d, g reordered: 4 / 8.
+  assert.equal(await text('[data-testid="funnel-windows"] tr[data-window="30"] td:nth-of-type(2)'), '50%');
+  // Within 90 days (a…f observed): a, b, d of 6.
+  assert.match(await page.getByTestId('funnel-f2-90').textContent(), /^Within 90 days of the first order: 50% \(of the 6 customers/);
+  // Ranked revenue: f 600, a 500, b 300, then 200s and 100s of 2,400 in all:
+  // decile 1 is f alone, 600 / 2,400; deciles 1–2 hold 1,100 / 2,400.
+  assert.ok(await page.getByTestId('deciles').isVisible());
+  assert.match(await page.getByTestId('deciles-top').textContent(), /^The top 10% of customers \(1\) bring 25% of revenue and 25% of orders\.$/);
+  assert.equal(await text('[data-testid="deciles-table"] tr[data-decile="2"] td[data-column="cumulative_revenue_share"]'), '45.8%');
+  assert.equal((await cells('[data-testid="deciles-table"] tbody tr')).length, 10);
+  await page.getByTestId('repeat-funnel').screenshot({ path: `${ARTIFACTS}funnel-en.png` });
+
+  await page.getByTestId('lang').selectOption('ja');
+  assert.equal(await text('#funnel-heading'), 'F2転換率とリピートファネル');
+  assert.equal(await page.getByTestId('funnel-f2').textContent(), 'F2転換率 60%（初回購入者 10 人のうち 6 人が2回目を購入）');
+  assert.deepEqual(await cells('[data-testid="funnel-steps"] tbody th'), ['F1（初回購入）', 'F2（2回以上購入）', 'F3（3回以上購入）', 'F4（4回以上購入）', 'F5（5回以上購入）']);
+  assert.equal(await text('#deciles-heading'), 'デシル分析');
+  assert.match(await page.getByTestId('deciles-top').textContent(), /^上位10%の顧客（1 人）が売上の 25%/);
+  const heads = await cells('[data-testid="deciles-table"] thead th');
+  for (const label of ['デシル', '売上構成比', '累積売上構成比', '累積顧客構成比']) assert.ok(heads.includes(label), `${label} in ${heads}`);
+  assert.equal(await text('[data-testid="deciles-table"] tr[data-decile="1"] th'), 'デシル1');
+  await page.getByTestId('repeat-funnel').screenshot({ path: `${ARTIFACTS}funnel-ja.png` });
+  await page.getByTestId('deciles').screenshot({ path: `${ARTIFACTS}deciles-ja.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
