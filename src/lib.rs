@@ -26,6 +26,7 @@ pub mod models;
 pub mod predict;
 pub mod recommend;
 pub mod report;
+pub mod rfm_ranks;
 pub mod segments;
 pub mod simulate;
 pub mod summary;

@@ -40,6 +40,7 @@ const APP_FILES = [
   'sections/notes.js',
   'sections/preview.js',
   'sections/progress.js',
+  'sections/ranks.js',
   'sections/recommendations.js',
   'sections/report.js',
   'sections/segments.js',

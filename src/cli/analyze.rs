@@ -61,6 +61,8 @@ struct ReportJson<'a> {
     repeat_funnel: Option<&'a ltvlab::funnel::FunnelReport>,
     /// Customers in ten spend groups (order files).
     deciles: Option<&'a ltvlab::deciles::DecileReport>,
+    /// RFM as A–E ranks and the R × F table (order files).
+    rfm_ranks: Option<&'a ltvlab::rfm_ranks::RfmRankReport>,
     /// The what-if baseline with its intervals and the lever ranking (no
     /// levers moved: `ltvlab simulate FILE --json` with the defaults).
     simulation: Option<&'a ltvlab::simulate::Simulation>,
@@ -136,6 +138,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()>
         segments: d.segments.as_ref(),
         repeat_funnel: d.repeat_funnel.as_ref(),
         deciles: d.deciles.as_ref(),
+        rfm_ranks: d.rfm_ranks.as_ref(),
         simulation: d.simulation.as_ref(),
         recommendations: recommendations.as_ref(),
         notes: &d.notes,

@@ -9,8 +9,9 @@
 //! 2. the purchase model, the caller's or chosen on the holdout
 //!    ([`crate::validate::choose_model`]), and the predictions with it;
 //! 3. the what-if model and its baseline ([`crate::simulate`]);
-//! 4. cohorts, segments, the repeat funnel ([`crate::funnel`]) and the
-//!    deciles ([`crate::deciles`]) from one grouping of the purchases by
+//! 4. cohorts, segments, the repeat funnel ([`crate::funnel`]), the
+//!    deciles ([`crate::deciles`]) and the A–E ranks
+//!    ([`crate::rfm_ranks`]) from one grouping of the purchases by
 //!    customer, the segments valued with the predictions' model and margin;
 //! 5. later, or at once: the recommendations ([`recommendations`]), for the
 //!    most valuable customers first.
@@ -35,6 +36,7 @@ use crate::funnel::{repeat_funnel, FunnelReport};
 use crate::ingest::Dataset;
 use crate::models::{FitOptions, ModelKind};
 use crate::predict::{predict, PredictOptions, Predictions, SpendModel};
+use crate::rfm_ranks::{rfm_ranks, RfmRankReport};
 use crate::segments::{segments_with, segments_with_values, SegmentOptions, SegmentReport};
 use crate::simulate::{simulate, Scenario, ShopModel, Simulation, SimulationOptions, ValueOptions};
 use crate::summary::{period_for, summarize, Period, Summary, SummaryOptions};
@@ -60,6 +62,8 @@ pub enum Section {
     RepeatFunnel,
     /// Customers in ten spend groups.
     Deciles,
+    /// RFM as A–E ranks and the R × F table.
+    RfmRanks,
     /// The holdout validation of the purchase models.
     Validation,
     /// The what-if model (the page keeps it for its sliders).
@@ -217,6 +221,8 @@ pub struct Dashboard {
     pub repeat_funnel: Option<FunnelReport>,
     /// Customers in ten spend groups (order files).
     pub deciles: Option<DecileReport>,
+    /// RFM as A–E ranks and the R × F table (order files).
+    pub rfm_ranks: Option<RfmRankReport>,
     /// The what-if model.
     pub shop: Option<ShopModel>,
     /// The what-if baseline (no lever moved).
@@ -338,6 +344,7 @@ pub fn dashboard(
         segments,
         repeat_funnel,
         deciles,
+        rfm_ranks,
     } = customer_sections(
         data,
         summary.as_ref().filter(|_| has_customers),
@@ -383,6 +390,7 @@ pub fn dashboard(
         segments,
         repeat_funnel,
         deciles,
+        rfm_ranks,
         shop: shop.filter(|_| options.wants(Section::Whatif)),
         simulation,
         notes,
@@ -443,6 +451,7 @@ struct CustomerSections {
     segments: Option<SegmentReport>,
     repeat_funnel: Option<FunnelReport>,
     deciles: Option<DecileReport>,
+    rfm_ranks: Option<RfmRankReport>,
 }
 
 /// Cohorts, segments, the repeat funnel and the deciles from one grouping of
@@ -456,15 +465,17 @@ fn customer_sections(
     options: &ReportOptions,
     notes: &mut Vec<Note>,
 ) -> CustomerSections {
-    let (want_cohorts, want_segments, want_funnel, want_deciles) = (
+    let (want_cohorts, want_segments) = (
         options.wants(Section::Cohorts),
         options.wants(Section::Segments),
+    );
+    let (want_funnel, want_deciles, want_ranks) = (
         options.wants(Section::RepeatFunnel),
         options.wants(Section::Deciles),
+        options.wants(Section::RfmRanks),
     );
-    let Some(summary) =
-        summary.filter(|_| want_cohorts || want_segments || want_funnel || want_deciles)
-    else {
+    let wanted = want_cohorts || want_segments || want_funnel || want_deciles || want_ranks;
+    let Some(summary) = summary.filter(|_| wanted) else {
         return CustomerSections::default();
     };
     let t = match data {
@@ -472,7 +483,7 @@ fn customer_sections(
         _ => {
             notes.push(Note::new(
                 NoteCode::NoOrderHistory,
-                "a summary file has no orders or dates: no cohorts, segments, repeat funnel or deciles",
+                "a summary file has no orders or dates: no cohorts, segments, repeat funnel, deciles or rfm ranks",
             ));
             return CustomerSections::default();
         }
@@ -483,7 +494,10 @@ fn customer_sections(
             for (wanted, code) in [
                 (want_cohorts, NoteCode::CohortsFailed),
                 (want_segments, NoteCode::SegmentsFailed),
-                (want_funnel || want_deciles, NoteCode::NoCustomers),
+                (
+                    want_funnel || want_deciles || want_ranks,
+                    NoteCode::NoCustomers,
+                ),
             ] {
                 if wanted {
                     notes.push(Note::new(code, err.to_string()));
@@ -528,6 +542,7 @@ fn customer_sections(
         segments,
         repeat_funnel: want_funnel.then(|| repeat_funnel(&histories)),
         deciles: want_deciles.then(|| deciles(&histories)),
+        rfm_ranks: want_ranks.then(|| rfm_ranks(&histories)),
     }
 }
 
@@ -583,7 +598,7 @@ mod tests {
             panic!("sections missing: {:?}", r.notes);
         };
         assert!(r.cohorts.is_some() && r.shop.is_some() && r.simulation.is_some());
-        assert!(r.repeat_funnel.is_some() && r.deciles.is_some());
+        assert!(r.repeat_funnel.is_some() && r.deciles.is_some() && r.rfm_ranks.is_some());
         assert!(r.model_choice.is_some());
         let (a, b) = (s.overall.model_ltv, Some(p.base.mean_clv));
         assert_eq!(a, b);
@@ -615,7 +630,7 @@ mod tests {
             Err(err) => panic!("{err}"),
         };
         assert!(r.summary.is_some() && r.cohorts.is_none() && r.segments.is_none());
-        assert!(r.repeat_funnel.is_none() && r.deciles.is_none());
+        assert!(r.repeat_funnel.is_none() && r.deciles.is_none() && r.rfm_ranks.is_none());
         let codes: Vec<NoteCode> = r.notes.iter().map(|n| n.code).collect();
         assert!(codes.contains(&NoteCode::NoOrderHistory), "{codes:?}");
         assert!(codes.contains(&NoteCode::ValidationFailed), "{codes:?}");

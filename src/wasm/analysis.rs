@@ -218,6 +218,7 @@ impl Analysis {
             segments: d.segments.as_ref(),
             repeat_funnel: d.repeat_funnel.as_ref(),
             deciles: d.deciles.as_ref(),
+            rfm_ranks: d.rfm_ranks.as_ref(),
             validation: d.validation.as_ref(),
             notes: &d.notes,
         })?;

@@ -14,6 +14,7 @@ use crate::funnel::FunnelReport;
 use crate::ingest::IngestReport;
 use crate::predict::{BaseTotals, FormulaLtv, Predictions, SpendModel};
 use crate::report::{ChosenModel, Note, RecommendationsReport};
+use crate::rfm_ranks::RfmRankReport;
 use crate::segments::SegmentReport;
 use crate::summary::{Period, Summary};
 use crate::validate::Validation;
@@ -32,6 +33,7 @@ pub(super) struct AnalysisResult<'a> {
     pub(super) segments: Option<&'a SegmentReport>,
     pub(super) repeat_funnel: Option<&'a FunnelReport>,
     pub(super) deciles: Option<&'a DecileReport>,
+    pub(super) rfm_ranks: Option<&'a RfmRankReport>,
     pub(super) validation: Option<&'a Validation>,
     pub(super) notes: &'a [Note],
 }

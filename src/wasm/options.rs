@@ -37,6 +37,7 @@ enum Section {
     Segments,
     RepeatFunnel,
     Deciles,
+    RfmRanks,
     Validation,
     Whatif,
 }
@@ -51,6 +52,7 @@ impl From<Section> for report::Section {
             Section::Segments => report::Section::Segments,
             Section::RepeatFunnel => report::Section::RepeatFunnel,
             Section::Deciles => report::Section::Deciles,
+            Section::RfmRanks => report::Section::RfmRanks,
             Section::Validation => report::Section::Validation,
             Section::Whatif => report::Section::Whatif,
         }
@@ -58,7 +60,7 @@ impl From<Section> for report::Section {
 }
 
 /// Every section the page can ask for.
-const ALL_SECTIONS: [Section; 9] = [
+const ALL_SECTIONS: [Section; 10] = [
     Section::Summary,
     Section::Predictions,
     Section::Recommendations,
@@ -66,6 +68,7 @@ const ALL_SECTIONS: [Section; 9] = [
     Section::Segments,
     Section::RepeatFunnel,
     Section::Deciles,
+    Section::RfmRanks,
     Section::Validation,
     Section::Whatif,
 ];

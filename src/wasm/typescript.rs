@@ -65,7 +65,7 @@ export interface AnalysisOptions {
     predict?: PredictOptions;
     recommend?: RecommendListOptions;
     /** Which sections to compute beyond the ingest report; default: all. */
-    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "repeat_funnel" | "deciles" | "validation" | "whatif">;
+    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "repeat_funnel" | "deciles" | "rfm_ranks" | "validation" | "whatif">;
 }
 
 /** Overrides of what ingest detects; see `ltvlab::ingest::IngestOptions`. */
@@ -270,6 +270,8 @@ export interface AnalysisResult {
     repeat_funnel: FunnelReport | null;
     /** Customers in ten spend groups (deciles); see `ltvlab::deciles`. Null without dated customers. */
     deciles: DecileReport | null;
+    /** RFM as A–E ranks and the R × F table; see `ltvlab::rfm_ranks`. Null without dated customers. */
+    rfm_ranks: RfmRankReport | null;
     /** The holdout test: the model fitted on the first 75% of the dates, compared with the rest. Null for summary files. */
     validation: Validation | null;
     /** The fitted shop model for what-if scenarios, or null when it cannot be fitted (see `notes`). Not cloneable: keep it in the worker and `free()` it. */
@@ -450,6 +452,20 @@ export interface FunnelReport {
     overall: Funnel;
     within: { days: number; funnel: Funnel }[];
     by_month: { month: string; overall: Funnel; within: { days: number; funnel: Funnel }[] }[];
+}
+
+export interface RankCount { rank: "A" | "B" | "C" | "D" | "E"; customers: number; customer_share: number; revenue: number; revenue_share: number }
+
+/** See `ltvlab::rfm_ranks::RfmRankReport`: ranks A (best) to E on R, F and M; `r_by_f[r][f]` counts customers by R rank (rows) and F rank (columns). */
+export interface RfmRankReport {
+    observation_end: string;
+    customers: number;
+    /** The lowest revenue in M ranks A to E (null for an empty rank). */
+    monetary_thresholds: (number | null)[];
+    recency: RankCount[];
+    frequency: RankCount[];
+    monetary: RankCount[];
+    r_by_f: number[][];
 }
 
 /** See `ltvlab::deciles::DecileReport`: decile 1 holds the highest spenders. */

@@ -1,6 +1,6 @@
 // The Japanese EC metrics on the page, in headless Chromium: the repeat funnel
-// (F2転換率) and the deciles (デシル分析) of a handmade shop, read in English
-// and in Japanese.
+// (F2転換率), the deciles (デシル分析) and the A–E RFM ranks of a handmade
+// shop, read in English and in Japanese.
 //
 // tests/browser/fixtures/funnel-shop.csv is the shop of src/funnel.rs's unit
 // tests (ten customers, 24 orders of 100 each, observation end 2024-12-31);
@@ -32,7 +32,7 @@ after(async () => {
   server?.kill();
 });
 
-test('the repeat funnel and the deciles of a handmade shop, in English and Japanese', async () => {
+test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in English and Japanese', async () => {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -59,6 +59,14 @@ test('the repeat funnel and the deciles of a handmade shop, in English and Japan
   assert.equal(await text('[data-testid="deciles-table"] tr[data-decile="2"] td[data-column="cumulative_revenue_share"]'), '45.8%');
   assert.equal((await cells('[data-testid="deciles-table"] tbody tr')).length, 10);
   await page.getByTestId('repeat-funnel').screenshot({ path: `${ARTIFACTS}funnel-en.png` });
+  // A–E ranks (src/rfm_ranks.rs's thresholds). Days since the last order:
+  // a 30, h 30, y 6, z 0 are R A; g 51 B; b 152, f 179 C; c 346, d 315,
+  // e 330 D. Orders: a 5, f 6 are F A; b 3 C; d, g, y 2 D; c, e, h, z 1 E.
+  assert.ok(await page.getByTestId('rfm-ranks').isVisible());
+  assert.deepEqual(await cells('[data-testid="rfm-ranks-table"] td[data-column="r"]'), ['4 (40%)', '1 (10%)', '2 (20%)', '3 (30%)', '0 (0%)']);
+  assert.deepEqual(await cells('[data-testid="rfm-ranks-table"] td[data-column="f"]'), ['2 (20%)', '0 (0%)', '1 (10%)', '3 (30%)', '4 (40%)']);
+  // R A row of the R × F table: a (F A), y (F D), h and z (F E).
+  assert.deepEqual(await cells('[data-testid="rfm-matrix"] tr[data-r="A"] td'), ['1', '0', '0', '1', '2']);
 
   await page.getByTestId('lang').selectOption('ja');
   assert.equal(await text('#funnel-heading'), 'F2転換率とリピートファネル');
@@ -70,6 +78,9 @@ test('the repeat funnel and the deciles of a handmade shop, in English and Japan
   for (const label of ['デシル', '売上構成比', '累積売上構成比', '累積顧客構成比']) assert.ok(heads.includes(label), `${label} in ${heads}`);
   assert.equal(await text('[data-testid="deciles-table"] tr[data-decile="1"] th'), 'デシル1');
   await page.getByTestId('repeat-funnel').screenshot({ path: `${ARTIFACTS}funnel-ja.png` });
+  assert.equal(await text('#ranks-heading'), 'RFMランク（A〜E）');
+  assert.equal(await text('[data-testid="rfm-matrix"] thead th:first-child'), 'R＼F');
+  await page.getByTestId('rfm-ranks').screenshot({ path: `${ARTIFACTS}rfm-ranks-ja.png` });
   await page.getByTestId('deciles').screenshot({ path: `${ARTIFACTS}deciles-ja.png` });
   assert.deepEqual(errors, []);
   await page.close();

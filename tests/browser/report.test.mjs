@@ -117,6 +117,7 @@ function assertSameReport(p, c, what) {
   same(p.segments, c.segments, `${what}: segments`);
   same(p.repeat_funnel, c.repeat_funnel, `${what}: repeat_funnel`, 0);
   same(p.deciles, c.deciles, `${what}: deciles`, 1e-12);
+  same(p.rfm_ranks, c.rfm_ranks, `${what}: rfm_ranks`, 1e-12);
   if (c.recommendations === null) {
     assert.equal(p.recommendations, null, `${what}: recommendations`);
   } else {

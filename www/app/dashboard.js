@@ -7,6 +7,7 @@ import { renderDeciles } from '../sections/deciles.js';
 import { renderFunnel } from '../sections/funnel.js';
 import { renderIntervalNote, renderTableHead, renderTablePage } from '../sections/customers.js';
 import { renderKpis } from '../sections/kpis.js';
+import { renderRanks } from '../sections/ranks.js';
 import { renderNotes } from '../sections/notes.js';
 import { renderRecommendationsSection } from '../sections/recommendations.js';
 import { renderReport } from '../sections/report.js';
@@ -67,6 +68,8 @@ function resultSteps() {
       if (result.repeat_funnel) renderFunnel();
       ui.section('deciles').hidden = !result.deciles;
       if (result.deciles) renderDeciles();
+      ui.section('rfm_ranks').hidden = !result.rfm_ranks;
+      if (result.rfm_ranks) renderRanks();
     },
     () => {
       renderRecommendationsSection();
