@@ -31,6 +31,7 @@ const APP_FILES = [
   'app/state.js',
   'app/whatif.js',
   'app/worker-client.js',
+  'sections/acquisition.js',
   'sections/cohorts.js',
   'sections/customers.js',
   'sections/deciles.js',

@@ -57,6 +57,9 @@ struct ReportJson<'a> {
     cohorts: Option<&'a ltvlab::cohorts::CohortReport>,
     /// RFM segments and follow-up lists (order files).
     segments: Option<&'a ltvlab::segments::SegmentReport>,
+    /// 許容CPO: the predictions' LTVs at the margin, and the CPO for
+    /// LTV:CAC = 3.
+    allowable_cpo: Option<&'a ltvlab::report::AllowableCpo>,
     /// The repeat funnel F1→F5 and the F2 conversion rate (order files).
     repeat_funnel: Option<&'a ltvlab::funnel::FunnelReport>,
     /// Customers in ten spend groups (order files).
@@ -136,6 +139,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()>
         validation: d.validation.as_ref(),
         cohorts: d.cohorts.as_ref(),
         segments: d.segments.as_ref(),
+        allowable_cpo: d.allowable_cpo.as_ref(),
         repeat_funnel: d.repeat_funnel.as_ref(),
         deciles: d.deciles.as_ref(),
         rfm_ranks: d.rfm_ranks.as_ref(),

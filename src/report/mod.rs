@@ -19,11 +19,13 @@
 //! A section that cannot be computed on this data is left out with a
 //! [`Note`]; only bad options are errors.
 
+mod acquisition;
 mod note;
 mod recommendations;
 
 use serde::{Deserialize, Serialize};
 
+pub use acquisition::{AllowableCpo, TARGET_LTV_TO_CAC};
 pub use note::{Note, NoteCode};
 pub use recommendations::{
     most_valuable, recommendations, CustomerLists, ItemList, ItemRef, ListOptions, Pair, Popular,
@@ -212,6 +214,8 @@ pub struct Dashboard {
     pub predictions: Option<Predictions>,
     /// The holdout validation of the purchase models.
     pub validation: Option<Validation>,
+    /// 許容CPO from the predictions' LTVs, when there are predictions.
+    pub allowable_cpo: Option<AllowableCpo>,
     /// Acquisition cohorts (order files).
     pub cohorts: Option<CohortReport>,
     /// RFM segments and follow-up lists (order files), valued with the
@@ -381,11 +385,15 @@ pub fn dashboard(
         }),
         _ => None,
     };
+    let allowable_cpo = predictions
+        .as_ref()
+        .map(|p| AllowableCpo::new(&p.formula, options.margin));
     Ok(Dashboard {
         summary,
         model_choice,
         predictions,
         validation,
+        allowable_cpo,
         cohorts,
         segments,
         repeat_funnel,
@@ -602,6 +610,11 @@ mod tests {
         assert!(r.model_choice.is_some());
         let (a, b) = (s.overall.model_ltv, Some(p.base.mean_clv));
         assert_eq!(a, b);
+        let cpo = r
+            .allowable_cpo
+            .as_ref()
+            .map(|c| (c.model, c.formula, c.margin));
+        assert_eq!(cpo, Some((p.formula.model_ltv, p.formula.formula_ltv, 0.4)));
     }
 
     /// A summary file without its period keeps only the notes; with its

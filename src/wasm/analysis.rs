@@ -216,6 +216,7 @@ impl Analysis {
             recommendations_pending: wants_recommendations && defer,
             cohorts: d.cohorts.as_ref(),
             segments: d.segments.as_ref(),
+            allowable_cpo: d.allowable_cpo.as_ref(),
             repeat_funnel: d.repeat_funnel.as_ref(),
             deciles: d.deciles.as_ref(),
             rfm_ranks: d.rfm_ranks.as_ref(),

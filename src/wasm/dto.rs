@@ -13,7 +13,7 @@ use crate::deciles::DecileReport;
 use crate::funnel::FunnelReport;
 use crate::ingest::IngestReport;
 use crate::predict::{BaseTotals, FormulaLtv, Predictions, SpendModel};
-use crate::report::{ChosenModel, Note, RecommendationsReport};
+use crate::report::{AllowableCpo, ChosenModel, Note, RecommendationsReport};
 use crate::rfm_ranks::RfmRankReport;
 use crate::segments::SegmentReport;
 use crate::summary::{Period, Summary};
@@ -31,6 +31,7 @@ pub(super) struct AnalysisResult<'a> {
     pub(super) recommendations_pending: bool,
     pub(super) cohorts: Option<&'a CohortReport>,
     pub(super) segments: Option<&'a SegmentReport>,
+    pub(super) allowable_cpo: Option<&'a AllowableCpo>,
     pub(super) repeat_funnel: Option<&'a FunnelReport>,
     pub(super) deciles: Option<&'a DecileReport>,
     pub(super) rfm_ranks: Option<&'a RfmRankReport>,

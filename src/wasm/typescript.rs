@@ -266,6 +266,8 @@ export interface AnalysisResult {
     cohorts: CohortReport | null;
     /** RFM segments and follow-up lists; see `ltvlab::segments::SegmentReport`. Null without dated customers. */
     segments: SegmentReport | null;
+    /** 許容CPO from the predictions' LTVs at the margin; see `ltvlab::report::AllowableCpo`. Null without predictions. */
+    allowable_cpo: AllowableCpo | null;
     /** The repeat funnel F1→F5 and the F2 conversion rate; see `ltvlab::funnel`. Null without dated customers. */
     repeat_funnel: FunnelReport | null;
     /** Customers in ten spend groups (deciles); see `ltvlab::deciles`. Null without dated customers. */
@@ -452,6 +454,12 @@ export interface FunnelReport {
     overall: Funnel;
     within: { days: number; funnel: Funnel }[];
     by_month: { month: string; overall: Funnel; within: { days: number; funnel: Funnel }[] }[];
+}
+
+/** See `ltvlab::report::AllowableCpo`: `model` and `formula` are the two LTVs at the margin; `target_*` the CPO for LTV:CAC = `target_ltv_to_cac`. */
+export interface AllowableCpo {
+    margin: number; horizon_months: number; model: number; formula: number | null;
+    target_ltv_to_cac: number; target_model: number; target_formula: number | null;
 }
 
 export interface RankCount { rank: "A" | "B" | "C" | "D" | "E"; customers: number; customer_share: number; revenue: number; revenue_share: number }

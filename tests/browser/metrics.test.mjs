@@ -1,5 +1,5 @@
 // The Japanese EC metrics on the page, in headless Chromium: the repeat funnel
-// (F2転換率), the deciles (デシル分析) and the A–E RFM ranks of a handmade
+// (F2転換率), the deciles (デシル分析), the A–E RFM ranks and 許容CPO of a handmade
 // shop, read in English and in Japanese.
 //
 // tests/browser/fixtures/funnel-shop.csv is the shop of src/funnel.rs's unit
@@ -8,6 +8,7 @@
 // Screenshots go to tests/browser/artifacts/ (gitignored).
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,9 @@ import { launchChromium, startServer } from '../../scripts/browser.mjs';
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const SETTLE_TIMEOUT_MS = 60_000;
+// The page shows money to the cent at most (yen without decimals).
+const MONEY_ROUNDING = 0.5;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 let server;
 let siteUrl;
@@ -59,6 +63,21 @@ test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in En
   assert.equal(await text('[data-testid="deciles-table"] tr[data-decile="2"] td[data-column="cumulative_revenue_share"]'), '45.8%');
   assert.equal((await cells('[data-testid="deciles-table"] tbody tr')).length, 10);
   await page.getByTestId('repeat-funnel').screenshot({ path: `${ARTIFACTS}funnel-en.png` });
+  // 許容CPO: the page's analysis runs at margin 1, as `ltvlab analyze` does
+  // by default; its allowable and target CPO are the CLI's, to the shown
+  // rounding (report.test.mjs compares every field of the two doors).
+  assert.ok(await page.getByTestId('allowable-cpo').isVisible());
+  assert.match(await page.getByTestId('cpo-margin').textContent(), /revenue, not profit/);
+  const cpo = cliAnalyze(`${FIXTURES}funnel-shop.csv`).allowable_cpo;
+  const amount = async (/** @type {string} */ selector) => Number((await text(selector)).replace(/[^\d.]/g, ''));
+  for (const [row, column, expected] of [
+    ['model', 'allowable', cpo.model],
+    ['model', 'target', cpo.target_model],
+    ['formula', 'allowable', cpo.formula],
+  ]) {
+    const shown = await amount(`[data-testid="cpo-table"] tr[data-ltv="${row}"] td[data-column="${column}"]`);
+    assert.ok(Math.abs(shown - expected) <= MONEY_ROUNDING, `${row} ${column}: page ${shown}, cli ${expected}`);
+  }
   // A–E ranks (src/rfm_ranks.rs's thresholds). Days since the last order:
   // a 30, h 30, y 6, z 0 are R A; g 51 B; b 152, f 179 C; c 346, d 315,
   // e 330 D. Orders: a 5, f 6 are F A; b 3 C; d, g, y 2 D; c, e, h, z 1 E.
@@ -79,9 +98,16 @@ test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in En
   assert.equal(await text('[data-testid="deciles-table"] tr[data-decile="1"] th'), 'デシル1');
   await page.getByTestId('repeat-funnel').screenshot({ path: `${ARTIFACTS}funnel-ja.png` });
   assert.equal(await text('#ranks-heading'), 'RFMランク（A〜E）');
+  assert.equal(await text('[data-testid="cpo-table"] thead th:nth-child(2)'), '許容CPO（損益分岐）');
   assert.equal(await text('[data-testid="rfm-matrix"] thead th:first-child'), 'R＼F');
   await page.getByTestId('rfm-ranks').screenshot({ path: `${ARTIFACTS}rfm-ranks-ja.png` });
   await page.getByTestId('deciles').screenshot({ path: `${ARTIFACTS}deciles-ja.png` });
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** `ltvlab analyze --json FILE` (the release binary, as report.test.mjs runs it). */
+function cliAnalyze(file) {
+  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', '--json', file], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(out);
+}

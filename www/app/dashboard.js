@@ -1,6 +1,7 @@
 // @ts-check
 // The dashboard: every section of the last analysis, drawn in steps.
 
+import { renderAllowableCpo } from '../sections/acquisition.js';
 import { renderCharts } from '../sections/distribution.js';
 import { renderCohorts } from '../sections/cohorts.js';
 import { renderDeciles } from '../sections/deciles.js';
@@ -64,6 +65,8 @@ function resultSteps() {
       if (result.cohorts) renderCohorts();
     },
     () => {
+      ui.section('allowable_cpo').hidden = !result.allowable_cpo;
+      if (result.allowable_cpo) renderAllowableCpo();
       ui.section('repeat_funnel').hidden = !result.repeat_funnel;
       if (result.repeat_funnel) renderFunnel();
       ui.section('deciles').hidden = !result.deciles;
