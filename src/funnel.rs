@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::cohorts::Histories;
+use crate::cohorts::{Histories, Order};
 use crate::days::format_day;
 
 /// The funnel's steps: F1 to F5.
@@ -102,12 +102,13 @@ pub fn repeat_funnel(histories: &Histories<'_>) -> FunnelReport {
     let mut overall = Tally::default();
     let mut months: BTreeMap<String, Tally> = BTreeMap::new();
     for (_, orders) in histories.iter() {
-        let days: Vec<i32> = orders.iter().map(|o| o.day).collect();
-        let Some(&first) = days.first() else { continue };
-        let mut month = format_day(first);
+        let Some(first) = orders.first() else {
+            continue;
+        };
+        let mut month = format_day(first.day);
         month.truncate(7);
-        overall.add(&days, end);
-        months.entry(month).or_default().add(&days, end);
+        overall.add(orders, end);
+        months.entry(month).or_default().add(orders, end);
     }
     FunnelReport {
         observation_end: format_day(end),
@@ -162,16 +163,18 @@ struct Tally {
 }
 
 impl Tally {
-    /// Adds a customer with purchases on `days` (in day order, the first is
-    /// the acquisition), observed to `end`.
-    fn add(&mut self, days: &[i32], end: i32) {
-        let Some(&first) = days.first() else { return };
-        self.all.add(days.len());
+    /// Adds a customer with `orders` (in day order, the first is the
+    /// acquisition), observed to `end`.
+    fn add(&mut self, orders: &[Order], end: i32) {
+        let Some(first) = orders.first().map(|o| o.day) else {
+            return;
+        };
+        self.all.add(orders.len());
         let observed = i64::from(end) - i64::from(first);
         for (counts, &w) in self.within.iter_mut().zip(&WINDOW_DAYS) {
             if observed >= i64::from(w) {
                 let last = i64::from(first) + i64::from(w);
-                counts.add(days.iter().filter(|&&d| i64::from(d) <= last).count());
+                counts.add(orders.iter().filter(|o| i64::from(o.day) <= last).count());
             }
         }
     }

@@ -166,7 +166,7 @@ pub enum Stage {
     Models,
     /// The what-if model and its baseline.
     Simulator,
-    /// Cohorts, segments, the repeat funnel and the deciles.
+    /// Cohorts, segments, the repeat funnel, the deciles and the A–E ranks.
     Segments,
     /// The holdout validation's result.
     Validation,
@@ -462,8 +462,8 @@ struct CustomerSections {
     rfm_ranks: Option<RfmRankReport>,
 }
 
-/// Cohorts, segments, the repeat funnel and the deciles from one grouping of
-/// the purchases by customer (the larger part of their time and memory),
+/// Cohorts, segments, the repeat funnel, the deciles and the A–E ranks from
+/// one grouping of the purchases by customer (the larger part of their time and memory),
 /// freed before the recommendations.
 fn customer_sections(
     data: &Dataset,
