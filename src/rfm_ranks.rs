@@ -24,6 +24,13 @@
 //! report gives the lowest revenue in each M rank as its threshold.
 //! Purchases, revenue and days are those of [`Histories`] (as cohorts and
 //! segments read them), counted to the observation end.
+//!
+//! # Migration
+//!
+//! Who moved between ranks: R and F ranks as they stood [`MIGRATION_DAYS`]
+//! before the observation end (counting only the purchases up to that day)
+//! against the ranks at the end, for the customers who had bought by then
+//! (an A on that day now a C has not bought for a while).
 
 use serde::Serialize;
 
@@ -35,6 +42,10 @@ pub const RECENCY_DAYS: [i64; 4] = [30, 90, 180, 365];
 
 /// The purchases that earn ranks A to D (at least).
 pub const FREQUENCY_ORDERS: [u64; 4] = [5, 4, 3, 2];
+
+/// How long before the observation end the migration's earlier ranks are
+/// taken, in days.
+pub const MIGRATION_DAYS: i32 = 90;
 
 /// A rank from A (best) to E.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -78,6 +89,23 @@ pub struct RfmRankReport {
     pub monetary: Vec<RankCount>,
     /// Customers by R rank (rows A to E) and F rank (columns A to E).
     pub r_by_f: Vec<Vec<u64>>,
+    /// The moves between ranks since [`MIGRATION_DAYS`] before the end;
+    /// `None` when nobody had bought by then.
+    pub migration: Option<RankMigration>,
+}
+
+/// The R and F ranks of the customers who had bought by `from`, then and at
+/// the observation end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RankMigration {
+    /// The earlier day (ISO date).
+    pub from: String,
+    /// Customers with a purchase by `from`.
+    pub customers: u64,
+    /// Customers by R rank on `from` (rows A to E) and at the end (columns).
+    pub recency: Vec<Vec<u64>>,
+    /// Customers by F rank on `from` (rows A to E) and at the end (columns).
+    pub frequency: Vec<Vec<u64>>,
 }
 
 /// The customers of one rank.
@@ -97,18 +125,28 @@ pub struct RankCount {
 
 /// The A–E ranks of `histories`, as in the module doc.
 pub fn rfm_ranks(histories: &Histories<'_>) -> RfmRankReport {
-    let end = i64::from(histories.end_day());
+    let end = histories.end_day();
+    let from = end.saturating_sub(MIGRATION_DAYS);
+    let mut migration = RankMigration {
+        from: format_day(from),
+        customers: 0,
+        recency: vec![vec![0u64; 5]; 5],
+        frequency: vec![vec![0u64; 5]; 5],
+    };
     // (revenue, R rank, F rank) per customer, in the order of first appearance.
     let customers: Vec<(f64, Rank, Rank)> = histories
         .iter()
         .map(|(_, orders)| {
             let revenue: f64 = orders.iter().map(|o| o.amount).sum();
-            let last = orders.last().map_or(end, |o| i64::from(o.day));
-            let days = end - last;
-            let r = RECENCY_DAYS.iter().take_while(|&&d| days > d).count();
-            let n = orders.len() as u64;
-            let f = FREQUENCY_ORDERS.iter().take_while(|&&k| n < k).count();
-            (revenue, Rank::from_index(r), Rank::from_index(f))
+            let (r, f) = recency_frequency(orders, end);
+            let before = orders.partition_point(|o| o.day <= from);
+            if before > 0 {
+                let (r0, f0) = recency_frequency(&orders[..before], from);
+                migration.customers += 1;
+                migration.recency[r0 as usize][r as usize] += 1;
+                migration.frequency[f0 as usize][f as usize] += 1;
+            }
+            (revenue, r, f)
         })
         .collect();
     let n = customers.len();
@@ -154,7 +192,19 @@ pub fn rfm_ranks(histories: &Histories<'_>) -> RfmRankReport {
         frequency: tally(&|i| customers[i].2),
         monetary: tally(&|i| m_rank[i]),
         r_by_f,
+        migration: (migration.customers > 0).then_some(migration),
     }
+}
+
+/// The R and F ranks of a customer with `orders` (in day order, at least
+/// one) on day `on`.
+fn recency_frequency(orders: &[crate::cohorts::Order], on: i32) -> (Rank, Rank) {
+    let last = orders.last().map_or(on, |o| o.day);
+    let days = i64::from(on) - i64::from(last);
+    let r = RECENCY_DAYS.iter().take_while(|&&d| days > d).count();
+    let n = orders.len() as u64;
+    let f = FREQUENCY_ORDERS.iter().take_while(|&&k| n < k).count();
+    (Rank::from_index(r), Rank::from_index(f))
 }
 
 #[cfg(test)]
@@ -209,6 +259,40 @@ mod tests {
             Ok(h) => rfm_ranks(&h),
             Err(err) => panic!("{err}"),
         }
+    }
+
+    /// Ranks on 2024-10-02 (90 days before the end) of those who had
+    /// bought by then, and now: b 1 day (A) → 91 (C), F D both; c 276 (D) →
+    /// 366 (E), F E; d 90 (B) → 180 (C), F B; e 91 (C) → 181 (D), F C; f
+    /// 275 (D) → 365 (D), F E; h 0 (A) → 90 (B), F E; y 123 (C) → 213 (D),
+    /// F A. a, g and z first bought later. Nobody bought again, so F stays.
+    #[test]
+    fn migration_counts_moves_between_ranks() {
+        let r = report();
+        let Some(m) = &r.migration else {
+            panic!("no migration")
+        };
+        assert_eq!((m.from.as_str(), m.customers), ("2024-10-02", 7));
+        assert_eq!(
+            m.recency,
+            [
+                [0, 1, 1, 0, 0],
+                [0, 0, 1, 0, 0],
+                [0, 0, 0, 2, 0],
+                [0, 0, 0, 1, 1],
+                [0, 0, 0, 0, 0],
+            ]
+        );
+        assert_eq!(
+            m.frequency,
+            [
+                [1, 0, 0, 0, 0],
+                [0, 1, 0, 0, 0],
+                [0, 0, 1, 0, 0],
+                [0, 0, 0, 1, 0],
+                [0, 0, 0, 0, 3],
+            ]
+        );
     }
 
     fn counts(ranks: &[RankCount]) -> Vec<u64> {

@@ -474,6 +474,8 @@ export interface RfmRankReport {
     frequency: RankCount[];
     monetary: RankCount[];
     r_by_f: number[][];
+    /** R and F ranks 90 days before the end (rows A to E) against now (columns), for those who had bought by then. */
+    migration: { from: string; customers: number; recency: number[][]; frequency: number[][] } | null;
 }
 
 /** See `ltvlab::deciles::DecileReport`: decile 1 holds the highest spenders. */

@@ -86,6 +86,15 @@ test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in En
   assert.deepEqual(await cells('[data-testid="rfm-ranks-table"] td[data-column="f"]'), ['2 (20%)', '0 (0%)', '1 (10%)', '3 (30%)', '4 (40%)']);
   // R A row of the R × F table: a (F A), y (F D), h and z (F E).
   assert.deepEqual(await cells('[data-testid="rfm-matrix"] tr[data-r="A"] td'), ['1', '0', '0', '1', '2']);
+  // Migration since 2024-10-02 (90 days before the end), for a…f, who had
+  // bought by then: b (last 08-01: 62 days, R B) and f (07-05: 89 days, B)
+  // are C now; a (06-01: 123 days, C) came back on 12-01 and is A; c, d, e
+  // stay D.
+  assert.match(await page.getByTestId('rfm-migration-heading').textContent(), /\(6 customers who had ordered by then\)$/);
+  const moved = (/** @type {string} */ from) => cells(`[data-testid="rfm-migration"] tr[data-from="${from}"] td`);
+  assert.deepEqual(await moved('B'), ['0', '0', '2', '0', '0']);
+  assert.deepEqual(await moved('C'), ['1', '0', '0', '0', '0']);
+  assert.deepEqual(await moved('D'), ['0', '0', '0', '3', '0']);
 
   await page.getByTestId('lang').selectOption('ja');
   assert.equal(await text('#funnel-heading'), 'F2転換率とリピートファネル');

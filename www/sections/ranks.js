@@ -40,4 +40,17 @@ export function renderRanks() {
       el('tr', { 'data-r': letters[i] }, el('th', { scope: 'row' }, `R ${letters[i]}`), ...row.map((count, j) => el('td', { class: 'num', 'data-f': letters[j] }, l10n.integer(count)))),
     ),
   );
+
+  // Who moved: R rank 90 days before the end (rows) against now (columns).
+  const migration = report.migration;
+  const moves = byTestId('rfm-migration');
+  moves.closest('details').hidden = !migration;
+  if (!migration) return;
+  byTestId('rfm-migration-heading').textContent = t('ranks.migration.heading', { from: l10n.date(migration.from), customers: l10n.integer(migration.customers) });
+  moves.tHead.replaceChildren(el('tr', {}, el('th', { scope: 'col' }, t('ranks.migration.corner')), ...letters.map((r) => el('th', { scope: 'col', class: 'num' }, `R ${r}`))));
+  moves.tBodies[0].replaceChildren(
+    ...migration.recency.map((row, i) =>
+      el('tr', { 'data-from': letters[i] }, el('th', { scope: 'row' }, `R ${letters[i]}`), ...row.map((count, j) => el('td', { class: 'num', 'data-to': letters[j] }, l10n.integer(count)))),
+    ),
+  );
 }
