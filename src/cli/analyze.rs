@@ -57,6 +57,15 @@ struct ReportJson<'a> {
     cohorts: Option<&'a ltvlab::cohorts::CohortReport>,
     /// RFM segments and follow-up lists (order files).
     segments: Option<&'a ltvlab::segments::SegmentReport>,
+    /// 許容CPO: the predictions' LTVs at the margin, and the CPO for
+    /// LTV:CAC = 3.
+    allowable_cpo: Option<&'a ltvlab::report::AllowableCpo>,
+    /// The repeat funnel F1→F5 and the F2 conversion rate (order files).
+    repeat_funnel: Option<&'a ltvlab::funnel::FunnelReport>,
+    /// Customers in ten spend groups (order files).
+    deciles: Option<&'a ltvlab::deciles::DecileReport>,
+    /// RFM as A–E ranks and the R × F table (order files).
+    rfm_ranks: Option<&'a ltvlab::rfm_ranks::RfmRankReport>,
     /// The what-if baseline with its intervals and the lever ranking (no
     /// levers moved: `ltvlab simulate FILE --json` with the defaults).
     simulation: Option<&'a ltvlab::simulate::Simulation>,
@@ -130,6 +139,10 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()>
         validation: d.validation.as_ref(),
         cohorts: d.cohorts.as_ref(),
         segments: d.segments.as_ref(),
+        allowable_cpo: d.allowable_cpo.as_ref(),
+        repeat_funnel: d.repeat_funnel.as_ref(),
+        deciles: d.deciles.as_ref(),
+        rfm_ranks: d.rfm_ranks.as_ref(),
         simulation: d.simulation.as_ref(),
         recommendations: recommendations.as_ref(),
         notes: &d.notes,
@@ -199,6 +212,37 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
             num(v.mae)
         )?;
         writeln!(out, "model choice    {}", v.choice)?;
+    }
+    if let Some(f) = r.repeat_funnel {
+        let counts: Vec<String> = f
+            .overall
+            .steps
+            .iter()
+            .map(|s| format!("F{} {}", s.orders, s.customers))
+            .collect();
+        let percent =
+            |rate: Option<f64>| rate.map_or("-".to_string(), |r| format!("{:.1}%", 100.0 * r));
+        let within: Vec<String> = f
+            .within
+            .iter()
+            .map(|w| format!("{} days {}", w.days, percent(w.funnel.f2_rate)))
+            .collect();
+        writeln!(out, "repeat funnel   {}", counts.join(", "))?;
+        writeln!(
+            out,
+            "F2 conversion   {} overall; {}",
+            percent(f.overall.f2_rate),
+            within.join(", ")
+        )?;
+    }
+    if let Some(top) = r.deciles.and_then(|d| d.deciles.first()) {
+        writeln!(
+            out,
+            "top decile      {} customers, {:.1}% of revenue, {:.1}% of orders",
+            top.customers,
+            100.0 * top.revenue_share,
+            100.0 * top.order_share
+        )?;
     }
     if let Some(p) = &d.predictions {
         for w in &p.diagnostics {

@@ -9,19 +9,23 @@
 //! 2. the purchase model, the caller's or chosen on the holdout
 //!    ([`crate::validate::choose_model`]), and the predictions with it;
 //! 3. the what-if model and its baseline ([`crate::simulate`]);
-//! 4. cohorts and segments from one grouping of the purchases by customer,
-//!    the segments valued with the predictions' model and margin;
+//! 4. cohorts, segments, the repeat funnel ([`crate::funnel`]), the
+//!    deciles ([`crate::deciles`]) and the A–E ranks
+//!    ([`crate::rfm_ranks`]) from one grouping of the purchases by
+//!    customer, the segments valued with the predictions' model and margin;
 //! 5. later, or at once: the recommendations ([`recommendations`]), for the
 //!    most valuable customers first.
 //!
 //! A section that cannot be computed on this data is left out with a
 //! [`Note`]; only bad options are errors.
 
+mod acquisition;
 mod note;
 mod recommendations;
 
 use serde::{Deserialize, Serialize};
 
+pub use acquisition::{AllowableCpo, TARGET_LTV_TO_CAC};
 pub use note::{Note, NoteCode};
 pub use recommendations::{
     most_valuable, recommendations, CustomerLists, ItemList, ItemRef, ListOptions, Pair, Popular,
@@ -29,9 +33,12 @@ pub use recommendations::{
 };
 
 use crate::cohorts::{cohorts_with, CohortOptions, CohortReport, Histories};
+use crate::deciles::{deciles, DecileReport};
+use crate::funnel::{repeat_funnel, FunnelReport};
 use crate::ingest::Dataset;
 use crate::models::{FitOptions, ModelKind};
 use crate::predict::{predict, PredictOptions, Predictions, SpendModel};
+use crate::rfm_ranks::{rfm_ranks, RfmRankReport};
 use crate::segments::{segments_with, segments_with_values, SegmentOptions, SegmentReport};
 use crate::simulate::{simulate, Scenario, ShopModel, Simulation, SimulationOptions, ValueOptions};
 use crate::summary::{period_for, summarize, Period, Summary, SummaryOptions};
@@ -53,6 +60,12 @@ pub enum Section {
     Cohorts,
     /// RFM segments and follow-up lists.
     Segments,
+    /// The repeat funnel F1→F5 and the F2 conversion rate.
+    RepeatFunnel,
+    /// Customers in ten spend groups.
+    Deciles,
+    /// RFM as A–E ranks and the R × F table.
+    RfmRanks,
     /// The holdout validation of the purchase models.
     Validation,
     /// The what-if model (the page keeps it for its sliders).
@@ -154,7 +167,7 @@ pub enum Stage {
     Models,
     /// The what-if model and its baseline.
     Simulator,
-    /// Cohorts and segments.
+    /// Cohorts, segments, the repeat funnel, the deciles and the A–E ranks.
     Segments,
     /// The holdout validation's result.
     Validation,
@@ -202,11 +215,19 @@ pub struct Dashboard {
     pub predictions: Option<Predictions>,
     /// The holdout validation of the purchase models.
     pub validation: Option<Validation>,
+    /// 許容CPO from the predictions' LTVs, when there are predictions.
+    pub allowable_cpo: Option<AllowableCpo>,
     /// Acquisition cohorts (order files).
     pub cohorts: Option<CohortReport>,
     /// RFM segments and follow-up lists (order files), valued with the
     /// predictions.
     pub segments: Option<SegmentReport>,
+    /// The repeat funnel F1→F5 (order files).
+    pub repeat_funnel: Option<FunnelReport>,
+    /// Customers in ten spend groups (order files).
+    pub deciles: Option<DecileReport>,
+    /// RFM as A–E ranks and the R × F table (order files).
+    pub rfm_ranks: Option<RfmRankReport>,
     /// The what-if model.
     pub shop: Option<ShopModel>,
     /// The what-if baseline (no lever moved).
@@ -323,7 +344,13 @@ pub fn dashboard(
         _ => (None, None),
     };
     progress(Stage::Segments);
-    let (cohorts, segments) = customer_sections(
+    let CustomerSections {
+        cohorts,
+        segments,
+        repeat_funnel,
+        deciles,
+        rfm_ranks,
+    } = customer_sections(
         data,
         summary.as_ref().filter(|_| has_customers),
         predictions.as_ref(),
@@ -359,13 +386,20 @@ pub fn dashboard(
         }),
         _ => None,
     };
+    let allowable_cpo = predictions
+        .as_ref()
+        .map(|p| AllowableCpo::new(&p.formula, options.margin));
     Ok(Dashboard {
         summary,
         model_choice,
         predictions,
         validation,
+        allowable_cpo,
         cohorts,
         segments,
+        repeat_funnel,
+        deciles,
+        rfm_ranks,
         shop: shop.filter(|_| options.wants(Section::Whatif)),
         simulation,
         notes,
@@ -419,8 +453,19 @@ fn what_if(
     Ok((Some(shop), simulation))
 }
 
-/// Cohorts and segments from one grouping of the purchases by customer (the
-/// larger part of their time and memory), freed before the recommendations.
+/// The sections read from the purchases grouped by customer.
+#[derive(Default)]
+struct CustomerSections {
+    cohorts: Option<CohortReport>,
+    segments: Option<SegmentReport>,
+    repeat_funnel: Option<FunnelReport>,
+    deciles: Option<DecileReport>,
+    rfm_ranks: Option<RfmRankReport>,
+}
+
+/// Cohorts, segments, the repeat funnel, the deciles and the A–E ranks from
+/// one grouping of the purchases by customer (the larger part of their time and memory),
+/// freed before the recommendations.
 fn customer_sections(
     data: &Dataset,
     summary: Option<&Summary>,
@@ -428,22 +473,28 @@ fn customer_sections(
     shop: Option<&ShopModel>,
     options: &ReportOptions,
     notes: &mut Vec<Note>,
-) -> (Option<CohortReport>, Option<SegmentReport>) {
+) -> CustomerSections {
     let (want_cohorts, want_segments) = (
         options.wants(Section::Cohorts),
         options.wants(Section::Segments),
     );
-    let Some(summary) = summary.filter(|_| want_cohorts || want_segments) else {
-        return (None, None);
+    let (want_funnel, want_deciles, want_ranks) = (
+        options.wants(Section::RepeatFunnel),
+        options.wants(Section::Deciles),
+        options.wants(Section::RfmRanks),
+    );
+    let wanted = want_cohorts || want_segments || want_funnel || want_deciles || want_ranks;
+    let Some(summary) = summary.filter(|_| wanted) else {
+        return CustomerSections::default();
     };
     let t = match data {
         Dataset::Transactions(t) => t,
         _ => {
             notes.push(Note::new(
                 NoteCode::NoOrderHistory,
-                "a summary file has no orders or dates: no cohorts or segments",
+                "a summary file has no orders or dates: no cohorts, segments, repeat funnel, deciles or rfm ranks",
             ));
-            return (None, None);
+            return CustomerSections::default();
         }
     };
     let histories = match Histories::new(t) {
@@ -452,12 +503,16 @@ fn customer_sections(
             for (wanted, code) in [
                 (want_cohorts, NoteCode::CohortsFailed),
                 (want_segments, NoteCode::SegmentsFailed),
+                (
+                    want_funnel || want_deciles || want_ranks,
+                    NoteCode::NoCustomers,
+                ),
             ] {
                 if wanted {
                     notes.push(Note::new(code, err.to_string()));
                 }
             }
-            return (None, None);
+            return CustomerSections::default();
         }
     };
     if let Some(note) = histories.outlying_note() {
@@ -491,7 +546,13 @@ fn customer_sections(
             .ok()
         })
         .flatten();
-    (cohorts, segments)
+    CustomerSections {
+        cohorts,
+        segments,
+        repeat_funnel: want_funnel.then(|| repeat_funnel(&histories)),
+        deciles: want_deciles.then(|| deciles(&histories)),
+        rfm_ranks: want_ranks.then(|| rfm_ranks(&histories)),
+    }
 }
 
 #[cfg(test)]
@@ -546,9 +607,15 @@ mod tests {
             panic!("sections missing: {:?}", r.notes);
         };
         assert!(r.cohorts.is_some() && r.shop.is_some() && r.simulation.is_some());
+        assert!(r.repeat_funnel.is_some() && r.deciles.is_some() && r.rfm_ranks.is_some());
         assert!(r.model_choice.is_some());
         let (a, b) = (s.overall.model_ltv, Some(p.base.mean_clv));
         assert_eq!(a, b);
+        let cpo = r
+            .allowable_cpo
+            .as_ref()
+            .map(|c| (c.model, c.formula, c.margin));
+        assert_eq!(cpo, Some((p.formula.model_ltv, p.formula.formula_ltv, 0.4)));
     }
 
     /// A summary file without its period keeps only the notes; with its
@@ -577,6 +644,7 @@ mod tests {
             Err(err) => panic!("{err}"),
         };
         assert!(r.summary.is_some() && r.cohorts.is_none() && r.segments.is_none());
+        assert!(r.repeat_funnel.is_none() && r.deciles.is_none() && r.rfm_ranks.is_none());
         let codes: Vec<NoteCode> = r.notes.iter().map(|n| n.code).collect();
         assert!(codes.contains(&NoteCode::NoOrderHistory), "{codes:?}");
         assert!(codes.contains(&NoteCode::ValidationFailed), "{codes:?}");

@@ -219,6 +219,10 @@ impl Analysis {
                 .segments
                 .as_ref()
                 .map(|s| SegmentsDto::new(s, d.summary.as_ref())),
+            allowable_cpo: d.allowable_cpo.as_ref(),
+            repeat_funnel: d.repeat_funnel.as_ref(),
+            deciles: d.deciles.as_ref(),
+            rfm_ranks: d.rfm_ranks.as_ref(),
             validation: d.validation.as_ref(),
             notes: &d.notes,
         })?;

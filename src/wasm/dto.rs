@@ -9,9 +9,12 @@ use wasm_bindgen::prelude::*;
 
 use super::column;
 use crate::cohorts::CohortReport;
+use crate::deciles::DecileReport;
+use crate::funnel::FunnelReport;
 use crate::ingest::IngestReport;
 use crate::predict::{BaseTotals, FormulaLtv, Predictions, SpendModel};
-use crate::report::{ChosenModel, Note, RecommendationsReport};
+use crate::report::{AllowableCpo, ChosenModel, Note, RecommendationsReport};
+use crate::rfm_ranks::RfmRankReport;
 use crate::segments::{Segment, SegmentReport};
 use crate::summary::{Period, Summary};
 use crate::validate::Validation;
@@ -28,6 +31,10 @@ pub(super) struct AnalysisResult<'a> {
     pub(super) recommendations_pending: bool,
     pub(super) cohorts: Option<&'a CohortReport>,
     pub(super) segments: Option<SegmentsDto<'a>>,
+    pub(super) allowable_cpo: Option<&'a AllowableCpo>,
+    pub(super) repeat_funnel: Option<&'a FunnelReport>,
+    pub(super) deciles: Option<&'a DecileReport>,
+    pub(super) rfm_ranks: Option<&'a RfmRankReport>,
     pub(super) validation: Option<&'a Validation>,
     pub(super) notes: &'a [Note],
 }

@@ -35,6 +35,9 @@ enum Section {
     Recommendations,
     Cohorts,
     Segments,
+    RepeatFunnel,
+    Deciles,
+    RfmRanks,
     Validation,
     Whatif,
 }
@@ -47,6 +50,9 @@ impl From<Section> for report::Section {
             Section::Recommendations => report::Section::Recommendations,
             Section::Cohorts => report::Section::Cohorts,
             Section::Segments => report::Section::Segments,
+            Section::RepeatFunnel => report::Section::RepeatFunnel,
+            Section::Deciles => report::Section::Deciles,
+            Section::RfmRanks => report::Section::RfmRanks,
             Section::Validation => report::Section::Validation,
             Section::Whatif => report::Section::Whatif,
         }
@@ -54,12 +60,15 @@ impl From<Section> for report::Section {
 }
 
 /// Every section the page can ask for.
-const ALL_SECTIONS: [Section; 7] = [
+const ALL_SECTIONS: [Section; 10] = [
     Section::Summary,
     Section::Predictions,
     Section::Recommendations,
     Section::Cohorts,
     Section::Segments,
+    Section::RepeatFunnel,
+    Section::Deciles,
+    Section::RfmRanks,
     Section::Validation,
     Section::Whatif,
 ];

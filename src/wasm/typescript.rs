@@ -65,7 +65,7 @@ export interface AnalysisOptions {
     predict?: PredictOptions;
     recommend?: RecommendListOptions;
     /** Which sections to compute beyond the ingest report; default: all. */
-    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "validation" | "whatif">;
+    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "repeat_funnel" | "deciles" | "rfm_ranks" | "validation" | "whatif">;
 }
 
 /** Overrides of what ingest detects; see `ltvlab::ingest::IngestOptions`. */
@@ -266,6 +266,14 @@ export interface AnalysisResult {
     cohorts: CohortReport | null;
     /** RFM segments and follow-up lists; see `ltvlab::segments::SegmentReport`. Null without dated customers. */
     segments: SegmentReport | null;
+    /** 許容CPO from the predictions' LTVs at the margin; see `ltvlab::report::AllowableCpo`. Null without predictions. */
+    allowable_cpo: AllowableCpo | null;
+    /** The repeat funnel F1→F5 and the F2 conversion rate; see `ltvlab::funnel`. Null without dated customers. */
+    repeat_funnel: FunnelReport | null;
+    /** Customers in ten spend groups (deciles); see `ltvlab::deciles`. Null without dated customers. */
+    deciles: DecileReport | null;
+    /** RFM as A–E ranks and the R × F table; see `ltvlab::rfm_ranks`. Null without dated customers. */
+    rfm_ranks: RfmRankReport | null;
     /** The holdout test: the model fitted on the first 75% of the dates, compared with the rest. Null for summary files. */
     validation: Validation | null;
     /** The fitted shop model for what-if scenarios, or null when it cannot be fitted (see `notes`). Not cloneable: keep it in the worker and `free()` it. */
@@ -430,5 +438,55 @@ export interface SegmentReport {
     /** Each summary customer's segment (its index in `segments`; 255: none) and R, F and M scores
      * (1 to 5; 0: none), as columns in the summary's row order. */
     customers: { segment: Uint8Array; r: Uint8Array; f: Uint8Array; m: Uint8Array };
+}
+
+/** F1 to F5: `steps[k - 1].customers` have at least k purchases; `f2_rate` is F2 / F1 (F2転換率). */
+export interface Funnel {
+    customers: number;
+    f2_rate: number | null;
+    steps: { orders: number; customers: number; share: number | null; conversion: number | null }[];
+}
+
+/** See `ltvlab::funnel::FunnelReport`. `within` counts purchases within `days` of the first, among customers observed at least `days`. */
+export interface FunnelReport {
+    observation_end: string;
+    overall: Funnel;
+    within: { days: number; funnel: Funnel }[];
+    by_month: { month: string; overall: Funnel; within: { days: number; funnel: Funnel }[] }[];
+}
+
+/** See `ltvlab::report::AllowableCpo`: `model` and `formula` are the two LTVs at the margin; `target_*` the CPO for LTV:CAC = `target_ltv_to_cac`. */
+export interface AllowableCpo {
+    margin: number; horizon_months: number; model: number; formula: number | null;
+    target_ltv_to_cac: number; target_model: number; target_formula: number | null;
+}
+
+export interface RankCount { rank: "A" | "B" | "C" | "D" | "E"; customers: number; customer_share: number; revenue: number; revenue_share: number }
+
+/** See `ltvlab::rfm_ranks::RfmRankReport`: ranks A (best) to E on R, F and M; `r_by_f[r][f]` counts customers by R rank (rows) and F rank (columns). */
+export interface RfmRankReport {
+    observation_end: string;
+    customers: number;
+    /** The lowest revenue in M ranks A to E (null for an empty rank). */
+    monetary_thresholds: (number | null)[];
+    recency: RankCount[];
+    frequency: RankCount[];
+    monetary: RankCount[];
+    r_by_f: number[][];
+    /** R and F ranks 90 days before the end (rows A to E) against now (columns), for those who had bought by then. */
+    migration: { from: string; customers: number; recency: number[][]; frequency: number[][] } | null;
+}
+
+/** See `ltvlab::deciles::DecileReport`: decile 1 holds the highest spenders. */
+export interface DecileReport {
+    customers: number;
+    revenue: number;
+    orders: number;
+    deciles: {
+        decile: number; customers: number; revenue: number; orders: number;
+        mean_revenue: number | null; min_revenue: number | null; max_revenue: number | null;
+        customer_share: number; revenue_share: number; order_share: number;
+        cumulative_customer_share: number; cumulative_revenue_share: number; cumulative_order_share: number;
+    }[];
 }
 "##;

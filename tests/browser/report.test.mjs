@@ -136,6 +136,10 @@ function assertSameReport(p, c, what) {
   same(p.validation, c.validation, `${what}: validation`);
   same(p.cohorts, c.cohorts, `${what}: cohorts`, 1e-12);
   same(pageSegmentsAsCli(p.segments, c.segments, p.summary, what), c.segments, `${what}: segments`);
+  same(p.allowable_cpo, c.allowable_cpo, `${what}: allowable_cpo`);
+  same(p.repeat_funnel, c.repeat_funnel, `${what}: repeat_funnel`, 0);
+  same(p.deciles, c.deciles, `${what}: deciles`, 1e-12);
+  same(p.rfm_ranks, c.rfm_ranks, `${what}: rfm_ranks`, 1e-12);
   if (c.recommendations === null) {
     assert.equal(p.recommendations, null, `${what}: recommendations`);
   } else {

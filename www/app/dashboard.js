@@ -1,10 +1,14 @@
 // @ts-check
 // The dashboard: every section of the last analysis, drawn in steps.
 
+import { renderAllowableCpo } from '../sections/acquisition.js';
 import { renderCharts } from '../sections/distribution.js';
 import { renderCohorts } from '../sections/cohorts.js';
+import { renderDeciles } from '../sections/deciles.js';
+import { renderFunnel } from '../sections/funnel.js';
 import { renderIntervalNote, renderTableHead, renderTablePage } from '../sections/customers.js';
 import { renderKpis } from '../sections/kpis.js';
+import { renderRanks } from '../sections/ranks.js';
 import { renderNotes } from '../sections/notes.js';
 import { renderRecommendationsSection } from '../sections/recommendations.js';
 import { renderReport } from '../sections/report.js';
@@ -59,6 +63,16 @@ function resultSteps() {
       if (result.segments) renderSegments();
       ui.section('cohorts').hidden = !result.cohorts;
       if (result.cohorts) renderCohorts();
+    },
+    () => {
+      ui.section('allowable_cpo').hidden = !result.allowable_cpo;
+      if (result.allowable_cpo) renderAllowableCpo();
+      ui.section('repeat_funnel').hidden = !result.repeat_funnel;
+      if (result.repeat_funnel) renderFunnel();
+      ui.section('deciles').hidden = !result.deciles;
+      if (result.deciles) renderDeciles();
+      ui.section('rfm_ranks').hidden = !result.rfm_ranks;
+      if (result.rfm_ranks) renderRanks();
     },
     () => {
       renderRecommendationsSection();

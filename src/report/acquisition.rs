@@ -1,0 +1,109 @@
+//! 許容CPO (allowable cost per acquisition): the most a shop can pay to win a
+//! customer and still break even on the gross profit that customer brings,
+//! `LTV × margin` (粗利率), next to the LTV:CAC rule of thumb.
+//!
+//! # Formula
+//!
+//! Both LTVs of [`crate::predict::FormulaLtv`] are already taken at the
+//! report's margin, so the allowable CPO is each of them as it stands:
+//!
+//! - **model**: the model's mean discounted CLV per customer over the
+//!   horizon (12 months by default), `margin × E[revenue]`: the most to pay
+//!   for the cost to be earned back within the horizon;
+//! - **formula**: `AOV × purchases per month × expected lifetime × margin`,
+//!   undiscounted over the whole expected lifetime (the textbook
+//!   平均購買単価 × 購買頻度 × 継続期間 × 粗利率); `None` when it is undefined.
+//!
+//! At a CPO equal to the allowable CPO, LTV:CAC is 1; the **target CPO** for
+//! the common rule of thumb LTV:CAC = 3 is a third of it. With the default
+//! margin of 1 the values are revenue, not profit: pass the shop's margin.
+
+use serde::Serialize;
+
+use crate::predict::FormulaLtv;
+
+/// The LTV:CAC the target CPO aims at (a common rule of thumb).
+pub const TARGET_LTV_TO_CAC: f64 = 3.0;
+
+/// The allowable and target CPO from the report's two LTVs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AllowableCpo {
+    /// The margin the LTVs are taken at.
+    pub margin: f64,
+    /// The model's horizon, in months.
+    pub horizon_months: u32,
+    /// The model's LTV over the horizon at the margin: the allowable CPO.
+    pub model: f64,
+    /// The formula LTV at the margin: the allowable CPO over the whole
+    /// expected lifetime; `None` when the formula LTV is undefined.
+    pub formula: Option<f64>,
+    /// The LTV:CAC of the target CPO ([`TARGET_LTV_TO_CAC`]).
+    pub target_ltv_to_cac: f64,
+    /// `model / target_ltv_to_cac`.
+    pub target_model: f64,
+    /// `formula / target_ltv_to_cac`.
+    pub target_formula: Option<f64>,
+}
+
+impl AllowableCpo {
+    /// The allowable CPO of `formula`'s LTVs, taken at `margin`.
+    pub fn new(formula: &FormulaLtv, margin: f64) -> AllowableCpo {
+        AllowableCpo {
+            margin,
+            horizon_months: formula.horizon_months,
+            model: formula.model_ltv,
+            formula: formula.formula_ltv,
+            target_ltv_to_cac: TARGET_LTV_TO_CAC,
+            target_model: formula.model_ltv / TARGET_LTV_TO_CAC,
+            target_formula: formula.formula_ltv.map(|v| v / TARGET_LTV_TO_CAC),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Absolute tolerance for products of round numbers.
+    const TOL: f64 = 1e-9;
+
+    /// The example shop: AOV 8,000, 2 orders a year, churn 50% a
+    /// year, margin 40%: formula LTV 8,000 × 2/12 × 24 months × 0.4 =
+    /// 12,800 (the 8,000 × 2 × 0.4 ÷ 0.5), and a model LTV of 5,000
+    /// at that margin, both given by hand.
+    #[test]
+    fn allowable_cpo_is_the_ltv_at_the_margin() {
+        let formula = FormulaLtv {
+            average_order_value: 8_000.0,
+            purchases_per_month: 2.0 / 12.0,
+            churn_window_months: 12.0,
+            eligible_customers: 10,
+            churn_rate: Some(0.5),
+            expected_lifetime_months: Some(24.0),
+            formula_ltv: Some(8_000.0 * 2.0 / 12.0 * 24.0 * 0.4),
+            model_ltv: 5_000.0,
+            horizon_months: 12,
+            explanation: String::new(),
+        };
+        let cpo = AllowableCpo::new(&formula, 0.4);
+        let table: [(&str, f64, f64); 4] = [
+            ("model", cpo.model, 5_000.0),
+            ("formula", cpo.formula.unwrap_or(f64::NAN), 12_800.0),
+            ("target model", cpo.target_model, 5_000.0 / 3.0),
+            (
+                "target formula",
+                cpo.target_formula.unwrap_or(f64::NAN),
+                12_800.0 / 3.0,
+            ),
+        ];
+        for (what, got, expected) in table {
+            assert!((got - expected).abs() < TOL, "{what}: {got} vs {expected}");
+        }
+        let undefined = FormulaLtv {
+            formula_ltv: None,
+            ..formula
+        };
+        let cpo = AllowableCpo::new(&undefined, 0.4);
+        assert_eq!((cpo.formula, cpo.target_formula), (None, None));
+    }
+}

@@ -1,0 +1,122 @@
+// The Japanese EC metrics on the page, in headless Chromium: the repeat funnel
+// (F2転換率), the deciles (デシル分析), the A–E RFM ranks and 許容CPO of a handmade
+// shop, read in English and in Japanese.
+//
+// tests/browser/fixtures/funnel-shop.csv is the shop of src/funnel.rs's unit
+// tests (ten customers, 24 orders of 100 each, observation end 2024-12-31);
+// the expected values below are counted by hand from its rows, as there.
+// Screenshots go to tests/browser/artifacts/ (gitignored).
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, startServer } from '../../scripts/browser.mjs';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const SETTLE_TIMEOUT_MS = 60_000;
+// The page shows money to the cent at most (yen without decimals).
+const MONEY_ROUNDING = 0.5;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+let server;
+let siteUrl;
+let browser;
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ({ child: server, url: siteUrl } = await startServer('/ltvlab/'));
+  browser = await launchChromium([]);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in English and Japanese', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(siteUrl);
+  await page.getByTestId('file-input').setInputFiles(`${FIXTURES}funnel-shop.csv`);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.getByTestId('error').textContent());
+
+  const text = (/** @type {string} */ selector) => page.locator(selector).textContent();
+  const cells = (/** @type {string} */ selector) => page.locator(selector).allTextContents();
+  // Purchases a5 b3 c1 d2 e1 f6 g2 h1 y2 z1: F1…F5 = 10, 6, 3, 2, 2, so
+  // F2 = 6 / 10.
+  assert.ok(await page.getByTestId('repeat-funnel').isVisible());
+  assert.equal(await page.getByTestId('funnel-f2').textContent(), 'F2 conversion 60%: 6 of 10 customers ordered a second time.');
+  assert.deepEqual(await cells('[data-testid="funnel-steps"] tbody td:nth-of-type(1)'), ['10', '6', '3', '2', '2']);
+  // Within 30 days, a…h are observed 30 days and a, b, d, g reordered: 4 / 8.
+  assert.equal(await text('[data-testid="funnel-windows"] tr[data-window="30"] td:nth-of-type(2)'), '50%');
+  // Within 90 days (a…f observed): a, b, d of 6.
+  assert.match(await page.getByTestId('funnel-f2-90').textContent(), /^Within 90 days of the first order: 50% \(of the 6 customers/);
+  // Ranked revenue: f 600, a 500, b 300, then 200s and 100s of 2,400 in all:
+  // decile 1 is f alone, 600 / 2,400; deciles 1–2 hold 1,100 / 2,400.
+  assert.ok(await page.getByTestId('deciles').isVisible());
+  assert.match(await page.getByTestId('deciles-top').textContent(), /^The top 10% of customers \(1\) bring 25% of revenue and 25% of orders\.$/);
+  assert.equal(await text('[data-testid="deciles-table"] tr[data-decile="2"] td[data-column="cumulative_revenue_share"]'), '45.8%');
+  assert.equal((await cells('[data-testid="deciles-table"] tbody tr')).length, 10);
+  await page.getByTestId('repeat-funnel').screenshot({ path: `${ARTIFACTS}funnel-en.png` });
+  // 許容CPO: the page's analysis runs at margin 1, as `ltvlab analyze` does
+  // by default; its allowable and target CPO are the CLI's, to the shown
+  // rounding (report.test.mjs compares every field of the two doors).
+  assert.ok(await page.getByTestId('allowable-cpo').isVisible());
+  assert.match(await page.getByTestId('cpo-margin').textContent(), /revenue, not profit/);
+  const cpo = cliAnalyze(`${FIXTURES}funnel-shop.csv`).allowable_cpo;
+  const amount = async (/** @type {string} */ selector) => Number((await text(selector)).replace(/[^\d.]/g, ''));
+  for (const [row, column, expected] of [
+    ['model', 'allowable', cpo.model],
+    ['model', 'target', cpo.target_model],
+    ['formula', 'allowable', cpo.formula],
+  ]) {
+    const shown = await amount(`[data-testid="cpo-table"] tr[data-ltv="${row}"] td[data-column="${column}"]`);
+    assert.ok(Math.abs(shown - expected) <= MONEY_ROUNDING, `${row} ${column}: page ${shown}, cli ${expected}`);
+  }
+  // A–E ranks (src/rfm_ranks.rs's thresholds). Days since the last order:
+  // a 30, h 30, y 6, z 0 are R A; g 51 B; b 152, f 179 C; c 346, d 315,
+  // e 330 D. Orders: a 5, f 6 are F A; b 3 C; d, g, y 2 D; c, e, h, z 1 E.
+  assert.ok(await page.getByTestId('rfm-ranks').isVisible());
+  assert.deepEqual(await cells('[data-testid="rfm-ranks-table"] td[data-column="r"]'), ['4 (40%)', '1 (10%)', '2 (20%)', '3 (30%)', '0 (0%)']);
+  assert.deepEqual(await cells('[data-testid="rfm-ranks-table"] td[data-column="f"]'), ['2 (20%)', '0 (0%)', '1 (10%)', '3 (30%)', '4 (40%)']);
+  // R A row of the R × F table: a (F A), y (F D), h and z (F E).
+  assert.deepEqual(await cells('[data-testid="rfm-matrix"] tr[data-r="A"] td'), ['1', '0', '0', '1', '2']);
+  // Migration since 2024-10-02 (90 days before the end), for a…f, who had
+  // bought by then: b (last 08-01: 62 days, R B) and f (07-05: 89 days, B)
+  // are C now; a (06-01: 123 days, C) came back on 12-01 and is A; c, d, e
+  // stay D.
+  assert.match(await page.getByTestId('rfm-migration-heading').textContent(), /\(6 customers who had ordered by then\)$/);
+  const moved = (/** @type {string} */ from) => cells(`[data-testid="rfm-migration"] tr[data-from="${from}"] td`);
+  assert.deepEqual(await moved('B'), ['0', '0', '2', '0', '0']);
+  assert.deepEqual(await moved('C'), ['1', '0', '0', '0', '0']);
+  assert.deepEqual(await moved('D'), ['0', '0', '0', '3', '0']);
+
+  await page.getByTestId('lang').selectOption('ja');
+  assert.equal(await text('#funnel-heading'), 'F2転換率とリピートファネル');
+  assert.equal(await page.getByTestId('funnel-f2').textContent(), 'F2転換率 60%（初回購入者 10 人のうち 6 人が2回目を購入）');
+  assert.deepEqual(await cells('[data-testid="funnel-steps"] tbody th'), ['F1（初回購入）', 'F2（2回以上購入）', 'F3（3回以上購入）', 'F4（4回以上購入）', 'F5（5回以上購入）']);
+  assert.equal(await text('#deciles-heading'), 'デシル分析');
+  assert.match(await page.getByTestId('deciles-top').textContent(), /^上位10%の顧客（1 人）が売上の 25%/);
+  const heads = await cells('[data-testid="deciles-table"] thead th');
+  for (const label of ['デシル', '売上構成比', '累積売上構成比', '累積顧客構成比']) assert.ok(heads.includes(label), `${label} in ${heads}`);
+  assert.equal(await text('[data-testid="deciles-table"] tr[data-decile="1"] th'), 'デシル1');
+  await page.getByTestId('repeat-funnel').screenshot({ path: `${ARTIFACTS}funnel-ja.png` });
+  assert.equal(await text('#ranks-heading'), 'RFMランク（A〜E）');
+  assert.equal(await text('[data-testid="cpo-table"] thead th:nth-child(2)'), '許容CPO（損益分岐）');
+  assert.equal(await text('[data-testid="rfm-matrix"] thead th:first-child'), 'R＼F');
+  await page.getByTestId('rfm-ranks').screenshot({ path: `${ARTIFACTS}rfm-ranks-ja.png` });
+  await page.getByTestId('deciles').screenshot({ path: `${ARTIFACTS}deciles-ja.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** `ltvlab analyze --json FILE` (the release binary, as report.test.mjs runs it). */
+function cliAnalyze(file) {
+  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', '--json', file], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(out);
+}
