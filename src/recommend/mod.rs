@@ -627,11 +627,9 @@ fn transactions_of(data: &Dataset) -> Result<&Transactions> {
 /// Per customer, their distinct items with order counts and last days, in
 /// compressed rows ordered by item.
 ///
-/// The baskets are grouped by customer with a counting sort of their
-/// indices (4 bytes a basket), then each customer's (item, day) pairs are
-/// sorted in a scratch buffer: no array of every (customer, item, day)
-/// triple, which at 10M lines was the recommender's largest allocation.
-fn histories(baskets: &Baskets, n_customers: usize) -> (Vec<usize>, Vec<Purchase>) {
+/// Each customer's baskets in file order, in compressed rows: a counting
+/// sort of the basket indices (4 bytes a basket). Guest baskets are left out.
+pub(crate) fn group_by_customer(baskets: &Baskets, n_customers: usize) -> (Vec<usize>, Vec<u32>) {
     let mut by_customer = vec![0usize; n_customers + 1];
     for &c in &baskets.customer {
         if c != NONE {
@@ -649,7 +647,14 @@ fn histories(baskets: &Baskets, n_customers: usize) -> (Vec<usize>, Vec<Purchase
             fill[c as usize] += 1;
         }
     }
-    drop(fill);
+    (by_customer, order)
+}
+
+/// The baskets are grouped by customer ([`group_by_customer`]), then each customer's (item, day) pairs are
+/// sorted in a scratch buffer: no array of every (customer, item, day)
+/// triple, which at 10M lines was the recommender's largest allocation.
+fn histories(baskets: &Baskets, n_customers: usize) -> (Vec<usize>, Vec<Purchase>) {
+    let (by_customer, order) = group_by_customer(baskets, n_customers);
     let mut offsets = vec![0usize; n_customers + 1];
     let mut history: Vec<Purchase> = Vec::new();
     let mut scratch: Vec<(u32, i32)> = Vec::new();

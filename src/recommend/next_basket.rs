@@ -573,23 +573,7 @@ impl Vectors {
 /// Per customer, their baskets oldest first (ties: file order), in
 /// compressed rows.
 pub(crate) fn chronological(baskets: &Baskets, n_customers: usize) -> (Vec<usize>, Vec<u32>) {
-    let mut by_customer = vec![0usize; n_customers + 1];
-    for &c in &baskets.customer {
-        if c != NONE {
-            by_customer[c as usize + 1] += 1;
-        }
-    }
-    for c in 0..n_customers {
-        by_customer[c + 1] += by_customer[c];
-    }
-    let mut fill = by_customer.clone();
-    let mut order = vec![0u32; by_customer[n_customers]];
-    for (b, &c) in baskets.customer.iter().enumerate() {
-        if c != NONE {
-            order[fill[c as usize]] = b as u32;
-            fill[c as usize] += 1;
-        }
-    }
+    let (by_customer, mut order) = super::group_by_customer(baskets, n_customers);
     for c in 0..n_customers {
         order[by_customer[c]..by_customer[c + 1]].sort_by_key(|&b| (baskets.day[b as usize], b));
     }
