@@ -242,21 +242,12 @@ pub fn table_csv(header: &[String], rows: &[Vec<Cell>]) -> String {
     let header: Vec<Cell> = header.iter().cloned().map(Cell::Text).collect();
     for row in std::iter::once(&header).chain(rows) {
         for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
             match cell {
-                // number_cell writes the separator before the number.
-                Cell::Number(v) if i > 0 => number_cell(&mut out, Some(*v)),
-                Cell::Number(v) => {
-                    let mut n = String::new();
-                    number_cell(&mut n, Some(*v));
-                    out.push_str(&n[1..]);
-                }
-                Cell::Text(t) => {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    text_cell(&mut out, t);
-                }
-                Cell::Empty if i > 0 => out.push(','),
+                Cell::Number(v) => number_text(&mut out, Some(*v)),
+                Cell::Text(t) => text_cell(&mut out, t),
                 Cell::Empty => {}
             }
         }
@@ -283,6 +274,11 @@ fn text_cell(out: &mut String, value: &str) {
 /// JavaScript writes them.
 fn number_cell(out: &mut String, value: Option<f64>) {
     out.push(',');
+    number_text(out, value);
+}
+
+/// Appends a number as [`number_cell`] writes it, without the separator.
+fn number_text(out: &mut String, value: Option<f64>) {
     match value.filter(|v| v.is_finite()) {
         Some(v) if v == v.trunc() && v.abs() < 1e15 => {
             let _ = write!(out, "{}", v as i64);
