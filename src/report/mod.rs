@@ -326,20 +326,14 @@ pub fn dashboard(
         _ => None,
     };
     progress(Stage::Simulator);
-    let (shop, simulation) = match &summary {
-        Some(s)
-            if has_customers
-                && (options.wants(Section::Segments)
-                    || options.wants(Section::Whatif)
-                    || options.wants(Section::Simulation)) =>
+    // The model choice is made whenever these sections are asked for.
+    let (shop, simulation) = match (&summary, &choice) {
+        (Some(s), Some(c))
+            if options.wants(Section::Segments)
+                || options.wants(Section::Whatif)
+                || options.wants(Section::Simulation) =>
         {
-            what_if(
-                s,
-                choice.as_ref(),
-                predictions.as_ref(),
-                options,
-                &mut notes,
-            )?
+            what_if(s, c, predictions.as_ref(), options, &mut notes)?
         }
         _ => (None, None),
     };
@@ -414,7 +408,7 @@ pub fn dashboard(
 /// range is an error.
 fn what_if(
     summary: &Summary,
-    choice: Option<&ModelChoice>,
+    choice: &ModelChoice,
     predictions: Option<&Predictions>,
     options: &ReportOptions,
     notes: &mut Vec<Note>,
@@ -424,10 +418,9 @@ fn what_if(
         SpendModel::GammaGamma { fit } => Some((&p.purchase_model, fit)),
         SpendModel::ObservedMean { .. } => None,
     });
-    let fitted = match (from_predictions, choice) {
-        (Some((purchases, spend)), _) => ShopModel::from_fits(purchases, spend, summary.period),
-        (None, Some(c)) => ShopModel::fit_with(summary, c.model, &FitOptions::default()),
-        (None, None) => ShopModel::fit(summary),
+    let fitted = match from_predictions {
+        Some((purchases, spend)) => ShopModel::from_fits(purchases, spend, summary.period),
+        None => ShopModel::fit_with(summary, choice.model, &FitOptions::default()),
     };
     let shop = match fitted {
         Ok(m) => m,
