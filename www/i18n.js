@@ -289,11 +289,13 @@ const en = {
   'cohorts.cell': '{cohort}, month {period}: {active} of {customers} customers ordered ({share})',
   'cpo.heading': 'Allowable CPO: what a new customer may cost',
   'cpo.how': 'The allowable CPO is the most you can spend to win one customer and still break even on the gross profit they bring: LTV × margin. At that cost LTV:CAC is 1; the target CPO leaves room for a healthy LTV:CAC.',
-  'cpo.margin': (p) => (p.full ? 'Taken at a margin of 100%: these amounts are revenue, not profit. Multiply them by your gross margin.' : `Taken at a margin of ${p.margin}.`),
+  'cpo.margin': (p) => (p.full
+    ? 'Taken at a margin of 100%: these amounts are revenue, not profit. Enter your gross margin in the what-if panel below and this table follows it.'
+    : p.panel ? `Taken at the what-if panel’s gross margin of ${p.margin}, over ${p.months} months: the same new-customer value the panel tells you to hold your CPA against.` : `Taken at a margin of ${p.margin}.`),
   'cpo.col.ltv': 'LTV',
   'cpo.col.allowable': 'Allowable CPO (break-even)',
   'cpo.col.target': 'Target CPO (LTV:CAC = {ratio})',
-  'cpo.row.model': 'Predicted by the model, next {months} months',
+  'cpo.row.model': 'A new customer’s value by the model, first {months} months (first order included)',
   'cpo.row.formula': 'Formula: order value × frequency × lifetime × margin',
   'funnel.heading': 'Repeat funnel and F2 conversion',
   'funnel.how': 'F1 to F5: the customers with at least 1 to 5 orders. A conversion is the share of the customers at one step who reached the next; the F2 conversion is the share of first-time buyers who ordered a second time.',
@@ -739,11 +741,13 @@ const ja = {
   'cohorts.cell': '{cohort}、{period} か月後：{customers} 人中 {active} 人が注文（{share}）',
   'cpo.heading': '許容CPO（新規顧客1人あたりにかけられる獲得費用）',
   'cpo.how': '許容CPOは、顧客1人の獲得にかけても粗利で元が取れる上限額（LTV × 粗利率）です。この金額ではLTV:CACが1になるため、目標CPOは余裕を持たせた金額です。',
-  'cpo.margin': (p) => (p.full ? '粗利率100%で計算しているため、売上ベースの金額です。実際の粗利率を掛けてご覧ください。' : `粗利率 ${p.margin} で計算しています。`),
+  'cpo.margin': (p) => (p.full
+    ? '粗利率100%で計算しているため、売上ベースの金額です。下のシミュレーションで自社の粗利率を入力すると、この表も粗利ベースに変わります。'
+    : p.panel ? `シミュレーションで入力した粗利率 ${p.margin}・${p.months}か月で計算しています（CPAと比べるべき新規顧客1人あたりの価値と同じ金額です）。` : `粗利率 ${p.margin} で計算しています。`),
   'cpo.col.ltv': 'LTV',
   'cpo.col.allowable': '許容CPO（損益分岐）',
   'cpo.col.target': '目標CPO（LTV:CAC = {ratio}）',
-  'cpo.row.model': 'モデルによる予測LTV（今後{months}か月）',
+  'cpo.row.model': 'モデルによる新規顧客1人あたりのLTV（初回購入を含む{months}か月）',
   'cpo.row.formula': '計算式LTV（平均購買単価 × 購買頻度 × 継続期間 × 粗利率）',
   'funnel.heading': 'F2転換率とリピートファネル',
   'funnel.how': 'F1〜F5は購入回数が1〜5回以上の顧客数です。転換率は各段階の顧客のうち次の段階へ進んだ割合で、F2転換率は初回購入者のうち2回目の購入に至った割合です。',

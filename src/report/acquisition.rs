@@ -1,15 +1,21 @@
 //! 許容CPO (allowable cost per acquisition): the most a shop can pay to win a
 //! customer and still break even on the gross profit that customer brings,
-//! `LTV × margin` (粗利率), next to the LTV:CAC rule of thumb.
+//! next to the LTV:CAC rule of thumb.
 //!
 //! # Formula
 //!
-//! Both LTVs of [`crate::predict::FormulaLtv`] are already taken at the
-//! report's margin, so the allowable CPO is each of them as it stands:
+//! A CPO buys a **new** customer, so both LTVs here are a new customer's,
+//! first order included, at the report's margin:
 //!
-//! - **model**: the model's mean discounted CLV per customer over the
-//!   horizon (12 months by default), `margin × E[revenue]`: the most to pay
-//!   for the cost to be earned back within the horizon;
+//! - **model**: the what-if model's discounted margin per new customer over
+//!   the horizon (12 months by default), `Outcome::ltv_per_customer` of the
+//!   baseline of [`crate::simulate::simulate`] at the report's margin,
+//!   horizon and discount rate: the most to pay for the cost to be earned
+//!   back within the horizon. The what-if panel's "hold your CPA against"
+//!   figure is the same number at the panel's margin and horizon. (The mean
+//!   CLV of the existing customers, `FormulaLtv::model_ltv`, is not a basis
+//!   for a CPO: it leaves out the first order and mixes in customers who have
+//!   already left.)
 //! - **formula**: `AOV × purchases per month × expected lifetime × margin`,
 //!   undiscounted over the whole expected lifetime (the textbook
 //!   平均購買単価 × 購買頻度 × 継続期間 × 粗利率); `None` when it is undefined.
@@ -25,14 +31,15 @@ use crate::predict::FormulaLtv;
 /// The LTV:CAC the target CPO aims at (a common rule of thumb).
 pub const TARGET_LTV_TO_CAC: f64 = 3.0;
 
-/// The allowable and target CPO from the report's two LTVs.
+/// The allowable and target CPO from a new customer's two LTVs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AllowableCpo {
     /// The margin the LTVs are taken at.
     pub margin: f64,
     /// The model's horizon, in months.
     pub horizon_months: u32,
-    /// The model's LTV over the horizon at the margin: the allowable CPO.
+    /// A new customer's discounted margin over the horizon, first order
+    /// included, by the what-if model: the allowable CPO.
     pub model: f64,
     /// The formula LTV at the margin: the allowable CPO over the whole
     /// expected lifetime; `None` when the formula LTV is undefined.
@@ -46,16 +53,24 @@ pub struct AllowableCpo {
 }
 
 impl AllowableCpo {
-    /// The allowable CPO of `formula`'s LTVs, taken at `margin`.
-    pub fn new(formula: &FormulaLtv, margin: f64) -> AllowableCpo {
+    /// The allowable CPO of a new customer worth `new_customer` over
+    /// `horizon_months` (at `margin`), beside `formula`'s LTV (already at
+    /// `margin`), when there is one.
+    pub fn new(
+        new_customer: f64,
+        horizon_months: u32,
+        formula: Option<&FormulaLtv>,
+        margin: f64,
+    ) -> AllowableCpo {
+        let formula = formula.and_then(|f| f.formula_ltv);
         AllowableCpo {
             margin,
-            horizon_months: formula.horizon_months,
-            model: formula.model_ltv,
-            formula: formula.formula_ltv,
+            horizon_months,
+            model: new_customer,
+            formula,
             target_ltv_to_cac: TARGET_LTV_TO_CAC,
-            target_model: formula.model_ltv / TARGET_LTV_TO_CAC,
-            target_formula: formula.formula_ltv.map(|v| v / TARGET_LTV_TO_CAC),
+            target_model: new_customer / TARGET_LTV_TO_CAC,
+            target_formula: formula.map(|v| v / TARGET_LTV_TO_CAC),
         }
     }
 }
@@ -69,8 +84,8 @@ mod tests {
 
     /// The example shop: AOV 8,000, 2 orders a year, churn 50% a
     /// year, margin 40%: formula LTV 8,000 × 2/12 × 24 months × 0.4 =
-    /// 12,800 (the 8,000 × 2 × 0.4 ÷ 0.5), and a model LTV of 5,000
-    /// at that margin, both given by hand.
+    /// 12,800 (the 8,000 × 2 × 0.4 ÷ 0.5), and a new customer worth
+    /// 5,000 at that margin, both given by hand.
     #[test]
     fn allowable_cpo_is_the_ltv_at_the_margin() {
         let formula = FormulaLtv {
@@ -85,7 +100,7 @@ mod tests {
             horizon_months: 12,
             explanation: String::new(),
         };
-        let cpo = AllowableCpo::new(&formula, 0.4);
+        let cpo = AllowableCpo::new(5_000.0, 12, Some(&formula), 0.4);
         let table: [(&str, f64, f64); 4] = [
             ("model", cpo.model, 5_000.0),
             ("formula", cpo.formula.unwrap_or(f64::NAN), 12_800.0),
@@ -103,7 +118,7 @@ mod tests {
             formula_ltv: None,
             ..formula
         };
-        let cpo = AllowableCpo::new(&undefined, 0.4);
+        let cpo = AllowableCpo::new(5_000.0, 12, Some(&undefined), 0.4);
         assert_eq!((cpo.formula, cpo.target_formula), (None, None));
     }
 }

@@ -380,9 +380,12 @@ pub fn dashboard(
         }),
         _ => None,
     };
-    let allowable_cpo = predictions
-        .as_ref()
-        .map(|p| AllowableCpo::new(&p.formula, options.margin));
+    let allowable_cpo = allowable_cpo(
+        shop.as_ref(),
+        summary.as_ref(),
+        predictions.as_ref(),
+        options,
+    );
     Ok(Dashboard {
         summary,
         model_choice,
@@ -444,6 +447,34 @@ fn what_if(
         None
     };
     Ok((Some(shop), simulation))
+}
+
+/// 許容CPO on a new customer's value by the what-if model, at the report's
+/// margin, horizon and discount rate (the baseline with no lever moved, at
+/// the fitted parameters), beside the formula LTV of the predictions. `None`
+/// without a what-if model (its note says why), or when the baseline cannot
+/// be valued.
+fn allowable_cpo(
+    shop: Option<&ShopModel>,
+    summary: Option<&Summary>,
+    predictions: Option<&Predictions>,
+    options: &ReportOptions,
+) -> Option<AllowableCpo> {
+    let (shop, summary) = (shop?, summary?);
+    let at_report = SimulationOptions {
+        margin: options.margin,
+        horizon_months: options.horizon_months,
+        monthly_discount_rate: options.monthly_discount_rate,
+        draws: 0,
+        ..options.simulation
+    };
+    let baseline = simulate(shop, summary, &Scenario::default(), &at_report).ok()?;
+    Some(AllowableCpo::new(
+        baseline.baseline.ltv_per_customer.value,
+        options.horizon_months,
+        predictions.map(|p| &p.formula),
+        options.margin,
+    ))
 }
 
 /// The sections read from the purchases grouped by customer.
@@ -604,11 +635,33 @@ mod tests {
         assert!(r.model_choice.is_some());
         let (a, b) = (s.overall.model_ltv, Some(p.base.mean_clv));
         assert_eq!(a, b);
+        // 許容CPO is a new customer's value at the report's margin and
+        // horizon: the what-if baseline at those options, first order included.
+        let (Some(shop), Some(summary)) = (&r.shop, &r.summary) else {
+            panic!("no what-if model: {:?}", r.notes);
+        };
+        let at_report = SimulationOptions {
+            margin: 0.4,
+            horizon_months: 12,
+            draws: 0,
+            ..SimulationOptions::default()
+        };
+        let baseline = match simulate(shop, summary, &Scenario::default(), &at_report) {
+            Ok(s) => s.baseline.ltv_per_customer.value,
+            Err(err) => panic!("{err}"),
+        };
         let cpo = r
             .allowable_cpo
             .as_ref()
-            .map(|c| (c.model, c.formula, c.margin));
-        assert_eq!(cpo, Some((p.formula.model_ltv, p.formula.formula_ltv, 0.4)));
+            .map(|c| (c.model, c.formula, c.margin, c.horizon_months));
+        assert_eq!(cpo, Some((baseline, p.formula.formula_ltv, 0.4, 12)));
+        // A new customer brings their first order: more than the existing
+        // customers' mean future value, which leaves it out.
+        assert!(
+            baseline > p.formula.model_ltv,
+            "{baseline} vs {}",
+            p.formula.model_ltv
+        );
     }
 
     /// A summary file without its period keeps only the notes; with its

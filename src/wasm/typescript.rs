@@ -266,7 +266,7 @@ export interface AnalysisResult {
     cohorts: CohortReport | null;
     /** RFM segments and follow-up lists; see `ltvlab::segments::SegmentReport`. Null without dated customers. */
     segments: SegmentReport | null;
-    /** 許容CPO from the predictions' LTVs at the margin; see `ltvlab::report::AllowableCpo`. Null without predictions. */
+    /** 許容CPO from a new customer's two LTVs at the margin; see `ltvlab::report::AllowableCpo`. Null without a what-if model. */
     allowable_cpo: AllowableCpo | null;
     /** The repeat funnel F1→F5 and the F2 conversion rate; see `ltvlab::funnel`. Null without dated customers. */
     repeat_funnel: FunnelReport | null;
@@ -455,7 +455,7 @@ export interface FunnelReport {
     by_month: { month: string; overall: Funnel; within: { days: number; funnel: Funnel }[] }[];
 }
 
-/** See `ltvlab::report::AllowableCpo`: `model` and `formula` are the two LTVs at the margin; `target_*` the CPO for LTV:CAC = `target_ltv_to_cac`. */
+/** See `ltvlab::report::AllowableCpo`: `model` (a new customer's value over the horizon, first order included) and `formula` are the two LTVs at the margin; `target_*` the CPO for LTV:CAC = `target_ltv_to_cac`. */
 export interface AllowableCpo {
     margin: number; horizon_months: number; model: number; formula: number | null;
     target_ltv_to_cac: number; target_model: number; target_formula: number | null;

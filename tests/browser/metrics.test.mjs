@@ -63,21 +63,38 @@ test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in En
   assert.equal(await text('[data-testid="deciles-table"] tr[data-decile="2"] td[data-column="cumulative_revenue_share"]'), '45.8%');
   assert.equal((await cells('[data-testid="deciles-table"] tbody tr')).length, 10);
   await page.getByTestId('repeat-funnel').screenshot({ path: `${ARTIFACTS}funnel-en.png` });
-  // 許容CPO: the page's analysis runs at margin 1, as `ltvlab analyze` does
-  // by default; its allowable and target CPO are the CLI's, to the shown
-  // rounding (report.test.mjs compares every field of the two doors).
+  // 許容CPO is a new customer's value. Once the what-if panel has run, the
+  // card takes the panel's margin and horizon (100% and 24 months at the
+  // start): its allowable and target CPO are then `ltvlab analyze`'s at that
+  // horizon, to the shown rounding (report.test.mjs compares every field of
+  // the two doors at the defaults).
   assert.ok(await page.getByTestId('allowable-cpo').isVisible());
+  await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
   assert.match(await page.getByTestId('cpo-margin').textContent(), /revenue, not profit/);
-  const cpo = cliAnalyze(`${FIXTURES}funnel-shop.csv`).allowable_cpo;
   const amount = async (/** @type {string} */ selector) => Number((await text(selector)).replace(/[^\d.]/g, ''));
-  for (const [row, column, expected] of [
-    ['model', 'allowable', cpo.model],
-    ['model', 'target', cpo.target_model],
-    ['formula', 'allowable', cpo.formula],
-  ]) {
-    const shown = await amount(`[data-testid="cpo-table"] tr[data-ltv="${row}"] td[data-column="${column}"]`);
-    assert.ok(Math.abs(shown - expected) <= MONEY_ROUNDING, `${row} ${column}: page ${shown}, cli ${expected}`);
-  }
+  const sameCpo = async (/** @type {any} */ cpo, /** @type {string} */ what) => {
+    for (const [row, column, expected] of [
+      ['model', 'allowable', cpo.model],
+      ['model', 'target', cpo.target_model],
+      ['formula', 'allowable', cpo.formula],
+      ['formula', 'target', cpo.target_formula],
+    ]) {
+      const shown = await amount(`[data-testid="cpo-table"] tr[data-ltv="${row}"] td[data-column="${column}"]`);
+      assert.ok(Math.abs(shown - expected) <= MONEY_ROUNDING, `${what}: ${row} ${column}: page ${shown}, cli ${expected}`);
+    }
+  };
+  assert.equal(await page.getByTestId('allowable-cpo').getAttribute('data-months'), '24');
+  await sameCpo(cliAnalyze(`${FIXTURES}funnel-shop.csv`, ['--horizon', '24']).allowable_cpo, 'margin 100%');
+  // The shop's margin, typed in the panel: the card follows it, and its
+  // model row is the panel's "hold your CPA against" value.
+  await page.getByTestId('lever-margin-number').fill('40');
+  await page.waitForFunction(() => document.querySelector('[data-testid="allowable-cpo"]')?.getAttribute('data-margin') === '0.4', null, { timeout: SETTLE_TIMEOUT_MS });
+  await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
+  assert.match(await page.getByTestId('cpo-margin').textContent(), /what-if panel’s gross margin of 40%, over 24 months/);
+  await sameCpo(cliAnalyze(`${FIXTURES}funnel-shop.csv`, ['--horizon', '24', '--margin', '0.4']).allowable_cpo, 'margin 40%');
+  const panelValue = Number(await page.getByTestId('whatif-cpa').getAttribute('data-model'));
+  const cardValue = Number(await page.locator('[data-testid="cpo-table"] tr[data-ltv="model"] td[data-column="allowable"]').getAttribute('data-value'));
+  assert.equal(cardValue, panelValue, 'the card and the what-if sentence show one new-customer value');
   // A–E ranks (src/rfm_ranks.rs's thresholds). Days since the last order:
   // a 30, h 30, y 6, z 0 are R A; g 51 B; b 152, f 179 C; c 346, d 315,
   // e 330 D. Orders: a 5, f 6 are F A; b 3 C; d, g, y 2 D; c, e, h, z 1 E.
@@ -115,8 +132,8 @@ test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in En
   await page.close();
 });
 
-/** `ltvlab analyze --json FILE` (the release binary, as report.test.mjs runs it). */
-function cliAnalyze(file) {
-  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', '--json', file], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+/** `ltvlab analyze --json ARGS FILE` (the release binary, as report.test.mjs runs it). */
+function cliAnalyze(file, args = []) {
+  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', '--json', ...args, file], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(out);
 }

@@ -66,7 +66,7 @@ function resultSteps() {
     },
     () => {
       ui.section('allowable_cpo').hidden = !result.allowable_cpo;
-      if (result.allowable_cpo) renderAllowableCpo();
+      if (result.allowable_cpo) renderAllowableCpo(whatif.last);
       ui.section('repeat_funnel').hidden = !result.repeat_funnel;
       if (result.repeat_funnel) renderFunnel();
       ui.section('deciles').hidden = !result.deciles;

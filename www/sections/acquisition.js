@@ -1,18 +1,50 @@
 // @ts-check
-// 許容CPO: the most to pay to win a customer, from the two LTVs at the margin,
-// and the CPO for LTV:CAC = 3 (see `ltvlab::report::AllowableCpo`).
+// 許容CPO: the most to pay to win a new customer, from a new customer's two
+// LTVs at the margin, and the CPO for LTV:CAC = 3 (see
+// `ltvlab::report::AllowableCpo`). Once the what-if panel has run, the card
+// takes the panel's margin and horizon, so it shows the same new-customer
+// value as the panel's "hold your CPA against" sentence.
 
 import { byTestId, el } from '../app/dom.js';
 import { current, state } from '../app/state.js';
 
-/** The allowable and target CPO, on the model's LTV and on the formula's. */
-export function renderAllowableCpo() {
+/** @typedef {import('../pkg/ltvlab.js').WhatIfResult} WhatIfResult */
+
+/**
+ * The allowable and target CPO on the model's LTV and on the formula's: the
+ * analysis's (margin 1 unless given), or, with `sim`, the what-if baseline's
+ * at the panel's margin and horizon (the formula LTV, taken at margin 1 by the
+ * analysis, times that margin, as the panel's sentence does).
+ * @param {WhatIfResult | null} [sim]
+ */
+export function renderAllowableCpo(sim = null) {
   const { l10n } = state;
-  const cpo = current().allowable_cpo;
+  const result = current();
+  const cpo = result.allowable_cpo;
   if (!cpo) return;
   const t = l10n.t;
+  const formulaLtv = result.predictions?.formula.formula_ltv ?? null;
+  const ratio = cpo.target_ltv_to_cac;
+  // The formula LTV is the analysis's at cpo.margin: rescaled only from margin 1.
+  const shown = sim && cpo.margin === 1
+    ? {
+      margin: sim.baseline.parameters.margin,
+      months: sim.horizon_months,
+      model: sim.baseline.ltv_per_customer.value,
+      formula: formulaLtv === null ? null : formulaLtv * sim.baseline.parameters.margin,
+      panel: true,
+    }
+    : { margin: cpo.margin, months: cpo.horizon_months, model: cpo.model, formula: cpo.formula, panel: false };
   const money = (/** @type {number | null} */ v) => (v === null ? '—' : l10n.money(v));
-  byTestId('cpo-margin').textContent = t('cpo.margin', { margin: l10n.percent(cpo.margin), full: cpo.margin === 1 });
+  const card = byTestId('allowable-cpo');
+  card.dataset.margin = String(shown.margin);
+  card.dataset.months = String(shown.months);
+  byTestId('cpo-margin').textContent = t('cpo.margin', {
+    margin: l10n.percent(shown.margin),
+    full: shown.margin === 1,
+    months: l10n.integer(shown.months),
+    panel: shown.panel,
+  });
   const tableEl = byTestId('cpo-table');
   tableEl.tHead.replaceChildren(
     el(
@@ -20,23 +52,23 @@ export function renderAllowableCpo() {
       {},
       el('th', { scope: 'col' }, t('cpo.col.ltv')),
       el('th', { scope: 'col', class: 'num' }, t('cpo.col.allowable')),
-      el('th', { scope: 'col', class: 'num' }, t('cpo.col.target', { ratio: cpo.target_ltv_to_cac })),
+      el('th', { scope: 'col', class: 'num' }, t('cpo.col.target', { ratio })),
     ),
   );
   tableEl.tBodies[0].replaceChildren(
     el(
       'tr',
       { 'data-ltv': 'model' },
-      el('th', { scope: 'row' }, t('cpo.row.model', { months: cpo.horizon_months })),
-      el('td', { class: 'num', 'data-column': 'allowable' }, money(cpo.model)),
-      el('td', { class: 'num', 'data-column': 'target' }, money(cpo.target_model)),
+      el('th', { scope: 'row' }, t('cpo.row.model', { months: shown.months })),
+      el('td', { class: 'num', 'data-column': 'allowable', 'data-value': String(shown.model) }, money(shown.model)),
+      el('td', { class: 'num', 'data-column': 'target', 'data-value': String(shown.model / ratio) }, money(shown.model / ratio)),
     ),
     el(
       'tr',
       { 'data-ltv': 'formula' },
       el('th', { scope: 'row' }, t('cpo.row.formula')),
-      el('td', { class: 'num', 'data-column': 'allowable' }, money(cpo.formula)),
-      el('td', { class: 'num', 'data-column': 'target' }, money(cpo.target_formula)),
+      el('td', { class: 'num', 'data-column': 'allowable', 'data-value': String(shown.formula ?? '') }, money(shown.formula)),
+      el('td', { class: 'num', 'data-column': 'target', 'data-value': String(shown.formula === null ? '' : shown.formula / ratio) }, money(shown.formula === null ? null : shown.formula / ratio)),
     ),
   );
 }

@@ -6,6 +6,7 @@ import { SERIES, barChart, lineChart } from '../charts.js';
 import { addChart } from '../app/chart-registry.js';
 import { byTestId, el, ui } from '../app/dom.js';
 import { state } from '../app/state.js';
+import { renderAllowableCpo } from './acquisition.js';
 
 /** @typedef {import('../pkg/ltvlab.js').WhatIfResult} WhatIfResult */
 /** @typedef {import('../pkg/ltvlab.js').Estimate} Estimate */
@@ -179,6 +180,7 @@ export function renderWhatIf(sim, ms) {
     ),
   );
   renderCpaNote(sim);
+  renderAllowableCpo(sim);
   byTestId('whatif-status').textContent =
     sim.draws > 0 ? t('whatif.status.full', { draws: l10n.integer(sim.draws) }) : t('whatif.status.quick', { ms: l10n.integer(Math.round(ms ?? 0)) });
 
