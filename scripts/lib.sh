@@ -72,6 +72,12 @@ ensure_chromium() {
         as_root apt-get update
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
     fi
+    # A Japanese font, so that the browser tests' screenshots of the Japanese
+    # page show Japanese rather than empty boxes (IPA Gothic: small, in Debian).
+    if ! fc-list :lang=ja 2>/dev/null | grep -q .; then
+        as_root apt-get update
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-ipafont-gothic
+    fi
     export CHROMIUM
 }
 

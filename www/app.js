@@ -24,6 +24,7 @@ import { ensureWorker } from './app/worker-client.js';
 import { renderTableHead, renderTablePage } from './sections/customers.js';
 import { mappingOverrides, renderPreview } from './sections/preview.js';
 import { renderStatus, showProgress } from './sections/progress.js';
+import { printSheet } from './sections/sheet.js';
 import { fillOptions, renderCustomerLists, renderItemList, showRecommendationsProgress } from './sections/recommendations.js';
 import { EXPORT_KINDS } from './protocol.js';
 
@@ -148,6 +149,7 @@ document.querySelectorAll('[data-chart]').forEach((button) =>
   button.addEventListener('click', () => downloadChart(/** @type {HTMLElement} */ (button).dataset.chart ?? '')),
 );
 byTestId('print').addEventListener('click', () => window.print());
+byTestId('print-summary').addEventListener('click', () => printSheet());
 byTestId('whatif-controls').addEventListener('reset', (/** @type {Event} */ event) => {
   event.preventDefault();
   resetLevers();

@@ -11,18 +11,17 @@ import { current, state } from '../app/state.js';
 /** @typedef {import('../pkg/ltvlab.js').WhatIfResult} WhatIfResult */
 
 /**
- * The allowable and target CPO on the model's LTV and on the formula's: the
- * analysis's (margin 1 unless given), or, with `sim`, the what-if baseline's
- * at the panel's margin and horizon (the formula LTV, taken at margin 1 by the
- * analysis, times that margin, as the panel's sentence does).
+ * The 許容CPO shown: the analysis's (margin 1 unless given), or, with `sim`,
+ * the what-if baseline's at the panel's margin and horizon (the formula LTV,
+ * taken at margin 1 by the analysis, times that margin, as the panel's
+ * sentence does). Null without a 許容CPO. The card and the one-page summary
+ * both show these.
  * @param {WhatIfResult | null} [sim]
  */
-export function renderAllowableCpo(sim = null) {
-  const { l10n } = state;
+export function cpoFigures(sim = null) {
   const result = current();
   const cpo = result.allowable_cpo;
-  if (!cpo) return;
-  const t = l10n.t;
+  if (!cpo) return null;
   const formulaLtv = result.predictions?.formula.formula_ltv ?? null;
   const ratio = cpo.target_ltv_to_cac;
   // The formula LTV is the analysis's at cpo.margin: rescaled only from margin 1.
@@ -35,6 +34,19 @@ export function renderAllowableCpo(sim = null) {
       panel: true,
     }
     : { margin: cpo.margin, months: cpo.horizon_months, model: cpo.model, formula: cpo.formula, panel: false };
+  return { ...shown, ratio, targetModel: shown.model / ratio, targetFormula: shown.formula === null ? null : shown.formula / ratio };
+}
+
+/**
+ * The allowable and target CPO on the model's LTV and on the formula's (see cpoFigures).
+ * @param {WhatIfResult | null} [sim]
+ */
+export function renderAllowableCpo(sim = null) {
+  const { l10n } = state;
+  const shown = cpoFigures(sim);
+  if (!shown) return;
+  const t = l10n.t;
+  const { ratio } = shown;
   const money = (/** @type {number | null} */ v) => (v === null ? '—' : l10n.money(v));
   const card = byTestId('allowable-cpo');
   card.dataset.margin = String(shown.margin);
@@ -61,14 +73,14 @@ export function renderAllowableCpo(sim = null) {
       { 'data-ltv': 'model' },
       el('th', { scope: 'row' }, t('cpo.row.model', { months: shown.months })),
       el('td', { class: 'num', 'data-column': 'allowable', 'data-value': String(shown.model) }, money(shown.model)),
-      el('td', { class: 'num', 'data-column': 'target', 'data-value': String(shown.model / ratio) }, money(shown.model / ratio)),
+      el('td', { class: 'num', 'data-column': 'target', 'data-value': String(shown.targetModel) }, money(shown.targetModel)),
     ),
     el(
       'tr',
       { 'data-ltv': 'formula' },
       el('th', { scope: 'row' }, t('cpo.row.formula')),
       el('td', { class: 'num', 'data-column': 'allowable', 'data-value': String(shown.formula ?? '') }, money(shown.formula)),
-      el('td', { class: 'num', 'data-column': 'target', 'data-value': String(shown.formula === null ? '' : shown.formula / ratio) }, money(shown.formula === null ? null : shown.formula / ratio)),
+      el('td', { class: 'num', 'data-column': 'target', 'data-value': String(shown.targetFormula ?? '') }, money(shown.targetFormula)),
     ),
   );
 }

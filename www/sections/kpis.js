@@ -72,12 +72,15 @@ function watchKpis() {
   observer.observe(grid);
 }
 
-/** Every card, and the note on the model choice and the two LTVs. */
-export function renderKpis() {
-  const { l10n } = state;
-  const result = current();
-  const { summary, predictions, report } = result;
-  const t = l10n.t;
+/**
+ * The shop's key figures from the summary: customers, orders, revenue,
+ * average order value and the share of customers with two or more orders
+ * (null where the file does not have them). The cards and the one-page
+ * summary both show these.
+ * @param {import('../app/state.js').PageResult} result
+ */
+export function kpiFigures(result) {
+  const { summary, report } = result;
   /** @type {number | null} */
   let customers = null;
   /** @type {number | null} */
@@ -95,10 +98,21 @@ export function renderKpis() {
     for (let i = 0; i < customers; i++) if ((c.orders ? c.orders[i] : c.frequency[i] + 1) > 1) repeaters++;
     repeatRate = customers > 0 ? repeaters / customers : null;
   }
+  const aov = orders !== null && orders > 0 && revenue !== null ? revenue / orders : null;
+  return { customers, orders, revenue, aov, repeatRate };
+}
+
+/** Every card, and the note on the model choice and the two LTVs. */
+export function renderKpis() {
+  const { l10n } = state;
+  const result = current();
+  const { summary, predictions } = result;
+  const t = l10n.t;
+  const { customers, orders, revenue, aov, repeatRate } = kpiFigures(result);
   setKpi('kpi-customers', customers, l10n.integer, t('kpi.customers'), t('kpi.customers.how'));
   setKpi('kpi-orders', orders, l10n.integer, t('kpi.orders'), t('kpi.orders.how'));
   setKpi('kpi-revenue', revenue, l10n.money, t('kpi.revenue'), t('kpi.revenue.how'));
-  setKpi('kpi-aov', orders !== null && orders > 0 && revenue !== null ? revenue / orders : null, l10n.money, t('kpi.aov'), t('kpi.aov.how'));
+  setKpi('kpi-aov', aov, l10n.money, t('kpi.aov'), t('kpi.aov.how'));
   setKpi('kpi-repeat-rate', repeatRate, l10n.percent, t('kpi.repeat-rate'), t('kpi.repeat-rate.how'));
   // Baskets have orders only: the per-customer cards would only show dashes.
   for (const id of ['kpi-customers', 'kpi-revenue', 'kpi-aov', 'kpi-repeat-rate']) byTestId(id).hidden = !summary;
