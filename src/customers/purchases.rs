@@ -303,6 +303,16 @@ impl PurchaseModel for Purchases {
         self.model().expected_purchases_new(t)
     }
 
+    fn p_purchases_if_alive(&self, n: u32, frequency: f64, t_observed: f64, t: f64) -> f64 {
+        self.model()
+            .p_purchases_if_alive(n, frequency, t_observed, t)
+    }
+
+    fn p_purchase_again_if_alive(&self, frequency: f64, t_observed: f64) -> f64 {
+        self.model()
+            .p_purchase_again_if_alive(frequency, t_observed)
+    }
+
     fn p_purchases(&self, n: u32, t: f64) -> f64 {
         self.model().p_purchases(n, t)
     }

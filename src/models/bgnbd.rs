@@ -102,6 +102,27 @@ impl BgNbd {
     }
 }
 
+impl BgNbd {
+    /// The BG/NBD of a customer alive at `T` after `frequency` purchases
+    /// over `t_observed` periods, who survived `chances` dropout chances:
+    /// `(r+x, α+T, a, b+chances)`, the posterior given alive (a new customer
+    /// of these parameters has the customer's future).
+    /// `[r, α, a, b]` are a valid model's parameters.
+    pub(crate) fn alive_after(
+        [r, alpha, a, b]: [f64; 4],
+        frequency: f64,
+        chances: f64,
+        t_observed: f64,
+    ) -> BgNbd {
+        BgNbd {
+            r: r + frequency.max(0.0),
+            alpha: alpha + t_observed.max(0.0),
+            a,
+            b: b + chances.max(0.0),
+        }
+    }
+}
+
 impl PurchaseModel for BgNbd {
     fn name(&self) -> &'static str {
         "bgnbd"
@@ -176,6 +197,15 @@ impl PurchaseModel for BgNbd {
     /// Paper eq. 8: `B(a, b+n)/B(a, b) · NB(n; r, α/(α+t))
     /// + δ(n>0) B(a+1, b+n-1)/B(a, b) · P(NB >= n)` with
     /// `P(NB >= n) = I_{t/(α+t)}(n, r)`.
+    fn p_purchases_if_alive(&self, n: u32, frequency: f64, t_observed: f64, t: f64) -> f64 {
+        let params = [self.r, self.alpha, self.a, self.b];
+        BgNbd::alive_after(params, frequency, frequency, t_observed).p_purchases(n, t)
+    }
+
+    fn p_purchase_again_if_alive(&self, _frequency: f64, _t_observed: f64) -> f64 {
+        1.0
+    }
+
     fn p_purchases(&self, n: u32, t: f64) -> f64 {
         let t = horizon(t);
         let n = f64::from(n);

@@ -17,7 +17,7 @@
 
 use super::bgnbd::{
     check_positive, check_repeaters, expected_while_alive, expected_while_alive_grid,
-    finite_probability, horizon, ln_nbd, nbd_log_likelihood, purchase_rate, Dropout,
+    finite_probability, horizon, ln_nbd, nbd_log_likelihood, purchase_rate, BgNbd, Dropout,
 };
 use super::data::{Rfm, RfmData};
 use super::fit::{self, Estimable, Fit, FitOptions};
@@ -88,6 +88,15 @@ impl PurchaseModel for MbgNbd {
     /// # Formula
     ///
     /// `1 / (1 + a/(b+x) · ((α+T)/(α+t_x))^(r+x))`, for `x = 0` too.
+    fn p_purchases_if_alive(&self, n: u32, frequency: f64, t_observed: f64, t: f64) -> f64 {
+        let params = [self.r, self.alpha, self.a, self.b];
+        BgNbd::alive_after(params, frequency, frequency + 1.0, t_observed).p_purchases(n, t)
+    }
+
+    fn p_purchase_again_if_alive(&self, _frequency: f64, _t_observed: f64) -> f64 {
+        1.0
+    }
+
     fn p_alive(&self, customer: &Rfm) -> f64 {
         let x = customer.frequency();
         let log_odds_dead = self.a.ln() - (self.b + x).ln()

@@ -46,6 +46,7 @@ mod sbg;
 mod special;
 #[cfg(test)]
 mod tests;
+mod timing;
 pub mod work;
 
 pub use bgbb::BgBb;
@@ -58,6 +59,7 @@ pub use gamma_gamma::GammaGamma;
 pub use mbgnbd::MbgNbd;
 pub use pareto_nbd::ParetoNbd;
 pub use sbg::{ShiftedBetaGeometric, SurvivalData};
+pub use timing::{next_purchase, NextPurchase, NEXT_PURCHASE_LEVELS};
 
 use crate::{Error, Result};
 
@@ -113,6 +115,38 @@ pub trait PurchaseModel {
     /// Probability that a new customer makes exactly `n` repeat purchases in
     /// `(0, t]`, `P(X(t) = n)`.
     fn p_purchases(&self, n: u32, t: f64) -> f64;
+
+    /// Probability that a customer with `frequency` repeat purchases,
+    /// observed for `t_observed` periods and alive at `T`, makes exactly `n`
+    /// purchases in `(T, T + t]`.
+    ///
+    /// # Formula
+    ///
+    /// Given alive at `T`, the process starts afresh with the rates'
+    /// posterior: the purchase rate is `Gamma(r+x, α+T)` in every model;
+    /// BG/NBD's dropout probability `Beta(a, b+x)` (it survived `x` chances),
+    /// MBG/NBD's `Beta(a, b+x+1)` (and `x+1`), Pareto/NBD's dropout rate
+    /// `Gamma(s, β+T)`. An alive BG/NBD or MBG/NBD customer, like a new
+    /// BG/NBD customer, cannot leave before their next purchase, so the
+    /// answer is [`PurchaseModel::p_purchases`] of a BG/NBD with those
+    /// parameters (of a Pareto/NBD with `(r+x, α+T, s, β+T)`).
+    fn p_purchases_if_alive(&self, n: u32, frequency: f64, t_observed: f64, t: f64) -> f64;
+
+    /// Probability that a customer alive at `T` (with `frequency` repeat
+    /// purchases over `t_observed` periods) ever buys again: 1 for BG/NBD and
+    /// MBG/NBD (they can leave only after a purchase), `E[λ/(λ+μ)]` under
+    /// the posterior for Pareto/NBD.
+    fn p_purchase_again_if_alive(&self, frequency: f64, t_observed: f64) -> f64;
+
+    /// Probability that `customer` makes exactly `n` repeat purchases in
+    /// `(T, T + t]`: `(1 - P(alive)) · [n = 0] + P(alive) ·
+    /// p_purchases_if_alive`.
+    fn p_purchases_next(&self, customer: &Rfm, n: u32, t: f64) -> f64 {
+        let alive = self.p_alive(customer);
+        let if_alive = self.p_purchases_if_alive(n, customer.frequency(), customer.t(), t);
+        let dead = if n == 0 { 1.0 - alive } else { 0.0 };
+        (dead + alive * if_alive).clamp(0.0, 1.0)
+    }
 
     /// [`PurchaseModel::p_alive`] for every customer of `data`, in row order.
     fn p_alive_all(&self, data: &RfmData) -> Vec<f64> {

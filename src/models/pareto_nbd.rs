@@ -251,6 +251,47 @@ impl PurchaseModel for ParetoNbd {
     /// P(X(t) = x) under the Pareto/NBD model"), whose alternating sum of 2F1s
     /// cancels badly; the integral is evaluated by adaptive Gauss–Kronrod
     /// quadrature to `1e-10` relative.
+    fn p_purchases_if_alive(&self, n: u32, frequency: f64, t_observed: f64, t: f64) -> f64 {
+        let (x, observed) = (frequency.max(0.0), t_observed.max(0.0));
+        ParetoNbd {
+            r: self.r + x,
+            alpha: self.alpha + observed,
+            s: self.s,
+            beta: self.beta + observed,
+        }
+        .p_purchases(n, t)
+    }
+
+    /// # Formula
+    ///
+    /// `E[λ/(λ+μ)] = ∫_0^∞ E[λ e^(-λu)] E[e^(-μu)] du` with `λ ~ Gamma(r+x,
+    /// A = α+T)` and `μ ~ Gamma(s, B = β+T)` independent given alive:
+    /// `∫_0^∞ (r+x)/A (A/(A+u))^(r+x+1) (B/(B+u))^s du`, integrated over
+    /// `w = u/(A+u)` in `[0, 1)`: `∫_0^1 (r+x) (1-w)^(r+x-1) (B(1-w)/(B(1-w)
+    /// + A w))^s dw`.
+    fn p_purchase_again_if_alive(&self, frequency: f64, t_observed: f64) -> f64 {
+        let k = self.r + frequency.max(0.0);
+        let (a, b) = (
+            self.alpha + t_observed.max(0.0),
+            self.beta + t_observed.max(0.0),
+        );
+        let s = self.s;
+        let p = integrate(
+            |w| {
+                let rest = 1.0 - w;
+                if rest <= 0.0 {
+                    return 0.0;
+                }
+                let dying = (b * rest / (b * rest + a * w)).ln() * s;
+                (k.ln() + (k - 1.0) * rest.ln() + dying).exp()
+            },
+            0.0,
+            1.0,
+            1e-10,
+        );
+        finite_probability(p)
+    }
+
     fn p_purchases(&self, n: u32, t: f64) -> f64 {
         let t = horizon(t);
         let n = f64::from(n);
