@@ -313,6 +313,11 @@ impl PurchaseModel for Purchases {
             .p_purchase_again_if_alive(frequency, t_observed)
     }
 
+    fn next_purchase_density_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64 {
+        self.model()
+            .next_purchase_density_if_alive(frequency, t_observed, t)
+    }
+
     fn p_purchases(&self, n: u32, t: f64) -> f64 {
         self.model().p_purchases(n, t)
     }

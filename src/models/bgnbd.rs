@@ -206,6 +206,14 @@ impl PurchaseModel for BgNbd {
         1.0
     }
 
+    fn next_purchase_density_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64 {
+        lomax_density(
+            self.r + frequency.max(0.0),
+            self.alpha + t_observed.max(0.0),
+            t,
+        )
+    }
+
     fn p_purchases(&self, n: u32, t: f64) -> f64 {
         let t = horizon(t);
         let n = f64::from(n);
@@ -454,6 +462,13 @@ pub(crate) fn check_positive(model: &str, params: &[(&str, f64)]) -> Result<()> 
 }
 
 /// A prediction horizon: negative and non-finite values count as 0.
+/// The density at `t >= 0` of an exponential wait whose rate is
+/// `Gamma(k, scale)`: `k/scale · (scale/(scale+t))^(k+1)` (Lomax).
+pub(crate) fn lomax_density(k: f64, scale: f64, t: f64) -> f64 {
+    let t = horizon(t);
+    (k.ln() - scale.ln() - (k + 1.0) * (t / scale).ln_1p()).exp()
+}
+
 pub(crate) fn horizon(t: f64) -> f64 {
     if t.is_finite() && t > 0.0 {
         t

@@ -17,7 +17,8 @@
 
 use super::bgnbd::{
     check_positive, check_repeaters, expected_while_alive, expected_while_alive_grid,
-    finite_probability, horizon, ln_nbd, nbd_log_likelihood, purchase_rate, BgNbd, Dropout,
+    finite_probability, horizon, ln_nbd, lomax_density, nbd_log_likelihood, purchase_rate, BgNbd,
+    Dropout,
 };
 use super::data::{Rfm, RfmData};
 use super::fit::{self, Estimable, Fit, FitOptions};
@@ -95,6 +96,14 @@ impl PurchaseModel for MbgNbd {
 
     fn p_purchase_again_if_alive(&self, _frequency: f64, _t_observed: f64) -> f64 {
         1.0
+    }
+
+    fn next_purchase_density_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64 {
+        lomax_density(
+            self.r + frequency.max(0.0),
+            self.alpha + t_observed.max(0.0),
+            t,
+        )
     }
 
     fn p_alive(&self, customer: &Rfm) -> f64 {

@@ -138,6 +138,12 @@ pub trait PurchaseModel {
     /// the posterior for Pareto/NBD.
     fn p_purchase_again_if_alive(&self, frequency: f64, t_observed: f64) -> f64;
 
+    /// The density at `t` of an alive customer's wait from `T` to their next
+    /// purchase (`-d/dt p_purchases_if_alive(0, ..)`): `(r+x)/A ·
+    /// (A/(A+t))^(r+x+1)` with `A = α+T` for BG/NBD and MBG/NBD, times
+    /// `(B/(B+t))^s` with `B = β+T` for Pareto/NBD (who may leave first).
+    fn next_purchase_density_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64;
+
     /// Probability that `customer` makes exactly `n` repeat purchases in
     /// `(T, T + t]`: `(1 - P(alive)) · [n = 0] + P(alive) ·
     /// p_purchases_if_alive`.

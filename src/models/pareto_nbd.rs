@@ -29,7 +29,8 @@
 //! derivatives are summed with it), central differences elsewhere.
 
 use super::bgnbd::{
-    check_positive, check_repeaters, finite_probability, horizon, ln_nbd, purchase_rate,
+    check_positive, check_repeaters, finite_probability, horizon, ln_nbd, lomax_density,
+    purchase_rate,
 };
 use super::data::{Rfm, RfmData};
 use super::fit::{self, Estimable, Fit, FitOptions};
@@ -290,6 +291,13 @@ impl PurchaseModel for ParetoNbd {
             1e-10,
         );
         finite_probability(p)
+    }
+
+    fn next_purchase_density_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64 {
+        let observed = t_observed.max(0.0);
+        let (a, b) = (self.alpha + observed, self.beta + observed);
+        lomax_density(self.r + frequency.max(0.0), a, t)
+            * (-self.s * (horizon(t) / b).ln_1p()).exp()
     }
 
     fn p_purchases(&self, n: u32, t: f64) -> f64 {
