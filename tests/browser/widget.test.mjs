@@ -544,13 +544,15 @@ test('the Japanese snippet page makes a snippet that renders the chosen mode in 
   requests = [];
   const page = await openPage(`${siteUrl}widget/snippet.html`);
   const preview = page.getByTestId('preview').locator('ltv-calculator');
+  // The form's own fields (the preview's shadow root has fields of the same names).
+  const option = (selector) => page.getByTestId('options').locator(selector);
   await waitForResult(preview);
   // Its defaults are the issue's example in simple mode.
   assert.equal(await preview.evaluate((el) => el.shadowRoot.querySelector('[data-value="ltv"]').textContent), '￥12,800');
   assert.equal(await page.getByTestId('base').inputValue(), `${siteUrl}widget/`);
-  await page.locator('[name="cac"]').fill('3200');
-  await page.locator('[name="--ltv-accent"]').fill('#8c1d18');
-  await page.locator('[name="fields"][value="discount-rate"]').uncheck();
+  await option('[name="cac"]').fill('3200');
+  await option('[name="--ltv-accent"]').fill('#8c1d18');
+  await option('[name="fields"][value="discount-rate"]').uncheck();
   await page.waitForFunction(() => document.querySelector('#preview ltv-calculator').result?.inputs.cac === 3200);
   const snippet = await page.getByTestId('snippet').inputValue();
   assert.equal(snippet, `<script type="module" src="${siteUrl}widget/ltv-calculator.js"></script>\n`
@@ -570,7 +572,7 @@ test('the Japanese snippet page makes a snippet that renders the chosen mode in 
   await page.getByTestId('base').fill(`${siteUrl}widget/`);
 
   // The horizon mode, for the second snippet.
-  await page.locator('[name="mode"]').selectOption('horizon');
+  await option('[name="mode"]').selectOption('horizon');
   const horizonSnippet = await page.getByTestId('snippet').inputValue();
   assert.match(horizonSnippet, /<ltv-calculator mode="horizon" lang="ja" /);
   await page.close();
