@@ -315,7 +315,7 @@ test('attributes round-trip, ltv-change fires, bad inputs show inside the widget
   await calc.evaluate((el) => el.setAttribute('lang', 'ja'));
   await calc.evaluate((el) => el.setAttribute('currency', 'JPY'));
   await page.waitForFunction(() => window.__last?.currency === 'JPY');
-  assert.equal(await calc.locator('[data-field="aov"] span').textContent(), '平均注文単価 (JPY)');
+  assert.equal(await calc.locator('[data-field="aov"] span').textContent(), '平均購買単価 (JPY)');
   assert.match(await calc.locator('[data-value="ltv"]').textContent(), /^￥[\d,]+$/);
   const background = () => calc.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('section')).backgroundColor);
   assert.equal(await background(), 'rgb(255, 255, 255)');
@@ -344,7 +344,7 @@ test('attributes round-trip, ltv-change fires, bad inputs show inside the widget
   assert.equal(await calc.locator('.error').isVisible(), false);
   // An unreadable attribute is an error too, not a silent default.
   await calc.evaluate((el) => el.setAttribute('aov', 'lots'));
-  await expectError(calc, '平均注文単価：「lots」は数値ではありません');
+  await expectError(calc, '平均購買単価：「lots」は数値ではありません');
   await calc.evaluate((el) => el.setAttribute('aov', '¥6,000'));
   await page.waitForFunction(() => window.__last.inputs.aov === 6000);
   assert.equal(await calc.locator('.error').isVisible(), false);
@@ -466,7 +466,7 @@ test("the snippet generator's output works pasted into a blank page", async () =
   assert.deepEqual(await calc.evaluate((el) => el.result), previewResult);
   assert.equal(await calc.locator('[data-field="discount-rate"]').isVisible(), false);
   assert.equal(await calc.locator('[data-text="ltv"]').textContent(), 'LTV（60か月・割引後）');
-  assert.equal(await calc.locator('[data-field="aov"] span').textContent(), '平均注文単価 (JPY)');
+  assert.equal(await calc.locator('[data-field="aov"] span').textContent(), '平均購買単価 (JPY)');
   await blank.close();
 });
 

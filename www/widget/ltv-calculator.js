@@ -133,8 +133,8 @@ const STRINGS = {
   },
   ja: {
     title: '顧客生涯価値（LTV）',
-    aov: '平均注文単価',
-    frequency: '年間購入回数',
+    aov: '平均購買単価',
+    frequency: '購買頻度（年間の購入回数）',
     retention: '年間継続率（%）',
     churn: '年間解約率（%）',
     margin: '粗利率（%）',
