@@ -72,6 +72,13 @@ pub struct FormulaOutputs {
     /// value of the monthly curve behind `ltv`.
     #[serde(default)]
     pub lifetime_ltv: Option<f64>,
+    /// The expected lifetime in years behind `lifetime_ltv`, `1 / churn`
+    /// (継続期間 = 1 ÷ (1 − 年間継続率)); `None` when churn is 0.
+    #[serde(default)]
+    pub lifetime_years: Option<f64>,
+    /// `lifetime_ltv / cac`; `None` when the CAC or the churn is 0.
+    #[serde(default)]
+    pub lifetime_ltv_to_cac: Option<f64>,
 }
 
 /// Largest average order value [`formula`] accepts.
@@ -99,7 +106,10 @@ pub const MAX_PURCHASES_PER_YEAR: f64 = 1e5;
 /// `aov × purchases_per_year × margin / churn` ([`formula_ltv`] with a
 /// lifetime of `1 / churn` years), the formula LTV that [`crate::predict`]
 /// and [`crate::segments`] measure on data: the same churn with customers
-/// leaving only at the end of a year.
+/// leaving only at the end of a year. Japanese EC practice writes it as
+/// 平均購買単価 × 購買頻度 × 粗利率 × 継続期間 with 継続期間 = 1 ÷ (1 − 年間継続率)
+/// years (`lifetime_years`); `lifetime_ltv_to_cac` holds it against the CAC.
+/// It is the `simple` mode of `<ltv-calculator>`, `ltv` its `horizon` mode.
 ///
 /// # Errors
 ///
@@ -170,6 +180,14 @@ fn formula_unchecked(inputs: &FormulaInputs, margin: f64) -> FormulaOutputs {
         alive *= s;
         cumulative.push(total);
     }
+    let lifetime_ltv = (inputs.churn > 0.0).then(|| {
+        formula_ltv(
+            inputs.aov,
+            inputs.purchases_per_year / 12.0,
+            12.0 / inputs.churn,
+            margin,
+        )
+    });
     FormulaOutputs {
         ltv: total,
         ltv_to_cac: (inputs.cac > 0.0).then(|| total / inputs.cac),
@@ -178,14 +196,11 @@ fn formula_unchecked(inputs: &FormulaInputs, margin: f64) -> FormulaOutputs {
         monthly_retention: s,
         survival_12_months,
         revenue_per_customer: revenue,
-        lifetime_ltv: (inputs.churn > 0.0).then(|| {
-            formula_ltv(
-                inputs.aov,
-                inputs.purchases_per_year / 12.0,
-                12.0 / inputs.churn,
-                margin,
-            )
-        }),
+        lifetime_ltv,
+        lifetime_years: (inputs.churn > 0.0).then(|| 1.0 / inputs.churn),
+        lifetime_ltv_to_cac: lifetime_ltv
+            .filter(|_| inputs.cac > 0.0)
+            .map(|ltv| ltv / inputs.cac),
     }
 }
 
@@ -250,4 +265,128 @@ fn apply_formula(inputs: &FormulaInputs, s: &Scenario) -> (FormulaInputs, f64) {
         ..*inputs
     };
     (out, s.effective_margin(inputs.margin))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Relative tolerance of the textbook products: a few multiplications and
+    /// one division, so only rounding separates them from the exact values.
+    const TEXTBOOK_REL_TOL: f64 = 1e-12;
+
+    fn close(got: f64, want: f64) -> bool {
+        (got - want).abs() <= TEXTBOOK_REL_TOL * want.abs().max(1.0)
+    }
+
+    /// The textbook whole-lifetime LTV (the widget's `simple` mode), its
+    /// lifetime and its ratio to the CAC, against values worked by hand.
+    #[test]
+    fn textbook_lifetime_ltv_matches_worked_examples() {
+        // (aov, purchases a year, annual retention, margin, cac,
+        //  lifetime_ltv, lifetime_years, lifetime_ltv_to_cac, source)
+        let cases = [
+            (
+                8000.0,
+                2.0,
+                0.5,
+                0.4,
+                3200.0,
+                Some(12_800.0),
+                Some(2.0),
+                Some(4.0),
+                "issue #15: 8,000 × 2 × 0.4 ÷ 0.5 = ¥12,800 (継続期間 1 ÷ (1 − 0.5) = 2 years)",
+            ),
+            (
+                5000.0,
+                3.0,
+                0.6,
+                0.3,
+                3000.0,
+                Some(11_250.0),
+                Some(2.5),
+                Some(3.75),
+                "www/widget/demo/ja.html: 5,000 × 3 × 0.3 ÷ 0.4 = 11,250 (2.5 years)",
+            ),
+            (
+                120.0,
+                12.0,
+                0.25,
+                0.5,
+                30.0,
+                Some(960.0),
+                Some(4.0 / 3.0),
+                Some(32.0),
+                "the doc example of `formula`: 120 × 12 × 0.5 ÷ 0.75 = 960",
+            ),
+            (
+                4000.0,
+                1.0,
+                0.0,
+                0.5,
+                0.0,
+                Some(2000.0),
+                Some(1.0),
+                None,
+                "retention 0: one year of 4,000 × 0.5; no CAC, no ratio",
+            ),
+            (
+                4000.0,
+                1.0,
+                1.0,
+                0.5,
+                1000.0,
+                None,
+                None,
+                None,
+                "retention 100 %: no end to the lifetime, so no finite value",
+            ),
+        ];
+        for (aov, purchases_per_year, retention, margin, cac, ltv, years, ratio, source) in cases {
+            let out = formula(&FormulaInputs {
+                aov,
+                purchases_per_year,
+                churn: 1.0 - retention,
+                margin,
+                monthly_discount_rate: 0.01,
+                cac,
+                horizon_months: 60,
+            })
+            .unwrap();
+            for (name, got, want) in [
+                ("lifetime_ltv", out.lifetime_ltv, ltv),
+                ("lifetime_years", out.lifetime_years, years),
+                ("lifetime_ltv_to_cac", out.lifetime_ltv_to_cac, ratio),
+            ] {
+                match (got, want) {
+                    (Some(g), Some(w)) => assert!(close(g, w), "{source}: {name} {g} vs {w}"),
+                    (None, None) => {}
+                    _ => panic!("{source}: {name} {got:?} vs {want:?}"),
+                }
+            }
+        }
+    }
+
+    /// The issue's complaint, explained: for the same inputs the horizon value
+    /// (60 months, 1 % a month) is below the undiscounted monthly curve's
+    /// whole sum `v / (1 - s)`, which is below the textbook value because the
+    /// textbook keeps every customer to the end of a year.
+    #[test]
+    fn the_horizon_value_is_below_the_textbook_value() {
+        let out = formula(&FormulaInputs {
+            aov: 8000.0,
+            purchases_per_year: 2.0,
+            churn: 0.5,
+            margin: 0.4,
+            monthly_discount_rate: 0.01,
+            cac: 0.0,
+            horizon_months: 60,
+        })
+        .unwrap();
+        let textbook = out.lifetime_ltv.unwrap();
+        let s = 0.5f64.powf(1.0 / 12.0);
+        let whole_curve = 8000.0 * 2.0 / 12.0 * 0.4 / (1.0 - s);
+        assert!(out.ltv < whole_curve, "{} vs {whole_curve}", out.ltv);
+        assert!(whole_curve < textbook, "{whole_curve} vs {textbook}");
+    }
 }

@@ -41,7 +41,12 @@ export interface FormulaOutputs {
     monthly_retention: number;
     survival_12_months: number;
     revenue_per_customer: number;
+    /** The textbook whole-lifetime LTV, aov × purchases a year × margin ÷ churn, undiscounted; null at 0 churn. */
     lifetime_ltv: number | null;
+    /** 1 ÷ churn, the lifetime in years behind `lifetime_ltv`; null at 0 churn. */
+    lifetime_years: number | null;
+    /** lifetime_ltv ÷ cac; null when either is missing or the CAC is 0. */
+    lifetime_ltv_to_cac: number | null;
 }
 
 /** What `simulateFormula` returns. */

@@ -62,6 +62,18 @@ const PAGES = [
     },
   },
   {
+    path: 'widget/snippet.html',
+    name: 'the Japanese snippet generator, with a colour',
+    async use(page) {
+      const preview = page.getByTestId('preview').locator('ltv-calculator');
+      await waitForResult(preview);
+      // The preview takes the colour through the CSSOM, which style-src 'self' allows.
+      await page.getByTestId('options').locator('[name="--ltv-accent"]').fill('#8c1d18');
+      assert.match(await page.getByTestId('snippet').inputValue(), / style="--ltv-accent: #8c1d18">/);
+      assert.equal(await preview.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('[data-value="ltv"]')).color), 'rgb(140, 29, 24)');
+    },
+  },
+  {
     path: 'widget/demo/blog.html',
     name: 'the blog demo',
     async use(page) {

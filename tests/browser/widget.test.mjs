@@ -2,8 +2,9 @@
 // Chromium: it renders inside a hostile theme, shows the core's numbers, takes
 // the host's custom properties and ::part rules, keeps two instances apart,
 // round-trips attributes, loads from another origin,
-// requests nothing but its own files, and the snippet generator's output works
-// pasted into a blank page.
+// requests nothing but its own files, the snippet generators' output works
+// pasted into a blank page, `mode` shows the textbook or the horizon LTV with
+// both in the event, and a .wasm served with the wrong type still loads.
 //
 // Expected numbers come from the core itself: `ltvlab simulate --formula
 // --json` and `ltvlab analyze --json`, run through cargo (built once, then
@@ -170,6 +171,11 @@ test("its numbers equal the core's formula mode (ltvlab simulate --formula)", as
       await page.waitForFunction((n) => window.__changes >= n, 1);
     }
     const detail = await calc.evaluate((el) => el.result);
+    // Both modes' values, today's, at the top of the detail (the default mode is horizon).
+    assert.equal(detail.mode, 'horizon', row.why);
+    assertClose(detail.horizon_ltv, expected.baseline.ltv, `${row.why}: horizon_ltv`);
+    if (expected.baseline.lifetime_ltv === null) assert.equal(detail.simple_ltv, null, `${row.why}: simple_ltv`);
+    else assertClose(detail.simple_ltv, expected.baseline.lifetime_ltv, `${row.why}: simple_ltv`);
     for (const which of ['baseline', 'scenario']) {
       const got = detail[which];
       const want = expected[which];
@@ -292,7 +298,7 @@ test('attributes round-trip, ltv-change fires, bad inputs show inside the widget
   await page.waitForFunction(() => window.__last?.inputs.monthly_discount_rate === 0.005);
   // The event carries inputs and outputs, and crosses the shadow boundary.
   const detail = await page.evaluate(() => window.__last);
-  assert.deepEqual(Object.keys(detail).sort(), ['baseline', 'currency', 'inputs', 'levers', 'scenario']);
+  assert.deepEqual(Object.keys(detail).sort(), ['baseline', 'currency', 'horizon_ltv', 'inputs', 'levers', 'mode', 'scenario', 'simple_ltv']);
   assert.equal(detail.currency, 'USD');
   assert.ok(detail.baseline.ltv > 0 && detail.baseline.ltv_to_cac > 0);
   const typed = await page.evaluate(() => window.__changes);
@@ -309,7 +315,7 @@ test('attributes round-trip, ltv-change fires, bad inputs show inside the widget
   await calc.evaluate((el) => el.setAttribute('lang', 'ja'));
   await calc.evaluate((el) => el.setAttribute('currency', 'JPY'));
   await page.waitForFunction(() => window.__last?.currency === 'JPY');
-  assert.equal(await calc.locator('[data-field="aov"] span').textContent(), '平均注文単価 (JPY)');
+  assert.equal(await calc.locator('[data-field="aov"] span').textContent(), '平均購買単価 (JPY)');
   assert.match(await calc.locator('[data-value="ltv"]').textContent(), /^￥[\d,]+$/);
   const background = () => calc.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('section')).backgroundColor);
   assert.equal(await background(), 'rgb(255, 255, 255)');
@@ -338,7 +344,7 @@ test('attributes round-trip, ltv-change fires, bad inputs show inside the widget
   assert.equal(await calc.locator('.error').isVisible(), false);
   // An unreadable attribute is an error too, not a silent default.
   await calc.evaluate((el) => el.setAttribute('aov', 'lots'));
-  await expectError(calc, '平均注文単価：「lots」は数値ではありません');
+  await expectError(calc, '平均購買単価：「lots」は数値ではありません');
   await calc.evaluate((el) => el.setAttribute('aov', '¥6,000'));
   await page.waitForFunction(() => window.__last.inputs.aov === 6000);
   assert.equal(await calc.locator('.error').isVisible(), false);
@@ -459,9 +465,168 @@ test("the snippet generator's output works pasted into a blank page", async () =
   await waitForResult(calc);
   assert.deepEqual(await calc.evaluate((el) => el.result), previewResult);
   assert.equal(await calc.locator('[data-field="discount-rate"]').isVisible(), false);
-  assert.equal(await calc.locator('[data-text="ltv"]').textContent(), 'LTV');
-  assert.equal(await calc.locator('[data-field="aov"] span').textContent(), '平均注文単価 (JPY)');
+  assert.equal(await calc.locator('[data-text="ltv"]').textContent(), 'LTV（60か月・割引後）');
+  assert.equal(await calc.locator('[data-field="aov"] span').textContent(), '平均購買単価 (JPY)');
   await blank.close();
+});
+
+// Issue #15: the article teaches 平均購買単価 × 購買頻度 × 粗利率 × 継続期間,
+// 8,000 × 2 × 0.4 ÷ 0.5 = ¥12,800, where the horizon mode shows a 60-month
+// discounted value. `mode="simple"` shows the former, names the latter in a
+// line, and the event carries both. Expected horizon values: `ltvlab simulate
+// --formula --json`; the textbook value: the issue's worked example.
+const ISSUE_EXAMPLE = {
+  attrs: { lang: 'ja', currency: 'JPY', aov: '8000', frequency: '2', retention: '50%', margin: '40%', cac: '3200' },
+  cli: ['--aov', '8000', '--frequency', '2', '--retention', '0.5', '--margin', '0.4', '--cac', '3200'],
+  simpleLtv: 12_800, // issue #15: 8,000 × 2 × 0.4 ÷ 0.5
+  simpleRatio: '4.0×', // 12,800 ÷ 3,200
+};
+
+test('mode="simple" shows the textbook ¥12,800, the event carries both values, and the mode switches', async () => {
+  const expected = cliFormula(ISSUE_EXAMPLE.cli);
+  assertClose(expected.baseline.lifetime_ltv, ISSUE_EXAMPLE.simpleLtv, 'the core’s textbook value');
+  const page = await openHostPage(`${siteUrl}host.html`, `<ltv-calculator mode="simple"${attributes(ISSUE_EXAMPLE.attrs)}></ltv-calculator>`);
+  const calc = page.locator('ltv-calculator');
+  await waitForResult(calc);
+  await countEvents(calc);
+  const yen = (v) => page.evaluate((x) => new Intl.NumberFormat('ja', { style: 'currency', currency: 'JPY' }).format(x), v);
+  const horizon = await yen(expected.baseline.ltv);
+  const shown = () => calc.evaluate((el) => Object.fromEntries(['[data-text="ltv"]', '[data-value="ltv"]', '[data-value="ratio"]', '[data-how="ltv"]', '[data-other="ltv"]']
+    .map((selector) => [selector, el.shadowRoot.querySelector(selector).textContent])));
+
+  let detail = await calc.evaluate((el) => el.result);
+  assert.equal(detail.mode, 'simple');
+  assert.equal(await calc.evaluate((el) => el.mode), 'simple');
+  assertClose(detail.simple_ltv, ISSUE_EXAMPLE.simpleLtv, 'simple_ltv');
+  assertClose(detail.horizon_ltv, expected.baseline.ltv, 'horizon_ltv');
+  assert.ok(detail.horizon_ltv < detail.simple_ltv, 'the horizon value is the lower one');
+  assertClose(detail.baseline.lifetime_years, 2, 'lifetime_years: 1 ÷ (1 − 0.5)');
+  assertClose(detail.baseline.lifetime_ltv_to_cac, 4, 'lifetime_ltv_to_cac');
+  let text = await shown();
+  assert.equal(text['[data-text="ltv"]'], 'LTV（生涯・基本式）');
+  assert.equal(text['[data-value="ltv"]'], '￥12,800');
+  assert.equal(text['[data-value="ratio"]'], ISSUE_EXAMPLE.simpleRatio);
+  assert.match(text['[data-how="ltv"]'], /^平均購買単価￥8,000 × 購買頻度 年2回 × 粗利率40% × 継続期間2年（1 ÷（1 − 継続率50%））。割引はせず/);
+  assert.equal(text['[data-other="ltv"]'], `60か月で打ち切り、月ごとに割り引いて計算すると${horizon}です。`);
+  // The chart marks the textbook level in simple mode.
+  assert.equal(await calc.evaluate((el) => el.shadowRoot.querySelectorAll('[data-series="simple"]').length), 1);
+
+  // The property switches the mode: the horizon value leads, the textbook one is named.
+  await calc.evaluate((el) => { el.mode = 'horizon'; });
+  await page.waitForFunction(() => window.__last?.mode === 'horizon');
+  assert.equal(await calc.getAttribute('mode'), 'horizon');
+  detail = await page.evaluate(() => window.__last);
+  assertClose(detail.simple_ltv, ISSUE_EXAMPLE.simpleLtv, 'simple_ltv in horizon mode');
+  assertClose(detail.horizon_ltv, expected.baseline.ltv, 'horizon_ltv in horizon mode');
+  text = await shown();
+  assert.equal(text['[data-text="ltv"]'], 'LTV（60か月・割引後）');
+  assert.equal(text['[data-value="ltv"]'], horizon);
+  assert.equal(text['[data-other="ltv"]'], '基本式（平均購買単価 × 購買頻度 × 粗利率 × 継続期間、割引なし）で計算すると￥12,800です。');
+  assert.equal(await calc.evaluate((el) => el.shadowRoot.querySelectorAll('[data-series="simple"]').length), 0);
+
+  // English, simple, and 100 % retention: no finite lifetime, said in words.
+  await calc.evaluate((el) => { el.setAttribute('lang', 'en'); el.setAttribute('mode', 'simple'); el.setAttribute('retention', '100%'); });
+  await page.waitForFunction(() => window.__last?.mode === 'simple' && window.__last.inputs.churn === 0);
+  detail = await page.evaluate(() => window.__last);
+  assert.equal(detail.simple_ltv, null);
+  assert.ok(detail.horizon_ltv > 0);
+  text = await shown();
+  assert.equal(text['[data-text="ltv"]'], 'LTV (whole lifetime, textbook formula)');
+  assert.equal(text['[data-value="ltv"]'], 'no limit');
+  assert.equal(text['[data-how="ltv"]'], 'At 100% retention nobody ever leaves, so the whole-lifetime value has no limit.');
+  // An unknown mode is the default.
+  await calc.evaluate((el) => el.setAttribute('mode', 'lifetime'));
+  await page.waitForFunction(() => window.__last?.mode === 'horizon');
+  await page.close();
+});
+
+test('the Japanese snippet page makes a snippet that renders the chosen mode in a blank page', async () => {
+  requests = [];
+  const page = await openPage(`${siteUrl}widget/snippet.html`);
+  const preview = page.getByTestId('preview').locator('ltv-calculator');
+  // The form's own fields (the preview's shadow root has fields of the same names).
+  const option = (selector) => page.getByTestId('options').locator(selector);
+  await waitForResult(preview);
+  // Its defaults are the issue's example in simple mode.
+  assert.equal(await preview.evaluate((el) => el.shadowRoot.querySelector('[data-value="ltv"]').textContent), '￥12,800');
+  assert.equal(await page.getByTestId('base').inputValue(), `${siteUrl}widget/`);
+  await option('[name="cac"]').fill('3200');
+  await option('[name="--ltv-accent"]').fill('#8c1d18');
+  await option('[name="fields"][value="discount-rate"]').uncheck();
+  await page.waitForFunction(() => document.querySelector('#preview ltv-calculator').result?.inputs.cac === 3200);
+  const snippet = await page.getByTestId('snippet').inputValue();
+  assert.equal(snippet, `<script type="module" src="${siteUrl}widget/ltv-calculator.js"></script>\n`
+    + '<ltv-calculator mode="simple" lang="ja" currency="JPY" aov="8000" frequency="2" retention="50%" margin="40%" discount-rate="1%" cac="3200"'
+    + ' fields="aov frequency retention margin cac" style="--ltv-accent: #8c1d18"></ltv-calculator>\n');
+  const previewResult = await preview.evaluate((el) => el.result);
+  await page.getByTestId('copy').click();
+  await page.locator('#copied', { hasText: 'コピーしました。' }).waitFor();
+
+  // Another folder: the snippet loads the widget from there; file:// is refused with a warning.
+  await page.getByTestId('base').fill('https://cdn.example.jp/ltv');
+  assert.match(await page.getByTestId('snippet').inputValue(), /^<script type="module" src="https:\/\/cdn\.example\.jp\/ltv\/ltv-calculator\.js">/);
+  assert.equal(await page.locator('#base-warning').isVisible(), false);
+  await page.getByTestId('base').fill('file:///C:/blog/widget/');
+  assert.equal(await page.locator('#base-warning').isVisible(), true);
+  assert.match(await page.getByTestId('snippet').inputValue(), new RegExp(`^<script type="module" src="${siteUrl}widget/ltv-calculator\\.js">`));
+  await page.getByTestId('base').fill(`${siteUrl}widget/`);
+
+  // The horizon mode, for the second snippet.
+  await option('[name="mode"]').selectOption('horizon');
+  const horizonSnippet = await page.getByTestId('snippet').inputValue();
+  assert.match(horizonSnippet, /<ltv-calculator mode="horizon" lang="ja" /);
+  await page.close();
+
+  for (const [code, mode] of [[snippet, 'simple'], [horizonSnippet, 'horizon']]) {
+    const blank = await openHostPage(`${siteUrl}blank-${mode}.html`, code, { bare: true });
+    const calc = blank.locator('ltv-calculator');
+    await waitForResult(calc);
+    const result = await calc.evaluate((el) => el.result);
+    assert.equal(result.mode, mode);
+    assertClose(result.simple_ltv, ISSUE_EXAMPLE.simpleLtv, `${mode}: simple_ltv`);
+    if (mode === 'simple') {
+      assert.deepEqual(result, previewResult, 'the pasted snippet is the preview');
+      assert.equal(await calc.locator('[data-value="ltv"]').textContent(), '￥12,800');
+    } else {
+      const horizon = await blank.evaluate((v) => new Intl.NumberFormat('ja', { style: 'currency', currency: 'JPY' }).format(v), result.horizon_ltv);
+      assert.equal(await calc.locator('[data-value="ltv"]').textContent(), horizon);
+      assert.notEqual(horizon, '￥12,800');
+    }
+    assert.equal(await calc.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('[data-value="ltv"]')).color), 'rgb(140, 29, 24)', `${mode}: the accent colour`);
+    assert.equal(await calc.locator('[data-field="discount-rate"]').isVisible(), false);
+    await blank.screenshot({ path: `${ARTIFACTS}widget-snippet-${mode}.png`, fullPage: true });
+    await blank.close();
+  }
+  // No request beyond the site's own files (the blank pages are served by the test).
+  assertOnly(requests, siteUrl, ['widget/snippet.html', 'widget/embed.css', 'widget/embed.js', ...CALCULATOR_FILES,
+    'blank-simple.html', 'blank-horizon.html']);
+});
+
+test('a .wasm served without application/wasm still loads, through the ArrayBuffer fallback', async () => {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  const warnings = [];
+  page.on('console', (message) => {
+    if (message.type() === 'warning') warnings.push(message.text());
+  });
+  let served = null;
+  await page.route('**/widget/pkg/ltvlab_bg.wasm', async (route) => {
+    const response = await route.fetch();
+    served = 'application/octet-stream';
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-type': served } });
+  });
+  await page.route(`${siteUrl}octet.html`, (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html><head><meta charset="utf-8"><script type="module" src="widget/ltv-calculator.js"></script></head>
+      <body><ltv-calculator mode="simple"${attributes(ISSUE_EXAMPLE.attrs)}></ltv-calculator></body></html>`,
+  }));
+  await page.goto(`${siteUrl}octet.html`);
+  const calc = page.locator('ltv-calculator');
+  await waitForResult(calc);
+  assert.equal(served, 'application/octet-stream', 'the route served the wasm');
+  assertClose(await calc.evaluate((el) => el.result.simple_ltv), ISSUE_EXAMPLE.simpleLtv, 'simple_ltv');
+  assert.ok(warnings.some((w) => /application\/wasm/.test(w)), `the glue warned about the type: ${warnings}`);
+  await page.close();
 });
 
 // ---- helpers -------------------------------------------------------------------

@@ -14,6 +14,11 @@
 // origin and under any subpath, and it requests nothing but its own files.
 //
 // Attributes (all optional):
+//   mode           horizon | simple (default horizon). horizon: the margin per
+//                  customer over `horizon` months, discounted month by month;
+//                  simple: the textbook whole-lifetime AOV × frequency × margin
+//                  ÷ (1 − retention), undiscounted (平均購買単価 × 購買頻度 ×
+//                  粗利率 × 継続期間). The one not chosen is named in one line.
 //   lang           ja | en | auto (default auto: the page's lang, then the browser's)
 //   currency       ISO 4217 code (default JPY for ja, USD for en)
 //   aov            average order value
@@ -32,7 +37,8 @@
 //                  only when a file is dropped; the file stays in the page
 //
 // Event: `ltv-change` (bubbles, composed) with detail
-//   {inputs, levers, baseline, scenario, currency}; see `#emit`.
+//   {mode, simple_ltv, horizon_ltv, inputs, levers, baseline, scenario, currency};
+//   see `#emit`.
 
 /** @typedef {import('./pkg/ltvlab.js').FormulaInputs} FormulaInputs */
 /** @typedef {import('./pkg/ltvlab.js').FormulaOutputs} FormulaOutputs */
@@ -40,11 +46,18 @@
 /** The inputs as the form gives them to the core: every field. @typedef {Required<FormulaInputs>} Inputs */
 /** The what-if sliders, as the core's Scenario. @typedef {{retention_points: number, aov_change: number}} Levers */
 /** What drawing the chart needs, kept to redraw it at a new width. @typedef {[Inputs, FormulaOutputs, FormulaOutputs, Intl.NumberFormat]} ChartArgs */
-/** The detail of `ltv-change`. @typedef {{inputs: Inputs, levers: Levers, baseline: object, scenario: object, currency: string}} Result */
+/** Which LTV the calculator leads with. @typedef {'horizon' | 'simple'} Mode */
+/**
+ * The detail of `ltv-change`.
+ * @typedef {{mode: Mode, simple_ltv: number | null, horizon_ltv: number, inputs: Inputs, levers: Levers,
+ *   baseline: object, scenario: object, currency: string}} Result
+ */
 /** What the CSV drop's analysis found. @typedef {import('./upload-worker.js').Facts} Facts */
 /**
  * One language's texts: strings, and functions of their numbers.
  * @typedef {{[key: string]: any, months: (n: number) => string, never: (h: number) => string,
+ *   ltvLabel: (mode: Mode, h: number) => string, simpleHow: (i: Record<string, string | number>) => string,
+ *   otherSimple: (v: string) => string, otherHorizon: (v: string, h: number) => string,
  *   ltvHow: (i: Record<string, string | number>) => string, ratioHow: (r: string | null, c: string) => string,
  *   paybackHow: (p: number | null) => string, retentionLever: (x: number) => string, aovLever: (x: number) => string,
  *   chartLabel: (h: number, b: string, s: string) => string, loadFailed: (m: string) => string,
@@ -52,6 +65,8 @@
  *   fromData: (f: Record<string, string | number | null>) => string, uploadFailed: (m: string) => string}} Strings
  */
 
+/** The values of `mode`; the first is the default. */
+export const MODES = ['horizon', 'simple'];
 const FIELDS = ['aov', 'frequency', 'retention', 'churn', 'margin', 'discount-rate', 'cac'];
 const DEFAULT_FIELDS = ['aov', 'frequency', 'retention', 'margin', 'discount-rate', 'cac'];
 // Share-valued inputs: attributes take 0.6 or 60%, the form shows percent.
@@ -79,12 +94,18 @@ const STRINGS = {
     'discount-rate': 'Discount rate per month (%)',
     cac: 'Acquisition cost (CAC)',
     ltv: 'LTV',
+    ltvLabel: (mode, h) => (mode === 'simple' ? 'LTV (whole lifetime, textbook formula)' : `LTV (${h} months, discounted)`),
     ratio: 'LTV : CAC',
     payback: 'Payback',
     months: (n) => `${n} ${n === 1 ? 'month' : 'months'}`,
     never: (h) => `not within ${h} months`,
     noCac: 'no CAC',
     ltvHow: (i) => `Margin per customer over ${i.horizon} months: ${i.aov} × ${i.frequency} orders a year × ${i.margin} margin, while ${i.retention} stay each year, discounted ${i.discount} a month.`,
+    simpleHow: (i) => `${i.aov} × ${i.frequency} orders a year × ${i.margin} margin × a ${i.years}-year lifetime (1 ÷ (1 − ${i.retention} retention)). Undiscounted, with no horizon; it assumes customers leave only at the end of a year.`,
+    otherSimple: (v) => `The textbook whole-lifetime formula (order value × orders a year × margin ÷ churn, undiscounted) gives ${v}.`,
+    otherHorizon: (v, h) => `Cut off at ${h} months and discounted month by month, the same customer is worth ${v}.`,
+    unbounded: 'no limit',
+    noLifetime: 'At 100% retention nobody ever leaves, so the whole-lifetime value has no limit.',
     ratioHow: (r, c) => (r === null ? 'Enter an acquisition cost to compare it with the LTV.' : `Each ${c} spent to win a customer comes back ${r} times in margin; below 1 the customer never pays for itself.`),
     paybackHow: (p) => (p === null ? 'The cumulative margin never reaches the CAC within the horizon.' : 'Months until a customer’s cumulative margin covers what it cost to acquire them.'),
     whatIf: 'What if…',
@@ -95,6 +116,7 @@ const STRINGS = {
     baseline: 'Today',
     scenario: 'What-if',
     cacLine: 'CAC',
+    simpleLine: 'Whole-lifetime LTV',
     month: 'month',
     chartLabel: (h, b, s) => `Cumulative value per customer over ${h} months: ${b} today, ${s} with the what-if.`,
     loading: 'Loading…',
@@ -111,20 +133,26 @@ const STRINGS = {
   },
   ja: {
     title: '顧客生涯価値（LTV）',
-    aov: '平均注文単価',
-    frequency: '年間購入回数',
+    aov: '平均購買単価',
+    frequency: '購買頻度（年間の購入回数）',
     retention: '年間継続率（%）',
     churn: '年間解約率（%）',
     margin: '粗利率（%）',
     'discount-rate': '月次割引率（%）',
     cac: '顧客獲得単価（CAC）',
     ltv: 'LTV',
+    ltvLabel: (mode, h) => (mode === 'simple' ? 'LTV（生涯・基本式）' : `LTV（${h}か月・割引後）`),
     ratio: 'LTV : CAC',
     payback: '回収期間',
     months: (n) => `${n}か月`,
     never: (h) => `${h}か月以内に回収できません`,
     noCac: 'CAC なし',
     ltvHow: (i) => `${i.horizon}か月間の1顧客あたり粗利：${i.aov} × 年${i.frequency}回 × 粗利率${i.margin}、毎年${i.retention}が継続、月${i.discount}で割引。`,
+    simpleHow: (i) => `平均購買単価${i.aov} × 購買頻度 年${i.frequency}回 × 粗利率${i.margin} × 継続期間${i.years}年（1 ÷（1 − 継続率${i.retention}））。割引はせず期間の上限もなく、顧客は年の終わりにだけ離脱するとみなした計算です。`,
+    otherSimple: (v) => `基本式（平均購買単価 × 購買頻度 × 粗利率 × 継続期間、割引なし）で計算すると${v}です。`,
+    otherHorizon: (v, h) => `${h}か月で打ち切り、月ごとに割り引いて計算すると${v}です。`,
+    unbounded: '上限なし',
+    noLifetime: '継続率100%では離脱が起きないため、生涯の LTV に上限がありません。',
     ratioHow: (r, c) => (r === null ? '顧客獲得単価を入れると LTV と比べられます。' : `顧客獲得に使った${c}が粗利で${r}倍になって戻ります。1倍未満なら元が取れません。`),
     paybackHow: (p) => (p === null ? '期間内に累計粗利が CAC に届きません。' : '1顧客の累計粗利が獲得コストを上回るまでの月数です。'),
     whatIf: 'もしも…',
@@ -135,6 +163,7 @@ const STRINGS = {
     baseline: '現状',
     scenario: '施策後',
     cacLine: 'CAC',
+    simpleLine: '生涯 LTV（基本式）',
     month: '月',
     chartLabel: (h, b, s) => `${h}か月間の1顧客あたり累計価値：現状 ${b}、施策後 ${s}。`,
     loading: '読み込み中…',
@@ -239,6 +268,7 @@ input[aria-invalid="true"] { border-color: var(--_error); }
 .value { font-size: 1.6em; font-weight: 700; font-variant-numeric: tabular-nums; color: var(--_accent); }
 .then { font-size: .9em; color: var(--_scenario); font-variant-numeric: tabular-nums; }
 .how { margin: .1em 0 0; font-size: .8em; color: var(--_muted); }
+.other { margin: .3em 0 0; font-size: .8em; color: var(--_fg); border-left: 3px solid var(--_border); padding-left: .5em; }
 .error { grid-column: 1 / -1; margin: 0; color: var(--_error); font-weight: 600; }
 .whatif { grid-column: 1 / -1; border: 1px solid var(--_border); border-radius: 8px; margin: 0; padding: .5em .8em .7em;
   display: grid; gap: .4em 1.2em; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
@@ -249,6 +279,7 @@ figure { grid-column: 1 / -1; margin: 0; }
 figcaption { font-size: .85em; color: var(--_muted); display: flex; flex-wrap: wrap; gap: .3em 1em; }
 .key::before { content: ""; display: inline-block; width: 1.2em; height: 3px; vertical-align: middle; margin-right: .3em; background: currentColor; }
 .key.base { color: var(--_accent); } .key.scen { color: var(--_scenario); } .key.cac { color: var(--_muted); }
+.key.simple { color: var(--_fg); }
 svg { display: block; width: 100%; height: 150px; overflow: visible; }
 svg text { font-size: 11px; fill: var(--_muted); font-family: inherit; }
 .upload { grid-column: 1 / -1; border: 2px dashed var(--_border); border-radius: 8px; padding: .8em; text-align: center; font-size: .9em; }
@@ -270,7 +301,7 @@ let sheet = null;
 
 export class LtvCalculator extends HTMLElement {
   static observedAttributes = [
-    'lang', 'currency', 'aov', 'frequency', 'retention', 'churn', 'margin', 'discount-rate', 'cac',
+    'mode', 'lang', 'currency', 'aov', 'frequency', 'retention', 'churn', 'margin', 'discount-rate', 'cac',
     'horizon', 'fields', 'theme', 'compact', 'allow-upload',
   ];
 
@@ -344,7 +375,7 @@ export class LtvCalculator extends HTMLElement {
    */
   attributeChangedCallback(name, old, value) {
     if (old === value) return;
-    if (name === 'lang' || name === 'currency') {
+    if (name === 'lang' || name === 'currency' || name === 'mode') {
       this.#applyText();
     } else if (name === 'fields') {
       this.#applyFields();
@@ -352,6 +383,7 @@ export class LtvCalculator extends HTMLElement {
       this.#part('upload').hidden = !this.hasAttribute('allow-upload');
     } else if (FIELDS.includes(name) || name === 'horizon') {
       this.#applyValue(name);
+      this.#applyLtvLabel();
     } else {
       return; // theme and compact are pure CSS
     }
@@ -374,6 +406,9 @@ export class LtvCalculator extends HTMLElement {
   set discountRate(v) { this.setAttribute('discount-rate', String(v)); }
   get cac() { return this.#attrNumber('cac'); }
   set cac(v) { this.setAttribute('cac', String(v)); }
+  /** @returns {Mode} */
+  get mode() { return this.#mode(); }
+  set mode(v) { this.setAttribute('mode', v); }
   get currency() { return this.#currency(); }
   set currency(v) { this.setAttribute('currency', v); }
   get fields() { return this.#fields(); }
@@ -395,7 +430,8 @@ export class LtvCalculator extends HTMLElement {
         <dt part="label" data-text="${name === 'ltv' ? 'ltv' : name === 'ratio' ? 'ratio' : 'payback'}"></dt>
         <dd><span class="value" part="value" data-value="${name}"></span>
           <span class="then" part="scenario-value" data-then="${name}"></span>
-          <p class="how" part="explanation" data-how="${name}"></p></dd>
+          <p class="how" part="explanation" data-how="${name}"></p>${name === 'ltv' ? `
+          <p class="other" part="other-ltv" data-other="ltv"></p>` : ''}</dd>
       </div>`;
     return `
       <section class="calc" part="container">
@@ -412,7 +448,7 @@ export class LtvCalculator extends HTMLElement {
         </fieldset>
         <figure part="chart">
           <svg viewBox="0 0 320 150" height="150" role="img"></svg>
-          <figcaption><span data-text="chart"></span><span class="key base" data-text="baseline"></span><span class="key scen" data-text="scenario"></span><span class="key cac" data-text="cacLine"></span></figcaption>
+          <figcaption><span data-text="chart"></span><span class="key base" data-text="baseline"></span><span class="key scen" data-text="scenario"></span><span class="key cac" data-text="cacLine"></span><span class="key simple" data-text="simpleLine" hidden></span></figcaption>
         </figure>
         <div class="upload" part="upload" hidden>
           <span data-text="drop"></span> <label class="choose"><span data-text="choose"></span><input type="file" accept=".csv,.tsv,.txt,text/csv" name="file"></label>
@@ -511,9 +547,14 @@ export class LtvCalculator extends HTMLElement {
     const aov = this.#q('[data-field="aov"] [data-text]');
     aov.textContent = `${t.aov} (${this.#currency()})`;
     this.#applyLevers();
+    this.#applyLtvLabel();
     if (!this.#glue) {
       for (const node of this.#all('[data-value]')) node.textContent = t.loading;
     }
+  }
+
+  #applyLtvLabel() {
+    this.#q('[data-text="ltv"]').textContent = this.#strings().ltvLabel(this.#mode(), this.#horizon());
   }
 
   #applyLevers() {
@@ -629,7 +670,7 @@ export class LtvCalculator extends HTMLElement {
       values[name] = PERCENT_FIELDS.has(name) ? number / 100 : number;
     }
     const churn = useChurn ? values.churn : 1 - values.retention;
-    const horizon = this.#attrNumber('horizon') ?? DEFAULTS.common.horizon;
+    const horizon = this.#horizon();
     return {
       inputs: {
         aov: values.aov,
@@ -640,7 +681,7 @@ export class LtvCalculator extends HTMLElement {
         margin: values.margin,
         monthly_discount_rate: values['discount-rate'],
         cac: values.cac,
-        horizon_months: Math.round(horizon),
+        horizon_months: horizon,
       },
       levers: {
         retention_points: Number(this.#input('retention-lift').value),
@@ -664,24 +705,47 @@ export class LtvCalculator extends HTMLElement {
     const set = (/** @type {string} */ attr, /** @type {string} */ name, /** @type {string} */ text) => {
       this.#q(`[data-${attr}="${name}"]`).textContent = text;
     };
-    const ratioText = (/** @type {FormulaOutputs} */ out) => (out.ltv_to_cac === null ? t.noCac : `${ratio.format(out.ltv_to_cac)}×`);
+    const simple = this.#mode() === 'simple';
+    // The mode's LTV and its ratio to the CAC, both from the core: `ltv` over
+    // the horizon, discounted, or the textbook `lifetime_ltv` (null at 100 %
+    // retention, where it has no limit).
+    const ltvOf = (/** @type {FormulaOutputs} */ out) => (simple ? out.lifetime_ltv : out.ltv);
+    const ratioOf = (/** @type {FormulaOutputs} */ out) => (simple ? out.lifetime_ltv_to_cac : out.ltv_to_cac);
+    const moneyText = (/** @type {number | null} */ value) => (value === null ? t.unbounded : money.format(value));
+    const ratioText = (/** @type {FormulaOutputs} */ out) => {
+      if (inputs.cac <= 0) return t.noCac;
+      const r = ratioOf(out);
+      return r === null ? t.unbounded : `${ratio.format(r)}×`;
+    };
     const paybackText = (/** @type {FormulaOutputs} */ out) => (out.payback_months === null ? t.never(inputs.horizon_months) : t.months(out.payback_months));
+    const base = ltvOf(baseline);
+    const then = ltvOf(scenario);
+    const change = base && then !== null ? ` (${signed(percent, then / base - 1)})` : '';
 
-    set('value', 'ltv', money.format(baseline.ltv));
+    set('value', 'ltv', moneyText(base));
     set('value', 'ratio', ratioText(baseline));
     set('value', 'payback', paybackText(baseline));
-    set('then', 'ltv', moved ? `${t.withLevers}: ${money.format(scenario.ltv)} (${signed(percent, baseline.ltv ? scenario.ltv / baseline.ltv - 1 : 0)})` : '');
+    set('then', 'ltv', moved ? `${t.withLevers}: ${moneyText(then)}${change}` : '');
     set('then', 'ratio', moved && inputs.cac > 0 ? `${t.withLevers}: ${ratioText(scenario)}` : '');
     set('then', 'payback', moved && inputs.cac > 0 ? `${t.withLevers}: ${paybackText(scenario)}` : '');
-    set('how', 'ltv', t.ltvHow({
+    const terms = {
       horizon: inputs.horizon_months,
       aov: money.format(inputs.aov),
       frequency: new Intl.NumberFormat(lang, { maximumFractionDigits: 2 }).format(inputs.purchases_per_year),
       margin: percent.format(inputs.margin),
       retention: percent.format(1 - inputs.churn),
       discount: new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 2 }).format(inputs.monthly_discount_rate),
-    }));
-    set('how', 'ratio', t.ratioHow(baseline.ltv_to_cac === null ? null : ratio.format(baseline.ltv_to_cac), money.format(inputs.cac)));
+      years: baseline.lifetime_years === null ? '' : new Intl.NumberFormat(lang, { maximumFractionDigits: 2 }).format(baseline.lifetime_years),
+    };
+    if (simple) {
+      set('how', 'ltv', baseline.lifetime_ltv === null ? t.noLifetime : t.simpleHow(terms));
+      set('other', 'ltv', t.otherHorizon(money.format(baseline.ltv), inputs.horizon_months));
+    } else {
+      set('how', 'ltv', t.ltvHow(terms));
+      set('other', 'ltv', baseline.lifetime_ltv === null ? t.noLifetime : t.otherSimple(money.format(baseline.lifetime_ltv)));
+    }
+    const r = ratioOf(baseline);
+    set('how', 'ratio', t.ratioHow(r === null ? null : ratio.format(r), money.format(inputs.cac)));
     set('how', 'payback', t.paybackHow(baseline.payback_months));
     this.#drawChart(inputs, baseline, scenario, money);
     this.#q('.key.cac').hidden = !(inputs.cac > 0);
@@ -699,6 +763,10 @@ export class LtvCalculator extends HTMLElement {
    */
   #drawChart(inputs, baseline, scenario, money) {
     this.#lastChart = [inputs, baseline, scenario, money];
+    // In simple mode the textbook whole-lifetime value is a level the
+    // discounted curve approaches from below.
+    const simpleLevel = this.#mode() === 'simple' ? baseline.lifetime_ltv : null;
+    this.#q('.key.simple').hidden = simpleLevel === null;
     const t = this.#strings();
     const svg = this.#part('chart').querySelector('svg');
     const W = Math.max(200, Math.round(svg.getBoundingClientRect().width) || 320);
@@ -712,7 +780,7 @@ export class LtvCalculator extends HTMLElement {
     const a = baseline.cumulative_value_by_month;
     const b = scenario.cumulative_value_by_month;
     const n = a.length;
-    const values = [...a, ...b, inputs.cac].filter(Number.isFinite);
+    const values = [...a, ...b, inputs.cac, simpleLevel ?? 0].filter(Number.isFinite);
     const max = Math.max(...values, 0);
     const min = Math.min(...values, 0);
     const span = max - min || 1;
@@ -737,6 +805,9 @@ export class LtvCalculator extends HTMLElement {
     if (inputs.cac > 0) {
       nodes.push(el('line', { x1: left, x2: W - right, y1: y(inputs.cac), y2: y(inputs.cac), stroke: 'var(--_muted)', 'stroke-dasharray': '4 3' }));
     }
+    if (simpleLevel !== null) {
+      nodes.push(el('line', { x1: left, x2: W - right, y1: y(simpleLevel), y2: y(simpleLevel), stroke: 'var(--_fg)', 'stroke-dasharray': '1 3', 'data-series': 'simple' }));
+    }
     nodes.push(
       el('polyline', { points: line(a), fill: 'none', stroke: 'var(--_accent)', 'stroke-width': 2, 'data-series': 'baseline' }),
       el('polyline', { points: line(b), fill: 'none', stroke: 'var(--_scenario)', 'stroke-width': 2, 'stroke-dasharray': '6 3', 'data-series': 'scenario' }),
@@ -753,14 +824,21 @@ export class LtvCalculator extends HTMLElement {
   #emit(inputs, levers, comparison) {
     // `ltv` is over the horizon, discounted; `lifetime_ltv` the textbook
     // whole-lifetime aov × frequency × margin / churn (null at 0 % churn).
+    // Both modes' values ride along whichever one is shown: `simple_ltv` and
+    // `horizon_ltv` are today's (the baseline's), without the what-if.
     const pick = (/** @type {FormulaOutputs} */ out) => ({
       ltv: out.ltv,
-      lifetime_ltv: out.lifetime_ltv ?? null,
+      lifetime_ltv: out.lifetime_ltv,
+      lifetime_years: out.lifetime_years,
       ltv_to_cac: out.ltv_to_cac,
+      lifetime_ltv_to_cac: out.lifetime_ltv_to_cac,
       payback_months: out.payback_months,
       cumulative_value_by_month: out.cumulative_value_by_month,
     });
     this.#result = {
+      mode: this.#mode(),
+      simple_ltv: comparison.baseline.lifetime_ltv,
+      horizon_ltv: comparison.baseline.ltv,
       inputs,
       levers,
       baseline: pick(comparison.baseline),
@@ -865,6 +943,17 @@ export class LtvCalculator extends HTMLElement {
     const number = parseNumber(raw);
     if (number === null) return null;
     return percent ? number / 100 : number;
+  }
+
+  /** @returns {Mode} */
+  #mode() {
+    // Anything else, or no attribute, is today's default: the horizon value.
+    const raw = (this.getAttribute('mode') ?? '').trim().toLowerCase();
+    return /** @type {Mode} */ (MODES.includes(raw) ? raw : 'horizon');
+  }
+
+  #horizon() {
+    return Math.round(this.#attrNumber('horizon') ?? DEFAULTS.common.horizon);
   }
 
   #lang() {
