@@ -186,6 +186,7 @@ const APP_FILES = [
   'sections/recommendations.js',
   'sections/report.js',
   'sections/segments.js',
+  'sections/sheet.js',
   'sections/validation.js',
   'sections/whatif.js',
   'i18n.js',
