@@ -10,8 +10,8 @@
 //! earliest; same-day purchases in file order):
 //!
 //! - **by channel**: the `group` column's value on the first purchase (its
-//!   first line that has one), when the file has a group column (the
-//!   mapping's `group` role; `--group COL` on the command line);
+//!   first line that has one), when the file has a group column with a
+//!   value (the mapping's `group` role; `--group COL` on the command line);
 //! - **by first product**: the item of the first purchase's **first sale
 //!   line** in the file, its name when the file names items, else its id
 //!   (the same rule as the cohorts' first-item split,

@@ -1,0 +1,139 @@
+// The tables by channel and by first product (チャネル別・初回購入商品別) on the
+// page, in headless Chromium: a shop whose channel column is mapped to the
+// group role in the page's mapping, read in English and in Japanese, with
+// each table downloaded as CSV.
+//
+// tests/browser/fixtures/channel-shop.csv is made by the rule in
+// fixtures/README.md; the expected values below are counted from that rule.
+// Screenshots go to tests/browser/artifacts/ (gitignored).
+
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, startServer } from '../../scripts/browser.mjs';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const SETTLE_TIMEOUT_MS = 60_000;
+/** The data's own names, which stay as the file writes them in either language. */
+const DATA_NAMES = ['Instagram', 'Google', 'LINE'];
+/** Terms a Japanese EC page writes in Latin letters. */
+const JAPANESE_TERMS = ['LTV', 'CSV', 'F2'];
+
+let server;
+let siteUrl;
+let browser;
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ({ child: server, url: siteUrl } = await startServer('/ltvlab/'));
+  browser = await launchChromium([]);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+/** @param {import('playwright-core').Page} page */
+async function settle(page) {
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.getByTestId('error').textContent());
+}
+
+/** The text of a download started by clicking `testId`. */
+async function downloadText(page, testId) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  return readFileSync(await download.path(), 'utf8');
+}
+
+test('repeat rate and LTV by channel and by first product, in English and Japanese, with CSV downloads', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(siteUrl);
+  await page.getByTestId('file-input').setInputFiles(`${FIXTURES}channel-shop.csv`);
+  await settle(page);
+  const section = page.getByTestId('groups');
+  assert.ok(await section.isVisible());
+  // No column is a channel until it is mapped: the page says how.
+  assert.ok(await page.getByTestId('groups-channel-none').isVisible());
+  assert.match(await page.getByTestId('groups-channel-none').textContent(), /“Group”/);
+  assert.ok(await page.getByTestId('groups-product-table').isVisible());
+
+  await page.locator('[data-testid="mapping"] select[data-role="group"]').selectOption({ label: 'channel' });
+  await page.getByTestId('rerun').click();
+  await settle(page);
+  assert.equal(await page.getByTestId('groups-channel-none').isVisible(), false);
+
+  const cells = (/** @type {string} */ selector) => page.locator(selector).allTextContents();
+  const channel = '[data-testid="groups-channel-table"] tbody';
+  // Google 60 (the largest), Instagram 40, LINE 10, no channel 2, then all 112.
+  assert.deepEqual(await cells(`${channel} th`), ['Google', 'Instagram', 'LINE', '(no channel)', 'All customers']);
+  assert.deepEqual(await cells(`${channel} td[data-column="customers"]`), ['60', '40', '10', '2', '112']);
+  // Repeat: Google 18 / 60, Instagram 28 / 40, LINE 5 / 10, none 0 / 2, all 51 / 112.
+  assert.deepEqual(await cells(`${channel} td[data-column="repeat_rate"]`), ['30%', '70%', '50%', '0%', '45.5%']);
+  // Instagram against Google: +40 points, far beyond chance; LINE and the
+  // customers without a channel are too few to compare.
+  const small = 'Too few customers to judge a difference';
+  assert.deepEqual(await cells(`${channel} td[data-column="difference"]`), ['baseline', '+40 pt', small, small, '—']);
+  // F2 within 90 days: every first order is over 90 days old; the repeat
+  // customers with an even number came back after 30 days: Instagram 14 of
+  // 40, Google 9 of 60.
+  assert.deepEqual((await cells(`${channel} td[data-column="f2_rate"]`)).slice(0, 2), ['15%', '35%']);
+  assert.equal(
+    await page.getByTestId('groups-channel-reading').textContent(),
+    'Customers who came from Instagram have a repeat rate 40 points higher than those from Google, your largest channel.',
+  );
+  assert.match(await page.getByTestId('groups-channel-small').textContent(), /fewer than 30 customers/);
+
+  const product = '[data-testid="groups-product-table"] tbody';
+  // The first line of each first order: 石けん 52, タオル 40 (Google's
+  // タオル orders list a larger ハンドクリーム line second), ハンドクリーム 20.
+  assert.deepEqual(await cells(`${product} th`), ['石けん', 'タオル', 'ハンドクリーム', 'All customers']);
+  assert.deepEqual(await cells(`${product} td[data-column="customers"]`), ['52', '40', '20', '112']);
+  // 38 / 52 = 73.1%, 5 / 40 = 12.5%: 60.6 points lower.
+  assert.deepEqual(await cells(`${product} td[data-column="difference"]`), ['baseline', '−60.6 pt', small, '—']);
+  assert.equal(
+    await page.getByTestId('groups-product-reading').textContent(),
+    'Customers whose first order was タオル have a repeat rate 60.6 points lower than those who started with 石けん, your most common first product.',
+  );
+
+  // Each table as CSV: the rows, then the total, raw numbers.
+  const csv = (await downloadText(page, 'download-groups-channel')).replace(/^\ufeff/, '').trimEnd().split('\r\n');
+  assert.match(csv[0], /^Channel,Product ID,New customers,Share,Repeat customers,Repeat rate,/);
+  assert.equal(csv.length, 6);
+  // 0.7 - 0.3 is 0.39999999999999997 in binary floating point.
+  assert.match(csv[2], /^Instagram,,40,[\d.]+,28,0\.7,0\.(4|39{5,}\d*),/);
+  const products = (await downloadText(page, 'download-groups-product')).replace(/^\ufeff/, '').trimEnd().split('\r\n');
+  assert.match(products[0], /^First product,/);
+  assert.match(products[2], /^タオル,,40,[\d.]+,5,0\.125,/);
+  await section.screenshot({ path: `${ARTIFACTS}groups-en.png` });
+
+  await page.getByTestId('lang').selectOption('ja');
+  assert.equal(await page.locator('#groups-heading').textContent(), 'チャネル別・初回購入商品別');
+  assert.equal(
+    await page.getByTestId('groups-channel-reading').textContent(),
+    'Instagram から来たお客様は、最も多い Google から来たお客様よりリピート率が 40 ポイント高くなっています。',
+  );
+  assert.equal(
+    await page.getByTestId('groups-product-reading').textContent(),
+    '初回に「タオル」を買ったお客様は、最も多い「石けん」から始めたお客様よりリピート率が 60.6 ポイント低くなっています。',
+  );
+  const smallJa = '人数が少なく差は判断できません';
+  assert.deepEqual(await cells(`${channel} td[data-column="difference"]`), ['基準', '+40ポイント', smallJa, smallJa, '—']);
+  assert.equal(await page.locator(`${channel} tr[data-kind="value"][data-name="LINE"] td[data-column="difference"]`).textContent(), smallJa);
+  assert.equal(await page.locator(`${channel} tr[data-kind="missing"] th`).textContent(), '（チャネルなし）');
+  // No English in the Japanese section but the data's own names and the
+  // Latin terms Japanese EC pages use.
+  let text = await section.innerText();
+  for (const word of [...DATA_NAMES, ...JAPANESE_TERMS]) text = text.replaceAll(word, '');
+  assert.doesNotMatch(text, /[A-Za-z]{2,}/, text);
+  const jaCsv = (await downloadText(page, 'download-groups-channel')).replace(/^\ufeff/, '').split('\r\n');
+  assert.match(jaCsv[0], /^チャネル,商品ID,新規顧客数,構成比,リピート顧客数,リピート率,/);
+  assert.match(jaCsv[4], /^（チャネルなし）,/);
+  await section.screenshot({ path: `${ARTIFACTS}groups-ja.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
