@@ -303,15 +303,15 @@ fn write_groups(out: &mut impl Write, g: &GroupReport) -> std::io::Result<()> {
             "formula LTV",
             "model LTV"
         )?;
-        for row in b.groups.iter().chain([&g.total]) {
-            write_group_row(out, row)?;
+        for (i, row) in b.groups.iter().chain([&g.total]).enumerate() {
+            write_group_row(out, row, i == 0 && b.baseline.is_some())?;
         }
         writeln!(out, "  {}", reading(b, g))?;
     }
     Ok(())
 }
 
-fn write_group_row(out: &mut impl Write, row: &GroupRow) -> std::io::Result<()> {
+fn write_group_row(out: &mut impl Write, row: &GroupRow, baseline: bool) -> std::io::Result<()> {
     let percent = |x: f64| format!("{:.1}%", 100.0 * x);
     let money = |x: Option<f64>| x.map_or("-".to_owned(), |v| format!("{v:.0}"));
     let mut name = group_name(row);
@@ -319,6 +319,7 @@ fn write_group_row(out: &mut impl Write, row: &GroupRow) -> std::io::Result<()> 
         name.push_str(" (small)");
     }
     let vs = match &row.repeat_rate_difference {
+        _ if baseline => "baseline".to_owned(),
         Some(d) if d.significant => format!("{:+.1} pt", 100.0 * d.difference),
         Some(_) => "n.s.".to_owned(),
         None => String::new(),
