@@ -171,7 +171,8 @@ pub enum Stage {
     Models,
     /// The what-if model and its baseline.
     Simulator,
-    /// Cohorts, segments, the repeat funnel, the deciles and the A–E ranks.
+    /// Cohorts, segments, the repeat funnel, the deciles, the A–E ranks and
+    /// the groups by channel and first product.
     Segments,
     /// The holdout validation's result.
     Validation,
