@@ -137,3 +137,27 @@ test('repeat rate and LTV by channel and by first product, in English and Japane
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a shop without predictions or channels: the product table without a predicted LTV, and too few customers to compare', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(siteUrl);
+  // Five customers who each ordered once: no model can be fitted.
+  const rows = ['order_id,customer_id,order_date,amount,item_name'];
+  for (let i = 1; i <= 5; i++) rows.push(`o${i},c${i},2024-0${i}-01,1000,${i <= 3 ? 'Soap' : 'Towel'}`);
+  await page.getByTestId('file-input').setInputFiles({ name: 'once.csv', mimeType: 'text/csv', buffer: Buffer.from(`${rows.join('\n')}\n`) });
+  await settle(page);
+  assert.ok(await page.getByTestId('groups').isVisible());
+  assert.ok(await page.getByTestId('groups-channel-none').isVisible());
+  const product = '[data-testid="groups-product-table"]';
+  assert.deepEqual(await page.locator(`${product} tbody th`).allTextContents(), ['Soap', 'Towel', 'All customers']);
+  assert.equal(await page.locator(`${product} td[data-column="model_ltv"]`).count(), 0);
+  assert.ok(!(await page.locator(`${product} thead`).textContent()).includes('Predicted'));
+  assert.equal(
+    await page.getByTestId('groups-product-reading').textContent(),
+    'Even the largest group has fewer than 30 customers: too few to judge a difference.',
+  );
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -52,13 +52,15 @@ export function differenceText(row, baseline, l10n) {
 
 /**
  * Each shown column: its key (`groups.col.<key>` is its heading) and its
- * cell as text.
+ * cell as text; the predicted LTV only when there are predictions.
+ * @param {GroupReport} report
  * @param {L10n} l10n
  * @returns {[string, (row: GroupRow, baseline: boolean) => string][]}
  */
-export function shownColumns(l10n) {
+export function shownColumns(report, l10n) {
   const money = (/** @type {number | null} */ n) => (n === null ? '—' : l10n.money(n));
-  return [
+  /** @type {[string, (row: GroupRow, baseline: boolean) => string][]} */
+  const columns = [
     ['customers', (r) => l10n.integer(r.customers)],
     ['share', (r) => l10n.percent(r.share)],
     ['repeat_rate', (r) => l10n.percent(r.repeat_rate)],
@@ -70,6 +72,7 @@ export function shownColumns(l10n) {
     ['formula_ltv', (r) => money(r.formula_ltv)],
     ['model_ltv', (r) => money(r.model_ltv)],
   ];
+  return report.total.model_ltv === null ? columns.filter(([key]) => key !== 'model_ltv') : columns;
 }
 
 /**
@@ -82,6 +85,7 @@ export function shownColumns(l10n) {
  */
 export function columnHeading(key, breakdown, report, months, l10n) {
   if (key === 'group') return l10n.t(`groups.col.group.${breakdown}`);
+  if (key === 'model_ltv' && months === null) return l10n.t('groups.col.model_ltv.plain');
   return l10n.t(`groups.col.${key}`, { days: report.f2_window_days, months: months ?? '' });
 }
 

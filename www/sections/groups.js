@@ -39,7 +39,7 @@ function renderBreakdown(report, breakdown, months) {
   byTestId(`groups-${part}-body`).hidden = !b;
   if (!b) return;
   byTestId(`groups-${part}-reading`).textContent = reading(b, breakdown, report);
-  const columns = shownColumns(l10n);
+  const columns = shownColumns(report, l10n);
   const tableEl = byTestId(`groups-${part}-table`);
   tableEl.tHead.replaceChildren(
     el(
