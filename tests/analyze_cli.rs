@@ -225,22 +225,28 @@ fn groups_by_channel_and_first_product() {
         owned(&[
             ("Google", 60, 18),
             ("Instagram", 40, 28),
-            ("LINE", 10, 5),
+            ("LINE", 30, 10),
             ("missing", 2, 0)
         ])
     );
     assert_eq!(
         rows("by_first_product"),
         owned(&[
+            ("タオル", 60, 10),
             ("石けん", 52, 38),
-            ("タオル", 40, 5),
             ("ハンドクリーム", 20, 8)
         ])
     );
-    assert_eq!(g["total"]["customers"], 112);
+    assert_eq!(g["total"]["customers"], 132);
     assert_eq!(g["by_channel"]["baseline"], "Google");
+    // Instagram is above Google beyond chance; LINE's 3.3 points are not.
     assert_eq!(g["by_channel"]["highest"], 1);
-    assert_eq!(g["by_first_product"]["lowest"], 1);
+    assert_eq!(g["by_channel"]["lowest"], serde_json::Value::Null);
+    assert_eq!(
+        g["by_channel"]["groups"][2]["repeat_rate_difference"]["significant"],
+        false
+    );
+    assert_eq!(g["by_first_product"]["highest"], 1);
     // The model values are the predictions': their mean over every customer
     // is the base's mean CLV.
     let mean = g["total"]["model_ltv"].as_f64().expect("model values");
@@ -254,7 +260,7 @@ fn groups_by_channel_and_first_product() {
         "{text}"
     );
     assert!(
-        text.contains("タオル: repeat rate 60.6 points lower than 石けん"),
+        text.contains("石けん: repeat rate 56.4 points higher than タオル"),
         "{text}"
     );
 }

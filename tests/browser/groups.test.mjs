@@ -69,19 +69,20 @@ test('repeat rate and LTV by channel and by first product, in English and Japane
 
   const cells = (/** @type {string} */ selector) => page.locator(selector).allTextContents();
   const channel = '[data-testid="groups-channel-table"] tbody';
-  // Google 60 (the largest), Instagram 40, LINE 10, no channel 2, then all 112.
+  // Google 60 (the largest), Instagram 40, LINE 30, no channel 2, then all 132.
   assert.deepEqual(await cells(`${channel} th`), ['Google', 'Instagram', 'LINE', '(no channel)', 'All customers']);
-  assert.deepEqual(await cells(`${channel} td[data-column="customers"]`), ['60', '40', '10', '2', '112']);
-  // Repeat: Google 18 / 60, Instagram 28 / 40, LINE 5 / 10, none 0 / 2, all 51 / 112.
-  assert.deepEqual(await cells(`${channel} td[data-column="repeat_rate"]`), ['30%', '70%', '50%', '0%', '45.5%']);
-  // Instagram against Google: +40 points, far beyond chance; LINE and the
-  // customers without a channel are too few to compare.
+  assert.deepEqual(await cells(`${channel} td[data-column="customers"]`), ['60', '40', '30', '2', '132']);
+  // Repeat: Google 18 / 60, Instagram 28 / 40, LINE 10 / 30, none 0 / 2, all 56 / 132.
+  assert.deepEqual(await cells(`${channel} td[data-column="repeat_rate"]`), ['30%', '70%', '33.3%', '0%', '42.4%']);
+  // Instagram against Google: +40 points, far beyond chance; LINE's 3.3
+  // points are within chance (z-test p ≈ 0.75); the customers without a
+  // channel are too few to compare.
   const small = 'Too few customers to judge a difference';
-  assert.deepEqual(await cells(`${channel} td[data-column="difference"]`), ['baseline', '+40 pt', small, small, '—']);
+  assert.deepEqual(await cells(`${channel} td[data-column="difference"]`), ['baseline', '+40 pt', 'within chance', small, '—']);
   // F2 within 90 days: every first order is over 90 days old; the repeat
-  // customers with an even number came back after 30 days: Instagram 14 of
-  // 40, Google 9 of 60.
-  assert.deepEqual((await cells(`${channel} td[data-column="f2_rate"]`)).slice(0, 2), ['15%', '35%']);
+  // customers with an even number came back after 30 days: Google 9 of 60,
+  // Instagram 14 of 40, LINE 5 of 30.
+  assert.deepEqual((await cells(`${channel} td[data-column="f2_rate"]`)).slice(0, 3), ['15%', '35%', '16.7%']);
   assert.equal(
     await page.getByTestId('groups-channel-reading').textContent(),
     'Customers who came from Instagram have a repeat rate 40 points higher than those from Google, your largest channel.',
@@ -89,15 +90,15 @@ test('repeat rate and LTV by channel and by first product, in English and Japane
   assert.match(await page.getByTestId('groups-channel-small').textContent(), /fewer than 30 customers/);
 
   const product = '[data-testid="groups-product-table"] tbody';
-  // The first line of each first order: 石けん 52, タオル 40 (Google's
-  // タオル orders list a larger ハンドクリーム line second), ハンドクリーム 20.
-  assert.deepEqual(await cells(`${product} th`), ['石けん', 'タオル', 'ハンドクリーム', 'All customers']);
-  assert.deepEqual(await cells(`${product} td[data-column="customers"]`), ['52', '40', '20', '112']);
-  // 38 / 52 = 73.1%, 5 / 40 = 12.5%: 60.6 points lower.
-  assert.deepEqual(await cells(`${product} td[data-column="difference"]`), ['baseline', '−60.6 pt', small, '—']);
+  // The first line of each first order: タオル 60 (Google's タオル orders
+  // list a larger ハンドクリーム line second), 石けん 52, ハンドクリーム 20.
+  assert.deepEqual(await cells(`${product} th`), ['タオル', '石けん', 'ハンドクリーム', 'All customers']);
+  assert.deepEqual(await cells(`${product} td[data-column="customers"]`), ['60', '52', '20', '132']);
+  // 10 / 60 = 16.7%, 38 / 52 = 73.1%: 56.4 points higher.
+  assert.deepEqual(await cells(`${product} td[data-column="difference"]`), ['baseline', '+56.4 pt', small, '—']);
   assert.equal(
     await page.getByTestId('groups-product-reading').textContent(),
-    'Customers whose first order was タオル have a repeat rate 60.6 points lower than those who started with 石けん, your most common first product.',
+    'Customers whose first order was 石けん have a repeat rate 56.4 points higher than those who started with タオル, your most common first product.',
   );
 
   // Each table as CSV: the rows, then the total, raw numbers.
@@ -108,7 +109,7 @@ test('repeat rate and LTV by channel and by first product, in English and Japane
   assert.match(csv[2], /^Instagram,,40,[\d.]+,28,0\.7,0\.(4|39{5,}\d*),/);
   const products = (await downloadText(page, 'download-groups-product')).replace(/^\ufeff/, '').trimEnd().split('\r\n');
   assert.match(products[0], /^First product,/);
-  assert.match(products[2], /^タオル,,40,[\d.]+,5,0\.125,/);
+  assert.match(products[2], /^石けん,,52,[\d.]+,38,0\.73\d*,/);
   await section.screenshot({ path: `${ARTIFACTS}groups-en.png` });
 
   await page.getByTestId('lang').selectOption('ja');
@@ -119,11 +120,11 @@ test('repeat rate and LTV by channel and by first product, in English and Japane
   );
   assert.equal(
     await page.getByTestId('groups-product-reading').textContent(),
-    '初回に「タオル」を買ったお客様は、最も多い「石けん」から始めたお客様よりリピート率が 60.6 ポイント低くなっています。',
+    '初回に「石けん」を買ったお客様は、最も多い「タオル」から始めたお客様よりリピート率が 56.4 ポイント高くなっています。',
   );
   const smallJa = '人数が少なく差は判断できません';
-  assert.deepEqual(await cells(`${channel} td[data-column="difference"]`), ['基準', '+40ポイント', smallJa, smallJa, '—']);
-  assert.equal(await page.locator(`${channel} tr[data-kind="value"][data-name="LINE"] td[data-column="difference"]`).textContent(), smallJa);
+  assert.deepEqual(await cells(`${channel} td[data-column="difference"]`), ['基準', '+40ポイント', '偶然の範囲', smallJa, '—']);
+  assert.equal(await page.locator(`${channel} tr[data-kind="missing"] td[data-column="difference"]`).textContent(), smallJa);
   assert.equal(await page.locator(`${channel} tr[data-kind="missing"] th`).textContent(), '（チャネルなし）');
   // No English in the Japanese section but the data's own names and the
   // Latin terms Japanese EC pages use.
