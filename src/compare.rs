@@ -296,27 +296,16 @@ fn contrast(
     rng: &mut StdRng,
 ) -> Vec<MetricContrast> {
     let level = options.confidence;
-    let z = normal_quantile(0.5 + level / 2.0);
     let mut out = Vec::new();
     let (ta, tb) = (tally(a), tally(b));
     // Repeat rate: two-proportion z.
     {
-        let (n1, n2) = (ta.customers as f64, tb.customers as f64);
-        let (p1, p2) = (ta.repeat_rate(), tb.repeat_rate());
-        let se = (p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2).sqrt();
-        let pooled = (ta.repeaters + tb.repeaters) as f64 / (n1 + n2);
-        let se0 = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt();
-        let d = p2 - p1;
-        let p_value = if se0 > 0.0 {
-            2.0 * (1.0 - normal_cdf((d / se0).abs()))
-        } else {
-            1.0
-        };
+        let r = repeat_rate_difference(&ta, &tb, level);
         out.push(finish(
             "repeat_rate",
-            (p1, p2),
-            (d - z * se, d + z * se),
-            p_value,
+            (ta.repeat_rate(), tb.repeat_rate()),
+            (r.low, r.high),
+            r.p_value,
             "two-proportion z",
             (name_a, name_b),
             level,
@@ -381,6 +370,44 @@ fn contrast(
         ));
     }
     out
+}
+
+/// The repeat rate of `b` minus that of `a`: its Wald interval at `level`
+/// and the two-sided p-value of the pooled two-proportion z-test.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RateDifference {
+    /// `p_b - p_a`.
+    pub difference: f64,
+    /// `d - z·√(p_a(1-p_a)/n_a + p_b(1-p_b)/n_b)`.
+    pub low: f64,
+    /// `d + z·√(…)`.
+    pub high: f64,
+    /// `2(1 - Φ(|d| / √(p̄(1-p̄)(1/n_a + 1/n_b))))`, `p̄` pooled; 1 when
+    /// the pooled rate is 0 or 1.
+    pub p_value: f64,
+}
+
+/// The repeat-rate contrast of [`compare`] (module doc), also used by
+/// [`crate::groups`]. Both tallies must have customers.
+pub(crate) fn repeat_rate_difference(a: &Tally, b: &Tally, level: f64) -> RateDifference {
+    let z = normal_quantile(0.5 + level / 2.0);
+    let (n1, n2) = (a.customers as f64, b.customers as f64);
+    let (p1, p2) = (a.repeat_rate(), b.repeat_rate());
+    let se = (p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2).sqrt();
+    let pooled = (a.repeaters + b.repeaters) as f64 / (n1 + n2);
+    let se0 = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt();
+    let d = p2 - p1;
+    let p_value = if se0 > 0.0 {
+        2.0 * (1.0 - normal_cdf((d / se0).abs()))
+    } else {
+        1.0
+    };
+    RateDifference {
+        difference: d,
+        low: d - z * se,
+        high: d + z * se,
+        p_value,
+    }
 }
 
 fn resample(rows: &[&CustomerRow], rng: &mut StdRng) -> Tally {

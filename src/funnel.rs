@@ -125,6 +125,19 @@ pub fn repeat_funnel(histories: &Histories<'_>) -> FunnelReport {
     }
 }
 
+/// The purchases of a customer (`orders` in day order, the first is the
+/// acquisition) made within `days` of the first one, same-day orders
+/// included; `None` when the customer is observed less than `days` to
+/// `end` (module doc: such a customer is not in the window's funnel).
+pub(crate) fn purchases_within(orders: &[Order], end: i32, days: u32) -> Option<usize> {
+    let first = i64::from(orders.first()?.day);
+    if i64::from(end) - first < i64::from(days) {
+        return None;
+    }
+    let last = first + i64::from(days);
+    Some(orders.iter().filter(|o| i64::from(o.day) <= last).count())
+}
+
 /// F1 to F5 counts: `counts[k - 1]` customers with at least `k` purchases.
 #[derive(Debug, Clone, Copy, Default)]
 struct Counts([u64; STEPS]);
@@ -166,15 +179,13 @@ impl Tally {
     /// Adds a customer with `orders` (in day order, the first is the
     /// acquisition), observed to `end`.
     fn add(&mut self, orders: &[Order], end: i32) {
-        let Some(first) = orders.first().map(|o| o.day) else {
+        if orders.is_empty() {
             return;
-        };
+        }
         self.all.add(orders.len());
-        let observed = i64::from(end) - i64::from(first);
         for (counts, &w) in self.within.iter_mut().zip(&WINDOW_DAYS) {
-            if observed >= i64::from(w) {
-                let last = i64::from(first) + i64::from(w);
-                counts.add(orders.iter().filter(|o| i64::from(o.day) <= last).count());
+            if let Some(n) = purchases_within(orders, end, w) {
+                counts.add(n);
             }
         }
     }

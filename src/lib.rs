@@ -21,6 +21,7 @@ pub mod error;
 pub mod export;
 pub mod funnel;
 pub mod generate;
+pub mod groups;
 pub mod ingest;
 pub mod models;
 pub mod predict;

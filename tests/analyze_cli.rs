@@ -174,3 +174,93 @@ fn a_shop_without_repeat_buyers_still_gets_its_report() {
         "{notes:?}"
     );
 }
+
+/// `ltvlab analyze` with `--group`: the tables by channel and by first
+/// product of tests/browser/fixtures/channel-shop.csv (its README gives the
+/// rule the counts below follow), in JSON and as text.
+#[test]
+fn groups_by_channel_and_first_product() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/fixtures/channel-shop.csv");
+    let run = |json: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ltvlab"));
+        command.args(["analyze", "--group", "channel"]);
+        if json {
+            command.arg("--json");
+        }
+        let out = command.arg(&path).output().expect("the binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    };
+    let r: serde_json::Value = serde_json::from_str(&run(true)).expect("JSON");
+    let g = &r["groups"];
+    let rows = |breakdown: &str| -> Vec<(String, u64, u64)> {
+        g[breakdown]["groups"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|row| {
+                (
+                    row["name"]
+                        .as_str()
+                        .unwrap_or(row["kind"].as_str().unwrap_or(""))
+                        .to_owned(),
+                    row["customers"].as_u64().unwrap_or(0),
+                    row["repeat_customers"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    let owned = |v: &[(&str, u64, u64)]| -> Vec<(String, u64, u64)> {
+        v.iter()
+            .map(|(n, c, x)| ((*n).to_owned(), *c, *x))
+            .collect()
+    };
+    assert_eq!(
+        rows("by_channel"),
+        owned(&[
+            ("Google", 60, 18),
+            ("Instagram", 40, 28),
+            ("LINE", 30, 10),
+            ("missing", 2, 0)
+        ])
+    );
+    assert_eq!(
+        rows("by_first_product"),
+        owned(&[
+            ("タオル", 60, 10),
+            ("石けん", 52, 38),
+            ("ハンドクリーム", 20, 8)
+        ])
+    );
+    assert_eq!(g["total"]["customers"], 132);
+    assert_eq!(g["by_channel"]["baseline"], "Google");
+    // Instagram is above Google beyond chance; LINE's 3.3 points are not.
+    assert_eq!(g["by_channel"]["highest"], 1);
+    assert_eq!(g["by_channel"]["lowest"], serde_json::Value::Null);
+    assert_eq!(
+        g["by_channel"]["groups"][2]["repeat_rate_difference"]["significant"],
+        false
+    );
+    assert_eq!(g["by_first_product"]["highest"], 1);
+    // The model values are the predictions': their mean over every customer
+    // is the base's mean CLV.
+    let mean = g["total"]["model_ltv"].as_f64().expect("model values");
+    let base = r["predictions"]["base"]["mean_clv"]
+        .as_f64()
+        .expect("mean clv");
+    assert!((mean - base).abs() <= 1e-9 * base.abs(), "{mean} vs {base}");
+    let text = run(false);
+    assert!(
+        text.contains("Instagram: repeat rate 40.0 points higher than Google"),
+        "{text}"
+    );
+    assert!(
+        text.contains("石けん: repeat rate 56.4 points higher than タオル"),
+        "{text}"
+    );
+}

@@ -68,9 +68,11 @@ export const FromWorker = /** @type {const} */ ({
 
 /**
  * What the page can export: the customers' CSV, the recommendations as CSV or
- * JSON, or one follow-up list of the segments (`list`, named by ListName).
+ * JSON, one follow-up list of the segments (`list`, named by ListName), or
+ * one table by channel or first product (`groups`, the breakdown's name,
+ * `by_channel` or `by_first_product`, in `list`).
  */
-export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'recs-json', 'list']);
+export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'recs-json', 'list', 'groups']);
 /** @typedef {typeof EXPORT_KINDS[number]} ExportKind */
 
 /** The columns the customer table sorts by (worker.js SORT_COLUMNS). */

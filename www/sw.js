@@ -37,6 +37,8 @@ const APP_FILES = [
   'sections/deciles.js',
   'sections/distribution.js',
   'sections/funnel.js',
+  'sections/groups.js',
+  'sections/groups-table.js',
   'sections/kpis.js',
   'sections/notes.js',
   'sections/preview.js',

@@ -8,6 +8,7 @@ use std::io::Write;
 use clap::Args;
 use serde::Serialize;
 
+use ltvlab::groups::{Breakdown, GroupKind, GroupReport, GroupRow};
 use ltvlab::ingest::IngestReport;
 use ltvlab::predict::{BaseTotals, FormulaLtv, Predictions, PurchaseFit, SpendModel};
 use ltvlab::report::{
@@ -66,6 +67,8 @@ struct ReportJson<'a> {
     deciles: Option<&'a ltvlab::deciles::DecileReport>,
     /// RFM as A–E ranks and the R × F table (order files).
     rfm_ranks: Option<&'a ltvlab::rfm_ranks::RfmRankReport>,
+    /// Repeat rate and LTV by channel and by first product (order files).
+    groups: Option<&'a GroupReport>,
     /// The what-if baseline with its intervals and the lever ranking (no
     /// levers moved: `ltvlab simulate FILE --json` with the defaults).
     simulation: Option<&'a ltvlab::simulate::Simulation>,
@@ -143,6 +146,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()>
         repeat_funnel: d.repeat_funnel.as_ref(),
         deciles: d.deciles.as_ref(),
         rfm_ranks: d.rfm_ranks.as_ref(),
+        groups: d.groups.as_ref(),
         simulation: d.simulation.as_ref(),
         recommendations: recommendations.as_ref(),
         notes: &d.notes,
@@ -244,6 +248,9 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
             100.0 * top.order_share
         )?;
     }
+    if let Some(g) = r.groups {
+        write_groups(out, g)?;
+    }
     if let Some(p) = &d.predictions {
         for w in &p.diagnostics {
             writeln!(out, "warning         {w}")?;
@@ -272,6 +279,108 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
         writeln!(out, "note            {}", note.message)?;
     }
     Ok(())
+}
+
+/// The groups by channel and first product as two short tables, each with
+/// its one-line reading.
+fn write_groups(out: &mut impl Write, g: &GroupReport) -> std::io::Result<()> {
+    for (title, breakdown) in [
+        ("by channel", &g.by_channel),
+        ("by first product", &g.by_first_product),
+    ] {
+        let Some(b) = breakdown else { continue };
+        writeln!(out, "{title}")?;
+        writeln!(
+            out,
+            "  {:<24} {:>9} {:>6} {:>7} {:>9} {:>7} {:>10} {:>12} {:>12}",
+            "group",
+            "customers",
+            "share",
+            "repeat",
+            "vs first",
+            format!("F2 {}d", g.f2_window_days),
+            "AOV",
+            "formula LTV",
+            "model LTV"
+        )?;
+        for (i, row) in b.groups.iter().chain([&g.total]).enumerate() {
+            write_group_row(out, row, i == 0 && b.baseline.is_some())?;
+        }
+        writeln!(out, "  {}", reading(b, g))?;
+    }
+    Ok(())
+}
+
+fn write_group_row(out: &mut impl Write, row: &GroupRow, baseline: bool) -> std::io::Result<()> {
+    let percent = |x: f64| format!("{:.1}%", 100.0 * x);
+    let money = |x: Option<f64>| x.map_or("-".to_owned(), |v| format!("{v:.0}"));
+    let mut name = group_name(row);
+    if row.small {
+        name.push_str(" (small)");
+    }
+    let vs = match &row.repeat_rate_difference {
+        _ if baseline => "baseline".to_owned(),
+        Some(d) if d.significant => format!("{:+.1} pt", 100.0 * d.difference),
+        Some(_) => "n.s.".to_owned(),
+        None => String::new(),
+    };
+    writeln!(
+        out,
+        "  {:<24} {:>9} {:>6} {:>7} {:>9} {:>7} {:>10} {:>12} {:>12}",
+        name,
+        row.customers,
+        percent(row.share),
+        percent(row.repeat_rate),
+        vs,
+        row.f2_rate.map_or("-".to_owned(), percent),
+        money(row.aov),
+        money(row.formula_ltv),
+        money(row.model_ltv)
+    )
+}
+
+fn group_name(row: &GroupRow) -> String {
+    match (row.kind, &row.name) {
+        (GroupKind::Value, Some(name)) => name.clone(),
+        (GroupKind::Other, _) => format!("other ({} values)", row.values),
+        (GroupKind::Missing, _) => "(none)".to_owned(),
+        _ => "all customers".to_owned(),
+    }
+}
+
+/// The best and worst group's repeat rate against the baseline's, when the
+/// difference is significant (`ltvlab::groups` module doc).
+fn reading(b: &Breakdown, g: &GroupReport) -> String {
+    let Some(baseline) = &b.baseline else {
+        return format!(
+            "the largest group has fewer than {} customers: too few to compare",
+            g.min_customers
+        );
+    };
+    let sentence = |i: usize| {
+        let row = &b.groups[i];
+        let d = row
+            .repeat_rate_difference
+            .as_ref()
+            .map_or(0.0, |d| d.difference);
+        format!(
+            "{}: repeat rate {:.1} points {} than {baseline}",
+            group_name(row),
+            100.0 * d.abs(),
+            if d > 0.0 { "higher" } else { "lower" }
+        )
+    };
+    match (b.highest, b.lowest) {
+        (None, None) => {
+            format!("no group's repeat rate differs clearly from {baseline}'s (the largest)")
+        }
+        (high, low) => high
+            .into_iter()
+            .chain(low)
+            .map(sentence)
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
 }
 
 fn write_predictions(out: &mut impl Write, predictions: &Predictions) -> std::io::Result<()> {

@@ -222,6 +222,23 @@ impl Tally {
         }
     }
 
+    /// Adds the customers of `other`.
+    pub(crate) fn merge(&mut self, other: &Tally) {
+        self.customers += other.customers;
+        self.repeaters += other.repeaters;
+        self.orders += other.orders;
+        self.revenue += other.revenue;
+        self.eligible += other.eligible;
+        self.lapsed += other.lapsed;
+        self.frequency += other.frequency;
+        self.age += other.age;
+        self.summary_orders += other.summary_orders;
+        self.summary_spend += other.summary_spend;
+        self.modeled += other.modeled;
+        self.model_ltv += other.model_ltv;
+        self.p_alive += other.p_alive;
+    }
+
     /// The formula LTV of these customers (module doc): predict's
     /// `AOV × purchases per month × W / churn rate × margin` with margin 1.
     pub(crate) fn formula_ltv(&self, ctx: &FormulaContext) -> Option<f64> {

@@ -10,9 +10,10 @@
 //!    ([`crate::validate::choose_model`]), and the predictions with it;
 //! 3. the what-if model and its baseline ([`crate::simulate`]);
 //! 4. cohorts, segments, the repeat funnel ([`crate::funnel`]), the
-//!    deciles ([`crate::deciles`]) and the A–E ranks
-//!    ([`crate::rfm_ranks`]) from one grouping of the purchases by
-//!    customer, the segments valued with the predictions' model and margin;
+//!    deciles ([`crate::deciles`]), the A–E ranks ([`crate::rfm_ranks`])
+//!    and the groups by channel and first product ([`crate::groups`]) from
+//!    one grouping of the purchases by customer, the segments and groups
+//!    valued with the predictions' model and margin;
 //! 5. later, or at once: the recommendations ([`recommendations`]), for the
 //!    most valuable customers first.
 //!
@@ -35,6 +36,7 @@ pub use recommendations::{
 use crate::cohorts::{cohorts_with, CohortOptions, CohortReport, Histories};
 use crate::deciles::{deciles, DecileReport};
 use crate::funnel::{repeat_funnel, FunnelReport};
+use crate::groups::{groups, GroupOptions, GroupReport};
 use crate::ingest::Dataset;
 use crate::models::{FitOptions, ModelKind};
 use crate::predict::{predict, PredictOptions, Predictions, SpendModel};
@@ -66,6 +68,8 @@ pub enum Section {
     Deciles,
     /// RFM as A–E ranks and the R × F table.
     RfmRanks,
+    /// Repeat rate and LTV by channel and by first product.
+    Groups,
     /// The holdout validation of the purchase models.
     Validation,
     /// The what-if model (the page keeps it for its sliders).
@@ -167,7 +171,8 @@ pub enum Stage {
     Models,
     /// The what-if model and its baseline.
     Simulator,
-    /// Cohorts, segments, the repeat funnel, the deciles and the A–E ranks.
+    /// Cohorts, segments, the repeat funnel, the deciles, the A–E ranks and
+    /// the groups by channel and first product.
     Segments,
     /// The holdout validation's result.
     Validation,
@@ -228,6 +233,9 @@ pub struct Dashboard {
     pub deciles: Option<DecileReport>,
     /// RFM as A–E ranks and the R × F table (order files).
     pub rfm_ranks: Option<RfmRankReport>,
+    /// Repeat rate and LTV by channel and by first product (order files),
+    /// valued with the predictions.
+    pub groups: Option<GroupReport>,
     /// The what-if model.
     pub shop: Option<ShopModel>,
     /// The what-if baseline (no lever moved).
@@ -344,6 +352,7 @@ pub fn dashboard(
         repeat_funnel,
         deciles,
         rfm_ranks,
+        groups,
     } = customer_sections(
         data,
         summary.as_ref().filter(|_| has_customers),
@@ -397,6 +406,7 @@ pub fn dashboard(
         repeat_funnel,
         deciles,
         rfm_ranks,
+        groups,
         shop: shop.filter(|_| options.wants(Section::Whatif)),
         simulation,
         notes,
@@ -485,9 +495,11 @@ struct CustomerSections {
     repeat_funnel: Option<FunnelReport>,
     deciles: Option<DecileReport>,
     rfm_ranks: Option<RfmRankReport>,
+    groups: Option<GroupReport>,
 }
 
-/// Cohorts, segments, the repeat funnel, the deciles and the A–E ranks from
+/// Cohorts, segments, the repeat funnel, the deciles, the A–E ranks and the
+/// groups by channel and first product from
 /// one grouping of the purchases by customer (the larger part of their time and memory),
 /// freed before the recommendations.
 fn customer_sections(
@@ -507,7 +519,9 @@ fn customer_sections(
         options.wants(Section::Deciles),
         options.wants(Section::RfmRanks),
     );
-    let wanted = want_cohorts || want_segments || want_funnel || want_deciles || want_ranks;
+    let want_groups = options.wants(Section::Groups);
+    let wanted =
+        want_cohorts || want_segments || want_funnel || want_deciles || want_ranks || want_groups;
     let Some(summary) = summary.filter(|_| wanted) else {
         return CustomerSections::default();
     };
@@ -516,7 +530,7 @@ fn customer_sections(
         _ => {
             notes.push(Note::new(
                 NoteCode::NoOrderHistory,
-                "a summary file has no orders or dates: no cohorts, segments, repeat funnel, deciles or rfm ranks",
+                "a summary file has no orders or dates: no cohorts, segments, repeat funnel, deciles, rfm ranks or groups",
             ));
             return CustomerSections::default();
         }
@@ -531,6 +545,7 @@ fn customer_sections(
                     want_funnel || want_deciles || want_ranks,
                     NoteCode::NoCustomers,
                 ),
+                (want_groups, NoteCode::GroupsFailed),
             ] {
                 if wanted {
                     notes.push(Note::new(code, err.to_string()));
@@ -570,9 +585,26 @@ fn customer_sections(
             .ok()
         })
         .flatten();
+    // Valued with the predictions' own numbers (the prediction table's), not
+    // the what-if model's: no two LTVs of one customer on the page.
+    let groups = want_groups
+        .then(|| {
+            let values = predictions.map(Predictions::customer_values);
+            groups(
+                &histories,
+                summary,
+                values,
+                options.margin,
+                &GroupOptions::default(),
+            )
+            .map_err(|err| notes.push(Note::new(NoteCode::GroupsFailed, err.to_string())))
+            .ok()
+        })
+        .flatten();
     CustomerSections {
         cohorts,
         segments,
+        groups,
         repeat_funnel: want_funnel.then(|| repeat_funnel(&histories)),
         deciles: want_deciles.then(|| deciles(&histories)),
         rfm_ranks: want_ranks.then(|| rfm_ranks(&histories)),
@@ -633,6 +665,20 @@ mod tests {
         assert!(r.cohorts.is_some() && r.shop.is_some() && r.simulation.is_some());
         assert!(r.repeat_funnel.is_some() && r.deciles.is_some() && r.rfm_ranks.is_some());
         assert!(r.model_choice.is_some());
+        // The groups' model values are the prediction table's: every
+        // customer's row together gives its mean and the formula LTV.
+        let Some(g) = &r.groups else {
+            panic!("no groups: {:?}", r.notes);
+        };
+        assert!(g.by_channel.is_none() && g.by_first_product.is_none());
+        assert_eq!(g.total.customers as usize, p.customers.len());
+        let mean = g.total.model_ltv.unwrap_or(f64::NAN);
+        assert!((mean - p.base.mean_clv).abs() <= 1e-9 * p.base.mean_clv.abs().max(1.0));
+        let (a, b) = (g.total.formula_ltv, p.formula.formula_ltv);
+        assert!(
+            matches!((a, b), (Some(a), Some(b)) if (a - b).abs() <= 1e-9 * b.abs().max(1.0)),
+            "{a:?} vs {b:?}"
+        );
         let (a, b) = (s.overall.model_ltv, Some(p.base.mean_clv));
         assert_eq!(a, b);
         // 許容CPO is a new customer's value at the report's margin and
@@ -691,6 +737,7 @@ mod tests {
         };
         assert!(r.summary.is_some() && r.cohorts.is_none() && r.segments.is_none());
         assert!(r.repeat_funnel.is_none() && r.deciles.is_none() && r.rfm_ranks.is_none());
+        assert!(r.groups.is_none());
         let codes: Vec<NoteCode> = r.notes.iter().map(|n| n.code).collect();
         assert!(codes.contains(&NoteCode::NoOrderHistory), "{codes:?}");
         assert!(codes.contains(&NoteCode::ValidationFailed), "{codes:?}");

@@ -32,6 +32,8 @@ pub enum NoteCode {
     NoItems,
     /// The recommendations' holdout evaluation could not run.
     EvaluateFailed,
+    /// The groups by channel and first product could not be computed.
+    GroupsFailed,
 }
 
 impl NoteCode {
@@ -49,6 +51,7 @@ impl NoteCode {
             NoteCode::ValidationFailed => "validation_failed",
             NoteCode::NoItems => "no_items",
             NoteCode::EvaluateFailed => "evaluate_failed",
+            NoteCode::GroupsFailed => "groups_failed",
         }
     }
 }
@@ -92,6 +95,7 @@ mod tests {
             NoteCode::ValidationFailed,
             NoteCode::NoItems,
             NoteCode::EvaluateFailed,
+            NoteCode::GroupsFailed,
         ] {
             let json = serde_json::to_value(code).ok();
             assert_eq!(json, Some(serde_json::json!(code.as_str())));

@@ -11,6 +11,7 @@ use super::column;
 use crate::cohorts::CohortReport;
 use crate::deciles::DecileReport;
 use crate::funnel::FunnelReport;
+use crate::groups::GroupReport;
 use crate::ingest::IngestReport;
 use crate::predict::{BaseTotals, FormulaLtv, Predictions, SpendModel};
 use crate::report::{AllowableCpo, ChosenModel, Note, RecommendationsReport};
@@ -35,6 +36,7 @@ pub(super) struct AnalysisResult<'a> {
     pub(super) repeat_funnel: Option<&'a FunnelReport>,
     pub(super) deciles: Option<&'a DecileReport>,
     pub(super) rfm_ranks: Option<&'a RfmRankReport>,
+    pub(super) groups: Option<&'a GroupReport>,
     pub(super) validation: Option<&'a Validation>,
     pub(super) notes: &'a [Note],
 }

@@ -40,6 +40,7 @@ enum Section {
     RfmRanks,
     Validation,
     Whatif,
+    Groups,
 }
 
 impl From<Section> for report::Section {
@@ -55,12 +56,13 @@ impl From<Section> for report::Section {
             Section::RfmRanks => report::Section::RfmRanks,
             Section::Validation => report::Section::Validation,
             Section::Whatif => report::Section::Whatif,
+            Section::Groups => report::Section::Groups,
         }
     }
 }
 
 /// Every section the page can ask for.
-const ALL_SECTIONS: [Section; 10] = [
+const ALL_SECTIONS: [Section; 11] = [
     Section::Summary,
     Section::Predictions,
     Section::Recommendations,
@@ -71,6 +73,7 @@ const ALL_SECTIONS: [Section; 10] = [
     Section::RfmRanks,
     Section::Validation,
     Section::Whatif,
+    Section::Groups,
 ];
 
 /// The options of one analysis: how to read the file and the report's.

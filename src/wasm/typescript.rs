@@ -70,7 +70,7 @@ export interface AnalysisOptions {
     predict?: PredictOptions;
     recommend?: RecommendListOptions;
     /** Which sections to compute beyond the ingest report; default: all. */
-    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "repeat_funnel" | "deciles" | "rfm_ranks" | "validation" | "whatif">;
+    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "repeat_funnel" | "deciles" | "rfm_ranks" | "validation" | "whatif" | "groups">;
 }
 
 /** Overrides of what ingest detects; see `ltvlab::ingest::IngestOptions`. */
@@ -279,6 +279,8 @@ export interface AnalysisResult {
     deciles: DecileReport | null;
     /** RFM as A–E ranks and the R × F table; see `ltvlab::rfm_ranks`. Null without dated customers. */
     rfm_ranks: RfmRankReport | null;
+    /** Repeat rate and LTV by channel and by first product; see `ltvlab::groups`. Null without dated customers. */
+    groups: GroupReport | null;
     /** The holdout test: the model fitted on the first 75% of the dates, compared with the rest. Null for summary files. */
     validation: Validation | null;
     /** The fitted shop model for what-if scenarios, or null when it cannot be fitted (see `notes`). Not cloneable: keep it in the worker and `free()` it. */
@@ -480,6 +482,52 @@ export interface RfmRankReport {
     r_by_f: number[][];
     /** R and F ranks 90 days before the end (rows A to E) against now (columns), for those who had bought by then. */
     migration: { from: string; customers: number; recency: number[][]; frequency: number[][] } | null;
+}
+
+/** One group of `ltvlab::groups::GroupReport`: new customers counted once, by their first purchase. */
+export interface GroupRow {
+    kind: "all" | "value" | "other" | "missing";
+    /** The channel or product; null for the total, other and missing rows. */
+    name: string | null;
+    /** The product's id when the file names it apart from its id. */
+    id: string | null;
+    /** Values in the row: 1, or the values pooled in "other". */
+    values: number;
+    customers: number; share: number;
+    repeat_customers: number; repeat_rate: number;
+    /** Customers observed `f2_window_days`, and those of them with a second purchase within it. */
+    f2_customers: number; f2_converted: number; f2_rate: number | null;
+    orders: number; orders_per_customer: number;
+    revenue: number; revenue_share: number; aov: number | null; revenue_per_customer: number;
+    /** Margin applied, as the predictions' formula LTV. */
+    formula_ltv: number | null;
+    /** Mean of the prediction table's `clv` over the group; null without predictions. */
+    model_ltv: number | null;
+    /** Fewer than `min_customers` customers. */
+    small: boolean;
+    /** Repeat rate minus the baseline's (two-proportion z, Holm-adjusted); null for the baseline and small groups. */
+    repeat_rate_difference: {
+        difference: number; low: number; high: number; p_value: number; adjusted_p_value: number; significant: boolean;
+    } | null;
+}
+
+/** A breakdown of `GroupReport`: named groups largest first, then other, then missing; `highest`/`lowest` index the named groups most significantly above/below `baseline`. */
+export interface GroupBreakdown {
+    baseline: string | null;
+    groups: GroupRow[];
+    highest: number | null;
+    lowest: number | null;
+}
+
+/** See `ltvlab::groups::GroupReport`: `by_channel` needs a group column, `by_first_product` items. */
+export interface GroupReport {
+    observation_end: string;
+    f2_window_days: number;
+    min_customers: number;
+    confidence: number;
+    total: GroupRow;
+    by_channel: GroupBreakdown | null;
+    by_first_product: GroupBreakdown | null;
 }
 
 /** See `ltvlab::deciles::DecileReport`: decile 1 holds the highest spenders. */

@@ -140,6 +140,8 @@ function assertSameReport(p, c, what) {
   same(p.repeat_funnel, c.repeat_funnel, `${what}: repeat_funnel`, 0);
   same(p.deciles, c.deciles, `${what}: deciles`, 1e-12);
   same(p.rfm_ranks, c.rfm_ranks, `${what}: rfm_ranks`, 1e-12);
+  // Counts and rates exactly; the model values within the fits' tolerance.
+  same(p.groups, c.groups, `${what}: groups`);
   if (c.recommendations === null) {
     assert.equal(p.recommendations, null, `${what}: recommendations`);
   } else {
@@ -160,6 +162,7 @@ test('ltvlab analyze and the page give the same report on the same file', () => 
     ['a basket file', 'tests/browser/fixtures/baskets.csv', [], undefined],
     ['a weekly summary file', 'tests/browser/fixtures/summary_weekly.csv', ['--period', 'week'], { summary: { period: 'week' } }],
     ['a named model and a horizon', 'tests/browser/fixtures/orders.csv', ['--model', 'pareto', '--horizon', '6'], { predict: { model: 'pareto', horizon_months: 6 } }],
+    ['a group column and items', 'tests/browser/fixtures/channel-shop.csv', ['--group', 'channel', '--margin', '0.4'], { ingest: { mapping: { group: 'channel' } }, predict: { margin: 0.4 } }],
   ];
   for (const [what, file, args, options] of files) {
     const c = cli('analyze', '--json', ...args, `${ROOT}${file}`);

@@ -4,6 +4,7 @@
 
 import { csvTable, customersCsv as coreCustomersCsv } from '../pkg/ltvlab.js';
 import { localize, reasonText } from '../i18n.js';
+import { groupsTable } from '../sections/groups-table.js';
 
 /** @typedef {import('../pkg/ltvlab.js').AnalysisResult} AnalysisResult */
 /** @typedef {import('../pkg/ltvlab.js').ClvIntervals} ClvIntervals */
@@ -42,6 +43,11 @@ export function exportFile(last, kind, lang, list) {
       return { blob: listCsv(last, list ?? '', l10n), name: `ltvlab-${(list ?? 'list').replace(':', '-')}.csv` };
     case 'customers':
       return { blob: customersCsv(last), name: 'ltvlab-customers.csv' };
+    case 'groups': {
+      if (!last.groups || (list !== 'by_channel' && list !== 'by_first_product')) throw new Error(`no table ${list ?? ''} to export`);
+      const { header, rows } = groupsTable(last.groups, list, last.predictions?.base.horizon_months ?? null, l10n);
+      return { blob: csv(header, rows), name: `ltvlab-groups-${list}.csv` };
+    }
     case 'recs-csv':
       return { blob: recommendationsCsv(last.recommendations, l10n), name: 'ltvlab-recommendations.csv' };
     case 'recs-json':

@@ -1,0 +1,164 @@
+// The tables by channel and by first product (チャネル別・初回購入商品別) on the
+// page, in headless Chromium: a shop whose channel column is mapped to the
+// group role in the page's mapping, read in English and in Japanese, with
+// each table downloaded as CSV.
+//
+// tests/browser/fixtures/channel-shop.csv is made by the rule in
+// fixtures/README.md; the expected values below are counted from that rule.
+// Screenshots go to tests/browser/artifacts/ (gitignored).
+
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, startServer } from '../../scripts/browser.mjs';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const SETTLE_TIMEOUT_MS = 60_000;
+/** The data's own names, which stay as the file writes them in either language. */
+const DATA_NAMES = ['Instagram', 'Google', 'LINE'];
+/** Terms a Japanese EC page writes in Latin letters. */
+const JAPANESE_TERMS = ['LTV', 'CSV', 'F2'];
+
+let server;
+let siteUrl;
+let browser;
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ({ child: server, url: siteUrl } = await startServer('/ltvlab/'));
+  browser = await launchChromium([]);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+/** @param {import('playwright-core').Page} page */
+async function settle(page) {
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.getByTestId('error').textContent());
+}
+
+/** The text of a download started by clicking `testId`. */
+async function downloadText(page, testId) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  return readFileSync(await download.path(), 'utf8');
+}
+
+test('repeat rate and LTV by channel and by first product, in English and Japanese, with CSV downloads', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(siteUrl);
+  await page.getByTestId('file-input').setInputFiles(`${FIXTURES}channel-shop.csv`);
+  await settle(page);
+  const section = page.getByTestId('groups');
+  assert.ok(await section.isVisible());
+  // No column is a channel until it is mapped: the page says how.
+  assert.ok(await page.getByTestId('groups-channel-none').isVisible());
+  assert.match(await page.getByTestId('groups-channel-none').textContent(), /“Group”/);
+  assert.ok(await page.getByTestId('groups-product-table').isVisible());
+
+  await page.locator('[data-testid="mapping"] select[data-role="group"]').selectOption({ label: 'channel' });
+  await page.getByTestId('rerun').click();
+  await settle(page);
+  assert.equal(await page.getByTestId('groups-channel-none').isVisible(), false);
+
+  const cells = (/** @type {string} */ selector) => page.locator(selector).allTextContents();
+  const channel = '[data-testid="groups-channel-table"] tbody';
+  // Google 60 (the largest), Instagram 40, LINE 30, no channel 2, then all 132.
+  assert.deepEqual(await cells(`${channel} th`), ['Google', 'Instagram', 'LINE', '(no channel)', 'All customers']);
+  assert.deepEqual(await cells(`${channel} td[data-column="customers"]`), ['60', '40', '30', '2', '132']);
+  // Repeat: Google 18 / 60, Instagram 28 / 40, LINE 10 / 30, none 0 / 2, all 56 / 132.
+  assert.deepEqual(await cells(`${channel} td[data-column="repeat_rate"]`), ['30%', '70%', '33.3%', '0%', '42.4%']);
+  // Instagram against Google: +40 points, far beyond chance; LINE's 3.3
+  // points are within chance (z-test p ≈ 0.75); the customers without a
+  // channel are too few to compare.
+  const small = 'Too few customers to judge a difference';
+  assert.deepEqual(await cells(`${channel} td[data-column="difference"]`), ['baseline', '+40 pt', 'within chance', small, '—']);
+  // F2 within 90 days: every first order is over 90 days old; the repeat
+  // customers with an even number came back after 30 days: Google 9 of 60,
+  // Instagram 14 of 40, LINE 5 of 30.
+  assert.deepEqual((await cells(`${channel} td[data-column="f2_rate"]`)).slice(0, 3), ['15%', '35%', '16.7%']);
+  assert.equal(
+    await page.getByTestId('groups-channel-reading').textContent(),
+    'Customers who came from Instagram have a repeat rate 40 points higher than those from Google, your largest channel.',
+  );
+  assert.match(await page.getByTestId('groups-channel-small').textContent(), /fewer than 30 customers/);
+
+  const product = '[data-testid="groups-product-table"] tbody';
+  // The first line of each first order: タオル 60 (Google's タオル orders
+  // list a larger ハンドクリーム line second), 石けん 52, ハンドクリーム 20.
+  assert.deepEqual(await cells(`${product} th`), ['タオル', '石けん', 'ハンドクリーム', 'All customers']);
+  assert.deepEqual(await cells(`${product} td[data-column="customers"]`), ['60', '52', '20', '132']);
+  // 10 / 60 = 16.7%, 38 / 52 = 73.1%: 56.4 points higher.
+  assert.deepEqual(await cells(`${product} td[data-column="difference"]`), ['baseline', '+56.4 pt', small, '—']);
+  assert.equal(
+    await page.getByTestId('groups-product-reading').textContent(),
+    'Customers whose first order was 石けん have a repeat rate 56.4 points higher than those who started with タオル, your most common first product.',
+  );
+
+  // Each table as CSV: the rows, then the total, raw numbers.
+  const csv = (await downloadText(page, 'download-groups-channel')).replace(/^\ufeff/, '').trimEnd().split('\r\n');
+  assert.match(csv[0], /^Channel,Product ID,New customers,Share,Repeat customers,Repeat rate,/);
+  assert.equal(csv.length, 6);
+  // 0.7 - 0.3 is 0.39999999999999997 in binary floating point.
+  assert.match(csv[2], /^Instagram,,40,[\d.]+,28,0\.7,0\.(4|39{5,}\d*),/);
+  const products = (await downloadText(page, 'download-groups-product')).replace(/^\ufeff/, '').trimEnd().split('\r\n');
+  assert.match(products[0], /^First product,/);
+  assert.match(products[2], /^石けん,,52,[\d.]+,38,0\.73\d*,/);
+  await section.screenshot({ path: `${ARTIFACTS}groups-en.png` });
+
+  await page.getByTestId('lang').selectOption('ja');
+  assert.equal(await page.locator('#groups-heading').textContent(), 'チャネル別・初回購入商品別');
+  assert.equal(
+    await page.getByTestId('groups-channel-reading').textContent(),
+    'Instagram から来たお客様は、最も多い Google から来たお客様よりリピート率が 40 ポイント高くなっています。',
+  );
+  assert.equal(
+    await page.getByTestId('groups-product-reading').textContent(),
+    '初回に「石けん」を買ったお客様は、最も多い「タオル」から始めたお客様よりリピート率が 56.4 ポイント高くなっています。',
+  );
+  const smallJa = '人数が少なく差は判断できません';
+  assert.deepEqual(await cells(`${channel} td[data-column="difference"]`), ['基準', '+40ポイント', '偶然の範囲', smallJa, '—']);
+  assert.equal(await page.locator(`${channel} tr[data-kind="missing"] td[data-column="difference"]`).textContent(), smallJa);
+  assert.equal(await page.locator(`${channel} tr[data-kind="missing"] th`).textContent(), '（チャネルなし）');
+  // No English in the Japanese section but the data's own names and the
+  // Latin terms Japanese EC pages use.
+  let text = await section.innerText();
+  for (const word of [...DATA_NAMES, ...JAPANESE_TERMS]) text = text.replaceAll(word, '');
+  assert.doesNotMatch(text, /[A-Za-z]{2,}/, text);
+  const jaCsv = (await downloadText(page, 'download-groups-channel')).replace(/^\ufeff/, '').split('\r\n');
+  assert.match(jaCsv[0], /^チャネル,商品ID,新規顧客数,構成比,リピート顧客数,リピート率,/);
+  assert.match(jaCsv[4], /^（チャネルなし）,/);
+  await section.screenshot({ path: `${ARTIFACTS}groups-ja.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a shop without predictions or channels: the product table without a predicted LTV, and too few customers to compare', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(siteUrl);
+  // Five customers who each ordered once: no model can be fitted.
+  const rows = ['order_id,customer_id,order_date,amount,item_name'];
+  for (let i = 1; i <= 5; i++) rows.push(`o${i},c${i},2024-0${i}-01,1000,${i <= 3 ? 'Soap' : 'Towel'}`);
+  await page.getByTestId('file-input').setInputFiles({ name: 'once.csv', mimeType: 'text/csv', buffer: Buffer.from(`${rows.join('\n')}\n`) });
+  await settle(page);
+  assert.ok(await page.getByTestId('groups').isVisible());
+  assert.ok(await page.getByTestId('groups-channel-none').isVisible());
+  const product = '[data-testid="groups-product-table"]';
+  assert.deepEqual(await page.locator(`${product} tbody th`).allTextContents(), ['Soap', 'Towel', 'All customers']);
+  assert.equal(await page.locator(`${product} td[data-column="model_ltv"]`).count(), 0);
+  assert.ok(!(await page.locator(`${product} thead`).textContent()).includes('Predicted'));
+  assert.equal(
+    await page.getByTestId('groups-product-reading').textContent(),
+    'Even the largest group has fewer than 30 customers: too few to judge a difference.',
+  );
+  assert.deepEqual(errors, []);
+  await page.close();
+});
