@@ -183,6 +183,11 @@ for (const lang of ['en', 'ja']) {
     assert.deepEqual(next.sort(), listed.sort());
     await page.evaluate(() => document.querySelectorAll('[data-testid="recs-next-basket"] details').forEach((d) => { d.open = true; }));
     await page.getByTestId('recs-next-basket').screenshot({ path: `${ARTIFACTS}next-basket-${lang}.png` });
+    if (lang === 'ja') {
+      // No English sentence: no run of three Latin words (as app.test.mjs checks the whole page).
+      const shown = await page.evaluate(() => document.querySelector('[data-testid="recommendations"]').innerText);
+      assert.deepEqual(shown.match(/[A-Za-z][A-Za-z'’]*(?:[ ,]+[A-Za-z][A-Za-z'’]*){2,}/g) ?? [], [], shown);
+    }
     await page.close();
   });
 }
