@@ -62,6 +62,27 @@ fn an_order_file_has_every_section() {
     assert!(rec["evaluation"]["verdict"]
         .as_str()
         .is_some_and(|v| v.contains("best-sellers")));
+    // The next-basket holdout chooses the list each customer's next basket
+    // is; the due-soon list says whom to remind about what, and when.
+    let next = &rec["next_basket_evaluation"];
+    assert_eq!(next["methods"].as_array().map(Vec::len), Some(3));
+    assert_eq!(rec["next_basket_method"], next["best"]);
+    let basket = rec["customers"][0]["next_basket"]
+        .as_array()
+        .expect("a list");
+    assert_eq!(basket.len(), 5);
+    let due = &rec["due_soon"];
+    assert!(due["total"].as_u64().is_some_and(|n| n > 0), "{due}");
+    for field in [
+        "customer_id",
+        "item",
+        "last_date",
+        "interval_days",
+        "interval_from",
+        "due_date",
+    ] {
+        assert!(!due["rows"][0][field].is_null(), "due-soon field {field}");
+    }
     assert_eq!(r["summary"]["customers"], 775);
     // On this sample BG/NBD's dropout is not identified (lifetimes 0.11.3
     // reaches the same boundary: a -> 0, mean P(alive) 0.999999999); the
@@ -79,6 +100,8 @@ fn a_basket_file_has_recommendations_only() {
     assert_eq!(r["ingest"]["preset"], "basket_lines");
     assert_eq!(r["recommendations"]["stats"]["baskets"], 9835);
     assert!(r["recommendations"]["evaluation"].is_null());
+    assert!(r["recommendations"]["next_basket_evaluation"].is_null());
+    assert!(r["recommendations"]["due_soon"].is_null());
     assert!(r["model"].is_null() && r["summary"].is_null());
     let notes = r["notes"].as_array().expect("notes");
     assert!(notes.iter().any(|n| n["code"] == "no_customers"

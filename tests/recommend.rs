@@ -4,10 +4,15 @@
 use std::path::PathBuf;
 
 use ltvlab::ingest::{ingest, Dataset, IngestOptions};
+use ltvlab::recommend::IntervalSource;
 use ltvlab::recommend::{
     evaluate, evaluate_next_basket, Decay, EvaluateOptions, ItemsetOptions, NextBasket,
     NextBasketEvaluation, NextBasketOptions, NextItem, NextReason, PairRule, Ranking, Reason,
     RecommendOptions, Recommender, RuleMetrics, ALPHA_GRID, DECAY_GRID, METHODS, NEXT_BASKET_KS,
+};
+use ltvlab::report::{
+    recommendations, DueSoon, ItemRef, ListOptions, NextBasketMethod, Note, RecommendationsReport,
+    Why,
 };
 use ltvlab::transactions::{Line, LineKind, Transactions, TransactionsBuilder};
 
@@ -808,4 +813,166 @@ fn next_basket_options_are_validated() {
         let e = NextBasket::new(&rec, &o).unwrap_err();
         assert_eq!(e.to_string(), message);
     }
+}
+
+/// Days between two ISO dates of the report (chrono, independent of the
+/// crate's own day arithmetic).
+fn days_between(from: &str, to: &str) -> i64 {
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    (day(to) - day(from)).num_days()
+}
+
+/// The report's lists of one data set for its first `n` customers.
+fn report_lists(
+    d: &Dataset,
+    n: usize,
+    options: &ListOptions,
+) -> (Option<RecommendationsReport>, Vec<Note>) {
+    let ids: Vec<&str> = (0..t(d).customers().len().min(n) as u32)
+        .map(|c| t(d).customers().name(c))
+        .collect();
+    let mut notes = Vec::new();
+    let r = recommendations(d, &ids, options, &mut notes, &mut |_| {});
+    (r, notes)
+}
+
+#[test]
+fn the_report_due_soon_list_by_hand() {
+    // The replenishment unit test's shop: a buys s on days 0, 30, 64 and t
+    // on 64; b buys t on 0 and 20 and s on 10 and 40; c buys s on 50. As of
+    // day 64 with 14 days ahead, only b's s (gap 30, due day 70) is due.
+    let rows = [
+        ("a", "o1", 0, "s"),
+        ("a", "o2", 30, "s"),
+        ("a", "o3", 64, "s"),
+        ("a", "o3", 64, "t"),
+        ("b", "o4", 0, "t"),
+        ("b", "o5", 10, "s"),
+        ("b", "o6", 20, "t"),
+        ("b", "o7", 40, "s"),
+        ("c", "o8", 50, "s"),
+    ];
+    let mut b = TransactionsBuilder::new();
+    for (customer, order, day, item) in rows {
+        b.push(&line(Some(customer), order, day, item));
+    }
+    let d = Dataset::Transactions(b.finish());
+    let (r, _) = report_lists(&d, 3, &ListOptions::default());
+    let r = r.unwrap();
+    let due = r.due_soon.as_ref().unwrap();
+    // Day 0 is 1970-01-01: day 64 is 1970-03-06, 40 is 02-10, 70 is 03-12.
+    assert_eq!(
+        (due.as_of.as_str(), due.within_days, due.total),
+        ("1970-03-06", 14, 1)
+    );
+    assert_eq!(
+        due.rows,
+        [DueSoon {
+            customer_id: "b".into(),
+            item: ItemRef {
+                id: "s".into(),
+                name: "s".into()
+            },
+            purchase_days: 2,
+            last_date: "1970-02-10".into(),
+            interval_days: 30.0,
+            interval_from: IntervalSource::Own,
+            due_date: "1970-03-12".into(),
+        }]
+    );
+    // Three customers, each with two items or fewer: the next baskets are
+    // the shop's two items, each once.
+    for c in &r.customers {
+        let mut items: Vec<&str> = c.next_basket.iter().map(|x| x.item.id.as_str()).collect();
+        items.sort_unstable();
+        assert_eq!(items, ["s", "t"], "{}", c.customer_id);
+    }
+}
+
+#[test]
+fn the_report_next_basket_and_due_soon_lists_are_consistent() {
+    let d = repeat_buying_shop(7, 5_000);
+    let options = ListOptions::default();
+    let (r, notes) = report_lists(&d, 200, &options);
+    let r = r.unwrap();
+    assert!(notes.is_empty(), "{notes:?}");
+    // The holdout ran and chose the list the customers get.
+    let e = r.next_basket_evaluation.as_ref().unwrap();
+    assert!(e.customers > 0, "{e:?}");
+    assert_eq!(r.next_basket_method, NextBasketMethod::chosen_by(Some(e)));
+    assert_eq!(r.customers.len(), t(&d).customers().len().min(200));
+    assert!(r.customers.len() >= 30);
+    let rec = Recommender::new(&d, &RecommendOptions::default()).unwrap();
+    for c in &r.customers {
+        let list = &c.next_basket;
+        assert_eq!(list.len(), options.k, "{}", c.customer_id);
+        let mut items: Vec<&str> = list.iter().map(|x| x.item.id.as_str()).collect();
+        items.sort_unstable();
+        items.dedup();
+        assert_eq!(items.len(), list.len(), "{}: duplicates", c.customer_id);
+        // A repeat is an item the customer bought; a new item is not.
+        let bought: Vec<&str> = rec
+            .for_customer(&c.customer_id, usize::MAX)
+            .buy_again
+            .iter()
+            .map(|x| t(&d).items().name(x.item))
+            .collect();
+        for x in list {
+            match &x.reason {
+                Why::BuyAgain { .. } => assert!(bought.contains(&x.item.id.as_str())),
+                Why::Neighbours { .. } => assert!(!bought.contains(&x.item.id.as_str())),
+                Why::Popular { .. } => {}
+                Why::BoughtWith { .. } => panic!("{}: a pair reason", c.customer_id),
+            }
+        }
+    }
+    let due = r.due_soon.as_ref().unwrap();
+    assert!(!due.rows.is_empty());
+    assert_eq!(
+        due.rows.len() as u64,
+        due.total.min(options.due_soon as u64)
+    );
+    for row in &due.rows {
+        // Due date = last bought + the interval in whole days, within the
+        // window: due in at most `within_days`, late by at most one interval.
+        assert_eq!(
+            days_between(&row.last_date, &row.due_date),
+            row.interval_days.round() as i64,
+            "{row:?}"
+        );
+        let ahead = days_between(&due.as_of, &row.due_date);
+        assert!(ahead <= i64::from(due.within_days), "{row:?}");
+        assert!(-ahead as f64 <= row.interval_days, "{row:?}");
+        assert!(row.interval_days > 0.0, "{row:?}");
+        if row.interval_from == IntervalSource::Own {
+            assert!(row.purchase_days >= 2, "{row:?}");
+        }
+    }
+    for w in due.rows.windows(2) {
+        assert!(w[0].due_date <= w[1].due_date, "{w:?}");
+    }
+    // Bounded by the list options, earliest first; deterministic.
+    let short = ListOptions {
+        due_soon: 3,
+        k: 2,
+        ..ListOptions::default()
+    };
+    let (again, _) = report_lists(&d, 200, &short);
+    let again = again.unwrap();
+    let due_again = again.due_soon.as_ref().unwrap();
+    assert_eq!(due_again.total, due.total);
+    assert_eq!(due_again.rows[..], due.rows[..3]);
+    for (x, y) in again.customers.iter().zip(&r.customers) {
+        assert_eq!(x.next_basket[..], y.next_basket[..2], "{}", x.customer_id);
+    }
+    assert_eq!(report_lists(&d, 200, &options).0.unwrap(), r);
+}
+
+#[test]
+fn basket_files_have_no_next_basket_holdout_or_due_dates() {
+    let d = tan_baskets();
+    let (r, _) = report_lists(&d, 10, &ListOptions::default());
+    let r = r.unwrap();
+    assert!(r.next_basket_evaluation.is_none() && r.due_soon.is_none());
+    assert_eq!(r.next_basket_method, NextBasketMethod::NextBasket);
 }

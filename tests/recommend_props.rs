@@ -1,8 +1,10 @@
 //! Properties of pair measures and itemsets on random small baskets, checked
-//! against brute-force counts.
+//! against brute-force counts; and of the report's next baskets and due-soon
+//! lists on random small order files.
 
 use ltvlab::ingest::Dataset;
-use ltvlab::recommend::{ItemsetOptions, RecommendOptions, Recommender};
+use ltvlab::recommend::{IntervalSource, ItemsetOptions, RecommendOptions, Recommender};
+use ltvlab::report::{recommendations, ListOptions, NextBasketMethod, Why};
 use ltvlab::transactions::{Line, LineKind, TransactionsBuilder};
 use proptest::prelude::*;
 
@@ -145,6 +147,100 @@ proptest! {
         prop_assert_eq!(s.capped_baskets, big);
         for r in rec.rules() {
             prop_assert!(r.metrics.count <= rec.item_count(r.antecedent).min(rec.item_count(r.consequent)));
+        }
+    }
+}
+
+/// Orders of a few customers on a few days: (customer, day, items).
+type Orders = Vec<(u32, i32, Vec<u32>)>;
+
+fn orders() -> impl Strategy<Value = Orders> {
+    prop::collection::vec(
+        (0u32..6, 0i32..120, prop::collection::vec(0..ITEMS, 1..5)),
+        1..40,
+    )
+}
+
+fn order_dataset(orders: &Orders) -> Dataset {
+    let mut b = TransactionsBuilder::new();
+    for (k, (customer, day, items)) in orders.iter().enumerate() {
+        let (order, customer) = (format!("o{k}"), format!("c{customer}"));
+        for i in items {
+            let item = format!("i{i}");
+            b.push(&Line {
+                customer: Some(&customer),
+                order: &order,
+                day: *day,
+                amount: 1.0,
+                item: Some(&item),
+                item_name: None,
+                kind: LineKind::Sale,
+                nps: None,
+                group: None,
+            });
+        }
+    }
+    Dataset::Transactions(b.finish())
+}
+
+fn iso_days(from: &str, to: &str) -> i64 {
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    (day(to) - day(from)).num_days()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The report's next baskets and due-soon list on any small order file:
+    /// lists of distinct items, full up to `k` while the shop has items, each
+    /// repeat bought before and each new item not; due rows in their window
+    /// with due = last + interval, earliest first, at most the limit.
+    #[test]
+    fn next_baskets_and_due_soon_lists_hold_their_rules(orders in orders(), k in 1usize..6, limit in 1usize..8) {
+        let data = order_dataset(&orders);
+        let t = match &data {
+            Dataset::Transactions(t) => t,
+            _ => unreachable!(),
+        };
+        let ids: Vec<&str> = (0..t.customers().len() as u32).map(|c| t.customers().name(c)).collect();
+        let options = ListOptions { k, due_soon: limit, ..ListOptions::default() };
+        let mut notes = Vec::new();
+        let r = recommendations(&data, &ids, &options, &mut notes, &mut |_| {}).unwrap();
+        let shop_items = orders.iter().flat_map(|o| o.2.iter()).collect::<std::collections::BTreeSet<_>>().len();
+        prop_assert_eq!(r.customers.len(), ids.len());
+        prop_assert_eq!(r.next_basket_method, NextBasketMethod::chosen_by(r.next_basket_evaluation.as_ref()));
+        for c in &r.customers {
+            let list = &c.next_basket;
+            prop_assert_eq!(list.len(), k.min(shop_items), "{}", c.customer_id);
+            let mut items: Vec<&str> = list.iter().map(|x| x.item.id.as_str()).collect();
+            items.sort_unstable();
+            items.dedup();
+            prop_assert_eq!(items.len(), list.len());
+            let n: u32 = c.customer_id[1..].parse().unwrap();
+            let bought = |item: &str| {
+                let i: u32 = item[1..].parse().unwrap();
+                orders.iter().any(|o| o.0 == n && o.2.contains(&i))
+            };
+            for x in list {
+                match x.reason {
+                    Why::BuyAgain { .. } => prop_assert!(bought(&x.item.id)),
+                    Why::Neighbours { .. } => prop_assert!(!bought(&x.item.id)),
+                    Why::Popular { .. } => {}
+                    Why::BoughtWith { .. } => prop_assert!(false, "a pair reason in a next basket"),
+                }
+            }
+        }
+        let due = r.due_soon.unwrap();
+        prop_assert!(due.rows.len() as u64 == due.total.min(limit as u64));
+        for row in &due.rows {
+            prop_assert_eq!(iso_days(&row.last_date, &row.due_date), row.interval_days.round() as i64);
+            let ahead = iso_days(&due.as_of, &row.due_date);
+            prop_assert!(ahead <= i64::from(due.within_days));
+            prop_assert!(-ahead as f64 <= row.interval_days);
+            prop_assert!(row.interval_from == IntervalSource::Item || row.purchase_days >= 2);
+        }
+        for w in due.rows.windows(2) {
+            prop_assert!(w[0].due_date <= w[1].due_date);
         }
     }
 }

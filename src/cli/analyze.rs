@@ -275,6 +275,19 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
             )?;
         }
     }
+    if let Some(e) = r
+        .recommendations
+        .and_then(|x| x.next_basket_evaluation.as_ref())
+    {
+        writeln!(out, "next basket     {}", e.verdict)?;
+    }
+    if let Some(due) = r.recommendations.and_then(|x| x.due_soon.as_ref()) {
+        writeln!(
+            out,
+            "due soon        {} items due again within {} days of {} or overdue by less than their interval (`recommend --csv due-soon` lists them)",
+            due.total, due.within_days, due.as_of
+        )?;
+    }
     for note in r.notes {
         writeln!(out, "note            {}", note.message)?;
     }

@@ -46,7 +46,8 @@ pub use next_basket::{
     DECAY_GRID, MAX_TUNING_CUSTOMERS, TUNING_K,
 };
 pub use next_eval::{
-    evaluate_next_basket, MethodScores, NextBasketEvaluation, ScoresAtK, METHODS, NEXT_BASKET_KS,
+    evaluate_next_basket, global_top_freq, personal_top_freq, MethodScores, NextBasketEvaluation,
+    ScoresAtK, METHODS, NEXT_BASKET_KS,
 };
 pub use pairs::PairRule;
 pub use replenish::{Cycle, DueOptions, IntervalSource, Replenishment};

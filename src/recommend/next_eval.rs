@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use super::baskets::Baskets;
 use super::evaluate::Sums;
-use super::next_basket::{fill_popular, last_baskets, Decay, NextBasket, NextBasketOptions};
+use super::next_basket::{
+    last_baskets, Decay, NextBasket, NextBasketOptions, NextItem, NextReason,
+};
 use super::{transactions_of, RankingMetrics, RecommendOptions, Recommender};
 use crate::days::parse_iso_day;
 use crate::ingest::Dataset;
@@ -179,18 +181,10 @@ pub fn evaluate_next_basket(
         relevant_repeat += repeat.len() as u64;
 
         let g_top: Vec<u32> = rec.popular().iter().take(k_max).copied().collect();
-        let mut p_top: Vec<(u32, u32, i32)> = history
+        let p_top: Vec<u32> = personal_top_freq(&rec, c, k_max)
             .iter()
-            .map(|p| (p.item, p.orders, p.last_day))
+            .map(|x| x.item)
             .collect();
-        p_top.sort_unstable_by(|x, y| {
-            y.1.cmp(&x.1)
-                .then(y.2.cmp(&x.2))
-                .then(rec.item_count(y.0).cmp(&rec.item_count(x.0)))
-                .then(x.0.cmp(&y.0))
-        });
-        let mut p_top: Vec<u32> = p_top.into_iter().take(k_max).map(|x| x.0).collect();
-        fill_popular(&mut p_top, rec.popular(), k_max);
         let blended: Vec<u32> = nb
             .for_customer_index(c, k_max)
             .iter()
@@ -254,6 +248,56 @@ pub fn evaluate_next_basket(
         best: METHODS[best],
         verdict,
     })
+}
+
+/// P-TopFreq: the customer's own items (index into
+/// `transactions().customers()`) by the orders holding them, ties to the
+/// more recent, then the more popular, then the lower index; filled with
+/// best-sellers up to `k`.
+pub fn personal_top_freq(rec: &Recommender<'_>, customer: u32, k: usize) -> Vec<NextItem> {
+    let mut own: Vec<(u32, u32, i32)> = rec
+        .history_of(customer)
+        .iter()
+        .map(|p| (p.item, p.orders, p.last_day))
+        .collect();
+    own.sort_unstable_by(|x, y| {
+        y.1.cmp(&x.1)
+            .then(y.2.cmp(&x.2))
+            .then(rec.item_count(y.0).cmp(&rec.item_count(x.0)))
+            .then(x.0.cmp(&y.0))
+    });
+    let mut list: Vec<NextItem> = own
+        .into_iter()
+        .take(k)
+        .map(|(item, orders, last_day)| NextItem {
+            item,
+            score: f64::from(orders),
+            reason: NextReason::Repeat { orders, last_day },
+        })
+        .collect();
+    if list.len() < k {
+        let listed: Vec<u32> = list.iter().map(|x| x.item).collect();
+        list.extend(global_fill(rec, k - list.len(), &listed));
+    }
+    list
+}
+
+/// G-TopFreq: the `k` best-sellers, scored by their share of baskets.
+pub fn global_top_freq(rec: &Recommender<'_>, k: usize) -> Vec<NextItem> {
+    global_fill(rec, k, &[])
+}
+
+fn global_fill(rec: &Recommender<'_>, k: usize, listed: &[u32]) -> Vec<NextItem> {
+    rec.popular_except_where(k, |i| listed.contains(&i))
+        .into_iter()
+        .map(|r| NextItem {
+            item: r.item,
+            score: r.score,
+            reason: NextReason::Popular {
+                baskets: rec.item_count(r.item),
+            },
+        })
+        .collect()
 }
 
 fn verdict(customers: u64, personal: f64, blended: f64, popular: f64, best: &str) -> String {

@@ -29,8 +29,9 @@ use serde::{Deserialize, Serialize};
 pub use acquisition::{AllowableCpo, TARGET_LTV_TO_CAC};
 pub use note::{Note, NoteCode};
 pub use recommendations::{
-    most_valuable, recommendations, CustomerLists, ItemList, ItemRef, ListOptions, Pair, Popular,
-    RecommendStage, RecommendationsReport, Recommended, Together, Why,
+    most_valuable, recommendations, CustomerLists, DueSoon, DueSoonList, ItemList, ItemRef,
+    ListOptions, NextBasketMethod, Pair, Popular, RecommendStage, RecommendationsReport,
+    Recommended, Together, Why,
 };
 
 use crate::cohorts::{cohorts_with, CohortOptions, CohortReport, Histories};

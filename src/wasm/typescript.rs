@@ -117,6 +117,8 @@ export interface RecommendListOptions {
     customers?: number;
     /** Best pairs listed; default 100. */
     rules?: number;
+    /** Rows of the due-soon list, earliest due first; default 10000. */
+    due_soon?: number;
 }
 
 /** How the file was read; see `ltvlab::ingest::IngestReport`. */
@@ -221,7 +223,8 @@ export interface Item { id: string; name: string }
 export type RecommendationReason =
     | { kind: "buy_again"; orders: number; last_date: string }
     | { kind: "bought_with"; item: Item; count: number }
-    | { kind: "popular"; baskets: number };
+    | { kind: "popular"; baskets: number }
+    | { kind: "neighbours"; customers: number };
 
 export interface RecommendedItem { item: Item; score: number; reason: RecommendationReason }
 
@@ -236,12 +239,53 @@ export interface RecommendationsResult {
     rules: { antecedent: Item; consequent: Item; count: number; support: number; confidence: number; lift: number;
              leverage: number; conviction: number | null; jaccard: number; cosine: number }[];
     /** Per customer, the most valuable first (at most `customers`). */
-    customers: { customer_id: string; buy_again: RecommendedItem[]; also_like: RecommendedItem[] }[];
+    customers: { customer_id: string; buy_again: RecommendedItem[]; also_like: RecommendedItem[]; next_basket: RecommendedItem[] }[];
     /** The holdout test against best-sellers; null when it cannot run (see `notes`). */
     evaluation: {
         k: number; holdout: string; customers: number; relevant: number; no_new_items: number;
         recommender: RankingMetrics; popular: RankingMetrics; ratio: number | null; verdict: string;
     } | null;
+    /** The next-basket holdout: the blended list against P-TopFreq and G-TopFreq; null when it cannot run (see `notes`). */
+    next_basket_evaluation: NextBasketEvaluation | null;
+    /** The list each customer's `next_basket` is: the best of the holdout (the blended list without one). */
+    next_basket_method: NextBasketMethod;
+    /** The items due again soon; null for basket files. */
+    due_soon: DueSoonList | null;
+}
+
+/** `g_top_freq`: best-sellers; `p_top_freq`: the customer's own most bought items; `next_basket`: the blended list. */
+export type NextBasketMethod = "g_top_freq" | "p_top_freq" | "next_basket";
+
+/** See `ltvlab::recommend::NextBasketEvaluation`. */
+export interface NextBasketEvaluation {
+    /** `last_order` or `cutoff YYYY-MM-DD`. */
+    holdout: string;
+    customers: number; customers_with_repeat: number; customers_with_new: number;
+    relevant: number; relevant_repeat: number;
+    decay: { within: number; group: number };
+    alpha: number;
+    /** G-TopFreq, P-TopFreq and the blended list, in that order. */
+    methods: { method: NextBasketMethod; at: NextBasketScores[] }[];
+    /** The highest Recall@10 (ties to the simpler list). */
+    best: NextBasketMethod;
+    /** In English; the page writes its own. */
+    verdict: string;
+}
+
+/** One list's scores at k = 5, 10 or 20: every held-out item, the ones bought before, the new ones. */
+export interface NextBasketScores { k: number; all: RankingMetrics; repeat: RankingMetrics; new: RankingMetrics }
+
+/** See `ltvlab::report::DueSoonList`. */
+export interface DueSoonList {
+    /** ISO date counted from: the last order day. */
+    as_of: string;
+    within_days: number;
+    /** Rows due soon in all; `rows` holds the first `due_soon` of them. */
+    total: number;
+    rows: {
+        customer_id: string; item: Item; purchase_days: number; last_date: string;
+        interval_days: number; interval_from: "own" | "item"; due_date: string;
+    }[];
 }
 
 export interface RankingMetrics { hit_rate: number; precision: number; recall: number; map: number; ndcg: number; hits: number }

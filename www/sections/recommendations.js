@@ -7,6 +7,7 @@
 import { reasonText } from '../i18n.js';
 import { byTestId, el, ui } from '../app/dom.js';
 import { current, state } from '../app/state.js';
+import { renderNextBasket } from './next-basket.js';
 
 /** @typedef {import('../pkg/ltvlab.js').RecommendationsResult} RecommendationsResult */
 
@@ -63,6 +64,7 @@ function renderRecommendations() {
     verdict.querySelector('.verdict-text').textContent = verdictText(evaluation);
     verdict.querySelector('.verdict-how').textContent = l10n.t('recs.eval.how', { k: evaluation.k });
   }
+  renderNextBasket(recs);
 
   setOptions(ui.recsItem, recs.items.map(({ item }) => (item.name === item.id ? item.name : `${item.name} (${item.id})`)));
   renderItemList();
@@ -168,7 +170,7 @@ export function renderItemList() {
   );
 }
 
-/** "Buy again" and "you might also like" for the customer chosen in the picker. */
+/** "Buy again", "you might also like" and the next basket for the customer chosen in the picker. */
 export function renderCustomerLists() {
   const { l10n } = state;
   const recs = parsed();
@@ -176,7 +178,7 @@ export function renderCustomerLists() {
   const entry = recs.customers[Number(ui.recsCustomer.value || 0)];
   for (const list of byTestId('recs-customers').querySelectorAll('[data-list]')) {
     const name = /** @type {HTMLElement} */ (list).dataset.list;
-    const items = name === 'buy_again' || name === 'also_like' ? entry?.[name] ?? [] : [];
+    const items = name === 'buy_again' || name === 'also_like' || name === 'next_basket' ? entry?.[name] ?? [] : [];
     list.replaceChildren(
       ...(items.length
         ? items.map((rec) =>

@@ -5,6 +5,7 @@
 import { csvTable, customersCsv as coreCustomersCsv } from '../pkg/ltvlab.js';
 import { localize, reasonText } from '../i18n.js';
 import { groupsTable } from '../sections/groups-table.js';
+import { recommendationsList } from './recs-lists.js';
 
 /** @typedef {import('../pkg/ltvlab.js').AnalysisResult} AnalysisResult */
 /** @typedef {import('../pkg/ltvlab.js').ClvIntervals} ClvIntervals */
@@ -39,8 +40,12 @@ function csv(header, rows) {
 export function exportFile(last, kind, lang, list) {
   const l10n = localize(lang);
   switch (kind) {
-    case 'list':
-      return { blob: listCsv(last, list ?? '', l10n), name: `ltvlab-${(list ?? 'list').replace(':', '-')}.csv` };
+    case 'list': {
+      // The recommendations' lists (next basket, due soon), else a segments list.
+      const recs = recommendationsList(last.recommendations, list ?? '', l10n);
+      const blob = recs ? csv(recs.header, recs.rows) : listCsv(last, list ?? '', l10n);
+      return { blob, name: `ltvlab-${(list ?? 'list').replace(':', '-')}.csv` };
+    }
     case 'customers':
       return { blob: customersCsv(last), name: 'ltvlab-customers.csv' };
     case 'groups': {
@@ -173,7 +178,8 @@ function recommendationsCsv(recs, l10n) {
     );
   }
   for (const customer of recs.customers) {
-    for (const list of /** @type {const} */ (['buy_again', 'also_like'])) {
+    // next_basket: the list the next-basket holdout chose for this shop.
+    for (const list of /** @type {const} */ (['buy_again', 'also_like', 'next_basket'])) {
       customer[list].forEach((rec, rank) => {
         const anchor = rec.reason.kind === 'buy_again' ? rec.item : 'item' in rec.reason ? rec.reason.item : undefined;
         rows.push([customer.customer_id, list, anchor?.id ?? '', anchor?.name ?? '', rank + 1, rec.item.id,

@@ -1,0 +1,212 @@
+// The next basket and the re-order reminders as a merchant lives them, in
+// headless Chromium: drop an orders file with repeat buying, read which list
+// works on this shop, each customer's next purchase and who is due for a
+// re-order, and download both lists as CSV, in English and in Japanese.
+//
+// Needs `build_wasm` (www/pkg), `ensure_sample` and the release binary, as
+// scripts/test runs them before `node --test tests/browser/`.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, startServer } from '../../scripts/browser.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const SAMPLE_FILE = `${ROOT}www/sample/sample-orders.csv`;
+// Screenshots for people to look at (gitignored, as app.test.mjs's).
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const SETTLE_TIMEOUT_MS = 60_000;
+/** Rows the page's tables show (www/sections/next-basket.js SHOWN_ROWS). */
+const SHOWN_ROWS = 20;
+const METHOD_NAMES = {
+  en: { next_basket: 'Next-purchase picks', p_top_freq: 'Their own favourites', g_top_freq: 'Best-sellers' },
+  ja: { next_basket: '次回購入のおすすめ', p_top_freq: 'よく買う商品(個人)', g_top_freq: '売れ筋' },
+};
+
+let server;
+let siteUrl;
+let browser;
+let context;
+const consoleErrors = [];
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ({ child: server, url: siteUrl } = await startServer('/ltvlab/'));
+  browser = await launchChromium(['--disable-quic']);
+  context = await browser.newContext({ acceptDownloads: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  assert.deepEqual(consoleErrors, [], 'no errors in the console');
+});
+
+async function openPage(lang) {
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  await page.goto(siteUrl);
+  await page.getByTestId('lang').selectOption(lang);
+  return page;
+}
+
+async function analyzed(page, file) {
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.getByTestId('error').textContent());
+  await page.waitForSelector('[data-testid="recommendations"][data-recommendations="done"]', { state: 'attached', timeout: SETTLE_TIMEOUT_MS });
+}
+
+/** A downloaded CSV's rows (after its BOM), RFC 4180 quoting undone. */
+async function downloadRows(page, testId) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  const text = readFileSync(await download.path(), 'utf8');
+  assert.equal(text[0], '\ufeff', `${testId}: a BOM, so Excel reads UTF-8`);
+  return { name: download.suggestedFilename(), rows: parseCsv(text.slice(1)) };
+}
+
+/** RFC 4180 rows: quoted cells may hold commas, quotes ("") and line breaks. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += ch;
+  }
+  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
+  return rows;
+}
+
+/** The cells of a table's body, row by row. */
+function tableCells(page, testId) {
+  return page.evaluate(
+    (id) => [...document.querySelectorAll(`[data-testid="${id}"] tbody tr`)].map((tr) => [...tr.cells].map((td) => td.textContent)),
+    testId,
+  );
+}
+
+function cliAnalyze(file) {
+  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', file, '--json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return JSON.parse(out);
+}
+
+// The due dates of tests/browser/fixtures/replenish.csv, by hand (see the
+// fixtures' README): as of its last order, 2024-03-20, 14 days ahead.
+const DUE_BY_HAND = [
+  // customer_id, item_id, item_name, purchase_days, last_date, interval_days, interval_from, next_due
+  ['k003', 'S1', 'サプリA', '2', '2024-02-19', '30', 'own', '2024-03-20'],
+  ['k005', 'T1', '緑茶B', '2', '2024-02-24', '30', 'own', '2024-03-25'],
+  ['k001', 'S1', 'サプリA', '3', '2024-03-01', '30', 'own', '2024-03-31'],
+  ['k001', 'T1', '緑茶B', '1', '2024-03-01', '30', 'item', '2024-03-31'],
+];
+const DUE_HEADER = ['customer_id', 'item_id', 'item_name', 'purchase_days', 'last_date', 'interval_days', 'interval_from', 'next_due'];
+
+for (const lang of ['en', 'ja']) {
+  test(`${lang}: a shop with repeat buying gets its next purchases and re-order reminders, on the page and as CSV`, async () => {
+    const file = `${FIXTURES}replenish.csv`;
+    const cli = cliAnalyze(file).recommendations;
+    const page = await openPage(lang);
+    await analyzed(page, file);
+
+    // Which list works here, named in the merchant's words, from the holdout.
+    const verdict = page.getByTestId('recs-next-verdict');
+    assert.equal(await verdict.getAttribute('data-method'), cli.next_basket_method);
+    const text = await verdict.textContent();
+    assert.ok(text.includes(METHOD_NAMES[lang][cli.next_basket_method]), text);
+    assert.ok(cli.next_basket_evaluation.customers === 5, JSON.stringify(cli.next_basket_evaluation));
+    assert.equal(await page.locator('[data-testid="recs-next-scores"] tbody tr').count(), 9, 'three lists at k = 5, 10, 20');
+
+    // Each customer's next purchase: the CLI's list, in its order.
+    const rows = await tableCells(page, 'recs-next-table');
+    assert.equal(rows.length, cli.customers.length);
+    const separator = lang === 'ja' ? '、' : ', ';
+    for (const [customer, items] of rows) {
+      const want = cli.customers.find((c) => c.customer_id === customer);
+      assert.ok(want, `${customer} is listed by the CLI`);
+      assert.equal(items, want.next_basket.map((r) => r.item.name).join(separator), customer);
+      assert.ok(want.next_basket.length > 0 && want.next_basket.length <= 5, customer);
+    }
+    const nextCsv = await downloadRows(page, 'download-next-basket');
+    assert.equal(nextCsv.name, 'ltvlab-next_basket.csv');
+    assert.deepEqual(nextCsv.rows[0], ['customer_id', 'rank', 'item_id', 'item_name', 'score', 'reason', 'list']);
+    const listed = cli.customers.flatMap((c) => c.next_basket.map((r, i) => [c.customer_id, String(i + 1), r.item.id, r.item.name]));
+    assert.deepEqual(nextCsv.rows.slice(1).map((r) => r.slice(0, 4)).sort(), listed.sort());
+    assert.ok(nextCsv.rows.slice(1).every((r) => r[6] === cli.next_basket_method));
+    // The reasons in the page's language.
+    const repeatReason = lang === 'ja' ? /回の注文で購入/ : /bought in \d+ orders?/;
+    assert.ok(nextCsv.rows.slice(1).some((r) => repeatReason.test(r[5])), JSON.stringify(nextCsv.rows));
+
+    // Who is due for a re-order, about what, and when.
+    const due = await tableCells(page, 'recs-due-table');
+    assert.deepEqual(due.map((r) => [r[2], r[3]]), DUE_BY_HAND.map((r) => [r[0], r[2]]));
+    // Due on the last order day, then 5 and 11 days after it.
+    const when = lang === 'ja' ? ['当日', '5日後', '11日後', '11日後'] : ['due that day', 'in 5 days', 'in 11 days', 'in 11 days'];
+    assert.deepEqual(due.map((r) => r[1]), when);
+    const from = lang === 'ja' ? ['ご本人の購入履歴', 'この商品の標準的な間隔'] : ['their own purchases', 'the item’s usual interval'];
+    assert.deepEqual(due.map((r) => r[6]), DUE_BY_HAND.map((r) => from[r[6] === 'own' ? 0 : 1]));
+    assert.ok(due.every((r) => r[5] === (lang === 'ja' ? '30日' : '30 days')), JSON.stringify(due));
+    const dueCsv = await downloadRows(page, 'download-due-soon');
+    assert.equal(dueCsv.name, 'ltvlab-due_soon.csv');
+    assert.deepEqual(dueCsv.rows, [DUE_HEADER, ...DUE_BY_HAND]);
+
+    // The per-customer export carries the same next basket.
+    const all = await downloadRows(page, 'export-recs-csv');
+    const next = all.rows.filter((r) => r[1] === 'next_basket').map((r) => [r[0], r[4], r[5], r[6]]);
+    assert.deepEqual(next.sort(), listed.sort());
+    await page.evaluate(() => document.querySelectorAll('[data-testid="recs-next-basket"] details').forEach((d) => { d.open = true; }));
+    await page.getByTestId('recs-next-basket').screenshot({ path: `${ARTIFACTS}next-basket-${lang}.png` });
+    if (lang === 'ja') {
+      // No English sentence: no run of three Latin words (as app.test.mjs checks the whole page).
+      const shown = await page.evaluate(() => document.querySelector('[data-testid="recommendations"]').innerText);
+      assert.deepEqual(shown.match(/[A-Za-z][A-Za-z'’]*(?:[ ,]+[A-Za-z][A-Za-z'’]*){2,}/g) ?? [], [], shown);
+    }
+    await page.close();
+  });
+}
+
+test('the sample: the holdout names the list to use and by how much, both tables show their first rows', async () => {
+  const page = await openPage('en');
+  await analyzed(page, SAMPLE_FILE);
+  const verdict = page.getByTestId('recs-next-verdict');
+  const method = await verdict.getAttribute('data-method');
+  const text = await verdict.textContent();
+  assert.ok(text.includes(`“${METHOD_NAMES.en[method]}” found`), text);
+  assert.match(text, /\d+%/);
+  const customers = await page.locator('[data-testid="recs-next-table"] tbody tr').count();
+  assert.ok(customers > 0 && customers <= SHOWN_ROWS, `${customers} customers shown`);
+  const dueRows = await page.locator('[data-testid="recs-due-table"] tbody tr').count();
+  assert.ok(dueRows > 0 && dueRows <= SHOWN_ROWS, `${dueRows} due rows shown`);
+  const dueCsv = await downloadRows(page, 'download-due-soon');
+  const total = Number((await page.getByTestId('recs-due-shown').textContent()).match(/of ([\d,]+)/)[1].replaceAll(',', ''));
+  assert.equal(dueCsv.rows.length - 1, total, 'the download has every row the page counts');
+  await page.getByTestId('recs-next-basket').screenshot({ path: `${ARTIFACTS}next-basket-sample.png` });
+  await page.close();
+});
