@@ -976,3 +976,36 @@ fn basket_files_have_no_next_basket_holdout_or_due_dates() {
     assert!(r.next_basket_evaluation.is_none() && r.due_soon.is_none());
     assert_eq!(r.next_basket_method, NextBasketMethod::NextBasket);
 }
+
+/// On a large shop the next-basket holdout scores an evenly spread sample:
+/// at most `max_evaluated_customers`, every n-th of the customers with a
+/// held-out order, the same sample every time; `held_out_customers` still
+/// counts them all.
+#[test]
+fn the_next_basket_holdout_scores_a_bounded_sample() {
+    let d = repeat_buying_shop(3, 5_000);
+    let all = evaluate_next_basket(
+        &d,
+        &RecommendOptions::default(),
+        &NextBasketOptions::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        all.customers, all.held_out_customers,
+        "under the default limit every customer is scored"
+    );
+    assert!(all.customers >= 40, "{} customers", all.customers);
+    let limited = NextBasketOptions {
+        max_evaluated_customers: 12,
+        ..NextBasketOptions::default()
+    };
+    let sample = evaluate_next_basket(&d, &RecommendOptions::default(), &limited, None).unwrap();
+    let again = evaluate_next_basket(&d, &RecommendOptions::default(), &limited, None).unwrap();
+    assert_eq!(sample, again);
+    assert_eq!(sample.held_out_customers, all.held_out_customers);
+    let step = all.held_out_customers.div_ceil(12);
+    assert_eq!(sample.customers, all.held_out_customers.div_ceil(step));
+    assert!(sample.customers <= 12);
+    assert!(sample.relevant < all.relevant);
+}

@@ -656,8 +656,15 @@ fn write_text(out: &mut impl Write, r: &Report<'_>, top: usize) -> std::io::Resu
         writeln!(out, "next basket {}", e.verdict)?;
         writeln!(
             out,
-            "  held out {}: {} customers ({} repeat an item, {} buy a new one); decays {} and {}, alpha {} (tuned on the training orders)",
-            e.holdout, e.customers, e.customers_with_repeat, e.customers_with_new, e.decay.within, e.decay.group, e.alpha
+            "  held out {}: {} customers{} ({} repeat an item, {} buy a new one); decays {} and {}, alpha {} (tuned on the training orders)",
+            e.holdout,
+            e.customers,
+            if e.customers < e.held_out_customers {
+                format!(" (an evenly spread sample of {})", e.held_out_customers)
+            } else {
+                String::new()
+            },
+            e.customers_with_repeat, e.customers_with_new, e.decay.within, e.decay.group, e.alpha
         )?;
         for m in &e.methods {
             for s in &m.at {

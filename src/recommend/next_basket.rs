@@ -99,6 +99,11 @@ pub struct NextBasketOptions {
     /// A customer's heaviest items read by the neighbour search (default 25).
     /// With `max_postings`, it bounds the search to 6,250 products a customer.
     pub query_items: usize,
+    /// The most customers the holdout of
+    /// [`evaluate_next_basket`](super::evaluate_next_basket) scores (default
+    /// [`MAX_EVALUATED_CUSTOMERS`](super::MAX_EVALUATED_CUSTOMERS)); beyond
+    /// it, an evenly spread sample (0 counts as 1).
+    pub max_evaluated_customers: usize,
 }
 
 impl Default for NextBasketOptions {
@@ -110,6 +115,7 @@ impl Default for NextBasketOptions {
             alpha: None,
             max_postings: 250,
             query_items: 25,
+            max_evaluated_customers: super::MAX_EVALUATED_CUSTOMERS,
         }
     }
 }

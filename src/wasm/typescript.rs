@@ -260,6 +260,8 @@ export type NextBasketMethod = "g_top_freq" | "p_top_freq" | "next_basket";
 export interface NextBasketEvaluation {
     /** `last_order` or `cutoff YYYY-MM-DD`. */
     holdout: string;
+    /** Customers with a history and a held-out order; `customers` of them are scored (at most 5,000, evenly spread). */
+    held_out_customers: number;
     customers: number; customers_with_repeat: number; customers_with_new: number;
     relevant: number; relevant_repeat: number;
     decay: { within: number; group: number };

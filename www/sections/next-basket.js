@@ -50,7 +50,9 @@ function nextBasketPart(recs) {
   const parts = [el('h3', {}, t('recs.next.heading'))];
   parts.push(el('p', { class: 'verdict-text', 'data-testid': 'recs-next-verdict', 'data-method': method }, verdictText(evaluation, method)));
   if (evaluation && evaluation.customers > 0) {
-    parts.push(el('p', { class: 'note' }, t('recs.next.how', { customers: l10n.integer(evaluation.customers) })));
+    const sampled = evaluation.customers < evaluation.held_out_customers;
+    parts.push(el('p', { class: 'note' }, t('recs.next.how', { customers: l10n.integer(evaluation.customers) })
+      + (sampled ? ` ${t('recs.next.sampled', { all: l10n.integer(evaluation.held_out_customers) })}` : '')));
     parts.push(scoresTable(evaluation));
   }
   if (customers.length === 0) return parts;
