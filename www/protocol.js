@@ -135,7 +135,11 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
 /** `ms` is the time in wasm. @typedef {{type: typeof FromWorker.WHATIF, id: number, result: WhatIfResult, ms: number}} WhatIfMessage */
 /** @typedef {{type: typeof FromWorker.INTERVALS, id: number, intervals: ClvIntervals}} IntervalsMessage */
 /** @typedef {{type: typeof FromWorker.WHATIF_READY, id: number}} WhatIfReadyMessage */
-/** @typedef {{type: typeof FromWorker.ERROR, id: number | undefined, message: string}} ErrorMessage */
+/**
+ * `message` is in the page's language; `code` is the core's error code (`error.<code>`), or the page's own
+ * (fetch, read, internal, unexpected).
+ * @typedef {{type: typeof FromWorker.ERROR, id: number | undefined, message: string, code?: string}} ErrorMessage
+ */
 /**
  * @typedef {ReadyMessage | ProgressMessage | PreviewMessage | ResultMessage | RecsProgressMessage | RecommendationsMessage
  *   | RowsMessage | FileMessage | WhatIfMessage | IntervalsMessage | WhatIfReadyMessage | ErrorMessage} FromWorkerMessage

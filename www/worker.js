@@ -7,7 +7,7 @@
 // protocol.js: ToWorker and FromWorker.
 
 import init, { Analysis, WhatIf, clvIntervals, preview, version } from './pkg/ltvlab.js';
-import { localize } from './i18n.js';
+import { errorText, localize } from './i18n.js';
 import { FromWorker, ToWorker, pack, unpack } from './protocol.js';
 import { charts } from './worker/charts-data.js';
 import { exportFile } from './worker/exports.js';
@@ -96,7 +96,7 @@ onmessage = async ({ data }) => {
         break;
     }
   } catch (error) {
-    send({ type: FromWorker.ERROR, id: data.id, message: describe(error, data.lang) });
+    send({ type: FromWorker.ERROR, id: data.id, ...describe(error, data.lang) });
   }
 };
 
@@ -379,20 +379,31 @@ function postRows({ id, sort, descending, search }) {
 }
 
 /**
+ * An error in the page's language, and its code: the core's errors carry
+ * theirs (`CoreError`: code and params beside the English message); the
+ * browser's own (a failed download, an unreadable file) get one here, so no
+ * browser text such as "Failed to fetch" reaches the page.
  * @param {unknown} error
  * @param {string} [lang]
+ * @returns {{ message: string, code: string }}
  */
 function describe(error, lang) {
-  if (error instanceof WebAssembly.RuntimeError) {
-    const panic = lastConsoleError.match(/panicked at [^\n]*\n([^\n]*)/);
-    return localize(lang ?? 'en').t('error.internal', { detail: panic ? panic[1] : error.message });
-  }
   const l10n = localize(lang ?? 'en');
+  const text = error instanceof Error ? error.message : String(error);
+  if (error instanceof WebAssembly.RuntimeError) {
+    // The panic's words are English engineer text: only the English page shows them.
+    const panic = lastConsoleError.match(/panicked at [^\n]*\n([^\n]*)/);
+    return { message: l10n.t('error.internal', { detail: panic ? panic[1] : text }), code: 'internal' };
+  }
+  const core = /** @type {Partial<import('./pkg/ltvlab.js').CoreError>} */ (error);
+  if (error instanceof Error && typeof core.code === 'string') {
+    return { message: errorText(l10n, { code: core.code, params: core.params, message: text }), code: core.code };
+  }
   // fetch rejects with a TypeError ("Failed to fetch") when the network fails.
-  if (error instanceof TypeError && /fetch|network/i.test(error.message)) return l10n.t('error.fetch');
-  if (error instanceof Error && error.message.startsWith('cannot load ')) return l10n.t('error.fetch');
-  // The core's errors carry no code across the wasm boundary (src/wasm js_error
-  // passes its Display text): a general sentence in the page's language, with
-  // the core's own words as the detail.
-  return l10n.t('error.core', { detail: error instanceof Error ? error.message : String(error) });
+  if (error instanceof TypeError && /fetch|network/i.test(text)) return { message: l10n.t('error.fetch'), code: 'fetch' };
+  if (text.startsWith('cannot load ')) return { message: l10n.t('error.fetch'), code: 'fetch' };
+  // File.stream() fails with a DOMException (NotReadableError, NotFoundError)
+  // when the file was moved or changed after it was chosen.
+  if (error instanceof DOMException) return { message: l10n.t('error.read'), code: 'read' };
+  return { message: errorText(l10n, { message: text }), code: 'unexpected' };
 }

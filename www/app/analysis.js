@@ -61,7 +61,7 @@ function onWorkerMessage(message) {
       }
       const { id } = message;
       if (job?.id === id || (id !== undefined && state.pendingFiles.delete(id)) || id === view.query || id === state.recsJob) {
-        fail(message.message);
+        fail(message.message, message.code);
       } else {
         // A cancelled or superseded job; its error may still have left wasm unusable.
         dropWorker();
@@ -143,8 +143,9 @@ export function cancel() {
 /**
  * Shows the error that ended the analysis, and replaces the worker.
  * @param {string} message
+ * @param {string} [code] the error's code, kept on the element for tests and styles
  */
-function fail(message) {
+function fail(message, code) {
   state.job = null;
   state.recsJob = 0;
   state.pendingFiles.clear();
@@ -152,6 +153,7 @@ function fail(message) {
   dropWorker();
   ui.progress.hidden = true;
   ui.error.textContent = message;
+  ui.error.dataset.code = code ?? '';
   ui.error.hidden = false;
   setState('error');
 }
