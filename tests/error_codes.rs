@@ -232,3 +232,24 @@ fn codes_are_distinct_snake_case_and_serialize_as_their_names() {
     }
     assert!(ErrorCode::ALL.len() >= 40, "{} codes", ErrorCode::ALL.len());
 }
+
+/// A file whose every row is skipped names the rows read, the main reason
+/// (a skip code the page words) and its first line.
+#[test]
+fn a_file_with_no_usable_row_names_the_reason_and_its_first_line() {
+    let csv =
+        "customer_id,order_date,amount\nA,2024-01-05,abc\nB,2024-01-06,def\nC,2024-01-07,ghi\n";
+    let err = match ingest(csv.as_bytes(), &IngestOptions::default()) {
+        Ok(_) => panic!("ingested without an error"),
+        Err(err) => err,
+    };
+    assert_eq!(err.code(), ErrorCode::NoUsableRows, "{err}");
+    let params: BTreeMap<&str, Param> = err.params().into_iter().collect();
+    assert_eq!(params.get("rows"), Some(&Param::Number(3.0)), "{err}");
+    assert_eq!(
+        params.get("reason"),
+        Some(&Param::from("bad_amount")),
+        "{err}"
+    );
+    assert_eq!(params.get("line"), Some(&Param::Number(2.0)), "{err}");
+}
