@@ -839,8 +839,10 @@ test('the Japanese page shows no English sentence, on the sample and on Japanese
   assert.ok(presets.length >= 15, `preset files: ${presets}`);
   const files = [
     SAMPLE_FILE,
-    // nobody_repeats and one_customer: notes that stand for an error (no model can be fitted).
-    ...['generic_japanese_utf8.csv', 'encoding_switch_sjis.csv', 'dot_thousands_yen.csv', 'nobody_repeats.csv', 'one_customer.csv', ...presets].map(
+    // nobody_repeats and one_customer: notes that stand for an error (no model can be fitted);
+    // lifetimes_summary and basket_lines: the notes of a summary file and of baskets only.
+    ...['generic_japanese_utf8.csv', 'encoding_switch_sjis.csv', 'dot_thousands_yen.csv', 'nobody_repeats.csv', 'one_customer.csv',
+      'lifetimes_summary.csv', 'basket_lines.csv', ...presets].map(
       (name) => `${ROOT}tests/fixtures/ingest/${name}`,
     ),
   ];

@@ -21,7 +21,9 @@ export function renderNotes() {
     ...result.notes.map((note) => {
       const attributes = { 'data-code': note.code, 'data-error': note.error?.code ?? '' };
       if (l10n.lang === 'en') return el('li', attributes, `${l10n.t(`note.${note.code}`)} (${note.message})`);
-      const detail = note.error && !GENERIC_ERRORS.has(note.error.code) ? ` ${errorText(l10n, note.error)}` : '';
+      // A generic code, or one the note's own sentence already says, adds nothing.
+      const said = !note.error || GENERIC_ERRORS.has(note.error.code) || note.error.code === note.code;
+      const detail = said ? '' : ` ${errorText(l10n, note.error)}`;
       return el('li', { ...attributes, title: note.message }, `${l10n.t(`note.${note.code}`)}${detail}`);
     }),
   );
