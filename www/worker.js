@@ -96,7 +96,8 @@ onmessage = async ({ data }) => {
         break;
     }
   } catch (error) {
-    send({ type: FromWorker.ERROR, id: data.id, ...describe(error, data.lang) });
+    const described = describe(error);
+    send({ type: FromWorker.ERROR, id: data.id, message: errorText(localize(data.lang ?? 'en'), described), error: described });
   }
 };
 
@@ -379,31 +380,29 @@ function postRows({ id, sort, descending, search }) {
 }
 
 /**
- * An error in the page's language, and its code: the core's errors carry
- * theirs (`CoreError`: code and params beside the English message); the
- * browser's own (a failed download, an unreadable file) get one here, so no
- * browser text such as "Failed to fetch" reaches the page.
+ * An error's code, parameters and English text, for `errorText` to say in
+ * the page's language: the core's errors carry theirs (`CoreError`: code and
+ * params beside the English message); the browser's own (a failed download,
+ * an unreadable file) get one here, so no browser text such as "Failed to
+ * fetch" reaches a page in another language.
  * @param {unknown} error
- * @param {string} [lang]
- * @returns {{ message: string, code: string }}
+ * @returns {import('./protocol.js').DescribedError}
  */
-function describe(error, lang) {
-  const l10n = localize(lang ?? 'en');
+function describe(error) {
   const text = error instanceof Error ? error.message : String(error);
   if (error instanceof WebAssembly.RuntimeError) {
     // The panic's words are English engineer text: only the English page shows them.
     const panic = lastConsoleError.match(/panicked at [^\n]*\n([^\n]*)/);
-    return { message: l10n.t('error.internal', { detail: panic ? panic[1] : text }), code: 'internal' };
+    return { code: 'internal', params: { detail: panic ? panic[1] : text }, message: text };
   }
   const core = /** @type {Partial<import('./pkg/ltvlab.js').CoreError>} */ (error);
-  if (error instanceof Error && typeof core.code === 'string') {
-    return { message: errorText(l10n, { code: core.code, params: core.params, message: text }), code: core.code };
-  }
+  if (error instanceof Error && typeof core.code === 'string') return { code: core.code, params: core.params ?? {}, message: text };
   // fetch rejects with a TypeError ("Failed to fetch") when the network fails.
-  if (error instanceof TypeError && /fetch|network/i.test(text)) return { message: l10n.t('error.fetch'), code: 'fetch' };
-  if (text.startsWith('cannot load ')) return { message: l10n.t('error.fetch'), code: 'fetch' };
+  if ((error instanceof TypeError && /fetch|network/i.test(text)) || text.startsWith('cannot load ')) {
+    return { code: 'fetch', params: {}, message: text };
+  }
   // File.stream() fails with a DOMException (NotReadableError, NotFoundError)
   // when the file was moved or changed after it was chosen.
-  if (error instanceof DOMException) return { message: l10n.t('error.read'), code: 'read' };
-  return { message: errorText(l10n, { message: text }), code: 'unexpected' };
+  if (error instanceof DOMException) return { code: 'read', params: {}, message: text };
+  return { code: 'unexpected', params: {}, message: text };
 }

@@ -901,6 +901,11 @@ test('every broken file of the corpus gets a Japanese error, with its code and n
   await settle(page, 'error');
   const english = await page.getByTestId('error').textContent();
   assert.match(english, /^This does not look like a text CSV file \(20 NUL or control bytes in the first 82 bytes\)/, english);
+  // And follows a language switch.
+  await page.getByTestId('lang').selectOption('ja');
+  const switched = await page.getByTestId('error').textContent();
+  assert.match(switched, /^CSV（テキスト）ファイルではないようです（先頭82バイトに制御文字が20個）/, switched);
+  await page.getByTestId('lang').selectOption('en');
   await page.close();
 });
 

@@ -22,8 +22,8 @@ export function renderNotes() {
       const attributes = { 'data-code': note.code, 'data-error': note.error?.code ?? '' };
       if (l10n.lang === 'en') return el('li', attributes, `${l10n.t(`note.${note.code}`)} (${note.message})`);
       // A generic code, or one the note's own sentence already says, adds nothing.
-      const said = !note.error || GENERIC_ERRORS.has(note.error.code) || note.error.code === note.code;
-      const detail = said ? '' : ` ${errorText(l10n, note.error)}`;
+      const { error } = note;
+      const detail = error && !GENERIC_ERRORS.has(error.code) && error.code !== note.code ? ` ${errorText(l10n, error)}` : '';
       return el('li', { ...attributes, title: note.message }, `${l10n.t(`note.${note.code}`)}${detail}`);
     }),
   );
