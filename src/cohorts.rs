@@ -43,7 +43,7 @@ use serde::{Deserialize, Serialize};
 use crate::days::format_day;
 use crate::summary::Period;
 use crate::transactions::{Transactions, NONE};
-use crate::{Error, Result};
+use crate::{Error, ErrorCode, Result};
 
 /// The length of a cohort and of a period since acquisition.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -308,7 +308,8 @@ fn check_options(t: &Transactions, options: &CohortOptions) -> Result<()> {
     if options.by == CohortKey::Group && t.group_col().is_none() {
         return Err(Error::options(
             "no group column to split cohorts by: choose one with the group mapping (--by COL)",
-        ));
+        )
+        .with_code(ErrorCode::NoGroupColumn));
     }
     Ok(())
 }
@@ -404,9 +405,10 @@ impl<'t> Histories<'t> {
         let (first_day, end_day) = match t.bulk_day_range() {
             Some(range) if purchases > 0 => range,
             _ => {
-                return Err(Error::no_usable_column(
-                    "there are no purchases with a customer id",
-                ))
+                return Err(
+                    Error::no_usable_column("there are no purchases with a customer id")
+                        .with_code(ErrorCode::NoCustomerPurchases),
+                )
             }
         };
         // Counting sort by customer (counted on the way): each customer's

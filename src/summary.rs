@@ -34,7 +34,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::days::{format_day, parse_iso_day};
-use crate::error::{Error, Result};
+use crate::error::{not_a_date, Error, ErrorCode, Result};
 use crate::ingest::{Dataset, SummaryRecord};
 use crate::transactions::{Transactions, NONE};
 
@@ -104,9 +104,11 @@ impl FromStr for Period {
             "day" | "days" | "d" => Ok(Period::Day),
             "week" | "weeks" | "w" => Ok(Period::Week),
             "month" | "months" | "m" => Ok(Period::Month),
-            _ => Err(Error::options(format!(
-                "period \"{s}\" must be day, week or month"
-            ))),
+            _ => Err(
+                Error::options(format!("period \"{s}\" must be day, week or month"))
+                    .with_code(ErrorCode::UnknownPeriod)
+                    .param("value", s),
+            ),
         }
     }
 }
@@ -214,7 +216,8 @@ pub fn period_for(data: &Dataset, given: Option<Period>) -> Result<Period> {
             };
             Err(Error::options(format!(
                 "a summary file does not say whether its frequency, recency and T{range} count days, weeks or months; give its period: day, week or month"
-            )))
+            ))
+            .with_code(ErrorCode::SummaryPeriodNeeded))
         }
         (_, None) => Ok(Period::Day),
     }
@@ -256,7 +259,8 @@ pub fn calibration_holdout(data: &Dataset, options: &SummaryOptions) -> Result<C
         Dataset::Summary(_) => {
             return Err(Error::options(
                 "a summary file has no dates to split into calibration and holdout",
-            ))
+            )
+            .with_code(ErrorCode::SummaryHasNoDates))
         }
         Dataset::Baskets(_) => return Err(baskets_error()),
     };
@@ -264,12 +268,17 @@ pub fn calibration_holdout(data: &Dataset, options: &SummaryOptions) -> Result<C
         .calibration_end
         .as_deref()
         .ok_or_else(|| Error::options("no calibration end given"))?;
-    let cal_end = parse_iso_day(cal_text)
-        .ok_or_else(|| Error::options(format!("calibration end \"{cal_text}\" is not a date")))?;
+    let cal_end = parse_iso_day(cal_text).ok_or_else(|| {
+        not_a_date(
+            "calibration_end",
+            cal_text,
+            format!("calibration end \"{cal_text}\" is not a date"),
+        )
+    })?;
     let end = observation_end(t, options)?;
-    let (first, _) = t
-        .day_range()
-        .ok_or_else(|| Error::options("there are no dated rows to split"))?;
+    let (first, _) = t.day_range().ok_or_else(|| {
+        Error::options("there are no dated rows to split").with_code(ErrorCode::NoDatedRows)
+    })?;
     if cal_end < first || cal_end >= end {
         return Err(Error::options(format!(
             "calibration end {} must lie between the first date {} and the observation end {}",
@@ -334,25 +343,34 @@ fn baskets_error() -> Error {
     Error::no_usable_column(
         "this file holds baskets without customers or dates: it can feed recommendations, not lifetime value",
     )
+    .with_code(ErrorCode::BasketsOnly)
 }
 
 fn observation_end(t: &Transactions, options: &SummaryOptions) -> Result<i32> {
-    let (first, _) = t
-        .day_range()
-        .ok_or_else(|| Error::no_usable_column("there are no dated rows"))?;
+    let (first, _) = t.day_range().ok_or_else(|| {
+        Error::no_usable_column("there are no dated rows").with_code(ErrorCode::NoDatedRows)
+    })?;
     match options.observation_end.as_deref() {
         // The last day of the bulk of the data: a `9999` typo neither
         // stretches every T nor counts as a purchase (it is after the end).
         None => Ok(t.bulk_day_range().map_or(first, |(_, last)| last)),
         Some(s) => {
-            let end = parse_iso_day(s)
-                .ok_or_else(|| Error::options(format!("observation end \"{s}\" is not a date")))?;
+            let end = parse_iso_day(s).ok_or_else(|| {
+                not_a_date(
+                    "observation_end",
+                    s,
+                    format!("observation end \"{s}\" is not a date"),
+                )
+            })?;
             if end < first {
                 return Err(Error::options(format!(
                     "observation end {} is before the first date {}",
                     format_day(end),
                     format_day(first)
-                )));
+                ))
+                .with_code(ErrorCode::ObservationEndBeforeFirst)
+                .param("end", format_day(end))
+                .param("first", format_day(first)));
             }
             Ok(end)
         }

@@ -36,7 +36,7 @@ use crate::models::{FitOptions, ModelKind, PurchaseModel, RfmData};
 use crate::predict::rfm_rows;
 use crate::summary::{self, CalibrationHoldout, Period, SummaryOptions};
 use crate::transactions::Transactions;
-use crate::{Error, Result};
+use crate::{Error, ErrorCode, Result};
 
 /// The purchase models `auto` chooses from.
 pub const AUTO_MODELS: [ModelKind; 3] = [ModelKind::BgNbd, ModelKind::MbgNbd, ModelKind::ParetoNbd];
@@ -89,7 +89,7 @@ pub struct ModelChoice {
     /// The holdout validation, when there is one.
     pub validation: Option<Validation>,
     /// Why there is no validation, when there is none.
-    pub validation_error: Option<String>,
+    pub validation_error: Option<Error>,
 }
 
 impl ModelChoice {
@@ -121,7 +121,7 @@ pub fn choose_model(data: &Dataset, options: &ValidateOptions) -> ModelChoice {
             validation_error: None,
         },
         (Err(e), Some(model)) => ModelChoice {
-            validation_error: Some(e.to_string()),
+            validation_error: Some(e.clone()),
             ..ModelChoice::named(model)
         },
         (Err(e), None) => {
@@ -135,7 +135,7 @@ pub fn choose_model(data: &Dataset, options: &ValidateOptions) -> ModelChoice {
                     model.name()
                 ),
                 validation: None,
-                validation_error: Some(e.to_string()),
+                validation_error: Some(e.clone()),
             }
         }
     }
@@ -257,17 +257,23 @@ pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation>
         Dataset::Transactions(t) => t,
         _ => return Err(Error::options(
             "validation needs dated transactions; a summary or basket file has no dates to split",
-        )),
+        )
+        .with_code(ErrorCode::SummaryHasNoDates)),
     };
     // The bulk of the data: a `0001` or `9999` typo does not set the span
     // of the split or of the tracking curve.
-    let (first, last) = t
-        .bulk_day_range()
-        .ok_or_else(|| Error::no_usable_column("there are no dated rows"))?;
+    let (first, last) = t.bulk_day_range().ok_or_else(|| {
+        Error::no_usable_column("there are no dated rows").with_code(ErrorCode::NoDatedRows)
+    })?;
     let end = match options.observation_end.as_deref() {
         None => last,
-        Some(s) => parse_iso_day(s)
-            .ok_or_else(|| Error::options(format!("observation end \"{s}\" is not a date")))?,
+        Some(s) => parse_iso_day(s).ok_or_else(|| {
+            crate::error::not_a_date(
+                "observation_end",
+                s,
+                format!("observation end \"{s}\" is not a date"),
+            )
+        })?,
     };
     let calibration_end = match options.calibration_end.as_deref() {
         Some(s) => s.to_owned(),

@@ -193,7 +193,10 @@ fn a_shop_without_repeat_buyers_still_gets_its_report() {
         notes.iter().any(|n| n["code"] == "predict_failed"
             && n["message"]
                 .as_str()
-                .is_some_and(|m| m.contains("made a repeat purchase"))),
+                .is_some_and(|m| m.contains("made a repeat purchase"))
+            // The error behind the note, for the page to say in Japanese.
+            && n["error"]["code"] == "nobody_repeats"
+            && n["error"]["params"]["customers"].is_number()),
         "{notes:?}"
     );
 }

@@ -14,7 +14,7 @@
 // (app/dom.js, `el`), never as HTML.
 
 import { LANGUAGES, localize, preferredLanguage } from './i18n.js';
-import { analyze, cancel, queryRows, requestExport } from './app/analysis.js';
+import { analyze, cancel, queryRows, renderError, requestExport } from './app/analysis.js';
 import { downloadChart } from './app/chart-registry.js';
 import { renderResult } from './app/dashboard.js';
 import { byTestId, el, ui } from './app/dom.js';
@@ -46,6 +46,7 @@ function setLanguage(lang) {
   if (state.preview) renderPreview();
   if (state.result) renderResult();
   renderStatus();
+  renderError();
   // A stage shown while the worker is busy, in the new language.
   if (state.job && state.progressShown) showProgress(...state.progressShown);
   if (state.recsJob && state.recsProgressShown) showRecommendationsProgress(state.recsProgressShown);

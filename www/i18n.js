@@ -532,7 +532,53 @@ const en = {
   'customers.interval.done': 'The 90% range of each customer’s predicted value comes from refitting the model on {samples} resamples of your customers.',
   'customers.interval.failed': 'Ranges could not be computed: {message}',
   'kpi.full': 'Exactly {value}',
-  'error.core': '{detail}',
+  // The core's errors (src/error.rs ErrorCode), with their parameters; errorText fills them in.
+  'error.empty': 'The file is empty: there are no rows to read. Export the orders again and drop the new file.',
+  'error.binary': 'This does not look like a text CSV file ({count} NUL or control bytes in the first {bytes} bytes). Export the orders as CSV, not as a spreadsheet or an image, and drop that file.',
+  'error.no_usable_column': 'No column can be used for this analysis ({message}). Check the column mapping above.',
+  'error.input': 'The file could not be read: {message}.',
+  'error.options': 'A setting is not valid: {message}.',
+  'error.model': 'The model could not be fitted to this data: {message}.',
+  'error.blank_lines_before_header': 'The first {kib} KiB of the file are blank lines. Remove them so the header row comes first, and drop the file again.',
+  'error.json_file': 'This file is JSON (it starts with “{start}”), not a table of orders. Export the orders as CSV and drop that file.',
+  'error.first_line_too_long': 'The first line is longer than {kib} KiB with no line break: this is not a table of orders, whose rows end with line breaks. Export the orders as CSV.',
+  'error.row_too_large': 'The row starting on line {line} is larger than {mib} MiB; a quote is probably left open there. Check that line in a spreadsheet.',
+  'error.header_repeated_other_columns': 'The header appears again on line {line} with other columns ({columns}) than the header on line {first_line} ({first_columns}). Were two exports pasted together? Save each in its own file.',
+  'error.header_only': 'The file has a header row but no orders. Export the orders again for a period that has some.',
+  'error.no_date_column': 'No column holds order dates (columns: {columns}). Choose the date column in the mapping above.',
+  'error.no_id_column': 'No column holds customer ids, order ids or items (columns: {columns}). Choose the customer column in the mapping above.',
+  'error.summary_column_missing': 'This per-customer summary has no “{column}” column; a summary needs frequency, recency and T.',
+  'error.no_usable_rows': (p) => `None of the ${p.rows} rows could be used${p.reason ? `; most were skipped for: ${p.reason}` : ''}${p.line ? ` (first on line ${p.line})` : ''}. Check the column mapping and the date and amount formats.`,
+  'error.summary_negative': 'Line {line}, column “{column}”: {value} is negative; summary values are counts and lengths of time.',
+  'error.summary_not_finite': 'Line {line}, column “{column}”: “{value}” is not a finite number. Correct it and drop the file again.',
+  'error.summary_row_inconsistent': 'Line {line}: frequency {frequency}, recency {recency} and T {t} do not fit together (a summary row needs a whole frequency and 0 ≤ recency ≤ T).',
+  'error.unknown_column': 'The mapping names a column “{column}” that the file does not have (columns: {columns}). Choose one of the file’s columns.',
+  'error.unknown_role': 'The mapping has an unknown role “{role}”.',
+  'error.unknown_encoding': 'Unknown text encoding “{encoding}”.',
+  'error.bad_delimiter': 'The delimiter {delimiter} cannot separate fields: use one ASCII character other than a quote or a line break.',
+  'error.not_a_date': '“{value}” is not a date (write it as YYYY-MM-DD).',
+  'error.unknown_date_format': 'Unknown date format “{value}”.',
+  'error.unknown_period': 'The unit “{value}” must be day, week or month.',
+  'error.summary_period_needed': 'This summary file does not say whether frequency, recency and T count days, weeks or months. Choose the unit above and analyse again.',
+  'error.observation_end_before_first': 'The end of the observation period ({end}) is before the first order ({first}).',
+  'error.no_dated_rows': 'No row has a readable order date. Check the date column in the mapping above.',
+  'error.baskets_only': 'This file holds baskets without customers or dates: it can feed recommendations, not lifetime value.',
+  'error.no_items': 'No order line names an item, so there is nothing to recommend. Map the product column to get recommendations.',
+  'error.summary_has_no_items': 'A per-customer summary file has no items to recommend.',
+  'error.summary_has_no_dates': 'A per-customer summary file has no order dates to split into a fitting and a test period.',
+  'error.no_customer_ids': 'The test needs customer ids, and this data has none.',
+  'error.no_customer_purchases': 'No order has a customer id. Choose the customer column in the mapping above.',
+  'error.no_training_orders': 'No orders are left before the test period to learn from.',
+  'error.no_customers': 'There are no customers to model.',
+  'error.too_few_customers': (p) => `Only ${p.customers} customer${p.customers === '1' ? '' : 's'}: too few to fit a model with ${p.parameters} parameters. Analyse a longer period or more customers.`,
+  'error.nobody_repeats': 'None of the {customers} customers bought twice yet, so repeat purchases cannot be predicted. Try a longer period that includes repeat orders.',
+  'error.non_positive_spend': '{count} repeat customers spent zero or less (refunds, free orders), so spend per order cannot be modelled. Leave those orders out and try again.',
+  'error.heavy_tailed_spend': 'A few very large orders dominate spend, so the spend model has no finite mean (q = {q}).',
+  'error.model_not_finite': 'The model cannot be computed on this data.',
+  'error.no_group_column': 'There is no group column to split by. Choose one in the mapping.',
+  // Errors of the page and the browser rather than the core.
+  'error.read': 'The file could not be read; it may have been moved or changed. Choose it again.',
+  'error.unexpected': 'Something went wrong: {message}. Reload the page and try again.',
   'error.fetch': 'The file could not be downloaded. Check the connection and try again.',
   'diagnostics.summary': 'What the model fits noticed, in the engineers’ words; you can usually skip this.',
   'warning.ambiguous_date_order': 'Every date reads both day-first and month-first; the usual order for this format was used. Check the date range above.',
@@ -609,7 +655,7 @@ const ja = {
   'status.done': '{name} を {seconds} 秒で分析しました。',
   'status.baskets': '{name} を {seconds} 秒で読みました：{items} 商品、{baskets} 件のバスケット。顧客や日付のないバスケットからは、一緒に買われる商品はわかりますが、顧客生涯価値はわかりません。',
   'sample.name': 'サンプルデータ',
-  'error.internal': '分析エンジンの内部エラー：{detail}。このファイルの形式（データ自体ではなく）をお知らせください。',
+  'error.internal': '分析エンジンの内部エラーが発生しました。お手数ですが、このファイルの形式（データ自体ではなく）をお知らせください。',
   'error.worker': '分析エンジンを起動できませんでした。',
 
   'preview.heading': '読み取った内容',
@@ -1100,7 +1146,53 @@ const ja = {
   'customers.interval.done': '顧客ごとの予測価値の 90% の幅は、顧客を {samples} 回リサンプルしてモデルを当てはめ直して求めています。',
   'customers.interval.failed': '幅を計算できませんでした：{message}',
   'kpi.full': '正確には {value}',
-  'error.core': '処理できませんでした。ファイルの形式、列の割り当て、入力した値をご確認ください（詳細：{detail}）。',
+  // The core's errors (src/error.rs ErrorCode), with their parameters; errorText fills them in.
+  'error.empty': 'ファイルが空です（読み取れる行がありません）。注文データをもう一度書き出して、そのファイルを読み込んでください。',
+  'error.binary': 'CSV（テキスト）ファイルではないようです（先頭{bytes}バイトに制御文字が{count}個）。Excel形式や画像ではなく、CSV形式で書き出した注文データを読み込んでください。',
+  'error.no_usable_column': '分析に使える列が見つかりませんでした。上の列の割り当てをご確認ください。',
+  'error.input': (p) => `${p.line ? `${p.line}行目${p.column ? `の「${p.column}」` : ''}` : p.column ? `「${p.column}」の列` : 'ファイルの内容'}を読み取れませんでした。書き出したままのCSVファイルかどうかご確認ください。`,
+  'error.options': '分析の設定に使えない値があります。列の割り当てや入力した値を見直して、もう一度お試しください。',
+  'error.model': 'このデータには予測モデルを当てはめられませんでした。',
+  'error.blank_lines_before_header': 'ファイルの先頭{kib}KBが空行です。空行を削除して見出し行が1行目に来るようにしてから、もう一度読み込んでください。',
+  'error.json_file': 'このファイルはJSON形式（先頭が「{start}」）で、注文の表ではありません。注文データをCSV形式で書き出して読み込んでください。',
+  'error.first_line_too_long': '1行目が{kib}KBを超えても改行がありません。1行に1件ずつ並んだ注文の表ではないようです。CSV形式で書き出したファイルかご確認ください。',
+  'error.row_too_large': '{line}行目から始まる行が{mib}MBを超えています。引用符（"）が閉じていない可能性があります。表計算ソフトでその行をご確認ください。',
+  'error.header_repeated_other_columns': '{line}行目に、{first_line}行目と列の違う見出し行があります（{first_line}行目：{first_columns}、{line}行目：{columns}）。2つの書き出しファイルを貼り合わせていませんか？ それぞれ別のファイルにして読み込んでください。',
+  'error.header_only': '見出し行だけで、注文の行がありません。注文が含まれる期間を指定して、もう一度書き出してください。',
+  'error.no_date_column': '注文日の列が見つかりません（列：{columns}）。上の列の割り当てで、注文日にあたる列を選んでください。',
+  'error.no_id_column': '顧客ID・注文番号・商品のいずれの列も見つかりません（列：{columns}）。上の列の割り当てで、顧客（メールアドレスや会員IDなど）の列を選んでください。',
+  'error.summary_column_missing': '顧客ごとの集計ファイルに「{column}」の列がありません。集計ファイルには frequency・recency・T の3列が必要です。',
+  'error.no_usable_rows': (p) => `${p.rows}行すべてを分析に使えませんでした${p.reason ? `（主な理由：${p.reason}${p.line ? `、最初は${p.line}行目` : ''}）` : ''}。列の割り当てと、日付・金額の書き方をご確認ください。`,
+  'error.summary_negative': '{line}行目の「{column}」がマイナス（{value}）です。集計ファイルの値は回数と期間なので、0以上にしてください。',
+  'error.summary_not_finite': '{line}行目の「{column}」の値「{value}」は数値として使えません。数値に直してから、もう一度読み込んでください。',
+  'error.summary_row_inconsistent': '{line}行目の frequency（{frequency}）・recency（{recency}）・T（{t}）の組み合わせが正しくありません。frequency は整数、recency は0以上T以下にしてください。',
+  'error.unknown_column': '割り当てた列「{column}」がファイルにありません（列：{columns}）。ファイルにある列から選び直してください。',
+  'error.unknown_role': '列の割り当てに不明な項目「{role}」があります。',
+  'error.unknown_encoding': '文字コード「{encoding}」には対応していません。',
+  'error.bad_delimiter': '区切り文字 {delimiter} は使えません。引用符・改行以外の半角1文字を指定してください。',
+  'error.not_a_date': '「{value}」を日付として読めません。YYYY-MM-DD の形で指定してください。',
+  'error.unknown_date_format': '日付の形式「{value}」には対応していません。',
+  'error.unknown_period': '単位「{value}」は使えません。日・週・月のいずれかを選んでください。',
+  'error.summary_period_needed': 'この集計ファイルでは、frequency・recency・T が日数・週数・月数のどれで数えられているか分かりません。上で単位を選び、もう一度分析してください。',
+  'error.observation_end_before_first': '集計の終了日（{end}）が最初の注文日（{first}）より前になっています。',
+  'error.no_dated_rows': '注文日を読み取れる行がありません。上の列の割り当てで、注文日の列をご確認ください。',
+  'error.baskets_only': '顧客や注文日のない「かご」だけのデータです。おすすめ商品の分析には使えますが、LTVは計算できません。',
+  'error.no_items': '商品の入った注文明細がないため、おすすめ商品は出せません。商品の列を割り当てると表示されます。',
+  'error.summary_has_no_items': '顧客ごとの集計ファイルには商品の情報がないため、おすすめ商品は出せません。',
+  'error.summary_has_no_dates': '顧客ごとの集計ファイルには注文日がないため、期間を分けた検証はできません。',
+  'error.no_customer_ids': 'この検証には顧客IDが必要ですが、このデータにはありません。',
+  'error.no_customer_purchases': '顧客IDのある注文がありません。上の列の割り当てで、顧客の列を選んでください。',
+  'error.no_training_orders': '検証期間より前の注文がないため、検証できません。',
+  'error.no_customers': '予測に使える顧客がいません。',
+  'error.too_few_customers': '顧客が{customers}人では少なすぎて、予測モデルを当てはめられません。期間を広げるなどして、顧客が{parameters}人を超えるデータでお試しください。',
+  'error.nobody_repeats': '{customers}人のうち、2回以上購入した顧客がまだいないため、リピート購入を予測できません。リピート購入が含まれる、より長い期間のデータでお試しください。',
+  'error.non_positive_spend': 'リピート顧客のうち{count}人の購入金額が0円以下（返金・無料注文など）のため、購入単価を予測できません。該当する注文を除いてお試しください。',
+  'error.heavy_tailed_spend': 'ごく一部の高額注文が売上の大半を占めているため、購入単価のモデルを当てはめられません。',
+  'error.model_not_finite': 'このデータでは予測モデルを計算できませんでした。',
+  'error.no_group_column': 'グループ分けに使う列がありません。列の割り当てで選んでください。',
+  // Errors of the page and the browser rather than the core.
+  'error.read': 'ファイルを読み込めませんでした。移動や変更をされた可能性があります。もう一度ファイルを選んでください。',
+  'error.unexpected': '予期しないエラーのため処理を続けられませんでした。ページを再読み込みして、もう一度お試しください。',
   'error.fetch': 'ファイルをダウンロードできませんでした。通信環境を確認して、もう一度お試しください。',
   'diagnostics.summary': 'モデルを当てはめたときの技術的な記録です（英語）。通常は読まなくても問題ありません。',
   'warning.ambiguous_date_order': 'どの日付も「日が先」「月が先」のどちらでも読めるため、この形式で一般的な順序を使いました。上の期間が正しいかご確認ください。',
@@ -1249,6 +1341,26 @@ export function localize(lang, currency = null) {
     },
     preset: (/** @type {string} */ name) => PRESET_NAMES[name] ?? t(`preset.${name}`),
   };
+}
+
+/**
+ * A core error in words: `error.<code>` with its parameters, numbers in the
+ * local style, ISO dates as dates and a skip reason in words. `message` (the
+ * core's English text) is a parameter too, for the generic codes' English
+ * sentences; the other languages do not show it.
+ * @param {L10n} l10n
+ * @param {{ code?: string, params?: Record<string, string | number>, message?: string }} error
+ */
+export function errorText(l10n, { code, params = {}, message = '' }) {
+  /** @type {Params} */
+  const shown = { message };
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === 'number') shown[name] = Number.isInteger(value) ? l10n.integer(value) : l10n.decimal(value);
+    else if (name === 'reason') shown[name] = l10n.t(`skip.${value}`);
+    else shown[name] = l10n.date(value);
+  }
+  const key = `error.${code}`;
+  return code && key in DICTIONARIES.en ? l10n.t(key, shown) : l10n.t('error.unexpected', shown);
 }
 
 /**

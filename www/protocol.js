@@ -137,7 +137,16 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
 /** `ms` is the time in wasm. @typedef {{type: typeof FromWorker.WHATIF, id: number, result: WhatIfResult, ms: number}} WhatIfMessage */
 /** @typedef {{type: typeof FromWorker.INTERVALS, id: number, intervals: ClvIntervals}} IntervalsMessage */
 /** @typedef {{type: typeof FromWorker.WHATIF_READY, id: number}} WhatIfReadyMessage */
-/** @typedef {{type: typeof FromWorker.ERROR, id: number | undefined, message: string}} ErrorMessage */
+/**
+ * An error as `errorText` (i18n.js) words it: the core's `ErrorCode` or the page's own (fetch, read, internal,
+ * unexpected), its parameters, and the English text.
+ * @typedef {{code: string, params: Record<string, string | number>, message: string}} DescribedError
+ */
+/**
+ * `message` is `error` in the page's language when the worker was asked; `error` lets the page say it again
+ * after a language switch.
+ * @typedef {{type: typeof FromWorker.ERROR, id: number | undefined, message: string, error?: DescribedError}} ErrorMessage
+ */
 /**
  * @typedef {ReadyMessage | ProgressMessage | PreviewMessage | ResultMessage | RecsProgressMessage | RecommendationsMessage
  *   | RowsMessage | FileMessage | WhatIfMessage | IntervalsMessage | WhatIfReadyMessage | ErrorMessage} FromWorkerMessage

@@ -7,7 +7,7 @@
 // protocol.js: ToWorker and FromWorker.
 
 import init, { Analysis, WhatIf, clvIntervals, preview, version } from './pkg/ltvlab.js';
-import { localize } from './i18n.js';
+import { errorText, localize } from './i18n.js';
 import { FromWorker, ToWorker, pack, unpack } from './protocol.js';
 import { charts } from './worker/charts-data.js';
 import { exportFile } from './worker/exports.js';
@@ -96,7 +96,8 @@ onmessage = async ({ data }) => {
         break;
     }
   } catch (error) {
-    send({ type: FromWorker.ERROR, id: data.id, message: describe(error, data.lang) });
+    const described = describe(error);
+    send({ type: FromWorker.ERROR, id: data.id, message: errorText(localize(data.lang ?? 'en'), described), error: described });
   }
 };
 
@@ -379,20 +380,29 @@ function postRows({ id, sort, descending, search }) {
 }
 
 /**
+ * An error's code, parameters and English text, for `errorText` to say in
+ * the page's language: the core's errors carry theirs (`CoreError`: code and
+ * params beside the English message); the browser's own (a failed download,
+ * an unreadable file) get one here, so no browser text such as "Failed to
+ * fetch" reaches a page in another language.
  * @param {unknown} error
- * @param {string} [lang]
+ * @returns {import('./protocol.js').DescribedError}
  */
-function describe(error, lang) {
+function describe(error) {
+  const text = error instanceof Error ? error.message : String(error);
   if (error instanceof WebAssembly.RuntimeError) {
+    // The panic's words are English engineer text: only the English page shows them.
     const panic = lastConsoleError.match(/panicked at [^\n]*\n([^\n]*)/);
-    return localize(lang ?? 'en').t('error.internal', { detail: panic ? panic[1] : error.message });
+    return { code: 'internal', params: { detail: panic ? panic[1] : text }, message: text };
   }
-  const l10n = localize(lang ?? 'en');
+  const core = /** @type {Partial<import('./pkg/ltvlab.js').CoreError>} */ (error);
+  if (error instanceof Error && typeof core.code === 'string') return { code: core.code, params: core.params ?? {}, message: text };
   // fetch rejects with a TypeError ("Failed to fetch") when the network fails.
-  if (error instanceof TypeError && /fetch|network/i.test(error.message)) return l10n.t('error.fetch');
-  if (error instanceof Error && error.message.startsWith('cannot load ')) return l10n.t('error.fetch');
-  // The core's errors carry no code across the wasm boundary (src/wasm js_error
-  // passes its Display text): a general sentence in the page's language, with
-  // the core's own words as the detail.
-  return l10n.t('error.core', { detail: error instanceof Error ? error.message : String(error) });
+  if ((error instanceof TypeError && /fetch|network/i.test(text)) || text.startsWith('cannot load ')) {
+    return { code: 'fetch', params: {}, message: text };
+  }
+  // File.stream() fails with a DOMException (NotReadableError, NotFoundError)
+  // when the file was moved or changed after it was chosen.
+  if (error instanceof DOMException) return { code: 'read', params: {}, message: text };
+  return { code: 'unexpected', params: {}, message: text };
 }

@@ -8,7 +8,7 @@ use super::schema::{self, AmountLevel, StatusMeaning};
 use super::stream::{AltDay, Rows, Stream};
 use super::value::{self, DateOrder, DecimalSep, OrderEvidence};
 use super::{report, trim_field, ReturnPolicy, SkipReason, SummaryRecord, REVERSAL_EXAMPLES};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::transactions::{Line, LineKind};
 
 /// The shapes of dotted amounts over the whole column, to decide whether a
@@ -216,7 +216,9 @@ impl Stream {
                         Some(line),
                         name,
                         format!("{v} is negative; summary values are counts and lengths of time"),
-                    ));
+                    )
+                    .with_code(ErrorCode::SummaryNegative)
+                    .param("value", v));
                 }
                 return Ok(Some(a.value));
             }
@@ -226,7 +228,9 @@ impl Stream {
                     Some(line),
                     name,
                     format!("\"{v}\" is not a finite number"),
-                ));
+                )
+                .with_code(ErrorCode::SummaryNotFinite)
+                .param("value", v));
             }
             Ok(None)
         };
@@ -258,7 +262,11 @@ impl Stream {
                 Some(line),
                 None,
                 format!("{problem} (a summary row needs a whole frequency and 0 <= recency <= T)"),
-            ));
+            )
+            .with_code(ErrorCode::SummaryRowInconsistent)
+            .param("frequency", frequency)
+            .param("recency", recency)
+            .param("t", t));
         }
         let id = match cols.customer.and_then(|c| fields.get(c)) {
             Some(v) => self.rows.customer_id(v, line).into_owned(),

@@ -10,7 +10,7 @@ use super::{
     is_blank, sniff, DataKind, DateFormat, DecisionSource, IngestOptions, MappedColumn, Preset,
     ReturnPolicy, Role, Warning, WarningCode, SNIFF_BYTES,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// Refuses inputs that are text but not a table, before they could be read
 /// as one-basket-per-line files: a JSON document, a first line longer than
@@ -23,7 +23,9 @@ pub(super) fn not_a_table(sample: &str, is_complete: bool) -> Result<()> {
             None,
             None,
             format!("the first {kib} KiB are blank lines; remove them so the header comes first"),
-        ));
+        )
+        .with_code(ErrorCode::BlankLinesBeforeHeader)
+        .param("kib", kib));
     }
     let mut chars = text.chars();
     let opening = chars.next();
@@ -41,14 +43,18 @@ pub(super) fn not_a_table(sample: &str, is_complete: bool) -> Result<()> {
                 "the file is JSON (it starts with \"{}\"), not a table of orders; export the orders as CSV",
                 opening.unwrap_or(' ')
             ),
-        ));
+        )
+        .with_code(ErrorCode::JsonFile)
+        .param("start", opening.unwrap_or(' ').to_string()));
     }
     if !is_complete && !text.contains(['\n', '\r']) {
         return Err(Error::input(
             Some(1),
             None,
             format!("the first line is longer than {kib} KiB (no line break in it); this is not a table of orders, whose rows end with line breaks"),
-        ));
+        )
+        .with_code(ErrorCode::FirstLineTooLong)
+        .param("kib", kib));
     }
     Ok(())
 }
@@ -377,7 +383,9 @@ fn required_columns(kind: DataKind, cols: &Cols, columns: &[String]) -> Result<(
                     return Err(Error::no_usable_column(format!(
                         "the summary file has no \"{}\" column",
                         role.name()
-                    )));
+                    ))
+                    .with_code(ErrorCode::SummaryColumnMissing)
+                    .param("column", role.name()));
                 }
             }
         }
@@ -386,7 +394,9 @@ fn required_columns(kind: DataKind, cols: &Cols, columns: &[String]) -> Result<(
                 return Err(Error::no_usable_column(format!(
                     "no column holds order dates (columns: {}); name one with the date mapping",
                     list_columns(columns)
-                )));
+                ))
+                .with_code(ErrorCode::NoDateColumn)
+                .param("columns", list_columns(columns)));
             }
             if cols.customer.is_none()
                 && cols.order.is_none()
@@ -396,7 +406,9 @@ fn required_columns(kind: DataKind, cols: &Cols, columns: &[String]) -> Result<(
                 return Err(Error::no_usable_column(format!(
                     "no column holds customer ids, order ids or items (columns: {})",
                     list_columns(columns)
-                )));
+                ))
+                .with_code(ErrorCode::NoIdColumn)
+                .param("columns", list_columns(columns)));
             }
         }
         DataKind::Baskets => {}
@@ -485,6 +497,9 @@ pub(super) fn resolve_column(column: &str, columns: &[String]) -> Result<usize> 
                 "no column named \"{column}\" (columns: {})",
                 list_columns(columns)
             ))
+            .with_code(ErrorCode::UnknownColumn)
+            .param("column", column)
+            .param("columns", list_columns(columns))
         })
 }
 

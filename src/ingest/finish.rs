@@ -12,7 +12,7 @@ use super::{
     OUTLYING_DATE_YEARS,
 };
 use crate::days::{bulk_window, parse_iso_day};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorCode, ErrorKind, Result};
 use crate::transactions::Transactions;
 
 impl Stream {
@@ -26,6 +26,7 @@ impl Stream {
         if self.rows.read == 0 {
             return Err(if self.plan.has_header {
                 Error::no_usable_column("the file has a header but no data rows")
+                    .with_code(ErrorCode::HeaderOnly)
             } else {
                 Error::new(ErrorKind::Empty)
             });
@@ -218,12 +219,8 @@ impl Stream {
     /// The error when no row could be used: the most common skip reason and
     /// its first line.
     fn nothing_used(&self) -> Error {
-        let top = self
-            .rows
-            .skips
-            .groups
-            .iter()
-            .max_by_key(|g| g.count)
+        let group = self.rows.skips.groups.iter().max_by_key(|g| g.count);
+        let top = group
             .map(|g| {
                 let ex = g.examples.first();
                 format!(
@@ -237,7 +234,19 @@ impl Stream {
                 )
             })
             .unwrap_or_else(|| "no rows could be used".into());
-        Error::no_usable_column(top.to_lowercase_first())
+        let err = Error::no_usable_column(top.to_lowercase_first())
+            .with_code(ErrorCode::NoUsableRows)
+            .param("rows", self.rows.read);
+        match group {
+            Some(g) => {
+                let err = err.param("reason", g.reason.name());
+                match g.examples.first() {
+                    Some(e) => err.param("line", e.line),
+                    None => err,
+                }
+            }
+            None => err,
+        }
     }
 
     /// Warnings about the amounts (zeros, several currencies, none at all);

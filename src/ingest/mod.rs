@@ -47,7 +47,7 @@ pub use value::{DateFormat, DateOrder, DecimalSep};
 pub use crate::days::{format_day, OUTLYING_DATE_YEARS};
 
 use crate::days::parse_iso_day;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{not_a_date, Error, ErrorCode, ErrorKind, Result};
 use crate::transactions::Transactions;
 use detect::{not_a_table, Plan};
 use stream::Stream;
@@ -175,10 +175,11 @@ impl Ingester {
             None => DateFormat::Auto,
         };
         let forced_encoding = match &options.encoding {
-            Some(label) => Some(
-                Encoding::for_label(label.trim().as_bytes())
-                    .ok_or_else(|| Error::options(format!("unknown encoding \"{label}\"")))?,
-            ),
+            Some(label) => Some(Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+                Error::options(format!("unknown encoding \"{label}\""))
+                    .with_code(ErrorCode::UnknownEncoding)
+                    .param("encoding", label.as_str())
+            })?),
             None => None,
         };
         for role in options.mapping.keys() {
@@ -186,19 +187,24 @@ impl Ingester {
                 return Err(Error::options(format!(
                     "unknown role \"{role}\" in the mapping (expected one of {})",
                     Role::ALL.map(Role::name).join(", ")
-                )));
+                ))
+                .with_code(ErrorCode::UnknownRole)
+                .param("role", role.as_str()));
             }
         }
         if let Some(d) = options.delimiter {
             if !d.is_ascii() || d == '"' || d == '\n' || d == '\r' {
                 return Err(Error::options(format!(
                     "delimiter {d:?} must be one ASCII character other than a quote or newline"
-                )));
+                ))
+                .with_code(ErrorCode::BadDelimiter)
+                .param("delimiter", format!("{d:?}")));
             }
         }
         if let Some(today) = &options.today {
-            parse_iso_day(today)
-                .ok_or_else(|| Error::options(format!("today \"{today}\" is not a date")))?;
+            parse_iso_day(today).ok_or_else(|| {
+                not_a_date("today", today, format!("today \"{today}\" is not a date"))
+            })?;
         }
         Ok(Ingester {
             options,

@@ -62,7 +62,9 @@ pub(crate) fn detect_encoding(sample: &[u8], is_complete: bool) -> Result<Detect
                 nul_even + nul_odd,
                 head.len()
             ),
-        }));
+        })
+        .param("count", nul_even + nul_odd)
+        .param("bytes", head.len()));
     }
     let controls = head
         .iter()
@@ -71,7 +73,9 @@ pub(crate) fn detect_encoding(sample: &[u8], is_complete: bool) -> Result<Detect
     if controls * 20 > head.len().max(1) {
         return Err(Error::new(ErrorKind::Binary {
             reason: format!("{controls} control bytes in the first {} bytes", head.len()),
-        }));
+        })
+        .param("count", controls)
+        .param("bytes", head.len()));
     }
     if utf8_prefix_valid(sample, is_complete) {
         return Ok(DetectedEncoding {

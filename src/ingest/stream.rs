@@ -17,7 +17,7 @@ use super::{
     is_blank, report, sniff, trim_field, DataKind, Example, IngestOptions, Preset, SkipGroup,
     SkipReason, SummaryRecord, MAX_FIELD_BYTES,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::transactions::TransactionsBuilder;
 
 /// Splits text at its line breaks (`\n`, `\r\n` or a lone `\r`); a
@@ -372,7 +372,9 @@ impl Stream {
                                 "a row is larger than {} MiB; is a quote left open?",
                                 MAX_FIELD_BYTES >> 20
                             ),
-                        ));
+                        )
+                        .with_code(ErrorCode::RowTooLarge)
+                        .param("mib", MAX_FIELD_BYTES >> 20));
                     }
                     let n = self.out.len() * 2;
                     self.out.resize(n, 0);
@@ -652,7 +654,14 @@ impl Stream {
                     self.header_line,
                     list_columns(&self.plan.columns)
                 ),
-            ));
+            )
+            .with_code(ErrorCode::HeaderRepeatedOtherColumns)
+            .param(
+                "columns",
+                list_columns(&fields.iter().map(|f| trim_field(f).to_owned()).collect::<Vec<_>>()),
+            )
+            .param("first_line", self.header_line)
+            .param("first_columns", list_columns(&self.plan.columns)));
         }
         // Empty header cells match each other by position.
         for i in 0..first.len() {

@@ -23,7 +23,7 @@ use super::data::{Rfm, RfmData};
 use super::fit::{self, Estimable, Fit, FitOptions};
 use super::special::{beta_reg, digamma, ln_gamma, logistic};
 use super::PurchaseModel;
-use crate::{Error, Result};
+use crate::{Error, ErrorCode, Result};
 
 mod expected;
 pub(crate) use expected::{
@@ -432,7 +432,9 @@ pub(crate) fn check_repeaters(model: &str, data: &RfmData) -> Result<()> {
                 "none of the {} customers made a repeat purchase, so purchase rates and dropout cannot be estimated",
                 data.len()
             ),
-        ));
+        )
+        .with_code(ErrorCode::NobodyRepeats)
+        .param("customers", data.len()));
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::{Error, Result};
+use crate::{Error, ErrorCode, Result};
 
 /// The largest frequency accepted; beyond this the counts are not purchases.
 const MAX_FREQUENCY: f64 = 1e7;
@@ -115,7 +115,9 @@ impl RfmData {
     /// than `u32::MAX` rows.
     pub fn new(rows: &[Rfm]) -> Result<RfmData> {
         if rows.is_empty() {
-            return Err(Error::input(None, None, "no customers to model"));
+            return Err(
+                Error::input(None, None, "no customers to model").with_code(ErrorCode::NoCustomers)
+            );
         }
         if rows.len() > u32::MAX as usize {
             return Err(Error::input(
@@ -487,7 +489,9 @@ impl DiscreteRfmData {
         let mut sorted: Vec<(DiscreteRfm, f64)> =
             rows.iter().copied().filter(|(_, c)| *c > 0.0).collect();
         if sorted.is_empty() {
-            return Err(Error::input(None, None, "no customers to model"));
+            return Err(
+                Error::input(None, None, "no customers to model").with_code(ErrorCode::NoCustomers)
+            );
         }
         sorted.sort_by_key(|p| p.0);
         let mut patterns: Vec<(DiscreteRfm, f64)> = Vec::new();

@@ -8,7 +8,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::optim::{self, Settings};
-use crate::{Error, Result};
+use crate::{Error, ErrorCode, Result};
 
 /// Log-parameters are kept in `[-LOG_BOUND, LOG_BOUND]`, i.e. parameters in
 /// `[1.2e-8, 8.1e7]`: wide enough for any time unit from hours to years, narrow
@@ -365,7 +365,10 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
         return Err(Error::model(
             M::NAME,
             format!("cannot fit {k} parameters on {n} customers; need more than {k}"),
-        ));
+        )
+        .with_code(ErrorCode::TooFewCustomers)
+        .param("parameters", k)
+        .param("customers", n));
     }
     let centers = match options.prior {
         Prior::Weak => M::prior_centers(data).filter(|c| c.len() == k),
@@ -431,6 +434,7 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
                 M::NAME,
                 "the likelihood is not finite at any starting point",
             )
+            .with_code(ErrorCode::ModelNotFinite)
         })?;
 
     let params: Vec<f64> = best.x.iter().map(|t| t.exp()).collect();
@@ -439,10 +443,10 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
     super::work::add_likelihood(1);
     let log_likelihood = M::log_likelihood(&params, data);
     if !log_likelihood.is_finite() {
-        return Err(Error::model(
-            M::NAME,
-            "the likelihood is not finite at the estimates",
-        ));
+        return Err(
+            Error::model(M::NAME, "the likelihood is not finite at the estimates")
+                .with_code(ErrorCode::ModelNotFinite),
+        );
     }
     let mut diagnostics = Vec::new();
     for (name, theta) in M::PARAM_NAMES.iter().zip(&best.x) {

@@ -20,7 +20,7 @@ use super::bgnbd::check_positive;
 use super::data::Spend;
 use super::fit::{self, Estimable, Fit, FitOptions};
 use super::special::{digamma, ln_gamma};
-use crate::{Error, Result};
+use crate::{Error, ErrorCode, Result};
 
 /// A Gamma-Gamma spend model with parameters `p, q, gamma`, all finite and
 /// positive, and `q > 1` so that the mean spend `pγ/(q-1)` exists.
@@ -46,7 +46,9 @@ impl GammaGamma {
                 format!(
                     "q = {q} <= 1: the mean spend is undefined (spend is too heavy-tailed for the gamma-gamma model)"
                 ),
-            ));
+            )
+            .with_code(ErrorCode::HeavyTailedSpend)
+            .param("q", q));
         }
         Ok(GammaGamma { p, q, gamma })
     }
@@ -161,7 +163,9 @@ impl SpendData {
                     if non_positive == 1 { "" } else { "s" },
                     if non_positive == 1 { "has" } else { "have" },
                 ),
-            ));
+            )
+            .with_code(ErrorCode::NonPositiveSpend)
+            .param("count", non_positive));
         }
         let mut repeaters: Vec<(f64, f64)> = customers
             .iter()
@@ -175,7 +179,9 @@ impl SpendData {
                     "none of the {} customers made a repeat purchase, so spend per transaction cannot be modelled",
                     customers.len()
                 ),
-            ));
+            )
+            .with_code(ErrorCode::NobodyRepeats)
+            .param("customers", customers.len()));
         }
         repeaters.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut groups: Vec<(f64, f64, f64, Vec<f64>)> = Vec::new();
@@ -244,6 +250,8 @@ impl Estimable for GammaGamma {
                     params[1]
                 ),
             )
+            .with_code(ErrorCode::HeavyTailedSpend)
+            .param("q", params[1])
         })
     }
 }

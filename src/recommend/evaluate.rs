@@ -8,7 +8,7 @@ use super::{transactions_of, RecommendOptions, Recommender};
 use crate::days::parse_iso_day;
 use crate::ingest::Dataset;
 use crate::transactions::NONE;
-use crate::{Error, Result};
+use crate::{Error, ErrorCode, Result};
 
 /// Options for [`evaluate`].
 #[derive(Debug, Clone, PartialEq)]
@@ -107,8 +107,9 @@ pub fn evaluate(
     let mut held_out = vec![false; n];
     let holdout = match &eval.cutoff {
         Some(date) => {
-            let day = parse_iso_day(date)
-                .ok_or_else(|| Error::options(format!("cutoff \"{date}\" is not a date")))?;
+            let day = parse_iso_day(date).ok_or_else(|| {
+                crate::error::not_a_date("cutoff", date, format!("cutoff \"{date}\" is not a date"))
+            })?;
             for (b, h) in held_out.iter_mut().enumerate() {
                 *h = all.customer[b] != NONE && all.day[b] > day;
             }
@@ -137,9 +138,10 @@ pub fn evaluate(
         }
     };
     if !all.customer.iter().any(|&c| c != NONE) {
-        return Err(Error::no_usable_column(
-            "evaluation needs customer ids; this data has none",
-        ));
+        return Err(
+            Error::no_usable_column("evaluation needs customer ids; this data has none")
+                .with_code(ErrorCode::NoCustomerIds),
+        );
     }
     // Relevant items per customer: the held-out items they had not bought.
     let mut test: Vec<(u32, u32)> = Vec::new();
@@ -156,9 +158,10 @@ pub fn evaluate(
     drop(keep);
     drop(held_out);
     if train.len() == 0 {
-        return Err(Error::options(
-            "no orders are left for training before the cutoff",
-        ));
+        return Err(
+            Error::options("no orders are left for training before the cutoff")
+                .with_code(ErrorCode::NoTrainingOrders),
+        );
     }
     train.cap(options.basket_cap());
     let rec = Recommender::from_baskets(t, train, options);

@@ -55,7 +55,7 @@ pub use replenish::{Cycle, DueOptions, IntervalSource, Replenishment};
 use crate::days::format_day;
 use crate::ingest::Dataset;
 use crate::transactions::{Transactions, NONE};
-use crate::{Error, Result};
+use crate::{Error, ErrorCode, Result};
 use baskets::Baskets;
 use pairs::{count_pairs, PairFilter, Pairs};
 
@@ -288,7 +288,8 @@ impl<'t> Recommender<'t> {
         if baskets.len() == 0 {
             return Err(Error::no_usable_column(
                 "recommendations need order lines with items; no line has an item",
-            ));
+            )
+            .with_code(ErrorCode::NoItems));
         }
         baskets.cap(options.basket_cap());
         Ok(Recommender::from_baskets(t, baskets, options))
@@ -621,7 +622,8 @@ fn transactions_of(data: &Dataset) -> Result<&Transactions> {
         Dataset::Transactions(t) | Dataset::Baskets(t) => Ok(t),
         Dataset::Summary(_) => Err(Error::no_usable_column(
             "recommendations need order lines with items; this file is a per-customer summary",
-        )),
+        )
+        .with_code(ErrorCode::SummaryHasNoItems)),
     }
 }
 

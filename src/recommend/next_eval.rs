@@ -17,7 +17,7 @@ use super::{transactions_of, RankingMetrics, RecommendOptions, Recommender};
 use crate::days::parse_iso_day;
 use crate::ingest::Dataset;
 use crate::transactions::NONE;
-use crate::{Error, Result};
+use crate::{Error, ErrorCode, Result};
 
 /// The list lengths the next-basket holdout scores.
 pub const NEXT_BASKET_KS: [usize; 3] = [5, 10, 20];
@@ -130,15 +130,17 @@ pub fn evaluate_next_basket(
     options.validate()?;
     let all = Baskets::from_transactions(t);
     if !all.customer.iter().any(|&c| c != NONE) {
-        return Err(Error::no_usable_column(
-            "evaluation needs customer ids; this data has none",
-        ));
+        return Err(
+            Error::no_usable_column("evaluation needs customer ids; this data has none")
+                .with_code(ErrorCode::NoCustomerIds),
+        );
     }
     let n_customers = t.customers().len();
     let (held, holdout) = match cutoff {
         Some(date) => {
-            let day = parse_iso_day(date)
-                .ok_or_else(|| Error::options(format!("cutoff \"{date}\" is not a date")))?;
+            let day = parse_iso_day(date).ok_or_else(|| {
+                crate::error::not_a_date("cutoff", date, format!("cutoff \"{date}\" is not a date"))
+            })?;
             let held = (0..all.len())
                 .map(|b| all.customer[b] != NONE && all.day[b] > day)
                 .collect();
@@ -156,9 +158,10 @@ pub fn evaluate_next_basket(
     let mut train = all.retain(&keep);
     drop(all);
     if train.len() == 0 {
-        return Err(Error::options(
-            "no orders are left for training before the cutoff",
-        ));
+        return Err(
+            Error::options("no orders are left for training before the cutoff")
+                .with_code(ErrorCode::NoTrainingOrders),
+        );
     }
     train.cap(options.basket_cap());
     let rec = Recommender::from_baskets(t, train, options);

@@ -278,7 +278,7 @@ pub fn dashboard(
                 },
             )?),
             Err(err) => {
-                notes.push(Note::new(NoteCode::SummaryPeriodNeeded, err.to_string()));
+                notes.push(Note::from_error(NoteCode::SummaryPeriodNeeded, &err));
                 None
             }
         },
@@ -327,7 +327,7 @@ pub fn dashboard(
                 Ok(p) => Some(p),
                 Err(err) if matches!(err.kind(), ErrorKind::Options { .. }) => return Err(err),
                 Err(err) => {
-                    notes.push(Note::new(NoteCode::PredictFailed, err.to_string()));
+                    notes.push(Note::from_error(NoteCode::PredictFailed, &err));
                     None
                 }
             }
@@ -367,10 +367,10 @@ pub fn dashboard(
         (Some(_), _) if !options.wants(Section::Validation) => None,
         (Some(c), _) if c.validation.is_some() => c.validation.clone(),
         (Some(c), Dataset::Transactions(_)) => {
-            notes.push(Note::new(
-                NoteCode::ValidationFailed,
-                c.validation_error.clone().unwrap_or_default(),
-            ));
+            notes.push(match &c.validation_error {
+                Some(err) => Note::from_error(NoteCode::ValidationFailed, err),
+                None => Note::new(NoteCode::ValidationFailed, ""),
+            });
             None
         }
         (Some(_), _) => {
@@ -440,7 +440,7 @@ fn what_if(
         Ok(m) => m,
         Err(err) => {
             if shown {
-                notes.push(Note::new(NoteCode::WhatifFailed, err.to_string()));
+                notes.push(Note::from_error(NoteCode::WhatifFailed, &err));
             }
             return Ok((None, None));
         }
@@ -450,7 +450,7 @@ fn what_if(
             Ok(s) => Some(s),
             Err(err) if matches!(err.kind(), ErrorKind::Options { .. }) => return Err(err),
             Err(err) => {
-                notes.push(Note::new(NoteCode::WhatifFailed, err.to_string()));
+                notes.push(Note::from_error(NoteCode::WhatifFailed, &err));
                 None
             }
         }
@@ -549,7 +549,7 @@ fn customer_sections(
                 (want_groups, NoteCode::GroupsFailed),
             ] {
                 if wanted {
-                    notes.push(Note::new(code, err.to_string()));
+                    notes.push(Note::from_error(code, &err));
                 }
             }
             return CustomerSections::default();
@@ -561,7 +561,7 @@ fn customer_sections(
     let cohorts = want_cohorts
         .then(|| {
             cohorts_with(&histories, &options.cohorts)
-                .map_err(|err| notes.push(Note::new(NoteCode::CohortsFailed, err.to_string())))
+                .map_err(|err| notes.push(Note::from_error(NoteCode::CohortsFailed, &err)))
                 .ok()
         })
         .flatten();
@@ -582,7 +582,7 @@ fn customer_sections(
                 Some(v) => segments_with_values(&histories, summary, Some(&v), &segment_options),
                 None => segments_with(&histories, summary, shop, &segment_options),
             }
-            .map_err(|err| notes.push(Note::new(NoteCode::SegmentsFailed, err.to_string())))
+            .map_err(|err| notes.push(Note::from_error(NoteCode::SegmentsFailed, &err)))
             .ok()
         })
         .flatten();

@@ -1,8 +1,14 @@
 //! Why a section of the report is missing or what to keep in mind when
 //! reading it: a stable code (the page translates it) and an English message
-//! with the details (the CLI prints it).
+//! with the details (the CLI prints it). A note that stands for an error
+//! carries that error's code and parameters too, so the page can give the
+//! details in its own language.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
+
+use crate::{Error, ErrorCode, Param};
 
 /// Every note the report can carry. The page looks up `note.<code>` in its
 /// dictionaries and falls back to the message.
@@ -63,6 +69,18 @@ pub struct Note {
     pub code: NoteCode,
     /// The details, in plain English, lower case.
     pub message: String,
+    /// The error behind the note, if it stands for one.
+    pub error: Option<NoteError>,
+}
+
+/// The code and parameters of the error behind a note
+/// ([`Error::code`], [`Error::params`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoteError {
+    /// The error's stable code.
+    pub code: ErrorCode,
+    /// Its named values.
+    pub params: BTreeMap<&'static str, Param>,
 }
 
 impl Note {
@@ -71,6 +89,20 @@ impl Note {
         Note {
             code,
             message: message.into(),
+            error: None,
+        }
+    }
+
+    /// A note that stands for `err`: its message is the error's, and it
+    /// carries the error's code and parameters.
+    pub fn from_error(code: NoteCode, err: &Error) -> Note {
+        Note {
+            code,
+            message: err.to_string(),
+            error: Some(NoteError {
+                code: err.code(),
+                params: err.params().into_iter().collect(),
+            }),
         }
     }
 }

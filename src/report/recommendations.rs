@@ -309,14 +309,14 @@ pub fn recommendations(
     let rec = match Recommender::new(data, &core) {
         Ok(rec) => rec,
         Err(err) => {
-            notes.push(Note::new(NoteCode::NoItems, err.to_string()));
+            notes.push(Note::from_error(NoteCode::NoItems, &err));
             return None;
         }
     };
     let evaluation = match evaluation {
         Some(Ok(e)) => Some(e),
         Some(Err(err)) => {
-            notes.push(Note::new(NoteCode::EvaluateFailed, err.to_string()));
+            notes.push(Note::from_error(NoteCode::EvaluateFailed, &err));
             None
         }
         None => None,

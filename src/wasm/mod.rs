@@ -275,7 +275,28 @@ fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
         .map_err(|err| JsError::new(&format!("cannot pass the result to JavaScript: {err}")))
 }
 
-/// The one conversion of library errors: the page shows the message as is.
+/// The one conversion of library errors: a JavaScript `Error` whose message
+/// is the English text (what the CLI prints), with the error's stable `code`
+/// and its `params` (an object of strings and numbers) as properties, so the
+/// page can say it in its own language (`CoreError` in the declarations).
 fn js_error(err: crate::Error) -> JsError {
-    JsError::new(&err.to_string())
+    let error = JsError::new(&err.to_string());
+    // A clone is a second handle on the same JavaScript object.
+    let object: JsValue = error.clone().into();
+    let params = js_sys::Object::new();
+    for (name, value) in err.params() {
+        let value = match value {
+            crate::Param::Text(text) => JsValue::from_str(&text),
+            crate::Param::Number(n) => JsValue::from_f64(n),
+        };
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(&params, &JsValue::from_str(name), &value);
+    }
+    let _ = js_sys::Reflect::set(
+        &object,
+        &JsValue::from_str("code"),
+        &JsValue::from_str(err.code().as_str()),
+    );
+    let _ = js_sys::Reflect::set(&object, &JsValue::from_str("params"), &params);
+    error
 }

@@ -6,6 +6,30 @@
 
 use wasm_bindgen::prelude::*;
 
+/// The errors' codes and parameters (`crate::ErrorCode`): in both builds.
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_TYPES: &'static str = r##"
+/** A library error's stable code; see `ltvlab::ErrorCode`. The page says it through `error.<code>`. */
+export type ErrorCode = "empty" | "binary" | "no_usable_column" | "input" | "options" | "model"
+    | "blank_lines_before_header" | "json_file" | "first_line_too_long" | "row_too_large"
+    | "header_repeated_other_columns" | "header_only" | "no_date_column" | "no_id_column" | "summary_column_missing"
+    | "no_usable_rows" | "summary_negative" | "summary_not_finite" | "summary_row_inconsistent" | "unknown_column"
+    | "unknown_role" | "unknown_encoding" | "bad_delimiter" | "not_a_date" | "unknown_date_format" | "unknown_period"
+    | "summary_period_needed" | "observation_end_before_first" | "no_dated_rows" | "baskets_only" | "no_items"
+    | "summary_has_no_items" | "summary_has_no_dates" | "no_customer_ids" | "no_customer_purchases"
+    | "no_training_orders" | "no_customers" | "too_few_customers" | "nobody_repeats" | "non_positive_spend"
+    | "heavy_tailed_spend" | "model_not_finite" | "no_group_column";
+
+/** The named values of an error (line, column, value, count, model, ...). */
+export type ErrorParams = Record<string, string | number>;
+
+/** What the wasm functions throw: an `Error` whose message is the English text, with the code and parameters. */
+export interface CoreError extends Error {
+    code: ErrorCode;
+    params: ErrorParams;
+}
+"##;
+
 /// The calculator's types (`simulateFormula`): in both builds.
 #[wasm_bindgen(typescript_custom_section)]
 const CALCULATOR_TYPES: &'static str = r##"
@@ -298,6 +322,8 @@ export interface Note {
         | "predict_failed" | "segments_failed" | "summary_period_needed" | "validation_failed" | "whatif_failed";
     /** The library's message, in English. */
     message: string;
+    /** The error behind the note, if it stands for one: the page says it in its own language. */
+    error: { code: ErrorCode; params: ErrorParams } | null;
 }
 
 /** What `Analysis.finish()` returns. */

@@ -99,6 +99,27 @@ test('bad files and bad options are errors with a message, and the module keeps 
   assert.ok(wasm.simulateFormula(undefined, undefined).baseline.ltv > 0);
 });
 
+test('errors carry their code and the values their message names, beside the English message', () => {
+  const encoder = new TextEncoder();
+  const cases = [
+    // [what, call, code, params (a subset)]
+    ['an empty file', () => analyze(new Uint8Array(), undefined), 'empty', {}],
+    ['NUL bytes', () => analyze(new Uint8Array([0x61, 0x62, 0, 0, 0x0a, 0x63]), undefined), 'binary', { count: 2, bytes: 6 }],
+    ['no date column', () => analyze(encoder.encode('customer_id,amount\nA,1\n'), undefined), 'no_date_column', { columns: '"customer_id", "amount"' }],
+    ['a summary value that is not finite', () => analyze(encoder.encode('customer_id,frequency,recency,T\nA,1,inf,10\n'), undefined),
+      'summary_not_finite', { line: 2, column: 'recency', value: 'inf' }],
+    ['a mapping to a missing column', () => analyze(encoder.encode('customer_id,order_date,amount\nA,2024-01-01,1\n'), { ingest: { mapping: { customer: 'email' } } }),
+      'unknown_column', { column: 'email' }],
+    ['an unknown option', () => new wasm.Analysis({ colour: 'red' }), 'options', {}],
+  ];
+  for (const [what, call, code, params] of cases) {
+    const error = thrown(call);
+    assert.equal(error.code, code, `${what}: ${error.message}`);
+    assert.equal(typeof error.params, 'object', what);
+    for (const [name, value] of Object.entries(params)) assert.equal(error.params[name], value, `${what}: ${name} in ${JSON.stringify(error.params)}`);
+  }
+});
+
 test('options as documented are accepted', () => {
   const result = analyze(sample, {
     ingest: { mapping: { customer: 'customer_id' }, today: '2025-01-31' },

@@ -3,7 +3,7 @@
 // what it does with each message of the analysis worker.
 
 import { FromWorker, ToWorker } from '../protocol.js';
-import { localize } from '../i18n.js';
+import { errorText, localize } from '../i18n.js';
 import { renderNotes } from '../sections/notes.js';
 import { renderPreview } from '../sections/preview.js';
 import { renderStatus, showProgress } from '../sections/progress.js';
@@ -61,7 +61,7 @@ function onWorkerMessage(message) {
       }
       const { id } = message;
       if (job?.id === id || (id !== undefined && state.pendingFiles.delete(id)) || id === view.query || id === state.recsJob) {
-        fail(message.message);
+        fail(message.message, message.error);
       } else {
         // A cancelled or superseded job; its error may still have left wasm unusable.
         dropWorker();
@@ -104,6 +104,7 @@ export function analyze(next) {
   setState('working');
   ui.error.hidden = true;
   ui.error.textContent = '';
+  state.error = null;
   ui.status.textContent = '';
   state.status = null;
   ui.preview.hidden = true;
@@ -140,11 +141,18 @@ export function cancel() {
   if (hadFocus) ui.fileInput.focus();
 }
 
+/** The error shown, again in the page's language (after a language switch). */
+export function renderError() {
+  if (state.error && !ui.error.hidden) ui.error.textContent = errorText(state.l10n, state.error);
+}
+
 /**
  * Shows the error that ended the analysis, and replaces the worker.
  * @param {string} message
+ * @param {import('../protocol.js').DescribedError} [error] its code (kept on the element for tests and styles),
+ *   parameters and English text, to say it again after a language switch
  */
-function fail(message) {
+function fail(message, error) {
   state.job = null;
   state.recsJob = 0;
   state.pendingFiles.clear();
@@ -152,6 +160,8 @@ function fail(message) {
   dropWorker();
   ui.progress.hidden = true;
   ui.error.textContent = message;
+  ui.error.dataset.code = error?.code ?? '';
+  state.error = error ?? null;
   ui.error.hidden = false;
   setState('error');
 }

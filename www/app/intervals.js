@@ -36,7 +36,7 @@ export function startIntervals() {
     },
     (event) => {
       intervals.state = 'failed';
-      intervals.message = event.message || state.l10n.t('error.worker');
+      intervals.message = (state.l10n.lang === 'en' && event.message) || state.l10n.t('error.worker');
       renderIntervalNote();
       stopIntervals();
     },

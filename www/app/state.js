@@ -127,6 +127,8 @@ export const state = {
   recsJob: 0,
   /** @type {Status | null} the status line, kept as a message key so it follows the language switch */
   status: null,
+  /** @type {import('../protocol.js').DescribedError | null} the error shown, kept so it follows the language switch */
+  error: null,
   /** @type {[string, number | null, {step?: number, steps?: number}] | null} the last progress shown, for a language switch */
   progressShown: null,
   /** @type {RecsProgress | null} the recommender's last stage shown, for a language switch */

@@ -61,7 +61,8 @@ export function ensureWorker() {
   const created = spawn(
     (message) => client.handlers.message(message),
     (event) => {
-      if (created === client.worker) client.handlers.failed(event.message || state.l10n.t('error.worker'));
+      // The browser's own words ("Uncaught SyntaxError…") are English: only the English page shows them.
+      if (created === client.worker) client.handlers.failed((state.l10n.lang === 'en' && event.message) || state.l10n.t('error.worker'));
     },
   );
   client.worker = created;

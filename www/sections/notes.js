@@ -4,6 +4,10 @@
 
 import { byTestId, el } from '../app/dom.js';
 import { current, state } from '../app/state.js';
+import { errorText } from '../i18n.js';
+
+// The kinds' generic codes say no more than the note itself.
+const GENERIC_ERRORS = new Set(['input', 'options', 'model', 'no_usable_column']);
 
 export function renderNotes() {
   const { l10n } = state;
@@ -11,13 +15,17 @@ export function renderNotes() {
   const notes = byTestId('notes');
   notes.hidden = result.notes.length === 0;
   notes.querySelector('ul').replaceChildren(
-    // The core's detail is English engineer text: shown in the English page,
-    // kept as a tooltip in the others.
-    ...result.notes.map((note) =>
-      l10n.lang === 'en'
-        ? el('li', { 'data-code': note.code }, `${l10n.t(`note.${note.code}`)} (${note.message})`)
-        : el('li', { 'data-code': note.code, title: note.message }, l10n.t(`note.${note.code}`)),
-    ),
+    // The core's detail is English engineer text: shown in the English page.
+    // The others say the error behind the note (its code and parameters) in
+    // their own words, and keep the English as a tooltip.
+    ...result.notes.map((note) => {
+      const attributes = { 'data-code': note.code, 'data-error': note.error?.code ?? '' };
+      if (l10n.lang === 'en') return el('li', attributes, `${l10n.t(`note.${note.code}`)} (${note.message})`);
+      // A generic code, or one the note's own sentence already says, adds nothing.
+      const { error } = note;
+      const detail = error && !GENERIC_ERRORS.has(error.code) && error.code !== note.code ? ` ${errorText(l10n, error)}` : '';
+      return el('li', { ...attributes, title: note.message }, `${l10n.t(`note.${note.code}`)}${detail}`);
+    }),
   );
   const diagnostics = result.predictions?.diagnostics ?? [];
   const details = byTestId('diagnostics');

@@ -212,7 +212,9 @@ impl FromStr for DateFormat {
         Err(Error::options(format!(
             "unknown date format \"{s}\" (expected auto, iso, ymd, yyyymmdd, japanese, dmy, \
              mdy, excel, unix or a pattern such as %d/%m/%Y)"
-        )))
+        ))
+        .with_code(crate::ErrorCode::UnknownDateFormat)
+        .param("value", s))
     }
 }
 
