@@ -598,7 +598,7 @@ fn customer_sections(
                 options.margin,
                 &GroupOptions::default(),
             )
-            .map_err(|err| notes.push(Note::new(NoteCode::GroupsFailed, err.to_string())))
+            .map_err(|err| notes.push(Note::from_error(NoteCode::GroupsFailed, &err)))
             .ok()
         })
         .flatten();

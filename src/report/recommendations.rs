@@ -324,7 +324,7 @@ pub fn recommendations(
     let next_basket_evaluation = match next_evaluation {
         Some(Ok(e)) => Some(e),
         Some(Err(err)) => {
-            notes.push(Note::new(NoteCode::EvaluateFailed, err.to_string()));
+            notes.push(Note::from_error(NoteCode::EvaluateFailed, &err));
             None
         }
         None => None,
@@ -391,7 +391,7 @@ pub fn recommendations(
             match NextBasket::new(&rec, &NextBasketOptions::default()) {
                 Ok(nb) => Some(nb),
                 Err(err) => {
-                    notes.push(Note::new(NoteCode::EvaluateFailed, err.to_string()));
+                    notes.push(Note::from_error(NoteCode::EvaluateFailed, &err));
                     None
                 }
             }
@@ -466,7 +466,7 @@ fn due_soon(rec: &Recommender<'_>, limit: usize, notes: &mut Vec<Note>) -> Optio
     let due = match replenishment.due_soon(&options) {
         Ok(due) => due,
         Err(err) => {
-            notes.push(Note::new(NoteCode::EvaluateFailed, err.to_string()));
+            notes.push(Note::from_error(NoteCode::EvaluateFailed, &err));
             return None;
         }
     };
