@@ -41,6 +41,7 @@ use crate::predict::{predict, PredictOptions, Predictions, SpendModel};
 use crate::rfm_ranks::{rfm_ranks, RfmRankReport};
 use crate::segments::{segments_with, segments_with_values, SegmentOptions, SegmentReport};
 use crate::simulate::{simulate, Scenario, ShopModel, Simulation, SimulationOptions, ValueOptions};
+use crate::subscription::{subscription_retention, SubscriptionReport};
 use crate::summary::{period_for, summarize, Period, Summary, SummaryOptions};
 use crate::validate::{choose_model, ChoiceReason, ModelChoice, ValidateOptions, Validation};
 use crate::{ErrorKind, Result};
@@ -66,6 +67,8 @@ pub enum Section {
     Deciles,
     /// RFM as A–E ranks and the R × F table.
     RfmRanks,
+    /// 定期 (subscription) retention by delivery number with the sBG fit.
+    Subscription,
     /// The holdout validation of the purchase models.
     Validation,
     /// The what-if model (the page keeps it for its sliders).
@@ -228,6 +231,8 @@ pub struct Dashboard {
     pub deciles: Option<DecileReport>,
     /// RFM as A–E ranks and the R × F table (order files).
     pub rfm_ranks: Option<RfmRankReport>,
+    /// 定期 (subscription) retention (order files with subscription evidence).
+    pub subscription: Option<SubscriptionReport>,
     /// The what-if model.
     pub shop: Option<ShopModel>,
     /// The what-if baseline (no lever moved).
@@ -344,6 +349,7 @@ pub fn dashboard(
         repeat_funnel,
         deciles,
         rfm_ranks,
+        subscription,
     } = customer_sections(
         data,
         summary.as_ref().filter(|_| has_customers),
@@ -394,6 +400,7 @@ pub fn dashboard(
         repeat_funnel,
         deciles,
         rfm_ranks,
+        subscription,
         shop: shop.filter(|_| options.wants(Section::Whatif)),
         simulation,
         notes,
@@ -454,6 +461,7 @@ struct CustomerSections {
     repeat_funnel: Option<FunnelReport>,
     deciles: Option<DecileReport>,
     rfm_ranks: Option<RfmRankReport>,
+    subscription: Option<SubscriptionReport>,
 }
 
 /// Cohorts, segments, the repeat funnel, the deciles and the A–E ranks from
@@ -476,7 +484,13 @@ fn customer_sections(
         options.wants(Section::Deciles),
         options.wants(Section::RfmRanks),
     );
-    let wanted = want_cohorts || want_segments || want_funnel || want_deciles || want_ranks;
+    let want_subscription = options.wants(Section::Subscription);
+    let wanted = want_cohorts
+        || want_segments
+        || want_funnel
+        || want_deciles
+        || want_ranks
+        || want_subscription;
     let Some(summary) = summary.filter(|_| wanted) else {
         return CustomerSections::default();
     };
@@ -497,7 +511,7 @@ fn customer_sections(
                 (want_cohorts, NoteCode::CohortsFailed),
                 (want_segments, NoteCode::SegmentsFailed),
                 (
-                    want_funnel || want_deciles || want_ranks,
+                    want_funnel || want_deciles || want_ranks || want_subscription,
                     NoteCode::NoCustomers,
                 ),
             ] {
@@ -539,12 +553,29 @@ fn customer_sections(
             .ok()
         })
         .flatten();
+    let subscription = want_subscription
+        .then(
+            || match subscription_retention(&histories, options.margin) {
+                Ok(report) => {
+                    if let Some(err) = &report.fit_error {
+                        notes.push(Note::new(NoteCode::SubscriptionFitFailed, err.clone()));
+                    }
+                    Some(report)
+                }
+                Err(none) => {
+                    notes.push(Note::new(NoteCode::NoSubscriptions, none.0));
+                    None
+                }
+            },
+        )
+        .flatten();
     CustomerSections {
         cohorts,
         segments,
         repeat_funnel: want_funnel.then(|| repeat_funnel(&histories)),
         deciles: want_deciles.then(|| deciles(&histories)),
         rfm_ranks: want_ranks.then(|| rfm_ranks(&histories)),
+        subscription,
     }
 }
 

@@ -32,6 +32,12 @@ pub enum NoteCode {
     NoItems,
     /// The recommendations' holdout evaluation could not run.
     EvaluateFailed,
+    /// No 定期 (subscription) evidence: no flagged order, or too few
+    /// customers at regular intervals.
+    NoSubscriptions,
+    /// The sBG model could not be fitted on the subscribers (nobody churned,
+    /// too few of them); the observed table stays.
+    SubscriptionFitFailed,
 }
 
 impl NoteCode {
@@ -49,6 +55,8 @@ impl NoteCode {
             NoteCode::ValidationFailed => "validation_failed",
             NoteCode::NoItems => "no_items",
             NoteCode::EvaluateFailed => "evaluate_failed",
+            NoteCode::NoSubscriptions => "no_subscriptions",
+            NoteCode::SubscriptionFitFailed => "subscription_fit_failed",
         }
     }
 }
@@ -92,6 +100,8 @@ mod tests {
             NoteCode::ValidationFailed,
             NoteCode::NoItems,
             NoteCode::EvaluateFailed,
+            NoteCode::NoSubscriptions,
+            NoteCode::SubscriptionFitFailed,
         ] {
             let json = serde_json::to_value(code).ok();
             assert_eq!(json, Some(serde_json::json!(code.as_str())));
