@@ -66,6 +66,9 @@ struct ReportJson<'a> {
     deciles: Option<&'a ltvlab::deciles::DecileReport>,
     /// RFM as A–E ranks and the R × F table (order files).
     rfm_ranks: Option<&'a ltvlab::rfm_ranks::RfmRankReport>,
+    /// 定期 (subscription) retention with the sBG fit (order files with a
+    /// subscription column or regular intervals).
+    subscription: Option<&'a ltvlab::subscription::SubscriptionReport>,
     /// The what-if baseline with its intervals and the lever ranking (no
     /// levers moved: `ltvlab simulate FILE --json` with the defaults).
     simulation: Option<&'a ltvlab::simulate::Simulation>,
@@ -143,6 +146,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()>
         repeat_funnel: d.repeat_funnel.as_ref(),
         deciles: d.deciles.as_ref(),
         rfm_ranks: d.rfm_ranks.as_ref(),
+        subscription: d.subscription.as_ref(),
         simulation: d.simulation.as_ref(),
         recommendations: recommendations.as_ref(),
         notes: &d.notes,
@@ -242,6 +246,19 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
             top.customers,
             100.0 * top.revenue_share,
             100.0 * top.order_share
+        )?;
+    }
+    if let Some(s) = r.subscription {
+        let expected = s.fit.as_ref().map_or(String::from("no sBG fit"), |f| {
+            format!(
+                "{:.1} expected deliveries, subscription LTV {:.0}",
+                f.expected_deliveries, f.ltv
+            )
+        });
+        writeln!(
+            out,
+            "subscription    {} subscribers ({:?}), {:.0}-day cycle, {expected}",
+            s.subscribers, s.evidence, s.cycle_days
         )?;
     }
     if let Some(p) = &d.predictions {

@@ -223,6 +223,7 @@ impl Analysis {
             repeat_funnel: d.repeat_funnel.as_ref(),
             deciles: d.deciles.as_ref(),
             rfm_ranks: d.rfm_ranks.as_ref(),
+            subscription: d.subscription.as_ref(),
             validation: d.validation.as_ref(),
             notes: &d.notes,
         })?;

@@ -16,6 +16,7 @@ use crate::predict::{BaseTotals, FormulaLtv, Predictions, SpendModel};
 use crate::report::{AllowableCpo, ChosenModel, Note, RecommendationsReport};
 use crate::rfm_ranks::RfmRankReport;
 use crate::segments::{Segment, SegmentReport};
+use crate::subscription::SubscriptionReport;
 use crate::summary::{Period, Summary};
 use crate::validate::Validation;
 
@@ -35,6 +36,7 @@ pub(super) struct AnalysisResult<'a> {
     pub(super) repeat_funnel: Option<&'a FunnelReport>,
     pub(super) deciles: Option<&'a DecileReport>,
     pub(super) rfm_ranks: Option<&'a RfmRankReport>,
+    pub(super) subscription: Option<&'a SubscriptionReport>,
     pub(super) validation: Option<&'a Validation>,
     pub(super) notes: &'a [Note],
 }

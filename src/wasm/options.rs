@@ -38,6 +38,7 @@ enum Section {
     RepeatFunnel,
     Deciles,
     RfmRanks,
+    Subscription,
     Validation,
     Whatif,
 }
@@ -53,6 +54,7 @@ impl From<Section> for report::Section {
             Section::RepeatFunnel => report::Section::RepeatFunnel,
             Section::Deciles => report::Section::Deciles,
             Section::RfmRanks => report::Section::RfmRanks,
+            Section::Subscription => report::Section::Subscription,
             Section::Validation => report::Section::Validation,
             Section::Whatif => report::Section::Whatif,
         }
@@ -60,7 +62,7 @@ impl From<Section> for report::Section {
 }
 
 /// Every section the page can ask for.
-const ALL_SECTIONS: [Section; 10] = [
+const ALL_SECTIONS: [Section; 11] = [
     Section::Summary,
     Section::Predictions,
     Section::Recommendations,
@@ -69,6 +71,7 @@ const ALL_SECTIONS: [Section; 10] = [
     Section::RepeatFunnel,
     Section::Deciles,
     Section::RfmRanks,
+    Section::Subscription,
     Section::Validation,
     Section::Whatif,
 ];
