@@ -139,7 +139,7 @@ fn regular_intervals_are_inferred_without_a_flag() {
         let n = 3 + c % 4;
         for k in 0..n {
             let day = c * 3 + k * 28 + (k % 2) * 2;
-            csv.push_str(&format!("s{c},{},1000\n", format_day(19_723 + day as i32)));
+            csv.push_str(&format!("s{c},{},1000\n", format_day(19_723 + day)));
         }
     }
     for (c, days) in [("x", [0, 5, 90, 100]), ("y", [0, 7, 14, 120])] {
