@@ -70,7 +70,7 @@ export const FromWorker = /** @type {const} */ ({
  * What the page can export: the customers' CSV, the recommendations as CSV or
  * JSON, or one follow-up list of the segments (`list`, named by ListName).
  */
-export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'recs-json', 'list']);
+export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'recs-json', 'list', 'subscription']);
 /** @typedef {typeof EXPORT_KINDS[number]} ExportKind */
 
 /** The columns the customer table sorts by (worker.js SORT_COLUMNS). */

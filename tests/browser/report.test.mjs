@@ -140,6 +140,9 @@ function assertSameReport(p, c, what) {
   same(p.repeat_funnel, c.repeat_funnel, `${what}: repeat_funnel`, 0);
   same(p.deciles, c.deciles, `${what}: deciles`, 1e-12);
   same(p.rfm_ranks, c.rfm_ranks, `${what}: rfm_ranks`, 1e-12);
+  // The observed table is counts and their ratios; the sBG fit is a model
+  // number (wasm and native optimisers stop a last place apart).
+  same(p.subscription, c.subscription, `${what}: subscription`);
   if (c.recommendations === null) {
     assert.equal(p.recommendations, null, `${what}: recommendations`);
   } else {
@@ -160,7 +163,11 @@ test('ltvlab analyze and the page give the same report on the same file', () => 
     ['a basket file', 'tests/browser/fixtures/baskets.csv', [], undefined],
     ['a weekly summary file', 'tests/browser/fixtures/summary_weekly.csv', ['--period', 'week'], { summary: { period: 'week' } }],
     ['a named model and a horizon', 'tests/browser/fixtures/orders.csv', ['--model', 'pareto', '--horizon', '6'], { predict: { model: 'pareto', horizon_months: 6 } }],
+    ['a subscription shop (定期購入 column) with a margin', 'tests/browser/fixtures/subscription.csv', ['--margin', '0.4'], { predict: { margin: 0.4 } }],
   ];
+  // The section is compared where there is one, and absent with its note elsewhere.
+  const sub = cli('analyze', '--json', '--margin', '0.4', `${ROOT}tests/browser/fixtures/subscription.csv`).subscription;
+  assert.ok(sub?.fit && sub.evidence === 'flag' && sub.margin === 0.4, JSON.stringify(sub)?.slice(0, 200));
   for (const [what, file, args, options] of files) {
     const c = cli('analyze', '--json', ...args, `${ROOT}${file}`);
     const p = page(readFileSync(`${ROOT}${file}`), options);
