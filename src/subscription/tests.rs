@@ -165,6 +165,16 @@ fn regular_intervals_are_inferred_without_a_flag() {
         .map(|l| format!("{l}\n"))
         .collect();
     assert!(report(&few).is_err());
+    // Twelve regular customers among 62 with three purchase days or more
+    // (fewer than a fifth) are no evidence either.
+    let mut diluted = csv.clone();
+    for c in 0..48 {
+        for d in [0, 3 + c % 5, 100 + c] {
+            diluted.push_str(&format!("w{c},{},500\n", format_day(19_723 + d)));
+        }
+    }
+    let err = report(&diluted).unwrap_err();
+    assert!(err.0.contains("only 12 of the 62 customers"), "{}", err.0);
 }
 
 /// The flag words of real exports (futureshop's 受注種別, ids, yes/no).

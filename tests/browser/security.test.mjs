@@ -174,6 +174,7 @@ const APP_FILES = [
   'sections/recommendations.js',
   'sections/report.js',
   'sections/segments.js',
+  'sections/subscription.js',
   'sections/validation.js',
   'sections/whatif.js',
   'i18n.js',

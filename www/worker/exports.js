@@ -83,8 +83,9 @@ function subscriptionCsv(last, l10n) {
     const f = fitted.get(o.delivery);
     return [o.delivery, o.at_risk, o.received, o.retention, o.churn, f?.retention ?? null, f?.interval?.[0] ?? null, f?.interval?.[1] ?? null, ''];
   });
-  for (const f of report.fit?.curve ?? []) {
-    if (f.delivery < report.fit.projected_from) continue;
+  const fit = report.fit;
+  for (const f of fit?.curve ?? []) {
+    if (!fit || f.delivery < fit.projected_from) continue;
     rows.push([f.delivery, null, null, null, f.churn, f.retention, f.interval?.[0] ?? null, f.interval?.[1] ?? null, t('subscription.csv.projected_mark')]);
   }
   return csv(header, rows);
