@@ -11,8 +11,11 @@
 //! first, moved by a whole number of days drawn uniformly from `−2..=2` (none
 //! for the first); after each delivery the subscriber cancels with
 //! probability `θ`. Deliveries after the observation end are not written.
-//! One-off buyers make one or two 通常 orders on uniform days. Amounts are
-//! `delivery_value` for a delivery and `one_off_value` for a one-off order.
+//! One-off buyers make one or two 通常 orders on uniform days. A delivery is
+//! `delivery_value`, plus an add-on of a quarter of it with probability 0.2
+//! (so that order values vary within a customer, as the spend model needs);
+//! a one-off order is `one_off_value` times a uniform factor from 0.5 to 1.5,
+//! rounded to 10.
 //!
 //! The CSV is `order_id,customer_id,order_date,amount,定期購入` with
 //! `定期` or `通常` in the last column, rows in day order.
@@ -109,8 +112,8 @@ impl SubscriptionShop {
         })?;
         let mut rng = StdRng::seed_from_u64(self.seed);
         let end = i64::from(self.observation_days);
-        // (day offset, customer, subscription) per order.
-        let mut orders: Vec<(i64, String, bool)> = Vec::new();
+        // (day offset, customer, subscription, amount) per order.
+        let mut orders: Vec<(i64, String, bool, f64)> = Vec::new();
         let mut theta = Vec::with_capacity(self.subscribers);
         let mut deliveries = Vec::with_capacity(self.subscribers);
         for s in 0..self.subscribers {
@@ -124,7 +127,8 @@ impl SubscriptionShop {
                 if day >= end {
                     break;
                 }
-                orders.push((day, id.clone(), true));
+                let add_on = if rng.random::<f64>() < 0.2 { 0.25 } else { 0.0 };
+                orders.push((day, id.clone(), true, self.delivery_value * (1.0 + add_on)));
                 k += 1;
                 if rng.random::<f64>() < p {
                     break;
@@ -136,18 +140,16 @@ impl SubscriptionShop {
         for c in 0..self.one_off_customers {
             let id = format!("o{}", c + 1);
             for _ in 0..rng.random_range(1..=2) {
-                orders.push((rng.random_range(0..end), id.clone(), false));
+                let factor = 0.5 + rng.random::<f64>();
+                let amount = (self.one_off_value * factor / 10.0).round() * 10.0;
+                orders.push((rng.random_range(0..end), id.clone(), false, amount));
             }
         }
         orders.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
         let mut text = String::from("order_id,customer_id,order_date,amount,定期購入\n");
-        for (i, (day, customer, subscription)) in orders.iter().enumerate() {
+        for (i, (day, customer, subscription, amount)) in orders.iter().enumerate() {
             let date = crate::days::format_day(self.start_day + *day as i32);
-            let (amount, flag) = if *subscription {
-                (self.delivery_value, "定期")
-            } else {
-                (self.one_off_value, "通常")
-            };
+            let flag = if *subscription { "定期" } else { "通常" };
             text.push_str(&format!(
                 "{},{customer},{date},{amount},{flag}\n",
                 100_001 + i
