@@ -877,6 +877,8 @@ test('a subscription shop shows 定期購入の継続率 in Japanese and English
   const fileText = readFileSync(file, 'utf8');
   await page.evaluate(() => document.querySelectorAll('details:not(.diagnostics)').forEach((d) => { d.open = true; }));
   assert.deepEqual(await englishRuns(page, fileText), [], 'English in the Japanese page');
+  await section.scrollIntoViewIfNeeded();
+  await section.screenshot({ path: `${ARTIFACTS}subscription-ja.png` });
   // The table as CSV, with the page's column names.
   const text = await downloadText(page, 'export-subscription');
   const lines = text.slice(1).trimEnd().split('\r\n');

@@ -111,7 +111,8 @@ export function renderSubscription() {
       series,
       xTitle: t('subscription.chart.x'),
       yTitle: t('subscription.chart.y'),
-      formatX: l10n.integer,
+      // Deliveries are whole numbers: no label between them.
+      formatX: (v) => (Number.isInteger(v) ? l10n.integer(v) : ''),
       formatY: l10n.percent,
       markX: fit ? fit.projected_from - 0.5 : undefined,
     }),
