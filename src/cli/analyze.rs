@@ -257,8 +257,13 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
         });
         writeln!(
             out,
-            "subscription    {} subscribers ({:?}), {:.0}-day cycle, {expected}",
-            s.subscribers, s.evidence, s.cycle_days
+            "subscription    {} subscribers ({}), {:.0}-day cycle, {expected}",
+            s.subscribers,
+            match s.evidence {
+                ltvlab::subscription::Evidence::Flag => "from the subscription column",
+                ltvlab::subscription::Evidence::Intervals => "inferred from regular intervals",
+            },
+            s.cycle_days
         )?;
     }
     if let Some(p) = &d.predictions {
