@@ -269,3 +269,29 @@ fn the_sbg_fit_recovers_the_generated_churn() {
         );
     }
 }
+
+/// futureshop's 受注種別 (通常受注, 定期受注, 頒布会受注, 予約受注) is read as
+/// the subscription column beside its preset's columns: two subscribers (a
+/// 定期受注 and a 頒布会受注 customer), the 通常受注 and 予約受注 customers not.
+#[test]
+fn futureshops_order_type_marks_the_subscribers() {
+    let csv = "受注コード,注文日時,メールアドレス,販売単価,購入数量,受注種別\n\
+        F1,2024/01/05 10:00,a@example.jp,3000,1,定期受注\n\
+        F2,2024/02/05 10:00,a@example.jp,3000,1,定期受注\n\
+        F3,2024/01/10 11:00,b@example.jp,2000,1,頒布会受注\n\
+        F4,2024/01/12 12:00,c@example.jp,5000,1,通常受注\n\
+        F5,2024/03/01 12:00,d@example.jp,5000,2,予約受注\n";
+    let ingested = ingest(csv.as_bytes(), &IngestOptions::default()).unwrap();
+    let mapped: Vec<&str> = ingested
+        .report
+        .mapping
+        .iter()
+        .map(|m| m.role.name())
+        .collect();
+    assert!(mapped.contains(&"subscription"), "{mapped:?}");
+    let r = report(csv).unwrap();
+    assert_eq!(
+        (r.evidence, r.subscribers, r.deliveries),
+        (Evidence::Flag, 2, 3)
+    );
+}
