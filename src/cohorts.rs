@@ -366,6 +366,8 @@ pub(crate) struct Order {
     pub group: u32,
     /// NPS score of the first line that has one (`u8::MAX` if none).
     pub nps: u8,
+    /// Whether a line of the order is flagged 定期 (subscription).
+    pub subscription: bool,
 }
 
 /// Every customer's purchases, grouped by customer and in day order: the
@@ -526,6 +528,7 @@ const PLACEHOLDER: Order = Order {
     first_item: NONE,
     group: NONE,
     nps: u8::MAX,
+    subscription: false,
 };
 
 /// What [`purchase_orders`] finds.
@@ -558,6 +561,7 @@ fn purchase_orders(t: &Transactions) -> PurchaseOrders {
     );
     let groups = t.group_col();
     let nps = t.nps_col();
+    let subscription = t.subscription_col();
     for i in 0..t.len() {
         let o = ord[i] as usize;
         if flags[o] & 4 == 0 {
@@ -575,6 +579,9 @@ fn purchase_orders(t: &Transactions) -> PurchaseOrders {
             if a.nps == u8::MAX {
                 a.nps = n[i];
             }
+        }
+        if let Some(s) = subscription {
+            a.subscription |= s[i];
         }
         if rev[i] {
             flags[o] |= 2;

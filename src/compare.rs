@@ -273,6 +273,7 @@ pub fn merge_files(files: &[(&str, &Transactions)]) -> Result<Transactions> {
                 },
                 nps: nps.and_then(|v| (v[row] <= 10).then_some(v[row])),
                 group: Some(name),
+                subscription: t.subscription_col().map(|s| s[row]),
             });
         }
     }

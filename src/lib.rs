@@ -30,6 +30,7 @@ pub mod report;
 pub mod rfm_ranks;
 pub mod segments;
 pub mod simulate;
+pub mod subscription;
 pub mod summary;
 pub mod transactions;
 pub mod validate;

@@ -130,6 +130,9 @@ pub struct Line<'a> {
     pub nps: Option<u8>,
     /// A categorical value for grouping (channel, coupon, campaign), when chosen.
     pub group: Option<&'a str>,
+    /// Whether the line belongs to a 定期 (subscription) order, when the file
+    /// has a subscription column.
+    pub subscription: Option<bool>,
 }
 
 /// Builds a [`Transactions`] one line at a time.
@@ -206,6 +209,10 @@ impl TransactionsBuilder {
             let g = line.group.map_or(NONE, |g| t.groups.intern(g));
             t.group.push(g);
         }
+        if line.subscription.is_some() || !t.subscription.is_empty() {
+            t.subscription.resize(n - 1, false);
+            t.subscription.push(line.subscription.unwrap_or(false));
+        }
     }
 
     /// The number of lines pushed so far.
@@ -264,6 +271,7 @@ pub struct Transactions {
     reversal: Vec<bool>,
     nps: Vec<u8>,
     group: Vec<u32>,
+    subscription: Vec<bool>,
 }
 
 impl Transactions {
@@ -348,6 +356,12 @@ impl Transactions {
         (!self.group.is_empty()).then_some(&self.group[..])
     }
 
+    /// Whether each line belongs to a 定期 (subscription) order; `None` when
+    /// the file has no subscription column.
+    pub fn subscription_col(&self) -> Option<&[bool]> {
+        (!self.subscription.is_empty()).then_some(&self.subscription[..])
+    }
+
     /// Replaces the day of the given rows (used to apply the day/month order).
     pub(crate) fn set_days(&mut self, days: impl IntoIterator<Item = (usize, i32)>) {
         for (row, day) in days {
@@ -385,6 +399,7 @@ impl Transactions {
         retain(&mut self.reversal, keep);
         retain(&mut self.nps, keep);
         retain(&mut self.group, keep);
+        retain(&mut self.subscription, keep);
     }
 
     /// Moves each kept reversal line (return, refund, cancellation) into the
@@ -537,6 +552,7 @@ mod tests {
             kind: LineKind::Sale,
             nps: None,
             group: None,
+            subscription: None,
         }
     }
 

@@ -290,3 +290,41 @@ fn groups_by_channel_and_first_product() {
         "{text}"
     );
 }
+
+/// A subscription shop as `ltvlab generate --subscription` writes it: the
+/// 定期購入 column is recognised, the section is there with its sBG fit, and
+/// the text report names it; a shop without subscriptions has the note.
+#[test]
+fn a_subscription_shop_has_its_retention_section() {
+    let r = analyze("tests/browser/fixtures/subscription.csv");
+    let s = &r["subscription"];
+    assert_eq!(s["evidence"], "flag");
+    assert_eq!(s["subscribers"], 300);
+    assert_eq!(s["first_delivery"], 1);
+    assert_eq!(s["observed"][0]["retention"], 1.0);
+    let fit = &s["fit"];
+    assert!(fit["alpha"].as_f64().is_some_and(|a| a > 0.0), "{fit}");
+    assert_eq!(
+        fit["curve"].as_array().map(Vec::len),
+        s["observed"].as_array().map(|o| o.len() + 12)
+    );
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/fixtures/subscription.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_ltvlab"))
+        .arg("analyze")
+        .arg(&path)
+        .output()
+        .expect("the binary runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("subscription    300 subscribers (from the subscription column)"),
+        "{text}"
+    );
+    let none = analyze("tests/data/online_retail_II_sample.csv");
+    assert!(none["subscription"].is_null());
+    let notes = none["notes"].as_array().expect("notes");
+    assert!(
+        notes.iter().any(|n| n["code"] == "no_subscriptions"),
+        "{notes:?}"
+    );
+}

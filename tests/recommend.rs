@@ -37,6 +37,7 @@ fn line<'a>(customer: Option<&'a str>, order: &'a str, day: i32, item: &'a str) 
         kind: LineKind::Sale,
         nps: None,
         group: None,
+        subscription: None,
     }
 }
 

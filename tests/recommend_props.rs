@@ -26,6 +26,7 @@ fn dataset(baskets: &[Vec<u32>]) -> Dataset {
                 kind: LineKind::Sale,
                 nps: None,
                 group: None,
+                subscription: None,
             });
         }
     }

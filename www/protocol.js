@@ -72,7 +72,7 @@ export const FromWorker = /** @type {const} */ ({
  * one table by channel or first product (`groups`, the breakdown's name,
  * `by_channel` or `by_first_product`, in `list`).
  */
-export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'recs-json', 'list', 'groups']);
+export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'recs-json', 'list', 'groups', 'subscription']);
 /** @typedef {typeof EXPORT_KINDS[number]} ExportKind */
 
 /** The columns the customer table sorts by (worker.js SORT_COLUMNS). */

@@ -50,6 +50,7 @@ const APP_FILES = [
   'sections/report.js',
   'sections/segments.js',
   'sections/sheet.js',
+  'sections/subscription.js',
   'sections/validation.js',
   'sections/whatif.js',
   'i18n.js',

@@ -69,6 +69,9 @@ struct ReportJson<'a> {
     rfm_ranks: Option<&'a ltvlab::rfm_ranks::RfmRankReport>,
     /// Repeat rate and LTV by channel and by first product (order files).
     groups: Option<&'a GroupReport>,
+    /// 定期 (subscription) retention with the sBG fit (order files with a
+    /// subscription column or regular intervals).
+    subscription: Option<&'a ltvlab::subscription::SubscriptionReport>,
     /// The what-if baseline with its intervals and the lever ranking (no
     /// levers moved: `ltvlab simulate FILE --json` with the defaults).
     simulation: Option<&'a ltvlab::simulate::Simulation>,
@@ -147,6 +150,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()>
         deciles: d.deciles.as_ref(),
         rfm_ranks: d.rfm_ranks.as_ref(),
         groups: d.groups.as_ref(),
+        subscription: d.subscription.as_ref(),
         simulation: d.simulation.as_ref(),
         recommendations: recommendations.as_ref(),
         notes: &d.notes,
@@ -250,6 +254,24 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
     }
     if let Some(g) = r.groups {
         write_groups(out, g)?;
+    }
+    if let Some(s) = r.subscription {
+        let expected = s.fit.as_ref().map_or(String::from("no sBG fit"), |f| {
+            format!(
+                "{:.1} expected deliveries, subscription LTV {:.0}",
+                f.expected_deliveries, f.ltv
+            )
+        });
+        writeln!(
+            out,
+            "subscription    {} subscribers ({}), {:.0}-day cycle, {expected}",
+            s.subscribers,
+            match s.evidence {
+                ltvlab::subscription::Evidence::Flag => "from the subscription column",
+                ltvlab::subscription::Evidence::Intervals => "inferred from regular intervals",
+            },
+            s.cycle_days
+        )?;
     }
     if let Some(p) = &d.predictions {
         for w in &p.diagnostics {

@@ -61,6 +61,21 @@ pub(crate) struct GenerateArgs {
     /// mostly one-time buyers; `ltvlab::generate::small_shop`), drawn from --seed.
     #[arg(long, conflicts_with_all = ["lines", "customers", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "items"])]
     small_shop: bool,
+    /// A 定期 (subscription) shop: subscribers who churn as the sBG model says
+    /// (--sbg-alpha, --sbg-beta) beside one-off buyers, with a 定期購入 flag
+    /// column (`ltvlab::generate::SubscriptionShop`); --customers sets the
+    /// subscribers (default 2,000).
+    #[arg(long, conflicts_with_all = ["lines", "small_shop", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "items"])]
+    subscription: bool,
+    /// The subscribers' churn shape alpha (default 0.8).
+    #[arg(long, requires = "subscription")]
+    sbg_alpha: Option<f64>,
+    /// The subscribers' churn shape beta (default 2.5).
+    #[arg(long, requires = "subscription")]
+    sbg_beta: Option<f64>,
+    /// Days between deliveries (default 30).
+    #[arg(long, requires = "subscription")]
+    cycle_days: Option<u32>,
     /// Layout: plain, shopify or uci.
     #[arg(long, value_enum, ignore_case = true, default_value_t = GenerateFormat::Plain)]
     format: GenerateFormat,
@@ -298,6 +313,19 @@ pub(crate) fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> CliResult<(
             &mut stdout_lock
         }
     };
+    if a.subscription {
+        let defaults = ltvlab::generate::SubscriptionShop::default();
+        let shop = ltvlab::generate::SubscriptionShop {
+            subscribers: a.customers.unwrap_or(defaults.subscribers),
+            alpha: a.sbg_alpha.unwrap_or(defaults.alpha),
+            beta: a.sbg_beta.unwrap_or(defaults.beta),
+            cycle_days: a.cycle_days.unwrap_or(defaults.cycle_days),
+            seed: a.seed,
+            ..defaults
+        };
+        shop.generate(out)?;
+        return Ok(out.flush()?);
+    }
     let result = match a.lines {
         _ if a.small_shop => ltvlab::generate::small_shop(a.seed).generate(out),
         Some(lines) => ltvlab::generate::generate_lines(&config, lines, out),

@@ -44,6 +44,9 @@ pub(crate) struct InputArgs {
     /// A categorical column to group by (channel, coupon, campaign).
     #[arg(long, value_name = "COL")]
     pub(crate) group: Option<String>,
+    /// Column marking 定期 (subscription) orders: a flag (定期/通常, 1/0) or a subscription id.
+    #[arg(long, value_name = "COL")]
+    subscription: Option<String>,
     /// Date format: auto, iso, ymd, yyyymmdd, japanese, dmy, mdy, excel, unix, or a pattern like %d/%m/%Y.
     #[arg(long, value_name = "FORMAT")]
     date_format: Option<String>,
@@ -86,6 +89,7 @@ impl InputArgs {
             quantity: None,
             unit_price: None,
             group: None,
+            subscription: None,
             date_format: None,
             date_order: None,
             encoding: None,
@@ -159,6 +163,7 @@ fn ingest_options(a: &InputArgs) -> CliResult<IngestOptions> {
         ("quantity", &a.quantity),
         ("unit_price", &a.unit_price),
         ("group", &a.group),
+        ("subscription", &a.subscription),
     ] {
         if let Some(c) = col {
             o.mapping.insert(role.to_owned(), c.clone());

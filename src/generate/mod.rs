@@ -61,12 +61,14 @@ mod money;
 mod output;
 mod simulation;
 mod small_shop;
+mod subscription;
 
 use std::io;
 
 use serde::{Deserialize, Serialize};
 
 pub use small_shop::{small_shop, SmallShop};
+pub use subscription::{SubscriptionShop, SubscriptionTruth};
 
 use crate::{Error, Result};
 use simulation::{run, Stop, GUEST};

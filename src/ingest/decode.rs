@@ -144,6 +144,7 @@ impl Stream {
                 kind: LineKind::Sale,
                 nps: None,
                 group: None,
+                subscription: None,
             });
             self.rows.lines.push(line as u32);
         }
@@ -186,6 +187,7 @@ impl Stream {
             kind: LineKind::Sale,
             nps: None,
             group: None,
+            subscription: None,
         });
         self.rows.lines.push(line as u32);
     }
@@ -362,6 +364,11 @@ impl Stream {
             .and_then(|c| fields.get(c))
             .and_then(|v| value::parse_nps(v));
         let group = get(cols.group);
+        // The cell is read even when empty (empty: not 定期), so that a mapped
+        // column makes a subscription column in the store.
+        let subscription = cols
+            .subscription
+            .map(|c| schema::subscription_flag(fields.get(c).map_or("", |s| trim_field(s))));
         let Some((day, alt)) = rows.day(raw_date, line, &raw) else {
             rows.skips.add(SkipReason::BadDate, line, &raw);
             return;
@@ -386,6 +393,7 @@ impl Stream {
             },
             nps,
             group: (!group.is_empty()).then_some(group),
+            subscription,
         });
         if money.dot3 {
             rows.decimal.dot3_rows.push(rows.builder.len() as u32 - 1);

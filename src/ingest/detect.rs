@@ -80,6 +80,7 @@ pub(super) struct Cols {
     pub(super) recency: Option<usize>,
     pub(super) t: Option<usize>,
     pub(super) monetary_value: Option<usize>,
+    pub(super) subscription: Option<usize>,
 }
 
 impl Cols {
@@ -103,6 +104,7 @@ impl Cols {
             recency: m.get(Role::Recency),
             t: m.get(Role::T),
             monetary_value: m.get(Role::MonetaryValue),
+            subscription: m.get(Role::Subscription),
         }
     }
 }

@@ -43,11 +43,14 @@ pub enum Role {
     T,
     /// Summary files: mean value of repeat purchases.
     MonetaryValue,
+    /// Whether the order is a 定期 (subscription) delivery: a flag (定期/通常,
+    /// 1/0, true/false) or a subscription id (see [`subscription_flag`]).
+    Subscription,
 }
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Role; 18] = [
+    pub const ALL: [Role; 19] = [
         Role::Customer,
         Role::Order,
         Role::Date,
@@ -66,6 +69,7 @@ impl Role {
         Role::Recency,
         Role::T,
         Role::MonetaryValue,
+        Role::Subscription,
     ];
 
     /// The role's snake_case name, as used in options and the CLI.
@@ -89,6 +93,7 @@ impl Role {
             Role::Recency => "recency",
             Role::T => "t",
             Role::MonetaryValue => "monetary_value",
+            Role::Subscription => "subscription",
         }
     }
 
@@ -394,6 +399,36 @@ fn dictionary(role: Role) -> &'static [&'static str] {
         Role::Recency => &["recency"],
         Role::T => &["t"],
         Role::MonetaryValue => &["monetaryvalue", "monetary"],
+        // 定期 (subscription) orders. Only futureshop's 受注種別 (通常受注,
+        // 定期受注, 頒布会受注, 予約受注: its order API's `type`) and
+        // ecforce's 定期受注番号 are taken from the platforms' own pages.
+        // Rakuten RMS writes 定期購入 and 頒布会 orders into downloads of their
+        // own (定期購入データ), not a column; Shopify has no such column (apps
+        // such as Recharge tag orders "Subscription Recurring Order" in Tags,
+        // which can be mapped to this role by hand). The other names are the
+        // ones Japanese carts and order tools use for the flag or the id;
+        // they are guesses, not published layouts.
+        Role::Subscription => &[
+            "定期購入",
+            "定期購入フラグ",
+            "定期フラグ",
+            "定期区分",
+            "定期便",
+            "定期",
+            "受注種別",
+            "注文種別",
+            "定期購入id",
+            "定期購入番号",
+            "定期受注番号",
+            "定期受注id",
+            "定期番号",
+            "subscription",
+            "issubscription",
+            "subscriptionflag",
+            "subscriptionid",
+            "subscriptioncontractid",
+            "recurring",
+        ],
     }
 }
 
@@ -408,6 +443,46 @@ const ORDER_LEVEL_AMOUNTS: &[&str] = &[
     "請求金額",
     "合計",
 ];
+
+/// Whether a value of the [`Role::Subscription`] column marks a 定期
+/// (subscription) order.
+///
+/// - **No**: empty, `0`, `false`, `no`, `n`, `-`, `×`, `なし`, `無`,
+///   `いいえ`, and the words for one-off orders (`通常`, `通常購入`,
+///   `通常受注`, `通常注文`, `単品`, `都度`, `予約受注`, …, any value starting
+///   with `通常`, `単品`, `都度`, `予約` or `非`).
+/// - **Yes**: `1`, `true`, `yes`, `y`, `○`, `◯`, `有`, `あり`, `はい`, and any
+///   value containing `定期`, `頒布`, `subscri` or `recurring` (`定期受注`,
+///   `頒布会受注`, `Subscription Recurring Order`).
+/// - **Other values**: yes when they contain a digit (a subscription id such as
+///   a 定期受注番号 `S0000123`), else no.
+pub fn subscription_flag(value: &str) -> bool {
+    let v = value.trim().to_lowercase();
+    const NO: &[&str] = &[
+        "",
+        "0",
+        "false",
+        "no",
+        "n",
+        "-",
+        "×",
+        "なし",
+        "無",
+        "いいえ",
+        "off",
+    ];
+    const NO_PREFIXES: &[&str] = &["通常", "単品", "都度", "予約", "非", "not", "non"];
+    const YES: &[&str] = &[
+        "1", "true", "yes", "y", "○", "◯", "有", "あり", "はい", "on",
+    ];
+    const YES_WORDS: &[&str] = &["定期", "頒布", "subscri", "recurring"];
+    if NO.contains(&v.as_str()) || NO_PREFIXES.iter().any(|p| v.starts_with(p)) {
+        return false;
+    }
+    YES.contains(&v.as_str())
+        || YES_WORDS.iter().any(|w| v.contains(w))
+        || v.chars().any(|c| c.is_ascii_digit())
+}
 
 /// The result of header matching: one column index per role.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -464,6 +539,7 @@ pub(crate) fn match_headers(normalized: &[String]) -> HeaderMatch {
         Role::Nps,
         Role::Status,
         Role::Currency,
+        Role::Subscription,
     ];
     for role in order {
         'names: for name in dictionary(role) {

@@ -14,25 +14,47 @@
 //! LL = Σ_{t=1}^{m} (n_{t-1} - n_t) ln P(T = t) + n_m ln S(m)
 //! ```
 //!
-//! (paper, eqs. 5–7). The gradient is by central differences in
-//! log-parameters.
+//! (paper, eqs. 5–7). Customers who started at different times are censored
+//! at different periods: with `l_t` churned after exactly `t` periods and
+//! `c_t` last seen active after `t` periods,
+//!
+//! ```text
+//! LL = Σ_{t=1}^{m} l_t ln P(T = t) + Σ_{t=0}^{m} c_t ln S(t)
+//! ```
+//!
+//! (the same sum; the paper's single cohort has `c_t = 0` for `t < m`). The
+//! gradient is by central differences in log-parameters.
 
 use super::bgnbd::{check_positive, finite_probability};
 use super::fit::{self, Estimable, Fit, FitOptions};
 use super::special::ln_beta;
 use crate::{Error, Result};
 
-/// A cohort's survival series: how many customers are active at the start
-/// (`active[0]`) and after each period.
+/// What the model is fitted on: how many customers were seen to churn after
+/// exactly `t` periods, and how many were last seen still active after `t`
+/// periods (right-censored: their observation ended before they could churn
+/// or renew again).
 ///
-/// Always valid: at least two values, finite, non-increasing, `active[0] > 0`.
+/// A single cohort followed to the same end ([`SurvivalData::new`]) has its
+/// survivors censored at the last period only; customers who started at
+/// different times ([`SurvivalData::from_lifetimes`]) are censored at
+/// different periods. The likelihood is the same sum either way (module
+/// formula).
+///
+/// Always valid: finite non-negative counts, at least one period, at least
+/// one customer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SurvivalData {
-    active: Vec<f64>,
+    /// `lost[t - 1]`: customers who churned after exactly `t` periods.
+    lost: Vec<f64>,
+    /// `censored[t]`: customers last seen active after `t` periods
+    /// (`t = 0..=lost.len()`).
+    censored: Vec<f64>,
 }
 
 impl SurvivalData {
-    /// A survival series, e.g. `[1000, 869, 743, 653]`.
+    /// A cohort's survival series: how many customers are active at the start
+    /// (`active[0]`) and after each period, e.g. `[1000, 869, 743, 653]`.
     ///
     /// # Errors
     ///
@@ -72,14 +94,75 @@ impl SurvivalData {
         if active[0] == 0.0 {
             return Err(Error::input(None, Some("active"), "the cohort is empty"));
         }
+        let m = active.len() - 1;
+        let mut censored = vec![0.0; m + 1];
+        censored[m] = active[m];
         Ok(SurvivalData {
-            active: active.to_vec(),
+            lost: active.windows(2).map(|w| w[0] - w[1]).collect(),
+            censored,
         })
     }
 
-    /// The counts, starting with the cohort size.
-    pub fn active(&self) -> &[f64] {
-        &self.active
+    /// Customers who started at different times: `lost[t - 1]` churned after
+    /// exactly `t` periods, `censored[t]` were last seen active after `t`
+    /// periods (`censored[0]`: started, not yet due to renew; they add
+    /// nothing to the likelihood but count as customers).
+    ///
+    /// # Errors
+    ///
+    /// An [`crate::ErrorKind::Input`] error naming the period if a count is
+    /// not finite or negative, if `censored` has more than one value more
+    /// than `lost`, or if there is no period or no customer.
+    pub fn from_lifetimes(lost: &[f64], censored: &[f64]) -> Result<SurvivalData> {
+        let m = lost.len().max(censored.len().saturating_sub(1));
+        if m == 0 {
+            return Err(Error::input(
+                None,
+                Some("lifetimes"),
+                "need at least one period of renewals",
+            ));
+        }
+        for (what, values) in [("churned", lost), ("censored", censored)] {
+            for (i, &v) in values.iter().enumerate() {
+                if !v.is_finite() || v < 0.0 {
+                    let t = if what == "churned" { i + 1 } else { i };
+                    return Err(Error::input(
+                        None,
+                        Some("lifetimes"),
+                        format!("period {t}: {what} count must be a finite number >= 0, got {v}"),
+                    ));
+                }
+            }
+        }
+        let mut data = SurvivalData {
+            lost: lost.to_vec(),
+            censored: censored.to_vec(),
+        };
+        data.lost.resize(m, 0.0);
+        data.censored.resize(m + 1, 0.0);
+        if data.customers() <= 0.0 {
+            return Err(Error::input(
+                None,
+                Some("lifetimes"),
+                "there are no customers",
+            ));
+        }
+        Ok(data)
+    }
+
+    /// `lost[t - 1]`: customers who churned after exactly `t` periods.
+    pub fn lost(&self) -> &[f64] {
+        &self.lost
+    }
+
+    /// `censored[t]`: customers last seen active after `t` periods.
+    pub fn censored(&self) -> &[f64] {
+        &self.censored
+    }
+
+    /// Every customer, churned or censored.
+    pub fn customers(&self) -> f64 {
+        self.lost.iter().sum::<f64>() + self.censored.iter().sum::<f64>()
     }
 }
 
@@ -162,6 +245,30 @@ impl ShiftedBetaGeometric {
         (self.beta + t - 1.0) / (self.alpha + self.beta + t - 1.0)
     }
 
+    /// Expected lifetime in periods, the first included: `E[T] = Σ_{t≥0}
+    /// S(t)`; `None` (infinite) when `alpha <= 1`.
+    ///
+    /// # Formula
+    ///
+    /// `E[T] = (α+β-1)/(α-1)` for `α > 1` (`E[1/θ]` of `θ ~ Beta(α, β)`).
+    pub fn mean_lifetime(&self) -> Option<f64> {
+        (self.alpha > 1.0).then(|| (self.alpha + self.beta - 1.0) / (self.alpha - 1.0))
+    }
+
+    /// Expected periods among the first `n`, the first included: `Σ_{t=0}^{n-1}
+    /// S(t)`, finite for every `alpha`.
+    pub fn expected_periods_within(&self, n: u32) -> f64 {
+        let mut survival = 1.0;
+        let mut sum = 0.0;
+        for t in 0..n {
+            if t > 0 {
+                survival *= self.retention_rate(t);
+            }
+            sum += survival;
+        }
+        sum
+    }
+
     /// Total log-likelihood of `data` (module formula).
     pub fn log_likelihood(&self, data: &SurvivalData) -> f64 {
         <ShiftedBetaGeometric as Estimable>::log_likelihood(&[self.alpha, self.beta], data)
@@ -174,17 +281,16 @@ impl Estimable for ShiftedBetaGeometric {
     type Data = SurvivalData;
 
     fn observations(data: &SurvivalData) -> f64 {
-        data.active[0]
+        data.customers()
     }
 
     fn check_data(data: &SurvivalData) -> Result<()> {
-        let last = data.active[data.active.len() - 1];
-        if last == data.active[0] {
+        if data.lost.iter().sum::<f64>() == 0.0 {
             return Err(Error::model(
                 "sbg",
                 format!(
                     "nobody churned in {} periods, so churn cannot be estimated",
-                    data.active.len() - 1
+                    data.lost.len()
                 ),
             ));
         }
@@ -202,22 +308,26 @@ impl Estimable for ShiftedBetaGeometric {
 
     fn log_likelihood(params: &[f64], data: &SurvivalData) -> f64 {
         let (alpha, beta) = (params[0], params[1]);
-        let ln_b = ln_beta(alpha, beta);
-        // ln P(T=1) = ln(α/(α+β)); P(T=t+1)/P(T=t) = (β+t-1)/(α+β+t).
+        // ln P(T=1) = ln(α/(α+β)); P(T=t+1)/P(T=t) = (β+t-1)/(α+β+t);
+        // S(0) = 1, S(t)/S(t-1) = (β+t-1)/(α+β+t-1).
         let mut ln_churn = alpha.ln() - (alpha + beta).ln();
+        let mut ln_survival = 0.0;
         let mut ll = 0.0;
-        for t in 1..data.active.len() {
-            let lost = data.active[t - 1] - data.active[t];
+        if data.censored[0] > 0.0 {
+            ll += data.censored[0] * ln_survival;
+        }
+        for t in 1..=data.lost.len() {
+            let tf = t as f64;
+            let lost = data.lost[t - 1];
             if lost > 0.0 {
                 ll += lost * ln_churn;
             }
-            let tf = t as f64;
+            ln_survival += ((beta + tf - 1.0) / (alpha + beta + tf - 1.0)).ln();
+            let censored = data.censored[t];
+            if censored > 0.0 {
+                ll += censored * ln_survival;
+            }
             ln_churn += ((beta + tf - 1.0) / (alpha + beta + tf)).ln();
-        }
-        let m = (data.active.len() - 1) as f64;
-        let remaining = data.active[data.active.len() - 1];
-        if remaining > 0.0 {
-            ll += remaining * (ln_beta(alpha, beta + m) - ln_b);
         }
         ll
     }
@@ -265,6 +375,45 @@ mod tests {
         for t in 1..10 {
             assert!((m.survival(t) / m.survival(t - 1) - m.retention_rate(t)).abs() < 1e-12);
         }
+    }
+
+    /// A censored customer adds `ln S(t)` and a churned one `ln P(T = t)`:
+    /// checked against the closed forms at `α = 0.7, β = 1.2`.
+    #[test]
+    fn censored_lifetimes_add_their_survival() {
+        const EXACT: f64 = 1e-12;
+        let m = ShiftedBetaGeometric::new(0.7, 1.2).unwrap();
+        // 3 churned after 1 period, 1 after 2; 2 censored after 1, 5 after 3.
+        let data = SurvivalData::from_lifetimes(&[3.0, 1.0], &[4.0, 2.0, 0.0, 5.0]).unwrap();
+        let expected = 3.0 * m.churn_probability(1).ln()
+            + m.churn_probability(2).ln()
+            + 2.0 * m.survival(1).ln()
+            + 5.0 * m.survival(3).ln();
+        assert!((m.log_likelihood(&data) - expected).abs() < EXACT);
+        assert_eq!(data.customers(), 15.0);
+        // One cohort is the special case with survivors censored at the end.
+        let cohort = SurvivalData::new(&HIGH_END).unwrap();
+        let lost: Vec<f64> = HIGH_END.windows(2).map(|w| w[0] - w[1]).collect();
+        let mut censored = vec![0.0; 8];
+        censored[7] = HIGH_END[7];
+        let same = SurvivalData::from_lifetimes(&lost, &censored).unwrap();
+        assert_eq!(cohort, same);
+    }
+
+    /// The mean lifetime is the sum of the survival curve (`α > 1`) and is
+    /// infinite otherwise; the sum over the first `n` periods is finite.
+    #[test]
+    fn mean_lifetime_is_the_sum_of_survival() {
+        const SUM: f64 = 1e-6;
+        let m = ShiftedBetaGeometric::new(2.0, 1.0).unwrap();
+        // θ ~ Beta(2, 1): E[1/θ] = ∫ 2θ/θ dθ = 2.
+        assert_eq!(m.mean_lifetime(), Some(2.0));
+        let sum: f64 = (0..200_000).map(|t| m.survival(t)).sum();
+        assert!((sum - 2.0).abs() < 1e-4, "{sum}");
+        let heavy = ShiftedBetaGeometric::new(0.7, 1.2).unwrap();
+        assert_eq!(heavy.mean_lifetime(), None);
+        let within: f64 = (0..12).map(|t| heavy.survival(t)).sum();
+        assert!((heavy.expected_periods_within(12) - within).abs() < SUM);
     }
 
     #[test]

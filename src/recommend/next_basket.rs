@@ -735,6 +735,7 @@ mod tests {
                 kind: LineKind::Sale,
                 nps: None,
                 group: None,
+                subscription: None,
             });
         }
         b.finish()

@@ -237,6 +237,7 @@ mod tests {
                 kind: LineKind::Sale,
                 nps: None,
                 group: None,
+                subscription: None,
             });
         }
         Dataset::Transactions(b.finish())

@@ -44,6 +44,7 @@ use crate::predict::{predict, PredictOptions, Predictions, SpendModel};
 use crate::rfm_ranks::{rfm_ranks, RfmRankReport};
 use crate::segments::{segments_with, segments_with_values, SegmentOptions, SegmentReport};
 use crate::simulate::{simulate, Scenario, ShopModel, Simulation, SimulationOptions, ValueOptions};
+use crate::subscription::{subscription_retention, SubscriptionReport};
 use crate::summary::{period_for, summarize, Period, Summary, SummaryOptions};
 use crate::validate::{choose_model, ChoiceReason, ModelChoice, ValidateOptions, Validation};
 use crate::{ErrorKind, Result};
@@ -71,6 +72,8 @@ pub enum Section {
     RfmRanks,
     /// Repeat rate and LTV by channel and by first product.
     Groups,
+    /// 定期 (subscription) retention by delivery number with the sBG fit.
+    Subscription,
     /// The holdout validation of the purchase models.
     Validation,
     /// The what-if model (the page keeps it for its sliders).
@@ -237,6 +240,8 @@ pub struct Dashboard {
     /// Repeat rate and LTV by channel and by first product (order files),
     /// valued with the predictions.
     pub groups: Option<GroupReport>,
+    /// 定期 (subscription) retention (order files with subscription evidence).
+    pub subscription: Option<SubscriptionReport>,
     /// The what-if model.
     pub shop: Option<ShopModel>,
     /// The what-if baseline (no lever moved).
@@ -354,6 +359,7 @@ pub fn dashboard(
         deciles,
         rfm_ranks,
         groups,
+        subscription,
     } = customer_sections(
         data,
         summary.as_ref().filter(|_| has_customers),
@@ -408,6 +414,7 @@ pub fn dashboard(
         deciles,
         rfm_ranks,
         groups,
+        subscription,
         shop: shop.filter(|_| options.wants(Section::Whatif)),
         simulation,
         notes,
@@ -497,6 +504,7 @@ struct CustomerSections {
     deciles: Option<DecileReport>,
     rfm_ranks: Option<RfmRankReport>,
     groups: Option<GroupReport>,
+    subscription: Option<SubscriptionReport>,
 }
 
 /// Cohorts, segments, the repeat funnel, the deciles, the A–E ranks and the
@@ -521,8 +529,14 @@ fn customer_sections(
         options.wants(Section::RfmRanks),
     );
     let want_groups = options.wants(Section::Groups);
-    let wanted =
-        want_cohorts || want_segments || want_funnel || want_deciles || want_ranks || want_groups;
+    let want_subscription = options.wants(Section::Subscription);
+    let wanted = want_cohorts
+        || want_segments
+        || want_funnel
+        || want_deciles
+        || want_ranks
+        || want_groups
+        || want_subscription;
     let Some(summary) = summary.filter(|_| wanted) else {
         return CustomerSections::default();
     };
@@ -543,7 +557,7 @@ fn customer_sections(
                 (want_cohorts, NoteCode::CohortsFailed),
                 (want_segments, NoteCode::SegmentsFailed),
                 (
-                    want_funnel || want_deciles || want_ranks,
+                    want_funnel || want_deciles || want_ranks || want_subscription,
                     NoteCode::NoCustomers,
                 ),
                 (want_groups, NoteCode::GroupsFailed),
@@ -602,6 +616,22 @@ fn customer_sections(
             .ok()
         })
         .flatten();
+    let subscription = want_subscription
+        .then(
+            || match subscription_retention(&histories, options.margin) {
+                Ok(report) => {
+                    if let Some(err) = &report.fit_error {
+                        notes.push(Note::new(NoteCode::SubscriptionFitFailed, err.clone()));
+                    }
+                    Some(report)
+                }
+                Err(none) => {
+                    notes.push(Note::new(NoteCode::NoSubscriptions, none.0));
+                    None
+                }
+            },
+        )
+        .flatten();
     CustomerSections {
         cohorts,
         segments,
@@ -609,6 +639,7 @@ fn customer_sections(
         repeat_funnel: want_funnel.then(|| repeat_funnel(&histories)),
         deciles: want_deciles.then(|| deciles(&histories)),
         rfm_ranks: want_ranks.then(|| rfm_ranks(&histories)),
+        subscription,
     }
 }
 

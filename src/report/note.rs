@@ -40,6 +40,12 @@ pub enum NoteCode {
     EvaluateFailed,
     /// The groups by channel and first product could not be computed.
     GroupsFailed,
+    /// No 定期 (subscription) evidence: no flagged order, or too few
+    /// customers at regular intervals.
+    NoSubscriptions,
+    /// The sBG model could not be fitted on the subscribers (nobody churned,
+    /// too few of them); the observed table stays.
+    SubscriptionFitFailed,
 }
 
 impl NoteCode {
@@ -58,6 +64,8 @@ impl NoteCode {
             NoteCode::NoItems => "no_items",
             NoteCode::EvaluateFailed => "evaluate_failed",
             NoteCode::GroupsFailed => "groups_failed",
+            NoteCode::NoSubscriptions => "no_subscriptions",
+            NoteCode::SubscriptionFitFailed => "subscription_fit_failed",
         }
     }
 }
@@ -128,6 +136,8 @@ mod tests {
             NoteCode::NoItems,
             NoteCode::EvaluateFailed,
             NoteCode::GroupsFailed,
+            NoteCode::NoSubscriptions,
+            NoteCode::SubscriptionFitFailed,
         ] {
             let json = serde_json::to_value(code).ok();
             assert_eq!(json, Some(serde_json::json!(code.as_str())));

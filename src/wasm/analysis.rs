@@ -224,6 +224,7 @@ impl Analysis {
             deciles: d.deciles.as_ref(),
             rfm_ranks: d.rfm_ranks.as_ref(),
             groups: d.groups.as_ref(),
+            subscription: d.subscription.as_ref(),
             validation: d.validation.as_ref(),
             notes: &d.notes,
         })?;

@@ -17,6 +17,7 @@ use crate::predict::{BaseTotals, FormulaLtv, Predictions, SpendModel};
 use crate::report::{AllowableCpo, ChosenModel, Note, RecommendationsReport};
 use crate::rfm_ranks::RfmRankReport;
 use crate::segments::{Segment, SegmentReport};
+use crate::subscription::SubscriptionReport;
 use crate::summary::{Period, Summary};
 use crate::validate::Validation;
 
@@ -37,6 +38,7 @@ pub(super) struct AnalysisResult<'a> {
     pub(super) deciles: Option<&'a DecileReport>,
     pub(super) rfm_ranks: Option<&'a RfmRankReport>,
     pub(super) groups: Option<&'a GroupReport>,
+    pub(super) subscription: Option<&'a SubscriptionReport>,
     pub(super) validation: Option<&'a Validation>,
     pub(super) notes: &'a [Note],
 }

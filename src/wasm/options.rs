@@ -38,6 +38,7 @@ enum Section {
     RepeatFunnel,
     Deciles,
     RfmRanks,
+    Subscription,
     Validation,
     Whatif,
     Groups,
@@ -54,6 +55,7 @@ impl From<Section> for report::Section {
             Section::RepeatFunnel => report::Section::RepeatFunnel,
             Section::Deciles => report::Section::Deciles,
             Section::RfmRanks => report::Section::RfmRanks,
+            Section::Subscription => report::Section::Subscription,
             Section::Validation => report::Section::Validation,
             Section::Whatif => report::Section::Whatif,
             Section::Groups => report::Section::Groups,
@@ -62,7 +64,7 @@ impl From<Section> for report::Section {
 }
 
 /// Every section the page can ask for.
-const ALL_SECTIONS: [Section; 11] = [
+const ALL_SECTIONS: [Section; 12] = [
     Section::Summary,
     Section::Predictions,
     Section::Recommendations,
@@ -71,6 +73,7 @@ const ALL_SECTIONS: [Section; 11] = [
     Section::RepeatFunnel,
     Section::Deciles,
     Section::RfmRanks,
+    Section::Subscription,
     Section::Validation,
     Section::Whatif,
     Section::Groups,

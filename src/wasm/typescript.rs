@@ -94,7 +94,7 @@ export interface AnalysisOptions {
     predict?: PredictOptions;
     recommend?: RecommendListOptions;
     /** Which sections to compute beyond the ingest report; default: all. */
-    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "repeat_funnel" | "deciles" | "rfm_ranks" | "validation" | "whatif" | "groups">;
+    sections?: Array<"summary" | "predictions" | "recommendations" | "cohorts" | "segments" | "repeat_funnel" | "deciles" | "rfm_ranks" | "subscription" | "validation" | "whatif" | "groups">;
 }
 
 /** Overrides of what ingest detects; see `ltvlab::ingest::IngestOptions`. */
@@ -319,7 +319,8 @@ export interface RankingMetrics { hit_rate: number; precision: number; recall: n
 /** Why a section is missing or limited, for the page to explain. */
 export interface Note {
     code: "cohorts_failed" | "evaluate_failed" | "no_customers" | "no_items" | "no_order_history" | "outlying_dates_left_out"
-        | "predict_failed" | "segments_failed" | "summary_period_needed" | "validation_failed" | "whatif_failed";
+        | "predict_failed" | "segments_failed" | "summary_period_needed" | "validation_failed" | "whatif_failed"
+        | "no_subscriptions" | "subscription_fit_failed";
     /** The library's message, in English. */
     message: string;
     /** The error behind the note, if it stands for one: the page says it in its own language. */
@@ -353,6 +354,8 @@ export interface AnalysisResult {
     rfm_ranks: RfmRankReport | null;
     /** Repeat rate and LTV by channel and by first product; see `ltvlab::groups`. Null without dated customers. */
     groups: GroupReport | null;
+    /** 定期 retention by delivery number with the sBG fit; see `ltvlab::subscription`. Null without subscription evidence (note `no_subscriptions`). */
+    subscription: SubscriptionReport | null;
     /** The holdout test: the model fitted on the first 75% of the dates, compared with the rest. Null for summary files. */
     validation: Validation | null;
     /** The fitted shop model for what-if scenarios, or null when it cannot be fitted (see `notes`). Not cloneable: keep it in the worker and `free()` it. */
@@ -600,6 +603,30 @@ export interface GroupReport {
     total: GroupRow;
     by_channel: GroupBreakdown | null;
     by_first_product: GroupBreakdown | null;
+}
+
+/** See `ltvlab::subscription::SubscriptionReport`: 継続率 (retention) and 離脱率 (churn) by delivery number, from `first_delivery` (3 when inferred from intervals). */
+export interface SubscriptionReport {
+    evidence: "flag" | "intervals";
+    observation_end: string;
+    subscribers: number;
+    deliveries: number;
+    cycle_days: number;
+    first_delivery: number;
+    average_delivery_value: number;
+    margin: number;
+    observed: { delivery: number; at_risk: number; received: number; retention: number; churn: number | null; share: number }[];
+    /** The sBG fit (Fader & Hardie 2007) on the censored lifetimes; null when it cannot be fitted (note `subscription_fit_failed`). */
+    fit: {
+        alpha: number; beta: number; alpha_se: number | null; beta_se: number | null; log_likelihood: number;
+        curve: { delivery: number; retention: number; churn: number | null; interval: [number, number] | null }[];
+        projected_from: number;
+        expected_deliveries: number; expected_deliveries_interval: [number, number] | null;
+        mean_deliveries: number | null;
+        ltv: number; ltv_interval: [number, number] | null;
+    } | null;
+    half_gone_by: number | null;
+    by_month: { month: string; subscribers: number; retention: number[] }[];
 }
 
 /** See `ltvlab::deciles::DecileReport`: decile 1 holds the highest spenders. */

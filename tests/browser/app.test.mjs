@@ -909,6 +909,55 @@ test('every broken file of the corpus gets a Japanese error, with its code and n
   await page.close();
 });
 
+test('a subscription shop shows 定期購入の継続率 in Japanese and English, with its table as CSV', async () => {
+  const file = `${FIXTURES}subscription.csv`;
+  const cli = cliAnalyze(file).subscription;
+  assert.ok(cli?.fit && cli.half_gone_by !== null, 'the fixture has a fitted subscription section');
+  const page = await openPage();
+  await page.getByTestId('lang').selectOption('ja');
+  await upload(page, file);
+  await settle(page, 'done');
+  const section = page.getByTestId('subscription');
+  assert.ok(await section.isVisible());
+  assert.equal(await section.locator('h2').textContent(), '定期購入の継続率');
+  assert.equal(await page.getByTestId('subscription-reading').textContent(), `${cli.half_gone_by}回目までに半数が解約しています。`);
+  assert.match(await page.getByTestId('subscription-ltv').textContent(), /^1人あたりの平均お届け回数（36回目まで）：[\d.]+回。定期LTV：/);
+  // Observed rows, then the sBG's projection to 12 deliveries past them.
+  const rows = section.locator('[data-testid="subscription-table"] tbody tr');
+  assert.equal(await rows.count(), cli.observed.length + 12);
+  assert.equal(await section.locator('[data-testid="subscription-table"] tbody tr[data-projected]').count(), 12);
+  assert.equal(await rows.first().locator('th').textContent(), '1回目');
+  assert.ok(await page.getByTestId('chart-subscription').locator('canvas').count() > 0, 'the survival chart is drawn');
+  const fileText = readFileSync(file, 'utf8');
+  await page.evaluate(() => document.querySelectorAll('details:not(.diagnostics)').forEach((d) => { d.open = true; }));
+  assert.deepEqual(await englishRuns(page, fileText), [], 'English in the Japanese page');
+  await section.scrollIntoViewIfNeeded();
+  await section.screenshot({ path: `${ARTIFACTS}subscription-ja.png` });
+  // The table as CSV, with the page's column names.
+  const text = await downloadText(page, 'export-subscription');
+  const lines = text.slice(1).trimEnd().split('\r\n');
+  assert.deepEqual(lines[0].split(',').slice(0, 5), ['お届け回数', '対象人数', '受取人数', '継続率', '離脱率']);
+  assert.equal(lines.length - 1, cli.observed.length + 12);
+  assert.equal(lines[2].split(',')[1], String(cli.observed[1].at_risk));
+  await page.getByTestId('lang').selectOption('en');
+  assert.equal(await section.locator('h2').textContent(), 'Subscription retention');
+  assert.equal(await page.getByTestId('subscription-reading').textContent(), `Half of the subscribers have cancelled by delivery ${cli.half_gone_by}.`);
+  assert.equal(await rows.first().locator('th').textContent(), 'Delivery 1');
+  await page.close();
+});
+
+test('a shop without subscriptions says so in Japanese and has no subscription section', async () => {
+  const page = await openPage();
+  await page.getByTestId('lang').selectOption('ja');
+  await upload(page, `${FIXTURES}orders.csv`);
+  await settle(page, 'done');
+  assert.equal(await page.getByTestId('subscription').isVisible(), false);
+  const note = page.locator('[data-testid="notes"] li[data-code="no_subscriptions"]');
+  assert.match(await note.textContent(), /^定期購入のデータが見つかりませんでした/);
+  await page.getByTestId('lang').selectOption('en');
+  await page.close();
+});
+
 test('each follow-up list is shown whole, downloads as CSV, and each segment has an action', async () => {
   const page = await openPage();
   await page.getByTestId('sample').click();

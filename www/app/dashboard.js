@@ -7,6 +7,7 @@ import { renderCohorts } from '../sections/cohorts.js';
 import { renderDeciles } from '../sections/deciles.js';
 import { renderFunnel } from '../sections/funnel.js';
 import { renderGroups } from '../sections/groups.js';
+import { renderSubscription } from '../sections/subscription.js';
 import { renderIntervalNote, renderTableHead, renderTablePage } from '../sections/customers.js';
 import { renderKpis } from '../sections/kpis.js';
 import { renderRanks } from '../sections/ranks.js';
@@ -74,6 +75,8 @@ function resultSteps() {
       if (result.deciles) renderDeciles();
       ui.section('rfm_ranks').hidden = !result.rfm_ranks;
       if (result.rfm_ranks) renderRanks();
+      ui.section('subscription').hidden = !result.subscription;
+      renderSubscription();
     },
     () => {
       ui.section('groups').hidden = !result.groups;

@@ -53,6 +53,8 @@ export function exportFile(last, kind, lang, list) {
       const { header, rows } = groupsTable(last.groups, list, last.predictions?.base.horizon_months ?? null, l10n);
       return { blob: csv(header, rows), name: `ltvlab-groups-${list}.csv` };
     }
+    case 'subscription':
+      return { blob: subscriptionCsv(last, l10n), name: 'ltvlab-subscription.csv' };
     case 'recs-csv':
       return { blob: recommendationsCsv(last.recommendations, l10n), name: 'ltvlab-recommendations.csv' };
     case 'recs-json':
@@ -72,6 +74,32 @@ function customersCsv({ summary, predictions, intervals, segments }) {
   if (!summary) throw new Error('no customers to export');
   const text = coreCustomersCsv(summary, predictions?.customers ?? null, predictions ? (intervals ?? null) : null, segments?.customers ?? null);
   return new Blob([`\ufeff${text}`], { type: 'text/csv;charset=utf-8' });
+}
+
+/**
+ * The 定期 retention table by delivery number: observed rows, then the sBG's
+ * projection past them, with the column names in the page's language.
+ * @param {Kept} last
+ * @param {import('../i18n.js').L10n} l10n
+ */
+function subscriptionCsv(last, l10n) {
+  const report = last.subscription;
+  if (!report) throw new Error('no subscription retention to export');
+  const t = l10n.t;
+  const fitted = new Map((report.fit?.curve ?? []).map((s) => [s.delivery, s]));
+  const header = ['delivery', 'at_risk', 'received', 'retention', 'churn', 'fitted_retention', 'fitted_low', 'fitted_high', 'projected']
+    .map((key) => t(`subscription.csv.${key}`));
+  /** @type {(string | number | null)[][]} */
+  const rows = report.observed.map((o) => {
+    const f = fitted.get(o.delivery);
+    return [o.delivery, o.at_risk, o.received, o.retention, o.churn, f?.retention ?? null, f?.interval?.[0] ?? null, f?.interval?.[1] ?? null, ''];
+  });
+  const fit = report.fit;
+  for (const f of fit?.curve ?? []) {
+    if (!fit || f.delivery < fit.projected_from) continue;
+    rows.push([f.delivery, null, null, null, f.churn, f.retention, f.interval?.[0] ?? null, f.interval?.[1] ?? null, t('subscription.csv.projected_mark')]);
+  }
+  return csv(header, rows);
 }
 
 /** A segment's index in the report's columns: no segment. */
