@@ -178,6 +178,7 @@ fn order_dataset(orders: &Orders) -> Dataset {
                 kind: LineKind::Sale,
                 nps: None,
                 group: None,
+                subscription: None,
             });
         }
     }
