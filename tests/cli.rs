@@ -507,3 +507,43 @@ fn generate_small_shop_is_the_library_shop() {
     let out = ltvlab(&["generate", "--small-shop", "--lines", "10"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `generate --repeat-share`: a consumables shop whose customers buy again
+/// what they bought. Its next orders repeat far more items than the same
+/// seed's shop without tastes, as `recommend --evaluate --json` counts them
+/// (held-out items the customer had bought before, over all held-out items).
+#[test]
+fn generate_repeat_share_makes_customers_buy_again() {
+    let dir = std::env::temp_dir().join(format!("ltvlab-repeat-share-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let repeat_of = |extra: &[&str]| -> f64 {
+        let file = dir.join(format!("shop{}.csv", extra.len()));
+        let file = file.to_str().unwrap();
+        let mut args = vec![
+            "generate",
+            "--customers",
+            "400",
+            "--items",
+            "300",
+            "--seed",
+            "3",
+            "-o",
+            file,
+        ];
+        args.extend_from_slice(extra);
+        ok_stdout(&args);
+        let json = ok_stdout(&["recommend", file, "--evaluate", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let e = &v["next_basket"];
+        e["relevant_repeat"].as_f64().unwrap() / e["relevant"].as_f64().unwrap()
+    };
+    let plain = repeat_of(&[]);
+    let consumables = repeat_of(&["--repeat-share", "0.5"]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        consumables > 2.0 * plain && consumables > 0.3,
+        "repeat share of held-out items: {plain} without, {consumables} with"
+    );
+    assert!(error_line(&["generate", "--repeat-share", "1.5"])
+        .contains("repeat_share must be in [0, 1], got 1.5"));
+}

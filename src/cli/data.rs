@@ -59,13 +59,13 @@ pub(crate) struct GenerateArgs {
     seed: u64,
     /// A random small shop as small merchants' exports look (20 to 2,000 lines,
     /// mostly one-time buyers; `ltvlab::generate::small_shop`), drawn from --seed.
-    #[arg(long, conflicts_with_all = ["lines", "customers", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "items"])]
+    #[arg(long, conflicts_with_all = ["lines", "customers", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "repeat_share", "items"])]
     small_shop: bool,
     /// A 定期 (subscription) shop: subscribers who churn as the sBG model says
     /// (--sbg-alpha, --sbg-beta) beside one-off buyers, with a 定期購入 flag
     /// column (`ltvlab::generate::SubscriptionShop`); --customers sets the
     /// subscribers (default 2,000).
-    #[arg(long, conflicts_with_all = ["lines", "small_shop", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "items"])]
+    #[arg(long, conflicts_with_all = ["lines", "small_shop", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "repeat_share", "items"])]
     subscription: bool,
     /// The subscribers' churn shape alpha (default 0.8).
     #[arg(long, requires = "subscription")]
@@ -97,6 +97,12 @@ pub(crate) struct GenerateArgs {
     /// Share of orders partly returned.
     #[arg(long)]
     return_share: Option<f64>,
+    /// Lasting tastes and repurchase: the share of each customer's order
+    /// lines drawn from their latest lines, the same share of the rest from
+    /// their favourite group (0 to 1; default 0, no tastes). A shop with
+    /// 0.5 buys again what it bought, as consumables shops do.
+    #[arg(long)]
+    repeat_share: Option<f64>,
     /// Catalogue size (at most 1,000,000).
     #[arg(long, value_parser = caps::at_most::<{ caps::ITEMS }, usize>)]
     items: Option<usize>,
@@ -289,6 +295,9 @@ pub(crate) fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> CliResult<(
     }
     if let Some(x) = a.return_share {
         config.return_share = x;
+    }
+    if let Some(x) = a.repeat_share {
+        config.repeat_share = x;
     }
     if let Some(x) = a.items {
         config.items = x;
