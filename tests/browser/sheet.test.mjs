@@ -105,3 +105,31 @@ test('the one-page summary shows the page\'s own figures and actions, in Japanes
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the printed report keeps the customer table\'s prediction columns and the what-if table', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(siteUrl);
+  await page.getByTestId('file-input').setInputFiles(SAMPLE_FILE);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
+  await page.emulateMedia({ media: 'print' });
+  // Printed at A4 width, not the screen's.
+  await page.setViewportSize({ width: 794, height: 1123 });
+  const row = page.locator('[data-testid="customers-table"] tbody tr').first();
+  for (const column of ['p_alive', 'expected_purchases', 'clv']) {
+    const cell = row.locator(`td[data-column="${column}"]`);
+    assert.equal(await cell.count(), 1, `${column} is a column of the table`);
+    assert.ok(await cell.isVisible(), `${column} is printed`);
+    assert.notEqual((await cell.textContent()).trim(), '', `${column} has a value`);
+  }
+  assert.ok(await page.getByTestId('whatif-table').isVisible(), 'the what-if table is printed');
+  assert.ok(await page.locator('[data-testid="whatif-table"] tr[data-row]').first().isVisible());
+  // The controls are not.
+  assert.ok(await page.getByTestId('file-input').isHidden());
+  assert.ok(await page.getByTestId('lever-margin').isHidden());
+  assert.ok(await page.getByTestId('summary-sheet').isHidden(), 'the one-page summary prints only on its own button');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
