@@ -925,6 +925,7 @@ const PRESET_NAMES = {
   ec_cube: 'EC-CUBE',
   futureshop: 'futureshop',
   amazon_seller_central: 'Amazon Seller Central',
+  stores: 'STORES',
 };
 
 /** @type {Record<string, Dictionary>} */
