@@ -65,7 +65,8 @@ pub struct IntervalColumns<'a> {
 }
 
 /// The customers CSV, one layout for `ltvlab predict` and the app's
-/// customer export: `customer_id, orders, total_spend, first_purchase,
+/// customer export: `customer_id` (then `email` when any customer has an
+/// address), `orders, total_spend, first_purchase,
 /// last_purchase, frequency, recency, T, monetary_value`, then with a model
 /// `p_alive, expected_purchases, expected_order_value, clv,
 /// expected_clv_low, expected_clv_high, value_low, value_high` (the interval
@@ -151,7 +152,13 @@ pub fn customers_csv_with_segments(
         )));
     }
     let dated = customers.iter().any(|c| c.orders.is_some());
+    // The e-mail column only when the file has addresses: left out, not
+    // written empty, otherwise.
+    let emails = customers.iter().any(|c| c.email.is_some());
     let mut header = vec!["customer_id"];
+    if emails {
+        header.push("email");
+    }
     if dated {
         header.extend(["orders", "total_spend", "first_purchase", "last_purchase"]);
     }
@@ -175,6 +182,10 @@ pub fn customers_csv_with_segments(
     out.push_str("\r\n");
     for (i, c) in customers.iter().enumerate() {
         text_cell(&mut out, &c.customer_id);
+        if emails {
+            out.push(',');
+            text_cell(&mut out, c.email.as_deref().unwrap_or(""));
+        }
         if dated {
             out.push(',');
             if let Some(orders) = c.orders {
@@ -315,6 +326,7 @@ mod tests {
             last_purchase: orders.map(|_| "2024-02-05".to_owned()),
             orders,
             total_spend: orders.map(|_| 0.1 + 0.2),
+            email: None,
         }
     }
 
@@ -402,6 +414,26 @@ mod tests {
                 .to_string(),
             "invalid option: customers csv: column r has 1 values for 2 customers"
         );
+    }
+
+    /// The e-mail column follows the id when any customer has an address
+    /// (empty for one without), through the formula rule; without addresses
+    /// it is left out, not written empty.
+    #[test]
+    fn customers_csv_has_email_only_when_the_file_has_one() {
+        let mut with = summary(vec![customer("a", Some(2)), customer("b", Some(1))]);
+        with.customers[0].email = Some("=HYPERLINK(\"x\")@example.jp".to_owned());
+        let got = customers_csv(&with, None, None).unwrap();
+        assert_eq!(
+            got,
+            "customer_id,email,orders,total_spend,first_purchase,last_purchase,frequency,recency,T,monetary_value\r\n\
+             a,\"'=HYPERLINK(\"\"x\"\")@example.jp\",2,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150\r\n\
+             b,,1,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150\r\n"
+        );
+        let without = summary(vec![customer("a", Some(2))]);
+        let got = customers_csv(&without, None, None).unwrap();
+        assert!(got.starts_with("customer_id,orders,"), "{got}");
+        assert!(!got.contains("email"), "{got}");
     }
 
     /// Text is neutralised and quoted, numbers are written as in the

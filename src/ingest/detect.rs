@@ -74,6 +74,11 @@ pub(super) struct Cols {
     pub(super) recency: Option<usize>,
     pub(super) t: Option<usize>,
     pub(super) monetary_value: Option<usize>,
+    /// An e-mail column besides the customer's.
+    pub(super) email: Option<usize>,
+    /// Whether the customer column is an e-mail column (by its header), so
+    /// each customer's address is their id.
+    pub(super) email_is_customer: bool,
 }
 
 impl Cols {
@@ -97,6 +102,8 @@ impl Cols {
             recency: m.get(Role::Recency),
             t: m.get(Role::T),
             monetary_value: m.get(Role::MonetaryValue),
+            email: m.get(Role::Email),
+            email_is_customer: false,
         }
     }
 }
@@ -166,7 +173,12 @@ impl Plan {
         }
         let (m, preset, sources) =
             map_roles(has_header, &normalized, data_rows, &columns, options)?;
-        let cols = Cols::from_match(&m);
+        let mut cols = Cols::from_match(&m);
+        cols.email_is_customer = cols.email.is_none()
+            && cols
+                .customer
+                .and_then(|c| normalized.get(c))
+                .is_some_and(|h| has_header && schema::is_email_header(h));
         let (kind, preset) = data_kind(preset, &cols);
         required_columns(kind, &cols, &columns)?;
         let mut mapping: Vec<MappedColumn> = m

@@ -43,11 +43,15 @@ pub enum Role {
     T,
     /// Summary files: mean value of repeat purchases.
     MonetaryValue,
+    /// The customer's e-mail address, carried into the action lists and the
+    /// customer CSV. When the customer column itself is the e-mail column,
+    /// the customer id is the address and this role stays unmapped.
+    Email,
 }
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Role; 18] = [
+    pub const ALL: [Role; 19] = [
         Role::Customer,
         Role::Order,
         Role::Date,
@@ -66,6 +70,7 @@ impl Role {
         Role::Recency,
         Role::T,
         Role::MonetaryValue,
+        Role::Email,
     ];
 
     /// The role's snake_case name, as used in options and the CLI.
@@ -89,6 +94,7 @@ impl Role {
             Role::Recency => "recency",
             Role::T => "t",
             Role::MonetaryValue => "monetary_value",
+            Role::Email => "email",
         }
     }
 
@@ -405,7 +411,36 @@ fn dictionary(role: Role) -> &'static [&'static str] {
         Role::Recency => &["recency"],
         Role::T => &["t"],
         Role::MonetaryValue => &["monetaryvalue", "monetary"],
+        Role::Email => EMAIL_HEADERS,
     }
+}
+
+/// Header names of e-mail columns, normalized: the [`Role::Email`]
+/// dictionary, and how a customer column is known to hold addresses.
+const EMAIL_HEADERS: &[&str] = &[
+    "email",
+    "emailaddress",
+    "customeremail",
+    "billingemail",
+    "billingemailaddress",
+    "buyeremail",
+    "billmailaddress",
+    "mailaddress",
+    "eメール",
+    "eメールアドレス",
+    "メールアドレス",
+    "メール",
+    "メールアドレス請求先",
+    "メールアドレスメイン",
+    "注文者メールアドレス",
+    "購入者メールアドレス",
+    "顧客メールアドレス",
+    "pcメールアドレス",
+];
+
+/// Whether a normalized header names an e-mail column.
+pub(crate) fn is_email_header(normalized: &str) -> bool {
+    EMAIL_HEADERS.contains(&normalized)
 }
 
 /// Header names that mark an amount column as an order total, counted once per order.
@@ -466,6 +501,9 @@ pub(crate) fn match_headers(normalized: &[String]) -> HeaderMatch {
         Role::Item,
         Role::Order,
         Role::Customer,
+        // After the customer: an e-mail column that is the customer key
+        // stays the customer's.
+        Role::Email,
         Role::Date,
         Role::Time,
         Role::UnitPrice,
@@ -894,6 +932,55 @@ mod tests {
                 assert_eq!(m.get(role), Some(idx), "{headers:?} {role:?}");
             }
         }
+    }
+
+    /// An e-mail column beside the customer's is the e-mail role; an e-mail
+    /// column that is the customer key stays the customer's alone (its
+    /// header then marks the ids as addresses).
+    #[test]
+    fn maps_email_columns() {
+        type Case<'a> = (&'a [&'a str], Option<usize>, Option<usize>);
+        let cases: &[Case<'_>] = &[
+            (&["会員ID", "メールアドレス", "注文日"], Some(0), Some(1)),
+            (&["customer_id", "Email", "order_date"], Some(0), Some(1)),
+            (&["注文者ID", "注文者メールアドレス"], Some(0), Some(1)),
+            (&["Customer ID", "Customer Email"], Some(0), Some(1)),
+            (&["メールアドレス(請求先)", "注文日時"], Some(0), None),
+            (&["BillMailAddress", "OrderTime"], Some(0), None),
+            (&["Email", "Created at"], Some(0), None),
+            (&["customer_id", "order_date"], Some(0), None),
+        ];
+        for (headers, customer, email) in cases {
+            let m = match_headers(&norm(headers));
+            assert_eq!(
+                (m.get(Role::Customer), m.get(Role::Email)),
+                (*customer, *email),
+                "{headers:?}"
+            );
+        }
+        for (header, is) in [
+            ("メールアドレス(請求先)", true),
+            ("BillMailAddress", true),
+            ("E-mail", true),
+            ("会員ID", false),
+            ("customer_id", false),
+        ] {
+            assert_eq!(is_email_header(&normalize_header(header)), is, "{header}");
+        }
+        // EC-CUBE: the preset makes メールアドレス the customer (会員ID is 0
+        // for every guest), so no separate e-mail column is left.
+        let n = norm(&[
+            "注文ID",
+            "会員ID",
+            "メールアドレス",
+            "受注日",
+            "対応状況",
+            "個数",
+        ]);
+        let mut m = match_headers(&n);
+        assert_eq!(m.get(Role::Email), Some(2));
+        assert_eq!(detect_preset(&n, &mut m), Preset::EcCube);
+        assert_eq!((m.get(Role::Customer), m.get(Role::Email)), (Some(2), None));
     }
 
     #[test]
