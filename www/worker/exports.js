@@ -96,15 +96,15 @@ function listCsv(last, list, l10n) {
     const days = (end - Date.parse(`${iso}T00:00:00Z`)) / 86_400_000;
     return Number.isFinite(days) ? days : null;
   };
+  // The e-mail column only when the file has addresses (left out, not
+  // written empty, otherwise), as in the customers CSV.
+  const emails = c.email;
   /**
    * A customer's line: the summary's and predictions' columns at their row.
    * @param {string} id
    * @param {string} action
    * @returns {(string | number | null)[]}
    */
-  // The e-mail column only when the file has addresses (left out, not
-  // written empty, otherwise), as in the customers CSV.
-  const emails = c.email;
   const line = (id, action) => {
     const i = rowOf.get(id);
     const email = emails ? [i === undefined ? '' : emails[i]] : [];
