@@ -74,6 +74,7 @@ fn simulate(n: usize, seed: u64) -> Summary {
                 last_purchase: None,
                 orders: None,
                 total_spend: None,
+                email: None,
             }
         })
         .collect();

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use crate::segments::Segment;
+use crate::segments::{Segment, SegmentReport};
 use crate::summary::Summary;
 use crate::{Error, Result};
 
@@ -65,7 +65,8 @@ pub struct IntervalColumns<'a> {
 }
 
 /// The customers CSV, one layout for `ltvlab predict` and the app's
-/// customer export: `customer_id, orders, total_spend, first_purchase,
+/// customer export: `customer_id` (then `email` when any customer has an
+/// address), `orders, total_spend, first_purchase,
 /// last_purchase, frequency, recency, T, monetary_value`, then with a model
 /// `p_alive, expected_purchases, expected_order_value, clv,
 /// expected_clv_low, expected_clv_high, value_low, value_high` (the interval
@@ -103,10 +104,67 @@ pub struct SegmentColumns<'a> {
     pub m: &'a [u8],
 }
 
+/// Each summary customer's segment and scores from a segment report's
+/// per-customer rows (joined by id; a customer without a row has `None` and
+/// 0), owned, for [`customers_csv_with_segments`] through
+/// [`SegmentRows::columns`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SegmentRows {
+    /// The segment per summary row.
+    pub segment: Vec<Option<Segment>>,
+    /// The recency score per summary row.
+    pub r: Vec<u8>,
+    /// The frequency score per summary row.
+    pub f: Vec<u8>,
+    /// The monetary score per summary row.
+    pub m: Vec<u8>,
+}
+
+impl SegmentRows {
+    /// The rows of `report.customers` in `summary`'s order.
+    pub fn new(summary: &Summary, report: &SegmentReport) -> SegmentRows {
+        let n = summary.customers.len();
+        let row: std::collections::HashMap<&str, usize> = summary
+            .customers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.customer_id.as_str(), i))
+            .collect();
+        let mut rows = SegmentRows {
+            segment: vec![None; n],
+            r: vec![0; n],
+            f: vec![0; n],
+            m: vec![0; n],
+        };
+        for c in &report.customers {
+            if let Some(&i) = row.get(c.customer_id.as_str()) {
+                rows.segment[i] = Some(c.segment);
+                rows.r[i] = c.r;
+                rows.f[i] = c.f;
+                rows.m[i] = c.m;
+            }
+        }
+        rows
+    }
+
+    /// The columns, borrowed.
+    pub fn columns(&self) -> SegmentColumns<'_> {
+        SegmentColumns {
+            segment: &self.segment,
+            r: &self.r,
+            f: &self.f,
+            m: &self.m,
+        }
+    }
+}
+
 /// The [`customers_csv`] layout with, when `segments` is given, four more
 /// columns after the others: `segment` (its [`Segment::label`]), `r`, `f`
-/// and `m` (empty for a customer without a segment). The web app's customer
-/// export, so a merchant can filter the file by segment.
+/// and `m` (the 1–5 scores; empty for a customer without a segment), then,
+/// when the summary has dates, orders and spend, the A–E ranks `r_rank`,
+/// `f_rank`, `m_rank` ([`crate::rfm_ranks::summary_ranks`]). The web app's
+/// customer export and `ltvlab segments --csv`, so a merchant can filter the
+/// file by segment and rank.
 ///
 /// # Errors
 ///
@@ -151,7 +209,13 @@ pub fn customers_csv_with_segments(
         )));
     }
     let dated = customers.iter().any(|c| c.orders.is_some());
+    // The e-mail column only when the file has addresses: left out, not
+    // written empty, otherwise.
+    let emails = customers.iter().any(|c| c.email.is_some());
     let mut header = vec!["customer_id"];
+    if emails {
+        header.push("email");
+    }
     if dated {
         header.extend(["orders", "total_spend", "first_purchase", "last_purchase"]);
     }
@@ -168,13 +232,23 @@ pub fn customers_csv_with_segments(
             "value_high",
         ]);
     }
+    // The A–E ranks beside the segment, when the summary has the columns
+    // they come from (not for a summary file).
+    let ranks = segments.and_then(|_| crate::rfm_ranks::summary_ranks(summary));
     if segments.is_some() {
         header.extend(["segment", "r", "f", "m"]);
+    }
+    if ranks.is_some() {
+        header.extend(["r_rank", "f_rank", "m_rank"]);
     }
     let mut out = header.join(",");
     out.push_str("\r\n");
     for (i, c) in customers.iter().enumerate() {
         text_cell(&mut out, &c.customer_id);
+        if emails {
+            out.push(',');
+            text_cell(&mut out, c.email.as_deref().unwrap_or(""));
+        }
         if dated {
             out.push(',');
             if let Some(orders) = c.orders {
@@ -213,6 +287,12 @@ pub fn customers_csv_with_segments(
                     }
                 }
                 None => out.push_str(",,,"),
+            }
+        }
+        if let Some(ranks) = &ranks {
+            for rank in ranks[i] {
+                out.push(',');
+                out.push_str(rank.letter());
             }
         }
         out.push_str("\r\n");
@@ -315,6 +395,7 @@ mod tests {
             last_purchase: orders.map(|_| "2024-02-05".to_owned()),
             orders,
             total_spend: orders.map(|_| 0.1 + 0.2),
+            email: None,
         }
     }
 
@@ -392,6 +473,19 @@ mod tests {
              a,2,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150,Can't lose them,2,5,4\r\n\
              b,1,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150,,,,\r\n"
         );
+        // With the observation end, the A–E ranks follow (rfm_ranks'
+        // rules: 29 days → R A; 2 orders → F D, 1 → F E; equal spend, the
+        // first of two → M A, the second → M C).
+        let mut dated = s.clone();
+        dated.observation_end = Some("2024-03-05".to_owned());
+        let got = customers_csv_with_segments(&dated, None, None, Some(segments)).unwrap();
+        let lines: Vec<&str> = got.split("\r\n").collect();
+        assert!(
+            lines[0].ends_with(",segment,r,f,m,r_rank,f_rank,m_rank"),
+            "{got}"
+        );
+        assert!(lines[1].ends_with(",Can't lose them,2,5,4,A,D,A"), "{got}");
+        assert!(lines[2].ends_with(",,,,,A,E,C"), "{got}");
         let short = SegmentColumns {
             r: &[2],
             ..segments
@@ -402,6 +496,26 @@ mod tests {
                 .to_string(),
             "invalid option: customers csv: column r has 1 values for 2 customers"
         );
+    }
+
+    /// The e-mail column follows the id when any customer has an address
+    /// (empty for one without), through the formula rule; without addresses
+    /// it is left out, not written empty.
+    #[test]
+    fn customers_csv_has_email_only_when_the_file_has_one() {
+        let mut with = summary(vec![customer("a", Some(2)), customer("b", Some(1))]);
+        with.customers[0].email = Some("=HYPERLINK(\"x\")@example.jp".to_owned());
+        let got = customers_csv(&with, None, None).unwrap();
+        assert_eq!(
+            got,
+            "customer_id,email,orders,total_spend,first_purchase,last_purchase,frequency,recency,T,monetary_value\r\n\
+             a,\"'=HYPERLINK(\"\"x\"\")@example.jp\",2,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150\r\n\
+             b,,1,0.30000000000000004,2024-01-05,2024-02-05,1,31,40.5,150\r\n"
+        );
+        let without = summary(vec![customer("a", Some(2))]);
+        let got = customers_csv(&without, None, None).unwrap();
+        assert!(got.starts_with("customer_id,orders,"), "{got}");
+        assert!(!got.contains("email"), "{got}");
     }
 
     /// Text is neutralised and quoted, numbers are written as in the

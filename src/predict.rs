@@ -725,6 +725,7 @@ mod tests {
             last_purchase: None,
             orders: None,
             total_spend: None,
+            email: None,
         }
     }
 

@@ -35,7 +35,8 @@
 use serde::Serialize;
 
 use crate::cohorts::Histories;
-use crate::days::format_day;
+use crate::days::{format_day, parse_iso_day};
+use crate::summary::Summary;
 
 /// The days since the last purchase that still earn ranks A to D.
 pub const RECENCY_DAYS: [i64; 4] = [30, 90, 180, 365];
@@ -65,6 +66,17 @@ pub enum Rank {
 impl Rank {
     /// The five ranks, best first.
     pub const ALL: [Rank; 5] = [Rank::A, Rank::B, Rank::C, Rank::D, Rank::E];
+
+    /// The rank's letter, `"A"` to `"E"`.
+    pub fn letter(self) -> &'static str {
+        match self {
+            Rank::A => "A",
+            Rank::B => "B",
+            Rank::C => "C",
+            Rank::D => "D",
+            Rank::E => "E",
+        }
+    }
 
     fn from_index(i: usize) -> Rank {
         Rank::ALL[i.min(4)]
@@ -150,15 +162,13 @@ pub fn rfm_ranks(histories: &Histories<'_>) -> RfmRankReport {
         })
         .collect();
     let n = customers.len();
-    let mut by_revenue: Vec<usize> = (0..n).collect();
-    // A stable sort keeps ties in the order of first appearance.
-    by_revenue.sort_by(|&a, &b| customers[b].0.total_cmp(&customers[a].0));
-    let mut m_rank = vec![Rank::E; n];
-    let mut thresholds = vec![None; 5];
-    for (position, &c) in by_revenue.iter().enumerate() {
-        let rank = Rank::from_index(position * 5 / n.max(1));
-        m_rank[c] = rank;
-        thresholds[rank as usize] = Some(customers[c].0);
+    let revenues: Vec<f64> = customers.iter().map(|c| c.0).collect();
+    let m_rank = monetary_ranks(&revenues);
+    // The lowest revenue in each rank.
+    let mut thresholds: Vec<Option<f64>> = vec![None; 5];
+    for (&rank, &revenue) in m_rank.iter().zip(&revenues) {
+        let t = &mut thresholds[rank as usize];
+        *t = Some(t.map_or(revenue, |t: f64| t.min(revenue)));
     }
     let total: f64 = customers.iter().map(|c| c.0).sum();
     let tally = |rank_of: &dyn Fn(usize) -> Rank| -> Vec<RankCount> {
@@ -196,15 +206,66 @@ pub fn rfm_ranks(histories: &Histories<'_>) -> RfmRankReport {
     }
 }
 
+/// Each summary customer's R, F and M ranks (in that order), by the rules
+/// of [`rfm_ranks`], from the summary's own columns: the days from the last
+/// purchase to the observation end, the purchase orders and the total
+/// spend. `None` for a summary without them (a summary file). The customers
+/// CSV writes them beside the named segment.
+pub fn summary_ranks(summary: &Summary) -> Option<Vec<[Rank; 3]>> {
+    let end = parse_iso_day(summary.observation_end.as_deref()?)?;
+    let revenues = summary
+        .customers
+        .iter()
+        .map(|c| c.total_spend)
+        .collect::<Option<Vec<f64>>>()?;
+    let m = monetary_ranks(&revenues);
+    summary
+        .customers
+        .iter()
+        .zip(m)
+        .map(|(c, m)| {
+            let last = parse_iso_day(c.last_purchase.as_deref()?)?;
+            let orders = u64::from(c.orders?);
+            Some([
+                recency_rank(i64::from(end) - i64::from(last)),
+                frequency_rank(orders),
+                m,
+            ])
+        })
+        .collect()
+}
+
 /// The R and F ranks of a customer with `orders` (in day order, at least
 /// one) on day `on`.
 fn recency_frequency(orders: &[crate::cohorts::Order], on: i32) -> (Rank, Rank) {
     let last = orders.last().map_or(on, |o| o.day);
     let days = i64::from(on) - i64::from(last);
-    let r = RECENCY_DAYS.iter().take_while(|&&d| days > d).count();
-    let n = orders.len() as u64;
-    let f = FREQUENCY_ORDERS.iter().take_while(|&&k| n < k).count();
-    (Rank::from_index(r), Rank::from_index(f))
+    (recency_rank(days), frequency_rank(orders.len() as u64))
+}
+
+/// The R rank of a customer whose last purchase was `days` ago.
+fn recency_rank(days: i64) -> Rank {
+    Rank::from_index(RECENCY_DAYS.iter().take_while(|&&d| days > d).count())
+}
+
+/// The F rank of a customer with `orders` purchases.
+fn frequency_rank(orders: u64) -> Rank {
+    Rank::from_index(FREQUENCY_ORDERS.iter().take_while(|&&k| orders < k).count())
+}
+
+/// The M rank of each customer of `revenues` (in the order of first
+/// appearance): ranked by revenue, highest first, ties in their order, the
+/// customer at position `i` of `n` gets rank `⌊5 i / n⌋`.
+fn monetary_ranks(revenues: &[f64]) -> Vec<Rank> {
+    let n = revenues.len();
+    let mut by_revenue: Vec<usize> = (0..n).collect();
+    // A stable sort keeps ties in the order of first appearance.
+    by_revenue.sort_by(|&a, &b| revenues[b].total_cmp(&revenues[a]));
+    let mut ranks = vec![Rank::E; n];
+    for (position, &c) in by_revenue.iter().enumerate() {
+        ranks[c] = Rank::from_index(position * 5 / n.max(1));
+    }
+    ranks
 }
 
 #[cfg(test)]
@@ -230,6 +291,17 @@ mod tests {
     /// | y | 06-01 ×6 of 100 | 213 | 6 | 600 |
     /// | z | 12-31 of 5 | 0 | 1 | 5 |
     fn report() -> RfmRankReport {
+        let Dataset::Transactions(t) = shop() else {
+            panic!("not an order file")
+        };
+        match Histories::new(&t) {
+            Ok(h) => rfm_ranks(&h),
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    /// The shop of [`report`].
+    fn shop() -> Dataset {
         let rows: [(&str, &str, usize, f64); 10] = [
             ("a", "2024-12-01", 5, 100.0),
             ("b", "2024-10-01", 1, 300.0),
@@ -252,13 +324,56 @@ mod tests {
         let Ok(ingested) = ingest(csv.as_bytes(), &IngestOptions::default()) else {
             panic!("the shop does not read")
         };
-        let Dataset::Transactions(t) = ingested.data else {
-            panic!("not an order file")
+        ingested.data
+    }
+
+    /// Each customer's ranks from the summary, by hand from the table of
+    /// [`report`] (R: 30 A, 91 C, 366 E, 180 C, 181 D, 365 D, 1 A, 90 B,
+    /// 213 D, 0 A; F: 5 A, 2 D, 1 E, 4 B, 3 C, 1 E, 1 E, 1 E, 6 A, 1 E; M by
+    /// revenue f 1000, b 600, y 600, a 500, h 80, g 70, e 60, c 50, d 40,
+    /// z 5, two per rank), and they add up to the report's counts.
+    #[test]
+    fn summary_ranks_follow_the_report() {
+        let summary = crate::summary::summarize(&shop(), &Default::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let Some(ranks) = summary_ranks(&summary) else {
+            panic!("no ranks")
         };
-        match Histories::new(&t) {
-            Ok(h) => rfm_ranks(&h),
-            Err(err) => panic!("{err}"),
+        let got: Vec<(&str, String)> = summary
+            .customers
+            .iter()
+            .zip(&ranks)
+            .map(|(c, r)| {
+                (
+                    c.customer_id.as_str(),
+                    r.iter().map(|r| r.letter()).collect(),
+                )
+            })
+            .collect();
+        let want = [
+            ("a", "AAB"),
+            ("b", "CDA"),
+            ("c", "EED"),
+            ("d", "CBE"),
+            ("e", "DCD"),
+            ("f", "DEA"),
+            ("g", "AEC"),
+            ("h", "BEC"),
+            ("y", "DAB"),
+            ("z", "AEE"),
+        ];
+        assert_eq!(got, want.map(|(c, r)| (c, r.to_owned())));
+        let r = report();
+        for (axis, counts) in [r.recency, r.frequency, r.monetary].iter().enumerate() {
+            for count in counts {
+                let k = ranks.iter().filter(|x| x[axis] == count.rank).count() as u64;
+                assert_eq!(k, count.customers, "axis {axis} rank {:?}", count.rank);
+            }
         }
+        // A summary file has no dates or spend to rank by.
+        let mut file = summary.clone();
+        file.customers[0].total_spend = None;
+        assert_eq!(summary_ranks(&file), None);
     }
 
     /// Ranks on 2024-10-02 (90 days before the end) of those who had

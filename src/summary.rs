@@ -149,6 +149,10 @@ pub struct CustomerSummary {
     pub orders: Option<u32>,
     /// Net spend over all purchases, the first included; unknown for summary-file input.
     pub total_spend: Option<f64>,
+    /// The customer's e-mail address, when the file has one for them
+    /// ([`Transactions::customer_email`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// The per-customer summary of a dataset.
@@ -514,6 +518,7 @@ fn summarize_until(t: &Transactions, period: Period, last_day: i32, end: i32) ->
             last_purchase: Some(day_names.name(last_day_seen)),
             orders: Some(n_orders),
             total_spend: Some(total),
+            email: t.customer_email(by_rank[r as usize]).map(str::to_owned),
         });
     }
     Summary {
@@ -582,6 +587,7 @@ fn from_records(rows: &[SummaryRecord], period: Period) -> Summary {
                 last_purchase: None,
                 orders: None,
                 total_spend: None,
+                email: None,
             })
             .collect(),
         orders_after_end: 0,
@@ -609,6 +615,43 @@ mod tests {
         ingest(csv.as_bytes(), &IngestOptions::default())
             .unwrap()
             .data
+    }
+
+    /// Each customer's e-mail: an e-mail column beside the customer id (the
+    /// last non-empty address on their rows), the id itself when the
+    /// customer column is the e-mail column, and none without one.
+    #[test]
+    fn carries_each_customers_email() {
+        let emails = |csv: &str| -> Vec<Option<String>> {
+            summarize(&data(csv), &SummaryOptions::default())
+                .unwrap()
+                .customers
+                .into_iter()
+                .map(|c| c.email)
+                .collect()
+        };
+        let cases: [(&str, &[Option<&str>]); 4] = [
+            (
+                "会員ID,メールアドレス,注文日,金額\nm1,a@example.jp,2024-01-02,100\nm2,,2024-01-03,100\nm1,a2@example.jp,2024-01-04,100\nm1,,2024-01-05,100\n",
+                &[Some("a2@example.jp"), None],
+            ),
+            (
+                "メールアドレス(請求先),注文日時,金額\nb@example.jp,2024-01-02,100\nc@example.jp,2024-01-03,100\n",
+                &[Some("b@example.jp"), Some("c@example.jp")],
+            ),
+            (
+                "customer_id,Email,order_date,amount\nx,=cmd@example.com,2024-01-02,1\n",
+                &[Some("=cmd@example.com")],
+            ),
+            (
+                "customer_id,order_date,amount\nx,2024-01-02,1\n",
+                &[None],
+            ),
+        ];
+        for (csv, want) in cases {
+            let want: Vec<Option<String>> = want.iter().map(|e| e.map(str::to_owned)).collect();
+            assert_eq!(emails(csv), want, "{csv}");
+        }
     }
 
     /// Expected values computed by hand from lifetimes' definitions.

@@ -230,6 +230,34 @@ impl TransactionsBuilder {
         self.t.day.is_empty()
     }
 
+    /// Records `email` as the e-mail address of the customer of the line
+    /// pushed last (nothing for a guest line or an empty `email`). The last
+    /// non-empty address seen wins; it is kept once per customer, not per
+    /// line.
+    pub fn set_last_email(&mut self, email: &str) {
+        let t = &mut self.t;
+        let email = email.trim();
+        let Some(&c) = t.customer.last() else {
+            return;
+        };
+        if c == NONE || email.is_empty() {
+            return;
+        }
+        let c = c as usize;
+        if t.emails.len() <= c {
+            t.emails.resize(c + 1, None);
+        }
+        if t.emails[c].as_deref() != Some(email) {
+            t.emails[c] = Some(Box::from(email));
+        }
+    }
+
+    /// Marks the customer ids as e-mail addresses (the file's customer
+    /// column is its e-mail column), so each customer's e-mail is the id.
+    pub fn set_emails_are_ids(&mut self) {
+        self.t.emails_are_ids = true;
+    }
+
     /// Finishes the store.
     pub fn finish(self) -> Transactions {
         self.t
@@ -272,6 +300,11 @@ pub struct Transactions {
     nps: Vec<u8>,
     group: Vec<u32>,
     subscription: Vec<bool>,
+    /// Each customer's e-mail address, by customer index (shorter than the
+    /// customers when the last ones have none; empty without an e-mail column).
+    emails: Vec<Option<Box<str>>>,
+    /// Whether the customer ids are the e-mail addresses.
+    emails_are_ids: bool,
 }
 
 impl Transactions {
@@ -306,6 +339,24 @@ impl Transactions {
             Some(Some(name)) => name,
             _ => self.items.name(i),
         }
+    }
+
+    /// The e-mail address of customer `c`, when the file has one for them:
+    /// the id itself when the customer column is the e-mail column, else the
+    /// last non-empty address of an e-mail column on their rows.
+    pub fn customer_email(&self, c: u32) -> Option<&str> {
+        if self.emails_are_ids {
+            return (c != NONE && (c as usize) < self.customers.len())
+                .then(|| self.customers.name(c));
+        }
+        self.emails.get(c as usize).and_then(|e| e.as_deref())
+    }
+
+    /// Whether any customer has an e-mail address (the file has an e-mail
+    /// column, or its customer ids are addresses).
+    pub fn has_emails(&self) -> bool {
+        (self.emails_are_ids && !self.customers.is_empty())
+            || self.emails.iter().any(Option::is_some)
     }
 
     /// Group values (channel, coupon, ...), when a group column was chosen.
@@ -554,6 +605,41 @@ mod tests {
             group: None,
             subscription: None,
         }
+    }
+
+    /// One address per customer, the last non-empty one; guests and empty
+    /// cells leave it as it is; ids that are addresses are their own.
+    #[test]
+    fn keeps_each_customers_last_email() {
+        let mut b = TransactionsBuilder::new();
+        for (customer, email) in [
+            (Some("c1"), "old@example.jp"),
+            (Some("c2"), ""),
+            (Some("c1"), "new@example.jp"),
+            (None, "guest@example.jp"),
+            (Some("c1"), ""),
+            (Some("c3"), " c3@example.jp "),
+        ] {
+            b.push(&line(customer, "o", 1, 1.0));
+            b.set_last_email(email);
+        }
+        let t = b.finish();
+        let emails: Vec<Option<&str>> = (0..3).map(|c| t.customer_email(c)).collect();
+        assert_eq!(
+            emails,
+            [Some("new@example.jp"), None, Some("c3@example.jp")]
+        );
+        assert!(t.has_emails());
+        assert_eq!(t.emails.len(), 3, "one slot per customer, not per line");
+
+        let mut b = TransactionsBuilder::new();
+        b.push(&line(Some("a@example.jp"), "o", 1, 1.0));
+        assert!(!b.t.has_emails());
+        b.set_emails_are_ids();
+        let t = b.finish();
+        assert_eq!(t.customer_email(0), Some("a@example.jp"));
+        assert_eq!(t.customer_email(NONE), None);
+        assert!(t.has_emails());
     }
 
     #[test]

@@ -547,3 +547,45 @@ fn generate_repeat_share_makes_customers_buy_again() {
     assert!(error_line(&["generate", "--repeat-share", "1.5"])
         .contains("repeat_share must be in [0, 1], got 1.5"));
 }
+
+/// `segments --csv`: the customers CSV with the e-mail column exactly when
+/// the file has addresses (MakeShop's メールアドレス beside 会員ID), and each
+/// customer's segment, scores and A–E ranks. Expected ranks by hand from
+/// the fixture (corpus README): kobayashi01 3 orders ¥10,520, last order
+/// 2024-03-02, the observation end (R A, F C, M A of 3 customers).
+#[test]
+fn segments_csv_has_email_when_the_file_has_one_and_the_ranks() {
+    let run = |file: &str| -> Vec<String> {
+        let out = ltvlab(&["segments", &path(file), "--csv"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split("\r\n")
+            .map(str::to_owned)
+            .collect()
+    };
+    let lines = run("makeshop_orders_utf8.csv");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    assert_eq!(&header[..2], ["customer_id", "email"]);
+    assert_eq!(
+        &header[header.len() - 7..],
+        ["segment", "r", "f", "m", "r_rank", "f_rank", "m_rank"]
+    );
+    let kobayashi = lines
+        .iter()
+        .find(|l| l.starts_with("kobayashi01,"))
+        .unwrap();
+    assert!(
+        kobayashi.starts_with("kobayashi01,kobayashi@example.com,3,10520,"),
+        "{kobayashi}"
+    );
+    assert!(kobayashi.ends_with(",A,C,A"), "{kobayashi}");
+    let plain = run("generic_english.csv");
+    assert!(plain[0].starts_with("customer_id,orders,"), "{}", plain[0]);
+    assert!(!plain[0].contains("email"), "{}", plain[0]);
+    assert!(plain[0].ends_with(",r_rank,f_rank,m_rank"), "{}", plain[0]);
+}

@@ -188,6 +188,7 @@ fn simulate_with_future(
                 last_purchase: None,
                 orders: None,
                 total_spend: None,
+                email: None,
             }
         })
         .collect();

@@ -66,6 +66,10 @@ corpus! {
     futureshop_orders_sjis: "futureshop_orders_sjis.csv",
     amazon_order_report_utf8: "amazon_order_report_utf8.txt",
     amazon_order_report_sjis: "amazon_order_report_sjis.txt",
+    stores_orders_utf8: "stores_orders_utf8.csv",
+    stores_orders_sjis: "stores_orders_sjis.csv",
+    square_jp_item_sales_utf8: "square_jp_item_sales_utf8.csv",
+    square_jp_item_sales_sjis: "square_jp_item_sales_sjis.csv",
     uci_online_retail: "uci_online_retail.csv",
     lifetimes_summary: "lifetimes_summary.csv",
     long_baskets: "long_baskets.csv",
@@ -730,6 +734,58 @@ fn amazon_order_report_by_hand() {
             orders: 6,
             guest_rows: 1,
             revenue: 19100.0,
+        },
+    );
+}
+
+#[test]
+fn stores_orders_by_hand() {
+    // 価格 × 数量 per row (小計 and 合計金額, with 送料, repeat on each row of
+    // the order). ステータス キャンセル (6032145003) and 返金済み (6032145005)
+    // are dropped; 入金待ち, 未発送 and 発送済み are sales.
+    // nishimura: 001 1080×2 + 1620 = 3780, 004 4400, 008 864×2 = 1728: 9908.
+    // fujita: 002 1296, 010 1080: 2376. ogawa: 006 864×3 = 2592.
+    // hasegawa: 007 1080 + 864 = 1944. 009 has no e-mail: a guest's 1620.
+    // Revenue 9908 + 2376 + 2592 + 1944 + 1620 = 18440 in 8 orders.
+    assert_shop(
+        "stores_orders",
+        "csv",
+        &Shop {
+            preset: Preset::Stores,
+            customers: &[
+                ("nishimura.mio@example.jp", 3, 9908.0),
+                ("fujita.sho@example.jp", 2, 2376.0),
+                ("ogawa.rie@example.jp", 1, 2592.0),
+                ("hasegawa.k@example.jp", 1, 1944.0),
+            ],
+            orders: 8,
+            guest_rows: 1,
+            revenue: 18440.0,
+        },
+    );
+}
+
+#[test]
+fn square_jp_item_sales_by_hand() {
+    // 純売上高 per item row (after the -￥70 discount), `￥1,260`; the 返金
+    // row (its own 取引ID) is a reversal netted against the customer's
+    // spend, not an order. 7QZK…: Xa1 550 + 640 = 1190, Xe9 550, refund
+    // -320: 2 orders, 1420. N4R8…: Xb3 630, Xf1 1260 + 550 = 1810: 2 orders,
+    // 2440. K9L2…: Xg3 2400. Walk-in guests (no 顧客ID): Xc5 450, Xh5 1100.
+    // Revenue 1420 + 2440 + 2400 + 450 + 1100 = 7810 in 7 orders.
+    assert_shop(
+        "square_jp_item_sales",
+        "csv",
+        &Shop {
+            preset: Preset::Square,
+            customers: &[
+                ("7QZK3M1XH5B2C9D4", 2, 1420.0),
+                ("N4R8T2W6Y1P3S5V7", 2, 2440.0),
+                ("K9L2M5N8Q1R4T7W3", 1, 2400.0),
+            ],
+            orders: 7,
+            guest_rows: 2,
+            revenue: 7810.0,
         },
     );
 }

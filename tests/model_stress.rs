@@ -637,6 +637,7 @@ fn summary(period: Period, rows: &[(f64, f64, f64, f64)]) -> Summary {
                     last_purchase: None,
                     orders: None,
                     total_spend: None,
+                    email: None,
                 },
             )
             .collect(),

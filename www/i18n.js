@@ -320,6 +320,7 @@ const en = {
   'role.t': 'T (age)',
   'role.monetary_value': 'Monetary value',
   'role.subscription': 'Subscription flag',
+  'role.email': 'E-mail',
   'segments.heading': 'Segments',
   'segments.how': 'Customers grouped by how recently (R), how often (F) and how much (M) they bought, each scored 1–5 against your other customers.',
   'segments.chart.y': 'Customers',
@@ -974,6 +975,7 @@ const ja = {
   'role.t': 'T（期間）',
   'role.monetary_value': '金額平均',
   'role.subscription': '定期購入フラグ',
+  'role.email': 'メールアドレス',
   'segments.heading': '顧客セグメント',
   'segments.how': '最終購入の新しさ（R）、購入頻度（F）、購入金額（M）をほかの顧客と比べて1〜5で採点し、顧客をグループに分けています。',
   'segments.chart.y': '顧客数',
@@ -1333,6 +1335,7 @@ const PRESET_NAMES = {
   ec_cube: 'EC-CUBE',
   futureshop: 'futureshop',
   amazon_seller_central: 'Amazon Seller Central',
+  stores: 'STORES',
 };
 
 /** @type {Record<string, Dictionary>} */

@@ -62,6 +62,12 @@ pub(crate) struct SegmentsArgs {
     /// Print JSON (with one row per customer).
     #[arg(long)]
     json: bool,
+    /// Print the customers CSV instead: one row per customer with the
+    /// e-mail (when the file has addresses), the model's columns, the
+    /// segment, the R, F, M scores and the A–E ranks (the page's customer
+    /// export).
+    #[arg(long, conflicts_with = "json")]
+    csv: bool,
 }
 
 /// `ltvlab compare`.
@@ -286,7 +292,7 @@ pub(crate) fn run_segments(args: SegmentsArgs, out: &mut dyn Write) -> CliResult
     transactions(&ingested.data)?;
     let mut segments = SegmentOptions {
         list_limit: args.limit,
-        per_customer: args.json,
+        per_customer: args.json || args.csv,
         ..SegmentOptions::default()
     };
     if let Some(days) = &args.follow_up {
@@ -303,10 +309,52 @@ pub(crate) fn run_segments(args: SegmentsArgs, out: &mut dyn Write) -> CliResult
         },
     )?;
     let report = section(d.segments, &d.notes, NoteCode::SegmentsFailed)?;
+    if args.csv {
+        return write_segments_csv(out, d.summary.as_ref(), d.predictions.as_ref(), &report);
+    }
     if args.json {
         return json(out, &report);
     }
     Ok(write_segments(out, &report)?)
+}
+
+/// `segments --csv`: the customers CSV with the segment columns, in the
+/// layout of the page's customer export.
+fn write_segments_csv(
+    out: &mut dyn Write,
+    summary: Option<&ltvlab::summary::Summary>,
+    predictions: Option<&ltvlab::predict::Predictions>,
+    report: &SegmentReport,
+) -> CliResult<()> {
+    let summary = summary.ok_or_else(|| CliError::Input("no customers to write".to_owned()))?;
+    let rows = ltvlab::export::SegmentRows::new(summary, report);
+    // The model's columns when the predictions cover the summary's customers.
+    let model: Option<[Vec<f64>; 4]> = predictions
+        .filter(|p| p.customers.len() == summary.customers.len())
+        .map(|p| {
+            let c = &p.customers;
+            [
+                c.iter().map(|c| c.p_alive).collect(),
+                c.iter().map(|c| c.expected_purchases).collect(),
+                c.iter().map(|c| c.expected_order_value).collect(),
+                c.iter().map(|c| c.clv).collect(),
+            ]
+        });
+    let text = ltvlab::export::customers_csv_with_segments(
+        summary,
+        model
+            .as_ref()
+            .map(|[p, e, v, clv]| ltvlab::export::ModelColumns {
+                p_alive: p,
+                expected_purchases: e,
+                expected_order_value: v,
+                clv,
+            }),
+        None,
+        Some(rows.columns()),
+    )?;
+    out.write_all(text.as_bytes())?;
+    Ok(())
 }
 
 /// `--follow-up 30,60`: the thresholds in days, the first "reach out

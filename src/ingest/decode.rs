@@ -395,6 +395,10 @@ impl Stream {
             group: (!group.is_empty()).then_some(group),
             subscription,
         });
+        // The customer's e-mail, kept once per customer (the last seen).
+        if cols.email.is_some() {
+            rows.builder.set_last_email(get(cols.email));
+        }
         if money.dot3 {
             rows.decimal.dot3_rows.push(rows.builder.len() as u32 - 1);
         }

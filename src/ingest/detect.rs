@@ -81,6 +81,11 @@ pub(super) struct Cols {
     pub(super) t: Option<usize>,
     pub(super) monetary_value: Option<usize>,
     pub(super) subscription: Option<usize>,
+    /// An e-mail column besides the customer's.
+    pub(super) email: Option<usize>,
+    /// Whether the customer column is an e-mail column (by its header), so
+    /// each customer's address is their id.
+    pub(super) email_is_customer: bool,
 }
 
 impl Cols {
@@ -105,6 +110,8 @@ impl Cols {
             t: m.get(Role::T),
             monetary_value: m.get(Role::MonetaryValue),
             subscription: m.get(Role::Subscription),
+            email: m.get(Role::Email),
+            email_is_customer: false,
         }
     }
 }
@@ -174,7 +181,16 @@ impl Plan {
         }
         let (m, preset, sources) =
             map_roles(has_header, &normalized, data_rows, &columns, options)?;
-        let cols = Cols::from_match(&m);
+        let mut cols = Cols::from_match(&m);
+        // The customer column is the e-mail column by its name, or by its
+        // values when the name says nothing.
+        cols.email_is_customer = cols.email.is_none()
+            && cols.customer.is_some_and(|c| {
+                normalized
+                    .get(c)
+                    .is_some_and(|h| has_header && schema::is_email_header(h))
+                    || all_emails(data_rows, c)
+            });
         let (kind, preset) = data_kind(preset, &cols);
         required_columns(kind, &cols, &columns)?;
         let mut mapping: Vec<MappedColumn> = m
@@ -529,6 +545,35 @@ pub(super) fn first_row_differs(records: &[Vec<String>]) -> bool {
 /// Fills roles the header did not give from the columns' content: a column
 /// of dates becomes the date, a column of amounts with decimals the amount,
 /// and (without a header) a repeating id-like column the customer.
+/// Whether the non-empty values of column `c` are (nearly) all e-mail
+/// addresses.
+fn all_emails(rows: &[Vec<String>], c: usize) -> bool {
+    let values: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.get(c).map(String::as_str))
+        .filter(|v| !v.trim().is_empty())
+        .collect();
+    !values.is_empty()
+        && values.iter().filter(|v| looks_like_email(v)).count() * 10 >= values.len() * 9
+}
+
+/// Whether a value is shaped like an e-mail address: `local@domain.tld`,
+/// no spaces.
+fn looks_like_email(value: &str) -> bool {
+    let v = value.trim();
+    match v.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !v.contains(char::is_whitespace)
+                && !domain.contains('@')
+        }
+        None => false,
+    }
+}
+
 pub(super) fn content_mapping(
     rows: &[Vec<String>],
     n_columns: usize,
@@ -580,6 +625,25 @@ pub(super) fn content_mapping(
         }) {
             m.set(Role::Amount, c);
             sources.insert(Role::Amount, DecisionSource::Content);
+        }
+    }
+    // A column of e-mail addresses under a name the dictionary does not
+    // know (連絡先, `Contact`): the customer, when no column is.
+    if m.get(Role::Customer).is_none() {
+        if let Some(c) =
+            (0..n_columns).find(|&c| !taken(m, c) && share(c, &looks_like_email) >= 0.9)
+        {
+            m.set(Role::Customer, c);
+            sources.insert(Role::Customer, DecisionSource::Content);
+        }
+    }
+    // Beside a customer id, such a column is the customer's e-mail.
+    if m.get(Role::Email).is_none() {
+        if let Some(c) =
+            (0..n_columns).find(|&c| !taken(m, c) && share(c, &looks_like_email) >= 0.9)
+        {
+            m.set(Role::Email, c);
+            sources.insert(Role::Email, DecisionSource::Content);
         }
     }
     if m.get(Role::Customer).is_none() && m.get(Role::Order).is_none() {
@@ -645,6 +709,45 @@ pub(super) fn sample_records(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A column of addresses under a name the dictionary does not know is
+    /// the customer (the ids are then the addresses) when no column is, and
+    /// the e-mail beside a customer id otherwise.
+    #[test]
+    fn a_column_of_addresses_is_the_customer_or_the_email() {
+        let unnamed = "注文ID,受付日時,連絡先,価格,数量\nA1,2024/01/05 10:00,a@example.jp,1000,1\nA2,2024/01/06 11:00,b@example.jp,800,2\nA3,2024/01/07 12:00,a@example.jp,500,1\n";
+        let plan =
+            Plan::detect(unnamed, true, &IngestOptions::default(), DateFormat::Auto).unwrap();
+        assert_eq!(
+            (
+                plan.cols.customer,
+                plan.cols.email,
+                plan.cols.email_is_customer
+            ),
+            (Some(2), None, true)
+        );
+        let beside = "会員番号,注文日,連絡先,金額\nm1,2024-01-05,a@example.jp,1000\nm2,2024-01-06,b@example.jp,800\nm1,2024-01-07,,500\n";
+        let plan = Plan::detect(beside, true, &IngestOptions::default(), DateFormat::Auto).unwrap();
+        assert_eq!(
+            (
+                plan.cols.customer,
+                plan.cols.email,
+                plan.cols.email_is_customer
+            ),
+            (Some(0), Some(2), false)
+        );
+        for (value, is) in [
+            ("a@example.jp", true),
+            (" a.b+c@mail.example.co.jp ", true),
+            ("a@localhost", false),
+            ("@example.jp", false),
+            ("a b@example.jp", false),
+            ("a@b@example.jp", false),
+            ("13819", false),
+        ] {
+            assert_eq!(looks_like_email(value), is, "{value}");
+        }
+    }
 
     #[test]
     fn a_time_column_of_whole_dates_is_the_date() {

@@ -404,6 +404,9 @@ impl Stream {
         warnings: &mut Vec<Warning>,
         stats: &mut IngestStats,
     ) -> Result<Transactions> {
+        if self.plan.cols.email_is_customer {
+            self.rows.builder.set_emails_are_ids();
+        }
         let mut t = std::mem::take(&mut self.rows.builder).finish();
         let lines = std::mem::take(&mut self.rows.lines);
         if scale_dot3 {

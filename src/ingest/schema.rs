@@ -46,11 +46,15 @@ pub enum Role {
     /// Whether the order is a 定期 (subscription) delivery: a flag (定期/通常,
     /// 1/0, true/false) or a subscription id (see [`subscription_flag`]).
     Subscription,
+    /// The customer's e-mail address, carried into the action lists and the
+    /// customer CSV. When the customer column itself is the e-mail column,
+    /// the customer id is the address and this role stays unmapped.
+    Email,
 }
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Role; 19] = [
+    pub const ALL: [Role; 20] = [
         Role::Customer,
         Role::Order,
         Role::Date,
@@ -70,6 +74,7 @@ impl Role {
         Role::T,
         Role::MonetaryValue,
         Role::Subscription,
+        Role::Email,
     ];
 
     /// The role's snake_case name, as used in options and the CLI.
@@ -94,6 +99,7 @@ impl Role {
             Role::T => "t",
             Role::MonetaryValue => "monetary_value",
             Role::Subscription => "subscription",
+            Role::Email => "email",
         }
     }
 
@@ -113,7 +119,9 @@ pub enum Preset {
     WooCommerce,
     /// Stripe payments export: one row per payment, no items.
     Stripe,
-    /// Square item sales: `$8.00` amounts, refunds as their own rows.
+    /// Square item sales: `$8.00` amounts, refunds as their own rows; also
+    /// with Japanese column names (取引ID, 純売上高, イベントの種類 支払い /
+    /// 返金, `￥1,200`).
     Square,
     /// Etsy sold order items: `MM/DD/YY` dates.
     Etsy,
@@ -138,6 +146,11 @@ pub enum Preset {
     /// futureshop's order download: 受注コード, 注文日時, 販売単価 × 購入数量.
     #[serde(rename = "futureshop")]
     Futureshop,
+    /// STORES (stores.jp) order CSV: 注文ID, 注文日時, メールアドレス, one row
+    /// per item with アイテム名, 価格 × 数量; 合計金額 is the order's total
+    /// (with shipping) on every row. The layout is uncertain (see
+    /// `detect_preset`).
+    Stores,
     /// Amazon Seller Central's order report (flat file, tab-separated):
     /// order-id, purchase-date, buyer-email, item-price (the line's total,
     /// not a unit price).
@@ -360,6 +373,8 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "明細アイテムsku",
             // MakeShop's shop-assigned product code.
             "独自商品コード",
+            // STORES.
+            "アイテムid",
         ],
         Role::ItemName => &[
             "itemname",
@@ -374,6 +389,8 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "品名",
             "商品",
             "明細アイテム名",
+            // STORES calls its products アイテム.
+            "アイテム名",
         ],
         Role::Nps => &["nps", "npsscore", "推奨度", "npsスコア"],
         Role::Status => &[
@@ -429,7 +446,36 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "subscriptioncontractid",
             "recurring",
         ],
+        Role::Email => EMAIL_HEADERS,
     }
+}
+
+/// Header names of e-mail columns, normalized: the [`Role::Email`]
+/// dictionary, and how a customer column is known to hold addresses.
+const EMAIL_HEADERS: &[&str] = &[
+    "email",
+    "emailaddress",
+    "customeremail",
+    "billingemail",
+    "billingemailaddress",
+    "buyeremail",
+    "billmailaddress",
+    "mailaddress",
+    "eメール",
+    "eメールアドレス",
+    "メールアドレス",
+    "メール",
+    "メールアドレス請求先",
+    "メールアドレスメイン",
+    "注文者メールアドレス",
+    "購入者メールアドレス",
+    "顧客メールアドレス",
+    "pcメールアドレス",
+];
+
+/// Whether a normalized header names an e-mail column.
+pub(crate) fn is_email_header(normalized: &str) -> bool {
+    EMAIL_HEADERS.contains(&normalized)
 }
 
 /// Header names that mark an amount column as an order total, counted once per order.
@@ -530,6 +576,9 @@ pub(crate) fn match_headers(normalized: &[String]) -> HeaderMatch {
         Role::Item,
         Role::Order,
         Role::Customer,
+        // After the customer: an e-mail column that is the customer key
+        // stays the customer's.
+        Role::Email,
         Role::Date,
         Role::Time,
         Role::UnitPrice,
@@ -633,6 +682,40 @@ pub(crate) fn detect_preset(normalized: &[String], m: &mut HeaderMatch) -> Prese
         }
         return Preset::Square;
     }
+    // Square with Japanese column names (Square データ → 商品売上 or 取引履歴
+    // → エクスポート): 日付, 時間, 取引ID, 純売上高 (after discounts, per item
+    // row in 商品の詳細, per payment in 取引), イベントの種類 (支払い, 返金:
+    // refunds are rows of their own, negative), 顧客ID and 顧客名 (empty for a
+    // walk-in guest), `￥1,200`. Uncertain: Square's Japanese help pages name
+    // the reports and their figures (総売上高, 純売上高, 受取合計額) but
+    // publish no column list, so the names are those of the English export
+    // (Date, Time, Transaction ID, Net Sales, Event Type, Customer ID) as the
+    // Japanese dashboard words them; which yen sign the export writes (¥ or
+    // ￥) is not documented (both are read).
+    if has("取引id").is_some() && has("純売上高").is_some() {
+        if let Some(i) = has("取引id") {
+            m.set(Role::Order, i);
+        }
+        if let Some(i) = has("純売上高") {
+            m.remove(Role::UnitPrice);
+            m.set(Role::Amount, i);
+        }
+        if let Some(i) = has("時間").or_else(|| has("時刻")) {
+            m.set(Role::Time, i);
+        }
+        if let Some(i) = has("イベントの種類").or_else(|| has("イベントタイプ")) {
+            m.set(Role::Status, i);
+        }
+        // The customer id; the name only when the export has no id column
+        // (a name is a weaker key: two customers may share it).
+        if let Some(i) = has("顧客id").or_else(|| has("顧客名")) {
+            m.set(Role::Customer, i);
+        }
+        if let Some(i) = has("商品").or_else(|| has("商品名")) {
+            m.set(Role::ItemName, i);
+        }
+        return Preset::Square;
+    }
     if all(&["saledate", "itemname", "buyer"]) && has("itemtotal").is_some() {
         if let Some(i) = has("itemtotal") {
             m.set(Role::Amount, i);
@@ -654,6 +737,36 @@ pub(crate) fn detect_preset(normalized: &[String], m: &mut HeaderMatch) -> Prese
         }
         m.prefer_line_price();
         return Preset::Base;
+    }
+    // STORES (stores.jp; 注文 → CSVダウンロード): one row per item, the
+    // buyer's e-mail as the customer (STORES asks every buyer for one), アイテム名,
+    // 価格 × 数量 per row (合計金額 repeats the order's total with 送料 on each
+    // row), ステータス キャンセル and 返金済み dropped; 入金待ち (a bank or
+    // konbini payment not yet made; STORES cancels it after the deadline) is
+    // counted. Uncertain: STORES publishes no column list of its order CSV;
+    // the set here is taken from merchants' descriptions of the file, and the
+    // order column may be 注文ID or 注文番号, the status ステータス or 発送状況.
+    if (has("注文id").is_some() || has("注文番号").is_some())
+        && has("注文日時").is_some()
+        && has("アイテム名").is_some()
+    {
+        if let Some(i) = has("注文id").or_else(|| has("注文番号")) {
+            m.set(Role::Order, i);
+        }
+        if let Some(i) = has("メールアドレス")
+            .or_else(|| has("購入者メールアドレス"))
+            .or_else(|| has("注文者メールアドレス"))
+        {
+            m.set(Role::Customer, i);
+        }
+        if let Some(i) = has("ステータス")
+            .or_else(|| has("注文ステータス"))
+            .or_else(|| has("発送状況"))
+        {
+            m.set(Role::Status, i);
+        }
+        m.prefer_line_price();
+        return Preset::Stores;
     }
     // Yahoo!ショッピング: OrderTime is the order's date and time in one
     // field, not a time of day. Field names as in the store's order download
@@ -804,6 +917,8 @@ pub(crate) fn status_meaning(preset: Preset, status: &str) -> StatusMeaning {
         Preset::MakeShop => &["返送"],
         // 支払いステータス in Japanese: refunded, voided, pending, expired.
         Preset::Shopify => &["返金済み", "無効", "保留中", "期限切れ"],
+        // ステータス: refunded in full (キャンセル is dropped everywhere).
+        Preset::Stores => &["返金済み"],
         _ => &[],
     };
     if excluded_here.contains(&s.as_str()) {
@@ -893,6 +1008,55 @@ mod tests {
                 assert_eq!(m.get(role), Some(idx), "{headers:?} {role:?}");
             }
         }
+    }
+
+    /// An e-mail column beside the customer's is the e-mail role; an e-mail
+    /// column that is the customer key stays the customer's alone (its
+    /// header then marks the ids as addresses).
+    #[test]
+    fn maps_email_columns() {
+        type Case<'a> = (&'a [&'a str], Option<usize>, Option<usize>);
+        let cases: &[Case<'_>] = &[
+            (&["会員ID", "メールアドレス", "注文日"], Some(0), Some(1)),
+            (&["customer_id", "Email", "order_date"], Some(0), Some(1)),
+            (&["注文者ID", "注文者メールアドレス"], Some(0), Some(1)),
+            (&["Customer ID", "Customer Email"], Some(0), Some(1)),
+            (&["メールアドレス(請求先)", "注文日時"], Some(0), None),
+            (&["BillMailAddress", "OrderTime"], Some(0), None),
+            (&["Email", "Created at"], Some(0), None),
+            (&["customer_id", "order_date"], Some(0), None),
+        ];
+        for (headers, customer, email) in cases {
+            let m = match_headers(&norm(headers));
+            assert_eq!(
+                (m.get(Role::Customer), m.get(Role::Email)),
+                (*customer, *email),
+                "{headers:?}"
+            );
+        }
+        for (header, is) in [
+            ("メールアドレス(請求先)", true),
+            ("BillMailAddress", true),
+            ("E-mail", true),
+            ("会員ID", false),
+            ("customer_id", false),
+        ] {
+            assert_eq!(is_email_header(&normalize_header(header)), is, "{header}");
+        }
+        // EC-CUBE: the preset makes メールアドレス the customer (会員ID is 0
+        // for every guest), so no separate e-mail column is left.
+        let n = norm(&[
+            "注文ID",
+            "会員ID",
+            "メールアドレス",
+            "受注日",
+            "対応状況",
+            "個数",
+        ]);
+        let mut m = match_headers(&n);
+        assert_eq!(m.get(Role::Email), Some(2));
+        assert_eq!(detect_preset(&n, &mut m), Preset::EcCube);
+        assert_eq!((m.get(Role::Customer), m.get(Role::Email)), (Some(2), None));
     }
 
     #[test]
@@ -1078,6 +1242,81 @@ mod tests {
                     (Role::UnitPrice, None),
                 ],
             ),
+            (
+                &[
+                    "注文ID",
+                    "注文日時",
+                    "ステータス",
+                    "メールアドレス",
+                    "アイテムID",
+                    "アイテム名",
+                    "価格",
+                    "数量",
+                    "小計",
+                    "合計金額",
+                ],
+                Preset::Stores,
+                &[
+                    (Role::Order, Some(0)),
+                    (Role::Status, Some(2)),
+                    (Role::Customer, Some(3)),
+                    (Role::Item, Some(4)),
+                    (Role::ItemName, Some(5)),
+                    (Role::UnitPrice, Some(6)),
+                    (Role::Quantity, Some(7)),
+                    (Role::Amount, None),
+                ],
+            ),
+            // Square's 商品の詳細 (item rows) with Japanese names.
+            (
+                &[
+                    "日付",
+                    "時間",
+                    "商品",
+                    "数量",
+                    "SKU",
+                    "総売上高",
+                    "純売上高",
+                    "取引ID",
+                    "イベントの種類",
+                    "顧客ID",
+                    "顧客名",
+                ],
+                Preset::Square,
+                &[
+                    (Role::Date, Some(0)),
+                    (Role::Time, Some(1)),
+                    (Role::ItemName, Some(2)),
+                    (Role::Amount, Some(6)),
+                    (Role::Order, Some(7)),
+                    (Role::Status, Some(8)),
+                    (Role::Customer, Some(9)),
+                ],
+            ),
+            // Square's 取引 (one row per payment): no item columns; a file
+            // without 顧客ID keys customers by name.
+            (
+                &[
+                    "日付",
+                    "時間",
+                    "総売上高",
+                    "ディスカウント",
+                    "純売上高",
+                    "受取合計額",
+                    "取引ID",
+                    "イベントの種類",
+                    "顧客名",
+                ],
+                Preset::Square,
+                &[
+                    (Role::Date, Some(0)),
+                    (Role::Amount, Some(4)),
+                    (Role::Order, Some(6)),
+                    (Role::Status, Some(7)),
+                    (Role::Customer, Some(8)),
+                    (Role::ItemName, None),
+                ],
+            ),
         ];
         for (headers, preset, roles) in cases {
             let n = norm(headers);
@@ -1121,6 +1360,12 @@ mod tests {
             (Preset::Base, "未発送", StatusMeaning::Sale),
             (Preset::EcCube, "返品", StatusMeaning::Excluded),
             (Preset::EcCube, "新規受付", StatusMeaning::Sale),
+            (Preset::Stores, "キャンセル", StatusMeaning::Excluded),
+            (Preset::Stores, "返金済み", StatusMeaning::Excluded),
+            (Preset::Stores, "入金待ち", StatusMeaning::Sale),
+            (Preset::Stores, "発送済み", StatusMeaning::Sale),
+            (Preset::Square, "返金", StatusMeaning::Reversal),
+            (Preset::Square, "支払い", StatusMeaning::Sale),
         ] {
             assert_eq!(status_meaning(preset, status), want, "{preset:?} {status}");
         }

@@ -70,6 +70,9 @@ struct SummaryColumns<'a> {
     total_spend: JsValue,
     first_purchase: Option<Vec<&'a str>>,
     last_purchase: Option<Vec<&'a str>>,
+    /// Each customer's e-mail (`""`: none); left out when no customer has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<Vec<&'a str>>,
 }
 
 impl<'a> SummaryDto<'a> {
@@ -98,6 +101,10 @@ impl<'a> SummaryDto<'a> {
                 total_spend: optional_column(all(|c| c.total_spend)),
                 first_purchase: dates(|c| c.first_purchase.as_deref()),
                 last_purchase: dates(|c| c.last_purchase.as_deref()),
+                email: c
+                    .iter()
+                    .any(|c| c.email.is_some())
+                    .then(|| c.iter().map(|c| c.email.as_deref().unwrap_or("")).collect()),
             },
         }
     }

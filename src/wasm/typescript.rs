@@ -212,6 +212,8 @@ export interface SummaryResult {
         total_spend: Float64Array | null;
         first_purchase: string[] | null;
         last_purchase: string[] | null;
+        /** Each customer's e-mail ("" for none); absent when the file has no e-mail for anyone. */
+        email?: string[];
     };
 }
 

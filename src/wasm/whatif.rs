@@ -166,6 +166,9 @@ struct CustomersIn {
     total_spend: Option<Vec<f64>>,
     first_purchase: Option<Vec<String>>,
     last_purchase: Option<Vec<String>>,
+    /// Each customer's e-mail (`""`: none), when the file has an e-mail column.
+    #[serde(default)]
+    email: Option<Vec<String>>,
 }
 
 impl SummaryIn {
@@ -181,6 +184,7 @@ impl SummaryIn {
             c.total_spend.as_ref().map(Vec::len),
             c.first_purchase.as_ref().map(Vec::len),
             c.last_purchase.as_ref().map(Vec::len),
+            c.email.as_ref().map(Vec::len),
         ];
         if lengths.iter().flatten().any(|&len| len != n) {
             return Err(js_error(crate::Error::options(format!(
@@ -201,6 +205,11 @@ impl SummaryIn {
                 last_purchase: c.last_purchase.as_ref().map(|v| v[i].clone()),
                 orders: c.orders.as_ref().map(|v| v[i] as u32),
                 total_spend: c.total_spend.as_ref().map(|v| v[i]),
+                email: c
+                    .email
+                    .as_ref()
+                    .map(|v| v[i].clone())
+                    .filter(|e| !e.is_empty()),
             })
             .collect();
         Ok(Summary {

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, startServer } from '../../scripts/browser.mjs';
@@ -1012,16 +1012,19 @@ test('each follow-up list is shown whole, downloads as CSV, and each segment has
   const revenues = segmentCsv.slice(1).map((line) => Number(cells(line).revenue));
   assert.deepEqual(revenues, [...revenues].sort((a, b) => b - a));
 
-  // The customers CSV carries each customer's segment and R, F, M scores.
+  // The customers CSV carries each customer's segment, R, F, M scores and
+  // A–E ranks (ltvlab::rfm_ranks), and no e-mail column: the sample has none.
   const customersCsv = (await downloadText(page, 'export-customers')).slice(1).trimEnd().split('\r\n');
   const columns = customersCsv[0].split(',');
-  assert.deepEqual(columns.slice(-4), ['segment', 'r', 'f', 'm']);
+  assert.deepEqual(columns.slice(-7), ['segment', 'r', 'f', 'm', 'r_rank', 'f_rank', 'm_rank']);
+  assert.ok(!columns.includes('email'), columns.join());
   const bySegment = new Map();
   for (const line of customersCsv.slice(1)) {
     const cells = line.split(',');
-    const segment = cells[columns.length - 4];
+    const segment = cells[columns.length - 7];
     bySegment.set(segment, (bySegment.get(segment) ?? 0) + 1);
-    for (const score of cells.slice(-3)) assert.ok(['1', '2', '3', '4', '5'].includes(score), line);
+    for (const score of cells.slice(-6, -3)) assert.ok(['1', '2', '3', '4', '5'].includes(score), line);
+    for (const rank of cells.slice(-3)) assert.ok(['A', 'B', 'C', 'D', 'E'].includes(rank), line);
   }
   assert.deepEqual([...bySegment.values()].sort((a, b) => a - b), [...sizes].sort((a, b) => a - b));
   // In Japanese, the action reads in Japanese.
@@ -1030,6 +1033,43 @@ test('each follow-up list is shown whole, downloads as CSV, and each segment has
   const ja = await downloadText(page, 'download-follow_up-0');
   assert.match(ja.split('\r\n')[1], /[ぁ-んァ-ン一-龥]/);
   await page.getByTestId('lang').selectOption('en');
+  await page.close();
+});
+
+test('with e-mail addresses in the file, the list and customer CSVs carry them', async () => {
+  // The sample with a メールアドレス column beside the customer id (one
+  // address that a spreadsheet would run as a formula, one customer without).
+  const lines = readFileSync(SAMPLE_FILE, 'utf8').trimEnd().split('\n');
+  const header = lines[0].split(',');
+  const id = header.indexOf('customer_id');
+  const emailOf = (customer) => (customer === '12432' ? '' : customer === '13573' ? `=HYPERLINK("x")${customer}@example.jp` : `c${customer}@example.jp`);
+  const withEmail = [`${lines[0]},メールアドレス`, ...lines.slice(1).map((line) => `${line},"${emailOf(line.split(',')[id]).replaceAll('"', '""')}"`)];
+  const file = `${ARTIFACTS}sample-with-email.csv`;
+  writeFileSync(file, `${withEmail.join('\n')}\n`);
+  const page = await openPage();
+  await upload(page, file);
+  await settle(page, 'done');
+  /** @param {string} text */
+  const rows = (text) => text.slice(1).trimEnd().split('\r\n');
+  const list = rows(await downloadText(page, 'download-follow_up-0'));
+  assert.deepEqual(list[0].split(',').slice(0, 3), ['customer_id', 'email', 'segment']);
+  assert.ok(list.length > 1);
+  // As the CSV writes it: through the formula rule, quoted when needed.
+  const cell = (email) => (email.startsWith('=') ? `"'${email.replaceAll('"', '""')}"` : email);
+  for (const line of list.slice(1)) {
+    const [customer, email] = line.split(',');
+    assert.equal(email, cell(emailOf(customer)), line);
+  }
+  // A segment's whole list too.
+  const code = (await page.locator('[data-testid="segment-lists"] details').first().getAttribute('data-list')).replace(':', '-');
+  const segment = rows(await downloadText(page, `download-${code}`));
+  assert.deepEqual(segment[0].split(',').slice(0, 2), ['customer_id', 'email']);
+  // The customers CSV: the address after the id, through the formula rule.
+  const customers = rows(await downloadText(page, 'export-customers'));
+  assert.deepEqual(customers[0].split(',').slice(0, 2), ['customer_id', 'email']);
+  const byId = new Map(customers.slice(1).map((line) => [line.split(',')[0], line]));
+  assert.ok(byId.get('12432')?.startsWith('12432,,'), byId.get('12432'));
+  assert.ok(byId.get('13573')?.startsWith('13573,"\'=HYPERLINK(""x"")13573@example.jp",'), byId.get('13573'));
   await page.close();
 });
 

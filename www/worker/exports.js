@@ -109,7 +109,8 @@ const NO_SEGMENT = 255;
  * One list of customers, whole as the report holds it: a follow-up list
  * (`follow_up:<index>`), the overdue list (`overdue`) or every customer of a
  * segment (`segment:<code>`, highest revenue first). Each customer with their
- * segment, last order, P(alive) and expected value (the summary's and
+ * e-mail (when the file has addresses), segment, last order, P(alive) and
+ * expected value (the summary's and
  * predictions' rows, joined by id) and the suggested action.
  * @param {Kept} last
  * @param {import('../protocol.js').ListName} list
@@ -134,6 +135,9 @@ function listCsv(last, list, l10n) {
     const days = (end - Date.parse(`${iso}T00:00:00Z`)) / 86_400_000;
     return Number.isFinite(days) ? days : null;
   };
+  // The e-mail column only when the file has addresses (left out, not
+  // written empty, otherwise), as in the customers CSV.
+  const emails = c.email;
   /**
    * A customer's line: the summary's and predictions' columns at their row.
    * @param {string} id
@@ -142,12 +146,14 @@ function listCsv(last, list, l10n) {
    */
   const line = (id, action) => {
     const i = rowOf.get(id);
-    if (i === undefined) return [id, '', null, null, null, null, null, null, action];
+    const email = emails ? [i === undefined ? '' : emails[i]] : [];
+    if (i === undefined) return [id, ...email, '', null, null, null, null, null, null, action];
     const lastOrder = c.last_purchase?.[i];
-    return [id, segmentName(i), lastOrder ?? null, daysSince(lastOrder), c.orders?.[i] ?? null, c.total_spend?.[i] ?? null,
+    return [id, ...email, segmentName(i), lastOrder ?? null, daysSince(lastOrder), c.orders?.[i] ?? null, c.total_spend?.[i] ?? null,
       model ? model.p_alive[i] : null, model ? model.clv[i] : null, action];
   };
-  const header = ['customer_id', 'segment', 'last_order', 'days_since_last_order', 'orders', 'revenue', 'p_alive', 'expected_value', 'suggested_action'];
+  const header = ['customer_id', ...(emails ? ['email'] : []), 'segment', 'last_order', 'days_since_last_order', 'orders', 'revenue', 'p_alive',
+    'expected_value', 'suggested_action'];
   /** @type {(string | number | null)[][]} */
   let rows;
   const segment = /^segment:(\w+)$/.exec(list);
