@@ -6,7 +6,7 @@ import { byTestId, el, ui } from '../app/dom.js';
 import { state } from '../app/state.js';
 
 const TRANSACTION_ROLES = ['customer', 'order', 'date', 'time', 'amount', 'unit_price', 'quantity', 'item',
-  'item_name', 'status', 'currency', 'refunded', 'nps', 'group'];
+  'item_name', 'status', 'currency', 'refunded', 'nps', 'group', 'subscription', 'email'];
 const SUMMARY_ROLES = ['customer', 'frequency', 'recency', 't', 'monetary_value'];
 
 export function renderPreview() {
