@@ -196,12 +196,23 @@ async function analyze(id, { file, url, options }) {
     for (;;) {
       const { done, value } = await reader.read();
       if (done || !value) break;
-      analysis.push(value);
       if (head) {
         head.push(reader.reused ? value.slice() : value);
         headBytes += value.byteLength;
-        if (headBytes >= PREVIEW_BYTES) showPreview();
       }
+      try {
+        analysis.push(value);
+      } catch (error) {
+        // Detection ran on this chunk and stopped (a column it needs is not
+        // found): the preview still shows what was found, so the mapping can fix it.
+        if (head) {
+          try {
+            showPreview();
+          } catch {} // the ingest error is the one to report
+        }
+        throw error;
+      }
+      if (head && headBytes >= PREVIEW_BYTES) showPreview();
       read += value.byteLength;
       const percent = total ? Math.min(100, Math.floor((read / total) * 100)) : null;
       if (percent !== shown) {

@@ -156,6 +156,19 @@ impl Plan {
         options: &IngestOptions,
         date_format: DateFormat,
     ) -> Result<Plan> {
+        Plan::detect_with(sample, is_complete, options, date_format, true)
+    }
+
+    /// [`Plan::detect`]; with `require` false, a kind of data missing a
+    /// column it needs is still planned (for [`super::detect_head`], which
+    /// shows what was found so the caller can map the rest).
+    pub(super) fn detect_with(
+        sample: &str,
+        is_complete: bool,
+        options: &IngestOptions,
+        date_format: DateFormat,
+        require: bool,
+    ) -> Result<Plan> {
         let (delimiter, consistent) = match options.delimiter {
             Some(d) => (d as u8, true),
             None => sniff::detect_delimiter(sample, is_complete),
@@ -192,7 +205,9 @@ impl Plan {
                     || all_emails(data_rows, c)
             });
         let (kind, preset) = data_kind(preset, &cols);
-        required_columns(kind, &cols, &columns)?;
+        if require {
+            required_columns(kind, &cols, &columns)?;
+        }
         let mut mapping: Vec<MappedColumn> = m
             .roles
             .iter()

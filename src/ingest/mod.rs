@@ -150,6 +150,75 @@ pub fn ingest(bytes: &[u8], options: &IngestOptions) -> Result<Ingested> {
     ingester.finish()
 }
 
+/// What ingest detects in the head of a file (encoding, delimiter, header,
+/// columns, the kind of data and the roles it could map), from the same
+/// first bytes [`ingest`] decides on, whether or not the file has every
+/// column an analysis needs: where [`ingest`] stops with
+/// `no_date_column`, `no_id_column` or `summary_column_missing`, this says
+/// what was found, so that a page can offer the mapping of the rest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeadReport {
+    /// The encoding's WHATWG label, as [`IngestReport::encoding`].
+    pub encoding: String,
+    /// The field delimiter.
+    pub delimiter: char,
+    /// The quote character.
+    pub quote: char,
+    /// Whether the first row is a header.
+    pub has_header: bool,
+    /// The export layout recognised.
+    pub preset: Preset,
+    /// Order lines, baskets or a summary.
+    pub kind: DataKind,
+    /// The column names (or `column N` without a header).
+    pub columns: Vec<String>,
+    /// The roles mapped so far.
+    pub mapping: Vec<MappedColumn>,
+}
+
+/// See [`HeadReport`].
+///
+/// # Errors
+/// As [`ingest`] for invalid options, an empty, binary or non-table input.
+pub fn detect_head(bytes: &[u8], options: &IngestOptions) -> Result<HeadReport> {
+    let ingester = Ingester::new(options.clone())?;
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    let head_complete = bytes.len() <= SNIFF_BYTES;
+    let detected = match ingester.forced_encoding {
+        Some(enc) => sniff::DetectedEncoding {
+            encoding: enc,
+            bom_len: Encoding::for_bom(head)
+                .filter(|(e, _)| *e == enc)
+                .map_or(0, |(_, n)| n),
+        },
+        None => sniff::detect_encoding(head, head_complete)?,
+    };
+    let (sample, _) = detected
+        .encoding
+        .decode_without_bom_handling(&head[detected.bom_len..]);
+    if sample.trim().is_empty() && head_complete {
+        return Err(Error::new(ErrorKind::Empty));
+    }
+    not_a_table(&sample, head_complete)?;
+    let plan = Plan::detect_with(
+        &sample,
+        head_complete,
+        &ingester.options,
+        ingester.date_format,
+        false,
+    )?;
+    Ok(HeadReport {
+        encoding: detected.encoding.name().to_owned(),
+        delimiter: char::from(plan.delimiter),
+        quote: '"',
+        has_header: plan.has_header,
+        preset: plan.preset,
+        kind: plan.kind,
+        columns: plan.columns,
+        mapping: plan.mapping,
+    })
+}
+
 /// Chunk-fed ingest. Call [`push`](Ingester::push) with consecutive chunks of
 /// the input, then [`finish`](Ingester::finish).
 #[derive(Debug)]
@@ -343,5 +412,67 @@ mod tests {
         ] {
             assert_eq!(trim_field(s), s.trim(), "{s:?}");
         }
+    }
+
+    /// A file whose date column has a name ingest does not know: ingest
+    /// stops with `no_date_column`, and the head report still says what was
+    /// found (the customer by its values, the amount by its name) so the
+    /// date can be mapped; mapped, the file is read.
+    #[test]
+    fn the_head_report_shows_what_a_failed_file_has() {
+        let csv = "会員,受付,金額\nA001,20240301,1200\nA002,20240305,800\nA001,20240410,1500\nA003,20240412,600\nA002,20240501,900\n";
+        let options = IngestOptions::default();
+        let err = match ingest(csv.as_bytes(), &options) {
+            Ok(_) => panic!("no date column, but ingest succeeded"),
+            Err(err) => err,
+        };
+        assert_eq!(err.code(), ErrorCode::NoDateColumn);
+        let head = match detect_head(csv.as_bytes(), &options) {
+            Ok(h) => h,
+            Err(err) => panic!("{err}"),
+        };
+        assert_eq!(head.columns, ["会員", "受付", "金額"]);
+        assert_eq!(
+            (head.encoding.as_str(), head.delimiter, head.has_header),
+            ("UTF-8", ',', true)
+        );
+        assert_eq!(head.kind, DataKind::Transactions);
+        let roles: Vec<(Role, usize)> = head.mapping.iter().map(|m| (m.role, m.index)).collect();
+        assert_eq!(roles, [(Role::Customer, 0), (Role::Amount, 2)]);
+        let mapped = IngestOptions {
+            mapping: [("date".to_owned(), "受付".to_owned())]
+                .into_iter()
+                .collect(),
+            ..IngestOptions::default()
+        };
+        let read = match ingest(csv.as_bytes(), &mapped) {
+            Ok(r) => r,
+            Err(err) => panic!("{err}"),
+        };
+        assert_eq!(read.report.rows_used, 5);
+    }
+
+    /// On a file ingest reads, the head report says what the ingest report
+    /// says about the format and the columns.
+    #[test]
+    fn the_head_report_agrees_with_ingest() {
+        let csv =
+            "order_id,customer_id,order_date,amount\n1,c1,2024-01-02,10\n2,c2,2024-01-03,20\n";
+        let options = IngestOptions::default();
+        let (head, full) = match (
+            detect_head(csv.as_bytes(), &options),
+            ingest(csv.as_bytes(), &options),
+        ) {
+            (Ok(h), Ok(f)) => (h, f.report),
+            _ => panic!("both read the file"),
+        };
+        assert_eq!(head.encoding, full.encoding);
+        assert_eq!(
+            (head.delimiter, head.quote, head.has_header),
+            (full.delimiter, full.quote, full.has_header)
+        );
+        assert_eq!((head.preset, head.kind), (full.preset, full.kind));
+        assert_eq!(head.columns, full.columns);
+        assert_eq!(head.mapping, full.mapping);
     }
 }

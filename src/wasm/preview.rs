@@ -1,20 +1,41 @@
 //! `preview`: what ingest detects in the head of a file, and its first rows.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::options::analysis_options;
 use super::{js_error, to_js};
-use crate::ingest::{ingest, IngestReport, Role};
+use crate::ingest::{detect_head, ingest, HeadReport, IngestReport, Role};
+use crate::{ErrorCode, Param};
 
 /// Data rows the preview shows.
 const PREVIEW_ROWS: usize = 20;
 
+/// The ingest report, or what detection found when a column the analysis
+/// needs is missing.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum PreviewReport<'a> {
+    Read(&'a IngestReport),
+    Head(HeadReport),
+}
+
+/// The error that stopped ingest where the mapping can fix it.
+#[derive(Serialize)]
+struct MissingColumn {
+    code: ErrorCode,
+    params: BTreeMap<&'static str, Param>,
+    message: String,
+}
+
 #[derive(Serialize)]
 struct PreviewResult<'a> {
-    report: &'a IngestReport,
+    report: PreviewReport<'a>,
     rows: Vec<Vec<String>>,
     roles: Vec<&'static str>,
+    error: Option<MissingColumn>,
 }
 
 /// Reads the head of a file: what ingest detects (columns, mapping, preset,
@@ -22,38 +43,80 @@ struct PreviewResult<'a> {
 /// change the mapping before the analysis. `bytes` should be the first few
 /// hundred KiB, cut at a line break; only `options.ingest` is used.
 ///
+/// Where ingest stops because a column the analysis needs is not found
+/// (`no_date_column`, `no_id_column`, `summary_column_missing`), the preview
+/// is still made, from what detection found, with that `error`: the mapping
+/// is how the user fixes it.
+///
 /// # Errors
 ///
 /// As `Analysis.finish()` for ingest: invalid options, an empty or binary
-/// file, no usable column.
+/// file, and the other ways of having no usable column.
 #[wasm_bindgen(unchecked_return_type = "Preview")]
 pub fn preview(
     bytes: &[u8],
     #[wasm_bindgen(unchecked_param_type = "AnalysisOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsError> {
     let options = analysis_options(options)?;
-    let ingested = ingest(bytes, &options.ingest).map_err(js_error)?;
-    let rows = head_rows(bytes, &ingested.report, PREVIEW_ROWS);
-    let result = PreviewResult {
-        report: &ingested.report,
-        rows,
-        roles: Role::ALL.map(Role::name).to_vec(),
-    };
-    to_js(&result)
+    let roles = Role::ALL.map(Role::name).to_vec();
+    match ingest(bytes, &options.ingest) {
+        Ok(ingested) => {
+            let r = &ingested.report;
+            let rows = head_rows(bytes, &r.encoding, r.delimiter, r.quote, r.has_header);
+            to_js(&PreviewResult {
+                report: PreviewReport::Read(r),
+                rows,
+                roles,
+                error: None,
+            })
+        }
+        Err(err)
+            if matches!(
+                err.code(),
+                ErrorCode::NoDateColumn | ErrorCode::NoIdColumn | ErrorCode::SummaryColumnMissing
+            ) =>
+        {
+            let head = detect_head(bytes, &options.ingest).map_err(js_error)?;
+            let rows = head_rows(
+                bytes,
+                &head.encoding,
+                head.delimiter,
+                head.quote,
+                head.has_header,
+            );
+            to_js(&PreviewResult {
+                report: PreviewReport::Head(head),
+                rows,
+                roles,
+                error: Some(MissingColumn {
+                    code: err.code(),
+                    params: err.params().into_iter().collect(),
+                    message: err.to_string(),
+                }),
+            })
+        }
+        Err(err) => Err(js_error(err)),
+    }
 }
 
-/// The first `n` data rows of `bytes`, split as the report says (encoding,
+/// The first [`PREVIEW_ROWS`] data rows of `bytes`, split as the report says (encoding,
 /// delimiter, quote, header). Ingest does not keep raw rows, so the preview
 /// tokenizes the head again with the same `csv-core` and `encoding_rs`.
-fn head_rows(bytes: &[u8], report: &IngestReport, n: usize) -> Vec<Vec<String>> {
+fn head_rows(
+    bytes: &[u8],
+    encoding: &str,
+    delimiter: char,
+    quote: char,
+    has_header: bool,
+) -> Vec<Vec<String>> {
+    let n = PREVIEW_ROWS;
     let encoding =
-        encoding_rs::Encoding::for_label(report.encoding.as_bytes()).unwrap_or(encoding_rs::UTF_8);
+        encoding_rs::Encoding::for_label(encoding.as_bytes()).unwrap_or(encoding_rs::UTF_8);
     let (mut text, _, _) = encoding.decode(bytes);
     if !text.ends_with('\n') {
         text.to_mut().push('\n');
     }
-    let (Ok(delimiter), Ok(quote)) = (u8::try_from(report.delimiter), u8::try_from(report.quote))
-    else {
+    let (Ok(delimiter), Ok(quote)) = (u8::try_from(delimiter), u8::try_from(quote)) else {
         return Vec::new();
     };
     let mut reader = csv_core::ReaderBuilder::new()
@@ -64,7 +127,7 @@ fn head_rows(bytes: &[u8], report: &IngestReport, n: usize) -> Vec<Vec<String>> 
     let mut rows = Vec::new();
     let mut output = vec![0; input.len().max(1)];
     let mut ends = vec![0; 1024];
-    let skip = usize::from(report.has_header);
+    let skip = usize::from(has_header);
     while rows.len() < n + skip {
         let (result, read, _, fields) = reader.read_record(input, &mut output, &mut ends);
         input = &input[read..];

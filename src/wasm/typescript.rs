@@ -186,12 +186,23 @@ export type DecisionSource = "preset" | "header" | "content" | "override" | "def
 
 /** What `preview` returns: enough to show the file's head and edit the mapping. */
 export interface Preview {
-    /** The report of ingesting only the bytes given (counts are of those bytes). */
-    report: IngestReport;
+    /** The report of ingesting only the bytes given (counts are of those bytes), or, when
+     * a column the analysis needs is missing (`error`), what detection found. */
+    report: IngestReport | HeadReport;
+    /** Why ingest stopped, where the mapping can fix it (`no_date_column`, `no_id_column`,
+     * `summary_column_missing`); null when the head was read. */
+    error: { code: ErrorCode; params: ErrorParams; message: string } | null;
     /** Up to 20 data rows after the header, as the tokenizer split them. */
     rows: string[][];
     /** Every role the mapping may name, in display order. */
     roles: string[];
+}
+
+/** See `ltvlab::ingest::HeadReport`: the format and the columns found, without counts. */
+export interface HeadReport {
+    encoding: string; delimiter: string; quote: string; has_header: boolean;
+    preset: IngestReport["preset"]; kind: IngestReport["kind"];
+    columns: string[]; mapping: IngestReport["mapping"];
 }
 
 /** The per-customer summary, one column per field, rows in the file's order of first appearance. */

@@ -1139,3 +1139,27 @@ test('the page requested only its own files', () => {
     'CSP violations',
   );
 });
+
+test('a file whose date column has an unknown name keeps its mapping: the date is mapped and the file read', async () => {
+  const page = await openPage();
+  await page.getByTestId('lang').selectOption('ja');
+  await upload(page, `${FIXTURES}renamed-date.csv`);
+  await settle(page, 'error');
+  const error = page.getByTestId('error');
+  assert.equal(await error.getAttribute('data-code'), 'no_date_column');
+  assert.match(await error.textContent(), /^注文日の列が見つかりません（列：.*会員.*受付.*金額.*）/);
+  // The preview and the mapping stay, with what was found.
+  assert.ok(await page.getByTestId('mapping').isVisible(), 'the mapping controls stay');
+  const date = page.locator('[data-testid="mapping"] select[data-role="date"]');
+  assert.equal(await date.inputValue(), '');
+  assert.equal(await page.locator('[data-testid="mapping"] select[data-role="amount"]').inputValue(), '#3');
+  assert.deepEqual(await page.locator('[data-testid="preview-table"] thead th').allTextContents(), ['会員', '受付', '金額']);
+  assert.equal(await page.locator('[data-testid="preview-table"] tbody tr').count(), 7);
+  // Mapped by the user, the file is read.
+  await date.selectOption('#2');
+  await page.getByTestId('rerun').click();
+  await settle(page, 'done');
+  assert.equal(await page.getByTestId('kpi-customers').getAttribute('data-value'), '4');
+  assert.equal(await page.getByTestId('kpi-orders').getAttribute('data-value'), '7');
+  await page.close();
+});
