@@ -1,10 +1,10 @@
 //! Arbitrary bytes through ingest, whole and in chunks, with and without a
-//! mapping. Ingest must never panic; when it succeeds the report accounts for
+//! mapping, and through `detect_head`. Ingest must never panic; when it succeeds the report accounts for
 //! every row, and chunking must not change the outcome.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ltvlab::ingest::{ingest, IngestOptions, Ingester};
+use ltvlab::ingest::{detect_head, ingest, IngestOptions, Ingester};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&control, bytes)) = data.split_first() else {
@@ -20,9 +20,15 @@ fuzz_target!(|data: &[u8]| {
         options.today = Some("2024-06-30".into());
     }
     let whole = ingest(bytes, &options);
+    // The head report of a file ingest reads says what its report says.
+    let head = detect_head(bytes, &options);
     if let Ok(ingested) = &whole {
         let r = &ingested.report;
         assert_eq!(r.rows_read, r.rows_used + r.rows_skipped);
+        if let Ok(h) = &head {
+            assert_eq!(h.columns, r.columns);
+            assert_eq!(h.mapping, r.mapping);
+        }
         let _ = ltvlab::summary::summarize(&ingested.data, &Default::default());
     }
     let chunk = usize::from(control >> 2).max(1);

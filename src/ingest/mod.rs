@@ -183,7 +183,9 @@ pub struct HeadReport {
 pub fn detect_head(bytes: &[u8], options: &IngestOptions) -> Result<HeadReport> {
     let ingester = Ingester::new(options.clone())?;
     let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
-    let head_complete = bytes.len() <= SNIFF_BYTES;
+    // As `Ingester::push` then `finish`: a head of SNIFF_BYTES or more is
+    // decided on as part of a longer input.
+    let head_complete = bytes.len() < SNIFF_BYTES;
     let detected = match ingester.forced_encoding {
         Some(enc) => sniff::DetectedEncoding {
             encoding: enc,
