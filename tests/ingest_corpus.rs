@@ -51,6 +51,7 @@ corpus! {
     square_item_sales: "square_item_sales.csv",
     etsy_sold_order_items: "etsy_sold_order_items.csv",
     rakuten_rms_sjis: "rakuten_rms_sjis.csv",
+    rakuten_rms_utf8: "rakuten_rms_utf8.csv",
     rakuten_rms_legacy_sjis: "rakuten_rms_legacy_sjis.csv",
     base_orders_utf8: "base_orders_utf8.csv",
     base_orders_sjis: "base_orders_sjis.csv",
@@ -633,6 +634,25 @@ fn makeshop_orders_by_hand() {
             orders: 6,
             guest_rows: 1,
             revenue: 17920.0,
+        },
+    );
+}
+
+#[test]
+fn rakuten_rms_orders_by_hand() {
+    // 単価 × 個数 per item row (合計金額 repeats the order's total on each):
+    // ...101 1200×2 + 1600 = 4000 and ...104 1000×3 = 3000 (発送待ち, a
+    // sale) for r-taro01; ...102 2000 for r-hanako; ...103 キャンセル確定 is
+    // dropped. Revenue 9000 in 3 orders.
+    assert_shop(
+        "rakuten_rms",
+        "csv",
+        &Shop {
+            preset: Preset::RakutenRms,
+            customers: &[("r-taro01", 2, 7000.0), ("r-hanako", 1, 2000.0)],
+            orders: 3,
+            guest_rows: 0,
+            revenue: 9000.0,
         },
     );
 }
