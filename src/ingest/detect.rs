@@ -150,19 +150,11 @@ impl Plan {
     /// column roles (header, preset, content, the caller's mapping), the
     /// kind of data and the columns it needs, and the amounts' level and
     /// decimal separator.
+    ///
+    /// With `require` false, a kind of data missing a column it needs is
+    /// still planned (for [`super::detect_head`], which shows what was found
+    /// so the caller can map the rest).
     pub(super) fn detect(
-        sample: &str,
-        is_complete: bool,
-        options: &IngestOptions,
-        date_format: DateFormat,
-    ) -> Result<Plan> {
-        Plan::detect_with(sample, is_complete, options, date_format, true)
-    }
-
-    /// [`Plan::detect`]; with `require` false, a kind of data missing a
-    /// column it needs is still planned (for [`super::detect_head`], which
-    /// shows what was found so the caller can map the rest).
-    pub(super) fn detect_with(
         sample: &str,
         is_complete: bool,
         options: &IngestOptions,
@@ -731,8 +723,14 @@ mod tests {
     #[test]
     fn a_column_of_addresses_is_the_customer_or_the_email() {
         let unnamed = "注文ID,受付日時,連絡先,価格,数量\nA1,2024/01/05 10:00,a@example.jp,1000,1\nA2,2024/01/06 11:00,b@example.jp,800,2\nA3,2024/01/07 12:00,a@example.jp,500,1\n";
-        let plan =
-            Plan::detect(unnamed, true, &IngestOptions::default(), DateFormat::Auto).unwrap();
+        let plan = Plan::detect(
+            unnamed,
+            true,
+            &IngestOptions::default(),
+            DateFormat::Auto,
+            true,
+        )
+        .unwrap();
         assert_eq!(
             (
                 plan.cols.customer,
@@ -742,7 +740,14 @@ mod tests {
             (Some(2), None, true)
         );
         let beside = "会員番号,注文日,連絡先,金額\nm1,2024-01-05,a@example.jp,1000\nm2,2024-01-06,b@example.jp,800\nm1,2024-01-07,,500\n";
-        let plan = Plan::detect(beside, true, &IngestOptions::default(), DateFormat::Auto).unwrap();
+        let plan = Plan::detect(
+            beside,
+            true,
+            &IngestOptions::default(),
+            DateFormat::Auto,
+            true,
+        )
+        .unwrap();
         assert_eq!(
             (
                 plan.cols.customer,
@@ -769,13 +774,27 @@ mod tests {
         // An order id, a customer and items, with the date under a "time"
         // name: orders, not baskets. A time column of times of day stays one.
         let dated = "order_id,time,email,item\nA1,2024/01/05 13:45:12,a@example.jp,tea\nA2,2024/01/06 09:00:00,b@example.jp,cup\n";
-        let plan = Plan::detect(dated, true, &IngestOptions::default(), DateFormat::Auto).unwrap();
+        let plan = Plan::detect(
+            dated,
+            true,
+            &IngestOptions::default(),
+            DateFormat::Auto,
+            true,
+        )
+        .unwrap();
         assert_eq!(
             (plan.kind, plan.cols.date, plan.cols.time),
             (DataKind::Transactions, Some(1), None)
         );
         let timed = "order_id,date,time,email,item\nA1,2024-01-05,13:45:12,a@example.jp,tea\nA2,2024-01-06,09:00:00,b@example.jp,cup\n";
-        let plan = Plan::detect(timed, true, &IngestOptions::default(), DateFormat::Auto).unwrap();
+        let plan = Plan::detect(
+            timed,
+            true,
+            &IngestOptions::default(),
+            DateFormat::Auto,
+            true,
+        )
+        .unwrap();
         assert_eq!((plan.cols.date, plan.cols.time), (Some(1), Some(2)));
     }
 

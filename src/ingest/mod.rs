@@ -182,33 +182,9 @@ pub struct HeadReport {
 /// As [`ingest`] for invalid options, an empty, binary or non-table input.
 pub fn detect_head(bytes: &[u8], options: &IngestOptions) -> Result<HeadReport> {
     let ingester = Ingester::new(options.clone())?;
-    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
     // As `Ingester::push` then `finish`: a head of SNIFF_BYTES or more is
     // decided on as part of a longer input.
-    let head_complete = bytes.len() < SNIFF_BYTES;
-    let detected = match ingester.forced_encoding {
-        Some(enc) => sniff::DetectedEncoding {
-            encoding: enc,
-            bom_len: Encoding::for_bom(head)
-                .filter(|(e, _)| *e == enc)
-                .map_or(0, |(_, n)| n),
-        },
-        None => sniff::detect_encoding(head, head_complete)?,
-    };
-    let (sample, _) = detected
-        .encoding
-        .decode_without_bom_handling(&head[detected.bom_len..]);
-    if sample.trim().is_empty() && head_complete {
-        return Err(Error::new(ErrorKind::Empty));
-    }
-    not_a_table(&sample, head_complete)?;
-    let plan = Plan::detect_with(
-        &sample,
-        head_complete,
-        &ingester.options,
-        ingester.date_format,
-        false,
-    )?;
+    let (detected, plan) = ingester.plan(bytes, bytes.len() < SNIFF_BYTES, false)?;
     Ok(HeadReport {
         encoding: detected.encoding.name().to_owned(),
         delimiter: char::from(plan.delimiter),
@@ -340,10 +316,15 @@ impl Ingester {
         stream.finish(&self.options)
     }
 
-    /// Runs detection on the first bytes of the input (`sniff`: the
-    /// buffered chunks, or a first chunk at least [`SNIFF_BYTES`] long) and
-    /// starts streaming them.
-    fn start(&mut self, sniff: &[u8], is_complete: bool) -> Result<()> {
+    /// The encoding and the plan, decided on the first [`SNIFF_BYTES`] of
+    /// `sniff` (complete when `is_complete` and no longer than that);
+    /// `require`: as [`Plan::detect`].
+    fn plan(
+        &self,
+        sniff: &[u8],
+        is_complete: bool,
+        require: bool,
+    ) -> Result<(sniff::DetectedEncoding, Plan)> {
         // Detection sees exactly the first SNIFF_BYTES however the input was
         // chunked, so whole and chunked ingest decide the same.
         let head = &sniff[..sniff.len().min(SNIFF_BYTES)];
@@ -364,13 +345,27 @@ impl Ingester {
             return Err(Error::new(ErrorKind::Empty));
         }
         not_a_table(&sample, head_complete)?;
-        let plan = Plan::detect(&sample, head_complete, &self.options, self.date_format)?;
+        let plan = Plan::detect(
+            &sample,
+            head_complete,
+            &self.options,
+            self.date_format,
+            require,
+        )?;
+        Ok((detected, plan))
+    }
+
+    /// Runs detection on the first bytes of the input (`sniff`: the
+    /// buffered chunks, or a first chunk at least [`SNIFF_BYTES`] long) and
+    /// starts streaming them.
+    fn start(&mut self, sniff: &[u8], is_complete: bool) -> Result<()> {
+        let (detected, plan) = self.plan(sniff, is_complete, true)?;
         let mut stream = Box::new(Stream::new(detected, plan, &self.options));
         stream.sjis_fallback =
             self.forced_encoding.is_none() && detected.encoding == encoding_rs::UTF_8;
         // The head first, to learn the bytes per row; then room for the
         // rows the expected length holds; then the rest.
-        let split = head.len().max(detected.bom_len);
+        let split = sniff.len().min(SNIFF_BYTES).max(detected.bom_len);
         stream.feed(&sniff[detected.bom_len..split], false)?;
         if let Some(total) = self.expected_bytes {
             stream.reserve_for(total, split as u64);
