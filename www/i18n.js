@@ -356,6 +356,11 @@ const en = {
   'cohorts.x': 'Months after the first order',
   'cohorts.y': 'First order',
   'cohorts.cell': '{cohort}, month {period}: {active} of {customers} customers ordered ({share})',
+  'cohorts.ltv.heading': 'Revenue per customer to date, by first-purchase month',
+  'cohorts.ltv.how': 'What each cohort’s customers have spent on average, from their first order to the end of the month shown (month 0 is the month of the first order). A dash: the cohort is not that old yet. Compare rows at the same month to see whether newer customers are worth more than older ones were at their age.',
+  'cohorts.ltv.col.customers': 'Customers',
+  'cohorts.ltv.col.month': (p) => (p.k === 0 ? 'First month' : `By month ${p.k}`),
+  'cohorts.ltv.col.week': (p) => (p.k === 0 ? 'First week' : `By week ${p.k}`),
   'cpo.heading': 'Allowable CPO: what a new customer may cost',
   'cpo.how': 'The allowable CPO is the most you can spend to win one customer and still break even on the gross profit they bring: LTV × margin. At that cost LTV:CAC is 1; the target CPO leaves room for a healthy LTV:CAC.',
   'cpo.margin': (p) => (p.full
@@ -1011,6 +1016,11 @@ const ja = {
   'cohorts.x': '初回注文からの月数',
   'cohorts.y': '初回注文',
   'cohorts.cell': '{cohort}、{period} か月後：{customers} 人中 {active} 人が注文（{share}）',
+  'cohorts.ltv.heading': '初回購入月別の累計購入額（コホートLTV）',
+  'cohorts.ltv.how': '各コホートの顧客が、初回購入から各月の終わりまでに平均でいくら購入したかを示します（0か月目は初回購入の月）。「—」はまだその月数に達していないコホートです。同じ列で比べると、新しいお客様が以前のお客様より価値が高いかどうかがわかります。',
+  'cohorts.ltv.col.customers': '顧客数',
+  'cohorts.ltv.col.month': (p) => (p.k === 0 ? '初回購入月' : `${p.k}か月後まで`),
+  'cohorts.ltv.col.week': (p) => (p.k === 0 ? '初回購入週' : `${p.k}週後まで`),
   'cpo.heading': '許容CPO（新規顧客1人あたりにかけられる獲得費用）',
   'cpo.how': '許容CPOは、顧客1人の獲得にかけても粗利で元が取れる上限額（LTV × 粗利率）です。この金額ではLTV:CACが1になるため、目標CPOは余裕を持たせた金額です。',
   'cpo.margin': (p) => (p.full

@@ -95,6 +95,33 @@ test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in En
   const panelValue = Number(await page.getByTestId('whatif-cpa').getAttribute('data-model'));
   const cardValue = Number(await page.locator('[data-testid="cpo-table"] tr[data-ltv="model"] td[data-column="allowable"]').getAttribute('data-value'));
   assert.equal(cardValue, panelValue, 'the card and the what-if sentence show one new-customer value');
+  // The cohort LTV table: each cohort's revenue per customer to date at
+  // months 0, 1, 2, 3, 6 and 12 (as far as the longest cohort reaches), the
+  // core's cumulative_revenue_per_customer (checked by hand in src/cohorts.rs's
+  // tests), a dash where a cohort is younger.
+  const cohorts = cliAnalyze(`${FIXTURES}funnel-shop.csv`).cohorts.groups[0].cohorts;
+  assert.ok(cohorts.length >= 2, `${cohorts.length} cohorts`);
+  const longest = Math.max(...cohorts.map((c) => c.periods.length));
+  const shownPeriods = [0, 1, 2, 3, 6, 12].filter((k) => k < longest);
+  assert.deepEqual((await cells('[data-testid="cohort-ltv"] thead th[data-period]')).length, shownPeriods.length);
+  for (const cohort of cohorts) {
+    for (const k of shownPeriods) {
+      const cell = page.locator(`[data-testid="cohort-ltv"] tr[data-cohort="${cohort.label}"] td[data-period="${k}"]`);
+      const expected = cohort.periods.find((p) => p.period === k);
+      if (expected) {
+        assert.ok(Math.abs(Number(await cell.getAttribute('data-value')) - expected.cumulative_revenue_per_customer) < 1e-9, `${cohort.label} month ${k}`);
+        assert.ok(Math.abs((await amount(`[data-testid="cohort-ltv"] tr[data-cohort="${cohort.label}"] td[data-period="${k}"]`)) - expected.cumulative_revenue_per_customer) <= MONEY_ROUNDING);
+      } else {
+        assert.equal(await cell.textContent(), '—', `${cohort.label} month ${k} is not observed yet`);
+      }
+    }
+  }
+  // To date, revenue per customer never falls.
+  for (const cohort of cohorts) {
+    const values = cohort.periods.map((p) => p.cumulative_revenue_per_customer);
+    assert.deepEqual(values, [...values].sort((a, b) => a - b), cohort.label);
+  }
+
   // A–E ranks (src/rfm_ranks.rs's thresholds). Days since the last order:
   // a 30, h 30, y 6, z 0 are R A; g 51 B; b 152, f 179 C; c 346, d 315,
   // e 330 D. Orders: a 5, f 6 are F A; b 3 C; d, g, y 2 D; c, e, h, z 1 E.
@@ -124,6 +151,8 @@ test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in En
   assert.equal(await text('[data-testid="deciles-table"] tr[data-decile="1"] th'), 'デシル1');
   await page.getByTestId('repeat-funnel').screenshot({ path: `${ARTIFACTS}funnel-ja.png` });
   assert.equal(await text('#ranks-heading'), 'RFMランク（A〜E）');
+  assert.equal(await text('#cohort-ltv-heading'), '初回購入月別の累計購入額（コホートLTV）');
+  assert.equal(await text('[data-testid="cohort-ltv"] thead th[data-period="0"]'), '初回購入月');
   assert.equal(await text('[data-testid="cpo-table"] thead th:nth-child(2)'), '許容CPO（損益分岐）');
   assert.equal(await text('[data-testid="rfm-matrix"] thead th:first-child'), 'R＼F');
   await page.getByTestId('rfm-ranks').screenshot({ path: `${ARTIFACTS}rfm-ranks-ja.png` });

@@ -3,7 +3,7 @@
 
 import { renderAllowableCpo } from '../sections/acquisition.js';
 import { renderCharts } from '../sections/distribution.js';
-import { renderCohorts } from '../sections/cohorts.js';
+import { renderCohortLtv, renderCohorts } from '../sections/cohorts.js';
 import { renderDeciles } from '../sections/deciles.js';
 import { renderFunnel } from '../sections/funnel.js';
 import { renderGroups } from '../sections/groups.js';
@@ -64,7 +64,10 @@ function resultSteps() {
       ui.section('segments').hidden = !result.segments;
       if (result.segments) renderSegments();
       ui.section('cohorts').hidden = !result.cohorts;
-      if (result.cohorts) renderCohorts();
+      if (result.cohorts) {
+        renderCohorts();
+        renderCohortLtv();
+      }
     },
     () => {
       ui.section('allowable_cpo').hidden = !result.allowable_cpo;

@@ -1,9 +1,10 @@
 // @ts-check
-// Monthly acquisition cohorts: the share of each cohort active month by month.
+// Monthly acquisition cohorts: the share of each cohort active month by month,
+// and each cohort's revenue per customer to date (cohort LTV).
 
 import { heatmap } from '../charts.js';
 import { addChart } from '../app/chart-registry.js';
-import { byTestId } from '../app/dom.js';
+import { byTestId, el } from '../app/dom.js';
 import { current, state } from '../app/state.js';
 
 /** The cohort heatmap of the first group (the whole shop). */
@@ -48,4 +49,50 @@ export function renderCohorts() {
     (/** @type {string} */ text) => (hover.textContent = text),
   );
   addChart('cohorts', t('cohorts.heading'), plot, chart);
+}
+
+/** The months (or weeks) since the first purchase the cohort LTV table shows. */
+const LTV_PERIODS = [0, 1, 2, 3, 6, 12];
+
+/**
+ * Each cohort's revenue per customer to date (`cumulative_revenue_per_customer`
+ * of ltvlab::cohorts: revenue in periods 0..k over the cohort's customers), at
+ * LTV_PERIODS; a dash where the cohort is not that old yet.
+ */
+export function renderCohortLtv() {
+  const { l10n } = state;
+  const t = l10n.t;
+  const report = current().cohorts;
+  const table = byTestId('cohort-ltv');
+  const cohorts = report?.groups[0]?.cohorts ?? [];
+  const longest = Math.max(0, ...cohorts.map((c) => c.periods.length));
+  const periods = LTV_PERIODS.filter((k) => k < longest);
+  const unit = report?.period === 'week' ? 'week' : 'month';
+  table.tHead.replaceChildren(
+    el(
+      'tr',
+      {},
+      el('th', { scope: 'col' }, t('cohorts.y')),
+      el('th', { scope: 'col', class: 'num' }, t('cohorts.ltv.col.customers')),
+      ...periods.map((k) => el('th', { scope: 'col', class: 'num', 'data-period': String(k) }, t(`cohorts.ltv.col.${unit}`, { k }))),
+    ),
+  );
+  table.tBodies[0].replaceChildren(
+    ...cohorts.map((c) =>
+      el(
+        'tr',
+        { 'data-cohort': c.label },
+        el('th', { scope: 'row' }, c.label),
+        el('td', { class: 'num' }, l10n.integer(c.stats.customers)),
+        ...periods.map((k) => {
+          const cell = c.periods.find((p) => p.period === k);
+          return el(
+            'td',
+            { class: 'num', 'data-period': String(k), 'data-value': cell ? String(cell.cumulative_revenue_per_customer) : '' },
+            cell ? l10n.money(cell.cumulative_revenue_per_customer) : '—',
+          );
+        }),
+      ),
+    ),
+  );
 }
