@@ -23,6 +23,10 @@
 //!   end, so it mixes customers of every age.
 //! - **By acquisition month**: the same funnels for the customers whose first
 //!   purchase is in that calendar month.
+//! - **Purchase-count distribution** (購入回数分布): the customers with
+//!   exactly `k` purchases, k = 1 to [`DISTRIBUTION_MAX`] − 1, and those with
+//!   [`DISTRIBUTION_MAX`] or more, each with its share of all customers;
+//!   the buckets from `k` on add up to F`k`.
 
 use std::collections::BTreeMap;
 
@@ -37,6 +41,9 @@ pub const STEPS: usize = 5;
 /// The windows after the first purchase, in days.
 pub const WINDOW_DAYS: [u32; 4] = [30, 90, 180, 365];
 
+/// The purchase-count distribution's last bucket: this many purchases or more.
+pub const DISTRIBUTION_MAX: u32 = 10;
+
 /// The repeat funnel of a shop, overall, within windows after the first
 /// purchase, and by acquisition month.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,6 +56,22 @@ pub struct FunnelReport {
     pub within: Vec<WindowFunnel>,
     /// The same by acquisition month (`YYYY-MM`), oldest first.
     pub by_month: Vec<MonthFunnel>,
+    /// Customers by their number of purchases (購入回数分布): 1 to
+    /// [`DISTRIBUTION_MAX`] − 1 exactly, then [`DISTRIBUTION_MAX`] or more.
+    pub distribution: Vec<CountBucket>,
+}
+
+/// The customers with a number of purchases.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountBucket {
+    /// The number of purchases (or more, in the last bucket).
+    pub orders: u32,
+    /// Whether the bucket is `orders` or more.
+    pub or_more: bool,
+    /// Customers in the bucket.
+    pub customers: u64,
+    /// Their share of all customers (`None` without customers).
+    pub share: Option<f64>,
 }
 
 /// A funnel counting only purchases within `days` of the first one, among
@@ -101,10 +124,12 @@ pub fn repeat_funnel(histories: &Histories<'_>) -> FunnelReport {
     let end = histories.end_day();
     let mut overall = Tally::default();
     let mut months: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut buckets = [0u64; DISTRIBUTION_MAX as usize];
     for (_, orders) in histories.iter() {
         let Some(first) = orders.first() else {
             continue;
         };
+        buckets[orders.len().min(DISTRIBUTION_MAX as usize) - 1] += 1;
         let mut month = format_day(first.day);
         month.truncate(7);
         overall.add(orders, end);
@@ -122,7 +147,22 @@ pub fn repeat_funnel(histories: &Histories<'_>) -> FunnelReport {
                 within: t.windows(),
             })
             .collect(),
+        distribution: distribution(&buckets),
     }
+}
+
+/// The buckets of [`FunnelReport::distribution`] from their counts.
+fn distribution(buckets: &[u64; DISTRIBUTION_MAX as usize]) -> Vec<CountBucket> {
+    let total: u64 = buckets.iter().sum();
+    (1..=DISTRIBUTION_MAX)
+        .zip(buckets)
+        .map(|(orders, &customers)| CountBucket {
+            orders,
+            or_more: orders == DISTRIBUTION_MAX,
+            customers,
+            share: (total > 0).then(|| customers as f64 / total as f64),
+        })
+        .collect()
 }
 
 /// The purchases of a customer (`orders` in day order, the first is the
@@ -284,6 +324,43 @@ mod tests {
             (Some(a), Some(b)) => (a - b).abs() <= RATE_TOL,
             (None, None) => true,
             _ => false,
+        }
+    }
+
+    /// The purchase-count distribution, by hand from [`shop`]'s doc:
+    /// purchases a5 b3 c1 d2 e1 f6 g2 h1 y2 z1, so 1: c e h z (4), 2: d g y
+    /// (3), 3: b, 5: a, 6: f; shares over 10 customers; and the buckets from
+    /// `k` on add up to F`k`.
+    #[test]
+    fn the_distribution_counts_customers_by_exact_purchases() {
+        let r = report();
+        let counts: Vec<(u32, u64)> = r
+            .distribution
+            .iter()
+            .map(|b| (b.orders, b.customers))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                (1, 4),
+                (2, 3),
+                (3, 1),
+                (4, 0),
+                (5, 1),
+                (6, 1),
+                (7, 0),
+                (8, 0),
+                (9, 0),
+                (10, 0)
+            ]
+        );
+        let last = r.distribution.last().map(|b| b.or_more);
+        assert_eq!(last, Some(true));
+        assert!(r.distribution[..9].iter().all(|b| !b.or_more));
+        assert!(close(r.distribution[0].share, Some(0.4)));
+        for (k, step) in r.overall.steps.iter().enumerate() {
+            let tail: u64 = r.distribution[k..].iter().map(|b| b.customers).sum();
+            assert_eq!(tail, step.customers, "F{}", k + 1);
         }
     }
 

@@ -548,6 +548,8 @@ export interface FunnelReport {
     overall: Funnel;
     within: { days: number; funnel: Funnel }[];
     by_month: { month: string; overall: Funnel; within: { days: number; funnel: Funnel }[] }[];
+    /** Customers with exactly `orders` purchases (購入回数分布); the last bucket is `orders` or more. */
+    distribution: { orders: number; or_more: boolean; customers: number; share: number | null }[];
 }
 
 /** See `ltvlab::report::AllowableCpo`: `model` (a new customer's value over the horizon, first order included) and `formula` are the two LTVs at the margin; `target_*` the CPO for LTV:CAC = `target_ltv_to_cac`. */

@@ -62,6 +62,10 @@ test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in En
   assert.match(await page.getByTestId('deciles-top').textContent(), /^The top 10% of customers \(1\) bring 25% of revenue and 25% of orders\.$/);
   assert.equal(await text('[data-testid="deciles-table"] tr[data-decile="2"] td[data-column="cumulative_revenue_share"]'), '45.8%');
   assert.equal((await cells('[data-testid="deciles-table"] tbody tr')).length, 10);
+  // 購入回数分布: exactly 1: c e h z; 2: d g y; 3: b; 5: a; 6: f (of 10).
+  assert.deepEqual(await cells('[data-testid="funnel-distribution"] td[data-column="customers"]'), ['4', '3', '1', '0', '1', '1', '0', '0', '0', '0']);
+  assert.equal(await text('[data-testid="funnel-distribution"] tr[data-orders="1"] td[data-column="share"]'), '40%');
+  assert.equal(await text('[data-testid="funnel-distribution"] tr[data-orders="10"] th'), '10 or more orders');
   await page.getByTestId('repeat-funnel').screenshot({ path: `${ARTIFACTS}funnel-en.png` });
   // 許容CPO is a new customer's value. Once the what-if panel has run, the
   // card takes the panel's margin and horizon (100% and 24 months at the
@@ -144,6 +148,8 @@ test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in En
   assert.equal(await text('#funnel-heading'), 'F2転換率とリピートファネル');
   assert.equal(await page.getByTestId('funnel-f2').textContent(), 'F2転換率 60%（初回購入者 10 人のうち 6 人が2回目を購入）');
   assert.deepEqual(await cells('[data-testid="funnel-steps"] tbody th'), ['F1（初回購入）', 'F2（2回以上購入）', 'F3（3回以上購入）', 'F4（4回以上購入）', 'F5（5回以上購入）']);
+  assert.equal(await text('#funnel-distribution-heading'), '購入回数分布');
+  assert.equal(await text('[data-testid="funnel-distribution"] tr[data-orders="2"] th'), '2回');
   assert.equal(await text('#deciles-heading'), 'デシル分析');
   assert.match(await page.getByTestId('deciles-top').textContent(), /^上位10%の顧客（1 人）が売上の 25%/);
   const heads = await cells('[data-testid="deciles-table"] thead th');

@@ -1,6 +1,7 @@
 // @ts-check
 // The repeat funnel: F2転換率 and F1→F5, overall, within 30/90/180/365 days of
-// the first order, and by first-order month (see `ltvlab::funnel`).
+// the first order, and by first-order month, and the customers by their number
+// of orders (see `ltvlab::funnel`).
 
 import { byTestId, el } from '../app/dom.js';
 import { current, state } from '../app/state.js';
@@ -39,6 +40,23 @@ export function renderFunnel() {
         el('td', { class: 'num' }, l10n.integer(s.customers)),
         el('td', { class: 'num' }, rate(s.share)),
         el('td', { class: 'num', 'data-column': 'conversion' }, s.orders === 5 ? '—' : rate(s.conversion)),
+      ),
+    ),
+  );
+
+  // 購入回数分布: customers with exactly k orders (the last bucket: k or more).
+  const distribution = byTestId('funnel-distribution');
+  distribution.tHead.replaceChildren(
+    el('tr', {}, ...['orders', 'customers', 'share'].map((key) => el('th', { scope: 'col', class: key === 'orders' ? '' : 'num' }, t(`funnel.distribution.col.${key}`)))),
+  );
+  distribution.tBodies[0].replaceChildren(
+    ...report.distribution.map((b) =>
+      el(
+        'tr',
+        { 'data-orders': b.orders },
+        el('th', { scope: 'row' }, t(b.or_more ? 'funnel.distribution.or_more' : 'funnel.distribution.exactly', { k: b.orders })),
+        el('td', { class: 'num', 'data-column': 'customers' }, l10n.integer(b.customers)),
+        el('td', { class: 'num', 'data-column': 'share' }, rate(b.share)),
       ),
     ),
   );
