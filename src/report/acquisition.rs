@@ -8,8 +8,9 @@
 //! first order included, at the report's margin:
 //!
 //! - **model**: the what-if model's discounted margin per new customer over
-//!   the horizon (12 months by default), `Outcome::ltv_per_customer` of the
-//!   baseline of [`crate::simulate::simulate`] at the report's margin,
+//!   the horizon (12 months by default),
+//!   [`crate::simulate::new_customer_value`] (the `ltv_per_customer` of
+//!   [`crate::simulate::simulate`]'s baseline) at the report's margin,
 //!   horizon and discount rate: the most to pay for the cost to be earned
 //!   back within the horizon. The what-if panel's "hold your CPA against"
 //!   figure is the same number at the panel's margin and horizon. (The mean

@@ -43,7 +43,9 @@ use crate::models::{FitOptions, ModelKind};
 use crate::predict::{predict, PredictOptions, Predictions, SpendModel};
 use crate::rfm_ranks::{rfm_ranks, RfmRankReport};
 use crate::segments::{segments_with, segments_with_values, SegmentOptions, SegmentReport};
-use crate::simulate::{simulate, Scenario, ShopModel, Simulation, SimulationOptions, ValueOptions};
+use crate::simulate::{
+    new_customer_value, simulate, Scenario, ShopModel, Simulation, SimulationOptions, ValueOptions,
+};
 use crate::subscription::{subscription_retention, SubscriptionReport};
 use crate::summary::{period_for, summarize, Period, Summary, SummaryOptions};
 use crate::validate::{choose_model, ChoiceReason, ModelChoice, ValidateOptions, Validation};
@@ -396,12 +398,7 @@ pub fn dashboard(
         }),
         _ => None,
     };
-    let allowable_cpo = allowable_cpo(
-        shop.as_ref(),
-        summary.as_ref(),
-        predictions.as_ref(),
-        options,
-    );
+    let allowable_cpo = allowable_cpo(shop.as_ref(), predictions.as_ref(), options);
     Ok(Dashboard {
         summary,
         model_choice,
@@ -467,28 +464,25 @@ fn what_if(
     Ok((Some(shop), simulation))
 }
 
-/// 許容CPO on a new customer's value by the what-if model, at the report's
-/// margin, horizon and discount rate (the baseline with no lever moved, at
-/// the fitted parameters), beside the formula LTV of the predictions. `None`
-/// without a what-if model (its note says why), or when the baseline cannot
-/// be valued.
+/// 許容CPO on a new customer's value by the what-if model
+/// ([`new_customer_value`]: the what-if baseline's at the report's margin,
+/// horizon and discount rate), beside the formula LTV of the predictions.
+/// `None` without a what-if model (its note says why), or when the value
+/// cannot be computed.
 fn allowable_cpo(
     shop: Option<&ShopModel>,
-    summary: Option<&Summary>,
     predictions: Option<&Predictions>,
     options: &ReportOptions,
 ) -> Option<AllowableCpo> {
-    let (shop, summary) = (shop?, summary?);
     let at_report = SimulationOptions {
         margin: options.margin,
         horizon_months: options.horizon_months,
         monthly_discount_rate: options.monthly_discount_rate,
-        draws: 0,
         ..options.simulation
     };
-    let baseline = simulate(shop, summary, &Scenario::default(), &at_report).ok()?;
+    let new_customer = new_customer_value(shop?, &at_report).ok()?;
     Some(AllowableCpo::new(
-        baseline.baseline.ltv_per_customer.value,
+        new_customer,
         options.horizon_months,
         predictions.map(|p| &p.formula),
         options.margin,

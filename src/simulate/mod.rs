@@ -442,6 +442,30 @@ pub fn simulate(
     })
 }
 
+/// A new customer's discounted margin over the horizon, first order
+/// included, at the fitted parameters: the `ltv_per_customer.value` of
+/// [`simulate`]'s baseline, without the existing base's revenue, the draws
+/// or the lever ranking that `simulate` also computes (許容CPO needs only
+/// this). Only `margin`, `horizon_months` and `monthly_discount_rate` of
+/// `options` are used.
+///
+/// # Errors
+///
+/// An [`crate::ErrorKind::Options`] error for those options out of range.
+pub fn new_customer_value(model: &ShopModel, options: &SimulationOptions) -> Result<f64> {
+    check_margin(options.margin)?;
+    check_discount_rate(options.monthly_discount_rate)?;
+    check_horizon(options.horizon_months)?;
+    let ctx = Context {
+        options,
+        new_per_month: 0.0,
+        period_per_month: model.period().per_month(),
+    };
+    let (point, none) = (model_params(model), Scenario::default());
+    let grid = ctx.grid(&point, &none);
+    Ok(ctx.evaluate(&point, &none, &grid, 0.0).ltv)
+}
+
 /// The levers' effect on the model parameters (see the module doc).
 fn applied_parameters(point: &Theta, s: &Scenario, margin: f64, year: f64) -> Parameters {
     let t = apply(point, s, year);
