@@ -233,7 +233,7 @@ pub struct RepeatRateDifference {
 ///
 /// [`crate::ErrorKind::Options`] for `max_groups` 0, a confidence outside
 /// (0, 1), a margin outside 0 to 1, or a summary that is not the
-/// histories' ([`CustomerFacts`]).
+/// histories' (the customer facts).
 pub fn groups(
     histories: &Histories<'_>,
     summary: &Summary,

@@ -115,7 +115,7 @@ pub const MAX_PURCHASES_PER_YEAR: f64 = 1e5;
 ///
 /// An [`crate::ErrorKind::Options`] error naming the input that is out of
 /// range: AOV outside 0 to [`MAX_AOV`], purchases outside 0 to
-/// [`MAX_PURCHASES_PER_YEAR`], CAC outside 0 to [`MAX_CAC`] (so every output
+/// [`MAX_PURCHASES_PER_YEAR`], CAC outside 0 to [`MAX_CAC`](super::MAX_CAC) (so every output
 /// is a finite number), churn or margin outside `[0, 1]`, a negative
 /// discount rate, a horizon outside 1 to 1,200.
 ///
