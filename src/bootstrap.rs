@@ -3,7 +3,7 @@
 //!
 //! Each resample draws `n` customers with replacement from the summary's
 //! `n`, refits the purchase model and the spend model exactly as
-//! [`predict`](crate::predict) does, and values the *original*
+//! [`predict`] does, and values the *original*
 //! customers with the refitted models. The interval of a quantity is the
 //! `(1-level)/2` and `(1+level)/2` quantiles (linear interpolation between
 //! order statistics) of its resampled values (Efron & Tibshirani 1993,
