@@ -34,6 +34,8 @@ mod next_basket;
 mod next_eval;
 mod pairs;
 mod replenish;
+#[cfg(test)]
+mod test_shop;
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;

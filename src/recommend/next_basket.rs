@@ -717,29 +717,10 @@ fn tune(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> (Decay,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transactions::{Line, LineKind, Transactions, TransactionsBuilder};
+    use crate::recommend::test_shop::shop;
 
     /// Rounding of sums of a few products, stored as `f32`.
     const F32_ROUND: f64 = 1e-7;
-
-    fn shop(rows: &[(&str, &str, i32, &str)]) -> Transactions {
-        let mut b = TransactionsBuilder::new();
-        for &(customer, order, day, item) in rows {
-            b.push(&Line {
-                customer: Some(customer),
-                order,
-                day,
-                amount: 1.0,
-                item: Some(item),
-                item_name: None,
-                kind: LineKind::Sale,
-                nps: None,
-                group: None,
-                subscription: None,
-            });
-        }
-        b.finish()
-    }
 
     #[test]
     fn user_vectors_follow_the_group_and_basket_decays() {

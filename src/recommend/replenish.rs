@@ -221,26 +221,11 @@ fn median(v: &mut [f64]) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::ingest::Dataset;
+    use crate::recommend::test_shop;
     use crate::recommend::RecommendOptions;
-    use crate::transactions::{Line, LineKind, TransactionsBuilder};
 
     fn shop(rows: &[(&str, &str, i32, &str)]) -> Dataset {
-        let mut b = TransactionsBuilder::new();
-        for &(customer, order, day, item) in rows {
-            b.push(&Line {
-                customer: Some(customer),
-                order,
-                day,
-                amount: 1.0,
-                item: Some(item),
-                item_name: None,
-                kind: LineKind::Sale,
-                nps: None,
-                group: None,
-                subscription: None,
-            });
-        }
-        Dataset::Transactions(b.finish())
+        Dataset::Transactions(test_shop::shop(rows))
     }
 
     #[test]
