@@ -717,20 +717,27 @@ pub(super) fn sample_records(
 mod tests {
     use super::*;
 
+    /// The plan of a whole sample with the default options.
+    fn plan_of(sample: &str) -> Plan {
+        match Plan::detect(
+            sample,
+            true,
+            &IngestOptions::default(),
+            DateFormat::Auto,
+            true,
+        ) {
+            Ok(p) => p,
+            Err(err) => panic!("{err}"),
+        }
+    }
+
     /// A column of addresses under a name the dictionary does not know is
     /// the customer (the ids are then the addresses) when no column is, and
     /// the e-mail beside a customer id otherwise.
     #[test]
     fn a_column_of_addresses_is_the_customer_or_the_email() {
         let unnamed = "注文ID,受付日時,連絡先,価格,数量\nA1,2024/01/05 10:00,a@example.jp,1000,1\nA2,2024/01/06 11:00,b@example.jp,800,2\nA3,2024/01/07 12:00,a@example.jp,500,1\n";
-        let plan = Plan::detect(
-            unnamed,
-            true,
-            &IngestOptions::default(),
-            DateFormat::Auto,
-            true,
-        )
-        .unwrap();
+        let plan = plan_of(unnamed);
         assert_eq!(
             (
                 plan.cols.customer,
@@ -740,14 +747,7 @@ mod tests {
             (Some(2), None, true)
         );
         let beside = "会員番号,注文日,連絡先,金額\nm1,2024-01-05,a@example.jp,1000\nm2,2024-01-06,b@example.jp,800\nm1,2024-01-07,,500\n";
-        let plan = Plan::detect(
-            beside,
-            true,
-            &IngestOptions::default(),
-            DateFormat::Auto,
-            true,
-        )
-        .unwrap();
+        let plan = plan_of(beside);
         assert_eq!(
             (
                 plan.cols.customer,
@@ -774,27 +774,13 @@ mod tests {
         // An order id, a customer and items, with the date under a "time"
         // name: orders, not baskets. A time column of times of day stays one.
         let dated = "order_id,time,email,item\nA1,2024/01/05 13:45:12,a@example.jp,tea\nA2,2024/01/06 09:00:00,b@example.jp,cup\n";
-        let plan = Plan::detect(
-            dated,
-            true,
-            &IngestOptions::default(),
-            DateFormat::Auto,
-            true,
-        )
-        .unwrap();
+        let plan = plan_of(dated);
         assert_eq!(
             (plan.kind, plan.cols.date, plan.cols.time),
             (DataKind::Transactions, Some(1), None)
         );
         let timed = "order_id,date,time,email,item\nA1,2024-01-05,13:45:12,a@example.jp,tea\nA2,2024-01-06,09:00:00,b@example.jp,cup\n";
-        let plan = Plan::detect(
-            timed,
-            true,
-            &IngestOptions::default(),
-            DateFormat::Auto,
-            true,
-        )
-        .unwrap();
+        let plan = plan_of(timed);
         assert_eq!((plan.cols.date, plan.cols.time), (Some(1), Some(2)));
     }
 
