@@ -64,7 +64,7 @@ use crate::predict::{
     average_order_value, fit_spend, predict, rfm_rows, value_customers, PredictOptions, SpendModel,
 };
 use crate::summary::{CustomerSummary, Summary};
-use crate::{Error, Result};
+use crate::{Diagnostic, DiagnosticCode, Error, Result};
 
 /// Draws of each customer's future value behind [`Bootstrap::value_range`],
 /// spread over the fitted resamples (at least one per resample).
@@ -160,7 +160,7 @@ pub struct Bootstrap {
     /// Intervals widened to contain their estimate.
     pub widened: usize,
     /// Warnings, e.g. resamples where a fit failed.
-    pub diagnostics: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Bootstraps [`predict`] on `summary`.
@@ -210,6 +210,7 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
     let mut draws_models: Vec<(BoxedModel, [f64; 4], SpendDraw)> = Vec::new();
     let (mut purchase_failures, mut spend_failures) = (0usize, 0usize);
     let mut first_failure = None;
+    let mut first_purchase_failure: Option<Error> = None;
     let mut indices = vec![0usize; n];
     let mut resampled = Vec::with_capacity(n);
     for _ in 0..options.samples {
@@ -229,6 +230,7 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
             Err(e) => {
                 purchase_failures += 1;
                 first_failure.get_or_insert_with(|| e.to_string());
+                first_purchase_failure.get_or_insert(e);
                 continue;
             }
         };
@@ -375,18 +377,34 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
         Vec::new()
     };
     let mut diagnostics = Vec::new();
-    if purchase_failures > 0 {
-        diagnostics.push(format!(
-            "{purchase_failures} of {} resamples could not be fitted and were left out (first: {})",
-            options.samples,
-            first_failure.unwrap_or_default()
-        ));
+    if let (true, Some(e)) = (purchase_failures > 0, &first_purchase_failure) {
+        diagnostics.push(
+            Diagnostic::new(
+                DiagnosticCode::ResamplesFailed,
+                format!(
+                    "{purchase_failures} of {} resamples could not be fitted and were left out \
+                     (first: {e})",
+                    options.samples,
+                ),
+            )
+            .param("failed", purchase_failures)
+            .param("samples", options.samples)
+            .error(e),
+        );
     }
     if spend_failures > 0 {
-        diagnostics.push(format!(
-            "gamma-gamma could not be fitted on {spend_failures} of {} resamples; they were left out",
-            options.samples
-        ));
+        diagnostics.push(
+            Diagnostic::new(
+                DiagnosticCode::SpendResamplesFailed,
+                format!(
+                    "gamma-gamma could not be fitted on {spend_failures} of {} resamples; they \
+                     were left out",
+                    options.samples
+                ),
+            )
+            .param("failed", spend_failures)
+            .param("samples", options.samples),
+        );
     }
     Ok(Bootstrap {
         samples: options.samples,

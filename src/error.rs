@@ -170,6 +170,25 @@ impl Error {
     }
 }
 
+/// An error's code and parameters without its English text: what a note or
+/// a diagnostic that stands for the error carries, so the page can say it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorDetails {
+    /// The error's stable code ([`Error::code`]).
+    pub code: ErrorCode,
+    /// Its named values ([`Error::params`]).
+    pub params: std::collections::BTreeMap<&'static str, Param>,
+}
+
+impl From<&Error> for ErrorDetails {
+    fn from(err: &Error) -> ErrorDetails {
+        ErrorDetails {
+            code: err.code(),
+            params: err.params().into_iter().collect(),
+        }
+    }
+}
+
 /// A named value in an error's parameters: text (a column name, a date as
 /// written) or a number (a line, a count).
 #[derive(Debug, Clone, PartialEq, Serialize)]

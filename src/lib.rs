@@ -17,6 +17,7 @@ pub mod compare;
 pub mod customers;
 pub mod days;
 pub mod deciles;
+pub mod diagnostic;
 pub mod error;
 pub mod export;
 pub mod funnel;
@@ -37,4 +38,5 @@ pub mod validate;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use error::{Error, ErrorCode, ErrorKind, Param, Result};
+pub use diagnostic::{Diagnostic, DiagnosticCode};
+pub use error::{Error, ErrorCode, ErrorDetails, ErrorKind, Param, Result};

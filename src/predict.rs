@@ -43,7 +43,7 @@ use crate::models::{
     GammaGamma, ModelKind, PurchaseModel, Rfm, RfmData, Spend,
 };
 use crate::summary::{CustomerSummary, Period, Summary};
-use crate::{Error, Result};
+use crate::{Diagnostic, DiagnosticCode, Error, Result};
 
 /// How to predict. See the field docs for the defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,8 +91,8 @@ pub struct Predictions {
     pub base: BaseTotals,
     /// The merchant's formula LTV beside the model's.
     pub formula: FormulaLtv,
-    /// Warnings about the data or the fits, in plain language.
-    pub diagnostics: Vec<String>,
+    /// Warnings about the data or the fits, each with its code.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// How expected order values were obtained.
@@ -109,7 +109,7 @@ pub enum SpendModel {
         /// The value used (see [`FormulaLtv::average_order_value`]).
         mean_order_value: f64,
         /// Why Gamma-Gamma was not used.
-        reason: String,
+        reason: Diagnostic,
     },
 }
 
@@ -259,24 +259,32 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
     let purchase_model = options.model.fit_purchase_model(&data, &options.fit)?;
     let average_order_value = average_order_value(&summary.customers);
     let spend_model = fit_spend(&summary.customers, average_order_value, &options.fit);
-    let mut diagnostics: Vec<String> = purchase_model
+    let model_name = purchase_model.name();
+    let mut diagnostics: Vec<Diagnostic> = purchase_model
         .diagnostics()
         .iter()
-        .map(|d| format!("{}: {d}", purchase_model.name()))
+        .map(|d| d.clone().model(model_name))
         .collect();
     if let Some(note) = purchase_model.standard_errors_note() {
         // A parameter at a bound (typically dropout that the data cannot
         // show): say what that means for P(alive) in plain words.
-        diagnostics.push(format!(
-            "{}: {note}; the data does not pin down how often customers stop buying, so \
-             P(alive) near 100% means no evidence of customers leaving, not certainty",
-            purchase_model.name()
-        ));
+        diagnostics.push(
+            Diagnostic::new(
+                DiagnosticCode::NoStandardErrors,
+                format!(
+                    "{note}; the data does not pin down how often customers stop buying, so \
+                     P(alive) near 100% means no evidence of customers leaving, not certainty"
+                ),
+            )
+            .model(model_name),
+        );
     }
     match &spend_model {
-        SpendModel::GammaGamma { fit } => {
-            diagnostics.extend(fit.diagnostics().iter().map(|d| format!("gammagamma: {d}")))
-        }
+        SpendModel::GammaGamma { fit } => diagnostics.extend(
+            fit.diagnostics()
+                .iter()
+                .map(|d| d.clone().model(fit.name())),
+        ),
         SpendModel::ObservedMean { reason, .. } => diagnostics.push(reason.clone()),
     }
     let negative = summary
@@ -285,9 +293,16 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
         .filter(|c| c.frequency > 0.0 && c.monetary_value < 0.0)
         .count();
     if negative > 0 && matches!(spend_model, SpendModel::ObservedMean { .. }) {
-        diagnostics.push(format!(
-            "{negative} repeat customers have a negative monetary value, which is not spend:              they were left out of the observed mean order value"
-        ));
+        diagnostics.push(
+            Diagnostic::new(
+                DiagnosticCode::NegativeSpendLeftOut,
+                format!(
+                    "{negative} repeat customers have a negative monetary value, which is not \
+                     spend: they were left out of the observed mean order value"
+                ),
+            )
+            .param("count", negative),
+        );
     }
     let skipped = summary
         .customers
@@ -295,10 +310,16 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
         .filter(|c| c.frequency > 0.0 && c.monetary_value <= 0.0)
         .count();
     if skipped > 0 && matches!(spend_model, SpendModel::GammaGamma { .. }) {
-        diagnostics.push(format!(
-            "{skipped} repeat customers with a monetary value of 0 or less were left out of the \
-             gamma-gamma fit; their expected order value is the model's mean"
-        ));
+        diagnostics.push(
+            Diagnostic::new(
+                DiagnosticCode::NonPositiveSpendLeftOut,
+                format!(
+                    "{skipped} repeat customers with a monetary value of 0 or less were left out \
+                     of the gamma-gamma fit; their expected order value is the model's mean"
+                ),
+            )
+            .param("count", skipped),
+        );
     }
     let values = value_customers(
         purchase_model.model().as_ref(),
@@ -353,11 +374,14 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
             ),
     };
     if !base.dropout_identified {
-        diagnostics.push(format!(
-            "{}: the data show no customers leaving (a customer silent for the whole span \
-             is still called active), so P(alive) cannot say who has churned",
-            purchase_model.name()
-        ));
+        diagnostics.push(
+            Diagnostic::new(
+                DiagnosticCode::DropoutNotIdentified,
+                "the data show no customers leaving (a customer silent for the whole span is \
+                 still called active), so P(alive) cannot say who has churned",
+            )
+            .model(purchase_model.name()),
+        );
     }
     let formula = formula_ltv(summary, average_order_value, options, base.mean_clv);
     Ok(Predictions {
@@ -561,19 +585,35 @@ pub(crate) fn fit_spend(
         .filter(|c| c.frequency > 0.0 && c.monetary_value > 0.0 && c.monetary_value.is_finite())
         .filter_map(|c| Spend::new(c.frequency, c.monetary_value).ok())
         .collect();
-    let fallback = |why: String| SpendModel::ObservedMean {
+    let observed_mean = |code: DiagnosticCode, why: &str| SpendModel::ObservedMean {
         mean_order_value: average_order_value,
-        reason: format!(
-            "gamma-gamma not used ({why}): every customer's expected order value is the observed \
-             mean order value {average_order_value:.2}"
-        ),
+        reason: Diagnostic::new(
+            code,
+            format!(
+                "gamma-gamma not used ({why}): every customer's expected order value is the \
+                 observed mean order value {average_order_value:.2}"
+            ),
+        )
+        .param("mean_order_value", average_order_value),
     };
     if rows.is_empty() {
-        return fallback("no repeat customer has a positive monetary value".into());
+        return observed_mean(
+            DiagnosticCode::SpendNoPositiveRepeat,
+            "no repeat customer has a positive monetary value",
+        );
     }
     match GammaGamma::fit(&rows, options) {
         Ok(fit) => SpendModel::GammaGamma { fit },
-        Err(e) => fallback(e.to_string()),
+        Err(e) => match observed_mean(DiagnosticCode::SpendFitFailed, &e.to_string()) {
+            SpendModel::ObservedMean {
+                mean_order_value,
+                reason,
+            } => SpendModel::ObservedMean {
+                mean_order_value,
+                reason: reason.error(&e),
+            },
+            fitted => fitted,
+        },
     }
 }
 
@@ -840,7 +880,10 @@ mod tests {
         let p = predict(&s, &PredictOptions::default()).unwrap();
         match &p.spend_model {
             SpendModel::ObservedMean { reason, .. } => {
-                assert!(reason.contains("no repeat customer has a positive monetary value"))
+                assert_eq!(reason.code, DiagnosticCode::SpendNoPositiveRepeat);
+                assert!(reason
+                    .message
+                    .contains("no repeat customer has a positive monetary value"))
             }
             other => panic!("{other:?}"),
         }
@@ -851,7 +894,31 @@ mod tests {
         assert!(p
             .diagnostics
             .iter()
-            .any(|d| d.contains("gamma-gamma not used")));
+            .any(|d| d.message.contains("gamma-gamma not used")));
+    }
+
+    /// A Gamma-Gamma fit that fails (one repeat customer with spend: too few
+    /// for three parameters) falls back to the observed mean, and the
+    /// diagnostic carries the fit's error code and parameters for the page.
+    #[test]
+    fn a_failed_spend_fit_says_its_error() {
+        let mut customers: Vec<CustomerSummary> = (0..40)
+            .map(|i| {
+                let f = (i % 4) as f64;
+                customer(&i.to_string(), f, f * 3.0, 30.0 + i as f64, 0.0)
+            })
+            .collect();
+        customers[1].monetary_value = 25.0;
+        let p = predict(&summary(Period::Day, customers), &PredictOptions::default()).unwrap();
+        let reason = match &p.spend_model {
+            SpendModel::ObservedMean { reason, .. } => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reason.code, DiagnosticCode::SpendFitFailed);
+        let error = reason.error.as_ref().map(|e| e.code);
+        assert_eq!(error, Some(crate::ErrorCode::TooFewCustomers), "{reason:?}");
+        assert!(reason.params.contains_key("mean_order_value"));
+        assert!(p.diagnostics.contains(reason));
     }
 
     /// Negative monetary values are not spend: they are left out of the
@@ -881,7 +948,10 @@ mod tests {
         assert!(
             p.diagnostics
                 .iter()
-                .any(|d| d.starts_with("30 repeat customers have a negative monetary value")),
+                .any(|d| d.code == DiagnosticCode::NegativeSpendLeftOut
+                    && d.params.get("count") == Some(&crate::Param::Number(30.0))
+                    && d.message
+                        .starts_with("30 repeat customers have a negative monetary value")),
             "{:?}",
             p.diagnostics
         );

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use ltvlab::ingest::{ingest, IngestOptions};
-use ltvlab::{ErrorCode, Param};
+use ltvlab::{DiagnosticCode, ErrorCode, Param};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ingest");
 
@@ -214,6 +214,42 @@ fn every_code_has_a_sentence_in_both_dictionaries_and_a_typescript_name() {
     assert_eq!(
         declared.matches('"').count(),
         2 * ErrorCode::ALL.len(),
+        "the TypeScript union names exactly the codes"
+    );
+}
+
+/// The model fits' diagnostics, like the errors: a sentence in both
+/// dictionaries and a name in the TypeScript union, for every code.
+#[test]
+fn every_diagnostic_code_has_a_sentence_in_both_dictionaries_and_a_typescript_name() {
+    let (en, ja) = dictionaries();
+    let typescript = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/wasm/typescript.rs"
+    ))
+    .unwrap();
+    let declared = typescript
+        .split_once("export interface Diagnostic {")
+        .and_then(|(_, rest)| rest.split_once(';'))
+        .map(|(union, _)| union.to_owned())
+        .expect("the Diagnostic code union in typescript.rs");
+    let mut missing = Vec::new();
+    for code in DiagnosticCode::ALL {
+        let key = format!("'diagnostic.{}':", code.as_str());
+        if !en.contains(&key) {
+            missing.push(format!("en {key}"));
+        }
+        if !ja.contains(&key) {
+            missing.push(format!("ja {key}"));
+        }
+        if !declared.contains(&format!("\"{}\"", code.as_str())) {
+            missing.push(format!("typescript {}", code.as_str()));
+        }
+    }
+    assert!(missing.is_empty(), "missing: {missing:?}");
+    assert_eq!(
+        declared.matches('"').count(),
+        2 * DiagnosticCode::ALL.len(),
         "the TypeScript union names exactly the codes"
     );
 }

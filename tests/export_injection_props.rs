@@ -38,7 +38,15 @@ fn quoted(s: &str) -> String {
 /// `-inf` and `+nan`) who
 /// buy two products per order, from formula-named and plain products, on
 /// several days, so that the models fit and the pair counter has rules.
+///
+/// Written once: the tests run in parallel threads, and rewriting the file
+/// for each let one test read it while another had just truncated it.
 fn orders_file() -> PathBuf {
+    static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(write_orders_file).clone()
+}
+
+fn write_orders_file() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("export_injection");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("orders.csv");

@@ -632,7 +632,20 @@ const en = {
   'error.read': 'The file could not be read; it may have been moved or changed. Choose it again.',
   'error.unexpected': 'Something went wrong: {message}. Reload the page and try again.',
   'error.fetch': 'The file could not be downloaded. Check the connection and try again.',
-  'diagnostics.summary': 'What the model fits noticed, in the engineers’ words; you can usually skip this.',
+  'diagnostics.summary': 'What the model fits noticed; you can usually skip this.',
+  // What the model fits noticed (src/diagnostic.rs DiagnosticCode); diagnosticText fills in the parameters.
+  'diagnostic.param_at_bound': 'Parameter {param} reached the edge of the search range ({bound}): the data do not determine it.',
+  'diagnostic.not_converged': 'The fit stopped after {iterations} iterations before it fully converged (largest gradient {gradient}); read its estimates with caution.',
+  'diagnostic.prior_sets_direction': 'Along one direction the data say nothing, so the weak prior, not the data, sets the estimates there.',
+  'diagnostic.prior_dominated': 'Parameter {param} = {value} is set more by the weak prior than by the data (the data barely determine it).',
+  'diagnostic.no_standard_errors': 'No standard errors (a parameter is at the edge of its range or not determined). The data do not pin down how often customers stop buying, so a chance still active near 100% means no sign of leaving, not certainty.',
+  'diagnostic.dropout_not_identified': 'The data show no customers leaving (a customer silent for the whole period still counts as active), so the chance still active cannot say who has stopped buying.',
+  'diagnostic.spend_no_positive_repeat': 'The Gamma-Gamma spend model is not used: no repeat customer has a positive order value. Every customer’s expected order value is the observed average, {mean_order_value}.',
+  'diagnostic.spend_fit_failed': 'The Gamma-Gamma spend model is not used ({error}). Every customer’s expected order value is the observed average, {mean_order_value}.',
+  'diagnostic.negative_spend_left_out': '{count} repeat customers have a negative order value (refunds?); they were left out of the average order value.',
+  'diagnostic.non_positive_spend_left_out': '{count} repeat customers with an order value of 0 or less were left out of the Gamma-Gamma fit; their expected order value is the model’s average.',
+  'diagnostic.resamples_failed': '{failed} of {samples} resamples could not be fitted and were left out (first: {error}).',
+  'diagnostic.spend_resamples_failed': 'The Gamma-Gamma spend model could not be fitted on {failed} of {samples} resamples; they were left out.',
   'warning.ambiguous_date_order': 'Every date reads both day-first and month-first; the usual order for this format was used. Check the date range above.',
   'warning.mixed_date_order': 'Some dates are only valid day-first and others only month-first.',
   'warning.several_currencies': 'The file holds more than one currency; amounts are added up as they are, without conversion.',
@@ -1298,7 +1311,20 @@ const ja = {
   'error.read': 'ファイルを読み込めませんでした。移動や変更をされた可能性があります。もう一度ファイルを選んでください。',
   'error.unexpected': '予期しないエラーのため処理を続けられませんでした。ページを再読み込みして、もう一度お試しください。',
   'error.fetch': 'ファイルをダウンロードできませんでした。通信環境を確認して、もう一度お試しください。',
-  'diagnostics.summary': 'モデルを当てはめたときの技術的な記録です（英語）。通常は読まなくても問題ありません。',
+  'diagnostics.summary': 'モデルを当てはめたときの技術的な記録です。通常は読まなくても問題ありません。',
+  // モデル推定時の記録（src/diagnostic.rs DiagnosticCode）。値は diagnosticText が埋めます。
+  'diagnostic.param_at_bound': 'パラメータ {param} が探索範囲の端（{bound}）に達しました。データからは決まらない値です。',
+  'diagnostic.not_converged': '{iterations}回の反復で推定が収束しきっていません（勾配の最大値 {gradient}）。推定値は幅をもって見てください。',
+  'diagnostic.prior_sets_direction': 'データから決まらない方向があるため、その部分の推定値はデータではなく弱い事前分布で決まっています。',
+  'diagnostic.prior_dominated': 'パラメータ {param}（{value}）はデータよりも弱い事前分布で決まっています。データからはほとんど決まりません。',
+  'diagnostic.no_standard_errors': '標準誤差を計算できません（パラメータが範囲の端にあるか、データから決まりません）。離脱のペースがデータから定まらないため、「今も購入する確率」が100%近くでも、離脱の兆候が見えないという意味で、確実に購入が続くという意味ではありません。',
+  'diagnostic.dropout_not_identified': 'データに離脱した顧客が見当たりません（期間中ずっと購入のない顧客もアクティブと見なされます）。そのため「今も購入する確率」では、誰が離脱したかを判断できません。',
+  'diagnostic.spend_no_positive_repeat': '購入額がプラスのリピート顧客がいないため、客単価モデル（Gamma-Gamma）は使っていません。全顧客の予測客単価は実績の平均客単価 {mean_order_value} です。',
+  'diagnostic.spend_fit_failed': '客単価モデル（Gamma-Gamma）は使っていません（{error}）。全顧客の予測客単価は実績の平均客単価 {mean_order_value} です。',
+  'diagnostic.negative_spend_left_out': '購入額がマイナス（返金など）のリピート顧客 {count} 人は、平均客単価の計算から除きました。',
+  'diagnostic.non_positive_spend_left_out': '購入額が0以下のリピート顧客 {count} 人は、客単価モデル（Gamma-Gamma）の推定から除きました。この顧客の予測客単価はモデルの平均値です。',
+  'diagnostic.resamples_failed': 'リサンプリング{samples}回のうち{failed}回はモデルを推定できず、除外しました（最初の理由：{error}）。',
+  'diagnostic.spend_resamples_failed': 'リサンプリング{samples}回のうち{failed}回は客単価モデル（Gamma-Gamma）を推定できず、除外しました。',
   'warning.ambiguous_date_order': 'どの日付も「日が先」「月が先」のどちらでも読めるため、この形式で一般的な順序を使いました。上の期間が正しいかご確認ください。',
   'warning.mixed_date_order': '「日が先」でしか読めない日付と「月が先」でしか読めない日付が混ざっています。',
   'warning.several_currencies': '複数の通貨が含まれています。金額は換算せずにそのまま合計しています。',
@@ -1466,6 +1492,38 @@ export function errorText(l10n, { code, params = {}, message = '' }) {
   }
   const key = `error.${code}`;
   return code && key in DICTIONARIES.en ? l10n.t(key, shown) : l10n.t('error.unexpected', shown);
+}
+
+/**
+ * The models' names as the papers write them, the same in every language.
+ * @type {Record<string, string>}
+ */
+export const MODEL_NAMES = { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', pareto: 'Pareto/NBD', gammagamma: 'Gamma-Gamma', bgbb: 'BG/BB', sbg: 'sBG' };
+
+// Numbers a diagnostic may hold that span many orders of magnitude (a bound
+// of 1e-8, a gradient of 3e-4): three significant digits.
+const SCIENTIFIC_PARAMS = new Set(['bound', 'gradient', 'value']);
+
+/**
+ * A model fit's diagnostic in words: `diagnostic.<code>` with its parameters
+ * in the local style, the error behind it in words, and the model that
+ * noticed it in front.
+ * @param {L10n} l10n
+ * @param {import('./pkg/ltvlab.js').Diagnostic} diagnostic
+ */
+export function diagnosticText(l10n, { code, model, params = {}, error }) {
+  /** @type {Params} */
+  const shown = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value !== 'number') shown[name] = value;
+    else if (name === 'mean_order_value') shown[name] = l10n.money(value);
+    else if (SCIENTIFIC_PARAMS.has(name)) shown[name] = Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6 ? l10n.decimal(value) : value.toExponential(2);
+    else shown[name] = Number.isInteger(value) ? l10n.integer(value) : l10n.decimal(value);
+  }
+  if (error) shown.error = errorText(l10n, error).replace(/[。.]$/, '');
+  const text = l10n.t(`diagnostic.${code}`, shown);
+  if (!model) return text;
+  return `${MODEL_NAMES[model] ?? model}${l10n.lang === 'ja' ? '：' : ': '}${text}`;
 }
 
 /**

@@ -98,7 +98,7 @@ struct SummaryCounts {
 struct PredictionTotals<'a> {
     base: &'a BaseTotals,
     formula: &'a FormulaLtv,
-    diagnostics: &'a [String],
+    diagnostics: &'a [ltvlab::Diagnostic],
 }
 
 /// Runs `ltvlab analyze`.

@@ -355,7 +355,11 @@ fn write_fit_text(out: &mut impl Write, json: &serde_json::Value) -> std::io::Re
         json["converged"], json["iterations"]
     )?;
     for d in json["diagnostics"].as_array().into_iter().flatten() {
-        writeln!(out, "warning         {}", d.as_str().unwrap_or(""))?;
+        writeln!(
+            out,
+            "warning         {}",
+            d["message"].as_str().unwrap_or("")
+        )?;
     }
     Ok(())
 }

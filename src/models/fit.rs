@@ -8,7 +8,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::optim::{self, Settings};
-use crate::{Error, ErrorCode, Result};
+use crate::{Diagnostic, DiagnosticCode, Error, ErrorCode, Result};
 
 /// Log-parameters are kept in `[-LOG_BOUND, LOG_BOUND]`, i.e. parameters in
 /// `[1.2e-8, 8.1e7]`: wide enough for any time unit from hours to years, narrow
@@ -151,7 +151,7 @@ pub struct Fit<M> {
     standard_errors_note: Option<String>,
     iterations: usize,
     converged: bool,
-    diagnostics: Vec<String>,
+    diagnostics: Vec<Diagnostic>,
     /// Parameters the weak prior sets more than the data (see
     /// [`Fit::prior_dominated`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -261,7 +261,7 @@ impl<M> Fit<M> {
     }
 
     /// Warnings about the fit, e.g. a parameter stuck at its bound.
-    pub fn diagnostics(&self) -> &[String] {
+    pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }
 
@@ -451,17 +451,29 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
     let mut diagnostics = Vec::new();
     for (name, theta) in M::PARAM_NAMES.iter().zip(&best.x) {
         if theta.abs() >= LOG_BOUND - 1e-6 {
-            diagnostics.push(format!(
-                "{name} reached the bound {:e}: the data do not identify it",
-                theta.exp()
-            ));
+            let bound = theta.exp();
+            diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticCode::ParamAtBound,
+                    format!("{name} reached the bound {bound:e}: the data do not identify it"),
+                )
+                .param("param", *name)
+                .param("bound", bound),
+            );
         }
     }
     if !best.converged {
-        diagnostics.push(format!(
-            "did not converge in {} iterations (largest gradient {:.2e})",
-            best.iterations, best.gradient_norm
-        ));
+        diagnostics.push(
+            Diagnostic::new(
+                DiagnosticCode::NotConverged,
+                format!(
+                    "did not converge in {} iterations (largest gradient {:.2e})",
+                    best.iterations, best.gradient_norm
+                ),
+            )
+            .param("iterations", best.iterations)
+            .param("gradient", best.gradient_norm),
+        );
     }
     let mut prior_dominated = Vec::new();
     let (standard_errors, covariance, standard_errors_note) =
@@ -480,11 +492,11 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
             Err(note) => {
                 if centers.is_some() {
                     prior_dominated = M::PARAM_NAMES.to_vec();
-                    diagnostics.push(
+                    diagnostics.push(Diagnostic::new(
+                        DiagnosticCode::PriorSetsDirection,
                         "the weak prior, not the data, determines the estimates along a direction \
-                     the likelihood does not identify"
-                            .to_owned(),
-                    );
+                         the likelihood does not identify",
+                    ));
                 }
                 (None, None, Some(note))
             }
@@ -619,16 +631,23 @@ fn prior_dominance_diagnostics(
     names: &[&'static str],
     params: &[f64],
     curvature: &[f64],
-    diagnostics: &mut Vec<String>,
+    diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<&'static str> {
     let prior_curvature = 1.0 / (WEAK_PRIOR_SD * WEAK_PRIOR_SD);
     let mut dominated = Vec::new();
     for ((name, value), c) in names.iter().zip(params).zip(curvature) {
         if *c < prior_curvature {
-            diagnostics.push(format!(
-                "{name} = {value:.4e} is set by the weak prior more than by the data \
-                 (the data barely identify it)"
-            ));
+            diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticCode::PriorDominated,
+                    format!(
+                        "{name} = {value:.4e} is set by the weak prior more than by the data \
+                         (the data barely identify it)"
+                    ),
+                )
+                .param("param", *name)
+                .param("value", *value),
+            );
             dominated.push(*name);
         }
     }

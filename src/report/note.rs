@@ -4,11 +4,9 @@
 //! carries that error's code and parameters too, so the page can give the
 //! details in its own language.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use crate::{Error, ErrorCode, Param};
+use crate::{Error, ErrorDetails};
 
 /// Every note the report can carry. The page looks up `note.<code>` in its
 /// dictionaries and falls back to the message.
@@ -78,17 +76,7 @@ pub struct Note {
     /// The details, in plain English, lower case.
     pub message: String,
     /// The error behind the note, if it stands for one.
-    pub error: Option<NoteError>,
-}
-
-/// The code and parameters of the error behind a note
-/// ([`Error::code`], [`Error::params`]).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NoteError {
-    /// The error's stable code.
-    pub code: ErrorCode,
-    /// Its named values.
-    pub params: BTreeMap<&'static str, Param>,
+    pub error: Option<ErrorDetails>,
 }
 
 impl Note {
@@ -107,10 +95,7 @@ impl Note {
         Note {
             code,
             message: err.to_string(),
-            error: Some(NoteError {
-                code: err.code(),
-                params: err.params().into_iter().collect(),
-            }),
+            error: Some(ErrorDetails::from(err)),
         }
     }
 }

@@ -116,7 +116,7 @@ pub(super) struct PredictionsDto<'a> {
     spend_model: &'a SpendModel,
     base: &'a BaseTotals,
     formula: &'a FormulaLtv,
-    diagnostics: &'a [String],
+    diagnostics: &'a [crate::Diagnostic],
     customers: PredictionColumns,
 }
 

@@ -232,7 +232,7 @@ export interface SummaryResult {
 export interface PredictionsResult {
     /** The purchase model's fit: `{ model, params, log_likelihood, converged, diagnostics, ... }`. */
     purchase_model: Record<string, unknown>;
-    spend_model: { method: "gamma_gamma"; fit: Record<string, unknown> } | { method: "observed_mean"; mean_order_value: number; reason: string };
+    spend_model: { method: "gamma_gamma"; fit: Record<string, unknown> } | { method: "observed_mean"; mean_order_value: number; reason: Diagnostic };
     base: {
         customers: number; horizon_months: number; horizon_periods: number; period: string;
         expected_purchases: number; expected_revenue: number; total_clv: number; mean_clv: number;
@@ -245,7 +245,7 @@ export interface PredictionsResult {
         eligible_customers: number; churn_rate: number | null; expected_lifetime_months: number | null;
         formula_ltv: number | null; model_ltv: number; horizon_months: number; explanation: string;
     };
-    diagnostics: string[];
+    diagnostics: Diagnostic[];
     customers: {
         p_alive: Float64Array;
         expected_purchases: Float64Array;
@@ -333,11 +333,25 @@ export interface RankingMetrics { hit_rate: number; precision: number; recall: n
 export interface Note {
     code: "cohorts_failed" | "evaluate_failed" | "no_customers" | "no_items" | "no_order_history" | "outlying_dates_left_out"
         | "predict_failed" | "segments_failed" | "summary_period_needed" | "validation_failed" | "whatif_failed"
-        | "no_subscriptions" | "subscription_fit_failed";
+        | "groups_failed" | "no_subscriptions" | "subscription_fit_failed";
     /** The library's message, in English. */
     message: string;
     /** The error behind the note, if it stands for one: the page says it in its own language. */
     error: { code: ErrorCode; params: ErrorParams } | null;
+}
+
+/** What a model fit or a prediction noticed (see `ltvlab::Diagnostic`): the page says it from `code` and `params`. */
+export interface Diagnostic {
+    code: "param_at_bound" | "not_converged" | "prior_sets_direction" | "prior_dominated" | "no_standard_errors"
+        | "dropout_not_identified" | "spend_no_positive_repeat" | "spend_fit_failed" | "negative_spend_left_out"
+        | "non_positive_spend_left_out" | "resamples_failed" | "spend_resamples_failed";
+    /** The model that noticed it, e.g. "bgnbd" or "gammagamma". */
+    model?: string;
+    params: ErrorParams;
+    /** The error behind it, when it stands for one. */
+    error?: { code: ErrorCode; params: ErrorParams };
+    /** The library's message, in English, without the model's name. */
+    message: string;
 }
 
 /** What `Analysis.finish()` returns. */
@@ -485,7 +499,7 @@ export interface ClvIntervals {
     value_low: Float64Array;
     value_high: Float64Array;
     total_clv: { estimate: number; low: number; high: number } | null;
-    diagnostics: string[];
+    diagnostics: Diagnostic[];
 }
 
 export interface CohortStats {

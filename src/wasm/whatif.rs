@@ -252,7 +252,7 @@ struct ClvIntervalsDto<'a> {
     purchase_failures: usize,
     spend_failures: usize,
     total_clv: Option<crate::bootstrap::Interval>,
-    diagnostics: &'a [String],
+    diagnostics: &'a [crate::Diagnostic],
 }
 
 /// A new customer's cumulative discounted value at months `0..=horizon`

@@ -810,7 +810,7 @@ async function englishRuns(page, fileText) {
   return runs.filter((run) => !fileText.includes(run));
 }
 
-test('every message has its Japanese text: the dictionaries, every warning and note code of the core', async () => {
+test('every message has its Japanese text: the dictionaries, every warning, note, error and diagnostic code of the core', async () => {
   const { DICTIONARIES } = await import(`${ROOT}www/i18n.js`);
   const en = Object.keys(DICTIONARIES.en);
   const ja = Object.keys(DICTIONARIES.ja);
@@ -821,12 +821,15 @@ test('every message has its Japanese text: the dictionaries, every warning and n
     .split('\n').map((line) => line.trim()).filter((line) => /^[A-Z]\w*,$/.test(line))
     .map((variant) => variant.slice(0, -1).replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase());
   const notes = [...readFileSync(`${ROOT}src/report/note.rs`, 'utf8').matchAll(/NoteCode::\w+ => "(\w+)"/g)].map((m) => m[1]);
+  // DiagnosticCode::as_str's strings.
+  const diagnostics = [...readFileSync(`${ROOT}src/diagnostic.rs`, 'utf8').matchAll(/DiagnosticCode::\w+ => "(\w+)"/g)].map((m) => m[1]);
   // ErrorCode's strings, as the error_codes! macro in src/error.rs lists them.
   const errors = [...readFileSync(`${ROOT}src/error.rs`, 'utf8').match(/error_codes! \{([^}]*)\}/)[1].matchAll(/^\s+[A-Z]\w* => "(\w+)",$/gm)]
     .map((m) => m[1]);
-  assert.ok(warnings.length >= 19 && notes.length >= 11 && errors.length >= 40,
-    `read ${warnings.length} warning, ${notes.length} note and ${errors.length} error codes`);
-  const missing = [...warnings.map((code) => `warning.${code}`), ...notes.map((code) => `note.${code}`), ...errors.map((code) => `error.${code}`)]
+  assert.ok(warnings.length >= 19 && notes.length >= 11 && errors.length >= 40 && diagnostics.length >= 12,
+    `read ${warnings.length} warning, ${notes.length} note, ${errors.length} error and ${diagnostics.length} diagnostic codes`);
+  const missing = [...warnings.map((code) => `warning.${code}`), ...notes.map((code) => `note.${code}`), ...errors.map((code) => `error.${code}`),
+    ...diagnostics.map((code) => `diagnostic.${code}`)]
     .filter((key) => !(key in DICTIONARIES.ja) || !(key in DICTIONARIES.en));
   assert.deepEqual(missing, [], 'core codes without Japanese or English text');
 });
@@ -845,7 +848,10 @@ test('the Japanese page shows no English sentence, on the sample and on Japanese
       'lifetimes_summary.csv', 'basket_lines.csv', ...presets].map(
       (name) => `${ROOT}tests/fixtures/ingest/${name}`,
     ),
+    // A small shop whose fit has diagnostics: they are said in Japanese too.
+    `${FIXTURES}small-shop-13.csv`,
   ];
+  let diagnosticsSeen = 0;
   const page = await openPage();
   await page.getByTestId('lang').selectOption('ja');
   for (const file of files) {
@@ -858,15 +864,25 @@ test('the Japanese page shows no English sentence, on the sample and on Japanese
       timeout: SETTLE_TIMEOUT_MS,
     });
     // Open every collapsed list and report, so their text is scanned too.
-    await page.evaluate(() => document.querySelectorAll('details:not(.diagnostics)').forEach((d) => { d.open = true; }));
+    await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
     const runs = await englishRuns(page, fileText);
     const name = file.split('/').pop();
     // A note that stands for an error says that error in Japanese too.
     const errorNotes = await page.locator('[data-testid="notes"] li[data-error]:not([data-error=""])').allTextContents();
     if (/nobody_repeats|one_customer/.test(name)) assert.ok(errorNotes.length > 0, `${name}: no note with its error`);
+    // The model fits' diagnostics: the core's, one item each, in Japanese words.
+    const diagnostics = await page.locator('[data-testid="diagnostics"] li').evaluateAll((items) => items.map((li) => [li.dataset.code, li.textContent]));
+    for (const [code, text] of diagnostics) assert.match(text, /[\u3040-\u30ff\u4e00-\u9fff]{4}/, `${name}: diagnostic ${code}: ${text}`);
+    diagnosticsSeen += diagnostics.length;
+    if (name === 'small-shop-13.csv') {
+      const expected = cliAnalyze(file).predictions.diagnostics.map((d) => d.code);
+      assert.ok(expected.length >= 3, `${name}: the CLI's diagnostics ${expected}`);
+      assert.deepEqual(diagnostics.map(([code]) => code), expected, `${name}: the page's diagnostics are the CLI's`);
+    }
     await page.screenshot({ path: `${ARTIFACTS}japanese-${name}.png`, fullPage: true });
     assert.deepEqual(runs, [], `${name}: English in the Japanese page`);
   }
+  assert.ok(diagnosticsSeen >= 3, `${diagnosticsSeen} diagnostics scanned`);
   await page.getByTestId('lang').selectOption('en');
   await page.close();
 });
@@ -929,7 +945,7 @@ test('a subscription shop shows 定期購入の継続率 in Japanese and English
   assert.equal(await rows.first().locator('th').textContent(), '1回目');
   assert.ok(await page.getByTestId('chart-subscription').locator('canvas').count() > 0, 'the survival chart is drawn');
   const fileText = readFileSync(file, 'utf8');
-  await page.evaluate(() => document.querySelectorAll('details:not(.diagnostics)').forEach((d) => { d.open = true; }));
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
   assert.deepEqual(await englishRuns(page, fileText), [], 'English in the Japanese page');
   await section.scrollIntoViewIfNeeded();
   await section.screenshot({ path: `${ARTIFACTS}subscription-ja.png` });

@@ -4,9 +4,7 @@
 
 import { byTestId } from '../app/dom.js';
 import { current, state } from '../app/state.js';
-
-/** @type {Record<string, string>} */
-const MODEL_NAMES = { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', pareto: 'Pareto/NBD' };
+import { MODEL_NAMES } from '../i18n.js';
 
 /**
  * The purchase model's name as the papers write it.

@@ -4,7 +4,7 @@
 
 import { byTestId, el } from '../app/dom.js';
 import { current, state } from '../app/state.js';
-import { errorText } from '../i18n.js';
+import { diagnosticText, errorText } from '../i18n.js';
 
 // The kinds' generic codes say no more than the note itself.
 const GENERIC_ERRORS = new Set(['input', 'options', 'model', 'no_usable_column']);
@@ -30,8 +30,10 @@ export function renderNotes() {
   const diagnostics = result.predictions?.diagnostics ?? [];
   const details = byTestId('diagnostics');
   details.hidden = diagnostics.length === 0;
-  // The diagnostics are the fits' own English words; in the other languages a
-  // one-line summary says what they are, and they stay (marked as English).
+  // Each from its code and parameters, in the page's language; the core's
+  // English sentence stays as a tooltip.
   details.querySelector('.diagnostics-summary').textContent = l10n.t('diagnostics.summary');
-  details.querySelector('ul').replaceChildren(...diagnostics.map((d) => el('li', { lang: 'en' }, d)));
+  details.querySelector('ul').replaceChildren(
+    ...diagnostics.map((d) => el('li', { 'data-code': d.code, title: d.model ? `${d.model}: ${d.message}` : d.message }, diagnosticText(l10n, d))),
+  );
 }
