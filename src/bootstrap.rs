@@ -64,7 +64,7 @@ use crate::predict::{
     average_order_value, fit_spend, predict, rfm_rows, value_customers, PredictOptions, SpendModel,
 };
 use crate::summary::{CustomerSummary, Summary};
-use crate::{Diagnostic, DiagnosticCode, Error, Result};
+use crate::{Diagnostic, DiagnosticCode, Error, ErrorCode, Result};
 
 /// Draws of each customer's future value behind [`Bootstrap::value_range`],
 /// spread over the fitted resamples (at least one per resample).
@@ -245,7 +245,7 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
                     // Left out, and counted: reusing the full-data spend
                     // model would understate the uncertainty.
                     spend_failures += 1;
-                    first_failure.get_or_insert_with(|| format!("gammagamma: {e}"));
+                    first_failure.get_or_insert_with(|| e.to_string());
                     continue;
                 }
             }
@@ -286,7 +286,10 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
                 options.samples,
                 first_failure.unwrap_or_default()
             ),
-        ));
+        )
+        .with_code(ErrorCode::BootstrapFailed)
+        .param("fitted", fitted)
+        .param("samples", options.samples));
     }
     let mut widened = 0usize;
     let mut interval = |estimate: f64, values: &mut Vec<f64>| {

@@ -358,6 +358,9 @@ error_codes! {
     ModelNotFinite => "model_not_finite",
     /// No group column to split by.
     NoGroupColumn => "no_group_column",
+    /// Only `fitted` of `samples` bootstrap resamples could be fitted (fewer
+    /// than half): too few customers for value ranges.
+    BootstrapFailed => "bootstrap_failed",
 }
 
 /// An [`ErrorCode::NotADate`] options error: `option` (today,

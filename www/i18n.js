@@ -628,6 +628,7 @@ const en = {
   'error.heavy_tailed_spend': 'A few very large orders dominate spend, so the spend model has no finite mean (q = {q}).',
   'error.model_not_finite': 'The model cannot be computed on this data.',
   'error.no_group_column': 'There is no group column to split by. Choose one in the mapping.',
+  'error.bootstrap_failed': 'Only {fitted} of {samples} resamples of your customers could be fitted: too few customers for a range.',
   // Errors of the page and the browser rather than the core.
   'error.read': 'The file could not be read; it may have been moved or changed. Choose it again.',
   'error.unexpected': 'Something went wrong: {message}. Reload the page and try again.',
@@ -1307,6 +1308,7 @@ const ja = {
   'error.heavy_tailed_spend': 'ごく一部の高額注文が売上の大半を占めているため、購入単価のモデルを当てはめられません。',
   'error.model_not_finite': 'このデータでは予測モデルを計算できませんでした。',
   'error.no_group_column': 'グループ分けに使う列がありません。列の割り当てで選んでください。',
+  'error.bootstrap_failed': '顧客をリサンプリングした{samples}回のうち、モデルを推定できたのは{fitted}回だけでした。幅を出すには顧客数が足りません。',
   // Errors of the page and the browser rather than the core.
   'error.read': 'ファイルを読み込めませんでした。移動や変更をされた可能性があります。もう一度ファイルを選んでください。',
   'error.unexpected': '予期しないエラーのため処理を続けられませんでした。ページを再読み込みして、もう一度お試しください。',

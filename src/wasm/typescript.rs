@@ -18,7 +18,7 @@ export type ErrorCode = "empty" | "binary" | "no_usable_column" | "input" | "opt
     | "summary_period_needed" | "observation_end_before_first" | "no_dated_rows" | "baskets_only" | "no_items"
     | "summary_has_no_items" | "summary_has_no_dates" | "no_customer_ids" | "no_customer_purchases"
     | "no_training_orders" | "no_customers" | "too_few_customers" | "nobody_repeats" | "non_positive_spend"
-    | "heavy_tailed_spend" | "model_not_finite" | "no_group_column";
+    | "heavy_tailed_spend" | "model_not_finite" | "no_group_column" | "bootstrap_failed";
 
 /** The named values of an error (line, column, value, count, model, ...). */
 export type ErrorParams = Record<string, string | number>;

@@ -593,6 +593,26 @@ test('the customer table and CSV show each customer\'s CLV interval', async () =
   await page.close();
 });
 
+test('when the value ranges cannot be computed, the page says why in its own language', async () => {
+  const file = `${FIXTURES}few-repeaters.csv`;
+  const page = await openPage();
+  await page.getByTestId('lang').selectOption('ja');
+  await upload(page, file);
+  await settle(page, 'done');
+  const note = page.getByTestId('customers-interval');
+  await page.waitForSelector('[data-testid="customers-interval"]:is([data-state="failed"], [data-state="done"])', { timeout: SETTLE_TIMEOUT_MS });
+  assert.equal(await note.getAttribute('data-state'), 'failed', await note.textContent());
+  // The core's bootstrap_failed with its counts (`ltvlab predict --intervals --samples 50 --seed 0`, the
+  // page's samples and seed, says 22 of 50), in Japanese, with no English.
+  const ja = await note.textContent();
+  assert.match(ja, /^幅を計算できませんでした：顧客をリサンプリングした50回のうち、モデルを推定できたのは22回だけでした。/, ja);
+  assert.deepEqual(await englishRuns(page, readFileSync(file, 'utf8')), [], 'English in the Japanese page');
+  await page.getByTestId('lang').selectOption('en');
+  const en = await note.textContent();
+  assert.match(en, /^Ranges could not be computed: Only 22 of 50 resamples of your customers could be fitted/, en);
+  await page.close();
+});
+
 // ---- helpers -----------------------------------------------------------------
 
 async function openPage() {

@@ -56,7 +56,7 @@ function onWorkerMessage(message) {
       // Scenario and bootstrap errors are the core's messages about this data, not a broken worker.
       if (message.id === whatif.pending?.id) {
         whatif.pending = null;
-        showWhatIfError(message.message);
+        showWhatIfError(message.error ?? { code: 'unexpected', params: {}, message: message.message });
         return;
       }
       const { id } = message;

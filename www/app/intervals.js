@@ -27,7 +27,7 @@ export function startIntervals() {
         if (view.rows) renderTablePage();
       } else if (data.type === FromWorker.ERROR) {
         intervals.state = 'failed';
-        intervals.message = data.message;
+        intervals.error = data.error ?? { code: 'unexpected', params: {}, message: data.message };
       } else {
         return;
       }
@@ -36,7 +36,7 @@ export function startIntervals() {
     },
     (event) => {
       intervals.state = 'failed';
-      intervals.message = (state.l10n.lang === 'en' && event.message) || state.l10n.t('error.worker');
+      intervals.error = { code: 'worker', params: {}, message: event.message ?? '' };
       renderIntervalNote();
       stopIntervals();
     },

@@ -117,7 +117,9 @@ export const state = {
     query: 0,
     /** @type {ClvIntervals | null} */
     data: null,
-    message: '',
+    /** Why the ranges failed: the core's error, or `worker` when the helper did not start. */
+    /** @type {import('../protocol.js').DescribedError | null} */
+    error: null,
     /** @type {Worker | null} */
     worker: null,
   },

@@ -8,6 +8,7 @@
 // is "busy" while a run is pending, "quick" after a run without intervals
 // and "done" after one with them.
 
+import { errorText } from '../i18n.js';
 import { FromWorker, ToWorker } from '../protocol.js';
 import { LEVERS, renderWhatIf, renderWhatIfControls, saveShopSettings, shopSettings } from '../sections/whatif.js';
 import { byTestId, ui } from './dom.js';
@@ -199,7 +200,7 @@ export function startWhatIfHelper() {
       else if (data.type === FromWorker.ERROR && data.id === id) stopWhatIfHelper(); // runs with draws stay in the first worker
       else if (data.type === FromWorker.ERROR && data.id === whatif.full?.id) {
         whatif.full = null;
-        showWhatIfError(data.message);
+        showWhatIfError(data.error ?? { code: 'unexpected', params: {}, message: data.message });
       }
     },
     () => {
@@ -222,10 +223,14 @@ export function stopWhatIfHelper() {
   whatif.fullQueued = null;
 }
 
-/** @param {string} message */
-export function showWhatIfError(message) {
+/**
+ * The scenario's error, in the page's language.
+ * @param {import('../protocol.js').DescribedError} described
+ */
+export function showWhatIfError(described) {
   const error = byTestId('whatif-error');
-  error.textContent = message;
+  error.textContent = errorText(state.l10n, described);
+  error.dataset.code = described.code;
   error.hidden = false;
   ui.whatif.dataset.state = 'error';
 }

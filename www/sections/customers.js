@@ -4,6 +4,7 @@
 
 import { el, byTestId, ui } from '../app/dom.js';
 import { current, state } from '../app/state.js';
+import { errorText } from '../i18n.js';
 
 const PAGE_ROWS = 50;
 /** Bootstrap resamples behind each customer's CLV interval (ltvlab predict --intervals uses 200). */
@@ -20,7 +21,7 @@ export function renderIntervalNote() {
       : intervals.state === 'done'
         ? l10n.t('customers.interval.done', { samples: intervals.data?.fitted })
         : intervals.state === 'failed'
-          ? l10n.t('customers.interval.failed', { message: intervals.message })
+          ? l10n.t('customers.interval.failed', { message: intervals.error ? errorText(l10n, intervals.error) : '' })
           : '';
 }
 
