@@ -28,13 +28,20 @@
 //   (null if they had not within 10 minutes); null where /proc is not
 //   available; peak_memory_at_done_bytes the same up to the dashboard
 //   (before the recommendations and the helper workers);
+// - baseline_pss_bytes, peak_pss_bytes, peak_pss_at_done_bytes: the same
+//   renderers' proportional set size (/proc/PID/smaps_rollup: each shared
+//   page divided among the processes sharing it, so three renderers do not
+//   count Chromium's code three times, as the RSS sum does): before the drop
+//   (the empty page), its peak, and its peak up to the dashboard. The
+//   analysis itself costs peak minus baseline;
 // - slider_to_update_ms: the what-if panel's median time from a slider's
 //   input event to the new numbers on the page (5 moves), null without a model;
 //   slider_wasm_ms is the median of that spent in WhatIf.run in the worker.
 //
 // With --json it prints one JSON object per file per line:
 //   {"file", "bytes", "drop_to_done_ms", "drop_to_recommendations_ms", "longest_task_ms",
-//    "long_tasks", "render_steps_ms", "peak_memory_bytes", "peak_memory_at_done_bytes", "helpers_settled_ms",
+//    "long_tasks", "render_steps_ms", "peak_memory_bytes", "peak_memory_at_done_bytes",
+//    "baseline_pss_bytes", "peak_pss_bytes", "peak_pss_at_done_bytes", "helpers_settled_ms",
 //    "slider_to_update_ms", "slider_to_update_max_ms", "slider_wasm_ms", "state"}
 // otherwise a line of text per file. State "error" (with "error") when the page
 // failed; the numbers are then those of the failure.
@@ -120,11 +127,20 @@ function descendants(pid) {
   return out;
 }
 
-/** Resident bytes of Chromium's renderer processes, or null without /proc. */
+/**
+ * Memory of Chromium's renderer processes, or null without /proc: `rss`, the
+ * sum of their resident bytes (pages shared between them, such as the
+ * Chromium binary's code, counted once per process), and `pss`, the sum of
+ * their proportional set sizes (a shared page split among its sharers: the
+ * memory they really take together; null without smaps_rollup).
+ * @returns {{rss: number, pss: number | null} | null}
+ */
 function rendererBytes(browserPid) {
   if (!browserPid) return null;
   try {
-    let total = 0;
+    let rss = 0;
+    let pss = 0;
+    let pssKnown = true;
     for (const pid of descendants(browserPid)) {
       let cmdline;
       try {
@@ -133,11 +149,19 @@ function rendererBytes(browserPid) {
         continue;
       }
       if (!cmdline.includes('--type=renderer')) continue;
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const rss = status.match(/^VmRSS:\s+(\d+) kB/m);
-      if (rss) total += Number(rss[1]) * 1024;
+      try {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        const resident = status.match(/^VmRSS:\s+(\d+) kB/m);
+        if (resident) rss += Number(resident[1]) * 1024;
+        const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+        const proportional = rollup.match(/^Pss:\s+(\d+) kB/m);
+        if (proportional) pss += Number(proportional[1]) * 1024;
+        else pssKnown = false;
+      } catch {
+        // The process ended between the listing and the read.
+      }
     }
-    return total;
+    return { rss, pss: pssKnown ? pss : null };
   } catch {
     return null;
   }
@@ -199,12 +223,17 @@ async function measure(browser, browserPid, url, file) {
   // The wasm is loaded and the worker ready: the version shows in the footer.
   await page.waitForFunction(() => document.querySelector('[data-testid="version"]').textContent !== '');
 
-  let peak = rendererBytes(browserPid);
+  // The renderers' memory with the page loaded and no file yet: what the
+  // analysis adds is measured from here.
+  const baseline = rendererBytes(browserPid);
+  let peak = baseline?.rss ?? null;
+  let peakPss = baseline?.pss ?? null;
   const sampler = setInterval(() => {
     const now = rendererBytes(browserPid);
     if (now !== null) {
-      peak = Math.max(peak ?? 0, now);
-      samples.push([Date.now(), now]);
+      peak = Math.max(peak ?? 0, now.rss);
+      if (now.pss !== null) peakPss = Math.max(peakPss ?? 0, now.pss);
+      samples.push([Date.now(), now.rss, now.pss]);
     }
   }, 50);
   const tracePath = path.join(os.tmpdir(), `ltvlab-bench-trace-${process.pid}.json`);
@@ -281,6 +310,12 @@ async function measure(browser, browserPid, url, file) {
       bench.doneEpoch === null
         ? null
         : samples.filter(([t]) => t <= bench.doneEpoch).reduce((m, [, b]) => Math.max(m, b), 0) || null,
+    baseline_pss_bytes: baseline?.pss ?? null,
+    peak_pss_bytes: peakPss,
+    peak_pss_at_done_bytes:
+      bench.doneEpoch === null
+        ? null
+        : samples.filter(([t]) => t <= bench.doneEpoch).reduce((m, [, , p]) => Math.max(m, p ?? 0), 0) || null,
     slider_to_update_ms: slider?.median ?? null,
     slider_to_update_max_ms: slider?.max ?? null,
     slider_wasm_ms: slider?.wasm ?? null,
@@ -311,7 +346,8 @@ try {
       console.log(
         `${file} (${mb(result.bytes)}): ${result.state} in ${result.drop_to_done_ms} ms, recommendations at ` +
           `${result.drop_to_recommendations_ms ?? 'n/a'} ms, longest task ` +
-          `${result.longest_task_ms} ms, renderer peak ${mb(result.peak_memory_bytes)}, slider → update ` +
+          `${result.longest_task_ms} ms, renderer peak ${mb(result.peak_memory_bytes)} RSS / ` +
+          `${mb(result.peak_pss_bytes)} PSS (${mb(result.baseline_pss_bytes)} PSS before the drop), slider → update ` +
           `${result.slider_to_update_ms ?? 'n/a'} ms (max ${result.slider_to_update_max_ms ?? 'n/a'} ms, ` +
           `${result.slider_wasm_ms ?? 'n/a'} ms in wasm)` +
           (result.error ? `: ${result.error}` : ''),
