@@ -184,8 +184,10 @@ fn dictionaries() -> (String, String) {
     (en.to_owned(), ja.to_owned())
 }
 
-#[test]
-fn every_code_has_a_sentence_in_both_dictionaries_and_a_typescript_name() {
+/// Every code in `codes` has a `'<prefix>.<code>':` sentence in both
+/// dictionaries, and the TypeScript union that follows `union_start` in
+/// src/wasm/typescript.rs (up to its `;`) names exactly these codes.
+fn check_sentences_and_typescript_names(prefix: &str, union_start: &str, codes: &[&str]) {
     let (en, ja) = dictionaries();
     let typescript = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -193,65 +195,42 @@ fn every_code_has_a_sentence_in_both_dictionaries_and_a_typescript_name() {
     ))
     .unwrap();
     let declared = typescript
-        .split_once("export type ErrorCode =")
+        .split_once(union_start)
         .and_then(|(_, rest)| rest.split_once(';'))
         .map(|(union, _)| union.to_owned())
-        .expect("the ErrorCode union in typescript.rs");
+        .unwrap_or_else(|| panic!("no {union_start} in typescript.rs"));
     let mut missing = Vec::new();
-    for code in ErrorCode::ALL {
-        let key = format!("'error.{}':", code.as_str());
+    for code in codes {
+        let key = format!("'{prefix}.{code}':");
         if !en.contains(&key) {
             missing.push(format!("en {key}"));
         }
         if !ja.contains(&key) {
             missing.push(format!("ja {key}"));
         }
-        if !declared.contains(&format!("\"{}\"", code.as_str())) {
-            missing.push(format!("typescript {}", code.as_str()));
+        if !declared.contains(&format!("\"{code}\"")) {
+            missing.push(format!("typescript {code}"));
         }
     }
     assert!(missing.is_empty(), "missing: {missing:?}");
     assert_eq!(
         declared.matches('"').count(),
-        2 * ErrorCode::ALL.len(),
+        2 * codes.len(),
         "the TypeScript union names exactly the codes"
     );
 }
 
-/// The model fits' diagnostics, like the errors: a sentence in both
-/// dictionaries and a name in the TypeScript union, for every code.
+#[test]
+fn every_code_has_a_sentence_in_both_dictionaries_and_a_typescript_name() {
+    let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    check_sentences_and_typescript_names("error", "export type ErrorCode =", &codes);
+}
+
+/// The model fits' diagnostics, like the errors.
 #[test]
 fn every_diagnostic_code_has_a_sentence_in_both_dictionaries_and_a_typescript_name() {
-    let (en, ja) = dictionaries();
-    let typescript = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/wasm/typescript.rs"
-    ))
-    .unwrap();
-    let declared = typescript
-        .split_once("export interface Diagnostic {")
-        .and_then(|(_, rest)| rest.split_once(';'))
-        .map(|(union, _)| union.to_owned())
-        .expect("the Diagnostic code union in typescript.rs");
-    let mut missing = Vec::new();
-    for code in DiagnosticCode::ALL {
-        let key = format!("'diagnostic.{}':", code.as_str());
-        if !en.contains(&key) {
-            missing.push(format!("en {key}"));
-        }
-        if !ja.contains(&key) {
-            missing.push(format!("ja {key}"));
-        }
-        if !declared.contains(&format!("\"{}\"", code.as_str())) {
-            missing.push(format!("typescript {}", code.as_str()));
-        }
-    }
-    assert!(missing.is_empty(), "missing: {missing:?}");
-    assert_eq!(
-        declared.matches('"').count(),
-        2 * DiagnosticCode::ALL.len(),
-        "the TypeScript union names exactly the codes"
-    );
+    let codes: Vec<&str> = DiagnosticCode::ALL.iter().map(|c| c.as_str()).collect();
+    check_sentences_and_typescript_names("diagnostic", "export interface Diagnostic {", &codes);
 }
 
 #[test]
