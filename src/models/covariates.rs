@@ -354,7 +354,8 @@ pub fn covariate_effects(
             })
         })
         .collect::<Result<_>>()?;
-    let grouping = Grouping::new(labels, options.max_groups);
+    let mut grouping = Grouping::new(labels, options.max_groups);
+    grouping.count_repeaters(&rows);
     let z = z_for(options.level);
     let horizon = options.horizon_months * summary.period.per_month();
     let purchase = match options.model {
@@ -529,7 +530,12 @@ impl Grouping {
             }
         }
         let mut order: Vec<usize> = (0..values.len()).collect();
-        order.sort_by(|&i, &j| values[j].1.cmp(&values[i].1).then(values[i].0.cmp(values[j].0)));
+        order.sort_by(|&i, &j| {
+            values[j]
+                .1
+                .cmp(&values[i].1)
+                .then(values[i].0.cmp(values[j].0))
+        });
         let kept = order.len().min(max_groups);
         let mut slot = vec![0usize; values.len()];
         let mut groups: Vec<GroupInfo> = Vec::new();
@@ -580,7 +586,12 @@ impl Grouping {
             groups[g].customers += 1;
         }
         let mut rank: Vec<usize> = (0..groups.len()).collect();
-        rank.sort_by(|&i, &j| groups[j].customers.cmp(&groups[i].customers).then(i.cmp(&j)));
+        rank.sort_by(|&i, &j| {
+            groups[j]
+                .customers
+                .cmp(&groups[i].customers)
+                .then(i.cmp(&j))
+        });
         let mut new_index = vec![0; groups.len()];
         for (new, &old) in rank.iter().enumerate() {
             new_index[old] = new;
@@ -746,13 +757,20 @@ fn fit_grouped<M: Estimable>(
     };
     let best = first
         .into_iter()
-        .chain(candidates.into_iter().take(options.starts.saturating_sub(1)))
+        .chain(
+            candidates
+                .into_iter()
+                .take(options.starts.saturating_sub(1)),
+        )
         .map(|(_, theta)| optim::minimize(&mut mean_objective, &theta, settings))
         .filter(|m| m.value.is_finite())
         .min_by(|a, b| a.value.total_cmp(&b.value))
         .ok_or_else(|| {
-            Error::model(M::NAME, "the likelihood is not finite at any starting point")
-                .with_code(crate::ErrorCode::ModelNotFinite)
+            Error::model(
+                M::NAME,
+                "the likelihood is not finite at any starting point",
+            )
+            .with_code(crate::ErrorCode::ModelNotFinite)
         })?;
     let theta = best.x;
     let log_likelihood: f64 = data
@@ -893,8 +911,6 @@ fn fit_purchase<M: CovariatePurchase>(
     options: &CovariateOptions,
     horizon: f64,
 ) -> Result<PurchaseFit> {
-    let mut grouping = grouping.clone();
-    grouping.count_repeaters(rows);
     let whole = RfmData::new(rows)?;
     let plain = fit::fit::<M>(&whole, &options.fit)?;
     let k = M::PARAM_NAMES.len();

@@ -112,7 +112,10 @@ fn one_group_is_the_plain_fit() {
                 f.params().iter().map(|(n, v)| (n, v, ll)).collect()
             }
         };
-        assert!(report.coefficients.iter().all(|c| c.effect == "spend") && report.coefficients.is_empty());
+        assert!(
+            report.coefficients.iter().all(|c| c.effect == "spend")
+                && report.coefficients.is_empty()
+        );
         assert_eq!(report.lr_test.df, 0);
         assert_eq!(report.lr_test.p_value, 1.0);
         for (name, value, ll) in plain {
@@ -140,7 +143,10 @@ fn one_group_is_the_plain_fit() {
         let spend = report.spend.as_ref().unwrap();
         for (name, value) in plain_spend.params().iter() {
             let got = spend.params.get(name).unwrap();
-            assert!((got - value).abs() <= SAME_FIT * value, "gg {name}: {got} vs {value}");
+            assert!(
+                (got - value).abs() <= SAME_FIT * value,
+                "gg {name}: {got} vs {value}"
+            );
         }
     }
 }
@@ -188,7 +194,10 @@ fn bgnbd_intervals_cover_the_truth() {
     let (share, n) = bgnbd_coverage(100, 400);
     eprintln!("coverage {share} over {n} intervals");
     let sd = (0.9 * 0.1 / n as f64).sqrt();
-    assert!((share - 0.9).abs() <= 3.5 * sd, "coverage {share} over {n} intervals");
+    assert!(
+        (share - 0.9).abs() <= 3.5 * sd,
+        "coverage {share} over {n} intervals"
+    );
 }
 
 /// The long version: 1,000 shops of 800 customers (`cargo test --lib
@@ -199,7 +208,10 @@ fn bgnbd_intervals_cover_the_truth_long() {
     let (share, n) = bgnbd_coverage(1000, 400);
     let sd = (0.9 * 0.1 / n as f64).sqrt();
     eprintln!("coverage {share} over {n} intervals");
-    assert!((share - 0.9).abs() <= 3.0 * sd, "coverage {share} over {n} intervals");
+    assert!(
+        (share - 0.9).abs() <= 3.0 * sd,
+        "coverage {share} over {n} intervals"
+    );
 }
 
 /// Pareto/NBD and the spend model recover their effects: one larger shop,
@@ -302,7 +314,10 @@ fn chi_squared_tail_matches_scipy() {
     ];
     for (x, df, want) in cases {
         let got = chi_squared_p_value(x, df).unwrap();
-        assert!((got - want).abs() <= CHI2_TAIL, "chi2({df}) at {x}: {got} vs {want}");
+        assert!(
+            (got - want).abs() <= CHI2_TAIL,
+            "chi2({df}) at {x}: {got} vs {want}"
+        );
     }
     assert!(chi_squared_p_value(-1.0, 2).is_err());
     assert!(chi_squared_p_value(f64::NAN, 2).is_err());
