@@ -182,7 +182,7 @@ impl ChannelShop {
                 }
                 repeat = true;
                 now += rng.sample::<f64, _>(Exp1) / lambda;
-                if !(now < OBSERVATION_DAYS) {
+                if now >= OBSERVATION_DAYS || now.is_nan() {
                     break;
                 }
             }
