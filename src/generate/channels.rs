@@ -200,3 +200,67 @@ fn write<W: io::Write + ?Sized>(out: &mut W, text: &str) -> Result<()> {
     out.write_all(text.as_bytes())
         .map_err(|e| Error::options(format!("cannot write the generated shop: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_shop_and_channels_follow_their_shares() {
+        let shop = ChannelShop {
+            customers: 2000,
+            seed: 9,
+            ..ChannelShop::default()
+        };
+        let (mut one, mut two) = (Vec::new(), Vec::new());
+        let counts = shop.generate(&mut one).unwrap();
+        assert_eq!(shop.generate(&mut two).unwrap(), counts);
+        assert_eq!(one, two);
+        assert_eq!(counts.iter().sum::<usize>(), 2000);
+        // Shares 0.5, 0.3, 0.2: each count within 4 binomial sd.
+        for (count, share) in counts.iter().zip([0.5, 0.3, 0.2]) {
+            let sd = (2000.0 * share * (1.0 - share) as f64).sqrt();
+            assert!(
+                (*count as f64 - 2000.0 * share).abs() <= 4.0 * sd,
+                "{counts:?}"
+            );
+        }
+        let text = String::from_utf8(one).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("order_id,customer_id,order_date,amount,channel")
+        );
+        for line in lines {
+            let fields: Vec<&str> = line.split(',').collect();
+            assert_eq!(fields.len(), 5, "{line}");
+            assert!(
+                ["web", "instagram", "coupon"].contains(&fields[4]),
+                "{line}"
+            );
+            assert!(("2023-01-01".."2025-01-01").contains(&fields[2]), "{line}");
+            assert!(fields[3].parse::<f64>().unwrap() > 0.0, "{line}");
+        }
+    }
+
+    #[test]
+    fn bad_shops_are_refused() {
+        let mut out = Vec::new();
+        for shop in [
+            ChannelShop {
+                customers: 0,
+                ..ChannelShop::default()
+            },
+            ChannelShop {
+                channels: Vec::new(),
+                ..ChannelShop::default()
+            },
+            ChannelShop {
+                process: (0.5, -1.0, 0.8, 2.4),
+                ..ChannelShop::default()
+            },
+        ] {
+            assert!(shop.generate(&mut out).is_err());
+        }
+    }
+}
