@@ -218,7 +218,7 @@ mod tests {
         assert_eq!(one, two);
         assert_eq!(counts.iter().sum::<usize>(), 2000);
         // Shares 0.5, 0.3, 0.2: each count within 4 binomial sd.
-        for (count, share) in counts.iter().zip([0.5, 0.3, 0.2]) {
+        for (count, share) in counts.iter().zip([0.5f64, 0.3, 0.2]) {
             let sd: f64 = (2000.0 * share * (1.0 - share)).sqrt();
             assert!(
                 (*count as f64 - 2000.0 * share).abs() <= 4.0 * sd,
