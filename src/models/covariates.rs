@@ -1171,8 +1171,13 @@ fn fit_spend(
     let z = z_for(options.level);
     let cov = fitted.covariance.as_deref();
     let dim = theta.len();
+    // A group without repeat spend has a coefficient set by its prior
+    // alone: it is left out rather than shown as an estimate.
     let coefficients: Vec<Coefficient> =
         coefficients_of(&GAMMA_GAMMA, k, groups, theta, cov, z, dim);
+    let multipliers: Vec<Option<&Coefficient>> = (0..groups)
+        .map(|g| (g > 0 && data[g].is_some()).then(|| &coefficients[g - 1]))
+        .collect();
     let mut out_groups = Vec::with_capacity(groups);
     let mut log_variances = Vec::with_capacity(groups);
     for (g, d) in data.iter().enumerate() {
@@ -1181,19 +1186,17 @@ fn fit_spend(
             log_variances.push(None);
             continue;
         }
-        let multiplier = if g == 0 {
-            Estimate {
+        let multiplier = match multipliers[g] {
+            None => Estimate {
                 value: 1.0,
                 low: None,
                 high: None,
-            }
-        } else {
-            let c = &coefficients[g - 1];
-            Estimate {
+            },
+            Some(c) => Estimate {
                 value: c.estimate.exp(),
                 low: c.low.map(f64::exp),
                 high: c.high.map(f64::exp),
-            }
+            },
         };
         let ln_mean = |t: &[f64]| {
             let p = group_params(t, k, groups, &GAMMA_GAMMA, g);
@@ -1204,6 +1207,11 @@ fn fit_spend(
         out_groups.push(Some((multiplier, mean)));
         log_variances.push(variance);
     }
+    let coefficients = coefficients
+        .iter()
+        .filter(|c| data[c.group].is_some())
+        .cloned()
+        .collect();
     Some(SpendResult {
         fit: SpendFit {
             params: Params::new(GammaGamma::PARAM_NAMES, &base),

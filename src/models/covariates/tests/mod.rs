@@ -482,3 +482,46 @@ fn log_likelihood_matches_pymc_marketing() {
         }
     }
 }
+
+/// A group whose customers never bought again has purchase and dropout
+/// effects (its zeros are evidence) but no spend effect: its spend
+/// coefficient would be the prior's alone.
+#[test]
+fn a_group_without_repeat_spend_has_no_spend_effect() {
+    let (summary, _) = shop(&[(bgnbd(0.0, 0.0, 0.0), SPEND, 400)], 21);
+    let mut once = 0;
+    let labels: Vec<Option<&str>> = summary
+        .customers
+        .iter()
+        .map(|c| {
+            if c.frequency == 0.0 && once < 40 {
+                once += 1;
+                Some("once")
+            } else {
+                Some("rest")
+            }
+        })
+        .collect();
+    assert_eq!(once, 40);
+    let report = covariate_effects(&summary, &labels, &CovariateOptions::default()).unwrap();
+    let g = report
+        .groups
+        .iter()
+        .position(|g| g.name.as_deref() == Some("once"))
+        .unwrap();
+    assert_eq!(report.groups[g].repeaters, 0);
+    assert!(report.groups[g].small);
+    assert!(
+        report.groups[g].spend_multiplier.is_none() && report.groups[g].expected_value.is_none()
+    );
+    assert!(!report
+        .coefficients
+        .iter()
+        .any(|c| c.effect == "spend" && c.group == g));
+    assert!(report
+        .coefficients
+        .iter()
+        .any(|c| c.effect == "purchase" && c.group == g));
+    // Nobody of the group bought again: its purchase rate is estimated low.
+    assert!(report.groups[g].purchase_multiplier.value < 1.0);
+}
