@@ -569,8 +569,8 @@ fn pareto_spend_coverage(replications: u64, per_group: usize) -> (f64, usize) {
 
 /// The Pareto/NBD's and the spend model's intervals cover at close to 90%:
 /// 25 shops × 3 coefficients, within 3.5 binomial sd (0.035) of 0.9 (the
-/// Pareto/NBD likelihood is slow in a debug build; 60 shops of 800 gave
-/// 0.894 over 180 intervals, the long version below more).
+/// Pareto/NBD likelihood is slow in a debug build; the long version below
+/// runs 300 shops).
 #[test]
 fn pareto_and_spend_intervals_cover_the_truth() {
     let (share, n) = pareto_spend_coverage(25, 400);
