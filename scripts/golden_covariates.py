@@ -1,5 +1,5 @@
 """Golden log-likelihoods of the covariate models (src/models/covariates.rs)
-from PyMC-Marketing's BetaGeoModel and ParetoNBDModel with
+from PyMC-Marketing's BetaGeoModel, ModifiedBetaGeoModel and ParetoNBDModel with
 purchase_covariate_cols and dropout_covariate_cols.
 
 Evaluates the log-density of the observed (recency, frequency) of a small
@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pymc_marketing
-from pymc_marketing.clv import BetaGeoModel, ParetoNBDModel
+from pymc_marketing.clv import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
 
 try:
     from pymc_extras.prior import Prior
@@ -79,12 +79,8 @@ def main():
         dict(r=0.8, alpha=6.0, a=0.8, b=2.5, purchase=[0.4, -0.3], dropout_a=[-0.5, 0.5], dropout_b=[0.3, -0.2]),
         dict(r=2.1, alpha=15.0, a=0.3, b=7.0, purchase=[-1.2, 0.9], dropout_a=[1.1, -0.7], dropout_b=[-0.4, 1.5]),
     ]
-    bg = []
+    bg, mbg = [], []
     for p in bg_points:
-        model = BetaGeoModel(
-            data=df,
-            model_config=dict(a=Prior("HalfNormal", sigma=10), b=Prior("HalfNormal", sigma=10), **config),
-        )
         point = {
             "r": p["r"],
             "alpha_scale": p["alpha"],
@@ -94,7 +90,12 @@ def main():
             "dropout_coefficient_a": p["dropout_a"],
             "dropout_coefficient_b": p["dropout_b"],
         }
-        bg.append(dict(p, log_likelihood=observed_logp(model, point)))
+        for cls, out in [(BetaGeoModel, bg), (ModifiedBetaGeoModel, mbg)]:
+            model = cls(
+                data=df,
+                model_config=dict(a=Prior("HalfNormal", sigma=10), b=Prior("HalfNormal", sigma=10), **config),
+            )
+            out.append(dict(p, log_likelihood=observed_logp(model, point)))
     pareto_points = [
         dict(r=0.8, alpha=6.0, s=0.9, beta=30.0, purchase=[0.0, 0.0], dropout=[0.0, 0.0]),
         dict(r=0.8, alpha=6.0, s=0.9, beta=30.0, purchase=[-0.4, 0.2], dropout=[0.6, -0.3]),
@@ -116,11 +117,12 @@ def main():
         json.dumps(
             dict(
                 source=f"pymc-marketing {pymc_marketing.__version__}: log-density of the observed "
-                "recency_frequency of BetaGeoModel and ParetoNBDModel with purchase_covariate_cols "
+                "recency_frequency of BetaGeoModel, ModifiedBetaGeoModel and ParetoNBDModel with purchase_covariate_cols "
                 "and dropout_covariate_cols (scripts/golden_covariates.py)",
                 groups=[name for name, _ in GROUPS],
                 customers=[list(r) for r in rows],
                 bgnbd=bg,
+                mbgnbd=mbg,
                 pareto=pareto,
             ),
             indent=1,

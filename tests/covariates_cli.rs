@@ -143,7 +143,7 @@ fn fit_covariate_refuses_what_it_cannot_do() {
     let file = path.to_str().unwrap();
     let line = error_line(&["fit", "--covariate", "channel", "--model", "sbg", file]);
     assert!(
-        line.contains("--covariate works with --model bgnbd or pareto"),
+        line.contains("--covariate works with --model bgnbd, mbgnbd or pareto"),
         "{line}"
     );
     let line = error_line(&["fit", "--covariate", "channel", "--group", "amount", file]);

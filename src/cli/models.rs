@@ -135,7 +135,7 @@ pub(crate) struct FitArgs {
     json: bool,
     #[command(flatten)]
     period: PeriodArgs,
-    /// Fit bgnbd or pareto (and the Gamma-Gamma spend model) with the group of each customer
+    /// Fit bgnbd, mbgnbd or pareto (and the Gamma-Gamma spend model) with the group of each customer
     /// as a covariate: the value of column COL on their first order (the column is mapped to
     /// the group role). Prints each group's purchase-rate and dropout multipliers with 90%
     /// intervals, a new customer's expected 12-month purchases and value, and the
@@ -320,10 +320,11 @@ fn fit_covariate(
 ) -> CliResult<()> {
     let model = match kind {
         ModelKind::BgNbd => CovariateModel::BgNbd,
+        ModelKind::MbgNbd => CovariateModel::MbgNbd,
         ModelKind::ParetoNbd => CovariateModel::ParetoNbd,
         other => {
             return Err(CliError::Usage(format!(
-                "invalid option: --covariate works with --model bgnbd or pareto, not {}",
+                "invalid option: --covariate works with --model bgnbd, mbgnbd or pareto, not {}",
                 other.name()
             )))
         }

@@ -6,20 +6,21 @@
 //! purchase). With `z_i` the one-hot vector of customer `i`'s group, the
 //! largest group as the baseline (dummy coding, `z = 0` for the baseline),
 //! the models' parameters vary by group as in PyMC-Marketing 0.19
-//! (`BetaGeoModel`, `ParetoNBDModel` with `purchase_covariate_cols` and
+//! (`BetaGeoModel`, `ModifiedBetaGeoModel`, `ParetoNBDModel` with `purchase_covariate_cols` and
 //! `dropout_covariate_cols`; Fader & Hardie, "Incorporating time-invariant
 //! covariates into the Pareto/NBD and BG/NBD models", 2007):
 //!
 //! | model | purchase | dropout |
 //! |---|---|---|
-//! | BG/NBD | `α_i = α·exp(−γ_purchase·z_i)` | `a_i = a·exp(γ_dropout_a·z_i)`, `b_i = b·exp(γ_dropout_b·z_i)` |
+//! | BG/NBD, MBG/NBD | `α_i = α·exp(−γ_purchase·z_i)` | `a_i = a·exp(γ_dropout_a·z_i)`, `b_i = b·exp(γ_dropout_b·z_i)` |
 //! | Pareto/NBD | `α_i = α·exp(−γ_purchase·z_i)` | `β_i = β·exp(−γ_dropout·z_i)` |
 //! | Gamma-Gamma | `γ_i = γ·exp(γ_spend·z_i)` (the scale of the spend rate `ν`) | |
 //!
 //! `r` (and `s`, `p`, `q`) are shared. So a group's mean purchase rate
 //! `r/α_i` is the baseline's times `exp(γ_purchase)`; a Pareto/NBD group's
 //! mean dropout rate `s/β_i` the baseline's times `exp(γ_dropout)`; a
-//! BG/NBD group's mean dropout probability per repeat purchase is
+//! BG/NBD (MBG/NBD) group's mean dropout probability per repeat purchase
+//! (per purchase) is
 //! `a_i/(a_i+b_i)` (PyMC-Marketing gives `a` and `b` a coefficient each: a
 //! shared one would move the spread of `p`, never its mean). The
 //! Gamma-Gamma effect is ours (neither PyMC-Marketing nor CLVTools has a
@@ -60,7 +61,7 @@
 //!
 //! `2 (LL_with − LL_without)`, the plain log-likelihoods of this fit and of
 //! the plain model's, against χ² with as many degrees of freedom as the
-//! purchase model has `γ`'s (BG/NBD `3·(groups−1)`, Pareto/NBD
+//! purchase model has `γ`'s (BG/NBD and MBG/NBD `3·(groups−1)`, Pareto/NBD
 //! `2·(groups−1)`); the p-value is the regularized upper incomplete gamma
 //! `Q(df/2, stat/2)`. Under the weak priors both log-likelihoods are at
 //! their MAP estimates, which on shops of some hundred customers differ
@@ -75,6 +76,7 @@ use super::bgnbd::BgNbd;
 use super::data::{Rfm, RfmData, Spend};
 use super::fit::{self, value_and_gradient, Estimable, FitOptions, Params, Prior, WEAK_PRIOR_SD};
 use super::gamma_gamma::{GammaGamma, SpendData};
+use super::mbgnbd::MbgNbd;
 use super::optim::{self, Settings};
 use super::pareto_nbd::ParetoNbd;
 use super::PurchaseModel;
@@ -126,16 +128,19 @@ pub enum CovariateModel {
     /// BG/NBD with purchase and dropout (`a`, `b`) effects. The default.
     #[default]
     BgNbd,
+    /// MBG/NBD with purchase and dropout (`a`, `b`) effects, as BG/NBD.
+    MbgNbd,
     /// Pareto/NBD with purchase and dropout effects, `"pareto"`.
     #[serde(rename = "pareto")]
     ParetoNbd,
 }
 
 impl CovariateModel {
-    /// `"bgnbd"` or `"pareto"`.
+    /// `"bgnbd"`, `"mbgnbd"` or `"pareto"`.
     pub fn name(self) -> &'static str {
         match self {
             CovariateModel::BgNbd => "bgnbd",
+            CovariateModel::MbgNbd => "mbgnbd",
             CovariateModel::ParetoNbd => "pareto",
         }
     }
@@ -173,7 +178,7 @@ impl Default for CovariateOptions {
 /// What [`covariate_effects`] found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CovariateReport {
-    /// `"bgnbd"` or `"pareto"`.
+    /// `"bgnbd"`, `"mbgnbd"` or `"pareto"`.
     pub model: &'static str,
     /// The prior the estimates maximise the posterior under.
     pub prior: Prior,
@@ -360,6 +365,9 @@ pub fn covariate_effects(
     let horizon = options.horizon_months * summary.period.per_month();
     let purchase = match options.model {
         CovariateModel::BgNbd => fit_purchase::<BgNbd>(&rows, &grouping, &BGNBD, options, horizon)?,
+        CovariateModel::MbgNbd => {
+            fit_purchase::<MbgNbd>(&rows, &grouping, &BGNBD, options, horizon)?
+        }
         CovariateModel::ParetoNbd => {
             fit_purchase::<ParetoNbd>(&rows, &grouping, &PARETO, options, horizon)?
         }
@@ -892,6 +900,13 @@ trait CovariatePurchase: Estimable<Data = RfmData> + PurchaseModel {
 
 impl CovariatePurchase for BgNbd {
     /// `ln(a/(a+b))`.
+    fn ln_mean_dropout(params: &[f64]) -> f64 {
+        params[2].ln() - (params[2] + params[3]).ln()
+    }
+}
+
+impl CovariatePurchase for MbgNbd {
+    /// `ln(a/(a+b))`: the mean dropout probability at each purchase.
     fn ln_mean_dropout(params: &[f64]) -> f64 {
         params[2].ln() - (params[2] + params[3]).ln()
     }

@@ -91,6 +91,7 @@ fn one_group_is_the_plain_fit() {
     let data = RfmData::new(&rows).unwrap();
     for (model, prior) in [
         (CovariateModel::BgNbd, FitOptions::default()),
+        (CovariateModel::MbgNbd, FitOptions::default()),
         (CovariateModel::ParetoNbd, FitOptions::default()),
         (CovariateModel::BgNbd, FitOptions::mle()),
     ] {
@@ -103,6 +104,11 @@ fn one_group_is_the_plain_fit() {
         let plain: Vec<(&str, f64, f64)> = match model {
             CovariateModel::BgNbd => {
                 let f = BgNbd::fit(&data, &prior).unwrap();
+                let ll = f.log_likelihood();
+                f.params().iter().map(|(n, v)| (n, v, ll)).collect()
+            }
+            CovariateModel::MbgNbd => {
+                let f = MbgNbd::fit(&data, &prior).unwrap();
                 let ll = f.log_likelihood();
                 f.params().iter().map(|(n, v)| (n, v, ll)).collect()
             }
@@ -407,7 +413,7 @@ const GOLDEN: f64 = 1e-9;
 
 /// The grouped log-likelihood at fixed parameters and coefficients equals
 /// PyMC-Marketing 0.19.2's log-density of the observed data
-/// (`scripts/golden_covariates.py`), for BG/NBD and Pareto/NBD.
+/// (`scripts/golden_covariates.py`), for BG/NBD, MBG/NBD and Pareto/NBD.
 #[test]
 fn log_likelihood_matches_pymc_marketing() {
     let text = include_str!("../../../../tests/fixtures/models/golden_covariates.json");
@@ -470,6 +476,7 @@ fn log_likelihood_matches_pymc_marketing() {
                     let p = group_params(&theta, 4, groups, link, g);
                     match model {
                         "bgnbd" => <BgNbd as Estimable>::log_likelihood(&p, d),
+                        "mbgnbd" => <MbgNbd as Estimable>::log_likelihood(&p, d),
                         _ => <ParetoNbd as Estimable>::log_likelihood(&p, d),
                     }
                 })
