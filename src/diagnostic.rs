@@ -52,11 +52,20 @@ pub enum DiagnosticCode {
     /// Bootstrap resamples whose Gamma-Gamma could not be fitted were left
     /// out (`failed`, `samples`).
     SpendResamplesFailed,
+    /// A group of a covariate fit has too few customers or repeat customers
+    /// to read its effects from (`group`, `customers`, `repeaters`).
+    CovariateGroupSmall,
+    /// The spend model with group effects could not be fitted (the error in
+    /// [`Diagnostic::error`]): the groups have no spend effects or values.
+    CovariateSpendFailed,
+    /// The covariate fit's Hessian is not positive definite: the group
+    /// effects have no intervals.
+    CovariateNoIntervals,
 }
 
 impl DiagnosticCode {
     /// Every code, in declaration order.
-    pub const ALL: [DiagnosticCode; 12] = [
+    pub const ALL: [DiagnosticCode; 15] = [
         DiagnosticCode::ParamAtBound,
         DiagnosticCode::NotConverged,
         DiagnosticCode::PriorSetsDirection,
@@ -69,6 +78,9 @@ impl DiagnosticCode {
         DiagnosticCode::NonPositiveSpendLeftOut,
         DiagnosticCode::ResamplesFailed,
         DiagnosticCode::SpendResamplesFailed,
+        DiagnosticCode::CovariateGroupSmall,
+        DiagnosticCode::CovariateSpendFailed,
+        DiagnosticCode::CovariateNoIntervals,
     ];
 
     /// The code as the page and the JSON spell it.
@@ -86,6 +98,9 @@ impl DiagnosticCode {
             DiagnosticCode::NonPositiveSpendLeftOut => "non_positive_spend_left_out",
             DiagnosticCode::ResamplesFailed => "resamples_failed",
             DiagnosticCode::SpendResamplesFailed => "spend_resamples_failed",
+            DiagnosticCode::CovariateGroupSmall => "covariate_group_small",
+            DiagnosticCode::CovariateSpendFailed => "covariate_spend_failed",
+            DiagnosticCode::CovariateNoIntervals => "covariate_no_intervals",
         }
     }
 }

@@ -298,6 +298,38 @@ pub fn groups(
     })
 }
 
+/// The channel of each summary customer, for a model with the channel as a
+/// covariate ([`crate::models::covariate_effects`]): the `group` column's
+/// value on the customer's first purchase, as the "by channel" breakdown
+/// reads it, in the summary's order; `None` where the first purchase has no
+/// value or the file has no group column.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Options`] when a summary customer is not in the
+/// histories' transactions.
+pub fn first_purchase_groups(
+    histories: &Histories<'_>,
+    summary: &Summary,
+) -> Result<Vec<Option<String>>> {
+    let t = histories.transactions();
+    summary
+        .customers
+        .iter()
+        .map(|c| {
+            let k = t.customers().get(&c.customer_id).ok_or_else(|| {
+                Error::options(format!(
+                    "the summary's customer \"{}\" is not in the transactions",
+                    c.customer_id
+                ))
+            })?;
+            let group = histories.of(k as usize).first().map_or(NONE, |o| o.group);
+            Ok((group != NONE && t.group_col().is_some())
+                .then(|| t.groups().name(group).to_owned()))
+        })
+        .collect()
+}
+
 /// The sums of one group.
 #[derive(Debug, Clone, Copy, Default)]
 struct Acc {

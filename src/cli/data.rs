@@ -67,6 +67,14 @@ pub(crate) struct GenerateArgs {
     /// subscribers (default 2,000).
     #[arg(long, conflicts_with_all = ["lines", "small_shop", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "repeat_share", "items"])]
     subscription: bool,
+    /// A shop whose customers come through channels with known effects, one order per row
+    /// with a `channel` column (`ltvlab::generate::ChannelShop`; --customers, default 3,000).
+    /// BG/NBD r=0.5, alpha=40 days, a=0.8, b=2.4 and Gamma-Gamma p=6, q=4, gamma=15 for
+    /// "web" (half the customers, the baseline); "instagram" (30%): purchase γ=0.4,
+    /// dropout_a γ=-0.5, dropout_b γ=0.3; "coupon" (20%): purchase γ=-0.3, dropout_a γ=0.5,
+    /// dropout_b γ=-0.2, spend γ=-0.25. Fit them back with `fit --covariate channel`.
+    #[arg(long, conflicts_with_all = ["lines", "small_shop", "subscription", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "repeat_share", "items"])]
+    group_effects: bool,
     /// The subscribers' churn shape alpha (default 0.8).
     #[arg(long, requires = "subscription")]
     sbg_alpha: Option<f64>,
@@ -329,6 +337,16 @@ pub(crate) fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> CliResult<(
             alpha: a.sbg_alpha.unwrap_or(defaults.alpha),
             beta: a.sbg_beta.unwrap_or(defaults.beta),
             cycle_days: a.cycle_days.unwrap_or(defaults.cycle_days),
+            seed: a.seed,
+            ..defaults
+        };
+        shop.generate(out)?;
+        return Ok(out.flush()?);
+    }
+    if a.group_effects {
+        let defaults = ltvlab::generate::ChannelShop::default();
+        let shop = ltvlab::generate::ChannelShop {
+            customers: a.customers.unwrap_or(defaults.customers),
             seed: a.seed,
             ..defaults
         };

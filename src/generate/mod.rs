@@ -57,6 +57,7 @@
 //! ```
 
 mod catalogue;
+mod channels;
 mod money;
 mod output;
 mod simulation;
@@ -67,6 +68,7 @@ use std::io;
 
 use serde::{Deserialize, Serialize};
 
+pub use channels::{Channel, ChannelShop};
 pub use small_shop::{small_shop, SmallShop};
 pub use subscription::{SubscriptionShop, SubscriptionTruth};
 

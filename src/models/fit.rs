@@ -324,7 +324,11 @@ pub(crate) trait Estimable: Sized {
 /// Total log-likelihood and gradient, analytic if the model has one, else by
 /// central differences in log-parameters (step `1e-5`, error `~1e-10`
 /// relative, enough for BFGS and the tolerance `1e-7`).
-fn value_and_gradient<M: Estimable>(params: &[f64], data: &M::Data, gradient: &mut [f64]) -> f64 {
+pub(crate) fn value_and_gradient<M: Estimable>(
+    params: &[f64],
+    data: &M::Data,
+    gradient: &mut [f64],
+) -> f64 {
     super::work::add_likelihood(1);
     if let Some(ll) = M::log_likelihood_gradient(params, data, gradient) {
         return ll;

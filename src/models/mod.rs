@@ -36,6 +36,7 @@
 mod bgbb;
 mod bgnbd;
 mod clv;
+mod covariates;
 mod data;
 mod fit;
 mod gamma_gamma;
@@ -53,6 +54,11 @@ pub use bgbb::BgBb;
 pub use bgnbd::BgNbd;
 pub(crate) use clv::{check_inputs as check_clv_inputs, lifetime_values, LifetimeValues};
 pub use clv::{customer_lifetime_value, ClvOptions};
+pub use covariates::{
+    chi_squared_p_value, covariate_effects, Coefficient, CovariateModel, CovariateOptions,
+    CovariateReport, Estimate, GroupEffect, GroupKind, LrTest, SpendFit, COVARIATE_PRIOR_SD,
+    MIN_GROUP_CUSTOMERS, MIN_GROUP_REPEATERS,
+};
 pub use data::{DiscreteRfm, DiscreteRfmData, Rfm, RfmData, Spend};
 pub use fit::{Fit, FitOptions, Params, Prior, WEAK_PRIOR_SD};
 pub use gamma_gamma::GammaGamma;

@@ -344,7 +344,8 @@ export interface Note {
 export interface Diagnostic {
     code: "param_at_bound" | "not_converged" | "prior_sets_direction" | "prior_dominated" | "no_standard_errors"
         | "dropout_not_identified" | "spend_no_positive_repeat" | "spend_fit_failed" | "negative_spend_left_out"
-        | "non_positive_spend_left_out" | "resamples_failed" | "spend_resamples_failed";
+        | "non_positive_spend_left_out" | "resamples_failed" | "spend_resamples_failed"
+        | "covariate_group_small" | "covariate_spend_failed" | "covariate_no_intervals";
     /** The model that noticed it, e.g. "bgnbd" or "gammagamma". */
     model?: string;
     params: ErrorParams;

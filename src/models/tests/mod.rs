@@ -1,7 +1,7 @@
 //! Cross-model tests: simulate-and-recover, edge cases, golden values.
 
 mod golden;
-mod sim;
+pub(super) mod sim;
 
 use super::*;
 use sim::{Process, SpendProcess};
