@@ -141,6 +141,12 @@ pub struct Breakdown {
     /// Index in `groups` of the named group whose repeat rate is the most
     /// significantly below the baseline's.
     pub lowest: Option<usize>,
+    /// The purchase and spend models fitted with the group as a covariate
+    /// ([`crate::models::covariate_effects`]): each group's effect on purchase rate
+    /// and dropout, and a new customer's value. Filled in by the report for
+    /// the channel breakdown when it has predictions; `None` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effects: Option<crate::models::CovariateReport>,
 }
 
 /// What a row holds.
@@ -480,6 +486,7 @@ fn breakdown(
         groups: rows,
         highest,
         lowest,
+        effects: None,
     }
 }
 

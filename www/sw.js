@@ -38,6 +38,7 @@ const APP_FILES = [
   'sections/deciles.js',
   'sections/distribution.js',
   'sections/funnel.js',
+  'sections/group-effects.js',
   'sections/groups.js',
   'sections/groups-table.js',
   'sections/kpis.js',

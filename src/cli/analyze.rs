@@ -253,7 +253,11 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
         )?;
     }
     if let Some(g) = r.groups {
-        write_groups(out, g)?;
+        let period = r
+            .predictions
+            .as_ref()
+            .map_or("day", |p| p.base.period.name());
+        write_groups(out, g, period)?;
     }
     if let Some(s) = r.subscription {
         let expected = s.fit.as_ref().map_or(String::from("no sBG fit"), |f| {
@@ -318,7 +322,7 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
 
 /// The groups by channel and first product as two short tables, each with
 /// its one-line reading.
-fn write_groups(out: &mut impl Write, g: &GroupReport) -> std::io::Result<()> {
+fn write_groups(out: &mut impl Write, g: &GroupReport, period: &str) -> std::io::Result<()> {
     for (title, breakdown) in [
         ("by channel", &g.by_channel),
         ("by first product", &g.by_first_product),
@@ -342,6 +346,10 @@ fn write_groups(out: &mut impl Write, g: &GroupReport) -> std::io::Result<()> {
             write_group_row(out, row, i == 0 && b.baseline.is_some())?;
         }
         writeln!(out, "  {}", reading(b, g))?;
+        if let Some(effects) = &b.effects {
+            writeln!(out, "{title}: the models with the group as a covariate")?;
+            super::models::write_covariate_text(out, effects, "group", period)?;
+        }
     }
     Ok(())
 }

@@ -361,7 +361,7 @@ fn fit_covariate(
     Ok(())
 }
 
-fn write_covariate_text(
+pub(crate) fn write_covariate_text(
     out: &mut impl Write,
     report: &CovariateReport,
     column: &str,

@@ -37,8 +37,9 @@ pub use recommendations::{
 use crate::cohorts::{cohorts_with, CohortOptions, CohortReport, Histories};
 use crate::deciles::{deciles, DecileReport};
 use crate::funnel::{repeat_funnel, FunnelReport};
-use crate::groups::{groups, GroupOptions, GroupReport};
+use crate::groups::{first_purchase_groups, groups, GroupOptions, GroupReport};
 use crate::ingest::Dataset;
+use crate::models::{covariate_effects, CovariateModel, CovariateOptions, CovariateReport};
 use crate::models::{FitOptions, ModelKind};
 use crate::predict::{predict, PredictOptions, Predictions, SpendModel};
 use crate::rfm_ranks::{rfm_ranks, RfmRankReport};
@@ -609,7 +610,16 @@ fn customer_sections(
             .map_err(|err| notes.push(Note::from_error(NoteCode::GroupsFailed, &err)))
             .ok()
         })
-        .flatten();
+        .flatten()
+        .map(|mut report| {
+            if let (Some(channel), Some(p)) = (report.by_channel.as_mut(), predictions) {
+                match channel_effects(&histories, summary, p, options) {
+                    Ok(effects) => channel.effects = Some(effects),
+                    Err(err) => notes.push(Note::from_error(NoteCode::GroupEffectsFailed, &err)),
+                }
+            }
+            report
+        });
     let subscription = want_subscription
         .then(
             || match subscription_retention(&histories, options.margin) {
@@ -635,6 +645,33 @@ fn customer_sections(
         rfm_ranks: want_ranks.then(|| rfm_ranks(&histories)),
         subscription,
     }
+}
+
+/// The chosen purchase model (and Gamma-Gamma) with each customer's channel,
+/// from their first purchase, as a covariate: what the page shows beside
+/// the channel table. The same horizon as the predictions.
+fn channel_effects(
+    histories: &Histories<'_>,
+    summary: &Summary,
+    predictions: &Predictions,
+    options: &ReportOptions,
+) -> Result<CovariateReport> {
+    let labels = first_purchase_groups(histories, summary)?;
+    let labels: Vec<Option<&str>> = labels.iter().map(Option::as_deref).collect();
+    let model = match predictions.purchase_model.name() {
+        "pareto" => CovariateModel::ParetoNbd,
+        "mbgnbd" => CovariateModel::MbgNbd,
+        _ => CovariateModel::BgNbd,
+    };
+    covariate_effects(
+        summary,
+        &labels,
+        &CovariateOptions {
+            model,
+            horizon_months: f64::from(options.horizon_months),
+            ..CovariateOptions::default()
+        },
+    )
 }
 
 #[cfg(test)]

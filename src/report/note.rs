@@ -38,6 +38,9 @@ pub enum NoteCode {
     EvaluateFailed,
     /// The groups by channel and first product could not be computed.
     GroupsFailed,
+    /// The models with the channel as a covariate could not be fitted (the
+    /// descriptive table stays).
+    GroupEffectsFailed,
     /// No 定期 (subscription) evidence: no flagged order, or too few
     /// customers at regular intervals.
     NoSubscriptions,
@@ -62,6 +65,7 @@ impl NoteCode {
             NoteCode::NoItems => "no_items",
             NoteCode::EvaluateFailed => "evaluate_failed",
             NoteCode::GroupsFailed => "groups_failed",
+            NoteCode::GroupEffectsFailed => "group_effects_failed",
             NoteCode::NoSubscriptions => "no_subscriptions",
             NoteCode::SubscriptionFitFailed => "subscription_fit_failed",
         }
@@ -121,6 +125,7 @@ mod tests {
             NoteCode::NoItems,
             NoteCode::EvaluateFailed,
             NoteCode::GroupsFailed,
+            NoteCode::GroupEffectsFailed,
             NoteCode::NoSubscriptions,
             NoteCode::SubscriptionFitFailed,
         ] {

@@ -333,7 +333,7 @@ export interface RankingMetrics { hit_rate: number; precision: number; recall: n
 export interface Note {
     code: "cohorts_failed" | "evaluate_failed" | "no_customers" | "no_items" | "no_order_history" | "outlying_dates_left_out"
         | "predict_failed" | "segments_failed" | "summary_period_needed" | "validation_failed" | "whatif_failed"
-        | "groups_failed" | "no_subscriptions" | "subscription_fit_failed";
+        | "groups_failed" | "group_effects_failed" | "no_subscriptions" | "subscription_fit_failed";
     /** The library's message, in English. */
     message: string;
     /** The error behind the note, if it stands for one: the page says it in its own language. */
@@ -622,6 +622,51 @@ export interface GroupBreakdown {
     groups: GroupRow[];
     highest: number | null;
     lowest: number | null;
+    /** The channel breakdown with predictions: the models with the channel as a covariate. */
+    effects?: CovariateReport;
+}
+
+/** An estimate and its interval (null ends without a covariance). */
+export interface CovariateEstimate { value: number; low: number | null; high: number | null }
+
+/** See `ltvlab::models::CovariateReport`: the purchase and spend models with a group covariate. */
+export interface CovariateReport {
+    model: "bgnbd" | "mbgnbd" | "pareto";
+    prior: string;
+    level: number;
+    horizon_months: number;
+    horizon_periods: number;
+    /** The largest group's name, which the multipliers compare with. */
+    baseline: string | null;
+    params: Record<string, number>;
+    coefficients: {
+        effect: "purchase" | "dropout" | "dropout_a" | "dropout_b" | "spend";
+        group: number; estimate: number; standard_error: number | null; low: number | null; high: number | null;
+    }[];
+    log_likelihood: number;
+    log_likelihood_without: number;
+    lr_test: { statistic: number; df: number; p_value: number };
+    customers: number;
+    converged: boolean;
+    groups: {
+        kind: "value" | "other" | "missing";
+        name: string | null;
+        values: number;
+        baseline: boolean;
+        customers: number;
+        repeaters: number;
+        small: boolean;
+        params: Record<string, number>;
+        purchase_multiplier: CovariateEstimate;
+        dropout_multiplier: CovariateEstimate;
+        spend_multiplier: CovariateEstimate | null;
+        expected_purchases: CovariateEstimate;
+        mean_spend: CovariateEstimate | null;
+        /** A new customer's repeat revenue over the horizon (undiscounted, before margin). */
+        expected_value: CovariateEstimate | null;
+    }[];
+    spend: { params: Record<string, number>; log_likelihood: number; customers: number } | null;
+    diagnostics: Diagnostic[];
 }
 
 /** See `ltvlab::groups::GroupReport`: `by_channel` needs a group column, `by_first_product` items. */

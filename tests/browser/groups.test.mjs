@@ -8,18 +8,20 @@
 // Screenshots go to tests/browser/artifacts/ (gitignored).
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, startServer } from '../../scripts/browser.mjs';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const SETTLE_TIMEOUT_MS = 60_000;
 /** The data's own names, which stay as the file writes them in either language. */
 const DATA_NAMES = ['Instagram', 'Google', 'LINE'];
 /** Terms a Japanese EC page writes in Latin letters. */
-const JAPANESE_TERMS = ['LTV', 'CSV', 'F2'];
+const JAPANESE_TERMS = ['LTV', 'CSV', 'F2', 'Pareto/NBD', 'MBG/NBD', 'BG/NBD'];
 
 let server;
 let siteUrl;
@@ -101,6 +103,39 @@ test('repeat rate and LTV by channel and by first product, in English and Japane
     'Customers whose first order was 石けん have a repeat rate 56.4 points higher than those who started with タオル, your most common first product.',
   );
 
+  // The model with the channel as a covariate: the CLI's numbers
+  // (`ltvlab analyze --group channel --json`), each multiplier with its 90% range.
+  const cli = JSON.parse(
+    execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', `${FIXTURES}channel-shop.csv`, '--group', 'channel', '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    }),
+  ).groups.by_channel.effects;
+  assert.ok(cli, 'the CLI fits the channel model');
+  const effects = '[data-testid="groups-effects-table"] tbody';
+  assert.ok(await page.getByTestId('groups-effects').isVisible());
+  assert.deepEqual(await cells(`${effects} th`), ['Google', 'Instagram', 'LINE', '(no channel)']);
+  assert.deepEqual(await cells(`${effects} td[data-column="customers"]`), cli.groups.map((g) => String(g.customers)));
+  assert.deepEqual(await cells(`${effects} td[data-column="repeaters"]`), cli.groups.map((g) => String(g.repeaters)));
+  const x = (n) => String(Math.round(n * 100) / 100);
+  const times = (e) => `${x(e.value)}× (${x(e.low)}–${x(e.high)}×)`;
+  const [google, instagram, line] = cli.groups;
+  assert.equal(google.name, 'Google');
+  assert.deepEqual(await cells(`${effects} td[data-column="purchase"]`), ['baseline', times(instagram.purchase_multiplier), times(line.purchase_multiplier)]);
+  assert.deepEqual(await cells(`${effects} td[data-column="dropout"]`), ['baseline', times(instagram.dropout_multiplier), times(line.dropout_multiplier)]);
+  assert.equal(await page.locator(`${effects} tr[data-kind="missing"] td[data-column="small"]`).textContent(), small);
+  // Instagram's customers buy clearly more often (its range lies above 1);
+  // no other difference is clear, so only that sentence.
+  assert.ok(instagram.purchase_multiplier.low > 1 && instagram.dropout_multiplier.low < 1 && instagram.dropout_multiplier.high > 1);
+  assert.ok(line.purchase_multiplier.low < 1 && line.purchase_multiplier.high > 1);
+  assert.deepEqual(await cells('[data-testid="groups-effects-reading"] li'), [
+    `Customers from Instagram, against Google: buying frequency ${x(instagram.purchase_multiplier.value)}×. The difference in leaving is unclear.`,
+  ]);
+  const p = x(cli.lr_test.p_value);
+  assert.ok(cli.lr_test.p_value >= 0.1, `p = ${p}`);
+  assert.match(await page.getByTestId('groups-effects-test').textContent(), new RegExp(`^All ${cli.lr_test.df} effects tested together: not clearly beyond chance \\(p = ${p}\\)`));
+
   // Each table as CSV: the rows, then the total, raw numbers.
   const csv = (await downloadText(page, 'download-groups-channel')).replace(/^\ufeff/, '').trimEnd().split('\r\n');
   assert.match(csv[0], /^Channel,Product ID,New customers,Share,Repeat customers,Repeat rate,/);
@@ -122,6 +157,10 @@ test('repeat rate and LTV by channel and by first product, in English and Japane
     await page.getByTestId('groups-product-reading').textContent(),
     '初回に「石けん」を買ったお客様は、最も多い「タオル」から始めたお客様よりリピート率が 56.4 ポイント高くなっています。',
   );
+  assert.deepEqual(await cells('[data-testid="groups-effects-reading"] li'), [
+    `Instagram から来たお客様は、Google と比べて購入頻度が${x(instagram.purchase_multiplier.value)}倍です。離脱しやすさの差ははっきりしません。`,
+  ]);
+  assert.equal((await cells(`${effects} td[data-column="purchase"]`))[1], `${x(instagram.purchase_multiplier.value)}倍（${x(instagram.purchase_multiplier.low)}〜${x(instagram.purchase_multiplier.high)}倍）`);
   const smallJa = '人数が少なく差は判断できません';
   assert.deepEqual(await cells(`${channel} td[data-column="difference"]`), ['基準', '+40ポイント', '偶然の範囲', smallJa, '—']);
   assert.equal(await page.locator(`${channel} tr[data-kind="missing"] td[data-column="difference"]`).textContent(), smallJa);

@@ -7,6 +7,7 @@
 import { requestExport } from '../app/analysis.js';
 import { byTestId, el } from '../app/dom.js';
 import { current, state } from '../app/state.js';
+import { renderGroupEffects } from './group-effects.js';
 import { BREAKDOWNS, columnHeading, groupLabel, shownColumns } from './groups-table.js';
 
 /** @typedef {import('./groups-table.js').BreakdownName} BreakdownName */
@@ -23,6 +24,7 @@ export function renderGroups() {
   if (!report) return;
   const months = result.predictions?.base.horizon_months ?? null;
   for (const breakdown of BREAKDOWNS) renderBreakdown(report, breakdown, months);
+  renderGroupEffects(report.by_channel?.effects);
 }
 
 /**

@@ -1,0 +1,122 @@
+// @ts-check
+// チャネルの効果: the purchase model (and Gamma-Gamma) fitted with each
+// customer's channel as a covariate (`ltvlab::models::covariate_effects`):
+// per channel, how much more often its customers buy and how much more
+// readily they leave than the largest channel's, each with its range, and
+// what a new customer of it brings in repeat revenue. A plain sentence for
+// each channel whose range lies clear of "the same"; the joint test of every
+// effect in small print.
+
+import { byTestId, el } from '../app/dom.js';
+import { state } from '../app/state.js';
+import { MODEL_NAMES } from '../i18n.js';
+import { groupLabel } from './groups-table.js';
+
+/** @typedef {import('../pkg/ltvlab.js').CovariateReport} CovariateReport */
+/** @typedef {import('../pkg/ltvlab.js').CovariateEstimate} CovariateEstimate */
+/** @typedef {CovariateReport['groups'][number]} GroupEffect */
+
+/**
+ * The effects under the channel table, or nothing without them.
+ * @param {CovariateReport | undefined} effects
+ */
+export function renderGroupEffects(effects) {
+  const box = byTestId('groups-effects');
+  box.hidden = !effects;
+  if (!effects) return;
+  const { l10n } = state;
+  const t = l10n.t;
+  const level = l10n.percent(effects.level);
+  const months = l10n.integer(effects.horizon_months);
+  byTestId('groups-effects-how').textContent = t('groups.effects.how', {
+    model: MODEL_NAMES[effects.model] ?? effects.model,
+    baseline: effects.baseline ?? t('groups.missing.by_channel'),
+    level,
+  });
+  byTestId('groups-effects-reading').replaceChildren(...readings(effects).map((text) => el('li', {}, text)));
+  const table = /** @type {HTMLTableElement} */ (byTestId('groups-effects-table'));
+  const headings = [
+    t('groups.col.group.by_channel'),
+    t('groups.col.customers'),
+    t('groups.col.repeat_customers'),
+    t('groups.effects.col.purchase', { level }),
+    t('groups.effects.col.dropout', { level }),
+    t('groups.effects.col.purchases', { months }),
+    t('groups.effects.col.value', { months, level }),
+  ];
+  table.tHead?.replaceChildren(el('tr', {}, ...headings.map((text, i) => el('th', { scope: 'col', class: i === 0 ? '' : 'num' }, text))));
+  table.tBodies[0].replaceChildren(
+    ...effects.groups.map((g) => {
+      const cells = g.small
+        ? [el('td', { class: 'num', colspan: '4', 'data-column': 'small' }, t('groups.small'))]
+        : [
+            el('td', { class: 'num', 'data-column': 'purchase' }, g.baseline ? t('groups.baseline') : times(g.purchase_multiplier)),
+            el('td', { class: 'num', 'data-column': 'dropout' }, g.baseline ? t('groups.baseline') : times(g.dropout_multiplier)),
+            el('td', { class: 'num', 'data-column': 'purchases' }, range(g.expected_purchases, (n) => l10n.decimal(n))),
+            el('td', { class: 'num', 'data-column': 'value' }, g.expected_value ? range(g.expected_value, (n) => l10n.money(n)) : '—'),
+          ];
+      return el(
+        'tr',
+        { 'data-kind': g.kind, 'data-name': g.name ?? '' },
+        el('th', { scope: 'row' }, groupLabel(/** @type {any} */ (g), 'by_channel', l10n)),
+        el('td', { class: 'num', 'data-column': 'customers' }, l10n.integer(g.customers)),
+        el('td', { class: 'num', 'data-column': 'repeaters' }, l10n.integer(g.repeaters)),
+        ...cells,
+      );
+    }),
+  );
+  const { p_value: p } = effects.lr_test;
+  byTestId('groups-effects-test').textContent = t(p < 0.1 ? 'groups.effects.test.beyond' : 'groups.effects.test.within', {
+    // Two decimals, as the page writes other shares; below 0.01 only that.
+    p: p < 0.01 ? '< 0.01' : l10n.decimal(p),
+    effects: l10n.integer(effects.lr_test.df),
+  });
+}
+
+/**
+ * `2.2倍（1.3〜3.5倍）`: a multiplier with its range.
+ * @param {CovariateEstimate} e
+ */
+function times(e) {
+  const { l10n } = state;
+  const x = (/** @type {number} */ n) => l10n.decimal(Math.round(n * 100) / 100);
+  return e.low === null || e.high === null
+    ? l10n.t('groups.effects.times', { value: x(e.value) })
+    : l10n.t('groups.effects.times.range', { value: x(e.value), low: x(e.low), high: x(e.high) });
+}
+
+/**
+ * A value with its range, each end formatted by `format`.
+ * @param {CovariateEstimate} e
+ * @param {(n: number) => string} format
+ */
+function range(e, format) {
+  return e.low === null || e.high === null
+    ? format(e.value)
+    : state.l10n.t('groups.effects.range', { value: format(e.value), low: format(e.low), high: format(e.high) });
+}
+
+/**
+ * One sentence per named channel, not the baseline and large enough, whose
+ * purchase or dropout range lies wholly above or below 1 (the same as the
+ * largest channel): what differs, and that the rest is unclear.
+ * @param {CovariateReport} effects
+ * @returns {string[]}
+ */
+function readings(effects) {
+  const { l10n } = state;
+  const t = l10n.t;
+  /** @param {CovariateEstimate} e */
+  const clear = (e) => e.low !== null && e.high !== null && (e.low > 1 || e.high < 1);
+  const x = (/** @type {number} */ n) => l10n.decimal(Math.round(n * 100) / 100);
+  const sentences = effects.groups
+    .filter((g) => g.kind === 'value' && !g.baseline && !g.small && (clear(g.purchase_multiplier) || clear(g.dropout_multiplier)))
+    .map((g) => {
+      const parts = [];
+      if (clear(g.purchase_multiplier)) parts.push(t('groups.effects.reading.purchase', { value: x(g.purchase_multiplier.value) }));
+      if (clear(g.dropout_multiplier)) parts.push(t('groups.effects.reading.dropout', { value: x(g.dropout_multiplier.value) }));
+      const unclear = clear(g.purchase_multiplier) ? (clear(g.dropout_multiplier) ? '' : t('groups.effects.reading.dropout_unclear')) : t('groups.effects.reading.purchase_unclear');
+      return t('groups.effects.reading', { name: g.name ?? '', baseline: effects.baseline ?? '', effects: parts.join(t('groups.effects.reading.and')), unclear });
+    });
+  return sentences.length > 0 ? sentences : [t('groups.effects.reading.none', { baseline: effects.baseline ?? '' })];
+}
