@@ -1,0 +1,242 @@
+//! Each customer's next-order timing from the fitted purchase model: the
+//! chance of an order in the next 30 and 90 days, when the next order is
+//! likely (median and 80% range, [`crate::models::next_purchase`]), and the
+//! pace an alive customer with their history keeps, which the overdue list
+//! of [`crate::segments`] compares their silence with.
+//!
+//! # Formula
+//!
+//! With `x` repeat purchases, the last at `t_x`, observed until `T` (the
+//! data's periods):
+//!
+//! - `p_purchase_30d = 1 - P(no purchase in (T, T + 30 days])`, from
+//!   [`PurchaseModel::p_purchases_next`] (`P(alive)` included); the same for
+//!   90 days;
+//! - `next_order_days`: the 10th, 50th and 90th percentiles of the time from
+//!   `T` to the next purchase ([`crate::models::next_purchase`]), in days;
+//!   `None` where the chance of ever buying again is below the level (a
+//!   customer more likely gone than not has no median, rather than an
+//!   invented date);
+//! - `pace_days` (repeat customers, `x >= 1`): the wait `M` after the last
+//!   purchase by which 9 in 10 customers who are alive after it, with the
+//!   same `x` and `t_x`, have bought again:
+//!   `G(M) = 0.9` with `G(s) = (1 - p_purchases_if_alive(0, x, t_x, s)) /
+//!   p_purchase_again_if_alive(x, t_x)`. For BG/NBD and MBG/NBD the
+//!   denominator is 1 (an alive customer cannot leave before buying) and an
+//!   alive customer's wait is Lomax: the rate is `Gamma(r+x, α+t_x)`, so
+//!   `P(wait > s) = ((α+t_x)/(α+t_x+s))^(r+x)` (Fader, Hardie & Lee 2005a,
+//!   eq. 7's Gamma posterior mixed over the exponential wait) and
+//!   `M = (α+t_x)(10^(1/(r+x)) - 1)`. Pareto/NBD customers may leave before
+//!   buying: `G` is their wait given they buy again, so that the pace is a
+//!   pace and not a dropout.
+//!
+//! # Cost
+//!
+//! The percentiles are found by a root search (about 30 model evaluations
+//! each), so each is computed once per distinct `(x, t_x, T)` pattern and
+//! the pace once per distinct `(x, t_x)`; customers of one shop share few
+//! patterns (BENCHMARKS.md has the measured cost).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::days_per_period;
+use crate::models::{next_purchase, PurchaseModel, Rfm};
+use crate::summary::Period;
+
+/// The windows of [`CustomerTiming::p_purchase_30d`] and
+/// [`CustomerTiming::p_purchase_90d`], in days.
+pub const PURCHASE_WINDOWS_DAYS: [f64; 2] = [30.0, 90.0];
+
+/// The share of alive customers at a customer's pace who have bought again
+/// by [`CustomerTiming::pace_days`].
+pub const PACE_LEVEL: f64 = 0.9;
+
+/// One customer's next-order timing (module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CustomerTiming {
+    /// Probability of at least one purchase in the next 30 days.
+    pub p_purchase_30d: f64,
+    /// Probability of at least one purchase in the next 90 days.
+    pub p_purchase_90d: f64,
+    /// Days from the observation end to the 10th, 50th and 90th percentile
+    /// of the next purchase; `None` where the chance of ever buying again is
+    /// below that share.
+    pub next_order_days: [Option<f64>; 3],
+    /// Repeat customers: days after the last purchase by which 9 in 10
+    /// alive customers with the same history have bought again.
+    pub pace_days: Option<f64>,
+}
+
+impl CustomerTiming {
+    /// The median next purchase, in days from the observation end.
+    pub fn median_days(&self) -> Option<f64> {
+        self.next_order_days[1]
+    }
+}
+
+/// The day `days` after `end_day` (rounded to the nearest day), if it is a
+/// finite date within a thousand years.
+pub fn day_after(end_day: i32, days: f64) -> Option<i32> {
+    (days.is_finite() && days.abs() < 365_250.0).then(|| end_day + days.round() as i32)
+}
+
+/// The timing of every customer of `rows` (in their order) under `model`,
+/// whose times are in `period`s.
+pub fn customer_timing(
+    model: &dyn PurchaseModel,
+    rows: &[Rfm],
+    period: Period,
+) -> Vec<CustomerTiming> {
+    let days = days_per_period(period);
+    let windows = PURCHASE_WINDOWS_DAYS.map(|d| d / days);
+    let mut patterns: HashMap<[u64; 3], CustomerTiming> = HashMap::new();
+    let mut paces: HashMap<[u64; 2], Option<f64>> = HashMap::new();
+    rows.iter()
+        .map(|c| {
+            let key = [c.frequency(), c.recency(), c.t()].map(f64::to_bits);
+            *patterns.entry(key).or_insert_with(|| {
+                let pace = *paces
+                    .entry([key[0], key[1]])
+                    .or_insert_with(|| pace(model, c.frequency(), c.recency()));
+                let next = next_purchase(model, c);
+                let [p30, p90] = windows.map(|t| 1.0 - model.p_purchases_next(c, 0, t));
+                CustomerTiming {
+                    p_purchase_30d: p30.clamp(0.0, 1.0),
+                    p_purchase_90d: p90.clamp(0.0, 1.0),
+                    next_order_days: next.quantiles.map(|q| q.map(|q| q * days)),
+                    pace_days: pace.map(|p| p * days),
+                }
+            })
+        })
+        .collect()
+}
+
+/// The pace `M` in periods (module doc): `None` for a customer without a
+/// repeat purchase or one who cannot buy again.
+pub(crate) fn pace(model: &dyn PurchaseModel, frequency: f64, t_x: f64) -> Option<f64> {
+    if frequency <= 0.0 {
+        return None;
+    }
+    let again = model.p_purchase_again_if_alive(frequency, t_x);
+    if !(again > 0.0) {
+        return None;
+    }
+    let share = |s: f64| (1.0 - model.p_purchases_if_alive(0, frequency, t_x, s)) / again;
+    let per_period = model.expected_purchases_if_alive(frequency, t_x, 1.0);
+    let mut hi = if per_period.is_finite() && per_period > 0.0 {
+        (1.0 / per_period).clamp(1e-6, 1e9)
+    } else {
+        1.0
+    };
+    let mut lo = 0.0;
+    let mut doublings = 0;
+    while share(hi) < PACE_LEVEL {
+        lo = hi;
+        hi *= 2.0;
+        doublings += 1;
+        if doublings > MAX_DOUBLINGS || !hi.is_finite() {
+            return None;
+        }
+    }
+    // Bisection, geometric once the bracket is away from 0, to a relative
+    // width far below a day on any calendar.
+    for _ in 0..MAX_BISECTIONS {
+        if hi - lo <= RELATIVE_WIDTH * hi {
+            break;
+        }
+        let mid = if lo > 0.0 { (lo * hi).sqrt() } else { 0.5 * hi };
+        if share(mid) < PACE_LEVEL {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+/// The pace's bracket may double this many times (2^200: beyond any calendar).
+const MAX_DOUBLINGS: u32 = 200;
+/// At most this many bisection steps.
+const MAX_BISECTIONS: u32 = 200;
+/// The bisection stops when its bracket is this narrow, relative to its end.
+const RELATIVE_WIDTH: f64 = 1e-7;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::{BgNbd, MbgNbd, ParetoNbd};
+
+    /// The bisection's relative width, with room for rounding.
+    const BISECTION: f64 = 1e-6;
+
+    /// BG/NBD and MBG/NBD: an alive customer's wait after the last purchase
+    /// is Lomax with shape `r+x` and scale `α+t_x`, so the pace is
+    /// `(α+t_x)(10^(1/(r+x)) - 1)` (module doc). Parameters: the CDNOW
+    /// BG/NBD fit of Fader, Hardie & Lee (2005a), weeks, and an MBG/NBD.
+    #[test]
+    fn the_pace_is_the_lomax_90th_percentile() {
+        let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+        let mbg = MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+        let cases: [(&dyn PurchaseModel, f64, f64); 2] =
+            [(&bg, 0.243, 4.414), (&mbg, 0.525, 6.183)];
+        for (model, r, alpha) in cases {
+            for (x, t_x) in [(1.0, 2.0), (2.0, 30.0), (6.0, 20.0), (20.0, 70.0)] {
+                let want = (alpha + t_x) * (10f64.powf(1.0 / (r + x)) - 1.0);
+                let got = pace(model, x, t_x).unwrap();
+                assert!(
+                    (got - want).abs() <= BISECTION * want,
+                    "{} x {x} t_x {t_x}: {got} vs {want}",
+                    model.name()
+                );
+            }
+        }
+        // By hand, BG/NBD x = 2, t_x = 30: 34.414 × (10^(1/2.243) - 1)
+        // = 34.414 × 1.79147 = 61.651 weeks.
+        let hand = pace(&bg, 2.0, 30.0).unwrap();
+        assert!((hand - 61.651).abs() < 0.001, "{hand}");
+        assert_eq!(pace(&bg, 0.0, 0.0), None);
+    }
+
+    /// Pareto/NBD: the pace is where the wait of those who buy again reaches
+    /// 9 in 10, and it is shorter than the Lomax pace of the purchase rate
+    /// alone (those who buy again are the quicker ones).
+    #[test]
+    fn the_pareto_pace_is_the_wait_of_those_who_buy_again() {
+        let m = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap();
+        for (x, t_x) in [(1.0, 2.0), (2.0, 30.0), (6.0, 20.0)] {
+            let got = pace(&m, x, t_x).unwrap();
+            let again = m.p_purchase_again_if_alive(x, t_x);
+            let reached = (1.0 - m.p_purchases_if_alive(0, x, t_x, got)) / again;
+            assert!((reached - PACE_LEVEL).abs() < 1e-6, "{x} {t_x}: {reached}");
+            let lomax = (10.578 + t_x) * (10f64.powf(1.0 / (0.553 + x)) - 1.0);
+            assert!(got < lomax, "{x} {t_x}: {got} vs {lomax}");
+        }
+    }
+
+    /// The windows and percentiles in days are the model's in periods times
+    /// the period's days, and patterns shared by customers give equal rows.
+    #[test]
+    fn timing_is_in_days_and_shared_by_patterns() {
+        let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+        let rows = [
+            Rfm::new(2.0, 30.0, 38.0).unwrap(),
+            Rfm::new(0.0, 0.0, 30.0).unwrap(),
+            Rfm::new(2.0, 30.0, 38.0).unwrap(),
+        ];
+        let got = customer_timing(&bg, &rows, Period::Week);
+        assert_eq!(got[0], got[2]);
+        let c = &rows[0];
+        let p30 = 1.0 - bg.p_purchases_next(c, 0, 30.0 / 7.0);
+        assert!((got[0].p_purchase_30d - p30).abs() < 1e-12);
+        let next = next_purchase(&bg, c);
+        assert_eq!(
+            got[0].next_order_days[1],
+            next.quantiles[1].map(|q| q * 7.0)
+        );
+        assert_eq!(got[0].pace_days, pace(&bg, 2.0, 30.0).map(|p| p * 7.0));
+        assert_eq!(got[1].pace_days, None);
+        assert!(got[0].p_purchase_90d >= got[0].p_purchase_30d);
+    }
+}
