@@ -151,7 +151,10 @@ fn predict_timing_adds_the_next_order_columns() {
     for row in &rows {
         let p30: f64 = row[17].parse().unwrap();
         let p90: f64 = row[18].parse().unwrap();
-        assert!((0.0..=1.0).contains(&p30) && p30 <= p90 && p90 <= 1.0, "{row:?}");
+        assert!(
+            (0.0..=1.0).contains(&p30) && p30 <= p90 && p90 <= 1.0,
+            "{row:?}"
+        );
         let (median, low, high) = (row[19], row[20], row[21]);
         for date in [median, low, high].into_iter().filter(|d| !d.is_empty()) {
             assert!(date.len() == 10 && date >= end, "{row:?}");
@@ -169,7 +172,11 @@ fn predict_timing_adds_the_next_order_columns() {
     assert!(dated > 0 && undated > 0, "{dated} {undated}");
     // Without the flag, the layout is unchanged.
     let plain = ok_stdout(&["predict", orders.to_str().unwrap()]);
-    assert!(plain.lines().next().unwrap().ends_with(",value_low,value_high"));
+    assert!(plain
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",value_low,value_high"));
 }
 
 #[test]

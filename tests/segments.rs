@@ -2,10 +2,10 @@
 //! hand-computed shops.
 
 use ltvlab::compare::{compare, CompareOptions};
-use ltvlab::ingest::{ingest, Dataset, IngestOptions};
-use ltvlab::predict::{average_order_value, formula_ltv, PredictOptions};
 use ltvlab::customers::customer_timing;
+use ltvlab::ingest::{ingest, Dataset, IngestOptions};
 use ltvlab::models::{BgNbd, GammaGamma};
+use ltvlab::predict::{average_order_value, formula_ltv, PredictOptions};
 use ltvlab::segments::{
     segments, Segment, SegmentOptions, TimingReason, DUE_SOON_DAYS, OVERDUE_MIN_P_ALIVE,
 };
@@ -190,7 +190,9 @@ fn model_columns_and_overdue_customers_on_generated_data() {
     }
     let rows = ltvlab::predict::rfm_rows(&summary.customers).unwrap();
     let timing = customer_timing(model.purchases().model(), &rows, summary.period);
-    let values = model.customer_values(&summary, &Default::default()).unwrap();
+    let values = model
+        .customer_values(&summary, &Default::default())
+        .unwrap();
     let by_id: std::collections::HashMap<&str, i32> = report
         .customers
         .iter()
@@ -207,7 +209,10 @@ fn model_columns_and_overdue_customers_on_generated_data() {
             }
         }
     }
-    assert_eq!((report.overdue.count, report.overdue.probably_gone), (overdue, gone));
+    assert_eq!(
+        (report.overdue.count, report.overdue.probably_gone),
+        (overdue, gone)
+    );
     // Due soon: the median next order within 30 days of the end, none
     // overdue, the likeliest to buy first.
     let end = &report.observation_end;
@@ -384,4 +389,48 @@ fn overdue_by_hand_on_a_bg_nbd() {
     // P(alive), by hand above.
     assert!((a.p_alive - 1.0 / (1.0 + 0.01 * (61.0f64 / 19.0).powi(2))).abs() < 1e-9);
     assert!(a.reason.message().contains("silent 42 days"));
+}
+
+/// A shop of two customers: `a` bought on day 0 and day `gap`, then was
+/// silent `silence` days; `z` bought on the last day. The days are from
+/// 2024-01-01.
+fn silent_shop(gap: u32, silence: u32) -> String {
+    let day = |d: u32| ltvlab::days::format_day(19_723 + d as i32);
+    format!(
+        "customer_id,order_id,date,amount\na,1,{},10\na,2,{},10\nz,3,{},10\n",
+        day(0),
+        day(gap),
+        day(gap + silence)
+    )
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Whatever the model: a customer who just bought is never overdue, and
+    /// a longer silence never takes a customer off the overdue rule (on the
+    /// list or counted as probably gone).
+    #[test]
+    fn silence_only_makes_a_customer_more_overdue(
+        r in 0.1f64..5.0,
+        alpha in 1.0f64..100.0,
+        a in 0.05f64..3.0,
+        b in 0.5f64..20.0,
+        gap in 1u32..200,
+        silences in proptest::collection::vec(0u32..400, 2),
+    ) {
+        let model = ShopModel::new(
+            BgNbd::new(r, alpha, a, b).unwrap(),
+            GammaGamma::new(6.0, 4.0, 15.0).unwrap(),
+            ltvlab::summary::Period::Day,
+        );
+        let on_rule = |silence: u32| {
+            let (t, summary) = load(&silent_shop(gap, silence), None);
+            let report = segments(&t, &summary, Some(&model), &SegmentOptions::default()).unwrap();
+            report.overdue.count + report.overdue.probably_gone
+        };
+        proptest::prop_assert_eq!(on_rule(0), 0);
+        let (short, long) = (silences[0].min(silences[1]), silences[0].max(silences[1]));
+        proptest::prop_assert!(on_rule(short) <= on_rule(long));
+    }
 }

@@ -239,4 +239,42 @@ mod tests {
         assert_eq!(got[1].pace_days, None);
         assert!(got[0].p_purchase_90d >= got[0].p_purchase_30d);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// For every model: the pace is positive (a customer who just
+        /// bought is not past it), the share of those who buy again by a
+        /// wait never falls as the wait grows, and it is 9 in 10 at the pace
+        /// (so "silent longer than the pace" is "silent longer than 9 in 10
+        /// would be", and more silence never undoes it).
+        #[test]
+        fn the_pace_is_where_a_rising_share_reaches_nine_in_ten(
+            kind in 0usize..3,
+            r in 0.1f64..5.0,
+            alpha in 1.0f64..100.0,
+            c in 0.05f64..3.0,
+            d in 0.5f64..40.0,
+            x in 1u32..40,
+            t_x in 0.0f64..400.0,
+        ) {
+            let model: Box<dyn PurchaseModel> = match kind {
+                0 => Box::new(BgNbd::new(r, alpha, c, d).unwrap()),
+                1 => Box::new(MbgNbd::new(r, alpha, c, d).unwrap()),
+                _ => Box::new(ParetoNbd::new(r, alpha, c, d).unwrap()),
+            };
+            let x = f64::from(x);
+            let m = pace(model.as_ref(), x, t_x).unwrap();
+            proptest::prop_assert!(m.is_finite() && m > 0.0);
+            let again = model.p_purchase_again_if_alive(x, t_x);
+            let share = |s: f64| (1.0 - model.p_purchases_if_alive(0, x, t_x, s)) / again;
+            proptest::prop_assert!((share(m) - PACE_LEVEL).abs() < 1e-5, "{}", share(m));
+            let mut last = 0.0;
+            for k in 0..=40 {
+                let now = share(m * f64::from(k) / 20.0);
+                proptest::prop_assert!(now >= last - 1e-12, "{k}: {now} < {last}");
+                last = now;
+            }
+        }
+    }
 }
