@@ -40,7 +40,7 @@
 use serde::Serialize;
 
 use crate::customers::{
-    churn_window, customer_timing, days_per_period, CustomerTiming, CustomerValue,
+    churn_window, customer_timing, days_per_period, CustomerTiming, CustomerValue, LomaxWait,
 };
 use crate::models::{
     check_clv_inputs, customer_lifetime_value, lifetime_values, ClvOptions, Fit, FitOptions,
@@ -339,7 +339,12 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
         summary.period,
     )?;
     // Each customer's next-order timing, once per distinct (x, t_x, T).
-    let timing = customer_timing(purchase_model.model().as_ref(), &rows, summary.period);
+    let timing = customer_timing(
+        purchase_model.model().as_ref(),
+        lomax_wait(&purchase_model),
+        &rows,
+        summary.period,
+    );
     let customers: Vec<CustomerPrediction> = summary
         .customers
         .iter()
@@ -674,6 +679,15 @@ pub(crate) fn value_customers(
         expected_order_value,
         clv: valued.clv,
     })
+}
+
+/// BG/NBD's and MBG/NBD's `r` and `α`, for the timing's closed forms.
+fn lomax_wait(fit: &PurchaseFit) -> Option<LomaxWait> {
+    let params = fit.params();
+    match (fit.name(), params.get("r"), params.get("alpha")) {
+        ("bgnbd" | "mbgnbd", Some(r), Some(alpha)) => Some(LomaxWait { r, alpha }),
+        _ => None,
+    }
 }
 
 pub(crate) fn clv_options(options: &PredictOptions, period: Period) -> ClvOptions {

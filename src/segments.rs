@@ -93,9 +93,10 @@ use crate::cohorts::Histories;
 use crate::customers::facts_ratio as ratio;
 use crate::customers::{
     customer_timing, day_after, CustomerFacts, CustomerRow, CustomerTiming, CustomerValue,
-    ShopModel, Tally, ValueOptions,
+    LomaxWait, ShopModel, Tally, ValueOptions,
 };
 use crate::days::format_day;
+use crate::models::ModelKind;
 use crate::summary::Summary;
 use crate::transactions::Transactions;
 use crate::{Error, Result};
@@ -470,7 +471,15 @@ pub fn segments_with(
     let timing = model
         .map(|m| -> Result<Vec<CustomerTiming>> {
             let rows = crate::predict::rfm_rows(&summary.customers)?;
-            Ok(customer_timing(m.purchases().model(), &rows, m.period()))
+            let [r, alpha, ..] = m.purchases().params();
+            let lomax = matches!(m.kind(), ModelKind::BgNbd | ModelKind::MbgNbd)
+                .then_some(LomaxWait { r, alpha });
+            Ok(customer_timing(
+                m.purchases().model(),
+                lomax,
+                &rows,
+                m.period(),
+            ))
         })
         .transpose()?;
     segments_with_timing(

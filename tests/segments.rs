@@ -189,7 +189,9 @@ fn model_columns_and_overdue_customers_on_generated_data() {
         }
     }
     let rows = ltvlab::predict::rfm_rows(&summary.customers).unwrap();
-    let timing = customer_timing(model.purchases().model(), &rows, summary.period);
+    let [r, alpha, ..] = model.purchases().params();
+    let lomax = Some(ltvlab::customers::LomaxWait { r, alpha });
+    let timing = customer_timing(model.purchases().model(), lomax, &rows, summary.period);
     let values = model
         .customer_values(&summary, &Default::default())
         .unwrap();

@@ -27,7 +27,9 @@ pub use facts::SegmentStats;
 pub(crate) use facts::{ratio as facts_ratio, CustomerFacts, CustomerRow, FormulaContext, Tally};
 pub use purchases::Purchases;
 pub use shop::ShopModel;
-pub use timing::{customer_timing, day_after, CustomerTiming, PACE_LEVEL, PURCHASE_WINDOWS_DAYS};
+pub use timing::{
+    customer_timing, day_after, CustomerTiming, LomaxWait, PACE_LEVEL, PURCHASE_WINDOWS_DAYS,
+};
 
 use serde::{Deserialize, Serialize};
 

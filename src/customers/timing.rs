@@ -82,10 +82,25 @@ pub fn day_after(end_day: i32, days: f64) -> Option<i32> {
     (days.is_finite() && days.abs() < 365_250.0).then(|| end_day + days.round() as i32)
 }
 
+/// BG/NBD's and MBG/NBD's purchase-rate parameters `r` and `α`: with them
+/// an alive customer's wait is Lomax, `P(no purchase in t | alive) =
+/// (A/(A+t))^k` with `A = α+T`, `k = r+x` (the trait's
+/// [`PurchaseModel::p_purchases_if_alive`] for these models), and the
+/// timing has closed forms (module doc) instead of root searches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LomaxWait {
+    /// The shape of the purchase rate's Gamma prior.
+    pub r: f64,
+    /// Its rate (the scale of time), in the data's periods.
+    pub alpha: f64,
+}
+
 /// The timing of every customer of `rows` (in their order) under `model`,
-/// whose times are in `period`s.
+/// whose times are in `period`s. With `lomax` (the model's `r` and `α`,
+/// for BG/NBD and MBG/NBD only) in closed form; otherwise by root searches.
 pub fn customer_timing(
     model: &dyn PurchaseModel,
+    lomax: Option<LomaxWait>,
     rows: &[Rfm],
     period: Period,
 ) -> Vec<CustomerTiming> {
@@ -97,6 +112,9 @@ pub fn customer_timing(
         .map(|c| {
             let key = [c.frequency(), c.recency(), c.t()].map(f64::to_bits);
             *patterns.entry(key).or_insert_with(|| {
+                if let Some(w) = lomax {
+                    return lomax_timing(model, w, c, windows, days);
+                }
                 let pace = *paces
                     .entry([key[0], key[1]])
                     .or_insert_with(|| pace(model, c.frequency(), c.recency()));
@@ -111,6 +129,35 @@ pub fn customer_timing(
             })
         })
         .collect()
+}
+
+/// [`customer_timing`]'s row in closed form for BG/NBD and MBG/NBD: the
+/// next purchase's level-`q` time is `A((1 - q/P(alive))^(-1/k) - 1)`
+/// where `q < P(alive)` (an alive customer buys again surely), the pace
+/// `(α+t_x)(10^(1/k) - 1)`.
+fn lomax_timing(
+    model: &dyn PurchaseModel,
+    w: LomaxWait,
+    c: &Rfm,
+    windows: [f64; 2],
+    days: f64,
+) -> CustomerTiming {
+    let p_alive = model.p_alive(c).clamp(0.0, 1.0);
+    let (x, t_x, big_t) = (c.frequency(), c.recency(), c.t());
+    let k = w.r + x;
+    let scale = w.alpha + big_t;
+    let bought_by = |t: f64| p_alive * (1.0 - (scale / (scale + t)).powf(k));
+    let [p30, p90] = windows.map(bought_by);
+    let quantile =
+        |q: f64| (q < p_alive).then(|| scale * ((1.0 - q / p_alive).powf(-1.0 / k) - 1.0) * days);
+    let pace =
+        (x > 0.0).then(|| (w.alpha + t_x) * ((1.0 - PACE_LEVEL).powf(-1.0 / k) - 1.0) * days);
+    CustomerTiming {
+        p_purchase_30d: p30.clamp(0.0, 1.0),
+        p_purchase_90d: p90.clamp(0.0, 1.0),
+        next_order_days: crate::models::NEXT_PURCHASE_LEVELS.map(quantile),
+        pace_days: pace.filter(|p| p.is_finite()),
+    }
 }
 
 /// The pace `M` in periods (module doc): `None` for a customer without a
@@ -140,27 +187,40 @@ pub(crate) fn pace(model: &dyn PurchaseModel, frequency: f64, t_x: f64) -> Optio
             return None;
         }
     }
-    // Bisection, geometric once the bracket is away from 0, to a relative
-    // width far below a day on any calendar.
-    for _ in 0..MAX_BISECTIONS {
-        if hi - lo <= RELATIVE_WIDTH * hi {
-            break;
-        }
-        let mid = if lo > 0.0 { (lo * hi).sqrt() } else { 0.5 * hi };
-        if share(mid) < PACE_LEVEL {
-            lo = mid;
+    // Newton steps with the density (the derivative of `share`), each kept
+    // inside the bracket (a geometric bisection where a step would leave
+    // it), to a relative step far below a day on any calendar.
+    let density = |s: f64| model.next_purchase_density_if_alive(frequency, t_x, s) / again;
+    let mut t = if lo > 0.0 { (lo * hi).sqrt() } else { 0.5 * hi };
+    for _ in 0..MAX_STEPS {
+        let gap = share(t) - PACE_LEVEL;
+        if gap < 0.0 {
+            lo = t;
         } else {
-            hi = mid;
+            hi = t;
         }
+        let slope = density(t);
+        let newton = t - gap / slope;
+        let next = if slope > 0.0 && newton.is_finite() && newton > lo && newton < hi {
+            newton
+        } else if lo > 0.0 {
+            (lo * hi).sqrt()
+        } else {
+            0.5 * hi
+        };
+        if (next - t).abs() <= RELATIVE_WIDTH * t || hi - lo <= RELATIVE_WIDTH * hi {
+            return Some(next);
+        }
+        t = next;
     }
-    Some(0.5 * (lo + hi))
+    Some(t)
 }
 
 /// The pace's bracket may double this many times (2^200: beyond any calendar).
 const MAX_DOUBLINGS: u32 = 200;
-/// At most this many bisection steps.
-const MAX_BISECTIONS: u32 = 200;
-/// The bisection stops when its bracket is this narrow, relative to its end.
+/// At most this many Newton or bisection steps.
+const MAX_STEPS: u32 = 200;
+/// The search stops when its step or bracket is this small, relative to it.
 const RELATIVE_WIDTH: f64 = 1e-7;
 
 #[cfg(test)]
@@ -225,7 +285,7 @@ mod tests {
             Rfm::new(0.0, 0.0, 30.0).unwrap(),
             Rfm::new(2.0, 30.0, 38.0).unwrap(),
         ];
-        let got = customer_timing(&bg, &rows, Period::Week);
+        let got = customer_timing(&bg, None, &rows, Period::Week);
         assert_eq!(got[0], got[2]);
         let c = &rows[0];
         let p30 = 1.0 - bg.p_purchases_next(c, 0, 30.0 / 7.0);
@@ -274,6 +334,68 @@ mod tests {
                 let now = share(m * f64::from(k) / 20.0);
                 proptest::prop_assert!(now >= last - 1e-12, "{k}: {now} < {last}");
                 last = now;
+            }
+        }
+    }
+
+    /// The closed forms of BG/NBD and MBG/NBD give the root searches'
+    /// answers: the same chances to rounding, the same times to the
+    /// searches' relative width.
+    #[test]
+    fn the_lomax_closed_forms_are_the_searches_answers() {
+        const SEARCH: f64 = 1e-5;
+        let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+        let mbg = MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+        let cases: [(&dyn PurchaseModel, LomaxWait); 2] = [
+            (
+                &bg,
+                LomaxWait {
+                    r: 0.243,
+                    alpha: 4.414,
+                },
+            ),
+            (
+                &mbg,
+                LomaxWait {
+                    r: 0.525,
+                    alpha: 6.183,
+                },
+            ),
+        ];
+        let rows = [
+            Rfm::new(0.0, 0.0, 30.0).unwrap(),
+            Rfm::new(2.0, 30.0, 38.0).unwrap(),
+            Rfm::new(6.0, 20.0, 38.0).unwrap(),
+            Rfm::new(1.0, 2.0, 39.0).unwrap(),
+            Rfm::new(20.0, 70.0, 71.0).unwrap(),
+        ];
+        for (model, w) in cases {
+            let fast = customer_timing(model, Some(w), &rows, Period::Week);
+            let slow = customer_timing(model, None, &rows, Period::Week);
+            for (i, (f, s)) in fast.iter().zip(&slow).enumerate() {
+                let what = format!("{} row {i}", model.name());
+                assert!(
+                    (f.p_purchase_30d - s.p_purchase_30d).abs() < 1e-12,
+                    "{what}"
+                );
+                assert!(
+                    (f.p_purchase_90d - s.p_purchase_90d).abs() < 1e-12,
+                    "{what}"
+                );
+                let pairs = f
+                    .next_order_days
+                    .iter()
+                    .chain([&f.pace_days])
+                    .zip(s.next_order_days.iter().chain([&s.pace_days]));
+                for (a, b) in pairs {
+                    match (a, b) {
+                        (Some(a), Some(b)) => {
+                            assert!((a - b).abs() <= SEARCH * b, "{what}: {a} vs {b}")
+                        }
+                        (None, None) => {}
+                        other => panic!("{what}: {other:?}"),
+                    }
+                }
             }
         }
     }
