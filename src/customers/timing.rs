@@ -167,7 +167,7 @@ pub(crate) fn pace(model: &dyn PurchaseModel, frequency: f64, t_x: f64) -> Optio
         return None;
     }
     let again = model.p_purchase_again_if_alive(frequency, t_x);
-    if !(again > 0.0) {
+    if again.is_nan() || again <= 0.0 {
         return None;
     }
     let share = |s: f64| (1.0 - model.p_purchases_if_alive(0, frequency, t_x, s)) / again;
