@@ -56,12 +56,16 @@
 //!   are still alive have bought again, `G(M) = 0.9` with
 //!   `G(s) = (1 - p_purchases_if_alive(0, x, t_x, s)) /
 //!   p_purchase_again_if_alive(x, t_x)`. For BG/NBD and MBG/NBD that wait is
-//!   Lomax, `P(wait > s) = ((α+t_x)/(α+t_x+s))^(r+x)`, so
-//!   `M = (α+t_x)(10^(1/(r+x)) - 1)`. An alive customer would be this
-//!   silent less than one time in ten: the silence itself is the signal.
-//!   A customer who just bought is never overdue (`M > 0`), and a longer
-//!   silence never takes a customer off the list (`M` does not depend on
-//!   it). The list holds those still likely enough to be a customer to be
+//!   Lomax, `P(wait > s) = ((α+t_x)/(α+t_x+s))^(r+x)` (Fader, Hardie & Lee
+//!   2005a: given `x` purchases by `t_x` the purchase rate is
+//!   `Gamma(r+x, α+t_x)`, and an exponential wait mixed over a Gamma rate
+//!   is Lomax; an alive customer cannot leave before buying), so
+//!   `M = (α+t_x)(10^(1/(r+x)) - 1)`. Pareto/NBD customers may leave before
+//!   buying: `G` is the wait of those who buy again. An alive customer would
+//!   be this silent less than one time in ten: the silence itself is the
+//!   signal. Silence and pace are in days. A customer who just bought is
+//!   never overdue (`M > 0`), and a longer silence never takes a customer
+//!   off the rule (`M` does not depend on it). The list holds those still likely enough to be a customer to be
 //!   worth a reminder, `P(alive) >=` [`OVERDUE_MIN_P_ALIVE`] (one chance in
 //!   five); the others are counted (`probably_gone`) and left to the lost
 //!   and hibernating segments: most customers silent past their pace have
