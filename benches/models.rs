@@ -18,6 +18,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 
+use ltvlab::customers::{customer_timing, LomaxWait};
 use ltvlab::generate::small_shop;
 use ltvlab::ingest::{ingest, IngestOptions};
 use ltvlab::models::{
@@ -214,6 +215,24 @@ fn bench(c: &mut Criterion) {
             black_box(model.p_alive_all(&data)[0] + model.expected_purchases_all(&data, 365.25)[0])
         })
     });
+    // Each customer's next-order timing (30/90-day chances, percentiles,
+    // pace), once per distinct pattern, under each purchase model.
+    for kind in [ModelKind::BgNbd, ModelKind::MbgNbd, ModelKind::ParetoNbd] {
+        let fitted = kind.fit_purchase_model(&data, &fit).unwrap();
+        let params = fitted.params();
+        let lomax = (kind != ModelKind::ParetoNbd).then(|| LomaxWait {
+            r: params.get("r").unwrap(),
+            alpha: params.get("alpha").unwrap(),
+        });
+        group.bench_function(format!("customer_timing_{}/100000", kind.name()), |b| {
+            b.iter(|| {
+                black_box(
+                    customer_timing(fitted.model().as_ref(), lomax, &rows, Period::Day)[0]
+                        .p_purchase_30d,
+                )
+            })
+        });
+    }
     group.finish();
 }
 

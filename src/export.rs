@@ -48,6 +48,77 @@ pub struct ModelColumns<'a> {
     pub expected_order_value: &'a [f64],
     /// Discounted lifetime value over the horizon.
     pub clv: &'a [f64],
+    /// Each customer's next-order timing, when asked for.
+    pub timing: Option<TimingColumns<'a>>,
+}
+
+/// Each customer's next-order timing ([`crate::customers::CustomerTiming`])
+/// for [`customers_csv`]: `p_purchase_30d, p_purchase_90d` and, when the
+/// summary has an observation end, `next_order_median, next_order_p10,
+/// next_order_p90` as ISO dates (empty where the customer is more likely
+/// gone than not).
+#[derive(Debug, Clone, Copy)]
+pub struct TimingColumns<'a> {
+    /// Probability of at least one purchase in the next 30 days.
+    pub p_purchase_30d: &'a [f64],
+    /// Probability of at least one purchase in the next 90 days.
+    pub p_purchase_90d: &'a [f64],
+    /// Days from the observation end to the median next purchase (NaN: none).
+    pub next_order_median_days: &'a [f64],
+    /// The same for the 10th percentile.
+    pub next_order_p10_days: &'a [f64],
+    /// The same for the 90th percentile.
+    pub next_order_p90_days: &'a [f64],
+}
+
+impl TimingColumns<'_> {
+    /// The columns' names and values, in the CSV's order.
+    fn named(&self) -> [(&'static str, &[f64]); 5] {
+        [
+            ("p_purchase_30d", self.p_purchase_30d),
+            ("p_purchase_90d", self.p_purchase_90d),
+            ("next_order_median", self.next_order_median_days),
+            ("next_order_p10", self.next_order_p10_days),
+            ("next_order_p90", self.next_order_p90_days),
+        ]
+    }
+}
+
+/// Owned [`TimingColumns`] from each customer's timing, in order: the
+/// undefined percentiles as NaN.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimingRows {
+    p_purchase_30d: Vec<f64>,
+    p_purchase_90d: Vec<f64>,
+    days: [Vec<f64>; 3],
+}
+
+impl TimingRows {
+    /// The rows of `timing`.
+    pub fn new(timing: &[crate::customers::CustomerTiming]) -> TimingRows {
+        let day = |k: usize| -> Vec<f64> {
+            timing
+                .iter()
+                .map(|t| t.next_order_days[k].unwrap_or(f64::NAN))
+                .collect()
+        };
+        TimingRows {
+            p_purchase_30d: timing.iter().map(|t| t.p_purchase_30d).collect(),
+            p_purchase_90d: timing.iter().map(|t| t.p_purchase_90d).collect(),
+            days: [day(0), day(1), day(2)],
+        }
+    }
+
+    /// The columns, borrowed.
+    pub fn columns(&self) -> TimingColumns<'_> {
+        TimingColumns {
+            p_purchase_30d: &self.p_purchase_30d,
+            p_purchase_90d: &self.p_purchase_90d,
+            next_order_median_days: &self.days[1],
+            next_order_p10_days: &self.days[0],
+            next_order_p90_days: &self.days[2],
+        }
+    }
 }
 
 /// Each customer's intervals from [`crate::bootstrap`], for
@@ -70,7 +141,10 @@ pub struct IntervalColumns<'a> {
 /// last_purchase, frequency, recency, T, monetary_value`, then with a model
 /// `p_alive, expected_purchases, expected_order_value, clv,
 /// expected_clv_low, expected_clv_high, value_low, value_high` (the interval
-/// ends empty without `intervals`). The order and
+/// ends empty without `intervals`), then with the model's timing
+/// ([`TimingColumns`]) `p_purchase_30d, p_purchase_90d, next_order_median,
+/// next_order_p10, next_order_p90` (the dates only when the summary has an
+/// observation end). The order and
 /// date columns are left out when no customer has them (a summary file).
 ///
 /// Text cells go through [`safe_cell`] and are quoted when they hold a
@@ -186,6 +260,9 @@ pub fn customers_csv_with_segments(
             ("expected_order_value", m.expected_order_value.len()),
             ("clv", m.clv.len()),
         ]);
+        if let Some(t) = &m.timing {
+            lengths.extend(t.named().map(|(name, v)| (name, v.len())));
+        }
     }
     if let Some(i) = &intervals {
         lengths.extend([
@@ -232,6 +309,17 @@ pub fn customers_csv_with_segments(
             "value_high",
         ]);
     }
+    let timing = model.and_then(|m| m.timing);
+    // The dates count from the observation end: without one (a summary
+    // file), only the probabilities.
+    let end_day = summary
+        .observation_end
+        .as_deref()
+        .and_then(crate::days::parse_iso_day);
+    let timing_names = timing.map(|t| t.named().map(|(name, _)| name));
+    if let Some(names) = &timing_names {
+        header.extend(&names[..if end_day.is_some() { 5 } else { 2 }]);
+    }
     // The A–E ranks beside the segment, when the summary has the columns
     // they come from (not for a summary file).
     let ranks = segments.and_then(|_| crate::rfm_ranks::summary_ranks(summary));
@@ -276,6 +364,22 @@ pub fn customers_csv_with_segments(
             number_cell(&mut out, intervals.map(|v| v.expected_clv_high[i]));
             number_cell(&mut out, intervals.map(|v| v.value_low[i]));
             number_cell(&mut out, intervals.map(|v| v.value_high[i]));
+        }
+        if let Some(t) = &timing {
+            number_cell(&mut out, Some(t.p_purchase_30d[i]));
+            number_cell(&mut out, Some(t.p_purchase_90d[i]));
+            if let Some(end) = end_day {
+                for days in [
+                    t.next_order_median_days,
+                    t.next_order_p10_days,
+                    t.next_order_p90_days,
+                ] {
+                    out.push(',');
+                    if let Some(day) = crate::customers::day_after(end, days[i]) {
+                        out.push_str(&crate::days::format_day(day));
+                    }
+                }
+            }
         }
         if let Some(s) = &segments {
             out.push(',');
@@ -421,6 +525,7 @@ mod tests {
             expected_purchases: &[2.5e-12, f64::NAN],
             expected_order_value: &[10.0, 12.5],
             clv: &[3.0, 0.0],
+            timing: None,
         };
         let got = customers_csv(&s, Some(model), None).unwrap();
         assert_eq!(
@@ -453,6 +558,53 @@ mod tests {
                 .to_string(),
             "invalid option: customers csv: column clv has 1 values for 2 customers"
         );
+    }
+
+    /// The timing columns: probabilities as numbers, the percentiles as the
+    /// observation end plus their days rounded to the nearest day, empty
+    /// where undefined; without an observation end only the probabilities.
+    #[test]
+    fn customers_csv_has_the_timing_columns() {
+        let timing = TimingColumns {
+            p_purchase_30d: &[0.25, 0.0],
+            p_purchase_90d: &[0.5, 0.125],
+            next_order_median_days: &[40.4, f64::NAN],
+            next_order_p10_days: &[2.6, f64::NAN],
+            next_order_p90_days: &[f64::NAN, f64::NAN],
+        };
+        let model = ModelColumns {
+            p_alive: &[0.5, 1.0],
+            expected_purchases: &[1.0, 2.0],
+            expected_order_value: &[10.0, 12.5],
+            clv: &[3.0, 0.0],
+            timing: Some(timing),
+        };
+        let mut s = summary(vec![customer("a", Some(2)), customer("b", Some(1))]);
+        s.observation_end = Some("2024-03-01".to_owned());
+        let got = customers_csv(&s, Some(model), None).unwrap();
+        let lines: Vec<&str> = got.lines().collect();
+        assert!(
+            lines[0].ends_with(
+                ",value_high,p_purchase_30d,p_purchase_90d,next_order_median,next_order_p10,next_order_p90"
+            ),
+            "{}",
+            lines[0]
+        );
+        // 2024-03-01 + 40 days = 2024-04-10; + 3 days = 2024-03-04.
+        assert!(
+            lines[1].ends_with(",,,,,0.25,0.5,2024-04-10,2024-03-04,"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[2].ends_with(",,,,,0,0.125,,,"), "{}", lines[2]);
+        s.observation_end = None;
+        let got = customers_csv(&s, Some(model), None).unwrap();
+        assert!(got
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",value_high,p_purchase_30d,p_purchase_90d"));
+        assert!(got.lines().nth(1).unwrap().ends_with(",,,,,0.25,0.5"));
     }
 
     /// The segment columns follow the others; a customer without a segment

@@ -11,7 +11,9 @@
 //! cannot be fitted (too few repeat customers, no monetary values, or a
 //! fitted `q <= 1`), every customer's expected order value falls back to the
 //! base's observed mean order value and a diagnostic says why: no output is
-//! ever NaN.
+//! ever NaN. Each customer also gets their next-order timing
+//! ([`crate::customers::CustomerTiming`]: the chance of an order in the next
+//! 30 and 90 days and the median and 80% range of the next order).
 //!
 //! # The formula LTV
 //!
@@ -37,7 +39,9 @@
 
 use serde::Serialize;
 
-use crate::customers::{churn_window, days_per_period, CustomerValue};
+use crate::customers::{
+    churn_window, customer_timing, days_per_period, CustomerTiming, CustomerValue, LomaxWait,
+};
 use crate::models::{
     check_clv_inputs, customer_lifetime_value, lifetime_values, ClvOptions, Fit, FitOptions,
     GammaGamma, ModelKind, PurchaseModel, Rfm, RfmData, Spend,
@@ -137,6 +141,11 @@ pub struct CustomerPrediction {
     pub expected_order_value: f64,
     /// Discounted lifetime value over the horizon, margin applied.
     pub clv: f64,
+    /// When the next order is likely ([`crate::customers::CustomerTiming`]):
+    /// `p_purchase_30d`, `p_purchase_90d`, `next_order_days` (10th, 50th and
+    /// 90th percentile, days from the observation end) and `pace_days`.
+    #[serde(flatten)]
+    pub timing: CustomerTiming,
 }
 
 /// Totals over the whole base.
@@ -329,11 +338,19 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
         options,
         summary.period,
     )?;
+    // Each customer's next-order timing, once per distinct (x, t_x, T).
+    let timing = customer_timing(
+        purchase_model.model().as_ref(),
+        lomax_wait(&purchase_model),
+        &rows,
+        summary.period,
+    );
     let customers: Vec<CustomerPrediction> = summary
         .customers
         .iter()
+        .zip(timing)
         .enumerate()
-        .map(|(i, c)| CustomerPrediction {
+        .map(|(i, (c, timing))| CustomerPrediction {
             customer_id: c.customer_id.clone(),
             frequency: c.frequency,
             recency: c.recency,
@@ -344,6 +361,7 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
             expected_purchases: values.expected_purchases[i],
             expected_order_value: values.expected_order_value[i],
             clv: values.clv[i],
+            timing,
         })
         .collect();
     let n = customers.len();
@@ -395,6 +413,12 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
 }
 
 impl Predictions {
+    /// Each customer's next-order timing, in the summary's order (for
+    /// [`crate::segments::segments_with_timing`]).
+    pub fn customer_timing(&self) -> Vec<CustomerTiming> {
+        self.customers.iter().map(|c| c.timing).collect()
+    }
+
     /// Each customer's model values in the shape the segments use, from this
     /// one fit, horizon and margin (`clv` has the margin applied): so that
     /// the segments and the customer table tell one story.
@@ -655,6 +679,15 @@ pub(crate) fn value_customers(
         expected_order_value,
         clv: valued.clv,
     })
+}
+
+/// BG/NBD's and MBG/NBD's `r` and `α`, for the timing's closed forms.
+fn lomax_wait(fit: &PurchaseFit) -> Option<LomaxWait> {
+    let params = fit.params();
+    match (fit.name(), params.get("r"), params.get("alpha")) {
+        ("bgnbd" | "mbgnbd", Some(r), Some(alpha)) => Some(LomaxWait { r, alpha }),
+        _ => None,
+    }
 }
 
 pub(crate) fn clv_options(options: &PredictOptions, period: Period) -> ClvOptions {

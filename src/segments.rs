@@ -48,14 +48,41 @@
 //!   purchase is at least `days` old, one list per threshold (default 30,
 //!   "reach out personally", and 60, "responses drop sharply"), each up to
 //!   the next threshold, the highest revenue first.
-//! - **Expected next order**: the last purchase plus the expected time
-//!   between orders while alive, `1/E[λ | x, T] = (α+T)/(r+x)` periods
-//!   (the posterior mean rate of the NBD purchase process of all three
-//!   purchase models). A customer is **overdue** when that
-//!   date lies before the observation end; overdue customers are listed by
-//!   **value at risk**: their model LTV, `P(alive)` times the discounted
-//!   12-month revenue they bring if still alive — the value still at stake
-//!   (a customer who is surely gone has nothing left to save).
+//! - **Overdue** (from the fitted purchase model, see
+//!   [`crate::customers::CustomerTiming`]): a repeat customer (`x >= 1`)
+//!   whose silence since the last purchase exceeds their **pace** `M`: the
+//!   wait after the last purchase by which 9 in 10 customers with the same
+//!   history at that purchase (`x` repeat purchases, the last at `t_x`) who
+//!   are still alive have bought again, `G(M) = 0.9` with
+//!   `G(s) = (1 - p_purchases_if_alive(0, x, t_x, s)) /
+//!   p_purchase_again_if_alive(x, t_x)`. For BG/NBD and MBG/NBD that wait is
+//!   Lomax, `P(wait > s) = ((α+t_x)/(α+t_x+s))^(r+x)` (Fader, Hardie & Lee
+//!   2005a: given `x` purchases by `t_x` the purchase rate is
+//!   `Gamma(r+x, α+t_x)`, and an exponential wait mixed over a Gamma rate
+//!   is Lomax; an alive customer cannot leave before buying), so
+//!   `M = (α+t_x)(10^(1/(r+x)) - 1)`. Pareto/NBD customers may leave before
+//!   buying: `G` is the wait of those who buy again. An alive customer would
+//!   be this silent less than one time in ten: the silence itself is the
+//!   signal. Silence and pace are in days. A customer who just bought is
+//!   never overdue (`M > 0`), and a longer silence never takes a customer
+//!   off the rule (`M` does not depend on it). The list holds those still likely enough to be a customer to be
+//!   worth a reminder, `P(alive) >=` [`OVERDUE_MIN_P_ALIVE`] (one chance in
+//!   five); the others are counted (`probably_gone`) and left to the lost
+//!   and hibernating segments: most customers silent past their pace have
+//!   simply left, and a list of all of them is too long to act on. Listed
+//!   by **value at risk**: their model LTV, `P(alive)` times the
+//!   discounted 12-month revenue they bring if still alive — the value
+//!   still at stake (a customer who is surely gone has nothing left to
+//!   save). Each row's reason: silent `N` days, 9 in 10 at their pace would
+//!   have bought again by day `M` ([`TimingReason::SilentPastPace`]).
+//! - **Due soon**: customers not overdue whose median next purchase
+//!   (from the observation end, `P(alive)` included) falls within
+//!   [`DUE_SOON_DAYS`], the most likely to buy within 30 days first
+//!   ([`TimingReason::DueSoon`]): the time for the reminder before the
+//!   order, as an "expected date of next order".
+//!
+//! Dates from the timing are the observation end plus the days, rounded to
+//! the nearest day ([`crate::customers::day_after`]).
 //!
 //! # NPS
 //!
@@ -68,8 +95,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::cohorts::Histories;
 use crate::customers::facts_ratio as ratio;
-use crate::customers::{CustomerFacts, CustomerRow, CustomerValue, ShopModel, Tally, ValueOptions};
+use crate::customers::{
+    customer_timing, day_after, CustomerFacts, CustomerRow, CustomerTiming, CustomerValue,
+    LomaxWait, ShopModel, Tally, ValueOptions,
+};
 use crate::days::format_day;
+use crate::models::ModelKind;
 use crate::summary::Summary;
 use crate::transactions::Transactions;
 use crate::{Error, Result};
@@ -215,8 +246,11 @@ pub struct SegmentReport {
     pub segments: Vec<NamedSegmentStats>,
     /// One list per follow-up rule, by ascending days.
     pub follow_up: Vec<FollowUpList>,
-    /// Customers whose expected next order date has passed, by value at risk.
-    pub overdue: OverdueList,
+    /// Repeat customers silent past their pace (module doc), by value at risk.
+    pub overdue: TimingList,
+    /// Customers whose median next order is within [`DUE_SOON_DAYS`], by
+    /// their chance of buying within 30 days.
+    pub due_soon: TimingList,
     /// Promoters, passives and detractors, when the data has NPS scores.
     pub nps: Option<NpsReport>,
     /// One row per customer (when asked for), in customer order.
@@ -265,30 +299,95 @@ pub struct FollowUpCustomer {
     pub revenue: f64,
 }
 
-/// Customers whose expected next order is overdue.
+/// The least P(alive) of a customer on the overdue list (module doc).
+pub const OVERDUE_MIN_P_ALIVE: f64 = 0.2;
+
+/// How soon the due-soon list looks ahead, in days.
+pub const DUE_SOON_DAYS: f64 = 30.0;
+
+/// A list of customers chosen by their next-order timing: overdue or due
+/// soon.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OverdueList {
-    /// All overdue customers.
+pub struct TimingList {
+    /// All customers in the list.
     pub count: u64,
-    /// The first `list_limit`, highest value at risk first.
-    pub customers: Vec<OverdueCustomer>,
+    /// Overdue customers left off the list as probably gone (`P(alive)`
+    /// below [`OVERDUE_MIN_P_ALIVE`]); 0 for the due-soon list.
+    pub probably_gone: u64,
+    /// The first `list_limit` of them, in the list's order.
+    pub customers: Vec<TimedCustomer>,
 }
 
-/// An overdue customer.
+/// A customer in a [`TimingList`], with why they are on it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OverdueCustomer {
+pub struct TimedCustomer {
     /// The customer id.
     pub customer_id: String,
     /// The last purchase (ISO).
     pub last_order: String,
-    /// The expected next order (ISO).
-    pub expected_next_order: String,
-    /// Days from the expected next order to the observation end.
-    pub days_overdue: i32,
+    /// Days from the last purchase to the observation end.
+    pub days_since_last_order: i32,
+    /// Purchases.
+    pub orders: u32,
     /// Probability the customer is still alive.
     pub p_alive: f64,
     /// Model LTV: P(alive) × discounted revenue over the value horizon if alive.
     pub value_at_risk: f64,
+    /// Probability of at least one purchase in the next 30 days.
+    pub p_purchase_30d: f64,
+    /// The median next order (ISO); `None` when the customer is more
+    /// likely gone than not.
+    pub next_order: Option<String>,
+    /// The 10th percentile of the next order (ISO), if any.
+    pub next_order_low: Option<String>,
+    /// The 90th percentile of the next order (ISO), if any: with
+    /// `next_order_low`, an 80% range.
+    pub next_order_high: Option<String>,
+    /// Why the customer is on the list.
+    pub reason: TimingReason,
+}
+
+/// Why a customer is on a [`TimingList`]: a code with its numbers, which
+/// each door words in its language.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum TimingReason {
+    /// Silent `silent_days` days; 9 in 10 alive customers at their pace
+    /// would have bought again by day `pace_days` after their last order.
+    SilentPastPace {
+        /// Days since the last purchase.
+        silent_days: i32,
+        /// The pace `M` in days, rounded up.
+        pace_days: i32,
+    },
+    /// The median next order is `in_days` days after the observation end.
+    DueSoon {
+        /// Days from the observation end to the median next order.
+        in_days: i32,
+        /// Probability of at least one purchase in the next 30 days.
+        p_purchase_30d: f64,
+    },
+}
+
+impl TimingReason {
+    /// The reason in English words (the CLI's text).
+    pub fn message(&self) -> String {
+        match *self {
+            TimingReason::SilentPastPace {
+                silent_days,
+                pace_days,
+            } => format!(
+                "silent {silent_days} days; 9 in 10 customers at their pace would have bought again by day {pace_days}"
+            ),
+            TimingReason::DueSoon {
+                in_days,
+                p_purchase_30d,
+            } => format!(
+                "next order expected in about {in_days} days; {:.0}% chance of an order within 30 days",
+                100.0 * p_purchase_30d
+            ),
+        }
+    }
 }
 
 /// NPS segments.
@@ -331,7 +430,8 @@ pub struct CustomerSegment {
     pub p_alive: Option<f64>,
     /// Model LTV, when modeled.
     pub model_ltv: Option<f64>,
-    /// Expected next order (ISO), when modeled.
+    /// The median next order (ISO), when modeled and the customer is more
+    /// likely to buy again than not.
     pub expected_next_order: Option<String>,
 }
 
@@ -372,7 +472,27 @@ pub fn segments_with(
     let values = model
         .map(|m| m.customer_values(summary, &options.value))
         .transpose()?;
-    segments_with_values(histories, summary, values.as_deref(), options)
+    let timing = model
+        .map(|m| -> Result<Vec<CustomerTiming>> {
+            let rows = crate::predict::rfm_rows(&summary.customers)?;
+            let [r, alpha, ..] = m.purchases().params();
+            let lomax = matches!(m.kind(), ModelKind::BgNbd | ModelKind::MbgNbd)
+                .then_some(LomaxWait { r, alpha });
+            Ok(customer_timing(
+                m.purchases().model(),
+                lomax,
+                &rows,
+                m.period(),
+            ))
+        })
+        .transpose()?;
+    segments_with_timing(
+        histories,
+        summary,
+        values.as_deref(),
+        timing.as_deref(),
+        options,
+    )
 }
 
 /// Segments the customers of `histories` with model values computed
@@ -391,16 +511,39 @@ pub fn segments_with_values(
     values: Option<&[CustomerValue]>,
     options: &SegmentOptions,
 ) -> Result<SegmentReport> {
-    if let Some(v) = values {
-        if v.len() != summary.customers.len() {
+    segments_with_timing(histories, summary, values, None, options)
+}
+
+/// [`segments_with_values`] with each customer's next-order timing
+/// (`timing[i]` is the summary's `i`-th customer's, for example from
+/// [`crate::predict::Predictions::customer_timing`]): the overdue and
+/// due-soon lists and the expected next order need it, and are empty
+/// without it.
+///
+/// # Errors
+///
+/// As [`segments_with_values`], and when `timing` has not one row per
+/// summary customer.
+pub fn segments_with_timing(
+    histories: &Histories<'_>,
+    summary: &Summary,
+    values: Option<&[CustomerValue]>,
+    timing: Option<&[CustomerTiming]>,
+    options: &SegmentOptions,
+) -> Result<SegmentReport> {
+    let n = summary.customers.len();
+    for (what, len) in [
+        ("customer values", values.map(<[_]>::len)),
+        ("customer timings", timing.map(<[_]>::len)),
+    ] {
+        if let Some(len) = len.filter(|&len| len != n) {
             return Err(Error::options(format!(
-                "{} customer values for {} summary customers",
-                v.len(),
-                summary.customers.len()
+                "{len} {what} for {n} summary customers"
             )));
         }
     }
-    let facts = CustomerFacts::build(histories, summary, values.map(<[_]>::to_vec))?;
+    let facts =
+        CustomerFacts::build_with_timing(histories, summary, values.map(<[_]>::to_vec), timing)?;
     let n = facts.rows.len();
     let r = scores(&facts.rows, |c| -f64::from(c.days_since_last));
     let f = scores(&facts.rows, |c| f64::from(c.orders));
@@ -427,6 +570,7 @@ pub fn segments_with_values(
     let nps = nps_report(&facts);
     let follow_up = follow_up_lists(&facts, options)?;
     let overdue = overdue_list(&facts, options.list_limit);
+    let due_soon = due_soon_list(&facts, options.list_limit);
     let customers = if options.per_customer {
         facts
             .rows
@@ -444,7 +588,11 @@ pub fn segments_with_values(
                 nps: (c.nps != u8::MAX).then_some(c.nps),
                 p_alive: c.value.map(|v| v.p_alive),
                 model_ltv: c.value.map(|v| v.clv),
-                expected_next_order: c.next_order_day().map(format_day),
+                expected_next_order: c
+                    .timing
+                    .and_then(|t| t.median_days())
+                    .and_then(|d| day_after(ctx.end_day, d))
+                    .map(format_day),
             })
             .collect()
     } else {
@@ -457,6 +605,7 @@ pub fn segments_with_values(
         segments,
         follow_up,
         overdue,
+        due_soon,
         nps,
         customers,
     })
@@ -579,36 +728,107 @@ fn sort_first<T>(list: &mut Vec<T>, limit: usize, order: impl Fn(&T, &T) -> Orde
     list.sort_by(order);
 }
 
-fn overdue_list(facts: &CustomerFacts<'_>, limit: usize) -> OverdueList {
-    let end = facts.context.end_day;
-    let mut list: Vec<(&CustomerRow, i32, CustomerValue)> = facts
+/// Whether a customer is overdue (module doc): a repeat customer silent
+/// for longer than their pace. Returns the reason if so.
+pub(crate) fn overdue_reason(row: &CustomerRow) -> Option<TimingReason> {
+    let pace = row.timing?.pace_days?;
+    (row.frequency > 0.0 && f64::from(row.days_since_last) > pace).then(|| {
+        TimingReason::SilentPastPace {
+            silent_days: row.days_since_last,
+            pace_days: pace.ceil() as i32,
+        }
+    })
+}
+
+fn overdue_list(facts: &CustomerFacts<'_>, limit: usize) -> TimingList {
+    let overdue: Vec<(&CustomerRow, CustomerValue, TimingReason)> = facts
         .rows
         .iter()
-        .filter_map(|c| {
-            let next = c.next_order_day()?;
-            (next < end).then_some((c, next, c.value?))
-        })
+        .filter_map(|c| Some((c, c.value?, overdue_reason(c)?)))
+        .collect();
+    let all = overdue.len() as u64;
+    let mut list: Vec<_> = overdue
+        .into_iter()
+        .filter(|(_, v, _)| v.p_alive >= OVERDUE_MIN_P_ALIVE)
         .collect();
     let count = list.len() as u64;
     sort_first(&mut list, limit, |a, b| {
-        b.2.clv
-            .total_cmp(&a.2.clv)
+        b.1.clv
+            .total_cmp(&a.1.clv)
             .then(a.0.customer.cmp(&b.0.customer))
     });
-    OverdueList {
+    TimingList {
         count,
+        probably_gone: all - count,
         customers: list
             .into_iter()
             .take(limit)
-            .map(|(c, next, v)| OverdueCustomer {
-                customer_id: facts.id(c).to_owned(),
-                last_order: format_day(c.last_day),
-                expected_next_order: format_day(next),
-                days_overdue: end - next,
-                p_alive: v.p_alive,
-                value_at_risk: v.clv,
-            })
+            .map(|(c, v, reason)| timed_customer(facts, c, v, reason))
             .collect(),
+    }
+}
+
+fn due_soon_list(facts: &CustomerFacts<'_>, limit: usize) -> TimingList {
+    let mut list: Vec<(&CustomerRow, CustomerValue, TimingReason)> = facts
+        .rows
+        .iter()
+        .filter_map(|c| {
+            let timing = c.timing?;
+            let median = timing.median_days()?;
+            let due = median <= DUE_SOON_DAYS && overdue_reason(c).is_none();
+            due.then(|| {
+                let reason = TimingReason::DueSoon {
+                    in_days: median.round() as i32,
+                    p_purchase_30d: timing.p_purchase_30d,
+                };
+                c.value.map(|v| (c, v, reason))
+            })?
+        })
+        .collect();
+    let count = list.len() as u64;
+    let p30 = |c: &CustomerRow| c.timing.map_or(0.0, |t| t.p_purchase_30d);
+    sort_first(&mut list, limit, |a, b| {
+        p30(b.0)
+            .total_cmp(&p30(a.0))
+            .then(a.0.customer.cmp(&b.0.customer))
+    });
+    TimingList {
+        count,
+        probably_gone: 0,
+        customers: list
+            .into_iter()
+            .take(limit)
+            .map(|(c, v, reason)| timed_customer(facts, c, v, reason))
+            .collect(),
+    }
+}
+
+fn timed_customer(
+    facts: &CustomerFacts<'_>,
+    c: &CustomerRow,
+    v: CustomerValue,
+    reason: TimingReason,
+) -> TimedCustomer {
+    let end = facts.context.end_day;
+    let timing = c.timing;
+    let date = |k: usize| {
+        timing
+            .and_then(|t| t.next_order_days[k])
+            .and_then(|d| day_after(end, d))
+            .map(format_day)
+    };
+    TimedCustomer {
+        customer_id: facts.id(c).to_owned(),
+        last_order: format_day(c.last_day),
+        days_since_last_order: c.days_since_last,
+        orders: c.orders,
+        p_alive: v.p_alive,
+        value_at_risk: v.clv,
+        p_purchase_30d: timing.map_or(0.0, |t| t.p_purchase_30d),
+        next_order: date(1),
+        next_order_low: date(0),
+        next_order_high: date(2),
+        reason,
     }
 }
 

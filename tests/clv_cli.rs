@@ -123,6 +123,62 @@ fn predict_writes_one_row_per_customer() {
     }
 }
 
+/// `--timing` adds the next-order columns: the two probabilities (the 90
+/// days' at least the 30 days'), and the percentiles as ISO dates on or
+/// after the observation end, in order, empty only from the top down (a
+/// customer without a median has no 90th percentile either).
+#[test]
+fn predict_timing_adds_the_next_order_columns() {
+    let orders = orders();
+    let text = ok_stdout(&["predict", orders.to_str().unwrap(), "--timing"]);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        header[17..],
+        [
+            "p_purchase_30d",
+            "p_purchase_90d",
+            "next_order_median",
+            "next_order_p10",
+            "next_order_p90"
+        ]
+    );
+    let last = header.iter().position(|&h| h == "last_purchase").unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 600);
+    let end = rows.iter().map(|r| r[last]).max().unwrap();
+    let (mut dated, mut undated) = (0, 0);
+    for row in &rows {
+        let p30: f64 = row[17].parse().unwrap();
+        let p90: f64 = row[18].parse().unwrap();
+        assert!(
+            (0.0..=1.0).contains(&p30) && p30 <= p90 && p90 <= 1.0,
+            "{row:?}"
+        );
+        let (median, low, high) = (row[19], row[20], row[21]);
+        for date in [median, low, high].into_iter().filter(|d| !d.is_empty()) {
+            assert!(date.len() == 10 && date >= end, "{row:?}");
+        }
+        if median.is_empty() {
+            assert!(high.is_empty() && p90 < 0.9, "{row:?}");
+            undated += 1;
+        } else {
+            assert!(!low.is_empty() && low <= median, "{row:?}");
+            assert!(high.is_empty() || median <= high, "{row:?}");
+            dated += 1;
+        }
+    }
+    // Both kinds of customer are in a generated shop.
+    assert!(dated > 0 && undated > 0, "{dated} {undated}");
+    // Without the flag, the layout is unchanged.
+    let plain = ok_stdout(&["predict", orders.to_str().unwrap()]);
+    assert!(plain
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",value_low,value_high"));
+}
+
 #[test]
 fn predict_reads_a_summary_file() {
     let text = ok_stdout(&[

@@ -2,9 +2,13 @@
 //! hand-computed shops.
 
 use ltvlab::compare::{compare, CompareOptions};
+use ltvlab::customers::customer_timing;
 use ltvlab::ingest::{ingest, Dataset, IngestOptions};
+use ltvlab::models::{BgNbd, GammaGamma};
 use ltvlab::predict::{average_order_value, formula_ltv, PredictOptions};
-use ltvlab::segments::{segments, Segment, SegmentOptions};
+use ltvlab::segments::{
+    segments, Segment, SegmentOptions, TimingReason, DUE_SOON_DAYS, OVERDUE_MIN_P_ALIVE,
+};
 use ltvlab::simulate::ShopModel;
 use ltvlab::summary::{summarize, Summary, SummaryOptions};
 use ltvlab::transactions::Transactions;
@@ -167,15 +171,69 @@ fn model_columns_and_overdue_customers_on_generated_data() {
     let p = report.overall.mean_p_alive.unwrap();
     assert!(p > 0.0 && p < 1.0);
     assert!(report.overall.model_ltv.unwrap() > 0.0);
-    // Overdue: expected next order before the end, ordered by value at risk.
+    // Overdue: repeat customers silent past their pace, still P(alive) >=
+    // 0.2, by value at risk; recounted here from the model's timing.
     let list = &report.overdue.customers;
     assert!(!list.is_empty());
     assert!(list
         .windows(2)
         .all(|w| w[0].value_at_risk >= w[1].value_at_risk));
-    assert!(list
+    for c in list {
+        assert!(c.orders >= 2 && c.p_alive >= OVERDUE_MIN_P_ALIVE, "{c:?}");
+        match c.reason {
+            TimingReason::SilentPastPace {
+                silent_days,
+                pace_days,
+            } => assert!(silent_days == c.days_since_last_order && silent_days >= pace_days),
+            other => panic!("{other:?}"),
+        }
+    }
+    let rows = ltvlab::predict::rfm_rows(&summary.customers).unwrap();
+    let [r, alpha, ..] = model.purchases().params();
+    let lomax = Some(ltvlab::customers::LomaxWait { r, alpha });
+    let timing = customer_timing(model.purchases().model(), lomax, &rows, summary.period);
+    let values = model
+        .customer_values(&summary, &Default::default())
+        .unwrap();
+    let by_id: std::collections::HashMap<&str, i32> = report
+        .customers
         .iter()
-        .all(|c| c.days_overdue > 0 && c.expected_next_order > c.last_order));
+        .map(|c| (c.customer_id.as_str(), c.days_since_last_order))
+        .collect();
+    let (mut overdue, mut gone) = (0, 0);
+    for ((c, t), v) in summary.customers.iter().zip(&timing).zip(&values) {
+        let silent = f64::from(by_id[c.customer_id.as_str()]);
+        if c.frequency > 0.0 && t.pace_days.is_some_and(|pace| silent > pace) {
+            if v.p_alive >= OVERDUE_MIN_P_ALIVE {
+                overdue += 1;
+            } else {
+                gone += 1;
+            }
+        }
+    }
+    assert_eq!(
+        (report.overdue.count, report.overdue.probably_gone),
+        (overdue, gone)
+    );
+    // Due soon: the median next order within 30 days of the end, none
+    // overdue, the likeliest to buy first.
+    let end = &report.observation_end;
+    let due = &report.due_soon.customers;
+    assert!(!due.is_empty());
+    assert!(due
+        .windows(2)
+        .all(|w| w[0].p_purchase_30d >= w[1].p_purchase_30d));
+    for c in due {
+        let next = c.next_order.as_deref().unwrap();
+        assert!(next >= end.as_str() && c.p_purchase_30d >= 0.5, "{c:?}");
+        assert!(list.iter().all(|o| o.customer_id != c.customer_id));
+        match c.reason {
+            TimingReason::DueSoon { in_days, .. } => {
+                assert!(f64::from(in_days) <= DUE_SOON_DAYS)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
     let shares: f64 = report.segments.iter().map(|s| s.stats.revenue_share).sum();
     assert!((shares - 1.0).abs() < 1e-9);
     // One formula LTV: over all customers it is predict's, margin 1.
@@ -285,4 +343,96 @@ fn comparison_needs_a_group_column() {
             .starts_with("invalid option: no group column"),
         "{err}"
     );
+}
+
+/// The overdue rule by hand. BG/NBD with r = 1, α = 9 (days), a = 0.1,
+/// b = 10: an alive customer's wait after their last purchase is Lomax,
+/// `P(wait > s) = ((α+t_x)/(α+t_x+s))^(r+x)` (the Gamma(r+x, α+t_x)
+/// posterior rate of Fader, Hardie & Lee 2005a mixed over an exponential
+/// wait), so with one repeat purchase at t_x = 10 days 9 in 10 have bought
+/// again by `M = 19 (10^(1/2) - 1) = 41.08` days. Customer a is silent 42
+/// days (overdue), b 41 (not yet), c bought on the last day, d bought once.
+/// P(alive) of a = 1/(1 + a/b ((α+T)/(α+t_x))^2) = 1/(1 + 0.01 (61/19)^2)
+/// = 0.906, above the list's floor.
+#[test]
+fn overdue_by_hand_on_a_bg_nbd() {
+    const SHOP: &str = "customer_id,order_id,date,amount\n\
+        a,1,2024-01-01,10\n\
+        a,2,2024-01-11,10\n\
+        b,3,2024-01-02,10\n\
+        b,4,2024-01-12,10\n\
+        c,5,2024-02-12,10\n\
+        c,6,2024-02-22,10\n\
+        d,7,2024-02-01,10\n";
+    let (t, summary) = load(SHOP, None);
+    let model = ShopModel::new(
+        BgNbd::new(1.0, 9.0, 0.1, 10.0).unwrap(),
+        GammaGamma::new(6.0, 4.0, 15.0).unwrap(),
+        summary.period,
+    );
+    let report = segments(&t, &summary, Some(&model), &SegmentOptions::default()).unwrap();
+    assert_eq!(report.observation_end, "2024-02-22");
+    let ids: Vec<&str> = report
+        .overdue
+        .customers
+        .iter()
+        .map(|c| c.customer_id.as_str())
+        .collect();
+    assert_eq!(ids, ["a"]);
+    assert_eq!((report.overdue.count, report.overdue.probably_gone), (1, 0));
+    let a = &report.overdue.customers[0];
+    assert_eq!(
+        a.reason,
+        TimingReason::SilentPastPace {
+            silent_days: 42,
+            pace_days: 42
+        }
+    );
+    // P(alive), by hand above.
+    assert!((a.p_alive - 1.0 / (1.0 + 0.01 * (61.0f64 / 19.0).powi(2))).abs() < 1e-9);
+    assert!(a.reason.message().contains("silent 42 days"));
+}
+
+/// A shop of two customers: `a` bought on day 0 and day `gap`, then was
+/// silent `silence` days; `z` bought on the last day. The days are from
+/// 2024-01-01.
+fn silent_shop(gap: u32, silence: u32) -> String {
+    let day = |d: u32| ltvlab::days::format_day(19_723 + d as i32);
+    format!(
+        "customer_id,order_id,date,amount\na,1,{},10\na,2,{},10\nz,3,{},10\n",
+        day(0),
+        day(gap),
+        day(gap + silence)
+    )
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Whatever the model: a customer who just bought is never overdue, and
+    /// a longer silence never takes a customer off the overdue rule (on the
+    /// list or counted as probably gone).
+    #[test]
+    fn silence_only_makes_a_customer_more_overdue(
+        r in 0.1f64..5.0,
+        alpha in 1.0f64..100.0,
+        a in 0.05f64..3.0,
+        b in 0.5f64..20.0,
+        gap in 1u32..200,
+        silences in proptest::collection::vec(0u32..400, 2),
+    ) {
+        let model = ShopModel::new(
+            BgNbd::new(r, alpha, a, b).unwrap(),
+            GammaGamma::new(6.0, 4.0, 15.0).unwrap(),
+            ltvlab::summary::Period::Day,
+        );
+        let on_rule = |silence: u32| {
+            let (t, summary) = load(&silent_shop(gap, silence), None);
+            let report = segments(&t, &summary, Some(&model), &SegmentOptions::default()).unwrap();
+            report.overdue.count + report.overdue.probably_gone
+        };
+        proptest::prop_assert_eq!(on_rule(0), 0);
+        let (short, long) = (silences[0].min(silences[1]), silences[0].max(silences[1]));
+        proptest::prop_assert!(on_rule(short) <= on_rule(long));
+    }
 }

@@ -336,8 +336,14 @@ const en = {
   'segments.followup.open': '{count} repeat customers, last order {min}+ days ago: {note}',
   'segments.followup.note.reach out personally': 'reach out personally',
   'segments.followup.note.responses drop sharply': 'responses drop sharply after this',
-  'segments.overdue': '{count} customers are overdue: the model expected their next order before the end of your data.',
-  'segments.overdue.item': '{id}: expected {date}, {days} days overdue, {value} at risk',
+  'segments.overdue': '{count} customers are past their pace: silent longer than 9 in 10 customers who buy like them would be, and still likely to come back (the most value at risk first; {gone} more are probably gone and left to the lost segments).',
+  'segments.due_soon': '{count} customers are expected to order within 30 days (median next order date), the most likely to buy first.',
+  'segments.timed.item': '{id}: next order {next}, {p30} chance of an order within 30 days, {value} at risk. {reason}',
+  'segments.timed.next': '{date} (80% between {low} and {high})',
+  'segments.timed.next_open': '{date} (from {low}; they may not come back at all)',
+  'segments.timed.none': 'not expected (more likely gone than not)',
+  'segments.reason.silent_past_pace': 'Silent {days} days since the last order; 9 in 10 customers at their pace would have bought again by day {pace}.',
+  'segments.reason.due_soon': 'Expected to order in about {days} days; {p30} chance of an order within 30 days.',
   'segments.customer': '{id}: {days} days since the last order, {orders} orders, {revenue}',
   'segment.champions': 'Champions',
   'segment.loyal': 'Loyal',
@@ -701,6 +707,7 @@ const en = {
   'segment.action.hibernating': 'Keep them only in low-cost seasonal mailings.',
   'segment.action.lost': 'Stop paid outreach; one last win-back email at most.',
   'segment.action.overdue': 'Send a reminder of their usual items before the value at risk is gone.',
+  'segment.action.due_soon': 'Send a reminder a few days before their expected next order.',
   'segments.list.shown': 'The {shown} customers with the most revenue of {count}.',
   'segments.list.download': 'Download this list (CSV)',
   'segments.lists.heading': 'Every customer, by segment',
@@ -1038,8 +1045,14 @@ const ja = {
   'segments.followup.open': 'リピート顧客 {count} 人、最終注文から {min} 日以上：{note}',
   'segments.followup.note.reach out personally': '個別に連絡しましょう',
   'segments.followup.note.responses drop sharply': 'これ以降は反応が大きく下がります',
-  'segments.overdue': '{count} 人の顧客は、モデルの予想ではデータの最終日までに次の注文があるはずでした。',
-  'segments.overdue.item': '{id}：予想 {date}、{days} 日遅れ、{value} が失われるおそれ',
+  'segments.overdue': '購入ペースを過ぎた顧客 {count} 人：同じペースのお客様の9割ならもう再購入している日数を過ぎていますが、まだ戻ってくる見込みがあります（失うおそれのある売上が大きい順。ほかの {gone} 人は離脱した可能性が高いため、離脱セグメントに任せています）。',
+  'segments.due_soon': '次回購入予測日が30日以内の顧客 {count} 人（購入見込みの高い順）。',
+  'segments.timed.item': '{id}：次回購入予測日 {next}、購入見込み（30日以内）{p30}、{value} が失われるおそれ。{reason}',
+  'segments.timed.next': '{date}（80%の確率で {low}〜{high}）',
+  'segments.timed.next_open': '{date}（早ければ {low}。再購入しない可能性もあります）',
+  'segments.timed.none': '予測なし（離脱の可能性が高い）',
+  'segments.reason.silent_past_pace': '前回購入から{days}日。同じペースのお客様の9割は{pace}日目までに再購入しています。',
+  'segments.reason.due_soon': 'あと約{days}日で次の注文が見込まれます（30日以内の購入見込み {p30}）。',
   'segments.customer': '{id}：最終注文から {days} 日、注文 {orders} 回、{revenue}',
   'segment.champions': '優良顧客',
   'segment.loyal': '安定顧客',
@@ -1403,6 +1416,7 @@ const ja = {
   'segment.action.hibernating': '費用の安い季節のキャンペーン配信だけに含めましょう。',
   'segment.action.lost': '費用のかかる施策は止め、送るなら最後の呼び戻しメール1通までに。',
   'segment.action.overdue': 'いつもの商品のリマインドを、失うおそれのある売上がなくなる前に。',
+  'segment.action.due_soon': '次回購入予測日の数日前にリマインドを送りましょう。',
   'segments.list.shown': '{count} 人のうち、売上の多い {shown} 人です。',
   'segments.list.download': 'このリストをダウンロード（CSV）',
   'segments.lists.heading': 'セグメント別の顧客一覧',
@@ -1570,6 +1584,31 @@ export function diagnosticText(l10n, { code, model, params = {}, error }) {
   const text = l10n.t(`diagnostic.${code}`, shown);
   if (!model) return text;
   return `${MODEL_NAMES[model] ?? model}${l10n.lang === 'ja' ? '：' : ': '}${text}`;
+}
+
+/**
+ * The median next order and its 80% range in words, or that none is expected.
+ * @param {import('./pkg/ltvlab.js').TimedCustomer} c
+ * @param {L10n} l10n
+ */
+export function nextOrderText(c, l10n) {
+  if (c.next_order === null) return l10n.t('segments.timed.none');
+  const params = { date: l10n.date(c.next_order), low: l10n.date(c.next_order_low), high: l10n.date(c.next_order_high) };
+  return l10n.t(c.next_order_high === null ? 'segments.timed.next_open' : 'segments.timed.next', params);
+}
+
+/**
+ * Why a customer is on a timing list, from the core's code and numbers.
+ * @param {import('./pkg/ltvlab.js').TimingReason} reason
+ * @param {L10n} l10n
+ */
+export function timingReasonText(reason, l10n) {
+  switch (reason.code) {
+    case 'silent_past_pace':
+      return l10n.t('segments.reason.silent_past_pace', { days: l10n.integer(reason.silent_days), pace: l10n.integer(reason.pace_days) });
+    case 'due_soon':
+      return l10n.t('segments.reason.due_soon', { days: l10n.integer(reason.in_days), p30: l10n.percent(reason.p_purchase_30d) });
+  }
 }
 
 /**

@@ -340,6 +340,10 @@ fn write_segments_csv(
                 c.iter().map(|c| c.clv).collect(),
             ]
         });
+    // With the next-order timing, as the page's customer export.
+    let timing = predictions
+        .filter(|p| p.customers.len() == summary.customers.len())
+        .map(|p| ltvlab::export::TimingRows::new(&p.customer_timing()));
     let text = ltvlab::export::customers_csv_with_segments(
         summary,
         model
@@ -349,6 +353,7 @@ fn write_segments_csv(
                 expected_purchases: e,
                 expected_order_value: v,
                 clv,
+                timing: timing.as_ref().map(ltvlab::export::TimingRows::columns),
             }),
         None,
         Some(rows.columns()),
@@ -482,20 +487,42 @@ fn write_segments(out: &mut dyn Write, r: &SegmentReport) -> std::io::Result<()>
     if r.modeled {
         writeln!(
             out,
-            "\nexpected next order has passed: {} customers (by value at risk)",
-            r.overdue.count
+            "\noverdue: silent longer than 9 in 10 customers at their pace: {} customers (by value at risk; {} more probably gone)",
+            r.overdue.count, r.overdue.probably_gone
         )?;
-        for c in &r.overdue.customers {
-            writeln!(
-                out,
-                "  {:<24} expected {} ({} days ago), p_alive {:.2}, value at risk {:.2}",
-                ltvlab::export::safe_cell(&c.customer_id),
-                c.expected_next_order,
-                c.days_overdue,
-                c.p_alive,
-                c.value_at_risk
-            )?;
-        }
+        write_timed(out, &r.overdue.customers)?;
+        writeln!(
+            out,
+            "\ndue soon: median next order within 30 days: {} customers (by chance of an order within 30 days)",
+            r.due_soon.count
+        )?;
+        write_timed(out, &r.due_soon.customers)?;
+    }
+    Ok(())
+}
+
+/// The customers of an overdue or due-soon list, each with why.
+fn write_timed(
+    out: &mut dyn Write,
+    customers: &[ltvlab::segments::TimedCustomer],
+) -> std::io::Result<()> {
+    for c in customers {
+        let range = match (&c.next_order_low, &c.next_order_high) {
+            (Some(low), Some(high)) => format!(" (80%: {low} to {high})"),
+            (Some(low), None) => format!(" (80%: from {low})"),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "  {:<24} last {}, next {}{range}, p_30d {:.2}, p_alive {:.2}, value at risk {:.2}: {}",
+            ltvlab::export::safe_cell(&c.customer_id),
+            c.last_order,
+            c.next_order.as_deref().unwrap_or("none (more likely gone)"),
+            c.p_purchase_30d,
+            c.p_alive,
+            c.value_at_risk,
+            c.reason.message()
+        )?;
     }
     Ok(())
 }

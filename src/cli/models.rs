@@ -190,6 +190,12 @@ pub(crate) struct PredictArgs {
     /// Seed of the bootstrap: the same seed gives the same intervals.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Add each customer's next-order timing: p_purchase_30d,
+    /// p_purchase_90d, and next_order_median, next_order_p10,
+    /// next_order_p90 as ISO dates (empty when the customer is more likely
+    /// gone than not; dates only for order files).
+    #[arg(long)]
+    timing: bool,
 }
 
 pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> CliResult<()> {
@@ -279,11 +285,16 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> CliResult<()>
         column(|c| c.expected_order_value),
         column(|c| c.clv),
     );
+    // `--timing`: each customer's next-order timing.
+    let timing = args
+        .timing
+        .then(|| ltvlab::export::TimingRows::new(&predictions.customer_timing()));
     let model = ltvlab::export::ModelColumns {
         p_alive: &p_alive,
         expected_purchases: &expected_purchases,
         expected_order_value: &expected_order_value,
         clv: &clv,
+        timing: timing.as_ref().map(ltvlab::export::TimingRows::columns),
     };
     // The interval of the expected CLV (parameter uncertainty only) and the
     // range of the customer's actual value over the horizon (parameters and

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{churn_window, formula_ltv, CustomerValue};
+use super::{churn_window, formula_ltv, CustomerTiming, CustomerValue};
 use crate::cohorts::{Histories, Order};
 use crate::summary::Summary;
 use crate::transactions::Transactions;
@@ -67,15 +67,8 @@ pub(crate) struct CustomerRow {
     /// The group value of the first purchase ([`crate::transactions::NONE`] if none).
     pub group: u32,
     pub value: Option<CustomerValue>,
-}
-
-impl CustomerRow {
-    /// Expected next order day: last purchase + days between orders.
-    pub(crate) fn next_order_day(&self) -> Option<i32> {
-        let v = self.value?;
-        let gap = v.days_between_orders;
-        (gap.is_finite() && gap < 1e6).then(|| self.last_day + gap.round() as i32)
-    }
+    /// The model's next-order timing, when given.
+    pub timing: Option<CustomerTiming>,
 }
 
 /// The shop-level inputs of the formula LTV.
@@ -97,6 +90,17 @@ impl<'t> CustomerFacts<'t> {
         h: &Histories<'t>,
         summary: &Summary,
         values: Option<Vec<CustomerValue>>,
+    ) -> Result<CustomerFacts<'t>> {
+        CustomerFacts::build_with_timing(h, summary, values, None)
+    }
+
+    /// [`CustomerFacts::build`] with each customer's next-order timing:
+    /// `timing[i]` (if any) is the summary's `i`-th customer's.
+    pub(crate) fn build_with_timing(
+        h: &Histories<'t>,
+        summary: &Summary,
+        values: Option<Vec<CustomerValue>>,
+        timing: Option<&[CustomerTiming]>,
     ) -> Result<CustomerFacts<'t>> {
         let t = h.transactions();
         let end = h.end_day();
@@ -132,6 +136,7 @@ impl<'t> CustomerFacts<'t> {
                 (Some(v), i) if i != u32::MAX => v.get(i as usize).copied(),
                 _ => None,
             };
+            let timing = timing.and_then(|v| v.get(row_of[c] as usize)).copied();
             let row = summary.customers.get(row_of[c] as usize);
             let (frequency, recency, age) =
                 row.map_or((0.0, 0.0, 0.0), |r| (r.frequency, r.recency, r.t));
@@ -152,6 +157,7 @@ impl<'t> CustomerFacts<'t> {
                 nps: latest_nps(orders),
                 group: orders[0].group,
                 value,
+                timing,
             });
         }
         let shop_revenue = rows.iter().map(|r| r.revenue).sum();

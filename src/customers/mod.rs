@@ -14,15 +14,22 @@
 //! - The per-customer facts of an order file (orders, revenue, recency,
 //!   summary row, model value) and their sums over a group
 //!   ([`SegmentStats`]), which segments and comparisons tabulate.
+//! - Each customer's next-order timing ([`CustomerTiming`]): the chance of
+//!   an order in the next 30 and 90 days, the median and 80% range of the
+//!   next order, and the pace the overdue list compares silence with.
 
 mod facts;
 mod purchases;
 mod shop;
+mod timing;
 
 pub use facts::SegmentStats;
 pub(crate) use facts::{ratio as facts_ratio, CustomerFacts, CustomerRow, FormulaContext, Tally};
 pub use purchases::Purchases;
 pub use shop::ShopModel;
+pub use timing::{
+    customer_timing, day_after, CustomerTiming, LomaxWait, PACE_LEVEL, PURCHASE_WINDOWS_DAYS,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -130,11 +130,29 @@ struct PredictionColumns {
     expected_order_value: JsValue,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     clv: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    p_purchase_30d: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    p_purchase_90d: JsValue,
+    /// Days from the observation end to the 10th, 50th and 90th percentile
+    /// of the next purchase (NaN: the customer is more likely gone).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    next_order_p10_days: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    next_order_median_days: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    next_order_p90_days: JsValue,
 }
 
 impl<'a> PredictionsDto<'a> {
     pub(super) fn new(p: &'a Predictions) -> PredictionsDto<'a> {
         let c = &p.customers;
+        let days = |k: usize| {
+            column(
+                c.iter()
+                    .map(|c| c.timing.next_order_days[k].unwrap_or(f64::NAN)),
+            )
+        };
         PredictionsDto {
             purchase_model: &p.purchase_model,
             spend_model: &p.spend_model,
@@ -146,6 +164,11 @@ impl<'a> PredictionsDto<'a> {
                 expected_purchases: column(c.iter().map(|c| c.expected_purchases)),
                 expected_order_value: column(c.iter().map(|c| c.expected_order_value)),
                 clv: column(c.iter().map(|c| c.clv)),
+                p_purchase_30d: column(c.iter().map(|c| c.timing.p_purchase_30d)),
+                p_purchase_90d: column(c.iter().map(|c| c.timing.p_purchase_90d)),
+                next_order_p10_days: days(0),
+                next_order_median_days: days(1),
+                next_order_p90_days: days(2),
             },
         }
     }
@@ -170,7 +193,8 @@ pub(super) struct SegmentsDto<'a> {
     overall: &'a crate::segments::SegmentStats,
     segments: &'a [crate::segments::NamedSegmentStats],
     follow_up: &'a [crate::segments::FollowUpList],
-    overdue: &'a crate::segments::OverdueList,
+    overdue: &'a crate::segments::TimingList,
+    due_soon: &'a crate::segments::TimingList,
     nps: &'a Option<crate::segments::NpsReport>,
     customers: SegmentColumns,
 }
@@ -220,6 +244,7 @@ impl<'a> SegmentsDto<'a> {
             segments: &report.segments,
             follow_up: &report.follow_up,
             overdue: &report.overdue,
+            due_soon: &report.due_soon,
             nps: &report.nps,
             customers: SegmentColumns {
                 segment: bytes(&segment),

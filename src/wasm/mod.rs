@@ -93,8 +93,9 @@ pub fn safe_cell(value: &str) -> String {
 
 /// The customers CSV ([`crate::export::customers_csv`], the layout of
 /// `ltvlab predict`): the page's summary, its predictions' columns
-/// (`p_alive`, `expected_purchases`, `expected_order_value`, `clv`) or
-/// `null`, and `clvIntervals`' result (`clv_low`, `clv_high`, `value_low`,
+/// (`p_alive`, `expected_purchases`, `expected_order_value`, `clv`, and the
+/// timing's `p_purchase_30d`, `p_purchase_90d`, `next_order_*_days`,
+/// written as in `ltvlab predict --timing`) or `null`, and `clvIntervals`' result (`clv_low`, `clv_high`, `value_low`,
 /// `value_high`; written as `expected_clv_low`, `expected_clv_high`,
 /// `value_low`, `value_high`) or `null`, and the segments' per-customer
 /// columns (`SegmentReport.customers`: written as `segment`, `r`, `f`, `m`,
@@ -110,7 +111,7 @@ pub fn safe_cell(value: &str) -> String {
 pub fn customers_csv(
     #[wasm_bindgen(unchecked_param_type = "SummaryResult")] summary: JsValue,
     #[wasm_bindgen(
-        unchecked_param_type = "{ p_alive: ArrayLike<number>; expected_purchases: ArrayLike<number>; expected_order_value: ArrayLike<number>; clv: ArrayLike<number> } | null | undefined"
+        unchecked_param_type = "{ p_alive: ArrayLike<number>; expected_purchases: ArrayLike<number>; expected_order_value: ArrayLike<number>; clv: ArrayLike<number>; p_purchase_30d?: ArrayLike<number>; p_purchase_90d?: ArrayLike<number>; next_order_p10_days?: ArrayLike<number>; next_order_median_days?: ArrayLike<number>; next_order_p90_days?: ArrayLike<number> } | null | undefined"
     )]
     predictions: JsValue,
     #[wasm_bindgen(
@@ -135,6 +136,17 @@ pub fn customers_csv(
         expected_purchases: Vec<f64>,
         expected_order_value: Vec<f64>,
         clv: Vec<f64>,
+        // The timing columns (NaN: no percentile), written when all are given.
+        #[serde(default)]
+        p_purchase_30d: Option<Vec<f64>>,
+        #[serde(default)]
+        p_purchase_90d: Option<Vec<f64>>,
+        #[serde(default)]
+        next_order_p10_days: Option<Vec<f64>>,
+        #[serde(default)]
+        next_order_median_days: Option<Vec<f64>>,
+        #[serde(default)]
+        next_order_p90_days: Option<Vec<f64>>,
     }
     #[derive(Deserialize)]
     struct IntervalsIn {
@@ -172,6 +184,24 @@ pub fn customers_csv(
             expected_purchases: &m.expected_purchases,
             expected_order_value: &m.expected_order_value,
             clv: &m.clv,
+            timing: match (
+                &m.p_purchase_30d,
+                &m.p_purchase_90d,
+                &m.next_order_p10_days,
+                &m.next_order_median_days,
+                &m.next_order_p90_days,
+            ) {
+                (Some(p30), Some(p90), Some(low), Some(median), Some(high)) => {
+                    Some(crate::export::TimingColumns {
+                        p_purchase_30d: p30,
+                        p_purchase_90d: p90,
+                        next_order_median_days: median,
+                        next_order_p10_days: low,
+                        next_order_p90_days: high,
+                    })
+                }
+                _ => None,
+            },
         }),
         intervals.as_ref().map(|i| crate::export::IntervalColumns {
             expected_clv_low: &i.clv_low,

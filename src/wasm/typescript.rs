@@ -251,6 +251,14 @@ export interface PredictionsResult {
         expected_purchases: Float64Array;
         expected_order_value: Float64Array;
         clv: Float64Array;
+        /** P(at least one purchase in the next 30 / 90 days). */
+        p_purchase_30d: Float64Array;
+        p_purchase_90d: Float64Array;
+        /** Days from the observation end to the 10th, 50th and 90th percentile of the next
+         * purchase; NaN where the customer is more likely gone (no date). */
+        next_order_p10_days: Float64Array;
+        next_order_median_days: Float64Array;
+        next_order_p90_days: Float64Array;
     };
 }
 
@@ -542,13 +550,35 @@ export interface SegmentReport {
     segments: ({ segment: string; label: string } & SegmentStats)[];
     follow_up: { min_days: number; max_days: number | null; note: string; count: number;
                  customers: { customer_id: string; days_since_last_order: number; last_order: string; orders: number; revenue: number }[] }[];
-    overdue: { count: number; customers: { customer_id: string; last_order: string; expected_next_order: string;
-               days_overdue: number; p_alive: number; value_at_risk: number }[] };
+    /** Repeat customers silent past their pace, still P(alive) ≥ 0.2, by value at risk. */
+    overdue: TimingList;
+    /** Customers whose median next order is within 30 days, by P(order within 30 days). */
+    due_soon: TimingList;
     nps: { nps: number; promoters: SegmentStats; passives: SegmentStats; detractors: SegmentStats; unscored: number } | null;
     /** Each summary customer's segment (its index in `segments`; 255: none) and R, F and M scores
      * (1 to 5; 0: none), as columns in the summary's row order. */
     customers: { segment: Uint8Array; r: Uint8Array; f: Uint8Array; m: Uint8Array };
 }
+
+/** See `ltvlab::segments::TimingList`: `probably_gone` counts the overdue left off as probably gone. */
+export interface TimingList {
+    count: number;
+    probably_gone: number;
+    customers: TimedCustomer[];
+}
+
+/** See `ltvlab::segments::TimedCustomer`; the next-order dates are ISO, null when more likely gone. */
+export interface TimedCustomer {
+    customer_id: string; last_order: string; days_since_last_order: number; orders: number;
+    p_alive: number; value_at_risk: number; p_purchase_30d: number;
+    next_order: string | null; next_order_low: string | null; next_order_high: string | null;
+    reason: TimingReason;
+}
+
+/** Why a customer is on a timing list: a code with its numbers (the page words it). */
+export type TimingReason =
+    | { code: "silent_past_pace"; silent_days: number; pace_days: number }
+    | { code: "due_soon"; in_days: number; p_purchase_30d: number };
 
 /** F1 to F5: `steps[k - 1].customers` have at least k purchases; `f2_rate` is F2 / F1 (F2転換率). */
 export interface Funnel {

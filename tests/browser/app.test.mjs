@@ -1072,6 +1072,62 @@ test('each follow-up list is shown whole, downloads as CSV, and each segment has
   await page.close();
 });
 
+test('the overdue and due-soon lists are the CLI\'s, each customer with a reason, in Japanese without English', async () => {
+  const page = await openPage();
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  const cli = cliAnalyze(SAMPLE_FILE).segments;
+  const lists = [['overdue', cli.overdue], ['next_order_soon', cli.due_soon]];
+  for (const [name, list] of lists) {
+    assert.ok(list.count > 0 && list.count < 200, `${name}: a list a merchant can act on (${list.count})`);
+    const details = page.locator(`[data-testid="follow-up"] details[data-list="${name}"]`);
+    assert.equal(Number(await details.getAttribute('data-held')), list.customers.length, name);
+    await details.locator('summary').click();
+    await details.locator('li').nth(list.customers.length - 1).waitFor({ state: 'attached' });
+    const ids = await details.locator('li').evaluateAll((all) => all.map((li) => li.dataset.customer));
+    assert.deepEqual(ids, list.customers.map((c) => c.customer_id), `${name}: the CLI's customers in the CLI's order`);
+    // The whole list as CSV: the CLI's dates and chances, a reason and an action on each line.
+    const csv = (await downloadText(page, `download-${name}`)).slice(1).trimEnd().split('\r\n');
+    const header = ['customer_id', 'last_order', 'next_order_median', 'next_order_p10', 'next_order_p90', 'p_purchase_30d', 'p_alive', 'value_at_risk', 'reason', 'suggested_action'];
+    assert.deepEqual(csv[0].split(','), header);
+    assert.equal(csv.length - 1, list.customers.length);
+    csv.slice(1).forEach((line, i) => {
+      const cells = line.split(',');
+      const c = list.customers[i];
+      assert.deepEqual(cells.slice(0, 5), [c.customer_id, c.last_order, c.next_order ?? '', c.next_order_low ?? '', c.next_order_high ?? ''], line);
+      assertClose(Number(cells[5]), c.p_purchase_30d, 1e-12, `${name} ${c.customer_id} p_purchase_30d`);
+      assert.ok(cells[8].length > 10 && cells[9].length > 10, line);
+    });
+  }
+  // The overdue reason says the silence and the pace, from the core's numbers.
+  const first = cli.overdue.customers[0];
+  const firstItem = page.locator(`[data-list="overdue"] li[data-customer="${first.customer_id}"]`);
+  assert.match(await firstItem.textContent(), new RegExp(`Silent ${first.reason.silent_days} days.*by day ${first.reason.pace_days}`));
+  // In Japanese: the summaries, items and CSV reasons read in Japanese, with no English word.
+  await page.getByTestId('lang').selectOption('ja');
+  for (const [name, list] of lists) {
+    // The page draws the lists anew in the new language, closed.
+    const details = page.locator(`[data-testid="follow-up"] details[data-list="${name}"]`);
+    await details.locator('summary').click();
+    await details.locator('li').nth(list.customers.length - 1).waitFor({ state: 'attached' });
+    const texts = [await details.locator('summary').textContent(), ...(await details.locator('li').allTextContents())];
+    for (const text of texts) {
+      assert.match(text, /[ぁ-んァ-ン一-龥]/, text);
+      assert.doesNotMatch(text, /[A-Za-z]{2,}/, `${name}: English in the Japanese page: ${text}`);
+    }
+    const csv = (await downloadText(page, `download-${name}`)).slice(1).trimEnd().split('\r\n');
+    for (const line of csv.slice(1)) assert.doesNotMatch(line.split(',').slice(8).join(','), /[A-Za-z]{2,}/, line);
+  }
+  assert.match(await page.locator(`[data-list="overdue"] li[data-customer="${first.customer_id}"]`).textContent(),
+    new RegExp(`前回購入から${first.reason.silent_days}日。同じペースのお客様の9割は${first.reason.pace_days}日目までに再購入しています`));
+  // The customers CSV carries the timing columns as predict --timing writes them.
+  const columns = (await downloadText(page, 'export-customers')).slice(1).split('\r\n')[0].split(',');
+  const at = columns.indexOf('p_purchase_30d');
+  assert.deepEqual(columns.slice(at, at + 5), ['p_purchase_30d', 'p_purchase_90d', 'next_order_median', 'next_order_p10', 'next_order_p90']);
+  await page.getByTestId('lang').selectOption('en');
+  await page.close();
+});
+
 test('with e-mail addresses in the file, the list and customer CSVs carry them', async () => {
   // The sample with a メールアドレス column beside the customer id (one
   // address that a spreadsheet would run as a formula, one customer without).

@@ -6,6 +6,7 @@ import { addChart } from '../app/chart-registry.js';
 import { byTestId, el } from '../app/dom.js';
 import { requestExport } from '../app/analysis.js';
 import { current, state } from '../app/state.js';
+import { nextOrderText, timingReasonText } from '../i18n.js';
 
 /** @typedef {import('../pkg/ltvlab.js').SegmentReport['segments'][number]} Segment */
 
@@ -77,12 +78,15 @@ export function renderSegments() {
     const summary = t(list.max_days === null ? 'segments.followup.open' : 'segments.followup.range', params);
     parts.push(listDetails(summary, items, list.customers.length, list.count, `follow_up:${index}`));
   });
-  if (report.overdue.count > 0) {
-    const items = () => report.overdue.customers.map((c) =>
-      el('li', {}, t('segments.overdue.item', { id: c.customer_id, date: l10n.date(c.expected_next_order), days: l10n.integer(c.days_overdue), value: l10n.money(c.value_at_risk) })),
-    );
-    const summary = t('segments.overdue', { count: l10n.integer(report.overdue.count) });
-    parts.push(listDetails(summary, items, report.overdue.customers.length, report.overdue.count, 'overdue'));
+  // The model's timing lists: overdue (silent past their pace) and due soon
+  // (median next order within 30 days), each customer with why.
+  if (report.overdue.count > 0 || report.overdue.probably_gone > 0) {
+    const summary = t('segments.overdue', { count: l10n.integer(report.overdue.count), gone: l10n.integer(report.overdue.probably_gone) });
+    parts.push(listDetails(summary, () => report.overdue.customers.map(timedItem), report.overdue.customers.length, report.overdue.count, 'overdue'));
+  }
+  if (report.due_soon.count > 0) {
+    const summary = t('segments.due_soon', { count: l10n.integer(report.due_soon.count) });
+    parts.push(listDetails(summary, () => report.due_soon.customers.map(timedItem), report.due_soon.customers.length, report.due_soon.count, 'next_order_soon'));
   }
   byTestId('follow-up').replaceChildren(...parts);
 
@@ -102,6 +106,22 @@ export function renderSegments() {
       return [listDetails(summary, items, s.customers, s.customers, `segment:${s.segment}`)];
     }),
   );
+}
+
+/**
+ * A customer of a timing list: the median next order with its 80% range,
+ * the chance of an order within 30 days, the value at risk and the reason.
+ * @param {import('../pkg/ltvlab.js').TimedCustomer} c
+ */
+function timedItem(c) {
+  const { l10n } = state;
+  return el('li', { 'data-customer': c.customer_id }, l10n.t('segments.timed.item', {
+    id: c.customer_id,
+    next: nextOrderText(c, l10n),
+    p30: l10n.percent(c.p_purchase_30d),
+    value: l10n.money(c.value_at_risk),
+    reason: timingReasonText(c.reason, l10n),
+  }));
 }
 
 /**

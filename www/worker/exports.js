@@ -3,7 +3,7 @@
 // core's one layout, and the recommendations as CSV or JSON.
 
 import { csvTable, customersCsv as coreCustomersCsv } from '../pkg/ltvlab.js';
-import { localize, reasonText } from '../i18n.js';
+import { localize, reasonText, timingReasonText } from '../i18n.js';
 import { groupsTable } from '../sections/groups-table.js';
 import { recommendationsList } from './recs-lists.js';
 
@@ -158,9 +158,8 @@ function listCsv(last, list, l10n) {
   let rows;
   const segment = /^segment:(\w+)$/.exec(list);
   const followUp = /^follow_up:(\d+)$/.exec(list);
-  if (list === 'overdue') {
-    const action = l10n.t('segment.action.overdue');
-    rows = report.overdue.customers.map((o) => line(o.customer_id, action));
+  if (list === 'overdue' || list === 'next_order_soon') {
+    return timingListCsv(list === 'overdue' ? report.overdue : report.due_soon, list === 'overdue' ? 'overdue' : 'due_soon', emails, rowOf, l10n);
   } else if (segment) {
     const k = report.segments.findIndex((s) => s.segment === segment[1]);
     if (k < 0) throw new Error(`unknown segment ${segment[1]}`);
@@ -173,6 +172,30 @@ function listCsv(last, list, l10n) {
   } else {
     throw new Error(`unknown list ${list}`);
   }
+  return csv(header, rows);
+}
+
+/**
+ * A timing list (overdue or due soon) whole: each customer with the e-mail
+ * (when the file has addresses), last order, median next order and its 80%
+ * range (ISO dates, empty when more likely gone), the chance of an order
+ * within 30 days, P(alive), value at risk, the reason and the action.
+ * @param {import('../pkg/ltvlab.js').TimingList} timing
+ * @param {'overdue' | 'due_soon'} action
+ * @param {string[] | undefined} emails
+ * @param {Map<string, number>} rowOf
+ * @param {import('../i18n.js').L10n} l10n
+ */
+function timingListCsv(timing, action, emails, rowOf, l10n) {
+  const header = ['customer_id', ...(emails ? ['email'] : []), 'last_order', 'next_order_median', 'next_order_p10', 'next_order_p90',
+    'p_purchase_30d', 'p_alive', 'value_at_risk', 'reason', 'suggested_action'];
+  const todo = l10n.t(`segment.action.${action}`);
+  const rows = timing.customers.map((c) => {
+    const i = rowOf.get(c.customer_id);
+    const email = emails ? [i === undefined ? '' : emails[i]] : [];
+    return [c.customer_id, ...email, c.last_order, c.next_order ?? '', c.next_order_low ?? '', c.next_order_high ?? '',
+      c.p_purchase_30d, c.p_alive, c.value_at_risk, timingReasonText(c.reason, l10n), todo];
+  });
   return csv(header, rows);
 }
 
