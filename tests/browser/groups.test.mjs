@@ -136,6 +136,16 @@ test('repeat rate and LTV by channel and by first product, in English and Japane
   assert.ok(cli.lr_test.p_value >= 0.1, `p = ${p}`);
   assert.match(await page.getByTestId('groups-effects-test').textContent(), new RegExp(`^All ${cli.lr_test.df} effects tested together: not clearly beyond chance \\(p = ${p}\\)`));
 
+  // The effects as CSV: raw numbers, each estimate with its range's ends.
+  const effectsCsv = (await downloadText(page, 'download-groups-effects')).replace(/^\ufeff/, '').trimEnd().split('\r\n');
+  assert.ok(effectsCsv[0].startsWith('Channel,New customers,Repeat customers,Buying frequency vs the largest (×),"Buying frequency vs the largest (×), low end (90%)",'), effectsCsv[0]);
+  assert.equal(effectsCsv.length, 1 + cli.groups.length);
+  const instagramCells = effectsCsv[2].split(',');
+  assert.equal(instagramCells[0], 'Instagram');
+  // wasm's and the native build's libm differ in the last digits: 1e-8 relative.
+  const expected = [instagram.purchase_multiplier.value, instagram.purchase_multiplier.low, instagram.purchase_multiplier.high];
+  instagramCells.slice(3, 6).map(Number).forEach((v, i) => assert.ok(Math.abs(v - expected[i]) <= 1e-8 * expected[i], `${v} vs ${expected[i]}`));
+
   // Each table as CSV: the rows, then the total, raw numbers.
   const csv = (await downloadText(page, 'download-groups-channel')).replace(/^\ufeff/, '').trimEnd().split('\r\n');
   assert.match(csv[0], /^Channel,Product ID,New customers,Share,Repeat customers,Repeat rate,/);

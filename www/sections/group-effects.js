@@ -7,6 +7,7 @@
 // each channel whose range lies clear of "the same"; the joint test of every
 // effect in small print.
 
+import { requestExport } from '../app/analysis.js';
 import { byTestId, el } from '../app/dom.js';
 import { state } from '../app/state.js';
 import { MODEL_NAMES } from '../i18n.js';
@@ -65,6 +66,7 @@ export function renderGroupEffects(effects) {
       );
     }),
   );
+  byTestId('download-groups-effects').onclick = () => requestExport('groups', 'channel_effects');
   const { p_value: p } = effects.lr_test;
   byTestId('groups-effects-test').textContent = t(p < 0.1 ? 'groups.effects.test.beyond' : 'groups.effects.test.within', {
     // Two decimals, as the page writes other shares; below 0.01 only that.

@@ -4,7 +4,7 @@
 
 import { csvTable, customersCsv as coreCustomersCsv } from '../pkg/ltvlab.js';
 import { localize, reasonText, timingReasonText } from '../i18n.js';
-import { groupsTable } from '../sections/groups-table.js';
+import { effectsTable, groupsTable } from '../sections/groups-table.js';
 import { recommendationsList } from './recs-lists.js';
 
 /** @typedef {import('../pkg/ltvlab.js').AnalysisResult} AnalysisResult */
@@ -49,6 +49,11 @@ export function exportFile(last, kind, lang, list) {
     case 'customers':
       return { blob: customersCsv(last), name: 'ltvlab-customers.csv' };
     case 'groups': {
+      const effects = last.groups?.by_channel?.effects;
+      if (list === 'channel_effects' && effects) {
+        const { header, rows } = effectsTable(effects, l10n);
+        return { blob: csv(header, rows), name: 'ltvlab-groups-channel-effects.csv' };
+      }
       if (!last.groups || (list !== 'by_channel' && list !== 'by_first_product')) throw new Error(`no table ${list ?? ''} to export`);
       const { header, rows } = groupsTable(last.groups, list, last.predictions?.base.horizon_months ?? null, l10n);
       return { blob: csv(header, rows), name: `ltvlab-groups-${list}.csv` };
