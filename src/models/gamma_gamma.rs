@@ -143,6 +143,16 @@ impl GammaGamma {
         Ok(self.log_likelihood_data(&SpendData::new(customers)?))
     }
 
+    /// [`GammaGamma::log_likelihood`] of weighted rows, each standing for
+    /// `weight` customers (see [`GammaGamma::fit_weighted`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`GammaGamma::fit_weighted`] for the data checks.
+    pub fn log_likelihood_weighted(&self, customers: &[(Spend, f64)]) -> Result<f64> {
+        Ok(self.log_likelihood_data(&SpendData::with_weights(customers)?))
+    }
+
     /// [`GammaGamma::log_likelihood`] of customers already checked and grouped.
     pub(crate) fn log_likelihood_data(&self, data: &SpendData) -> f64 {
         <GammaGamma as Estimable>::log_likelihood(&[self.p, self.q, self.gamma], data)
