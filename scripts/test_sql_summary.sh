@@ -10,7 +10,8 @@
 #   docs/patterns.sql  `ltvlab fit` on its patterns against `ltvlab fit` on
 #                      the summary
 #
-#   scripts/test_sql_summary.sh [--lines N]   (default 1,000,000 lines; CI)
+#   scripts/test_sql_summary.sh [--lines N]   (default 10,000,000 lines: CI;
+#                                             about 75 s, BENCHMARKS.md)
 #
 # The shop is `ltvlab generate --lines N --seed 42 --guest-share 0.05`; its
 # order-level rows (orders.csv: customer_id, order_id, order_date, amount,
@@ -24,7 +25,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-LINES=1000000
+LINES=10000000
 while [ $# -gt 0 ]; do
     case "$1" in
     --lines)
