@@ -393,7 +393,14 @@ const WEIGHT_COLUMNS: &[&str] = &["customers", "weight"];
 /// ingest). Columns: `frequency`, `recency`, `T`, the weight, and optionally
 /// `monetary_value` (0 without) and `customer_id` (a label per row).
 fn read_weighted_summary(path: &Path, period: &PeriodArgs) -> CliResult<Option<WeightedSummary>> {
-    let mut reader = open_csv(path)?;
+    // Stdin, and a file that cannot be opened, are for ingest to read or
+    // explain as before.
+    if path.as_os_str() == "-" {
+        return Ok(None);
+    }
+    let Ok(mut reader) = open_csv(path) else {
+        return Ok(None);
+    };
     // A file that is not CSV text is for ingest to explain.
     let Ok(headers) = reader.headers().cloned() else {
         return Ok(None);
