@@ -37,6 +37,7 @@ pub mod transactions;
 pub mod validate;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+pub mod weighted;
 
 pub use diagnostic::{Diagnostic, DiagnosticCode};
 pub use error::{Error, ErrorCode, ErrorDetails, ErrorKind, Param, Result};

@@ -185,7 +185,7 @@ pub struct BaseTotals {
 
 /// Whether the weak prior rather than the data sets one of the fit's dropout
 /// parameters (`a`, `b` of BG/NBD and MBG/NBD; `s`, `β` of Pareto/NBD).
-fn prior_sets_dropout(fit: &PurchaseFit) -> bool {
+pub(crate) fn prior_sets_dropout(fit: &PurchaseFit) -> bool {
     let dropout: &[&str] = match fit.name() {
         "pareto" => &["s", "beta"],
         _ => &["a", "b"],
@@ -604,11 +604,22 @@ pub(crate) fn fit_spend(
     average_order_value: f64,
     options: &FitOptions,
 ) -> SpendModel {
-    let rows: Vec<Spend> = customers
+    let rows: Vec<(Spend, f64)> = customers
         .iter()
         .filter(|c| c.frequency > 0.0 && c.monetary_value > 0.0 && c.monetary_value.is_finite())
         .filter_map(|c| Spend::new(c.frequency, c.monetary_value).ok())
+        .map(|s| (s, 1.0))
         .collect();
+    fit_spend_weighted(&rows, average_order_value, options)
+}
+
+/// [`fit_spend`] on the spend rows already chosen, each with the customers
+/// it stands for (see [`crate::weighted`]).
+pub(crate) fn fit_spend_weighted(
+    rows: &[(Spend, f64)],
+    average_order_value: f64,
+    options: &FitOptions,
+) -> SpendModel {
     let observed_mean = |code: DiagnosticCode, why: &str| SpendModel::ObservedMean {
         mean_order_value: average_order_value,
         reason: Diagnostic::new(
@@ -626,7 +637,7 @@ pub(crate) fn fit_spend(
             "no repeat customer has a positive monetary value",
         );
     }
-    match GammaGamma::fit(&rows, options) {
+    match GammaGamma::fit_weighted(rows, options) {
         Ok(fit) => SpendModel::GammaGamma { fit },
         Err(e) => match observed_mean(DiagnosticCode::SpendFitFailed, &e.to_string()) {
             SpendModel::ObservedMean {

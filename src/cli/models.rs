@@ -11,6 +11,10 @@
 //!   columns and a `weight` column (also `weights` or `count`);
 //! - `--model sbg`: a survival series, one row per period with the number of
 //!   customers still active in column `active`, the cohort size first.
+//!
+//! A summary file with a weight column (`customers` or `weight`: the
+//! customers each row stands for, as `docs/patterns.sql` writes it) is read
+//! here too, for the purchase models and Gamma-Gamma ([`ltvlab::weighted`]).
 
 use std::io::Write;
 use std::path::Path;
@@ -29,12 +33,13 @@ use ltvlab::models::{
 };
 use ltvlab::predict;
 use ltvlab::validate;
+use ltvlab::weighted::{self, WeightedSummary};
 
 use super::error::{CliError, CliResult};
 use super::format::num;
 use super::input::{read_input, read_summary, summarize, InputArgs, PeriodArgs};
 use ltvlab::report::{dashboard, ReportOptions, Section};
-use ltvlab::summary::{self, Period};
+use ltvlab::summary::{self, CustomerSummary, Period, Summary};
 
 /// The other spellings each model's name (`ModelKind::name`) is accepted
 /// under, one list for `fit --model` and `predict`/`analyze --model`.
@@ -204,27 +209,37 @@ pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> CliResult<()> {
         return fit_covariate(args, kind, column, out);
     }
     let options = FitOptions::default();
-    let json = match kind {
-        ModelKind::BgBb => fit_json(&BgBb::fit(&read_bgbb(&args.input.file)?, &options)?),
-        ModelKind::Sbg => fit_json(&ShiftedBetaGeometric::fit(
-            &read_survival(&args.input.file)?,
-            &options,
-        )?),
-        ModelKind::GammaGamma => {
-            let summary = read_summary(&args.input, &args.period)?;
-            let rows: Vec<Spend> = summary
-                .customers
-                .iter()
-                .filter(|c| c.frequency > 0.0)
-                .map(|c| Spend::new(c.frequency, c.monetary_value))
-                .collect::<ltvlab::Result<_>>()?;
-            fit_json(&GammaGamma::fit(&rows, &options)?)
+    let weighted = match kind {
+        ModelKind::BgBb | ModelKind::Sbg => None,
+        _ => read_weighted_summary(&args.input.file, &args.period)?,
+    };
+    let json = match (kind, weighted) {
+        (ModelKind::GammaGamma, Some(w)) => {
+            fit_json(&GammaGamma::fit_weighted(&w.spend_rows()?, &options)?)
         }
-        _ => {
-            let summary = read_summary(&args.input, &args.period)?;
-            let data = RfmData::new(&predict::rfm_rows(&summary.customers)?)?;
-            fit_json(&kind.fit_purchase_model(&data, &options)?)
-        }
+        (_, Some(w)) => fit_json(&kind.fit_purchase_model(&w.rfm_data()?, &options)?),
+        (kind, None) => match kind {
+            ModelKind::BgBb => fit_json(&BgBb::fit(&read_bgbb(&args.input.file)?, &options)?),
+            ModelKind::Sbg => fit_json(&ShiftedBetaGeometric::fit(
+                &read_survival(&args.input.file)?,
+                &options,
+            )?),
+            ModelKind::GammaGamma => {
+                let summary = read_summary(&args.input, &args.period)?;
+                let rows: Vec<Spend> = summary
+                    .customers
+                    .iter()
+                    .filter(|c| c.frequency > 0.0)
+                    .map(|c| Spend::new(c.frequency, c.monetary_value))
+                    .collect::<ltvlab::Result<_>>()?;
+                fit_json(&GammaGamma::fit(&rows, &options)?)
+            }
+            _ => {
+                let summary = read_summary(&args.input, &args.period)?;
+                let data = RfmData::new(&predict::rfm_rows(&summary.customers)?)?;
+                fit_json(&kind.fit_purchase_model(&data, &options)?)
+            }
+        },
     };
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &json)?;
@@ -236,6 +251,9 @@ pub(crate) fn fit(args: &FitArgs, out: &mut impl Write) -> CliResult<()> {
 }
 
 pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> CliResult<()> {
+    if let Some(w) = read_weighted_summary(&args.input.file, &args.period)? {
+        return predict_weighted(args, &w, out);
+    }
     let ingested = read_input(&args.input)?;
     let period = args.period.period.map(Period::from);
     // A summary file without its unit is an error here (the page asks).
@@ -440,6 +458,171 @@ pub(crate) fn write_covariate_text(
         writeln!(out, "warning         {d}")?;
     }
     Ok(())
+}
+
+/// `predict` on a weighted summary: one row per pattern with its customers
+/// and the per-customer values, then the weighted base totals on stderr.
+fn predict_weighted(
+    args: &PredictArgs,
+    w: &WeightedSummary,
+    out: &mut impl Write,
+) -> CliResult<()> {
+    if args.intervals {
+        return Err(CliError::Usage(
+            "--intervals needs one row per customer, not a weighted summary".to_owned(),
+        ));
+    }
+    // The same options as the unweighted path's; `auto` has no holdout in a
+    // summary, so it is the fallback model, as there.
+    let report = ReportOptions {
+        horizon_months: args.value.horizon,
+        monthly_discount_rate: args.value.discount_rate,
+        margin: args.value.margin,
+        ..ReportOptions::default()
+    };
+    let kind = args.value.model().unwrap_or(validate::FALLBACK_MODELS[0]);
+    let p = weighted::predict_weighted(w, &report.predict(kind))?;
+    let mut writer = csv::Writer::from_writer(&mut *out);
+    writer.write_record([
+        "customer_id",
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "customers",
+        "p_alive",
+        "expected_purchases",
+        "expected_order_value",
+        "clv",
+    ])?;
+    for r in &p.patterns {
+        writer.write_record([
+            ltvlab::export::safe_cell(&r.customer_id).into_owned(),
+            // Shortest round-trip text, as the per-customer export writes.
+            r.frequency.to_string(),
+            r.recency.to_string(),
+            r.t.to_string(),
+            r.monetary_value.to_string(),
+            r.customers.to_string(),
+            r.p_alive.to_string(),
+            r.expected_purchases.to_string(),
+            r.expected_order_value.to_string(),
+            r.clv.to_string(),
+        ])?;
+    }
+    writer.flush()?;
+    let b = &p.base;
+    let _ = writeln!(
+        std::io::stderr(),
+        "base ({}, {} months): {} customers in {} patterns; expected purchases {}; expected revenue {}; total clv {}; mean clv {}; mean p_alive {}",
+        p.purchase_model.name(),
+        b.horizon_months,
+        b.customers,
+        p.patterns.len(),
+        b.expected_purchases,
+        b.expected_revenue,
+        b.total_clv,
+        b.mean_clv,
+        b.mean_p_alive
+    );
+    for d in &p.diagnostics {
+        let _ = writeln!(std::io::stderr(), "warning: {}", d.message);
+    }
+    Ok(())
+}
+
+/// The names of a summary file's weight column.
+const WEIGHT_COLUMNS: &[&str] = &["customers", "weight"];
+
+/// A lifetimes-style summary file with a weight column ([`WEIGHT_COLUMNS`]),
+/// or `None` if `path` has no such header (any other file goes through
+/// ingest). Columns: `frequency`, `recency`, `T`, the weight, and optionally
+/// `monetary_value` (0 without) and `customer_id` (a label per row).
+fn read_weighted_summary(path: &Path, period: &PeriodArgs) -> CliResult<Option<WeightedSummary>> {
+    // Stdin, and a file that cannot be opened, are for ingest to read or
+    // explain as before.
+    if path.as_os_str() == "-" {
+        return Ok(None);
+    }
+    let Ok(mut reader) = open_csv(path) else {
+        return Ok(None);
+    };
+    // A file that is not CSV text is for ingest to explain.
+    let Ok(headers) = reader.headers().cloned() else {
+        return Ok(None);
+    };
+    let find = |names: &[&str]| column(&headers, names);
+    let (Some(weight), Some(f), Some(r), Some(t)) = (
+        find(WEIGHT_COLUMNS),
+        find(&["frequency"]),
+        find(&["recency"]),
+        find(&["T"]),
+    ) else {
+        return Ok(None);
+    };
+    let in_file = |e: CliError| CliError::in_file(path.display(), e);
+    let Some(unit) = period.period else {
+        return Err(in_file(CliError::Usage(
+            "a weighted summary does not say whether its frequency, recency and T count days, weeks or months; give --period day, week or month".to_owned(),
+        )));
+    };
+    let (m, id) = (find(&["monetary_value"]), find(&["customer_id", "id"]));
+    let weight_name = headers.get(weight).unwrap_or("customers").to_owned();
+    let mut customers = Vec::new();
+    let mut weights = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| in_file(e.into()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let value = |i: usize, name: &str| field::<f64>(&record, i, name, line).map_err(in_file);
+        let w = value(weight, &weight_name)?;
+        weighted::check_weight(w).map_err(|why| {
+            in_file(CliError::Input(format!(
+                "line {line}, column \"{weight_name}\": {why}"
+            )))
+        })?;
+        let (frequency, recency, t) =
+            (value(f, "frequency")?, value(r, "recency")?, value(t, "T")?);
+        let monetary_value = match m {
+            Some(i) => value(i, "monetary_value")?,
+            None => 0.0,
+        };
+        ltvlab::models::Rfm::new(frequency, recency, t)
+            .map_err(|e| in_file(CliError::Input(format!("line {line}: {e}"))))?;
+        if !monetary_value.is_finite() {
+            return Err(in_file(CliError::Input(format!(
+                "line {line}, column \"monetary_value\": must be a finite number, got {monetary_value}"
+            ))));
+        }
+        customers.push(CustomerSummary {
+            customer_id: id.and_then(|i| record.get(i)).unwrap_or("").to_owned(),
+            frequency,
+            recency,
+            t,
+            monetary_value,
+            first_purchase: None,
+            last_purchase: None,
+            orders: None,
+            total_spend: None,
+            email: None,
+        });
+        weights.push(w);
+    }
+    if customers.is_empty() {
+        return Err(in_file(CliError::Input(
+            "the weighted summary has no rows".to_owned(),
+        )));
+    }
+    let summary = Summary {
+        period: Period::from(unit),
+        observation_end: None,
+        customers,
+        orders_after_end: 0,
+        guest_orders: 0,
+        reversed_orders: 0,
+    };
+    Ok(Some(
+        WeightedSummary::new(summary, weights).map_err(|e| in_file(e.into()))?,
+    ))
 }
 
 /// `{"model","params","log_likelihood","aic","bic","n","converged","iterations","std_errors"}`.

@@ -95,6 +95,8 @@ pub struct RfmData {
     /// Sorted by (x, T, t_x).
     patterns: Vec<Rfm>,
     counts: Vec<f64>,
+    /// `Σ counts`: the customers (the rows, unless weighted).
+    customers: f64,
     /// Runs of patterns with equal `x`: (x, start, end).
     groups: Vec<(f64, usize, usize)>,
     /// For each input row, the index of its pattern.
@@ -114,6 +116,41 @@ impl RfmData {
     /// An [`crate::ErrorKind::Input`] error if `rows` is empty or has more
     /// than `u32::MAX` rows.
     pub fn new(rows: &[Rfm]) -> Result<RfmData> {
+        RfmData::build(rows, None)
+    }
+
+    /// Collapses weighted rows into unique patterns: each row stands for
+    /// `weight` customers with the same `(x, t_x, T)`, as a warehouse-side
+    /// `GROUP BY frequency, recency, T` gives them. The fit and the base
+    /// totals are then those of the expanded customers; per-row predictions
+    /// ([`RfmData::len`] rows) are one per weighted row.
+    ///
+    /// A weight is any finite number `> 0` (whole numbers of customers in
+    /// practice; fractions act as sampling weights).
+    ///
+    /// # Errors
+    ///
+    /// As [`RfmData::new`], and an [`crate::ErrorKind::Input`] error naming
+    /// the row (0-based) and value if a weight is not finite or not `> 0`.
+    pub fn with_weights(rows: &[(Rfm, f64)]) -> Result<RfmData> {
+        if let Some((row, (_, w))) = rows
+            .iter()
+            .enumerate()
+            .find(|(_, (_, w))| !w.is_finite() || *w <= 0.0)
+        {
+            return Err(Error::input(
+                None,
+                Some("weight"),
+                format!("row {row}: weight must be a finite number > 0, got {w}"),
+            ));
+        }
+        let (customers, weights): (Vec<Rfm>, Vec<f64>) = rows.iter().copied().unzip();
+        RfmData::build(&customers, Some(&weights))
+    }
+
+    /// [`RfmData::new`] with an optional weight per row (1 without).
+    fn build(rows: &[Rfm], weights: Option<&[f64]>) -> Result<RfmData> {
+        let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
         if rows.is_empty() {
             return Err(
                 Error::input(None, None, "no customers to model").with_code(ErrorCode::NoCustomers)
@@ -153,10 +190,10 @@ impl RfmData {
             let i = i as usize;
             let keys = (x_key[i], t_key[i], tx_key[i]);
             match counts.last_mut() {
-                Some(count) if last == Some(keys) => *count += 1.0,
+                Some(count) if last == Some(keys) => *count += weight(i),
                 _ => {
                     patterns.push(rows[i]);
-                    counts.push(1.0);
+                    counts.push(weight(i));
                     time_index.push((keys.1, keys.2));
                     last = Some(keys);
                 }
@@ -171,9 +208,11 @@ impl RfmData {
                 start = i;
             }
         }
+        let customers = counts.iter().sum();
         Ok(RfmData {
             patterns,
             counts,
+            customers,
             groups,
             row_pattern,
             times,
@@ -181,9 +220,16 @@ impl RfmData {
         })
     }
 
-    /// Number of customers (input rows).
+    /// Number of input rows: the customers, unless the rows are weighted
+    /// ([`RfmData::with_weights`]; then see [`RfmData::customers`]).
     pub fn len(&self) -> usize {
         self.row_pattern.len()
+    }
+
+    /// Number of customers: the sum of the weights, or the rows without
+    /// weights. What the fits count as observations.
+    pub fn customers(&self) -> f64 {
+        self.customers
     }
 
     /// Always false: an `RfmData` has at least one customer.

@@ -66,6 +66,21 @@ impl GammaGamma {
         GammaGamma::fit_data(&SpendData::new(customers)?, options)
     }
 
+    /// [`GammaGamma::fit`] on weighted rows: each `(spend, weight)` stands
+    /// for `weight` customers with that `(x, m)`, so the fit is the one of
+    /// the expanded customers.
+    ///
+    /// # Errors
+    ///
+    /// As [`GammaGamma::fit`], and an [`crate::ErrorKind::Input`] error if a
+    /// weight is not a finite number `> 0`.
+    pub fn fit_weighted(
+        customers: &[(Spend, f64)],
+        options: &FitOptions,
+    ) -> Result<Fit<GammaGamma>> {
+        GammaGamma::fit_data(&SpendData::with_weights(customers)?, options)
+    }
+
     /// [`GammaGamma::fit`] on customers already checked and grouped.
     pub(crate) fn fit_data(data: &SpendData, options: &FitOptions) -> Result<Fit<GammaGamma>> {
         fit::fit::<GammaGamma>(data, options)
@@ -128,6 +143,16 @@ impl GammaGamma {
         Ok(self.log_likelihood_data(&SpendData::new(customers)?))
     }
 
+    /// [`GammaGamma::log_likelihood`] of weighted rows, each standing for
+    /// `weight` customers (see [`GammaGamma::fit_weighted`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`GammaGamma::fit_weighted`] for the data checks.
+    pub fn log_likelihood_weighted(&self, customers: &[(Spend, f64)]) -> Result<f64> {
+        Ok(self.log_likelihood_data(&SpendData::with_weights(customers)?))
+    }
+
     /// [`GammaGamma::log_likelihood`] of customers already checked and grouped.
     pub(crate) fn log_likelihood_data(&self, data: &SpendData) -> f64 {
         <GammaGamma as Estimable>::log_likelihood(&[self.p, self.q, self.gamma], data)
@@ -137,10 +162,24 @@ impl GammaGamma {
 /// Customers with repeat purchases, grouped by `x`.
 #[derive(Debug, Clone)]
 pub(crate) struct SpendData {
-    /// `(x, ln x, Σ ln m over the group, m·x per customer)`.
-    groups: Vec<(f64, f64, f64, Vec<f64>)>,
+    groups: Vec<SpendGroup>,
     customers: f64,
     mean: f64,
+}
+
+/// The repeat customers with one `x`.
+#[derive(Debug, Clone)]
+struct SpendGroup {
+    x: f64,
+    ln_x: f64,
+    /// `Σ w ln m` over the group.
+    sum_ln_m: f64,
+    /// `Σ w`: the group's customers.
+    customers: f64,
+    /// `m·x` per row.
+    mx: Vec<f64>,
+    /// The weight `w` per row (1 for a customer).
+    weight: Vec<f64>,
 }
 
 impl SpendData {
@@ -150,6 +189,33 @@ impl SpendData {
     ///
     /// As [`GammaGamma::fit`] for the data checks.
     pub(crate) fn new(customers: &[Spend]) -> Result<SpendData> {
+        let weighted: Vec<(Spend, f64)> = customers.iter().map(|&c| (c, 1.0)).collect();
+        SpendData::build(&weighted)
+    }
+
+    /// [`SpendData::new`] with a weight per row.
+    ///
+    /// # Errors
+    ///
+    /// As [`GammaGamma::fit_weighted`].
+    pub(crate) fn with_weights(customers: &[(Spend, f64)]) -> Result<SpendData> {
+        if let Some((row, (_, w))) = customers
+            .iter()
+            .enumerate()
+            .find(|(_, (_, w))| !w.is_finite() || *w <= 0.0)
+        {
+            return Err(Error::input(
+                None,
+                Some("weight"),
+                format!("row {row}: weight must be a finite number > 0, got {w}"),
+            ));
+        }
+        SpendData::build(customers)
+    }
+
+    fn build(weighted: &[(Spend, f64)]) -> Result<SpendData> {
+        let customers: Vec<Spend> = weighted.iter().map(|(c, _)| *c).collect();
+        let customers = customers.as_slice();
         let non_positive = customers
             .iter()
             .filter(|c| c.frequency() > 0.0 && c.monetary_value() <= 0.0)
@@ -167,10 +233,11 @@ impl SpendData {
             .with_code(ErrorCode::NonPositiveSpend)
             .param("count", non_positive));
         }
-        let mut repeaters: Vec<(f64, f64)> = customers
+        // (x, m, weight) of the repeat customers.
+        let mut repeaters: Vec<(f64, f64, f64)> = weighted
             .iter()
-            .filter(|c| c.frequency() > 0.0)
-            .map(|c| (c.frequency(), c.monetary_value()))
+            .filter(|(c, _)| c.frequency() > 0.0)
+            .map(|(c, w)| (c.frequency(), c.monetary_value(), *w))
             .collect();
         if repeaters.is_empty() {
             return Err(Error::model(
@@ -184,20 +251,32 @@ impl SpendData {
             .param("customers", customers.len()));
         }
         repeaters.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut groups: Vec<(f64, f64, f64, Vec<f64>)> = Vec::new();
-        for (x, m) in &repeaters {
+        let mut groups: Vec<SpendGroup> = Vec::new();
+        for &(x, m, w) in &repeaters {
             match groups.last_mut() {
-                Some(g) if g.0 == *x => {
-                    g.2 += m.ln();
-                    g.3.push(m * x);
+                Some(g) if g.x == x => {
+                    g.sum_ln_m += w * m.ln();
+                    g.customers += w;
+                    g.mx.push(m * x);
+                    g.weight.push(w);
                 }
-                _ => groups.push((*x, x.ln(), m.ln(), vec![m * x])),
+                _ => groups.push(SpendGroup {
+                    x,
+                    ln_x: x.ln(),
+                    sum_ln_m: w * m.ln(),
+                    customers: w,
+                    mx: vec![m * x],
+                    weight: vec![w],
+                }),
             }
         }
-        let mean = repeaters.iter().map(|(_, m)| m).sum::<f64>() / repeaters.len() as f64;
+        // With unit weights every product below is exact, so the sums are
+        // those of the unweighted customers to the bit.
+        let n: f64 = repeaters.iter().map(|r| r.2).sum();
+        let mean = repeaters.iter().map(|r| r.2 * r.1).sum::<f64>() / n;
         Ok(SpendData {
             groups,
-            customers: repeaters.len() as f64,
+            customers: n,
             mean,
         })
     }
@@ -268,15 +347,15 @@ fn log_likelihood_and_gradient<const GRADIENT: bool>(
     let (ln_gamma_param, lg_q, dg_q) = (gamma.ln(), ln_gamma(q), digamma(q));
     let mut ll = 0.0;
     let (mut d_p, mut d_q, mut d_gamma) = (0.0, 0.0, 0.0);
-    for (x, ln_x, sum_ln_m, mx) in &data.groups {
-        let n = mx.len() as f64;
+    for group in &data.groups {
+        let (x, ln_x, sum_ln_m, n) = (&group.x, &group.ln_x, &group.sum_ln_m, group.customers);
         let px = p * x;
         let (mut sum_ln, mut sum_inv) = (0.0, 0.0);
-        for v in mx {
+        for (v, w) in group.mx.iter().zip(&group.weight) {
             let total = gamma + v;
-            sum_ln += total.ln();
+            sum_ln += w * total.ln();
             if GRADIENT {
-                sum_inv += 1.0 / total;
+                sum_inv += w / total;
             }
         }
         ll += n * (ln_gamma(px + q) - ln_gamma(px) - lg_q + q * ln_gamma_param + px * ln_x)

@@ -184,7 +184,7 @@ impl Estimable for MbgNbd {
     type Data = RfmData;
 
     fn observations(data: &RfmData) -> f64 {
-        data.len() as f64
+        data.customers()
     }
 
     fn check_data(data: &RfmData) -> Result<()> {

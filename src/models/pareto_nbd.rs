@@ -342,7 +342,7 @@ impl Estimable for ParetoNbd {
     type Data = RfmData;
 
     fn observations(data: &RfmData) -> f64 {
-        data.len() as f64
+        data.customers()
     }
 
     fn check_data(data: &RfmData) -> Result<()> {
@@ -351,14 +351,14 @@ impl Estimable for ParetoNbd {
 
     /// `r = 1`, `α = 1/rate`, `s = 1`, `β = mean T` (see `fit.rs`).
     fn prior_centers(data: &RfmData) -> Option<Vec<f64>> {
-        let horizon = data.weighted_sum(|c| c.t()) / data.len() as f64;
+        let horizon = data.weighted_sum(|c| c.t()) / data.customers();
         let horizon = if horizon > 0.0 { horizon } else { 1.0 };
         Some(vec![0.0, -purchase_rate(data).ln(), 0.0, horizon.ln()])
     }
 
     fn starts(data: &RfmData) -> Vec<Vec<f64>> {
         let rate = purchase_rate(data);
-        let horizon = data.weighted_sum(|c| c.t()) / data.len() as f64;
+        let horizon = data.weighted_sum(|c| c.t()) / data.customers();
         let horizon = if horizon > 0.0 { horizon } else { 1.0 };
         let mut starts = Vec::new();
         for r in [1.0, 0.25] {
