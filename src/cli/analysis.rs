@@ -20,6 +20,7 @@ use ltvlab::transactions::Transactions;
 
 use super::caps;
 use super::error::{CliError, CliResult};
+use super::format::customers;
 use super::input::{read_input, InputArgs};
 
 /// `ltvlab cohorts`.
@@ -226,8 +227,8 @@ fn write_cohorts(out: &mut dyn Write, r: &CohortReport) -> std::io::Result<()> {
     let o = &r.overall;
     writeln!(
         out,
-        "{} customers, {} orders, repeat rate {:.1}%, median days between orders {}, to second order {} (observation end {})",
-        o.customers,
+        "{}, {} orders, repeat rate {:.1}%, median days between orders {}, to second order {} (observation end {})",
+        customers(o.customers),
         o.orders,
         100.0 * o.repeat_rate,
         opt(o.median_days_between_orders, 0),
@@ -238,12 +239,12 @@ fn write_cohorts(out: &mut dyn Write, r: &CohortReport) -> std::io::Result<()> {
         if let Some(name) = &g.name {
             writeln!(
                 out,
-                "\n== {name}: {} customers, repeat rate {:.1}%",
-                g.stats.customers,
+                "\n== {name}: {}, repeat rate {:.1}%",
+                customers(g.stats.customers),
                 100.0 * g.stats.repeat_rate
             )?;
         } else if r.groups.len() > 1 {
-            writeln!(out, "\n== (no value): {} customers", g.stats.customers)?;
+            writeln!(out, "\n== (no value): {}", customers(g.stats.customers))?;
         }
         let width = g
             .cohorts
@@ -469,8 +470,9 @@ fn write_segments(out: &mut dyn Write, r: &SegmentReport) -> std::io::Result<()>
         };
         writeln!(
             out,
-            "\nrepeat buyers not seen for {range} ({}): {} customers",
-            list.note, list.count
+            "\nrepeat buyers not seen for {range} ({}): {}",
+            list.note,
+            customers(list.count)
         )?;
         for c in &list.customers {
             writeln!(
@@ -487,14 +489,15 @@ fn write_segments(out: &mut dyn Write, r: &SegmentReport) -> std::io::Result<()>
     if r.modeled {
         writeln!(
             out,
-            "\noverdue: silent longer than 9 in 10 customers at their pace: {} customers (by value at risk; {} more probably gone)",
-            r.overdue.count, r.overdue.probably_gone
+            "\noverdue: silent longer than 9 in 10 customers at their pace: {} (by value at risk; {} more probably gone)",
+            customers(r.overdue.count),
+            r.overdue.probably_gone
         )?;
         write_timed(out, &r.overdue.customers)?;
         writeln!(
             out,
-            "\ndue soon: median next order within 30 days: {} customers (by chance of an order within 30 days)",
-            r.due_soon.count
+            "\ndue soon: median next order within 30 days: {} (by chance of an order within 30 days)",
+            customers(r.due_soon.count)
         )?;
         write_timed(out, &r.due_soon.customers)?;
     }

@@ -246,8 +246,8 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
     if let Some(top) = r.deciles.and_then(|d| d.deciles.first()) {
         writeln!(
             out,
-            "top decile      {} customers, {:.1}% of revenue, {:.1}% of orders",
-            top.customers,
+            "top decile      {}, {:.1}% of revenue, {:.1}% of orders",
+            super::format::customers(top.customers),
             100.0 * top.revenue_share,
             100.0 * top.order_share
         )?;
@@ -314,8 +314,15 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
             due.total, due.within_days, due.as_of
         )?;
     }
+    // The code says which section the note is about: two sections can stop
+    // on the same error (the predictions and the what-if model, say).
     for note in r.notes {
-        writeln!(out, "note            {}", note.message)?;
+        writeln!(
+            out,
+            "note            {} ({})",
+            note.message,
+            note.code.as_str()
+        )?;
     }
     Ok(())
 }

@@ -11,6 +11,15 @@ pub(crate) fn num(x: f64) -> String {
     }
 }
 
+/// `1 customer`, `2 customers`: a count of customers as a sentence says it.
+pub(crate) fn customers(n: u64) -> String {
+    if n == 1 {
+        "1 customer".to_owned()
+    } else {
+        format!("{n} customers")
+    }
+}
+
 /// The message with its first letter in lower case (errors are lower-case
 /// lines; the OS and clap start theirs with a capital).
 pub(crate) fn lower_first(s: &str) -> String {
@@ -18,5 +27,17 @@ pub(crate) fn lower_first(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_lowercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn customers_is_singular_for_one_only() {
+        assert_eq!(customers(0), "0 customers");
+        assert_eq!(customers(1), "1 customer");
+        assert_eq!(customers(2), "2 customers");
     }
 }

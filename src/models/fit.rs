@@ -368,7 +368,10 @@ pub(crate) fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<
     if n <= k as f64 {
         return Err(Error::model(
             M::NAME,
-            format!("cannot fit {k} parameters on {n} customers; need more than {k}"),
+            format!(
+                "cannot fit {k} parameters on {n} customer{}; need more than {k}",
+                if n == 1.0 { "" } else { "s" }
+            ),
         )
         .with_code(ErrorCode::TooFewCustomers)
         .param("parameters", k)

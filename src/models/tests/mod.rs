@@ -246,7 +246,7 @@ fn purchase_models_refuse_a_single_customer() {
         .to_string();
     assert_eq!(
         err,
-        "bgnbd: cannot fit 4 parameters on 1 customers; need more than 4"
+        "bgnbd: cannot fit 4 parameters on 1 customer; need more than 4"
     );
 }
 
