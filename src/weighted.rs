@@ -5,7 +5,7 @@
 //! then costs its distinct patterns, not its customers.
 //!
 //! The purchase models fit on [`RfmData::with_weights`] and Gamma-Gamma on
-//! [`GammaGamma::fit_weighted`]: the same likelihoods as the expanded
+//! [`GammaGamma::fit_weighted`](crate::models::GammaGamma::fit_weighted): the same likelihoods as the expanded
 //! customers (one row per customer), so the same parameters. Predictions are
 //! one per pattern (every customer of a pattern gets the same), and the base
 //! totals weigh each pattern by its customers.
