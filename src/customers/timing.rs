@@ -42,7 +42,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::days_per_period;
-use crate::models::{next_purchase, PurchaseModel, Rfm};
+use crate::models::{next_purchase, quantile, scale_of, Precision, PurchaseModel, Rfm};
 use crate::summary::Period;
 
 /// The windows of [`CustomerTiming::p_purchase_30d`] and
@@ -171,57 +171,25 @@ pub(crate) fn pace(model: &dyn PurchaseModel, frequency: f64, t_x: f64) -> Optio
         return None;
     }
     let share = |s: f64| (1.0 - model.p_purchases_if_alive(0, frequency, t_x, s)) / again;
-    let per_period = model.expected_purchases_if_alive(frequency, t_x, 1.0);
-    let mut hi = if per_period.is_finite() && per_period > 0.0 {
-        (1.0 / per_period).clamp(1e-6, 1e9)
-    } else {
-        1.0
-    };
-    let mut lo = 0.0;
-    let mut doublings = 0;
-    while share(hi) < PACE_LEVEL {
-        lo = hi;
-        hi *= 2.0;
-        doublings += 1;
-        if doublings > MAX_DOUBLINGS || !hi.is_finite() {
-            return None;
-        }
-    }
-    // Newton steps with the density (the derivative of `share`), each kept
-    // inside the bracket (a geometric bisection where a step would leave
-    // it), to a relative step far below a day on any calendar.
+    // Its derivative, for the search's Newton steps.
     let density = |s: f64| model.next_purchase_density_if_alive(frequency, t_x, s) / again;
-    let mut t = if lo > 0.0 { (lo * hi).sqrt() } else { 0.5 * hi };
-    for _ in 0..MAX_STEPS {
-        let gap = share(t) - PACE_LEVEL;
-        if gap < 0.0 {
-            lo = t;
-        } else {
-            hi = t;
-        }
-        let slope = density(t);
-        let newton = t - gap / slope;
-        let next = if slope > 0.0 && newton.is_finite() && newton > lo && newton < hi {
-            newton
-        } else if lo > 0.0 {
-            (lo * hi).sqrt()
-        } else {
-            0.5 * hi
-        };
-        if (next - t).abs() <= RELATIVE_WIDTH * t || hi - lo <= RELATIVE_WIDTH * hi {
-            return Some(next);
-        }
-        t = next;
-    }
-    Some(t)
+    // `share` tends to 1: the search's limit.
+    quantile(
+        &share,
+        &density,
+        PACE_LEVEL,
+        1.0,
+        scale_of(model, frequency, t_x),
+        PACE_PRECISION,
+    )
 }
 
-/// The pace's bracket may double this many times (2^200: beyond any calendar).
-const MAX_DOUBLINGS: u32 = 200;
-/// At most this many Newton or bisection steps.
-const MAX_STEPS: u32 = 200;
-/// The search stops when its step or bracket is this small, relative to it.
-const RELATIVE_WIDTH: f64 = 1e-7;
+/// The pace's search: a relative width far below a day on any calendar,
+/// at most 200 steps.
+const PACE_PRECISION: Precision = Precision {
+    relative_width: 1e-7,
+    max_steps: 200,
+};
 
 #[cfg(test)]
 mod tests {

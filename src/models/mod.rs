@@ -66,6 +66,7 @@ pub use mbgnbd::MbgNbd;
 pub use pareto_nbd::ParetoNbd;
 pub use sbg::{ShiftedBetaGeometric, SurvivalData};
 pub use timing::{next_purchase, NextPurchase, NEXT_PURCHASE_LEVELS};
+pub(crate) use timing::{quantile, scale_of, Precision};
 
 use crate::{Error, Result};
 

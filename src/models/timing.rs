@@ -15,7 +15,7 @@
 //! `F` is increasing and continuous from 0, so `F⁻¹` is found by doubling a
 //! bracket from an alive customer's expected wait for one purchase, then
 //! Newton steps with the density `F'` kept inside the bracket, to a relative
-//! step of [`RELATIVE_WIDTH`].
+//! step of [`NEXT_PURCHASE_PRECISION`].
 
 use super::data::Rfm;
 use super::PurchaseModel;
@@ -24,16 +24,27 @@ use super::PurchaseModel;
 /// percentile, the median and the 90th percentile (an 80% range).
 pub const NEXT_PURCHASE_LEVELS: [f64; 3] = [0.1, 0.5, 0.9];
 
-/// The bisection stops when its bracket is this narrow, relative to its end.
-const RELATIVE_WIDTH: f64 = 1e-6;
+/// How finely and how long a [`quantile`] search runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Precision {
+    /// The search stops when its step or bracket is this small, relative to
+    /// it.
+    pub relative_width: f64,
+    /// At most this many Newton or bisection steps.
+    pub max_steps: u32,
+}
+
+/// The next-purchase percentiles' search: a relative width of `1e-6`, and
+/// at most 400 steps (bisection alone needs about 40 to reach that width
+/// from a bracket one doubling wide).
+const NEXT_PURCHASE_PRECISION: Precision = Precision {
+    relative_width: 1e-6,
+    max_steps: 400,
+};
 
 /// How many times the bracket may double past `α + T` (2^200: beyond any
 /// calendar).
 const MAX_DOUBLINGS: u32 = 200;
-
-/// At most this many Newton or bisection steps (bisection alone needs about
-/// 40 to reach [`RELATIVE_WIDTH`] from a bracket one doubling wide).
-const MAX_BISECTIONS: u32 = 400;
 
 /// One customer's next purchase, in the data's periods from `T`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -62,8 +73,9 @@ pub fn next_purchase<M: PurchaseModel + ?Sized>(model: &M, customer: &Rfm) -> Ne
     let p_again = (p_alive * model.p_purchase_again_if_alive(x, observed)).clamp(0.0, 1.0);
     let cdf = |t: f64| p_alive * (1.0 - model.p_purchases_if_alive(0, x, observed, t));
     let density = |t: f64| p_alive * model.next_purchase_density_if_alive(x, observed, t);
-    let scale = scale_of(model, customer);
-    let quantiles = NEXT_PURCHASE_LEVELS.map(|q| quantile(&cdf, &density, q, p_again, scale));
+    let scale = scale_of(model, x, observed);
+    let quantiles = NEXT_PURCHASE_LEVELS
+        .map(|q| quantile(&cdf, &density, q, p_again, scale, NEXT_PURCHASE_PRECISION));
     NextPurchase {
         p_alive,
         p_again,
@@ -71,10 +83,14 @@ pub fn next_purchase<M: PurchaseModel + ?Sized>(model: &M, customer: &Rfm) -> Ne
     }
 }
 
-/// A time scale to start the bracket from: the expected wait of an alive
-/// customer for one purchase, or one period.
-fn scale_of<M: PurchaseModel + ?Sized>(model: &M, customer: &Rfm) -> f64 {
-    let per_period = model.expected_purchases_if_alive(customer.frequency(), customer.t(), 1.0);
+/// A time scale to start the bracket from: the expected wait for one
+/// purchase of an alive customer `frequency` purchases observed over `t_observed`, or one period.
+pub(crate) fn scale_of<M: PurchaseModel + ?Sized>(
+    model: &M,
+    frequency: f64,
+    t_observed: f64,
+) -> f64 {
+    let per_period = model.expected_purchases_if_alive(frequency, t_observed, 1.0);
     if per_period.is_finite() && per_period > 0.0 {
         (1.0 / per_period).clamp(1e-6, 1e9)
     } else {
@@ -86,12 +102,15 @@ fn scale_of<M: PurchaseModel + ?Sized>(model: &M, customer: &Rfm) -> f64 {
 /// doubling bracket, then Newton steps on `cdf - q` with `density` as its
 /// derivative, each kept inside the bracket (a bisection, in log time away
 /// from 0, where a step would leave it).
-fn quantile(
+/// `scale` starts the bracket ([`scale_of`]); `precision` sets when the
+/// search stops.
+pub(crate) fn quantile(
     cdf: &impl Fn(f64) -> f64,
     density: &impl Fn(f64) -> f64,
     q: f64,
     limit: f64,
     scale: f64,
+    precision: Precision,
 ) -> Option<f64> {
     if q >= limit || q <= 0.0 {
         return None;
@@ -107,7 +126,8 @@ fn quantile(
         }
     }
     let mut t = if lo > 0.0 { (lo * hi).sqrt() } else { 0.5 * hi };
-    for _ in 0..MAX_BISECTIONS {
+    let width = precision.relative_width;
+    for _ in 0..precision.max_steps {
         let gap = cdf(t) - q;
         if gap < 0.0 {
             lo = t;
@@ -123,7 +143,7 @@ fn quantile(
         } else {
             0.5 * hi
         };
-        if (next - t).abs() <= RELATIVE_WIDTH * t || hi - lo <= RELATIVE_WIDTH * hi {
+        if (next - t).abs() <= width * t || hi - lo <= width * hi {
             return Some(next);
         }
         t = next;
