@@ -84,6 +84,23 @@ impl Rfm {
     }
 }
 
+/// An [`crate::ErrorKind::Input`] error naming the first row (0-based) whose
+/// weight is not a finite number `> 0`: the rule of the fits' weighted data.
+pub(crate) fn check_weights<T>(rows: &[(T, f64)]) -> Result<()> {
+    match rows
+        .iter()
+        .enumerate()
+        .find(|(_, (_, w))| !w.is_finite() || *w <= 0.0)
+    {
+        Some((row, (_, w))) => Err(Error::input(
+            None,
+            Some("weight"),
+            format!("row {row}: weight must be a finite number > 0, got {w}"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A set of customers as unique `(x, t_x, T)` patterns with counts: what the
 /// purchase models fit on and predict for.
 ///
@@ -133,17 +150,7 @@ impl RfmData {
     /// As [`RfmData::new`], and an [`crate::ErrorKind::Input`] error naming
     /// the row (0-based) and value if a weight is not finite or not `> 0`.
     pub fn with_weights(rows: &[(Rfm, f64)]) -> Result<RfmData> {
-        if let Some((row, (_, w))) = rows
-            .iter()
-            .enumerate()
-            .find(|(_, (_, w))| !w.is_finite() || *w <= 0.0)
-        {
-            return Err(Error::input(
-                None,
-                Some("weight"),
-                format!("row {row}: weight must be a finite number > 0, got {w}"),
-            ));
-        }
+        check_weights(rows)?;
         let (customers, weights): (Vec<Rfm>, Vec<f64>) = rows.iter().copied().unzip();
         RfmData::build(&customers, Some(&weights))
     }

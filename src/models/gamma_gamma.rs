@@ -199,17 +199,7 @@ impl SpendData {
     ///
     /// As [`GammaGamma::fit_weighted`].
     pub(crate) fn with_weights(customers: &[(Spend, f64)]) -> Result<SpendData> {
-        if let Some((row, (_, w))) = customers
-            .iter()
-            .enumerate()
-            .find(|(_, (_, w))| !w.is_finite() || *w <= 0.0)
-        {
-            return Err(Error::input(
-                None,
-                Some("weight"),
-                format!("row {row}: weight must be a finite number > 0, got {w}"),
-            ));
-        }
+        super::data::check_weights(customers)?;
         SpendData::build(customers)
     }
 
