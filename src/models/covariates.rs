@@ -106,8 +106,8 @@ pub const MIN_GROUP_CUSTOMERS: usize = 30;
 /// and the prior.
 pub const MIN_GROUP_REPEATERS: usize = 10;
 
-/// The log-parameters' bound, as in the plain fits (`fit.rs`).
-const LOG_BOUND: f64 = 18.2;
+// The log-parameters' bound: the plain fits' own.
+use super::fit::LOG_BOUND;
 
 /// What a group holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

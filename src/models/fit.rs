@@ -13,7 +13,7 @@ use crate::{Diagnostic, DiagnosticCode, Error, ErrorCode, Result};
 /// Log-parameters are kept in `[-LOG_BOUND, LOG_BOUND]`, i.e. parameters in
 /// `[1.2e-8, 8.1e7]`: wide enough for any time unit from hours to years, narrow
 /// enough that log-gamma differences keep ~8 significant digits.
-const LOG_BOUND: f64 = 18.2;
+pub(crate) const LOG_BOUND: f64 = 18.2;
 
 /// Model parameters by name, in the paper's order. Serializes as a map.
 #[derive(Debug, Clone, PartialEq)]
