@@ -192,8 +192,10 @@ pub(crate) struct PredictArgs {
     /// Nominal coverage of the intervals.
     #[arg(long, default_value_t = 0.9)]
     level: f64,
-    /// Seed of the bootstrap: the same seed gives the same intervals.
-    #[arg(long, default_value_t = 1)]
+    /// Seed of the bootstrap: the same seed gives the same intervals. The
+    /// default is the page's seed (0); with `--samples 50`, the page's
+    /// resample count, the CLI gives the page's ranges.
+    #[arg(long, default_value_t = BootstrapOptions::default().seed)]
     seed: u64,
     /// Add each customer's next-order timing: p_purchase_30d,
     /// p_purchase_90d, and next_order_median, next_order_p10,

@@ -590,6 +590,30 @@ test('the customer table and CSV show each customer\'s CLV interval', async () =
     // bootstrap widens each interval to contain its estimate (ltvlab::bootstrap docs).
     assert.ok(cells[low] <= cells[clv] * (1 + 1e-6) && cells[clv] <= cells[high] * (1 + 1e-6), line);
   }
+  // The page's ranges are `ltvlab predict --intervals --samples 50`'s: the
+  // same resamples (seed 0 is the CLI's default too). Each resample is a
+  // refit that stops at the optimiser's tolerance, so wasm's and native
+  // libm's last-bit differences move the ranges by up to about 2e-7
+  // relative (the point CLV by 1e-10); 1e-5 allows for that. The count is read from
+  // the page's module, which imports the DOM helpers and so cannot be loaded here.
+  const samples = readFileSync(`${ROOT}www/sections/customers.js`, 'utf8').match(/INTERVAL_SAMPLES = (\d+);/)[1];
+  const cli = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'predict', SAMPLE_FILE, '--intervals', '--samples', samples], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  }).trimEnd().split('\n');
+  const cliHeader = cli[0].split(',');
+  const byId = new Map(cli.slice(1).map((line) => { const cells = line.split(','); return [cells[0], cells]; }));
+  const id = header.indexOf('customer_id');
+  for (const line of lines.slice(1)) {
+    const cells = line.split(',');
+    const theirs = byId.get(cells[id]);
+    assert.ok(theirs, `customer ${cells[id]} is in the CLI's predictions`);
+    assertClose(Number(cells[clv]), Number(theirs[cliHeader.indexOf('clv')]), 1e-8, `clv of ${cells[id]}`);
+    for (const name of ['expected_clv_low', 'expected_clv_high']) {
+      assertClose(Number(cells[header.indexOf(name)]), Number(theirs[cliHeader.indexOf(name)]), RESAMPLE_TOLERANCE, `${name} of ${cells[id]}`);
+    }
+  }
   await page.close();
 });
 
@@ -672,6 +696,9 @@ function cliAnalyze(file, ...extra) {
   });
   return JSON.parse(out);
 }
+
+/** Bootstrap ranges, page against CLI: refits stop at the optimiser's tolerance (see the CLV interval test). */
+const RESAMPLE_TOLERANCE = 1e-5;
 
 function assertClose(actual, expected, relative, what) {
   const scale = Math.max(1, Math.abs(expected));

@@ -7,7 +7,7 @@ import { current, state } from '../app/state.js';
 import { errorText } from '../i18n.js';
 
 const PAGE_ROWS = 50;
-/** Bootstrap resamples behind each customer's CLV interval (ltvlab predict --intervals uses 200). */
+/** Bootstrap resamples behind each customer's CLV interval (`ltvlab predict --intervals --samples 50` gives the same ranges; its default is 200). */
 export const INTERVAL_SAMPLES = 50;
 
 /** The note above the table: the CLV intervals pending, done or failed. */
