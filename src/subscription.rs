@@ -252,8 +252,13 @@ pub fn subscription_retention(
         return Err(NoSubscriptions(if flagged {
             "the subscription column marks no purchase as a subscription order".to_owned()
         } else {
+            let noun = if frequent == 1 {
+                "customer"
+            } else {
+                "customers"
+            };
             format!(
-                "no subscription column, and only {} of the {frequent} customers with \
+                "no subscription column, and only {} of the {frequent} {noun} with \
                  {MIN_DETECTED_DELIVERIES} or more purchase days buy at regular intervals of 2 to 8 weeks \
                  (at least {MIN_DETECTED_SUBSCRIBERS} and a fifth are needed)",
                 subscribers.len()

@@ -175,6 +175,11 @@ fn regular_intervals_are_inferred_without_a_flag() {
     }
     let err = report(&diluted).unwrap_err();
     assert!(err.0.contains("only 12 of the 62 customers"), "{}", err.0);
+    // One customer with three purchase days, at irregular gaps: "the 1 customer".
+    let one =
+        "customer_id,order_date,amount\nx,2024-01-01,500\nx,2024-01-06,500\nx,2024-04-01,500\n";
+    let err = report(one).unwrap_err();
+    assert!(err.0.contains("only 0 of the 1 customer with"), "{}", err.0);
 }
 
 /// The flag words of real exports (futureshop's 受注種別, ids, yes/no).
