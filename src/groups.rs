@@ -143,8 +143,10 @@ pub struct Breakdown {
     pub lowest: Option<usize>,
     /// The purchase and spend models fitted with the group as a covariate
     /// ([`crate::models::covariate_effects`]): each group's effect on purchase rate
-    /// and dropout, and a new customer's value. Filled in by the report for
-    /// the channel breakdown when it has predictions; `None` otherwise.
+    /// and dropout, and a new customer's value. Filled in by the report when
+    /// it has predictions: for the channel breakdown always, for the first
+    /// product up to [`crate::report::ReportOptions::product_effects_max_customers`];
+    /// `None` otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effects: Option<crate::models::CovariateReport>,
 }
@@ -319,6 +321,58 @@ pub fn first_purchase_groups(
     summary: &Summary,
 ) -> Result<Vec<Option<String>>> {
     let t = histories.transactions();
+    let groups = first_purchase_values(histories, summary, |o| o.group)?;
+    Ok(groups
+        .into_iter()
+        .map(|g| (g != NONE && t.group_col().is_some()).then(|| t.groups().name(g).to_owned()))
+        .collect())
+}
+
+/// The first product of each summary customer, for a model with it as a
+/// covariate: the first item of the first purchase, as the "by first
+/// product" breakdown reads it, in the summary's order; `None` without an
+/// item. A product is named by its item name, as in the breakdown; where
+/// two first items share a name, each is "name (id)", so no two products
+/// are fitted as one.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Options`] when a summary customer is not in the
+/// histories' transactions.
+pub fn first_product_groups(
+    histories: &Histories<'_>,
+    summary: &Summary,
+) -> Result<Vec<Option<String>>> {
+    let t = histories.transactions();
+    let items = first_purchase_values(histories, summary, |o| o.first_item)?;
+    let mut by_name: FxHashMap<&str, (u32, bool)> = FxHashMap::default();
+    for &i in items.iter().filter(|&&i| i != NONE) {
+        let entry = by_name.entry(t.item_name(i)).or_insert((i, false));
+        entry.1 |= entry.0 != i;
+    }
+    Ok(items
+        .into_iter()
+        .map(|i| {
+            (i != NONE).then(|| {
+                let name = t.item_name(i);
+                if by_name.get(name).is_some_and(|&(_, shared)| shared) {
+                    format!("{name} ({})", t.items().name(i))
+                } else {
+                    name.to_owned()
+                }
+            })
+        })
+        .collect())
+}
+
+/// `value` of each summary customer's first purchase ([`NONE`] without a
+/// purchase), in the summary's order.
+fn first_purchase_values(
+    histories: &Histories<'_>,
+    summary: &Summary,
+    value: impl Fn(&crate::cohorts::Order) -> u32,
+) -> Result<Vec<u32>> {
+    let t = histories.transactions();
     summary
         .customers
         .iter()
@@ -329,9 +383,7 @@ pub fn first_purchase_groups(
                     c.customer_id
                 ))
             })?;
-            let group = histories.of(k as usize).first().map_or(NONE, |o| o.group);
-            Ok((group != NONE && t.group_col().is_some())
-                .then(|| t.groups().name(group).to_owned()))
+            Ok(histories.of(k as usize).first().map_or(NONE, &value))
         })
         .collect()
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use ltvlab::ingest::{ingest, IngestOptions};
+use ltvlab::report::{NoteCode, PRODUCT_EFFECTS_MAX_CUSTOMERS};
 use ltvlab::{DiagnosticCode, ErrorCode, Param};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ingest");
@@ -231,6 +232,40 @@ fn every_code_has_a_sentence_in_both_dictionaries_and_a_typescript_name() {
 fn every_diagnostic_code_has_a_sentence_in_both_dictionaries_and_a_typescript_name() {
     let codes: Vec<&str> = DiagnosticCode::ALL.iter().map(|c| c.as_str()).collect();
     check_sentences_and_typescript_names("diagnostic", "export interface Diagnostic {", &codes);
+}
+
+/// The report's notes, like the errors.
+#[test]
+fn every_note_code_has_a_sentence_in_both_dictionaries_and_a_typescript_name() {
+    let codes: Vec<&str> = NoteCode::ALL.iter().map(|c| c.as_str()).collect();
+    check_sentences_and_typescript_names("note", "export interface Note {", &codes);
+}
+
+/// The note on the skipped model by first product names the core's limit,
+/// in each language's way of writing it (20,000 and 2万).
+#[test]
+fn the_skipped_product_model_note_names_the_cores_limit() {
+    let (en, ja) = dictionaries();
+    let limit = PRODUCT_EFFECTS_MAX_CUSTOMERS;
+    let sentence = |dictionary: &str| {
+        let start = dictionary
+            .find("'note.product_effects_skipped':")
+            .expect("the note's sentence");
+        dictionary[start..]
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let english = format!("{},{:03}", limit / 1000, limit % 1000);
+    assert!(sentence(&en).contains(&english), "{}", sentence(&en));
+    assert_eq!(
+        limit % 10_000,
+        0,
+        "the Japanese sentence writes the limit in 万"
+    );
+    let japanese = format!("{}万人", limit / 10_000);
+    assert!(sentence(&ja).contains(&japanese), "{}", sentence(&ja));
 }
 
 #[test]

@@ -87,7 +87,7 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
 /** @typedef {{type: typeof ToWorker.ANALYZE, id: number, options: AnalysisOptions, file?: Blob, url?: string} & Lang} AnalyzeRequest */
 /** @typedef {{type: typeof ToWorker.RECOMMEND, id: number} & Lang} RecommendRequest */
 /** @typedef {{type: typeof ToWorker.QUERY, id: number, sort: SortKey, descending: boolean, search: string} & Lang} QueryRequest */
-/** A segments list: `follow_up:<index>` (SegmentReport.follow_up), `overdue` or `next_order_soon` (SegmentReport.due_soon); or a recommendations list: `next_basket` or `due_soon`. @typedef {string} ListName */
+/** A segments list: `follow_up:<index>` (SegmentReport.follow_up), `overdue` or `next_order_soon` (SegmentReport.due_soon); or a recommendations list: `next_basket` or `due_soon`; for kind `groups`, a breakdown (`by_channel`, `by_first_product`) or its model effects (`channel_effects`, `product_effects`). @typedef {string} ListName */
 /** @typedef {{type: typeof ToWorker.EXPORT, id: number, kind: ExportKind, list?: ListName} & Lang} ExportRequest */
 /** @typedef {{type: typeof ToWorker.WHATIF, id: number, scenario: Scenario, options: SimulationOptions} & Lang} WhatIfRequest */
 /**

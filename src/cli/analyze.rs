@@ -35,6 +35,10 @@ pub(crate) struct AnalyzeArgs {
     /// (default: the last 25% of the observation period).
     #[arg(long, value_name = "DATE")]
     calibration_end: Option<String>,
+    /// Fit the model by first product whatever the shop's size (by default
+    /// only up to 20,000 customers, as on the page).
+    #[arg(long)]
+    product_effects: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -116,6 +120,11 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()>
         horizon_months: args.value.horizon,
         monthly_discount_rate: args.value.discount_rate,
         margin: args.value.margin,
+        product_effects_max_customers: if args.product_effects {
+            usize::MAX
+        } else {
+            ReportOptions::default().product_effects_max_customers
+        },
         ..ReportOptions::default()
     };
     let mut d = dashboard(&ingested.data, &options, &mut |_| {})?;

@@ -406,8 +406,16 @@ pub(crate) fn write_covariate_text(
         report.customers,
         report.groups.len()
     )?;
-    let baseline = report.baseline.as_deref().unwrap_or("(no value)");
-    writeln!(out, "baseline        {baseline} (the largest group)")?;
+    match report.baseline.as_deref() {
+        Some(baseline) => writeln!(
+            out,
+            "baseline        {baseline} (the largest group with a value)"
+        )?,
+        None => writeln!(
+            out,
+            "baseline        the customers without a value (no group has one)"
+        )?,
+    }
     let interval = |e: &Estimate| match (e.low, e.high) {
         (Some(low), Some(high)) => format!("{:.2} [{:.2}, {:.2}]", e.value, low, high),
         _ => format!("{:.2}", e.value),

@@ -4,7 +4,11 @@
 //!
 //! Each customer belongs to one group (the value of a column on their first
 //! purchase). With `z_i` the one-hot vector of customer `i`'s group, the
-//! largest group as the baseline (dummy coding, `z = 0` for the baseline),
+//! largest named group as the baseline (dummy coding, `z = 0` for the
+//! baseline; the pooled "other" and the customers without a value are
+//! never the baseline unless no group has a value, so the multipliers
+//! compare with the same group as the descriptive tables of
+//! [`crate::groups`]),
 //! the models' parameters vary by group as in PyMC-Marketing 0.19
 //! (`BetaGeoModel`, `ModifiedBetaGeoModel`, `ParetoNBDModel` with `purchase_covariate_cols` and
 //! `dropout_covariate_cols`; Fader & Hardie, "Incorporating time-invariant
@@ -189,8 +193,8 @@ pub struct CovariateReport {
     pub horizon_months: f64,
     /// [`CovariateReport::horizon_months`] in the summary's periods.
     pub horizon_periods: f64,
-    /// The baseline group's name (the largest group; `None` when it is the
-    /// customers without a value).
+    /// The baseline group's name (the largest named group; `None` only when
+    /// no customer's group has a value).
     pub baseline: Option<String>,
     /// The purchase model's baseline parameters (`r, alpha, a, b` or
     /// `r, alpha, s, beta`).
@@ -581,8 +585,9 @@ impl Grouping {
                 repeaters: 0,
             });
         }
-        // The baseline is the largest group; the values come sorted, and the
-        // pooled and missing groups may outnumber them.
+        // The baseline is the largest named group (the first, as the values
+        // come sorted), else the largest; then the rest by customers, as the
+        // pooled and missing groups may outnumber the values.
         let of_raw: Vec<usize> = labels
             .iter()
             .map(|l| match l {
@@ -593,6 +598,7 @@ impl Grouping {
         for &g in &of_raw {
             groups[g].customers += 1;
         }
+        let named = |i: usize| groups[i].kind == GroupKind::Value;
         let mut rank: Vec<usize> = (0..groups.len()).collect();
         rank.sort_by(|&i, &j| {
             groups[j]
@@ -600,6 +606,10 @@ impl Grouping {
                 .cmp(&groups[i].customers)
                 .then(i.cmp(&j))
         });
+        if let Some(at) = rank.iter().position(|&i| named(i)) {
+            let baseline = rank.remove(at);
+            rank.insert(0, baseline);
+        }
         let mut new_index = vec![0; groups.len()];
         for (new, &old) in rank.iter().enumerate() {
             new_index[old] = new;

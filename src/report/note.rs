@@ -41,6 +41,13 @@ pub enum NoteCode {
     /// The models with the channel as a covariate could not be fitted (the
     /// descriptive table stays).
     GroupEffectsFailed,
+    /// The models with the first product as a covariate could not be fitted
+    /// (the descriptive table stays).
+    ProductEffectsFailed,
+    /// The shop has more customers than
+    /// [`super::ReportOptions::product_effects_max_customers`]: the model by
+    /// first product is not fitted.
+    ProductEffectsSkipped,
     /// No 定期 (subscription) evidence: no flagged order, or too few
     /// customers at regular intervals.
     NoSubscriptions,
@@ -50,6 +57,27 @@ pub enum NoteCode {
 }
 
 impl NoteCode {
+    /// Every code, in declaration order.
+    pub const ALL: [NoteCode; 17] = [
+        NoteCode::NoCustomers,
+        NoteCode::SummaryPeriodNeeded,
+        NoteCode::PredictFailed,
+        NoteCode::WhatifFailed,
+        NoteCode::OutlyingDatesLeftOut,
+        NoteCode::CohortsFailed,
+        NoteCode::SegmentsFailed,
+        NoteCode::NoOrderHistory,
+        NoteCode::ValidationFailed,
+        NoteCode::NoItems,
+        NoteCode::EvaluateFailed,
+        NoteCode::GroupsFailed,
+        NoteCode::GroupEffectsFailed,
+        NoteCode::ProductEffectsFailed,
+        NoteCode::ProductEffectsSkipped,
+        NoteCode::NoSubscriptions,
+        NoteCode::SubscriptionFitFailed,
+    ];
+
     /// The code as the page and the JSON spell it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -66,6 +94,8 @@ impl NoteCode {
             NoteCode::EvaluateFailed => "evaluate_failed",
             NoteCode::GroupsFailed => "groups_failed",
             NoteCode::GroupEffectsFailed => "group_effects_failed",
+            NoteCode::ProductEffectsFailed => "product_effects_failed",
+            NoteCode::ProductEffectsSkipped => "product_effects_skipped",
             NoteCode::NoSubscriptions => "no_subscriptions",
             NoteCode::SubscriptionFitFailed => "subscription_fit_failed",
         }
@@ -112,23 +142,7 @@ mod tests {
     /// dictionaries key on it).
     #[test]
     fn codes_serialize_as_their_names() {
-        for code in [
-            NoteCode::NoCustomers,
-            NoteCode::SummaryPeriodNeeded,
-            NoteCode::PredictFailed,
-            NoteCode::WhatifFailed,
-            NoteCode::OutlyingDatesLeftOut,
-            NoteCode::CohortsFailed,
-            NoteCode::SegmentsFailed,
-            NoteCode::NoOrderHistory,
-            NoteCode::ValidationFailed,
-            NoteCode::NoItems,
-            NoteCode::EvaluateFailed,
-            NoteCode::GroupsFailed,
-            NoteCode::GroupEffectsFailed,
-            NoteCode::NoSubscriptions,
-            NoteCode::SubscriptionFitFailed,
-        ] {
+        for code in NoteCode::ALL {
             let json = serde_json::to_value(code).ok();
             assert_eq!(json, Some(serde_json::json!(code.as_str())));
         }

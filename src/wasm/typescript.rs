@@ -341,7 +341,8 @@ export interface RankingMetrics { hit_rate: number; precision: number; recall: n
 export interface Note {
     code: "cohorts_failed" | "evaluate_failed" | "no_customers" | "no_items" | "no_order_history" | "outlying_dates_left_out"
         | "predict_failed" | "segments_failed" | "summary_period_needed" | "validation_failed" | "whatif_failed"
-        | "groups_failed" | "group_effects_failed" | "no_subscriptions" | "subscription_fit_failed";
+        | "groups_failed" | "group_effects_failed"
+        | "product_effects_failed" | "product_effects_skipped" | "no_subscriptions" | "subscription_fit_failed";
     /** The library's message, in English. */
     message: string;
     /** The error behind the note, if it stands for one: the page says it in its own language. */
@@ -652,7 +653,7 @@ export interface GroupBreakdown {
     groups: GroupRow[];
     highest: number | null;
     lowest: number | null;
-    /** The channel breakdown with predictions: the models with the channel as a covariate. */
+    /** With predictions: the models with the group as a covariate (the channel always; the first product up to `product_effects_max_customers`, else the note `product_effects_skipped`). */
     effects?: CovariateReport;
 }
 

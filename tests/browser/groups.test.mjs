@@ -105,20 +105,22 @@ test('repeat rate and LTV by channel and by first product, in English and Japane
 
   // The model with the channel as a covariate: the CLI's numbers
   // (`ltvlab analyze --group channel --json`), each multiplier with its 90% range.
-  const cli = JSON.parse(
+  const cliGroups = JSON.parse(
     execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', `${FIXTURES}channel-shop.csv`, '--group', 'channel', '--json'], {
       cwd: ROOT,
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     }),
-  ).groups.by_channel.effects;
+  ).groups;
+  const cli = cliGroups.by_channel.effects;
   assert.ok(cli, 'the CLI fits the channel model');
   const effects = '[data-testid="groups-effects-table"] tbody';
   assert.ok(await page.getByTestId('groups-effects').isVisible());
   assert.deepEqual(await cells(`${effects} th`), ['Google', 'Instagram', 'LINE', '(no channel)']);
   assert.deepEqual(await cells(`${effects} td[data-column="customers"]`), cli.groups.map((g) => String(g.customers)));
   assert.deepEqual(await cells(`${effects} td[data-column="repeaters"]`), cli.groups.map((g) => String(g.repeaters)));
-  const x = (n) => String(Math.round(n * 100) / 100);
+  // The page's multipliers: two decimals, two significant digits below 0.1 (group-effects.js).
+  const x = (n) => (n > 0 && n < 0.1 ? n.toLocaleString('en', { maximumSignificantDigits: 2 }) : String(Math.round(n * 100) / 100));
   const times = (e) => `${x(e.value)}× (${x(e.low)}–${x(e.high)}×)`;
   const [google, instagram, line] = cli.groups;
   assert.equal(google.name, 'Google');
@@ -132,7 +134,7 @@ test('repeat rate and LTV by channel and by first product, in English and Japane
   assert.deepEqual(await cells('[data-testid="groups-effects-reading"] li'), [
     `Customers from Instagram, against Google: buying frequency ${x(instagram.purchase_multiplier.value)}×. The difference in leaving is unclear.`,
   ]);
-  const p = x(cli.lr_test.p_value);
+  const p = String(Math.round(cli.lr_test.p_value * 100) / 100);
   assert.ok(cli.lr_test.p_value >= 0.1, `p = ${p}`);
   assert.match(await page.getByTestId('groups-effects-test').textContent(), new RegExp(`^All ${cli.lr_test.df} effects tested together: not clearly beyond chance \\(p = ${p}\\)`));
 
@@ -145,6 +147,31 @@ test('repeat rate and LTV by channel and by first product, in English and Japane
   // wasm's and the native build's libm differ in the last digits: 1e-8 relative.
   const expected = [instagram.purchase_multiplier.value, instagram.purchase_multiplier.low, instagram.purchase_multiplier.high];
   instagramCells.slice(3, 6).map(Number).forEach((v, i) => assert.ok(Math.abs(v - expected[i]) <= 1e-8 * expected[i], `${v} vs ${expected[i]}`));
+
+  // The model with the first product as a covariate, under its table: the
+  // CLI's groups and multipliers, compared with the same most common first
+  // product as the table (タオル), and its CSV.
+  const productCli = cliGroups.by_first_product.effects;
+  assert.ok(productCli, 'the CLI fits the first-product model');
+  assert.equal(productCli.baseline, cliGroups.by_first_product.baseline);
+  const productEffects = '[data-testid="groups-product-effects-table"] tbody';
+  assert.ok(await page.getByTestId('groups-product-effects').isVisible());
+  assert.equal(await page.locator('#groups-product-effects-heading').textContent(), 'What each first product does to buying and leaving (model)');
+  assert.deepEqual(await cells(`${productEffects} td[data-column="customers"]`), productCli.groups.map((g) => String(g.customers)));
+  const productRows = productCli.groups.filter((g) => !g.small);
+  assert.ok(productRows.length >= 2, 'at least two products large enough to compare');
+  assert.deepEqual(
+    await cells(`${productEffects} td[data-column="purchase"]`),
+    productRows.map((g) => (g.baseline ? 'baseline' : times(g.purchase_multiplier))),
+  );
+  assert.match(await page.getByTestId('groups-product-effects-how').textContent(), new RegExp(`against ${productCli.baseline} \\(the most common first product\\)`));
+  const productCsv = (await downloadText(page, 'download-groups-product-effects')).replace(/^\ufeff/, '').trimEnd().split('\r\n');
+  assert.ok(productCsv[0].startsWith('First product,New customers,Repeat customers,Buying frequency vs the most common (×),'), productCsv[0]);
+  assert.equal(productCsv.length, 1 + productCli.groups.length);
+  const second = productCli.groups[1];
+  const secondCells = productCsv[2].split(',');
+  const secondExpected = [second.purchase_multiplier.value, second.dropout_multiplier.value];
+  [secondCells[3], secondCells[6]].map(Number).forEach((v, i) => assert.ok(Math.abs(v - secondExpected[i]) <= 1e-8 * secondExpected[i], `${v} vs ${secondExpected[i]}`));
 
   // Each table as CSV: the rows, then the total, raw numbers.
   const csv = (await downloadText(page, 'download-groups-channel')).replace(/^\ufeff/, '').trimEnd().split('\r\n');
@@ -171,6 +198,8 @@ test('repeat rate and LTV by channel and by first product, in English and Japane
     `Instagram から来たお客様は、Google と比べて購入頻度が${x(instagram.purchase_multiplier.value)}倍です。離脱しやすさの差ははっきりしません。`,
   ]);
   assert.equal((await cells(`${effects} td[data-column="purchase"]`))[1], `${x(instagram.purchase_multiplier.value)}倍（${x(instagram.purchase_multiplier.low)}〜${x(instagram.purchase_multiplier.high)}倍）`);
+  assert.equal(await page.locator('#groups-product-effects-heading').textContent(), '初回購入商品別の購入頻度・離脱しやすさ（モデル推定）');
+  assert.match(await page.getByTestId('groups-product-effects-how').textContent(), new RegExp(`最も多い初回商品（${productCli.baseline}）と比べて`));
   const smallJa = '人数が少なく差は判断できません';
   assert.deepEqual(await cells(`${channel} td[data-column="difference"]`), ['基準', '+40ポイント', '偶然の範囲', smallJa, '—']);
   assert.equal(await page.locator(`${channel} tr[data-kind="missing"] td[data-column="difference"]`).textContent(), smallJa);

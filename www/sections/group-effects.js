@@ -1,11 +1,11 @@
 // @ts-check
-// チャネルの効果: the purchase model (and Gamma-Gamma) fitted with each
-// customer's channel as a covariate (`ltvlab::models::covariate_effects`):
-// per channel, how much more often its customers buy and how much more
-// readily they leave than the largest channel's, each with its range, and
-// what a new customer of it brings in repeat revenue. A plain sentence for
-// each channel whose range lies clear of "the same"; the joint test of every
-// effect in small print.
+// チャネル・初回購入商品の効果: the purchase model (and Gamma-Gamma) fitted
+// with each customer's channel, or first product, as a covariate
+// (`ltvlab::models::covariate_effects`): per group, how much more often its
+// customers buy and how much more readily they leave than the largest
+// group's, each with its range, and what a new customer of it brings in
+// repeat revenue. A plain sentence for each group whose range lies clear of
+// "the same"; the joint test of every effect in small print.
 
 import { requestExport } from '../app/analysis.js';
 import { byTestId, el } from '../app/dom.js';
@@ -16,32 +16,41 @@ import { groupLabel } from './groups-table.js';
 /** @typedef {import('../pkg/ltvlab.js').CovariateReport} CovariateReport */
 /** @typedef {import('../pkg/ltvlab.js').CovariateEstimate} CovariateEstimate */
 /** @typedef {CovariateReport['groups'][number]} GroupEffect */
+/** @typedef {import('./groups-table.js').BreakdownName} BreakdownName */
+
+/** Each breakdown's test ids and export list. */
+const BOX = /** @type {const} */ ({
+  by_channel: { id: 'groups-effects', list: 'channel_effects' },
+  by_first_product: { id: 'groups-product-effects', list: 'product_effects' },
+});
 
 /**
- * The effects under the channel table, or nothing without them.
+ * The effects under a breakdown's table, or nothing without them.
  * @param {CovariateReport | undefined} effects
+ * @param {BreakdownName} breakdown
  */
-export function renderGroupEffects(effects) {
-  const box = byTestId('groups-effects');
+export function renderGroupEffects(effects, breakdown) {
+  const { id, list } = BOX[breakdown];
+  const box = byTestId(id);
   box.hidden = !effects;
   if (!effects) return;
   const { l10n } = state;
   const t = l10n.t;
   const level = l10n.percent(effects.level);
   const months = l10n.integer(effects.horizon_months);
-  byTestId('groups-effects-how').textContent = t('groups.effects.how', {
+  byTestId(`${id}-how`).textContent = t(`groups.effects.how.${breakdown}`, {
     model: MODEL_NAMES[effects.model] ?? effects.model,
-    baseline: effects.baseline ?? t('groups.missing.by_channel'),
+    baseline: effects.baseline ?? t(`groups.missing.${breakdown}`),
     level,
   });
-  byTestId('groups-effects-reading').replaceChildren(...readings(effects).map((text) => el('li', {}, text)));
-  const table = /** @type {HTMLTableElement} */ (byTestId('groups-effects-table'));
+  byTestId(`${id}-reading`).replaceChildren(...readings(effects, breakdown).map((text) => el('li', {}, text)));
+  const table = /** @type {HTMLTableElement} */ (byTestId(`${id}-table`));
   const headings = [
-    t('groups.col.group.by_channel'),
+    t(`groups.col.group.${breakdown}`),
     t('groups.col.customers'),
     t('groups.col.repeat_customers'),
-    t('groups.effects.col.purchase', { level }),
-    t('groups.effects.col.dropout', { level }),
+    t(`groups.effects.col.purchase.${breakdown}`, { level }),
+    t(`groups.effects.col.dropout.${breakdown}`, { level }),
     t('groups.effects.col.purchases', { months }),
     t('groups.effects.col.value', { months, level }),
   ];
@@ -59,18 +68,19 @@ export function renderGroupEffects(effects) {
       return el(
         'tr',
         { 'data-kind': g.kind, 'data-name': g.name ?? '' },
-        el('th', { scope: 'row' }, groupLabel(/** @type {any} */ (g), 'by_channel', l10n)),
+        el('th', { scope: 'row' }, groupLabel(/** @type {any} */ (g), breakdown, l10n)),
         el('td', { class: 'num', 'data-column': 'customers' }, l10n.integer(g.customers)),
         el('td', { class: 'num', 'data-column': 'repeaters' }, l10n.integer(g.repeaters)),
         ...cells,
       );
     }),
   );
-  byTestId('download-groups-effects').onclick = () => requestExport('groups', 'channel_effects');
+  byTestId(`download-${id}`).onclick = () => requestExport('groups', list);
   const { p_value: p } = effects.lr_test;
-  byTestId('groups-effects-test').textContent = t(p < 0.1 ? 'groups.effects.test.beyond' : 'groups.effects.test.within', {
-    // Two decimals, as the page writes other shares; below 0.01 only that.
-    p: p < 0.01 ? '< 0.01' : l10n.decimal(p),
+  byTestId(`${id}-test`).textContent = t(p < 0.1 ? `groups.effects.test.beyond.${breakdown}` : 'groups.effects.test.within', {
+    // "= 0.21": two decimals, as the page writes other shares; below 0.01
+    // only that, "< 0.01".
+    p: p < 0.01 ? `< ${l10n.decimal(0.01)}` : `= ${l10n.decimal(p)}`,
     effects: l10n.integer(effects.lr_test.df),
   });
 }
@@ -81,7 +91,7 @@ export function renderGroupEffects(effects) {
  */
 function times(e) {
   const { l10n } = state;
-  const x = (/** @type {number} */ n) => l10n.decimal(Math.round(n * 100) / 100);
+  const x = multiplier;
   return e.low === null || e.high === null
     ? l10n.t('groups.effects.times', { value: x(e.value) })
     : l10n.t('groups.effects.times.range', { value: x(e.value), low: x(e.low), high: x(e.high) });
@@ -99,18 +109,19 @@ function range(e, format) {
 }
 
 /**
- * One sentence per named channel, not the baseline and large enough, whose
+ * One sentence per named group, not the baseline and large enough, whose
  * purchase or dropout range lies wholly above or below 1 (the same as the
- * largest channel): what differs, and that the rest is unclear.
+ * largest group): what differs, and that the rest is unclear.
  * @param {CovariateReport} effects
+ * @param {BreakdownName} breakdown
  * @returns {string[]}
  */
-function readings(effects) {
+function readings(effects, breakdown) {
   const { l10n } = state;
   const t = l10n.t;
   /** @param {CovariateEstimate} e */
   const clear = (e) => e.low !== null && e.high !== null && (e.low > 1 || e.high < 1);
-  const x = (/** @type {number} */ n) => l10n.decimal(Math.round(n * 100) / 100);
+  const x = multiplier;
   const sentences = effects.groups
     .filter((g) => g.kind === 'value' && !g.baseline && !g.small && (clear(g.purchase_multiplier) || clear(g.dropout_multiplier)))
     .map((g) => {
@@ -118,7 +129,17 @@ function readings(effects) {
       if (clear(g.purchase_multiplier)) parts.push(t('groups.effects.reading.purchase', { value: x(g.purchase_multiplier.value) }));
       if (clear(g.dropout_multiplier)) parts.push(t('groups.effects.reading.dropout', { value: x(g.dropout_multiplier.value) }));
       const unclear = clear(g.purchase_multiplier) ? (clear(g.dropout_multiplier) ? '' : t('groups.effects.reading.dropout_unclear')) : t('groups.effects.reading.purchase_unclear');
-      return t('groups.effects.reading', { name: g.name ?? '', baseline: effects.baseline ?? '', effects: parts.join(t('groups.effects.reading.and')), unclear });
+      return t(`groups.effects.reading.${breakdown}`, { name: g.name ?? '', baseline: effects.baseline ?? '', effects: parts.join(t('groups.effects.reading.and')), unclear });
     });
-  return sentences.length > 0 ? sentences : [t('groups.effects.reading.none', { baseline: effects.baseline ?? '' })];
+  return sentences.length > 0 ? sentences : [t(`groups.effects.reading.none.${breakdown}`, { baseline: effects.baseline ?? '' })];
+}
+
+/**
+ * A multiplier as the page writes it: two decimals (2.15), or two
+ * significant digits below 0.1, so a range's low end reads 0.0031, not 0.
+ * @param {number} n
+ */
+export function multiplier(n) {
+  const { l10n } = state;
+  return n > 0 && n < 0.1 ? n.toLocaleString(l10n.locale, { maximumSignificantDigits: 2 }) : l10n.decimal(Math.round(n * 100) / 100);
 }

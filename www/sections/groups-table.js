@@ -125,25 +125,26 @@ export function groupsTable(report, breakdown, months, l10n) {
 }
 
 /**
- * The channel model's effects (`GroupBreakdown.effects`) as a table of raw
+ * A breakdown's model effects (`GroupBreakdown.effects`) as a table of raw
  * values, one row per group with each estimate's range ends: what the
- * worker writes as CSV beside the channel table.
+ * worker writes as CSV beside the channel or first-product table.
  * @param {import('../pkg/ltvlab.js').CovariateReport} effects
+ * @param {BreakdownName} breakdown
  * @param {L10n} l10n
  * @returns {{header: string[], rows: (string | number | null)[][]}}
  */
-export function effectsTable(effects, l10n) {
+export function effectsTable(effects, breakdown, l10n) {
   const t = l10n.t;
   const level = l10n.percent(effects.level);
   const months = l10n.integer(effects.horizon_months);
   /** @param {string} name */
   const ends = (name) => [name, t('groups.effects.csv.low', { name, level }), t('groups.effects.csv.high', { name, level })];
   const header = [
-    t('groups.col.group.by_channel'),
+    t(`groups.col.group.${breakdown}`),
     t('groups.col.customers'),
     t('groups.col.repeat_customers'),
-    ...ends(t('groups.effects.csv.purchase')),
-    ...ends(t('groups.effects.csv.dropout')),
+    ...ends(t(`groups.effects.csv.purchase.${breakdown}`)),
+    ...ends(t(`groups.effects.csv.dropout.${breakdown}`)),
     ...ends(t('groups.effects.col.purchases', { months })),
     ...ends(t('groups.effects.csv.value', { months })),
     t('groups.col.small'),
@@ -151,7 +152,7 @@ export function effectsTable(effects, l10n) {
   /** @param {{value: number, low: number | null, high: number | null} | null} e */
   const cells = (e) => (e ? [e.value, e.low, e.high] : [null, null, null]);
   const rows = effects.groups.map((g) => [
-    groupLabel(/** @type {any} */ (g), 'by_channel', l10n),
+    groupLabel(/** @type {any} */ (g), breakdown, l10n),
     g.customers,
     g.repeaters,
     ...cells(g.purchase_multiplier),

@@ -24,7 +24,7 @@ export function renderGroups() {
   if (!report) return;
   const months = result.predictions?.base.horizon_months ?? null;
   for (const breakdown of BREAKDOWNS) renderBreakdown(report, breakdown, months);
-  renderGroupEffects(report.by_channel?.effects);
+  for (const breakdown of BREAKDOWNS) renderGroupEffects(report[breakdown]?.effects, breakdown);
 }
 
 /**

@@ -49,10 +49,12 @@ export function exportFile(last, kind, lang, list) {
     case 'customers':
       return { blob: customersCsv(last), name: 'ltvlab-customers.csv' };
     case 'groups': {
-      const effects = last.groups?.by_channel?.effects;
-      if (list === 'channel_effects' && effects) {
-        const { header, rows } = effectsTable(effects, l10n);
-        return { blob: csv(header, rows), name: 'ltvlab-groups-channel-effects.csv' };
+      const effectsOf = /** @type {const} */ ({ channel_effects: 'by_channel', product_effects: 'by_first_product' });
+      const breakdown = effectsOf[/** @type {keyof typeof effectsOf} */ (list ?? '')];
+      const effects = breakdown ? last.groups?.[breakdown]?.effects : undefined;
+      if (breakdown && effects) {
+        const { header, rows } = effectsTable(effects, breakdown, l10n);
+        return { blob: csv(header, rows), name: `ltvlab-groups-${list?.replace('_', '-')}.csv` };
       }
       if (!last.groups || (list !== 'by_channel' && list !== 'by_first_product')) throw new Error(`no table ${list ?? ''} to export`);
       const { header, rows } = groupsTable(last.groups, list, last.predictions?.base.horizon_months ?? null, l10n);
