@@ -93,6 +93,7 @@
 
 mod formula;
 mod scenario;
+mod shift;
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -111,6 +112,7 @@ pub use formula::{
     MAX_PURCHASES_PER_YEAR,
 };
 pub use scenario::{Loyalty, Scenario, Sensitivity, MAX_CAC};
+pub use shift::{channel_shift, ChannelShift, ShiftOutcome};
 
 use scenario::{check_cac, check_discount_rate, check_horizon, check_margin, payback, rank};
 
