@@ -8,8 +8,8 @@ use super::options::PredictOptionsDto;
 use super::{column, js_error, or_default, strict_from_js, to_js};
 use crate::bootstrap::{bootstrap, BootstrapOptions};
 use crate::customers::Purchases;
-use crate::models::{FitOptions, ModelKind, PurchaseModel};
 use crate::models::CovariateReport;
+use crate::models::{FitOptions, ModelKind, PurchaseModel};
 use crate::simulate::{ChannelShift, Loyalty, Parameters, Scenario, ShopModel, SimulationOptions};
 use crate::summary::{Period, Summary};
 
