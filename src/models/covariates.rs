@@ -56,6 +56,10 @@
 //! expected purchases, mean spend and value of a new customer) are by the
 //! delta method on their logarithms, with the gradient by central
 //! differences.
+//! The difference between two groups' values of a new customer
+//! ([`CovariateReport::value_difference`], for the what-if's channel shift)
+//! is by the delta method over both fits' full covariances: the groups'
+//! errors share the base parameters, so their own intervals do not give it.
 //!
 //! # Likelihood-ratio test
 //!
