@@ -145,6 +145,9 @@ test('shifting new customers between channels: the CLI’s numbers, in English a
   assert.equal(await error.getAttribute('data-code'), 'shift_same_channel');
   assert.equal(await error.textContent(), '異なる2つのチャネルを選んでください。');
   assert.equal(await result.textContent(), '');
+  // Said again in English after a language switch.
+  await page.getByTestId('lang').selectOption('en');
+  assert.equal(await error.textContent(), 'Choose two different channels.');
   assert.deepEqual(errors, []);
   await page.close();
 });

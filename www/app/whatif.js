@@ -244,6 +244,7 @@ export function showWhatIfError(described) {
 export function renderControls() {
   renderShiftControls(shift.choice, runShift);
   renderShift(shift.last);
+  if (shift.error) showShiftError(shift.error); // again, in the page's language
   renderWhatIfControls(() => {
     const { whatif } = state;
     saveShopSettings();
@@ -278,6 +279,8 @@ const shift = {
   queued: false,
   /** @type {import('../pkg/ltvlab.js').ShiftOutcome | null} the result shown */
   last: null,
+  /** @type {import('../protocol.js').DescribedError | null} the refusal shown */
+  error: null,
 };
 
 /** A new analysis: the two largest channels that can be read, 10%. */
@@ -287,6 +290,7 @@ function startShift() {
   shift.pending = 0;
   shift.queued = false;
   shift.last = null;
+  shift.error = null;
   renderShift(null);
   byTestId('whatif-shift-error').hidden = true;
 }
@@ -312,6 +316,7 @@ export function onShift({ id, result }) {
   if (id !== shift.pending) return;
   shift.pending = 0;
   shift.last = result;
+  shift.error = null;
   renderShift(result);
   nextShift();
 }
@@ -324,14 +329,19 @@ export function onShiftError(message) {
   if (!shift.pending || message.id !== shift.pending) return false;
   shift.pending = 0;
   shift.last = null;
+  shift.error = message.error ?? { code: 'unexpected', params: {}, message: message.message };
   renderShift(null);
-  const described = message.error ?? { code: 'unexpected', params: {}, message: message.message };
+  showShiftError(shift.error);
+  nextShift();
+  return true;
+}
+
+/** @param {import('../protocol.js').DescribedError} described */
+function showShiftError(described) {
   const error = byTestId('whatif-shift-error');
   error.textContent = errorText(state.l10n, described);
   error.dataset.code = described.code;
   error.hidden = false;
-  nextShift();
-  return true;
 }
 
 function nextShift() {
