@@ -361,6 +361,19 @@ error_codes! {
     /// Only `fitted` of `samples` bootstrap resamples could be fitted (fewer
     /// than half): too few customers for value ranges.
     BootstrapFailed => "bootstrap_failed",
+    /// A channel shift names a `channel` the channel effects do not have
+    /// (`channels`: the ones they have).
+    ShiftUnknownChannel => "shift_unknown_channel",
+    /// A channel shift names a `channel` with too few `customers` or
+    /// `repeaters` to read its effects.
+    ShiftSmallChannel => "shift_small_channel",
+    /// A channel shift from a `channel` to itself.
+    ShiftSameChannel => "shift_same_channel",
+    /// A channel shift names a `channel` without a spend estimate of its own
+    /// (no spend model, or none of its customers repeated with a spend).
+    ShiftNoSpend => "shift_no_spend",
+    /// A channel shift's share `value` is not above 0 and at most 1.
+    ShiftShareOutOfRange => "shift_share_out_of_range",
 }
 
 /// An [`ErrorCode::NotADate`] options error: `option` (today,

@@ -734,6 +734,20 @@ const en = {
   'whatif.input.margin': 'Gross margin (%)',
   'whatif.input.cac': 'Cost to acquire a customer (CAC/CPA)',
   'whatif.cpa': (p) => `Hold your CPA against ${p.ltv}, the model’s gross-margin value of a new customer over ${p.months} months` + (p.textbook ? `; the textbook formula, average order value × purchases a month × months retained × margin (${p.aov} × ${p.ppm} × ${p.life} × ${p.margin}), gives ${p.textbook}, because it treats every customer as average, keeps them to the average churn date and does not discount.` : '.'),
+  'error.shift_unknown_channel': 'There is no channel “{channel}” in your data (channels: {channels}).',
+  'error.shift_small_channel': '“{channel}” has {customers} customers and {repeaters} repeat customers: too few to say what its customers are worth.',
+  'error.shift_same_channel': 'Choose two different channels.',
+  'error.shift_no_spend': 'No customer from “{channel}” has a repeat order with an amount yet, so what they spend cannot be compared.',
+  'error.shift_share_out_of_range': 'The share moved must be above 0% and at most 100%.',
+  'whatif.shift.title': 'Shift acquisition between channels',
+  'whatif.shift.how': (p) => `What if some of the new customers one channel brings came through another instead? The change in the gross profit of their repeat orders over ${p.months} months, from the model fitted with each customer’s first channel. It assumes the customers moved buy like each channel’s customers so far (the channel is all that changes) and leaves out the first order, which pays for the acquisition. The range is a 90% interval that counts that both channels’ estimates rest on the same shop-wide parameters.`,
+  'whatif.shift.from': 'Fewer new customers from',
+  'whatif.shift.to': 'More from',
+  'whatif.shift.share': 'Share moved (%)',
+  'whatif.shift.result': (p) => `Moving ${p.share} of ${p.from}’s ${p.customers} new customers (${p.moved}; ${p.customersHow}) to ${p.to} changes the gross profit of their repeat orders over ${p.months} months by ${p.change}` + (p.low ? ` (90% range ${p.low} to ${p.high}).` : '.'),
+  'whatif.shift.customers.data': 'as many as it brought in over your data',
+  'whatif.shift.customers.given': 'the number given',
+  'whatif.shift.values': (p) => `Repeat gross profit of one new customer over ${p.months} months: ${p.fromValue} from ${p.from}, ${p.toValue} from ${p.to}. Both channels’ new customers together: ${p.baseline} today, ${p.scenario} after the shift.`,
 };
 
 /** @type {Dictionary} */
@@ -1459,6 +1473,20 @@ const ja = {
   'whatif.input.margin': '粗利率（%）',
   'whatif.input.cac': '顧客獲得単価（CAC・CPA）',
   'whatif.cpa': (p) => `CPAと比べるLTVは、モデルによる新規顧客1人あたりの粗利ベースの価値 ${p.ltv}（${p.months}か月）` + (p.textbook ? `で、教科書の式 平均購買単価 × 購買頻度 × 継続期間 × 粗利率（${p.aov} × 月${p.ppm}回 × ${p.life}か月 × ${p.margin}）による ${p.textbook} との差は、教科書の式が全員を平均的な顧客とみなし、平均の離脱時期まで割り引かずに数えることから生じます。` : 'です。'),
+  'error.shift_unknown_channel': 'チャネル「{channel}」はデータにありません（データにあるチャネル：{channels}）。',
+  'error.shift_small_channel': '「{channel}」経由の顧客は{customers}人（うちリピーター{repeaters}人）と少なく、顧客の価値を比べられません。',
+  'error.shift_same_channel': '異なる2つのチャネルを選んでください。',
+  'error.shift_no_spend': '「{channel}」経由の顧客には、まだ金額のわかるリピート注文がないため、購入金額を比べられません。',
+  'error.shift_share_out_of_range': '移す割合は0%より大きく100%以下で指定してください。',
+  'whatif.shift.title': 'チャネル間で新規獲得の配分を変えたら',
+  'whatif.shift.how': (p) => `あるチャネルで獲得していた新規顧客の一部を、別のチャネルからの獲得に置き換えた場合に、その顧客のリピート購入による粗利が今後${p.months}か月でどれだけ変わるかを試算します。初回購入チャネルを組み込んだモデルにもとづき、移した顧客は各チャネルのこれまでの顧客と同じように買うと仮定しています（変わるのはチャネルだけ）。初回注文の粗利は獲得費用と相殺される前提で含めていません。幅は90%の範囲で、両チャネルの推定がショップ全体の共通パラメータを共有していることも織り込んでいます。`,
+  'whatif.shift.from': '減らすチャネル',
+  'whatif.shift.to': '増やすチャネル',
+  'whatif.shift.share': '移す割合（%）',
+  'whatif.shift.result': (p) => `${p.from} 経由の新規顧客 ${p.customers}人（${p.customersHow}）のうち ${p.share}（${p.moved}人）を ${p.to} 経由に置き換えると、${p.months}か月間のリピート粗利は ${p.change}` + (p.low ? `（90%の範囲 ${p.low}〜${p.high}）。` : '。'),
+  'whatif.shift.customers.data': 'データ期間中の獲得数',
+  'whatif.shift.customers.given': '指定した人数',
+  'whatif.shift.values': (p) => `新規顧客1人あたりの${p.months}か月間のリピート粗利は、${p.from} 経由 ${p.fromValue}、${p.to} 経由 ${p.toValue}。両チャネルの新規顧客全体では、現状 ${p.baseline} → 配分変更後 ${p.scenario}。`,
 };
 
 /** @type {Record<string, string>} */

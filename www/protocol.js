@@ -48,6 +48,8 @@ export const ToWorker = /** @type {const} */ ({
   SET_INTERVALS: 'set-intervals',
   /** Fit the what-if model from a summary (in a helper instance). */
   WHATIF_INIT: 'whatif-init',
+  /** A channel shift on the last analysis's channel effects. */
+  SHIFT: 'shift',
 });
 
 /** The kinds of message a worker posts to the page. */
@@ -64,6 +66,7 @@ export const FromWorker = /** @type {const} */ ({
   INTERVALS: 'intervals',
   WHATIF_READY: 'whatif-ready',
   ERROR: 'error',
+  SHIFT: 'shift',
 });
 
 /**
@@ -101,8 +104,9 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
  */
 /**
  * @typedef {AnalyzeRequest | RecommendRequest | QueryRequest | ExportRequest | WhatIfRequest | IntervalsRequest
- *   | SetIntervalsRequest | WhatIfInitRequest} ToWorkerMessage
+ *   | SetIntervalsRequest | WhatIfInitRequest | ShiftRequest} ToWorkerMessage
  */
+/** `margin` is the what-if panel's. @typedef {{type: typeof ToWorker.SHIFT, id: number, shift: import('./pkg/ltvlab.js').ChannelShift, margin: number} & Lang} ShiftRequest */
 /**
  * A message as the page's code writes it; the worker client adds `lang`.
  * @typedef {ToWorkerMessage extends infer M ? M extends unknown ? Omit<M, 'lang'> : never : never} ToWorkerDraft
@@ -149,8 +153,9 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
  */
 /**
  * @typedef {ReadyMessage | ProgressMessage | PreviewMessage | ResultMessage | RecsProgressMessage | RecommendationsMessage
- *   | RowsMessage | FileMessage | WhatIfMessage | IntervalsMessage | WhatIfReadyMessage | ErrorMessage} FromWorkerMessage
+ *   | RowsMessage | FileMessage | WhatIfMessage | IntervalsMessage | WhatIfReadyMessage | ErrorMessage | ShiftMessage} FromWorkerMessage
  */
+/** @typedef {{type: typeof FromWorker.SHIFT, id: number, result: import('./pkg/ltvlab.js').ShiftOutcome}} ShiftMessage */
 
 // ---- the result as posted ------------------------------------------------------
 //

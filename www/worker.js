@@ -91,6 +91,10 @@ onmessage = async ({ data }) => {
         whatif = WhatIf.fromSummary(unpackSummary(data.summary), data.model);
         send({ type: FromWorker.WHATIF_READY, id: data.id });
         break;
+      case ToWorker.SHIFT:
+        if (!whatif) throw new Error('no fitted model for a channel shift');
+        send({ type: FromWorker.SHIFT, id: data.id, result: whatif.channelShift(data.shift, data.margin) });
+        break;
       case ToWorker.SET_INTERVALS:
         if (last) last.intervals = data.intervals;
         break;

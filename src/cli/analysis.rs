@@ -13,8 +13,8 @@ use ltvlab::ingest::Dataset;
 use ltvlab::report::{dashboard, Dashboard, Note, NoteCode, ReportOptions, Section};
 use ltvlab::segments::{FollowUpRule, SegmentOptions, SegmentReport, SegmentStats};
 use ltvlab::simulate::{
-    simulate_formula, DrawMethod, FormulaComparison, FormulaInputs, Loyalty, Scenario, Simulation,
-    SimulationOptions,
+    channel_shift, simulate_formula, ChannelShift, DrawMethod, FormulaComparison, FormulaInputs,
+    Loyalty, Scenario, ShiftOutcome, Simulation, SimulationOptions,
 };
 use ltvlab::transactions::Transactions;
 
@@ -168,6 +168,21 @@ pub(crate) struct SimulateArgs {
     /// Evaluate every draw exactly instead of by the delta method (slow; the reference).
     #[arg(long)]
     exact_draws: bool,
+    /// The channel column (as `analyze --group`): needed by --shift-from.
+    #[arg(long, value_name = "COL")]
+    group: Option<String>,
+    /// Channel shift: the channel new customers move from (needs --group and --shift-to).
+    #[arg(long, value_name = "CHANNEL")]
+    shift_from: Option<String>,
+    /// Channel shift: the channel they move to.
+    #[arg(long, value_name = "CHANNEL")]
+    shift_to: Option<String>,
+    /// Channel shift: the share of --shift-from's new customers moved, like 10% or 0.1 (default 10%).
+    #[arg(long)]
+    shift_share: Option<String>,
+    /// Channel shift: --shift-from's new customers the share is of (default: its customers in the data).
+    #[arg(long)]
+    shift_customers: Option<f64>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -727,6 +742,12 @@ pub(crate) fn run_simulate(a: SimulateArgs, out: &mut dyn Write) -> CliResult<()
                 "invalid option: --formula takes no file".to_owned(),
             ));
         }
+        if a.shift_from.is_some() {
+            return Err(CliError::Usage(
+                "invalid option: a channel shift (--shift-from) needs an orders file, not --formula"
+                    .to_owned(),
+            ));
+        }
         let churn = match (&a.churn, &a.retention) {
             (Some(c), _) => share(c, "churn")?,
             (None, Some(r)) => 1.0 - share(r, "retention")?,
@@ -764,7 +785,9 @@ pub(crate) fn run_simulate(a: SimulateArgs, out: &mut dyn Write) -> CliResult<()
         ));
     };
     let s = scenario(&a, true)?;
-    let input = InputArgs::for_file(file);
+    let shift = channel_shift_of(&a)?;
+    let mut input = InputArgs::for_file(file);
+    input.group.clone_from(&a.group);
     let ingested = read_input(&input)?;
     let simulation = SimulationOptions {
         margin,
@@ -786,15 +809,132 @@ pub(crate) fn run_simulate(a: SimulateArgs, out: &mut dyn Write) -> CliResult<()
         &ReportOptions {
             scenario: s,
             simulation,
-            sections: Some(vec![Section::Simulation]),
+            // The channel shift needs the channel effects, which the report
+            // fits with the predictions' model beside the channel table.
+            sections: Some(if shift.is_some() {
+                vec![Section::Simulation, Section::Predictions, Section::Groups]
+            } else {
+                vec![Section::Simulation]
+            }),
+            margin,
             ..ReportOptions::default()
         },
     )?;
+    let shifted = match &shift {
+        Some(shift) => {
+            let effects = d
+                .groups
+                .as_ref()
+                .and_then(|g| g.by_channel.as_ref())
+                .and_then(|b| b.effects.as_ref());
+            let effects = section(effects, &d.notes, NoteCode::GroupEffectsFailed)?;
+            Some(channel_shift(effects, shift, margin)?)
+        }
+        None => None,
+    };
     let result = section(d.simulation, &d.notes, NoteCode::WhatifFailed)?;
     if a.json {
-        return json(out, &result);
+        return json(
+            out,
+            &SimulationWithShift {
+                simulation: &result,
+                shift: shifted.as_ref(),
+            },
+        );
     }
-    Ok(write_simulation(out, &result)?)
+    write_simulation(out, &result)?;
+    if let Some(o) = &shifted {
+        write_shift(out, o)?;
+    }
+    Ok(())
+}
+
+/// `ltvlab simulate --json`: the simulation, and the channel shift when one
+/// was asked for.
+#[derive(Serialize)]
+struct SimulationWithShift<'a> {
+    #[serde(flatten)]
+    simulation: &'a Simulation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shift: Option<&'a ShiftOutcome>,
+}
+
+/// The channel shift of `--shift-from`, `--shift-to`, `--shift-share` and
+/// `--shift-customers`; `None` without `--shift-from`.
+fn channel_shift_of(a: &SimulateArgs) -> CliResult<Option<ChannelShift>> {
+    let Some(from) = &a.shift_from else {
+        if a.shift_to.is_some() || a.shift_share.is_some() || a.shift_customers.is_some() {
+            return Err(CliError::Usage(
+                "invalid option: --shift-to, --shift-share and --shift-customers need --shift-from"
+                    .to_owned(),
+            ));
+        }
+        return Ok(None);
+    };
+    let Some(to) = &a.shift_to else {
+        return Err(CliError::Usage(
+            "invalid option: --shift-from needs --shift-to".to_owned(),
+        ));
+    };
+    if a.group.is_none() {
+        return Err(CliError::Usage(
+            "invalid option: --shift-from needs --group COL, the channel column".to_owned(),
+        ));
+    }
+    let share = a
+        .shift_share
+        .as_deref()
+        .map(|v| share(v, "shift share"))
+        .transpose()?
+        .unwrap_or(0.1);
+    Ok(Some(ChannelShift {
+        from: from.clone(),
+        to: to.clone(),
+        share,
+        new_customers: a.shift_customers,
+    }))
+}
+
+fn write_shift(out: &mut dyn Write, o: &ShiftOutcome) -> std::io::Result<()> {
+    let pct = 100.0 * o.level;
+    let whose = if o.new_customers_from_data {
+        " (its customers in the data)"
+    } else {
+        ""
+    };
+    writeln!(
+        out,
+        "\nchannel shift: {:.1}% of {}'s {:.0} new customers{whose} come through {} instead",
+        100.0 * o.share,
+        o.from,
+        o.new_customers,
+        o.to
+    )?;
+    writeln!(
+        out,
+        "gross profit of repeat orders over {} months at margin {:.2}, first orders left out",
+        o.horizon_months, o.margin
+    )?;
+    writeln!(
+        out,
+        "  per new customer       {} {:.2}, {} {:.2}",
+        o.from, o.from_value, o.to, o.to_value
+    )?;
+    writeln!(
+        out,
+        "  baseline               {:.2} ({:.0} new customers of {} and {:.0} of {}, the data's mix)",
+        o.baseline, o.new_customers, o.from, o.to_customers, o.to
+    )?;
+    let range = match (o.change.low, o.change.high) {
+        (Some(low), Some(high)) => format!(" [{pct:.0}%: {low:+.2}, {high:+.2}]"),
+        _ => " (no interval: a fit has no covariance)".to_owned(),
+    };
+    writeln!(
+        out,
+        "  change                 {:+.2}{range} ({:.1} customers moved)",
+        o.change.value, o.moved
+    )?;
+    writeln!(out, "  scenario               {:.2}", o.scenario)
 }
 
 fn write_formula(out: &mut dyn Write, r: &FormulaComparison) -> std::io::Result<()> {

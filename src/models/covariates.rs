@@ -60,6 +60,10 @@
 //! expected purchases, mean spend and value of a new customer) are by the
 //! delta method on their logarithms, with the gradient by central
 //! differences.
+//! The difference between two groups' values of a new customer
+//! ([`CovariateReport::value_difference`], for the what-if's channel shift)
+//! is by the delta method over both fits' full covariances: the groups'
+//! errors share the base parameters, so their own intervals do not give it.
 //!
 //! # Likelihood-ratio test
 //!
@@ -220,6 +224,10 @@ pub struct CovariateReport {
     pub spend: Option<SpendFit>,
     /// Warnings, e.g. a group too small to say anything.
     pub diagnostics: Vec<Diagnostic>,
+    /// Both fits' estimates and full covariances, for contrasts between
+    /// groups ([`CovariateReport::value_difference`]); not serialized.
+    #[serde(skip)]
+    fits: Fits,
 }
 
 /// The spend model's baseline parameters and log-likelihoods.
@@ -378,6 +386,22 @@ pub fn covariate_effects(
     };
     let mut diagnostics = purchase.diagnostics;
     let spend = fit_spend(summary, &grouping, options, &mut diagnostics);
+    let fits = Fits {
+        model: options.model,
+        groups: grouping.groups.len(),
+        horizon,
+        purchase: Estimates {
+            theta: purchase.theta,
+            covariance: purchase.covariance,
+        },
+        spend: spend.as_ref().map(|s| Estimates {
+            theta: s.theta.clone(),
+            covariance: s.covariance.clone(),
+        }),
+        has_spend: spend
+            .as_ref()
+            .map_or_else(Vec::new, |s| s.groups.iter().map(Option::is_some).collect()),
+    };
     let mut coefficients = purchase.coefficients;
     let mut groups = Vec::with_capacity(grouping.groups.len());
     for (g, info) in grouping.groups.iter().enumerate() {
@@ -457,7 +481,109 @@ pub fn covariate_effects(
         groups,
         spend: spend_fit,
         diagnostics,
+        fits,
     })
+}
+
+/// Two groups' new-customer values and their difference
+/// ([`CovariateReport::value_difference`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ValueDifference {
+    /// A new customer's expected repeat revenue over the horizon in the
+    /// group moved from: expected repeat purchases times mean spend, as
+    /// [`GroupEffect::expected_value`].
+    pub from_value: f64,
+    /// The same in the group moved to.
+    pub to_value: f64,
+    /// `to_value − from_value`.
+    pub difference: f64,
+    /// The variance of `difference` by the delta method; `None` when either
+    /// fit has no covariance.
+    pub variance: Option<f64>,
+}
+
+impl CovariateReport {
+    /// A new customer's value in group `to` minus that in group `from`
+    /// (indices in [`CovariateReport::groups`]), with the variance of the
+    /// difference from both fits' full covariances.
+    ///
+    /// # Formula
+    ///
+    /// With `E_g(θ)` a new customer's expected repeat purchases over the
+    /// horizon at group `g`'s purchase parameters and `m_g(φ) = p·γ_g/(q−1)`
+    /// the group's mean spend, `D = E_to·m_to − E_from·m_from` and, by the
+    /// delta method,
+    ///
+    /// ```text
+    /// Var D ≈ ∇_θD' Σ_θ ∇_θD + ∇_φD' Σ_φ ∇_φD
+    /// ```
+    ///
+    /// with the full covariances `Σ_θ` of the purchase fit (shared base
+    /// parameters and both groups' coefficients, and their cross terms) and
+    /// `Σ_φ` of the spend fit. The two fits are taken as independent, as
+    /// Gamma-Gamma takes spend to be independent of the purchase process
+    /// (Fader, Hardie & Lee 2005b): the purchase fit does not see spend and
+    /// the spend fit conditions on the number of purchases. `∇_θ` is by
+    /// central differences (step `1e-5`, as the groups' own intervals);
+    /// `∇_φ` is exact: `∂m/∂ln p = ∂m/∂ln γ = ∂m/∂γ_spend = m`,
+    /// `∂m/∂ln q = −m·q/(q−1)`.
+    ///
+    /// `None` when either index is out of range, there is no spend fit, or
+    /// either group had no repeat spend (no spend estimate of its own).
+    pub fn value_difference(&self, from: usize, to: usize) -> Option<ValueDifference> {
+        let f = &self.fits;
+        let spend = f.spend.as_ref()?;
+        let (spend_theta, spend_cov) = (&spend.theta, &spend.covariance);
+        if from >= f.groups || to >= f.groups || !f.has_spend[from] || !f.has_spend[to] {
+            return None;
+        }
+        let (theta, cov) = (&f.purchase.theta, &f.purchase.covariance);
+        let (m_from, m_to) = (
+            f.mean_spend(spend_theta, from),
+            f.mean_spend(spend_theta, to),
+        );
+        let (e_from, e_to) = (f.expected(theta, from), f.expected(theta, to));
+        let h = 1e-5;
+        let mut point = theta.clone();
+        let mut purchase_gradient = vec![0.0; theta.len()];
+        for i in 0..theta.len() {
+            point[i] = theta[i] + h;
+            let up = m_to * f.expected(&point, to) - m_from * f.expected(&point, from);
+            point[i] = theta[i] - h;
+            let down = m_to * f.expected(&point, to) - m_from * f.expected(&point, from);
+            point[i] = theta[i];
+            purchase_gradient[i] = (up - down) / (2.0 * h);
+        }
+        let q = spend_theta[1].exp();
+        let mut spend_gradient = vec![0.0; spend_theta.len()];
+        for (g, weight) in [(to, e_to), (from, -e_from)] {
+            let d = weight * f.mean_spend(spend_theta, g);
+            spend_gradient[0] += d;
+            spend_gradient[1] -= d * q / (q - 1.0);
+            spend_gradient[2] += d;
+            if g > 0 {
+                spend_gradient[3 + g - 1] += d;
+            }
+        }
+        let variance = match (cov, spend_cov) {
+            (Some(purchase), Some(spend)) => {
+                let v = quadratic(purchase, &purchase_gradient) + quadratic(spend, &spend_gradient);
+                let finite = purchase_gradient
+                    .iter()
+                    .chain(&spend_gradient)
+                    .all(|g| g.is_finite());
+                (v.is_finite() && finite).then_some(v.max(0.0))
+            }
+            _ => None,
+        };
+        let (from_value, to_value) = (e_from * m_from, e_to * m_to);
+        Some(ValueDifference {
+            from_value,
+            to_value,
+            difference: to_value - from_value,
+            variance,
+        })
+    }
 }
 
 /// The χ² upper tail `P(χ²_df >= statistic) = Q(df/2, statistic/2)`.
@@ -668,6 +794,59 @@ fn group_params(theta: &[f64], k: usize, groups: usize, link: &Link, g: usize) -
         }
     }
     ln.iter().map(|v| v.exp()).collect()
+}
+
+/// The estimates behind a [`CovariateReport`], kept for contrasts between
+/// groups: `(theta, covariance)` of the purchase fit, and of the spend fit
+/// with which groups had repeat spend.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Fits {
+    model: CovariateModel,
+    groups: usize,
+    /// The horizon in the summary's periods.
+    horizon: f64,
+    purchase: Estimates,
+    spend: Option<Estimates>,
+    /// Which groups have a spend estimate of their own (repeat spend).
+    has_spend: Vec<bool>,
+}
+
+/// A fit's estimate of theta and its covariance (row-major; `None` when
+/// the Hessian is not positive definite).
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Estimates {
+    theta: Vec<f64>,
+    covariance: Option<Vec<f64>>,
+}
+
+impl Fits {
+    /// Group `g`'s expected repeat purchases of a new customer over the
+    /// horizon at the purchase fit's `theta` (NaN where the parameters are
+    /// not a model).
+    fn expected(&self, theta: &[f64], g: usize) -> f64 {
+        fn at<M: CovariatePurchase>(params: &[f64], horizon: f64) -> f64 {
+            M::from_params(params)
+                .map(|m| m.expected_purchases_new(horizon))
+                .unwrap_or(f64::NAN)
+        }
+        let link = match self.model {
+            CovariateModel::ParetoNbd => &PARETO,
+            CovariateModel::BgNbd | CovariateModel::MbgNbd => &BGNBD,
+        };
+        let params = group_params(theta, 4, self.groups, link, g);
+        match self.model {
+            CovariateModel::BgNbd => at::<BgNbd>(&params, self.horizon),
+            CovariateModel::MbgNbd => at::<MbgNbd>(&params, self.horizon),
+            CovariateModel::ParetoNbd => at::<ParetoNbd>(&params, self.horizon),
+        }
+    }
+
+    /// Group `g`'s mean spend `pγ_g/(q−1)` at the spend fit's `theta`, as
+    /// [`GroupEffect::mean_spend`] computes it.
+    fn mean_spend(&self, theta: &[f64], g: usize) -> f64 {
+        let p = group_params(theta, 3, self.groups, &GAMMA_GAMMA, g);
+        (p[0].ln() + p[2].ln() - (p[1] - 1.0).ln()).exp()
+    }
 }
 
 /// A grouped fit of one model.
@@ -899,6 +1078,9 @@ struct PurchaseFit {
     converged: bool,
     groups: Vec<PurchaseGroup>,
     diagnostics: Vec<Diagnostic>,
+    /// The estimate of theta and its covariance.
+    theta: Vec<f64>,
+    covariance: Option<Vec<f64>>,
 }
 
 /// A purchase model the covariate fit can carry.
@@ -1055,6 +1237,8 @@ fn fit_purchase<M: CovariatePurchase>(
         converged: fitted.converged && plain.converged(),
         groups: out_groups,
         diagnostics,
+        theta: fitted.theta.clone(),
+        covariance: fitted.covariance.clone(),
     })
 }
 
@@ -1094,6 +1278,9 @@ struct SpendResult {
     coefficients: Vec<Coefficient>,
     groups: Vec<Option<(Estimate, Estimate)>>,
     log_variances: Vec<Option<f64>>,
+    /// The estimate of theta and its covariance.
+    theta: Vec<f64>,
+    covariance: Option<Vec<f64>>,
 }
 
 fn fit_spend(
@@ -1246,6 +1433,8 @@ fn fit_spend(
         coefficients,
         groups: out_groups,
         log_variances,
+        theta: fitted.theta.clone(),
+        covariance: fitted.covariance.clone(),
     })
 }
 

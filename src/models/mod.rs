@@ -56,8 +56,8 @@ pub(crate) use clv::{check_inputs as check_clv_inputs, lifetime_values, Lifetime
 pub use clv::{customer_lifetime_value, ClvOptions};
 pub use covariates::{
     chi_squared_p_value, covariate_effects, Coefficient, CovariateModel, CovariateOptions,
-    CovariateReport, Estimate, GroupEffect, GroupKind, LrTest, SpendFit, COVARIATE_PRIOR_SD,
-    MIN_GROUP_CUSTOMERS, MIN_GROUP_REPEATERS,
+    CovariateReport, Estimate, GroupEffect, GroupKind, LrTest, SpendFit, ValueDifference,
+    COVARIATE_PRIOR_SD, MIN_GROUP_CUSTOMERS, MIN_GROUP_REPEATERS,
 };
 pub use data::{DiscreteRfm, DiscreteRfmData, Rfm, RfmData, Spend};
 pub use fit::{Fit, FitOptions, Params, Prior, WEAK_PRIOR_SD};

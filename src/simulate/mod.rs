@@ -1,6 +1,6 @@
 //! The what-if simulator: a baseline against a scenario with levers moved.
 //!
-//! Two modes:
+//! Two modes, and the channel shift:
 //!
 //! - **Model mode** ([`simulate`]) applies the scenario to the shop's fitted
 //!   purchase model (the one the analysis chose) and Gamma-Gamma spend model
@@ -11,6 +11,10 @@
 //!   purchases per year, annual churn, margin, discount rate and CAC in,
 //!   [`FormulaOutputs`] out. It is small and serde-(de)serializable, for an
 //!   embeddable calculator.
+//! - **Channel shift** ([`channel_shift`]) moves a share of one channel's
+//!   new customers to another, on the channel effects of the covariate
+//!   models ([`crate::models::covariate_effects`]), with a delta-method
+//!   interval over both fits' full covariances.
 //!
 //! # Levers in model mode
 //!
@@ -93,6 +97,7 @@
 
 mod formula;
 mod scenario;
+mod shift;
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -111,6 +116,7 @@ pub use formula::{
     MAX_PURCHASES_PER_YEAR,
 };
 pub use scenario::{Loyalty, Scenario, Sensitivity, MAX_CAC};
+pub use shift::{channel_shift, ChannelShift, ShiftOutcome};
 
 use scenario::{check_cac, check_discount_rate, check_horizon, check_margin, payback, rank};
 

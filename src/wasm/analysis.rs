@@ -230,8 +230,14 @@ impl Analysis {
         })?;
         // The simulator keeps the model and the summary; it is a wasm object,
         // so it joins the serialized result as a property.
+        // The channel effects go with it, for the channel shift.
+        let effects = d
+            .groups
+            .as_ref()
+            .and_then(|g| g.by_channel.as_ref())
+            .and_then(|b| b.effects.clone());
         let whatif = match (d.shop, d.summary) {
-            (Some(model), Some(summary)) => JsValue::from(WhatIf::new(model, summary)),
+            (Some(model), Some(summary)) => JsValue::from(WhatIf::new(model, summary, effects)),
             _ => JsValue::NULL,
         };
         js_sys::Reflect::set(&value, &JsValue::from_str("whatif"), &whatif)

@@ -18,7 +18,9 @@ export type ErrorCode = "empty" | "binary" | "no_usable_column" | "input" | "opt
     | "summary_period_needed" | "observation_end_before_first" | "no_dated_rows" | "baskets_only" | "no_items"
     | "summary_has_no_items" | "summary_has_no_dates" | "no_customer_ids" | "no_customer_purchases"
     | "no_training_orders" | "no_customers" | "too_few_customers" | "nobody_repeats" | "non_positive_spend"
-    | "heavy_tailed_spend" | "model_not_finite" | "no_group_column" | "bootstrap_failed";
+    | "heavy_tailed_spend" | "model_not_finite" | "no_group_column" | "bootstrap_failed"
+    | "shift_unknown_channel" | "shift_small_channel" | "shift_same_channel" | "shift_no_spend"
+    | "shift_share_out_of_range";
 
 /** The named values of an error (line, column, value, count, model, ...). */
 export type ErrorParams = Record<string, string | number>;
@@ -746,5 +748,48 @@ export interface DecileReport {
         customer_share: number; revenue_share: number; order_share: number;
         cumulative_customer_share: number; cumulative_revenue_share: number; cumulative_order_share: number;
     }[];
+}
+"##;
+
+/// The channel shift's types (`WhatIf.channelShift`): only in the app build.
+#[cfg(feature = "app")]
+#[wasm_bindgen(typescript_custom_section)]
+const SHIFT_TYPES: &'static str = r##"
+/** A shift of new customers between channels; see `ltvlab::simulate::ChannelShift`. */
+export interface ChannelShift {
+    /** The channel new customers move from (A), as the channel effects name it. */
+    from: string;
+    /** The channel they move to (B). */
+    to: string;
+    /** Share of A's new customers moved, above 0 and at most 1. */
+    share: number;
+    /** A's new customers the share is of; missing or null: A's customers in the data. */
+    new_customers?: number | null;
+}
+
+/** What `WhatIf.channelShift` returns; see `ltvlab::simulate::ShiftOutcome`. Money is the gross profit of repeat orders over the horizon. */
+export interface ShiftOutcome {
+    from: string;
+    to: string;
+    share: number;
+    new_customers: number;
+    /** Whether `new_customers` is A's customers in the data (none given). */
+    new_customers_from_data: boolean;
+    /** B's new customers beside A's at the data's mix. */
+    to_customers: number;
+    /** `share × new_customers`. */
+    moved: number;
+    margin: number;
+    horizon_months: number;
+    level: number;
+    /** A new customer of A: margin × expected repeat revenue over the horizon. */
+    from_value: number;
+    to_value: number;
+    /** Both channels' new customers as they are. */
+    baseline: number;
+    /** The baseline plus the change. */
+    scenario: number;
+    /** The change with its interval (null ends without a covariance). */
+    change: CovariateEstimate;
 }
 "##;

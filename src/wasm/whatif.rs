@@ -8,8 +8,9 @@ use super::options::PredictOptionsDto;
 use super::{column, js_error, or_default, strict_from_js, to_js};
 use crate::bootstrap::{bootstrap, BootstrapOptions};
 use crate::customers::Purchases;
+use crate::models::CovariateReport;
 use crate::models::{FitOptions, ModelKind, PurchaseModel};
-use crate::simulate::{Loyalty, Parameters, Scenario, ShopModel, SimulationOptions};
+use crate::simulate::{ChannelShift, Loyalty, Parameters, Scenario, ShopModel, SimulationOptions};
 use crate::summary::{Period, Summary};
 
 /// The fitted shop model of one analysis, for what-if scenarios and CLV
@@ -19,12 +20,24 @@ use crate::summary::{Period, Summary};
 pub struct WhatIf {
     model: ShopModel,
     summary: Summary,
+    /// The analysis's channel effects, for the channel shift; `None` without
+    /// a channel column (and in a helper built by `fromSummary`).
+    effects: Option<CovariateReport>,
 }
 
 impl WhatIf {
-    /// The what-if of an analysis: its model and the summary it was fitted on.
-    pub(super) fn new(model: ShopModel, summary: Summary) -> WhatIf {
-        WhatIf { model, summary }
+    /// The what-if of an analysis: its model, the summary it was fitted on
+    /// and its channel effects.
+    pub(super) fn new(
+        model: ShopModel,
+        summary: Summary,
+        effects: Option<CovariateReport>,
+    ) -> WhatIf {
+        WhatIf {
+            model,
+            summary,
+            effects,
+        }
     }
 }
 
@@ -50,7 +63,47 @@ impl WhatIf {
         let kind = kind.unwrap_or(ModelKind::BgNbd);
         let model =
             ShopModel::fit_with(&summary, kind, &FitOptions::default()).map_err(js_error)?;
-        Ok(WhatIf { model, summary })
+        Ok(WhatIf {
+            model,
+            summary,
+            effects: None,
+        })
+    }
+
+    /// What moving `shift.share` of channel `shift.from`'s new customers to
+    /// `shift.to` changes in the gross profit of their repeat orders over
+    /// the channel effects' horizon, at gross `margin`
+    /// (`ltvlab::simulate::channel_shift`).
+    ///
+    /// # Errors
+    ///
+    /// No channel effects in this analysis (`no_group_column`), an unknown
+    /// field, or the core's refusals (an unknown, small or equal channel, a
+    /// share outside `(0, 1]`, a margin outside `[0, 1]`), with their codes.
+    #[wasm_bindgen(js_name = channelShift, unchecked_return_type = "ShiftOutcome")]
+    pub fn channel_shift(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ChannelShift")] shift: JsValue,
+        margin: f64,
+    ) -> Result<JsValue, JsError> {
+        let Some(effects) = &self.effects else {
+            return Err(js_error(
+                crate::Error::options(
+                    "no channel effects in this analysis: map a channel column to the group role",
+                )
+                .with_code(crate::ErrorCode::NoGroupColumn),
+            ));
+        };
+        let shift: ChannelShiftDto = strict_from_js(shift)
+            .map_err(|err| js_error(crate::Error::options(format!("channel shift: {err}"))))?;
+        let shift = ChannelShift {
+            from: shift.from,
+            to: shift.to,
+            share: shift.share,
+            new_customers: shift.new_customers,
+        };
+        let outcome = crate::simulate::channel_shift(effects, &shift, margin).map_err(js_error)?;
+        to_js(&outcome)
     }
 
     /// Baseline against `scenario` on the fitted model (`ltvlab::simulate::simulate`),
@@ -316,6 +369,17 @@ impl From<ScenarioDto> for Scenario {
             cac: s.cac,
         }
     }
+}
+
+/// `ltvlab::simulate::ChannelShift`, strict.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelShiftDto {
+    from: String,
+    to: String,
+    share: f64,
+    #[serde(default)]
+    new_customers: Option<f64>,
 }
 
 /// `ltvlab::simulate::SimulationOptions`, strict.

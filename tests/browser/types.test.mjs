@@ -87,6 +87,8 @@ test('every result of real files type-checks against its declaration', () => {
   dashboard.push(read('tests/browser/fixtures/orders.csv'));
   const first = dashboard.finishDashboard();
   const deferred = dashboard.recommend();
+  const channels = analyze(read('tests/browser/fixtures/channel-shop.csv'), { ingest: { mapping: { group: 'channel' } } });
+  const shift = channels.whatif.channelShift({ from: 'LINE', to: 'Instagram', share: 0.25 }, 0.4);
   const results = [
     ['AnalysisResult', 'the bundled sample', whole],
     ['AnalysisResult', 'the UCI sample', analyze(read('tests/data/online_retail_II_sample.csv'), undefined)],
@@ -97,11 +99,14 @@ test('every result of real files type-checks against its declaration', () => {
     ['DeferredRecommendationsResult', 'recommend', deferred],
     ['Preview', 'preview', wasm.preview(sample.subarray(0, 4096), undefined)],
     ['WhatIfResult', 'WhatIf.run', run],
+    ['AnalysisResult', 'a shop with a channel column', channels],
+    ['ShiftOutcome', 'WhatIf.channelShift', shift],
     ['ClvIntervals', 'clvIntervals', intervals],
     ['FormulaComparison', 'simulateFormula', wasm.simulateFormula({ churn: 0.4 }, { retention_points: 5 })],
   ];
   assert.equal(typeErrors(results), '');
   whole.whatif.free();
+  channels.whatif.free();
 });
 
 test('the check fails on a result that does not match its declaration', () => {

@@ -14,7 +14,7 @@ import { renderResultInSteps } from './dashboard.js';
 import { byTestId, download, nextTask, setState, ui } from './dom.js';
 import { startIntervals, stopIntervals } from './intervals.js';
 import { PackedStrings, dataCurrency, newId, state } from './state.js';
-import { onWhatIf, resetWhatIf, runWhatIf, showWhatIfError, startWhatIfHelper, stopWhatIfHelper } from './whatif.js';
+import { onShift, onShiftError, onWhatIf, resetWhatIf, runWhatIf, showWhatIfError, startWhatIfHelper, stopWhatIfHelper } from './whatif.js';
 import { connect, dropWorker, ensureWorker, post } from './worker-client.js';
 
 /** @typedef {import('../protocol.js').FromWorkerMessage} FromWorkerMessage */
@@ -46,6 +46,9 @@ function onWorkerMessage(message) {
     case FromWorker.WHATIF:
       onWhatIf(message);
       return;
+    case FromWorker.SHIFT:
+      onShift(message);
+      return;
     case FromWorker.RECOMMENDATIONS:
       if (message.id === state.recsJob) onRecommendations(message);
       return;
@@ -59,6 +62,7 @@ function onWorkerMessage(message) {
         showWhatIfError(message.error ?? { code: 'unexpected', params: {}, message: message.message });
         return;
       }
+      if (onShiftError(message)) return;
       const { id } = message;
       if (job?.id === id || (id !== undefined && state.pendingFiles.delete(id)) || id === view.query || id === state.recsJob) {
         fail(message.message, message.error);

@@ -10,7 +10,9 @@
 
 import { errorText } from '../i18n.js';
 import { FromWorker, ToWorker } from '../protocol.js';
-import { LEVERS, renderWhatIf, renderWhatIfControls, saveShopSettings, shopSettings } from '../sections/whatif.js';
+import {
+  LEVERS, renderShift, renderShiftControls, renderWhatIf, renderWhatIfControls, saveShopSettings, shiftChannels, shopSettings,
+} from '../sections/whatif.js';
 import { byTestId, ui } from './dom.js';
 import { packedSummary } from './intervals.js';
 import { newId, state } from './state.js';
@@ -35,6 +37,7 @@ export function resetWhatIf() {
   whatif.chart = null;
   whatif.ranking = null;
   startLevers();
+  startShift();
   // The CAC slider's range follows this shop's values: up to three times the
   // revenue of the average customer's first year, in steps of one (a typed
   // CAC beyond it is kept as typed).
@@ -77,6 +80,8 @@ export function runWhatIf(full) {
   const { whatif, result } = state;
   if (!result?.whatif) return;
   const { scenario, options } = scenarioAndOptions();
+  // The shift follows the margin; it is quick, so once the sliders settle.
+  if (full) runShift();
   /** @type {WhatIfDraft} */
   const request = { scenario, options: { ...options, draws: full ? WHATIF_DRAWS : 0 } };
   ui.whatif.dataset.state = 'busy';
@@ -237,6 +242,9 @@ export function showWhatIfError(described) {
 
 /** The sliders of a new analysis, or after a reset; each move runs the scenario. */
 export function renderControls() {
+  renderShiftControls(shift.choice, runShift);
+  renderShift(shift.last);
+  if (shift.error) showShiftError(shift.error); // again, in the page's language
   renderWhatIfControls(() => {
     const { whatif } = state;
     saveShopSettings();
@@ -258,4 +266,89 @@ export function resetLevers() {
   startLevers();
   renderControls();
   runWhatIf(true);
+}
+
+// The channel shift: one run in flight in the analysis worker (which keeps
+// the channel effects), the latest choice queued behind it.
+
+const shift = {
+  /** @type {import('../sections/whatif.js').ShiftChoice} */
+  choice: { from: '', to: '', share: 10 },
+  /** @type {number} the id of the run in flight, or 0 */
+  pending: 0,
+  queued: false,
+  /** @type {import('../pkg/ltvlab.js').ShiftOutcome | null} the result shown */
+  last: null,
+  /** @type {import('../protocol.js').DescribedError | null} the refusal shown */
+  error: null,
+};
+
+/** A new analysis: the two largest channels that can be read, 10%. */
+function startShift() {
+  const channels = shiftChannels();
+  shift.choice = { from: channels[0] ?? '', to: channels[1] ?? '', share: 10 };
+  shift.pending = 0;
+  shift.queued = false;
+  shift.last = null;
+  shift.error = null;
+  renderShift(null);
+  byTestId('whatif-shift-error').hidden = true;
+}
+
+/** Runs the shift of the current choice at the panel's margin. */
+function runShift() {
+  if (!state.result?.whatif || shiftChannels().length < 2) return;
+  if (shift.pending) {
+    shift.queued = true;
+    return;
+  }
+  shift.pending = newId();
+  const { from, to, share } = shift.choice;
+  ui.whatif.dataset.shift = 'busy';
+  post({ type: ToWorker.SHIFT, id: shift.pending, shift: { from, to, share: share / 100 }, margin: state.whatif.values.margin / 100 });
+}
+
+/**
+ * A shift's answer.
+ * @param {import('../protocol.js').ShiftMessage} message
+ */
+export function onShift({ id, result }) {
+  if (id !== shift.pending) return;
+  shift.pending = 0;
+  shift.last = result;
+  shift.error = null;
+  renderShift(result);
+  nextShift();
+}
+
+/**
+ * A shift's refusal, in the page's language; false for another request's error.
+ * @param {import('../protocol.js').ErrorMessage} message
+ */
+export function onShiftError(message) {
+  if (!shift.pending || message.id !== shift.pending) return false;
+  shift.pending = 0;
+  shift.last = null;
+  shift.error = message.error ?? { code: 'unexpected', params: {}, message: message.message };
+  renderShift(null);
+  showShiftError(shift.error);
+  nextShift();
+  return true;
+}
+
+/** @param {import('../protocol.js').DescribedError} described */
+function showShiftError(described) {
+  const error = byTestId('whatif-shift-error');
+  error.textContent = errorText(state.l10n, described);
+  error.dataset.code = described.code;
+  error.hidden = false;
+}
+
+function nextShift() {
+  if (shift.queued) {
+    shift.queued = false;
+    runShift();
+  } else {
+    ui.whatif.dataset.shift = 'done';
+  }
 }

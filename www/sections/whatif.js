@@ -262,3 +262,107 @@ function renderCpaNote(sim) {
     margin: l10n.percent(margin),
   });
 }
+
+/** @typedef {import('../pkg/ltvlab.js').ShiftOutcome} ShiftOutcome */
+/** The channel shift's choices: two channels and the share moved, in percent. @typedef {{from: string, to: string, share: number}} ShiftChoice */
+
+/**
+ * The channels a shift can move new customers between: named, large enough
+ * to read and with a spend estimate of their own (the core refuses the rest).
+ * @returns {string[]}
+ */
+export function shiftChannels() {
+  const effects = state.result?.groups?.by_channel?.effects;
+  if (!effects) return [];
+  return effects.groups.flatMap((g) => (g.kind === 'value' && !g.small && g.mean_spend !== null && g.name !== null ? [g.name] : []));
+}
+
+/**
+ * The channel shift's two selects and share, at `choice`; hidden without two
+ * channels to choose from. `onChange` is called after each change, once the
+ * choice is stored.
+ * @param {ShiftChoice} choice
+ * @param {() => void} onChange
+ */
+export function renderShiftControls(choice, onChange) {
+  const { l10n } = state;
+  const box = byTestId('whatif-shift');
+  const channels = shiftChannels();
+  box.hidden = channels.length < 2;
+  if (box.hidden) return;
+  const months = state.result?.groups?.by_channel?.effects?.horizon_months ?? 12;
+  byTestId('whatif-shift-how').textContent = l10n.t('whatif.shift.how', { months: l10n.integer(months) });
+  /** @param {'from' | 'to'} key */
+  const select = (key) => {
+    const input = el('select', { id: `whatif-shift-${key}`, 'data-testid': `whatif-shift-${key}` }, ...channels.map((c) => el('option', { value: c }, c)));
+    input.value = choice[key];
+    input.addEventListener('change', () => {
+      choice[key] = input.value;
+      onChange();
+    });
+    return el('label', { for: input.id }, l10n.t(`whatif.shift.${key}`), input);
+  };
+  const share = el('input', {
+    type: 'number', id: 'whatif-shift-share', min: '0', max: '100', step: 'any', inputmode: 'decimal',
+    'data-testid': 'whatif-shift-share',
+  });
+  share.value = String(choice.share);
+  share.addEventListener('input', () => {
+    const value = Number(share.value);
+    // Out-of-range shares go to the core, which says why it refuses them.
+    if (share.value === '' || !Number.isFinite(value)) return;
+    choice.share = value;
+    onChange();
+  });
+  byTestId('whatif-shift-controls').replaceChildren(
+    select('from'),
+    select('to'),
+    el('label', { for: share.id }, l10n.t('whatif.shift.share'), share),
+  );
+}
+
+/**
+ * The shift's result in two sentences; its numbers also as data attributes
+ * (unrounded, for tests and for copying).
+ * @param {ShiftOutcome | null} o
+ */
+export function renderShift(o) {
+  const { l10n } = state;
+  const result = byTestId('whatif-shift-result');
+  const values = byTestId('whatif-shift-values');
+  if (!o) {
+    result.textContent = '';
+    values.textContent = '';
+    return;
+  }
+  byTestId('whatif-shift-error').hidden = true;
+  /** @type {Format} */
+  const signed = (v) => `${v > 0 ? '+' : ''}${l10n.money(v)}`;
+  const months = l10n.integer(o.horizon_months);
+  result.textContent = l10n.t('whatif.shift.result', {
+    from: o.from,
+    to: o.to,
+    share: l10n.percent(o.share),
+    customers: l10n.integer(o.new_customers),
+    customersHow: l10n.t(o.new_customers_from_data ? 'whatif.shift.customers.data' : 'whatif.shift.customers.given'),
+    moved: l10n.decimal(o.moved),
+    months,
+    change: signed(o.change.value),
+    low: o.change.low === null ? null : signed(o.change.low),
+    high: o.change.high === null ? null : signed(o.change.high),
+  });
+  values.textContent = l10n.t('whatif.shift.values', {
+    from: o.from,
+    to: o.to,
+    months,
+    fromValue: l10n.money(o.from_value),
+    toValue: l10n.money(o.to_value),
+    baseline: l10n.money(o.baseline),
+    scenario: l10n.money(o.scenario),
+  });
+  const data = {
+    change: o.change.value, low: o.change.low ?? '', high: o.change.high ?? '', fromValue: o.from_value,
+    toValue: o.to_value, baseline: o.baseline, scenario: o.scenario, moved: o.moved, margin: o.margin,
+  };
+  for (const [name, value] of Object.entries(data)) result.dataset[name] = String(value);
+}

@@ -654,3 +654,5 @@ fn pareto_and_spend_intervals_cover_the_truth_long() {
         "coverage {share} over {n} intervals"
     );
 }
+
+mod difference;
