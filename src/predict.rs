@@ -233,8 +233,14 @@ pub struct FormulaLtv {
     /// `W / churn_rate`, in months.
     pub expected_lifetime_months: Option<f64>,
     /// `average_order_value × purchases_per_month × expected_lifetime_months ×
-    /// margin`: undiscounted, over the whole expected lifetime.
+    /// margin`: undiscounted, over the whole expected lifetime. Repeat
+    /// purchases only, like `model_ltv` (the existing customers' future).
     pub formula_ltv: Option<f64>,
+    /// A new customer's formula LTV, first order included:
+    /// `average_order_value × (1 + purchases_per_month ×
+    /// expected_lifetime_months) × margin`, what a CPO buys (the 許容CPO's
+    /// formula row); `None` when `formula_ltv` is.
+    pub new_customer_ltv: Option<f64>,
     /// The model's mean CLV per customer over the horizon.
     pub model_ltv: f64,
     /// The model's horizon, in months.
@@ -508,6 +514,7 @@ pub fn formula_ltv(
         churn_rate,
         expected_lifetime_months,
         formula_ltv,
+        new_customer_ltv: formula_ltv.map(|v| v + average_order_value * options.margin),
         model_ltv,
         horizon_months: options.horizon_months,
         explanation,

@@ -17,9 +17,13 @@
 //!   CLV of the existing customers, `FormulaLtv::model_ltv`, is not a basis
 //!   for a CPO: it leaves out the first order and mixes in customers who have
 //!   already left.)
-//! - **formula**: `AOV × purchases per month × expected lifetime × margin`,
-//!   undiscounted over the whole expected lifetime (the textbook
-//!   平均購買単価 × 購買頻度 × 継続期間 × 粗利率); `None` when it is undefined.
+//! - **formula**: `AOV × (1 + repeat purchases per month × expected
+//!   lifetime) × margin`, undiscounted over the whole expected lifetime (the
+//!   textbook 平均購買単価 × 購買頻度 × 継続期間 × 粗利率, with the first order
+//!   counted: [`FormulaLtv::new_customer_ltv`]); `None` when it is
+//!   undefined. Without the first order a shop where few customers come
+//!   back would be told it can pay a fraction of one order's value for a
+//!   customer whose first order alone brings a whole one.
 //!
 //! At a CPO equal to the allowable CPO, LTV:CAC is 1; the **target CPO** for
 //! the common rule of thumb LTV:CAC = 3 is a third of it. With the default
@@ -42,8 +46,9 @@ pub struct AllowableCpo {
     /// A new customer's discounted margin over the horizon, first order
     /// included, by the what-if model: the allowable CPO.
     pub model: f64,
-    /// The formula LTV at the margin: the allowable CPO over the whole
-    /// expected lifetime; `None` when the formula LTV is undefined.
+    /// A new customer's formula LTV at the margin, first order included:
+    /// the allowable CPO over the whole expected lifetime; `None` when the
+    /// formula LTV is undefined.
     pub formula: Option<f64>,
     /// The LTV:CAC of the target CPO ([`TARGET_LTV_TO_CAC`]).
     pub target_ltv_to_cac: f64,
@@ -63,7 +68,7 @@ impl AllowableCpo {
         formula: Option<&FormulaLtv>,
         margin: f64,
     ) -> AllowableCpo {
-        let formula = formula.and_then(|f| f.formula_ltv);
+        let formula = formula.and_then(|f| f.new_customer_ltv);
         AllowableCpo {
             margin,
             horizon_months,
@@ -83,10 +88,11 @@ mod tests {
     /// Absolute tolerance for products of round numbers.
     const TOL: f64 = 1e-9;
 
-    /// The example shop: AOV 8,000, 2 orders a year, churn 50% a
-    /// year, margin 40%: formula LTV 8,000 × 2/12 × 24 months × 0.4 =
-    /// 12,800 (the 8,000 × 2 × 0.4 ÷ 0.5), and a new customer worth
-    /// 5,000 at that margin, both given by hand.
+    /// The example shop: AOV 8,000, 2 repeat orders a year, churn
+    /// 50% a year, margin 40%: formula LTV 8,000 × 2/12 × 24 months × 0.4 =
+    /// 12,800 (the 8,000 × 2 × 0.4 ÷ 0.5), and with the first order
+    /// 12,800 + 8,000 × 0.4 = 16,000; a new customer worth 5,000 at that
+    /// margin by the model; all given by hand.
     #[test]
     fn allowable_cpo_is_the_ltv_at_the_margin() {
         let formula = FormulaLtv {
@@ -97,6 +103,7 @@ mod tests {
             churn_rate: Some(0.5),
             expected_lifetime_months: Some(24.0),
             formula_ltv: Some(8_000.0 * 2.0 / 12.0 * 24.0 * 0.4),
+            new_customer_ltv: Some(8_000.0 * (1.0 + 2.0 / 12.0 * 24.0) * 0.4),
             model_ltv: 5_000.0,
             horizon_months: 12,
             explanation: String::new(),
@@ -104,12 +111,12 @@ mod tests {
         let cpo = AllowableCpo::new(5_000.0, 12, Some(&formula), 0.4);
         let table: [(&str, f64, f64); 4] = [
             ("model", cpo.model, 5_000.0),
-            ("formula", cpo.formula.unwrap_or(f64::NAN), 12_800.0),
+            ("formula", cpo.formula.unwrap_or(f64::NAN), 16_000.0),
             ("target model", cpo.target_model, 5_000.0 / 3.0),
             (
                 "target formula",
                 cpo.target_formula.unwrap_or(f64::NAN),
-                12_800.0 / 3.0,
+                16_000.0 / 3.0,
             ),
         ];
         for (what, got, expected) in table {
@@ -117,6 +124,7 @@ mod tests {
         }
         let undefined = FormulaLtv {
             formula_ltv: None,
+            new_customer_ltv: None,
             ..formula
         };
         let cpo = AllowableCpo::new(5_000.0, 12, Some(&undefined), 0.4);

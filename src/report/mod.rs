@@ -808,7 +808,7 @@ mod tests {
             .allowable_cpo
             .as_ref()
             .map(|c| (c.model, c.formula, c.margin, c.horizon_months));
-        assert_eq!(cpo, Some((baseline, p.formula.formula_ltv, 0.4, 12)));
+        assert_eq!(cpo, Some((baseline, p.formula.new_customer_ltv, 0.4, 12)));
         // A new customer brings their first order: more than the existing
         // customers' mean future value, which leaves it out.
         assert!(

@@ -245,7 +245,7 @@ export interface PredictionsResult {
     formula: {
         average_order_value: number; purchases_per_month: number; churn_window_months: number;
         eligible_customers: number; churn_rate: number | null; expected_lifetime_months: number | null;
-        formula_ltv: number | null; model_ltv: number; horizon_months: number; explanation: string;
+        formula_ltv: number | null; new_customer_ltv: number | null; model_ltv: number; horizon_months: number; explanation: string;
     };
     diagnostics: Diagnostic[];
     customers: {

@@ -1221,14 +1221,20 @@ test('the shop\'s margin and CAC are typed, remembered, and the CPA note names t
   const cli = JSON.parse(out);
   assertClose(ltv, cli.baseline.ltv_per_customer.value, MODEL_TOLERANCE, 'LTV at a typed 40% margin');
   assertClose(Number(await cell('ltv_to_cac', 'baseline').getAttribute('data-value')), ltv / 1234.5, 1e-9, 'LTV:CAC at a typed CAC, not a slider step');
-  // The CPA note: the model's value, and the textbook formula × margin beside it.
+  // The CPA note: the model's value, and the textbook formula for a new
+  // customer × margin beside it: the first order and the repeat orders,
+  // AOV × (1 + repeat orders a month × lifetime), from `analyze --json`.
   const note = page.getByTestId('whatif-cpa');
   assert.equal(Number(await note.getAttribute('data-model')), ltv);
-  const formula = Number(await kpi(page, 'kpi-ltv-formula'));
-  assertClose(Number(await note.getAttribute('data-textbook')), formula * 0.4, 1e-12, 'textbook LTV = AOV × frequency × lifetime × margin');
+  const formula = cliAnalyze(SAMPLE_FILE).predictions.formula;
+  const newCustomer = formula.average_order_value * (1 + formula.purchases_per_month * formula.expected_lifetime_months);
+  assertClose(formula.new_customer_ltv, newCustomer, 1e-12, 'new customer formula LTV = AOV × (1 + frequency × lifetime)');
+  assertClose(Number(await note.getAttribute('data-textbook')), formula.new_customer_ltv * 0.4, 1e-12, 'textbook LTV × margin');
+  // The formula KPI is the existing customers' repeat value: less by one order.
+  assertClose(Number(await kpi(page, 'kpi-ltv-formula')) + formula.average_order_value, formula.new_customer_ltv, 1e-9, 'formula KPI + AOV');
   assert.match(await note.textContent(), /CPA/);
   await page.getByTestId('lang').selectOption('ja');
-  assert.match(await note.textContent(), /平均購買単価 × 購買頻度 × 継続期間 × 粗利率/);
+  assert.match(await note.textContent(), /平均購買単価 ×（1 \+ 月間リピート回数 × 継続期間）× 粗利率/);
   await page.getByTestId('lang').selectOption('en');
 
   // Remembered in this browser: a new page starts from them.

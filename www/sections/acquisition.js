@@ -22,7 +22,8 @@ export function cpoFigures(sim = null) {
   const result = current();
   const cpo = result.allowable_cpo;
   if (!cpo) return null;
-  const formulaLtv = result.predictions?.formula.formula_ltv ?? null;
+  // A new customer's: the first order and the repeat orders (FormulaLtv.new_customer_ltv).
+  const formulaLtv = result.predictions?.formula.new_customer_ltv ?? null;
   const ratio = cpo.target_ltv_to_cac;
   // The formula LTV is the analysis's at cpo.margin: rescaled only from margin 1.
   const shown = sim && cpo.margin === 1

@@ -238,8 +238,9 @@ export function renderWhatIf(sim, ms) {
 
 /**
  * Which LTV to hold against a CPA: the model's gross-margin value of a new
- * customer, beside the textbook formula (平均購買単価 × 購買頻度 × 継続期間 ×
- * 粗利率: the predictions' formula LTV times the margin), in one sentence.
+ * customer, beside the textbook formula for a new customer (平均購買単価 ×
+ * (1 + 月間リピート回数 × 継続期間) × 粗利率: the predictions'
+ * `new_customer_ltv` times the margin), in one sentence.
  * @param {WhatIfResult} sim
  */
 function renderCpaNote(sim) {
@@ -247,7 +248,7 @@ function renderCpaNote(sim) {
   const f = state.result?.predictions?.formula;
   // The run's own margin, not the controls' (a newer run may be pending).
   const margin = sim.baseline.parameters.margin;
-  const textbook = f && f.formula_ltv !== null && f.expected_lifetime_months !== null ? f.formula_ltv * margin : null;
+  const textbook = f && f.new_customer_ltv !== null && f.expected_lifetime_months !== null ? f.new_customer_ltv * margin : null;
   const note = byTestId('whatif-cpa');
   note.dataset.model = String(sim.baseline.ltv_per_customer.value);
   note.dataset.key = `${Math.round(margin * 1e6) / 1e4}|${sim.baseline.cac}`;
