@@ -81,5 +81,5 @@ for name in ["bgnbd", "mbgnbd", "pareto"]:
                 shift = 0 if name == "bgnbd" else 1
                 params = BG if name == "bgnbd" else MBG
                 v = bg_numerator(params, x, T, t, shift) / bg_like(params, x, tx, T, shift)
-            row.append(mp.nstr(v, 17))
+            row.append(repr(float(v)))
         print(name, (int(x), int(tx), int(T)), ", ".join(row))

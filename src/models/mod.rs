@@ -51,6 +51,7 @@ mod timing;
 pub mod work;
 
 pub use bgbb::BgBb;
+pub(crate) use bgnbd::survival as bgnbd_survival;
 pub use bgnbd::BgNbd;
 pub(crate) use clv::{check_inputs as check_clv_inputs, lifetime_values, LifetimeValues};
 pub use clv::{customer_lifetime_value, ClvOptions};
@@ -66,7 +67,6 @@ pub use mbgnbd::MbgNbd;
 pub use pareto_nbd::ParetoNbd;
 pub use sbg::{ShiftedBetaGeometric, SurvivalData};
 pub use timing::{next_purchase, NextPurchase, NEXT_PURCHASE_LEVELS};
-pub(crate) use bgnbd::survival as bgnbd_survival;
 pub(crate) use timing::{quantile, scale_of, Precision};
 
 use crate::{Error, Result};
