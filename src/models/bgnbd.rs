@@ -216,7 +216,8 @@ impl PurchaseModel for BgNbd {
 
     /// # Formula
     ///
-    /// [`survival`]`(r+x, α+T, a, b+x, t)` (trait doc).
+    /// The survival of a new BG/NBD customer of parameters `(r+x, α+T, a,
+    /// b+x)`, `₂F₁(r+x, a; a+b+x; -t/(α+T))` (trait doc).
     fn survival_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64 {
         let params = [self.r, self.alpha, self.a, self.b];
         let m = BgNbd::alive_after(params, frequency, frequency, t_observed);
