@@ -145,8 +145,10 @@ pub fn customer_timing(
                 let next = next_purchase(model, c);
                 let [p30, p90] = windows.map(|t| 1.0 - model.p_purchases_next(c, 0, t));
                 let (p30, p90) = (p30.clamp(0.0, 1.0), p90.clamp(0.0, 1.0));
-                let [alive30, alive90] = windows.map(|t| model.p_alive_after(c, t));
-                let one = model.p_purchases_next(c, 1, windows[1]).clamp(0.0, p90);
+                let Ahead {
+                    alive: [alive30, alive90],
+                    one,
+                } = ahead(model, c, next.p_alive, windows, p90);
                 CustomerTiming {
                     p_purchase_30d: p30,
                     p_purchase_90d: p90,
@@ -179,8 +181,10 @@ fn lomax_timing(
     let scale = w.alpha + big_t;
     let bought_by = |t: f64| p_alive * (1.0 - (scale / (scale + t)).powf(k));
     let [p30, p90] = windows.map(bought_by).map(|p| p.clamp(0.0, 1.0));
-    let [alive30, alive90] = windows.map(|t| model.p_alive_after(c, t));
-    let one = model.p_purchases_next(c, 1, windows[1]).clamp(0.0, p90);
+    let Ahead {
+        alive: [alive30, alive90],
+        one,
+    } = ahead(model, c, p_alive, windows, p90);
     let quantile =
         |q: f64| (q < p_alive).then(|| scale * ((1.0 - q / p_alive).powf(-1.0 / k) - 1.0) * days);
     let pace =
@@ -194,6 +198,34 @@ fn lomax_timing(
         p_alive_90d: alive90,
         next_order_days: crate::models::NEXT_PURCHASE_LEVELS.map(quantile),
         pace_days: pace.filter(|p| p.is_finite()),
+    }
+}
+
+/// `P(alive)` at the end of each window and `P(exactly one purchase)` in
+/// the second.
+struct Ahead {
+    alive: [f64; 2],
+    one: f64,
+}
+
+/// [`Ahead`] of `c` from their `P(alive)` today, `p_alive`, computed once
+/// (the Pareto/NBD's costs a hypergeometric function):
+/// [`PurchaseModel::p_alive_after`] and [`PurchaseModel::p_purchases_next`]
+/// with `n = 1`, factored as their docs say. `one` is at most `p_purchase`,
+/// the chance of at least one purchase in the second window.
+fn ahead(
+    model: &dyn PurchaseModel,
+    c: &Rfm,
+    p_alive: f64,
+    windows: [f64; 2],
+    p_purchase: f64,
+) -> Ahead {
+    let (x, big_t) = (c.frequency(), c.t());
+    let alive = windows.map(|t| (p_alive * model.survival_if_alive(x, big_t, t)).clamp(0.0, 1.0));
+    let one = p_alive * model.p_purchases_if_alive(1, x, big_t, windows[1]);
+    Ahead {
+        alive,
+        one: one.clamp(0.0, p_purchase),
     }
 }
 
