@@ -56,7 +56,8 @@ pub struct ModelColumns<'a> {
 /// for [`customers_csv`]: `p_purchase_30d, p_purchase_90d` and, when the
 /// summary has an observation end, `next_order_median, next_order_p10,
 /// next_order_p90` as ISO dates (empty where the customer is more likely
-/// gone than not).
+/// gone than not), then `p_alive_30d, p_alive_90d, p_one_purchase_90d,
+/// p_two_or_more_purchases_90d`.
 #[derive(Debug, Clone, Copy)]
 pub struct TimingColumns<'a> {
     /// Probability of at least one purchase in the next 30 days.
@@ -69,17 +70,43 @@ pub struct TimingColumns<'a> {
     pub next_order_p10_days: &'a [f64],
     /// The same for the 90th percentile.
     pub next_order_p90_days: &'a [f64],
+    /// Probability of still being a customer 30 days after the observation
+    /// end.
+    pub p_alive_30d: &'a [f64],
+    /// The same 90 days after.
+    pub p_alive_90d: &'a [f64],
+    /// Probability of exactly one purchase in the next 90 days.
+    pub p_one_purchase_90d: &'a [f64],
+    /// Probability of two or more purchases in the next 90 days.
+    pub p_two_or_more_purchases_90d: &'a [f64],
 }
 
 impl TimingColumns<'_> {
     /// The columns' names and values, in the CSV's order.
-    fn named(&self) -> [(&'static str, &[f64]); 5] {
+    fn named(&self) -> [(&'static str, &[f64]); 9] {
         [
             ("p_purchase_30d", self.p_purchase_30d),
             ("p_purchase_90d", self.p_purchase_90d),
             ("next_order_median", self.next_order_median_days),
             ("next_order_p10", self.next_order_p10_days),
             ("next_order_p90", self.next_order_p90_days),
+            ("p_alive_30d", self.p_alive_30d),
+            ("p_alive_90d", self.p_alive_90d),
+            ("p_one_purchase_90d", self.p_one_purchase_90d),
+            (
+                "p_two_or_more_purchases_90d",
+                self.p_two_or_more_purchases_90d,
+            ),
+        ]
+    }
+
+    /// The columns after the dates: the probabilities 30 and 90 days on.
+    fn after_dates(&self) -> [&[f64]; 4] {
+        [
+            self.p_alive_30d,
+            self.p_alive_90d,
+            self.p_one_purchase_90d,
+            self.p_two_or_more_purchases_90d,
         ]
     }
 }
@@ -91,6 +118,9 @@ pub struct TimingRows {
     p_purchase_30d: Vec<f64>,
     p_purchase_90d: Vec<f64>,
     days: [Vec<f64>; 3],
+    /// `p_alive_30d, p_alive_90d, p_one_purchase_90d,
+    /// p_two_or_more_purchases_90d`.
+    later: [Vec<f64>; 4],
 }
 
 impl TimingRows {
@@ -106,6 +136,15 @@ impl TimingRows {
             p_purchase_30d: timing.iter().map(|t| t.p_purchase_30d).collect(),
             p_purchase_90d: timing.iter().map(|t| t.p_purchase_90d).collect(),
             days: [day(0), day(1), day(2)],
+            later: [
+                timing.iter().map(|t| t.p_alive_30d).collect(),
+                timing.iter().map(|t| t.p_alive_90d).collect(),
+                timing.iter().map(|t| t.p_one_purchase_90d).collect(),
+                timing
+                    .iter()
+                    .map(|t| t.p_two_or_more_purchases_90d)
+                    .collect(),
+            ],
         }
     }
 
@@ -117,6 +156,10 @@ impl TimingRows {
             next_order_median_days: &self.days[1],
             next_order_p10_days: &self.days[0],
             next_order_p90_days: &self.days[2],
+            p_alive_30d: &self.later[0],
+            p_alive_90d: &self.later[1],
+            p_one_purchase_90d: &self.later[2],
+            p_two_or_more_purchases_90d: &self.later[3],
         }
     }
 }
@@ -144,7 +187,8 @@ pub struct IntervalColumns<'a> {
 /// ends empty without `intervals`), then with the model's timing
 /// ([`TimingColumns`]) `p_purchase_30d, p_purchase_90d, next_order_median,
 /// next_order_p10, next_order_p90` (the dates only when the summary has an
-/// observation end). The order and
+/// observation end), `p_alive_30d, p_alive_90d, p_one_purchase_90d,
+/// p_two_or_more_purchases_90d`. The order and
 /// date columns are left out when no customer has them (a summary file).
 ///
 /// Text cells go through [`safe_cell`] and are quoted when they hold a
@@ -319,6 +363,7 @@ pub fn customers_csv_with_segments(
     let timing_names = timing.map(|t| t.named().map(|(name, _)| name));
     if let Some(names) = &timing_names {
         header.extend(&names[..if end_day.is_some() { 5 } else { 2 }]);
+        header.extend(&names[5..]);
     }
     // The A–E ranks beside the segment, when the summary has the columns
     // they come from (not for a summary file).
@@ -379,6 +424,9 @@ pub fn customers_csv_with_segments(
                         out.push_str(&crate::days::format_day(day));
                     }
                 }
+            }
+            for column in t.after_dates() {
+                number_cell(&mut out, Some(column[i]));
             }
         }
         if let Some(s) = &segments {
@@ -571,6 +619,10 @@ mod tests {
             next_order_median_days: &[40.4, f64::NAN],
             next_order_p10_days: &[2.6, f64::NAN],
             next_order_p90_days: &[f64::NAN, f64::NAN],
+            p_alive_30d: &[0.75, 0.5],
+            p_alive_90d: &[0.625, 0.25],
+            p_one_purchase_90d: &[0.375, 0.125],
+            p_two_or_more_purchases_90d: &[0.125, 0.0],
         };
         let model = ModelColumns {
             p_alive: &[0.5, 1.0],
@@ -585,26 +637,34 @@ mod tests {
         let lines: Vec<&str> = got.lines().collect();
         assert!(
             lines[0].ends_with(
-                ",value_high,p_purchase_30d,p_purchase_90d,next_order_median,next_order_p10,next_order_p90"
+                ",value_high,p_purchase_30d,p_purchase_90d,next_order_median,next_order_p10,next_order_p90,\
+                 p_alive_30d,p_alive_90d,p_one_purchase_90d,p_two_or_more_purchases_90d"
             ),
             "{}",
             lines[0]
         );
         // 2024-03-01 + 40 days = 2024-04-10; + 3 days = 2024-03-04.
         assert!(
-            lines[1].ends_with(",,,,,0.25,0.5,2024-04-10,2024-03-04,"),
+            lines[1].ends_with(",,,,,0.25,0.5,2024-04-10,2024-03-04,,0.75,0.625,0.375,0.125"),
             "{}",
             lines[1]
         );
-        assert!(lines[2].ends_with(",,,,,0,0.125,,,"), "{}", lines[2]);
+        assert!(
+            lines[2].ends_with(",,,,,0,0.125,,,,0.5,0.25,0.125,0"),
+            "{}",
+            lines[2]
+        );
         s.observation_end = None;
         let got = customers_csv(&s, Some(model), None).unwrap();
+        assert!(got.lines().next().unwrap().ends_with(
+            ",value_high,p_purchase_30d,p_purchase_90d,\
+             p_alive_30d,p_alive_90d,p_one_purchase_90d,p_two_or_more_purchases_90d"
+        ));
         assert!(got
             .lines()
-            .next()
+            .nth(1)
             .unwrap()
-            .ends_with(",value_high,p_purchase_30d,p_purchase_90d"));
-        assert!(got.lines().nth(1).unwrap().ends_with(",,,,,0.25,0.5"));
+            .ends_with(",,,,,0.25,0.5,0.75,0.625,0.375,0.125"));
     }
 
     /// The segment columns follow the others; a customer without a segment

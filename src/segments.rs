@@ -335,6 +335,10 @@ pub struct TimedCustomer {
     pub value_at_risk: f64,
     /// Probability of at least one purchase in the next 30 days.
     pub p_purchase_30d: f64,
+    /// Probability that the customer is still a customer 90 days after the
+    /// observation end ([`CustomerTiming::p_alive_90d`]); `None` without the
+    /// model's timing.
+    pub p_alive_90d: Option<f64>,
     /// The median next order (ISO); `None` when the customer is more
     /// likely gone than not.
     pub next_order: Option<String>,
@@ -825,6 +829,7 @@ fn timed_customer(
         p_alive: v.p_alive,
         value_at_risk: v.clv,
         p_purchase_30d: timing.map_or(0.0, |t| t.p_purchase_30d),
+        p_alive_90d: timing.map(|t| t.p_alive_90d),
         next_order: date(1),
         next_order_low: date(0),
         next_order_high: date(2),

@@ -123,6 +123,77 @@ fn predict_writes_one_row_per_customer() {
     }
 }
 
+/// `--timing`'s P(alive) 30 and 90 days on and its purchase counts in 90
+/// days are the core's for the fitted model: each row's values equal
+/// `ltvlab`'s `p_alive_after` and `p_purchases_next` for that customer under
+/// the parameters `analyze --json` reports for the same model, to rounding
+/// (the CSV and the JSON write numbers that read back exactly; the doors
+/// compute BG/NBD's and MBG/NBD's P(no purchase) by the Lomax closed form,
+/// the check by the general one). For every purchase model.
+#[test]
+fn predict_timing_p_alive_ahead_is_the_cores() {
+    use ltvlab::customers::Purchases;
+    use ltvlab::models::{ModelKind, Rfm};
+    const ROUNDING: f64 = 1e-9;
+    let orders = orders();
+    let path = orders.to_str().unwrap();
+    for (name, kind) in [
+        ("bgnbd", ModelKind::BgNbd),
+        ("mbgnbd", ModelKind::MbgNbd),
+        ("pareto", ModelKind::ParetoNbd),
+    ] {
+        let json: serde_json::Value =
+            serde_json::from_str(&ok_stdout(&["analyze", path, "--json", "--model", name]))
+                .unwrap();
+        assert_eq!(json["model"]["model"], name);
+        // The generated shop's periods are days: 30 and 90 days are 30 and 90 periods.
+        assert_eq!(json["summary"]["period"], "day");
+        let params = &json["model"]["params"];
+        let keys = kind.param_names();
+        let values = [0, 1, 2, 3].map(|i| params[keys[i]].as_f64().unwrap());
+        let model = Purchases::new(kind, values).unwrap();
+        let text = ok_stdout(&["predict", path, "--timing", "--model", name]);
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let at = |column: &str| header.iter().position(|&h| h == column).unwrap();
+        let (x, t_x, big_t) = (at("frequency"), at("recency"), at("T"));
+        let mut rows = 0;
+        for line in lines {
+            let row: Vec<&str> = line.split(',').collect();
+            let value = |column: &str| -> f64 { row[at(column)].parse().unwrap() };
+            let c = Rfm::new(
+                row[x].parse().unwrap(),
+                row[t_x].parse().unwrap(),
+                row[big_t].parse().unwrap(),
+            )
+            .unwrap();
+            let m = model.model();
+            for (column, want) in [
+                ("p_alive", m.p_alive(&c)),
+                ("p_alive_30d", m.p_alive_after(&c, 30.0)),
+                ("p_alive_90d", m.p_alive_after(&c, 90.0)),
+                ("p_purchase_90d", 1.0 - m.p_purchases_next(&c, 0, 90.0)),
+                ("p_one_purchase_90d", m.p_purchases_next(&c, 1, 90.0)),
+                (
+                    "p_two_or_more_purchases_90d",
+                    1.0 - m.p_purchases_next(&c, 0, 90.0) - m.p_purchases_next(&c, 1, 90.0),
+                ),
+            ] {
+                let got = value(column);
+                assert!(
+                    (got - want).abs() < ROUNDING,
+                    "{name} {}: {column} {got} vs {want}",
+                    row[0]
+                );
+            }
+            assert!(value("p_alive_90d") <= value("p_alive_30d"));
+            assert!(value("p_alive_30d") <= value("p_alive"));
+            rows += 1;
+        }
+        assert_eq!(rows, 600);
+    }
+}
+
 /// `--timing` adds the next-order columns: the two probabilities (the 90
 /// days' at least the 30 days'), and the percentiles as ISO dates on or
 /// after the observation end, in order, empty only from the top down (a
@@ -140,7 +211,11 @@ fn predict_timing_adds_the_next_order_columns() {
             "p_purchase_90d",
             "next_order_median",
             "next_order_p10",
-            "next_order_p90"
+            "next_order_p90",
+            "p_alive_30d",
+            "p_alive_90d",
+            "p_one_purchase_90d",
+            "p_two_or_more_purchases_90d"
         ]
     );
     let last = header.iter().position(|&h| h == "last_purchase").unwrap();

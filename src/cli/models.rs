@@ -200,7 +200,11 @@ pub(crate) struct PredictArgs {
     /// Add each customer's next-order timing: p_purchase_30d,
     /// p_purchase_90d, and next_order_median, next_order_p10,
     /// next_order_p90 as ISO dates (empty when the customer is more likely
-    /// gone than not; dates only for order files).
+    /// gone than not; dates only for order files), then p_alive_30d and
+    /// p_alive_90d (still a customer 30 and 90 days on) and
+    /// p_one_purchase_90d, p_two_or_more_purchases_90d (with
+    /// 1 - p_purchase_90d, the distribution of purchases in the next 90
+    /// days).
     #[arg(long)]
     timing: bool,
 }

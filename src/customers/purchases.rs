@@ -318,6 +318,10 @@ impl PurchaseModel for Purchases {
             .next_purchase_density_if_alive(frequency, t_observed, t)
     }
 
+    fn survival_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64 {
+        self.model().survival_if_alive(frequency, t_observed, t)
+    }
+
     fn p_purchases(&self, n: u32, t: f64) -> f64 {
         self.model().p_purchases(n, t)
     }
@@ -331,46 +335,10 @@ impl PurchaseModel for Purchases {
     }
 }
 
-/// Most terms of the series behind [`survival_bgnbd`]; reached only when
-/// `t/α` is in the millions, where the remaining tail is bounded
-/// geometrically.
-const MAX_SERIES_TERMS: usize = 200_000;
-
-/// The BG/NBD's `S(t)` (module doc).
-///
-/// # Formula
-///
-/// `S(t) = (α/(α+t))^r ₂F₁(r, b; a+b; z) = (α/(α+t))^a ₂F₁(a, a+b-r; a+b; z)`
-/// with `z = t/(α+t)`, summed as a series of positive terms until the
-/// geometric bound on the tail is below `1e-15` of the sum; the form whose
-/// terms fall faster (`n^{r-a-1}` against `n^{a-r-1}`) is used. As `a + b →
-/// ∞` with `a/(a+b) = p` it tends to `(α/(α+pt))^r`, a fixed dropout
-/// probability.
-pub(crate) fn survival_bgnbd(r: f64, alpha: f64, a: f64, b: f64, t: f64) -> f64 {
-    if t <= 0.0 {
-        return 1.0;
-    }
-    let z = t / (alpha + t);
-    let ln_lead = (alpha / (alpha + t)).ln();
-    // The form whose terms fall faster, as long as its terms stay positive.
-    let (first, second, lead) = if r > a && a + b - r > 0.0 {
-        (a, a + b - r, a)
-    } else {
-        (r, b, r)
-    };
-    let (mut term, mut sum) = (1.0f64, 1.0f64);
-    for n in 0..MAX_SERIES_TERMS {
-        let n = n as f64;
-        let ratio = z * (first + n) * (second + n) / ((a + b + n) * (n + 1.0));
-        term *= ratio;
-        sum += term;
-        let bound = ratio.max(z);
-        if !sum.is_finite() || (bound < 1.0 && term * bound / (1.0 - bound) <= 1e-15 * sum) {
-            break;
-        }
-    }
-    (lead * ln_lead + sum.ln()).exp().clamp(0.0, 1.0)
-}
+/// The BG/NBD's `S(t)` (module doc): the models' one evaluation of it,
+/// which a customer's survival after `T` shares
+/// ([`PurchaseModel::survival_if_alive`]).
+pub(crate) use crate::models::bgnbd_survival as survival_bgnbd;
 
 /// The Pareto/NBD's `S(t) = (β/(β+t))^s`.
 fn survival_pareto(s: f64, beta: f64, t: f64) -> f64 {

@@ -1,8 +1,10 @@
 //! Each customer's next-order timing from the fitted purchase model: the
-//! chance of an order in the next 30 and 90 days, when the next order is
-//! likely (median and 80% range, [`crate::models::next_purchase`]), and the
-//! pace an alive customer with their history keeps, which the overdue list
-//! of [`crate::segments`] compares their silence with.
+//! chance of an order in the next 30 and 90 days, the distribution of the
+//! number of orders in the next 90, the chance of still being a customer 30
+//! and 90 days on, when the next order is likely (median and 80% range,
+//! [`crate::models::next_purchase`]), and the pace an alive customer with
+//! their history keeps, which the overdue list of [`crate::segments`]
+//! compares their silence with.
 //!
 //! # Formula
 //!
@@ -12,6 +14,15 @@
 //! - `p_purchase_30d = 1 - P(no purchase in (T, T + 30 days])`, from
 //!   [`PurchaseModel::p_purchases_next`] (`P(alive)` included); the same for
 //!   90 days;
+//! - `p_one_purchase_90d = P(exactly one purchase in the next 90 days)`
+//!   ([`PurchaseModel::p_purchases_next`] with `n = 1`), and
+//!   `p_two_or_more_purchases_90d = p_purchase_90d - p_one_purchase_90d`:
+//!   with `1 - p_purchase_90d`, the whole distribution in three bins;
+//! - `p_alive_30d = P(alive at T + 30 days)`, whatever the customer buys
+//!   meanwhile ([`PurchaseModel::p_alive_after`]: `P(alive)` times the
+//!   survival of a customer alive at `T`, closed forms for all three
+//!   models); the same for 90 days. It is today's `P(alive)` at 0 days and
+//!   never rises with the horizon;
 //! - `next_order_days`: the 10th, 50th and 90th percentiles of the time from
 //!   `T` to the next purchase ([`crate::models::next_purchase`]), in days;
 //!   `None` where the chance of ever buying again is below the level (a
@@ -35,7 +46,10 @@
 //! The percentiles are found by a root search (about 30 model evaluations
 //! each), so each is computed once per distinct `(x, t_x, T)` pattern and
 //! the pace once per distinct `(x, t_x)`; customers of one shop share few
-//! patterns (BENCHMARKS.md has the measured cost).
+//! patterns (BENCHMARKS.md has the measured cost). `P(alive)` 30 and 90
+//! days on and the one-purchase chance are one closed form (a short
+//! hypergeometric series for BG/NBD and MBG/NBD) or one quadrature
+//! (Pareto/NBD's one purchase) each, once per pattern.
 
 use std::collections::HashMap;
 
@@ -46,7 +60,8 @@ use crate::models::{next_purchase, quantile, scale_of, Precision, PurchaseModel,
 use crate::summary::Period;
 
 /// The windows of [`CustomerTiming::p_purchase_30d`] and
-/// [`CustomerTiming::p_purchase_90d`], in days.
+/// [`CustomerTiming::p_purchase_90d`] (and of `p_alive_30d` and
+/// `p_alive_90d`; the purchase counts are over the second), in days.
 pub const PURCHASE_WINDOWS_DAYS: [f64; 2] = [30.0, 90.0];
 
 /// The share of alive customers at a customer's pace who have bought again
@@ -60,6 +75,15 @@ pub struct CustomerTiming {
     pub p_purchase_30d: f64,
     /// Probability of at least one purchase in the next 90 days.
     pub p_purchase_90d: f64,
+    /// Probability of exactly one purchase in the next 90 days.
+    pub p_one_purchase_90d: f64,
+    /// Probability of two or more purchases in the next 90 days.
+    pub p_two_or_more_purchases_90d: f64,
+    /// Probability that the customer is still a customer (alive) 30 days
+    /// after the observation end.
+    pub p_alive_30d: f64,
+    /// The same 90 days after the observation end.
+    pub p_alive_90d: f64,
     /// Days from the observation end to the 10th, 50th and 90th percentile
     /// of the next purchase; `None` where the chance of ever buying again is
     /// below that share.
@@ -120,9 +144,18 @@ pub fn customer_timing(
                     .or_insert_with(|| pace(model, c.frequency(), c.recency()));
                 let next = next_purchase(model, c);
                 let [p30, p90] = windows.map(|t| 1.0 - model.p_purchases_next(c, 0, t));
+                let (p30, p90) = (p30.clamp(0.0, 1.0), p90.clamp(0.0, 1.0));
+                let Ahead {
+                    alive: [alive30, alive90],
+                    one,
+                } = ahead(model, c, next.p_alive, windows, p90);
                 CustomerTiming {
-                    p_purchase_30d: p30.clamp(0.0, 1.0),
-                    p_purchase_90d: p90.clamp(0.0, 1.0),
+                    p_purchase_30d: p30,
+                    p_purchase_90d: p90,
+                    p_one_purchase_90d: one,
+                    p_two_or_more_purchases_90d: p90 - one,
+                    p_alive_30d: alive30,
+                    p_alive_90d: alive90,
                     next_order_days: next.quantiles.map(|q| q.map(|q| q * days)),
                     pace_days: pace.map(|p| p * days),
                 }
@@ -147,16 +180,52 @@ fn lomax_timing(
     let k = w.r + x;
     let scale = w.alpha + big_t;
     let bought_by = |t: f64| p_alive * (1.0 - (scale / (scale + t)).powf(k));
-    let [p30, p90] = windows.map(bought_by);
+    let [p30, p90] = windows.map(bought_by).map(|p| p.clamp(0.0, 1.0));
+    let Ahead {
+        alive: [alive30, alive90],
+        one,
+    } = ahead(model, c, p_alive, windows, p90);
     let quantile =
         |q: f64| (q < p_alive).then(|| scale * ((1.0 - q / p_alive).powf(-1.0 / k) - 1.0) * days);
     let pace =
         (x > 0.0).then(|| (w.alpha + t_x) * ((1.0 - PACE_LEVEL).powf(-1.0 / k) - 1.0) * days);
     CustomerTiming {
-        p_purchase_30d: p30.clamp(0.0, 1.0),
-        p_purchase_90d: p90.clamp(0.0, 1.0),
+        p_purchase_30d: p30,
+        p_purchase_90d: p90,
+        p_one_purchase_90d: one,
+        p_two_or_more_purchases_90d: p90 - one,
+        p_alive_30d: alive30,
+        p_alive_90d: alive90,
         next_order_days: crate::models::NEXT_PURCHASE_LEVELS.map(quantile),
         pace_days: pace.filter(|p| p.is_finite()),
+    }
+}
+
+/// `P(alive)` at the end of each window and `P(exactly one purchase)` in
+/// the second.
+struct Ahead {
+    alive: [f64; 2],
+    one: f64,
+}
+
+/// [`Ahead`] of `c` from their `P(alive)` today, `p_alive`, computed once
+/// (the Pareto/NBD's costs a hypergeometric function):
+/// [`PurchaseModel::p_alive_after`] and [`PurchaseModel::p_purchases_next`]
+/// with `n = 1`, factored as their docs say. `one` is at most `p_purchase`,
+/// the chance of at least one purchase in the second window.
+fn ahead(
+    model: &dyn PurchaseModel,
+    c: &Rfm,
+    p_alive: f64,
+    windows: [f64; 2],
+    p_purchase: f64,
+) -> Ahead {
+    let (x, big_t) = (c.frequency(), c.t());
+    let alive = windows.map(|t| (p_alive * model.survival_if_alive(x, big_t, t)).clamp(0.0, 1.0));
+    let one = p_alive * model.p_purchases_if_alive(1, x, big_t, windows[1]);
+    Ahead {
+        alive,
+        one: one.clamp(0.0, p_purchase),
     }
 }
 
@@ -266,6 +335,19 @@ mod tests {
         assert_eq!(got[0].pace_days, pace(&bg, 2.0, 30.0).map(|p| p * 7.0));
         assert_eq!(got[1].pace_days, None);
         assert!(got[0].p_purchase_90d >= got[0].p_purchase_30d);
+        // P(alive) 30 and 90 days on, and the purchases in 90 days, are the
+        // model's at those windows in weeks; the three bins sum to 1.
+        for (row, c) in got.iter().zip(&rows) {
+            let (w30, w90) = (30.0 / 7.0, 90.0 / 7.0);
+            assert_eq!(row.p_alive_30d, bg.p_alive_after(c, w30));
+            assert_eq!(row.p_alive_90d, bg.p_alive_after(c, w90));
+            assert!(row.p_alive_90d <= row.p_alive_30d && row.p_alive_30d <= bg.p_alive(c));
+            assert!((row.p_one_purchase_90d - bg.p_purchases_next(c, 1, w90)).abs() < 1e-12);
+            let bins =
+                1.0 - row.p_purchase_90d + row.p_one_purchase_90d + row.p_two_or_more_purchases_90d;
+            assert!((bins - 1.0).abs() < 1e-12, "{bins}");
+            assert!(row.p_two_or_more_purchases_90d >= 0.0);
+        }
     }
 
     proptest::proptest! {
@@ -350,6 +432,14 @@ mod tests {
                     (f.p_purchase_90d - s.p_purchase_90d).abs() < 1e-12,
                     "{what}"
                 );
+                for (a, b) in [
+                    (f.p_one_purchase_90d, s.p_one_purchase_90d),
+                    (f.p_two_or_more_purchases_90d, s.p_two_or_more_purchases_90d),
+                    (f.p_alive_30d, s.p_alive_30d),
+                    (f.p_alive_90d, s.p_alive_90d),
+                ] {
+                    assert!((a - b).abs() < 1e-12, "{what}: {a} vs {b}");
+                }
                 let pairs = f
                     .next_order_days
                     .iter()

@@ -106,6 +106,16 @@ impl PurchaseModel for MbgNbd {
         )
     }
 
+    /// # Formula
+    ///
+    /// The BG/NBD's survival with `b+x+1` for `b+x` (trait doc):
+    /// `₂F₁(r+x, a; a+b+x+1; -t/(α+T))`.
+    fn survival_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64 {
+        let params = [self.r, self.alpha, self.a, self.b];
+        BgNbd::alive_after(params, frequency, frequency + 1.0, t_observed)
+            .survival_if_alive(0.0, 0.0, t)
+    }
+
     fn p_alive(&self, customer: &Rfm) -> f64 {
         let x = customer.frequency();
         let log_odds_dead = self.a.ln() - (self.b + x).ln()

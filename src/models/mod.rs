@@ -51,6 +51,7 @@ mod timing;
 pub mod work;
 
 pub use bgbb::BgBb;
+pub(crate) use bgnbd::survival as bgnbd_survival;
 pub use bgnbd::BgNbd;
 pub(crate) use clv::{check_inputs as check_clv_inputs, lifetime_values, LifetimeValues};
 pub use clv::{customer_lifetime_value, ClvOptions};
@@ -150,6 +151,43 @@ pub trait PurchaseModel {
     /// (A/(A+t))^(r+x+1)` with `A = α+T` for BG/NBD and MBG/NBD, times
     /// `(B/(B+t))^s` with `B = β+T` for Pareto/NBD (who may leave first).
     fn next_purchase_density_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64;
+
+    /// Probability that a customer with `frequency` repeat purchases,
+    /// observed for `t_observed` periods and alive at `T`, is still alive at
+    /// `T + t`, whatever they buy in between.
+    ///
+    /// # Formula
+    ///
+    /// With the rates' posterior given alive of
+    /// [`PurchaseModel::p_purchases_if_alive`] (`A = α+T`, `B = β+T`):
+    ///
+    /// - BG/NBD: a customer leaves only right after a purchase, with
+    ///   probability `p`. Given `(λ, p)`, of the Poisson(`λt`) purchases the
+    ///   process would make in `t`, each is followed by a dropout with
+    ///   probability `p`, so none is with probability `e^(-λpt)`. Averaged
+    ///   over `λ ~ Gamma(r+x, A)` this is `(1 + pt/A)^(-(r+x))`, and over
+    ///   `p ~ Beta(a, b+x)` Euler's integral (DLMF 15.6.1):
+    ///   `₂F₁(r+x, a; a+b+x; -t/A)`, the survival of a new customer of the
+    ///   posterior's parameters ([`crate::customers`]' purchases module doc).
+    /// - MBG/NBD (Batislam, Denizel & Filiztekin 2007): the same with
+    ///   `p ~ Beta(a, b+x+1)`, as the customer also survived the chance to
+    ///   leave at the first purchase (which lies before `T`, so it enters
+    ///   `P(alive)` only): `₂F₁(r+x, a; a+b+x+1; -t/A)`.
+    /// - Pareto/NBD: the lifetime is exponential with rate `μ ~ Gamma(s, B)`,
+    ///   independent of the purchases, so `E[e^(-μt)] = (B/(B+t))^s`.
+    ///
+    /// 1 at `t = 0`, non-increasing in `t`.
+    fn survival_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64;
+
+    /// Probability that `customer` is still alive `t` periods after the end
+    /// of observation `T`, not knowing what they buy meanwhile:
+    /// `P(alive at T) · survival_if_alive(x, T, t)` (a customer dead at `T`
+    /// stays dead). At `t = 0` it is [`PurchaseModel::p_alive`].
+    fn p_alive_after(&self, customer: &Rfm, t: f64) -> f64 {
+        let alive = self.p_alive(customer);
+        let survival = self.survival_if_alive(customer.frequency(), customer.t(), t);
+        (alive * survival).clamp(0.0, 1.0)
+    }
 
     /// Probability that `customer` makes exactly `n` repeat purchases in
     /// `(T, T + t]`: `(1 - P(alive)) · [n = 0] + P(alive) ·

@@ -293,6 +293,15 @@ impl PurchaseModel for ParetoNbd {
         finite_probability(p)
     }
 
+    /// # Formula
+    ///
+    /// `((β+T)/(β+T+t))^s`: the lifetime's rate is `Gamma(s, β+T)` given
+    /// alive at `T` (trait doc).
+    fn survival_if_alive(&self, _frequency: f64, t_observed: f64, t: f64) -> f64 {
+        let b = self.beta + t_observed.max(0.0);
+        finite_probability((-self.s * (horizon(t) / b).ln_1p()).exp())
+    }
+
     fn next_purchase_density_if_alive(&self, frequency: f64, t_observed: f64, t: f64) -> f64 {
         let observed = t_observed.max(0.0);
         let (a, b) = (self.alpha + observed, self.beta + observed);

@@ -142,6 +142,16 @@ struct PredictionColumns {
     next_order_median_days: JsValue,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     next_order_p90_days: JsValue,
+    /// P(still a customer 30 / 90 days after the observation end).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    p_alive_30d: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    p_alive_90d: JsValue,
+    /// P(exactly one / two or more purchases in the next 90 days).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    p_one_purchase_90d: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    p_two_or_more_purchases_90d: JsValue,
 }
 
 impl<'a> PredictionsDto<'a> {
@@ -169,6 +179,12 @@ impl<'a> PredictionsDto<'a> {
                 next_order_p10_days: days(0),
                 next_order_median_days: days(1),
                 next_order_p90_days: days(2),
+                p_alive_30d: column(c.iter().map(|c| c.timing.p_alive_30d)),
+                p_alive_90d: column(c.iter().map(|c| c.timing.p_alive_90d)),
+                p_one_purchase_90d: column(c.iter().map(|c| c.timing.p_one_purchase_90d)),
+                p_two_or_more_purchases_90d: column(
+                    c.iter().map(|c| c.timing.p_two_or_more_purchases_90d),
+                ),
             },
         }
     }

@@ -95,7 +95,8 @@ pub fn safe_cell(value: &str) -> String {
 /// `ltvlab predict`): the page's summary, its predictions' columns
 /// (`p_alive`, `expected_purchases`, `expected_order_value`, `clv`, and the
 /// timing's `p_purchase_30d`, `p_purchase_90d`, `next_order_*_days`,
-/// written as in `ltvlab predict --timing`) or `null`, and `clvIntervals`' result (`clv_low`, `clv_high`, `value_low`,
+/// `p_alive_30d`, `p_alive_90d`, `p_one_purchase_90d`,
+/// `p_two_or_more_purchases_90d`, written as in `ltvlab predict --timing`) or `null`, and `clvIntervals`' result (`clv_low`, `clv_high`, `value_low`,
 /// `value_high`; written as `expected_clv_low`, `expected_clv_high`,
 /// `value_low`, `value_high`) or `null`, and the segments' per-customer
 /// columns (`SegmentReport.customers`: written as `segment`, `r`, `f`, `m`,
@@ -111,7 +112,7 @@ pub fn safe_cell(value: &str) -> String {
 pub fn customers_csv(
     #[wasm_bindgen(unchecked_param_type = "SummaryResult")] summary: JsValue,
     #[wasm_bindgen(
-        unchecked_param_type = "{ p_alive: ArrayLike<number>; expected_purchases: ArrayLike<number>; expected_order_value: ArrayLike<number>; clv: ArrayLike<number>; p_purchase_30d?: ArrayLike<number>; p_purchase_90d?: ArrayLike<number>; next_order_p10_days?: ArrayLike<number>; next_order_median_days?: ArrayLike<number>; next_order_p90_days?: ArrayLike<number> } | null | undefined"
+        unchecked_param_type = "{ p_alive: ArrayLike<number>; expected_purchases: ArrayLike<number>; expected_order_value: ArrayLike<number>; clv: ArrayLike<number>; p_purchase_30d?: ArrayLike<number>; p_purchase_90d?: ArrayLike<number>; next_order_p10_days?: ArrayLike<number>; next_order_median_days?: ArrayLike<number>; next_order_p90_days?: ArrayLike<number>; p_alive_30d?: ArrayLike<number>; p_alive_90d?: ArrayLike<number>; p_one_purchase_90d?: ArrayLike<number>; p_two_or_more_purchases_90d?: ArrayLike<number> } | null | undefined"
     )]
     predictions: JsValue,
     #[wasm_bindgen(
@@ -147,6 +148,14 @@ pub fn customers_csv(
         next_order_median_days: Option<Vec<f64>>,
         #[serde(default)]
         next_order_p90_days: Option<Vec<f64>>,
+        #[serde(default)]
+        p_alive_30d: Option<Vec<f64>>,
+        #[serde(default)]
+        p_alive_90d: Option<Vec<f64>>,
+        #[serde(default)]
+        p_one_purchase_90d: Option<Vec<f64>>,
+        #[serde(default)]
+        p_two_or_more_purchases_90d: Option<Vec<f64>>,
     }
     #[derive(Deserialize)]
     struct IntervalsIn {
@@ -185,21 +194,31 @@ pub fn customers_csv(
             expected_order_value: &m.expected_order_value,
             clv: &m.clv,
             timing: match (
-                &m.p_purchase_30d,
-                &m.p_purchase_90d,
-                &m.next_order_p10_days,
-                &m.next_order_median_days,
-                &m.next_order_p90_days,
+                (&m.p_purchase_30d, &m.p_purchase_90d),
+                (
+                    &m.next_order_p10_days,
+                    &m.next_order_median_days,
+                    &m.next_order_p90_days,
+                ),
+                (&m.p_alive_30d, &m.p_alive_90d),
+                (&m.p_one_purchase_90d, &m.p_two_or_more_purchases_90d),
             ) {
-                (Some(p30), Some(p90), Some(low), Some(median), Some(high)) => {
-                    Some(crate::export::TimingColumns {
-                        p_purchase_30d: p30,
-                        p_purchase_90d: p90,
-                        next_order_median_days: median,
-                        next_order_p10_days: low,
-                        next_order_p90_days: high,
-                    })
-                }
+                (
+                    (Some(p30), Some(p90)),
+                    (Some(low), Some(median), Some(high)),
+                    (Some(alive30), Some(alive90)),
+                    (Some(one), Some(more)),
+                ) => Some(crate::export::TimingColumns {
+                    p_purchase_30d: p30,
+                    p_purchase_90d: p90,
+                    next_order_median_days: median,
+                    next_order_p10_days: low,
+                    next_order_p90_days: high,
+                    p_alive_30d: alive30,
+                    p_alive_90d: alive90,
+                    p_one_purchase_90d: one,
+                    p_two_or_more_purchases_90d: more,
+                }),
                 _ => None,
             },
         }),

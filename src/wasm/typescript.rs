@@ -261,6 +261,12 @@ export interface PredictionsResult {
         next_order_p10_days: Float64Array;
         next_order_median_days: Float64Array;
         next_order_p90_days: Float64Array;
+        /** P(still a customer 30 / 90 days after the observation end), whatever they buy meanwhile. */
+        p_alive_30d: Float64Array;
+        p_alive_90d: Float64Array;
+        /** P(exactly one / two or more purchases in the next 90 days); with 1 - p_purchase_90d, the whole distribution. */
+        p_one_purchase_90d: Float64Array;
+        p_two_or_more_purchases_90d: Float64Array;
     };
 }
 
@@ -574,6 +580,8 @@ export interface TimingList {
 export interface TimedCustomer {
     customer_id: string; last_order: string; days_since_last_order: number; orders: number;
     p_alive: number; value_at_risk: number; p_purchase_30d: number;
+    /** P(still a customer 90 days after the observation end); null without the model's timing. */
+    p_alive_90d: number | null;
     next_order: string | null; next_order_low: string | null; next_order_high: string | null;
     reason: TimingReason;
 }
