@@ -463,6 +463,27 @@ fn cli_predict_writes_one_row_per_pattern_and_the_weighted_totals() {
     // Σ customers × clv of the rows is the total too.
     let weighted_clv: f64 = rows.iter().map(|r| r[4] * r[8]).sum();
     assert!(close(weighted_clv, total_clv, SAME_FIT));
+    // Per-customer options are refused with why, not dropped in silence.
+    for option in ["--intervals", "--timing"] {
+        let out = ltvlab(&[
+            "predict",
+            &grouped.display().to_string(),
+            "--period",
+            "day",
+            option,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && out.stdout.is_empty(),
+            "{option}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!(
+                "{option} needs one row per customer, not a weighted summary"
+            )),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]

@@ -486,6 +486,13 @@ fn predict_weighted(
             "--intervals needs one row per customer, not a weighted summary".to_owned(),
         ));
     }
+    // Refused rather than left out: the rows would come without the
+    // columns asked for and without a word.
+    if args.timing {
+        return Err(CliError::Usage(
+            "--timing needs one row per customer, not a weighted summary".to_owned(),
+        ));
+    }
     // The same options as the unweighted path's; `auto` has no holdout in a
     // summary, so it is the fallback model, as there.
     let report = ReportOptions {
