@@ -67,6 +67,21 @@ impl Interner {
         (i, true)
     }
 
+    /// Makes room for `additional` more strings of `bytes` bytes in all,
+    /// so that interning them does not regrow the table or the arena
+    /// (merging one store into another knows both counts up front).
+    pub fn reserve(&mut self, additional: usize, bytes: usize) {
+        let Interner { table, arena, ends } = self;
+        arena.reserve(bytes);
+        ends.reserve(additional);
+        let (arena, ends) = (&*arena, &*ends);
+        table.reserve(additional, |&j| {
+            let j = j as usize;
+            let start = if j == 0 { 0 } else { ends[j - 1] };
+            hash_str(&arena[start..ends[j]])
+        });
+    }
+
     /// The index of `s`, if it was interned.
     pub fn get(&self, s: &str) -> Option<u32> {
         self.table
@@ -276,6 +291,7 @@ impl TransactionsBuilder {
         let before = t.len();
         let n = before + o.len();
         let remap = |into: &mut Interner, from: &Interner| -> Vec<u32> {
+            into.reserve(from.len(), from.names().map(str::len).sum());
             from.names().map(|name| into.intern(name)).collect()
         };
         let customers = remap(&mut t.customers, &o.customers);

@@ -68,6 +68,7 @@ pub const BOUNDARY_WINDOW: usize = 64 * 1024;
 /// See the [module documentation](self).
 #[derive(Debug)]
 pub struct Split {
+    total: u64,
     options: IngestOptions,
     detected: sniff::DetectedEncoding,
     plan: Plan,
@@ -82,6 +83,8 @@ pub struct RangeIngester {
     stream: Box<Stream>,
     start: u64,
     len: u64,
+    /// Whether the range ends the input.
+    last: bool,
     /// Byte-order-mark bytes still to drop (first range only).
     bom_left: usize,
     fed: u64,
@@ -92,10 +95,18 @@ pub struct RangeIngester {
 /// What one range read, for [`Split::merge`].
 #[derive(Debug)]
 pub struct Part {
+    /// The range's reading, its row hashes sorted (see [`Part::first_hashes`]).
     stream: Box<Stream>,
     start: u64,
     fed: u64,
     last_byte: Option<u8>,
+    /// Whether the range ended the input (and was read to its end).
+    last: bool,
+    /// The hashes of the range's first and last (up to) 32 rows, in row
+    /// order: the row hashes are sorted in the range's thread, so that
+    /// the merge counts exact duplicates in one pass.
+    first_hashes: Vec<u64>,
+    last_hashes: Vec<u64>,
 }
 
 impl Split {
@@ -110,9 +121,7 @@ impl Split {
         let ingester = Ingester::new(options.clone()).ok()?;
         let want = usize::try_from(total.min(SNIFF_BYTES as u64)).ok()?;
         let head = head.get(..want)?;
-        let (detected, plan) = ingester
-            .plan(head, total < SNIFF_BYTES as u64, true)
-            .ok()?;
+        let (detected, plan) = ingester.plan(head, total < SNIFF_BYTES as u64, true).ok()?;
         let kind_splits = match plan.kind {
             DataKind::Transactions => true,
             DataKind::Baskets => plan.preset != Preset::BasketLines,
@@ -123,6 +132,7 @@ impl Split {
             return None;
         }
         Some(Split {
+            total,
             sjis_fallback: ingester.forced_encoding.is_none()
                 && detected.encoding == encoding_rs::UTF_8,
             options: options.clone(),
@@ -165,7 +175,8 @@ impl Split {
 
     /// The reader of the range of `len` bytes starting at byte `start` of
     /// the input: 0 for the first range, else a start from
-    /// [`Split::boundary`].
+    /// [`Split::boundary`]. The range that reaches the input's length is the
+    /// last: its reader also ends the input.
     pub fn range(&self, start: u64, len: u64) -> RangeIngester {
         let mut stream = Box::new(Stream::new(self.detected, self.plan.clone(), &self.options));
         stream.sjis_fallback = self.sjis_fallback;
@@ -179,6 +190,7 @@ impl Split {
             stream,
             start,
             len,
+            last: start.saturating_add(len) >= self.total,
             bom_left: if start == 0 { self.detected.bom_len } else { 0 },
             fed: 0,
             last_byte: None,
@@ -194,10 +206,11 @@ impl Split {
     /// [module documentation](self)) do not hold. Then the input is to be
     /// read in one go.
     pub fn merge(&self, parts: Vec<Result<Part>>) -> Option<Result<Ingested>> {
-        let mut parts: Vec<Part> = parts.into_iter().collect::<Result<_>>().ok()?;
+        let parts: Vec<Part> = parts.into_iter().collect::<Result<_>>().ok()?;
         let tiled = parts.first().is_some_and(|p| p.start == 0)
+            && parts.last().is_some_and(|p| p.last)
             && parts.windows(2).all(|w| {
-                w[1].start == w[0].start + w[0].fed && w[0].last_byte == Some(b'\n')
+                w[1].start == w[0].start + w[0].fed && w[0].last_byte == Some(b'\n') && !w[0].last
             });
         if !tiled
             || !parts[0].stream.header_seen
@@ -207,9 +220,10 @@ impl Split {
         {
             return None;
         }
-        parts.last_mut()?.stream.feed(&[], true).ok()?;
         let mut parts = parts.into_iter();
-        let mut merged = parts.next()?.stream;
+        let first = parts.next()?;
+        let mut merged = first.stream;
+        let mut tail = first.last_hashes;
         let mut remap_in_force = merged.remap.is_some();
         for part in parts {
             let mut s = part.stream;
@@ -239,7 +253,13 @@ impl Split {
             if !s.rows.repeated_headers.is_empty() {
                 remap_in_force = s.remap.is_some();
             }
-            append(&mut merged, *s);
+            let hashes = Hashes {
+                tail: &tail,
+                first: &part.first_hashes,
+            };
+            append(&mut merged, *s, hashes);
+            tail = [&tail[..], &part.last_hashes[..]].concat();
+            tail.drain(..tail.len().saturating_sub(32));
         }
         Some(merged.finish(&self.options))
     }
@@ -297,14 +317,28 @@ impl RangeIngester {
         Ok(())
     }
 
-    /// The range as read, for [`Split::merge`].
-    pub fn finish(self) -> Part {
-        Part {
+    /// The range as read, for [`Split::merge`]; the last range also ends
+    /// the input.
+    ///
+    /// # Errors
+    /// As [`Ingester::finish`] while reading the input's last record.
+    pub fn finish(mut self) -> Result<Part> {
+        if self.last {
+            self.stream.feed(&[], true)?;
+        }
+        let hashes = &mut self.stream.rows.row_hashes;
+        let first_hashes = hashes[..hashes.len().min(32)].to_vec();
+        let last_hashes = hashes[hashes.len().saturating_sub(32)..].to_vec();
+        hashes.sort_unstable();
+        Ok(Part {
             stream: self.stream,
             start: self.start,
             fed: self.fed,
             last_byte: self.last_byte,
-        }
+            last: self.last,
+            first_hashes,
+            last_hashes,
+        })
     }
 }
 
@@ -330,12 +364,19 @@ fn between_records(s: &Stream) -> bool {
         && !s.after_cr
 }
 
+/// Row hashes in row order at a boundary: the last (up to) 32 before it
+/// and the first (up to) 32 after it.
+struct Hashes<'a> {
+    tail: &'a [u64],
+    first: &'a [u64],
+}
+
 /// Appends the next range's reading to `merged`, the reading of the ranges
 /// before it: lines and rows shifted to the whole input's numbering, counts
 /// added, example lists cut where one reader would have stopped, ids
-/// re-interned. Every field is named, so that a new one cannot be
-/// forgotten here.
-fn append(merged: &mut Stream, part: Stream) {
+/// re-interned, the sorted row hashes merged. Every field is named, so that
+/// a new one cannot be forgotten here.
+fn append(merged: &mut Stream, part: Stream, hashes: Hashes<'_>) {
     let Stream {
         decoder: _,
         encoding: _,
@@ -374,10 +415,10 @@ fn append(merged: &mut Stream, part: Stream) {
     if !rows.repeated_headers.is_empty() {
         merged.remap = remap;
     }
-    append_rows(&mut merged.rows, rows, shift);
+    append_rows(&mut merged.rows, rows, shift, hashes);
 }
 
-fn append_rows(m: &mut Rows, r: Rows, shift: u64) {
+fn append_rows(m: &mut Rows, r: Rows, shift: u64, hashes: Hashes<'_>) {
     let Rows {
         read,
         builder,
@@ -391,6 +432,7 @@ fn append_rows(m: &mut Rows, r: Rows, shift: u64) {
         summary,
         skips,
         row_hashes,
+        // Not read once the input ended.
         recent_hashes: _,
         first_hash_lines,
         duplicates,
@@ -441,7 +483,7 @@ fn append_rows(m: &mut Rows, r: Rows, shift: u64) {
     append_skips(&mut m.skips, skips, shift);
     // The nearby duplicates among the range's first rows, against the rows
     // before it; the later rows' window lies inside the range.
-    let head_lines: Vec<u64> = nearby_repeats(&m.row_hashes, &row_hashes)
+    let head_lines: Vec<u64> = nearby_repeats(hashes.tail, m.row_hashes.len(), hashes.first)
         .zip(&first_hash_lines)
         .filter(|(repeat, _)| *repeat)
         .map(|(_, &l)| at(l))
@@ -451,15 +493,15 @@ fn append_rows(m: &mut Rows, r: Rows, shift: u64) {
         .into_iter()
         .filter(|&l| l > head_end)
         .map(at);
-    extend_capped(&mut m.duplicate_lines, head_lines.into_iter().chain(later), max);
+    extend_capped(
+        &mut m.duplicate_lines,
+        head_lines.into_iter().chain(later),
+        max,
+    );
     let room = 32usize.saturating_sub(m.first_hash_lines.len());
     m.first_hash_lines
         .extend(first_hash_lines.into_iter().take(room).map(at));
-    m.row_hashes.extend_from_slice(&row_hashes);
-    let n = m.row_hashes.len();
-    for j in n.saturating_sub(32)..n {
-        m.recent_hashes[j % 32] = m.row_hashes[j];
-    }
+    m.row_hashes = merge_sorted(&m.row_hashes, &row_hashes);
     m.duplicates += duplicates;
     m.zero_amounts += zero_amounts;
     extend_capped(
@@ -498,18 +540,41 @@ fn append_rows(m: &mut Rows, r: Rows, shift: u64) {
     }
 }
 
-/// For each of the first (up to 32) `later` hashes, whether it repeats one
-/// of the 32 hashes before it in `earlier` followed by `later`, as
-/// `Stream::duplicate_check`'s ring sees it (zeros where fewer than 32 rows
-/// came before).
-fn nearby_repeats<'a>(earlier: &'a [u64], later: &'a [u64]) -> impl Iterator<Item = bool> + 'a {
+/// For each of the first (up to 32) hashes of a range, `later`, whether
+/// it repeats one of the 32 hashes before it, as `Stream::duplicate_check`'s
+/// ring sees it: the last hashes of the `earlier_rows` rows before the
+/// range (`tail`, up to 32), then `later`'s, and zeros where fewer than 32
+/// rows came before.
+fn nearby_repeats<'a>(
+    tail: &'a [u64],
+    earlier_rows: usize,
+    later: &'a [u64],
+) -> impl Iterator<Item = bool> + 'a {
     (0..later.len().min(32)).map(move |i| {
         let h = later[i];
-        let from_earlier = (32 - i).min(earlier.len());
-        earlier[earlier.len() - from_earlier..].contains(&h)
+        let from_earlier = (32 - i).min(tail.len());
+        tail[tail.len() - from_earlier..].contains(&h)
             || later[..i].contains(&h)
-            || (earlier.len() + i < 32 && h == 0)
+            || (earlier_rows + i < 32 && h == 0)
     })
+}
+
+/// The sorted union (with repeats) of two sorted lists.
+fn merge_sorted(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i] <= b[j] {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 fn append_skips(m: &mut SkipTally, r: SkipTally, shift: u64) {
@@ -555,7 +620,8 @@ fn append_decimal(m: &mut DecimalEvidence, r: DecimalEvidence, shift: u64, row_s
         dot3_lines.into_iter().map(|l| l + shift),
         max,
     );
-    m.dot3_rows.extend(dot3_rows.into_iter().map(|r| r + row_shift));
+    m.dot3_rows
+        .extend(dot3_rows.into_iter().map(|r| r + row_shift));
     m.groups += groups;
     extend_capped(
         &mut m.groups_lines,

@@ -202,6 +202,8 @@ pub(super) struct Rows {
     pub(super) skips: SkipTally,
     /// A hash of every order row; exact duplicates are counted in finish by
     /// sorting (8 bytes a row, no hash-set cache misses on the hot path).
+    /// In row order while reading; sorted in a merged range reading
+    /// ([`super::split`]).
     pub(super) row_hashes: Vec<u64>,
     /// The last rows' hashes, to name example lines of nearby duplicates.
     pub(super) recent_hashes: [u64; 32],
