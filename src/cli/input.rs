@@ -1,6 +1,7 @@
 //! The input file and ingest overrides every command shares, and reading
 //! it: the file (or stdin) in 1 MiB chunks through the chunked ingester the
-//! browser uses too.
+//! browser uses too, or, for a large file and `--threads` above 1, in byte
+//! ranges on threads, merged by `ltvlab::ingest::split`.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
