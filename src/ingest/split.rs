@@ -82,7 +82,8 @@ pub struct Split {
 pub struct RangeIngester {
     stream: Box<Stream>,
     start: u64,
-    len: u64,
+    /// The input bytes the row columns are reserved for.
+    reserve: u64,
     /// Whether the range ends the input.
     last: bool,
     /// Byte-order-mark bytes still to drop (first range only).
@@ -189,7 +190,10 @@ impl Split {
         RangeIngester {
             stream,
             start,
-            len,
+            // The first range's columns are reserved for the whole input,
+            // so that the merge appends the others' rows without regrowing
+            // them.
+            reserve: if start == 0 { self.total } else { len },
             last: start.saturating_add(len) >= self.total,
             bom_left: if start == 0 { self.detected.bom_len } else { 0 },
             fed: 0,
@@ -312,7 +316,7 @@ impl RangeIngester {
         self.stream.feed(&chunk[skip..], false)?;
         if !self.reserved && self.fed >= SNIFF_BYTES as u64 {
             self.reserved = true;
-            self.stream.reserve_for(self.len, self.fed);
+            self.stream.reserve_for(self.reserve, self.fed);
         }
         Ok(())
     }
