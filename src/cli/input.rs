@@ -370,3 +370,47 @@ pub(crate) fn summarize(data: &Dataset, a: &PeriodArgs) -> CliResult<Summary> {
 pub(crate) fn read_summary(input: &InputArgs, a: &PeriodArgs) -> CliResult<Summary> {
     summarize(&read_input(input)?.data, a)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A generated shop of just over two ranges is read in two ranges on
+    /// threads (not in one go after a declined merge), with the one-go
+    /// reader's report and summary; one thread or stdin reads in one go.
+    #[test]
+    fn a_large_file_is_read_in_ranges_with_the_same_result() {
+        let dir = std::env::temp_dir().join(format!("ltvlab-threads-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("shop.csv");
+        let mut bytes = Vec::new();
+        let config = ltvlab::generate::GeneratorConfig {
+            seed: 2,
+            ..Default::default()
+        };
+        let mut lines = 100_000;
+        while bytes.len() < 2 * MIN_RANGE_BYTES as usize + 4096 {
+            bytes.clear();
+            ltvlab::generate::generate_lines(&config, lines, &mut bytes).unwrap();
+            lines += lines / 2;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let mut args = InputArgs::for_file(path.clone());
+        args.threads = Some(2);
+        let options = ingest_options(&args).unwrap();
+        let ranges = read_in_ranges(&args, &options).unwrap();
+        let one_go = read_in_one_go(&args, options.clone()).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let ranges = ranges.expect("read in two ranges");
+        assert_eq!(ranges.report, one_go.report);
+        let summary = |i: &Ingested| summary::summarize(&i.data, &SummaryOptions::default());
+        assert_eq!(summary(&ranges).unwrap(), summary(&one_go).unwrap());
+        args.threads = Some(1);
+        assert!(read_in_ranges(&args, &options).unwrap().is_none());
+        let stdin = InputArgs {
+            threads: Some(2),
+            ..InputArgs::for_file(PathBuf::from("-"))
+        };
+        assert!(read_in_ranges(&stdin, &options).unwrap().is_none());
+    }
+}
