@@ -96,7 +96,7 @@ pub struct RangeIngester {
 /// What one range read, for [`Split::merge`].
 #[derive(Debug)]
 pub struct Part {
-    /// The range's reading, its row hashes sorted (see [`Part::first_hashes`]).
+    /// The range's reading, its row hashes sorted (see `first_hashes`).
     stream: Box<Stream>,
     start: u64,
     fed: u64,
