@@ -67,6 +67,21 @@ impl Interner {
         (i, true)
     }
 
+    /// Makes room for `additional` more strings of `bytes` bytes in all,
+    /// so that interning them does not regrow the table or the arena
+    /// (merging one store into another knows both counts up front).
+    pub fn reserve(&mut self, additional: usize, bytes: usize) {
+        let Interner { table, arena, ends } = self;
+        arena.reserve(bytes);
+        ends.reserve(additional);
+        let (arena, ends) = (&*arena, &*ends);
+        table.reserve(additional, |&j| {
+            let j = j as usize;
+            let start = if j == 0 { 0 } else { ends[j - 1] };
+            hash_str(&arena[start..ends[j]])
+        });
+    }
+
     /// The index of `s`, if it was interned.
     pub fn get(&self, s: &str) -> Option<u32> {
         self.table
@@ -261,6 +276,67 @@ impl TransactionsBuilder {
     /// Finishes the store.
     pub fn finish(self) -> Transactions {
         self.t
+    }
+
+    /// Appends the lines of `later`, built from the lines that follow this
+    /// builder's, as if they had been pushed here one by one: its ids are
+    /// interned after this builder's in the order they first appear there,
+    /// so the indices, the optional columns, the item names (the first one
+    /// seen) and the e-mails (the last one seen) are those of pushing every
+    /// line into one builder. This is how the ranges of an input read in
+    /// parallel become one store.
+    pub fn append(&mut self, later: TransactionsBuilder) {
+        let t = &mut self.t;
+        let o = later.t;
+        let before = t.len();
+        let n = before + o.len();
+        let remap = |into: &mut Interner, from: &Interner| -> Vec<u32> {
+            into.reserve(from.len(), from.names().map(str::len).sum());
+            from.names().map(|name| into.intern(name)).collect()
+        };
+        let customers = remap(&mut t.customers, &o.customers);
+        let orders = remap(&mut t.orders, &o.orders);
+        let items = remap(&mut t.items, &o.items);
+        let groups = remap(&mut t.groups, &o.groups);
+        let index = |map: &[u32], i: u32| if i == NONE { NONE } else { map[i as usize] };
+        t.item_names.resize(t.items.len(), None);
+        for (j, name) in o.item_names.into_iter().enumerate() {
+            let slot = &mut t.item_names[items[j] as usize];
+            if slot.is_none() {
+                *slot = name;
+            }
+        }
+        for (c, email) in o.emails.into_iter().enumerate() {
+            if let Some(email) = email {
+                let c = customers[c] as usize;
+                if t.emails.len() <= c {
+                    t.emails.resize(c + 1, None);
+                }
+                t.emails[c] = Some(email);
+            }
+        }
+        t.customer
+            .extend(o.customer.iter().map(|&c| index(&customers, c)));
+        t.order.extend(o.order.iter().map(|&x| orders[x as usize]));
+        t.day.extend_from_slice(&o.day);
+        t.amount.extend_from_slice(&o.amount);
+        t.item.extend(o.item.iter().map(|&i| index(&items, i)));
+        t.reversal.extend_from_slice(&o.reversal);
+        // An optional column exists from the first line with a value on,
+        // filled before it; once it exists every later line has a cell.
+        fn optional<T: Copy>(mine: &mut Vec<T>, later: Vec<T>, before: usize, n: usize, fill: T) {
+            if mine.is_empty() && later.is_empty() {
+                return;
+            }
+            mine.resize(before, fill);
+            mine.extend(later);
+            mine.resize(n, fill);
+        }
+        optional(&mut t.nps, o.nps, before, n, u8::MAX);
+        let group: Vec<u32> = o.group.iter().map(|&g| index(&groups, g)).collect();
+        optional(&mut t.group, group, before, n, NONE);
+        optional(&mut t.subscription, o.subscription, before, n, false);
+        t.emails_are_ids |= o.emails_are_ids;
     }
 }
 

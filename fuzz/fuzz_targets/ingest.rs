@@ -1,10 +1,56 @@
 //! Arbitrary bytes through ingest, whole and in chunks, with and without a
 //! mapping, and through `detect_head`. Ingest must never panic; when it succeeds the report accounts for
-//! every row, and chunking must not change the outcome.
+//! every row, and chunking must not change the outcome. Read in byte ranges
+//! (`ingest::split`) and merged, it gives the same outcome, or the merge
+//! declines.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ltvlab::ingest::{detect_head, ingest, IngestOptions, Ingester};
+use ltvlab::ingest::split::Split;
+use ltvlab::ingest::{detect_head, ingest, IngestOptions, Ingested, Ingester, SNIFF_BYTES};
+
+/// Reads `bytes` in ranges starting after the first line break at or after
+/// each of `cuts` (wherever it is, inside quotes too), or where
+/// `Split::boundary` puts them; `None` when the input cannot be split or
+/// the merge declines.
+fn read_in_ranges(
+    bytes: &[u8],
+    options: &IngestOptions,
+    cuts: &[usize],
+    boundary: bool,
+) -> Option<ltvlab::Result<Ingested>> {
+    let split = Split::new(
+        &bytes[..bytes.len().min(SNIFF_BYTES)],
+        bytes.len() as u64,
+        options,
+    )?;
+    let mut starts = vec![0];
+    for &cut in cuts.iter().filter(|&&c| c < bytes.len()) {
+        let start = if boundary {
+            split.boundary(&bytes[cut..]).map(|b| cut + b)
+        } else {
+            bytes[cut..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map(|i| cut + i + 1)
+                .filter(|&s| s < bytes.len())
+        };
+        starts.extend(start);
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    let parts = starts
+        .iter()
+        .enumerate()
+        .map(|(k, &start)| {
+            let end = starts.get(k + 1).copied().unwrap_or(bytes.len());
+            let mut range = split.range(start as u64, (end - start) as u64);
+            range.push(&bytes[start..end])?;
+            range.finish()
+        })
+        .collect();
+    split.merge(parts)
+}
 
 fuzz_target!(|data: &[u8]| {
     let Some((&control, bytes)) = data.split_first() else {
@@ -30,6 +76,32 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(h.mapping, r.mapping);
         }
         let _ = ltvlab::summary::summarize(&ingested.data, &Default::default());
+    }
+    // One to three cuts at quarters of the input.
+    let cuts: Vec<usize> = (1..=3)
+        .filter(|k| control & (8 << k) != 0 || *k == 2)
+        .map(|k| bytes.len() * k / 4)
+        .collect();
+    if let Some(ranges) = read_in_ranges(bytes, &options, &cuts, control & 4 == 4) {
+        match (&whole, &ranges) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.report, b.report);
+                let options = Default::default();
+                assert_eq!(
+                    ltvlab::summary::summarize(&a.data, &options),
+                    ltvlab::summary::summarize(&b.data, &options)
+                );
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b),
+            _ => panic!(
+                "one go and ranges disagree: {:?} vs {:?}",
+                whole.as_ref().map(|i| &i.report).map_err(|e| e.to_string()),
+                ranges
+                    .as_ref()
+                    .map(|i| &i.report)
+                    .map_err(|e| e.to_string())
+            ),
+        }
     }
     let chunk = usize::from(control >> 2).max(1);
     let Ok(mut ingester) = Ingester::new(options) else {

@@ -1,13 +1,18 @@
 //! The input file and ingest overrides every command shares, and reading
 //! it: the file (or stdin) in 1 MiB chunks through the chunked ingester the
-//! browser uses too.
+//! browser uses too, or, for a large file and `--threads` above 1, in byte
+//! ranges on threads, merged by `ltvlab::ingest::split`.
 
-use std::io::{self, Read};
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use ltvlab::ingest::{Dataset, DateOrder, IngestOptions, Ingested, Ingester, ReturnPolicy};
+use ltvlab::ingest::split::{Part, Split, BOUNDARY_WINDOW, MIN_RANGE_BYTES};
+use ltvlab::ingest::{
+    Dataset, DateOrder, IngestOptions, Ingested, Ingester, ReturnPolicy, SNIFF_BYTES,
+};
 use ltvlab::summary::{self, Period, Summary, SummaryOptions};
 
 use super::error::{CliError, CliResult};
@@ -65,6 +70,12 @@ pub(crate) struct InputArgs {
     /// Today's date (ISO) for the future-date check.
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
+    /// Threads that read the file, each a byte range of it (default: the
+    /// machine's cores; 1 reads it in one go). Files under 8 MiB (two ranges of 4 MiB), stdin and
+    /// files that cannot be split are read in one go; the results are the
+    /// same either way.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
 }
 
 impl InputArgs {
@@ -96,6 +107,7 @@ impl InputArgs {
             delimiter: None,
             returns: ReturnsArg::Net,
             today: None,
+            threads: None,
         }
     }
 }
@@ -193,9 +205,19 @@ fn ingest_options(a: &InputArgs) -> CliResult<IngestOptions> {
     Ok(o)
 }
 
-/// Reads the file in 1 MiB chunks through the chunked ingester.
+/// Reads the file: in byte ranges on `--threads` threads when it is large
+/// enough and can be split (`ltvlab::ingest::split`), else, or when the
+/// merge declines, in one go.
 pub(crate) fn read_input(a: &InputArgs) -> CliResult<Ingested> {
     let options = ingest_options(a)?;
+    if let Some(ingested) = read_in_ranges(a, &options)? {
+        return Ok(ingested);
+    }
+    read_in_one_go(a, options)
+}
+
+/// Reads the file in 1 MiB chunks through the chunked ingester.
+fn read_in_one_go(a: &InputArgs, options: IngestOptions) -> CliResult<Ingested> {
     let mut ingester = Ingester::new(options)?;
     let name = a.file.display().to_string();
     let mut reader: Box<dyn Read> = if name == "-" {
@@ -228,6 +250,112 @@ pub(crate) fn read_input(a: &InputArgs) -> CliResult<Ingested> {
     ingester.finish().map_err(|e| CliError::in_file(&name, e))
 }
 
+/// Reads the file in byte ranges, one thread each; `None` when it is to be
+/// read in one go: one thread, stdin, a file too small for two ranges of
+/// [`MIN_RANGE_BYTES`], a file [`Split`] cannot split, or a merge that
+/// declined (a range met an error, or started where the file cannot be
+/// cut; reading in one go then gives the same result or error as always).
+fn read_in_ranges(a: &InputArgs, options: &IngestOptions) -> CliResult<Option<Ingested>> {
+    let threads = a.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    );
+    let name = a.file.display().to_string();
+    if threads < 2 || name == "-" {
+        return Ok(None);
+    }
+    let io_error = |action: &'static str| {
+        let path = name.clone();
+        move |source| CliError::Io {
+            action,
+            path,
+            source,
+        }
+    };
+    let mut file = File::open(&a.file).map_err(io_error("open"))?;
+    let total = file.metadata().map_err(io_error("read"))?.len();
+    let ranges = usize::try_from(total / MIN_RANGE_BYTES)
+        .unwrap_or(usize::MAX)
+        .min(threads);
+    if ranges < 2 {
+        return Ok(None);
+    }
+    let head = read_at(&mut file, 0, SNIFF_BYTES).map_err(io_error("read"))?;
+    let Some(split) = Split::new(&head, total, options) else {
+        return Ok(None);
+    };
+    let mut starts = vec![0];
+    for k in 1..ranges as u64 {
+        let target = total / ranges as u64 * k;
+        let window = read_at(&mut file, target, BOUNDARY_WINDOW).map_err(io_error("read"))?;
+        starts.extend(split.boundary(&window).map(|b| target + b as u64));
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    let bounds: Vec<(u64, u64)> = starts
+        .iter()
+        .zip(starts.iter().skip(1).chain([&total]))
+        .map(|(&start, &end)| (start, end))
+        .collect();
+    let parts = std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .iter()
+            .map(|&(start, end)| {
+                let (split, path) = (&split, &a.file);
+                scope.spawn(move || read_range(split, path, start, end))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect::<io::Result<Vec<_>>>()
+    })
+    .map_err(io_error("read"))?;
+    match split.merge(parts) {
+        Some(merged) => merged.map(Some).map_err(|e| CliError::in_file(&name, e)),
+        None => Ok(None),
+    }
+}
+
+/// Reads bytes `start..end` of the file (to its end for the last range)
+/// into a range reader; an ingest error is the range's result, for the
+/// merge to decline.
+fn read_range(
+    split: &Split,
+    path: &Path,
+    start: u64,
+    end: u64,
+) -> io::Result<ltvlab::Result<Part>> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(start))?;
+    let mut range = split.range(start, end - start);
+    let mut reader = file.take(end - start);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if let Err(e) = range.push(&buf[..n]) {
+            return Ok(Err(e));
+        }
+    }
+    Ok(range.finish())
+}
+
+/// Up to `len` bytes of the file from `offset` (fewer at its end).
+fn read_at(file: &mut File, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+    file.seek(SeekFrom::Start(offset))?;
+    let mut buf = Vec::with_capacity(len);
+    file.by_ref().take(len as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
 /// The per-customer summary of the data in the period unit asked for.
 pub(crate) fn summarize(data: &Dataset, a: &PeriodArgs) -> CliResult<Summary> {
     let options = SummaryOptions {
@@ -241,4 +369,48 @@ pub(crate) fn summarize(data: &Dataset, a: &PeriodArgs) -> CliResult<Summary> {
 /// Reads the file and summarizes it.
 pub(crate) fn read_summary(input: &InputArgs, a: &PeriodArgs) -> CliResult<Summary> {
     summarize(&read_input(input)?.data, a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A generated shop of just over two ranges is read in two ranges on
+    /// threads (not in one go after a declined merge), with the one-go
+    /// reader's report and summary; one thread or stdin reads in one go.
+    #[test]
+    fn a_large_file_is_read_in_ranges_with_the_same_result() {
+        let dir = std::env::temp_dir().join(format!("ltvlab-threads-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("shop.csv");
+        let mut bytes = Vec::new();
+        let config = ltvlab::generate::GeneratorConfig {
+            seed: 2,
+            ..Default::default()
+        };
+        let mut lines = 100_000;
+        while bytes.len() < 2 * MIN_RANGE_BYTES as usize + 4096 {
+            bytes.clear();
+            ltvlab::generate::generate_lines(&config, lines, &mut bytes).unwrap();
+            lines += lines / 2;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let mut args = InputArgs::for_file(path.clone());
+        args.threads = Some(2);
+        let options = ingest_options(&args).unwrap();
+        let ranges = read_in_ranges(&args, &options).unwrap();
+        let one_go = read_in_one_go(&args, options.clone()).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let ranges = ranges.expect("read in two ranges");
+        assert_eq!(ranges.report, one_go.report);
+        let summary = |i: &Ingested| summary::summarize(&i.data, &SummaryOptions::default());
+        assert_eq!(summary(&ranges).unwrap(), summary(&one_go).unwrap());
+        args.threads = Some(1);
+        assert!(read_in_ranges(&args, &options).unwrap().is_none());
+        let stdin = InputArgs {
+            threads: Some(2),
+            ..InputArgs::for_file(PathBuf::from("-"))
+        };
+        assert!(read_in_ranges(&stdin, &options).unwrap().is_none());
+    }
 }

@@ -122,6 +122,10 @@ pub(super) struct Carry {
     pub(super) date: String,
     pub(super) status: String,
     pub(super) currency: String,
+    /// The first order id carried, so that a range read on its own can
+    /// tell whether it starts inside the previous range's last order
+    /// ([`super::split`]).
+    pub(super) first_order: Option<String>,
 }
 
 impl Stream {
@@ -443,6 +447,9 @@ impl Carry {
             currency: inherit(currency, &self.currency),
         };
         if !same_order && !order.is_empty() {
+            if self.first_order.is_none() {
+                self.first_order = Some(order.to_owned());
+            }
             self.order.clear();
             self.order.push_str(order);
             for (dst, src) in [

@@ -22,6 +22,9 @@
 //! not valid UTF-8 but valid Shift_JIS are decoded as such; the amount
 //! column's dots (`12.990`) are decided from the whole column. Each of these
 //! leaves a [`Warning`] with its lines.
+//!
+//! A door that holds a file may also read it in byte ranges, each on its
+//! own thread, and merge them into the same result ([`split`]).
 
 mod decode;
 mod detect;
@@ -29,6 +32,7 @@ mod finish;
 pub mod report;
 pub mod schema;
 mod sniff;
+pub mod split;
 mod stream;
 pub mod value;
 

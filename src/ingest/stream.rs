@@ -202,9 +202,15 @@ pub(super) struct Rows {
     pub(super) skips: SkipTally,
     /// A hash of every order row; exact duplicates are counted in finish by
     /// sorting (8 bytes a row, no hash-set cache misses on the hot path).
+    /// In row order while reading; sorted in a merged range reading
+    /// ([`super::split`]).
     pub(super) row_hashes: Vec<u64>,
     /// The last rows' hashes, to name example lines of nearby duplicates.
     pub(super) recent_hashes: [u64; 32],
+    /// The lines of the first 32 hashed rows, so that a range read on its
+    /// own can find its nearby duplicates of the rows before it
+    /// ([`super::split`]).
+    pub(super) first_hash_lines: Vec<u64>,
     pub(super) duplicates: u64,
     pub(super) duplicate_lines: Vec<u64>,
     pub(super) zero_amounts: u64,
@@ -240,15 +246,22 @@ impl Stream {
         options: &IngestOptions,
     ) -> Stream {
         let _ = options;
+        let mut csv = csv_core::ReaderBuilder::new()
+            .delimiter(plan.delimiter)
+            .build();
+        // csv-core drops a byte-order mark from the start of its first
+        // input. The input's own mark is dropped before the tokenizer
+        // (`bom_len`); a U+FEFF that starts a later record is text, kept
+        // wherever the chunks (or a range of the input) begin. A blank line
+        // uses up that first input.
+        let _ = csv.read_record(b"\n", &mut [0; 1], &mut [0; 1]);
         Stream {
             decoder: detected.encoding.new_decoder_without_bom_handling(),
             encoding: detected.encoding,
             bom: detected.bom_len > 0,
             had_invalid_bytes: false,
             text: Vec::new(),
-            csv: csv_core::ReaderBuilder::new()
-                .delimiter(plan.delimiter)
-                .build(),
+            csv,
             out: vec![0; 64 * 1024],
             ends: vec![0; 256],
             out_len: 0,
@@ -778,6 +791,9 @@ impl Stream {
         let rows = &mut self.rows;
         if rows.duplicate_lines.len() < report::MAX_EXAMPLES && rows.recent_hashes.contains(&hash) {
             rows.duplicate_lines.push(line);
+        }
+        if rows.row_hashes.len() < 32 {
+            rows.first_hash_lines.push(line);
         }
         rows.recent_hashes[rows.row_hashes.len() % 32] = hash;
         rows.row_hashes.push(hash);
