@@ -2,6 +2,7 @@
 """The CDNOW pipeline end to end, ltvlab against Python's lifetimes (issue #17).
 
     python3 scripts/bench_cdnow.py --binary target/release/ltvlab [--runs 7]
+    python3 scripts/bench_cdnow.py --prepare     # only the venv and the CSV; prints its path
 
 Both sides run the same pipeline as whole processes, from the orders CSV to
 a per-customer CSV: read the 69,659 CDNOW order lines, the weekly summary
@@ -128,6 +129,11 @@ def main():
         return
     ensure_venv()
     args = sys.argv[1:]
+    if args == ["--prepare"]:
+        # The venv and the orders CSV only (for the ingest bench's CDNOW input).
+        ensure_csv()
+        print(CSV)
+        return
     binary = ROOT / "target" / "release" / "ltvlab"
     runs = 7
     while args:
