@@ -480,18 +480,22 @@ fn number_cell(out: &mut String, value: Option<f64>) {
 /// picks the even digit and `{:?}` the upper one. Such a tie needs a value
 /// whose exact decimal has at most 18 digits, so few binary digits after
 /// the point: those with at most 26 (`12.25`) go to `{:?}`.
+/// (From 2^26 on every double has at most 26 binary digits after the
+/// point. Whole numbers are found with casts: `f64::trunc` is a libm call.)
 fn number_text(out: &mut String, value: Option<f64>) {
-    match value.filter(|v| v.is_finite()) {
-        Some(v) if v == v.trunc() && v.abs() < 1e15 => {
-            out.push_str(itoa::Buffer::new().format(v as i64));
-        }
-        Some(v) if (1e-4..1e15).contains(&v.abs()) && (v * TWO_POW_26).fract() != 0.0 => {
-            out.push_str(ryu::Buffer::new().format_finite(v));
-        }
-        Some(v) => {
-            let _ = write!(out, "{v:?}");
-        }
-        None => {}
+    let Some(v) = value.filter(|v| v.is_finite()) else {
+        return;
+    };
+    let size = v.abs();
+    if size < 1e15 && (v as i64) as f64 == v {
+        out.push_str(itoa::Buffer::new().format(v as i64));
+    } else if (1e-4..TWO_POW_26).contains(&size) && {
+        let scaled = v * TWO_POW_26;
+        (scaled as i64) as f64 != scaled
+    } {
+        out.push_str(ryu::Buffer::new().format_finite(v));
+    } else {
+        let _ = write!(out, "{v:?}");
     }
 }
 
