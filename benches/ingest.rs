@@ -3,6 +3,8 @@
 //! Run with `cargo bench --bench ingest`. Inputs are made in memory by the
 //! project's seeded generator (plain layout, seed 1) at 10k, 100k and 1M
 //! lines; the input is fed in 1 MiB chunks, as the browser and the CLI do.
+//! With `LTVLAB_BENCH_CDNOW=FILE` (the orders CSV `scripts/check-cdnow`
+//! writes), `csv_to_summary/cdnow` times the same on CDNOW's short lines.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
@@ -42,6 +44,14 @@ fn bench(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.sample_size(if lines >= 1_000_000 { 10 } else { 20 });
         group.bench_with_input(BenchmarkId::from_parameter(lines), &bytes, |b, bytes| {
+            b.iter(|| black_box(ingest_and_summarize(black_box(bytes))))
+        });
+    }
+    if let Some(path) = std::env::var_os("LTVLAB_BENCH_CDNOW").filter(|p| !p.is_empty()) {
+        let bytes = std::fs::read(&path).expect("LTVLAB_BENCH_CDNOW names a readable file");
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.sample_size(50);
+        group.bench_with_input(BenchmarkId::from_parameter("cdnow"), &bytes, |b, bytes| {
             b.iter(|| black_box(ingest_and_summarize(black_box(bytes))))
         });
     }

@@ -376,6 +376,7 @@ pub fn customers_csv_with_segments(
     }
     let mut out = header.join(",");
     out.push_str("\r\n");
+    let header_len = out.len();
     for (i, c) in customers.iter().enumerate() {
         text_cell(&mut out, &c.customer_id);
         if emails {
@@ -385,7 +386,7 @@ pub fn customers_csv_with_segments(
         if dated {
             out.push(',');
             if let Some(orders) = c.orders {
-                let _ = write!(out, "{orders}");
+                out.push_str(itoa::Buffer::new().format(orders));
             }
             number_cell(&mut out, c.total_spend);
             out.push(',');
@@ -448,6 +449,14 @@ pub fn customers_csv_with_segments(
             }
         }
         out.push_str("\r\n");
+        // Room for the other rows at the first one's length (capped: a
+        // long id is not every row's) and a quarter more, so the text is
+        // not copied at every doubling; without the memory it grows as it
+        // fills.
+        if i == 0 {
+            let row = (out.len() - header_len).min(1024);
+            let _ = out.try_reserve((n - 1).saturating_mul(row + row / 4));
+        }
     }
     Ok(out)
 }
@@ -510,17 +519,36 @@ fn number_cell(out: &mut String, value: Option<f64>) {
 }
 
 /// Appends a number as [`number_cell`] writes it, without the separator.
+///
+/// The text is Rust's `{:?}` for `f64` (shortest round trip; an exponent
+/// below 1e-4 and from 1e16), written by `itoa` and `ryu` where those give
+/// the same bytes, and by `{:?}` elsewhere (a property test compares them):
+/// `ryu` switches to an exponent below 1e-5 rather than 1e-4, and where two
+/// shortest texts are equally near (`1268488276255469.25`: `.2` or `.3`) it
+/// picks the even digit and `{:?}` the upper one. Such a tie needs a value
+/// whose exact decimal has at most 18 digits, so few binary digits after
+/// the point: those with at most 26 (`12.25`) go to `{:?}`.
+/// (From 2^26 on every double has at most 26 binary digits after the
+/// point. Whole numbers are found with casts: `f64::trunc` is a libm call.)
 fn number_text(out: &mut String, value: Option<f64>) {
-    match value.filter(|v| v.is_finite()) {
-        Some(v) if v == v.trunc() && v.abs() < 1e15 => {
-            let _ = write!(out, "{}", v as i64);
-        }
-        Some(v) => {
-            let _ = write!(out, "{v:?}");
-        }
-        None => {}
+    let Some(v) = value.filter(|v| v.is_finite()) else {
+        return;
+    };
+    let size = v.abs();
+    if size < 1e15 && (v as i64) as f64 == v {
+        out.push_str(itoa::Buffer::new().format(v as i64));
+    } else if (1e-4..TWO_POW_26).contains(&size) && {
+        let scaled = v * TWO_POW_26;
+        (scaled as i64) as f64 != scaled
+    } {
+        out.push_str(ryu::Buffer::new().format_finite(v));
+    } else {
+        let _ = write!(out, "{v:?}");
     }
 }
+
+/// `2^26`: see [`number_text`].
+const TWO_POW_26: f64 = 67_108_864.0;
 
 /// Whether `value` is a finite number written with digits, an optional
 /// leading sign, at most one decimal point and an optional exponent.
@@ -776,6 +804,80 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(safe_cell(input), want, "{input:?}");
+        }
+    }
+
+    /// The text of `number_text` before it used `itoa` and `ryu`.
+    fn number_text_fmt(value: f64) -> String {
+        match Some(value).filter(|v| v.is_finite()) {
+            Some(v) if v == v.trunc() && v.abs() < 1e15 => format!("{}", v as i64),
+            Some(v) => format!("{v:?}"),
+            None => String::new(),
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_core_fmt_writes_them() {
+        // The edges of each branch: whole numbers up to 1e15, ryu from
+        // 1e-4 (decimal up to 1e16, exponent from there), `{:?}` below.
+        let edges = [
+            0.0,
+            -0.0,
+            1e-4,
+            1e-4 - 1e-20,
+            0.000123456789,
+            1e-5,
+            9.99e-5,
+            1e-300,
+            5e-324,
+            0.1 + 0.2,
+            1e15 - 0.5,
+            1e15,
+            1e15 + 2.0,
+            9.999999999999998e15,
+            1e16,
+            1.2345e20,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            f64::INFINITY,
+            -12.5,
+            2.5e-12,
+            // Ties between two shortest texts (`{:?}` rounds them up).
+            1_268_488_276_255_469.0 + 0.25,
+            1234.0 + 1.0 / 8192.0,
+            0.1 + 1.0 / 67_108_864.0,
+        ];
+        for v in edges {
+            for v in [v, -v] {
+                let mut got = String::new();
+                number_text(&mut got, Some(v));
+                assert_eq!(got, number_text_fmt(v), "{v:e}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_double_is_written_as_core_fmt_writes_it(
+            bits in proptest::num::u64::ANY,
+            exponent in -15i32..51,
+            fraction_bits in 27i32..40,
+            scale in 0.0f64..1e7,
+        ) {
+            // Random bit patterns cover every exponent; a random mantissa
+            // with an exponent of 2^-15..2^50 the range `ryu` writes (and
+            // with 27..40 binary digits after the point the values nearest
+            // those `{:?}` keeps); scaled ones the ordinary range of money
+            // and probabilities.
+            let mantissa = bits & ((1u64 << 52) - 1);
+            let in_range = f64::from_bits((((1023 + exponent) as u64) << 52) | mantissa);
+            let short = (bits >> 11) as f64 / 2f64.powi(fraction_bits);
+            for v in [f64::from_bits(bits), in_range, short, scale, scale / 1e6, 1.0 / (scale + 1.0)] {
+                let mut got = String::new();
+                number_text(&mut got, Some(v));
+                proptest::prop_assert_eq!(got, number_text_fmt(v), "{:e}", v);
+            }
         }
     }
 }
