@@ -83,12 +83,7 @@ impl Interner {
         let Interner { table, arena, ends } = self;
         arena.reserve(bytes);
         ends.reserve(additional);
-        let (arena, ends) = (&*arena, &*ends);
-        table.reserve(additional, |&j| {
-            let j = j as usize;
-            let start = if j == 0 { 0 } else { ends[j - 1] };
-            hash_str(&arena[start..ends[j]])
-        });
+        table.reserve(additional, |&(_, hj)| table_hash(hj));
     }
 
     /// The index of `s`, if it was interned.
