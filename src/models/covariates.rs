@@ -1438,5 +1438,11 @@ fn fit_spend(
     })
 }
 
+mod sbg;
+pub use sbg::{
+    sbg_covariate_effects, Lifetime, SbgCovariateOptions, SbgCovariateReport, SbgGroupEffect,
+    MIN_GROUP_CHURNED,
+};
+
 #[cfg(test)]
 mod tests;

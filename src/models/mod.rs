@@ -60,6 +60,10 @@ pub use covariates::{
     CovariateReport, Estimate, GroupEffect, GroupKind, LrTest, SpendFit, ValueDifference,
     COVARIATE_PRIOR_SD, MIN_GROUP_CUSTOMERS, MIN_GROUP_REPEATERS,
 };
+pub use covariates::{
+    sbg_covariate_effects, Lifetime, SbgCovariateOptions, SbgCovariateReport, SbgGroupEffect,
+    MIN_GROUP_CHURNED,
+};
 pub use data::{DiscreteRfm, DiscreteRfmData, Rfm, RfmData, Spend};
 pub use fit::{Fit, FitOptions, Params, Prior, WEAK_PRIOR_SD};
 pub use gamma_gamma::GammaGamma;
