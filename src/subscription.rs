@@ -66,7 +66,7 @@ use serde::Serialize;
 
 use crate::cohorts::{Histories, Order};
 use crate::days::format_day;
-use crate::models::{Fit, FitOptions, ShiftedBetaGeometric, SurvivalData};
+use crate::models::{Fit, FitOptions, Lifetime, ShiftedBetaGeometric, SurvivalData};
 
 /// Inference from intervals: the fewest deliveries.
 pub const MIN_DETECTED_DELIVERIES: usize = 3;
@@ -223,58 +223,16 @@ pub fn subscription_retention(
     histories: &Histories<'_>,
     margin: f64,
 ) -> Result<SubscriptionReport, NoSubscriptions> {
-    let flagged = histories.transactions().subscription_col().is_some();
-    let (evidence, first_delivery) = if flagged {
-        (Evidence::Flag, 1)
-    } else {
-        (Evidence::Intervals, MIN_DETECTED_DELIVERIES as u32)
-    };
-    let mut subscribers: Vec<Subscriber> = Vec::new();
-    let mut days: Vec<(i32, f64)> = Vec::new();
-    let mut frequent = 0usize;
-    for (_, orders) in histories.iter() {
-        delivery_days(orders, flagged, &mut days);
-        if days.len() >= MIN_DETECTED_DELIVERIES {
-            frequent += 1;
-        }
-        let keep = if flagged {
-            !days.is_empty()
-        } else {
-            regular(&days)
-        };
-        if keep {
-            subscribers.push(Subscriber::new(&days));
-        }
-    }
-    let too_few = subscribers.len() < MIN_DETECTED_SUBSCRIBERS
-        || (subscribers.len() as f64) < MIN_DETECTED_SHARE * frequent as f64;
-    if subscribers.is_empty() || (!flagged && too_few) {
-        return Err(NoSubscriptions(if flagged {
-            "the subscription column marks no purchase as a subscription order".to_owned()
-        } else {
-            let noun = if frequent == 1 {
-                "customer"
-            } else {
-                "customers"
-            };
-            format!(
-                "no subscription column, and only {} of the {frequent} {noun} with \
-                 {MIN_DETECTED_DELIVERIES} or more purchase days buy at regular intervals of 2 to 8 weeks \
-                 (at least {MIN_DETECTED_SUBSCRIBERS} and a fifth are needed)",
-                subscribers.len()
-            )
-        }));
-    }
-    // Inferred subscribers are counted from their third delivery.
+    let Found {
+        evidence,
+        first_delivery,
+        subscribers,
+        cycle_days,
+        lives,
+    } = find_subscribers(histories)?;
     let skip = first_delivery as usize - 1;
-    let mut own_cycles: Vec<f64> = subscribers.iter().filter_map(|s| s.cycle).collect();
-    let cycle_days = median(&mut own_cycles).unwrap_or(DEFAULT_CYCLE_DAYS);
     let end = histories.end_day();
-    let lives: Vec<Life> = subscribers
-        .iter()
-        .map(|s| s.life(skip, cycle_days, end))
-        .collect();
-    let (deliveries, value): (u64, f64) = subscribers.iter().fold((0, 0.0), |(n, v), s| {
+    let (deliveries, value): (u64, f64) = subscribers.iter().fold((0, 0.0), |(n, v), (_, s)| {
         (
             n + s.days.len().saturating_sub(skip) as u64,
             v + s.value_from(skip),
@@ -343,6 +301,125 @@ pub fn subscription_retention(
     })
 }
 
+/// The subscribers of a shop and their lifetimes (module doc).
+struct Found {
+    evidence: Evidence,
+    first_delivery: u32,
+    /// `(customer index, deliveries)`, in customer order.
+    subscribers: Vec<(usize, Subscriber)>,
+    cycle_days: f64,
+    /// The lifetime of each of `subscribers`.
+    lives: Vec<Life>,
+}
+
+fn find_subscribers(histories: &Histories<'_>) -> Result<Found, NoSubscriptions> {
+    let flagged = histories.transactions().subscription_col().is_some();
+    let (evidence, first_delivery) = if flagged {
+        (Evidence::Flag, 1)
+    } else {
+        (Evidence::Intervals, MIN_DETECTED_DELIVERIES as u32)
+    };
+    let mut subscribers: Vec<(usize, Subscriber)> = Vec::new();
+    let mut days: Vec<(i32, f64)> = Vec::new();
+    let mut frequent = 0usize;
+    for (customer, orders) in histories.iter() {
+        delivery_days(orders, flagged, &mut days);
+        if days.len() >= MIN_DETECTED_DELIVERIES {
+            frequent += 1;
+        }
+        let keep = if flagged {
+            !days.is_empty()
+        } else {
+            regular(&days)
+        };
+        if keep {
+            subscribers.push((customer, Subscriber::new(&days)));
+        }
+    }
+    let too_few = subscribers.len() < MIN_DETECTED_SUBSCRIBERS
+        || (subscribers.len() as f64) < MIN_DETECTED_SHARE * frequent as f64;
+    if subscribers.is_empty() || (!flagged && too_few) {
+        return Err(NoSubscriptions(if flagged {
+            "the subscription column marks no purchase as a subscription order".to_owned()
+        } else {
+            let noun = if frequent == 1 {
+                "customer"
+            } else {
+                "customers"
+            };
+            format!(
+                "no subscription column, and only {} of the {frequent} {noun} with \
+                 {MIN_DETECTED_DELIVERIES} or more purchase days buy at regular intervals of 2 to 8 weeks \
+                 (at least {MIN_DETECTED_SUBSCRIBERS} and a fifth are needed)",
+                subscribers.len()
+            )
+        }));
+    }
+    // Inferred subscribers are counted from their third delivery.
+    let skip = first_delivery as usize - 1;
+    let mut own_cycles: Vec<f64> = subscribers.iter().filter_map(|(_, s)| s.cycle).collect();
+    let cycle_days = median(&mut own_cycles).unwrap_or(DEFAULT_CYCLE_DAYS);
+    let end = histories.end_day();
+    let lives: Vec<Life> = subscribers
+        .iter()
+        .map(|(_, s)| s.life(skip, cycle_days, end))
+        .collect();
+    Ok(Found {
+        evidence,
+        first_delivery,
+        subscribers,
+        cycle_days,
+        lives,
+    })
+}
+
+/// One subscriber's lifetime with the group of their first purchase, for
+/// the sBG with a covariate ([`crate::models::sbg_covariate_effects`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubscriberLifetime {
+    /// The customer id.
+    pub customer_id: String,
+    /// The group column's value on the customer's first purchase (the rule
+    /// of [`crate::groups::first_purchase_groups`]); `None` without one or
+    /// without a group column.
+    pub group: Option<String>,
+    /// Renewals counted from the counted first delivery (module doc): a
+    /// subscriber who churned after `n` deliveries churned after `n`
+    /// periods; one censored after `n` was seen active for `n − 1`.
+    pub lifetime: Lifetime,
+}
+
+/// Every subscriber's lifetime as the sBG fit of
+/// [`subscription_retention`] counts it, with the group of their first
+/// purchase, in customer order.
+///
+/// # Errors
+///
+/// [`NoSubscriptions`] with the reason when there is no 定期 evidence.
+pub fn subscriber_lifetimes(
+    histories: &Histories<'_>,
+) -> Result<Vec<SubscriberLifetime>, NoSubscriptions> {
+    let found = find_subscribers(histories)?;
+    let t = histories.transactions();
+    Ok(found
+        .subscribers
+        .iter()
+        .zip(&found.lives)
+        .map(|((customer, _), life)| {
+            let first = histories.of(*customer).first();
+            let group = first
+                .map(|o| o.group)
+                .filter(|&g| g != crate::transactions::NONE && t.group_col().is_some())
+                .map(|g| t.groups().name(g).to_owned());
+            SubscriberLifetime {
+                customer_id: t.customers().name(*customer as u32).to_owned(),
+                group,
+                lifetime: life.lifetime(),
+            }
+        })
+        .collect())
+}
+
 /// A subscriber's deliveries: `(day, value)` in day order, one per day.
 struct Subscriber {
     days: Vec<(i32, f64)>,
@@ -403,6 +480,19 @@ impl Life {
     /// Whether the next delivery was due and did not come.
     fn churned(&self) -> bool {
         self.due > self.received
+    }
+
+    /// The lifetime in periods as [`fit_lives`] counts it.
+    fn lifetime(&self) -> Lifetime {
+        let churned = self.churned();
+        Lifetime {
+            periods: if churned {
+                self.received
+            } else {
+                self.received - 1
+            },
+            churned,
+        }
     }
 }
 

@@ -300,3 +300,63 @@ fn futureshops_order_type_marks_the_subscribers() {
         (Evidence::Flag, 2, 3)
     );
 }
+
+/// The lifetimes the covariate fit reads are the hand table's (source: the
+/// doc table of [`HAND`]): churned after 1 (C) and 2 (B), censored after 3
+/// (A), 1 (D) and 0 (E) periods, each with the channel of the first
+/// purchase (B's first order is a 定期 one on 2024-01-01, E's has none).
+#[test]
+fn subscriber_lifetimes_carry_the_first_purchase_group() {
+    let csv = HAND
+        .replace(
+            "customer_id,order_date,amount,定期\n",
+            "customer_id,order_date,amount,定期,channel\n",
+        )
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match (i, line.split(',').next()) {
+            (0, _) => line.to_owned(),
+            (_, Some("A" | "C")) => format!("{line},web"),
+            (_, Some("B" | "D")) => format!("{line},store"),
+            _ => format!("{line},"),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut options = IngestOptions::default();
+    options
+        .mapping
+        .insert("group".to_owned(), "channel".to_owned());
+    let t = match ingest(csv.as_bytes(), &options).unwrap().data {
+        Dataset::Transactions(t) => t,
+        _ => panic!("not an order file"),
+    };
+    assert!(
+        t.group_col().is_some(),
+        "the channel column is read as the group"
+    );
+    let h = Histories::new(&t).unwrap();
+    let mut got: Vec<(String, Option<String>, u32, bool)> = subscriber_lifetimes(&h)
+        .unwrap()
+        .into_iter()
+        .map(|s| {
+            (
+                s.customer_id,
+                s.group,
+                s.lifetime.periods,
+                s.lifetime.churned,
+            )
+        })
+        .collect();
+    got.sort();
+    let s = |v: &str| Some(v.to_owned());
+    assert_eq!(
+        got,
+        [
+            ("A".to_owned(), s("web"), 3, false),
+            ("B".to_owned(), s("store"), 2, true),
+            ("C".to_owned(), s("web"), 1, true),
+            ("D".to_owned(), s("store"), 1, false),
+            ("E".to_owned(), None, 0, false),
+        ]
+    );
+}
