@@ -73,7 +73,11 @@ pub(crate) struct GenerateArgs {
     /// "web" (half the customers, the baseline); "instagram" (30%): purchase γ=0.4,
     /// dropout_a γ=-0.5, dropout_b γ=0.3; "coupon" (20%): purchase γ=-0.3, dropout_a γ=0.5,
     /// dropout_b γ=-0.2, spend γ=-0.25. Fit them back with `fit --covariate channel`.
-    #[arg(long, conflicts_with_all = ["lines", "small_shop", "subscription", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "repeat_share", "items"])]
+    /// With --subscription: the subscribers' churn shapes vary by channel instead
+    /// (`ltvlab::generate::SubscriptionChannel::defaults`: web 50%, the baseline;
+    /// instagram 30%, γ_alpha=-0.4, γ_beta=0.3; coupon 20%, γ_alpha=0.5, γ_beta=-0.3);
+    /// fit them back with `fit --model sbg --covariate channel`.
+    #[arg(long, conflicts_with_all = ["lines", "small_shop", "format", "shift_jis", "currency_scale", "guest_share", "return_share", "repeat_share", "items"])]
     group_effects: bool,
     /// The subscribers' churn shape alpha (default 0.8).
     #[arg(long, requires = "subscription")]
@@ -338,6 +342,11 @@ pub(crate) fn generate(a: &GenerateArgs, stdout: &mut impl Write) -> CliResult<(
             beta: a.sbg_beta.unwrap_or(defaults.beta),
             cycle_days: a.cycle_days.unwrap_or(defaults.cycle_days),
             seed: a.seed,
+            channels: if a.group_effects {
+                ltvlab::generate::SubscriptionChannel::defaults()
+            } else {
+                Vec::new()
+            },
             ..defaults
         };
         shop.generate(out)?;

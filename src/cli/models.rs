@@ -31,6 +31,7 @@ use ltvlab::models::{
     DiscreteRfmData, Estimate, Fit, FitOptions, GammaGamma, GroupEffect, GroupKind, ModelKind,
     RfmData, ShiftedBetaGeometric, Spend, SurvivalData,
 };
+use ltvlab::models::{sbg_covariate_effects, Lifetime, SbgCovariateOptions, SbgCovariateReport};
 use ltvlab::predict;
 use ltvlab::validate;
 use ltvlab::weighted::{self, WeightedSummary};
@@ -145,6 +146,10 @@ pub(crate) struct FitArgs {
     /// the group role). Prints each group's purchase-rate and dropout multipliers with 90%
     /// intervals, a new customer's expected 12-month purchases and value, and the
     /// likelihood-ratio test against the model without groups.
+    /// With --model sbg: the subscribers of an orders file with a subscription flag (or
+    /// inferred from regular intervals), each one's churn shapes by group; prints each group's
+    /// churn at the first renewal, its multiplier and the expected deliveries among 36, with
+    /// 90% intervals, and the likelihood-ratio test against the plain sBG.
     #[arg(long, value_name = "COL")]
     covariate: Option<String>,
 }
@@ -357,12 +362,11 @@ fn fit_covariate(
         ModelKind::BgNbd => CovariateModel::BgNbd,
         ModelKind::MbgNbd => CovariateModel::MbgNbd,
         ModelKind::ParetoNbd => CovariateModel::ParetoNbd,
-        other => {
-            return Err(CliError::Usage(format!(
-                "invalid option: --covariate works with --model bgnbd, mbgnbd or pareto, not {}",
-                other.name()
-            )))
-        }
+        ModelKind::Sbg => return fit_sbg_covariate(args, column, out),
+        other => return Err(CliError::Usage(format!(
+            "invalid option: --covariate works with --model bgnbd, mbgnbd, pareto or sbg, not {}",
+            other.name()
+        ))),
     };
     if let Some(group) = args.input.group.as_deref().filter(|g| *g != column) {
         return Err(CliError::Usage(format!(
@@ -806,4 +810,121 @@ fn read_survival(path: &Path) -> CliResult<SurvivalData> {
         values.push(field::<f64>(&record, active, "active", line)?);
     }
     SurvivalData::new(&values).map_err(|e| CliError::in_file(path.display(), e))
+}
+
+/// `fit --model sbg --covariate COL`: the sBG with a covariate on the
+/// subscribers of an orders file ([`ltvlab::subscription::subscriber_lifetimes`]),
+/// grouped by COL's value on each subscriber's first order.
+fn fit_sbg_covariate(args: &FitArgs, column: &str, out: &mut impl Write) -> CliResult<()> {
+    if let Some(group) = args.input.group.as_deref().filter(|g| *g != column) {
+        return Err(CliError::Usage(format!(
+            "invalid option: --covariate {column} and --group {group} name different columns"
+        )));
+    }
+    let mut input = args.input.clone();
+    input.group = Some(column.to_owned());
+    let ingested = read_input(&input)?;
+    let Dataset::Transactions(transactions) = &ingested.data else {
+        return Err(CliError::Input(
+            "--model sbg --covariate needs an orders file (one row per order or line), not a per-customer summary"
+                .to_owned(),
+        ));
+    };
+    let histories = Histories::new(transactions)?;
+    let subscribers = ltvlab::subscription::subscriber_lifetimes(&histories)
+        .map_err(|e| CliError::Input(format!("no subscribers to fit: {}", e.0)))?;
+    let lifetimes: Vec<Lifetime> = subscribers.iter().map(|s| s.lifetime).collect();
+    let labels: Vec<Option<&str>> = subscribers.iter().map(|s| s.group.as_deref()).collect();
+    let report = sbg_covariate_effects(&lifetimes, &labels, &SbgCovariateOptions::default())?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else {
+        let flagged = transactions.subscription_col().is_some();
+        write_sbg_covariate_text(out, &report, column, flagged)?;
+    }
+    Ok(())
+}
+
+fn write_sbg_covariate_text(
+    out: &mut impl Write,
+    report: &SbgCovariateReport,
+    column: &str,
+    flagged: bool,
+) -> std::io::Result<()> {
+    let pct = (report.level * 100.0).round();
+    let evidence = if flagged {
+        "from the subscription column; periods: deliveries from the 1st"
+    } else {
+        "inferred from regular intervals; periods: deliveries from the 3rd"
+    };
+    writeln!(
+        out,
+        "model           sbg with covariate \"{column}\" ({} subscribers, {} groups; {evidence})",
+        report.customers,
+        report.groups.len()
+    )?;
+    match report.baseline.as_deref() {
+        Some(baseline) => writeln!(
+            out,
+            "baseline        {baseline} (the largest group with a value)"
+        )?,
+        None => writeln!(
+            out,
+            "baseline        the subscribers without a value (no group has one)"
+        )?,
+    }
+    let interval = |e: &Estimate, digits: usize| match (e.low, e.high) {
+        (Some(low), Some(high)) => {
+            format!("{:.digits$} [{:.digits$}, {:.digits$}]", e.value, low, high)
+        }
+        _ => format!("{:.digits$}", e.value),
+    };
+    writeln!(
+        out,
+        "{:<20} {:>11} {:>7} {:>7}  {:<22} {:<22} {:<24} {:>13} small",
+        "group",
+        "subscribers",
+        "renewed",
+        "churned",
+        format!("first churn, {pct}%"),
+        format!("churn ×, {pct}%"),
+        format!("deliveries in {}", report.horizon),
+        "mean lifetime",
+    )?;
+    for g in &report.groups {
+        let name = match g.kind {
+            GroupKind::Value => g.name.clone().unwrap_or_default(),
+            GroupKind::Other => format!("(other: {} values)", g.values),
+            GroupKind::Missing => "(no value)".to_owned(),
+        };
+        writeln!(
+            out,
+            "{:<20} {:>11} {:>7} {:>7}  {:<22} {:<22} {:<24} {:>13} {}",
+            name,
+            g.customers,
+            g.renewed,
+            g.churned,
+            interval(&g.first_churn, 3),
+            interval(&g.churn_multiplier, 2),
+            interval(&g.expected_periods, 1),
+            g.mean_lifetime
+                .map_or_else(|| "infinite".to_owned(), |m| format!("{m:.1}")),
+            if g.small { "yes" } else { "" }
+        )?;
+    }
+    let lr = &report.lr_test;
+    writeln!(
+        out,
+        "LR test         chi2 = {:.3} on {} df, p = {:.4} (log-likelihood {} with groups, {} without)",
+        lr.statistic,
+        lr.df,
+        lr.p_value,
+        num(report.log_likelihood),
+        num(report.log_likelihood_without)
+    )?;
+    for d in &report.diagnostics {
+        writeln!(out, "warning         {d}")?;
+    }
+    Ok(())
 }

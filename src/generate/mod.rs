@@ -70,7 +70,7 @@ use serde::{Deserialize, Serialize};
 
 pub use channels::{Channel, ChannelShop};
 pub use small_shop::{small_shop, SmallShop};
-pub use subscription::{SubscriptionShop, SubscriptionTruth};
+pub use subscription::{SubscriptionChannel, SubscriptionShop, SubscriptionTruth};
 
 use crate::{Error, Result};
 use simulation::{run, Stop, GUEST};
