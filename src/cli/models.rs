@@ -363,10 +363,12 @@ fn fit_covariate(
         ModelKind::MbgNbd => CovariateModel::MbgNbd,
         ModelKind::ParetoNbd => CovariateModel::ParetoNbd,
         ModelKind::Sbg => return fit_sbg_covariate(args, column, out),
-        other => return Err(CliError::Usage(format!(
+        other => {
+            return Err(CliError::Usage(format!(
             "invalid option: --covariate works with --model bgnbd, mbgnbd, pareto or sbg, not {}",
             other.name()
-        ))),
+        )))
+        }
     };
     if let Some(group) = args.input.group.as_deref().filter(|g| *g != column) {
         return Err(CliError::Usage(format!(

@@ -231,7 +231,8 @@ pub fn sbg_covariate_effects(
     let mut renewed = vec![0usize; groups];
     for (l, &g) in lifetimes.iter().zip(&grouping.of) {
         churned[g] += usize::from(l.churned);
-        renewed[g] += usize::from(l.periods >= 1 + u32::from(l.churned));
+        // Churned after 2 periods or more, or seen active after 1 or more.
+        renewed[g] += usize::from(l.periods > u32::from(l.churned));
     }
     for (info, &r) in grouping.groups.iter_mut().zip(&renewed) {
         info.repeaters = r;
