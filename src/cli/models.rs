@@ -891,7 +891,11 @@ fn write_sbg_covariate_text(
         "churned",
         format!("first churn, {pct}%"),
         format!("churn ×, {pct}%"),
-        format!("deliveries in {}", report.horizon),
+        if flagged {
+            format!("deliveries in {}", report.horizon)
+        } else {
+            format!("deliveries 3rd–{}th", report.horizon + 2)
+        },
         "mean lifetime",
     )?;
     for g in &report.groups {
