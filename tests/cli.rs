@@ -2,36 +2,14 @@
 //! exit code 2 with one lower-case `error: ` line on stderr.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+mod common;
+use common::{ltvlab, ok_stdout};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ingest");
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(FIXTURES).join(name)
-}
-
-fn ltvlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ltvlab"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .output()
-        .unwrap()
-}
-
-fn ok_stdout(args: &[&str]) -> String {
-    let out = ltvlab(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// Runs a failing command and returns its stderr after checking the error

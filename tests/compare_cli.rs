@@ -2,11 +2,10 @@
 //! generated shops; the same as one file with a group column.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod common;
 
-use common::bgnbd_shop;
+use common::{bgnbd_shop, ltvlab};
 use ltvlab::generate::generate;
 
 /// The names of a comparison's groups, in its order.
@@ -17,13 +16,6 @@ fn group_names(report: &serde_json::Value) -> Vec<&str> {
         .iter()
         .map(|g| g["name"].as_str().unwrap())
         .collect()
-}
-
-fn ltvlab(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ltvlab"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 /// A generated shop whose customers survive each repeat purchase with

@@ -2,7 +2,9 @@
 //! CSV that spreadsheets cannot run, and one-line errors.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+mod common;
+use common::{ltvlab, ok_stdout};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,24 +16,6 @@ fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(name)
-}
-
-fn ltvlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ltvlab"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .unwrap()
-}
-
-fn ok_stdout(args: &[&str]) -> String {
-    let out = ltvlab(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stderr.is_empty(),
-        "{args:?}: {stderr}"
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn json(args: &[&str]) -> serde_json::Value {

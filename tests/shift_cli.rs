@@ -3,25 +3,9 @@
 //! and what cannot be read is refused with a message naming why.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn ltvlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ltvlab"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .unwrap()
-}
-
-fn ok_stdout(args: &[&str]) -> String {
-    let out = ltvlab(args);
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+mod common;
+use common::{ltvlab, ok_stdout};
 
 fn error_line(args: &[&str]) -> String {
     let out = ltvlab(args);

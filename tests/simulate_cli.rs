@@ -1,13 +1,7 @@
 //! `ltvlab simulate --formula` and the lever parsing, as a user runs them.
 
-use std::process::Command;
-
-fn ltvlab(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ltvlab"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+use common::ltvlab;
 
 #[test]
 fn formula_mode_prints_json_without_a_file() {

@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use ltvlab::generate::{generate, GeneratorConfig};
 use ltvlab::ingest::{ingest, IngestOptions};
@@ -17,6 +16,9 @@ use ltvlab::predict::{predict, PredictOptions};
 use ltvlab::summary::{summarize, CustomerSummary, Summary, SummaryOptions};
 use ltvlab::weighted::{predict_weighted, WeightedSummary};
 use proptest::prelude::*;
+
+mod common;
+use common::ltvlab;
 
 /// Relative tolerance between the weighted and the expanded results: the
 /// same likelihood summed in another order (`w · ℓ` against `ℓ + … + ℓ`).
@@ -315,14 +317,6 @@ proptest! {
 
 // ---------------------------------------------------------------------------
 // The CLI: `ltvlab fit` and `ltvlab predict` on a summary with a weight column.
-
-fn ltvlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ltvlab"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .unwrap()
-}
 
 /// Writes `text` to a fresh file under the target directory.
 fn write(name: &str, text: &str) -> PathBuf {

@@ -132,10 +132,11 @@ pub struct ReportOptions {
     pub product_effects_max_customers: usize,
 }
 
-/// The default [`ReportOptions::product_effects_max_customers`]: the fit
-/// costs about 0.15 s of one core natively at 20,000 customers (the
-/// covariate fit takes about twice the plain one), so a larger shop's
-/// first dashboard is not held up by a table it did not ask for.
+/// The default [`ReportOptions::product_effects_max_customers`]: the fits
+/// (the purchase model with the covariate, its plain refit for the test,
+/// the spend model with the covariate) cost about 0.28 s of one core
+/// natively at 20,000 customers (BENCHMARKS.md), so a larger shop's first
+/// dashboard is not held up by a table it did not ask for.
 pub const PRODUCT_EFFECTS_MAX_CUSTOMERS: usize = 20_000;
 
 impl Default for ReportOptions {

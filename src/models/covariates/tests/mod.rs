@@ -382,30 +382,6 @@ fn groups_are_sorted_pooled_and_flagged() {
         assert!(g.expected_purchases.value.is_finite() && g.expected_purchases.value > 0.0);
         assert!(g.dropout_multiplier.value.is_finite());
     }
-    // The named groups kept, then the rest by customers: 85 "fax", 40
-    // "web", and "shop" and "tv" pooled (55).
-    let labels: Vec<Option<&str>> = (0..summary.customers.len())
-        .map(|i| match i {
-            0..40 => Some("web"),
-            40..70 => Some("shop"),
-            70..95 => Some("tv"),
-            _ => Some("fax"),
-        })
-        .collect();
-    let report = covariate_effects(&summary, &labels, &options).unwrap();
-    let kinds: Vec<(GroupKind, Option<&str>, usize)> = report
-        .groups
-        .iter()
-        .map(|g| (g.kind, g.name.as_deref(), g.customers))
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            (GroupKind::Value, Some("fax"), 85),
-            (GroupKind::Other, None, 55),
-            (GroupKind::Value, Some("web"), 40),
-        ]
-    );
     // When the pooled group (and the missing one) outnumber the largest named
     // one, the named one is still the baseline, as in the groups' tables:
     // 40 "web", 35 "shop", 5 values of 16 customers pooled (80), 25 missing.
