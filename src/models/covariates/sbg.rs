@@ -11,10 +11,12 @@
 //! α_i = α·exp(γ_α·z_i),   β_i = β·exp(γ_β·z_i)
 //! ```
 //!
-//! as PyMC-Marketing's `ShiftedBetaGeoModel` with `alpha_covariate_cols` and
-//! `beta_covariate_cols` (`alpha = alpha_scale·exp(X·alpha_coefficient)`,
-//! the same for `beta`). Each subscriber's churn probability per period is
-//! `θ_i ~ Beta(α_i, β_i)`: a group's churn at the first renewal is
+//! the family of PyMC-Marketing 0.19.2's `ShiftedBetaGeoModel` with
+//! `dropout_covariate_cols`, which writes `alpha = alpha_scale·exp(−X·c_α)`
+//! and the same for `beta`: `γ = −c` (its log-density at fixed parameters
+//! is checked by `scripts/golden_sbg_covariates.py` and the test
+//! `log_likelihood_matches_pymc_marketing`). Each subscriber's churn
+//! probability per period is `θ_i ~ Beta(α_i, β_i)`: a group's churn at the first renewal is
 //! `α_g/(α_g+β_g)` (its logit moves by `γ_α − γ_β`), and a shared
 //! coefficient on both would move the spread of `θ`, never its mean.
 //!

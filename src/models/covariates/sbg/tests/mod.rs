@@ -311,3 +311,62 @@ fn bad_input_is_refused() {
         .to_string();
     assert!(err.contains("nobody churned"), "{err}");
 }
+
+/// Relative agreement with PyMC-Marketing's log-density: the same closed
+/// forms summed in another order.
+const SAME_AS_PYMC: f64 = 1e-10;
+
+/// The log-likelihood at fixed parameters equals PyMC-Marketing 0.19.2's
+/// `ShiftedBetaGeoModel` with dropout covariates
+/// (`scripts/golden_sbg_covariates.py`), whose coefficients enter as
+/// `exp(−x·c)`: ltvlab's `γ` is `−c`. The groups are grouped as the fit
+/// groups them (the largest, "web", the baseline), and each lifetime is
+/// valued at its group's parameters by this module's own link.
+#[test]
+fn log_likelihood_matches_pymc_marketing() {
+    let golden: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../../../tests/fixtures/models/golden_sbg_covariates.json"
+    ))
+    .unwrap();
+    let lifetimes: Vec<(Lifetime, String)> = golden["lifetimes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let lifetime = Lifetime {
+                periods: l[0].as_u64().unwrap() as u32,
+                churned: l[1].as_bool().unwrap(),
+            };
+            (lifetime, l[2].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let labels: Vec<Option<&str>> = lifetimes.iter().map(|(_, g)| Some(g.as_str())).collect();
+    let grouping = Grouping::new(&labels, 20);
+    let names: Vec<Option<&str>> = grouping.groups.iter().map(|g| g.label.as_deref()).collect();
+    assert_eq!(names, [Some("web"), Some("instagram"), Some("coupon")]);
+    let number = |v: &serde_json::Value| v.as_f64().unwrap();
+    let points = golden["points"].as_array().unwrap();
+    assert_eq!(points.len(), 3);
+    for point in points {
+        // theta: ln α, ln β, then γ_α and γ_β of instagram and coupon.
+        let mut theta = vec![number(&point["alpha"]).ln(), number(&point["beta"]).ln()];
+        for effect in ["coefficient_alpha", "coefficient_beta"] {
+            theta.extend(point[effect].as_array().unwrap().iter().map(|c| -number(c)));
+        }
+        let mut ll = 0.0;
+        for ((lifetime, _), &g) in lifetimes.iter().zip(&grouping.of) {
+            let p = group_params(&theta, 2, 3, &SBG, g);
+            let model = ShiftedBetaGeometric::new(p[0], p[1]).unwrap();
+            ll += if lifetime.churned {
+                model.churn_probability(lifetime.periods).ln()
+            } else {
+                model.survival(lifetime.periods).ln()
+            };
+        }
+        let want = number(&point["log_likelihood"]);
+        assert!(
+            (ll - want).abs() <= SAME_AS_PYMC * want.abs(),
+            "{point}: {ll} vs {want}"
+        );
+    }
+}
