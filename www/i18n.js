@@ -451,6 +451,8 @@ const en = {
   'groups.effects.col.dropout.by_first_product': 'Tendency to leave vs the most common ({level} range)',
   'groups.effects.reading.by_first_product': 'Customers who first bought {name}, against {baseline}: {effects}.{unclear}',
   'groups.effects.reading.none.by_first_product': 'No first product differs clearly from {baseline} in how often its customers buy or how readily they leave.',
+  'groups.effects.reading.too_small.by_channel': 'Every other channel has too few customers or repeat customers to read a difference from {baseline} with the model.',
+  'groups.effects.reading.too_small.by_first_product': 'Every other first product has too few customers or repeat customers to read a difference from {baseline} with the model.',
   'groups.effects.test.beyond.by_first_product': 'All {effects} effects tested together: the first products differ beyond chance (p {p}).',
   // The limit is ltvlab::report::PRODUCT_EFFECTS_MAX_CUSTOMERS (tests/error_codes.rs checks both languages).
   'note.product_effects_skipped': 'With more than 20,000 customers the model by first product is not fitted here, to keep the report fast; the first-product table above still holds (`ltvlab analyze --product-effects` fits it).',
@@ -1190,6 +1192,8 @@ const ja = {
   'groups.effects.col.dropout.by_first_product': '離脱しやすさ（最多の初回商品比・{level}区間）',
   'groups.effects.reading.by_first_product': '初回に「{name}」を買ったお客様は、「{baseline}」から始めたお客様と比べて{effects}です。{unclear}',
   'groups.effects.reading.none.by_first_product': '購入頻度・離脱しやすさのどちらも、{baseline} とはっきり差のある初回商品はありません。',
+  'groups.effects.reading.too_small.by_channel': 'ほかのチャネルはどれも顧客数かリピート顧客数が少なく、{baseline} との差をモデルで読み取れません。',
+  'groups.effects.reading.too_small.by_first_product': 'ほかの初回商品はどれも顧客数かリピート顧客数が少なく、{baseline} との差をモデルで読み取れません。',
   'groups.effects.test.beyond.by_first_product': 'すべての効果（{effects}個）をまとめた検定でも、初回商品間の差は偶然の範囲を超えています（p {p}）。',
   'note.product_effects_skipped': '顧客数が2万人を超えるため、表示を速くするために初回購入商品を要因にしたモデルは推定していません。上の初回購入商品別の表はそのまま使えます（`ltvlab analyze --product-effects` で推定できます）。',
   'note.product_effects_failed': 'このデータでは初回購入商品を要因にしたモデルを推定できませんでした。上の初回購入商品別の表はそのまま使えます。',

@@ -925,6 +925,13 @@ test('the Japanese page shows no English sentence, on the sample and on Japanese
       const expected = cliAnalyze(file).predictions.diagnostics.map((d) => d.code);
       assert.ok(expected.length >= 3, `${name}: the CLI's diagnostics ${expected}`);
       assert.deepEqual(diagnostics.map(([code]) => code), expected, `${name}: the page's diagnostics are the CLI's`);
+      // Every first product but the baseline is too small for the model:
+      // the reading says so instead of "no product differs".
+      const effects = cliAnalyze(file).groups.by_first_product.effects;
+      assert.ok(effects.groups.every((g) => g.baseline || g.small), `${name}: a product large enough`);
+      assert.deepEqual(await page.locator('[data-testid="groups-product-effects-reading"] li').allTextContents(), [
+        `ほかの初回商品はどれも顧客数かリピート顧客数が少なく、${effects.baseline} との差をモデルで読み取れません。`,
+      ]);
     }
     await page.screenshot({ path: `${ARTIFACTS}japanese-${name}.png`, fullPage: true });
     assert.deepEqual(runs, [], `${name}: English in the Japanese page`);

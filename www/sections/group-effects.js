@@ -131,7 +131,11 @@ function readings(effects, breakdown) {
       const unclear = clear(g.purchase_multiplier) ? (clear(g.dropout_multiplier) ? '' : t('groups.effects.reading.dropout_unclear')) : t('groups.effects.reading.purchase_unclear');
       return t(`groups.effects.reading.${breakdown}`, { name: g.name ?? '', baseline: effects.baseline ?? '', effects: parts.join(t('groups.effects.reading.and')), unclear });
     });
-  return sentences.length > 0 ? sentences : [t(`groups.effects.reading.none.${breakdown}`, { baseline: effects.baseline ?? '' })];
+  if (sentences.length > 0) return sentences;
+  // "No group differs" only when some group could have: on a small shop
+  // every group but the baseline may be too small to read.
+  const judged = effects.groups.some((g) => !g.baseline && !g.small);
+  return [t(`groups.effects.reading.${judged ? 'none' : 'too_small'}.${breakdown}`, { baseline: effects.baseline ?? '' })];
 }
 
 /**
