@@ -897,6 +897,8 @@ test('the Japanese page shows no English sentence, on the sample and on Japanese
     ),
     // A small shop whose fit has diagnostics: they are said in Japanese too.
     `${FIXTURES}small-shop-13.csv`,
+    // A small shop with one first product of 30 customers and the rest smaller.
+    `${FIXTURES}small-shop-25.csv`,
   ];
   let diagnosticsSeen = 0;
   const page = await openPage();
@@ -931,6 +933,20 @@ test('the Japanese page shows no English sentence, on the sample and on Japanese
       assert.ok(effects.groups.every((g) => g.baseline || g.small), `${name}: a product large enough`);
       assert.deepEqual(await page.locator('[data-testid="groups-product-effects-reading"] li').allTextContents(), [
         `ほかの初回商品はどれも顧客数かリピート顧客数が少なく、${effects.baseline} との差をモデルで読み取れません。`,
+      ]);
+    }
+    if (name === 'small-shop-25.csv') {
+      // The largest first product has 30 customers or more, every other
+      // fewer: the table's reading says they are too small to compare,
+      // and so does the model's.
+      const table = cliAnalyze(file).groups.by_first_product;
+      assert.ok(table.baseline && table.groups.slice(1).every((row) => row.small || row.kind === 'missing'), `${name}: ${table.baseline}`);
+      assert.equal(
+        await page.getByTestId('groups-product-reading').textContent(),
+        `ほかのグループはどれも顧客が30人未満のため、最も多い「${table.baseline}」との差は判断できません。`,
+      );
+      assert.deepEqual(await page.locator('[data-testid="groups-product-effects-reading"] li').allTextContents(), [
+        `ほかの初回商品はどれも顧客数かリピート顧客数が少なく、${table.baseline} との差をモデルで読み取れません。`,
       ]);
     }
     await page.screenshot({ path: `${ARTIFACTS}japanese-${name}.png`, fullPage: true });

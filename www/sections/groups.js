@@ -92,5 +92,11 @@ function reading(b, breakdown, report) {
     return [t(`groups.reading.${way}.${breakdown}`, { name: row.name ?? '', baseline: b.baseline ?? '', points })];
   };
   const parts = [...sentence(b.highest, 'high'), ...sentence(b.lowest, 'low')];
-  return parts.length > 0 ? parts.join(' ') : t('groups.reading.none', { baseline: b.baseline });
+  if (parts.length > 0) return parts.join(' ');
+  // "Within chance" only when some group was compared: on a small shop
+  // every group but the largest may be too small to test.
+  const compared = b.groups.some((row, i) => i > 0 && row.kind !== 'missing' && !row.small);
+  return compared
+    ? t('groups.reading.none', { baseline: b.baseline })
+    : t('groups.reading.others_small', { baseline: b.baseline, min: l10n.integer(report.min_customers) });
 }
