@@ -28,8 +28,8 @@ use ltvlab::groups;
 use ltvlab::ingest::Dataset;
 use ltvlab::models::{
     covariate_effects, BgBb, CovariateModel, CovariateOptions, CovariateReport, DiscreteRfm,
-    DiscreteRfmData, Estimate, Fit, FitOptions, GammaGamma, GroupEffect, GroupKind, ModelKind,
-    RfmData, ShiftedBetaGeometric, Spend, SurvivalData,
+    DiscreteRfmData, Estimate, Fit, FitOptions, GammaGamma, GroupEffect, GroupKind, LrTest,
+    ModelKind, RfmData, ShiftedBetaGeometric, Spend, SurvivalData,
 };
 use ltvlab::models::{sbg_covariate_effects, Lifetime, SbgCovariateOptions, SbgCovariateReport};
 use ltvlab::predict;
@@ -426,15 +426,8 @@ pub(crate) fn write_covariate_text(
             "baseline        the customers without a value (no group has one)"
         )?,
     }
-    let interval = |e: &Estimate| match (e.low, e.high) {
-        (Some(low), Some(high)) => format!("{:.2} [{:.2}, {:.2}]", e.value, low, high),
-        _ => format!("{:.2}", e.value),
-    };
-    let name = |g: &GroupEffect| match g.kind {
-        GroupKind::Value => g.name.clone().unwrap_or_default(),
-        GroupKind::Other => format!("(other: {} values)", g.values),
-        GroupKind::Missing => "(no value)".to_owned(),
-    };
+    let interval = |e: &Estimate| estimate_text(e, 2);
+    let name = |g: &GroupEffect| group_text(g.kind, g.name.as_deref(), g.values);
     writeln!(
         out,
         "{:<20} {:>9} {:>9}  {:<22} {:<22} {:<22} {:<22} small",
@@ -464,20 +457,12 @@ pub(crate) fn write_covariate_text(
             if g.small { "yes" } else { "" }
         )?;
     }
-    let lr = &report.lr_test;
-    writeln!(
+    write_lr_and_warnings(
         out,
-        "LR test         chi2 = {:.3} on {} df, p = {:.4} (log-likelihood {} with groups, {} without)",
-        lr.statistic,
-        lr.df,
-        lr.p_value,
-        num(report.log_likelihood),
-        num(report.log_likelihood_without)
-    )?;
-    for d in &report.diagnostics {
-        writeln!(out, "warning         {d}")?;
-    }
-    Ok(())
+        &report.lr_test,
+        (report.log_likelihood, report.log_likelihood_without),
+        &report.diagnostics,
+    )
 }
 
 /// `predict` on a weighted summary: one row per pattern with its customers
@@ -876,12 +861,7 @@ fn write_sbg_covariate_text(
             "baseline        the subscribers without a value (no group has one)"
         )?,
     }
-    let interval = |e: &Estimate, digits: usize| match (e.low, e.high) {
-        (Some(low), Some(high)) => {
-            format!("{:.digits$} [{:.digits$}, {:.digits$}]", e.value, low, high)
-        }
-        _ => format!("{:.digits$}", e.value),
-    };
+    let interval = estimate_text;
     writeln!(
         out,
         "{:<20} {:>11} {:>7} {:>7}  {:<22} {:<22} {:<24} {:>13} small",
@@ -899,11 +879,7 @@ fn write_sbg_covariate_text(
         "mean lifetime",
     )?;
     for g in &report.groups {
-        let name = match g.kind {
-            GroupKind::Value => g.name.clone().unwrap_or_default(),
-            GroupKind::Other => format!("(other: {} values)", g.values),
-            GroupKind::Missing => "(no value)".to_owned(),
-        };
+        let name = group_text(g.kind, g.name.as_deref(), g.values);
         writeln!(
             out,
             "{:<20} {:>11} {:>7} {:>7}  {:<22} {:<22} {:<24} {:>13} {}",
@@ -919,17 +895,52 @@ fn write_sbg_covariate_text(
             if g.small { "yes" } else { "" }
         )?;
     }
-    let lr = &report.lr_test;
+    write_lr_and_warnings(
+        out,
+        &report.lr_test,
+        (report.log_likelihood, report.log_likelihood_without),
+        &report.diagnostics,
+    )
+}
+
+/// An estimate with `digits` decimals and its interval, `1.23 [0.98, 1.55]`,
+/// or the value alone without one: the covariate tables' cells.
+fn estimate_text(e: &Estimate, digits: usize) -> String {
+    match (e.low, e.high) {
+        (Some(low), Some(high)) => {
+            format!("{:.digits$} [{:.digits$}, {:.digits$}]", e.value, low, high)
+        }
+        _ => format!("{:.digits$}", e.value),
+    }
+}
+
+/// A covariate group's name in the text tables.
+fn group_text(kind: GroupKind, name: Option<&str>, values: usize) -> String {
+    match kind {
+        GroupKind::Value => name.unwrap_or_default().to_owned(),
+        GroupKind::Other => format!("(other: {values} values)"),
+        GroupKind::Missing => "(no value)".to_owned(),
+    }
+}
+
+/// The covariate tables' last lines: the likelihood-ratio test against the
+/// model without groups (`ll` with and without them), then each diagnostic.
+fn write_lr_and_warnings(
+    out: &mut impl Write,
+    lr: &LrTest,
+    (with, without): (f64, f64),
+    diagnostics: &[ltvlab::Diagnostic],
+) -> std::io::Result<()> {
     writeln!(
         out,
         "LR test         chi2 = {:.3} on {} df, p = {:.4} (log-likelihood {} with groups, {} without)",
         lr.statistic,
         lr.df,
         lr.p_value,
-        num(report.log_likelihood),
-        num(report.log_likelihood_without)
+        num(with),
+        num(without)
     )?;
-    for d in &report.diagnostics {
+    for d in diagnostics {
         writeln!(out, "warning         {d}")?;
     }
     Ok(())
