@@ -13,7 +13,7 @@ use ltvlab::models::{
     covariate_effects, BgNbd, CovariateOptions, FitOptions, GroupKind, ModelKind, PurchaseModel,
     Rfm, RfmData,
 };
-use ltvlab::summary::{calibration_holdout, Period, SummaryOptions};
+use ltvlab::summary::{calibration_holdout, CalibrationHoldout, Period, Summary, SummaryOptions};
 
 /// The covariate model's per-channel bias (weighted mean of |mean predicted
 /// − mean actual| over the channels) must be at most this share of the
@@ -30,39 +30,16 @@ fn the_channel_covariate_predicts_each_channels_holdout_better() {
         mapping: [("group".to_owned(), "channel".to_owned())].into(),
         ..IngestOptions::default()
     };
-    let data = ingest(&bytes, &options).unwrap().data;
-    let split = calibration_holdout(
-        &data,
-        &SummaryOptions {
-            period: Period::Day,
-            observation_end: None,
-            calibration_end: Some("2024-07-01".into()),
-        },
-    )
-    .unwrap();
-    let Dataset::Transactions(t) = &data else {
-        panic!("a channel shop is transactions")
-    };
-    let histories = Histories::new(t).unwrap();
-    let labels = first_purchase_groups(&histories, &split.calibration).unwrap();
+    let h = Holdout::new(&bytes, &options, "2024-07-01", first_purchase_groups);
+    let Holdout {
+        split,
+        labels,
+        rows,
+        actual,
+        plain,
+        duration: holdout,
+    } = h;
     let labels: Vec<Option<&str>> = labels.iter().map(Option::as_deref).collect();
-    let rows: Vec<Rfm> = split
-        .calibration
-        .customers
-        .iter()
-        .map(|c| Rfm::new(c.frequency, c.recency, c.t).unwrap())
-        .collect();
-    let holdout = split.holdout[0].duration_holdout;
-    let actual: Vec<f64> = split.holdout.iter().map(|h| h.frequency_holdout).collect();
-
-    let plain = ModelKind::BgNbd
-        .fit_purchase_model(&RfmData::new(&rows).unwrap(), &FitOptions::default())
-        .unwrap();
-    let plain: Vec<f64> = rows
-        .iter()
-        .map(|c| plain.model().expected_purchases(c, holdout))
-        .collect();
-
     let effects =
         covariate_effects(&split.calibration, &labels, &CovariateOptions::default()).unwrap();
     let model_of = |label: Option<&str>| {
@@ -139,37 +116,21 @@ fn the_first_product_covariate_on_real_data() {
         "/tests/data/online_retail_II_sample.csv"
     ))
     .unwrap();
-    let data = ingest(&bytes, &IngestOptions::default()).unwrap().data;
-    let split = calibration_holdout(
-        &data,
-        &SummaryOptions {
-            period: Period::Day,
-            observation_end: None,
-            calibration_end: Some("2010-09-01".into()),
-        },
-    )
-    .unwrap();
-    let Dataset::Transactions(t) = &data else {
-        panic!("order lines are transactions")
-    };
-    let histories = Histories::new(t).unwrap();
-    let labels = first_product_groups(&histories, &split.calibration).unwrap();
+    let h = Holdout::new(
+        &bytes,
+        &IngestOptions::default(),
+        "2010-09-01",
+        first_product_groups,
+    );
+    let Holdout {
+        split,
+        labels,
+        rows,
+        actual,
+        plain,
+        duration: holdout,
+    } = h;
     let labels: Vec<Option<&str>> = labels.iter().map(Option::as_deref).collect();
-    let rows: Vec<Rfm> = split
-        .calibration
-        .customers
-        .iter()
-        .map(|c| Rfm::new(c.frequency, c.recency, c.t).unwrap())
-        .collect();
-    let holdout = split.holdout[0].duration_holdout;
-    let actual: Vec<f64> = split.holdout.iter().map(|h| h.frequency_holdout).collect();
-    let plain = ModelKind::BgNbd
-        .fit_purchase_model(&RfmData::new(&rows).unwrap(), &FitOptions::default())
-        .unwrap();
-    let plain: Vec<f64> = rows
-        .iter()
-        .map(|c| plain.model().expected_purchases(c, holdout))
-        .collect();
     let effects =
         covariate_effects(&split.calibration, &labels, &CovariateOptions::default()).unwrap();
     // A product beyond the 20 largest is in the pooled group.
@@ -245,3 +206,62 @@ fn the_first_product_covariate_on_real_data() {
 /// Relative difference allowed between the holdout MAEs of the plain model
 /// and a covariate model whose effects the data does not support.
 const SAME_MAE: f64 = 0.03;
+
+/// A shop split at a calibration end: each calibration customer's group
+/// label (by `groups`), history and holdout purchases, and the plain BG/NBD's
+/// prediction of them.
+struct Holdout {
+    split: CalibrationHoldout,
+    labels: Vec<Option<String>>,
+    rows: Vec<Rfm>,
+    actual: Vec<f64>,
+    plain: Vec<f64>,
+    duration: f64,
+}
+
+impl Holdout {
+    fn new(
+        bytes: &[u8],
+        options: &IngestOptions,
+        calibration_end: &str,
+        groups: fn(&Histories<'_>, &Summary) -> ltvlab::Result<Vec<Option<String>>>,
+    ) -> Holdout {
+        let data = ingest(bytes, options).unwrap().data;
+        let split = calibration_holdout(
+            &data,
+            &SummaryOptions {
+                period: Period::Day,
+                observation_end: None,
+                calibration_end: Some(calibration_end.into()),
+            },
+        )
+        .unwrap();
+        let Dataset::Transactions(t) = &data else {
+            panic!("order lines are transactions")
+        };
+        let labels = groups(&Histories::new(t).unwrap(), &split.calibration).unwrap();
+        let rows: Vec<Rfm> = split
+            .calibration
+            .customers
+            .iter()
+            .map(|c| Rfm::new(c.frequency, c.recency, c.t).unwrap())
+            .collect();
+        let duration = split.holdout[0].duration_holdout;
+        let actual = split.holdout.iter().map(|h| h.frequency_holdout).collect();
+        let fit = ModelKind::BgNbd
+            .fit_purchase_model(&RfmData::new(&rows).unwrap(), &FitOptions::default())
+            .unwrap();
+        let plain = rows
+            .iter()
+            .map(|c| fit.model().expected_purchases(c, duration))
+            .collect();
+        Holdout {
+            split,
+            labels,
+            rows,
+            actual,
+            plain,
+            duration,
+        }
+    }
+}
