@@ -328,3 +328,63 @@ fn a_subscription_shop_has_its_retention_section() {
         "{notes:?}"
     );
 }
+
+/// `ltvlab analyze FILE` (text), for the group tables' readings.
+fn analyze_text(file: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let out = Command::new(env!("CARGO_BIN_EXE_ltvlab"))
+        .arg("analyze")
+        .arg(&path)
+        .output()
+        .expect("the binary runs");
+    assert!(
+        out.status.success(),
+        "{file}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("the text is UTF-8")
+}
+
+/// On `generate --small-shop --seed 25` (169 customers) only the largest
+/// first product has 30 customers: the text says the others are too small
+/// to compare, as the page does, not that no product differs. Its product
+/// names mix kanji and ASCII, and the table's columns still line up: every
+/// row of the first-product table is as wide on screen as its header.
+#[test]
+fn a_small_shops_group_table_reads_and_lines_up() {
+    let text = analyze_text("tests/browser/fixtures/small-shop-25.csv");
+    assert!(
+        text.contains("every other group has fewer than 30 customers: too few to compare with"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("no group's repeat rate differs clearly"),
+        "{text}"
+    );
+    let width = |line: &str| {
+        line.chars()
+            .map(|c| match c as u32 {
+                // Hiragana, katakana, CJK ideographs, fullwidth forms.
+                0x3040..=0x30ff | 0x3400..=0x9fff | 0xff01..=0xff60 => 2,
+                _ => 1,
+            })
+            .sum::<usize>()
+    };
+    let table: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "by first product")
+        .skip(1)
+        .take_while(|l| l.starts_with("  ") && !l.contains("too few to compare"))
+        .collect();
+    assert!(table.len() > 5, "{text}");
+    assert!(
+        table
+            .iter()
+            .any(|l| l.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))),
+        "no kanji row: {text}"
+    );
+    let header = width(table[0]);
+    for row in &table {
+        assert_eq!(width(row), header, "misaligned row {row:?}");
+    }
+}

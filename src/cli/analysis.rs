@@ -20,7 +20,7 @@ use ltvlab::transactions::Transactions;
 
 use super::caps;
 use super::error::{CliError, CliResult};
-use super::format::customers;
+use super::format::{customers, pad};
 use super::input::{read_input, InputArgs};
 
 /// `ltvlab cohorts`.
@@ -492,8 +492,8 @@ fn write_segments(out: &mut dyn Write, r: &SegmentReport) -> std::io::Result<()>
         for c in &list.customers {
             writeln!(
                 out,
-                "  {:<24} last {} ({} days), {} orders, {:.2}",
-                ltvlab::export::safe_cell(&c.customer_id),
+                "  {} last {} ({} days), {} orders, {:.2}",
+                pad(&ltvlab::export::safe_cell(&c.customer_id), 24),
                 c.last_order,
                 c.days_since_last_order,
                 c.orders,
@@ -532,8 +532,8 @@ fn write_timed(
         };
         writeln!(
             out,
-            "  {:<24} last {}, next {}{range}, p_30d {:.2}, p_alive {:.2}, value at risk {:.2}: {}",
-            ltvlab::export::safe_cell(&c.customer_id),
+            "  {} last {}, next {}{range}, p_30d {:.2}, p_alive {:.2}, value at risk {:.2}: {}",
+            pad(&ltvlab::export::safe_cell(&c.customer_id), 24),
             c.last_order,
             c.next_order.as_deref().unwrap_or("none (more likely gone)"),
             c.p_purchase_30d,

@@ -18,7 +18,7 @@ use ltvlab::report::{
 use ltvlab::summary::{period_for, Period, Summary};
 
 use super::error::CliResult;
-use super::format::num;
+use super::format::{cell, num, pad};
 use super::input::{read_input, InputArgs, PeriodArgs};
 use super::models::ValueArgs;
 
@@ -347,8 +347,8 @@ fn write_groups(out: &mut impl Write, g: &GroupReport, period: &str) -> std::io:
         writeln!(out, "{title}")?;
         writeln!(
             out,
-            "  {:<24} {:>9} {:>6} {:>7} {:>9} {:>7} {:>10} {:>12} {:>12}",
-            "group",
+            "  {} {:>9} {:>6} {:>7} {:>9} {:>7} {:>10} {:>12} {:>12}",
+            pad("group", GROUP_WIDTH),
             "customers",
             "share",
             "repeat",
@@ -370,13 +370,22 @@ fn write_groups(out: &mut impl Write, g: &GroupReport, period: &str) -> std::io:
     Ok(())
 }
 
+/// The terminal columns of the group tables' name column.
+const GROUP_WIDTH: usize = 32;
+
 fn write_group_row(out: &mut impl Write, row: &GroupRow, baseline: bool) -> std::io::Result<()> {
     let percent = |x: f64| format!("{:.1}%", 100.0 * x);
     let money = |x: Option<f64>| x.map_or("-".to_owned(), |v| format!("{v:.0}"));
-    let mut name = group_name(row);
-    if row.small {
-        name.push_str(" (small)");
-    }
+    // The name is cut to leave room for the mark, so a small group still
+    // says so however long its name.
+    let name = if row.small {
+        format!(
+            "{} (small)",
+            cell(&group_name(row), GROUP_WIDTH - 8).trim_end()
+        )
+    } else {
+        group_name(row)
+    };
     let vs = match &row.repeat_rate_difference {
         _ if baseline => "baseline".to_owned(),
         Some(d) if d.significant => format!("{:+.1} pt", 100.0 * d.difference),
@@ -385,8 +394,8 @@ fn write_group_row(out: &mut impl Write, row: &GroupRow, baseline: bool) -> std:
     };
     writeln!(
         out,
-        "  {:<24} {:>9} {:>6} {:>7} {:>9} {:>7} {:>10} {:>12} {:>12}",
-        name,
+        "  {} {:>9} {:>6} {:>7} {:>9} {:>7} {:>10} {:>12} {:>12}",
+        cell(&name, GROUP_WIDTH),
         row.customers,
         percent(row.share),
         percent(row.repeat_rate),
@@ -402,7 +411,7 @@ fn group_name(row: &GroupRow) -> String {
     match (row.kind, &row.name) {
         (GroupKind::Value, Some(name)) => name.clone(),
         (GroupKind::Other, _) => format!("other ({} values)", row.values),
-        (GroupKind::Missing, _) => "(none)".to_owned(),
+        (GroupKind::Missing, _) => "(no value)".to_owned(),
         _ => "all customers".to_owned(),
     }
 }
@@ -430,9 +439,22 @@ fn reading(b: &Breakdown, g: &GroupReport) -> String {
         )
     };
     match (b.highest, b.lowest) {
-        (None, None) => {
+        // "No difference" only when some group was compared: on a small
+        // shop every group but the largest may be too small to test (the
+        // page says the same, sections/groups.js).
+        (None, None)
+            if b
+                .groups
+                .iter()
+                .skip(1)
+                .any(|row| row.kind != GroupKind::Missing && !row.small) =>
+        {
             format!("no group's repeat rate differs clearly from {baseline}'s (the largest)")
         }
+        (None, None) => format!(
+            "every other group has fewer than {} customers: too few to compare with {baseline}, the largest",
+            g.min_customers
+        ),
         (high, low) => high
             .into_iter()
             .chain(low)

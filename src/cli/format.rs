@@ -36,6 +36,39 @@ fn num_fixed(x: f64) -> String {
     }
 }
 
+/// `text` padded with spaces to `width` terminal columns, by display width
+/// (a kanji or kana takes two), so a column of Japanese names lines up with
+/// one of ASCII names. Text wider than `width` is left whole.
+pub(crate) fn pad(text: &str, width: usize) -> String {
+    let shown = unicode_width::UnicodeWidthStr::width(text);
+    let mut out = String::with_capacity(text.len() + width.saturating_sub(shown));
+    out.push_str(text);
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(shown)));
+    out
+}
+
+/// `text` as a table cell of exactly `width` terminal columns: padded as
+/// [`pad`] does, or cut at a character boundary and ended with `…` when
+/// wider, so one long name cannot push the row's other columns out of line.
+pub(crate) fn cell(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    if unicode_width::UnicodeWidthStr::width(text) <= width {
+        return pad(text, width);
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    pad(&out, width)
+}
+
 /// `1 customer`, `2 customers`: a count of customers as a sentence says it.
 pub(crate) fn customers(n: u64) -> String {
     if n == 1 {
@@ -97,6 +130,31 @@ mod tests {
         for v in values {
             assert_eq!(num(v), num_fixed(v), "{v:e}");
         }
+    }
+
+    /// Display widths: ASCII 1 column, kanji and kana 2 (Unicode's East
+    /// Asian Width, UAX #11), `…` 1.
+    #[test]
+    fn cells_line_up_by_display_width() {
+        let cases: [(&str, usize, &str); 6] = [
+            ("Tea", 6, "Tea   "),
+            ("京都 抹茶", 12, "京都 抹茶   "),
+            ("京都 抹茶 詰め合わせ", 12, "京都 抹茶 … "),
+            ("Premium Green Tea Pack", 10, "Premium G…"),
+            ("", 3, "   "),
+            ("抹茶", 4, "抹茶"),
+        ];
+        for (text, width, want) in cases {
+            let got = cell(text, width);
+            assert_eq!(got, want, "cell({text:?}, {width})");
+            assert_eq!(unicode_width::UnicodeWidthStr::width(got.as_str()), width);
+        }
+        // A wide character that would straddle the edge is left out and
+        // the cell padded: 5 columns of 抹茶茶 are 抹茶 (4) + … (1).
+        assert_eq!(cell("抹茶茶", 5), "抹茶…");
+        assert_eq!(cell("抹茶茶", 6), "抹茶茶");
+        assert_eq!(pad("京都", 3), "京都");
+        assert_eq!(pad("京都", 6), "京都  ");
     }
 
     #[test]

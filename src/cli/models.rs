@@ -37,7 +37,7 @@ use ltvlab::validate;
 use ltvlab::weighted::{self, WeightedSummary};
 
 use super::error::{CliError, CliResult};
-use super::format::num;
+use super::format::{cell, num, pad};
 use super::input::{read_input, read_summary, summarize, InputArgs, PeriodArgs};
 use ltvlab::report::{dashboard, ReportOptions, Section};
 use ltvlab::summary::{self, CustomerSummary, Period, Summary};
@@ -430,8 +430,8 @@ pub(crate) fn write_covariate_text(
     let name = |g: &GroupEffect| group_text(g.kind, g.name.as_deref(), g.values);
     writeln!(
         out,
-        "{:<20} {:>9} {:>9}  {:<22} {:<22} {:<22} {:<22} small",
-        "group",
+        "{} {:>9} {:>9}  {:<22} {:<22} {:<22} {:<22} small",
+        pad("group", GROUP_WIDTH),
         "customers",
         "repeaters",
         format!("purchase rate ×, {pct}%"),
@@ -446,8 +446,8 @@ pub(crate) fn write_covariate_text(
             .map_or_else(|| "-".to_owned(), interval);
         writeln!(
             out,
-            "{:<20} {:>9} {:>9}  {:<22} {:<22} {:<22} {:<22} {}",
-            name(g),
+            "{} {:>9} {:>9}  {:<22} {:<22} {:<22} {:<22} {}",
+            cell(&name(g), GROUP_WIDTH),
             g.customers,
             g.repeaters,
             interval(&g.purchase_multiplier),
@@ -864,8 +864,8 @@ fn write_sbg_covariate_text(
     let interval = estimate_text;
     writeln!(
         out,
-        "{:<20} {:>11} {:>7} {:>7}  {:<22} {:<22} {:<24} {:>13} small",
-        "group",
+        "{} {:>11} {:>7} {:>7}  {:<22} {:<22} {:<24} {:>13} small",
+        pad("group", GROUP_WIDTH),
         "subscribers",
         "renewed",
         "churned",
@@ -882,8 +882,8 @@ fn write_sbg_covariate_text(
         let name = group_text(g.kind, g.name.as_deref(), g.values);
         writeln!(
             out,
-            "{:<20} {:>11} {:>7} {:>7}  {:<22} {:<22} {:<24} {:>13} {}",
-            name,
+            "{} {:>11} {:>7} {:>7}  {:<22} {:<22} {:<24} {:>13} {}",
+            cell(&name, GROUP_WIDTH),
             g.customers,
             g.renewed,
             g.churned,
@@ -915,10 +915,13 @@ fn estimate_text(e: &Estimate, digits: usize) -> String {
 }
 
 /// A covariate group's name in the text tables.
+/// The terminal columns of the covariate tables' group column.
+const GROUP_WIDTH: usize = 28;
+
 fn group_text(kind: GroupKind, name: Option<&str>, values: usize) -> String {
     match kind {
         GroupKind::Value => name.unwrap_or_default().to_owned(),
-        GroupKind::Other => format!("(other: {values} values)"),
+        GroupKind::Other => format!("other ({values} values)"),
         GroupKind::Missing => "(no value)".to_owned(),
     }
 }

@@ -129,6 +129,17 @@ pub enum GroupKind {
     Missing,
 }
 
+impl GroupKind {
+    /// The kind as the JSON and a diagnostic's `kind` parameter name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKind::Value => "value",
+            GroupKind::Other => "other",
+            GroupKind::Missing => "missing",
+        }
+    }
+}
+
 /// The purchase model that carries the covariate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -414,12 +425,14 @@ pub fn covariate_effects(
                     format!(
                         "group {} has {} customers and {} repeat customers: too few to read its \
                          effects (at least {MIN_GROUP_CUSTOMERS} and {MIN_GROUP_REPEATERS})",
-                        name.as_deref().unwrap_or("(none)"),
+                        info.described(),
                         info.customers,
                         info.repeaters
                     ),
                 )
                 .param("group", name.clone().unwrap_or_default())
+                .param("kind", info.kind.as_str())
+                .param("values", info.values)
                 .param("customers", info.customers)
                 .param("repeaters", info.repeaters)
                 .model(options.model.name()),
@@ -639,6 +652,18 @@ struct GroupInfo {
     values: usize,
     customers: usize,
     repeaters: usize,
+}
+
+impl GroupInfo {
+    /// The group as the CLI's tables name it: its value, `other (N values)`
+    /// for the pooled rest, `(no value)` for the customers without one.
+    fn described(&self) -> String {
+        match (self.kind, &self.label) {
+            (GroupKind::Value, Some(label)) => format!("\"{label}\""),
+            (GroupKind::Other, _) => format!("other ({} values)", self.values),
+            _ => "(no value)".to_owned(),
+        }
+    }
 }
 
 /// Customers split into groups, the baseline (largest) first.

@@ -320,13 +320,15 @@ pub fn sbg_covariate_effects(
                         "group {} has {} subscribers, {} of them renewed and {} churned: too few \
                          to read its effects (at least {MIN_GROUP_CUSTOMERS} and \
                          {MIN_GROUP_CHURNED} churned)",
-                        name.as_deref().unwrap_or("(none)"),
+                        info.described(),
                         info.customers,
                         renewed[g],
                         churned[g]
                     ),
                 )
                 .param("group", name.clone().unwrap_or_default())
+                .param("kind", info.kind.as_str())
+                .param("values", info.values)
                 .param("customers", info.customers)
                 .param("repeaters", renewed[g])
                 .param("churned", churned[g])

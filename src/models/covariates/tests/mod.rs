@@ -3,6 +3,7 @@
 //! likelihood-ratio p-value under no effect, and the χ² tail.
 
 use super::*;
+use crate::error::Param;
 use crate::models::tests::sim::{self, Process, SpendProcess};
 use crate::summary::{CustomerSummary, Period};
 
@@ -376,6 +377,24 @@ fn groups_are_sorted_pooled_and_flagged() {
         .filter(|d| d.code == DiagnosticCode::CovariateGroupSmall)
         .collect();
     assert!(small.len() >= 2);
+    // The pooled group is named as the tables name it, not as a missing
+    // value, and its kind and size are parameters for the page's wording.
+    let pooled = small
+        .iter()
+        .find(|d| d.params.get("kind") == Some(&Param::from("other")))
+        .expect("the pooled group is flagged");
+    assert!(
+        pooled
+            .message
+            .starts_with("group other (2 values) has 5 customers"),
+        "{}",
+        pooled.message
+    );
+    let shop = small
+        .iter()
+        .find(|d| d.message.starts_with("group \"shop\" has 5 customers"))
+        .expect("shop is flagged by its name");
+    assert_eq!(shop.params.get("kind"), Some(&Param::from("value")));
     assert_eq!(report.lr_test.df, 3 * 3);
     // Every number is finite, with or without an interval.
     for g in &report.groups {
