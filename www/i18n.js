@@ -80,7 +80,23 @@ const en = {
   'kpi.revenue-12m': 'Predicted revenue, next {months} months',
   'kpi.revenue-12m.how': 'The model’s expected purchases of today’s customers × their expected order value, not discounted. New customers are not included.',
   'kpi.unknown': '—',
-  'kpi.compare': (p) => p.ratio ? `The rule of thumb gives ${p.ratio}× the model: it assumes everyone buys at the average rate until they leave, while the model sees that many customers are probably gone.` : '',
+  // Four readings (sections/kpis.js): the rule of thumb is lower or higher than the model, and
+  // the model sees customers leaving or not yet (then it assumes nobody has left).
+  'kpi.compare': (p) => {
+    switch (p.reading) {
+      case 'unidentified-lower':
+        return `The rule of thumb gives ${p.ratio}× the model. Your data do not show customers leaving yet, so the model assumes nobody has left and may be too high, while the rule of thumb uses the lapsed share you actually see: read the real value as somewhere between the two.`;
+      case 'unidentified-higher':
+        return `The rule of thumb gives ${p.ratio}× the model: it counts the average lifetime the lapsed share implies (${p.life} months), undiscounted, while the model counts the next ${p.months} months. Your data do not show customers leaving yet, so the model assumes nobody has left: read both as rough guides.`;
+      case 'lower':
+        return `The rule of thumb gives ${p.ratio}× the model: it stops at the average lifetime the lapsed share implies (${p.life} months), while the model counts the next ${p.months} months for every customer likely still active.`;
+      case 'higher':
+        return `The rule of thumb gives ${p.ratio}× the model: it assumes everyone buys at the average rate until they leave, while the model sees that many customers are probably gone.`;
+      default:
+        return '';
+    }
+  },
+  'kpi.ltv-model.unidentified': 'Your data do not show customers leaving yet, so this assumes every customer keeps buying at their pace: it may be too high.',
 
   'notes.heading': 'What could not be computed',
   'note.no_customers': 'No per-customer predictions: the file has no customers or dates.',
@@ -101,6 +117,7 @@ const en = {
   'charts.heading': 'Charts',
   'chart.ltv.title': 'How lifetime value is spread',
   'chart.ltv.how': 'Customers by predicted value over the next {months} months. Most shops have many low-value customers and a few very valuable ones.',
+  'chart.ltv.unidentified': 'Your data do not show customers leaving yet, so every value assumes the customer is still buying, one-time buyers included: the values may be too high.',
   'chart.ltv.x': 'Predicted value per customer',
   'chart.ltv.y': 'Customers',
   'chart.ltv.above': '{count} customers above {value} are not shown.',
@@ -823,7 +840,21 @@ const ja = {
   'kpi.revenue-12m': '今後{months}か月の予想売上',
   'kpi.revenue-12m.how': '現在の顧客の予想購入回数 × 予想注文額の合計（割引なし）。新規顧客は含みません。',
   'kpi.unknown': '—',
-  'kpi.compare': (p) => p.ratio ? `簡易式はモデルの${p.ratio}倍です。簡易式は全員が離脱するまで平均的に買い続けると仮定しますが、モデルは多くの顧客がすでに離れている可能性を考慮します。` : '',
+  'kpi.compare': (p) => {
+    switch (p.reading) {
+      case 'unidentified-lower':
+        return `簡易式はモデルの${p.ratio}倍です。まだデータから離脱の傾向が読み取れないため、モデルは誰も離脱していない前提で計算しており、高めに出ている可能性があります。簡易式は実際の離脱率（実績）を使っているので、実態はこの2つの間と見てください。`;
+      case 'unidentified-higher':
+        return `簡易式はモデルの${p.ratio}倍です。簡易式は離脱率（実績）から出した平均継続月数（${p.life}か月）分を割り引かずに数え、モデルは今後${p.months}か月分を見込みます。まだデータから離脱の傾向が読み取れず、モデルは誰も離脱しない前提のため、どちらも目安としてご覧ください。`;
+      case 'lower':
+        return `簡易式はモデルの${p.ratio}倍です。簡易式は離脱率（実績）から出した平均継続月数（${p.life}か月）で計算を打ち切りますが、モデルは今も購入しそうな顧客について今後${p.months}か月分を見込みます。`;
+      case 'higher':
+        return `簡易式はモデルの${p.ratio}倍です。簡易式は全員が離脱するまで平均的に買い続けると仮定しますが、モデルは多くの顧客がすでに離れている可能性を考慮します。`;
+      default:
+        return '';
+    }
+  },
+  'kpi.ltv-model.unidentified': 'まだ離脱の傾向が読み取れないため、全員が今のペースで買い続ける前提の値です。高めに出ている可能性があります。',
 
   'notes.heading': '計算できなかったもの',
   'note.no_customers': '顧客ごとの予測はありません：ファイルに顧客または日付がありません。',
@@ -844,6 +875,7 @@ const ja = {
   'charts.heading': 'グラフ',
   'chart.ltv.title': '顧客生涯価値の分布',
   'chart.ltv.how': '今後{months}か月の予想価値ごとの顧客数。多くのお店では、価値の低い顧客が多く、非常に価値の高い顧客はわずかです。',
+  'chart.ltv.unidentified': 'まだ離脱の傾向が読み取れないため、1回しか買っていない顧客も含めて全員がまだ購入を続ける前提の値です。高めに出ている可能性があります。',
   'chart.ltv.x': '顧客ごとの予想価値',
   'chart.ltv.y': '顧客数',
   'chart.ltv.above': '{value} を超える {count} 人は表示していません。',

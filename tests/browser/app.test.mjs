@@ -628,6 +628,16 @@ test('when the value ranges cannot be computed, the page says why in its own lan
   assert.equal(await note.getAttribute('data-state'), 'failed', await note.textContent());
   // The core's bootstrap_failed with its counts (`ltvlab predict --intervals --samples 50 --seed 0`, the
   // page's samples and seed, says 22 of 50), in Japanese, with no English.
+  // The data show no customer leaving and the rule of thumb is below the
+  // model: the reading says the model may be too high and the truth lies
+  // between the two (the CLI's numbers: formula 1,952 < model 3,537).
+  const { formula } = cliAnalyze(file).predictions;
+  const ratio = (Math.round((formula.formula_ltv / formula.model_ltv) * 10) / 10).toString();
+  assert.equal(await page.getByTestId('ltv-compare').getAttribute('data-reading'), 'unidentified-lower');
+  assert.equal(
+    await page.getByTestId('ltv-compare').textContent(),
+    `簡易式はモデルの${ratio}倍です。まだデータから離脱の傾向が読み取れないため、モデルは誰も離脱していない前提で計算しており、高めに出ている可能性があります。簡易式は実際の離脱率（実績）を使っているので、実態はこの2つの間と見てください。`,
+  );
   const ja = await note.textContent();
   assert.match(ja, /^幅を計算できませんでした：顧客をリサンプリングした50回のうち、モデルを推定できたのは22回だけでした。/, ja);
   assert.deepEqual(await englishRuns(page, readFileSync(file, 'utf8')), [], 'English in the Japanese page');
@@ -923,6 +933,23 @@ test('the Japanese page shows no English sentence, on the sample and on Japanese
     const diagnostics = await page.locator('[data-testid="diagnostics"] li').evaluateAll((items) => items.map((li) => [li.dataset.code, li.textContent]));
     for (const [code, text] of diagnostics) assert.match(text, /[\u3040-\u30ff\u4e00-\u9fff]{4}/, `${name}: diagnostic ${code}: ${text}`);
     diagnosticsSeen += diagnostics.length;
+    if (/small-shop-(13|25)/.test(name)) {
+      // The two LTVs' reading follows the CLI's numbers: on seed 13 the data
+      // show no customer leaving (the model assumes nobody has left), and
+      // both the model card and the histogram say its values may be too high.
+      const { predictions } = cliAnalyze(file);
+      const { formula_ltv: formula, model_ltv: model } = predictions.formula;
+      const identified = predictions.base.dropout_identified;
+      const reading = `${identified ? '' : 'unidentified-'}${formula < model ? 'lower' : 'higher'}`;
+      assert.equal(reading, name === 'small-shop-13.csv' ? 'unidentified-higher' : 'higher', `${name}: ${formula} ${model}`);
+      assert.equal(await page.getByTestId('ltv-compare').getAttribute('data-reading'), reading, name);
+      const caveat = /高めに出ている可能性があります/;
+      const modelHow = await page.locator('[data-testid="kpi-ltv-model"] .how').textContent();
+      const chartHow = await page.locator('[data-testid="chart-ltv"] [data-role="how"]').textContent();
+      for (const text of [modelHow, chartHow]) assert.equal(caveat.test(text), !identified, `${name}: ${text}`);
+      const compare = await page.getByTestId('ltv-compare').textContent();
+      assert.match(compare, identified ? /モデルは多くの顧客がすでに離れている可能性を考慮します/ : /モデルは誰も離脱しない前提のため、どちらも目安として/, compare);
+    }
     if (name === 'small-shop-13.csv') {
       const expected = cliAnalyze(file).predictions.diagnostics.map((d) => d.code);
       assert.ok(expected.length >= 3, `${name}: the CLI's diagnostics ${expected}`);

@@ -21,7 +21,14 @@ function renderLtvChart() {
   if (!chartData) return;
   const months = result.predictions?.base.horizon_months;
   const ltvFigure = byTestId('chart-ltv');
-  ltvFigure.querySelector('[data-role="how"]').textContent = l10n.t('chart.ltv.how', { months });
+  // Where no customer is seen leaving, every value assumes the customer is
+  // still buying (as the model LTV card says): the chart says so too.
+  const identified = result.predictions?.base.dropout_identified !== false;
+  const how = l10n.t('chart.ltv.how', { months });
+  ltvFigure.dataset.identified = String(identified);
+  ltvFigure.querySelector('[data-role="how"]').textContent = identified
+    ? how
+    : `${how}${l10n.lang === 'ja' ? '' : ' '}${l10n.t('chart.ltv.unidentified')}`;
   ltvFigure.querySelector('[data-role="above"]').textContent = chartData.ltv.above
     ? l10n.t('chart.ltv.above', { count: l10n.integer(chartData.ltv.above), value: l10n.money(chartData.ltv.cap) })
     : '';

@@ -150,7 +150,16 @@ export function renderKpis() {
         })
       : t('kpi.ltv-formula.undefined'),
   );
-  setKpi('kpi-ltv-model', p?.base.mean_clv, l10n.money, t('kpi.ltv-model', { months }), t('kpi.ltv-model.how', { months, model }));
+  // Where no customer is seen leaving the model values everyone as still
+  // buying: the card says its value may be too high.
+  const modelHow = t('kpi.ltv-model.how', { months, model });
+  setKpi(
+    'kpi-ltv-model',
+    p?.base.mean_clv,
+    l10n.money,
+    t('kpi.ltv-model', { months }),
+    identified ? modelHow : `${modelHow}${l10n.lang === 'ja' ? '' : ' '}${t('kpi.ltv-model.unidentified')}`,
+  );
   setKpi(
     'kpi-revenue-12m',
     p?.base.expected_revenue,
@@ -163,7 +172,17 @@ export function renderKpis() {
     byTestId(id).hidden = !p;
   }
   const ratio = f?.formula_ltv && f.model_ltv > 0 ? l10n.decimal(Math.round((f.formula_ltv / f.model_ltv) * 10) / 10) : null;
-  byTestId('ltv-compare').textContent = t('kpi.compare', { ratio });
+  // Which of the four readings of the two LTVs holds (i18n.js kpi.compare).
+  const lower = Boolean(f?.formula_ltv && f.formula_ltv < f.model_ltv);
+  const reading = !ratio ? '' : `${identified ? '' : 'unidentified-'}${lower ? 'lower' : 'higher'}`;
+  const compare = byTestId('ltv-compare');
+  compare.dataset.reading = reading;
+  compare.textContent = t('kpi.compare', {
+    ratio,
+    reading,
+    life: l10n.decimal(Math.round((f?.expected_lifetime_months ?? 0) * 10) / 10),
+    months,
+  });
   fitKpis();
   watchKpis();
 }
