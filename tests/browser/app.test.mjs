@@ -947,6 +947,11 @@ test('the Japanese page shows no English sentence, on the sample and on Japanese
       const modelHow = await page.locator('[data-testid="kpi-ltv-model"] .how').textContent();
       const chartHow = await page.locator('[data-testid="chart-ltv"] [data-role="how"]').textContent();
       for (const text of [modelHow, chartHow]) assert.equal(caveat.test(text), !identified, `${name}: ${text}`);
+      // The holdout's totals are said beside its error per customer (the CLI's validation).
+      const v = cliAnalyze(file).validation;
+      const tracking = await page.locator('[data-testid="chart-tracking"] [data-role="how"]').textContent();
+      const predicted = (Math.round(v.predicted_total * 10) / 10).toLocaleString('ja-JP');
+      assert.ok(tracking.includes(`予測 ${predicted} 回に対して実績 ${v.actual_total.toLocaleString('ja-JP')} 回`), `${name}: ${tracking}`);
       const compare = await page.getByTestId('ltv-compare').textContent();
       assert.match(compare, identified ? /モデルは多くの顧客がすでに離れている可能性を考慮します/ : /モデルは誰も離脱しない前提のため、どちらも目安として/, compare);
     }

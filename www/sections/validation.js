@@ -75,7 +75,14 @@ function renderTrackingChart(v, end) {
   const { l10n } = state;
   const t = l10n.t;
   const tracking = byTestId('chart-tracking');
-  const trackingHow = t('chart.tracking.how', { end, error: l10n.decimal(v.mae) });
+  // The totals beside the per-customer error: a small error per customer can
+  // still be a holdout total twice the actual one on a shop of one-time buyers.
+  const trackingHow = t('chart.tracking.how', {
+    end,
+    error: l10n.decimal(v.mae),
+    predicted: l10n.decimal(Math.round(v.predicted_total * 10) / 10),
+    actual: l10n.integer(v.actual_total),
+  });
   tracking.querySelector('[data-role="how"]').textContent = trackingHow;
   const trackingPlot = tracking.querySelector('.plot');
   trackingPlot.replaceChildren();
