@@ -66,6 +66,7 @@ const en = {
   'kpi.churn.how': 'Observed: of the customers who have been with you for at least {window} months, the share who have not ordered in the last {window} months. Some of them will still come back.',
   'kpi.alive': 'Likely still buying (model)',
   'kpi.alive.how': 'The {model} model’s average chance that a customer is still buying from you, judged from each one’s own pace and how long they have been quiet. The other {gone} have probably stopped.',
+  'kpi.alive.slow': 'Many of the customers with no order in the last {window} months ({churn}) are, in the model’s reading, slow buyers rather than gone: it expects {per} purchases per customer in the next {months} months.',
   'kpi.alive.unidentified': 'Your data do not show customers leaving yet (the history is short, or few customers came back), so the model cannot tell who has stopped buying. Go by the lapsed share beside it.',
   'model-choice.lowest_holdout_error': 'Model: {model}. It predicted the last quarter of your dates best.',
   'model-choice.holdout_undecided': 'Model: {model}. Held against the last quarter of your dates, the models did about equally well, so {model} is used: it allows for customers who bought once and never came back.',
@@ -91,7 +92,7 @@ const en = {
       case 'lower':
         return `The rule of thumb gives ${p.ratio}× the model: it stops at the average lifetime the lapsed share implies (${p.life} months), while the model counts the next ${p.months} months for every customer likely still active.`;
       case 'higher':
-        return `The rule of thumb gives ${p.ratio}× the model: it assumes everyone buys at the average rate until they leave, while the model sees that many customers are probably gone.`;
+        return `The rule of thumb gives ${p.ratio}× the model: it assumes everyone buys at the average rate for the average lifetime (${p.life} months), while the model values each customer from how often and how recently they bought, over the next ${p.months} months${p.gone ? ', and counts customers who are probably gone as worth little' : ''}.`;
       default:
         return '';
     }
@@ -826,6 +827,7 @@ const ja = {
   'kpi.churn.how': '実績値です。{window}か月以上前から取引のある顧客のうち、直近{window}か月に注文がない人の割合。この中から再購入する人もいます。',
   'kpi.alive': '稼働見込み（モデル推定）',
   'kpi.alive.how': '{model}モデルが、顧客ごとの購入ペースと最終購入からの経過期間をもとに推定した「今も購入を続けている確率」の平均です。残りの{gone}はすでに離脱している可能性が高い顧客です。',
+  'kpi.alive.slow': '直近{window}か月に購入のない顧客（{churn}）の多くも、モデルは離脱ではなく購入の間隔が長いだけと見ています。今後{months}か月の予想購入回数は1人あたり{per}回です。',
   'kpi.alive.unidentified': 'まだデータから離脱の傾向が読み取れません（期間が短い、またはリピーターが少ないため）。誰が離脱したかはモデルでは判断できないので、隣の離脱率（実績）を目安にしてください。',
   'model-choice.lowest_holdout_error': '使用モデル：{model}。直近4分の1の期間の購入を最も正確に予測できたモデルです。',
   'model-choice.holdout_undecided': '使用モデル：{model}。直近4分の1の期間で検証したところモデル間に大きな差がなかったため、1回だけ購入して離れた顧客も考慮できる{model}を使っています。',
@@ -849,7 +851,7 @@ const ja = {
       case 'lower':
         return `簡易式はモデルの${p.ratio}倍です。簡易式は離脱率（実績）から出した平均継続月数（${p.life}か月）で計算を打ち切りますが、モデルは今も購入しそうな顧客について今後${p.months}か月分を見込みます。`;
       case 'higher':
-        return `簡易式はモデルの${p.ratio}倍です。簡易式は全員が離脱するまで平均的に買い続けると仮定しますが、モデルは多くの顧客がすでに離れている可能性を考慮します。`;
+        return `簡易式はモデルの${p.ratio}倍です。簡易式は全員が平均的なペースで平均継続月数（${p.life}か月）買い続けると仮定しますが、モデルは顧客ごとの購入頻度と最終購入日から今後${p.months}か月分を見込み${p.gone ? '、すでに離れていそうな顧客はほとんど数えません' : 'ます'}。`;
       default:
         return '';
     }

@@ -100,6 +100,12 @@ export function kpiFigures(result) {
   return { customers, orders, revenue, aov, repeatRate };
 }
 
+/**
+ * How far the model's share still buying may exceed the share not lapsed
+ * (1 − the lapsed share) before the alive card explains the difference.
+ */
+const SLOW_BUYERS_GAP = 0.2;
+
 /** Every card, and the note on the model choice and the two LTVs. */
 export function renderKpis() {
   const { l10n } = state;
@@ -125,12 +131,21 @@ export function renderKpis() {
   const model = modelName(result.model_choice?.model);
   const identified = p?.base.dropout_identified !== false;
   const alive = identified ? p?.base.mean_p_alive : null;
+  let aliveHow = t('kpi.alive.how', { model, gone: alive === undefined || alive === null ? '' : l10n.percent(1 - alive) });
+  // The lapsed share beside it counts customers silent for the window; when
+  // the model sees most of them as slow buyers rather than gone, the two
+  // cards would read as a contradiction: say why they differ.
+  const churn = f?.churn_rate ?? null;
+  if (p && alive != null && churn !== null && alive - (1 - churn) >= SLOW_BUYERS_GAP) {
+    const per = l10n.decimal(Math.round((p.base.expected_purchases / p.base.customers) * 100) / 100);
+    aliveHow += `${l10n.lang === 'ja' ? '' : ' '}${t('kpi.alive.slow', { window, churn: l10n.percent(churn), per, months })}`;
+  }
   setKpi(
     'kpi-alive',
     alive,
     l10n.percent,
     t('kpi.alive'),
-    identified ? t('kpi.alive.how', { model, gone: alive === undefined || alive === null ? '' : l10n.percent(1 - alive) }) : t('kpi.alive.unidentified'),
+    identified ? aliveHow : t('kpi.alive.unidentified'),
   );
   byTestId('kpi-alive').dataset.identified = String(identified);
   const choice = byTestId('model-choice');
@@ -174,12 +189,15 @@ export function renderKpis() {
   const ratio = f?.formula_ltv && f.model_ltv > 0 ? l10n.decimal(Math.round((f.formula_ltv / f.model_ltv) * 10) / 10) : null;
   // Which of the four readings of the two LTVs holds (i18n.js kpi.compare).
   const lower = Boolean(f?.formula_ltv && f.formula_ltv < f.model_ltv);
+  // "Customers probably gone count for little" only when the model sees many gone.
+  const gone = alive != null && alive < 0.8;
   const reading = !ratio ? '' : `${identified ? '' : 'unidentified-'}${lower ? 'lower' : 'higher'}`;
   const compare = byTestId('ltv-compare');
   compare.dataset.reading = reading;
   compare.textContent = t('kpi.compare', {
     ratio,
     reading,
+    gone,
     life: l10n.decimal(Math.round((f?.expected_lifetime_months ?? 0) * 10) / 10),
     months,
   });
