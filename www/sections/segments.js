@@ -10,6 +10,11 @@ import { nextOrderText, timingReasonText } from '../i18n.js';
 
 /** @typedef {import('../pkg/ltvlab.js').SegmentReport['segments'][number]} Segment */
 
+/** The segments named for customers who have not ordered for a long time. */
+const LAPSED = new Set(['about_to_sleep', 'at_risk', 'cant_lose_them', 'hibernating', 'lost']);
+/** The mean chance still buying of a lapsed segment above which the table explains its name. */
+const SLOW_SEGMENT_P_ALIVE = 0.8;
+
 /** The segments' chart and table, and the follow-up and overdue lists. */
 export function renderSegments() {
   const { l10n } = state;
@@ -64,6 +69,16 @@ export function renderSegments() {
       ),
     ),
   );
+
+  // The lapsed segments are named from the days since the last order; where
+  // the model sees most of their customers as slow buyers still around, a
+  // name like 離脱顧客 beside a high chance still buying would read as a
+  // contradiction: say why they differ.
+  const identified = result.predictions?.base.dropout_identified !== false;
+  const slow = report.modeled && identified && shown.some((s) => LAPSED.has(s.segment) && s.mean_p_alive !== null && s.mean_p_alive >= SLOW_SEGMENT_P_ALIVE);
+  const slowNote = byTestId('segments-slow');
+  slowNote.hidden = !slow;
+  slowNote.textContent = slow ? t('segments.slow') : '';
 
   // Each list whole, as the core holds it (its customers with the most
   // revenue first), with a CSV download through the worker's table writer.

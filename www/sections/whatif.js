@@ -159,7 +159,7 @@ export function renderWhatIf(sim, ms) {
     ['revenue_existing', { months }, sim.baseline.revenue_existing.value, sim.scenario.revenue_existing.value,
       withRange(sim.baseline.revenue_existing, l10n.money), withRange(sim.scenario.revenue_existing, l10n.money),
       withRange(sim.change.revenue_existing, signedMoney)],
-    ['revenue_new', { months, perMonth: l10n.decimal(sim.new_customers_per_month) }, sim.baseline.revenue_new.value,
+    ['revenue_new', { months, perMonth: l10n.decimal(Math.round(sim.new_customers_per_month * 10) / 10) }, sim.baseline.revenue_new.value,
       sim.scenario.revenue_new.value, withRange(sim.baseline.revenue_new, l10n.money),
       withRange(sim.scenario.revenue_new, l10n.money), withRange(sim.change.revenue_new, signedMoney)],
   ];
