@@ -58,7 +58,7 @@ export function renderGroupEffects(effects, breakdown) {
   table.tBodies[0].replaceChildren(
     ...effects.groups.map((g) => {
       const cells = g.small
-        ? [el('td', { class: 'num', colspan: '4', 'data-column': 'small' }, t('groups.small'))]
+        ? [el('td', { colspan: '4', 'data-column': 'small' }, t('groups.small'))]
         : [
             el('td', { class: 'num', 'data-column': 'purchase' }, g.baseline ? t('groups.baseline') : times(g.purchase_multiplier)),
             el('td', { class: 'num', 'data-column': 'dropout' }, g.baseline ? t('groups.baseline') : times(g.dropout_multiplier)),
