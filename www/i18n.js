@@ -355,7 +355,8 @@ const en = {
   'segments.followup.open': '{count} repeat customers, last order {min}+ days ago: {note}',
   'segments.followup.note.reach out personally': 'reach out personally',
   'segments.followup.note.responses drop sharply': 'responses drop sharply after this',
-  'segments.overdue': '{count} customers are past their pace: silent longer than 9 in 10 customers who buy like them would be, and still likely to come back (the most value at risk first; {gone} more are probably gone and left to the lost segments).',
+  // Without customers probably gone the clause on them is left out ("0 more are probably gone").
+  'segments.overdue': (p) => `${p.count} customers are past their pace: silent longer than 9 in 10 customers who buy like them would be, and still likely to come back (the most value at risk first${p.gone === '0' ? '' : `; ${p.gone} more are probably gone and left to the lost segments`}).`,
   'segments.due_soon': '{count} customers are expected to order within 30 days (median next order date), the most likely to buy first.',
   'segments.timed.item': '{id}: next order {next}, {p30} chance of an order within 30 days, {value} at risk. {reason}',
   'segments.timed.next': '{date} (80% between {low} and {high})',
@@ -1115,7 +1116,7 @@ const ja = {
   'segments.followup.open': 'リピート顧客 {count} 人、最終注文から {min} 日以上：{note}',
   'segments.followup.note.reach out personally': '個別に連絡しましょう',
   'segments.followup.note.responses drop sharply': 'これ以降は反応が大きく下がります',
-  'segments.overdue': '購入ペースを過ぎた顧客 {count} 人：同じペースのお客様の9割ならもう再購入している日数を過ぎていますが、まだ戻ってくる見込みがあります（失うおそれのある売上が大きい順。ほかの {gone} 人は離脱した可能性が高いため、離脱セグメントに任せています）。',
+  'segments.overdue': (p) => `購入ペースを過ぎた顧客 ${p.count} 人：同じペースのお客様の9割ならもう再購入している日数を過ぎていますが、まだ戻ってくる見込みがあります（失うおそれのある売上が大きい順${p.gone === '0' ? '' : `。ほかの ${p.gone} 人は離脱した可能性が高いため、離脱セグメントに任せています`}）。`,
   'segments.due_soon': '次回購入予測日が30日以内の顧客 {count} 人（購入見込みの高い順）。',
   'segments.timed.item': '{id}：次回購入予測日 {next}、購入見込み（30日以内）{p30}、{value} が失われるおそれ。{reason}',
   'segments.timed.next': '{date}（80%の確率で {low}〜{high}）',
