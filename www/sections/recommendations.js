@@ -109,7 +109,11 @@ function renderRecommendations() {
     );
     if (rows.length === 20) break;
   }
-  rules.tBodies[0].replaceChildren(...rows);
+  // An empty table would look like a page that failed: say why it is empty
+  // (on small shops most orders hold one item).
+  rules.tBodies[0].replaceChildren(
+    ...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '5', class: 'note', 'data-role': 'none' }, t('recs.rules.none')))]),
+  );
 }
 
 // The pickers list up to 500 items and 1,000 customers. Chromium measures
