@@ -388,3 +388,24 @@ fn a_small_shops_group_table_reads_and_lines_up() {
         assert_eq!(width(row), header, "misaligned row {row:?}");
     }
 }
+
+/// Where the data show no customer leaving (`generate --small-shop --seed
+/// 13`, the fit's dropout not identified), the text says the model's values
+/// may be too high, as the page does beside the two LTVs; where customers
+/// are seen leaving (seed 25) it does not.
+#[test]
+fn the_text_says_when_the_model_sees_nobody_leaving() {
+    const CAVEAT: &str = "the model assumes none has: its values may be too high";
+    for (file, identified) in [
+        ("tests/browser/fixtures/small-shop-13.csv", false),
+        ("tests/browser/fixtures/small-shop-25.csv", true),
+    ] {
+        let json = analyze(file);
+        assert_eq!(
+            json["predictions"]["base"]["dropout_identified"],
+            serde_json::Value::Bool(identified),
+            "{file}"
+        );
+        assert_eq!(analyze_text(file).contains(CAVEAT), !identified, "{file}");
+    }
+}

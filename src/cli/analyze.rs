@@ -496,7 +496,17 @@ fn write_predictions(out: &mut impl Write, predictions: &Predictions) -> std::io
             num(b.mean_p_alive)
         )?;
     }
-    writeln!(out, "formula LTV     {}", predictions.formula.explanation)
+    writeln!(out, "formula LTV     {}", predictions.formula.explanation)?;
+    // The explanation says the model counts probably-gone customers as
+    // worth little; where it sees nobody leaving, its values are the high
+    // ones, as the page says beside the two LTVs.
+    if !b.dropout_identified {
+        writeln!(
+            out,
+            "                the data show no customers leaving yet, so the model assumes none has: its values may be too high"
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
