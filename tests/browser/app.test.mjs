@@ -1121,7 +1121,7 @@ test('each follow-up list is shown whole, downloads as CSV, and each segment has
   assert.equal(await first.locator('li').count(), held);
   const text = await downloadText(page, 'download-follow_up-0');
   const lines = text.slice(1).trimEnd().split('\r\n');
-  const header = ['customer_id', 'segment', 'last_order', 'days_since_last_order', 'orders', 'revenue', 'p_alive', 'expected_value', 'suggested_action'];
+  const header = ['customer_id', 'segment', 'last_order', 'days_since_last_order', 'orders', 'revenue', 'p_alive', 'p_alive_90d', 'expected_value', 'suggested_action'];
   assert.deepEqual(lines[0].split(','), header);
   assert.equal(lines.length - 1, held);
   // The sample's ids, names and numbers have no commas or quotes.
@@ -1132,6 +1132,8 @@ test('each follow-up list is shown whole, downloads as CSV, and each segment has
     assert.ok(segmentNames.has(row.segment), line);
     assert.ok(Number(row.orders) >= 2, `a follow-up list holds repeat customers: ${line}`);
     assert.ok(Number(row.p_alive) >= 0 && Number(row.p_alive) <= 1, line);
+    // Still a customer 90 days on: never more likely than today (ltvlab::models::timing).
+    assert.ok(Number(row.p_alive_90d) >= 0 && Number(row.p_alive_90d) <= Number(row.p_alive) + 1e-12, line);
     assert.ok(Number(row.expected_value) >= 0, line);
     assert.ok(row.suggested_action.length > 0, line);
   }
@@ -1197,7 +1199,7 @@ test('the overdue and due-soon lists are the CLI\'s, each customer with a reason
     assert.deepEqual(ids, list.customers.map((c) => c.customer_id), `${name}: the CLI's customers in the CLI's order`);
     // The whole list as CSV: the CLI's dates and chances, a reason and an action on each line.
     const csv = (await downloadText(page, `download-${name}`)).slice(1).trimEnd().split('\r\n');
-    const header = ['customer_id', 'last_order', 'next_order_median', 'next_order_p10', 'next_order_p90', 'p_purchase_30d', 'p_alive', 'value_at_risk', 'reason', 'suggested_action'];
+    const header = ['customer_id', 'last_order', 'next_order_median', 'next_order_p10', 'next_order_p90', 'p_purchase_30d', 'p_alive', 'p_alive_90d', 'value_at_risk', 'reason', 'suggested_action'];
     assert.deepEqual(csv[0].split(','), header);
     assert.equal(csv.length - 1, list.customers.length);
     csv.slice(1).forEach((line, i) => {
@@ -1205,7 +1207,8 @@ test('the overdue and due-soon lists are the CLI\'s, each customer with a reason
       const c = list.customers[i];
       assert.deepEqual(cells.slice(0, 5), [c.customer_id, c.last_order, c.next_order ?? '', c.next_order_low ?? '', c.next_order_high ?? ''], line);
       assertClose(Number(cells[5]), c.p_purchase_30d, 1e-12, `${name} ${c.customer_id} p_purchase_30d`);
-      assert.ok(cells[8].length > 10 && cells[9].length > 10, line);
+      assertClose(Number(cells[7]), c.p_alive_90d, 1e-12, `${name} ${c.customer_id} p_alive_90d`);
+      assert.ok(cells[9].length > 10 && cells[10].length > 10, line);
     });
   }
   // The overdue reason says the silence and the pace, from the core's numbers.

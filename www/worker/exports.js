@@ -116,8 +116,8 @@ const NO_SEGMENT = 255;
  * One list of customers, whole as the report holds it: a follow-up list
  * (`follow_up:<index>`), the overdue list (`overdue`) or every customer of a
  * segment (`segment:<code>`, highest revenue first). Each customer with their
- * e-mail (when the file has addresses), segment, last order, P(alive) and
- * expected value (the summary's and
+ * e-mail (when the file has addresses), segment, last order, P(alive) now
+ * and 90 days on, and expected value (the summary's and
  * predictions' rows, joined by id) and the suggested action.
  * @param {Kept} last
  * @param {import('../protocol.js').ListName} list
@@ -154,13 +154,14 @@ function listCsv(last, list, l10n) {
   const line = (id, action) => {
     const i = rowOf.get(id);
     const email = emails ? [i === undefined ? '' : emails[i]] : [];
-    if (i === undefined) return [id, ...email, '', null, null, null, null, null, null, action];
+    if (i === undefined) return [id, ...email, '', null, null, null, null, null, null, null, action];
     const lastOrder = c.last_purchase?.[i];
     return [id, ...email, segmentName(i), lastOrder ?? null, daysSince(lastOrder), c.orders?.[i] ?? null, c.total_spend?.[i] ?? null,
-      model ? model.p_alive[i] : null, model ? model.clv[i] : null, action];
+      model ? model.p_alive[i] : null, model?.p_alive_90d ? model.p_alive_90d[i] : null, model ? model.clv[i] : null, action];
   };
+  // p_alive_90d: still a customer 90 days on, as in the customers CSV.
   const header = ['customer_id', ...(emails ? ['email'] : []), 'segment', 'last_order', 'days_since_last_order', 'orders', 'revenue', 'p_alive',
-    'expected_value', 'suggested_action'];
+    'p_alive_90d', 'expected_value', 'suggested_action'];
   /** @type {(string | number | null)[][]} */
   let rows;
   const segment = /^segment:(\w+)$/.exec(list);
@@ -186,7 +187,8 @@ function listCsv(last, list, l10n) {
  * A timing list (overdue or due soon) whole: each customer with the e-mail
  * (when the file has addresses), last order, median next order and its 80%
  * range (ISO dates, empty when more likely gone), the chance of an order
- * within 30 days, P(alive), value at risk, the reason and the action.
+ * within 30 days, P(alive) now and 90 days on, value at risk, the reason and
+ * the action.
  * @param {import('../pkg/ltvlab.js').TimingList} timing
  * @param {'overdue' | 'due_soon'} action
  * @param {string[] | undefined} emails
@@ -195,13 +197,13 @@ function listCsv(last, list, l10n) {
  */
 function timingListCsv(timing, action, emails, rowOf, l10n) {
   const header = ['customer_id', ...(emails ? ['email'] : []), 'last_order', 'next_order_median', 'next_order_p10', 'next_order_p90',
-    'p_purchase_30d', 'p_alive', 'value_at_risk', 'reason', 'suggested_action'];
+    'p_purchase_30d', 'p_alive', 'p_alive_90d', 'value_at_risk', 'reason', 'suggested_action'];
   const todo = l10n.t(`segment.action.${action}`);
   const rows = timing.customers.map((c) => {
     const i = rowOf.get(c.customer_id);
     const email = emails ? [i === undefined ? '' : emails[i]] : [];
     return [c.customer_id, ...email, c.last_order, c.next_order ?? '', c.next_order_low ?? '', c.next_order_high ?? '',
-      c.p_purchase_30d, c.p_alive, c.value_at_risk, timingReasonText(c.reason, l10n), todo];
+      c.p_purchase_30d, c.p_alive, c.p_alive_90d, c.value_at_risk, timingReasonText(c.reason, l10n), todo];
   });
   return csv(header, rows);
 }
