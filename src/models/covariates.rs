@@ -423,11 +423,11 @@ pub fn covariate_effects(
                 Diagnostic::new(
                     DiagnosticCode::CovariateGroupSmall,
                     format!(
-                        "group {} has {} customers and {} repeat customers: too few to read its \
-                         effects (at least {MIN_GROUP_CUSTOMERS} and {MIN_GROUP_REPEATERS})",
+                        "group {} has {} and {}: too few to read its effects (at least \
+                         {MIN_GROUP_CUSTOMERS} customers and {MIN_GROUP_REPEATERS} repeat customers)",
                         info.described(),
-                        info.customers,
-                        info.repeaters
+                        counted(info.customers, "customer"),
+                        counted(info.repeaters, "repeat customer"),
                     ),
                 )
                 .param("group", name.clone().unwrap_or_default())
@@ -652,6 +652,15 @@ struct GroupInfo {
     values: usize,
     customers: usize,
     repeaters: usize,
+}
+
+/// `1 customer`, `2 customers`: a count as a sentence says it.
+pub(crate) fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 impl GroupInfo {

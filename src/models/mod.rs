@@ -55,6 +55,7 @@ pub(crate) use bgnbd::survival as bgnbd_survival;
 pub use bgnbd::BgNbd;
 pub(crate) use clv::{check_inputs as check_clv_inputs, lifetime_values, LifetimeValues};
 pub use clv::{customer_lifetime_value, ClvOptions};
+pub(crate) use covariates::counted;
 pub use covariates::{
     chi_squared_p_value, covariate_effects, Coefficient, CovariateModel, CovariateOptions,
     CovariateReport, Estimate, GroupEffect, GroupKind, LrTest, SpendFit, ValueDifference,

@@ -35,6 +35,7 @@
 
 use serde::Serialize;
 
+use crate::models::counted;
 use crate::models::{CovariateReport, Estimate, GroupKind};
 use crate::{Error, ErrorCode, Result};
 
@@ -216,9 +217,9 @@ fn channel(effects: &CovariateReport, name: &str) -> Result<usize> {
     let group = &effects.groups[g];
     if group.small {
         return Err(Error::options(format!(
-            "channel \"{name}\" has {} customers and {} repeat customers: too few to read its \
-             effects",
-            group.customers, group.repeaters
+            "channel \"{name}\" has {} and {}: too few to read its effects",
+            counted(group.customers, "customer"),
+            counted(group.repeaters, "repeat customer")
         ))
         .with_code(ErrorCode::ShiftSmallChannel)
         .param("channel", name)

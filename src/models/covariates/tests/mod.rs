@@ -386,7 +386,7 @@ fn groups_are_sorted_pooled_and_flagged() {
     assert!(
         pooled
             .message
-            .starts_with("group other (2 values) has 5 customers"),
+            .starts_with("group other (2 values) has 5 customers and "),
         "{}",
         pooled.message
     );
