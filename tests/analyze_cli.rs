@@ -79,6 +79,7 @@ fn an_order_file_has_every_section() {
         "last_date",
         "interval_days",
         "interval_from",
+        "interval_customers",
         "due_date",
     ] {
         assert!(!due["rows"][0][field].is_null(), "due-soon field {field}");

@@ -878,6 +878,7 @@ fn the_report_due_soon_list_by_hand() {
             last_date: "1970-02-10".into(),
             interval_days: 30.0,
             interval_from: IntervalSource::Own,
+            interval_customers: 1,
             due_date: "1970-03-12".into(),
         }]
     );

@@ -317,6 +317,7 @@ fn due_soon_csv_lists_items_due_within_the_window() {
             "last_date",
             "interval_days",
             "interval_from",
+            "interval_customers",
             "next_due"
         ]
     );
@@ -325,11 +326,14 @@ fn due_soon_csv_lists_items_due_within_the_window() {
     // The sample's last order day is 2010-12-08: due by 2010-12-22.
     let mut previous = String::new();
     for r in &rows {
-        assert!(&r[7] <= "2010-12-22", "{r:?}");
-        assert!(r[7] >= *previous, "sorted by due date: {r:?}");
-        previous = r[7].to_owned();
+        assert!(&r[8] <= "2010-12-22", "{r:?}");
+        assert!(r[8] >= *previous, "sorted by due date: {r:?}");
+        previous = r[8].to_owned();
         let own = &r[6] == "own";
         let days: u32 = r[3].parse().unwrap();
         assert_eq!(own, days >= 2, "{r:?}");
+        // An item's interval comes from two customers or more; one's own is one.
+        let customers: u32 = r[7].parse().unwrap();
+        assert!(if own { customers == 1 } else { customers >= 2 }, "{r:?}");
     }
 }

@@ -3,7 +3,9 @@
 //! lists on random small order files.
 
 use ltvlab::ingest::Dataset;
-use ltvlab::recommend::{IntervalSource, ItemsetOptions, RecommendOptions, Recommender};
+use ltvlab::recommend::{
+    IntervalSource, ItemsetOptions, RecommendOptions, Recommender, MIN_ITEM_INTERVAL_CUSTOMERS,
+};
 use ltvlab::report::{recommendations, ListOptions, NextBasketMethod, Why};
 use ltvlab::transactions::{Line, LineKind, TransactionsBuilder};
 use proptest::prelude::*;
@@ -240,6 +242,13 @@ proptest! {
             prop_assert!(ahead <= i64::from(due.within_days));
             prop_assert!(-ahead as f64 <= row.interval_days);
             prop_assert!(row.interval_from == IntervalSource::Item || row.purchase_days >= 2);
+            // One customer's own habit, or an item's interval from at least
+            // MIN_ITEM_INTERVAL_CUSTOMERS customers who bought it twice.
+            let enough = match row.interval_from {
+                IntervalSource::Own => row.interval_customers == 1,
+                IntervalSource::Item => row.interval_customers >= MIN_ITEM_INTERVAL_CUSTOMERS,
+            };
+            prop_assert!(enough, "{:?}", row);
         }
         for w in due.rows.windows(2) {
             prop_assert!(w[0].due_date <= w[1].due_date);

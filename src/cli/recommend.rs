@@ -357,6 +357,7 @@ struct DueRow<'a> {
     last_date: String,
     interval_days: f64,
     interval_from: IntervalSource,
+    interval_customers: u32,
     next_due: String,
 }
 
@@ -378,6 +379,7 @@ fn write_due_soon(
         last_date: format_day(x.last_day),
         interval_days: x.interval_days,
         interval_from: x.source,
+        interval_customers: x.interval_customers,
         next_due: format_day(x.next_due_day),
     });
     if args.json_list.is_some() {
@@ -394,6 +396,7 @@ fn write_due_soon(
         "last_date",
         "interval_days",
         "interval_from",
+        "interval_customers",
         "next_due",
     ])?;
     for r in rows {
@@ -409,6 +412,7 @@ fn write_due_soon(
             r.last_date.into(),
             r.interval_days.to_string().into(),
             from.into(),
+            r.interval_customers.to_string().into(),
             r.next_due.into(),
         ];
         w.write_record(record.iter().map(|c| c.as_ref()))?;

@@ -52,7 +52,9 @@ pub use next_eval::{
     ScoresAtK, MAX_EVALUATED_CUSTOMERS, METHODS, NEXT_BASKET_KS,
 };
 pub use pairs::PairRule;
-pub use replenish::{Cycle, DueOptions, IntervalSource, Replenishment};
+pub use replenish::{
+    Cycle, DueOptions, IntervalSource, Replenishment, MIN_ITEM_INTERVAL_CUSTOMERS,
+};
 
 use crate::days::format_day;
 use crate::ingest::Dataset;

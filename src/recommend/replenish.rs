@@ -7,8 +7,10 @@
 //! `d_{j+1} − d_j`, and the item is next due on `d_n + round(interval)`.
 //! An item the customer bought on one day only takes the item's typical
 //! interval: the median of the typical intervals of the customers who bought
-//! it on two days or more (none: no due date). The median is robust to the
-//! odd stock-up order that a mean would chase.
+//! it on two days or more, when there are at least
+//! [`MIN_ITEM_INTERVAL_CUSTOMERS`] of them (fewer: no due date; one
+//! customer's habit is not the item's). The median is robust to the odd
+//! stock-up order that a mean would chase.
 //!
 //! An item is *due soon* on day `as_of` when its due date falls in
 //! `[as_of − interval, as_of + within_days]`: due within the window, or
@@ -21,6 +23,12 @@ use super::next_basket::chronological;
 use super::Recommender;
 use crate::transactions::NONE;
 use crate::{Error, Result};
+
+/// The customers who must have bought an item on two days or more before
+/// their intervals give the item's typical one, for customers who bought it
+/// once: on a small shop one customer's repeat of a mug would otherwise set
+/// a re-order date for everyone who bought that mug.
+pub const MIN_ITEM_INTERVAL_CUSTOMERS: u32 = 2;
 
 /// Options for [`Replenishment::due_soon`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,6 +73,9 @@ pub struct Cycle {
     pub interval_days: f64,
     /// Where the interval comes from.
     pub source: IntervalSource,
+    /// How many customers' own intervals give it: 1 for the customer's own,
+    /// the customers who bought the item on two days or more for the item's.
+    pub interval_customers: u32,
     /// `last_day + round(interval_days)`.
     pub next_due_day: i32,
 }
@@ -74,8 +85,11 @@ pub struct Cycle {
 pub struct Replenishment {
     /// By customer, then item.
     cycles: Vec<Cycle>,
-    /// Typical interval per item (`NaN`: no customer bought it twice).
+    /// Typical interval per item (`NaN`: fewer than
+    /// [`MIN_ITEM_INTERVAL_CUSTOMERS`] customers bought it on two days).
     item_interval: Vec<f64>,
+    /// Per item, the customers who bought it on two days or more.
+    item_customers: Vec<u32>,
     last_day: i32,
 }
 
@@ -115,6 +129,7 @@ impl Replenishment {
                     last_day: scratch[end - 1].1,
                     interval_days: interval,
                     source: IntervalSource::Own,
+                    interval_customers: 1,
                     next_due_day: 0,
                 });
                 k = end;
@@ -125,15 +140,23 @@ impl Replenishment {
         for cycle in cycles.iter().filter(|x| x.interval_days.is_finite()) {
             per_item[cycle.item as usize].push(cycle.interval_days);
         }
+        let item_customers: Vec<u32> = per_item.iter().map(|v| v.len() as u32).collect();
         let item_interval: Vec<f64> = per_item
             .iter_mut()
-            .map(|v| median(v).unwrap_or(f64::NAN))
+            .map(|v| {
+                if v.len() as u32 >= MIN_ITEM_INTERVAL_CUSTOMERS {
+                    median(v).unwrap_or(f64::NAN)
+                } else {
+                    f64::NAN
+                }
+            })
             .collect();
         drop(per_item);
         cycles.retain_mut(|x| {
             if !x.interval_days.is_finite() {
                 x.interval_days = item_interval[x.item as usize];
                 x.source = IntervalSource::Item;
+                x.interval_customers = item_customers[x.item as usize];
             }
             x.next_due_day = x.last_day + x.interval_days.round() as i32;
             x.interval_days.is_finite()
@@ -142,6 +165,7 @@ impl Replenishment {
         Replenishment {
             cycles,
             item_interval,
+            item_customers,
             last_day,
         }
     }
@@ -151,8 +175,15 @@ impl Replenishment {
         &self.cycles
     }
 
-    /// The typical interval of `item` across customers, if any customer
-    /// bought it on two days or more.
+    /// How many customers bought `item` on two days or more (whose own
+    /// intervals give its typical one).
+    pub fn item_interval_customers(&self, item: u32) -> u32 {
+        self.item_customers.get(item as usize).copied().unwrap_or(0)
+    }
+
+    /// The typical interval of `item` across customers, if at least
+    /// [`MIN_ITEM_INTERVAL_CUSTOMERS`] customers bought it on two days or
+    /// more.
     pub fn item_interval(&self, item: u32) -> Option<f64> {
         self.item_interval
             .get(item as usize)
@@ -248,30 +279,40 @@ mod tests {
         let r = Replenishment::new(&rec);
         let t = rec.transactions();
         let id = |c: u32, i: u32| (t.customers().name(c), t.items().name(i));
-        let got: Vec<(&str, &str, f64, IntervalSource, i32)> = r
+        let got: Vec<(&str, &str, f64, IntervalSource, u32, i32)> = r
             .cycles()
             .iter()
             .map(|x| {
                 let (c, i) = id(x.customer, x.item);
-                (c, i, x.interval_days, x.source, x.next_due_day)
+                (
+                    c,
+                    i,
+                    x.interval_days,
+                    x.source,
+                    x.interval_customers,
+                    x.next_due_day,
+                )
             })
             .collect();
-        // s's typical interval: median of a's 32 and b's 30 = 31; t's: b's 20.
+        // s's typical interval: median of a's 32 and b's 30 = 31, from 2
+        // customers. t was bought on two days by b alone, fewer than
+        // MIN_ITEM_INTERVAL_CUSTOMERS: a, who bought it once, gets no due date.
         let want = vec![
-            ("a", "s", 32.0, IntervalSource::Own, 96),
-            ("a", "t", 20.0, IntervalSource::Item, 84),
-            ("b", "t", 20.0, IntervalSource::Own, 40),
-            ("b", "s", 30.0, IntervalSource::Own, 70),
-            ("c", "s", 31.0, IntervalSource::Item, 81),
+            ("a", "s", 32.0, IntervalSource::Own, 1, 96),
+            ("b", "t", 20.0, IntervalSource::Own, 1, 40),
+            ("b", "s", 30.0, IntervalSource::Own, 1, 70),
+            ("c", "s", 31.0, IntervalSource::Item, 2, 81),
         ];
+        assert_eq!(r.item_interval_customers(1), 1);
+        assert_eq!(r.item_interval(1), None);
         let mut got = got;
         got.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
         let mut want = want;
         want.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
         assert_eq!(got, want);
         // As of day 64 (the last order), 14 days ahead: due by day 78 and
-        // late by at most the interval. b's s (70) is in; a's t (84), c's s
-        // (81) and a's s (96) are later; b's t (40) is 24 days late with a
+        // late by at most the interval. b's s (70) is in; c's s (81) and
+        // a's s (96) are later; b's t (40) is 24 days late with a
         // 20-day interval, so it is left out.
         let due = r.due_soon(&DueOptions::default()).unwrap();
         let names: Vec<(&str, &str, i32)> = due
@@ -292,9 +333,9 @@ mod tests {
             .iter()
             .map(|x| id(x.customer, x.item))
             .collect();
-        // Window [80 − interval, 85]: b's s (70, 10 late < 30), c's s (81),
-        // a's t (84); a's s (96) is not yet due.
-        assert_eq!(names, [("b", "s"), ("c", "s"), ("a", "t")]);
+        // Window [80 − interval, 85]: b's s (70, 10 late < 30), c's s (81);
+        // a's s (96) is not yet due.
+        assert_eq!(names, [("b", "s"), ("c", "s")]);
         assert!(r
             .due_soon(&DueOptions {
                 as_of: None,

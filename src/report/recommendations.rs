@@ -248,6 +248,10 @@ pub struct DueSoon {
     /// The customer's own gaps, or the item's typical interval across
     /// customers (bought on one day only).
     pub interval_from: IntervalSource,
+    /// The customers whose own intervals give it: 1 for the customer's own;
+    /// for the item's, the customers who bought it on two days or more (at
+    /// least [`MIN_ITEM_INTERVAL_CUSTOMERS`](crate::recommend::MIN_ITEM_INTERVAL_CUSTOMERS)).
+    pub interval_customers: u32,
     /// `last_date` + the interval rounded to days (ISO date).
     pub due_date: String,
 }
@@ -487,6 +491,7 @@ fn due_soon(rec: &Recommender<'_>, limit: usize, notes: &mut Vec<Note>) -> Optio
                 last_date: format_day(x.last_day),
                 interval_days: x.interval_days,
                 interval_from: x.source,
+                interval_customers: x.interval_customers,
                 due_date: format_day(x.next_due_day),
             })
             .collect(),

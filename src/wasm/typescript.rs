@@ -339,7 +339,9 @@ export interface DueSoonList {
     total: number;
     rows: {
         customer_id: string; item: Item; purchase_days: number; last_date: string;
-        interval_days: number; interval_from: "own" | "item"; due_date: string;
+        interval_days: number; interval_from: "own" | "item";
+        /** The customers whose own intervals give it: 1 for "own"; for "item", those who bought it on two days or more. */
+        interval_customers: number; due_date: string;
     }[];
 }
 

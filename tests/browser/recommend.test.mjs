@@ -121,13 +121,14 @@ function cliAnalyze(file) {
 // The due dates of tests/browser/fixtures/replenish.csv, by hand (see the
 // fixtures' README): as of its last order, 2024-03-20, 14 days ahead.
 const DUE_BY_HAND = [
-  // customer_id, item_id, item_name, purchase_days, last_date, interval_days, interval_from, next_due
-  ['k003', 'S1', 'サプリA', '2', '2024-02-19', '30', 'own', '2024-03-20'],
-  ['k005', 'T1', '緑茶B', '2', '2024-02-24', '30', 'own', '2024-03-25'],
-  ['k001', 'S1', 'サプリA', '3', '2024-03-01', '30', 'own', '2024-03-31'],
-  ['k001', 'T1', '緑茶B', '1', '2024-03-01', '30', 'item', '2024-03-31'],
+  // customer_id, item_id, item_name, purchase_days, last_date, interval_days, interval_from, interval_customers, next_due
+  // (k001's tea takes the interval of k002 and k005, the two who bought it on two days).
+  ['k003', 'S1', 'サプリA', '2', '2024-02-19', '30', 'own', '1', '2024-03-20'],
+  ['k005', 'T1', '緑茶B', '2', '2024-02-24', '30', 'own', '1', '2024-03-25'],
+  ['k001', 'S1', 'サプリA', '3', '2024-03-01', '30', 'own', '1', '2024-03-31'],
+  ['k001', 'T1', '緑茶B', '1', '2024-03-01', '30', 'item', '2', '2024-03-31'],
 ];
-const DUE_HEADER = ['customer_id', 'item_id', 'item_name', 'purchase_days', 'last_date', 'interval_days', 'interval_from', 'next_due'];
+const DUE_HEADER = ['customer_id', 'item_id', 'item_name', 'purchase_days', 'last_date', 'interval_days', 'interval_from', 'interval_customers', 'next_due'];
 
 for (const lang of ['en', 'ja']) {
   test(`${lang}: a shop with repeat buying gets its next purchases and re-order reminders, on the page and as CSV`, async () => {
@@ -170,7 +171,7 @@ for (const lang of ['en', 'ja']) {
     // Due on the last order day, then 5 and 11 days after it.
     const when = lang === 'ja' ? ['当日', '5日後', '11日後', '11日後'] : ['due that day', 'in 5 days', 'in 11 days', 'in 11 days'];
     assert.deepEqual(due.map((r) => r[1]), when);
-    const from = lang === 'ja' ? ['ご本人の購入履歴', 'この商品の標準的な間隔'] : ['their own purchases', 'the item’s usual interval'];
+    const from = lang === 'ja' ? ['ご本人の購入履歴', 'この商品を2回以上買った2人の標準的な間隔'] : ['their own purchases', 'the usual interval of the 2 customers who bought it more than once'];
     assert.deepEqual(due.map((r) => r[6]), DUE_BY_HAND.map((r) => from[r[6] === 'own' ? 0 : 1]));
     assert.ok(due.every((r) => r[5] === (lang === 'ja' ? '30日' : '30 days')), JSON.stringify(due));
     const dueCsv = await downloadRows(page, 'download-due-soon');

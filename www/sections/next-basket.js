@@ -108,7 +108,7 @@ function dueSoonPart(recs) {
           el('td', {}, r.item.name),
           el('td', {}, l10n.date(r.last_date)),
           el('td', { class: 'num' }, t('recs.due.days', { days: l10n.integer(Math.round(r.interval_days)) })),
-          el('td', {}, t(`recs.due.from.${r.interval_from}`)),
+          el('td', {}, t(`recs.due.from.${r.interval_from}`, { customers: l10n.integer(r.interval_customers) })),
         ))),
       ),
     ),

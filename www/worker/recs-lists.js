@@ -53,6 +53,7 @@ export function recommendationsList(recs, list, l10n) {
     ['last_date', (r) => r.last_date],
     ['interval_days', (r) => r.interval_days],
     ['interval_from', (r) => r.interval_from],
+    ['interval_customers', (r) => r.interval_customers],
     ['next_due', (r) => r.due_date],
   ];
   return table(columns, recs.due_soon.rows);
