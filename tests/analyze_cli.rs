@@ -11,9 +11,15 @@ fn analyze(file: &str) -> serde_json::Value {
 
 /// `ltvlab COMMAND --json FILE` (`file` relative to the crate), parsed.
 fn cli_json(command: &str, file: &str) -> serde_json::Value {
+    serde_json::from_slice(&run(&[command, "--json"], file)).expect("the command prints JSON")
+}
+
+/// `ltvlab ARGS FILE` (`file` relative to the crate): its standard output,
+/// after checking it succeeded.
+fn run(args: &[&str], file: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let out = Command::new(env!("CARGO_BIN_EXE_ltvlab"))
-        .args([command, "--json"])
+        .args(args)
         .arg(&path)
         .output()
         .expect("the binary runs");
@@ -22,7 +28,7 @@ fn cli_json(command: &str, file: &str) -> serde_json::Value {
         "{file}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("the command prints JSON")
+    out.stdout
 }
 
 #[test]
@@ -332,18 +338,7 @@ fn a_subscription_shop_has_its_retention_section() {
 
 /// `ltvlab analyze FILE` (text), for the group tables' readings.
 fn analyze_text(file: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
-    let out = Command::new(env!("CARGO_BIN_EXE_ltvlab"))
-        .arg("analyze")
-        .arg(&path)
-        .output()
-        .expect("the binary runs");
-    assert!(
-        out.status.success(),
-        "{file}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("the text is UTF-8")
+    String::from_utf8(run(&["analyze"], file)).expect("the text is UTF-8")
 }
 
 /// On `generate --small-shop --seed 25` (169 customers) only the largest
