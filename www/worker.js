@@ -127,6 +127,7 @@ async function runAnalysis(data) {
   if (result.recommendations_pending) deferred = { id: data.id, analysis: done.analysis };
   else done.analysis.free();
   send({ type: FromWorker.RESULT, id: data.id, result: forPage(result), charts: charts(result), ranges });
+  if (self.name === 'analysis') startRangeWorkers(); // for the next file, now that this one's result is out
 }
 
 function dropDeferred() {
