@@ -225,7 +225,8 @@ pub struct Line<'a> {
 /// Builds a [`Transactions`] one line at a time.
 ///
 /// It serializes as its store, and deserializes only into a consistent one
-/// (see [`Transactions::check`]): the byte-range reader posts a range's
+/// (its columns of one length, every index inside its interner, every day
+/// and amount readable): the byte-range reader posts a range's
 /// builder from one Web Worker to another ([`crate::ingest::split`]).
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(try_from = "Transactions")]
@@ -448,7 +449,7 @@ pub struct Counts {
 /// Order lines in columns. Read-only once built.
 ///
 /// Its serde derives are for [`TransactionsBuilder`]'s, which checks a
-/// deserialized store ([`Transactions::check`]) before it is used.
+/// deserialized store before it is used.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Transactions {
     customers: Interner,

@@ -110,7 +110,8 @@ impl Split {
     ///
     /// # Errors
     /// Bytes that are not such a part: malformed, of another format, or
-    /// inconsistent (see the [module documentation](self)).
+    /// inconsistent (an index outside its interner, a line number past the
+    /// range's bytes, a row reference past its rows).
     /// The door then reads the input in one go.
     pub fn part_from_bytes(&self, bytes: &[u8]) -> Result<Part> {
         let bad =
