@@ -523,6 +523,21 @@ fn generated_shops_split_on_threads() {
                 panic!("{format:?} {encoding:?} in {parts} ranges: {why}");
             }
         }
+        // The later ranges posted as bytes, as range workers post them.
+        let cut = bytes.len() / 2;
+        let window = &bytes[cut..bytes.len().min(cut + BOUNDARY_WINDOW)];
+        let start = cut + split.boundary(window).unwrap();
+        let mut first = split.range(0, start as u64);
+        first.push(&bytes[..start]).unwrap();
+        let mut second = split.range(start as u64, (bytes.len() - start) as u64);
+        second.push(&bytes[start..]).unwrap();
+        let posted = split.part_from_bytes(&second.finish().unwrap().into_bytes());
+        let merged = split
+            .merge(vec![first.finish(), posted])
+            .unwrap_or_else(|| panic!("{format:?} {encoding:?} posted: declined"));
+        if let Err(why) = check_same(&one_go, &merged) {
+            panic!("{format:?} {encoding:?} posted as bytes: {why}");
+        }
     }
 }
 

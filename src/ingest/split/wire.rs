@@ -180,7 +180,10 @@ fn check(wire: &PartWire, total: u64) -> std::result::Result<(), &'static str> {
         ),
         (wire.first_hashes.len() <= EDGE_HASHES, "first hashes"),
         (wire.last_hashes.len() <= EDGE_HASHES, "last hashes"),
-        (line_ok(s.line) && line_ok(s.header_line), "line"),
+        (
+            s.line >= 1 && line_ok(s.line) && line_ok(s.header_line),
+            "line",
+        ),
         (s.record_start.is_none_or(line_ok), "record start"),
         (r.lines.len() == rows, "row lines"),
         (r.lines.iter().all(|&l| line_ok(u64::from(l))), "row lines"),
