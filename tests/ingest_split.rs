@@ -382,9 +382,9 @@ proptest! {
         }
     }
 
-    /// A part's bytes cut short, with a byte changed, or replaced by noise,
-    /// are refused or merged without a panic: decoding checks what it
-    /// reads.
+    /// A part's bytes (the first range's or the second's) cut short, with a
+    /// byte changed, or replaced by noise, are refused or merged without a
+    /// panic: decoding checks what it reads.
     #[test]
     fn garbled_parts_never_panic(
         orders in prop::collection::vec(order_spec(), 2..40),
@@ -392,6 +392,7 @@ proptest! {
         value in any::<u8>(),
         how in 0u8..3,
         noise in prop::collection::vec(any::<u8>(), 0..400),
+        garble_first in any::<bool>(),
     ) {
         let bytes = render(&orders, false, false, Bytes::Utf8);
         let options = IngestOptions::default();
@@ -412,7 +413,8 @@ proptest! {
         let (Ok(first), Ok(second)) = (read(0, start), read(start, bytes.len())) else {
             return Ok(());
         };
-        let mut encoded = second.into_bytes();
+        let (kept, garbled) = if garble_first { (second, first) } else { (first, second) };
+        let mut encoded = garbled.into_bytes();
         let i = at.index(encoded.len());
         match how {
             0 => encoded.truncate(i),
@@ -420,7 +422,8 @@ proptest! {
             _ => encoded = noise,
         }
         if let Ok(part) = split.part_from_bytes(&encoded) {
-            let _ = split.merge(vec![Ok(first), Ok(part)]);
+            let parts = if garble_first { vec![Ok(part), Ok(kept)] } else { vec![Ok(kept), Ok(part)] };
+            let _ = split.merge(parts);
         }
         let whole = read(start, bytes.len()).map(|p| p.into_bytes());
         if let Ok(whole) = whole {

@@ -198,6 +198,14 @@ fn check(wire: &PartWire, total: u64) -> std::result::Result<(), &'static str> {
         (r.row_hashes.is_sorted(), "row hashes"),
         (r.first_hash_lines.len() <= EDGE_HASHES, "first hash lines"),
         (
+            r.skips
+                .groups
+                .iter()
+                .fold(0u64, |n, g| n.saturating_add(g.count))
+                <= r.read,
+            "skipped rows",
+        ),
+        (
             [
                 r.read,
                 r.evidence_day_first,
