@@ -11,6 +11,7 @@ use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
+use serde::{Deserialize, Serialize};
 
 /// Marks a missing customer (a guest order) or a missing item in the index columns.
 pub const NONE: u32 = u32::MAX;
@@ -22,7 +23,14 @@ pub const NONE: u32 = u32::MAX;
 /// string beyond its text, and no allocation per string (interning is the
 /// hot path of ingest). The stored hash bits let a probe skip other
 /// strings and let the table grow without reading the arena again.
-#[derive(Debug, Clone, Default)]
+///
+/// It serializes as its arena and string ends, and deserializes by
+/// interning each string again (a repeated string or an end off a
+/// character boundary is an error), so a deserialized interner is as
+/// consistent as a built one: the byte-range reader posts a range's store
+/// from one Web Worker to another ([`crate::ingest::split`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(try_from = "InternerWire")]
 pub struct Interner {
     /// (index, 32-bit hash) per string; the table's hash is
     /// [`table_hash`] of those bits.
@@ -30,6 +38,65 @@ pub struct Interner {
     arena: String,
     /// End offset of each string in `arena`; string `i` starts at `ends[i - 1]`.
     ends: Vec<usize>,
+}
+
+/// An [`Interner`] as serialized: its strings back to back and their ends.
+#[derive(Serialize)]
+struct InternerRef<'a> {
+    arena: &'a str,
+    ends: &'a [usize],
+}
+
+/// An [`Interner`] as deserialized, before its strings are interned again.
+#[derive(Deserialize)]
+struct InternerWire {
+    arena: String,
+    ends: Vec<usize>,
+}
+
+impl Serialize for Interner {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        InternerRef {
+            arena: &self.arena,
+            ends: &self.ends,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl TryFrom<InternerWire> for Interner {
+    type Error = String;
+
+    fn try_from(wire: InternerWire) -> Result<Interner, String> {
+        let InternerWire { arena, ends } = wire;
+        let mut table = HashTable::with_capacity(ends.len());
+        let mut start = 0;
+        for (i, &end) in ends.iter().enumerate() {
+            let s = arena.get(start..end).ok_or_else(|| {
+                format!(
+                    "interner: string {i} ends at {end}, not a character boundary after {start}"
+                )
+            })?;
+            let h = hash_str(s);
+            let at = |j: u32| {
+                let j = j as usize;
+                &arena[if j == 0 { 0 } else { ends[j - 1] }..ends[j]]
+            };
+            if table
+                .find(table_hash(h), |&(j, hj)| hj == h && at(j) == s)
+                .is_some()
+            {
+                return Err(format!("interner: string {i} repeats an earlier one"));
+            }
+            let i = u32::try_from(i).map_err(|_| "interner: too many strings".to_owned())?;
+            table.insert_unique(table_hash(h), (i, h), |&(_, hj)| table_hash(hj));
+            start = end;
+        }
+        if start != arena.len() {
+            return Err("interner: bytes after the last string".to_owned());
+        }
+        Ok(Interner { table, arena, ends })
+    }
 }
 
 /// 32 bits of the string's Fx hash.
@@ -156,9 +223,24 @@ pub struct Line<'a> {
 }
 
 /// Builds a [`Transactions`] one line at a time.
-#[derive(Debug, Default)]
+///
+/// It serializes as its store, and deserializes only into a consistent one
+/// (its columns of one length, every index inside its interner, every day
+/// and amount readable): the byte-range reader posts a range's
+/// builder from one Web Worker to another ([`crate::ingest::split`]).
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(try_from = "Transactions")]
 pub struct TransactionsBuilder {
     t: Transactions,
+}
+
+impl TryFrom<Transactions> for TransactionsBuilder {
+    type Error = String;
+
+    fn try_from(t: Transactions) -> Result<TransactionsBuilder, String> {
+        t.check()?;
+        Ok(TransactionsBuilder { t })
+    }
 }
 
 impl TransactionsBuilder {
@@ -365,7 +447,10 @@ pub struct Counts {
 }
 
 /// Order lines in columns. Read-only once built.
-#[derive(Debug, Clone, Default)]
+///
+/// Its serde derives are for [`TransactionsBuilder`]'s, which checks a
+/// deserialized store before it is used.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Transactions {
     customers: Interner,
     orders: Interner,
@@ -389,6 +474,57 @@ pub struct Transactions {
 }
 
 impl Transactions {
+    /// Whether the columns are consistent: of one length (the optional
+    /// ones empty or of that length), every index inside its interner or
+    /// [`NONE`] where a line may lack one, every day a date from year 1 to
+    /// 9999 or `i32::MIN` (a date the day/month order decides later), every
+    /// amount finite. A deserialized store is checked before use.
+    ///
+    /// # Errors
+    /// The first inconsistency, named.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        /// 0001-01-01 and 9999-12-31 as day numbers.
+        const DAYS: std::ops::RangeInclusive<i32> = -719_162..=2_932_896;
+        let n = self.len();
+        let inside = |col: &[u32], names: &Interner, none_ok: bool| {
+            col.iter()
+                .all(|&i| (i as usize) < names.len() || (none_ok && i == NONE))
+        };
+        let fits = |len: usize, optional: bool| len == n || (optional && len == 0);
+        let checks = [
+            (fits(self.customer.len(), false), "customer column length"),
+            (fits(self.order.len(), false), "order column length"),
+            (fits(self.amount.len(), false), "amount column length"),
+            (fits(self.item.len(), false), "item column length"),
+            (fits(self.reversal.len(), false), "reversal column length"),
+            (fits(self.nps.len(), true), "nps column length"),
+            (fits(self.group.len(), true), "group column length"),
+            (
+                fits(self.subscription.len(), true),
+                "subscription column length",
+            ),
+            (
+                inside(&self.customer, &self.customers, true),
+                "customer index",
+            ),
+            (inside(&self.order, &self.orders, false), "order index"),
+            (inside(&self.item, &self.items, true), "item index"),
+            (inside(&self.group, &self.groups, true), "group index"),
+            (self.item_names.len() <= self.items.len(), "item names"),
+            (self.emails.len() <= self.customers.len(), "e-mails"),
+            (
+                self.day.iter().all(|d| *d == i32::MIN || DAYS.contains(d)),
+                "day",
+            ),
+            (self.amount.iter().all(|a| a.is_finite()), "amount"),
+            (self.nps.iter().all(|&s| s <= 10 || s == u8::MAX), "nps"),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, what)) => Err(format!("inconsistent store: {what}")),
+            None => Ok(()),
+        }
+    }
+
     /// The number of lines.
     pub fn len(&self) -> usize {
         self.day.len()

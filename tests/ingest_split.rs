@@ -20,6 +20,16 @@ enum Cuts {
     AnyLineBreak,
 }
 
+/// How the ranges' parts reach the merge.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Posted {
+    /// As they are, as threads hand them over.
+    InMemory,
+    /// Encoded and decoded (`Part::into_bytes`, `Split::part_from_bytes`),
+    /// as a Web Worker posts its part to another.
+    AsBytes,
+}
+
 /// Reads `bytes` in ranges starting near `cuts`, each range pushed in
 /// chunks of `chunk` bytes; `None` when the input cannot be split or the
 /// merge declines.
@@ -29,6 +39,18 @@ fn read_in_ranges(
     cuts: &[usize],
     how: Cuts,
     chunk: usize,
+) -> Option<Result<Ingested>> {
+    read_posted(bytes, options, cuts, how, chunk, Posted::InMemory)
+}
+
+/// [`read_in_ranges`], the parts `posted` to the merge.
+fn read_posted(
+    bytes: &[u8],
+    options: &IngestOptions,
+    cuts: &[usize],
+    how: Cuts,
+    chunk: usize,
+    posted: Posted,
 ) -> Option<Result<Ingested>> {
     let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
     let split = Split::new(head, bytes.len() as u64, options)?;
@@ -58,7 +80,11 @@ fn read_in_ranges(
             for piece in bytes[start..end].chunks(chunk.max(1)) {
                 range.push(piece)?;
             }
-            range.finish()
+            let part = range.finish()?;
+            match posted {
+                Posted::InMemory => Ok(part),
+                Posted::AsBytes => split.part_from_bytes(&part.into_bytes()),
+            }
         })
         .collect();
     split.merge(parts)
@@ -328,6 +354,83 @@ proptest! {
         }
     }
 
+    /// A part encoded as bytes and decoded (as a Web Worker posts it) merges
+    /// into exactly what the part in memory merges into, or both decline.
+    #[test]
+    fn parts_posted_as_bytes_merge_the_same(
+        orders in prop::collection::vec(order_spec(), 1..60),
+        crlf in any::<bool>(),
+        day_first in any::<bool>(),
+        encoding in encoding(),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 1..5),
+        how in cuts_how(),
+        chunk in 1usize..300,
+    ) {
+        let bytes = render(&orders, crlf, day_first, encoding);
+        let options = IngestOptions::default();
+        let cuts: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len())).collect();
+        let in_memory = read_posted(&bytes, &options, &cuts, how, chunk, Posted::InMemory);
+        let as_bytes = read_posted(&bytes, &options, &cuts, how, chunk, Posted::AsBytes);
+        match (&in_memory, &as_bytes) {
+            (None, None) => {}
+            (Some(a), Some(b)) => {
+                if let Err(why) = check_same(a, b) {
+                    prop_assert!(false, "cuts {:?} ({:?}): {}", cuts, how, why);
+                }
+            }
+            _ => prop_assert!(false, "cuts {:?} ({:?}): one merge declined: in memory {}, as bytes {}", cuts, how, in_memory.is_some(), as_bytes.is_some()),
+        }
+    }
+
+    /// A part's bytes (the first range's or the second's) cut short, with a
+    /// byte changed, or replaced by noise, are refused or merged without a
+    /// panic: decoding checks what it reads.
+    #[test]
+    fn garbled_parts_never_panic(
+        orders in prop::collection::vec(order_spec(), 2..40),
+        at in any::<prop::sample::Index>(),
+        value in any::<u8>(),
+        how in 0u8..3,
+        noise in prop::collection::vec(any::<u8>(), 0..400),
+        garble_first in any::<bool>(),
+    ) {
+        let bytes = render(&orders, false, false, Bytes::Utf8);
+        let options = IngestOptions::default();
+        let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+        let Some(split) = Split::new(head, bytes.len() as u64, &options) else {
+            return Ok(());
+        };
+        let cut = bytes.len() / 2;
+        let window = &bytes[cut..bytes.len().min(cut + BOUNDARY_WINDOW)];
+        let Some(start) = split.boundary(window).map(|b| cut + b) else {
+            return Ok(());
+        };
+        let read = |from: usize, to: usize| -> Result<ltvlab::ingest::split::Part> {
+            let mut range = split.range(from as u64, (to - from) as u64);
+            range.push(&bytes[from..to])?;
+            range.finish()
+        };
+        let (Ok(first), Ok(second)) = (read(0, start), read(start, bytes.len())) else {
+            return Ok(());
+        };
+        let (kept, garbled) = if garble_first { (second, first) } else { (first, second) };
+        let mut encoded = garbled.into_bytes();
+        let i = at.index(encoded.len());
+        match how {
+            0 => encoded.truncate(i),
+            1 => encoded[i] = value,
+            _ => encoded = noise,
+        }
+        if let Ok(part) = split.part_from_bytes(&encoded) {
+            let parts = if garble_first { vec![Ok(part), Ok(kept)] } else { vec![Ok(kept), Ok(part)] };
+            let _ = split.merge(parts);
+        }
+        let whole = read(start, bytes.len()).map(|p| p.into_bytes());
+        if let Ok(whole) = whole {
+            prop_assert!(split.part_from_bytes(&whole[..whole.len() - 1]).is_err(), "a part cut short was read");
+        }
+    }
+
     /// Files whose cells hold no quotes, no line breaks and no odd rows,
     /// one line per order: every boundary the splitter picks is merged.
     #[test]
@@ -422,6 +525,21 @@ fn generated_shops_split_on_threads() {
             if let Err(why) = check_same(&one_go, &merged) {
                 panic!("{format:?} {encoding:?} in {parts} ranges: {why}");
             }
+        }
+        // The later ranges posted as bytes, as range workers post them.
+        let cut = bytes.len() / 2;
+        let window = &bytes[cut..bytes.len().min(cut + BOUNDARY_WINDOW)];
+        let start = cut + split.boundary(window).unwrap();
+        let mut first = split.range(0, start as u64);
+        first.push(&bytes[..start]).unwrap();
+        let mut second = split.range(start as u64, (bytes.len() - start) as u64);
+        second.push(&bytes[start..]).unwrap();
+        let posted = split.part_from_bytes(&second.finish().unwrap().into_bytes());
+        let merged = split
+            .merge(vec![first.finish(), posted])
+            .unwrap_or_else(|| panic!("{format:?} {encoding:?} posted: declined"));
+        if let Err(why) = check_same(&one_go, &merged) {
+            panic!("{format:?} {encoding:?} posted as bytes: {why}");
         }
     }
 }

@@ -87,7 +87,11 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
  * Every message to a worker carries the page's language, for its error messages.
  * @typedef {{lang: string}} Lang
  */
-/** @typedef {{type: typeof ToWorker.ANALYZE, id: number, options: AnalysisOptions, file?: Blob, url?: string} & Lang} AnalyzeRequest */
+/**
+ * `splitMinBytes` is for tests and benchmarks: files from this size on are read
+ * in byte ranges (worker/ranges.js; default SPLIT_MIN_BYTES there).
+ * @typedef {{type: typeof ToWorker.ANALYZE, id: number, options: AnalysisOptions, file?: Blob, url?: string, splitMinBytes?: number} & Lang} AnalyzeRequest
+ */
 /** @typedef {{type: typeof ToWorker.RECOMMEND, id: number} & Lang} RecommendRequest */
 /** @typedef {{type: typeof ToWorker.QUERY, id: number, sort: SortKey, descending: boolean, search: string} & Lang} QueryRequest */
 /** A segments list: `follow_up:<index>` (SegmentReport.follow_up), `overdue` or `next_order_soon` (SegmentReport.due_soon); or a recommendations list: `next_basket` or `due_soon`; for kind `groups`, a breakdown (`by_channel`, `by_first_product`) or its model effects (`channel_effects`, `product_effects`). @typedef {string} ListName */
@@ -125,8 +129,9 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
 /** The head of the file, before the result. @typedef {{type: typeof FromWorker.PREVIEW, id: number, preview: Preview}} PreviewMessage */
 /**
  * The result, without the recommendations when `result.recommendations_pending`;
- * `charts` is the binned data of the charts, null without predictions.
- * @typedef {{type: typeof FromWorker.RESULT, id: number, result: PostedResult, charts: ChartData | null}} ResultMessage
+ * `charts` is the binned data of the charts, null without predictions;
+ * `ranges` the byte ranges the file was read in across workers (1: in one go).
+ * @typedef {{type: typeof FromWorker.RESULT, id: number, result: PostedResult, charts: ChartData | null, ranges: number}} ResultMessage
  */
 /**
  * While the recommendations of analysis `id` are computed: `stage` is the RecommendStage starting now.

@@ -23,6 +23,8 @@ const APP_FILES = [
   'worker/charts-data.js',
   'worker/exports.js',
   'worker/recs-lists.js',
+  'worker/ranges.js',
+  'worker/range-worker.js',
   'protocol.js',
   'app/analysis.js',
   'app/chart-registry.js',

@@ -11,6 +11,7 @@ import { errorText, localize } from './i18n.js';
 import { FromWorker, ToWorker, pack, unpack } from './protocol.js';
 import { charts } from './worker/charts-data.js';
 import { exportFile } from './worker/exports.js';
+import { chunkReader, readInRanges, startRangeWorkers } from './worker/ranges.js';
 
 /** @typedef {import('./protocol.js').FromWorkerMessage} FromWorkerMessage */
 /** @typedef {import('./protocol.js').ToWorkerMessage} ToWorkerMessage */
@@ -43,6 +44,10 @@ console.error = (/** @type {unknown[]} */ ...args) => {
 };
 
 const ready = init().then(() => send({ type: FromWorker.READY, version: version() }));
+// The page's analysis worker (not a helper instance of this script) reads
+// large files in byte ranges with range workers, started now so that their
+// wasm is compiled before a file is dropped.
+if (self.name === 'analysis') startRangeWorkers();
 
 /** @type {Kept | null} the last analysis, for queries and exports */
 let last = null;
@@ -112,6 +117,7 @@ async function runAnalysis(data) {
   whatif = null;
   dropDeferred();
   const done = await analyze(data.id, data);
+  const ranges = done.ranges;
   // The simulator is a wasm object: it stays here, and the page learns only whether it exists.
   const { whatif: simulator, ...rest } = done.result;
   whatif = simulator;
@@ -120,7 +126,8 @@ async function runAnalysis(data) {
   last = result;
   if (result.recommendations_pending) deferred = { id: data.id, analysis: done.analysis };
   else done.analysis.free();
-  send({ type: FromWorker.RESULT, id: data.id, result: forPage(result), charts: charts(result) });
+  send({ type: FromWorker.RESULT, id: data.id, result: forPage(result), charts: charts(result), ranges });
+  if (self.name === 'analysis') startRangeWorkers(); // for the next file, now that this one's result is out
 }
 
 function dropDeferred() {
@@ -145,15 +152,16 @@ function postRecommendations(id) {
   send({ type: FromWorker.RECOMMENDATIONS, id, recommendations: recommendations && JSON.stringify(recommendations), notes });
 }
 
-// Returns {result, analysis}: the AnalysisResult without the recommendations
-// and the Analysis that computes them. Posts the preview as soon as the head
-// of the file has arrived, and its progress all along.
+// Returns {result, analysis, ranges}: the AnalysisResult without the
+// recommendations, the Analysis that computes them and the number of byte
+// ranges the file was read in (1: in one go). Posts the preview as soon as
+// the head of the file has arrived, and its progress all along.
 /**
  * @param {number} id
  * @param {AnalyzeRequest} request
- * @returns {Promise<{result: AnalysisResult, analysis: Analysis}>}
+ * @returns {Promise<{result: AnalysisResult, analysis: Analysis, ranges: number}>}
  */
-async function analyze(id, { file, url, options }) {
+async function analyze(id, { file, url, options, splitMinBytes }) {
   /**
    * @param {import('./protocol.js').ProgressMessage['stage']} stage
    * @param {number | null} percent
@@ -177,6 +185,18 @@ async function analyze(id, { file, url, options }) {
     stream = response.body;
   } else if (file) {
     total = file.size;
+    const size = total;
+    progress('reading', 0);
+    let shown = 0;
+    const ranged = await readInRanges(file, options, {
+      minBytes: splitMinBytes,
+      onHead: (head) => send({ type: FromWorker.PREVIEW, id, preview: previewOf([head], options) }),
+      onRead: (read) => {
+        const percent = Math.min(100, Math.floor((read / size) * 100));
+        if (percent !== shown) progress('reading', (shown = percent));
+      },
+    });
+    if (ranged) return { ...dashboardOf(ranged.analysis, progress), ranges: ranged.ranges };
     stream = file.stream();
   } else {
     throw new Error('nothing to analyse: neither a file nor a url');
@@ -225,15 +245,9 @@ async function analyze(id, { file, url, options }) {
       }
     }
     if (head) showPreview();
-    // One synchronous call of seconds on large or awkward files: the core
-    // reports each stage as it starts, and postMessage delivers that to the
-    // page while the call goes on.
-    const result = analysis.finishDashboard((stage, done, total) => {
-      const { percent, ...steps } = stepsOf(done, total);
-      progress(stage, percent, steps);
-    });
+    const done = dashboardOf(analysis, progress);
     finished = true;
-    return { result, analysis };
+    return { ...done, ranges: 1 };
   } finally {
     // On an error. After a panic even free() may trap; the
     // original error is the one worth reporting, and the worker is replaced.
@@ -242,6 +256,29 @@ async function analyze(id, { file, url, options }) {
         analysis.free();
       } catch {}
     }
+  }
+}
+
+/**
+ * Ends the input of `analysis` and computes the dashboard: one synchronous
+ * call of seconds on large or awkward files. The core reports each stage as
+ * it starts, and postMessage delivers that to the page while the call goes on.
+ * On an error `analysis` is freed.
+ * @param {Analysis} analysis
+ * @param {(stage: import('./protocol.js').ProgressMessage['stage'], percent: number | null, steps?: {step: number, steps: number}) => void} progress
+ */
+function dashboardOf(analysis, progress) {
+  try {
+    const result = analysis.finishDashboard((stage, done, total) => {
+      const { percent, ...steps } = stepsOf(done, total);
+      progress(stage, percent, steps);
+    });
+    return { result, analysis };
+  } catch (error) {
+    try {
+      analysis.free();
+    } catch {}
+    throw error;
   }
 }
 
@@ -293,37 +330,6 @@ function unpackSummary(summary) {
       first_purchase: c.first_purchase && unpack(c.first_purchase),
       last_purchase: c.last_purchase && unpack(c.last_purchase),
     },
-  };
-}
-
-// Reads a stream into one reused 1 MiB buffer (a BYOB reader) where the
-// stream is a byte stream, as File.stream() is: a 700 MB file then leaves no
-// 700 MB of spent chunks for the garbage collector while it is read. Other
-// streams fall back to the default reader. `reused` says a chunk is only
-// valid until the next read.
-const READ_BYTES = 1 << 20;
-/**
- * @param {ReadableStream<Uint8Array>} stream
- * @returns {{reused: boolean, read: () => Promise<ReadableStreamReadResult<Uint8Array>>, cancel: () => Promise<void>}}
- */
-function chunkReader(stream) {
-  /** @type {ReadableStreamBYOBReader} */
-  let byob;
-  try {
-    byob = stream.getReader({ mode: 'byob' });
-  } catch {
-    const reader = stream.getReader();
-    return { reused: false, read: () => reader.read(), cancel: () => reader.cancel() };
-  }
-  let buffer = new ArrayBuffer(READ_BYTES);
-  return {
-    reused: true,
-    async read() {
-      const result = await byob.read(new Uint8Array(buffer, 0, READ_BYTES));
-      if (result.value) buffer = result.value.buffer;
-      return result;
-    },
-    cancel: () => byob.cancel(),
   };
 }
 

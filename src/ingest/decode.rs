@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use serde::{Deserialize, Serialize};
+
 use super::detect::Plan;
 use super::schema::{self, AmountLevel, StatusMeaning};
 use super::stream::{AltDay, Rows, Stream};
@@ -13,7 +15,7 @@ use crate::transactions::{Line, LineKind};
 
 /// The shapes of dotted amounts over the whole column, to decide whether a
 /// dot is a decimal point or groups thousands (`12.990`).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct DecimalEvidence {
     /// Amounts with one dot followed by exactly three digits: `12.990`.
     pub(super) dot3: u64,
@@ -115,7 +117,7 @@ pub(super) fn read_money(
 
 /// The previous row's order id and its order-level fields, for the rows
 /// after an order's first (Shopify writes them on the first row only).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct Carry {
     pub(super) order: String,
     pub(super) customer: String,

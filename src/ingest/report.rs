@@ -4,7 +4,7 @@
 //! silently: `rows_read == rows_used + rows_skipped`, and every skipped row is
 //! counted under exactly one [`SkipReason`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::schema::{Preset, Role};
 use super::value::{DateOrder, DecimalSep};
@@ -122,7 +122,7 @@ pub enum DecisionSource {
 }
 
 /// Rows skipped for one reason.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SkipGroup {
     /// Why.
     pub reason: SkipReason,
@@ -133,7 +133,7 @@ pub struct SkipGroup {
 }
 
 /// One example line.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Example {
     /// 1-based line number in the file where the row starts.
     pub line: u64,
@@ -142,7 +142,7 @@ pub struct Example {
 }
 
 /// Why a row was skipped.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// The row has a different number of fields than the header.

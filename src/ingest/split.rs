@@ -46,6 +46,8 @@
 
 use encoding_rs::Encoding;
 
+mod wire;
+
 use super::decode::{Carry, DecimalEvidence};
 use super::detect::Plan;
 use super::schema::AmountLevel;

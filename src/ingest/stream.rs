@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 use encoding_rs::{Decoder, Encoding};
+use serde::{Deserialize, Serialize};
 
 use super::decode::{Carry, DecimalEvidence};
 use super::detect::{list_columns, Plan};
@@ -86,7 +87,7 @@ pub(super) fn split_line(text: &str, delim: u8, expected: usize) -> Vec<String> 
 }
 
 /// Skipped rows, per reason, with examples.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct SkipTally {
     pub(super) groups: Vec<SkipGroup>,
 }
@@ -126,7 +127,7 @@ pub(super) fn cut(text: &str) -> String {
 
 /// A row whose dates fit only one day/month order, kept so the final
 /// decision can name the conflicting rows.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(super) struct AltDay {
     pub(super) row: u32,
     /// The day under day-first order (`i32::MIN` when invalid that way).
@@ -199,8 +200,8 @@ fn split_fields<'a>(text: &'a str, delimiter: u8, fields: &mut Vec<&'a str>) {
     fields.push(text.get(start..).unwrap_or_default());
 }
 
-/// Row-level accumulators.
-#[derive(Debug, Default)]
+/// Row-level accumulators. Serialized whole for [`super::split`]'s parts.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct Rows {
     pub(super) read: u64,
     pub(super) builder: TransactionsBuilder,
@@ -215,6 +216,9 @@ pub(super) struct Rows {
     pub(super) order_examples: Vec<(u64, String)>,
     /// Raw text of the first reversal rows, by line.
     pub(super) reversal_examples: Vec<(u64, String)>,
+    /// Not serialized: a split never reads a summary file
+    /// ([`super::split::Split::new`]).
+    #[serde(skip)]
     pub(super) summary: Vec<SummaryRecord>,
     pub(super) skips: SkipTally,
     /// A hash of every order row; exact duplicates are counted in finish by
@@ -223,6 +227,8 @@ pub(super) struct Rows {
     /// ([`super::split`]).
     pub(super) row_hashes: Vec<u64>,
     /// The last rows' hashes, to name example lines of nearby duplicates.
+    /// Not serialized: a range's part is not read further.
+    #[serde(skip)]
     pub(super) recent_hashes: [u64; 32],
     /// The lines of the first 32 hashed rows, so that a range read on its
     /// own can find its nearby duplicates of the rows before it

@@ -6,9 +6,10 @@ use wasm_bindgen::prelude::*;
 
 use super::dto::{AnalysisResult, PredictionsDto, SegmentsDto, SummaryDto};
 use super::options::{analysis_options, AnalysisOptions};
+use super::split::{FileSplit, RangeReader};
 use super::whatif::WhatIf;
 use super::{js_error, to_js};
-use crate::ingest::{Dataset, Ingester};
+use crate::ingest::{Dataset, Ingested, Ingester};
 use crate::report::{
     dashboard, most_valuable, recommendations, Note, RecommendStage, RecommendationsReport,
     Section, Stage,
@@ -18,8 +19,11 @@ use crate::report::{
 /// bytes in chunks, then `finish`.
 #[wasm_bindgen]
 pub struct Analysis {
-    /// `None` once `finishDashboard` has ended the input.
+    /// `None` once `finishDashboard` has ended the input, or when the file
+    /// was read in ranges (`fromRanges`).
     ingester: Option<Ingester>,
+    /// The file as read in ranges and merged, until `finishDashboard`.
+    ingested: Option<Ingested>,
     options: AnalysisOptions,
     /// What `recommend` needs after `finishDashboard`.
     deferred: Option<DeferredRecommendations>,
@@ -55,9 +59,51 @@ impl Analysis {
         let options = analysis_options(options)?;
         Ok(Analysis {
             ingester: Some(Ingester::new(options.ingest.clone()).map_err(js_error)?),
+            ingested: None,
             options,
             deferred: None,
         })
+    }
+
+    /// An analysis of a file read in byte ranges: `own` read the first
+    /// range (in this worker), `others` are the later ranges' parts as
+    /// range workers posted them (`RangeReader.finishBytes`), in file
+    /// order. `finishDashboard` and `recommend` then go on as after
+    /// `push`. `undefined` when the ranges cannot be merged into exactly
+    /// the one-go reading (a range met an error, started inside a quoted
+    /// field or an order, or its bytes do not decode): read the file in one
+    /// go with `new Analysis` instead. Frees `own`.
+    ///
+    /// # Errors
+    ///
+    /// If the options do not have the `AnalysisOptions` shape, or the file
+    /// read in one go ends in the same error (no usable rows, ...).
+    #[wasm_bindgen(js_name = fromRanges)]
+    pub fn from_ranges(
+        #[wasm_bindgen(unchecked_param_type = "AnalysisOptions | undefined")] options: JsValue,
+        split: &FileSplit,
+        own: RangeReader,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] others: js_sys::Array,
+    ) -> Result<Option<Analysis>, JsError> {
+        let options = analysis_options(options)?;
+        let split = split.split();
+        let mut parts = vec![own.into_ingester().finish()];
+        for bytes in others.iter() {
+            let Ok(bytes) = bytes.dyn_into::<js_sys::Uint8Array>() else {
+                return Ok(None);
+            };
+            // One copy into this instance's memory, freed once decoded.
+            parts.push(split.part_from_bytes(&bytes.to_vec()));
+        }
+        let Some(merged) = split.merge(parts) else {
+            return Ok(None);
+        };
+        Ok(Some(Analysis {
+            ingester: None,
+            ingested: Some(merged.map_err(js_error)?),
+            options,
+            deferred: None,
+        }))
     }
 
     /// Tells the analysis the file's size in bytes before the first `push`,
@@ -167,12 +213,12 @@ impl Analysis {
         progress: Option<&js_sys::Function>,
     ) -> Result<JsValue, JsError> {
         let options = &self.options.report;
-        let ingester = self
-            .ingester
-            .take()
-            .ok_or_else(|| JsError::new("the input has already ended"))?;
         stage_progress(progress, Stage::Ingest);
-        let ingested = ingester.finish().map_err(js_error)?;
+        let ingested = match (self.ingested.take(), self.ingester.take()) {
+            (Some(ingested), _) => ingested,
+            (None, Some(ingester)) => ingester.finish().map_err(js_error)?,
+            (None, None) => return Err(JsError::new("the input has already ended")),
+        };
         let mut d = dashboard(&ingested.data, options, &mut |stage| {
             stage_progress(progress, stage);
         })

@@ -30,6 +30,8 @@
 //! - `whatif`: the `WhatIf` class and `clvIntervals`, which read a summary
 //!   back from the page;
 //! - `preview`: the head of a file and its detected mapping;
+//! - `split`: a file read in byte ranges across Web Workers (`FileSplit`,
+//!   `RangeReader`, then `Analysis.fromRanges`);
 //! - `options` and `plain`: strict options (an unknown field is an error);
 //! - `dto`: the result shapes that differ from the core's (per-customer
 //!   columns as `Float64Array`s).
@@ -54,6 +56,8 @@ mod options;
 mod plain;
 #[cfg(feature = "app")]
 mod preview;
+#[cfg(feature = "app")]
+mod split;
 mod typescript;
 #[cfg(feature = "app")]
 mod whatif;
@@ -64,6 +68,8 @@ pub use analysis::Analysis;
 use plain::Plain;
 #[cfg(feature = "app")]
 pub use preview::preview;
+#[cfg(feature = "app")]
+pub use split::{FileSplit, RangeReader};
 #[cfg(feature = "app")]
 use whatif::summary_from_js;
 #[cfg(feature = "app")]

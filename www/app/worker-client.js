@@ -32,12 +32,14 @@ export function connect(handlers) {
 }
 
 /**
- * A new instance of worker.js.
+ * A new instance of worker.js: the analysis worker is named `analysis` (it
+ * starts range workers for large files), helpers `helper`.
  * @param {(message: FromWorkerMessage) => void} onMessage
  * @param {(event: ErrorEvent) => void} onError a failure outside any message's handling
+ * @param {'analysis' | 'helper'} [name]
  */
-export function spawn(onMessage, onError) {
-  const worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
+export function spawn(onMessage, onError, name = 'helper') {
+  const worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module', name });
   worker.addEventListener('message', ({ data }) => onMessage(data));
   worker.addEventListener('error', (event) => {
     event.preventDefault();
@@ -64,6 +66,7 @@ export function ensureWorker() {
       // The browser's own words ("Uncaught SyntaxError…") are English: only the English page shows them.
       if (created === client.worker) client.handlers.failed((state.l10n.lang === 'en' && event.message) || state.l10n.t('error.worker'));
     },
+    'analysis',
   );
   client.worker = created;
   return created;
