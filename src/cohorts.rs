@@ -624,11 +624,11 @@ fn purchase_orders(t: &Transactions) -> PurchaseOrders {
     let mut first_seen: Vec<u32> = Vec::new();
     let ord = t.order_col();
     let lines = Lines::of(t);
-    for i in 0..t.len() {
-        let o = ord[i] as usize;
+    for (i, &order) in ord.iter().enumerate() {
+        let o = order as usize;
         if flags[o] & 4 == 0 {
             flags[o] |= 4;
-            first_seen.push(ord[i]);
+            first_seen.push(order);
         }
         lines.add(i, &mut acc[o], &mut flags[o]);
     }

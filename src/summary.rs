@@ -467,11 +467,11 @@ fn each_purchase_order_by(
     // bit 2: seen.
     let mut flags = vec![0u8; n_orders];
     let mut first_seen: Vec<u32> = Vec::new();
-    for i in 0..t.len() {
-        let o = ord[i] as usize;
+    for (i, &order) in ord.iter().enumerate() {
+        let o = order as usize;
         if flags[o] & 4 == 0 {
             flags[o] |= 4;
-            first_seen.push(ord[i]);
+            first_seen.push(order);
         }
         add(
             i,
