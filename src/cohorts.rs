@@ -398,6 +398,17 @@ impl<'t> Histories<'t> {
     ///
     /// [`crate::ErrorKind::NoUsableColumn`] if there is no purchase with a customer.
     pub fn new(t: &'t Transactions) -> Result<Histories<'t>> {
+        if orders_adjacent(t.order_col()) {
+            Histories::from_adjacent_orders(t)
+        } else {
+            Histories::from_accumulators(t)
+        }
+    }
+
+    /// [`Histories::new`] for any order column: an accumulator per order
+    /// index, the purchases gathered in order of first appearance, then
+    /// placed by customer.
+    fn from_accumulators(t: &'t Transactions) -> Result<Histories<'t>> {
         let PurchaseOrders {
             orders: acc,
             first_seen,
@@ -451,6 +462,66 @@ impl<'t> Histories<'t> {
             sorted[*slot] = o;
             *slot += 1;
         }
+        for c in 0..n_customers {
+            let slice = &mut sorted[starts[c]..starts[c + 1]];
+            if !slice.is_sorted_by_key(|o| o.day) {
+                slice.sort_by_key(|o| o.day);
+            }
+        }
+        Ok(Histories {
+            t,
+            orders: sorted,
+            starts,
+            end_day,
+            first_day,
+            outlying_purchases: outlying_purchases as u64,
+        })
+    }
+
+    /// [`Histories::new`] when every order's lines are adjacent and the
+    /// orders appear in index order (as [`orders_adjacent`] checks; the
+    /// usual file): each purchase is complete when the next order starts,
+    /// so two passes over the lines (one counting each customer's
+    /// purchases, one placing them) replace the per-order accumulators and
+    /// the gathered copy, and only the result is held. The purchases, their
+    /// values and their order are those of the general path.
+    fn from_adjacent_orders(t: &'t Transactions) -> Result<Histories<'t>> {
+        let n_customers = t.customers().len();
+        let bulk = t.bulk_day_range();
+        let (first_day, end_day) = bulk.unwrap_or((i32::MIN, i32::MAX));
+        let in_bulk = |o: &Order| (first_day..=end_day).contains(&o.day);
+        let mut starts = vec![0usize; n_customers + 1];
+        let (mut purchases, mut outlying_purchases) = (0usize, 0usize);
+        each_adjacent_purchase(t, |o| {
+            purchases += 1;
+            if in_bulk(&o) {
+                starts[o.customer as usize + 1] += 1;
+            } else {
+                outlying_purchases += 1;
+            }
+        });
+        let (first_day, end_day) = match bulk {
+            Some(range) if purchases > 0 => range,
+            _ => {
+                return Err(
+                    Error::no_usable_column("there are no purchases with a customer id")
+                        .with_code(ErrorCode::NoCustomerPurchases),
+                )
+            }
+        };
+        for c in 0..n_customers {
+            starts[c + 1] += starts[c];
+        }
+        let mut next = starts.clone();
+        let mut sorted = vec![PLACEHOLDER; purchases - outlying_purchases];
+        each_adjacent_purchase(t, |o| {
+            if in_bulk(&o) {
+                let slot = &mut next[o.customer as usize];
+                sorted[*slot] = o;
+                *slot += 1;
+            }
+        });
+        drop(next);
         for c in 0..n_customers {
             let slice = &mut sorted[starts[c]..starts[c + 1]];
             if !slice.is_sorted_by_key(|o| o.day) {
@@ -546,66 +617,27 @@ struct PurchaseOrders {
 
 /// The orders of `t` that are purchases, by order index.
 fn purchase_orders(t: &Transactions) -> PurchaseOrders {
-    let n_orders = t.orders().len();
+    let n_orders = t.order_count();
     let mut acc = vec![PLACEHOLDER; n_orders];
     // bit 0: has a sale line; bit 1: has a reversal line; bit 2: seen.
     let mut flags = vec![0u8; n_orders];
     let mut first_seen: Vec<u32> = Vec::new();
-    let (cust, ord, days, amts, rev, items) = (
-        t.customer_col(),
-        t.order_col(),
-        t.day_col(),
-        t.amount_col(),
-        t.reversal_col(),
-        t.item_col(),
-    );
-    let groups = t.group_col();
-    let nps = t.nps_col();
-    let subscription = t.subscription_col();
-    for i in 0..t.len() {
-        let o = ord[i] as usize;
+    let ord = t.order_col();
+    let lines = Lines::of(t);
+    for (i, &order) in ord.iter().enumerate() {
+        let o = order as usize;
         if flags[o] & 4 == 0 {
             flags[o] |= 4;
-            first_seen.push(ord[i]);
+            first_seen.push(order);
         }
-        let a = &mut acc[o];
-        a.amount += amts[i];
-        if let Some(g) = groups {
-            if a.group == NONE {
-                a.group = g[i];
-            }
-        }
-        if let Some(n) = nps {
-            if a.nps == u8::MAX {
-                a.nps = n[i];
-            }
-        }
-        if let Some(s) = subscription {
-            a.subscription |= s[i];
-        }
-        if rev[i] {
-            flags[o] |= 2;
-        } else {
-            if flags[o] & 1 == 0 {
-                a.first_item = items[i];
-            }
-            flags[o] |= 1;
-            a.day = a.day.min(days[i]);
-            if a.customer == NONE {
-                a.customer = cust[i];
-            }
-        }
+        lines.add(i, &mut acc[o], &mut flags[o]);
     }
     let mut purchases = 0;
     let mut starts = vec![0usize; t.customers().len() + 1];
     for (a, f) in acc.iter_mut().zip(flags) {
-        let fully_reversed = f & 2 != 0 && a.amount <= 0.0;
-        if f & 1 != 0 && !fully_reversed && a.customer != NONE {
-            a.amount = a.amount.max(0.0);
+        if settle(a, f) {
             starts[a.customer as usize + 1] += 1;
             purchases += 1;
-        } else {
-            a.customer = NONE;
         }
     }
     PurchaseOrders {
@@ -613,6 +645,110 @@ fn purchase_orders(t: &Transactions) -> PurchaseOrders {
         first_seen,
         starts,
         purchases,
+    }
+}
+
+/// The columns a purchase is accumulated from, and the one rule that adds a
+/// line to its order.
+struct Lines<'a> {
+    customer: &'a [u32],
+    day: &'a [i32],
+    amount: &'a [f64],
+    reversal: &'a [bool],
+    item: &'a [u32],
+    group: Option<&'a [u32]>,
+    nps: Option<&'a [u8]>,
+    subscription: Option<&'a [bool]>,
+}
+
+impl<'a> Lines<'a> {
+    fn of(t: &'a Transactions) -> Lines<'a> {
+        Lines {
+            customer: t.customer_col(),
+            day: t.day_col(),
+            amount: t.amount_col(),
+            reversal: t.reversal_col(),
+            item: t.item_col(),
+            group: t.group_col(),
+            nps: t.nps_col(),
+            subscription: t.subscription_col(),
+        }
+    }
+
+    /// Adds line `i` to its order's accumulator `a`; `flags` bit 0: the
+    /// order has a sale line, bit 1: a reversal line.
+    fn add(&self, i: usize, a: &mut Order, flags: &mut u8) {
+        a.amount += self.amount[i];
+        if let Some(g) = self.group {
+            if a.group == NONE {
+                a.group = g[i];
+            }
+        }
+        if let Some(n) = self.nps {
+            if a.nps == u8::MAX {
+                a.nps = n[i];
+            }
+        }
+        if let Some(s) = self.subscription {
+            a.subscription |= s[i];
+        }
+        if self.reversal[i] {
+            *flags |= 2;
+        } else {
+            if *flags & 1 == 0 {
+                a.first_item = self.item[i];
+            }
+            *flags |= 1;
+            a.day = a.day.min(self.day[i]);
+            if a.customer == NONE {
+                a.customer = self.customer[i];
+            }
+        }
+    }
+}
+
+/// Whether an accumulated order is a purchase (a sale line, not fully
+/// reversed, a customer); if so its amount is floored at 0, else its
+/// customer becomes [`NONE`].
+fn settle(a: &mut Order, flags: u8) -> bool {
+    let fully_reversed = flags & 2 != 0 && a.amount <= 0.0;
+    if flags & 1 != 0 && !fully_reversed && a.customer != NONE {
+        a.amount = a.amount.max(0.0);
+        true
+    } else {
+        a.customer = NONE;
+        false
+    }
+}
+
+/// Whether every order's lines are adjacent and orders first appear in
+/// index order: the column starts at 0 and each line repeats the previous
+/// order or starts the next index. Then the order of first appearance is
+/// the index order, and an order is complete when the next one starts.
+pub(crate) fn orders_adjacent(order: &[u32]) -> bool {
+    order.first().is_none_or(|&o| o == 0)
+        && order
+            .windows(2)
+            .all(|w| w[1] == w[0] || w[1] == w[0].wrapping_add(1))
+}
+
+/// Calls `f` with each purchase of `t`, in order of first appearance, when
+/// [`orders_adjacent`] holds: the purchases of [`purchase_orders`], without
+/// an accumulator per order.
+fn each_adjacent_purchase(t: &Transactions, mut f: impl FnMut(Order)) {
+    let ord = t.order_col();
+    let lines = Lines::of(t);
+    let mut i = 0;
+    while i < ord.len() {
+        let o = ord[i];
+        let (mut a, mut flags) = (PLACEHOLDER, 0u8);
+        while i < ord.len() && ord[i] == o {
+            lines.add(i, &mut a, &mut flags);
+            i += 1;
+        }
+        if settle(&mut a, flags) {
+            f(a);
+        }
     }
 }
 
@@ -807,10 +943,15 @@ mod tests {
     /// A generated shop with guests and returns, the item name mapped as
     /// the group column.
     fn shop(seed: u64, lines: usize) -> (Transactions, Summary) {
+        shop_with_returns(seed, lines, 0.2)
+    }
+
+    /// [`shop`] with this share of returns (none: every order's lines adjacent).
+    fn shop_with_returns(seed: u64, lines: usize, return_share: f64) -> (Transactions, Summary) {
         let config = GeneratorConfig {
             seed,
             guest_share: 0.1,
-            return_share: 0.2,
+            return_share,
             japanese_names: false,
             ..GeneratorConfig::default()
         };
@@ -830,8 +971,8 @@ mod tests {
     /// order of first appearance into their own vector, then stably sorted
     /// by customer (a counting sort) and by day within each customer.
     fn reference_orders(t: &Transactions) -> Vec<Order> {
-        let mut acc = vec![PLACEHOLDER; t.orders().len()];
-        let mut flags = vec![0u8; t.orders().len()];
+        let mut acc = vec![PLACEHOLDER; t.order_count()];
+        let mut flags = vec![0u8; t.order_count()];
         let mut first_seen = Vec::new();
         for i in 0..t.len() {
             let o = t.order_col()[i] as usize;
@@ -888,6 +1029,63 @@ mod tests {
             assert_eq!(h.iter().map(|(_, o)| o.len()).sum::<usize>(), want.len());
             assert_eq!(Some(h.end_day()), t.day_range().map(|(_, last)| last));
         }
+    }
+
+    /// The two ways of grouping (streaming adjacent orders, accumulators per
+    /// order) give the same purchases, starts and counts; a file whose
+    /// orders are not adjacent takes the accumulators.
+    #[test]
+    fn adjacent_orders_stream_to_the_same_histories() {
+        for seed in [1, 2] {
+            let (t, _) = shop_with_returns(seed, 20_000, 0.0);
+            assert!(orders_adjacent(t.order_col()));
+            assert!(!orders_adjacent(shop(seed, 2_000).0.order_col()));
+            let a = Histories::from_adjacent_orders(&t).unwrap();
+            let b = Histories::from_accumulators(&t).unwrap();
+            assert_eq!(a.orders, b.orders);
+            assert_eq!(a.starts, b.starts);
+            assert_eq!(
+                (a.outlying_purchases, a.first_day, a.end_day),
+                (b.outlying_purchases, b.first_day, b.end_day)
+            );
+        }
+        use crate::transactions::{Line, LineKind, TransactionsBuilder};
+        let mut builder = TransactionsBuilder::new();
+        // o1 and o2 interleave; o3 is fully reversed; a guest order.
+        for (customer, order, day, amount, kind) in [
+            (Some("c1"), "o1", 10, 5.0, LineKind::Sale),
+            (Some("c2"), "o2", 11, 7.0, LineKind::Sale),
+            (Some("c1"), "o1", 10, 2.0, LineKind::Sale),
+            (Some("c2"), "o3", 12, 4.0, LineKind::Sale),
+            (Some("c2"), "o3", 12, -4.0, LineKind::Reversal),
+            (None, "o4", 13, 3.0, LineKind::Sale),
+            (Some("c1"), "o5", 9, 1.0, LineKind::Sale),
+        ] {
+            builder.push(&Line {
+                customer,
+                order,
+                day,
+                amount,
+                item: Some("sku"),
+                item_name: None,
+                kind,
+                nps: None,
+                group: None,
+                subscription: None,
+            });
+        }
+        let t = builder.finish();
+        assert!(!orders_adjacent(t.order_col()));
+        assert!(orders_adjacent(&[0, 0, 1, 2, 2]) && orders_adjacent(&[]));
+        assert!(!orders_adjacent(&[1, 1]) && !orders_adjacent(&[0, 2]));
+        let h = Histories::new(&t).unwrap();
+        assert_eq!(h.orders, reference_orders(&t));
+        let days: Vec<(u32, i32, f64)> = h
+            .orders
+            .iter()
+            .map(|o| (o.customer, o.day, o.amount))
+            .collect();
+        assert_eq!(days, [(0, 9, 1.0), (0, 10, 7.0), (1, 11, 7.0)]);
     }
 
     #[test]

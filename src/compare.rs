@@ -250,11 +250,13 @@ pub fn merge_files(files: &[(&str, &Transactions)]) -> Result<Transactions> {
             (t.customer_col(), t.order_col(), t.day_col(), t.amount_col());
         let (item, reversal, nps) = (t.item_col(), t.reversal_col(), t.nps_col());
         for row in 0..t.len() {
-            // Order ids of different files never merge.
+            // Order ids of different files never merge. A store keeps its
+            // orders as dense indices (not their ids' text); one index is
+            // one id, so the index stands for it.
             order.clear();
             order.push_str(&i.to_string());
             order.push('\u{1f}');
-            order.push_str(t.orders().name(orders[row]));
+            order.push_str(itoa::Buffer::new().format(orders[row]));
             let item_id = (item[row] != NONE).then(|| t.items().name(item[row]));
             let item_name = (item[row] != NONE)
                 .then(|| t.item_name(item[row]))

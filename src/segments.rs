@@ -546,8 +546,9 @@ pub fn segments_with_timing(
             )));
         }
     }
-    let facts =
-        CustomerFacts::build_with_timing(histories, summary, values.map(<[_]>::to_vec), timing)?;
+    // Read where they are: a copy of every customer's values would be the
+    // larger part of this section's memory.
+    let facts = CustomerFacts::build_with_timing(histories, summary, values, timing)?;
     let n = facts.rows.len();
     let r = scores(&facts.rows, |c| -f64::from(c.days_since_last));
     let f = scores(&facts.rows, |c| f64::from(c.orders));

@@ -293,22 +293,22 @@ pub fn calibration_holdout(data: &Dataset, options: &SummaryOptions) -> Result<C
     }
     let calibration = summarize_until(t, options.period, cal_end, cal_end);
     let period = options.period;
-    let orders = purchase_orders(t);
     let index: rustc_hash::FxHashMap<&str, usize> = calibration
         .customers
         .iter()
         .enumerate()
         .map(|(i, c)| (c.customer_id.as_str(), i))
         .collect();
-    // (calibration row, period, value) of holdout purchases.
-    let mut hold: Vec<(usize, i64, f64)> = orders
-        .iter()
-        .filter(|o| o.day > cal_end && o.day <= end)
-        .filter_map(|o| {
-            let row = index.get(t.customers().name(o.customer))?;
-            Some((*row, period.index(o.day), o.amount))
-        })
-        .collect();
+    // (calibration row, period, value) of holdout purchases, straight from
+    // the purchase orders (no list of them).
+    let mut hold: Vec<(usize, i64, f64)> = Vec::new();
+    each_purchase_order(t, |o| {
+        if o.day > cal_end && o.day <= end {
+            if let Some(&row) = index.get(t.customers().name(o.customer)) {
+                hold.push((row, period.index(o.day), o.amount));
+            }
+        }
+    });
     hold.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     let duration = (period.index(end) - period.index(cal_end)) as f64;
     let mut holdout: Vec<HoldoutRow> = calibration
@@ -389,20 +389,22 @@ pub(crate) struct PurchaseOrder {
     pub(crate) amount: f64,
 }
 
-/// Orders as purchases, in order of first appearance, with guest and
-/// reversed-order counts.
-pub(crate) fn purchase_orders(t: &Transactions) -> Vec<PurchaseOrder> {
-    purchase_orders_counted(t).0
+/// Calls `f` with each purchase order of `t` in order of first appearance;
+/// returns the guest and the fully reversed orders, left out. When every
+/// order's lines are adjacent ([`crate::cohorts::orders_adjacent`], the
+/// usual file) an order is complete when the next starts, so no array per
+/// order is needed; otherwise the orders are accumulated by index and
+/// gathered first.
+pub(crate) fn each_purchase_order(t: &Transactions, f: impl FnMut(PurchaseOrder)) -> (u64, u64) {
+    each_purchase_order_by(t, crate::cohorts::orders_adjacent(t.order_col()), f)
 }
 
-fn purchase_orders_counted(t: &Transactions) -> (Vec<PurchaseOrder>, u64, u64) {
-    let n_orders = t.orders().len();
-    let mut customer = vec![NONE; n_orders];
-    let mut day = vec![i32::MAX; n_orders];
-    let mut amount = vec![0.0f64; n_orders];
-    // bit 0: has a sale line; bit 1: has a reversal line; bit 2: seen.
-    let mut flags = vec![0u8; n_orders];
-    let mut first_seen: Vec<u32> = Vec::new();
+/// [`each_purchase_order`], streaming when `adjacent` (which must then hold).
+fn each_purchase_order_by(
+    t: &Transactions,
+    adjacent: bool,
+    mut f: impl FnMut(PurchaseOrder),
+) -> (u64, u64) {
     let (cust, ord, days, amts, rev) = (
         t.customer_col(),
         t.order_col(),
@@ -410,67 +412,112 @@ fn purchase_orders_counted(t: &Transactions) -> (Vec<PurchaseOrder>, u64, u64) {
         t.amount_col(),
         t.reversal_col(),
     );
-    for i in 0..t.len() {
-        let o = ord[i] as usize;
-        if flags[o] & 4 == 0 {
-            flags[o] |= 4;
-            first_seen.push(ord[i]);
-        }
-        amount[o] += amts[i];
+    // One line into its order's (customer, day, amount, flags); flags bit
+    // 0: has a sale line; bit 1: has a reversal line.
+    let add = |i: usize, c: &mut u32, d: &mut i32, a: &mut f64, flags: &mut u8| {
+        *a += amts[i];
         if rev[i] {
-            flags[o] |= 2;
+            *flags |= 2;
         } else {
-            flags[o] |= 1;
-            day[o] = day[o].min(days[i]);
-            if customer[o] == NONE {
-                customer[o] = cust[i];
+            *flags |= 1;
+            *d = (*d).min(days[i]);
+            if *c == NONE {
+                *c = cust[i];
             }
         }
-    }
+    };
     let (mut guests, mut reversed) = (0, 0);
-    let mut out = Vec::with_capacity(first_seen.len());
-    for o in first_seen {
-        let o = o as usize;
-        if flags[o] & 1 == 0 {
-            continue;
-        }
-        if flags[o] & 2 != 0 && amount[o] <= 0.0 {
+    // A whole order: a purchase, or counted as left out.
+    let mut settle = |customer: u32, day: i32, amount: f64, flags: u8| {
+        if flags & 1 == 0 {
+            None
+        } else if flags & 2 != 0 && amount <= 0.0 {
             reversed += 1;
-            continue;
-        }
-        if customer[o] == NONE {
+            None
+        } else if customer == NONE {
             guests += 1;
-            continue;
+            None
+        } else {
+            Some(PurchaseOrder {
+                customer,
+                day,
+                amount,
+            })
         }
-        out.push(PurchaseOrder {
-            customer: customer[o],
-            day: day[o],
-            amount: amount[o],
-        });
+    };
+    if adjacent {
+        let mut i = 0;
+        while i < ord.len() {
+            let o = ord[i];
+            let (mut c, mut d, mut a, mut flags) = (NONE, i32::MAX, 0.0f64, 0u8);
+            while i < ord.len() && ord[i] == o {
+                add(i, &mut c, &mut d, &mut a, &mut flags);
+                i += 1;
+            }
+            if let Some(order) = settle(c, d, a, flags) {
+                f(order);
+            }
+        }
+        return (guests, reversed);
     }
-    (out, guests, reversed)
+    let n_orders = t.order_count();
+    let mut customer = vec![NONE; n_orders];
+    let mut day = vec![i32::MAX; n_orders];
+    let mut amount = vec![0.0f64; n_orders];
+    // bit 2: seen.
+    let mut flags = vec![0u8; n_orders];
+    let mut first_seen: Vec<u32> = Vec::new();
+    for (i, &order) in ord.iter().enumerate() {
+        let o = order as usize;
+        if flags[o] & 4 == 0 {
+            flags[o] |= 4;
+            first_seen.push(order);
+        }
+        add(
+            i,
+            &mut customer[o],
+            &mut day[o],
+            &mut amount[o],
+            &mut flags[o],
+        );
+    }
+    // Gathered before `f` sees them, so the arrays are freed first.
+    let gathered: Vec<PurchaseOrder> = first_seen
+        .into_iter()
+        .filter_map(|o| {
+            let o = o as usize;
+            settle(customer[o], day[o], amount[o], flags[o])
+        })
+        .collect();
+    drop((customer, day, amount, flags));
+    gathered.into_iter().for_each(f);
+    (guests, reversed)
 }
 
 /// Summarizes purchases on or before `last_day`, with T measured to `end`.
 fn summarize_until(t: &Transactions, period: Period, last_day: i32, end: i32) -> Summary {
-    let (orders, guest_orders, reversed_orders) = purchase_orders_counted(t);
     let mut after = 0u64;
     // Customer rank by first appearance, to keep the output order stable.
     let mut rank = vec![u32::MAX; t.customers().len()];
     let mut next_rank = 0u32;
-    let mut keyed: Vec<(u32, i64, i32, f64)> = Vec::with_capacity(orders.len());
-    for o in &orders {
+    // Each purchase order straight into its sort key (no list of the
+    // orders themselves): at most one per order.
+    let mut keyed: Vec<(u32, i64, i32, f64)> = Vec::new();
+    let (guest_orders, reversed_orders) = each_purchase_order(t, |o| {
         if o.day > last_day {
             after += 1;
-            continue;
+            return;
         }
         let r = &mut rank[o.customer as usize];
         if *r == u32::MAX {
             *r = next_rank;
             next_rank += 1;
         }
+        if keyed.capacity() == 0 {
+            keyed.reserve_exact(t.order_count());
+        }
         keyed.push((*r, period.index(o.day), o.day, o.amount));
-    }
+    });
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut by_rank = vec![NONE; next_rank as usize];
     for (c, &r) in rank.iter().enumerate() {
@@ -600,6 +647,42 @@ fn from_records(rows: &[SummaryRecord], period: Period) -> Summary {
 mod tests {
     use super::*;
     use crate::ingest::{ingest, IngestOptions};
+
+    /// Streaming adjacent orders gives the purchase orders, in the same
+    /// order and bit for bit, and the same counts as the arrays per order;
+    /// a file with returns netted into earlier orders is not adjacent.
+    #[test]
+    fn adjacent_orders_stream_to_the_same_purchases() {
+        use crate::generate::{generate_lines, GeneratorConfig};
+        for (seed, return_share) in [(1, 0.0), (2, 0.0), (3, 0.2)] {
+            let config = GeneratorConfig {
+                seed,
+                guest_share: 0.1,
+                return_share,
+                ..GeneratorConfig::default()
+            };
+            let mut bytes = Vec::new();
+            generate_lines(&config, 20_000, &mut bytes).unwrap();
+            let Dataset::Transactions(t) = ingest(&bytes, &IngestOptions::default()).unwrap().data
+            else {
+                panic!("not transactions")
+            };
+            let adjacent = crate::cohorts::orders_adjacent(t.order_col());
+            assert_eq!(adjacent, return_share == 0.0, "seed {seed}");
+            let run = |streaming: bool| {
+                let mut out = Vec::new();
+                let counts = each_purchase_order_by(&t, streaming, |o| {
+                    out.push((o.customer, o.day, o.amount.to_bits()))
+                });
+                (out, counts)
+            };
+            let general = run(false);
+            assert!(general.1 .0 > 0, "seed {seed}: guests are counted");
+            if adjacent {
+                assert_eq!(run(true), general, "seed {seed}");
+            }
+        }
+    }
 
     #[test]
     fn a_summary_file_needs_its_period() {

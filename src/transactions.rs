@@ -360,9 +360,24 @@ impl TransactionsBuilder {
         self.t.emails_are_ids = true;
     }
 
-    /// Finishes the store.
+    /// Finishes the store. The order ids' text is dropped here (only their
+    /// dense indices are kept: nothing after ingest reads an order's id), and
+    /// the columns give back what was reserved beyond their length, so the
+    /// store holds per line only its columns.
     pub fn finish(self) -> Transactions {
-        self.t
+        let mut t = self.t;
+        t.order_count = t.orders.len();
+        t.orders = Interner::new();
+        t.customer.shrink_to_fit();
+        t.order.shrink_to_fit();
+        t.day.shrink_to_fit();
+        t.amount.shrink_to_fit();
+        t.item.shrink_to_fit();
+        t.reversal.shrink_to_fit();
+        t.nps.shrink_to_fit();
+        t.group.shrink_to_fit();
+        t.subscription.shrink_to_fit();
+        t
     }
 
     /// Appends the lines of `later`, built from the lines that follow this
@@ -453,7 +468,11 @@ pub struct Counts {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Transactions {
     customers: Interner,
+    /// The order ids while building; emptied by
+    /// [`TransactionsBuilder::finish`], which keeps their count.
     orders: Interner,
+    /// The number of distinct orders (set by [`TransactionsBuilder::finish`]).
+    order_count: usize,
     items: Interner,
     item_names: Vec<Option<Box<str>>>,
     groups: Interner,
@@ -508,6 +527,9 @@ impl Transactions {
                 "customer index",
             ),
             (inside(&self.order, &self.orders, false), "order index"),
+            // A builder's store (the only one deserialized) keeps its order
+            // ids; their count is set by `finish`.
+            (self.order_count == 0, "order count before finish"),
             (inside(&self.item, &self.items, true), "item index"),
             (inside(&self.group, &self.groups, true), "group index"),
             (self.item_names.len() <= self.items.len(), "item names"),
@@ -540,9 +562,10 @@ impl Transactions {
         &self.customers
     }
 
-    /// Order ids.
-    pub fn orders(&self) -> &Interner {
-        &self.orders
+    /// The number of distinct orders: order indices run from 0 to this
+    /// (their ids' text is not kept).
+    pub fn order_count(&self) -> usize {
+        self.order_count
     }
 
     /// Item ids (or names, when the file has names only).
@@ -684,9 +707,9 @@ impl Transactions {
         if !self.reversal.iter().zip(keep).any(|(&r, &k)| r && k) {
             return Vec::new();
         }
-        let mut order_is_sale = vec![false; self.orders.len()];
-        let mut order_day = vec![i32::MAX; self.orders.len()];
-        let mut order_customer = vec![NONE; self.orders.len()];
+        let mut order_is_sale = vec![false; self.order_count];
+        let mut order_day = vec![i32::MAX; self.order_count];
+        let mut order_customer = vec![NONE; self.order_count];
         let mut sale_items: rustc_hash::FxHashSet<(u32, u32)> = Default::default();
         for (i, &kept) in keep.iter().enumerate().take(n) {
             if !kept || self.reversal[i] {
@@ -741,8 +764,8 @@ impl Transactions {
     pub fn counts(&self) -> Counts {
         let mut seen_c = vec![false; self.customers.len()];
         let mut seen_i = vec![false; self.items.len()];
-        let mut order_net = vec![0.0f64; self.orders.len()];
-        let mut order_seen = vec![0u8; self.orders.len()];
+        let mut order_net = vec![0.0f64; self.order_count];
+        let mut order_seen = vec![0u8; self.order_count];
         let mut c = Counts::default();
         for i in 0..self.len() {
             if self.customer[i] == NONE {
@@ -869,7 +892,7 @@ mod tests {
         assert_eq!(t.len(), 3);
         assert_eq!(t.customers().len(), 1);
         assert_eq!(t.customer_col(), &[0, NONE, 0]);
-        assert_eq!(t.orders().len(), 3);
+        assert_eq!(t.order_count(), 3);
         assert_eq!(t.items().len(), 1);
         assert_eq!(t.item_name(0), "sku-1");
         assert_eq!(t.day_range(), Some((10, 12)));

@@ -547,11 +547,12 @@ fn tracking(
     let span = (end - first).max(0) as usize;
     // Repeat purchase periods of the calibration cohort, by day, and the
     // cohort's first purchase days.
-    let mut orders: Vec<(u32, i64, i32)> = summary::purchase_orders(t)
-        .iter()
-        .filter(|o| o.day >= first && o.day <= end)
-        .map(|o| (o.customer, period.index(o.day), o.day))
-        .collect();
+    let mut orders: Vec<(u32, i64, i32)> = Vec::new();
+    summary::each_purchase_order(t, |o| {
+        if o.day >= first && o.day <= end {
+            orders.push((o.customer, period.index(o.day), o.day));
+        }
+    });
     orders.sort_unstable();
     let mut repeats_by_day = vec![0.0f64; span + 1];
     let mut first_days = vec![0.0f64; span + 1];

@@ -94,7 +94,7 @@ fn read_posted(
 #[derive(Debug, PartialEq)]
 struct Store {
     customers: Vec<String>,
-    orders: Vec<String>,
+    orders: usize,
     items: Vec<String>,
     item_names: Vec<String>,
     groups: Vec<String>,
@@ -114,7 +114,7 @@ fn store(t: &Transactions) -> Store {
     let names = |i: &ltvlab::transactions::Interner| i.names().map(str::to_owned).collect();
     Store {
         customers: names(t.customers()),
-        orders: names(t.orders()),
+        orders: t.order_count(),
         items: names(t.items()),
         item_names: (0..t.items().len() as u32)
             .map(|i| t.item_name(i).to_owned())

@@ -40,7 +40,7 @@ fn write_sql_fixture() {
     // Order level: the order's customer, day and total, in cents, and the
     // position of its first line (which orders customers by their first
     // appearance, as ltvlab ranks ties).
-    let n = t.orders().len();
+    let n = t.order_count();
     let mut orders: Vec<(Option<u32>, i32, f64)> = vec![(None, i32::MAX, 0.0); n];
     let mut first_line = vec![usize::MAX; n];
     for i in 0..t.len() {

@@ -91,7 +91,7 @@ impl<'t> CustomerFacts<'t> {
         summary: &Summary,
         values: Option<Vec<CustomerValue>>,
     ) -> Result<CustomerFacts<'t>> {
-        CustomerFacts::build_with_timing(h, summary, values, None)
+        CustomerFacts::build_with_timing(h, summary, values.as_deref(), None)
     }
 
     /// [`CustomerFacts::build`] with each customer's next-order timing:
@@ -99,7 +99,7 @@ impl<'t> CustomerFacts<'t> {
     pub(crate) fn build_with_timing(
         h: &Histories<'t>,
         summary: &Summary,
-        values: Option<Vec<CustomerValue>>,
+        values: Option<&[CustomerValue]>,
         timing: Option<&[CustomerTiming]>,
     ) -> Result<CustomerFacts<'t>> {
         let t = h.transactions();
@@ -132,7 +132,7 @@ impl<'t> CustomerFacts<'t> {
         let mut rows = Vec::with_capacity(summary.customers.len());
         for (c, orders) in h.iter() {
             let last = orders[orders.len() - 1].day;
-            let value = match (&values, row_of[c]) {
+            let value = match (values, row_of[c]) {
                 (Some(v), i) if i != u32::MAX => v.get(i as usize).copied(),
                 _ => None,
             };

@@ -196,7 +196,7 @@ impl Stream {
             }
             DataKind::Baskets => {
                 let t = std::mem::take(&mut self.rows.builder).finish();
-                stats.orders = t.orders().len() as u64;
+                stats.orders = t.order_count() as u64;
                 stats.items = t.items().len() as u64;
                 stats.guest_rows = 0;
                 (Dataset::Baskets(t), None, None)

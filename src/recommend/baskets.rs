@@ -23,7 +23,7 @@ impl Baskets {
     /// One basket per order with at least one sale line that has an item;
     /// reversal lines and lines without an item are left out.
     pub fn from_transactions(t: &Transactions) -> Baskets {
-        let n_orders = t.orders().len();
+        let n_orders = t.order_count();
         let (order, item, reversal) = (t.order_col(), t.item_col(), t.reversal_col());
         let (customer, day) = (t.customer_col(), t.day_col());
         let mut start = vec![0usize; n_orders + 1];

@@ -768,7 +768,7 @@ mod tests {
         let t = generated(3, 20_000);
         let baskets = Baskets::from_transactions(&t);
         // The definition: per order, the sorted distinct items of its sale lines.
-        let mut by_order: Vec<Vec<u32>> = vec![Vec::new(); t.orders().len()];
+        let mut by_order: Vec<Vec<u32>> = vec![Vec::new(); t.order_count()];
         for i in 0..t.len() {
             if !t.reversal_col()[i] && t.item_col()[i] != NONE {
                 by_order[t.order_col()[i] as usize].push(t.item_col()[i]);

@@ -231,14 +231,20 @@ async function finish({ id, result: posted, charts: nextCharts }) {
 // the dashboard is drawn (after the what-if's first run, so the panel does
 // not wait for the bootstrap) and the recommendations are in: started beside
 // the recommender, their memory added to its peak and they took its cores.
+// The what-if helper starts when the bootstrap has ended, so the two never
+// hold their memory at once (until then runs with draws go to the analysis
+// worker, as before the helper is ready).
 /** @param {number} id */
 function releaseHelpers(id) {
   const gate = state.helpersGate;
   if (gate?.id !== id || --gate.waiting > 0) return;
   state.helpersGate = null;
   const result = state.result;
-  if (state.intervals.state === 'pending') startIntervals();
-  if (result?.whatif && result.summary) startWhatIfHelper();
+  const whatIfHelper = () => {
+    if (state.result === result && result?.whatif && result.summary) startWhatIfHelper();
+  };
+  if (state.intervals.state === 'pending') startIntervals(whatIfHelper);
+  else whatIfHelper();
 }
 
 // The recommendations arrive after the dashboard (see worker.js): their

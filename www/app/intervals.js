@@ -10,8 +10,12 @@ import { INTERVAL_SAMPLES, renderIntervalNote, renderTableHead, renderTablePage 
 import { current, newId, state } from './state.js';
 import { post, postTo, spawn } from './worker-client.js';
 
-/** Starts the bootstrap of the last analysis's customers in a helper worker. */
-export function startIntervals() {
+/**
+ * Starts the bootstrap of the last analysis's customers in a helper worker.
+ * @param {() => void} [then] called once the helper has answered (or failed)
+ * and ended, so a next helper does not hold its memory beside this one's
+ */
+export function startIntervals(then = () => {}) {
   const result = current();
   const { view, intervals } = state;
   stopIntervals();
@@ -33,12 +37,15 @@ export function startIntervals() {
       }
       renderIntervalNote();
       stopIntervals();
+      then();
     },
     (event) => {
+      if (intervals.worker !== helper) return;
       intervals.state = 'failed';
       intervals.error = { code: 'worker', params: {}, message: event.message ?? '' };
       renderIntervalNote();
       stopIntervals();
+      then();
     },
   );
   intervals.worker = helper;
