@@ -74,17 +74,41 @@ fn slot_key(s: &[u8], start: usize) -> u64 {
 }
 
 /// A short string's key: its bytes, then its length in the top byte.
+/// Shifted in rather than copied into a byte array: the copy was a call
+/// to `memcpy` and a store-to-load stall on every probe.
 fn short_key(s: &[u8]) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes[..s.len()].copy_from_slice(s);
-    bytes[7] = s.len() as u8;
-    u64::from_le_bytes(bytes)
+    s.iter()
+        .take(SHORT)
+        .enumerate()
+        .fold((s.len() as u64) << 56, |key, (i, &b)| {
+            key | u64::from(b) << (8 * i)
+        })
 }
 
-/// 32 bits of the string's Fx hash.
+/// 32 bits of the string's hash: Fx, but for an id of 1 to 9 digits, a
+/// mix of its number without the last 4 bits, above those bits. Ids that
+/// count up (order numbers, customer numbers) then fill the table 16 to a
+/// group of slots, one cache miss per 16 ids rather than one each; the
+/// bucket comes from the low bits and the tag from the top ones, both
+/// mixed but for the low 4 bits.
 fn hash_str(s: &str) -> u32 {
+    let b = s.as_bytes();
+    if (1..=9).contains(&b.len()) && b.iter().all(u8::is_ascii_digit) {
+        let n = b.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
+        return (mix32(n >> 4) << 4) | (n & 15);
+    }
     let h = FxBuildHasher.hash_one(s);
     (h ^ (h >> 32)) as u32
+}
+
+/// MurmurHash3's 32-bit finalizer: every output bit depends on every input
+/// bit.
+fn mix32(mut h: u32) -> u32 {
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
 }
 
 /// The table's 64-bit hash from the stored 32 bits: the table takes the
@@ -871,6 +895,17 @@ mod interner_tests {
             "a",
             &huge,
             "",
+            // Digit ids, hashed by their number: the same number written
+            // with leading zeros is another id.
+            "1",
+            "01",
+            "001",
+            "17",
+            "0017",
+            "999999999",
+            "1000000000",
+            "16",
+            "1",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -888,7 +923,7 @@ mod interner_tests {
         /// indices as numbering them in order of first appearance.
         #[test]
         fn interning_numbers_strings_by_first_appearance(
-            names in proptest::collection::vec("[ab\0é]{0,12}", 0..200),
+            names in proptest::collection::vec("[ab\0é]{0,12}|[0-9]{1,10}", 0..200),
         ) {
             check(&names);
         }
