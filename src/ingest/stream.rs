@@ -1140,6 +1140,34 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Each line's text from the windows is what `from_utf8` of the
+        /// line gives, with invalid bytes, cut characters and lines longer
+        /// than a window.
+        #[test]
+        fn validated_windows_read_lines_as_from_utf8(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(vec![b'\n']),
+                    proptest::strategy::Just("é注".as_bytes().to_vec()),
+                    proptest::strategy::Just(vec![0xff]),
+                    proptest::strategy::Just(vec![0xe6, 0xb3]),
+                    proptest::collection::vec(b'a'..=b'z', 0..300),
+                ],
+                0..60,
+            ),
+        ) {
+            let input = parts.concat();
+            let mut valid = Validated::new(&input);
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', &input) {
+                let want = std::str::from_utf8(&input[start..end]).ok();
+                proptest::prop_assert_eq!(valid.get(start, end), want);
+                start = end + 1;
+            }
+        }
+    }
+
     #[test]
     fn physical_lines_and_single_line_fields() {
         assert_eq!(
