@@ -66,7 +66,7 @@ const ELSEWHERE: u64 = u64::MAX;
 fn slot_key(s: &[u8], start: usize) -> u64 {
     if s.len() <= SHORT {
         short_key(s)
-    } else if s.len() < 1 << LONG_LEN_BITS && start < 1 << LONG_OFFSET_BITS {
+    } else if (s.len() as u64) < 1 << LONG_LEN_BITS && (start as u64) < 1 << LONG_OFFSET_BITS {
         LONG | (s.len() as u64) << LONG_OFFSET_BITS | start as u64
     } else {
         ELSEWHERE
@@ -142,8 +142,10 @@ fn slot_is(slot: &Slot, s: &str, arena: &str, ends: &[usize]) -> bool {
     if slot.key & LONG == 0 {
         return false;
     }
-    let len = (slot.key >> LONG_OFFSET_BITS) as usize & ((1 << LONG_LEN_BITS) - 1);
-    let start = slot.key as usize & ((1 << LONG_OFFSET_BITS) - 1);
+    // In u64: a 32-bit target's usize is narrower than the offset field
+    // (its arena, under 4 GiB, never fills it).
+    let len = ((slot.key >> LONG_OFFSET_BITS) & ((1 << LONG_LEN_BITS) - 1)) as usize;
+    let start = (slot.key & ((1 << LONG_OFFSET_BITS) - 1)) as usize;
     len == b.len() && arena.as_bytes().get(start..start + len) == Some(b)
 }
 
