@@ -2,7 +2,8 @@
 //!
 //! Run with `cargo bench --bench ingest`. Inputs are made in memory by the
 //! project's seeded generator (plain layout, seed 1) at 10k, 100k and 1M
-//! lines; the input is fed in 1 MiB chunks, as the browser and the CLI do.
+//! lines; the input is fed in 1 MiB chunks with its size given up front,
+//! as the browser and the CLI do.
 //! With `LTVLAB_BENCH_CDNOW=FILE` (the orders CSV `scripts/check-cdnow`
 //! writes), `csv_to_summary/cdnow` times the same on CDNOW's short lines.
 
@@ -27,6 +28,8 @@ fn input(lines: usize) -> Vec<u8> {
 
 fn ingest_and_summarize(bytes: &[u8]) -> usize {
     let mut ingester = Ingester::new(IngestOptions::default()).expect("default options");
+    // As the CLI and the page do: the size is known before the first chunk.
+    ingester.expect_bytes(bytes.len() as u64);
     for chunk in bytes.chunks(CHUNK) {
         ingester.push(chunk).expect("generated data ingests");
     }

@@ -223,11 +223,17 @@ fn read_in_one_go(a: &InputArgs, options: IngestOptions) -> CliResult<Ingested> 
     let mut reader: Box<dyn Read> = if name == "-" {
         Box::new(io::stdin().lock())
     } else {
-        Box::new(std::fs::File::open(&a.file).map_err(|source| CliError::Io {
+        let file = std::fs::File::open(&a.file).map_err(|source| CliError::Io {
             action: "open",
             path: name.clone(),
             source,
-        })?)
+        })?;
+        // The columns are reserved once from the size, as the page does,
+        // instead of being copied at every doubling.
+        if let Ok(meta) = file.metadata() {
+            ingester.expect_bytes(meta.len());
+        }
+        Box::new(file)
     };
     let mut buf = vec![0u8; 1 << 20];
     loop {

@@ -200,6 +200,171 @@ fn split_fields<'a>(text: &'a str, delimiter: u8, fields: &mut Vec<&'a str>) {
     fields.push(text.get(start..).unwrap_or_default());
 }
 
+/// An input validated as UTF-8 ahead of the lines that read it, a window
+/// at a time: one `from_utf8` call per window rather than one per line (on
+/// a 25-byte line the call costs more than the checking). Windows start
+/// small and double up to 64 KiB, so an input handed back to the tokenizer
+/// after a few lines has had little checked for nothing, and each byte is
+/// checked about once.
+struct Validated<'a> {
+    input: &'a [u8],
+    /// The validated text, `input[from..from + text.len()]`.
+    text: &'a str,
+    from: usize,
+    window: usize,
+}
+
+impl<'a> Validated<'a> {
+    fn new(input: &'a [u8]) -> Validated<'a> {
+        Validated {
+            input,
+            text: "",
+            from: 0,
+            window: 256,
+        }
+    }
+
+    /// `input[start..end]` as text; `None` when it is not valid UTF-8.
+    fn get(&mut self, start: usize, end: usize) -> Option<&'a str> {
+        if start < self.from || end > self.from + self.text.len() {
+            self.window = (self.window * 2).min(64 << 10);
+            let stop = (start + self.window).max(end).min(self.input.len());
+            let region = self.input.get(start..stop)?;
+            // Up to the first invalid byte, or to a character the window
+            // cut: the lines before it are text.
+            self.text = match std::str::from_utf8(region) {
+                Ok(text) => text,
+                Err(e) => std::str::from_utf8(&region[..e.valid_up_to()]).unwrap_or_default(),
+            };
+            self.from = start;
+        }
+        self.text.get(start - self.from..end - self.from)
+    }
+}
+
+/// Where the first line of a text ends, from [`scan_line`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LineScan {
+    /// The position of the line's `\n`.
+    newline: usize,
+    /// Whether the line holds a quote, or a carriage return other than the
+    /// one of a final `\r\n`.
+    special: bool,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `word` that equals `byte` (exactly: no
+/// borrow runs from one byte into the next).
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    let x = word ^ (ONES * u64::from(byte));
+    !(((x & !HIGH) + !HIGH) | x | !HIGH)
+}
+
+/// Scans the first line of `text` eight bytes at a time: where it ends,
+/// whether it is special (see [`LineScan`]), and, into `delimiters`
+/// (cleared first), the positions of `delimiter` before its `\n`. `None`
+/// when the text holds no `\n`. Each byte is read once: a memchr call for
+/// the line's end, another for its quotes and a third for its delimiters
+/// cost more than the line itself on short lines (CDNOW's are 25 bytes).
+fn scan_line(text: &[u8], delimiter: u8, delimiters: &mut Vec<usize>) -> Option<LineScan> {
+    delimiters.clear();
+    let mut specials = 0;
+    let mut words = text.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let word = u64::from_le_bytes(bytes);
+        let newlines = bytes_equal(word, b'\n');
+        // The bits of the bytes before the first `\n`, if there is one.
+        let before = if newlines == 0 {
+            !0
+        } else {
+            (newlines & newlines.wrapping_neg()) - 1
+        };
+        let special = (bytes_equal(word, b'"') | bytes_equal(word, b'\r')) & before;
+        specials += special.count_ones();
+        let mut found = bytes_equal(word, delimiter) & before;
+        while found != 0 {
+            delimiters.push(at + found.trailing_zeros() as usize / 8);
+            found &= found - 1;
+        }
+        if newlines != 0 {
+            let newline = at + newlines.trailing_zeros() as usize / 8;
+            return Some(line_scan(text, newline, specials));
+        }
+        at += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        match b {
+            b'\n' => return Some(line_scan(text, at + i, specials)),
+            b'"' | b'\r' => specials += 1,
+            _ => {}
+        }
+        if b == delimiter {
+            delimiters.push(at + i);
+        }
+    }
+    None
+}
+
+/// The [`LineScan`] of a line ending at `newline` with `specials` quotes
+/// and carriage returns.
+fn line_scan(text: &[u8], newline: usize, specials: u32) -> LineScan {
+    let crlf = newline > 0 && text.get(newline - 1) == Some(&b'\r');
+    LineScan {
+        newline,
+        special: specials > u32::from(crlf),
+    }
+}
+
+/// Splits one line that holds quotes (and no line break) into fields by
+/// csv-core's rules, their bytes back to back in `out` and each field's end
+/// in `ends`, as the tokenizer writes a record: a field that starts with a
+/// quote runs to the quote that closes it (`""` inside it is one quote),
+/// then on to the delimiter like an unquoted field, in which a quote is
+/// text. `false` when a quote is still open at the line's end: the record
+/// goes on over the next line, which is the tokenizer's job.
+fn split_quoted(line: &[u8], delimiter: u8, out: &mut Vec<u8>, ends: &mut Vec<usize>) -> bool {
+    out.clear();
+    ends.clear();
+    let mut rest = line;
+    loop {
+        if let Some(quoted) = rest.strip_prefix(b"\"") {
+            rest = quoted;
+            loop {
+                let Some(q) = memchr::memchr(b'"', rest) else {
+                    return false;
+                };
+                out.extend_from_slice(&rest[..q]);
+                rest = &rest[q + 1..];
+                match rest.strip_prefix(b"\"") {
+                    Some(after) => {
+                        out.push(b'"');
+                        rest = after;
+                    }
+                    None => break,
+                }
+            }
+        }
+        match memchr::memchr(delimiter, rest) {
+            Some(d) => {
+                out.extend_from_slice(&rest[..d]);
+                ends.push(out.len());
+                rest = &rest[d + 1..];
+            }
+            None => {
+                out.extend_from_slice(rest);
+                ends.push(out.len());
+                return true;
+            }
+        }
+    }
+}
+
 /// Row-level accumulators. Serialized whole for [`super::split`]'s parts.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct Rows {
@@ -432,26 +597,51 @@ impl Stream {
         }
     }
 
-    /// The fast path: complete lines without quotes or lone carriage
-    /// returns are split at the delimiter in place, without the tokenizer
-    /// (for such lines csv-core would give the same fields). Returns the
-    /// input left for the tokenizer. The tokenizer is not reset: right after
-    /// a record it acts like a record start on any input, and a reset would
-    /// re-arm its byte-order-mark skip, silently dropping a U+FEFF that starts
-    /// a later line.
+    /// The fast path: complete lines without lone carriage returns or a
+    /// quote left open at the line's end are split here, without the
+    /// tokenizer (for such lines csv-core would give the same fields):
+    /// quote-free lines at the delimiter in place, lines with quotes by
+    /// [`split_quoted`]. Returns the input left for the tokenizer. The
+    /// tokenizer is not reset: right after a record it acts like a record
+    /// start on any input, and a reset would re-arm its byte-order-mark
+    /// skip, silently dropping a U+FEFF that starts a later line.
     fn simple_lines<'a>(&mut self, mut input: &'a [u8]) -> Result<&'a [u8]> {
-        while let Some(nl) = memchr::memchr(b'\n', input) {
+        let delimiter = self.plan.delimiter;
+        // A delimiter outside ASCII is split at its character below, and
+        // csv-core splits at its byte: lines with quotes stay its job then.
+        let split_quotes = delimiter.is_ascii() && delimiter != b'"';
+        let (mut unquoted, mut ends, mut delimiters) = (Vec::new(), Vec::new(), Vec::new());
+        let mut valid = Validated::new(input);
+        while let Some(scan) = scan_line(input, delimiter, &mut delimiters) {
+            let offset = valid.input.len() - input.len();
+            let nl = scan.newline;
             let line = &input[..nl];
-            let content = line.strip_suffix(b"\r").unwrap_or(line);
-            if memchr::memchr2(b'"', b'\r', content).is_some() {
-                break;
-            }
-            self.count_lines(&input[..=nl]);
+            let (content, crlf) = match line.strip_suffix(b"\r") {
+                Some(content) => (content, true),
+                None => (line, false),
+            };
+            let quoted = match scan.special.then(|| memchr::memchr2(b'"', b'\r', content)) {
+                None | Some(None) => false,
+                Some(Some(at))
+                    if split_quotes
+                        && content[at] == b'"'
+                        && memchr::memchr(b'\r', &content[at..]).is_none()
+                        && split_quoted(content, delimiter, &mut unquoted, &mut ends) =>
+                {
+                    true
+                }
+                Some(Some(_)) => break,
+            };
+            self.count_line(content.is_empty(), crlf);
             input = &input[nl + 1..];
             let end_line = self.line;
             let line = self.record_start.take().unwrap_or(end_line);
-            let delimiter = self.plan.delimiter;
-            let Ok(text) = std::str::from_utf8(content) else {
+            if quoted {
+                // As the tokenizer's record: the fields back to back.
+                self.row(&unquoted, &ends, line, end_line, false)?;
+                continue;
+            }
+            let Some(text) = valid.get(offset, offset + content.len()) else {
                 let parts: Vec<&[u8]> = content.split(|&b| b == delimiter).collect();
                 let owned = self.decode_invalid_row(&parts, line);
                 let fields: Vec<&str> = owned.iter().map(String::as_str).collect();
@@ -462,13 +652,39 @@ impl Stream {
                 .into_iter()
                 .map(|_| "")
                 .collect();
-            split_fields(text, delimiter, &mut fields);
+            if delimiter.is_ascii() {
+                // An ASCII byte in UTF-8 text is a character boundary.
+                let mut start = 0;
+                for &end in &delimiters {
+                    fields.push(text.get(start..end).unwrap_or_default());
+                    start = end + 1;
+                }
+                fields.push(text.get(start..).unwrap_or_default());
+            } else {
+                split_fields(text, delimiter, &mut fields);
+            }
             let result = self.fields_row(&fields, line, end_line, false);
             fields.clear();
             self.field_buf = fields.into_iter().map(|_| "").collect();
             result?;
         }
         Ok(input)
+    }
+
+    /// [`Self::count_lines`] over one line that [`Self::simple_lines`]
+    /// consumed: text without line breaks (`empty` when there is none),
+    /// then `\r\n` (`crlf`) or `\n`.
+    fn count_line(&mut self, empty: bool, crlf: bool) {
+        self.at_line_break = true;
+        if !empty {
+            self.other_bytes();
+        }
+        // A `\n` right after a `\r` (the previous input's last byte) ends
+        // no further line.
+        if crlf || !self.after_cr {
+            self.line += 1;
+        }
+        self.after_cr = false;
     }
 
     /// Advances the line count over consumed text and notes where the
@@ -847,6 +1063,114 @@ mod tests {
             split_fields(text, delimiter, &mut got);
             let want: Vec<&str> = text.split(delimiter as char).collect();
             assert_eq!(got, want, "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A line with quotes splits as csv-core reads it, or, when a quote
+        /// stays open at its end, is left to csv-core, which reads on.
+        #[test]
+        fn split_quoted_reads_a_line_as_the_tokenizer(
+            line in "[a\",é; ]{0,16}", semicolon: bool,
+        ) {
+            proptest::prop_assume!(line.contains('"'));
+            let delimiter = if semicolon { b';' } else { b',' };
+            let mut csv = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+            let _ = csv.read_record(b"\n", &mut [0; 1], &mut [0; 1]);
+            let input = format!("{line}\n");
+            let (mut out, mut ends) = (vec![0; 256], vec![0; 64]);
+            let (res, nin, nout, nend) = csv.read_record(input.as_bytes(), &mut out, &mut ends);
+            let (mut got, mut got_ends) = (Vec::new(), Vec::new());
+            if split_quoted(line.as_bytes(), delimiter, &mut got, &mut got_ends) {
+                proptest::prop_assert_eq!(res, csv_core::ReadRecordResult::Record);
+                proptest::prop_assert_eq!(nin, input.len());
+                proptest::prop_assert_eq!(&out[..nout], &got[..]);
+                proptest::prop_assert_eq!(&ends[..nend], &got_ends[..]);
+            } else {
+                proptest::prop_assert_eq!(res, csv_core::ReadRecordResult::InputEmpty);
+            }
+        }
+    }
+
+    #[test]
+    fn split_quoted_unquotes_fields() {
+        // The same rows whether a line with quotes is split by
+        // `split_quoted` or, inside a record over several lines, by csv-core.
+        for (line, fields) in [
+            ("\"a,b\",c", vec!["a,b", "c"]),
+            ("\"a\"\"b\",\"\"", vec!["a\"b", ""]),
+            ("\"a\"b,c\"d", vec!["ab", "c\"d"]),
+            ("x,\"\"\"\",", vec!["x", "\"", ""]),
+        ] {
+            let (mut out, mut ends) = (Vec::new(), Vec::new());
+            assert!(
+                split_quoted(line.as_bytes(), b',', &mut out, &mut ends),
+                "{line}"
+            );
+            let mut start = 0;
+            let got: Vec<&str> = ends
+                .iter()
+                .map(|&end| {
+                    let field = std::str::from_utf8(&out[start..end]).unwrap();
+                    start = end;
+                    field
+                })
+                .collect();
+            assert_eq!(got, fields, "{line}");
+        }
+        let (mut out, mut ends) = (Vec::new(), Vec::new());
+        assert!(!split_quoted(b"a,\"b,c", b',', &mut out, &mut ends));
+        assert!(!split_quoted(b"a,\"b\"\"", b',', &mut out, &mut ends));
+    }
+
+    proptest::proptest! {
+        /// The eight-byte scan finds what memchr finds: the line's end, its
+        /// quotes and carriage returns (but the one of a final `\r\n`), and
+        /// its delimiters.
+        #[test]
+        fn scan_line_finds_what_memchr_finds(text in "[a,;\"\r\né\t]{0,40}", semicolon: bool) {
+            let delimiter = if semicolon { b';' } else { b',' };
+            let bytes = text.as_bytes();
+            let mut delimiters = vec![7];
+            let got = scan_line(bytes, delimiter, &mut delimiters);
+            let want = memchr::memchr(b'\n', bytes).map(|newline| {
+                let line = &bytes[..newline];
+                let content = line.strip_suffix(b"\r").unwrap_or(line);
+                LineScan { newline, special: memchr::memchr2(b'"', b'\r', content).is_some() }
+            });
+            proptest::prop_assert_eq!(got, want);
+            if let Some(scan) = got {
+                let want: Vec<usize> = memchr::memchr_iter(delimiter, &bytes[..scan.newline]).collect();
+                proptest::prop_assert_eq!(delimiters, want);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Each line's text from the windows is what `from_utf8` of the
+        /// line gives, with invalid bytes, cut characters and lines longer
+        /// than a window.
+        #[test]
+        fn validated_windows_read_lines_as_from_utf8(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(vec![b'\n']),
+                    proptest::strategy::Just("é注".as_bytes().to_vec()),
+                    proptest::strategy::Just(vec![0xff]),
+                    proptest::strategy::Just(vec![0xe6, 0xb3]),
+                    proptest::collection::vec(b'a'..=b'z', 0..300),
+                ],
+                0..60,
+            ),
+        ) {
+            let input = parts.concat();
+            let mut valid = Validated::new(&input);
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', &input) {
+                let want = std::str::from_utf8(&input[start..end]).ok();
+                proptest::prop_assert_eq!(valid.get(start, end), want);
+                start = end + 1;
+            }
         }
     }
 

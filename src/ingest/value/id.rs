@@ -67,15 +67,16 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// `13819.0` → `13819`: drops a `.0…0` fraction from an all-digit id.
+/// Read by bytes: most ids do not start with a digit, and those that do
+/// rarely have a dot.
 fn strip_float_suffix(id: &str) -> &str {
-    match id.split_once('.') {
-        Some((int, zeros))
-            if !int.is_empty()
-                && int.bytes().all(|b| b.is_ascii_digit())
-                && !zeros.is_empty()
-                && zeros.bytes().all(|b| b == b'0') =>
+    let b = id.as_bytes();
+    let int = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    match b.get(int..) {
+        Some([b'.', zeros @ ..])
+            if int > 0 && !zeros.is_empty() && zeros.iter().all(|&c| c == b'0') =>
         {
-            int
+            id.get(..int).unwrap_or(id)
         }
         _ => id,
     }
@@ -101,6 +102,25 @@ mod tests {
             let (id, normalized) = normalize_id(field);
             assert_eq!((id.as_ref(), normalized), (want, changed), "{field:?}");
             assert_eq!(clean_id(field), want, "{field:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The byte reading equals splitting at the first dot.
+        #[test]
+        fn strip_float_suffix_drops_zero_fractions_of_digit_ids(id in "[0-9.a０]{0,8}") {
+            let want = match id.split_once('.') {
+                Some((int, zeros))
+                    if !int.is_empty()
+                        && int.bytes().all(|b| b.is_ascii_digit())
+                        && !zeros.is_empty()
+                        && zeros.bytes().all(|b| b == b'0') =>
+                {
+                    int
+                }
+                _ => id.as_str(),
+            };
+            proptest::prop_assert_eq!(strip_float_suffix(&id), want);
         }
     }
 
