@@ -84,6 +84,7 @@ fn simulate(n: usize, seed: u64) -> Summary {
         observation_end: None,
         customers,
         orders_after_end: 0,
+        outlying_purchases: 0,
         guest_orders: 0,
         reversed_orders: 0,
     }

@@ -560,7 +560,7 @@ impl<'t> Histories<'t> {
     pub fn outlying_note(&self) -> Option<String> {
         (self.outlying_purchases > 0).then(|| {
             format!(
-                "{} purchases dated more than {} years away from the bulk of the data ({} to {}) are left out of cohorts and segments; the observation end and the tracking curve follow the bulk",
+                "{} purchases dated more than {} years away from the bulk of the data ({} to {}) are left out of the customers, models, cohorts and segments; the observation end and the tracking curve follow the bulk",
                 self.outlying_purchases,
                 crate::days::OUTLYING_DATE_YEARS,
                 format_day(self.first_day),

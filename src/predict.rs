@@ -826,6 +826,7 @@ mod tests {
             observation_end: None,
             customers,
             orders_after_end: 0,
+            outlying_purchases: 0,
             guest_orders: 0,
             reversed_orders: 0,
         }

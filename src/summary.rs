@@ -166,6 +166,11 @@ pub struct Summary {
     pub customers: Vec<CustomerSummary>,
     /// Purchase orders dated after the observation end, left out.
     pub orders_after_end: u64,
+    /// Purchase orders dated decades before the bulk of the data (before
+    /// [`Transactions::bulk_day_range`]'s start: a typo in the year, which
+    /// ingest warns about), left out, as the cohorts and segments leave them
+    /// out: every customer analysis counts the same customers.
+    pub outlying_purchases: u64,
     /// Guest orders (no customer id), left out.
     pub guest_orders: u64,
     /// Orders fully reversed by returns, which do not count as purchases.
@@ -245,7 +250,7 @@ pub fn summarize(data: &Dataset, options: &SummaryOptions) -> Result<Summary> {
     match data {
         Dataset::Transactions(t) => {
             let end = observation_end(t, options)?;
-            Ok(summarize_until(t, options.period, end, end))
+            Ok(summarize_until(t, options.period, bulk_start(t), end, end))
         }
         Dataset::Summary(rows) => Ok(from_records(rows, options.period)),
         Dataset::Baskets(_) => Err(baskets_error()),
@@ -291,7 +296,7 @@ pub fn calibration_holdout(data: &Dataset, options: &SummaryOptions) -> Result<C
             format_day(end)
         )));
     }
-    let calibration = summarize_until(t, options.period, cal_end, cal_end);
+    let calibration = summarize_until(t, options.period, bulk_start(t), cal_end, cal_end);
     let period = options.period;
     let index: rustc_hash::FxHashMap<&str, usize> = calibration
         .customers
@@ -494,9 +499,23 @@ fn each_purchase_order_by(
     (guests, reversed)
 }
 
-/// Summarizes purchases on or before `last_day`, with T measured to `end`.
-fn summarize_until(t: &Transactions, period: Period, last_day: i32, end: i32) -> Summary {
+/// The first day of the bulk of the data: purchases before it are dated
+/// decades earlier than the rest ([`Transactions::bulk_day_range`]).
+fn bulk_start(t: &Transactions) -> i32 {
+    t.bulk_day_range().map_or(i32::MIN, |(start, _)| start)
+}
+
+/// Summarizes purchases from `first_day` to `last_day`, with T measured to
+/// `end`.
+fn summarize_until(
+    t: &Transactions,
+    period: Period,
+    first_day: i32,
+    last_day: i32,
+    end: i32,
+) -> Summary {
     let mut after = 0u64;
+    let mut outlying = 0u64;
     // Customer rank by first appearance, to keep the output order stable.
     let mut rank = vec![u32::MAX; t.customers().len()];
     let mut next_rank = 0u32;
@@ -506,6 +525,10 @@ fn summarize_until(t: &Transactions, period: Period, last_day: i32, end: i32) ->
     let (guest_orders, reversed_orders) = each_purchase_order(t, |o| {
         if o.day > last_day {
             after += 1;
+            return;
+        }
+        if o.day < first_day {
+            outlying += 1;
             return;
         }
         let r = &mut rank[o.customer as usize];
@@ -573,6 +596,7 @@ fn summarize_until(t: &Transactions, period: Period, last_day: i32, end: i32) ->
         observation_end: Some(format_day(end)),
         customers,
         orders_after_end: after,
+        outlying_purchases: outlying,
         guest_orders,
         reversed_orders,
     }
@@ -638,6 +662,7 @@ fn from_records(rows: &[SummaryRecord], period: Period) -> Summary {
             })
             .collect(),
         orders_after_end: 0,
+        outlying_purchases: 0,
         guest_orders: 0,
         reversed_orders: 0,
     }

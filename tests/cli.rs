@@ -434,7 +434,7 @@ fn options_that_size_memory_are_capped() {
 #[test]
 fn outlying_dates_do_not_set_the_span_of_cohorts_and_tracking() {
     let file = hostile("outlying_dates.csv");
-    let note = "2 purchases dated more than 20 years away from the bulk of the data (2024-01-01 to 2024-12-12) are left out of cohorts and segments; the observation end and the tracking curve follow the bulk";
+    let note = "2 purchases dated more than 20 years away from the bulk of the data (2024-01-01 to 2024-12-12) are left out of the customers, models, cohorts and segments; the observation end and the tracking curve follow the bulk";
     let out = ltvlab(&["analyze", "--json", &file]);
     assert!(
         out.status.success(),
@@ -450,7 +450,14 @@ fn outlying_dates_do_not_set_the_span_of_cohorts_and_tracking() {
     assert_eq!(v["validation"]["observation_end"], "2024-12-12");
     assert_eq!(v["summary"]["observation_end"], "2024-12-12");
     assert_eq!(v["summary"]["orders_after_end"], 1);
+    // The 0001 purchase is left out of the summary as of the cohorts (the
+    // 9999 one is after the end): every section counts the same customers.
+    assert_eq!(v["summary"]["outlying_purchases"], 1);
     assert_eq!(v["cohorts"]["outlying_purchases"], 2);
+    assert_eq!(
+        v["summary"]["customers"], v["repeat_funnel"]["overall"]["customers"],
+        "the summary's customers are the funnel's F1"
+    );
     let notes: Vec<&str> = v["notes"]
         .as_array()
         .unwrap()

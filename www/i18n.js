@@ -101,7 +101,7 @@ const en = {
 
   'notes.heading': 'What could not be computed',
   'note.no_customers': 'No per-customer predictions: the file has no customers or dates.',
-  'note.outlying_dates_left_out': 'Some orders are dated decades away from the rest (a typo in the year?): they are left out of the cohorts, segments and holdout, which cover the bulk of the data.',
+  'note.outlying_dates_left_out': 'Some orders are dated decades away from the rest (a typo in the year?): they are left out of the customer counts, the models, the cohorts, the segments and the holdout, which cover the bulk of the data.',
   'note.summary_period_needed': 'This summary file does not say whether frequency, recency and T count days, weeks or months. Choose the unit above and press “Analyse again”.',
   'preview.period': 'Unit of frequency, recency and T',
   'preview.period.choose': '— choose —',
@@ -863,7 +863,7 @@ const ja = {
 
   'notes.heading': '計算できなかったもの',
   'note.no_customers': '顧客ごとの予測はありません：ファイルに顧客または日付がありません。',
-  'note.outlying_dates_left_out': '他の注文から数十年離れた日付の注文があります（年の入力ミスかもしれません）。コホート・セグメント・検証は大半のデータの期間で作り、これらの注文は除いています。',
+  'note.outlying_dates_left_out': '他の注文から数十年離れた日付の注文があります（年の入力ミスかもしれません）。顧客数・モデル・コホート・セグメント・検証は大半のデータの期間で作り、これらの注文は除いています。',
   'note.summary_period_needed': 'この集計ファイルでは、frequency・recency・T が日数・週数・月数のどれで数えられているか分かりません。上で単位を選び、「もう一度分析」を押してください。',
   'preview.period': 'frequency・recency・T の単位',
   'preview.period.choose': '— 選択してください —',

@@ -96,6 +96,7 @@ struct SummaryCounts {
     guest_orders: u64,
     reversed_orders: u64,
     orders_after_end: u64,
+    outlying_purchases: u64,
 }
 
 #[derive(Serialize)]
@@ -192,6 +193,7 @@ fn summary_counts(summary: &Summary) -> SummaryCounts {
         guest_orders: summary.guest_orders,
         reversed_orders: summary.reversed_orders,
         orders_after_end: summary.orders_after_end,
+        outlying_purchases: summary.outlying_purchases,
     }
 }
 

@@ -629,6 +629,7 @@ fn read_weighted_summary(path: &Path, period: &PeriodArgs) -> CliResult<Option<W
         observation_end: None,
         customers,
         orders_after_end: 0,
+        outlying_purchases: 0,
         guest_orders: 0,
         reversed_orders: 0,
     };

@@ -48,6 +48,7 @@ pub(super) struct SummaryDto<'a> {
     period: Period,
     observation_end: Option<&'a str>,
     orders_after_end: u64,
+    outlying_purchases: u64,
     guest_orders: u64,
     reversed_orders: u64,
     customers: SummaryColumns,
@@ -103,6 +104,7 @@ impl<'a> SummaryDto<'a> {
             period: s.period,
             observation_end: s.observation_end.as_deref(),
             orders_after_end: s.orders_after_end,
+            outlying_purchases: s.outlying_purchases,
             guest_orders: s.guest_orders,
             reversed_orders: s.reversed_orders,
             customers: SummaryColumns {

@@ -212,6 +212,8 @@ export interface SummaryResult {
     period: "day" | "week" | "month";
     observation_end: string | null;
     orders_after_end: number;
+    /** Purchases dated decades before the bulk of the data (a typo in the year?), left out. */
+    outlying_purchases: number;
     guest_orders: number;
     reversed_orders: number;
     customers: {

@@ -202,6 +202,8 @@ struct SummaryIn {
     period: Period,
     observation_end: Option<String>,
     orders_after_end: u64,
+    #[serde(default)]
+    outlying_purchases: u64,
     guest_orders: u64,
     reversed_orders: u64,
     customers: CustomersIn,
@@ -270,6 +272,7 @@ impl SummaryIn {
             observation_end: self.observation_end,
             customers,
             orders_after_end: self.orders_after_end,
+            outlying_purchases: self.outlying_purchases,
             guest_orders: self.guest_orders,
             reversed_orders: self.reversed_orders,
         })

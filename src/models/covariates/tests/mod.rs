@@ -58,6 +58,7 @@ fn shop(groups: &[(Process, SpendProcess, usize)], seed: u64) -> (Summary, Vec<S
         observation_end: None,
         customers: rows,
         orders_after_end: 0,
+        outlying_purchases: 0,
         guest_orders: 0,
         reversed_orders: 0,
     };
