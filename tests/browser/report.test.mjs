@@ -121,6 +121,7 @@ function assertSameReport(p, c, what) {
       guest_orders: s.guest_orders,
       reversed_orders: s.reversed_orders,
       orders_after_end: s.orders_after_end,
+      outlying_purchases: s.outlying_purchases,
     };
     same(counts, c.summary, `${what}: summary`, 0);
   }
@@ -167,6 +168,20 @@ test('ltvlab analyze and the page give the same report on the same file', () => 
     ['a named model and a horizon', 'tests/browser/fixtures/orders.csv', ['--model', 'pareto', '--horizon', '6'], { predict: { model: 'pareto', horizon_months: 6 } }],
     ['a group column and items', 'tests/browser/fixtures/channel-shop.csv', ['--group', 'channel', '--margin', '0.4'], { ingest: { mapping: { group: 'channel' } }, predict: { margin: 0.4 } }],
   ];
+  // A 0001 and a 9999 typo: both doors leave the 0001 purchase out of the
+  // summary (outlying_purchases 1) and count the funnel's customers alike.
+  // Only these sections: its 12 customers put Gamma-Gamma on a flat ridge
+  // where the doors' optimisers stop apart (as the subscription shop below).
+  {
+    const file = 'tests/fixtures/hostile/outlying_dates.csv';
+    const c = cli('analyze', '--json', `${ROOT}${file}`);
+    const p = page(readFileSync(`${ROOT}${file}`), undefined);
+    assert.equal(c.summary.outlying_purchases, 1);
+    assert.equal(p.summary.outlying_purchases, 1);
+    assert.equal(p.summary.customers.customer_id.length, c.summary.customers);
+    assert.equal(p.repeat_funnel.overall.customers, c.summary.customers);
+    same(p.repeat_funnel, c.repeat_funnel, 'dates decades away: repeat_funnel', 0);
+  }
   // A subscription shop: its deliveries have nearly one value per
   // subscriber, so its Gamma-Gamma spend fit runs to a bound where the two
   // doors' optimisers stop at different points of a flat ridge; the
