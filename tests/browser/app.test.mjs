@@ -987,6 +987,17 @@ test('the Japanese page shows no English sentence, on the sample and on Japanese
       const noneCell = page.locator('[data-testid="recs-rules"] td[data-role="none"]');
       assert.equal(await noneCell.count(), noRules ? 1 : 0, name);
       if (noRules) assert.equal(await noneCell.textContent(), '2件以上の注文で一緒に買われた商品の組み合わせがまだないため、表示できる組み合わせはありません。');
+      // A shown pair from 3 orders or fewer gets the note that it may be chance
+      // (the table shows the first 20 pairs, each once in either direction).
+      const shownPairs = new Map();
+      for (const rule of cliAnalyze(file).recommendations.rules) {
+        const key = [rule.antecedent.id, rule.consequent.id].sort().join('\u0000');
+        if (!shownPairs.has(key) && shownPairs.size < 20) shownPairs.set(key, rule.count);
+      }
+      const fewPairs = [...shownPairs.values()].some((count) => count <= 3);
+      assert.equal(fewPairs, name !== 'small-shop-9.csv', `${name}: pairs from few orders`);
+      assert.equal(await page.getByTestId('recs-rules-few').isVisible(), fewPairs, name);
+      if (fewPairs) assert.match(await page.getByTestId('recs-rules-few').textContent(), /^両方を含む注文が3件以下の組み合わせは、偶然/);
       // "Customers probably gone count for little" only where the model sees many gone (seed 25: 6% alive; seed 9: 95%).
       const expectedCompare = !identified ? /モデルは誰も離脱しない前提のため、どちらも目安として/ : alive < 0.8 ? /見込み、すでに離れていそうな顧客はほとんど数えません。$/ : /今後12か月分を見込みます。$/;
       assert.match(compare, expectedCompare, compare);

@@ -114,7 +114,16 @@ function renderRecommendations() {
   rules.tBodies[0].replaceChildren(
     ...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '5', class: 'note', 'data-role': 'none' }, t('recs.rules.none')))]),
   );
+  // On a small shop a pair from two or three orders can top the table with
+  // a lift of 30×: say that so few orders may be chance.
+  const few = byTestId('recs-rules-few');
+  const shownRules = recs.rules.filter((rule) => seen.has([rule.antecedent.id, rule.consequent.id].sort().join('\u0000')));
+  few.hidden = !shownRules.some((rule) => rule.count <= FEW_PAIR_ORDERS);
+  few.textContent = few.hidden ? '' : t('recs.rules.few', { max: l10n.integer(FEW_PAIR_ORDERS) });
 }
+
+/** Pairs bought together in this many orders or fewer get the note that they may be chance. */
+const FEW_PAIR_ORDERS = 3;
 
 // The pickers list up to 500 items and 1,000 customers. Chromium measures
 // every option of a <select> when it lays it out, even in a section that is
