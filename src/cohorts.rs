@@ -391,6 +391,18 @@ pub struct Histories<'t> {
     outlying_purchases: u64,
 }
 
+/// Puts each customer's purchases (`sorted[starts[c]..starts[c + 1]]`, in
+/// order of first appearance) in day order; nearly always they already are.
+/// Both ways of building [`Histories`] end with it.
+fn sort_by_day(sorted: &mut [Order], starts: &[usize]) {
+    for w in starts.windows(2) {
+        let slice = &mut sorted[w[0]..w[1]];
+        if !slice.is_sorted_by_key(|o| o.day) {
+            slice.sort_by_key(|o| o.day);
+        }
+    }
+}
+
 impl<'t> Histories<'t> {
     /// The purchases of `t`, grouped by customer.
     ///
@@ -462,12 +474,7 @@ impl<'t> Histories<'t> {
             sorted[*slot] = o;
             *slot += 1;
         }
-        for c in 0..n_customers {
-            let slice = &mut sorted[starts[c]..starts[c + 1]];
-            if !slice.is_sorted_by_key(|o| o.day) {
-                slice.sort_by_key(|o| o.day);
-            }
-        }
+        sort_by_day(&mut sorted, &starts);
         Ok(Histories {
             t,
             orders: sorted,
@@ -522,12 +529,7 @@ impl<'t> Histories<'t> {
             }
         });
         drop(next);
-        for c in 0..n_customers {
-            let slice = &mut sorted[starts[c]..starts[c + 1]];
-            if !slice.is_sorted_by_key(|o| o.day) {
-                slice.sort_by_key(|o| o.day);
-            }
-        }
+        sort_by_day(&mut sorted, &starts);
         Ok(Histories {
             t,
             orders: sorted,

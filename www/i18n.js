@@ -1639,6 +1639,8 @@ export function localize(lang, currency = null) {
       return dates.format(new Date(`${iso}T00:00:00Z`));
     },
     preset: (/** @type {string} */ name) => PRESET_NAMES[name] ?? t(`preset.${name}`),
+    /** Sentences one after another: a space between them in English, none in Japanese. */
+    sentences: (/** @type {string[]} */ ...parts) => parts.join(lang === 'ja' ? '' : ' '),
   };
 }
 

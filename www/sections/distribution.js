@@ -28,7 +28,7 @@ function renderLtvChart() {
   ltvFigure.dataset.identified = String(identified);
   ltvFigure.querySelector('[data-role="how"]').textContent = identified
     ? how
-    : `${how}${l10n.lang === 'ja' ? '' : ' '}${l10n.t('chart.ltv.unidentified')}`;
+    : l10n.sentences(how, l10n.t('chart.ltv.unidentified'));
   ltvFigure.querySelector('[data-role="above"]').textContent = chartData.ltv.above
     ? l10n.t('chart.ltv.above', { count: l10n.integer(chartData.ltv.above), value: l10n.money(chartData.ltv.cap) })
     : '';

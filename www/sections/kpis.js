@@ -138,7 +138,7 @@ export function renderKpis() {
   const churn = f?.churn_rate ?? null;
   if (p && alive != null && churn !== null && alive - (1 - churn) >= SLOW_BUYERS_GAP) {
     const per = l10n.decimal(Math.round((p.base.expected_purchases / p.base.customers) * 100) / 100);
-    aliveHow += `${l10n.lang === 'ja' ? '' : ' '}${t('kpi.alive.slow', { window, churn: l10n.percent(churn), per, months })}`;
+    aliveHow = l10n.sentences(aliveHow, t('kpi.alive.slow', { window, churn: l10n.percent(churn), per, months }));
   }
   setKpi(
     'kpi-alive',
@@ -173,7 +173,7 @@ export function renderKpis() {
     p?.base.mean_clv,
     l10n.money,
     t('kpi.ltv-model', { months }),
-    identified ? modelHow : `${modelHow}${l10n.lang === 'ja' ? '' : ' '}${t('kpi.ltv-model.unidentified')}`,
+    identified ? modelHow : l10n.sentences(modelHow, t('kpi.ltv-model.unidentified')),
   );
   setKpi(
     'kpi-revenue-12m',
