@@ -347,11 +347,23 @@ fn find_subscribers(histories: &Histories<'_>) -> Result<Found, NoSubscriptions>
             } else {
                 "customers"
             };
+            // "none of the 15 customers … buys", not "only 0 of the 15".
+            let regulars = match subscribers.len() {
+                0 if frequent == 1 => "the 1 customer with".to_owned(),
+                0 => format!("none of the {frequent} customers with"),
+                n => format!("only {n} of the {frequent} {noun} with"),
+            };
+            let verb = if subscribers.is_empty() && frequent == 1 {
+                "does not buy"
+            } else if subscribers.is_empty() {
+                "buys"
+            } else {
+                "buy"
+            };
             format!(
-                "no subscription column, and only {} of the {frequent} {noun} with \
-                 {MIN_DETECTED_DELIVERIES} or more purchase days buy at regular intervals of 2 to 8 weeks \
-                 (at least {MIN_DETECTED_SUBSCRIBERS} and a fifth are needed)",
-                subscribers.len()
+                "no subscription column, and {regulars} \
+                 {MIN_DETECTED_DELIVERIES} or more purchase days {verb} at regular intervals of 2 to 8 weeks \
+                 (at least {MIN_DETECTED_SUBSCRIBERS} and a fifth are needed)"
             )
         }));
     }

@@ -50,6 +50,23 @@ export const SPLIT_MAX_BYTES = 200 << 20;
 const MAX_RANGE_WORKERS = 3;
 
 /**
+ * Ranges only from this many cores on: the page's main thread and the
+ * analysis worker each want one, and on two cores a range worker finds none
+ * free. Measured on two cores, near idle, interleaved: 1M lines reached the
+ * dashboard in 2,617–2,670 ms in ranges against 2,312–2,509 ms in one go,
+ * and 100k lines read in ranges from 1 MiB gained nothing (BENCHMARKS.md,
+ * "Session 10: the byte-range split on two cores"). Below it no range
+ * worker is started, which also saves its wasm instance's memory; a test
+ * asking for ranges (`minBytes`) still gets one.
+ */
+const SPLIT_MIN_CORES = 4;
+
+/** The machine's logical cores, as the browser tells (2 when it does not). */
+function cores() {
+  return navigator.hardwareConcurrency || 2;
+}
+
+/**
  * The first range's share against another's: the analysis worker's range is
  * longer, because a range worker still encodes its part and posts it after
  * reading (about a fifth of its reading time at 1M lines).
@@ -69,13 +86,15 @@ const pool = [];
 let nextJob = 1;
 
 /**
- * Starts the range workers that are missing: one per core beyond the
- * analysis worker's, at most MAX_RANGE_WORKERS. Called when the analysis
- * worker starts and after each result.
+ * Starts the range workers that are missing: one per core beyond the main
+ * thread's and the analysis worker's, at most MAX_RANGE_WORKERS, and none
+ * below SPLIT_MIN_CORES unless `atLeast` asks for some (a test's ranges).
+ * Called when the analysis worker starts and after each result.
+ * @param {number} [atLeast]
  */
-export function startRangeWorkers() {
-  const cores = navigator.hardwareConcurrency || 2;
-  const count = Math.max(1, Math.min(MAX_RANGE_WORKERS, cores - 1));
+export function startRangeWorkers(atLeast = 0) {
+  const spare = cores() >= SPLIT_MIN_CORES ? Math.min(MAX_RANGE_WORKERS, cores() - 2) : 0;
+  const count = Math.max(atLeast, spare);
   while (pool.length < count) pool.push(startRangeWorker());
 }
 
@@ -98,9 +117,11 @@ function startRangeWorker() {
 export async function readInRanges(file, options, { minBytes = SPLIT_MIN_BYTES, onHead, onRead }) {
   const size = file.size;
   if (size < minBytes || size > SPLIT_MAX_BYTES) return null;
-  startRangeWorkers(); // after an error, the pool may not be full yet
+  const asked = minBytes < SPLIT_MIN_BYTES; // a test's ranges, whatever the cores
+  if (!asked && cores() < SPLIT_MIN_CORES) return null;
+  startRangeWorkers(asked ? 1 : 0); // after an error, the pool may not be full yet
   const wanted = Math.min(pool.length + 1, Math.floor(size / FileSplit.minRangeBytes()));
-  if (wanted < 2 && minBytes >= SPLIT_MIN_BYTES) return null;
+  if (wanted < 2 && !asked) return null;
   // A test may ask for ranges below the core's smallest: two, then.
   const count = Math.max(2, wanted);
   const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
