@@ -86,6 +86,7 @@ fn simulate(n: usize, seed: u64) -> Summary {
         orders_after_end: 0,
         outlying_purchases: 0,
         guest_orders: 0,
+        guest_revenue: 0.0,
         reversed_orders: 0,
     }
 }

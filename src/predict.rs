@@ -828,6 +828,7 @@ mod tests {
             orders_after_end: 0,
             outlying_purchases: 0,
             guest_orders: 0,
+            guest_revenue: 0.0,
             reversed_orders: 0,
         }
     }

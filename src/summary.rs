@@ -173,6 +173,9 @@ pub struct Summary {
     pub outlying_purchases: u64,
     /// Guest orders (no customer id), left out.
     pub guest_orders: u64,
+    /// The guest orders' net revenue, left out: what the shop's own total
+    /// has beyond the customers' revenue.
+    pub guest_revenue: f64,
     /// Orders fully reversed by returns, which do not count as purchases.
     pub reversed_orders: u64,
 }
@@ -394,13 +397,24 @@ pub(crate) struct PurchaseOrder {
     pub(crate) amount: f64,
 }
 
+/// The orders [`each_purchase_order`] leaves out.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct LeftOut {
+    /// Guest orders (no customer id).
+    pub(crate) guests: u64,
+    /// Their net revenue.
+    pub(crate) guest_revenue: f64,
+    /// Orders fully reversed by returns.
+    pub(crate) reversed: u64,
+}
+
 /// Calls `f` with each purchase order of `t` in order of first appearance;
 /// returns the guest and the fully reversed orders, left out. When every
 /// order's lines are adjacent ([`crate::cohorts::orders_adjacent`], the
 /// usual file) an order is complete when the next starts, so no array per
 /// order is needed; otherwise the orders are accumulated by index and
 /// gathered first.
-pub(crate) fn each_purchase_order(t: &Transactions, f: impl FnMut(PurchaseOrder)) -> (u64, u64) {
+pub(crate) fn each_purchase_order(t: &Transactions, f: impl FnMut(PurchaseOrder)) -> LeftOut {
     each_purchase_order_by(t, crate::cohorts::orders_adjacent(t.order_col()), f)
 }
 
@@ -409,7 +423,7 @@ fn each_purchase_order_by(
     t: &Transactions,
     adjacent: bool,
     mut f: impl FnMut(PurchaseOrder),
-) -> (u64, u64) {
+) -> LeftOut {
     let (cust, ord, days, amts, rev) = (
         t.customer_col(),
         t.order_col(),
@@ -431,16 +445,17 @@ fn each_purchase_order_by(
             }
         }
     };
-    let (mut guests, mut reversed) = (0, 0);
+    let mut left_out = LeftOut::default();
     // A whole order: a purchase, or counted as left out.
     let mut settle = |customer: u32, day: i32, amount: f64, flags: u8| {
         if flags & 1 == 0 {
             None
         } else if flags & 2 != 0 && amount <= 0.0 {
-            reversed += 1;
+            left_out.reversed += 1;
             None
         } else if customer == NONE {
-            guests += 1;
+            left_out.guests += 1;
+            left_out.guest_revenue += amount;
             None
         } else {
             Some(PurchaseOrder {
@@ -463,7 +478,7 @@ fn each_purchase_order_by(
                 f(order);
             }
         }
-        return (guests, reversed);
+        return left_out;
     }
     let n_orders = t.order_count();
     let mut customer = vec![NONE; n_orders];
@@ -496,7 +511,7 @@ fn each_purchase_order_by(
         .collect();
     drop((customer, day, amount, flags));
     gathered.into_iter().for_each(f);
-    (guests, reversed)
+    left_out
 }
 
 /// The first day of the bulk of the data: purchases before it are dated
@@ -522,7 +537,7 @@ fn summarize_until(
     // Each purchase order straight into its sort key (no list of the
     // orders themselves): at most one per order.
     let mut keyed: Vec<(u32, i64, i32, f64)> = Vec::new();
-    let (guest_orders, reversed_orders) = each_purchase_order(t, |o| {
+    let left_out = each_purchase_order(t, |o| {
         if o.day > last_day {
             after += 1;
             return;
@@ -597,8 +612,9 @@ fn summarize_until(
         customers,
         orders_after_end: after,
         outlying_purchases: outlying,
-        guest_orders,
-        reversed_orders,
+        guest_orders: left_out.guests,
+        guest_revenue: left_out.guest_revenue,
+        reversed_orders: left_out.reversed,
     }
 }
 
@@ -664,6 +680,7 @@ fn from_records(rows: &[SummaryRecord], period: Period) -> Summary {
         orders_after_end: 0,
         outlying_purchases: 0,
         guest_orders: 0,
+        guest_revenue: 0.0,
         reversed_orders: 0,
     }
 }
@@ -702,9 +719,25 @@ mod tests {
                 (out, counts)
             };
             let general = run(false);
-            assert!(general.1 .0 > 0, "seed {seed}: guests are counted");
+            assert!(general.1.guests > 0, "seed {seed}: guests are counted");
+            assert!(
+                general.1.guest_revenue > 0.0,
+                "seed {seed}: and their revenue"
+            );
             if adjacent {
-                assert_eq!(run(true), general, "seed {seed}");
+                let streamed = run(true);
+                assert_eq!(streamed.0, general.0, "seed {seed}");
+                // Summed in the same order either way: the same bits.
+                assert_eq!(
+                    (streamed.1.guests, streamed.1.reversed),
+                    (general.1.guests, general.1.reversed),
+                    "seed {seed}"
+                );
+                assert_eq!(
+                    streamed.1.guest_revenue.to_bits(),
+                    general.1.guest_revenue.to_bits(),
+                    "seed {seed}"
+                );
             }
         }
     }
@@ -723,6 +756,26 @@ mod tests {
         ingest(csv.as_bytes(), &IngestOptions::default())
             .unwrap()
             .data
+    }
+
+    /// Guest orders (no customer id) are left out of the customers and
+    /// counted with their net revenue: a shop's own total is the customers'
+    /// revenue plus the guests'. Hand-computed: the guests' orders g1
+    /// (1,200 + 300 on two lines) and g2 (800); the customers' 1,000 + 500.
+    #[test]
+    fn guest_orders_are_counted_with_their_revenue() {
+        let csv = "order_id,customer_id,order_date,amount\n\
+                   o1,a,2024-01-01,1000\n\
+                   g1,,2024-01-02,1200\n\
+                   g1,,2024-01-02,300\n\
+                   o2,b,2024-01-03,500\n\
+                   g2,,2024-02-01,800\n";
+        let s = summarize(&data(csv), &SummaryOptions::default()).unwrap();
+        assert_eq!(s.customers.len(), 2);
+        assert_eq!(s.guest_orders, 2);
+        assert_eq!(s.guest_revenue, 2_300.0);
+        let customers: f64 = s.customers.iter().filter_map(|c| c.total_spend).sum();
+        assert_eq!(customers + s.guest_revenue, 3_800.0);
     }
 
     /// Each customer's e-mail: an e-mail column beside the customer id (the

@@ -199,6 +199,7 @@ fn simulate_with_future(
         orders_after_end: 0,
         outlying_purchases: 0,
         guest_orders: 0,
+        guest_revenue: 0.0,
         reversed_orders: 0,
     };
     (summary, realised)

@@ -644,6 +644,7 @@ fn summary(period: Period, rows: &[(f64, f64, f64, f64)]) -> Summary {
         orders_after_end: 0,
         outlying_purchases: 0,
         guest_orders: 0,
+        guest_revenue: 0.0,
         reversed_orders: 0,
     }
 }

@@ -94,6 +94,7 @@ struct SummaryCounts {
     repeat_customers: usize,
     orders: Option<u64>,
     guest_orders: u64,
+    guest_revenue: f64,
     reversed_orders: u64,
     orders_after_end: u64,
     outlying_purchases: u64,
@@ -191,6 +192,7 @@ fn summary_counts(summary: &Summary) -> SummaryCounts {
             .count(),
         orders,
         guest_orders: summary.guest_orders,
+        guest_revenue: summary.guest_revenue,
         reversed_orders: summary.reversed_orders,
         orders_after_end: summary.orders_after_end,
         outlying_purchases: summary.outlying_purchases,
@@ -217,6 +219,14 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
             c.repeat_customers,
             c.period.name()
         )?;
+        if c.guest_orders > 0 {
+            writeln!(
+                out,
+                "guest orders    {} without a customer id (revenue {}), not in any figure",
+                c.guest_orders,
+                num(c.guest_revenue)
+            )?;
+        }
     }
     if let Some(p) = &d.predictions {
         write_predictions(out, p)?;

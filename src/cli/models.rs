@@ -631,6 +631,7 @@ fn read_weighted_summary(path: &Path, period: &PeriodArgs) -> CliResult<Option<W
         orders_after_end: 0,
         outlying_purchases: 0,
         guest_orders: 0,
+        guest_revenue: 0.0,
         reversed_orders: 0,
     };
     Ok(Some(

@@ -50,6 +50,7 @@ pub(super) struct SummaryDto<'a> {
     orders_after_end: u64,
     outlying_purchases: u64,
     guest_orders: u64,
+    guest_revenue: f64,
     reversed_orders: u64,
     customers: SummaryColumns,
 }
@@ -106,6 +107,7 @@ impl<'a> SummaryDto<'a> {
             orders_after_end: s.orders_after_end,
             outlying_purchases: s.outlying_purchases,
             guest_orders: s.guest_orders,
+            guest_revenue: s.guest_revenue,
             reversed_orders: s.reversed_orders,
             customers: SummaryColumns {
                 customer_id: strings(c.iter().map(|c| c.customer_id.as_str())),

@@ -214,7 +214,9 @@ export interface SummaryResult {
     orders_after_end: number;
     /** Purchases dated decades before the bulk of the data (a typo in the year?), left out. */
     outlying_purchases: number;
+    /** Guest orders (no customer id) and their net revenue, left out of every figure. */
     guest_orders: number;
+    guest_revenue: number;
     reversed_orders: number;
     customers: {
         customer_id: string[];

@@ -205,6 +205,8 @@ struct SummaryIn {
     #[serde(default)]
     outlying_purchases: u64,
     guest_orders: u64,
+    #[serde(default)]
+    guest_revenue: f64,
     reversed_orders: u64,
     customers: CustomersIn,
 }
@@ -274,6 +276,7 @@ impl SummaryIn {
             orders_after_end: self.orders_after_end,
             outlying_purchases: self.outlying_purchases,
             guest_orders: self.guest_orders,
+            guest_revenue: self.guest_revenue,
             reversed_orders: self.reversed_orders,
         })
     }

@@ -125,6 +125,40 @@ test('an uploaded CSV gives exact KPIs', async () => {
   await page.close();
 });
 
+test('guest orders: the orders and revenue cards and the one-page summary say what they leave out', async () => {
+  // fixtures/shopify-guests.csv: 31 orders without an e-mail (guests) among
+  // 60 customers' orders; the CLI's summary counts them and their revenue.
+  const file = `${FIXTURES}shopify-guests.csv`;
+  const { summary } = cliAnalyze(file);
+  assert.equal(summary.guest_orders, 31);
+  assert.ok(summary.guest_revenue > 0, `guest revenue ${summary.guest_revenue}`);
+  const page = await openPage();
+  await upload(page, file);
+  await settle(page, 'done');
+  assert.equal(Number(await kpi(page, 'kpi-orders')), summary.orders, 'the card counts the customers\' orders only');
+  const money = (lang) => new Intl.NumberFormat(lang, { style: 'currency', currency: 'JPY' }).format(summary.guest_revenue);
+  const how = async (id) => (await page.getByTestId(id).locator('.how').textContent()).trim();
+  const en = `Guest orders without a customer id (31 orders, ${money('en-US')}) are not included.`;
+  for (const id of ['kpi-orders', 'kpi-revenue']) assert.ok((await how(id)).endsWith(en), `${id}: ${await how(id)}`);
+  assert.ok(!(await how('kpi-aov')).includes('Guest'), 'the average order value is of like with like');
+  await page.getByTestId('lang').selectOption('ja');
+  const ja = `顧客IDのないゲスト注文（31件・${money('ja-JP')}）は含みません。`;
+  for (const id of ['kpi-orders', 'kpi-revenue']) assert.ok((await how(id)).endsWith(ja), `${id}: ${await how(id)}`);
+  // The print dialog cannot open headless: the button fills the sheet all the same.
+  await page.evaluate(() => { globalThis.print = () => {}; });
+  await page.getByTestId('print-summary').click();
+  assert.equal(await page.getByTestId('sheet-guests').textContent(), ja);
+  await page.getByTestId('lang').selectOption('en'); // the choice is remembered for the next pages
+  await page.close();
+
+  // Without guests, no such sentence.
+  const plain = await openPage();
+  await upload(plain, `${FIXTURES}orders.csv`);
+  await settle(plain, 'done');
+  assert.equal(await plain.getByTestId('kpi-orders').locator('.how').textContent(), 'Distinct orders; an order on several lines counts once, fully returned orders not at all.');
+  await plain.close();
+});
+
 test('HTML in the CSV is shown as text and never runs', async () => {
   const page = await openPage();
   await upload(page, `${FIXTURES}xss.csv`);
@@ -920,6 +954,8 @@ test('the Japanese page shows no English sentence, on the sample and on Japanese
     `${FIXTURES}small-shop-25.csv`,
     // A small shop of slow buyers: most customers lapsed, most still "alive".
     `${FIXTURES}small-shop-9.csv`,
+    // A Shopify export with guest orders: the cards say what they leave out.
+    `${FIXTURES}shopify-guests.csv`,
   ];
   let diagnosticsSeen = 0;
   const page = await openPage();

@@ -119,6 +119,7 @@ function assertSameReport(p, c, what) {
       repeat_customers: s.customers.frequency.filter((f) => f > 0).length,
       orders: s.customers.orders === null ? null : s.customers.orders.reduce((a, b) => a + b, 0),
       guest_orders: s.guest_orders,
+      guest_revenue: s.guest_revenue,
       reversed_orders: s.reversed_orders,
       orders_after_end: s.orders_after_end,
       outlying_purchases: s.outlying_purchases,

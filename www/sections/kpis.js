@@ -101,6 +101,22 @@ export function kpiFigures(result) {
 }
 
 /**
+ * The sentence on the guest orders the figures leave out (orders without a
+ * customer id, and their net revenue), or '' when there are none.
+ * @param {import('../app/state.js').PageResult} result
+ */
+export function guestsNote(result) {
+  const s = result.summary;
+  if (!s || !(s.guest_orders > 0)) return '';
+  const { l10n } = state;
+  return l10n.t('kpi.guests.how', {
+    orders: l10n.integer(s.guest_orders),
+    count: s.guest_orders,
+    revenue: l10n.money(s.guest_revenue),
+  });
+}
+
+/**
  * How far the model's share still buying may exceed the share not lapsed
  * (1 − the lapsed share) before the alive card explains the difference.
  */
@@ -113,9 +129,12 @@ export function renderKpis() {
   const { summary, predictions } = result;
   const t = l10n.t;
   const { customers, orders, revenue, aov, repeatRate } = kpiFigures(result);
+  // A shop's own total counts its guests' orders too: say what the cards leave out.
+  const guests = guestsNote(result);
+  const withGuests = (/** @type {string} */ how) => (guests ? l10n.sentences(how, guests) : how);
   setKpi('kpi-customers', customers, l10n.integer, t('kpi.customers'), t('kpi.customers.how'));
-  setKpi('kpi-orders', orders, l10n.integer, t('kpi.orders'), t('kpi.orders.how'));
-  setKpi('kpi-revenue', revenue, l10n.money, t('kpi.revenue'), t('kpi.revenue.how'));
+  setKpi('kpi-orders', orders, l10n.integer, t('kpi.orders'), withGuests(t('kpi.orders.how')));
+  setKpi('kpi-revenue', revenue, l10n.money, t('kpi.revenue'), withGuests(t('kpi.revenue.how')));
   setKpi('kpi-aov', aov, l10n.money, t('kpi.aov'), t('kpi.aov.how'));
   setKpi('kpi-repeat-rate', repeatRate, l10n.percent, t('kpi.repeat-rate'), t('kpi.repeat-rate.how'));
   // Baskets have orders only: the per-customer cards would only show dashes.

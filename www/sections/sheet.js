@@ -8,7 +8,7 @@
 import { byTestId, el } from '../app/dom.js';
 import { current, state } from '../app/state.js';
 import { cpoFigures } from './acquisition.js';
-import { kpiFigures } from './kpis.js';
+import { guestsNote, kpiFigures } from './kpis.js';
 
 /** Segments a paid action is no longer worth (they stay in the table, not in the actions). */
 const NO_ACTION = new Set(['lost', 'hibernating']);
@@ -100,6 +100,7 @@ export function renderSheet() {
     })),
     el('dl', { class: 'sheet-figures', 'data-testid': 'sheet-figures' }, ...figures.map(([key, label, figure]) =>
       el('div', { 'data-figure': key }, el('dt', {}, label), el('dd', {}, figure)))),
+    ...(guestsNote(result) ? [el('p', { class: 'sheet-meta', 'data-testid': 'sheet-guests' }, guestsNote(result))] : []),
     ...(findings.length ? [el('h3', {}, t('sheet.findings')), el('ul', { 'data-testid': 'sheet-findings' }, ...findings)] : []),
     ...(actions.length ? [el('h3', {}, t('sheet.actions')), el('ol', { 'data-testid': 'sheet-actions' }, ...actions)] : []),
     el('p', { class: 'sheet-footer' }, t('sheet.footer')),

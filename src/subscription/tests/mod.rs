@@ -180,7 +180,8 @@ fn regular_intervals_are_inferred_without_a_flag() {
         "customer_id,order_date,amount\nx,2024-01-01,500\nx,2024-01-06,500\nx,2024-04-01,500\n";
     let err = report(one).unwrap_err();
     assert!(
-        err.0.contains("the 1 customer with 3 or more purchase days does not buy at regular"),
+        err.0
+            .contains("the 1 customer with 3 or more purchase days does not buy at regular"),
         "{}",
         err.0
     );
@@ -188,7 +189,8 @@ fn regular_intervals_are_inferred_without_a_flag() {
     let two = format!("{one}y,2024-01-01,500\ny,2024-01-09,500\ny,2024-05-01,500\n");
     let err = report(&two).unwrap_err();
     assert!(
-        err.0.contains("none of the 2 customers with 3 or more purchase days buys at regular"),
+        err.0
+            .contains("none of the 2 customers with 3 or more purchase days buys at regular"),
         "{}",
         err.0
     );

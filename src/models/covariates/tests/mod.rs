@@ -60,6 +60,7 @@ fn shop(groups: &[(Process, SpendProcess, usize)], seed: u64) -> (Summary, Vec<S
         orders_after_end: 0,
         outlying_purchases: 0,
         guest_orders: 0,
+        guest_revenue: 0.0,
         reversed_orders: 0,
     };
     (summary, labels)
