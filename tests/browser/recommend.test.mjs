@@ -144,6 +144,11 @@ for (const lang of ['en', 'ja']) {
     assert.ok(text.includes(METHOD_NAMES[lang][cli.next_basket_method]), text);
     assert.ok(cli.next_basket_evaluation.customers === 5, JSON.stringify(cli.next_basket_evaluation));
     assert.equal(await page.locator('[data-testid="recs-next-scores"] tbody tr').count(), 9, 'three lists at k = 5, 10, 20');
+    // The suggestions' own test names its customers: those whose last order
+    // held an item new to them (on other shops fewer than the next-basket test's).
+    const how = await page.getByTestId('recs-verdict').locator('.verdict-how').textContent();
+    const evaluated = cli.evaluation.customers;
+    assert.ok(how.includes(lang === 'ja' ? `初めて買う商品があった${evaluated}人` : `for each of the ${evaluated} customers whose last order held an item new to them`), how);
 
     // Each customer's next purchase: the CLI's list, in its order.
     const rows = await tableCells(page, 'recs-next-table');

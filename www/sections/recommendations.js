@@ -62,7 +62,7 @@ function renderRecommendations() {
   verdict.hidden = !evaluation;
   if (evaluation) {
     verdict.querySelector('.verdict-text').textContent = verdictText(evaluation);
-    verdict.querySelector('.verdict-how').textContent = l10n.t('recs.eval.how', { k: evaluation.k });
+    verdict.querySelector('.verdict-how').textContent = l10n.t('recs.eval.how', { k: evaluation.k, customers: l10n.integer(evaluation.customers) });
   }
   renderNextBasket(recs);
 
