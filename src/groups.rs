@@ -144,11 +144,29 @@ pub struct Breakdown {
     /// The purchase and spend models fitted with the group as a covariate
     /// ([`crate::models::covariate_effects`]): each group's effect on purchase rate
     /// and dropout, and a new customer's value. Filled in by the report when
-    /// it has predictions: for the channel breakdown always, for the first
-    /// product up to [`crate::report::ReportOptions::product_effects_max_customers`];
+    /// it has predictions and the table compares some group with the
+    /// baseline ([`Breakdown::comparable`]): for the channel breakdown
+    /// always, for the first product up to
+    /// [`crate::report::ReportOptions::product_effects_max_customers`];
     /// `None` otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effects: Option<crate::models::CovariateReport>,
+}
+
+impl Breakdown {
+    /// Whether the table compares any group with its baseline: there is a
+    /// baseline (the largest named group is not small) and another group
+    /// with a value, or the pooled other values, is not small either. When
+    /// it does not, the model with the group as a covariate is not fitted:
+    /// its effects would be read against a group too small to be read.
+    pub fn comparable(&self) -> bool {
+        self.baseline.is_some()
+            && self
+                .groups
+                .iter()
+                .skip(1)
+                .any(|row| row.kind != GroupKind::Missing && !row.small)
+    }
 }
 
 /// What a row holds.

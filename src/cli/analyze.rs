@@ -454,13 +454,7 @@ fn reading(b: &Breakdown, g: &GroupReport) -> String {
         // "No difference" only when some group was compared: on a small
         // shop every group but the largest may be too small to test (the
         // page says the same, sections/groups.js).
-        (None, None)
-            if b
-                .groups
-                .iter()
-                .skip(1)
-                .any(|row| row.kind != GroupKind::Missing && !row.small) =>
-        {
+        (None, None) if b.comparable() => {
             format!("no group's repeat rate differs clearly from {baseline}'s (the largest)")
         }
         (None, None) => format!(

@@ -634,7 +634,15 @@ fn customer_sections(
         })
         .flatten()
         .map(|mut report| {
-            if let (Some(channel), Some(p)) = (report.by_channel.as_mut(), predictions) {
+            // Only where the table compares some group with its baseline:
+            // on a small shop every group may be too small, the baseline
+            // included, and the table already says so.
+            let comparable = |b: &Option<crate::groups::Breakdown>| {
+                b.as_ref().is_some_and(crate::groups::Breakdown::comparable)
+            };
+            let by_channel = comparable(&report.by_channel);
+            let by_product = comparable(&report.by_first_product);
+            if let (Some(channel), Some(p), true) = (report.by_channel.as_mut(), predictions, by_channel) {
                 match first_purchase_groups(&histories, summary)
                     .and_then(|labels| group_effects(summary, &labels, p, options))
                 {
@@ -642,7 +650,9 @@ fn customer_sections(
                     Err(err) => notes.push(Note::from_error(NoteCode::GroupEffectsFailed, &err)),
                 }
             }
-            if let (Some(product), Some(p)) = (report.by_first_product.as_mut(), predictions) {
+            if let (Some(product), Some(p), true) =
+                (report.by_first_product.as_mut(), predictions, by_product)
+            {
                 if summary.customers.len() > options.product_effects_max_customers {
                     notes.push(Note::new(
                         NoteCode::ProductEffectsSkipped,
@@ -816,6 +826,53 @@ mod tests {
             baseline > p.formula.model_ltv,
             "{baseline} vs {}",
             p.formula.model_ltv
+        );
+    }
+
+    /// A small shop whose first products are all too small to compare (the
+    /// largest has 25 customers, under the table's 30) gets the table, which
+    /// says so, and no model by first product: its effects would be read
+    /// against a baseline too small to be read. The same file with 40 "tea"
+    /// customers compares tea with cup and gets the model (the test below).
+    #[test]
+    fn no_model_by_first_product_when_the_table_compares_no_group() {
+        let mut csv = String::from("customer_id,order_date,item_id,amount\n");
+        for c in 0..70 {
+            // 25 "tea" first, 20 "cup", 25 spread over 5 other items.
+            let first = match c {
+                0..25 => "tea".to_owned(),
+                25..45 => "cup".to_owned(),
+                _ => format!("x{}", c % 5),
+            };
+            for k in 0..(1 + c % 4) {
+                let day = 1 + c + k * 29;
+                let (m, d) = (1 + day / 28, 1 + day % 28);
+                let item = if k == 0 { first.as_str() } else { "tea" };
+                csv.push_str(&format!("c{c},2024-{m:02}-{d:02},{item},{}\n", 10 + c));
+            }
+        }
+        let options = ReportOptions {
+            model: Some(ModelKind::BgNbd),
+            ..ReportOptions::default()
+        };
+        let r = match dashboard(&data(&csv), &options, &mut |_| {}) {
+            Ok(r) => r,
+            Err(err) => panic!("{err}"),
+        };
+        assert!(r.predictions.is_some(), "{:?}", r.notes);
+        let Some(b) = r.groups.as_ref().and_then(|g| g.by_first_product.as_ref()) else {
+            panic!("no first-product table: {:?}", r.notes);
+        };
+        assert_eq!(b.baseline, None, "25 customers is under the table's 30");
+        assert!(!b.comparable());
+        assert!(b.effects.is_none());
+        assert!(
+            r.notes.iter().all(|n| !matches!(
+                n.code,
+                NoteCode::ProductEffectsFailed | NoteCode::ProductEffectsSkipped
+            )),
+            "{:?}",
+            r.notes
         );
     }
 
