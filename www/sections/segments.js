@@ -14,6 +14,10 @@ import { nextOrderText, timingReasonText } from '../i18n.js';
 const LAPSED = new Set(['about_to_sleep', 'at_risk', 'cant_lose_them', 'hibernating', 'lost']);
 /** The mean chance still buying of a lapsed segment above which the table explains its name. */
 const SLOW_SEGMENT_P_ALIVE = 0.8;
+/** The segments whose names say the customers are buying. */
+const ACTIVE = new Set(['champions', 'loyal', 'potential_loyalist', 'new', 'promising']);
+/** The mean chance still buying of an active segment below which the table explains its name. */
+const GONE_SEGMENT_P_ALIVE = 0.2;
 
 /** The segments' chart and table, and the follow-up and overdue lists. */
 export function renderSegments() {
@@ -79,6 +83,15 @@ export function renderSegments() {
   const slowNote = byTestId('segments-slow');
   slowNote.hidden = !slow;
   slowNote.textContent = slow ? t('segments.slow') : '';
+  // The mirror case: the scores rank customers against each other, so in a
+  // shop where most have stopped, 安定顧客 may hold customers the model
+  // sees as gone (a 120-customer shop: 6% still buying).
+  const gone = report.modeled && identified
+    ? shown.filter((s) => ACTIVE.has(s.segment) && s.customers > 0 && s.mean_p_alive !== null && s.mean_p_alive < GONE_SEGMENT_P_ALIVE)
+    : [];
+  const goneNote = byTestId('segments-gone');
+  goneNote.hidden = gone.length === 0;
+  goneNote.textContent = gone.length ? t('segments.gone', { names: gone.map((s) => t('segments.name', { name: label(s) })).join(t('segments.name.and')) }) : '';
 
   // Each list whole, as the core holds it (its customers with the most
   // revenue first), with a CSV download through the worker's table writer.
