@@ -573,6 +573,11 @@ test('a what-if slider updates the numbers, which match ltvlab simulate', async 
   assert.ok(Number.isFinite(updateMs), 'the panel records its update time');
   // The intervals come after the drag settles.
   assert.match(await cell('ltv', 'scenario').textContent(), /–/);
+  // Each range on its own line under its figure: at 1,200 px the table's
+  // four columns, the change with its range included, fit without scrolling.
+  await page.setViewportSize({ width: 1200, height: 900 });
+  const { scroll, client } = await page.locator('[data-testid="whatif-table"]').evaluate((t) => ({ scroll: t.parentElement.scrollWidth, client: t.parentElement.clientWidth }));
+  assert.ok(scroll <= client, `the what-if table fits at 1,200 px: ${scroll} > ${client}`);
 
   // Source of the expected values: the CLI on the same file with the same lever.
   const out = execFileSync(

@@ -124,6 +124,8 @@ export function saveShopSettings() {
   }
 }
 
+/** A table cell's content: text, or text and its range. @typedef {string | (string | HTMLElement)[]} Cell */
+
 /**
  * The numbers of one run, with their intervals when it had draws.
  * @param {WhatIfResult} sim
@@ -135,19 +137,22 @@ export function renderWhatIf(sim, ms) {
   const t = l10n.t;
   const months = sim.horizon_months;
   /**
+   * The figure, with its range on a line of its own below it (one line
+   * each keeps the table's four columns within a laptop's window).
    * @param {Estimate} e
    * @param {Format} format
+   * @returns {Cell}
    */
   const withRange = (e, format) =>
     sim.draws > 0 && e.high > e.low
-      ? `${format(e.value)} (${t('whatif.range', { low: format(e.low), high: format(e.high) })})`
+      ? [format(e.value), el('span', { class: 'range' }, ` (${t('whatif.range', { low: format(e.low), high: format(e.high) })})`)]
       : format(e.value);
   /** @type {Format} */
   const signedMoney = (v) => `${v > 0 ? '+' : ''}${l10n.money(v)}`;
   const payback = (/** @type {Outcome} */ o) =>
     !(o.cac > 0) ? '—' : o.payback_months === null ? t('whatif.payback.never') : t('whatif.months', { value: l10n.integer(o.payback_months) });
   const ratio = (/** @type {Estimate | null} */ e) => (e ? withRange(e, l10n.decimal) : '—');
-  /** @type {[string, import('../i18n.js').Params, number | null | undefined, number | null | undefined, string, string, string][]} */
+  /** @type {[string, import('../i18n.js').Params, number | null | undefined, number | null | undefined, Cell, Cell, Cell][]} */
   const rows = [
     ['ltv', { months }, sim.baseline.ltv_per_customer.value, sim.scenario.ltv_per_customer.value,
       withRange(sim.baseline.ltv_per_customer, l10n.money), withRange(sim.scenario.ltv_per_customer, l10n.money),
@@ -173,9 +178,9 @@ export function renderWhatIf(sim, ms) {
         'tr',
         { 'data-row': key },
         el('th', { scope: 'row' }, el('span', {}, t(`whatif.row.${key}`, params)), el('span', { class: 'how' }, t(`whatif.row.${key}.how`))),
-        el('td', { class: 'num', 'data-side': 'baseline', 'data-value': base ?? '' }, baseText),
-        el('td', { class: 'num', 'data-side': 'scenario', 'data-value': scen ?? '' }, scenText),
-        el('td', { class: 'num', 'data-side': 'change' }, changeText),
+        el('td', { class: 'num', 'data-side': 'baseline', 'data-value': base ?? '' }, ...[baseText].flat()),
+        el('td', { class: 'num', 'data-side': 'scenario', 'data-value': scen ?? '' }, ...[scenText].flat()),
+        el('td', { class: 'num', 'data-side': 'change' }, ...[changeText].flat()),
       ),
     ),
   );
