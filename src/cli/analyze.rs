@@ -331,8 +331,11 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
     if let Some(due) = r.recommendations.and_then(|x| x.due_soon.as_ref()) {
         writeln!(
             out,
-            "due soon        {} items due again within {} days of {} or overdue by less than their interval (`recommend --csv due-soon` lists them)",
-            due.total, due.within_days, due.as_of
+            "due soon        {} {} due again within {} days of {} or overdue by less than their interval (`recommend --csv due-soon` lists them)",
+            due.total,
+            if due.total == 1 { "item" } else { "items" },
+            due.within_days,
+            due.as_of
         )?;
     }
     // The code says which section the note is about: two sections can stop
