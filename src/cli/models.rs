@@ -360,6 +360,11 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> CliResult<()>
             }
         },
     )?;
+    // The process ends after this command: its memory goes back to the
+    // operating system at once, so the rows, the summary and the
+    // predictions (tens of thousands of strings) are not freed one by one
+    // (1–2% of `predict`'s CPU on CDNOW in `perf record`).
+    std::mem::forget((ingested, summary, predictions));
     Ok(written?)
 }
 
