@@ -10,6 +10,22 @@ use clap::{Parser, Subcommand};
 
 mod cli;
 
+/// mimalloc (its version 2, the crate's `v2` feature) instead of glibc's
+/// malloc, for this binary only (the library, its tests, the benches and
+/// the wasm build keep their allocators). A run allocates tens of thousands
+/// of small strings and a few large columns, then exits: glibc's malloc
+/// took 7,710 page faults for `predict` on CDNOW (1.7 MB of orders), 14 ms
+/// of the process's 62 in the kernel; mimalloc takes about 460 (its
+/// segments sit on transparent huge pages where the kernel offers them).
+/// Measured alternately with the previous binary (BENCHMARKS.md, session
+/// 10, load 8): `predict` on CDNOW 62.7 → 50.0 ms of CPU, `summary --period
+/// week` on CDNOW 40.4 → 33.7 ms, `summary --threads 1` on 1M lines 517 →
+/// 464 ms; peak RSS 25.7 → 31.5 MB and 62.4 → 74.8 MB. mimalloc 3 (the
+/// crate's default) took 58 MB on CDNOW and was slower, with rare runs at
+/// 2–3× the median.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use cli::error::CliResult;
 
 #[derive(Parser)]

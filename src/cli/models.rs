@@ -345,9 +345,27 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> CliResult<()>
             value_high,
         }
     });
-    // The one customers layout, shared with the app's export.
-    let text = ltvlab::export::customers_csv(&summary, Some(model), interval_columns)?;
-    Ok(out.write_all(text.as_bytes())?)
+    // The one customers layout, shared with the app's export, written out
+    // piece by piece rather than held whole; the first write error stops
+    // the writing and is the result.
+    let mut written = Ok(());
+    ltvlab::export::write_customers_csv(
+        &summary,
+        Some(model),
+        interval_columns,
+        None,
+        &mut |piece| {
+            if written.is_ok() {
+                written = out.write_all(piece.as_bytes());
+            }
+        },
+    )?;
+    // The process ends after this command: its memory goes back to the
+    // operating system at once, so the rows, the summary and the
+    // predictions (tens of thousands of strings) are not freed one by one
+    // (1–2% of `predict`'s CPU on CDNOW in `perf record`).
+    std::mem::forget((ingested, summary, predictions));
+    Ok(written?)
 }
 
 /// `fit --covariate COL`: the covariate model on the orders file grouped by

@@ -494,6 +494,17 @@ impl Stream {
             .try_reserve(more)
             .and_then(|()| r.lines.try_reserve(more))
             .and_then(|()| r.row_hashes.try_reserve(more));
+        // The order ids likewise, at the head's orders per row and bytes per
+        // order (orders are local to a stretch of rows, unlike customers,
+        // who come back). Without an order column the ids are made of the
+        // customer and the date.
+        let (orders, bytes) = r.builder.order_ids();
+        if orders > 0 {
+            let per_row = orders as f64 / rows as f64;
+            let more_orders = (more as f64 * per_row) as usize;
+            let more_bytes = (more_orders as f64 * bytes as f64 / orders as f64) as usize;
+            let _ = r.builder.try_reserve_orders(more_orders, more_bytes);
+        }
     }
 
     /// Decodes a chunk and handles every complete record in it.
