@@ -170,10 +170,16 @@ impl Baskets {
             }
             from = to;
         }
+        // Shrunk in place: the space of the baskets left out is given back
+        // before the caller builds on the rest.
         self.items.truncate(end);
+        self.items.shrink_to_fit();
         self.customer.truncate(n);
+        self.customer.shrink_to_fit();
         self.day.truncate(n);
+        self.day.shrink_to_fit();
         self.offsets.truncate(n + 1);
+        self.offsets.shrink_to_fit();
         self.capped = 0;
     }
 
