@@ -192,14 +192,9 @@ fn detail(data: &Dataset) {
     let r = ltvlab::cohorts::cohorts_with(&h, &options.cohorts).expect("cohorts");
     mark("detail: cohorts");
     drop(r);
-    let r = ltvlab::segments::segments_with_timing(
-        &h,
-        &s,
-        Some(&p.customer_values()),
-        Some(&p.customer_timing()),
-        &options.segments,
-    )
-    .expect("segments");
+    // As the report values them: read in the predictions.
+    let r = ltvlab::segments::segments_with_predictions(&h, &s, &p, &options.segments)
+        .expect("segments");
     mark("detail: segments");
     drop(r);
     let r = ltvlab::groups::groups(
@@ -237,6 +232,11 @@ fn detail(data: &Dataset) {
     let nb = NextBasket::new(&rec, &NextBasketOptions::default()).expect("next basket");
     mark("detail: NextBasket::new");
     drop(nb);
+    let due = ltvlab::recommend::Replenishment::new(&rec)
+        .due_soon(&Default::default())
+        .expect("due soon");
+    mark("detail: Replenishment due_soon");
+    drop(due);
     drop(rec);
     mark("detail: dropped");
 }

@@ -351,11 +351,10 @@ impl PeriodIndex {
     }
 }
 
-/// A purchase order, as in the module doc.
+/// A purchase order, as in the module doc. Its customer is where
+/// [`Histories`] keeps it (24 bytes an order, not 32).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Order {
-    /// Customer index (never [`NONE`]).
-    pub customer: u32,
     /// Day of the earliest sale line.
     pub day: i32,
     /// Net value, floored at 0.
@@ -443,7 +442,7 @@ impl<'t> Histories<'t> {
         // then reuses their memory: faster than scattering straight from
         // the accumulators into fresh pages.
         let n_customers = starts.len() - 1;
-        let orders: Vec<Order> = first_seen
+        let orders: Vec<Pending> = first_seen
             .iter()
             .map(|&o| acc[o as usize])
             .filter(|o| o.customer != NONE)
@@ -451,13 +450,13 @@ impl<'t> Histories<'t> {
         drop(acc);
         // Purchases dated outside the bulk of the data are left out, so a
         // typo in a year cannot stretch the tables over millennia.
-        let in_bulk = |o: &Order| (first_day..=end_day).contains(&o.day);
+        let in_bulk = |o: &Pending| (first_day..=end_day).contains(&o.order.day);
         let outlying_purchases = orders.iter().filter(|o| !in_bulk(o)).count();
-        let orders: Vec<Order> = if outlying_purchases == 0 {
+        let orders: Vec<Pending> = if outlying_purchases == 0 {
             orders
         } else {
             starts.iter_mut().for_each(|s| *s = 0);
-            let kept: Vec<Order> = orders.into_iter().filter(in_bulk).collect();
+            let kept: Vec<Pending> = orders.into_iter().filter(in_bulk).collect();
             for o in &kept {
                 starts[o.customer as usize + 1] += 1;
             }
@@ -468,10 +467,10 @@ impl<'t> Histories<'t> {
             starts[c + 1] += starts[c];
         }
         let mut next = starts.clone();
-        let mut sorted = vec![PLACEHOLDER; purchases];
+        let mut sorted = vec![PLACEHOLDER.order; purchases];
         for o in orders {
             let slot = &mut next[o.customer as usize];
-            sorted[*slot] = o;
+            sorted[*slot] = o.order;
             *slot += 1;
         }
         sort_by_day(&mut sorted, &starts);
@@ -496,7 +495,7 @@ impl<'t> Histories<'t> {
         let n_customers = t.customers().len();
         let bulk = t.bulk_day_range();
         let (first_day, end_day) = bulk.unwrap_or((i32::MIN, i32::MAX));
-        let in_bulk = |o: &Order| (first_day..=end_day).contains(&o.day);
+        let in_bulk = |o: &Pending| (first_day..=end_day).contains(&o.order.day);
         let mut starts = vec![0usize; n_customers + 1];
         let (mut purchases, mut outlying_purchases) = (0usize, 0usize);
         each_adjacent_purchase(t, |o| {
@@ -520,11 +519,11 @@ impl<'t> Histories<'t> {
             starts[c + 1] += starts[c];
         }
         let mut next = starts.clone();
-        let mut sorted = vec![PLACEHOLDER; purchases - outlying_purchases];
+        let mut sorted = vec![PLACEHOLDER.order; purchases - outlying_purchases];
         each_adjacent_purchase(t, |o| {
             if in_bulk(&o) {
                 let slot = &mut next[o.customer as usize];
-                sorted[*slot] = o;
+                sorted[*slot] = o.order;
                 *slot += 1;
             }
         });
@@ -593,22 +592,33 @@ impl<'t> Histories<'t> {
     }
 }
 
+/// An order being added up from its lines, with its customer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Pending {
+    /// Customer index ([`NONE`] until a sale line with one, and when the
+    /// order is not a purchase).
+    customer: u32,
+    order: Order,
+}
+
 /// An order before it is known to be a purchase.
-const PLACEHOLDER: Order = Order {
+const PLACEHOLDER: Pending = Pending {
     customer: NONE,
-    day: i32::MAX,
-    amount: 0.0,
-    first_item: NONE,
-    group: NONE,
-    nps: u8::MAX,
-    subscription: false,
+    order: Order {
+        day: i32::MAX,
+        amount: 0.0,
+        first_item: NONE,
+        group: NONE,
+        nps: u8::MAX,
+        subscription: false,
+    },
 };
 
 /// What [`purchase_orders`] finds.
 struct PurchaseOrders {
     /// Per order index, the purchase it is (amount floored at 0); customer
     /// [`NONE`] if it is not a purchase.
-    orders: Vec<Order>,
+    orders: Vec<Pending>,
     /// Order indices in order of first appearance.
     first_seen: Vec<u32>,
     /// `starts[c + 1]`: customer `c`'s purchases (`starts[0]` is 0).
@@ -679,7 +689,8 @@ impl<'a> Lines<'a> {
 
     /// Adds line `i` to its order's accumulator `a`; `flags` bit 0: the
     /// order has a sale line, bit 1: a reversal line.
-    fn add(&self, i: usize, a: &mut Order, flags: &mut u8) {
+    fn add(&self, i: usize, pending: &mut Pending, flags: &mut u8) {
+        let a = &mut pending.order;
         a.amount += self.amount[i];
         if let Some(g) = self.group {
             if a.group == NONE {
@@ -702,8 +713,8 @@ impl<'a> Lines<'a> {
             }
             *flags |= 1;
             a.day = a.day.min(self.day[i]);
-            if a.customer == NONE {
-                a.customer = self.customer[i];
+            if pending.customer == NONE {
+                pending.customer = self.customer[i];
             }
         }
     }
@@ -712,10 +723,10 @@ impl<'a> Lines<'a> {
 /// Whether an accumulated order is a purchase (a sale line, not fully
 /// reversed, a customer); if so its amount is floored at 0, else its
 /// customer becomes [`NONE`].
-fn settle(a: &mut Order, flags: u8) -> bool {
-    let fully_reversed = flags & 2 != 0 && a.amount <= 0.0;
+fn settle(a: &mut Pending, flags: u8) -> bool {
+    let fully_reversed = flags & 2 != 0 && a.order.amount <= 0.0;
     if flags & 1 != 0 && !fully_reversed && a.customer != NONE {
-        a.amount = a.amount.max(0.0);
+        a.order.amount = a.order.amount.max(0.0);
         true
     } else {
         a.customer = NONE;
@@ -737,7 +748,7 @@ pub(crate) fn orders_adjacent(order: &[u32]) -> bool {
 /// Calls `f` with each purchase of `t`, in order of first appearance, when
 /// [`orders_adjacent`] holds: the purchases of [`purchase_orders`], without
 /// an accumulator per order.
-fn each_adjacent_purchase(t: &Transactions, mut f: impl FnMut(Order)) {
+fn each_adjacent_purchase(t: &Transactions, mut f: impl FnMut(Pending)) {
     let ord = t.order_col();
     let lines = Lines::of(t);
     let mut i = 0;
@@ -972,7 +983,7 @@ mod tests {
     /// The purchases as `Histories::new` used to build them: collected in
     /// order of first appearance into their own vector, then stably sorted
     /// by customer (a counting sort) and by day within each customer.
-    fn reference_orders(t: &Transactions) -> Vec<Order> {
+    fn reference_orders(t: &Transactions) -> Vec<Pending> {
         let mut acc = vec![PLACEHOLDER; t.order_count()];
         let mut flags = vec![0u8; t.order_count()];
         let mut first_seen = Vec::new();
@@ -982,7 +993,8 @@ mod tests {
                 flags[o] |= 4;
                 first_seen.push(o);
             }
-            let a = &mut acc[o];
+            let p = &mut acc[o];
+            let a = &mut p.order;
             a.amount += t.amount_col()[i];
             if let Some(g) = t.group_col() {
                 if a.group == NONE {
@@ -997,24 +1009,39 @@ mod tests {
                 }
                 flags[o] |= 1;
                 a.day = a.day.min(t.day_col()[i]);
-                if a.customer == NONE {
-                    a.customer = t.customer_col()[i];
+                if p.customer == NONE {
+                    p.customer = t.customer_col()[i];
                 }
             }
         }
-        let mut orders: Vec<Order> = first_seen
+        let mut orders: Vec<Pending> = first_seen
             .into_iter()
             .filter_map(|o| {
-                let a = acc[o];
-                let fully_reversed = flags[o] & 2 != 0 && a.amount <= 0.0;
-                (flags[o] & 1 != 0 && !fully_reversed && a.customer != NONE).then_some(Order {
-                    amount: a.amount.max(0.0),
-                    ..a
+                let Pending { customer, order } = acc[o];
+                let fully_reversed = flags[o] & 2 != 0 && order.amount <= 0.0;
+                (flags[o] & 1 != 0 && !fully_reversed && customer != NONE).then_some(Pending {
+                    customer,
+                    order: Order {
+                        amount: order.amount.max(0.0),
+                        ..order
+                    },
                 })
             })
             .collect();
-        orders.sort_by_key(|o| (o.customer, o.day));
+        orders.sort_by_key(|o| (o.customer, o.order.day));
         orders
+    }
+
+    /// The purchases of `h` with their customers, in its order.
+    fn with_customers(h: &Histories<'_>) -> Vec<Pending> {
+        h.iter()
+            .flat_map(|(c, orders)| {
+                orders.iter().map(move |&order| Pending {
+                    customer: c as u32,
+                    order,
+                })
+            })
+            .collect()
     }
 
     #[test]
@@ -1023,10 +1050,15 @@ mod tests {
             let (t, _) = shop(seed, 20_000);
             let h = Histories::new(&t).unwrap();
             let want = reference_orders(&t);
-            assert!(want.iter().any(|o| o.group != NONE));
-            assert_eq!(h.orders, want);
+            assert!(want.iter().any(|o| o.order.group != NONE));
+            assert_eq!(with_customers(&h), want);
             for c in 0..h.customer_slots() {
-                assert!(h.of(c).iter().all(|o| o.customer as usize == c));
+                let of_c: Vec<Order> = want
+                    .iter()
+                    .filter(|o| o.customer as usize == c)
+                    .map(|o| o.order)
+                    .collect();
+                assert_eq!(h.of(c), of_c.as_slice());
             }
             assert_eq!(h.iter().map(|(_, o)| o.len()).sum::<usize>(), want.len());
             assert_eq!(Some(h.end_day()), t.day_range().map(|(_, last)| last));
@@ -1081,11 +1113,10 @@ mod tests {
         assert!(orders_adjacent(&[0, 0, 1, 2, 2]) && orders_adjacent(&[]));
         assert!(!orders_adjacent(&[1, 1]) && !orders_adjacent(&[0, 2]));
         let h = Histories::new(&t).unwrap();
-        assert_eq!(h.orders, reference_orders(&t));
-        let days: Vec<(u32, i32, f64)> = h
-            .orders
+        assert_eq!(with_customers(&h), reference_orders(&t));
+        let days: Vec<(u32, i32, f64)> = with_customers(&h)
             .iter()
-            .map(|o| (o.customer, o.day, o.amount))
+            .map(|o| (o.customer, o.order.day, o.order.amount))
             .collect();
         assert_eq!(days, [(0, 9, 1.0), (0, 10, 7.0), (1, 11, 7.0)]);
     }

@@ -97,10 +97,11 @@ use crate::cohorts::Histories;
 use crate::customers::facts_ratio as ratio;
 use crate::customers::{
     customer_timing, day_after, CustomerFacts, CustomerRow, CustomerTiming, CustomerValue,
-    LomaxWait, ShopModel, Tally, ValueOptions,
+    LomaxWait, RowValue, ShopModel, Tally, TimingOf, ValueOf, ValueOptions,
 };
 use crate::days::format_day;
 use crate::models::ModelKind;
+use crate::predict::Predictions;
 use crate::summary::Summary;
 use crate::transactions::Transactions;
 use crate::{Error, Result};
@@ -546,9 +547,71 @@ pub fn segments_with_timing(
             )));
         }
     }
-    // Read where they are: a copy of every customer's values would be the
-    // larger part of this section's memory.
-    let facts = CustomerFacts::build_with_timing(histories, summary, values, timing)?;
+    let value_of = |i: usize| values.and_then(|v| v.get(i)).map(RowValue::from);
+    let timing_of = |i: usize| timing.and_then(|v| v.get(i)).copied();
+    segments_with_model(
+        histories,
+        summary,
+        values.map(|_| &value_of as &ValueOf<'_>),
+        timing.map(|_| &timing_of as &TimingOf<'_>),
+        options,
+    )
+}
+
+/// [`segments_with_timing`] with the values and timing of `predictions`
+/// (one row per summary customer, in the summary's order, as
+/// [`crate::predict::predict`] gives them), read where they are instead of
+/// copied: equal to `segments_with_timing(h, s,
+/// Some(&p.customer_values()), Some(&p.customer_timing()), options)`.
+///
+/// # Errors
+///
+/// As [`segments_with_timing`].
+pub fn segments_with_predictions(
+    histories: &Histories<'_>,
+    summary: &Summary,
+    predictions: &Predictions,
+    options: &SegmentOptions,
+) -> Result<SegmentReport> {
+    let n = summary.customers.len();
+    let rows = &predictions.customers;
+    if rows.len() != n {
+        return Err(Error::options(format!(
+            "{} customer values for {n} summary customers",
+            rows.len()
+        )));
+    }
+    // The two numbers the segments read of a customer's value, as
+    // `Predictions::customer_values` copies them.
+    let value_of = |i: usize| {
+        rows.get(i).map(|c| RowValue {
+            p_alive: c.p_alive,
+            clv: c.clv,
+        })
+    };
+    let timing_of = |i: usize| rows.get(i).map(|c| c.timing);
+    segments_with_model(
+        histories,
+        summary,
+        Some(&value_of),
+        Some(&timing_of),
+        options,
+    )
+}
+
+/// The segments with the model's numbers read through `value` and
+/// `timing` (by summary row), whose lengths the callers have checked.
+fn segments_with_model<'a>(
+    histories: &Histories<'a>,
+    summary: &Summary,
+    value: Option<&ValueOf<'_>>,
+    timing: Option<&'a TimingOf<'a>>,
+    options: &SegmentOptions,
+) -> Result<SegmentReport> {
+    let modeled = value.is_some();
+    // Read where they are: a copy of every customer's values and timing in
+    // each row would be the larger part of this section's memory.
+    let facts = CustomerFacts::build_with_model(histories, summary, value, timing)?;
     let n = facts.rows.len();
     let r = scores(&facts.rows, |c| -f64::from(c.days_since_last));
     let f = scores(&facts.rows, |c| f64::from(c.orders));
@@ -593,8 +656,8 @@ pub fn segments_with_timing(
                 nps: (c.nps != u8::MAX).then_some(c.nps),
                 p_alive: c.value.map(|v| v.p_alive),
                 model_ltv: c.value.map(|v| v.clv),
-                expected_next_order: c
-                    .timing
+                expected_next_order: facts
+                    .timing(c)
                     .and_then(|t| t.median_days())
                     .and_then(|d| day_after(ctx.end_day, d))
                     .map(format_day),
@@ -605,7 +668,7 @@ pub fn segments_with_timing(
     };
     Ok(SegmentReport {
         observation_end: format_day(ctx.end_day),
-        modeled: values.is_some(),
+        modeled,
         overall: overall.stats(ctx),
         segments,
         follow_up,
@@ -735,8 +798,11 @@ fn sort_first<T>(list: &mut Vec<T>, limit: usize, order: impl Fn(&T, &T) -> Orde
 
 /// Whether a customer is overdue (module doc): a repeat customer silent
 /// for longer than their pace. Returns the reason if so.
-pub(crate) fn overdue_reason(row: &CustomerRow) -> Option<TimingReason> {
-    let pace = row.timing?.pace_days?;
+pub(crate) fn overdue_reason(
+    row: &CustomerRow,
+    timing: Option<&CustomerTiming>,
+) -> Option<TimingReason> {
+    let pace = timing?.pace_days?;
     (row.frequency > 0.0 && f64::from(row.days_since_last) > pace).then(|| {
         TimingReason::SilentPastPace {
             silent_days: row.days_since_last,
@@ -746,10 +812,10 @@ pub(crate) fn overdue_reason(row: &CustomerRow) -> Option<TimingReason> {
 }
 
 fn overdue_list(facts: &CustomerFacts<'_>, limit: usize) -> TimingList {
-    let overdue: Vec<(&CustomerRow, CustomerValue, TimingReason)> = facts
+    let overdue: Vec<(&CustomerRow, RowValue, TimingReason)> = facts
         .rows
         .iter()
-        .filter_map(|c| Some((c, c.value?, overdue_reason(c)?)))
+        .filter_map(|c| Some((c, c.value?, overdue_reason(c, facts.timing(c).as_ref())?)))
         .collect();
     let all = overdue.len() as u64;
     let mut list: Vec<_> = overdue
@@ -774,13 +840,13 @@ fn overdue_list(facts: &CustomerFacts<'_>, limit: usize) -> TimingList {
 }
 
 fn due_soon_list(facts: &CustomerFacts<'_>, limit: usize) -> TimingList {
-    let mut list: Vec<(&CustomerRow, CustomerValue, TimingReason)> = facts
+    let mut list: Vec<(&CustomerRow, RowValue, TimingReason)> = facts
         .rows
         .iter()
         .filter_map(|c| {
-            let timing = c.timing?;
+            let timing = facts.timing(c)?;
             let median = timing.median_days()?;
-            let due = median <= DUE_SOON_DAYS && overdue_reason(c).is_none();
+            let due = median <= DUE_SOON_DAYS && overdue_reason(c, Some(&timing)).is_none();
             due.then(|| {
                 let reason = TimingReason::DueSoon {
                     in_days: median.round() as i32,
@@ -791,7 +857,7 @@ fn due_soon_list(facts: &CustomerFacts<'_>, limit: usize) -> TimingList {
         })
         .collect();
     let count = list.len() as u64;
-    let p30 = |c: &CustomerRow| c.timing.map_or(0.0, |t| t.p_purchase_30d);
+    let p30 = |c: &CustomerRow| facts.timing(c).map_or(0.0, |t| t.p_purchase_30d);
     sort_first(&mut list, limit, |a, b| {
         p30(b.0)
             .total_cmp(&p30(a.0))
@@ -811,11 +877,11 @@ fn due_soon_list(facts: &CustomerFacts<'_>, limit: usize) -> TimingList {
 fn timed_customer(
     facts: &CustomerFacts<'_>,
     c: &CustomerRow,
-    v: CustomerValue,
+    v: RowValue,
     reason: TimingReason,
 ) -> TimedCustomer {
     let end = facts.context.end_day;
-    let timing = c.timing;
+    let timing = facts.timing(c);
     let date = |k: usize| {
         timing
             .and_then(|t| t.next_order_days[k])

@@ -436,3 +436,42 @@ proptest::proptest! {
         proptest::prop_assert!(on_rule(short) <= on_rule(long));
     }
 }
+
+/// The report's path, which reads each customer's value and timing in the
+/// predictions, gives the same segments as the copies of them: on a
+/// generated shop with overdue and due-soon customers, and with one
+/// prediction too few (an options error on both paths).
+#[test]
+fn segments_read_from_the_predictions_equal_their_copies() {
+    let config = ltvlab::generate::GeneratorConfig {
+        customers: 800,
+        seed: 9,
+        japanese_names: false,
+        ..Default::default()
+    };
+    let mut bytes = Vec::new();
+    ltvlab::generate::generate(&config, &mut bytes).unwrap();
+    let (t, summary) = load(std::str::from_utf8(&bytes).unwrap(), None);
+    let predictions = ltvlab::predict::predict(&summary, &PredictOptions::default()).unwrap();
+    let histories = ltvlab::cohorts::Histories::new(&t).unwrap();
+    let options = SegmentOptions::default();
+    let copied = ltvlab::segments::segments_with_timing(
+        &histories,
+        &summary,
+        Some(&predictions.customer_values()),
+        Some(&predictions.customer_timing()),
+        &options,
+    )
+    .unwrap();
+    let read =
+        ltvlab::segments::segments_with_predictions(&histories, &summary, &predictions, &options)
+            .unwrap();
+    assert!(copied.overdue.count > 0 && copied.due_soon.count > 0);
+    assert_eq!(read, copied);
+    let mut fewer = summary.clone();
+    fewer.customers.pop();
+    let short = ltvlab::predict::predict(&fewer, &PredictOptions::default()).unwrap();
+    let err = ltvlab::segments::segments_with_predictions(&histories, &summary, &short, &options)
+        .unwrap_err();
+    assert!(err.to_string().contains("customer values for"), "{err}");
+}

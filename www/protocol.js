@@ -23,6 +23,7 @@
 /** @typedef {import('./pkg/ltvlab.js').Note} Note */
 /** @typedef {import('./pkg/ltvlab.js').ModelChoice} ModelChoice */
 /** @typedef {import('./pkg/ltvlab.js').PredictOptions} PredictOptions */
+/** @typedef {import('./pkg/ltvlab.js').PredictionsResult} PredictionsResult */
 /** @typedef {import('./pkg/ltvlab.js').Preview} Preview */
 /** @typedef {import('./pkg/ltvlab.js').RecommendStage} RecommendStage */
 /** @typedef {import('./pkg/ltvlab.js').Scenario} Scenario */
@@ -177,8 +178,15 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
  *   & {customer_id: Packed, first_purchase: Packed | null, last_purchase: Packed | null}}} PostedSummary
  */
 /**
- * @typedef {Omit<AnalysisResult, 'whatif' | 'summary' | 'recommendations'>
- *   & {whatif: boolean, summary: PostedSummary | null, recommendations: string | null}} PostedResult
+ * The predictions as posted: of the per-customer columns only those the page
+ * reads (the customer table's); the worker keeps the others for the exports.
+ * At 600k customers the ten left out are 50 MB the page would hold.
+ * @typedef {Omit<PredictionsResult, 'customers'> & {customers: Pick<PredictionsResult['customers'], PostedPredictionColumn>}} PostedPredictions
+ */
+/** The per-customer prediction columns posted to the page. @typedef {'p_alive' | 'expected_purchases' | 'clv'} PostedPredictionColumn */
+/**
+ * @typedef {Omit<AnalysisResult, 'whatif' | 'summary' | 'predictions' | 'recommendations'>
+ *   & {whatif: boolean, summary: PostedSummary | null, predictions: PostedPredictions | null, recommendations: string | null}} PostedResult
  */
 
 /** The per-customer string columns, posted packed. */

@@ -126,7 +126,8 @@ async function runAnalysis(data) {
   last = result;
   if (result.recommendations_pending) deferred = { id: data.id, analysis: done.analysis };
   else done.analysis.free();
-  send({ type: FromWorker.RESULT, id: data.id, result: forPage(result), charts: charts(result), ranges });
+  const { posted, transfer } = forPage(result);
+  send({ type: FromWorker.RESULT, id: data.id, result: posted, charts: charts(result), ranges }, transfer);
   if (self.name === 'analysis') startRangeWorkers(); // for the next file, now that this one's result is out
 }
 
@@ -293,26 +294,76 @@ function stepsOf(done, total) {
 
 /**
  * The result as posted to the page, in the cheaper shapes of PostedResult
- * (protocol.js): string columns packed, recommendations as JSON text.
+ * (protocol.js): string columns packed, recommendations as JSON text, and
+ * of the predictions' per-customer columns only those the page reads. The
+ * page's columns are copies whose buffers are transferred (`transfer`), so
+ * the message holds no third copy of them between the worker's and the
+ * page's, and receiving it copies nothing on the page's thread.
  * @param {Kept} result
- * @returns {PostedResult}
+ * @returns {{posted: PostedResult, transfer: Transferable[]}}
  */
 function forPage(result) {
+  /** @type {Transferable[]} */
+  const transfer = [];
+  /**
+   * A copy of `column` to move to the page.
+   * @template {Float64Array | Uint8Array} T
+   * @param {T} column
+   * @returns {T}
+   */
+  const moved = (column) => {
+    const copy = /** @type {T} */ (column.slice());
+    transfer.push(copy.buffer);
+    return copy;
+  };
+  /** @param {string[]} strings */
+  const packed = (strings) => {
+    const column = pack(strings);
+    transfer.push(column.ends.buffer);
+    return column;
+  };
   const summary = result.summary;
   const c = summary?.customers;
-  return {
+  const predictions = result.predictions;
+  const segments = result.segments;
+  /** @type {PostedResult} */
+  const posted = {
     ...result,
+    predictions: predictions && {
+      ...predictions,
+      customers: {
+        p_alive: moved(predictions.customers.p_alive),
+        expected_purchases: moved(predictions.customers.expected_purchases),
+        clv: moved(predictions.customers.clv),
+      },
+    },
+    segments: segments && {
+      ...segments,
+      customers: {
+        segment: moved(segments.customers.segment),
+        r: moved(segments.customers.r),
+        f: moved(segments.customers.f),
+        m: moved(segments.customers.m),
+      },
+    },
     summary: summary && c ? {
       ...summary,
       customers: {
         ...c,
-        customer_id: pack(c.customer_id),
-        first_purchase: c.first_purchase && pack(c.first_purchase),
-        last_purchase: c.last_purchase && pack(c.last_purchase),
+        customer_id: packed(c.customer_id),
+        frequency: moved(c.frequency),
+        recency: moved(c.recency),
+        T: moved(c.T),
+        monetary_value: moved(c.monetary_value),
+        orders: c.orders && moved(c.orders),
+        total_spend: c.total_spend && moved(c.total_spend),
+        first_purchase: c.first_purchase && packed(c.first_purchase),
+        last_purchase: c.last_purchase && packed(c.last_purchase),
       },
     } : null,
     recommendations: result.recommendations && JSON.stringify(result.recommendations),
   };
+  return { posted, transfer };
 }
 
 /**

@@ -33,11 +33,42 @@ pub struct SegmentStats {
 }
 
 /// What the segment, NPS and comparison tables know about each customer.
-#[derive(Debug, Clone)]
+///
+/// The model's next-order timing is not copied into the rows: it is read
+/// where it is, by the row's summary row ([`CustomerFacts::timing`]); at
+/// 600,000 customers a copy in each row was the larger part of the
+/// segments' memory.
+#[derive(Clone)]
 pub(crate) struct CustomerFacts<'t> {
     pub rows: Vec<CustomerRow>,
     pub context: FormulaContext,
     t: &'t Transactions,
+    timing: Option<&'t TimingOf<'t>>,
+}
+
+/// The model's value of the summary's `i`-th customer, if any.
+pub(crate) type ValueOf<'a> = dyn Fn(usize) -> Option<RowValue> + 'a;
+
+/// The model's next-order timing of the summary's `i`-th customer, if any.
+pub(crate) type TimingOf<'a> = dyn Fn(usize) -> Option<CustomerTiming> + 'a;
+
+/// What a row keeps of the model's value of its customer: the two numbers
+/// the tables sum and the lists sort by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RowValue {
+    /// Probability that the customer is still alive.
+    pub p_alive: f64,
+    /// Model LTV ([`CustomerValue::clv`]).
+    pub clv: f64,
+}
+
+impl From<&CustomerValue> for RowValue {
+    fn from(v: &CustomerValue) -> RowValue {
+        RowValue {
+            p_alive: v.p_alive,
+            clv: v.clv,
+        }
+    }
 }
 
 /// One customer with a purchase.
@@ -66,9 +97,9 @@ pub(crate) struct CustomerRow {
     pub nps: u8,
     /// The group value of the first purchase ([`crate::transactions::NONE`] if none).
     pub group: u32,
-    pub value: Option<CustomerValue>,
-    /// The model's next-order timing, when given.
-    pub timing: Option<CustomerTiming>,
+    pub value: Option<RowValue>,
+    /// The customer's row in the summary (`u32::MAX`: none).
+    pub summary_row: u32,
 }
 
 /// The shop-level inputs of the formula LTV.
@@ -91,16 +122,19 @@ impl<'t> CustomerFacts<'t> {
         summary: &Summary,
         values: Option<Vec<CustomerValue>>,
     ) -> Result<CustomerFacts<'t>> {
-        CustomerFacts::build_with_timing(h, summary, values.as_deref(), None)
+        let value_of = |i: usize| values.as_ref().and_then(|v| v.get(i)).map(RowValue::from);
+        let value_of: &ValueOf<'_> = &value_of;
+        CustomerFacts::build_with_model(h, summary, values.is_some().then_some(value_of), None)
     }
 
-    /// [`CustomerFacts::build`] with each customer's next-order timing:
-    /// `timing[i]` (if any) is the summary's `i`-th customer's.
-    pub(crate) fn build_with_timing(
+    /// [`CustomerFacts::build`] with the model's numbers read where they
+    /// are: `value(i)` and `timing(i)` are the summary's `i`-th customer's.
+    /// The values are read once, here; the timing when a list asks for it.
+    pub(crate) fn build_with_model(
         h: &Histories<'t>,
         summary: &Summary,
-        values: Option<&[CustomerValue]>,
-        timing: Option<&[CustomerTiming]>,
+        value: Option<&ValueOf<'_>>,
+        timing: Option<&'t TimingOf<'t>>,
     ) -> Result<CustomerFacts<'t>> {
         let t = h.transactions();
         let end = h.end_day();
@@ -132,11 +166,10 @@ impl<'t> CustomerFacts<'t> {
         let mut rows = Vec::with_capacity(summary.customers.len());
         for (c, orders) in h.iter() {
             let last = orders[orders.len() - 1].day;
-            let value = match (values, row_of[c]) {
-                (Some(v), i) if i != u32::MAX => v.get(i as usize).copied(),
+            let value = match (value, row_of[c]) {
+                (Some(v), i) if i != u32::MAX => v(i as usize),
                 _ => None,
             };
-            let timing = timing.and_then(|v| v.get(row_of[c] as usize)).copied();
             let row = summary.customers.get(row_of[c] as usize);
             let (frequency, recency, age) =
                 row.map_or((0.0, 0.0, 0.0), |r| (r.frequency, r.recency, r.t));
@@ -157,7 +190,7 @@ impl<'t> CustomerFacts<'t> {
                 nps: latest_nps(orders),
                 group: orders[0].group,
                 value,
-                timing,
+                summary_row: row_of[c],
             });
         }
         let shop_revenue = rows.iter().map(|r| r.revenue).sum();
@@ -170,7 +203,17 @@ impl<'t> CustomerFacts<'t> {
                 shop_revenue,
             },
             t,
+            timing,
         })
+    }
+
+    /// The model's next-order timing of the customer in `row`, when the
+    /// facts were built with one.
+    pub(crate) fn timing(&self, row: &CustomerRow) -> Option<CustomerTiming> {
+        match (self.timing, row.summary_row) {
+            (Some(of), i) if i != u32::MAX => of(i as usize),
+            _ => None,
+        }
     }
 
     /// The transactions the facts were built from.

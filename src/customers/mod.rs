@@ -24,7 +24,10 @@ mod shop;
 mod timing;
 
 pub use facts::SegmentStats;
-pub(crate) use facts::{ratio as facts_ratio, CustomerFacts, CustomerRow, FormulaContext, Tally};
+pub(crate) use facts::{
+    ratio as facts_ratio, CustomerFacts, CustomerRow, FormulaContext, RowValue, Tally, TimingOf,
+    ValueOf,
+};
 pub use purchases::Purchases;
 pub use shop::ShopModel;
 pub use timing::{

@@ -111,7 +111,21 @@ impl Baskets {
         counts
     }
 
-    /// The baskets whose `keep` flag is set.
+    /// In how many of the baskets whose `keep` flag is set each item appears
+    /// (the item counts of `self.retain(keep)`, without the copy).
+    pub fn item_counts_where(&self, keep: &[bool]) -> Vec<u64> {
+        let mut counts = vec![0u64; self.n_items];
+        for b in (0..self.len()).filter(|&b| keep.get(b).copied().unwrap_or(false)) {
+            for &i in self.basket(b) {
+                counts[i as usize] += 1;
+            }
+        }
+        counts
+    }
+
+    /// The baskets whose `keep` flag is set, copied (the definition
+    /// [`Baskets::keep_only`] and the `_where` readers are tested against).
+    #[cfg(test)]
     pub fn retain(&self, keep: &[bool]) -> Baskets {
         let kept = |k: usize| keep.get(k).copied().unwrap_or(false);
         let (n, n_items) = (0..self.len())
@@ -138,6 +152,35 @@ impl Baskets {
         }
         b.capped = 0;
         b
+    }
+
+    /// Keeps the baskets whose `keep` flag is set, in place: the baskets of
+    /// `self.retain(keep)`, without holding both copies at once.
+    pub fn keep_only(&mut self, keep: &[bool]) {
+        let (mut n, mut end, mut from) = (0, 0, 0);
+        for k in 0..self.len() {
+            let to = self.offsets[k + 1];
+            if keep.get(k).copied().unwrap_or(false) {
+                self.items.copy_within(from..to, end);
+                end += to - from;
+                self.customer[n] = self.customer[k];
+                self.day[n] = self.day[k];
+                n += 1;
+                self.offsets[n] = end;
+            }
+            from = to;
+        }
+        // Shrunk in place: the space of the baskets left out is given back
+        // before the caller builds on the rest.
+        self.items.truncate(end);
+        self.items.shrink_to_fit();
+        self.customer.truncate(n);
+        self.customer.shrink_to_fit();
+        self.day.truncate(n);
+        self.day.shrink_to_fit();
+        self.offsets.truncate(n + 1);
+        self.offsets.shrink_to_fit();
+        self.capped = 0;
     }
 
     /// Cuts every basket with more than `max` items down to its `max` most

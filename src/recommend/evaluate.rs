@@ -151,12 +151,12 @@ pub fn evaluate(
     test.sort_unstable();
     test.dedup();
     let keep: Vec<bool> = held_out.iter().map(|&h| !h).collect();
-    let mut train = all.retain(&keep);
-    // Only the training copy is needed from here: free the full baskets
-    // before the pairs are counted (the wasm heap's peak).
-    drop(all);
-    drop(keep);
     drop(held_out);
+    // Only the training baskets are needed from here: kept in place, so the
+    // full baskets and a training copy are never held at once.
+    let mut train = all;
+    train.keep_only(&keep);
+    drop(keep);
     if train.len() == 0 {
         return Err(
             Error::options("no orders are left for training before the cutoff")

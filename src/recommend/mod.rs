@@ -637,9 +637,21 @@ fn transactions_of(data: &Dataset) -> Result<&Transactions> {
 /// Each customer's baskets in file order, in compressed rows: a counting
 /// sort of the basket indices (4 bytes a basket). Guest baskets are left out.
 pub(crate) fn group_by_customer(baskets: &Baskets, n_customers: usize) -> (Vec<usize>, Vec<u32>) {
+    group_by_customer_where(baskets, n_customers, None)
+}
+
+/// [`group_by_customer`] over the baskets whose `keep` flag is set (all
+/// without one): the same rows as on `baskets.retain(keep)`, with the
+/// indices of `baskets`, without the copy.
+pub(crate) fn group_by_customer_where(
+    baskets: &Baskets,
+    n_customers: usize,
+    keep: Option<&[bool]>,
+) -> (Vec<usize>, Vec<u32>) {
+    let kept = |b: usize| keep.is_none_or(|k| k.get(b).copied().unwrap_or(false));
     let mut by_customer = vec![0usize; n_customers + 1];
-    for &c in &baskets.customer {
-        if c != NONE {
+    for (b, &c) in baskets.customer.iter().enumerate() {
+        if c != NONE && kept(b) {
             by_customer[c as usize + 1] += 1;
         }
     }
@@ -649,7 +661,7 @@ pub(crate) fn group_by_customer(baskets: &Baskets, n_customers: usize) -> (Vec<u
     let mut fill = by_customer.clone();
     let mut order = vec![0u32; by_customer[n_customers]];
     for (b, &c) in baskets.customer.iter().enumerate() {
-        if c != NONE {
+        if c != NONE && kept(b) {
             order[fill[c as usize]] = b as u32;
             fill[c as usize] += 1;
         }
@@ -798,6 +810,22 @@ mod tests {
         assert_eq!(kept.len(), want_kept.len());
         for (b, items) in want_kept.iter().enumerate() {
             assert_eq!(kept.basket(b), items.as_slice(), "kept basket {b}");
+        }
+        // Kept in place: the same baskets, customers and days.
+        for keep in [keep, vec![true; baskets.len()], vec![false; baskets.len()]] {
+            let copy = baskets.retain(&keep);
+            let mut in_place = baskets.clone();
+            in_place.keep_only(&keep);
+            assert_eq!(in_place.len(), copy.len());
+            assert_eq!(
+                (
+                    &in_place.customer,
+                    &in_place.day,
+                    &in_place.offsets,
+                    &in_place.items
+                ),
+                (&copy.customer, &copy.day, &copy.offsets, &copy.items)
+            );
         }
     }
 }

@@ -33,6 +33,9 @@
 //! data (each customer's last training order held out), not on a separate
 //! validation set of customers.
 
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -239,6 +242,7 @@ impl<'r> NextBasket<'r> {
             options: *options,
             vectors: Vectors::build(
                 &rec.baskets,
+                None,
                 n_customers,
                 options.groups,
                 decay,
@@ -392,7 +396,7 @@ pub(crate) fn rank(entries: &[Entry], alpha: f64, k: usize) -> Vec<(Entry, f64)>
 
 /// Sparse user vectors in compressed rows, with an inverted index from items
 /// to their heaviest customers for the neighbour search.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Vectors {
     /// Customer `c`'s vector is `items/weights[offsets[c]..offsets[c + 1]]`,
     /// ascending by item.
@@ -408,14 +412,17 @@ pub(crate) struct Vectors {
 }
 
 impl Vectors {
+    /// The vectors over the baskets whose `keep` flag is set (all without
+    /// one), equal to those over `baskets.retain(keep)` without the copy.
     pub(crate) fn build(
         baskets: &Baskets,
+        keep: Option<&[bool]>,
         n_customers: usize,
         groups: usize,
         decay: Decay,
         max_postings: usize,
     ) -> Vectors {
-        let (by_customer, order) = chronological(baskets, n_customers);
+        let (by_customer, order) = chronological_where(baskets, n_customers, keep);
         let mut v = Vectors {
             offsets: Vec::with_capacity(n_customers + 1),
             ..Vectors::default()
@@ -457,32 +464,35 @@ impl Vectors {
         v
     }
 
+    /// The inverted index: each item's `max_postings` heaviest customers
+    /// (ties: lower index), heaviest first. Each item keeps a heap of its
+    /// best so far, so no array of every (customer, item) is built beside
+    /// the vectors (at 10M order lines it was 60 MB).
     fn index(&mut self, n_items: usize, max_postings: usize) {
-        let mut offsets = vec![0usize; n_items + 1];
-        for &i in &self.items {
-            offsets[i as usize + 1] += 1;
-        }
-        for i in 0..n_items {
-            offsets[i + 1] += offsets[i];
-        }
-        let mut fill = offsets.clone();
-        let mut postings = vec![(0u32, 0f32); self.items.len()];
+        let mut heaps: Vec<BinaryHeap<Reverse<Posting>>> = vec![BinaryHeap::new(); n_items];
         for c in 0..self.norms.len() {
             for k in self.offsets[c]..self.offsets[c + 1] {
-                let i = self.items[k] as usize;
-                postings[fill[i]] = (c as u32, self.weights[k]);
-                fill[i] += 1;
+                let heap = &mut heaps[self.items[k] as usize];
+                let posting = Posting {
+                    weight: self.weights[k],
+                    customer: c as u32,
+                };
+                if heap.len() < max_postings {
+                    heap.push(Reverse(posting));
+                } else if heap.peek().is_some_and(|worst| posting > worst.0) {
+                    heap.pop();
+                    heap.push(Reverse(posting));
+                }
             }
         }
-        drop(fill);
         self.post_offsets = Vec::with_capacity(n_items + 1);
         self.post_offsets.push(0);
-        for i in 0..n_items {
-            let list = &mut postings[offsets[i]..offsets[i + 1]];
-            list.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-            for &(c, w) in list.iter().take(max_postings) {
-                self.post_customers.push(c);
-                self.post_weights.push(w);
+        for heap in heaps {
+            let mut list: Vec<Posting> = heap.into_iter().map(|p| p.0).collect();
+            list.sort_unstable_by(|x, y| y.cmp(x));
+            for p in list {
+                self.post_customers.push(p.customer);
+                self.post_weights.push(p.weight);
             }
             self.post_offsets.push(self.post_customers.len());
         }
@@ -576,10 +586,44 @@ impl Vectors {
     }
 }
 
+/// A customer's weight for an item in the inverted index, ordered from
+/// worse to better: lighter first, then the higher customer index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Posting {
+    weight: f32,
+    customer: u32,
+}
+
+impl Eq for Posting {}
+
+impl PartialOrd for Posting {
+    fn partial_cmp(&self, other: &Posting) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Posting {
+    fn cmp(&self, other: &Posting) -> Ordering {
+        self.weight
+            .total_cmp(&other.weight)
+            .then(other.customer.cmp(&self.customer))
+    }
+}
+
 /// Per customer, their baskets oldest first (ties: file order), in
 /// compressed rows.
 pub(crate) fn chronological(baskets: &Baskets, n_customers: usize) -> (Vec<usize>, Vec<u32>) {
-    let (by_customer, mut order) = super::group_by_customer(baskets, n_customers);
+    chronological_where(baskets, n_customers, None)
+}
+
+/// [`chronological`] over the baskets whose `keep` flag is set (all without
+/// one), with the indices of `baskets`.
+pub(crate) fn chronological_where(
+    baskets: &Baskets,
+    n_customers: usize,
+    keep: Option<&[bool]>,
+) -> (Vec<usize>, Vec<u32>) {
+    let (by_customer, mut order) = super::group_by_customer_where(baskets, n_customers, keep);
     for c in 0..n_customers {
         order[by_customer[c]..by_customer[c + 1]].sort_by_key(|&b| (baskets.day[b as usize], b));
     }
@@ -611,9 +655,9 @@ pub(crate) fn last_baskets(baskets: &Baskets, n_customers: usize) -> Vec<bool> {
     held
 }
 
-/// Items by baskets holding them, descending (ties: lower index).
-pub(crate) fn popular_of(baskets: &Baskets) -> (Vec<u32>, Vec<u64>) {
-    let counts = baskets.item_counts();
+/// Items by baskets holding them, descending (ties: lower index), from
+/// the baskets holding each item.
+pub(crate) fn popular_of(counts: Vec<u64>) -> (Vec<u32>, Vec<u64>) {
     let mut popular: Vec<u32> = (0..counts.len() as u32)
         .filter(|&i| counts[i as usize] > 0)
         .collect();
@@ -642,8 +686,9 @@ fn tune(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> (Decay,
     let decays: Vec<Decay> = o.decay.map_or(DECAY_GRID.to_vec(), |d| vec![d]);
     let alphas: Vec<f64> = o.alpha.map_or(ALPHA_GRID.to_vec(), |a| vec![a]);
     let held = last_baskets(baskets, n_customers);
+    // Trained on the baskets kept, read in place (a copy of them was the
+    // tuning's largest allocation at 10M order lines).
     let keep: Vec<bool> = held.iter().map(|&h| !h).collect();
-    let train = baskets.retain(&keep);
     let mut target: Vec<Option<usize>> = vec![None; n_customers];
     for (b, &h) in held.iter().enumerate() {
         if h {
@@ -661,12 +706,19 @@ fn tune(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> (Decay,
         return (decays[0], o.alpha.unwrap_or(PAPER_ALPHA), tuning);
     }
     let step = validation.len().div_ceil(MAX_TUNING_CUSTOMERS);
-    let (popular, _) = popular_of(&train);
+    let (popular, _) = popular_of(baskets.item_counts_where(&keep));
     let mut grid = Vec::new();
     let mut acc = FxHashMap::default();
     let mut scored = 0u64;
     for &decay in &decays {
-        let vectors = Vectors::build(&train, n_customers, o.groups, decay, o.max_postings);
+        let vectors = Vectors::build(
+            baskets,
+            Some(&keep),
+            n_customers,
+            o.groups,
+            decay,
+            o.max_postings,
+        );
         let mut sums = vec![0.0f64; alphas.len()];
         scored = 0;
         for &c in validation.iter().step_by(step) {
@@ -722,6 +774,67 @@ mod tests {
     /// Rounding of sums of a few products, stored as `f32`.
     const F32_ROUND: f64 = 1e-7;
 
+    /// The inverted index as first written: every (customer, weight) of
+    /// each item, sorted heaviest first (ties: lower index), cut.
+    fn sorted_index(v: &Vectors, n_items: usize, max_postings: usize) -> Vec<Vec<(u32, f32)>> {
+        let mut lists: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_items];
+        for c in 0..v.norms.len() {
+            let (items, weights) = v.row(c as u32);
+            for (&i, &w) in items.iter().zip(weights) {
+                lists[i as usize].push((c as u32, w));
+            }
+        }
+        for list in &mut lists {
+            list.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            list.truncate(max_postings);
+        }
+        lists
+    }
+
+    #[test]
+    fn vectors_of_kept_baskets_equal_those_of_their_copy_with_the_sorted_index() {
+        let config = crate::generate::GeneratorConfig {
+            seed: 3,
+            ..crate::generate::GeneratorConfig::default()
+        };
+        let mut bytes = Vec::new();
+        crate::generate::generate_lines(&config, 20_000, &mut bytes).unwrap();
+        let data = crate::ingest::ingest(&bytes, &crate::ingest::IngestOptions::default())
+            .unwrap()
+            .data;
+        let crate::ingest::Dataset::Transactions(t) = &data else {
+            panic!("generated data is transactions");
+        };
+        let baskets = Baskets::from_transactions(t);
+        let n = t.customers().len();
+        let keep: Vec<bool> = last_baskets(&baskets, n).iter().map(|&h| !h).collect();
+        assert!(keep.iter().any(|&k| !k));
+        let train = baskets.retain(&keep);
+        assert_eq!(
+            popular_of(baskets.item_counts_where(&keep)),
+            popular_of(train.item_counts())
+        );
+        for decay in DECAY_GRID {
+            for max_postings in [1, 3, 250] {
+                let copy = Vectors::build(&train, None, n, 7, decay, max_postings);
+                let read = Vectors::build(&baskets, Some(&keep), n, 7, decay, max_postings);
+                assert_eq!(read, copy);
+                let want = sorted_index(&copy, baskets.n_items, max_postings);
+                let got: Vec<Vec<(u32, f32)>> = (0..baskets.n_items)
+                    .map(|i| {
+                        let (s, e) = (read.post_offsets[i], read.post_offsets[i + 1]);
+                        read.post_customers[s..e]
+                            .iter()
+                            .copied()
+                            .zip(read.post_weights[s..e].iter().copied())
+                            .collect()
+                    })
+                    .collect();
+                assert_eq!(got, want, "{decay:?}, {max_postings}");
+            }
+        }
+    }
+
     #[test]
     fn user_vectors_follow_the_group_and_basket_decays() {
         // Written out of order: the vectors sort baskets by day.
@@ -736,7 +849,7 @@ mod tests {
             within: 0.5,
             group: 0.5,
         };
-        let v = Vectors::build(&baskets, t.customers().len(), 2, decay, 100);
+        let v = Vectors::build(&baskets, None, t.customers().len(), 2, decay, 100);
         // By hand: n = 3 baskets in G = 2 groups, {o1} and {o2, o3}.
         // v_0 = o1; v_1 = (0.5·o2 + o3) / 2; u = (0.5·v_0 + v_1) / 2
         // = 0.25·o1 + 0.125·o2 + 0.25·o3: x 0.375, y 0.125, z 0.25.
@@ -775,7 +888,7 @@ mod tests {
             neighbours: 3,
             ..NextBasketOptions::default()
         };
-        let v = Vectors::build(&baskets, 4, o.groups, DECAY_GRID[0], o.max_postings);
+        let v = Vectors::build(&baskets, None, 4, o.groups, DECAY_GRID[0], o.max_postings);
         let mut acc = FxHashMap::default();
         let a = t.customers().get("a").unwrap();
         let names: Vec<&str> = v

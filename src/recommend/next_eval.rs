@@ -155,8 +155,10 @@ pub fn evaluate_next_basket(
     test.sort_unstable();
     test.dedup();
     let keep: Vec<bool> = held.iter().map(|&h| !h).collect();
-    let mut train = all.retain(&keep);
-    drop(all);
+    drop(held);
+    let mut train = all;
+    train.keep_only(&keep);
+    drop(keep);
     if train.len() == 0 {
         return Err(
             Error::options("no orders are left for training before the cutoff")

@@ -45,7 +45,7 @@ use crate::models::{covariate_effects, CovariateModel, CovariateOptions, Covaria
 use crate::models::{FitOptions, ModelKind};
 use crate::predict::{predict, PredictOptions, Predictions, SpendModel};
 use crate::rfm_ranks::{rfm_ranks, RfmRankReport};
-use crate::segments::{segments_with, segments_with_timing, SegmentOptions, SegmentReport};
+use crate::segments::{segments_with, segments_with_predictions, SegmentOptions, SegmentReport};
 use crate::simulate::{
     new_customer_value, simulate, Scenario, ShopModel, Simulation, SimulationOptions, ValueOptions,
 };
@@ -604,13 +604,7 @@ fn customer_sections(
             // when the predictions were not asked for (section benchmarks).
             // The overdue and due-soon lists from the predictions' timing.
             match predictions {
-                Some(p) => segments_with_timing(
-                    &histories,
-                    summary,
-                    Some(&p.customer_values()),
-                    Some(&p.customer_timing()),
-                    &segment_options,
-                ),
+                Some(p) => segments_with_predictions(&histories, summary, p, &segment_options),
                 None => segments_with(&histories, summary, shop, &segment_options),
             }
             .map_err(|err| notes.push(Note::from_error(NoteCode::SegmentsFailed, &err)))

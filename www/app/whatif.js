@@ -215,7 +215,7 @@ export function startWhatIfHelper() {
   whatif.helper = helper;
   // The helper refits the model the dashboard chose, as the first worker's what-if uses.
   const model = state.result?.model_choice?.model;
-  postTo(helper, { type: ToWorker.WHATIF_INIT, id, summary: packedSummary(), model });
+  postTo(helper, { type: ToWorker.WHATIF_INIT, id, summary: packedSummary({ firstPurchase: true }), model });
 }
 
 export function stopWhatIfHelper() {
