@@ -301,19 +301,20 @@ pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation>
     let mut fitted: Vec<Option<(BoxedModel, Vec<f64>)>> = Vec::new();
     let mut last_error = None;
     for kind in kinds {
-        match kind.fit_purchase_model(&rfm, &options.fit) {
-            Ok(fit) => {
-                let predicted = fit.model().expected_purchases_all(&rfm, holdout_periods);
+        // Only the model and its log-likelihood are shown: no standard errors.
+        match kind.estimate_purchase_model(&rfm, &options.fit) {
+            Ok((model, log_likelihood)) => {
+                let predicted = model.expected_purchases_all(&rfm, holdout_periods);
                 let (mae, rmse) = errors(&predicted, &actual);
                 candidates.push(Candidate {
                     model: kind,
-                    log_likelihood: Some(fit.log_likelihood()),
+                    log_likelihood: Some(log_likelihood),
                     mae: Some(mae),
                     rmse: Some(rmse),
                     predicted_total: Some(predicted.iter().sum()),
                     error: None,
                 });
-                fitted.push(Some((fit.into_model(), predicted)));
+                fitted.push(Some((model, predicted)));
             }
             Err(e) => {
                 candidates.push(Candidate {
@@ -590,13 +591,21 @@ fn tracking(
         .collect();
     let cal_offset = (cal_end - first) as usize;
     let actual_at_cal: f64 = repeats_by_day[..=cal_offset.min(span)].iter().sum();
+    // The weeks' last days, and the holdout weeks' conditional expectations
+    // all at once.
+    let last_days: Vec<usize> = (0..=span).step_by(7).map(|d| (d + 6).min(span)).collect();
+    let horizons: Vec<f64> = last_days
+        .iter()
+        .filter(|&&d| d > cal_offset)
+        .map(|&d| (d - cal_offset) as f64 / unit)
+        .collect();
+    let mut conditional = expected_purchases_totals(model, rfm, &horizons).into_iter();
     let mut weeks = Vec::new();
     let mut cumulative = 0.0;
     let mut day = 0usize;
     let mut week = 0u32;
-    while day <= span {
+    for last_day in last_days {
         week += 1;
-        let last_day = (day + 6).min(span);
         cumulative += repeats_by_day[day..=last_day].iter().sum::<f64>();
         let predicted: f64 = cohort_days
             .iter()
@@ -604,11 +613,10 @@ fn tracking(
             .map(|(d, n)| n * expected_new[last_day - d])
             .sum();
         let holdout = last_day > cal_offset;
-        let predicted_conditional = holdout.then(|| {
-            let horizon = (last_day - cal_offset) as f64 / unit;
-            let conditional: f64 = model.expected_purchases_all(rfm, horizon).iter().sum();
-            actual_at_cal + conditional
-        });
+        let predicted_conditional = holdout
+            .then(|| conditional.next())
+            .flatten()
+            .map(|c| actual_at_cal + c);
         weeks.push(TrackingWeek {
             week,
             end: format_day(first + last_day as i32),
@@ -621,6 +629,51 @@ fn tracking(
     }
     debug_assert_eq!(split.holdout.len(), rfm.len());
     weeks
+}
+
+/// `Σ_i E[Y_i(t)]` over the customers of `data` at each `t` of `horizons`:
+/// [`PurchaseModel::expected_purchases_base`] at each horizon, to the bit
+/// (the same products, summed in row order), with `P(alive)` once per
+/// pattern instead of once per pattern and horizon, and `E[Y(t) | alive]`
+/// once per distinct `(x, T)` for all horizons in one
+/// [`PurchaseModel::expected_purchases_if_alive_grid`] call.
+fn expected_purchases_totals(
+    model: &dyn PurchaseModel,
+    data: &RfmData,
+    horizons: &[f64],
+) -> Vec<f64> {
+    let h = horizons.len();
+    if h == 0 {
+        return Vec::new();
+    }
+    // Row-major: pattern p's value at horizon j in per_pattern[p * h + j].
+    let mut per_pattern: Vec<f64> = Vec::with_capacity(data.patterns().count() * h);
+    let mut observed: Vec<f64> = Vec::new();
+    let mut curves: Vec<f64> = Vec::new();
+    for (x, group, _, _) in data.groups() {
+        // Patterns are sorted by (x, T, t_x): the distinct T are runs.
+        observed.clear();
+        for c in group {
+            if observed.last() != Some(&c.t()) {
+                observed.push(c.t());
+            }
+        }
+        curves.clear();
+        curves.resize(observed.len() * h, 0.0);
+        model.expected_purchases_if_alive_grid(x, &observed, horizons, &mut curves);
+        let mut row = 0;
+        for c in group {
+            while observed[row] != c.t() {
+                row += 1;
+            }
+            let p_alive = model.p_alive(c);
+            per_pattern.extend(curves[row * h..(row + 1) * h].iter().map(|v| p_alive * v));
+        }
+    }
+    let rows = data.row_patterns();
+    (0..h)
+        .map(|j| rows.iter().map(|&p| per_pattern[p as usize * h + j]).sum())
+        .collect()
 }
 
 #[cfg(test)]
