@@ -303,7 +303,7 @@ pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation>
         match kind.estimate_purchase_model(&rfm, &options.fit) {
             Ok((model, log_likelihood)) => {
                 let predicted = model.expected_purchases_all(&rfm, holdout_periods);
-                let (mae, rmse) = errors(&predicted, &actual);
+                let (mae, rmse) = errors(&predicted, actual);
                 candidates.push(Candidate {
                     model: kind,
                     log_likelihood: Some(log_likelihood),
@@ -679,9 +679,7 @@ fn tracking(
     let mut weeks = Vec::new();
     let mut cumulative = 0.0;
     let mut day = 0usize;
-    let mut week = 0u32;
-    for last_day in last_days {
-        week += 1;
+    for (week, last_day) in (1u32..).zip(last_days) {
         cumulative += repeats_by_day[day..=last_day].iter().sum::<f64>();
         let predicted: f64 = cohort_days
             .iter()
