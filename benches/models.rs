@@ -21,13 +21,15 @@ use rand_distr::{Beta, Distribution, Exp, Gamma};
 use ltvlab::customers::{customer_timing, LomaxWait};
 use ltvlab::generate::small_shop;
 use ltvlab::ingest::{ingest, IngestOptions};
+use ltvlab::models::work;
 use ltvlab::models::{
     customer_lifetime_value, BgNbd, ClvOptions, FitOptions, GammaGamma, ModelKind, Prior,
     PurchaseModel, RfmData, Spend,
 };
 use ltvlab::predict::{predict, rfm_rows, PredictOptions};
-use ltvlab::summary::{summarize, SummaryOptions};
+use ltvlab::summary::{calibration_holdout, summarize, SummaryOptions};
 use ltvlab::summary::{CustomerSummary, Period, Summary};
+use ltvlab::validate::{choose_model, ValidateOptions, AUTO_MODELS};
 
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
 
@@ -275,6 +277,184 @@ fn cpu_times(models: &[ModelKind], sizes: &[usize]) {
     }
 }
 
+/// `LTVLAB_BENCH_STAGES=FILE cargo bench --bench models`: where the
+/// dashboard's models stage spends its time on an order file, part by part,
+/// in this thread's CPU time (best of `LTVLAB_BENCH_RUNS`, default 3) with
+/// the models' work counters ([`ltvlab::models::work`]): the calibration
+/// split, each `auto` candidate's fit (BFGS iterations, likelihood
+/// evaluations) and holdout predictions, the whole [`choose_model`] (the
+/// tracking curve is what it costs beyond those parts), then [`predict`]
+/// with the chosen model and its parts (the purchase fit, Gamma-Gamma, the
+/// 12-month CLV, the next-order timing). One JSON line per part.
+fn stages(path: &str) {
+    let runs: usize = std::env::var("LTVLAB_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let bytes = std::fs::read(path).unwrap();
+    let data = ingest(&bytes, &IngestOptions::default()).unwrap().data;
+    let summary = summarize(&data, &SummaryOptions::default()).unwrap();
+    let options = ValidateOptions {
+        period: summary.period,
+        ..ValidateOptions::default()
+    };
+    let report = |part: &str, detail: &str, f: &mut dyn FnMut() -> f64| {
+        let (mut cpu, mut wall, mut value) = (f64::INFINITY, f64::INFINITY, 0.0);
+        let mut work = work::Work::default();
+        for _ in 0..runs {
+            work::reset();
+            let (cpu0, wall0) = (thread_cpu_seconds(), std::time::Instant::now());
+            value = black_box(f());
+            cpu = cpu.min(thread_cpu_seconds() - cpu0);
+            wall = wall.min(wall0.elapsed().as_secs_f64());
+            work = work::snapshot();
+        }
+        println!(
+            "{{\"part\":\"{part}\",{detail}\"cpu_ms\":{:.1},\"wall_ms\":{:.1},\"likelihood_evaluations\":{},\"series_terms\":{},\"quadrature_nodes\":{},\"value\":{value}}}",
+            cpu * 1e3,
+            wall * 1e3,
+            work.likelihood_evaluations,
+            work.series_terms,
+            work.quadrature_nodes
+        );
+    };
+    let (first, last) = match &data {
+        ltvlab::ingest::Dataset::Transactions(t) => t.bulk_day_range().unwrap(),
+        _ => panic!("stages need an order file"),
+    };
+    let split_options = SummaryOptions {
+        period: summary.period,
+        observation_end: Some(ltvlab::days::format_day(last)),
+        calibration_end: Some(ltvlab::days::format_day(
+            ltvlab::validate::default_calibration_end(first, last),
+        )),
+    };
+    report("calibration_split", "", &mut || {
+        let split = calibration_holdout(&data, &split_options).unwrap();
+        RfmData::new(&rfm_rows(&split.calibration.customers).unwrap())
+            .unwrap()
+            .len() as f64
+    });
+    let split = calibration_holdout(&data, &split_options).unwrap();
+    let rfm = RfmData::new(&rfm_rows(&split.calibration.customers).unwrap()).unwrap();
+    let holdout = split.holdout.first().map_or(0.0, |h| h.duration_holdout);
+    let patterns = format!(
+        "\"customers\":{},\"patterns\":{},",
+        rfm.len(),
+        rfm.patterns().count()
+    );
+    report("calibration_rfm", &patterns, &mut || 0.0);
+    for kind in AUTO_MODELS {
+        let fit = kind
+            .fit_purchase_model(&rfm, &FitOptions::default())
+            .unwrap();
+        let detail = format!(
+            "\"model\":\"{}\",\"iterations\":{},\"params\":{},",
+            kind.name(),
+            fit.iterations(),
+            serde_json::to_string(fit.params()).unwrap()
+        );
+        report(
+            &format!("calibration_fit_{}", kind.name()),
+            &detail,
+            &mut || {
+                kind.fit_purchase_model(&rfm, &FitOptions::default())
+                    .unwrap()
+                    .log_likelihood()
+            },
+        );
+        report(
+            &format!("holdout_predictions_{}", kind.name()),
+            "",
+            &mut || {
+                fit.model()
+                    .expected_purchases_all(&rfm, holdout)
+                    .iter()
+                    .sum()
+            },
+        );
+    }
+    let choice = choose_model(&data, &options);
+    report(
+        "choose_model",
+        &format!("\"chosen\":\"{}\",", choice.model.name()),
+        &mut || {
+            choose_model(&data, &options)
+                .validation
+                .map_or(0.0, |v| v.mae)
+        },
+    );
+    let rows = rfm_rows(&summary.customers).unwrap();
+    let all = RfmData::new(&rows).unwrap();
+    let patterns = format!(
+        "\"customers\":{},\"patterns\":{},",
+        all.len(),
+        all.patterns().count()
+    );
+    report("rfm", &patterns, &mut || {
+        RfmData::new(&rfm_rows(&summary.customers).unwrap())
+            .unwrap()
+            .len() as f64
+    });
+    let fit = choice
+        .model
+        .fit_purchase_model(&all, &FitOptions::default())
+        .unwrap();
+    let detail = format!(
+        "\"model\":\"{}\",\"iterations\":{},\"params\":{},",
+        choice.model.name(),
+        fit.iterations(),
+        serde_json::to_string(fit.params()).unwrap()
+    );
+    report("final_fit", &detail, &mut || {
+        choice
+            .model
+            .fit_purchase_model(&all, &FitOptions::default())
+            .unwrap()
+            .log_likelihood()
+    });
+    let spend: Vec<Spend> = summary
+        .customers
+        .iter()
+        .filter(|c| c.frequency > 0.0 && c.monetary_value > 0.0)
+        .map(|c| Spend::new(c.frequency, c.monetary_value).unwrap())
+        .collect();
+    report("gamma_gamma_fit", "", &mut || {
+        GammaGamma::fit(&spend, &FitOptions::default())
+            .unwrap()
+            .log_likelihood()
+    });
+    let values = vec![30.0; rows.len()];
+    let clv = ClvOptions {
+        periods_per_month: summary.period.per_month(),
+        ..ClvOptions::default()
+    };
+    report("clv_12_months", "", &mut || {
+        customer_lifetime_value(fit.model().as_ref(), &all, &values, &clv)
+            .unwrap()
+            .iter()
+            .sum()
+    });
+    let params = fit.params();
+    let lomax = (choice.model != ModelKind::ParetoNbd).then(|| LomaxWait {
+        r: params.get("r").unwrap(),
+        alpha: params.get("alpha").unwrap(),
+    });
+    report("customer_timing", "", &mut || {
+        customer_timing(fit.model().as_ref(), lomax, &rows, summary.period)
+            .iter()
+            .map(|t| t.p_purchase_30d)
+            .sum()
+    });
+    let predict_options = PredictOptions {
+        model: choice.model,
+        ..PredictOptions::default()
+    };
+    report("predict", "", &mut || {
+        predict(&summary, &predict_options).unwrap().base.total_clv
+    });
+}
+
 /// This thread's CPU time, `clock_gettime(CLOCK_THREAD_CPUTIME_ID)`.
 #[cfg(target_os = "linux")]
 fn thread_cpu_seconds() -> f64 {
@@ -305,6 +485,10 @@ fn thread_cpu_seconds() -> f64 {
 fn main() {
     if let Ok(dir) = std::env::var("LTVLAB_BENCH_WRITE") {
         write_summaries(&dir);
+        return;
+    }
+    if let Ok(path) = std::env::var("LTVLAB_BENCH_STAGES") {
+        stages(&path);
         return;
     }
     if let Ok(sizes) = std::env::var("LTVLAB_BENCH_CPU") {

@@ -266,39 +266,7 @@ pub fn summarize(data: &Dataset, options: &SummaryOptions) -> Result<Summary> {
 /// # Errors
 /// As [`summarize`], plus a missing or out-of-range calibration end.
 pub fn calibration_holdout(data: &Dataset, options: &SummaryOptions) -> Result<CalibrationHoldout> {
-    let t = match data {
-        Dataset::Transactions(t) => t,
-        Dataset::Summary(_) => {
-            return Err(Error::options(
-                "a summary file has no dates to split into calibration and holdout",
-            )
-            .with_code(ErrorCode::SummaryHasNoDates))
-        }
-        Dataset::Baskets(_) => return Err(baskets_error()),
-    };
-    let cal_text = options
-        .calibration_end
-        .as_deref()
-        .ok_or_else(|| Error::options("no calibration end given"))?;
-    let cal_end = parse_iso_day(cal_text).ok_or_else(|| {
-        not_a_date(
-            "calibration_end",
-            cal_text,
-            format!("calibration end \"{cal_text}\" is not a date"),
-        )
-    })?;
-    let end = observation_end(t, options)?;
-    let (first, _) = t.day_range().ok_or_else(|| {
-        Error::options("there are no dated rows to split").with_code(ErrorCode::NoDatedRows)
-    })?;
-    if cal_end < first || cal_end >= end {
-        return Err(Error::options(format!(
-            "calibration end {} must lie between the first date {} and the observation end {}",
-            format_day(cal_end),
-            format_day(first),
-            format_day(end)
-        )));
-    }
+    let (t, cal_end, end) = split_days(data, options)?;
     let calibration = summarize_until(t, options.period, bulk_start(t), cal_end, cal_end);
     let period = options.period;
     let index: rustc_hash::FxHashMap<&str, usize> = calibration
@@ -349,6 +317,49 @@ pub fn calibration_holdout(data: &Dataset, options: &SummaryOptions) -> Result<C
         holdout,
         calibration_end: format_day(cal_end),
     })
+}
+
+/// The transactions, calibration end and observation end of a
+/// calibration/holdout split, with [`calibration_holdout`]'s checks and
+/// errors (the validation's own split shares them).
+pub(crate) fn split_days<'a>(
+    data: &'a Dataset,
+    options: &SummaryOptions,
+) -> Result<(&'a Transactions, i32, i32)> {
+    let t = match data {
+        Dataset::Transactions(t) => t,
+        Dataset::Summary(_) => {
+            return Err(Error::options(
+                "a summary file has no dates to split into calibration and holdout",
+            )
+            .with_code(ErrorCode::SummaryHasNoDates))
+        }
+        Dataset::Baskets(_) => return Err(baskets_error()),
+    };
+    let cal_text = options
+        .calibration_end
+        .as_deref()
+        .ok_or_else(|| Error::options("no calibration end given"))?;
+    let cal_end = parse_iso_day(cal_text).ok_or_else(|| {
+        not_a_date(
+            "calibration_end",
+            cal_text,
+            format!("calibration end \"{cal_text}\" is not a date"),
+        )
+    })?;
+    let end = observation_end(t, options)?;
+    let (first, _) = t.day_range().ok_or_else(|| {
+        Error::options("there are no dated rows to split").with_code(ErrorCode::NoDatedRows)
+    })?;
+    if cal_end < first || cal_end >= end {
+        return Err(Error::options(format!(
+            "calibration end {} must lie between the first date {} and the observation end {}",
+            format_day(cal_end),
+            format_day(first),
+            format_day(end)
+        )));
+    }
+    Ok((t, cal_end, end))
 }
 
 fn baskets_error() -> Error {
@@ -516,7 +527,7 @@ fn each_purchase_order_by(
 
 /// The first day of the bulk of the data: purchases before it are dated
 /// decades earlier than the rest ([`Transactions::bulk_day_range`]).
-fn bulk_start(t: &Transactions) -> i32 {
+pub(crate) fn bulk_start(t: &Transactions) -> i32 {
     t.bulk_day_range().map_or(i32::MIN, |(start, _)| start)
 }
 

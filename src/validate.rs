@@ -32,9 +32,8 @@ use serde::Serialize;
 
 use crate::days::{format_day, parse_iso_day};
 use crate::ingest::Dataset;
-use crate::models::{FitOptions, ModelKind, PurchaseModel, RfmData};
-use crate::predict::rfm_rows;
-use crate::summary::{self, CalibrationHoldout, Period, SummaryOptions};
+use crate::models::{FitOptions, ModelKind, PurchaseModel, Rfm, RfmData};
+use crate::summary::{self, Period, SummaryOptions};
 use crate::transactions::Transactions;
 use crate::{Error, ErrorCode, Result};
 
@@ -279,19 +278,18 @@ pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation>
         Some(s) => s.to_owned(),
         None => format_day(default_calibration_end(first, end)),
     };
-    let split = summary::calibration_holdout(
+    let (t, cal_end, end) = summary::split_days(
         data,
         &SummaryOptions {
             period: options.period,
             observation_end: Some(format_day(end)),
-            calibration_end: Some(calibration_end.clone()),
+            calibration_end: Some(calibration_end),
         },
     )?;
-    let cal_end = parse_iso_day(&split.calibration_end).unwrap_or(end);
-    let rows = rfm_rows(&split.calibration.customers)?;
-    let rfm = RfmData::new(&rows)?;
-    let actual: Vec<f64> = split.holdout.iter().map(|h| h.frequency_holdout).collect();
-    let holdout_periods = split.holdout.first().map_or(0.0, |h| h.duration_holdout);
+    let split = split(t, options.period, cal_end, end)?;
+    let rfm = RfmData::new(&split.rows)?;
+    let actual = &split.holdout;
+    let holdout_periods = split.holdout_periods;
     let kinds: Vec<ModelKind> = match options.model {
         Some(k) => vec![k],
         None => AUTO_MODELS.to_vec(),
@@ -301,19 +299,20 @@ pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation>
     let mut fitted: Vec<Option<(BoxedModel, Vec<f64>)>> = Vec::new();
     let mut last_error = None;
     for kind in kinds {
-        match kind.fit_purchase_model(&rfm, &options.fit) {
-            Ok(fit) => {
-                let predicted = fit.model().expected_purchases_all(&rfm, holdout_periods);
-                let (mae, rmse) = errors(&predicted, &actual);
+        // Only the model and its log-likelihood are shown: no standard errors.
+        match kind.estimate_purchase_model(&rfm, &options.fit) {
+            Ok((model, log_likelihood)) => {
+                let predicted = model.expected_purchases_all(&rfm, holdout_periods);
+                let (mae, rmse) = errors(&predicted, actual);
                 candidates.push(Candidate {
                     model: kind,
-                    log_likelihood: Some(fit.log_likelihood()),
+                    log_likelihood: Some(log_likelihood),
                     mae: Some(mae),
                     rmse: Some(rmse),
                     predicted_total: Some(predicted.iter().sum()),
                     error: None,
                 });
-                fitted.push(Some((fit.into_model(), predicted)));
+                fitted.push(Some((model, predicted)));
             }
             Err(e) => {
                 candidates.push(Candidate {
@@ -329,24 +328,23 @@ pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation>
             }
         }
     }
-    let Some((chosen, choice_reason)) = choose(&candidates, &fitted, &actual, options.model) else {
+    let Some((chosen, choice_reason)) = choose(&candidates, &fitted, actual, options.model) else {
         return Err(last_error.unwrap_or_else(|| Error::options("no model to validate")));
     };
     let Some((model, predicted)) = fitted.swap_remove(chosen) else {
         return Err(Error::options("the chosen model has no fit"));
     };
-    let (mae, rmse) = errors(&predicted, &actual);
+    let (mae, rmse) = errors(&predicted, actual);
     let choice = explain_choice(
         &candidates,
         chosen,
         choice_reason,
-        split.holdout.len(),
+        split.rows.len(),
         holdout_periods,
         options,
     );
     let tracking = tracking(
-        t,
-        &split,
+        &split.orders,
         model.as_ref(),
         &rfm,
         first,
@@ -357,15 +355,15 @@ pub fn validate(data: &Dataset, options: &ValidateOptions) -> Result<Validation>
     Ok(Validation {
         model: candidates[chosen].model,
         period: options.period,
-        calibration_end: split.calibration_end.clone(),
+        calibration_end: format_day(cal_end),
         observation_end: format_day(end),
         holdout_periods,
-        customers: split.holdout.len(),
+        customers: split.rows.len(),
         predicted_total: predicted.iter().sum(),
         actual_total: actual.iter().sum(),
         mae,
         rmse,
-        by_frequency: by_frequency(&split, &predicted, &actual),
+        by_frequency: by_frequency(&split.rows, &predicted, actual),
         tracking,
         candidates,
         choice_reason,
@@ -453,14 +451,10 @@ fn errors(predicted: &[f64], actual: &[f64]) -> (f64, f64) {
     (abs / n, (sq / n).sqrt())
 }
 
-fn by_frequency(
-    split: &CalibrationHoldout,
-    predicted: &[f64],
-    actual: &[f64],
-) -> Vec<FrequencyBucket> {
+fn by_frequency(rows: &[Rfm], predicted: &[f64], actual: &[f64]) -> Vec<FrequencyBucket> {
     let mut sums = [(0usize, 0.0, 0.0); 8];
-    for (i, c) in split.calibration.customers.iter().enumerate() {
-        let b = (c.frequency as usize).min(7);
+    for (i, c) in rows.iter().enumerate() {
+        let b = (c.frequency() as usize).min(7);
         sums[b].0 += 1;
         sums[b].1 += predicted[i];
         sums[b].2 += actual[i];
@@ -533,10 +527,106 @@ fn trim(x: f64) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What [`validate`] needs of the calibration/holdout split:
+/// [`summary::calibration_holdout`]'s numbers (the same customers in the
+/// same order, the same counts) without its per-customer strings, and the
+/// purchase orders the tracking curve counts.
+struct Split {
+    /// Each calibration customer's `(x, t_x, T)` at the calibration end, in
+    /// the calibration summary's order (first appearance).
+    rows: Vec<Rfm>,
+    /// Each calibration customer's purchase periods in the holdout.
+    holdout: Vec<f64>,
+    /// The holdout's length in periods.
+    holdout_periods: f64,
+    /// `(customer, day)` of every purchase order from the bulk's first day
+    /// to the observation end, sorted.
+    orders: Vec<(u32, i32)>,
+}
+
+/// Splits the purchase orders of `t` at `cal_end` (checked by
+/// [`summary::split_days`]): one pass over the orders and one sort, where
+/// the calibration summary, the holdout counts and the tracking curve each
+/// took their own.
+///
+/// # Errors
+///
+/// A customer whose calibration `(x, t_x, T)` is not a valid [`Rfm`] (as
+/// [`crate::predict::rfm_rows`] words it).
+fn split(t: &Transactions, period: Period, cal_end: i32, end: i32) -> Result<Split> {
+    let start = summary::bulk_start(t);
+    // Calibration customers' rows by first appearance, as the calibration
+    // summary orders them.
+    let mut row_of = vec![u32::MAX; t.customers().len()];
+    let mut customers = 0u32;
+    let mut orders: Vec<(u32, i32)> = Vec::new();
+    summary::each_purchase_order(t, |o| {
+        if o.day < start || o.day > end {
+            return;
+        }
+        if o.day <= cal_end {
+            let row = &mut row_of[o.customer as usize];
+            if *row == u32::MAX {
+                *row = customers;
+                customers += 1;
+            }
+        }
+        orders.push((o.customer, o.day));
+    });
+    orders.sort_unstable();
+    let cal_index = period.index(cal_end);
+    // (row, calibration (x, t_x, T), holdout purchase periods).
+    let mut by_row: Vec<(u32, Rfm, f64)> = Vec::with_capacity(customers as usize);
+    for run in orders.chunk_by(|a, b| a.0 == b.0) {
+        let customer = run[0].0;
+        let row = row_of[customer as usize];
+        if row == u32::MAX {
+            continue; // first seen in the holdout
+        }
+        // A calibration customer has an order on or before the calibration end.
+        let (calibration, later) = run.split_at(run.partition_point(|o| o.1 <= cal_end));
+        let first_period = period.index(run[0].1);
+        let (periods, last_period) = distinct_periods(calibration, period);
+        let rfm = Rfm::new(
+            f64::from(periods.saturating_sub(1)),
+            (last_period - first_period) as f64,
+            (cal_index - first_period) as f64,
+        )
+        .map_err(|e| {
+            Error::input(
+                None,
+                None,
+                format!("customer \"{}\": {e}", t.customers().name(customer)),
+            )
+        })?;
+        by_row.push((row, rfm, f64::from(distinct_periods(later, period).0)));
+    }
+    by_row.sort_unstable_by_key(|r| r.0);
+    Ok(Split {
+        rows: by_row.iter().map(|r| r.1).collect(),
+        holdout: by_row.iter().map(|r| r.2).collect(),
+        holdout_periods: (period.index(end) - cal_index) as f64,
+        orders,
+    })
+}
+
+/// How many distinct periods the days of `orders` (sorted) fall in, and
+/// the last one.
+fn distinct_periods(orders: &[(u32, i32)], period: Period) -> (u32, i64) {
+    let (mut periods, mut last) = (0u32, i64::MIN);
+    for &(_, day) in orders {
+        let p = period.index(day);
+        if p != last {
+            periods += 1;
+            last = p;
+        }
+    }
+    (periods, last)
+}
+
+/// The tracking curve from the purchase orders of [`Split::orders`].
 fn tracking(
-    t: &Transactions,
-    split: &CalibrationHoldout,
+    orders: &[(u32, i32)],
     model: &dyn PurchaseModel,
     rfm: &RfmData,
     first: i32,
@@ -547,30 +637,17 @@ fn tracking(
     let span = (end - first).max(0) as usize;
     // Repeat purchase periods of the calibration cohort, by day, and the
     // cohort's first purchase days.
-    let mut orders: Vec<(u32, i64, i32)> = Vec::new();
-    summary::each_purchase_order(t, |o| {
-        if o.day >= first && o.day <= end {
-            orders.push((o.customer, period.index(o.day), o.day));
-        }
-    });
-    orders.sort_unstable();
     let mut repeats_by_day = vec![0.0f64; span + 1];
     let mut first_days = vec![0.0f64; span + 1];
-    let mut i = 0;
-    while i < orders.len() {
-        let customer = orders[i].0;
-        let start = i;
-        while i < orders.len() && orders[i].0 == customer {
-            i += 1;
-        }
-        let run = &orders[start..i];
-        let first_day = run[0].2;
+    for run in orders.chunk_by(|a, b| a.0 == b.0) {
+        let first_day = run[0].1;
         if first_day > cal_end {
             continue; // not in the calibration cohort
         }
         first_days[(first_day - first) as usize] += 1.0;
-        let mut last_period = run[0].1;
-        for &(_, p, d) in &run[1..] {
+        let mut last_period = period.index(first_day);
+        for &(_, d) in &run[1..] {
+            let p = period.index(d);
             if p != last_period {
                 repeats_by_day[(d - first) as usize] += 1.0;
                 last_period = p;
@@ -590,13 +667,19 @@ fn tracking(
         .collect();
     let cal_offset = (cal_end - first) as usize;
     let actual_at_cal: f64 = repeats_by_day[..=cal_offset.min(span)].iter().sum();
+    // The weeks' last days, and the holdout weeks' conditional expectations
+    // all at once.
+    let last_days: Vec<usize> = (0..=span).step_by(7).map(|d| (d + 6).min(span)).collect();
+    let horizons: Vec<f64> = last_days
+        .iter()
+        .filter(|&&d| d > cal_offset)
+        .map(|&d| (d - cal_offset) as f64 / unit)
+        .collect();
+    let mut conditional = expected_purchases_totals(model, rfm, &horizons).into_iter();
     let mut weeks = Vec::new();
     let mut cumulative = 0.0;
     let mut day = 0usize;
-    let mut week = 0u32;
-    while day <= span {
-        week += 1;
-        let last_day = (day + 6).min(span);
+    for (week, last_day) in (1u32..).zip(last_days) {
         cumulative += repeats_by_day[day..=last_day].iter().sum::<f64>();
         let predicted: f64 = cohort_days
             .iter()
@@ -604,11 +687,10 @@ fn tracking(
             .map(|(d, n)| n * expected_new[last_day - d])
             .sum();
         let holdout = last_day > cal_offset;
-        let predicted_conditional = holdout.then(|| {
-            let horizon = (last_day - cal_offset) as f64 / unit;
-            let conditional: f64 = model.expected_purchases_all(rfm, horizon).iter().sum();
-            actual_at_cal + conditional
-        });
+        let predicted_conditional = holdout
+            .then(|| conditional.next())
+            .flatten()
+            .map(|c| actual_at_cal + c);
         weeks.push(TrackingWeek {
             week,
             end: format_day(first + last_day as i32),
@@ -619,8 +701,52 @@ fn tracking(
         });
         day = last_day + 1;
     }
-    debug_assert_eq!(split.holdout.len(), rfm.len());
     weeks
+}
+
+/// `Σ_i E[Y_i(t)]` over the customers of `data` at each `t` of `horizons`:
+/// [`PurchaseModel::expected_purchases_base`] at each horizon, to the bit
+/// (the same products, summed in row order), with `P(alive)` once per
+/// pattern instead of once per pattern and horizon, and `E[Y(t) | alive]`
+/// once per distinct `(x, T)` for all horizons in one
+/// [`PurchaseModel::expected_purchases_if_alive_grid`] call.
+fn expected_purchases_totals(
+    model: &dyn PurchaseModel,
+    data: &RfmData,
+    horizons: &[f64],
+) -> Vec<f64> {
+    let h = horizons.len();
+    if h == 0 {
+        return Vec::new();
+    }
+    // Row-major: pattern p's value at horizon j in per_pattern[p * h + j].
+    let mut per_pattern: Vec<f64> = Vec::with_capacity(data.patterns().count() * h);
+    let mut observed: Vec<f64> = Vec::new();
+    let mut curves: Vec<f64> = Vec::new();
+    for (x, group, _, _) in data.groups() {
+        // Patterns are sorted by (x, T, t_x): the distinct T are runs.
+        observed.clear();
+        for c in group {
+            if observed.last() != Some(&c.t()) {
+                observed.push(c.t());
+            }
+        }
+        curves.clear();
+        curves.resize(observed.len() * h, 0.0);
+        model.expected_purchases_if_alive_grid(x, &observed, horizons, &mut curves);
+        let mut row = 0;
+        for c in group {
+            while observed[row] != c.t() {
+                row += 1;
+            }
+            let p_alive = model.p_alive(c);
+            per_pattern.extend(curves[row * h..(row + 1) * h].iter().map(|v| p_alive * v));
+        }
+    }
+    let rows = data.row_patterns();
+    (0..h)
+        .map(|j| rows.iter().map(|&p| per_pattern[p as usize * h + j]).sum())
+        .collect()
 }
 
 #[cfg(test)]
@@ -668,6 +794,67 @@ mod tests {
             .map(|i| if i % 2 == 0 { 0.1 } else { 1.7 })
             .collect();
         assert!(!decisive(&best, &other, &actual));
+    }
+
+    /// The validation's own split gives the calibration summary's
+    /// customers in its order, and its holdout counts and length. Source:
+    /// [`summary::calibration_holdout`] itself, on seeded small shops in
+    /// each period unit and on a hand-made file whose lines are out of date
+    /// order, with a customer first seen in the holdout, one seen in the
+    /// holdout before their calibration order, a reversed order and a 1901
+    /// typo.
+    #[test]
+    fn the_split_matches_the_calibration_summary() {
+        let mut files: Vec<Vec<u8>> = [1, 5, 20, 33]
+            .iter()
+            .map(|&seed| {
+                let mut csv = Vec::new();
+                crate::generate::small_shop(seed)
+                    .generate(&mut csv)
+                    .unwrap();
+                csv
+            })
+            .collect();
+        files.push(
+            b"customer_id,order_id,date,amount\n\
+              a,1,2024-03-01,10\n\
+              b,2,2024-01-05,20\n\
+              c,3,2024-03-20,5\n\
+              b,4,2024-01-06,7\n\
+              a,5,2024-01-02,3\n\
+              d,6,1901-01-01,9\n\
+              d,7,2024-02-01,9\n\
+              e,8,2024-02-10,4\n\
+              e,9,2024-03-25,-4\n\
+              b,10,2024-02-28,8\n\
+              a,11,2024-03-31,6\n"
+                .to_vec(),
+        );
+        for csv in &files {
+            let data = ingest(csv, &IngestOptions::default()).unwrap().data;
+            let Dataset::Transactions(t) = &data else {
+                panic!("an order file");
+            };
+            let (first, last) = t.bulk_day_range().unwrap();
+            for period in [Period::Day, Period::Week, Period::Month] {
+                let options = SummaryOptions {
+                    period,
+                    observation_end: Some(format_day(last)),
+                    calibration_end: Some(format_day(default_calibration_end(first, last))),
+                };
+                let want = summary::calibration_holdout(&data, &options).unwrap();
+                let (t, cal_end, end) = summary::split_days(&data, &options).unwrap();
+                let got = split(t, period, cal_end, end).unwrap();
+                let want_rows = crate::predict::rfm_rows(&want.calibration.customers).unwrap();
+                assert_eq!(got.rows, want_rows, "{period:?}");
+                let want_holdout: Vec<f64> =
+                    want.holdout.iter().map(|h| h.frequency_holdout).collect();
+                assert_eq!(got.holdout, want_holdout, "{period:?}");
+                for h in &want.holdout {
+                    assert_eq!(got.holdout_periods, h.duration_holdout, "{period:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -311,6 +311,12 @@ impl RfmData {
         self.spread(&per_pattern)
     }
 
+    /// Each input row's pattern index (patterns in [`RfmData::patterns`]'
+    /// order).
+    pub(crate) fn row_patterns(&self) -> &[u32] {
+        &self.row_pattern
+    }
+
     /// Per-pattern values (in pattern order) spread over the rows.
     pub(crate) fn spread(&self, per_pattern: &[f64]) -> Vec<f64> {
         self.row_pattern

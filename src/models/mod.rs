@@ -309,6 +309,35 @@ impl ModelKind {
             ))),
         }
     }
+
+    /// [`ModelKind::fit_purchase_model`]'s fitted model and log-likelihood,
+    /// the same to the bit, without the standard errors and diagnostics
+    /// (see `fit::point_estimate`): what the holdout validation's
+    /// candidates need.
+    ///
+    /// # Errors
+    ///
+    /// As [`ModelKind::fit_purchase_model`].
+    pub(crate) fn estimate_purchase_model(
+        self,
+        data: &RfmData,
+        options: &FitOptions,
+    ) -> Result<(Box<dyn PurchaseModel + Send + Sync>, f64)> {
+        fn boxed<M: PurchaseModel + Send + Sync + 'static>(
+            (model, log_likelihood): (M, f64),
+        ) -> (Box<dyn PurchaseModel + Send + Sync>, f64) {
+            (Box::new(model), log_likelihood)
+        }
+        match self {
+            ModelKind::BgNbd => Ok(boxed(fit::point_estimate::<BgNbd>(data, options)?)),
+            ModelKind::MbgNbd => Ok(boxed(fit::point_estimate::<MbgNbd>(data, options)?)),
+            ModelKind::ParetoNbd => Ok(boxed(fit::point_estimate::<ParetoNbd>(data, options)?)),
+            other => Err(Error::options(format!(
+                "\"{}\" is not a purchase model; choose bgnbd, mbgnbd or pareto",
+                other.name()
+            ))),
+        }
+    }
 }
 
 impl std::str::FromStr for ModelKind {

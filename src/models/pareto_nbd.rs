@@ -391,6 +391,11 @@ impl Estimable for ParetoNbd {
         let (r, alpha, s, beta) = (params[0], params[1], params[2], params[3]);
         let head = -ln_gamma(r) + r * alpha.ln() + s * beta.ln();
         let times = data.times();
+        // ln(α+T) and ln(β+T) once per distinct time.
+        let ln_times: Vec<(f64, f64)> = times
+            .iter()
+            .map(|&t| ((alpha + t).ln(), (beta + t).ln()))
+            .collect();
         let mut tails = vec![f64::NAN; times.len()];
         let mut needed: Vec<u32> = Vec::new();
         let mut values: Vec<f64> = Vec::new();
@@ -421,7 +426,8 @@ impl Estimable for ParetoNbd {
                 tails[index as usize] = value;
             }
             for ((c, &n), &(t_index, tx_index)) in patterns.iter().zip(counts).zip(indices) {
-                let alive = -(r + x) * (alpha + c.t()).ln() - s * (beta + c.t()).ln();
+                let (ln_alpha_t, ln_beta_t) = ln_times[t_index as usize];
+                let alive = -(r + x) * ln_alpha_t - s * ln_beta_t;
                 let ln_a0 = if c.recency() >= c.t() {
                     f64::NEG_INFINITY
                 } else {
@@ -464,6 +470,19 @@ fn log_likelihood_and_gradient(params: &[f64], data: &RfmData, gradient: &mut [f
     let head = -ln_gamma(r) + r * ln_alpha + s * ln_beta;
     let digamma_r = digamma(r);
     let times = data.times();
+    // ln(α+T), ln(β+T), 1/(α+T), 1/(β+T) once per distinct time rather
+    // than once per pattern.
+    let per_time: Vec<[f64; 4]> = times
+        .iter()
+        .map(|&t| {
+            [
+                (alpha + t).ln(),
+                (beta + t).ln(),
+                1.0 / (alpha + t),
+                1.0 / (beta + t),
+            ]
+        })
+        .collect();
     let mut tails = vec![[f64::NAN; 5]; times.len()];
     let mut needed: Vec<u32> = Vec::new();
     let mut values: Vec<[f64; 5]> = Vec::new();
@@ -500,34 +519,53 @@ fn log_likelihood_and_gradient(params: &[f64], data: &RfmData, gradient: &mut [f
             tails[index as usize] = *value;
         }
         for ((c, &n), &(t_index, tx_index)) in patterns.iter().zip(counts).zip(indices) {
-            let t = c.t();
-            let (ln_alpha_t, ln_beta_t) = ((alpha + t).ln(), (beta + t).ln());
+            let [ln_alpha_t, ln_beta_t, inverse_alpha_t, inverse_beta_t] =
+                per_time[t_index as usize];
             let alive = -(r + x) * ln_alpha_t - s * ln_beta_t;
             let d_alive = [
                 -ln_alpha_t,
-                -(r + x) / (alpha + t),
+                -(r + x) * inverse_alpha_t,
                 -ln_beta_t,
-                -s / (beta + t),
+                -s * inverse_beta_t,
             ];
             let upper = tails[tx_index as usize];
             let lower = tails[t_index as usize];
             let difference = lower[0] - upper[0];
-            if c.recency() >= t || difference >= 0.0 {
+            if c.recency() >= c.t() || difference >= 0.0 {
                 ll += n * alive;
                 for k in 0..4 {
                     total[k] += n * d_alive[k];
                 }
                 continue;
             }
-            let died = ln_mix + upper[0] + log1m_exp(difference);
+            // ln(1 - e^d) as `log1m_exp` computes it, sharing its `e^d`
+            // with the gradient's ratio on the `ln_1p` branch.
             let ratio = difference.exp();
+            let log1m = if difference > -std::f64::consts::LN_2 {
+                (-difference.exp_m1()).ln()
+            } else {
+                (-ratio).ln_1p()
+            };
+            let died = ln_mix + upper[0] + log1m;
             let mut d_died = [0.0; 4];
             for k in 0..4 {
                 d_died[k] = d_mix[k] + (upper[k + 1] - ratio * lower[k + 1]) / (1.0 - ratio);
             }
-            let ln_sum = log_add_exp(alive, died);
-            let w_died = (died - ln_sum).exp();
-            let w_alive = (alive - ln_sum).exp();
+            // ln(e^alive + e^died) as `log_add_exp` computes it, and the two
+            // summands' shares from the same `e^(lo - hi)`.
+            let (high, low) = if alive >= died {
+                (alive, died)
+            } else {
+                (died, alive)
+            };
+            let e = (low - high).exp();
+            let ln_sum = high + e.ln_1p();
+            let (w_high, w_low) = (1.0 / (1.0 + e), e / (1.0 + e));
+            let (w_alive, w_died) = if alive >= died {
+                (w_high, w_low)
+            } else {
+                (w_low, w_high)
+            };
             ll += n * ln_sum;
             for k in 0..4 {
                 total[k] += n * (w_alive * d_alive[k] + w_died * d_died[k]);
