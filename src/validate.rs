@@ -721,28 +721,10 @@ fn expected_purchases_totals(
     }
     // Row-major: pattern p's value at horizon j in per_pattern[p * h + j].
     let mut per_pattern: Vec<f64> = Vec::with_capacity(data.patterns().count() * h);
-    let mut observed: Vec<f64> = Vec::new();
-    let mut curves: Vec<f64> = Vec::new();
-    for (x, group, _, _) in data.groups() {
-        // Patterns are sorted by (x, T, t_x): the distinct T are runs.
-        observed.clear();
-        for c in group {
-            if observed.last() != Some(&c.t()) {
-                observed.push(c.t());
-            }
-        }
-        curves.clear();
-        curves.resize(observed.len() * h, 0.0);
-        model.expected_purchases_if_alive_grid(x, &observed, horizons, &mut curves);
-        let mut row = 0;
-        for c in group {
-            while observed[row] != c.t() {
-                row += 1;
-            }
-            let p_alive = model.p_alive(c);
-            per_pattern.extend(curves[row * h..(row + 1) * h].iter().map(|v| p_alive * v));
-        }
-    }
+    crate::models::each_pattern_curve(model, data, horizons, |c, curve| {
+        let p_alive = model.p_alive(c);
+        per_pattern.extend(curve.iter().map(|v| p_alive * v));
+    });
     let rows = data.row_patterns();
     (0..h)
         .map(|j| rows.iter().map(|&p| per_pattern[p as usize * h + j]).sum())
@@ -853,6 +835,46 @@ mod tests {
                 for h in &want.holdout {
                     assert_eq!(got.holdout_periods, h.duration_holdout, "{period:?}");
                 }
+            }
+        }
+    }
+
+    /// The batched weekly totals equal the sum of each customer's
+    /// `E[Y(t)]` at each horizon, for the three models of the choice, on a
+    /// seeded shop. Tolerance: 1e-12 relative (the same products; only the
+    /// summation's grouping could differ).
+    #[test]
+    fn batched_totals_equal_the_per_customer_sums() {
+        use crate::generate::{generate_lines, GeneratorConfig};
+        use crate::summary::summarize;
+        const RELATIVE: f64 = 1e-12;
+        let mut bytes = Vec::new();
+        generate_lines(
+            &GeneratorConfig {
+                seed: 5,
+                ..GeneratorConfig::default()
+            },
+            5_000,
+            &mut bytes,
+        )
+        .unwrap();
+        let d = ingest(&bytes, &IngestOptions::default()).unwrap().data;
+        let s = summarize(&d, &SummaryOptions::default()).unwrap();
+        let rows = crate::predict::rfm_rows(&s.customers).unwrap();
+        let rfm = RfmData::new(&rows).unwrap();
+        let horizons = [7.0, 30.5, 91.0, 365.0];
+        for kind in AUTO_MODELS {
+            let fit = kind
+                .fit_purchase_model(&rfm, &FitOptions::default())
+                .unwrap();
+            let model = fit.model();
+            let totals = expected_purchases_totals(model.as_ref(), &rfm, &horizons);
+            for (t, total) in horizons.iter().zip(&totals) {
+                let want = model.expected_purchases_base(&rfm, *t);
+                assert!(
+                    (total - want).abs() <= RELATIVE * want.abs(),
+                    "{kind:?} at {t}: {total} vs {want}"
+                );
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Discounted customer lifetime value from a purchase model and a spend
 //! prediction, as lifetimes' `customer_lifetime_value`.
 
-use super::data::RfmData;
+use super::data::{Rfm, RfmData};
 use super::PurchaseModel;
 use crate::{Error, Result};
 
@@ -116,6 +116,41 @@ pub(crate) struct LifetimeValues {
     pub p_alive: Vec<f64>,
 }
 
+/// Calls `f` with each pattern of `data`, in order, and its
+/// `E[Y(t) | alive]` at each of `horizons`: one
+/// [`PurchaseModel::expected_purchases_if_alive_grid`] call per distinct
+/// `(x, T)` (patterns are sorted by `(x, T, t_x)`, so the distinct `T` of a
+/// group are runs). The CLV's month grid and the holdout's weekly totals
+/// (`validate`) both read the curves this way.
+pub(crate) fn each_pattern_curve(
+    model: &dyn PurchaseModel,
+    data: &RfmData,
+    horizons: &[f64],
+    mut f: impl FnMut(&Rfm, &[f64]),
+) {
+    let h = horizons.len();
+    let mut observed: Vec<f64> = Vec::new();
+    let mut curves: Vec<f64> = Vec::new();
+    for (x, group, _, _) in data.groups() {
+        observed.clear();
+        for c in group {
+            if observed.last() != Some(&c.t()) {
+                observed.push(c.t());
+            }
+        }
+        curves.clear();
+        curves.resize(observed.len() * h, 0.0);
+        model.expected_purchases_if_alive_grid(x, &observed, horizons, &mut curves);
+        let mut row = 0;
+        for c in group {
+            while observed[row] != c.t() {
+                row += 1;
+            }
+            f(c, &curves[row * h..(row + 1) * h]);
+        }
+    }
+}
+
 /// [`customer_lifetime_value`] with the expected purchases over the horizon
 /// and `P(alive)` that it computes on the way, for options already checked.
 ///
@@ -140,37 +175,18 @@ pub(crate) fn lifetime_values(
     let mut value_per_pattern = Vec::with_capacity(patterns);
     let mut expected_per_pattern = Vec::with_capacity(patterns);
     let mut p_alive_per_pattern = Vec::with_capacity(patterns);
-    let mut observed: Vec<f64> = Vec::new();
-    let mut curves: Vec<f64> = Vec::new();
-    for (x, group, _, _) in data.groups() {
-        // Patterns are sorted by (x, T, t_x): the distinct T are runs.
-        observed.clear();
-        for c in group {
-            if observed.last() != Some(&c.t()) {
-                observed.push(c.t());
-            }
+    each_pattern_curve(model, data, &horizons, |c, curve| {
+        let mut previous = 0.0;
+        let mut total = 0.0;
+        for (cumulative, d) in curve.iter().zip(&discount) {
+            total += (cumulative - previous) * d;
+            previous = *cumulative;
         }
-        curves.clear();
-        curves.resize(observed.len() * months, 0.0);
-        model.expected_purchases_if_alive_grid(x, &observed, &horizons, &mut curves);
-        let mut row = 0;
-        for c in group {
-            while observed[row] != c.t() {
-                row += 1;
-            }
-            let curve = &curves[row * months..(row + 1) * months];
-            let mut previous = 0.0;
-            let mut total = 0.0;
-            for (cumulative, d) in curve.iter().zip(&discount) {
-                total += (cumulative - previous) * d;
-                previous = *cumulative;
-            }
-            let p_alive = model.p_alive(c);
-            value_per_pattern.push(p_alive * total);
-            expected_per_pattern.push(p_alive * previous);
-            p_alive_per_pattern.push(p_alive);
-        }
-    }
+        let p_alive = model.p_alive(c);
+        value_per_pattern.push(p_alive * total);
+        expected_per_pattern.push(p_alive * previous);
+        p_alive_per_pattern.push(p_alive);
+    });
     let purchases_value = data.spread(&value_per_pattern);
     LifetimeValues {
         clv: purchases_value

@@ -53,7 +53,9 @@ pub mod work;
 pub use bgbb::BgBb;
 pub(crate) use bgnbd::survival as bgnbd_survival;
 pub use bgnbd::BgNbd;
-pub(crate) use clv::{check_inputs as check_clv_inputs, lifetime_values, LifetimeValues};
+pub(crate) use clv::{
+    check_inputs as check_clv_inputs, each_pattern_curve, lifetime_values, LifetimeValues,
+};
 pub use clv::{customer_lifetime_value, ClvOptions};
 pub(crate) use covariates::counted;
 pub use covariates::{
