@@ -22,6 +22,7 @@ export function renderSheet() {
   const result = current();
   const sheet = byTestId('summary-sheet');
   const { customers, orders, revenue, aov, repeatRate } = kpiFigures(result);
+  const guests = guestsNote(result);
   const dash = t('kpi.unknown');
   const money = (/** @type {number | null | undefined} */ v) => (v === null || v === undefined ? dash : l10n.money(v));
   const percent = (/** @type {number | null | undefined} */ v) => (v === null || v === undefined ? dash : l10n.percent(v));
@@ -100,7 +101,7 @@ export function renderSheet() {
     })),
     el('dl', { class: 'sheet-figures', 'data-testid': 'sheet-figures' }, ...figures.map(([key, label, figure]) =>
       el('div', { 'data-figure': key }, el('dt', {}, label), el('dd', {}, figure)))),
-    ...(guestsNote(result) ? [el('p', { class: 'sheet-meta', 'data-testid': 'sheet-guests' }, guestsNote(result))] : []),
+    ...(guests ? [el('p', { class: 'sheet-meta', 'data-testid': 'sheet-guests' }, guests)] : []),
     ...(findings.length ? [el('h3', {}, t('sheet.findings')), el('ul', { 'data-testid': 'sheet-findings' }, ...findings)] : []),
     ...(actions.length ? [el('h3', {}, t('sheet.actions')), el('ol', { 'data-testid': 'sheet-actions' }, ...actions)] : []),
     el('p', { class: 'sheet-footer' }, t('sheet.footer')),
