@@ -159,6 +159,41 @@ test('guest orders: the orders and revenue cards and the one-page summary say wh
   await plain.close();
 });
 
+test('the revenue card names the column it sums and says when shipping is left out', async () => {
+  // Exports differ: Shopify's Subtotal and BASE's 価格 × 数量 leave the
+  // shipping out (their Shipping / 送料 column is not used), Rakuten's
+  // 合計金額 has it. The card names its source, so its figure can be checked
+  // against the shop's own screens; it claims "no shipping" only where the
+  // source is known to hold the goods alone.
+  const INGEST = `${ROOT}tests/fixtures/ingest/`;
+  /** @type {[string, string, string][]} file, English, Japanese */
+  const cases = [
+    [`${FIXTURES}shopify-guests.csv`,
+      'The “Subtotal” column, summed, returns subtracted. Shipping (the “Shipping” column) is not included.',
+      '「Subtotal」列の合計から返品を差し引いた額。送料（「Shipping」列）は含みません。'],
+    [`${INGEST}base_orders_sjis.csv`,
+      '“価格” × “数量”, summed, returns subtracted. Shipping (the “送料” column) is not included.',
+      '「価格」×「数量」の合計から返品を差し引いた額。送料（「送料」列）は含みません。'],
+    [`${INGEST}rakuten_rms_legacy_sjis.csv`,
+      'The “合計金額” column, summed, returns subtracted.',
+      '「合計金額」列の合計から返品を差し引いた額。'],
+  ];
+  for (const [file, en, ja] of cases) {
+    const page = await openPage();
+    await upload(page, file);
+    await settle(page, 'done');
+    const how = async () => (await page.getByTestId('kpi-revenue').locator('.how').textContent()).trim();
+    assert.ok((await how()).startsWith(en), `${file}: ${await how()}`);
+    await page.getByTestId('lang').selectOption('ja');
+    assert.ok((await how()).startsWith(ja), `${file}: ${await how()}`);
+    await page.evaluate(() => { globalThis.print = () => {}; });
+    await page.getByTestId('print-summary').click();
+    assert.ok((await page.getByTestId('sheet-revenue-source').textContent()).startsWith(`売上：${ja}`), file);
+    await page.getByTestId('lang').selectOption('en'); // the choice is remembered for the next pages
+    await page.close();
+  }
+});
+
 test('HTML in the CSV is shown as text and never runs', async () => {
   const page = await openPage();
   await upload(page, `${FIXTURES}xss.csv`);

@@ -116,6 +116,47 @@ export function guestsNote(result) {
   });
 }
 
+/** Unused columns that hold an order's shipping charge (Shopify, BASE, STORES, EC-CUBE, futureshop, Etsy, Amazon). */
+const SHIPPING_COLUMN = /^(shipping|order shipping|shipping-price|送料|配送料)$/i;
+/** Amount columns known to hold the goods' value without shipping (Shopify's Subtotal in English and Japanese, Etsy's Item Total, Amazon's item-price). */
+const GOODS_ONLY_AMOUNT = /^(subtotal|小計|item total|item-price)$/i;
+
+/**
+ * What the revenue card sums, read from the column mapping: the amount
+ * column, or unit price × quantity when there is none, and whether an
+ * unused shipping column says that shipping is left out. Exports differ
+ * (BASE's 価格 × 数量 has no shipping, Rakuten's 合計金額 has it), so the
+ * card names the column rather than claiming a definition. '' when the
+ * mapping names no money column (a summary file has no revenue card).
+ * @param {import('../app/state.js').PageResult} result
+ */
+export function revenueSource(result) {
+  const { l10n } = state;
+  const mapping = result.report?.mapping ?? [];
+  const column = (/** @type {string} */ role) => mapping.find((m) => m.role === role)?.name;
+  const amount = column('amount');
+  const price = column('unit_price');
+  const quantity = column('quantity');
+  /** @type {string} */
+  let source;
+  let goodsOnly = false;
+  if (amount) {
+    source = l10n.t('kpi.revenue.from-amount', { column: amount });
+    goodsOnly = GOODS_ONLY_AMOUNT.test(amount.trim());
+  } else if (price && quantity) {
+    source = l10n.t('kpi.revenue.from-price', { price, quantity });
+    goodsOnly = true;
+  } else if (price) {
+    source = l10n.t('kpi.revenue.from-amount', { column: price });
+    goodsOnly = true;
+  } else {
+    return '';
+  }
+  const used = new Set(mapping.map((m) => m.index));
+  const shipping = (result.report?.columns ?? []).find((name, i) => !used.has(i) && SHIPPING_COLUMN.test(name.trim()));
+  return goodsOnly && shipping ? l10n.sentences(source, l10n.t('kpi.revenue.no-shipping', { column: shipping })) : source;
+}
+
 /**
  * How far the model's share still buying may exceed the share not lapsed
  * (1 − the lapsed share) before the alive card explains the difference.
@@ -134,7 +175,7 @@ export function renderKpis() {
   const withGuests = (/** @type {string} */ how) => (guests ? l10n.sentences(how, guests) : how);
   setKpi('kpi-customers', customers, l10n.integer, t('kpi.customers'), t('kpi.customers.how'));
   setKpi('kpi-orders', orders, l10n.integer, t('kpi.orders'), withGuests(t('kpi.orders.how')));
-  setKpi('kpi-revenue', revenue, l10n.money, t('kpi.revenue'), withGuests(t('kpi.revenue.how')));
+  setKpi('kpi-revenue', revenue, l10n.money, t('kpi.revenue'), withGuests(revenueSource(result) || t('kpi.revenue.how')));
   setKpi('kpi-aov', aov, l10n.money, t('kpi.aov'), t('kpi.aov.how'));
   setKpi('kpi-repeat-rate', repeatRate, l10n.percent, t('kpi.repeat-rate'), t('kpi.repeat-rate.how'));
   // Baskets have orders only: the per-customer cards would only show dashes.

@@ -8,7 +8,7 @@
 import { byTestId, el } from '../app/dom.js';
 import { current, state } from '../app/state.js';
 import { cpoFigures } from './acquisition.js';
-import { guestsNote, kpiFigures } from './kpis.js';
+import { guestsNote, kpiFigures, revenueSource } from './kpis.js';
 
 /** Segments a paid action is no longer worth (they stay in the table, not in the actions). */
 const NO_ACTION = new Set(['lost', 'hibernating']);
@@ -23,6 +23,7 @@ export function renderSheet() {
   const sheet = byTestId('summary-sheet');
   const { customers, orders, revenue, aov, repeatRate } = kpiFigures(result);
   const guests = guestsNote(result);
+  const source = revenueSource(result);
   const dash = t('kpi.unknown');
   const money = (/** @type {number | null | undefined} */ v) => (v === null || v === undefined ? dash : l10n.money(v));
   const percent = (/** @type {number | null | undefined} */ v) => (v === null || v === undefined ? dash : l10n.percent(v));
@@ -101,6 +102,7 @@ export function renderSheet() {
     })),
     el('dl', { class: 'sheet-figures', 'data-testid': 'sheet-figures' }, ...figures.map(([key, label, figure]) =>
       el('div', { 'data-figure': key }, el('dt', {}, label), el('dd', {}, figure)))),
+    ...(source ? [el('p', { class: 'sheet-meta', 'data-testid': 'sheet-revenue-source' }, t('sheet.revenue-source', { how: source }))] : []),
     ...(guests ? [el('p', { class: 'sheet-meta', 'data-testid': 'sheet-guests' }, guests)] : []),
     ...(findings.length ? [el('h3', {}, t('sheet.findings')), el('ul', { 'data-testid': 'sheet-findings' }, ...findings)] : []),
     ...(actions.length ? [el('h3', {}, t('sheet.actions')), el('ol', { 'data-testid': 'sheet-actions' }, ...actions)] : []),
