@@ -893,6 +893,73 @@ impl Transactions {
         unmatched
     }
 
+    /// Joins each customer identified by an e-mail address (a guest
+    /// checkout: no member id, so ingest keyed the rows by the address) to
+    /// the member whose recorded e-mail address it is, so that a shopper's
+    /// orders before and after they became a member are one history. Such a
+    /// customer's id is the address and so is its recorded e-mail; an
+    /// address recorded for two or more members stays its own customer.
+    /// The customers keep their order of first appearance, less the joined
+    /// ones. Returns how many customers were joined.
+    pub(crate) fn join_email_customers(&mut self) -> usize {
+        let n = self.customers.len();
+        // Each recorded address: its member, or None when several share it.
+        let mut owner: FxHashMap<&str, Option<u32>> = FxHashMap::default();
+        for (c, email) in self.emails.iter().enumerate() {
+            let Some(email) = email.as_deref() else {
+                continue;
+            };
+            if self.customers.name(c as u32) == email {
+                continue; // identified by its own address
+            }
+            owner
+                .entry(email)
+                .and_modify(|o| *o = None)
+                .or_insert(Some(c as u32));
+        }
+        let mut into: Vec<Option<u32>> = vec![None; n];
+        let mut joined = 0;
+        for (email, member) in owner {
+            let (Some(member), Some(guest)) = (member, self.customers.get(email)) else {
+                continue;
+            };
+            let own = self.emails.get(guest as usize).and_then(|e| e.as_deref());
+            if guest != member && own == Some(email) {
+                into[guest as usize] = Some(member);
+                joined += 1;
+            }
+        }
+        if joined == 0 {
+            return 0;
+        }
+        let old = std::mem::take(&mut self.customers);
+        let mut index = vec![NONE; n];
+        let mut emails = Vec::with_capacity(self.emails.len());
+        for c in 0..n {
+            if into[c].is_none() {
+                index[c] = self.customers.intern(old.name(c as u32));
+                if c < self.emails.len() {
+                    emails.push(self.emails[c].take());
+                }
+            }
+        }
+        for c in 0..n {
+            if let Some(member) = into[c] {
+                index[c] = index[member as usize];
+            }
+        }
+        while emails.last().is_some_and(Option::is_none) {
+            emails.pop();
+        }
+        self.emails = emails;
+        for c in &mut self.customer {
+            if *c != NONE {
+                *c = index[*c as usize];
+            }
+        }
+        joined
+    }
+
     /// Counts over the rows.
     pub fn counts(&self) -> Counts {
         let mut seen_c = vec![false; self.customers.len()];
@@ -1013,6 +1080,44 @@ mod tests {
         assert_eq!(t.customer_email(0), Some("a@example.jp"));
         assert_eq!(t.customer_email(NONE), None);
         assert!(t.has_emails());
+    }
+
+    #[test]
+    fn guest_addresses_join_their_one_member() {
+        // (customer key, e-mail) per line, as ingest keys a guest checkout
+        // by its address: g@ is member m1's address; s@ is the address of
+        // two members (m2, m3), so its guest stays apart; lone@ is no one's.
+        let mut b = TransactionsBuilder::new();
+        for (customer, email) in [
+            ("g@example.jp", "g@example.jp"),
+            ("m1", "g@example.jp"),
+            ("s@example.jp", "s@example.jp"),
+            ("m2", "s@example.jp"),
+            ("m3", "s@example.jp"),
+            ("lone@example.jp", "lone@example.jp"),
+            ("g@example.jp", "g@example.jp"),
+        ] {
+            b.push(&line(Some(customer), "o", 1, 1.0));
+            b.set_last_email(email);
+        }
+        b.push(&line(None, "o", 1, 1.0));
+        let mut t = b.finish();
+        assert_eq!(t.join_email_customers(), 1);
+        let names: Vec<&str> = t.customers().names().collect();
+        assert_eq!(names, ["m1", "s@example.jp", "m2", "m3", "lone@example.jp"]);
+        assert_eq!(t.customer_col(), &[0, 0, 1, 2, 3, 4, 0, NONE]);
+        let emails: Vec<Option<&str>> = (0..5).map(|c| t.customer_email(c)).collect();
+        assert_eq!(
+            emails,
+            [
+                Some("g@example.jp"),
+                Some("s@example.jp"),
+                Some("s@example.jp"),
+                Some("s@example.jp"),
+                Some("lone@example.jp")
+            ]
+        );
+        assert_eq!(t.join_email_customers(), 0, "nothing left to join");
     }
 
     #[test]

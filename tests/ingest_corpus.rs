@@ -59,6 +59,8 @@ corpus! {
     yahoo_shopping_orders_sjis: "yahoo_shopping_orders_sjis.csv",
     makeshop_orders_utf8: "makeshop_orders_utf8.csv",
     makeshop_orders_sjis: "makeshop_orders_sjis.csv",
+    makeshop_guest_member_utf8: "makeshop_guest_member_utf8.csv",
+    makeshop_guest_member_sjis: "makeshop_guest_member_sjis.csv",
     shopify_japanese_orders_utf8: "shopify_japanese_orders_utf8.csv",
     shopify_japanese_orders_sjis: "shopify_japanese_orders_sjis.csv",
     ec_cube_orders_utf8: "ec_cube_orders_utf8.csv",
@@ -619,7 +621,8 @@ fn makeshop_orders_by_hand() {
     // (...705) are dropped. kobayashi01: ...701 1980×2 + 1650 = 5610, ...703
     // 1080×2 = 2160, ...708 1980 + 770 = 2750 (未処理, a sale): 10520.
     // nakamura22: ...702 2480. yoshida7: ...707 980×3 = 2940. ...706 has no
-    // 会員ID: a guest's 1980.
+    // 会員ID (a guest checkout) but the address yamaguchi@example.com, which
+    // identifies its customer: 1980.
     // Revenue 10520 + 2480 + 2940 + 1980 = 17920 in 6 orders.
     assert_shop(
         "makeshop_orders",
@@ -629,12 +632,60 @@ fn makeshop_orders_by_hand() {
             customers: &[
                 ("kobayashi01", 3, 10520.0),
                 ("nakamura22", 1, 2480.0),
+                ("yamaguchi@example.com", 1, 1980.0),
                 ("yoshida7", 1, 2940.0),
             ],
             orders: 6,
-            guest_rows: 1,
+            guest_rows: 0,
             revenue: 17920.0,
         },
+    );
+}
+
+#[test]
+fn makeshop_guest_checkouts_join_the_member_with_their_address() {
+    // 会員ID empty on P1, P4, P5 and P6 (guest checkouts), each with an
+    // address. nakamura@example.com is also member nakamura22's address (P3),
+    // so P1 (2480) and P5 (770) join P3 (2480×2): 3 orders, 8210, the first
+    // on 2024-01-05. yamaguchi@example.com is no member's: its own customer,
+    // P4 1980 + P6 770 = 2750. kobayashi01: P2 1980×2 = 3960.
+    // Revenue 8210 + 3960 + 2750 = 14920 in 6 orders, no guest row.
+    assert_shop(
+        "makeshop_guest_member",
+        "csv",
+        &Shop {
+            preset: Preset::MakeShop,
+            customers: &[
+                ("nakamura22", 3, 8210.0),
+                ("kobayashi01", 1, 3960.0),
+                ("yamaguchi@example.com", 2, 2750.0),
+            ],
+            orders: 6,
+            guest_rows: 0,
+            revenue: 14920.0,
+        },
+    );
+    let r = check_fixture("makeshop_guest_member_utf8.csv")
+        .unwrap()
+        .report;
+    let w: Vec<_> = r
+        .warnings
+        .iter()
+        .filter(|w| w.code == WarningCode::EmailIds)
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", r.warnings);
+    assert_eq!(w[0].lines, vec![2, 5, 6, 7]);
+    assert!(
+        w[0].message
+            .starts_with("4 rows have no customer id in \"会員ID\""),
+        "{}",
+        w[0].message
+    );
+    assert!(
+        w[0].message
+            .contains("1 of those addresses belong to a member"),
+        "{}",
+        w[0].message
     );
 }
 

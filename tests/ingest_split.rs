@@ -227,11 +227,12 @@ enum Bytes {
 /// exact duplicate lines, bad amounts and dates, short rows, blank lines,
 /// repeated headers (some in another column order), lines that start with a
 /// byte-order mark, order-level fields left empty on an order's later
-/// lines, Japanese item names; LF or CRLF; UTF-8 (with or without a BOM) or
+/// lines, Japanese item names, guests identified by an e-mail address
+/// (joined to the member with that address); LF or CRLF; UTF-8 (with or without a BOM) or
 /// CP932.
 fn render(orders: &[OrderSpec], crlf: bool, day_first: bool, encoding: Bytes) -> Vec<u8> {
     let nl = if crlf { "\r\n" } else { "\n" };
-    let header = "order_id,customer_id,order_date,amount,item,note";
+    let header = "order_id,customer_id,order_date,amount,item,note,email";
     let mut text = format!("{header}{nl}");
     let mut ids: Vec<String> = Vec::new();
     for (n, o) in orders.iter().enumerate() {
@@ -245,6 +246,14 @@ fn render(orders: &[OrderSpec], crlf: bool, day_first: bool, encoding: Bytes) ->
             String::new()
         } else {
             format!("C{}", o.customer % 23)
+        };
+        // Members' addresses, some shared by two members; guests' often
+        // one of them (joined in finish) or their own, or none.
+        let email = match (customer.is_empty(), o.customer % 3) {
+            (false, _) => format!("m{}@example.jp", o.customer % 19),
+            (true, 0) => String::new(),
+            (true, 1) => format!("m{}@example.jp", o.item % 19),
+            (true, _) => format!("g{}@example.jp", o.item % 5),
         };
         let (m, d) = (u32::from(o.date % 12) + 1, u32::from(o.date / 12 % 28) + 1);
         let date = match o.date % 31 {
@@ -277,10 +286,10 @@ fn render(orders: &[OrderSpec], crlf: bool, day_first: bool, encoding: Bytes) ->
                 _ => String::new(),
             };
             let later = line > 0 && o.odd % 5 == 1;
-            let (c, dt) = if later {
-                ("", "")
+            let (c, dt, e) = if later {
+                ("", "", "")
             } else {
-                (customer.as_str(), date.as_str())
+                (customer.as_str(), date.as_str(), email.as_str())
             };
             if o.odd % 11 == 2 && line == 0 {
                 text.push_str(nl);
@@ -292,7 +301,7 @@ fn render(orders: &[OrderSpec], crlf: bool, day_first: bool, encoding: Bytes) ->
                 // The header again with two columns swapped: the rows
                 // after it are read by that order.
                 text.push_str(&format!(
-                    "order_id,customer_id,order_date,item,amount,note{nl}"
+                    "order_id,customer_id,order_date,item,amount,note,email{nl}"
                 ));
             }
             // A line that starts with a byte-order mark, with a quote so
@@ -302,7 +311,7 @@ fn render(orders: &[OrderSpec], crlf: bool, day_first: bool, encoding: Bytes) ->
             } else {
                 ("", note)
             };
-            let row = format!("{mark}{id},{c},{dt},{amount},{item},{note}{nl}");
+            let row = format!("{mark}{id},{c},{dt},{amount},{item},{note},{e}{nl}");
             text.push_str(&row);
             if o.odd % 7 == 4 {
                 text.push_str(&row);

@@ -357,10 +357,22 @@ impl Stream {
         }
         let amount = stored_amount(plan, rows, order, reversal, money.amount);
         rows.note_amount(plan, amount, &money, &head, line);
-        let customer = if head.customer.is_empty() {
-            None
-        } else {
+        let customer = if !head.customer.is_empty() {
             Some(rows.customer_id(&head.customer, line))
+        } else {
+            // A guest checkout leaves the member id empty but still gives an
+            // e-mail address: that identifies the customer, as it does in
+            // the exports whose customer column is the address (BASE, Shopify).
+            let email = get(cols.email);
+            if email.is_empty() {
+                None
+            } else {
+                rows.email_ids += 1;
+                if rows.email_id_lines.len() < report::MAX_EXAMPLES {
+                    rows.email_id_lines.push(line);
+                }
+                Some(rows.customer_id(email, line))
+            }
         };
         let item = get(cols.item);
         let item_name = get(cols.item_name);

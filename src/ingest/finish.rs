@@ -395,6 +395,31 @@ impl Stream {
         (Some(DateOrder::MonthFirst), Some(DecisionSource::Default))
     }
 
+    /// The rows identified by their e-mail address for want of a customer
+    /// id, and how many of those addresses were joined to a member.
+    fn email_ids_warning(&self, joined: usize) -> Warning {
+        let name = |c: Option<usize>| {
+            c.and_then(|c| self.plan.columns.get(c))
+                .map_or("", String::as_str)
+        };
+        let mut message = format!(
+            "{} rows have no customer id in \"{}\" but an e-mail address in \"{}\" (guest checkouts): the address identifies their customer",
+            self.rows.email_ids,
+            name(self.plan.cols.customer),
+            name(self.plan.cols.email),
+        );
+        if joined > 0 {
+            message.push_str(&format!(
+                ", and {joined} of those addresses belong to a member, whose history those orders join"
+            ));
+        }
+        Warning {
+            code: WarningCode::EmailIds,
+            message,
+            lines: self.rows.email_id_lines.clone(),
+        }
+    }
+
     /// Applies the date order, nets reversals and builds the store.
     fn build_transactions(
         &mut self,
@@ -409,6 +434,10 @@ impl Stream {
         }
         let mut t = std::mem::take(&mut self.rows.builder).finish();
         let lines = std::mem::take(&mut self.rows.lines);
+        if self.rows.email_ids > 0 {
+            let joined = t.join_email_customers();
+            warnings.push(self.email_ids_warning(joined));
+        }
         if scale_dot3 {
             let rows = std::mem::take(&mut self.rows.decimal.dot3_rows);
             t.scale_amounts(rows.iter().map(|&r| r as usize), 1000.0);

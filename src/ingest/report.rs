@@ -246,6 +246,9 @@ pub enum WarningCode {
     /// Ids held invisible characters (zero-width spaces, bidirectional
     /// controls) or decomposed accents; they were removed or composed (NFC).
     NormalizedIds,
+    /// Rows without a customer id (a member id left empty by a guest
+    /// checkout) whose e-mail address identified the customer.
+    EmailIds,
     /// Every dotted amount has exactly three digits after the dot, so the dot
     /// could group thousands; nothing in the column decided it.
     AmbiguousDecimal,

@@ -455,6 +455,8 @@ fn append_rows(m: &mut Rows, r: Rows, shift: u64, hashes: Hashes<'_>) {
         sjis_lines,
         normalized_ids,
         normalized_id_lines,
+        email_ids,
+        email_id_lines,
         decimal,
         carry,
     } = r;
@@ -534,6 +536,12 @@ fn append_rows(m: &mut Rows, r: Rows, shift: u64, hashes: Hashes<'_>) {
     extend_capped(
         &mut m.normalized_id_lines,
         normalized_id_lines.into_iter().map(at),
+        max,
+    );
+    m.email_ids += email_ids;
+    extend_capped(
+        &mut m.email_id_lines,
+        email_id_lines.into_iter().map(at),
         max,
     );
     append_decimal(&mut m.decimal, decimal, shift, row_shift);

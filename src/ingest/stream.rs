@@ -420,6 +420,10 @@ pub(super) struct Rows {
     /// accents.
     pub(super) normalized_ids: u64,
     pub(super) normalized_id_lines: Vec<u64>,
+    /// Rows without a customer id whose e-mail column identified the
+    /// customer (MakeShop's and Stripe's guests: no 会員ID, an address).
+    pub(super) email_ids: u64,
+    pub(super) email_id_lines: Vec<u64>,
     /// What the amount column says about its dots.
     pub(super) decimal: DecimalEvidence,
     /// The previous row's order id and its carried-forward fields (Shopify

@@ -194,6 +194,28 @@ test('the revenue card names the column it sums and says when shipping is left o
   }
 });
 
+test('guest checkouts with an e-mail address are customers, joined to the member with that address', async () => {
+  // tests/fixtures/ingest/makeshop_guest_member_utf8.csv (by hand in
+  // tests/ingest_corpus.rs): four rows without a 会員ID but with an address;
+  // nakamura@example.com is member nakamura22's, yamaguchi@example.com no
+  // one's. 3 customers, 6 orders, no guest order; the report says so.
+  const file = `${ROOT}tests/fixtures/ingest/makeshop_guest_member_utf8.csv`;
+  const { summary } = cliAnalyze(file);
+  assert.equal(summary.customers, 3);
+  assert.equal(summary.guest_orders, 0);
+  const page = await openPage();
+  await upload(page, file);
+  await settle(page, 'done');
+  assert.equal(Number(await kpi(page, 'kpi-customers')), 3);
+  assert.equal(Number(await kpi(page, 'kpi-orders')), 6);
+  const warning = page.locator('[data-testid="warnings"] li[data-code="email_ids"]');
+  assert.match(await warning.textContent(), /^4 rows have no customer id in "会員ID" but an e-mail address in "メールアドレス" .*1 of those addresses belong to a member/);
+  await page.getByTestId('lang').selectOption('ja');
+  assert.ok((await warning.textContent()).startsWith('会員IDが空欄の注文（ゲスト購入）は、メールアドレスでお客様を識別しました。会員と同じメールアドレスの注文は、その会員の購入履歴に含めています。'), await warning.textContent());
+  await page.getByTestId('lang').selectOption('en'); // the choice is remembered for the next pages
+  await page.close();
+});
+
 test('HTML in the CSV is shown as text and never runs', async () => {
   const page = await openPage();
   await upload(page, `${FIXTURES}xss.csv`);

@@ -216,6 +216,7 @@ fn check(wire: &PartWire, total: u64) -> std::result::Result<(), &'static str> {
                 r.invalid_rows,
                 r.sjis_rows,
                 r.normalized_ids,
+                r.email_ids,
                 r.decimal.dot3,
                 r.decimal.groups,
                 r.decimal.decimal_point,
@@ -246,6 +247,7 @@ fn check(wire: &PartWire, total: u64) -> std::result::Result<(), &'static str> {
                     &r.invalid_lines,
                     &r.sjis_lines,
                     &r.normalized_id_lines,
+                    &r.email_id_lines,
                     &r.decimal.dot3_lines,
                     &r.decimal.groups_lines,
                 ]
