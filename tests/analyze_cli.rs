@@ -429,3 +429,30 @@ fn the_text_counts_guest_orders_and_one_item_due() {
         "{shopify}"
     );
 }
+
+/// The text says what reading left out and noticed, as `inspect` does: the
+/// BASE fixture (`tests/fixtures/ingest/base_orders_utf8.csv`, 13 rows; lines
+/// 8 and 13 are 発送状況 キャンセル, by hand) and the MakeShop guest checkouts
+/// identified by their address (`makeshop_guest_member_utf8.csv`: rows 2, 5,
+/// 6 and 7 have no 会員ID, one address is member nakamura22's).
+#[test]
+fn the_text_says_which_rows_were_skipped_and_what_reading_noticed() {
+    let base = analyze_text("tests/fixtures/ingest/base_orders_utf8.csv");
+    assert!(
+        base.contains("rows            13 read, 11 used, 2 skipped (2 status_excluded)\n"),
+        "{base}"
+    );
+    let makeshop = analyze_text("tests/fixtures/ingest/makeshop_guest_member_utf8.csv");
+    assert!(
+        makeshop.contains("rows            6 read, 6 used, 0 skipped\n"),
+        "{makeshop}"
+    );
+    assert!(
+        makeshop.contains("warning         4 rows have no customer id in \"会員ID\" but an e-mail address in \"メールアドレス\""),
+        "{makeshop}"
+    );
+    assert!(
+        makeshop.contains("customers       3 (2 repeat)"),
+        "{makeshop}"
+    );
+}

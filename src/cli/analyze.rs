@@ -210,6 +210,29 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
             "read {} rows ({} used, {} skipped) as {:?}",
             i.rows_read, i.rows_used, i.rows_skipped, i.preset
         )?;
+    } else {
+        // No row is left out without a word: what was skipped and why, and
+        // what reading noticed (`inspect` shows the examples).
+        let why: Vec<String> = i
+            .skipped
+            .iter()
+            .map(|g| format!("{} {}", g.count, g.reason.name()))
+            .collect();
+        writeln!(
+            out,
+            "rows            {} read, {} used, {} skipped{}",
+            i.rows_read,
+            i.rows_used,
+            i.rows_skipped,
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", why.join(", "))
+            }
+        )?;
+    }
+    for w in &i.warnings {
+        writeln!(out, "warning         {}", w.message)?;
     }
     if let Some(c) = &r.summary {
         writeln!(
