@@ -97,6 +97,12 @@ pub struct Predictions {
     pub formula: FormulaLtv,
     /// Warnings about the data or the fits, each with its code.
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether each row's [`CustomerPrediction::timing`] was computed
+    /// ([`predict_with_timing`]); when not, the rows hold
+    /// [`CustomerTiming::NOT_COMPUTED`] and [`Predictions::customer_timing`]
+    /// computes it on demand.
+    #[serde(skip)]
+    timing_computed: bool,
 }
 
 /// How expected order values were obtained.
@@ -144,6 +150,8 @@ pub struct CustomerPrediction {
     /// When the next order is likely ([`crate::customers::CustomerTiming`]):
     /// `p_purchase_30d`, `p_purchase_90d`, `next_order_days` (10th, 50th and
     /// 90th percentile, days from the observation end) and `pace_days`.
+    /// [`CustomerTiming::NOT_COMPUTED`] when [`predict_with_timing`] was told
+    /// not to compute it ([`Predictions::customer_timing`] has it always).
     #[serde(flatten)]
     pub timing: CustomerTiming,
 }
@@ -268,6 +276,25 @@ pub struct FormulaLtv {
 ///   row is not a valid `(frequency, recency, T)` (e.g. recency above T);
 /// - the purchase model's fit errors (e.g. too few customers).
 pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Predictions> {
+    predict_with_timing(summary, options, true)
+}
+
+/// [`predict`], with each customer's next-order timing computed only when
+/// `timing` is true: it costs about as much as both fits on a large base,
+/// and a caller that writes only the values (`ltvlab predict` without
+/// `--timing`) does not need it. Without it, every row's
+/// [`CustomerPrediction::timing`] is [`CustomerTiming::NOT_COMPUTED`] and
+/// [`Predictions::customer_timing`] computes the timing when asked, the
+/// same numbers [`predict`] gives.
+///
+/// # Errors
+///
+/// As [`predict`].
+pub fn predict_with_timing(
+    summary: &Summary,
+    options: &PredictOptions,
+    timing: bool,
+) -> Result<Predictions> {
     check_options(options)?;
     let rows = rfm_rows(&summary.customers)?;
     let data = RfmData::new(&rows)?;
@@ -344,13 +371,19 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
         options,
         summary.period,
     )?;
-    // Each customer's next-order timing, once per distinct (x, t_x, T).
-    let timing = customer_timing(
-        purchase_model.model().as_ref(),
-        lomax_wait(&purchase_model),
-        &rows,
-        summary.period,
-    );
+    // Each customer's next-order timing, once per distinct (x, t_x, T),
+    // when asked for.
+    let timing_computed = timing;
+    let timing = if timing_computed {
+        customer_timing(
+            purchase_model.model().as_ref(),
+            lomax_wait(&purchase_model),
+            &rows,
+            summary.period,
+        )
+    } else {
+        vec![CustomerTiming::NOT_COMPUTED; rows.len()]
+    };
     let customers: Vec<CustomerPrediction> = summary
         .customers
         .iter()
@@ -415,14 +448,34 @@ pub fn predict(summary: &Summary, options: &PredictOptions) -> Result<Prediction
         base,
         formula,
         diagnostics,
+        timing_computed,
     })
 }
 
 impl Predictions {
     /// Each customer's next-order timing, in the summary's order (for
-    /// [`crate::segments::segments_with_timing`]).
+    /// [`crate::segments::segments_with_timing`]): the rows' own, or, when
+    /// [`predict_with_timing`] left it out, computed now from the fit and
+    /// the rows' `(frequency, recency, T)` as [`predict`] computes it.
     pub fn customer_timing(&self) -> Vec<CustomerTiming> {
-        self.customers.iter().map(|c| c.timing).collect()
+        if self.timing_computed {
+            return self.customers.iter().map(|c| c.timing).collect();
+        }
+        // The rows were checked by `predict`: each is a valid pattern.
+        let rows: Vec<Rfm> = self
+            .customers
+            .iter()
+            .filter_map(|c| Rfm::new(c.frequency, c.recency, c.t).ok())
+            .collect();
+        if rows.len() != self.customers.len() {
+            return vec![CustomerTiming::NOT_COMPUTED; self.customers.len()];
+        }
+        customer_timing(
+            self.purchase_model.model().as_ref(),
+            lomax_wait(&self.purchase_model),
+            &rows,
+            self.base.period,
+        )
     }
 
     /// Each customer's model values in the shape the segments use, from this
@@ -917,6 +970,51 @@ mod tests {
         // (30 + 15) / (2 + 1) = 15.
         assert!((average_order_value(&[a, b]) - 15.0).abs() < EXACT);
         assert_eq!(average_order_value(&[]), 0.0);
+    }
+
+    /// Predictions made without the timing have the same values, and their
+    /// `customer_timing` is bit for bit what `predict` puts in the rows,
+    /// for a model with closed forms (BG/NBD) and one without (Pareto/NBD).
+    #[test]
+    fn timing_left_out_is_computed_on_demand_with_the_same_numbers() {
+        let customers: Vec<CustomerSummary> = (0..60)
+            .map(|i| {
+                let f = (i % 5) as f64;
+                customer(&i.to_string(), f, f * 4.0, 30.0 + i as f64, 10.0 + f)
+            })
+            .collect();
+        let s = summary(Period::Day, customers);
+        for model in [ModelKind::BgNbd, ModelKind::ParetoNbd] {
+            let options = PredictOptions {
+                model,
+                ..PredictOptions::default()
+            };
+            let full = predict(&s, &options).unwrap();
+            let lean = predict_with_timing(&s, &options, false).unwrap();
+            assert!(lean
+                .customers
+                .iter()
+                .all(|c| c.timing.p_purchase_30d.is_nan() && c.timing.pace_days.is_none()));
+            let bits = |t: &[CustomerTiming]| -> Vec<u64> {
+                t.iter()
+                    .flat_map(|t| {
+                        [t.p_purchase_30d, t.p_purchase_90d, t.p_alive_90d]
+                            .into_iter()
+                            .chain(t.next_order_days.iter().flatten().copied())
+                            .chain(t.pace_days)
+                    })
+                    .map(f64::to_bits)
+                    .collect()
+            };
+            let (want, got) = (full.customer_timing(), lean.customer_timing());
+            assert_eq!(got.len(), s.customers.len());
+            assert_eq!(bits(&got), bits(&want), "{model:?}");
+            assert!(want.iter().any(|t| t.p_purchase_30d > 0.0));
+            let clv = |p: &Predictions| -> Vec<u64> {
+                p.customers.iter().map(|c| c.clv.to_bits()).collect()
+            };
+            assert_eq!(clv(&lean), clv(&full));
+        }
     }
 
     /// Gamma-Gamma cannot be fitted without repeat spend: the observed mean is

@@ -10,8 +10,19 @@
 /// same digits (and trailing zeros, trimmed). Others go through `{:.6}`,
 /// which is slower (a unit test compares both).
 pub(crate) fn num(x: f64) -> String {
+    let mut out = String::new();
+    num_into(x, &mut out);
+    out
+}
+
+/// [`num`] written into `out` (cleared first), so that a writer of many
+/// numbers (the summary's 23,570 rows of six on CDNOW) reuses one buffer per
+/// column instead of allocating a string per number.
+pub(crate) fn num_into(x: f64, out: &mut String) -> &str {
+    out.clear();
     if x.abs() < 1e15 && (x as i64) as f64 == x {
-        return itoa::Buffer::new().format(x as i64).to_owned();
+        out.push_str(itoa::Buffer::new().format(x as i64));
+        return out;
     }
     if (1e-4..67_108_864.0).contains(&x.abs()) {
         let mut buffer = ryu::Buffer::new();
@@ -20,10 +31,12 @@ pub(crate) fn num(x: f64) -> String {
             .find('.')
             .is_some_and(|point| short.len() - point <= 7 && !short.contains('e'))
         {
-            return short.to_owned();
+            out.push_str(short);
+            return out;
         }
     }
-    num_fixed(x)
+    out.push_str(&num_fixed(x));
+    out
 }
 
 /// [`num`] through `{:.6}`.
@@ -127,8 +140,10 @@ mod tests {
             values.push(-(x * scale * 1e3).round() / 1e3);
             values.push((x * scale * 1e6).round() / 1e6);
         }
+        let mut buffer = String::from("left over");
         for v in values {
             assert_eq!(num(v), num_fixed(v), "{v:e}");
+            assert_eq!(num_into(v, &mut buffer), num_fixed(v), "{v:e}");
         }
     }
 

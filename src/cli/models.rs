@@ -279,6 +279,8 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> CliResult<()>
         monthly_discount_rate: args.value.discount_rate,
         margin: args.value.margin,
         sections: Some(vec![Section::Predictions]),
+        // The next-order timing only when it is written (`--timing`).
+        prediction_timing: args.timing,
         ..ReportOptions::default()
     };
     let d = dashboard(&ingested.data, &report, &mut |_| {})?;

@@ -94,6 +94,20 @@ pub struct CustomerTiming {
 }
 
 impl CustomerTiming {
+    /// The timing of a prediction made without it
+    /// ([`crate::predict::predict_with_timing`]): every probability NaN,
+    /// no days.
+    pub const NOT_COMPUTED: CustomerTiming = CustomerTiming {
+        p_purchase_30d: f64::NAN,
+        p_purchase_90d: f64::NAN,
+        p_one_purchase_90d: f64::NAN,
+        p_two_or_more_purchases_90d: f64::NAN,
+        p_alive_30d: f64::NAN,
+        p_alive_90d: f64::NAN,
+        next_order_days: [None; 3],
+        pace_days: None,
+    };
+
     /// The median next purchase, in days from the observation end.
     pub fn median_days(&self) -> Option<f64> {
         self.next_order_days[1]

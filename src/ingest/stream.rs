@@ -365,6 +365,48 @@ fn split_quoted(line: &[u8], delimiter: u8, out: &mut Vec<u8>, ends: &mut Vec<us
     }
 }
 
+/// The last 32 rows' hashes (0 before a row filled a place), with how many
+/// of them fall in each of 256 buckets of their top byte: most rows are no
+/// duplicate of a recent one, and their bucket, empty, says so without
+/// comparing all 32 (a comparison that cost about 4% of reading CDNOW).
+#[derive(Debug, Clone)]
+pub(super) struct RecentHashes {
+    hashes: [u64; 32],
+    counts: [u8; 256],
+}
+
+impl Default for RecentHashes {
+    fn default() -> RecentHashes {
+        let mut counts = [0; 256];
+        counts[RecentHashes::bucket(0)] = 32;
+        RecentHashes {
+            hashes: [0; 32],
+            counts,
+        }
+    }
+}
+
+impl RecentHashes {
+    fn bucket(hash: u64) -> usize {
+        (hash >> 56) as usize
+    }
+
+    /// Whether `hash` is one of the 32.
+    fn contains(&self, hash: u64) -> bool {
+        self.counts[Self::bucket(hash)] > 0 && self.hashes.contains(&hash)
+    }
+
+    /// Puts `hash` in place `i` (below 32), instead of the one there.
+    fn set(&mut self, i: usize, hash: u64) {
+        let Some(old) = self.hashes.get_mut(i) else {
+            return;
+        };
+        self.counts[Self::bucket(*old)] -= 1;
+        self.counts[Self::bucket(hash)] += 1;
+        *old = hash;
+    }
+}
+
 /// Row-level accumulators. Serialized whole for [`super::split`]'s parts.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct Rows {
@@ -394,7 +436,7 @@ pub(super) struct Rows {
     /// The last rows' hashes, to name example lines of nearby duplicates.
     /// Not serialized: a range's part is not read further.
     #[serde(skip)]
-    pub(super) recent_hashes: [u64; 32],
+    pub(super) recent_hashes: RecentHashes,
     /// The lines of the first 32 hashed rows, so that a range read on its
     /// own can find its nearby duplicates of the rows before it
     /// ([`super::split`]).
@@ -1043,13 +1085,13 @@ impl Stream {
         fields.hash(&mut h);
         let hash = h.finish();
         let rows = &mut self.rows;
-        if rows.duplicate_lines.len() < report::MAX_EXAMPLES && rows.recent_hashes.contains(&hash) {
+        if rows.duplicate_lines.len() < report::MAX_EXAMPLES && rows.recent_hashes.contains(hash) {
             rows.duplicate_lines.push(line);
         }
         if rows.row_hashes.len() < 32 {
             rows.first_hash_lines.push(line);
         }
-        rows.recent_hashes[rows.row_hashes.len() % 32] = hash;
+        rows.recent_hashes.set(rows.row_hashes.len() % 32, hash);
         rows.row_hashes.push(hash);
     }
 }
@@ -1139,6 +1181,23 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The bucketed window answers as a plain scan of the last 32
+        /// hashes (zeros before they fill), on hashes that share top bytes
+        /// and repeat.
+        #[test]
+        fn recent_hashes_answer_as_the_last_32(
+            hashes in proptest::collection::vec((0u64..4, 0u64..6), 0..200),
+        ) {
+            let mut recent = RecentHashes::default();
+            let mut plain = [0u64; 32];
+            for (i, (top, low)) in hashes.into_iter().enumerate() {
+                let hash = top << 56 | low;
+                proptest::prop_assert_eq!(recent.contains(hash), plain.contains(&hash));
+                recent.set(i % 32, hash);
+                plain[i % 32] = hash;
+            }
+        }
+
         /// The eight-byte scan finds what memchr finds: the line's end, its
         /// quotes and carriage returns (but the one of a final `\r\n`), and
         /// its delimiters.

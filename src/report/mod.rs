@@ -43,7 +43,7 @@ use crate::groups::{
 use crate::ingest::Dataset;
 use crate::models::{covariate_effects, CovariateModel, CovariateOptions, CovariateReport};
 use crate::models::{FitOptions, ModelKind};
-use crate::predict::{predict, PredictOptions, Predictions, SpendModel};
+use crate::predict::{predict_with_timing, PredictOptions, Predictions, SpendModel};
 use crate::rfm_ranks::{rfm_ranks, RfmRankReport};
 use crate::segments::{segments_with, segments_with_predictions, SegmentOptions, SegmentReport};
 use crate::simulate::{
@@ -130,6 +130,10 @@ pub struct ReportOptions {
     /// `product_effects_skipped` says so. The channel model has no limit: it
     /// needs a mapped channel column, which a merchant asks for.
     pub product_effects_max_customers: usize,
+    /// Whether the predictions carry each customer's next-order timing
+    /// (default true; [`crate::predict::predict_with_timing`]). Without
+    /// it, [`Predictions::customer_timing`] computes it when asked.
+    pub prediction_timing: bool,
 }
 
 /// The default [`ReportOptions::product_effects_max_customers`]: the fits
@@ -161,6 +165,7 @@ impl Default for ReportOptions {
             lists: ListOptions::default(),
             sections: None,
             product_effects_max_customers: PRODUCT_EFFECTS_MAX_CUSTOMERS,
+            prediction_timing: true,
         }
     }
 }
@@ -347,7 +352,7 @@ pub fn dashboard(
     // shop (too few customers, nobody bought twice) only drops its sections.
     let predictions = match (&summary, &choice) {
         (Some(s), Some(c)) if options.wants(Section::Predictions) => {
-            match predict(s, &options.predict(c.model)) {
+            match predict_with_timing(s, &options.predict(c.model), options.prediction_timing) {
                 Ok(p) => Some(p),
                 Err(err) if matches!(err.kind(), ErrorKind::Options { .. }) => return Err(err),
                 Err(err) => {
