@@ -246,7 +246,7 @@ test('cancel ends an analysis stuck in the wasm at once, and a fresh worker anal
   // The worker posts the stage from inside the call that never returns.
   await page.waitForSelector('[data-testid="progress"][data-stage="models"]');
   assert.equal(await page.getByTestId('progress-stage').textContent(), 'Step 4 of 8: Fitting the purchase and spend models');
-  assert.equal(await page.getByTestId('progress-percent').textContent(), '28%');
+  assert.equal(await page.getByTestId('progress-percent').textContent(), '37%');
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'working');
   await page.screenshot({ path: `${ARTIFACTS}cancel-busy.png`, fullPage: true });
   // The stage follows a language switch.

@@ -29,8 +29,12 @@ import { renderControls } from './whatif.js';
 // the worker fits them (`models_pending`, the first figures) or when that
 // failed (`models_error`), it shows that status instead (modelsStatus), and
 // it is drawn again when the models arrive.
-/** @returns {{models: boolean, run: () => void}[]} */
-function resultSteps() {
+/**
+ * @param {boolean} modelsOnly only the model sections are drawn again: the
+ *   first figures' charts stay
+ * @returns {{models: boolean, run: () => void}[]}
+ */
+function resultSteps(modelsOnly = false) {
   const result = current();
   const { chartData, view, whatif } = state;
   const { summary } = result;
@@ -38,7 +42,7 @@ function resultSteps() {
     {
       models: true, // the KPI cards of the models
       run: () => {
-        destroyCharts();
+        if (!modelsOnly) destroyCharts();
         ui.section('report').hidden = false;
         const kpis = /** @type {HTMLElement} */ (byTestId('kpi-customers').closest('section'));
         kpis.hidden = false;
@@ -224,7 +228,7 @@ export async function renderResultInSteps({ modelsOnly = false } = {}) {
   const token = ++state.renderToken;
   // Not in the task that received the result: its structured clone alone is ~20 ms at 1M lines.
   await nextTask();
-  for (const [index, step] of resultSteps().entries()) {
+  for (const [index, step] of resultSteps(modelsOnly).entries()) {
     if (modelsOnly && !step.models) continue;
     if (token !== state.renderToken) return false;
     const started = performance.now();
