@@ -251,7 +251,7 @@ test('cancel ends an analysis stuck in the wasm at once, and a fresh worker anal
   await page.screenshot({ path: `${ARTIFACTS}cancel-busy.png`, fullPage: true });
   // The stage follows a language switch.
   await page.getByTestId('lang').selectOption('ja');
-  assert.equal(await page.getByTestId('progress-stage').textContent(), '3/7 購入回数と購入単価のモデルを推定しています');
+  assert.equal(await page.getByTestId('progress-stage').textContent(), '4/8 購入回数と購入単価のモデルを推定しています');
   await page.screenshot({ path: `${ARTIFACTS}cancel-busy-ja.png`, fullPage: true });
   await page.getByTestId('lang').selectOption('en');
 
