@@ -42,11 +42,14 @@ function resultSteps(modelsOnly = false) {
     {
       models: true, // the KPI cards of the models
       run: () => {
-        if (!modelsOnly) destroyCharts();
-        ui.section('report').hidden = false;
         const kpis = /** @type {HTMLElement} */ (byTestId('kpi-customers').closest('section'));
-        kpis.hidden = false;
-        renderReport(result.report);
+        // The ingest report and the first figures' charts are drawn already when the models come.
+        if (!modelsOnly) {
+          destroyCharts();
+          ui.section('report').hidden = false;
+          kpis.hidden = false;
+          renderReport(result.report);
+        }
         renderKpis();
         renderNotes();
         modelsStatus(kpis, { keep: true });
