@@ -248,6 +248,8 @@ async function finish({ id, result: posted, charts: nextCharts, error }) {
   if (error?.code === 'internal') state.replaceWorker = true;
   state.result = result;
   state.chartData = nextCharts;
+  // Again with the models' result: the channel shift reads the channel effects.
+  resetWhatIf();
   view.sort = result.predictions ? 'clv' : 'total_spend';
   intervals.state = result.predictions && result.summary ? 'pending' : 'none';
   if (result.summary) queryRows();
