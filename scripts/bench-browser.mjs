@@ -10,7 +10,10 @@
 //
 // Per file it measures, in the page:
 // - drop_to_done_ms: from the input's `change` event to data-state "done" (the
-//   dashboard drawn);
+//   dashboard drawn, the model sections included);
+// - drop_to_first_figures_ms: to body[data-first-figures] (the figures that need
+//   no model drawn, the model sections saying they are being fitted; the page
+//   draws them before the models are fitted); null for a page without it;
 // - drop_to_recommendations_ms: to the recommendations section's
 //   data-recommendations "done" (computed after the dashboard, then drawn);
 // - longest_task_ms: the longest main-thread task from the drop until both
@@ -39,7 +42,7 @@
 //   slider_wasm_ms is the median of that spent in WhatIf.run in the worker.
 //
 // With --json it prints one JSON object per file per line:
-//   {"file", "bytes", "drop_to_done_ms", "drop_to_recommendations_ms", "longest_task_ms",
+//   {"file", "bytes", "drop_to_done_ms", "drop_to_first_figures_ms", "drop_to_recommendations_ms", "longest_task_ms",
 //    "long_tasks", "render_steps_ms", "peak_memory_bytes", "peak_memory_at_done_bytes",
 //    "baseline_pss_bytes", "peak_pss_bytes", "peak_pss_at_done_bytes", "helpers_settled_ms",
 //    "slider_to_update_ms", "slider_to_update_max_ms", "slider_wasm_ms", "state"}
@@ -71,7 +74,7 @@ if (files.length === 0) {
 
 // Runs in the page before its own scripts: the long-task observer and the two timestamps.
 function instrument() {
-  window.__bench = { longest: 0, tasks: [], dropAt: null, doneAt: null, recsAt: null, state: null, measuring: false };
+  window.__bench = { longest: 0, tasks: [], dropAt: null, firstAt: null, doneAt: null, recsAt: null, state: null, measuring: false };
   new PerformanceObserver((list) => {
     if (!window.__bench.measuring) return;
     for (const entry of list.getEntries()) {
@@ -93,6 +96,7 @@ function instrument() {
     const bench = window.__bench;
     if (bench.dropAt === null) return;
     const state = document.body?.dataset.state;
+    if (bench.firstAt === null && document.body?.dataset.firstFigures !== undefined) bench.firstAt = performance.now();
     if (bench.doneAt === null && (state === 'done' || state === 'error')) {
       bench.doneAt = performance.now();
       bench.state = state;
@@ -101,7 +105,7 @@ function instrument() {
     if (bench.recsAt === null && bench.doneAt !== null && recs === 'done') bench.recsAt = performance.now();
     // Tasks are counted until the recommendations are drawn too (or the page failed).
     if (bench.doneAt !== null && (bench.recsAt !== null || state === 'error')) bench.measuring = false;
-  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-state', 'data-recommendations'] });
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-state', 'data-first-figures', 'data-recommendations'] });
 }
 
 /** Every descendant process of `pid` (Linux /proc). */
@@ -297,6 +301,7 @@ async function measure(browser, browserPid, url, file) {
     file,
     bytes: statSync(file).size,
     drop_to_done_ms: Math.round(bench.doneAt - bench.dropAt),
+    drop_to_first_figures_ms: bench.firstAt === null ? null : Math.round(bench.firstAt - bench.dropAt),
     drop_to_recommendations_ms: bench.recsAt === null ? null : Math.round(bench.recsAt - bench.dropAt),
     longest_task_ms: Math.round(bench.longest),
     long_tasks: bench.tasks,
@@ -344,7 +349,8 @@ try {
     } else {
       const mb = (bytes) => (bytes === null ? 'n/a' : `${Math.round(bytes / 2 ** 20)} MiB`);
       console.log(
-        `${file} (${mb(result.bytes)}): ${result.state} in ${result.drop_to_done_ms} ms, recommendations at ` +
+        `${file} (${mb(result.bytes)}): first figures at ${result.drop_to_first_figures_ms ?? 'n/a'} ms, ` +
+          `${result.state} in ${result.drop_to_done_ms} ms, recommendations at ` +
           `${result.drop_to_recommendations_ms ?? 'n/a'} ms, longest task ` +
           `${result.longest_task_ms} ms, renderer peak ${mb(result.peak_memory_bytes)} RSS / ` +
           `${mb(result.peak_pss_bytes)} PSS (${mb(result.baseline_pss_bytes)} PSS before the drop), slider → update ` +

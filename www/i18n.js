@@ -32,7 +32,7 @@ const en = {
   'stage.summary': 'Summarising each customer',
   'stage.models': 'Fitting the purchase and spend models',
   'stage.simulator': 'Preparing the what-if simulator',
-  'stage.segments': 'Sorting customers into segments and cohorts',
+  'stage.segments': 'Valuing segments and channels with the model',
   'stage.validation': 'Testing the model against your latest months',
   'stage.result': 'Preparing the dashboard',
   'progress.step': 'Step {step} of {steps}: {stage}',
@@ -783,6 +783,9 @@ const en = {
   'whatif.shift.customers.data': 'as many as it brought in over your data',
   'whatif.shift.customers.given': 'the number given',
   'whatif.shift.values': (p) => `Repeat gross profit of one new customer over ${p.months} months: ${p.fromValue} from ${p.from}, ${p.toValue} from ${p.to}. Both channels’ new customers together: ${p.baseline} today, ${p.scenario} after the shift.`,
+  'stage.sections': 'Counting cohorts, repeat purchases and ranks',
+  'models.pending': 'Fitting the model… this part follows in a moment.',
+  'models.failed': 'The model could not be fitted, so this part is left out: {error}',
 };
 
 /** @type {Dictionary} */
@@ -807,7 +810,7 @@ const ja = {
   'stage.summary': '顧客ごとに集計しています',
   'stage.models': '購入回数と購入単価のモデルを推定しています',
   'stage.simulator': 'シミュレーションの準備をしています',
-  'stage.segments': '顧客をセグメントとコホートに分けています',
+  'stage.segments': 'セグメントとチャネルをモデルで評価しています',
   'stage.validation': '直近の期間でモデルの精度を確かめています',
   'stage.result': 'ダッシュボードを準備しています',
   'progress.step': '{step}/{steps} {stage}',
@@ -1554,6 +1557,9 @@ const ja = {
   'whatif.shift.customers.data': 'データ期間中の獲得数',
   'whatif.shift.customers.given': '指定した人数',
   'whatif.shift.values': (p) => `新規顧客1人あたりの${p.months}か月間のリピート粗利は、${p.from} 経由 ${p.fromValue}、${p.to} 経由 ${p.toValue}。両チャネルの新規顧客全体では、現状 ${p.baseline} → 配分変更後 ${p.scenario}。`,
+  'stage.sections': 'コホート・リピート・ランクを集計しています',
+  'models.pending': 'モデルを推定しています…この欄はまもなく表示されます。',
+  'models.failed': 'モデルを推定できなかったため、この欄は表示できません：{error}',
 };
 
 /** @type {Record<string, string>} */

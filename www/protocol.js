@@ -58,6 +58,7 @@ export const FromWorker = /** @type {const} */ ({
   READY: 'ready',
   PROGRESS: 'progress',
   PREVIEW: 'preview',
+  FIRST_FIGURES: 'first-figures',
   RESULT: 'result',
   RECS_PROGRESS: 'recs-progress',
   RECOMMENDATIONS: 'recommendations',
@@ -129,10 +130,22 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
 /** @typedef {'loading' | 'downloading' | 'reading'} LoadingStage */
 /** The head of the file, before the result. @typedef {{type: typeof FromWorker.PREVIEW, id: number, preview: Preview}} PreviewMessage */
 /**
- * The result, without the recommendations when `result.recommendations_pending`;
- * `charts` is the binned data of the charts, null without predictions;
- * `ranges` the byte ranges the file was read in across workers (1: in one go).
- * @typedef {{type: typeof FromWorker.RESULT, id: number, result: PostedResult, charts: ChartData | null, ranges: number}} ResultMessage
+ * The first figures: the result without what needs a fitted model
+ * (`result.models_pending`: predictions, model_choice, segments,
+ * allowable_cpo, groups, validation are null and `whatif` false) and
+ * without the recommendations; the page draws them while the worker fits
+ * the models. `ranges` is the byte ranges the file was read in across
+ * workers (1: in one go).
+ * @typedef {{type: typeof FromWorker.FIRST_FIGURES, id: number, result: PostedResult, ranges: number}} FirstFiguresMessage
+ */
+/**
+ * After the first figures: what the models add (PostedModels; its notes
+ * follow the first figures' notes), with `recommendations_pending` when
+ * they follow; `charts` is the binned data of the charts, null without
+ * predictions. `error` (and `message`, in the page's language) when the
+ * models phase failed: `result` is then null and the first figures stand.
+ * @typedef {{type: typeof FromWorker.RESULT, id: number, result: PostedModels | null, charts: ChartData | null, ranges: number,
+ *   error?: DescribedError, message?: string}} ResultMessage
  */
 /**
  * While the recommendations of analysis `id` are computed: `stage` is the RecommendStage starting now.
@@ -158,7 +171,7 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
  * @typedef {{type: typeof FromWorker.ERROR, id: number | undefined, message: string, error?: DescribedError}} ErrorMessage
  */
 /**
- * @typedef {ReadyMessage | ProgressMessage | PreviewMessage | ResultMessage | RecsProgressMessage | RecommendationsMessage
+ * @typedef {ReadyMessage | ProgressMessage | PreviewMessage | FirstFiguresMessage | ResultMessage | RecsProgressMessage | RecommendationsMessage
  *   | RowsMessage | FileMessage | WhatIfMessage | IntervalsMessage | WhatIfReadyMessage | ErrorMessage | ShiftMessage} FromWorkerMessage
  */
 /** @typedef {{type: typeof FromWorker.SHIFT, id: number, result: import('./pkg/ltvlab.js').ShiftOutcome}} ShiftMessage */
@@ -187,6 +200,12 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
 /**
  * @typedef {Omit<AnalysisResult, 'whatif' | 'summary' | 'predictions' | 'recommendations'>
  *   & {whatif: boolean, summary: PostedSummary | null, predictions: PostedPredictions | null, recommendations: string | null}} PostedResult
+ */
+
+/**
+ * The models phase's result as posted (ModelsResult, with its predictions and the segments' columns as in PostedResult).
+ * @typedef {Omit<import('./pkg/ltvlab.js').ModelsResult, 'whatif' | 'predictions'>
+ *   & {whatif: boolean, predictions: PostedPredictions | null}} PostedModels
  */
 
 /** The per-customer string columns, posted packed. */

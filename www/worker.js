@@ -20,6 +20,7 @@ import { chunkReader, readInRanges, startRangeWorkers } from './worker/ranges.js
 /** @typedef {import('./protocol.js').PostedSummary} PostedSummary */
 /** @typedef {import('./protocol.js').QueryRequest} QueryRequest */
 /** @typedef {import('./pkg/ltvlab.js').AnalysisResult} AnalysisResult */
+/** @typedef {import('./pkg/ltvlab.js').ModelsResult} ModelsResult */
 /** @typedef {import('./pkg/ltvlab.js').AnalysisOptions} AnalysisOptions */
 /** @typedef {import('./pkg/ltvlab.js').SummaryResult} SummaryResult */
 /** @typedef {import('./worker/exports.js').Kept} Kept */
@@ -117,18 +118,46 @@ async function runAnalysis(data) {
   whatif = null;
   dropDeferred();
   const done = await analyze(data.id, data);
-  const ranges = done.ranges;
+  const { ranges, id } = { ranges: done.ranges, id: data.id };
+  // Set by postFirstFigures during the analysis (TypeScript cannot see that).
+  const first = /** @type {Kept | null} */ (last);
+  if (!done.models) {
+    // The models phase failed after the first figures were posted: they
+    // stand (and the table's and exports' queries use them); the model
+    // sections say why.
+    const error = describe(done.error);
+    if (first) first.recommendations_pending = false;
+    send({ type: FromWorker.RESULT, id, result: null, charts: null, ranges, error, message: errorText(localize(data.lang ?? 'en'), error) });
+    return;
+  }
   // The simulator is a wasm object: it stays here, and the page learns only whether it exists.
-  const { whatif: simulator, ...rest } = done.result;
+  const { whatif: simulator, ...models } = done.models;
   whatif = simulator;
+  if (!first) throw new Error('the models came before the first figures');
   /** @type {Kept} */
-  const result = { ...rest, whatif: Boolean(simulator) };
+  const result = { ...first, ...models, notes: [...first.notes, ...models.notes], models_pending: false, whatif: Boolean(simulator) };
   last = result;
-  if (result.recommendations_pending) deferred = { id: data.id, analysis: done.analysis };
+  if (result.recommendations_pending) deferred = { id, analysis: done.analysis };
   else done.analysis.free();
-  const { posted, transfer } = forPage(result);
-  send({ type: FromWorker.RESULT, id: data.id, result: posted, charts: charts(result), ranges }, transfer);
+  const { posted, transfer } = modelsForPage({ ...models, whatif: Boolean(simulator) });
+  send({ type: FromWorker.RESULT, id, result: posted, charts: charts(result), ranges }, transfer);
   if (self.name === 'analysis') startRangeWorkers(); // for the next file, now that this one's result is out
+}
+
+/**
+ * Posts the first figures (the result without what needs a model) and keeps
+ * them for the table's queries and the exports.
+ * @param {number} id
+ * @param {AnalysisResult} first
+ * @param {number} ranges
+ */
+function postFirstFigures(id, first, ranges) {
+  const { whatif: _none, ...rest } = first;
+  /** @type {Kept} */
+  const result = { ...rest, whatif: false };
+  last = result;
+  const { posted, transfer } = forPage(result);
+  send({ type: FromWorker.FIRST_FIGURES, id, result: posted, ranges }, transfer);
 }
 
 function dropDeferred() {
@@ -153,14 +182,16 @@ function postRecommendations(id) {
   send({ type: FromWorker.RECOMMENDATIONS, id, recommendations: recommendations && JSON.stringify(recommendations), notes });
 }
 
-// Returns {result, analysis, ranges}: the AnalysisResult without the
-// recommendations, the Analysis that computes them and the number of byte
-// ranges the file was read in (1: in one go). Posts the preview as soon as
-// the head of the file has arrived, and its progress all along.
+// Returns {models, analysis, ranges}: what the models add to the first
+// figures (without the recommendations), the Analysis that computes the
+// recommendations and the number of byte ranges the file was read in (1: in
+// one go); or {error, ranges} when the models phase failed after the first
+// figures. Posts the preview as soon as the head of the file has arrived,
+// the first figures as soon as they are computed, and its progress all along.
 /**
  * @param {number} id
  * @param {AnalyzeRequest} request
- * @returns {Promise<{result: AnalysisResult, analysis: Analysis, ranges: number}>}
+ * @returns {Promise<{models: ModelsResult, analysis: Analysis, ranges: number} | {models: null, error: unknown, ranges: number}>}
  */
 async function analyze(id, { file, url, options, splitMinBytes }) {
   /**
@@ -197,7 +228,7 @@ async function analyze(id, { file, url, options, splitMinBytes }) {
         if (percent !== shown) progress('reading', (shown = percent));
       },
     });
-    if (ranged) return { ...dashboardOf(ranged.analysis, progress), ranges: ranged.ranges };
+    if (ranged) return { ...dashboardOf(id, ranged.analysis, progress, ranged.ranges), ranges: ranged.ranges };
     stream = file.stream();
   } else {
     throw new Error('nothing to analyse: neither a file nor a url');
@@ -246,7 +277,7 @@ async function analyze(id, { file, url, options, splitMinBytes }) {
       }
     }
     if (head) showPreview();
-    const done = dashboardOf(analysis, progress);
+    const done = dashboardOf(id, analysis, progress, 1);
     finished = true;
     return { ...done, ranges: 1 };
   } finally {
@@ -261,24 +292,37 @@ async function analyze(id, { file, url, options, splitMinBytes }) {
 }
 
 /**
- * Ends the input of `analysis` and computes the dashboard: one synchronous
- * call of seconds on large or awkward files. The core reports each stage as
- * it starts, and postMessage delivers that to the page while the call goes on.
- * On an error `analysis` is freed.
+ * Ends the input of `analysis` and computes the dashboard in its two phases:
+ * one synchronous call of seconds on large or awkward files. The core
+ * reports each stage as it starts, and the first figures once they are
+ * computed; postMessage delivers both to the page while the call goes on.
+ * An error before the first figures is thrown; after them, it is the models
+ * phase's and is returned (`models: null`). On an error `analysis` is freed.
+ * @param {number} id
  * @param {Analysis} analysis
  * @param {(stage: import('./protocol.js').ProgressMessage['stage'], percent: number | null, steps?: {step: number, steps: number}) => void} progress
+ * @param {number} ranges
+ * @returns {{models: ModelsResult, analysis: Analysis} | {models: null, error: unknown}}
  */
-function dashboardOf(analysis, progress) {
+function dashboardOf(id, analysis, progress, ranges) {
+  let posted = false;
   try {
-    const result = analysis.finishDashboard((stage, done, total) => {
-      const { percent, ...steps } = stepsOf(done, total);
-      progress(stage, percent, steps);
-    });
-    return { result, analysis };
+    const models = analysis.finishInPhases(
+      (stage, done, total) => {
+        const { percent, ...steps } = stepsOf(done, total);
+        progress(stage, percent, steps);
+      },
+      (first) => {
+        postFirstFigures(id, first, ranges);
+        posted = true;
+      },
+    );
+    return { models, analysis };
   } catch (error) {
     try {
       analysis.free();
     } catch {}
+    if (posted) return { models: null, error };
     throw error;
   }
 }
@@ -293,16 +337,10 @@ function stepsOf(done, total) {
 }
 
 /**
- * The result as posted to the page, in the cheaper shapes of PostedResult
- * (protocol.js): string columns packed, recommendations as JSON text, and
- * of the predictions' per-customer columns only those the page reads. The
- * page's columns are copies whose buffers are transferred (`transfer`), so
- * the message holds no third copy of them between the worker's and the
- * page's, and receiving it copies nothing on the page's thread.
- * @param {Kept} result
- * @returns {{posted: PostedResult, transfer: Transferable[]}}
+ * Copies of columns to move to the page: `moved(column)` copies one and
+ * adds its buffer to `transfer`, `packed(strings)` packs a string column.
  */
-function forPage(result) {
+function mover() {
   /** @type {Transferable[]} */
   const transfer = [];
   /**
@@ -322,13 +360,17 @@ function forPage(result) {
     transfer.push(column.ends.buffer);
     return column;
   };
-  const summary = result.summary;
-  const c = summary?.customers;
-  const predictions = result.predictions;
-  const segments = result.segments;
-  /** @type {PostedResult} */
-  const posted = {
-    ...result,
+  return { transfer, moved, packed };
+}
+
+/**
+ * The sections the models add, as posted: of the predictions' per-customer
+ * columns only those the page reads, and the segments' columns moved.
+ * @param {Pick<Kept, 'predictions' | 'segments'>} result
+ * @param {ReturnType<typeof mover>['moved']} moved
+ */
+function modelSections({ predictions, segments }, moved) {
+  return {
     predictions: predictions && {
       ...predictions,
       customers: {
@@ -346,6 +388,27 @@ function forPage(result) {
         m: moved(segments.customers.m),
       },
     },
+  };
+}
+
+/**
+ * The result as posted to the page, in the cheaper shapes of PostedResult
+ * (protocol.js): string columns packed, recommendations as JSON text, and
+ * of the predictions' per-customer columns only those the page reads. The
+ * page's columns are copies whose buffers are transferred (`transfer`), so
+ * the message holds no third copy of them between the worker's and the
+ * page's, and receiving it copies nothing on the page's thread.
+ * @param {Kept} result
+ * @returns {{posted: PostedResult, transfer: Transferable[]}}
+ */
+function forPage(result) {
+  const { transfer, moved, packed } = mover();
+  const summary = result.summary;
+  const c = summary?.customers;
+  /** @type {PostedResult} */
+  const posted = {
+    ...result,
+    ...modelSections(result, moved),
     summary: summary && c ? {
       ...summary,
       customers: {
@@ -364,6 +427,16 @@ function forPage(result) {
     recommendations: result.recommendations && JSON.stringify(result.recommendations),
   };
   return { posted, transfer };
+}
+
+/**
+ * What the models add, as posted to the page (PostedModels).
+ * @param {Omit<ModelsResult, 'whatif'> & {whatif: boolean}} models
+ * @returns {{posted: import('./protocol.js').PostedModels, transfer: Transferable[]}}
+ */
+function modelsForPage(models) {
+  const { transfer, moved } = mover();
+  return { posted: { ...models, ...modelSections(models, moved) }, transfer };
 }
 
 /**

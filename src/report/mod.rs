@@ -3,18 +3,22 @@
 //! then [`recommendations`]; they only convert options in and the report
 //! out (JSON or text for the CLI, JavaScript values for the page).
 //!
-//! The order of the work:
+//! The order of the work, in two phases ([`describe`], then [`fit_models`],
+//! which [`dashboard`] runs in a row; the page draws the first phase's
+//! figures while the second runs):
 //! 1. the per-customer summary ([`crate::summary`]), in the period the data
 //!    or the caller gives ([`crate::summary::period_for`]);
-//! 2. the purchase model, the caller's or chosen on the holdout
+//! 2. from one grouping of the purchases by customer: cohorts, the repeat
+//!    funnel ([`crate::funnel`]), the deciles ([`crate::deciles`]), the A–E
+//!    ranks ([`crate::rfm_ranks`]) and the subscription retention: the
+//!    descriptive figures, which need no model;
+//! 3. the purchase model, the caller's or chosen on the holdout
 //!    ([`crate::validate::choose_model`]), and the predictions with it;
-//! 3. the what-if model and its baseline ([`crate::simulate`]);
-//! 4. cohorts, segments, the repeat funnel ([`crate::funnel`]), the
-//!    deciles ([`crate::deciles`]), the A–E ranks ([`crate::rfm_ranks`])
-//!    and the groups by channel and first product ([`crate::groups`]) from
-//!    one grouping of the purchases by customer, the segments and groups
-//!    valued with the predictions' model and margin;
-//! 5. later, or at once: the recommendations ([`recommendations`]), for the
+//! 4. the what-if model and its baseline ([`crate::simulate`]);
+//! 5. segments and the groups by channel and first product
+//!    ([`crate::groups`]) from the same grouping, valued with the
+//!    predictions' model and margin; the holdout validation;
+//! 6. later, or at once: the recommendations ([`recommendations`]), for the
 //!    most valuable customers first.
 //!
 //! A section that cannot be computed on this data is left out with a
@@ -195,12 +199,16 @@ pub enum Stage {
     Ingest,
     /// The per-customer summary.
     Summary,
+    /// The descriptive sections: cohorts, the repeat funnel, the deciles,
+    /// the A–E ranks and the subscription retention (the end of
+    /// [`describe`]).
+    Sections,
     /// The model choice and the predictions.
     Models,
     /// The what-if model and its baseline.
     Simulator,
-    /// Cohorts, segments, the repeat funnel, the deciles, the A–E ranks and
-    /// the groups by channel and first product.
+    /// Segments and the groups by channel and first product, valued with
+    /// the predictions.
     Segments,
     /// The holdout validation's result.
     Validation,
@@ -210,13 +218,14 @@ pub enum Stage {
 
 impl Stage {
     /// How many stages there are.
-    pub const COUNT: u32 = 7;
+    pub const COUNT: u32 = 8;
 
     /// The stage's name, as the page's progress bar spells it.
     pub fn name(self) -> &'static str {
         match self {
             Stage::Ingest => "ingest",
             Stage::Summary => "summary",
+            Stage::Sections => "sections",
             Stage::Models => "models",
             Stage::Simulator => "simulator",
             Stage::Segments => "segments",
@@ -274,7 +283,8 @@ pub struct Dashboard {
     pub notes: Vec<Note>,
 }
 
-/// The dashboard of `data`: every section but the recommendations.
+/// The dashboard of `data`: every section but the recommendations. The two
+/// phases in a row: [`describe`], then [`fit_models`] on its output.
 ///
 /// # Errors
 ///
@@ -285,6 +295,50 @@ pub fn dashboard(
     options: &ReportOptions,
     progress: &mut dyn FnMut(Stage),
 ) -> Result<Dashboard> {
+    let first = describe(data, options, progress)?;
+    fit_models(first, options, progress)
+}
+
+/// The first phase of [`dashboard`]: the figures that need no model, and
+/// the purchases grouped by customer for the second phase.
+pub struct Descriptive<'d> {
+    /// The data, for the second phase.
+    data: &'d Dataset,
+    /// The per-customer summary (`None` for basket files, or a summary file
+    /// without its period).
+    pub summary: Option<Summary>,
+    /// Acquisition cohorts (order files).
+    pub cohorts: Option<CohortReport>,
+    /// The repeat funnel F1→F5 (order files).
+    pub repeat_funnel: Option<FunnelReport>,
+    /// Customers in ten spend groups (order files).
+    pub deciles: Option<DecileReport>,
+    /// RFM as A–E ranks and the R × F table (order files).
+    pub rfm_ranks: Option<RfmRankReport>,
+    /// 定期 (subscription) retention (order files with subscription evidence).
+    pub subscription: Option<SubscriptionReport>,
+    /// Why a section is missing, and what to keep in mind, so far; the
+    /// second phase's notes follow these in [`Dashboard::notes`].
+    pub notes: Vec<Note>,
+    /// Whether the summary has customers.
+    has_customers: bool,
+    /// The purchases grouped by customer, when a section needs them.
+    histories: Option<Histories<'d>>,
+}
+
+/// The first phase of [`dashboard`]: the summary and the sections that do
+/// not depend on a fitted model (cohorts, the repeat funnel, the deciles,
+/// the A–E ranks, the subscription retention). Reports
+/// [`Stage::Summary`] and [`Stage::Sections`].
+///
+/// # Errors
+///
+/// Bad options (an observation end before the data, …).
+pub fn describe<'d>(
+    data: &'d Dataset,
+    options: &ReportOptions,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<Descriptive<'d>> {
     let mut notes = Vec::new();
     progress(Stage::Summary);
     let summary = match data {
@@ -316,6 +370,54 @@ pub fn dashboard(
     if summary.is_some() && !has_customers {
         notes.push(Note::new(NoteCode::NoCustomers, "no row has a customer id"));
     }
+    progress(Stage::Sections);
+    let (sections, histories) = descriptive_sections(
+        data,
+        summary.as_ref().filter(|_| has_customers),
+        options,
+        &mut notes,
+    );
+    Ok(Descriptive {
+        data,
+        summary,
+        cohorts: sections.cohorts,
+        repeat_funnel: sections.repeat_funnel,
+        deciles: sections.deciles,
+        rfm_ranks: sections.rfm_ranks,
+        subscription: sections.subscription,
+        notes,
+        has_customers,
+        histories,
+    })
+}
+
+/// The second phase of [`dashboard`], on the first's output: the purchase
+/// model and its predictions, the what-if model, the segments and groups
+/// valued with the predictions, and the holdout validation. Reports
+/// [`Stage::Models`] to [`Stage::Validation`]. The first phase's figures
+/// pass through unchanged.
+///
+/// # Errors
+///
+/// Bad options (a margin outside 0 to 1, …). A model that cannot be fitted
+/// on this data only drops its sections, with a note.
+pub fn fit_models(
+    first: Descriptive<'_>,
+    options: &ReportOptions,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<Dashboard> {
+    let Descriptive {
+        data,
+        summary,
+        cohorts,
+        repeat_funnel,
+        deciles,
+        rfm_ranks,
+        subscription,
+        mut notes,
+        has_customers,
+        histories,
+    } = first;
     progress(Stage::Models);
     let choice = match &summary {
         Some(s)
@@ -376,22 +478,18 @@ pub fn dashboard(
         _ => (None, None),
     };
     progress(Stage::Segments);
-    let CustomerSections {
-        cohorts,
-        segments,
-        repeat_funnel,
-        deciles,
-        rfm_ranks,
-        groups,
-        subscription,
-    } = customer_sections(
-        data,
-        summary.as_ref().filter(|_| has_customers),
-        predictions.as_ref(),
-        shop.as_ref(),
-        options,
-        &mut notes,
-    );
+    let (segments, groups) = match (&histories, summary.as_ref().filter(|_| has_customers)) {
+        (Some(h), Some(s)) => valued_sections(
+            h,
+            s,
+            predictions.as_ref(),
+            shop.as_ref(),
+            options,
+            &mut notes,
+        ),
+        _ => (None, None),
+    };
+    drop(histories);
     progress(Stage::Validation);
     let validation = match (&choice, data) {
         (Some(_), _) if !options.wants(Section::Validation) => None,
@@ -511,30 +609,27 @@ fn allowable_cpo(
     ))
 }
 
-/// The sections read from the purchases grouped by customer.
+/// The descriptive sections read from the purchases grouped by customer.
 #[derive(Default)]
-struct CustomerSections {
+struct DescriptiveSections {
     cohorts: Option<CohortReport>,
-    segments: Option<SegmentReport>,
     repeat_funnel: Option<FunnelReport>,
     deciles: Option<DecileReport>,
     rfm_ranks: Option<RfmRankReport>,
-    groups: Option<GroupReport>,
     subscription: Option<SubscriptionReport>,
 }
 
-/// Cohorts, segments, the repeat funnel, the deciles, the A–E ranks and the
-/// groups by channel and first product from
-/// one grouping of the purchases by customer (the larger part of their time and memory),
-/// freed before the recommendations.
-fn customer_sections(
-    data: &Dataset,
+/// Cohorts, the repeat funnel, the deciles, the A–E ranks and the
+/// subscription retention from one grouping of the purchases by customer
+/// (the larger part of their time and memory), which is returned for the
+/// segments and groups of the second phase ([`valued_sections`]) and freed
+/// before the recommendations.
+fn descriptive_sections<'d>(
+    data: &'d Dataset,
     summary: Option<&Summary>,
-    predictions: Option<&Predictions>,
-    shop: Option<&ShopModel>,
     options: &ReportOptions,
     notes: &mut Vec<Note>,
-) -> CustomerSections {
+) -> (DescriptiveSections, Option<Histories<'d>>) {
     let (want_cohorts, want_segments) = (
         options.wants(Section::Cohorts),
         options.wants(Section::Segments),
@@ -553,9 +648,9 @@ fn customer_sections(
         || want_ranks
         || want_groups
         || want_subscription;
-    let Some(summary) = summary.filter(|_| wanted) else {
-        return CustomerSections::default();
-    };
+    if summary.is_none() || !wanted {
+        return (DescriptiveSections::default(), None);
+    }
     let t = match data {
         Dataset::Transactions(t) => t,
         _ => {
@@ -563,7 +658,7 @@ fn customer_sections(
                 NoteCode::NoOrderHistory,
                 "a summary file has no orders or dates: no cohorts, segments, repeat funnel, deciles, rfm ranks or groups",
             ));
-            return CustomerSections::default();
+            return (DescriptiveSections::default(), None);
         }
     };
     let histories = match Histories::new(t) {
@@ -582,7 +677,7 @@ fn customer_sections(
                     notes.push(Note::from_error(code, &err));
                 }
             }
-            return CustomerSections::default();
+            return (DescriptiveSections::default(), None);
         }
     };
     if let Some(note) = histories.outlying_note() {
@@ -595,6 +690,49 @@ fn customer_sections(
                 .ok()
         })
         .flatten();
+    let subscription = want_subscription
+        .then(
+            || match subscription_retention(&histories, options.margin) {
+                Ok(report) => {
+                    if let Some(err) = &report.fit_error {
+                        notes.push(Note::new(NoteCode::SubscriptionFitFailed, err.clone()));
+                    }
+                    Some(report)
+                }
+                Err(none) => {
+                    notes.push(Note::new(NoteCode::NoSubscriptions, none.0));
+                    None
+                }
+            },
+        )
+        .flatten();
+    (
+        DescriptiveSections {
+            cohorts,
+            repeat_funnel: want_funnel.then(|| repeat_funnel(&histories)),
+            deciles: want_deciles.then(|| deciles(&histories)),
+            rfm_ranks: want_ranks.then(|| rfm_ranks(&histories)),
+            subscription,
+        },
+        Some(histories),
+    )
+}
+
+/// Segments and the groups by channel and first product from the grouping
+/// of [`descriptive_sections`], valued with the predictions (or, without
+/// them, the segments with the what-if model).
+fn valued_sections(
+    histories: &Histories<'_>,
+    summary: &Summary,
+    predictions: Option<&Predictions>,
+    shop: Option<&ShopModel>,
+    options: &ReportOptions,
+    notes: &mut Vec<Note>,
+) -> (Option<SegmentReport>, Option<GroupReport>) {
+    let (want_segments, want_groups) = (
+        options.wants(Section::Segments),
+        options.wants(Section::Groups),
+    );
     let segments = want_segments
         .then(|| {
             let segment_options = SegmentOptions {
@@ -609,8 +747,8 @@ fn customer_sections(
             // when the predictions were not asked for (section benchmarks).
             // The overdue and due-soon lists from the predictions' timing.
             match predictions {
-                Some(p) => segments_with_predictions(&histories, summary, p, &segment_options),
-                None => segments_with(&histories, summary, shop, &segment_options),
+                Some(p) => segments_with_predictions(histories, summary, p, &segment_options),
+                None => segments_with(histories, summary, shop, &segment_options),
             }
             .map_err(|err| notes.push(Note::from_error(NoteCode::SegmentsFailed, &err)))
             .ok()
@@ -622,7 +760,7 @@ fn customer_sections(
         .then(|| {
             let values = predictions.map(Predictions::customer_values);
             groups(
-                &histories,
+                histories,
                 summary,
                 values,
                 options.margin,
@@ -642,7 +780,7 @@ fn customer_sections(
             let by_channel = comparable(&report.by_channel);
             let by_product = comparable(&report.by_first_product);
             if let (Some(channel), Some(p), true) = (report.by_channel.as_mut(), predictions, by_channel) {
-                match first_purchase_groups(&histories, summary)
+                match first_purchase_groups(histories, summary)
                     .and_then(|labels| group_effects(summary, &labels, p, options))
                 {
                     Ok(effects) => channel.effects = Some(effects),
@@ -663,7 +801,7 @@ fn customer_sections(
                         ),
                     ));
                 } else {
-                    match first_product_groups(&histories, summary)
+                    match first_product_groups(histories, summary)
                         .and_then(|labels| group_effects(summary, &labels, p, options))
                     {
                         Ok(effects) => product.effects = Some(effects),
@@ -675,31 +813,7 @@ fn customer_sections(
             }
             report
         });
-    let subscription = want_subscription
-        .then(
-            || match subscription_retention(&histories, options.margin) {
-                Ok(report) => {
-                    if let Some(err) = &report.fit_error {
-                        notes.push(Note::new(NoteCode::SubscriptionFitFailed, err.clone()));
-                    }
-                    Some(report)
-                }
-                Err(none) => {
-                    notes.push(Note::new(NoteCode::NoSubscriptions, none.0));
-                    None
-                }
-            },
-        )
-        .flatten();
-    CustomerSections {
-        cohorts,
-        segments,
-        groups,
-        repeat_funnel: want_funnel.then(|| repeat_funnel(&histories)),
-        deciles: want_deciles.then(|| deciles(&histories)),
-        rfm_ranks: want_ranks.then(|| rfm_ranks(&histories)),
-        subscription,
-    }
+    (segments, groups)
 }
 
 /// The chosen purchase model (and Gamma-Gamma) with each customer's group
@@ -771,6 +885,7 @@ mod tests {
             stages,
             [
                 Stage::Summary,
+                Stage::Sections,
                 Stage::Models,
                 Stage::Simulator,
                 Stage::Segments,

@@ -4,15 +4,15 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::dto::{AnalysisResult, PredictionsDto, SegmentsDto, SummaryDto};
+use super::dto::{AnalysisResult, ModelsResult, PredictionsDto, SegmentsDto, SummaryDto};
 use super::options::{analysis_options, AnalysisOptions};
 use super::split::{FileSplit, RangeReader};
 use super::whatif::WhatIf;
 use super::{js_error, to_js};
 use crate::ingest::{Dataset, Ingested, Ingester};
 use crate::report::{
-    dashboard, most_valuable, recommendations, Note, RecommendStage, RecommendationsReport,
-    Section, Stage,
+    describe, fit_models, most_valuable, recommendations, Dashboard, Descriptive, Note,
+    RecommendStage, RecommendationsReport, Section, Stage,
 };
 
 /// One analysis of one file: construct it with options, `push` the file's
@@ -142,7 +142,7 @@ impl Analysis {
     /// options do not fit the data.
     #[wasm_bindgen(unchecked_return_type = "AnalysisResult")]
     pub fn finish(mut self) -> Result<JsValue, JsError> {
-        self.analyze(false, None)
+        self.analyze(false, None, None)
     }
 
     /// Ends the input and returns the result without its recommendations
@@ -164,7 +164,35 @@ impl Analysis {
         #[wasm_bindgen(unchecked_param_type = "Progress<AnalysisStage> | undefined")]
         progress: Option<js_sys::Function>,
     ) -> Result<JsValue, JsError> {
-        self.analyze(true, progress.as_ref())
+        self.analyze(true, progress.as_ref(), None)
+    }
+
+    /// `finishDashboard` in its two phases: calls `firstFigures(first)` as
+    /// soon as the figures that need no model are computed (`first` is an
+    /// `AnalysisResult` with `models_pending: true` and the model sections
+    /// null: predictions, model choice, segments, 許容CPO, groups,
+    /// validation, what-if), then fits the models and returns only what
+    /// they add (`ModelsResult`). `first` with the returned value's fields
+    /// and its notes appended is what `finishDashboard` returns; nothing
+    /// crosses twice. The recommendations are left for `recommend()` as
+    /// after `finishDashboard`.
+    ///
+    /// An error thrown after `firstFigures` was called is the models
+    /// phase's: the first figures stand. What `firstFigures` returns or
+    /// throws is ignored.
+    ///
+    /// # Errors
+    ///
+    /// As `finishDashboard`.
+    #[wasm_bindgen(js_name = finishInPhases, unchecked_return_type = "ModelsResult")]
+    pub fn finish_in_phases(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Progress<AnalysisStage> | undefined")]
+        progress: Option<js_sys::Function>,
+        #[wasm_bindgen(unchecked_param_type = "(first: AnalysisResult) => void")]
+        first_figures: js_sys::Function,
+    ) -> Result<JsValue, JsError> {
+        self.analyze(true, progress.as_ref(), Some(&first_figures))
     }
 
     /// After `finishDashboard`: `{ recommendations, notes }`, the section
@@ -205,12 +233,15 @@ impl Analysis {
 }
 
 impl Analysis {
-    /// `finish` and `finishDashboard`: with `defer`, the recommendations are
-    /// left for `recommend` and the ingested data moves into `self.deferred`.
+    /// `finish`, `finishDashboard` and `finishInPhases`: with `defer`, the
+    /// recommendations are left for `recommend` and the ingested data moves
+    /// into `self.deferred`; with `first_figures`, the first phase's result
+    /// goes to it and the value returned is the second phase's only.
     fn analyze(
         &mut self,
         defer: bool,
         progress: Option<&js_sys::Function>,
+        first_figures: Option<&js_sys::Function>,
     ) -> Result<JsValue, JsError> {
         let options = &self.options.report;
         stage_progress(progress, Stage::Ingest);
@@ -219,11 +250,19 @@ impl Analysis {
             (None, Some(ingester)) => ingester.finish().map_err(js_error)?,
             (None, None) => return Err(JsError::new("the input has already ended")),
         };
-        let mut d = dashboard(&ingested.data, options, &mut |stage| {
-            stage_progress(progress, stage);
-        })
-        .map_err(js_error)?;
         let wants_recommendations = options.wants(Section::Recommendations);
+        let mut on_stage = |stage| stage_progress(progress, stage);
+        let first = describe(&ingested.data, options, &mut on_stage).map_err(js_error)?;
+        let first_notes = match first_figures {
+            Some(callback) => {
+                let value = first_result(&ingested.report, &first, options, wants_recommendations)?;
+                // Only reports: what it returns or throws does not stop the work.
+                let _ = callback.call1(&JsValue::NULL, &value);
+                first.notes.len()
+            }
+            None => 0,
+        };
+        let mut d = fit_models(first, options, &mut on_stage).map_err(js_error)?;
         let customers: Vec<String> = if wants_recommendations {
             most_valuable(
                 d.summary.as_ref(),
@@ -249,46 +288,51 @@ impl Analysis {
             None
         };
         stage_progress(progress, Stage::Result);
-        let value = to_js(&AnalysisResult {
-            report: &ingested.report,
-            summary: d
-                .summary
-                .as_ref()
-                .filter(|_| options.wants(Section::Summary))
-                .map(SummaryDto::new),
-            predictions: d.predictions.as_ref().map(PredictionsDto::new),
-            model_choice: d.model_choice.as_ref(),
-            recommendations: recommendations.as_ref(),
-            recommendations_pending: wants_recommendations && defer,
-            cohorts: d.cohorts.as_ref(),
-            segments: d
-                .segments
-                .as_ref()
-                .map(|s| SegmentsDto::new(s, d.summary.as_ref())),
-            allowable_cpo: d.allowable_cpo.as_ref(),
-            repeat_funnel: d.repeat_funnel.as_ref(),
-            deciles: d.deciles.as_ref(),
-            rfm_ranks: d.rfm_ranks.as_ref(),
-            groups: d.groups.as_ref(),
-            subscription: d.subscription.as_ref(),
-            validation: d.validation.as_ref(),
-            notes: &d.notes,
-        })?;
-        // The simulator keeps the model and the summary; it is a wasm object,
-        // so it joins the serialized result as a property.
-        // The channel effects go with it, for the channel shift.
-        let effects = d
-            .groups
-            .as_ref()
-            .and_then(|g| g.by_channel.as_ref())
-            .and_then(|b| b.effects.clone());
-        let whatif = match (d.shop, d.summary) {
-            (Some(model), Some(summary)) => JsValue::from(WhatIf::new(model, summary, effects)),
-            _ => JsValue::NULL,
+        let pending = wants_recommendations && defer;
+        let value = if first_figures.is_some() {
+            to_js(&ModelsResult {
+                predictions: d.predictions.as_ref().map(PredictionsDto::new),
+                model_choice: d.model_choice.as_ref(),
+                recommendations_pending: pending,
+                segments: d
+                    .segments
+                    .as_ref()
+                    .map(|s| SegmentsDto::new(s, d.summary.as_ref())),
+                allowable_cpo: d.allowable_cpo.as_ref(),
+                groups: d.groups.as_ref(),
+                validation: d.validation.as_ref(),
+                notes: d.notes.get(first_notes..).unwrap_or_default(),
+            })?
+        } else {
+            to_js(&AnalysisResult {
+                report: &ingested.report,
+                summary: d
+                    .summary
+                    .as_ref()
+                    .filter(|_| options.wants(Section::Summary))
+                    .map(SummaryDto::new),
+                predictions: d.predictions.as_ref().map(PredictionsDto::new),
+                model_choice: d.model_choice.as_ref(),
+                recommendations: recommendations.as_ref(),
+                recommendations_pending: pending,
+                models_pending: false,
+                cohorts: d.cohorts.as_ref(),
+                segments: d
+                    .segments
+                    .as_ref()
+                    .map(|s| SegmentsDto::new(s, d.summary.as_ref())),
+                allowable_cpo: d.allowable_cpo.as_ref(),
+                repeat_funnel: d.repeat_funnel.as_ref(),
+                deciles: d.deciles.as_ref(),
+                rfm_ranks: d.rfm_ranks.as_ref(),
+                groups: d.groups.as_ref(),
+                subscription: d.subscription.as_ref(),
+                validation: d.validation.as_ref(),
+                notes: &d.notes,
+            })?
         };
-        js_sys::Reflect::set(&value, &JsValue::from_str("whatif"), &whatif)
-            .map_err(|_| JsError::new("cannot pass the result to JavaScript: whatif"))?;
-        if wants_recommendations && defer {
+        set_whatif(&value, d)?;
+        if pending {
             self.deferred = Some(DeferredRecommendations {
                 data: ingested.data,
                 customers,
@@ -296,6 +340,60 @@ impl Analysis {
         }
         Ok(value)
     }
+}
+
+/// The first phase's result for `finishInPhases`: an `AnalysisResult` with
+/// the model sections null and `models_pending`.
+fn first_result(
+    report: &crate::ingest::IngestReport,
+    first: &Descriptive<'_>,
+    options: &crate::report::ReportOptions,
+    wants_recommendations: bool,
+) -> Result<JsValue, JsError> {
+    let value = to_js(&AnalysisResult {
+        report,
+        summary: first
+            .summary
+            .as_ref()
+            .filter(|_| options.wants(Section::Summary))
+            .map(SummaryDto::new),
+        predictions: None,
+        model_choice: None,
+        recommendations: None,
+        recommendations_pending: wants_recommendations,
+        models_pending: true,
+        cohorts: first.cohorts.as_ref(),
+        segments: None,
+        allowable_cpo: None,
+        repeat_funnel: first.repeat_funnel.as_ref(),
+        deciles: first.deciles.as_ref(),
+        rfm_ranks: first.rfm_ranks.as_ref(),
+        groups: None,
+        subscription: first.subscription.as_ref(),
+        validation: None,
+        notes: &first.notes,
+    })?;
+    js_sys::Reflect::set(&value, &JsValue::from_str("whatif"), &JsValue::NULL)
+        .map_err(|_| JsError::new("cannot pass the result to JavaScript: whatif"))?;
+    Ok(value)
+}
+
+/// Joins the what-if simulator to the serialized result: it is a wasm
+/// object that keeps the model and the summary, so it is a property, not a
+/// serialized field. The channel effects go with it, for the channel shift.
+fn set_whatif(value: &JsValue, d: Dashboard) -> Result<(), JsError> {
+    let effects = d
+        .groups
+        .as_ref()
+        .and_then(|g| g.by_channel.as_ref())
+        .and_then(|b| b.effects.clone());
+    let whatif = match (d.shop, d.summary) {
+        (Some(model), Some(summary)) => JsValue::from(WhatIf::new(model, summary, effects)),
+        _ => JsValue::NULL,
+    };
+    js_sys::Reflect::set(value, &JsValue::from_str("whatif"), &whatif)
+        .map_err(|_| JsError::new("cannot pass the result to JavaScript: whatif"))?;
+    Ok(())
 }
 
 /// `progress(stage, done, total)` for a dashboard stage.

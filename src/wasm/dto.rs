@@ -31,6 +31,8 @@ pub(super) struct AnalysisResult<'a> {
     pub(super) model_choice: Option<&'a ChosenModel>,
     pub(super) recommendations: Option<&'a RecommendationsReport>,
     pub(super) recommendations_pending: bool,
+    /// True in `finishInPhases`' first figures: the model sections follow.
+    pub(super) models_pending: bool,
     pub(super) cohorts: Option<&'a CohortReport>,
     pub(super) segments: Option<SegmentsDto<'a>>,
     pub(super) allowable_cpo: Option<&'a AllowableCpo>,
@@ -39,6 +41,20 @@ pub(super) struct AnalysisResult<'a> {
     pub(super) rfm_ranks: Option<&'a RfmRankReport>,
     pub(super) groups: Option<&'a GroupReport>,
     pub(super) subscription: Option<&'a SubscriptionReport>,
+    pub(super) validation: Option<&'a Validation>,
+    pub(super) notes: &'a [Note],
+}
+
+/// What `finishInPhases` returns after its first figures: the sections
+/// the models phase adds, and its notes (`ModelsResult` in TypeScript).
+#[derive(Serialize)]
+pub(super) struct ModelsResult<'a> {
+    pub(super) predictions: Option<PredictionsDto<'a>>,
+    pub(super) model_choice: Option<&'a ChosenModel>,
+    pub(super) recommendations_pending: bool,
+    pub(super) segments: Option<SegmentsDto<'a>>,
+    pub(super) allowable_cpo: Option<&'a AllowableCpo>,
+    pub(super) groups: Option<&'a GroupReport>,
     pub(super) validation: Option<&'a Validation>,
     pub(super) notes: &'a [Note],
 }

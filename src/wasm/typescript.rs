@@ -391,6 +391,8 @@ export interface AnalysisResult {
     recommendations: RecommendationsResult | null;
     /** True from `finishDashboard()` when `recommend()` will compute the recommendations. */
     recommendations_pending: boolean;
+    /** True in the first figures of `finishInPhases()`: the model sections (predictions, model_choice, segments, allowable_cpo, groups, validation, whatif) are null until its `ModelsResult`. */
+    models_pending: boolean;
     /** Monthly acquisition cohorts; see `ltvlab::cohorts::CohortReport`. Null without dated customers. */
     cohorts: CohortReport | null;
     /** RFM segments and follow-up lists; see `ltvlab::segments::SegmentReport`. Null without dated customers. */
@@ -415,7 +417,21 @@ export interface AnalysisResult {
 }
 
 /** The stages of `Analysis.finishDashboard()`, in the order they run. */
-export type AnalysisStage = "ingest" | "summary" | "models" | "simulator" | "segments" | "validation" | "result";
+export type AnalysisStage = "ingest" | "summary" | "sections" | "models" | "simulator" | "segments" | "validation" | "result";
+
+/** What `Analysis.finishInPhases()` returns after its first figures: the model sections, as in `AnalysisResult`, and the models phase's notes (to append to the first figures' notes). */
+export interface ModelsResult {
+    predictions: PredictionsResult | null;
+    model_choice: ModelChoice | null;
+    /** True when `recommend()` will compute the recommendations. */
+    recommendations_pending: boolean;
+    segments: SegmentReport | null;
+    allowable_cpo: AllowableCpo | null;
+    groups: GroupReport | null;
+    validation: Validation | null;
+    whatif: WhatIf | null;
+    notes: Note[];
+}
 
 /** The stages of `Analysis.recommend()`, in the order they run. */
 export type RecommendStage = "evaluation" | "recommender" | "lists";

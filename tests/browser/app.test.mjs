@@ -271,8 +271,8 @@ test('broken files show an error, and the page keeps working', async () => {
 // as a fit that never converges did (issue #13). Nothing but terminate() can
 // stop a worker inside it.
 const HOLD_IN_FINISH_DASHBOARD = `
-Analysis.prototype.finishDashboard = function (progress) {
-  progress?.('models', 2, 7);
+Analysis.prototype.finishInPhases = function (progress) {
+  progress?.('models', 3, 8);
   for (;;) {}
 };
 `;
@@ -305,13 +305,13 @@ test('cancel ends an analysis stuck in the wasm at once, and a fresh worker anal
   await upload(page, `${FIXTURES}orders.csv`);
   // The worker posts the stage from inside the call that never returns.
   await page.waitForSelector('[data-testid="progress"][data-stage="models"]');
-  assert.equal(await page.getByTestId('progress-stage').textContent(), 'Step 3 of 7: Fitting the purchase and spend models');
-  assert.equal(await page.getByTestId('progress-percent').textContent(), '28%');
+  assert.equal(await page.getByTestId('progress-stage').textContent(), 'Step 4 of 8: Fitting the purchase and spend models');
+  assert.equal(await page.getByTestId('progress-percent').textContent(), '37%');
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'working');
   await page.screenshot({ path: `${ARTIFACTS}cancel-busy.png`, fullPage: true });
   // The stage follows a language switch.
   await page.getByTestId('lang').selectOption('ja');
-  assert.equal(await page.getByTestId('progress-stage').textContent(), '3/7 購入回数と購入単価のモデルを推定しています');
+  assert.equal(await page.getByTestId('progress-stage').textContent(), '4/8 購入回数と購入単価のモデルを推定しています');
   await page.screenshot({ path: `${ARTIFACTS}cancel-busy-ja.png`, fullPage: true });
   await page.getByTestId('lang').selectOption('en');
 
@@ -371,13 +371,13 @@ test('every stage of an analysis shows its progress as a percentage', async () =
   const reading = log.filter((e) => e.stage === 'reading' && e.percent !== '');
   assert.ok(reading.length >= 2, `reading shows percentages: ${JSON.stringify(log)}`);
   assert.equal(reading.at(-1).percent, '100%');
-  const stages = ['ingest', 'summary', 'models', 'simulator', 'segments', 'validation', 'result'];
+  const stages = ['ingest', 'summary', 'sections', 'models', 'simulator', 'segments', 'validation', 'result'];
   const analysis = log.filter((e) => stages.includes(e.stage));
   assert.deepEqual(analysis.map((e) => e.stage), stages, 'each stage of the analysis, once, in order');
   analysis.forEach((entry, done) => {
-    assert.match(entry.label, new RegExp(`^Step ${done + 1} of 7: `));
+    assert.match(entry.label, new RegExp(`^Step ${done + 1} of 8: `));
     // Intl's percent of the whole part done, as the worker computes it.
-    assert.equal(entry.percent, `${Math.floor((done / 7) * 100)}%`);
+    assert.equal(entry.percent, `${Math.floor((done / 8) * 100)}%`);
   });
   const recs = await page.evaluate(() => window.recsLog);
   assert.deepEqual(recs.map((e) => e.stage), ['evaluation', 'recommender', 'lists'], JSON.stringify(recs));

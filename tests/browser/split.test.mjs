@@ -59,12 +59,16 @@ async function analyzeInWorker(bytes, splitMinBytes) {
       try {
         return await new Promise((resolve, reject) => {
           const progress = [];
+          let first = null;
           setTimeout(() => reject(new Error('timed out')), timeout);
           worker.onmessage = ({ data: message }) => {
             if (message.type === 'progress' && message.stage === 'reading') progress.push(message.percent);
+            // The first figures, then what the models add: together the result.
+            if (message.type === 'first-figures') first = message.result;
             if (message.type === 'result') {
+              const whole = { ...first, ...message.result, notes: [...first.notes, ...message.result.notes] };
               // Typed arrays as plain arrays, for deepEqual in node.
-              const plain = JSON.parse(JSON.stringify(message.result, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v)));
+              const plain = JSON.parse(JSON.stringify(whole, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v)));
               resolve({ ranges: message.ranges, result: plain, progress });
             }
             if (message.type === 'error') resolve({ error: message.error });

@@ -87,6 +87,11 @@ test('every result of real files type-checks against its declaration', () => {
   dashboard.push(read('tests/browser/fixtures/orders.csv'));
   const first = dashboard.finishDashboard();
   const deferred = dashboard.recommend();
+  const phases = new wasm.Analysis(undefined);
+  phases.push(read('tests/browser/fixtures/channel-shop.csv'));
+  let firstFigures = null;
+  const models = phases.finishInPhases(undefined, (figures) => (firstFigures = figures));
+  phases.free();
   const channels = analyze(read('tests/browser/fixtures/channel-shop.csv'), { ingest: { mapping: { group: 'channel' } } });
   const shift = channels.whatif.channelShift({ from: 'LINE', to: 'Instagram', share: 0.25 }, 0.4);
   const results = [
@@ -96,6 +101,8 @@ test('every result of real files type-checks against its declaration', () => {
     ['AnalysisResult', 'a weekly summary file', analyze(read('tests/browser/fixtures/summary_weekly.csv'), { summary: { period: 'week' } })],
     ['AnalysisResult', 'a summary file without its period', analyze(read('tests/browser/fixtures/summary_weekly.csv'), undefined)],
     ['AnalysisResult', 'finishDashboard', first],
+    ['AnalysisResult', 'finishInPhases: the first figures', firstFigures],
+    ['ModelsResult', 'finishInPhases', models],
     ['DeferredRecommendationsResult', 'recommend', deferred],
     ['Preview', 'preview', wasm.preview(sample.subarray(0, 4096), undefined)],
     ['WhatIfResult', 'WhatIf.run', run],
@@ -107,6 +114,7 @@ test('every result of real files type-checks against its declaration', () => {
   assert.equal(typeErrors(results), '');
   whole.whatif.free();
   channels.whatif.free();
+  models.whatif?.free();
 });
 
 test('the check fails on a result that does not match its declaration', () => {

@@ -175,7 +175,7 @@ test('finishDashboard then recommend gives what finish gives, recommendations la
 });
 
 test('finishDashboard and recommend report each stage to their progress callbacks, which cannot break them', () => {
-  const stages = ['ingest', 'summary', 'models', 'simulator', 'segments', 'validation', 'result'];
+  const stages = ['ingest', 'summary', 'sections', 'models', 'simulator', 'segments', 'validation', 'result'];
   const calls = [];
   const analysis = new wasm.Analysis(undefined);
   analysis.push(sample);

@@ -19,6 +19,7 @@ import { connect, dropWorker, ensureWorker, post } from './worker-client.js';
 
 /** @typedef {import('../protocol.js').FromWorkerMessage} FromWorkerMessage */
 /** @typedef {import('../protocol.js').ResultMessage} ResultMessage */
+/** @typedef {import('../protocol.js').FirstFiguresMessage} FirstFiguresMessage */
 /** @typedef {import('../protocol.js').RecommendationsMessage} RecommendationsMessage */
 /** @typedef {import('../protocol.js').ExportKind} ExportKind */
 /** @typedef {import('./state.js').Source} Source */
@@ -82,6 +83,9 @@ function onWorkerMessage(message) {
       state.preview = message.preview;
       renderPreview();
       break;
+    case FromWorker.FIRST_FIGURES:
+      firstFigures(message);
+      break;
     case FromWorker.RESULT:
       finish(message);
       break;
@@ -94,6 +98,14 @@ function onWorkerMessage(message) {
  */
 export function analyze(next) {
   if (state.job) cancel();
+  if (state.replaceWorker) {
+    // The last models phase trapped: its wasm may be unusable.
+    state.replaceWorker = false;
+    dropWorker();
+    ensureWorker();
+  }
+  state.firstFigures = 0;
+  delete document.body.dataset.firstFigures;
   stopIntervals();
   stopWhatIfHelper();
   state.renderToken++; // stops a dashboard still being drawn
@@ -138,6 +150,11 @@ export function cancel() {
   state.pendingFiles.clear();
   state.view.query = 0;
   ui.progress.hidden = true;
+  // The first figures without their models would wait for them forever.
+  state.renderToken++;
+  state.firstFigures = 0;
+  delete document.body.dataset.firstFigures;
+  ui.results.forEach((section) => (section.hidden = true));
   state.status = { key: 'status.cancelled', params: {} };
   renderStatus();
   setState('idle');
@@ -170,11 +187,13 @@ function fail(message, error) {
   setState('error');
 }
 
-/** @param {ResultMessage} message */
-async function finish({ id, result: posted, charts: nextCharts }) {
+/**
+ * The first figures: everything that needs no model, drawn at once while the
+ * worker fits the models (its progress goes on); the model sections say so.
+ * @param {FirstFiguresMessage} message
+ */
+async function firstFigures({ id, result: posted }) {
   const { view, intervals } = state;
-  const seconds = (performance.now() - (state.job?.started ?? 0)) / 1000;
-  state.job = null;
   const summary = posted.summary;
   const c = summary?.customers;
   /** @type {PageResult} */
@@ -191,19 +210,47 @@ async function finish({ id, result: posted, charts: nextCharts }) {
     } : null,
   };
   state.result = result;
-  state.chartData = nextCharts;
-  ui.progress.hidden = true;
+  state.chartData = null;
   state.l10n = localize(state.l10n.lang, dataCurrency(result.report));
   view.page = 0;
   view.rows = null;
   view.search = '';
   ui.search.value = '';
-  view.sort = result.predictions ? 'clv' : 'total_spend';
   view.descending = true;
   resetWhatIf();
   stopIntervals();
   intervals.query = 0;
   intervals.data = null;
+  intervals.state = 'none';
+  if (!(await renderResultInSteps())) return; // the models, or a new analysis, came meanwhile
+  if (state.job?.id !== id) return;
+  state.firstFigures = id;
+  document.body.dataset.firstFigures = 'true';
+}
+
+/**
+ * The models after the first figures: their sections are drawn, and the
+ * dashboard is done. When the models phase failed, the model sections say
+ * why and the first figures stand.
+ * @param {ResultMessage} message
+ */
+async function finish({ id, result: posted, charts: nextCharts, error }) {
+  const { view, intervals } = state;
+  const seconds = (performance.now() - (state.job?.started ?? 0)) / 1000;
+  state.job = null;
+  const first = state.result;
+  ui.progress.hidden = true;
+  if (!first) return; // cannot be: the first figures come first
+  /** @type {PageResult} */
+  const result = posted
+    ? { ...first, ...posted, notes: [...first.notes, ...posted.notes], models_pending: false }
+    : { ...first, models_pending: false, recommendations_pending: false, models_error: error };
+  if (error?.code === 'internal') state.replaceWorker = true;
+  state.result = result;
+  state.chartData = nextCharts;
+  // Again with the models' result: the channel shift reads the channel effects.
+  resetWhatIf();
+  view.sort = result.predictions ? 'clv' : 'total_spend';
   intervals.state = result.predictions && result.summary ? 'pending' : 'none';
   if (result.summary) queryRows();
   if (result.whatif) runWhatIf(true);
@@ -217,7 +264,12 @@ async function finish({ id, result: posted, charts: nextCharts }) {
     post({ type: ToWorker.RECOMMEND, id });
   }
   state.helpersGate = { id, waiting: state.recsJob ? 2 : 1 };
-  if (!(await renderResultInSteps())) return; // a new analysis started meanwhile
+  // Only the model sections when the first figures are drawn; else all (the
+  // models came before the first figures were drawn, which then stopped).
+  const drawn = state.firstFigures === id;
+  if (!(await renderResultInSteps({ modelsOnly: drawn }))) return; // a new analysis started meanwhile
+  state.firstFigures = id;
+  document.body.dataset.firstFigures = 'true';
   state.status = result.summary
     ? { key: 'status.done', params: { seconds } }
     : { key: 'status.baskets', params: { seconds, baskets: result.report.stats.orders, items: result.report.stats.items } };

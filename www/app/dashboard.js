@@ -18,95 +18,224 @@ import { renderSegments } from '../sections/segments.js';
 import { renderValidation } from '../sections/validation.js';
 import { renderWhatIf } from '../sections/whatif.js';
 import { destroyCharts } from './chart-registry.js';
-import { byTestId, nextTask, ui } from './dom.js';
+import { byTestId, el, nextTask, ui } from './dom.js';
+import { errorText } from '../i18n.js';
 import { current, state } from './state.js';
 import { renderControls } from './whatif.js';
 
 // The dashboard in steps, each its own task, so that drawing a dozen charts and
 // tables never blocks the main thread for long (issue: no task over 50 ms).
-function resultSteps() {
+// A step marked `models` draws a section that needs the fitted models: while
+// the worker fits them (`models_pending`, the first figures) or when that
+// failed (`models_error`), it shows that status instead (modelsStatus), and
+// it is drawn again when the models arrive.
+/**
+ * @param {boolean} modelsOnly only the model sections are drawn again: the
+ *   first figures' charts stay
+ * @returns {{models: boolean, run: () => void}[]}
+ */
+function resultSteps(modelsOnly = false) {
   const result = current();
   const { chartData, view, whatif } = state;
   const { summary } = result;
   return [
-    () => {
-      destroyCharts();
-      ui.section('report').hidden = false;
-      byTestId('kpi-customers').closest('section').hidden = false;
-      renderReport(result.report);
-      renderKpis();
-      renderNotes();
+    {
+      models: true, // the KPI cards of the models
+      run: () => {
+        const kpis = /** @type {HTMLElement} */ (byTestId('kpi-customers').closest('section'));
+        // The ingest report and the first figures' charts are drawn already when the models come.
+        if (!modelsOnly) {
+          destroyCharts();
+          ui.section('report').hidden = false;
+          kpis.hidden = false;
+          renderReport(result.report);
+        }
+        renderKpis();
+        renderNotes();
+        modelsStatus(kpis, { keep: true });
+      },
     },
-    () => {
-      ui.section('customers').hidden = !summary;
-      if (summary) {
-        renderTableHead();
-        if (view.rows) renderTablePage();
-      }
-      renderIntervalNote();
+    {
+      models: true,
+      run: () => {
+        const section = ui.section('customers');
+        if (modelsStatus(section)) return;
+        section.hidden = !summary;
+        if (summary) {
+          renderTableHead();
+          if (view.rows) renderTablePage();
+        }
+        renderIntervalNote();
+      },
     },
-    () => {
-      ui.section('charts').hidden = !chartData;
-      renderCharts('ltv');
+    {
+      models: true,
+      run: () => {
+        const section = ui.section('charts');
+        if (modelsStatus(section)) return;
+        section.hidden = !chartData;
+        renderCharts('ltv');
+      },
     },
-    () => renderCharts('alive'),
-    () => renderValidation('holdout'),
-    () => renderValidation('tracking'),
-    () => {
-      ui.section('whatif').hidden = !result.whatif;
-      // Where the data show no customer leaving, the retention lever rests on
-      // the model's assumptions, not on the shop's customers: say so.
-      byTestId('whatif-dropout').hidden = result.predictions?.base.dropout_identified !== false;
-      if (result.whatif) renderControls();
-      if (whatif.last) renderWhatIf(whatif.last, whatif.lastMs);
+    { models: true, run: () => modelsPending() || renderCharts('alive') },
+    { models: true, run: () => modelsPending() || renderValidation('holdout') },
+    { models: true, run: () => modelsPending() || renderValidation('tracking') },
+    {
+      models: true,
+      run: () => {
+        const section = ui.section('whatif');
+        if (modelsStatus(section)) return;
+        section.hidden = !result.whatif;
+        // Where the data show no customer leaving, the retention lever rests on
+        // the model's assumptions, not on the shop's customers: say so.
+        byTestId('whatif-dropout').hidden = result.predictions?.base.dropout_identified !== false;
+        if (result.whatif) renderControls();
+        if (whatif.last) renderWhatIf(whatif.last, whatif.lastMs);
+      },
     },
-    () => {
-      ui.section('segments').hidden = !result.segments;
-      if (result.segments) renderSegments();
-      ui.section('cohorts').hidden = !result.cohorts;
-      if (result.cohorts) {
-        renderCohorts();
-        renderCohortLtv();
-      }
+    {
+      models: true,
+      run: () => {
+        const section = ui.section('segments');
+        if (modelsStatus(section)) return;
+        section.hidden = !result.segments;
+        if (result.segments) renderSegments();
+      },
     },
-    () => {
-      ui.section('allowable_cpo').hidden = !result.allowable_cpo;
-      if (result.allowable_cpo) renderAllowableCpo(whatif.last);
-      ui.section('repeat_funnel').hidden = !result.repeat_funnel;
-      if (result.repeat_funnel) renderFunnel();
-      ui.section('deciles').hidden = !result.deciles;
-      if (result.deciles) renderDeciles();
-      ui.section('rfm_ranks').hidden = !result.rfm_ranks;
-      if (result.rfm_ranks) renderRanks();
-      ui.section('subscription').hidden = !result.subscription;
-      renderSubscription();
+    {
+      models: false,
+      run: () => {
+        ui.section('cohorts').hidden = !result.cohorts;
+        if (result.cohorts) {
+          renderCohorts();
+          renderCohortLtv();
+        }
+      },
     },
-    () => {
-      ui.section('groups').hidden = !result.groups;
-      if (result.groups) renderGroups();
+    {
+      models: true,
+      run: () => {
+        const section = ui.section('allowable_cpo');
+        if (modelsStatus(section)) return;
+        section.hidden = !result.allowable_cpo;
+        if (result.allowable_cpo) renderAllowableCpo(whatif.last);
+      },
     },
-    () => {
-      renderRecommendationsSection();
-      ui.section('exports').hidden = false;
-      byTestId('export-customers').hidden = !summary;
+    {
+      models: false,
+      run: () => {
+        ui.section('repeat_funnel').hidden = !result.repeat_funnel;
+        if (result.repeat_funnel) renderFunnel();
+        ui.section('deciles').hidden = !result.deciles;
+        if (result.deciles) renderDeciles();
+        ui.section('rfm_ranks').hidden = !result.rfm_ranks;
+        if (result.rfm_ranks) renderRanks();
+        ui.section('subscription').hidden = !result.subscription;
+        renderSubscription();
+      },
+    },
+    {
+      models: true,
+      run: () => {
+        const section = ui.section('groups');
+        if (modelsStatus(section)) return;
+        section.hidden = !result.groups;
+        if (result.groups) renderGroups();
+      },
+    },
+    {
+      models: true,
+      run: () => {
+        renderRecommendationsSection();
+        ui.section('exports').hidden = false;
+        byTestId('export-customers').hidden = !summary;
+      },
     },
   ];
 }
 
-/** The whole dashboard at once (after a change of language or theme). */
-export function renderResult() {
-  for (const step of resultSteps()) step();
+/**
+ * Whether the model sections wait for the models or show their failure: the
+ * first figures of a file with customers (without customers no model is
+ * fitted, and the sections stay hidden as before), or a failed models phase.
+ * @returns {'pending' | 'failed' | null}
+ */
+function modelsState() {
+  const result = current();
+  if (result.models_error) return 'failed';
+  return result.models_pending && result.summary && result.summary.customers.customer_id.length > 0 ? 'pending' : null;
 }
 
-/** renderResult, yielding to the event loop between steps; false if superseded. */
-export async function renderResultInSteps() {
+/** True while the model sections show their status instead (their charts are drawn later). */
+function modelsPending() {
+  return modelsState() !== null;
+}
+
+/**
+ * Shows in `section` that its figures wait for the models ("fitting the
+ * model…") or could not be computed (the error), in place of its content;
+ * or, once the models are in, takes that status away and gives the content
+ * back. `keep`: the section's content stays beside the status (the KPI
+ * cards, whose model cards are hidden until then). True while the status
+ * is shown (the caller then draws nothing).
+ * @param {HTMLElement} section
+ * @param {{keep?: boolean}} [how]
+ */
+function modelsStatus(section, { keep = false } = {}) {
+  const status = modelsState();
+  let line = /** @type {HTMLElement | null} */ (section.querySelector(':scope > [data-testid="models-status"]'));
+  if (!status) {
+    line?.remove();
+    delete section.dataset.models;
+    for (const child of section.querySelectorAll(':scope > [data-models-hidden]')) {
+      /** @type {HTMLElement} */ (child).hidden = false;
+      delete (/** @type {HTMLElement} */ (child).dataset.modelsHidden);
+    }
+    return false;
+  }
+  section.hidden = false;
+  section.dataset.models = status;
+  if (!keep) {
+    for (const child of section.children) {
+      const element = /** @type {HTMLElement} */ (child);
+      if (element.tagName === 'H2' || element === line || element.hidden) continue;
+      element.hidden = true;
+      element.dataset.modelsHidden = '';
+    }
+  }
+  if (!line) {
+    line = el('p', { class: 'note', role: 'status', 'data-testid': 'models-status' });
+    section.append(line);
+  }
+  const { l10n } = state;
+  const error = current().models_error;
+  line.dataset.state = status;
+  line.textContent = status === 'failed' && error
+    ? l10n.t('models.failed', { error: errorText(l10n, error) })
+    : l10n.t('models.pending');
+  return true;
+}
+
+/** The whole dashboard at once (after a change of language or theme). */
+export function renderResult() {
+  for (const step of resultSteps()) step.run();
+}
+
+/**
+ * renderResult, yielding to the event loop between steps; false if
+ * superseded. `modelsOnly`: only the steps of the sections that need the
+ * models (when they arrive after the first figures were drawn).
+ * @param {{modelsOnly?: boolean}} [which]
+ */
+export async function renderResultInSteps({ modelsOnly = false } = {}) {
   const token = ++state.renderToken;
   // Not in the task that received the result: its structured clone alone is ~20 ms at 1M lines.
   await nextTask();
-  for (const [index, step] of resultSteps().entries()) {
+  for (const [index, step] of resultSteps(modelsOnly).entries()) {
+    if (modelsOnly && !step.models) continue;
     if (token !== state.renderToken) return false;
     const started = performance.now();
-    step();
+    step.run();
     // Visible in DevTools' performance panel and to scripts/bench-browser.mjs.
     performance.measure(`ltvlab:render-${index}`, { start: started });
     await nextTask();

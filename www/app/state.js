@@ -50,8 +50,11 @@ export class PackedStrings {
 /**
  * The last analysis as the page keeps it. The recommendations are JSON text
  * until a task of their own parses them (see sections/recommendations.js).
+ * `models_pending` while the worker fits the models after the first
+ * figures; `models_error` when that failed (the first figures stand).
  * @typedef {Omit<PostedResult, 'summary' | 'recommendations'>
- *   & {summary: PageSummary | null, recommendations: string | RecommendationsResult | null}} PageResult
+ *   & {summary: PageSummary | null, recommendations: string | RecommendationsResult | null,
+ *   models_error?: import('../protocol.js').DescribedError}} PageResult
  */
 
 /** What the last analysis read, and its name for the status line. @typedef {{file?: File, url?: string, name: () => string}} Source */
@@ -85,8 +88,20 @@ export const state = {
   l10n: localize('en'),
   /** The next message id; every request has its own. */
   nextId: 1,
-  /** @type {{id: number, started: number} | null} the analysis in progress */
+  /**
+   * The analysis in progress, until its models are in (its first figures are drawn before).
+   * @type {{id: number, started: number} | null}
+   */
   job: null,
+  /**
+   * The analysis whose first figures are drawn (body[data-first-figures]), or 0. The page's states
+   * (body[data-state]): idle, working (from the file to the whole dashboard, models included),
+   * done (the whole dashboard drawn) and error; data-first-figures marks, within working, that the
+   * figures that need no model are drawn and the model sections say they are being fitted.
+   */
+  firstFigures: 0,
+  /** True when the models phase ended in a wasm trap: the next analysis starts a fresh worker. */
+  replaceWorker: false,
   /** @type {Source | null} */
   source: null,
   /** @type {Record<string, string>} role → column chosen by the user for `source` */
