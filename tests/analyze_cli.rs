@@ -456,3 +456,26 @@ fn the_text_says_which_rows_were_skipped_and_what_reading_noticed() {
         "{makeshop}"
     );
 }
+
+/// A shop that exported only its last weeks is told that churn, the
+/// formula LTV and the 12-month figures stretch that span: the English
+/// fixture's orders run 37 days (2024-01-05 to 2024-02-11, by hand), under
+/// `SHORT_HISTORY_DAYS`; `small-shop-9` spans more than a year and has no
+/// such note. `cohorts` alone fits no model and prints no note.
+#[test]
+fn a_short_span_of_orders_is_said_with_the_models() {
+    let has_note = |file: &str| {
+        analyze(file)["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["code"] == "short_history")
+    };
+    assert!(has_note("tests/fixtures/ingest/generic_english.csv"));
+    assert!(!has_note("tests/browser/fixtures/small-shop-9.csv"));
+    let text = analyze_text("tests/fixtures/ingest/generic_english.csv");
+    assert!(
+        text.contains("note            the orders span only 37 days (fewer than 90): "),
+        "{text}"
+    );
+}

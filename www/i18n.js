@@ -119,6 +119,7 @@ const en = {
   'note.evaluate_failed': 'The recommendations could not be tested against best-sellers.',
   'note.no_subscriptions': 'No subscription data found: no order is marked as a subscription order, and hardly any customers order at regular intervals.',
   'note.subscription_fit_failed': 'The subscription retention is shown as observed: the churn model could not be fitted (for example, nobody has cancelled yet).',
+  'note.short_history': 'Your orders cover less than three months: the churn rate, the formula LTV and the 12-month predictions stretch that short span into the future, so take them as rough guides. A year or more of orders gives figures to rely on.',
   'diagnostics.heading': 'Model notes (technical)',
 
   'charts.heading': 'Charts',
@@ -895,6 +896,7 @@ const ja = {
   'note.evaluate_failed': 'おすすめを売れ筋と比較できませんでした。',
   'note.no_subscriptions': '定期購入のデータが見つかりませんでした（定期購入の印が付いた注文がなく、一定の間隔で購入している顧客もわずかでした）。',
   'note.subscription_fit_failed': '定期購入の継続率は実績のみ表示しています。解約のデータが足りず、予測モデルを当てはめられませんでした。',
+  'note.short_history': '注文データの期間が3か月に満たないため、離脱率・LTV（簡易式）・今後12か月の予測は、短い期間の傾向を先まで延ばした目安です。1年以上の注文データがあれば、より確かな数字になります。',
   'diagnostics.heading': 'モデルの技術的な詳細',
 
   'charts.heading': 'グラフ',

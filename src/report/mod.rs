@@ -391,6 +391,26 @@ pub fn describe<'d>(
     })
 }
 
+/// Below this many days from the first purchase to the end of observation,
+/// the report says that its churn, formula LTV and 12-month predictions
+/// stretch a short span (a shop that exported only its last month or two).
+pub const SHORT_HISTORY_DAYS: f64 = 90.0;
+
+/// The note on a span of orders shorter than [`SHORT_HISTORY_DAYS`]: the
+/// oldest customer's age, `T` in days.
+fn short_history(summary: &Summary) -> Option<Note> {
+    let oldest = summary.customers.iter().map(|c| c.t).fold(0.0, f64::max);
+    let days = oldest * summary.period.days();
+    (days < SHORT_HISTORY_DAYS).then(|| {
+        Note::new(
+            NoteCode::ShortHistory,
+            format!(
+                "the orders span only {days:.0} days (fewer than {SHORT_HISTORY_DAYS}): churn, the formula LTV and the 12-month predictions extrapolate from them"
+            ),
+        )
+    })
+}
+
 /// The second phase of [`dashboard`], on the first's output: the purchase
 /// model and its predictions, the what-if model, the segments and groups
 /// valued with the predictions, and the holdout validation. Reports
@@ -465,6 +485,14 @@ pub fn fit_models(
         }
         _ => None,
     };
+    // The figures that stretch the span into the future come with the models.
+    if let Some(note) = summary
+        .as_ref()
+        .filter(|_| choice.is_some())
+        .and_then(short_history)
+    {
+        notes.push(note);
+    }
     progress(Stage::Simulator);
     // The model choice is made whenever these sections are asked for.
     let (shop, simulation) = match (&summary, &choice) {

@@ -54,11 +54,14 @@ pub enum NoteCode {
     /// The sBG model could not be fitted on the subscribers (nobody churned,
     /// too few of them); the observed table stays.
     SubscriptionFitFailed,
+    /// The orders span less than [`super::SHORT_HISTORY_DAYS`]: churn, the
+    /// formula LTV and the 12-month predictions extrapolate from that span.
+    ShortHistory,
 }
 
 impl NoteCode {
     /// Every code, in declaration order.
-    pub const ALL: [NoteCode; 17] = [
+    pub const ALL: [NoteCode; 18] = [
         NoteCode::NoCustomers,
         NoteCode::SummaryPeriodNeeded,
         NoteCode::PredictFailed,
@@ -76,6 +79,7 @@ impl NoteCode {
         NoteCode::ProductEffectsSkipped,
         NoteCode::NoSubscriptions,
         NoteCode::SubscriptionFitFailed,
+        NoteCode::ShortHistory,
     ];
 
     /// The code as the page and the JSON spell it.
@@ -98,6 +102,7 @@ impl NoteCode {
             NoteCode::ProductEffectsSkipped => "product_effects_skipped",
             NoteCode::NoSubscriptions => "no_subscriptions",
             NoteCode::SubscriptionFitFailed => "subscription_fit_failed",
+            NoteCode::ShortHistory => "short_history",
         }
     }
 }

@@ -356,7 +356,7 @@ export interface Note {
     code: "cohorts_failed" | "evaluate_failed" | "no_customers" | "no_items" | "no_order_history" | "outlying_dates_left_out"
         | "predict_failed" | "segments_failed" | "summary_period_needed" | "validation_failed" | "whatif_failed"
         | "groups_failed" | "group_effects_failed"
-        | "product_effects_failed" | "product_effects_skipped" | "no_subscriptions" | "subscription_fit_failed";
+        | "product_effects_failed" | "product_effects_skipped" | "no_subscriptions" | "subscription_fit_failed" | "short_history";
     /** The library's message, in English. */
     message: string;
     /** The error behind the note, if it stands for one: the page says it in its own language. */

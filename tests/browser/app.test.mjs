@@ -219,6 +219,30 @@ test('guest checkouts with an e-mail address are customers, joined to the member
   await page.close();
 });
 
+test('a span of orders under three months is said beside the models', async () => {
+  // tests/fixtures/ingest/generic_english.csv runs 37 days (see
+  // tests/analyze_cli.rs): the churn card's window is days, and the model's
+  // 12 months stretch them; the page says so in the notes, as the CLI does.
+  const file = `${ROOT}tests/fixtures/ingest/generic_english.csv`;
+  assert.ok(cliAnalyze(file).notes.some((n) => n.code === 'short_history'));
+  const page = await openPage();
+  await upload(page, file);
+  await settle(page, 'done');
+  const note = page.locator('[data-testid="notes"] li[data-code="short_history"]');
+  // English adds the core's details: the number of days.
+  assert.equal((await note.textContent()).trim(), 'Your orders cover less than three months: the churn rate, the formula LTV and the 12-month predictions stretch that short span into the future, so take them as rough guides. A year or more of orders gives figures to rely on. (the orders span only 37 days (fewer than 90): churn, the formula LTV and the 12-month predictions extrapolate from them)');
+  await page.getByTestId('lang').selectOption('ja');
+  assert.equal((await note.textContent()).trim(), '注文データの期間が3か月に満たないため、離脱率・LTV（簡易式）・今後12か月の予測は、短い期間の傾向を先まで延ばした目安です。1年以上の注文データがあれば、より確かな数字になります。');
+  await page.getByTestId('lang').selectOption('en'); // the choice is remembered for the next pages
+  await page.close();
+  // A year and more of orders: no such note.
+  const long = await openPage();
+  await upload(long, `${FIXTURES}small-shop-9.csv`);
+  await settle(long, 'done');
+  assert.equal(await long.locator('[data-testid="notes"] li[data-code="short_history"]').count(), 0);
+  await long.close();
+});
+
 test('HTML in the CSV is shown as text and never runs', async () => {
   const page = await openPage();
   await upload(page, `${FIXTURES}xss.csv`);
