@@ -5,9 +5,10 @@
 //
 // --sections picks what `finish()` computes beyond the ingest report (the
 // summary is always computed, as the other sections need it); default: all.
-// --page runs as the page's worker does: `finishDashboard()`, then
-// `recommend()` once the dashboard's result is out of the wasm heap (plain
-// `finish()` computes the recommendations while the dashboard is still held).
+// --page runs as the page's worker does: `finishInPhases()` (the first
+// figures, then the models), then `recommend()` once the dashboard's result
+// is out of the wasm heap (plain `finish()` computes the recommendations
+// while the dashboard is still held).
 // --no-expect leaves out `expectBytes(size)`, which the worker calls first.
 // --pkg DIR reads the wasm from DIR instead of www/pkg (to compare builds).
 //
@@ -58,9 +59,12 @@ for (const file of files) {
     }
     let result;
     if (page) {
-      result = analysis.finishDashboard();
+      let first = null;
+      const models = analysis.finishInPhases(undefined, (f) => { first = f; });
+      result = { ...first, ...models };
       dashboardMemory = wasm.memory.buffer.byteLength;
-      if (result.recommendations_pending) analysis.recommend();
+      models.whatif?.free();
+      if (models.recommendations_pending) analysis.recommend();
       else analysis.free();
     } else {
       result = analysis.finish();
