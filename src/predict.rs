@@ -425,10 +425,7 @@ pub fn predict_with_timing(
             .expected_purchases_new(horizon_periods),
         mean_p_alive: values.p_alive.iter().sum::<f64>() / n as f64,
         dropout_identified: !prior_sets_dropout(&purchase_model)
-            && dropout_identified(
-                purchase_model.model().as_ref(),
-                summary.customers.iter().map(|c| c.t).fold(0.0, f64::max),
-            ),
+            && dropout_identified(purchase_model.model().as_ref(), summary.oldest_t()),
     };
     if !base.dropout_identified {
         diagnostics.push(

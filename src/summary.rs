@@ -180,6 +180,14 @@ pub struct Summary {
     pub reversed_orders: u64,
 }
 
+impl Summary {
+    /// The oldest customer's age `T`, in periods: the span from the first
+    /// purchase in the data to the end of observation (0 without customers).
+    pub fn oldest_t(&self) -> f64 {
+        self.customers.iter().map(|c| c.t).fold(0.0, f64::max)
+    }
+}
+
 /// One calibration customer's purchases in the holdout period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HoldoutRow {

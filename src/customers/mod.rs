@@ -95,7 +95,7 @@ pub fn formula_ltv(aov: f64, purchases_per_month: f64, lifetime_months: f64, mar
 /// The formula LTV of [`crate::predict`] and the segments' churn use this one
 /// definition.
 pub(crate) fn churn_window(summary: &Summary) -> f64 {
-    let oldest = summary.customers.iter().map(|c| c.t).fold(0.0, f64::max);
+    let oldest = summary.oldest_t();
     let window = (12.0 * summary.period.per_month()).round();
     if oldest < window {
         (oldest / 2.0).floor().max(1.0)

@@ -399,8 +399,7 @@ pub const SHORT_HISTORY_DAYS: f64 = 90.0;
 /// The note on a span of orders shorter than [`SHORT_HISTORY_DAYS`]: the
 /// oldest customer's age, `T` in days.
 fn short_history(summary: &Summary) -> Option<Note> {
-    let oldest = summary.customers.iter().map(|c| c.t).fold(0.0, f64::max);
-    let days = oldest * summary.period.days();
+    let days = summary.oldest_t() * summary.period.days();
     (days < SHORT_HISTORY_DAYS).then(|| {
         Note::new(
             NoteCode::ShortHistory,
