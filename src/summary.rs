@@ -714,7 +714,7 @@ mod tests {
     /// a file with returns netted into earlier orders is not adjacent.
     #[test]
     fn adjacent_orders_stream_to_the_same_purchases() {
-        use crate::generate::{generate_lines, GeneratorConfig};
+        use crate::generate::{ingested, GeneratorConfig};
         for (seed, return_share) in [(1, 0.0), (2, 0.0), (3, 0.2)] {
             let config = GeneratorConfig {
                 seed,
@@ -722,10 +722,7 @@ mod tests {
                 return_share,
                 ..GeneratorConfig::default()
             };
-            let mut bytes = Vec::new();
-            generate_lines(&config, 20_000, &mut bytes).unwrap();
-            let Dataset::Transactions(t) = ingest(&bytes, &IngestOptions::default()).unwrap().data
-            else {
+            let Dataset::Transactions(t) = ingested(&config, 20_000) else {
                 panic!("not transactions")
             };
             let adjacent = crate::cohorts::orders_adjacent(t.order_col());

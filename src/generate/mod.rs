@@ -376,6 +376,17 @@ pub fn generate_lines<W: io::Write + ?Sized>(
     run(config, Stop::Lines(lines), out)
 }
 
+/// The generated shop of `config`, about `lines` order lines, as ingest
+/// reads it: the setup of tests that need a realistic store.
+#[cfg(test)]
+pub(crate) fn ingested(config: &GeneratorConfig, lines: usize) -> crate::ingest::Dataset {
+    let mut bytes = Vec::new();
+    generate_lines(config, lines, &mut bytes).unwrap();
+    crate::ingest::ingest(&bytes, &crate::ingest::IngestOptions::default())
+        .unwrap()
+        .data
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

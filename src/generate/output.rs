@@ -694,8 +694,8 @@ mod tests {
 
 #[cfg(test)]
 mod taste_tests {
-    use crate::generate::{generate_lines, GeneratorConfig};
-    use crate::ingest::{ingest, Dataset, IngestOptions};
+    use crate::generate::{ingested, GeneratorConfig};
+    use crate::ingest::Dataset;
     use std::collections::HashSet;
 
     /// Share of order lines whose item the customer bought in an earlier
@@ -706,10 +706,7 @@ mod taste_tests {
             repeat_share,
             ..GeneratorConfig::default()
         };
-        let mut bytes = Vec::new();
-        generate_lines(&config, 20_000, &mut bytes).unwrap();
-        let Dataset::Transactions(t) = ingest(&bytes, &IngestOptions::default()).unwrap().data
-        else {
+        let Dataset::Transactions(t) = ingested(&config, 20_000) else {
             panic!("generated data is transactions");
         };
         let mut lines: Vec<(u32, i32, u32, u32)> = (0..t.len())

@@ -797,11 +797,7 @@ mod tests {
             seed: 3,
             ..crate::generate::GeneratorConfig::default()
         };
-        let mut bytes = Vec::new();
-        crate::generate::generate_lines(&config, 20_000, &mut bytes).unwrap();
-        let data = crate::ingest::ingest(&bytes, &crate::ingest::IngestOptions::default())
-            .unwrap()
-            .data;
+        let data = crate::generate::ingested(&config, 20_000);
         let crate::ingest::Dataset::Transactions(t) = &data else {
             panic!("generated data is transactions");
         };

@@ -354,11 +354,7 @@ mod tests {
             seed: 11,
             ..crate::generate::GeneratorConfig::default()
         };
-        let mut bytes = Vec::new();
-        crate::generate::generate_lines(&config, 20_000, &mut bytes).unwrap();
-        let data = crate::ingest::ingest(&bytes, &crate::ingest::IngestOptions::default())
-            .unwrap()
-            .data;
+        let data = crate::generate::ingested(&config, 20_000);
         let rec = Recommender::new(&data, &RecommendOptions::default()).unwrap();
         let r = Replenishment::new(&rec);
         let want = reference_cycles(&rec);
