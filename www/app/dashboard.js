@@ -38,6 +38,21 @@ function resultSteps(modelsOnly = false) {
   const result = current();
   const { chartData, view, whatif } = state;
   const { summary } = result;
+  /**
+   * The step of a model section drawn only when the result has it: its
+   * models status meanwhile, else hidden or drawn by `render`.
+   * @param {'segments' | 'allowable_cpo' | 'groups'} name
+   * @param {() => void} render
+   */
+  const modelSection = (name, render) => ({
+    models: true,
+    run: () => {
+      const section = ui.section(name);
+      if (modelsStatus(section)) return;
+      section.hidden = !result[name];
+      if (result[name]) render();
+    },
+  });
   return [
     {
       models: true, // the KPI cards of the models
@@ -93,15 +108,7 @@ function resultSteps(modelsOnly = false) {
         if (whatif.last) renderWhatIf(whatif.last, whatif.lastMs);
       },
     },
-    {
-      models: true,
-      run: () => {
-        const section = ui.section('segments');
-        if (modelsStatus(section)) return;
-        section.hidden = !result.segments;
-        if (result.segments) renderSegments();
-      },
-    },
+    modelSection('segments', renderSegments),
     {
       models: false,
       run: () => {
@@ -112,15 +119,7 @@ function resultSteps(modelsOnly = false) {
         }
       },
     },
-    {
-      models: true,
-      run: () => {
-        const section = ui.section('allowable_cpo');
-        if (modelsStatus(section)) return;
-        section.hidden = !result.allowable_cpo;
-        if (result.allowable_cpo) renderAllowableCpo(whatif.last);
-      },
-    },
+    modelSection('allowable_cpo', () => renderAllowableCpo(whatif.last)),
     {
       models: false,
       run: () => {
@@ -134,15 +133,7 @@ function resultSteps(modelsOnly = false) {
         renderSubscription();
       },
     },
-    {
-      models: true,
-      run: () => {
-        const section = ui.section('groups');
-        if (modelsStatus(section)) return;
-        section.hidden = !result.groups;
-        if (result.groups) renderGroups();
-      },
-    },
+    modelSection('groups', renderGroups),
     {
       models: true,
       run: () => {
