@@ -5,6 +5,7 @@
 import { byTestId } from '../app/dom.js';
 import { current, state } from '../app/state.js';
 import { MODEL_NAMES } from '../i18n.js';
+import { unusedColumns } from './report.js';
 
 /**
  * The purchase model's name as the papers write it.
@@ -152,8 +153,7 @@ export function revenueSource(result) {
   } else {
     return '';
   }
-  const used = new Set(mapping.map((m) => m.index));
-  const shipping = (result.report?.columns ?? []).find((name, i) => !used.has(i) && SHIPPING_COLUMN.test(name.trim()));
+  const shipping = unusedColumns(result.report).find((name) => SHIPPING_COLUMN.test(name.trim()));
   return goodsOnly && shipping ? l10n.sentences(source, l10n.t('kpi.revenue.no-shipping', { column: shipping })) : source;
 }
 

@@ -57,13 +57,12 @@ export function renderReport(report) {
   ];
 
   if (Array.isArray(report.mapping) && report.mapping.length > 0) {
-    const mapped = new Set(report.mapping.map((m) => m.index));
     const rows = report.mapping.map((m) => [t(`role.${m.role}`), m.name, String(m.index + 1), t(`source.${m.source}`)]);
     parts.push(
       el('h3', {}, t('report.mapping')),
       table([t('report.mapping.role'), t('report.mapping.column'), t('report.mapping.number'), t('report.mapping.source')], rows, { 'data-testid': 'mapping-table' }),
     );
-    const unused = (report.columns ?? []).filter((_, index) => !mapped.has(index));
+    const unused = unusedColumns(report);
     if (unused.length > 0) parts.push(el('p', { class: 'note' }, t('report.unused', { columns: unused.join(', ') })));
   }
 
@@ -101,6 +100,16 @@ export function renderReport(report) {
   }
 
   ui.report.replaceChildren(...parts);
+}
+
+/**
+ * The file's columns the mapping does not use, by name.
+ * @param {IngestReport} report
+ * @returns {string[]}
+ */
+export function unusedColumns(report) {
+  const mapped = new Set((report.mapping ?? []).map((m) => m.index));
+  return (report.columns ?? []).filter((_, index) => !mapped.has(index));
 }
 
 /** @param {unknown} value */
