@@ -479,3 +479,24 @@ fn a_short_span_of_orders_is_said_with_the_models() {
         "{text}"
     );
 }
+
+/// When a shop is too small for any model, `predict` fails with the reason
+/// (the fit needs more customers), not with the short-history caveat, which
+/// is about predictions that exist: the BASE fixture has 4 customers over
+/// 64 days (its README, by hand).
+#[test]
+fn predict_on_too_few_customers_gives_the_reason_alone() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ltvlab"))
+        .arg("predict")
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/ingest/base_orders_utf8.csv"),
+        )
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot fit"), "{stderr}");
+    assert!(stderr.contains("on 4 customers"), "{stderr}");
+    assert!(!stderr.contains("span only"), "{stderr}");
+}

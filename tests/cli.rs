@@ -71,7 +71,18 @@ fn inspect_prints_a_readable_report() {
 
 #[test]
 fn summary_by_day() {
-    let stdout = ok_stdout(&["summary", &path("shopify_orders.csv")]);
+    let file = path("shopify_orders.csv");
+    let out = ltvlab(&["summary", &file]);
+    assert!(out.status.success());
+    // The CSV has no room for the two refunded/voided rows left out, so
+    // stderr says it: no row is lost without a word.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "note: {file}: 2 of 8 rows skipped (2 status_excluded); `ltvlab inspect {file}` lists them\n"
+        )
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         stdout,
         "customer_id,frequency,recency,T,monetary_value,first_purchase,last_purchase,orders,total_spend\n\

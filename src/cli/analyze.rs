@@ -19,7 +19,7 @@ use ltvlab::summary::{period_for, Period, Summary};
 
 use super::error::CliResult;
 use super::format::{cell, num, pad};
-use super::input::{read_input, InputArgs, PeriodArgs};
+use super::input::{read_input_reported, skipped_reasons, InputArgs, PeriodArgs};
 use super::models::ValueArgs;
 
 /// `ltvlab analyze`.
@@ -109,7 +109,7 @@ struct PredictionTotals<'a> {
 
 /// Runs `ltvlab analyze`.
 pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()> {
-    let ingested = read_input(&args.input)?;
+    let ingested = read_input_reported(&args.input)?;
     let period = args.period.period.map(Period::from);
     // On the command line a summary file without its unit is an error (the
     // page asks for the unit instead).
@@ -213,11 +213,7 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
     } else {
         // No row is left out without a word: what was skipped and why, and
         // what reading noticed (`inspect` shows the examples).
-        let why: Vec<String> = i
-            .skipped
-            .iter()
-            .map(|g| format!("{} {}", g.count, g.reason.name()))
-            .collect();
+        let why = skipped_reasons(i);
         writeln!(
             out,
             "rows            {} read, {} used, {} skipped{}",
@@ -227,7 +223,7 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
             if why.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", why.join(", "))
+                format!(" ({why})")
             }
         )?;
     }

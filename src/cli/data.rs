@@ -12,7 +12,7 @@ use ltvlab::summary::{self, Period, SummaryOptions};
 use super::caps;
 use super::error::{CliError, CliResult};
 use super::format::{num, num_into};
-use super::input::{read_input, InputArgs, PeriodArg};
+use super::input::{read_input, read_input_reported, InputArgs, PeriodArg};
 
 /// `ltvlab inspect`.
 #[derive(Args)]
@@ -138,7 +138,7 @@ struct SummaryArgs {
 
 /// Runs `ltvlab inspect`.
 pub(crate) fn inspect(args: &InspectArgs, out: &mut impl Write) -> CliResult<()> {
-    let ingested = read_input(&args.input)?;
+    let ingested = read_input_reported(&args.input)?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &ingested.report)?;
         writeln!(out)?;

@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 
 use ltvlab::ingest::split::{Part, Split, BOUNDARY_WINDOW, MIN_RANGE_BYTES};
 use ltvlab::ingest::{
-    Dataset, DateOrder, IngestOptions, Ingested, Ingester, ReturnPolicy, SNIFF_BYTES,
+    Dataset, DateOrder, IngestOptions, IngestReport, Ingested, Ingester, ReturnPolicy, SNIFF_BYTES,
 };
 use ltvlab::summary::{self, Period, Summary, SummaryOptions};
 
@@ -205,15 +205,51 @@ fn ingest_options(a: &InputArgs) -> CliResult<IngestOptions> {
     Ok(o)
 }
 
-/// Reads the file: in byte ranges on `--threads` threads when it is large
-/// enough and can be split (`ltvlab::ingest::split`), else, or when the
-/// merge declines, in one go.
+/// Reads the file (see [`read_input_reported`]) for a command whose output
+/// is data (CSV, JSON, a table), and says on stderr how many rows reading
+/// left out and why: no row is lost without a word, even where stdout has
+/// no room for it.
 pub(crate) fn read_input(a: &InputArgs) -> CliResult<Ingested> {
+    let ingested = read_input_reported(a)?;
+    if let Some(note) = skipped_note(&a.file.display().to_string(), &ingested.report) {
+        use std::io::Write as _;
+        let _ = writeln!(io::stderr(), "{note}");
+    }
+    Ok(ingested)
+}
+
+/// Reads the file, for `inspect` and `analyze`, which print the rows read,
+/// used and skipped themselves: in byte ranges on `--threads` threads when
+/// it is large enough and can be split (`ltvlab::ingest::split`), else, or
+/// when the merge declines, in one go.
+pub(crate) fn read_input_reported(a: &InputArgs) -> CliResult<Ingested> {
     let options = ingest_options(a)?;
     if let Some(ingested) = read_in_ranges(a, &options)? {
         return Ok(ingested);
     }
     read_in_one_go(a, options)
+}
+
+/// The skipped rows by reason, e.g. `1 status_excluded, 2 bad_date`.
+pub(crate) fn skipped_reasons(report: &IngestReport) -> String {
+    report
+        .skipped
+        .iter()
+        .map(|g| format!("{} {}", g.count, g.reason.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The stderr line for rows reading left out, or `None` when none were.
+fn skipped_note(file: &str, report: &IngestReport) -> Option<String> {
+    (report.rows_skipped > 0).then(|| {
+        format!(
+            "note: {file}: {} of {} rows skipped ({}); `ltvlab inspect {file}` lists them",
+            report.rows_skipped,
+            report.rows_read,
+            skipped_reasons(report)
+        )
+    })
 }
 
 /// Reads the file in 1 MiB chunks through the chunked ingester.

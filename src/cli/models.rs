@@ -39,7 +39,7 @@ use ltvlab::weighted::{self, WeightedSummary};
 use super::error::{CliError, CliResult};
 use super::format::{cell, num, pad};
 use super::input::{read_input, read_summary, summarize, InputArgs, PeriodArgs};
-use ltvlab::report::{dashboard, ReportOptions, Section};
+use ltvlab::report::{dashboard, NoteCode, ReportOptions, Section};
 use ltvlab::summary::{self, CustomerSummary, Period, Summary};
 
 /// The other spellings each model's name (`ModelKind::name`) is accepted
@@ -287,9 +287,12 @@ pub(crate) fn predict(args: &PredictArgs, out: &mut impl Write) -> CliResult<()>
     let (Some(summary), Some(predictions), Some(choice)) =
         (d.summary, d.predictions, d.model_choice)
     else {
+        // Why there are no predictions; the short-history caveat is about
+        // predictions that exist, not a reason for their absence.
         let why = d
             .notes
             .iter()
+            .filter(|n| n.code != NoteCode::ShortHistory)
             .map(|n| n.message.as_str())
             .collect::<Vec<_>>();
         return Err(CliError::Input(why.join("; ")));
