@@ -161,7 +161,8 @@ test('guest orders: the orders and revenue cards and the one-page summary say wh
 
 test('the revenue card names the column it sums and says when shipping is left out', async () => {
   // Exports differ: Shopify's Subtotal and BASE's 価格 × 数量 leave the
-  // shipping out (their Shipping / 送料 column is not used), Rakuten's
+  // shipping out (their Shipping / 送料 column is not used), as does
+  // Yahoo!ショッピング's UnitPrice × Quantity (its ShipCharge), Rakuten's
   // 合計金額 has it. The card names its source, so its figure can be checked
   // against the shop's own screens; it claims "no shipping" only where the
   // source is known to hold the goods alone.
@@ -174,6 +175,9 @@ test('the revenue card names the column it sums and says when shipping is left o
     [`${INGEST}base_orders_sjis.csv`,
       '“価格” × “数量”, summed, returns subtracted. Shipping (the “送料” column) is not included.',
       '「価格」×「数量」の合計から返品を差し引いた額。送料（「送料」列）は含みません。'],
+    [`${FIXTURES}yahoo-shipcharge.csv`,
+      '“UnitPrice” × “Quantity”, summed, returns subtracted. Shipping (the “ShipCharge” column) is not included.',
+      '「UnitPrice」×「Quantity」の合計から返品を差し引いた額。送料（「ShipCharge」列）は含みません。'],
     [`${INGEST}rakuten_rms_legacy_sjis.csv`,
       'The “合計金額” column, summed, returns subtracted.',
       '「合計金額」列の合計から返品を差し引いた額。'],

@@ -117,8 +117,8 @@ export function guestsNote(result) {
   });
 }
 
-/** Unused columns that hold an order's shipping charge (Shopify, BASE, STORES, EC-CUBE, futureshop, Etsy, Amazon). */
-const SHIPPING_COLUMN = /^(shipping|order shipping|shipping-price|送料|配送料)$/i;
+/** Unused columns that hold an order's shipping charge (Shopify, BASE, STORES, EC-CUBE, futureshop, Etsy, Amazon, Yahoo!ショッピング's ShipCharge). */
+const SHIPPING_COLUMN = /^(shipping|order shipping|shipping-price|shipcharge|送料|送料合計|配送料|配送料金)$/i;
 /** Amount columns known to hold the goods' value without shipping (Shopify's Subtotal in English and Japanese, Etsy's Item Total, Amazon's item-price). */
 const GOODS_ONLY_AMOUNT = /^(subtotal|小計|item total|item-price)$/i;
 
