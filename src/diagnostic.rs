@@ -32,6 +32,10 @@ pub enum DiagnosticCode {
     NoStandardErrors,
     /// The data show no customer leaving: P(alive) cannot say who churned.
     DropoutNotIdentified,
+    /// The data (a short history, few repeat customers) do not show how
+    /// fast customers leave: the weak prior sets the dropout, and P(alive)
+    /// and the values follow it.
+    DropoutFromPrior,
     /// No repeat customer has a positive spend: every expected order value
     /// is the observed mean (`mean_order_value`).
     SpendNoPositiveRepeat,
@@ -65,13 +69,14 @@ pub enum DiagnosticCode {
 
 impl DiagnosticCode {
     /// Every code, in declaration order.
-    pub const ALL: [DiagnosticCode; 15] = [
+    pub const ALL: [DiagnosticCode; 16] = [
         DiagnosticCode::ParamAtBound,
         DiagnosticCode::NotConverged,
         DiagnosticCode::PriorSetsDirection,
         DiagnosticCode::PriorDominated,
         DiagnosticCode::NoStandardErrors,
         DiagnosticCode::DropoutNotIdentified,
+        DiagnosticCode::DropoutFromPrior,
         DiagnosticCode::SpendNoPositiveRepeat,
         DiagnosticCode::SpendFitFailed,
         DiagnosticCode::NegativeSpendLeftOut,
@@ -92,6 +97,7 @@ impl DiagnosticCode {
             DiagnosticCode::PriorDominated => "prior_dominated",
             DiagnosticCode::NoStandardErrors => "no_standard_errors",
             DiagnosticCode::DropoutNotIdentified => "dropout_not_identified",
+            DiagnosticCode::DropoutFromPrior => "dropout_from_prior",
             DiagnosticCode::SpendNoPositiveRepeat => "spend_no_positive_repeat",
             DiagnosticCode::SpendFitFailed => "spend_fit_failed",
             DiagnosticCode::NegativeSpendLeftOut => "negative_spend_left_out",

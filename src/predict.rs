@@ -189,6 +189,48 @@ pub struct BaseTotals {
     /// Then `mean_p_alive` and the segments' P(alive) mean "no evidence of
     /// leaving", not "still active", and the page says so in words.
     pub dropout_identified: bool,
+    /// Whether the weak prior sets the dropout and, so set, the model does
+    /// see customers leaving (the probe of [`dropout_identified`] is at most
+    /// [`DROPOUT_PROBE_P_ALIVE`]): the data (a short history, few repeat
+    /// customers) do not say how fast customers leave, so the values follow
+    /// the prior's churn. `dropout_identified` is then `false` too, but the values do not
+    /// assume that everyone is still buying, and the page must not say they do.
+    /// Small shops are mostly here.
+    pub dropout_from_prior: bool,
+}
+
+/// How far the data show customers leaving ([`BaseTotals::dropout_identified`]
+/// and [`BaseTotals::dropout_from_prior`]), with the diagnostic that says
+/// it when they do not.
+pub(crate) fn dropout_reading(
+    fit: &PurchaseFit,
+    longest_t: f64,
+) -> (bool, bool, Option<Diagnostic>) {
+    let from_prior_set = prior_sets_dropout(fit);
+    let model_sees_dropout = dropout_identified(fit.model().as_ref(), longest_t);
+    let identified = !from_prior_set && model_sees_dropout;
+    let from_prior = from_prior_set && model_sees_dropout;
+    let diagnostic = if from_prior {
+        Some(Diagnostic::new(
+            DiagnosticCode::DropoutFromPrior,
+            "the data do not show how fast customers leave (short history or few repeat \
+             customers): the weak prior sets the dropout, so P(alive) and the values follow \
+             that assumption, not this shop's churn",
+        ))
+    } else if !identified {
+        Some(Diagnostic::new(
+            DiagnosticCode::DropoutNotIdentified,
+            "the data show no customers leaving (a customer silent for the whole span is \
+             still called active), so P(alive) cannot say who has churned",
+        ))
+    } else {
+        None
+    };
+    (
+        identified,
+        from_prior,
+        diagnostic.map(|d| d.model(fit.name())),
+    )
 }
 
 /// Whether the weak prior rather than the data sets one of the fit's dropout
@@ -406,6 +448,8 @@ pub fn predict_with_timing(
     let n = customers.len();
     let horizon_periods = horizon_periods(options.horizon_months, summary.period);
     let total_clv: f64 = values.clv.iter().sum();
+    let (dropout_identified, dropout_from_prior, dropout_diagnostic) =
+        dropout_reading(&purchase_model, summary.oldest_t());
     let base = BaseTotals {
         customers: n,
         horizon_months: options.horizon_months,
@@ -424,19 +468,10 @@ pub fn predict_with_timing(
             .model()
             .expected_purchases_new(horizon_periods),
         mean_p_alive: values.p_alive.iter().sum::<f64>() / n as f64,
-        dropout_identified: !prior_sets_dropout(&purchase_model)
-            && dropout_identified(purchase_model.model().as_ref(), summary.oldest_t()),
+        dropout_identified,
+        dropout_from_prior,
     };
-    if !base.dropout_identified {
-        diagnostics.push(
-            Diagnostic::new(
-                DiagnosticCode::DropoutNotIdentified,
-                "the data show no customers leaving (a customer silent for the whole span is \
-                 still called active), so P(alive) cannot say who has churned",
-            )
-            .model(purchase_model.name()),
-        );
-    }
+    diagnostics.extend(dropout_diagnostic);
     let formula = formula_ltv(summary, average_order_value, options, base.mean_clv);
     Ok(Predictions {
         purchase_model,

@@ -14,11 +14,11 @@ use serde::Serialize;
 
 use crate::models::{RfmData, Spend};
 use crate::predict::{
-    check_options, dropout_identified, fit_spend_weighted, horizon_periods, prior_sets_dropout,
-    rfm_rows, value_customers, BaseTotals, PredictOptions, PurchaseFit, SpendModel,
+    check_options, dropout_reading, fit_spend_weighted, horizon_periods, rfm_rows, value_customers,
+    BaseTotals, PredictOptions, PurchaseFit, SpendModel,
 };
 use crate::summary::{CustomerSummary, Period, Summary};
-use crate::{Diagnostic, DiagnosticCode, Error, Result};
+use crate::{Diagnostic, Error, Result};
 
 /// The largest weight: integers above 2^53 are not exact in `f64`.
 const MAX_WEIGHT: f64 = 9_007_199_254_740_992.0;
@@ -250,6 +250,10 @@ pub fn predict_weighted(
     };
     let horizon_periods = horizon_periods(options.horizon_months, period);
     let total_clv = weighted(|p| p.clv);
+    let (dropout_identified, dropout_from_prior, dropout_diagnostic) = dropout_reading(
+        &purchase_model,
+        patterns.iter().map(|p| p.t).fold(0.0, f64::max),
+    );
     let base = BaseTotals {
         customers: customers as usize,
         horizon_months: options.horizon_months,
@@ -263,22 +267,10 @@ pub fn predict_weighted(
             .model()
             .expected_purchases_new(horizon_periods),
         mean_p_alive: weighted(|p| p.p_alive) / customers,
-        dropout_identified: !prior_sets_dropout(&purchase_model)
-            && dropout_identified(
-                purchase_model.model().as_ref(),
-                patterns.iter().map(|p| p.t).fold(0.0, f64::max),
-            ),
+        dropout_identified,
+        dropout_from_prior,
     };
-    if !base.dropout_identified {
-        diagnostics.push(
-            Diagnostic::new(
-                DiagnosticCode::DropoutNotIdentified,
-                "the data show no customers leaving (a customer silent for the whole span is \
-                 still called active), so P(alive) cannot say who has churned",
-            )
-            .model(purchase_model.name()),
-        );
-    }
+    diagnostics.extend(dropout_diagnostic);
     Ok(WeightedPredictions {
         purchase_model,
         spend_model,

@@ -83,14 +83,19 @@ const en = {
   'kpi.ltv-formula.undefined': 'Undefined: churn cannot be measured on this data (no customer old enough, or nobody left).',
   'kpi.ltv-model': 'LTV (model, {months} months)',
   'chart.alive.unidentified': 'Not drawn: your data do not show customers leaving yet, so every cell would read 100% without meaning it. Use the lapsed share and the follow-up lists instead.',
+  'chart.alive.prior': 'Not drawn: your data do not show yet how fast customers leave (the history is short, or few customers came back), so every cell would follow the model’s default assumption on that pace, not your customers. Use the lapsed share and the follow-up lists instead.',
   'kpi.ltv-model.how': 'Each customer valued from their own history with the {model} and Gamma-Gamma models: expected purchases × expected order value over the next {months} months, discounted 1% a month; the average over customers.',
   'kpi.revenue-12m': 'Predicted revenue, next {months} months',
   'kpi.revenue-12m.how': 'The model’s expected purchases of today’s customers × their expected order value, not discounted. New customers are not included.',
   'kpi.unknown': '—',
-  // Four readings (sections/kpis.js): the rule of thumb is lower or higher than the model, and
-  // the model sees customers leaving or not yet (then it assumes nobody has left).
+  // Six readings (sections/kpis.js): the rule of thumb is lower or higher than the model, and
+  // the model sees customers leaving, or not yet (then it assumes nobody has left), or only
+  // through its prior (too few came back: the pace of leaving is the prior's).
   'kpi.compare': (p) => {
     switch (p.reading) {
+      case 'prior-lower':
+      case 'prior-higher':
+        return `The rule of thumb gives ${p.ratio}× the model. Your data do not show yet how fast customers leave (the history is short, or few customers came back), so the model takes that pace from its default assumption, while the rule of thumb uses the lapsed share you actually see: read both as rough guides.`;
       case 'unidentified-lower':
         return `The rule of thumb gives ${p.ratio}× the model. Your data do not show customers leaving yet, so the model assumes nobody has left and may be too high, while the rule of thumb uses the lapsed share you actually see: read the real value as somewhere between the two.`;
       case 'unidentified-higher':
@@ -104,6 +109,7 @@ const en = {
     }
   },
   'kpi.ltv-model.unidentified': 'Your data do not show customers leaving yet, so this assumes every customer keeps buying at their pace: it may be too high.',
+  'kpi.ltv-model.prior': 'Your data do not show yet how fast customers leave (the history is short, or few customers came back), so that pace comes from the model’s default assumption, not your data: read it as a rough guide.',
 
   'notes.heading': 'What could not be computed',
   'note.no_customers': 'No per-customer predictions: the file has no customers or dates.',
@@ -126,6 +132,7 @@ const en = {
   'chart.ltv.title': 'How lifetime value is spread',
   'chart.ltv.how': 'Customers by predicted value over the next {months} months. Most shops have many low-value customers and a few very valuable ones.',
   'chart.ltv.unidentified': 'Your data do not show customers leaving yet, so every value assumes the customer is still buying, one-time buyers included: the values may be too high.',
+  'chart.ltv.prior': 'Your data do not show yet how fast customers leave (the history is short, or few customers came back), so each value follows the model’s default assumption on that pace: read them as rough guides.',
   'chart.ltv.x': 'Predicted value per customer',
   'chart.ltv.y': 'Customers',
   'chart.ltv.above': '{count} customers above {value} are not shown.',
@@ -608,7 +615,7 @@ const en = {
   'chart.tracking.actual': 'Actual',
   'chart.tracking.predicted': 'Predicted',
   'whatif.heading': 'What if…',
-  'whatif.dropout-unidentified': 'Your data do not show customers leaving yet, so what the retention lever is worth here comes from the model’s assumptions, not from your customers. The order-value, frequency and margin levers rest on your data.',
+  'whatif.dropout-unidentified': 'Your data do not show yet how fast customers leave, so what the retention lever is worth here comes from the model’s assumptions, not from your customers. The order-value, frequency and margin levers rest on your data.',
   'whatif.how': 'Move a lever to see what it is worth. The model fitted to your customers is re-run with the change: retention raises the share of new customers still buying 12 months after their first order, frequency how often they buy, order value what they spend. Ranges are 90% intervals from the model’s uncertainty.',
   'whatif.levers': 'Levers',
   'whatif.settings': 'Your shop',
@@ -718,6 +725,7 @@ const en = {
   'diagnostic.prior_dominated': 'Parameter {param} = {value} is set more by the weak prior than by the data (the data barely determine it).',
   'diagnostic.no_standard_errors': 'No standard errors (a parameter is at the edge of its range or not determined). The data do not pin down how often customers stop buying, so a chance still active near 100% means no sign of leaving, not certainty.',
   'diagnostic.dropout_not_identified': 'The data show no customers leaving (a customer silent for the whole period still counts as active), so the chance still active cannot say who has stopped buying.',
+  'diagnostic.dropout_from_prior': 'The data do not show how fast customers leave (the history is short, or few customers came back), so the model’s default assumption sets that pace: the chance still active and the values follow that assumption, not your shop’s churn.',
   'diagnostic.spend_no_positive_repeat': 'The Gamma-Gamma spend model is not used: no repeat customer has a positive order value. Every customer’s expected order value is the observed average, {mean_order_value}.',
   'diagnostic.spend_fit_failed': 'The Gamma-Gamma spend model is not used ({error}). Every customer’s expected order value is the observed average, {mean_order_value}.',
   'diagnostic.negative_spend_left_out': '{count} repeat customers have a negative order value (refunds?); they were left out of the average order value.',
@@ -862,12 +870,16 @@ const ja = {
   'kpi.ltv-formula.undefined': '計算できません：このデータでは離脱率を測れません（十分に古い顧客がいないか、誰も離脱していません）。',
   'kpi.ltv-model': 'LTV（モデル、{months}か月）',
   'chart.alive.unidentified': 'この図は表示していません。まだデータから離脱の傾向が読み取れず、すべてのマスが100%になってしまうためです。離脱率（実績）とフォロー候補リストを参考にしてください。',
+  'chart.alive.prior': 'この図は表示していません。まだデータから離脱のペースが読み取れず（期間が短い、またはリピーターが少ないため）、各マスの確率がお客様のデータではなくモデルの既定の仮定で決まってしまうからです。離脱率（実績）とフォロー候補リストを参考にしてください。',
   'kpi.ltv-model.how': '{model} と Gamma-Gamma モデルで顧客ごとに、今後{months}か月の予想購入回数 × 予想注文額を月1%で割り引いて計算し、顧客全体で平均した値。',
   'kpi.revenue-12m': '今後{months}か月の予想売上',
   'kpi.revenue-12m.how': '現在の顧客の予想購入回数 × 予想注文額の合計（割引なし）。新規顧客は含みません。',
   'kpi.unknown': '—',
   'kpi.compare': (p) => {
     switch (p.reading) {
+      case 'prior-lower':
+      case 'prior-higher':
+        return `簡易式はモデルの${p.ratio}倍です。まだデータから離脱のペースが読み取れないため（期間が短い、またはリピーターが少ないため）、モデルはそのペースを既定の仮定で置いています。簡易式は実際の離脱率（実績）を使っています。どちらも目安としてご覧ください。`;
       case 'unidentified-lower':
         return `簡易式はモデルの${p.ratio}倍です。まだデータから離脱の傾向が読み取れないため、モデルは誰も離脱していない前提で計算しており、高めに出ている可能性があります。簡易式は実際の離脱率（実績）を使っているので、実態はこの2つの間と見てください。`;
       case 'unidentified-higher':
@@ -881,6 +893,7 @@ const ja = {
     }
   },
   'kpi.ltv-model.unidentified': 'まだ離脱の傾向が読み取れないため、全員が今のペースで買い続ける前提の値です。高めに出ている可能性があります。',
+  'kpi.ltv-model.prior': 'まだデータから離脱のペースが読み取れないため（期間が短い、またはリピーターが少ないため）、そのペースはモデルの既定の仮定によるものです。目安としてご覧ください。',
 
   'notes.heading': '計算できなかったもの',
   'note.no_customers': '顧客ごとの予測はありません：ファイルに顧客または日付がありません。',
@@ -903,6 +916,7 @@ const ja = {
   'chart.ltv.title': '顧客生涯価値の分布',
   'chart.ltv.how': '今後{months}か月の予想価値ごとの顧客数。多くのお店では、価値の低い顧客が多く、非常に価値の高い顧客はわずかです。',
   'chart.ltv.unidentified': 'まだ離脱の傾向が読み取れないため、1回しか買っていない顧客も含めて全員がまだ購入を続ける前提の値です。高めに出ている可能性があります。',
+  'chart.ltv.prior': 'まだデータから離脱のペースが読み取れないため（期間が短い、またはリピーターが少ないため）、各顧客の値はそのペースについてのモデルの既定の仮定にもとづきます。目安としてご覧ください。',
   'chart.ltv.x': '顧客ごとの予想価値',
   'chart.ltv.y': '顧客数',
   'chart.ltv.above': '{value} を超える {count} 人は表示していません。',
@@ -1493,6 +1507,7 @@ const ja = {
   'diagnostic.prior_dominated': 'パラメータ {param}（{value}）はデータよりも弱い事前分布で決まっています。データからはほとんど決まりません。',
   'diagnostic.no_standard_errors': '標準誤差を計算できません（パラメータが範囲の端にあるか、データから決まりません）。離脱のペースがデータから定まらないため、「今も購入する確率」が100%近くでも、離脱の兆候が見えないという意味で、確実に購入が続くという意味ではありません。',
   'diagnostic.dropout_not_identified': 'データに離脱した顧客が見当たりません（期間中ずっと購入のない顧客もアクティブと見なされます）。そのため「今も購入する確率」では、誰が離脱したかを判断できません。',
+  'diagnostic.dropout_from_prior': 'お客様が離脱するペースがデータから読み取れないため（期間が短い、またはリピーターが少ないため）、モデルの既定の仮定で決めています。「今も購入する確率」と予測値は、このショップの実際の離脱ではなく、その仮定にもとづく値です。',
   'diagnostic.spend_no_positive_repeat': '購入額がプラスのリピート顧客がいないため、客単価モデル（Gamma-Gamma）は使っていません。全顧客の予測客単価は実績の平均客単価 {mean_order_value} です。',
   'diagnostic.spend_fit_failed': '客単価モデル（Gamma-Gamma）は使っていません（{error}）。全顧客の予測客単価は実績の平均客単価 {mean_order_value} です。',
   'diagnostic.negative_spend_left_out': '購入額がマイナス（返金など）のリピート顧客 {count} 人は、平均客単価の計算から除きました。',

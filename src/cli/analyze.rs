@@ -517,6 +517,12 @@ fn write_predictions(out: &mut impl Write, predictions: &Predictions) -> std::io
     )?;
     if b.dropout_identified {
         writeln!(out, "mean p_alive    {}", num(b.mean_p_alive))?;
+    } else if b.dropout_from_prior {
+        writeln!(
+            out,
+            "mean p_alive    {} (the data do not show how fast customers leave: the weak prior sets that pace)",
+            num(b.mean_p_alive)
+        )?;
     } else {
         writeln!(
             out,
@@ -527,8 +533,14 @@ fn write_predictions(out: &mut impl Write, predictions: &Predictions) -> std::io
     writeln!(out, "formula LTV     {}", predictions.formula.explanation)?;
     // The explanation says the model counts probably-gone customers as
     // worth little; where it sees nobody leaving, its values are the high
-    // ones, as the page says beside the two LTVs.
-    if !b.dropout_identified {
+    // ones, as the page says beside the two LTVs; where the prior sets the
+    // pace of leaving, they follow the prior.
+    if b.dropout_from_prior {
+        writeln!(
+            out,
+            "                the data do not show yet how fast customers leave (short history or few repeat customers), so the model's values follow its prior on that pace: read them as rough guides"
+        )?;
+    } else if !b.dropout_identified {
         writeln!(
             out,
             "                the data show no customers leaving yet, so the model assumes none has: its values may be too high"

@@ -245,6 +245,8 @@ export interface PredictionsResult {
         expected_purchases_new_customer: number; mean_p_alive: number;
         /** False when the model sees no customer leaving: P(alive) then means "no evidence of leaving". */
         dropout_identified: boolean;
+        /** True when the weak prior, not the data, sets how fast customers leave (too few came back): the values follow the prior's churn, not "everyone still buying". */
+        dropout_from_prior: boolean;
     };
     formula: {
         average_order_value: number; purchases_per_month: number; churn_window_months: number;
@@ -366,7 +368,7 @@ export interface Note {
 /** What a model fit or a prediction noticed (see `ltvlab::Diagnostic`): the page says it from `code` and `params`. */
 export interface Diagnostic {
     code: "param_at_bound" | "not_converged" | "prior_sets_direction" | "prior_dominated" | "no_standard_errors"
-        | "dropout_not_identified" | "spend_no_positive_repeat" | "spend_fit_failed" | "negative_spend_left_out"
+        | "dropout_not_identified" | "dropout_from_prior" | "spend_no_positive_repeat" | "spend_fit_failed" | "negative_spend_left_out"
         | "non_positive_spend_left_out" | "resamples_failed" | "spend_resamples_failed"
         | "covariate_group_small" | "covariate_spend_failed" | "covariate_no_intervals";
     /** The model that noticed it, e.g. "bgnbd" or "gammagamma". */

@@ -23,12 +23,15 @@ function renderLtvChart() {
   const ltvFigure = byTestId('chart-ltv');
   // Where no customer is seen leaving, every value assumes the customer is
   // still buying (as the model LTV card says): the chart says so too.
+  // Where the prior sets the pace of leaving (too few came back), the
+  // values follow that assumption instead.
   const identified = result.predictions?.base.dropout_identified !== false;
+  const fromPrior = result.predictions?.base.dropout_from_prior === true;
   const how = l10n.t('chart.ltv.how', { months });
   ltvFigure.dataset.identified = String(identified);
   ltvFigure.querySelector('[data-role="how"]').textContent = identified
     ? how
-    : l10n.sentences(how, l10n.t('chart.ltv.unidentified'));
+    : l10n.sentences(how, l10n.t(fromPrior ? 'chart.ltv.prior' : 'chart.ltv.unidentified'));
   ltvFigure.querySelector('[data-role="above"]').textContent = chartData.ltv.above
     ? l10n.t('chart.ltv.above', { count: l10n.integer(chartData.ltv.above), value: l10n.money(chartData.ltv.cap) })
     : '';
@@ -51,12 +54,14 @@ function renderAliveChart() {
   const alivePlot = aliveFigure.querySelector('.plot');
   alivePlot.replaceChildren();
   // An all-100% map where the data show no customer leaving would say
-  // "everyone is still buying": say what is known instead.
+  // "everyone is still buying", and where the prior sets the pace of
+  // leaving every cell would be the prior's: say what is known instead.
   const identified = result.predictions?.base.dropout_identified !== false;
+  const fromPrior = result.predictions?.base.dropout_from_prior === true;
   aliveFigure.dataset.identified = String(identified);
   aliveFigure.querySelector('.heat-legend').hidden = !identified;
   if (!identified) {
-    alivePlot.append(el('p', { class: 'note', 'data-role': 'unidentified' }, l10n.t('chart.alive.unidentified')));
+    alivePlot.append(el('p', { class: 'note', 'data-role': 'unidentified' }, l10n.t(fromPrior ? 'chart.alive.prior' : 'chart.alive.unidentified')));
     return;
   }
   alivePlot.setAttribute('aria-label', `${l10n.t('chart.alive.title')}. ${l10n.t('chart.alive.how')}`);

@@ -229,14 +229,16 @@ export function renderKpis() {
       : t('kpi.ltv-formula.undefined'),
   );
   // Where no customer is seen leaving the model values everyone as still
-  // buying: the card says its value may be too high.
+  // buying: the card says its value may be too high. Where the prior sets
+  // the pace of leaving (too few came back), it says that instead.
+  const fromPrior = p?.base.dropout_from_prior === true;
   const modelHow = t('kpi.ltv-model.how', { months, model });
   setKpi(
     'kpi-ltv-model',
     p?.base.mean_clv,
     l10n.money,
     t('kpi.ltv-model', { months }),
-    identified ? modelHow : l10n.sentences(modelHow, t('kpi.ltv-model.unidentified')),
+    identified ? modelHow : l10n.sentences(modelHow, t(fromPrior ? 'kpi.ltv-model.prior' : 'kpi.ltv-model.unidentified')),
   );
   setKpi(
     'kpi-revenue-12m',
@@ -254,7 +256,7 @@ export function renderKpis() {
   const lower = Boolean(f?.formula_ltv && f.formula_ltv < f.model_ltv);
   // "Customers probably gone count for little" only when the model sees many gone.
   const gone = alive != null && alive < 0.8;
-  const reading = !ratio ? '' : `${identified ? '' : 'unidentified-'}${lower ? 'lower' : 'higher'}`;
+  const reading = !ratio ? '' : `${identified ? '' : fromPrior ? 'prior-' : 'unidentified-'}${lower ? 'lower' : 'higher'}`;
   const compare = byTestId('ltv-compare');
   compare.dataset.reading = reading;
   compare.textContent = t('kpi.compare', {
