@@ -56,6 +56,18 @@ function nextBasketPart(recs) {
     parts.push(scoresTable(evaluation));
   }
   if (customers.length === 0) return parts;
+  // Where the chosen list is one list for all (the best-sellers), a table of
+  // identical rows would say nothing more: one sentence gives the list.
+  const first = customers[0].next_basket.map((r) => r.item.id).join('\u0000');
+  if (customers.every((c) => c.next_basket.map((r) => r.item.id).join('\u0000') === first)) {
+    parts.push(el('p', { class: 'note', 'data-testid': 'recs-next-same', 'data-method': method }, t('recs.next.same', {
+      list: t(`recs.method.${method}`),
+      items: customers[0].next_basket.map((r) => r.item.name).join(t('recs.next.separator')),
+      count: l10n.integer(customers.length),
+    })));
+    parts.push(downloadButton('next_basket', t('recs.next.download')));
+    return parts;
+  }
   const shown = customers.slice(0, SHOWN_ROWS);
   parts.push(
     el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': t('recs.next.heading') },
