@@ -120,6 +120,11 @@ test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in En
       }
     }
   }
+  // The data end on 2024-12-31, the last day of a month: every figure is
+  // "by the end of" its month, none is marked as to date.
+  assert.equal(cliAnalyze(`${FIXTURES}funnel-shop.csv`).cohorts.observation_end, '2024-12-31');
+  assert.equal(await page.locator('[data-testid="cohort-ltv"] td[data-partial]').count(), 0);
+  assert.equal(await page.getByTestId('cohort-ltv-partial').isVisible(), false);
   // To date, revenue per customer never falls.
   for (const cohort of cohorts) {
     const values = cohort.periods.map((p) => p.cumulative_revenue_per_customer);
@@ -172,3 +177,31 @@ function cliAnalyze(file, args = []) {
   const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', '--json', ...args, file], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(out);
 }
+
+test('the cohort LTV table marks the figures of a month the data end in the middle of', async () => {
+  // small-shop-25.csv's orders end on 2024-06-06 (the CLI's observation_end):
+  // each cohort's latest month (June for every cohort) is to date, not "by
+  // the end of" it. The cells shown for that month carry a *, and the note
+  // under the table gives the date, in Japanese.
+  const file = `${FIXTURES}small-shop-25.csv`;
+  const report = cliAnalyze(file).cohorts;
+  assert.equal(report.observation_end, '2024-06-06');
+  const page = await browser.newPage();
+  await page.goto(siteUrl);
+  await page.getByTestId('lang').selectOption('ja');
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  const shown = [0, 1, 2, 3, 6, 12];
+  const expected = report.groups[0].cohorts
+    .map((c) => [c.label, c.periods.at(-1).period])
+    .filter(([, k]) => shown.includes(k))
+    .map(([label, k]) => `${label}:${k}`);
+  const marked = await page.locator('[data-testid="cohort-ltv"] td[data-partial="true"]').evaluateAll((tds) =>
+    tds.map((td) => `${td.closest('tr').dataset.cohort}:${td.dataset.period}`));
+  assert.deepEqual(marked, expected);
+  assert.ok(expected.length > 0);
+  for (const text of await page.locator('[data-testid="cohort-ltv"] td[data-partial="true"]').allTextContents()) assert.match(text, /^\D*[\d,.]+\*$/, text);
+  assert.equal(await page.getByTestId('cohort-ltv-partial').textContent(), '*はデータの最終日（2024/06/06）時点の値です。その月はまだ終わっていないため、月末までに増える可能性があります。');
+  await page.getByTestId('lang').selectOption('en');
+  await page.close();
+});

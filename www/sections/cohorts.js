@@ -77,6 +77,12 @@ export function renderCohortLtv() {
       ...periods.map((k) => el('th', { scope: 'col', class: 'num', 'data-period': String(k) }, t(`cohorts.ltv.col.${unit}`, { k }))),
     ),
   );
+  // Each cohort is followed up to the period holding the observation end;
+  // unless the data end on that period's last day, its figure is to date,
+  // not "by the end of" it: marked, and said under the table.
+  const end = report?.observation_end ?? '';
+  const partial = end !== '' && !endsPeriod(end, unit);
+  let marked = false;
   table.tBodies[0].replaceChildren(
     ...cohorts.map((c) =>
       el(
@@ -86,13 +92,36 @@ export function renderCohortLtv() {
         el('td', { class: 'num' }, l10n.integer(c.stats.customers)),
         ...periods.map((k) => {
           const cell = c.periods.find((p) => p.period === k);
+          const toDate = partial && cell !== undefined && cell === c.periods.at(-1);
+          marked ||= toDate;
           return el(
             'td',
-            { class: 'num', 'data-period': String(k), 'data-value': cell ? String(cell.cumulative_revenue_per_customer) : '' },
-            cell ? l10n.money(cell.cumulative_revenue_per_customer) : '—',
+            {
+              class: 'num',
+              'data-period': String(k),
+              'data-value': cell ? String(cell.cumulative_revenue_per_customer) : '',
+              ...(toDate ? { 'data-partial': 'true' } : {}),
+            },
+            cell ? `${l10n.money(cell.cumulative_revenue_per_customer)}${toDate ? '*' : ''}` : '—',
           );
         }),
       ),
     ),
   );
+  const note = byTestId('cohort-ltv-partial');
+  note.hidden = !marked;
+  note.textContent = marked ? t(`cohorts.ltv.partial.${unit}`, { date: l10n.date(end) }) : '';
+}
+
+/**
+ * Whether an ISO date is the last day of its month, or of its Monday-based week.
+ * @param {string} iso
+ * @param {'month' | 'week'} unit
+ */
+function endsPeriod(iso, unit) {
+  const day = new Date(`${iso}T00:00:00Z`);
+  if (Number.isNaN(day.getTime())) return true;
+  if (unit === 'week') return day.getUTCDay() === 0;
+  const next = new Date(day.getTime() + 86_400_000);
+  return next.getUTCMonth() !== day.getUTCMonth();
 }
