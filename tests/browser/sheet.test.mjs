@@ -133,3 +133,28 @@ test('the printed report keeps the customer table\'s prediction columns and the 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the one-page summary of a small shop carries the model LTV card\'s caveat, and still fits one page', async () => {
+  // small-shop-13.csv: the weak prior sets the pace of leaving (the CLI's
+  // predictions.base.dropout_from_prior, tests/analyze_cli.rs), so the model
+  // LTV card says its values rest on the model's default assumption; the
+  // printed sheet, which may be handed on, says it too. The sample, whose
+  // data show customers leaving, has no such line (the test above).
+  const page = await browser.newPage();
+  await page.goto(siteUrl);
+  await page.getByTestId('lang').selectOption('ja');
+  await page.getByTestId('file-input').setInputFiles(`${ROOT}tests/browser/fixtures/small-shop-13.csv`);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
+  await page.evaluate(() => { globalThis.print = () => {}; });
+  await page.getByTestId('print-summary').click();
+  const caveat = await page.locator('[data-testid="summary-sheet"] li[data-finding="ltv-caveat"]').textContent();
+  assert.equal(caveat, 'まだデータから離脱のペースが読み取れないため（期間が短い、またはリピーターが少ないため）、そのペースはモデルの既定の仮定によるものです。目安としてご覧ください。');
+  assert.ok((await page.locator('[data-testid="kpi-ltv-model"] .how').textContent()).endsWith(caveat));
+  await page.emulateMedia({ media: 'print' });
+  const pdf = await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
+  assert.equal((pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length, 1, 'the summary fits one page');
+  await page.emulateMedia({ media: 'screen' });
+  await page.getByTestId('lang').selectOption('en');
+  await page.close();
+});

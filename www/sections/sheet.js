@@ -67,6 +67,13 @@ export function renderSheet() {
       ltv: money(cpo.model), months: l10n.integer(cpo.months), margin: percent(cpo.margin),
       allowable: money(cpo.model), target: money(cpo.targetModel), ratio: cpo.ratio, full: cpo.margin === 1,
     })));
+    // The printed page carries the model LTV card's caveat where the data do
+    // not show how fast customers leave: a sheet handed on must not read
+    // firmer than the page.
+    const base = result.predictions?.base;
+    if (base && !base.dropout_identified) {
+      findings.push(el('li', { 'data-finding': 'ltv-caveat' }, t(base.dropout_from_prior ? 'kpi.ltv-model.prior' : 'kpi.ltv-model.unidentified')));
+    }
   }
 
   const segments = result.segments;
