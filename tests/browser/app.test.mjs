@@ -498,6 +498,10 @@ test('the real orders sample gives the CLI\'s numbers', async () => {
   assert.match(await page.locator('[data-testid="kpi-churn"] dt').textContent(), /^Lapsed: no order in 12 months$/);
   const aliveCells = await page.locator('[data-testid="segments-table"] td[data-column="mean_p_alive"]').allTextContents();
   assert.ok(aliveCells.length > 0 && aliveCells.every((c) => c === '—'), `segment P(alive): ${aliveCells}`);
+  // Nor does the customer table show a P(alive) column beside them.
+  await page.waitForSelector('[data-testid="customers-table"] tbody tr');
+  assert.equal(await page.locator('[data-testid="customers-table"] button[data-sort="p_alive"]').count(), 0);
+  assert.equal(await page.locator('[data-testid="customers-table"] button[data-sort="clv"]').count(), 1);
   // No all-100% heatmap: a sentence instead.
   assert.equal(await page.getByTestId('chart-alive').getAttribute('data-identified'), 'false');
   assert.match(await page.locator('[data-testid="chart-alive"] [data-role="unidentified"]').textContent(), /^Not drawn: your data do not show yet how fast customers leave .*default assumption/);

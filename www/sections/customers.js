@@ -55,7 +55,10 @@ function tableColumns() {
     spend && { key: 'total_spend', value: (i) => spend[i], format: l10n.money },
     last && { key: 'last_purchase', value: (i) => last.at(i), format: l10n.date, text: true },
     { key: 'frequency', value: (i) => s.frequency[i], format: l10n.integer },
-    p && { key: 'p_alive', value: (i) => p.p_alive[i], format: l10n.percent },
+    // Where the data do not show how fast customers leave, the still-active
+    // card and the segments show no P(alive): nor does the table, so no two
+    // figures on the page disagree (the downloads keep the column for analysts).
+    p && result.predictions?.base.dropout_identified !== false && { key: 'p_alive', value: (i) => p.p_alive[i], format: l10n.percent },
     p && { key: 'expected_purchases', value: (i) => p.expected_purchases[i], format: l10n.decimal },
     p && { key: 'clv', value: (i) => p.clv[i], format: l10n.money },
     // Where the customer's actual value over the horizon falls 90% of the time
