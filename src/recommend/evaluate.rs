@@ -77,6 +77,18 @@ pub struct Evaluation {
     pub popular: RankingMetrics,
     /// `recommender.hits / popular.hits`, when best-sellers found any.
     pub ratio: Option<f64>,
+    /// Held-out items in the top `k` of the recommendations but not of the
+    /// best-sellers, summed over customers.
+    pub only_recommender: u64,
+    /// Held-out items in the top `k` of the best-sellers but not of the
+    /// recommendations.
+    pub only_popular: u64,
+    /// Whether the difference is beyond chance: the two-sided exact sign
+    /// test on the items only one list found (`only_recommender` against
+    /// `only_popular`, each equally likely under no difference) gives a
+    /// p-value below [`BEYOND_CHANCE_P`]. Items both lists found say nothing
+    /// about which is better. The verdict calls one list better only then.
+    pub beyond_chance: bool,
     /// The result in one sentence.
     pub verdict: String,
 }
@@ -169,6 +181,7 @@ pub fn evaluate(
     let k = eval.k;
     let mut sums = [Sums::default(), Sums::default()];
     let (mut customers, mut relevant_total, mut no_new_items) = (0u64, 0u64, 0u64);
+    let (mut only_recommender, mut only_popular) = (0u64, 0u64);
     let mut start = 0;
     while start < test.len() {
         let c = test[start].0;
@@ -202,11 +215,26 @@ pub fn evaluate(
             .collect();
         sums[0].add(&ours, &relevant, k);
         sums[1].add(&best_sellers, &relevant, k);
+        for item in &relevant {
+            let in_ours = ours.iter().take(k).any(|i| i == item);
+            let in_popular = best_sellers.iter().take(k).any(|i| i == item);
+            only_recommender += u64::from(in_ours && !in_popular);
+            only_popular += u64::from(in_popular && !in_ours);
+        }
     }
     let recommender = sums[0].mean(customers);
     let popular = sums[1].mean(customers);
     let ratio = (popular.hits > 0).then(|| recommender.hits as f64 / popular.hits as f64);
-    let verdict = verdict(customers, relevant_total, k, &recommender, &popular, ratio);
+    let beyond_chance = sign_test_p(only_recommender, only_popular) < BEYOND_CHANCE_P;
+    let verdict = verdict(
+        customers,
+        relevant_total,
+        k,
+        &recommender,
+        &popular,
+        ratio,
+        beyond_chance,
+    );
     Ok(Evaluation {
         k,
         holdout,
@@ -216,8 +244,35 @@ pub fn evaluate(
         recommender,
         popular,
         ratio,
+        only_recommender,
+        only_popular,
+        beyond_chance,
         verdict,
     })
+}
+
+/// The p-value below which [`Evaluation::beyond_chance`] holds.
+pub const BEYOND_CHANCE_P: f64 = 0.05;
+
+/// The two-sided exact sign test: `2 P(X <= min(a, b))`, at most 1, for `X`
+/// binomial with `a + b` trials and probability ½; 1 when `a + b = 0`.
+pub fn sign_test_p(a: u64, b: u64) -> f64 {
+    let n = a + b;
+    if n == 0 {
+        return 1.0;
+    }
+    let low = a.min(b);
+    // P(X = j) = C(n, j) / 2^n, in logs to stay finite for large n.
+    let ln_half_n = n as f64 * std::f64::consts::LN_2;
+    let mut ln_c = 0.0; // ln C(n, 0)
+    let mut tail = 0.0;
+    for j in 0..=low {
+        if j > 0 {
+            ln_c += ((n - j + 1) as f64).ln() - (j as f64).ln();
+        }
+        tail += (ln_c - ln_half_n).exp();
+    }
+    (2.0 * tail).min(1.0)
 }
 
 #[derive(Debug, Default)]
@@ -271,6 +326,7 @@ fn verdict(
     ours: &RankingMetrics,
     popular: &RankingMetrics,
     ratio: Option<f64>,
+    beyond_chance: bool,
 ) -> String {
     if customers == 0 {
         return "not enough repeat customers to evaluate: no customer bought new items in a later order"
@@ -287,6 +343,11 @@ fn verdict(
         None => format!(
             "on your data the recommendations find {} next purchases and best-sellers none ({detail})",
             ours.hits
+        ),
+        Some(r) if (r >= 1.05 || r <= 1.0 / 1.05) && !beyond_chance => format!(
+            "on your data the recommendations and best-sellers find {} and {} next purchases, \
+             a difference within chance ({detail})",
+            ours.hits, popular.hits
         ),
         Some(r) if r >= 1.05 => format!(
             "on your data the recommendations find {r:.1}× more next purchases than best-sellers ({detail})"
@@ -305,4 +366,34 @@ fn verdict(
         ));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exact two-sided sign-test p-values, by hand from binomial
+    /// coefficients over 2^n (they equal `scipy.stats.binomtest(a, a + b)`'s).
+    #[test]
+    fn sign_test_p_values_by_hand() {
+        const TOLERANCE: f64 = 1e-12;
+        for (a, b, p) in [
+            (0, 0, 1.0),
+            (5, 4, 1.0),                 // 2 × 256/512, capped at 1
+            (9, 1, 2.0 * 11.0 / 1024.0), // C(10,0) + C(10,1) = 11
+            (1, 9, 2.0 * 11.0 / 1024.0), // symmetric
+            (0, 6, 2.0 / 64.0),          // C(6,0) = 1
+            (8, 2, 2.0 * 56.0 / 1024.0), // 1 + 10 + 45
+            (3, 3, 1.0),
+        ] {
+            let got = sign_test_p(a, b);
+            assert!(
+                (got - p).abs() <= TOLERANCE,
+                "({a}, {b}): {got} against {p}"
+            );
+        }
+        // Large counts stay finite: 600 against 400 is far beyond chance.
+        let large = sign_test_p(600, 400);
+        assert!(large > 0.0 && large < 1e-9, "{large}");
+    }
 }

@@ -217,6 +217,9 @@ function verdictText(e) {
   let text;
   if (e.customers === 0) return t('recs.eval.none');
   if (e.ratio === null) text = e.recommender.hits === 0 ? t('recs.eval.neither', params) : t('recs.eval.only', params);
+  // A difference the items only one list found could give by chance (the
+  // core's exact sign test) is said as such, not as a winner.
+  else if ((e.ratio >= 1.05 || e.ratio <= 1 / 1.05) && !e.beyond_chance) text = t('recs.eval.chance', params);
   else if (e.ratio >= 1.05) text = t('recs.eval.better', { ...params, ratio: l10n.decimal(Math.round(e.ratio * 10) / 10) });
   else if (e.ratio <= 1 / 1.05) text = t('recs.eval.worse', { ...params, ratio: l10n.decimal(Math.round(10 / e.ratio) / 10) });
   else text = t('recs.eval.same', params);
