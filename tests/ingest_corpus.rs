@@ -1266,3 +1266,54 @@ fn one_million_distinct_items() {
     assert_eq!(t.items().len(), ROWS as usize);
     assert_eq!(t.item_name(ROWS - 1), format!("sku-{}", ROWS - 1));
 }
+
+/// E-mail addresses that differ only in letter case reach one mailbox, so
+/// they are one customer, lower-cased, with a `case_folded_emails` warning
+/// naming the rows that had capitals. By hand: the customer column is the
+/// address (Shopify's Email); lines 2 (`Taro@Example.com`) and 4
+/// (full-width `ＴＡＲＯ`, made ASCII first) have capitals, line 3 does not:
+/// one customer, 3 orders, ¥6,000. In a MakeShop-style file a guest's
+/// `Nakamura@Example.com` joins member nakamura22, whose recorded address is
+/// `nakamura@example.com`: 2 customers.
+#[test]
+fn email_addresses_differing_in_case_are_one_customer() {
+    let shopify = "Name,Email,Created at,Total\n\
+                   #1,Taro@Example.com,2024-01-05,1000\n\
+                   #2,taro@example.com,2024-02-05,2000\n\
+                   #3,ＴＡＲＯ@example.com,2024-03-05,3000\n";
+    let ingested = assert_streaming_matches_whole("email case", shopify.as_bytes());
+    let summary = summarize(&ingested.data, &SummaryOptions::default()).unwrap();
+    let ids: Vec<&str> = summary
+        .customers
+        .iter()
+        .map(|c| c.customer_id.as_str())
+        .collect();
+    assert_eq!(ids, ["taro@example.com"]);
+    assert_eq!(summary.customers[0].orders, Some(3));
+    assert!((summary.customers[0].total_spend.unwrap() - 6000.0).abs() < 1e-9);
+    let folded: Vec<_> = ingested
+        .report
+        .warnings
+        .iter()
+        .filter(|w| w.code == WarningCode::CaseFoldedEmails)
+        .collect();
+    assert_eq!(folded.len(), 1, "{:?}", ingested.report.warnings);
+    assert_eq!(folded[0].lines, vec![2, 4]);
+    assert!(folded[0]
+        .message
+        .starts_with("2 rows have a customer e-mail address with capital letters"));
+
+    let makeshop = "注文番号,日付,会員ID,メールアドレス,販売価格,数量\n\
+                    P1,2024/1/5,nakamura22,nakamura@example.com,1000,1\n\
+                    P2,2024/2/5,,Nakamura@Example.com,2000,1\n\
+                    P3,2024/3/5,kobayashi01,k@example.com,3000,1\n";
+    let ingested = assert_streaming_matches_whole("guest email case", makeshop.as_bytes());
+    let summary = summarize(&ingested.data, &SummaryOptions::default()).unwrap();
+    let mut got: Vec<(&str, Option<u32>)> = summary
+        .customers
+        .iter()
+        .map(|c| (c.customer_id.as_str(), c.orders))
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, [("kobayashi01", Some(1)), ("nakamura22", Some(2))]);
+}

@@ -358,7 +358,12 @@ impl Stream {
         let amount = stored_amount(plan, rows, order, reversal, money.amount);
         rows.note_amount(plan, amount, &money, &head, line);
         let customer = if !head.customer.is_empty() {
-            Some(rows.customer_id(&head.customer, line))
+            let id = rows.customer_id(&head.customer, line);
+            Some(if cols.email_is_customer {
+                rows.fold_email_case(id, line)
+            } else {
+                id
+            })
         } else {
             // A guest checkout leaves the member id empty but still gives an
             // e-mail address: that identifies the customer, as it does in
@@ -371,7 +376,8 @@ impl Stream {
                 if rows.email_id_lines.len() < report::MAX_EXAMPLES {
                     rows.email_id_lines.push(line);
                 }
-                Some(rows.customer_id(email, line))
+                let id = rows.customer_id(email, line);
+                Some(rows.fold_email_case(id, line))
             }
         };
         let item = get(cols.item);
@@ -414,8 +420,15 @@ impl Stream {
             subscription,
         });
         // The customer's e-mail, kept once per customer (the last seen).
+        // Lower-cased as the ids made from addresses are, so that a guest's
+        // address still finds the member who recorded it.
         if cols.email.is_some() {
-            rows.builder.set_last_email(get(cols.email));
+            let email = get(cols.email);
+            if email.bytes().any(|b| b.is_ascii_uppercase()) {
+                rows.builder.set_last_email(&email.to_ascii_lowercase());
+            } else {
+                rows.builder.set_last_email(email);
+            }
         }
         if money.dot3 {
             rows.decimal.dot3_rows.push(rows.builder.len() as u32 - 1);
@@ -652,6 +665,21 @@ impl Rows {
 
     /// A customer id without invisible characters and with composed
     /// accents, counting the rows whose id changed.
+    /// An id that is an e-mail address, lower-cased when it has capital
+    /// letters (counted): `Taro@Example.com` and `taro@example.com` reach
+    /// one mailbox, so they are one customer. Only ASCII letters are
+    /// folded (full-width ones were made ASCII by [`Self::customer_id`]).
+    fn fold_email_case<'a>(&mut self, id: Cow<'a, str>, line: u64) -> Cow<'a, str> {
+        if !id.bytes().any(|b| b.is_ascii_uppercase()) {
+            return id;
+        }
+        self.case_folded_ids += 1;
+        if self.case_folded_id_lines.len() < report::MAX_EXAMPLES {
+            self.case_folded_id_lines.push(line);
+        }
+        Cow::Owned(id.to_ascii_lowercase())
+    }
+
     fn customer_id<'a>(&mut self, field: &'a str, line: u64) -> Cow<'a, str> {
         let (id, normalized) = value::normalize_id(field);
         if normalized {

@@ -113,6 +113,16 @@ impl Stream {
                 lines: self.rows.normalized_id_lines.clone(),
             });
         }
+        if self.rows.case_folded_ids > 0 {
+            warnings.push(Warning {
+                code: WarningCode::CaseFoldedEmails,
+                message: format!(
+                    "{} rows have a customer e-mail address with capital letters; addresses are one customer whatever their case (Taro@Example.com is taro@example.com), so they were lower-cased",
+                    self.rows.case_folded_ids
+                ),
+                lines: self.rows.case_folded_id_lines.clone(),
+            });
+        }
         if self.rows.sjis_rows > 0 {
             warnings.push(Warning {
                 code: WarningCode::EncodingChanged,

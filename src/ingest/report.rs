@@ -249,6 +249,9 @@ pub enum WarningCode {
     /// Rows without a customer id (a member id left empty by a guest
     /// checkout) whose e-mail address identified the customer.
     EmailIds,
+    /// Customer e-mail addresses held capital letters: addresses are one
+    /// customer whatever their case, so they were lower-cased.
+    CaseFoldedEmails,
     /// Every dotted amount has exactly three digits after the dot, so the dot
     /// could group thousands; nothing in the column decided it.
     AmbiguousDecimal,

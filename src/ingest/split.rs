@@ -457,6 +457,8 @@ fn append_rows(m: &mut Rows, r: Rows, shift: u64, hashes: Hashes<'_>) {
         normalized_id_lines,
         email_ids,
         email_id_lines,
+        case_folded_ids,
+        case_folded_id_lines,
         decimal,
         carry,
     } = r;
@@ -536,6 +538,12 @@ fn append_rows(m: &mut Rows, r: Rows, shift: u64, hashes: Hashes<'_>) {
     extend_capped(
         &mut m.normalized_id_lines,
         normalized_id_lines.into_iter().map(at),
+        max,
+    );
+    m.case_folded_ids += case_folded_ids;
+    extend_capped(
+        &mut m.case_folded_id_lines,
+        case_folded_id_lines.into_iter().map(at),
         max,
     );
     m.email_ids += email_ids;

@@ -466,6 +466,9 @@ pub(super) struct Rows {
     /// customer (MakeShop's and Stripe's guests: no 会員ID, an address).
     pub(super) email_ids: u64,
     pub(super) email_id_lines: Vec<u64>,
+    /// Rows whose customer e-mail address held capital letters, lower-cased.
+    pub(super) case_folded_ids: u64,
+    pub(super) case_folded_id_lines: Vec<u64>,
     /// What the amount column says about its dots.
     pub(super) decimal: DecimalEvidence,
     /// The previous row's order id and its carried-forward fields (Shopify
