@@ -202,6 +202,27 @@ test('the cohort LTV table marks the figures of a month the data end in the midd
   assert.ok(expected.length > 0);
   for (const text of await page.locator('[data-testid="cohort-ltv"] td[data-partial="true"]').allTextContents()) assert.match(text, /^\D*[\d,.]+\*$/, text);
   assert.equal(await page.getByTestId('cohort-ltv-partial').textContent(), '*はデータの最終日（2024/06/06）時点の値です。その月はまだ終わっていないため、月末までに増える可能性があります。');
+  // The heatmap's hover says the same of those cells, and only of them:
+  // sweep the plot and read what each cell says.
+  const plot = page.locator('[data-testid="chart-cohorts"] .u-over');
+  const over = await plot.boundingBox();
+  const said = new Set();
+  for (let x = 3; x < over.width; x += over.width / 40) {
+    for (let y = 3; y < over.height; y += over.height / 24) {
+      await plot.hover({ position: { x, y }, force: true });
+      said.add(await page.locator('[data-testid="chart-cohorts"] [data-role="hover"]').textContent());
+    }
+  }
+  const last = new Map(report.groups[0].cohorts.map((c) => [c.label, c.periods.at(-1).period]));
+  let partialCells = 0;
+  for (const text of said) {
+    const cell = text.match(/^(\d{4}-\d{2})、(\d+) か月後：/);
+    if (!cell) continue;
+    const isLast = last.get(cell[1]) === Number(cell[2]);
+    assert.equal(text.endsWith('、データの最終日（2024/06/06）までの途中の値'), isLast, text);
+    partialCells += Number(isLast);
+  }
+  assert.ok(partialCells > 0, [...said].join('\n'));
   await page.getByTestId('lang').selectOption('en');
   await page.close();
 });

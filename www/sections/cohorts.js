@@ -20,6 +20,9 @@ export function renderCohorts() {
   if (!group || group.cohorts.length === 0) return;
   const cohorts = group.cohorts;
   const periods = Math.max(...cohorts.map((c) => c.periods.length));
+  const unit = result.cohorts?.period === 'week' ? 'week' : 'month';
+  const end = result.cohorts?.observation_end ?? '';
+  const partial = end !== '' && !endsPeriod(end, unit);
   // Period 0 is everyone by definition; the table starts at month 1.
   const values = cohorts.map((c) => Array.from({ length: periods - 1 }, (_, k) => c.periods[k + 1]?.active_share ?? null));
   const t = l10n.t;
@@ -36,15 +39,16 @@ export function renderCohorts() {
     },
     (/** @type {number} */ r, /** @type {number} */ c) => {
       const cell = cohorts[r].periods[c + 1];
-      return cell
-        ? t('cohorts.cell', {
-            cohort: cohorts[r].label,
-            period: c + 1,
-            active: l10n.integer(cell.active_customers),
-            customers: l10n.integer(cohorts[r].stats.customers),
-            share: l10n.percent(cell.active_share),
-          })
-        : '';
+      if (!cell) return '';
+      const text = t('cohorts.cell', {
+        cohort: cohorts[r].label,
+        period: c + 1,
+        active: l10n.integer(cell.active_customers),
+        customers: l10n.integer(cohorts[r].stats.customers),
+        share: l10n.percent(cell.active_share),
+      });
+      // A cohort's latest month, when the data end inside it, is to date.
+      return partial && cell === cohorts[r].periods.at(-1) ? t('cohorts.cell.partial', { cell: text, date: l10n.date(end) }) : text;
     },
     (/** @type {string} */ text) => (hover.textContent = text),
   );
