@@ -936,28 +936,32 @@ impl Transactions {
     /// ones. Returns how many customers were joined.
     pub(crate) fn join_email_customers(&mut self) -> usize {
         let n = self.customers.len();
-        // Each recorded address: its member, or None when several share it.
-        let mut owner: FxHashMap<&str, Option<u32>> = FxHashMap::default();
+        // Each recorded address, compared without case (a guest's id made
+        // from an address is lower-cased; see ingest's `case_folded_emails`):
+        // its member, or None when several share it.
+        let lower = |e: &str| e.to_ascii_lowercase();
+        let mut owner: FxHashMap<String, Option<u32>> = FxHashMap::default();
         for (c, email) in self.emails.iter().enumerate() {
             let Some(email) = email.as_deref() else {
                 continue;
             };
-            if self.customers.name(c as u32) == email {
+            let key = lower(email);
+            if self.customers.name(c as u32) == key {
                 continue; // identified by its own address
             }
             owner
-                .entry(email)
+                .entry(key)
                 .and_modify(|o| *o = None)
                 .or_insert(Some(c as u32));
         }
         let mut into: Vec<Option<u32>> = vec![None; n];
         let mut joined = 0;
         for (email, member) in owner {
-            let (Some(member), Some(guest)) = (member, self.customers.get(email)) else {
+            let (Some(member), Some(guest)) = (member, self.customers.get(&email)) else {
                 continue;
             };
             let own = self.emails.get(guest as usize).and_then(|e| e.as_deref());
-            if guest != member && own == Some(email) {
+            if guest != member && own.map(lower).as_deref() == Some(email.as_str()) {
                 into[guest as usize] = Some(member);
                 joined += 1;
             }

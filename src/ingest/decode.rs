@@ -420,15 +420,8 @@ impl Stream {
             subscription,
         });
         // The customer's e-mail, kept once per customer (the last seen).
-        // Lower-cased as the ids made from addresses are, so that a guest's
-        // address still finds the member who recorded it.
         if cols.email.is_some() {
-            let email = get(cols.email);
-            if email.bytes().any(|b| b.is_ascii_uppercase()) {
-                rows.builder.set_last_email(&email.to_ascii_lowercase());
-            } else {
-                rows.builder.set_last_email(email);
-            }
+            rows.builder.set_last_email(get(cols.email));
         }
         if money.dot3 {
             rows.decimal.dot3_rows.push(rows.builder.len() as u32 - 1);
