@@ -266,7 +266,8 @@ async function measure(browser, browserPid, url, file) {
           const note = document.querySelector('[data-testid="customers-interval"]');
           const panel = document.querySelector('[data-testid="whatif"]');
           const intervalsSettled = !note || note.dataset.state !== 'pending';
-          const helperSettled = !panel || panel.hidden || panel.dataset.helper === 'ready' || panel.dataset.state === 'error';
+          const helperSettled =
+            !panel || panel.hidden || ['ready', 'analysis'].includes(panel.dataset.helper ?? '') || panel.dataset.state === 'error';
           return intervalsSettled && helperSettled;
         },
         null,

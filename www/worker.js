@@ -87,7 +87,12 @@ onmessage = async ({ data }) => {
       }
       case ToWorker.INTERVALS: {
         await ready;
-        const intervals = clvIntervals(unpackSummary(data.summary), data.predict, data.samples, 0);
+        // Without a summary: the last analysis's, which its what-if model keeps (a large shop's, in this worker).
+        if (!data.summary && !whatif) throw new Error('no analysis for CLV intervals');
+        const intervals = data.summary
+          ? clvIntervals(unpackSummary(data.summary), data.predict, data.samples, 0)
+          : /** @type {WhatIf} */ (whatif).clvIntervals(data.predict, data.samples, 0);
+        if (!data.summary && last) last.intervals = intervals;
         send({ type: FromWorker.INTERVALS, id: data.id, intervals });
         break;
       }

@@ -137,6 +137,26 @@ impl WhatIf {
         };
         to_js(&result)
     }
+
+    /// Each customer's CLV interval from `samples` bootstrap resamples of
+    /// the summary this model keeps, as [`clv_intervals`] computes them on
+    /// that summary posted back: the same numbers, without a second copy of
+    /// the summary or a second wasm instance. For large shops, where a
+    /// helper worker's copy would cost hundreds of MB; the worker is busy
+    /// meanwhile.
+    ///
+    /// # Errors
+    ///
+    /// As [`clv_intervals`].
+    #[wasm_bindgen(js_name = clvIntervals, unchecked_return_type = "ClvIntervals")]
+    pub fn clv_intervals(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PredictOptions | undefined")] options: JsValue,
+        samples: u32,
+        seed: u32,
+    ) -> Result<JsValue, JsError> {
+        intervals_of(&self.summary, options, samples, seed)
+    }
 }
 
 /// Each customer's CLV interval from `samples` bootstrap resamples
@@ -161,6 +181,16 @@ pub fn clv_intervals(
         js_error(crate::Error::options(format!("summary: {message}")))
     })?;
     let summary = summary.into_core()?;
+    intervals_of(&summary, options, samples, seed)
+}
+
+/// The bootstrap of `summary` for [`clv_intervals`] and [`WhatIf::clv_intervals`].
+fn intervals_of(
+    summary: &Summary,
+    options: JsValue,
+    samples: u32,
+    seed: u32,
+) -> Result<JsValue, JsError> {
     let predict: PredictOptionsDto = or_default(options, "predict options", strict_from_js)?;
     let options = BootstrapOptions {
         samples: samples as usize,
@@ -169,7 +199,7 @@ pub fn clv_intervals(
         values: true,
         ..BootstrapOptions::default()
     };
-    let b = bootstrap(&summary, &options).map_err(js_error)?;
+    let b = bootstrap(summary, &options).map_err(js_error)?;
     let result = ClvIntervalsDto {
         samples: b.samples,
         fitted: b.fitted,

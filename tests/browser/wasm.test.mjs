@@ -299,6 +299,20 @@ test('CLV intervals contain each customer\'s CLV', () => {
   }
 });
 
+test('the what-if model\'s CLV intervals equal those of its summary posted back', () => {
+  const { summary, whatif, model_choice: choice } = sampleAnalysis();
+  // A large shop's bootstrap runs on the summary the analysis worker's model
+  // keeps (www/app/intervals.js) instead of a helper's copy: the same data
+  // and seed, so the same numbers, bit for bit.
+  const posted = wasm.clvIntervals(summary, { model: choice.model }, 10, 0);
+  const kept = whatif.clvIntervals({ model: choice.model }, 10, 0);
+  assert.equal(kept.clv_low.length, summary.customers.customer_id.length);
+  assert.deepEqual(kept, posted);
+  // Another seed gives other resamples: the comparison above can fail.
+  assert.notDeepEqual(whatif.clvIntervals({ model: choice.model }, 10, 1).clv_low, posted.clv_low);
+  assert.match(thrown(() => whatif.clvIntervals(undefined, 5, 0)).message, /bootstrap samples must be between 10 and 100000, got 5/);
+});
+
 test('the holdout validation matches ltvlab analyze', () => {
   const { validation, model_choice: choice } = sampleAnalysis();
   // Source: `ltvlab analyze` on the same file: both choose the model the same way.
