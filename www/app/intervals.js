@@ -14,15 +14,14 @@ import { post, postTo, spawn } from './worker-client.js';
 /**
  * Customers above which the bootstrap and the what-if's runs with draws stay
  * in the analysis worker instead of helper workers. A helper is a second wasm
- * instance with its own copy of the summary: about 0.5 to 0.7 KB a customer
- * (JavaScript columns, the wasm summary, the bootstrap's resamples and its
- * samples × customers matrix), 330 to 470 MB above the dashboard at 630,948
- * customers (10M lines), while the analysis worker's heap, grown by the
- * dashboard, is mostly free by then and the model keeps the summary there.
- * The price: the table and the sliders wait while the bootstrap runs (about
- * 10 s at 630,948 customers near idle; a run with draws costs about what a
- * quick run does, so the sliders lose little once it is done). Below it, at
- * 250,000 customers a helper costs about 150 MB and its bootstrap 4 s.
+ * instance with its own copy of the summary (JavaScript columns, the wasm
+ * summary, the bootstrap's resamples and its samples × customers matrix):
+ * 330 to 530 MB above the dashboard at 630,948 customers (10M lines), while
+ * the analysis worker's heap, grown by the dashboard, is mostly free by then
+ * and its what-if model keeps the summary there. The price: the table and the
+ * sliders wait while the bootstrap runs (minutes at 630,948 customers on a
+ * busy two-core machine); a run with draws costs about what a quick run does.
+ * Below it (1M lines: 63,437 customers) the helpers keep the page responsive.
  * BENCHMARKS.md, "Session 11: memory at 10M lines".
  */
 export const HELPER_MAX_CUSTOMERS = 250_000;
