@@ -9,7 +9,7 @@
 import { FromWorker, ToWorker } from '../protocol.js';
 import { INTERVAL_SAMPLES, renderIntervalNote, renderTableHead, renderTablePage } from '../sections/customers.js';
 import { current, newId, state } from './state.js';
-import { post, postTo, spawn } from './worker-client.js';
+import { dropWorker, post, postTo, spawn } from './worker-client.js';
 
 /**
  * Customers above which the bootstrap and the what-if's runs with draws stay
@@ -34,6 +34,8 @@ export function inAnalysisWorker() {
 
 /** What to do once the intervals have arrived or failed (startIntervals' `then`). */
 let afterIntervals = () => {};
+/** The id of a bootstrap running in the analysis worker, or 0. */
+let inWorker = 0;
 
 /**
  * Starts the bootstrap of the last analysis's customers in a helper worker
@@ -54,6 +56,7 @@ export function startIntervals(then = () => {}) {
   if (inAnalysisWorker()) {
     // On the summary the analysis worker's what-if model keeps; the worker keeps the result for sorting and exports.
     post({ type: ToWorker.INTERVALS, id, predict, samples: INTERVAL_SAMPLES });
+    inWorker = id;
     return;
   }
   const helper = spawn(
@@ -137,11 +140,14 @@ export function packedSummary({ firstPurchase }) {
 }
 
 /**
- * Ends the bootstrap, if it runs in a helper (one in the analysis worker ends
- * with that worker, or its answer is ignored once a new query id is set).
+ * Ends the bootstrap, if it is running. One in the analysis worker can only
+ * be ended with that worker, which is replaced (the next message starts a new
+ * one): otherwise a new file would wait minutes behind it.
  */
 export function stopIntervals() {
   const { intervals } = state;
   intervals.worker?.terminate();
   intervals.worker = null;
+  if (inWorker && intervals.query === inWorker && intervals.state === 'pending') dropWorker();
+  inWorker = 0;
 }
