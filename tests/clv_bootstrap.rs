@@ -283,7 +283,10 @@ fn the_bootstrap_in_steps_is_the_bootstrap() {
                 }
                 assert_eq!(run.resamples_drawn(), 12);
                 let stepped = format!("{:?}", run.finish(&s).unwrap());
-                assert_eq!(stepped, whole, "{model:?}, values {values}, {customers} a step");
+                assert_eq!(
+                    stepped, whole,
+                    "{model:?}, values {values}, {customers} a step"
+                );
                 // One step per resample's draw, spend refit and valuation
                 // (fewer for a resample whose fit failed), then one per
                 // distinct customer's interval and one per value range.

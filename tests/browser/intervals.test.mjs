@@ -2,8 +2,10 @@
 // summary its what-if model keeps (www/app/intervals.js,
 // HELPER_MAX_CUSTOMERS), not in a helper worker on the posted summary: the
 // two give the same numbers, and the analysis worker keeps them for sorting
-// and the exports. The worker is driven through its messages (protocol.js)
-// on the page's sample, far below the page's own threshold.
+// and the exports. It runs there in slices (www/worker/intervals.js): a
+// query posted after it is answered before it ends. The worker is driven
+// through its messages (protocol.js) on the page's sample, far below the
+// page's own threshold.
 //
 // Needs `build_wasm` (www/pkg) and the sample (`ensure_sample`).
 
@@ -50,15 +52,26 @@ test('the analysis worker\'s intervals equal a helper\'s on the posted summary, 
       const analysis = new Worker(new URL('worker.js', document.baseURI), { type: 'module', name: 'analysis' });
       const helper = new Worker(new URL('worker.js', document.baseURI), { type: 'module', name: 'helper' });
       try {
-        const done = await ask(analysis, { type: 'analyze', id: 1, options: {}, url: 'sample/sample-orders.csv' }, ['result']);
+        const first = ask(analysis, { type: 'analyze', id: 1, options: {}, url: 'sample/sample-orders.csv' }, ['first-figures']);
+        const done = await new Promise((resolve) => {
+          analysis.addEventListener('message', function listen({ data }) {
+            if (data.id !== 1 || !['result', 'error'].includes(data.type)) return;
+            analysis.removeEventListener('message', listen);
+            resolve(data);
+          });
+        });
         if (done.type === 'error') return { error: done.message };
-        const { summary, model_choice: choice } = done.result;
-        const predict = { model: choice.model };
+        const { summary } = (await first).result;
+        const predict = { model: done.result.model_choice.model };
         const posted = { ...summary, customers: { ...summary.customers, last_purchase: null, email: undefined } };
-        const inWorker = await ask(analysis, { type: 'intervals', id: 2, predict, samples }, ['intervals']);
+        // In the order they are answered: the query posted after the bootstrap comes back first.
+        const order = [];
+        const inWorker = ask(analysis, { type: 'intervals', id: 2, predict, samples }, ['intervals']).then((m) => (order.push('intervals'), m));
+        const searched = ask(analysis, { type: 'query', id: 5, sort: 'customer', descending: false, search: '1' }, ['rows']).then((m) => (order.push('rows'), m));
+        await Promise.all([inWorker, searched]);
         const inHelper = await ask(helper, { type: 'intervals', id: 3, summary: posted, predict, samples }, ['intervals']);
         const rows = await ask(analysis, { type: 'query', id: 4, sort: 'clv_low', descending: false, search: '' }, ['rows']);
-        return { inWorker: plain(inWorker), inHelper: plain(inHelper), rows: Array.from(rows.rows) };
+        return { inWorker: plain(await inWorker), inHelper: plain(inHelper), rows: Array.from(rows.rows), order, searched: (await searched).type };
       } finally {
         analysis.terminate();
         helper.terminate();
@@ -69,6 +82,9 @@ test('the analysis worker\'s intervals equal a helper\'s on the posted summary, 
   assert.equal(out.error, undefined, out.error);
   assert.equal(out.inWorker.type, 'intervals', JSON.stringify(out.inWorker).slice(0, 300));
   assert.equal(out.inHelper.type, 'intervals', JSON.stringify(out.inHelper).slice(0, 300));
+  // The bootstrap let the search through: it runs in slices, not one call.
+  assert.equal(out.searched, 'rows');
+  assert.deepEqual(out.order, ['rows', 'intervals']);
   const a = out.inWorker.intervals;
   assert.equal(a.samples, SAMPLES);
   assert.ok(a.clv_low.length > 1000, `one interval per customer: ${a.clv_low.length}`);

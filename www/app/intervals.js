@@ -3,13 +3,13 @@
 // seconds for 100k customers. It runs in a helper instance of the worker, so
 // sorting, searching and the what-if panel keep answering meanwhile; the
 // result goes to the analysis worker too, for sorting by it and for the CSV
-// export. A large shop's runs in the analysis worker instead (see
-// HELPER_MAX_CUSTOMERS).
+// export. A large shop's runs in the analysis worker instead, in slices
+// between its other messages (see HELPER_MAX_CUSTOMERS).
 
 import { FromWorker, ToWorker } from '../protocol.js';
 import { INTERVAL_SAMPLES, renderIntervalNote, renderTableHead, renderTablePage } from '../sections/customers.js';
 import { current, newId, state } from './state.js';
-import { dropWorker, post, postTo, spawn } from './worker-client.js';
+import { post, postTo, spawn } from './worker-client.js';
 
 /**
  * Customers above which the bootstrap and the what-if's runs with draws stay
@@ -18,11 +18,13 @@ import { dropWorker, post, postTo, spawn } from './worker-client.js';
  * summary, the bootstrap's resamples and its samples × customers matrix):
  * 330 to 530 MB above the dashboard at 630,948 customers (10M lines), while
  * the analysis worker's heap, grown by the dashboard, is mostly free by then
- * and its what-if model keeps the summary there. The price: the table and the
- * sliders wait while the bootstrap runs (minutes at 630,948 customers on a
- * busy two-core machine); a run with draws costs about what a quick run does.
- * Below it (1M lines: 63,437 customers) the helpers keep the page responsive.
- * BENCHMARKS.md, "Session 11: memory at 10M lines".
+ * and its what-if model keeps the summary there. The bootstrap runs there in
+ * slices (worker/intervals.js), so a sort, a search or a slider move waits
+ * for at most one piece of it (a refit); it ends sooner in a helper, which
+ * does nothing else. A run with draws costs about what a quick run does.
+ * Below the threshold (1M lines: 63,437 customers) the helpers cost little.
+ * BENCHMARKS.md, "Session 11: memory at 10M lines" and "Session 12: memory
+ * at 10M lines without freezing".
  */
 export const HELPER_MAX_CUSTOMERS = 250_000;
 
@@ -34,8 +36,6 @@ export function inAnalysisWorker() {
 
 /** What to do once the intervals have arrived or failed (startIntervals' `then`). */
 let afterIntervals = () => {};
-/** The id of a bootstrap running in the analysis worker, or 0. */
-let inWorker = 0;
 
 /**
  * Starts the bootstrap of the last analysis's customers in a helper worker
@@ -56,7 +56,6 @@ export function startIntervals(then = () => {}) {
   if (inAnalysisWorker()) {
     // On the summary the analysis worker's what-if model keeps; the worker keeps the result for sorting and exports.
     post({ type: ToWorker.INTERVALS, id, predict, samples: INTERVAL_SAMPLES });
-    inWorker = id;
     return;
   }
   const helper = spawn(
@@ -140,14 +139,12 @@ export function packedSummary({ firstPurchase }) {
 }
 
 /**
- * Ends the bootstrap, if it is running. One in the analysis worker can only
- * be ended with that worker, which is replaced (the next message starts a new
- * one): otherwise a new file would wait minutes behind it.
+ * Ends the bootstrap's helper, if one is running. One in the analysis worker
+ * ends there when a new file is analysed or another bootstrap starts, and its
+ * answer, if one comes, is stale (`intervals.query`).
  */
 export function stopIntervals() {
   const { intervals } = state;
   intervals.worker?.terminate();
   intervals.worker = null;
-  if (inWorker && intervals.query === inWorker && intervals.state === 'pending') dropWorker();
-  inWorker = 0;
 }
