@@ -37,6 +37,13 @@
 //   count Chromium's code three times, as the RSS sum does): before the drop
 //   (the empty page), its peak, and its peak up to the dashboard. The
 //   analysis itself costs peak minus baseline;
+// - sort_during_intervals_ms: while the CLV-interval bootstrap runs (after
+//   the recommendations), the time from a click on a customer table's sort
+//   button to the table drawn in the new order, for SORT_PROBES clicks one
+//   second apart: the sort itself plus any wait behind the bootstrap (in the
+//   analysis worker for a large shop, in slices); [] when the bootstrap had
+//   ended before; intervals_pending_after_sorts says whether it was still
+//   running after the last;
 // - slider_to_update_ms: the what-if panel's median time from a slider's
 //   input event to the new numbers on the page (5 moves), null without a model;
 //   slider_wasm_ms is the median of that spent in WhatIf.run in the worker.
@@ -45,6 +52,7 @@
 //   {"file", "bytes", "drop_to_done_ms", "drop_to_first_figures_ms", "drop_to_recommendations_ms", "longest_task_ms",
 //    "long_tasks", "render_steps_ms", "peak_memory_bytes", "peak_memory_at_done_bytes",
 //    "baseline_pss_bytes", "peak_pss_bytes", "peak_pss_at_done_bytes", "helpers_settled_ms",
+//    "sort_during_intervals_ms", "intervals_pending_after_sorts",
 //    "slider_to_update_ms", "slider_to_update_max_ms", "slider_wasm_ms", "state"}
 // otherwise a line of text per file. State "error" (with "error") when the page
 // failed; the numbers are then those of the failure.
@@ -58,6 +66,8 @@ import { launchChromium, startServer } from './browser.mjs';
 const TIMEOUT_MS = 30 * 60 * 1000;
 const HELPERS_TIMEOUT_MS = 10 * 60 * 1000;
 const SLIDER_MOVES = [3, 6, 9, 12, 15];
+/** The table's sort keys clicked while the bootstrap runs (sort_during_intervals_ms). */
+const SORT_PROBES = ['orders', 'clv', 'frequency', 'total_spend', 'p_alive', 'orders'];
 
 const { values: flags, positionals: files } = parseArgs({
   options: {
@@ -171,6 +181,40 @@ function rendererBytes(browserPid) {
   }
 }
 
+/** Whether the CLV-interval bootstrap is still running. */
+const intervalsPending = (page) =>
+  page.evaluate(() => document.querySelector('[data-testid="customers-interval"]')?.dataset.state === 'pending');
+
+/**
+ * Clicks each of SORT_PROBES' sort buttons while the bootstrap runs, one
+ * second apart, and times each until the table's body is redrawn.
+ * @returns {Promise<number[]>}
+ */
+async function sortTimes(page) {
+  const times = [];
+  for (const key of SORT_PROBES) {
+    if (!(await intervalsPending(page))) break;
+    const ms = await page.evaluate(
+      (key) =>
+        new Promise((resolve) => {
+          const table = document.querySelector('[data-testid="customers-table"]');
+          const button = table.querySelector(`button[data-sort="${key}"]`);
+          if (!button) return resolve(null);
+          const started = performance.now();
+          new MutationObserver((_, observer) => {
+            observer.disconnect();
+            resolve(performance.now() - started);
+          }).observe(table.tBodies[0], { childList: true });
+          button.click();
+        }),
+      key,
+    );
+    if (ms !== null) times.push(Math.round(ms));
+    await page.waitForTimeout(1000);
+  }
+  return times;
+}
+
 async function sliderTimes(page) {
   const panel = page.getByTestId('whatif');
   if (!(await panel.isVisible())) return null;
@@ -250,12 +294,18 @@ async function measure(browser, browserPid, url, file) {
   // [epoch ms, bytes] of every sample, for the peak up to the dashboard.
   const samples = [];
   let helpersSettledAt = null;
+  let sorts = [];
+  let pendingAfterSorts = null;
   try {
     await page.getByTestId('file-input').setInputFiles(file);
     await page.waitForFunction(() => !window.__bench.measuring && window.__bench.doneAt !== null, null, {
       timeout: TIMEOUT_MS,
       polling: 100,
     });
+    if (!flags['no-whatif']) {
+      sorts = await sortTimes(page);
+      pendingAfterSorts = await intervalsPending(page);
+    }
     // The helper workers (the CLV-interval bootstrap and the what-if's runs
     // with draws) start after the recommendations, each with its own wasm
     // heap: the memory peak covers them until they have settled (at most
@@ -266,7 +316,8 @@ async function measure(browser, browserPid, url, file) {
           const note = document.querySelector('[data-testid="customers-interval"]');
           const panel = document.querySelector('[data-testid="whatif"]');
           const intervalsSettled = !note || note.dataset.state !== 'pending';
-          const helperSettled = !panel || panel.hidden || panel.dataset.helper === 'ready' || panel.dataset.state === 'error';
+          const helperSettled =
+            !panel || panel.hidden || ['ready', 'analysis'].includes(panel.dataset.helper ?? '') || panel.dataset.state === 'error';
           return intervalsSettled && helperSettled;
         },
         null,
@@ -321,6 +372,8 @@ async function measure(browser, browserPid, url, file) {
       bench.doneEpoch === null
         ? null
         : samples.filter(([t]) => t <= bench.doneEpoch).reduce((m, [, , p]) => Math.max(m, p ?? 0), 0) || null,
+    sort_during_intervals_ms: sorts,
+    intervals_pending_after_sorts: pendingAfterSorts,
     slider_to_update_ms: slider?.median ?? null,
     slider_to_update_max_ms: slider?.max ?? null,
     slider_wasm_ms: slider?.wasm ?? null,
@@ -355,7 +408,8 @@ try {
           `${result.longest_task_ms} ms, renderer peak ${mb(result.peak_memory_bytes)} RSS / ` +
           `${mb(result.peak_pss_bytes)} PSS (${mb(result.baseline_pss_bytes)} PSS before the drop), slider → update ` +
           `${result.slider_to_update_ms ?? 'n/a'} ms (max ${result.slider_to_update_max_ms ?? 'n/a'} ms, ` +
-          `${result.slider_wasm_ms ?? 'n/a'} ms in wasm)` +
+          `${result.slider_wasm_ms ?? 'n/a'} ms in wasm), sorts during the intervals ` +
+          `[${result.sort_during_intervals_ms.join(', ')}] ms` +
           (result.error ? `: ${result.error}` : ''),
       );
     }

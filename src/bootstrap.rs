@@ -3,7 +3,7 @@
 //!
 //! Each resample draws `n` customers with replacement from the summary's
 //! `n`, refits the purchase model and the spend model exactly as
-//! [`predict`] does, and values the *original*
+//! [`predict`](crate::predict::predict) does, and values the *original*
 //! customers with the refitted models. The interval of a quantity is the
 //! `(1-level)/2` and `(1+level)/2` quantiles (linear interpolation between
 //! order statistics) of its resampled values (Efron & Tibshirani 1993,
@@ -61,7 +61,8 @@ use serde::Serialize;
 
 use crate::models::{GammaGamma, ModelKind, PurchaseModel, Rfm, RfmData, Spend};
 use crate::predict::{
-    average_order_value, fit_spend, predict, rfm_rows, value_customers, PredictOptions, SpendModel,
+    average_order_value, fit_spend, predict_with_timing, rfm_rows, value_customers, PredictOptions,
+    Predictions, SpendModel,
 };
 use crate::summary::{CustomerSummary, Summary};
 use crate::{Diagnostic, DiagnosticCode, Error, ErrorCode, Result};
@@ -163,185 +164,340 @@ pub struct Bootstrap {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Bootstraps [`predict`] on `summary`.
+/// Bootstraps [`predict`](crate::predict::predict) on `summary`.
 ///
 /// # Errors
 ///
 /// - an [`crate::ErrorKind::Options`] error for `samples` outside
 ///   `10..=100_000` or `level` outside `(0, 1)`;
-/// - the errors of [`predict`] on the full data;
+/// - the errors of [`predict`](crate::predict::predict) on the full data;
 /// - a [`crate::ErrorKind::Model`] error if fewer than half the resamples
 ///   could be fitted.
 pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootstrap> {
-    if !(10..=100_000).contains(&options.samples) {
-        return Err(Error::options(format!(
-            "bootstrap samples must be between 10 and 100000, got {}",
-            options.samples
-        )));
-    }
-    if !(options.level > 0.0 && options.level < 1.0) {
-        return Err(Error::options(format!(
-            "interval level must be between 0 and 1, got {}",
-            options.level
-        )));
-    }
-    let point = predict(summary, &options.predict)?;
-    let customers = &summary.customers;
-    let n = customers.len();
-    let rows = rfm_rows(customers)?;
-    let data = RfmData::new(&rows)?;
-    let (distinct, row_distinct) = distinct_customers(customers);
-    let uses_gamma_gamma = matches!(point.spend_model, SpendModel::GammaGamma { .. });
-    let repeaters: Vec<Option<Spend>> = customers
-        .iter()
-        .map(|c| {
-            (c.frequency > 0.0 && c.monetary_value > 0.0 && c.monetary_value.is_finite())
-                .then(|| Spend::new(c.frequency, c.monetary_value).ok())
-                .flatten()
-        })
-        .collect();
+    let mut run = BootstrapRun::new(summary, options)?;
+    while !run.step(summary, usize::MAX)? {}
+    run.finish(summary)
+}
 
-    let mut rng = StdRng::seed_from_u64(options.seed);
-    let mut params: Vec<Vec<f64>> = Vec::new();
-    let mut spend_params: Vec<Vec<f64>> = Vec::new();
-    let mut clv: Vec<f32> = Vec::with_capacity(options.samples * distinct.len());
-    let mut totals = Vec::new();
-    // Each fitted resample's models, for the value draws.
-    let mut draws_models: Vec<(BoxedModel, [f64; 4], SpendDraw)> = Vec::new();
-    let (mut purchase_failures, mut spend_failures) = (0usize, 0usize);
-    let mut first_failure = None;
-    let mut first_purchase_failure: Option<Error> = None;
-    let mut indices = vec![0usize; n];
-    let mut resampled = Vec::with_capacity(n);
-    for _ in 0..options.samples {
-        for i in indices.iter_mut() {
-            *i = rng.random_range(0..n);
+/// [`bootstrap`] in steps, for a caller that must answer other requests
+/// meanwhile (the page's analysis worker): [`BootstrapRun::step`] does one
+/// bounded piece of the work at a time, and [`BootstrapRun::finish`] gives
+/// what [`bootstrap`] gives, the same to the bit, however the work was cut
+/// (the resamples draw from one seeded generator in the same order, and each
+/// customer's value draws from a generator of their own).
+///
+/// The run does not keep the summary: every call takes the one it was
+/// started on, unchanged.
+pub struct BootstrapRun {
+    options: BootstrapOptions,
+    point: Predictions,
+    rows: Vec<Rfm>,
+    data: RfmData,
+    /// The first row of each distinct customer, and each row's distinct index.
+    distinct: Vec<usize>,
+    row_distinct: Vec<usize>,
+    uses_gamma_gamma: bool,
+    repeaters: Vec<Option<Spend>>,
+    rng: StdRng,
+    /// Resamples drawn so far.
+    drawn: usize,
+    /// The last resample's work left: its spend refit, or its valuation.
+    pending: Option<Pending>,
+    /// Whether the fitted resamples have been counted, once all are drawn.
+    checked: bool,
+    indices: Vec<usize>,
+    resampled: Vec<Rfm>,
+    params: Vec<Vec<f64>>,
+    spend_params: Vec<Vec<f64>>,
+    /// Each fitted resample's CLV of each distinct customer, resample by resample.
+    clv: Vec<f32>,
+    totals: Vec<f64>,
+    /// Each fitted resample's models, for the value draws.
+    draws_models: Vec<(BoxedModel, [f64; 4], SpendDraw)>,
+    purchase_failures: usize,
+    spend_failures: usize,
+    first_failure: Option<String>,
+    first_purchase_failure: Option<Error>,
+    widened: usize,
+    total_clv: Option<Interval>,
+    /// Each distinct customer's CLV interval, then value range, as far as computed.
+    clv_intervals: Vec<Interval>,
+    value_ranges: Vec<Interval>,
+    column: Vec<f64>,
+    draws: Vec<f64>,
+}
+
+/// A fitted purchase model with its fit's parameters.
+type PurchaseFitBoxed = crate::models::Fit<BoxedModel>;
+
+/// What is left of the resample just drawn.
+enum Pending {
+    /// Its spend refit.
+    Spend(PurchaseFitBoxed),
+    /// Its valuation of every customer.
+    Value(Box<PurchaseFitBoxed>, SpendModel),
+}
+
+impl BootstrapRun {
+    /// Checks the options and makes the predictions on the full data: the
+    /// estimates the intervals are around. This is the one step that is not
+    /// cut: it costs what [`predict`](crate::predict::predict) without the timing costs.
+    ///
+    /// # Errors
+    ///
+    /// As [`bootstrap`], but for the count of fitted resamples, which
+    /// [`BootstrapRun::step`] checks once they are drawn.
+    pub fn new(summary: &Summary, options: &BootstrapOptions) -> Result<BootstrapRun> {
+        if !(10..=100_000).contains(&options.samples) {
+            return Err(Error::options(format!(
+                "bootstrap samples must be between 10 and 100000, got {}",
+                options.samples
+            )));
         }
-        resampled.clear();
-        resampled.extend(indices.iter().map(|&i| rows[i]));
-        let fit = RfmData::new(&resampled).and_then(|d| {
+        if !(options.level > 0.0 && options.level < 1.0) {
+            return Err(Error::options(format!(
+                "interval level must be between 0 and 1, got {}",
+                options.level
+            )));
+        }
+        // The intervals use the values, not the next-order timing.
+        let point = predict_with_timing(summary, &options.predict, false)?;
+        let customers = &summary.customers;
+        let rows = rfm_rows(customers)?;
+        let data = RfmData::new(&rows)?;
+        let (distinct, row_distinct) = distinct_customers(customers);
+        let uses_gamma_gamma = matches!(point.spend_model, SpendModel::GammaGamma { .. });
+        let repeaters: Vec<Option<Spend>> = customers
+            .iter()
+            .map(|c| {
+                (c.frequency > 0.0 && c.monetary_value > 0.0 && c.monetary_value.is_finite())
+                    .then(|| Spend::new(c.frequency, c.monetary_value).ok())
+                    .flatten()
+            })
+            .collect();
+        let n = customers.len();
+        let clv_capacity = if options.values {
+            options.samples * distinct.len()
+        } else {
+            0
+        };
+        Ok(BootstrapRun {
+            options: options.clone(),
+            point,
+            rows,
+            data,
+            distinct,
+            row_distinct,
+            uses_gamma_gamma,
+            repeaters,
+            rng: StdRng::seed_from_u64(options.seed),
+            drawn: 0,
+            pending: None,
+            checked: false,
+            indices: vec![0usize; n],
+            resampled: Vec::with_capacity(n),
+            params: Vec::new(),
+            spend_params: Vec::new(),
+            clv: Vec::with_capacity(clv_capacity),
+            totals: Vec::new(),
+            draws_models: Vec::new(),
+            purchase_failures: 0,
+            spend_failures: 0,
+            first_failure: None,
+            first_purchase_failure: None,
+            widened: 0,
+            total_clv: None,
+            clv_intervals: Vec::new(),
+            value_ranges: Vec::new(),
+            column: Vec::new(),
+            draws: Vec::new(),
+        })
+    }
+
+    /// Does the next piece of the work and says whether it is all done (then
+    /// [`BootstrapRun::finish`]). A piece is one resample's draw and purchase
+    /// refit, or its spend refit, or its valuation of every customer, or,
+    /// once the resamples are done, the intervals of up to `customers`
+    /// distinct customers (at least one). `summary` must be the one the run
+    /// was started on.
+    ///
+    /// # Errors
+    ///
+    /// A valuation's error, or, once every resample is drawn, fewer than
+    /// half of them fitted ([`bootstrap`]'s errors). The run is then over.
+    pub fn step(&mut self, summary: &Summary, customers: usize) -> Result<bool> {
+        match self.pending.take() {
+            Some(Pending::Spend(fit)) => self.refit_spend(summary, fit),
+            Some(Pending::Value(fit, spend)) => self.value(summary, *fit, spend)?,
+            None if self.drawn < self.options.samples => self.draw(),
+            None if !self.options.values => {}
+            None if self.clv_intervals.len() < self.distinct.len() => {
+                self.clv_intervals_of(customers.max(1));
+            }
+            None => self.value_ranges_of(summary, customers.max(1)),
+        }
+        if !self.checked && self.drawn == self.options.samples && self.pending.is_none() {
+            self.checked = true;
+            self.check_fitted()?;
+        }
+        Ok(
+            self.checked
+                && (!self.options.values || self.value_ranges.len() == self.distinct.len()),
+        )
+    }
+
+    /// The resamples drawn so far, of [`BootstrapOptions::samples`].
+    pub fn resamples_drawn(&self) -> usize {
+        self.drawn
+    }
+
+    /// Draws the next resample and refits the purchase model; a failed fit
+    /// is counted and the resample left out.
+    fn draw(&mut self) {
+        let n = self.rows.len();
+        self.drawn += 1;
+        for i in self.indices.iter_mut() {
+            *i = self.rng.random_range(0..n);
+        }
+        self.resampled.clear();
+        self.resampled
+            .extend(self.indices.iter().map(|&i| self.rows[i]));
+        let options = &self.options;
+        let fit = RfmData::new(&self.resampled).and_then(|d| {
             options
                 .predict
                 .model
                 .fit_purchase_model(&d, &options.predict.fit)
         });
-        let fit = match fit {
-            Ok(fit) => fit,
+        match fit {
+            Ok(fit) => self.pending = Some(Pending::Spend(fit)),
             Err(e) => {
-                purchase_failures += 1;
-                first_failure.get_or_insert_with(|| e.to_string());
-                first_purchase_failure.get_or_insert(e);
-                continue;
+                self.purchase_failures += 1;
+                self.first_failure.get_or_insert_with(|| e.to_string());
+                self.first_purchase_failure.get_or_insert(e);
             }
-        };
-        let spend = if uses_gamma_gamma {
-            let spend_rows: Vec<Spend> = indices.iter().filter_map(|&i| repeaters[i]).collect();
+        }
+    }
+
+    /// Refits the spend model on the resample just drawn; a failed fit is
+    /// counted and the resample left out.
+    fn refit_spend(&mut self, summary: &Summary, fit: PurchaseFitBoxed) {
+        let options = &self.options;
+        let spend = if self.uses_gamma_gamma {
+            let spend_rows: Vec<Spend> = self
+                .indices
+                .iter()
+                .filter_map(|&i| self.repeaters[i])
+                .collect();
             match GammaGamma::fit(&spend_rows, &options.predict.fit) {
                 Ok(fit) => {
-                    spend_params.push(fit.params().iter().map(|(_, v)| v).collect());
+                    self.spend_params
+                        .push(fit.params().iter().map(|(_, v)| v).collect());
                     SpendModel::GammaGamma { fit }
                 }
                 Err(e) => {
                     // Left out, and counted: reusing the full-data spend
                     // model would understate the uncertainty.
-                    spend_failures += 1;
-                    first_failure.get_or_insert_with(|| e.to_string());
-                    continue;
+                    self.spend_failures += 1;
+                    self.first_failure.get_or_insert_with(|| e.to_string());
+                    return;
                 }
             }
         } else {
-            let picked: Vec<CustomerSummary> =
-                indices.iter().map(|&i| customers[i].clone()).collect();
+            let picked: Vec<CustomerSummary> = self
+                .indices
+                .iter()
+                .map(|&i| summary.customers[i].clone())
+                .collect();
             fit_spend(&picked, average_order_value(&picked), &options.predict.fit)
         };
-        params.push(fit.params().iter().map(|(_, v)| v).collect());
-        if !options.values {
-            continue;
+        self.params
+            .push(fit.params().iter().map(|(_, v)| v).collect());
+        if options.values {
+            self.pending = Some(Pending::Value(Box::new(fit), spend));
         }
+    }
+
+    /// Values every customer with the resample's refitted models.
+    fn value(&mut self, summary: &Summary, fit: PurchaseFitBoxed, spend: SpendModel) -> Result<()> {
         let values = value_customers(
             fit.model().as_ref() as &dyn PurchaseModel,
-            &data,
-            customers,
+            &self.data,
+            &summary.customers,
             &spend,
-            &options.predict,
+            &self.options.predict,
             summary.period,
         )?;
-        totals.push(values.clv.iter().sum::<f64>());
-        let mut per_distinct = vec![0f32; distinct.len()];
-        for (row, &d) in row_distinct.iter().enumerate() {
+        self.totals.push(values.clv.iter().sum::<f64>());
+        let mut per_distinct = vec![0f32; self.distinct.len()];
+        for (row, &d) in self.row_distinct.iter().enumerate() {
             per_distinct[d] = values.clv[row] as f32;
         }
-        clv.extend_from_slice(&per_distinct);
-        // The parameters just pushed for the parameter intervals.
-        if let Some(&[r, alpha, c, d]) = params.last().map(Vec::as_slice) {
-            draws_models.push((fit.into_model(), [r, alpha, c, d], SpendDraw::new(&spend)));
+        self.clv.extend_from_slice(&per_distinct);
+        // The parameters pushed when the resample was drawn.
+        if let Some(&[r, alpha, c, d]) = self.params.last().map(Vec::as_slice) {
+            self.draws_models
+                .push((fit.into_model(), [r, alpha, c, d], SpendDraw::new(&spend)));
+        }
+        Ok(())
+    }
+
+    /// Fails when fewer than half the resamples could be fitted; otherwise
+    /// the total's interval.
+    fn check_fitted(&mut self) -> Result<()> {
+        let fitted = self.params.len();
+        if fitted * 2 < self.options.samples {
+            return Err(Error::model(
+                self.options.predict.model.name(),
+                format!(
+                    "only {fitted} of {} bootstrap resamples could be fitted (first failure: {})",
+                    self.options.samples,
+                    self.first_failure.clone().unwrap_or_default()
+                ),
+            )
+            .with_code(ErrorCode::BootstrapFailed)
+            .param("fitted", fitted)
+            .param("samples", self.options.samples));
+        }
+        if self.options.values {
+            let (total, widened) = percentile_interval(
+                self.point.base.total_clv,
+                &mut self.totals,
+                self.options.level,
+            );
+            self.widened += usize::from(widened);
+            self.total_clv = Some(total);
+        }
+        Ok(())
+    }
+
+    /// The CLV intervals of the next `count` distinct customers.
+    fn clv_intervals_of(&mut self, count: usize) {
+        let fitted = self.params.len();
+        let distinct = self.distinct.len();
+        let start = self.clv_intervals.len();
+        for d in start..distinct.min(start.saturating_add(count)) {
+            let row = self.distinct[d];
+            self.column.clear();
+            self.column
+                .extend((0..fitted).map(|s| f64::from(self.clv[s * distinct + d])));
+            let (interval, widened) = percentile_interval(
+                self.point.customers[row].clv,
+                &mut self.column,
+                self.options.level,
+            );
+            self.widened += usize::from(widened);
+            self.clv_intervals.push(interval);
+        }
+        if self.clv_intervals.len() == distinct {
+            // Read no more: the memory of samples × distinct values goes.
+            self.clv = Vec::new();
         }
     }
-    let fitted = params.len();
-    if fitted * 2 < options.samples {
-        return Err(Error::model(
-            options.predict.model.name(),
-            format!(
-                "only {fitted} of {} bootstrap resamples could be fitted (first failure: {})",
-                options.samples,
-                first_failure.unwrap_or_default()
-            ),
-        )
-        .with_code(ErrorCode::BootstrapFailed)
-        .param("fitted", fitted)
-        .param("samples", options.samples));
-    }
-    let mut widened = 0usize;
-    let mut interval = |estimate: f64, values: &mut Vec<f64>| {
-        let (i, w) = percentile_interval(estimate, values, options.level);
-        widened += usize::from(w);
-        i
-    };
-    let param_intervals =
-        |estimates: Vec<(&'static str, f64)>,
-         samples: &[Vec<f64>],
-         interval: &mut dyn FnMut(f64, &mut Vec<f64>) -> Interval| {
-            estimates
-                .into_iter()
-                .enumerate()
-                .map(|(k, (name, estimate))| {
-                    let mut values: Vec<f64> = samples.iter().map(|s| s[k]).collect();
-                    ParamInterval {
-                        name,
-                        interval: interval(estimate, &mut values),
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
-    let params_out = param_intervals(
-        point.purchase_model.params().iter().collect(),
-        &params,
-        &mut interval,
-    );
-    let spend_out = match &point.spend_model {
-        SpendModel::GammaGamma { fit } if !spend_params.is_empty() => {
-            param_intervals(fit.params().iter().collect(), &spend_params, &mut interval)
-        }
-        _ => Vec::new(),
-    };
-    let (total_clv, clv_out) = if options.values {
-        let total = interval(point.base.total_clv, &mut totals);
-        let mut distinct_intervals = Vec::with_capacity(distinct.len());
-        let mut column = Vec::with_capacity(fitted);
-        for (d, &row) in distinct.iter().enumerate() {
-            column.clear();
-            column.extend((0..fitted).map(|s| f64::from(clv[s * distinct.len() + d])));
-            distinct_intervals.push(interval(point.customers[row].clv, &mut column));
-        }
-        let rows: Vec<Interval> = row_distinct
-            .iter()
-            .map(|&d| distinct_intervals[d])
-            .collect();
-        (Some(total), rows)
-    } else {
-        (None, Vec::new())
-    };
-    let value_range = if options.values {
+
+    /// The value ranges of the next `count` distinct customers (module doc).
+    fn value_ranges_of(&mut self, summary: &Summary, count: usize) {
+        let options = &self.options;
         let process = Process {
             kind: options.predict.model,
             horizon: f64::from(options.predict.horizon_months) * summary.period.per_month(),
@@ -349,81 +505,124 @@ pub fn bootstrap(summary: &Summary, options: &BootstrapOptions) -> Result<Bootst
             monthly_discount_rate: options.predict.monthly_discount_rate,
             margin: options.predict.margin,
         };
-        let per_resample = VALUE_DRAWS_PER_CUSTOMER.div_ceil(draws_models.len().max(1));
-        let mut draws = Vec::with_capacity(per_resample * draws_models.len());
-        let by_distinct: Vec<Interval> = distinct
-            .iter()
-            .enumerate()
-            .map(|(d, &row)| {
-                let mut rng = StdRng::seed_from_u64(
-                    options.seed ^ (d as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        let per_resample = VALUE_DRAWS_PER_CUSTOMER.div_ceil(self.draws_models.len().max(1));
+        let start = self.value_ranges.len();
+        for d in start..self.distinct.len().min(start.saturating_add(count)) {
+            let row = self.distinct[d];
+            let mut rng = StdRng::seed_from_u64(
+                options.seed ^ (d as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            self.draws.clear();
+            let c = &summary.customers[row];
+            for (model, params, spend) in &self.draws_models {
+                process.draw_into(
+                    model.as_ref(),
+                    *params,
+                    spend,
+                    &self.rows[row],
+                    c,
+                    per_resample,
+                    &mut rng,
+                    &mut self.draws,
                 );
-                draws.clear();
-                let c = &customers[row];
-                for (model, params, spend) in &draws_models {
-                    process.draw_into(
-                        model.as_ref(),
-                        *params,
-                        spend,
-                        &rows[row],
-                        c,
-                        per_resample,
-                        &mut rng,
-                        &mut draws,
-                    );
-                }
-                value_range_of(point.customers[row].clv, &mut draws, options.level)
-            })
-            .collect();
-        row_distinct.iter().map(|&d| by_distinct[d]).collect()
-    } else {
-        Vec::new()
-    };
-    let mut diagnostics = Vec::new();
-    if let (true, Some(e)) = (purchase_failures > 0, &first_purchase_failure) {
-        diagnostics.push(
-            Diagnostic::new(
-                DiagnosticCode::ResamplesFailed,
-                format!(
-                    "{purchase_failures} of {} resamples could not be fitted and were left out \
-                     (first: {e})",
-                    options.samples,
-                ),
-            )
-            .param("failed", purchase_failures)
-            .param("samples", options.samples)
-            .error(e),
-        );
+            }
+            self.value_ranges.push(value_range_of(
+                self.point.customers[row].clv,
+                &mut self.draws,
+                options.level,
+            ));
+        }
     }
-    if spend_failures > 0 {
-        diagnostics.push(
-            Diagnostic::new(
-                DiagnosticCode::SpendResamplesFailed,
-                format!(
-                    "gamma-gamma could not be fitted on {spend_failures} of {} resamples; they \
-                     were left out",
-                    options.samples
-                ),
-            )
-            .param("failed", spend_failures)
-            .param("samples", options.samples),
+
+    /// The intervals, once [`BootstrapRun::step`] has said the work is done
+    /// (otherwise the work left is done now). `summary` must be the one the
+    /// run was started on.
+    ///
+    /// # Errors
+    ///
+    /// As [`BootstrapRun::step`].
+    pub fn finish(mut self, summary: &Summary) -> Result<Bootstrap> {
+        while !self.step(summary, usize::MAX)? {}
+        let level = self.options.level;
+        let mut widened = self.widened;
+        let mut param_intervals = |estimates: Vec<(&'static str, f64)>, samples: &[Vec<f64>]| {
+            estimates
+                .into_iter()
+                .enumerate()
+                .map(|(k, (name, estimate))| {
+                    let mut values: Vec<f64> = samples.iter().map(|s| s[k]).collect();
+                    let (interval, w) = percentile_interval(estimate, &mut values, level);
+                    widened += usize::from(w);
+                    ParamInterval { name, interval }
+                })
+                .collect::<Vec<_>>()
+        };
+        let params_out = param_intervals(
+            self.point.purchase_model.params().iter().collect(),
+            &self.params,
         );
+        let spend_out = match &self.point.spend_model {
+            SpendModel::GammaGamma { fit } if !self.spend_params.is_empty() => {
+                param_intervals(fit.params().iter().collect(), &self.spend_params)
+            }
+            _ => Vec::new(),
+        };
+        let (clv_out, value_range) = if self.options.values {
+            let clv = &self.clv_intervals;
+            let ranges = &self.value_ranges;
+            (
+                self.row_distinct.iter().map(|&d| clv[d]).collect(),
+                self.row_distinct.iter().map(|&d| ranges[d]).collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let (purchase_failures, spend_failures) = (self.purchase_failures, self.spend_failures);
+        let samples = self.options.samples;
+        let mut diagnostics = Vec::new();
+        if let (true, Some(e)) = (purchase_failures > 0, &self.first_purchase_failure) {
+            diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticCode::ResamplesFailed,
+                    format!(
+                        "{purchase_failures} of {samples} resamples could not be fitted and were \
+                         left out (first: {e})",
+                    ),
+                )
+                .param("failed", purchase_failures)
+                .param("samples", samples)
+                .error(e),
+            );
+        }
+        if spend_failures > 0 {
+            diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticCode::SpendResamplesFailed,
+                    format!(
+                        "gamma-gamma could not be fitted on {spend_failures} of {samples} \
+                         resamples; they were left out",
+                    ),
+                )
+                .param("failed", spend_failures)
+                .param("samples", samples),
+            );
+        }
+        Ok(Bootstrap {
+            samples,
+            fitted: self.params.len(),
+            purchase_failures,
+            spend_failures,
+            level,
+            seed: self.options.seed,
+            params: params_out,
+            spend_params: spend_out,
+            clv: clv_out,
+            value_range,
+            total_clv: self.total_clv,
+            widened,
+            diagnostics,
+        })
     }
-    Ok(Bootstrap {
-        samples: options.samples,
-        fitted,
-        purchase_failures,
-        spend_failures,
-        level: options.level,
-        seed: options.seed,
-        params: params_out,
-        spend_params: spend_out,
-        clv: clv_out,
-        value_range,
-        total_clv,
-        widened,
-        diagnostics,
-    })
 }
 
 /// One resample's spend model for the value draws.

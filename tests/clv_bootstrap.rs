@@ -254,3 +254,70 @@ fn the_value_range_covers_realised_values() {
         "expected vs realised shop value: {mean_draw_gap}"
     );
 }
+
+/// The bootstrap cut in steps (as the page's analysis worker runs it, a few
+/// customers at a time between the page's requests) gives the bootstrap's
+/// intervals to the bit, whatever the size of the steps: every number of
+/// the result compared through its shortest round-trip text (`{:?}`).
+#[test]
+fn the_bootstrap_in_steps_is_the_bootstrap() {
+    use ltvlab::bootstrap::BootstrapRun;
+    use ltvlab::models::ModelKind;
+    let s = simulate(300, 3);
+    let distinct: std::collections::HashSet<[u64; 4]> = s
+        .customers
+        .iter()
+        .map(|c| [c.frequency, c.recency, c.t, c.monetary_value].map(f64::to_bits))
+        .collect();
+    for model in [ModelKind::BgNbd, ModelKind::MbgNbd, ModelKind::ParetoNbd] {
+        for values in [true, false] {
+            let mut o = options(12, 5);
+            o.predict.model = model;
+            o.values = values;
+            let whole = format!("{:?}", bootstrap(&s, &o).unwrap());
+            for customers in [1, 7, 1000] {
+                let mut run = BootstrapRun::new(&s, &o).unwrap();
+                let mut steps = 0;
+                while !run.step(&s, customers).unwrap() {
+                    steps += 1;
+                }
+                assert_eq!(run.resamples_drawn(), 12);
+                let stepped = format!("{:?}", run.finish(&s).unwrap());
+                assert_eq!(
+                    stepped, whole,
+                    "{model:?}, values {values}, {customers} a step"
+                );
+                // One step per resample's draw, spend refit and valuation
+                // (fewer for a resample whose fit failed), then one per
+                // distinct customer's interval and one per value range.
+                if values && customers == 1 {
+                    assert!(steps <= 3 * 12 + 2 * distinct.len(), "{steps} steps");
+                    assert!(steps > 2 * distinct.len(), "{steps} steps");
+                }
+            }
+        }
+    }
+    // The comparison can fail: another seed gives other intervals.
+    let mut run = BootstrapRun::new(&s, &options(12, 6)).unwrap();
+    while !run.step(&s, 50).unwrap() {}
+    assert_ne!(
+        format!("{:?}", run.finish(&s).unwrap()),
+        format!("{:?}", bootstrap(&s, &options(12, 5)).unwrap())
+    );
+}
+
+/// A run finished before its steps are done does the rest itself.
+#[test]
+fn a_run_finished_early_does_the_rest() {
+    use ltvlab::bootstrap::BootstrapRun;
+    let s = simulate(200, 4);
+    let o = options(10, 2);
+    let mut run = BootstrapRun::new(&s, &o).unwrap();
+    for _ in 0..5 {
+        run.step(&s, 3).unwrap();
+    }
+    assert_eq!(
+        format!("{:?}", run.finish(&s).unwrap()),
+        format!("{:?}", bootstrap(&s, &o).unwrap())
+    );
+}

@@ -100,8 +100,10 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
 /** @typedef {{type: typeof ToWorker.EXPORT, id: number, kind: ExportKind, list?: ListName} & Lang} ExportRequest */
 /** @typedef {{type: typeof ToWorker.WHATIF, id: number, scenario: Scenario, options: SimulationOptions} & Lang} WhatIfRequest */
 /**
- * `predict` names the model the dashboard chose, so the bootstrap refits that one.
- * @typedef {{type: typeof ToWorker.INTERVALS, id: number, summary: PostedSummary, predict: PredictOptions | undefined, samples: number} & Lang} IntervalsRequest
+ * `predict` names the model the dashboard chose, so the bootstrap refits that one. Without `summary`, the
+ * analysis worker bootstraps the last analysis's own summary (kept by its what-if model), for large shops, in slices
+ * between its other messages (worker/intervals.js).
+ * @typedef {{type: typeof ToWorker.INTERVALS, id: number, summary?: PostedSummary, predict: PredictOptions | undefined, samples: number} & Lang} IntervalsRequest
  */
 /** @typedef {{type: typeof ToWorker.SET_INTERVALS, intervals: ClvIntervals, id?: undefined} & Lang} SetIntervalsRequest */
 /**

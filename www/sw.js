@@ -23,6 +23,7 @@ const APP_FILES = [
   'worker/charts-data.js',
   'worker/exports.js',
   'worker/recs-lists.js',
+  'worker/intervals.js',
   'worker/ranges.js',
   'worker/range-worker.js',
   'protocol.js',

@@ -11,6 +11,7 @@ import { errorText, localize } from './i18n.js';
 import { FromWorker, ToWorker, pack, unpack } from './protocol.js';
 import { charts } from './worker/charts-data.js';
 import { exportFile } from './worker/exports.js';
+import { bootstrapInSlices } from './worker/intervals.js';
 import { chunkReader, readInRanges, startRangeWorkers } from './worker/ranges.js';
 
 /** @typedef {import('./protocol.js').FromWorkerMessage} FromWorkerMessage */
@@ -87,6 +88,20 @@ onmessage = async ({ data }) => {
       }
       case ToWorker.INTERVALS: {
         await ready;
+        if (!data.summary) {
+          // A large shop's, in slices on the summary its what-if model keeps (worker/intervals.js).
+          if (!whatif) throw new Error('no analysis for CLV intervals');
+          const kept = whatif;
+          const { id, lang } = data;
+          bootstrapInSlices(kept, data, () => whatif === kept, (intervals) => {
+            if (last) last.intervals = intervals;
+            send({ type: FromWorker.INTERVALS, id, intervals });
+          }, (error) => {
+            const described = describe(error);
+            send({ type: FromWorker.ERROR, id, message: errorText(localize(lang ?? 'en'), described), error: described });
+          });
+          break;
+        }
         const intervals = clvIntervals(unpackSummary(data.summary), data.predict, data.samples, 0);
         send({ type: FromWorker.INTERVALS, id: data.id, intervals });
         break;

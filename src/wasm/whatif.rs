@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use super::options::PredictOptionsDto;
 use super::{column, js_error, or_default, strict_from_js, to_js};
-use crate::bootstrap::{bootstrap, BootstrapOptions};
+use crate::bootstrap::{bootstrap, Bootstrap, BootstrapOptions, BootstrapRun};
 use crate::customers::Purchases;
 use crate::models::CovariateReport;
 use crate::models::{FitOptions, ModelKind, PurchaseModel};
@@ -23,6 +23,9 @@ pub struct WhatIf {
     /// The analysis's channel effects, for the channel shift; `None` without
     /// a channel column (and in a helper built by `fromSummary`).
     effects: Option<CovariateReport>,
+    /// The CLV-interval bootstrap under way on `summary`, if any
+    /// (`startIntervals`).
+    intervals: Option<BootstrapRun>,
 }
 
 impl WhatIf {
@@ -37,6 +40,7 @@ impl WhatIf {
             model,
             summary,
             effects,
+            intervals: None,
         }
     }
 }
@@ -67,6 +71,7 @@ impl WhatIf {
             model,
             summary,
             effects: None,
+            intervals: None,
         })
     }
 
@@ -137,6 +142,91 @@ impl WhatIf {
         };
         to_js(&result)
     }
+
+    /// Starts the bootstrap of each customer's CLV interval from `samples`
+    /// resamples of the summary this model keeps, as [`clv_intervals`]
+    /// computes it on that summary posted back, without a second copy of
+    /// the summary or a second wasm instance (a large shop's, where a helper
+    /// worker's copy would cost hundreds of MB). `stepIntervals` then does
+    /// the work a piece at a time, so that the worker answers the page
+    /// between pieces; `finishIntervals` gives the result. A bootstrap
+    /// already under way is dropped. This call itself makes the predictions
+    /// the intervals are around: one piece of about a fit's time.
+    ///
+    /// # Errors
+    ///
+    /// As [`clv_intervals`], but for the count of fitted resamples, which
+    /// `stepIntervals` reports.
+    #[wasm_bindgen(js_name = startIntervals)]
+    pub fn start_intervals(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "PredictOptions | undefined")] options: JsValue,
+        samples: u32,
+        seed: u32,
+    ) -> Result<(), JsError> {
+        self.intervals = None;
+        let options = bootstrap_options(options, samples, seed)?;
+        self.intervals = Some(BootstrapRun::new(&self.summary, &options).map_err(js_error)?);
+        Ok(())
+    }
+
+    /// Does the next piece of the bootstrap `startIntervals` started (one
+    /// resample's refit or valuation, or the intervals of up to `customers`
+    /// customers) and says whether it is all done.
+    ///
+    /// # Errors
+    ///
+    /// No bootstrap under way, or the bootstrap's errors (fewer than half
+    /// the resamples fitted); the bootstrap is then dropped.
+    #[wasm_bindgen(js_name = stepIntervals)]
+    pub fn step_intervals(&mut self, customers: u32) -> Result<bool, JsError> {
+        let Some(run) = self.intervals.as_mut() else {
+            return Err(no_intervals());
+        };
+        let step = run.step(&self.summary, customers as usize);
+        if step.is_err() {
+            self.intervals = None;
+        }
+        step.map_err(js_error)
+    }
+
+    /// The intervals of the bootstrap `startIntervals` started, the same
+    /// numbers as [`clv_intervals`] on this model's summary; any work left is
+    /// done now. The bootstrap is then over.
+    ///
+    /// # Errors
+    ///
+    /// As `stepIntervals`.
+    #[wasm_bindgen(js_name = finishIntervals, unchecked_return_type = "ClvIntervals")]
+    pub fn finish_intervals(&mut self) -> Result<JsValue, JsError> {
+        let Some(run) = self.intervals.take() else {
+            return Err(no_intervals());
+        };
+        intervals_to_js(&run.finish(&self.summary).map_err(js_error)?)
+    }
+}
+
+/// The error of `stepIntervals` and `finishIntervals` without `startIntervals`.
+fn no_intervals() -> JsError {
+    js_error(crate::Error::options(
+        "no CLV-interval bootstrap under way: call startIntervals first",
+    ))
+}
+
+/// The bootstrap's options for the page's CLV intervals.
+fn bootstrap_options(
+    options: JsValue,
+    samples: u32,
+    seed: u32,
+) -> Result<BootstrapOptions, JsError> {
+    let predict: PredictOptionsDto = or_default(options, "predict options", strict_from_js)?;
+    Ok(BootstrapOptions {
+        samples: samples as usize,
+        seed: u64::from(seed),
+        predict: predict.to_core()?,
+        values: true,
+        ..BootstrapOptions::default()
+    })
 }
 
 /// Each customer's CLV interval from `samples` bootstrap resamples
@@ -161,15 +251,12 @@ pub fn clv_intervals(
         js_error(crate::Error::options(format!("summary: {message}")))
     })?;
     let summary = summary.into_core()?;
-    let predict: PredictOptionsDto = or_default(options, "predict options", strict_from_js)?;
-    let options = BootstrapOptions {
-        samples: samples as usize,
-        seed: u64::from(seed),
-        predict: predict.to_core()?,
-        values: true,
-        ..BootstrapOptions::default()
-    };
-    let b = bootstrap(&summary, &options).map_err(js_error)?;
+    let options = bootstrap_options(options, samples, seed)?;
+    intervals_to_js(&bootstrap(&summary, &options).map_err(js_error)?)
+}
+
+/// The result of [`clv_intervals`] and `WhatIf.finishIntervals` for the page.
+fn intervals_to_js(b: &Bootstrap) -> Result<JsValue, JsError> {
     let result = ClvIntervalsDto {
         samples: b.samples,
         fitted: b.fitted,

@@ -299,6 +299,37 @@ test('CLV intervals contain each customer\'s CLV', () => {
   }
 });
 
+test('the what-if model\'s CLV intervals, in steps, equal those of its summary posted back', () => {
+  const { summary, whatif, model_choice: choice } = sampleAnalysis();
+  // A large shop's bootstrap runs on the summary the analysis worker's model
+  // keeps (www/worker/intervals.js), a piece at a time between the page's
+  // requests, instead of in a helper's copy: the same data and seed, so the
+  // same numbers, bit for bit, whatever the size of the steps.
+  const posted = wasm.clvIntervals(summary, { model: choice.model }, 10, 0);
+  /** The intervals from startIntervals, stepping `customers` at a time; and the steps taken. */
+  const stepped = (customers, seed = 0) => {
+    whatif.startIntervals({ model: choice.model }, 10, seed);
+    let steps = 0;
+    while (!whatif.stepIntervals(customers)) steps++;
+    return { intervals: whatif.finishIntervals(), steps };
+  };
+  for (const customers of [1, 50, 1_000_000]) {
+    const { intervals, steps } = stepped(customers);
+    assert.equal(intervals.clv_low.length, summary.customers.customer_id.length);
+    assert.deepEqual(intervals, posted, `${customers} customers a step`);
+    // At least a draw, a spend refit and a valuation for each resample.
+    assert.ok(steps >= 3 * 10 - 1, `${steps} steps`);
+  }
+  // finishIntervals does what is left.
+  whatif.startIntervals({ model: choice.model }, 10, 0);
+  whatif.stepIntervals(5);
+  assert.deepEqual(whatif.finishIntervals(), posted);
+  // Another seed gives other resamples: the comparison above can fail.
+  assert.notDeepEqual(stepped(100, 1).intervals.clv_low, posted.clv_low);
+  assert.match(thrown(() => whatif.startIntervals(undefined, 5, 0)).message, /bootstrap samples must be between 10 and 100000, got 5/);
+  assert.match(thrown(() => whatif.stepIntervals(10)).message, /no CLV-interval bootstrap under way/);
+});
+
 test('the holdout validation matches ltvlab analyze', () => {
   const { validation, model_choice: choice } = sampleAnalysis();
   // Source: `ltvlab analyze` on the same file: both choose the model the same way.

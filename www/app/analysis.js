@@ -12,7 +12,7 @@ import { renderTablePage } from '../sections/customers.js';
 import { destroyCharts } from './chart-registry.js';
 import { renderResultInSteps } from './dashboard.js';
 import { byTestId, download, nextTask, setState, ui } from './dom.js';
-import { startIntervals, stopIntervals } from './intervals.js';
+import { onIntervals, onIntervalsError, startIntervals, stopIntervals } from './intervals.js';
 import { PackedStrings, dataCurrency, newId, state } from './state.js';
 import { onShift, onShiftError, onWhatIf, resetWhatIf, runWhatIf, showWhatIfError, startWhatIfHelper, stopWhatIfHelper } from './whatif.js';
 import { connect, dropWorker, ensureWorker, post } from './worker-client.js';
@@ -50,6 +50,9 @@ function onWorkerMessage(message) {
     case FromWorker.SHIFT:
       onShift(message);
       return;
+    case FromWorker.INTERVALS: // a large shop's, computed here (intervals.js)
+      onIntervals(message);
+      return;
     case FromWorker.RECOMMENDATIONS:
       if (message.id === state.recsJob) onRecommendations(message);
       return;
@@ -63,7 +66,7 @@ function onWorkerMessage(message) {
         showWhatIfError(message.error ?? { code: 'unexpected', params: {}, message: message.message });
         return;
       }
-      if (onShiftError(message)) return;
+      if (onShiftError(message) || onIntervalsError(message)) return;
       const { id } = message;
       if (job?.id === id || (id !== undefined && state.pendingFiles.delete(id)) || id === view.query || id === state.recsJob) {
         fail(message.message, message.error);

@@ -14,7 +14,7 @@ import {
   LEVERS, renderShift, renderShiftControls, renderWhatIf, renderWhatIfControls, saveShopSettings, shiftChannels, shopSettings,
 } from '../sections/whatif.js';
 import { byTestId, ui } from './dom.js';
-import { packedSummary } from './intervals.js';
+import { inAnalysisWorker, packedSummary } from './intervals.js';
 import { newId, state } from './state.js';
 import { post, postTo, spawn } from './worker-client.js';
 
@@ -189,10 +189,19 @@ function updateWhatIfState() {
   ui.whatif.dataset.state = !settled || !current ? 'busy' : (whatif.last?.draws ?? 0) > 0 ? 'done' : 'quick';
 }
 
-/** The second worker for runs with draws: it fits the same model from the summary. */
+/**
+ * The second worker for runs with draws: it fits the same model from the
+ * summary. None for a large shop (intervals.js, HELPER_MAX_CUSTOMERS): its
+ * runs with draws stay in the analysis worker, which the panel's
+ * data-helper "analysis" says.
+ */
 export function startWhatIfHelper() {
   const { whatif } = state;
   stopWhatIfHelper();
+  if (inAnalysisWorker()) {
+    ui.whatif.dataset.helper = 'analysis';
+    return;
+  }
   const id = newId();
   const helper = spawn(
     (data) => {
