@@ -86,7 +86,7 @@ pub struct Evaluation {
     /// Whether the difference is beyond chance: the two-sided exact sign
     /// test on the items only one list found (`only_recommender` against
     /// `only_popular`, each equally likely under no difference) gives a
-    /// p-value below [`BEYOND_CHANCE_P`]. Items both lists found say nothing
+    /// p-value below 0.05 (`BEYOND_CHANCE_P`). Items both lists found say nothing
     /// about which is better. The verdict calls one list better only then.
     pub beyond_chance: bool,
     /// The result in one sentence.
