@@ -20,7 +20,7 @@ import { renderWhatIf } from '../sections/whatif.js';
 import { destroyCharts } from './chart-registry.js';
 import { byTestId, el, nextTask, ui } from './dom.js';
 import { errorText } from '../i18n.js';
-import { current, state } from './state.js';
+import { current, dropout, state } from './state.js';
 import { renderControls } from './whatif.js';
 
 // The dashboard in steps, each its own task, so that drawing a dozen charts and
@@ -103,7 +103,7 @@ function resultSteps(modelsOnly = false) {
         section.hidden = !result.whatif;
         // Where the data show no customer leaving, the retention lever rests on
         // the model's assumptions, not on the shop's customers: say so.
-        byTestId('whatif-dropout').hidden = result.predictions?.base.dropout_identified !== false;
+        byTestId('whatif-dropout').hidden = dropout().identified;
         if (result.whatif) renderControls();
         if (whatif.last) renderWhatIf(whatif.last, whatif.lastMs);
       },

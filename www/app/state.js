@@ -186,3 +186,17 @@ export function current() {
   if (!state.result) throw new Error('no analysis result');
   return state.result;
 }
+
+/**
+ * How far the current result's data show customers leaving
+ * (ltvlab::predict::BaseTotals): `identified` (true without predictions),
+ * and where not, which caveat the page gives, the suffix of its text keys:
+ * `unidentified` (the model sees nobody leaving) or `prior` (the model's
+ * default assumption sets the pace of leaving).
+ * @returns {{identified: boolean, caveat: 'unidentified' | 'prior' | null}}
+ */
+export function dropout() {
+  const base = current().predictions?.base;
+  const identified = base?.dropout_identified !== false;
+  return { identified, caveat: identified ? null : base?.dropout_from_prior ? 'prior' : 'unidentified' };
+}

@@ -20,9 +20,7 @@ export function renderCohorts() {
   if (!group || group.cohorts.length === 0) return;
   const cohorts = group.cohorts;
   const periods = Math.max(...cohorts.map((c) => c.periods.length));
-  const unit = result.cohorts?.period === 'week' ? 'week' : 'month';
-  const end = result.cohorts?.observation_end ?? '';
-  const partial = end !== '' && !endsPeriod(end, unit);
+  const end = endInsidePeriod(result.cohorts);
   // Period 0 is everyone by definition; the table starts at month 1.
   const values = cohorts.map((c) => Array.from({ length: periods - 1 }, (_, k) => c.periods[k + 1]?.active_share ?? null));
   const t = l10n.t;
@@ -48,7 +46,7 @@ export function renderCohorts() {
         share: l10n.percent(cell.active_share),
       });
       // A cohort's latest month, when the data end inside it, is to date.
-      return partial && cell === cohorts[r].periods.at(-1) ? t('cohorts.cell.partial', { cell: text, date: l10n.date(end) }) : text;
+      return end && cell === cohorts[r].periods.at(-1) ? t('cohorts.cell.partial', { cell: text, date: l10n.date(end) }) : text;
     },
     (/** @type {string} */ text) => (hover.textContent = text),
   );
@@ -84,8 +82,7 @@ export function renderCohortLtv() {
   // Each cohort is followed up to the period holding the observation end;
   // unless the data end on that period's last day, its figure is to date,
   // not "by the end of" it: marked, and said under the table.
-  const end = report?.observation_end ?? '';
-  const partial = end !== '' && !endsPeriod(end, unit);
+  const end = endInsidePeriod(report);
   let marked = false;
   table.tBodies[0].replaceChildren(
     ...cohorts.map((c) =>
@@ -96,7 +93,7 @@ export function renderCohortLtv() {
         el('td', { class: 'num' }, l10n.integer(c.stats.customers)),
         ...periods.map((k) => {
           const cell = c.periods.find((p) => p.period === k);
-          const toDate = partial && cell !== undefined && cell === c.periods.at(-1);
+          const toDate = end !== null && cell !== undefined && cell === c.periods.at(-1);
           marked ||= toDate;
           return el(
             'td',
@@ -114,7 +111,18 @@ export function renderCohortLtv() {
   );
   const note = byTestId('cohort-ltv-partial');
   note.hidden = !marked;
-  note.textContent = marked ? t(`cohorts.ltv.partial.${unit}`, { date: l10n.date(end) }) : '';
+  note.textContent = marked && end ? t(`cohorts.ltv.partial.${unit}`, { date: l10n.date(end) }) : '';
+}
+
+/**
+ * The observation end (ISO) when the data end inside a period, so that each
+ * cohort's latest period is to date; null when they end on its last day.
+ * @param {{period: string, observation_end: string} | null | undefined} report
+ * @returns {string | null}
+ */
+function endInsidePeriod(report) {
+  const end = report?.observation_end ?? '';
+  return end !== '' && !endsPeriod(end, report?.period === 'week' ? 'week' : 'month') ? end : null;
 }
 
 /**

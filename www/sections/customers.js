@@ -3,7 +3,7 @@
 // the note on the CLV intervals.
 
 import { el, byTestId, ui } from '../app/dom.js';
-import { current, state } from '../app/state.js';
+import { current, dropout, state } from '../app/state.js';
 import { errorText } from '../i18n.js';
 
 const PAGE_ROWS = 50;
@@ -58,7 +58,7 @@ function tableColumns() {
     // Where the data do not show how fast customers leave, the still-active
     // card and the segments show no P(alive): nor does the table, so no two
     // figures on the page disagree (the downloads keep the column for analysts).
-    p && result.predictions?.base.dropout_identified !== false && { key: 'p_alive', value: (i) => p.p_alive[i], format: l10n.percent },
+    p && dropout().identified && { key: 'p_alive', value: (i) => p.p_alive[i], format: l10n.percent },
     p && { key: 'expected_purchases', value: (i) => p.expected_purchases[i], format: l10n.decimal },
     p && { key: 'clv', value: (i) => p.clv[i], format: l10n.money },
     // Where the customer's actual value over the horizon falls 90% of the time

@@ -4,7 +4,7 @@
 import { aliveHeatmap, ltvHistogram } from '../charts.js';
 import { addChart, dropCharts } from '../app/chart-registry.js';
 import { byTestId, el } from '../app/dom.js';
-import { current, state } from '../app/state.js';
+import { current, dropout, state } from '../app/state.js';
 
 /** The LTV histogram, then (unless `part` is 'ltv') the P(alive) heatmap. */
 /** @param {'ltv' | 'alive'} [part] */
@@ -25,13 +25,10 @@ function renderLtvChart() {
   // still buying (as the model LTV card says): the chart says so too.
   // Where the prior sets the pace of leaving (too few came back), the
   // values follow that assumption instead.
-  const identified = result.predictions?.base.dropout_identified !== false;
-  const fromPrior = result.predictions?.base.dropout_from_prior === true;
+  const { identified, caveat } = dropout();
   const how = l10n.t('chart.ltv.how', { months });
   ltvFigure.dataset.identified = String(identified);
-  ltvFigure.querySelector('[data-role="how"]').textContent = identified
-    ? how
-    : l10n.sentences(how, l10n.t(fromPrior ? 'chart.ltv.prior' : 'chart.ltv.unidentified'));
+  ltvFigure.querySelector('[data-role="how"]').textContent = caveat ? l10n.sentences(how, l10n.t(`chart.ltv.${caveat}`)) : how;
   ltvFigure.querySelector('[data-role="above"]').textContent = chartData.ltv.above
     ? l10n.t('chart.ltv.above', { count: l10n.integer(chartData.ltv.above), value: l10n.money(chartData.ltv.cap) })
     : '';
@@ -44,7 +41,6 @@ function renderLtvChart() {
 
 function renderAliveChart() {
   const { l10n } = state;
-  const result = current();
   const { chartData } = state;
   dropCharts(['alive']);
   if (!chartData) return;
@@ -56,12 +52,11 @@ function renderAliveChart() {
   // An all-100% map where the data show no customer leaving would say
   // "everyone is still buying", and where the prior sets the pace of
   // leaving every cell would be the prior's: say what is known instead.
-  const identified = result.predictions?.base.dropout_identified !== false;
-  const fromPrior = result.predictions?.base.dropout_from_prior === true;
+  const { identified, caveat } = dropout();
   aliveFigure.dataset.identified = String(identified);
   aliveFigure.querySelector('.heat-legend').hidden = !identified;
-  if (!identified) {
-    alivePlot.append(el('p', { class: 'note', 'data-role': 'unidentified' }, l10n.t(fromPrior ? 'chart.alive.prior' : 'chart.alive.unidentified')));
+  if (caveat) {
+    alivePlot.append(el('p', { class: 'note', 'data-role': 'unidentified' }, l10n.t(`chart.alive.${caveat}`)));
     return;
   }
   alivePlot.setAttribute('aria-label', `${l10n.t('chart.alive.title')}. ${l10n.t('chart.alive.how')}`);

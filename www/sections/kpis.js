@@ -3,7 +3,7 @@
 // (the merchant's formula and the model's), and which model was chosen and why.
 
 import { byTestId } from '../app/dom.js';
-import { current, state } from '../app/state.js';
+import { current, dropout, state } from '../app/state.js';
 import { MODEL_NAMES } from '../i18n.js';
 import { unusedColumns } from './report.js';
 
@@ -192,7 +192,7 @@ export function renderKpis() {
   // Where the data show no customer leaving, P(alive) is "no evidence of leaving",
   // not "still active": say so instead of showing 100% (ltvlab::predict::dropout_identified).
   const model = modelName(result.model_choice?.model);
-  const identified = p?.base.dropout_identified !== false;
+  const { identified, caveat } = dropout();
   const alive = identified ? p?.base.mean_p_alive : null;
   let aliveHow = t('kpi.alive.how', { model, gone: alive === undefined || alive === null ? '' : l10n.percent(1 - alive) });
   // The lapsed share beside it counts customers silent for the window; when
@@ -231,14 +231,13 @@ export function renderKpis() {
   // Where no customer is seen leaving the model values everyone as still
   // buying: the card says its value may be too high. Where the prior sets
   // the pace of leaving (too few came back), it says that instead.
-  const fromPrior = p?.base.dropout_from_prior === true;
   const modelHow = t('kpi.ltv-model.how', { months, model });
   setKpi(
     'kpi-ltv-model',
     p?.base.mean_clv,
     l10n.money,
     t('kpi.ltv-model', { months }),
-    identified ? modelHow : l10n.sentences(modelHow, t(fromPrior ? 'kpi.ltv-model.prior' : 'kpi.ltv-model.unidentified')),
+    caveat ? l10n.sentences(modelHow, t(`kpi.ltv-model.${caveat}`)) : modelHow,
   );
   setKpi(
     'kpi-revenue-12m',
@@ -256,7 +255,7 @@ export function renderKpis() {
   const lower = Boolean(f?.formula_ltv && f.formula_ltv < f.model_ltv);
   // "Customers probably gone count for little" only when the model sees many gone.
   const gone = alive != null && alive < 0.8;
-  const reading = !ratio ? '' : `${identified ? '' : fromPrior ? 'prior-' : 'unidentified-'}${lower ? 'lower' : 'higher'}`;
+  const reading = !ratio ? '' : `${caveat ? `${caveat}-` : ''}${lower ? 'lower' : 'higher'}`;
   const compare = byTestId('ltv-compare');
   compare.dataset.reading = reading;
   compare.textContent = t('kpi.compare', {

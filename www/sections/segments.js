@@ -5,7 +5,7 @@ import { barChart } from '../charts.js';
 import { addChart } from '../app/chart-registry.js';
 import { byTestId, el } from '../app/dom.js';
 import { requestExport } from '../app/analysis.js';
-import { current, state } from '../app/state.js';
+import { current, dropout, state } from '../app/state.js';
 import { nextOrderText, timingReasonText } from '../i18n.js';
 
 /** @typedef {import('../pkg/ltvlab.js').SegmentReport['segments'][number]} Segment */
@@ -49,7 +49,7 @@ export function renderSegments() {
     columns.push(
       ['model_ltv', (s) => (s.model_ltv === null ? '—' : l10n.money(s.model_ltv))],
       // Not shown where the data show no customer leaving (see renderKpis).
-      ['mean_p_alive', (s) => (s.mean_p_alive === null || result.predictions?.base.dropout_identified === false ? '—' : l10n.percent(s.mean_p_alive))],
+      ['mean_p_alive', (s) => (s.mean_p_alive === null || !dropout().identified ? '—' : l10n.percent(s.mean_p_alive))],
     );
   }
   const tableEl = byTestId('segments-table');
@@ -78,7 +78,7 @@ export function renderSegments() {
   // the model sees most of their customers as slow buyers still around, a
   // name like 離脱顧客 beside a high chance still buying would read as a
   // contradiction: say why they differ.
-  const identified = result.predictions?.base.dropout_identified !== false;
+  const { identified } = dropout();
   const slow = report.modeled && identified && shown.some((s) => LAPSED.has(s.segment) && s.mean_p_alive !== null && s.mean_p_alive >= SLOW_SEGMENT_P_ALIVE);
   const slowNote = byTestId('segments-slow');
   slowNote.hidden = !slow;

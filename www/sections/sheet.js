@@ -6,7 +6,7 @@
 // elsewhere on the page, so the sheet never disagrees with it.
 
 import { byTestId, el } from '../app/dom.js';
-import { current, state } from '../app/state.js';
+import { current, dropout, state } from '../app/state.js';
 import { cpoFigures } from './acquisition.js';
 import { guestsNote, kpiFigures, revenueSource } from './kpis.js';
 
@@ -70,10 +70,8 @@ export function renderSheet() {
     // The printed page carries the model LTV card's caveat where the data do
     // not show how fast customers leave: a sheet handed on must not read
     // firmer than the page.
-    const base = result.predictions?.base;
-    if (base && !base.dropout_identified) {
-      findings.push(el('li', { 'data-finding': 'ltv-caveat' }, t(base.dropout_from_prior ? 'kpi.ltv-model.prior' : 'kpi.ltv-model.unidentified')));
-    }
+    const { caveat } = dropout();
+    if (caveat) findings.push(el('li', { 'data-finding': 'ltv-caveat' }, t(`kpi.ltv-model.${caveat}`)));
   }
 
   const segments = result.segments;
