@@ -89,8 +89,48 @@ pub struct Evaluation {
     /// p-value below 0.05 (`BEYOND_CHANCE_P`). Items both lists found say nothing
     /// about which is better. The verdict calls one list better only then.
     pub beyond_chance: bool,
+    /// Which list did better, decided once here for the verdict and the
+    /// page's own words.
+    pub outcome: Outcome,
     /// The result in one sentence.
     pub verdict: String,
+}
+
+/// Which list found more of the next purchases ([`Evaluation::outcome`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// No customer could be evaluated.
+    Untested,
+    /// Neither list found any.
+    Neither,
+    /// The recommendations found some, best-sellers none.
+    OnlyRecommender,
+    /// The recommendations found at least 5% more, beyond chance.
+    Better,
+    /// Best-sellers found at least 5% more, beyond chance.
+    Worse,
+    /// Within 5% of each other.
+    Same,
+    /// 5% or more apart, but a split chance alone could give.
+    Chance,
+}
+
+impl Outcome {
+    /// The outcome of `customers` evaluated, the two lists' hits and whether
+    /// the items only one found split beyond chance.
+    fn of(customers: u64, ours: u64, popular: u64, beyond_chance: bool) -> Outcome {
+        let ratio = ours as f64 / popular as f64;
+        match () {
+            _ if customers == 0 => Outcome::Untested,
+            _ if popular == 0 && ours == 0 => Outcome::Neither,
+            _ if popular == 0 => Outcome::OnlyRecommender,
+            _ if ratio > 1.0 / 1.05 && ratio < 1.05 => Outcome::Same,
+            _ if !beyond_chance => Outcome::Chance,
+            _ if ratio >= 1.05 => Outcome::Better,
+            _ => Outcome::Worse,
+        }
+    }
 }
 
 /// Trains on the earlier orders and scores both lists on the later ones.
@@ -226,14 +266,14 @@ pub fn evaluate(
     let popular = sums[1].mean(customers);
     let ratio = (popular.hits > 0).then(|| recommender.hits as f64 / popular.hits as f64);
     let beyond_chance = sign_test_p(only_recommender, only_popular) < BEYOND_CHANCE_P;
+    let outcome = Outcome::of(customers, recommender.hits, popular.hits, beyond_chance);
     let verdict = verdict(
         customers,
         relevant_total,
         k,
         &recommender,
         &popular,
-        ratio,
-        beyond_chance,
+        outcome,
     );
     Ok(Evaluation {
         k,
@@ -247,6 +287,7 @@ pub fn evaluate(
         only_recommender,
         only_popular,
         beyond_chance,
+        outcome,
         verdict,
     })
 }
@@ -325,38 +366,38 @@ fn verdict(
     k: usize,
     ours: &RankingMetrics,
     popular: &RankingMetrics,
-    ratio: Option<f64>,
-    beyond_chance: bool,
+    outcome: Outcome,
 ) -> String {
-    if customers == 0 {
-        return "not enough repeat customers to evaluate: no customer bought new items in a later order"
-            .to_owned();
-    }
     let detail = format!(
         "{} vs {} of {relevant} items bought next by {customers} customers, top {k}",
         ours.hits, popular.hits
     );
-    let mut text = match ratio {
-        None if ours.hits == 0 => {
+    let ratio = ours.hits as f64 / popular.hits as f64;
+    let mut text = match outcome {
+        Outcome::Untested => {
+            return "not enough repeat customers to evaluate: no customer bought new items in a later order"
+                .to_owned();
+        }
+        Outcome::Neither => {
             format!("on your data neither the recommendations nor best-sellers find next purchases ({detail})")
         }
-        None => format!(
+        Outcome::OnlyRecommender => format!(
             "on your data the recommendations find {} next purchases and best-sellers none ({detail})",
             ours.hits
         ),
-        Some(r) if (r >= 1.05 || r <= 1.0 / 1.05) && !beyond_chance => format!(
+        Outcome::Chance => format!(
             "on your data the recommendations and best-sellers find {} and {} next purchases, \
              a difference within chance ({detail})",
             ours.hits, popular.hits
         ),
-        Some(r) if r >= 1.05 => format!(
-            "on your data the recommendations find {r:.1}× more next purchases than best-sellers ({detail})"
+        Outcome::Better => format!(
+            "on your data the recommendations find {ratio:.1}× more next purchases than best-sellers ({detail})"
         ),
-        Some(r) if r <= 1.0 / 1.05 => format!(
+        Outcome::Worse => format!(
             "on your data best-sellers find {:.1}× more next purchases than the recommendations ({detail}): show best-sellers",
-            1.0 / r.max(f64::MIN_POSITIVE)
+            1.0 / ratio.max(f64::MIN_POSITIVE)
         ),
-        Some(_) => format!(
+        Outcome::Same => format!(
             "on your data the recommendations find about as many next purchases as best-sellers ({detail})"
         ),
     };
@@ -395,5 +436,30 @@ mod tests {
         // Large counts stay finite: 600 against 400 is far beyond chance.
         let large = sign_test_p(600, 400);
         assert!(large > 0.0 && large < 1e-9, "{large}");
+    }
+
+    /// Which list did better, by the rule the verdict states: within 5% is
+    /// the same (strictly inside 1/1.05..1.05), further apart a winner only
+    /// beyond chance.
+    #[test]
+    fn outcomes_by_rule() {
+        for (customers, ours, popular, beyond, want) in [
+            (0, 0, 0, false, Outcome::Untested),
+            (5, 0, 0, false, Outcome::Neither),
+            (5, 3, 0, false, Outcome::OnlyRecommender),
+            (30, 100, 100, true, Outcome::Same),
+            (30, 104, 100, true, Outcome::Same),
+            (30, 105, 100, true, Outcome::Better),
+            (30, 105, 100, false, Outcome::Chance),
+            (30, 100, 105, true, Outcome::Worse), // 100/105 = 1/1.05 exactly
+            (30, 0, 12, true, Outcome::Worse),
+            (6, 5, 4, false, Outcome::Chance),
+        ] {
+            assert_eq!(
+                Outcome::of(customers, ours, popular, beyond),
+                want,
+                "{customers} {ours} {popular} {beyond}"
+            );
+        }
     }
 }

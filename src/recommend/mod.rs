@@ -40,7 +40,7 @@ mod test_shop;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-pub use evaluate::{evaluate, EvaluateOptions, Evaluation, RankingMetrics};
+pub use evaluate::{evaluate, EvaluateOptions, Evaluation, Outcome, RankingMetrics};
 pub use itemsets::{Itemset, ItemsetOptions, Itemsets, Rule};
 pub use metrics::{Ranking, RuleMetrics};
 pub use next_basket::{

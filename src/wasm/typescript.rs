@@ -305,6 +305,8 @@ export interface RecommendationsResult {
         recommender: RankingMetrics; popular: RankingMetrics; ratio: number | null; verdict: string;
         /** Items only one list found, and whether their split is beyond chance (exact sign test, p < 0.05). */
         only_recommender: number; only_popular: number; beyond_chance: boolean;
+        /** Which list did better (`ltvlab::recommend::Outcome`), decided once in the core. */
+        outcome: "untested" | "neither" | "only_recommender" | "better" | "worse" | "same" | "chance";
     } | null;
     /** The next-basket holdout: the blended list against P-TopFreq and G-TopFreq; null when it cannot run (see `notes`). */
     next_basket_evaluation: NextBasketEvaluation | null;

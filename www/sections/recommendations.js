@@ -214,15 +214,21 @@ function verdictText(e) {
     customers: l10n.integer(e.customers),
     k: e.k,
   };
-  let text;
-  if (e.customers === 0) return t('recs.eval.none');
-  if (e.ratio === null) text = e.recommender.hits === 0 ? t('recs.eval.neither', params) : t('recs.eval.only', params);
-  // A difference the items only one list found could give by chance (the
-  // core's exact sign test) is said as such, not as a winner.
-  else if ((e.ratio >= 1.05 || e.ratio <= 1 / 1.05) && !e.beyond_chance) text = t('recs.eval.chance', params);
-  else if (e.ratio >= 1.05) text = t('recs.eval.better', { ...params, ratio: l10n.decimal(Math.round(e.ratio * 10) / 10) });
-  else if (e.ratio <= 1 / 1.05) text = t('recs.eval.worse', { ...params, ratio: l10n.decimal(Math.round(10 / e.ratio) / 10) });
-  else text = t('recs.eval.same', params);
+  // The core decides which list did better (ltvlab::recommend::Outcome: a
+  // difference chance alone could give names no winner); the page words it.
+  const ratio = e.ratio ?? 0;
+  /** @type {Record<typeof e.outcome, () => string>} */
+  const texts = {
+    untested: () => t('recs.eval.none'),
+    neither: () => t('recs.eval.neither', params),
+    only_recommender: () => t('recs.eval.only', params),
+    chance: () => t('recs.eval.chance', params),
+    better: () => t('recs.eval.better', { ...params, ratio: l10n.decimal(Math.round(ratio * 10) / 10) }),
+    worse: () => t('recs.eval.worse', { ...params, ratio: l10n.decimal(Math.round(10 / ratio) / 10) }),
+    same: () => t('recs.eval.same', params),
+  };
+  if (e.outcome === 'untested') return texts.untested();
+  let text = texts[e.outcome]();
   if (e.customers < 30) text += ` ${t('recs.eval.few', params)}`;
   return text;
 }
