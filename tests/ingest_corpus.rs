@@ -1317,3 +1317,57 @@ fn email_addresses_differing_in_case_are_one_customer() {
     got.sort_unstable();
     assert_eq!(got, [("kobayashi01", Some(1)), ("nakamura22", Some(2))]);
 }
+
+/// A spreadsheet-saved export: formatted empty rows (`,,,`) and a totals
+/// row at the end (`合計,,,"¥4,400"`). By hand: 4 orders, 3 customers,
+/// ¥4,400; the totals row is skipped as `totals_row` (its amount field
+/// quoted again in the example, so the comma inside it reads as one field),
+/// the two empty rows (lines 4 and 7) are named in an `empty_rows` warning,
+/// the blank line (6) is nothing. A cell that is not a date, beside a label
+/// that is not a totals label, stays `bad_date`.
+#[test]
+fn spreadsheet_empty_and_totals_rows_are_named() {
+    let csv = "order_id,customer_id,date,amount\n\
+               A1,c1,2024-01-05,1200\n\
+               A2,c2,2024-01-09,800\n\
+               ,,,\n\
+               A3,c1,2024-03-01,1500\n\
+               \n\
+               ,,,\n\
+               A4,c3,2024-03-04,900\n\
+               【合計】,,,\"¥4,400\"\n\
+               A5,c4,soon,700\n";
+    let ingested = assert_streaming_matches_whole("spreadsheet rows", csv.as_bytes());
+    let report = &ingested.report;
+    assert_eq!((report.rows_read, report.rows_used), (6, 4));
+    type Group<'a> = (&'a str, u64, Vec<(u64, &'a str)>);
+    let skipped: Vec<Group> = report
+        .skipped
+        .iter()
+        .map(|g| {
+            let examples = g
+                .examples
+                .iter()
+                .map(|e| (e.line, e.text.as_str()))
+                .collect();
+            (g.reason.name(), g.count, examples)
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("totals_row", 1, vec![(9, "【合計】,,,\"¥4,400\"")]),
+            ("bad_date", 1, vec![(10, "A5,c4,soon,700")]),
+        ]
+    );
+    let empty: Vec<_> = report
+        .warnings
+        .iter()
+        .filter(|w| w.code == WarningCode::EmptyRows)
+        .collect();
+    assert_eq!(empty.len(), 1, "{:?}", report.warnings);
+    assert_eq!(empty[0].lines, vec![4, 7]);
+    assert!(empty[0]
+        .message
+        .starts_with("2 rows hold only empty fields"));
+}

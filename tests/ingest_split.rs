@@ -319,6 +319,13 @@ fn render(orders: &[OrderSpec], crlf: bool, day_first: bool, encoding: Bytes) ->
             if o.odd % 17 == 5 && line == 0 {
                 text.push_str(&format!("{id},{c}{nl}"));
             }
+            if o.odd % 29 == 8 && line == 0 {
+                // A spreadsheet's empty formatted row, and its totals row.
+                text.push_str(&format!(",,,,,,{nl}"));
+            }
+            if o.odd % 37 == 9 && line == 0 {
+                text.push_str(&format!("合計,,,\"¥4,800\",,,{nl}"));
+            }
         }
     }
     match encoding {

@@ -318,7 +318,17 @@ impl Stream {
             ],
         );
         let Some(raw_date) = value::parse_date(&head.date, plan.date_format) else {
-            rows.skips.add(SkipReason::BadDate, line, &raw);
+            // A spreadsheet's totals row (`合計,,,"¥4,800"`) has a label
+            // and no date: named as such, not as a date that did not read.
+            let date = get(cols.date);
+            let totals = (date.is_empty() || is_totals_label(date))
+                && fields.iter().any(|f| is_totals_label(f));
+            let reason = if totals {
+                SkipReason::TotalsRow
+            } else {
+                SkipReason::BadDate
+            };
+            rows.skips.add(reason, line, &raw);
             return;
         };
         // A separate time column (Rakuten's 注文時間) is mapped and reported;
@@ -722,10 +732,56 @@ impl Rows {
     }
 }
 
+/// Whether a cell is a totals row's label: 合計, 総合計, 総計, 小計, 計,
+/// Total(s), Grand total, Subtotal or Sum, in any case, with brackets or a
+/// colon around it (`【合計】`, `合計：`).
+fn is_totals_label(cell: &str) -> bool {
+    let label = trim_field(cell)
+        .trim_matches(|c: char| "[]【】()（）:：*＊ 　".contains(c))
+        .to_lowercase();
+    matches!(
+        label.as_str(),
+        "合計"
+            | "総合計"
+            | "総計"
+            | "小計"
+            | "計"
+            | "total"
+            | "totals"
+            | "grand total"
+            | "subtotal"
+            | "sub total"
+            | "sum"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ingest::{ingest, Dataset, IngestOptions, Ingested};
+
+    #[test]
+    fn totals_labels() {
+        for (cell, want) in [
+            ("合計", true),
+            (" 合計 ", true),
+            ("【合計】", true),
+            ("合計：", true),
+            ("総合計", true),
+            ("小計", true),
+            ("計", true),
+            ("Total", true),
+            ("GRAND TOTAL", true),
+            ("Subtotal:", true),
+            ("sum", true),
+            ("合計金額", false),
+            ("totally", false),
+            ("", false),
+            ("A1", false),
+        ] {
+            assert_eq!(is_totals_label(cell), want, "{cell:?}");
+        }
+    }
 
     fn read(csv: &str) -> Result<Ingested> {
         ingest(csv.as_bytes(), &IngestOptions::default())

@@ -123,6 +123,19 @@ impl Stream {
                 lines: self.rows.case_folded_id_lines.clone(),
             });
         }
+        if self.rows.empty_rows > 0 {
+            warnings.push(Warning {
+                code: WarningCode::EmptyRows,
+                message: match self.rows.empty_rows {
+                    1 => "1 row holds only empty fields; it holds no order and was passed over"
+                        .to_owned(),
+                    n => format!(
+                        "{n} rows hold only empty fields; they hold no order and were passed over"
+                    ),
+                },
+                lines: self.rows.empty_row_lines.clone(),
+            });
+        }
         if self.rows.sjis_rows > 0 {
             warnings.push(Warning {
                 code: WarningCode::EncodingChanged,

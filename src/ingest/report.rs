@@ -169,6 +169,9 @@ pub enum SkipReason {
     UnterminatedQuote,
     /// A summary-file row whose numbers are missing or inconsistent.
     BadSummaryRow,
+    /// A totals row (合計, 小計, Total…): a label where the date belongs and
+    /// the column sums, not an order.
+    TotalsRow,
 }
 
 impl SkipReason {
@@ -187,6 +190,7 @@ impl SkipReason {
             SkipReason::UnmatchedReversal => "unmatched_reversal",
             SkipReason::UnterminatedQuote => "unterminated_quote",
             SkipReason::BadSummaryRow => "bad_summary_row",
+            SkipReason::TotalsRow => "totals_row",
         }
     }
 }
@@ -252,6 +256,9 @@ pub enum WarningCode {
     /// Customer e-mail addresses held capital letters: addresses are one
     /// customer whatever their case, so they were lower-cased.
     CaseFoldedEmails,
+    /// Rows held only delimiters (`,,,`), as a spreadsheet saves formatted
+    /// empty rows; they hold no order and were passed over.
+    EmptyRows,
     /// Every dotted amount has exactly three digits after the dot, so the dot
     /// could group thousands; nothing in the column decided it.
     AmbiguousDecimal,

@@ -459,6 +459,8 @@ fn append_rows(m: &mut Rows, r: Rows, shift: u64, hashes: Hashes<'_>) {
         email_id_lines,
         case_folded_ids,
         case_folded_id_lines,
+        empty_rows,
+        empty_row_lines,
         decimal,
         carry,
     } = r;
@@ -544,6 +546,12 @@ fn append_rows(m: &mut Rows, r: Rows, shift: u64, hashes: Hashes<'_>) {
     extend_capped(
         &mut m.case_folded_id_lines,
         case_folded_id_lines.into_iter().map(at),
+        max,
+    );
+    m.empty_rows += empty_rows;
+    extend_capped(
+        &mut m.empty_row_lines,
+        empty_row_lines.into_iter().map(at),
         max,
     );
     m.email_ids += email_ids;

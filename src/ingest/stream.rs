@@ -125,6 +125,26 @@ pub(super) fn cut(text: &str) -> String {
     }
 }
 
+/// A row's fields joined again as the file wrote them, a field that holds
+/// the delimiter, a quote or a line break quoted (`"¥4,800"`), so that the
+/// example shows which commas separate fields.
+pub(super) fn join_row(fields: &[&str], delim: char) -> String {
+    let mut out = String::new();
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(delim);
+        }
+        if field.contains([delim, '"', '\n', '\r']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(field);
+        }
+    }
+    out
+}
+
 /// A row whose dates fit only one day/month order, kept so the final
 /// decision can name the conflicting rows.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -469,6 +489,10 @@ pub(super) struct Rows {
     /// Rows whose customer e-mail address held capital letters, lower-cased.
     pub(super) case_folded_ids: u64,
     pub(super) case_folded_id_lines: Vec<u64>,
+    /// Rows of delimiters and nothing else (`,,,`: a spreadsheet saves its
+    /// formatted empty rows so), after the header: not rows, but named.
+    pub(super) empty_rows: u64,
+    pub(super) empty_row_lines: Vec<u64>,
     /// What the amount column says about its dots.
     pub(super) decimal: DecimalEvidence,
     /// The previous row's order id and its carried-forward fields (Shopify
@@ -860,6 +884,14 @@ impl Stream {
         at_eof: bool,
     ) -> Result<()> {
         if is_blank(fields) {
+            // A blank line is nothing; delimiters with nothing between them
+            // look like a row, so the report says they were passed over.
+            if fields.len() > 1 && self.header_seen {
+                self.rows.empty_rows += 1;
+                if self.rows.empty_row_lines.len() < report::MAX_EXAMPLES {
+                    self.rows.empty_row_lines.push(line);
+                }
+            }
             return Ok(());
         }
         if !self.header_seen {
@@ -888,7 +920,7 @@ impl Stream {
             self.rows.large_fields.push(line);
         }
         let delim = self.plan.delimiter as char;
-        let raw = || cut(&fields.join(&delim.to_string()));
+        let raw = || cut(&join_row(fields, delim));
         if at_eof
             && (self.at_line_break || end_line > line + 1)
             && fields.iter().any(|f| f.contains(['\n', '\r']))

@@ -223,6 +223,30 @@ test('guest checkouts with an e-mail address are customers, joined to the member
   await page.close();
 });
 
+test('a spreadsheet-saved export: its totals row and empty rows are named, the orders read as the original', async () => {
+  // tests/browser/fixtures/base-spreadsheet.csv (see fixtures/README.md):
+  // BASE's export with three rows of commas (lines 7, 16, 17) and a totals
+  // row (line 18). The orders are the original's, by the CLI on both files.
+  const file = `${FIXTURES}base-spreadsheet.csv`;
+  const original = cliAnalyze(`${ROOT}tests/fixtures/ingest/base_orders_utf8.csv`).summary;
+  assert.deepEqual(cliAnalyze(file).summary, original);
+  const page = await openPage();
+  await upload(page, file);
+  await settle(page, 'done');
+  assert.equal(Number(await kpi(page, 'kpi-orders')), original.orders);
+  const reasons = async () => (await page.getByTestId('skipped-by-reason').locator('li').allTextContents()).map((t) => t.trim());
+  assert.deepEqual(await reasons(), ['order status is not a sale: 2', 'totals row (not an order): 1']);
+  const totals = page.locator('[data-testid="skipped-rows"] tbody tr', { hasText: '¥52,400' });
+  assert.deepEqual((await totals.locator('td').allTextContents()).slice(0, 3), ['18', 'totals row (not an order)', '合計,,,,,,,,,,,"¥52,400",,,,,']);
+  const empty = page.locator('[data-testid="warnings"] li[data-code="empty_rows"]');
+  assert.equal((await empty.textContent()).trim(), '3 rows hold only empty fields; they hold no order and were passed over (lines 7, 16, 17)');
+  await page.getByTestId('lang').selectOption('ja');
+  assert.deepEqual(await reasons(), ['売上ではない注文ステータス: 2', '合計行（注文ではない）: 1']);
+  assert.equal((await empty.textContent()).trim(), '区切り文字だけの空の行（「,,,」のような行。Excelなどで書式の残った空行を保存すると出ます）がありました。注文が入っていないため読み飛ばしています。（7, 16, 17 行目）');
+  await page.getByTestId('lang').selectOption('en'); // the choice is remembered for the next pages
+  await page.close();
+});
+
 test('a span of orders under three months is said beside the models', async () => {
   // tests/fixtures/ingest/generic_english.csv runs 37 days (see
   // tests/analyze_cli.rs): the churn card's window is days, and the model's
@@ -1026,14 +1050,17 @@ test('every message has its Japanese text: the dictionaries, every warning, note
     .split('\n').map((line) => line.trim()).filter((line) => /^[A-Z]\w*,$/.test(line))
     .map((variant) => variant.slice(0, -1).replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase());
   const notes = [...readFileSync(`${ROOT}src/report/note.rs`, 'utf8').matchAll(/NoteCode::\w+ => "(\w+)"/g)].map((m) => m[1]);
+  // SkipReason::name's strings (the reasons the ingest report's table shows).
+  const skips = [...readFileSync(`${ROOT}src/ingest/report.rs`, 'utf8').matchAll(/SkipReason::\w+ => "(\w+)"/g)].map((m) => m[1]);
   // DiagnosticCode::as_str's strings.
   const diagnostics = [...readFileSync(`${ROOT}src/diagnostic.rs`, 'utf8').matchAll(/DiagnosticCode::\w+ => "(\w+)"/g)].map((m) => m[1]);
   // ErrorCode's strings, as the error_codes! macro in src/error.rs lists them.
   const errors = [...readFileSync(`${ROOT}src/error.rs`, 'utf8').match(/error_codes! \{([^}]*)\}/)[1].matchAll(/^\s+[A-Z]\w* => "(\w+)",$/gm)]
     .map((m) => m[1]);
-  assert.ok(warnings.length >= 19 && notes.length >= 11 && errors.length >= 40 && diagnostics.length >= 12,
-    `read ${warnings.length} warning, ${notes.length} note, ${errors.length} error and ${diagnostics.length} diagnostic codes`);
+  assert.ok(warnings.length >= 19 && notes.length >= 11 && errors.length >= 40 && diagnostics.length >= 12 && skips.length >= 13,
+    `read ${warnings.length} warning, ${notes.length} note, ${errors.length} error, ${diagnostics.length} diagnostic and ${skips.length} skip codes`);
   const missing = [...warnings.map((code) => `warning.${code}`), ...notes.map((code) => `note.${code}`), ...errors.map((code) => `error.${code}`),
+    ...skips.map((code) => `skip.${code}`),
     ...diagnostics.map((code) => `diagnostic.${code}`)]
     .filter((key) => !(key in DICTIONARIES.ja) || !(key in DICTIONARIES.en));
   assert.deepEqual(missing, [], 'core codes without Japanese or English text');
