@@ -12,6 +12,7 @@
 //! | `YYYY/M/D[ time]`, `YYYY.M.D[ time]` | `2024/1/5 13:45` | `None` |
 //! | `YYYYMMDD`, year 1900..=2100 | `20240105` | `None` |
 //! | Japanese `YYYY年M月D日[(曜)][ time]` | `2024年1月5日 13時45分` | `None` |
+//! | Japanese era 令和/平成 `N年M月D日` (元年 = 1), `RN.M.D`, `HN/M/D` (not `-`) | `令和6年3月4日`, `R6.3.4` | `None` |
 //! | `D/M/YYYY` or `M/D/YYYY` (`/`, `-`, `.`), `YY` years | `05/04/2024 1:45 PM` | from the parts |
 //! | Excel serial, 20000..=80000, fraction = time | `45296.5` | `None` |
 //! | Unix seconds 100000000..=4102444800, or 13-digit milliseconds | `1704412800` | `None` |
@@ -351,9 +352,64 @@ fn auto_date(s: &[u8]) -> Option<RawDate> {
             japanese_date(s)
         }
         (1 | 2, Some(b'-' | b'/' | b'.')) => day_month(s, None),
+        (0, Some(b'R' | b'H' | b'r' | b'h' | 0xE4 | 0xE5)) => era_date(s),
         (_, None | Some(b'.')) => auto_number(s),
         _ => None,
     }
+}
+
+/// A Japanese era's year: 令和 N is 2018 + N (令和元年 = 2019), 平成 N is
+/// 1988 + N (平成元年 = 1989); Excel's 和暦 formats write them
+/// `令和6年3月4日` or `R6.3.4` (`ggge年m月d日`, `ge.m.d`). The era's first
+/// and last days are not checked: a file written in the old era after its
+/// end (平成31年5月1日) means the same day.
+fn era_date(s: &[u8]) -> Option<RawDate> {
+    let (base, rest, kanji) = if let Some(rest) = s.strip_prefix("令和".as_bytes()) {
+        (2018, rest, true)
+    } else if let Some(rest) = s.strip_prefix("平成".as_bytes()) {
+        (1988, rest, true)
+    } else {
+        match s.first()? {
+            b'R' | b'r' => (2018, &s[1..], false),
+            b'H' | b'h' => (1988, &s[1..], false),
+            _ => return None,
+        }
+    };
+    let mut c = Cursor::new(rest);
+    let n = if kanji && c.eat_str("元") {
+        1
+    } else {
+        c.number(1, 2)?.0
+    };
+    if n == 0 {
+        return None;
+    }
+    let year = base + n as i32;
+    if kanji {
+        if !c.eat_str("年") {
+            return None;
+        }
+        return japanese_month_day(year, c);
+    }
+    // Not `-`: `R1-2-3` reads more like a product code than a date.
+    let sep = c.eat_any(b"./")?;
+    let (month, _) = c.number(1, 2)?;
+    if !c.eat(sep) {
+        return None;
+    }
+    let (day, _) = c.number(1, 2)?;
+    let day = civil_day(year, month, day)?;
+    let seconds = if c.is_empty() {
+        None
+    } else if c.skip_spaces() {
+        Some(parse_time(c)?)
+    } else {
+        return None;
+    };
+    Some(RawDate {
+        date: DatePart::Day(day),
+        seconds,
+    })
 }
 
 /// `YYYY<sep>M<sep>D[ time]`, with `T` also allowed before the time after `-`.
@@ -413,13 +469,20 @@ fn padded_year_first(s: &[u8]) -> Option<(u32, u8, u32, u32)> {
     Some((year, sep, month, day))
 }
 
-/// `YYYY年M月D日[(曜)][ time]`.
+/// `YYYY年M月D日[(曜)][ time]`, or the era's `令和6年3月4日`.
 fn japanese_date(s: &[u8]) -> Option<RawDate> {
     let mut c = Cursor::new(s);
-    let (year, _) = c.number(4, 4)?;
+    let Some((year, _)) = c.number(4, 4) else {
+        return era_date(s);
+    };
     if !c.eat_str("年") {
         return None;
     }
+    japanese_month_day(year as i32, c)
+}
+
+/// The `M月D日[(曜)][ time]` after a Japanese date's year.
+fn japanese_month_day(year: i32, mut c: Cursor<'_>) -> Option<RawDate> {
     let (month, _) = c.number(1, 2)?;
     if !c.eat_str("月") {
         return None;
@@ -428,7 +491,7 @@ fn japanese_date(s: &[u8]) -> Option<RawDate> {
     if !c.eat_str("日") {
         return None;
     }
-    let day = civil_day(year as i32, month, day)?;
+    let day = civil_day(year, month, day)?;
     if c.eat(b'(') {
         // A weekday such as (金) or (Fri).
         let inside = c.eat_while(|b| b != b')');
@@ -776,6 +839,18 @@ mod tests {
             ),
             ("2024年1月5日(金) 9時", (2024, 1, 5), Some(hms(9, 0, 0))),
             ("２０２４年１月５日", (2024, 1, 5), None),
+            // Japanese era dates (令和元年 is 2019, 平成元年 1989), as
+            // Excel's 和暦 formats write them.
+            ("令和6年3月4日", (2024, 3, 4), None),
+            ("令和元年5月1日", (2019, 5, 1), None),
+            ("平成31年4月30日", (2019, 4, 30), None),
+            ("平成元年1月8日", (1989, 1, 8), None),
+            ("令和6年3月4日(月) 9:05", (2024, 3, 4), Some(hms(9, 5, 0))),
+            ("令和０６年０３月０４日", (2024, 3, 4), None),
+            ("R6.3.4", (2024, 3, 4), None),
+            ("R06/03/04", (2024, 3, 4), None),
+            ("H31.4.30", (2019, 4, 30), None),
+            ("r6.3.4 13:45", (2024, 3, 4), Some(hms(13, 45, 0))),
             ("２０２４／０１／０５", (2024, 1, 5), None),
             (
                 "２０２４－０１－０５　１３：４５",
@@ -973,6 +1048,17 @@ mod tests {
             "2024年13月1日",
             "2024年1月5",
             "2024年1月5日 13時45",
+            "令和0年1月5日",
+            "令和6年2月30日",
+            "令和6年",
+            "R6",
+            "R6.3",
+            "R6.3/4",
+            "R1-2-3",
+            "Rx.3.4",
+            "R123.1.1",
+            "S60.1.1",
+            "Ref 2024",
             "05/04/2024,",
             // Bare numbers outside every plausible range.
             "12345678",
