@@ -1371,3 +1371,35 @@ fn spreadsheet_empty_and_totals_rows_are_named() {
         .message
         .starts_with("2 rows hold only empty fields"));
 }
+
+/// A spreadsheet-made export with a title block above the header: its
+/// lines (1 and 2, the second an export date; line 3 blank) are passed
+/// over with a `title_rows` warning naming them and the title, and the 4
+/// orders read as without it (by hand: 3 customers, ¥4,400).
+#[test]
+fn a_title_block_above_the_header_is_passed_over() {
+    let table = "注文番号,顧客ID,注文日,金額\n\
+                 A1,c1,2024/1/5,1200\n\
+                 A2,c2,2024/1/9,800\n\
+                 A3,c1,2024/3/1,1500\n\
+                 A4,c3,2024/3/4,900\n";
+    let titled = format!("注文一覧（2024年1月〜3月）,,,\n出力日,2024/04/01,,\n\n{table}");
+    let ingested = assert_streaming_matches_whole("title block", titled.as_bytes());
+    let plain = assert_streaming_matches_whole("no title block", table.as_bytes());
+    let r = &ingested.report;
+    assert_eq!((r.rows_read, r.rows_used, r.rows_skipped), (4, 4, 0));
+    assert_eq!((r.stats.customers, r.stats.orders), (3, 4));
+    assert_eq!(r.stats.total_amount, 4400.0);
+    assert_eq!(r.mapping, plain.report.mapping);
+    let title: Vec<_> = r
+        .warnings
+        .iter()
+        .filter(|w| w.code == WarningCode::TitleRows)
+        .collect();
+    assert_eq!(title.len(), 1, "{:?}", r.warnings);
+    assert_eq!(title[0].lines, vec![1, 2]);
+    assert_eq!(
+        title[0].message,
+        "lines 1-2 above the header (line 4) are a title, not rows (\"注文一覧（2024年1月〜3月）\"); they were passed over"
+    );
+}

@@ -4,7 +4,7 @@
 //! declines and the input is read in one go.
 
 use ltvlab::ingest::split::{Split, BOUNDARY_WINDOW};
-use ltvlab::ingest::{ingest, Dataset, IngestOptions, Ingested, SNIFF_BYTES};
+use ltvlab::ingest::{ingest, Dataset, IngestOptions, Ingested, WarningCode, SNIFF_BYTES};
 use ltvlab::summary::{summarize, SummaryOptions};
 use ltvlab::transactions::Transactions;
 use ltvlab::Result;
@@ -637,5 +637,43 @@ fn unsplittable_inputs_are_read_in_one_go() {
             Split::new(bytes, bytes.len() as u64, &options).is_none(),
             "{name}"
         );
+    }
+}
+
+/// A title block above the header (a spreadsheet-made file) is read by the
+/// first range; any later cut gives the same read, its warning included.
+#[test]
+fn a_title_block_splits_like_any_file() {
+    let mut text = String::from(
+        "注文一覧（2024年1月〜3月）,,,\n出力日,2024/04/01,,\n\n注文番号,顧客ID,注文日,金額\n",
+    );
+    for n in 0..200 {
+        text.push_str(&format!(
+            "A{n},c{},2024/{}/{},{}\n",
+            n % 37,
+            n % 12 + 1,
+            n % 28 + 1,
+            500 + n * 7
+        ));
+    }
+    let bytes = text.as_bytes();
+    let options = IngestOptions::default();
+    let one_go = ingest(bytes, &options);
+    let title = one_go
+        .as_ref()
+        .map(|i| {
+            i.report
+                .warnings
+                .iter()
+                .any(|w| w.code == WarningCode::TitleRows && w.lines == [1, 2])
+        })
+        .unwrap_or(false);
+    assert!(title, "{:?}", one_go.as_ref().map(|i| &i.report.warnings));
+    for cut in [100, 150, bytes.len() / 3, bytes.len() / 2, bytes.len() - 20] {
+        let ranges = read_in_ranges(bytes, &options, &[cut], Cuts::Boundary, 64)
+            .unwrap_or_else(|| panic!("the merge declined a cut at {cut}"));
+        if let Err(why) = check_same(&one_go, &ranges) {
+            panic!("cut at {cut}: {why}");
+        }
     }
 }

@@ -121,6 +121,9 @@ impl Cols {
 pub(super) struct Plan {
     pub(super) delimiter: u8,
     pub(super) has_header: bool,
+    /// Records (not blank lines) before the header that are not part of
+    /// the table: a title, an export date.
+    pub(super) preamble: usize,
     pub(super) columns: Vec<String>,
     pub(super) kind: DataKind,
     pub(super) preset: Preset,
@@ -165,7 +168,16 @@ impl Plan {
             Some(d) => (d as u8, true),
             None => sniff::detect_delimiter(sample, is_complete),
         };
-        let records = sample_records(sample, delimiter, is_complete, 200);
+        let mut records = sample_records(sample, delimiter, is_complete, 200);
+        // A title or a date above the header (`注文一覧（2024年1月〜3月）`,
+        // `出力日,2024/04/01`): records before it are passed over.
+        let preamble = if options.has_header == Some(false) {
+            0
+        } else {
+            preamble(&records)
+        };
+        records.drain(..preamble);
+        let consistent = consistent || (preamble > 0 && consistent_counts(&records));
         let first = records.first().cloned().unwrap_or_default();
         let normalized: Vec<String> = first.iter().map(|h| schema::normalize_header(h)).collect();
         let has_header = match options.has_header {
@@ -247,6 +259,7 @@ impl Plan {
         Ok(Plan {
             delimiter,
             has_header,
+            preamble,
             columns,
             kind,
             preset,
@@ -269,6 +282,7 @@ impl Plan {
         Plan {
             delimiter,
             has_header: false,
+            preamble: 0,
             columns: Vec::new(),
             kind: DataKind::Baskets,
             preset: Preset::BasketLines,
@@ -285,6 +299,59 @@ impl Plan {
             header_warnings: Vec::new(),
         }
     }
+}
+
+/// The most records a title block above the header may take.
+const MAX_PREAMBLE: usize = 10;
+
+/// How many records come before the header when the file opens with a
+/// title block: 0 unless the first record is not a header, a later one
+/// within [`MAX_PREAMBLE`] is (its names are known column names), and every
+/// record before it fills fewer fields than the header has (a title and an
+/// export date fill one or two, even when a spreadsheet pads them with
+/// commas). A file without a header never has one.
+fn preamble(records: &[Vec<String>]) -> usize {
+    let norm = |r: &Vec<String>| -> Vec<String> {
+        r.iter().map(|h| schema::normalize_header(h)).collect()
+    };
+    let filled = |r: &Vec<String>| r.iter().filter(|f| !f.trim().is_empty()).count();
+    if records
+        .first()
+        .is_none_or(|r| schema::looks_like_header(&norm(r)))
+    {
+        return 0;
+    }
+    let Some(k) = records
+        .iter()
+        .take(MAX_PREAMBLE + 1)
+        .position(|r| r.len() >= 2 && filled(r) == r.len() && schema::looks_like_header(&norm(r)))
+    else {
+        return 0;
+    };
+    // Rows of its width follow it (not one basket per line), and the
+    // records above it are narrower than it.
+    let width = records[k].len();
+    if k + 1 >= records.len()
+        || !consistent_counts(&records[k..])
+        || records[..k].iter().any(|r| filled(r) >= width.min(3))
+    {
+        return 0;
+    }
+    k
+}
+
+/// Whether at least 80% of the records have the most common field count,
+/// of two or more (as [`sniff::detect_delimiter`] decides it).
+fn consistent_counts(records: &[Vec<String>]) -> bool {
+    let mut counts: Vec<usize> = records.iter().map(Vec::len).collect();
+    counts.sort_unstable();
+    let mut best = (0, 0);
+    for run in counts.chunk_by(|a, b| a == b) {
+        if run.len() > best.1 {
+            best = (run[0], run.len());
+        }
+    }
+    best.0 >= 2 && best.1 * 5 >= counts.len() * 4
 }
 
 /// The columns' names: the header's, trimmed (`column N` for an empty
@@ -716,6 +783,52 @@ pub(super) fn sample_records(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A title block above the header is passed over; what is not one
+    /// stays as it was.
+    #[test]
+    fn title_blocks_above_the_header() {
+        let table = "注文番号,顧客ID,注文日,金額\nA1,c1,2024/1/5,1200\nA2,c2,2024/1/9,800\n";
+        for (head, want) in [
+            ("", 0),
+            ("注文一覧（2024年1月〜3月）\n", 1),
+            ("注文一覧\n出力日,2024/04/01\n\n", 2),
+            // Padded by a spreadsheet to the table's width.
+            ("注文一覧,,,\n出力日,2024/04/01,,\n", 2),
+            // Three filled fields are a row, not a title.
+            ("A0,c0,2024/1/1,500\n", 0),
+        ] {
+            let sample = format!("{head}{table}");
+            let plan = Plan::detect(
+                &sample,
+                true,
+                &IngestOptions::default(),
+                DateFormat::Auto,
+                false,
+            );
+            let Ok(plan) = plan else {
+                panic!("{head:?}: {plan:?}")
+            };
+            assert_eq!(plan.preamble, want, "{head:?}");
+            if want > 0 {
+                assert_eq!(plan.cols.date, Some(2), "{head:?}");
+            }
+        }
+        // No header at all, and baskets (one per line) naming known words.
+        for sample in [
+            "A1,c1,2024-01-05,1200\nA2,c2,2024-01-09,800\nA3,c1,2024-03-01,1500\n",
+            "milk\nbread,date,total,item\neggs,milk\n",
+        ] {
+            let plan = Plan::detect(
+                sample,
+                true,
+                &IngestOptions::default(),
+                DateFormat::Auto,
+                false,
+            );
+            assert_eq!(plan.map(|p| p.preamble).ok(), Some(0), "{sample:?}");
+        }
+    }
 
     /// The plan of a whole sample with the default options.
     fn plan_of(sample: &str) -> Plan {

@@ -123,6 +123,24 @@ impl Stream {
                 lines: self.rows.case_folded_id_lines.clone(),
             });
         }
+        if let (Some(&first), Some(&last)) = (
+            self.rows.preamble_lines.first(),
+            self.rows.preamble_lines.last(),
+        ) {
+            let lines = if first == last {
+                format!("line {first}")
+            } else {
+                format!("lines {first}-{last}")
+            };
+            warnings.push(Warning {
+                code: WarningCode::TitleRows,
+                message: format!(
+                    "{lines} above the header (line {}) are a title, not rows (\"{}\"); they were passed over",
+                    self.header_line, self.rows.preamble_text
+                ),
+                lines: self.rows.preamble_lines.clone(),
+            });
+        }
         if self.rows.empty_rows > 0 {
             warnings.push(Warning {
                 code: WarningCode::EmptyRows,

@@ -256,6 +256,9 @@ pub enum WarningCode {
     /// Customer e-mail addresses held capital letters: addresses are one
     /// customer whatever their case, so they were lower-cased.
     CaseFoldedEmails,
+    /// Lines above the header (a title, an export date) that are not part of
+    /// the table; they were passed over.
+    TitleRows,
     /// Rows held only delimiters (`,,,`), as a spreadsheet saves formatted
     /// empty rows; they hold no order and were passed over.
     EmptyRows,

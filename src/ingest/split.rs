@@ -461,6 +461,8 @@ fn append_rows(m: &mut Rows, r: Rows, shift: u64, hashes: Hashes<'_>) {
         case_folded_id_lines,
         empty_rows,
         empty_row_lines,
+        preamble_lines,
+        preamble_text,
         decimal,
         carry,
     } = r;
@@ -548,6 +550,11 @@ fn append_rows(m: &mut Rows, r: Rows, shift: u64, hashes: Hashes<'_>) {
         case_folded_id_lines.into_iter().map(at),
         max,
     );
+    // Only the first range reads a title block, and the merge holds it.
+    m.preamble_lines.extend(preamble_lines.into_iter().map(at));
+    if m.preamble_text.is_empty() {
+        m.preamble_text = preamble_text;
+    }
     m.empty_rows += empty_rows;
     extend_capped(
         &mut m.empty_row_lines,

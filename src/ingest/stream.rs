@@ -493,6 +493,10 @@ pub(super) struct Rows {
     /// formatted empty rows so), after the header: not rows, but named.
     pub(super) empty_rows: u64,
     pub(super) empty_row_lines: Vec<u64>,
+    /// The lines of the title block above the header ([`Plan::preamble`]
+    /// records, at most 10), and its first line's filled fields.
+    pub(super) preamble_lines: Vec<u64>,
+    pub(super) preamble_text: String,
     /// What the amount column says about its dots.
     pub(super) decimal: DecimalEvidence,
     /// The previous row's order id and its carried-forward fields (Shopify
@@ -892,6 +896,18 @@ impl Stream {
                     self.rows.empty_row_lines.push(line);
                 }
             }
+            return Ok(());
+        }
+        if !self.header_seen && self.rows.preamble_lines.len() < self.plan.preamble {
+            if self.rows.preamble_lines.is_empty() {
+                let filled: Vec<&str> = fields
+                    .iter()
+                    .map(|f| trim_field(f))
+                    .filter(|f| !f.is_empty())
+                    .collect();
+                self.rows.preamble_text = cut(&filled.join(" "));
+            }
+            self.rows.preamble_lines.push(line);
             return Ok(());
         }
         if !self.header_seen {

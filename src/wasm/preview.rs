@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use super::options::analysis_options;
 use super::{js_error, to_js};
-use crate::ingest::{detect_head, ingest, HeadReport, IngestReport, Role};
+use crate::ingest::{detect_head, ingest, HeadReport, IngestReport, Role, WarningCode};
 use crate::{ErrorCode, Param};
 
 /// Data rows the preview shows.
@@ -62,7 +62,19 @@ pub fn preview(
     match ingest(bytes, &options.ingest) {
         Ok(ingested) => {
             let r = &ingested.report;
-            let rows = head_rows(bytes, &r.encoding, r.delimiter, r.quote, r.has_header);
+            // A title block above the header is named by its warning's lines.
+            let title = r
+                .warnings
+                .iter()
+                .find(|w| w.code == WarningCode::TitleRows)
+                .map_or(0, |w| w.lines.len());
+            let rows = head_rows(
+                bytes,
+                &r.encoding,
+                r.delimiter,
+                r.quote,
+                title + usize::from(r.has_header),
+            );
             to_js(&PreviewResult {
                 report: PreviewReport::Read(r),
                 rows,
@@ -82,7 +94,7 @@ pub fn preview(
                 &head.encoding,
                 head.delimiter,
                 head.quote,
-                head.has_header,
+                usize::from(head.has_header),
             );
             to_js(&PreviewResult {
                 report: PreviewReport::Head(head),
@@ -100,14 +112,14 @@ pub fn preview(
 }
 
 /// The first [`PREVIEW_ROWS`] data rows of `bytes`, split as the report says (encoding,
-/// delimiter, quote, header). Ingest does not keep raw rows, so the preview
+/// delimiter, quote), after `skip` records (a title block and the header). Ingest does not keep raw rows, so the preview
 /// tokenizes the head again with the same `csv-core` and `encoding_rs`.
 fn head_rows(
     bytes: &[u8],
     encoding: &str,
     delimiter: char,
     quote: char,
-    has_header: bool,
+    skip: usize,
 ) -> Vec<Vec<String>> {
     let n = PREVIEW_ROWS;
     let encoding =
@@ -127,14 +139,13 @@ fn head_rows(
     let mut rows = Vec::new();
     let mut output = vec![0; input.len().max(1)];
     let mut ends = vec![0; 1024];
-    let skip = usize::from(has_header);
     while rows.len() < n + skip {
         let (result, read, _, fields) = reader.read_record(input, &mut output, &mut ends);
         input = &input[read..];
         match result {
             csv_core::ReadRecordResult::Record => {
                 let mut start = 0;
-                let row = ends[..fields]
+                let row: Vec<String> = ends[..fields]
                     .iter()
                     .map(|&end| {
                         let field = String::from_utf8_lossy(&output[start..end]).into_owned();
@@ -142,7 +153,10 @@ fn head_rows(
                         field
                     })
                     .collect();
-                rows.push(row);
+                // Delimiters only (`,,,`) are not rows, as ingest reads them.
+                if row.iter().any(|f| !f.trim().is_empty()) {
+                    rows.push(row);
+                }
             }
             csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
             // The input ends with a line break and `output` is as large as the

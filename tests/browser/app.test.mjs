@@ -223,10 +223,11 @@ test('guest checkouts with an e-mail address are customers, joined to the member
   await page.close();
 });
 
-test('a spreadsheet-saved export: its totals row and empty rows are named, the orders read as the original', async () => {
+test('a spreadsheet-saved export: its title block, totals row and empty rows are named, the orders read as the original', async () => {
   // tests/browser/fixtures/base-spreadsheet.csv (see fixtures/README.md):
-  // BASE's export with three rows of commas (lines 7, 16, 17) and a totals
-  // row (line 18). The orders are the original's, by the CLI on both files.
+  // BASE's export under a title block (lines 1-3), with three rows of
+  // commas (lines 10, 19, 20) and a totals row (line 21). The orders are the
+  // original's, by the CLI on both files.
   const file = `${FIXTURES}base-spreadsheet.csv`;
   const original = cliAnalyze(`${ROOT}tests/fixtures/ingest/base_orders_utf8.csv`).summary;
   assert.deepEqual(cliAnalyze(file).summary, original);
@@ -234,15 +235,22 @@ test('a spreadsheet-saved export: its totals row and empty rows are named, the o
   await upload(page, file);
   await settle(page, 'done');
   assert.equal(Number(await kpi(page, 'kpi-orders')), original.orders);
+  // The preview shows the header's columns and the first order, not the title.
+  const preview = page.getByTestId('preview-table');
+  assert.equal((await preview.locator('thead th').allTextContents())[0], '注文ID');
+  assert.equal((await preview.locator('tbody tr').first().locator('td').allTextContents())[0], 'A3F1C2D4E5B6A701');
   const reasons = async () => (await page.getByTestId('skipped-by-reason').locator('li').allTextContents()).map((t) => t.trim());
   assert.deepEqual(await reasons(), ['order status is not a sale: 2', 'totals row (not an order): 1']);
   const totals = page.locator('[data-testid="skipped-rows"] tbody tr', { hasText: '¥52,400' });
-  assert.deepEqual((await totals.locator('td').allTextContents()).slice(0, 3), ['18', 'totals row (not an order)', '合計,,,,,,,,,,,"¥52,400",,,,,']);
+  assert.deepEqual((await totals.locator('td').allTextContents()).slice(0, 3), ['21', 'totals row (not an order)', '合計,,,,,,,,,,,"¥52,400",,,,,']);
+  const title = page.locator('[data-testid="warnings"] li[data-code="title_rows"]');
+  assert.equal((await title.textContent()).trim(), 'lines 1-2 above the header (line 4) are a title, not rows ("BASE 注文データ（2024年1月〜3月）"); they were passed over (lines 1, 2)');
   const empty = page.locator('[data-testid="warnings"] li[data-code="empty_rows"]');
-  assert.equal((await empty.textContent()).trim(), '3 rows hold only empty fields; they hold no order and were passed over (lines 7, 16, 17)');
+  assert.equal((await empty.textContent()).trim(), '3 rows hold only empty fields; they hold no order and were passed over (lines 10, 19, 20)');
   await page.getByTestId('lang').selectOption('ja');
   assert.deepEqual(await reasons(), ['売上ではない注文ステータス: 2', '合計行（注文ではない）: 1']);
-  assert.equal((await empty.textContent()).trim(), '区切り文字だけの空の行（「,,,」のような行。Excelなどで書式の残った空行を保存すると出ます）がありました。注文が入っていないため読み飛ばしています。（7, 16, 17 行目）');
+  assert.equal((await title.textContent()).trim(), '見出し行より上の行（タイトルや出力日など）は表の一部ではないため、読み飛ばしています。（1, 2 行目）');
+  assert.equal((await empty.textContent()).trim(), '区切り文字だけの空の行（「,,,」のような行。Excelなどで書式の残った空行を保存すると出ます）がありました。注文が入っていないため読み飛ばしています。（10, 19, 20 行目）');
   await page.getByTestId('lang').selectOption('en'); // the choice is remembered for the next pages
   await page.close();
 });
