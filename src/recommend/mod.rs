@@ -598,11 +598,21 @@ impl<'t> Recommender<'t> {
         };
         let h = self.options.half_life_days;
         let weight = |p: &Purchase| (-(f64::from(last - p.last_day)) / h).exp2();
-        let bought = |item: u32| history.binary_search_by_key(&item, |p| p.item).is_ok();
-        let AlsoLikeScratch { slot, scores } = scratch;
+        let AlsoLikeScratch {
+            slot,
+            scores,
+            bought,
+        } = scratch;
         if slot.len() < self.baskets.n_items {
             slot.resize(self.baskets.n_items, 0);
+            bought.resize(self.baskets.n_items, false);
         }
+        // The customer's items marked, for a look-up per rule.
+        for p in history {
+            bought[p.item as usize] = true;
+        }
+        let bought_ = &*bought;
+        let bought = |item: u32| bought_.get(item as usize).copied().unwrap_or(false);
         scores.clear();
         for p in history {
             let w = weight(p);
@@ -639,6 +649,9 @@ impl<'t> Recommender<'t> {
                 out.push(i);
             }
         }
+        for p in history {
+            scratch.bought[p.item as usize] = false;
+        }
     }
 
     /// The first `k` best-sellers not in `except` (ascending item indices).
@@ -672,6 +685,8 @@ pub(crate) struct AlsoLikeScratch {
     slot: Vec<u32>,
     /// The items scored and their scores.
     scores: Vec<(u32, f64)>,
+    /// By item: whether the customer bought it.
+    bought: Vec<bool>,
 }
 
 fn plural(n: u64) -> &'static str {
