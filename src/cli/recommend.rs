@@ -9,9 +9,9 @@ use serde::Serialize;
 use ltvlab::days::format_day;
 use ltvlab::export::safe_cell;
 use ltvlab::recommend::{
-    evaluate, evaluate_next_basket, DueOptions, EvaluateOptions, IntervalSource, ItemsetOptions,
-    NextBasket, NextBasketEvaluation, NextBasketOptions, NextItem, PairRule, Ranking,
-    RecommendOptions, Recommendation, Recommender, Replenishment, Rule, RuleMetrics,
+    evaluate_both, DueOptions, EvaluateOptions, IntervalSource, ItemsetOptions, NextBasket,
+    NextBasketEvaluation, NextBasketOptions, NextItem, PairRule, Ranking, RecommendOptions,
+    Recommendation, Recommender, Replenishment, Rule, RuleMetrics,
 };
 use ltvlab::transactions::Transactions;
 
@@ -155,15 +155,9 @@ pub fn run(args: &RecommendArgs, out: &mut impl Write) -> CliResult<()> {
             k: args.top,
             cutoff: args.cutoff.clone(),
         };
-        (
-            Some(evaluate(&ingested.data, &options, &eval)?),
-            Some(evaluate_next_basket(
-                &ingested.data,
-                &options,
-                &next_options,
-                args.cutoff.as_deref(),
-            )?),
-        )
+        // One training recommender for both holdouts (same cutoff).
+        let (e, n) = evaluate_both(&ingested.data, &options, &eval, &next_options);
+        (Some(e?), Some(n?))
     } else {
         (None, None)
     };

@@ -40,7 +40,7 @@ mod test_shop;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-pub use evaluate::{evaluate, EvaluateOptions, Evaluation, Outcome, RankingMetrics};
+pub use evaluate::{evaluate, evaluate_both, EvaluateOptions, Evaluation, Outcome, RankingMetrics};
 pub use itemsets::{Itemset, ItemsetOptions, Itemsets, Rule};
 pub use metrics::{Ranking, RuleMetrics};
 pub use next_basket::{
@@ -579,6 +579,81 @@ impl<'t> Recommender<'t> {
         }
     }
 
+    /// The items of `for_customer_index(customer, k).also_like`, for a
+    /// customer with a history, into `out` (empty for one without): the
+    /// same scores summed in the same order, kept in dense buffers reused
+    /// across customers, and only the top `k` sorted (the holdout lists
+    /// tens of thousands of customers and reads nothing else of them).
+    pub(crate) fn also_like_items(
+        &self,
+        customer: u32,
+        k: usize,
+        scratch: &mut AlsoLikeScratch,
+        out: &mut Vec<u32>,
+    ) {
+        out.clear();
+        let history = self.history_of(customer);
+        let Some(last) = history.iter().map(|p| p.last_day).max() else {
+            return;
+        };
+        let h = self.options.half_life_days;
+        let weight = |p: &Purchase| (-(f64::from(last - p.last_day)) / h).exp2();
+        let AlsoLikeScratch {
+            slot,
+            scores,
+            bought,
+        } = scratch;
+        if slot.len() < self.baskets.n_items {
+            slot.resize(self.baskets.n_items, 0);
+            bought.resize(self.baskets.n_items, false);
+        }
+        // The customer's items marked, for a look-up per rule.
+        for p in history {
+            bought[p.item as usize] = true;
+        }
+        let bought_ = &*bought;
+        let bought = |item: u32| bought_.get(item as usize).copied().unwrap_or(false);
+        scores.clear();
+        for p in history {
+            let w = weight(p);
+            for rule in self.pairs.personal_of(p.item) {
+                if bought(rule.consequent) {
+                    continue;
+                }
+                let s = w * self.options.personal_ranking.score(&rule.metrics);
+                let at = &mut slot[rule.consequent as usize];
+                if *at == 0 {
+                    scores.push((rule.consequent, 0.0));
+                    *at = scores.len() as u32;
+                }
+                scores[*at as usize - 1].1 += s;
+            }
+        }
+        for x in scores.iter() {
+            slot[x.0 as usize] = 0;
+        }
+        // Descending score, then ascending item, as `sort_best_first`.
+        let better = |x: &(u32, f64), y: &(u32, f64)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+        if scores.len() > k && k > 0 {
+            scores.select_nth_unstable_by(k - 1, better);
+        }
+        scores.truncate(k);
+        scores.sort_unstable_by(better);
+        out.extend(scores.iter().map(|x| x.0));
+        let listed = out.len();
+        for &i in &self.popular {
+            if out.len() >= k {
+                break;
+            }
+            if !bought(i) && !out[..listed].contains(&i) {
+                out.push(i);
+            }
+        }
+        for p in history {
+            scratch.bought[p.item as usize] = false;
+        }
+    }
+
     /// The first `k` best-sellers not in `except` (ascending item indices).
     pub(crate) fn popular_except(&self, except: &[u32], k: usize) -> Vec<Recommendation> {
         self.popular_except_where(k, |i| except.binary_search(&i).is_ok())
@@ -601,11 +676,17 @@ impl<'t> Recommender<'t> {
             })
             .collect()
     }
+}
 
-    /// The items in customer `c`'s history, ascending.
-    pub(crate) fn history_items(&self, customer: u32) -> Vec<u32> {
-        self.history_of(customer).iter().map(|p| p.item).collect()
-    }
+/// The buffers of [`Recommender::also_like_items`], reused across customers.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AlsoLikeScratch {
+    /// By item: 1 + its index in `scores`, 0 when not scored.
+    slot: Vec<u32>,
+    /// The items scored and their scores.
+    scores: Vec<(u32, f64)>,
+    /// By item: whether the customer bought it.
+    bought: Vec<bool>,
 }
 
 fn plural(n: u64) -> &'static str {

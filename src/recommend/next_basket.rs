@@ -36,7 +36,6 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::baskets::Baskets;
@@ -274,9 +273,19 @@ impl<'r> NextBasket<'r> {
     /// `transactions().customers()`): `k` items, best first. A customer
     /// without a history gets best-sellers.
     pub fn for_customer_index(&self, customer: u32, k: usize) -> Vec<NextItem> {
-        let mut scratch = FxHashMap::default();
-        let entries = self.vectors.entries(customer, &self.options, &mut scratch);
-        let ranked = rank(&entries, self.alpha, k);
+        self.for_customer_with(customer, k, &mut Scratch::default())
+    }
+
+    /// [`NextBasket::for_customer_index`] with the search's buffers reused
+    /// across customers (the holdout scores thousands of them).
+    pub(crate) fn for_customer_with(
+        &self,
+        customer: u32,
+        k: usize,
+        scratch: &mut Scratch,
+    ) -> Vec<NextItem> {
+        let entries = self.vectors.entries(customer, &self.options, scratch);
+        let ranked = rank(entries, self.alpha, k);
         let history = self.rec.history_of(customer);
         let mut list: Vec<NextItem> = ranked
             .iter()
@@ -377,21 +386,35 @@ pub(crate) struct Entry {
 
 /// The `k` entries with the largest `α·own + (1 − α)·neighbours > 0`, best
 /// first (ties: lower item).
+///
+/// One pass keeps the best `k` so far in order: the order is total (items
+/// are distinct), so they are the `k` a full sort would put first, without
+/// scoring every candidate into a new array (the tuning ranks each
+/// customer's candidates once per `α`).
 pub(crate) fn rank(entries: &[Entry], alpha: f64, k: usize) -> Vec<(Entry, f64)> {
-    let mut scored: Vec<(Entry, f64)> = entries
-        .iter()
-        .map(|&e| (e, alpha * e.own + (1.0 - alpha) * e.neighbours))
-        .filter(|&(_, s)| s > 0.0)
-        .collect();
     let better =
         |x: &(Entry, f64), y: &(Entry, f64)| y.1.total_cmp(&x.1).then(x.0.item.cmp(&y.0.item));
-    if scored.len() > k && k > 0 {
-        scored.select_nth_unstable_by(k - 1, better);
-        scored.truncate(k);
+    let mut top: Vec<(Entry, f64)> = Vec::with_capacity(k.min(entries.len()));
+    if k == 0 {
+        return top;
     }
-    scored.sort_unstable_by(better);
-    scored.truncate(k);
-    scored
+    for &e in entries {
+        let x = (e, alpha * e.own + (1.0 - alpha) * e.neighbours);
+        if x.1 <= 0.0 || x.1.is_nan() {
+            continue;
+        }
+        if top.len() == k {
+            match top.last() {
+                Some(worst) if better(&x, worst) == Ordering::Less => {
+                    top.pop();
+                }
+                _ => continue,
+            }
+        }
+        let at = top.partition_point(|y| better(y, &x) == Ordering::Less);
+        top.insert(at, x);
+    }
+    top
 }
 
 /// Sparse user vectors in compressed rows, with an inverted index from items
@@ -507,18 +530,36 @@ impl Vectors {
     }
 
     /// The customer's `neighbours` most similar customers by cosine, best
-    /// first (ties: lower index).
-    fn neighbours(&self, c: u32, o: &NextBasketOptions, acc: &mut FxHashMap<u32, f64>) -> Vec<u32> {
+    /// first (ties: lower index), into `scratch.neighbours`.
+    fn neighbours(&self, c: u32, o: &NextBasketOptions, scratch: &mut Scratch) {
+        let Scratch {
+            query,
+            slot,
+            dots,
+            neighbours,
+            ..
+        } = scratch;
+        neighbours.clear();
         let (items, weights) = self.row(c);
         if items.is_empty() {
-            return Vec::new();
+            return;
         }
-        let mut query: Vec<usize> = (0..items.len()).collect();
-        query.sort_unstable_by(|&x, &y| weights[y].total_cmp(&weights[x]).then(x.cmp(&y)));
-        query.truncate(o.query_items);
+        query.clear();
+        query.extend(0..items.len());
+        let better_weight =
+            |x: &usize, y: &usize| weights[*y].total_cmp(&weights[*x]).then(x.cmp(y));
+        if query.len() > o.query_items {
+            query.select_nth_unstable_by(o.query_items - 1, better_weight);
+            query.truncate(o.query_items);
+        }
         query.sort_unstable();
-        acc.clear();
-        for &q in &query {
+        // Each customer's dot product is summed in the order of the query
+        // items and of their postings, as a map keyed by customer would.
+        if slot.len() < self.norms.len() {
+            slot.resize(self.norms.len(), 0);
+        }
+        dots.clear();
+        for &q in query.iter() {
             let i = items[q] as usize;
             let wq = f64::from(weights[q]);
             let (s, e) = (self.post_offsets[i], self.post_offsets[i + 1]);
@@ -527,63 +568,104 @@ impl Vectors {
                 .zip(&self.post_weights[s..e])
             {
                 if d != c {
-                    *acc.entry(d).or_insert(0.0) += wq * f64::from(w);
+                    let at = &mut slot[d as usize];
+                    if *at == 0 {
+                        dots.push((d, 0.0));
+                        *at = dots.len() as u32;
+                    }
+                    dots[*at as usize - 1].1 += wq * f64::from(w);
                 }
             }
         }
         let norm = f64::from(self.norms[c as usize]);
-        let mut sims: Vec<(u32, f64)> = acc
-            .iter()
-            .map(|(&d, &dot)| (d, dot / (norm * f64::from(self.norms[d as usize]))))
-            .collect();
-        let better = |x: &(u32, f64), y: &(u32, f64)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
-        if sims.len() > o.neighbours {
-            sims.select_nth_unstable_by(o.neighbours - 1, better);
-            sims.truncate(o.neighbours);
+        for x in dots.iter_mut() {
+            slot[x.0 as usize] = 0;
+            x.1 /= norm * f64::from(self.norms[x.0 as usize]);
         }
-        sims.sort_unstable_by(better);
-        sims.into_iter().map(|(d, _)| d).collect()
+        let better = |x: &(u32, f64), y: &(u32, f64)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+        if dots.len() > o.neighbours {
+            dots.select_nth_unstable_by(o.neighbours - 1, better);
+            dots.truncate(o.neighbours);
+        }
+        dots.sort_unstable_by(better);
+        neighbours.extend(dots.iter().map(|&(d, _)| d));
     }
 
-    /// The customer's candidate items: their own and their neighbours'.
-    pub(crate) fn entries(
+    /// The customer's candidate items, their own and their neighbours',
+    /// ascending by item (in `scratch`, reused across customers).
+    pub(crate) fn entries<'s>(
         &self,
         c: u32,
         o: &NextBasketOptions,
-        acc: &mut FxHashMap<u32, f64>,
-    ) -> Vec<Entry> {
-        let neighbours = self.neighbours(c, o, acc);
-        let mut all: FxHashMap<u32, Entry> = FxHashMap::default();
+        scratch: &'s mut Scratch,
+    ) -> &'s [Entry] {
+        self.neighbours(c, o, scratch);
+        let Scratch {
+            item_slot,
+            entries,
+            neighbours,
+            ..
+        } = scratch;
+        let n_items = self.post_offsets.len().saturating_sub(1);
+        if item_slot.len() < n_items {
+            item_slot.resize(n_items, 0);
+        }
+        entries.clear();
         let (items, weights) = self.row(c);
         for (&item, &w) in items.iter().zip(weights) {
-            all.insert(
+            entries.push(Entry {
                 item,
-                Entry {
-                    item,
-                    own: f64::from(w),
-                    neighbours: 0.0,
-                    holders: 0,
-                },
-            );
+                own: f64::from(w),
+                neighbours: 0.0,
+                holders: 0,
+            });
+            item_slot[item as usize] = entries.len() as u32;
         }
+        // Each item's share is added in the neighbours' order, as a map
+        // keyed by item would.
         let share = 1.0 / neighbours.len().max(1) as f64;
-        for &d in &neighbours {
+        for &d in neighbours.iter() {
             let (items, weights) = self.row(d);
             for (&item, &w) in items.iter().zip(weights) {
-                let e = all.entry(item).or_insert(Entry {
-                    item,
-                    own: 0.0,
-                    neighbours: 0.0,
-                    holders: 0,
-                });
+                let at = &mut item_slot[item as usize];
+                if *at == 0 {
+                    entries.push(Entry {
+                        item,
+                        own: 0.0,
+                        neighbours: 0.0,
+                        holders: 0,
+                    });
+                    *at = entries.len() as u32;
+                }
+                let e = &mut entries[*at as usize - 1];
                 e.neighbours += share * f64::from(w);
                 e.holders += 1;
             }
         }
-        let mut entries: Vec<Entry> = all.into_values().collect();
+        for e in entries.iter() {
+            item_slot[e.item as usize] = 0;
+        }
         entries.sort_unstable_by_key(|e| e.item);
         entries
     }
+}
+
+/// The buffers of one customer's neighbour search and candidate merge,
+/// reused across customers: dense by customer and by item, each reset
+/// through the entries it touched, so a customer costs what it touches.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scratch {
+    /// The query items (indices into the customer's row).
+    query: Vec<usize>,
+    /// By customer: 1 + their index in `dots`, 0 when not reached.
+    slot: Vec<u32>,
+    /// The customers reached and their dot products, then cosines.
+    dots: Vec<(u32, f64)>,
+    /// The neighbours found, best first.
+    neighbours: Vec<u32>,
+    /// By item: 1 + its index in `entries`, 0 when not a candidate.
+    item_slot: Vec<u32>,
+    entries: Vec<Entry>,
 }
 
 /// A customer's weight for an item in the inverted index, ordered from
@@ -708,7 +790,7 @@ fn tune(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> (Decay,
     let step = validation.len().div_ceil(MAX_TUNING_CUSTOMERS);
     let (popular, _) = popular_of(baskets.item_counts_where(&keep));
     let mut grid = Vec::new();
-    let mut acc = FxHashMap::default();
+    let mut scratch = Scratch::default();
     let mut scored = 0u64;
     for &decay in &decays {
         let vectors = Vectors::build(
@@ -726,9 +808,9 @@ fn tune(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> (Decay,
                 continue;
             };
             let relevant = baskets.basket(b);
-            let entries = vectors.entries(c, o, &mut acc);
+            let entries = vectors.entries(c, o, &mut scratch);
             for (a, &alpha) in alphas.iter().enumerate() {
-                let mut list: Vec<u32> = rank(&entries, alpha, TUNING_K)
+                let mut list: Vec<u32> = rank(entries, alpha, TUNING_K)
                     .iter()
                     .map(|x| x.0.item)
                     .collect();
@@ -770,6 +852,7 @@ fn tune(baskets: &Baskets, n_customers: usize, o: &NextBasketOptions) -> (Decay,
 mod tests {
     use super::*;
     use crate::recommend::test_shop::shop;
+    use rustc_hash::FxHashMap;
 
     /// Rounding of sums of a few products, stored as `f32`.
     const F32_ROUND: f64 = 1e-7;
@@ -789,6 +872,136 @@ mod tests {
             list.truncate(max_postings);
         }
         lists
+    }
+
+    /// The neighbour search and candidate merge as first written, with
+    /// hash maps keyed by customer and by item: the definition the dense
+    /// buffers of [`Scratch`] are tested against.
+    fn reference_entries(v: &Vectors, c: u32, o: &NextBasketOptions) -> Vec<Entry> {
+        let (items, weights) = v.row(c);
+        let neighbours: Vec<u32> = if items.is_empty() {
+            Vec::new()
+        } else {
+            let mut query: Vec<usize> = (0..items.len()).collect();
+            query.sort_unstable_by(|&x, &y| weights[y].total_cmp(&weights[x]).then(x.cmp(&y)));
+            query.truncate(o.query_items);
+            query.sort_unstable();
+            let mut acc: FxHashMap<u32, f64> = FxHashMap::default();
+            for &q in &query {
+                let i = items[q] as usize;
+                let wq = f64::from(weights[q]);
+                let (s, e) = (v.post_offsets[i], v.post_offsets[i + 1]);
+                for (&d, &w) in v.post_customers[s..e].iter().zip(&v.post_weights[s..e]) {
+                    if d != c {
+                        *acc.entry(d).or_insert(0.0) += wq * f64::from(w);
+                    }
+                }
+            }
+            let norm = f64::from(v.norms[c as usize]);
+            let mut sims: Vec<(u32, f64)> = acc
+                .iter()
+                .map(|(&d, &dot)| (d, dot / (norm * f64::from(v.norms[d as usize]))))
+                .collect();
+            sims.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            sims.truncate(o.neighbours);
+            sims.into_iter().map(|(d, _)| d).collect()
+        };
+        let mut all: FxHashMap<u32, Entry> = FxHashMap::default();
+        for (&item, &w) in items.iter().zip(weights) {
+            all.insert(
+                item,
+                Entry {
+                    item,
+                    own: f64::from(w),
+                    neighbours: 0.0,
+                    holders: 0,
+                },
+            );
+        }
+        let share = 1.0 / neighbours.len().max(1) as f64;
+        for &d in &neighbours {
+            let (items, weights) = v.row(d);
+            for (&item, &w) in items.iter().zip(weights) {
+                let e = all.entry(item).or_insert(Entry {
+                    item,
+                    own: 0.0,
+                    neighbours: 0.0,
+                    holders: 0,
+                });
+                e.neighbours += share * f64::from(w);
+                e.holders += 1;
+            }
+        }
+        let mut entries: Vec<Entry> = all.into_values().collect();
+        entries.sort_unstable_by_key(|e| e.item);
+        entries
+    }
+
+    /// The ranking as first written: every candidate scored, filtered,
+    /// selected and sorted.
+    fn reference_rank(entries: &[Entry], alpha: f64, k: usize) -> Vec<(Entry, f64)> {
+        let mut scored: Vec<(Entry, f64)> = entries
+            .iter()
+            .map(|&e| (e, alpha * e.own + (1.0 - alpha) * e.neighbours))
+            .filter(|&(_, s)| s > 0.0)
+            .collect();
+        scored.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.item.cmp(&y.0.item)));
+        scored.truncate(k);
+        scored
+    }
+
+    /// The dense, reused buffers give every customer the same candidates,
+    /// to the bit, as the hash maps did, and the one-pass ranking the same
+    /// lists as the full sort: generated shops of several seeds
+    /// and sizes (one-order customers and guests among them), the search's
+    /// bounds from 1 (ties everywhere) to the defaults, one scratch reused
+    /// across all customers and option sets.
+    #[test]
+    fn entries_from_dense_buffers_equal_the_hash_map_definition() {
+        let mut scratch = Scratch::default();
+        for (seed, lines) in [(1, 6_000), (5, 2_000), (9, 300)] {
+            let config = crate::generate::GeneratorConfig {
+                seed,
+                ..crate::generate::GeneratorConfig::default()
+            };
+            let data = crate::generate::ingested(&config, lines);
+            let crate::ingest::Dataset::Transactions(t) = &data else {
+                panic!("generated data is transactions");
+            };
+            let baskets = Baskets::from_transactions(t);
+            let n = t.customers().len();
+            for (neighbours, query_items, max_postings, decay) in [
+                (100, 25, 250, DECAY_GRID[0]),
+                (3, 2, 5, DECAY_GRID[1]),
+                (1, 1, 1, DECAY_GRID[2]),
+                (7, 40, 2, DECAY_GRID[2]),
+            ] {
+                let o = NextBasketOptions {
+                    neighbours,
+                    query_items,
+                    max_postings,
+                    ..NextBasketOptions::default()
+                };
+                let v = Vectors::build(&baskets, None, n, o.groups, decay, max_postings);
+                // Past the last customer and NONE: no row, no candidates.
+                for c in (0..n as u32).chain([n as u32, NONE]) {
+                    let want = reference_entries(&v, c, &o);
+                    let got = v.entries(c, &o, &mut scratch);
+                    let case = format!("seed {seed}, {lines} lines, customer {c}, {o:?}");
+                    assert_eq!(got, want.as_slice(), "{case}");
+                    for alpha in [0.0, 0.3, 1.0] {
+                        for k in [0, 1, 10, 20] {
+                            let ranked = rank(got, alpha, k);
+                            assert_eq!(
+                                ranked,
+                                reference_rank(&want, alpha, k),
+                                "{case} {alpha} {k}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -885,17 +1098,18 @@ mod tests {
             ..NextBasketOptions::default()
         };
         let v = Vectors::build(&baskets, None, 4, o.groups, DECAY_GRID[0], o.max_postings);
-        let mut acc = FxHashMap::default();
+        let mut scratch = Scratch::default();
         let a = t.customers().get("a").unwrap();
-        let names: Vec<&str> = v
-            .neighbours(a, &o, &mut acc)
+        v.neighbours(a, &o, &mut scratch);
+        let names: Vec<&str> = scratch
+            .neighbours
             .iter()
             .map(|&d| t.customers().name(d))
             .collect();
         // cos(a, b) = 2/√6 ≈ 0.82 > cos(a, c) = 1/2; d shares no item.
         assert_eq!(names, ["b", "c"]);
         // a's candidates: its own x, y and the neighbours' w, v.
-        let entries = v.entries(a, &o, &mut acc);
+        let entries = v.entries(a, &o, &mut scratch);
         let own: Vec<&str> = entries
             .iter()
             .filter(|e| e.own > 0.0)

@@ -8,16 +8,11 @@
 
 use serde::Serialize;
 
-use super::baskets::Baskets;
-use super::evaluate::Sums;
-use super::next_basket::{
-    last_baskets, Decay, NextBasket, NextBasketOptions, NextItem, NextReason,
-};
+use super::evaluate::{Holdout, Sums};
+use super::next_basket::{Decay, NextBasket, NextBasketOptions, NextItem, NextReason, Scratch};
 use super::{transactions_of, RankingMetrics, RecommendOptions, Recommender};
-use crate::days::parse_iso_day;
 use crate::ingest::Dataset;
-use crate::transactions::NONE;
-use crate::{Error, ErrorCode, Result};
+use crate::Result;
 
 /// The list lengths the next-basket holdout scores.
 pub const NEXT_BASKET_KS: [usize; 3] = [5, 10, 20];
@@ -128,46 +123,19 @@ pub fn evaluate_next_basket(
 ) -> Result<NextBasketEvaluation> {
     let t = transactions_of(data)?;
     options.validate()?;
-    let all = Baskets::from_transactions(t);
-    if !all.customer.iter().any(|&c| c != NONE) {
-        return Err(
-            Error::no_usable_column("evaluation needs customer ids; this data has none")
-                .with_code(ErrorCode::NoCustomerIds),
-        );
-    }
-    let n_customers = t.customers().len();
-    let (held, holdout) = match cutoff {
-        Some(date) => {
-            let day = parse_iso_day(date).ok_or_else(|| {
-                crate::error::not_a_date("cutoff", date, format!("cutoff \"{date}\" is not a date"))
-            })?;
-            let held = (0..all.len())
-                .map(|b| all.customer[b] != NONE && all.day[b] > day)
-                .collect();
-            (held, format!("cutoff {date}"))
-        }
-        None => (last_baskets(&all, n_customers), "last_order".to_owned()),
-    };
-    let mut test: Vec<(u32, u32)> = Vec::new();
-    for b in (0..all.len()).filter(|&b| held[b]) {
-        test.extend(all.basket(b).iter().map(|&i| (all.customer[b], i)));
-    }
-    test.sort_unstable();
-    test.dedup();
-    let keep: Vec<bool> = held.iter().map(|&h| !h).collect();
-    drop(held);
-    let mut train = all;
-    train.keep_only(&keep);
-    drop(keep);
-    if train.len() == 0 {
-        return Err(
-            Error::options("no orders are left for training before the cutoff")
-                .with_code(ErrorCode::NoTrainingOrders),
-        );
-    }
-    train.cap(options.basket_cap());
-    let rec = Recommender::from_baskets(t, train, options);
-    let nb = NextBasket::new(&rec, next)?;
+    score_next_basket(&Holdout::new(t, options, cutoff)?, next)
+}
+
+/// The next-basket holdout's scores on a holdout.
+///
+/// # Errors
+/// An options error for invalid next-basket options.
+pub(super) fn score_next_basket(
+    h: &Holdout<'_>,
+    next: &NextBasketOptions,
+) -> Result<NextBasketEvaluation> {
+    let rec = &h.rec;
+    let nb = NextBasket::new(rec, next)?;
     let k_max = NEXT_BASKET_KS[NEXT_BASKET_KS.len() - 1];
 
     let new_sums =
@@ -179,8 +147,7 @@ pub fn evaluate_next_basket(
     // Customers with a training history and a held-out order, in index
     // order; every `step`-th is scored, so that the holdout's cost stays
     // bounded on large shops (a deterministic, evenly spread sample).
-    let mut eligible: Vec<u32> = test.iter().map(|&(c, _)| c).collect();
-    eligible.dedup();
+    let mut eligible: Vec<u32> = h.customers().map(|(c, _)| c).collect();
     eligible.retain(|&c| !rec.history_of(c).is_empty());
     let held_out_customers = eligible.len() as u64;
     let step = eligible
@@ -188,36 +155,38 @@ pub fn evaluate_next_basket(
         .div_ceil(next.max_evaluated_customers.max(1))
         .max(1);
     let scored: Vec<u32> = eligible.iter().step_by(step).copied().collect();
-    let mut start = 0;
-    while start < test.len() {
-        let c = test[start].0;
-        let end = start + test[start..].partition_point(|&(x, _)| x == c);
-        let relevant: Vec<u32> = test[start..end].iter().map(|&(_, i)| i).collect();
-        start = end;
+    // The same for every customer; buffers reused across customers.
+    let g_top: Vec<u32> = rec.popular().iter().take(k_max).copied().collect();
+    let mut scratch = Scratch::default();
+    let (mut relevant, mut repeat, mut new) = (Vec::new(), Vec::new(), Vec::new());
+    for (c, held) in h.customers() {
         if scored.binary_search(&c).is_err() {
             continue;
         }
+        relevant.clear();
+        relevant.extend(held.iter().map(|&(_, i)| i));
         let history = rec.history_of(c);
         let bought = |i: &u32| history.binary_search_by_key(i, |p| p.item).is_ok();
-        let repeat: Vec<u32> = relevant.iter().copied().filter(bought).collect();
-        let new: Vec<u32> = relevant.iter().copied().filter(|i| !bought(i)).collect();
+        repeat.clear();
+        repeat.extend(relevant.iter().copied().filter(bought));
+        new.clear();
+        new.extend(relevant.iter().copied().filter(|i| !bought(i)));
         customers += 1;
         with_repeat += u64::from(!repeat.is_empty());
         with_new += u64::from(!new.is_empty());
         relevant_total += relevant.len() as u64;
         relevant_repeat += repeat.len() as u64;
 
-        let g_top: Vec<u32> = rec.popular().iter().take(k_max).copied().collect();
-        let p_top: Vec<u32> = personal_top_freq(&rec, c, k_max)
+        let p_top: Vec<u32> = personal_top_freq(rec, c, k_max)
             .iter()
             .map(|x| x.item)
             .collect();
         let blended: Vec<u32> = nb
-            .for_customer_index(c, k_max)
+            .for_customer_with(c, k_max, &mut scratch)
             .iter()
             .map(|x| x.item)
             .collect();
-        for (m, list) in [g_top, p_top, blended].iter().enumerate() {
+        for (m, list) in [&g_top, &p_top, &blended].iter().enumerate() {
             for (j, &k) in NEXT_BASKET_KS.iter().enumerate() {
                 let s = &mut sums[j][m];
                 let top = &list[..k.min(list.len())];
@@ -263,7 +232,7 @@ pub fn evaluate_next_basket(
         METHODS[best],
     );
     Ok(NextBasketEvaluation {
-        holdout,
+        holdout: h.label.clone(),
         held_out_customers,
         customers,
         customers_with_repeat: with_repeat,

@@ -6,7 +6,7 @@
 //! The next-basket list of each customer is the list that found the most of
 //! what customers bought next on the shop's own holdout (Recall@10 of the
 //! blended TIFU-KNN list, the customer's own most bought items and the
-//! best-sellers, [`evaluate_next_basket`]): "the best of these for this
+//! best-sellers, [`evaluate_next_basket`](crate::recommend::evaluate_next_basket)): "the best of these for this
 //! shop". Without a holdout (no repeat customers) it is the blended list.
 
 use serde::{Deserialize, Serialize};
@@ -16,10 +16,9 @@ use crate::days::format_day;
 use crate::ingest::Dataset;
 use crate::predict::Predictions;
 use crate::recommend::{
-    evaluate, evaluate_next_basket, global_top_freq, personal_top_freq, BasketStats, DueOptions,
-    EvaluateOptions, Evaluation, IntervalSource, NextBasket, NextBasketEvaluation,
-    NextBasketOptions, NextItem, NextReason, Reason, RecommendOptions, Recommendation, Recommender,
-    Replenishment, RuleMetrics,
+    evaluate_both, global_top_freq, personal_top_freq, BasketStats, DueOptions, EvaluateOptions,
+    Evaluation, IntervalSource, NextBasket, NextBasketEvaluation, NextBasketOptions, NextItem,
+    NextReason, Reason, RecommendOptions, Recommendation, Recommender, Replenishment, RuleMetrics,
 };
 use crate::summary::Summary;
 
@@ -306,9 +305,19 @@ pub fn recommendations(
     // built, so the two never share the wasm heap's peak.
     progress(RecommendStage::Evaluation);
     let orders = matches!(data, Dataset::Transactions(_));
-    let evaluation = orders.then(|| evaluate(data, &core, &EvaluateOptions::default()));
-    let next_evaluation =
-        orders.then(|| evaluate_next_basket(data, &core, &NextBasketOptions::default(), None));
+    // Both holdouts hold out each customer's last order: one training
+    // recommender serves both (`evaluate_both`).
+    let (evaluation, next_evaluation) = match orders.then(|| {
+        evaluate_both(
+            data,
+            &core,
+            &EvaluateOptions::default(),
+            &NextBasketOptions::default(),
+        )
+    }) {
+        Some((e, n)) => (Some(e), Some(n)),
+        None => (None, None),
+    };
     progress(RecommendStage::Recommender);
     let rec = match Recommender::new(data, &core) {
         Ok(rec) => rec,
