@@ -7,8 +7,9 @@ use ltvlab::ingest::{ingest, Dataset, IngestOptions};
 use ltvlab::recommend::IntervalSource;
 use ltvlab::recommend::{
     evaluate, evaluate_next_basket, Decay, EvaluateOptions, ItemsetOptions, NextBasket,
-    NextBasketEvaluation, NextBasketOptions, NextItem, NextReason, PairRule, Ranking, Reason,
-    RecommendOptions, Recommender, RuleMetrics, ALPHA_GRID, DECAY_GRID, METHODS, NEXT_BASKET_KS,
+    NextBasketEvaluation, NextBasketOptions, NextItem, NextOutcome, NextReason, PairRule, Ranking,
+    Reason, RecommendOptions, Recommender, RuleMetrics, ALPHA_GRID, DECAY_GRID, METHODS,
+    NEXT_BASKET_KS,
 };
 use ltvlab::report::{
     recommendations, DueSoon, ItemRef, ListOptions, NextBasketMethod, Note, RecommendationsReport,
@@ -678,7 +679,15 @@ fn next_basket_is_at_least_personal_top_frequency_on_online_retail() {
     assert!(e.customers >= 100, "{e:?}");
     assert!(recall("p_top_freq") > recall("g_top_freq"), "{e:?}");
     assert!(recall("next_basket") >= recall("p_top_freq"), "{e:?}");
-    assert_eq!(e.best, "next_basket", "{e:?}");
+    // But only just (0.124 against 0.122 over 140 customers; items found
+    // by one of the two lists only, 35 against 33, sign test p ≈ 0.9): a
+    // difference chance could give, so the own-items list is kept.
+    assert_eq!(
+        (e.best, e.runner_up, e.outcome),
+        ("p_top_freq", "next_basket", NextOutcome::Chance),
+        "{e:?}"
+    );
+    assert_eq!((e.only_found[2][1], e.only_found[1][2]), (35, 33));
 }
 
 /// A generated consumables shop: frequent orders of five lines, half of each

@@ -49,7 +49,7 @@ pub use next_basket::{
 };
 pub use next_eval::{
     evaluate_next_basket, global_top_freq, personal_top_freq, MethodScores, NextBasketEvaluation,
-    ScoresAtK, MAX_EVALUATED_CUSTOMERS, METHODS, NEXT_BASKET_KS,
+    NextOutcome, ScoresAtK, CHOICE_K, MAX_EVALUATED_CUSTOMERS, METHODS, NEXT_BASKET_KS,
 };
 pub use pairs::PairRule;
 pub use replenish::{

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::evaluate::{Holdout, Sums};
+use super::evaluate::{sign_test_p, Holdout, Sums, BEYOND_CHANCE_P};
 use super::next_basket::{Decay, NextBasket, NextBasketOptions, NextItem, NextReason, Scratch};
 use super::{transactions_of, RankingMetrics, RecommendOptions, Recommender};
 use crate::ingest::Dataset;
@@ -84,11 +84,99 @@ pub struct NextBasketEvaluation {
     pub alpha: f64,
     /// G-TopFreq, P-TopFreq and the next-basket list, in [`METHODS`]' order.
     pub methods: Vec<MethodScores>,
-    /// The method with the highest Recall@10 (ties go to the simpler one,
-    /// in [`METHODS`]' order).
+    /// The list to use: each customer's own most bought items (P-TopFreq,
+    /// the strongest simple baseline in Li et al. 2023) unless the
+    /// best-sellers, then the next-basket list, beat the list chosen so far:
+    /// a higher Recall@10 and more of the held-out items found only by it,
+    /// beyond chance ([`NextBasketEvaluation::only_found`], the exact sign
+    /// test at [`BEYOND_CHANCE_P`]).
     pub best: &'static str,
+    /// The other list with the highest Recall@10 (ties to the simpler).
+    pub runner_up: &'static str,
+    /// `only_found[a][b]`: held-out items in list `a`'s top 10 and not in
+    /// list `b`'s, summed over the scored customers (lists in [`METHODS`]'
+    /// order): what the sign test between two lists counts.
+    pub only_found: [[u64; 3]; 3],
+    /// How `best` compares with `runner_up`, decided once for every reader.
+    pub outcome: NextOutcome,
     /// The result in one sentence.
     pub verdict: String,
+}
+
+/// How the chosen next-basket list compares with the runner-up
+/// ([`NextBasketEvaluation::outcome`]), at Recall@10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NextOutcome {
+    /// No customer could be scored.
+    Untested,
+    /// No list found any held-out item.
+    None,
+    /// Only the chosen list found held-out items.
+    Only,
+    /// The chosen list found at least 5% more, beyond chance.
+    Better,
+    /// About as much: less than 5% apart, or apart within chance.
+    Same,
+    /// The runner-up found more, within chance: the chosen list is kept.
+    Chance,
+}
+
+/// The list length the choice and [`NextOutcome`] read.
+pub const CHOICE_K: usize = 10;
+
+/// P-TopFreq unless G-TopFreq, then the next-basket list, beats the list
+/// chosen so far: a higher Recall@`CHOICE_K` and more items found only by
+/// it, beyond chance.
+fn choose(recall: &[f64; 3], only: &[[u64; 3]; 3]) -> usize {
+    let mut best = 1;
+    for m in [0, 2] {
+        if beats(m, best, recall, only) {
+            best = m;
+        }
+    }
+    best
+}
+
+fn beats(a: usize, b: usize, recall: &[f64; 3], only: &[[u64; 3]; 3]) -> bool {
+    recall[a] > recall[b]
+        && only[a][b] > only[b][a]
+        && sign_test_p(only[a][b], only[b][a]) < BEYOND_CHANCE_P
+}
+
+/// The other list with the highest recall (ties to the simpler), and how
+/// `best` compares with it.
+fn outcome(
+    customers: u64,
+    best: usize,
+    recall: &[f64; 3],
+    only: &[[u64; 3]; 3],
+) -> (usize, NextOutcome) {
+    let runner = (0..METHODS.len())
+        .filter(|&m| m != best)
+        .fold(None, |top: Option<usize>, m| match top {
+            Some(t) if recall[t] >= recall[m] => Some(t),
+            _ => Some(m),
+        })
+        .unwrap_or(0);
+    let (b, r) = (recall[best], recall[runner]);
+    let outcome = if customers == 0 {
+        NextOutcome::Untested
+    } else if b == 0.0 && r == 0.0 {
+        NextOutcome::None
+    } else if r > b {
+        NextOutcome::Chance
+    } else if r == 0.0 {
+        NextOutcome::Only
+    } else if b >= 1.05 * r
+        && only[best][runner] > only[runner][best]
+        && sign_test_p(only[best][runner], only[runner][best]) < BEYOND_CHANCE_P
+    {
+        NextOutcome::Better
+    } else {
+        NextOutcome::Same
+    };
+    (runner, outcome)
 }
 
 impl NextBasketEvaluation {
@@ -159,6 +247,7 @@ pub(super) fn score_next_basket(
     let g_top: Vec<u32> = rec.popular().iter().take(k_max).copied().collect();
     let mut scratch = Scratch::default();
     let (mut relevant, mut repeat, mut new) = (Vec::new(), Vec::new(), Vec::new());
+    let mut only = [[0u64; 3]; 3];
     for (c, held) in h.customers() {
         if scored.binary_search(&c).is_err() {
             continue;
@@ -186,7 +275,16 @@ pub(super) fn score_next_basket(
             .iter()
             .map(|x| x.item)
             .collect();
-        for (m, list) in [&g_top, &p_top, &blended].iter().enumerate() {
+        let lists = [&g_top, &p_top, &blended];
+        for &item in &relevant {
+            let found = lists.map(|l| l.iter().take(CHOICE_K).any(|&i| i == item));
+            for (a, row) in only.iter_mut().enumerate() {
+                for (b, n) in row.iter_mut().enumerate() {
+                    *n += u64::from(found[a] && !found[b]);
+                }
+            }
+        }
+        for (m, list) in lists.iter().enumerate() {
             for (j, &k) in NEXT_BASKET_KS.iter().enumerate() {
                 let s = &mut sums[j][m];
                 let top = &list[..k.min(list.len())];
@@ -217,20 +315,11 @@ pub(super) fn score_next_basket(
                 .collect(),
         })
         .collect();
-    let recall10 = |m: usize| methods[m].at_k(10).map_or(0.0, |s| s.all.recall);
-    let mut best = 0;
-    for m in 1..METHODS.len() {
-        if recall10(m) > recall10(best) {
-            best = m;
-        }
-    }
-    let verdict = verdict(
-        customers,
-        recall10(1),
-        recall10(2),
-        recall10(0),
-        METHODS[best],
-    );
+    let recall10 = |m: usize| methods[m].at_k(CHOICE_K).map_or(0.0, |s| s.all.recall);
+    let recall = [recall10(0), recall10(1), recall10(2)];
+    let best = choose(&recall, &only);
+    let (runner_up, outcome) = outcome(customers, best, &recall, &only);
+    let verdict = verdict(customers, &recall, best, runner_up, outcome);
     Ok(NextBasketEvaluation {
         holdout: h.label.clone(),
         held_out_customers,
@@ -243,6 +332,9 @@ pub(super) fn score_next_basket(
         alpha: nb.alpha(),
         methods,
         best: METHODS[best],
+        runner_up: METHODS[runner_up],
+        only_found: only,
+        outcome,
         verdict,
     })
 }
@@ -297,22 +389,53 @@ fn global_fill(rec: &Recommender<'_>, k: usize, listed: &[u32]) -> Vec<NextItem>
         .collect()
 }
 
-fn verdict(customers: u64, personal: f64, blended: f64, popular: f64, best: &str) -> String {
+fn verdict(
+    customers: u64,
+    recall: &[f64; 3],
+    best: usize,
+    runner_up: usize,
+    outcome: NextOutcome,
+) -> String {
     if customers == 0 {
         return "not enough repeat customers to evaluate the next basket: no customer has an order after their first".to_owned();
     }
+    let [popular, personal, blended] = recall;
     let detail = format!(
         "recall@10 {blended:.3} for the next-basket list, {personal:.3} for each customer's own most bought items, {popular:.3} for best-sellers; {customers} customers"
     );
-    let mut text = match best {
-        "next_basket" => format!(
-            "on your data the next-basket list finds the most of what customers buy next ({detail}): use it"
+    // The list's name with its verb's ending (a list finds, items find).
+    let name = |m: usize| match METHODS[m] {
+        "next_basket" => "the next-basket list finds",
+        "p_top_freq" => "each customer's own most bought items find",
+        _ => "best-sellers find",
+    };
+    let bare = |m: usize| {
+        name(m)
+            .rsplit_once(' ')
+            .map_or(name(m), |(subject, _)| subject)
+    };
+    let advice = match METHODS[best] {
+        "next_basket" => "use it",
+        "p_top_freq" => "use their own items",
+        _ => "show best-sellers",
+    };
+    let mut text = match outcome {
+        NextOutcome::Chance => format!(
+            "on your data {} a little more of what customers buy next than {} ({detail}), a difference chance alone could give: {advice}",
+            name(runner_up),
+            bare(best)
         ),
-        "p_top_freq" => format!(
-            "on your data each customer's own most bought items find as much or more of what they buy next than the next-basket list ({detail}): use their own items"
+        NextOutcome::None => format!(
+            "on your data no list finds what customers buy next in its top 10 ({detail}): {advice} for now"
         ),
-        _ => format!(
-            "on your data best-sellers find as much of what customers buy next as the personal lists ({detail}): show best-sellers"
+        NextOutcome::Better | NextOutcome::Only => format!(
+            "on your data {} the most of what customers buy next ({detail}): {advice}",
+            name(best)
+        ),
+        NextOutcome::Same | NextOutcome::Untested => format!(
+            "on your data {} about as much of what customers buy next as {} ({detail}): {advice}",
+            name(best),
+            bare(runner_up)
         ),
     };
     if customers < 30 {
@@ -321,4 +444,137 @@ fn verdict(customers: u64, personal: f64, blended: f64, popular: f64, best: &str
         ));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `only[a][b]` from the pairs given, zero elsewhere.
+    fn only(pairs: &[((usize, usize), u64)]) -> [[u64; 3]; 3] {
+        let mut m = [[0; 3]; 3];
+        for &((a, b), n) in pairs {
+            m[a][b] = n;
+        }
+        m
+    }
+
+    /// The choice and its outcome, by hand. Sign-test p-values (two-sided,
+    /// `2 P(X <= min)` for `X ~ Bin(a + b, ½)`): 9 vs 1, 2·11/1024 = 0.021;
+    /// 8 vs 2, 2·56/1024 = 0.109; 6 vs 0, 2/64 = 0.031; 12 vs 2,
+    /// 2·106/16384 = 0.013; 200 vs 42, far below 0.05; 3 vs 1, 0.625;
+    /// 2 vs 0, 0.5; 2 vs 2, 1. Lists: 0 best-sellers, 1 own items, 2 next
+    /// basket; the choice starts from own items.
+    #[test]
+    fn the_choice_needs_more_than_chance() {
+        type Case = (
+            &'static str,
+            u64,
+            [f64; 3],
+            [[u64; 3]; 3],
+            usize,
+            usize,
+            NextOutcome,
+        );
+        let cases: [Case; 9] = [
+            // Small-shop-13's shape: best-sellers ahead by 1.15×, 2 vs 0.
+            (
+                "best-sellers ahead within chance",
+                11,
+                [0.712, 0.621, 0.303],
+                only(&[((0, 1), 2), ((0, 2), 10), ((1, 2), 8)]),
+                1,
+                0,
+                NextOutcome::Chance,
+            ),
+            // The sample's shape.
+            (
+                "best-sellers beyond chance",
+                900,
+                [0.418, 0.343, 0.353],
+                only(&[((0, 1), 200), ((1, 0), 42), ((0, 2), 168), ((2, 0), 50)]),
+                0,
+                2,
+                NextOutcome::Better,
+            ),
+            (
+                "own items ahead by 1.15x within chance",
+                40,
+                [0.3, 0.345, 0.2],
+                only(&[((1, 0), 8), ((0, 1), 2)]),
+                1,
+                0,
+                NextOutcome::Same,
+            ),
+            (
+                "own items ahead beyond chance",
+                40,
+                [0.3, 0.5, 0.4],
+                only(&[((1, 0), 9), ((0, 1), 1), ((1, 2), 6)]),
+                1,
+                2,
+                NextOutcome::Better,
+            ),
+            (
+                "nothing found",
+                20,
+                [0.0, 0.0, 0.0],
+                only(&[]),
+                1,
+                0,
+                NextOutcome::None,
+            ),
+            (
+                "nobody scored",
+                0,
+                [0.0, 0.0, 0.0],
+                only(&[]),
+                1,
+                0,
+                NextOutcome::Untested,
+            ),
+            (
+                "only own items found any",
+                20,
+                [0.0, 0.2, 0.0],
+                only(&[((1, 0), 4), ((1, 2), 4)]),
+                1,
+                0,
+                NextOutcome::Only,
+            ),
+            (
+                "the kept list found none, within chance",
+                12,
+                [0.0, 0.0, 0.1],
+                only(&[((2, 1), 2), ((2, 0), 2)]),
+                1,
+                2,
+                NextOutcome::Chance,
+            ),
+            (
+                "the next basket beats own items, best-sellers not",
+                60,
+                [0.3, 0.25, 0.5],
+                only(&[
+                    ((0, 1), 3),
+                    ((1, 0), 1),
+                    ((2, 0), 2),
+                    ((0, 2), 2),
+                    ((2, 1), 12),
+                    ((1, 2), 2),
+                ]),
+                2,
+                0,
+                NextOutcome::Same,
+            ),
+        ];
+        for (name, customers, recall, only, best, runner, want) in cases {
+            assert_eq!(choose(&recall, &only), best, "{name}: best");
+            assert_eq!(
+                outcome(customers, best, &recall, &only),
+                (runner, want),
+                "{name}"
+            );
+        }
+    }
 }

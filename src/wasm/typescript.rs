@@ -331,11 +331,20 @@ export interface NextBasketEvaluation {
     alpha: number;
     /** G-TopFreq, P-TopFreq and the blended list, in that order. */
     methods: { method: NextBasketMethod; at: NextBasketScores[] }[];
-    /** The highest Recall@10 (ties to the simpler list). */
+    /** The simplest list unless a later one beats it at Recall@10 beyond chance (sign test on `only_found`). */
     best: NextBasketMethod;
+    /** The other list with the highest Recall@10 (ties to the simpler). */
+    runner_up: NextBasketMethod;
+    /** `only_found[a][b]`: held-out items in list a's top 10 and not in list b's (lists in `methods`' order). */
+    only_found: number[][];
+    /** How `best` compares with `runner_up`, decided in the core. */
+    outcome: NextOutcome;
     /** In English; the page writes its own. */
     verdict: string;
 }
+
+/** See `ltvlab::recommend::NextOutcome`. */
+export type NextOutcome = "untested" | "none" | "only" | "better" | "same" | "chance";
 
 /** One list's scores at k = 5, 10 or 20: every held-out item, the ones bought before, the new ones. */
 export interface NextBasketScores { k: number; all: RankingMetrics; repeat: RankingMetrics; new: RankingMetrics }

@@ -198,26 +198,27 @@ function verdictText(e, method) {
   const { l10n } = state;
   const t = l10n.t;
   const name = (/** @type {NextBasketMethod} */ m) => t(`recs.method.${m}`);
-  if (!e || e.customers === 0) return t('recs.next.verdict.untested', { best: name(method) });
-  const others = e.methods.map((m) => m.method).filter((m) => m !== method);
-  others.sort((a, b) => recall(e, b, VERDICT_K) - recall(e, a, VERDICT_K));
+  if (!e || e.outcome === 'untested') return t('recs.next.verdict.untested', { best: name(method) });
+  // The core decides the outcome (ltvlab::recommend::NextOutcome): the
+  // runner-up beside the chosen list, and whether their difference is
+  // beyond chance.
+  const second = e.runner_up;
+  const third = e.methods.map((m) => m.method).find((m) => m !== method && m !== second) ?? second;
   const best = recall(e, method, VERDICT_K);
-  const [second, third] = others;
+  const runnerUp = recall(e, second, VERDICT_K);
   const params = {
     best: name(method),
     second: name(second),
     third: name(third),
     recall: l10n.percent(best),
-    secondRecall: l10n.percent(recall(e, second, VERDICT_K)),
+    secondRecall: l10n.percent(runnerUp),
     thirdRecall: l10n.percent(recall(e, third, VERDICT_K)),
     k: VERDICT_K,
+    customers: l10n.integer(e.customers),
   };
-  const runnerUp = recall(e, second, VERDICT_K);
-  let text;
-  if (best === 0) text = t('recs.next.verdict.none', params);
-  else if (runnerUp === 0) text = t('recs.next.verdict.only', params);
-  else if (best / runnerUp >= 1.05) text = t('recs.next.verdict.better', { ...params, ratio: l10n.decimal(Math.round((best / runnerUp) * 100) / 100) });
-  else text = t('recs.next.verdict.same', params);
+  let text = e.outcome === 'better'
+    ? t('recs.next.verdict.better', { ...params, ratio: l10n.decimal(Math.round((best / runnerUp) * 100) / 100) })
+    : t(`recs.next.verdict.${e.outcome}`, params);
   if (e.customers < FEW_CUSTOMERS) text += ` ${t('recs.eval.few', { customers: l10n.integer(e.customers) })}`;
   return text;
 }
