@@ -89,7 +89,7 @@ pub struct NextBasketEvaluation {
     /// best-sellers, then the next-basket list, beat the list chosen so far:
     /// a higher Recall@10 and more of the held-out items found only by it,
     /// beyond chance ([`NextBasketEvaluation::only_found`], the exact sign
-    /// test at [`BEYOND_CHANCE_P`]).
+    /// test at p < 0.05).
     pub best: &'static str,
     /// The other list with the highest Recall@10 (ties to the simpler).
     pub runner_up: &'static str,
