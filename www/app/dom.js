@@ -91,6 +91,20 @@ export function download(blob, name) {
 export const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
+ * Resolves in a task after the next frame (its layout and paint), or after
+ * `FRAME_WAIT_MS` where no frame comes (a hidden tab draws none).
+ */
+export const afterFrame = () =>
+  new Promise((resolve) => {
+    const fallback = setTimeout(resolve, FRAME_WAIT_MS);
+    requestAnimationFrame(() => {
+      clearTimeout(fallback);
+      setTimeout(resolve, 0);
+    });
+  });
+const FRAME_WAIT_MS = 100;
+
+/**
  * document.body.dataset.state is the page's state, for people and tests alike:
  * idle → working → done | error | idle (after cancel, which ends the busy
  * worker and starts a fresh one). "done" means the dashboard is drawn; the

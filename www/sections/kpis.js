@@ -58,11 +58,12 @@ export function fitKpis() {
 
 /** Refits the cards when their grid changes width (a window resize, print). */
 let observer = /** @type {ResizeObserver | null} */ (null);
+/** The cards' grid's width as the observer last saw it (0: hidden, or not observed yet). */
+let width = 0;
 function watchKpis() {
   if (observer || typeof ResizeObserver === 'undefined') return;
   const grid = document.querySelector('.kpis');
   if (!grid) return;
-  let width = 0;
   observer = new ResizeObserver(([entry]) => {
     if (Math.round(entry.contentRect.width) === width) return;
     width = Math.round(entry.contentRect.width);
@@ -265,7 +266,10 @@ export function renderKpis() {
     life: l10n.decimal(Math.round((f?.expected_lifetime_months ?? 0) * 10) / 10),
     months,
   });
-  fitKpis();
+  // Cards just shown (the first figures) are fitted by the observer once the
+  // page is laid out: measuring them here would force that layout inside
+  // this drawing task (about 25 ms at 1M lines).
+  if (width > 0 || typeof ResizeObserver === 'undefined') fitKpis();
   watchKpis();
 }
 
