@@ -276,6 +276,10 @@ async function measure(browser, browserPid, url, file) {
   const baseline = rendererBytes(browserPid);
   let peak = baseline?.rss ?? null;
   let peakPss = baseline?.pss ?? null;
+  // [epoch ms, bytes] of every sample, for the peak up to the dashboard
+  // (declared before the sampler: with --trace, starting the trace takes
+  // longer than its first tick).
+  const samples = [];
   const sampler = setInterval(() => {
     const now = rendererBytes(browserPid);
     if (now !== null) {
@@ -291,8 +295,6 @@ async function measure(browser, browserPid, url, file) {
       categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel'],
     });
   }
-  // [epoch ms, bytes] of every sample, for the peak up to the dashboard.
-  const samples = [];
   let helpersSettledAt = null;
   let sorts = [];
   let pendingAfterSorts = null;
