@@ -398,10 +398,15 @@ fn era_date(s: &[u8]) -> Option<RawDate> {
         return None;
     }
     let (day, _) = c.number(1, 2)?;
-    let day = civil_day(year, month, day)?;
+    with_time(civil_day(year, month, day)?, c, false)
+}
+
+/// A day followed by nothing, or by spaces (or `T`, when `t_allowed`) and a
+/// time.
+fn with_time(day: i32, mut c: Cursor<'_>, t_allowed: bool) -> Option<RawDate> {
     let seconds = if c.is_empty() {
         None
-    } else if c.skip_spaces() {
+    } else if (t_allowed && c.eat(b'T')) || c.skip_spaces() {
         Some(parse_time(c)?)
     } else {
         return None;
@@ -414,7 +419,7 @@ fn era_date(s: &[u8]) -> Option<RawDate> {
 
 /// `YYYY<sep>M<sep>D[ time]`, with `T` also allowed before the time after `-`.
 fn year_first(s: &[u8], separators: &[u8]) -> Option<RawDate> {
-    let (year, sep, month, day, mut c) = match padded_year_first(s) {
+    let (year, sep, month, day, c) = match padded_year_first(s) {
         Some((year, sep, month, day)) => (
             year,
             sep,
@@ -437,18 +442,7 @@ fn year_first(s: &[u8], separators: &[u8]) -> Option<RawDate> {
     if !separators.contains(&sep) {
         return None;
     }
-    let day = civil_day(year as i32, month, day)?;
-    let seconds = if c.is_empty() {
-        None
-    } else if (sep == b'-' && c.eat(b'T')) || c.skip_spaces() {
-        Some(parse_time(c)?)
-    } else {
-        return None;
-    };
-    Some(RawDate {
-        date: DatePart::Day(day),
-        seconds,
-    })
+    with_time(civil_day(year as i32, month, day)?, c, sep == b'-')
 }
 
 /// `YYYY?MM?DD` read at fixed offsets: the zero-padded common case, without a cursor.
