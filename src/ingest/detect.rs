@@ -340,18 +340,11 @@ fn preamble(records: &[Vec<String>]) -> usize {
     k
 }
 
-/// Whether at least 80% of the records have the most common field count,
-/// of two or more (as [`sniff::detect_delimiter`] decides it).
+/// Whether the records' field counts are consistent, by
+/// [`sniff::consistent_counts`].
 fn consistent_counts(records: &[Vec<String>]) -> bool {
-    let mut counts: Vec<usize> = records.iter().map(Vec::len).collect();
-    counts.sort_unstable();
-    let mut best = (0, 0);
-    for run in counts.chunk_by(|a, b| a == b) {
-        if run.len() > best.1 {
-            best = (run[0], run.len());
-        }
-    }
-    best.0 >= 2 && best.1 * 5 >= counts.len() * 4
+    let counts: Vec<usize> = records.iter().map(Vec::len).collect();
+    sniff::consistent_counts(&counts)
 }
 
 /// The columns' names: the header's, trimmed (`column N` for an empty

@@ -390,7 +390,7 @@ pub(super) fn trim_field(s: &str) -> &str {
     }
 }
 
-pub(super) fn is_blank<S: AsRef<str>>(fields: &[S]) -> bool {
+pub(crate) fn is_blank<S: AsRef<str>>(fields: &[S]) -> bool {
     fields.iter().all(|f| trim_field(f.as_ref()).is_empty())
 }
 

@@ -222,6 +222,14 @@ pub(crate) fn for_each_record(
     }
 }
 
+/// Whether field counts are consistent: at least 80% of the records have
+/// the most common count, and it is two or more ([`detect_delimiter`]'s
+/// rule).
+pub(crate) fn consistent_counts(counts: &[usize]) -> bool {
+    let mode = mode(counts);
+    mode >= 2 && counts.iter().filter(|&&c| c == mode).count() * 5 >= counts.len() * 4
+}
+
 fn mode(counts: &[usize]) -> usize {
     let mut sorted = counts.to_vec();
     sorted.sort_unstable();

@@ -139,9 +139,13 @@ fn choose(recall: &[f64; 3], only: &[[u64; 3]; 3]) -> usize {
 }
 
 fn beats(a: usize, b: usize, recall: &[f64; 3], only: &[[u64; 3]; 3]) -> bool {
-    recall[a] > recall[b]
-        && only[a][b] > only[b][a]
-        && sign_test_p(only[a][b], only[b][a]) < BEYOND_CHANCE_P
+    recall[a] > recall[b] && found_more(a, b, only)
+}
+
+/// Whether list `a` found more of the items only one of `a` and `b` found,
+/// beyond chance (the exact sign test at [`BEYOND_CHANCE_P`]).
+fn found_more(a: usize, b: usize, only: &[[u64; 3]; 3]) -> bool {
+    only[a][b] > only[b][a] && sign_test_p(only[a][b], only[b][a]) < BEYOND_CHANCE_P
 }
 
 /// The other list with the highest recall (ties to the simpler), and how
@@ -168,10 +172,7 @@ fn outcome(
         NextOutcome::Chance
     } else if r == 0.0 {
         NextOutcome::Only
-    } else if b >= 1.05 * r
-        && only[best][runner] > only[runner][best]
-        && sign_test_p(only[best][runner], only[runner][best]) < BEYOND_CHANCE_P
-    {
+    } else if b >= 1.05 * r && found_more(best, runner, only) {
         NextOutcome::Better
     } else {
         NextOutcome::Same
@@ -403,17 +404,13 @@ fn verdict(
     let detail = format!(
         "recall@10 {blended:.3} for the next-basket list, {personal:.3} for each customer's own most bought items, {popular:.3} for best-sellers; {customers} customers"
     );
-    // The list's name with its verb's ending (a list finds, items find).
+    // The list's name and its verb (a list finds, items find).
     let name = |m: usize| match METHODS[m] {
-        "next_basket" => "the next-basket list finds",
-        "p_top_freq" => "each customer's own most bought items find",
-        _ => "best-sellers find",
+        "next_basket" => ("the next-basket list", "finds"),
+        "p_top_freq" => ("each customer's own most bought items", "find"),
+        _ => ("best-sellers", "find"),
     };
-    let bare = |m: usize| {
-        name(m)
-            .rsplit_once(' ')
-            .map_or(name(m), |(subject, _)| subject)
-    };
+    let ((best_name, best_verb), (runner_name, runner_verb)) = (name(best), name(runner_up));
     let advice = match METHODS[best] {
         "next_basket" => "use it",
         "p_top_freq" => "use their own items",
@@ -421,21 +418,16 @@ fn verdict(
     };
     let mut text = match outcome {
         NextOutcome::Chance => format!(
-            "on your data {} a little more of what customers buy next than {} ({detail}), a difference chance alone could give: {advice}",
-            name(runner_up),
-            bare(best)
+            "on your data {runner_name} {runner_verb} a little more of what customers buy next than {best_name} ({detail}), a difference chance alone could give: {advice}"
         ),
         NextOutcome::None => format!(
             "on your data no list finds what customers buy next in its top 10 ({detail}): {advice} for now"
         ),
         NextOutcome::Better | NextOutcome::Only => format!(
-            "on your data {} the most of what customers buy next ({detail}): {advice}",
-            name(best)
+            "on your data {best_name} {best_verb} the most of what customers buy next ({detail}): {advice}"
         ),
         NextOutcome::Same | NextOutcome::Untested => format!(
-            "on your data {} about as much of what customers buy next as {} ({detail}): {advice}",
-            name(best),
-            bare(runner_up)
+            "on your data {best_name} {best_verb} about as much of what customers buy next as {runner_name} ({detail}): {advice}"
         ),
     };
     if customers < 30 {

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use super::options::analysis_options;
 use super::{js_error, to_js};
-use crate::ingest::{detect_head, ingest, HeadReport, IngestReport, Role, WarningCode};
+use crate::ingest::{detect_head, ingest, is_blank, HeadReport, IngestReport, Role, WarningCode};
 use crate::{ErrorCode, Param};
 
 /// Data rows the preview shows.
@@ -154,7 +154,7 @@ fn head_rows(
                     })
                     .collect();
                 // Delimiters only (`,,,`) are not rows, as ingest reads them.
-                if row.iter().any(|f| !f.trim().is_empty()) {
+                if !is_blank(&row) {
                     rows.push(row);
                 }
             }
