@@ -11,6 +11,16 @@
 //! never straddle two scores, so when 60 % of customers bought once they all
 //! get F = 1 and the next score used is 4 (scores may be skipped).
 //!
+//! **A recent buyer is never scored as silent**: a customer whose last
+//! purchase is at most [`RECENT_DAYS`] (30) days old gets R of at least 4.
+//! Quintiles alone rank customers against each other, so in a shop three
+//! weeks old, or one whose customers all buy weekly, the fifth who bought
+//! longest ago would get R = 1 and be called lost or hibernating after two
+//! weeks, while the A–E ranks ([`crate::rfm_ranks`]) put them in R = A
+//! (0–30 days) and the follow-up lists start at 30 days. The grid below
+//! names a silence only in rows R ≤ 3 (about to sleep, at risk, can't lose
+//! them, hibernating, lost).
+//!
 //! # Named segments
 //!
 //! From R and `FM = ⌈(F + M)/2⌉`, the common R/FM grid:
@@ -613,7 +623,12 @@ fn segments_with_model<'a>(
     // each row would be the larger part of this section's memory.
     let facts = CustomerFacts::build_with_model(histories, summary, value, timing)?;
     let n = facts.rows.len();
-    let r = scores(&facts.rows, |c| -f64::from(c.days_since_last));
+    let mut r = scores(&facts.rows, |c| -f64::from(c.days_since_last));
+    for (score, c) in r.iter_mut().zip(&facts.rows) {
+        if c.days_since_last <= RECENT_DAYS {
+            *score = (*score).max(4);
+        }
+    }
     let f = scores(&facts.rows, |c| f64::from(c.orders));
     let m = scores(&facts.rows, |c| c.revenue);
     let segment: Vec<Segment> = (0..n)
@@ -678,6 +693,12 @@ fn segments_with_model<'a>(
         customers,
     })
 }
+
+/// Days since the last purchase within which a customer's R score is at
+/// least 4 (see the module doc): the A–E ranks' R = A
+/// ([`crate::rfm_ranks::RECENCY_DAYS`]`[0]`), and the first follow-up list's
+/// threshold by default.
+pub const RECENT_DAYS: i32 = crate::rfm_ranks::RECENCY_DAYS[0] as i32;
 
 /// RFM scores of `rows` by `key` (higher key, higher score), ties sharing
 /// the score of their lowest rank.

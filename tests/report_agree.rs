@@ -10,10 +10,21 @@
 
 use ltvlab::ingest::{ingest, IngestOptions};
 use ltvlab::report::{dashboard, Dashboard, ReportOptions};
+use ltvlab::segments::Segment;
 use proptest::prelude::*;
 
 /// Relative tolerance for sums of amounts added in another order.
 const SUM_TOL: f64 = 1e-9;
+
+/// The segments of the R/FM grid's rows R = 4 and 5 (`src/segments.rs`):
+/// none names a silence.
+const RECENT: [Segment; 5] = [
+    Segment::Champions,
+    Segment::Loyal,
+    Segment::PotentialLoyalist,
+    Segment::New,
+    Segment::Promising,
+];
 
 /// One order line: (item 0–5, amount; a negative amount is a return line).
 type Line = (u8, i32);
@@ -189,6 +200,20 @@ fn check(d: &Dashboard) -> Result<(), TestCaseError> {
         prop_assert_eq!(n, customers, "customers over the segments");
         let v: f64 = s.segments.iter().map(|x| x.stats.revenue).sum();
         prop_assert!(close(v, revenue), "revenue over the segments");
+        // A buyer of the last 30 days, R = A in the A–E ranks and before
+        // the follow-up lists, is in no segment that names a silence.
+        for c in &s.customers {
+            if c.days_since_last_order <= 30 {
+                prop_assert!(
+                    c.r >= 4 && RECENT.contains(&c.segment),
+                    "{} bought {} days ago but is in {:?} (R {})",
+                    c.customer_id,
+                    c.days_since_last_order,
+                    c.segment,
+                    c.r
+                );
+            }
+        }
         if customers > 0 {
             let rate = repeaters as f64 / customers as f64;
             prop_assert!(close(s.overall.repeat_rate, rate), "segments' repeat rate");

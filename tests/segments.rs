@@ -47,12 +47,13 @@ fn rfm_scores_and_segments_match_hand_computation() {
     let report = segments(&t, &summary, None, &SegmentOptions::default()).unwrap();
     assert!(!report.modeled);
     // Scores are 1 + ⌊5k/n⌋ with k the customers strictly worse (n = 5):
-    // R by -days: x, z, v, w, y → 1, 2, 3, 4, 5.
+    // R by -days: x, z, v, w, y → 1, 2, 3, 4, 5; v bought 10 days ago, at
+    // most RECENT_DAYS (30), so its 3 is raised to 4.
     // F: w, x, y tie at 1 order (k = 0) → 1; z → 4; v → 5.
     // M: w, x tie at 10 → 1; z 40 → 3; y 50 → 4; v 300 → 5.
     // FM = ⌈(F+M)/2⌉: v 5, w 1, x 1, y 3, z 4; segments from the R/FM grid.
     let want = [
-        ("v", 3, 5, 5, Segment::Loyal),
+        ("v", 4, 5, 5, Segment::Loyal),
         ("w", 4, 1, 1, Segment::Promising),
         ("x", 1, 1, 1, Segment::Lost),
         ("y", 5, 1, 4, Segment::PotentialLoyalist),
