@@ -147,6 +147,8 @@ corpus! {
     one_long_line: "one_long_line.csv",
     blank_lines_before_header: "blank_lines_before_header.csv",
     invisible_ids: "invisible_ids.csv",
+    // A hand-made order sheet: tax notes, ▲/△ for minus, ¥1,200-.
+    hand_made_yen_notes: "hand_made_yen_notes.csv",
 }
 
 #[test]

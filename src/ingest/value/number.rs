@@ -3,10 +3,12 @@
 //!
 //! # Amount formats
 //!
-//! [`parse_amount`] reads an optional sign (`-`, `+`, `−`) or accounting parentheses
-//! `(12.50)`, an optional currency before and/or after the number (`$`, `US$`, `¥`, `￥`,
-//! `円`, `€`, `£`, `₩`, `元`, `C$`, `A$`, or a three-letter code such as `JPY`), and a number
-//! whose separators follow the column's [`DecimalSep`]:
+//! [`parse_amount`] reads an optional sign (`-`, `+`, `−`, and the Japanese accounts' `▲`
+//! and `△` for minus) or accounting parentheses `(12.50)`, an optional currency before
+//! and/or after the number (`$`, `US$`, `¥`, `￥`, `円`, `€`, `£`, `₩`, `元`, `C$`, `A$`, or
+//! a three-letter code such as `JPY`), and a number whose separators follow the column's
+//! [`DecimalSep`]. A tax note (`(税込)`, `税込`, `(税抜)`, …) before or after it is passed
+//! over, and so is the closing hyphen of `¥1,200-`:
 //!
 //! | [`DecimalSep`] | decimal point | thousands separators | examples |
 //! |---|---|---|---|
@@ -111,7 +113,8 @@ pub enum DecimalSep {
 /// A bare `$` means US dollars and a bare `¥` yen unless a code elsewhere in the field
 /// says otherwise (`$12 CAD`); two conflicting explicit currencies are rejected.
 /// Returns `None` for empty fields, text, malformed numbers (`1.2.3` under
-/// [`DecimalSep::Dot`]), a trailing minus, and magnitudes above [`MAX_AMOUNT`].
+/// [`DecimalSep::Dot`]), a trailing minus (but for `¥1,200-`'s closing hyphen), and
+/// magnitudes above [`MAX_AMOUNT`].
 ///
 /// ```
 /// use ltvlab::ingest::value::{parse_amount, Currency, DecimalSep};
@@ -216,6 +219,7 @@ const SYMBOLS: [(&str, Currency, bool); 14] = [
 ];
 
 pub(super) fn amount(mut s: &[u8], decimal: DecimalSep) -> Option<Amount> {
+    s = strip_tax_note(s);
     let mut negative = false;
     if let [b'(', inner @ .., b')'] = s {
         negative = true;
@@ -228,6 +232,14 @@ pub(super) fn amount(mut s: &[u8], decimal: DecimalSep) -> Option<Amount> {
     if prefix.is_some() && sign.is_none() {
         sign = take_sign(&mut s);
         s = s.trim_ascii_start();
+    }
+    // ¥1,200- : the yen sign and a closing hyphen, as receipts and
+    // invoices write an amount so that nothing can be added after it. Only
+    // after ¥: elsewhere a trailing minus (SAP's 1.200-) may mean negative.
+    if sign.is_none() && prefix.is_some_and(|p| p.currency == Currency::Jpy && p.weak) {
+        if let [rest @ .., b'-'] = s {
+            s = rest.trim_ascii_end();
+        }
     }
     let suffix = take_currency_suffix(&mut s);
     s = s.trim_ascii_end();
@@ -248,14 +260,56 @@ pub(super) fn amount(mut s: &[u8], decimal: DecimalSep) -> Option<Amount> {
     })
 }
 
+/// The marks of a negative amount in Japanese accounts and spreadsheets,
+/// ▲ and △ (三角: `▲1,200` is −1,200).
+const TRIANGLES: [&str; 2] = ["▲", "△"];
+
 fn take_sign(s: &mut &[u8]) -> Option<Sign> {
     let sign = match s.first() {
         Some(b'-') => Sign::Minus,
         Some(b'+') => Sign::Plus,
-        _ => return None,
+        _ => {
+            let rest = TRIANGLES
+                .iter()
+                .find_map(|t| s.strip_prefix(t.as_bytes()))?;
+            *s = rest.trim_ascii_start();
+            return Some(Sign::Minus);
+        }
     };
     *s = &s[1..];
     Some(sign)
+}
+
+/// Tax notes around an amount, after folding (full-width parentheses are
+/// ASCII by then): `(税込)`, `(税抜)`, `(税別)`, `(内税)`, `(外税)` after it,
+/// `税込` and the like before or after it. Hand-made order sheets write
+/// `1,200円(税込)` or `税込1,200円`; the note does not change the number.
+const TAX_NOTES: [&str; 8] = [
+    "(税込)",
+    "(税抜)",
+    "(税別)",
+    "(内税)",
+    "(外税)",
+    "税込み",
+    "税込",
+    "税抜",
+];
+
+/// `s` without one tax note before and one after it ([`TAX_NOTES`]).
+fn strip_tax_note(mut s: &[u8]) -> &[u8] {
+    if s.is_ascii() {
+        return s;
+    }
+    if let Some(rest) = TAX_NOTES.iter().find_map(|n| s.strip_suffix(n.as_bytes())) {
+        s = rest.trim_ascii_end();
+    }
+    if let Some(rest) = TAX_NOTES[5..]
+        .iter()
+        .find_map(|n| s.strip_prefix(n.as_bytes()))
+    {
+        s = rest.trim_ascii_start();
+    }
+    s
 }
 
 fn take_currency_prefix(s: &mut &[u8]) -> Option<Named> {
@@ -593,6 +647,18 @@ mod tests {
             ("1234,5", Comma, 1234.5, None),
             ("-1.234", Comma, -1234.0, None),
             ("1,234", Comma, 1.234, None),
+            // Japanese accounts and hand-made order sheets.
+            ("▲1,200", Dot, -1200.0, None),
+            ("▲ 1,200円", Dot, -1200.0, Some(Jpy)),
+            ("△500", Dot, -500.0, None),
+            ("¥▲300", Dot, -300.0, Some(Jpy)),
+            ("1,200円(税込)", Dot, 1200.0, Some(Jpy)),
+            ("1,200円（税込）", Dot, 1200.0, Some(Jpy)),
+            ("1,100 (税抜)", Dot, 1100.0, None),
+            ("税込1,200円", Dot, 1200.0, Some(Jpy)),
+            ("税込み ¥1,200", Dot, 1200.0, Some(Jpy)),
+            ("¥1,200-", Dot, 1200.0, Some(Jpy)),
+            ("￥1,200－", Dot, 1200.0, Some(Jpy)),
         ];
         for &(input, decimal, value, currency) in cases {
             let got = parse_amount(input, decimal);
@@ -642,6 +708,14 @@ mod tests {
             ("12 34", Dot),
             ("12.", Dot),
             ("12-", Dot),
+            ("1,200-", Dot),
+            ("$12-", Dot),
+            ("-¥1,200-", Dot),
+            ("▲-12", Dot),
+            ("▲▲12", Dot),
+            ("税込", Dot),
+            ("(税込)", Dot),
+            ("1,200(消費税)", Dot),
             ("--12", Dot),
             ("+-12", Dot),
             ("(-12)", Dot),
