@@ -94,7 +94,9 @@ pub fn deciles(histories: &Histories<'_>) -> DecileReport {
         .enumerate()
         .map(|(d, group)| {
             let customers = group.len() as u64;
-            let revenue: f64 = group.iter().map(|s| s.0).sum();
+            // `+ 0.0`: the sum of an empty decile is −0.0 in Rust, which
+            // the JSON, the CSV and the page would show as −0.
+            let revenue: f64 = group.iter().map(|s| s.0).sum::<f64>() + 0.0;
             let orders: u64 = group.iter().map(|s| s.1).sum();
             cum_customers += customers;
             cum_revenue += revenue;
@@ -214,5 +216,34 @@ mod tests {
         assert!((r.deciles[4].cumulative_customer_share - 6.0 / 12.0).abs() < TOL);
         assert!((r.deciles[4].cumulative_order_share - 46.0 / 67.0).abs() < TOL);
         assert!((r.deciles[9].cumulative_customer_share - 1.0).abs() < TOL);
+    }
+
+    /// Three customers fill deciles 1, 4 and 7 (1 + ⌊10 i / 3⌋); the others
+    /// are empty, with a revenue and a share of +0, never −0.
+    #[test]
+    fn empty_deciles_have_zero_revenue_without_a_sign() {
+        let csv = "order_id,customer_id,order_date,amount\n1,a,2024-01-01,300\n\
+                   2,b,2024-01-02,200\n3,c,2024-01-03,100\n";
+        let Ok(ingested) = ingest(csv.as_bytes(), &IngestOptions::default()) else {
+            panic!("the shop does not read")
+        };
+        let Dataset::Transactions(t) = ingested.data else {
+            panic!("not an order file")
+        };
+        let r = match Histories::new(&t) {
+            Ok(h) => deciles(&h),
+            Err(err) => panic!("{err}"),
+        };
+        let filled: Vec<u32> = r
+            .deciles
+            .iter()
+            .filter(|d| d.customers > 0)
+            .map(|d| d.decile)
+            .collect();
+        assert_eq!(filled, [1, 4, 7]);
+        for d in r.deciles.iter().filter(|d| d.customers == 0) {
+            assert!(d.revenue == 0.0 && d.revenue.is_sign_positive(), "{d:?}");
+            assert!(d.revenue_share.is_sign_positive(), "{d:?}");
+        }
     }
 }

@@ -32,7 +32,7 @@ const SAMPLE_URL = 'sample/sample-orders.csv';
 
 /** @param {string} lang */
 function setLanguage(lang) {
-  state.l10n = localize(lang, state.result ? dataCurrency(state.result.report) : null);
+  state.l10n = localize(lang, state.result ? dataCurrency(state.result.report, state.preview?.rows) : null);
   const { l10n } = state;
   document.documentElement.lang = lang;
   ui.lang.value = lang;

@@ -1636,6 +1636,22 @@ export function preferredLanguage(languages = globalThis.navigator?.languages ??
 /** @typedef {ReturnType<typeof localize>} L10n */
 
 /**
+ * No minus sign on a zero: an empty decile's revenue (a sum of nothing is
+ * −0 in Rust and in JavaScript) and a share that rounds to zero read 0 and
+ * 0%, not −0.00 and −0%. `signDisplay: 'negative'` is ES2023; a browser
+ * without it keeps the default sign rather than failing.
+ * @type {{ signDisplay?: 'negative' }}
+ */
+const NO_NEGATIVE_ZERO = (() => {
+  try {
+    new Intl.NumberFormat('en', { signDisplay: 'negative' });
+    return { signDisplay: 'negative' };
+  } catch {
+    return {};
+  }
+})();
+
+/**
  * The messages and formats of one language.
  * `currency` is an ISO 4217 code, or null to format amounts as plain numbers.
  * @param {string} lang
@@ -1644,23 +1660,23 @@ export function preferredLanguage(languages = globalThis.navigator?.languages ??
 export function localize(lang, currency = null) {
   const dict = DICTIONARIES[lang] ?? en;
   const locale = lang === 'ja' ? 'ja-JP' : 'en';
-  const integer = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
-  const decimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
-  const fixed = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
+  const integer = new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, maximumFractionDigits: 0 });
+  const decimal = new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, maximumFractionDigits: 2 });
+  const fixed = new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const percent = new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, style: 'percent', maximumFractionDigits: 1 });
   // Yen has no minor unit: Intl gives it 0 decimals by itself.
   const money = currency && currency !== 'OTHER'
-    ? new Intl.NumberFormat(locale, { style: 'currency', currency })
+    ? new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, style: 'currency', currency })
     : fixed;
   const moneyShort = currency && currency !== 'OTHER'
-    ? new Intl.NumberFormat(locale, { style: 'currency', currency, notation: 'compact' })
-    : new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
+    ? new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, style: 'currency', currency, notation: 'compact' })
+    : new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, notation: 'compact', maximumFractionDigits: 1 });
   // Where a card is too narrow for every digit: 2.5M, $2.5M; in Japanese yen
   // as merchants write it, 4,117万円 and 1.2億円 (Intl's compact yen gives ￥4117万).
   const compact = currency && currency !== 'OTHER'
-    ? new Intl.NumberFormat(locale, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 })
-    : new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
-  const oneDecimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+    ? new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 })
+    : new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, notation: 'compact', maximumFractionDigits: 1 });
+  const oneDecimal = new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, maximumFractionDigits: 1 });
   /** @param {number} n */
   const moneyCompact = (n) => {
     if (lang === 'ja' && currency === 'JPY') {

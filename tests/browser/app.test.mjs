@@ -1031,6 +1031,28 @@ test('amounts fit their cards, and yen shows with ￥ and no decimals', async ()
   await page.close();
 });
 
+// fixtures/tiny-english-headers.csv: a 3-customer shop's own sheet, English
+// column names, Japanese product names (煎茶, 抹茶, 急須), whole amounts, no
+// currency column. Its amounts are yen; seven of its ten deciles are empty.
+test('a tiny sheet with English headers and Japanese rows shows yen, and empty deciles show 0 without a minus', async () => {
+  const page = await openPage();
+  await page.getByTestId('lang').selectOption('ja');
+  await upload(page, `${FIXTURES}tiny-english-headers.csv`);
+  await settle(page, 'done');
+  assert.equal(Number(await kpi(page, 'kpi-revenue')), 16_500);
+  assert.equal((await page.getByTestId('kpi-revenue').locator('dd').textContent()).trim(), '￥16,500');
+  assert.equal((await page.getByTestId('kpi-aov').locator('dd').textContent()).trim(), '￥2,750');
+  // Cells by their text (the section below the fold has no layout yet).
+  const rows = await page.getByTestId('deciles').locator('tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.cells].map((td) => td.textContent.trim())));
+  assert.equal(rows.length, 10);
+  for (const row of rows) assert.ok(row.every((cell) => !/^-/.test(cell)), row.join(' | '));
+  assert.deepEqual(rows[1].slice(0, 4), ['デシル2', '0', '￥0', '0%']);
+  await page.getByTestId('lang').selectOption('en');
+  assert.equal((await page.getByTestId('kpi-revenue').locator('dd').textContent()).trim(), '¥16,500');
+  await page.close();
+});
+
 // Text a Japanese page may show in Latin letters: model and format names,
 // units and ids. Anything else of three or more Latin words is English left
 // untranslated.

@@ -115,6 +115,7 @@ export function analyze(next) {
   state.recsJob = 0;
   if (next !== state.source) {
     state.source = next;
+    state.preview = null; // the last file's rows must not choose this one's currency
     state.overrides = {};
     byTestId('summary-period').value = '';
   }
@@ -214,7 +215,7 @@ async function firstFigures({ id, result: posted }) {
   };
   state.result = result;
   state.chartData = null;
-  state.l10n = localize(state.l10n.lang, dataCurrency(result.report));
+  state.l10n = localize(state.l10n.lang, dataCurrency(result.report, state.preview?.rows));
   view.page = 0;
   view.rows = null;
   view.search = '';

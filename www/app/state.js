@@ -161,20 +161,27 @@ export const state = {
   },
 };
 
+/** Kana or kanji. */
+const JAPANESE_TEXT = /[\u3040-\u30ff\u3400-\u9fff]/;
+
 /**
  * The currency to format the data's amounts in: the file's own (its most
  * frequent currency code), else yen for a file that is Japanese by its
- * encoding, format or header names (Japanese shops' exports carry no currency
- * column and their amounts are yen), else null for plain numbers.
+ * encoding, format, header names or the text of its first rows (Japanese
+ * shops' exports carry no currency column and their amounts are yen; a
+ * sheet with English headers and 煎茶 in its rows is a Japanese shop's too),
+ * else null for plain numbers.
  * @param {import('../pkg/ltvlab.js').IngestReport} report
+ * @param {readonly string[][]} [rows] the preview's first rows
  * @returns {string | null}
  */
-export function dataCurrency(report) {
+export function dataCurrency(report, rows = []) {
   const code = report.stats?.currencies?.[0]?.[0];
   if (code) return code;
   const japanese = /shift_jis|euc-jp|iso-2022-jp/i.test(report.encoding ?? '')
     || report.preset === 'rakuten_rms'
-    || (report.columns ?? []).some((name) => /[\u3040-\u30ff\u3400-\u9fff]/.test(name));
+    || (report.columns ?? []).some((name) => JAPANESE_TEXT.test(name))
+    || rows.some((row) => row.some((field) => JAPANESE_TEXT.test(field)));
   return japanese ? 'JPY' : null;
 }
 
