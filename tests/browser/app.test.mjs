@@ -1050,6 +1050,11 @@ test('a tiny sheet with English headers and Japanese rows shows yen, and empty d
   assert.deepEqual(rows[1].slice(0, 4), ['デシル2', '0', '￥0', '0%']);
   await page.getByTestId('lang').selectOption('en');
   assert.equal((await page.getByTestId('kpi-revenue').locator('dd').textContent()).trim(), '¥16,500');
+  // The sample has Japanese product names too, but prices with cents (19.51):
+  // not yen, so not rounded to yen.
+  await page.getByTestId('sample').click();
+  await settle(page, 'done');
+  assert.match((await page.getByTestId('kpi-revenue').locator('dd').textContent()).trim(), /^[\d,]+\.\d\d$/);
   await page.close();
 });
 

@@ -182,7 +182,19 @@ export function dataCurrency(report, rows = []) {
     || report.preset === 'rakuten_rms'
     || (report.columns ?? []).some((name) => JAPANESE_TEXT.test(name))
     || rows.some((row) => row.some((field) => JAPANESE_TEXT.test(field)));
-  return japanese ? 'JPY' : null;
+  return japanese && !hasCents(report, rows) ? 'JPY' : null;
+}
+
+/**
+ * Whether an amount or unit price in the first rows has a fraction (19.51):
+ * yen has none, so such a file's amounts stay plain numbers rather than be
+ * rounded to yen.
+ * @param {import('../pkg/ltvlab.js').IngestReport} report
+ * @param {readonly string[][]} rows
+ */
+function hasCents(report, rows) {
+  const money = (report.mapping ?? []).filter((m) => m.role === 'amount' || m.role === 'unit_price').map((m) => m.index);
+  return rows.some((row) => money.some((i) => /[.,]\d*[1-9]\d*\s*$/.test(row[i] ?? '') && !/,\d{3}\s*$/.test(row[i] ?? '')));
 }
 
 /** A new message id. */
