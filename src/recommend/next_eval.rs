@@ -76,6 +76,9 @@ pub struct NextBasketEvaluation {
     pub relevant: u64,
     /// Of them, items the customer had bought before.
     pub relevant_repeat: u64,
+    /// Distinct items in the training orders: at most [`CHOICE_K`], every
+    /// list's top 10 holds all of them ([`NextOutcome::AllItems`]).
+    pub items: u64,
     /// The decays the next-basket list used (tuned on the training orders
     /// only, unless fixed).
     pub decay: Decay,
@@ -120,6 +123,10 @@ pub enum NextOutcome {
     Same,
     /// The runner-up found more, within chance: the chosen list is kept.
     Chance,
+    /// The shop has at most [`CHOICE_K`] items, so every list's top 10
+    /// holds all of them: the lists cannot be told apart (a one-product
+    /// shop's "100% against 100%" says nothing).
+    AllItems,
 }
 
 /// The list length the choice and [`NextOutcome`] read.
@@ -152,6 +159,7 @@ fn found_more(a: usize, b: usize, only: &[[u64; 3]; 3]) -> bool {
 /// `best` compares with it.
 fn outcome(
     customers: u64,
+    items: usize,
     best: usize,
     recall: &[f64; 3],
     only: &[[u64; 3]; 3],
@@ -166,6 +174,8 @@ fn outcome(
     let (b, r) = (recall[best], recall[runner]);
     let outcome = if customers == 0 {
         NextOutcome::Untested
+    } else if items <= CHOICE_K {
+        NextOutcome::AllItems
     } else if b == 0.0 && r == 0.0 {
         NextOutcome::None
     } else if r > b {
@@ -319,8 +329,9 @@ pub(super) fn score_next_basket(
     let recall10 = |m: usize| methods[m].at_k(CHOICE_K).map_or(0.0, |s| s.all.recall);
     let recall = [recall10(0), recall10(1), recall10(2)];
     let best = choose(&recall, &only);
-    let (runner_up, outcome) = outcome(customers, best, &recall, &only);
-    let verdict = verdict(customers, &recall, best, runner_up, outcome);
+    let items = rec.popular().len();
+    let (runner_up, outcome) = outcome(customers, items, best, &recall, &only);
+    let verdict = verdict(customers, items, &recall, best, runner_up, outcome);
     Ok(NextBasketEvaluation {
         holdout: h.label.clone(),
         held_out_customers,
@@ -329,6 +340,7 @@ pub(super) fn score_next_basket(
         customers_with_new: with_new,
         relevant: relevant_total,
         relevant_repeat,
+        items: items as u64,
         decay: nb.decay(),
         alpha: nb.alpha(),
         methods,
@@ -392,6 +404,7 @@ fn global_fill(rec: &Recommender<'_>, k: usize, listed: &[u32]) -> Vec<NextItem>
 
 fn verdict(
     customers: u64,
+    items: usize,
     recall: &[f64; 3],
     best: usize,
     runner_up: usize,
@@ -429,6 +442,11 @@ fn verdict(
         NextOutcome::Same | NextOutcome::Untested => format!(
             "on your data {best_name} {best_verb} about as much of what customers buy next as {runner_name} ({detail}): {advice}"
         ),
+        NextOutcome::AllItems => {
+            return format!(
+                "the shop has {items} items, so every list's top 10 holds all of them and the lists cannot be told apart ({detail}): {advice}"
+            )
+        }
     };
     if customers < 30 {
         text.push_str(&format!(
@@ -563,10 +581,34 @@ mod tests {
         for (name, customers, recall, only, best, runner, want) in cases {
             assert_eq!(choose(&recall, &only), best, "{name}: best");
             assert_eq!(
-                outcome(customers, best, &recall, &only),
+                outcome(customers, 50, best, &recall, &only),
                 (runner, want),
                 "{name}"
             );
         }
+    }
+
+    /// With at most 10 items every list's top 10 holds them all: equal
+    /// recalls, nothing found by one list only, and an outcome that says so
+    /// instead of "about the same".
+    #[test]
+    fn a_shop_of_ten_items_or_fewer_cannot_tell_the_lists_apart() {
+        let all = [1.0, 1.0, 1.0];
+        let none = [[0u64; 3]; 3];
+        for (items, want) in [
+            (1, NextOutcome::AllItems),
+            (CHOICE_K, NextOutcome::AllItems),
+            (CHOICE_K + 1, NextOutcome::Same),
+        ] {
+            let best = choose(&all, &none);
+            assert_eq!(best, 1, "own items kept");
+            assert_eq!(
+                outcome(29, items, best, &all, &none).1,
+                want,
+                "{items} items"
+            );
+        }
+        // Untested stays untested, whatever the shop sells.
+        assert_eq!(outcome(0, 1, 1, &all, &none).1, NextOutcome::Untested);
     }
 }

@@ -327,6 +327,8 @@ export interface NextBasketEvaluation {
     held_out_customers: number;
     customers: number; customers_with_repeat: number; customers_with_new: number;
     relevant: number; relevant_repeat: number;
+    /** Distinct items in the training orders (at most 10: outcome `all_items`). */
+    items: number;
     decay: { within: number; group: number };
     alpha: number;
     /** G-TopFreq, P-TopFreq and the blended list, in that order. */
@@ -344,7 +346,7 @@ export interface NextBasketEvaluation {
 }
 
 /** See `ltvlab::recommend::NextOutcome`. */
-export type NextOutcome = "untested" | "none" | "only" | "better" | "same" | "chance";
+export type NextOutcome = "untested" | "none" | "only" | "better" | "same" | "chance" | "all_items";
 
 /** One list's scores at k = 5, 10 or 20: every held-out item, the ones bought before, the new ones. */
 export interface NextBasketScores { k: number; all: RankingMetrics; repeat: RankingMetrics; new: RankingMetrics }

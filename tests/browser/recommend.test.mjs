@@ -267,3 +267,21 @@ test('the next-purchase list: best-sellers ahead within chance keep the customer
     + 'ただし11人の検証では偶然でも起こりうる差のため、下の顧客別リストとダウンロードには引き続き「よく買う商品(個人)」を使っています。 検証できた顧客は 11 人だけなので、目安としてご覧ください。');
   await page.close();
 });
+
+test('a one-product shop: the next-purchase verdict says the lists cannot be told apart, not "about the same"', async () => {
+  // one-product.csv: 40 customers of one product (青汁 30包), 29 of them
+  // ordered again. Every list's top 10 holds the one product, so each
+  // "finds" 100%: the core's outcome is all_items, and the page says why.
+  const file = `${FIXTURES}one-product.csv`;
+  const e = cliAnalyze(file).recommendations.next_basket_evaluation;
+  assert.deepEqual([e.outcome, e.items, e.best], ['all_items', 1, 'p_top_freq']);
+  const page = await openPage('ja');
+  await analyzed(page, file);
+  const verdict = page.getByTestId('recs-next-verdict');
+  assert.equal((await verdict.textContent()).trim(),
+    '検証に使った注文の商品は1点で、どのリストでも上位10件にすべての商品が入るため、リストの当たり方の違いは比べられません。下の顧客別リストとダウンロードには「よく買う商品(個人)」を使っています。');
+  await page.getByTestId('lang').selectOption('en');
+  assert.equal((await verdict.textContent()).trim(),
+    'The orders tested hold one product, so every list’s top 10 holds it: the lists cannot be told apart here. The lists below and their download use “Their own favourites”.');
+  await page.close();
+});

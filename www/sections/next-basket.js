@@ -216,6 +216,7 @@ function verdictText(e, method) {
     k: VERDICT_K,
     customers: l10n.integer(e.customers),
   };
+  if (e.outcome === 'all_items') return t('recs.next.verdict.all_items', { ...params, items: l10n.integer(e.items), count: e.items });
   let text = e.outcome === 'better'
     ? t('recs.next.verdict.better', { ...params, ratio: l10n.decimal(Math.round((best / runnerUp) * 100) / 100) })
     : t(`recs.next.verdict.${e.outcome}`, params);
