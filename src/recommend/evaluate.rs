@@ -75,6 +75,9 @@ pub struct Evaluation {
     pub relevant: u64,
     /// Held-out customers whose held-out orders held only items they had bought.
     pub no_new_items: u64,
+    /// Distinct items in the training orders: at most `k`, both lists hold
+    /// every item a customer has not bought ([`Outcome::AllItems`]).
+    pub items: u64,
     /// "You might also like" lists (filled with best-sellers when short).
     pub recommender: RankingMetrics,
     /// Best-sellers the customer has not bought.
@@ -118,15 +121,26 @@ pub enum Outcome {
     Same,
     /// 5% or more apart, but a split chance alone could give.
     Chance,
+    /// The shop has at most `k` items, so both lists hold every item a
+    /// customer has not bought: they cannot be told apart.
+    AllItems,
 }
 
 impl Outcome {
     /// The outcome of `customers` evaluated, the two lists' hits and whether
     /// the items only one found split beyond chance.
-    fn of(customers: u64, ours: u64, popular: u64, beyond_chance: bool) -> Outcome {
+    /// `all_items`: the shop has at most `k` items.
+    fn of(
+        customers: u64,
+        ours: u64,
+        popular: u64,
+        beyond_chance: bool,
+        all_items: bool,
+    ) -> Outcome {
         let ratio = ours as f64 / popular as f64;
         match () {
             _ if customers == 0 => Outcome::Untested,
+            _ if all_items => Outcome::AllItems,
             _ if popular == 0 && ours == 0 => Outcome::Neither,
             _ if popular == 0 => Outcome::OnlyRecommender,
             _ if ratio > 1.0 / 1.05 && ratio < 1.05 => Outcome::Same,
@@ -334,7 +348,14 @@ fn score_also_bought(h: &Holdout<'_>, k: usize) -> Evaluation {
     let popular = sums[1].mean(customers);
     let ratio = (popular.hits > 0).then(|| recommender.hits as f64 / popular.hits as f64);
     let beyond_chance = sign_test_p(only_recommender, only_popular) < BEYOND_CHANCE_P;
-    let outcome = Outcome::of(customers, recommender.hits, popular.hits, beyond_chance);
+    let items = rec.popular().len();
+    let outcome = Outcome::of(
+        customers,
+        recommender.hits,
+        popular.hits,
+        beyond_chance,
+        items <= k,
+    );
     let verdict = verdict(
         customers,
         relevant_total,
@@ -349,6 +370,7 @@ fn score_also_bought(h: &Holdout<'_>, k: usize) -> Evaluation {
         customers,
         relevant: relevant_total,
         no_new_items,
+        items: items as u64,
         recommender,
         popular,
         ratio,
@@ -468,6 +490,11 @@ fn verdict(
         Outcome::Same => format!(
             "on your data the recommendations find about as many next purchases as best-sellers ({detail})"
         ),
+        Outcome::AllItems => {
+            return format!(
+                "the shop has {k} items or fewer, so both lists hold every item a customer has not bought and cannot be told apart ({detail})"
+            )
+        }
     };
     if customers < 30 {
         text.push_str(&format!(
@@ -530,13 +557,21 @@ mod tests {
         let popular = sums[1].mean(customers);
         let ratio = (popular.hits > 0).then(|| recommender.hits as f64 / popular.hits as f64);
         let beyond_chance = sign_test_p(only_recommender, only_popular) < BEYOND_CHANCE_P;
-        let outcome = Outcome::of(customers, recommender.hits, popular.hits, beyond_chance);
+        let items = rec.popular().len();
+        let outcome = Outcome::of(
+            customers,
+            recommender.hits,
+            popular.hits,
+            beyond_chance,
+            items <= k,
+        );
         Evaluation {
             k,
             holdout: h.label.clone(),
             customers,
             relevant: relevant_total,
             no_new_items,
+            items: items as u64,
             recommender,
             popular,
             ratio,
@@ -712,10 +747,14 @@ mod tests {
             (6, 5, 4, false, Outcome::Chance),
         ] {
             assert_eq!(
-                Outcome::of(customers, ours, popular, beyond),
+                Outcome::of(customers, ours, popular, beyond, false),
                 want,
                 "{customers} {ours} {popular} {beyond}"
             );
         }
+        // A shop of at most k items: both lists hold every item not bought
+        // yet, whatever they found; untested stays untested.
+        assert_eq!(Outcome::of(10, 11, 11, false, true), Outcome::AllItems);
+        assert_eq!(Outcome::of(0, 0, 0, false, true), Outcome::Untested);
     }
 }

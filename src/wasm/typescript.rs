@@ -302,11 +302,13 @@ export interface RecommendationsResult {
     /** The holdout test against best-sellers; null when it cannot run (see `notes`). */
     evaluation: {
         k: number; holdout: string; customers: number; relevant: number; no_new_items: number;
+        /** Distinct items in the training orders (at most `k`: outcome `all_items`). */
+        items: number;
         recommender: RankingMetrics; popular: RankingMetrics; ratio: number | null; verdict: string;
         /** Items only one list found, and whether their split is beyond chance (exact sign test, p < 0.05). */
         only_recommender: number; only_popular: number; beyond_chance: boolean;
         /** Which list did better (`ltvlab::recommend::Outcome`), decided once in the core. */
-        outcome: "untested" | "neither" | "only_recommender" | "better" | "worse" | "same" | "chance";
+        outcome: "untested" | "neither" | "only_recommender" | "better" | "worse" | "same" | "chance" | "all_items";
     } | null;
     /** The next-basket holdout: the blended list against P-TopFreq and G-TopFreq; null when it cannot run (see `notes`). */
     next_basket_evaluation: NextBasketEvaluation | null;

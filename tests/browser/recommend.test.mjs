@@ -285,3 +285,30 @@ test('a one-product shop: the next-purchase verdict says the lists cannot be tol
     'The orders tested hold one product, so every list’s top 10 holds it: the lists cannot be told apart here. The lists below and their download use “Their own favourites”.');
   await page.close();
 });
+
+test('a three-week-old BASE shop of five products: both verdicts say the lists cannot be told apart, and no recent buyer is lapsing', async () => {
+  // base-new-shop-sjis.csv: BASE's export in Shift_JIS, 21 days of orders,
+  // 30 customers, 5 products. Every list of 10 holds all five, so both
+  // holdouts' outcomes are all_items; everyone bought within 30 days, so
+  // every segment is one of the grid's R 4–5 rows (src/segments.rs).
+  const file = `${FIXTURES}base-new-shop-sjis.csv`;
+  const cli = cliAnalyze(file);
+  const r = cli.recommendations;
+  assert.deepEqual([r.evaluation.outcome, r.evaluation.items], ['all_items', 5]);
+  assert.deepEqual([r.next_basket_evaluation.outcome, r.next_basket_evaluation.items], ['all_items', 5]);
+  const recent = ['champions', 'loyal', 'potential_loyalist', 'new', 'promising'];
+  assert.ok(cli.segments.segments.every((s) => s.customers === 0 || recent.includes(s.segment)), JSON.stringify(cli.segments.segments.map((s) => [s.segment, s.customers])));
+  const page = await openPage('ja');
+  await analyzed(page, file);
+  assert.equal((await page.getByTestId('recs-verdict').locator('.verdict-text').textContent()).trim(),
+    '検証に使った注文の商品は5点で、おすすめにも売れ筋リストにも、お客様がまだ買っていない商品がすべて入るため、違いは比べられません。');
+  assert.match((await page.getByTestId('recs-next-verdict').textContent()).trim(),
+    /^検証に使った注文の商品は5点で、どのリストでも上位10件にすべての商品が入るため/);
+  const segments = await page.getByTestId('segments-table').locator('tbody tr th, tbody tr td:first-child').allTextContents();
+  assert.ok(segments.includes('優良予備軍'), segments.join(' '));
+  for (const lapsing of ['休眠', '離脱']) assert.ok(segments.every((s) => !s.includes(lapsing)), segments.join(' '));
+  await page.getByTestId('lang').selectOption('en');
+  assert.equal((await page.getByTestId('recs-verdict').locator('.verdict-text').textContent()).trim(),
+    'The orders tested hold 5 products, so the suggestions and a best-seller list both hold every product a customer has not bought yet: they cannot be told apart here.');
+  await page.close();
+});

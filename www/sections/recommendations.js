@@ -226,8 +226,9 @@ function verdictText(e) {
     better: () => t('recs.eval.better', { ...params, ratio: l10n.decimal(Math.round(ratio * 10) / 10) }),
     worse: () => t('recs.eval.worse', { ...params, ratio: l10n.decimal(Math.round(10 / ratio) / 10) }),
     same: () => t('recs.eval.same', params),
+    all_items: () => t('recs.eval.all_items', { ...params, items: l10n.integer(e.items), count: e.items }),
   };
-  if (e.outcome === 'untested') return texts.untested();
+  if (e.outcome === 'untested' || e.outcome === 'all_items') return texts[e.outcome]();
   let text = texts[e.outcome]();
   if (e.customers < 30) text += ` ${t('recs.eval.few', params)}`;
   return text;
