@@ -317,7 +317,7 @@ impl Stream {
                 get(cols.currency),
             ],
         );
-        let Some(raw_date) = value::parse_date(&head.date, plan.date_format) else {
+        let Some(raw_date) = self.last_date.parse(&head.date, plan.date_format) else {
             // A spreadsheet's totals row (`合計,,,"¥4,800"`) has a label
             // and no date: named as such, not as a date that did not read.
             let date = get(cols.date);
