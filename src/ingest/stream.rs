@@ -19,7 +19,7 @@ use super::{
     SkipReason, SummaryRecord, MAX_FIELD_BYTES,
 };
 use crate::error::{Error, ErrorCode, Result};
-use crate::transactions::TransactionsBuilder;
+use crate::transactions::{same, TransactionsBuilder};
 
 /// Splits text at its line breaks (`\n`, `\r\n` or a lone `\r`); a
 /// final line break ends the last line rather than starting an empty one.
@@ -218,7 +218,7 @@ impl DateMemo {
     /// `value::parse_date(field, format)`, read again only when the field
     /// differs from the last one.
     pub(super) fn parse(&mut self, field: &str, format: DateFormat) -> Option<RawDate> {
-        if self.text != field || self.text.is_empty() {
+        if !same(self.text.as_bytes(), field.as_bytes()) || self.text.is_empty() {
             self.parsed = value::parse_date(field, format);
             self.text.clear();
             self.text.push_str(field);
