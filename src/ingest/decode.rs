@@ -11,7 +11,7 @@ use super::stream::{AltDay, Rows, Stream};
 use super::value::{self, DateOrder, DecimalSep, OrderEvidence};
 use super::{report, trim_field, ReturnPolicy, SkipReason, SummaryRecord, REVERSAL_EXAMPLES};
 use crate::error::{Error, ErrorCode, Result};
-use crate::transactions::{Line, LineKind};
+use crate::transactions::{same, Line, LineKind};
 
 /// The shapes of dotted amounts over the whole column, to decide whether a
 /// dot is a decimal point or groups thousands (`12.990`).
@@ -317,7 +317,7 @@ impl Stream {
                 get(cols.currency),
             ],
         );
-        let Some(raw_date) = value::parse_date(&head.date, plan.date_format) else {
+        let Some(raw_date) = self.last_date.parse(&head.date, plan.date_format) else {
             // A spreadsheet's totals row (`合計,,,"¥4,800"`) has a label
             // and no date: named as such, not as a date that did not read.
             let date = get(cols.date);
@@ -459,7 +459,7 @@ impl Carry {
     /// empty field is the order's first row's (Shopify writes them on the
     /// first row only). A row with a new order id becomes the one carried.
     fn order_fields<'a>(&mut self, order: &'a str, fields: [&'a str; 4]) -> OrderFields<'a> {
-        let same_order = !order.is_empty() && order == self.order;
+        let same_order = !order.is_empty() && same(order.as_bytes(), self.order.as_bytes());
         let [customer, date, status, currency] = fields;
         let inherit = |field: &'a str, carried: &str| -> Cow<'a, str> {
             if field.is_empty() && same_order {

@@ -409,6 +409,7 @@ fn append(merged: &mut Stream, part: Stream, hashes: Hashes<'_>) {
         plan: _,
         rows,
         order_buf: _,
+        last_date: _,
     } = part;
     let shift = merged.line - 1;
     merged.had_invalid_bytes |= had_invalid_bytes;
