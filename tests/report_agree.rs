@@ -9,6 +9,7 @@
 //! total, the predictions), so a merchant reads any difference as an error.
 
 use ltvlab::ingest::{ingest, IngestOptions};
+use ltvlab::predict::Predictions;
 use ltvlab::report::{dashboard, Dashboard, ReportOptions};
 use ltvlab::segments::Segment;
 use proptest::prelude::*;
@@ -245,22 +246,12 @@ fn check(d: &Dashboard) -> Result<(), TestCaseError> {
         // segments' and the groups' totals.
         if let Some(s) = &d.segments {
             prop_assert!(s.modeled, "segments valued with the predictions");
-            let ltv = s.overall.model_ltv.unwrap_or(f64::NAN);
-            prop_assert!(
-                close(ltv, p.base.mean_clv),
-                "segments' model LTV {ltv} against the card's {}",
-                p.base.mean_clv
-            );
+            same_values("segments'", s.overall.model_ltv, s.overall.formula_ltv, p)?;
             let alive = s.overall.mean_p_alive.unwrap_or(f64::NAN);
             prop_assert!(
                 close(alive, p.base.mean_p_alive),
                 "segments' P(alive) {alive} against the card's {}",
                 p.base.mean_p_alive
-            );
-            prop_assert_eq!(
-                s.overall.formula_ltv.map(|x| (x * 1e6).round()),
-                p.formula.formula_ltv.map(|x| (x * 1e6).round()),
-                "segments' formula LTV against the card's"
             );
         }
         // The what-if baseline's revenue from today's customers is the
@@ -275,19 +266,31 @@ fn check(d: &Dashboard) -> Result<(), TestCaseError> {
             );
         }
         if let Some(g) = &d.groups {
-            let ltv = g.total.model_ltv.unwrap_or(f64::NAN);
-            prop_assert!(
-                close(ltv, p.base.mean_clv),
-                "groups' model LTV {ltv} against the card's {}",
-                p.base.mean_clv
-            );
-            prop_assert_eq!(
-                g.total.formula_ltv.map(|x| (x * 1e6).round()),
-                p.formula.formula_ltv.map(|x| (x * 1e6).round()),
-                "groups' formula LTV against the card's"
-            );
+            same_values("groups'", g.total.model_ltv, g.total.formula_ltv, p)?;
         }
     }
+    Ok(())
+}
+
+/// A table's total model LTV and formula LTV against the cards'.
+fn same_values(
+    table: &str,
+    model_ltv: Option<f64>,
+    formula_ltv: Option<f64>,
+    p: &Predictions,
+) -> Result<(), TestCaseError> {
+    let ltv = model_ltv.unwrap_or(f64::NAN);
+    prop_assert!(
+        close(ltv, p.base.mean_clv),
+        "{table} model LTV {ltv} against the card's {}",
+        p.base.mean_clv
+    );
+    prop_assert_eq!(
+        formula_ltv.map(|x| (x * 1e6).round()),
+        p.formula.formula_ltv.map(|x| (x * 1e6).round()),
+        "{} formula LTV against the card's",
+        table
+    );
     Ok(())
 }
 
