@@ -116,7 +116,9 @@ test('shifting new customers between channels: the CLI’s numbers, in English a
   assert.equal(expected.new_customers, 30);
   assert.equal(expected.moved, 7.5);
   assert.ok(expected.change.low < expected.change.value && expected.change.value < expected.change.high);
-  const signed = (v) => `${v > 0 ? '+' : ''}${v < 0 ? '-' : ''}${Math.abs(v).toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  // The shop's rows are Japanese (石けん) and its amounts whole: yen, ¥ in
+  // English and ￥ in Japanese, no decimals (www/app/state.js dataCurrency).
+  const signed = (v, yen = '¥') => `${v > 0 ? '+' : ''}${v < 0 ? '-' : ''}${yen}${Math.round(Math.abs(v)).toLocaleString('en')}`;
   assert.equal(
     await result.textContent(),
     `Moving 25% of LINE’s 30 new customers (7.5; as many as it brought in over your data) to Instagram changes the gross profit ` +
@@ -130,7 +132,7 @@ test('shifting new customers between channels: the CLI’s numbers, in English a
   assert.equal(
     ja,
     `LINE 経由の新規顧客 30人（データ期間中の獲得数）のうち 25%（7.5人）を Instagram 経由に置き換えると、12か月間のリピート粗利は ` +
-      `${signed(expected.change.value)}（90%の範囲 ${signed(expected.change.low)}〜${signed(expected.change.high)}）。`,
+      `${signed(expected.change.value, '￥')}（90%の範囲 ${signed(expected.change.low, '￥')}〜${signed(expected.change.high, '￥')}）。`,
   );
   // No English sentence in the Japanese panel (the channels are the data's own names).
   const panel = (await box.textContent()).replace(/Google|Instagram|LINE|\d[\d,.]*/g, '');
