@@ -344,41 +344,68 @@ fn score_also_bought(h: &Holdout<'_>, k: usize) -> Evaluation {
             only_popular += u64::from(in_popular && !in_ours);
         }
     }
-    let recommender = sums[0].mean(customers);
-    let popular = sums[1].mean(customers);
-    let ratio = (popular.hits > 0).then(|| recommender.hits as f64 / popular.hits as f64);
-    let beyond_chance = sign_test_p(only_recommender, only_popular) < BEYOND_CHANCE_P;
-    let items = rec.popular().len();
-    let outcome = Outcome::of(
-        customers,
-        recommender.hits,
-        popular.hits,
-        beyond_chance,
-        items <= k,
-    );
-    let verdict = verdict(
-        customers,
-        relevant_total,
-        k,
-        &recommender,
-        &popular,
-        outcome,
-    );
-    Evaluation {
-        k,
-        holdout: h.label.clone(),
+    Counts {
+        sums,
         customers,
         relevant: relevant_total,
         no_new_items,
-        items: items as u64,
-        recommender,
-        popular,
-        ratio,
         only_recommender,
         only_popular,
-        beyond_chance,
-        outcome,
-        verdict,
+    }
+    .evaluation(h, k)
+}
+
+/// What the holdout loop counts: both lists' metric sums and the customers,
+/// items and one-list-only finds behind them.
+struct Counts {
+    sums: [Sums; 2],
+    customers: u64,
+    relevant: u64,
+    no_new_items: u64,
+    only_recommender: u64,
+    only_popular: u64,
+}
+
+impl Counts {
+    /// The means, the sign test, the outcome and the verdict of the counts
+    /// of `h`'s holdout at list length `k`.
+    fn evaluation(self, h: &Holdout<'_>, k: usize) -> Evaluation {
+        let Counts {
+            sums,
+            customers,
+            relevant,
+            no_new_items,
+            only_recommender,
+            only_popular,
+        } = self;
+        let recommender = sums[0].mean(customers);
+        let popular = sums[1].mean(customers);
+        let ratio = (popular.hits > 0).then(|| recommender.hits as f64 / popular.hits as f64);
+        let beyond_chance = sign_test_p(only_recommender, only_popular) < BEYOND_CHANCE_P;
+        let items = h.rec.popular().len();
+        let outcome = Outcome::of(
+            customers,
+            recommender.hits,
+            popular.hits,
+            beyond_chance,
+            items <= k,
+        );
+        Evaluation {
+            k,
+            holdout: h.label.clone(),
+            customers,
+            relevant,
+            no_new_items,
+            items: items as u64,
+            recommender,
+            popular,
+            ratio,
+            only_recommender,
+            only_popular,
+            beyond_chance,
+            outcome,
+            verdict: verdict(customers, relevant, k, &recommender, &popular, outcome),
+        }
     }
 }
 
@@ -553,41 +580,15 @@ mod tests {
                 only_popular += u64::from(in_popular && !in_ours);
             }
         }
-        let recommender = sums[0].mean(customers);
-        let popular = sums[1].mean(customers);
-        let ratio = (popular.hits > 0).then(|| recommender.hits as f64 / popular.hits as f64);
-        let beyond_chance = sign_test_p(only_recommender, only_popular) < BEYOND_CHANCE_P;
-        let items = rec.popular().len();
-        let outcome = Outcome::of(
-            customers,
-            recommender.hits,
-            popular.hits,
-            beyond_chance,
-            items <= k,
-        );
-        Evaluation {
-            k,
-            holdout: h.label.clone(),
+        Counts {
+            sums,
             customers,
             relevant: relevant_total,
             no_new_items,
-            items: items as u64,
-            recommender,
-            popular,
-            ratio,
             only_recommender,
             only_popular,
-            beyond_chance,
-            outcome,
-            verdict: verdict(
-                customers,
-                relevant_total,
-                k,
-                &recommender,
-                &popular,
-                outcome,
-            ),
         }
+        .evaluation(h, k)
     }
 
     fn generated(seed: u64, lines: usize, items: usize) -> Dataset {
