@@ -280,30 +280,25 @@ fn take_sign(s: &mut &[u8]) -> Option<Sign> {
     Some(sign)
 }
 
-/// Tax notes around an amount, after folding (full-width parentheses are
-/// ASCII by then): `(税込)`, `(税抜)`, `(税別)`, `(内税)`, `(外税)` after it,
-/// `税込` and the like before or after it. Hand-made order sheets write
-/// `1,200円(税込)` or `税込1,200円`; the note does not change the number.
-const TAX_NOTES: [&str; 8] = [
-    "(税込)",
-    "(税抜)",
-    "(税別)",
-    "(内税)",
-    "(外税)",
-    "税込み",
-    "税込",
-    "税抜",
-];
+/// Tax notes after an amount, after folding (full-width parentheses are
+/// ASCII by then): hand-made order sheets write `1,200円(税込)`; the note
+/// does not change the number.
+const TAX_NOTES_AFTER: [&str; 5] = ["(税込)", "(税抜)", "(税別)", "(内税)", "(外税)"];
 
-/// `s` without one tax note before and one after it ([`TAX_NOTES`]).
+/// Tax notes written bare, before or after an amount (`税込1,200円`).
+const TAX_NOTES_BARE: [&str; 3] = ["税込み", "税込", "税抜"];
+
+/// `s` without one tax note after it ([`TAX_NOTES_AFTER`] or
+/// [`TAX_NOTES_BARE`]) and one before it ([`TAX_NOTES_BARE`]).
 fn strip_tax_note(mut s: &[u8]) -> &[u8] {
     if s.is_ascii() {
         return s;
     }
-    if let Some(rest) = TAX_NOTES.iter().find_map(|n| s.strip_suffix(n.as_bytes())) {
+    let after = TAX_NOTES_AFTER.iter().chain(&TAX_NOTES_BARE);
+    if let Some(rest) = after.into_iter().find_map(|n| s.strip_suffix(n.as_bytes())) {
         s = rest.trim_ascii_end();
     }
-    if let Some(rest) = TAX_NOTES[5..]
+    if let Some(rest) = TAX_NOTES_BARE
         .iter()
         .find_map(|n| s.strip_prefix(n.as_bytes()))
     {
