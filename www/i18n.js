@@ -1664,23 +1664,25 @@ const NO_NEGATIVE_ZERO = (() => {
 export function localize(lang, currency = null) {
   const dict = DICTIONARIES[lang] ?? en;
   const locale = lang === 'ja' ? 'ja-JP' : 'en';
-  const integer = new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, maximumFractionDigits: 0 });
-  const decimal = new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, maximumFractionDigits: 2 });
-  const fixed = new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  const percent = new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, style: 'percent', maximumFractionDigits: 1 });
+  /** Every number format of the page: the locale's, never signing a zero. @param {Intl.NumberFormatOptions} options */
+  const numbers = (options) => new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, ...options });
+  const integer = numbers({ maximumFractionDigits: 0 });
+  const decimal = numbers({ maximumFractionDigits: 2 });
+  const fixed = numbers({ minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const percent = numbers({ style: 'percent', maximumFractionDigits: 1 });
   // Yen has no minor unit: Intl gives it 0 decimals by itself.
   const money = currency && currency !== 'OTHER'
-    ? new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, style: 'currency', currency })
+    ? numbers({ style: 'currency', currency })
     : fixed;
   const moneyShort = currency && currency !== 'OTHER'
-    ? new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, style: 'currency', currency, notation: 'compact' })
-    : new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, notation: 'compact', maximumFractionDigits: 1 });
+    ? numbers({ style: 'currency', currency, notation: 'compact' })
+    : numbers({ notation: 'compact', maximumFractionDigits: 1 });
   // Where a card is too narrow for every digit: 2.5M, $2.5M; in Japanese yen
   // as merchants write it, 4,117万円 and 1.2億円 (Intl's compact yen gives ￥4117万).
   const compact = currency && currency !== 'OTHER'
-    ? new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 })
-    : new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, notation: 'compact', maximumFractionDigits: 1 });
-  const oneDecimal = new Intl.NumberFormat(locale, { ...NO_NEGATIVE_ZERO, maximumFractionDigits: 1 });
+    ? numbers({ style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 })
+    : numbers({ notation: 'compact', maximumFractionDigits: 1 });
+  const oneDecimal = numbers({ maximumFractionDigits: 1 });
   /** @param {number} n */
   const moneyCompact = (n) => {
     if (lang === 'ja' && currency === 'JPY') {
