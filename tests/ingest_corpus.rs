@@ -149,6 +149,9 @@ corpus! {
     invisible_ids: "invisible_ids.csv",
     // A hand-made order sheet: tax notes, ▲/△ for minus, ¥1,200-.
     hand_made_yen_notes: "hand_made_yen_notes.csv",
+    // Ids a spreadsheet rounded to 1.23457E+11.
+    excel_rounded_order_ids: "excel_rounded_order_ids.csv",
+    excel_rounded_customer_ids: "excel_rounded_customer_ids.csv",
 }
 
 #[test]

@@ -323,12 +323,15 @@ fn due_soon_csv_lists_items_due_within_the_window() {
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     assert!(!rows.is_empty());
-    // The sample's last order day is 2010-12-08: due by 2010-12-22.
-    let mut previous = String::new();
+    // The sample's last order day is 2010-12-08: due by 2010-12-22, nearest
+    // that day first (either way), then the earlier date.
+    let as_of = day("2010-12-08");
+    let mut previous = (0, String::new());
     for r in &rows {
         assert!(&r[8] <= "2010-12-22", "{r:?}");
-        assert!(r[8] >= *previous, "sorted by due date: {r:?}");
-        previous = r[8].to_owned();
+        let key = ((day(&r[8]) - as_of).abs(), r[8].to_owned());
+        assert!(key >= previous, "nearest the last order day first: {r:?}");
+        previous = key;
         let own = &r[6] == "own";
         let days: u32 = r[3].parse().unwrap();
         assert_eq!(own, days >= 2, "{r:?}");
@@ -336,4 +339,10 @@ fn due_soon_csv_lists_items_due_within_the_window() {
         let customers: u32 = r[7].parse().unwrap();
         assert!(if own { customers == 1 } else { customers >= 2 }, "{r:?}");
     }
+}
+
+/// Days from 1970-01-01 to an ISO date.
+fn day(iso: &str) -> i64 {
+    let date = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").unwrap();
+    (date - chrono::NaiveDate::default()).num_days()
 }

@@ -78,6 +78,8 @@ const en = {
   'model-choice.holdout_undecided': 'Model: {model}. Held against the last quarter of your dates, the models did about equally well, so {model} is used: it allows for customers who bought once and never came back.',
   'model-choice.no_holdout': 'Model: {model}. The models could not be compared on a holdout of your data, so {model} is used: it allows for customers who bought once and never came back.',
   'model-choice.caller': 'Model: {model}, as chosen.',
+  'model-choice.total.under': 'But fitted to your orders up to {end}, the model predicted {predicted} repeat purchases after that date, and {actual} were made: the forecasts above are probably too low. This happens most where purchases bunch in a season, such as summer or year-end gifts.',
+  'model-choice.total.over': 'But fitted to your orders up to {end}, the model predicted {predicted} repeat purchases after that date, and only {actual} were made: the forecasts above are probably too high. This happens most where customers have lately been buying less often than before.',
   'kpi.ltv-formula': 'LTV (rule of thumb)',
   'kpi.ltv-formula.how': 'Average order value × repeat purchases a month × expected lifetime in months (1 ÷ churn): {aov} × {ppm} × {life}. Repeat orders only, like the model’s LTV beside it; assumes every customer is average.',
   'kpi.ltv-formula.undefined': 'Undefined: churn cannot be measured on this data (no customer old enough, or nobody left).',
@@ -88,9 +90,10 @@ const en = {
   'kpi.revenue-12m': 'Predicted revenue, next {months} months',
   'kpi.revenue-12m.how': 'The model’s expected purchases of today’s customers × their expected order value, not discounted. New customers are not included.',
   'kpi.unknown': '—',
-  // Six readings (sections/kpis.js): the rule of thumb is lower or higher than the model, and
-  // the model sees customers leaving, or not yet (then it assumes nobody has left), or only
-  // through its prior (too few came back: the pace of leaving is the prior's).
+  // Eight readings (sections/kpis.js): the rule of thumb is lower or higher than the model, and
+  // the model sees customers leaving, or not yet (then it assumes nobody has left; `-under`
+  // when the holdout found it predicting far too few), or only through its prior (too few
+  // came back: the pace of leaving is the prior's).
   'kpi.compare': (p) => {
     switch (p.reading) {
       case 'prior-lower':
@@ -98,6 +101,9 @@ const en = {
         return `The rule of thumb gives ${p.ratio}× the model. Your data do not show yet how fast customers leave (the history is short, or few customers came back), so the model takes that pace from its default assumption, while the rule of thumb uses the lapsed share you actually see: read both as rough guides.`;
       case 'unidentified-lower':
         return `The rule of thumb gives ${p.ratio}× the model. Your data do not show customers leaving yet, so the model assumes nobody has left and may be too high, while the rule of thumb uses the lapsed share you actually see: read the real value as somewhere between the two.`;
+      case 'unidentified-under-lower':
+      case 'unidentified-under-higher':
+        return `The rule of thumb gives ${p.ratio}× the model: it counts the average lifetime the lapsed share implies (${p.life} months), undiscounted, while the model counts the next ${p.months} months. Your data do not show customers leaving yet, and the model predicted too few purchases in the holdout: read both as rough guides.`;
       case 'unidentified-higher':
         return `The rule of thumb gives ${p.ratio}× the model: it counts the average lifetime the lapsed share implies (${p.life} months), undiscounted, while the model counts the next ${p.months} months. Your data do not show customers leaving yet, so the model assumes nobody has left: read both as rough guides.`;
       case 'lower':
@@ -109,6 +115,7 @@ const en = {
     }
   },
   'kpi.ltv-model.unidentified': 'Your data do not show customers leaving yet, so this assumes every customer keeps buying at their pace: it may be too high.',
+  'kpi.ltv-model.unidentified-under': 'Your data do not show customers leaving yet, so this assumes every customer keeps buying at their pace.',
   'kpi.ltv-model.prior': 'Your data do not show yet how fast customers leave (the history is short, or few customers came back), so that pace comes from the model’s default assumption, not your data: read it as a rough guide.',
 
   'notes.heading': 'What could not be computed',
@@ -132,6 +139,7 @@ const en = {
   'chart.ltv.title': 'How lifetime value is spread',
   'chart.ltv.how': 'Customers by predicted value over the next {months} months. Most shops have many low-value customers and a few very valuable ones.',
   'chart.ltv.unidentified': 'Your data do not show customers leaving yet, so every value assumes the customer is still buying, one-time buyers included: the values may be too high.',
+  'chart.ltv.unidentified-under': 'Your data do not show customers leaving yet, so every value assumes the customer is still buying, one-time buyers included.',
   'chart.ltv.prior': 'Your data do not show yet how fast customers leave (the history is short, or few customers came back), so each value follows the model’s default assumption on that pace: read them as rough guides.',
   'chart.ltv.x': 'Predicted value per customer',
   'chart.ltv.y': 'Customers',
@@ -254,8 +262,8 @@ const en = {
   'recs.due.days': '{days} days',
   'recs.due.from.own': 'their own purchases',
   'recs.due.from.item': 'the usual interval of the {customers} customers who bought it more than once',
-  'recs.due.shown': 'Showing {shown} of {total}, earliest first. The download has all {total}.',
-  'recs.due.held': 'Showing {shown} of {total}, earliest first. The download has the first {held}; `ltvlab recommend --csv due-soon` writes all of them.',
+  'recs.due.shown': 'Showing {shown} of {total}, nearest the last order first (either way). The download has all {total}.',
+  'recs.due.held': 'Showing {shown} of {total}, nearest the last order first (either way). The download has the first {held}; `ltvlab recommend --csv due-soon` writes all of them.',
   'recs.due.download': 'Download the re-order list (CSV)',
 
   'exports.heading': 'Downloads',
@@ -489,6 +497,7 @@ const en = {
   'groups.effects.reading.purchase_unclear': ' The difference in buying frequency is unclear.',
   'groups.effects.reading.none.by_channel': 'No channel differs clearly from {baseline} in how often its customers buy or how readily they leave.',
   'groups.effects.test.beyond.by_channel': 'All {effects} effects tested together: the channels differ beyond chance (p {p}).',
+  'groups.effects.test.beyond_unclear.by_channel': 'All {effects} effects tested together: the channels differ beyond chance (p {p}), though no channel above differs clearly: the difference lies in channels too small to read, or in several small differences together.',
   'groups.effects.test.within': 'All {effects} effects tested together: not clearly beyond chance (p {p}). The more effects a joint test covers, the harder it finds a difference; the ranges above say which single effect is clear.',
   'note.group_effects_failed': 'The model by channel could not be fitted to this data; the channel table above still holds.',
   'groups.effects.heading.by_first_product': 'What each first product does to buying and leaving (model)',
@@ -502,6 +511,7 @@ const en = {
   'groups.effects.reading.too_small.by_channel': 'Every other channel has too few customers or repeat customers to read a difference from {baseline} with the model.',
   'groups.effects.reading.too_small.by_first_product': 'Every other first product has too few customers or repeat customers to read a difference from {baseline} with the model.',
   'groups.effects.test.beyond.by_first_product': 'All {effects} effects tested together: the first products differ beyond chance (p {p}).',
+  'groups.effects.test.beyond_unclear.by_first_product': 'All {effects} effects tested together: the first products differ beyond chance (p {p}), though no first product above differs clearly: the difference lies in first products too small to read, or in several small differences together.',
   // The limit is ltvlab::report::PRODUCT_EFFECTS_MAX_CUSTOMERS (tests/error_codes.rs checks both languages).
   'note.product_effects_skipped': 'With more than 20,000 customers the model by first product is not fitted here, to keep the report fast; the first-product table above still holds (`ltvlab analyze --product-effects` fits it).',
   'note.product_effects_failed': 'The model by first product could not be fitted to this data; the first-product table above still holds.',
@@ -619,6 +629,8 @@ const en = {
   'chart.holdout.actual': 'Actual',
   'chart.tracking.title': 'Repeat purchases, week by week',
   'chart.tracking.how': 'Cumulative repeat purchases of the customers who had bought by {end}: actual, and predicted by the model fitted before {end} (dashed line: the holdout starts). In the holdout it predicted {predicted} repeat purchases against {actual} actual, off by {error} per customer on average.',
+  'chart.total.under': 'The model predicted far fewer than were made.',
+  'chart.total.over': 'The model predicted far more than were made.',
   'chart.tracking.x': 'Week',
   'chart.tracking.y': 'Cumulative repeat purchases',
   'chart.tracking.actual': 'Actual',
@@ -767,6 +779,8 @@ const en = {
   'warning.title_rows': 'The lines above the header (a title, an export date) are not part of the table; they were passed over.',
   'warning.ambiguous_decimal': 'Every amount has three digits after the dot, so the dot could group thousands; it was read as a decimal point.',
   'warning.dot_thousands': 'The dot in the amounts groups thousands (1.234 = one thousand two hundred thirty-four); amounts were read that way.',
+  'warning.rounded_order_ids': 'The order numbers were rounded by a spreadsheet (like 1.23457E+11), so different orders share one number. That column was not used: each customer’s lines of one day count as one order. Export the file again and drop it here without opening it in Excel.',
+  'warning.rounded_customer_ids': 'The customer ids were rounded by a spreadsheet (like 1.23457E+11), so different customers may share one id and be counted as one. Export the file again and drop it here without opening it in Excel.',
   'segments.col.action': 'Suggested action',
   'segment.action.champions': 'Thank them with early access or a members-only offer; no discount needed.',
   'segment.action.loyal': 'Offer a subscription or a bundle, and ask for a review.',
@@ -877,6 +891,8 @@ const ja = {
   'model-choice.holdout_undecided': '使用モデル：{model}。直近4分の1の期間で検証したところモデル間に大きな差がなかったため、1回だけ購入して離れた顧客も考慮できる{model}を使っています。',
   'model-choice.no_holdout': '使用モデル：{model}。お手元のデータでモデルを比べる検証（ホールドアウト）ができないため、1回だけ購入して離れた顧客も考慮できる{model}を使っています。',
   'model-choice.caller': '使用モデル：{model}（指定どおり）。',
+  'model-choice.total.under': 'ただし検証では、{end} までのデータで当てはめたモデルがその後のリピート購入を {predicted} 回と予測したのに対し、実績は {actual} 回でした。上の予想売上とLTVは低めに出ている可能性があります。お中元・お歳暮のように購入が特定の時期に集中するお店で起きやすいずれです。',
+  'model-choice.total.over': 'ただし検証では、{end} までのデータで当てはめたモデルがその後のリピート購入を {predicted} 回と予測したのに対し、実績は {actual} 回にとどまりました。上の予想売上とLTVは高めに出ている可能性があります。最近になって購入のペースが落ちているお店で起きやすいずれです。',
   'kpi.ltv-formula': 'LTV（簡易式）',
   'kpi.ltv-formula.how': '平均購買単価 × 月あたりリピート購入回数 × 平均継続月数（1 ÷ 離脱率）：{aov} × {ppm} × {life}。隣のモデルのLTVと同じくリピート購入分のみで、全員が平均的な顧客だと仮定しています。',
   'kpi.ltv-formula.undefined': '計算できません：このデータでは離脱率を測れません（十分に古い顧客がいないか、誰も離脱していません）。',
@@ -894,6 +910,9 @@ const ja = {
         return `簡易式はモデルの${p.ratio}倍です。まだデータから離脱のペースが読み取れないため（期間が短い、またはリピーターが少ないため）、モデルはそのペースを既定の仮定で置いています。簡易式は実際の離脱率（実績）を使っています。どちらも目安としてご覧ください。`;
       case 'unidentified-lower':
         return `簡易式はモデルの${p.ratio}倍です。まだデータから離脱の傾向が読み取れないため、モデルは誰も離脱していない前提で計算しており、高めに出ている可能性があります。簡易式は実際の離脱率（実績）を使っているので、実態はこの2つの間と見てください。`;
+      case 'unidentified-under-lower':
+      case 'unidentified-under-higher':
+        return `簡易式はモデルの${p.ratio}倍です。簡易式は離脱率（実績）から出した平均継続月数（${p.life}か月）分を割り引かずに数え、モデルは今後${p.months}か月分を見込みます。まだデータから離脱の傾向が読み取れず、検証でもモデルの予測は実績を下回ったため、どちらも目安としてご覧ください。`;
       case 'unidentified-higher':
         return `簡易式はモデルの${p.ratio}倍です。簡易式は離脱率（実績）から出した平均継続月数（${p.life}か月）分を割り引かずに数え、モデルは今後${p.months}か月分を見込みます。まだデータから離脱の傾向が読み取れず、モデルは誰も離脱しない前提のため、どちらも目安としてご覧ください。`;
       case 'lower':
@@ -905,6 +924,7 @@ const ja = {
     }
   },
   'kpi.ltv-model.unidentified': 'まだ離脱の傾向が読み取れないため、全員が今のペースで買い続ける前提の値です。高めに出ている可能性があります。',
+  'kpi.ltv-model.unidentified-under': 'まだ離脱の傾向が読み取れないため、全員が今のペースで買い続ける前提の値です。',
   'kpi.ltv-model.prior': 'まだデータから離脱のペースが読み取れないため（期間が短い、またはリピーターが少ないため）、そのペースはモデルの既定の仮定によるものです。目安としてご覧ください。',
 
   'notes.heading': '計算できなかったもの',
@@ -928,6 +948,7 @@ const ja = {
   'chart.ltv.title': '顧客生涯価値の分布',
   'chart.ltv.how': '今後{months}か月の予想価値ごとの顧客数。多くのお店では、価値の低い顧客が多く、非常に価値の高い顧客はわずかです。',
   'chart.ltv.unidentified': 'まだ離脱の傾向が読み取れないため、1回しか買っていない顧客も含めて全員がまだ購入を続ける前提の値です。高めに出ている可能性があります。',
+  'chart.ltv.unidentified-under': 'まだ離脱の傾向が読み取れないため、1回しか買っていない顧客も含めて全員がまだ購入を続ける前提の値です。',
   'chart.ltv.prior': 'まだデータから離脱のペースが読み取れないため（期間が短い、またはリピーターが少ないため）、各顧客の値はそのペースについてのモデルの既定の仮定にもとづきます。目安としてご覧ください。',
   'chart.ltv.x': '顧客ごとの予想価値',
   'chart.ltv.y': '顧客数',
@@ -1050,8 +1071,8 @@ const ja = {
   'recs.due.days': '{days}日',
   'recs.due.from.own': 'ご本人の購入履歴',
   'recs.due.from.item': 'この商品を2回以上買った{customers}人の標準的な間隔',
-  'recs.due.shown': '全{total}件のうち{shown}件を表示しています（日付の早い順）。ダウンロードには全件が入っています。',
-  'recs.due.held': '全{total}件のうち{shown}件を表示しています（日付の早い順）。ダウンロードには早い順に{held}件が入っています（全件はコマンドライン版の ltvlab で出力できます）。',
+  'recs.due.shown': '全{total}件のうち{shown}件を表示しています（予定日が最終注文日に近い順）。ダウンロードには全件が入っています。',
+  'recs.due.held': '全{total}件のうち{shown}件を表示しています（予定日が最終注文日に近い順）。ダウンロードには近い順に{held}件が入っています（全件はコマンドライン版の ltvlab で出力できます）。',
   'recs.due.download': '買い替え時期リストをダウンロード（CSV）',
 
   'exports.heading': 'ダウンロード',
@@ -1283,6 +1304,7 @@ const ja = {
   'groups.effects.reading.purchase_unclear': '購入頻度の差ははっきりしません。',
   'groups.effects.reading.none.by_channel': '購入頻度・離脱しやすさのどちらも、{baseline} とはっきり差のあるチャネルはありません。',
   'groups.effects.test.beyond.by_channel': 'すべての効果（{effects}個）をまとめた検定でも、チャネル間の差は偶然の範囲を超えています（p {p}）。',
+  'groups.effects.test.beyond_unclear.by_channel': 'すべての効果（{effects}個）をまとめた検定では、チャネル間の差は偶然の範囲を超えています（p {p}）。ただし上の区間ではっきりした差のあるチャネルはないため、人数が少なく判断できないチャネルの差か、小さな差の積み重ねによるものです。',
   'groups.effects.test.within': 'すべての効果（{effects}個）をまとめた検定では、偶然の範囲を超えるとは言えません（p {p}）。まとめて検定する効果が多いほど差は出にくくなるため、個々の差は上の区間で判断してください。',
   'note.group_effects_failed': 'このデータではチャネルを要因にしたモデルを推定できませんでした。上のチャネル別の表はそのまま使えます。',
   'groups.effects.heading.by_first_product': '初回購入商品別の購入頻度・離脱しやすさ（モデル推定）',
@@ -1296,6 +1318,7 @@ const ja = {
   'groups.effects.reading.too_small.by_channel': 'ほかのチャネルはどれも顧客数かリピート顧客数が少なく、{baseline} との差をモデルで読み取れません。',
   'groups.effects.reading.too_small.by_first_product': 'ほかの初回商品はどれも顧客数かリピート顧客数が少なく、{baseline} との差をモデルで読み取れません。',
   'groups.effects.test.beyond.by_first_product': 'すべての効果（{effects}個）をまとめた検定でも、初回商品間の差は偶然の範囲を超えています（p {p}）。',
+  'groups.effects.test.beyond_unclear.by_first_product': 'すべての効果（{effects}個）をまとめた検定では、初回商品間の差は偶然の範囲を超えています（p {p}）。ただし上の区間ではっきりした差のある初回商品はないため、人数が少なく判断できない初回商品の差か、小さな差の積み重ねによるものです。',
   'note.product_effects_skipped': '顧客数が2万人を超えるため、表示を速くするために初回購入商品を要因にしたモデルは推定していません。上の初回購入商品別の表はそのまま使えます（`ltvlab analyze --product-effects` で推定できます）。',
   'note.product_effects_failed': 'このデータでは初回購入商品を要因にしたモデルを推定できませんでした。上の初回購入商品別の表はそのまま使えます。',
   'groups.heading': 'チャネル別・初回購入商品別',
@@ -1413,6 +1436,8 @@ const ja = {
   'chart.holdout.actual': '実績',
   'chart.tracking.title': '週ごとのリピート購入（累計）',
   'chart.tracking.how': '{end} までに購入した顧客のリピート購入の累計：実績と、{end} より前のデータで当てはめたモデルの予測（破線からホールドアウト）。ホールドアウトでは予測 {predicted} 回に対して実績 {actual} 回、誤差は1人あたり平均 {error} 回でした。',
+  'chart.total.under': '予測は実績を大きく下回りました。',
+  'chart.total.over': '予測は実績を大きく上回りました。',
   'chart.tracking.x': '週',
   'chart.tracking.y': 'リピート購入の累計',
   'chart.tracking.actual': '実績',
@@ -1561,6 +1586,8 @@ const ja = {
   'warning.title_rows': '見出し行より上の行（タイトルや出力日など）は表の一部ではないため、読み飛ばしています。',
   'warning.ambiguous_decimal': 'すべての金額で小数点の後が3桁のため、桁区切りの可能性もあります。小数点として読みました。',
   'warning.dot_thousands': '金額のピリオドは桁区切り（1.234 = 千二百三十四）と判断して読みました。',
+  'warning.rounded_order_ids': '注文番号が Excel などで「1.23457E+11」のような指数表記に丸められ、別々の注文が同じ番号になっています。注文番号の列は使わず、同じお客様の同じ日の行を1件の注文として数えました。管理画面からCSVを出し直し、Excel で開かずにそのままドロップしてください。',
+  'warning.rounded_customer_ids': '顧客IDが Excel などで「1.23457E+11」のような指数表記に丸められ、別々のお客様が同じIDになっている可能性があります（同じIDは1人として数えています）。管理画面からCSVを出し直し、Excel で開かずにそのままドロップしてください。',
   'segments.col.action': 'おすすめの施策',
   'segment.action.champions': '新商品の先行案内や会員限定の特典でお礼を。値引きは不要です。',
   'segment.action.loyal': '定期購入やまとめ買いを案内し、レビューをお願いしましょう。',
@@ -1725,7 +1752,7 @@ export function localize(lang, currency = null) {
     },
     preset: (/** @type {string} */ name) => PRESET_NAMES[name] ?? t(`preset.${name}`),
     /** Sentences one after another: a space between them in English, none in Japanese. */
-    sentences: (/** @type {string[]} */ ...parts) => parts.join(lang === 'ja' ? '' : ' '),
+    sentences: (/** @type {string[]} */ ...parts) => parts.filter(Boolean).join(lang === 'ja' ? '' : ' '),
   };
 }
 

@@ -16,6 +16,7 @@ use ltvlab::report::{
     ReportOptions,
 };
 use ltvlab::summary::{period_for, Period, Summary};
+use ltvlab::validate::HoldoutTotal;
 
 use super::error::CliResult;
 use super::format::{cell, num, pad};
@@ -259,6 +260,17 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
             num(v.actual_total),
             num(v.mae)
         )?;
+        match v.total {
+            HoldoutTotal::Close => {}
+            HoldoutTotal::Under => writeln!(
+                out,
+                "                far more were made than predicted: the forecasts are probably too low"
+            )?,
+            HoldoutTotal::Over => writeln!(
+                out,
+                "                far fewer were made than predicted: the forecasts are probably too high"
+            )?,
+        }
         writeln!(out, "model choice    {}", v.choice)?;
     }
     if let Some(f) = r.repeat_funnel {

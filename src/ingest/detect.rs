@@ -196,8 +196,9 @@ impl Plan {
         if !has_header && !consistent && options.mapping.is_empty() && basket_lines(data_rows) {
             return Ok(Plan::basket_lines(delimiter, options, date_format));
         }
-        let (m, preset, sources) =
+        let (mut m, preset, mut sources) =
             map_roles(has_header, &normalized, data_rows, &columns, options)?;
+        let rounded = rounded_id_columns(&mut m, &mut sources, data_rows, &columns);
         let mut cols = Cols::from_match(&m);
         // The customer column is the e-mail column by its name, or by its
         // values when the name says nothing.
@@ -248,11 +249,12 @@ impl Plan {
         } else {
             date_format
         };
-        let header_warnings = if has_header {
+        let mut header_warnings = if has_header {
             duplicate_columns(&columns, &normalized, &mapping)
         } else {
             Vec::new()
         };
+        header_warnings.extend(rounded);
         let header_lengths = columns
             .iter()
             .fold(0, |mask, c| mask | 1u64 << c.len().min(63));
@@ -499,6 +501,87 @@ fn required_columns(kind: DataKind, cols: &Cols, columns: &[String]) -> Result<(
         DataKind::Baskets => {}
     }
     Ok(())
+}
+
+/// Whether `value` is a number as a spreadsheet writes a long one it has
+/// rounded: one digit, an optional fraction, `E+` and the exponent
+/// (`1.23457E+11`). Such an id has lost its last digits.
+fn is_rounded_id(value: &str) -> bool {
+    let Some((mantissa, exponent)) = value.trim().split_once(['E', 'e']) else {
+        return false;
+    };
+    let Some(exponent) = exponent.strip_prefix('+') else {
+        return false;
+    };
+    let (int, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    int.len() == 1
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The first of the sampled values of column `c` that a spreadsheet
+/// rounded, when at least half of the non-empty ones are ([`is_rounded_id`]).
+fn rounded_ids(data_rows: &[Vec<String>], c: usize) -> Option<&str> {
+    let values: Vec<&str> = data_rows
+        .iter()
+        .filter_map(|r| r.get(c))
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect();
+    let rounded = values.iter().filter(|v| is_rounded_id(v)).count();
+    (rounded > 0 && 2 * rounded >= values.len())
+        .then(|| values.into_iter().find(|v| is_rounded_id(v)))
+        .flatten()
+}
+
+/// Warnings for an order or customer column whose ids a spreadsheet rounded
+/// (`1.23457E+11`: twelve-digit order numbers opened and saved in Excel).
+/// Different orders then share one number, so an order column found by its
+/// header or content is not used (one set by the caller is kept): each
+/// customer's lines of one day count as one order, as in a file without
+/// one. A customer column is kept, as there is nothing to replace it, and
+/// the warning says that customers may have merged.
+fn rounded_id_columns(
+    m: &mut HeaderMatch,
+    sources: &mut BTreeMap<Role, DecisionSource>,
+    data_rows: &[Vec<String>],
+    columns: &[String],
+) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    let name = |c: usize| columns.get(c).map_or("", String::as_str).to_owned();
+    if let Some(c) = m.get(Role::Order) {
+        if sources.get(&Role::Order) != Some(&DecisionSource::Override) {
+            if let Some(example) = rounded_ids(data_rows, c) {
+                warnings.push(Warning {
+                    code: WarningCode::RoundedOrderIds,
+                    message: format!(
+                        "column {} (\"{}\") holds order numbers a spreadsheet rounded, like {example}, so different orders share one number; it was not used, and each customer's lines of one day count as one order (export the file again without opening it in a spreadsheet)",
+                        c + 1,
+                        name(c)
+                    ),
+                    lines: Vec::new(),
+                });
+                m.remove(Role::Order);
+                sources.remove(&Role::Order);
+            }
+        }
+    }
+    if let Some(c) = m.get(Role::Customer) {
+        if let Some(example) = rounded_ids(data_rows, c) {
+            warnings.push(Warning {
+                code: WarningCode::RoundedCustomerIds,
+                message: format!(
+                    "column {} (\"{}\") holds customer ids a spreadsheet rounded, like {example}, so different customers may share one id and count as one (export the file again without opening it in a spreadsheet)",
+                    c + 1,
+                    name(c)
+                ),
+                lines: Vec::new(),
+            });
+        }
+    }
+    warnings
 }
 
 /// A warning per header name that appears more than once: which columns
@@ -776,6 +859,40 @@ pub(super) fn sample_records(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `is_rounded_id`: (value, want). Source: how Excel shows a number of
+    /// 12 digits or more in a General cell (one digit, up to five decimals,
+    /// `E+` and the exponent), and ids that only look numeric.
+    #[test]
+    fn rounded_ids_are_excel_scientific_numbers_only() {
+        let cases: [(&str, bool); 12] = [
+            ("1.23457E+11", true),
+            ("2.01901E+13", true),
+            ("1E+12", true),
+            (" 9.9e+14 ", true),
+            ("123456789012", false),
+            ("1.23457E-11", false),
+            ("12.3457E+11", false),
+            ("1.23457E+", false),
+            ("E+11", false),
+            ("A-1001", false),
+            ("1.2", false),
+            ("", false),
+        ];
+        for (value, want) in cases {
+            assert_eq!(is_rounded_id(value), want, "{value:?}");
+        }
+        let rows = |values: &[&str]| -> Vec<Vec<String>> {
+            values.iter().map(|v| vec![v.to_string()]).collect()
+        };
+        // Half or more of the non-empty values: the first rounded one.
+        assert_eq!(
+            rounded_ids(&rows(&["123456789012", "1.23457E+11", ""]), 0),
+            Some("1.23457E+11")
+        );
+        assert_eq!(rounded_ids(&rows(&["A-1", "A-2", "1.23457E+11"]), 0), None);
+        assert_eq!(rounded_ids(&rows(&["", ""]), 0), None);
+    }
 
     /// A title block above the header is passed over; what is not one
     /// stays as it was.

@@ -268,4 +268,11 @@ pub enum WarningCode {
     /// The whole amount column showed that the dot groups thousands
     /// (several dot groups, or yen amounts); amounts were read that way.
     DotThousands,
+    /// The order column holds numbers a spreadsheet rewrote in scientific
+    /// notation (`1.23457E+11`), so different orders share one; it was not
+    /// used, and each customer's lines of one day count as one order.
+    RoundedOrderIds,
+    /// The customer column holds numbers a spreadsheet rewrote in scientific
+    /// notation, so different customers may share one id and count as one.
+    RoundedCustomerIds,
 }

@@ -15,7 +15,10 @@
 //! An item is *due soon* on day `as_of` when its due date falls in
 //! `[as_of − interval, as_of + within_days]`: due within the window, or
 //! overdue by less than one interval (longer overdue, the customer has
-//! likely stopped buying it or buys it elsewhere).
+//! likely stopped buying it or buys it elsewhere). The list comes nearest
+//! `as_of` first: due that day, then a day either side (overdue first), and
+//! so on, so that a list cut short keeps whom to mail now, not the reminders
+//! nearly a cycle late (a gift shop's summer orders, overdue by December).
 
 use serde::Serialize;
 
@@ -181,8 +184,8 @@ impl<'r> Replenishment<'r> {
         list
     }
 
-    /// The items due soon (see the module's formula), by due day, then
-    /// customer, then item: whom to mail, about what, and when.
+    /// The items due soon (see the module's formula), nearest `as_of` first
+    /// ([`due_order`]): whom to mail, about what, and when.
     ///
     /// # Errors
     /// An options error for a negative window.
@@ -204,7 +207,7 @@ impl<'r> Replenishment<'r> {
                 }
             });
         }
-        due.sort_by_key(|x| (x.next_due_day, x.customer, x.item));
+        due.sort_by_key(|x| due_order(x, as_of));
         Ok(due)
     }
 
@@ -278,6 +281,18 @@ fn median(v: &mut [f64]) -> Option<f64> {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     })
+}
+
+/// The order of [`Replenishment::due_soon`]: days between the due day and
+/// `as_of` either way, then the due day (overdue before ahead), customer and
+/// item.
+pub fn due_order(x: &Cycle, as_of: i32) -> (u32, i32, u32, u32) {
+    (
+        x.next_due_day.abs_diff(as_of),
+        x.next_due_day,
+        x.customer,
+        x.item,
+    )
 }
 
 #[cfg(test)]
@@ -375,7 +390,16 @@ mod tests {
                 })
                 .copied()
                 .collect();
-            due.sort_by_key(|x| (x.next_due_day, x.customer, x.item));
+            // Nearest first, by hand: the distance, then the due day.
+            due.sort_by(|x, y| {
+                let near = |c: &Cycle| (i64::from(c.next_due_day) - i64::from(at)).abs();
+                (near(x), x.next_due_day, x.customer, x.item).cmp(&(
+                    near(y),
+                    y.next_due_day,
+                    y.customer,
+                    y.item,
+                ))
+            });
             assert!(!due.is_empty());
             assert_eq!(r.due_soon(&options).unwrap(), due);
         }
@@ -456,8 +480,9 @@ mod tests {
             .map(|x| id(x.customer, x.item))
             .collect();
         // Window [80 − interval, 85]: b's s (70, 10 late < 30), c's s (81);
-        // a's s (96) is not yet due.
-        assert_eq!(names, [("b", "s"), ("c", "s")]);
+        // a's s (96) is not yet due. Nearest day 80 first: c's s (1 day
+        // ahead), then b's s (10 days late).
+        assert_eq!(names, [("c", "s"), ("b", "s")]);
         assert!(r
             .due_soon(&DueOptions {
                 as_of: None,

@@ -36,8 +36,8 @@ pub struct ListOptions {
     pub customers: usize,
     /// Best pairs listed (default 100).
     pub rules: usize,
-    /// Rows of the due-soon list, earliest due first (default 10,000, so
-    /// a merchant can mail all of it).
+    /// Rows of the due-soon list, nearest the last order day first, either
+    /// way (default 10,000, so a merchant can mail all of it).
     pub due_soon: usize,
 }
 
@@ -227,7 +227,8 @@ pub struct DueSoonList {
     /// Rows due soon in all; `rows` holds the first
     /// [`ListOptions::due_soon`] of them.
     pub total: u64,
-    /// Earliest due first, then by customer and item as in the file.
+    /// Nearest the last order day first, either way (overdue before ahead at
+    /// the same distance), then by customer and item as in the file.
     pub rows: Vec<DueSoon>,
 }
 

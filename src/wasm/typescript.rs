@@ -482,6 +482,8 @@ export interface Validation {
     customers: number;
     predicted_total: number;
     actual_total: number;
+    /** Whether the prediction missed the actual total (`ltvlab::validate::holdout_total`). */
+    total: "close" | "under" | "over";
     mae: number;
     rmse: number;
     /** Calibration frequency "0" to "6" and "7+". */

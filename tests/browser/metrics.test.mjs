@@ -226,3 +226,45 @@ test('the cohort LTV table marks the figures of a month the data end in the midd
   await page.getByTestId('lang').selectOption('en');
   await page.close();
 });
+
+test('a seasonal gift shop: the page says its forecasts are probably too low, and never that they may be too high', async () => {
+  // gift-shop-sjis.csv (fixtures/README.md): purchases bunch in July and
+  // December, so the model fitted before the holdout predicts far fewer
+  // repeat purchases than were made (ltvlab::validate::holdout_total). Its
+  // data show no customer leaving either, which alone would make the page
+  // say the model LTV "may be too high": the two must not both be said.
+  const file = `${FIXTURES}gift-shop-sjis.csv`;
+  const cli = cliAnalyze(file);
+  assert.equal(cli.validation.total, 'under');
+  assert.equal(cli.predictions.base.dropout_identified, false);
+  const effects = cli.groups.by_first_product.effects;
+  assert.ok(effects.lr_test.p_value < 0.1, `joint test p ${effects.lr_test.p_value}`);
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(siteUrl);
+  await page.getByTestId('lang').selectOption('ja');
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  const choice = page.getByTestId('model-choice');
+  assert.equal(await choice.getAttribute('data-total'), 'under');
+  assert.match(await choice.textContent(),
+    /ただし検証では、2025\/06\/19 までのデータで当てはめたモデルがその後のリピート購入を 18\.4 回と予測したのに対し、実績は 78 回でした。上の予想売上とLTVは低めに出ている可能性があります。/);
+  assert.match(await page.getByTestId('chart-tracking').locator('[data-role="how"]').textContent(), /予測は実績を大きく下回りました。$/);
+  // Nowhere on the page (cards, the LTV chart, the comparison of the two
+  // LTVs) says the values may be too high.
+  const text = await page.evaluate(() => {
+    for (const r of document.querySelectorAll('.results')) /** @type {HTMLElement} */ (r).style.contentVisibility = 'visible';
+    return document.body.innerText;
+  });
+  assert.ok(!text.includes('高めに出ている可能性'), 'a "may be too high" sentence is still on the page');
+  assert.match(await page.getByTestId('kpi-ltv-model').locator('.how').textContent(), /全員が今のペースで買い続ける前提の値です。$/);
+  // The joint test is beyond chance while no first product large enough to
+  // read differs clearly: it says so instead of "also beyond chance".
+  const test = await page.getByTestId('groups-product-effects-test').textContent();
+  assert.match(test, /^すべての効果（6個）をまとめた検定では、初回商品間の差は偶然の範囲を超えています（p < 0\.01）。ただし上の区間ではっきりした差のある初回商品はないため/);
+  await page.getByTestId('lang').selectOption('en');
+  assert.match(await choice.textContent(), /the model predicted 18\.4 repeat purchases after that date, and 78 were made: the forecasts above are probably too low\./);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -211,11 +211,19 @@ export function current() {
  * (ltvlab::predict::BaseTotals): `identified` (true without predictions),
  * and where not, which caveat the page gives, the suffix of its text keys:
  * `unidentified` (the model sees nobody leaving) or `prior` (the model's
- * default assumption sets the pace of leaving).
- * @returns {{identified: boolean, caveat: 'unidentified' | 'prior' | null}}
+ * default assumption sets the pace of leaving). `valueCaveat` is the suffix
+ * for the texts about the values (the model LTV card, its chart, the printed
+ * sheet): `unidentified` says they may be too high, unless the holdout found
+ * the model predicting far too few purchases (ltvlab::validate::holdout_total):
+ * then `unidentified-under` leaves that out, so the page never says both
+ * "may be too high" and "probably too low".
+ * @returns {{identified: boolean, caveat: 'unidentified' | 'prior' | null, valueCaveat: 'unidentified' | 'unidentified-under' | 'prior' | null}}
  */
 export function dropout() {
-  const base = current().predictions?.base;
+  const result = current();
+  const base = result.predictions?.base;
   const identified = base?.dropout_identified !== false;
-  return { identified, caveat: identified ? null : base?.dropout_from_prior ? 'prior' : 'unidentified' };
+  const caveat = identified ? null : base?.dropout_from_prior ? 'prior' : 'unidentified';
+  const under = caveat === 'unidentified' && result.validation?.total === 'under';
+  return { identified, caveat, valueCaveat: under ? 'unidentified-under' : caveat };
 }

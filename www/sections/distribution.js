@@ -25,10 +25,10 @@ function renderLtvChart() {
   // still buying (as the model LTV card says): the chart says so too.
   // Where the prior sets the pace of leaving (too few came back), the
   // values follow that assumption instead.
-  const { identified, caveat } = dropout();
+  const { identified, valueCaveat } = dropout();
   const how = l10n.t('chart.ltv.how', { months });
   ltvFigure.dataset.identified = String(identified);
-  ltvFigure.querySelector('[data-role="how"]').textContent = caveat ? l10n.sentences(how, l10n.t(`chart.ltv.${caveat}`)) : how;
+  ltvFigure.querySelector('[data-role="how"]').textContent = valueCaveat ? l10n.sentences(how, l10n.t(`chart.ltv.${valueCaveat}`)) : how;
   ltvFigure.querySelector('[data-role="above"]').textContent = chartData.ltv.above
     ? l10n.t('chart.ltv.above', { count: l10n.integer(chartData.ltv.above), value: l10n.money(chartData.ltv.cap) })
     : '';

@@ -43,7 +43,8 @@ export function renderGroupEffects(effects, breakdown) {
     baseline: effects.baseline ?? t(`groups.missing.${breakdown}`),
     level,
   });
-  byTestId(`${id}-reading`).replaceChildren(...readings(effects, breakdown).map((text) => el('li', {}, text)));
+  const { sentences, clear } = readings(effects, breakdown);
+  byTestId(`${id}-reading`).replaceChildren(...sentences.map((text) => el('li', {}, text)));
   const table = /** @type {HTMLTableElement} */ (byTestId(`${id}-table`));
   const headings = [
     t(`groups.col.group.${breakdown}`),
@@ -77,7 +78,10 @@ export function renderGroupEffects(effects, breakdown) {
   );
   byTestId(`download-${id}`).onclick = () => requestExport('groups', list);
   const { p_value: p } = effects.lr_test;
-  byTestId(`${id}-test`).textContent = t(p < 0.1 ? `groups.effects.test.beyond.${breakdown}` : 'groups.effects.test.within', {
+  // Beyond chance while no group above differs clearly: the joint test also
+  // counts the groups too small to read, so it says where the difference lies.
+  const test = p >= 0.1 ? 'within' : `${clear ? 'beyond' : 'beyond_unclear'}.${breakdown}`;
+  byTestId(`${id}-test`).textContent = t(`groups.effects.test.${test}`, {
     // "= 0.21": two decimals, as the page writes other shares; below 0.01
     // only that, "< 0.01".
     p: p < 0.01 ? `< ${l10n.decimal(0.01)}` : `= ${l10n.decimal(p)}`,
@@ -111,10 +115,11 @@ function range(e, format) {
 /**
  * One sentence per named group, not the baseline and large enough, whose
  * purchase or dropout range lies wholly above or below 1 (the same as the
- * largest group): what differs, and that the rest is unclear.
+ * largest group): what differs, and that the rest is unclear; `clear` is
+ * whether any such group differs.
  * @param {CovariateReport} effects
  * @param {BreakdownName} breakdown
- * @returns {string[]}
+ * @returns {{sentences: string[], clear: boolean}}
  */
 function readings(effects, breakdown) {
   const { l10n } = state;
@@ -131,11 +136,11 @@ function readings(effects, breakdown) {
       const unclear = clear(g.purchase_multiplier) ? (clear(g.dropout_multiplier) ? '' : t('groups.effects.reading.dropout_unclear')) : t('groups.effects.reading.purchase_unclear');
       return t(`groups.effects.reading.${breakdown}`, { name: g.name ?? '', baseline: effects.baseline ?? '', effects: parts.join(t('groups.effects.reading.and')), unclear });
     });
-  if (sentences.length > 0) return sentences;
+  if (sentences.length > 0) return { sentences, clear: true };
   // "No group differs" only when some group could have: on a small shop
   // every group but the baseline may be too small to read.
   const judged = effects.groups.some((g) => !g.baseline && !g.small);
-  return [t(`groups.effects.reading.${judged ? 'none' : 'too_small'}.${breakdown}`, { baseline: effects.baseline ?? '' })];
+  return { sentences: [t(`groups.effects.reading.${judged ? 'none' : 'too_small'}.${breakdown}`, { baseline: effects.baseline ?? '' })], clear: false };
 }
 
 /**

@@ -6,6 +6,7 @@ import { byTestId } from '../app/dom.js';
 import { current, dropout, state } from '../app/state.js';
 import { MODEL_NAMES } from '../i18n.js';
 import { unusedColumns } from './report.js';
+import { holdoutMiss } from './validation.js';
 
 /**
  * The purchase model's name as the papers write it.
@@ -193,7 +194,7 @@ export function renderKpis() {
   // Where the data show no customer leaving, P(alive) is "no evidence of leaving",
   // not "still active": say so instead of showing 100% (ltvlab::predict::dropout_identified).
   const model = modelName(result.model_choice?.model);
-  const { identified, caveat } = dropout();
+  const { identified, valueCaveat } = dropout();
   const alive = identified ? p?.base.mean_p_alive : null;
   let aliveHow = t('kpi.alive.how', { model, gone: alive === undefined || alive === null ? '' : l10n.percent(1 - alive) });
   // The lapsed share beside it counts customers silent for the window; when
@@ -215,7 +216,12 @@ export function renderKpis() {
   const choice = byTestId('model-choice');
   choice.hidden = !result.model_choice;
   choice.dataset.reason = result.model_choice?.reason ?? '';
-  choice.textContent = result.model_choice ? t(`model-choice.${result.model_choice.reason}`, { model }) : '';
+  // Where the holdout's repeat purchases missed the prediction by far, the
+  // line under the forecast cards says which way they are probably off.
+  choice.dataset.total = result.validation?.total ?? '';
+  choice.textContent = result.model_choice
+    ? l10n.sentences(t(`model-choice.${result.model_choice.reason}`, { model }), holdoutMiss('model-choice'))
+    : '';
   setKpi(
     'kpi-ltv-formula',
     f?.formula_ltv,
@@ -238,7 +244,7 @@ export function renderKpis() {
     p?.base.mean_clv,
     l10n.money,
     t('kpi.ltv-model', { months }),
-    caveat ? l10n.sentences(modelHow, t(`kpi.ltv-model.${caveat}`)) : modelHow,
+    valueCaveat ? l10n.sentences(modelHow, t(`kpi.ltv-model.${valueCaveat}`)) : modelHow,
   );
   setKpi(
     'kpi-revenue-12m',
@@ -256,7 +262,7 @@ export function renderKpis() {
   const lower = Boolean(f?.formula_ltv && f.formula_ltv < f.model_ltv);
   // "Customers probably gone count for little" only when the model sees many gone.
   const gone = alive != null && alive < 0.8;
-  const reading = !ratio ? '' : `${caveat ? `${caveat}-` : ''}${lower ? 'lower' : 'higher'}`;
+  const reading = !ratio ? '' : `${valueCaveat ? `${valueCaveat}-` : ''}${lower ? 'lower' : 'higher'}`;
   const compare = byTestId('ltv-compare');
   compare.dataset.reading = reading;
   compare.textContent = t('kpi.compare', {

@@ -9,6 +9,7 @@ import { byTestId, el } from '../app/dom.js';
 import { current, dropout, state } from '../app/state.js';
 import { cpoFigures } from './acquisition.js';
 import { guestsNote, kpiFigures, revenueSource } from './kpis.js';
+import { holdoutMiss } from './validation.js';
 
 /** Segments a paid action is no longer worth (they stay in the table, not in the actions). */
 const NO_ACTION = new Set(['lost', 'hibernating']);
@@ -70,8 +71,10 @@ export function renderSheet() {
     // The printed page carries the model LTV card's caveat where the data do
     // not show how fast customers leave: a sheet handed on must not read
     // firmer than the page.
-    const { caveat } = dropout();
-    if (caveat) findings.push(el('li', { 'data-finding': 'ltv-caveat' }, t(`kpi.ltv-model.${caveat}`)));
+    const { valueCaveat } = dropout();
+    if (valueCaveat) findings.push(el('li', { 'data-finding': 'ltv-caveat' }, t(`kpi.ltv-model.${valueCaveat}`)));
+    const miss = holdoutMiss('model-choice');
+    if (miss) findings.push(el('li', { 'data-finding': 'holdout-miss' }, miss));
   }
 
   const segments = result.segments;

@@ -12,6 +12,24 @@ import { current, state } from '../app/state.js';
 const DAYS_PER_PERIOD = { day: 1, week: 7, month: 30.4375 };
 
 /**
+ * What the page says where the chosen model's holdout total missed the
+ * actual one (`ltvlab::validate::holdout_total`): the forecasts are probably
+ * too low or too high. Empty when it did not miss, or without a holdout.
+ * @param {'model-choice' | 'chart'} where beside the model cards (and on the
+ *   printed sheet), or under the tracking chart
+ */
+export function holdoutMiss(where) {
+  const { l10n } = state;
+  const v = current().validation;
+  if (!v || v.total === 'close') return '';
+  return l10n.t(`${where}.total.${v.total}`, {
+    end: l10n.date(v.calibration_end),
+    predicted: l10n.decimal(Math.round(v.predicted_total * 10) / 10),
+    actual: l10n.integer(v.actual_total),
+  });
+}
+
+/**
  * Both holdout charts, or only `part`.
  * @param {'holdout' | 'tracking'} [part]
  */
@@ -83,7 +101,7 @@ function renderTrackingChart(v, end) {
     predicted: l10n.decimal(Math.round(v.predicted_total * 10) / 10),
     actual: l10n.integer(v.actual_total),
   });
-  tracking.querySelector('[data-role="how"]').textContent = trackingHow;
+  tracking.querySelector('[data-role="how"]').textContent = l10n.sentences(trackingHow, holdoutMiss('chart'));
   const trackingPlot = tracking.querySelector('.plot');
   trackingPlot.replaceChildren();
   trackingPlot.setAttribute('aria-label', `${t('chart.tracking.title')}. ${trackingHow}`);
