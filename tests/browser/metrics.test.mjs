@@ -263,6 +263,14 @@ test('a seasonal gift shop: the page says its forecasts are probably too low, an
   // read differs clearly: it says so instead of "also beyond chance".
   const test = await page.getByTestId('groups-product-effects-test').textContent();
   assert.match(test, /^すべての効果（6個）をまとめた検定では、初回商品間の差は偶然の範囲を超えています（p < 0\.01）。ただし上の区間ではっきりした差のある初回商品はないため/);
+  // The printed one-page summary, which may be handed on, says it too, and
+  // its LTV caveat is the card's, without "may be too high".
+  await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
+  await page.evaluate(() => { globalThis.print = () => {}; });
+  await page.getByTestId('print-summary').click();
+  const sheet = page.getByTestId('summary-sheet');
+  assert.match(await sheet.locator('li[data-finding="holdout-miss"]').textContent(), /^ただし検証では、.*低めに出ている可能性があります。/);
+  assert.equal(await sheet.locator('li[data-finding="ltv-caveat"]').textContent(), 'まだ離脱の傾向が読み取れないため、全員が今のペースで買い続ける前提の値です。');
   await page.getByTestId('lang').selectOption('en');
   assert.match(await choice.textContent(), /the model predicted 18\.4 repeat purchases after that date, and 78 were made: the forecasts above are probably too low\./);
   assert.deepEqual(errors, []);
