@@ -185,7 +185,7 @@ impl<'r> Replenishment<'r> {
     }
 
     /// The items due soon (see the module's formula), nearest `as_of` first
-    /// ([`due_order`]): whom to mail, about what, and when.
+    /// (`due_order`): whom to mail, about what, and when.
     ///
     /// # Errors
     /// An options error for a negative window.
@@ -286,7 +286,7 @@ fn median(v: &mut [f64]) -> Option<f64> {
 /// The order of [`Replenishment::due_soon`]: days between the due day and
 /// `as_of` either way, then the due day (overdue before ahead), customer and
 /// item.
-pub fn due_order(x: &Cycle, as_of: i32) -> (u32, i32, u32, u32) {
+fn due_order(x: &Cycle, as_of: i32) -> (u32, i32, u32, u32) {
     (
         x.next_due_day.abs_diff(as_of),
         x.next_due_day,
