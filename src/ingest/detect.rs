@@ -549,20 +549,29 @@ fn rounded_id_columns(
     data_rows: &[Vec<String>],
     columns: &[String],
 ) -> Vec<Warning> {
+    // The warning of column `c`, whose ids are `what`, rounded like `example`.
+    let warning = |code, c: usize, what: &str, example: &str, outcome: &str| {
+        Warning {
+        code,
+        message: format!(
+            "column {} (\"{}\") holds {what} a spreadsheet rounded, like {example}, so {outcome} (export the file again without opening it in a spreadsheet)",
+            c + 1,
+            columns.get(c).map_or("", String::as_str)
+        ),
+        lines: Vec::new(),
+    }
+    };
     let mut warnings = Vec::new();
-    let name = |c: usize| columns.get(c).map_or("", String::as_str).to_owned();
     if let Some(c) = m.get(Role::Order) {
         if sources.get(&Role::Order) != Some(&DecisionSource::Override) {
             if let Some(example) = rounded_ids(data_rows, c) {
-                warnings.push(Warning {
-                    code: WarningCode::RoundedOrderIds,
-                    message: format!(
-                        "column {} (\"{}\") holds order numbers a spreadsheet rounded, like {example}, so different orders share one number; it was not used, and each customer's lines of one day count as one order (export the file again without opening it in a spreadsheet)",
-                        c + 1,
-                        name(c)
-                    ),
-                    lines: Vec::new(),
-                });
+                warnings.push(warning(
+                    WarningCode::RoundedOrderIds,
+                    c,
+                    "order numbers",
+                    example,
+                    "different orders share one number; it was not used, and each customer's lines of one day count as one order",
+                ));
                 m.remove(Role::Order);
                 sources.remove(&Role::Order);
             }
@@ -570,15 +579,13 @@ fn rounded_id_columns(
     }
     if let Some(c) = m.get(Role::Customer) {
         if let Some(example) = rounded_ids(data_rows, c) {
-            warnings.push(Warning {
-                code: WarningCode::RoundedCustomerIds,
-                message: format!(
-                    "column {} (\"{}\") holds customer ids a spreadsheet rounded, like {example}, so different customers may share one id and count as one (export the file again without opening it in a spreadsheet)",
-                    c + 1,
-                    name(c)
-                ),
-                lines: Vec::new(),
-            });
+            warnings.push(warning(
+                WarningCode::RoundedCustomerIds,
+                c,
+                "customer ids",
+                example,
+                "different customers may share one id and count as one",
+            ));
         }
     }
     warnings

@@ -22,11 +22,17 @@ export function holdoutMiss(where) {
   const { l10n } = state;
   const v = current().validation;
   if (!v || v.total === 'close') return '';
-  return l10n.t(`${where}.total.${v.total}`, {
-    end: l10n.date(v.calibration_end),
-    predicted: l10n.decimal(Math.round(v.predicted_total * 10) / 10),
-    actual: l10n.integer(v.actual_total),
-  });
+  return l10n.t(`${where}.total.${v.total}`, { end: l10n.date(v.calibration_end), ...totals(v) });
+}
+
+/**
+ * The holdout's predicted (one decimal) and actual repeat purchases, as the
+ * page writes them wherever it gives both.
+ * @param {Validation} v
+ */
+function totals(v) {
+  const { l10n } = state;
+  return { predicted: l10n.decimal(Math.round(v.predicted_total * 10) / 10), actual: l10n.integer(v.actual_total) };
 }
 
 /**
@@ -98,8 +104,7 @@ function renderTrackingChart(v, end) {
   const trackingHow = t('chart.tracking.how', {
     end,
     error: l10n.decimal(v.mae),
-    predicted: l10n.decimal(Math.round(v.predicted_total * 10) / 10),
-    actual: l10n.integer(v.actual_total),
+    ...totals(v),
   });
   tracking.querySelector('[data-role="how"]').textContent = l10n.sentences(trackingHow, holdoutMiss('chart'));
   const trackingPlot = tracking.querySelector('.plot');
