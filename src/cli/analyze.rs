@@ -77,6 +77,9 @@ struct ReportJson<'a> {
     /// 定期 (subscription) retention with the sBG fit (order files with a
     /// subscription column or regular intervals).
     subscription: Option<&'a ltvlab::subscription::SubscriptionReport>,
+    /// The longest stretch without an order, when it is long enough to
+    /// matter (order files; note `order_gap`).
+    order_gap: Option<&'a ltvlab::report::OrderGap>,
     /// The what-if baseline with its intervals and the lever ranking (no
     /// levers moved: `ltvlab simulate FILE --json` with the defaults).
     simulation: Option<&'a ltvlab::simulate::Simulation>,
@@ -163,6 +166,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()>
         rfm_ranks: d.rfm_ranks.as_ref(),
         groups: d.groups.as_ref(),
         subscription: d.subscription.as_ref(),
+        order_gap: d.order_gap.as_ref(),
         simulation: d.simulation.as_ref(),
         recommendations: recommendations.as_ref(),
         notes: &d.notes,

@@ -297,7 +297,10 @@ impl Stream {
         if self.rows.zero_amounts > 0 {
             warnings.push(Warning {
                 code: WarningCode::ZeroAmounts,
-                message: format!("{} rows have a zero amount", self.rows.zero_amounts),
+                message: format!(
+                    "{} rows have a zero amount; their orders count as purchases (a free sample, or a test order to take out of the file)",
+                    self.rows.zero_amounts
+                ),
                 lines: self.rows.zero_amount_lines.clone(),
             });
         }

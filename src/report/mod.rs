@@ -25,12 +25,14 @@
 //! [`Note`]; only bad options are errors.
 
 mod acquisition;
+mod gap;
 mod note;
 mod recommendations;
 
 use serde::{Deserialize, Serialize};
 
 pub use acquisition::{AllowableCpo, TARGET_LTV_TO_CAC};
+pub use gap::{order_gap, OrderGap, MAX_EXPECTED_RUNS, MIN_GAP_DAYS, MIN_GAP_SHARE};
 pub use note::{Note, NoteCode};
 pub use recommendations::{
     most_valuable, recommendations, CustomerLists, DueSoon, DueSoonList, ItemList, ItemRef,
@@ -279,6 +281,9 @@ pub struct Dashboard {
     pub shop: Option<ShopModel>,
     /// The what-if baseline (no lever moved).
     pub simulation: Option<Simulation>,
+    /// The longest stretch without an order, when it is long enough to
+    /// matter (order files; [`order_gap`]).
+    pub order_gap: Option<OrderGap>,
     /// Why a section is missing, and what to keep in mind.
     pub notes: Vec<Note>,
 }
@@ -317,6 +322,9 @@ pub struct Descriptive<'d> {
     pub rfm_ranks: Option<RfmRankReport>,
     /// 定期 (subscription) retention (order files with subscription evidence).
     pub subscription: Option<SubscriptionReport>,
+    /// The longest stretch without an order, when it is long enough to
+    /// matter (order files with customers; [`order_gap`]).
+    pub order_gap: Option<OrderGap>,
     /// Why a section is missing, and what to keep in mind, so far; the
     /// second phase's notes follow these in [`Dashboard::notes`].
     pub notes: Vec<Note>,
@@ -377,6 +385,19 @@ pub fn describe<'d>(
         options,
         &mut notes,
     );
+    let order_gap = match data {
+        Dataset::Transactions(t) if has_customers => order_gap(t),
+        _ => None,
+    };
+    if let Some(gap) = &order_gap {
+        notes.push(Note::new(
+            NoteCode::OrderGap,
+            format!(
+                "no order from {} to {} ({} days, against orders on {} of the {} days from the first order to the last): if the shop was closed, sold out of season or the export misses those days, the models read the customers' pace too low",
+                gap.from, gap.to, gap.days, gap.order_days, gap.span_days
+            ),
+        ));
+    }
     Ok(Descriptive {
         data,
         summary,
@@ -385,6 +406,7 @@ pub fn describe<'d>(
         deciles: sections.deciles,
         rfm_ranks: sections.rfm_ranks,
         subscription: sections.subscription,
+        order_gap,
         notes,
         has_customers,
         histories,
@@ -433,6 +455,7 @@ pub fn fit_models(
         deciles,
         rfm_ranks,
         subscription,
+        order_gap,
         mut notes,
         has_customers,
         histories,
@@ -561,6 +584,7 @@ pub fn fit_models(
         subscription,
         shop: shop.filter(|_| options.wants(Section::Whatif)),
         simulation,
+        order_gap,
         notes,
     })
 }

@@ -57,11 +57,15 @@ pub enum NoteCode {
     /// The orders span less than [`super::SHORT_HISTORY_DAYS`]: churn, the
     /// formula LTV and the 12-month predictions extrapolate from that span.
     ShortHistory,
+    /// A long stretch without an order inside the history
+    /// ([`super::OrderGap`]): a closure, a season off or months missing from
+    /// the export.
+    OrderGap,
 }
 
 impl NoteCode {
     /// Every code, in declaration order.
-    pub const ALL: [NoteCode; 18] = [
+    pub const ALL: [NoteCode; 19] = [
         NoteCode::NoCustomers,
         NoteCode::SummaryPeriodNeeded,
         NoteCode::PredictFailed,
@@ -80,6 +84,7 @@ impl NoteCode {
         NoteCode::NoSubscriptions,
         NoteCode::SubscriptionFitFailed,
         NoteCode::ShortHistory,
+        NoteCode::OrderGap,
     ];
 
     /// The code as the page and the JSON spell it.
@@ -103,6 +108,7 @@ impl NoteCode {
             NoteCode::NoSubscriptions => "no_subscriptions",
             NoteCode::SubscriptionFitFailed => "subscription_fit_failed",
             NoteCode::ShortHistory => "short_history",
+            NoteCode::OrderGap => "order_gap",
         }
     }
 }

@@ -328,6 +328,7 @@ impl Analysis {
                 groups: d.groups.as_ref(),
                 subscription: d.subscription.as_ref(),
                 validation: d.validation.as_ref(),
+                order_gap: d.order_gap.as_ref(),
                 notes: &d.notes,
             })?
         };
@@ -371,6 +372,7 @@ fn first_result(
         groups: None,
         subscription: first.subscription.as_ref(),
         validation: None,
+        order_gap: first.order_gap.as_ref(),
         notes: &first.notes,
     })?;
     js_sys::Reflect::set(&value, &JsValue::from_str("whatif"), &JsValue::NULL)

@@ -14,7 +14,7 @@ use crate::funnel::FunnelReport;
 use crate::groups::GroupReport;
 use crate::ingest::IngestReport;
 use crate::predict::{BaseTotals, FormulaLtv, Predictions, SpendModel};
-use crate::report::{AllowableCpo, ChosenModel, Note, RecommendationsReport};
+use crate::report::{AllowableCpo, ChosenModel, Note, OrderGap, RecommendationsReport};
 use crate::rfm_ranks::RfmRankReport;
 use crate::segments::{Segment, SegmentReport};
 use crate::subscription::SubscriptionReport;
@@ -42,6 +42,7 @@ pub(super) struct AnalysisResult<'a> {
     pub(super) groups: Option<&'a GroupReport>,
     pub(super) subscription: Option<&'a SubscriptionReport>,
     pub(super) validation: Option<&'a Validation>,
+    pub(super) order_gap: Option<&'a OrderGap>,
     pub(super) notes: &'a [Note],
 }
 

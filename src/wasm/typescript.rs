@@ -375,7 +375,7 @@ export interface Note {
     code: "cohorts_failed" | "evaluate_failed" | "no_customers" | "no_items" | "no_order_history" | "outlying_dates_left_out"
         | "predict_failed" | "segments_failed" | "summary_period_needed" | "validation_failed" | "whatif_failed"
         | "groups_failed" | "group_effects_failed"
-        | "product_effects_failed" | "product_effects_skipped" | "no_subscriptions" | "subscription_fit_failed" | "short_history";
+        | "product_effects_failed" | "product_effects_skipped" | "no_subscriptions" | "subscription_fit_failed" | "short_history" | "order_gap";
     /** The library's message, in English. */
     message: string;
     /** The error behind the note, if it stands for one: the page says it in its own language. */
@@ -430,9 +430,21 @@ export interface AnalysisResult {
     subscription: SubscriptionReport | null;
     /** The holdout test: the model fitted on the first 75% of the dates, compared with the rest. Null for summary files. */
     validation: Validation | null;
+    /** The longest stretch without an order, when it is long enough to matter (note `order_gap`); see `ltvlab::report::OrderGap`. */
+    order_gap: OrderGap | null;
     /** The fitted shop model for what-if scenarios, or null when it cannot be fitted (see `notes`). Not cloneable: keep it in the worker and `free()` it. */
     whatif: WhatIf | null;
     notes: Note[];
+}
+
+/** See `ltvlab::report::OrderGap`: days as ISO dates. */
+export interface OrderGap {
+    /** The first and last day without an order. */
+    from: string;
+    to: string;
+    days: number;
+    order_days: number;
+    span_days: number;
 }
 
 /** The stages of `Analysis.finishDashboard()`, in the order they run. */

@@ -227,6 +227,39 @@ test('the cohort LTV table marks the figures of a month the data end in the midd
   await page.close();
 });
 
+test('a shop closed four months: the page names the stretch without orders, and gives it as the reason the forecasts are low', async () => {
+  // pause-shop-sjis.csv (fixtures/README.md): a BASE shop closed from August
+  // to November 2024 (no order from 2024-07-28 to 2024-11-30), so the model
+  // fitted before the holdout reads the customers' pace too low
+  // (ltvlab::report::order_gap; validation.total is under).
+  const file = `${FIXTURES}pause-shop-sjis.csv`;
+  const cli = cliAnalyze(file);
+  assert.deepEqual(cli.order_gap, { from: '2024-07-28', to: '2024-11-30', days: 126, order_days: 266, span_days: 695 });
+  assert.equal(cli.validation.total, 'under');
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(siteUrl);
+  await page.getByTestId('lang').selectOption('ja');
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  const note = page.getByTestId('notes').locator('li[data-code="order_gap"]');
+  assert.equal(await note.textContent(),
+    '2024/07/28〜2024/11/30 の 126 日間、注文が1件もありません（最初の注文から最後の注文までの 695 日のうち、注文があったのは 266 日）。休業や季節の閑散期、エクスポートから漏れた期間であれば、モデルはその期間も購入できた日として数えるため購入ペースを低く見積もり、予想売上とLTVは低めに出ている可能性があります。');
+  // The line under the forecasts gives the stretch as the reason, not the
+  // seasonal gifts it gives when there is no such stretch.
+  const choice = page.getByTestId('model-choice');
+  assert.equal(await choice.getAttribute('data-total'), 'under');
+  const reason = await choice.textContent();
+  assert.match(reason, /低めに出ている可能性があります。2024\/07\/28〜2024\/11\/30 は注文が1件もなく、モデルはその期間も購入できた日として数えるため、購入ペースを低く見積もっています。$/);
+  assert.ok(!reason.includes('お中元'), reason);
+  await page.getByTestId('lang').selectOption('en');
+  assert.match(await note.textContent(), /^No order from Jul 28, 2024 to Nov 30, 2024 \(126 days\), while orders came on 266 of the 695 days/);
+  assert.match(await choice.textContent(), /probably too low\. No order was made from Jul 28, 2024 to Nov 30, 2024: the model counts those days/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a seasonal gift shop: the page says its forecasts are probably too low, and never that they may be too high', async () => {
   // gift-shop-sjis.csv (fixtures/README.md): purchases bunch in July and
   // December, so the model fitted before the holdout predicts far fewer

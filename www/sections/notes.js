@@ -9,6 +9,21 @@ import { diagnosticText, errorText } from '../i18n.js';
 // The kinds' generic codes say no more than the note itself.
 const GENERIC_ERRORS = new Set(['input', 'options', 'model', 'no_usable_column']);
 
+/**
+ * The stretch without orders as the page writes it wherever it names it.
+ * @param {import('../pkg/ltvlab.js').OrderGap} gap
+ */
+export function gapParams(gap) {
+  const { l10n } = state;
+  return {
+    from: l10n.date(gap.from),
+    to: l10n.date(gap.to),
+    days: l10n.integer(gap.days),
+    orderDays: l10n.integer(gap.order_days),
+    span: l10n.integer(gap.span_days),
+  };
+}
+
 export function renderNotes() {
   const { l10n } = state;
   const result = current();
@@ -20,6 +35,9 @@ export function renderNotes() {
     // their own words, and keep the English as a tooltip.
     ...result.notes.map((note) => {
       const attributes = { 'data-code': note.code, 'data-error': note.error?.code ?? '' };
+      // The stretch without orders: its dates from the report, in the page's words.
+      const gap = note.code === 'order_gap' ? result.order_gap : null;
+      if (gap) return el('li', { ...attributes, title: note.message }, l10n.t('note.order_gap', gapParams(gap)));
       if (l10n.lang === 'en') return el('li', attributes, `${l10n.t(`note.${note.code}`)} (${note.message})`);
       // A generic code, or one the note's own sentence already says, adds nothing.
       const { error } = note;

@@ -6,6 +6,7 @@ import { SERIES, groupedBars, lineChart } from '../charts.js';
 import { addChart, dropCharts } from '../app/chart-registry.js';
 import { byTestId, ui } from '../app/dom.js';
 import { current, state } from '../app/state.js';
+import { gapParams } from './notes.js';
 
 /** @typedef {import('../pkg/ltvlab.js').Validation} Validation */
 /** @type {Record<string, number>} */
@@ -20,9 +21,22 @@ const DAYS_PER_PERIOD = { day: 1, week: 7, month: 30.4375 };
  */
 export function holdoutMiss(where) {
   const { l10n } = state;
-  const v = current().validation;
+  const result = current();
+  const v = result.validation;
   if (!v || v.total === 'close') return '';
-  return l10n.t(`${where}.total.${v.total}`, { end: l10n.date(v.calibration_end), ...totals(v) });
+  const end = l10n.date(v.calibration_end);
+  const miss = l10n.t(`${where}.total.${v.total}`, { end, ...totals(v) });
+  if (where !== 'model-choice') return miss;
+  // Why: a stretch without orders before the holdout makes the model read
+  // the pace too low, one inside it makes it expect purchases that could
+  // not come; else the usual cause of a miss that way.
+  const gap = result.order_gap;
+  const explains =
+    gap && (v.total === 'under' ? gap.to < v.calibration_end : gap.from > v.calibration_end);
+  return l10n.sentences(
+    miss,
+    explains ? l10n.t(`model-choice.total.${v.total}.gap`, { end, ...gapParams(gap) }) : l10n.t(`model-choice.total.${v.total}.why`),
+  );
 }
 
 /**
