@@ -118,12 +118,11 @@ function resultSteps(modelsOnly = false) {
       models: false,
       run: () => {
         ui.section('cohorts').hidden = !result.cohorts;
-        if (result.cohorts) {
-          renderCohorts();
-          renderCohortLtv();
-        }
+        if (result.cohorts) renderCohorts();
       },
     },
+    // The cohorts' LTV table after their heatmap, in a task of its own.
+    { models: false, run: () => result.cohorts && renderCohortLtv() },
     modelSection('allowable_cpo', () => renderAllowableCpo(whatif.last)),
     {
       models: false,
