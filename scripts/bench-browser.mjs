@@ -2,7 +2,7 @@
 // The web app's benchmark: drop each file on the page in headless Chromium and
 // time it from the file input's change event to body[data-state=done].
 //
-//   node scripts/bench-browser.mjs [--json] [--no-whatif] [--trace] FILE...
+//   node scripts/bench-browser.mjs [--json] [--no-whatif] [--trace] [--attribute] [--lang LANG] FILE...
 //
 // Needs www/pkg (scripts/lib.sh build_wasm), playwright-core (npm ci) and
 // Chromium (CHROMIUM, default /usr/bin/chromium). Files come from e.g.
@@ -74,17 +74,21 @@ const { values: flags, positionals: files } = parseArgs({
     json: { type: 'boolean', default: false },
     'no-whatif': { type: 'boolean', default: false },
     trace: { type: 'boolean', default: false },
+    attribute: { type: 'boolean', default: false },
+    lang: { type: 'string' },
   },
   allowPositionals: true,
 });
 if (files.length === 0) {
-  console.error('usage: node scripts/bench-browser.mjs [--json] [--no-whatif] [--trace] FILE...');
+  console.error('usage: node scripts/bench-browser.mjs [--json] [--no-whatif] [--trace] [--attribute] [--lang LANG] FILE...');
   process.exit(2);
 }
 
 // Runs in the page before its own scripts: the long-task observer and the two timestamps.
-function instrument() {
-  window.__bench = { longest: 0, tasks: [], dropAt: null, firstAt: null, doneAt: null, recsAt: null, state: null, measuring: false };
+function instrument({ attribute }) {
+  window.__bench = {
+    longest: 0, tasks: [], frames: [], dropAt: null, firstAt: null, doneAt: null, recsAt: null, state: null, measuring: false,
+  };
   new PerformanceObserver((list) => {
     if (!window.__bench.measuring) return;
     for (const entry of list.getEntries()) {
@@ -92,6 +96,33 @@ function instrument() {
       window.__bench.tasks.push([Math.round(entry.startTime - window.__bench.dropAt), Math.round(entry.duration)]);
     }
   }).observe({ type: 'longtask', buffered: false });
+  // --attribute: Chromium's long animation frames (over 50 ms), each with the
+  // scripts that ran in it (their entry point and time, and the layout they
+  // forced) and its own rendering (style and layout after the scripts).
+  if (attribute && PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')) {
+    new PerformanceObserver((list) => {
+      const bench = window.__bench;
+      if (!bench.measuring) return;
+      const at = (t) => Math.round(t - bench.dropAt);
+      for (const frame of list.getEntries()) {
+        bench.frames.push({
+          start: at(frame.startTime),
+          ms: Math.round(frame.duration),
+          blocking_ms: Math.round(frame.blockingDuration),
+          render_ms: frame.renderStart ? Math.round(frame.startTime + frame.duration - frame.renderStart) : 0,
+          layout_ms: frame.styleAndLayoutStart ? Math.round(frame.startTime + frame.duration - frame.styleAndLayoutStart) : 0,
+          scripts: frame.scripts.map((s) => ({
+            start: at(s.startTime),
+            ms: Math.round(s.duration),
+            forced_layout_ms: Math.round(s.forcedStyleAndLayoutDuration),
+            invoker: s.invoker,
+            fn: s.sourceFunctionName,
+            src: `${s.sourceURL.split('/').slice(-2).join('/')}:${s.sourceCharPosition}`,
+          })),
+        });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: false });
+  }
   document.addEventListener(
     'change',
     (event) => {
@@ -264,9 +295,9 @@ function tracedTasks(tracePath) {
 }
 
 async function measure(browser, browserPid, url, file) {
-  const context = await browser.newContext();
+  const context = await browser.newContext(flags.lang ? { locale: flags.lang } : {});
   const page = await context.newPage();
-  await page.addInitScript(instrument);
+  await page.addInitScript(instrument, { attribute: flags.attribute });
   await page.goto(url);
   // The wasm is loaded and the worker ready: the version shows in the footer.
   await page.waitForFunction(() => document.querySelector('[data-testid="version"]').textContent !== '');
@@ -340,12 +371,18 @@ async function measure(browser, browserPid, url, file) {
   }
   const bench = await page.evaluate(() => ({
     ...window.__bench,
+    lang: document.documentElement.lang,
     doneEpoch: window.__bench.doneAt === null ? null : performance.timeOrigin + window.__bench.doneAt,
     dropEpoch: window.__bench.dropAt === null ? null : performance.timeOrigin + window.__bench.dropAt,
     steps: performance
       .getEntriesByType('measure')
       .filter((m) => m.name.startsWith('ltvlab:render-'))
       .map((m) => Math.round(m.duration)),
+    // --attribute: every render step as [name, start after the drop, ms].
+    stepTimes: performance
+      .getEntriesByType('measure')
+      .filter((m) => m.name.startsWith('ltvlab:'))
+      .map((m) => [m.name.slice('ltvlab:'.length), Math.round(m.startTime - window.__bench.dropAt), Math.round(m.duration)]),
   }));
   const error = bench.state === 'error' ? await page.getByTestId('error').textContent() : undefined;
   const slider = bench.state === 'done' && !flags['no-whatif'] ? await sliderTimes(page) : null;
@@ -359,6 +396,8 @@ async function measure(browser, browserPid, url, file) {
     longest_task_ms: Math.round(bench.longest),
     long_tasks: bench.tasks,
     render_steps_ms: bench.steps,
+    lang: bench.lang,
+    ...(flags.attribute ? { long_frames: bench.frames, render_step_times: bench.stepTimes } : {}),
     ...(traced === undefined ? {} : { traced_tasks: traced }),
     peak_memory_bytes: peak,
     helpers_settled_ms: helpersSettledAt === null || bench.dropEpoch === null ? null : Math.round(helpersSettledAt - bench.dropEpoch),

@@ -154,8 +154,8 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
  * @typedef {{type: typeof FromWorker.RECS_PROGRESS, id: number, stage: RecommendStage, percent: number, step: number, steps: number}} RecsProgressMessage
  */
 /**
- * The recommendations as JSON text (or null), and their notes (see DeferredRecommendationsResult).
- * @typedef {{type: typeof FromWorker.RECOMMENDATIONS, id: number, recommendations: string | null, notes: Note[]}} RecommendationsMessage
+ * The recommendations (or null), each of their parts as JSON text, and their notes (see DeferredRecommendationsResult).
+ * @typedef {{type: typeof FromWorker.RECOMMENDATIONS, id: number, recommendations: PostedRecommendations | null, notes: Note[]}} RecommendationsMessage
  */
 /** The matching rows' indices, in display order. @typedef {{type: typeof FromWorker.ROWS, id: number, rows: Uint32Array, total: number}} RowsMessage */
 /** @typedef {{type: typeof FromWorker.FILE, id: number, blob: Blob, name: string}} FileMessage */
@@ -200,15 +200,66 @@ export const EXPORT_KINDS = /** @type {const} */ (['customers', 'recs-csv', 'rec
  */
 /** The per-customer prediction columns posted to the page. @typedef {'p_alive' | 'expected_purchases' | 'clv'} PostedPredictionColumn */
 /**
- * @typedef {Omit<AnalysisResult, 'whatif' | 'summary' | 'predictions' | 'recommendations'>
- *   & {whatif: boolean, summary: PostedSummary | null, predictions: PostedPredictions | null, recommendations: string | null}} PostedResult
+ * A list of customers as JSON text and its length; the page parses it when
+ * the list is first opened. The segments' follow-up and timing lists hold
+ * thousands of small objects at 1M lines: cloned as objects, they were
+ * about 30 ms of the page's thread when the models' result arrived.
+ * @template T
+ * @typedef {{json: string, length: number}} PostedList
+ */
+/** @typedef {import('./pkg/ltvlab.js').SegmentReport} SegmentReport */
+/** @typedef {import('./pkg/ltvlab.js').TimingList} TimingList */
+/** @typedef {SegmentReport['follow_up'][number]} FollowUpList */
+/** @typedef {Omit<TimingList, 'customers'> & {customers: PostedList<TimingList['customers'][number]>}} PostedTimingList */
+/**
+ * The segments as posted: their customer lists as PostedList (their
+ * per-customer columns are moved, as the predictions' are).
+ * @typedef {Omit<SegmentReport, 'follow_up' | 'overdue' | 'due_soon'> & {
+ *   follow_up: (Omit<FollowUpList, 'customers'> & {customers: PostedList<FollowUpList['customers'][number]>})[],
+ *   overdue: PostedTimingList, due_soon: PostedTimingList}} PostedSegments
+ */
+/**
+ * @typedef {Omit<AnalysisResult, 'whatif' | 'summary' | 'predictions' | 'segments' | 'recommendations'>
+ *   & {whatif: boolean, summary: PostedSummary | null, predictions: PostedPredictions | null, segments: PostedSegments | null,
+ *   recommendations: string | null}} PostedResult
  */
 
 /**
- * The models phase's result as posted (ModelsResult, with its predictions and the segments' columns as in PostedResult).
- * @typedef {Omit<import('./pkg/ltvlab.js').ModelsResult, 'whatif' | 'predictions'>
- *   & {whatif: boolean, predictions: PostedPredictions | null}} PostedModels
+ * The models phase's result as posted (ModelsResult, with its predictions and segments as in PostedResult).
+ * @typedef {Omit<import('./pkg/ltvlab.js').ModelsResult, 'whatif' | 'predictions' | 'segments'>
+ *   & {whatif: boolean, predictions: PostedPredictions | null, segments: PostedSegments | null}} PostedModels
  */
+
+/**
+ * The recommendations after the dashboard, as posted: each part (`customers`,
+ * `due_soon`, `items`, …) as JSON text, which the page parses part by part
+ * in tasks of its own (one JSON.parse of the whole, 6 MB at 1M lines, was a
+ * main-thread task of 35–60 ms).
+ * @typedef {Record<keyof RecommendationsResult, string>} PostedRecommendations
+ */
+/** @typedef {import('./pkg/ltvlab.js').RecommendationsResult} RecommendationsResult */
+
+/**
+ * @param {RecommendationsResult} recommendations
+ * @returns {PostedRecommendations}
+ */
+export const postedRecommendations = (recommendations) =>
+  /** @type {PostedRecommendations} */ (Object.fromEntries(Object.entries(recommendations).map(([key, part]) => [key, JSON.stringify(part)])));
+
+/**
+ * @template T
+ * @param {T[]} items
+ * @returns {PostedList<T>}
+ */
+export const postedList = (items) => ({ json: JSON.stringify(items), length: items.length });
+
+/**
+ * The items of a PostedList.
+ * @template T
+ * @param {PostedList<T>} list
+ * @returns {T[]}
+ */
+export const listItems = (list) => JSON.parse(list.json);
 
 /** The per-customer string columns, posted packed. */
 const STRING_COLUMNS = /** @type {const} */ (['customer_id', 'first_purchase', 'last_purchase']);

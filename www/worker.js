@@ -8,7 +8,7 @@
 
 import init, { Analysis, WhatIf, clvIntervals, preview, version } from './pkg/ltvlab.js';
 import { errorText, localize } from './i18n.js';
-import { FromWorker, ToWorker, pack, unpack } from './protocol.js';
+import { FromWorker, ToWorker, pack, postedList, postedRecommendations, unpack } from './protocol.js';
 import { charts } from './worker/charts-data.js';
 import { exportFile } from './worker/exports.js';
 import { bootstrapInSlices } from './worker/intervals.js';
@@ -194,7 +194,7 @@ function postRecommendations(id) {
   last.recommendations_pending = false;
   last.notes = [...last.notes, ...notes];
   // JSON text: cheaper to clone than many small objects (see forPage).
-  send({ type: FromWorker.RECOMMENDATIONS, id, recommendations: recommendations && JSON.stringify(recommendations), notes });
+  send({ type: FromWorker.RECOMMENDATIONS, id, recommendations: recommendations && postedRecommendations(recommendations), notes });
 }
 
 // Returns {models, analysis, ranges}: what the models add to the first
@@ -380,7 +380,8 @@ function mover() {
 
 /**
  * The sections the models add, as posted: of the predictions' per-customer
- * columns only those the page reads, and the segments' columns moved.
+ * columns only those the page reads, the segments' columns moved and their
+ * customer lists as JSON text (PostedList).
  * @param {Pick<Kept, 'predictions' | 'segments'>} result
  * @param {ReturnType<typeof mover>['moved']} moved
  */
@@ -396,6 +397,9 @@ function modelSections({ predictions, segments }, moved) {
     },
     segments: segments && {
       ...segments,
+      follow_up: segments.follow_up.map((list) => ({ ...list, customers: postedList(list.customers) })),
+      overdue: { ...segments.overdue, customers: postedList(segments.overdue.customers) },
+      due_soon: { ...segments.due_soon, customers: postedList(segments.due_soon.customers) },
       customers: {
         segment: moved(segments.customers.segment),
         r: moved(segments.customers.r),

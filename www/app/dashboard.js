@@ -118,20 +118,29 @@ function resultSteps(modelsOnly = false) {
       models: false,
       run: () => {
         ui.section('cohorts').hidden = !result.cohorts;
-        if (result.cohorts) {
-          renderCohorts();
-          renderCohortLtv();
-        }
+        if (result.cohorts) renderCohorts();
       },
     },
+    // The cohorts' LTV table after their heatmap, in a task of its own.
+    { models: false, run: () => result.cohorts && renderCohortLtv() },
     modelSection('allowable_cpo', () => renderAllowableCpo(whatif.last)),
     {
       models: false,
       run: () => {
         ui.section('repeat_funnel').hidden = !result.repeat_funnel;
         if (result.repeat_funnel) renderFunnel();
+      },
+    },
+    {
+      models: false,
+      run: () => {
         ui.section('deciles').hidden = !result.deciles;
         if (result.deciles) renderDeciles();
+      },
+    },
+    {
+      models: false,
+      run: () => {
         ui.section('rfm_ranks').hidden = !result.rfm_ranks;
         if (result.rfm_ranks) renderRanks();
         ui.section('subscription').hidden = !result.subscription;
@@ -228,34 +237,43 @@ export async function renderResultInSteps({ modelsOnly = false } = {}) {
   // Not in the task that received the result: its structured clone alone is ~20 ms at 1M lines.
   await nextTask();
   let taskStarted = performance.now();
+  // Whether a step ran in the current task.
+  let shared = false;
   let afterLayout = false;
   for (const [index, step] of resultSteps(modelsOnly).entries()) {
     if (modelsOnly && !step.models) continue;
-    // Steps that took little share a task: most of the first figures' steps
-    // only say that their section waits for the models, and each task
-    // boundary costs a frame of layout (BENCHMARKS.md, session 13).
+    // A step that draws (a chart, a table) runs in a task of its own: two of
+    // them, or one after a few quick ones, made tasks over 50 ms (BENCHMARKS.md,
+    // session 16). Steps that only say their section waits for the models
+    // take little and share a task, since each task boundary costs a frame
+    // of layout (session 13).
+    const draws = !(step.models && modelsPending());
     if (afterLayout) {
       await afterFrame();
       taskStarted = performance.now();
+      shared = false;
       afterLayout = false;
-    } else if (performance.now() - taskStarted >= STEP_BUDGET_MS) {
+    } else if (shared && (draws || performance.now() - taskStarted >= STEP_BUDGET_MS)) {
       await nextTask();
       taskStarted = performance.now();
+      shared = false;
     }
     if (token !== state.renderToken) return false;
     const started = performance.now();
     step.run();
+    // uPlot draws a new chart in a microtask: let it run before the step is
+    // timed, so the measure holds the step's whole cost.
+    await Promise.resolve();
     // Visible in DevTools' performance panel and to scripts/bench-browser.mjs.
     performance.measure(`ltvlab:render-${index}`, { start: started });
+    shared = true;
     afterLayout = step.endsTask === true;
   }
   return token === state.renderToken;
 }
 
 /**
- * Script time after which the dashboard's drawing yields to the event loop
- * before its next step. The longest step takes about 25 ms near idle at 1M
- * lines (the ingest report with the KPI cards): a step started under this
- * budget keeps its task under 50 ms.
+ * Script time after which quick steps (a section's "fitting the model…"
+ * line) stop sharing a task and the drawing yields to the event loop.
  */
 const STEP_BUDGET_MS = 8;

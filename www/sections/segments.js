@@ -7,6 +7,7 @@ import { byTestId, el } from '../app/dom.js';
 import { requestExport } from '../app/analysis.js';
 import { current, dropout, state } from '../app/state.js';
 import { nextOrderText, timingReasonText } from '../i18n.js';
+import { listItems } from '../protocol.js';
 
 /** @typedef {import('../pkg/ltvlab.js').SegmentReport['segments'][number]} Segment */
 
@@ -100,7 +101,7 @@ export function renderSegments() {
     const noteKey = `segments.followup.note.${list.note}`;
     const note = t(noteKey) === noteKey ? list.note : t(noteKey);
     const params = { count: l10n.integer(list.count), min: list.min_days, max: list.max_days, note };
-    const items = () => list.customers.map((c) =>
+    const items = () => listItems(list.customers).map((c) =>
       el('li', {}, t('segments.customer', { id: c.customer_id, days: l10n.integer(c.days_since_last_order), orders: l10n.integer(c.orders), revenue: l10n.money(c.revenue) })),
     );
     const summary = t(list.max_days === null ? 'segments.followup.open' : 'segments.followup.range', params);
@@ -110,11 +111,11 @@ export function renderSegments() {
   // (median next order within 30 days), each customer with why.
   if (report.overdue.count > 0 || report.overdue.probably_gone > 0) {
     const summary = t('segments.overdue', { count: l10n.integer(report.overdue.count), gone: l10n.integer(report.overdue.probably_gone) });
-    parts.push(listDetails(summary, () => report.overdue.customers.map(timedItem), report.overdue.customers.length, report.overdue.count, 'overdue'));
+    parts.push(listDetails(summary, () => listItems(report.overdue.customers).map(timedItem), report.overdue.customers.length, report.overdue.count, 'overdue'));
   }
   if (report.due_soon.count > 0) {
     const summary = t('segments.due_soon', { count: l10n.integer(report.due_soon.count) });
-    parts.push(listDetails(summary, () => report.due_soon.customers.map(timedItem), report.due_soon.customers.length, report.due_soon.count, 'next_order_soon'));
+    parts.push(listDetails(summary, () => listItems(report.due_soon.customers).map(timedItem), report.due_soon.customers.length, report.due_soon.count, 'next_order_soon'));
   }
   byTestId('follow-up').replaceChildren(...parts);
 
