@@ -264,15 +264,26 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
             num(v.actual_total),
             num(v.mae)
         )?;
-        match v.total {
-            HoldoutTotal::Close => {}
-            HoldoutTotal::Under => writeln!(
+        let gap = d.order_gap.as_ref().filter(|g| g.explains_holdout);
+        match (v.total, gap) {
+            (HoldoutTotal::Close, _) => {}
+            (HoldoutTotal::Under, None) => writeln!(
                 out,
                 "                far more were made than predicted: the forecasts are probably too low"
             )?,
-            HoldoutTotal::Over => writeln!(
+            (HoldoutTotal::Under, Some(g)) => writeln!(
+                out,
+                "                far more were made than predicted: the forecasts are probably too low (no order from {} to {}, before the holdout, made the model read the pace too low)",
+                g.from, g.to
+            )?,
+            (HoldoutTotal::Over, None) => writeln!(
                 out,
                 "                far fewer were made than predicted: the forecasts are probably too high"
+            )?,
+            (HoldoutTotal::Over, Some(g)) => writeln!(
+                out,
+                "                far fewer were made than predicted, but no order was made from {} to {}, inside the holdout, which the model could not foresee: this says little about the forecasts",
+                g.from, g.to
             )?,
         }
         writeln!(out, "model choice    {}", v.choice)?;

@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::days::format_day;
 use crate::transactions::Transactions;
+use crate::validate::HoldoutTotal;
 
 /// Fewer days without an order are not reported, however improbable.
 pub const MIN_GAP_DAYS: u32 = 30;
@@ -46,6 +47,24 @@ pub struct OrderGap {
     pub order_days: u32,
     /// Days from the first order to the last, both included.
     pub span_days: u32,
+    /// Whether the stretch explains the holdout's miss ([`explains_miss`]);
+    /// false until the models phase, and without a holdout.
+    pub explains_holdout: bool,
+}
+
+/// Whether a stretch without orders explains a holdout that ended at
+/// `calibration_end` (ISO) and missed as `total` says: a stretch before the
+/// holdout made the model fitted up to it read the pace too low (`Under`);
+/// one inside it holds days the model expected purchases on (`Over`). The
+/// second says nothing about the forecasts, fitted on every day: their
+/// model sees the stretch as the first did not.
+pub fn explains_miss(gap: &OrderGap, total: HoldoutTotal, calibration_end: &str) -> bool {
+    // ISO dates compare as text.
+    match total {
+        HoldoutTotal::Close => false,
+        HoldoutTotal::Under => gap.to.as_str() < calibration_end,
+        HoldoutTotal::Over => gap.from.as_str() > calibration_end,
+    }
 }
 
 /// The longest stretch without an order in `t`, when it is long enough to
@@ -69,6 +88,7 @@ pub fn order_gap(t: &Transactions) -> Option<OrderGap> {
         days: days as u32,
         order_days: sold.iter().filter(|&&s| s).count() as u32,
         span_days: span as u32,
+        explains_holdout: false,
     })
 }
 
@@ -137,6 +157,33 @@ mod tests {
         ];
         for &(what, span, every, gap, want) in cases {
             assert_eq!(longest_gap(&days(span, every, gap)), want, "{what}");
+        }
+    }
+
+    #[test]
+    fn explains_a_miss_only_from_the_side_that_causes_it() {
+        let gap = OrderGap {
+            from: "2024-07-28".into(),
+            to: "2024-11-30".into(),
+            days: 126,
+            order_days: 266,
+            span_days: 695,
+            explains_holdout: false,
+        };
+        // (holdout after, total, explains): before the holdout it explains
+        // forecasts too low, inside it too high; a close total needs nothing.
+        let cases = [
+            ("2025-06-07", HoldoutTotal::Under, true),
+            ("2025-06-07", HoldoutTotal::Over, false),
+            ("2024-06-30", HoldoutTotal::Over, true),
+            ("2024-06-30", HoldoutTotal::Under, false),
+            // The holdout starts inside the stretch: neither side alone.
+            ("2024-09-01", HoldoutTotal::Under, false),
+            ("2024-09-01", HoldoutTotal::Over, false),
+            ("2025-06-07", HoldoutTotal::Close, false),
+        ];
+        for (end, total, want) in cases {
+            assert_eq!(explains_miss(&gap, total, end), want, "{end} {total:?}");
         }
     }
 

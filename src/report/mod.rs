@@ -32,7 +32,7 @@ mod recommendations;
 use serde::{Deserialize, Serialize};
 
 pub use acquisition::{AllowableCpo, TARGET_LTV_TO_CAC};
-pub use gap::{order_gap, OrderGap, MAX_EXPECTED_RUNS, MIN_GAP_DAYS, MIN_GAP_SHARE};
+pub use gap::{explains_miss, order_gap, OrderGap, MAX_EXPECTED_RUNS, MIN_GAP_DAYS, MIN_GAP_SHARE};
 pub use note::{Note, NoteCode};
 pub use recommendations::{
     most_valuable, recommendations, CustomerLists, DueSoon, DueSoonList, ItemList, ItemRef,
@@ -560,6 +560,12 @@ pub fn fit_models(
         }
         (None, _) => None,
     };
+    let order_gap = order_gap.map(|gap| OrderGap {
+        explains_holdout: validation
+            .as_ref()
+            .is_some_and(|v| explains_miss(&gap, v.total, &v.calibration_end)),
+        ..gap
+    });
     let model_choice = match (&choice, &predictions) {
         (Some(c), Some(_)) => Some(ChosenModel {
             model: c.model,

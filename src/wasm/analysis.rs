@@ -301,6 +301,7 @@ impl Analysis {
                 allowable_cpo: d.allowable_cpo.as_ref(),
                 groups: d.groups.as_ref(),
                 validation: d.validation.as_ref(),
+                order_gap: d.order_gap.as_ref(),
                 notes: d.notes.get(first_notes..).unwrap_or_default(),
             })?
         } else {

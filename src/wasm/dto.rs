@@ -57,6 +57,8 @@ pub(super) struct ModelsResult<'a> {
     pub(super) allowable_cpo: Option<&'a AllowableCpo>,
     pub(super) groups: Option<&'a GroupReport>,
     pub(super) validation: Option<&'a Validation>,
+    /// The first figures' `order_gap` with `explains_holdout` decided.
+    pub(super) order_gap: Option<&'a OrderGap>,
     pub(super) notes: &'a [Note],
 }
 

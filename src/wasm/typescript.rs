@@ -445,6 +445,8 @@ export interface OrderGap {
     days: number;
     order_days: number;
     span_days: number;
+    /** Whether the stretch explains the holdout's miss (before it for `under`, inside it for `over`); false in the first figures. */
+    explains_holdout: boolean;
 }
 
 /** The stages of `Analysis.finishDashboard()`, in the order they run. */
@@ -460,6 +462,8 @@ export interface ModelsResult {
     allowable_cpo: AllowableCpo | null;
     groups: GroupReport | null;
     validation: Validation | null;
+    /** The first figures' `order_gap`, with `explains_holdout` now decided. */
+    order_gap: OrderGap | null;
     whatif: WhatIf | null;
     notes: Note[];
 }

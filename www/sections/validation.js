@@ -25,17 +25,19 @@ export function holdoutMiss(where) {
   const v = result.validation;
   if (!v || v.total === 'close') return '';
   const end = l10n.date(v.calibration_end);
+  const gap = result.order_gap?.explains_holdout ? result.order_gap : null;
+  // A stretch without orders inside the holdout explains a miss high, and
+  // says nothing of the forecasts (their model saw the stretch).
+  if (where === 'model-choice' && gap && v.total === 'over') {
+    return l10n.t('model-choice.total.over_gap', { end, ...totals(v), ...gapParams(gap) });
+  }
   const miss = l10n.t(`${where}.total.${v.total}`, { end, ...totals(v) });
   if (where !== 'model-choice') return miss;
-  // Why: a stretch without orders before the holdout makes the model read
-  // the pace too low, one inside it makes it expect purchases that could
-  // not come; else the usual cause of a miss that way.
-  const gap = result.order_gap;
-  const explains =
-    gap && (v.total === 'under' ? gap.to < v.calibration_end : gap.from > v.calibration_end);
+  // Why: a stretch without orders before the holdout made the model read
+  // the pace too low; else the usual cause of a miss that way.
   return l10n.sentences(
     miss,
-    explains ? l10n.t(`model-choice.total.${v.total}.gap`, { end, ...gapParams(gap) }) : l10n.t(`model-choice.total.${v.total}.why`),
+    gap ? l10n.t('model-choice.total.under.gap', gapParams(gap)) : l10n.t(`model-choice.total.${v.total}.why`),
   );
 }
 
