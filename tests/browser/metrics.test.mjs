@@ -173,6 +173,23 @@ test('the repeat funnel, the deciles and the RFM ranks of a handmade shop, in En
 });
 
 /** `ltvlab analyze --json ARGS FILE` (the release binary, as report.test.mjs runs it). */
+/**
+ * A new page in Japanese with `file` dropped and the analysis settled; the
+ * page's uncaught errors collect in `errors`.
+ * @param {string} file
+ */
+async function dropInJapanese(file) {
+  const page = await browser.newPage();
+  /** @type {string[]} */
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(siteUrl);
+  await page.getByTestId('lang').selectOption('ja');
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  return { page, errors };
+}
+
 function cliAnalyze(file, args = []) {
   const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'analyze', '--json', ...args, file], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(out);
@@ -236,13 +253,7 @@ test('a shop closed four months: the page names the stretch without orders, and 
   const cli = cliAnalyze(file);
   assert.deepEqual(cli.order_gap, { from: '2024-07-28', to: '2024-11-30', days: 126, order_days: 266, span_days: 695, explains_holdout: true });
   assert.equal(cli.validation.total, 'under');
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(siteUrl);
-  await page.getByTestId('lang').selectOption('ja');
-  await page.getByTestId('file-input').setInputFiles(file);
-  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  const { page, errors } = await dropInJapanese(file);
   const note = page.getByTestId('notes').locator('li[data-code="order_gap"]');
   assert.equal(await note.textContent(),
     '2024/07/28〜2024/11/30 の 126 日間、注文が1件もありません（最初の注文から最後の注文までの 695 日のうち、注文があったのは 266 日）。休業や季節の閑散期、エクスポートから漏れた期間であれば、モデルはその期間も購入できた日として数えるため購入ペースを低く見積もり、予想売上とLTVは低めに出ている可能性があります。');
@@ -286,13 +297,7 @@ test('a seasonal gift shop: the page says its forecasts are probably too low, an
   assert.equal(cli.predictions.base.dropout_identified, false);
   const effects = cli.groups.by_first_product.effects;
   assert.ok(effects.lr_test.p_value < 0.1, `joint test p ${effects.lr_test.p_value}`);
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(siteUrl);
-  await page.getByTestId('lang').selectOption('ja');
-  await page.getByTestId('file-input').setInputFiles(file);
-  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SETTLE_TIMEOUT_MS });
+  const { page, errors } = await dropInJapanese(file);
   const choice = page.getByTestId('model-choice');
   assert.equal(await choice.getAttribute('data-total'), 'under');
   assert.match(await choice.textContent(),
