@@ -80,7 +80,6 @@ pub(crate) fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
 /// ingest's `outlying_dates` warning and
 /// [`crate::transactions::Transactions::bulk_day_range`].
 pub(crate) fn bulk_window(days: impl Iterator<Item = i32>) -> Option<(i32, i32)> {
-    const BUCKET_SHIFT: u32 = 10;
     let mut buckets: BTreeMap<i32, u64> = BTreeMap::new();
     let mut count = 0u64;
     for day in days {
@@ -94,13 +93,58 @@ pub(crate) fn bulk_window(days: impl Iterator<Item = i32>) -> Option<(i32, i32)>
         (seen >= half).then_some(b)
     })?;
     let median = (median_bucket << BUCKET_SHIFT) + (1 << (BUCKET_SHIFT - 1));
-    let margin = (f64::from(OUTLYING_DATE_YEARS) * 365.25) as i32;
-    Some((median.saturating_sub(margin), median.saturating_add(margin)))
+    Some((
+        median.saturating_sub(BULK_MARGIN),
+        median.saturating_add(BULK_MARGIN),
+    ))
+}
+
+/// The bucket width of [`bulk_window`]'s median, as a shift: 1,024 days.
+const BUCKET_SHIFT: u32 = 10;
+
+/// [`OUTLYING_DATE_YEARS`] in days: half the width of [`bulk_window`].
+const BULK_MARGIN: i32 = (OUTLYING_DATE_YEARS as f64 * 365.25) as i32;
+
+/// Whether every day from `first` to `last` lies in [`bulk_window`]'s window
+/// whatever the days between them, so that the window need not be counted.
+///
+/// The median bucket holds some day `d` of the data, and the window's centre
+/// is that bucket's middle, within `[d - 511, d + 512]`; so the window
+/// `centre ± margin` holds `[first, last]` when `last - first <= margin - 512`
+/// (6,793 days, about 18.6 years). Shops with a shorter history, nearly all,
+/// then skip the per-day bucket count.
+pub(crate) fn span_within_bulk(first: i32, last: i32) -> bool {
+    i64::from(last) - i64::from(first) <= i64::from(BULK_MARGIN - (1 << (BUCKET_SHIFT - 1)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`span_within_bulk`]'s promise against [`bulk_window`] itself, at
+    /// spans either side of the bound and with the days bunched at either end
+    /// (which moves the median bucket furthest from the middle), with the
+    /// first day at every offset within a bucket.
+    #[test]
+    fn a_short_span_lies_in_the_bulk_window() {
+        let bound = BULK_MARGIN - 512;
+        for offset in (0..1024).step_by(7).chain([1023]) {
+            let first = 19_000 + offset;
+            for span in [0, 1, 365, bound - 1, bound, bound + 1, bound + 600] {
+                let last = first + span;
+                for bunch in [first, last] {
+                    let days = std::iter::repeat_n(bunch, 9).chain([first, last]);
+                    let (low, high) = bulk_window(days).unwrap();
+                    let inside = low <= first && last <= high;
+                    if span_within_bulk(first, last) {
+                        assert!(inside, "first {first}, span {span}, bunched at {bunch}");
+                    }
+                }
+            }
+        }
+        assert!(span_within_bulk(0, bound));
+        assert!(!span_within_bulk(0, bound + 1));
+    }
 
     #[test]
     fn format_day_matches_chrono() {

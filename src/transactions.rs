@@ -8,6 +8,7 @@
 
 use std::collections::TryReserveError;
 use std::hash::BuildHasher;
+use std::sync::OnceLock;
 
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
@@ -556,6 +557,8 @@ impl TransactionsBuilder {
         t.nps.shrink_to_fit();
         t.group.shrink_to_fit();
         t.subscription.shrink_to_fit();
+        // A store turned back into a builder may have been asked before.
+        t.bulk_days = OnceLock::new();
         t
     }
 
@@ -669,6 +672,11 @@ pub struct Transactions {
     emails: Vec<Option<Box<str>>>,
     /// Whether the customer ids are the e-mail addresses.
     emails_are_ids: bool,
+    /// [`Transactions::bulk_day_range`], worked out once: summaries, cohorts,
+    /// the order gap and validation each ask for it. Emptied by every change
+    /// to the days or the rows.
+    #[serde(skip)]
+    bulk_days: OnceLock<Option<(i32, i32)>>,
 }
 
 impl Transactions {
@@ -834,6 +842,7 @@ impl Transactions {
 
     /// Replaces the day of the given rows (used to apply the day/month order).
     pub(crate) fn set_days(&mut self, days: impl IntoIterator<Item = (usize, i32)>) {
+        self.bulk_days = OnceLock::new();
         for (row, day) in days {
             if let Some(d) = self.day.get_mut(row) {
                 *d = day;
@@ -861,6 +870,7 @@ impl Transactions {
                 k
             });
         }
+        self.bulk_days = OnceLock::new();
         retain(&mut self.customer, keep);
         retain(&mut self.order, keep);
         retain(&mut self.day, keep);
@@ -1050,9 +1060,11 @@ impl Transactions {
 
     /// The first and last day in the data, if any line exists.
     pub fn day_range(&self) -> Option<(i32, i32)> {
-        let min = self.day.iter().copied().min()?;
-        let max = self.day.iter().copied().max()?;
-        Some((min, max))
+        let (min, max) = self
+            .day
+            .iter()
+            .fold((i32::MAX, i32::MIN), |(lo, hi), &d| (lo.min(d), hi.max(d)));
+        (!self.day.is_empty()).then_some((min, max))
     }
 
     /// The first and last day of the bulk of the data: the days within
@@ -1061,9 +1073,16 @@ impl Transactions {
     /// bucket, as there), so that a `0001` or `9999` typo does not set the
     /// span of cohorts or the tracking curve. Equal to
     /// [`Transactions::day_range`] when no day is that far out; `None`
-    /// without rows.
+    /// without rows. Worked out on the first call and kept.
     pub fn bulk_day_range(&self) -> Option<(i32, i32)> {
+        *self.bulk_days.get_or_init(|| self.count_bulk_day_range())
+    }
+
+    fn count_bulk_day_range(&self) -> Option<(i32, i32)> {
         let (first, last) = self.day_range()?;
+        if crate::days::span_within_bulk(first, last) {
+            return Some((first, last));
+        }
         let (low, high) = crate::days::bulk_window(self.day.iter().copied())?;
         if first >= low && last <= high {
             return Some((first, last));

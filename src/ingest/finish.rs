@@ -11,7 +11,7 @@ use super::{
     IngestStats, Ingested, Preset, ReturnPolicy, SkipReason, Warning, WarningCode,
     OUTLYING_DATE_YEARS,
 };
-use crate::days::{bulk_window, parse_iso_day};
+use crate::days::{bulk_window, parse_iso_day, span_within_bulk};
 use crate::error::{Error, ErrorCode, ErrorKind, Result};
 use crate::transactions::Transactions;
 
@@ -586,6 +586,12 @@ impl Stream {
 /// [`bulk_window`].
 pub(super) fn outlying_dates(days: &[i32], keep: &[bool], lines: &[u32]) -> Option<Warning> {
     let kept = days.iter().zip(keep).filter(|(_, &k)| k).map(|(&d, _)| d);
+    let (first, last) = kept
+        .clone()
+        .fold((i32::MAX, i32::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)));
+    if first > last || span_within_bulk(first, last) {
+        return None;
+    }
     let (low, high) = bulk_window(kept)?;
     let median = low + (high - low) / 2;
     let mut count = 0u64;
