@@ -302,7 +302,7 @@ test('company orders among private customers: the page says how much of the reve
   assert.equal(await note.textContent(),
     `注文金額の中央値（${yen(large.median_order)}）の20倍以上の大口注文が 3 件（2 人）あり、売上の ${percent(large.revenue_share)} を占めます。`
     + `今後12か月の予測LTVのうち ${percent(large.clv_share)} がこの 2 人の分です（${named.join('、')}）。`
-    + '法人・卸の注文であれば、平均注文単価・LTV・予測はこれらの注文に大きく引っ張られています。個人のお客様の傾向を見るには、これらの注文を除いたファイルでも分析してください。');
+    + '法人・卸の注文であれば、平均購買単価・LTV・予測はこれらの注文に大きく引っ張られています。個人のお客様の傾向を見るには、これらの注文を除いたファイルでも分析してください。');
   assert.equal(percent(large.revenue_share), '33.6%');
   // The printed one-page summary, which may be handed on, says it too.
   await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
