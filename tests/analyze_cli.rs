@@ -517,3 +517,77 @@ fn predict_on_too_few_customers_gives_the_reason_alone() {
     assert!(stderr.contains("on 4 customers"), "{stderr}");
     assert!(!stderr.contains("span only"), "{stderr}");
 }
+
+/// A sweets shop's company orders (`bulk-shop-sjis.csv`: 2 companies' お歳暮
+/// and お中元 orders of 120 to 240 boxes among 179 private customers): the
+/// report names them, and the forecast's share it gives is the one the
+/// `predict` command's rows add up to (an independent path: the per-customer
+/// CSV, summed here).
+#[test]
+fn company_orders_are_named_with_their_share_of_the_forecast() {
+    const FILE: &str = "tests/browser/fixtures/bulk-shop-sjis.csv";
+    let r = analyze(FILE);
+    let large = &r["large_orders"];
+    assert_eq!(large["orders"], 3, "{large}");
+    assert_eq!(large["customers"], 2, "{large}");
+    assert_eq!(large["multiple"], 20.0);
+    let named: Vec<&str> = large["named"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["customer_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "soumu@kamome-shoji.example.jp",
+            "info@minato-koumuten.example.jp"
+        ]
+    );
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("\"large_orders\""), "{notes}");
+
+    let csv = String::from_utf8(run(&["predict"], FILE)).unwrap();
+    let mut rows = csv.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let (id, clv) = (
+        header.iter().position(|&h| h == "customer_id").unwrap(),
+        header.iter().position(|&h| h == "clv").unwrap(),
+    );
+    let (mut held, mut total) = (0.0, 0.0);
+    for row in rows {
+        let fields: Vec<&str> = row.split(',').collect();
+        let value: f64 = fields[clv].parse().unwrap();
+        total += value;
+        if named.contains(&fields[id]) {
+            held += value;
+            let shown = large["named"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["customer_id"] == fields[id])
+                .unwrap()["clv"]
+                .as_f64()
+                .unwrap();
+            assert!(
+                (shown - value).abs() <= 1e-9 * value.max(1.0),
+                "{} {shown} {value}",
+                fields[id]
+            );
+        }
+    }
+    let share = large["clv_share"].as_f64().unwrap();
+    assert!(
+        (share - held / total).abs() < 1e-9,
+        "{share} against {}",
+        held / total
+    );
+    // The company that ordered twice is a quarter of the forecast.
+    assert!((0.2..0.3).contains(&share), "{share}");
+
+    let text = analyze_text(FILE);
+    assert!(
+        text.contains("large orders    3 orders (2 customers) of 20x the median order (2810) or more: 33.6% of revenue"),
+        "{text}"
+    );
+}

@@ -80,6 +80,9 @@ struct ReportJson<'a> {
     /// The longest stretch without an order, when it is long enough to
     /// matter (order files; note `order_gap`).
     order_gap: Option<&'a ltvlab::report::OrderGap>,
+    /// Orders of 20 times the median order or more, when they make 5% of
+    /// the revenue or more, with the forecast's share (note `large_orders`).
+    large_orders: Option<&'a ltvlab::report::LargeOrders>,
     /// The what-if baseline with its intervals and the lever ranking (no
     /// levers moved: `ltvlab simulate FILE --json` with the defaults).
     simulation: Option<&'a ltvlab::simulate::Simulation>,
@@ -167,6 +170,7 @@ pub(crate) fn analyze(args: &AnalyzeArgs, out: &mut impl Write) -> CliResult<()>
         groups: d.groups.as_ref(),
         subscription: d.subscription.as_ref(),
         order_gap: d.order_gap.as_ref(),
+        large_orders: d.large_orders.as_ref(),
         simulation: d.simulation.as_ref(),
         recommendations: recommendations.as_ref(),
         notes: &d.notes,
@@ -318,6 +322,9 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
             100.0 * top.revenue_share,
             100.0 * top.order_share
         )?;
+    }
+    if let Some(large) = r.large_orders {
+        write_large_orders(out, large)?;
     }
     if let Some(g) = r.groups {
         let period = r
@@ -571,6 +578,36 @@ fn write_predictions(out: &mut impl Write, predictions: &Predictions) -> std::io
         writeln!(
             out,
             "                the data show no customers leaving yet, so the model assumes none has: its values may be too high"
+        )?;
+    }
+    Ok(())
+}
+
+/// The large orders' line, and the forecast's share when there is one.
+fn write_large_orders(
+    out: &mut impl Write,
+    large: &ltvlab::report::LargeOrders,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "large orders    {} ({}) of {}x the median order ({}) or more: {:.1}% of revenue",
+        super::format::count(large.orders, "order", "orders"),
+        super::format::customers(large.customers),
+        large.multiple,
+        num(large.median_order),
+        100.0 * large.revenue_share
+    )?;
+    if let Some(share) = large.clv_share {
+        let named: Vec<String> = large
+            .named
+            .iter()
+            .map(|n| format!("{} {}", n.customer_id, n.clv.map_or("-".to_string(), num)))
+            .collect();
+        writeln!(
+            out,
+            "                their customers hold {:.1}% of the 12-month CLV ({})",
+            100.0 * share,
+            named.join(", ")
         )?;
     }
     Ok(())

@@ -84,10 +84,16 @@ pub(crate) fn cell(text: &str, width: usize) -> String {
 
 /// `1 customer`, `2 customers`: a count of customers as a sentence says it.
 pub(crate) fn customers(n: u64) -> String {
+    count(n, "customer", "customers")
+}
+
+/// `1 order`, `2 orders`: a count as a sentence says it, with the noun's
+/// singular and plural.
+pub(crate) fn count(n: u64, one: &str, many: &str) -> String {
     if n == 1 {
-        "1 customer".to_owned()
+        format!("1 {one}")
     } else {
-        format!("{n} customers")
+        format!("{n} {many}")
     }
 }
 

@@ -26,6 +26,7 @@
 
 mod acquisition;
 mod gap;
+mod large;
 mod note;
 mod recommendations;
 
@@ -33,6 +34,10 @@ use serde::{Deserialize, Serialize};
 
 pub use acquisition::{AllowableCpo, TARGET_LTV_TO_CAC};
 pub use gap::{explains_miss, order_gap, OrderGap, MAX_EXPECTED_RUNS, MIN_GAP_DAYS, MIN_GAP_SHARE};
+pub use large::{
+    large_orders, with_forecast, LargeCustomer, LargeOrders, LARGE_ORDER_MULTIPLE,
+    MAX_NAMED_CUSTOMERS, MIN_LARGE_SHARE,
+};
 pub use note::{Note, NoteCode};
 pub use recommendations::{
     most_valuable, recommendations, CustomerLists, DueSoon, DueSoonList, ItemList, ItemRef,
@@ -284,6 +289,10 @@ pub struct Dashboard {
     /// The longest stretch without an order, when it is long enough to
     /// matter (order files; [`order_gap`]).
     pub order_gap: Option<OrderGap>,
+    /// Orders far above the usual order, when they hold a sizeable share of
+    /// the revenue (order files; [`large_orders`]), with the share of the
+    /// forecast their customers hold.
+    pub large_orders: Option<LargeOrders>,
     /// Why a section is missing, and what to keep in mind.
     pub notes: Vec<Note>,
 }
@@ -325,6 +334,10 @@ pub struct Descriptive<'d> {
     /// The longest stretch without an order, when it is long enough to
     /// matter (order files with customers; [`order_gap`]).
     pub order_gap: Option<OrderGap>,
+    /// Orders far above the usual order, when they hold a sizeable share of
+    /// the revenue (order files with customers; [`large_orders`]); the
+    /// forecast's share comes in the second phase.
+    pub large_orders: Option<LargeOrders>,
     /// Why a section is missing, and what to keep in mind, so far; the
     /// second phase's notes follow these in [`Dashboard::notes`].
     pub notes: Vec<Note>,
@@ -398,6 +411,22 @@ pub fn describe<'d>(
             ),
         ));
     }
+    let large_orders = match data {
+        Dataset::Transactions(t) if has_customers => large_orders(t),
+        _ => None,
+    };
+    if let Some(large) = &large_orders {
+        notes.push(Note::new(
+            NoteCode::LargeOrders,
+            format!(
+                "orders worth {LARGE_ORDER_MULTIPLE} times the median order ({:.0}) or more: {}, from {} of the customers, making {:.0}% of the revenue; if they are company or wholesale orders, the average order value, the LTVs and the forecasts lean on them",
+                large.median_order,
+                large.orders,
+                large.customers,
+                100.0 * large.revenue_share
+            ),
+        ));
+    }
     Ok(Descriptive {
         data,
         summary,
@@ -407,6 +436,7 @@ pub fn describe<'d>(
         rfm_ranks: sections.rfm_ranks,
         subscription: sections.subscription,
         order_gap,
+        large_orders,
         notes,
         has_customers,
         histories,
@@ -456,6 +486,7 @@ pub fn fit_models(
         rfm_ranks,
         subscription,
         order_gap,
+        large_orders,
         mut notes,
         has_customers,
         histories,
@@ -566,6 +597,10 @@ pub fn fit_models(
             .is_some_and(|v| explains_miss(&gap, v.total, &v.calibration_end)),
         ..gap
     });
+    let large_orders = match (large_orders, &summary, &predictions) {
+        (Some(large), Some(s), Some(p)) => Some(with_forecast(large, s, p)),
+        (large, _, _) => large,
+    };
     let model_choice = match (&choice, &predictions) {
         (Some(c), Some(_)) => Some(ChosenModel {
             model: c.model,
@@ -591,6 +626,7 @@ pub fn fit_models(
         shop: shop.filter(|_| options.wants(Section::Whatif)),
         simulation,
         order_gap,
+        large_orders,
         notes,
     })
 }

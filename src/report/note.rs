@@ -61,11 +61,15 @@ pub enum NoteCode {
     /// ([`super::OrderGap`]): a closure, a season off or months missing from
     /// the export.
     OrderGap,
+    /// Orders of 20 times the median order or more make a sizeable share of
+    /// the revenue ([`super::LargeOrders`]): company or wholesale orders
+    /// among private customers.
+    LargeOrders,
 }
 
 impl NoteCode {
     /// Every code, in declaration order.
-    pub const ALL: [NoteCode; 19] = [
+    pub const ALL: [NoteCode; 20] = [
         NoteCode::NoCustomers,
         NoteCode::SummaryPeriodNeeded,
         NoteCode::PredictFailed,
@@ -85,6 +89,7 @@ impl NoteCode {
         NoteCode::SubscriptionFitFailed,
         NoteCode::ShortHistory,
         NoteCode::OrderGap,
+        NoteCode::LargeOrders,
     ];
 
     /// The code as the page and the JSON spell it.
@@ -109,6 +114,7 @@ impl NoteCode {
             NoteCode::SubscriptionFitFailed => "subscription_fit_failed",
             NoteCode::ShortHistory => "short_history",
             NoteCode::OrderGap => "order_gap",
+            NoteCode::LargeOrders => "large_orders",
         }
     }
 }

@@ -302,6 +302,7 @@ impl Analysis {
                 groups: d.groups.as_ref(),
                 validation: d.validation.as_ref(),
                 order_gap: d.order_gap.as_ref(),
+                large_orders: d.large_orders.as_ref(),
                 notes: d.notes.get(first_notes..).unwrap_or_default(),
             })?
         } else {
@@ -330,6 +331,7 @@ impl Analysis {
                 subscription: d.subscription.as_ref(),
                 validation: d.validation.as_ref(),
                 order_gap: d.order_gap.as_ref(),
+                large_orders: d.large_orders.as_ref(),
                 notes: &d.notes,
             })?
         };
@@ -374,6 +376,7 @@ fn first_result(
         subscription: first.subscription.as_ref(),
         validation: None,
         order_gap: first.order_gap.as_ref(),
+        large_orders: first.large_orders.as_ref(),
         notes: &first.notes,
     })?;
     js_sys::Reflect::set(&value, &JsValue::from_str("whatif"), &JsValue::NULL)

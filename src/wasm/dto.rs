@@ -14,7 +14,9 @@ use crate::funnel::FunnelReport;
 use crate::groups::GroupReport;
 use crate::ingest::IngestReport;
 use crate::predict::{BaseTotals, FormulaLtv, Predictions, SpendModel};
-use crate::report::{AllowableCpo, ChosenModel, Note, OrderGap, RecommendationsReport};
+use crate::report::{
+    AllowableCpo, ChosenModel, LargeOrders, Note, OrderGap, RecommendationsReport,
+};
 use crate::rfm_ranks::RfmRankReport;
 use crate::segments::{Segment, SegmentReport};
 use crate::subscription::SubscriptionReport;
@@ -43,6 +45,7 @@ pub(super) struct AnalysisResult<'a> {
     pub(super) subscription: Option<&'a SubscriptionReport>,
     pub(super) validation: Option<&'a Validation>,
     pub(super) order_gap: Option<&'a OrderGap>,
+    pub(super) large_orders: Option<&'a LargeOrders>,
     pub(super) notes: &'a [Note],
 }
 
@@ -59,6 +62,8 @@ pub(super) struct ModelsResult<'a> {
     pub(super) validation: Option<&'a Validation>,
     /// The first figures' `order_gap` with `explains_holdout` decided.
     pub(super) order_gap: Option<&'a OrderGap>,
+    /// The first figures' `large_orders` with the forecast's share.
+    pub(super) large_orders: Option<&'a LargeOrders>,
     pub(super) notes: &'a [Note],
 }
 

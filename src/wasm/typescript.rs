@@ -375,7 +375,7 @@ export interface Note {
     code: "cohorts_failed" | "evaluate_failed" | "no_customers" | "no_items" | "no_order_history" | "outlying_dates_left_out"
         | "predict_failed" | "segments_failed" | "summary_period_needed" | "validation_failed" | "whatif_failed"
         | "groups_failed" | "group_effects_failed"
-        | "product_effects_failed" | "product_effects_skipped" | "no_subscriptions" | "subscription_fit_failed" | "short_history" | "order_gap";
+        | "product_effects_failed" | "product_effects_skipped" | "no_subscriptions" | "subscription_fit_failed" | "short_history" | "order_gap" | "large_orders";
     /** The library's message, in English. */
     message: string;
     /** The error behind the note, if it stands for one: the page says it in its own language. */
@@ -432,6 +432,8 @@ export interface AnalysisResult {
     validation: Validation | null;
     /** The longest stretch without an order, when it is long enough to matter (note `order_gap`); see `ltvlab::report::OrderGap`. */
     order_gap: OrderGap | null;
+    /** Orders of 20 times the median order or more, when they make 5% of the revenue or more (note `large_orders`); see `ltvlab::report::LargeOrders`. */
+    large_orders: LargeOrders | null;
     /** The fitted shop model for what-if scenarios, or null when it cannot be fitted (see `notes`). Not cloneable: keep it in the worker and `free()` it. */
     whatif: WhatIf | null;
     notes: Note[];
@@ -449,6 +451,30 @@ export interface OrderGap {
     explains_holdout: boolean;
 }
 
+/** See `ltvlab::report::LargeOrders`: values in the file's currency. */
+export interface LargeOrders {
+    orders: number;
+    customers: number;
+    median_order: number;
+    /** An order of this many times the median or more is large (20). */
+    multiple: number;
+    revenue: number;
+    revenue_share: number;
+    /** The share of the predictions' summed CLV held by the customers with a large order; null in the first figures and without predictions. */
+    clv_share: number | null;
+    /** The customers with the most value in large orders, the largest first (at most 5). */
+    named: LargeCustomer[];
+}
+
+/** See `ltvlab::report::LargeCustomer`. */
+export interface LargeCustomer {
+    customer_id: string;
+    orders: number;
+    value: number;
+    /** Their 12-month CLV; null in the first figures and without predictions. */
+    clv: number | null;
+}
+
 /** The stages of `Analysis.finishDashboard()`, in the order they run. */
 export type AnalysisStage = "ingest" | "summary" | "sections" | "models" | "simulator" | "segments" | "validation" | "result";
 
@@ -464,6 +490,8 @@ export interface ModelsResult {
     validation: Validation | null;
     /** The first figures' `order_gap`, with `explains_holdout` now decided. */
     order_gap: OrderGap | null;
+    /** The first figures' `large_orders`, with the forecast's share and each named customer's CLV. */
+    large_orders: LargeOrders | null;
     whatif: WhatIf | null;
     notes: Note[];
 }

@@ -114,11 +114,12 @@ test('the first figures and the models together are finishDashboard\'s result: n
       assert.equal(first[key], null, `${what}: ${key} waits for the models`);
     }
     // The models carry no descriptive section: those cross once, in the
-    // first figures. The one exception is the small order_gap, which comes
-    // again with explains_holdout decided against the models' holdout.
+    // first figures. The exceptions are two small ones: order_gap, which
+    // comes again with explains_holdout decided against the models' holdout,
+    // and large_orders, with the share of the forecast its customers hold.
     assert.deepEqual(
       Object.keys(models).sort(),
-      ['allowable_cpo', 'groups', 'model_choice', 'notes', 'order_gap', 'predictions', 'recommendations_pending', 'segments', 'validation', 'whatif'],
+      ['allowable_cpo', 'groups', 'large_orders', 'model_choice', 'notes', 'order_gap', 'predictions', 'recommendations_pending', 'segments', 'validation', 'whatif'],
       what,
     );
     const merged = { ...first, ...models, notes: [...first.notes, ...models.notes], models_pending: false };

@@ -285,6 +285,36 @@ test('a shop closed four months: the page names the stretch without orders, and 
   await page.close();
 });
 
+test('company orders among private customers: the page says how much of the revenue and of the forecast they hold', async () => {
+  // bulk-shop-sjis.csv (fixtures/README.md): a BASE sweets shop where two
+  // companies' お歳暮 and お中元 orders (3 orders of 20 times the median or
+  // more) make a third of the revenue, and the one that ordered twice a
+  // quarter of the 12-month forecast (ltvlab::report::large_orders).
+  const file = `${FIXTURES}bulk-shop-sjis.csv`;
+  const { large_orders: large } = cliAnalyze(file);
+  assert.equal(large.orders, 3);
+  assert.equal(large.customers, 2);
+  const yen = (/** @type {number} */ n) => new Intl.NumberFormat('ja-JP', { style: 'currency', currency: 'JPY' }).format(n);
+  const percent = (/** @type {number} */ n) => new Intl.NumberFormat('ja-JP', { style: 'percent', maximumFractionDigits: 1 }).format(n);
+  const named = large.named.map((/** @type {{customer_id: string, clv: number}} */ n) => `${n.customer_id} ${yen(n.clv)}`);
+  const { page, errors } = await dropInJapanese(file);
+  const note = page.getByTestId('notes').locator('li[data-code="large_orders"]');
+  assert.equal(await note.textContent(),
+    `注文金額の中央値（${yen(large.median_order)}）の20倍以上の大口注文が 3 件（2 人）あり、売上の ${percent(large.revenue_share)} を占めます。`
+    + `今後12か月の予測LTVのうち ${percent(large.clv_share)} がこの 2 人の分です（${named.join('、')}）。`
+    + '法人・卸の注文であれば、平均購買単価・LTV・予測はこれらの注文に大きく引っ張られています。個人のお客様の傾向を見るには、これらの注文を除いたファイルでも分析してください。');
+  assert.equal(percent(large.revenue_share), '33.6%');
+  // The printed one-page summary, which may be handed on, says it too.
+  await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
+  await page.evaluate(() => { globalThis.print = () => {}; });
+  await page.getByTestId('print-summary').click();
+  assert.equal(await page.getByTestId('summary-sheet').locator('li[data-finding="large-orders"]').textContent(), await note.textContent());
+  await page.getByTestId('lang').selectOption('en');
+  assert.match(await note.textContent(), /^3 orders from 2 customers are 20 times your median order \(¥2,810\) or more, and make 33\.6% of revenue\. These customers hold 25\.3% of the 12-month forecast \(soumu@kamome-shoji\.example\.jp ¥549, info@minato-koumuten\.example\.jp ¥285,216\)\./);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a seasonal gift shop: the page says its forecasts are probably too low, and never that they may be too high', async () => {
   // gift-shop-sjis.csv (fixtures/README.md): purchases bunch in July and
   // December, so the model fitted before the holdout predicts far fewer

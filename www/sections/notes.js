@@ -24,6 +24,44 @@ export function gapParams(gap) {
   };
 }
 
+/**
+ * The large orders as the note writes them: counts, shares and the named
+ * customers' forecast values (once the models phase has them).
+ * @param {import('../pkg/ltvlab.js').LargeOrders} large
+ * @param {number} months the forecast's horizon
+ */
+function largeParams(large, months) {
+  const { l10n } = state;
+  const named = large.named
+    .filter((n) => n.clv !== null)
+    .map((n) => `${n.customer_id} ${l10n.money(/** @type {number} */ (n.clv))}`)
+    .join(l10n.lang === 'ja' ? '、' : ', ');
+  return {
+    orders: l10n.integer(large.orders),
+    count: large.orders,
+    customers: l10n.integer(large.customers),
+    customerCount: large.customers,
+    multiple: l10n.integer(large.multiple),
+    median: l10n.money(large.median_order),
+    share: l10n.percent(large.revenue_share),
+    clvShare: large.clv_share === null ? '' : l10n.percent(large.clv_share),
+    months: l10n.integer(months),
+    named,
+  };
+}
+
+/**
+ * The large orders' note as the page and the printed sheet write it, or
+ * null when the report has none.
+ * @param {import('../app/state.js').PageResult} result
+ */
+export function largeOrdersText(result) {
+  const large = result.large_orders;
+  if (!large) return null;
+  const months = result.predictions?.base.horizon_months ?? 12;
+  return state.l10n.t('note.large_orders', largeParams(large, months));
+}
+
 export function renderNotes() {
   const { l10n } = state;
   const result = current();
@@ -38,6 +76,9 @@ export function renderNotes() {
       // The stretch without orders: its dates from the report, in the page's words.
       const gap = note.code === 'order_gap' ? result.order_gap : null;
       if (gap) return el('li', { ...attributes, title: note.message }, l10n.t('note.order_gap', gapParams(gap)));
+      // The large orders: the report's counts and shares, in the page's words.
+      const large = note.code === 'large_orders' ? largeOrdersText(result) : null;
+      if (large) return el('li', { ...attributes, title: note.message }, large);
       if (l10n.lang === 'en') return el('li', attributes, `${l10n.t(`note.${note.code}`)} (${note.message})`);
       // A generic code, or one the note's own sentence already says, adds nothing.
       const { error } = note;

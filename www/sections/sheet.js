@@ -9,6 +9,7 @@ import { byTestId, el } from '../app/dom.js';
 import { current, dropout, state } from '../app/state.js';
 import { cpoFigures } from './acquisition.js';
 import { guestsNote, kpiFigures, revenueSource } from './kpis.js';
+import { largeOrdersText } from './notes.js';
 import { holdoutMiss } from './validation.js';
 
 /** Segments a paid action is no longer worth (they stay in the table, not in the actions). */
@@ -63,6 +64,10 @@ export function renderSheet() {
       top2: percent(deciles[1].cumulative_revenue_share),
     })));
   }
+  // A few company orders that hold much of the revenue: the sheet says so
+  // beside the concentration, as the page's note does.
+  const large = largeOrdersText(result);
+  if (large) findings.push(el('li', { 'data-finding': 'large-orders' }, large));
   if (cpo) {
     findings.push(el('li', { 'data-finding': 'cpo' }, t('sheet.cpo.line', {
       ltv: money(cpo.model), months: l10n.integer(cpo.months), margin: percent(cpo.margin),
