@@ -694,7 +694,7 @@ const en = {
   'lever.margin +5 pt': 'Margin +5 pt',
   'customers.col.clv_interval': '{months}-month value, 90% range',
   'customers.interval.pending': 'Computing each customer’s 90% range ({samples} resamples)…',
-  'customers.interval.done': 'The 90% range of each customer’s predicted value comes from refitting the model on {samples} resamples of your customers.',
+  'customers.interval.done': 'The 90% range is where each customer’s actual value over the next {months} months falls 9 times in 10. It counts the chance in their purchases, the chance that they have already left, and the model’s own uncertainty (refitted on {samples} resamples of your customers). A range starting at {zero} means a chance above 5% that they buy nothing more.',
   'customers.interval.failed': 'Ranges could not be computed: {message}',
   'kpi.full': 'Exactly {value}',
   // The core's errors (src/error.rs ErrorCode), with their parameters; errorText fills them in.
@@ -1509,7 +1509,7 @@ const ja = {
   'lever.margin +5 pt': '粗利率 +5 ポイント',
   'customers.col.clv_interval': '{months}か月の価値（90%の範囲）',
   'customers.interval.pending': '顧客ごとの 90% の幅を計算しています（リサンプル {samples} 回）…',
-  'customers.interval.done': '顧客ごとの予測価値の 90% の幅は、顧客を {samples} 回リサンプルしてモデルを当てはめ直して求めています。',
+  'customers.interval.done': '90%の範囲は、各顧客の今後{months}か月の実際の価値（予測価値と同じく割引後）が10回中9回収まる範囲です。購入のばらつき、すでに離脱している可能性、モデル自体の不確かさ（顧客を {samples} 回リサンプルして当てはめ直したもの）を含みます。下限が{zero}の顧客は、もう購入しない確率が5%を超えます。',
   'customers.interval.failed': '幅を計算できませんでした：{message}',
   'kpi.full': '正確には {value}',
   // The core's errors (src/error.rs ErrorCode), with their parameters; errorText fills them in.

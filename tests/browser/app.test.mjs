@@ -752,6 +752,10 @@ test('the customer table and CSV show each customer\'s CLV interval', async () =
   await page.waitForSelector('[data-testid="customers-interval"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
   await page.waitForSelector('[data-testid="customers-table"] td[data-column="clv_interval"]');
   assert.match(await page.locator('[data-testid="customers-table"] td[data-column="clv_interval"]').first().textContent(), /–/);
+  // The note says what the range is, and what a low end of 0 means
+  // (ltvlab::bootstrap: [0, q] when more than 5% of the draws are 0).
+  assert.match(await page.getByTestId('customers-interval').textContent(),
+    /^The 90% range is where each customer’s actual value over the next 12 months falls 9 times in 10\. .*\(refitted on 50 resamples of your customers\)\. A range starting at \S*0(\.00)? means a chance above 5% that they buy nothing more\.$/);
   const text = await downloadText(page, 'export-customers');
   const lines = text.slice(1).trimEnd().split('\r\n');
   const header = lines[0].split(',');

@@ -19,7 +19,11 @@ export function renderIntervalNote() {
     intervals.state === 'pending'
       ? l10n.t('customers.interval.pending', { samples: INTERVAL_SAMPLES })
       : intervals.state === 'done'
-        ? l10n.t('customers.interval.done', { samples: intervals.data?.fitted })
+        ? l10n.t('customers.interval.done', {
+          samples: intervals.data?.fitted,
+          months: l10n.integer(state.result?.predictions?.base.horizon_months ?? 12),
+          zero: l10n.money(0),
+        })
         : intervals.state === 'failed'
           ? l10n.t('customers.interval.failed', { message: intervals.error ? errorText(l10n, intervals.error) : '' })
           : '';
