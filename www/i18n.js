@@ -138,7 +138,7 @@ const en = {
   'note.subscription_fit_failed': 'The subscription retention is shown as observed: the churn model could not be fitted (for example, nobody has cancelled yet).',
   'note.order_gap': 'No order from {from} to {to} ({days} days), while orders came on {orderDays} of the {span} days from the first order to the last. If the shop was closed, sold out of season, or those days are missing from the export, the models count them as days customers could have bought on and read their pace too low: the forecasts and LTVs may be too low.',
   'note.large_orders': (p) => `${p.orders} ${p.count === 1 ? 'order' : 'orders'} from ${p.customers} ${p.customerCount === 1 ? 'customer' : 'customers'} ${p.count === 1 ? 'is' : 'are'} ${p.multiple} times your median order (${p.median}) or more, and make ${p.share} of revenue.`
-    + (p.clvShare ? ` ${p.customerCount === 1 ? 'This customer holds' : 'These customers hold'} ${p.clvShare} of the ${p.months}-month forecast (${p.named}).` : '')
+    + (p.clvShare ? ` ${p.customerCount === 1 ? 'This customer holds' : 'These customers hold'} ${p.clvShare} of your customers’ predicted ${p.months}-month value (${p.named}).` : '')
     + ' If they are company or wholesale orders, the average order value, the LTVs and the forecasts lean on them: to see your private customers alone, also analyse the file without those orders.',
   'note.short_history': 'Your orders cover less than three months: the churn rate, the formula LTV and the 12-month predictions stretch that short span into the future, so take them as rough guides. A year or more of orders gives figures to rely on.',
   'diagnostics.heading': 'Model notes (technical)',

@@ -289,7 +289,8 @@ test('company orders among private customers: the page says how much of the reve
   // bulk-shop-sjis.csv (fixtures/README.md): a BASE sweets shop where two
   // companies' お歳暮 and お中元 orders (3 orders of 20 times the median or
   // more) make a third of the revenue, and the one that ordered twice a
-  // quarter of the 12-month forecast (ltvlab::report::large_orders).
+  // quarter of the customers' predicted 12-month value
+  // (ltvlab::report::large_orders).
   const file = `${FIXTURES}bulk-shop-sjis.csv`;
   const { large_orders: large } = cliAnalyze(file);
   assert.equal(large.orders, 3);
@@ -310,7 +311,7 @@ test('company orders among private customers: the page says how much of the reve
   await page.getByTestId('print-summary').click();
   assert.equal(await page.getByTestId('summary-sheet').locator('li[data-finding="large-orders"]').textContent(), await note.textContent());
   await page.getByTestId('lang').selectOption('en');
-  assert.match(await note.textContent(), /^3 orders from 2 customers are 20 times your median order \(¥2,810\) or more, and make 33\.6% of revenue\. These customers hold 25\.3% of the 12-month forecast \(soumu@kamome-shoji\.example\.jp ¥549, info@minato-koumuten\.example\.jp ¥285,216\)\./);
+  assert.match(await note.textContent(), /^3 orders from 2 customers are 20 times your median order \(¥2,810\) or more, and make 33\.6% of revenue\. These customers hold 25\.3% of your customers’ predicted 12-month value \(soumu@kamome-shoji\.example\.jp ¥549, info@minato-koumuten\.example\.jp ¥285,216\)\./);
   assert.deepEqual(errors, []);
   await page.close();
 });
