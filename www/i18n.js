@@ -137,8 +137,8 @@ const en = {
   'note.no_subscriptions': 'No subscription data found: no order is marked as a subscription order, and hardly any customers order at regular intervals.',
   'note.subscription_fit_failed': 'The subscription retention is shown as observed: the churn model could not be fitted (for example, nobody has cancelled yet).',
   'note.order_gap': 'No order from {from} to {to} ({days} days), while orders came on {orderDays} of the {span} days from the first order to the last. If the shop was closed, sold out of season, or those days are missing from the export, the models count them as days customers could have bought on and read their pace too low: the forecasts and LTVs may be too low.',
-  'note.large_orders': (p) => `${p.orders} ${p.count === 1 ? 'order' : 'orders'} from ${p.customers} ${p.customerCount === 1 ? 'customer' : 'customers'} ${p.count === 1 ? 'is' : 'are'} ${p.multiple} times your median order (${p.median}) or more, and make ${p.share} of revenue.`
-    + (p.clvShare ? ` ${p.customerCount === 1 ? 'This customer holds' : 'These customers hold'} ${p.clvShare} of your customers’ predicted ${p.months}-month value (${p.named}).` : '')
+  'note.large_orders': (p) => `${p.orders} ${p.count === 1 ? 'order' : 'orders'} ${p.customerCount === 0 ? (p.count === 1 ? 'by a guest' : 'by guests') : `from ${p.customers} ${p.customerCount === 1 ? 'customer' : 'customers'}`} ${p.count === 1 ? 'is' : 'are'} ${p.multiple} times your median order (${p.median}) or more, and ${p.count === 1 ? 'makes' : 'make'} ${p.share} of revenue.`
+    + (p.clvShare && p.customerCount > 0 ? ` ${p.customerCount === 1 ? 'This customer holds' : 'These customers hold'} ${p.clvShare} of your customers’ predicted ${p.months}-month value${p.named ? ` (${p.named})` : ''}.` : '')
     + ' If they are company or wholesale orders, the average order value, the LTVs and the forecasts lean on them: to see your private customers alone, also analyse the file without those orders.',
   'note.short_history': 'Your orders cover less than three months: the churn rate, the formula LTV and the 12-month predictions stretch that short span into the future, so take them as rough guides. A year or more of orders gives figures to rely on.',
   'diagnostics.heading': 'Model notes (technical)',
@@ -954,8 +954,8 @@ const ja = {
   'note.no_subscriptions': '定期購入のデータが見つかりませんでした（定期購入の印が付いた注文がなく、一定の間隔で購入している顧客もわずかでした）。',
   'note.subscription_fit_failed': '定期購入の継続率は実績のみ表示しています。解約のデータが足りず、予測モデルを当てはめられませんでした。',
   'note.order_gap': '{from}〜{to} の {days} 日間、注文が1件もありません（最初の注文から最後の注文までの {span} 日のうち、注文があったのは {orderDays} 日）。休業や季節の閑散期、エクスポートから漏れた期間であれば、モデルはその期間も購入できた日として数えるため購入ペースを低く見積もり、予想売上とLTVは低めに出ている可能性があります。',
-  'note.large_orders': (p) => `注文金額の中央値（${p.median}）の${p.multiple}倍以上の大口注文が ${p.orders} 件（${p.customers} 人）あり、売上の ${p.share} を占めます。`
-    + (p.clvShare ? `今後${p.months}か月の予測LTVのうち ${p.clvShare} がこの ${p.customers} 人の分です（${p.named}）。` : '')
+  'note.large_orders': (p) => `注文金額の中央値（${p.median}）の${p.multiple}倍以上の大口注文が ${p.orders} 件（${p.customerCount === 0 ? 'すべてゲスト購入' : `${p.customers} 人`}）あり、売上の ${p.share} を占めます。`
+    + (p.clvShare && p.customerCount > 0 ? `今後${p.months}か月の予測LTVのうち ${p.clvShare} がこの ${p.customers} 人の分です${p.named ? `（${p.named}）` : ''}。` : '')
     + '法人・卸の注文であれば、平均購買単価・LTV・予測はこれらの注文に大きく引っ張られています。個人のお客様の傾向を見るには、これらの注文を除いたファイルでも分析してください。',
   'note.short_history': '注文データの期間が3か月に満たないため、離脱率・LTV（簡易式）・今後12か月の予測は、短い期間の傾向を先まで延ばした目安です。1年以上の注文データがあれば、より確かな数字になります。',
   'diagnostics.heading': 'モデルの技術的な詳細',

@@ -1105,6 +1105,24 @@ test('every message has its Japanese text: the dictionaries, every warning, note
   assert.deepEqual(missing, [], 'core codes without Japanese or English text');
 });
 
+test('the large orders\' note reads right for one order, for guests only and before the models', async () => {
+  // notes.js's parameters (largeParams) for ltvlab::report::LargeOrders
+  // without customers (every large order a guest's), or with one customer
+  // and no forecast yet (the first figures): no "(0 customers)" and no empty
+  // parentheses in either language.
+  const { DICTIONARIES } = await import(`${ROOT}www/i18n.js`);
+  const base = { multiple: '20', median: '￥2,810', share: '12%', months: '12' };
+  const guests = { ...base, orders: '2', count: 2, customers: '0', customerCount: 0, clvShare: '0%', named: '' };
+  assert.match(DICTIONARIES.ja['note.large_orders'](guests), /^注文金額の中央値（￥2,810）の20倍以上の大口注文が 2 件（すべてゲスト購入）あり、売上の 12% を占めます。法人・卸の注文であれば/);
+  assert.match(DICTIONARIES.en['note.large_orders'](guests), /^2 orders by guests are 20 times your median order \(￥2,810\) or more, and make 12% of revenue\. If they are company/);
+  const first = { ...base, orders: '1', count: 1, customers: '1', customerCount: 1, clvShare: '', named: '' };
+  assert.match(DICTIONARIES.ja['note.large_orders'](first), /^注文金額の中央値（￥2,810）の20倍以上の大口注文が 1 件（1 人）あり、売上の 12% を占めます。法人・卸の注文であれば/);
+  assert.match(DICTIONARIES.en['note.large_orders'](first), /^1 order from 1 customer is 20 times your median order \(￥2,810\) or more, and makes 12% of revenue\. If they are/);
+  const one = { ...first, clvShare: '30%', named: '' };
+  assert.match(DICTIONARIES.ja['note.large_orders'](one), /今後12か月の予測LTVのうち 30% がこの 1 人の分です。法人/);
+  assert.match(DICTIONARIES.en['note.large_orders'](one), / This customer holds 30% of your customers’ predicted 12-month value\. If/);
+});
+
 // The Japanese platforms' exports in the ingest corpus (each in UTF-8 and Shift_JIS).
 const JAPANESE_PRESET_FILE = /^(base_orders|yahoo_shopping_orders|makeshop_orders|futureshop_orders|ec_cube_orders|amazon_order_report|shopify_japanese_orders|rakuten_rms|stores_orders|square_jp)_/;
 
