@@ -324,7 +324,8 @@ fn write_text(out: &mut impl Write, r: &ReportJson<'_>, d: &Dashboard) -> std::i
         )?;
     }
     if let Some(large) = r.large_orders {
-        write_large_orders(out, large)?;
+        let months = d.predictions.as_ref().map_or(12, |p| p.base.horizon_months);
+        write_large_orders(out, large, months)?;
     }
     if let Some(g) = r.groups {
         let period = r
@@ -587,17 +588,22 @@ fn write_predictions(out: &mut impl Write, predictions: &Predictions) -> std::io
 fn write_large_orders(
     out: &mut impl Write,
     large: &ltvlab::report::LargeOrders,
+    months: u32,
 ) -> std::io::Result<()> {
     writeln!(
         out,
         "large orders    {} ({}) of {}x the median order ({}) or more: {:.1}% of revenue",
         super::format::count(large.orders, "order", "orders"),
-        super::format::customers(large.customers),
+        if large.customers == 0 {
+            "all by guests".to_owned()
+        } else {
+            super::format::customers(large.customers)
+        },
         large.multiple,
         num(large.median_order),
         100.0 * large.revenue_share
     )?;
-    if let Some(share) = large.clv_share {
+    if let Some(share) = large.clv_share.filter(|_| large.customers > 0) {
         let named: Vec<String> = large
             .named
             .iter()
@@ -605,7 +611,7 @@ fn write_large_orders(
             .collect();
         writeln!(
             out,
-            "                their customers hold {:.1}% of the 12-month CLV ({})",
+            "                their customers hold {:.1}% of the {months}-month CLV ({})",
             100.0 * share,
             named.join(", ")
         )?;

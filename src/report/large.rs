@@ -5,7 +5,8 @@
 //! the 12-month forecast lean on one or two customers; a customer who bought
 //! in bulk twice is forecast as a repeat buyer of bulk orders. The report says
 //! so ([`super::NoteCode::LargeOrders`]) with the share of revenue and, after
-//! the models phase, the share of the 12-month forecast those customers hold.
+//! the models phase, the share of the predicted value (the summed CLV over
+//! the forecast's horizon) those customers hold.
 //!
 //! An order is large when its net value is at least [`LARGE_ORDER_MULTIPLE`]
 //! times the median order's; the orders are reported when together they
@@ -47,7 +48,7 @@ pub struct LargeOrders {
     pub revenue: f64,
     /// Their share of all purchase orders' net value.
     pub revenue_share: f64,
-    /// The share of the 12-month forecast (the predictions' summed CLV) held
+    /// The share of the predicted value (the predictions' summed CLV) held
     /// by the customers with a large order; `None` until the models phase,
     /// and without predictions.
     pub clv_share: Option<f64>,
@@ -68,7 +69,7 @@ pub struct LargeCustomer {
     pub orders: u32,
     /// Those orders' net value.
     pub value: f64,
-    /// Their 12-month CLV; `None` until the models phase, and without
+    /// Their CLV over the forecast's horizon; `None` until the models phase, and without
     /// predictions.
     pub clv: Option<f64>,
 }
