@@ -585,9 +585,13 @@ fn company_orders_are_named_with_their_share_of_the_forecast() {
     // The company that ordered twice is a quarter of the forecast.
     assert!((0.2..0.3).contains(&share), "{share}");
 
+    // The months in which they first bought: かもめ商事's お歳暮 order and
+    // みなと工務店's first お中元 order.
+    assert_eq!(large["cohorts"], serde_json::json!(["2024-07", "2024-12"]));
+
     let text = analyze_text(FILE);
     assert!(
-        text.contains("large orders    3 orders (2 customers) of 20x the median order (2810) or more: 33.6% of revenue"),
+        text.contains("large orders    3 orders (2 customers) of 20x the median order (2810) or more: 33.6% of revenue\n                their first-purchase cohorts: 2024-07, 2024-12 (revenue per customer leans on them)\n"),
         "{text}"
     );
 }

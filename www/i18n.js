@@ -435,6 +435,8 @@ const en = {
   'cohorts.ltv.col.week': (p) => (p.k === 0 ? 'First week' : `By week ${p.k}`),
   'cohorts.ltv.partial.month': '* To date: the data end on {date}, before that month is over, so these figures may still grow.',
   'cohorts.ltv.partial.week': '* To date: the data end on {date}, before that week is over, so these figures may still grow.',
+  'cohorts.ltv.large.month': '† This month’s customers include one with a large order (see the notes above): its revenue per customer leans on that order.',
+  'cohorts.ltv.large.week': '† This week’s customers include one with a large order (see the notes above): its revenue per customer leans on that order.',
   'cpo.heading': 'Allowable CPO: what a new customer may cost',
   'cpo.how': 'The allowable CPO is the most you can spend to win one customer and still break even on the gross profit they bring: LTV × margin. At that cost LTV:CAC is 1; the target CPO leaves room for a healthy LTV:CAC.',
   'cpo.margin': (p) => (p.full
@@ -1256,6 +1258,8 @@ const ja = {
   'cohorts.ltv.col.week': (p) => (p.k === 0 ? '初回購入週' : `${p.k}週後まで`),
   'cohorts.ltv.partial.month': '*はデータの最終日（{date}）時点の値です。その月はまだ終わっていないため、月末までに増える可能性があります。',
   'cohorts.ltv.partial.week': '*はデータの最終日（{date}）時点の値です。その週はまだ終わっていないため、週末までに増える可能性があります。',
+  'cohorts.ltv.large.month': '† 大口注文のお客様を含む月です（上の注意点を参照）。顧客あたり売上はその注文に大きく引っ張られています。',
+  'cohorts.ltv.large.week': '† 大口注文のお客様を含む週です（上の注意点を参照）。顧客あたり売上はその注文に大きく引っ張られています。',
   'cpo.heading': '許容CPO（新規顧客1人あたりにかけられる獲得費用）',
   'cpo.how': '許容CPOは、顧客1人の獲得にかけても粗利で元が取れる上限額（LTV × 粗利率）です。この金額ではLTV:CACが1になるため、目標CPOは余裕を持たせた金額です。',
   'cpo.margin': (p) => (p.full

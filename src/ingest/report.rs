@@ -79,7 +79,9 @@ pub struct IngestStats {
     /// Sum of all kept amounts.
     pub total_amount: f64,
     /// The large orders left out by option
-    /// ([`super::LargeOrderPolicy::Exclude`]); `None` when none were.
+    /// ([`super::LargeOrderPolicy::Exclude`]); `None` (and absent from the
+    /// JSON) when none were.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub large_orders_left_out: Option<LeftOutOrders>,
 }
 

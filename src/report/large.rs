@@ -16,6 +16,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
+use crate::cohorts::{cohorts_of, CohortPeriod, Histories};
 pub use crate::large_orders::{LARGE_ORDER_MULTIPLE, MIN_LARGE_SHARE};
 use crate::predict::Predictions;
 use crate::summary::Summary;
@@ -48,9 +49,16 @@ pub struct LargeOrders {
     /// The customers with the most value in large orders, at most
     /// [`MAX_NAMED_CUSTOMERS`], the largest first.
     pub named: Vec<LargeCustomer>,
+    /// The acquisition cohorts (labels of the cohort report's) that hold a
+    /// customer with a large order: their revenue per customer leans on it.
+    /// Empty until [`super::describe`] adds them, and without cohorts.
+    pub cohorts: Vec<String>,
     /// Every customer with a large order, for [`with_forecast`].
     #[serde(skip)]
     customer_ids: Vec<String>,
+    /// The same customers' indices in the store, for [`in_cohorts`].
+    #[serde(skip)]
+    customer_index: Vec<u32>,
 }
 
 /// One customer with large orders.
@@ -79,8 +87,10 @@ pub fn large_orders(t: &Transactions) -> Option<LargeOrders> {
             entry.1 += set.value[o];
         }
     }
-    let customer_ids = by_customer
-        .keys()
+    let mut customer_index: Vec<u32> = by_customer.keys().copied().collect();
+    customer_index.sort_unstable();
+    let customer_ids = customer_index
+        .iter()
         .map(|&c| t.customers().name(c).to_owned())
         .collect();
     let mut named: Vec<LargeCustomer> = by_customer
@@ -109,8 +119,22 @@ pub fn large_orders(t: &Transactions) -> Option<LargeOrders> {
         revenue_share: set.share,
         clv_share: None,
         named,
+        cohorts: Vec::new(),
         customer_ids,
+        customer_index,
     })
+}
+
+/// `large` with the acquisition cohorts that hold its customers
+/// ([`crate::cohorts::cohorts_of`], by `period`, as the cohort report
+/// labels them).
+pub fn in_cohorts(
+    large: LargeOrders,
+    histories: &Histories<'_>,
+    period: CohortPeriod,
+) -> LargeOrders {
+    let cohorts = cohorts_of(histories, period, &large.customer_index);
+    LargeOrders { cohorts, ..large }
 }
 
 /// `large` with the models phase's figures: each named customer's CLV and
@@ -243,6 +267,32 @@ mod tests {
                 (got, expected) => panic!("{what}: got {got:?}, expected {expected:?}"),
             }
         }
+    }
+
+    /// The cohorts that hold a customer with a large order: a company new in
+    /// April, a customer of March's who later ordered in bulk; a guest's
+    /// large order is in no cohort.
+    #[test]
+    fn names_the_cohorts_of_the_customers_with_large_orders() {
+        let t = shop(
+            40,
+            &[
+                ("corp", "b1", 100_000.0),
+                ("c1", "b2", 90_000.0),
+                ("", "b3", 80_000.0),
+            ],
+        );
+        let large = large_orders(&t).unwrap();
+        assert_eq!((large.orders, large.customers), (3, 2));
+        assert!(large.cohorts.is_empty(), "added by describe");
+        let h = Histories::new(&t).unwrap();
+        let month = in_cohorts(large.clone(), &h, CohortPeriod::Month);
+        assert_eq!(month.cohorts, ["2024-03", "2024-04"]);
+        // By week: c1's first order, 2024-03-02 (shop(): customer i % 37
+        // orders on day 1 + i % 28), is in the week of Monday 2024-02-26;
+        // corp's, 2024-04-02, in the week of Monday 2024-04-01.
+        let week = in_cohorts(large, &h, CohortPeriod::Week);
+        assert_eq!(week.cohorts, ["2024-02-26", "2024-04-01"]);
     }
 
     #[test]

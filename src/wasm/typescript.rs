@@ -183,8 +183,8 @@ export interface IngestReport {
         /** [currency, rows], most common first. */
         currencies: [string, number][];
         total_amount: number;
-        /** The large orders left out by `ingest.large_orders: "exclude"`, as they were with them; see `ltvlab::ingest::LeftOutOrders`. */
-        large_orders_left_out: { orders: number; rows: number; median_order: number; multiple: number; revenue: number; revenue_share: number } | null;
+        /** The large orders left out by `ingest.large_orders: "exclude"`, as they were with them (absent when none were); see `ltvlab::ingest::LeftOutOrders`. */
+        large_orders_left_out?: { orders: number; rows: number; median_order: number; multiple: number; revenue: number; revenue_share: number };
     };
 }
 
@@ -468,6 +468,8 @@ export interface LargeOrders {
     clv_share: number | null;
     /** The customers with the most value in large orders, the largest first (at most 5). */
     named: LargeCustomer[];
+    /** The acquisition cohorts' labels (as in `cohorts`) that hold a customer with a large order. */
+    cohorts: string[];
 }
 
 /** See `ltvlab::report::LargeCustomer`. */

@@ -306,6 +306,14 @@ test('company orders among private customers: the page says how much of the reve
     + `今後12か月の予測LTVのうち ${percent(large.clv_share)} がこの 2 人の分です（${named.join('、')}）。`
     + '法人・卸の注文であれば、平均購買単価・LTV・予測はこれらの注文に大きく引っ張られています。個人のお客様の傾向を見るには、これらの注文を除いた分析もご覧ください。');
   assert.equal(percent(large.revenue_share), '33.6%');
+  // The cohort LTV table marks the months whose customers include them
+  // (the CLI's large_orders.cohorts), and says why under the table.
+  assert.deepEqual(large.cohorts, ['2024-07', '2024-12']);
+  const marked = await page.getByTestId('cohort-ltv').locator('tbody tr[data-large-orders]').evaluateAll(
+    (rows) => rows.map((r) => /** @type {HTMLElement} */ (r).dataset.cohort + ' ' + r.querySelector('th')?.textContent));
+  assert.deepEqual(marked, ['2024-07 2024-07†', '2024-12 2024-12†']);
+  assert.equal(await page.getByTestId('cohort-ltv-large').textContent(),
+    '† 大口注文のお客様を含む月です（上の注意点を参照）。顧客あたり売上はその注文に大きく引っ張られています。');
   // The printed one-page summary, which may be handed on, says it too.
   await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
   await page.evaluate(() => { globalThis.print = () => {}; });
@@ -341,6 +349,8 @@ test('the large orders\' note analyses the file again without them, and with the
   assert.equal(await first.locator('[data-role="text"]').textContent(),
     `注文金額の中央値（${yen(left.median_order)}）の20倍以上の大口注文 3 件（4 行、${yen(left.revenue)}、売上の ${percent(left.revenue_share)}）を除いて分析しています。このページの数値はすべてこれらの注文を除いたものです。`);
   assert.equal(await notes.locator('li[data-code="large_orders"]').count(), 0);
+  assert.equal(await page.getByTestId('cohort-ltv').locator('tbody tr[data-large-orders]').count(), 0);
+  assert.equal(await page.getByTestId('cohort-ltv-large').isHidden(), true);
   // The figures are the CLI's without them.
   const expected = cli.predictions.formula.average_order_value * cli.summary.orders;
   assert.ok(Math.abs((await revenue()) - expected) <= 1e-9 * expected, `revenue ${await revenue()} against the CLI's ${expected}`);
