@@ -1,4 +1,5 @@
-//! Cohorts, segments and a 1,000-draw simulation on generated order files.
+//! Cohorts, segments, the large orders' pass and a 1,000-draw simulation on
+//! generated order files.
 //!
 //! Run with `cargo bench --bench analysis`. The input is made in memory by
 //! the project's seeded generator (plain layout, seed 1) at 1M lines and
@@ -13,6 +14,7 @@ use std::hint::black_box;
 use ltvlab::cohorts::{cohorts, cohorts_with, CohortOptions, Histories};
 use ltvlab::generate::{generate_lines, GeneratorConfig};
 use ltvlab::ingest::{ingest, Dataset, IngestOptions};
+use ltvlab::report::large_orders;
 use ltvlab::segments::{segments, segments_with, SegmentOptions};
 use ltvlab::simulate::{simulate, Scenario, ShopModel, SimulationOptions};
 use ltvlab::summary::{summarize, SummaryOptions};
@@ -63,6 +65,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("simulate_1000_draws", |b| {
         b.iter(|| black_box(simulate(&model, &summary, &scenario, &sim_options).expect("simulate")))
     });
+    // The first phase's pass for the large orders' note (the store's bulk
+    // day range is kept from the summary's call, as in `report::describe`).
+    group.bench_function("large_orders", |b| b.iter(|| black_box(large_orders(t))));
     group.bench_function("cohorts_and_segments", |b| {
         b.iter(|| {
             let histories = Histories::new(t).expect("histories");

@@ -402,6 +402,28 @@ fn sort_by_day(sorted: &mut [Order], starts: &[usize]) {
     }
 }
 
+/// The labels of the acquisition cohorts (as [`cohorts_with`] names them,
+/// by `period`) that hold any of `customers` (customer indices), in cohort
+/// order. A customer without a purchase in the bulk of the data is in none.
+pub fn cohorts_of(
+    histories: &Histories<'_>,
+    period: CohortPeriod,
+    customers: &[u32],
+) -> Vec<String> {
+    let mut indices: Vec<i64> = customers
+        .iter()
+        .filter_map(|&c| {
+            let c = c as usize;
+            let (start, end) = (*histories.starts.get(c)?, *histories.starts.get(c + 1)?);
+            let first = histories.orders[start..end].first()?;
+            Some(period.as_period().index(first.day))
+        })
+        .collect();
+    indices.sort_unstable();
+    indices.dedup();
+    indices.into_iter().map(|i| period.label(i)).collect()
+}
+
 impl<'t> Histories<'t> {
     /// The purchases of `t`, grouped by customer.
     ///

@@ -99,6 +99,47 @@ pub(crate) fn bulk_window(days: impl Iterator<Item = i32>) -> Option<(i32, i32)>
     ))
 }
 
+/// The first and last of some days, with [`bulk_window`]'s window when a
+/// day lies outside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BulkRange {
+    /// The first day.
+    pub first: i32,
+    /// The last day.
+    pub last: i32,
+    /// [`bulk_window`]'s `(low, high)` when some day lies outside it;
+    /// `None` when every day lies inside (then the window is often not
+    /// counted at all: [`span_within_bulk`]).
+    pub outside: Option<(i32, i32)>,
+}
+
+/// The first and last of `days` and, when some of them lie outside
+/// [`bulk_window`]'s window, that window; `None` without days. A span short
+/// enough to lie in any window ([`span_within_bulk`], nearly every shop)
+/// skips the bucket count. The one path of ingest's `outlying_dates`
+/// warning and [`crate::transactions::Transactions::bulk_day_range`].
+pub(crate) fn bulk_range(days: impl Iterator<Item = i32> + Clone) -> Option<BulkRange> {
+    let (first, last) = days
+        .clone()
+        .fold((i32::MAX, i32::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)));
+    if first > last {
+        return None;
+    }
+    if span_within_bulk(first, last) {
+        return Some(BulkRange {
+            first,
+            last,
+            outside: None,
+        });
+    }
+    let (low, high) = bulk_window(days)?;
+    Some(BulkRange {
+        first,
+        last,
+        outside: (first < low || last > high).then_some((low, high)),
+    })
+}
+
 /// The bucket width of [`bulk_window`]'s median, as a shift: 1,024 days.
 const BUCKET_SHIFT: u32 = 10;
 
@@ -144,6 +185,52 @@ mod tests {
         }
         assert!(span_within_bulk(0, bound));
         assert!(!span_within_bulk(0, bound + 1));
+    }
+
+    /// [`bulk_range`] against its definition: the first and last day, and
+    /// the window only when a day lies outside it.
+    #[test]
+    fn the_bulk_range_names_a_window_only_when_a_day_is_outside() {
+        let day = |y: i32| days_from_civil(y, 6, 1);
+        // (days, first, last, a window expected)
+        let cases: [(&[i32], i32, i32, bool); 5] = [
+            // One day.
+            (&[day(2024)], day(2024), day(2024), false),
+            // Ten years: within any window, not counted.
+            (
+                &[day(2014), day(2019), day(2024)],
+                day(2014),
+                day(2024),
+                false,
+            ),
+            // Thirty years, longer than span_within_bulk's bound, but every
+            // day within 20 years of the median (2010).
+            (
+                &[day(1995), day(2010), day(2010), day(2025)],
+                day(1995),
+                day(2025),
+                false,
+            ),
+            // A 0001 typo among 2024's days.
+            (&[day(2024), day(1), day(2024)], day(1), day(2024), true),
+            // A 9999 typo.
+            (
+                &[day(2023), day(2024), day(9999)],
+                day(2023),
+                day(9999),
+                true,
+            ),
+        ];
+        for (days, first, last, windowed) in cases {
+            let range = bulk_range(days.iter().copied()).expect("some days");
+            assert_eq!((range.first, range.last), (first, last), "{days:?}");
+            assert_eq!(range.outside.is_some(), windowed, "{days:?}");
+            if let Some((low, high)) = range.outside {
+                assert_eq!(Some((low, high)), bulk_window(days.iter().copied()));
+                assert!(days.iter().any(|d| !(low..=high).contains(d)));
+            }
+        }
+        assert_eq!(bulk_range(std::iter::empty()), None);
     }
 
     #[test]

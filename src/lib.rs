@@ -24,6 +24,7 @@ pub mod funnel;
 pub mod generate;
 pub mod groups;
 pub mod ingest;
+pub mod large_orders;
 pub mod models;
 pub mod predict;
 pub mod recommend;

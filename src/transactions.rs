@@ -1020,11 +1020,23 @@ impl Transactions {
         joined
     }
 
+    /// Each order's net value, by order index: the sum of its lines'
+    /// amounts, returns included (ingest moves each return into the order it
+    /// reverses). The one definition of an order's value for
+    /// [`Transactions::counts`] and [`crate::report::large_orders`].
+    pub fn order_net(&self) -> Vec<f64> {
+        let mut net = vec![0.0f64; self.order_count];
+        for (&o, &amount) in self.order.iter().zip(&self.amount) {
+            net[o as usize] += amount;
+        }
+        net
+    }
+
     /// Counts over the rows.
     pub fn counts(&self) -> Counts {
         let mut seen_c = vec![false; self.customers.len()];
         let mut seen_i = vec![false; self.items.len()];
-        let mut order_net = vec![0.0f64; self.order_count];
+        let order_net = self.order_net();
         let mut order_seen = vec![0u8; self.order_count];
         let mut c = Counts::default();
         for i in 0..self.len() {
@@ -1044,7 +1056,6 @@ impl Transactions {
                 c.reversal_rows += 1;
                 order_seen[o] |= 2;
             }
-            order_net[o] += self.amount[i];
             c.total_amount += self.amount[i];
         }
         for (o, &seen) in order_seen.iter().enumerate() {
@@ -1079,14 +1090,10 @@ impl Transactions {
     }
 
     fn count_bulk_day_range(&self) -> Option<(i32, i32)> {
-        let (first, last) = self.day_range()?;
-        if crate::days::span_within_bulk(first, last) {
-            return Some((first, last));
-        }
-        let (low, high) = crate::days::bulk_window(self.day.iter().copied())?;
-        if first >= low && last <= high {
-            return Some((first, last));
-        }
+        let range = crate::days::bulk_range(self.day.iter().copied())?;
+        let Some((low, high)) = range.outside else {
+            return Some((range.first, range.last));
+        };
         let inside = self
             .day
             .iter()

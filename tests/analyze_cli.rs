@@ -585,9 +585,78 @@ fn company_orders_are_named_with_their_share_of_the_forecast() {
     // The company that ordered twice is a quarter of the forecast.
     assert!((0.2..0.3).contains(&share), "{share}");
 
+    // The months in which they first bought: かもめ商事's お歳暮 order and
+    // みなと工務店's first お中元 order.
+    assert_eq!(large["cohorts"], serde_json::json!(["2024-07", "2024-12"]));
+
     let text = analyze_text(FILE);
     assert!(
-        text.contains("large orders    3 orders (2 customers) of 20x the median order (2810) or more: 33.6% of revenue"),
+        text.contains("large orders    3 orders (2 customers) of 20x the median order (2810) or more: 33.6% of revenue\n                their first-purchase cohorts: 2024-07, 2024-12 (revenue per customer leans on them)\n"),
         "{text}"
     );
+}
+
+/// `--exclude-large-orders` on the bulk shop leaves out its three company
+/// orders, each of their lines counted as skipped, and the rest of the
+/// analysis is the one of the file without those lines: an independent path,
+/// the lines cut from the file's bytes here (the companies' e-mail
+/// addresses are ASCII in the Shift_JIS file).
+#[test]
+fn the_large_orders_can_be_left_out() {
+    const FILE: &str = "tests/browser/fixtures/bulk-shop-sjis.csv";
+    let left: serde_json::Value =
+        serde_json::from_slice(&run(&["analyze", "--json", "--exclude-large-orders"], FILE))
+            .expect("JSON");
+    let out = &left["ingest"]["stats"]["large_orders_left_out"];
+    assert_eq!(out["orders"], 3, "{out}");
+    assert_eq!(out["rows"], 4, "{out}");
+    assert_eq!(out["median_order"], 2810.0, "{out}");
+    assert!(
+        (out["revenue_share"].as_f64().unwrap() - 0.336).abs() < 0.0005,
+        "{out}"
+    );
+    let skipped = &left["ingest"]["skipped"];
+    let group = skipped
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["reason"] == "large_order")
+        .unwrap_or_else(|| panic!("{skipped}"));
+    assert_eq!(group["count"], 4);
+    let warnings = left["ingest"]["warnings"].to_string();
+    assert!(
+        warnings.contains("3 large orders (20 times the median order of 2810 or more, 33.6% of the revenue, 693600) were left out, as asked"),
+        "{warnings}"
+    );
+
+    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(FILE)).unwrap();
+    let company = |line: &[u8]| {
+        [&b"kamome-shoji"[..], b"minato-koumuten"]
+            .iter()
+            .any(|name| line.windows(name.len()).any(|w| w == *name))
+    };
+    let cut: Vec<u8> = bytes
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|line| !company(line))
+        .flatten()
+        .copied()
+        .collect();
+    assert!(cut.len() < bytes.len());
+    let dir = std::env::temp_dir().join(format!("ltvlab-left-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bulk-shop-cut.csv");
+    std::fs::write(&path, &cut).unwrap();
+    let without: serde_json::Value =
+        serde_json::from_slice(&run(&["analyze", "--json"], path.to_str().unwrap())).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(without["large_orders"].is_null() && left["large_orders"].is_null());
+    assert_eq!(
+        left["ingest"]["rows_used"], without["ingest"]["rows_used"],
+        "the same lines are used"
+    );
+    for (key, value) in left.as_object().unwrap() {
+        if key != "ingest" {
+            assert_eq!(value, &without[key], "{key} differs");
+        }
+    }
 }

@@ -213,3 +213,115 @@ proptest! {
         prop_assert_eq!(&repeated[0].lines, &[split as u64 + 2]);
     }
 }
+
+/// One order of a generated shop: its customer (0 a guest), day, lines, and
+/// whether it is a bulk order (40 times a usual line).
+#[derive(Debug, Clone)]
+struct ShopOrder {
+    customer: u8,
+    day: u8,
+    lines: Vec<u16>,
+    bulk: bool,
+    returned: bool,
+}
+
+fn shop_order() -> impl Strategy<Value = ShopOrder> {
+    (
+        0u8..12,
+        0u8..200,
+        prop::collection::vec(1u16..60, 1..4),
+        prop::bool::weighted(0.08),
+        prop::bool::weighted(0.05),
+    )
+        .prop_map(|(customer, day, lines, bulk, returned)| ShopOrder {
+            customer,
+            day,
+            lines,
+            bulk,
+            returned,
+        })
+}
+
+/// The shop as an order file: amounts of 100 per unit, a bulk order's
+/// lines 40 times that, a returned order's last line reversed by a negative
+/// line of the same order.
+fn shop_csv(orders: &[ShopOrder]) -> String {
+    let mut csv = String::from("order_id,customer_id,order_date,amount\n");
+    for (n, o) in orders.iter().enumerate() {
+        let customer = if o.customer == 0 {
+            String::new()
+        } else {
+            format!("c{}", o.customer)
+        };
+        let (month, day) = (1 + u32::from(o.day) / 28, 1 + u32::from(o.day) % 28);
+        let scale = if o.bulk { 4000 } else { 100 };
+        for units in &o.lines {
+            let amount = u32::from(*units) * scale;
+            csv += &format!("o{n},{customer},2024-{month:02}-{day:02},{amount}\n");
+        }
+        if o.returned {
+            let amount = u32::from(*o.lines.last().unwrap()) * scale;
+            csv += &format!("o{n},{customer},2024-{month:02}-{day:02},-{amount}\n");
+        }
+    }
+    csv
+}
+
+/// The rows of a store as (customer, day, amount), in order.
+fn rows(t: &ltvlab::transactions::Transactions) -> Vec<(String, i32, f64)> {
+    (0..t.len())
+        .map(|i| {
+            let c = t.customer_col()[i];
+            let name = if c == ltvlab::transactions::NONE {
+                String::new()
+            } else {
+                t.customers().name(c).to_owned()
+            };
+            (name, t.day_col()[i], t.amount_col()[i])
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Leaving out the large orders drops exactly the rows of the orders
+    /// `ltvlab::large_orders::find` names on the whole file, every one of
+    /// them counted as skipped, and keeps every other row as it was.
+    #[test]
+    fn leaving_out_large_orders_drops_exactly_their_rows(
+        orders in prop::collection::vec(shop_order(), 1..80),
+    ) {
+        use ltvlab::ingest::{Dataset, LargeOrderPolicy, SkipReason};
+        let csv = shop_csv(&orders);
+        let kept = ingest(csv.as_bytes(), &IngestOptions::default()).unwrap();
+        let exclude = IngestOptions { large_orders: LargeOrderPolicy::Exclude, ..IngestOptions::default() };
+        let left = ingest(csv.as_bytes(), &exclude).unwrap();
+        check_accounting(&left)?;
+        let (Dataset::Transactions(all), Dataset::Transactions(rest)) = (&kept.data, &left.data) else {
+            return Err(TestCaseError::fail("not an order file"));
+        };
+        let skipped = left.report.skipped.iter().find(|g| g.reason == SkipReason::LargeOrder).map_or(0, |g| g.count);
+        match ltvlab::large_orders::find(all) {
+            None => {
+                prop_assert_eq!(rows(all), rows(rest));
+                prop_assert_eq!(skipped, 0);
+                prop_assert!(left.report.stats.large_orders_left_out.is_none());
+            }
+            Some(set) => {
+                let want: Vec<_> = rows(all)
+                    .into_iter()
+                    .zip(all.order_col())
+                    .filter(|(_, &o)| !set.large[o as usize])
+                    .map(|(r, _)| r)
+                    .collect();
+                prop_assert_eq!(want, rows(rest));
+                let dropped = all.order_col().iter().filter(|&&o| set.large[o as usize]).count() as u64;
+                prop_assert_eq!(skipped, dropped);
+                prop_assert_eq!(left.report.rows_used + dropped, kept.report.rows_used);
+                let out = left.report.stats.large_orders_left_out.as_ref().unwrap();
+                prop_assert_eq!((out.orders, out.rows), (set.orders, dropped));
+            }
+        }
+    }
+}

@@ -80,6 +80,14 @@ ui.fileInput.addEventListener('change', () => {
 ui.sample.addEventListener('click', () => analyze({ url: SAMPLE_URL, name: () => state.l10n.t('sample.name') }));
 ui.cancel.addEventListener('click', cancel);
 
+// The large orders' note: the same file again, without them or with them.
+byTestId('notes').addEventListener('click', (/** @type {Event} */ event) => {
+  const button = /** @type {HTMLElement} */ (event.target).closest?.('[data-large-orders]');
+  if (!(button instanceof HTMLElement) || !state.source) return;
+  state.excludeLarge = button.dataset.largeOrders === 'exclude';
+  analyze(state.source);
+});
+
 ui.mapping.addEventListener('submit', (event) => {
   event.preventDefault();
   if (!state.source || !state.preview) return;

@@ -139,7 +139,10 @@ const en = {
   'note.order_gap': 'No order from {from} to {to} ({days} days), while orders came on {orderDays} of the {span} days from the first order to the last. If the shop was closed, sold out of season, or those days are missing from the export, the models count them as days customers could have bought on and read their pace too low: the forecasts and LTVs may be too low.',
   'note.large_orders': (p) => `${p.orders} ${p.count === 1 ? 'order' : 'orders'} ${p.customerCount === 0 ? (p.count === 1 ? 'by a guest' : 'by guests') : `from ${p.customers} ${p.customerCount === 1 ? 'customer' : 'customers'}`} ${p.count === 1 ? 'is' : 'are'} ${p.multiple} times your median order (${p.median}) or more, and ${p.count === 1 ? 'makes' : 'make'} ${p.share} of revenue.`
     + (p.clvShare && p.customerCount > 0 ? ` ${p.customerCount === 1 ? 'This customer holds' : 'These customers hold'} ${p.clvShare} of your customers’ predicted ${p.months}-month value${p.named ? ` (${p.named})` : ''}.` : '')
-    + ' If they are company or wholesale orders, the average order value, the LTVs and the forecasts lean on them: to see your private customers alone, also analyse the file without those orders.',
+    + ' If they are company or wholesale orders, the average order value, the LTVs and the forecasts lean on them: to see your private customers alone, also look at the analysis without those orders.',
+  'note.large_orders.exclude': 'Analyse without these orders',
+  'note.large_orders.keep': 'Analyse with them again',
+  'note.large_orders_left_out': (p) => `Analysed without ${p.orders} large ${p.count === 1 ? 'order' : 'orders'} (${p.multiple} times the median order of ${p.median} or more; ${p.rows} ${p.rowCount === 1 ? 'line' : 'lines'}, ${p.revenue}, ${p.share} of revenue), as you asked: every figure on this page is without them.`,
   'note.short_history': 'Your orders cover less than three months: the churn rate, the formula LTV and the 12-month predictions stretch that short span into the future, so take them as rough guides. A year or more of orders gives figures to rely on.',
   'diagnostics.heading': 'Model notes (technical)',
 
@@ -357,6 +360,7 @@ const en = {
   'skip.unterminated_quote': 'unclosed quote',
   'skip.bad_summary_row': 'bad summary row',
   'skip.totals_row': 'totals row (not an order)',
+  'skip.large_order': 'large order (left out)',
   'role.customer': 'Customer',
   'role.order': 'Order',
   'role.date': 'Date',
@@ -431,6 +435,8 @@ const en = {
   'cohorts.ltv.col.week': (p) => (p.k === 0 ? 'First week' : `By week ${p.k}`),
   'cohorts.ltv.partial.month': '* To date: the data end on {date}, before that month is over, so these figures may still grow.',
   'cohorts.ltv.partial.week': '* To date: the data end on {date}, before that week is over, so these figures may still grow.',
+  'cohorts.ltv.large.month': '† This month’s customers include one with a large order (see the notes above): its revenue per customer leans on that order.',
+  'cohorts.ltv.large.week': '† This week’s customers include one with a large order (see the notes above): its revenue per customer leans on that order.',
   'cpo.heading': 'Allowable CPO: what a new customer may cost',
   'cpo.how': 'The allowable CPO is the most you can spend to win one customer and still break even on the gross profit they bring: LTV × margin. At that cost LTV:CAC is 1; the target CPO leaves room for a healthy LTV:CAC.',
   'cpo.margin': (p) => (p.full
@@ -789,6 +795,7 @@ const en = {
   'warning.dot_thousands': 'The dot in the amounts groups thousands (1.234 = one thousand two hundred thirty-four); amounts were read that way.',
   'warning.rounded_order_ids': 'The order numbers were rounded by a spreadsheet (like 1.23457E+11), so different orders share one number. That column was not used: each customer’s lines of one day count as one order. Export the file again and drop it here without opening it in Excel.',
   'warning.rounded_customer_ids': 'The customer ids were rounded by a spreadsheet (like 1.23457E+11), so different customers may share one id and be counted as one. Export the file again and drop it here without opening it in Excel.',
+  'warning.large_orders_excluded': 'The large orders were left out, as you asked: every figure is without them.',
   'segments.col.action': 'Suggested action',
   'segment.action.champions': 'Thank them with early access or a members-only offer; no discount needed.',
   'segment.action.loyal': 'Offer a subscription or a bundle, and ask for a review.',
@@ -956,7 +963,10 @@ const ja = {
   'note.order_gap': '{from}〜{to} の {days} 日間、注文が1件もありません（最初の注文から最後の注文までの {span} 日のうち、注文があったのは {orderDays} 日）。休業や季節の閑散期、エクスポートから漏れた期間であれば、モデルはその期間も購入できた日として数えるため購入ペースを低く見積もり、予想売上とLTVは低めに出ている可能性があります。',
   'note.large_orders': (p) => `注文金額の中央値（${p.median}）の${p.multiple}倍以上の大口注文が ${p.orders} 件（${p.customerCount === 0 ? 'すべてゲスト購入' : `${p.customers} 人`}）あり、売上の ${p.share} を占めます。`
     + (p.clvShare && p.customerCount > 0 ? `今後${p.months}か月の予測LTVのうち ${p.clvShare} がこの ${p.customers} 人の分です${p.named ? `（${p.named}）` : ''}。` : '')
-    + '法人・卸の注文であれば、平均購買単価・LTV・予測はこれらの注文に大きく引っ張られています。個人のお客様の傾向を見るには、これらの注文を除いたファイルでも分析してください。',
+    + '法人・卸の注文であれば、平均購買単価・LTV・予測はこれらの注文に大きく引っ張られています。個人のお客様の傾向を見るには、これらの注文を除いた分析もご覧ください。',
+  'note.large_orders.exclude': 'これらの注文を除いて分析する',
+  'note.large_orders.keep': '大口注文を含めて分析し直す',
+  'note.large_orders_left_out': (p) => `注文金額の中央値（${p.median}）の${p.multiple}倍以上の大口注文 ${p.orders} 件（${p.rows} 行、${p.revenue}、売上の ${p.share}）を除いて分析しています。このページの数値はすべてこれらの注文を除いたものです。`,
   'note.short_history': '注文データの期間が3か月に満たないため、離脱率・LTV（簡易式）・今後12か月の予測は、短い期間の傾向を先まで延ばした目安です。1年以上の注文データがあれば、より確かな数字になります。',
   'diagnostics.heading': 'モデルの技術的な詳細',
 
@@ -1174,6 +1184,7 @@ const ja = {
   'skip.unterminated_quote': '引用符が閉じていない',
   'skip.bad_summary_row': '集計行が不正',
   'skip.totals_row': '合計行（注文ではない）',
+  'skip.large_order': '大口注文（除外）',
   'role.customer': '顧客',
   'role.order': '注文',
   'role.date': '日付',
@@ -1247,6 +1258,8 @@ const ja = {
   'cohorts.ltv.col.week': (p) => (p.k === 0 ? '初回購入週' : `${p.k}週後まで`),
   'cohorts.ltv.partial.month': '*はデータの最終日（{date}）時点の値です。その月はまだ終わっていないため、月末までに増える可能性があります。',
   'cohorts.ltv.partial.week': '*はデータの最終日（{date}）時点の値です。その週はまだ終わっていないため、週末までに増える可能性があります。',
+  'cohorts.ltv.large.month': '† 大口注文のお客様を含む月です（上の注意点を参照）。顧客あたり売上はその注文に大きく引っ張られています。',
+  'cohorts.ltv.large.week': '† 大口注文のお客様を含む週です（上の注意点を参照）。顧客あたり売上はその注文に大きく引っ張られています。',
   'cpo.heading': '許容CPO（新規顧客1人あたりにかけられる獲得費用）',
   'cpo.how': '許容CPOは、顧客1人の獲得にかけても粗利で元が取れる上限額（LTV × 粗利率）です。この金額ではLTV:CACが1になるため、目標CPOは余裕を持たせた金額です。',
   'cpo.margin': (p) => (p.full
@@ -1604,6 +1617,7 @@ const ja = {
   'warning.dot_thousands': '金額のピリオドは桁区切り（1.234 = 千二百三十四）と判断して読みました。',
   'warning.rounded_order_ids': '注文番号が Excel などで「1.23457E+11」のような指数表記に丸められ、別々の注文が同じ番号になっています。注文番号の列は使わず、同じお客様の同じ日の行を1件の注文として数えました。管理画面からCSVを出し直し、Excel で開かずにそのままドロップしてください。',
   'warning.rounded_customer_ids': '顧客IDが Excel などで「1.23457E+11」のような指数表記に丸められ、別々のお客様が同じIDになっている可能性があります（同じIDは1人として数えています）。管理画面からCSVを出し直し、Excel で開かずにそのままドロップしてください。',
+  'warning.large_orders_excluded': 'ご指定のとおり大口注文を除いて分析しました。数値はすべてこれらの注文を除いたものです。',
   'segments.col.action': 'おすすめの施策',
   'segment.action.champions': '新商品の先行案内や会員限定の特典でお礼を。値引きは不要です。',
   'segment.action.loyal': '定期購入やまとめ買いを案内し、レビューをお願いしましょう。',

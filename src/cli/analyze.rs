@@ -603,6 +603,13 @@ fn write_large_orders(
         num(large.median_order),
         100.0 * large.revenue_share
     )?;
+    if !large.cohorts.is_empty() {
+        writeln!(
+            out,
+            "                their first-purchase cohorts: {} (revenue per customer leans on them)",
+            large.cohorts.join(", ")
+        )?;
+    }
     if let Some(share) = large.clv_share.filter(|_| large.customers > 0) {
         let named: Vec<String> = large
             .named

@@ -11,7 +11,8 @@ use clap::{Args, ValueEnum};
 
 use ltvlab::ingest::split::{Part, Split, BOUNDARY_WINDOW, MIN_RANGE_BYTES};
 use ltvlab::ingest::{
-    Dataset, DateOrder, IngestOptions, IngestReport, Ingested, Ingester, ReturnPolicy, SNIFF_BYTES,
+    Dataset, DateOrder, IngestOptions, IngestReport, Ingested, Ingester, LargeOrderPolicy,
+    ReturnPolicy, SNIFF_BYTES,
 };
 use ltvlab::summary::{self, Period, Summary, SummaryOptions};
 
@@ -70,6 +71,11 @@ pub(crate) struct InputArgs {
     /// Today's date (ISO) for the future-date check.
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
+    /// Leave out the large orders (20 times the median order or more, when
+    /// together they make 5% of the revenue or more: a company's bulk
+    /// order), each line counted as skipped.
+    #[arg(long)]
+    exclude_large_orders: bool,
     /// Threads that read the file, each a byte range of it (default: the
     /// machine's cores; 1 reads it in one go). Files under 8 MiB (two ranges of 4 MiB), stdin and
     /// files that cannot be split are read in one go; the results are the
@@ -107,6 +113,7 @@ impl InputArgs {
             delimiter: None,
             returns: ReturnsArg::Net,
             today: None,
+            exclude_large_orders: false,
             threads: None,
         }
     }
@@ -202,6 +209,9 @@ fn ingest_options(a: &InputArgs) -> CliResult<IngestOptions> {
         ReturnsArg::Exclude => ReturnPolicy::Exclude,
     };
     o.today = a.today.clone();
+    if a.exclude_large_orders {
+        o.large_orders = LargeOrderPolicy::Exclude;
+    }
     Ok(o)
 }
 

@@ -8,10 +8,10 @@ use super::stream::Stream;
 use super::value::{DateFormat, DateOrder, DecimalSep};
 use super::{
     format_day, report, DataKind, Dataset, DecisionSource, IngestOptions, IngestReport,
-    IngestStats, Ingested, Preset, ReturnPolicy, SkipReason, Warning, WarningCode,
-    OUTLYING_DATE_YEARS,
+    IngestStats, Ingested, LargeOrderPolicy, LeftOutOrders, Preset, ReturnPolicy, SkipReason,
+    Warning, WarningCode, OUTLYING_DATE_YEARS,
 };
-use crate::days::{bulk_window, parse_iso_day, span_within_bulk};
+use crate::days::{bulk_range, parse_iso_day};
 use crate::error::{Error, ErrorCode, ErrorKind, Result};
 use crate::transactions::Transactions;
 
@@ -464,6 +464,60 @@ impl Stream {
         }
     }
 
+    /// Leaves out the large orders of `t` ([`crate::large_orders::find`],
+    /// the rule of the report's note), each of their rows counted as skipped
+    /// ([`SkipReason::LargeOrder`]); `lines` are `t`'s rows' line numbers.
+    /// The warning and the stats say how many orders and how much revenue
+    /// went; `None` when no order is large enough to leave out.
+    fn exclude_large_orders(
+        &mut self,
+        t: &mut Transactions,
+        lines: &[u32],
+    ) -> Option<(Warning, LeftOutOrders)> {
+        let set = crate::large_orders::find(t)?;
+        let keep: Vec<bool> = t
+            .order_col()
+            .iter()
+            .map(|&o| !set.large[o as usize])
+            .collect();
+        let mut examples = Vec::new();
+        let mut rows = 0u64;
+        for (i, _) in keep.iter().enumerate().filter(|(_, &k)| !k) {
+            let line = u64::from(lines[i]);
+            self.rows
+                .skips
+                .add(SkipReason::LargeOrder, line, String::new);
+            rows += 1;
+            if examples.len() < report::MAX_EXAMPLES {
+                examples.push(line);
+            }
+        }
+        t.retain_rows(&keep);
+        let left_out = LeftOutOrders {
+            orders: set.orders,
+            rows,
+            median_order: set.median,
+            multiple: crate::large_orders::LARGE_ORDER_MULTIPLE,
+            revenue: set.revenue,
+            revenue_share: set.share,
+        };
+        let warning = Warning {
+            code: WarningCode::LargeOrdersExcluded,
+            message: format!(
+                "{} large {} ({} times the median order of {:.0} or more, {:.1}% of the revenue, {:.0}) {} left out, as asked: every figure is without them",
+                set.orders,
+                if set.orders == 1 { "order" } else { "orders" },
+                crate::large_orders::LARGE_ORDER_MULTIPLE,
+                set.median,
+                100.0 * set.share,
+                set.revenue,
+                if set.orders == 1 { "was" } else { "were" },
+            ),
+            lines: examples,
+        };
+        Some((warning, left_out))
+    }
+
     /// Applies the date order, nets reversals and builds the store.
     fn build_transactions(
         &mut self,
@@ -555,6 +609,18 @@ impl Stream {
         if keep.iter().any(|k| !k) {
             t.retain_rows(&keep);
         }
+        if options.large_orders == LargeOrderPolicy::Exclude {
+            let kept: Vec<u32> = lines
+                .iter()
+                .zip(&keep)
+                .filter(|(_, &k)| k)
+                .map(|(&l, _)| l)
+                .collect();
+            if let Some((warning, left_out)) = self.exclude_large_orders(&mut t, &kept) {
+                warnings.push(warning);
+                stats.large_orders_left_out = Some(left_out);
+            }
+        }
         let counts = t.counts();
         stats.customers = counts.customers;
         stats.orders = counts.orders;
@@ -583,16 +649,10 @@ impl Stream {
 /// A warning for the kept rows dated more than [`OUTLYING_DATE_YEARS`] from
 /// the median kept date (`0001-01-01` or `9999-12-31` for 2024: a typo in the
 /// year stretches every customer's age T, and with it the models), by
-/// [`bulk_window`].
+/// [`bulk_range`].
 pub(super) fn outlying_dates(days: &[i32], keep: &[bool], lines: &[u32]) -> Option<Warning> {
     let kept = days.iter().zip(keep).filter(|(_, &k)| k).map(|(&d, _)| d);
-    let (first, last) = kept
-        .clone()
-        .fold((i32::MAX, i32::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)));
-    if first > last || span_within_bulk(first, last) {
-        return None;
-    }
-    let (low, high) = bulk_window(kept)?;
+    let (low, high) = bulk_range(kept)?.outside?;
     let median = low + (high - low) / 2;
     let mut count = 0u64;
     let mut examples = Vec::new();
@@ -639,7 +699,7 @@ impl LowerFirst for String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{ingest, IngestOptions, Ingested};
+    use crate::ingest::{ingest, IngestOptions, Ingested, LargeOrderPolicy};
 
     fn read(csv: &str) -> Result<Ingested> {
         ingest(csv.as_bytes(), &IngestOptions::default())
@@ -681,6 +741,59 @@ mod tests {
         // Nothing far away, or nothing kept: no warning.
         assert!(outlying_dates(&days[..5], &keep[..5], &lines[..5]).is_none());
         assert!(outlying_dates(&days, &[false; 10], &lines).is_none());
+    }
+
+    /// `large_orders: exclude` leaves out exactly the orders the report's
+    /// rule finds large, every line of them counted as skipped; the default
+    /// keeps them, and nothing goes below the 5% floor.
+    #[test]
+    fn large_orders_are_left_out_by_option() {
+        // `usual` one-line orders of 3,000 (lines 2 to usual + 1), then a
+        // company order of two lines, 100,000 in all.
+        let shop = |usual: usize| {
+            let mut csv = String::from("order_id,customer_id,order_date,amount\n");
+            for i in 0..usual {
+                csv += &format!("u{i},c{},2024-03-{:02},3000\n", i % 37, 1 + i % 28);
+            }
+            csv + "b1,corp,2024-04-02,60000\nb1,corp,2024-04-02,40000\n"
+        };
+        let exclude = IngestOptions {
+            large_orders: LargeOrderPolicy::Exclude,
+            ..IngestOptions::default()
+        };
+        let r = ingest(shop(40).as_bytes(), &exclude).unwrap().report;
+        assert_eq!((r.rows_read, r.rows_used, r.rows_skipped), (42, 40, 2));
+        assert_eq!(r.skipped.len(), 1);
+        assert_eq!(r.skipped[0].reason, SkipReason::LargeOrder);
+        let lines: Vec<u64> = r.skipped[0].examples.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [42, 43]);
+        assert_eq!((r.stats.orders, r.stats.total_amount), (40, 120_000.0));
+        let left = r.stats.large_orders_left_out.expect("left out");
+        assert_eq!((left.orders, left.rows), (1, 2));
+        assert_eq!((left.median_order, left.revenue), (3000.0, 100_000.0));
+        // 100,000 of 220,000, worked out by hand.
+        assert!((left.revenue_share - 100_000.0 / 220_000.0).abs() < 1e-12);
+        let warning = r
+            .warnings
+            .iter()
+            .find(|w| w.code == WarningCode::LargeOrdersExcluded)
+            .expect("the warning");
+        assert_eq!(warning.lines, [42, 43]);
+        assert!(
+            warning.message.starts_with("1 large order (20 times the median order of 3000 or more, 45.5% of the revenue, 100000) was left out"),
+            "{}",
+            warning.message
+        );
+
+        // The default keeps them.
+        let r = read(&shop(40)).unwrap().report;
+        assert_eq!((r.rows_used, r.rows_skipped), (42, 0));
+        assert_eq!(r.stats.large_orders_left_out, None);
+
+        // 100,000 of 3,100,000 is 3.2%: under the floor, nothing goes.
+        let r = ingest(shop(1000).as_bytes(), &exclude).unwrap().report;
+        assert_eq!((r.rows_used, r.rows_skipped), (1002, 0));
+        assert_eq!(r.stats.large_orders_left_out, None);
     }
 
     #[test]

@@ -42,8 +42,8 @@ use encoding_rs::Encoding;
 use serde::{Deserialize, Serialize};
 
 pub use report::{
-    DataKind, DecisionSource, Example, IngestReport, IngestStats, MappedColumn, SkipGroup,
-    SkipReason, Warning, WarningCode,
+    DataKind, DecisionSource, Example, IngestReport, IngestStats, LeftOutOrders, MappedColumn,
+    SkipGroup, SkipReason, Warning, WarningCode,
 };
 pub use schema::{Preset, Role};
 pub use value::{DateFormat, DateOrder, DecimalSep};
@@ -94,6 +94,23 @@ pub struct IngestOptions {
     /// Today's date (ISO), supplied by the caller because the core has no
     /// clock; dates after it are reported as future dates.
     pub today: Option<String>,
+    /// What to do with orders far above the usual order (a company's bulk
+    /// order; [`crate::large_orders`]); default: keep them.
+    pub large_orders: LargeOrderPolicy,
+}
+
+/// What to do with large orders ([`crate::large_orders::find`]: 20 times the
+/// median order or more, together 5% of the revenue or more).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LargeOrderPolicy {
+    /// Keep them; the report says how much they weigh (default).
+    #[default]
+    Keep,
+    /// Leave their rows out, each counted as skipped
+    /// ([`SkipReason::LargeOrder`]), with the warning
+    /// [`WarningCode::LargeOrdersExcluded`].
+    Exclude,
 }
 
 /// What to do with returns, refunds and cancellations.

@@ -78,6 +78,28 @@ pub struct IngestStats {
     pub currencies: Vec<(String, u64)>,
     /// Sum of all kept amounts.
     pub total_amount: f64,
+    /// The large orders left out by option
+    /// ([`super::LargeOrderPolicy::Exclude`]); `None` (and absent from the
+    /// JSON) when none were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub large_orders_left_out: Option<LeftOutOrders>,
+}
+
+/// Large orders left out by option, as they were before they went.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct LeftOutOrders {
+    /// The orders left out.
+    pub orders: u64,
+    /// Their lines, each counted as skipped ([`SkipReason::LargeOrder`]).
+    pub rows: u64,
+    /// The median purchase order's net value, with them.
+    pub median_order: f64,
+    /// The multiple of the median at which an order was left out.
+    pub multiple: f64,
+    /// Their net value.
+    pub revenue: f64,
+    /// Their share of all purchase orders' net value, with them.
+    pub revenue_share: f64,
 }
 
 /// What kind of data the input holds.
@@ -172,6 +194,9 @@ pub enum SkipReason {
     /// A totals row (合計, 小計, Total…): a label where the date belongs and
     /// the column sums, not an order.
     TotalsRow,
+    /// A line of a large order, left out by option
+    /// ([`super::LargeOrderPolicy::Exclude`]).
+    LargeOrder,
 }
 
 impl SkipReason {
@@ -191,6 +216,7 @@ impl SkipReason {
             SkipReason::UnterminatedQuote => "unterminated_quote",
             SkipReason::BadSummaryRow => "bad_summary_row",
             SkipReason::TotalsRow => "totals_row",
+            SkipReason::LargeOrder => "large_order",
         }
     }
 }
@@ -275,4 +301,7 @@ pub enum WarningCode {
     /// The customer column holds numbers a spreadsheet rewrote in scientific
     /// notation, so different customers may share one id and count as one.
     RoundedCustomerIds,
+    /// Large orders were left out by option
+    /// ([`super::LargeOrderPolicy::Exclude`]); every figure is without them.
+    LargeOrdersExcluded,
 }

@@ -10,23 +10,17 @@
 //!
 //! An order is large when its net value is at least [`LARGE_ORDER_MULTIPLE`]
 //! times the median order's; the orders are reported when together they
-//! make at least [`MIN_LARGE_SHARE`] of the revenue.
+//! make at least [`MIN_LARGE_SHARE`] of the revenue ([`crate::large_orders`],
+//! the rule ingest's option to leave them out follows too).
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
+use crate::cohorts::{cohorts_of, CohortPeriod, Histories};
+pub use crate::large_orders::{LARGE_ORDER_MULTIPLE, MIN_LARGE_SHARE};
 use crate::predict::Predictions;
 use crate::summary::Summary;
 use crate::transactions::{Transactions, NONE};
-
-/// An order at least this many times the median order's value is large. A
-/// shop's order values spread about as a log-normal; with a spread as wide as
-/// a gift shop's (σ = 1), one order in 700 reaches 20 times the median.
-pub const LARGE_ORDER_MULTIPLE: f64 = 20.0;
-
-/// Large orders that make less than this share of the revenue barely move
-/// the averages, and are not reported.
-pub const MIN_LARGE_SHARE: f64 = 0.05;
 
 /// At most this many customers are named, the largest first.
 pub const MAX_NAMED_CUSTOMERS: usize = 5;
@@ -55,9 +49,16 @@ pub struct LargeOrders {
     /// The customers with the most value in large orders, at most
     /// [`MAX_NAMED_CUSTOMERS`], the largest first.
     pub named: Vec<LargeCustomer>,
+    /// The acquisition cohorts (labels of the cohort report's) that hold a
+    /// customer with a large order: their revenue per customer leans on it.
+    /// Empty until [`super::describe`] adds them, and without cohorts.
+    pub cohorts: Vec<String>,
     /// Every customer with a large order, for [`with_forecast`].
     #[serde(skip)]
     customer_ids: Vec<String>,
+    /// The same customers' indices in the store, for [`in_cohorts`].
+    #[serde(skip)]
+    customer_index: Vec<u32>,
 }
 
 /// One customer with large orders.
@@ -74,60 +75,22 @@ pub struct LargeCustomer {
     pub clv: Option<f64>,
 }
 
-/// The large orders of `t`, when they make enough of the revenue to report.
-/// An order's value is its lines' net of returns (ingest moves each return
-/// into the order it reverses); orders worth zero or less are not purchases
-/// and count nowhere. Orders dated outside the bulk of the data
-/// ([`Transactions::bulk_day_range`], a typo in the year) are left out, as
-/// the summary leaves them out.
+/// The large orders of `t`, when they make enough of the revenue to report:
+/// [`crate::large_orders::find`]'s rule, with the customers named.
 pub fn large_orders(t: &Transactions) -> Option<LargeOrders> {
-    let (first, last) = t.bulk_day_range()?;
-    let n = t.order_count();
-    let mut value = vec![0.0f64; n];
-    let mut customer = vec![NONE; n];
-    let mut inside = vec![false; n];
-    for (((&o, &c), &day), &amount) in t
-        .order_col()
-        .iter()
-        .zip(t.customer_col())
-        .zip(t.day_col())
-        .zip(t.amount_col())
-    {
-        let o = o as usize;
-        value[o] += amount;
-        if c != NONE {
-            customer[o] = c;
-        }
-        if (first..=last).contains(&day) {
-            inside[o] = true;
-        }
-    }
-    let purchases: Vec<usize> = (0..n).filter(|&o| inside[o] && value[o] > 0.0).collect();
-    let total: f64 = purchases.iter().map(|&o| value[o]).sum();
-    let mut values: Vec<f64> = purchases.iter().map(|&o| value[o]).collect();
-    let median = median(&mut values)?;
-    let threshold = LARGE_ORDER_MULTIPLE * median;
-    let mut large = 0u64;
-    let mut revenue = 0.0;
+    let set = crate::large_orders::find(t)?;
     let mut by_customer: FxHashMap<u32, (u32, f64)> = FxHashMap::default();
-    for &o in &purchases {
-        if value[o] >= threshold {
-            large += 1;
-            revenue += value[o];
-            if customer[o] != NONE {
-                let entry = by_customer.entry(customer[o]).or_default();
-                entry.0 += 1;
-                entry.1 += value[o];
-            }
+    for (o, _) in set.large.iter().enumerate().filter(|(_, &l)| l) {
+        if set.customer[o] != NONE {
+            let entry = by_customer.entry(set.customer[o]).or_default();
+            entry.0 += 1;
+            entry.1 += set.value[o];
         }
     }
-    let share = revenue / total;
-    // `total` is positive: the median came from at least one purchase.
-    if large == 0 || share < MIN_LARGE_SHARE {
-        return None;
-    }
-    let customer_ids = by_customer
-        .keys()
+    let mut customer_index: Vec<u32> = by_customer.keys().copied().collect();
+    customer_index.sort_unstable();
+    let customer_ids = customer_index
+        .iter()
         .map(|&c| t.customers().name(c).to_owned())
         .collect();
     let mut named: Vec<LargeCustomer> = by_customer
@@ -148,31 +111,30 @@ pub fn large_orders(t: &Transactions) -> Option<LargeOrders> {
     });
     named.truncate(MAX_NAMED_CUSTOMERS);
     Some(LargeOrders {
-        orders: large,
+        orders: set.orders,
         customers: by_customer.len() as u64,
-        median_order: median,
+        median_order: set.median,
         multiple: LARGE_ORDER_MULTIPLE,
-        revenue,
-        revenue_share: share,
+        revenue: set.revenue,
+        revenue_share: set.share,
         clv_share: None,
         named,
+        cohorts: Vec::new(),
         customer_ids,
+        customer_index,
     })
 }
 
-/// The median of `values` (the mean of the middle two for an even count);
-/// `None` when empty. Reorders `values`.
-fn median(values: &mut [f64]) -> Option<f64> {
-    let n = values.len();
-    if n == 0 {
-        return None;
-    }
-    let (_, &mut upper, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
-    if n % 2 == 1 {
-        return Some(upper);
-    }
-    let lower = values[..n / 2].iter().copied().fold(f64::MIN, f64::max);
-    Some((lower + upper) / 2.0)
+/// `large` with the acquisition cohorts that hold its customers
+/// ([`crate::cohorts::cohorts_of`], by `period`, as the cohort report
+/// labels them).
+pub fn in_cohorts(
+    large: LargeOrders,
+    histories: &Histories<'_>,
+    period: CohortPeriod,
+) -> LargeOrders {
+    let cohorts = cohorts_of(histories, period, &large.customer_index);
+    LargeOrders { cohorts, ..large }
 }
 
 /// `large` with the models phase's figures: each named customer's CLV and
@@ -307,6 +269,32 @@ mod tests {
         }
     }
 
+    /// The cohorts that hold a customer with a large order: a company new in
+    /// April, a customer of March's who later ordered in bulk; a guest's
+    /// large order is in no cohort.
+    #[test]
+    fn names_the_cohorts_of_the_customers_with_large_orders() {
+        let t = shop(
+            40,
+            &[
+                ("corp", "b1", 100_000.0),
+                ("c1", "b2", 90_000.0),
+                ("", "b3", 80_000.0),
+            ],
+        );
+        let large = large_orders(&t).unwrap();
+        assert_eq!((large.orders, large.customers), (3, 2));
+        assert!(large.cohorts.is_empty(), "added by describe");
+        let h = Histories::new(&t).unwrap();
+        let month = in_cohorts(large.clone(), &h, CohortPeriod::Month);
+        assert_eq!(month.cohorts, ["2024-03", "2024-04"]);
+        // By week: c1's first order, 2024-03-02 (shop(): customer i % 37
+        // orders on day 1 + i % 28), is in the week of Monday 2024-02-26;
+        // corp's, 2024-04-02, in the week of Monday 2024-04-01.
+        let week = in_cohorts(large, &h, CohortPeriod::Week);
+        assert_eq!(week.cohorts, ["2024-02-26", "2024-04-01"]);
+    }
+
     #[test]
     fn names_the_largest_customers_first() {
         let extra: Vec<(String, String, f64)> = (0..7)
@@ -327,14 +315,5 @@ mod tests {
         let named: Vec<&str> = large.named.iter().map(|n| n.customer_id.as_str()).collect();
         assert_eq!(named, ["corp6", "corp5", "corp4", "corp3", "corp2"]);
         assert_eq!(large.named[0].value, 66_000.0);
-    }
-
-    /// The median: odd and even counts, against the definition.
-    #[test]
-    fn median_of_odd_and_even_counts() {
-        assert_eq!(median(&mut []), None);
-        assert_eq!(median(&mut [5.0]), Some(5.0));
-        assert_eq!(median(&mut [9.0, 1.0, 5.0]), Some(5.0));
-        assert_eq!(median(&mut [9.0, 1.0, 5.0, 3.0]), Some(4.0));
     }
 }

@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 pub use acquisition::{AllowableCpo, TARGET_LTV_TO_CAC};
 pub use gap::{explains_miss, order_gap, OrderGap, MAX_EXPECTED_RUNS, MIN_GAP_DAYS, MIN_GAP_SHARE};
 pub use large::{
-    large_orders, with_forecast, LargeCustomer, LargeOrders, LARGE_ORDER_MULTIPLE,
+    in_cohorts, large_orders, with_forecast, LargeCustomer, LargeOrders, LARGE_ORDER_MULTIPLE,
     MAX_NAMED_CUSTOMERS, MIN_LARGE_SHARE,
 };
 pub use note::{Note, NoteCode};
@@ -414,6 +414,11 @@ pub fn describe<'d>(
     let large_orders = match data {
         Dataset::Transactions(t) if has_customers => large_orders(t),
         _ => None,
+    };
+    // The cohorts whose revenue per customer leans on a large order.
+    let large_orders = match (large_orders, &histories, &sections.cohorts) {
+        (Some(large), Some(h), Some(_)) => Some(in_cohorts(large, h, options.cohorts.period)),
+        (large, _, _) => large,
     };
     if let Some(large) = &large_orders {
         notes.push(Note::new(

@@ -144,7 +144,7 @@ impl PredictOptionsDto {
 
 /// The fields of `ltvlab::ingest::IngestOptions`, which accepts unknown ones:
 /// here a misspelt option is an error rather than silently ignored.
-const INGEST_FIELDS: [&str; 9] = [
+const INGEST_FIELDS: [&str; 10] = [
     "mapping",
     "date_format",
     "date_order",
@@ -154,6 +154,7 @@ const INGEST_FIELDS: [&str; 9] = [
     "has_header",
     "decimal",
     "today",
+    "large_orders",
 ];
 
 fn strict_ingest_options<'de, D: serde::Deserializer<'de>>(

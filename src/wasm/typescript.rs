@@ -113,6 +113,8 @@ export interface IngestOptions {
     decimal?: "dot" | "comma";
     /** Today's ISO date: the core has no clock. Later dates are reported as future dates. */
     today?: string;
+    /** Orders of 20 times the median order or more (see the note `large_orders`): "exclude" leaves them out, each line skipped as `large_order`. */
+    large_orders?: "keep" | "exclude";
 }
 
 export interface SummaryOptions {
@@ -181,6 +183,8 @@ export interface IngestReport {
         /** [currency, rows], most common first. */
         currencies: [string, number][];
         total_amount: number;
+        /** The large orders left out by `ingest.large_orders: "exclude"`, as they were with them (absent when none were); see `ltvlab::ingest::LeftOutOrders`. */
+        large_orders_left_out?: { orders: number; rows: number; median_order: number; multiple: number; revenue: number; revenue_share: number };
     };
 }
 
@@ -464,6 +468,8 @@ export interface LargeOrders {
     clv_share: number | null;
     /** The customers with the most value in large orders, the largest first (at most 5). */
     named: LargeCustomer[];
+    /** The acquisition cohorts' labels (as in `cohorts`) that hold a customer with a large order. */
+    cohorts: string[];
 }
 
 /** See `ltvlab::report::LargeCustomer`. */

@@ -308,9 +308,9 @@ test('an error in the models phase leaves the first figures and says so in the m
   // A margin above 1 is refused by the predictions: the page never sends one,
   // so the test rewrites the page's options as served.
   const patch = (text) => {
-    const from = 'mapping: { ...state.overrides } } };';
+    const from = 'const options = { ingest };';
     assert.ok(text.includes(from), 'app/analysis.js builds its options as expected');
-    return text.replace(from, 'mapping: { ...state.overrides } }, predict: { margin: 1.5 } };');
+    return text.replace(from, 'const options = { ingest, predict: { margin: 1.5 } };');
   };
   const { page, context } = await openHeldPage({ patch });
   await page.evaluate(() => window.releaseModels()); // nothing held: the error comes at once

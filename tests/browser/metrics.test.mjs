@@ -299,12 +299,21 @@ test('company orders among private customers: the page says how much of the reve
   const percent = (/** @type {number} */ n) => new Intl.NumberFormat('ja-JP', { style: 'percent', maximumFractionDigits: 1 }).format(n);
   const named = large.named.map((/** @type {{customer_id: string, clv: number}} */ n) => `${n.customer_id} ${yen(n.clv)}`);
   const { page, errors } = await dropInJapanese(file);
-  const note = page.getByTestId('notes').locator('li[data-code="large_orders"]');
+  // The note's text, beside its button (see the next test).
+  const note = page.getByTestId('notes').locator('li[data-code="large_orders"] [data-role="text"]');
   assert.equal(await note.textContent(),
     `注文金額の中央値（${yen(large.median_order)}）の20倍以上の大口注文が 3 件（2 人）あり、売上の ${percent(large.revenue_share)} を占めます。`
     + `今後12か月の予測LTVのうち ${percent(large.clv_share)} がこの 2 人の分です（${named.join('、')}）。`
-    + '法人・卸の注文であれば、平均購買単価・LTV・予測はこれらの注文に大きく引っ張られています。個人のお客様の傾向を見るには、これらの注文を除いたファイルでも分析してください。');
+    + '法人・卸の注文であれば、平均購買単価・LTV・予測はこれらの注文に大きく引っ張られています。個人のお客様の傾向を見るには、これらの注文を除いた分析もご覧ください。');
   assert.equal(percent(large.revenue_share), '33.6%');
+  // The cohort LTV table marks the months whose customers include them
+  // (the CLI's large_orders.cohorts), and says why under the table.
+  assert.deepEqual(large.cohorts, ['2024-07', '2024-12']);
+  const marked = await page.getByTestId('cohort-ltv').locator('tbody tr[data-large-orders]').evaluateAll(
+    (rows) => rows.map((r) => /** @type {HTMLElement} */ (r).dataset.cohort + ' ' + r.querySelector('th')?.textContent));
+  assert.deepEqual(marked, ['2024-07 2024-07†', '2024-12 2024-12†']);
+  assert.equal(await page.getByTestId('cohort-ltv-large').textContent(),
+    '† 大口注文のお客様を含む月です（上の注意点を参照）。顧客あたり売上はその注文に大きく引っ張られています。');
   // The printed one-page summary, which may be handed on, says it too.
   await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
   await page.evaluate(() => { globalThis.print = () => {}; });
@@ -312,6 +321,54 @@ test('company orders among private customers: the page says how much of the reve
   assert.equal(await page.getByTestId('summary-sheet').locator('li[data-finding="large-orders"]').textContent(), await note.textContent());
   await page.getByTestId('lang').selectOption('en');
   assert.match(await note.textContent(), /^3 orders from 2 customers are 20 times your median order \(¥2,810\) or more, and make 33\.6% of revenue\. These customers hold 25\.3% of your customers’ predicted 12-month value \(soumu@kamome-shoji\.example\.jp ¥549, info@minato-koumuten\.example\.jp ¥285,216\)\./);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the large orders\' note analyses the file again without them, and with them again', async () => {
+  // bulk-shop-sjis.csv (fixtures/README.md): the note's button leaves out the
+  // 3 company orders (ingest's large_orders option, `ltvlab analyze
+  // --exclude-large-orders`); every figure is then the CLI's without them, the
+  // note says what went, the skipped rows list them, and the other button
+  // brings them back.
+  const file = `${FIXTURES}bulk-shop-sjis.csv`;
+  const cli = cliAnalyze(file, ['--exclude-large-orders']);
+  const left = cli.ingest.stats.large_orders_left_out;
+  assert.deepEqual([left.orders, left.rows], [3, 4]);
+  const yen = (/** @type {number} */ n) => new Intl.NumberFormat('ja-JP', { style: 'currency', currency: 'JPY' }).format(n);
+  const percent = (/** @type {number} */ n) => new Intl.NumberFormat('ja-JP', { style: 'percent', maximumFractionDigits: 1 }).format(n);
+  const { page, errors } = await dropInJapanese(file);
+  const notes = page.getByTestId('notes');
+  const revenue = async () => Number(await page.getByTestId('kpi-revenue').getAttribute('data-value'));
+  const withThem = await revenue();
+  await notes.getByTestId('large-orders-exclude').click();
+  await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: SETTLE_TIMEOUT_MS });
+  const first = notes.locator('li').first();
+  assert.equal(await first.getAttribute('data-code'), 'large_orders_left_out');
+  assert.equal(await first.locator('button').textContent(), '大口注文を含めて分析し直す');
+  assert.equal(await first.locator('[data-role="text"]').textContent(),
+    `注文金額の中央値（${yen(left.median_order)}）の20倍以上の大口注文 3 件（4 行、${yen(left.revenue)}、売上の ${percent(left.revenue_share)}）を除いて分析しています。このページの数値はすべてこれらの注文を除いたものです。`);
+  assert.equal(await notes.locator('li[data-code="large_orders"]').count(), 0);
+  assert.equal(await page.getByTestId('cohort-ltv').locator('tbody tr[data-large-orders]').count(), 0);
+  assert.equal(await page.getByTestId('cohort-ltv-large').isHidden(), true);
+  // The figures are the CLI's without them.
+  const expected = cli.predictions.formula.average_order_value * cli.summary.orders;
+  assert.ok(Math.abs((await revenue()) - expected) <= 1e-9 * expected, `revenue ${await revenue()} against the CLI's ${expected}`);
+  assert.ok(Math.abs(withThem - (await revenue()) - left.revenue) < 0.5, `${withThem} - ${await revenue()} against ${left.revenue}`);
+  assert.equal(Number(await page.getByTestId('kpi-customers').getAttribute('data-value')), cli.summary.customers);
+  assert.match(await page.getByTestId('skipped-by-reason').textContent(), /大口注文（除外）: 4/);
+  // The printed sheet says it first.
+  await page.waitForSelector('[data-testid="whatif"][data-state="done"]', { timeout: SETTLE_TIMEOUT_MS });
+  await page.evaluate(() => { globalThis.print = () => {}; });
+  await page.getByTestId('print-summary').click();
+  const sheet = page.getByTestId('summary-sheet');
+  assert.equal(await sheet.locator('li[data-finding]').first().getAttribute('data-finding'), 'large-orders-left-out');
+  // And back with them.
+  await first.locator('button').click();
+  await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: SETTLE_TIMEOUT_MS });
+  assert.equal(await notes.locator('li[data-code="large_orders_left_out"]').count(), 0);
+  assert.equal(await notes.locator('li[data-code="large_orders"]').count(), 1);
+  assert.equal(await revenue(), withThem);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -117,6 +117,7 @@ export function analyze(next) {
     state.source = next;
     state.preview = null; // the last file's rows must not choose this one's currency
     state.overrides = {};
+    state.excludeLarge = false;
     byTestId('summary-period').value = '';
   }
   const id = newId();
@@ -133,8 +134,12 @@ export function analyze(next) {
   showProgress('loading', null);
   ui.progress.hidden = false;
   // The core has no clock: the page tells it today's date (for future-date checks).
+  /** @type {import('../pkg/ltvlab.js').IngestOptions} */
+  const ingest = { today: localIsoDate(new Date()), mapping: { ...state.overrides } };
+  // The large orders' note's button: the same file without them.
+  if (state.excludeLarge) ingest.large_orders = 'exclude';
   /** @type {import('../pkg/ltvlab.js').AnalysisOptions} */
-  const options = { ingest: { today: localIsoDate(new Date()), mapping: { ...state.overrides } } };
+  const options = { ingest };
   // A summary file's unit, when the user gave it (the core asks for it: summary_period_needed).
   const period = byTestId('summary-period').value;
   if (period) options.summary = { period };

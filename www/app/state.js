@@ -106,6 +106,8 @@ export const state = {
   source: null,
   /** @type {Record<string, string>} role → column chosen by the user for `source` */
   overrides: {},
+  /** Whether `source` is analysed without its large orders (the large orders' note's button). */
+  excludeLarge: false,
   /** @type {Preview | null} the head of the file */
   preview: null,
   /** @type {PageResult | null} the last analysis */

@@ -84,12 +84,15 @@ export function renderCohortLtv() {
   // not "by the end of" it: marked, and said under the table.
   const end = endInsidePeriod(report);
   let marked = false;
+  // The cohorts holding a customer with a large order: marked †, and said under the table.
+  const large = new Set(current().large_orders?.cohorts ?? []);
+  const leaning = cohorts.some((c) => large.has(c.label));
   table.tBodies[0].replaceChildren(
     ...cohorts.map((c) =>
       el(
         'tr',
-        { 'data-cohort': c.label },
-        el('th', { scope: 'row' }, c.label),
+        { 'data-cohort': c.label, ...(large.has(c.label) ? { 'data-large-orders': 'true' } : {}) },
+        el('th', { scope: 'row' }, large.has(c.label) ? `${c.label}†` : c.label),
         el('td', { class: 'num' }, l10n.integer(c.stats.customers)),
         ...periods.map((k) => {
           const cell = c.periods.find((p) => p.period === k);
@@ -112,6 +115,9 @@ export function renderCohortLtv() {
   const note = byTestId('cohort-ltv-partial');
   note.hidden = !marked;
   note.textContent = marked && end ? t(`cohorts.ltv.partial.${unit}`, { date: l10n.date(end) }) : '';
+  const largeNote = byTestId('cohort-ltv-large');
+  largeNote.hidden = !leaning;
+  largeNote.textContent = leaning ? t(`cohorts.ltv.large.${unit}`) : '';
 }
 
 /**

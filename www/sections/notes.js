@@ -62,12 +62,47 @@ export function largeOrdersText(result) {
   return state.l10n.t('note.large_orders', largeParams(large, months));
 }
 
+/**
+ * The large orders the analysis left out (the note's button), as the page
+ * and the printed sheet write it, or null when none were.
+ * @param {import('../app/state.js').PageResult} result
+ */
+export function leftOutText(result) {
+  const left = result.report?.stats?.large_orders_left_out;
+  if (!left) return null;
+  const { l10n } = state;
+  return l10n.t('note.large_orders_left_out', {
+    orders: l10n.integer(left.orders),
+    count: left.orders,
+    rows: l10n.integer(left.rows),
+    rowCount: left.rows,
+    multiple: l10n.integer(left.multiple),
+    median: l10n.money(left.median_order),
+    revenue: l10n.money(left.revenue),
+    share: l10n.percent(left.revenue_share),
+  });
+}
+
+/**
+ * A button that analyses the file again with or without its large orders
+ * (app.js listens for it on the notes).
+ * @param {'exclude' | 'keep'} policy
+ */
+function largeOrdersButton(policy) {
+  const key = policy === 'exclude' ? 'note.large_orders.exclude' : 'note.large_orders.keep';
+  return el('button', { type: 'button', class: 'secondary note-action', 'data-large-orders': policy, 'data-testid': `large-orders-${policy}` },
+    state.l10n.t(key));
+}
+
 export function renderNotes() {
   const { l10n } = state;
   const result = current();
   const notes = byTestId('notes');
-  notes.hidden = result.notes.length === 0;
+  // The large orders left out lead the notes: every figure below is without them.
+  const leftOut = leftOutText(result);
+  notes.hidden = result.notes.length === 0 && !leftOut;
   notes.querySelector('ul').replaceChildren(
+    ...(leftOut ? [el('li', { 'data-code': 'large_orders_left_out' }, el('span', { 'data-role': 'text' }, leftOut), ' ', largeOrdersButton('keep'))] : []),
     // The core's detail is English engineer text: shown in the English page.
     // The others say the error behind the note (its code and parameters) in
     // their own words, and keep the English as a tooltip.
@@ -78,7 +113,11 @@ export function renderNotes() {
       if (gap) return el('li', { ...attributes, title: note.message }, l10n.t('note.order_gap', gapParams(gap)));
       // The large orders: the report's counts and shares, in the page's words.
       const large = note.code === 'large_orders' ? largeOrdersText(result) : null;
-      if (large) return el('li', { ...attributes, title: note.message }, large);
+      // Its button analyses the file without them (not while they are left out already).
+      if (large) {
+        return el('li', { ...attributes, title: note.message }, el('span', { 'data-role': 'text' }, large),
+          ...(leftOut ? [] : [' ', largeOrdersButton('exclude')]));
+      }
       if (l10n.lang === 'en') return el('li', attributes, `${l10n.t(`note.${note.code}`)} (${note.message})`);
       // A generic code, or one the note's own sentence already says, adds nothing.
       const { error } = note;

@@ -9,7 +9,7 @@ import { byTestId, el } from '../app/dom.js';
 import { current, dropout, state } from '../app/state.js';
 import { cpoFigures } from './acquisition.js';
 import { guestsNote, kpiFigures, revenueSource } from './kpis.js';
-import { largeOrdersText } from './notes.js';
+import { largeOrdersText, leftOutText } from './notes.js';
 import { holdoutMiss } from './validation.js';
 
 /** Segments a paid action is no longer worth (they stay in the table, not in the actions). */
@@ -49,6 +49,9 @@ export function renderSheet() {
 
   /** @type {HTMLElement[]} */
   const findings = [];
+  // Large orders left out at the merchant's asking: every figure is without them.
+  const leftOut = leftOutText(result);
+  if (leftOut) findings.push(el('li', { 'data-finding': 'large-orders-left-out' }, leftOut));
   if (funnel && funnel.overall.customers > 0) {
     const within90 = funnel.within.find((w) => w.days === 90)?.funnel;
     findings.push(el('li', { 'data-finding': 'f2' }, t('funnel.f2', {
