@@ -1,5 +1,6 @@
 //! Arbitrary bytes through ingest, whole and in chunks, with and without a
-//! mapping, and through `detect_head`. Ingest must never panic; when it succeeds the report accounts for
+//! mapping and with the large orders kept or left out, and through
+//! `detect_head`. Ingest must never panic; when it succeeds the report accounts for
 //! every row, and chunking must not change the outcome. Read in byte ranges
 //! (`ingest::split`) and merged, it gives the same outcome, or the merge
 //! declines.
@@ -7,7 +8,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use ltvlab::ingest::split::Split;
-use ltvlab::ingest::{detect_head, ingest, IngestOptions, Ingested, Ingester, SNIFF_BYTES};
+use ltvlab::ingest::{
+    detect_head, ingest, IngestOptions, Ingested, Ingester, LargeOrderPolicy, SNIFF_BYTES,
+};
 
 /// Reads `bytes` in ranges starting after the first line break at or after
 /// each of `cuts` (wherever it is, inside quotes too), or where
@@ -64,6 +67,11 @@ fuzz_target!(|data: &[u8]| {
     }
     if control & 2 == 2 {
         options.today = Some("2024-06-30".into());
+    }
+    if control & 128 == 128 {
+        // The large orders left out: the same accounting, in one go and in
+        // ranges alike (the rule needs the whole file's median).
+        options.large_orders = LargeOrderPolicy::Exclude;
     }
     let whole = ingest(bytes, &options);
     // The head report of a file ingest reads says what its report says.
