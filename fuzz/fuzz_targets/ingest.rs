@@ -129,7 +129,10 @@ fuzz_target!(|data: &[u8]| {
         _ => panic!(
             "whole and chunked ingest disagree: {:?} vs {:?}",
             whole.as_ref().map(|i| &i.report).map_err(|e| e.to_string()),
-            chunked.as_ref().map(|i| &i.report).map_err(|e| e.to_string())
+            chunked
+                .as_ref()
+                .map(|i| &i.report)
+                .map_err(|e| e.to_string())
         ),
     }
 });
