@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
         let m = &rule.metrics;
         assert!(m.count >= 1);
         assert!((0.0..=1.0).contains(&m.support), "support {}", m.support);
-        assert!((0.0..=1.0).contains(&m.confidence), "confidence {}", m.confidence);
+        assert!(
+            (0.0..=1.0).contains(&m.confidence),
+            "confidence {}",
+            m.confidence
+        );
         assert!(m.lift.is_finite() && m.lift > 0.0, "lift {}", m.lift);
         assert!(m.leverage.is_finite());
         assert!((0.0..=1.0).contains(&m.jaccard) && (0.0..=1.0).contains(&m.cosine));
