@@ -32,6 +32,7 @@ pub mod report;
 pub mod rfm_ranks;
 pub mod segments;
 pub mod simulate;
+mod stats;
 pub mod subscription;
 pub mod summary;
 pub mod transactions;

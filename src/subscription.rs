@@ -67,6 +67,7 @@ use serde::Serialize;
 use crate::cohorts::{Histories, Order};
 use crate::days::format_day;
 use crate::models::{Fit, FitOptions, Lifetime, ShiftedBetaGeometric, SurvivalData};
+use crate::stats::median;
 
 /// Inference from intervals: the fewest deliveries.
 pub const MIN_DETECTED_DELIVERIES: usize = 3;
@@ -533,19 +534,6 @@ fn regular(days: &[(i32, f64)]) -> bool {
     let mean = gaps.iter().sum::<f64>() / n;
     let variance = gaps.iter().map(|g| (g - mean) * (g - mean)).sum::<f64>() / n;
     CYCLE_DAYS.contains(&mean) && variance.sqrt() / mean <= MAX_INTERVAL_CV
-}
-
-fn median(values: &mut [f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    Some(if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    })
 }
 
 /// The observed table of `lives`, from delivery `first` while anyone is at

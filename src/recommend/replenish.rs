@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use super::next_basket::chronological;
 use super::Recommender;
+use crate::stats::median;
 use crate::transactions::NONE;
 use crate::{Error, Result};
 
@@ -267,20 +268,6 @@ impl<'r> Replenishment<'r> {
             }
         });
     }
-}
-
-/// The median of `v` (reordered), `None` when empty.
-fn median(v: &mut [f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_unstable_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
 }
 
 /// The order of [`Replenishment::due_soon`]: days between the due day and
