@@ -21,6 +21,18 @@ pub const LARGE_ORDER_MULTIPLE: f64 = 20.0;
 /// the averages, and are not reported (nor left out).
 pub const MIN_LARGE_SHARE: f64 = 0.05;
 
+/// An amount as the core's English messages write it: whole amounts (yen,
+/// or dollars that happen to be whole) without decimals, others to the
+/// cent, so that a median order of 12.50 reads "12.50", not "13".
+pub(crate) fn amount_text(amount: f64) -> String {
+    let cents = (amount * 100.0).round();
+    if cents % 100.0 == 0.0 {
+        format!("{:.0}", cents / 100.0)
+    } else {
+        format!("{:.2}", cents / 100.0)
+    }
+}
+
 /// The large orders of a store, by order index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LargeOrderSet {
@@ -46,8 +58,14 @@ pub struct LargeOrderSet {
 /// and count nowhere. Orders dated outside the bulk of the data
 /// ([`Transactions::bulk_day_range`], a typo in the year) are left out of the
 /// median and the revenue, as the summary leaves them out, and are never
-/// large.
+/// large. A store whose large orders ingest left out has none
+/// ([`Transactions::large_orders_left_out`]): every order at or above the
+/// threshold went, and the threshold is not worked out again on the lower
+/// median.
 pub fn find(t: &Transactions) -> Option<LargeOrderSet> {
+    if t.large_orders_left_out() {
+        return None;
+    }
     let (first, last) = t.bulk_day_range()?;
     let n = t.order_count();
     let value = t.order_net();
@@ -83,4 +101,27 @@ pub fn find(t: &Transactions) -> Option<LargeOrderSet> {
         revenue,
         share,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::amount_text;
+
+    /// Whole amounts without decimals, others to the cent (values by hand).
+    #[test]
+    fn amounts_read_to_the_cent_only_when_they_have_cents() {
+        let table = [
+            (2810.0, "2810"),
+            (693_600.0, "693600"),
+            (12.5, "12.50"),
+            (12.499, "12.50"),
+            (0.004, "0"),
+            (693_600.000_000_1, "693600"),
+            (1234.56, "1234.56"),
+            (-3.1, "-3.10"),
+        ];
+        for (amount, want) in table {
+            assert_eq!(amount_text(amount), want, "{amount}");
+        }
+    }
 }

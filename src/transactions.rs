@@ -672,6 +672,11 @@ pub struct Transactions {
     emails: Vec<Option<Box<str>>>,
     /// Whether the customer ids are the e-mail addresses.
     emails_are_ids: bool,
+    /// Whether ingest left the large orders out
+    /// ([`crate::ingest::LargeOrderPolicy::Exclude`]): the rule then ran
+    /// once, on the whole file, and [`crate::large_orders::find`] names none.
+    #[serde(default)]
+    large_orders_left_out: bool,
     /// [`Transactions::bulk_day_range`], worked out once: summaries, cohorts,
     /// the order gap and validation each ask for it. Emptied by every change
     /// to the days or the rows.
@@ -858,6 +863,21 @@ impl Transactions {
                 *a *= factor;
             }
         }
+    }
+
+    /// Marks the large orders as left out ([`Transactions::large_orders_left_out`]).
+    pub(crate) fn mark_large_orders_left_out(&mut self) {
+        self.large_orders_left_out = true;
+    }
+
+    /// Whether ingest left the large orders out
+    /// ([`crate::ingest::LargeOrderPolicy::Exclude`]). Those were the orders
+    /// of at least 20 times the median order with them in; without them the
+    /// median is a little lower, and the rule run again could name orders
+    /// the merchant was never told of, beside a page that says the large
+    /// orders are out. [`crate::large_orders::find`] then names none.
+    pub fn large_orders_left_out(&self) -> bool {
+        self.large_orders_left_out
     }
 
     /// Keeps only the rows whose `keep` flag is set.

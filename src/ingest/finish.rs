@@ -493,6 +493,7 @@ impl Stream {
             }
         }
         t.retain_rows(&keep);
+        t.mark_large_orders_left_out();
         let left_out = LeftOutOrders {
             orders: set.orders,
             rows,
@@ -504,13 +505,13 @@ impl Stream {
         let warning = Warning {
             code: WarningCode::LargeOrdersExcluded,
             message: format!(
-                "{} large {} ({} times the median order of {:.0} or more, {:.1}% of the revenue, {:.0}) {} left out, as asked: every figure is without them",
+                "{} large {} ({} times the median order of {} or more, {:.1}% of the revenue, {}) {} left out, as asked: every figure is without them",
                 set.orders,
                 if set.orders == 1 { "order" } else { "orders" },
                 crate::large_orders::LARGE_ORDER_MULTIPLE,
-                set.median,
+                crate::large_orders::amount_text(set.median),
                 100.0 * set.share,
-                set.revenue,
+                crate::large_orders::amount_text(set.revenue),
                 if set.orders == 1 { "was" } else { "were" },
             ),
             lines: examples,
@@ -794,6 +795,56 @@ mod tests {
         let r = ingest(shop(1000).as_bytes(), &exclude).unwrap().report;
         assert_eq!((r.rows_used, r.rows_skipped), (1002, 0));
         assert_eq!(r.stats.large_orders_left_out, None);
+    }
+
+    /// Leaving the large orders out lowers the median a little; an order just
+    /// under the old threshold is then over the new one. The store says its
+    /// large orders are out, and the rule names no second tier beside a page
+    /// that says they are out. Cut from the file instead, the same orders
+    /// leave that order large: it is the file's own median then.
+    #[test]
+    fn leaving_the_large_orders_out_names_no_second_tier() {
+        // 21 orders of 1,000 and 19 of 1,100, one of 20,500 and two company
+        // orders of 100,000. With all 43 the median is the 22nd value, 1,100:
+        // the threshold is 22,000 and 20,500 is under it. Without the two,
+        // 41 orders: the median is the 21st, 1,000, and 20,500 is over 20,000.
+        let mut csv = String::from("order_id,customer_id,order_date,amount\n");
+        for i in 0..40 {
+            let amount = if i < 21 { 1000 } else { 1100 };
+            csv += &format!("u{i},c{},2024-03-{:02},{amount}\n", i % 13, 1 + i % 28);
+        }
+        csv += "t1,c1,2024-04-01,20500\n";
+        let cut = csv.clone();
+        csv += "b1,corp,2024-04-02,100000\nb2,corp,2024-04-03,100000\n";
+        let exclude = IngestOptions {
+            large_orders: LargeOrderPolicy::Exclude,
+            ..IngestOptions::default()
+        };
+        let kept = ingest(csv.as_bytes(), &IngestOptions::default()).unwrap();
+        let Dataset::Transactions(t) = &kept.data else {
+            panic!("transactions")
+        };
+        let set = crate::large_orders::find(t).expect("the company orders");
+        assert_eq!((set.orders, set.median), (2, 1100.0));
+
+        let out = ingest(csv.as_bytes(), &exclude).unwrap();
+        let left = out.report.stats.large_orders_left_out.expect("left out");
+        assert_eq!((left.orders, left.rows, left.median_order), (2, 2, 1100.0));
+        let Dataset::Transactions(t) = &out.data else {
+            panic!("transactions")
+        };
+        assert!(t.large_orders_left_out());
+        assert_eq!(t.counts().orders, 41);
+        assert_eq!(crate::large_orders::find(t), None);
+
+        // The file without the company orders: its own median is 1,000.
+        let read = ingest(cut.as_bytes(), &IngestOptions::default()).unwrap();
+        let Dataset::Transactions(t) = &read.data else {
+            panic!("transactions")
+        };
+        assert!(!t.large_orders_left_out());
+        let set = crate::large_orders::find(t).expect("the 20,500 order");
+        assert_eq!((set.orders, set.median, set.revenue), (1, 1000.0, 20_500.0));
     }
 
     #[test]

@@ -424,8 +424,8 @@ pub fn describe<'d>(
         notes.push(Note::new(
             NoteCode::LargeOrders,
             format!(
-                "orders worth {LARGE_ORDER_MULTIPLE} times the median order ({:.0}) or more: {}, from {} of the customers, making {:.0}% of the revenue; if they are company or wholesale orders, the average order value, the LTVs and the forecasts lean on them",
-                large.median_order,
+                "orders worth {LARGE_ORDER_MULTIPLE} times the median order ({}) or more: {}, from {} of the customers, making {:.0}% of the revenue; if they are company or wholesale orders, the average order value, the LTVs and the forecasts lean on them",
+                crate::large_orders::amount_text(large.median_order),
                 large.orders,
                 large.customers,
                 100.0 * large.revenue_share
