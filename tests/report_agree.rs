@@ -8,7 +8,7 @@
 //! the deciles, the A–E ranks, the segments, the repeat funnel, the groups'
 //! total, the predictions), so a merchant reads any difference as an error.
 
-use ltvlab::ingest::{ingest, IngestOptions};
+use ltvlab::ingest::{ingest, IngestOptions, LargeOrderPolicy};
 use ltvlab::predict::Predictions;
 use ltvlab::report::{dashboard, Dashboard, ReportOptions};
 use ltvlab::segments::Segment;
@@ -111,6 +111,21 @@ fn report(bytes: &[u8]) -> Dashboard {
     let mut options = ReportOptions::default();
     options.simulation.horizon_months = options.horizon_months;
     dashboard(&data, &options, &mut |_| {}).unwrap()
+}
+
+/// [`report`] with the large orders left out (the page's button, the CLI's
+/// `--exclude-large-orders`), and whether any were.
+fn report_without_large(bytes: &[u8]) -> (Dashboard, bool) {
+    let options = IngestOptions {
+        large_orders: LargeOrderPolicy::Exclude,
+        ..IngestOptions::default()
+    };
+    let ingested = ingest(bytes, &options).unwrap();
+    let left_out = ingested.report.stats.large_orders_left_out.is_some();
+    let mut options = ReportOptions::default();
+    options.simulation.horizon_months = options.horizon_months;
+    let d = dashboard(&ingested.data, &options, &mut |_| {}).unwrap();
+    (d, left_out)
 }
 
 /// Checks every section against the per-customer summary (the cards').
@@ -300,6 +315,32 @@ proptest! {
     fn every_section_counts_the_same_shop(shop in shop(), typo in any::<bool>()) {
         let d = report(csv(&shop, typo).as_bytes());
         check(&d)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    /// With company orders of 40 to 250 times a usual line among the shop's,
+    /// left out: the sections still count one shop, and no large-orders note
+    /// names a second tier beside the page's "every figure is without them"
+    /// (the median without them is lower; `Transactions::large_orders_left_out`).
+    #[test]
+    fn leaving_the_large_orders_out_keeps_the_sections_agreed(
+        shop in shop(),
+        companies in prop::collection::vec((0u32..400, 400_000i32..2_500_000), 1..4),
+        typo in any::<bool>(),
+    ) {
+        let mut shop = shop;
+        for (day, amount) in companies {
+            shop.push((false, vec![(day, vec![(0, amount)], false)]));
+        }
+        let (d, left_out) = report_without_large(csv(&shop, typo).as_bytes());
+        check(&d)?;
+        prop_assert!(
+            !left_out || d.large_orders.is_none(),
+            "a large-orders note after leaving them out: {:?}",
+            d.large_orders
+        );
     }
 }
 
