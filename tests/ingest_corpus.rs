@@ -18,7 +18,8 @@
 use std::path::{Path, PathBuf};
 
 use ltvlab::ingest::{
-    ingest, DataKind, Dataset, IngestOptions, Ingested, Ingester, Preset, SkipReason, WarningCode,
+    ingest, DataKind, Dataset, IngestOptions, Ingested, Ingester, Preset, Role, SkipReason,
+    WarningCode,
 };
 use ltvlab::summary::{summarize, CustomerSummary, Period, SummaryOptions};
 
@@ -73,6 +74,8 @@ corpus! {
     stores_orders_sjis: "stores_orders_sjis.csv",
     square_jp_item_sales_utf8: "square_jp_item_sales_utf8.csv",
     square_jp_item_sales_sjis: "square_jp_item_sales_sjis.csv",
+    sales_id_email_customers_sjis: "sales_id_email_customers_sjis.csv",
+    order_totals_without_order_ids_sjis: "order_totals_without_order_ids_sjis.csv",
     uci_online_retail: "uci_online_retail.csv",
     lifetimes_summary: "lifetimes_summary.csv",
     long_baskets: "long_baskets.csv",
@@ -864,6 +867,76 @@ fn square_jp_item_sales_by_hand() {
             revenue: 7810.0,
         },
     );
+}
+
+/// An export with an order id named 売上ID (カラーミーショップ calls an
+/// order a 売上), 販売個数 for the quantity, the buyer's name and e-mail
+/// address and no member id, and 合計金額 (with 送料) repeated on each row
+/// of an order: the address is the customer (the name is not: 佐藤 優 with
+/// a second address is a second customer, as in the exports keyed by
+/// address), and each order's total counts once. The same rows without the
+/// order column give the same shop: an order is a customer's rows of one
+/// 受注日時, and a repeated total is not a zero amount.
+#[test]
+fn sales_ids_and_email_customers_by_hand() {
+    // hanako: 30101 2710, 30104 1630, 30106 3790 (two rows): 8130.
+    // yu.sato: 30102 7560 (two rows). yu.sato.work: 30103 1414.
+    // ichiro: 30105 3142. Revenue 8130 + 7560 + 1414 + 3142 = 20246.
+    let want = [
+        ("hanako@example.jp", 3, 8130.0),
+        ("yu.sato@example.jp", 1, 7560.0),
+        ("yu.sato.work@example.jp", 1, 1414.0),
+        ("ichiro@example.jp", 1, 3142.0),
+    ];
+    for (file, order) in [
+        ("sales_id_email_customers_sjis.csv", Some("売上ID")),
+        ("order_totals_without_order_ids_sjis.csv", None),
+    ] {
+        let ingested = check_fixture(file).unwrap();
+        let r = &ingested.report;
+        let column = |role: Role| {
+            r.mapping
+                .iter()
+                .find(|m| m.role == role)
+                .map(|m| m.name.as_str())
+        };
+        assert_eq!(
+            column(Role::Customer),
+            Some("購入者 メールアドレス"),
+            "{file}"
+        );
+        assert_eq!(column(Role::Email), None, "{file}");
+        assert_eq!(column(Role::Order), order, "{file}");
+        assert_eq!(column(Role::Quantity), Some("販売個数"), "{file}");
+        assert_eq!((r.stats.customers, r.stats.orders), (4, 6), "{file}");
+        assert!(
+            (r.stats.total_amount - 20246.0).abs() < MONEY_TOLERANCE,
+            "{file}: {}",
+            r.stats.total_amount
+        );
+        assert!(
+            r.warnings
+                .iter()
+                .all(|w| w.code != WarningCode::ZeroAmounts),
+            "{file}: {:?}",
+            r.warnings
+        );
+        let got = summarize(&ingested.data, &SummaryOptions::default())
+            .unwrap()
+            .customers;
+        assert_eq!(got.len(), want.len(), "{file}");
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!(
+                (g.customer_id.as_str(), g.orders),
+                (w.0, Some(w.1)),
+                "{file}"
+            );
+            assert!(
+                (g.total_spend.unwrap() - w.2).abs() < MONEY_TOLERANCE,
+                "{file}: {g:?}"
+            );
+        }
+    }
 }
 
 #[test]

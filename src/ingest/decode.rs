@@ -366,7 +366,9 @@ impl Stream {
             return;
         }
         let amount = stored_amount(plan, rows, order, reversal, money.amount);
-        rows.note_amount(plan, amount, &money, &head, line);
+        // The amount as written: an order total repeated on a later row is
+        // stored as 0, but it is not a zero amount.
+        rows.note_amount(plan, money.amount, &money, &head, line);
         let customer = if !head.customer.is_empty() {
             let id = rows.customer_id(&head.customer, line);
             Some(if cols.email_is_customer {

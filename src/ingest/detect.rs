@@ -803,6 +803,17 @@ pub(super) fn content_mapping(
             sources.insert(Role::Email, DecisionSource::Content);
         }
     }
+    // No customer column, but an e-mail column (`購入者 メールアドレス`
+    // beside `購入者 名前`, an order id and no member id): the address is
+    // the customer, as in the exports whose customer column is the address.
+    // A name repeats too, but two customers can share one and one customer
+    // can write theirs two ways.
+    if m.get(Role::Customer).is_none() {
+        if let Some(c) = m.get(Role::Email) {
+            m.set(Role::Customer, c);
+            sources.insert(Role::Customer, DecisionSource::Content);
+        }
+    }
     if m.get(Role::Customer).is_none() && m.get(Role::Order).is_none() {
         // An id-like text column whose values repeat: customers buy again.
         let candidate = (0..n_columns).find(|&c| {

@@ -259,6 +259,10 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "注文コード",
             // futureshop.
             "受注コード",
+            // カラーミーショップ calls an order a 売上 (its API's `sales`).
+            "売上id",
+            "売上番号",
+            "受注id",
             // Amazon's All Orders report.
             "amazonorderid",
         ],
@@ -349,6 +353,11 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             "個数",
             "数量",
             "購入数",
+            "購入個数",
+            "販売個数",
+            "販売数量",
+            "注文数",
+            "注文数量",
             "明細アイテム数量",
             // futureshop; Amazon's order report.
             "購入数量",
