@@ -1480,4 +1480,26 @@ fn a_title_block_above_the_header_is_passed_over() {
         title[0].message,
         "lines 1-2 above the header (line 4) are a title, not rows (\"注文一覧（2024年1月〜3月）\"); they were passed over"
     );
+
+    // One title line, four fields wide (store and export date, each with
+    // its label), above a table of ten columns.
+    let wide = "店舗名,お茶の山田,出力日,2024/04/01\n\n\
+                注文番号,顧客ID,注文日,金額,商品名,数量,単価,送料,ステータス,備考\n\
+                A1,c1,2024/1/5,1200,煎茶,1,1200,0,発送済,\n\
+                A2,c2,2024/1/9,800,玄米茶,1,800,0,発送済,\n\
+                A3,c1,2024/3/1,1500,抹茶,1,1500,0,発送済,\n";
+    let ingested = assert_streaming_matches_whole("wide title", wide.as_bytes());
+    let r = &ingested.report;
+    assert_eq!((r.rows_read, r.rows_used, r.rows_skipped), (3, 3, 0));
+    assert_eq!((r.stats.customers, r.stats.orders), (2, 3));
+    let title = r
+        .warnings
+        .iter()
+        .find(|w| w.code == WarningCode::TitleRows)
+        .expect("the title warning");
+    assert_eq!(title.lines, vec![1]);
+    assert_eq!(
+        title.message,
+        "line 1 above the header (line 3) is a title, not a row (\"店舗名 お茶の山田 出力日 2024/04/01\"); it was passed over"
+    );
 }

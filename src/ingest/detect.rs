@@ -309,9 +309,10 @@ const MAX_PREAMBLE: usize = 10;
 /// How many records come before the header when the file opens with a
 /// title block: 0 unless the first record is not a header, a later one
 /// within [`MAX_PREAMBLE`] is (its names are known column names), and every
-/// record before it fills fewer fields than the header has (a title and an
+/// record before it fills fewer fields than [`title_fields`] (a title and an
 /// export date fill one or two, even when a spreadsheet pads them with
-/// commas). A file without a header never has one.
+/// commas; `店舗名,お茶の山田,出力日,2024/04/01` fills four above a table
+/// of ten columns). A file without a header never has one.
 fn preamble(records: &[Vec<String>]) -> usize {
     let norm = |r: &Vec<String>| -> Vec<String> {
         r.iter().map(|h| schema::normalize_header(h)).collect()
@@ -335,11 +336,22 @@ fn preamble(records: &[Vec<String>]) -> usize {
     let width = records[k].len();
     if k + 1 >= records.len()
         || !consistent_counts(&records[k..])
-        || records[..k].iter().any(|r| filled(r) >= width.min(3))
+        || records[..k]
+            .iter()
+            .any(|r| filled(r) >= title_fields(width))
     {
         return 0;
     }
     k
+}
+
+/// The fewest filled fields that make a record above a header of `width`
+/// columns a row rather than a title: 3 (a title, or a label and its
+/// value, is one or two), or half the header's width for a wide table
+/// (store, name, export date and its label above ten columns). Never more
+/// than the width: a record as wide as the table is a row.
+fn title_fields(width: usize) -> usize {
+    (width / 2).max(3).min(width)
 }
 
 /// Whether the records' field counts are consistent, by
@@ -941,6 +953,32 @@ mod tests {
             if want > 0 {
                 assert_eq!(plan.cols.date, Some(2), "{head:?}");
             }
+        }
+        // Above a table of ten columns: a title of four fields (store, name,
+        // export date and its label) is passed over; a data row of the
+        // table's width, or of half of it, is not a title.
+        let wide = "注文番号,顧客ID,注文日,金額,商品名,数量,単価,送料,ステータス,備考\n\
+                    A1,c1,2024/1/5,1200,煎茶,1,1200,0,発送済,\n\
+                    A2,c2,2024/1/9,800,玄米茶,1,800,0,発送済,\n";
+        for (head, want) in [
+            // (A blank line is no record.)
+            ("店舗名,お茶の山田,出力日,2024/04/01\n\n", 1),
+            ("店舗名,お茶の山田,出力日,2024/04/01,,,,,,\n", 1),
+            ("A0,c0,2024/1/1,500,煎茶\n", 0),
+            ("A0,c0,2024/1/1,500,煎茶,1,500,0,発送済,\n", 0),
+        ] {
+            let sample = format!("{head}{wide}");
+            let plan = Plan::detect(
+                &sample,
+                true,
+                &IngestOptions::default(),
+                DateFormat::Auto,
+                false,
+            );
+            assert_eq!(plan.map(|p| p.preamble).ok(), Some(want), "{head:?}");
+        }
+        for (width, want) in [(2, 2), (3, 3), (4, 3), (6, 3), (8, 4), (10, 5), (20, 10)] {
+            assert_eq!(title_fields(width), want, "{width}");
         }
         // No header at all, and baskets (one per line) naming known words.
         for sample in [

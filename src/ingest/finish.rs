@@ -127,15 +127,15 @@ impl Stream {
             self.rows.preamble_lines.first(),
             self.rows.preamble_lines.last(),
         ) {
-            let lines = if first == last {
-                format!("line {first}")
+            let (lines, are, rows, they) = if first == last {
+                (format!("line {first}"), "is", "a row", "it was")
             } else {
-                format!("lines {first}-{last}")
+                (format!("lines {first}-{last}"), "are", "rows", "they were")
             };
             warnings.push(Warning {
                 code: WarningCode::TitleRows,
                 message: format!(
-                    "{lines} above the header (line {}) are a title, not rows (\"{}\"); they were passed over",
+                    "{lines} above the header (line {}) {are} a title, not {rows} (\"{}\"); {they} passed over",
                     self.header_line, self.rows.preamble_text
                 ),
                 lines: self.rows.preamble_lines.clone(),
