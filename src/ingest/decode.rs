@@ -366,9 +366,7 @@ impl Stream {
             return;
         }
         let amount = stored_amount(plan, rows, order, reversal, money.amount);
-        // The amount as written: an order total repeated on a later row is
-        // stored as 0, but it is not a zero amount.
-        rows.note_amount(plan, money.amount, &money, &head, line);
+        rows.note_amount(plan, &money, &head, line);
         let customer = if !head.customer.is_empty() {
             let id = rows.customer_id(&head.customer, line);
             Some(if cols.email_is_customer {
@@ -638,17 +636,14 @@ fn stored_amount(plan: &Plan, rows: &Rows, order: &str, reversal: bool, amount: 
 
 impl Rows {
     /// Counts a zero amount (outside an order's later rows) and the row's
-    /// currency: the amount's symbol or code, else the currency column.
-    fn note_amount(
-        &mut self,
-        plan: &Plan,
-        amount: f64,
-        money: &Money,
-        head: &OrderFields<'_>,
-        line: u64,
-    ) {
+    /// currency: the amount's symbol or code, else the currency column. The
+    /// amount is the one written: an order total repeated on a later row is
+    /// stored as 0 ([`stored_amount`]), but it is not a zero amount.
+    fn note_amount(&mut self, plan: &Plan, money: &Money, head: &OrderFields<'_>, line: u64) {
         let cols = plan.cols;
-        if amount == 0.0 && (cols.amount.is_some() || cols.unit_price.is_some()) && !head.same_order
+        if money.amount == 0.0
+            && (cols.amount.is_some() || cols.unit_price.is_some())
+            && !head.same_order
         {
             self.zero_amounts += 1;
             if self.zero_amount_lines.len() < report::MAX_EXAMPLES {

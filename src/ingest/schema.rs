@@ -262,6 +262,7 @@ fn dictionary(role: Role) -> &'static [&'static str] {
             // カラーミーショップ calls an order a 売上 (its API's `sales`).
             "売上id",
             "売上番号",
+            // The 受注 spelling of 注文id.
             "受注id",
             // Amazon's All Orders report.
             "amazonorderid",
