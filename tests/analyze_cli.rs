@@ -115,6 +115,38 @@ fn a_basket_file_has_recommendations_only() {
         && n["message"].as_str().is_some_and(|n| n.contains("baskets"))));
 }
 
+/// Guest orders with items and no customer id: both holdout tests of the
+/// recommendations need customers and fail for that one reason, which the
+/// notes say once, not once per test.
+#[test]
+fn one_reason_for_both_recommendation_tests_is_said_once() {
+    let path = std::env::temp_dir().join(format!("ltvlab-guests-{}.csv", std::process::id()));
+    let mut text = String::from("order_id,customer_id,order_date,item,amount\n");
+    for order in 1..=12 {
+        let day = 1 + order % 28;
+        text += &format!(
+            "{order},,2024-01-{day:02},A,100\n{order},,2024-01-{day:02},B{},80\n",
+            order % 3
+        );
+    }
+    std::fs::write(&path, text).unwrap();
+    let r = analyze(path.to_str().unwrap());
+    std::fs::remove_file(&path).ok();
+    assert_eq!(r["recommendations"]["stats"]["baskets"], 12);
+    let notes = r["notes"].as_array().expect("notes");
+    let failed: Vec<_> = notes
+        .iter()
+        .filter(|n| n["code"] == "evaluate_failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{notes:?}");
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("customer ids")),
+        "{failed:?}"
+    );
+}
+
 /// The analyze report's simulation is `ltvlab simulate FILE --json` with no
 /// lever moved: same baseline, equal scenario, same lever ranking.
 #[test]

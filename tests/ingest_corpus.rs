@@ -76,6 +76,8 @@ corpus! {
     square_jp_item_sales_sjis: "square_jp_item_sales_sjis.csv",
     sales_id_email_customers_sjis: "sales_id_email_customers_sjis.csv",
     order_totals_without_order_ids_sjis: "order_totals_without_order_ids_sjis.csv",
+    phone_order_ledger_sjis: "phone_order_ledger_sjis.csv",
+    customer_names_only: "customer_names_only.csv",
     uci_online_retail: "uci_online_retail.csv",
     lifetimes_summary: "lifetimes_summary.csv",
     long_baskets: "long_baskets.csv",
@@ -867,6 +869,83 @@ fn square_jp_item_sales_by_hand() {
             revenue: 7810.0,
         },
     );
+}
+
+/// A shop's own files with no customer id or e-mail column: a phone-order
+/// ledger (受付日, 注文番号, お客様名 with 様, 電話番号 written five ways,
+/// `000-0000-0000` for a walk-in, a row without a number) is keyed by the
+/// number's digits, not by the name beside it; a list with names only
+/// (お名前 spaced three ways, with and without 様, one empty) by the name.
+/// Each says so in a warning.
+#[test]
+fn phone_numbers_and_names_tell_customers_apart_by_hand() {
+    // Ledger: 090-1111-2222 = 09011112222 = +81 90-1111-2222: T-001 2160 +
+    // 3300, T-004 2160, T-008 2160 = 9780. 080-3333-4444 = 080 3333 4444:
+    // T-002 864, T-006 1728, T-010 1080 = 3672. ０７０－５５５５－６６６６:
+    // T-005 2160. 03-1234-5678: T-007 1080 + 864 = 1944. Guests: T-003
+    // (000-0000-0000) and T-009 (no number). Names: 山田 太郎, 山田　太郎 様,
+    // 山田太郎: 1500 + 900 + 1500; 佐藤花子, 佐藤 花子: 1500 + 900; 鈴木 一郎
+    // 1500; one row without a name.
+    type Want = [(&'static str, u32, f64)];
+    let cases: [(&str, &str, WarningCode, &Want, u64, u64); 2] = [
+        (
+            "phone_order_ledger_sjis.csv",
+            "電話番号",
+            WarningCode::CustomersByPhone,
+            &[
+                ("09011112222", 3, 9780.0),
+                ("08033334444", 3, 3672.0),
+                ("07055556666", 1, 2160.0),
+                ("0312345678", 1, 1944.0),
+            ],
+            10,
+            2,
+        ),
+        (
+            "customer_names_only.csv",
+            "お名前",
+            WarningCode::CustomersByName,
+            &[
+                ("山田太郎", 3, 3900.0),
+                ("佐藤花子", 2, 2400.0),
+                ("鈴木一郎", 1, 1500.0),
+            ],
+            7,
+            1,
+        ),
+    ];
+    for (file, column, code, want, orders, guest_rows) in cases {
+        let ingested = check_fixture(file).unwrap();
+        let r = &ingested.report;
+        let customer = r.mapping.iter().find(|m| m.role == Role::Customer);
+        assert_eq!(customer.map(|m| m.name.as_str()), Some(column), "{file}");
+        assert_eq!(
+            (r.stats.customers, r.stats.orders, r.stats.guest_rows),
+            (want.len() as u64, orders, guest_rows),
+            "{file}"
+        );
+        let said: Vec<_> = r.warnings.iter().map(|w| w.code).collect();
+        assert_eq!(said, [code], "{file}");
+        assert!(
+            r.warnings[0].message.contains(&format!("\"{column}\"")),
+            "{file}"
+        );
+        let got = summarize(&ingested.data, &SummaryOptions::default())
+            .unwrap()
+            .customers;
+        assert_eq!(got.len(), want.len(), "{file}");
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!(
+                (g.customer_id.as_str(), g.orders),
+                (w.0, Some(w.1)),
+                "{file}"
+            );
+            assert!(
+                (g.total_spend.unwrap() - w.2).abs() < MONEY_TOLERANCE,
+                "{file}: {g:?}"
+            );
+        }
+    }
 }
 
 /// An export with an order id named 売上ID (カラーミーショップ calls an

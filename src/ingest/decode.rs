@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use super::detect::Plan;
+use super::detect::{CustomerKey, Plan};
 use super::schema::{self, AmountLevel, StatusMeaning};
 use super::stream::{AltDay, Rows, Stream};
 use super::value::{self, DateOrder, DecimalSep, OrderEvidence};
@@ -369,11 +369,14 @@ impl Stream {
         rows.note_amount(plan, &money, &head, line);
         let customer = if !head.customer.is_empty() {
             let id = rows.customer_id(&head.customer, line);
-            Some(if cols.email_is_customer {
-                rows.fold_email_case(id, line)
-            } else {
-                id
-            })
+            match cols.customer_key {
+                CustomerKey::Id => Some(id),
+                CustomerKey::Email => Some(rows.fold_email_case(id, line)),
+                // A number or name that is no one's (`-`, `000-0000-0000`)
+                // leaves the row a guest's, as an empty one does.
+                CustomerKey::Phone => value::phone_key(&id).map(Cow::Owned),
+                CustomerKey::Name => value::name_key(&id).map(Cow::Owned),
+            }
         } else {
             // A guest checkout leaves the member id empty but still gives an
             // e-mail address: that identifies the customer, as it does in

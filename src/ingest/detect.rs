@@ -83,9 +83,49 @@ pub(super) struct Cols {
     pub(super) subscription: Option<usize>,
     /// An e-mail column besides the customer's.
     pub(super) email: Option<usize>,
-    /// Whether the customer column is an e-mail column (by its header), so
-    /// each customer's address is their id.
-    pub(super) email_is_customer: bool,
+    /// What the customer column holds, and so how its values become ids.
+    pub(super) customer_key: CustomerKey,
+}
+
+/// What the customer column holds: ids, or (a file without them) each
+/// customer's e-mail address, phone number or name. The value is the
+/// customer's id once made comparable ([`CustomerKey::Id`] as written).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) enum CustomerKey {
+    /// Member or customer ids.
+    #[default]
+    Id,
+    /// E-mail addresses (by the header, or every value): lower-cased.
+    Email,
+    /// Phone numbers (by the header): their digits only.
+    Phone,
+    /// Names (by the header): without spaces or a trailing 様.
+    Name,
+}
+
+impl CustomerKey {
+    /// The key of the customer column `c`: by its normalized header, or
+    /// by its values for addresses under a name the dictionary does not
+    /// know. An e-mail column beside the customer's makes it an id.
+    fn of(
+        c: usize,
+        email: Option<usize>,
+        header: Option<&str>,
+        data_rows: &[Vec<String>],
+    ) -> CustomerKey {
+        let header = header.unwrap_or_default();
+        if email.is_some_and(|e| e != c) {
+            CustomerKey::Id
+        } else if schema::is_email_header(header) || all_emails(data_rows, c) {
+            CustomerKey::Email
+        } else if schema::is_phone_header(header) {
+            CustomerKey::Phone
+        } else if schema::is_name_header(header) {
+            CustomerKey::Name
+        } else {
+            CustomerKey::Id
+        }
+    }
 }
 
 impl Cols {
@@ -111,7 +151,7 @@ impl Cols {
             monetary_value: m.get(Role::MonetaryValue),
             subscription: m.get(Role::Subscription),
             email: m.get(Role::Email),
-            email_is_customer: false,
+            customer_key: CustomerKey::Id,
         }
     }
 }
@@ -200,15 +240,11 @@ impl Plan {
             map_roles(has_header, &normalized, data_rows, &columns, options)?;
         let rounded = rounded_id_columns(&mut m, &mut sources, data_rows, &columns);
         let mut cols = Cols::from_match(&m);
-        // The customer column is the e-mail column by its name, or by its
-        // values when the name says nothing.
-        cols.email_is_customer = cols.email.is_none()
-            && cols.customer.is_some_and(|c| {
-                normalized
-                    .get(c)
-                    .is_some_and(|h| has_header && schema::is_email_header(h))
-                    || all_emails(data_rows, c)
-            });
+        if let Some(c) = cols.customer {
+            let header = normalized.get(c).filter(|_| has_header);
+            cols.customer_key =
+                CustomerKey::of(c, cols.email, header.map(String::as_str), data_rows);
+        }
         let (kind, preset) = data_kind(preset, &cols);
         if require {
             required_columns(kind, &cols, &columns)?;
@@ -427,6 +463,10 @@ fn map_roles(
     }
     if preset != Preset::Summary {
         content_mapping(data_rows, columns.len(), &mut m, &mut sources);
+        if has_header {
+            contact_customer(normalized, &mut m, &mut sources);
+        }
+        repeating_customer(data_rows, columns.len(), &mut m, &mut sources);
     }
     for (role_name, column) in &options.mapping {
         let Some(role) = Role::from_name(role_name) else {
@@ -826,8 +866,42 @@ pub(super) fn content_mapping(
             sources.insert(Role::Customer, DecisionSource::Content);
         }
     }
+}
+
+/// No customer id or e-mail column, but a phone or name column by its
+/// header (`電話番号`, `お客様名`): the customer, a phone number before a
+/// name (a number is one customer's more often than a name is). Their
+/// values become ids by [`CustomerKey`], and the report says which.
+fn contact_customer(
+    normalized: &[String],
+    m: &mut HeaderMatch,
+    sources: &mut BTreeMap<Role, DecisionSource>,
+) {
+    if m.get(Role::Customer).is_some() {
+        return;
+    }
+    let free = |c: &usize| !m.roles.iter().any(|&(_, i)| i == *c);
+    let find = |is: fn(&str) -> bool| {
+        (0..normalized.len())
+            .filter(free)
+            .find(|&c| is(&normalized[c]))
+    };
+    if let Some(c) = find(schema::is_phone_header).or_else(|| find(schema::is_name_header)) {
+        m.set(Role::Customer, c);
+        sources.insert(Role::Customer, DecisionSource::Header);
+    }
+}
+
+/// No customer column and no order column: an id-like text column whose
+/// values repeat is the customer (customers buy again).
+fn repeating_customer(
+    rows: &[Vec<String>],
+    n_columns: usize,
+    m: &mut HeaderMatch,
+    sources: &mut BTreeMap<Role, DecisionSource>,
+) {
+    let taken = |m: &HeaderMatch, c: usize| m.roles.iter().any(|&(_, i)| i == c);
     if m.get(Role::Customer).is_none() && m.get(Role::Order).is_none() {
-        // An id-like text column whose values repeat: customers buy again.
         let candidate = (0..n_columns).find(|&c| {
             if taken(m, c) {
                 return false;
@@ -841,7 +915,12 @@ pub(super) fn content_mapping(
                 && distinct.len() < vals.len()
                 && distinct.len() * 20 > vals.len()
                 && vals.iter().all(|v| !v.trim().is_empty() && v.len() <= 64)
-                && share(c, &|v| value::parse_date(v, DateFormat::Auto).is_some()) < 0.5
+                && vals
+                    .iter()
+                    .filter(|v| value::parse_date(v, DateFormat::Auto).is_some())
+                    .count()
+                    * 2
+                    < vals.len()
         });
         if let Some(c) = candidate {
             m.set(Role::Customer, c);
@@ -1002,6 +1081,58 @@ mod tests {
         }
     }
 
+    /// Without a customer id or e-mail column, a phone column by its name is
+    /// the customer, then a name column; either gives way to an id or an
+    /// address. `Name` alone is not a customer's name (Shopify's order
+    /// number). (header, customer column, key)
+    #[test]
+    fn a_phone_or_name_column_is_the_customer_of_last_resort() {
+        let cases: [(&str, Option<usize>, CustomerKey); 6] = [
+            (
+                "注文番号,注文日,お客様名,電話番号,金額",
+                Some(3),
+                CustomerKey::Phone,
+            ),
+            ("注文番号,注文日,お名前,金額", Some(2), CustomerKey::Name),
+            (
+                "注文番号,注文日,氏名,TEL,メールアドレス,金額",
+                Some(4),
+                CustomerKey::Email,
+            ),
+            (
+                "会員ID,注文日,お名前,電話番号,金額",
+                Some(0),
+                CustomerKey::Id,
+            ),
+            (
+                "Order ID,Order Date,Customer Name,Phone Number,Total",
+                Some(3),
+                CustomerKey::Phone,
+            ),
+            ("Name,Created at,Total", None, CustomerKey::Id),
+        ];
+        for (header, customer, key) in cases {
+            let n = header.split(',').count();
+            let row = |i: usize| -> String {
+                let cells: Vec<String> = (0..n)
+                    .map(|c| match c {
+                        1 => format!("2024-01-0{i}"),
+                        c if c == n - 1 => "1000".to_owned(),
+                        c => format!("v{c}-{}", i % 2),
+                    })
+                    .collect();
+                cells.join(",")
+            };
+            let text = format!("{header}\n{}\n{}\n{}\n", row(1), row(2), row(3));
+            let plan = plan_without_requirements(&text).unwrap();
+            assert_eq!(
+                (plan.cols.customer, plan.cols.customer_key),
+                (customer, key),
+                "{header}"
+            );
+        }
+    }
+
     /// A column of addresses under a name the dictionary does not know is
     /// the customer (the ids are then the addresses) when no column is, and
     /// the e-mail beside a customer id otherwise.
@@ -1010,22 +1141,14 @@ mod tests {
         let unnamed = "注文ID,受付日時,連絡先,価格,数量\nA1,2024/01/05 10:00,a@example.jp,1000,1\nA2,2024/01/06 11:00,b@example.jp,800,2\nA3,2024/01/07 12:00,a@example.jp,500,1\n";
         let plan = plan_of(unnamed);
         assert_eq!(
-            (
-                plan.cols.customer,
-                plan.cols.email,
-                plan.cols.email_is_customer
-            ),
-            (Some(2), None, true)
+            (plan.cols.customer, plan.cols.email, plan.cols.customer_key),
+            (Some(2), None, CustomerKey::Email)
         );
         let beside = "会員番号,注文日,連絡先,金額\nm1,2024-01-05,a@example.jp,1000\nm2,2024-01-06,b@example.jp,800\nm1,2024-01-07,,500\n";
         let plan = plan_of(beside);
         assert_eq!(
-            (
-                plan.cols.customer,
-                plan.cols.email,
-                plan.cols.email_is_customer
-            ),
-            (Some(0), Some(2), false)
+            (plan.cols.customer, plan.cols.email, plan.cols.customer_key),
+            (Some(0), Some(2), CustomerKey::Id)
         );
         for (value, is) in [
             ("a@example.jp", true),

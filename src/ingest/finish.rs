@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::detect::CustomerKey;
 use super::stream::Stream;
 use super::value::{DateFormat, DateOrder, DecimalSep};
 use super::{
@@ -113,13 +114,18 @@ impl Stream {
                 lines: self.rows.normalized_id_lines.clone(),
             });
         }
+        if let Some(w) = self.contact_key_warning() {
+            warnings.push(w);
+        }
         if self.rows.case_folded_ids > 0 {
             warnings.push(Warning {
                 code: WarningCode::CaseFoldedEmails,
-                message: format!(
-                    "{} rows have a customer e-mail address with capital letters; addresses are one customer whatever their case (Taro@Example.com is taro@example.com), so they were lower-cased",
-                    self.rows.case_folded_ids
-                ),
+                message: match self.rows.case_folded_ids {
+                    1 => "1 row has a customer e-mail address with capital letters; addresses are one customer whatever their case (Taro@Example.com is taro@example.com), so it was lower-cased".to_owned(),
+                    n => format!(
+                        "{n} rows have a customer e-mail address with capital letters; addresses are one customer whatever their case (Taro@Example.com is taro@example.com), so they were lower-cased"
+                    ),
+                },
                 lines: self.rows.case_folded_id_lines.clone(),
             });
         }
@@ -519,6 +525,35 @@ impl Stream {
         Some((warning, left_out))
     }
 
+    /// How customers were told apart when the customer column holds phone
+    /// numbers or names (a file with no customer id or e-mail column, or
+    /// the caller's choice).
+    fn contact_key_warning(&self) -> Option<Warning> {
+        let plan = &self.plan;
+        let column = plan.columns.get(plan.cols.customer?)?;
+        let (code, message) = match plan.cols.customer_key {
+            _ if plan.kind != DataKind::Transactions => return None,
+            CustomerKey::Phone => (
+                WarningCode::CustomersByPhone,
+                format!(
+                    "the customer column \"{column}\" holds phone numbers, not customer ids: customers are told apart by the number's digits, so 090-1234-5678 and 09012345678 are one customer; a number a household shares is one customer, and a row without a number (or with one such as 000-0000-0000) is a guest's"
+                ),
+            ),
+            CustomerKey::Name => (
+                WarningCode::CustomersByName,
+                format!(
+                    "the customer column \"{column}\" holds names, not customer ids: customers are told apart by their name without spaces or 様, so two customers with one name count as one, one customer who writes their name two ways counts as two, and a row without a name (or with one such as ゲスト or 店頭) is a guest's"
+                ),
+            ),
+            CustomerKey::Id | CustomerKey::Email => return None,
+        };
+        Some(Warning {
+            code,
+            message,
+            lines: Vec::new(),
+        })
+    }
+
     /// Applies the date order, nets reversals and builds the store.
     fn build_transactions(
         &mut self,
@@ -528,7 +563,7 @@ impl Stream {
         warnings: &mut Vec<Warning>,
         stats: &mut IngestStats,
     ) -> Result<Transactions> {
-        if self.plan.cols.email_is_customer {
+        if self.plan.cols.customer_key == CustomerKey::Email {
             self.rows.builder.set_emails_are_ids();
         }
         let mut t = std::mem::take(&mut self.rows.builder).finish();

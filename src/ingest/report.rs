@@ -282,6 +282,13 @@ pub enum WarningCode {
     /// Customer e-mail addresses held capital letters: addresses are one
     /// customer whatever their case, so they were lower-cased.
     CaseFoldedEmails,
+    /// The customer column holds phone numbers (a file with no customer id
+    /// or e-mail column): customers are told apart by the number's digits.
+    CustomersByPhone,
+    /// The customer column holds names (no id, e-mail or phone column):
+    /// customers are told apart by their name (two people of one name are
+    /// one customer).
+    CustomersByName,
     /// Lines above the header (a title, an export date) that are not part of
     /// the table; they were passed over.
     TitleRows,

@@ -488,6 +488,66 @@ pub(crate) fn is_email_header(normalized: &str) -> bool {
     EMAIL_HEADERS.contains(&normalized)
 }
 
+/// Header names of phone-number columns, normalized. A file with no
+/// customer id and no e-mail column (a shop's own ledger, a phone-order
+/// list) tells its customers apart by this column, when it has one.
+const PHONE_HEADERS: &[&str] = &[
+    "電話番号",
+    "電話",
+    "携帯電話番号",
+    "携帯電話",
+    "携帯番号",
+    "連絡先電話番号",
+    "お客様電話番号",
+    "顧客電話番号",
+    "会員電話番号",
+    "注文者電話番号",
+    "購入者電話番号",
+    "電話番号請求先",
+    "tel",
+    "telephone",
+    "phone",
+    "phonenumber",
+    "customerphone",
+    "billingphone",
+];
+
+/// Whether a normalized header names a phone-number column.
+pub(crate) fn is_phone_header(normalized: &str) -> bool {
+    PHONE_HEADERS.contains(&normalized)
+}
+
+/// Header names of the customer's name, normalized: the customer of a
+/// file with no id, e-mail or phone column, the last resort. Not `name`
+/// alone: Shopify's `Name` is the order number (#1001).
+const NAME_HEADERS: &[&str] = &[
+    "氏名",
+    "お名前",
+    "名前",
+    "お客様名",
+    "お客様氏名",
+    "お客様のお名前",
+    "顧客名",
+    "顧客氏名",
+    "会員名",
+    "会員氏名",
+    "注文者名",
+    "注文者氏名",
+    "購入者名",
+    "購入者氏名",
+    "購入者名前",
+    "customername",
+    "buyername",
+    "billingname",
+    "fullname",
+    "clientname",
+];
+
+/// Whether a normalized header names the customer's name.
+pub(crate) fn is_name_header(normalized: &str) -> bool {
+    NAME_HEADERS.contains(&normalized)
+}
+
 /// Header names that mark an amount column as an order total, counted once per order.
 const ORDER_LEVEL_AMOUNTS: &[&str] = &[
     "subtotal",

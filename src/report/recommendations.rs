@@ -338,7 +338,12 @@ pub fn recommendations(
     let next_basket_evaluation = match next_evaluation {
         Some(Ok(e)) => Some(e),
         Some(Err(err)) => {
-            notes.push(Note::from_error(NoteCode::EvaluateFailed, &err));
+            // Both holdouts hold out the same orders, so they mostly fail
+            // for one reason (no customer ids): it is said once.
+            let note = Note::from_error(NoteCode::EvaluateFailed, &err);
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
             None
         }
         None => None,

@@ -223,6 +223,41 @@ test('guest checkouts with an e-mail address are customers, joined to the member
   await page.close();
 });
 
+test('a ledger without customer ids tells customers apart by phone number, or by name when that column is chosen', async () => {
+  // tests/fixtures/ingest/phone_order_ledger_sjis.csv (by hand in
+  // tests/ingest_corpus.rs): 電話番号 written five ways for four customers,
+  // a walk-in at 000-0000-0000 and a row without a number (2 guest orders,
+  // ￥2,160). お客様名 chosen instead gives the same four (店頭 is no one's name).
+  const file = `${ROOT}tests/fixtures/ingest/phone_order_ledger_sjis.csv`;
+  const { summary } = cliAnalyze(file);
+  assert.deepEqual([summary.customers, summary.guest_orders], [4, 2]);
+  const page = await openPage();
+  await page.getByTestId('lang').selectOption('ja');
+  await upload(page, file);
+  await settle(page, 'done');
+  const customerRole = page.locator('[data-testid="mapping"] select[data-role="customer"]');
+  assert.equal(await customerRole.inputValue(), '#4'); // 電話番号
+  assert.equal(Number(await kpi(page, 'kpi-customers')), 4);
+  assert.equal(Number(await kpi(page, 'kpi-orders')), 8);
+  const customersHow = async () => (await page.getByTestId('kpi-customers').locator('.how').textContent()).trim();
+  assert.equal(await customersHow(), '1回以上注文した人の数。顧客IDではなく電話番号でお客様を見分けています（番号のない行はゲストとして数えません）。');
+  const byPhone = page.locator('[data-testid="warnings"] li[data-code="customers_by_phone"]');
+  assert.ok((await byPhone.textContent()).startsWith('顧客の列が顧客IDではなく電話番号のため、電話番号でお客様を見分けています。'), await byPhone.textContent());
+  const ids = async () => (await page.locator('[data-testid="customers-table"] tbody th').allTextContents()).map((t) => t.trim()).sort();
+  assert.deepEqual(await ids(), ['0312345678', '07055556666', '08033334444', '09011112222']);
+  await customerRole.selectOption({ label: 'お客様名' });
+  await page.getByTestId('rerun').click();
+  await settle(page, 'done');
+  assert.equal(Number(await kpi(page, 'kpi-customers')), 4);
+  assert.deepEqual(await ids(), ['佐藤花子', '山田太郎', '鈴木一郎', '高橋美咲']);
+  assert.equal(await page.locator('[data-testid="warnings"] li[data-code="customers_by_phone"]').count(), 0);
+  const byName = page.locator('[data-testid="warnings"] li[data-code="customers_by_name"]');
+  assert.ok((await byName.textContent()).startsWith('顧客の列が顧客IDではなく氏名のため、氏名でお客様を見分けています（空白や「様」は無視）。'), await byName.textContent());
+  assert.match(await byName.getAttribute('title'), /^the customer column "お客様名" holds names, not customer ids/);
+  await page.getByTestId('lang').selectOption('en'); // the choice is remembered for the next pages
+  await page.close();
+});
+
 test('a spreadsheet-saved export: its title block, totals row and empty rows are named, the orders read as the original', async () => {
   // tests/browser/fixtures/base-spreadsheet.csv (see fixtures/README.md):
   // BASE's export under a title block (lines 1-3), with three rows of

@@ -179,9 +179,16 @@ export function renderKpis() {
   // A shop's own total counts its guests' orders too: say what the cards leave out.
   const guests = guestsNote(result);
   const withGuests = (/** @type {string} */ how) => (guests ? l10n.sentences(how, guests) : how);
-  // Guest checkouts identified by their address (ingest's email_ids warning) are customers too.
-  const byEmail = (result.report?.warnings ?? []).some((w) => w.code === 'email_ids');
-  const customersHow = byEmail ? l10n.sentences(t('kpi.customers.how'), t('kpi.customers.by-email')) : t('kpi.customers.how');
+  // Guest checkouts identified by their address (ingest's email_ids warning) are customers too;
+  // a file without customer ids tells them apart by phone number or name (customers_by_*).
+  const said = new Set((result.report?.warnings ?? []).map((w) => w.code));
+  const customersHow = said.has('customers_by_phone')
+    ? t('kpi.customers.by-phone')
+    : said.has('customers_by_name')
+      ? t('kpi.customers.by-name')
+      : said.has('email_ids')
+        ? l10n.sentences(t('kpi.customers.how'), t('kpi.customers.by-email'))
+        : t('kpi.customers.how');
   setKpi('kpi-customers', customers, l10n.integer, t('kpi.customers'), customersHow);
   setKpi('kpi-orders', orders, l10n.integer, t('kpi.orders'), withGuests(t('kpi.orders.how')));
   setKpi('kpi-revenue', revenue, l10n.money, t('kpi.revenue'), withGuests(revenueSource(result) || t('kpi.revenue.how')));

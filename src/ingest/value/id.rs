@@ -82,9 +82,122 @@ fn strip_float_suffix(id: &str) -> &str {
     }
 }
 
+/// A phone number as a customer id: its digits, so that `090-1234-5678`,
+/// `090 1234 5678`, `(090)1234-5678` and `09012345678` are one customer;
+/// Japan's country code written `+81` becomes the leading 0 (`+81
+/// 90-1234-5678` is `09012345678`). Takes a [`clean_id`]-ed field
+/// (full-width digits are ASCII by then). `None`, a guest, when fewer than
+/// six digits are left or they are one digit repeated: a placeholder such
+/// as `000-0000-0000` or `-` is no one's number.
+pub fn phone_key(id: &str) -> Option<String> {
+    let mut digits: String = id.chars().filter(char::is_ascii_digit).collect();
+    if id.trim_start().starts_with('+') && digits.starts_with("81") {
+        digits.replace_range(..2, "0");
+        if digits.starts_with("00") {
+            digits.remove(0); // `+81 (0)90…` kept its own 0
+        }
+    }
+    let first = digits.bytes().next()?;
+    (digits.len() >= 6 && digits.bytes().any(|d| d != first)).then_some(digits)
+}
+
+/// A name as a customer id: without the spaces between Japanese words
+/// (ASCII and full-width, so `山田 太郎`, `山田　太郎` and `山田太郎` are one
+/// customer; between two Latin words one space stays, `Taro Yamada`) and
+/// without a trailing 様 or さま. Takes a [`clean_id`]-ed field. `None`, a
+/// guest, when nothing is left or the name is no one's (ゲスト, 店頭,
+/// [`NO_ONES_NAMES`]).
+pub fn name_key(id: &str) -> Option<String> {
+    let mut joined = String::with_capacity(id.len());
+    for word in id.split_whitespace() {
+        let latin = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        if latin(joined.chars().next_back()) && latin(word.chars().next()) {
+            joined.push(' ');
+        }
+        joined.push_str(word);
+    }
+    let name = joined
+        .strip_suffix('様')
+        .or_else(|| joined.strip_suffix("さま"))
+        .unwrap_or(&joined);
+    (!name.is_empty() && !NO_ONES_NAMES.contains(&name.to_lowercase().as_str()))
+        .then(|| name.to_owned())
+}
+
+/// What an order list writes where a walk-in's or an unknown buyer's name
+/// would be (compared lower-cased, after [`name_key`]'s spaces and 様):
+/// each is many people, so such a row is a guest's, not one customer's.
+const NO_ONES_NAMES: &[&str] = &[
+    "ゲスト",
+    "guest",
+    "非会員",
+    "店頭",
+    "店頭販売",
+    "店頭客",
+    "来店客",
+    "不明",
+    "未登録",
+    "未入力",
+    "なし",
+    "-",
+    "ー",
+    "―",
+    "—",
+    "unknown",
+    "n/a",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `phone_key` on the ways a Japanese order list writes one number,
+    /// placeholders and foreign numbers. Source: the formats above.
+    #[test]
+    fn phone_numbers_are_their_digits() {
+        let cases: [(&str, Option<&str>); 11] = [
+            ("090-1234-5678", Some("09012345678")),
+            ("090 1234 5678", Some("09012345678")),
+            ("(090)1234-5678", Some("09012345678")),
+            ("09012345678", Some("09012345678")),
+            ("+81 90-1234-5678", Some("09012345678")),
+            ("+81 (0)90-1234-5678", Some("09012345678")),
+            ("03-1234-5678", Some("0312345678")),
+            ("+1 415 555 0100", Some("14155550100")),
+            ("000-0000-0000", None),
+            ("-", None),
+            ("1234", None),
+        ];
+        for (field, want) in cases {
+            assert_eq!(phone_key(&clean_id(field)).as_deref(), want, "{field:?}");
+        }
+        // Full-width digits and hyphens are folded by clean_id first.
+        assert_eq!(
+            phone_key(&clean_id("０９０－１２３４－５６７８")).as_deref(),
+            Some("09012345678")
+        );
+    }
+
+    /// `name_key`: one name however it is spaced, with or without 様.
+    #[test]
+    fn names_lose_their_spaces_and_honorific() {
+        let cases: [(&str, Option<&str>); 11] = [
+            ("山田 太郎", Some("山田太郎")),
+            ("山田\u{3000}太郎", Some("山田太郎")),
+            ("山田太郎 様", Some("山田太郎")),
+            ("山田太郎さま", Some("山田太郎")),
+            (" Taro  Yamada ", Some("Taro Yamada")),
+            ("Yamada 太郎", Some("Yamada太郎")),
+            ("様", None),
+            ("\u{3000}", None),
+            ("ゲスト 様", None),
+            ("店頭", None),
+            ("Guest", None),
+        ];
+        for (field, want) in cases {
+            assert_eq!(name_key(&clean_id(field)).as_deref(), want, "{field:?}");
+        }
+    }
 
     #[test]
     fn ids_lose_invisible_characters_and_compose_accents() {

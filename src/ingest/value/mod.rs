@@ -29,7 +29,7 @@ mod id;
 mod number;
 
 pub use date::{parse_date, DateFormat, DateOrder, OrderEvidence, RawDate};
-pub use id::{clean_id, normalize_id};
+pub use id::{clean_id, name_key, normalize_id, phone_key};
 pub use number::{
     guess_decimal_sep, parse_amount, parse_nps, parse_quantity, Amount, Currency, DecimalSep,
     MAX_AMOUNT,
