@@ -78,6 +78,7 @@ corpus! {
     order_totals_without_order_ids_sjis: "order_totals_without_order_ids_sjis.csv",
     phone_order_ledger_sjis: "phone_order_ledger_sjis.csv",
     customer_names_only: "customer_names_only.csv",
+    hand_ledger_counters: "hand_ledger_counters.csv",
     uci_online_retail: "uci_online_retail.csv",
     lifetimes_summary: "lifetimes_summary.csv",
     long_baskets: "long_baskets.csv",
@@ -693,7 +694,7 @@ fn makeshop_guest_checkouts_join_the_member_with_their_address() {
     );
     assert!(
         w[0].message
-            .contains("1 of those addresses belong to a member"),
+            .contains("1 of those addresses belongs to a member"),
         "{}",
         w[0].message
     );

@@ -36,9 +36,10 @@ impl Stream {
         if self.rows.duplicates > 0 {
             warnings.push(Warning {
                 code: WarningCode::DuplicateRows,
-                message: format!(
-                    "{} rows repeat an earlier row exactly; they were kept",
-                    self.rows.duplicates
+                message: counted(
+                    self.rows.duplicates,
+                    "row repeats an earlier row exactly; it was kept",
+                    "rows repeat an earlier row exactly; they were kept",
                 ),
                 lines: self.rows.duplicate_lines.clone(),
             });
@@ -88,8 +89,8 @@ impl Stream {
             warnings.push(Warning {
                 code: WarningCode::InvalidBytes,
                 message: format!(
-                    "{} rows hold bytes that are not valid {}; they were replaced by \u{fffd}, so ids that differ only in those bytes became one",
-                    self.rows.invalid_rows,
+                    "{} that are not valid {}; they were replaced by \u{fffd}, so ids that differ only in those bytes became one",
+                    counted(self.rows.invalid_rows, "row holds bytes", "rows hold bytes"),
                     self.encoding.name()
                 ),
                 lines: self.rows.invalid_lines.clone(),
@@ -108,8 +109,8 @@ impl Stream {
             warnings.push(Warning {
                 code: WarningCode::NormalizedIds,
                 message: format!(
-                    "{} customer ids held invisible characters (zero-width spaces, direction marks) or decomposed accents; they were removed or composed (NFC), so ids that look the same are one customer",
-                    self.rows.normalized_ids
+                    "{} invisible characters (zero-width spaces, direction marks) or decomposed accents; they were removed or composed (NFC), so ids that look the same are one customer",
+                    counted(self.rows.normalized_ids, "customer id held", "customer ids held")
                 ),
                 lines: self.rows.normalized_id_lines.clone(),
             });
@@ -120,12 +121,11 @@ impl Stream {
         if self.rows.case_folded_ids > 0 {
             warnings.push(Warning {
                 code: WarningCode::CaseFoldedEmails,
-                message: match self.rows.case_folded_ids {
-                    1 => "1 row has a customer e-mail address with capital letters; addresses are one customer whatever their case (Taro@Example.com is taro@example.com), so it was lower-cased".to_owned(),
-                    n => format!(
-                        "{n} rows have a customer e-mail address with capital letters; addresses are one customer whatever their case (Taro@Example.com is taro@example.com), so they were lower-cased"
-                    ),
-                },
+                message: counted(
+                    self.rows.case_folded_ids,
+                    "row has a customer e-mail address with capital letters; addresses are one customer whatever their case (Taro@Example.com is taro@example.com), so it was lower-cased",
+                    "rows have a customer e-mail address with capital letters; addresses are one customer whatever their case (Taro@Example.com is taro@example.com), so they were lower-cased",
+                ),
                 lines: self.rows.case_folded_id_lines.clone(),
             });
         }
@@ -150,13 +150,11 @@ impl Stream {
         if self.rows.empty_rows > 0 {
             warnings.push(Warning {
                 code: WarningCode::EmptyRows,
-                message: match self.rows.empty_rows {
-                    1 => "1 row holds only empty fields; it holds no order and was passed over"
-                        .to_owned(),
-                    n => format!(
-                        "{n} rows hold only empty fields; they hold no order and were passed over"
-                    ),
-                },
+                message: counted(
+                    self.rows.empty_rows,
+                    "row holds only empty fields; it holds no order and was passed over",
+                    "rows hold only empty fields; they hold no order and were passed over",
+                ),
                 lines: self.rows.empty_row_lines.clone(),
             });
         }
@@ -164,9 +162,14 @@ impl Stream {
             warnings.push(Warning {
                 code: WarningCode::EncodingChanged,
                 message: format!(
-                    "the file starts in UTF-8 but {} rows are not valid UTF-8 and are valid Shift_JIS (first at line {}); the encoding changes part-way, and those rows were read as Shift_JIS",
-                    self.rows.sjis_rows,
-                    self.rows.sjis_lines.first().copied().unwrap_or(0)
+                    "the file starts in UTF-8 but {} (first at line {}); the encoding changes part-way, and {} read as Shift_JIS",
+                    counted(
+                        self.rows.sjis_rows,
+                        "row is not valid UTF-8 and is valid Shift_JIS",
+                        "rows are not valid UTF-8 and are valid Shift_JIS"
+                    ),
+                    self.rows.sjis_lines.first().copied().unwrap_or(0),
+                    if self.rows.sjis_rows == 1 { "that row was" } else { "those rows were" }
                 ),
                 lines: self.rows.sjis_lines.clone(),
             });
@@ -304,8 +307,12 @@ impl Stream {
             warnings.push(Warning {
                 code: WarningCode::ZeroAmounts,
                 message: format!(
-                    "{} rows have a zero amount; their orders count as purchases (a free sample, or a test order to take out of the file)",
-                    self.rows.zero_amounts
+                    "{} (a free sample, or a test order to take out of the file)",
+                    counted(
+                        self.rows.zero_amounts,
+                        "row has a zero amount; its order counts as a purchase",
+                        "rows have a zero amount; their orders count as purchases",
+                    )
                 ),
                 lines: self.rows.zero_amount_lines.clone(),
             });
@@ -421,7 +428,8 @@ impl Stream {
             warnings.push(Warning {
                 code: WarningCode::MixedDateOrder,
                 message: format!(
-                    "{df} dates are only valid day-first and {mf} only month-first; {} was used and the other rows were skipped",
+                    "{} only valid day-first and {mf} only month-first; {} was used and the other rows were skipped",
+                    counted(df, "date is", "dates are"),
                     if order == DateOrder::DayFirst { "day-first" } else { "month-first" }
                 ),
                 lines: r.order_examples.iter().map(|(l, _)| *l).collect(),
@@ -437,8 +445,11 @@ impl Stream {
         warnings.push(Warning {
             code: WarningCode::AmbiguousDateOrder,
             message: format!(
-                "all {} dates fit both day/month and month/day; month-first was used (set the date order to change it)",
-                r.evidence_ambiguous
+                "{} both day/month and month/day; month-first was used (set the date order to change it)",
+                match r.evidence_ambiguous {
+                    1 => "the only date fits".to_owned(),
+                    n => format!("all {n} dates fit"),
+                }
             ),
             lines: Vec::new(),
         });
@@ -452,16 +463,30 @@ impl Stream {
             c.and_then(|c| self.plan.columns.get(c))
                 .map_or("", String::as_str)
         };
-        let mut message = format!(
-            "{} rows have no customer id in \"{}\" but an e-mail address in \"{}\" (guest checkouts): the address identifies their customer",
-            self.rows.email_ids,
+        let one = self.rows.email_ids == 1;
+        let mut message =
+            format!(
+            "{} in \"{}\" but an e-mail address in \"{}\" ({}): the address identifies {} customer",
+            counted(
+                self.rows.email_ids,
+                "row has no customer id",
+                "rows have no customer id"
+            ),
             name(self.plan.cols.customer),
             name(self.plan.cols.email),
+            if one { "a guest checkout" } else { "guest checkouts" },
+            if one { "its" } else { "their" },
         );
-        if joined > 0 {
-            message.push_str(&format!(
-                ", and {joined} of those addresses belong to a member, whose history those orders join"
-            ));
+        match joined {
+            0 => {}
+            1 if one => message
+                .push_str(", and that address belongs to a member, whose history the order joins"),
+            1 => message.push_str(
+                ", and 1 of those addresses belongs to a member, whose history those orders join",
+            ),
+            n => message.push_str(&format!(
+                ", and {n} of those addresses belong to a member, whose history those orders join"
+            )),
         }
         Warning {
             code: WarningCode::EmailIds,
@@ -627,8 +652,12 @@ impl Stream {
                 warnings.push(Warning {
                     code: WarningCode::FutureDates,
                     message: format!(
-                        "{} rows are dated after today ({})",
-                        future.len(),
+                        "{} ({})",
+                        counted(
+                            future.len() as u64,
+                            "row is dated after today",
+                            "rows are dated after today"
+                        ),
                         format_day(today)
                     ),
                     lines: future
@@ -672,8 +701,10 @@ impl Stream {
         if non_positive > 0 {
             warnings.push(Warning {
                 code: WarningCode::NonPositiveOrders,
-                message: format!(
-                    "{non_positive} orders are worth zero or less after returns; they do not count as purchases"
+                message: counted(
+                    non_positive,
+                    "order is worth zero or less after returns; it does not count as a purchase",
+                    "orders are worth zero or less after returns; they do not count as purchases",
                 ),
                 lines: Vec::new(),
             });
@@ -703,11 +734,22 @@ pub(super) fn outlying_dates(days: &[i32], keep: &[bool], lines: &[u32]) -> Opti
     (count > 0).then(|| Warning {
         code: WarningCode::OutlyingDates,
         message: format!(
-            "{count} rows are dated more than {OUTLYING_DATE_YEARS} years away from most of the data (around {}): check the year; they were kept",
-            &format_day(median)[..4]
+            "{} more than {OUTLYING_DATE_YEARS} years away from most of the data (around {}): check the year; {} kept",
+            counted(count, "row is dated", "rows are dated"),
+            &format_day(median)[..4],
+            if count == 1 { "it was" } else { "they were" }
         ),
         lines: examples,
     })
+}
+
+/// A warning's count with the words after it: `one` for a count of 1 (`1
+/// row is dated`), `many` otherwise (`3 rows are dated`).
+fn counted(n: u64, one: &str, many: &str) -> String {
+    match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
 }
 
 /// Counts values that repeat an earlier one (sorts `hashes`, then frees it).

@@ -177,8 +177,8 @@ pub(crate) enum AmountLevel {
 }
 
 /// Normalizes a header for dictionary look-up: full-width ASCII folded to
-/// ASCII, lower-cased, with spaces, underscores, hyphens, dots, slashes and
-/// brackets removed.
+/// ASCII, lower-cased, with spaces, line breaks, tabs, underscores, hyphens,
+/// dots, slashes and brackets removed.
 pub(crate) fn normalize_header(header: &str) -> String {
     let mut out = String::with_capacity(header.len());
     for c in header.trim().trim_start_matches('\u{feff}').chars() {
@@ -187,9 +187,26 @@ pub(crate) fn normalize_header(header: &str) -> String {
             '\u{3000}' => ' ',
             _ => c,
         };
+        // Line breaks too: a spreadsheet cell written over two lines
+        // (`注文<Alt+Enter>番号`) is saved with one inside its quotes.
         if matches!(
             c,
-            ' ' | '_' | '-' | '.' | '/' | '(' | ')' | '[' | ']' | '（' | '）' | '　' | '"' | '\''
+            ' ' | '_'
+                | '-'
+                | '.'
+                | '/'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '（'
+                | '）'
+                | '　'
+                | '"'
+                | '\''
+                | '\n'
+                | '\r'
+                | '\t'
         ) {
             continue;
         }
@@ -1041,6 +1058,8 @@ mod tests {
             ("ＣｕｓｔｏｍｅｒＩＤ", "customerid"),
             ("注文日時", "注文日時"),
             ("Created date (UTC)", "createddateutc"),
+            ("注文\n番号", "注文番号"),
+            ("Order\r\nDate", "orderdate"),
         ];
         for (raw, want) in cases {
             assert_eq!(normalize_header(raw), want, "{raw}");

@@ -215,7 +215,7 @@ test('guest checkouts with an e-mail address are customers, joined to the member
   const customersHow = async () => (await page.getByTestId('kpi-customers').locator('.how').textContent()).trim();
   assert.ok((await customersHow()).endsWith('Rows without a customer id but with an e-mail address count as that address’s customer.'), await customersHow());
   const warning = page.locator('[data-testid="warnings"] li[data-code="email_ids"]');
-  assert.match(await warning.textContent(), /^4 rows have no customer id in "会員ID" but an e-mail address in "メールアドレス" .*1 of those addresses belong to a member/);
+  assert.match(await warning.textContent(), /^4 rows have no customer id in "会員ID" but an e-mail address in "メールアドレス" .*1 of those addresses belongs to a member/);
   await page.getByTestId('lang').selectOption('ja');
   assert.ok((await customersHow()).endsWith('顧客IDが空欄でもメールアドレスがある行は、そのアドレスのお客様として数えています。'), await customersHow());
   assert.ok((await warning.textContent()).startsWith('会員IDが空欄の注文（ゲスト購入）は、メールアドレスでお客様を識別しました。会員と同じメールアドレスの注文は、その会員の購入履歴に含めています。'), await warning.textContent());

@@ -161,17 +161,55 @@ pub fn guess_decimal_sep<'a>(samples: impl IntoIterator<Item = &'a str>) -> Deci
 }
 
 /// Parses a quantity: an integer or decimal with an optional sign, `,` thousands
-/// separators and `.` decimal point (full-width digits allowed). Returns `None` unless the
-/// value is finite with magnitude at most [`MAX_AMOUNT`].
+/// separators and `.` decimal point (full-width digits allowed), and a counter
+/// after it as a shop's own list writes one (`2個`, `1点`, `3 本`, `2 pcs`:
+/// [`COUNTERS`]). Returns `None` unless the value is finite with magnitude at
+/// most [`MAX_AMOUNT`].
 pub fn parse_quantity(field: &str) -> Option<f64> {
     if let Some(value) = fast_decimal(field.as_bytes()) {
         return Some(value);
     }
     with_folded(field, |mut s| {
+        s = without_counter(s);
         let negative = take_sign(&mut s) == Some(Sign::Minus);
         let magnitude = parse_unsigned(s.trim_ascii_start(), DecimalSep::Dot)?;
         (magnitude <= MAX_AMOUNT).then(|| signed(magnitude, negative))
     })
+}
+
+/// Counters written after a quantity: Japanese 助数詞 for goods and the
+/// English abbreviations. Not `個入` or `入り`, which give a pack's size.
+const COUNTERS: [&str; 21] = [
+    "個",
+    "点",
+    "本",
+    "枚",
+    "袋",
+    "箱",
+    "冊",
+    "足",
+    "着",
+    "缶",
+    "瓶",
+    "台",
+    "組",
+    "束",
+    "セット",
+    "パック",
+    "ケース",
+    "pcs",
+    "pc",
+    "units",
+    "items",
+];
+
+/// `s` without one trailing counter ([`COUNTERS`]) and the spaces before it.
+fn without_counter(s: &[u8]) -> &[u8] {
+    let s = s.trim_ascii_end();
+    COUNTERS
+        .iter()
+        .find_map(|c| s.strip_suffix(c.as_bytes()))
+        .map_or(s, <[u8]>::trim_ascii_end)
 }
 
 /// Parses a Net Promoter Score answer: an integer 0..=10, also written with a zero
@@ -787,7 +825,14 @@ mod tests {
             ("x", None),
             ("1e3", None),
             ("inf", None),
-            ("2 pcs", None),
+            ("2 pcs", Some(2.0)),
+            ("2個", Some(2.0)),
+            ("1 点", Some(1.0)),
+            ("３本", Some(3.0)),
+            ("2セット", Some(2.0)),
+            ("個", None),
+            ("2個入", None),
+            ("2 kg", None),
             ("1,5", None),
             ("1-", None),
         ];
