@@ -79,6 +79,7 @@ corpus! {
     phone_order_ledger_sjis: "phone_order_ledger_sjis.csv",
     customer_names_only: "customer_names_only.csv",
     hand_ledger_counters: "hand_ledger_counters.csv",
+    excel_text_ids_weekday_dates: "excel_text_ids_weekday_dates.csv",
     uci_online_retail: "uci_online_retail.csv",
     lifetimes_summary: "lifetimes_summary.csv",
     long_baskets: "long_baskets.csv",

@@ -9,7 +9,7 @@
 //! | shape | example | [`OrderEvidence`] |
 //! |---|---|---|
 //! | ISO 8601 `YYYY-MM-DD[(T\| )time]` | `2024-01-05T13:45:00+09:00` | `None` |
-//! | `YYYY/M/D[ time]`, `YYYY.M.D[ time]` | `2024/1/5 13:45` | `None` |
+//! | `YYYY/M/D[ (曜)][ time]`, `YYYY.M.D[ time]` (a weekday after any year-first date) | `2024/1/5 (金) 13:45` | `None` |
 //! | `YYYYMMDD`, year 1900..=2100 | `20240105` | `None` |
 //! | Japanese `YYYY年M月D日[(曜)][ time]` | `2024年1月5日 13時45分` | `None` |
 //! | Japanese era 令和/平成 `N年M月D日` (元年 = 1), `RN.M.D`, `HN/M/D` (not `-`) | `令和6年3月4日`, `R6.3.4` | `None` |
@@ -17,7 +17,7 @@
 //! | Excel serial, 20000..=80000, fraction = time | `45296.5` | `None` |
 //! | Unix seconds 100000000..=4102444800, or 13-digit milliseconds | `1704412800` | `None` |
 //!
-//! A time is `H:MM[:SS[.fff]]` or `H時M分[S秒]`, optionally followed by ` AM`/` PM` and a
+//! A time is `H:MM[:SS[.fff]]` or `H時M分[S秒]`, optionally after `午前`/`午後` or followed by ` AM`/` PM` and a
 //! zone designator (`Z`, `UTC`, `GMT`, an abbreviation such as `JST`, `+09:00`, `+0900`).
 //! **Zone designators and offsets are read and ignored: the local date and time as written
 //! are kept, not converted to UTC**, because a customer's order day is the day in the shop's
@@ -404,9 +404,10 @@ fn era_date(s: &[u8]) -> Option<RawDate> {
 /// A day followed by nothing, or by spaces (or `T`, when `t_allowed`) and a
 /// time.
 fn with_time(day: i32, mut c: Cursor<'_>, t_allowed: bool) -> Option<RawDate> {
+    let weekday = skip_weekday(&mut c)?;
     let seconds = if c.is_empty() {
         None
-    } else if (t_allowed && c.eat(b'T')) || c.skip_spaces() {
+    } else if (t_allowed && c.eat(b'T')) || c.skip_spaces() || weekday {
         Some(parse_time(c)?)
     } else {
         return None;
@@ -415,6 +416,24 @@ fn with_time(day: i32, mut c: Cursor<'_>, t_allowed: bool) -> Option<RawDate> {
         date: DatePart::Day(day),
         seconds,
     })
+}
+
+/// Skips a weekday written after a date: `(金)`, ` (Fri)`, `（月）` (folded
+/// to ASCII parentheses), a parenthesis of at most 12 bytes after optional
+/// spaces. Whether one was skipped (nothing is without one); `None` when
+/// one opens and does not close.
+fn skip_weekday(c: &mut Cursor<'_>) -> Option<bool> {
+    let mut ahead = Cursor { rest: c.rest };
+    ahead.skip_spaces();
+    if !ahead.eat(b'(') {
+        return Some(false);
+    }
+    let inside = ahead.eat_while(|b| b != b')');
+    if inside > 12 || !ahead.eat(b')') {
+        return None;
+    }
+    *c = ahead;
+    Some(true)
 }
 
 /// `YYYY<sep>M<sep>D[ time]`, with `T` also allowed before the time after `-`.
@@ -486,13 +505,7 @@ fn japanese_month_day(year: i32, mut c: Cursor<'_>) -> Option<RawDate> {
         return None;
     }
     let day = civil_day(year, month, day)?;
-    if c.eat(b'(') {
-        // A weekday such as (金) or (Fri).
-        let inside = c.eat_while(|b| b != b')');
-        if inside > 12 || !c.eat(b')') {
-            return None;
-        }
-    }
+    skip_weekday(&mut c)?;
     c.skip_spaces();
     let seconds = if c.is_empty() {
         None
@@ -612,6 +625,17 @@ fn unix_date(seconds: u64, max: u64) -> Option<RawDate> {
 /// `H:MM[:SS[.fff]]` or `H時[M分[S秒]]`, then optional `AM`/`PM` and a zone designator,
 /// which is ignored. Must consume the whole cursor.
 fn parse_time(mut c: Cursor<'_>) -> Option<u32> {
+    // 午前/午後 before the time, as Japanese spreadsheets write AM/PM.
+    let before = if c.eat_str("午前") {
+        Some(false)
+    } else if c.eat_str("午後") {
+        Some(true)
+    } else {
+        None
+    };
+    if before.is_some() {
+        c.skip_spaces();
+    }
     let (mut hour, _) = c.number(1, 2)?;
     let (mut minute, mut second) = (0, 0);
     if c.eat(b':') {
@@ -639,12 +663,16 @@ fn parse_time(mut c: Cursor<'_>) -> Option<u32> {
         return None;
     }
     c.skip_spaces();
-    let meridiem = if c.eat_ignore_case(b"AM") {
+    let after = if c.eat_ignore_case(b"AM") {
         Some(false)
     } else if c.eat_ignore_case(b"PM") {
         Some(true)
     } else {
         None
+    };
+    let meridiem = match (before, after) {
+        (Some(_), Some(_)) => return None,
+        (m, None) | (None, m) => m,
     };
     if let Some(pm) = meridiem {
         hour = match hour {
@@ -832,6 +860,17 @@ mod tests {
                 Some(hms(13, 45, 30)),
             ),
             ("2024年1月5日(金) 9時", (2024, 1, 5), Some(hms(9, 0, 0))),
+            // A weekday after a slashed date, as 受注一覧 sheets write it,
+            // and 午前/午後 before the time.
+            ("2024/01/05 (金) 10:23", (2024, 1, 5), Some(hms(10, 23, 0))),
+            ("2024/1/5(金)", (2024, 1, 5), None),
+            ("2024-01-05（金）13:45", (2024, 1, 5), Some(hms(13, 45, 0))),
+            ("2024年1月5日 (金)", (2024, 1, 5), None),
+            ("2024/01/05 午前10:23", (2024, 1, 5), Some(hms(10, 23, 0))),
+            ("2024/01/05 午後1:23", (2024, 1, 5), Some(hms(13, 23, 0))),
+            ("2024/01/05 午前12:05", (2024, 1, 5), Some(hms(0, 5, 0))),
+            ("2024年1月5日 午後 3時", (2024, 1, 5), Some(hms(15, 0, 0))),
+            ("=\"2024/01/05\"", (2024, 1, 5), None),
             ("２０２４年１月５日", (2024, 1, 5), None),
             // Japanese era dates (令和元年 is 2019, 平成元年 1989), as
             // Excel's 和暦 formats write them.
@@ -1037,6 +1076,10 @@ mod tests {
             "2024-01-05 0:45 AM",
             "2024-01-05 13:45 +25:00",
             "2024-01-05 13:45 xyz",
+            "2024/01/05 (金",
+            "2024/01/05 (a very long note) 10:00",
+            "2024/01/05 午後1:23 PM",
+            "2024/01/05 午後13:23",
             "2024-01-05 13:45:00.",
             "2024-01-05T13:45:00+09:60",
             "2024年13月1日",

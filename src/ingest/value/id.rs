@@ -252,6 +252,11 @@ mod tests {
             ("１２３", "123", false),
             ("１２３．０", "123", false),
             ("\u{3000}ＡＢ－１\u{3000}", "AB-1", false),
+            // Excel's text formula, which keeps leading zeros.
+            ("=\"000123\"", "000123", true),
+            (" =\" 000123 \" ", "000123", true),
+            ("=\"a\"b\"", "=\"a\"b\"", true),
+            ("=SUM(A1)", "=SUM(A1)", true),
         ];
         for (input, expected, borrowed) in cases {
             let got = clean_id(input);

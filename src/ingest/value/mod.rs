@@ -102,15 +102,28 @@ fn folded<T>(field: &str, parse: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
     parse(buf[..len].trim_ascii())
 }
 
-/// `str::trim`, with a fast path for the usual field that has ASCII at both ends.
+/// `str::trim`, with a fast path for the usual field that has ASCII at both
+/// ends, and the text inside Excel's `="…"` ([`excel_text`]).
 fn trim(field: &str) -> &str {
     let trimmed = field.trim_ascii();
     let ascii_ends =
         |b: &[u8]| b.first().is_none_or(u8::is_ascii) && b.last().is_none_or(u8::is_ascii);
-    if ascii_ends(trimmed.as_bytes()) {
+    let trimmed = if ascii_ends(trimmed.as_bytes()) {
         trimmed
     } else {
         trimmed.trim()
+    };
+    excel_text(trimmed)
+}
+
+/// The text of a field written as Excel's text formula `="000123"`, which
+/// exports use (and spreadsheets save) so that an id's or a phone number's
+/// leading zeros survive being opened in Excel: `000123`, trimmed. Other
+/// fields as they are.
+fn excel_text(s: &str) -> &str {
+    match s.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if !inner.contains('"') => inner.trim(),
+        _ => s,
     }
 }
 /// A forward-only reader over a byte slice.

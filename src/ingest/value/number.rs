@@ -692,6 +692,8 @@ mod tests {
             ("税込み ¥1,200", Dot, 1200.0, Some(Jpy)),
             ("¥1,200-", Dot, 1200.0, Some(Jpy)),
             ("￥1,200－", Dot, 1200.0, Some(Jpy)),
+            // Excel's text formula.
+            ("=\"1200\"", Dot, 1200.0, None),
         ];
         for &(input, decimal, value, currency) in cases {
             let got = parse_amount(input, decimal);
