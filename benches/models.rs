@@ -90,6 +90,7 @@ fn simulate(n: usize, seed: u64) -> Summary {
         guest_orders: 0,
         guest_revenue: 0.0,
         reversed_orders: 0,
+        reversed_revenue: 0.0,
     }
 }
 

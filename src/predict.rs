@@ -915,6 +915,7 @@ mod tests {
             guest_orders: 0,
             guest_revenue: 0.0,
             reversed_orders: 0,
+            reversed_revenue: 0.0,
         }
     }
 

@@ -178,6 +178,10 @@ pub struct Summary {
     pub guest_revenue: f64,
     /// Orders fully reversed by returns, which do not count as purchases.
     pub reversed_orders: u64,
+    /// Their net value, left out: below zero when returns exceeded the
+    /// orders (a return of an order before the file's first day), so the
+    /// shop's own sum of the amounts is below the customers' revenue.
+    pub reversed_revenue: f64,
 }
 
 impl Summary {
@@ -425,6 +429,8 @@ pub(crate) struct LeftOut {
     pub(crate) guest_revenue: f64,
     /// Orders fully reversed by returns.
     pub(crate) reversed: u64,
+    /// Their net value (zero or below).
+    pub(crate) reversed_revenue: f64,
 }
 
 /// Calls `f` with each purchase order of `t` in order of first appearance;
@@ -471,6 +477,7 @@ fn each_purchase_order_by(
             None
         } else if flags & 2 != 0 && amount <= 0.0 {
             left_out.reversed += 1;
+            left_out.reversed_revenue += amount;
             None
         } else if customer == NONE {
             left_out.guests += 1;
@@ -634,6 +641,7 @@ fn summarize_until(
         guest_orders: left_out.guests,
         guest_revenue: left_out.guest_revenue,
         reversed_orders: left_out.reversed,
+        reversed_revenue: left_out.reversed_revenue,
     }
 }
 
@@ -701,6 +709,7 @@ fn from_records(rows: &[SummaryRecord], period: Period) -> Summary {
         guest_orders: 0,
         guest_revenue: 0.0,
         reversed_orders: 0,
+        reversed_revenue: 0.0,
     }
 }
 
@@ -965,5 +974,27 @@ mod tests {
         assert_eq!(c.customer_id, "100");
         assert_eq!(c.frequency, 0.0);
         assert_eq!(s.reversed_orders, 1);
+        assert_eq!(s.reversed_revenue, 0.0);
+    }
+
+    /// A return larger than the order it nets against (tests/fixtures/
+    /// ingest/hand_ledger_counters.csv, by hand: M2 bought 800 and returned
+    /// 1,200): the order is left out with its net value, −400, so the
+    /// customers' 3,600 and the left-out −400 make the file's 3,200.
+    #[test]
+    fn an_over_returned_order_is_left_out_with_its_value() {
+        let bytes = include_bytes!("../tests/fixtures/ingest/hand_ledger_counters.csv");
+        let ingested = ingest(bytes, &IngestOptions::default()).unwrap();
+        let s = summarize(&ingested.data, &SummaryOptions::default()).unwrap();
+        let spend: f64 = s.customers.iter().filter_map(|c| c.total_spend).sum();
+        assert_eq!((s.customers.len(), s.reversed_orders), (2, 1));
+        assert!((spend - 3600.0).abs() < 1e-9, "{spend}");
+        assert!(
+            (s.reversed_revenue + 400.0).abs() < 1e-9,
+            "{}",
+            s.reversed_revenue
+        );
+        let total = ingested.report.stats.total_amount;
+        assert!((spend + s.reversed_revenue - total).abs() < 1e-9, "{total}");
     }
 }

@@ -201,6 +201,7 @@ fn simulate_with_future(
         guest_orders: 0,
         guest_revenue: 0.0,
         reversed_orders: 0,
+        reversed_revenue: 0.0,
     };
     (summary, realised)
 }

@@ -646,6 +646,7 @@ fn summary(period: Period, rows: &[(f64, f64, f64, f64)]) -> Summary {
         guest_orders: 0,
         guest_revenue: 0.0,
         reversed_orders: 0,
+        reversed_revenue: 0.0,
     }
 }
 

@@ -103,6 +103,7 @@ struct SummaryCounts {
     guest_orders: u64,
     guest_revenue: f64,
     reversed_orders: u64,
+    reversed_revenue: f64,
     orders_after_end: u64,
     outlying_purchases: u64,
 }
@@ -203,6 +204,7 @@ fn summary_counts(summary: &Summary) -> SummaryCounts {
         guest_orders: summary.guest_orders,
         guest_revenue: summary.guest_revenue,
         reversed_orders: summary.reversed_orders,
+        reversed_revenue: summary.reversed_revenue,
         orders_after_end: summary.orders_after_end,
         outlying_purchases: summary.outlying_purchases,
     }

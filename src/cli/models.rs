@@ -656,6 +656,7 @@ fn read_weighted_summary(path: &Path, period: &PeriodArgs) -> CliResult<Option<W
         guest_orders: 0,
         guest_revenue: 0.0,
         reversed_orders: 0,
+        reversed_revenue: 0.0,
     };
     Ok(Some(
         WeightedSummary::new(summary, weights).map_err(|e| in_file(e.into()))?,

@@ -76,6 +76,7 @@ pub(super) struct SummaryDto<'a> {
     guest_orders: u64,
     guest_revenue: f64,
     reversed_orders: u64,
+    reversed_revenue: f64,
     customers: SummaryColumns,
 }
 
@@ -133,6 +134,7 @@ impl<'a> SummaryDto<'a> {
             guest_orders: s.guest_orders,
             guest_revenue: s.guest_revenue,
             reversed_orders: s.reversed_orders,
+            reversed_revenue: s.reversed_revenue,
             customers: SummaryColumns {
                 customer_id: strings(c.iter().map(|c| c.customer_id.as_str())),
                 frequency: column(c.iter().map(|c| c.frequency)),

@@ -221,7 +221,9 @@ export interface SummaryResult {
     /** Guest orders (no customer id) and their net revenue, left out of every figure. */
     guest_orders: number;
     guest_revenue: number;
+    /** Orders fully reversed by returns and their net value (zero or below), left out of every figure. */
     reversed_orders: number;
+    reversed_revenue: number;
     customers: {
         customer_id: string[];
         frequency: Float64Array;

@@ -295,6 +295,8 @@ struct SummaryIn {
     #[serde(default)]
     guest_revenue: f64,
     reversed_orders: u64,
+    #[serde(default)]
+    reversed_revenue: f64,
     customers: CustomersIn,
 }
 
@@ -365,6 +367,7 @@ impl SummaryIn {
             guest_orders: self.guest_orders,
             guest_revenue: self.guest_revenue,
             reversed_orders: self.reversed_orders,
+            reversed_revenue: self.reversed_revenue,
         })
     }
 }

@@ -258,6 +258,27 @@ test('a ledger without customer ids tells customers apart by phone number, or by
   await page.close();
 });
 
+test('an order whose returns exceed it is left out of the revenue, and the revenue card says so with its value', async () => {
+  // tests/fixtures/ingest/hand_ledger_counters.csv (by hand in
+  // src/summary.rs): M2 bought 800 and returned 1,200 (△1200). The file's
+  // amounts sum to 3,200; the customers' revenue is 3,600 and the −400 order
+  // is left out, which the card now says.
+  const file = `${ROOT}tests/fixtures/ingest/hand_ledger_counters.csv`;
+  const { ingest, summary } = cliAnalyze(file);
+  assert.deepEqual([summary.customers, summary.reversed_orders, summary.reversed_revenue, ingest.stats.total_amount], [2, 1, -400, 3200]);
+  const page = await openPage();
+  await page.getByTestId('lang').selectOption('ja');
+  await upload(page, file);
+  await settle(page, 'done');
+  assert.equal(Number(await kpi(page, 'kpi-revenue')), 3600); // kpi() reads the raw value
+  const how = (await page.getByTestId('kpi-revenue').locator('.how').textContent()).trim();
+  assert.ok(how.endsWith('返品を差し引いて0円以下になった注文（1件・合計-￥400）は含みません。'), how);
+  await page.getByTestId('lang').selectOption('en');
+  const en = (await page.getByTestId('kpi-revenue').locator('.how').textContent()).trim();
+  assert.ok(en.endsWith('Orders worth zero or less after returns (1 order, -¥400 in all) are not included.'), en);
+  await page.close();
+});
+
 test('a spreadsheet-saved export: its title block, totals row and empty rows are named, the orders read as the original', async () => {
   // tests/browser/fixtures/base-spreadsheet.csv (see fixtures/README.md):
   // BASE's export under a title block (lines 1-3), with three rows of

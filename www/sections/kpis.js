@@ -123,6 +123,23 @@ export function guestsNote(result) {
   });
 }
 
+/**
+ * The orders worth zero or less after returns, left out of the revenue with
+ * their net value: said only when that value is below zero (returns beyond
+ * their orders), when the card's sum differs from the file's; '' otherwise.
+ * @param {import('../app/state.js').PageResult} result
+ */
+export function overReturnedNote(result) {
+  const s = result.summary;
+  if (!s || !(s.reversed_revenue < 0)) return '';
+  const { l10n } = state;
+  return l10n.t('kpi.over-returned.how', {
+    orders: l10n.integer(s.reversed_orders),
+    count: s.reversed_orders,
+    revenue: l10n.money(s.reversed_revenue),
+  });
+}
+
 /** Unused columns that hold an order's shipping charge (Shopify, BASE, STORES, EC-CUBE, futureshop, Etsy, Amazon, Yahoo!ショッピング's ShipCharge). */
 const SHIPPING_COLUMN = /^(shipping|order shipping|shipping-price|shipcharge|送料|送料合計|配送料|配送料金)$/i;
 /** Amount columns known to hold the goods' value without shipping (Shopify's Subtotal in English and Japanese, Etsy's Item Total, Amazon's item-price). */
@@ -191,7 +208,9 @@ export function renderKpis() {
         : t('kpi.customers.how');
   setKpi('kpi-customers', customers, l10n.integer, t('kpi.customers'), customersHow);
   setKpi('kpi-orders', orders, l10n.integer, t('kpi.orders'), withGuests(t('kpi.orders.how')));
-  setKpi('kpi-revenue', revenue, l10n.money, t('kpi.revenue'), withGuests(revenueSource(result) || t('kpi.revenue.how')));
+  const overReturned = overReturnedNote(result);
+  const revenueHow = withGuests(revenueSource(result) || t('kpi.revenue.how'));
+  setKpi('kpi-revenue', revenue, l10n.money, t('kpi.revenue'), overReturned ? l10n.sentences(revenueHow, overReturned) : revenueHow);
   setKpi('kpi-aov', aov, l10n.money, t('kpi.aov'), t('kpi.aov.how'));
   setKpi('kpi-repeat-rate', repeatRate, l10n.percent, t('kpi.repeat-rate'), t('kpi.repeat-rate.how'));
   // Baskets have orders only: the per-customer cards would only show dashes.

@@ -8,7 +8,7 @@
 import { byTestId, el } from '../app/dom.js';
 import { current, dropout, state } from '../app/state.js';
 import { cpoFigures } from './acquisition.js';
-import { guestsNote, kpiFigures, revenueSource } from './kpis.js';
+import { guestsNote, kpiFigures, overReturnedNote, revenueSource } from './kpis.js';
 import { largeOrdersText, leftOutText } from './notes.js';
 import { holdoutMiss } from './validation.js';
 
@@ -25,6 +25,7 @@ export function renderSheet() {
   const sheet = byTestId('summary-sheet');
   const { customers, orders, revenue, aov, repeatRate } = kpiFigures(result);
   const guests = guestsNote(result);
+  const overReturned = overReturnedNote(result);
   const source = revenueSource(result);
   const dash = t('kpi.unknown');
   const money = (/** @type {number | null | undefined} */ v) => (v === null || v === undefined ? dash : l10n.money(v));
@@ -120,6 +121,7 @@ export function renderSheet() {
       el('div', { 'data-figure': key }, el('dt', {}, label), el('dd', {}, figure)))),
     ...(source ? [el('p', { class: 'sheet-meta', 'data-testid': 'sheet-revenue-source' }, t('sheet.revenue-source', { how: source }))] : []),
     ...(guests ? [el('p', { class: 'sheet-meta', 'data-testid': 'sheet-guests' }, guests)] : []),
+    ...(overReturned ? [el('p', { class: 'sheet-meta', 'data-testid': 'sheet-over-returned' }, overReturned)] : []),
     ...(findings.length ? [el('h3', {}, t('sheet.findings')), el('ul', { 'data-testid': 'sheet-findings' }, ...findings)] : []),
     ...(actions.length ? [el('h3', {}, t('sheet.actions')), el('ol', { 'data-testid': 'sheet-actions' }, ...actions)] : []),
     el('p', { class: 'sheet-footer' }, t('sheet.footer')),

@@ -62,6 +62,7 @@ fn shop(groups: &[(Process, SpendProcess, usize)], seed: u64) -> (Summary, Vec<S
         guest_orders: 0,
         guest_revenue: 0.0,
         reversed_orders: 0,
+        reversed_revenue: 0.0,
     };
     (summary, labels)
 }
