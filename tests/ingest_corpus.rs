@@ -873,6 +873,26 @@ fn square_jp_item_sales_by_hand() {
     );
 }
 
+/// The customers of `data` in order of first appearance are `want`'s (id,
+/// orders, total spend within [`MONEY_TOLERANCE`]), worked out by hand.
+fn assert_customers(file: &str, data: &Dataset, want: &[(&str, u32, f64)]) {
+    let got = summarize(data, &SummaryOptions::default())
+        .unwrap()
+        .customers;
+    assert_eq!(got.len(), want.len(), "{file}");
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!(
+            (g.customer_id.as_str(), g.orders),
+            (w.0, Some(w.1)),
+            "{file}"
+        );
+        assert!(
+            (g.total_spend.unwrap() - w.2).abs() < MONEY_TOLERANCE,
+            "{file}: {g:?}"
+        );
+    }
+}
+
 /// A shop's own files with no customer id or e-mail column: a phone-order
 /// ledger (受付日, 注文番号, お客様名 with 様, 電話番号 written five ways,
 /// `000-0000-0000` for a walk-in, a row without a number) is keyed by the
@@ -932,21 +952,7 @@ fn phone_numbers_and_names_tell_customers_apart_by_hand() {
             r.warnings[0].message.contains(&format!("\"{column}\"")),
             "{file}"
         );
-        let got = summarize(&ingested.data, &SummaryOptions::default())
-            .unwrap()
-            .customers;
-        assert_eq!(got.len(), want.len(), "{file}");
-        for (g, w) in got.iter().zip(want) {
-            assert_eq!(
-                (g.customer_id.as_str(), g.orders),
-                (w.0, Some(w.1)),
-                "{file}"
-            );
-            assert!(
-                (g.total_spend.unwrap() - w.2).abs() < MONEY_TOLERANCE,
-                "{file}: {g:?}"
-            );
-        }
+        assert_customers(file, &ingested.data, want);
     }
 }
 
@@ -1002,21 +1008,7 @@ fn sales_ids_and_email_customers_by_hand() {
             "{file}: {:?}",
             r.warnings
         );
-        let got = summarize(&ingested.data, &SummaryOptions::default())
-            .unwrap()
-            .customers;
-        assert_eq!(got.len(), want.len(), "{file}");
-        for (g, w) in got.iter().zip(want) {
-            assert_eq!(
-                (g.customer_id.as_str(), g.orders),
-                (w.0, Some(w.1)),
-                "{file}"
-            );
-            assert!(
-                (g.total_spend.unwrap() - w.2).abs() < MONEY_TOLERANCE,
-                "{file}: {g:?}"
-            );
-        }
+        assert_customers(file, &ingested.data, &want);
     }
 }
 
