@@ -241,6 +241,8 @@ test('a ledger without customer ids tells customers apart by phone number, or by
   assert.equal(Number(await kpi(page, 'kpi-orders')), 8);
   const customersHow = async () => (await page.getByTestId('kpi-customers').locator('.how').textContent()).trim();
   assert.equal(await customersHow(), '1回以上注文した人の数。顧客IDではなく電話番号でお客様を見分けています（番号のない行はゲストとして数えません）。');
+  const ordersHow = (await page.getByTestId('kpi-orders').locator('.how').textContent()).trim();
+  assert.ok(ordersHow.endsWith('電話番号のないゲスト注文（2件・￥2,160）は含みません。'), ordersHow);
   const byPhone = page.locator('[data-testid="warnings"] li[data-code="customers_by_phone"]');
   assert.ok((await byPhone.textContent()).startsWith('顧客の列が顧客IDではなく電話番号のため、電話番号でお客様を見分けています。'), await byPhone.textContent());
   const ids = async () => (await page.locator('[data-testid="customers-table"] tbody th').allTextContents()).map((t) => t.trim()).sort();

@@ -116,7 +116,10 @@ export function guestsNote(result) {
   const s = result.summary;
   if (!s || !(s.guest_orders > 0)) return '';
   const { l10n } = state;
-  return l10n.t('kpi.guests.how', {
+  // A file told apart by phone number or name has guests without those (ingest's customers_by_*).
+  const said = new Set((result.report?.warnings ?? []).map((w) => w.code));
+  const key = said.has('customers_by_phone') ? 'kpi.guests.how.phone' : said.has('customers_by_name') ? 'kpi.guests.how.name' : 'kpi.guests.how';
+  return l10n.t(key, {
     orders: l10n.integer(s.guest_orders),
     count: s.guest_orders,
     revenue: l10n.money(s.guest_revenue),
