@@ -956,6 +956,46 @@ fn phone_numbers_and_names_tell_customers_apart_by_hand() {
     }
 }
 
+/// Without an order column, an order is a customer's rows of one date:
+/// the customer's key, not the text, so one number written two ways (or
+/// one name spaced two ways) on one day is one order of one customer. A
+/// placeholder number is a guest's, as an empty one is.
+#[test]
+fn an_order_without_an_order_column_is_one_per_phone_number_or_name_and_day() {
+    // (file, customers, orders with the guest's, the customers' purchases),
+    // by hand: 山田's two rows of 04-01 are one order.
+    let cases: [(&str, u64, u64, u32); 2] = [
+        (
+            "注文日,電話番号,商品名,金額\n2024/04/01,090-1111-2222,茶,1000\n2024/04/01,09011112222,急須,3000\n2024/04/08,090 1111 2222,茶,1000\n2024/04/08,000-0000-0000,茶,500\n",
+            1,
+            3,
+            2,
+        ),
+        (
+            "注文日,お名前,商品名,金額\n2024/04/01,山田 太郎,茶,1000\n2024/04/01,山田太郎 様,急須,3000\n2024/04/08,佐藤 花子,茶,1000\n",
+            2,
+            2,
+            2,
+        ),
+    ];
+    for (text, customers, orders, purchases) in cases {
+        let ingested = ingest(text.as_bytes(), &IngestOptions::default()).unwrap();
+        let r = &ingested.report;
+        assert_eq!(
+            (r.stats.customers, r.stats.orders),
+            (customers, orders),
+            "{text}"
+        );
+        let bought: u32 = summarize(&ingested.data, &SummaryOptions::default())
+            .unwrap()
+            .customers
+            .iter()
+            .filter_map(|c| c.orders)
+            .sum();
+        assert_eq!(bought, purchases, "{text}");
+    }
+}
+
 /// An export with an order id named 売上ID (カラーミーショップ calls an
 /// order a 売上), 販売個数 for the quantity, the buyer's name and e-mail
 /// address and no member id, and 合計金額 (with 送料) repeated on each row

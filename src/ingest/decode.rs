@@ -607,7 +607,9 @@ fn amount(
 }
 
 /// The row's order id: the column, or customer + date (in `buf`) when the
-/// file has none. `None` when the column is there but empty.
+/// file has none. `None` when the column is there but empty. A phone number
+/// or a name is its key (`090-1111-2222` and `09011112222` of one day are
+/// one order, as they are one customer).
 fn order_id<'a>(plan: &Plan, head: &'a OrderFields<'_>, buf: &'a mut String) -> Option<&'a str> {
     if !head.order.is_empty() {
         return Some(head.order);
@@ -616,7 +618,12 @@ fn order_id<'a>(plan: &Plan, head: &'a OrderFields<'_>, buf: &'a mut String) -> 
         return None;
     }
     buf.clear();
-    buf.push_str(&head.customer);
+    let key = match plan.cols.customer_key {
+        CustomerKey::Phone => value::phone_key(&value::clean_id(&head.customer)),
+        CustomerKey::Name => value::name_key(&value::clean_id(&head.customer)),
+        CustomerKey::Id | CustomerKey::Email => None,
+    };
+    buf.push_str(key.as_deref().unwrap_or(&head.customer));
     buf.push('\u{1f}');
     buf.push_str(&head.date);
     Some(buf)
