@@ -104,9 +104,11 @@ pub(super) enum CustomerKey {
 }
 
 impl CustomerKey {
-    /// The key of the customer column `c`: by its normalized header, or
-    /// by its values for addresses under a name the dictionary does not
-    /// know. An e-mail column beside the customer's makes it an id.
+    /// The key of the customer column `c`, however it was chosen (a phone
+    /// column the caller maps is read by its digits too): by its
+    /// normalized header, or by its values for addresses under a name the
+    /// dictionary does not know. Addresses beside an e-mail column of their
+    /// own are ids.
     fn of(
         c: usize,
         email: Option<usize>,
@@ -114,14 +116,14 @@ impl CustomerKey {
         data_rows: &[Vec<String>],
     ) -> CustomerKey {
         let header = header.unwrap_or_default();
-        if email.is_some_and(|e| e != c) {
-            CustomerKey::Id
-        } else if schema::is_email_header(header) || all_emails(data_rows, c) {
-            CustomerKey::Email
-        } else if schema::is_phone_header(header) {
+        if schema::is_phone_header(header) {
             CustomerKey::Phone
         } else if schema::is_name_header(header) {
             CustomerKey::Name
+        } else if email.is_none_or(|e| e == c)
+            && (schema::is_email_header(header) || all_emails(data_rows, c))
+        {
+            CustomerKey::Email
         } else {
             CustomerKey::Id
         }
@@ -1130,6 +1132,21 @@ mod tests {
                 (customer, key),
                 "{header}"
             );
+        }
+        // Mapped by the caller, a phone column is read by its digits even
+        // beside an e-mail column, and a name column by the name.
+        let text = "会員ID,注文日,電話番号,お名前,メールアドレス,金額\nm1,2024-01-05,090-1,山田,a@example.jp,1000\n";
+        for (column, want) in [
+            ("電話番号", CustomerKey::Phone),
+            ("お名前", CustomerKey::Name),
+            ("会員ID", CustomerKey::Id),
+        ] {
+            let mut options = IngestOptions::default();
+            options
+                .mapping
+                .insert("customer".to_owned(), column.to_owned());
+            let plan = Plan::detect(text, true, &options, DateFormat::Auto, true).unwrap();
+            assert_eq!(plan.cols.customer_key, want, "{column}");
         }
     }
 

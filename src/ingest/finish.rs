@@ -779,6 +779,20 @@ mod tests {
     use super::*;
     use crate::ingest::{ingest, IngestOptions, Ingested, LargeOrderPolicy};
 
+    /// A warning's count agrees with its noun and verb: singular for 1
+    /// only (0 is plural in English).
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        for (n, want) in [
+            (0, "0 rows are dated"),
+            (1, "1 row is dated"),
+            (2, "2 rows are dated"),
+            (11, "11 rows are dated"),
+        ] {
+            assert_eq!(counted(n, "row is dated", "rows are dated"), want);
+        }
+    }
+
     fn read(csv: &str) -> Result<Ingested> {
         ingest(csv.as_bytes(), &IngestOptions::default())
     }

@@ -121,6 +121,7 @@ function assertSameReport(p, c, what) {
       guest_orders: s.guest_orders,
       guest_revenue: s.guest_revenue,
       reversed_orders: s.reversed_orders,
+      reversed_revenue: s.reversed_revenue,
       orders_after_end: s.orders_after_end,
       outlying_purchases: s.outlying_purchases,
     };

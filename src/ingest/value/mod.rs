@@ -277,6 +277,15 @@ mod tests {
         assert!(parse_nps(text).is_none_or(|score| score <= 10));
         let id = clean_id(text);
         assert_eq!(clean_id(&id), id, "clean_id is idempotent on {text:?}");
+        if let Some(phone) = phone_key(&id) {
+            assert!(
+                phone.len() >= 6 && phone.bytes().all(|b| b.is_ascii_digit()),
+                "{text:?}"
+            );
+        }
+        if let Some(name) = name_key(&id) {
+            assert!(!name.is_empty() && name.trim() == name, "{text:?}");
+        }
         let _ = guess_decimal_sep([text]);
     }
 
