@@ -106,7 +106,7 @@ pub fn phone_key(id: &str) -> Option<String> {
 /// customer; between two Latin words one space stays, `Taro Yamada`) and
 /// without a trailing 様 or さま. Takes a [`clean_id`]-ed field. `None`, a
 /// guest, when nothing is left or the name is no one's (ゲスト, 店頭,
-/// [`NO_ONES_NAMES`]).
+/// and the like).
 pub fn name_key(id: &str) -> Option<String> {
     let mut joined = String::with_capacity(id.len());
     for word in id.split_whitespace() {

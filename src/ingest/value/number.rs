@@ -162,8 +162,8 @@ pub fn guess_decimal_sep<'a>(samples: impl IntoIterator<Item = &'a str>) -> Deci
 
 /// Parses a quantity: an integer or decimal with an optional sign, `,` thousands
 /// separators and `.` decimal point (full-width digits allowed), and a counter
-/// after it as a shop's own list writes one (`2個`, `1点`, `3 本`, `2 pcs`:
-/// [`COUNTERS`]). Returns `None` unless the value is finite with magnitude at
+/// after it as a shop's own list writes one (`2個`, `1点`, `3 本`, `2セット`,
+/// `2 pcs`). Returns `None` unless the value is finite with magnitude at
 /// most [`MAX_AMOUNT`].
 pub fn parse_quantity(field: &str) -> Option<f64> {
     if let Some(value) = fast_decimal(field.as_bytes()) {
