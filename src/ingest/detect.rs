@@ -794,7 +794,6 @@ pub(super) fn content_mapping(
     if rows.is_empty() {
         return;
     }
-    let taken = |m: &HeaderMatch, c: usize| m.roles.iter().any(|&(_, i)| i == c);
     let share = |c: usize, f: &dyn Fn(&str) -> bool| {
         let vals: Vec<&str> = rows
             .iter()
@@ -818,14 +817,15 @@ pub(super) fn content_mapping(
         }
     }
     if m.get(Role::Date).is_none() {
-        if let Some(c) = (0..n_columns).find(|&c| !taken(m, c) && share(c, &written_date) >= 0.9) {
+        if let Some(c) = (0..n_columns).find(|&c| !m.is_mapped(c) && share(c, &written_date) >= 0.9)
+        {
             m.set(Role::Date, c);
             sources.insert(Role::Date, DecisionSource::Content);
         }
     }
     if m.get(Role::Amount).is_none() && m.get(Role::UnitPrice).is_none() {
         if let Some(c) = (0..n_columns).find(|&c| {
-            !taken(m, c)
+            !m.is_mapped(c)
                 && share(c, &|v| {
                     let t = v.trim();
                     value::parse_amount(v, DecimalSep::Dot).is_some()
@@ -842,7 +842,7 @@ pub(super) fn content_mapping(
     // know (連絡先, `Contact`): the customer, when no column is.
     if m.get(Role::Customer).is_none() {
         if let Some(c) =
-            (0..n_columns).find(|&c| !taken(m, c) && share(c, &looks_like_email) >= 0.9)
+            (0..n_columns).find(|&c| !m.is_mapped(c) && share(c, &looks_like_email) >= 0.9)
         {
             m.set(Role::Customer, c);
             sources.insert(Role::Customer, DecisionSource::Content);
@@ -851,7 +851,7 @@ pub(super) fn content_mapping(
     // Beside a customer id, such a column is the customer's e-mail.
     if m.get(Role::Email).is_none() {
         if let Some(c) =
-            (0..n_columns).find(|&c| !taken(m, c) && share(c, &looks_like_email) >= 0.9)
+            (0..n_columns).find(|&c| !m.is_mapped(c) && share(c, &looks_like_email) >= 0.9)
         {
             m.set(Role::Email, c);
             sources.insert(Role::Email, DecisionSource::Content);
@@ -882,10 +882,9 @@ fn contact_customer(
     if m.get(Role::Customer).is_some() {
         return;
     }
-    let free = |c: &usize| !m.roles.iter().any(|&(_, i)| i == *c);
     let find = |is: fn(&str) -> bool| {
         (0..normalized.len())
-            .filter(free)
+            .filter(|&c| !m.is_mapped(c))
             .find(|&c| is(&normalized[c]))
     };
     if let Some(c) = find(schema::is_phone_header).or_else(|| find(schema::is_name_header)) {
@@ -902,10 +901,9 @@ fn repeating_customer(
     m: &mut HeaderMatch,
     sources: &mut BTreeMap<Role, DecisionSource>,
 ) {
-    let taken = |m: &HeaderMatch, c: usize| m.roles.iter().any(|&(_, i)| i == c);
     if m.get(Role::Customer).is_none() && m.get(Role::Order).is_none() {
         let candidate = (0..n_columns).find(|&c| {
-            if taken(m, c) {
+            if m.is_mapped(c) {
                 return false;
             }
             let vals: Vec<&str> = rows

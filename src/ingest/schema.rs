@@ -637,6 +637,11 @@ impl HeaderMatch {
         self.roles.retain(|(r, _)| *r != role);
     }
 
+    /// Whether column `index` plays a role already.
+    pub(crate) fn is_mapped(&self, index: usize) -> bool {
+        self.roles.iter().any(|&(_, i)| i == index)
+    }
+
     /// Drops the amount column when the rows have a unit price and a
     /// quantity: the line value is then their product, for exports whose
     /// amount column repeats the order's total (with shipping) on each row.
