@@ -108,6 +108,17 @@ export function kpiFigures(result) {
 }
 
 /**
+ * How a file without customer ids tells its customers apart, from ingest's
+ * customers_by_phone and customers_by_name warnings: 'phone', 'name', or ''
+ * (ids or e-mail addresses).
+ * @param {import('../app/state.js').PageResult} result
+ */
+function contactKey(result) {
+  const codes = new Set((result.report?.warnings ?? []).map((w) => w.code));
+  return codes.has('customers_by_phone') ? 'phone' : codes.has('customers_by_name') ? 'name' : '';
+}
+
+/**
  * The sentence on the guest orders the figures leave out (orders without a
  * customer id, and their net revenue), or '' when there are none.
  * @param {import('../app/state.js').PageResult} result
@@ -116,10 +127,9 @@ export function guestsNote(result) {
   const s = result.summary;
   if (!s || !(s.guest_orders > 0)) return '';
   const { l10n } = state;
-  // A file told apart by phone number or name has guests without those (ingest's customers_by_*).
-  const said = new Set((result.report?.warnings ?? []).map((w) => w.code));
-  const key = said.has('customers_by_phone') ? 'kpi.guests.how.phone' : said.has('customers_by_name') ? 'kpi.guests.how.name' : 'kpi.guests.how';
-  return l10n.t(key, {
+  // A file told apart by phone number or name has guests without those.
+  const contact = contactKey(result);
+  return l10n.t(contact ? `kpi.guests.how.${contact}` : 'kpi.guests.how', {
     orders: l10n.integer(s.guest_orders),
     count: s.guest_orders,
     revenue: l10n.money(s.guest_revenue),
@@ -199,16 +209,15 @@ export function renderKpis() {
   // A shop's own total counts its guests' orders too: say what the cards leave out.
   const guests = guestsNote(result);
   const withGuests = (/** @type {string} */ how) => (guests ? l10n.sentences(how, guests) : how);
-  // Guest checkouts identified by their address (ingest's email_ids warning) are customers too;
-  // a file without customer ids tells them apart by phone number or name (customers_by_*).
-  const said = new Set((result.report?.warnings ?? []).map((w) => w.code));
-  const customersHow = said.has('customers_by_phone')
-    ? t('kpi.customers.by-phone')
-    : said.has('customers_by_name')
-      ? t('kpi.customers.by-name')
-      : said.has('email_ids')
-        ? l10n.sentences(t('kpi.customers.how'), t('kpi.customers.by-email'))
-        : t('kpi.customers.how');
+  // A file without customer ids tells them apart by phone number or name; guest
+  // checkouts identified by their address (ingest's email_ids warning) are customers too.
+  const contact = contactKey(result);
+  const byEmail = (result.report?.warnings ?? []).some((w) => w.code === 'email_ids');
+  const customersHow = contact
+    ? t(`kpi.customers.by-${contact}`)
+    : byEmail
+      ? l10n.sentences(t('kpi.customers.how'), t('kpi.customers.by-email'))
+      : t('kpi.customers.how');
   setKpi('kpi-customers', customers, l10n.integer, t('kpi.customers'), customersHow);
   setKpi('kpi-orders', orders, l10n.integer, t('kpi.orders'), withGuests(t('kpi.orders.how')));
   const overReturned = overReturnedNote(result);
